@@ -1,0 +1,166 @@
+//! The ecosystem: the root of the model.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::Documentation;
+use crate::container::DataContainer;
+use crate::datastore::Datastore;
+use crate::names::{
+    ContainerName, DatastoreName, EcosystemName, PlatformName, TeamName, VendorName, WorkspaceName,
+    ZoneName,
+};
+use crate::platform::{DatasetGroupAssignment, PlatformDeclaration};
+use crate::repository::Repository;
+use crate::vendor::InfrastructureVendor;
+use crate::workspace::Workspace;
+use crate::zone::{GovernanceZone, Team, ZoneDeclaration};
+
+/// An enterprise's data ecosystem.
+///
+/// Regions of it are owned by different repositories: the ecosystem's
+/// repository owns everything at this level (vendors, platforms, zone
+/// declarations, assignments, primary ingestion platforms); each zone's
+/// repository owns its [`GovernanceZone`]; each team's repository owns its [`Team`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ecosystem {
+    /// The ecosystem's name.
+    pub name: EcosystemName,
+    /// The repository whose main branch holds the model and takes pull requests.
+    pub owning_repository: Repository,
+    /// The repository the platforms render from; it must differ from the owning repository.
+    pub live_repository: Repository,
+    /// What the ecosystem is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<Documentation>,
+    /// The infrastructure vendors and their locations.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub vendors: IndexMap<VendorName, InfrastructureVendor>,
+    /// The data platforms that do the work.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub platforms: IndexMap<PlatformName, PlatformDeclaration>,
+    /// The zones that may exist, and which repository owns each.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub zone_declarations: IndexMap<ZoneName, ZoneDeclaration>,
+    /// The zones' definitions. In a model directory each usually comes from
+    /// its own `GovernanceZone` document.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub zones: IndexMap<ZoneName, GovernanceZone>,
+    /// Which platforms deliver which dataset groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignments: Vec<DatasetGroupAssignment>,
+    /// The platforms allowed to ingest each listed datastore; other platforms
+    /// take its data from them instead of ingesting it again.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub primary_ingestion_platforms: IndexMap<DatastoreName, Vec<PlatformName>>,
+}
+
+/// Where a team sits: its zone and its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamLocation<'a> {
+    /// The zone.
+    pub zone: &'a ZoneName,
+    /// The team.
+    pub team: &'a TeamName,
+}
+
+impl Ecosystem {
+    /// An ecosystem with its repositories and nothing else.
+    pub fn new(
+        name: EcosystemName,
+        owning_repository: Repository,
+        live_repository: Repository,
+    ) -> Self {
+        Ecosystem {
+            name,
+            owning_repository,
+            live_repository,
+            documentation: None,
+            vendors: IndexMap::new(),
+            platforms: IndexMap::new(),
+            zone_declarations: IndexMap::new(),
+            zones: IndexMap::new(),
+            assignments: Vec::new(),
+            primary_ingestion_platforms: IndexMap::new(),
+        }
+    }
+
+    /// Every defined team, in authoring order, with where it sits.
+    pub fn teams(&self) -> impl Iterator<Item = (TeamLocation<'_>, &Team)> {
+        self.zones.iter().flat_map(|(zone, z)| {
+            z.teams
+                .iter()
+                .map(move |(team, t)| (TeamLocation { zone, team }, t))
+        })
+    }
+
+    /// Every datastore of every team, with its team.
+    pub fn datastores(
+        &self,
+    ) -> impl Iterator<Item = (TeamLocation<'_>, &DatastoreName, &Datastore)> {
+        self.teams().flat_map(|(at, team)| {
+            team.datastores
+                .iter()
+                .map(move |(name, store)| (at, name, store))
+        })
+    }
+
+    /// Every workspace of every team, with its team.
+    pub fn workspaces(
+        &self,
+    ) -> impl Iterator<Item = (TeamLocation<'_>, &WorkspaceName, &Workspace)> {
+        self.teams()
+            .flat_map(|(at, team)| team.workspaces.iter().map(move |(name, ws)| (at, name, ws)))
+    }
+
+    /// Every data container of every team, with its team.
+    pub fn containers(
+        &self,
+    ) -> impl Iterator<Item = (TeamLocation<'_>, &ContainerName, &DataContainer)> {
+        self.teams()
+            .flat_map(|(at, team)| team.containers.iter().map(move |(name, c)| (at, name, c)))
+    }
+
+    /// Finds a datastore by name, in any team. Linear: build an index for repeated lookups.
+    pub fn datastore(&self, name: &DatastoreName) -> Option<(TeamLocation<'_>, &Datastore)> {
+        self.datastores()
+            .find(|(_, n, _)| *n == name)
+            .map(|(at, _, s)| (at, s))
+    }
+
+    /// Finds a workspace by name, in any team. Linear: build an index for repeated lookups.
+    pub fn workspace(&self, name: &WorkspaceName) -> Option<(TeamLocation<'_>, &Workspace)> {
+        self.workspaces()
+            .find(|(_, n, _)| *n == name)
+            .map(|(at, _, w)| (at, w))
+    }
+
+    /// Finds a data container by name, in any team. Linear: build an index for repeated lookups.
+    pub fn container(&self, name: &ContainerName) -> Option<(TeamLocation<'_>, &DataContainer)> {
+        self.containers()
+            .find(|(_, n, _)| *n == name)
+            .map(|(at, _, c)| (at, c))
+    }
+}

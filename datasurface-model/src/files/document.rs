@@ -1,0 +1,187 @@
+//! Documents: a model body with its `apiVersion` and `kind` header.
+//!
+//! A document on disk is one map: the header keys (`apiVersion`, `kind`, and
+//! for parts `name` and `zone`) beside the body's own fields. The body types
+//! are the plain model types; [`Body`] strips the header keys from the map
+//! before the body sees it, so the body keeps refusing unknown fields.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::{Ecosystem, GovernanceZone, Team};
+
+/// The group of every datasurface document's `apiVersion`.
+pub const API_GROUP: &str = "datasurface.dev";
+/// The `apiVersion` this build reads and writes.
+pub const API_VERSION: &str = "datasurface.dev/v1";
+/// The major version this build reads.
+pub const API_MAJOR: u32 = 1;
+
+/// The kinds of document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocumentKind {
+    /// The root: the ecosystem's own region, optionally with zones and teams inline.
+    Ecosystem,
+    /// One zone's definition, optionally with teams inline.
+    GovernanceZone,
+    /// One team's definition.
+    Team,
+}
+
+impl DocumentKind {
+    /// Every kind.
+    pub const ALL: [DocumentKind; 3] = [
+        DocumentKind::Ecosystem,
+        DocumentKind::GovernanceZone,
+        DocumentKind::Team,
+    ];
+
+    /// The kind as written in `kind:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Ecosystem => "Ecosystem",
+            DocumentKind::GovernanceZone => "GovernanceZone",
+            DocumentKind::Team => "Team",
+        }
+    }
+
+    /// The header keys a document of this kind has besides the body's fields.
+    pub fn header_keys(self) -> &'static [&'static str] {
+        match self {
+            DocumentKind::Ecosystem => &["apiVersion", "kind"],
+            DocumentKind::GovernanceZone => &["apiVersion", "kind", "name"],
+            DocumentKind::Team => &["apiVersion", "kind", "zone", "name"],
+        }
+    }
+
+    /// Parses a `kind:` value.
+    pub fn parse(value: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+impl fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A model type that can be the body of a document.
+pub trait DocumentBody: Serialize + DeserializeOwned + schemars::JsonSchema {
+    /// The kind of document it is the body of.
+    const KIND: DocumentKind;
+}
+
+impl DocumentBody for Ecosystem {
+    const KIND: DocumentKind = DocumentKind::Ecosystem;
+}
+impl DocumentBody for GovernanceZone {
+    const KIND: DocumentKind = DocumentKind::GovernanceZone;
+}
+impl DocumentBody for Team {
+    const KIND: DocumentKind = DocumentKind::Team;
+}
+
+/// The header of a document, read leniently before the body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawHeader {
+    pub(crate) api_version: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) zone: Option<String>,
+}
+
+/// Deserializes `T` from a map that also holds a document header, skipping the header keys.
+pub(crate) struct Body<T>(pub(crate) T);
+
+impl<'de, T: DocumentBody> Deserialize<'de> for Body<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_map(BodyVisitor::<T>(PhantomData))
+            .map(Body)
+    }
+}
+
+struct BodyVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DocumentBody> Visitor<'de> for BodyVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} document (a map)", T::KIND)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(HeaderSkipping {
+            inner: access,
+            header: T::KIND.header_keys(),
+        }))
+    }
+}
+
+/// A map access that hides the header keys from the body.
+struct HeaderSkipping<A> {
+    inner: A,
+    header: &'static [&'static str],
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderSkipping<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        loop {
+            let Some(key) = self.inner.next_key::<Cow<'de, str>>()? else {
+                return Ok(None);
+            };
+            if self.header.contains(&key.as_ref()) {
+                self.inner.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let key: de::value::CowStrDeserializer<'de, A::Error> =
+                de::IntoDeserializer::into_deserializer(key);
+            return seed.deserialize(key).map(Some);
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// A document ready to serialize: the header first, then the body's fields.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DocumentOut<'a, T> {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) zone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<&'a str>,
+    #[serde(flatten)]
+    pub(crate) body: &'a T,
+}
+
+impl<'a, T: DocumentBody> DocumentOut<'a, T> {
+    pub(crate) fn new(body: &'a T) -> Self {
+        DocumentOut {
+            api_version: API_VERSION,
+            kind: T::KIND.as_str(),
+            zone: None,
+            name: None,
+            body,
+        }
+    }
+}

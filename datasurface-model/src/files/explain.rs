@@ -1,0 +1,274 @@
+//! Turns parser errors into located, actionable [`LoadError`]s.
+
+use crate::files::error::LoadError;
+
+/// Field names that suggest someone is about to put a secret in the model.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "passphrase",
+];
+
+/// The help line for an unknown field or variant: the nearest valid name, or the list.
+pub(crate) fn unknown_name_help(found: &str, expected: &[&str], what: &str) -> String {
+    let lower = found.to_ascii_lowercase().replace(['_', '-'], "");
+    if what == "field" && SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+        return "secret values never go in the model: name a credential instead, \
+                as `credential: {name: <name>, type: USER_PASSWORD}`, and keep the secret in the platform's credential store"
+            .to_owned();
+    }
+    if let Some(best) = nearest(found, expected) {
+        return format!("did you mean `{best}`?");
+    }
+    match expected {
+        [] => format!("this place takes no {what}s"),
+        [only] => format!("the only valid {what} here is `{only}`"),
+        _ => format!("valid {what}s here are {}", quote_list(expected)),
+    }
+}
+
+/// The closest candidate, if it is close enough to be a likely typo.
+pub(crate) fn nearest<'a>(found: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let found_lower = found.to_ascii_lowercase();
+    let mut best: Option<(&str, usize)> = None;
+    for &candidate in candidates {
+        let distance = strsim::damerau_levenshtein(&found_lower, &candidate.to_ascii_lowercase());
+        let limit = candidate.chars().count().max(found.chars().count()) / 3;
+        if distance <= limit && best.is_none_or(|(_, d)| distance < d) {
+            best = Some((candidate, distance));
+        }
+    }
+    best.map(|(name, _)| name)
+}
+
+pub(crate) fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Explains a YAML error.
+pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) -> LoadError {
+    use serde_saphyr::Error as E;
+    let inner = error.without_snippet();
+    let located = |e: LoadError| match inner.location() {
+        Some(loc) => e.at(usize_of(loc.line()), usize_of(loc.column())),
+        None => e,
+    };
+    let err = match inner {
+        E::SerdeUnknownField { field, expected, .. } => LoadError::new(file, format!("unknown field `{field}`"))
+            .with_help(unknown_name_help(field, expected, "field")),
+        E::SerdeUnknownVariant { variant, expected, .. } => {
+            LoadError::new(file, format!("unknown value `{variant}`"))
+                .with_help(unknown_name_help(variant, expected, "value"))
+        }
+        E::SerdeMissingField { field, .. } => LoadError::new(file, format!("missing field `{field}`"))
+            .with_help(format!("add `{field}:` here")),
+        E::SerdeInvalidType { unexpected, expected, .. } => {
+            invalid_type(file, unexpected, expected)
+        }
+        E::InvalidScalar { ty, location } => {
+            let found = token_at(text, usize_of(location.line()), usize_of(location.column()));
+            LoadError::new(file, format!("expected {}, found {found}", describe_scalar(ty)))
+        }
+        E::Unexpected { expected: "mapping start", .. } => LoadError::new(file, "expected a map here").with_help(
+            "write a map of fields, such as `{host: db.example, port: 5432}`; a kind with settings is a one-key map, \
+             such as `{VarChar: {maxSize: 50}}`, or `{VarChar: {}}` with no settings",
+        ),
+        E::Unexpected { expected: "sequence start", .. } => LoadError::new(file, "expected a list here")
+            .with_help("write a list, such as `[a, b]` or one `- item` per line"),
+        E::SerdeInvalidValue { unexpected, expected, .. } => {
+            LoadError::new(file, format!("invalid value: found {unexpected}, expected {expected}"))
+        }
+        E::DuplicateMappingKey { key, .. } => {
+            let key = key.as_deref().unwrap_or("?");
+            LoadError::new(file, format!("duplicate key `{key}`"))
+                .with_help("each key may appear once in a map; remove or rename one")
+        }
+        E::Eof { .. } => LoadError::new(file, "the document ends too early")
+            .with_help("the file looks truncated; complete it or restore it from version control"),
+        E::MultipleDocuments { .. } => LoadError::new(file, "the file holds more than one document")
+            .with_help("put each document in its own file"),
+        other => LoadError::new(file, clean_message(&other.to_string())),
+    };
+    truncation_hint(located(err), text)
+}
+
+/// Adds a hint when the error sits at the very end of the text, where a truncated file fails.
+fn truncation_hint(error: LoadError, text: &str) -> LoadError {
+    let content = text.trim_end();
+    let last_line = content.lines().count();
+    let last_len = content.lines().last().map_or(0, |l| l.chars().count());
+    let at_end = match (error.line, error.column) {
+        (Some(line), Some(column)) => line > last_line || (line == last_line && column >= last_len),
+        (Some(line), None) => line > last_line,
+        _ => false,
+    };
+    match error.line {
+        Some(_) if error.help.is_none() && at_end && !text.ends_with('\n') => {
+            error.with_help("the error is at the end of the file, which looks truncated; complete it or restore it from version control")
+        }
+        _ => error,
+    }
+}
+
+/// The token that starts at a 1-based line and column, quoted, for "found …".
+fn token_at(text: &str, line: usize, column: usize) -> String {
+    let token: String = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .map(|l| {
+            l.chars()
+                .skip(column.saturating_sub(1))
+                .take_while(|c| !matches!(c, ',' | '}' | ']' | '#'))
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let token = token.trim();
+    if token.is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("`{token}`")
+    }
+}
+
+/// Describes a Rust scalar type the way a model author thinks of it.
+fn describe_scalar(ty: &str) -> String {
+    match ty {
+        "u8" => "a whole number from 0 to 255".to_owned(),
+        "u16" => "a whole number from 0 to 65535".to_owned(),
+        "u32" => "a whole number from 0 to 4294967295".to_owned(),
+        "u64" | "usize" => "a whole number of 0 or more".to_owned(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        "bool" => "`true` or `false`".to_owned(),
+        "char" => "a single character".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Explains a JSON error.
+pub(crate) fn json_error(file: &str, error: &serde_json::Error) -> LoadError {
+    let text = clean_message(&error.to_string());
+    let mut err = match parse_unknown(&text) {
+        Some((what, found, expected)) => {
+            let help = unknown_name_help(
+                &found,
+                &expected.iter().map(String::as_str).collect::<Vec<_>>(),
+                what,
+            );
+            let noun = if what == "field" { "field" } else { "value" };
+            LoadError::new(file, format!("unknown {noun} `{found}`")).with_help(help)
+        }
+        None if error.is_eof() => LoadError::new(file, "the document ends too early")
+            .with_help("the file looks truncated; complete it or restore it from version control"),
+        None if text.starts_with("invalid type: ") || text.starts_with("invalid value: ") => {
+            let rest = text.split_once(": ").map_or("", |(_, r)| r);
+            match rest.rsplit_once(", expected ") {
+                Some((found, expected)) => LoadError::new(
+                    file,
+                    format!("expected {}, found {found}", describe_scalar(expected)),
+                ),
+                None => LoadError::new(file, text),
+            }
+        }
+        None => match text.strip_prefix("missing field ") {
+            Some(field) => LoadError::new(file, format!("missing field {field}"))
+                .with_help(format!("add {field} to this object")),
+            None => LoadError::new(file, text),
+        },
+    };
+    if error.line() > 0 {
+        err = err.at(error.line(), error.column());
+    }
+    err
+}
+
+/// Explains a JSON error, with the text for a truncation hint.
+pub(crate) fn json_error_in(file: &str, text: &str, error: &serde_json::Error) -> LoadError {
+    truncation_hint(json_error(file, error), text)
+}
+
+fn invalid_type(file: &str, unexpected: &str, expected: &str) -> LoadError {
+    let err = LoadError::new(file, format!("expected {expected}, found {unexpected}"));
+    if expected.contains("struct variant")
+        || (unexpected.contains("string") && expected.contains("map"))
+    {
+        err.with_help("a kind with settings is written as a one-key map, such as `{VarChar: {maxSize: 50}}` or `{VarChar: {}}`")
+    } else {
+        err
+    }
+}
+
+/// Parses serde's "unknown field `x`, expected one of `a`, `b`" messages.
+fn parse_unknown(text: &str) -> Option<(&'static str, String, Vec<String>)> {
+    let (what, rest) = if let Some(rest) = text.strip_prefix("unknown field `") {
+        ("field", rest)
+    } else if let Some(rest) = text.strip_prefix("unknown variant `") {
+        ("value", rest)
+    } else {
+        return None;
+    };
+    let (found, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    Some((what, found.to_owned(), expected))
+}
+
+/// Drops a trailing " at line N column M" and anything after the first line.
+fn clean_message(text: &str) -> String {
+    let first = first_line(text);
+    match first.rfind(" at line ") {
+        Some(i) if first[i..].contains(" column ") => first[..i].to_owned(),
+        _ => first,
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_name() {
+        assert_eq!(
+            nearest("nulable", &["type", "nullable", "documentation"]),
+            Some("nullable")
+        );
+        assert_eq!(nearest("xyz", &["type", "nullable"]), None);
+        assert_eq!(
+            unknown_name_help("Datastores", &["datastores", "workspaces"], "field"),
+            "did you mean `datastores`?"
+        );
+        assert!(unknown_name_help("password", &["name"], "field").contains("credential"));
+        assert_eq!(
+            unknown_name_help("q", &["a", "b"], "field"),
+            "valid fields here are `a`, `b`"
+        );
+    }
+
+    #[test]
+    fn parses_serde_unknown_messages() {
+        let (what, found, expected) =
+            parse_unknown("unknown field `nulable`, expected one of `type`, `nullable`").unwrap();
+        assert_eq!((what, found.as_str()), ("field", "nulable"));
+        assert_eq!(expected, vec!["type", "nullable"]);
+        assert_eq!(clean_message("oops at line 3 column 7"), "oops");
+    }
+}

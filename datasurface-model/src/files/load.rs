@@ -1,0 +1,548 @@
+//! Reading documents and assembling them into one [`Ecosystem`].
+
+use indexmap::IndexMap;
+
+use crate::files::document::{
+    API_GROUP, API_MAJOR, API_VERSION, Body, DocumentBody, DocumentKind, RawHeader,
+};
+use crate::files::error::{LoadError, LoadErrors};
+use crate::files::explain::{json_error_in, nearest, quote_list, yaml_error};
+use crate::names::{TeamName, ZoneName};
+use crate::{Ecosystem, GovernanceZone, Team};
+
+/// The text of one model file, with the path used to name it in messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path, as it should appear in messages (relative paths read best).
+    pub path: String,
+    /// The file's contents.
+    pub text: String,
+}
+
+impl SourceFile {
+    /// A source file from a path and its text.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// The formats model files are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML (`.yaml` or `.yml`).
+    Yaml,
+    /// JSON (`.json`).
+    Json,
+}
+
+impl Format {
+    /// The format of a path, by its extension; `None` if it is not a model file.
+    pub fn of_path(path: &str) -> Option<Format> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            Some(Format::Yaml)
+        } else if lower.ends_with(".json") {
+            Some(Format::Json)
+        } else {
+            None
+        }
+    }
+
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Where one document of a loaded model came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSource {
+    /// The file.
+    pub path: String,
+    /// The kind of document.
+    pub kind: DocumentKind,
+    /// The zone it defines or belongs to, for zone and team documents.
+    pub zone: Option<ZoneName>,
+    /// The team it defines, for team documents.
+    pub team: Option<TeamName>,
+}
+
+/// A model assembled from files, with where each part came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedModel {
+    /// The model.
+    pub ecosystem: Ecosystem,
+    /// One entry per document read, in the order read.
+    pub documents: Vec<DocumentSource>,
+}
+
+/// One parsed document.
+#[derive(Debug, Clone)]
+enum Parsed {
+    Ecosystem(Ecosystem),
+    Zone {
+        name: ZoneName,
+        zone: GovernanceZone,
+    },
+    Team {
+        zone: ZoneName,
+        name: TeamName,
+        team: Team,
+    },
+}
+
+/// Loads a model from its files: one `Ecosystem` document, plus any number of
+/// `GovernanceZone` and `Team` documents.
+///
+/// A single document keeps its author's order. When several documents are
+/// assembled, zones are placed in the order the ecosystem declares them and
+/// teams in the order their zone declares them, so the result does not depend
+/// on file names; definitions without a declaration follow, in file order.
+/// Every problem in every file is reported, not only the first.
+pub fn load(files: &[SourceFile]) -> Result<LoadedModel, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for file in files {
+        match parse_file(file) {
+            Ok(doc) => parsed.push((file, doc)),
+            Err(error) => errors.push(error),
+        }
+    }
+    let assembled = assemble(parsed, &mut errors, files);
+    match assembled {
+        Some(model) if errors.is_empty() => Ok(model),
+        _ => Err(LoadErrors(errors)),
+    }
+}
+
+/// Loads a single-document model from YAML text.
+pub fn from_yaml_str(text: &str) -> Result<Ecosystem, LoadErrors> {
+    load(&[SourceFile::new("<yaml>.yaml", text)]).map(|m| m.ecosystem)
+}
+
+/// Loads a single-document model from JSON text.
+pub fn from_json_str(text: &str) -> Result<Ecosystem, LoadErrors> {
+    load(&[SourceFile::new("<json>.json", text)]).map(|m| m.ecosystem)
+}
+
+fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
+    let path = file.path.as_str();
+    let Some(format) = Format::of_path(path) else {
+        return Err(LoadError::new(path, "not a model file")
+            .with_help("model files end in `.yaml`, `.yml` or `.json`"));
+    };
+    if file.text.trim().is_empty() {
+        return Err(LoadError::new(path, "the file is empty").with_help(format!(
+            "a model file holds one document that starts with `apiVersion: {API_VERSION}` and `kind:`"
+        )));
+    }
+    let header: RawHeader = match format {
+        Format::Yaml => serde_saphyr::from_str(&file.text)
+            .map_err(|e| header_error(yaml_error(path, &file.text, &e)))?,
+        Format::Json => serde_json::from_str(&file.text)
+            .map_err(|e| header_error(json_error_in(path, &file.text, &e)))?,
+    };
+    let kind = check_header(file, format, &header)?;
+    match kind {
+        DocumentKind::Ecosystem => parse_body::<Ecosystem>(file, format).map(Parsed::Ecosystem),
+        DocumentKind::GovernanceZone => {
+            let name = header_name::<ZoneName>(file, format, "name", header.name.as_deref(), kind)?;
+            let zone = parse_body::<GovernanceZone>(file, format)?;
+            Ok(Parsed::Zone { name, zone })
+        }
+        DocumentKind::Team => {
+            let zone = header_name::<ZoneName>(file, format, "zone", header.zone.as_deref(), kind)?;
+            let name = header_name::<TeamName>(file, format, "name", header.name.as_deref(), kind)?;
+            let team = parse_body::<Team>(file, format)?;
+            Ok(Parsed::Team { zone, name, team })
+        }
+    }
+}
+
+fn header_error(error: LoadError) -> LoadError {
+    if error.message.starts_with("expected struct") || error.message.starts_with("expected a map") {
+        let mut e = LoadError::new(&error.file, "a model document must be a map of fields")
+            .with_help(format!(
+                "start the document with `apiVersion: {API_VERSION}` and `kind:`"
+            ));
+        e.line = error.line;
+        e.column = error.column;
+        e
+    } else {
+        error
+    }
+}
+
+fn check_header(
+    file: &SourceFile,
+    format: Format,
+    header: &RawHeader,
+) -> Result<DocumentKind, LoadError> {
+    let path = file.path.as_str();
+    let located = |key: &str, e: LoadError| match key_position(&file.text, format, key) {
+        Some((line, column)) => e.at(line, column),
+        None => e.at(1, 1),
+    };
+    let Some(version) = &header.api_version else {
+        return Err(located(
+            "apiVersion",
+            LoadError::new(path, "missing field `apiVersion`").with_help(format!(
+                "add `apiVersion: {API_VERSION}` at the top of the document"
+            )),
+        ));
+    };
+    check_api_version(version).map_err(|(message, help)| {
+        located("apiVersion", LoadError::new(path, message).with_help(help))
+    })?;
+    let kinds: Vec<&str> = DocumentKind::ALL.iter().map(|k| k.as_str()).collect();
+    let Some(kind) = &header.kind else {
+        return Err(located(
+            "kind",
+            LoadError::new(path, "missing field `kind`")
+                .with_help(format!("add `kind:` with one of {}", quote_list(&kinds))),
+        ));
+    };
+    DocumentKind::parse(kind).ok_or_else(|| {
+        let help = match nearest(kind, &kinds) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("valid kinds are {}", quote_list(&kinds)),
+        };
+        located(
+            "kind",
+            LoadError::new(path, format!("unknown kind `{kind}`")).with_help(help),
+        )
+    })
+}
+
+/// Checks an `apiVersion`; on failure gives the message and the help.
+fn check_api_version(version: &str) -> Result<(), (String, String)> {
+    let Some(rest) = version
+        .strip_prefix(API_GROUP)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return Err((
+            format!("unknown apiVersion `{version}`"),
+            format!("write `apiVersion: {API_VERSION}`"),
+        ));
+    };
+    let digits: String = rest
+        .strip_prefix('v')
+        .unwrap_or("")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let suffix = &rest[(1 + digits.len()).min(rest.len())..];
+    let major: Option<u32> = digits.parse().ok();
+    let well_formed = rest.starts_with('v')
+        && major.is_some()
+        && (suffix.is_empty() || is_prerelease_suffix(suffix));
+    if !well_formed {
+        return Err((
+            format!("malformed apiVersion `{version}`"),
+            format!("write `apiVersion: {API_VERSION}`"),
+        ));
+    }
+    if major != Some(API_MAJOR) || !suffix.is_empty() {
+        return Err((
+            format!("unsupported apiVersion `{version}`: this build of datasurface reads `{API_VERSION}`"),
+            "use a datasurface release that reads this version, or write the document for the version above".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn is_prerelease_suffix(suffix: &str) -> bool {
+    ["alpha", "beta"].iter().any(|p| {
+        suffix
+            .strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+fn header_name<N>(
+    file: &SourceFile,
+    format: Format,
+    key: &str,
+    value: Option<&str>,
+    kind: DocumentKind,
+) -> Result<N, LoadError>
+where
+    N: TryFrom<String, Error = crate::names::NameError>,
+{
+    let path = file.path.as_str();
+    let position = key_position(&file.text, format, key).unwrap_or((1, 1));
+    let Some(value) = value else {
+        return Err(LoadError::new(path, format!("missing field `{key}`"))
+            .at(position.0, position.1)
+            .with_help(match (kind, key) {
+                (_, "zone") => {
+                    "a Team document says which zone it belongs to: add `zone: <zone name>`"
+                        .to_owned()
+                }
+                (DocumentKind::Team, _) => {
+                    "a Team document says which team it defines: add `name: <team name>`".to_owned()
+                }
+                _ => {
+                    format!("a {kind} document says which zone it defines: add `name: <zone name>`")
+                }
+            }));
+    };
+    N::try_from(value.to_owned())
+        .map_err(|e| LoadError::new(path, e.to_string()).at(position.0, position.1))
+}
+
+fn parse_body<T: DocumentBody>(file: &SourceFile, format: Format) -> Result<T, LoadError> {
+    let body: Body<T> = match format {
+        Format::Yaml => serde_saphyr::from_str(&file.text)
+            .map_err(|e| yaml_error(&file.path, &file.text, &e))?,
+        Format::Json => serde_json::from_str(&file.text)
+            .map_err(|e| json_error_in(&file.path, &file.text, &e))?,
+    };
+    Ok(body.0)
+}
+
+/// The 1-based line and column of a top-level key's value, found by a plain scan.
+fn key_position(text: &str, format: Format, key: &str) -> Option<(usize, usize)> {
+    for (i, line) in text.lines().enumerate() {
+        let found = match format {
+            Format::Yaml => line
+                .strip_prefix(key)
+                .filter(|r| r.starts_with(':'))
+                .map(|_| 1),
+            Format::Json => line.find(&format!("\"{key}\"")).map(|c| c + 1),
+        };
+        if let Some(column) = found {
+            return Some((i + 1, column));
+        }
+    }
+    None
+}
+
+fn assemble(
+    parsed: Vec<(&SourceFile, Parsed)>,
+    errors: &mut Vec<LoadError>,
+    files: &[SourceFile],
+) -> Option<LoadedModel> {
+    let mut ecosystem: Option<(Ecosystem, &str)> = None;
+    let mut documents = Vec::new();
+    let mut zones: Vec<(&SourceFile, ZoneName, GovernanceZone)> = Vec::new();
+    let mut teams: Vec<(&SourceFile, ZoneName, TeamName, Team)> = Vec::new();
+    for (file, doc) in parsed {
+        match doc {
+            Parsed::Ecosystem(eco) => {
+                documents.push(DocumentSource {
+                    path: file.path.clone(),
+                    kind: DocumentKind::Ecosystem,
+                    zone: None,
+                    team: None,
+                });
+                if let Some((_, first)) = &ecosystem {
+                    errors.push(
+                        LoadError::new(&file.path, "a second Ecosystem document")
+                            .model()
+                            .at(1, 1)
+                            .with_help(format!("a model has one Ecosystem document, and `{first}` already is it; make this one a GovernanceZone or Team document, or remove it")),
+                    );
+                } else {
+                    ecosystem = Some((eco, file.path.as_str()));
+                }
+            }
+            Parsed::Zone { name, zone } => {
+                documents.push(DocumentSource {
+                    path: file.path.clone(),
+                    kind: DocumentKind::GovernanceZone,
+                    zone: Some(name.clone()),
+                    team: None,
+                });
+                zones.push((file, name, zone));
+            }
+            Parsed::Team { zone, name, team } => {
+                documents.push(DocumentSource {
+                    path: file.path.clone(),
+                    kind: DocumentKind::Team,
+                    zone: Some(zone.clone()),
+                    team: Some(name.clone()),
+                });
+                teams.push((file, zone, name, team));
+            }
+        }
+    }
+    let Some((mut eco, eco_path)) = ecosystem else {
+        if errors.is_empty() {
+            let path = files.first().map_or("<model>", |f| f.path.as_str());
+            errors.push(LoadError::new(path, "the model has no Ecosystem document").model().with_help(
+                format!("add `ecosystem.yaml` with `apiVersion: {API_VERSION}` and `kind: Ecosystem`"),
+            ));
+        }
+        return None;
+    };
+
+    // Zones from their own documents.
+    let mut zone_origin: IndexMap<ZoneName, String> = eco
+        .zones
+        .keys()
+        .map(|z| (z.clone(), eco_path.to_owned()))
+        .collect();
+    for (file, name, zone) in zones {
+        if let Some(first) = zone_origin.get(&name) {
+            errors.push(
+                LoadError::new(&file.path, format!("zone `{name}` is defined twice"))
+                    .model()
+                    .at(1, 1)
+                    .with_help(format!(
+                        "it is already defined in `{first}`; keep one definition"
+                    )),
+            );
+            continue;
+        }
+        zone_origin.insert(name.clone(), file.path.clone());
+        eco.zones.insert(name, zone);
+    }
+
+    // Teams from their own documents.
+    let mut team_origin: IndexMap<(ZoneName, TeamName), String> = eco
+        .zones
+        .iter()
+        .flat_map(|(z, zone)| {
+            zone.teams.keys().map(|t| {
+                (
+                    (z.clone(), t.clone()),
+                    zone_origin.get(z).cloned().unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    for (file, zone_name, name, team) in teams {
+        let Some(zone) = eco.zones.get_mut(&zone_name) else {
+            let defined: Vec<&str> = zone_origin.keys().map(ZoneName::as_str).collect();
+            let help = match nearest(&zone_name, &defined) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if defined.is_empty() => {
+                    "no zone is defined yet: add a GovernanceZone document for it first".to_owned()
+                }
+                None => format!("defined zones are {}", quote_list(&defined)),
+            };
+            let (line, column) = key_position(
+                &file.text,
+                Format::of_path(&file.path).unwrap_or(Format::Yaml),
+                "zone",
+            )
+            .unwrap_or((1, 1));
+            errors.push(
+                LoadError::new(
+                    &file.path,
+                    format!(
+                        "team `{name}` belongs to zone `{zone_name}`, which no document defines"
+                    ),
+                )
+                .model()
+                .at(line, column)
+                .with_help(help),
+            );
+            continue;
+        };
+        let key = (zone_name.clone(), name.clone());
+        if let Some(first) = team_origin.get(&key) {
+            errors.push(
+                LoadError::new(
+                    &file.path,
+                    format!("team `{name}` of zone `{zone_name}` is defined twice"),
+                )
+                .model()
+                .at(1, 1)
+                .with_help(format!(
+                    "it is already defined in `{first}`; keep one definition"
+                )),
+            );
+            continue;
+        }
+        team_origin.insert(key, file.path.clone());
+        zone.teams.insert(name, team);
+    }
+
+    if documents.len() > 1 {
+        order_by_declarations(&mut eco);
+    }
+    Some(LoadedModel {
+        ecosystem: eco,
+        documents,
+    })
+}
+
+/// Orders zone and team definitions as they are declared; undeclared ones keep their order, after.
+fn order_by_declarations(eco: &mut Ecosystem) {
+    let zone_rank: IndexMap<&ZoneName, usize> = eco
+        .zone_declarations
+        .keys()
+        .enumerate()
+        .map(|(i, z)| (z, i))
+        .collect();
+    let mut zones = std::mem::take(&mut eco.zones);
+    zones.sort_by_cached_key(|name, _| zone_rank.get(name).copied().unwrap_or(usize::MAX));
+    for zone in zones.values_mut() {
+        let team_rank: IndexMap<&TeamName, usize> = zone
+            .team_declarations
+            .keys()
+            .enumerate()
+            .map(|(i, t)| (t, i))
+            .collect();
+        let mut teams = std::mem::take(&mut zone.teams);
+        teams.sort_by_cached_key(|name, _| team_rank.get(name).copied().unwrap_or(usize::MAX));
+        zone.teams = teams;
+    }
+    eco.zones = zones;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions() {
+        assert!(check_api_version("datasurface.dev/v1").is_ok());
+        assert!(
+            check_api_version("datasurface.dev/v2")
+                .unwrap_err()
+                .0
+                .contains("unsupported")
+        );
+        assert!(
+            check_api_version("datasurface.dev/v1beta1")
+                .unwrap_err()
+                .0
+                .contains("unsupported")
+        );
+        assert!(
+            check_api_version("datasurface.dev/v1x")
+                .unwrap_err()
+                .0
+                .contains("malformed")
+        );
+        assert!(
+            check_api_version("datasurface.dev/")
+                .unwrap_err()
+                .0
+                .contains("malformed")
+        );
+        assert!(check_api_version("v1").unwrap_err().0.contains("unknown"));
+    }
+
+    #[test]
+    fn key_positions() {
+        assert_eq!(
+            key_position("a: 1\nkind: Team\n", Format::Yaml, "kind"),
+            Some((2, 1))
+        );
+        assert_eq!(key_position("  kind: Team\n", Format::Yaml, "kind"), None);
+        assert_eq!(
+            key_position("{\n  \"kind\": 1}", Format::Json, "kind"),
+            Some((2, 3))
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Model files: YAML and JSON documents, loading, writing and the JSON Schema.
+//!
+//! A model is one file, or a directory holding `ecosystem.yaml` and any
+//! number of part documents. Every document starts with a header:
+//!
+//! ```yaml
+//! apiVersion: datasurface.dev/v1
+//! kind: Team            # Ecosystem, GovernanceZone or Team
+//! zone: USA             # Team documents: the zone the team belongs to
+//! name: NorthwindTeam   # GovernanceZone and Team documents: what they define
+//! ```
+//!
+//! followed by the fields of [`Ecosystem`](crate::Ecosystem),
+//! [`GovernanceZone`](crate::GovernanceZone) or [`Team`](crate::Team). So each
+//! zone and each team can keep its part in its own file, in its own repository.
+//!
+//! Loading is pure: it takes the files' text ([`SourceFile`]) and never reads
+//! the file system itself.
+
+mod document;
+mod error;
+mod explain;
+mod load;
+mod save;
+mod schema;
+
+pub use document::{API_GROUP, API_MAJOR, API_VERSION, DocumentBody, DocumentKind};
+pub use error::{LoadError, LoadErrorKind, LoadErrors};
+pub use load::{
+    DocumentSource, Format, LoadedModel, SourceFile, from_json_str, from_yaml_str, load,
+};
+pub use save::{SaveError, to_directory, to_json_string, to_yaml_string};
+pub use schema::{json_schema, json_schema_string};

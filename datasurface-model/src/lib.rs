@@ -1,0 +1,89 @@
+//! The typed datasurface ecosystem model.
+//!
+//! An enterprise's data ecosystem, as plain Rust data: governance zones and
+//! their teams; producers ([`Datastore`]s holding [`Dataset`]s with
+//! [`Schema`]s, captured as [`CaptureMetadata`] says); consumers
+//! ([`Workspace`]s with [`DatasetGroup`]s of [`DatasetSink`]s and
+//! [`PlatformRequirements`]); [`DataTransformer`]s; infrastructure vendors and
+//! locations; zone policies; and the [`PlatformDeclaration`]s that do the work,
+//! with the [`DatasetGroupAssignment`]s that say which platform delivers what.
+//!
+//! The model is pure data: it does no IO and reads no clock. Names are
+//! validated newtypes ([`names`]), cross-references are typed names, and maps
+//! keep authoring order. Model files are read and written by [`files`].
+//!
+//! # Building a model in code
+//!
+//! ```
+//! use datasurface_model::*;
+//! use datasurface_model::names::*;
+//! use datasurface_model::types::Text;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let repo = |name: &str| -> Result<Repository, NameError> {
+//!     Ok(Repository::github(RepositoryName::new(name)?, BranchName::new("main")?))
+//! };
+//! let mut eco = Ecosystem::new(EcosystemName::new("Acme")?, repo("acme/eco")?, repo("acme/eco-live")?);
+//! eco.zone_declarations.insert(
+//!     ZoneName::new("USA")?,
+//!     ZoneDeclaration { repository: repo("acme/usa")?, documentation: None },
+//! );
+//!
+//! let mut schema = Schema::default();
+//! schema.columns.insert(ColumnName::new("id")?, Column::required(DataType::Integer));
+//! schema.columns.insert(ColumnName::new("name")?, Column::new(DataType::VarChar(Text::max(100))));
+//! schema.primary_key.push(ColumnName::new("id")?);
+//! assert!(schema.is_primary_key(&ColumnName::new("id")?));
+//!
+//! let yaml = files::to_yaml_string(&eco)?;
+//! assert_eq!(files::from_yaml_str(&yaml)?, eco);
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod capture;
+pub mod common;
+pub mod container;
+pub mod datastore;
+pub mod ecosystem;
+pub mod files;
+pub mod names;
+pub mod platform;
+pub mod policy;
+pub mod repository;
+pub mod schema;
+pub mod types;
+pub mod vendor;
+pub mod workspace;
+pub mod zone;
+
+#[cfg(any(test, feature = "proptest"))]
+pub mod arbitrary;
+
+mod serde_util;
+
+pub use capture::{
+    CaptureMetadata, CaptureMethod, Credential, CredentialType, Ingestion, IngestionConsistency,
+    StepTrigger, TransformerOutput,
+};
+pub use common::{Deprecation, DeprecationStatus, Documentation, ProductionStatus};
+pub use container::{ContainerKind, DataContainer, DatabaseEngine};
+pub use datastore::{Dataset, DatasetApproval, Datastore};
+pub use ecosystem::{Ecosystem, TeamLocation};
+pub use names::NameError;
+pub use platform::{
+    AssignmentStatus, DatasetGroupAssignment, HintTarget, PlatformAssignment, PlatformDeclaration,
+    PlatformHint,
+};
+pub use policy::{
+    AllowDenyPolicy, ClassificationKind, DataClassification, PolicyMandate, StoragePolicy,
+};
+pub use repository::{Repository, RepositoryHost};
+pub use schema::{Column, Schema};
+pub use types::DataType;
+pub use vendor::{CloudVendor, InfrastructureLocation, InfrastructureVendor, LocationRef};
+pub use workspace::{
+    CodeArtifact, DataTransformer, DatasetGroup, DatasetSink, DeprecationsAllowed, Latency,
+    Milestoning, PlatformRequirements, RetentionPeriod, Workspace, WorkspacePriority,
+};
+pub use zone::{GovernanceZone, Team, TeamDeclaration, ZoneDeclaration};

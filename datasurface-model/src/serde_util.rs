@@ -1,0 +1,69 @@
+//! Serde helpers shared by the model types.
+
+use std::fmt;
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+
+/// Deserializes a map and refuses a key that appears twice.
+///
+/// YAML input already refuses duplicate keys; JSON parsers keep the last value
+/// silently, which would lose a definition without a word. Every map field of
+/// the model uses this.
+pub(crate) fn unique_keys<'de, D, K, V>(deserializer: D) -> Result<IndexMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Hash + Eq + fmt::Display,
+    V: Deserialize<'de>,
+{
+    struct UniqueVisitor<K, V>(PhantomData<(K, V)>);
+
+    impl<'de, K, V> Visitor<'de> for UniqueVisitor<K, V>
+    where
+        K: Deserialize<'de> + Hash + Eq + fmt::Display,
+        V: Deserialize<'de>,
+    {
+        type Value = IndexMap<K, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map with unique keys")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = IndexMap::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+            while let Some(key) = access.next_key::<K>()? {
+                if map.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate key `{key}`; each name may appear once"
+                    )));
+                }
+                let value = access.next_value::<V>()?;
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+
+    deserializer.deserialize_map(UniqueVisitor(PhantomData))
+}
+
+/// `skip_serializing_if` helper for values equal to their default.
+pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// Serde default for boolean fields that default to `true`.
+pub(crate) fn default_true() -> bool {
+    true
+}
+
+/// `skip_serializing_if` helper for boolean fields that default to `true`.
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes a reference"
+)]
+pub(crate) fn is_true(value: &bool) -> bool {
+    *value
+}

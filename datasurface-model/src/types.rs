@@ -1,0 +1,493 @@
+//! The data type catalogue.
+//!
+//! Types carry no nullability: that belongs to the [`Column`](crate::Column).
+//! In model files a type without parameters is written by name
+//! (`type: Integer`), and a type with parameters as a one-key map
+//! (`type: {VarChar: {maxSize: 50}}`, or `{VarChar: {}}` for no limit).
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::names::ColumnName;
+use crate::schema::Column;
+
+/// A column's data type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub enum DataType {
+    /// True or false.
+    Boolean,
+    /// 8-bit signed integer.
+    TinyInt,
+    /// 16-bit signed integer.
+    SmallInt,
+    /// 32-bit signed integer.
+    Integer,
+    /// 64-bit signed integer.
+    BigInt,
+    /// An integer of any size, signed or not.
+    FixedInteger(FixedInteger),
+    /// Exact decimal number.
+    Decimal(Decimal),
+    /// IEEE 754 half precision (16 bits).
+    #[serde(rename = "IEEE16")]
+    Ieee16,
+    /// IEEE 754 single precision (32 bits); `Float` is accepted as an alias.
+    #[serde(rename = "IEEE32", alias = "Float")]
+    Ieee32,
+    /// IEEE 754 double precision (64 bits); `Double` is accepted as an alias.
+    #[serde(rename = "IEEE64", alias = "Double")]
+    Ieee64,
+    /// IEEE 754 quadruple precision (128 bits).
+    #[serde(rename = "IEEE128")]
+    Ieee128,
+    /// IEEE 754 octuple precision (256 bits).
+    #[serde(rename = "IEEE256")]
+    Ieee256,
+    /// 8-bit float, 4 exponent and 3 mantissa bits.
+    #[serde(rename = "FP8_E4M3")]
+    Fp8E4m3,
+    /// 8-bit float, 5 exponent and 2 mantissa bits.
+    #[serde(rename = "FP8_E5M2")]
+    Fp8E5m2,
+    /// 8-bit float, 5 exponent and 2 mantissa bits, finite, NaN as negative zero.
+    #[serde(rename = "FP8_E5M2FNUZ")]
+    Fp8E5m2Fnuz,
+    /// 8-bit float, 4 exponent and 3 mantissa bits, finite, NaN as negative zero.
+    #[serde(rename = "FP8_E4M3FNUZ")]
+    Fp8E4m3Fnuz,
+    /// 8-bit exponent-only float, used as a micro-scaling scale.
+    #[serde(rename = "FP8_E8M0")]
+    Fp8E8m0,
+    /// 6-bit float, 2 exponent and 3 mantissa bits.
+    #[serde(rename = "FP6_E2M3")]
+    Fp6E2m3,
+    /// 6-bit float, 3 exponent and 2 mantissa bits.
+    #[serde(rename = "FP6_E3M2")]
+    Fp6E3m2,
+    /// 4-bit float, 2 exponent bits and 1 mantissa bit.
+    #[serde(rename = "FP4_E2M1")]
+    Fp4E2m1,
+    /// A float format given by its parameters.
+    CustomFloat(FloatFormat),
+    /// Micro-scaling FP8 (E4M3 elements, blocks of 32, FP8_E8M0 scale).
+    #[serde(rename = "MXFP8_E4M3")]
+    Mxfp8E4m3,
+    /// Micro-scaling FP8 (E5M2 elements, blocks of 32, FP8_E8M0 scale).
+    #[serde(rename = "MXFP8_E5M2")]
+    Mxfp8E5m2,
+    /// Micro-scaling FP6 (E2M3 elements, blocks of 32, FP8_E8M0 scale).
+    #[serde(rename = "MXFP6_E2M3")]
+    Mxfp6E2m3,
+    /// Micro-scaling FP6 (E3M2 elements, blocks of 32, FP8_E8M0 scale).
+    #[serde(rename = "MXFP6_E3M2")]
+    Mxfp6E3m2,
+    /// Micro-scaling FP4 (E2M1 elements, blocks of 32, FP8_E8M0 scale).
+    #[serde(rename = "MXFP4_E2M1")]
+    Mxfp4E2m1,
+    /// A micro-scaling format given by its parameters.
+    MicroScaling(MicroScaling),
+    /// Fixed-length non-Unicode text.
+    Char(Text),
+    /// Fixed-length Unicode text.
+    NChar(Text),
+    /// Variable-length non-Unicode text.
+    VarChar(Text),
+    /// Variable-length Unicode text.
+    NVarChar(Text),
+    /// Unicode text; the same family as `NVarChar`.
+    String(Text),
+    /// A calendar date.
+    Date,
+    /// A point in time, in a time zone.
+    Timestamp(Timestamp),
+    /// A length of time.
+    Interval,
+    /// Semi-structured data such as JSON.
+    Variant(Bounded),
+    /// Raw bytes.
+    Binary(Bounded),
+    /// A vector of `IEEE32` of a fixed number of dimensions, for embeddings.
+    Vector(Vector),
+    /// An ordered list of values of one type.
+    Array(Array),
+    /// A map from keys of one type to values of another.
+    Map(Map),
+    /// Named fields, each with the rules of a column.
+    Struct(Struct),
+    /// A geographic shape.
+    Geography(Geography),
+}
+
+/// Parameters of [`DataType::FixedInteger`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FixedInteger {
+    /// Size in bits; must be positive.
+    pub bits: u16,
+    /// Whether it holds negative numbers. Defaults to true.
+    #[serde(
+        default = "crate::serde_util::default_true",
+        skip_serializing_if = "crate::serde_util::is_true"
+    )]
+    pub signed: bool,
+}
+
+/// Parameters of [`DataType::Decimal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Decimal {
+    /// Total number of digits.
+    pub precision: u32,
+    /// Digits after the decimal point; at most `precision`.
+    pub scale: u32,
+}
+
+/// How a float format treats values that are not finite numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NonFiniteBehavior {
+    /// Infinities and NaNs as IEEE 754 defines them.
+    #[default]
+    Ieee754,
+    /// No infinities; NaN only.
+    NanOnly,
+}
+
+/// How a float format encodes NaN.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NanEncoding {
+    /// As IEEE 754 does.
+    #[default]
+    Ieee,
+    /// All bits set.
+    AllOnes,
+    /// The bit pattern of negative zero.
+    NegativeZero,
+}
+
+/// The parameters of a floating-point format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FloatFormat {
+    /// Total size in bits.
+    pub bits: u16,
+    /// Significand precision in bits, including any implicit bit.
+    pub precision: u16,
+    /// The largest exponent.
+    pub max_exponent: i32,
+    /// The smallest normal exponent.
+    pub min_exponent: i32,
+    /// How infinities and NaNs behave.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
+    pub non_finite: NonFiniteBehavior,
+    /// How NaN is encoded.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
+    pub nan_encoding: NanEncoding,
+}
+
+impl FloatFormat {
+    const fn ieee(bits: u16, precision: u16, max_exponent: i32, min_exponent: i32) -> Self {
+        FloatFormat {
+            bits,
+            precision,
+            max_exponent,
+            min_exponent,
+            non_finite: NonFiniteBehavior::Ieee754,
+            nan_encoding: NanEncoding::Ieee,
+        }
+    }
+
+    const fn fnuz(bits: u16, precision: u16, max_exponent: i32, min_exponent: i32) -> Self {
+        FloatFormat {
+            bits,
+            precision,
+            max_exponent,
+            min_exponent,
+            non_finite: NonFiniteBehavior::NanOnly,
+            nan_encoding: NanEncoding::NegativeZero,
+        }
+    }
+}
+
+/// Parameters of [`DataType::MicroScaling`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MicroScaling {
+    /// Elements per shared scale; must be positive.
+    pub batch_size: u32,
+    /// The float type of the shared scale.
+    pub scale_type: Box<DataType>,
+    /// The float type of each element.
+    pub element_type: Box<DataType>,
+}
+
+/// Parameters of the text types.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Text {
+    /// The maximum length in characters; none means no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u32>,
+    /// The collation, such as `en_US.utf8`; none means the container's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+impl Text {
+    /// Text of at most `max_size` characters in the default collation.
+    pub fn max(max_size: u32) -> Self {
+        Text {
+            max_size: Some(max_size),
+            collation: None,
+        }
+    }
+}
+
+/// A size limit for [`DataType::Variant`] and [`DataType::Binary`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bounded {
+    /// The maximum size in bytes; none means no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u32>,
+}
+
+/// Parameters of [`DataType::Timestamp`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Timestamp {
+    /// The IANA time zone; none means UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+impl Timestamp {
+    /// The time zone, with UTC for none.
+    pub fn time_zone_or_utc(&self) -> &str {
+        self.time_zone.as_deref().unwrap_or("UTC")
+    }
+}
+
+/// Parameters of [`DataType::Vector`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vector {
+    /// The number of dimensions; must be positive.
+    pub dimensions: u32,
+}
+
+/// Parameters of [`DataType::Array`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Array {
+    /// The type of each element.
+    pub element_type: Box<DataType>,
+    /// The maximum number of elements; none means no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u32>,
+}
+
+/// Parameters of [`DataType::Map`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Map {
+    /// The type of the keys.
+    pub key_type: Box<DataType>,
+    /// The type of the values.
+    pub value_type: Box<DataType>,
+}
+
+/// Parameters of [`DataType::Struct`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Struct {
+    /// The fields, in order; each follows the rules of a column.
+    #[serde(deserialize_with = "crate::serde_util::unique_keys")]
+    pub fields: IndexMap<ColumnName, Column>,
+}
+
+/// The kind of shape a [`DataType::Geography`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs, reason = "the variants are the OGC geometry types")]
+pub enum GeometryType {
+    Point,
+    Linestring,
+    Polygon,
+    Multipoint,
+    Multilinestring,
+    Multipolygon,
+    Geometrycollection,
+}
+
+/// Parameters of [`DataType::Geography`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Geography {
+    /// The spatial reference system's identifier. Defaults to 4326.
+    #[serde(
+        default = "Geography::default_srid",
+        skip_serializing_if = "Geography::is_default_srid"
+    )]
+    pub srid: u32,
+    /// The spatial reference system's name. Defaults to `WGS84`.
+    #[serde(
+        default = "Geography::default_srs_name",
+        skip_serializing_if = "Geography::is_default_srs_name"
+    )]
+    pub srs_name: String,
+    /// The kind of shape, if constrained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geometry_type: Option<GeometryType>,
+    /// The maximum size in bytes; none means no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u32>,
+}
+
+impl Geography {
+    fn default_srid() -> u32 {
+        4326
+    }
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde passes a reference"
+    )]
+    fn is_default_srid(srid: &u32) -> bool {
+        *srid == 4326
+    }
+    fn default_srs_name() -> String {
+        "WGS84".to_owned()
+    }
+    fn is_default_srs_name(name: &str) -> bool {
+        name == "WGS84"
+    }
+}
+
+impl Default for Geography {
+    fn default() -> Self {
+        Geography {
+            srid: 4326,
+            srs_name: "WGS84".to_owned(),
+            geometry_type: None,
+            max_size: None,
+        }
+    }
+}
+
+impl DataType {
+    /// The float format of a float type, named or custom; `None` for other types.
+    pub fn float_format(&self) -> Option<FloatFormat> {
+        Some(match self {
+            DataType::Ieee16 => FloatFormat::ieee(16, 11, 15, -14),
+            DataType::Ieee32 => FloatFormat::ieee(32, 24, 127, -126),
+            DataType::Ieee64 => FloatFormat::ieee(64, 53, 1023, -1022),
+            DataType::Ieee128 => FloatFormat::ieee(128, 113, 16383, -16382),
+            DataType::Ieee256 => FloatFormat::ieee(256, 237, 262_143, -262_142),
+            DataType::Fp8E4m3 => FloatFormat::ieee(8, 3, 15, -14),
+            DataType::Fp8E5m2 => FloatFormat::ieee(8, 2, 31, -30),
+            DataType::Fp8E5m2Fnuz => FloatFormat::fnuz(8, 3, 15, -15),
+            DataType::Fp8E4m3Fnuz => FloatFormat::fnuz(8, 4, 7, -7),
+            DataType::Fp8E8m0 => FloatFormat::ieee(8, 0, 255, -254),
+            DataType::Fp6E2m3 => FloatFormat::ieee(6, 3, 3, -2),
+            DataType::Fp6E3m2 => FloatFormat::ieee(6, 2, 7, -6),
+            DataType::Fp4E2m1 => FloatFormat::ieee(4, 1, 3, -2),
+            DataType::CustomFloat(format) => *format,
+            _ => return None,
+        })
+    }
+
+    /// The micro-scaling parameters of a micro-scaling type; `None` for other types.
+    pub fn micro_scaling(&self) -> Option<MicroScaling> {
+        let named = |element: DataType| MicroScaling {
+            batch_size: 32,
+            scale_type: Box::new(DataType::Fp8E8m0),
+            element_type: Box::new(element),
+        };
+        Some(match self {
+            DataType::Mxfp8E4m3 => named(DataType::Fp8E4m3),
+            DataType::Mxfp8E5m2 => named(DataType::Fp8E5m2),
+            DataType::Mxfp6E2m3 => named(DataType::Fp6E2m3),
+            DataType::Mxfp6E3m2 => named(DataType::Fp6E3m2),
+            DataType::Mxfp4E2m1 => named(DataType::Fp4E2m1),
+            DataType::MicroScaling(params) => params.clone(),
+            _ => return None,
+        })
+    }
+
+    /// The bit size and signedness of an integer type; `None` for other types.
+    pub fn integer(&self) -> Option<FixedInteger> {
+        Some(match self {
+            DataType::TinyInt => FixedInteger {
+                bits: 8,
+                signed: true,
+            },
+            DataType::SmallInt => FixedInteger {
+                bits: 16,
+                signed: true,
+            },
+            DataType::Integer => FixedInteger {
+                bits: 32,
+                signed: true,
+            },
+            DataType::BigInt => FixedInteger {
+                bits: 64,
+                signed: true,
+            },
+            DataType::FixedInteger(params) => *params,
+            _ => return None,
+        })
+    }
+
+    /// The text parameters and whether the type is in the Unicode family; `None` for other types.
+    pub fn text(&self) -> Option<(&Text, bool)> {
+        match self {
+            DataType::Char(text) | DataType::VarChar(text) => Some((text, false)),
+            DataType::NChar(text) | DataType::NVarChar(text) | DataType::String(text) => {
+                Some((text, true))
+            }
+            _ => None,
+        }
+    }
+
+    /// The types directly inside this one: array elements, map keys and values,
+    /// struct fields, micro-scaling parts.
+    pub fn children(&self) -> Vec<&DataType> {
+        match self {
+            DataType::Array(array) => vec![&array.element_type],
+            DataType::Map(map) => vec![&map.key_type, &map.value_type],
+            DataType::Struct(s) => s.fields.values().map(|c| &c.data_type).collect(),
+            DataType::MicroScaling(m) => vec![&m.scale_type, &m.element_type],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_floats_have_formats() {
+        assert_eq!(DataType::Ieee32.float_format().unwrap().precision, 24);
+        assert_eq!(
+            DataType::Fp8E4m3Fnuz.float_format().unwrap().non_finite,
+            NonFiniteBehavior::NanOnly
+        );
+        assert!(DataType::Integer.float_format().is_none());
+        assert_eq!(DataType::Mxfp4E2m1.micro_scaling().unwrap().batch_size, 32);
+        assert_eq!(DataType::BigInt.integer().unwrap().bits, 64);
+        assert!(DataType::String(Text::default()).text().unwrap().1);
+    }
+
+    #[test]
+    fn aliases_read_as_the_canonical_name() {
+        let t: DataType = serde_json::from_str("\"Float\"").unwrap();
+        assert_eq!(t, DataType::Ieee32);
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"IEEE32\"");
+        let t: DataType = serde_json::from_str("{\"VarChar\":{\"maxSize\":20}}").unwrap();
+        assert_eq!(t, DataType::VarChar(Text::max(20)));
+    }
+}

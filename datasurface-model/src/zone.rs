@@ -1,0 +1,135 @@
+//! Governance zones and their teams.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::Documentation;
+use crate::container::DataContainer;
+use crate::datastore::Datastore;
+use crate::names::{
+    ContainerName, DatastoreName, PlatformName, PolicyName, TeamName, VendorName, WorkspaceName,
+};
+use crate::policy::{AllowDenyPolicy, DataClassification, StoragePolicy};
+use crate::repository::Repository;
+use crate::vendor::{CloudVendor, LocationRef};
+use crate::workspace::Workspace;
+
+/// The ecosystem's declaration that a zone exists, and which repository owns it.
+/// The ecosystem's repository writes declarations; the zone's repository writes the zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ZoneDeclaration {
+    /// The repository that owns the zone's definition.
+    pub repository: Repository,
+    /// What the zone is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<Documentation>,
+}
+
+/// A governance zone: its policies and its teams. Owned by the repository its
+/// declaration names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GovernanceZone {
+    /// What the zone governs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<Documentation>,
+    /// Where the zone's datasets may be stored.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub storage_policies: IndexMap<PolicyName, StoragePolicy>,
+    /// Which classifications the zone's workspaces may receive.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub classification_policies: IndexMap<PolicyName, AllowDenyPolicy<DataClassification>>,
+    /// Which vendors may host consumers of the zone's data.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub vendor_policies: IndexMap<PolicyName, AllowDenyPolicy<VendorName>>,
+    /// Which locations may host consumers of the zone's data.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub location_policies: IndexMap<PolicyName, AllowDenyPolicy<LocationRef>>,
+    /// Which hard cloud vendors may host consumers of the zone's data.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub hard_vendor_policies: IndexMap<PolicyName, AllowDenyPolicy<CloudVendor>>,
+    /// Which data platforms may process the zone's data.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub platform_policies: IndexMap<PolicyName, AllowDenyPolicy<PlatformName>>,
+    /// The teams the zone declares, and which repository owns each.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub team_declarations: IndexMap<TeamName, TeamDeclaration>,
+    /// The teams' definitions. In a model directory each usually comes from its own `Team` document.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub teams: IndexMap<TeamName, Team>,
+}
+
+/// A zone's declaration that a team exists, and which repository owns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamDeclaration {
+    /// The repository that owns the team's definition.
+    pub repository: Repository,
+    /// What the team does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<Documentation>,
+}
+
+/// A team: its data containers, the datastores it produces and the workspaces it consumes in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Team {
+    /// What the team does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<Documentation>,
+    /// The data containers the team runs. Names are unique across the ecosystem.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub containers: IndexMap<ContainerName, DataContainer>,
+    /// The datastores the team produces. Names are unique across the ecosystem.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub datastores: IndexMap<DatastoreName, Datastore>,
+    /// The team's workspaces. Names are unique across the ecosystem.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
+    pub workspaces: IndexMap<WorkspaceName, Workspace>,
+}

@@ -1,0 +1,126 @@
+//! Assembling a model from many documents.
+
+use datasurface_model::files::{self, LoadErrorKind, SourceFile};
+
+const ECO: &str = "apiVersion: datasurface.dev/v1
+kind: Ecosystem
+name: Acme
+owningRepository: {name: acme/eco, branch: main}
+liveRepository: {name: acme/eco, branch: live}
+zoneDeclarations:
+  EU: {repository: {name: acme/eu, branch: main}}
+  USA: {repository: {name: acme/usa, branch: main}}
+";
+
+fn zone(name: &str, teams: &[&str]) -> String {
+    let mut s = format!("apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: {name}\n");
+    if !teams.is_empty() {
+        s.push_str("teamDeclarations:\n");
+        for t in teams {
+            s.push_str(&format!(
+                "  {t}: {{repository: {{name: acme/{}, branch: main}}}}\n",
+                t.to_lowercase()
+            ));
+        }
+    }
+    s
+}
+
+fn team(zone: &str, name: &str) -> String {
+    format!("apiVersion: datasurface.dev/v1\nkind: Team\nzone: {zone}\nname: {name}\n")
+}
+
+#[test]
+fn zones_and_teams_follow_declaration_order_not_file_order() {
+    let files = vec![
+        SourceFile::new("ecosystem.yaml", ECO),
+        SourceFile::new("a/usa.yaml", zone("USA", &["NY", "Boston"])),
+        SourceFile::new("b/eu.yaml", zone("EU", &[])),
+        SourceFile::new("c/boston.yaml", team("USA", "Boston")),
+        SourceFile::new(
+            "d/ny.json",
+            r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "USA", "name": "NY"}"#
+                .to_owned(),
+        ),
+    ];
+    let model = files::load(&files).unwrap();
+    let zones: Vec<&str> = model.ecosystem.zones.keys().map(|z| z.as_str()).collect();
+    assert_eq!(zones, ["EU", "USA"]);
+    let teams: Vec<&str> = model.ecosystem.zones["USA"]
+        .teams
+        .keys()
+        .map(|t| t.as_str())
+        .collect();
+    assert_eq!(teams, ["NY", "Boston"]);
+    assert_eq!(model.documents.len(), 5);
+    assert_eq!(model.documents[4].team.as_ref().unwrap(), "NY");
+}
+
+#[test]
+fn every_problem_in_every_file_is_reported() {
+    let files = vec![
+        SourceFile::new("ecosystem.yaml", ECO),
+        SourceFile::new("eu.yaml", zone("EU", &[])),
+        SourceFile::new("eu-again.yaml", zone("EU", &[])),
+        SourceFile::new(
+            "bad.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: Team\nzone: EU\nname: X\nworkspace: {}\n",
+        ),
+        SourceFile::new("lost.yaml", team("Asia", "Tokyo")),
+        SourceFile::new("second.yaml", ECO),
+    ];
+    let errors = files::load(&files).unwrap_err();
+    let messages: Vec<String> = errors.errors().iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(messages.join("\n"));
+    assert!(!errors.only_model_errors(), "a parse error is among them");
+}
+
+#[test]
+fn structure_problems_are_model_errors() {
+    let files = vec![
+        SourceFile::new("ecosystem.yaml", ECO),
+        SourceFile::new("t.yaml", team("USA", "NY")),
+    ];
+    let errors = files::load(&files).unwrap_err();
+    assert!(errors.only_model_errors());
+    assert_eq!(errors.errors()[0].kind, LoadErrorKind::Model);
+    assert!(
+        errors.errors()[0].message.contains("no document defines"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_model_without_an_ecosystem_document_is_refused() {
+    let errors = files::load(&[SourceFile::new("z.yaml", zone("EU", &[]))]).unwrap_err();
+    insta::assert_snapshot!(errors.to_string(), @r"
+    z.yaml: error: the model has no Ecosystem document
+      help: add `ecosystem.yaml` with `apiVersion: datasurface.dev/v1` and `kind: Ecosystem`
+    ");
+}
+
+#[test]
+fn inline_and_separate_definitions_may_mix_but_not_collide() {
+    let inline = format!("{ECO}zones:\n  EU: {{}}\n");
+    let ok = files::load(&[
+        SourceFile::new("ecosystem.yaml", inline.clone()),
+        SourceFile::new("usa.yaml", zone("USA", &[])),
+    ])
+    .unwrap();
+    assert_eq!(ok.ecosystem.zones.len(), 2);
+    let clash = files::load(&[
+        SourceFile::new("ecosystem.yaml", inline),
+        SourceFile::new("eu.yaml", zone("EU", &[])),
+    ])
+    .unwrap_err();
+    assert!(
+        clash.to_string().contains("zone `EU` is defined twice"),
+        "{clash}"
+    );
+    assert!(
+        clash
+            .to_string()
+            .contains("already defined in `ecosystem.yaml`"),
+        "{clash}"
+    );
+}

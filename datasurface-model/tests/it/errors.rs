@@ -1,0 +1,159 @@
+//! Load errors: one located line with a message, and a help line, for each kind of mistake.
+
+use datasurface_model::files::{self, SourceFile};
+
+/// The northwind team document, changed by `edit`, loaded alone; the error text.
+fn load_team_with(edit: impl Fn(&str) -> String) -> String {
+    let team = crate::example_files("northwind")
+        .into_iter()
+        .find(|f| f.path.ends_with("northwindteam.yaml"))
+        .expect("the example has a team document");
+    let text = edit(&team.text);
+    assert_ne!(text, team.text, "the edit must change the document");
+    match files::load(&[SourceFile::new("northwindteam.yaml", text)]) {
+        Ok(_) => panic!("the edited document loaded"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn load_one(path: &str, text: &str) -> String {
+    files::load(&[SourceFile::new(path, text)])
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn type_error() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "port: 1433",
+        "port: fourteen",
+        1
+    )));
+}
+
+#[test]
+fn misspelled_field() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "nullable: false",
+        "nulable: false",
+        1
+    )));
+}
+
+#[test]
+fn misspelled_value() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "MULTI_DATASET",
+        "MULTI_DATASETS",
+        1
+    )));
+}
+
+#[test]
+fn bad_name() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "  NW_Data:",
+        "  NW Data:",
+        1
+    )));
+}
+
+#[test]
+fn reserved_word_as_column_name() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen("city:", "order:", 1)));
+}
+
+#[test]
+fn truncated_document() {
+    insta::assert_snapshot!(load_team_with(|t| t
+        [..t.find("primaryKey: [supplier_id]").unwrap() - 40]
+        .to_owned()));
+}
+
+#[test]
+fn type_kind_without_settings() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "{type: {NVarChar: {maxSize: 40}}",
+        "{type: NVarChar",
+        1
+    )));
+}
+
+#[test]
+fn secret_in_the_model() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "type: USER_PASSWORD",
+        "password: hunter2",
+        1
+    )));
+}
+
+#[test]
+fn duplicate_key() {
+    insta::assert_snapshot!(load_team_with(|t| t.replacen(
+        "      products:\n",
+        "      customers:\n        schema: {columns: {}}\n      products:\n",
+        1
+    )));
+}
+
+#[test]
+fn header_problems() {
+    let cases = [
+        ("missing-version.yaml", "kind: Team\nzone: USA\nname: NY\n"),
+        (
+            "unsupported.yaml",
+            "apiVersion: datasurface.dev/v3\nkind: Team\nzone: USA\nname: NY\n",
+        ),
+        ("foreign.yaml", "apiVersion: apps/v1\nkind: Deployment\n"),
+        (
+            "kind.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: Zone\nname: USA\n",
+        ),
+        (
+            "no-name.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\n",
+        ),
+        (
+            "bad-zone.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: Team\nzone: \" USA\"\nname: NY\n",
+        ),
+        ("list.yaml", "- a\n- b\n"),
+        ("empty.yaml", "\n"),
+        (
+            "two.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: Team\nzone: USA\nname: NY\n---\napiVersion: datasurface.dev/v1\n",
+        ),
+        ("notes.txt", "hello"),
+    ];
+    let out: Vec<String> = cases.iter().map(|(p, t)| load_one(p, t)).collect();
+    insta::assert_snapshot!(out.join("\n"));
+}
+
+#[test]
+fn json_errors() {
+    let cases = [
+        (
+            "type.json",
+            r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "USA", "name": "NY", "containers": {"db": {"kind": {"database": {"engine": "POSTGRES", "database": "d", "endpoint": {"host": "h", "port": "x"}}}}}}"#,
+        ),
+        (
+            "field.json",
+            r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "USA", "name": "NY", "datastore": {}}"#,
+        ),
+        (
+            "name.json",
+            r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "USA", "name": "NY", "workspaces": {"select": {}}}"#,
+        ),
+        (
+            "truncated.json",
+            r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "USA", "name": "NY", "workspaces": {"#,
+        ),
+        (
+            "duplicate.json",
+            r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "USA", "name": "NY", "workspaces": {"a": {}, "a": {}}}"#,
+        ),
+    ];
+    let out: Vec<String> = cases.iter().map(|(p, t)| load_one(p, t)).collect();
+    insta::assert_snapshot!(out.join("\n"));
+}

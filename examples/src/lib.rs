@@ -1,0 +1,1 @@
+//! Examples of datasurface: see `examples/README.md`.

@@ -1,0 +1,1 @@
+//! Cross-crate tests of datasurface live in `e2e/`.
