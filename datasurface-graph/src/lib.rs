@@ -5,7 +5,7 @@
 //! ingestions of datastores, exports of datasets into consumers' data
 //! containers, triggers and data transformers, and the consuming workspaces'
 //! dataset groups; its edges run
-//! Ingest → Export → Trigger → DataTransformer → Ingest … from the producers
+//! Ingest → Export → Trigger → `DataTransformer` → Ingest … from the producers
 //! to each consumer. Node identities depend only on what a node means, so
 //! renders and diffs can key on them.
 //!

@@ -4,6 +4,11 @@
 //! but not necessarily valid: references may dangle and policies may clash.
 //! They exercise the file formats; test kits use them as raw material.
 
+#![allow(
+    clippy::wildcard_imports,
+    reason = "a strategy for every model type needs every model type"
+)]
+
 use indexmap::IndexMap;
 use proptest::collection::vec;
 use proptest::option;

@@ -20,6 +20,10 @@ use crate::types::DataType;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "ingestion is the common case; boxing would cost every struct literal"
+)]
 pub enum CaptureMetadata {
     /// Read from a source container.
     Ingestion(Ingestion),

@@ -98,7 +98,7 @@ impl DatabaseEngine {
 pub struct Database {
     /// The engine.
     pub engine: DatabaseEngine,
-    /// The database's name on its server (for SQLite, its file, relative to the platform's state).
+    /// The database's name on its server (for `SQLite`, its file, relative to the platform's state).
     pub database: String,
     /// Where the server listens; none for embedded engines and platform-resolved endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]

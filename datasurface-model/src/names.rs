@@ -209,8 +209,7 @@ fn check_display_name(value: &str) -> Result<(), String> {
     }
     if let Some(bad) = value.chars().find(|c| c.is_control()) {
         return Err(format!(
-            "it contains the control character {:?}; remove it",
-            bad
+            "it contains the control character {bad:?}; remove it"
         ));
     }
     if let Some(bad) = value.chars().find(|c| matches!(c, '/' | ':' | '#')) {
@@ -277,7 +276,7 @@ fn check_git_branch(value: &str) -> Result<(), String> {
     if value.starts_with('-') || value.starts_with('/') || value.ends_with('/') {
         return Err("it starts with `-` or `/`, or ends with `/`".to_owned());
     }
-    if value.ends_with('.') || value.ends_with(".lock") {
+    if value.ends_with('.') || value.strip_suffix(".lock").is_some() {
         return Err("it ends with `.` or `.lock`".to_owned());
     }
     if value.contains("..") || value.contains("//") || value.contains("@{") || value == "@" {

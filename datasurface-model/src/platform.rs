@@ -122,6 +122,10 @@ fn production() -> ProductionStatus {
     ProductionStatus::Production
 }
 
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes a reference"
+)]
 fn is_production(status: &ProductionStatus) -> bool {
     *status == ProductionStatus::Production
 }

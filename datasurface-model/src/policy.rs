@@ -96,10 +96,10 @@ impl FromStr for DataClassification {
             .into_iter()
             .find(|k| k.code() == code)
             .ok_or_else(|| ClassificationError(value.to_owned()))?;
-        if let Some(name) = name {
-            if name.is_empty() || name.trim() != name || name.chars().any(char::is_control) {
-                return Err(ClassificationError(value.to_owned()));
-            }
+        if let Some(name) = name
+            && (name.is_empty() || name.trim() != name || name.chars().any(char::is_control))
+        {
+            return Err(ClassificationError(value.to_owned()));
         }
         Ok(DataClassification {
             kind,

@@ -1,6 +1,6 @@
 //! The data type catalogue.
 //!
-//! Types carry no nullability: that belongs to the [`Column`](crate::Column).
+//! Types carry no nullability: that belongs to the [`Column`].
 //! In model files a type without parameters is written by name
 //! (`type: Integer`), and a type with parameters as a one-key map
 //! (`type: {VarChar: {maxSize: 50}}`, or `{VarChar: {}}` for no limit).
@@ -71,19 +71,19 @@ pub enum DataType {
     Fp4E2m1,
     /// A float format given by its parameters.
     CustomFloat(FloatFormat),
-    /// Micro-scaling FP8 (E4M3 elements, blocks of 32, FP8_E8M0 scale).
+    /// Micro-scaling FP8 (E4M3 elements, blocks of 32, `FP8_E8M0` scale).
     #[serde(rename = "MXFP8_E4M3")]
     Mxfp8E4m3,
-    /// Micro-scaling FP8 (E5M2 elements, blocks of 32, FP8_E8M0 scale).
+    /// Micro-scaling FP8 (E5M2 elements, blocks of 32, `FP8_E8M0` scale).
     #[serde(rename = "MXFP8_E5M2")]
     Mxfp8E5m2,
-    /// Micro-scaling FP6 (E2M3 elements, blocks of 32, FP8_E8M0 scale).
+    /// Micro-scaling FP6 (E2M3 elements, blocks of 32, `FP8_E8M0` scale).
     #[serde(rename = "MXFP6_E2M3")]
     Mxfp6E2m3,
-    /// Micro-scaling FP6 (E3M2 elements, blocks of 32, FP8_E8M0 scale).
+    /// Micro-scaling FP6 (E3M2 elements, blocks of 32, `FP8_E8M0` scale).
     #[serde(rename = "MXFP6_E3M2")]
     Mxfp6E3m2,
-    /// Micro-scaling FP4 (E2M1 elements, blocks of 32, FP8_E8M0 scale).
+    /// Micro-scaling FP4 (E2M1 elements, blocks of 32, `FP8_E8M0` scale).
     #[serde(rename = "MXFP4_E2M1")]
     Mxfp4E2m1,
     /// A micro-scaling format given by its parameters.

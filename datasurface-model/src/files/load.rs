@@ -41,10 +41,10 @@ pub enum Format {
 impl Format {
     /// The format of a path, by its extension; `None` if it is not a model file.
     pub fn of_path(path: &str) -> Option<Format> {
-        let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        let extension = std::path::Path::new(path).extension()?.to_str()?;
+        if extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml") {
             Some(Format::Yaml)
-        } else if lower.ends_with(".json") {
+        } else if extension.eq_ignore_ascii_case("json") {
             Some(Format::Json)
         } else {
             None
@@ -324,73 +324,96 @@ fn key_position(text: &str, format: Format, key: &str) -> Option<(usize, usize)>
     None
 }
 
+/// The documents of a model, sorted by kind, with where each came from.
+#[derive(Default)]
+struct Parts<'a> {
+    ecosystems: Vec<(&'a SourceFile, Ecosystem)>,
+    zones: Vec<(&'a SourceFile, ZoneName, GovernanceZone)>,
+    teams: Vec<(&'a SourceFile, ZoneName, TeamName, Team)>,
+    documents: Vec<DocumentSource>,
+}
+
+impl<'a> Parts<'a> {
+    fn sort(parsed: Vec<(&'a SourceFile, Parsed)>) -> Self {
+        let mut parts = Parts::default();
+        for (file, doc) in parsed {
+            let (kind, zone, team) = match &doc {
+                Parsed::Ecosystem(_) => (DocumentKind::Ecosystem, None, None),
+                Parsed::Zone { name, .. } => {
+                    (DocumentKind::GovernanceZone, Some(name.clone()), None)
+                }
+                Parsed::Team { zone, name, .. } => {
+                    (DocumentKind::Team, Some(zone.clone()), Some(name.clone()))
+                }
+            };
+            parts.documents.push(DocumentSource {
+                path: file.path.clone(),
+                kind,
+                zone,
+                team,
+            });
+            match doc {
+                Parsed::Ecosystem(eco) => parts.ecosystems.push((file, eco)),
+                Parsed::Zone { name, zone } => parts.zones.push((file, name, zone)),
+                Parsed::Team { zone, name, team } => parts.teams.push((file, zone, name, team)),
+            }
+        }
+        parts
+    }
+}
+
 fn assemble(
     parsed: Vec<(&SourceFile, Parsed)>,
     errors: &mut Vec<LoadError>,
     files: &[SourceFile],
 ) -> Option<LoadedModel> {
-    let mut ecosystem: Option<(Ecosystem, &str)> = None;
-    let mut documents = Vec::new();
-    let mut zones: Vec<(&SourceFile, ZoneName, GovernanceZone)> = Vec::new();
-    let mut teams: Vec<(&SourceFile, ZoneName, TeamName, Team)> = Vec::new();
-    for (file, doc) in parsed {
-        match doc {
-            Parsed::Ecosystem(eco) => {
-                documents.push(DocumentSource {
-                    path: file.path.clone(),
-                    kind: DocumentKind::Ecosystem,
-                    zone: None,
-                    team: None,
-                });
-                if let Some((_, first)) = &ecosystem {
-                    errors.push(
-                        LoadError::new(&file.path, "a second Ecosystem document")
-                            .model()
-                            .at(1, 1)
-                            .with_help(format!("a model has one Ecosystem document, and `{first}` already is it; make this one a GovernanceZone or Team document, or remove it")),
-                    );
-                } else {
-                    ecosystem = Some((eco, file.path.as_str()));
-                }
-            }
-            Parsed::Zone { name, zone } => {
-                documents.push(DocumentSource {
-                    path: file.path.clone(),
-                    kind: DocumentKind::GovernanceZone,
-                    zone: Some(name.clone()),
-                    team: None,
-                });
-                zones.push((file, name, zone));
-            }
-            Parsed::Team { zone, name, team } => {
-                documents.push(DocumentSource {
-                    path: file.path.clone(),
-                    kind: DocumentKind::Team,
-                    zone: Some(zone.clone()),
-                    team: Some(name.clone()),
-                });
-                teams.push((file, zone, name, team));
-            }
-        }
-    }
-    let Some((mut eco, eco_path)) = ecosystem else {
+    let Parts {
+        ecosystems,
+        zones,
+        teams,
+        documents,
+    } = Parts::sort(parsed);
+    let mut ecosystems = ecosystems.into_iter();
+    let Some((root, mut eco)) = ecosystems.next() else {
         if errors.is_empty() {
             let path = files.first().map_or("<model>", |f| f.path.as_str());
-            errors.push(LoadError::new(path, "the model has no Ecosystem document").model().with_help(
-                format!("add `ecosystem.yaml` with `apiVersion: {API_VERSION}` and `kind: Ecosystem`"),
-            ));
+            errors.push(LoadError::new(path, "the model has no Ecosystem document").model().with_help(format!(
+                "add `ecosystem.yaml` with `apiVersion: {API_VERSION}` and `kind: Ecosystem`"
+            )));
         }
         return None;
     };
+    for (file, _) in ecosystems {
+        errors.push(LoadError::new(&file.path, "a second Ecosystem document").model().at(1, 1).with_help(format!(
+            "a model has one Ecosystem document, and `{}` already is it; make this one a GovernanceZone or Team document, or remove it",
+            root.path
+        )));
+    }
+    let zone_origin = add_zones(&mut eco, &root.path, zones, errors);
+    add_teams(&mut eco, &zone_origin, teams, errors);
+    if documents.len() > 1 {
+        order_by_declarations(&mut eco);
+    }
+    Some(LoadedModel {
+        ecosystem: eco,
+        documents,
+    })
+}
 
-    // Zones from their own documents.
-    let mut zone_origin: IndexMap<ZoneName, String> = eco
+/// Adds zone documents to the ecosystem; returns the file that defines each zone.
+fn add_zones(
+    eco: &mut Ecosystem,
+    root: &str,
+    zones: Vec<(&SourceFile, ZoneName, GovernanceZone)>,
+    errors: &mut Vec<LoadError>,
+) -> IndexMap<ZoneName, String> {
+    let mut origin: IndexMap<ZoneName, String> = eco
         .zones
         .keys()
-        .map(|z| (z.clone(), eco_path.to_owned()))
+        .map(|z| (z.clone(), root.to_owned()))
         .collect();
     for (file, name, zone) in zones {
-        if let Some(first) = zone_origin.get(&name) {
+        if let Some(first) = origin.get(&name) {
             errors.push(
                 LoadError::new(&file.path, format!("zone `{name}` is defined twice"))
                     .model()
@@ -401,54 +424,36 @@ fn assemble(
             );
             continue;
         }
-        zone_origin.insert(name.clone(), file.path.clone());
+        origin.insert(name.clone(), file.path.clone());
         eco.zones.insert(name, zone);
     }
+    origin
+}
 
-    // Teams from their own documents.
-    let mut team_origin: IndexMap<(ZoneName, TeamName), String> = eco
+/// Adds team documents to their zones.
+fn add_teams(
+    eco: &mut Ecosystem,
+    zone_origin: &IndexMap<ZoneName, String>,
+    teams: Vec<(&SourceFile, ZoneName, TeamName, Team)>,
+    errors: &mut Vec<LoadError>,
+) {
+    let mut origin: IndexMap<(ZoneName, TeamName), String> = eco
         .zones
         .iter()
         .flat_map(|(z, zone)| {
-            zone.teams.keys().map(|t| {
-                (
-                    (z.clone(), t.clone()),
-                    zone_origin.get(z).cloned().unwrap_or_default(),
-                )
-            })
+            let file = zone_origin.get(z).cloned().unwrap_or_default();
+            zone.teams
+                .keys()
+                .map(move |t| ((z.clone(), t.clone()), file.clone()))
         })
         .collect();
     for (file, zone_name, name, team) in teams {
         let Some(zone) = eco.zones.get_mut(&zone_name) else {
-            let defined: Vec<&str> = zone_origin.keys().map(ZoneName::as_str).collect();
-            let help = match nearest(&zone_name, &defined) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None if defined.is_empty() => {
-                    "no zone is defined yet: add a GovernanceZone document for it first".to_owned()
-                }
-                None => format!("defined zones are {}", quote_list(&defined)),
-            };
-            let (line, column) = key_position(
-                &file.text,
-                Format::of_path(&file.path).unwrap_or(Format::Yaml),
-                "zone",
-            )
-            .unwrap_or((1, 1));
-            errors.push(
-                LoadError::new(
-                    &file.path,
-                    format!(
-                        "team `{name}` belongs to zone `{zone_name}`, which no document defines"
-                    ),
-                )
-                .model()
-                .at(line, column)
-                .with_help(help),
-            );
+            errors.push(unknown_zone(file, &zone_name, &name, zone_origin));
             continue;
         };
         let key = (zone_name.clone(), name.clone());
-        if let Some(first) = team_origin.get(&key) {
+        if let Some(first) = origin.get(&key) {
             errors.push(
                 LoadError::new(
                     &file.path,
@@ -462,17 +467,34 @@ fn assemble(
             );
             continue;
         }
-        team_origin.insert(key, file.path.clone());
+        origin.insert(key, file.path.clone());
         zone.teams.insert(name, team);
     }
+}
 
-    if documents.len() > 1 {
-        order_by_declarations(&mut eco);
-    }
-    Some(LoadedModel {
-        ecosystem: eco,
-        documents,
-    })
+fn unknown_zone(
+    file: &SourceFile,
+    zone: &ZoneName,
+    team: &TeamName,
+    defined: &IndexMap<ZoneName, String>,
+) -> LoadError {
+    let defined: Vec<&str> = defined.keys().map(ZoneName::as_str).collect();
+    let help = match nearest(zone, &defined) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if defined.is_empty() => {
+            "no zone is defined yet: add a GovernanceZone document for it first".to_owned()
+        }
+        None => format!("defined zones are {}", quote_list(&defined)),
+    };
+    let format = Format::of_path(&file.path).unwrap_or(Format::Yaml);
+    let (line, column) = key_position(&file.text, format, "zone").unwrap_or((1, 1));
+    LoadError::new(
+        &file.path,
+        format!("team `{team}` belongs to zone `{zone}`, which no document defines"),
+    )
+    .model()
+    .at(line, column)
+    .with_help(help)
 }
 
 /// Orders zone and team definitions as they are declared; undeclared ones keep their order, after.

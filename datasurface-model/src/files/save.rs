@@ -116,7 +116,7 @@ impl Slugs {
             })
             .collect();
         if base.trim_matches('-').is_empty() {
-            base = "part".to_owned();
+            "part".clone_into(&mut base);
         }
         let mut candidate = base.clone();
         let mut n = 2;

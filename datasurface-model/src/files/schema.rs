@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 use crate::files::document::{API_VERSION, DocumentBody, DocumentKind};
 use crate::{Ecosystem, GovernanceZone, Team};
 
-/// The JSON Schema (draft 2020-12) that every model document satisfies.
+/// The JSON Schema (draft-07, which editors support best) that every model document satisfies.
 ///
 /// It accepts any of the three document kinds; editors use it to complete and
 /// check model files. It checks shapes and name syntax; the validator checks
 /// the rest.
 pub fn json_schema() -> Schema {
-    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    let mut generator = SchemaSettings::draft07().into_generator();
     let variants: Vec<Value> = vec![
         document_schema::<Ecosystem>(&mut generator),
         document_schema::<GovernanceZone>(&mut generator),
@@ -21,12 +21,12 @@ pub fn json_schema() -> Schema {
     ];
     let defs: serde_json::Map<String, Value> = generator.take_definitions(true);
     let root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://datasurface.dev/schema/ecosystem.schema.json",
         "title": "datasurface model document",
         "description": "One document of a datasurface model: an Ecosystem, a GovernanceZone or a Team.",
         "oneOf": variants,
-        "$defs": defs,
+        "definitions": defs,
     });
     Schema::try_from(root).unwrap_or_default()
 }
@@ -55,7 +55,7 @@ fn document_schema<T: DocumentBody>(generator: &mut schemars::SchemaGenerator) -
     if kind == DocumentKind::Team {
         header.insert(
             "zone".to_owned(),
-            json!({"description": "The zone the team belongs to.", "$ref": "#/$defs/ZoneName"}),
+            json!({"description": "The zone the team belongs to.", "$ref": "#/definitions/ZoneName"}),
         );
     }
     if kind != DocumentKind::Ecosystem {
@@ -64,7 +64,7 @@ fn document_schema<T: DocumentBody>(generator: &mut schemars::SchemaGenerator) -
         } else {
             "ZoneName"
         };
-        header.insert("name".to_owned(), json!({"description": "What the document defines.", "$ref": format!("#/$defs/{name_type}")}));
+        header.insert("name".to_owned(), json!({"description": "What the document defines.", "$ref": format!("#/definitions/{name_type}")}));
         // Make sure the referenced name definitions exist.
         generator.subschema_for::<crate::names::ZoneName>();
         generator.subschema_for::<crate::names::TeamName>();
@@ -80,7 +80,7 @@ fn document_schema<T: DocumentBody>(generator: &mut schemars::SchemaGenerator) -
         let required = object.entry("required").or_insert_with(|| json!([]));
         if let Some(required) = required.as_array_mut() {
             let mut names: Vec<Value> = header.keys().map(|k| Value::String(k.clone())).collect();
-            names.extend(required.drain(..));
+            names.append(required);
             *required = names;
         }
         object.insert("title".to_owned(), json!(format!("{kind} document")));

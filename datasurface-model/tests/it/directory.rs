@@ -1,5 +1,7 @@
 //! Assembling a model from many documents.
 
+use std::fmt::Write as _;
+
 use datasurface_model::files::{self, LoadErrorKind, SourceFile};
 
 const ECO: &str = "apiVersion: datasurface.dev/v1
@@ -17,10 +19,12 @@ fn zone(name: &str, teams: &[&str]) -> String {
     if !teams.is_empty() {
         s.push_str("teamDeclarations:\n");
         for t in teams {
-            s.push_str(&format!(
-                "  {t}: {{repository: {{name: acme/{}, branch: main}}}}\n",
+            writeln!(
+                s,
+                "  {t}: {{repository: {{name: acme/{}, branch: main}}}}",
                 t.to_lowercase()
-            ));
+            )
+            .unwrap();
         }
     }
     s
@@ -44,12 +48,17 @@ fn zones_and_teams_follow_declaration_order_not_file_order() {
         ),
     ];
     let model = files::load(&files).unwrap();
-    let zones: Vec<&str> = model.ecosystem.zones.keys().map(|z| z.as_str()).collect();
+    let zones: Vec<&str> = model
+        .ecosystem
+        .zones
+        .keys()
+        .map(datasurface_model::names::ZoneName::as_str)
+        .collect();
     assert_eq!(zones, ["EU", "USA"]);
     let teams: Vec<&str> = model.ecosystem.zones["USA"]
         .teams
         .keys()
-        .map(|t| t.as_str())
+        .map(datasurface_model::names::TeamName::as_str)
         .collect();
     assert_eq!(teams, ["NY", "Boston"]);
     assert_eq!(model.documents.len(), 5);

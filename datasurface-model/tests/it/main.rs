@@ -1,5 +1,7 @@
 //! Integration tests of `datasurface-model`: one binary, one module per concern.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
 mod directory;
 mod errors;
 mod no_panic;
