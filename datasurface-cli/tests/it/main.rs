@@ -116,6 +116,40 @@ fn parse_errors_exit_2_with_every_error_located() {
     ");
 }
 
+/// The four mistakes every model author makes, each in its own copy of Northwind's team file.
+#[test]
+fn each_kind_of_mistake_is_located_and_exits_2() {
+    let original = std::fs::read_to_string(
+        repo_root().join("examples/models/northwind/zones/usa/teams/northwindteam.yaml"),
+    )
+    .unwrap();
+    let cut = original.find("primaryKey: [supplier_id]").unwrap() - 40;
+    let cases: [(&str, String); 4] = [
+        (
+            "type-error.yaml",
+            original.replacen("port: 1433", "port: fourteen", 1),
+        ),
+        (
+            "misspelled-field.yaml",
+            original.replacen("nullable: false", "nulable: false", 1),
+        ),
+        (
+            "bad-name.yaml",
+            original.replacen("  NW_Data:", "  NW Data:", 1),
+        ),
+        ("truncated.yaml", original[..cut].to_owned()),
+    ];
+    let dir = scratch("mistakes");
+    let mut transcripts = Vec::new();
+    for (name, text) in cases {
+        std::fs::write(dir.join(name), text).unwrap();
+        let run = datasurface(&["check", name], &dir);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        transcripts.push(run.transcript());
+    }
+    insta::assert_snapshot!(transcripts.join("\n"));
+}
+
 #[test]
 fn model_errors_exit_1() {
     let dir = scratch("model-errors");

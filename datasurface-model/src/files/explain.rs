@@ -94,26 +94,26 @@ pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) ->
             .with_help("the file looks truncated; complete it or restore it from version control"),
         E::MultipleDocuments { .. } => LoadError::new(file, "the file holds more than one document")
             .with_help("put each document in its own file"),
+        E::Budget { breach: serde_saphyr::budget::BudgetBreach::Depth { depth }, .. } => {
+            LoadError::new(file, format!("the document nests more than {} levels deep", depth.saturating_sub(1)))
+                .with_help("model documents nest a few levels; look for runaway nesting or a generated file gone wrong")
+        }
+        E::Budget { .. } => LoadError::new(file, "the document exceeds the parser's safety limits")
+            .with_help("model documents are plain data; look for huge alias expansions or a generated file gone wrong"),
         other => LoadError::new(file, clean_message(&other.to_string())),
     };
     truncation_hint(located(err), text)
 }
 
-/// Adds a hint when the error sits at the very end of the text, where a truncated file fails.
+/// Adds a hint when a YAML error sits on the last line of a file that does not
+/// end in a newline: the usual shape of a truncated file.
 fn truncation_hint(error: LoadError, text: &str) -> LoadError {
-    let content = text.trim_end();
-    let last_line = content.lines().count();
-    let last_len = content.lines().last().map_or(0, |l| l.chars().count());
-    let at_end = match (error.line, error.column) {
-        (Some(line), Some(column)) => line > last_line || (line == last_line && column >= last_len),
-        (Some(line), None) => line > last_line,
-        _ => false,
-    };
-    match error.line {
-        Some(_) if error.help.is_none() && at_end && !text.ends_with('\n') => {
-            error.with_help("the error is at the end of the file, which looks truncated; complete it or restore it from version control")
-        }
-        _ => error,
+    let last_line = text.trim_end().lines().count();
+    let on_last_line = error.line.is_some_and(|line| line >= last_line);
+    if error.help.is_none() && on_last_line && !text.ends_with('\n') {
+        error.with_help("the file ends here and looks truncated; complete it or restore it from version control")
+    } else {
+        error
     }
 }
 
@@ -187,11 +187,6 @@ pub(crate) fn json_error(file: &str, error: &serde_json::Error) -> LoadError {
         err = err.at(error.line(), error.column());
     }
     err
-}
-
-/// Explains a JSON error, with the text for a truncation hint.
-pub(crate) fn json_error_in(file: &str, text: &str, error: &serde_json::Error) -> LoadError {
-    truncation_hint(json_error(file, error), text)
 }
 
 fn invalid_type(file: &str, unexpected: &str, expected: &str) -> LoadError {

@@ -6,7 +6,7 @@ use crate::files::document::{
     API_GROUP, API_MAJOR, API_VERSION, Body, DocumentBody, DocumentKind, RawHeader,
 };
 use crate::files::error::{LoadError, LoadErrors};
-use crate::files::explain::{json_error_in, nearest, quote_list, yaml_error};
+use crate::files::explain::{json_error, nearest, quote_list, yaml_error};
 use crate::names::{TeamName, ZoneName};
 use crate::{Ecosystem, GovernanceZone, Team};
 
@@ -145,8 +145,9 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
     let header: RawHeader = match format {
         Format::Yaml => serde_saphyr::from_str(&file.text)
             .map_err(|e| header_error(yaml_error(path, &file.text, &e)))?,
-        Format::Json => serde_json::from_str(&file.text)
-            .map_err(|e| header_error(json_error_in(path, &file.text, &e)))?,
+        Format::Json => {
+            serde_json::from_str(&file.text).map_err(|e| header_error(json_error(path, &e)))?
+        }
     };
     let kind = check_header(file, format, &header)?;
     match kind {
@@ -301,8 +302,7 @@ fn parse_body<T: DocumentBody>(file: &SourceFile, format: Format) -> Result<T, L
     let body: Body<T> = match format {
         Format::Yaml => serde_saphyr::from_str(&file.text)
             .map_err(|e| yaml_error(&file.path, &file.text, &e))?,
-        Format::Json => serde_json::from_str(&file.text)
-            .map_err(|e| json_error_in(&file.path, &file.text, &e))?,
+        Format::Json => serde_json::from_str(&file.text).map_err(|e| json_error(&file.path, &e))?,
     };
     Ok(body.0)
 }

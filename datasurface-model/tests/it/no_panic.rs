@@ -47,3 +47,27 @@ fn every_truncation_of_an_example_gives_a_located_error() {
         }
     }
 }
+
+#[test]
+fn runaway_nesting_is_an_error_not_a_crash() {
+    let depth = 100_000;
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let header = "apiVersion: datasurface.dev/v1\nkind: Team\nzone: A\nname: B\n";
+    let yaml = format!("{header}datastores: {nested}\n");
+    let json = format!(
+        r#"{{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "A", "name": "B", "datastores": {nested}}}"#
+    );
+    let deep_type = format!(
+        "{header}datastores: {{S: {{capture: {{transformerOutput: {{workspace: W}}}}, datasets: {{d: {{schema: {{columns: {{c: {}Integer{}}}}}}}}}}}}}}}\n",
+        "{type: {Array: {elementType: ".repeat(5000),
+        "}}".repeat(5000)
+    );
+    for (path, text) in [
+        ("deep.yaml", yaml),
+        ("deep.json", json),
+        ("deep-type.yaml", deep_type),
+    ] {
+        let errors = files::load(&[SourceFile::new(path, text)]).unwrap_err();
+        assert!(errors.errors()[0].line.is_some(), "{errors}");
+    }
+}
