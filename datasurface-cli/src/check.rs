@@ -1,108 +1,124 @@
-//! `datasurface check`: load a model and report every problem.
+//! `datasurface check`: load a model, validate it, and report every finding.
 
 use std::io::Write;
 use std::path::Path;
 
 use datasurface_model::Ecosystem;
-use datasurface_model::files::{self, LoadError, LoadErrorKind};
-use serde_json::json;
+use datasurface_model::files::{self, LoadError, LoadErrorKind, SourceFile};
+use datasurface_model::validate::{self, Severity};
 
+use crate::render::{self, Finding};
 use crate::sources::read_model;
 use crate::{Outcome, OutputFormat};
 
+/// How `check` runs.
+pub(crate) struct CheckOptions {
+    pub(crate) format: OutputFormat,
+    pub(crate) deny_warnings: bool,
+}
+
 pub(crate) fn run(
     model: &Path,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let sources = match read_model(model) {
+        Ok(sources) => sources,
+        Err(errors) => return report_load_errors(model, &errors, &[], options.format, out, err),
+    };
+    let loaded = match files::load(&sources) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            return report_load_errors(model, &errors.0, &sources, options.format, out, err);
+        }
+    };
+    let mut report = validate::check(&loaded.ecosystem);
+    files::locate(&mut report, &loaded, &sources);
+    let findings = render::findings(&report);
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    let failed = errors > 0 || (options.deny_warnings && warnings > 0);
+    let written = match options.format {
+        OutputFormat::Human => {
+            let summary = format!(
+                "checked ecosystem `{}` ({}): {}, {}",
+                loaded.ecosystem.name,
+                counts(&loaded.ecosystem, loaded.documents.len()),
+                counted(errors, "error"),
+                counted(warnings, "warning"),
+            );
+            err.write_all(render::human(&findings, &sources).as_bytes())
+                .and_then(|()| {
+                    if failed {
+                        writeln!(err, "{summary}")
+                    } else {
+                        writeln!(out, "{summary}")
+                    }
+                })
+        }
+        OutputFormat::Json => out.write_all(render::json(&findings).as_bytes()),
+        OutputFormat::Sarif => out.write_all(render::sarif(&findings).as_bytes()),
+        OutputFormat::Github => out.write_all(render::github(&findings).as_bytes()),
+    };
+    match (written, failed) {
+        (Err(_), _) => Outcome::CouldNotRun,
+        (Ok(()), true) => Outcome::ModelErrors,
+        (Ok(()), false) => Outcome::Success,
+    }
+}
+
+fn report_load_errors(
+    model: &Path,
+    errors: &[LoadError],
+    sources: &[SourceFile],
     format: OutputFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let loaded = read_model(model).and_then(|sources| files::load(&sources).map_err(|e| e.0));
-    let failed = |errors: &[LoadError]| {
-        if errors.iter().all(|e| e.kind == LoadErrorKind::Model) {
-            Outcome::ModelErrors
-        } else {
-            Outcome::CouldNotRun
-        }
-    };
-    let (outcome, written) = match (loaded, format) {
-        (Ok(model), OutputFormat::Text) => (
-            Outcome::Success,
-            writeln!(out, "{}", summary(&model.ecosystem, model.documents.len())),
-        ),
-        (Ok(model), OutputFormat::Json) => {
-            let mut value = counts_json(&model.ecosystem);
-            value["ok"] = json!(true);
-            value["documents"] = json!(model.documents.len());
-            value["errors"] = json!([]);
-            (Outcome::Success, writeln!(out, "{value:#}"))
-        }
-        (Err(errors), OutputFormat::Text) => {
-            let mut result = Ok(());
-            for e in &errors {
-                result = result.and(writeln!(err, "{e}"));
-            }
-            let n = errors.len();
-            result = result.and(writeln!(
-                err,
-                "{} could not be loaded: {n} error{}",
-                model.display(),
-                plural(n)
-            ));
-            (failed(&errors), result)
-        }
-        (Err(errors), OutputFormat::Json) => {
-            let value =
-                json!({ "ok": false, "errors": errors.iter().map(error_json).collect::<Vec<_>>() });
-            (failed(&errors), writeln!(out, "{value:#}"))
-        }
+    let findings: Vec<Finding> = errors.iter().map(Finding::from_load).collect();
+    let written = match format {
+        OutputFormat::Human => err
+            .write_all(render::human(&findings, sources).as_bytes())
+            .and_then(|()| {
+                writeln!(
+                    err,
+                    "{} could not be loaded: {}",
+                    model.display(),
+                    counted(errors.len(), "error")
+                )
+            }),
+        OutputFormat::Json => out.write_all(render::json(&findings).as_bytes()),
+        OutputFormat::Sarif => out.write_all(render::sarif(&findings).as_bytes()),
+        OutputFormat::Github => out.write_all(render::github(&findings).as_bytes()),
     };
     if written.is_err() {
-        Outcome::CouldNotRun
+        return Outcome::CouldNotRun;
+    }
+    // Documents that parsed but do not fit together are the model's errors; anything else could not run.
+    if errors.iter().all(|e| e.kind == LoadErrorKind::Model) {
+        Outcome::ModelErrors
     } else {
-        outcome
+        Outcome::CouldNotRun
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
-fn error_json(e: &LoadError) -> serde_json::Value {
-    json!({
-        "severity": "error",
-        "file": e.file,
-        "line": e.line,
-        "column": e.column,
-        "message": e.message,
-        "help": e.help,
-    })
-}
-
-fn counts_json(eco: &Ecosystem) -> serde_json::Value {
-    json!({
-        "ecosystem": eco.name.as_str(),
-        "zones": eco.zones.len(),
-        "teams": eco.teams().count(),
-        "datastores": eco.datastores().count(),
-        "datasets": eco.datastores().map(|(_, _, s)| s.datasets.len()).sum::<usize>(),
-        "workspaces": eco.workspaces().count(),
-        "platforms": eco.platforms.len(),
-    })
-}
-
-fn summary(eco: &Ecosystem, documents: usize) -> String {
-    let counted = |n: usize, noun: &str| format!("{n} {noun}{}", plural(n));
-    let c = counts_json(eco);
-    let n = |key: &str| usize::try_from(c[key].as_u64().unwrap_or(0)).unwrap_or(usize::MAX);
+fn counts(eco: &Ecosystem, documents: usize) -> String {
     format!(
-        "loaded ecosystem `{}` from {}: {}, {}, {} ({}), {}, {}",
-        eco.name,
+        "{}: {}, {}, {} with {}, {}, {}",
         counted(documents, "document"),
-        counted(n("zones"), "zone"),
-        counted(n("teams"), "team"),
-        counted(n("datastores"), "datastore"),
-        counted(n("datasets"), "dataset"),
-        counted(n("workspaces"), "workspace"),
-        counted(n("platforms"), "platform"),
+        counted(eco.zones.len(), "zone"),
+        counted(eco.teams().count(), "team"),
+        counted(eco.datastores().count(), "datastore"),
+        counted(
+            eco.datastores().map(|(_, _, s)| s.datasets.len()).sum(),
+            "dataset"
+        ),
+        counted(eco.workspaces().count(), "workspace"),
+        counted(eco.platforms.len(), "platform"),
     )
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod render;
 mod sources;
 
 /// Turns the intentions of a data ecosystem into data pipelines.
@@ -22,13 +23,25 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Load a model (a file, or a directory with ecosystem.yaml) and report every problem.
+    /// Load and validate a model (a file, or a directory with ecosystem.yaml); report every finding.
     Check {
         /// The model file or directory.
         model: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+        /// Fail (exit 1) on warnings as well as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Explain a diagnostic code, or print the catalogue of every code.
+    Explain {
+        /// The code, such as `missing-primary-key`.
+        #[arg(required_unless_present = "all")]
+        code: Option<String>,
+        /// Print the whole catalogue, in Markdown (the text of docs/diagnostics.md).
+        #[arg(long, conflicts_with = "code")]
+        all: bool,
     },
     /// Print the JSON Schema of model documents.
     Schema,
@@ -37,10 +50,15 @@ enum Command {
 /// How a command prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum OutputFormat {
-    /// For people.
-    Text,
-    /// For programs.
+    /// For people: each finding with its source line, on standard error.
+    #[value(alias = "text")]
+    Human,
+    /// A JSON array of findings.
     Json,
+    /// A SARIF 2.1.0 log, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 /// The exit codes every command uses.
@@ -70,7 +88,20 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     let outcome = match cli.command {
-        Command::Check { model, format } => check::run(&model, format, &mut stdout, &mut stderr),
+        Command::Check {
+            model,
+            format,
+            deny_warnings,
+        } => check::run(
+            &model,
+            &check::CheckOptions {
+                format,
+                deny_warnings,
+            },
+            &mut stdout,
+            &mut stderr,
+        ),
+        Command::Explain { code, all } => explain(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();
             match stdout.write_all(text.as_bytes()) {
@@ -80,4 +111,27 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(outcome as u8)
+}
+
+fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    use datasurface_model::validate;
+    let text = if all {
+        Some(validate::catalogue())
+    } else {
+        code.and_then(validate::explain)
+    };
+    let Some(text) = text else {
+        let codes: Vec<&str> = validate::rules::RULES.iter().map(|r| r.code).collect();
+        let _ = writeln!(
+            err,
+            "error: unknown diagnostic code `{}`\n  help: known codes are {}",
+            code.unwrap_or_default(),
+            codes.join(", ")
+        );
+        return Outcome::CouldNotRun;
+    };
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => Outcome::Success,
+        Err(_) => Outcome::CouldNotRun,
+    }
 }

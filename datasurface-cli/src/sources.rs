@@ -70,6 +70,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
 
 fn read_file(path: &Path) -> Result<SourceFile, LoadError> {
     let shown = path.display().to_string();
+    let shown = shown
+        .strip_prefix("./")
+        .map_or(shown.clone(), str::to_owned);
     let bytes =
         fs::read(path).map_err(|e| io_error(&shown, &e, "check the path and its permissions"))?;
     let text = String::from_utf8(bytes).map_err(|e| {

@@ -53,6 +53,7 @@ pub mod policy;
 pub mod repository;
 pub mod schema;
 pub mod types;
+pub mod validate;
 pub mod vendor;
 pub mod workspace;
 pub mod zone;

@@ -142,3 +142,11 @@ fn the_federated_example_exercises_federated_ownership() {
         "a team is declared but not yet defined"
     );
 }
+
+#[test]
+fn every_example_model_validates_clean() {
+    for name in ["northwind", "federated"] {
+        let report = datasurface_model::validate::check(&load_example(name));
+        assert!(report.is_empty(), "{name}:\n{report}");
+    }
+}

@@ -47,28 +47,19 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 #[test]
-fn check_loads_the_examples() {
+fn check_passes_the_examples() {
     let run = datasurface(&["check", "examples/models/northwind"], &repo_root());
     insta::assert_snapshot!(run.transcript(), @r"
     exit: 0
     --- stdout
-    loaded ecosystem `Northwind` from 3 documents: 1 zone, 1 team, 2 datastores (4 datasets), 2 workspaces, 1 platform
+    checked ecosystem `Northwind` (3 documents: 1 zone, 1 team, 2 datastores with 4 datasets, 2 workspaces, 1 platform): 0 errors, 0 warnings
     --- stderr
     ");
-    let run = datasurface(&["check", "examples/models/federated"], &repo_root());
-    assert_eq!(run.code, 0, "{}", run.transcript());
-}
-
-#[test]
-fn check_reports_json() {
     let run = datasurface(
-        &["check", "--format", "json", "examples/models/northwind"],
+        &["check", "--deny-warnings", "examples/models/federated"],
         &repo_root(),
     );
-    assert_eq!(run.code, 0);
-    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(value["ok"], true);
-    assert_eq!(value["datasets"], 4);
+    assert_eq!(run.code, 0, "{}", run.transcript());
 }
 
 #[test]
@@ -79,41 +70,82 @@ fn check_a_single_file() {
     let run = datasurface(&["check", "model.yaml"], &dir);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(
-        run.stdout.contains("`Tiny` from 1 document: 0 zones"),
+        run.stdout.contains("`Tiny` (1 document: 0 zones"),
         "{}",
         run.stdout
     );
 }
 
-#[test]
-fn parse_errors_exit_2_with_every_error_located() {
-    let dir = scratch("parse-errors");
-    let northwind = repo_root().join("examples/models/northwind");
-    copy_dir(&northwind, &dir);
+/// A copy of Northwind with two validation errors.
+fn broken_northwind(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
     let team = dir.join("zones/usa/teams/northwindteam.yaml");
-    let text =
-        std::fs::read_to_string(&team)
-            .unwrap()
-            .replacen("nullable: false", "nulable: false", 1);
+    let text = std::fs::read_to_string(&team)
+        .unwrap()
+        .replacen("primaryKey: [product_id]", "primaryKey: [product_idd]", 1)
+        .replacen(
+            "- {datastore: NW_Data, dataset: suppliers}",
+            "- {datastore: NW_Data, dataset: supplier}",
+            1,
+        );
     std::fs::write(&team, text).unwrap();
-    let zone = dir.join("zones/usa/zone.yaml");
-    let text = std::fs::read_to_string(&zone).unwrap().replacen(
-        "kind: GovernanceZone",
-        "kind: GovernanceZones",
-        1,
-    );
-    std::fs::write(&zone, text).unwrap();
+    dir
+}
+
+#[test]
+fn validation_errors_exit_1_with_source_lines() {
+    let dir = broken_northwind("invalid");
     let run = datasurface(&["check", "."], &dir);
-    insta::assert_snapshot!(run.transcript(), @r"
-    exit: 2
-    --- stdout
-    --- stderr
-    ./zones/usa/teams/northwindteam.yaml:43:41: error: unknown field `nulable`
-      help: did you mean `nullable`?
-    ./zones/usa/zone.yaml:3:1: error: unknown kind `GovernanceZones`
-      help: did you mean `GovernanceZone`?
-    . could not be loaded: 2 errors
-    ");
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn machine_formats() {
+    let dir = broken_northwind("formats");
+    let json = datasurface(&["check", "--format", "json", "."], &dir);
+    assert_eq!(json.code, 1);
+    let findings: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(findings.as_array().map(Vec::len), Some(2));
+    for key in [
+        "code", "severity", "path", "message", "help", "file", "line", "column",
+    ] {
+        assert!(findings[0].get(key).is_some(), "JSON findings have `{key}`");
+    }
+    insta::assert_snapshot!("json", json.stdout);
+    let github = datasurface(&["check", "--format", "github", "."], &dir);
+    assert_eq!(github.code, 1);
+    insta::assert_snapshot!("github", github.stdout);
+    let sarif = datasurface(&["check", "--format", "sarif", "."], &dir);
+    assert_eq!(sarif.code, 1);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["ruleId"], "key-column-unknown");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        51
+    );
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "unknown-dataset"));
+}
+
+#[test]
+fn load_errors_in_machine_formats() {
+    let dir = scratch("load-json");
+    std::fs::write(
+        dir.join("m.yaml"),
+        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nnme: x\n",
+    )
+    .unwrap();
+    let run = datasurface(&["check", "--format", "json", "m.yaml"], &dir);
+    assert_eq!(run.code, 2);
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(findings[0]["code"], "load-error");
+    assert_eq!(findings[0]["line"], 3);
 }
 
 /// The four mistakes every model author makes, each in its own copy of Northwind's team file.
@@ -151,7 +183,28 @@ fn each_kind_of_mistake_is_located_and_exits_2() {
 }
 
 #[test]
-fn model_errors_exit_1() {
+fn parse_errors_exit_2_with_every_error_located() {
+    let dir = scratch("parse-errors");
+    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
+    let team = dir.join("zones/usa/teams/northwindteam.yaml");
+    let text =
+        std::fs::read_to_string(&team)
+            .unwrap()
+            .replacen("nullable: false", "nulable: false", 1);
+    std::fs::write(&team, text).unwrap();
+    let zone = dir.join("zones/usa/zone.yaml");
+    let text = std::fs::read_to_string(&zone).unwrap().replacen(
+        "kind: GovernanceZone",
+        "kind: GovernanceZones",
+        1,
+    );
+    std::fs::write(&zone, text).unwrap();
+    let run = datasurface(&["check", "."], &dir);
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
+fn model_structure_errors_exit_1() {
     let dir = scratch("model-errors");
     copy_dir(&repo_root().join("examples/models/northwind"), &dir);
     let team = dir.join("zones/usa/teams/northwindteam.yaml");
@@ -160,14 +213,7 @@ fn model_errors_exit_1() {
         .replacen("zone: USA", "zone: US", 1);
     std::fs::write(&team, text).unwrap();
     let run = datasurface(&["check", "."], &dir);
-    insta::assert_snapshot!(run.transcript(), @r"
-    exit: 1
-    --- stdout
-    --- stderr
-    ./zones/usa/teams/northwindteam.yaml:4:1: error: team `NorthwindTeam` belongs to zone `US`, which no document defines
-      help: did you mean `USA`?
-    . could not be loaded: 1 error
-    ");
+    insta::assert_snapshot!(run.transcript());
 }
 
 #[test]
@@ -176,7 +222,7 @@ fn io_and_usage_errors_exit_2() {
     let run = datasurface(&["check", "missing.yaml"], &dir);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.starts_with("missing.yaml: error: cannot read:"),
+        run.stderr.contains("--> missing.yaml") && run.stderr.contains("cannot read"),
         "{}",
         run.stderr
     );
@@ -202,11 +248,38 @@ fn io_and_usage_errors_exit_2() {
 }
 
 #[test]
+fn explain_a_code_and_the_catalogue() {
+    let run = datasurface(&["explain", "missing-primary-key"], &repo_root());
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.starts_with("missing-primary-key (error)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("is reported as:"), "{}", run.stdout);
+    let run = datasurface(&["explain", "missing-primary-kee"], &repo_root());
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown diagnostic code"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(&["explain", "--all"], &repo_root());
+    assert_eq!(run.code, 0);
+    let committed = std::fs::read_to_string(repo_root().join("docs/diagnostics.md")).unwrap();
+    assert_eq!(
+        run.stdout, committed,
+        "docs/diagnostics.md is `datasurface explain --all`"
+    );
+}
+
+#[test]
 fn help_lists_the_commands() {
     let run = datasurface(&["--help"], &repo_root());
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("check"), "{}", run.stdout);
-    assert!(run.stdout.contains("schema"), "{}", run.stdout);
+    for command in ["check", "explain", "schema"] {
+        assert!(run.stdout.contains(command), "{}", run.stdout);
+    }
 }
 
 #[test]

@@ -44,6 +44,19 @@ pub(crate) fn nearest<'a>(found: &str, candidates: &[&'a str]) -> Option<&'a str
     best.map(|(name, _)| name)
 }
 
+/// A help line for a name that matches none of `candidates`: the nearest one,
+/// or the list (up to twelve), or the fact that there are none.
+pub(crate) fn suggest(found: &str, candidates: &[&str], noun: &str) -> String {
+    if let Some(best) = nearest(found, candidates) {
+        return format!("did you mean `{best}`?");
+    }
+    match candidates {
+        [] => format!("there are no {noun}"),
+        many if many.len() > 12 => format!("{noun} include {}, …", quote_list(&many[..12])),
+        some => format!("{noun}: {}", quote_list(some)),
+    }
+}
+
 pub(crate) fn quote_list(items: &[&str]) -> String {
     items
         .iter()

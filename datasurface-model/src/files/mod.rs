@@ -21,6 +21,7 @@ mod document;
 mod error;
 mod explain;
 mod load;
+mod positions;
 mod save;
 mod schema;
 
@@ -29,5 +30,8 @@ pub use error::{LoadError, LoadErrorKind, LoadErrors};
 pub use load::{
     DocumentSource, Format, LoadedModel, SourceFile, from_json_str, from_yaml_str, load,
 };
+pub use positions::locate;
 pub use save::{SaveError, to_directory, to_json_string, to_yaml_string};
 pub use schema::{json_schema, json_schema_string};
+
+pub(crate) use explain::suggest;

@@ -1,0 +1,231 @@
+//! Rendering findings: for people (rustc-style, with the source line), as
+//! JSON, as SARIF 2.1.0 for code scanning, and as GitHub workflow annotations.
+
+use std::fmt::Write as _;
+
+use datasurface_model::files::{LoadError, LoadErrorKind, SourceFile};
+use datasurface_model::validate::rules::RULES;
+use datasurface_model::validate::{Diagnostic, Report, Severity};
+use serde_json::{Value, json};
+
+/// One finding, from loading or from validation, in the fields every format shows.
+pub(crate) struct Finding {
+    pub(crate) code: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) path: Option<String>,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
+    pub(crate) file: Option<String>,
+    pub(crate) line: Option<usize>,
+    pub(crate) column: Option<usize>,
+}
+
+impl Finding {
+    pub(crate) fn from_load(e: &LoadError) -> Self {
+        Finding {
+            code: match e.kind {
+                LoadErrorKind::Model => "model-structure",
+                LoadErrorKind::Document => "load-error",
+            },
+            severity: Severity::Error,
+            path: None,
+            message: e.message.clone(),
+            help: e.help.clone(),
+            file: Some(e.file.clone()),
+            line: e.line,
+            column: e.column,
+        }
+    }
+
+    pub(crate) fn from_diagnostic(d: &Diagnostic) -> Self {
+        Finding {
+            code: d.code,
+            severity: d.severity,
+            path: Some(d.path.to_string()),
+            message: d.message.clone(),
+            help: d.full_help(),
+            file: d.location.as_ref().map(|l| l.file.clone()),
+            line: d.location.as_ref().map(|l| l.line),
+            column: d.location.as_ref().map(|l| l.column),
+        }
+    }
+}
+
+/// The findings of a report, as [`Finding`]s.
+pub(crate) fn findings(report: &Report) -> Vec<Finding> {
+    report
+        .diagnostics()
+        .iter()
+        .map(Finding::from_diagnostic)
+        .collect()
+}
+
+/// rustc-style text: the message, the place, the source line with a caret, the path and the help.
+pub(crate) fn human(findings: &[Finding], sources: &[SourceFile]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let _ = writeln!(out, "{}[{}]: {}", f.severity, f.code, f.message);
+        let source_line = f.file.as_ref().zip(f.line).and_then(|(file, line)| {
+            let text = &sources.iter().find(|s| &s.path == file)?.text;
+            text.lines().nth(line.checked_sub(1)?).map(str::to_owned)
+        });
+        let gutter = f.line.map_or(1, |l| l.to_string().len());
+        let pad = " ".repeat(gutter);
+        if let Some(file) = &f.file {
+            match (f.line, f.column) {
+                (Some(line), Some(column)) => {
+                    let _ = writeln!(out, "{pad}--> {file}:{line}:{column}");
+                }
+                _ => {
+                    let _ = writeln!(out, "{pad}--> {file}");
+                }
+            }
+        }
+        if let (Some(text), Some(line)) = (source_line, f.line) {
+            let column = f.column.unwrap_or(1);
+            let caret_at: String = text
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{pad} |\n{line} | {text}\n{pad} | {caret_at}^");
+        }
+        if let Some(path) = &f.path {
+            let _ = writeln!(out, "{pad} = at: {path}");
+        }
+        if let Some(help) = &f.help {
+            let _ = writeln!(out, "{pad} = help: {help}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A stable JSON array of `{code, severity, path, message, help, file, line, column}`.
+pub(crate) fn json(findings: &[Finding]) -> String {
+    let array: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code,
+                "severity": f.severity.to_string(),
+                "path": f.path,
+                "message": f.message,
+                "help": f.help,
+                "file": f.file,
+                "line": f.line,
+                "column": f.column,
+            })
+        })
+        .collect();
+    format!("{:#}\n", Value::Array(array))
+}
+
+/// A SARIF 2.1.0 log, for code-scanning tools that annotate pull requests.
+pub(crate) fn sarif(findings: &[Finding]) -> String {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|rule| json!({"id": rule.code, "shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.explanation}}))
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let level = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "note",
+            };
+            let text = match &f.help {
+                Some(help) => format!("{} ({help})", f.message),
+                None => f.message.clone(),
+            };
+            let mut result = json!({"ruleId": f.code, "level": level, "message": {"text": text}});
+            if let Some(file) = &f.file {
+                let mut region = serde_json::Map::new();
+                if let Some(line) = f.line {
+                    region.insert("startLine".to_owned(), json!(line));
+                }
+                if let Some(column) = f.column {
+                    region.insert("startColumn".to_owned(), json!(column));
+                }
+                let mut physical = json!({"artifactLocation": {"uri": file.replace('\\', "/")}});
+                if !region.is_empty() {
+                    physical["region"] = Value::Object(region);
+                }
+                result["locations"] = json!([{"physicalLocation": physical}]);
+            }
+            if let Some(path) = &f.path {
+                result["properties"] = json!({"modelPath": path});
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "datasurface",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/datasurface/datasurface-rs/blob/main/docs/diagnostics.md",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    format!("{log:#}\n")
+}
+
+/// GitHub Actions workflow commands, one annotation per finding.
+pub(crate) fn github(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut properties = Vec::new();
+        if let Some(file) = &f.file {
+            properties.push(format!("file={}", escape_property(file)));
+        }
+        if let Some(line) = f.line {
+            properties.push(format!("line={line}"));
+        }
+        if let Some(column) = f.column {
+            properties.push(format!("col={column}"));
+        }
+        properties.push(format!("title={}", escape_property(f.code)));
+        let mut message = f.message.clone();
+        if let Some(help) = &f.help {
+            let _ = write!(message, "\nhelp: {help}");
+        }
+        let _ = writeln!(
+            out,
+            "::{command} {}::{}",
+            properties.join(","),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes() {
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

@@ -1,0 +1,118 @@
+//! The catalogue of diagnostics, generated from the rules themselves.
+
+use std::fmt::Write as _;
+
+use crate::files::{self, SourceFile};
+use crate::validate::rules::{RULES, Rule, example_model};
+use crate::validate::{Report, check};
+
+/// What a rule reports on its own example: the example's findings of that rule.
+fn example_report(rule: &Rule) -> Option<Report> {
+    let text = example_model(rule)?;
+    let files = [SourceFile::new("example.yaml", text)];
+    let loaded = files::load(&files).ok()?;
+    let mut report = check(&loaded.ecosystem);
+    files::locate(&mut report, &loaded, &files);
+    let own: Vec<_> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == rule.code)
+        .cloned()
+        .collect();
+    Some(Report::new(own))
+}
+
+fn edit_block(rule: &Rule) -> String {
+    let mut out = String::new();
+    for (find, replace) in rule.example {
+        for line in find.lines() {
+            let _ = writeln!(out, "-{line}");
+        }
+        for line in replace.lines() {
+            let _ = writeln!(out, "+{line}");
+        }
+    }
+    out
+}
+
+/// A rule's explanation for people: what it finds, why, how to fix it, and an example.
+pub fn explain(code: &str) -> Option<String> {
+    let rule = RULES.iter().find(|r| r.code == code)?;
+    let mut out = format!(
+        "{} ({})\n\n{}\n\n{}\n",
+        rule.code, rule.severity, rule.summary, rule.explanation
+    );
+    if let Some(report) = example_report(rule) {
+        let _ = write!(
+            out,
+            "\nFor example, this edit of a valid model:\n\n{}\nis reported as:\n\n{report}\n",
+            edit_block(rule)
+        );
+    }
+    Some(out)
+}
+
+/// The catalogue of every diagnostic code, in Markdown: the text of `docs/diagnostics.md`.
+pub fn catalogue() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\n\
+         Every finding of `datasurface check` has one of these codes. This page is generated from the rules \
+         (`datasurface explain --all`), and a test keeps it current. Each example is an edit of a small valid \
+         model, followed by what `datasurface check` reports for it.\n\n\
+         | code | severity | finds |\n|---|---|---|\n",
+    );
+    for rule in RULES {
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} |",
+            rule.code, rule.code, rule.severity, rule.summary
+        );
+    }
+    for rule in RULES {
+        let _ = write!(
+            out,
+            "\n## {}\n\n**{}.** {}\n\n{}\n",
+            rule.code, rule.severity, rule.summary, rule.explanation
+        );
+        if let Some(report) = example_report(rule) {
+            let _ = write!(
+                out,
+                "\nExample:\n\n```diff\n{}```\n\n```text\n{report}\n```\n",
+                edit_block(rule)
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
+        );
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(before, codes.len(), "a code is used twice");
+    }
+
+    #[test]
+    fn every_rule_explains_itself_with_its_example() {
+        for rule in RULES {
+            let text = explain(rule.code).unwrap_or_default();
+            assert!(
+                text.contains("is reported as:"),
+                "the example of `{}` does not work:\n{text}",
+                rule.code
+            );
+        }
+        assert!(explain("no-such-code").is_none());
+    }
+}

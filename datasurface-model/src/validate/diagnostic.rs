@@ -1,0 +1,292 @@
+//! Diagnostics: what validation found, where, and how to fix it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The model is wrong; it cannot be used until fixed.
+    Error,
+    /// The model works, but something deserves attention.
+    Warning,
+    /// For information only.
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// One step of a [`ModelPath`]: a map key or a list index, as in the model files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Segment {
+    /// A field name or a map key.
+    Key(String),
+    /// A position in a list.
+    Index(usize),
+}
+
+/// Where in the model something is: the keys from the root of the
+/// single-document form down to it, such as
+/// `/zones/USA/teams/NorthwindTeam/datastores/NW_Data`. It is written as a
+/// JSON Pointer (RFC 6901), so it also addresses the JSON form of the model.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelPath(pub Vec<Segment>);
+
+impl ModelPath {
+    /// The root of the model.
+    pub fn root() -> Self {
+        ModelPath(Vec::new())
+    }
+
+    /// This path with a key appended.
+    #[must_use]
+    pub fn key(&self, key: impl fmt::Display) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Key(key.to_string()));
+        ModelPath(segments)
+    }
+
+    /// This path with several keys appended.
+    #[must_use]
+    pub fn keys<I: IntoIterator<Item = K>, K: fmt::Display>(&self, keys: I) -> Self {
+        let mut segments = self.0.clone();
+        segments.extend(keys.into_iter().map(|k| Segment::Key(k.to_string())));
+        ModelPath(segments)
+    }
+
+    /// This path with a list index appended.
+    #[must_use]
+    pub fn index(&self, index: usize) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Index(index));
+        ModelPath(segments)
+    }
+
+    /// The path of a zone's definition.
+    pub fn zone(zone: &str) -> Self {
+        ModelPath::root().keys(["zones", zone])
+    }
+
+    /// The path of a team's definition.
+    pub fn team(zone: &str, team: &str) -> Self {
+        ModelPath::zone(zone).keys(["teams", team])
+    }
+
+    /// The segments.
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+
+    /// Whether `prefix` is this path or one of its ancestors.
+    pub fn starts_with(&self, prefix: &ModelPath) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+}
+
+impl fmt::Display for ModelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("/");
+        }
+        for segment in &self.0 {
+            match segment {
+                Segment::Key(key) => write!(f, "/{}", key.replace('~', "~0").replace('/', "~1"))?,
+                Segment::Index(i) => write!(f, "/{i}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for ModelPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A place in a model file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceLocation {
+    /// The file.
+    pub file: String,
+    /// The 1-based line.
+    pub line: usize,
+    /// The 1-based column.
+    pub column: usize,
+}
+
+/// One finding of validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The stable code of the rule that found it, such as `missing-primary-key`.
+    pub code: &'static str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// Where in the model.
+    pub path: ModelPath,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The repository that owns the region of the model that must change.
+    pub owner: Option<String>,
+    /// Where in the model files, when the model came from files.
+    pub location: Option<SourceLocation>,
+}
+
+impl Diagnostic {
+    /// A finding with no help, owner or location yet.
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        path: ModelPath,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            path,
+            message: message.into(),
+            help: None,
+            owner: None,
+            location: None,
+        }
+    }
+
+    /// The same finding with a help line.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The help line and the owner together, as people read them.
+    pub fn full_help(&self) -> Option<String> {
+        match (&self.help, &self.owner) {
+            (Some(help), Some(owner)) => Some(format!("{help} (in {owner})")),
+            (Some(help), None) => Some(help.clone()),
+            (None, Some(owner)) => Some(format!("the change belongs in {owner}")),
+            (None, None) => None,
+        }
+    }
+
+    fn sort_key(&self) -> (&ModelPath, &'static str, &str, Severity) {
+        (&self.path, self.code, self.message.as_str(), self.severity)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(loc) = &self.location {
+            write!(f, "{}:{}:{}: ", loc.file, loc.line, loc.column)?;
+        }
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)?;
+        write!(f, "\n  at: {}", self.path)?;
+        if let Some(help) = self.full_help() {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every finding of a validation, in a deterministic order: by path, then code, then message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Report(Vec<Diagnostic>);
+
+impl Report {
+    /// A report of these findings, sorted.
+    pub fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        diagnostics.dedup();
+        Report(diagnostics)
+    }
+
+    /// The findings.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.0
+    }
+
+    /// The findings, to change them (for example to add locations).
+    pub fn diagnostics_mut(&mut self) -> &mut [Diagnostic] {
+        &mut self.0
+    }
+
+    /// How many findings have a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.0.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Whether there are no findings at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The distinct codes found, sorted.
+    pub fn codes(&self) -> Vec<&'static str> {
+        let mut codes: Vec<&'static str> = self.0.iter().map(|d| d.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_json_pointers() {
+        let p = ModelPath::team("USA", "NY")
+            .keys(["datastores", "a/b~c"])
+            .index(2);
+        assert_eq!(p.to_string(), "/zones/USA/teams/NY/datastores/a~1b~0c/2");
+        assert_eq!(ModelPath::root().to_string(), "/");
+        assert!(p.starts_with(&ModelPath::zone("USA")));
+        assert!(!p.starts_with(&ModelPath::zone("EU")));
+    }
+
+    #[test]
+    fn reports_sort_and_count() {
+        let a = Diagnostic::new("b-code", Severity::Warning, ModelPath::zone("B"), "second");
+        let b = Diagnostic::new("a-code", Severity::Error, ModelPath::zone("A"), "first");
+        let report = Report::new(vec![a.clone(), b.clone(), a]);
+        assert_eq!(
+            report.diagnostics(),
+            [
+                b,
+                Diagnostic::new("b-code", Severity::Warning, ModelPath::zone("B"), "second")
+            ]
+        );
+        assert!(report.has_errors());
+        assert_eq!(report.count(Severity::Warning), 1);
+        assert_eq!(report.codes(), ["a-code", "b-code"]);
+    }
+}

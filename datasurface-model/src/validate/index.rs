@@ -1,0 +1,166 @@
+//! The model, indexed once so that every rule runs in linear time.
+
+use indexmap::IndexMap;
+
+use crate::names::{ContainerName, DatastoreName, TeamName, WorkspaceName, ZoneName};
+use crate::validate::diagnostic::ModelPath;
+use crate::{DataContainer, Datastore, Ecosystem, LocationRef, Repository, Workspace};
+
+/// An object of a team, with where it sits.
+#[derive(Debug)]
+pub struct Placed<'a, N, T> {
+    /// The zone.
+    pub zone: &'a ZoneName,
+    /// The team.
+    pub team: &'a TeamName,
+    /// The object's name.
+    pub name: &'a N,
+    /// The object.
+    pub item: &'a T,
+}
+
+impl<N, T> Clone for Placed<'_, N, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<N, T> Copy for Placed<'_, N, T> {}
+
+impl<N: std::fmt::Display, T> Placed<'_, N, T> {
+    /// The path of the object: its team's path, then `kind`, then its name.
+    pub fn path(&self, kind: &str) -> ModelPath {
+        ModelPath::team(self.zone, self.team).keys([kind.to_owned(), self.name.to_string()])
+    }
+}
+
+/// Lookups over the whole model, built in one pass.
+#[derive(Debug)]
+pub struct ModelIndex<'a> {
+    /// Every datastore by name; more than one entry for a name is a duplicate.
+    pub datastores: IndexMap<&'a DatastoreName, Vec<Placed<'a, DatastoreName, Datastore>>>,
+    /// Every workspace by name; more than one entry for a name is a duplicate.
+    pub workspaces: IndexMap<&'a WorkspaceName, Vec<Placed<'a, WorkspaceName, Workspace>>>,
+    /// Every data container by name; more than one entry for a name is a duplicate.
+    pub containers: IndexMap<&'a ContainerName, Vec<Placed<'a, ContainerName, DataContainer>>>,
+    /// The zones each team name is defined in.
+    pub teams: IndexMap<&'a TeamName, Vec<&'a ZoneName>>,
+}
+
+impl<'a> ModelIndex<'a> {
+    /// Indexes a model.
+    pub fn new(eco: &'a Ecosystem) -> Self {
+        let mut index = ModelIndex {
+            datastores: IndexMap::new(),
+            workspaces: IndexMap::new(),
+            containers: IndexMap::new(),
+            teams: IndexMap::new(),
+        };
+        for (zone, z) in &eco.zones {
+            for (team, t) in &z.teams {
+                index.teams.entry(team).or_default().push(zone);
+                for (name, item) in &t.datastores {
+                    index.datastores.entry(name).or_default().push(Placed {
+                        zone,
+                        team,
+                        name,
+                        item,
+                    });
+                }
+                for (name, item) in &t.workspaces {
+                    index.workspaces.entry(name).or_default().push(Placed {
+                        zone,
+                        team,
+                        name,
+                        item,
+                    });
+                }
+                for (name, item) in &t.containers {
+                    index.containers.entry(name).or_default().push(Placed {
+                        zone,
+                        team,
+                        name,
+                        item,
+                    });
+                }
+            }
+        }
+        index
+    }
+
+    /// The datastore of a name (the first, if duplicated).
+    pub fn datastore(&self, name: &DatastoreName) -> Option<Placed<'a, DatastoreName, Datastore>> {
+        self.datastores.get(name).and_then(|v| v.first().copied())
+    }
+
+    /// The workspace of a name (the first, if duplicated).
+    pub fn workspace(&self, name: &WorkspaceName) -> Option<Placed<'a, WorkspaceName, Workspace>> {
+        self.workspaces.get(name).and_then(|v| v.first().copied())
+    }
+
+    /// The data container of a name (the first, if duplicated).
+    pub fn container(
+        &self,
+        name: &ContainerName,
+    ) -> Option<Placed<'a, ContainerName, DataContainer>> {
+        self.containers.get(name).and_then(|v| v.first().copied())
+    }
+}
+
+/// What every rule sees: the model and its index.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The model.
+    pub eco: &'a Ecosystem,
+    /// Its index.
+    pub index: ModelIndex<'a>,
+}
+
+impl<'a> Context<'a> {
+    /// Indexes a model for validation.
+    pub fn new(eco: &'a Ecosystem) -> Self {
+        Context {
+            eco,
+            index: ModelIndex::new(eco),
+        }
+    }
+
+    /// Whether a location reference names a vendor and a location that exist.
+    pub fn location_exists(&self, location: &LocationRef) -> bool {
+        self.eco
+            .vendors
+            .get(&location.vendor)
+            .and_then(|v| v.location(&location.path))
+            .is_some()
+    }
+
+    /// The repository that owns the region a path is in: a team's, a zone's, or the ecosystem's.
+    pub fn owner(&self, path: &ModelPath) -> &'a Repository {
+        use crate::validate::diagnostic::Segment::Key;
+        let eco = self.eco;
+        let segments = path.segments();
+        if let [Key(zones), Key(zone), rest @ ..] = segments
+            && zones == "zones"
+        {
+            let zone_decl = eco
+                .zone_declarations
+                .iter()
+                .find(|(z, _)| z.as_str() == zone);
+            if let [Key(teams), Key(team), ..] = rest
+                && teams == "teams"
+                && let Some(definition) = eco.zones.iter().find(|(z, _)| z.as_str() == zone)
+                && let Some((_, declaration)) = definition
+                    .1
+                    .team_declarations
+                    .iter()
+                    .find(|(t, _)| t.as_str() == team)
+            {
+                return &declaration.repository;
+            }
+            if let Some((_, declaration)) = zone_decl {
+                return &declaration.repository;
+            }
+        }
+        &eco.owning_repository
+    }
+}

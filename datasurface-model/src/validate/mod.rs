@@ -1,0 +1,98 @@
+//! Validation: every rule of the model, with diagnostics a person can act on.
+//!
+//! [`validate`] runs every rule over a model and either returns a
+//! [`ValidEcosystem`], which later stages require, or the [`Report`] of what
+//! is wrong. Rules collect every finding; none stops at the first. Each
+//! finding has a stable code, a severity, a [`ModelPath`], a message, a help
+//! line, the repository that owns the region to change and, when the model
+//! came from files ([`files::locate`](crate::files::locate)), a file position.
+//!
+//! The rules live one per file in `validate/rules/`; [`rules::RULES`] lists
+//! them, and [`catalogue`] documents them.
+
+mod catalogue;
+mod diagnostic;
+mod index;
+pub mod rules;
+
+use std::ops::Deref;
+
+pub use catalogue::{catalogue, explain};
+pub use diagnostic::{Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation};
+pub use index::{Context, ModelIndex, Placed};
+
+use crate::Ecosystem;
+
+/// A model that passed validation: it may still carry warnings.
+///
+/// Later stages take a `ValidEcosystem`, so they cannot be handed an unchecked model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidEcosystem {
+    ecosystem: Ecosystem,
+    warnings: Report,
+}
+
+impl ValidEcosystem {
+    /// The model.
+    pub fn ecosystem(&self) -> &Ecosystem {
+        &self.ecosystem
+    }
+
+    /// The warnings and notes validation found.
+    pub fn warnings(&self) -> &Report {
+        &self.warnings
+    }
+
+    /// The model, giving up the proof that it is valid.
+    pub fn into_inner(self) -> Ecosystem {
+        self.ecosystem
+    }
+}
+
+impl Deref for ValidEcosystem {
+    type Target = Ecosystem;
+
+    fn deref(&self) -> &Ecosystem {
+        &self.ecosystem
+    }
+}
+
+/// Runs every rule over a model and reports every finding, sorted.
+pub fn check(ecosystem: &Ecosystem) -> Report {
+    let cx = Context::new(ecosystem);
+    let mut found = Vec::new();
+    for rule in rules::RULES {
+        let mut sink = rules::Sink::new(rule);
+        (rule.check)(&cx, &mut sink);
+        found.append(&mut sink.found);
+    }
+    for diagnostic in &mut found {
+        diagnostic.owner = Some(cx.owner(&diagnostic.path).to_string());
+    }
+    Report::new(found)
+}
+
+/// Validates a model: a [`ValidEcosystem`] if no rule finds an error, the whole report otherwise.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let text = "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Tiny\n\
+///             owningRepository: {name: acme/eco, branch: main}\n\
+///             liveRepository: {name: acme/eco, branch: main}\n";
+/// let model = datasurface_model::files::from_yaml_str(text)?;
+/// let report = datasurface_model::validate::validate(model).unwrap_err();
+/// assert_eq!(report.codes(), ["owning-is-live-repository"]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn validate(ecosystem: Ecosystem) -> Result<ValidEcosystem, Report> {
+    let report = check(&ecosystem);
+    if report.has_errors() {
+        Err(report)
+    } else {
+        Ok(ValidEcosystem {
+            ecosystem,
+            warnings: report,
+        })
+    }
+}

@@ -1,0 +1,42 @@
+//! Diagnostic: dataset-group-without-sinks
+//!
+//! A dataset group asks for datasets; one that asks for none gives a platform
+//! nothing to deliver.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "dataset-group-without-sinks",
+    severity: Severity::Error,
+    summary: "A dataset group has no sinks.",
+    explanation: "Add the datasets the group needs under `sinks`, or remove the group.",
+    example: &[(
+        "              Input:\n                sinks:\n                  - {datastore: Orders, dataset: orders}\n",
+        "              Input: {}\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for placed in cx.index.workspaces.values().flatten() {
+        for (group, g) in &placed.item.dataset_groups {
+            if g.sinks.is_empty() {
+                out.report(
+                    placed
+                        .path("workspaces")
+                        .keys(["datasetGroups", group.as_str()]),
+                    format!("dataset group `{}.{group}` has no sinks", placed.name),
+                    "add the datasets it needs under `sinks`, or remove the group",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

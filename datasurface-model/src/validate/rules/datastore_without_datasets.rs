@@ -1,0 +1,38 @@
+//! Diagnostic: datastore-without-datasets
+//!
+//! A datastore exists to publish datasets; one with none cannot be consumed
+//! and is usually a half-finished change.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "datastore-without-datasets",
+    severity: Severity::Error,
+    summary: "A datastore has no datasets.",
+    explanation: "Add the datasets the datastore publishes, or remove the datastore.",
+    example: &[(
+        "        datastores:\n          Customer_Totals:",
+        "        datastores:\n          Empty_Store:\n            capture:\n              ingestion: {container: Warehouse, consistency: MULTI_DATASET, method: {sqlSnapshot: {}}}\n            datasets: {}\n          Customer_Totals:",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for placed in cx.index.datastores.values().flatten() {
+        if placed.item.datasets.is_empty() {
+            out.report(
+                placed.path("datastores").key("datasets"),
+                format!("datastore `{}` has no datasets", placed.name),
+                "add the datasets it publishes, or remove the datastore",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

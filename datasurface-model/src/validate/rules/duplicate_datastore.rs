@@ -1,0 +1,45 @@
+//! Diagnostic: duplicate-datastore
+//!
+//! Datastore names are unique across the whole ecosystem, not only within a
+//! team: workspaces name the datastores they read without a team.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "duplicate-datastore",
+    severity: Severity::Error,
+    summary: "Two teams define a datastore of the same name.",
+    explanation: "Datastore names are unique across the ecosystem. Rename one of them; if both teams mean the same \
+                  datastore, keep it in one team.",
+    example: &[(
+        "        datastores:\n          Customer_Totals:",
+        "        datastores:\n          Orders:\n            capture:\n              ingestion: {container: Warehouse, consistency: MULTI_DATASET, method: {sqlSnapshot: {}}}\n            datasets:\n              copy:\n                classifications: [PUB]\n                schema: {columns: {id: {type: Integer, nullable: false}}, primaryKey: [id]}\n          Customer_Totals:",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (name, placed) in &cx.index.datastores {
+        let Some((first, others)) = placed.split_first() else {
+            continue;
+        };
+        for other in others {
+            out.report(
+                other.path("datastores"),
+                format!(
+                    "datastore `{name}` is also defined in team `{}` of zone `{}`",
+                    first.team, first.zone
+                ),
+                "rename one of them; names are unique across the ecosystem",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

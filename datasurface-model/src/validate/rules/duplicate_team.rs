@@ -1,0 +1,42 @@
+//! Diagnostic: duplicate-team
+//!
+//! Team names are unique across the ecosystem, so that a team is named the
+//! same way in every zone, repository and report. (The reference
+//! implementation meant to check this, but its check could never fire.)
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "duplicate-team",
+    severity: Severity::Error,
+    summary: "Two zones define a team of the same name.",
+    explanation: "Team names are unique across the ecosystem. Rename one of the teams.",
+    example: &[(
+        "  EU:\n    locationPolicies:",
+        "  EU:\n    teamDeclarations:\n      Sales: {repository: {name: acme/eu-sales, branch: main}}\n    teams:\n      Sales: {}\n    locationPolicies:",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (team, zones) in &cx.index.teams {
+        let Some((first, others)) = zones.split_first() else {
+            continue;
+        };
+        for zone in others {
+            out.report(
+                ModelPath::team(zone, team),
+                format!("team `{team}` is also defined in zone `{first}`"),
+                "rename one of the teams; team names are unique across the ecosystem",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,45 @@
+//! Diagnostic: duplicate-workspace
+//!
+//! Workspace names are unique across the whole ecosystem, not only within a
+//! team: assignments and transformer outputs name workspaces without a team.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "duplicate-workspace",
+    severity: Severity::Error,
+    summary: "Two teams define a workspace of the same name.",
+    explanation: "Workspace names are unique across the ecosystem. Rename one of them; if both teams mean the same \
+                  workspace, keep it in one team.",
+    example: &[(
+        "        datastores:\n          Orders:",
+        "        workspaces:\n          Dashboard:\n            container: Sales DB\n            datasetGroups: {Copy: {sinks: [{datastore: Orders, dataset: orders}]}}\n        datastores:\n          Orders:",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (name, placed) in &cx.index.workspaces {
+        let Some((first, others)) = placed.split_first() else {
+            continue;
+        };
+        for other in others {
+            out.report(
+                other.path("workspaces"),
+                format!(
+                    "workspace `{name}` is also defined in team `{}` of zone `{}`",
+                    first.team, first.zone
+                ),
+                "rename one of them; names are unique across the ecosystem",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,63 @@
+//! Diagnostic: key-column-unknown
+//!
+//! The columns a schema's primary key and partition keys name must be columns
+//! of the schema, each named once.
+
+use super::prelude::*;
+use crate::files::suggest;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "key-column-unknown",
+    severity: Severity::Error,
+    summary: "A primary-key or partition-key entry is not a column of the schema, or is repeated.",
+    explanation: "Fix the column name in `primaryKey` or `partitionKeys`, add the column, or remove the repeat.",
+    example: &[("primaryKey: [order_id]", "primaryKey: [order_idd]")],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for placed in cx.index.datastores.values().flatten() {
+        for (name, dataset) in &placed.item.datasets {
+            let schema = &dataset.schema;
+            let columns: Vec<&str> = schema
+                .columns
+                .keys()
+                .map(crate::names::ColumnName::as_str)
+                .collect();
+            let base = placed
+                .path("datastores")
+                .keys(["datasets", name.as_str(), "schema"]);
+            for (list, keys) in [
+                ("primaryKey", &schema.primary_key),
+                ("partitionKeys", &schema.partition_keys),
+            ] {
+                for (i, column) in keys.iter().enumerate() {
+                    if !schema.columns.contains_key(column) {
+                        out.report(
+                            base.key(list).index(i),
+                            format!(
+                                "`{list}` names `{column}`, which is not a column of `{}.{name}`",
+                                placed.name
+                            ),
+                            suggest(column, &columns, "columns"),
+                        );
+                    } else if keys[..i].contains(column) {
+                        out.report(
+                            base.key(list).index(i),
+                            format!("`{list}` names `{column}` twice"),
+                            "remove the repeat",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,41 @@
+//! Diagnostic: missing-primary-key
+//!
+//! Every dataset's schema names a primary key: platforms merge batches on it,
+//! keep history by it, and consumers identify rows with it. (The reference
+//! implementation meant to require this, but let tables without a key pass.)
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "missing-primary-key",
+    severity: Severity::Error,
+    summary: "A dataset's schema has no primary key.",
+    explanation: "Add `primaryKey: [column, …]` to the schema, naming the columns that identify a row; \
+                  they must be `nullable: false`.",
+    example: &[("\n                  primaryKey: [order_id]", "")],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for placed in cx.index.datastores.values().flatten() {
+        for (name, dataset) in &placed.item.datasets {
+            if dataset.schema.primary_key.is_empty() {
+                out.report(
+                    placed
+                        .path("datastores")
+                        .keys(["datasets", name.as_str(), "schema"]),
+                    format!("dataset `{}.{name}` has no primary key", placed.name),
+                    "add `primaryKey: [...]` naming the columns that identify a row",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,167 @@
+//! The validation rules, one per file.
+//!
+//! Each rule module starts with `//! Diagnostic: <code>` and its explanation,
+//! defines a [`Rule`] with a check and an example, and tests itself. The
+//! example is a small edit of the built-in base model ([`BASE_MODEL`]) that
+//! makes the rule fire; the catalogue and `datasurface explain` show it.
+
+use crate::validate::diagnostic::{Diagnostic, ModelPath, Severity};
+use crate::validate::index::Context;
+
+pub(crate) mod prelude {
+    pub(crate) use super::{Rule, Sink};
+    pub(crate) use crate::validate::diagnostic::{ModelPath, Severity};
+    pub(crate) use crate::validate::index::Context;
+}
+
+mod dataset_group_without_sinks;
+mod datastore_without_datasets;
+mod duplicate_container;
+mod duplicate_datastore;
+mod duplicate_team;
+mod duplicate_workspace;
+mod invalid_cron;
+mod key_column_unknown;
+mod missing_primary_key;
+mod nullable_key_column;
+mod owning_is_live_repository;
+mod policy_overlap;
+mod team_not_declared;
+mod unknown_container;
+mod unknown_dataset;
+mod unknown_location;
+mod unknown_platform;
+mod zone_not_declared;
+
+/// The base model every rule's example edits: small, and valid under every rule.
+pub const BASE_MODEL: &str = include_str!("base.yaml");
+
+/// A validation rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// The stable code of its findings, such as `missing-primary-key`.
+    pub code: &'static str,
+    /// The severity of its findings (some rules lower it case by case).
+    pub severity: Severity,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// Why it matters and how to fix it.
+    pub explanation: &'static str,
+    /// Text edits of [`BASE_MODEL`] that make the rule fire: each `(find, replace)`
+    /// pair must match exactly once.
+    pub example: &'static [(&'static str, &'static str)],
+    pub(crate) check: fn(&Context<'_>, &mut Sink),
+}
+
+/// Every rule, in catalogue order.
+pub static RULES: &[&Rule] = &[
+    &owning_is_live_repository::RULE,
+    &unknown_location::RULE,
+    &unknown_platform::RULE,
+    &zone_not_declared::RULE,
+    &team_not_declared::RULE,
+    &duplicate_team::RULE,
+    &duplicate_datastore::RULE,
+    &duplicate_workspace::RULE,
+    &duplicate_container::RULE,
+    &policy_overlap::RULE,
+    &datastore_without_datasets::RULE,
+    &missing_primary_key::RULE,
+    &key_column_unknown::RULE,
+    &nullable_key_column::RULE,
+    &unknown_container::RULE,
+    &invalid_cron::RULE,
+    &dataset_group_without_sinks::RULE,
+    &unknown_dataset::RULE,
+];
+
+/// Where rules put their findings.
+#[derive(Debug)]
+pub struct Sink {
+    code: &'static str,
+    severity: Severity,
+    pub(crate) found: Vec<Diagnostic>,
+}
+
+impl Sink {
+    pub(crate) fn new(rule: &Rule) -> Self {
+        Sink {
+            code: rule.code,
+            severity: rule.severity,
+            found: Vec::new(),
+        }
+    }
+
+    /// Reports a finding at the rule's severity, with a help line.
+    pub(crate) fn report(
+        &mut self,
+        path: ModelPath,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.report_as(self.severity, path, message, help);
+    }
+
+    /// Reports a finding at a given severity, with a help line.
+    pub(crate) fn report_as(
+        &mut self,
+        severity: Severity,
+        path: ModelPath,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.found
+            .push(Diagnostic::new(self.code, severity, path, message).with_help(help));
+    }
+}
+
+/// Applies a rule's example edits to the base model.
+pub fn example_model(rule: &Rule) -> Option<String> {
+    let mut text = BASE_MODEL.to_owned();
+    for (find, replace) in rule.example {
+        if text.matches(find).count() != 1 {
+            return None;
+        }
+        text = text.replacen(find, replace, 1);
+    }
+    Some(text)
+}
+
+/// Test support shared by the rule modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{BASE_MODEL, Rule, example_model};
+    use crate::files::locate;
+    use crate::files::{self, SourceFile};
+    use crate::validate::{Report, check};
+
+    /// Validates a single-document model and locates the findings in it.
+    pub(crate) fn report_for(text: &str) -> Report {
+        let files = [SourceFile::new("model.yaml", text)];
+        let loaded = files::load(&files).unwrap_or_else(|e| panic!("the model loads: {e}"));
+        let mut report = check(&loaded.ecosystem);
+        locate(&mut report, &loaded, &files);
+        report
+    }
+
+    /// The base model passes the rule; its example fails it, with findings of this rule only.
+    pub(crate) fn example_fires_alone(rule: &Rule) -> String {
+        let base = report_for(BASE_MODEL);
+        assert!(
+            !base.codes().contains(&rule.code),
+            "the base model fires `{}`:\n{base}",
+            rule.code
+        );
+        let example = example_model(rule).unwrap_or_else(|| {
+            panic!("every example edit of `{}` matches exactly once", rule.code)
+        });
+        let report = report_for(&example);
+        assert_eq!(
+            report.codes(),
+            [rule.code],
+            "the example of `{}` fires exactly its own code:\n{report}",
+            rule.code
+        );
+        report.to_string()
+    }
+}

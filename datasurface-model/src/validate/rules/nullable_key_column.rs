@@ -1,0 +1,63 @@
+//! Diagnostic: nullable-key-column
+//!
+//! Primary-key and partition-key columns identify and place rows; a null
+//! there identifies nothing. Columns are nullable unless they say otherwise,
+//! so key columns must say `nullable: false`.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "nullable-key-column",
+    severity: Severity::Error,
+    summary: "A primary-key or partition-key column is nullable.",
+    explanation: "Add `nullable: false` to the column (columns are nullable by default).",
+    example: &[(
+        "order_id: {type: BigInt, nullable: false}",
+        "order_id: {type: BigInt}",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for placed in cx.index.datastores.values().flatten() {
+        for (name, dataset) in &placed.item.datasets {
+            let schema = &dataset.schema;
+            let mut seen = Vec::new();
+            for (kind, keys) in [
+                ("primary-key", &schema.primary_key),
+                ("partition-key", &schema.partition_keys),
+            ] {
+                for column in keys {
+                    if seen.contains(&column) {
+                        continue;
+                    }
+                    seen.push(column);
+                    if schema.columns.get(column).is_some_and(|c| c.nullable) {
+                        out.report(
+                            placed.path("datastores").keys([
+                                "datasets",
+                                name.as_str(),
+                                "schema",
+                                "columns",
+                                column.as_str(),
+                            ]),
+                            format!(
+                                "{kind} column `{column}` of `{}.{name}` is nullable",
+                                placed.name
+                            ),
+                            "add `nullable: false` to the column",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

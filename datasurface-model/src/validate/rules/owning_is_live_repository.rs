@@ -1,0 +1,42 @@
+//! Diagnostic: owning-is-live-repository
+//!
+//! The owning repository takes pull requests; the live repository is what
+//! platforms render from. They must be different branches, or every merged
+//! change would go live without a separate promotion step.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "owning-is-live-repository",
+    severity: Severity::Error,
+    summary: "The ecosystem's owning and live repositories are the same branch.",
+    explanation: "Pull requests merge into the owning repository; platforms render the live one. Keep them apart, \
+                  usually as two branches of one repository, so that going live is a step of its own.",
+    example: &[(
+        "liveRepository: {name: acme/ecosystem, branch: live}",
+        "liveRepository: {name: acme/ecosystem, branch: main}",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    let eco = cx.eco;
+    if eco.owning_repository.same_branch_as(&eco.live_repository) {
+        out.report(
+            ModelPath::root().key("liveRepository"),
+            format!(
+                "the live repository is the owning repository, `{}`",
+                eco.owning_repository
+            ),
+            "name another branch as `liveRepository`, such as `live`",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,41 @@
+//! Diagnostic: team-not-declared
+//!
+//! A team exists in two steps: its zone declares it, naming the team's
+//! repository, and then that repository defines it. A definition without a
+//! declaration has no owner.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "team-not-declared",
+    severity: Severity::Error,
+    summary: "A team is defined but its zone does not declare it.",
+    explanation: "Add the team to its zone's `teamDeclarations`, with the repository that owns it; or remove the definition.",
+    example: &[(
+        "      Reporting: {repository: {name: acme/reporting, branch: main}}\n",
+        "",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (zone, z) in &cx.eco.zones {
+        for team in z.teams.keys() {
+            if !z.team_declarations.contains_key(team) {
+                out.report(
+                    ModelPath::team(zone, team),
+                    format!("team `{team}` is defined, but zone `{zone}` does not declare it"),
+                    "declare it under the zone's `teamDeclarations`, or remove its definition",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

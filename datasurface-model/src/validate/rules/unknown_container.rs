@@ -1,0 +1,54 @@
+//! Diagnostic: unknown-container
+//!
+//! Capture metadata names the container it reads from, and a workspace the
+//! container it receives data in; each must be a data container of some team.
+
+use super::prelude::*;
+use crate::files::suggest;
+use crate::names::ContainerName;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "unknown-container",
+    severity: Severity::Error,
+    summary: "A datastore or workspace names a data container that no team defines.",
+    explanation: "Data containers are defined under a team's `containers`, with names unique across the ecosystem. \
+                  Fix the name, or define the container.",
+    example: &[("container: Sales DB\n", "container: Sales DBX\n")],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
+    let mut check_one = |path: ModelPath, name: &ContainerName| {
+        if cx.index.container(name).is_none() {
+            out.report(
+                path,
+                format!("unknown data container `{name}`"),
+                suggest(name, &known, "containers"),
+            );
+        }
+    };
+    for placed in cx.index.datastores.values().flatten() {
+        if let Some(ingestion) = placed.item.capture.ingestion() {
+            check_one(
+                placed
+                    .path("datastores")
+                    .keys(["capture", "ingestion", "container"]),
+                &ingestion.container,
+            );
+        }
+    }
+    for placed in cx.index.workspaces.values().flatten() {
+        if let Some(container) = &placed.item.container {
+            check_one(placed.path("workspaces").key("container"), container);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}
