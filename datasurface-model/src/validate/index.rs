@@ -2,9 +2,51 @@
 
 use indexmap::IndexMap;
 
-use crate::names::{ContainerName, DatastoreName, TeamName, WorkspaceName, ZoneName};
+use crate::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName,
+};
 use crate::validate::diagnostic::ModelPath;
-use crate::{DataContainer, Datastore, Ecosystem, LocationRef, Repository, Workspace};
+use crate::{
+    DataContainer, Dataset, DatasetSink, Datastore, Ecosystem, GovernanceZone, LocationRef,
+    Repository, Workspace,
+};
+
+/// A dataset with its datastore and its path.
+#[derive(Debug, Clone)]
+pub struct DatasetAt<'a> {
+    /// The datastore.
+    pub store: Placed<'a, DatastoreName, Datastore>,
+    /// The dataset's name.
+    pub name: &'a DatasetName,
+    /// The dataset.
+    pub dataset: &'a Dataset,
+    /// Its path: `…/datastores/<store>/datasets/<name>`.
+    pub path: ModelPath,
+}
+
+/// A sink of a dataset group with its workspace and its path.
+#[derive(Debug, Clone)]
+pub struct SinkAt<'a> {
+    /// The workspace.
+    pub workspace: Placed<'a, WorkspaceName, Workspace>,
+    /// The dataset group's name.
+    pub group: &'a DatasetGroupName,
+    /// The sink.
+    pub sink: &'a DatasetSink,
+    /// Its path: `…/workspaces/<ws>/datasetGroups/<group>/sinks/<i>`.
+    pub path: ModelPath,
+}
+
+/// A use of a data container: by a datastore's ingestion or by a workspace.
+#[derive(Debug, Clone)]
+pub struct ContainerUse<'a> {
+    /// The container's name.
+    pub name: &'a ContainerName,
+    /// The zone whose datastore or workspace uses it.
+    pub zone: &'a ZoneName,
+    /// The path of the reference to it.
+    pub path: ModelPath,
+}
 
 /// An object of a team, with where it sits.
 #[derive(Debug)]
@@ -123,6 +165,90 @@ impl<'a> Context<'a> {
             eco,
             index: ModelIndex::new(eco),
         }
+    }
+
+    /// Every dataset of every datastore.
+    pub fn datasets(&self) -> impl Iterator<Item = DatasetAt<'a>> + '_ {
+        self.index.datastores.values().flatten().flat_map(|store| {
+            store
+                .item
+                .datasets
+                .iter()
+                .map(move |(name, dataset)| DatasetAt {
+                    store: *store,
+                    name,
+                    dataset,
+                    path: store.path("datastores").keys(["datasets", name.as_str()]),
+                })
+        })
+    }
+
+    /// Every sink of every dataset group of every workspace.
+    pub fn sinks(&self) -> impl Iterator<Item = SinkAt<'a>> + '_ {
+        self.index.workspaces.values().flatten().flat_map(|ws| {
+            ws.item.dataset_groups.iter().flat_map(move |(group, g)| {
+                g.sinks.iter().enumerate().map(move |(i, sink)| SinkAt {
+                    workspace: *ws,
+                    group,
+                    sink,
+                    path: ws
+                        .path("workspaces")
+                        .keys(["datasetGroups", group.as_str(), "sinks"])
+                        .index(i),
+                })
+            })
+        })
+    }
+
+    /// The dataset a sink names, if it exists.
+    pub fn sink_dataset(
+        &self,
+        sink: &DatasetSink,
+    ) -> Option<(Placed<'a, DatastoreName, Datastore>, &'a Dataset)> {
+        let store = self.index.datastore(&sink.datastore)?;
+        Some((store, store.item.datasets.get(&sink.dataset)?))
+    }
+
+    /// The container that holds a datastore's data as captured: its ingestion
+    /// container, or for transformer output its transformer workspace's container.
+    pub fn capture_container(&self, store: &'a Datastore) -> Option<&'a ContainerName> {
+        match &store.capture {
+            crate::CaptureMetadata::Ingestion(ingestion) => Some(&ingestion.container),
+            crate::CaptureMetadata::TransformerOutput(t) => {
+                self.index.workspace(&t.workspace)?.item.container.as_ref()
+            }
+        }
+    }
+
+    /// Every use of a container by a datastore's ingestion or a workspace, with the using zone.
+    pub fn container_uses(&self) -> Vec<ContainerUse<'a>> {
+        let mut uses = Vec::new();
+        for store in self.index.datastores.values().flatten() {
+            if let Some(ingestion) = store.item.capture.ingestion() {
+                uses.push(ContainerUse {
+                    name: &ingestion.container,
+                    zone: store.zone,
+                    path: store
+                        .path("datastores")
+                        .keys(["capture", "ingestion", "container"]),
+                });
+            }
+        }
+        for ws in self.index.workspaces.values().flatten() {
+            if let Some(container) = &ws.item.container {
+                uses.push(ContainerUse {
+                    name: container,
+                    zone: ws.zone,
+                    path: ws.path("workspaces").key("container"),
+                });
+            }
+        }
+        uses
+    }
+
+    /// A zone's definition.
+    pub fn zone(&self, name: &ZoneName) -> Option<&'a GovernanceZone> {
+        self.eco.zones.get(name)
     }
 
     /// Whether a location reference names a vendor and a location that exist.

@@ -19,7 +19,7 @@ use std::ops::Deref;
 
 pub use catalogue::{catalogue, explain};
 pub use diagnostic::{Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation};
-pub use index::{Context, ModelIndex, Placed};
+pub use index::{ContainerUse, Context, DatasetAt, ModelIndex, Placed, SinkAt};
 
 use crate::Ecosystem;
 

@@ -14,23 +14,32 @@ pub(crate) mod prelude {
     pub(crate) use crate::validate::index::Context;
 }
 
+mod classified_twice;
 mod dataset_group_without_sinks;
 mod datastore_without_datasets;
+mod deprecated_storage_policy;
 mod duplicate_container;
 mod duplicate_datastore;
 mod duplicate_team;
 mod duplicate_workspace;
+mod empty_description;
 mod invalid_cron;
+mod invalid_data_type;
 mod key_column_unknown;
 mod missing_primary_key;
 mod nullable_key_column;
 mod owning_is_live_repository;
 mod policy_overlap;
+mod storage_policy_violation;
 mod team_not_declared;
+mod unclassified_dataset;
+mod unclassified_production_data;
+mod undocumented_vendor;
 mod unknown_container;
 mod unknown_dataset;
 mod unknown_location;
 mod unknown_platform;
+mod unknown_storage_policy;
 mod zone_not_declared;
 
 /// The base model every rule's example edits: small, and valid under every rule.
@@ -56,6 +65,8 @@ pub struct Rule {
 /// Every rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
     &owning_is_live_repository::RULE,
+    &empty_description::RULE,
+    &undocumented_vendor::RULE,
     &unknown_location::RULE,
     &unknown_platform::RULE,
     &zone_not_declared::RULE,
@@ -66,9 +77,16 @@ pub static RULES: &[&Rule] = &[
     &duplicate_container::RULE,
     &policy_overlap::RULE,
     &datastore_without_datasets::RULE,
+    &unclassified_production_data::RULE,
+    &unclassified_dataset::RULE,
+    &classified_twice::RULE,
+    &unknown_storage_policy::RULE,
+    &deprecated_storage_policy::RULE,
+    &storage_policy_violation::RULE,
     &missing_primary_key::RULE,
     &key_column_unknown::RULE,
     &nullable_key_column::RULE,
+    &invalid_data_type::RULE,
     &unknown_container::RULE,
     &invalid_cron::RULE,
     &dataset_group_without_sinks::RULE,

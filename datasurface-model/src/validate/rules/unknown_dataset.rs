@@ -46,7 +46,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                                 "datastore `{}` has no dataset `{}`",
                                 sink.datastore, sink.dataset
                             ),
-                            suggest(&sink.dataset, &datasets, "its datasets"),
+                            suggest(&sink.dataset, &datasets, "datasets in it"),
                         );
                     }
                     Some(_) => {}

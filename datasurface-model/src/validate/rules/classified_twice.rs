@@ -1,0 +1,43 @@
+//! Diagnostic: classified-twice
+//!
+//! A dataset is classified either as a whole or column by column. Doing both
+//! leaves readers unsure which one holds.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "classified-twice",
+    severity: Severity::Error,
+    summary: "A dataset is classified both as a whole and on its columns.",
+    explanation: "Keep either the dataset's `classifications` or the columns' — not both.",
+    example: &[(
+        "order_id: {type: BigInt, nullable: false}",
+        "order_id: {type: BigInt, nullable: false, classifications: [PUB]}",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for at in cx.datasets() {
+        if at.dataset.classifications.is_none() {
+            continue;
+        }
+        for (column, c) in &at.dataset.schema.columns {
+            if !c.classifications.is_empty() {
+                out.report(
+                    at.path.keys(["schema", "columns", column.as_str(), "classifications"]),
+                    format!("column `{column}` is classified, but dataset `{}.{}` is classified as a whole", at.store.name, at.name),
+                    "remove the column's classifications, or the dataset's",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

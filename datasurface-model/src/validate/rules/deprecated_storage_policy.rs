@@ -1,0 +1,71 @@
+//! Diagnostic: deprecated-storage-policy
+//!
+//! A dataset should not start following a storage policy that its zone is
+//! retiring. Datasets that are themselves deprecated may keep it: they are on
+//! their way out too, so they get a warning instead of an error.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "deprecated-storage-policy",
+    severity: Severity::Error,
+    summary: "A dataset follows a deprecated storage policy.",
+    explanation: "Move the dataset to a current storage policy of its zone. A deprecated dataset (or one in a \
+                  deprecated datastore) only gets a warning.",
+    example: &[
+        (
+            "    classificationPolicies:\n      No MNPI:",
+            "    storagePolicies:\n      Old Storage: {deprecation: {status: DEPRECATED, reason: use New Storage}}\n    classificationPolicies:\n      No MNPI:",
+        ),
+        (
+            "              orders:\n                classifications: [PUB]\n",
+            "              orders:\n                classifications: [PUB]\n                storagePolicies: [Old Storage]\n",
+        ),
+    ],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for at in cx.datasets() {
+        let Some(zone) = cx.zone(at.store.zone) else {
+            continue;
+        };
+        for (i, name) in at.dataset.storage_policies.iter().enumerate() {
+            let Some(policy) = zone.storage_policies.get(name) else {
+                continue;
+            };
+            if !policy.deprecation.is_deprecated() {
+                continue;
+            }
+            let retiring = at.store.item.is_dataset_deprecated(at.name);
+            let severity = if retiring {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            let reason = policy
+                .deprecation
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            out.report_as(
+                severity,
+                at.path.key("storagePolicies").index(i),
+                format!(
+                    "storage policy `{name}` of zone `{}` is deprecated{reason}",
+                    at.store.zone
+                ),
+                "follow a current storage policy of the zone instead",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

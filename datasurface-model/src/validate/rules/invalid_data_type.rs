@@ -1,0 +1,204 @@
+//! Diagnostic: invalid-data-type
+//!
+//! Each data type has its own rules: sizes and dimensions are positive; a
+//! decimal's scale is at most its precision; a float format's significand
+//! fits in its bits, its exponents straddle zero, and only a format without
+//! infinities may encode NaN as negative zero; a micro-scaling format is
+//! built from float formats. Every named float format passes these rules —
+//! including the FNUZ formats, which the reference implementation rejected.
+
+use super::prelude::*;
+use crate::types::{DataType, FloatFormat, NanEncoding, NonFiniteBehavior};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "invalid-data-type",
+    severity: Severity::Error,
+    summary: "A column's data type breaks that type's rules.",
+    explanation: "Fix the type's settings as the message says.",
+    example: &[(
+        "amount: {type: {Decimal: {precision: 12, scale: 2}}}",
+        "amount: {type: {Decimal: {precision: 12, scale: 20}}}",
+    )],
+    check,
+};
+
+/// The problems of a type and of the types inside it, with the path below the column.
+pub(crate) fn problems(t: &DataType, path: &ModelPath, out: &mut Vec<(ModelPath, String)>) {
+    let mut bad = |what: String| out.push((path.clone(), what));
+    match t {
+        DataType::FixedInteger(i) if i.bits == 0 => {
+            bad("an integer needs at least 1 bit".to_owned());
+        }
+        DataType::Decimal(d) if d.precision == 0 => {
+            bad("a decimal needs a precision of at least 1".to_owned());
+        }
+        DataType::Decimal(d) if d.scale > d.precision => {
+            bad(format!(
+                "the scale ({}) is larger than the precision ({})",
+                d.scale, d.precision
+            ));
+        }
+        DataType::Char(x)
+        | DataType::NChar(x)
+        | DataType::VarChar(x)
+        | DataType::NVarChar(x)
+        | DataType::String(x)
+            if x.max_size == Some(0) =>
+        {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Variant(b) | DataType::Binary(b) if b.max_size == Some(0) => {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Geography(g) if g.max_size == Some(0) => {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Vector(v) if v.dimensions == 0 => {
+            bad("a vector needs at least 1 dimension".to_owned());
+        }
+        DataType::Array(a) if a.max_size == Some(0) => {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Struct(s) if s.fields.is_empty() => {
+            bad("a struct needs at least one field".to_owned());
+        }
+        DataType::Timestamp(ts) if ts.time_zone.as_deref().is_some_and(|z| z.trim().is_empty()) => {
+            bad("the time zone is empty; leave it out for UTC".to_owned());
+        }
+        DataType::CustomFloat(f) => {
+            if let Some(why) = float_problem(f) {
+                bad(why);
+            }
+        }
+        DataType::MicroScaling(m) => {
+            if m.batch_size == 0 {
+                bad("a micro-scaling format needs a batch size of at least 1".to_owned());
+            }
+            for (key, part) in [
+                ("scaleType", &m.scale_type),
+                ("elementType", &m.element_type),
+            ] {
+                if part.float_format().is_none() {
+                    out.push((
+                        path.key(key),
+                        format!("the `{key}` of a micro-scaling format must be a float format"),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    match t {
+        DataType::Array(a) => problems(&a.element_type, &path.key("elementType"), out),
+        DataType::Map(m) => {
+            problems(&m.key_type, &path.key("keyType"), out);
+            problems(&m.value_type, &path.key("valueType"), out);
+        }
+        DataType::Struct(s) => {
+            for (name, field) in &s.fields {
+                problems(
+                    &field.data_type,
+                    &path.keys(["fields", name.as_str(), "type"]),
+                    out,
+                );
+            }
+        }
+        DataType::MicroScaling(m) => {
+            problems(&m.scale_type, &path.key("scaleType"), out);
+            problems(&m.element_type, &path.key("elementType"), out);
+        }
+        _ => {}
+    }
+}
+
+/// What is wrong with a float format, if anything.
+pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
+    if f.bits == 0 {
+        return Some("a float format needs at least 1 bit".to_owned());
+    }
+    if f.precision > f.bits {
+        return Some(format!(
+            "the precision ({} bits) is larger than the size ({} bits)",
+            f.precision, f.bits
+        ));
+    }
+    if f.max_exponent <= 0 || f.min_exponent >= 0 {
+        return Some(format!(
+            "the exponents must straddle zero (max {} > 0 > min {})",
+            f.max_exponent, f.min_exponent
+        ));
+    }
+    if f.nan_encoding == NanEncoding::NegativeZero && f.non_finite != NonFiniteBehavior::NanOnly {
+        return Some("NaN encoded as negative zero needs `nonFinite: NAN_ONLY`".to_owned());
+    }
+    None
+}
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for at in cx.datasets() {
+        for (name, column) in &at.dataset.schema.columns {
+            let mut found = Vec::new();
+            problems(
+                &column.data_type,
+                &at.path.keys(["schema", "columns", name.as_str(), "type"]),
+                &mut found,
+            );
+            for (path, why) in found {
+                out.report(path, format!("invalid type for column `{name}` of `{}.{}`: {why}", at.store.name, at.name), "correct the type's settings; `datasurface explain invalid-data-type` lists the rules");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+
+    #[test]
+    fn every_named_float_format_passes() {
+        for t in [
+            DataType::Ieee16,
+            DataType::Ieee32,
+            DataType::Ieee64,
+            DataType::Ieee128,
+            DataType::Ieee256,
+            DataType::Fp8E4m3,
+            DataType::Fp8E5m2,
+            DataType::Fp8E5m2Fnuz,
+            DataType::Fp8E4m3Fnuz,
+            DataType::Fp8E8m0,
+            DataType::Fp6E2m3,
+            DataType::Fp6E3m2,
+            DataType::Fp4E2m1,
+            DataType::Mxfp8E4m3,
+            DataType::Mxfp8E5m2,
+            DataType::Mxfp6E2m3,
+            DataType::Mxfp6E3m2,
+            DataType::Mxfp4E2m1,
+        ] {
+            if let Some(format) = t.float_format() {
+                assert_eq!(float_problem(&format), None, "{t:?}");
+            }
+            let mut found = Vec::new();
+            problems(&t, &ModelPath::root(), &mut found);
+            if let Some(m) = t.micro_scaling() {
+                problems(&DataType::MicroScaling(m), &ModelPath::root(), &mut found);
+            }
+            assert!(found.is_empty(), "{t:?}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn nested_types_are_checked() {
+        let t: DataType = serde_json::from_str(r#"{"Array": {"elementType": {"Map": {"keyType": {"VarChar": {"maxSize": 0}}, "valueType": "Integer"}}}}"#).unwrap();
+        let mut found = Vec::new();
+        problems(&t, &ModelPath::root(), &mut found);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.to_string(), "/elementType/keyType");
+    }
+}

@@ -1,0 +1,38 @@
+//! Diagnostic: undocumented-vendor
+//!
+//! Infrastructure vendors are referenced by every team's containers and by
+//! zone policies; each must say what it is.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "undocumented-vendor",
+    severity: Severity::Error,
+    summary: "An infrastructure vendor has no documentation.",
+    explanation: "Add `documentation: {description: ...}` to the vendor in the Ecosystem document.",
+    example: &[(
+        "    documentation: {description: Amazon Web Services.}\n",
+        "",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (name, vendor) in &cx.eco.vendors {
+        if vendor.documentation.is_none() {
+            out.report(
+                ModelPath::root().keys(["vendors", name.as_str()]),
+                format!("vendor `{name}` has no documentation"),
+                "add `documentation: {description: ...}` saying what the vendor is",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}
