@@ -32,6 +32,31 @@ pub enum CloudVendor {
     Private,
 }
 
+impl CloudVendor {
+    /// The vendor's code, as written in model files, such as `AWS_CHINA`.
+    pub fn code(self) -> &'static str {
+        match self {
+            CloudVendor::Aws => "AWS",
+            CloudVendor::Azure => "AZURE",
+            CloudVendor::Gcp => "GCP",
+            CloudVendor::Ibm => "IBM",
+            CloudVendor::Oracle => "ORACLE",
+            CloudVendor::Alibaba => "ALIBABA",
+            CloudVendor::AwsChina => "AWS_CHINA",
+            CloudVendor::TenCent => "TEN_CENT",
+            CloudVendor::Huawei => "HUAWEI",
+            CloudVendor::AzureChina => "AZURE_CHINA",
+            CloudVendor::Private => "PRIVATE",
+        }
+    }
+}
+
+impl fmt::Display for CloudVendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// An infrastructure vendor (a cloud, or a private data centre estate) and its locations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -208,5 +233,17 @@ mod tests {
         assert!(vendor.location(&r.path).is_some());
         let r: LocationRef = "Azure:USA/westus".parse().unwrap();
         assert!(vendor.location(&r.path).is_none());
+    }
+
+    #[test]
+    fn cloud_vendor_codes_are_the_file_spelling() {
+        for v in [
+            CloudVendor::Aws,
+            CloudVendor::AwsChina,
+            CloudVendor::TenCent,
+            CloudVendor::Private,
+        ] {
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{v}\""));
+        }
     }
 }

@@ -14,22 +14,31 @@ pub(crate) mod prelude {
     pub(crate) use crate::validate::index::Context;
 }
 
+mod classification_policy_violation;
+mod classification_verifier_violation;
 mod classified_twice;
+mod container_policies;
 mod dataset_group_without_sinks;
+mod dataset_not_approved;
 mod datastore_without_datasets;
+mod deprecated_dataset;
 mod deprecated_storage_policy;
 mod duplicate_container;
 mod duplicate_datastore;
+mod duplicate_sink;
 mod duplicate_team;
 mod duplicate_workspace;
 mod empty_description;
+mod hard_vendor_policy_violation;
 mod invalid_cron;
 mod invalid_data_type;
 mod key_column_unknown;
+mod location_policy_violation;
 mod missing_primary_key;
 mod nullable_key_column;
 mod owning_is_live_repository;
 mod policy_overlap;
+mod production_mismatch;
 mod storage_policy_violation;
 mod team_not_declared;
 mod unclassified_dataset;
@@ -40,6 +49,7 @@ mod unknown_dataset;
 mod unknown_location;
 mod unknown_platform;
 mod unknown_storage_policy;
+mod vendor_policy_violation;
 mod zone_not_declared;
 
 /// The base model every rule's example edits: small, and valid under every rule.
@@ -91,6 +101,15 @@ pub static RULES: &[&Rule] = &[
     &invalid_cron::RULE,
     &dataset_group_without_sinks::RULE,
     &unknown_dataset::RULE,
+    &duplicate_sink::RULE,
+    &dataset_not_approved::RULE,
+    &deprecated_dataset::RULE,
+    &production_mismatch::RULE,
+    &classification_policy_violation::RULE,
+    &classification_verifier_violation::RULE,
+    &location_policy_violation::RULE,
+    &vendor_policy_violation::RULE,
+    &hard_vendor_policy_violation::RULE,
 ];
 
 /// Where rules put their findings.

@@ -64,7 +64,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 if p.allowed.contains(value) {
                     out.report(
                         path.key("denied").index(i),
-                        format!("`{value:?}` is both allowed and denied"),
+                        format!("`{value}` is both allowed and denied"),
                         "remove it from `allowed` or from `denied`",
                     );
                 }

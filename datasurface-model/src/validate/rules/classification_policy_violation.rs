@@ -1,0 +1,53 @@
+//! Diagnostic: classification-policy-violation
+//!
+//! A zone's classification policies say which kinds of data its workspaces
+//! may receive. Every dataset a workspace of the zone reads must carry only
+//! allowed classifications.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "classification-policy-violation",
+    severity: Severity::Error,
+    summary: "A workspace receives data of a classification that its zone's policies do not allow.",
+    explanation: "Read a dataset with allowed data instead (for example a masked one made by a transformer), or ask the \
+                  zone's owners to change the policy.",
+    example: &[(
+        "              orders:\n                classifications: [PUB]\n",
+        "              orders:\n                classifications: [MNPI]\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for at in cx.sinks() {
+        let Some(zone) = cx.zone(at.workspace.zone) else {
+            continue;
+        };
+        let Some((_, dataset)) = cx.sink_dataset(at.sink) else {
+            continue;
+        };
+        for classification in dataset.effective_classifications() {
+            for (policy, p) in &zone.classification_policies {
+                if !p.permits(classification) {
+                    out.report(
+                        at.path.clone(),
+                        format!(
+                            "`{}.{}` holds {classification} data, which policy `{policy}` of zone `{}` does not allow in its workspaces",
+                            at.sink.datastore, at.sink.dataset, at.workspace.zone
+                        ),
+                        "read a dataset without this data (a masked one, say), or ask the zone's owners to change the policy",
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

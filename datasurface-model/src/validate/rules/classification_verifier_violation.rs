@@ -1,0 +1,49 @@
+//! Diagnostic: classification-verifier-violation
+//!
+//! A workspace may state which classifications it accepts; every dataset it
+//! reads must carry only those.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "classification-verifier-violation",
+    severity: Severity::Error,
+    summary: "A workspace receives data of a classification that its own classification verifier refuses.",
+    explanation: "Remove the sink, read a dataset with acceptable data, or widen the workspace's `classificationVerifier`.",
+    example: &[(
+        "            priority: HIGH\n",
+        "            priority: HIGH\n            classificationVerifier: {denied: [\"PC1:name\"]}\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for at in cx.sinks() {
+        let Some(verifier) = &at.workspace.item.classification_verifier else {
+            continue;
+        };
+        let Some((_, dataset)) = cx.sink_dataset(at.sink) else {
+            continue;
+        };
+        for classification in dataset.effective_classifications() {
+            if !verifier.permits(classification) {
+                out.report(
+                    at.path.clone(),
+                    format!(
+                        "`{}.{}` holds {classification} data, which workspace `{}` refuses",
+                        at.sink.datastore, at.sink.dataset, at.workspace.name
+                    ),
+                    "remove the sink, or widen the workspace's `classificationVerifier`",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,86 @@
+//! What the container policy rules share: which containers hold which zone's data.
+//!
+//! A zone's location, vendor and hard-vendor policies say where its data may
+//! be. Its data sits in the ingestion containers of its datastores, in the
+//! containers of its workspaces, and in the container of every workspace, in
+//! any zone, that reads one of its datasets. (The reference implementation
+//! checked only the last of these.)
+
+use crate::names::{ContainerName, ZoneName};
+use crate::validate::{Context, ModelPath};
+use crate::{ContainerKind, DataContainer};
+
+/// A container that holds some zone's data, and why.
+pub(crate) struct Holding<'a> {
+    /// The container's name.
+    pub(crate) name: &'a ContainerName,
+    /// The container.
+    pub(crate) container: &'a DataContainer,
+    /// The zone whose data it holds.
+    pub(crate) zone: &'a ZoneName,
+    /// The reference that puts the zone's data there.
+    pub(crate) path: ModelPath,
+    /// How the data gets there, for messages.
+    pub(crate) why: String,
+}
+
+/// Every container that holds a zone's data, once per reference. Containers
+/// that the platform manages are left out: the platform places them.
+pub(crate) fn holdings<'a>(cx: &Context<'a>) -> Vec<Holding<'a>> {
+    let mut out = Vec::new();
+    let mut push = |name: &'a ContainerName, zone: &'a ZoneName, path: ModelPath, why: String| {
+        if let Some(placed) = cx.index.container(name)
+            && !matches!(placed.item.kind, ContainerKind::PlatformManaged)
+        {
+            out.push(Holding {
+                name,
+                container: placed.item,
+                zone,
+                path,
+                why,
+            });
+        }
+    };
+    for store in cx.index.datastores.values().flatten() {
+        if let Some(ingestion) = store.item.capture.ingestion() {
+            push(
+                &ingestion.container,
+                store.zone,
+                store
+                    .path("datastores")
+                    .keys(["capture", "ingestion", "container"]),
+                format!("datastore `{}` is captured from it", store.name),
+            );
+        }
+    }
+    for ws in cx.index.workspaces.values().flatten() {
+        if let Some(container) = &ws.item.container {
+            push(
+                container,
+                ws.zone,
+                ws.path("workspaces").key("container"),
+                format!("workspace `{}` uses it", ws.name),
+            );
+        }
+    }
+    for at in cx.sinks() {
+        let (Some(container), Some(store)) = (
+            &at.workspace.item.container,
+            cx.index.datastore(&at.sink.datastore),
+        ) else {
+            continue;
+        };
+        if store.zone != at.workspace.zone {
+            push(
+                container,
+                store.zone,
+                at.path.clone(),
+                format!(
+                    "workspace `{}` receives `{}.{}` in it",
+                    at.workspace.name, at.sink.datastore, at.sink.dataset
+                ),
+            );
+        }
+    }
+    out
+}

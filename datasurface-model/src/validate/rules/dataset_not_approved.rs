@@ -1,0 +1,52 @@
+//! Diagnostic: dataset-not-approved
+//!
+//! A producer may list the dataset groups allowed to use its datasets
+//! (`approvals`). Without the list, anyone may; with it, even empty, only the
+//! listed groups may.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "dataset-not-approved",
+    severity: Severity::Error,
+    summary: "A dataset group uses a dataset that its producer has not approved for it.",
+    explanation: "Ask the producing team to add `{workspace, datasetGroup, dataset}` to the datastore's `approvals`, \
+                  or remove the sink.",
+    example: &[(
+        "          Orders:\n            productionStatus: PRODUCTION\n",
+        "          Orders:\n            productionStatus: PRODUCTION\n            approvals:\n              - {workspace: Totals, datasetGroup: Input, dataset: orders}\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for at in cx.sinks() {
+        let Some(store) = cx.index.datastore(&at.sink.datastore) else {
+            continue;
+        };
+        if !store
+            .item
+            .approves(at.workspace.name, at.group, &at.sink.dataset)
+        {
+            out.report(
+                at.path.clone(),
+                format!(
+                    "`{}.{}` is not approved for dataset group `{}.{}`",
+                    at.sink.datastore, at.sink.dataset, at.workspace.name, at.group
+                ),
+                format!(
+                    "ask team `{}` to add {{workspace: {}, datasetGroup: {}, dataset: {}}} to the approvals of `{}`",
+                    store.team, at.workspace.name, at.group, at.sink.dataset, at.sink.datastore
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,49 @@
+//! Diagnostic: duplicate-sink
+//!
+//! A dataset group lists each dataset once.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "duplicate-sink",
+    severity: Severity::Error,
+    summary: "A dataset group lists the same dataset twice.",
+    explanation: "Remove the repeated sink.",
+    example: &[(
+        "                  - {datastore: Orders, dataset: orders}\n",
+        "                  - {datastore: Orders, dataset: orders}\n                  - {datastore: Orders, dataset: orders, deprecationsAllowed: ALLOWED}\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for ws in cx.index.workspaces.values().flatten() {
+        for (group, g) in &ws.item.dataset_groups {
+            for (i, sink) in g.sinks.iter().enumerate() {
+                if g.sinks[..i]
+                    .iter()
+                    .any(|s| s.datastore == sink.datastore && s.dataset == sink.dataset)
+                {
+                    out.report(
+                        ws.path("workspaces")
+                            .keys(["datasetGroups", group.as_str(), "sinks"])
+                            .index(i),
+                        format!(
+                            "dataset group `{}.{group}` lists `{}.{}` twice",
+                            ws.name, sink.datastore, sink.dataset
+                        ),
+                        "remove the repeated sink",
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

@@ -1,0 +1,61 @@
+//! Diagnostic: hard-vendor-policy-violation
+//!
+//! A zone's hard-vendor policies say which cloud vendors (AWS, Azure, a
+//! private data centre, …) may hold its data. Every container that holds it
+//! (see `location-policy-violation`) must be at a vendor whose hard cloud
+//! vendor is allowed; a vendor that does not say which it is cannot comply.
+
+use super::container_policies::holdings;
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "hard-vendor-policy-violation",
+    severity: Severity::Error,
+    summary: "A container holding a zone's data runs on a hard cloud vendor that a policy of that zone does not allow.",
+    explanation: "Use a container on an allowed cloud, set the vendor's `hardCloudVendor`, or ask the zone's owners to \
+                  change the policy.",
+    example: &[(
+        "    classificationPolicies:\n      No MNPI:",
+        "    hardVendorPolicies:\n      Private only: {allowed: [PRIVATE]}\n    classificationPolicies:\n      No MNPI:",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for h in holdings(cx) {
+        let Some(zone) = cx.zone(h.zone) else {
+            continue;
+        };
+        for (policy, p) in &zone.hard_vendor_policies {
+            let mut vendors: Vec<&crate::names::VendorName> =
+                h.container.locations.iter().map(|l| &l.vendor).collect();
+            vendors.dedup();
+            for vendor in vendors {
+                let Some(v) = cx.eco.vendors.get(vendor) else {
+                    continue;
+                };
+                match v.hard_cloud_vendor {
+                    None => out.report(
+                        h.path.clone(),
+                        format!("vendor `{vendor}` of container `{}` does not say which cloud it is, so it cannot meet policy `{policy}` of zone `{}` ({})", h.name, h.zone, h.why),
+                        "set the vendor's `hardCloudVendor` in the Ecosystem document",
+                    ),
+                    Some(hard) if !p.permits(&hard) => out.report(
+                        h.path.clone(),
+                        format!("container `{}` runs on {hard}, which policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why),
+                        "use a container on an allowed cloud, or ask the zone's owners to change the policy",
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

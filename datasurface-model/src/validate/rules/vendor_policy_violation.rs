@@ -1,0 +1,50 @@
+//! Diagnostic: vendor-policy-violation
+//!
+//! A zone's vendor policies say which infrastructure vendors may hold its
+//! data; every container that holds it (see `location-policy-violation`) must
+//! be run by an allowed vendor.
+
+use super::container_policies::holdings;
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "vendor-policy-violation",
+    severity: Severity::Error,
+    summary: "A container holding a zone's data is run by a vendor that a vendor policy of that zone does not allow.",
+    explanation: "Use a container of an allowed vendor, or ask the zone's owners to change the policy.",
+    example: &[(
+        "    classificationPolicies:\n      No MNPI:",
+        "    vendorPolicies:\n      No AWS: {denied: [AWS]}\n    classificationPolicies:\n      No MNPI:",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for h in holdings(cx) {
+        let Some(zone) = cx.zone(h.zone) else {
+            continue;
+        };
+        for (policy, p) in &zone.vendor_policies {
+            let mut vendors: Vec<&crate::names::VendorName> =
+                h.container.locations.iter().map(|l| &l.vendor).collect();
+            vendors.dedup();
+            for vendor in vendors {
+                if !p.permits(vendor) {
+                    out.report(
+                        h.path.clone(),
+                        format!("container `{}` is run by `{vendor}`, which vendor policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why),
+                        "use a container of an allowed vendor, or ask the zone's owners to change the policy",
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}
