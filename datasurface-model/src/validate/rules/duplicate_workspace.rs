@@ -13,7 +13,7 @@ pub(crate) static RULE: Rule = Rule {
                   workspace, keep it in one team.",
     example: &[(
         "        datastores:\n          Orders:",
-        "        workspaces:\n          Dashboard:\n            container: Sales DB\n            productionStatus: PRODUCTION\n            datasetGroups: {Copy: {sinks: [{datastore: Orders, dataset: orders}]}}\n        datastores:\n          Orders:",
+        "        workspaces:\n          Dashboard:\n            container: Sales DB\n            productionStatus: PRODUCTION\n            datasetGroups: {Live: {sinks: [{datastore: Orders, dataset: orders}], requirements: {milestoning: LIVE_ONLY, latency: MINUTES}}}\n        datastores:\n          Orders:",
     )],
     check,
 };

@@ -14,15 +14,20 @@ pub(crate) mod prelude {
     pub(crate) use crate::validate::index::Context;
 }
 
+mod assigned_group_without_requirements;
+mod assigned_transformer_group;
 mod classification_policy_violation;
 mod classification_verifier_violation;
 mod classified_twice;
+mod container_kind_mismatch;
 mod container_policies;
 mod dataset_group_without_sinks;
 mod dataset_not_approved;
 mod datastore_without_datasets;
+mod declared_not_defined;
 mod deprecated_dataset;
 mod deprecated_storage_policy;
+mod duplicate_assignment;
 mod duplicate_container;
 mod duplicate_datastore;
 mod duplicate_sink;
@@ -30,26 +35,42 @@ mod duplicate_team;
 mod duplicate_workspace;
 mod empty_description;
 mod hard_vendor_policy_violation;
+mod incomplete_table_mapping;
 mod invalid_cron;
 mod invalid_data_type;
+mod invalid_github_repository;
+mod invalid_hint;
+mod invalid_host;
+mod invalid_table_name;
+mod invalid_watermark_type;
 mod key_column_unknown;
 mod location_policy_violation;
 mod missing_primary_key;
 mod nullable_key_column;
 mod owning_is_live_repository;
+mod platform_policy_violation;
 mod policy_overlap;
 mod production_mismatch;
+mod requirements_platform_mismatch;
 mod storage_policy_violation;
 mod team_not_declared;
+mod transformer_group_requirements;
+mod transformer_output_mismatch;
 mod unclassified_dataset;
 mod unclassified_production_data;
 mod undocumented_vendor;
+mod unknown_assignment_target;
 mod unknown_container;
 mod unknown_dataset;
 mod unknown_location;
+mod unknown_mapped_dataset;
 mod unknown_platform;
+mod unknown_primary_ingestion_datastore;
 mod unknown_storage_policy;
+mod unknown_vendor;
 mod vendor_policy_violation;
+mod watermark_column_missing;
+mod workspace_without_container;
 mod zone_not_declared;
 
 /// The base model every rule's example edits: small, and valid under every rule.
@@ -75,17 +96,21 @@ pub struct Rule {
 /// Every rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
     &owning_is_live_repository::RULE,
+    &invalid_github_repository::RULE,
     &empty_description::RULE,
     &undocumented_vendor::RULE,
     &unknown_location::RULE,
     &unknown_platform::RULE,
     &zone_not_declared::RULE,
     &team_not_declared::RULE,
+    &declared_not_defined::RULE,
     &duplicate_team::RULE,
     &duplicate_datastore::RULE,
     &duplicate_workspace::RULE,
     &duplicate_container::RULE,
     &policy_overlap::RULE,
+    &unknown_vendor::RULE,
+    &invalid_host::RULE,
     &datastore_without_datasets::RULE,
     &unclassified_production_data::RULE,
     &unclassified_dataset::RULE,
@@ -98,7 +123,16 @@ pub static RULES: &[&Rule] = &[
     &nullable_key_column::RULE,
     &invalid_data_type::RULE,
     &unknown_container::RULE,
+    &container_kind_mismatch::RULE,
+    &unknown_mapped_dataset::RULE,
+    &incomplete_table_mapping::RULE,
+    &invalid_table_name::RULE,
+    &invalid_watermark_type::RULE,
+    &watermark_column_missing::RULE,
     &invalid_cron::RULE,
+    &transformer_output_mismatch::RULE,
+    &transformer_group_requirements::RULE,
+    &workspace_without_container::RULE,
     &dataset_group_without_sinks::RULE,
     &unknown_dataset::RULE,
     &duplicate_sink::RULE,
@@ -110,6 +144,14 @@ pub static RULES: &[&Rule] = &[
     &location_policy_violation::RULE,
     &vendor_policy_violation::RULE,
     &hard_vendor_policy_violation::RULE,
+    &unknown_assignment_target::RULE,
+    &duplicate_assignment::RULE,
+    &assigned_transformer_group::RULE,
+    &assigned_group_without_requirements::RULE,
+    &requirements_platform_mismatch::RULE,
+    &platform_policy_violation::RULE,
+    &unknown_primary_ingestion_datastore::RULE,
+    &invalid_hint::RULE,
 ];
 
 /// Where rules put their findings.

@@ -1,0 +1,42 @@
+//! Diagnostic: assigned-transformer-group
+//!
+//! Transformers follow the platforms of their consumers: assigning their own
+//! dataset groups would run them twice, or where nobody needs them.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "assigned-transformer-group",
+    severity: Severity::Error,
+    summary: "A dataset group of a transformer's workspace is assigned to a platform.",
+    explanation: "Transformers run where their output is consumed; assign the consumers' dataset groups instead.",
+    example: &[(
+        "  - workspace: Dashboard\n    datasetGroup: Live\n",
+        "  - workspace: Totals\n    datasetGroup: Input\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (i, a) in cx.eco.assignments.iter().enumerate() {
+        if cx
+            .index
+            .workspace(&a.workspace)
+            .is_some_and(|ws| ws.item.transformer.is_some())
+        {
+            out.report(
+                ModelPath::root().key("assignments").index(i),
+                format!("`{}.{}` feeds a transformer, which follows its consumers' platforms", a.workspace, a.dataset_group),
+                "remove the assignment; assign the dataset groups that consume the transformer's output",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

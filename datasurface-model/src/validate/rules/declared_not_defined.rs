@@ -1,0 +1,49 @@
+//! Diagnostic: declared-not-defined
+//!
+//! Declared zones and teams appear before their definitions: that is the
+//! two-phase protocol at work, noted for information.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "declared-not-defined",
+    severity: Severity::Info,
+    summary: "A zone or team is declared but not yet defined.",
+    explanation: "This is the first step of the two-phase protocol: the parent declared the zone or team, and its own repository has not defined it yet. Nothing to fix unless the definition was forgotten.",
+    example: &[(
+        "      Reporting: {repository: {name: acme/reporting, branch: main}}\n",
+        "      Reporting: {repository: {name: acme/reporting, branch: main}}\n      Later: {repository: {name: acme/later, branch: main}}\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for (zone, d) in &cx.eco.zone_declarations {
+        if !cx.eco.zones.contains_key(zone) {
+            out.report(
+                ModelPath::root().keys(["zoneDeclarations", zone.as_str()]),
+                format!("zone `{zone}` is declared but not yet defined"),
+                format!("{} defines it with a GovernanceZone document", d.repository),
+            );
+        }
+    }
+    for (zone, z) in &cx.eco.zones {
+        for (team, d) in &z.team_declarations {
+            if !z.teams.contains_key(team) {
+                out.report(
+                    ModelPath::zone(zone).keys(["teamDeclarations", team.as_str()]),
+                    format!("team `{team}` of zone `{zone}` is declared but not yet defined"),
+                    format!("{} defines it with a Team document", d.repository),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

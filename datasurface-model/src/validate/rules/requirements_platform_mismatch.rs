@@ -1,0 +1,61 @@
+//! Diagnostic: requirements-platform-mismatch
+//!
+//! A consumer may insist on a platform; the ecosystem's assignments must
+//! honour it. Decommissioned assignments do not count.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "requirements-platform-mismatch",
+    severity: Severity::Error,
+    summary: "A dataset group insists on a platform that none of its live assignments is.",
+    explanation: "Assign the group to the platform its requirements name, or drop `platform` from its requirements.",
+    example: &[
+        (
+            "                requirements: {milestoning: LIVE_ONLY, latency: MINUTES}\n",
+            "                requirements: {milestoning: LIVE_ONLY, latency: MINUTES, platform: Stream}\n",
+        ),
+        (
+            "platforms:\n  Batch:\n",
+            "platforms:\n  Stream: {kind: kafka-streams, version: ^1.0}\n  Batch:\n",
+        ),
+    ],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for ws in cx.index.workspaces.values().flatten() {
+        for (group, g) in &ws.item.dataset_groups {
+            let Some(wanted) = g.requirements.as_ref().and_then(|r| r.platform.as_ref()) else {
+                continue;
+            };
+            let live: Vec<&str> = cx
+                .eco
+                .assignments
+                .iter()
+                .filter(|a| &a.workspace == ws.name && &a.dataset_group == group)
+                .flat_map(|a| {
+                    a.platforms
+                        .iter()
+                        .filter(|p| p.is_live())
+                        .map(|p| p.platform.as_str())
+                })
+                .collect();
+            if !live.is_empty() && !live.contains(&wanted.as_str()) {
+                out.report(
+                    ws.path("workspaces").keys(["datasetGroups", group.as_str(), "requirements", "platform"]),
+                    format!("dataset group `{}.{group}` requires platform `{wanted}`, but is assigned to {}", ws.name, live.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")),
+                    "assign the group to the platform it requires, or drop `platform` from its requirements",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}

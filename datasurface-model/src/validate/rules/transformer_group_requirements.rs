@@ -1,0 +1,43 @@
+//! Diagnostic: transformer-group-requirements
+//!
+//! Transformers inherit their platforms and requirements from the consumers
+//! of their output; their own dataset groups state none.
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "transformer-group-requirements",
+    severity: Severity::Error,
+    summary: "A dataset group of a transformer's workspace states platform requirements.",
+    explanation: "A transformer runs on whichever platforms deliver its output to consumers, and inherits their requirements. Remove `requirements` from the group.",
+    example: &[(
+        "              Input:\n                sinks:\n                  - {datastore: Orders, dataset: orders}\n",
+        "              Input:\n                sinks:\n                  - {datastore: Orders, dataset: orders}\n                requirements: {milestoning: FORENSIC, latency: HOURS}\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    for ws in cx.index.workspaces.values().flatten() {
+        if ws.item.transformer.is_none() {
+            continue;
+        }
+        for (group, g) in &ws.item.dataset_groups {
+            if g.requirements.is_some() {
+                out.report(
+                    ws.path("workspaces").keys(["datasetGroups", group.as_str(), "requirements"]),
+                    format!("dataset group `{}.{group}` feeds a transformer, which inherits its consumers' requirements", ws.name),
+                    "remove `requirements` from the group",
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}
