@@ -148,6 +148,39 @@ fn load_errors_in_machine_formats() {
     assert_eq!(findings[0]["line"], 3);
 }
 
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = scratch("warnings");
+    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
+    let team = dir.join("zones/usa/teams/northwindteam.yaml");
+    // A production workspace reading non-production data: warnings, not errors.
+    let text = std::fs::read_to_string(&team).unwrap().replacen(
+        "    priority: HIGH\n",
+        "    priority: HIGH\n    productionStatus: PRODUCTION\n",
+        1,
+    );
+    std::fs::write(&team, text).unwrap();
+    let run = datasurface(&["check", "."], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("warning[production-mismatch]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("0 errors, 3 warnings"),
+        "{}",
+        run.stdout
+    );
+    let run = datasurface(&["check", "--deny-warnings", "."], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("0 errors, 3 warnings"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// The four mistakes every model author makes, each in its own copy of Northwind's team file.
 #[test]
 fn each_kind_of_mistake_is_located_and_exits_2() {

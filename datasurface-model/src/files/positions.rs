@@ -30,18 +30,23 @@ pub fn locate(report: &mut Report, loaded: &LoadedModel, files: &[SourceFile]) {
             Some((prefix, file))
         })
         .collect();
+    // Documents by their prefix: the root, a zone (2 segments) or a team (4 segments).
+    let by_prefix: BTreeMap<&[Segment], usize> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, (prefix, _))| (prefix.segments(), i))
+        .collect();
     let mut cache: BTreeMap<usize, Positions> = BTreeMap::new();
     for diagnostic in report.diagnostics_mut() {
-        let best = documents
-            .iter()
-            .enumerate()
-            .filter(|(_, (prefix, _))| diagnostic.path.starts_with(prefix))
-            .max_by_key(|(_, (prefix, _))| prefix.segments().len());
-        let Some((i, (prefix, file))) = best else {
-            continue;
-        };
+        let segments = diagnostic.path.segments();
+        let best = [4, 2, 0]
+            .into_iter()
+            .filter(|&n| n <= segments.len())
+            .find_map(|n| by_prefix.get(&segments[..n]).copied());
+        let Some(i) = best else { continue };
+        let (prefix, file) = &documents[i];
         let positions = cache.entry(i).or_insert_with(|| positions(&file.text));
-        let relative = &diagnostic.path.segments()[prefix.segments().len()..];
+        let relative = &segments[prefix.segments().len()..];
         // The deepest part of the path that the file spells out.
         let found = (0..=relative.len())
             .rev()

@@ -20,8 +20,15 @@ pub struct DatasetAt<'a> {
     pub name: &'a DatasetName,
     /// The dataset.
     pub dataset: &'a Dataset,
-    /// Its path: `…/datastores/<store>/datasets/<name>`.
-    pub path: ModelPath,
+}
+
+impl DatasetAt<'_> {
+    /// Its path: `…/datastores/<store>/datasets/<name>`, built only when a finding needs it.
+    pub fn path(&self) -> ModelPath {
+        self.store
+            .path("datastores")
+            .keys(["datasets", self.name.as_str()])
+    }
 }
 
 /// A sink of a dataset group with its workspace and its path.
@@ -33,8 +40,18 @@ pub struct SinkAt<'a> {
     pub group: &'a DatasetGroupName,
     /// The sink.
     pub sink: &'a DatasetSink,
-    /// Its path: `…/workspaces/<ws>/datasetGroups/<group>/sinks/<i>`.
-    pub path: ModelPath,
+    /// Its position in the group's sinks.
+    pub position: usize,
+}
+
+impl SinkAt<'_> {
+    /// Its path: `…/workspaces/<ws>/datasetGroups/<group>/sinks/<i>`, built only when a finding needs it.
+    pub fn path(&self) -> ModelPath {
+        self.workspace
+            .path("workspaces")
+            .keys(["datasetGroups", self.group.as_str(), "sinks"])
+            .index(self.position)
+    }
 }
 
 /// A use of a data container: by a datastore's ingestion or by a workspace.
@@ -87,6 +104,8 @@ pub struct ModelIndex<'a> {
     pub containers: IndexMap<&'a ContainerName, Vec<Placed<'a, ContainerName, DataContainer>>>,
     /// The zones each team name is defined in.
     pub teams: IndexMap<&'a TeamName, Vec<&'a ZoneName>>,
+    /// The positions in `assignments` of each dataset group's entries.
+    pub assignments: IndexMap<(&'a WorkspaceName, &'a DatasetGroupName), Vec<usize>>,
 }
 
 impl<'a> ModelIndex<'a> {
@@ -97,7 +116,15 @@ impl<'a> ModelIndex<'a> {
             workspaces: IndexMap::new(),
             containers: IndexMap::new(),
             teams: IndexMap::new(),
+            assignments: IndexMap::new(),
         };
+        for (i, a) in eco.assignments.iter().enumerate() {
+            index
+                .assignments
+                .entry((&a.workspace, &a.dataset_group))
+                .or_default()
+                .push(i);
+        }
         for (zone, z) in &eco.zones {
             for (team, t) in &z.teams {
                 index.teams.entry(team).or_default().push(zone);
@@ -130,22 +157,30 @@ impl<'a> ModelIndex<'a> {
         index
     }
 
-    /// The datastore of a name (the first, if duplicated).
+    /// The datastore of a name, if exactly one team defines it. A duplicated name resolves to
+    /// nothing: `duplicate-datastore` reports it, and other rules must not guess which is meant.
     pub fn datastore(&self, name: &DatastoreName) -> Option<Placed<'a, DatastoreName, Datastore>> {
-        self.datastores.get(name).and_then(|v| v.first().copied())
+        only(self.datastores.get(name))
     }
 
-    /// The workspace of a name (the first, if duplicated).
+    /// The workspace of a name, if exactly one team defines it.
     pub fn workspace(&self, name: &WorkspaceName) -> Option<Placed<'a, WorkspaceName, Workspace>> {
-        self.workspaces.get(name).and_then(|v| v.first().copied())
+        only(self.workspaces.get(name))
     }
 
-    /// The data container of a name (the first, if duplicated).
+    /// The data container of a name, if exactly one team defines it.
     pub fn container(
         &self,
         name: &ContainerName,
     ) -> Option<Placed<'a, ContainerName, DataContainer>> {
-        self.containers.get(name).and_then(|v| v.first().copied())
+        only(self.containers.get(name))
+    }
+}
+
+fn only<T: Copy>(found: Option<&Vec<T>>) -> Option<T> {
+    match found.map(Vec::as_slice) {
+        Some([one]) => Some(*one),
+        _ => None,
     }
 }
 
@@ -178,7 +213,6 @@ impl<'a> Context<'a> {
                     store: *store,
                     name,
                     dataset,
-                    path: store.path("datastores").keys(["datasets", name.as_str()]),
                 })
         })
     }
@@ -187,15 +221,15 @@ impl<'a> Context<'a> {
     pub fn sinks(&self) -> impl Iterator<Item = SinkAt<'a>> + '_ {
         self.index.workspaces.values().flatten().flat_map(|ws| {
             ws.item.dataset_groups.iter().flat_map(move |(group, g)| {
-                g.sinks.iter().enumerate().map(move |(i, sink)| SinkAt {
-                    workspace: *ws,
-                    group,
-                    sink,
-                    path: ws
-                        .path("workspaces")
-                        .keys(["datasetGroups", group.as_str(), "sinks"])
-                        .index(i),
-                })
+                g.sinks
+                    .iter()
+                    .enumerate()
+                    .map(move |(position, sink)| SinkAt {
+                        workspace: *ws,
+                        group,
+                        sink,
+                        position,
+                    })
             })
         })
     }

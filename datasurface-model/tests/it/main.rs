@@ -7,6 +7,7 @@ mod errors;
 mod no_panic;
 mod roundtrip;
 mod schema;
+mod validation;
 
 use datasurface_model::files::SourceFile;
 

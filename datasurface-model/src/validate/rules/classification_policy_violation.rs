@@ -31,7 +31,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             for (policy, p) in &zone.classification_policies {
                 if !p.permits(classification) {
                     out.report(
-                        at.path.clone(),
+                        at.path(),
                         format!(
                             "`{}.{}` holds {classification} data, which policy `{policy}` of zone `{}` does not allow in its workspaces",
                             at.sink.datastore, at.sink.dataset, at.workspace.zone

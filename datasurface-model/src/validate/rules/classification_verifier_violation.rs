@@ -28,7 +28,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         for classification in dataset.effective_classifications() {
             if !verifier.permits(classification) {
                 out.report(
-                    at.path.clone(),
+                    at.path(),
                     format!(
                         "`{}.{}` holds {classification} data, which workspace `{}` refuses",
                         at.sink.datastore, at.sink.dataset, at.workspace.name

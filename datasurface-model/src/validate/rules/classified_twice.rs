@@ -25,7 +25,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         for (column, c) in &at.dataset.schema.columns {
             if !c.classifications.is_empty() {
                 out.report(
-                    at.path.keys(["schema", "columns", column.as_str(), "classifications"]),
+                    at.path().keys(["schema", "columns", column.as_str(), "classifications"]),
                     format!("column `{column}` is classified, but dataset `{}.{}` is classified as a whole", at.store.name, at.name),
                     "remove the column's classifications, or the dataset's",
                 );

@@ -74,7 +74,7 @@ pub(crate) fn holdings<'a>(cx: &Context<'a>) -> Vec<Holding<'a>> {
             push(
                 container,
                 store.zone,
-                at.path.clone(),
+                at.path(),
                 format!(
                     "workspace `{}` receives `{}.{}` in it",
                     at.workspace.name, at.sink.datastore, at.sink.dataset

@@ -29,7 +29,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             .approves(at.workspace.name, at.group, &at.sink.dataset)
         {
             out.report(
-                at.path.clone(),
+                at.path(),
                 format!(
                     "`{}.{}` is not approved for dataset group `{}.{}`",
                     at.sink.datastore, at.sink.dataset, at.workspace.name, at.group

@@ -42,12 +42,12 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         );
         match at.sink.deprecations_allowed {
             DeprecationsAllowed::Never => out.report(
-                at.path.clone(),
+                at.path(),
                 message,
                 "move to its replacement, or set `deprecationsAllowed: ALLOWED` on the sink while you do",
             ),
             DeprecationsAllowed::Allowed => {
-                out.report_as(Severity::Warning, at.path.clone(), message, "move to its replacement");
+                out.report_as(Severity::Warning, at.path(), message, "move to its replacement");
             }
         }
     }

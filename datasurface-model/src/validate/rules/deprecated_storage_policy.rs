@@ -51,7 +51,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 .unwrap_or_default();
             out.report_as(
                 severity,
-                at.path.key("storagePolicies").index(i),
+                at.path().key("storagePolicies").index(i),
                 format!(
                     "storage policy `{name}` of zone `{}` is deprecated{reason}",
                     at.store.zone

@@ -18,15 +18,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Sink) {
-    let assignments = &cx.eco.assignments;
-    for (i, a) in assignments.iter().enumerate() {
-        let path = ModelPath::root().key("assignments").index(i);
-        if assignments[..i]
-            .iter()
-            .any(|b| b.workspace == a.workspace && b.dataset_group == a.dataset_group)
-        {
+    for positions in cx.index.assignments.values() {
+        for &i in positions.iter().skip(1) {
+            let a = &cx.eco.assignments[i];
             out.report(
-                path.clone(),
+                ModelPath::root().key("assignments").index(i),
                 format!(
                     "dataset group `{}.{}` is assigned again",
                     a.workspace, a.dataset_group
@@ -34,10 +30,17 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 "merge the entries: one entry per dataset group, with all its platforms",
             );
         }
+    }
+    for (i, a) in cx.eco.assignments.iter().enumerate() {
+        let mut seen = std::collections::BTreeSet::new();
         for (j, p) in a.platforms.iter().enumerate() {
-            if a.platforms[..j].iter().any(|q| q.platform == p.platform) {
+            if !seen.insert(&p.platform) {
                 out.report(
-                    path.key("platforms").index(j),
+                    ModelPath::root()
+                        .key("assignments")
+                        .index(i)
+                        .key("platforms")
+                        .index(j),
                     format!(
                         "platform `{}` is listed twice for `{}.{}`",
                         p.platform, a.workspace, a.dataset_group

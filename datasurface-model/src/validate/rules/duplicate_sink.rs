@@ -19,11 +19,9 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &Context<'_>, out: &mut Sink) {
     for ws in cx.index.workspaces.values().flatten() {
         for (group, g) in &ws.item.dataset_groups {
+            let mut seen = std::collections::BTreeSet::new();
             for (i, sink) in g.sinks.iter().enumerate() {
-                if g.sinks[..i]
-                    .iter()
-                    .any(|s| s.datastore == sink.datastore && s.dataset == sink.dataset)
-                {
+                if !seen.insert((&sink.datastore, &sink.dataset)) {
                     out.report(
                         ws.path("workspaces")
                             .keys(["datasetGroups", group.as_str(), "sinks"])

@@ -20,13 +20,23 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, out: &mut Sink) {
     for (team, zones) in &cx.index.teams {
-        let Some((first, others)) = zones.split_first() else {
+        if zones.len() < 2 {
             continue;
-        };
-        for zone in others {
+        }
+        // Every definition is reported, naming the others, so the result does not depend on order.
+        for (i, zone) in zones.iter().enumerate() {
+            let others: Vec<String> = zones
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, z)| format!("`{z}`"))
+                .collect();
             out.report(
                 ModelPath::team(zone, team),
-                format!("team `{team}` is also defined in zone `{first}`"),
+                format!(
+                    "team `{team}` is also defined in zone {}",
+                    others.join(", ")
+                ),
                 "rename one of the teams; team names are unique across the ecosystem",
             );
         }

@@ -20,15 +20,22 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, out: &mut Sink) {
     for (name, placed) in &cx.index.workspaces {
-        let Some((first, others)) = placed.split_first() else {
+        if placed.len() < 2 {
             continue;
-        };
-        for other in others {
+        }
+        // Every definition is reported, naming the others, so the result does not depend on order.
+        for (i, this) in placed.iter().enumerate() {
+            let others: Vec<String> = placed
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, o)| format!("team `{}` of zone `{}`", o.team, o.zone))
+                .collect();
             out.report(
-                other.path("workspaces"),
+                this.path("workspaces"),
                 format!(
-                    "workspace `{name}` is also defined in team `{}` of zone `{}`",
-                    first.team, first.zone
+                    "workspace `{name}` is also defined in {}",
+                    others.join(", ")
                 ),
                 "rename one of them; names are unique across the ecosystem",
             );

@@ -76,7 +76,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             at.dataset
                 .documentation
                 .as_ref()
-                .map(|d| (at.path.key("documentation"), d)),
+                .map(|d| (at.path().key("documentation"), d)),
         );
     }
     for ws in cx.index.workspaces.values().flatten() {

@@ -140,7 +140,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             let mut found = Vec::new();
             problems(
                 &column.data_type,
-                &at.path.keys(["schema", "columns", name.as_str(), "type"]),
+                &at.path().keys(["schema", "columns", name.as_str(), "type"]),
                 &mut found,
             );
             for (path, why) in found {

@@ -47,6 +47,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                     }
                 },
                 HintTarget::Transformer { workspace } => match cx.index.workspace(workspace) {
+                    None if cx.index.workspaces.contains_key(workspace) => None,
                     None => Some(format!("unknown workspace `{workspace}`")),
                     Some(ws) if ws.item.transformer.is_none() => {
                         Some(format!("workspace `{workspace}` has no transformer"))

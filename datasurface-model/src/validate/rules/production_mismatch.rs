@@ -44,7 +44,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             )
         };
         out.report(
-            at.path.clone(),
+            at.path(),
             message,
             "align the production status of the workspace and the datastore",
         );

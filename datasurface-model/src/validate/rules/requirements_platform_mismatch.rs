@@ -30,10 +30,12 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 continue;
             };
             let live: Vec<&str> = cx
-                .eco
+                .index
                 .assignments
-                .iter()
-                .filter(|a| &a.workspace == ws.name && &a.dataset_group == group)
+                .get(&(ws.name, group))
+                .into_iter()
+                .flatten()
+                .map(|&i| &cx.eco.assignments[i])
                 .flat_map(|a| {
                     a.platforms
                         .iter()

@@ -34,7 +34,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 || at.dataset.storage_policies.contains(name);
             if binds && !policy.containers.permits(container) {
                 out.report(
-                    at.path.clone(),
+                    at.path(),
                     format!(
                         "dataset `{}.{}` is held in container `{container}`, which storage policy `{name}` of zone `{}` does not allow",
                         at.store.name, at.name, at.store.zone

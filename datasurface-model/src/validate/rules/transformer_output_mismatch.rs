@@ -32,14 +32,20 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             continue;
         };
         match team.datastores.get(&transformer.output_datastore) {
-            None if cx.index.datastore(&transformer.output_datastore).is_some() => out.report(
-                path,
-                format!(
-                    "the output datastore `{}` of transformer `{}` belongs to another team",
-                    transformer.output_datastore, ws.name
-                ),
-                "a transformer writes a datastore of its own team; move one of them",
-            ),
+            None if cx
+                .index
+                .datastores
+                .contains_key(&transformer.output_datastore) =>
+            {
+                out.report(
+                    path,
+                    format!(
+                        "the output datastore `{}` of transformer `{}` belongs to another team",
+                        transformer.output_datastore, ws.name
+                    ),
+                    "a transformer writes a datastore of its own team; move one of them",
+                );
+            }
             None => out.report(
                 path,
                 format!(

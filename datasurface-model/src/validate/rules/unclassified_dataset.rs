@@ -24,7 +24,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             && !at.dataset.has_classifications()
         {
             out.report(
-                at.path.clone(),
+                at.path(),
                 format!(
                     "dataset `{}.{}` has no classification",
                     at.store.name, at.name

@@ -44,7 +44,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             .collect::<Vec<_>>()
             .join(", ");
         out.report(
-            at.path.clone(),
+            at.path(),
             format!("dataset `{}.{}` of a production datastore has unclassified columns: {columns}", at.store.name, at.name),
             "classify the dataset as a whole with `classifications: [...]`, or classify each of these columns",
         );

@@ -19,6 +19,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
     for (i, assignment) in cx.eco.assignments.iter().enumerate() {
         let path = ModelPath::root().key("assignments").index(i);
         match cx.index.workspace(&assignment.workspace) {
+            None if cx.index.workspaces.contains_key(&assignment.workspace) => {}
             None => out.report(
                 path.key("workspace"),
                 format!("unknown workspace `{}`", assignment.workspace),

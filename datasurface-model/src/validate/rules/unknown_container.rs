@@ -20,7 +20,7 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &Context<'_>, out: &mut Sink) {
     let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
     let mut check_one = |path: ModelPath, name: &ContainerName| {
-        if cx.index.container(name).is_none() {
+        if !cx.index.containers.contains_key(name) {
             out.report(
                 path,
                 format!("unknown data container `{name}`"),

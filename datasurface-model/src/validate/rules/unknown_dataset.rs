@@ -28,6 +28,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                     .keys(["datasetGroups", group.as_str(), "sinks"])
                     .index(i);
                 match cx.index.datastore(&sink.datastore) {
+                    None if cx.index.datastores.contains_key(&sink.datastore) => {}
                     None => out.report(
                         path.key("datastore"),
                         format!("unknown datastore `{}`", sink.datastore),

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &Context<'_>, out: &mut Sink) {
     let stores: Vec<&str> = cx.index.datastores.keys().map(|s| s.as_str()).collect();
     for store in cx.eco.primary_ingestion_platforms.keys() {
-        if cx.index.datastore(store).is_none() {
+        if !cx.index.datastores.contains_key(store) {
             out.report(
                 ModelPath::root().keys(["primaryIngestionPlatforms", store.as_str()]),
                 format!("unknown datastore `{store}`"),

@@ -33,7 +33,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         for (i, policy) in at.dataset.storage_policies.iter().enumerate() {
             if !zone.storage_policies.contains_key(policy) {
                 out.report(
-                    at.path.key("storagePolicies").index(i),
+                    at.path().key("storagePolicies").index(i),
                     format!("zone `{}` has no storage policy `{policy}`", at.store.zone),
                     suggest(
                         policy,
