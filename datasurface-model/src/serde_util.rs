@@ -7,12 +7,36 @@ use std::marker::PhantomData;
 use indexmap::IndexMap;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
-/// Deserializes a map and refuses a key that appears twice.
+/// Deserializes a map and refuses a key that appears twice; a null (an empty
+/// `key:` in YAML) is an empty map.
 ///
 /// YAML input already refuses duplicate keys; JSON parsers keep the last value
 /// silently, which would lose a definition without a word. Every map field of
 /// the model uses this.
 pub(crate) fn unique_keys<'de, D, K, V>(deserializer: D) -> Result<IndexMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Hash + Eq + fmt::Display,
+    V: Deserialize<'de>,
+{
+    let map: Option<UniqueMap<K, V>> = Option::deserialize(deserializer)?;
+    Ok(map.map(|m| m.0).unwrap_or_default())
+}
+
+/// A map that refuses repeated keys.
+struct UniqueMap<K, V>(IndexMap<K, V>);
+
+impl<'de, K, V> Deserialize<'de> for UniqueMap<K, V>
+where
+    K: Deserialize<'de> + Hash + Eq + fmt::Display,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        unique_map(deserializer).map(UniqueMap)
+    }
+}
+
+fn unique_map<'de, D, K, V>(deserializer: D) -> Result<IndexMap<K, V>, D::Error>
 where
     D: Deserializer<'de>,
     K: Deserialize<'de> + Hash + Eq + fmt::Display,
@@ -66,4 +90,28 @@ pub(crate) fn default_true() -> bool {
 )]
 pub(crate) fn is_true(value: &bool) -> bool {
     *value
+}
+
+#[cfg(test)]
+mod tests {
+    use indexmap::IndexMap;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    struct Holder {
+        #[serde(default, deserialize_with = "super::unique_keys")]
+        map: IndexMap<String, u8>,
+    }
+
+    #[test]
+    fn null_is_empty_and_repeats_are_refused() {
+        let h: Holder = serde_saphyr::from_str("map:\n").unwrap();
+        assert!(h.map.is_empty());
+        let h: Holder = serde_json::from_str(r#"{"map": null}"#).unwrap();
+        assert!(h.map.is_empty());
+        let h: Holder = serde_json::from_str(r#"{"map": {"a": 1, "b": 2}}"#).unwrap();
+        assert_eq!(h.map.len(), 2);
+        let err = serde_json::from_str::<Holder>(r#"{"map": {"a": 1, "a": 2}}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate key `a`"), "{err}");
+    }
 }
