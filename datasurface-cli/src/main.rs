@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod check;
 mod render;
 mod sources;
+mod verify;
 
 /// Turns the intentions of a data ecosystem into data pipelines.
 #[derive(Debug, Parser)]
@@ -33,6 +34,22 @@ enum Command {
         /// Fail (exit 1) on warnings as well as errors.
         #[arg(long)]
         deny_warnings: bool,
+    },
+    /// Verify a proposed change: it validates, comes from a known repository, changes only
+    /// what that repository owns, and breaks no consumer. Exit 0: may merge; 1: may not.
+    Verify {
+        /// The model as it is (the base branch); leave out for the initial check-in.
+        #[arg(long)]
+        base: Option<PathBuf>,
+        /// The model as proposed (the pull request's branch).
+        #[arg(long)]
+        proposed: PathBuf,
+        /// The repository and branch the change comes from: `owner/name@branch`.
+        #[arg(long)]
+        source: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
     },
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain {
@@ -101,6 +118,21 @@ fn main() -> ExitCode {
             &mut stdout,
             &mut stderr,
         ),
+        Command::Verify {
+            base,
+            proposed,
+            source,
+            format,
+        } => verify::run(
+            &verify::VerifyOptions {
+                base: base.as_deref(),
+                proposed: &proposed,
+                source: &source,
+                format,
+            },
+            &mut stdout,
+            &mut stderr,
+        ),
         Command::Explain { code, all } => explain(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();
@@ -121,7 +153,11 @@ fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Wri
         code.and_then(validate::explain)
     };
     let Some(text) = text else {
-        let codes: Vec<&str> = validate::rules::RULES.iter().map(|r| r.code).collect();
+        let codes: Vec<&str> = validate::rules::RULES
+            .iter()
+            .map(|r| r.code)
+            .chain(datasurface_model::verify::VERIFY_CODES.iter().map(|c| c.0))
+            .collect();
         let _ = writeln!(
             err,
             "error: unknown diagnostic code `{}`\n  help: known codes are {}",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use datasurface_model::files::{LoadError, LoadErrorKind, SourceFile};
 use datasurface_model::validate::rules::RULES;
 use datasurface_model::validate::{Diagnostic, Report, Severity};
+use datasurface_model::verify::VERIFY_CODES;
 use serde_json::{Value, json};
 
 /// One finding, from loading or from validation, in the fields every format shows.
@@ -123,10 +124,13 @@ pub(crate) fn json(findings: &[Finding]) -> String {
 
 /// A SARIF 2.1.0 log, for code-scanning tools that annotate pull requests.
 pub(crate) fn sarif(findings: &[Finding]) -> String {
-    let rules: Vec<Value> = RULES
+    let mut rules: Vec<Value> = RULES
         .iter()
         .map(|rule| json!({"id": rule.code, "shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.explanation}}))
         .collect();
+    rules.extend(VERIFY_CODES.iter().map(|(code, _, summary, explanation)| {
+        json!({"id": code, "shortDescription": {"text": summary}, "fullDescription": {"text": explanation}})
+    }));
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {

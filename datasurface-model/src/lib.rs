@@ -55,6 +55,7 @@ pub mod schema;
 pub mod types;
 pub mod validate;
 pub mod vendor;
+pub mod verify;
 pub mod workspace;
 pub mod zone;
 
@@ -79,7 +80,7 @@ pub use platform::{
 pub use policy::{
     AllowDenyPolicy, ClassificationKind, DataClassification, PolicyMandate, StoragePolicy,
 };
-pub use repository::{Repository, RepositoryHost};
+pub use repository::{Repository, RepositoryHost, RepositoryParseError};
 pub use schema::{Column, Schema};
 pub use types::DataType;
 pub use vendor::{CloudVendor, InfrastructureLocation, InfrastructureVendor, LocationRef};

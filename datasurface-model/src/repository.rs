@@ -68,6 +68,49 @@ impl Repository {
     }
 }
 
+/// Why a repository reference could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid repository `{value}`: {reason}; write `owner/name@branch`, or `gitlab:group/name@branch`"
+)]
+pub struct RepositoryParseError {
+    /// The text given.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl std::str::FromStr for Repository {
+    type Err = RepositoryParseError;
+
+    /// Parses `owner/name@branch`, optionally prefixed with `github:` or `gitlab:`,
+    /// as [`Repository`]'s `Display` writes it.
+    fn from_str(value: &str) -> Result<Self, RepositoryParseError> {
+        let err = |reason: String| RepositoryParseError {
+            value: value.to_owned(),
+            reason,
+        };
+        let (host, rest) = match value.split_once(':') {
+            Some(("github", rest)) => (RepositoryHost::Github, rest),
+            Some(("gitlab", rest)) => (RepositoryHost::Gitlab, rest),
+            Some((host, _)) => return Err(err(format!("unknown host `{host}`"))),
+            None => (RepositoryHost::Github, value),
+        };
+        let (name, branch) = rest
+            .rsplit_once('@')
+            .ok_or_else(|| err("it has no `@branch`".to_owned()))?;
+        let name = RepositoryName::new(name).map_err(|e| err(e.reason))?;
+        let branch = BranchName::new(branch).map_err(|e| err(e.reason))?;
+        Ok(Repository {
+            host,
+            url: None,
+            name,
+            branch,
+            credential: None,
+        })
+    }
+}
+
 impl std::fmt::Display for Repository {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let host = match self.host {
@@ -98,6 +141,18 @@ mod tests {
         assert!(!a.same_branch_as(&repo("acme/eco", "Main")));
         assert!(!a.same_branch_as(&repo("acme/eco2", "main")));
         assert_eq!(a.to_string(), "github:Acme/Eco@main");
+    }
+
+    #[test]
+    fn parses_what_it_prints() {
+        let r: Repository = "acme/eco@main".parse().unwrap();
+        assert!(r.same_branch_as(&repo("acme/eco", "main")));
+        let r: Repository = "gitlab:group/sub/project@release/1".parse().unwrap();
+        assert_eq!(r.host, RepositoryHost::Gitlab);
+        assert_eq!(r.to_string().parse::<Repository>().unwrap(), r);
+        for bad in ["acme/eco", "bitbucket:a/b@c", "noslash@main", "a/b@"] {
+            assert!(bad.parse::<Repository>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -307,10 +307,151 @@ fn explain_a_code_and_the_catalogue() {
 }
 
 #[test]
+fn verify_gates_a_change_by_owner_and_compatibility() {
+    let dir = scratch("verify");
+    let proposed = dir.join("proposed");
+    std::fs::create_dir_all(&proposed).unwrap();
+    copy_dir(&repo_root().join("examples/models/northwind"), &proposed);
+    let team = proposed.join("zones/usa/teams/northwindteam.yaml");
+    let text = std::fs::read_to_string(&team)
+        .unwrap()
+        .replacen("            phone: {type: {NVarChar: {maxSize: 24}}}\n", "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n", 1);
+    std::fs::write(&team, text).unwrap();
+    let base = repo_root().join("examples/models/northwind");
+    let base = base.to_str().unwrap();
+    // From the owning team: a nullable column may be added.
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            base,
+            "--proposed",
+            "proposed",
+            "--source",
+            "northwind/northwind-team@main",
+        ],
+        &dir,
+    );
+    insta::assert_snapshot!(run.transcript(), @r"
+    exit: 0
+    --- stdout
+    team `NorthwindTeam` of zone `USA` (github:northwind/northwind-team@main): changed
+      added    /zones/USA/teams/NorthwindTeam/datastores/NW_Data/datasets/suppliers/schema/columns/fax
+    may merge
+    --- stderr
+    ");
+    // From the zone's repository: not its region.
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            base,
+            "--proposed",
+            "proposed",
+            "--source",
+            "northwind/usa-zone@main",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("error[unauthorized-change]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("may not merge: 1 error"),
+        "{}",
+        run.stdout
+    );
+    // From a stranger, as JSON.
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            base,
+            "--proposed",
+            "proposed",
+            "--source",
+            "someone/else@main",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(value["mayMerge"], false);
+    assert_eq!(value["findings"][0]["code"], "unknown-change-source");
+    assert_eq!(value["changes"][0]["kind"], "changed");
+}
+
+#[test]
+fn verify_the_initial_check_in_and_bad_arguments() {
+    let root = repo_root();
+    let run = datasurface(
+        &[
+            "verify",
+            "--proposed",
+            "examples/models/northwind",
+            "--source",
+            "northwind/ecosystem@main",
+        ],
+        &root,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let run = datasurface(
+        &[
+            "verify",
+            "--proposed",
+            "examples/models/northwind",
+            "--source",
+            "northwind/northwind-team@main",
+        ],
+        &root,
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("initial-check-in-source"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(
+        &[
+            "verify",
+            "--proposed",
+            "examples/models/northwind",
+            "--source",
+            "not a repository",
+        ],
+        &root,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("write `owner/name@branch`"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            "missing",
+            "--proposed",
+            "examples/models/northwind",
+            "--source",
+            "a/b@c",
+        ],
+        &root,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+}
+
+#[test]
 fn help_lists_the_commands() {
     let run = datasurface(&["--help"], &repo_root());
     assert_eq!(run.code, 0);
-    for command in ["check", "explain", "schema"] {
+    for command in ["check", "verify", "explain", "schema"] {
         assert!(run.stdout.contains(command), "{}", run.stdout);
     }
 }

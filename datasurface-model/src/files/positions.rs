@@ -69,11 +69,14 @@ enum Frame {
 /// Indexes the positions of a document's keys and list items.
 fn positions(text: &str) -> Positions {
     let mut out = Positions::new();
-    out.insert(Vec::new(), (1, 1));
     let mut stack: Vec<(Frame, bool)> = Vec::new();
     let mut path: Vec<Segment> = Vec::new();
     for event in Parser::new_from_str(text) {
         let Ok((event, span)) = event else { break };
+        if matches!(event, Event::Scalar(..)) {
+            out.entry(Vec::new())
+                .or_insert((span.start.line(), span.start.col() + 1));
+        }
         let at = (span.start.line(), span.start.col() + 1);
         match event {
             Event::Scalar(value, ..) => {
@@ -90,6 +93,8 @@ fn positions(text: &str) -> Positions {
                 value_segment(&mut stack, &mut out, &path, at);
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
+                // The document itself starts where its first node does, after any comments.
+                out.entry(Vec::new()).or_insert(at);
                 let pushed = match value_segment(&mut stack, &mut out, &path, at) {
                     Some(segment) => {
                         path.push(segment);

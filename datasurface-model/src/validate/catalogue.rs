@@ -35,8 +35,16 @@ fn edit_block(rule: &Rule) -> String {
     out
 }
 
-/// A rule's explanation for people: what it finds, why, how to fix it, and an example.
+/// A code's explanation for people: what it finds, why, how to fix it, and (for validation
+/// rules) an example.
 pub fn explain(code: &str) -> Option<String> {
+    if let Some((code, severity, summary, explanation)) =
+        crate::verify::VERIFY_CODES.iter().find(|c| c.0 == code)
+    {
+        return Some(format!(
+            "{code} ({severity}, change verification)\n\n{summary}\n\n{explanation}\n"
+        ));
+    }
     let rule = RULES.iter().find(|r| r.code == code)?;
     let mut out = format!(
         "{} ({})\n\n{}\n\n{}\n",
@@ -81,6 +89,19 @@ pub fn catalogue() -> String {
                 edit_block(rule)
             );
         }
+    }
+    out.push_str(
+        "\n# Change verification\n\n`datasurface verify` reports the proposed model's validation findings, and these:\n\n\
+         | code | severity | finds |\n|---|---|---|\n",
+    );
+    for (code, severity, summary, _) in crate::verify::VERIFY_CODES {
+        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
+    }
+    for (code, severity, summary, explanation) in crate::verify::VERIFY_CODES {
+        let _ = write!(
+            out,
+            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
+        );
     }
     out
 }

@@ -8,6 +8,7 @@ mod no_panic;
 mod roundtrip;
 mod schema;
 mod validation;
+mod verify;
 
 use datasurface_model::files::SourceFile;
 

@@ -1,0 +1,470 @@
+//! Change verification: may a proposed model replace the base one?
+//!
+//! [`verify`] runs the stages of a pull-request gate and reports every finding:
+//!
+//! 1. the proposed model validates;
+//! 2. the change comes from a repository the base model knows (or, for the
+//!    initial check-in, from the ecosystem's own repository);
+//! 3. every changed region is changed by the repository that owns it, as the
+//!    base model declares: the parent declares, then the child defines; the
+//!    child undefines, then the parent removes the declaration;
+//! 4. every change is backwards compatible for the consumers of the base model.
+//!
+//! The model is cut into [`Region`]s (the ecosystem's own content, each
+//! zone's definition, each team) compared as whole values, so every field,
+//! key and rename counts, and content nested inside a new zone still needs
+//! its own team's repository. The same comparison gives the change summary.
+
+mod compat;
+mod regions;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
+pub use regions::{ChangeKind, Difference, Region};
+
+use crate::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
+use crate::validate::{Diagnostic, ModelPath, Report, Severity, check};
+use crate::{Datastore, Ecosystem, Repository};
+
+/// The codes that change verification reports, besides the validation codes of
+/// the proposed model: `(code, severity, summary, explanation)`.
+pub const VERIFY_CODES: &[(&str, Severity, &str, &str)] = &[
+    (
+        "unknown-change-source",
+        Severity::Error,
+        "The change comes from a repository the base model does not know.",
+        "Only the ecosystem's repository and the repositories its zones and teams are declared with may change the model. Open the pull request from one of them.",
+    ),
+    (
+        "initial-check-in-source",
+        Severity::Error,
+        "The first version of a model comes from another repository than its owning repository.",
+        "The initial check-in must come from the repository the model names as `owningRepository`.",
+    ),
+    (
+        "unauthorized-change",
+        Severity::Error,
+        "A region of the model is changed by a repository that does not own it.",
+        "The ecosystem's repository owns the ecosystem document; a zone's repository owns the zone's definition; a team's repository owns the team. Split the change into one pull request per owner.",
+    ),
+    (
+        "undeclared-region",
+        Severity::Error,
+        "A zone or team is defined (or undefined) without a declaration in the base model.",
+        "Zones and teams come into being in two steps: the parent declares them, then, in a later change, the owner defines them. Merge the declaration first.",
+    ),
+    (
+        "removed-datastore",
+        Severity::Error,
+        "A datastore is removed while it is not deprecated or still has consumers.",
+        "Deprecate the datastore first, wait until no workspace reads it, then remove it.",
+    ),
+    (
+        "removed-dataset",
+        Severity::Error,
+        "A dataset is removed while it is not deprecated or still has consumers.",
+        "Deprecate the dataset first, wait until no workspace reads it, then remove it.",
+    ),
+    (
+        "removed-column",
+        Severity::Error,
+        "A column is removed from a dataset.",
+        "Consumers may read the column. Ship the new schema as a new dataset beside the old one, and deprecate the old one.",
+    ),
+    (
+        "incompatible-column-change",
+        Severity::Error,
+        "A column's type narrows or changes family, or its nullability changes.",
+        "Types may only widen: longer text, larger integers, wider floats, more decimal scale and digits. Ship other changes as a new dataset.",
+    ),
+    (
+        "added-required-column",
+        Severity::Error,
+        "A column is added as not nullable or as part of the primary key.",
+        "Existing rows have no value for a new column: add it as nullable and outside the primary key.",
+    ),
+    (
+        "primary-key-changed",
+        Severity::Error,
+        "A dataset's primary key changes.",
+        "Consumers identify rows by the key. Ship a new dataset with the new key.",
+    ),
+    (
+        "partition-keys-changed",
+        Severity::Error,
+        "A dataset's partition keys change.",
+        "Platforms lay data out by the partition keys. Ship a new dataset with the new keys.",
+    ),
+    (
+        "version-not-increased",
+        Severity::Error,
+        "A versioned dataset's schema changes without a higher version.",
+        "Raise the dataset's semver `version` with every schema change.",
+    ),
+    (
+        "version-decreased",
+        Severity::Error,
+        "A dataset's version goes down, or is removed.",
+        "A dataset's version never goes down: keep or raise it.",
+    ),
+];
+
+/// Everything verification found, and what changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Every finding: the proposed model's validation, the source, authorization and compatibility.
+    pub report: Report,
+    /// What changed, by region.
+    pub changes: Vec<RegionChange>,
+}
+
+impl Verification {
+    /// Whether the change may merge: no finding is an error.
+    pub fn may_merge(&self) -> bool {
+        !self.report.has_errors()
+    }
+
+    /// The change summary for people.
+    pub fn summary(&self) -> String {
+        if self.changes.is_empty() {
+            return "no changes\n".to_owned();
+        }
+        let mut out = String::new();
+        for change in &self.changes {
+            let owner = change.owner.as_deref().unwrap_or("no declared owner");
+            let _ = writeln!(out, "{} ({owner}): {}", change.region, change.kind);
+            if change.kind == ChangeKind::Changed {
+                for d in &change.differences {
+                    let _ = writeln!(out, "  {:<8} {}", d.kind, d.path);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The changes to one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionChange {
+    /// The region.
+    pub region: Region,
+    /// The repository that owns it (as the base model declares it, or the proposed one for a new region).
+    pub owner: Option<String>,
+    /// Whether the region is new, gone, or changed.
+    pub kind: ChangeKind,
+    /// The differences inside it.
+    pub differences: Vec<Difference>,
+}
+
+/// Verifies that `proposed` may replace `base` (none for the initial check-in),
+/// when the change comes from `source`.
+pub fn verify(base: Option<&Ecosystem>, proposed: &Ecosystem, source: &Repository) -> Verification {
+    let mut found: Vec<Diagnostic> = check(proposed).diagnostics().to_vec();
+    let changes = changes(base, proposed);
+    match base {
+        None => {
+            if !source.same_branch_as(&proposed.owning_repository) {
+                found.push(
+                    Diagnostic::new(
+                        "initial-check-in-source",
+                        Severity::Error,
+                        ModelPath::root().key("owningRepository"),
+                        format!("the initial check-in comes from {source}, not from the owning repository {}", proposed.owning_repository),
+                    )
+                    .with_help("open the first pull request from the repository named as `owningRepository`"),
+                );
+            }
+        }
+        Some(base) => {
+            if known_sources(base).iter().any(|r| r.same_branch_as(source)) {
+                authorize(base, &changes, source, &mut found);
+            } else {
+                found.push(
+                    Diagnostic::new(
+                        "unknown-change-source",
+                        Severity::Error,
+                        ModelPath::root(),
+                        format!("{source} is not a repository of this ecosystem"),
+                    )
+                    .with_help("open the pull request from the ecosystem's repository, or from the repository a zone or team is declared with"),
+                );
+            }
+            compatibility(base, proposed, &mut found);
+        }
+    }
+    Verification {
+        report: Report::new(found),
+        changes,
+    }
+}
+
+/// Every repository that may propose changes: the ecosystem's, and those its zones and teams are declared with.
+fn known_sources(base: &Ecosystem) -> Vec<&Repository> {
+    let mut out = vec![&base.owning_repository];
+    out.extend(base.zone_declarations.values().map(|d| &d.repository));
+    for zone in base.zones.values() {
+        out.extend(zone.team_declarations.values().map(|d| &d.repository));
+    }
+    out
+}
+
+fn changes(base: Option<&Ecosystem>, proposed: &Ecosystem) -> Vec<RegionChange> {
+    let before = base.map(regions::regions).unwrap_or_default();
+    let after = regions::regions(proposed);
+    let mut all: Vec<&Region> = before
+        .keys()
+        .chain(after.keys().filter(|r| !before.contains_key(*r)))
+        .collect();
+    all.sort();
+    let mut out = Vec::new();
+    for region in all {
+        let (a, b) = (before.get(region), after.get(region));
+        if a == b {
+            continue;
+        }
+        let kind = match (a, b) {
+            (None, _) => ChangeKind::Added,
+            (_, None) => ChangeKind::Removed,
+            _ => ChangeKind::Changed,
+        };
+        let mut differences = Vec::new();
+        regions::differences(a, b, &region.path(), &mut differences);
+        let owner = base
+            .and_then(|base| regions::owner(base, region))
+            .or_else(|| regions::owner(proposed, region))
+            .map(ToString::to_string);
+        out.push(RegionChange {
+            region: region.clone(),
+            owner,
+            kind,
+            differences,
+        });
+    }
+    out
+}
+
+fn authorize(
+    base: &Ecosystem,
+    changes: &[RegionChange],
+    source: &Repository,
+    found: &mut Vec<Diagnostic>,
+) {
+    for change in changes {
+        let path = change.region.path();
+        match regions::owner(base, &change.region) {
+            None => found.push(
+                Diagnostic::new(
+                    "undeclared-region",
+                    Severity::Error,
+                    path,
+                    format!(
+                        "{} is {} but the base model does not declare it",
+                        change.region, change.kind
+                    ),
+                )
+                .with_help(match &change.region {
+                    Region::Team(zone, _) => {
+                        format!("the zone `{zone}` must declare the team in an earlier change")
+                    }
+                    _ => "the ecosystem must declare the zone in an earlier change".to_owned(),
+                }),
+            ),
+            Some(owner) if !owner.same_branch_as(source) => {
+                let mut d = Diagnostic::new(
+                    "unauthorized-change",
+                    Severity::Error,
+                    path,
+                    format!("{} is {} by {source}, but {owner} owns it", change.region, change.kind),
+                )
+                .with_help("open a separate pull request from the owning repository for this part of the change");
+                d.owner = Some(owner.to_string());
+                found.push(d);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// A datastore with where it is.
+struct StoreAt<'a> {
+    zone: &'a ZoneName,
+    team: &'a TeamName,
+    store: &'a Datastore,
+}
+
+fn stores(eco: &Ecosystem) -> BTreeMap<&DatastoreName, StoreAt<'_>> {
+    eco.datastores()
+        .map(|(at, name, store)| {
+            (
+                name,
+                StoreAt {
+                    zone: at.zone,
+                    team: at.team,
+                    store,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The workspaces of a model that read each dataset.
+fn consumers(eco: &Ecosystem) -> BTreeMap<(&DatastoreName, &DatasetName), Vec<&WorkspaceName>> {
+    let mut out: BTreeMap<(&DatastoreName, &DatasetName), Vec<&WorkspaceName>> = BTreeMap::new();
+    for (_, name, ws) in eco.workspaces() {
+        for (_, sink) in ws.sinks() {
+            let readers = out.entry((&sink.datastore, &sink.dataset)).or_default();
+            if !readers.contains(&name) {
+                readers.push(name);
+            }
+        }
+    }
+    out
+}
+
+fn readers(list: Option<&Vec<&WorkspaceName>>) -> String {
+    match list {
+        Some(list) if !list.is_empty() => {
+            let names: Vec<String> = list.iter().map(|w| format!("`{w}`")).collect();
+            format!("; workspaces {} read it", names.join(", "))
+        }
+        _ => String::new(),
+    }
+}
+
+const SHIP_IT_INSTEAD: &str = "ship it as a new dataset beside the old one (such as `<name>_v2`), deprecate the old one, and remove it once no workspace reads it";
+
+fn compatibility(base: &Ecosystem, proposed: &Ecosystem, found: &mut Vec<Diagnostic>) {
+    let (old_stores, new_stores) = (stores(base), stores(proposed));
+    let base_readers = consumers(base);
+    for (name, old) in &old_stores {
+        let old_path = ModelPath::team(old.zone, old.team).keys(["datastores", name.as_str()]);
+        let Some(new) = new_stores.get(name) else {
+            let read: Vec<&WorkspaceName> = old
+                .store
+                .datasets
+                .keys()
+                .filter_map(|d| base_readers.get(&(*name, d)))
+                .flatten()
+                .copied()
+                .collect();
+            if !old.store.deprecation.is_deprecated() || !read.is_empty() {
+                found.push(
+                    Diagnostic::new(
+                        "removed-datastore",
+                        Severity::Error,
+                        old_path,
+                        format!(
+                            "datastore `{name}` is removed{}{}",
+                            if old.store.deprecation.is_deprecated() {
+                                ""
+                            } else {
+                                " without being deprecated first"
+                            },
+                            readers(Some(&read))
+                        ),
+                    )
+                    .with_help(
+                        "deprecate it first, wait until no workspace reads it, then remove it",
+                    ),
+                );
+            }
+            continue;
+        };
+        let new_path = ModelPath::team(new.zone, new.team).keys(["datastores", name.as_str()]);
+        for (dataset, old_dataset) in &old.store.datasets {
+            let read = base_readers.get(&(*name, dataset));
+            let Some(new_dataset) = new.store.datasets.get(dataset) else {
+                let deprecated = old.store.is_dataset_deprecated(dataset);
+                if !deprecated || read.is_some_and(|r| !r.is_empty()) {
+                    found.push(
+                        Diagnostic::new(
+                            "removed-dataset",
+                            Severity::Error,
+                            new_path.keys(["datasets", dataset.as_str()]),
+                            format!(
+                                "dataset `{name}.{dataset}` is removed{}{}",
+                                if deprecated {
+                                    ""
+                                } else {
+                                    " without being deprecated first"
+                                },
+                                readers(read)
+                            ),
+                        )
+                        .with_help(
+                            "deprecate it first, wait until no workspace reads it, then remove it",
+                        ),
+                    );
+                }
+                continue;
+            };
+            let dataset_path = new_path.keys(["datasets", dataset.as_str()]);
+            for problem in schema_breaks(&old_dataset.schema, &new_dataset.schema) {
+                let path = match &problem.column {
+                    Some(column) => dataset_path.keys(["schema", "columns", column.as_str()]),
+                    None => dataset_path.key("schema"),
+                };
+                found.push(
+                    Diagnostic::new(
+                        problem.code,
+                        Severity::Error,
+                        path,
+                        format!("in `{name}.{dataset}`, {}{}", problem.what, readers(read)),
+                    )
+                    .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str())),
+                );
+            }
+            version_checks(
+                name,
+                dataset,
+                old_dataset,
+                new_dataset,
+                &dataset_path,
+                found,
+            );
+        }
+    }
+}
+
+fn version_checks(
+    store: &DatastoreName,
+    dataset: &DatasetName,
+    old: &crate::Dataset,
+    new: &crate::Dataset,
+    path: &ModelPath,
+    found: &mut Vec<Diagnostic>,
+) {
+    let Some(old_version) = &old.version else {
+        return;
+    };
+    let path = path.key("version");
+    match &new.version {
+        None => found.push(
+            Diagnostic::new("version-decreased", Severity::Error, path, format!("dataset `{store}.{dataset}` loses its version {old_version}"))
+                .with_help(format!("keep `version: {old_version}` or raise it")),
+        ),
+        Some(new_version) if new_version < old_version => found.push(
+            Diagnostic::new(
+                "version-decreased",
+                Severity::Error,
+                path,
+                format!("the version of `{store}.{dataset}` goes down from {old_version} to {new_version}"),
+            )
+            .with_help(format!("use a version above {old_version}")),
+        ),
+        Some(new_version) if new_version == old_version && old.schema != new.schema => found.push(
+            Diagnostic::new(
+                "version-not-increased",
+                Severity::Error,
+                path,
+                format!("the schema of `{store}.{dataset}` changes but its version stays {old_version}"),
+            )
+            .with_help("raise the version: the minor part for compatible additions"),
+        ),
+        Some(_) => {}
+    }
+}

@@ -1,0 +1,162 @@
+//! The model cut into owned regions, and the differences between two versions of each.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::names::{TeamName, ZoneName};
+use crate::validate::ModelPath;
+use crate::{Ecosystem, Repository};
+
+/// A region of the model: a part that exactly one repository owns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Region {
+    /// The ecosystem's own content: vendors, platforms, zone declarations,
+    /// assignments, primary ingestion platforms. Owned by the ecosystem's repository.
+    Ecosystem,
+    /// A zone's definition: its policies and team declarations. Owned by the
+    /// repository its declaration names.
+    Zone(ZoneName),
+    /// A team's definition and everything in it. Owned by the repository its
+    /// zone's declaration of it names.
+    Team(ZoneName, TeamName),
+}
+
+impl Region {
+    /// Where the region starts in the model.
+    pub fn path(&self) -> ModelPath {
+        match self {
+            Region::Ecosystem => ModelPath::root(),
+            Region::Zone(zone) => ModelPath::zone(zone),
+            Region::Team(zone, team) => ModelPath::team(zone, team),
+        }
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Region::Ecosystem => f.write_str("the ecosystem"),
+            Region::Zone(zone) => write!(f, "zone `{zone}`"),
+            Region::Team(zone, team) => write!(f, "team `{team}` of zone `{zone}`"),
+        }
+    }
+}
+
+impl Serialize for Region {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.path())
+    }
+}
+
+/// Each region of a model, as JSON values, in model order.
+pub(crate) fn regions(eco: &Ecosystem) -> IndexMap<Region, Value> {
+    let mut out = IndexMap::new();
+    let mut root = eco.clone();
+    let zones = std::mem::take(&mut root.zones);
+    out.insert(Region::Ecosystem, to_value(&root));
+    for (zone_name, zone) in zones {
+        let mut zone_only = zone;
+        let teams = std::mem::take(&mut zone_only.teams);
+        out.insert(Region::Zone(zone_name.clone()), to_value(&zone_only));
+        for (team_name, team) in teams {
+            out.insert(Region::Team(zone_name.clone(), team_name), to_value(&team));
+        }
+    }
+    out
+}
+
+fn to_value<T: Serialize>(value: &T) -> Value {
+    // Model types always serialize: every map key is a string.
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The repository that owns a region, as `model` declares it; `None` if nothing declares it.
+pub(crate) fn owner<'a>(model: &'a Ecosystem, region: &Region) -> Option<&'a Repository> {
+    match region {
+        Region::Ecosystem => Some(&model.owning_repository),
+        Region::Zone(zone) => model.zone_declarations.get(zone).map(|d| &d.repository),
+        Region::Team(zone, team) => model
+            .zones
+            .get(zone)?
+            .team_declarations
+            .get(team)
+            .map(|d| &d.repository),
+    }
+}
+
+/// What happened at one place of a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// It is new.
+    Added,
+    /// It is gone.
+    Removed,
+    /// Its value changed.
+    Changed,
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Changed => "changed",
+        })
+    }
+}
+
+/// One difference: what happened, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Where, in the single-document form of the model.
+    pub path: ModelPath,
+}
+
+/// The differences between two JSON values, below `at`.
+pub(crate) fn differences(
+    base: Option<&Value>,
+    proposed: Option<&Value>,
+    at: &ModelPath,
+    out: &mut Vec<Difference>,
+) {
+    match (base, proposed) {
+        (None, None) => {}
+        (None, Some(_)) => out.push(Difference {
+            kind: ChangeKind::Added,
+            path: at.clone(),
+        }),
+        (Some(_), None) => out.push(Difference {
+            kind: ChangeKind::Removed,
+            path: at.clone(),
+        }),
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            for (key, value) in a {
+                differences(Some(value), b.get(key), &at.key(key), out);
+            }
+            for (key, value) in b {
+                if !a.contains_key(key) {
+                    differences(None, Some(value), &at.key(key), out);
+                }
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differences(Some(x), Some(y), &at.index(i), out);
+            }
+        }
+        (Some(a), Some(b)) => {
+            if a != b {
+                out.push(Difference {
+                    kind: ChangeKind::Changed,
+                    path: at.clone(),
+                });
+            }
+        }
+    }
+}
