@@ -290,28 +290,12 @@ fn scalar_type() -> impl Strategy<Value = DataType> {
             .prop_map(|(bits, signed)| DataType::FixedInteger(FixedInteger { bits, signed })),
         (1u32..38, 0u32..10)
             .prop_map(|(precision, scale)| DataType::Decimal(Decimal { precision, scale })),
-        proptest::sample::select(vec![
-            DataType::Ieee16,
-            DataType::Ieee32,
-            DataType::Ieee64,
-            DataType::Ieee128,
-            DataType::Ieee256,
-            DataType::Fp8E4m3,
-            DataType::Fp8E5m2,
-            DataType::Fp8E5m2Fnuz,
-            DataType::Fp8E4m3Fnuz,
-            DataType::Fp8E8m0,
-            DataType::Fp6E2m3,
-            DataType::Fp6E3m2,
-            DataType::Fp4E2m1,
-            DataType::Mxfp8E4m3,
-            DataType::Mxfp8E5m2,
-            DataType::Mxfp6E2m3,
-            DataType::Mxfp6E3m2,
-            DataType::Mxfp4E2m1,
-            DataType::Date,
-            DataType::Interval,
-        ]),
+        proptest::sample::select(
+            DataType::NAMED_FLOATS
+                .into_iter()
+                .chain([DataType::Date, DataType::Interval])
+                .collect::<Vec<_>>()
+        ),
         float_format().prop_map(DataType::CustomFloat),
         text_params().prop_map(DataType::Char),
         text_params().prop_map(DataType::NChar),

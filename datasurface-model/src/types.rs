@@ -378,6 +378,28 @@ impl Default for Geography {
 }
 
 impl DataType {
+    /// Every named float type: the IEEE formats, the ML formats and the micro-scaling formats.
+    pub const NAMED_FLOATS: [DataType; 18] = [
+        DataType::Ieee16,
+        DataType::Ieee32,
+        DataType::Ieee64,
+        DataType::Ieee128,
+        DataType::Ieee256,
+        DataType::Fp8E4m3,
+        DataType::Fp8E5m2,
+        DataType::Fp8E5m2Fnuz,
+        DataType::Fp8E4m3Fnuz,
+        DataType::Fp8E8m0,
+        DataType::Fp6E2m3,
+        DataType::Fp6E3m2,
+        DataType::Fp4E2m1,
+        DataType::Mxfp8E4m3,
+        DataType::Mxfp8E5m2,
+        DataType::Mxfp6E2m3,
+        DataType::Mxfp6E3m2,
+        DataType::Mxfp4E2m1,
+    ];
+
     /// The float format of a float type, named or custom; `None` for other types.
     pub fn float_format(&self) -> Option<FloatFormat> {
         Some(match self {

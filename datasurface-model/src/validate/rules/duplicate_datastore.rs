@@ -19,28 +19,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Sink) {
-    for (name, placed) in &cx.index.datastores {
-        if placed.len() < 2 {
-            continue;
-        }
-        // Every definition is reported, naming the others, so the result does not depend on order.
-        for (i, this) in placed.iter().enumerate() {
-            let others: Vec<String> = placed
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, o)| format!("team `{}` of zone `{}`", o.team, o.zone))
-                .collect();
-            out.report(
-                this.path("datastores"),
-                format!(
-                    "datastore `{name}` is also defined in {}",
-                    others.join(", ")
-                ),
-                "rename one of them; names are unique across the ecosystem",
-            );
-        }
-    }
+    super::report_duplicates(&cx.index.datastores, "datastores", "datastore", out);
 }
 
 #[cfg(test)]

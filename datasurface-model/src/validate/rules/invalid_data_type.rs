@@ -161,26 +161,7 @@ mod tests {
 
     #[test]
     fn every_named_float_format_passes() {
-        for t in [
-            DataType::Ieee16,
-            DataType::Ieee32,
-            DataType::Ieee64,
-            DataType::Ieee128,
-            DataType::Ieee256,
-            DataType::Fp8E4m3,
-            DataType::Fp8E5m2,
-            DataType::Fp8E5m2Fnuz,
-            DataType::Fp8E4m3Fnuz,
-            DataType::Fp8E8m0,
-            DataType::Fp6E2m3,
-            DataType::Fp6E3m2,
-            DataType::Fp4E2m1,
-            DataType::Mxfp8E4m3,
-            DataType::Mxfp8E5m2,
-            DataType::Mxfp6E2m3,
-            DataType::Mxfp6E3m2,
-            DataType::Mxfp4E2m1,
-        ] {
+        for t in DataType::NAMED_FLOATS {
             if let Some(format) = t.float_format() {
                 assert_eq!(float_problem(&format), None, "{t:?}");
             }

@@ -194,6 +194,34 @@ impl Sink {
     }
 }
 
+/// Reports every definition of a name that more than one team defines, naming
+/// the others, so that the result does not depend on order.
+pub(crate) fn report_duplicates<N: std::fmt::Display, T>(
+    defined: &indexmap::IndexMap<&N, Vec<crate::validate::Placed<'_, N, T>>>,
+    kind: &str,
+    what: &str,
+    out: &mut Sink,
+) {
+    for (name, placed) in defined {
+        if placed.len() < 2 {
+            continue;
+        }
+        for (i, this) in placed.iter().enumerate() {
+            let others: Vec<String> = placed
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, o)| format!("team `{}` of zone `{}`", o.team, o.zone))
+                .collect();
+            out.report(
+                this.path(kind),
+                format!("{what} `{name}` is also defined in {}", others.join(", ")),
+                "rename one of them; names are unique across the ecosystem",
+            );
+        }
+    }
+}
+
 /// Applies a rule's example edits to the base model.
 pub fn example_model(rule: &Rule) -> Option<String> {
     let mut text = BASE_MODEL.to_owned();
