@@ -68,7 +68,7 @@ pub(crate) fn run(
     }
 }
 
-fn report_load_errors(
+pub(crate) fn report_load_errors(
     model: &Path,
     errors: &[LoadError],
     sources: &[SourceFile],

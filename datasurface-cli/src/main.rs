@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod graph;
 mod render;
 mod sources;
 mod verify;
@@ -50,6 +51,20 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+    },
+    /// Print each platform's intention graph: what it must ingest, export, trigger and run.
+    Graph {
+        /// The model file or directory.
+        model: PathBuf,
+        /// Only this platform's graph.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = graph::GraphFormat::Json)]
+        format: graph::GraphFormat,
+        /// Split each graph into chunks of at most this many nodes.
+        #[arg(long)]
+        chunk_size: Option<usize>,
     },
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain {
@@ -133,6 +148,21 @@ fn main() -> ExitCode {
             &mut stdout,
             &mut stderr,
         ),
+        Command::Graph {
+            model,
+            platform,
+            format,
+            chunk_size,
+        } => graph::run(
+            &graph::GraphOptions {
+                model: &model,
+                platform: platform.as_deref(),
+                format,
+                chunk_size,
+            },
+            &mut stdout,
+            &mut stderr,
+        ),
         Command::Explain { code, all } => explain(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();
@@ -145,18 +175,45 @@ fn main() -> ExitCode {
     ExitCode::from(outcome as u8)
 }
 
+/// The catalogue of every code: the model's, then the graph builder's.
+fn catalogue() -> String {
+    use std::fmt::Write as _;
+    let mut out = datasurface_model::validate::catalogue();
+    out.push_str("\n# Intention graphs\n\n`datasurface graph` reports these:\n\n| code | severity | finds |\n|---|---|---|\n");
+    for (code, severity, summary, _) in datasurface_graph::GRAPH_CODES {
+        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
+    }
+    for (code, severity, summary, explanation) in datasurface_graph::GRAPH_CODES {
+        let _ = write!(
+            out,
+            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
+        );
+    }
+    out
+}
+
+fn explain_graph_code(code: &str) -> Option<String> {
+    let (code, severity, summary, explanation) = datasurface_graph::GRAPH_CODES
+        .iter()
+        .find(|c| c.0 == code)?;
+    Some(format!(
+        "{code} ({severity}, intention graphs)\n\n{summary}\n\n{explanation}\n"
+    ))
+}
+
 fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     use datasurface_model::validate;
     let text = if all {
-        Some(validate::catalogue())
+        Some(catalogue())
     } else {
-        code.and_then(validate::explain)
+        code.and_then(|code| validate::explain(code).or_else(|| explain_graph_code(code)))
     };
     let Some(text) = text else {
         let codes: Vec<&str> = validate::rules::RULES
             .iter()
             .map(|r| r.code)
             .chain(datasurface_model::verify::VERIFY_CODES.iter().map(|c| c.0))
+            .chain(datasurface_graph::GRAPH_CODES.iter().map(|c| c.0))
             .collect();
         let _ = writeln!(
             err,

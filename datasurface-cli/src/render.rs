@@ -128,7 +128,7 @@ pub(crate) fn sarif(findings: &[Finding]) -> String {
         .iter()
         .map(|rule| json!({"id": rule.code, "shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.explanation}}))
         .collect();
-    rules.extend(VERIFY_CODES.iter().map(|(code, _, summary, explanation)| {
+    rules.extend(VERIFY_CODES.iter().chain(datasurface_graph::GRAPH_CODES).map(|(code, _, summary, explanation)| {
         json!({"id": code, "shortDescription": {"text": summary}, "fullDescription": {"text": explanation}})
     }));
     let results: Vec<Value> = findings

@@ -1,16 +1,62 @@
 //! Intention graphs for datasurface.
 //!
-//! This crate will build, from a validated model, one **intention graph** per
-//! data platform: the work a platform is asked to make real. Its nodes are
-//! ingestions of datastores, exports of datasets into consumers' data
-//! containers, triggers and data transformers, and the consuming workspaces'
-//! dataset groups; its edges run
-//! Ingest → Export → Trigger → `DataTransformer` → Ingest … from the producers
-//! to each consumer. Node identities depend only on what a node means, so
-//! renders and diffs can key on them.
+//! From a validated model ([`ValidEcosystem`]), [`build`] makes one
+//! [`PlatformGraph`] per data platform: the work the platform is asked to make
+//! real. Its nodes ingest datastores, export datasets into consumers' data
+//! containers, trigger and run data transformers, and deliver to consumers'
+//! dataset groups; its edges run Ingest → Export → Trigger → `DataTransformer`
+//! → Ingest … → Workspace, from the producers to each consumer, following
+//! chains of transformers. Node keys ([`NodeKey`]) depend only on what a node
+//! means, so renders and diffs can key on them.
 //!
-//! It is a placeholder in this release: the builder, cycle detection, bring-up
-//! order, chunking and the JSON, DOT and Mermaid exports arrive with the
-//! intention-graph work. It depends only on `datasurface-model`.
+//! A graph offers a bring-up order, each node's dependencies and dependents,
+//! its cycles, a split into chunks for platforms that cannot run huge graphs
+//! in one piece, and exports as JSON, Graphviz DOT and Mermaid. petgraph stays
+//! inside: the public types are this crate's own.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let text = include_str!("../../datasurface-model/src/validate/rules/base.yaml");
+//! let model = datasurface_model::files::from_yaml_str(text)?;
+//! let valid = datasurface_model::validate::validate(model).map_err(|r| r.to_string())?;
+//! let graphs = datasurface_graph::build(&valid);
+//! let graph = &graphs.graphs["Batch"];
+//! assert!(graph.find("Workspace/Batch/Dashboard/Live").is_some());
+//! assert!(graph.bring_up_order().is_ok());
+//! # Ok(())
+//! # }
+//! ```
 
-pub use datasurface_model as model;
+mod build;
+mod chunk;
+mod export;
+mod graph;
+mod node;
+
+pub use build::{IntentionGraphs, build};
+
+/// The codes of the findings [`build`] reports: `(code, severity, summary, explanation)`.
+pub const GRAPH_CODES: &[(&str, datasurface_model::validate::Severity, &str, &str)] = &[
+    (
+        "transformer-cycle",
+        datasurface_model::validate::Severity::Error,
+        "Data transformers depend on each other in a cycle.",
+        "A transformer reads, directly or through other transformers, the data it writes, so nothing can run first. Break the cycle.",
+    ),
+    (
+        "undeliverable-workspace",
+        datasurface_model::validate::Severity::Warning,
+        "A workspace that a platform must deliver to has no data container.",
+        "Give the workspace a `container`; a `platformManaged` container lets the platform choose.",
+    ),
+    (
+        "unassigned-dataset-group",
+        datasurface_model::validate::Severity::Warning,
+        "No platform delivers a consumer's dataset group.",
+        "Assign the group to a platform under `assignments` in the Ecosystem document.",
+    ),
+];
+pub use chunk::Chunking;
+pub use datasurface_model::validate::ValidEcosystem;
+pub use graph::{Cycle, Edge, PlatformGraph};
+pub use node::{Node, NodeKey, NodeKind};

@@ -448,10 +448,62 @@ fn verify_the_initial_check_in_and_bad_arguments() {
 }
 
 #[test]
+fn graph_prints_each_platforms_intention_graph() {
+    let root = repo_root();
+    let run = datasurface(
+        &["graph", "examples/models/northwind", "--format", "mermaid"],
+        &root,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.starts_with("graph LR\n"), "{}", run.stdout);
+    assert_eq!(run.stdout.matches(" --> ").count(), 10);
+    let run = datasurface(
+        &["graph", "examples/models/northwind", "--chunk-size", "4"],
+        &root,
+    );
+    assert_eq!(run.code, 0);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(value[0]["platform"], "Azure Platform");
+    assert_eq!(value[0]["chunks"].as_array().map(Vec::len), Some(3));
+    let run = datasurface(
+        &[
+            "graph",
+            "examples/models/northwind",
+            "--format",
+            "dot",
+            "--platform",
+            "Azure Platform",
+        ],
+        &root,
+    );
+    assert!(
+        run.stdout.starts_with("digraph \"Azure Platform\""),
+        "{}",
+        run.stdout
+    );
+    let run = datasurface(
+        &["graph", "examples/models/northwind", "--platform", "Nope"],
+        &root,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("platforms with assigned dataset groups: Azure Platform"),
+        "{}",
+        run.stderr
+    );
+    // The federated example: the EU group moving platforms appears on both.
+    let run = datasurface(&["graph", "examples/models/federated"], &root);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(value.as_array().map(Vec::len), Some(2));
+}
+
+#[test]
 fn help_lists_the_commands() {
     let run = datasurface(&["--help"], &repo_root());
     assert_eq!(run.code, 0);
-    for command in ["check", "verify", "explain", "schema"] {
+    for command in ["check", "verify", "graph", "explain", "schema"] {
         assert!(run.stdout.contains(command), "{}", run.stdout);
     }
 }

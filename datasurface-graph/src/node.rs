@@ -1,0 +1,125 @@
+//! Nodes of an intention graph and their stable keys.
+
+use std::fmt;
+
+use datasurface_model::WorkspacePriority;
+use datasurface_model::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+};
+use serde::Serialize;
+
+/// A node's identity: it depends only on what the node means, never on build
+/// order, so renders and diffs can key on it. Written like
+/// `Ingest/<platform>/<store>[/<dataset>]`, `Export/<platform>/<container>/<store>/<dataset>`,
+/// `Trigger/<platform>/<workspace>`, `DataTransformer/<platform>/<workspace>` and
+/// `Workspace/<platform>/<workspace>/<dataset group>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct NodeKey(String);
+
+impl NodeKey {
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a node asks the platform to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum NodeKind {
+    /// Ingest a datastore (or one dataset of a single-dataset datastore).
+    Ingest {
+        /// The datastore.
+        datastore: DatastoreName,
+        /// The dataset, for single-dataset capture.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dataset: Option<DatasetName>,
+        /// Where the data comes from when another platform is the primary
+        /// ingestion platform of the datastore; none when this platform ingests
+        /// from the producer itself.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from_platform: Option<PlatformName>,
+    },
+    /// Make a dataset available in a data container.
+    Export {
+        /// The container.
+        container: ContainerName,
+        /// The datastore.
+        datastore: DatastoreName,
+        /// The dataset.
+        dataset: DatasetName,
+    },
+    /// Decide when a data transformer runs.
+    Trigger {
+        /// The transformer's workspace.
+        workspace: WorkspaceName,
+    },
+    /// Run a data transformer.
+    DataTransformer {
+        /// The transformer's workspace.
+        workspace: WorkspaceName,
+    },
+    /// A consumer's dataset group: what the graph delivers to.
+    Workspace {
+        /// The workspace.
+        workspace: WorkspaceName,
+        /// The dataset group.
+        dataset_group: DatasetGroupName,
+    },
+}
+
+impl NodeKind {
+    /// The node's stable key on a platform.
+    pub fn key(&self, platform: &PlatformName) -> NodeKey {
+        NodeKey(match self {
+            NodeKind::Ingest {
+                datastore,
+                dataset: None,
+                ..
+            } => format!("Ingest/{platform}/{datastore}"),
+            NodeKind::Ingest {
+                datastore,
+                dataset: Some(d),
+                ..
+            } => format!("Ingest/{platform}/{datastore}/{d}"),
+            NodeKind::Export {
+                container,
+                datastore,
+                dataset,
+            } => {
+                format!("Export/{platform}/{container}/{datastore}/{dataset}")
+            }
+            NodeKind::Trigger { workspace } => format!("Trigger/{platform}/{workspace}"),
+            NodeKind::DataTransformer { workspace } => {
+                format!("DataTransformer/{platform}/{workspace}")
+            }
+            NodeKind::Workspace {
+                workspace,
+                dataset_group,
+            } => format!("Workspace/{platform}/{workspace}/{dataset_group}"),
+        })
+    }
+}
+
+/// A node of an intention graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// Its stable key.
+    pub key: NodeKey,
+    /// What it does.
+    #[serde(flatten)]
+    pub kind: NodeKind,
+    /// The highest priority of the workspaces it serves.
+    pub priority: WorkspacePriority,
+}
