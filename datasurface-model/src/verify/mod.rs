@@ -222,17 +222,19 @@ fn changes(base: Option<&Ecosystem>, proposed: &Ecosystem) -> Vec<RegionChange> 
     all.sort();
     let mut out = Vec::new();
     for region in all {
-        let (a, b) = (before.get(region), after.get(region));
-        if a == b {
-            continue;
-        }
+        let (a, b) = (before.get(region).copied(), after.get(region).copied());
         let kind = match (a, b) {
+            (Some(a), Some(b)) if a.same_as(b) => continue,
             (None, _) => ChangeKind::Added,
             (_, None) => ChangeKind::Removed,
             _ => ChangeKind::Changed,
         };
+        let (a, b) = (
+            a.map(regions::RegionRef::to_value),
+            b.map(regions::RegionRef::to_value),
+        );
         let mut differences = Vec::new();
-        regions::differences(a, b, &region.path(), &mut differences);
+        regions::differences(a.as_ref(), b.as_ref(), &region.path(), &mut differences);
         let owner = base
             .and_then(|base| regions::owner(base, region))
             .or_else(|| regions::owner(proposed, region))

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::names::{TeamName, ZoneName};
 use crate::validate::ModelPath;
-use crate::{Ecosystem, Repository};
+use crate::{Ecosystem, GovernanceZone, Repository, Team};
 
 /// A region of the model: a part that exactly one repository owns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,18 +51,121 @@ impl Serialize for Region {
     }
 }
 
-/// Each region of a model, as JSON values, in model order.
-pub(crate) fn regions(eco: &Ecosystem) -> IndexMap<Region, Value> {
+/// A region of one model, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RegionRef<'a> {
+    Ecosystem(&'a Ecosystem),
+    Zone(&'a GovernanceZone),
+    Team(&'a Team),
+}
+
+impl RegionRef<'_> {
+    /// Whether two versions of a region are equal. Every field is named, so a
+    /// field added to the model cannot escape the comparison (and so authorization).
+    pub(crate) fn same_as(self, other: RegionRef<'_>) -> bool {
+        match (self, other) {
+            (RegionRef::Ecosystem(a), RegionRef::Ecosystem(b)) => {
+                let Ecosystem {
+                    name,
+                    owning_repository,
+                    live_repository,
+                    documentation,
+                    vendors,
+                    platforms,
+                    zone_declarations,
+                    zones: _,
+                    assignments,
+                    primary_ingestion_platforms,
+                } = a;
+                *name == b.name
+                    && *owning_repository == b.owning_repository
+                    && *live_repository == b.live_repository
+                    && *documentation == b.documentation
+                    && *vendors == b.vendors
+                    && *platforms == b.platforms
+                    && *zone_declarations == b.zone_declarations
+                    && *assignments == b.assignments
+                    && *primary_ingestion_platforms == b.primary_ingestion_platforms
+            }
+            (RegionRef::Zone(a), RegionRef::Zone(b)) => {
+                let GovernanceZone {
+                    documentation,
+                    storage_policies,
+                    classification_policies,
+                    vendor_policies,
+                    location_policies,
+                    hard_vendor_policies,
+                    platform_policies,
+                    team_declarations,
+                    teams: _,
+                } = a;
+                *documentation == b.documentation
+                    && *storage_policies == b.storage_policies
+                    && *classification_policies == b.classification_policies
+                    && *vendor_policies == b.vendor_policies
+                    && *location_policies == b.location_policies
+                    && *hard_vendor_policies == b.hard_vendor_policies
+                    && *platform_policies == b.platform_policies
+                    && *team_declarations == b.team_declarations
+            }
+            (RegionRef::Team(a), RegionRef::Team(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The region as a JSON value, without the regions nested in it.
+    pub(crate) fn to_value(self) -> Value {
+        match self {
+            RegionRef::Ecosystem(eco) => {
+                let Ecosystem {
+                    name,
+                    owning_repository,
+                    live_repository,
+                    documentation,
+                    vendors,
+                    platforms,
+                    zone_declarations,
+                    zones: _,
+                    assignments,
+                    primary_ingestion_platforms,
+                } = eco;
+                let root = Ecosystem {
+                    name: name.clone(),
+                    owning_repository: owning_repository.clone(),
+                    live_repository: live_repository.clone(),
+                    documentation: documentation.clone(),
+                    vendors: vendors.clone(),
+                    platforms: platforms.clone(),
+                    zone_declarations: zone_declarations.clone(),
+                    zones: IndexMap::new(),
+                    assignments: assignments.clone(),
+                    primary_ingestion_platforms: primary_ingestion_platforms.clone(),
+                };
+                to_value(&root)
+            }
+            RegionRef::Zone(zone) => {
+                let mut value = to_value(zone);
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("teams");
+                }
+                value
+            }
+            RegionRef::Team(team) => to_value(team),
+        }
+    }
+}
+
+/// Each region of a model, borrowed, in model order.
+pub(crate) fn regions(eco: &Ecosystem) -> IndexMap<Region, RegionRef<'_>> {
     let mut out = IndexMap::new();
-    let mut root = eco.clone();
-    let zones = std::mem::take(&mut root.zones);
-    out.insert(Region::Ecosystem, to_value(&root));
-    for (zone_name, zone) in zones {
-        let mut zone_only = zone;
-        let teams = std::mem::take(&mut zone_only.teams);
-        out.insert(Region::Zone(zone_name.clone()), to_value(&zone_only));
-        for (team_name, team) in teams {
-            out.insert(Region::Team(zone_name.clone(), team_name), to_value(&team));
+    out.insert(Region::Ecosystem, RegionRef::Ecosystem(eco));
+    for (zone_name, zone) in &eco.zones {
+        out.insert(Region::Zone(zone_name.clone()), RegionRef::Zone(zone));
+        for (team_name, team) in &zone.teams {
+            out.insert(
+                Region::Team(zone_name.clone(), team_name.clone()),
+                RegionRef::Team(team),
+            );
         }
     }
     out
