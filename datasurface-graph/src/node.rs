@@ -6,14 +6,14 @@ use datasurface_model::WorkspacePriority;
 use datasurface_model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A node's identity: it depends only on what the node means, never on build
 /// order, so renders and diffs can key on it. Written like
 /// `Ingest/<platform>/<store>[/<dataset>]`, `Export/<platform>/<container>/<store>/<dataset>`,
 /// `Trigger/<platform>/<workspace>`, `DataTransformer/<platform>/<workspace>` and
 /// `Workspace/<platform>/<workspace>/<dataset group>`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NodeKey(String);
 

@@ -1,15 +1,31 @@
 //! The datasurface data platform plugin API.
 //!
-//! This crate will hold the `DataPlatform` trait that platform authors
-//! implement for AWS, Azure, streaming or embedded back ends: a small,
-//! object-safe, synchronous trait whose `render` turns an intention graph into
-//! artifacts keyed by node identity, and whose `diff` turns two renders into a
-//! plan of create, update, replace and delete steps that people can review.
-//! With it come the platform registry (kinds and semver requirements from the
-//! model), saved renders, and the types every platform signature needs, so a
-//! third-party platform depends on this crate alone.
+//! A data platform turns its intention graph into something real. Implement
+//! [`DataPlatform`] for an AWS, Azure, streaming or embedded back end: declare
+//! its [`Capabilities`], validate what the model asks of it ([`DataPlatform::lint`]),
+//! [`render`](DataPlatform::render) its graph into a [`Rendering`] of artifacts
+//! keyed by node identity, and let [`diff`](DataPlatform::diff) turn the
+//! previous rendering and the new one into a [`Plan`] that people can review:
+//! create, update, replace or delete, each with its reason and disruption, in
+//! a safe order. A [`PlatformRegistry`] maps the kinds the model declares to
+//! implementations and checks their versions; renderings save to files and
+//! load back ([`Rendering::to_files`]).
 //!
-//! It is a placeholder in this release. It re-exports the crates below it.
+//! A third-party platform needs only this crate: it re-exports the model and
+//! graph crates.
 
+mod capabilities;
+mod plan;
+mod platform;
+mod registry;
+mod rendering;
+mod saved;
+
+pub use capabilities::{Capabilities, check_capabilities, type_name};
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
+pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
+pub use platform::{DataPlatform, PlatformError, RenderContext};
+pub use registry::PlatformRegistry;
+pub use rendering::{Artifact, ArtifactKey, ArtifactKeyError, Rendering, content_hash};
+pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};

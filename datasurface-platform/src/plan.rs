@@ -1,0 +1,358 @@
+//! Plans: what to change to go from one rendering to the next, in an order that is safe.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rendering::{Artifact, ArtifactKey, Rendering};
+
+/// What a step does to one artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Make a new artifact.
+    Create,
+    /// Change an artifact in place.
+    Update,
+    /// Remove an artifact and make it again.
+    Replace,
+    /// Remove an artifact.
+    Delete,
+}
+
+/// How much a step disturbs the running system, least first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Disruption {
+    /// Nothing running notices.
+    None,
+    /// Something is re-created, without losing data.
+    Recreate,
+    /// Data must be re-ingested or back-filled.
+    Backfill,
+    /// Data is dropped.
+    DataDropped,
+}
+
+impl fmt::Display for Disruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Disruption::None => "none",
+            Disruption::Recreate => "re-create without data loss",
+            Disruption::Backfill => "re-ingest or backfill needed",
+            Disruption::DataDropped => "data dropped",
+        })
+    }
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// What it does.
+    pub action: Action,
+    /// To which artifact.
+    pub key: ArtifactKey,
+    /// Why: which change of the model or graph caused it.
+    pub reason: String,
+    /// How much it disturbs the running system.
+    pub disruption: Disruption,
+    /// The artifact as it will be, for every action but delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<Artifact>,
+}
+
+/// The steps from one rendering to the next: creates, updates and replaces with
+/// what they depend on first; then deletes with what depends on them first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The steps, in the order to run them.
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The rendering that results from running the plan on `previous`.
+    pub fn apply(&self, previous: &Rendering) -> Rendering {
+        let mut next = previous.clone();
+        for step in &self.steps {
+            match (&step.action, &step.artifact) {
+                (Action::Delete, _) => {
+                    next.artifacts.remove(&step.key);
+                }
+                (_, Some(artifact)) => {
+                    next.artifacts.insert(step.key.clone(), artifact.clone());
+                }
+                (_, None) => {}
+            }
+        }
+        next
+    }
+
+    /// How many steps of an action.
+    pub fn count(&self, action: Action) -> usize {
+        self.steps.iter().filter(|s| s.action == action).count()
+    }
+
+    /// The worst disruption of any step.
+    pub fn worst_disruption(&self) -> Disruption {
+        self.steps
+            .iter()
+            .map(|s| s.disruption)
+            .max()
+            .unwrap_or(Disruption::None)
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for step in &self.steps {
+            let (sign, verb) = match step.action {
+                Action::Create => ('+', "create"),
+                Action::Update => ('~', "update"),
+                Action::Replace => ('±', "replace"),
+                Action::Delete => ('-', "delete"),
+            };
+            writeln!(f, "{sign} {verb:<7} {}", step.key)?;
+            writeln!(f, "    why: {}", step.reason)?;
+            if step.disruption != Disruption::None {
+                writeln!(f, "    disruption: {}", step.disruption)?;
+            }
+        }
+        write!(
+            f,
+            "{} to create, {} to update, {} to replace, {} to delete",
+            self.count(Action::Create),
+            self.count(Action::Update),
+            self.count(Action::Replace),
+            self.count(Action::Delete)
+        )?;
+        if !self.is_empty() {
+            write!(f, "; worst disruption: {}", self.worst_disruption())?;
+        }
+        Ok(())
+    }
+}
+
+/// The default diff: every new artifact is created, every changed one updated
+/// (conservatively marked "re-create without data loss"), every vanished one
+/// deleted (conservatively marked "data dropped"). Platforms that know better
+/// refine the reasons and disruption, and turn updates into replaces.
+pub fn diff(previous: &Rendering, next: &Rendering) -> Plan {
+    let mut changed: BTreeMap<&ArtifactKey, Step> = BTreeMap::new();
+    for (key, artifact) in &next.artifacts {
+        let step = match previous.artifacts.get(key) {
+            None => Step {
+                action: Action::Create,
+                key: key.clone(),
+                reason: match &artifact.node {
+                    Some(node) => format!("new in the graph: {node}"),
+                    None => "new in the rendering".to_owned(),
+                },
+                disruption: Disruption::None,
+                artifact: Some(artifact.clone()),
+            },
+            Some(old)
+                if old.hash != artifact.hash
+                    || old.depends_on != artifact.depends_on
+                    || old.node != artifact.node =>
+            {
+                Step {
+                    action: Action::Update,
+                    key: key.clone(),
+                    reason: update_reason(old, artifact),
+                    disruption: Disruption::Recreate,
+                    artifact: Some(artifact.clone()),
+                }
+            }
+            Some(_) => continue,
+        };
+        changed.insert(key, step);
+    }
+    let mut steps: Vec<Step> = Vec::new();
+    for key in dependency_order(next) {
+        if let Some(step) = changed.remove(key) {
+            steps.push(step);
+        }
+    }
+    let gone: BTreeSet<&ArtifactKey> = previous
+        .artifacts
+        .keys()
+        .filter(|k| !next.artifacts.contains_key(*k))
+        .collect();
+    let mut deletes: Vec<&ArtifactKey> = dependency_order(previous)
+        .into_iter()
+        .filter(|k| gone.contains(k))
+        .collect();
+    deletes.reverse();
+    for key in deletes {
+        let reason = match previous.artifacts.get(key).and_then(|a| a.node.as_ref()) {
+            Some(node) => format!("no longer in the graph: {node}"),
+            None => "no longer rendered".to_owned(),
+        };
+        steps.push(Step {
+            action: Action::Delete,
+            key: key.clone(),
+            reason,
+            disruption: Disruption::DataDropped,
+            artifact: None,
+        });
+    }
+    Plan { steps }
+}
+
+/// Why an artifact changes: its content, what it depends on, or the node it realises.
+fn update_reason(old: &Artifact, new: &Artifact) -> String {
+    let mut parts = Vec::new();
+    if old.hash != new.hash {
+        parts.push(format!(
+            "its content changed ({} → {})",
+            short(&old.hash),
+            short(&new.hash)
+        ));
+    }
+    if old.depends_on != new.depends_on {
+        let added: Vec<String> = new
+            .depends_on
+            .iter()
+            .filter(|d| !old.depends_on.contains(d))
+            .map(|d| format!("+{d}"))
+            .collect();
+        let removed: Vec<String> = old
+            .depends_on
+            .iter()
+            .filter(|d| !new.depends_on.contains(d))
+            .map(|d| format!("-{d}"))
+            .collect();
+        parts.push(format!(
+            "what it depends on changed ({})",
+            removed
+                .into_iter()
+                .chain(added)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if old.node != new.node {
+        parts.push("it realises another graph node".to_owned());
+    }
+    parts.join("; ")
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// The artifacts of a rendering with every artifact after those it depends on;
+/// ties, and anything caught in a cycle, by key.
+pub fn dependency_order(rendering: &Rendering) -> Vec<&ArtifactKey> {
+    let keys: BTreeSet<&ArtifactKey> = rendering.artifacts.keys().collect();
+    let mut waiting: BTreeMap<&ArtifactKey, usize> = BTreeMap::new();
+    let mut dependents: BTreeMap<&ArtifactKey, Vec<&ArtifactKey>> = BTreeMap::new();
+    for (key, artifact) in &rendering.artifacts {
+        let deps: BTreeSet<&ArtifactKey> = artifact
+            .depends_on
+            .iter()
+            .filter(|d| keys.contains(d) && *d != key)
+            .collect();
+        waiting.insert(key, deps.len());
+        for dep in deps {
+            dependents.entry(dep).or_default().push(key);
+        }
+    }
+    let mut ready: BTreeSet<&ArtifactKey> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut order = Vec::with_capacity(keys.len());
+    while let Some(key) = ready.pop_first() {
+        order.push(key);
+        waiting.remove(key);
+        for next in dependents.get(key).into_iter().flatten() {
+            if let Some(n) = waiting.get_mut(next) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.insert(next);
+                }
+            }
+        }
+    }
+    // Anything left waits on a cycle: keep it, in key order.
+    order.extend(waiting.keys().copied());
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> ArtifactKey {
+        ArtifactKey::new(k).unwrap()
+    }
+
+    fn rendering(items: &[(&str, &str, &[&str])]) -> Rendering {
+        let mut r = Rendering::default();
+        for (k, content, deps) in items {
+            r.insert(
+                key(k),
+                Artifact::new(None, *content, deps.iter().map(|d| key(d)).collect()),
+            );
+        }
+        r
+    }
+
+    #[test]
+    fn unchanged_renderings_give_an_empty_plan() {
+        let r = rendering(&[("a", "1", &[]), ("b", "2", &["a"])]);
+        assert!(diff(&r, &r).is_empty());
+    }
+
+    #[test]
+    fn creates_run_upstream_first_and_deletes_downstream_first() {
+        let old = rendering(&[
+            ("z_source", "1", &[]),
+            ("y_view", "1", &["z_source"]),
+            ("x_report", "1", &["y_view"]),
+        ]);
+        let new = rendering(&[
+            ("b_view", "1", &["c_source"]),
+            ("c_source", "1", &[]),
+            ("a_report", "1", &["b_view"]),
+        ]);
+        let plan = diff(&old, &new);
+        let order: Vec<(Action, &str)> = plan
+            .steps
+            .iter()
+            .map(|s| (s.action, s.key.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (Action::Create, "c_source"),
+                (Action::Create, "b_view"),
+                (Action::Create, "a_report"),
+                (Action::Delete, "x_report"),
+                (Action::Delete, "y_view"),
+                (Action::Delete, "z_source"),
+            ]
+        );
+        assert_eq!(plan.apply(&old), new);
+    }
+
+    #[test]
+    fn changed_content_is_an_update_and_the_plan_prints() {
+        let old = rendering(&[("a", "1", &[]), ("b", "2", &["a"]), ("gone", "x", &[])]);
+        let new = rendering(&[("a", "1", &[]), ("b", "3", &["a"]), ("c", "4", &["b"])]);
+        let plan = diff(&old, &new);
+        assert_eq!(plan.apply(&old), new);
+        insta::assert_snapshot!(plan.to_string());
+        let json = serde_json::to_string(&plan).unwrap();
+        assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+    }
+}

@@ -1,0 +1,105 @@
+//! The `DataPlatform` trait.
+
+use std::fmt;
+
+use datasurface_graph::PlatformGraph;
+use datasurface_model::PlatformDeclaration;
+use datasurface_model::names::PlatformName;
+use datasurface_model::validate::{Diagnostic, ValidEcosystem};
+
+use crate::capabilities::Capabilities;
+use crate::plan::{self, Plan};
+use crate::rendering::Rendering;
+
+/// What a platform renders for: the validated model, and which of its platform declarations.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext<'a> {
+    /// The model.
+    pub ecosystem: &'a ValidEcosystem,
+    /// The platform's name in the model.
+    pub platform: &'a PlatformName,
+    /// Its declaration, with its parameters and hints.
+    pub declaration: &'a PlatformDeclaration,
+}
+
+/// Why a platform could not render.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlatformError {
+    /// The graph asks for something the platform does not support; its
+    /// capabilities should have said so, and `lint` reported it.
+    #[error("platform `{platform}` does not support {what}")]
+    Unsupported {
+        /// The platform's name.
+        platform: String,
+        /// What it does not support.
+        what: String,
+    },
+    /// The platform's parameters in the model are wrong.
+    #[error("platform `{platform}` is misconfigured: {message}")]
+    Configuration {
+        /// The platform's name.
+        platform: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Any other failure of the platform.
+    #[error("platform `{platform}` failed")]
+    Other {
+        /// The platform's name.
+        platform: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// A data platform: it turns its intention graph into something real.
+///
+/// # Contract
+///
+/// * `render` is pure and deterministic: the same graph and context give an
+///   equal rendering, byte for byte. It reads no clock, no environment and no
+///   file system; anything time- or place-dependent comes in through the
+///   model's platform parameters.
+/// * Artifact keys depend only on node identities (and the platform's own
+///   structure), never on the order of the model's files or maps, so that a
+///   new render lies on the old one and [`diff`](Self::diff) finds only what
+///   changed.
+/// * No artifact contains a secret: credentials are named, and resolved by the
+///   platform when it runs.
+/// * Everything the platform cannot do is declared in
+///   [`capabilities`](Self::capabilities) and reported by
+///   [`lint`](Self::lint), before `render` is called.
+///
+/// The `datasurface-testkit` crate checks these properties for any implementation.
+pub trait DataPlatform: Send + Sync + fmt::Debug {
+    /// The kind of platform this implements, as model declarations name it, such as `sqlite`.
+    fn kind(&self) -> &str;
+
+    /// The implementation's version, which declarations' requirements must match.
+    fn version(&self) -> semver::Version;
+
+    /// What the platform supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Platform-specific validation of what the graph asks of it (its parameters,
+    /// the requirements of the dataset groups assigned to it …), in the model's
+    /// diagnostic format. [`crate::check_capabilities`] already covers the
+    /// declared capabilities; implementations add what is their own.
+    fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic>;
+
+    /// Renders the graph into artifacts.
+    fn render(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+    ) -> Result<Rendering, PlatformError>;
+
+    /// The plan from a previous rendering to a new one. The default, [`plan::diff`],
+    /// is correct for any platform; implementations may refine reasons and
+    /// disruption.
+    fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan {
+        plan::diff(previous, next)
+    }
+}

@@ -1,0 +1,83 @@
+//! The registry: which implementation renders each platform the model declares.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datasurface_model::Ecosystem;
+use datasurface_model::names::PlatformName;
+use datasurface_model::validate::{Diagnostic, ModelPath, Report, Severity};
+
+use crate::platform::DataPlatform;
+
+/// Platform implementations by kind.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformRegistry {
+    platforms: BTreeMap<String, Arc<dyn DataPlatform>>,
+}
+
+impl PlatformRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        PlatformRegistry::default()
+    }
+
+    /// Registers an implementation under its kind, replacing any other of that kind.
+    pub fn register(&mut self, platform: Arc<dyn DataPlatform>) -> &mut Self {
+        self.platforms.insert(platform.kind().to_owned(), platform);
+        self
+    }
+
+    /// The implementation of a kind.
+    pub fn get(&self, kind: &str) -> Option<&Arc<dyn DataPlatform>> {
+        self.platforms.get(kind)
+    }
+
+    /// The kinds registered, sorted.
+    pub fn kinds(&self) -> Vec<&str> {
+        self.platforms.keys().map(String::as_str).collect()
+    }
+
+    /// The implementation of each platform the model declares. An unknown kind,
+    /// or an implementation whose version the declaration does not accept, is a
+    /// diagnostic, and that platform is left out.
+    pub fn resolve(
+        &self,
+        eco: &Ecosystem,
+    ) -> (BTreeMap<PlatformName, Arc<dyn DataPlatform>>, Report) {
+        let mut resolved = BTreeMap::new();
+        let mut found = Vec::new();
+        for (name, declaration) in &eco.platforms {
+            let path = ModelPath::root().keys(["platforms", name.as_str()]);
+            let Some(implementation) = self.get(&declaration.kind) else {
+                found.push(
+                    Diagnostic::new(
+                        "unknown-platform-kind",
+                        Severity::Error,
+                        path.key("kind"),
+                        format!("no implementation of platform kind `{}` is available for platform `{name}`", declaration.kind),
+                    )
+                    .with_help(format!("available kinds: {}", self.kinds().join(", "))),
+                );
+                continue;
+            };
+            let version = implementation.version();
+            if !declaration.version.matches(&version) {
+                found.push(
+                    Diagnostic::new(
+                        "platform-version-mismatch",
+                        Severity::Error,
+                        path.key("version"),
+                        format!(
+                            "platform `{name}` asks for kind `{}` {}, but the available implementation is {version}",
+                            declaration.kind, declaration.version
+                        ),
+                    )
+                    .with_help(format!("change the requirement to accept {version}, or use an implementation it accepts")),
+                );
+                continue;
+            }
+            resolved.insert(name.clone(), Arc::clone(implementation));
+        }
+        (resolved, Report::new(found))
+    }
+}

@@ -1,0 +1,180 @@
+//! Renderings: what a platform makes of its graph, as artifacts keyed by identity.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use datasurface_graph::NodeKey;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// An artifact's identity in a rendering: a relative path such as
+/// `ingest/NW_Data.sql`, derived from node keys so that it is stable across renders.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ArtifactKey(String);
+
+/// Why an artifact key was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid artifact key `{0}`: use a relative path of `/`-separated parts, without `.`, `..`, empty parts or `\\`"
+)]
+pub struct ArtifactKeyError(pub String);
+
+impl ArtifactKey {
+    /// Checks and wraps a key. Keys are relative paths, so renders can be saved as files.
+    pub fn new(key: impl Into<String>) -> Result<Self, ArtifactKeyError> {
+        let key = key.into();
+        let ok = !key.is_empty()
+            && !key.contains('\\')
+            && key.chars().all(|c| !c.is_control())
+            && key
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..");
+        if ok {
+            Ok(ArtifactKey(key))
+        } else {
+            Err(ArtifactKeyError(key))
+        }
+    }
+
+    /// A key made from a node key: its parts made safe for file names, then an extension.
+    pub fn for_node(node: &NodeKey, extension: &str) -> Self {
+        let safe: Vec<String> = node
+            .as_str()
+            .split('/')
+            .map(|part| {
+                part.chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect()
+            })
+            .map(|part: String| {
+                if part == "." || part == ".." || part.is_empty() {
+                    format!("_{part}")
+                } else {
+                    part
+                }
+            })
+            .collect();
+        ArtifactKey(format!("{}.{extension}", safe.join("/")))
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ArtifactKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One rendered artifact: a DAG file, a DDL script, a job spec …
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Artifact {
+    /// The graph node it realises, if it realises one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeKey>,
+    /// Its content.
+    pub content: String,
+    /// The SHA-256 of its content, in hex.
+    pub hash: String,
+    /// The artifacts that must exist before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ArtifactKey>,
+}
+
+impl Artifact {
+    /// An artifact with its content's hash computed.
+    pub fn new(
+        node: Option<NodeKey>,
+        content: impl Into<String>,
+        mut depends_on: Vec<ArtifactKey>,
+    ) -> Self {
+        let content = content.into();
+        depends_on.sort();
+        depends_on.dedup();
+        Artifact {
+            node,
+            hash: content_hash(&content),
+            content,
+            depends_on,
+        }
+    }
+}
+
+/// The SHA-256 of a text, in lower-case hex.
+pub fn content_hash(content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
+    digest
+        .iter()
+        .fold(String::with_capacity(64), |mut out, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+/// What a platform made of its graph: every artifact, by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendering {
+    /// The artifacts, sorted by key.
+    pub artifacts: BTreeMap<ArtifactKey, Artifact>,
+}
+
+impl Rendering {
+    /// Adds an artifact, replacing any with the same key.
+    pub fn insert(&mut self, key: ArtifactKey, artifact: Artifact) {
+        self.artifacts.insert(key, artifact);
+    }
+
+    /// How many artifacts.
+    pub fn len(&self) -> usize {
+        self.artifacts.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.artifacts.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_safe_relative_paths() {
+        assert!(ArtifactKey::new("ingest/NW_Data.sql").is_ok());
+        for bad in ["", "/abs", "a//b", "../up", "a/./b", "a\\b"] {
+            assert!(ArtifactKey::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hashes_are_sha256() {
+        assert_eq!(
+            content_hash(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let a = Artifact::new(
+            None,
+            "x",
+            vec![
+                ArtifactKey::new("b").unwrap(),
+                ArtifactKey::new("a").unwrap(),
+                ArtifactKey::new("a").unwrap(),
+            ],
+        );
+        assert_eq!(a.depends_on.len(), 2);
+        assert_eq!(a.depends_on[0].as_str(), "a");
+    }
+}

@@ -1,0 +1,162 @@
+//! Saved renderings: one file per artifact plus an index, so a plan can compare a
+//! new render with what was last applied.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rendering::{Artifact, ArtifactKey, Rendering, content_hash};
+
+/// The index file of a saved rendering.
+pub const INDEX_FILE: &str = "rendering.json";
+/// The folder that holds the artifacts of a saved rendering.
+pub const ARTIFACTS_DIR: &str = "artifacts";
+
+/// A file of a saved rendering: its path relative to the rendering's directory, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedFile {
+    /// The relative path, `/`-separated.
+    pub path: String,
+    /// The text.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Index {
+    format: u32,
+    artifacts: BTreeMap<ArtifactKey, Entry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Entry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    node: Option<datasurface_graph::NodeKey>,
+    hash: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    depends_on: Vec<ArtifactKey>,
+}
+
+/// Why a saved rendering could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SavedRenderingError {
+    /// The index is missing.
+    #[error("the saved rendering has no `{INDEX_FILE}`")]
+    NoIndex,
+    /// The index does not parse.
+    #[error("`{INDEX_FILE}` is not a saved-rendering index: {0}")]
+    BadIndex(String),
+    /// An artifact's file is missing.
+    #[error("`{0}` is listed in `{INDEX_FILE}` but its file is missing")]
+    Missing(String),
+    /// An artifact's file does not match the hash the index recorded: it changed after it was saved.
+    #[error("`{0}` does not match the hash in `{INDEX_FILE}`: it was changed after it was saved")]
+    Tampered(String),
+}
+
+impl Rendering {
+    /// The rendering as files: the index and one file per artifact.
+    pub fn to_files(&self) -> Vec<SavedFile> {
+        let index = Index {
+            format: 1,
+            artifacts: self
+                .artifacts
+                .iter()
+                .map(|(k, a)| {
+                    (
+                        k.clone(),
+                        Entry {
+                            node: a.node.clone(),
+                            hash: a.hash.clone(),
+                            depends_on: a.depends_on.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        };
+        let mut files = vec![SavedFile {
+            path: INDEX_FILE.to_owned(),
+            text: format!("{:#}\n", serde_json::to_value(&index).unwrap_or_default()),
+        }];
+        files.extend(self.artifacts.iter().map(|(k, a)| SavedFile {
+            path: format!("{ARTIFACTS_DIR}/{k}"),
+            text: a.content.clone(),
+        }));
+        files
+    }
+
+    /// Reads a rendering back from its files, checking every artifact against its recorded hash.
+    pub fn from_files(files: &[SavedFile]) -> Result<Rendering, SavedRenderingError> {
+        let by_path: BTreeMap<&str, &str> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .collect();
+        let index_text = by_path
+            .get(INDEX_FILE)
+            .ok_or(SavedRenderingError::NoIndex)?;
+        let index: Index = serde_json::from_str(index_text)
+            .map_err(|e| SavedRenderingError::BadIndex(e.to_string()))?;
+        let mut rendering = Rendering::default();
+        for (key, entry) in index.artifacts {
+            let path = format!("{ARTIFACTS_DIR}/{key}");
+            let content = by_path
+                .get(path.as_str())
+                .ok_or_else(|| SavedRenderingError::Missing(path.clone()))?;
+            if content_hash(content) != entry.hash {
+                return Err(SavedRenderingError::Tampered(path));
+            }
+            rendering.insert(
+                key,
+                Artifact {
+                    node: entry.node,
+                    content: (*content).to_owned(),
+                    hash: entry.hash,
+                    depends_on: entry.depends_on,
+                },
+            );
+        }
+        Ok(rendering)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendering_survives_saving_and_tampering_is_caught() {
+        let mut r = Rendering::default();
+        r.insert(
+            ArtifactKey::new("dags/a.py").unwrap(),
+            Artifact::new(None, "print(1)\n", Vec::new()),
+        );
+        r.insert(
+            ArtifactKey::new("sql/b.sql").unwrap(),
+            Artifact::new(
+                None,
+                "SELECT 1;",
+                vec![ArtifactKey::new("dags/a.py").unwrap()],
+            ),
+        );
+        let files = r.to_files();
+        assert_eq!(Rendering::from_files(&files).unwrap(), r);
+        let mut changed = files.clone();
+        changed[1].text.push('x');
+        assert_eq!(
+            Rendering::from_files(&changed),
+            Err(SavedRenderingError::Tampered(
+                "artifacts/dags/a.py".to_owned()
+            ))
+        );
+        assert_eq!(
+            Rendering::from_files(&files[1..]),
+            Err(SavedRenderingError::NoIndex)
+        );
+        assert!(matches!(
+            Rendering::from_files(&files[..2]),
+            Err(SavedRenderingError::Missing(_))
+        ));
+    }
+}
