@@ -400,6 +400,54 @@ impl DataType {
         DataType::Mxfp4E2m1,
     ];
 
+    /// The type's name as model files write it, such as `VarChar` or `IEEE32`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DataType::Boolean => "Boolean",
+            DataType::TinyInt => "TinyInt",
+            DataType::SmallInt => "SmallInt",
+            DataType::Integer => "Integer",
+            DataType::BigInt => "BigInt",
+            DataType::FixedInteger(_) => "FixedInteger",
+            DataType::Decimal(_) => "Decimal",
+            DataType::Ieee16 => "IEEE16",
+            DataType::Ieee32 => "IEEE32",
+            DataType::Ieee64 => "IEEE64",
+            DataType::Ieee128 => "IEEE128",
+            DataType::Ieee256 => "IEEE256",
+            DataType::Fp8E4m3 => "FP8_E4M3",
+            DataType::Fp8E5m2 => "FP8_E5M2",
+            DataType::Fp8E5m2Fnuz => "FP8_E5M2FNUZ",
+            DataType::Fp8E4m3Fnuz => "FP8_E4M3FNUZ",
+            DataType::Fp8E8m0 => "FP8_E8M0",
+            DataType::Fp6E2m3 => "FP6_E2M3",
+            DataType::Fp6E3m2 => "FP6_E3M2",
+            DataType::Fp4E2m1 => "FP4_E2M1",
+            DataType::CustomFloat(_) => "CustomFloat",
+            DataType::Mxfp8E4m3 => "MXFP8_E4M3",
+            DataType::Mxfp8E5m2 => "MXFP8_E5M2",
+            DataType::Mxfp6E2m3 => "MXFP6_E2M3",
+            DataType::Mxfp6E3m2 => "MXFP6_E3M2",
+            DataType::Mxfp4E2m1 => "MXFP4_E2M1",
+            DataType::MicroScaling(_) => "MicroScaling",
+            DataType::Char(_) => "Char",
+            DataType::NChar(_) => "NChar",
+            DataType::VarChar(_) => "VarChar",
+            DataType::NVarChar(_) => "NVarChar",
+            DataType::String(_) => "String",
+            DataType::Date => "Date",
+            DataType::Timestamp(_) => "Timestamp",
+            DataType::Interval => "Interval",
+            DataType::Variant(_) => "Variant",
+            DataType::Binary(_) => "Binary",
+            DataType::Vector(_) => "Vector",
+            DataType::Array(_) => "Array",
+            DataType::Map(_) => "Map",
+            DataType::Struct(_) => "Struct",
+            DataType::Geography(_) => "Geography",
+        }
+    }
+
     /// The float format of a float type, named or custom; `None` for other types.
     pub fn float_format(&self) -> Option<FloatFormat> {
         Some(match self {
@@ -502,6 +550,24 @@ mod tests {
         assert_eq!(DataType::Mxfp4E2m1.micro_scaling().unwrap().batch_size, 32);
         assert_eq!(DataType::BigInt.integer().unwrap().bits, 64);
         assert!(DataType::String(Text::default()).text().unwrap().1);
+    }
+
+    #[test]
+    fn names_are_the_file_spelling() {
+        let samples = [
+            DataType::Ieee32,
+            DataType::Fp8E4m3Fnuz,
+            DataType::VarChar(Text::max(3)),
+            DataType::Struct(Struct::default()),
+        ];
+        for t in samples {
+            let written = serde_json::to_value(&t).unwrap();
+            let spelled = written
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| written.as_object().and_then(|m| m.keys().next().cloned()));
+            assert_eq!(spelled.as_deref(), Some(t.name()));
+        }
     }
 
     #[test]

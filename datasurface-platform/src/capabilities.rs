@@ -49,15 +49,6 @@ fn code_kind(code: &CodeArtifact) -> &'static str {
     }
 }
 
-/// The name of a type as the model files write it, such as `VarChar`.
-pub fn type_name(t: &DataType) -> String {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::String(name)) => name,
-        Ok(serde_json::Value::Object(map)) => map.keys().next().cloned().unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
 fn all_types<'a>(t: &'a DataType, out: &mut Vec<&'a DataType>) {
     out.push(t);
     for child in t.children() {
@@ -159,8 +150,8 @@ impl Check<'_> {
                 let mut types = Vec::new();
                 all_types(&c.data_type, &mut types);
                 for t in types {
-                    let type_name = type_name(t);
-                    if !self.capabilities.data_types.iter().any(|s| *s == type_name) {
+                    let type_name = t.name();
+                    if !self.capabilities.data_types.contains(&type_name) {
                         let at = path.keys([
                             "datasets",
                             name.as_str(),

@@ -21,7 +21,7 @@ mod registry;
 mod rendering;
 mod saved;
 
-pub use capabilities::{Capabilities, check_capabilities, type_name};
+pub use capabilities::{Capabilities, check_capabilities};
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};

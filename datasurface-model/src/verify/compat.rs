@@ -88,8 +88,8 @@ pub fn type_change_problem(old: &DataType, new: &DataType) -> Option<String> {
         (DataType::Geography(a), DataType::Geography(b)) => geography_problem(a, b),
         _ => Some(format!(
             "it changes the type from {} to {}",
-            type_name(old),
-            type_name(new)
+            old.name(),
+            new.name()
         )),
     }
 }
@@ -151,14 +151,6 @@ fn float_problem(a: &FloatFormat, b: &FloatFormat) -> Option<String> {
         Some("the new float format cannot hold infinities".to_owned())
     } else {
         None
-    }
-}
-
-fn type_name(t: &DataType) -> String {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::String(name)) => name,
-        Ok(serde_json::Value::Object(map)) => map.keys().next().cloned().unwrap_or_default(),
-        _ => "another type".to_owned(),
     }
 }
 
