@@ -6,6 +6,7 @@ use crate::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName,
 };
 use crate::validate::diagnostic::ModelPath;
+use crate::verify::Region;
 use crate::{
     DataContainer, Dataset, DatasetSink, Datastore, Ecosystem, GovernanceZone, LocationRef,
     Repository, Workspace,
@@ -296,31 +297,6 @@ impl<'a> Context<'a> {
 
     /// The repository that owns the region a path is in: a team's, a zone's, or the ecosystem's.
     pub fn owner(&self, path: &ModelPath) -> &'a Repository {
-        use crate::validate::diagnostic::Segment::Key;
-        let eco = self.eco;
-        let segments = path.segments();
-        if let [Key(zones), Key(zone), rest @ ..] = segments
-            && zones == "zones"
-        {
-            let zone_decl = eco
-                .zone_declarations
-                .iter()
-                .find(|(z, _)| z.as_str() == zone);
-            if let [Key(teams), Key(team), ..] = rest
-                && teams == "teams"
-                && let Some(definition) = eco.zones.iter().find(|(z, _)| z.as_str() == zone)
-                && let Some((_, declaration)) = definition
-                    .1
-                    .team_declarations
-                    .iter()
-                    .find(|(t, _)| t.as_str() == team)
-            {
-                return &declaration.repository;
-            }
-            if let Some((_, declaration)) = zone_decl {
-                return &declaration.repository;
-            }
-        }
-        &eco.owning_repository
+        crate::verify::owner_or_parent(self.eco, &Region::of(path))
     }
 }

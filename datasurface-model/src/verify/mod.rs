@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
+pub(crate) use regions::owner_or_parent;
 pub use regions::{ChangeKind, Difference, Region};
 
 use crate::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};

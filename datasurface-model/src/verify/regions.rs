@@ -25,6 +25,27 @@ pub enum Region {
 }
 
 impl Region {
+    /// The region a model path lies in: the team, zone or ecosystem whose content it is.
+    pub fn of(path: &ModelPath) -> Region {
+        use crate::validate::Segment::Key;
+        let zone = |name: &str| ZoneName::new(name).ok();
+        match path.segments() {
+            [Key(zones), Key(z), Key(teams), Key(t), ..]
+                if zones == "zones" && teams == "teams" =>
+            {
+                match (zone(z), TeamName::new(t.as_str()).ok()) {
+                    (Some(z), Some(t)) => Region::Team(z, t),
+                    (Some(z), None) => Region::Zone(z),
+                    _ => Region::Ecosystem,
+                }
+            }
+            [Key(zones), Key(z), ..] if zones == "zones" => {
+                zone(z).map_or(Region::Ecosystem, Region::Zone)
+            }
+            _ => Region::Ecosystem,
+        }
+    }
+
     /// Where the region starts in the model.
     pub fn path(&self) -> ModelPath {
         match self {
@@ -188,6 +209,17 @@ pub(crate) fn owner<'a>(model: &'a Ecosystem, region: &Region) -> Option<&'a Rep
             .get(team)
             .map(|d| &d.repository),
     }
+}
+
+/// The repository that owns a region, or failing a declaration, the one that
+/// owns its parent: the repository that must act for anything in it to change.
+pub(crate) fn owner_or_parent<'a>(model: &'a Ecosystem, region: &Region) -> &'a Repository {
+    owner(model, region)
+        .or_else(|| match region {
+            Region::Team(zone, _) => owner(model, &Region::Zone(zone.clone())),
+            _ => None,
+        })
+        .unwrap_or(&model.owning_repository)
 }
 
 /// What happened at one place of a region.
