@@ -177,28 +177,21 @@ fn main() -> ExitCode {
 
 /// The catalogue of every code: the model's, then the graph builder's.
 fn catalogue() -> String {
-    use std::fmt::Write as _;
     let mut out = datasurface_model::validate::catalogue();
-    out.push_str("\n# Intention graphs\n\n`datasurface graph` reports these:\n\n| code | severity | finds |\n|---|---|---|\n");
-    for (code, severity, summary, _) in datasurface_graph::GRAPH_CODES {
-        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
-    }
-    for (code, severity, summary, explanation) in datasurface_graph::GRAPH_CODES {
-        let _ = write!(
-            out,
-            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
-        );
-    }
+    out.push_str(&datasurface_model::validate::code_section(
+        "Intention graphs",
+        "`datasurface graph` reports these:",
+        datasurface_graph::GRAPH_CODES,
+    ));
     out
 }
 
 fn explain_graph_code(code: &str) -> Option<String> {
-    let (code, severity, summary, explanation) = datasurface_graph::GRAPH_CODES
-        .iter()
-        .find(|c| c.0 == code)?;
-    Some(format!(
-        "{code} ({severity}, intention graphs)\n\n{summary}\n\n{explanation}\n"
-    ))
+    datasurface_model::validate::explain_listed(
+        code,
+        "intention graphs",
+        datasurface_graph::GRAPH_CODES,
+    )
 }
 
 fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {

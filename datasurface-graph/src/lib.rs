@@ -36,7 +36,7 @@ mod node;
 pub use build::{IntentionGraphs, build};
 
 /// The codes of the findings [`build`] reports: `(code, severity, summary, explanation)`.
-pub const GRAPH_CODES: &[(&str, datasurface_model::validate::Severity, &str, &str)] = &[
+pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[
     (
         "transformer-cycle",
         datasurface_model::validate::Severity::Error,

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::files::{self, SourceFile};
 use crate::validate::rules::{RULES, Rule, example_model};
-use crate::validate::{Report, check};
+use crate::validate::{Report, Severity, check};
 
 /// What a rule reports on its own example: the example's findings of that rule.
 fn example_report(rule: &Rule) -> Option<Report> {
@@ -35,15 +35,38 @@ fn edit_block(rule: &Rule) -> String {
     out
 }
 
+/// A listed diagnostic code: `(code, severity, summary, explanation)`.
+pub type CodeInfo = (&'static str, Severity, &'static str, &'static str);
+
+/// A catalogue section for a list of codes that have no example: a heading, a
+/// sentence, a table, then one entry per code.
+pub fn code_section(title: &str, intro: &str, codes: &[CodeInfo]) -> String {
+    let mut out = format!("\n# {title}\n\n{intro}\n\n| code | severity | finds |\n|---|---|---|\n");
+    for (code, severity, summary, _) in codes {
+        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
+    }
+    for (code, severity, summary, explanation) in codes {
+        let _ = write!(
+            out,
+            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
+        );
+    }
+    out
+}
+
+/// The explanation of a code from a list, naming the stage (`area`) that reports it.
+pub fn explain_listed(code: &str, area: &str, codes: &[CodeInfo]) -> Option<String> {
+    let (code, severity, summary, explanation) = codes.iter().find(|c| c.0 == code)?;
+    Some(format!(
+        "{code} ({severity}, {area})\n\n{summary}\n\n{explanation}\n"
+    ))
+}
+
 /// A code's explanation for people: what it finds, why, how to fix it, and (for validation
 /// rules) an example.
 pub fn explain(code: &str) -> Option<String> {
-    if let Some((code, severity, summary, explanation)) =
-        crate::verify::VERIFY_CODES.iter().find(|c| c.0 == code)
-    {
-        return Some(format!(
-            "{code} ({severity}, change verification)\n\n{summary}\n\n{explanation}\n"
-        ));
+    if let Some(text) = explain_listed(code, "change verification", crate::verify::VERIFY_CODES) {
+        return Some(text);
     }
     let rule = RULES.iter().find(|r| r.code == code)?;
     let mut out = format!(
@@ -90,19 +113,11 @@ pub fn catalogue() -> String {
             );
         }
     }
-    out.push_str(
-        "\n# Change verification\n\n`datasurface verify` reports the proposed model's validation findings, and these:\n\n\
-         | code | severity | finds |\n|---|---|---|\n",
-    );
-    for (code, severity, summary, _) in crate::verify::VERIFY_CODES {
-        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
-    }
-    for (code, severity, summary, explanation) in crate::verify::VERIFY_CODES {
-        let _ = write!(
-            out,
-            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
-        );
-    }
+    out.push_str(&code_section(
+        "Change verification",
+        "`datasurface verify` reports the proposed model's validation findings, and these:",
+        crate::verify::VERIFY_CODES,
+    ));
     out
 }
 

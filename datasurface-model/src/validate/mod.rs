@@ -17,7 +17,7 @@ pub mod rules;
 
 use std::ops::Deref;
 
-pub use catalogue::{catalogue, explain};
+pub use catalogue::{CodeInfo, catalogue, code_section, explain, explain_listed};
 pub use diagnostic::{Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation};
 pub use index::{ContainerUse, Context, DatasetAt, ModelIndex, Placed, SinkAt};
 

@@ -33,7 +33,7 @@ use crate::{Datastore, Ecosystem, Repository};
 
 /// The codes that change verification reports, besides the validation codes of
 /// the proposed model: `(code, severity, summary, explanation)`.
-pub const VERIFY_CODES: &[(&str, Severity, &str, &str)] = &[
+pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
     (
         "unknown-change-source",
         Severity::Error,
