@@ -34,7 +34,7 @@ pub(crate) fn run(
         }
     };
     let mut report = validate::check(&loaded.ecosystem);
-    files::locate(&mut report, &loaded, &sources);
+    files::locate(&mut report, &loaded.documents, &sources);
     let findings = render::findings(&report);
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);

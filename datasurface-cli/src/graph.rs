@@ -56,10 +56,11 @@ pub(crate) fn run(options: &GraphOptions<'_>, out: &mut dyn Write, err: &mut dyn
             );
         }
     };
-    let valid = match validate::validate(loaded.ecosystem.clone()) {
+    let documents = loaded.documents;
+    let valid = match validate::validate(loaded.ecosystem) {
         Ok(valid) => valid,
         Err(mut report) => {
-            files::locate(&mut report, &loaded, &sources);
+            files::locate(&mut report, &documents, &sources);
             let _ = err.write_all(render::human(&render::findings(&report), &sources).as_bytes());
             let _ = writeln!(
                 err,
@@ -69,7 +70,7 @@ pub(crate) fn run(options: &GraphOptions<'_>, out: &mut dyn Write, err: &mut dyn
         }
     };
     let mut graphs = datasurface_graph::build(&valid);
-    files::locate(&mut graphs.report, &loaded, &sources);
+    files::locate(&mut graphs.report, &documents, &sources);
     let _ = err.write_all(render::human(&render::findings(&graphs.report), &sources).as_bytes());
     let selected: Vec<_> = graphs
         .graphs

@@ -75,7 +75,7 @@ pub(crate) fn run(
     let mut verification = verify::verify(base_model, &proposed.loaded.ecosystem, &source);
     files::locate(
         &mut verification.report,
-        &proposed.loaded,
+        &proposed.loaded.documents,
         &proposed.sources,
     );
     let findings = render::findings(&verification.report);

@@ -8,17 +8,17 @@ use std::collections::BTreeMap;
 use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::files::document::DocumentKind;
-use crate::files::load::{LoadedModel, SourceFile};
+use crate::files::load::{DocumentSource, SourceFile};
 use crate::validate::{ModelPath, Report, Segment, SourceLocation};
 
 /// The 1-based line and column of every key and list item of a document, by path.
 type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
 
 /// Fills in the file, line and column of every finding of a report, from the
-/// files the model was loaded from.
-pub fn locate(report: &mut Report, loaded: &LoadedModel, files: &[SourceFile]) {
-    let documents: Vec<(ModelPath, &SourceFile)> = loaded
-        .documents
+/// files the model was loaded from and where each document came from
+/// ([`LoadedModel::documents`](crate::files::LoadedModel::documents)).
+pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFile]) {
+    let documents: Vec<(ModelPath, &SourceFile)> = sources
         .iter()
         .filter_map(|doc| {
             let file = files.iter().find(|f| f.path == doc.path)?;

@@ -12,7 +12,7 @@ fn example_report(rule: &Rule) -> Option<Report> {
     let files = [SourceFile::new("example.yaml", text)];
     let loaded = files::load(&files).ok()?;
     let mut report = check(&loaded.ecosystem);
-    files::locate(&mut report, &loaded, &files);
+    files::locate(&mut report, &loaded.documents, &files);
     let own: Vec<_> = report
         .diagnostics()
         .iter()

@@ -247,7 +247,7 @@ pub(crate) mod testing {
         let files = [SourceFile::new("model.yaml", text)];
         let loaded = files::load(&files).unwrap_or_else(|e| panic!("the model loads: {e}"));
         let mut report = check(&loaded.ecosystem);
-        locate(&mut report, &loaded, &files);
+        locate(&mut report, &loaded.documents, &files);
         report
     }
 
