@@ -79,17 +79,14 @@ fn check_a_single_file() {
 /// A copy of Northwind with two validation errors.
 fn broken_northwind(name: &str) -> PathBuf {
     let dir = scratch(name);
-    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
-    let team = dir.join("zones/usa/teams/northwindteam.yaml");
-    let text = std::fs::read_to_string(&team)
-        .unwrap()
-        .replacen("primaryKey: [product_id]", "primaryKey: [product_idd]", 1)
-        .replacen(
-            "- {datastore: NW_Data, dataset: suppliers}",
-            "- {datastore: NW_Data, dataset: supplier}",
-            1,
-        );
-    std::fs::write(&team, text).unwrap();
+    copy_northwind(&dir, |team| {
+        team.replacen("primaryKey: [product_id]", "primaryKey: [product_idd]", 1)
+            .replacen(
+                "- {datastore: NW_Data, dataset: suppliers}",
+                "- {datastore: NW_Data, dataset: supplier}",
+                1,
+            )
+    });
     dir
 }
 
@@ -151,15 +148,14 @@ fn load_errors_in_machine_formats() {
 #[test]
 fn warnings_pass_unless_denied() {
     let dir = scratch("warnings");
-    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
-    let team = dir.join("zones/usa/teams/northwindteam.yaml");
     // A production workspace reading non-production data: warnings, not errors.
-    let text = std::fs::read_to_string(&team).unwrap().replacen(
-        "    priority: HIGH\n",
-        "    priority: HIGH\n    productionStatus: PRODUCTION\n",
-        1,
-    );
-    std::fs::write(&team, text).unwrap();
+    copy_northwind(&dir, |team| {
+        team.replacen(
+            "    priority: HIGH\n",
+            "    priority: HIGH\n    productionStatus: PRODUCTION\n",
+            1,
+        )
+    });
     let run = datasurface(&["check", "."], &dir);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(
@@ -218,13 +214,9 @@ fn each_kind_of_mistake_is_located_and_exits_2() {
 #[test]
 fn parse_errors_exit_2_with_every_error_located() {
     let dir = scratch("parse-errors");
-    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
-    let team = dir.join("zones/usa/teams/northwindteam.yaml");
-    let text =
-        std::fs::read_to_string(&team)
-            .unwrap()
-            .replacen("nullable: false", "nulable: false", 1);
-    std::fs::write(&team, text).unwrap();
+    copy_northwind(&dir, |team| {
+        team.replacen("nullable: false", "nulable: false", 1)
+    });
     let zone = dir.join("zones/usa/zone.yaml");
     let text = std::fs::read_to_string(&zone).unwrap().replacen(
         "kind: GovernanceZone",
@@ -239,12 +231,7 @@ fn parse_errors_exit_2_with_every_error_located() {
 #[test]
 fn model_structure_errors_exit_1() {
     let dir = scratch("model-errors");
-    copy_dir(&repo_root().join("examples/models/northwind"), &dir);
-    let team = dir.join("zones/usa/teams/northwindteam.yaml");
-    let text = std::fs::read_to_string(&team)
-        .unwrap()
-        .replacen("zone: USA", "zone: US", 1);
-    std::fs::write(&team, text).unwrap();
+    copy_northwind(&dir, |team| team.replacen("zone: USA", "zone: US", 1));
     let run = datasurface(&["check", "."], &dir);
     insta::assert_snapshot!(run.transcript());
 }
@@ -311,12 +298,9 @@ fn verify_gates_a_change_by_owner_and_compatibility() {
     let dir = scratch("verify");
     let proposed = dir.join("proposed");
     std::fs::create_dir_all(&proposed).unwrap();
-    copy_dir(&repo_root().join("examples/models/northwind"), &proposed);
-    let team = proposed.join("zones/usa/teams/northwindteam.yaml");
-    let text = std::fs::read_to_string(&team)
-        .unwrap()
-        .replacen("            phone: {type: {NVarChar: {maxSize: 24}}}\n", "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n", 1);
-    std::fs::write(&team, text).unwrap();
+    copy_northwind(&proposed, |team| {
+        team.replacen("            phone: {type: {NVarChar: {maxSize: 24}}}\n", "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n", 1)
+    });
     let base = repo_root().join("examples/models/northwind");
     let base = base.to_str().unwrap();
     // From the owning team: a nullable column may be added.
@@ -515,6 +499,14 @@ fn schema_prints_the_committed_schema() {
     let committed =
         std::fs::read_to_string(repo_root().join("schema/ecosystem.schema.json")).unwrap();
     assert_eq!(run.stdout, committed);
+}
+
+/// Copies the Northwind example into `dir`, with its team document changed by `edit`.
+fn copy_northwind(dir: &Path, edit: impl Fn(&str) -> String) {
+    copy_dir(&repo_root().join("examples/models/northwind"), dir);
+    let team = dir.join("zones/usa/teams/northwindteam.yaml");
+    let text = edit(&std::fs::read_to_string(&team).unwrap());
+    std::fs::write(&team, text).unwrap();
 }
 
 fn copy_dir(from: &Path, to: &Path) {
