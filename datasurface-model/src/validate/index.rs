@@ -55,17 +55,6 @@ impl SinkAt<'_> {
     }
 }
 
-/// A use of a data container: by a datastore's ingestion or by a workspace.
-#[derive(Debug, Clone)]
-pub struct ContainerUse<'a> {
-    /// The container's name.
-    pub name: &'a ContainerName,
-    /// The zone whose datastore or workspace uses it.
-    pub zone: &'a ZoneName,
-    /// The path of the reference to it.
-    pub path: ModelPath,
-}
-
 /// An object of a team, with where it sits.
 #[derive(Debug)]
 pub struct Placed<'a, N, T> {
@@ -253,32 +242,6 @@ impl<'a> Context<'a> {
                 self.index.workspace(&t.workspace)?.item.container.as_ref()
             }
         }
-    }
-
-    /// Every use of a container by a datastore's ingestion or a workspace, with the using zone.
-    pub fn container_uses(&self) -> Vec<ContainerUse<'a>> {
-        let mut uses = Vec::new();
-        for store in self.index.datastores.values().flatten() {
-            if let Some(ingestion) = store.item.capture.ingestion() {
-                uses.push(ContainerUse {
-                    name: &ingestion.container,
-                    zone: store.zone,
-                    path: store
-                        .path("datastores")
-                        .keys(["capture", "ingestion", "container"]),
-                });
-            }
-        }
-        for ws in self.index.workspaces.values().flatten() {
-            if let Some(container) = &ws.item.container {
-                uses.push(ContainerUse {
-                    name: container,
-                    zone: ws.zone,
-                    path: ws.path("workspaces").key("container"),
-                });
-            }
-        }
-        uses
     }
 
     /// A zone's definition.

@@ -19,7 +19,7 @@ use std::ops::Deref;
 
 pub use catalogue::{CodeInfo, catalogue, code_section, explain, explain_listed};
 pub use diagnostic::{Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation};
-pub use index::{ContainerUse, Context, DatasetAt, ModelIndex, Placed, SinkAt};
+pub use index::{Context, DatasetAt, ModelIndex, Placed, SinkAt};
 
 use crate::Ecosystem;
 
