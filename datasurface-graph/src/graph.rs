@@ -35,7 +35,8 @@ pub struct Edge {
 pub struct Cycle(pub Vec<NodeKey>);
 
 impl PlatformGraph {
-    pub(crate) fn new(platform: PlatformName) -> Self {
+    /// An empty graph: what a declared platform with no live assignments has to do.
+    pub fn new(platform: PlatformName) -> Self {
         PlatformGraph {
             platform,
             graph: StableDiGraph::new(),

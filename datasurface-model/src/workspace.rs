@@ -176,7 +176,9 @@ pub struct PlatformRequirements {
 }
 
 /// How a dataset group keeps history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Milestoning {
     /// Only the current rows (SCD type 1).

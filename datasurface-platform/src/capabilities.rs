@@ -1,6 +1,7 @@
 //! What a platform supports, and a check of a graph against it.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use datasurface_graph::{NodeKind, PlatformGraph};
 use datasurface_model::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
@@ -56,15 +57,78 @@ fn all_types<'a>(t: &'a DataType, out: &mut Vec<&'a DataType>) {
     }
 }
 
-/// Everything the graph asks of a platform that its capabilities do not cover, as
-/// `unsupported-by-platform` errors at the model paths concerned.
-pub fn check_capabilities(
-    capabilities: &Capabilities,
+/// One thing a model can ask of a platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase", tag = "category", content = "name")]
+pub enum Capability {
+    /// A capture method, such as `sqlSnapshot`.
+    CaptureMethod(&'static str),
+    /// A milestoning strategy.
+    Milestoning(Milestoning),
+    /// A container kind, such as `database`.
+    ContainerKind(&'static str),
+    /// A column type, such as `Decimal`.
+    DataType(&'static str),
+    /// An ingestion trigger, `cron` or `external`.
+    Trigger(&'static str),
+    /// A transformer code kind, such as `sql`.
+    CodeKind(&'static str),
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Capability::CaptureMethod(m) => write!(f, "`{m}` capture"),
+            Capability::Milestoning(m) => write!(f, "{m:?} milestoning"),
+            Capability::ContainerKind(k) => write!(f, "`{k}` containers"),
+            Capability::DataType(t) => write!(f, "the `{t}` type"),
+            Capability::Trigger(t) => write!(f, "`{t}` triggers"),
+            Capability::CodeKind(k) => write!(f, "`{k}` transformer code"),
+        }
+    }
+}
+
+impl Capabilities {
+    /// Whether the platform supports a capability.
+    pub fn supports(&self, capability: &Capability) -> bool {
+        match capability {
+            Capability::CaptureMethod(m) => self.capture_methods.contains(m),
+            Capability::Milestoning(m) => self.milestoning.contains(m),
+            Capability::ContainerKind(k) => self.container_kinds.contains(k),
+            Capability::DataType(t) => self.data_types.contains(t),
+            Capability::Trigger(t) => self.triggers.contains(t),
+            Capability::CodeKind(k) => self.code_kinds.contains(k),
+        }
+    }
+
+    /// Every capability declared, one by one.
+    pub fn all(&self) -> Vec<Capability> {
+        let mut all = Vec::new();
+        all.extend(
+            self.capture_methods
+                .iter()
+                .map(|m| Capability::CaptureMethod(m)),
+        );
+        all.extend(self.milestoning.iter().map(|m| Capability::Milestoning(*m)));
+        all.extend(
+            self.container_kinds
+                .iter()
+                .map(|k| Capability::ContainerKind(k)),
+        );
+        all.extend(self.data_types.iter().map(|t| Capability::DataType(t)));
+        all.extend(self.triggers.iter().map(|t| Capability::Trigger(t)));
+        all.extend(self.code_kinds.iter().map(|k| Capability::CodeKind(k)));
+        all
+    }
+}
+
+/// Everything the graph asks of its platform, each with the model path that asks
+/// for it, sorted and without repeats.
+pub fn capabilities_used(
     graph: &PlatformGraph,
     context: &RenderContext<'_>,
-) -> Vec<Diagnostic> {
+) -> Vec<(ModelPath, Capability)> {
     let mut check = Check {
-        capabilities,
         eco: context.ecosystem.ecosystem(),
         found: BTreeSet::new(),
     };
@@ -84,9 +148,19 @@ pub fn check_capabilities(
             _ => {}
         }
     }
-    check
-        .found
+    check.found.into_iter().collect()
+}
+
+/// Everything the graph asks of a platform that its capabilities do not cover, as
+/// `unsupported-by-platform` errors at the model paths concerned.
+pub fn check_capabilities(
+    capabilities: &Capabilities,
+    graph: &PlatformGraph,
+    context: &RenderContext<'_>,
+) -> Vec<Diagnostic> {
+    capabilities_used(graph, context)
         .into_iter()
+        .filter(|(_, capability)| !capabilities.supports(capability))
         .map(|(path, what)| {
             Diagnostic::new(
                 "unsupported-by-platform",
@@ -100,13 +174,12 @@ pub fn check_capabilities(
 }
 
 struct Check<'a> {
-    capabilities: &'a Capabilities,
     eco: &'a Ecosystem,
-    found: BTreeSet<(ModelPath, String)>,
+    found: BTreeSet<(ModelPath, Capability)>,
 }
 
 impl Check<'_> {
-    fn missing(&mut self, path: ModelPath, what: String) {
+    fn uses(&mut self, path: ModelPath, what: Capability) {
         self.found.insert((path, what));
     }
 
@@ -119,30 +192,23 @@ impl Check<'_> {
             CaptureMetadata::Ingestion(i) => i.method.name(),
             CaptureMetadata::TransformerOutput(_) => "transformerOutput",
         };
-        if !self.capabilities.capture_methods.contains(&method) {
-            self.missing(path.key("capture"), format!("`{method}` capture"));
-        }
+        self.uses(path.key("capture"), Capability::CaptureMethod(method));
         if let Some(ingestion) = store.capture.ingestion() {
             if let Some(trigger) = &ingestion.trigger {
                 let name = match trigger {
                     StepTrigger::Cron(_) => "cron",
                     StepTrigger::External(_) => "external",
                 };
-                if !self.capabilities.triggers.contains(&name) {
-                    self.missing(
-                        path.keys(["capture", "ingestion", "trigger"]),
-                        format!("`{name}` triggers"),
-                    );
-                }
+                self.uses(
+                    path.keys(["capture", "ingestion", "trigger"]),
+                    Capability::Trigger(name),
+                );
             }
             if let Some((_, container)) = self.eco.container(&ingestion.container) {
-                let kind = container_kind(&container.kind);
-                if !self.capabilities.container_kinds.contains(&kind) {
-                    self.missing(
-                        path.keys(["capture", "ingestion", "container"]),
-                        format!("`{kind}` containers"),
-                    );
-                }
+                self.uses(
+                    path.keys(["capture", "ingestion", "container"]),
+                    Capability::ContainerKind(container_kind(&container.kind)),
+                );
             }
         }
         for (name, dataset) in &store.datasets {
@@ -150,18 +216,15 @@ impl Check<'_> {
                 let mut types = Vec::new();
                 all_types(&c.data_type, &mut types);
                 for t in types {
-                    let type_name = t.name();
-                    if !self.capabilities.data_types.contains(&type_name) {
-                        let at = path.keys([
-                            "datasets",
-                            name.as_str(),
-                            "schema",
-                            "columns",
-                            column.as_str(),
-                            "type",
-                        ]);
-                        self.missing(at, format!("the `{type_name}` type"));
-                    }
+                    let at = path.keys([
+                        "datasets",
+                        name.as_str(),
+                        "schema",
+                        "columns",
+                        column.as_str(),
+                        "type",
+                    ]);
+                    self.uses(at, Capability::DataType(t.name()));
                 }
             }
         }
@@ -169,17 +232,10 @@ impl Check<'_> {
 
     fn export(&mut self, container: &ContainerName) {
         if let Some((at, c)) = self.eco.container(container) {
-            let kind = container_kind(&c.kind);
-            if !self.capabilities.container_kinds.contains(&kind) {
-                self.missing(
-                    ModelPath::team(at.zone, at.team).keys([
-                        "containers",
-                        container.as_str(),
-                        "kind",
-                    ]),
-                    format!("`{kind}` containers"),
-                );
-            }
+            self.uses(
+                ModelPath::team(at.zone, at.team).keys(["containers", container.as_str(), "kind"]),
+                Capability::ContainerKind(container_kind(&c.kind)),
+            );
         }
     }
 
@@ -190,16 +246,13 @@ impl Check<'_> {
         let Some(transformer) = &ws.transformer else {
             return;
         };
-        let kind = code_kind(&transformer.code);
-        if !self.capabilities.code_kinds.contains(&kind) {
-            let path = ModelPath::team(at.zone, at.team).keys([
-                "workspaces",
-                workspace.as_str(),
-                "transformer",
-                "code",
-            ]);
-            self.missing(path, format!("`{kind}` transformer code"));
-        }
+        let path = ModelPath::team(at.zone, at.team).keys([
+            "workspaces",
+            workspace.as_str(),
+            "transformer",
+            "code",
+        ]);
+        self.uses(path, Capability::CodeKind(code_kind(&transformer.code)));
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {
@@ -213,20 +266,14 @@ impl Check<'_> {
         else {
             return;
         };
-        if !self
-            .capabilities
-            .milestoning
-            .contains(&requirements.milestoning)
-        {
-            let path = ModelPath::team(at.zone, at.team).keys([
-                "workspaces",
-                workspace.as_str(),
-                "datasetGroups",
-                group.as_str(),
-                "requirements",
-                "milestoning",
-            ]);
-            self.missing(path, format!("{:?} milestoning", requirements.milestoning));
-        }
+        let path = ModelPath::team(at.zone, at.team).keys([
+            "workspaces",
+            workspace.as_str(),
+            "datasetGroups",
+            group.as_str(),
+            "requirements",
+            "milestoning",
+        ]);
+        self.uses(path, Capability::Milestoning(requirements.milestoning));
     }
 }

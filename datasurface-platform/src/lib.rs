@@ -15,15 +15,17 @@
 //! graph crates.
 
 mod capabilities;
+mod pipeline;
 mod plan;
 mod platform;
 mod registry;
 mod rendering;
 mod saved;
 
-pub use capabilities::{Capabilities, check_capabilities};
+pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabilities};
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
+pub use pipeline::{RenderFailure, Rendered, render_platform, render_with};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;

@@ -85,8 +85,9 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
 
     /// Platform-specific validation of what the graph asks of it (its parameters,
     /// the requirements of the dataset groups assigned to it …), in the model's
-    /// diagnostic format. [`crate::check_capabilities`] already covers the
-    /// declared capabilities; implementations add what is their own.
+    /// diagnostic format. [`crate::render_platform`] runs
+    /// [`crate::check_capabilities`] against the declared capabilities before
+    /// this; implementations add what is their own.
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic>;
 
     /// Renders the graph into artifacts.

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datasurface_model::Ecosystem;
 use datasurface_model::names::PlatformName;
 use datasurface_model::validate::{Diagnostic, ModelPath, Report, Severity};
+use datasurface_model::{Ecosystem, PlatformDeclaration};
 
 use crate::platform::DataPlatform;
 
@@ -47,37 +47,49 @@ impl PlatformRegistry {
         let mut resolved = BTreeMap::new();
         let mut found = Vec::new();
         for (name, declaration) in &eco.platforms {
-            let path = ModelPath::root().keys(["platforms", name.as_str()]);
-            let Some(implementation) = self.get(&declaration.kind) else {
-                found.push(
-                    Diagnostic::new(
-                        "unknown-platform-kind",
-                        Severity::Error,
-                        path.key("kind"),
-                        format!("no implementation of platform kind `{}` is available for platform `{name}`", declaration.kind),
-                    )
-                    .with_help(format!("available kinds: {}", self.kinds().join(", "))),
-                );
-                continue;
-            };
-            let version = implementation.version();
-            if !declaration.version.matches(&version) {
-                found.push(
-                    Diagnostic::new(
-                        "platform-version-mismatch",
-                        Severity::Error,
-                        path.key("version"),
-                        format!(
-                            "platform `{name}` asks for kind `{}` {}, but the available implementation is {version}",
-                            declaration.kind, declaration.version
-                        ),
-                    )
-                    .with_help(format!("change the requirement to accept {version}, or use an implementation it accepts")),
-                );
-                continue;
+            match self.resolve_one(name, declaration) {
+                Ok(platform) => {
+                    resolved.insert(name.clone(), platform);
+                }
+                Err(problem) => found.push(*problem),
             }
-            resolved.insert(name.clone(), Arc::clone(implementation));
         }
         (resolved, Report::new(found))
+    }
+
+    /// The implementation of one declared platform, or why there is none.
+    pub fn resolve_one(
+        &self,
+        name: &PlatformName,
+        declaration: &PlatformDeclaration,
+    ) -> Result<Arc<dyn DataPlatform>, Box<Diagnostic>> {
+        let path = ModelPath::root().keys(["platforms", name.as_str()]);
+        let Some(implementation) = self.get(&declaration.kind) else {
+            return Err(Box::new(
+                Diagnostic::new(
+                    "unknown-platform-kind",
+                    Severity::Error,
+                    path.key("kind"),
+                    format!("no implementation of platform kind `{}` is available for platform `{name}`", declaration.kind),
+                )
+                .with_help(format!("available kinds: {}", self.kinds().join(", "))),
+            ));
+        };
+        let version = implementation.version();
+        if !declaration.version.matches(&version) {
+            return Err(Box::new(
+                Diagnostic::new(
+                    "platform-version-mismatch",
+                    Severity::Error,
+                    path.key("version"),
+                    format!(
+                        "platform `{name}` asks for kind `{}` {}, but the available implementation is {version}",
+                        declaration.kind, declaration.version
+                    ),
+                )
+                .with_help(format!("change the requirement to accept {version}, or use an implementation it accepts")),
+            ));
+        }
+        Ok(Arc::clone(implementation))
     }
 }

@@ -1,0 +1,117 @@
+//! The pipeline every caller runs: resolve a platform, check what its graph asks
+//! of it, and render.
+
+use datasurface_graph::{IntentionGraphs, PlatformGraph};
+use datasurface_model::names::PlatformName;
+use datasurface_model::validate::{Report, ValidEcosystem};
+
+use crate::capabilities::check_capabilities;
+use crate::platform::{DataPlatform, PlatformError, RenderContext};
+use crate::registry::PlatformRegistry;
+use crate::rendering::Rendering;
+
+/// Why a platform of a model could not be rendered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderFailure {
+    /// The model declares no platform of that name.
+    #[error("the model declares no platform `{name}`; it declares: {declared}")]
+    UnknownPlatform {
+        /// The name asked for.
+        name: String,
+        /// The names declared, comma-separated.
+        declared: String,
+    },
+    /// The platform's kind or version could not be resolved, or the graph asks
+    /// for something the platform cannot do: nothing was rendered.
+    #[error("platform `{platform}` cannot render this model:\n{report}")]
+    Refused {
+        /// The platform.
+        platform: String,
+        /// Every problem found.
+        report: Report,
+    },
+    /// The platform failed while rendering.
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+}
+
+/// A platform's rendering of a model, with the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// What the platform rendered.
+    pub rendering: Rendering,
+    /// Warnings from the platform's lint; errors stop rendering instead.
+    pub warnings: Report,
+}
+
+/// Renders one platform of a validated model: the implementation comes from the
+/// registry, and the capabilities check and the platform's own lint run first.
+/// A declared platform that no live assignment uses renders its empty graph, so
+/// decommissioning everything plans the deletion of what it had.
+pub fn render_platform(
+    registry: &PlatformRegistry,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    name: &str,
+) -> Result<Rendered, RenderFailure> {
+    let Some((name, _)) = valid.platforms.get_key_value(name) else {
+        return Err(RenderFailure::UnknownPlatform {
+            name: name.to_owned(),
+            declared: valid
+                .platforms
+                .keys()
+                .map(PlatformName::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    let platform = registry
+        .resolve_one(name, &valid.platforms[name])
+        .map_err(|problem| RenderFailure::Refused {
+            platform: name.to_string(),
+            report: Report::new(vec![*problem]),
+        })?;
+    render_with(platform.as_ref(), valid, graphs, name)
+}
+
+/// [`render_platform`] with a given implementation instead of a registry.
+pub fn render_with(
+    platform: &dyn DataPlatform,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    name: &PlatformName,
+) -> Result<Rendered, RenderFailure> {
+    let empty;
+    let graph = if let Some(graph) = graphs.graphs.get(name) {
+        graph
+    } else {
+        empty = PlatformGraph::new(name.clone());
+        &empty
+    };
+    let Some(declaration) = valid.platforms.get(name) else {
+        return Err(RenderFailure::UnknownPlatform {
+            name: name.to_string(),
+            declared: String::new(),
+        });
+    };
+    let context = RenderContext {
+        ecosystem: valid,
+        platform: name,
+        declaration,
+    };
+    let mut found = check_capabilities(&platform.capabilities(), graph, &context);
+    found.extend(platform.lint(graph, &context));
+    let report = Report::new(found);
+    if report.has_errors() {
+        return Err(RenderFailure::Refused {
+            platform: name.to_string(),
+            report,
+        });
+    }
+    let rendering = platform.render(graph, &context)?;
+    Ok(Rendered {
+        rendering,
+        warnings: report,
+    })
+}

@@ -1,0 +1,505 @@
+//! The conformance suite every data platform runs.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use datasurface_platform::graph::build;
+use datasurface_platform::model::Ecosystem;
+use datasurface_platform::model::files::{self, Format, SourceFile};
+use datasurface_platform::model::validate::validate;
+use datasurface_platform::{Capability, DataPlatform, Rendering, capabilities_used, render_with};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Map, Value};
+
+use crate::edits::{EDITS, reversed};
+use crate::generate::{PlatformSpec, Shape, generate};
+use crate::palette::{CAPTURE_METHODS, CODE_KINDS, DATA_TYPES, Palette, TRIGGERS};
+use crate::secrets::find_secrets;
+use crate::strategy::ecosystem_pairs;
+
+/// The name the platform under test has in generated models.
+pub const PLATFORM_NAME: &str = "Platform Under Test";
+
+/// The conformance suite for one platform implementation.
+///
+/// ```ignore
+/// #[test]
+/// fn conforms() {
+///     datasurface_testkit::Conformance::new(&MyPlatform::default()).assert_passes();
+/// }
+/// ```
+pub struct Conformance<'a> {
+    platform: &'a dyn DataPlatform,
+    parameters: Map<String, Value>,
+    random_pairs: u32,
+}
+
+/// What the suite found: each check, with its failures.
+#[derive(Debug, Clone, Default)]
+pub struct ConformanceReport {
+    /// Each check run, in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// One check of the suite.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The check's name, such as `render-is-deterministic`.
+    pub check: &'static str,
+    /// What went wrong; empty when it passed.
+    pub failures: Vec<String>,
+}
+
+impl ConformanceReport {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.outcomes.iter().all(|o| o.failures.is_empty())
+    }
+
+    /// Asserts that every check passed.
+    ///
+    /// # Panics
+    ///
+    /// Unless every check passed, listing every failure.
+    #[track_caller]
+    pub fn assert_passes(&self) {
+        assert!(
+            self.passed(),
+            "the platform fails the conformance suite:\n{self}"
+        );
+    }
+
+    fn check(&mut self, check: &'static str, failures: Vec<String>) {
+        self.outcomes.push(Outcome { check, failures });
+    }
+}
+
+impl fmt::Display for ConformanceReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for outcome in &self.outcomes {
+            let verdict = if outcome.failures.is_empty() {
+                "ok"
+            } else {
+                "FAILED"
+            };
+            writeln!(f, "{verdict:>6}  {}", outcome.check)?;
+            for failure in &outcome.failures {
+                for (n, line) in failure.lines().enumerate() {
+                    let lead = if n == 0 { "- " } else { "  " };
+                    writeln!(f, "          {lead}{line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Conformance<'a> {
+    /// The suite for a platform, declared with no parameters.
+    pub fn new(platform: &'a dyn DataPlatform) -> Self {
+        Conformance {
+            platform,
+            parameters: Map::new(),
+            random_pairs: 24,
+        }
+    }
+
+    /// The parameters the generated models declare for the platform.
+    #[must_use]
+    pub fn with_parameters(mut self, parameters: Map<String, Value>) -> Self {
+        self.parameters = parameters;
+        self
+    }
+
+    /// How many random pairs of models the plan check renders (24 by default).
+    #[must_use]
+    pub fn random_pairs(mut self, cases: u32) -> Self {
+        self.random_pairs = cases;
+        self
+    }
+
+    /// The platform's declaration in generated models: its kind, exactly its version.
+    pub fn spec(&self) -> PlatformSpec {
+        PlatformSpec {
+            parameters: self.parameters.clone(),
+            ..PlatformSpec::new(
+                PLATFORM_NAME,
+                self.platform.kind(),
+                format!("={}", self.platform.version()),
+            )
+        }
+    }
+
+    /// A model that uses every capability the platform declares.
+    pub fn exercise_model(&self) -> Result<Ecosystem, String> {
+        let palette = Palette::from_capabilities(&self.platform.capabilities());
+        generate(&exercise_shape(&palette), &palette, &[self.spec()]).map_err(|e| e.to_string())
+    }
+
+    /// Validates, builds the graph and renders, as `datasurface render` does.
+    pub fn render(&self, eco: &Ecosystem) -> Result<Rendering, String> {
+        let valid =
+            validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
+        let graphs = build(&valid);
+        let Some((name, _)) = valid.platforms.get_key_value(PLATFORM_NAME) else {
+            return Err(format!("the model declares no `{PLATFORM_NAME}`"));
+        };
+        render_with(self.platform, &valid, &graphs, name)
+            .map(|r| r.rendering)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs every check.
+    pub fn run(&self) -> ConformanceReport {
+        let mut report = ConformanceReport::default();
+        let model = match self.exercise_model() {
+            Ok(model) => model,
+            Err(e) => {
+                report.check("a-model-uses-every-capability", vec![e]);
+                return report;
+            }
+        };
+        report.check(
+            "declared-capabilities-are-exercised",
+            self.exercised(&model),
+        );
+        let first = self.render(&model);
+        let rendering = match first {
+            Ok(r) => {
+                report.check("declared-capabilities-render", Vec::new());
+                r
+            }
+            Err(e) => {
+                report.check("declared-capabilities-render", vec![e]);
+                return report;
+            }
+        };
+        report.check(
+            "undeclared-capabilities-are-refused",
+            self.refuses_undeclared(),
+        );
+        report.check(
+            "render-is-deterministic",
+            self.deterministic(&model, &rendering),
+        );
+        report.check("diff-of-equal-renderings-is-empty", {
+            let plan = self.platform.diff(&rendering, &rendering);
+            if plan.is_empty() {
+                Vec::new()
+            } else {
+                vec![format!("diff(r, r) has steps:\n{plan}")]
+            }
+        });
+        report.check("saved-rendering-loads-back", {
+            match Rendering::from_files(&rendering.to_files()) {
+                Ok(back) if back == rendering => Vec::new(),
+                Ok(_) => vec!["the rendering loaded from its files differs from it".into()],
+                Err(e) => vec![format!("the saved rendering does not load: {e}")],
+            }
+        });
+        report.check("dependencies-are-artifacts", dependencies_exist(&rendering));
+        report.check(
+            "keys-stable-under-reordering",
+            self.reordering(&model, &rendering),
+        );
+        report.check("no-secrets-in-artifacts", no_secrets(&rendering));
+        report.check(
+            "plans-apply-for-everyday-edits",
+            self.edits(&model, &rendering),
+        );
+        report.check(
+            "plans-apply-for-random-pairs",
+            self.random(self.random_pairs),
+        );
+        report
+    }
+
+    /// Runs every check and asserts that they pass.
+    ///
+    /// # Panics
+    ///
+    /// Unless every check passed, listing every failure.
+    #[track_caller]
+    pub fn assert_passes(&self) {
+        self.run().assert_passes();
+    }
+
+    fn exercised(&self, model: &Ecosystem) -> Vec<String> {
+        let valid = match validate(model.clone()) {
+            Ok(v) => v,
+            Err(report) => return vec![format!("the generated model is not valid:\n{report}")],
+        };
+        let graphs = build(&valid);
+        let Some((name, graph)) = graphs.graphs.get_key_value(PLATFORM_NAME) else {
+            return vec!["the generated model gives the platform no graph".into()];
+        };
+        let context = datasurface_platform::RenderContext {
+            ecosystem: &valid,
+            platform: name,
+            declaration: &valid.platforms[name],
+        };
+        let used: BTreeSet<Capability> = capabilities_used(graph, &context)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        self.platform
+            .capabilities()
+            .all()
+            .into_iter()
+            .filter(|c| !used.contains(c))
+            .map(|c| {
+                format!(
+                    "the platform declares {c}, but no valid model can use it on this platform \
+                     (a capture method needs a supported container kind, a composite type supported element types)"
+                )
+            })
+            .collect()
+    }
+
+    /// A model that uses something the platform does not declare must be
+    /// refused with `unsupported-by-platform`, not rendered.
+    fn refuses_undeclared(&self) -> Vec<String> {
+        let declared = self.platform.capabilities();
+        let mut palette = Palette::from_capabilities(&declared);
+        let extra_type = DATA_TYPES
+            .into_iter()
+            .find(|t| !declared.data_types.contains(t) && palette.sample_type(t).is_some());
+        let extra_method = CAPTURE_METHODS
+            .into_iter()
+            .find(|m| !declared.capture_methods.contains(m));
+        if let Some(t) = extra_type {
+            palette.data_types.push(t);
+        } else if let Some(m) = extra_method {
+            palette.capture_methods.push(m);
+            palette
+                .container_kinds
+                .extend(crate::palette::source_kinds(m).iter().take(1));
+        } else if let Some(t) = TRIGGERS
+            .into_iter()
+            .find(|t| !declared.triggers.contains(t))
+        {
+            palette.triggers.push(t);
+        } else if let Some(k) = CODE_KINDS
+            .into_iter()
+            .find(|k| !declared.code_kinds.contains(k))
+        {
+            palette.code_kinds.push(k);
+        } else {
+            return Vec::new();
+        }
+        let model = match generate(&exercise_shape(&palette), &palette, &[self.spec()]) {
+            Ok(m) => m,
+            Err(e) => return vec![e.to_string()],
+        };
+        match self.render(&model) {
+            Ok(_) => vec![
+                "a model that uses an undeclared capability rendered; lint must report \
+                 `unsupported-by-platform` (call `check_capabilities`, or declare the capability)"
+                    .into(),
+            ],
+            Err(e) if e.contains("unsupported-by-platform") => Vec::new(),
+            Err(e) => vec![format!(
+                "a model that uses an undeclared capability failed without `unsupported-by-platform`: {e}"
+            )],
+        }
+    }
+
+    fn deterministic(&self, model: &Ecosystem, first: &Rendering) -> Vec<String> {
+        match self.render(model) {
+            Ok(second) if &second == first => Vec::new(),
+            Ok(second) => vec![format!(
+                "two renders of the same model differ: {}",
+                differences(first, &second)
+            )],
+            Err(e) => vec![format!("the second render failed: {e}")],
+        }
+    }
+
+    fn reordering(&self, model: &Ecosystem, rendering: &Rendering) -> Vec<String> {
+        let mut failures = Vec::new();
+        let mut compare = |what: &str, other: Result<Rendering, String>| match other {
+            Ok(other) if &other == rendering => {}
+            Ok(other) => failures.push(format!(
+                "with {what}, the rendering changes: {}",
+                differences(rendering, &other)
+            )),
+            Err(e) => failures.push(format!("with {what}, rendering failed: {e}")),
+        };
+        compare(
+            "the model's maps and lists reversed",
+            self.render(&reversed(model)),
+        );
+        let reloaded = files::to_directory(model, Format::Json)
+            .map_err(|e| e.to_string())
+            .and_then(|mut files: Vec<SourceFile>| {
+                files.reverse();
+                files::load(&files)
+                    .map(|m| m.ecosystem)
+                    .map_err(|e| e.to_string())
+            });
+        compare(
+            "the model's files loaded in reverse order",
+            reloaded.and_then(|m| self.render(&m)),
+        );
+        failures
+    }
+
+    fn edits(&self, model: &Ecosystem, rendering: &Rendering) -> Vec<String> {
+        let mut failures = Vec::new();
+        for edit in EDITS {
+            let mut edited = model.clone();
+            if !(edit.apply)(&mut edited) {
+                continue;
+            }
+            match self.render(&edited) {
+                Ok(next) => {
+                    failures.extend(self.plan_applies(rendering, &next, edit.name));
+                    failures.extend(self.plan_applies(
+                        &next,
+                        rendering,
+                        &format!("{} (undone)", edit.name),
+                    ));
+                }
+                Err(e) => failures.push(format!("with {}, rendering failed: {e}", edit.name)),
+            }
+        }
+        failures
+    }
+
+    /// Checks that the plan from one rendering to another turns the first into
+    /// the second, creates only new keys and deletes only vanished ones.
+    pub fn plan_applies(&self, from: &Rendering, to: &Rendering, what: &str) -> Vec<String> {
+        let plan = self.platform.diff(from, to);
+        let mut failures = Vec::new();
+        let applied = plan.apply(from);
+        if &applied != to {
+            failures.push(format!(
+                "with {what}, applying the plan does not give the new rendering: {}",
+                differences(to, &applied)
+            ));
+        }
+        for step in &plan.steps {
+            let was = from.artifacts.contains_key(&step.key);
+            let is = to.artifacts.contains_key(&step.key);
+            let fits = match step.action {
+                datasurface_platform::Action::Create => !was && is,
+                datasurface_platform::Action::Delete => was && !is,
+                datasurface_platform::Action::Update | datasurface_platform::Action::Replace => {
+                    was && is
+                }
+            };
+            if !fits {
+                failures.push(format!(
+                    "with {what}, the plan's step `{:?} {}` does not fit the renderings",
+                    step.action, step.key
+                ));
+            }
+        }
+        failures
+    }
+
+    fn random(&self, cases: u32) -> Vec<String> {
+        let palette = Palette::from_capabilities(&self.platform.capabilities());
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+        let result = runner.run(&ecosystem_pairs(palette, vec![self.spec()]), |(a, b)| {
+            let ra = self
+                .render(&a)
+                .map_err(proptest::test_runner::TestCaseError::fail)?;
+            let rb = self
+                .render(&b)
+                .map_err(proptest::test_runner::TestCaseError::fail)?;
+            let failures = self.plan_applies(&ra, &rb, "a random pair of models");
+            if failures.is_empty() {
+                Ok(())
+            } else {
+                Err(proptest::test_runner::TestCaseError::fail(
+                    failures.join("\n"),
+                ))
+            }
+        });
+        match result {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+}
+
+/// A shape big enough for the palette's choices to each appear at least once.
+pub fn exercise_shape(palette: &Palette) -> Shape {
+    let methods = palette.usable_capture_methods().len().max(1);
+    let triggers = palette.triggers.len().max(1);
+    let stores = (methods * triggers).max(3);
+    let types = palette.data_types.len();
+    let columns = types.div_ceil(stores * 2) + 2;
+    let transformers = palette.code_kinds.len();
+    let workspaces = palette
+        .milestoning
+        .len()
+        .max(palette.workspace_kinds().len())
+        .max(transformers)
+        .max(stores);
+    Shape {
+        zones: 1,
+        stores,
+        datasets_per_store: 2,
+        columns,
+        workspaces,
+        sinks_per_group: 3,
+        transformers,
+        seed: 7,
+    }
+}
+
+fn dependencies_exist(rendering: &Rendering) -> Vec<String> {
+    rendering
+        .artifacts
+        .iter()
+        .flat_map(|(key, a)| {
+            a.depends_on
+                .iter()
+                .filter(|d| !rendering.artifacts.contains_key(*d))
+                .map(move |d| format!("`{key}` depends on `{d}`, which the rendering lacks"))
+        })
+        .collect()
+}
+
+fn no_secrets(rendering: &Rendering) -> Vec<String> {
+    rendering
+        .artifacts
+        .iter()
+        .flat_map(|(key, a)| {
+            find_secrets(&a.content)
+                .into_iter()
+                .map(move |(line, why)| format!("`{key}` line {line} holds {why}"))
+        })
+        .collect()
+}
+
+/// What differs between two renderings, briefly.
+fn differences(a: &Rendering, b: &Rendering) -> String {
+    let mut parts = Vec::new();
+    for key in a.artifacts.keys() {
+        match b.artifacts.get(key) {
+            None => parts.push(format!("-{key}")),
+            Some(other) if other != &a.artifacts[key] => parts.push(format!("~{key}")),
+            Some(_) => {}
+        }
+    }
+    for key in b.artifacts.keys() {
+        if !a.artifacts.contains_key(key) {
+            parts.push(format!("+{key}"));
+        }
+    }
+    let total = parts.len();
+    parts.truncate(8);
+    if total > parts.len() {
+        parts.push(format!("and {} more", total - parts.len()));
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,41 @@
+//! Conformance checks for datasurface data platforms, and generators of valid
+//! ecosystems.
+//!
+//! Every platform, ours and third parties', runs the same suite as a
+//! dev-dependency, as `object_store` implementations run its integration suite:
+//!
+//! ```ignore
+//! #[test]
+//! fn conforms() {
+//!     datasurface_testkit::Conformance::new(&MyPlatform::default()).assert_passes();
+//! }
+//! ```
+//!
+//! The suite generates a model that uses every capability the platform
+//! declares and checks that: it renders; rendering twice gives the same bytes;
+//! `diff(r, r)` is empty; a saved rendering loads back; every dependency is an
+//! artifact; keys and content do not change when the model's maps or files are
+//! reordered; no artifact holds a secret value; a model using an undeclared
+//! capability is refused with `unsupported-by-platform`; and for everyday edits
+//! (a column added, a workspace added or removed, milestoning changed,
+//! everything decommissioned) and for random pairs of models, applying the
+//! plan to the old rendering gives the new one.
+//!
+//! [`generate`] builds valid models of any size, deterministic from a seed;
+//! [`strategy`] wraps it for proptest.
+
+mod conformance;
+pub mod edits;
+mod generate;
+mod palette;
+mod rng;
+mod secrets;
+pub mod strategy;
+
+pub use conformance::{Conformance, ConformanceReport, Outcome, PLATFORM_NAME, exercise_shape};
+pub use generate::{GenerateError, PlatformSpec, Shape, generate};
+pub use palette::{
+    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, MILESTONING, Palette, TRIGGERS,
+    source_kinds,
+};
+pub use secrets::find_secrets;

@@ -1,0 +1,259 @@
+//! The conformance suite passes a correct platform and catches broken ones; the
+//! generator's models are valid at every shape.
+
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datasurface_platform::graph::{PlatformGraph, build};
+use datasurface_platform::model::Milestoning;
+use datasurface_platform::model::validate::{Diagnostic, validate};
+use datasurface_platform::{
+    Artifact, ArtifactKey, Capabilities, DataPlatform, PlatformError, RenderContext, Rendering,
+    check_capabilities,
+};
+use datasurface_testkit::{
+    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, Conformance, DATA_TYPES, MILESTONING, Palette,
+    PlatformSpec, Shape, TRIGGERS, generate, strategy,
+};
+use proptest::prelude::*;
+
+/// How a test platform misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Flaw {
+    None,
+    /// Keys follow the model's store order rather than node identity.
+    OrderDependentKeys,
+    /// Every render differs (a hidden counter stands in for a clock).
+    Counter,
+    /// Writes a password into an artifact.
+    Secret,
+    /// Depends on an artifact it does not render.
+    DanglingDependency,
+}
+
+#[derive(Debug)]
+struct Specs {
+    flaw: Flaw,
+    capabilities: Capabilities,
+    renders: AtomicU64,
+}
+
+fn everything() -> Capabilities {
+    Capabilities {
+        capture_methods: CAPTURE_METHODS
+            .into_iter()
+            .chain(["transformerOutput"])
+            .collect(),
+        milestoning: MILESTONING.to_vec(),
+        container_kinds: CONTAINER_KINDS.to_vec(),
+        data_types: DATA_TYPES.to_vec(),
+        triggers: TRIGGERS.to_vec(),
+        code_kinds: CODE_KINDS.to_vec(),
+    }
+}
+
+impl Specs {
+    fn new(flaw: Flaw) -> Self {
+        let mut capabilities = everything();
+        capabilities.data_types.retain(|t| *t != "Geography");
+        Specs {
+            flaw,
+            capabilities,
+            renders: AtomicU64::new(0),
+        }
+    }
+}
+
+impl DataPlatform for Specs {
+    fn kind(&self) -> &'static str {
+        "specs"
+    }
+
+    fn version(&self) -> semver::Version {
+        semver::Version::new(1, 2, 3)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities.clone()
+    }
+
+    fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
+        check_capabilities(&self.capabilities, graph, context)
+    }
+
+    fn render(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+    ) -> Result<Rendering, PlatformError> {
+        let mut rendering = Rendering::default();
+        let n = self.renders.fetch_add(1, Ordering::Relaxed);
+        let stores: Vec<String> = context
+            .ecosystem
+            .datastores()
+            .map(|(_, name, _)| name.to_string())
+            .collect();
+        for (i, node) in graph.nodes().into_iter().enumerate() {
+            let spec = serde_json::to_string_pretty(&node.kind).unwrap();
+            let text = match self.flaw {
+                Flaw::Counter => format!("{spec}\n# render {n}"),
+                Flaw::Secret => format!("{spec}\npassword = \"hunter2\""),
+                _ => spec,
+            };
+            let key = if self.flaw == Flaw::OrderDependentKeys {
+                ArtifactKey::new(format!("{}-{i}.json", stores[0])).unwrap()
+            } else {
+                ArtifactKey::for_node(&node.key, "json")
+            };
+            let depends_on = if self.flaw == Flaw::OrderDependentKeys {
+                Vec::new()
+            } else if self.flaw == Flaw::DanglingDependency {
+                vec![ArtifactKey::new("setup/schema.sql").unwrap()]
+            } else {
+                graph
+                    .dependencies(&node.key)
+                    .into_iter()
+                    .map(|k| ArtifactKey::for_node(k, "json"))
+                    .collect()
+            };
+            rendering.insert(key, Artifact::new(Some(node.key.clone()), text, depends_on));
+        }
+        Ok(rendering)
+    }
+}
+
+fn failed_checks(flaw: Flaw) -> Vec<&'static str> {
+    let report = Conformance::new(&Specs::new(flaw)).random_pairs(4).run();
+    report
+        .outcomes
+        .iter()
+        .filter(|o| !o.failures.is_empty())
+        .map(|o| o.check)
+        .collect()
+}
+
+#[test]
+fn a_correct_platform_passes() {
+    let report = Conformance::new(&Specs::new(Flaw::None)).run();
+    report.assert_passes();
+    assert!(report.outcomes.len() >= 10, "{report}");
+}
+
+#[test]
+fn each_flaw_is_caught_by_its_check() {
+    assert_eq!(
+        failed_checks(Flaw::OrderDependentKeys),
+        ["keys-stable-under-reordering"]
+    );
+    assert!(failed_checks(Flaw::Counter).contains(&"render-is-deterministic"));
+    assert_eq!(failed_checks(Flaw::Secret), ["no-secrets-in-artifacts"]);
+    assert_eq!(
+        failed_checks(Flaw::DanglingDependency),
+        ["dependencies-are-artifacts"]
+    );
+}
+
+#[test]
+fn capabilities_no_model_can_use_are_reported() {
+    let mut platform = Specs::new(Flaw::None);
+    // Kafka capture without Kafka containers can never be exercised.
+    platform
+        .capabilities
+        .container_kinds
+        .retain(|k| *k != "kafka");
+    let report = Conformance::new(&platform).random_pairs(1).run();
+    let failures: Vec<&String> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.check == "declared-capabilities-are-exercised")
+        .flat_map(|o| &o.failures)
+        .collect();
+    assert_eq!(failures.len(), 1, "{report}");
+    assert!(failures[0].contains("`kafka` capture"), "{}", failures[0]);
+}
+
+fn spec() -> Vec<PlatformSpec> {
+    vec![PlatformSpec::new("Batch", "specs", "^1")]
+}
+
+#[test]
+fn the_generator_is_deterministic_and_sized_as_asked() {
+    let shape = Shape {
+        seed: 42,
+        ..Shape::new(30, 4, 6)
+    };
+    let a = generate(&shape, &Palette::everything(), &spec()).unwrap();
+    let b = generate(&shape, &Palette::everything(), &spec()).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.datastores().count(), 30 + shape.transformers);
+    let datasets: usize = a.datastores().map(|(_, _, s)| s.datasets.len()).sum();
+    assert_eq!(datasets, shape.datasets());
+    assert_eq!(shape.workspaces, 9);
+    assert_eq!(shape.transformers, 3);
+    let other = generate(
+        &Shape { seed: 43, ..shape },
+        &Palette::everything(),
+        &spec(),
+    )
+    .unwrap();
+    assert_ne!(a, other);
+}
+
+#[test]
+fn two_platforms_share_a_primary_ingestion_platform() {
+    let platforms = vec![
+        PlatformSpec::new("Batch", "specs", "^1"),
+        PlatformSpec::new("Stream", "specs", "^1"),
+    ];
+    let eco = generate(&Shape::new(20, 2, 3), &Palette::everything(), &platforms).unwrap();
+    let valid = validate(eco).unwrap();
+    assert_eq!(valid.primary_ingestion_platforms.len(), 20);
+    let graphs = build(&valid);
+    assert_eq!(graphs.graphs.len(), 2);
+    assert!(graphs.report.is_empty(), "{}", graphs.report);
+}
+
+#[test]
+fn an_unusable_palette_is_an_error_not_a_panic() {
+    let mut palette = Palette::everything();
+    palette.data_types.clear();
+    let e = generate(&Shape::new(3, 1, 2), &palette, &spec()).unwrap_err();
+    assert!(e.to_string().contains("primary key"), "{e}");
+    let e = generate(&Shape::new(3, 1, 2), &Palette::everything(), &[]).unwrap_err();
+    assert!(e.to_string().contains("no platform"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_models_are_valid_and_acyclic(eco in strategy::valid_ecosystems(Palette::everything(), spec())) {
+        let valid = validate(eco);
+        prop_assert!(valid.is_ok(), "{}", valid.err().unwrap());
+        let graphs = build(&valid.unwrap());
+        let cycles = graphs.report.codes().contains(&"transformer-cycle");
+        prop_assert!(!cycles, "{}", graphs.report);
+        for graph in graphs.graphs.values() {
+            prop_assert!(graph.bring_up_order().is_ok());
+        }
+    }
+
+    #[test]
+    fn narrow_palettes_give_valid_models(
+        eco in strategy::valid_ecosystems(
+            Palette {
+                capture_methods: vec!["sqlSnapshot"],
+                milestoning: vec![Milestoning::LiveOnly],
+                container_kinds: vec!["database"],
+                data_types: vec!["Integer", "VarChar"],
+                triggers: vec![],
+                code_kinds: vec!["sql"],
+            },
+            spec(),
+        )
+    ) {
+        let valid = validate(eco);
+        prop_assert!(valid.is_ok(), "{}", valid.err().unwrap());
+    }
+}
