@@ -3,12 +3,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use datasurface_model::files;
-use datasurface_model::validate::{self, Severity};
+use datasurface_model::validate::Severity;
 
-use crate::render;
-use crate::sources::read_model;
-use crate::{Outcome, OutputFormat};
+use crate::Outcome;
 
 /// How `graph` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -30,48 +27,13 @@ pub(crate) struct GraphOptions<'a> {
 }
 
 pub(crate) fn run(options: &GraphOptions<'_>, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let sources = match read_model(options.model) {
-        Ok(sources) => sources,
-        Err(errors) => {
-            return crate::check::report_load_errors(
-                options.model,
-                &errors,
-                &[],
-                OutputFormat::Human,
-                out,
-                err,
-            );
-        }
-    };
-    let loaded = match files::load(&sources) {
+    let loaded = match crate::model::load_valid(options.model, "build its graphs", out, err) {
         Ok(loaded) => loaded,
-        Err(errors) => {
-            return crate::check::report_load_errors(
-                options.model,
-                &errors.0,
-                &sources,
-                OutputFormat::Human,
-                out,
-                err,
-            );
-        }
+        Err(outcome) => return outcome,
     };
-    let documents = loaded.documents;
-    let valid = match validate::validate(loaded.ecosystem) {
-        Ok(valid) => valid,
-        Err(mut report) => {
-            files::locate(&mut report, &documents, &sources);
-            let _ = err.write_all(render::human(&render::findings(&report), &sources).as_bytes());
-            let _ = writeln!(
-                err,
-                "the model has errors; fix them to build its graphs (`datasurface check` lists them)"
-            );
-            return Outcome::ModelErrors;
-        }
-    };
-    let mut graphs = datasurface_graph::build(&valid);
-    files::locate(&mut graphs.report, &documents, &sources);
-    let _ = err.write_all(render::human(&render::findings(&graphs.report), &sources).as_bytes());
+    let valid = &loaded.valid;
+    let mut graphs = datasurface_graph::build(valid);
+    loaded.print(&mut graphs.report, err);
     let selected: Vec<_> = graphs
         .graphs
         .iter()

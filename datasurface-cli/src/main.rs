@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod graph;
+mod model;
+mod platforms;
 mod render;
 mod sources;
 mod verify;
@@ -65,6 +67,31 @@ enum Command {
         /// Split each graph into chunks of at most this many nodes.
         #[arg(long)]
         chunk_size: Option<usize>,
+    },
+    /// Render a platform's artifacts for the model and save them in a directory.
+    Render {
+        /// The model file or directory.
+        model: PathBuf,
+        /// The platform, by its name in the model.
+        #[arg(long)]
+        platform: String,
+        /// The directory to save the rendering in; a rendering saved there before is replaced.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show what would change, artifact by artifact, from a saved rendering to the model's.
+    Plan {
+        /// The model file or directory.
+        model: PathBuf,
+        /// The platform, by its name in the model.
+        #[arg(long)]
+        platform: String,
+        /// The saved rendering last applied (an empty directory plans from nothing).
+        #[arg(long)]
+        from: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
+        format: platforms::PlanFormat,
     },
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain {
@@ -163,6 +190,17 @@ fn main() -> ExitCode {
             &mut stdout,
             &mut stderr,
         ),
+        Command::Render {
+            model,
+            platform,
+            out,
+        } => platforms::render(&model, &platform, &out, &mut stdout, &mut stderr),
+        Command::Plan {
+            model,
+            platform,
+            from,
+            format,
+        } => platforms::plan(&model, &platform, &from, format, &mut stdout, &mut stderr),
         Command::Explain { code, all } => explain(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();

@@ -211,9 +211,10 @@ fn update_reason(old: &Artifact, new: &Artifact) -> String {
     let mut parts = Vec::new();
     if old.hash != new.hash {
         parts.push(format!(
-            "its content changed ({} → {})",
+            "its content changed ({} → {}){}",
             short(&old.hash),
-            short(&new.hash)
+            short(&new.hash),
+            first_change(&old.content, &new.content)
         ));
     }
     if old.depends_on != new.depends_on {
@@ -242,6 +243,30 @@ fn update_reason(old: &Artifact, new: &Artifact) -> String {
         parts.push("it realises another graph node".to_owned());
     }
     parts.join("; ")
+}
+
+/// The first line that differs, as `: +"line"` (or `-"line"` when lines were
+/// only removed), shortened, so a reviewer sees what changed.
+fn first_change(old: &str, new: &str) -> String {
+    let old_lines: Vec<&str> = old.lines().collect();
+    let new_lines: Vec<&str> = new.lines().collect();
+    let same_start = old_lines
+        .iter()
+        .zip(&new_lines)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (sign, line) = match (new_lines.get(same_start), old_lines.get(same_start)) {
+        (Some(line), _) => ('+', *line),
+        (None, Some(line)) => ('-', *line),
+        (None, None) => return String::new(),
+    };
+    let line = line.trim();
+    let shown: String = line.chars().take(72).collect();
+    let ellipsis = if shown.len() < line.len() { "…" } else { "" };
+    format!(
+        ", first at line {}: {sign}`{shown}{ellipsis}`",
+        same_start + 1
+    )
 }
 
 fn short(hash: &str) -> &str {

@@ -39,11 +39,18 @@ impl ArtifactKey {
 
     /// A key made from a node key: its parts made safe for file names, then an extension.
     pub fn for_node(node: &NodeKey, extension: &str) -> Self {
-        let safe: Vec<String> = node
-            .as_str()
-            .split('/')
+        let parts: Vec<&str> = node.as_str().split('/').collect();
+        Self::from_parts(&parts, extension)
+    }
+
+    /// A key made from path parts, each made safe for file names (anything but
+    /// ASCII letters, digits, `-`, `_` and `.` becomes `_`), then an extension.
+    pub fn from_parts(parts: &[&str], extension: &str) -> Self {
+        let safe: Vec<String> = parts
+            .iter()
             .map(|part| {
-                part.chars()
+                let part: String = part
+                    .chars()
                     .map(|c| {
                         if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                             c
@@ -51,9 +58,7 @@ impl ArtifactKey {
                             '_'
                         }
                     })
-                    .collect()
-            })
-            .map(|part: String| {
+                    .collect();
                 if part == "." || part == ".." || part.is_empty() {
                     format!("_{part}")
                 } else {

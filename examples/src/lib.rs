@@ -93,10 +93,10 @@ pub fn northwind() -> Result<Ecosystem, Box<dyn Error>> {
     azure.locations.insert("USA".parse()?, usa);
     eco.vendors.insert("Azure".parse()?, azure);
 
-    let mut platform = PlatformDeclaration::new("azure".parse()?, "^0.1".parse()?);
+    let mut platform = PlatformDeclaration::new("airflow".parse()?, "^0.1".parse()?);
     platform.locations.push("Azure:USA/eastus".parse()?);
     platform.documentation = Some(described(
-        "Batch pipelines on Azure Data Factory and Azure SQL.",
+        "Batch pipelines on Apache Airflow, merging into PostgreSQL.",
     ));
     eco.platforms.insert("Azure Platform".parse()?, platform);
 

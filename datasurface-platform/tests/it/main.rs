@@ -27,7 +27,7 @@ struct JobSpecs {
 impl JobSpecs {
     fn azure() -> Self {
         JobSpecs {
-            kind: "azure",
+            kind: "airflow",
             version: semver::Version::new(0, 1, 3),
             capabilities: Capabilities {
                 capture_methods: vec!["sqlSnapshot", "transformerOutput"],
@@ -138,7 +138,7 @@ fn the_registry_resolves_kinds_and_checks_versions() {
     let eco: Ecosystem = files::load(&northwind_text()).unwrap().ecosystem;
     let (resolved, report) = registry.resolve(&eco);
     assert!(report.is_empty(), "{report}");
-    assert_eq!(resolved["Azure Platform"].kind(), "azure");
+    assert_eq!(resolved["Azure Platform"].kind(), "airflow");
 
     let mut wrong = eco.clone();
     wrong.platforms["Azure Platform"].version = "^2".parse().unwrap();

@@ -1,0 +1,199 @@
+//! The platform's settings, read from its declaration's `parameters`.
+
+use datasurface_platform::model::PlatformDeclaration;
+use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity};
+use serde_json::Value;
+
+use crate::names::ident;
+
+/// Where each task runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Executor {
+    /// A Kubernetes pod per task (`KubernetesPodOperator`).
+    Kubernetes,
+    /// A local process on the Airflow worker (`BashOperator`).
+    Local,
+}
+
+/// The platform's settings. Every parameter is optional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AirflowConfig {
+    /// `executor`: `kubernetes` (default) or `local`.
+    pub executor: Executor,
+    /// `namespace`: the Kubernetes namespace of the job pods (default `datasurface`).
+    pub namespace: String,
+    /// `image`: the job runner's container image (default `datasurface/datasurface:<version>`).
+    pub image: String,
+    /// `schema`: the PostgreSQL schema of the merge tables (default: the platform's name, as an identifier).
+    pub schema: String,
+    /// `mergeHost`, `mergePort`, `mergeDatabase`: the PostgreSQL merge database
+    /// (default `localhost`, 5432, `datasurface`).
+    pub merge_host: String,
+    /// See `merge_host`.
+    pub merge_port: u16,
+    /// See `merge_host`.
+    pub merge_database: String,
+    /// `mergeCredential`: the name of the credential for the merge database (default `merge_rw`).
+    pub merge_credential: String,
+    /// `maxChunkSize`: the most DAGs in one chunk of `airflow/chunks.json` (default 50).
+    pub max_chunk_size: usize,
+    /// `retries`: how often Airflow retries a failed task (default 2).
+    pub retries: u32,
+}
+
+/// The parameters this platform reads.
+pub const PARAMETERS: [&str; 10] = [
+    "executor",
+    "namespace",
+    "image",
+    "schema",
+    "mergeHost",
+    "mergePort",
+    "mergeDatabase",
+    "mergeCredential",
+    "maxChunkSize",
+    "retries",
+];
+
+impl AirflowConfig {
+    /// The settings of a declaration, and every problem with its parameters as
+    /// `invalid-platform-parameter` errors. Bad values fall back to defaults.
+    pub fn read(
+        platform: &str,
+        declaration: &PlatformDeclaration,
+        version: &semver::Version,
+    ) -> (Self, Vec<Diagnostic>) {
+        let mut found = Vec::new();
+        let path = ModelPath::root().keys(["platforms", platform, "parameters"]);
+        for key in declaration.parameters.keys() {
+            if !PARAMETERS.contains(&key.as_str()) {
+                let nearest = PARAMETERS
+                    .iter()
+                    .map(|p| (strsim::jaro_winkler(p, key), *p))
+                    .filter(|(score, _)| *score > 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, p)| p);
+                let help = match nearest {
+                    Some(p) => format!(
+                        "did you mean `{p}`? The `airflow` platform reads: {}",
+                        PARAMETERS.join(", ")
+                    ),
+                    None => format!("the `airflow` platform reads: {}", PARAMETERS.join(", ")),
+                };
+                found.push(
+                    Diagnostic::new(
+                        "invalid-platform-parameter",
+                        Severity::Error,
+                        path.key(key),
+                        format!("platform `{platform}` has no parameter `{key}`"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        let mut reader = Reader {
+            declaration,
+            path: &path,
+            platform,
+            found: &mut found,
+        };
+        let executor = match reader.text("executor", "kubernetes", |v| {
+            matches!(v, "kubernetes" | "local")
+        }) {
+            e if e == "local" => Executor::Local,
+            _ => Executor::Kubernetes,
+        };
+        let config = AirflowConfig {
+            executor,
+            namespace: reader.text("namespace", "datasurface", is_dns_label),
+            image: reader.text(
+                "image",
+                &format!("datasurface/datasurface:{version}"),
+                |v| !v.is_empty() && !v.contains(char::is_whitespace),
+            ),
+            schema: reader.text("schema", &ident(&[platform]), |v| ident(&[v]) == v),
+            merge_host: reader.text("mergeHost", "localhost", |v| {
+                !v.is_empty() && !v.contains(char::is_whitespace)
+            }),
+            merge_port: u16::try_from(reader.number("mergePort", 5432, 1, 65535)).unwrap_or(5432),
+            merge_database: reader.text("mergeDatabase", "datasurface", |v| !v.is_empty()),
+            merge_credential: reader.text("mergeCredential", "merge_rw", |v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            }),
+            max_chunk_size: usize::try_from(reader.number("maxChunkSize", 50, 1, 100_000))
+                .unwrap_or(50),
+            retries: u32::try_from(reader.number("retries", 2, 0, 100)).unwrap_or(2),
+        };
+        (config, found)
+    }
+}
+
+fn is_dns_label(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 63
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !v.starts_with('-')
+        && !v.ends_with('-')
+}
+
+struct Reader<'a> {
+    declaration: &'a PlatformDeclaration,
+    path: &'a ModelPath,
+    platform: &'a str,
+    found: &'a mut Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn bad(&mut self, key: &str, value: &Value, expected: &str) {
+        self.found.push(
+            Diagnostic::new(
+                "invalid-platform-parameter",
+                Severity::Error,
+                self.path.key(key),
+                format!(
+                    "parameter `{key}` of platform `{}` is {value}, which is not {expected}",
+                    self.platform
+                ),
+            )
+            .with_help(format!(
+                "give `{key}` {expected}, or leave it out for the default"
+            )),
+        );
+    }
+
+    fn text(&mut self, key: &str, default: &str, ok: impl Fn(&str) -> bool) -> String {
+        match self.declaration.parameters.get(key) {
+            None => default.to_owned(),
+            Some(Value::String(s)) if ok(s) => s.clone(),
+            Some(other) => {
+                let expected = match key {
+                    "executor" => "`kubernetes` or `local`",
+                    "namespace" => "a Kubernetes namespace (lower-case letters, digits and `-`)",
+                    "schema" => "a lower-case PostgreSQL identifier",
+                    "mergeCredential" => "a credential name",
+                    _ => "a non-empty string without spaces",
+                };
+                let other = other.clone();
+                self.bad(key, &other, expected);
+                default.to_owned()
+            }
+        }
+    }
+
+    fn number(&mut self, key: &str, default: u64, min: u64, max: u64) -> u64 {
+        match self.declaration.parameters.get(key) {
+            None => default,
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (min..=max).contains(&n)) => {
+                n.as_u64().unwrap_or(default)
+            }
+            Some(other) => {
+                let other = other.clone();
+                self.bad(key, &other, &format!("a whole number from {min} to {max}"));
+                default
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The `airflow` data platform: a path to a distributed engine.
+//!
+//! For its intention graph the platform renders:
+//!
+//! * `sql/000_platform.sql`: its PostgreSQL schema and batch bookkeeping
+//!   (`batch_counter`, `batch_metrics`);
+//! * `sql/ingest/<store>[/<dataset>].sql`: per ingestion stream, the staging
+//!   and merge tables of each dataset. Merge tables keep row versions
+//!   (`ds_surf_batch_in`/`ds_surf_batch_out`, live rows at 2147483647), as the
+//!   reference's Yellow platform does; whether closed versions are kept depends
+//!   on whether a forensic consumer reads the stream;
+//! * `sql/export/<container>/<store>/<dataset>.sql`: live (and history) views
+//!   of each exported dataset;
+//! * `sql/transformer/<workspace>.sql`: a transformer's input views and output tables;
+//! * `sql/workspace/<workspace>/<group>.sql`: each consumer group's views, live
+//!   or forensic as the group asks, in the workspace's own schema;
+//! * `dags/ingest/*.py` and `dags/transformer/*.py`: one Apache Airflow 3 DAG
+//!   per ingestion stream and per transformer, linked by Airflow assets as the
+//!   graph says, each running `datasurface job …` in a Kubernetes pod or a
+//!   local process;
+//! * `airflow/chunks.json`: the graph's chunks, to spread DAGs over deployments;
+//! * `airflow/secrets.md`: the credentials the DAGs name, and where their values go.
+//!
+//! Every SQL script converges (see [`sql`]), so applying a plan is running the
+//! scripts of its creates and updates in order. The platform's parameters are
+//! described on [`AirflowConfig`]; its own lint codes are [`LINT_CODES`].
+
+pub mod config;
+pub mod dags;
+pub mod names;
+mod render;
+pub mod sql;
+
+use datasurface_platform::graph::{NodeKind, PlatformGraph};
+use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity};
+use datasurface_platform::model::{ContainerKind, DatabaseEngine, Milestoning};
+use datasurface_platform::{
+    Action, Capabilities, DataPlatform, Disruption, Plan, PlatformError, RenderContext, Rendering,
+};
+
+pub use config::{AirflowConfig, Executor};
+pub use render::{DEFAULT_SCHEDULE, PLATFORM_SQL};
+
+/// The platform's own diagnostic codes, with what each means.
+pub const LINT_CODES: [(&str, &str); 3] = [
+    (
+        "invalid-platform-parameter",
+        "A parameter of an `airflow` platform is unknown or has a wrong value.",
+    ),
+    (
+        "airflow-missing-credential",
+        "A SQL capture that an `airflow` platform ingests names no credential to read its source with.",
+    ),
+    (
+        "airflow-views-in-merge-database",
+        "A workspace's container is a database other than PostgreSQL: the `airflow` platform delivers its views in the platform's PostgreSQL merge database.",
+    ),
+];
+
+/// The `airflow` platform.
+#[derive(Debug, Clone, Default)]
+pub struct Airflow;
+
+impl Airflow {
+    /// The platform.
+    pub fn new() -> Self {
+        Airflow
+    }
+}
+
+impl DataPlatform for Airflow {
+    fn kind(&self) -> &'static str {
+        "airflow"
+    }
+
+    fn version(&self) -> semver::Version {
+        semver::Version::new(0, 1, 0)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            capture_methods: vec!["sqlSnapshot", "sqlWatermark", "transformerOutput"],
+            milestoning: vec![
+                Milestoning::LiveOnly,
+                Milestoning::Forensic,
+                Milestoning::LiveWithForensicHistory,
+            ],
+            container_kinds: vec!["database", "platformManaged"],
+            data_types: sql::SUPPORTED_TYPES.to_vec(),
+            triggers: vec!["cron", "external"],
+            code_kinds: vec!["sql", "pythonRepo"],
+        }
+    }
+
+    fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
+        let (config, mut found) = AirflowConfig::read(
+            context.platform.as_str(),
+            context.declaration,
+            &self.version(),
+        );
+        let eco = context.ecosystem.ecosystem();
+        for node in graph.nodes() {
+            match &node.kind {
+                NodeKind::Ingest {
+                    datastore,
+                    from_platform: None,
+                    ..
+                } => {
+                    if let Some((at, store)) = eco.datastore(datastore)
+                        && let Some(ingestion) = store.capture.ingestion()
+                        && ingestion.credential.is_none()
+                    {
+                        found.push(
+                            Diagnostic::new(
+                                "airflow-missing-credential",
+                                Severity::Error,
+                                ModelPath::team(at.zone, at.team).keys([
+                                    "datastores",
+                                    datastore.as_str(),
+                                    "capture",
+                                    "ingestion",
+                                ]),
+                                format!(
+                                    "platform `{}` ingests `{datastore}` but its capture names no credential",
+                                    context.platform
+                                ),
+                            )
+                            .with_help("add `credential: {name: <secret name>, type: USER_PASSWORD}`; the value stays in the secret store"),
+                        );
+                    }
+                }
+                NodeKind::Export { container, .. } => {
+                    if let Some((at, c)) = eco.container(container)
+                        && let ContainerKind::Database(db) = &c.kind
+                        && db.engine != DatabaseEngine::Postgres
+                    {
+                        found.push(
+                            Diagnostic::new(
+                                "airflow-views-in-merge-database",
+                                Severity::Warning,
+                                ModelPath::team(at.zone, at.team).keys(["containers", container.as_str(), "kind"]),
+                                format!(
+                                    "container `{container}` is a {:?} database, but platform `{}` delivers workspace views in its PostgreSQL merge database `{}` on `{}`",
+                                    db.engine, context.platform, config.merge_database, config.merge_host
+                                ),
+                            )
+                            .with_help("point consumers at the merge database, or use a PostgreSQL or platform-managed container"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
+    fn render(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+    ) -> Result<Rendering, PlatformError> {
+        let (config, problems) = AirflowConfig::read(
+            context.platform.as_str(),
+            context.declaration,
+            &self.version(),
+        );
+        if let Some(problem) = problems.first() {
+            return Err(PlatformError::Configuration {
+                platform: context.platform.to_string(),
+                message: problem.message.clone(),
+            });
+        }
+        render::Renderer {
+            config,
+            version: self.version(),
+            graph,
+            context,
+        }
+        .render()
+    }
+
+    /// The default plan, with the disruption this platform knows: DAG files
+    /// and views change without touching data; a new stream must load its
+    /// source; dropping a stream's or transformer's tables drops data; and a
+    /// stream that starts or stops keeping history says so.
+    fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan {
+        let mut plan = datasurface_platform::diff(previous, next);
+        for step in &mut plan.steps {
+            let key = step.key.as_str();
+            let family = key.split('/').take(2).collect::<Vec<_>>().join("/");
+            step.disruption = match (family.as_str(), step.action) {
+                ("sql/ingest", Action::Create) => {
+                    step.reason
+                        .push_str("; its first batch loads the whole source");
+                    Disruption::Backfill
+                }
+                ("sql/ingest" | "sql/transformer", Action::Delete) => Disruption::DataDropped,
+                ("dags/ingest", Action::Update) => {
+                    let was = previous
+                        .artifacts
+                        .get(&step.key)
+                        .map(|a| a.content.contains("--keep-history"));
+                    let is = next
+                        .artifacts
+                        .get(&step.key)
+                        .map(|a| a.content.contains("--keep-history"));
+                    match (was, is) {
+                        (Some(false), Some(true)) => {
+                            step.reason.push_str("; closed row versions are kept from now on (earlier ones were purged)");
+                            Disruption::Backfill
+                        }
+                        (Some(true), Some(false)) => {
+                            step.reason.push_str("; closed row versions will be purged");
+                            Disruption::DataDropped
+                        }
+                        _ => Disruption::None,
+                    }
+                }
+                _ => Disruption::None,
+            };
+        }
+        plan
+    }
+}

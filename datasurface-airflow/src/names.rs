@@ -1,0 +1,157 @@
+//! Physical names: PostgreSQL identifiers, Airflow DAG ids, Kubernetes names.
+
+use std::fmt::Write as _;
+
+use datasurface_platform::content_hash;
+
+/// PostgreSQL's limit on identifier length, in bytes.
+pub const MAX_IDENTIFIER: usize = 63;
+
+/// A lower-case PostgreSQL identifier from name parts joined by `_`: anything
+/// but ASCII letters and digits becomes `_`; a name longer than 63 bytes keeps
+/// its first 54 and ends with 8 hex digits of its hash, so names stay unique.
+pub fn ident(parts: &[&str]) -> String {
+    let joined = parts.join("_");
+    let mut name: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.starts_with(|c: char| c.is_ascii_digit()) || name.is_empty() {
+        name.insert(0, '_');
+    }
+    if name.len() > MAX_IDENTIFIER {
+        let hash = content_hash(&joined);
+        name.truncate(54);
+        name.push('_');
+        name.push_str(&hash[..8]);
+    }
+    name
+}
+
+/// A quoted identifier, `"name"`.
+pub fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A schema-qualified, quoted name.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quoted(schema), quoted(name))
+}
+
+/// An Airflow DAG id: `[A-Za-z0-9_.-]`, at most 250 characters.
+pub fn dag_id(parts: &[&str]) -> String {
+    let joined = parts.join("__");
+    let mut id: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if id.len() > 250 {
+        let hash = content_hash(&joined);
+        id.truncate(240);
+        id.push('_');
+        id.push_str(&hash[..8]);
+    }
+    id
+}
+
+/// A Kubernetes object name: lower-case letters, digits and `-`, at most 63 characters.
+pub fn k8s_name(parts: &[&str]) -> String {
+    let joined = parts.join("-");
+    let mut name = String::new();
+    for c in joined.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        };
+        if !(c == '-' && (name.is_empty() || name.ends_with('-'))) {
+            name.push(c);
+        }
+    }
+    while name.ends_with('-') {
+        name.pop();
+    }
+    if name.len() > 63 {
+        let hash = content_hash(&joined);
+        name.truncate(54);
+        while name.ends_with('-') {
+            name.pop();
+        }
+        name.push('-');
+        name.push_str(&hash[..8]);
+    }
+    if name.is_empty() {
+        name.push('x');
+    }
+    name
+}
+
+/// A Python string literal, double-quoted with escapes.
+pub fn py_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A SQL string literal, single-quoted.
+pub fn sql_str(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_lower_case_safe_and_short() {
+        assert_eq!(ident(&["Azure Platform"]), "azure_platform");
+        assert_eq!(ident(&["NW_Data", "customers"]), "nw_data_customers");
+        assert_eq!(ident(&["1st"]), "_1st");
+        let long = ident(&[&"x".repeat(100)]);
+        assert_eq!(long.len(), 63);
+        assert_ne!(long, ident(&[&"x".repeat(101)]));
+        assert_eq!(quoted("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn other_names() {
+        assert_eq!(
+            dag_id(&["Azure Platform", "ingest", "NW_Data"]),
+            "azure_platform__ingest__nw_data"
+        );
+        assert_eq!(
+            k8s_name(&["Azure Platform", "NW_Data"]),
+            "azure-platform-nw-data"
+        );
+        assert_eq!(k8s_name(&["--"]), "x");
+        assert!(k8s_name(&[&"a".repeat(80)]).len() <= 63);
+        assert_eq!(py_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
+        assert_eq!(sql_str("it's"), "'it''s'");
+    }
+}

@@ -1,0 +1,762 @@
+//! From an intention graph to DAG files, DDL scripts and the chunk manifest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
+use datasurface_platform::model::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+};
+use datasurface_platform::model::{
+    CaptureMetadata, Datastore, Ecosystem, Milestoning, StepTrigger, Workspace,
+};
+use datasurface_platform::{Artifact, ArtifactKey, PlatformError, RenderContext, Rendering};
+use serde_json::json;
+
+use crate::config::AirflowConfig;
+use crate::dags::{Dag, Schedule};
+use crate::names::{dag_id, ident, k8s_name, qualified, quoted};
+use crate::sql::{self, Versions};
+
+/// The key of the script that makes the platform's own tables.
+pub const PLATFORM_SQL: &str = "sql/000_platform.sql";
+
+/// The schedule of an ingestion whose capture names no trigger.
+pub const DEFAULT_SCHEDULE: &str = "@hourly";
+
+struct Lookup<'a> {
+    stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
+    workspaces: BTreeMap<&'a WorkspaceName, &'a Workspace>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(eco: &'a Ecosystem) -> Self {
+        Lookup {
+            stores: eco.datastores().map(|(_, n, s)| (n, s)).collect(),
+            workspaces: eco.workspaces().map(|(_, n, w)| (n, w)).collect(),
+        }
+    }
+
+    fn store(&self, platform: &str, name: &DatastoreName) -> Result<&'a Datastore, PlatformError> {
+        self.stores
+            .get(name)
+            .copied()
+            .ok_or_else(|| missing(platform, "datastore", name.as_str()))
+    }
+
+    fn workspace(
+        &self,
+        platform: &str,
+        name: &WorkspaceName,
+    ) -> Result<&'a Workspace, PlatformError> {
+        self.workspaces
+            .get(name)
+            .copied()
+            .ok_or_else(|| missing(platform, "workspace", name.as_str()))
+    }
+}
+
+fn missing(platform: &str, what: &str, name: &str) -> PlatformError {
+    PlatformError::Other {
+        platform: platform.to_owned(),
+        source: format!("the graph names {what} `{name}`, which the model lacks").into(),
+    }
+}
+
+/// Everything one render needs.
+pub(crate) struct Renderer<'a> {
+    pub(crate) config: AirflowConfig,
+    pub(crate) version: semver::Version,
+    pub(crate) graph: &'a PlatformGraph,
+    pub(crate) context: &'a RenderContext<'a>,
+}
+
+/// The artifacts each node renders, by family.
+#[derive(Default)]
+struct Keys {
+    sql: BTreeMap<NodeKey, ArtifactKey>,
+    dag: BTreeMap<NodeKey, ArtifactKey>,
+}
+
+impl Renderer<'_> {
+    fn platform(&self) -> &str {
+        self.context.platform.as_str()
+    }
+
+    fn header(&self, what: &str) -> String {
+        let mut out = String::new();
+        sql::header(&mut out, self.platform(), &self.version, what);
+        out
+    }
+
+    fn asset(&self, parts: &[&str]) -> String {
+        let parts: Vec<String> = parts.iter().map(|p| ident(&[p])).collect();
+        format!("datasurface://{}/{}", self.config.schema, parts.join("/"))
+    }
+
+    fn workspace_schema(&self, workspace: &str) -> String {
+        ident(&[&self.config.schema, workspace])
+    }
+
+    /// Whether a store's merge tables keep closed row versions: whether any
+    /// dataset group on this platform reading it asks for history.
+    fn keeps_history(&self, lookup: &Lookup<'_>) -> BTreeSet<DatastoreName> {
+        let mut keep = BTreeSet::new();
+        for node in self.graph.nodes() {
+            if let NodeKind::Workspace {
+                workspace,
+                dataset_group,
+            } = &node.kind
+                && let Some(group) = lookup
+                    .workspaces
+                    .get(workspace)
+                    .and_then(|w| w.dataset_groups.get(dataset_group))
+                && group
+                    .requirements
+                    .as_ref()
+                    .is_some_and(|r| r.milestoning != Milestoning::LiveOnly)
+            {
+                keep.extend(group.sinks.iter().map(|s| s.datastore.clone()));
+            }
+        }
+        keep
+    }
+
+    /// The artifacts of a family that a node depends on: those of its nearest
+    /// ancestors that render one, looking through nodes that do not.
+    fn nearest(&self, node: &NodeKey, family: &BTreeMap<NodeKey, ArtifactKey>) -> Vec<ArtifactKey> {
+        let mut found = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&NodeKey> = self.graph.dependencies(node);
+        while let Some(key) = todo.pop() {
+            if !seen.insert(key) {
+                continue;
+            }
+            match family.get(key) {
+                Some(artifact) => found.push(artifact.clone()),
+                None => todo.extend(self.graph.dependencies(key)),
+            }
+        }
+        found
+    }
+
+    pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
+        let eco = self.context.ecosystem.ecosystem();
+        let lookup = Lookup::new(eco);
+        let history = self.keeps_history(&lookup);
+        let platform_key = key(PLATFORM_SQL);
+        let mut keys = Keys::default();
+        for node in self.graph.nodes() {
+            let (sql, dag) = artifact_keys(&node.kind);
+            if let Some(sql) = sql {
+                keys.sql.insert(node.key.clone(), sql);
+            }
+            if let Some(dag) = dag {
+                keys.dag.insert(node.key.clone(), dag);
+            }
+        }
+        let mut rendering = Rendering::default();
+        let mut platform_sql = self.header("The platform's schema and its batch bookkeeping.");
+        sql::platform_tables(&mut platform_sql, &self.config.schema);
+        rendering.insert(
+            platform_key.clone(),
+            Artifact::new(None, platform_sql, Vec::new()),
+        );
+        let mut dag_ids: BTreeMap<NodeKey, String> = BTreeMap::new();
+        for node in self.graph.nodes() {
+            let mut sql_deps = self.nearest(&node.key, &keys.sql);
+            sql_deps.push(platform_key.clone());
+            let (sql_text, dag) = match &node.kind {
+                NodeKind::Ingest {
+                    datastore,
+                    dataset,
+                    from_platform,
+                } => {
+                    let store = lookup.store(self.platform(), datastore)?;
+                    let keep = history.contains(datastore);
+                    let (text, dag) = self.ingest(
+                        datastore,
+                        dataset.as_ref(),
+                        from_platform.as_ref().map(PlatformName::as_str),
+                        store,
+                        keep,
+                    );
+                    (text, Some(dag))
+                }
+                NodeKind::Export {
+                    container,
+                    datastore,
+                    dataset,
+                } => (
+                    self.export(&lookup, &history, container, datastore, dataset)?,
+                    None,
+                ),
+                NodeKind::Trigger { .. } => continue,
+                NodeKind::DataTransformer { workspace } => {
+                    let ws = lookup.workspace(self.platform(), workspace)?;
+                    let (text, dag) = self.transformer(workspace, ws, &lookup)?;
+                    (text, Some(dag))
+                }
+                NodeKind::Workspace {
+                    workspace,
+                    dataset_group,
+                } => (self.workspace(&lookup, workspace, dataset_group)?, None),
+            };
+            if let Some(sql_key) = keys.sql.get(&node.key) {
+                rendering.insert(
+                    sql_key.clone(),
+                    Artifact::new(Some(node.key.clone()), sql_text, sql_deps),
+                );
+            }
+            if let (Some(dag), Some(dag_key)) = (dag, keys.dag.get(&node.key)) {
+                let mut deps = self.nearest(&node.key, &keys.dag);
+                deps.extend(keys.sql.get(&node.key).cloned());
+                dag_ids.insert(node.key.clone(), dag.dag_id.clone());
+                let text = dag.render(&self.config, self.platform(), &self.version);
+                rendering.insert(
+                    dag_key.clone(),
+                    Artifact::new(Some(node.key.clone()), text, deps),
+                );
+            }
+        }
+        rendering.insert(
+            key("airflow/chunks.json"),
+            Artifact::new(None, self.chunks(&dag_ids), Vec::new()),
+        );
+        rendering.insert(
+            key("airflow/secrets.md"),
+            Artifact::new(None, self.secrets(&self.credentials(&lookup)), Vec::new()),
+        );
+        Ok(rendering)
+    }
+
+    /// The dataset a node names, or an error if the model lacks it.
+    fn dataset<'l>(
+        &self,
+        lookup: &Lookup<'l>,
+        store: &DatastoreName,
+        dataset: &DatasetName,
+    ) -> Result<&'l datasurface_platform::model::Dataset, PlatformError> {
+        lookup
+            .store(self.platform(), store)?
+            .datasets
+            .get(dataset)
+            .ok_or_else(|| missing(self.platform(), "dataset", &format!("{store}.{dataset}")))
+    }
+
+    /// A view in `schema`, named from `parts`, over a dataset's merge table.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is one part of the view"
+    )]
+    fn view(
+        &self,
+        out: &mut String,
+        lookup: &Lookup<'_>,
+        schema: &str,
+        parts: &[&str],
+        store: &DatastoreName,
+        dataset: &DatasetName,
+        versions: Versions,
+    ) -> Result<(), PlatformError> {
+        let d = self.dataset(lookup, store, dataset)?;
+        let name = qualified(schema, &ident(parts));
+        sql::view(
+            out,
+            &name,
+            &self.config.schema,
+            store.as_str(),
+            dataset.as_str(),
+            &d.schema,
+            versions,
+        );
+        Ok(())
+    }
+
+    /// The live (and, when history is kept, history) views of an exported dataset.
+    fn export(
+        &self,
+        lookup: &Lookup<'_>,
+        history: &BTreeSet<DatastoreName>,
+        container: &ContainerName,
+        store: &DatastoreName,
+        dataset: &DatasetName,
+    ) -> Result<String, PlatformError> {
+        let mut text = self.header(&format!(
+            "Export of `{store}.{dataset}` to container `{container}`."
+        ));
+        text.push_str(
+            "BEGIN;
+",
+        );
+        let parts = [container.as_str(), store.as_str(), dataset.as_str()];
+        let schema = &self.config.schema;
+        self.view(
+            &mut text,
+            lookup,
+            schema,
+            &[&parts[..], &["live"]].concat(),
+            store,
+            dataset,
+            Versions::Live,
+        )?;
+        if history.contains(store) {
+            self.view(
+                &mut text,
+                lookup,
+                schema,
+                &[&parts[..], &["history"]].concat(),
+                store,
+                dataset,
+                Versions::All,
+            )?;
+        }
+        text.push_str("COMMIT;\n");
+        Ok(text)
+    }
+
+    /// A consumer group's views, in its workspace's schema: live, forensic, or both.
+    fn workspace(
+        &self,
+        lookup: &Lookup<'_>,
+        workspace: &WorkspaceName,
+        dataset_group: &DatasetGroupName,
+    ) -> Result<String, PlatformError> {
+        let ws = lookup.workspace(self.platform(), workspace)?;
+        let group = ws.dataset_groups.get(dataset_group).ok_or_else(|| {
+            missing(
+                self.platform(),
+                "dataset group",
+                &format!("{workspace}.{dataset_group}"),
+            )
+        })?;
+        let milestoning = group
+            .requirements
+            .as_ref()
+            .map_or(Milestoning::LiveOnly, |r| r.milestoning);
+        let schema = self.workspace_schema(workspace.as_str());
+        let mut text = self.header(&format!(
+            "The views of workspace `{workspace}`, dataset group `{dataset_group}` ({milestoning:?})."
+        ));
+        let _ = writeln!(
+            text,
+            "CREATE SCHEMA IF NOT EXISTS {};\nBEGIN;",
+            quoted(&schema)
+        );
+        let mut sinks: Vec<_> = group
+            .sinks
+            .iter()
+            .map(|s| (&s.datastore, &s.dataset))
+            .collect();
+        sinks.sort();
+        sinks.dedup();
+        for (store, dataset) in sinks {
+            let base = [dataset_group.as_str(), store.as_str(), dataset.as_str()];
+            let history = [&base[..], &["history"]].concat();
+            match milestoning {
+                Milestoning::LiveOnly => self.view(
+                    &mut text,
+                    lookup,
+                    &schema,
+                    &base,
+                    store,
+                    dataset,
+                    Versions::Live,
+                )?,
+                Milestoning::Forensic => self.view(
+                    &mut text,
+                    lookup,
+                    &schema,
+                    &base,
+                    store,
+                    dataset,
+                    Versions::All,
+                )?,
+                Milestoning::LiveWithForensicHistory => {
+                    self.view(
+                        &mut text,
+                        lookup,
+                        &schema,
+                        &base,
+                        store,
+                        dataset,
+                        Versions::Live,
+                    )?;
+                    self.view(
+                        &mut text,
+                        lookup,
+                        &schema,
+                        &history,
+                        store,
+                        dataset,
+                        Versions::All,
+                    )?;
+                }
+            }
+        }
+        text.push_str("COMMIT;\n");
+        Ok(text)
+    }
+
+    fn ingest(
+        &self,
+        datastore: &DatastoreName,
+        dataset: Option<&datasurface_platform::model::names::DatasetName>,
+        from_platform: Option<&str>,
+        store: &Datastore,
+        keep_history: bool,
+    ) -> (String, Dag) {
+        let mut datasets: Vec<_> = store
+            .datasets
+            .iter()
+            .filter(|(name, _)| dataset.is_none_or(|d| d == *name))
+            .collect();
+        // A datastore's datasets are a set: their order in the model means nothing.
+        datasets.sort_by_key(|(name, _)| *name);
+        let stream = match dataset {
+            Some(d) => format!("{datastore}#{d}"),
+            None => datastore.to_string(),
+        };
+        let names: Vec<&str> = datasets.iter().map(|(n, _)| n.as_str()).collect();
+        let mut text = self.header(&format!(
+            "Ingestion stream `{stream}`: {}. Closed row versions are {}.",
+            names.join(", "),
+            if keep_history {
+                "kept (a forensic consumer reads them)"
+            } else {
+                "purged (every consumer reads live rows)"
+            }
+        ));
+        for (name, d) in &datasets {
+            sql::ingest_tables(
+                &mut text,
+                &self.config.schema,
+                datastore.as_str(),
+                name.as_str(),
+                &d.schema,
+            );
+        }
+        let schedule = match &store.capture {
+            CaptureMetadata::TransformerOutput(t) => {
+                Schedule::AnyOf(vec![self.asset(&["transformer", t.workspace.as_str()])])
+            }
+            CaptureMetadata::Ingestion(i) => match &i.trigger {
+                Some(StepTrigger::Cron(c)) => Schedule::Cron(c.clone()),
+                Some(StepTrigger::External(_)) => Schedule::External,
+                None => Schedule::Cron(DEFAULT_SCHEDULE.to_owned()),
+            },
+        };
+        let mut arguments = vec![
+            "ingest".to_owned(),
+            "--platform".to_owned(),
+            self.platform().to_owned(),
+            "--stream".to_owned(),
+            stream.clone(),
+            if keep_history {
+                "--keep-history"
+            } else {
+                "--live-only"
+            }
+            .to_owned(),
+        ];
+        if let Some(p) = from_platform {
+            arguments.push("--from-platform".to_owned());
+            arguments.push(p.to_owned());
+        }
+        let credentials = match (&store.capture, from_platform) {
+            (CaptureMetadata::Ingestion(i), None) => {
+                i.credential.iter().map(|c| c.name.to_string()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut parts = vec![self.config.schema.as_str(), "ingest", datastore.as_str()];
+        if let Some(d) = dataset {
+            parts.push(d.as_str());
+        }
+        let dag = Dag {
+            dag_id: dag_id(&parts),
+            description: format!(
+                "Ingests `{stream}` into the merge tables of platform `{}`.",
+                self.platform()
+            ),
+            schedule,
+            task_id: "ingest",
+            arguments,
+            credentials,
+            outlets: names
+                .iter()
+                .map(|d| self.asset(&[datastore.as_str(), d]))
+                .collect(),
+            tags: vec![
+                "datasurface".into(),
+                "ingest".into(),
+                format!("platform:{}", self.platform()),
+            ],
+        };
+        (text, dag)
+    }
+
+    fn transformer(
+        &self,
+        name: &WorkspaceName,
+        ws: &Workspace,
+        lookup: &Lookup<'_>,
+    ) -> Result<(String, Dag), PlatformError> {
+        let Some(transformer) = &ws.transformer else {
+            return Err(missing(
+                self.platform(),
+                "transformer of workspace",
+                name.as_str(),
+            ));
+        };
+        let schema = self.workspace_schema(name.as_str());
+        let mut text = self.header(&format!(
+            "Transformer `{name}`: its input views (named `<datastore>_<dataset>`, live rows) and its output tables."
+        ));
+        let _ = writeln!(
+            text,
+            "CREATE SCHEMA IF NOT EXISTS {};\nBEGIN;",
+            quoted(&schema)
+        );
+        let mut inputs: Vec<(
+            &DatastoreName,
+            &datasurface_platform::model::names::DatasetName,
+        )> = ws
+            .sinks()
+            .map(|(_, s)| (&s.datastore, &s.dataset))
+            .collect();
+        inputs.sort();
+        inputs.dedup();
+        for (store_name, dataset_name) in &inputs {
+            let parts = [store_name.as_str(), dataset_name.as_str()];
+            self.view(
+                &mut text,
+                lookup,
+                &schema,
+                &parts,
+                store_name,
+                dataset_name,
+                Versions::Live,
+            )?;
+        }
+        text.push_str("COMMIT;\n\n");
+        let output = lookup.store(self.platform(), &transformer.output_datastore)?;
+        for (dataset_name, d) in &output.datasets {
+            sql::transformer_output_table(
+                &mut text,
+                &self.config.schema,
+                transformer.output_datastore.as_str(),
+                dataset_name.as_str(),
+                &d.schema,
+            );
+        }
+        let schedule = match &transformer.trigger {
+            Some(StepTrigger::Cron(c)) => Schedule::Cron(c.clone()),
+            Some(StepTrigger::External(_)) => Schedule::External,
+            None => Schedule::AnyOf(
+                inputs
+                    .iter()
+                    .map(|(s, d)| self.asset(&[s.as_str(), d.as_str()]))
+                    .collect(),
+            ),
+        };
+        let dag = Dag {
+            dag_id: dag_id(&[&self.config.schema, "transform", name.as_str()]),
+            description: format!(
+                "Runs transformer `{name}` on platform `{}`.",
+                self.platform()
+            ),
+            schedule,
+            task_id: "transform",
+            arguments: vec![
+                "transform".into(),
+                "--platform".into(),
+                self.platform().to_owned(),
+                "--workspace".into(),
+                name.to_string(),
+            ],
+            credentials: Vec::new(),
+            outlets: vec![self.asset(&["transformer", name.as_str()])],
+            tags: vec![
+                "datasurface".into(),
+                "transform".into(),
+                format!("platform:{}", self.platform()),
+            ],
+        };
+        Ok((text, dag))
+    }
+
+    /// Which DAGs go together: the graph's chunks, so that a very large graph
+    /// can be spread over several Airflow deployments. DAG files do not name
+    /// their chunk, so a new chunking changes only this file.
+    fn chunks(&self, dag_ids: &BTreeMap<NodeKey, String>) -> String {
+        let chunking = self.graph.chunks(self.config.max_chunk_size);
+        let chunks: Vec<_> = chunking
+            .chunks
+            .iter()
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .filter_map(|k| dag_ids.get(k))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|dags| !dags.is_empty())
+            .enumerate()
+            .map(|(n, dags)| json!({"chunk": n + 1, "dags": dags}))
+            .collect();
+        format!(
+            "{:#}\n",
+            json!({
+                "platform": self.platform(),
+                "maxChunkSize": self.config.max_chunk_size,
+                "chunks": chunks,
+            })
+        )
+    }
+
+    /// The credentials the DAGs name, with what uses each.
+    fn credentials(&self, lookup: &Lookup<'_>) -> BTreeMap<String, BTreeSet<String>> {
+        let mut credentials: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        credentials
+            .entry(self.config.merge_credential.clone())
+            .or_default()
+            .insert("every job: the merge database".to_owned());
+        for node in self.graph.nodes() {
+            if let NodeKind::Ingest {
+                datastore,
+                from_platform: None,
+                ..
+            } = &node.kind
+                && let Some(store) = lookup.stores.get(datastore)
+                && let Some(c) = store
+                    .capture
+                    .ingestion()
+                    .and_then(|i| i.credential.as_ref())
+            {
+                credentials
+                    .entry(c.name.to_string())
+                    .or_default()
+                    .insert(format!("ingestion of `{datastore}`"));
+            }
+        }
+        credentials
+    }
+
+    fn secrets(&self, credentials: &BTreeMap<String, BTreeSet<String>>) -> String {
+        let mut out = format!(
+            "# Secrets of platform `{}`\n\nGenerated by datasurface (airflow {}). The DAGs name these credentials; \
+             their values live only in the secret store.\n\n",
+            self.platform(),
+            self.version
+        );
+        match self.config.executor {
+            crate::config::Executor::Kubernetes => {
+                let _ = writeln!(
+                    out,
+                    "Create each as a Kubernetes secret in namespace `{}` with the keys `user` and `password`.\n\n\
+                     | Credential | Secret | Used by |\n|---|---|---|",
+                    self.config.namespace
+                );
+                for (name, uses) in credentials {
+                    let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+                    let _ = writeln!(
+                        out,
+                        "| `{name}` | `{}` | {} |",
+                        k8s_name(&[name]),
+                        uses.join("; ")
+                    );
+                }
+            }
+            crate::config::Executor::Local => {
+                out.push_str(
+                    "Set each on the Airflow workers as the environment variables below.\n\n\
+                     | Credential | Variables | Used by |\n|---|---|---|\n",
+                );
+                for (name, uses) in credentials {
+                    let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+                    let _ = writeln!(
+                        out,
+                        "| `{name}` | `{}`, `{}` | {} |",
+                        crate::dags::credential_variable(name, "user"),
+                        crate::dags::credential_variable(name, "password"),
+                        uses.join("; ")
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+fn key(text: &str) -> ArtifactKey {
+    // The constant keys above are valid; `from_parts` keeps this infallible.
+    let (path, extension) = text.rsplit_once('.').unwrap_or((text, "txt"));
+    let parts: Vec<&str> = path.split('/').collect();
+    ArtifactKey::from_parts(&parts, extension)
+}
+
+/// The SQL and DAG artifact keys of a node, by node identity.
+fn artifact_keys(kind: &NodeKind) -> (Option<ArtifactKey>, Option<ArtifactKey>) {
+    match kind {
+        NodeKind::Ingest {
+            datastore, dataset, ..
+        } => {
+            let mut sql_parts = vec!["sql", "ingest", datastore.as_str()];
+            let mut dag_name = datastore.to_string();
+            if let Some(d) = dataset {
+                sql_parts.push(d.as_str());
+                dag_name = format!("{datastore}__{d}");
+            }
+            (
+                Some(ArtifactKey::from_parts(&sql_parts, "sql")),
+                Some(ArtifactKey::from_parts(
+                    &["dags", "ingest", &dag_name],
+                    "py",
+                )),
+            )
+        }
+        NodeKind::Export {
+            container,
+            datastore,
+            dataset,
+        } => (
+            Some(ArtifactKey::from_parts(
+                &[
+                    "sql",
+                    "export",
+                    container.as_str(),
+                    datastore.as_str(),
+                    dataset.as_str(),
+                ],
+                "sql",
+            )),
+            None,
+        ),
+        NodeKind::Trigger { .. } => (None, None),
+        NodeKind::DataTransformer { workspace } => (
+            Some(ArtifactKey::from_parts(
+                &["sql", "transformer", workspace.as_str()],
+                "sql",
+            )),
+            Some(ArtifactKey::from_parts(
+                &["dags", "transformer", workspace.as_str()],
+                "py",
+            )),
+        ),
+        NodeKind::Workspace {
+            workspace,
+            dataset_group,
+        } => (
+            Some(ArtifactKey::from_parts(
+                &[
+                    "sql",
+                    "workspace",
+                    workspace.as_str(),
+                    dataset_group.as_str(),
+                ],
+                "sql",
+            )),
+            None,
+        ),
+    }
+}

@@ -1,0 +1,79 @@
+//! Loading and validating a model for the commands that need a valid one.
+
+use std::io::Write;
+use std::path::Path;
+
+use datasurface_model::files::{self, DocumentSource, SourceFile};
+use datasurface_model::validate::{self, Report, ValidEcosystem};
+
+use crate::render;
+use crate::sources::read_model;
+use crate::{Outcome, OutputFormat};
+
+/// A valid model, with what is needed to point findings at its files.
+pub(crate) struct Loaded {
+    pub(crate) valid: ValidEcosystem,
+    pub(crate) documents: Vec<DocumentSource>,
+    pub(crate) sources: Vec<SourceFile>,
+}
+
+impl Loaded {
+    /// Prints a report's findings with their source lines.
+    pub(crate) fn print(&self, report: &mut Report, err: &mut dyn Write) {
+        files::locate(report, &self.documents, &self.sources);
+        let _ = err.write_all(render::human(&render::findings(report), &self.sources).as_bytes());
+    }
+}
+
+/// Reads, loads and validates a model; on failure prints why and says how the
+/// command ends. `doing` names what the model is needed for.
+pub(crate) fn load_valid(
+    model: &Path,
+    doing: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Loaded, Outcome> {
+    let sources = match read_model(model) {
+        Ok(sources) => sources,
+        Err(errors) => {
+            return Err(crate::check::report_load_errors(
+                model,
+                &errors,
+                &[],
+                OutputFormat::Human,
+                out,
+                err,
+            ));
+        }
+    };
+    let loaded = match files::load(&sources) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            return Err(crate::check::report_load_errors(
+                model,
+                &errors.0,
+                &sources,
+                OutputFormat::Human,
+                out,
+                err,
+            ));
+        }
+    };
+    let documents = loaded.documents;
+    match validate::validate(loaded.ecosystem) {
+        Ok(valid) => Ok(Loaded {
+            valid,
+            documents,
+            sources,
+        }),
+        Err(mut report) => {
+            files::locate(&mut report, &documents, &sources);
+            let _ = err.write_all(render::human(&render::findings(&report), &sources).as_bytes());
+            let _ = writeln!(
+                err,
+                "the model has errors; fix them to {doing} (`datasurface check` lists them)"
+            );
+            Err(Outcome::ModelErrors)
+        }
+    }
+}
