@@ -32,7 +32,7 @@ mod render;
 pub mod sql;
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity};
+use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 use datasurface_platform::model::{ContainerKind, DatabaseEngine, Milestoning};
 use datasurface_platform::{
     Action, Capabilities, DataPlatform, Disruption, Plan, PlatformError, RenderContext, Rendering,
@@ -41,19 +41,25 @@ use datasurface_platform::{
 pub use config::{AirflowConfig, Executor};
 pub use render::{DEFAULT_SCHEDULE, PLATFORM_SQL};
 
-/// The platform's own diagnostic codes, with what each means.
-pub const LINT_CODES: [(&str, &str); 3] = [
+/// The platform's own diagnostic codes.
+pub const LINT_CODES: &[CodeInfo] = &[
     (
         "invalid-platform-parameter",
+        Severity::Error,
         "A parameter of an `airflow` platform is unknown or has a wrong value.",
+        "The `airflow` platform reads `executor` (`kubernetes` or `local`), `namespace`, `image`, `schema`, `mergeHost`, `mergePort`, `mergeDatabase`, `mergeCredential`, `maxChunkSize` and `retries`, all optional. Correct the name or the value the message names, or leave the parameter out for its default.",
     ),
     (
         "airflow-missing-credential",
-        "A SQL capture that an `airflow` platform ingests names no credential to read its source with.",
+        Severity::Error,
+        "A SQL capture that an `airflow` platform ingests names no credential.",
+        "The ingestion job must log in to the source. Add `credential: {name: <secret name>, type: USER_PASSWORD}` to the capture; the value stays in the secret store (`airflow/secrets.md` in the rendering lists what to create).",
     ),
     (
         "airflow-views-in-merge-database",
-        "A workspace's container is a database other than PostgreSQL: the `airflow` platform delivers its views in the platform's PostgreSQL merge database.",
+        Severity::Warning,
+        "A workspace's container is a database other than PostgreSQL.",
+        "The `airflow` platform delivers workspace views in its PostgreSQL merge database, in a schema per workspace. Point consumers there, or give the workspace a PostgreSQL or platform-managed container.",
     ),
 ];
 

@@ -221,15 +221,30 @@ fn catalogue() -> String {
         "`datasurface graph` reports these:",
         datasurface_graph::GRAPH_CODES,
     ));
+    out.push_str(&datasurface_model::validate::code_section(
+        "Data platforms",
+        "`datasurface render` and `datasurface plan` report these before rendering:",
+        datasurface_platform::PLATFORM_CODES,
+    ));
+    out.push_str(&datasurface_model::validate::code_section(
+        "The `airflow` platform",
+        "Platforms of kind `airflow` report these about their own parameters and needs:",
+        datasurface_airflow::LINT_CODES,
+    ));
     out
 }
 
-fn explain_graph_code(code: &str) -> Option<String> {
-    datasurface_model::validate::explain_listed(
-        code,
-        "intention graphs",
-        datasurface_graph::GRAPH_CODES,
-    )
+fn explain_listed_code(code: &str) -> Option<String> {
+    use datasurface_model::validate::explain_listed;
+    explain_listed(code, "intention graphs", datasurface_graph::GRAPH_CODES)
+        .or_else(|| explain_listed(code, "data platforms", datasurface_platform::PLATFORM_CODES))
+        .or_else(|| {
+            explain_listed(
+                code,
+                "the `airflow` platform",
+                datasurface_airflow::LINT_CODES,
+            )
+        })
 }
 
 fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
@@ -237,7 +252,7 @@ fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Wri
     let text = if all {
         Some(catalogue())
     } else {
-        code.and_then(|code| validate::explain(code).or_else(|| explain_graph_code(code)))
+        code.and_then(|code| validate::explain(code).or_else(|| explain_listed_code(code)))
     };
     let Some(text) = text else {
         let codes: Vec<&str> = validate::rules::RULES
@@ -245,6 +260,8 @@ fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Wri
             .map(|r| r.code)
             .chain(datasurface_model::verify::VERIFY_CODES.iter().map(|c| c.0))
             .chain(datasurface_graph::GRAPH_CODES.iter().map(|c| c.0))
+            .chain(datasurface_platform::PLATFORM_CODES.iter().map(|c| c.0))
+            .chain(datasurface_airflow::LINT_CODES.iter().map(|c| c.0))
             .collect();
         let _ = writeln!(
             err,

@@ -31,3 +31,26 @@ pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;
 pub use rendering::{Artifact, ArtifactKey, ArtifactKeyError, Rendering, content_hash};
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
+
+/// The codes of the diagnostics that resolving platforms and checking their
+/// capabilities report.
+pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
+    (
+        "unknown-platform-kind",
+        model::validate::Severity::Error,
+        "A platform declaration names a kind no registered implementation has.",
+        "Use one of the kinds the message lists (this build knows them), or register an implementation of that kind.",
+    ),
+    (
+        "platform-version-mismatch",
+        model::validate::Severity::Error,
+        "A platform declaration's version requirement does not accept the available implementation.",
+        "Widen the requirement (such as `^0.1`) to accept the implementation's version, or use an implementation it accepts.",
+    ),
+    (
+        "unsupported-by-platform",
+        model::validate::Severity::Error,
+        "The model asks a platform for something its capabilities do not include.",
+        "A capture method, milestoning strategy, container kind, column type, trigger or transformer code kind that the platform does not declare. Assign the dataset group to a platform that supports it, or change what the model asks for. Nothing is rendered until it is fixed.",
+    ),
+];

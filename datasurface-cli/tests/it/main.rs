@@ -487,7 +487,9 @@ fn graph_prints_each_platforms_intention_graph() {
 fn help_lists_the_commands() {
     let run = datasurface(&["--help"], &repo_root());
     assert_eq!(run.code, 0);
-    for command in ["check", "verify", "graph", "explain", "schema"] {
+    for command in [
+        "check", "verify", "graph", "render", "plan", "explain", "schema",
+    ] {
         assert!(run.stdout.contains(command), "{}", run.stdout);
     }
 }
@@ -501,8 +503,183 @@ fn schema_prints_the_committed_schema() {
     assert_eq!(run.stdout, committed);
 }
 
+#[test]
+fn render_then_plan_a_change() {
+    let dir = scratch("render");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let out = dir.join("rendered");
+    let render = |cwd: &Path| {
+        datasurface(
+            &[
+                "render",
+                "model",
+                "--platform",
+                "Azure Platform",
+                "--out",
+                "rendered",
+            ],
+            cwd,
+        )
+    };
+    let run = render(&dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("rendered 14 artifacts"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("warning[airflow-views-in-merge-database]"),
+        "{}",
+        run.stderr
+    );
+    assert!(out.join("rendering.json").is_file());
+    assert!(out.join("artifacts/dags/ingest/NW_Data.py").is_file());
+    let plan = |format: &str| {
+        datasurface(
+            &[
+                "plan",
+                "model",
+                "--platform",
+                "Azure Platform",
+                "--from",
+                "rendered",
+                "--format",
+                format,
+            ],
+            &dir,
+        )
+    };
+    let run = plan("human");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(
+        run.stdout,
+        "0 to create, 0 to update, 0 to replace, 0 to delete\n"
+    );
+    // A nullable column changes the three artifacts of its dataset's path.
+    copy_northwind(&model, |t| {
+        t.replacen(
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n",
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n            reorder_level: {type: SmallInt, classifications: [PUB]}\n",
+            1,
+        )
+    });
+    let run = plan("json");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let keys: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "sql/ingest/NW_Data.sql",
+            "sql/export/Test_Azure_SQL/NW_Data/products.sql",
+            "sql/workspace/ProductAnalytics/Reporting.sql"
+        ]
+    );
+    // Rendering again replaces the saved rendering; the plan is then empty.
+    assert_eq!(render(&dir).code, 0);
+    assert!(plan("human").stdout.starts_with("0 to create"));
+}
+
+#[test]
+fn render_and_plan_refuse_what_they_cannot_do() {
+    let dir = scratch("render-errors");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    std::fs::create_dir_all(dir.join("precious")).unwrap();
+    std::fs::write(dir.join("precious/notes.txt"), "keep me").unwrap();
+    let run = datasurface(
+        &[
+            "render",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--out",
+            "precious",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("refusing to replace it"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("precious/notes.txt")).unwrap(),
+        "keep me"
+    );
+    let run = datasurface(
+        &["render", "model", "--platform", "Nowhere", "--out", "x"],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("declares: Azure Platform"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(
+        &[
+            "plan",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--from",
+            "missing",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("render it first"), "{}", run.stderr);
+    // An empty directory plans from nothing: everything is created.
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let run = datasurface(
+        &[
+            "plan",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--from",
+            "empty",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("14 to create"), "{}", run.stdout);
+    // A platform kind this build does not know is a diagnostic at the declaration.
+    let eco = dir.join("model/ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap();
+    std::fs::write(&eco, text.replace("kind: airflow", "kind: dataflow")).unwrap();
+    let run = datasurface(
+        &[
+            "render",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--out",
+            "x",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("unknown-platform-kind"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("x").exists());
+}
+
 /// Copies the Northwind example into `dir`, with its team document changed by `edit`.
 fn copy_northwind(dir: &Path, edit: impl Fn(&str) -> String) {
+    std::fs::create_dir_all(dir).unwrap();
     copy_dir(&repo_root().join("examples/models/northwind"), dir);
     let team = dir.join("zones/usa/teams/northwindteam.yaml");
     let text = edit(&std::fs::read_to_string(&team).unwrap());
