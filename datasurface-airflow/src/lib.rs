@@ -104,7 +104,7 @@ impl DataPlatform for Airflow {
             context.declaration,
             &self.version(),
         );
-        let eco = context.ecosystem.ecosystem();
+        let lookup = render::Lookup::new(context.ecosystem.ecosystem());
         for node in graph.nodes() {
             match &node.kind {
                 NodeKind::Ingest {
@@ -112,8 +112,10 @@ impl DataPlatform for Airflow {
                     from_platform: None,
                     ..
                 } => {
-                    if let Some((at, store)) = eco.datastore(datastore)
-                        && let Some(ingestion) = store.capture.ingestion()
+                    if let (Some(at), Some(store)) = (
+                        lookup.store_teams.get(datastore),
+                        lookup.stores.get(datastore),
+                    ) && let Some(ingestion) = store.capture.ingestion()
                         && ingestion.credential.is_none()
                     {
                         found.push(
@@ -136,7 +138,7 @@ impl DataPlatform for Airflow {
                     }
                 }
                 NodeKind::Export { container, .. } => {
-                    if let Some((at, c)) = eco.container(container)
+                    if let Some((at, c)) = lookup.containers.get(container)
                         && let ContainerKind::Database(db) = &c.kind
                         && db.engine != DatabaseEngine::Postgres
                     {

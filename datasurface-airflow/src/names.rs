@@ -119,6 +119,11 @@ pub fn py_str(text: &str) -> String {
     out
 }
 
+/// A Python docstring: the string literal, triple-quoted.
+pub fn py_docstring(text: &str) -> String {
+    format!("\"\"{}\"\"", py_str(text))
+}
+
 /// A SQL string literal, single-quoted.
 pub fn sql_str(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))

@@ -8,7 +8,8 @@ use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use datasurface_platform::model::{
-    CaptureMetadata, Datastore, Ecosystem, Milestoning, StepTrigger, Workspace,
+    CaptureMetadata, DataContainer, Datastore, Ecosystem, Milestoning, StepTrigger, TeamLocation,
+    Workspace,
 };
 use datasurface_platform::{Artifact, ArtifactKey, PlatformError, RenderContext, Rendering};
 use serde_json::json;
@@ -24,16 +25,22 @@ pub const PLATFORM_SQL: &str = "sql/000_platform.sql";
 /// The schedule of an ingestion whose capture names no trigger.
 pub const DEFAULT_SCHEDULE: &str = "@hourly";
 
-struct Lookup<'a> {
-    stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
-    workspaces: BTreeMap<&'a WorkspaceName, &'a Workspace>,
+/// The model's datastores, workspaces and containers by name, found once:
+/// the model's own lookups scan it, which a large graph would repeat per node.
+pub(crate) struct Lookup<'a> {
+    pub(crate) stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
+    pub(crate) workspaces: BTreeMap<&'a WorkspaceName, &'a Workspace>,
+    pub(crate) containers: BTreeMap<&'a ContainerName, (TeamLocation<'a>, &'a DataContainer)>,
+    pub(crate) store_teams: BTreeMap<&'a DatastoreName, TeamLocation<'a>>,
 }
 
 impl<'a> Lookup<'a> {
-    fn new(eco: &'a Ecosystem) -> Self {
+    pub(crate) fn new(eco: &'a Ecosystem) -> Self {
         Lookup {
             stores: eco.datastores().map(|(_, n, s)| (n, s)).collect(),
             workspaces: eco.workspaces().map(|(_, n, w)| (n, w)).collect(),
+            containers: eco.containers().map(|(at, n, c)| (n, (at, c))).collect(),
+            store_teams: eco.datastores().map(|(at, n, _)| (n, at)).collect(),
         }
     }
 

@@ -1,13 +1,15 @@
 //! What a platform supports, and a check of a graph against it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use datasurface_graph::{NodeKind, PlatformGraph};
 use datasurface_model::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
 use datasurface_model::validate::{Diagnostic, ModelPath, Severity};
+use datasurface_model::workspace::Workspace;
 use datasurface_model::{
-    CaptureMetadata, CodeArtifact, ContainerKind, DataType, Ecosystem, Milestoning, StepTrigger,
+    CaptureMetadata, CodeArtifact, ContainerKind, DataContainer, DataType, Datastore, Ecosystem,
+    Milestoning, StepTrigger, TeamLocation,
 };
 use serde::Serialize;
 
@@ -128,8 +130,13 @@ pub fn capabilities_used(
     graph: &PlatformGraph,
     context: &RenderContext<'_>,
 ) -> Vec<(ModelPath, Capability)> {
+    // Lookups made once: the model's own lookups scan it, which a large graph
+    // would repeat for every node.
+    let eco: &Ecosystem = context.ecosystem.ecosystem();
     let mut check = Check {
-        eco: context.ecosystem.ecosystem(),
+        stores: eco.datastores().map(|(at, n, s)| (n, (at, s))).collect(),
+        workspaces: eco.workspaces().map(|(at, n, w)| (n, (at, w))).collect(),
+        containers: eco.containers().map(|(at, n, c)| (n, (at, c))).collect(),
         found: BTreeSet::new(),
     };
     for node in graph.nodes() {
@@ -174,7 +181,9 @@ pub fn check_capabilities(
 }
 
 struct Check<'a> {
-    eco: &'a Ecosystem,
+    stores: BTreeMap<&'a DatastoreName, (TeamLocation<'a>, &'a Datastore)>,
+    workspaces: BTreeMap<&'a WorkspaceName, (TeamLocation<'a>, &'a Workspace)>,
+    containers: BTreeMap<&'a ContainerName, (TeamLocation<'a>, &'a DataContainer)>,
     found: BTreeSet<(ModelPath, Capability)>,
 }
 
@@ -184,7 +193,7 @@ impl Check<'_> {
     }
 
     fn ingest(&mut self, datastore: &DatastoreName) {
-        let Some((at, store)) = self.eco.datastore(datastore) else {
+        let Some(&(at, store)) = self.stores.get(datastore) else {
             return;
         };
         let path = ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str()]);
@@ -204,7 +213,7 @@ impl Check<'_> {
                     Capability::Trigger(name),
                 );
             }
-            if let Some((_, container)) = self.eco.container(&ingestion.container) {
+            if let Some((_, container)) = self.containers.get(&ingestion.container) {
                 self.uses(
                     path.keys(["capture", "ingestion", "container"]),
                     Capability::ContainerKind(container_kind(&container.kind)),
@@ -231,7 +240,7 @@ impl Check<'_> {
     }
 
     fn export(&mut self, container: &ContainerName) {
-        if let Some((at, c)) = self.eco.container(container) {
+        if let Some(&(at, c)) = self.containers.get(container) {
             self.uses(
                 ModelPath::team(at.zone, at.team).keys(["containers", container.as_str(), "kind"]),
                 Capability::ContainerKind(container_kind(&c.kind)),
@@ -240,7 +249,7 @@ impl Check<'_> {
     }
 
     fn transformer(&mut self, workspace: &WorkspaceName) {
-        let Some((at, ws)) = self.eco.workspace(workspace) else {
+        let Some(&(at, ws)) = self.workspaces.get(workspace) else {
             return;
         };
         let Some(transformer) = &ws.transformer else {
@@ -256,7 +265,7 @@ impl Check<'_> {
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {
-        let Some((at, ws)) = self.eco.workspace(workspace) else {
+        let Some(&(at, ws)) = self.workspaces.get(workspace) else {
             return;
         };
         let Some(requirements) = ws
