@@ -130,6 +130,15 @@ pub fn capabilities_used(
     graph: &PlatformGraph,
     context: &RenderContext<'_>,
 ) -> Vec<(ModelPath, Capability)> {
+    collect(graph, context, &|_| true)
+}
+
+/// The capabilities the graph uses that `keep` accepts, with their paths.
+fn collect(
+    graph: &PlatformGraph,
+    context: &RenderContext<'_>,
+    keep: &dyn Fn(&Capability) -> bool,
+) -> Vec<(ModelPath, Capability)> {
     // Lookups made once: the model's own lookups scan it, which a large graph
     // would repeat for every node.
     let eco: &Ecosystem = context.ecosystem.ecosystem();
@@ -138,6 +147,7 @@ pub fn capabilities_used(
         workspaces: eco.workspaces().map(|(at, n, w)| (n, (at, w))).collect(),
         containers: eco.containers().map(|(at, n, c)| (n, (at, c))).collect(),
         found: BTreeSet::new(),
+        keep,
     };
     for node in graph.nodes() {
         match &node.kind {
@@ -165,9 +175,9 @@ pub fn check_capabilities(
     graph: &PlatformGraph,
     context: &RenderContext<'_>,
 ) -> Vec<Diagnostic> {
-    capabilities_used(graph, context)
+    // Only what is missing is collected: paths are made for those alone.
+    collect(graph, context, &|c| !capabilities.supports(c))
         .into_iter()
-        .filter(|(_, capability)| !capabilities.supports(capability))
         .map(|(path, what)| {
             Diagnostic::new(
                 "unsupported-by-platform",
@@ -185,11 +195,15 @@ struct Check<'a> {
     workspaces: BTreeMap<&'a WorkspaceName, (TeamLocation<'a>, &'a Workspace)>,
     containers: BTreeMap<&'a ContainerName, (TeamLocation<'a>, &'a DataContainer)>,
     found: BTreeSet<(ModelPath, Capability)>,
+    keep: &'a dyn Fn(&Capability) -> bool,
 }
 
 impl Check<'_> {
-    fn uses(&mut self, path: ModelPath, what: Capability) {
-        self.found.insert((path, what));
+    /// Records a use; its path is only made if the use is kept.
+    fn uses(&mut self, path: impl FnOnce() -> ModelPath, what: Capability) {
+        if (self.keep)(&what) {
+            self.found.insert((path(), what));
+        }
     }
 
     fn ingest(&mut self, datastore: &DatastoreName) {
@@ -201,7 +215,7 @@ impl Check<'_> {
             CaptureMetadata::Ingestion(i) => i.method.name(),
             CaptureMetadata::TransformerOutput(_) => "transformerOutput",
         };
-        self.uses(path.key("capture"), Capability::CaptureMethod(method));
+        self.uses(|| path.key("capture"), Capability::CaptureMethod(method));
         if let Some(ingestion) = store.capture.ingestion() {
             if let Some(trigger) = &ingestion.trigger {
                 let name = match trigger {
@@ -209,13 +223,13 @@ impl Check<'_> {
                     StepTrigger::External(_) => "external",
                 };
                 self.uses(
-                    path.keys(["capture", "ingestion", "trigger"]),
+                    || path.keys(["capture", "ingestion", "trigger"]),
                     Capability::Trigger(name),
                 );
             }
             if let Some((_, container)) = self.containers.get(&ingestion.container) {
                 self.uses(
-                    path.keys(["capture", "ingestion", "container"]),
+                    || path.keys(["capture", "ingestion", "container"]),
                     Capability::ContainerKind(container_kind(&container.kind)),
                 );
             }
@@ -225,14 +239,16 @@ impl Check<'_> {
                 let mut types = Vec::new();
                 all_types(&c.data_type, &mut types);
                 for t in types {
-                    let at = path.keys([
-                        "datasets",
-                        name.as_str(),
-                        "schema",
-                        "columns",
-                        column.as_str(),
-                        "type",
-                    ]);
+                    let at = || {
+                        path.keys([
+                            "datasets",
+                            name.as_str(),
+                            "schema",
+                            "columns",
+                            column.as_str(),
+                            "type",
+                        ])
+                    };
                     self.uses(at, Capability::DataType(t.name()));
                 }
             }
@@ -242,7 +258,13 @@ impl Check<'_> {
     fn export(&mut self, container: &ContainerName) {
         if let Some(&(at, c)) = self.containers.get(container) {
             self.uses(
-                ModelPath::team(at.zone, at.team).keys(["containers", container.as_str(), "kind"]),
+                || {
+                    ModelPath::team(at.zone, at.team).keys([
+                        "containers",
+                        container.as_str(),
+                        "kind",
+                    ])
+                },
                 Capability::ContainerKind(container_kind(&c.kind)),
             );
         }
@@ -261,7 +283,7 @@ impl Check<'_> {
             "transformer",
             "code",
         ]);
-        self.uses(path, Capability::CodeKind(code_kind(&transformer.code)));
+        self.uses(|| path, Capability::CodeKind(code_kind(&transformer.code)));
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {
@@ -283,6 +305,6 @@ impl Check<'_> {
             "requirements",
             "milestoning",
         ]);
-        self.uses(path, Capability::Milestoning(requirements.milestoning));
+        self.uses(|| path, Capability::Milestoning(requirements.milestoning));
     }
 }
