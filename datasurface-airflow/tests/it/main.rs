@@ -166,6 +166,40 @@ fn a_group_moved_to_another_platform() {
     ));
 }
 
+#[test]
+fn a_platform_takes_data_from_the_primary_ingestion_platform() {
+    let platforms = ["Batch", "Replica"].map(|name| {
+        let mut spec = datasurface_testkit::PlatformSpec::new(name, "airflow", "^0.1");
+        spec.parameters
+            .insert("schema".into(), json!(name.to_lowercase()));
+        spec
+    });
+    let palette = Palette::from_capabilities(&Airflow::new().capabilities());
+    let shape = datasurface_testkit::Shape::new(6, 2, 3);
+    let eco = datasurface_testkit::generate(&shape, &palette, &platforms).unwrap();
+    let valid = validate(eco).unwrap();
+    let graphs = build(&valid);
+    let replica = valid.platforms.get_key_value("Replica").unwrap().0;
+    let r = render_with(&Airflow::new(), &valid, &graphs, replica)
+        .unwrap()
+        .rendering;
+    let ingest_dags: Vec<&str> = r
+        .artifacts
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("dags/ingest/store_"))
+        .map(|(_, a)| a.content.as_str())
+        .collect();
+    assert!(!ingest_dags.is_empty());
+    for dag in ingest_dags {
+        assert!(
+            dag.contains("\"--from-platform\",\n            \"Batch\","),
+            "{dag}"
+        );
+        // Reading the primary platform's tables needs no source credential.
+        assert!(!dag.contains("READER"), "{dag}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
