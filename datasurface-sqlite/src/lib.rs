@@ -1,0 +1,165 @@
+//! The embedded `sqlite` data platform: the whole mission on one machine.
+//!
+//! It renders, for its intention graph, database specs (the tables and views
+//! each database must have) and job specs (what each ingestion stream and
+//! transformer does), as JSON artifacts; [`engine`] applies a plan of them to
+//! SQLite files and runs the jobs: snapshots of SQLite databases and folders
+//! of CSV files are staged, checked and merged by primary key and row hash
+//! into versioned merge tables (live rows at batch [`spec::LIVE`]; closed
+//! versions kept for forensic consumers, purged otherwise), exported into
+//! each workspace container's database and shown through views named from
+//! workspace, dataset group, datastore and dataset; SQL transformers run on
+//! new input batches and their output is ingested like any producer's.
+//!
+//! Rendering is pure; the [`engine`] module is the only one that does IO.
+//!
+//! Parameters: `sources`, a map from a source container's name to a local
+//! SQLite file or CSV folder (relative to the model's directory), for
+//! containers that are not SQLite databases themselves (such as a production
+//! SQL Server that a local replica stands in for).
+
+pub mod dialect;
+pub mod engine;
+pub mod render;
+pub mod spec;
+
+use datasurface_platform::graph::{NodeKind, PlatformGraph};
+use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
+use datasurface_platform::model::{CaptureMethod, ContainerKind, DatabaseEngine, Milestoning};
+use datasurface_platform::{Capabilities, DataPlatform, PlatformError, RenderContext, Rendering};
+
+/// The platform's own diagnostic codes.
+pub const LINT_CODES: &[CodeInfo] = &[
+    (
+        "invalid-platform-parameter",
+        Severity::Error,
+        "A parameter of a platform is unknown or has a wrong value.",
+        "The `sqlite` platform reads `sources`: a map from source container names to local SQLite files or CSV folders, relative to the model's directory.",
+    ),
+    (
+        "sqlite-source-not-local",
+        Severity::Warning,
+        "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
+        "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
+    ),
+];
+
+/// The `sqlite` platform.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqlitePlatform;
+
+impl DataPlatform for SqlitePlatform {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn version(&self) -> semver::Version {
+        semver::Version::new(0, 1, 0)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            capture_methods: vec!["sqlSnapshot", "fileDrop", "transformerOutput"],
+            milestoning: vec![
+                Milestoning::LiveOnly,
+                Milestoning::Forensic,
+                Milestoning::LiveWithForensicHistory,
+            ],
+            container_kinds: vec!["database", "objectStorage", "platformManaged"],
+            data_types: dialect::SUPPORTED_TYPES.to_vec(),
+            triggers: vec!["cron", "external"],
+            code_kinds: vec!["sql"],
+        }
+    }
+
+    fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
+        let mut found = Vec::new();
+        let path = ModelPath::root().keys(["platforms", context.platform.as_str(), "parameters"]);
+        let sources = context.declaration.parameters.get("sources");
+        for key in context
+            .declaration
+            .parameters
+            .keys()
+            .filter(|k| *k != "sources")
+        {
+            found.push(
+                Diagnostic::new(
+                    "invalid-platform-parameter",
+                    Severity::Error,
+                    path.key(key),
+                    format!("platform `{}` has no parameter `{key}`", context.platform),
+                )
+                .with_help("the `sqlite` platform reads `sources` only"),
+            );
+        }
+        let mapped = match sources {
+            None => Vec::new(),
+            Some(serde_json::Value::Object(map))
+                if map.values().all(serde_json::Value::is_string) =>
+            {
+                map.keys().cloned().collect()
+            }
+            Some(other) => {
+                found.push(
+                    Diagnostic::new(
+                        "invalid-platform-parameter",
+                        Severity::Error,
+                        path.key("sources"),
+                        format!("parameter `sources` of platform `{}` is {other}, which is not a map of container names to paths", context.platform),
+                    )
+                    .with_help("write `sources: {\"NW Source DB\": data/northwind.sqlite}`"),
+                );
+                Vec::new()
+            }
+        };
+        let eco = context.ecosystem.ecosystem();
+        for node in graph.nodes() {
+            let NodeKind::Ingest {
+                datastore,
+                from_platform: None,
+                ..
+            } = &node.kind
+            else {
+                continue;
+            };
+            let Some((at, store)) = eco.datastore(datastore) else {
+                continue;
+            };
+            let Some(ingestion) = store.capture.ingestion() else {
+                continue;
+            };
+            let local = mapped.iter().any(|m| m == ingestion.container.as_str())
+                || eco.container(&ingestion.container).is_some_and(|(_, c)| {
+                    match (&c.kind, &ingestion.method) {
+                        (ContainerKind::Database(db), CaptureMethod::SqlSnapshot(_)) => {
+                            db.engine == DatabaseEngine::Sqlite
+                        }
+                        _ => false,
+                    }
+                });
+            if !local {
+                found.push(
+                    Diagnostic::new(
+                        "sqlite-source-not-local",
+                        Severity::Warning,
+                        ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str(), "capture", "ingestion", "container"]),
+                        format!(
+                            "platform `{}` ingests `{datastore}` from container `{}`, which is neither a SQLite database nor mapped to a local file",
+                            context.platform, ingestion.container
+                        ),
+                    )
+                    .with_help(format!("add `sources: {{\"{}\": <path>}}` to the platform's parameters", ingestion.container)),
+                );
+            }
+        }
+        found
+    }
+
+    fn render(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+    ) -> Result<Rendering, PlatformError> {
+        render::Renderer { graph, context }.render()
+    }
+}

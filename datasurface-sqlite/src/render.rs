@@ -1,0 +1,630 @@
+//! From an intention graph to database specs and job specs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
+use datasurface_platform::model::capture::IngestionConsistency;
+use datasurface_platform::model::names::{
+    DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+};
+use datasurface_platform::model::{
+    CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
+    StepTrigger, Workspace,
+};
+use datasurface_platform::{Artifact, ArtifactKey, PlatformError, RenderContext, Rendering};
+use serde::Serialize;
+
+use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
+use crate::spec::{
+    ColumnSpec, DatabaseSpec, DatasetJob, IngestJob, LIVE, Source, TableSpec, Target, TransformJob,
+    ViewSpec,
+};
+
+/// The key of the platform's own tables.
+pub const PLATFORM_SPEC: &str = "merge/000_platform";
+
+/// Names of things in the databases.
+pub mod naming {
+    /// A dataset's staging table in the merge database.
+    pub fn staging(store: &str, dataset: &str) -> String {
+        format!("{store}__{dataset}__staging")
+    }
+    /// A dataset's merge table in the merge database.
+    pub fn merge(store: &str, dataset: &str) -> String {
+        format!("{store}__{dataset}")
+    }
+    /// A dataset's export table in a container database.
+    pub fn export(store: &str, dataset: &str) -> String {
+        format!("ds_export__{store}__{dataset}")
+    }
+    /// A consumer group's view of a dataset in its container database.
+    pub fn view(workspace: &str, group: &str, store: &str, dataset: &str) -> String {
+        format!("{workspace}__{group}__{store}__{dataset}")
+    }
+    /// A transformer's input view: `<store>_<dataset>`, as its SQL names it.
+    pub fn input(store: &str, dataset: &str) -> String {
+        format!("{store}_{dataset}")
+    }
+    /// A stream's key: the datastore, or `store#dataset`.
+    pub fn stream(store: &str, dataset: Option<&str>) -> String {
+        match dataset {
+            Some(d) => format!("{store}#{d}"),
+            None => store.to_owned(),
+        }
+    }
+}
+
+fn json(value: &impl Serialize) -> String {
+    format!("{:#}\n", serde_json::to_value(value).unwrap_or_default())
+}
+
+fn key(parts: &[&str]) -> ArtifactKey {
+    ArtifactKey::from_parts(parts, "json")
+}
+
+/// The system columns of merge and export tables, then the dataset's.
+fn versioned_columns(columns: &[ColumnSpec]) -> Vec<ColumnSpec> {
+    let system = |name: &str, affinity| ColumnSpec {
+        name: name.to_owned(),
+        affinity,
+        nullable: false,
+    };
+    let mut all = vec![
+        system("ds_batch_in", Affinity::Integer),
+        system("ds_batch_out", Affinity::Integer),
+        system("ds_key_hash", Affinity::Text),
+        system("ds_all_hash", Affinity::Text),
+    ];
+    all.extend(columns.iter().cloned());
+    all
+}
+
+/// A versioned table (merge or export) for a dataset.
+fn versioned_table(name: String, columns: &[ColumnSpec]) -> TableSpec {
+    TableSpec {
+        indexes: vec![(
+            format!("{name}__live"),
+            vec!["ds_batch_out".into(), "ds_key_hash".into()],
+        )],
+        name,
+        columns: versioned_columns(columns),
+        primary_key: vec!["ds_key_hash".into(), "ds_batch_in".into()],
+    }
+}
+
+/// A dataset's staging table: one batch of rows with their hashes.
+fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpec {
+    let hash = |name: &str| ColumnSpec {
+        name: name.to_owned(),
+        affinity: Affinity::Text,
+        nullable: false,
+    };
+    let mut all = vec![hash("ds_key_hash"), hash("ds_all_hash")];
+    all.extend(columns.iter().cloned());
+    TableSpec {
+        name: naming::staging(store, dataset),
+        columns: all,
+        primary_key: vec!["ds_key_hash".into()],
+        indexes: Vec::new(),
+    }
+}
+
+/// A view of a versioned table: live rows only, or every version.
+fn view(name: String, table: &str, columns: &[ColumnSpec], versions: bool) -> ViewSpec {
+    let d = Sqlite;
+    let mut cols: Vec<String> = columns.iter().map(|c| d.quote(&c.name)).collect();
+    let filter = if versions {
+        cols.push("\"ds_batch_in\"".into());
+        cols.push("\"ds_batch_out\"".into());
+        String::new()
+    } else {
+        format!(" WHERE \"ds_batch_out\" = {LIVE}")
+    };
+    ViewSpec {
+        name,
+        select: format!("SELECT {} FROM {}{filter}", cols.join(", "), d.quote(table)),
+    }
+}
+
+fn columns(dataset: &Dataset) -> Vec<ColumnSpec> {
+    dataset
+        .schema
+        .columns
+        .iter()
+        .map(|(name, c)| ColumnSpec {
+            name: name.to_string(),
+            affinity: affinity(&c.data_type).unwrap_or(Affinity::Text),
+            nullable: c.nullable && !dataset.schema.primary_key.contains(name),
+        })
+        .collect()
+}
+
+pub(crate) struct Renderer<'a> {
+    pub(crate) graph: &'a PlatformGraph,
+    pub(crate) context: &'a RenderContext<'a>,
+}
+
+/// The containers each `(store, dataset)` is exported to.
+type Exports = BTreeMap<(String, String), BTreeSet<String>>;
+
+/// The rendering being made, and the spec each node rendered.
+struct Out {
+    rendering: Rendering,
+    spec_of: BTreeMap<NodeKey, ArtifactKey>,
+    platform_key: ArtifactKey,
+}
+
+struct Lookup<'a> {
+    stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
+    workspaces: BTreeMap<&'a WorkspaceName, &'a Workspace>,
+}
+
+impl Renderer<'_> {
+    fn platform(&self) -> &str {
+        self.context.platform.as_str()
+    }
+
+    fn missing(&self, what: &str) -> PlatformError {
+        PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: format!("the graph names {what}, which the model lacks").into(),
+        }
+    }
+
+    pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
+        let eco: &Ecosystem = self.context.ecosystem.ecosystem();
+        let lookup = Lookup {
+            stores: eco.datastores().map(|(_, n, s)| (n, s)).collect(),
+            workspaces: eco.workspaces().map(|(_, n, w)| (n, w)).collect(),
+        };
+        let mut out = Out {
+            rendering: Rendering::default(),
+            spec_of: BTreeMap::new(),
+            platform_key: key(&[PLATFORM_SPEC]),
+        };
+        out.rendering.insert(
+            out.platform_key.clone(),
+            Artifact::new(None, json(&platform_tables()), Vec::new()),
+        );
+        let (exports, history) = self.exports_and_history(&lookup);
+        for node in self.graph.nodes() {
+            match &node.kind {
+                NodeKind::Ingest {
+                    datastore, dataset, ..
+                } => {
+                    let store = self.store(&lookup, datastore)?;
+                    let keep = history.contains(datastore.as_str());
+                    let (spec, job) =
+                        Self::ingest(datastore, dataset.as_ref(), store, &exports, keep);
+                    let mut parts = vec!["merge", "ingest", datastore.as_str()];
+                    parts.extend(dataset.as_ref().map(DatasetName::as_str));
+                    let spec_key = self.add_spec(&mut out, node, &parts, &spec);
+                    let job_key = key(&["jobs", "ingest", &job.stream.replace('#', "__")]);
+                    out.rendering.insert(
+                        job_key,
+                        Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
+                    );
+                }
+                NodeKind::Export {
+                    container,
+                    datastore,
+                    dataset,
+                } => {
+                    let d = self
+                        .store(&lookup, datastore)?
+                        .datasets
+                        .get(dataset)
+                        .ok_or_else(|| self.missing(dataset.as_str()))?;
+                    let spec = DatabaseSpec {
+                        target: Target::Container(container.to_string()),
+                        tables: vec![versioned_table(
+                            naming::export(datastore.as_str(), dataset.as_str()),
+                            &columns(d),
+                        )],
+                        views: Vec::new(),
+                    };
+                    self.add_spec(
+                        &mut out,
+                        node,
+                        &[
+                            "containers",
+                            container.as_str(),
+                            "exports",
+                            datastore.as_str(),
+                            dataset.as_str(),
+                        ],
+                        &spec,
+                    );
+                }
+                NodeKind::Workspace {
+                    workspace,
+                    dataset_group,
+                } => {
+                    let ws = self.workspace(&lookup, workspace)?;
+                    let Some(container) = &ws.container else {
+                        continue;
+                    };
+                    let spec = DatabaseSpec {
+                        target: Target::Container(container.to_string()),
+                        tables: Vec::new(),
+                        views: self.group_views(&lookup, workspace, ws, dataset_group)?,
+                    };
+                    self.add_spec(
+                        &mut out,
+                        node,
+                        &[
+                            "containers",
+                            container.as_str(),
+                            "workspaces",
+                            workspace.as_str(),
+                            dataset_group.as_str(),
+                        ],
+                        &spec,
+                    );
+                }
+                NodeKind::DataTransformer { workspace } => {
+                    self.transformer(&lookup, &mut out, node, workspace)?;
+                }
+                NodeKind::Trigger { .. } => {}
+            }
+        }
+        Ok(out.rendering)
+    }
+
+    /// Adds a database spec for a node, after the specs of its nearest ancestors.
+    fn add_spec(
+        &self,
+        out: &mut Out,
+        node: &Node,
+        parts: &[&str],
+        spec: &DatabaseSpec,
+    ) -> ArtifactKey {
+        let mut deps = self.nearest(&node.key, &out.spec_of);
+        deps.push(out.platform_key.clone());
+        let spec_key = key(parts);
+        out.rendering.insert(
+            spec_key.clone(),
+            Artifact::new(Some(node.key.clone()), json(spec), deps),
+        );
+        out.spec_of.insert(node.key.clone(), spec_key.clone());
+        spec_key
+    }
+
+    fn store<'l>(
+        &self,
+        lookup: &Lookup<'l>,
+        name: &DatastoreName,
+    ) -> Result<&'l Datastore, PlatformError> {
+        lookup
+            .stores
+            .get(name)
+            .copied()
+            .ok_or_else(|| self.missing(name.as_str()))
+    }
+
+    fn workspace<'l>(
+        &self,
+        lookup: &Lookup<'l>,
+        name: &WorkspaceName,
+    ) -> Result<&'l Workspace, PlatformError> {
+        lookup
+            .workspaces
+            .get(name)
+            .copied()
+            .ok_or_else(|| self.missing(name.as_str()))
+    }
+
+    fn dataset_columns(
+        &self,
+        lookup: &Lookup<'_>,
+        store: &DatastoreName,
+        dataset: &DatasetName,
+    ) -> Result<Vec<ColumnSpec>, PlatformError> {
+        let d = self
+            .store(lookup, store)?
+            .datasets
+            .get(dataset)
+            .ok_or_else(|| self.missing(dataset.as_str()))?;
+        Ok(columns(d))
+    }
+
+    /// The containers each dataset is exported to, and the stores a forensic consumer reads.
+    fn exports_and_history(&self, lookup: &Lookup<'_>) -> (Exports, BTreeSet<String>) {
+        let mut exports = Exports::new();
+        let mut history = BTreeSet::new();
+        for node in self.graph.nodes() {
+            match &node.kind {
+                NodeKind::Export {
+                    container,
+                    datastore,
+                    dataset,
+                } => {
+                    exports
+                        .entry((datastore.to_string(), dataset.to_string()))
+                        .or_default()
+                        .insert(container.to_string());
+                }
+                NodeKind::Workspace {
+                    workspace,
+                    dataset_group,
+                } => {
+                    if let Some(g) = lookup
+                        .workspaces
+                        .get(workspace)
+                        .and_then(|w| w.dataset_groups.get(dataset_group))
+                        && g.requirements
+                            .as_ref()
+                            .is_some_and(|r| r.milestoning != Milestoning::LiveOnly)
+                    {
+                        history.extend(g.sinks.iter().map(|s| s.datastore.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        (exports, history)
+    }
+
+    /// A consumer group's views: live, forensic, or live with a `__history` view.
+    fn group_views(
+        &self,
+        lookup: &Lookup<'_>,
+        workspace: &WorkspaceName,
+        ws: &Workspace,
+        group: &DatasetGroupName,
+    ) -> Result<Vec<ViewSpec>, PlatformError> {
+        let g = ws
+            .dataset_groups
+            .get(group)
+            .ok_or_else(|| self.missing(group.as_str()))?;
+        let milestoning = g
+            .requirements
+            .as_ref()
+            .map_or(Milestoning::LiveOnly, |r| r.milestoning);
+        let mut sinks: Vec<_> = g.sinks.iter().map(|s| (&s.datastore, &s.dataset)).collect();
+        sinks.sort();
+        sinks.dedup();
+        let mut views = Vec::new();
+        for (s, d) in sinks {
+            let cols = self.dataset_columns(lookup, s, d)?;
+            let name = naming::view(workspace.as_str(), group.as_str(), s.as_str(), d.as_str());
+            let table = naming::export(s.as_str(), d.as_str());
+            match milestoning {
+                Milestoning::LiveOnly => views.push(view(name, &table, &cols, false)),
+                Milestoning::Forensic => views.push(view(name, &table, &cols, true)),
+                Milestoning::LiveWithForensicHistory => {
+                    views.push(view(format!("{name}__history"), &table, &cols, true));
+                    views.push(view(name, &table, &cols, false));
+                }
+            }
+        }
+        Ok(views)
+    }
+
+    /// A transformer's input views in its container, and its job.
+    fn transformer(
+        &self,
+        lookup: &Lookup<'_>,
+        out: &mut Out,
+        node: &Node,
+        workspace: &WorkspaceName,
+    ) -> Result<(), PlatformError> {
+        let ws = self.workspace(lookup, workspace)?;
+        let (Some(container), Some(transformer)) = (&ws.container, &ws.transformer) else {
+            return Ok(());
+        };
+        let mut views = Vec::new();
+        let mut inputs = BTreeSet::new();
+        let mut sinks: Vec<_> = ws
+            .sinks()
+            .map(|(_, s)| (&s.datastore, &s.dataset))
+            .collect();
+        sinks.sort();
+        sinks.dedup();
+        for (s, d) in sinks {
+            let cols = self.dataset_columns(lookup, s, d)?;
+            views.push(view(
+                naming::input(s.as_str(), d.as_str()),
+                &naming::export(s.as_str(), d.as_str()),
+                &cols,
+                false,
+            ));
+            let single =
+                self.store(lookup, s)?.capture.consistency() == IngestionConsistency::SingleDataset;
+            inputs.insert(naming::stream(s.as_str(), single.then_some(d.as_str())));
+        }
+        let spec = DatabaseSpec {
+            target: Target::Container(container.to_string()),
+            tables: Vec::new(),
+            views,
+        };
+        let spec_key = self.add_spec(
+            out,
+            node,
+            &[
+                "containers",
+                container.as_str(),
+                "transformers",
+                workspace.as_str(),
+            ],
+            &spec,
+        );
+        let queries = match &transformer.code {
+            CodeArtifact::Sql(sql) => sql
+                .queries
+                .iter()
+                .map(|(d, q)| (d.to_string(), q.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let job = TransformJob {
+            workspace: workspace.to_string(),
+            container: container.to_string(),
+            queries,
+            output_stream: transformer.output_datastore.to_string(),
+            inputs: inputs.into_iter().collect(),
+            cron: match &transformer.trigger {
+                Some(StepTrigger::Cron(c)) => Some(c.clone()),
+                _ => None,
+            },
+        };
+        let job_key = key(&["jobs", "transformer", workspace.as_str()]);
+        out.rendering.insert(
+            job_key,
+            Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
+        );
+        Ok(())
+    }
+
+    fn nearest(&self, node: &NodeKey, family: &BTreeMap<NodeKey, ArtifactKey>) -> Vec<ArtifactKey> {
+        let mut found = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&NodeKey> = self.graph.dependencies(node);
+        while let Some(k) = todo.pop() {
+            if !seen.insert(k) {
+                continue;
+            }
+            match family.get(k) {
+                Some(a) => found.push(a.clone()),
+                None => todo.extend(self.graph.dependencies(k)),
+            }
+        }
+        found
+    }
+
+    fn ingest(
+        datastore: &DatastoreName,
+        dataset: Option<&DatasetName>,
+        store: &Datastore,
+        exports: &Exports,
+        keep_history: bool,
+    ) -> (DatabaseSpec, IngestJob) {
+        let mut datasets: Vec<(&DatasetName, &Dataset)> = store
+            .datasets
+            .iter()
+            .filter(|(n, _)| dataset.is_none_or(|d| d == *n))
+            .collect();
+        datasets.sort_by_key(|(n, _)| *n);
+        let (source, tables) = match &store.capture {
+            CaptureMetadata::TransformerOutput(t) => (
+                Source::Transformer {
+                    workspace: t.workspace.to_string(),
+                },
+                None,
+            ),
+            CaptureMetadata::Ingestion(i) => match &i.method {
+                CaptureMethod::FileDrop(f) => (
+                    Source::CsvFiles {
+                        container: i.container.to_string(),
+                    },
+                    Some(f.files.clone()),
+                ),
+                CaptureMethod::SqlSnapshot(s) => (
+                    Source::SqliteSnapshot {
+                        container: i.container.to_string(),
+                    },
+                    Some(s.tables.clone()),
+                ),
+                _ => (
+                    Source::SqliteSnapshot {
+                        container: i.container.to_string(),
+                    },
+                    None,
+                ),
+            },
+        };
+        let mut spec = DatabaseSpec {
+            target: Target::Merge,
+            tables: Vec::new(),
+            views: Vec::new(),
+        };
+        let mut jobs = Vec::new();
+        for (name, d) in datasets {
+            let cols = columns(d);
+            let (s, n) = (datastore.as_str(), name.as_str());
+            spec.tables.push(staging_table(s, n, &cols));
+            spec.tables
+                .push(versioned_table(naming::merge(s, n), &cols));
+            let source_table = tables
+                .as_ref()
+                .and_then(|t| t.get(name).cloned())
+                .unwrap_or_else(|| name.to_string());
+            jobs.push(DatasetJob {
+                dataset: n.to_owned(),
+                source_table,
+                columns: cols,
+                primary_key: d
+                    .schema
+                    .primary_key
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                staging_table: naming::staging(s, n),
+                merge_table: naming::merge(s, n),
+                exports: exports
+                    .get(&(s.to_owned(), n.to_owned()))
+                    .into_iter()
+                    .flatten()
+                    .map(|c| (c.clone(), naming::export(s, n)))
+                    .collect(),
+            });
+        }
+        let cron = match store.capture.ingestion().and_then(|i| i.trigger.as_ref()) {
+            Some(StepTrigger::Cron(c)) => Some(c.clone()),
+            _ => None,
+        };
+        let job = IngestJob {
+            stream: naming::stream(datastore.as_str(), dataset.map(DatasetName::as_str)),
+            datastore: datastore.to_string(),
+            source,
+            keep_history,
+            datasets: jobs,
+            cron,
+        };
+        (spec, job)
+    }
+}
+
+/// The platform's own tables: batches and their state, and what each
+/// transformer last saw of its inputs.
+fn platform_tables() -> DatabaseSpec {
+    let col = |name: &str, affinity, nullable| ColumnSpec {
+        name: name.to_owned(),
+        affinity,
+        nullable,
+    };
+    DatabaseSpec {
+        target: Target::Merge,
+        tables: vec![
+            TableSpec {
+                name: "ds_batches".into(),
+                columns: vec![
+                    col("stream", Affinity::Text, false),
+                    col("batch", Affinity::Integer, false),
+                    col("status", Affinity::Text, false),
+                    col("started_at", Affinity::Text, false),
+                    col("ended_at", Affinity::Text, true),
+                    col("rows_inserted", Affinity::Integer, true),
+                    col("rows_updated", Affinity::Integer, true),
+                    col("rows_deleted", Affinity::Integer, true),
+                    col("rows_total", Affinity::Integer, true),
+                    col("millis", Affinity::Integer, true),
+                    col("message", Affinity::Text, true),
+                ],
+                primary_key: vec!["stream".into(), "batch".into()],
+                indexes: Vec::new(),
+            },
+            TableSpec {
+                name: "ds_transformer_inputs".into(),
+                columns: vec![
+                    col("workspace", Affinity::Text, false),
+                    col("stream", Affinity::Text, false),
+                    col("batch", Affinity::Integer, false),
+                ],
+                primary_key: vec!["workspace".into(), "stream".into()],
+                indexes: Vec::new(),
+            },
+        ],
+        views: Vec::new(),
+    }
+}

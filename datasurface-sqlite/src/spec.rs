@@ -1,0 +1,152 @@
+//! What the platform renders: database specs (tables and views for one
+//! database, which the engine reconciles) and job specs (what each ingestion
+//! stream and transformer does). Both are JSON artifacts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dialect::Affinity;
+
+/// The batch id of a live (not yet closed) row version.
+pub const LIVE: i64 = i64::MAX;
+
+/// Which database an artifact's objects live in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Target {
+    /// The platform's merge database.
+    Merge,
+    /// A workspace container's database, by container name.
+    Container(String),
+}
+
+/// The tables and views one artifact makes in one database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatabaseSpec {
+    /// Where.
+    pub target: Target,
+    /// Tables, made if missing and widened with missing columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableSpec>,
+    /// Views, made again in place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewSpec>,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TableSpec {
+    /// Its name.
+    pub name: String,
+    /// Its columns.
+    pub columns: Vec<ColumnSpec>,
+    /// Its primary key.
+    pub primary_key: Vec<String>,
+    /// Extra indexes: name and columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<(String, Vec<String>)>,
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Its name.
+    pub name: String,
+    /// How it is stored and checked.
+    pub affinity: Affinity,
+    /// Whether it may hold no value.
+    pub nullable: bool,
+}
+
+/// A view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ViewSpec {
+    /// Its name.
+    pub name: String,
+    /// Its `SELECT`.
+    pub select: String,
+}
+
+/// Where an ingestion stream's rows come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// A snapshot of tables of a SQLite database file.
+    SqliteSnapshot {
+        /// The container, whose file the platform's `sources` parameter or the container names.
+        container: String,
+    },
+    /// A folder of CSV files, one per dataset, with a header row.
+    CsvFiles {
+        /// The container.
+        container: String,
+    },
+    /// The output of a transformer, which this platform runs.
+    Transformer {
+        /// The transformer's workspace.
+        workspace: String,
+    },
+}
+
+/// One ingestion stream: a datastore, or one dataset of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngestJob {
+    /// The stream's key: the datastore, or `store#dataset`.
+    pub stream: String,
+    /// The datastore.
+    pub datastore: String,
+    /// Where rows come from.
+    pub source: Source,
+    /// Whether closed row versions are kept (a forensic consumer reads them).
+    pub keep_history: bool,
+    /// The datasets it ingests.
+    pub datasets: Vec<DatasetJob>,
+    /// Its cron schedule, if it runs on one; otherwise it runs on every `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron: Option<String>,
+}
+
+/// One dataset of a stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatasetJob {
+    /// The dataset.
+    pub dataset: String,
+    /// The table (or CSV file stem) it is read from.
+    pub source_table: String,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnSpec>,
+    /// Its primary key.
+    pub primary_key: Vec<String>,
+    /// The staging table in the merge database.
+    pub staging_table: String,
+    /// The merge table in the merge database.
+    pub merge_table: String,
+    /// The containers it is exported to, with the table there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<(String, String)>,
+}
+
+/// A transformer: its SQL runs in its workspace's container database over
+/// its input views, and its results are ingested as the output stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransformJob {
+    /// The transformer's workspace.
+    pub workspace: String,
+    /// The workspace's container.
+    pub container: String,
+    /// One query per output dataset.
+    pub queries: Vec<(String, String)>,
+    /// The stream its output is ingested as.
+    pub output_stream: String,
+    /// The streams whose new batches trigger it.
+    pub inputs: Vec<String>,
+    /// Its cron schedule, if it has one; otherwise new input batches trigger it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron: Option<String>,
+}
