@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod engine;
 mod graph;
 mod model;
 mod platforms;
@@ -93,6 +94,40 @@ enum Command {
         #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
         format: platforms::PlanFormat,
     },
+    /// Render a `sqlite` platform, plan from what its state directory last applied, and apply the plan.
+    Apply {
+        /// The model file or directory.
+        model: PathBuf,
+        /// The platform; by default the model's only platform of kind `sqlite`.
+        #[arg(long)]
+        platform: Option<String>,
+        /// The platform's state directory: its databases and what it applied.
+        #[arg(long)]
+        state: PathBuf,
+        /// How to print the plan.
+        #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
+        format: platforms::PlanFormat,
+    },
+    /// Run a `sqlite` platform's jobs: every source stream, then the transformers they trigger.
+    Run {
+        /// The model file or directory.
+        model: PathBuf,
+        /// The platform; by default the model's only platform of kind `sqlite`.
+        #[arg(long)]
+        platform: Option<String>,
+        /// The platform's state directory.
+        #[arg(long)]
+        state: PathBuf,
+        /// Run once and stop (the default).
+        #[arg(long, conflicts_with = "every")]
+        once: bool,
+        /// Run again and again, this long apart: `30s`, `5m`, `2h`.
+        #[arg(long, value_parser = engine::parse_duration)]
+        every: Option<std::time::Duration>,
+        /// Print a JSON summary instead of a line per batch.
+        #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
+        format: platforms::PlanFormat,
+    },
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain {
         /// The code, such as `missing-primary-key`.
@@ -146,7 +181,13 @@ fn main() -> ExitCode {
     };
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
-    let outcome = match cli.command {
+    let outcome = dispatch(cli.command, &mut stdout, &mut stderr);
+    ExitCode::from(outcome as u8)
+}
+
+/// Runs one command.
+fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Outcome {
+    match command {
         Command::Check {
             model,
             format,
@@ -157,8 +198,8 @@ fn main() -> ExitCode {
                 format,
                 deny_warnings,
             },
-            &mut stdout,
-            &mut stderr,
+            stdout,
+            stderr,
         ),
         Command::Verify {
             base,
@@ -172,8 +213,8 @@ fn main() -> ExitCode {
                 source: &source,
                 format,
             },
-            &mut stdout,
-            &mut stderr,
+            stdout,
+            stderr,
         ),
         Command::Graph {
             model,
@@ -187,21 +228,43 @@ fn main() -> ExitCode {
                 format,
                 chunk_size,
             },
-            &mut stdout,
-            &mut stderr,
+            stdout,
+            stderr,
         ),
         Command::Render {
             model,
             platform,
             out,
-        } => platforms::render(&model, &platform, &out, &mut stdout, &mut stderr),
+        } => platforms::render(&model, &platform, &out, stdout, stderr),
         Command::Plan {
             model,
             platform,
             from,
             format,
-        } => platforms::plan(&model, &platform, &from, format, &mut stdout, &mut stderr),
-        Command::Explain { code, all } => explain(code.as_deref(), all, &mut stdout, &mut stderr),
+        } => platforms::plan(&model, &platform, &from, format, stdout, stderr),
+        Command::Apply {
+            model,
+            platform,
+            state,
+            format,
+        } => engine::apply(&model, platform.as_deref(), &state, format, stdout, stderr),
+        Command::Run {
+            model,
+            platform,
+            state,
+            once: _,
+            every,
+            format,
+        } => engine::run(
+            &model,
+            platform.as_deref(),
+            &state,
+            every.map_or(engine::Every::Once, engine::Every::Every),
+            format == platforms::PlanFormat::Json,
+            stdout,
+            stderr,
+        ),
+        Command::Explain { code, all } => explain(code.as_deref(), all, stdout, stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();
             match stdout.write_all(text.as_bytes()) {
@@ -209,8 +272,7 @@ fn main() -> ExitCode {
                 Err(_) => Outcome::CouldNotRun,
             }
         }
-    };
-    ExitCode::from(outcome as u8)
+    }
 }
 
 /// The catalogue of every code: the model's, then the graph builder's.

@@ -16,6 +16,7 @@ use crate::model::{Loaded, load_valid};
 pub(crate) fn registry() -> PlatformRegistry {
     let mut registry = PlatformRegistry::new();
     registry.register(std::sync::Arc::new(datasurface_airflow::Airflow::new()));
+    registry.register(std::sync::Arc::new(datasurface_sqlite::SqlitePlatform));
     registry
 }
 
@@ -30,7 +31,7 @@ pub(crate) enum PlanFormat {
 }
 
 /// Loads the model and renders one platform; prints why not on failure.
-fn rendered(
+pub(crate) fn rendered(
     model: &Path,
     platform: &str,
     out: &mut dyn Write,

@@ -160,6 +160,17 @@ impl DataPlatform for SqlitePlatform {
         graph: &PlatformGraph,
         context: &RenderContext<'_>,
     ) -> Result<Rendering, PlatformError> {
-        render::Renderer { graph, context }.render()
+        let eco = context.ecosystem.ecosystem();
+        let spec_keys = graph
+            .nodes()
+            .into_iter()
+            .filter_map(|n| Some((n.key.clone(), render::spec_key(n, eco)?)))
+            .collect();
+        render::Renderer {
+            graph,
+            context,
+            spec_keys,
+        }
+        .render()
     }
 }

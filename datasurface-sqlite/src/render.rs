@@ -21,7 +21,7 @@ use crate::spec::{
 };
 
 /// The key of the platform's own tables.
-pub const PLATFORM_SPEC: &str = "merge/000_platform";
+pub const PLATFORM_SPEC: [&str; 2] = ["merge", "000_platform"];
 
 /// Names of things in the databases.
 pub mod naming {
@@ -142,6 +142,57 @@ fn columns(dataset: &Dataset) -> Vec<ColumnSpec> {
 pub(crate) struct Renderer<'a> {
     pub(crate) graph: &'a PlatformGraph,
     pub(crate) context: &'a RenderContext<'a>,
+    /// The database spec each node renders, known before any is rendered so
+    /// that every spec can name those it must come after.
+    pub(crate) spec_keys: BTreeMap<NodeKey, ArtifactKey>,
+}
+
+/// The key of the database spec a node renders, if it renders one.
+pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
+    let container = |w: &WorkspaceName| {
+        eco.workspace(w)
+            .and_then(|(_, ws)| ws.container.as_ref())
+            .map(ToString::to_string)
+    };
+    let parts: Vec<String> = match &node.kind {
+        NodeKind::Ingest {
+            datastore, dataset, ..
+        } => {
+            let mut parts = vec!["merge".into(), "ingest".into(), datastore.to_string()];
+            parts.extend(dataset.as_ref().map(ToString::to_string));
+            parts
+        }
+        NodeKind::Export {
+            container,
+            datastore,
+            dataset,
+        } => vec![
+            "containers".into(),
+            container.to_string(),
+            "exports".into(),
+            datastore.to_string(),
+            dataset.to_string(),
+        ],
+        NodeKind::Workspace {
+            workspace,
+            dataset_group,
+        } => vec![
+            "containers".into(),
+            container(workspace)?,
+            "workspaces".into(),
+            workspace.to_string(),
+            dataset_group.to_string(),
+        ],
+        NodeKind::DataTransformer { workspace } => vec![
+            "containers".into(),
+            container(workspace)?,
+            "transformers".into(),
+            workspace.to_string(),
+        ],
+        NodeKind::Trigger { .. } => return None,
+    };
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Some(key(&parts))
 }
 
 /// The containers each `(store, dataset)` is exported to.
@@ -180,7 +231,7 @@ impl Renderer<'_> {
         let mut out = Out {
             rendering: Rendering::default(),
             spec_of: BTreeMap::new(),
-            platform_key: key(&[PLATFORM_SPEC]),
+            platform_key: key(&PLATFORM_SPEC),
         };
         out.rendering.insert(
             out.platform_key.clone(),
@@ -279,7 +330,7 @@ impl Renderer<'_> {
         parts: &[&str],
         spec: &DatabaseSpec,
     ) -> ArtifactKey {
-        let mut deps = self.nearest(&node.key, &out.spec_of);
+        let mut deps = self.nearest(&node.key, &self.spec_keys);
         deps.push(out.platform_key.clone());
         let spec_key = key(parts);
         out.rendering.insert(

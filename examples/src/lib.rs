@@ -99,6 +99,15 @@ pub fn northwind() -> Result<Ecosystem, Box<dyn Error>> {
         "Batch pipelines on Apache Airflow, merging into PostgreSQL.",
     ));
     eco.platforms.insert("Azure Platform".parse()?, platform);
+    let mut local = PlatformDeclaration::new("sqlite".parse()?, "^0.1".parse()?);
+    local.parameters.insert(
+        "sources".to_owned(),
+        serde_json::json!({"NW Source DB": "data/northwind.sqlite"}),
+    );
+    local.documentation = Some(described(
+        "The embedded default, on one machine with no servers.",
+    ));
+    eco.platforms.insert("Local".parse()?, local);
 
     eco.zone_declarations.insert(
         "USA".parse()?,
@@ -110,10 +119,16 @@ pub fn northwind() -> Result<Ecosystem, Box<dyn Error>> {
     eco.assignments.push(DatasetGroupAssignment {
         workspace: "ProductAnalytics".parse()?,
         dataset_group: "Reporting".parse()?,
-        platforms: vec![PlatformAssignment {
-            status: AssignmentStatus::Provisioned,
-            ..PlatformAssignment::new("Azure Platform".parse()?)
-        }],
+        platforms: vec![
+            PlatformAssignment {
+                status: AssignmentStatus::Provisioned,
+                ..PlatformAssignment::new("Azure Platform".parse()?)
+            },
+            PlatformAssignment {
+                status: AssignmentStatus::Provisioned,
+                ..PlatformAssignment::new("Local".parse()?)
+            },
+        ],
     });
 
     let mut zone = GovernanceZone {

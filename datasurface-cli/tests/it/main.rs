@@ -52,7 +52,7 @@ fn check_passes_the_examples() {
     insta::assert_snapshot!(run.transcript(), @r"
     exit: 0
     --- stdout
-    checked ecosystem `Northwind` (3 documents: 1 zone, 1 team, 2 datastores with 4 datasets, 2 workspaces, 1 platform): 0 errors, 0 warnings
+    checked ecosystem `Northwind` (3 documents: 1 zone, 1 team, 2 datastores with 4 datasets, 2 workspaces, 2 platforms): 0 errors, 0 warnings
     --- stderr
     ");
     let run = datasurface(
@@ -440,7 +440,8 @@ fn graph_prints_each_platforms_intention_graph() {
     );
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(run.stdout.starts_with("graph LR\n"), "{}", run.stdout);
-    assert_eq!(run.stdout.matches(" --> ").count(), 10);
+    // Northwind's graph on each of its two platforms.
+    assert_eq!(run.stdout.matches(" --> ").count(), 20);
     let run = datasurface(
         &["graph", "examples/models/northwind", "--chunk-size", "4"],
         &root,
@@ -472,7 +473,7 @@ fn graph_prints_each_platforms_intention_graph() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("platforms with assigned dataset groups: Azure Platform"),
+            .contains("platforms with assigned dataset groups: Azure Platform, Local"),
         "{}",
         run.stderr
     );

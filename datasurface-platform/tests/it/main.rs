@@ -136,17 +136,23 @@ fn the_registry_resolves_kinds_and_checks_versions() {
     let mut registry = PlatformRegistry::new();
     registry.register(Arc::new(JobSpecs::azure()));
     let eco: Ecosystem = files::load(&northwind_text()).unwrap().ecosystem;
+    // Northwind also declares a `sqlite` platform, which this registry lacks.
     let (resolved, report) = registry.resolve(&eco);
-    assert!(report.is_empty(), "{report}");
+    assert_eq!(report.codes(), ["unknown-platform-kind"], "{report}");
     assert_eq!(resolved["Azure Platform"].kind(), "airflow");
+    assert_eq!(resolved.len(), 1);
 
     let mut wrong = eco.clone();
     wrong.platforms["Azure Platform"].version = "^2".parse().unwrap();
     let (resolved, report) = registry.resolve(&wrong);
     assert!(resolved.is_empty());
-    assert_eq!(report.codes(), ["platform-version-mismatch"]);
+    assert_eq!(
+        report.codes(),
+        ["platform-version-mismatch", "unknown-platform-kind"]
+    );
     let (_, report) = PlatformRegistry::new().resolve(&eco);
     assert_eq!(report.codes(), ["unknown-platform-kind"]);
+    assert_eq!(report.diagnostics().len(), 2);
 }
 
 #[test]

@@ -1,0 +1,267 @@
+//! `datasurface apply` and `datasurface run`: the `sqlite` platform's engine
+//! on a state directory.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use datasurface_model::validate::ValidEcosystem;
+use datasurface_model::{ContainerKind, DatabaseEngine};
+use datasurface_sqlite::engine::{Engine, RunSummary, StreamOutcome, StreamStatus};
+
+use crate::Outcome;
+use crate::platforms::{PlanFormat, registry, rendered};
+
+/// The platform to use: the one named, or the model's only `sqlite` platform.
+fn platform_name(
+    valid: &ValidEcosystem,
+    named: Option<&str>,
+    err: &mut dyn Write,
+) -> Option<String> {
+    if let Some(n) = named {
+        return Some(n.to_owned());
+    }
+    let sqlite: Vec<&str> = valid
+        .platforms
+        .iter()
+        .filter(|(_, d)| d.kind.as_str() == "sqlite")
+        .map(|(n, _)| n.as_str())
+        .collect();
+    match sqlite.as_slice() {
+        [one] => Some((*one).to_owned()),
+        [] => {
+            let _ = writeln!(
+                err,
+                "error: the model declares no platform of kind `sqlite`; name one with --platform"
+            );
+            None
+        }
+        many => {
+            let _ = writeln!(
+                err,
+                "error: the model declares several `sqlite` platforms ({}); name one with --platform",
+                many.join(", ")
+            );
+            None
+        }
+    }
+}
+
+/// Where each source container's data is on this machine: the platform's
+/// `sources` parameter, then SQLite database containers' own files, relative
+/// to the model's directory.
+fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
+    let base = if model.is_dir() {
+        model.to_path_buf()
+    } else {
+        model.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let mut found = BTreeMap::new();
+    for (_, name, c) in valid.containers() {
+        if let ContainerKind::Database(db) = &c.kind
+            && db.engine == DatabaseEngine::Sqlite
+        {
+            found.insert(name.to_string(), base.join(&db.database));
+        }
+    }
+    if let Some(serde_json::Value::Object(map)) = valid
+        .platforms
+        .get(platform)
+        .and_then(|d| d.parameters.get("sources"))
+    {
+        for (container, path) in map {
+            if let Some(path) = path.as_str() {
+                found.insert(container.clone(), base.join(path));
+            }
+        }
+    }
+    found
+}
+
+/// `datasurface apply MODEL [--platform NAME] --state DIR`.
+pub(crate) fn apply(
+    model: &Path,
+    platform: Option<&str>,
+    state: &Path,
+    format: PlanFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let Ok(loaded) = crate::model::load_valid(model, "apply it", out, err) else {
+        return Outcome::ModelErrors;
+    };
+    let Some(name) = platform_name(&loaded.valid, platform, err) else {
+        return Outcome::CouldNotRun;
+    };
+    let (loaded, next) = match rendered(model, &name, out, err) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let engine = match Engine::open(state, sources(&loaded.valid, &name, model)) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let kind = loaded.valid.platforms[name.as_str()].kind.as_str();
+    let Some(implementation) = registry().get(kind).cloned() else {
+        return Outcome::CouldNotRun;
+    };
+    if kind != "sqlite" {
+        let _ = writeln!(
+            err,
+            "error: platform `{name}` is of kind `{kind}`; `apply` runs `sqlite` platforms (render and plan work for every kind)"
+        );
+        return Outcome::CouldNotRun;
+    }
+    let previous = match engine.applied() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let plan = implementation.diff(&previous, &next.rendering);
+    let _ = match format {
+        PlanFormat::Human => writeln!(out, "{plan}"),
+        PlanFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&plan).unwrap_or_default()
+        ),
+    };
+    match engine.apply(&plan, &next.rendering) {
+        Ok(summary) => {
+            if format == PlanFormat::Human {
+                let _ = writeln!(
+                    out,
+                    "applied {} steps to {}",
+                    summary.steps,
+                    state.display()
+                );
+                for b in &summary.backfilled {
+                    let _ = writeln!(out, "  back-filled {b} from what was already ingested");
+                }
+            }
+            Outcome::Success
+        }
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "error: {e}\n  help: fix the cause and apply again; every step converges, so nothing is done twice"
+            );
+            Outcome::CouldNotRun
+        }
+    }
+}
+
+/// How often `run` runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Every {
+    /// Once.
+    Once,
+    /// Again and again, this long apart.
+    Every(Duration),
+}
+
+/// Parses `30s`, `5m`, `2h`.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 30s, 5m or 2h"))?;
+    let seconds = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}` is not a duration such as 30s, 5m or 2h")),
+    };
+    if seconds == 0 {
+        return Err("the duration must be more than zero".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn line(o: &StreamOutcome) -> String {
+    match o.status {
+        StreamStatus::Committed => format!(
+            "{:<40} batch {:>4} committed: {} read, +{} ~{} -{}",
+            o.stream, o.batch, o.total, o.inserted, o.updated, o.deleted
+        ),
+        StreamStatus::Failed => format!(
+            "{:<40} batch {:>4} FAILED: {}",
+            o.stream,
+            o.batch,
+            o.message.as_deref().unwrap_or_default()
+        ),
+    }
+}
+
+/// `datasurface run MODEL [--platform NAME] --state DIR [--once | --every D]`.
+pub(crate) fn run(
+    model: &Path,
+    platform: Option<&str>,
+    state: &Path,
+    every: Every,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let Ok(loaded) = crate::model::load_valid(model, "run it", out, err) else {
+        return Outcome::ModelErrors;
+    };
+    let Some(name) = platform_name(&loaded.valid, platform, err) else {
+        return Outcome::CouldNotRun;
+    };
+    let engine = match Engine::open(state, sources(&loaded.valid, &name, model)) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    loop {
+        let mut progress = |o: &StreamOutcome| {
+            if !json {
+                let _ = writeln!(out, "{}", line(o));
+            }
+        };
+        let summary: RunSummary = match engine.run_once(&mut progress) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return Outcome::CouldNotRun;
+            }
+        };
+        if json {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&summary).unwrap_or_default()
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{} batches, {} failed; merge database {}",
+                summary.streams.len(),
+                summary.failed(),
+                engine.merge_path().display()
+            );
+        }
+        match every {
+            Every::Once => {
+                return if summary.failed() == 0 {
+                    Outcome::Success
+                } else {
+                    Outcome::ModelErrors
+                };
+            }
+            Every::Every(d) => std::thread::sleep(d),
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The engine: applies plans to SQLite files and runs jobs. It is the only
+//! part of the platform that does IO.
+//!
+//! A state directory holds the platform's merge database (`merge.sqlite`),
+//! one database per workspace container (`containers/<name>.sqlite`), and the
+//! rendering last applied (`rendering/`). Every plan step and every batch
+//! commits atomically; a batch's merge and its exports commit together.
+
+mod apply;
+mod batch;
+mod reconcile;
+mod run;
+mod source;
+mod values;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datasurface_platform::Rendering;
+
+pub use apply::ApplySummary;
+pub use run::{RunSummary, StreamOutcome, StreamStatus};
+
+/// Why the engine could not do something. Every variant names what and where.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A SQLite call failed.
+    #[error("{context}: {source}")]
+    Sqlite {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The state directory or a rendering in it is not what the engine expects.
+    #[error("{0}")]
+    State(String),
+}
+
+pub(crate) fn sql(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> EngineError {
+    let context = context.into();
+    move |source| EngineError::Sqlite { context, source }
+}
+
+pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
+    let context = context.into();
+    move |source| EngineError::Io { context, source }
+}
+
+/// The engine of one platform's state directory.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    state: PathBuf,
+    sources: BTreeMap<String, PathBuf>,
+}
+
+impl Engine {
+    /// An engine over a state directory (made if missing). `sources` maps
+    /// source container names to the local SQLite files or CSV folders that
+    /// hold their data.
+    pub fn open(state: &Path, sources: BTreeMap<String, PathBuf>) -> Result<Self, EngineError> {
+        std::fs::create_dir_all(state.join("containers")).map_err(io(format!(
+            "cannot create the state directory {}",
+            state.display()
+        )))?;
+        Ok(Engine {
+            state: state.to_path_buf(),
+            sources,
+        })
+    }
+
+    /// The merge database's file.
+    pub fn merge_path(&self) -> PathBuf {
+        self.state.join("merge.sqlite")
+    }
+
+    /// A workspace container's database file.
+    pub fn container_path(&self, container: &str) -> PathBuf {
+        let safe: String = container
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.state.join("containers").join(format!("{safe}.sqlite"))
+    }
+
+    fn rendering_dir(&self) -> PathBuf {
+        self.state.join("rendering")
+    }
+
+    /// The rendering last applied; empty before the first apply.
+    pub fn applied(&self) -> Result<Rendering, EngineError> {
+        apply::load_rendering(&self.rendering_dir())
+    }
+
+    pub(crate) fn open_merge(&self) -> Result<rusqlite::Connection, EngineError> {
+        open_db(&self.merge_path())
+    }
+}
+
+/// Opens a database with the settings every connection uses: rollback journal
+/// (so a transaction over attached databases commits atomically), full sync,
+/// and a wait for locks.
+pub(crate) fn open_db(path: &Path) -> Result<rusqlite::Connection, EngineError> {
+    let conn =
+        rusqlite::Connection::open(path).map_err(sql(format!("cannot open {}", path.display())))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(sql(format!("cannot configure {}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(sql(format!("cannot configure {}", path.display())))?;
+    Ok(conn)
+}
