@@ -68,6 +68,7 @@ fn versioned_columns(columns: &[ColumnSpec]) -> Vec<ColumnSpec> {
         name: name.to_owned(),
         affinity,
         nullable: false,
+        scale: None,
     };
     let mut all = vec![
         system("ds_batch_in", Affinity::Integer),
@@ -98,6 +99,7 @@ fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpe
         name: name.to_owned(),
         affinity: Affinity::Text,
         nullable: false,
+        scale: None,
     };
     let mut all = vec![hash("ds_key_hash"), hash("ds_all_hash")];
     all.extend(columns.iter().cloned());
@@ -135,6 +137,10 @@ fn columns(dataset: &Dataset) -> Vec<ColumnSpec> {
             name: name.to_string(),
             affinity: affinity(&c.data_type).unwrap_or(Affinity::Text),
             nullable: c.nullable && !dataset.schema.primary_key.contains(name),
+            scale: match &c.data_type {
+                datasurface_platform::model::DataType::Decimal(d) => Some(d.scale),
+                _ => None,
+            },
         })
         .collect()
 }
@@ -643,6 +649,7 @@ fn platform_tables() -> DatabaseSpec {
         name: name.to_owned(),
         affinity,
         nullable,
+        scale: None,
     };
     DatabaseSpec {
         target: Target::Merge,

@@ -58,6 +58,9 @@ pub struct ColumnSpec {
     pub affinity: Affinity,
     /// Whether it may hold no value.
     pub nullable: bool,
+    /// For decimals, the digits after the point every value is written with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u32>,
 }
 
 /// A view.

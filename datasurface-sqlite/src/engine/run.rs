@@ -172,6 +172,15 @@ impl Engine {
             let Some(latest) = last_committed(&conn, input)? else {
                 return Ok(None);
             };
+            // A batch that changed nothing does not make the transformer due.
+            let changed: Option<i64> = conn
+                .query_row(
+                    "SELECT MAX(batch) FROM ds_batches WHERE stream = ?1 AND status = 'committed' \
+                     AND rows_inserted + rows_updated + rows_deleted > 0",
+                    [input],
+                    |r| r.get(0),
+                )
+                .map_err(sql(format!("cannot read the batches of `{input}`")))?;
             let seen: Option<i64> = conn
                 .query_row(
                     "SELECT batch FROM ds_transformer_inputs WHERE workspace = ?1 AND stream = ?2",
@@ -189,7 +198,7 @@ impl Engine {
                     "cannot read what transformer `{}` saw",
                     t.workspace
                 )))?;
-            newer |= seen.is_none_or(|s| s < latest);
+            newer |= seen.is_none_or(|s| changed.is_some_and(|c| s < c));
             marks.push((t.workspace.clone(), input.clone(), latest));
         }
         Ok(newer.then_some(marks))

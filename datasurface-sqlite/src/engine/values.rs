@@ -42,8 +42,15 @@ pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String
             Ok(f) => Value::Real(f),
             Err(_) => return bad(&value),
         },
-        (Value::Integer(n), Affinity::Decimal | Affinity::Text) => Value::Text(n.to_string()),
-        (Value::Real(f), Affinity::Decimal | Affinity::Text) => Value::Text(f.to_string()),
+        (Value::Integer(n), Affinity::Decimal) => {
+            Value::Text(decimal(&n.to_string(), column.scale))
+        }
+        (Value::Real(f), Affinity::Decimal) => Value::Text(match column.scale {
+            Some(scale) => format!("{f:.prec$}", prec = scale as usize),
+            None => f.to_string(),
+        }),
+        (Value::Integer(n), Affinity::Text) => Value::Text(n.to_string()),
+        (Value::Real(f), Affinity::Text) => Value::Text(f.to_string()),
         (Value::Text(t), Affinity::Decimal) => {
             let t = t.trim();
             let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
@@ -52,7 +59,7 @@ pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String
             let fraction = parts.next().unwrap_or("0");
             let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
             if numeric(whole) && numeric(fraction) {
-                Value::Text(t.to_owned())
+                Value::Text(decimal(t, column.scale))
             } else {
                 return bad(&value);
             }
@@ -66,6 +73,22 @@ pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String
         ));
     }
     Ok(value)
+}
+
+/// A decimal written with `scale` digits after the point: `4` and `4.0`
+/// become `4.00` at scale 2, so a value hashes the same whatever the source
+/// wrote. Digits beyond the scale are kept, so nothing is silently rounded.
+fn decimal(text: &str, scale: Option<u32>) -> String {
+    let Some(scale) = scale.map(|s| s as usize) else {
+        return text.to_owned();
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() >= scale {
+        return text.to_owned();
+    }
+    let mut out = format!("{whole}.{fraction}");
+    out.extend(std::iter::repeat_n('0', scale - fraction.len()));
+    if scale == 0 { whole.to_owned() } else { out }
 }
 
 fn describe(v: &Value) -> String {
@@ -122,6 +145,7 @@ mod tests {
             name: "c".into(),
             affinity,
             nullable,
+            scale: Some(2),
         }
     }
 

@@ -1,6 +1,10 @@
-//! The `sqlite` platform: conformance, rendering, and the engine end to end.
+//! The `sqlite` platform: conformance, and the engine end to end on real
+//! SQLite files: Northwind with its masking transformer, history kept and
+//! purged, bad batches, idempotent applies, evolving models, and a killed run.
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+mod engine;
 
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_testkit::Conformance;

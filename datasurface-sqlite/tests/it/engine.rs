@@ -1,0 +1,429 @@
+//! The engine on real files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datasurface_platform::graph::build;
+use datasurface_platform::model::files::{self, SourceFile};
+use datasurface_platform::model::validate::validate;
+use datasurface_platform::{DataPlatform, Rendering, render_with};
+use datasurface_sqlite::SqlitePlatform;
+use datasurface_sqlite::engine::{Engine, RunSummary, StreamStatus};
+use rusqlite::Connection;
+
+/// A scratch directory, emptied first.
+pub(crate) fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sqlite-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A small shop: items from a SQLite database, events from CSV drops; a live
+/// consumer of both and a forensic consumer of items.
+const SHOP: &str = r#"
+apiVersion: datasurface.dev/v1
+kind: Ecosystem
+name: Shop
+owningRepository: {name: acme/eco, branch: main}
+liveRepository: {name: acme/eco, branch: live}
+platforms:
+  Local:
+    kind: sqlite
+    version: ^0.1
+    parameters:
+      sources: {Drops: drops}
+zoneDeclarations:
+  Z: {repository: {name: acme/z, branch: main}}
+zones:
+  Z:
+    teamDeclarations:
+      T: {repository: {name: acme/t, branch: main}}
+    teams:
+      T:
+        containers:
+          Shop DB:
+            kind: {database: {engine: SQLITE, database: shop.sqlite}}
+          Drops:
+            kind: {objectStorage: {bucket: drops}}
+          Warehouse:
+            kind: {database: {engine: SQLITE, database: warehouse.sqlite}}
+        datastores:
+          Shop:
+            capture:
+              ingestion:
+                container: Shop DB
+                consistency: MULTI_DATASET
+                method: {sqlSnapshot: {}}
+            datasets:
+              items:
+                classifications: [PUB]
+                schema:
+                  columns:
+                    id: {type: Integer, nullable: false}
+                    name: {type: {VarChar: {maxSize: 40}}}
+                    price: {type: {Decimal: {precision: 8, scale: 2}}}
+                  primaryKey: [id]
+          Feed:
+            capture:
+              ingestion:
+                container: Drops
+                consistency: MULTI_DATASET
+                method: {fileDrop: {}}
+            datasets:
+              events:
+                classifications: [PUB]
+                schema:
+                  columns:
+                    id: {type: Integer, nullable: false}
+                    kind: {type: {VarChar: {maxSize: 20}}}
+                  primaryKey: [id]
+        workspaces:
+          Live:
+            container: Warehouse
+            datasetGroups:
+              Main:
+                sinks:
+                  - {datastore: Shop, dataset: items}
+                  - {datastore: Feed, dataset: events}
+                requirements: {milestoning: LIVE_ONLY, latency: MINUTES}
+          Audit:
+            container: Warehouse
+            datasetGroups:
+              History:
+                sinks:
+                  - {datastore: Shop, dataset: items}
+                requirements: {milestoning: FORENSIC, latency: HOURS}
+assignments:
+  - workspace: Live
+    datasetGroup: Main
+    platforms: [{platform: Local, status: PROVISIONED}]
+  - workspace: Audit
+    datasetGroup: History
+    platforms: [{platform: Local, status: PROVISIONED}]
+"#;
+
+/// A platform state over a model's text, with its source files in `dir`.
+pub(crate) struct Rig {
+    pub(crate) dir: PathBuf,
+    pub(crate) engine: Engine,
+}
+
+pub(crate) fn render(model: &str, platform: &str) -> Rendering {
+    let valid = validate(
+        files::load(&[SourceFile::new("model.yaml", model)])
+            .unwrap()
+            .ecosystem,
+    )
+    .unwrap();
+    let graphs = build(&valid);
+    let name = valid.platforms.get_key_value(platform).unwrap().0;
+    render_with(&SqlitePlatform, &valid, &graphs, name)
+        .unwrap()
+        .rendering
+}
+
+impl Rig {
+    pub(crate) fn new(name: &str, sources: &[(&str, &str)]) -> Self {
+        let dir = scratch(name);
+        let sources: BTreeMap<String, PathBuf> = sources
+            .iter()
+            .map(|(c, p)| ((*c).to_owned(), dir.join(p)))
+            .collect();
+        let engine = Engine::open(&dir.join("state"), sources).unwrap();
+        Rig { dir, engine }
+    }
+
+    /// Renders, plans from what was applied, applies; returns the number of steps.
+    pub(crate) fn apply(&self, model: &str) -> usize {
+        let next = render(model, "Local");
+        let plan = SqlitePlatform.diff(&self.engine.applied().unwrap(), &next);
+        self.engine.apply(&plan, &next).unwrap();
+        plan.steps.len()
+    }
+
+    pub(crate) fn run(&self) -> RunSummary {
+        self.engine.run_once(&mut |_| {}).unwrap()
+    }
+
+    pub(crate) fn source(&self, file: &str) -> Connection {
+        Connection::open(self.dir.join(file)).unwrap()
+    }
+
+    pub(crate) fn warehouse(&self, container: &str) -> Connection {
+        Connection::open(self.engine.container_path(container)).unwrap()
+    }
+}
+
+pub(crate) fn rows(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| match r.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Null => "∅".to_owned(),
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                rusqlite::types::ValueRef::Blob(b) => format!("{} bytes", b.len()),
+            })
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+fn shop(name: &str) -> Rig {
+    let rig = Rig::new(name, &[("Drops", "drops"), ("Shop DB", "shop.sqlite")]);
+    std::fs::create_dir_all(rig.dir.join("drops")).unwrap();
+    std::fs::write(rig.dir.join("drops/events.csv"), "id,kind\n1,view\n2,buy\n").unwrap();
+    rig.source("shop.sqlite")
+        .execute_batch(
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price NUMERIC);
+             INSERT INTO items VALUES (1, 'pen', 1.50), (2, 'ink', 4.00);",
+        )
+        .unwrap();
+    rig
+}
+
+fn committed(summary: &RunSummary) -> Vec<String> {
+    summary
+        .streams
+        .iter()
+        .map(|s| match s.status {
+            StreamStatus::Committed => format!(
+                "{} #{} +{} ~{} -{}",
+                s.stream, s.batch, s.inserted, s.updated, s.deleted
+            ),
+            StreamStatus::Failed => format!(
+                "{} #{} failed: {}",
+                s.stream,
+                s.batch,
+                s.message.clone().unwrap_or_default()
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
+    let rig = shop("history");
+    let model = SHOP;
+    assert!(rig.apply(model) > 0);
+    assert_eq!(
+        committed(&rig.run()),
+        ["Feed #1 +2 ~0 -0", "Shop #1 +2 ~0 -0"]
+    );
+    // Batch 2: the pen's price changes. Batch 3: the pen is gone.
+    rig.source("shop.sqlite")
+        .execute_batch("UPDATE items SET price = 2.00 WHERE id = 1")
+        .unwrap();
+    assert_eq!(
+        committed(&rig.run()),
+        ["Feed #2 +0 ~0 -0", "Shop #2 +0 ~1 -0"]
+    );
+    rig.source("shop.sqlite")
+        .execute_batch("DELETE FROM items WHERE id = 1")
+        .unwrap();
+    assert_eq!(
+        committed(&rig.run()),
+        ["Feed #3 +0 ~0 -0", "Shop #3 +0 ~0 -1"]
+    );
+    let w = rig.warehouse("Warehouse");
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT id, name, price FROM Live__Main__Shop__items ORDER BY id"
+        ),
+        ["2|ink|4.00"]
+    );
+    let at = |batch: i64| {
+        rows(
+            &w,
+            &format!(
+                "SELECT id, price FROM Audit__History__Shop__items WHERE ds_batch_in <= {batch} AND ds_batch_out > {batch} ORDER BY id"
+            ),
+        )
+    };
+    assert_eq!(at(1), ["1|1.50", "2|4.00"]);
+    assert_eq!(at(2), ["1|2.00", "2|4.00"]);
+    assert_eq!(at(3), ["2|4.00"]);
+    // Every version, with the batches that opened and closed it.
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT id, price, ds_batch_in, ds_batch_out FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_batch_in"
+        ),
+        ["1|1.50|1|2", "1|2.00|2|3"]
+    );
+    // Applying the same model again changes nothing.
+    assert_eq!(rig.apply(model), 0);
+}
+
+#[test]
+fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
+    let rig = shop("bad");
+    let model = SHOP;
+    rig.apply(model);
+    rig.run();
+    let before = rows(
+        &rig.warehouse("Warehouse"),
+        "SELECT id, kind FROM Live__Main__Feed__events ORDER BY id",
+    );
+    for (bad, why) in [
+        ("id,kind\n1,view\n1,buy\n", "repeats an earlier row"),
+        ("id,kind\n1,view\n,buy\n", "is null"),
+        ("id,kind\nx,view\n", "not Integer"),
+        ("id\n1\n", "has no column `kind`"),
+    ] {
+        std::fs::write(rig.dir.join("drops/events.csv"), bad).unwrap();
+        let summary = rig.run();
+        let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
+        assert_eq!(feed.status, StreamStatus::Failed, "{bad}");
+        assert!(
+            feed.message.as_deref().unwrap().contains(why),
+            "{:?}",
+            feed.message
+        );
+        let after = rows(
+            &rig.warehouse("Warehouse"),
+            "SELECT id, kind FROM Live__Main__Feed__events ORDER BY id",
+        );
+        assert_eq!(after, before);
+    }
+    let merge = Connection::open(rig.engine.merge_path()).unwrap();
+    assert_eq!(
+        rows(
+            &merge,
+            "SELECT status, count(*) FROM ds_batches WHERE stream = 'Feed' GROUP BY status ORDER BY status"
+        ),
+        ["committed|1", "failed|4"]
+    );
+}
+
+#[test]
+fn a_new_column_and_a_new_workspace_backfill_without_reingesting() {
+    let rig = shop("grow");
+    let model = SHOP;
+    rig.apply(model);
+    rig.run();
+    let grown = model
+        .replace(
+            "                    kind: {type: {VarChar: {maxSize: 20}}}\n",
+            "                    kind: {type: {VarChar: {maxSize: 20}}}\n                    source: {type: {VarChar: {maxSize: 20}}}\n",
+        )
+        .replace(
+            "assignments:\n",
+            "assignments:\n  - workspace: Events\n    datasetGroup: Everything\n    platforms: [{platform: Local, status: PROVISIONED}]\n",
+        )
+        .replace(
+            "          Audit:\n",
+            "          Events:\n            container: Warehouse\n            datasetGroups:\n              Everything:\n                sinks: [{datastore: Feed, dataset: events}]\n                requirements: {milestoning: LIVE_ONLY, latency: HOURS}\n          Audit:\n",
+        );
+    rig.apply(&grown);
+    let w = rig.warehouse("Warehouse");
+    // The new workspace sees what was ingested before it existed.
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT id, kind FROM Events__Everything__Feed__events ORDER BY id"
+        ),
+        ["1|view", "2|buy"]
+    );
+    let merge = Connection::open(rig.engine.merge_path()).unwrap();
+    assert_eq!(
+        rows(&merge, "SELECT count(*) FROM ds_batches"),
+        ["2"],
+        "nothing was re-ingested"
+    );
+    // The new column fills from the next batch on.
+    std::fs::write(
+        rig.dir.join("drops/events.csv"),
+        "id,kind,source\n1,view,web\n2,buy,app\n",
+    )
+    .unwrap();
+    assert_eq!(
+        committed(&rig.run()),
+        ["Feed #2 +0 ~2 -0", "Shop #2 +0 ~0 -0"]
+    );
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT id, source FROM Events__Everything__Feed__events ORDER BY id"
+        ),
+        ["1|web", "2|app"]
+    );
+    // Removing the workspace drops its views and nothing else.
+    rig.apply(model);
+    assert!(
+        rows(
+            &w,
+            "SELECT name FROM sqlite_master WHERE name LIKE 'Events__%'"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        rows(&w, "SELECT count(*) FROM Live__Main__Feed__events"),
+        ["2"]
+    );
+}
+
+#[test]
+fn northwind_runs_end_to_end_with_its_masking_transformer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/models/northwind");
+    let files: Vec<SourceFile> = [
+        "ecosystem.yaml",
+        "zones/usa/zone.yaml",
+        "zones/usa/teams/northwindteam.yaml",
+    ]
+    .iter()
+    .map(|p| SourceFile::new(*p, std::fs::read_to_string(root.join(p)).unwrap()))
+    .collect();
+    let valid = validate(files::load(&files).unwrap().ecosystem).unwrap();
+    let graphs = build(&valid);
+    let name = valid.platforms.get_key_value("Local").unwrap().0;
+    let next = render_with(&SqlitePlatform, &valid, &graphs, name)
+        .unwrap()
+        .rendering;
+    let dir = scratch("northwind");
+    let sources = BTreeMap::from([(
+        "NW Source DB".to_owned(),
+        root.join("data/northwind.sqlite"),
+    )]);
+    let engine = Engine::open(&dir.join("state"), sources).unwrap();
+    engine
+        .apply(&SqlitePlatform.diff(&Rendering::default(), &next), &next)
+        .unwrap();
+    let summary = engine.run_once(&mut |_| {}).unwrap();
+    assert_eq!(
+        committed(&summary),
+        ["NW_Data #1 +300 ~0 -0", "Masked_NW_Data #1 +150 ~0 -0"]
+    );
+    let w = Connection::open(engine.container_path("Test Azure SQL")).unwrap();
+    let masked = rows(
+        &w,
+        "SELECT DISTINCT contact_name FROM ProductAnalytics__Reporting__Masked_NW_Data__customers",
+    );
+    assert_eq!(masked, ["***"]);
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT count(*) FROM ProductAnalytics__Reporting__Masked_NW_Data__customers"
+        ),
+        ["150"]
+    );
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT count(*) FROM ProductAnalytics__Reporting__NW_Data__products"
+        ),
+        ["120"]
+    );
+    // Running again with nothing new changes nothing and runs the transformer no more.
+    assert_eq!(
+        committed(&engine.run_once(&mut |_| {}).unwrap()),
+        ["NW_Data #2 +0 ~0 -0"]
+    );
+}
