@@ -21,7 +21,7 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
 
 /// A small shop: items from a SQLite database, events from CSV drops; a live
 /// consumer of both and a forensic consumer of items.
-const SHOP: &str = r#"
+const SHOP: &str = r"
 apiVersion: datasurface.dev/v1
 kind: Ecosystem
 name: Shop
@@ -101,7 +101,7 @@ assignments:
   - workspace: Audit
     datasetGroup: History
     platforms: [{platform: Local, status: PROVISIONED}]
-"#;
+";
 
 /// A platform state over a model's text, with its source files in `dir`.
 pub(crate) struct Rig {
