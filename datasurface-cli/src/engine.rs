@@ -265,3 +265,56 @@ pub(crate) fn run(
         }
     }
 }
+
+/// `datasurface up MODEL [--platform NAME] [--state DIR]`: apply, run once,
+/// and say where the results are and how to look at them.
+pub(crate) fn up(
+    model: &Path,
+    platform: Option<&str>,
+    state: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let applied = apply(model, platform, state, PlanFormat::Human, out, err);
+    if applied != Outcome::Success {
+        return applied;
+    }
+    let ran = run(model, platform, state, Every::Once, false, out, err);
+    let Ok(engine) = Engine::open(state, BTreeMap::new()) else {
+        return ran;
+    };
+    let Ok(rendering) = engine.applied() else {
+        return ran;
+    };
+    let mut first = None;
+    let _ = writeln!(out, "\nWhere to look:");
+    for (key, artifact) in &rendering.artifacts {
+        let Some(rest) = key.as_str().strip_prefix("containers/") else {
+            continue;
+        };
+        if !rest.contains("/workspaces/") {
+            continue;
+        }
+        let Ok(spec) =
+            serde_json::from_str::<datasurface_sqlite::spec::DatabaseSpec>(&artifact.content)
+        else {
+            continue;
+        };
+        let datasurface_sqlite::spec::Target::Container(container) = &spec.target else {
+            continue;
+        };
+        let path = engine.container_path(container);
+        for view in &spec.views {
+            let _ = writeln!(out, "  {}  view {}", path.display(), view.name);
+            first.get_or_insert((path.clone(), view.name.clone()));
+        }
+    }
+    if let Some((path, view)) = first {
+        let _ = writeln!(
+            out,
+            "\nTry:\n  sqlite3 {} 'SELECT * FROM \"{view}\" LIMIT 5'",
+            path.display()
+        );
+    }
+    ran
+}

@@ -128,6 +128,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
         format: platforms::PlanFormat,
     },
+    /// The whole job on one machine: apply the model to its `sqlite` platform, run every job once,
+    /// and print where the consumers' views are.
+    Up {
+        /// The model file or directory.
+        model: PathBuf,
+        /// The platform; by default the model's only platform of kind `sqlite`.
+        #[arg(long)]
+        platform: Option<String>,
+        /// The platform's state directory.
+        #[arg(long, default_value = "datasurface-state")]
+        state: PathBuf,
+    },
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain {
         /// The code, such as `missing-primary-key`.
@@ -264,6 +276,11 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
             stdout,
             stderr,
         ),
+        Command::Up {
+            model,
+            platform,
+            state,
+        } => engine::up(&model, platform.as_deref(), &state, stdout, stderr),
         Command::Explain { code, all } => explain(code.as_deref(), all, stdout, stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();
