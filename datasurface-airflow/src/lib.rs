@@ -44,12 +44,6 @@ pub use render::{DEFAULT_SCHEDULE, PLATFORM_SQL};
 /// The platform's own diagnostic codes.
 pub const LINT_CODES: &[CodeInfo] = &[
     (
-        "invalid-platform-parameter",
-        Severity::Error,
-        "A parameter of an `airflow` platform is unknown or has a wrong value.",
-        "The `airflow` platform reads `executor` (`kubernetes` or `local`), `namespace`, `image`, `schema`, `mergeHost`, `mergePort`, `mergeDatabase`, `mergeCredential`, `maxChunkSize` and `retries`, all optional. Correct the name or the value the message names, or leave the parameter out for its default.",
-    ),
-    (
         "airflow-missing-credential",
         Severity::Error,
         "A SQL capture that an `airflow` platform ingests names no credential.",

@@ -98,13 +98,6 @@ pub(crate) fn apply(
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let engine = match Engine::open(state, sources(&loaded.valid, &name, model)) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return Outcome::CouldNotRun;
-        }
-    };
     let kind = loaded.valid.platforms[name.as_str()].kind.as_str();
     let Some(implementation) = registry().get(kind).cloned() else {
         return Outcome::CouldNotRun;
@@ -116,6 +109,13 @@ pub(crate) fn apply(
         );
         return Outcome::CouldNotRun;
     }
+    let engine = match Engine::open(state, sources(&loaded.valid, &name, model)) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
     let previous = match engine.applied() {
         Ok(p) => p,
         Err(e) => {

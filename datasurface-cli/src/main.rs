@@ -310,6 +310,11 @@ fn catalogue() -> String {
         "Platforms of kind `airflow` report these about their own parameters and needs:",
         datasurface_airflow::LINT_CODES,
     ));
+    out.push_str(&datasurface_model::validate::code_section(
+        "The `sqlite` platform",
+        "Platforms of kind `sqlite` report these about their sources:",
+        datasurface_sqlite::LINT_CODES,
+    ));
     out
 }
 
@@ -341,6 +346,7 @@ fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Wri
             .chain(datasurface_graph::GRAPH_CODES.iter().map(|c| c.0))
             .chain(datasurface_platform::PLATFORM_CODES.iter().map(|c| c.0))
             .chain(datasurface_airflow::LINT_CODES.iter().map(|c| c.0))
+            .chain(datasurface_sqlite::LINT_CODES.iter().map(|c| c.0))
             .collect();
         let _ = writeln!(
             err,

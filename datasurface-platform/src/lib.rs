@@ -48,6 +48,12 @@ pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
         "Widen the requirement (such as `^0.1`) to accept the implementation's version, or use an implementation it accepts.",
     ),
     (
+        "invalid-platform-parameter",
+        model::validate::Severity::Error,
+        "A parameter of a platform is unknown or has a wrong value.",
+        "Each platform kind reads its own parameters; the message and its help say which it reads and what value it expected. Correct the name or the value, or leave the parameter out for its default.",
+    ),
+    (
         "unsupported-by-platform",
         model::validate::Severity::Error,
         "The model asks a platform for something its capabilities do not include.",

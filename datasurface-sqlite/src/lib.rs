@@ -29,20 +29,12 @@ use datasurface_platform::model::{CaptureMethod, ContainerKind, DatabaseEngine, 
 use datasurface_platform::{Capabilities, DataPlatform, PlatformError, RenderContext, Rendering};
 
 /// The platform's own diagnostic codes.
-pub const LINT_CODES: &[CodeInfo] = &[
-    (
-        "invalid-platform-parameter",
-        Severity::Error,
-        "A parameter of a platform is unknown or has a wrong value.",
-        "The `sqlite` platform reads `sources`: a map from source container names to local SQLite files or CSV folders, relative to the model's directory.",
-    ),
-    (
-        "sqlite-source-not-local",
-        Severity::Warning,
-        "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
-        "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
-    ),
-];
+pub const LINT_CODES: &[CodeInfo] = &[(
+    "sqlite-source-not-local",
+    Severity::Warning,
+    "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
+    "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
+)];
 
 /// The `sqlite` platform.
 #[derive(Debug, Clone, Copy, Default)]

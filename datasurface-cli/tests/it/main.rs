@@ -489,7 +489,7 @@ fn help_lists_the_commands() {
     let run = datasurface(&["--help"], &repo_root());
     assert_eq!(run.code, 0);
     for command in [
-        "check", "verify", "graph", "render", "plan", "explain", "schema",
+        "check", "verify", "graph", "render", "plan", "apply", "run", "up", "explain", "schema",
     ] {
         assert!(run.stdout.contains(command), "{}", run.stdout);
     }
@@ -676,6 +676,57 @@ fn render_and_plan_refuse_what_they_cannot_do() {
         run.stderr
     );
     assert!(!dir.join("x").exists());
+}
+
+#[test]
+fn up_runs_northwind_on_one_machine_and_apply_is_idempotent() {
+    let dir = scratch("up");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let run = datasurface(&["up", "model", "--state", "state"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "Masked_NW_Data                           batch    1 committed: 150 read, +150"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Try:\n  sqlite3 state/containers/Test_Azure_SQL.sqlite"),
+        "{}",
+        run.stdout
+    );
+    let run = datasurface(&["apply", "model", "--state", "state"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .starts_with("0 to create, 0 to update, 0 to replace, 0 to delete"),
+        "{}",
+        run.stdout
+    );
+    let run = datasurface(
+        &["run", "model", "--state", "state", "--format", "json"],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["streams"][0]["stream"], "NW_Data");
+    assert_eq!(json["streams"][0]["inserted"], 0);
+    // A platform that is not `sqlite` cannot be applied.
+    let run = datasurface(
+        &[
+            "apply",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--state",
+            "x",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("of kind `airflow`"), "{}", run.stderr);
 }
 
 /// Copies the Northwind example into `dir`, with its team document changed by `edit`.
