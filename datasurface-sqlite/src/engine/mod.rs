@@ -116,12 +116,13 @@ impl Engine {
 
 /// Opens a database with the settings every connection uses: rollback journal
 /// (so a transaction over attached databases commits atomically), full sync,
-/// and a wait for locks.
+/// a 256 MiB page cache, temporary tables in memory, and a wait for locks.
 pub(crate) fn open_db(path: &Path) -> Result<rusqlite::Connection, EngineError> {
     let conn =
         rusqlite::Connection::open(path).map_err(sql(format!("cannot open {}", path.display())))?;
     conn.execute_batch(
-        "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
     )
     .map_err(sql(format!("cannot configure {}", path.display())))?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
