@@ -7,6 +7,7 @@ use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
+use datasurface_platform::model::workspace::RetentionPeriod;
 use datasurface_platform::model::{
     CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
     StepTrigger, Workspace,
@@ -204,6 +205,18 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
 /// The containers each `(store, dataset)` is exported to.
 type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 
+/// How long a store's closed versions are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// A forensic consumer asks for no limit.
+    Forever,
+    /// The longest retention forensic consumers ask for, in days.
+    Days(u64),
+}
+
+/// The stores whose closed versions are kept, and for how long.
+type History = BTreeMap<String, Kept>;
+
 /// The rendering being made, and the spec each node rendered.
 struct Out {
     rendering: Rendering,
@@ -250,7 +263,7 @@ impl Renderer<'_> {
                     datastore, dataset, ..
                 } => {
                     let store = self.store(&lookup, datastore)?;
-                    let keep = history.contains(datastore.as_str());
+                    let keep = history.get(datastore.as_str()).copied();
                     let (spec, job) =
                         Self::ingest(datastore, dataset.as_ref(), store, &exports, keep);
                     let mut parts = vec!["merge", "ingest", datastore.as_str()];
@@ -386,9 +399,9 @@ impl Renderer<'_> {
     }
 
     /// The containers each dataset is exported to, and the stores a forensic consumer reads.
-    fn exports_and_history(&self, lookup: &Lookup<'_>) -> (Exports, BTreeSet<String>) {
+    fn exports_and_history(&self, lookup: &Lookup<'_>) -> (Exports, History) {
         let mut exports = Exports::new();
-        let mut history = BTreeSet::new();
+        let mut history = History::new();
         for node in self.graph.nodes() {
             match &node.kind {
                 NodeKind::Export {
@@ -413,7 +426,24 @@ impl Renderer<'_> {
                             .as_ref()
                             .is_some_and(|r| r.milestoning != Milestoning::LiveOnly)
                     {
-                        history.extend(g.sinks.iter().map(|s| s.datastore.to_string()));
+                        // The longest retention wins; a group without one keeps history forever.
+                        let days = g
+                            .requirements
+                            .as_ref()
+                            .and_then(|r| r.retention.as_ref())
+                            .map(RetentionPeriod::max_days);
+                        for sink in &g.sinks {
+                            let asked = days.map_or(Kept::Forever, Kept::Days);
+                            history
+                                .entry(sink.datastore.to_string())
+                                .and_modify(|kept| {
+                                    *kept = match (*kept, asked) {
+                                        (Kept::Days(a), Kept::Days(b)) => Kept::Days(a.max(b)),
+                                        _ => Kept::Forever,
+                                    };
+                                })
+                                .or_insert(asked);
+                        }
                     }
                 }
                 _ => {}
@@ -554,7 +584,7 @@ impl Renderer<'_> {
         dataset: Option<&DatasetName>,
         store: &Datastore,
         exports: &Exports,
-        keep_history: bool,
+        history: Option<Kept>,
     ) -> (DatabaseSpec, IngestJob) {
         let mut datasets: Vec<(&DatasetName, &Dataset)> = store
             .datasets
@@ -634,7 +664,11 @@ impl Renderer<'_> {
             stream: naming::stream(datastore.as_str(), dataset.map(DatasetName::as_str)),
             datastore: datastore.to_string(),
             source,
-            keep_history,
+            keep_history: history.is_some(),
+            retention_days: match history {
+                Some(Kept::Days(days)) => Some(days),
+                _ => None,
+            },
             datasets: jobs,
             cron,
         };

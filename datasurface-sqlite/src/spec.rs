@@ -106,6 +106,10 @@ pub struct IngestJob {
     pub source: Source,
     /// Whether closed row versions are kept (a forensic consumer reads them).
     pub keep_history: bool,
+    /// When history is kept: how many days closed versions are kept, the
+    /// longest retention any forensic consumer asks for; none means forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u64>,
     /// The datasets it ingests.
     pub datasets: Vec<DatasetJob>,
     /// Its cron schedule, if it runs on one; otherwise it runs on every `run`.

@@ -25,10 +25,6 @@ pub(crate) struct Counts {
 /// How a batch ended: committed with its counts, or failed with why.
 pub(crate) type Ended = Result<Counts, String>;
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 /// The last committed batch of a stream, if any.
 pub(crate) fn last_committed(conn: &Connection, stream: &str) -> Result<Option<i64>, EngineError> {
     conn.query_row(
@@ -40,12 +36,12 @@ pub(crate) fn last_committed(conn: &Connection, stream: &str) -> Result<Option<i
 }
 
 /// Marks batches a crash interrupted as failed, then starts the next batch.
-fn start(conn: &Connection, stream: &str) -> Result<i64, EngineError> {
+fn start(conn: &Connection, stream: &str, now: &str) -> Result<i64, EngineError> {
     let context = format!("cannot start a batch of `{stream}`");
     conn.execute(
         "UPDATE ds_batches SET status = 'failed', ended_at = ?2, message = 'interrupted before it committed; nothing of it is visible' \
          WHERE stream = ?1 AND status IN ('started', 'ingested')",
-        params![stream, now()],
+        params![stream, now],
     )
     .map_err(sql(context.clone()))?;
     let batch: i64 = conn
@@ -57,7 +53,7 @@ fn start(conn: &Connection, stream: &str) -> Result<i64, EngineError> {
         .map_err(sql(context.clone()))?;
     conn.execute(
         "INSERT INTO ds_batches (stream, batch, status, started_at) VALUES (?1, ?2, 'started', ?3)",
-        params![stream, batch, now()],
+        params![stream, batch, now],
     )
     .map_err(sql(context))?;
     Ok(batch)
@@ -69,10 +65,11 @@ fn fail(
     batch: i64,
     message: &str,
     millis: i64,
+    now: &str,
 ) -> Result<(), EngineError> {
     conn.execute(
         "UPDATE ds_batches SET status = 'failed', ended_at = ?3, millis = ?4, message = ?5 WHERE stream = ?1 AND batch = ?2",
-        params![stream, batch, now(), millis, message],
+        params![stream, batch, now, millis, message],
     )
     .map(|_| ())
     .map_err(sql(format!("cannot record the failure of batch {batch} of `{stream}`")))
@@ -256,6 +253,41 @@ fn export(
     Ok(())
 }
 
+/// Purges the versions that closed before `cutoff` from a dataset's merge
+/// table and its exports: older than the longest retention any consumer asks
+/// for. Live rows and younger versions stay.
+fn retire(
+    tx: &Connection,
+    d: &DatasetJob,
+    stream: &str,
+    cutoff: &str,
+    containers: &[&str],
+) -> Result<(), rusqlite::Error> {
+    let q = Sqlite;
+    let closed_before = format!(
+        "\"ds_batch_out\" <> {LIVE} AND \"ds_batch_out\" IN \
+         (SELECT batch FROM main.ds_batches WHERE stream = ?1 AND status = 'committed' AND ended_at < ?2)"
+    );
+    tx.execute(
+        &format!(
+            "DELETE FROM {} WHERE {closed_before}",
+            q.quote(&d.merge_table)
+        ),
+        params![stream, cutoff],
+    )?;
+    for (container, table) in &d.exports {
+        let at = containers
+            .iter()
+            .position(|c| c == container)
+            .unwrap_or_default();
+        tx.execute(
+            &format!("DELETE FROM c{at}.{} WHERE {closed_before}", q.quote(table)),
+            params![stream, cutoff],
+        )?;
+    }
+    Ok(())
+}
+
 /// Fills a new export table from its merge table, as of the stream's last
 /// commit; false if the stream has committed nothing yet.
 pub(crate) fn backfill(
@@ -286,6 +318,25 @@ pub(crate) fn backfill(
     result.map(|()| true).map_err(sql(context))
 }
 
+/// Attaches the containers a batch exports to as `c0`, `c1`, … (made if missing).
+fn attach(
+    conn: &Connection,
+    engine: &Engine,
+    containers: &[&str],
+    stream: &str,
+) -> Result<(), EngineError> {
+    for (i, c) in containers.iter().enumerate() {
+        let path = engine.container_path(c);
+        drop(open_db(&path)?);
+        conn.execute(
+            &format!("ATTACH DATABASE ?1 AS c{i}"),
+            [path.to_string_lossy()],
+        )
+        .map_err(sql(format!("cannot open container `{c}` for `{stream}`")))?;
+    }
+    Ok(())
+}
+
 /// Runs one batch of a stream with the rows read for each dataset (or why
 /// they could not be read). `marks` are transformer input marks committed
 /// with the batch. Returns the batch and how it ended.
@@ -299,7 +350,7 @@ pub(crate) fn ingest(
     let millis = |clock: &Instant| i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
     let mut conn = engine.open_merge()?;
     let stream = job.stream.as_str();
-    let batch = start(&conn, stream)?;
+    let batch = start(&conn, stream, &engine.now())?;
     let checked: Result<Vec<(&DatasetJob, Vec<Staged>)>, String> = rows.and_then(|mut rows| {
         job.datasets
             .iter()
@@ -314,7 +365,14 @@ pub(crate) fn ingest(
     let checked = match checked {
         Ok(c) => c,
         Err(message) => {
-            fail(&conn, stream, batch, &message, millis(&clock))?;
+            fail(
+                &conn,
+                stream,
+                batch,
+                &message,
+                millis(&clock),
+                &engine.now(),
+            )?;
             return Ok((batch, Err(message)));
         }
     };
@@ -326,15 +384,7 @@ pub(crate) fn ingest(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    for (i, c) in containers.iter().enumerate() {
-        let path = engine.container_path(c);
-        drop(open_db(&path)?);
-        conn.execute(
-            &format!("ATTACH DATABASE ?1 AS c{i}"),
-            [path.to_string_lossy()],
-        )
-        .map_err(sql(format!("cannot open container `{c}` for `{stream}`")))?;
-    }
+    attach(&conn, engine, &containers, stream)?;
     let result = (|| -> Result<Counts, rusqlite::Error> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
@@ -356,6 +406,12 @@ pub(crate) fn ingest(
                 export(&tx, d, &format!("c{at}"), table, batch, previous)?;
             }
         }
+        if let Some(days) = job.retention_days {
+            let cutoff = engine.days_ago(days);
+            for (d, _) in &checked {
+                retire(&tx, d, stream, &cutoff, &containers)?;
+            }
+        }
         for (workspace, input, input_batch) in marks {
             tx.execute(
                 "INSERT OR REPLACE INTO ds_transformer_inputs (workspace, stream, batch) VALUES (?1, ?2, ?3)",
@@ -365,7 +421,7 @@ pub(crate) fn ingest(
         tx.execute(
             "UPDATE ds_batches SET status = 'committed', ended_at = ?3, rows_inserted = ?4, rows_updated = ?5, \
              rows_deleted = ?6, rows_total = ?7, millis = ?8 WHERE stream = ?1 AND batch = ?2",
-            params![stream, batch, now(), counts.inserted, counts.updated, counts.deleted, counts.total, millis(&clock)],
+            params![stream, batch, engine.now(), counts.inserted, counts.updated, counts.deleted, counts.total, millis(&clock)],
         )?;
         tx.commit()?;
         Ok(counts)
@@ -377,7 +433,14 @@ pub(crate) fn ingest(
         Ok(counts) => Ok((batch, Ok(counts))),
         Err(e) => {
             let message = format!("the merge failed and was rolled back: {e}");
-            fail(&conn, stream, batch, &message, millis(&clock))?;
+            fail(
+                &conn,
+                stream,
+                batch,
+                &message,
+                millis(&clock),
+                &engine.now(),
+            )?;
             Ok((batch, Err(message)))
         }
     }

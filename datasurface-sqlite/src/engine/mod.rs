@@ -63,6 +63,7 @@ pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> E
 pub struct Engine {
     state: PathBuf,
     sources: BTreeMap<String, PathBuf>,
+    clock: fn() -> chrono::DateTime<chrono::Utc>,
 }
 
 impl Engine {
@@ -77,7 +78,28 @@ impl Engine {
         Ok(Engine {
             state: state.to_path_buf(),
             sources,
+            clock: chrono::Utc::now,
         })
+    }
+
+    /// The engine with another clock, for batch times and retention (tests
+    /// use it to let days pass).
+    #[must_use]
+    pub fn with_clock(mut self, clock: fn() -> chrono::DateTime<chrono::Utc>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The time now, as batches record it.
+    pub(crate) fn now(&self) -> String {
+        (self.clock)().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    /// The time `days` ago, as batches record it.
+    pub(crate) fn days_ago(&self, days: u64) -> String {
+        let then = (self.clock)()
+            - chrono::Duration::days(i64::try_from(days).unwrap_or(i64::MAX / 86_400_000));
+        then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
     /// The merge database's file.

@@ -526,3 +526,55 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
         "{states:?}"
     );
 }
+
+static DAY: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn test_clock() -> chrono::DateTime<chrono::Utc> {
+    let day = DAY.load(std::sync::atomic::Ordering::SeqCst);
+    chrono::DateTime::from_timestamp(1_767_225_600 + day * 86_400, 0).unwrap()
+}
+
+#[test]
+fn closed_versions_are_kept_as_long_as_the_longest_retention_and_no_longer() {
+    let rig = shop("retention");
+    let engine = rig.engine.clone().with_clock(test_clock);
+    let model = SHOP.replace(
+        "requirements: {milestoning: FORENSIC, latency: HOURS}",
+        "requirements: {milestoning: FORENSIC, latency: HOURS, retention: P3D}",
+    );
+    let next = render(&model, "Local");
+    engine
+        .apply(
+            &SqlitePlatform.diff(&engine.applied().unwrap(), &next),
+            &next,
+        )
+        .unwrap();
+    let run = |day: i64| {
+        DAY.store(day, std::sync::atomic::Ordering::SeqCst);
+        engine.run_once(&mut |_| {}).unwrap()
+    };
+    run(0);
+    rig.source("shop.sqlite")
+        .execute_batch("UPDATE items SET price = 2.00 WHERE id = 1")
+        .unwrap();
+    run(1);
+    let versions = || {
+        rows(
+            &rig.warehouse("Warehouse"),
+            "SELECT price FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_batch_in",
+        )
+    };
+    // Closed on day 1: two days later it is younger than the retention and stays.
+    run(3);
+    assert_eq!(versions(), ["1.50", "2.00"]);
+    // Four days later it is older than every consumer asks for: purged.
+    run(5);
+    assert_eq!(versions(), ["2.00"]);
+    assert_eq!(
+        rows(
+            &rig.warehouse("Warehouse"),
+            "SELECT count(*) FROM Live__Main__Shop__items"
+        ),
+        ["2"]
+    );
+}
