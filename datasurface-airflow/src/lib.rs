@@ -106,10 +106,8 @@ impl DataPlatform for Airflow {
                     from_platform: None,
                     ..
                 } => {
-                    if let (Some(at), Some(store)) = (
-                        lookup.store_teams.get(datastore),
-                        lookup.stores.get(datastore),
-                    ) && let Some(ingestion) = store.capture.ingestion()
+                    if let Some(at) = lookup.0.datastore(datastore)
+                        && let Some(ingestion) = at.item.capture.ingestion()
                         && ingestion.credential.is_none()
                     {
                         found.push(
@@ -132,8 +130,8 @@ impl DataPlatform for Airflow {
                     }
                 }
                 NodeKind::Export { container, .. } => {
-                    if let Some((at, c)) = lookup.containers.get(container)
-                        && let ContainerKind::Database(db) = &c.kind
+                    if let Some(at) = lookup.0.container(container)
+                        && let ContainerKind::Database(db) = &at.item.kind
                         && db.engine != DatabaseEngine::Postgres
                     {
                         found.push(

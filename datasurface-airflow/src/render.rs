@@ -7,9 +7,9 @@ use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
+use datasurface_platform::model::validate::ModelIndex;
 use datasurface_platform::model::{
-    CaptureMetadata, DataContainer, Datastore, Ecosystem, Milestoning, StepTrigger, TeamLocation,
-    Workspace,
+    CaptureMetadata, Datastore, Ecosystem, Milestoning, StepTrigger, Workspace,
 };
 use datasurface_platform::{Artifact, ArtifactKey, PlatformError, RenderContext, Rendering};
 use serde_json::json;
@@ -25,29 +25,20 @@ pub const PLATFORM_SQL: &str = "sql/000_platform.sql";
 /// The schedule of an ingestion whose capture names no trigger.
 pub const DEFAULT_SCHEDULE: &str = "@hourly";
 
-/// The model's datastores, workspaces and containers by name, found once:
-/// the model's own lookups scan it, which a large graph would repeat per node.
-pub(crate) struct Lookup<'a> {
-    pub(crate) stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
-    pub(crate) workspaces: BTreeMap<&'a WorkspaceName, &'a Workspace>,
-    pub(crate) containers: BTreeMap<&'a ContainerName, (TeamLocation<'a>, &'a DataContainer)>,
-    pub(crate) store_teams: BTreeMap<&'a DatastoreName, TeamLocation<'a>>,
-}
+/// The model's datastores, workspaces and containers by name: the model's
+/// index, built once per render, with errors for names the graph has and the
+/// model lacks.
+pub(crate) struct Lookup<'a>(pub(crate) ModelIndex<'a>);
 
 impl<'a> Lookup<'a> {
     pub(crate) fn new(eco: &'a Ecosystem) -> Self {
-        Lookup {
-            stores: eco.datastores().map(|(_, n, s)| (n, s)).collect(),
-            workspaces: eco.workspaces().map(|(_, n, w)| (n, w)).collect(),
-            containers: eco.containers().map(|(at, n, c)| (n, (at, c))).collect(),
-            store_teams: eco.datastores().map(|(at, n, _)| (n, at)).collect(),
-        }
+        Lookup(ModelIndex::new(eco))
     }
 
     fn store(&self, platform: &str, name: &DatastoreName) -> Result<&'a Datastore, PlatformError> {
-        self.stores
-            .get(name)
-            .copied()
+        self.0
+            .datastore(name)
+            .map(|p| p.item)
             .ok_or_else(|| missing(platform, "datastore", name.as_str()))
     }
 
@@ -56,9 +47,9 @@ impl<'a> Lookup<'a> {
         platform: &str,
         name: &WorkspaceName,
     ) -> Result<&'a Workspace, PlatformError> {
-        self.workspaces
-            .get(name)
-            .copied()
+        self.0
+            .workspace(name)
+            .map(|p| p.item)
             .ok_or_else(|| missing(platform, "workspace", name.as_str()))
     }
 }
@@ -115,9 +106,9 @@ impl Renderer<'_> {
                 dataset_group,
             } = &node.kind
                 && let Some(group) = lookup
-                    .workspaces
-                    .get(workspace)
-                    .and_then(|w| w.dataset_groups.get(dataset_group))
+                    .0
+                    .workspace(workspace)
+                    .and_then(|w| w.item.dataset_groups.get(dataset_group))
                 && group
                     .requirements
                     .as_ref()
@@ -634,7 +625,7 @@ impl Renderer<'_> {
                 from_platform: None,
                 ..
             } = &node.kind
-                && let Some(store) = lookup.stores.get(datastore)
+                && let Some(store) = lookup.0.datastore(datastore).map(|p| p.item)
                 && let Some(c) = store
                     .capture
                     .ingestion()

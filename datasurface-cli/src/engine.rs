@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use datasurface_model::validate::ValidEcosystem;
-use datasurface_model::{ContainerKind, DatabaseEngine};
 use datasurface_sqlite::engine::{Engine, RunSummary, StreamOutcome, StreamStatus};
+use datasurface_sqlite::local_sources;
 
 use crate::Outcome;
 use crate::platforms::{PlanFormat, registry, rendered};
@@ -48,35 +48,21 @@ fn platform_name(
     }
 }
 
-/// Where each source container's data is on this machine: the platform's
-/// `sources` parameter, then SQLite database containers' own files, relative
-/// to the model's directory.
+/// Where each source container's data is on this machine: the model's
+/// [`local_sources`], relative to the model's directory.
 fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
     let base = if model.is_dir() {
         model.to_path_buf()
     } else {
         model.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let mut found = BTreeMap::new();
-    for (_, name, c) in valid.containers() {
-        if let ContainerKind::Database(db) = &c.kind
-            && db.engine == DatabaseEngine::Sqlite
-        {
-            found.insert(name.to_string(), base.join(&db.database));
-        }
-    }
-    if let Some(serde_json::Value::Object(map)) = valid
-        .platforms
-        .get(platform)
-        .and_then(|d| d.parameters.get("sources"))
-    {
-        for (container, path) in map {
-            if let Some(path) = path.as_str() {
-                found.insert(container.clone(), base.join(path));
-            }
-        }
-    }
-    found
+    let Some(declaration) = valid.platforms.get(platform) else {
+        return BTreeMap::new();
+    };
+    local_sources(valid, declaration)
+        .into_iter()
+        .map(|(container, path)| (container, base.join(path)))
+        .collect()
 }
 
 /// `datasurface apply MODEL [--platform NAME] --state DIR`.

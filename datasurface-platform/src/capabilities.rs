@@ -1,15 +1,13 @@
 //! What a platform supports, and a check of a graph against it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use datasurface_graph::{NodeKind, PlatformGraph};
 use datasurface_model::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
-use datasurface_model::validate::{Diagnostic, ModelPath, Severity};
-use datasurface_model::workspace::Workspace;
+use datasurface_model::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 use datasurface_model::{
-    CaptureMetadata, CodeArtifact, ContainerKind, DataContainer, DataType, Datastore, Ecosystem,
-    Milestoning, StepTrigger, TeamLocation,
+    CaptureMetadata, CodeArtifact, ContainerKind, DataType, Ecosystem, Milestoning, StepTrigger,
 };
 use serde::Serialize;
 
@@ -139,13 +137,11 @@ fn collect(
     context: &RenderContext<'_>,
     keep: &dyn Fn(&Capability) -> bool,
 ) -> Vec<(ModelPath, Capability)> {
-    // Lookups made once: the model's own lookups scan it, which a large graph
-    // would repeat for every node.
+    // The model's index, made once: its own lookups scan the model, which a
+    // large graph would repeat for every node.
     let eco: &Ecosystem = context.ecosystem.ecosystem();
     let mut check = Check {
-        stores: eco.datastores().map(|(at, n, s)| (n, (at, s))).collect(),
-        workspaces: eco.workspaces().map(|(at, n, w)| (n, (at, w))).collect(),
-        containers: eco.containers().map(|(at, n, c)| (n, (at, c))).collect(),
+        index: ModelIndex::new(eco),
         found: BTreeSet::new(),
         keep,
     };
@@ -191,9 +187,7 @@ pub fn check_capabilities(
 }
 
 struct Check<'a> {
-    stores: BTreeMap<&'a DatastoreName, (TeamLocation<'a>, &'a Datastore)>,
-    workspaces: BTreeMap<&'a WorkspaceName, (TeamLocation<'a>, &'a Workspace)>,
-    containers: BTreeMap<&'a ContainerName, (TeamLocation<'a>, &'a DataContainer)>,
+    index: ModelIndex<'a>,
     found: BTreeSet<(ModelPath, Capability)>,
     keep: &'a dyn Fn(&Capability) -> bool,
 }
@@ -207,10 +201,11 @@ impl Check<'_> {
     }
 
     fn ingest(&mut self, datastore: &DatastoreName) {
-        let Some(&(at, store)) = self.stores.get(datastore) else {
+        let Some(at) = self.index.datastore(datastore) else {
             return;
         };
         let path = ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str()]);
+        let store = at.item;
         let method = match &store.capture {
             CaptureMetadata::Ingestion(i) => i.method.name(),
             CaptureMetadata::TransformerOutput(_) => "transformerOutput",
@@ -227,10 +222,10 @@ impl Check<'_> {
                     Capability::Trigger(name),
                 );
             }
-            if let Some((_, container)) = self.containers.get(&ingestion.container) {
+            if let Some(container) = self.index.container(&ingestion.container) {
                 self.uses(
                     || path.keys(["capture", "ingestion", "container"]),
-                    Capability::ContainerKind(container_kind(&container.kind)),
+                    Capability::ContainerKind(container_kind(&container.item.kind)),
                 );
             }
         }
@@ -256,7 +251,7 @@ impl Check<'_> {
     }
 
     fn export(&mut self, container: &ContainerName) {
-        if let Some(&(at, c)) = self.containers.get(container) {
+        if let Some(at) = self.index.container(container) {
             self.uses(
                 || {
                     ModelPath::team(at.zone, at.team).keys([
@@ -265,16 +260,16 @@ impl Check<'_> {
                         "kind",
                     ])
                 },
-                Capability::ContainerKind(container_kind(&c.kind)),
+                Capability::ContainerKind(container_kind(&at.item.kind)),
             );
         }
     }
 
     fn transformer(&mut self, workspace: &WorkspaceName) {
-        let Some(&(at, ws)) = self.workspaces.get(workspace) else {
+        let Some(at) = self.index.workspace(workspace) else {
             return;
         };
-        let Some(transformer) = &ws.transformer else {
+        let Some(transformer) = &at.item.transformer else {
             return;
         };
         let path = ModelPath::team(at.zone, at.team).keys([
@@ -287,10 +282,11 @@ impl Check<'_> {
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {
-        let Some(&(at, ws)) = self.workspaces.get(workspace) else {
+        let Some(at) = self.index.workspace(workspace) else {
             return;
         };
-        let Some(requirements) = ws
+        let Some(requirements) = at
+            .item
             .dataset_groups
             .get(group)
             .and_then(|g| g.requirements.as_ref())

@@ -24,8 +24,14 @@ pub mod render;
 pub mod spec;
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
-use datasurface_platform::model::{CaptureMethod, ContainerKind, DatabaseEngine, Milestoning};
+use std::collections::BTreeMap;
+
+use datasurface_platform::model::validate::{
+    CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity,
+};
+use datasurface_platform::model::{
+    ContainerKind, DatabaseEngine, Ecosystem, Milestoning, PlatformDeclaration,
+};
 use datasurface_platform::{Capabilities, DataPlatform, PlatformError, RenderContext, Rendering};
 
 /// The platform's own diagnostic codes.
@@ -35,6 +41,33 @@ pub const LINT_CODES: &[CodeInfo] = &[(
     "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
     "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
 )];
+
+/// Where each source container's data is on the machine running the
+/// platform, as written in the model (relative paths are relative to the
+/// model's directory): the platform's `sources` parameter, and each SQLite
+/// database container's own file. The engine is given these paths; lint warns
+/// about sources that have none.
+pub fn local_sources(
+    eco: &Ecosystem,
+    declaration: &PlatformDeclaration,
+) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    for (_, name, c) in eco.containers() {
+        if let ContainerKind::Database(db) = &c.kind
+            && db.engine == DatabaseEngine::Sqlite
+        {
+            found.insert(name.to_string(), db.database.clone());
+        }
+    }
+    if let Some(serde_json::Value::Object(map)) = declaration.parameters.get("sources") {
+        for (container, path) in map {
+            if let Some(path) = path.as_str() {
+                found.insert(container.clone(), path.to_owned());
+            }
+        }
+    }
+    found
+}
 
 /// The `sqlite` platform.
 #[derive(Debug, Clone, Copy, Default)]
@@ -84,27 +117,23 @@ impl DataPlatform for SqlitePlatform {
                 .with_help("the `sqlite` platform reads `sources` only"),
             );
         }
-        let mapped = match sources {
-            None => Vec::new(),
-            Some(serde_json::Value::Object(map))
-                if map.values().all(serde_json::Value::is_string) =>
-            {
-                map.keys().cloned().collect()
-            }
-            Some(other) => {
-                found.push(
-                    Diagnostic::new(
-                        "invalid-platform-parameter",
-                        Severity::Error,
-                        path.key("sources"),
-                        format!("parameter `sources` of platform `{}` is {other}, which is not a map of container names to paths", context.platform),
-                    )
-                    .with_help("write `sources: {\"NW Source DB\": data/northwind.sqlite}`"),
-                );
-                Vec::new()
-            }
-        };
+        if let Some(other) = sources.filter(|v| {
+            !v.as_object()
+                .is_some_and(|m| m.values().all(serde_json::Value::is_string))
+        }) {
+            found.push(
+                Diagnostic::new(
+                    "invalid-platform-parameter",
+                    Severity::Error,
+                    path.key("sources"),
+                    format!("parameter `sources` of platform `{}` is {other}, which is not a map of container names to paths", context.platform),
+                )
+                .with_help("write `sources: {\"NW Source DB\": data/northwind.sqlite}`"),
+            );
+        }
         let eco = context.ecosystem.ecosystem();
+        let local = local_sources(eco, context.declaration);
+        let index = ModelIndex::new(eco);
         for node in graph.nodes() {
             let NodeKind::Ingest {
                 datastore,
@@ -114,21 +143,13 @@ impl DataPlatform for SqlitePlatform {
             else {
                 continue;
             };
-            let Some((at, store)) = eco.datastore(datastore) else {
+            let Some(at) = index.datastore(datastore) else {
                 continue;
             };
-            let Some(ingestion) = store.capture.ingestion() else {
+            let Some(ingestion) = at.item.capture.ingestion() else {
                 continue;
             };
-            let local = mapped.iter().any(|m| m == ingestion.container.as_str())
-                || eco.container(&ingestion.container).is_some_and(|(_, c)| {
-                    match (&c.kind, &ingestion.method) {
-                        (ContainerKind::Database(db), CaptureMethod::SqlSnapshot(_)) => {
-                            db.engine == DatabaseEngine::Sqlite
-                        }
-                        _ => false,
-                    }
-                });
+            let local = local.contains_key(ingestion.container.as_str());
             if !local {
                 found.push(
                     Diagnostic::new(

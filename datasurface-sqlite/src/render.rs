@@ -7,6 +7,7 @@ use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
+use datasurface_platform::model::validate::ModelIndex;
 use datasurface_platform::model::workspace::RetentionPeriod;
 use datasurface_platform::model::{
     CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
@@ -224,10 +225,8 @@ struct Out {
     platform_key: ArtifactKey,
 }
 
-struct Lookup<'a> {
-    stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
-    workspaces: BTreeMap<&'a WorkspaceName, &'a Workspace>,
-}
+/// The model's index, built once per render.
+type Lookup<'a> = ModelIndex<'a>;
 
 impl Renderer<'_> {
     fn platform(&self) -> &str {
@@ -243,10 +242,7 @@ impl Renderer<'_> {
 
     pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
         let eco: &Ecosystem = self.context.ecosystem.ecosystem();
-        let lookup = Lookup {
-            stores: eco.datastores().map(|(_, n, s)| (n, s)).collect(),
-            workspaces: eco.workspaces().map(|(_, n, w)| (n, w)).collect(),
-        };
+        let lookup = ModelIndex::new(eco);
         let mut out = Out {
             rendering: Rendering::default(),
             spec_of: BTreeMap::new(),
@@ -366,9 +362,8 @@ impl Renderer<'_> {
         name: &DatastoreName,
     ) -> Result<&'l Datastore, PlatformError> {
         lookup
-            .stores
-            .get(name)
-            .copied()
+            .datastore(name)
+            .map(|p| p.item)
             .ok_or_else(|| self.missing(name.as_str()))
     }
 
@@ -378,9 +373,8 @@ impl Renderer<'_> {
         name: &WorkspaceName,
     ) -> Result<&'l Workspace, PlatformError> {
         lookup
-            .workspaces
-            .get(name)
-            .copied()
+            .workspace(name)
+            .map(|p| p.item)
             .ok_or_else(|| self.missing(name.as_str()))
     }
 
@@ -419,9 +413,8 @@ impl Renderer<'_> {
                     dataset_group,
                 } => {
                     if let Some(g) = lookup
-                        .workspaces
-                        .get(workspace)
-                        .and_then(|w| w.dataset_groups.get(dataset_group))
+                        .workspace(workspace)
+                        .and_then(|w| w.item.dataset_groups.get(dataset_group))
                         && g.requirements
                             .as_ref()
                             .is_some_and(|r| r.milestoning != Milestoning::LiveOnly)
