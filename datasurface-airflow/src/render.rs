@@ -11,7 +11,9 @@ use datasurface_platform::model::validate::ModelIndex;
 use datasurface_platform::model::{
     CaptureMetadata, Datastore, Ecosystem, Milestoning, StepTrigger, Workspace,
 };
-use datasurface_platform::{Artifact, ArtifactKey, PlatformError, RenderContext, Rendering};
+use datasurface_platform::{
+    Artifact, ArtifactKey, PlatformError, RenderContext, Rendering, artifacts_upstream,
+};
 use serde_json::json;
 
 use crate::config::AirflowConfig;
@@ -120,24 +122,6 @@ impl Renderer<'_> {
         keep
     }
 
-    /// The artifacts of a family that a node depends on: those of its nearest
-    /// ancestors that render one, looking through nodes that do not.
-    fn nearest(&self, node: &NodeKey, family: &BTreeMap<NodeKey, ArtifactKey>) -> Vec<ArtifactKey> {
-        let mut found = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut todo: Vec<&NodeKey> = self.graph.dependencies(node);
-        while let Some(key) = todo.pop() {
-            if !seen.insert(key) {
-                continue;
-            }
-            match family.get(key) {
-                Some(artifact) => found.push(artifact.clone()),
-                None => todo.extend(self.graph.dependencies(key)),
-            }
-        }
-        found
-    }
-
     pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
         let eco = self.context.ecosystem.ecosystem();
         let lookup = Lookup::new(eco);
@@ -162,7 +146,7 @@ impl Renderer<'_> {
         );
         let mut dag_ids: BTreeMap<NodeKey, String> = BTreeMap::new();
         for node in self.graph.nodes() {
-            let mut sql_deps = self.nearest(&node.key, &keys.sql);
+            let mut sql_deps = artifacts_upstream(self.graph, &node.key, &keys.sql);
             sql_deps.push(platform_key.clone());
             let (sql_text, dag) = match &node.kind {
                 NodeKind::Ingest {
@@ -207,7 +191,7 @@ impl Renderer<'_> {
                 );
             }
             if let (Some(dag), Some(dag_key)) = (dag, keys.dag.get(&node.key)) {
-                let mut deps = self.nearest(&node.key, &keys.dag);
+                let mut deps = artifacts_upstream(self.graph, &node.key, &keys.dag);
                 deps.extend(keys.sql.get(&node.key).cloned());
                 dag_ids.insert(node.key.clone(), dag.dag_id.clone());
                 let text = dag.render(&self.config, self.platform(), &self.version);

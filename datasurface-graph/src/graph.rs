@@ -157,6 +157,31 @@ impl PlatformGraph {
         self.reach(key, Direction::Outgoing)
     }
 
+    /// The nearest nodes upstream of a node that `keep` accepts: its
+    /// dependencies, looking through each one `keep` refuses to what that one
+    /// depends on. Sorted. A platform that renders nothing for some kinds of
+    /// node uses it to find the artifacts an artifact must come after.
+    pub fn nearest_upstream(
+        &self,
+        key: &NodeKey,
+        keep: impl Fn(&NodeKey) -> bool,
+    ) -> Vec<&NodeKey> {
+        let mut found = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut todo = self.dependencies(key);
+        while let Some(next) = todo.pop() {
+            if !seen.insert(next) {
+                continue;
+            }
+            if keep(next) {
+                found.insert(next);
+            } else {
+                todo.extend(self.dependencies(next));
+            }
+        }
+        found.into_iter().collect()
+    }
+
     fn reach(&self, key: &NodeKey, direction: Direction) -> Vec<&NodeKey> {
         let Some(&start) = self.index.get(key) else {
             return Vec::new();

@@ -29,7 +29,9 @@ pub use pipeline::{RenderFailure, Rendered, render_platform, render_with};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;
-pub use rendering::{Artifact, ArtifactKey, ArtifactKeyError, Rendering, content_hash};
+pub use rendering::{
+    Artifact, ArtifactKey, ArtifactKeyError, Rendering, artifacts_upstream, content_hash,
+};
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 
 /// The codes of the diagnostics that resolving platforms and checking their

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use datasurface_graph::NodeKey;
+use datasurface_graph::{NodeKey, PlatformGraph};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -126,6 +126,21 @@ pub fn content_hash(content: &str) -> String {
             let _ = write!(out, "{byte:02x}");
             out
         })
+}
+
+/// The artifacts of a node's nearest upstream nodes that have one in
+/// `artifacts`, looking through nodes that render none (such as triggers):
+/// what a node's artifact must come after.
+pub fn artifacts_upstream(
+    graph: &PlatformGraph,
+    node: &NodeKey,
+    artifacts: &BTreeMap<NodeKey, ArtifactKey>,
+) -> Vec<ArtifactKey> {
+    graph
+        .nearest_upstream(node, |k| artifacts.contains_key(k))
+        .into_iter()
+        .filter_map(|k| artifacts.get(k).cloned())
+        .collect()
 }
 
 /// What a platform made of its graph: every artifact, by key.

@@ -13,7 +13,9 @@ use datasurface_platform::model::{
     CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
     StepTrigger, Workspace,
 };
-use datasurface_platform::{Artifact, ArtifactKey, PlatformError, RenderContext, Rendering};
+use datasurface_platform::{
+    Artifact, ArtifactKey, PlatformError, RenderContext, Rendering, artifacts_upstream,
+};
 use serde::Serialize;
 
 use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
@@ -345,7 +347,7 @@ impl Renderer<'_> {
         parts: &[&str],
         spec: &DatabaseSpec,
     ) -> ArtifactKey {
-        let mut deps = self.nearest(&node.key, &self.spec_keys);
+        let mut deps = artifacts_upstream(self.graph, &node.key, &self.spec_keys);
         deps.push(out.platform_key.clone());
         let spec_key = key(parts);
         out.rendering.insert(
@@ -554,22 +556,6 @@ impl Renderer<'_> {
             Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
         );
         Ok(())
-    }
-
-    fn nearest(&self, node: &NodeKey, family: &BTreeMap<NodeKey, ArtifactKey>) -> Vec<ArtifactKey> {
-        let mut found = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut todo: Vec<&NodeKey> = self.graph.dependencies(node);
-        while let Some(k) = todo.pop() {
-            if !seen.insert(k) {
-                continue;
-            }
-            match family.get(k) {
-                Some(a) => found.push(a.clone()),
-                None => todo.extend(self.graph.dependencies(k)),
-            }
-        }
-        found
     }
 
     fn ingest(

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use datasurface_graph::{IntentionGraphs, PlatformGraph, build};
+use datasurface_graph::{IntentionGraphs, NodeKey, PlatformGraph, build};
 use datasurface_model::files::{self, SourceFile};
 use datasurface_model::validate::{Severity, validate};
 use proptest::prelude::*;
@@ -82,6 +82,43 @@ fn northwind_is_the_seeds_figure() {
     assert_eq!(
         order.last().map(String::as_str),
         Some("Workspace/Azure Platform/ProductAnalytics/Reporting")
+    );
+}
+
+#[test]
+fn nearest_upstream_looks_through_refused_nodes() {
+    let graphs = northwind();
+    let g = &graphs.graphs["Azure Platform"];
+    let transformer = g
+        .find("DataTransformer/Azure Platform/MaskCustomersWorkSpace")
+        .unwrap();
+    let is_export = |k: &NodeKey| k.as_str().starts_with("Export/");
+    // Through its trigger to the export it reads.
+    let found: Vec<&str> = g
+        .nearest_upstream(&transformer.key, is_export)
+        .into_iter()
+        .map(NodeKey::as_str)
+        .collect();
+    assert_eq!(
+        found,
+        ["Export/Azure Platform/Test Azure SQL/NW_Data/customers"]
+    );
+    // Ingestions only: the transformer's input stream, not what lies beyond it.
+    let consumer = g
+        .find("Workspace/Azure Platform/ProductAnalytics/Reporting")
+        .unwrap();
+    let is_ingest = |k: &NodeKey| k.as_str().starts_with("Ingest/");
+    let found: Vec<&str> = g
+        .nearest_upstream(&consumer.key, is_ingest)
+        .into_iter()
+        .map(NodeKey::as_str)
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "Ingest/Azure Platform/Masked_NW_Data",
+            "Ingest/Azure Platform/NW_Data"
+        ]
     );
 }
 
