@@ -1,12 +1,11 @@
 //! `datasurface render` and `datasurface plan`: a platform's rendering of the
 //! model, saved to a directory, and the plan from a saved one to the model's.
 
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use datasurface_platform::{
-    INDEX_FILE, PlatformRegistry, RenderFailure, Rendered, Rendering, SavedFile, render_platform,
+    PlatformRegistry, RenderFailure, Rendered, Rendering, SavedDirError, render_platform,
 };
 
 use crate::Outcome;
@@ -146,101 +145,22 @@ pub(crate) fn plan(
 /// first plan can start from nothing.
 fn load(dir: &Path) -> Result<Rendering, String> {
     let shown = dir.display();
-    let entries = fs::read_dir(dir).map_err(|e| {
-        format!("cannot read the saved rendering {shown}: {e}\n  help: render it first with `datasurface render MODEL --platform NAME --out {shown}`, or pass an empty directory to plan from nothing")
-    })?;
-    if entries.count() == 0 {
-        return Ok(Rendering::default());
-    }
-    let mut files = Vec::new();
-    read_tree(dir, dir, &mut files)?;
-    Rendering::from_files(&files).map_err(|e| {
-        format!("{shown} is not a usable saved rendering: {e}\n  help: render it again with `datasurface render … --out {shown}`")
+    Rendering::read_dir(dir).map_err(|e| match e {
+        SavedDirError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => format!(
+            "cannot read the saved rendering {shown}: {source}\n  help: render it first with `datasurface render MODEL --platform NAME --out {shown}`, or pass an empty directory to plan from nothing"
+        ),
+        SavedDirError::Unreadable { .. } => format!(
+            "{e}\n  help: render it again with `datasurface render … --out {shown}`"
+        ),
+        other => other.to_string(),
     })
 }
 
-fn read_tree(root: &Path, dir: &Path, files: &mut Vec<SavedFile>) -> Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            read_tree(root, &path, files)?;
-        } else {
-            let text = fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let relative = path
-                .strip_prefix(root)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let parts: Vec<String> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.push(SavedFile {
-                path: parts.join("/"),
-                text,
-            });
-        }
-    }
-    Ok(())
-}
-
 /// Writes a rendering to `dir`, replacing a rendering saved there before but
-/// never anything else: the new files go to a temporary sibling first, which
-/// then takes the directory's place, so a failure leaves the old one whole.
+/// never anything else.
 fn save(rendering: &Rendering, dir: &Path) -> Result<(), String> {
-    let shown = dir.display();
-    if dir.exists() {
-        let empty = fs::read_dir(dir)
-            .map_err(|e| format!("cannot read {shown}: {e}"))?
-            .next()
-            .is_none();
-        if !empty && !dir.join(INDEX_FILE).is_file() {
-            return Err(format!(
-                "{shown} holds files but no saved rendering (`{INDEX_FILE}`); refusing to replace it\n  help: choose an empty or new directory"
-            ));
-        }
-    }
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| format!("{shown} is not a directory name"))?;
-    let parent = dir.parent().unwrap_or_else(|| Path::new("."));
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        for file in rendering.to_files() {
-            let path = staging.join(&file.path);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::write(&path, file.text)?;
-        }
-        Ok(())
-    };
-    if let Err(e) = write() {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(format!("cannot write the rendering next to {shown}: {e}"));
-    }
-    if dir.exists() {
-        fs::rename(dir, &old).map_err(|e| {
-            let _ = fs::remove_dir_all(&staging);
-            format!("cannot move the previous rendering {shown} aside: {e}")
-        })?;
-    }
-    if let Err(e) = fs::rename(&staging, dir) {
-        let _ = fs::rename(&old, dir);
-        let _ = fs::remove_dir_all(&staging);
-        return Err(format!(
-            "cannot put the new rendering in place at {shown}: {e}"
-        ));
-    }
-    let _ = fs::remove_dir_all(&old);
-    Ok(())
+    rendering.write_dir(dir).map_err(|e| match e {
+        SavedDirError::NotARendering(_) => format!("{e}\n  help: choose an empty or new directory"),
+        other => format!("cannot write the rendering at {}: {other}", dir.display()),
+    })
 }

@@ -21,6 +21,8 @@ mod platform;
 mod registry;
 mod rendering;
 mod saved;
+#[cfg(feature = "fs")]
+mod saved_dir;
 
 pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabilities};
 pub use datasurface_graph as graph;
@@ -33,6 +35,8 @@ pub use rendering::{
     Artifact, ArtifactKey, ArtifactKeyError, Rendering, artifacts_upstream, content_hash,
 };
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
+#[cfg(feature = "fs")]
+pub use saved_dir::SavedDirError;
 
 /// The codes of the diagnostics that resolving platforms and checking their
 /// capabilities report.

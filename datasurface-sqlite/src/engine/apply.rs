@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use datasurface_platform::{Action, Plan, Rendering, SavedFile};
+use datasurface_platform::{Action, Plan, Rendering};
 
-use super::{Engine, EngineError, batch, io, open_db, reconcile};
+use super::{Engine, EngineError, batch, open_db, reconcile};
 use crate::spec::{DatabaseSpec, IngestJob, Target};
 
 /// What applying a plan did.
@@ -22,42 +22,12 @@ pub(crate) fn load_rendering(dir: &Path) -> Result<Rendering, EngineError> {
     if !dir.exists() {
         return Ok(Rendering::default());
     }
-    let mut files = Vec::new();
-    read_tree(dir, dir, &mut files)?;
-    Rendering::from_files(&files).map_err(|e| {
+    Rendering::read_dir(dir).map_err(|e| {
         EngineError::State(format!(
-            "the applied rendering in {} cannot be read: {e}; apply the model again after moving it aside",
+            "the applied rendering cannot be read: {e}; apply the model again after moving {} aside",
             dir.display()
         ))
     })
-}
-
-fn read_tree(root: &Path, dir: &Path, files: &mut Vec<SavedFile>) -> Result<(), EngineError> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io(format!("cannot read {}", dir.display())))?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            read_tree(root, &path, files)?;
-        } else {
-            let text = std::fs::read_to_string(&path)
-                .map_err(io(format!("cannot read {}", path.display())))?;
-            let rel: Vec<String> = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.push(SavedFile {
-                path: rel.join("/"),
-                text,
-            });
-        }
-    }
-    Ok(())
 }
 
 fn parse<T: serde::de::DeserializeOwned>(key: &str, content: &str) -> Result<T, EngineError> {
@@ -127,26 +97,9 @@ impl Engine {
 
     /// Records a rendering as applied: written beside, then swapped in.
     fn save(&self, rendering: &Rendering) -> Result<(), EngineError> {
-        let dir = self.rendering_dir();
-        let staging = self.state.join(".rendering.new");
-        let old = self.state.join(".rendering.old");
-        let _ = std::fs::remove_dir_all(&staging);
-        for file in rendering.to_files() {
-            let path = staging.join(&file.path);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(io(format!("cannot create {}", parent.display())))?;
-            }
-            std::fs::write(&path, file.text)
-                .map_err(io(format!("cannot write {}", path.display())))?;
-        }
-        let _ = std::fs::remove_dir_all(&old);
-        if dir.exists() {
-            std::fs::rename(&dir, &old).map_err(io("cannot move the applied rendering aside"))?;
-        }
-        std::fs::rename(&staging, &dir).map_err(io("cannot record the applied rendering"))?;
-        let _ = std::fs::remove_dir_all(&old);
-        Ok(())
+        rendering
+            .write_dir(&self.rendering_dir())
+            .map_err(|e| EngineError::State(format!("cannot record the applied rendering: {e}")))
     }
 }
 
