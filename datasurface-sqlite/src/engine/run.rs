@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use serde::Serialize;
 
@@ -187,13 +188,7 @@ impl Engine {
                     [&t.workspace, input],
                     |r| r.get(0),
                 )
-                .or_else(|e| {
-                    if e == rusqlite::Error::QueryReturnedNoRows {
-                        Ok(None)
-                    } else {
-                        Err(e)
-                    }
-                })
+                .optional()
                 .map_err(sql(format!(
                     "cannot read what transformer `{}` saw",
                     t.workspace
