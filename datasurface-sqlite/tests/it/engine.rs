@@ -1,7 +1,6 @@
 //! The engine on real files.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use datasurface_platform::graph::build;
@@ -426,104 +425,6 @@ fn northwind_runs_end_to_end_with_its_masking_transformer() {
     assert_eq!(
         committed(&engine.run_once(&mut |_| {}).unwrap()),
         ["NW_Data #2 +0 ~0 -0"]
-    );
-}
-
-/// The child side of the kill test: runs the rig's jobs once. Ignored, so it
-/// only runs when the kill test starts it.
-#[test]
-#[ignore = "started by a_killed_run_recovers_with_no_loss_and_no_duplicate"]
-fn kill_child() {
-    let Ok(dir) = std::env::var("DATASURFACE_KILL_DIR") else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    let sources = BTreeMap::from([
-        ("Drops".to_owned(), dir.join("drops")),
-        ("Shop DB".to_owned(), dir.join("shop.sqlite")),
-    ]);
-    let engine = Engine::open(&dir.join("state"), sources).unwrap();
-    engine.run_once(&mut |_| {}).unwrap();
-}
-
-#[test]
-fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
-    let rig = shop("kill");
-    rig.apply(SHOP);
-    rig.run();
-    // A big drop, so the batch takes long enough to be killed in the middle.
-    let rows_wanted = 200_000;
-    let mut csv = String::from("id,kind\n");
-    for i in 0..rows_wanted {
-        let _ = writeln!(csv, "{i},kind{}", i % 7);
-    }
-    std::fs::write(rig.dir.join("drops/events.csv"), csv).unwrap();
-    let merge_path = rig.engine.merge_path();
-    let started = |conn: &Connection| {
-        rows(
-            conn,
-            "SELECT count(*) FROM ds_batches WHERE stream = 'Feed' AND batch = 2",
-        )[0] == "1"
-    };
-    let mut killed_mid_batch = false;
-    for delay_ms in [30, 120, 400] {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "engine::kill_child", "--ignored", "--nocapture"])
-            .env("DATASURFACE_KILL_DIR", &rig.dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for the batch to start, then kill the process without warning.
-        let conn = Connection::open(&merge_path).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .unwrap();
-        for _ in 0..500 {
-            if started(&conn) || child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill();
-        let _ = child.wait();
-        if !finished {
-            killed_mid_batch = true;
-            break;
-        }
-    }
-    assert!(
-        killed_mid_batch,
-        "the run always finished before it could be killed"
-    );
-    // Nothing of the killed batch is visible.
-    let w = rig.warehouse("Warehouse");
-    assert_eq!(
-        rows(&w, "SELECT count(*) FROM Live__Main__Feed__events"),
-        ["2"]
-    );
-    // Running again finishes the work: every row once, no duplicate keys.
-    let summary = rig.run();
-    let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
-    assert_eq!(feed.status, StreamStatus::Committed, "{feed:?}");
-    assert_eq!(
-        rows(
-            &w,
-            "SELECT count(*), count(DISTINCT id) FROM Live__Main__Feed__events"
-        ),
-        [format!("{rows_wanted}|{rows_wanted}")]
-    );
-    let merge = Connection::open(&merge_path).unwrap();
-    let states = rows(
-        &merge,
-        "SELECT status FROM ds_batches WHERE stream = 'Feed' ORDER BY batch",
-    );
-    assert_eq!(states.first().map(String::as_str), Some("committed"));
-    assert_eq!(states.last().map(String::as_str), Some("committed"));
-    assert!(
-        states[1..states.len() - 1].iter().all(|s| s == "failed"),
-        "{states:?}"
     );
 }
 

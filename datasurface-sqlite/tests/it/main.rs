@@ -1,6 +1,8 @@
 //! The `sqlite` platform: conformance, and the engine end to end on real
 //! SQLite files: Northwind with its masking transformer, history kept and
-//! purged, bad batches, idempotent applies, evolving models, and a killed run.
+//! purged, bad batches, idempotent applies, evolving models and retention
+//! (a run killed mid-batch is tested through the `datasurface` binary, in the
+//! CLI's tests).
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
