@@ -11,7 +11,8 @@ use datasurface_sqlite::engine::{Engine, RunSummary, StreamOutcome, StreamStatus
 use datasurface_sqlite::local_sources;
 
 use crate::Outcome;
-use crate::platforms::{PlanFormat, registry, rendered};
+use crate::model::Loaded;
+use crate::platforms::{PlanFormat, registry, render_loaded};
 
 /// The platform to use: the one named, or the model's only `sqlite` platform.
 fn platform_name(
@@ -65,6 +66,43 @@ fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<Str
         .collect()
 }
 
+/// A loaded model, the `sqlite` platform chosen in it, and the engine over
+/// its state directory: what `apply`, `run` and `up` work on.
+struct Chosen {
+    loaded: Loaded,
+    name: String,
+    engine: Engine,
+}
+
+/// Loads the model once and chooses its `sqlite` platform; prints why not.
+fn choose(
+    model: &Path,
+    platform: Option<&str>,
+    state: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Chosen, Outcome> {
+    let loaded = crate::model::load_valid(model, "apply or run it", out, err)?;
+    let name = platform_name(&loaded.valid, platform, err).ok_or(Outcome::CouldNotRun)?;
+    let kind = loaded.valid.platforms[name.as_str()].kind.as_str();
+    if kind != "sqlite" {
+        let _ = writeln!(
+            err,
+            "error: platform `{name}` is of kind `{kind}`; `apply` and `run` work on `sqlite` platforms (render and plan work for every kind)"
+        );
+        return Err(Outcome::CouldNotRun);
+    }
+    let engine = Engine::open(state, sources(&loaded.valid, &name, model)).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        Outcome::CouldNotRun
+    })?;
+    Ok(Chosen {
+        loaded,
+        name,
+        engine,
+    })
+}
+
 /// `datasurface apply MODEL [--platform NAME] --state DIR`.
 pub(crate) fn apply(
     model: &Path,
@@ -74,33 +112,29 @@ pub(crate) fn apply(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let Ok(loaded) = crate::model::load_valid(model, "apply it", out, err) else {
-        return Outcome::ModelErrors;
-    };
-    let Some(name) = platform_name(&loaded.valid, platform, err) else {
-        return Outcome::CouldNotRun;
-    };
-    let (loaded, next) = match rendered(model, &name, out, err) {
+    match choose(model, platform, state, out, err) {
+        Ok(chosen) => apply_chosen(&chosen, format, out, err),
+        Err(outcome) => outcome,
+    }
+}
+
+fn apply_chosen(
+    chosen: &Chosen,
+    format: PlanFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let Chosen {
+        loaded,
+        name,
+        engine,
+    } = chosen;
+    let next = match render_loaded(loaded, name, err) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let kind = loaded.valid.platforms[name.as_str()].kind.as_str();
-    let Some(implementation) = registry().get(kind).cloned() else {
+    let Some(implementation) = registry().get("sqlite").cloned() else {
         return Outcome::CouldNotRun;
-    };
-    if kind != "sqlite" {
-        let _ = writeln!(
-            err,
-            "error: platform `{name}` is of kind `{kind}`; `apply` runs `sqlite` platforms (render and plan work for every kind)"
-        );
-        return Outcome::CouldNotRun;
-    }
-    let engine = match Engine::open(state, sources(&loaded.valid, &name, model)) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return Outcome::CouldNotRun;
-        }
     };
     let previous = match engine.applied() {
         Ok(p) => p,
@@ -125,7 +159,7 @@ pub(crate) fn apply(
                     out,
                     "applied {} steps to {}",
                     summary.steps,
-                    state.display()
+                    engine.state().display()
                 );
                 for b in &summary.backfilled {
                     let _ = writeln!(out, "  back-filled {b} from what was already ingested");
@@ -198,19 +232,19 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let Ok(loaded) = crate::model::load_valid(model, "run it", out, err) else {
-        return Outcome::ModelErrors;
-    };
-    let Some(name) = platform_name(&loaded.valid, platform, err) else {
-        return Outcome::CouldNotRun;
-    };
-    let engine = match Engine::open(state, sources(&loaded.valid, &name, model)) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return Outcome::CouldNotRun;
-        }
-    };
+    match choose(model, platform, state, out, err) {
+        Ok(chosen) => run_chosen(&chosen.engine, every, json, out, err),
+        Err(outcome) => outcome,
+    }
+}
+
+fn run_chosen(
+    engine: &Engine,
+    every: Every,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
     loop {
         let mut progress = |o: &StreamOutcome| {
             if !json {
@@ -261,14 +295,16 @@ pub(crate) fn up(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let applied = apply(model, platform, state, PlanFormat::Human, out, err);
+    let chosen = match choose(model, platform, state, out, err) {
+        Ok(chosen) => chosen,
+        Err(outcome) => return outcome,
+    };
+    let applied = apply_chosen(&chosen, PlanFormat::Human, out, err);
     if applied != Outcome::Success {
         return applied;
     }
-    let ran = run(model, platform, state, Every::Once, false, out, err);
-    let Ok(engine) = Engine::open(state, BTreeMap::new()) else {
-        return ran;
-    };
+    let engine = &chosen.engine;
+    let ran = run_chosen(engine, Every::Once, false, out, err);
     let Ok(rendering) = engine.applied() else {
         return ran;
     };

@@ -37,6 +37,16 @@ pub(crate) fn rendered(
     err: &mut dyn Write,
 ) -> Result<(Loaded, Rendered), Outcome> {
     let loaded = load_valid(model, &format!("render platform `{platform}`"), out, err)?;
+    let rendered = render_loaded(&loaded, platform, err)?;
+    Ok((loaded, rendered))
+}
+
+/// Renders one platform of a loaded model; prints why not on failure.
+pub(crate) fn render_loaded(
+    loaded: &Loaded,
+    platform: &str,
+    err: &mut dyn Write,
+) -> Result<Rendered, Outcome> {
     let mut graphs = datasurface_graph::build(&loaded.valid);
     if graphs.report.has_errors() {
         loaded.print(&mut graphs.report, err);
@@ -49,7 +59,7 @@ pub(crate) fn rendered(
     match render_platform(&registry(), &loaded.valid, &graphs, platform) {
         Ok(mut rendered) => {
             loaded.print(&mut rendered.warnings, err);
-            Ok((loaded, rendered))
+            Ok(rendered)
         }
         Err(RenderFailure::Refused { mut report, .. }) => {
             loaded.print(&mut report, err);

@@ -102,6 +102,11 @@ impl Engine {
         then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
+    /// The state directory.
+    pub fn state(&self) -> &Path {
+        &self.state
+    }
+
     /// The merge database's file.
     pub fn merge_path(&self) -> PathBuf {
         self.state.join("merge.sqlite")
