@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
 use crate::spec::{
     ColumnSpec, DatabaseSpec, DatasetJob, IngestJob, LIVE, Source, TableSpec, Target, TransformJob,
-    ViewSpec,
+    VERSION_COLUMNS, ViewSpec,
 };
 
 /// The key of the platform's own tables.
@@ -68,18 +68,15 @@ fn key(parts: &[&str]) -> ArtifactKey {
 
 /// The system columns of merge and export tables, then the dataset's.
 fn versioned_columns(columns: &[ColumnSpec]) -> Vec<ColumnSpec> {
-    let system = |name: &str, affinity| ColumnSpec {
-        name: name.to_owned(),
-        affinity,
-        nullable: false,
-        scale: None,
-    };
-    let mut all = vec![
-        system("ds_batch_in", Affinity::Integer),
-        system("ds_batch_out", Affinity::Integer),
-        system("ds_key_hash", Affinity::Text),
-        system("ds_all_hash", Affinity::Text),
-    ];
+    let mut all: Vec<ColumnSpec> = VERSION_COLUMNS
+        .iter()
+        .map(|(name, affinity)| ColumnSpec {
+            name: (*name).to_owned(),
+            affinity: *affinity,
+            nullable: false,
+            scale: None,
+        })
+        .collect();
     all.extend(columns.iter().cloned());
     all
 }

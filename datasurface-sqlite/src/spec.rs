@@ -9,6 +9,16 @@ use crate::dialect::Affinity;
 /// The batch id of a live (not yet closed) row version.
 pub const LIVE: i64 = i64::MAX;
 
+/// The columns every merge and export table starts with, before the
+/// dataset's own: the batch that opened the version, the batch that closed
+/// it ([`LIVE`] while open), and the key and row hashes.
+pub const VERSION_COLUMNS: [(&str, Affinity); 4] = [
+    ("ds_batch_in", Affinity::Integer),
+    ("ds_batch_out", Affinity::Integer),
+    ("ds_key_hash", Affinity::Text),
+    ("ds_all_hash", Affinity::Text),
+];
+
 /// Which database an artifact's objects live in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,7 +11,7 @@ use super::source::Rows;
 use super::values::{conform, hash};
 use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::{Dialect, Sqlite};
-use crate::spec::{DatasetJob, IngestJob, LIVE};
+use crate::spec::{DatasetJob, IngestJob, LIVE, VERSION_COLUMNS};
 
 /// A committed batch's counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -119,9 +119,7 @@ fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, String> {
 
 fn versioned_columns(d: &DatasetJob) -> Vec<String> {
     let q = Sqlite;
-    let mut cols: Vec<String> = ["ds_batch_in", "ds_batch_out", "ds_key_hash", "ds_all_hash"]
-        .map(|c| q.quote(c))
-        .to_vec();
+    let mut cols: Vec<String> = VERSION_COLUMNS.iter().map(|(c, _)| q.quote(c)).collect();
     cols.extend(d.columns.iter().map(|c| q.quote(&c.name)));
     cols
 }
