@@ -2,13 +2,16 @@
 //! on a state directory.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use datasurface_model::validate::ValidEcosystem;
-use datasurface_sqlite::engine::{Engine, RunSummary, StreamOutcome, StreamStatus};
+use datasurface_sqlite::engine::{
+    Engine, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
+};
 use datasurface_sqlite::local_sources;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Outcome;
 use crate::model::Loaded;
@@ -178,12 +181,23 @@ fn apply_chosen(
 }
 
 /// How often `run` runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Every {
     /// Once.
     Once,
     /// Again and again, this long apart.
     Every(Duration),
+}
+
+/// How `run` runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct How {
+    /// Once, or again and again.
+    pub(crate) every: Every,
+    /// Whether cron schedules are kept.
+    pub(crate) schedules: Schedules,
+    /// A JSON summary instead of lines.
+    pub(crate) json: bool,
 }
 
 /// Parses `30s`, `5m`, `2h`.
@@ -227,31 +241,51 @@ pub(crate) fn run(
     model: &Path,
     platform: Option<&str>,
     state: &Path,
-    every: Every,
-    json: bool,
+    how: How,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
     match choose(model, platform, state, out, err) {
-        Ok(chosen) => run_chosen(&chosen.engine, every, json, out, err),
+        Ok(chosen) => run_chosen(&chosen.engine, how, out, err),
         Err(outcome) => outcome,
     }
 }
 
-fn run_chosen(
-    engine: &Engine,
-    every: Every,
-    json: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Outcome {
+fn run_chosen(engine: &Engine, how: How, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let How {
+        every,
+        schedules,
+        json,
+    } = how;
     loop {
-        let mut progress = |o: &StreamOutcome| {
-            if !json {
-                let _ = writeln!(out, "{}", line(o));
+        // A progress bar on a terminal; lines as batches end, above it.
+        let bar = if !json && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(0);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
             }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        } else {
+            ProgressBar::hidden()
         };
-        let summary: RunSummary = match engine.run_once(&mut progress) {
+        let mut progress = |event: RunEvent<'_>| match event {
+            RunEvent::Due(n) => bar.inc_length(n as u64),
+            RunEvent::Started(stream) => bar.set_message(stream.to_owned()),
+            RunEvent::Ended(o) => {
+                bar.inc(1);
+                if !json {
+                    bar.suspend(|| writeln!(out, "{}", line(o)))
+                        .unwrap_or_default();
+                }
+            }
+            _ => {}
+        };
+        let result = engine.run_once(schedules, &mut progress);
+        bar.finish_and_clear();
+        let summary: RunSummary = match result {
             Ok(s) => s,
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
@@ -265,11 +299,22 @@ fn run_chosen(
                 serde_json::to_string_pretty(&summary).unwrap_or_default()
             );
         } else {
+            for w in &summary.waiting {
+                let _ = writeln!(
+                    out,
+                    "{:<40} waiting for its schedule: next at {}",
+                    w.stream,
+                    w.next
+                        .as_deref()
+                        .unwrap_or("never (the schedule never fires)")
+                );
+            }
             let _ = writeln!(
                 out,
-                "{} batches, {} failed; merge database {}",
+                "{} batches, {} failed, {} waiting; merge database {}",
                 summary.streams.len(),
                 summary.failed(),
+                summary.waiting.len(),
                 engine.merge_path().display()
             );
         }
@@ -304,7 +349,16 @@ pub(crate) fn up(
         return applied;
     }
     let engine = &chosen.engine;
-    let ran = run_chosen(engine, Every::Once, false, out, err);
+    let ran = run_chosen(
+        engine,
+        How {
+            every: Every::Once,
+            schedules: Schedules::Keep,
+            json: false,
+        },
+        out,
+        err,
+    );
     let Ok(rendering) = engine.applied() else {
         return ran;
     };

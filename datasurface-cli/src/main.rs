@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use datasurface_sqlite::engine::Schedules;
 
 mod check;
 mod engine;
@@ -108,7 +109,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
         format: platforms::PlanFormat,
     },
-    /// Run a `sqlite` platform's jobs: every source stream, then the transformers they trigger.
+    /// Run a `sqlite` platform's due jobs: source streams, then the transformers they trigger.
     Run {
         /// The model file or directory.
         model: PathBuf,
@@ -121,9 +122,13 @@ enum Command {
         /// Run once and stop (the default).
         #[arg(long, conflicts_with = "every")]
         once: bool,
-        /// Run again and again, this long apart: `30s`, `5m`, `2h`.
+        /// Run again and again, this long apart: `30s`, `5m`, `2h`. Streams and transformers
+        /// with a cron trigger run when their schedule has fired since their last batch.
         #[arg(long, value_parser = engine::parse_duration)]
         every: Option<std::time::Duration>,
+        /// Run every source stream and scheduled transformer now, whatever its cron schedule.
+        #[arg(long)]
+        all: bool,
         /// Print a JSON summary instead of a line per batch.
         #[arg(long, value_enum, default_value_t = platforms::PlanFormat::Human)]
         format: platforms::PlanFormat,
@@ -266,13 +271,21 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
             state,
             once: _,
             every,
+            all,
             format,
         } => engine::run(
             &model,
             platform.as_deref(),
             &state,
-            every.map_or(engine::Every::Once, engine::Every::Every),
-            format == platforms::PlanFormat::Json,
+            engine::How {
+                every: every.map_or(engine::Every::Once, engine::Every::Every),
+                schedules: if all {
+                    Schedules::Ignore
+                } else {
+                    Schedules::Keep
+                },
+                json: format == platforms::PlanFormat::Json,
+            },
             stdout,
             stderr,
         ),

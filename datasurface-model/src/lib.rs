@@ -44,6 +44,7 @@
 pub mod capture;
 pub mod common;
 pub mod container;
+pub mod cron;
 pub mod datastore;
 pub mod ecosystem;
 pub mod files;

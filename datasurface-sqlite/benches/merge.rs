@@ -18,7 +18,7 @@ use datasurface_platform::model::files::{self, SourceFile};
 use datasurface_platform::model::validate::validate;
 use datasurface_platform::{DataPlatform, render_with};
 use datasurface_sqlite::SqlitePlatform;
-use datasurface_sqlite::engine::Engine;
+use datasurface_sqlite::engine::{Engine, Schedules};
 
 const ROWS: usize = 1_000_000;
 const CHANGED: usize = 100_000;
@@ -121,11 +121,11 @@ fn main() {
         let csv = dir.join("drops/orders.csv");
         write_csv(&csv, false);
         let t = Instant::now();
-        engine.run_once(&mut |_| {}).unwrap();
+        engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
         let first = t.elapsed();
         write_csv(&csv, true);
         let t = Instant::now();
-        let summary = engine.run_once(&mut |_| {}).unwrap();
+        let summary = engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
         let second = t.elapsed();
         let s = &summary.streams[0];
         assert_eq!(s.updated, i64::try_from(CHANGED).unwrap());

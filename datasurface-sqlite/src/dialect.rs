@@ -22,12 +22,44 @@ pub enum Affinity {
     Boolean,
 }
 
-/// What a dialect must say for the engine.
+/// What a dialect must say for the engine: the few places where SQL
+/// databases disagree. Every statement the engine sends is made from these
+/// by [`crate::statements::Statements`].
 pub trait Dialect {
     /// The column type of a model type.
     fn column_type(&self, affinity: Affinity) -> &'static str;
     /// A quoted identifier.
-    fn quote(&self, name: &str) -> String;
+    fn quote(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+    /// The `n`th (1-based) statement parameter.
+    fn param(&self, n: usize) -> String;
+    /// A table in another schema (an attached database, for SQLite).
+    fn qualified(&self, schema: &str, table: &str) -> String {
+        format!("{}.{}", self.quote(schema), self.quote(table))
+    }
+    /// A table of the session's temporary schema.
+    fn temp(&self, table: &str) -> String;
+    /// Inserts a row, or replaces the row with the same key.
+    fn upsert(&self, table: &str, key: &[&str], columns: &[&str]) -> String {
+        let cols: Vec<String> = columns.iter().map(|c| self.quote(c)).collect();
+        let marks: Vec<String> = (1..=columns.len()).map(|n| self.param(n)).collect();
+        let keys: Vec<String> = key.iter().map(|c| self.quote(c)).collect();
+        let set: Vec<String> = columns
+            .iter()
+            .filter(|c| !key.contains(c))
+            .map(|c| format!("{q} = EXCLUDED.{q}", q = self.quote(c)))
+            .collect();
+        format!(
+            "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+            cols.join(", "),
+            marks.join(", "),
+            keys.join(", "),
+            set.join(", ")
+        )
+    }
+    /// A query whose second column (`name`) lists a table's columns in order.
+    fn table_columns(&self, schema: &str, table: &str) -> String;
     /// The statement that adds a column to a table.
     fn add_column(&self, table: &str, column: &str, affinity: Affinity) -> String {
         format!(
@@ -53,9 +85,61 @@ impl Dialect for Sqlite {
         }
     }
 
-    fn quote(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+    fn param(&self, n: usize) -> String {
+        format!("?{n}")
     }
+
+    fn temp(&self, table: &str) -> String {
+        format!("temp.{}", self.quote(table))
+    }
+
+    fn table_columns(&self, schema: &str, table: &str) -> String {
+        format!(
+            "SELECT cid, name FROM pragma_table_info({}, {})",
+            literal(table),
+            literal(schema)
+        )
+    }
+}
+
+/// PostgreSQL: the engine's next home. Its statements are checked by
+/// snapshot beside SQLite's, so the two stay one engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Postgres;
+
+impl Dialect for Postgres {
+    fn column_type(&self, affinity: Affinity) -> &'static str {
+        match affinity {
+            Affinity::Integer => "BIGINT",
+            Affinity::Boolean => "BOOLEAN",
+            Affinity::Real => "DOUBLE PRECISION",
+            Affinity::Decimal => "NUMERIC",
+            Affinity::Text => "TEXT",
+            Affinity::Blob => "BYTEA",
+        }
+    }
+
+    fn param(&self, n: usize) -> String {
+        format!("${n}")
+    }
+
+    fn temp(&self, table: &str) -> String {
+        format!("pg_temp.{}", self.quote(table))
+    }
+
+    fn table_columns(&self, schema: &str, table: &str) -> String {
+        format!(
+            "SELECT ordinal_position, column_name FROM information_schema.columns \
+             WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
+            literal(schema),
+            literal(table)
+        )
+    }
+}
+
+/// A string literal.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// How the platform stores a model type, or `None` if it cannot.

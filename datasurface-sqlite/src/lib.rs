@@ -22,6 +22,7 @@ pub mod dialect;
 pub mod engine;
 pub mod render;
 pub mod spec;
+pub mod statements;
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use std::collections::BTreeMap;

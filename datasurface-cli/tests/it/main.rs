@@ -706,14 +706,37 @@ fn up_runs_northwind_on_one_machine_and_apply_is_idempotent() {
         "{}",
         run.stdout
     );
+    // NW_Data runs every quarter hour: it waits, unless a quarter hour
+    // began since `up` ran it.
     let run = datasurface(
         &["run", "model", "--state", "state", "--format", "json"],
         &dir,
     );
     assert_eq!(run.code, 0, "{}", run.transcript());
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    if json["streams"].as_array().unwrap().is_empty() {
+        assert_eq!(json["waiting"][0]["stream"], "NW_Data", "{json}");
+        assert!(
+            json["waiting"][0]["next"]
+                .as_str()
+                .unwrap()
+                .ends_with(":00Z")
+        );
+    } else {
+        assert_eq!(json["streams"][0]["inserted"], 0, "{json}");
+    }
+    // `--all` runs it now; nothing changed in the source.
+    let run = datasurface(
+        &[
+            "run", "model", "--state", "state", "--all", "--format", "json",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["streams"][0]["stream"], "NW_Data");
     assert_eq!(json["streams"][0]["inserted"], 0);
+    assert_eq!(json["streams"][0]["status"], "committed");
     // A platform that is not `sqlite` cannot be applied.
     let run = datasurface(
         &[

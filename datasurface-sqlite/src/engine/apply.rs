@@ -1,6 +1,7 @@
 //! Applying a plan: each database step in its own transaction, new exports
 //! back-filled from the merge tables, then the new rendering saved as applied.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use datasurface_platform::{Action, Plan, Rendering};
@@ -81,14 +82,18 @@ impl Engine {
         }
         // New exports are filled from what was already ingested: no re-ingestion.
         for job in jobs::<IngestJob>(next, "jobs/ingest/")? {
-            for d in &job.datasets {
-                for (container, table) in &d.exports {
-                    if new_exports.contains(&(container.clone(), table.clone()))
-                        && batch::backfill(self, &job, d, container, table)?
-                    {
-                        summary.backfilled.push(format!("{container}/{table}"));
-                    }
-                }
+            let containers: BTreeSet<&str> = job
+                .datasets
+                .iter()
+                .flat_map(|d| d.exports.iter())
+                .filter(|e| new_exports.contains(e))
+                .map(|(c, _)| c.as_str())
+                .collect();
+            if containers.is_empty() {
+                continue;
+            }
+            for (container, table) in batch::catch_up(self, &job, &containers)? {
+                summary.backfilled.push(format!("{container}/{table}"));
             }
         }
         self.save(next)?;

@@ -10,8 +10,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::source::Rows;
 use super::values::{conform, hash};
 use super::{Engine, EngineError, open_db, sql};
-use crate::dialect::{Dialect, Sqlite};
-use crate::spec::{DatasetJob, IngestJob, LIVE, VERSION_COLUMNS};
+use crate::dialect::Sqlite;
+use crate::spec::{DatasetJob, IngestJob};
+use crate::statements::Statements;
 
 /// A committed batch's counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,37 +26,30 @@ pub(crate) struct Counts {
 /// How a batch ended: committed with its counts, or failed with why.
 pub(crate) type Ended = Result<Counts, String>;
 
+/// The statements the engine sends.
+pub(crate) const SQL: Statements<'static> = Statements::new(&Sqlite);
+
+/// How many databases SQLite attaches to one connection: a stream exports
+/// to at most this many containers in the transaction of its merge, and to
+/// the rest in further transactions of the same size.
+pub(crate) const MAX_ATTACHED: usize = 10;
+
 /// The last committed batch of a stream, if any.
 pub(crate) fn last_committed(conn: &Connection, stream: &str) -> Result<Option<i64>, EngineError> {
-    conn.query_row(
-        "SELECT MAX(batch) FROM ds_batches WHERE stream = ?1 AND status = 'committed'",
-        [stream],
-        |r| r.get(0),
-    )
-    .map_err(sql(format!("cannot read the batches of `{stream}`")))
+    conn.query_row(&SQL.last_committed(), [stream], |r| r.get(0))
+        .map_err(sql(format!("cannot read the batches of `{stream}`")))
 }
 
 /// Marks batches a crash interrupted as failed, then starts the next batch.
 fn start(conn: &Connection, stream: &str, now: &str) -> Result<i64, EngineError> {
     let context = format!("cannot start a batch of `{stream}`");
-    conn.execute(
-        "UPDATE ds_batches SET status = 'failed', ended_at = ?2, message = 'interrupted before it committed; nothing of it is visible' \
-         WHERE stream = ?1 AND status IN ('started', 'ingested')",
-        params![stream, now],
-    )
-    .map_err(sql(context.clone()))?;
-    let batch: i64 = conn
-        .query_row(
-            "SELECT COALESCE(MAX(batch), 0) + 1 FROM ds_batches WHERE stream = ?1",
-            [stream],
-            |r| r.get(0),
-        )
+    conn.execute(&SQL.fail_interrupted(), params![stream, now])
         .map_err(sql(context.clone()))?;
-    conn.execute(
-        "INSERT INTO ds_batches (stream, batch, status, started_at) VALUES (?1, ?2, 'started', ?3)",
-        params![stream, batch, now],
-    )
-    .map_err(sql(context))?;
+    let batch: i64 = conn
+        .query_row(&SQL.next_batch(), [stream], |r| r.get(0))
+        .map_err(sql(context.clone()))?;
+    conn.execute(&SQL.start_batch(), params![stream, batch, now])
+        .map_err(sql(context))?;
     Ok(batch)
 }
 
@@ -68,11 +62,13 @@ fn fail(
     now: &str,
 ) -> Result<(), EngineError> {
     conn.execute(
-        "UPDATE ds_batches SET status = 'failed', ended_at = ?3, millis = ?4, message = ?5 WHERE stream = ?1 AND batch = ?2",
+        &SQL.fail_batch(),
         params![stream, batch, now, millis, message],
     )
     .map(|_| ())
-    .map_err(sql(format!("cannot record the failure of batch {batch} of `{stream}`")))
+    .map_err(sql(format!(
+        "cannot record the failure of batch {batch} of `{stream}`"
+    )))
 }
 
 /// A row made to fit its dataset, with its key and row hashes.
@@ -117,75 +113,35 @@ fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, String> {
     Ok(staged)
 }
 
-fn versioned_columns(d: &DatasetJob) -> Vec<String> {
-    let q = Sqlite;
-    let mut cols: Vec<String> = VERSION_COLUMNS.iter().map(|(c, _)| q.quote(c)).collect();
-    cols.extend(d.columns.iter().map(|c| q.quote(&c.name)));
-    cols
-}
-
-/// Merges a staged dataset into its merge table as batch `batch`.
+/// Merges staged dataset `part` into its merge table as batch `batch`,
+/// recording the keys it changed.
 fn merge(
     tx: &Connection,
     d: &DatasetJob,
+    part: usize,
     batch: i64,
     staged: &[Staged],
     keep_history: bool,
 ) -> Result<Counts, rusqlite::Error> {
-    let q = Sqlite;
-    let (staging, table) = (q.quote(&d.staging_table), q.quote(&d.merge_table));
-    let data_cols: Vec<String> = d.columns.iter().map(|c| q.quote(&c.name)).collect();
-    tx.execute(&format!("DELETE FROM {staging}"), [])?;
+    tx.execute(&SQL.clear(&d.staging_table), [])?;
     {
-        let marks: Vec<String> = (0..data_cols.len() + 2)
-            .map(|i| format!("?{}", i + 1))
-            .collect();
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO {staging} (\"ds_key_hash\", \"ds_all_hash\", {}) VALUES ({})",
-            data_cols.join(", "),
-            marks.join(", ")
-        ))?;
+        let mut insert = tx.prepare(&SQL.stage(d))?;
         for row in staged {
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![&row.key_hash, &row.all_hash];
             values.extend(row.values.iter().map(|v| v as &dyn rusqlite::ToSql));
             insert.execute(values.as_slice())?;
         }
     }
-    tx.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS ds_changed (key TEXT PRIMARY KEY)",
-        [],
-    )?;
-    tx.execute("DELETE FROM temp.ds_changed", [])?;
-    let live = format!("m.\"ds_batch_out\" = {LIVE}");
-    let updated = tx.execute(&format!(
-        "INSERT INTO temp.ds_changed SELECT s.\"ds_key_hash\" FROM {staging} s JOIN {table} m \
-         ON m.\"ds_key_hash\" = s.\"ds_key_hash\" AND {live} WHERE m.\"ds_all_hash\" <> s.\"ds_all_hash\""
-    ), [])?;
-    let inserted = tx.execute(&format!(
-        "INSERT INTO temp.ds_changed SELECT s.\"ds_key_hash\" FROM {staging} s WHERE NOT EXISTS \
-         (SELECT 1 FROM {table} m WHERE m.\"ds_key_hash\" = s.\"ds_key_hash\" AND {live})"
-    ), [])?;
-    let deleted = tx.execute(&format!(
-        "INSERT INTO temp.ds_changed SELECT m.\"ds_key_hash\" FROM {table} m WHERE {live} AND NOT EXISTS \
-         (SELECT 1 FROM {staging} s WHERE s.\"ds_key_hash\" = m.\"ds_key_hash\")"
-    ), [])?;
-    tx.execute(&format!(
-        "UPDATE {table} SET \"ds_batch_out\" = ?1 WHERE \"ds_batch_out\" = {LIVE} AND \"ds_key_hash\" IN (SELECT key FROM temp.ds_changed)"
-    ), [batch])?;
-    let s_cols: Vec<String> = data_cols.iter().map(|c| format!("s.{c}")).collect();
-    tx.execute(&format!(
-        "INSERT INTO {table} ({}) SELECT ?1, {LIVE}, s.\"ds_key_hash\", s.\"ds_all_hash\", {} FROM {staging} s \
-         WHERE s.\"ds_key_hash\" IN (SELECT key FROM temp.ds_changed)",
-        versioned_columns(d).join(", "),
-        s_cols.join(", ")
-    ), [batch])?;
+    let [updated, inserted, deleted] = SQL.find_changes(d, part);
+    let updated = tx.execute(&updated, [])?;
+    let inserted = tx.execute(&inserted, [])?;
+    let deleted = tx.execute(&deleted, [])?;
+    tx.execute(&SQL.close_changed(d, part), [batch])?;
+    tx.execute(&SQL.open_changed(d, part), [batch])?;
     if !keep_history {
-        tx.execute(
-            &format!("DELETE FROM {table} WHERE \"ds_batch_out\" <> {LIVE}"),
-            [],
-        )?;
+        tx.execute(&SQL.purge_closed(d), [])?;
     }
-    tx.execute(&format!("DELETE FROM {staging}"), [])?;
+    tx.execute(&SQL.clear(&d.staging_table), [])?;
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Counts {
         inserted: to_i64(inserted),
@@ -195,143 +151,211 @@ fn merge(
     })
 }
 
-/// Brings an export table up to date: only the keys this batch changed when
-/// it was current to the previous commit, everything otherwise.
+/// How an export is brought to a batch.
+#[derive(Clone, Copy)]
+enum Sync {
+    /// Just after the batch's merge, on its connection: only the changed keys
+    /// when the export held the previous committed batch, everything otherwise.
+    Changes { previous: Option<i64> },
+    /// Later: everything, unless the export already holds the batch.
+    CatchUp,
+}
+
+/// Brings one export table to `batch`; true if it was copied whole.
 fn export(
     tx: &Connection,
     d: &DatasetJob,
+    part: usize,
     schema: &str,
     table: &str,
     batch: i64,
-    previous: Option<i64>,
-) -> Result<(), rusqlite::Error> {
-    let q = Sqlite;
-    let target = format!("{}.{}", q.quote(schema), q.quote(table));
-    let cols = versioned_columns(d).join(", ");
-    let merge_table = q.quote(&d.merge_table);
-    tx.execute(&format!("CREATE TABLE IF NOT EXISTS {}.\"ds_export_state\" (\"export\" TEXT PRIMARY KEY, \"batch\" INTEGER NOT NULL)", q.quote(schema)), [])?;
+    sync: Sync,
+) -> Result<bool, rusqlite::Error> {
+    tx.execute(&SQL.create_export_state(schema), [])?;
     let at: Option<i64> = tx
-        .query_row(
-            &format!(
-                "SELECT \"batch\" FROM {}.\"ds_export_state\" WHERE \"export\" = ?1",
-                q.quote(schema)
-            ),
-            [table],
-            |r| r.get(0),
-        )
+        .query_row(&SQL.export_state(schema), [table], |r| r.get(0))
         .optional()?;
-    if at.is_some() && at == previous {
-        tx.execute(
-            &format!(
-                "DELETE FROM {target} WHERE \"ds_key_hash\" IN (SELECT key FROM temp.ds_changed)"
-            ),
-            [],
-        )?;
-        tx.execute(&format!("INSERT INTO {target} ({cols}) SELECT {cols} FROM {merge_table} WHERE \"ds_key_hash\" IN (SELECT key FROM temp.ds_changed)"), [])?;
-    } else {
-        tx.execute(&format!("DELETE FROM {target}"), [])?;
-        tx.execute(
-            &format!("INSERT INTO {target} ({cols}) SELECT {cols} FROM {merge_table}"),
-            [],
-        )?;
+    let (statements, whole) = match sync {
+        Sync::CatchUp if at == Some(batch) => return Ok(false),
+        Sync::Changes { previous } if at.is_some() && at == previous => {
+            (SQL.export_changes(d, part, schema, table), false)
+        }
+        _ => (SQL.export_all(d, schema, table), true),
+    };
+    for statement in statements {
+        tx.execute(&statement, [])?;
     }
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO {}.\"ds_export_state\" (\"export\", \"batch\") VALUES (?1, ?2)",
-            q.quote(schema)
-        ),
-        params![table, batch],
-    )?;
-    Ok(())
+    tx.execute(&SQL.set_export_state(schema), params![table, batch])?;
+    Ok(whole)
 }
 
-/// Purges the versions that closed before `cutoff` from a dataset's merge
-/// table and its exports: older than the longest retention any consumer asks
-/// for. Live rows and younger versions stay.
-fn retire(
+/// Brings every export of a stream into the attached `group` of containers
+/// (`c0`, `c1`, … in order) to `batch`, purging versions closed before
+/// `cutoff` when history has a retention. Returns what it copied whole.
+fn export_group(
     tx: &Connection,
-    d: &DatasetJob,
-    stream: &str,
-    cutoff: &str,
-    containers: &[&str],
-) -> Result<(), rusqlite::Error> {
-    let q = Sqlite;
-    let closed_before = format!(
-        "\"ds_batch_out\" <> {LIVE} AND \"ds_batch_out\" IN \
-         (SELECT batch FROM main.ds_batches WHERE stream = ?1 AND status = 'committed' AND ended_at < ?2)"
-    );
-    tx.execute(
-        &format!(
-            "DELETE FROM {} WHERE {closed_before}",
-            q.quote(&d.merge_table)
-        ),
-        params![stream, cutoff],
-    )?;
-    for (container, table) in &d.exports {
-        let at = containers
-            .iter()
-            .position(|c| c == container)
-            .unwrap_or_default();
-        tx.execute(
-            &format!("DELETE FROM c{at}.{} WHERE {closed_before}", q.quote(table)),
-            params![stream, cutoff],
-        )?;
+    job: &IngestJob,
+    group: &[&str],
+    batch: i64,
+    sync: Sync,
+    cutoff: Option<&str>,
+) -> Result<Vec<(String, String)>, rusqlite::Error> {
+    let mut whole = Vec::new();
+    for (part, d) in job.datasets.iter().enumerate() {
+        for (container, table) in &d.exports {
+            let Some(at) = group.iter().position(|c| c == container) else {
+                continue;
+            };
+            let schema = format!("c{at}");
+            if export(tx, d, part, &schema, table, batch, sync)? {
+                whole.push((container.clone(), table.clone()));
+            }
+            if let Some(cutoff) = cutoff {
+                tx.execute(
+                    &SQL.retire_exported(&schema, table),
+                    params![job.stream, cutoff],
+                )?;
+            }
+        }
     }
-    Ok(())
+    Ok(whole)
 }
 
-/// Fills a new export table from its merge table, as of the stream's last
-/// commit; false if the stream has committed nothing yet.
-pub(crate) fn backfill(
+/// The containers a stream exports to, in groups small enough to attach.
+fn container_groups(job: &IngestJob) -> Vec<Vec<&str>> {
+    let all: BTreeSet<&str> = job
+        .datasets
+        .iter()
+        .flat_map(|d| d.exports.iter().map(|(c, _)| c.as_str()))
+        .collect();
+    let all: Vec<&str> = all.into_iter().collect();
+    all.chunks(MAX_ATTACHED).map(<[&str]>::to_vec).collect()
+}
+
+/// Runs `work` with a group of containers attached as `c0`, `c1`, … (made if
+/// missing), detaching them after, whatever happened.
+fn attached<T>(
+    conn: &mut Connection,
+    engine: &Engine,
+    group: &[&str],
+    stream: &str,
+    work: impl FnOnce(&mut Connection) -> T,
+) -> Result<T, EngineError> {
+    let mut done = 0;
+    let mut result = Ok(());
+    for (i, c) in group.iter().enumerate() {
+        let path = engine.container_path(c);
+        result = open_db(&path)
+            .and_then(|_| {
+                conn.execute(
+                    &format!("ATTACH DATABASE ?1 AS c{i}"),
+                    [path.to_string_lossy()],
+                )
+                .map_err(sql(format!("cannot open container `{c}` for `{stream}`")))
+            })
+            .map(|_| ());
+        if result.is_err() {
+            break;
+        }
+        done += 1;
+    }
+    let out = result.map(|()| work(conn));
+    for i in 0..done {
+        let _ = conn.execute(&format!("DETACH DATABASE c{i}"), []);
+    }
+    out
+}
+
+/// Brings a stream's exports in `containers` up to its last committed batch,
+/// copying whole those that do not hold it: new exports, and exports a crash
+/// left behind. Returns the exports copied, as (container, table); nothing if
+/// the stream has committed nothing yet.
+pub(crate) fn catch_up(
     engine: &Engine,
     job: &IngestJob,
-    d: &DatasetJob,
-    container: &str,
-    table: &str,
-) -> Result<bool, EngineError> {
+    containers: &BTreeSet<&str>,
+) -> Result<Vec<(String, String)>, EngineError> {
     let mut conn = engine.open_merge()?;
-    let context = format!("cannot fill export `{table}` in container `{container}`");
     let Some(batch) = last_committed(&conn, &job.stream)? else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
-    let path = engine.container_path(container);
-    conn.execute("ATTACH DATABASE ?1 AS c0", [path.to_string_lossy()])
-        .map_err(sql(context.clone()))?;
-    let result = (|| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS ds_changed (key TEXT PRIMARY KEY)",
-            [],
-        )?;
-        export(&tx, d, "c0", table, batch, None)?;
-        tx.commit()
-    })();
-    let _ = conn.execute("DETACH DATABASE c0", []);
-    result.map(|()| true).map_err(sql(context))
+    let mut copied = Vec::new();
+    for group in container_groups(job) {
+        let group: Vec<&str> = group
+            .into_iter()
+            .filter(|c| containers.contains(c))
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let context = format!("cannot bring the exports of `{}` up to date", job.stream);
+        let done = attached(&mut conn, engine, &group, &job.stream, |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(&SQL.create_changed(), [])?;
+            let whole = export_group(&tx, job, &group, batch, Sync::CatchUp, None)?;
+            tx.commit()?;
+            Ok(whole)
+        })?
+        .map_err(sql(context))?;
+        copied.extend(done);
+    }
+    Ok(copied)
 }
 
-/// Attaches the containers a batch exports to as `c0`, `c1`, … (made if missing).
-fn attach(
-    conn: &Connection,
-    engine: &Engine,
-    containers: &[&str],
-    stream: &str,
-) -> Result<(), EngineError> {
-    for (i, c) in containers.iter().enumerate() {
-        let path = engine.container_path(c);
-        drop(open_db(&path)?);
-        conn.execute(
-            &format!("ATTACH DATABASE ?1 AS c{i}"),
-            [path.to_string_lossy()],
-        )
-        .map_err(sql(format!("cannot open container `{c}` for `{stream}`")))?;
+/// The containers beyond the first group, which a crash between a batch's
+/// transactions may have left a batch behind; empty for most streams.
+pub(crate) fn later_containers(job: &IngestJob) -> BTreeSet<&str> {
+    container_groups(job)
+        .into_iter()
+        .skip(1)
+        .flatten()
+        .collect()
+}
+
+/// Checks the rows read for every dataset of a stream.
+fn check_all(
+    job: &IngestJob,
+    mut rows: BTreeMap<String, Rows>,
+) -> Result<Vec<Vec<Staged>>, String> {
+    job.datasets
+        .iter()
+        .map(|d| {
+            let r = rows
+                .remove(&d.dataset)
+                .ok_or_else(|| format!("no rows were read for dataset `{}`", d.dataset))?;
+            check(d, r)
+        })
+        .collect()
+}
+
+/// Merges every dataset of a batch, purging versions closed before `cutoff`.
+fn merge_all(
+    tx: &Connection,
+    job: &IngestJob,
+    batch: i64,
+    checked: &[Vec<Staged>],
+    cutoff: Option<&str>,
+) -> Result<Counts, rusqlite::Error> {
+    let mut counts = Counts::default();
+    for (part, (d, staged)) in job.datasets.iter().zip(checked).enumerate() {
+        let c = merge(tx, d, part, batch, staged, job.keep_history)?;
+        counts.inserted += c.inserted;
+        counts.updated += c.updated;
+        counts.deleted += c.deleted;
+        counts.total += c.total;
+        if let Some(cutoff) = cutoff {
+            tx.execute(&SQL.retire_merged(d), params![job.stream, cutoff])?;
+        }
     }
-    Ok(())
+    Ok(counts)
 }
 
 /// Runs one batch of a stream with the rows read for each dataset (or why
 /// they could not be read). `marks` are transformer input marks committed
-/// with the batch. Returns the batch and how it ended.
+/// with the batch. The merge, the exports into the first
+/// [`MAX_ATTACHED`] containers and the marks commit in one transaction; the
+/// exports into further containers follow, a group per transaction, each
+/// container always holding whole batches. Returns the batch and how it ended.
 pub(crate) fn ingest(
     engine: &Engine,
     job: &IngestJob,
@@ -343,18 +367,7 @@ pub(crate) fn ingest(
     let mut conn = engine.open_merge()?;
     let stream = job.stream.as_str();
     let batch = start(&conn, stream, &engine.now())?;
-    let checked: Result<Vec<(&DatasetJob, Vec<Staged>)>, String> = rows.and_then(|mut rows| {
-        job.datasets
-            .iter()
-            .map(|d| {
-                let r = rows
-                    .remove(&d.dataset)
-                    .ok_or_else(|| format!("no rows were read for dataset `{}`", d.dataset))?;
-                Ok((d, check(d, r)?))
-            })
-            .collect()
-    });
-    let checked = match checked {
+    let checked = match rows.and_then(|rows| check_all(job, rows)) {
         Ok(c) => c,
         Err(message) => {
             fail(
@@ -369,60 +382,44 @@ pub(crate) fn ingest(
         }
     };
     let previous = last_committed(&conn, stream)?;
-    let containers: Vec<&str> = job
-        .datasets
-        .iter()
-        .flat_map(|d| d.exports.iter().map(|(c, _)| c.as_str()))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    attach(&conn, engine, &containers, stream)?;
-    let result = (|| -> Result<Counts, rusqlite::Error> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE ds_batches SET status = 'ingested' WHERE stream = ?1 AND batch = ?2",
-            params![stream, batch],
-        )?;
-        let mut counts = Counts::default();
-        for (d, staged) in &checked {
-            let c = merge(&tx, d, batch, staged, job.keep_history)?;
-            counts.inserted += c.inserted;
-            counts.updated += c.updated;
-            counts.deleted += c.deleted;
-            counts.total += c.total;
-            for (container, table) in &d.exports {
-                let at = containers
-                    .iter()
-                    .position(|c| c == container)
-                    .unwrap_or_default();
-                export(&tx, d, &format!("c{at}"), table, batch, previous)?;
+    let cutoff = job.retention_days.map(|days| engine.days_ago(days));
+    let groups = container_groups(job);
+    let first: Vec<&str> = groups.first().cloned().unwrap_or_default();
+    let sync = Sync::Changes { previous };
+    let result = attached(
+        &mut conn,
+        engine,
+        &first,
+        stream,
+        |conn| -> Result<Counts, rusqlite::Error> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(&SQL.mark_ingested(), params![stream, batch])?;
+            tx.execute(&SQL.create_changed(), [])?;
+            tx.execute(&SQL.clear_changed(), [])?;
+            let counts = merge_all(&tx, job, batch, &checked, cutoff.as_deref())?;
+            export_group(&tx, job, &first, batch, sync, cutoff.as_deref())?;
+            for (workspace, input, input_batch) in marks {
+                tx.execute(&SQL.mark_input(), params![workspace, input, input_batch])?;
             }
-        }
-        if let Some(days) = job.retention_days {
-            let cutoff = engine.days_ago(days);
-            for (d, _) in &checked {
-                retire(&tx, d, stream, &cutoff, &containers)?;
-            }
-        }
-        for (workspace, input, input_batch) in marks {
             tx.execute(
-                "INSERT OR REPLACE INTO ds_transformer_inputs (workspace, stream, batch) VALUES (?1, ?2, ?3)",
-                params![workspace, input, input_batch],
+                &SQL.commit_batch(),
+                params![
+                    stream,
+                    batch,
+                    engine.now(),
+                    counts.inserted,
+                    counts.updated,
+                    counts.deleted,
+                    counts.total,
+                    millis(&clock)
+                ],
             )?;
-        }
-        tx.execute(
-            "UPDATE ds_batches SET status = 'committed', ended_at = ?3, rows_inserted = ?4, rows_updated = ?5, \
-             rows_deleted = ?6, rows_total = ?7, millis = ?8 WHERE stream = ?1 AND batch = ?2",
-            params![stream, batch, engine.now(), counts.inserted, counts.updated, counts.deleted, counts.total, millis(&clock)],
-        )?;
-        tx.commit()?;
-        Ok(counts)
-    })();
-    for i in 0..containers.len() {
-        let _ = conn.execute(&format!("DETACH DATABASE c{i}"), []);
-    }
-    match result {
-        Ok(counts) => Ok((batch, Ok(counts))),
+            tx.commit()?;
+            Ok(counts)
+        },
+    )?;
+    let counts = match result {
+        Ok(counts) => counts,
         Err(e) => {
             let message = format!("the merge failed and was rolled back: {e}");
             fail(
@@ -433,7 +430,22 @@ pub(crate) fn ingest(
                 millis(&clock),
                 &engine.now(),
             )?;
-            Ok((batch, Err(message)))
+            return Ok((batch, Err(message)));
         }
+    };
+    // The batch has committed; further containers follow it (a crash here
+    // leaves them a batch behind, which the next run catches up).
+    for group in groups.iter().skip(1) {
+        let context = format!(
+            "batch {batch} of `{stream}` committed, but its exports into {} could not follow; the next run copies them",
+            group.join(", ")
+        );
+        attached(&mut conn, engine, group, stream, |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            export_group(&tx, job, group, batch, sync, cutoff.as_deref())?;
+            tx.commit()
+        })?
+        .map_err(sql(context))?;
     }
+    Ok((batch, Ok(counts)))
 }

@@ -15,11 +15,12 @@ mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datasurface_platform::Rendering;
 
 pub use apply::ApplySummary;
-pub use run::{RunSummary, StreamOutcome, StreamStatus};
+pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
 
 /// Why the engine could not do something. Every variant names what and where.
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +59,24 @@ pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> E
     move |source| EngineError::Io { context, source }
 }
 
+/// Where the engine reads the time: the system clock, or a test's.
+type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
 /// The engine of one platform's state directory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Engine {
     state: PathBuf,
     sources: BTreeMap<String, PathBuf>,
-    clock: fn() -> chrono::DateTime<chrono::Utc>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("state", &self.state)
+            .field("sources", &self.sources)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Engine {
@@ -78,15 +91,18 @@ impl Engine {
         Ok(Engine {
             state: state.to_path_buf(),
             sources,
-            clock: chrono::Utc::now,
+            clock: Arc::new(chrono::Utc::now),
         })
     }
 
-    /// The engine with another clock, for batch times and retention (tests
-    /// use it to let days pass).
+    /// The engine with another clock, for batch times, schedules and
+    /// retention (tests use it to let time pass).
     #[must_use]
-    pub fn with_clock(mut self, clock: fn() -> chrono::DateTime<chrono::Utc>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(
+        mut self,
+        clock: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
+    ) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 

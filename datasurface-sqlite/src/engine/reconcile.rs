@@ -4,9 +4,10 @@
 
 use rusqlite::Connection;
 
+use super::batch::SQL;
 use super::{EngineError, sql};
 use crate::dialect::{Dialect, Sqlite};
-use crate::spec::{DatabaseSpec, TableSpec};
+use crate::spec::DatabaseSpec;
 
 /// The columns a table has now.
 pub(crate) fn table_columns(
@@ -14,43 +15,16 @@ pub(crate) fn table_columns(
     schema: &str,
     table: &str,
 ) -> Result<Vec<String>, EngineError> {
-    let d = Sqlite;
+    let context = || format!("cannot read the columns of `{table}`");
     let mut stmt = conn
-        .prepare(&format!(
-            "PRAGMA {}.table_info({})",
-            d.quote(schema),
-            d.quote(table)
-        ))
-        .map_err(sql(format!("cannot read the columns of `{table}`")))?;
+        .prepare(&Sqlite.table_columns(schema, table))
+        .map_err(sql(context()))?;
     let names = stmt
         .query_map([], |row| row.get::<_, String>(1))
-        .map_err(sql(format!("cannot read the columns of `{table}`")))?
+        .map_err(sql(context()))?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(sql(format!("cannot read the columns of `{table}`")))?;
+        .map_err(sql(context()))?;
     Ok(names)
-}
-
-fn create_table(t: &TableSpec) -> String {
-    let d = Sqlite;
-    let mut parts: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}{}",
-                d.quote(&c.name),
-                d.column_type(c.affinity),
-                if c.nullable { "" } else { " NOT NULL" }
-            )
-        })
-        .collect();
-    let key: Vec<String> = t.primary_key.iter().map(|k| d.quote(k)).collect();
-    parts.push(format!("PRIMARY KEY ({})", key.join(", ")));
-    format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n)",
-        d.quote(&t.name),
-        parts.join(",\n    ")
-    )
 }
 
 /// Applies a spec to a database in one transaction.
@@ -59,17 +33,16 @@ pub(crate) fn reconcile(
     spec: &DatabaseSpec,
     what: &str,
 ) -> Result<(), EngineError> {
-    let d = Sqlite;
     let tx = conn
         .transaction()
         .map_err(sql(format!("cannot start applying {what}")))?;
     for t in &spec.tables {
-        tx.execute_batch(&create_table(t))
+        tx.execute_batch(&SQL.create_table(t))
             .map_err(sql(format!("cannot make table `{}` ({what})", t.name)))?;
         let existing = table_columns(&tx, "main", &t.name)?;
         for c in &t.columns {
             if !existing.iter().any(|e| e.eq_ignore_ascii_case(&c.name)) {
-                tx.execute_batch(&d.add_column(&t.name, &c.name, c.affinity))
+                tx.execute_batch(&Sqlite.add_column(&t.name, &c.name, c.affinity))
                     .map_err(sql(format!(
                         "cannot add column `{}` to `{}` ({what})",
                         c.name, t.name
@@ -77,23 +50,13 @@ pub(crate) fn reconcile(
             }
         }
         for (index, columns) in &t.indexes {
-            let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
-            tx.execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-                d.quote(index),
-                d.quote(&t.name),
-                cols.join(", ")
-            ))
-            .map_err(sql(format!("cannot make index `{index}` ({what})")))?;
+            tx.execute_batch(&SQL.create_index(&t.name, index, columns))
+                .map_err(sql(format!("cannot make index `{index}` ({what})")))?;
         }
     }
     for v in &spec.views {
-        tx.execute_batch(&format!(
-            "DROP VIEW IF EXISTS {name}; CREATE VIEW {name} AS {}",
-            v.select,
-            name = d.quote(&v.name)
-        ))
-        .map_err(sql(format!("cannot make view `{}` ({what})", v.name)))?;
+        tx.execute_batch(&SQL.replace_view(&v.name, &v.select))
+            .map_err(sql(format!("cannot make view `{}` ({what})", v.name)))?;
     }
     tx.commit().map_err(sql(format!("cannot commit {what}")))
 }
@@ -104,16 +67,15 @@ pub(crate) fn remove(
     spec: &DatabaseSpec,
     what: &str,
 ) -> Result<(), EngineError> {
-    let d = Sqlite;
     let tx = conn
         .transaction()
         .map_err(sql(format!("cannot start removing {what}")))?;
     for v in &spec.views {
-        tx.execute_batch(&format!("DROP VIEW IF EXISTS {}", d.quote(&v.name)))
+        tx.execute_batch(&SQL.drop_view(&v.name))
             .map_err(sql(format!("cannot drop view `{}` ({what})", v.name)))?;
     }
     for t in &spec.tables {
-        tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", d.quote(&t.name)))
+        tx.execute_batch(&SQL.drop_table(&t.name))
             .map_err(sql(format!("cannot drop table `{}` ({what})", t.name)))?;
     }
     tx.commit()

@@ -1,6 +1,12 @@
-//! Running jobs: every source stream once, then every transformer whose
-//! inputs committed new batches, and the ingestion of its output, until
-//! nothing more is due.
+//! Running jobs: every source stream that is due, then every transformer
+//! that is due, and the ingestion of its output, until nothing more is due.
+//!
+//! A source stream with a cron trigger is due when its schedule fired since
+//! its last batch started (or it never ran); without one, on every run. A
+//! transformer with a cron trigger is due when its schedule fired since its
+//! output's last batch started and every input has committed a batch;
+//! without one, when an input committed a batch that changed rows since the
+//! transformer last ran.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +14,10 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use serde::Serialize;
 
+use datasurface_platform::model::cron::Schedule;
+
 use super::apply::jobs;
-use super::batch::{self, Counts, last_committed};
+use super::batch::{self, Counts, SQL, last_committed};
 use super::source::{self, Rows};
 use super::{Engine, EngineError, open_db, sql};
 use crate::spec::{IngestJob, Source, TransformJob};
@@ -50,11 +58,47 @@ pub struct StreamOutcome {
     pub message: Option<String>,
 }
 
+/// A stream whose cron schedule has not fired since its last batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Waiting {
+    /// The stream (for a transformer, its output).
+    pub stream: String,
+    /// When its schedule next fires (RFC 3339, UTC); none if it never does.
+    pub next: Option<String>,
+}
+
 /// What a run did, stream by stream, in the order it ran them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RunSummary {
     /// Every batch run.
     pub streams: Vec<StreamOutcome>,
+    /// Streams on a schedule that were not due.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<Waiting>,
+}
+
+/// Whether a run keeps to the cron schedules of streams and transformers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Schedules {
+    /// Run what is due: scheduled jobs only when their schedule fired.
+    #[default]
+    Keep,
+    /// Run every source stream and scheduled transformer now.
+    Ignore,
+}
+
+/// What a run tells its caller as it goes.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum RunEvent<'a> {
+    /// This many more batches are due (transformers may add more as their
+    /// inputs change).
+    Due(usize),
+    /// A batch of this stream starts.
+    Started(&'a str),
+    /// A batch ended.
+    Ended(&'a StreamOutcome),
 }
 
 impl RunSummary {
@@ -115,12 +159,13 @@ impl Engine {
             .collect()
     }
 
-    /// Runs every source stream once, then every transformer that is due, and
-    /// the ingestion of its output, until nothing more is due. `progress` is
-    /// told of each batch as it ends.
+    /// Runs every source stream that is due, then every transformer that is
+    /// due, and the ingestion of its output, until nothing more is due.
+    /// `progress` hears of each batch as it starts and ends.
     pub fn run_once(
         &self,
-        progress: &mut dyn FnMut(&StreamOutcome),
+        schedules: Schedules,
+        progress: &mut dyn FnMut(RunEvent<'_>),
     ) -> Result<RunSummary, EngineError> {
         let rendering = self.applied()?;
         if rendering.is_empty() {
@@ -132,62 +177,136 @@ impl Engine {
         let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
         let transforms: Vec<TransformJob> = jobs(&rendering, "jobs/transformer/")?;
         let mut summary = RunSummary::default();
-        let mut record = |o: StreamOutcome, summary: &mut RunSummary| {
-            progress(&o);
-            summary.streams.push(o);
-        };
+        // Exports a crash left a batch behind catch up first.
+        for job in &ingests {
+            let later = batch::later_containers(job);
+            if !later.is_empty() {
+                batch::catch_up(self, job, &later)?;
+            }
+        }
+        let mut due = Vec::new();
         for job in ingests
             .iter()
             .filter(|j| !matches!(j.source, Source::Transformer { .. }))
         {
+            let cron = job.cron.as_deref().filter(|_| schedules == Schedules::Keep);
+            match self.scheduled(&job.stream, cron)? {
+                None => due.push(job),
+                Some(waiting) => summary.waiting.push(waiting),
+            }
+        }
+        progress(RunEvent::Due(due.len()));
+        for job in due {
+            progress(RunEvent::Started(&job.stream));
             let (batch, ended) = batch::ingest(self, job, self.read(job), &[])?;
-            record(outcome(&job.stream, batch, ended), &mut summary);
+            let o = outcome(&job.stream, batch, ended);
+            progress(RunEvent::Ended(&o));
+            summary.streams.push(o);
         }
         // Transformers, until none is due: each pass can make the next one due.
-        for _ in 0..=transforms.len() {
-            let mut ran = false;
+        let mut ran: Vec<&str> = Vec::new();
+        for pass in 0..=transforms.len() {
+            let mut any = false;
             for t in &transforms {
-                let Some(marks) = self.due(t)? else { continue };
                 let Some(output) = ingests.iter().find(|j| j.stream == t.output_stream) else {
                     continue;
                 };
+                let Some(marks) = self.transformer_due(t, schedules, pass, &ran, &mut summary)?
+                else {
+                    continue;
+                };
+                progress(RunEvent::Due(1));
+                progress(RunEvent::Started(&output.stream));
                 let rows = self.transform(t, output);
                 let (batch, ended) = batch::ingest(self, output, rows, &marks)?;
-                record(outcome(&output.stream, batch, ended), &mut summary);
-                ran = true;
+                let o = outcome(&output.stream, batch, ended);
+                progress(RunEvent::Ended(&o));
+                summary.streams.push(o);
+                ran.push(&t.workspace);
+                any = true;
             }
-            if !ran {
+            if !any {
                 break;
             }
         }
         Ok(summary)
     }
 
-    /// The input marks to record if a transformer is due: some input has a
-    /// newer committed batch than it last saw.
-    fn due(&self, t: &TransformJob) -> Result<Option<Vec<Mark>>, EngineError> {
+    /// `None` if a stream is due by its schedule (or has none); otherwise
+    /// when it next is.
+    fn scheduled(&self, stream: &str, cron: Option<&str>) -> Result<Option<Waiting>, EngineError> {
+        let Some(cron) = cron else { return Ok(None) };
+        let schedule: Schedule = cron.parse().map_err(|why| {
+            EngineError::State(format!(
+                "stream `{stream}` has the cron schedule `{cron}`, which {why}; apply a valid model again"
+            ))
+        })?;
+        let conn = self.open_merge()?;
+        let started: Option<String> = conn
+            .query_row(&SQL.last_started(), [stream], |r| r.get(0))
+            .map_err(sql(format!("cannot read the batches of `{stream}`")))?;
+        let Some(started) = started else {
+            return Ok(None);
+        };
+        let since = chrono::DateTime::parse_from_rfc3339(&started)
+            .map_err(|e| {
+                EngineError::State(format!(
+                    "a batch of `{stream}` records the start time `{started}`, which is not a time ({e})"
+                ))
+            })?
+            .with_timezone(&chrono::Utc);
+        let now = (self.clock)();
+        if schedule.fired_between(since, now) {
+            return Ok(None);
+        }
+        Ok(Some(Waiting {
+            stream: stream.to_owned(),
+            next: schedule
+                .next_after(since)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        }))
+    }
+
+    /// The input marks to record if a transformer is due. A scheduled one is
+    /// considered once a run, in the first pass, and runs once.
+    fn transformer_due(
+        &self,
+        t: &TransformJob,
+        schedules: Schedules,
+        pass: usize,
+        ran: &[&str],
+        summary: &mut RunSummary,
+    ) -> Result<Option<Vec<Mark>>, EngineError> {
+        if t.cron.is_some() {
+            if pass > 0 || ran.contains(&t.workspace.as_str()) {
+                return Ok(None);
+            }
+            let cron = t.cron.as_deref().filter(|_| schedules == Schedules::Keep);
+            if let Some(waiting) = self.scheduled(&t.output_stream, cron)? {
+                summary.waiting.push(waiting);
+                return Ok(None);
+            }
+        }
+        self.inputs(t, t.cron.is_some())
+    }
+
+    /// The marks of a transformer's inputs: the latest committed batch of
+    /// each. `None` if an input has committed nothing, or (unless `anyway`)
+    /// if no input changed rows since the transformer last saw it.
+    fn inputs(&self, t: &TransformJob, anyway: bool) -> Result<Option<Vec<Mark>>, EngineError> {
         let conn = self.open_merge()?;
         let mut marks = Vec::new();
-        let mut newer = false;
+        let mut newer = anyway;
         for input in &t.inputs {
             let Some(latest) = last_committed(&conn, input)? else {
                 return Ok(None);
             };
             // A batch that changed nothing does not make the transformer due.
-            let changed: Option<i64> = conn
-                .query_row(
-                    "SELECT MAX(batch) FROM ds_batches WHERE stream = ?1 AND status = 'committed' \
-                     AND rows_inserted + rows_updated + rows_deleted > 0",
-                    [input],
-                    |r| r.get(0),
-                )
-                .map_err(sql(format!("cannot read the batches of `{input}`")))?;
+            let changed: Option<i64> =
+                conn.query_row(&SQL.last_changed(), [input], |r| r.get(0))
+                    .map_err(sql(format!("cannot read the batches of `{input}`")))?;
             let seen: Option<i64> = conn
-                .query_row(
-                    "SELECT batch FROM ds_transformer_inputs WHERE workspace = ?1 AND stream = ?2",
-                    [&t.workspace, input],
-                    |r| r.get(0),
-                )
+                .query_row(&SQL.input_seen(), [&t.workspace, input], |r| r.get(0))
                 .optional()
                 .map_err(sql(format!(
                     "cannot read what transformer `{}` saw",

@@ -8,7 +8,7 @@ use datasurface_platform::model::files::{self, SourceFile};
 use datasurface_platform::model::validate::validate;
 use datasurface_platform::{DataPlatform, Rendering, render_with};
 use datasurface_sqlite::SqlitePlatform;
-use datasurface_sqlite::engine::{Engine, RunSummary, StreamStatus};
+use datasurface_sqlite::engine::{Engine, RunSummary, Schedules, StreamStatus};
 use rusqlite::Connection;
 
 /// A scratch directory, emptied first.
@@ -21,7 +21,7 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
 
 /// A small shop: items from a SQLite database, events from CSV drops; a live
 /// consumer of both and a forensic consumer of items.
-const SHOP: &str = r"
+pub(crate) const SHOP: &str = r"
 apiVersion: datasurface.dev/v1
 kind: Ecosystem
 name: Shop
@@ -143,7 +143,9 @@ impl Rig {
     }
 
     pub(crate) fn run(&self) -> RunSummary {
-        self.engine.run_once(&mut |_| {}).unwrap()
+        self.engine
+            .run_once(Schedules::Ignore, &mut |_| {})
+            .unwrap()
     }
 
     pub(crate) fn source(&self, file: &str) -> Connection {
@@ -175,7 +177,7 @@ pub(crate) fn rows(conn: &Connection, sql: &str) -> Vec<String> {
     .collect()
 }
 
-fn shop(name: &str) -> Rig {
+pub(crate) fn shop(name: &str) -> Rig {
     let rig = Rig::new(name, &[("Drops", "drops"), ("Shop DB", "shop.sqlite")]);
     std::fs::create_dir_all(rig.dir.join("drops")).unwrap();
     std::fs::write(rig.dir.join("drops/events.csv"), "id,kind\n1,view\n2,buy\n").unwrap();
@@ -396,7 +398,7 @@ fn northwind_runs_end_to_end_with_its_masking_transformer() {
     engine
         .apply(&SqlitePlatform.diff(&Rendering::default(), &next), &next)
         .unwrap();
-    let summary = engine.run_once(&mut |_| {}).unwrap();
+    let summary = engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
     assert_eq!(
         committed(&summary),
         ["NW_Data #1 +300 ~0 -0", "Masked_NW_Data #1 +150 ~0 -0"]
@@ -423,7 +425,7 @@ fn northwind_runs_end_to_end_with_its_masking_transformer() {
     );
     // Running again with nothing new changes nothing and runs the transformer no more.
     assert_eq!(
-        committed(&engine.run_once(&mut |_| {}).unwrap()),
+        committed(&engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap()),
         ["NW_Data #2 +0 ~0 -0"]
     );
 }
@@ -452,7 +454,7 @@ fn closed_versions_are_kept_as_long_as_the_longest_retention_and_no_longer() {
         .unwrap();
     let run = |day: i64| {
         DAY.store(day, std::sync::atomic::Ordering::SeqCst);
-        engine.run_once(&mut |_| {}).unwrap()
+        engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap()
     };
     run(0);
     rig.source("shop.sqlite")

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
 mod engine;
+mod schedules;
 
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_testkit::Conformance;

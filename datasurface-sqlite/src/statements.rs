@@ -1,0 +1,503 @@
+//! Every statement the engine sends to a database, made from a [`Dialect`]:
+//! batch bookkeeping, staging, the merge by key and row hash, exports,
+//! retention and the schema changes that reconcile a database with its spec.
+//!
+//! The engine holds no SQL of its own, so running it on another database
+//! means writing a [`Dialect`], not another engine. Parameters are numbered
+//! and documented on each statement.
+
+use crate::dialect::Dialect;
+use crate::spec::{DatasetJob, LIVE, TableSpec, VERSION_COLUMNS};
+
+/// The temporary table of keys a batch changed, by dataset (`part`).
+const CHANGED: &str = "ds_changed";
+
+/// The statements of one dialect.
+#[derive(Clone, Copy)]
+pub struct Statements<'a> {
+    d: &'a dyn Dialect,
+}
+
+impl std::fmt::Debug for Statements<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Statements").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Statements<'a> {
+    /// The statements of a dialect.
+    pub const fn new(dialect: &'a dyn Dialect) -> Self {
+        Statements { d: dialect }
+    }
+
+    fn q(&self, name: &str) -> String {
+        self.d.quote(name)
+    }
+
+    fn p(&self, n: usize) -> String {
+        self.d.param(n)
+    }
+
+    fn changed(&self) -> String {
+        self.d.temp(CHANGED)
+    }
+
+    // Batches.
+
+    /// Fails a stream's unfinished batches (a crash interrupted them).
+    /// 1 = stream, 2 = now.
+    pub fn fail_interrupted(&self) -> String {
+        format!(
+            "UPDATE ds_batches SET status = 'failed', ended_at = {}, \
+             message = 'interrupted before it committed; nothing of it is visible' \
+             WHERE stream = {} AND status IN ('started', 'ingested')",
+            self.p(2),
+            self.p(1)
+        )
+    }
+
+    /// The number of a stream's next batch. 1 = stream.
+    pub fn next_batch(&self) -> String {
+        format!(
+            "SELECT COALESCE(MAX(batch), 0) + 1 FROM ds_batches WHERE stream = {}",
+            self.p(1)
+        )
+    }
+
+    /// Starts a batch. 1 = stream, 2 = batch, 3 = now.
+    pub fn start_batch(&self) -> String {
+        format!(
+            "INSERT INTO ds_batches (stream, batch, status, started_at) VALUES ({}, {}, 'started', {})",
+            self.p(1),
+            self.p(2),
+            self.p(3)
+        )
+    }
+
+    /// Marks a batch ingested. 1 = stream, 2 = batch.
+    pub fn mark_ingested(&self) -> String {
+        format!(
+            "UPDATE ds_batches SET status = 'ingested' WHERE stream = {} AND batch = {}",
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// Fails a batch. 1 = stream, 2 = batch, 3 = now, 4 = milliseconds, 5 = why.
+    pub fn fail_batch(&self) -> String {
+        format!(
+            "UPDATE ds_batches SET status = 'failed', ended_at = {}, millis = {}, message = {} \
+             WHERE stream = {} AND batch = {}",
+            self.p(3),
+            self.p(4),
+            self.p(5),
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// Commits a batch with its counts. 1 = stream, 2 = batch, 3 = now,
+    /// 4..7 = rows inserted, updated, deleted and read, 8 = milliseconds.
+    pub fn commit_batch(&self) -> String {
+        format!(
+            "UPDATE ds_batches SET status = 'committed', ended_at = {}, rows_inserted = {}, \
+             rows_updated = {}, rows_deleted = {}, rows_total = {}, millis = {} \
+             WHERE stream = {} AND batch = {}",
+            self.p(3),
+            self.p(4),
+            self.p(5),
+            self.p(6),
+            self.p(7),
+            self.p(8),
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// A stream's last committed batch (or null). 1 = stream.
+    pub fn last_committed(&self) -> String {
+        format!(
+            "SELECT MAX(batch) FROM ds_batches WHERE stream = {} AND status = 'committed'",
+            self.p(1)
+        )
+    }
+
+    /// A stream's last committed batch that changed a row (or null). 1 = stream.
+    pub fn last_changed(&self) -> String {
+        format!(
+            "SELECT MAX(batch) FROM ds_batches WHERE stream = {} AND status = 'committed' \
+             AND rows_inserted + rows_updated + rows_deleted > 0",
+            self.p(1)
+        )
+    }
+
+    /// When a stream's last batch started, whatever became of it (or null).
+    /// 1 = stream.
+    pub fn last_started(&self) -> String {
+        format!(
+            "SELECT MAX(started_at) FROM ds_batches WHERE stream = {}",
+            self.p(1)
+        )
+    }
+
+    /// The input batch a transformer last saw. 1 = workspace, 2 = stream.
+    pub fn input_seen(&self) -> String {
+        format!(
+            "SELECT batch FROM ds_transformer_inputs WHERE workspace = {} AND stream = {}",
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// Records the input batch a transformer saw. 1 = workspace, 2 = stream, 3 = batch.
+    pub fn mark_input(&self) -> String {
+        self.d.upsert(
+            "ds_transformer_inputs",
+            &["workspace", "stream"],
+            &["workspace", "stream", "batch"],
+        )
+    }
+
+    // Staging and merge.
+
+    /// Empties a table of the main schema.
+    pub fn clear(&self, table: &str) -> String {
+        format!("DELETE FROM {}", self.q(table))
+    }
+
+    /// Stages one row. 1 = key hash, 2 = row hash, 3.. = the dataset's columns.
+    pub fn stage(&self, d: &DatasetJob) -> String {
+        let cols: Vec<String> = d.columns.iter().map(|c| self.q(&c.name)).collect();
+        let marks: Vec<String> = (1..=cols.len() + 2).map(|n| self.p(n)).collect();
+        format!(
+            "INSERT INTO {} (\"ds_key_hash\", \"ds_all_hash\"{}{}) VALUES ({})",
+            self.q(&d.staging_table),
+            if cols.is_empty() { "" } else { ", " },
+            cols.join(", "),
+            marks.join(", ")
+        )
+    }
+
+    /// Makes the temporary table of changed keys, if missing.
+    pub fn create_changed(&self) -> String {
+        format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {CHANGED} (part INTEGER NOT NULL, key TEXT NOT NULL, \
+             PRIMARY KEY (part, key))"
+        )
+    }
+
+    /// Forgets the changed keys of every dataset.
+    pub fn clear_changed(&self) -> String {
+        format!("DELETE FROM {}", self.changed())
+    }
+
+    /// The three statements that record dataset `part`'s changed keys, each
+    /// counting its kind: updated (same key, other row hash), inserted (a key
+    /// with no live version) and deleted (a live key not staged).
+    pub fn find_changes(&self, d: &DatasetJob, part: usize) -> [String; 3] {
+        let (staging, table, changed) = (
+            self.q(&d.staging_table),
+            self.q(&d.merge_table),
+            self.changed(),
+        );
+        let live = format!("m.\"ds_batch_out\" = {LIVE}");
+        [
+            format!(
+                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_key_hash\" FROM {staging} s \
+                 JOIN {table} m ON m.\"ds_key_hash\" = s.\"ds_key_hash\" AND {live} \
+                 WHERE m.\"ds_all_hash\" <> s.\"ds_all_hash\""
+            ),
+            format!(
+                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_key_hash\" FROM {staging} s \
+                 WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.\"ds_key_hash\" = s.\"ds_key_hash\" AND {live})"
+            ),
+            format!(
+                "INSERT INTO {changed} (part, key) SELECT {part}, m.\"ds_key_hash\" FROM {table} m \
+                 WHERE {live} AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE s.\"ds_key_hash\" = m.\"ds_key_hash\")"
+            ),
+        ]
+    }
+
+    fn changed_keys(&self, part: usize) -> String {
+        format!("SELECT key FROM {} WHERE part = {part}", self.changed())
+    }
+
+    /// Closes the live versions of the changed keys. 1 = batch.
+    pub fn close_changed(&self, d: &DatasetJob, part: usize) -> String {
+        format!(
+            "UPDATE {} SET \"ds_batch_out\" = {} WHERE \"ds_batch_out\" = {LIVE} AND \"ds_key_hash\" IN ({})",
+            self.q(&d.merge_table),
+            self.p(1),
+            self.changed_keys(part)
+        )
+    }
+
+    /// Opens new live versions of the changed keys still staged. 1 = batch.
+    pub fn open_changed(&self, d: &DatasetJob, part: usize) -> String {
+        let data: Vec<String> = d
+            .columns
+            .iter()
+            .map(|c| format!("s.{}", self.q(&c.name)))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) SELECT {}, {LIVE}, s.\"ds_key_hash\", s.\"ds_all_hash\"{}{} FROM {} s \
+             WHERE s.\"ds_key_hash\" IN ({})",
+            self.q(&d.merge_table),
+            self.versioned_columns(d),
+            self.p(1),
+            if data.is_empty() { "" } else { ", " },
+            data.join(", "),
+            self.q(&d.staging_table),
+            self.changed_keys(part)
+        )
+    }
+
+    /// Drops closed versions when nobody reads history.
+    pub fn purge_closed(&self, d: &DatasetJob) -> String {
+        format!(
+            "DELETE FROM {} WHERE \"ds_batch_out\" <> {LIVE}",
+            self.q(&d.merge_table)
+        )
+    }
+
+    /// The version columns then the dataset's, quoted, in table order.
+    pub fn versioned_columns(&self, d: &DatasetJob) -> String {
+        VERSION_COLUMNS
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(d.columns.iter().map(|c| c.name.as_str()))
+            .map(|c| self.q(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    // Exports.
+
+    /// Makes a container's table of the batch each export holds, if missing.
+    pub fn create_export_state(&self, schema: &str) -> String {
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\"export\" TEXT PRIMARY KEY, \"batch\" INTEGER NOT NULL)",
+            self.d.qualified(schema, "ds_export_state")
+        )
+    }
+
+    /// The batch an export holds. 1 = export table.
+    pub fn export_state(&self, schema: &str) -> String {
+        format!(
+            "SELECT \"batch\" FROM {} WHERE \"export\" = {}",
+            self.d.qualified(schema, "ds_export_state"),
+            self.p(1)
+        )
+    }
+
+    /// Records the batch an export holds. 1 = export table, 2 = batch.
+    pub fn set_export_state(&self, schema: &str) -> String {
+        self.d.upsert(
+            &self.d.qualified(schema, "ds_export_state"),
+            &["export"],
+            &["export", "batch"],
+        )
+    }
+
+    /// Brings an export up to date with the keys dataset `part` changed in
+    /// this batch: their versions removed, then copied again.
+    pub fn export_changes(
+        &self,
+        d: &DatasetJob,
+        part: usize,
+        schema: &str,
+        table: &str,
+    ) -> [String; 2] {
+        let target = self.d.qualified(schema, table);
+        let cols = self.versioned_columns(d);
+        let keys = self.changed_keys(part);
+        [
+            format!("DELETE FROM {target} WHERE \"ds_key_hash\" IN ({keys})"),
+            format!(
+                "INSERT INTO {target} ({cols}) SELECT {cols} FROM {} WHERE \"ds_key_hash\" IN ({keys})",
+                self.q(&d.merge_table)
+            ),
+        ]
+    }
+
+    /// Copies a merge table into an export whole.
+    pub fn export_all(&self, d: &DatasetJob, schema: &str, table: &str) -> [String; 2] {
+        let target = self.d.qualified(schema, table);
+        let cols = self.versioned_columns(d);
+        [
+            format!("DELETE FROM {target}"),
+            format!(
+                "INSERT INTO {target} ({cols}) SELECT {cols} FROM {}",
+                self.q(&d.merge_table)
+            ),
+        ]
+    }
+
+    /// Purges the versions of a merge table that a stream's batches
+    /// committed before a time closed. 1 = stream, 2 = the time.
+    pub fn retire_merged(&self, d: &DatasetJob) -> String {
+        self.retire(&self.q(&d.merge_table))
+    }
+
+    /// Purges the versions of an export table (in `schema`) that a stream's
+    /// batches committed before a time closed. 1 = stream, 2 = the time.
+    pub fn retire_exported(&self, schema: &str, table: &str) -> String {
+        self.retire(&self.d.qualified(schema, table))
+    }
+
+    fn retire(&self, target: &str) -> String {
+        format!(
+            "DELETE FROM {target} WHERE \"ds_batch_out\" <> {LIVE} AND \"ds_batch_out\" IN \
+             (SELECT batch FROM ds_batches WHERE stream = {} AND status = 'committed' AND ended_at < {})",
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    // Schema.
+
+    /// Makes a table, if missing.
+    pub fn create_table(&self, t: &TableSpec) -> String {
+        let mut parts: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}{}",
+                    self.q(&c.name),
+                    self.d.column_type(c.affinity),
+                    if c.nullable { "" } else { " NOT NULL" }
+                )
+            })
+            .collect();
+        let key: Vec<String> = t.primary_key.iter().map(|k| self.q(k)).collect();
+        parts.push(format!("PRIMARY KEY ({})", key.join(", ")));
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n    {}\n)",
+            self.q(&t.name),
+            parts.join(",\n    ")
+        )
+    }
+
+    /// Makes an index, if missing.
+    pub fn create_index(&self, table: &str, index: &str, columns: &[String]) -> String {
+        let cols: Vec<String> = columns.iter().map(|c| self.q(c)).collect();
+        format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+            self.q(index),
+            self.q(table),
+            cols.join(", ")
+        )
+    }
+
+    /// Makes a view again.
+    pub fn replace_view(&self, name: &str, select: &str) -> String {
+        format!(
+            "{}; CREATE VIEW {} AS {select}",
+            self.drop_view(name),
+            self.q(name)
+        )
+    }
+
+    /// Drops a view, if present.
+    pub fn drop_view(&self, name: &str) -> String {
+        format!("DROP VIEW IF EXISTS {}", self.q(name))
+    }
+
+    /// Drops a table, if present.
+    pub fn drop_table(&self, name: &str) -> String {
+        format!("DROP TABLE IF EXISTS {}", self.q(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Statements;
+    use crate::dialect::{Affinity, Dialect, Postgres, Sqlite};
+    use crate::spec::{ColumnSpec, DatasetJob, TableSpec, VERSION_COLUMNS};
+
+    fn column(name: &str, affinity: Affinity, nullable: bool) -> ColumnSpec {
+        ColumnSpec {
+            name: name.into(),
+            affinity,
+            nullable,
+            scale: None,
+        }
+    }
+
+    fn dataset() -> DatasetJob {
+        DatasetJob {
+            dataset: "items".into(),
+            source_table: "items".into(),
+            columns: vec![
+                column("id", Affinity::Integer, false),
+                column("price", Affinity::Decimal, true),
+            ],
+            primary_key: vec!["id".into()],
+            staging_table: "stage_shop_items".into(),
+            merge_table: "merge_shop_items".into(),
+            exports: vec![("Warehouse".into(), "export_shop_items".into())],
+        }
+    }
+
+    /// Every statement of a dialect, one per paragraph, for a snapshot.
+    fn all(dialect: &dyn Dialect) -> String {
+        let s = Statements::new(dialect);
+        let d = dataset();
+        let table = TableSpec {
+            name: "merge_shop_items".into(),
+            columns: VERSION_COLUMNS
+                .iter()
+                .map(|(c, a)| column(c, *a, false))
+                .chain(d.columns.iter().cloned())
+                .collect(),
+            primary_key: vec!["ds_key_hash".into(), "ds_batch_in".into()],
+            indexes: vec![("merge_shop_items_live".into(), vec!["ds_batch_out".into()])],
+        };
+        let mut out = vec![
+            s.fail_interrupted(),
+            s.next_batch(),
+            s.start_batch(),
+            s.mark_ingested(),
+            s.fail_batch(),
+            s.commit_batch(),
+            s.last_committed(),
+            s.last_changed(),
+            s.last_started(),
+            s.input_seen(),
+            s.mark_input(),
+            s.clear(&d.staging_table),
+            s.stage(&d),
+            s.create_changed(),
+            s.clear_changed(),
+        ];
+        out.extend(s.find_changes(&d, 0));
+        out.push(s.close_changed(&d, 0));
+        out.push(s.open_changed(&d, 0));
+        out.push(s.purge_closed(&d));
+        out.push(s.create_export_state("c0"));
+        out.push(s.export_state("c0"));
+        out.push(s.set_export_state("c0"));
+        out.extend(s.export_changes(&d, 0, "c0", "export_shop_items"));
+        out.extend(s.export_all(&d, "c0", "export_shop_items"));
+        out.push(s.retire_merged(&d));
+        out.push(s.retire_exported("c0", "export_shop_items"));
+        out.push(s.create_table(&table));
+        out.push(s.create_index(&table.name, "merge_shop_items_live", &table.indexes[0].1));
+        out.push(dialect.add_column("merge_shop_items", "note", Affinity::Text));
+        out.push(dialect.table_columns("c0", "export_shop_items"));
+        out.push(s.replace_view("v", "SELECT 1"));
+        out.push(s.drop_table("t"));
+        out.join("\n\n")
+    }
+
+    #[test]
+    fn sqlite_statements() {
+        insta::assert_snapshot!(all(&Sqlite));
+    }
+
+    #[test]
+    fn postgres_statements() {
+        insta::assert_snapshot!(all(&Postgres));
+    }
+}
