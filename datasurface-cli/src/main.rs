@@ -12,6 +12,7 @@ use datasurface_sqlite::engine::Schedules;
 
 mod check;
 mod engine;
+mod generate;
 mod graph;
 mod model;
 mod platforms;
@@ -156,6 +157,11 @@ enum Command {
     },
     /// Print the JSON Schema of model documents.
     Schema,
+    /// Write a large, valid, realistic model for load tests, deterministic from a seed: stores ×
+    /// datasets × columns, consumer workspaces, transformer chains, zones with policies, and two
+    /// platforms (`Central` of kind airflow, the primary ingestion platform, and `Local` of kind
+    /// sqlite).
+    Generate(generate::GenerateArgs),
 }
 
 /// How a command prints its result.
@@ -294,6 +300,7 @@ fn dispatch(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
             platform,
             state,
         } => engine::up(&model, platform.as_deref(), &state, stdout, stderr),
+        Command::Generate(args) => generate::generate(&args, stdout, stderr),
         Command::Explain { code, all } => explain(code.as_deref(), all, stdout, stderr),
         Command::Schema => {
             let text = datasurface_model::files::json_schema_string();

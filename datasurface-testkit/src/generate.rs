@@ -1,5 +1,6 @@
 //! A generator of valid ecosystems of any size, deterministic from a seed.
 
+use datasurface_platform::DataPlatform;
 use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::Milestoning;
 use serde_json::{Map, Value, json};
@@ -33,10 +34,10 @@ impl Shape {
     /// A shape with `stores` stores of `datasets_per_store` datasets of
     /// `columns` columns, and the defaults of the benchmarks: 0.3 consumer
     /// workspaces and 0.1 transformers per store, 5 sinks per group, one zone
-    /// per 1,000 stores.
+    /// per 1,000 stores (at least two, given two stores).
     pub fn new(stores: usize, datasets_per_store: usize, columns: usize) -> Self {
         Shape {
-            zones: stores.div_ceil(1000).max(1),
+            zones: stores.div_ceil(1000).max(2).min(stores.max(1)),
             stores,
             datasets_per_store,
             columns,
@@ -108,6 +109,29 @@ pub fn generate(
     let g = Generator::new(shape, palette, platforms)?;
     let document = g.ecosystem();
     serde_json::from_value(document).map_err(|e| GenerateError::Internal(e.to_string()))
+}
+
+/// Generates a model of the given shape for named platforms: it uses only
+/// what every one of them supports, declares each by its kind and version
+/// (`^major.minor`), and makes the first the primary ingestion platform. The
+/// same arguments give the same model.
+pub fn generate_for(
+    shape: &Shape,
+    platforms: &[(&str, &dyn DataPlatform)],
+) -> Result<Ecosystem, GenerateError> {
+    let palette = platforms
+        .iter()
+        .map(|(_, p)| Palette::from_capabilities(&p.capabilities()))
+        .reduce(|a, b| a.intersection(&b))
+        .ok_or_else(|| GenerateError::Shape("no platform to assign groups to".into()))?;
+    let specs: Vec<PlatformSpec> = platforms
+        .iter()
+        .map(|(name, p)| {
+            let v = p.version();
+            PlatformSpec::new(*name, p.kind(), format!("^{}.{}", v.major, v.minor))
+        })
+        .collect();
+    generate(shape, &palette, &specs)
 }
 
 struct Generator<'a> {
@@ -322,6 +346,12 @@ impl<'a> Generator<'a> {
         });
         json!({
             "documentation": {"description": format!("Zone {}.", z + 1)},
+            "classificationPolicies": {"Public data only": {
+                "allowed": ["PUB"],
+                "documentation": {"description": "The zone's workspaces receive public data only."}
+            }},
+            "vendorPolicies": {"AWS only": {"allowed": ["AWS"]}},
+            "locationPolicies": {"US East only": {"allowed": [LOCATION]}},
             "teamDeclarations": {
                 format!("Producers {}", z + 1): repo("producers"),
                 format!("Consumers {}", z + 1): repo("consumers"),

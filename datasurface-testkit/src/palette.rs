@@ -133,6 +133,22 @@ impl Palette {
         }
     }
 
+    /// What both palettes hold: a model two platforms can both render.
+    #[must_use]
+    pub fn intersection(&self, other: &Palette) -> Palette {
+        fn both<T: PartialEq + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+            a.iter().copied().filter(|x| b.contains(x)).collect()
+        }
+        Palette {
+            capture_methods: both(&self.capture_methods, &other.capture_methods),
+            milestoning: both(&self.milestoning, &other.milestoning),
+            container_kinds: both(&self.container_kinds, &other.container_kinds),
+            data_types: both(&self.data_types, &other.data_types),
+            triggers: both(&self.triggers, &other.triggers),
+            code_kinds: both(&self.code_kinds, &other.code_kinds),
+        }
+    }
+
     /// The capture methods that can be used: those with a supported source container.
     pub fn usable_capture_methods(&self) -> Vec<&'static str> {
         self.capture_methods

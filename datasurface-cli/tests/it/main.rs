@@ -486,11 +486,76 @@ fn graph_prints_each_platforms_intention_graph() {
 }
 
 #[test]
+fn generate_writes_a_valid_model_deterministically_and_never_over_files() {
+    let dir = scratch("generate");
+    let args = |out: &str, format: &str| {
+        datasurface(
+            &[
+                "generate",
+                "--stores",
+                "30",
+                "--datasets-per-store",
+                "4",
+                "--columns",
+                "6",
+                "--seed",
+                "7",
+                "--format",
+                format,
+                "--out",
+                out,
+            ],
+            &dir,
+        )
+    };
+    let run = args("a", "yaml");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.starts_with("generated 30 stores × 4 datasets × 6 columns (123 datasets with transformer outputs), 9 workspaces, 3 transformers, 2 zones, seed 7"),
+        "{}",
+        run.stdout
+    );
+    let check = datasurface(&["check", "a"], &dir);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    assert!(
+        check.stderr.contains("0 errors, 0 warnings")
+            || check.stdout.contains("0 errors, 0 warnings"),
+        "{}",
+        check.transcript()
+    );
+    // The same arguments give the same files; JSON holds the same model.
+    assert_eq!(args("b", "yaml").code, 0);
+    for file in [
+        "ecosystem.yaml",
+        "zones/zone-1/zone.yaml",
+        "zones/zone-2/teams/producers-2.yaml",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a").join(file)).unwrap(),
+            std::fs::read_to_string(dir.join("b").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    assert_eq!(args("c", "json").code, 0);
+    assert_eq!(datasurface(&["check", "c"], &dir).code, 0);
+    // Never over anything: a directory with files in it is refused, untouched.
+    let run = args("a", "yaml");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("is not an empty directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(dir.join("a/ecosystem.yaml").exists());
+}
+
+#[test]
 fn help_lists_the_commands() {
     let run = datasurface(&["--help"], &repo_root());
     assert_eq!(run.code, 0);
     for command in [
         "check", "verify", "graph", "render", "plan", "apply", "run", "up", "explain", "schema",
+        "generate",
     ] {
         assert!(run.stdout.contains(command), "{}", run.stdout);
     }
