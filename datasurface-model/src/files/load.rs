@@ -143,8 +143,9 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
         )));
     }
     let header: RawHeader = match format {
-        Format::Yaml => serde_saphyr::from_str(&file.text)
-            .map_err(|e| header_error(yaml_error(path, &file.text, &e)))?,
+        Format::Yaml => {
+            from_yaml(&file.text).map_err(|e| header_error(yaml_error(path, &file.text, &e)))?
+        }
         Format::Json => {
             serde_json::from_str(&file.text).map_err(|e| header_error(json_error(path, &e)))?
         }
@@ -298,10 +299,24 @@ where
         .map_err(|e| LoadError::new(path, e.to_string()).at(position.0, position.1))
 }
 
+/// Parses YAML with limits that grow with the text, so a team's file as big
+/// as an enterprise's (hundreds of thousands of nodes) loads, while nesting
+/// and alias expansion keep the parser's protective limits.
+fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = budget.max_events.max(text.len());
+    budget.max_nodes = budget.max_nodes.max(text.len());
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(text.len());
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    serde_saphyr::from_str_with_options(text, options)
+}
+
 fn parse_body<T: DocumentBody>(file: &SourceFile, format: Format) -> Result<T, LoadError> {
     let body: Body<T> = match format {
-        Format::Yaml => serde_saphyr::from_str(&file.text)
-            .map_err(|e| yaml_error(&file.path, &file.text, &e))?,
+        Format::Yaml => {
+            from_yaml(&file.text).map_err(|e| yaml_error(&file.path, &file.text, &e))?
+        }
         Format::Json => serde_json::from_str(&file.text).map_err(|e| json_error(&file.path, &e))?,
     };
     Ok(body.0)
@@ -524,6 +539,23 @@ fn order_by_declarations(eco: &mut Ecosystem) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_limits_grow_with_the_file_but_alias_bombs_stay_refused() {
+        // 400,000 nodes: past the parser's default of 250,000.
+        let big = format!("[{}]", vec!["7"; 400_000].join(", "));
+        let values: Vec<u32> = from_yaml(&big).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(values.len(), 400_000);
+        let levels: Vec<String> = (1..12)
+            .map(|n| {
+                let items = vec![format!("*l{}", n - 1); 10].join(", ");
+                format!("l{n}: &l{n} [{items}]\n")
+            })
+            .collect();
+        let bomb = format!("a: &a [x, x, x, x, x, x, x, x, x, x]\n{}", levels.concat());
+        let bomb = bomb.replace("*l0", "*a");
+        assert!(from_yaml::<serde_json::Value>(&bomb).is_err());
+    }
 
     #[test]
     fn api_versions() {

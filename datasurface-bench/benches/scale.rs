@@ -1,0 +1,169 @@
+//! The scale benchmarks: `cargo bench -p datasurface-bench --bench scale`.
+//!
+//! Each step at 1,010, 10,100 and 101,000 datasets (the `stores` argument is
+//! 100, 1,000 or 10,000 datastores of 10 datasets): loading the model's files
+//! (YAML and JSON), validating it, building every platform's graph, verifying
+//! a one-column change against it, and rendering and diffing with the
+//! `airflow` and `sqlite` platforms. Models are made once per size and
+//! shared; what a step consumes is made outside its timing.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use datasurface_bench::{
+    STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
+};
+use datasurface_platform::Rendering;
+use datasurface_platform::graph::IntentionGraphs;
+use datasurface_platform::model::files::{Format, SourceFile};
+use datasurface_platform::model::validate::ValidEcosystem;
+use datasurface_platform::model::{Ecosystem, Repository};
+
+fn main() {
+    divan::main();
+}
+
+/// One size's inputs, each made when first needed.
+struct Fixture {
+    stores: usize,
+    model: OnceLock<Ecosystem>,
+    yaml: OnceLock<Vec<SourceFile>>,
+    json: OnceLock<Vec<SourceFile>>,
+    valid: OnceLock<(ValidEcosystem, IntentionGraphs)>,
+    proposal: OnceLock<(Ecosystem, Repository, ValidEcosystem, IntentionGraphs)>,
+    renders: OnceLock<Vec<(Rendering, Rendering)>>,
+}
+
+impl Fixture {
+    fn model(&self) -> &Ecosystem {
+        self.model.get_or_init(|| model(self.stores))
+    }
+    fn yaml(&self) -> &[SourceFile] {
+        self.yaml.get_or_init(|| files(self.model(), Format::Yaml))
+    }
+    fn json(&self) -> &[SourceFile] {
+        self.json.get_or_init(|| files(self.model(), Format::Json))
+    }
+    fn valid(&self) -> &(ValidEcosystem, IntentionGraphs) {
+        self.valid.get_or_init(|| {
+            let v = valid(self.model().clone());
+            let g = graphs(&v);
+            (v, g)
+        })
+    }
+    fn proposal(&self) -> &(Ecosystem, Repository, ValidEcosystem, IntentionGraphs) {
+        self.proposal.get_or_init(|| {
+            let (proposed, source) = proposal(self.model());
+            let v = valid(proposed.clone());
+            let g = graphs(&v);
+            (proposed, source, v, g)
+        })
+    }
+    /// Each platform's rendering of the base and of the proposal.
+    fn renders(&self) -> &[(Rendering, Rendering)] {
+        self.renders.get_or_init(|| {
+            let (base, base_graphs) = self.valid();
+            let (_, _, next, next_graphs) = self.proposal();
+            platforms()
+                .iter()
+                .map(|(name, p)| {
+                    (
+                        render(p.as_ref(), base, base_graphs, name),
+                        render(p.as_ref(), next, next_graphs, name),
+                    )
+                })
+                .collect()
+        })
+    }
+}
+
+fn fixture(stores: usize) -> Arc<Fixture> {
+    static FIXTURES: Mutex<BTreeMap<usize, Arc<Fixture>>> = Mutex::new(BTreeMap::new());
+    let mut fixtures = FIXTURES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(fixtures.entry(stores).or_insert_with(|| {
+        Arc::new(Fixture {
+            stores,
+            model: OnceLock::new(),
+            yaml: OnceLock::new(),
+            json: OnceLock::new(),
+            valid: OnceLock::new(),
+            proposal: OnceLock::new(),
+            renders: OnceLock::new(),
+        })
+    }))
+}
+
+#[divan::bench(args = STORES, sample_count = 3, sample_size = 1)]
+fn load_yaml(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let files = f.yaml();
+    bencher.bench(|| load(files));
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn load_json(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let files = f.json();
+    bencher.bench(|| load(files));
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn validate(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    bencher
+        .with_inputs(|| f.model().clone())
+        .bench_values(valid);
+}
+
+#[divan::bench(args = STORES, sample_count = 10, sample_size = 1)]
+fn build_graphs(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let (v, _) = f.valid();
+    bencher.bench(|| graphs(v));
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn verify_one_column(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let base = f.model();
+    let (proposed, source, _, _) = f.proposal();
+    bencher.bench(|| verify_change(base, proposed, source));
+}
+
+fn render_platform(bencher: divan::Bencher<'_, '_>, stores: usize, at: usize) {
+    let f = fixture(stores);
+    let (v, g) = f.valid();
+    let all = platforms();
+    let (name, platform) = &all[at];
+    bencher.bench(|| render(platform.as_ref(), v, g, name));
+}
+
+fn diff_platform(bencher: divan::Bencher<'_, '_>, stores: usize, at: usize) {
+    let f = fixture(stores);
+    let (from, to) = &f.renders()[at];
+    let all = platforms();
+    let platform = all[at].1.as_ref();
+    bencher.bench(|| diff(platform, from, to));
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn render_airflow(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    render_platform(bencher, stores, 0);
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn diff_airflow(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    diff_platform(bencher, stores, 0);
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn render_sqlite(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    render_platform(bencher, stores, 1);
+}
+
+#[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
+fn diff_sqlite(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    diff_platform(bencher, stores, 1);
+}

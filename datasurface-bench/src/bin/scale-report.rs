@@ -1,0 +1,275 @@
+//! The scale report: every benchmark step at each size, once through, with
+//! the peak memory of the whole pipeline, as the table in
+//! `docs/performance.md`.
+//!
+//! ```sh
+//! cargo run --release -p datasurface-bench --bin scale-report
+//! cargo run --release -p datasurface-bench --bin scale-report -- 100 1000
+//! ```
+//!
+//! Each size runs in a child process of its own, which reads the model's
+//! files from a temporary directory the parent wrote, so the peak memory it
+//! reports (Linux's `VmHWM`) is that of loading, validating, building the
+//! graphs, verifying a change and rendering and diffing both platforms, and
+//! not of generating the model. Each step's time is the best of a few runs.
+
+#![allow(
+    clippy::print_stderr,
+    clippy::print_stdout,
+    reason = "a report printed for people"
+)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use datasurface_bench::{
+    STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
+};
+use datasurface_platform::model::files::{Format, SourceFile};
+
+/// The steps, in the order they run and are reported.
+const STEPS: [&str; 10] = [
+    "load YAML",
+    "load JSON",
+    "validate",
+    "graphs",
+    "verify",
+    "render airflow",
+    "diff airflow",
+    "render sqlite",
+    "diff sqlite",
+    "peak MB",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--measure") {
+        return match args.get(1) {
+            Some(dir) => measure(Path::new(dir)),
+            None => usage(),
+        };
+    }
+    let sizes: Result<Vec<usize>, _> = if args.is_empty() {
+        Ok(STORES.to_vec())
+    } else {
+        args.iter().map(|a| a.parse::<usize>()).collect()
+    };
+    let Ok(sizes) = sizes else { return usage() };
+    report(&sizes)
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: scale-report [STORES ...]   (default: 100 1000 10000; 10 datasets per store)"
+    );
+    ExitCode::from(2)
+}
+
+/// Writes each size's files, measures it in a child, prints the table.
+fn report(sizes: &[usize]) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("error: cannot find this program to run it again: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut rows: Vec<(usize, Vec<f64>)> = Vec::new();
+    for &stores in sizes {
+        eprintln!(
+            "generating {stores} stores ({} datasets)…",
+            stores * 10 + stores.div_ceil(10)
+        );
+        let dir = std::env::temp_dir().join(format!("datasurface-scale-{stores}"));
+        let m = model(stores);
+        let written = write(&dir.join("yaml"), &files(&m, Format::Yaml))
+            .and_then(|()| write(&dir.join("json"), &files(&m, Format::Json)));
+        drop(m);
+        if let Err(e) = written {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        eprintln!("measuring…");
+        let out = Command::new(&exe).arg("--measure").arg(&dir).output();
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = match out {
+            Ok(out) if out.status.success() => out,
+            Ok(out) => {
+                eprintln!(
+                    "error: measuring {stores} stores failed:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                return ExitCode::from(1);
+            }
+            Err(e) => {
+                eprintln!("error: cannot run {}: {e}", exe.display());
+                return ExitCode::from(2);
+            }
+        };
+        let figures: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        rows.push((stores, figures));
+    }
+    print!("{}", table(&rows));
+    ExitCode::SUCCESS
+}
+
+/// The Markdown table: milliseconds per step (megabytes for the peak), then
+/// how each grew from one size to the next.
+fn table(rows: &[(usize, Vec<f64>)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| datasets | {} |", STEPS.join(" | "));
+    let _ = writeln!(out, "|---:|{}", "---:|".repeat(STEPS.len()));
+    for (stores, figures) in rows {
+        let cells: Vec<String> = figures.iter().map(|f| format!("{f:.0}")).collect();
+        let _ = writeln!(out, "| {} | {} |", datasets(*stores), cells.join(" | "));
+    }
+    for pair in rows.windows(2) {
+        let ((a, fa), (b, fb)) = (&pair[0], &pair[1]);
+        let cells: Vec<String> = fa
+            .iter()
+            .zip(fb)
+            .map(|(x, y)| format!("×{:.1}", y / x.max(0.5)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| growth {}→{} | {} |",
+            datasets(*a),
+            datasets(*b),
+            cells.join(" | ")
+        );
+    }
+    out
+}
+
+fn datasets(stores: usize) -> usize {
+    stores * 10 + stores.div_ceil(10)
+}
+
+fn write(dir: &Path, files: &[SourceFile]) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    for f in files {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &f.text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn read(dir: &Path) -> Result<Vec<SourceFile>, String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, root, out)?;
+            } else {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                out.push(SourceFile::new(name, text));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    Ok(out)
+}
+
+/// The best time of `runs` runs of `step`, in milliseconds, and its last result.
+fn best<T>(runs: usize, mut step: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::MAX;
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let clock = Instant::now();
+        let value = step();
+        best = best.min(clock.elapsed().as_secs_f64() * 1000.0);
+        last = Some(value);
+    }
+    match last {
+        Some(value) => (best, value),
+        None => unreachable!("at least one run"),
+    }
+}
+
+/// The peak resident memory of this process so far, in megabytes.
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// In the child: every step on one size's files; prints the figures in
+/// [`STEPS`] order.
+fn measure(dir: &Path) -> ExitCode {
+    let (json, yaml) = match (read(&dir.join("json")), read(&dir.join("yaml"))) {
+        (Ok(j), Ok(y)) => (j, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runs = if json.iter().map(|f| f.text.len()).sum::<usize>() > 50_000_000 {
+        2
+    } else {
+        3
+    };
+    let mut figures = [0.0; STEPS.len()];
+    // The pipeline a CI gate or platform runs, from JSON.
+    let (t, base) = best(runs, || load(&json));
+    figures[1] = t;
+    drop(json);
+    let (t, v) = best(runs, || valid(base.clone()));
+    figures[2] = t;
+    let (t, g) = best(runs, || graphs(&v));
+    figures[3] = t;
+    let (proposed, source) = proposal(&base);
+    let (t, verification) = best(runs, || verify_change(&base, &proposed, &source));
+    figures[4] = t;
+    if !verification.may_merge() {
+        eprintln!("error: the one-column change does not verify: {verification:?}");
+        return ExitCode::from(1);
+    }
+    let next = valid(proposed);
+    let next_graphs = graphs(&next);
+    for (i, (name, p)) in platforms().iter().enumerate() {
+        let (t, from) = best(runs, || render(p.as_ref(), &v, &g, name));
+        figures[5 + 2 * i] = t;
+        let to = render(p.as_ref(), &next, &next_graphs, name);
+        let (t, plan) = best(runs, || diff(p.as_ref(), &from, &to));
+        figures[6 + 2 * i] = t;
+        if plan.steps.is_empty() {
+            eprintln!("error: platform `{name}` plans nothing for a new column");
+            return ExitCode::from(1);
+        }
+    }
+    figures[9] = peak_mb();
+    drop((base, v, g, next, next_graphs));
+    // YAML, last, so its parser's memory does not count in the peak above.
+    let (t, _) = best(runs, || load(&yaml));
+    figures[0] = t;
+    let line: Vec<String> = figures.iter().map(|f| format!("{f:.1}")).collect();
+    println!("{}", line.join(" "));
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,134 @@
+//! The models and steps the scale benchmarks measure, shared by the divan
+//! benchmarks (`cargo bench -p datasurface-bench`) and the one-shot report
+//! with peak memory (`cargo run --release -p datasurface-bench --bin
+//! scale-report`).
+//!
+//! Sizes follow seed 004's enterprise: S datastores of 10 datasets of 10
+//! columns, 0.3·S consumer workspaces reading 5 datasets each, 0.1·S
+//! transformers in chains, one zone per 1,000 stores, two platforms
+//! (`Central`, kind `airflow`, the primary ingestion platform, and `Local`,
+//! kind `sqlite`).
+
+use datasurface_platform::graph::{IntentionGraphs, build};
+use datasurface_platform::model::files::{self, Format, SourceFile};
+use datasurface_platform::model::names::PlatformName;
+use datasurface_platform::model::validate::{ValidEcosystem, validate};
+use datasurface_platform::model::verify::{Verification, verify};
+use datasurface_platform::model::{Ecosystem, Repository};
+use datasurface_platform::{DataPlatform, Plan, Rendering, render_with};
+use datasurface_testkit::{Shape, edits, generate_for};
+
+/// The benchmark sizes, in datastores: 1,010, 10,100 and 101,000 datasets
+/// (transformer outputs included).
+pub const STORES: [usize; 3] = [100, 1_000, 10_000];
+
+/// The platforms of every benchmark model, by name.
+pub fn platforms() -> [(&'static str, Box<dyn DataPlatform>); 2] {
+    [
+        ("Central", Box::new(datasurface_airflow::Airflow::new())),
+        ("Local", Box::new(datasurface_sqlite::SqlitePlatform)),
+    ]
+}
+
+/// The benchmark model with `stores` datastores.
+///
+/// # Panics
+/// If the generator fails, which is a bug the generator's own tests catch.
+pub fn model(stores: usize) -> Ecosystem {
+    let platforms = platforms();
+    let named: Vec<(&str, &dyn DataPlatform)> =
+        platforms.iter().map(|(n, p)| (*n, p.as_ref())).collect();
+    generate_for(&Shape::new(stores, 10, 10), &named)
+        .unwrap_or_else(|e| panic!("the benchmark model cannot be generated: {e}"))
+}
+
+/// A model's files in the usual directory layout.
+///
+/// # Panics
+/// If the model cannot be written, a bug.
+pub fn files(model: &Ecosystem, format: Format) -> Vec<SourceFile> {
+    files::to_directory(model, format).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Loads files into a model.
+///
+/// # Panics
+/// If they do not load, a bug.
+pub fn load(files: &[SourceFile]) -> Ecosystem {
+    files::load(files)
+        .unwrap_or_else(|e| panic!("the benchmark model does not load: {e}"))
+        .ecosystem
+}
+
+/// Validates a model.
+///
+/// # Panics
+/// If it has errors, a bug.
+pub fn valid(model: Ecosystem) -> ValidEcosystem {
+    validate(model).unwrap_or_else(|e| panic!("the benchmark model is not valid: {e:?}"))
+}
+
+/// Every platform's intention graph.
+pub fn graphs(valid: &ValidEcosystem) -> IntentionGraphs {
+    build(valid)
+}
+
+/// The proposed change: a nullable column added to a dataset a consumer
+/// reads, and the repository of the team that owns it, which proposes it.
+///
+/// # Panics
+/// If the model has no consumer, a bug.
+pub fn proposal(base: &Ecosystem) -> (Ecosystem, Repository) {
+    let mut proposed = base.clone();
+    assert!(
+        edits::add_nullable_column(&mut proposed),
+        "the benchmark model has no consumed dataset"
+    );
+    let source = proposed
+        .zones
+        .values()
+        .flat_map(|z| z.teams.iter().map(move |(name, team)| (z, name, team)))
+        .find(|(_, _, team)| {
+            team.datastores.iter().any(|(name, store)| {
+                base.zones
+                    .values()
+                    .flat_map(|z| z.teams.values())
+                    .filter_map(|t| t.datastores.get(name))
+                    .all(|b| b != store)
+            })
+        })
+        .and_then(|(zone, name, _)| zone.team_declarations.get(name))
+        .map_or_else(
+            || panic!("no team owns the changed datastore"),
+            |d| d.repository.clone(),
+        );
+    (proposed, source)
+}
+
+/// Verifies a proposal against its base.
+pub fn verify_change(base: &Ecosystem, proposed: &Ecosystem, source: &Repository) -> Verification {
+    verify(Some(base), proposed, source)
+}
+
+/// Renders one platform of a model.
+///
+/// # Panics
+/// If the platform refuses the model, a bug.
+pub fn render(
+    platform: &dyn DataPlatform,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    name: &str,
+) -> Rendering {
+    let name: PlatformName = name
+        .parse()
+        .unwrap_or_else(|e| panic!("bad platform name `{name}`: {e}"));
+    render_with(platform, valid, graphs, &name)
+        .unwrap_or_else(|e| panic!("platform `{name}` cannot render the benchmark model: {e}"))
+        .rendering
+}
+
+/// The plan from one rendering to another.
+pub fn diff(platform: &dyn DataPlatform, from: &Rendering, to: &Rendering) -> Plan {
+    platform.diff(from, to)
+}
