@@ -137,13 +137,16 @@ pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
 fn check(cx: &Context<'_>, out: &mut Sink) {
     for at in cx.datasets() {
         for (name, column) in &at.dataset.schema.columns {
+            // Problems are found at paths within the type; the column's own
+            // path is made only when there is one (most columns have none).
             let mut found = Vec::new();
-            problems(
-                &column.data_type,
-                &at.path().keys(["schema", "columns", name.as_str(), "type"]),
-                &mut found,
-            );
-            for (path, why) in found {
+            problems(&column.data_type, &ModelPath::root(), &mut found);
+            if found.is_empty() {
+                continue;
+            }
+            let base = at.path().keys(["schema", "columns", name.as_str(), "type"]);
+            for (within, why) in found {
+                let path = ModelPath(base.0.iter().cloned().chain(within.0).collect());
                 out.report(path, format!("invalid type for column `{name}` of `{}.{}`: {why}", at.store.name, at.name), "correct the type's settings; `datasurface explain invalid-data-type` lists the rules");
             }
         }

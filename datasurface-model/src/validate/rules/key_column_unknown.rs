@@ -24,9 +24,11 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 .keys()
                 .map(crate::names::ColumnName::as_str)
                 .collect();
-            let base = placed
-                .path("datastores")
-                .keys(["datasets", name.as_str(), "schema"]);
+            let base = || {
+                placed
+                    .path("datastores")
+                    .keys(["datasets", name.as_str(), "schema"])
+            };
             for (list, keys) in [
                 ("primaryKey", &schema.primary_key),
                 ("partitionKeys", &schema.partition_keys),
@@ -34,7 +36,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 for (i, column) in keys.iter().enumerate() {
                     if !schema.columns.contains_key(column) {
                         out.report(
-                            base.key(list).index(i),
+                            base().key(list).index(i),
                             format!(
                                 "`{list}` names `{column}`, which is not a column of `{}.{name}`",
                                 placed.name
@@ -43,7 +45,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                         );
                     } else if keys[..i].contains(column) {
                         out.report(
-                            base.key(list).index(i),
+                            base().key(list).index(i),
                             format!("`{list}` names `{column}` twice"),
                             "remove the repeat",
                         );
