@@ -194,18 +194,18 @@ fn read(dir: &Path) -> Result<Vec<SourceFile>, String> {
 
 /// The best time of `runs` runs of `step`, in milliseconds, and its last result.
 fn best<T>(runs: usize, mut step: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::MAX;
-    let mut last = None;
-    for _ in 0..runs.max(1) {
+    let mut timed = || {
         let clock = Instant::now();
         let value = step();
-        best = best.min(clock.elapsed().as_secs_f64() * 1000.0);
-        last = Some(value);
+        (clock.elapsed().as_secs_f64() * 1000.0, value)
+    };
+    let (mut best, mut last) = timed();
+    for _ in 1..runs {
+        let (t, value) = timed();
+        best = best.min(t);
+        last = value;
     }
-    match last {
-        Some(value) => (best, value),
-        None => unreachable!("at least one run"),
-    }
+    (best, last)
 }
 
 /// The peak resident memory of this process so far, in megabytes.

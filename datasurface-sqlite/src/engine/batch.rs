@@ -291,7 +291,6 @@ pub(crate) fn catch_up(
         let context = format!("cannot bring the exports of `{}` up to date", job.stream);
         let done = attached(&mut conn, engine, &group, &job.stream, |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(&SQL.create_changed(), [])?;
             let whole = export_group(&tx, job, &group, batch, Sync::CatchUp, None)?;
             tx.commit()?;
             Ok(whole)

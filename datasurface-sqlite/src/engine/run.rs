@@ -204,15 +204,13 @@ impl Engine {
             summary.streams.push(o);
         }
         // Transformers, until none is due: each pass can make the next one due.
-        let mut ran: Vec<&str> = Vec::new();
         for pass in 0..=transforms.len() {
             let mut any = false;
             for t in &transforms {
                 let Some(output) = ingests.iter().find(|j| j.stream == t.output_stream) else {
                     continue;
                 };
-                let Some(marks) = self.transformer_due(t, schedules, pass, &ran, &mut summary)?
-                else {
+                let Some(marks) = self.transformer_due(t, schedules, pass, &mut summary)? else {
                     continue;
                 };
                 progress(RunEvent::Due(1));
@@ -222,7 +220,6 @@ impl Engine {
                 let o = outcome(&output.stream, batch, ended);
                 progress(RunEvent::Ended(&o));
                 summary.streams.push(o);
-                ran.push(&t.workspace);
                 any = true;
             }
             if !any {
@@ -274,11 +271,10 @@ impl Engine {
         t: &TransformJob,
         schedules: Schedules,
         pass: usize,
-        ran: &[&str],
         summary: &mut RunSummary,
     ) -> Result<Option<Vec<Mark>>, EngineError> {
         if t.cron.is_some() {
-            if pass > 0 || ran.contains(&t.workspace.as_str()) {
+            if pass > 0 {
                 return Ok(None);
             }
             let cron = t.cron.as_deref().filter(|_| schedules == Schedules::Keep);
