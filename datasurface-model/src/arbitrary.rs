@@ -314,12 +314,14 @@ fn scalar_type() -> impl Strategy<Value = DataType> {
             option::of(1u32..10_000),
         )
             .prop_map(
-                |(srid, srs_name, geometry_type, max_size)| DataType::Geography(Geography {
-                    srid,
-                    srs_name,
-                    geometry_type,
-                    max_size
-                })
+                |(srid, srs_name, geometry_type, max_size)| DataType::Geography(Box::new(
+                    Geography {
+                        srid,
+                        srs_name,
+                        geometry_type,
+                        max_size
+                    }
+                ))
             ),
     ]
 }
@@ -346,7 +348,7 @@ pub fn data_type() -> impl Strategy<Value = DataType> {
                 }),
                 3
             )
-            .prop_map(|fields| DataType::Struct(Struct { fields })),
+            .prop_map(|fields| DataType::Struct(Box::new(Struct { fields }))),
             (1u32..64, inner.clone(), inner).prop_map(|(batch_size, s, e)| DataType::MicroScaling(
                 MicroScaling {
                     batch_size,
@@ -370,7 +372,7 @@ fn column() -> impl Strategy<Value = Column> {
                 data_type,
                 nullable,
                 classifications,
-                documentation,
+                documentation: documentation.map(Box::new),
             },
         )
 }
@@ -388,7 +390,7 @@ pub fn schema() -> impl Strategy<Value = Schema> {
                 columns,
                 primary_key,
                 partition_keys,
-                documentation,
+                documentation: documentation.map(Box::new),
             },
         )
 }
@@ -412,7 +414,7 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                     storage_policies,
                     deprecation,
                     version,
-                    documentation,
+                    documentation: documentation.map(Box::new),
                 }
             },
         )
@@ -520,7 +522,7 @@ fn datastore() -> impl Strategy<Value = Datastore> {
                     production_status,
                     deprecation,
                     approvals,
-                    documentation,
+                    documentation: documentation.map(Box::new),
                 }
             },
         )

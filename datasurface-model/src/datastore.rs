@@ -31,7 +31,7 @@ pub struct Datastore {
     pub approvals: Option<Vec<DatasetApproval>>,
     /// What the datastore holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub documentation: Option<Documentation>,
+    pub documentation: Option<Box<Documentation>>,
 }
 
 impl Datastore {
@@ -104,7 +104,7 @@ pub struct Dataset {
     pub version: Option<semver::Version>,
     /// What the dataset holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub documentation: Option<Documentation>,
+    pub documentation: Option<Box<Documentation>>,
 }
 
 impl Dataset {

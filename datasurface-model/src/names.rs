@@ -18,8 +18,11 @@
 
 use std::borrow::{Borrow, Cow};
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::str::FromStr;
+
+use smol_str::SmolStr;
 
 /// The reserved words that a SQL-identifier name may not be, in any case.
 ///
@@ -326,7 +329,7 @@ macro_rules! name_type {
     ($(#[$meta:meta])* $name:ident, $what:literal, $rule:expr) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(SmolStr);
 
         impl $name {
             /// What this name names, as used in error messages.
@@ -335,11 +338,10 @@ macro_rules! name_type {
             pub const RULE: NameRule = $rule;
 
             /// Checks and wraps a name.
-            pub fn new(value: impl Into<String>) -> Result<Self, NameError> {
-                let value = value.into();
-                match Self::RULE.check(&value) {
-                    Ok(()) => Ok(Self(value)),
-                    Err(reason) => Err(NameError { what: Self::WHAT, value, reason }),
+            pub fn new(value: impl Into<String> + AsRef<str>) -> Result<Self, NameError> {
+                match Self::RULE.check(value.as_ref()) {
+                    Ok(()) => Ok(Self(SmolStr::new(value.as_ref()))),
+                    Err(reason) => Err(NameError { what: Self::WHAT, value: value.into(), reason }),
                 }
             }
 
@@ -350,7 +352,7 @@ macro_rules! name_type {
 
             /// The name as an owned string.
             pub fn into_string(self) -> String {
-                self.0
+                self.0.into()
             }
         }
 
@@ -420,7 +422,7 @@ macro_rules! name_type {
 
         impl From<$name> for String {
             fn from(value: $name) -> String {
-                value.0
+                value.0.into()
             }
         }
 
@@ -432,8 +434,7 @@ macro_rules! name_type {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
-                Self::new(value).map_err(serde::de::Error::custom)
+                deserializer.deserialize_str(NameVisitor::<Self>(PhantomData))
             }
         }
 
@@ -447,6 +448,22 @@ macro_rules! name_type {
             }
         }
     };
+}
+
+/// Deserializes a name from a borrowed string where the format allows, so a
+/// short name is never copied to the heap (a model has millions of names).
+struct NameVisitor<T>(PhantomData<T>);
+
+impl<T: FromStr<Err = NameError>> serde::de::Visitor<'_> for NameVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+        value.parse().map_err(E::custom)
+    }
 }
 
 fn name_schema(what: &str, rule: NameRule) -> schemars::Schema {

@@ -25,7 +25,7 @@ pub struct Schema {
     pub partition_keys: Vec<ColumnName>,
     /// What the schema describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub documentation: Option<Documentation>,
+    pub documentation: Option<Box<Documentation>>,
 }
 
 /// A column of a schema, or a field of a struct type.
@@ -47,7 +47,7 @@ pub struct Column {
     pub classifications: Vec<DataClassification>,
     /// What the column holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub documentation: Option<Documentation>,
+    pub documentation: Option<Box<Documentation>>,
 }
 
 impl Column {

@@ -66,6 +66,9 @@ where
                 let value = access.next_value::<V>()?;
                 map.insert(key, value);
             }
+            // Most formats give no size hint, so the map grew by doubling;
+            // a model holds a million small maps.
+            map.shrink_to_fit();
             Ok(map)
         }
     }

@@ -115,9 +115,9 @@ pub enum DataType {
     /// A map from keys of one type to values of another.
     Map(Map),
     /// Named fields, each with the rules of a column.
-    Struct(Struct),
+    Struct(Box<Struct>),
     /// A geographic shape.
-    Geography(Geography),
+    Geography(Box<Geography>),
 }
 
 /// Parameters of [`DataType::FixedInteger`].
@@ -558,7 +558,7 @@ mod tests {
             DataType::Ieee32,
             DataType::Fp8E4m3Fnuz,
             DataType::VarChar(Text::max(3)),
-            DataType::Struct(Struct::default()),
+            DataType::Struct(Box::default()),
         ];
         for t in samples {
             let written = serde_json::to_value(&t).unwrap();

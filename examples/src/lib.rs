@@ -248,9 +248,9 @@ fn nw_data() -> Result<Datastore, Box<dyn Error>> {
         .insert("products".parse()?, Dataset::new(products));
     nw_data.datasets.insert("suppliers".parse()?, suppliers);
     nw_data.datasets.insert("customers".parse()?, customers);
-    nw_data.documentation = Some(described(
+    nw_data.documentation = Some(Box::new(described(
         "Products, suppliers and customers from the order system, captured together.",
-    ));
+    )));
     Ok(nw_data)
 }
 
@@ -273,9 +273,9 @@ fn masked_nw_data() -> Result<Datastore, Box<dyn Error>> {
     masked
         .datasets
         .insert("customers".parse()?, masked_customers);
-    masked.documentation = Some(described(
+    masked.documentation = Some(Box::new(described(
         "Customers with personal data masked, safe for broad reporting.",
-    ));
+    )));
     Ok(masked)
 }
 

@@ -28,9 +28,15 @@ use datasurface_bench::{
     STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
 };
 use datasurface_platform::model::files::{Format, SourceFile};
+use peak_alloc::PeakAlloc;
 
-/// The steps, in the order they run and are reported.
-const STEPS: [&str; 10] = [
+/// Counts the bytes this program holds, for the size of one model.
+#[global_allocator]
+static ALLOCATED: PeakAlloc = PeakAlloc;
+
+/// The figures, in the order they are reported: milliseconds per step, then
+/// megabytes.
+const STEPS: [&str; 12] = [
     "load YAML",
     "load JSON",
     "validate",
@@ -40,16 +46,22 @@ const STEPS: [&str; 10] = [
     "diff airflow",
     "render sqlite",
     "diff sqlite",
+    "model MB",
+    "check peak MB",
     "peak MB",
 ];
 
+/// Where each child's figures go in [`STEPS`].
+const CHECK_PEAK: usize = 10;
+const MEASURED: [usize; 11] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--measure") {
-        return match args.get(1) {
-            Some(dir) => measure(Path::new(dir)),
-            None => usage(),
-        };
+    match (args.first().map(String::as_str), args.get(1)) {
+        (Some("--measure"), Some(dir)) => return measure(Path::new(dir)),
+        (Some("--check"), Some(dir)) => return check(Path::new(dir)),
+        (Some("--measure" | "--check"), None) => return usage(),
+        _ => {}
     }
     let sizes: Result<Vec<usize>, _> = if args.is_empty() {
         Ok(STORES.to_vec())
@@ -92,30 +104,40 @@ fn report(sizes: &[usize]) -> ExitCode {
             return ExitCode::from(2);
         }
         eprintln!("measuring…");
-        let out = Command::new(&exe).arg("--measure").arg(&dir).output();
+        let checked = child(&exe, "--check", &dir);
+        let measured = checked.and_then(|c| child(&exe, "--measure", &dir).map(|m| (c, m)));
         let _ = std::fs::remove_dir_all(&dir);
-        let out = match out {
-            Ok(out) if out.status.success() => out,
-            Ok(out) => {
-                eprintln!(
-                    "error: measuring {stores} stores failed:\n{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+        let (checked, measured) = match measured {
+            Ok(figures) => figures,
+            Err(e) => {
+                eprintln!("error: measuring {stores} stores: {e}");
                 return ExitCode::from(1);
             }
-            Err(e) => {
-                eprintln!("error: cannot run {}: {e}", exe.display());
-                return ExitCode::from(2);
-            }
         };
-        let figures: Vec<f64> = String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
+        let mut figures = vec![f64::NAN; STEPS.len()];
+        figures[CHECK_PEAK] = checked.first().copied().unwrap_or(f64::NAN);
+        for (&i, f) in MEASURED.iter().zip(measured) {
+            figures[i] = f;
+        }
         rows.push((stores, figures));
     }
     print!("{}", table(&rows));
     ExitCode::SUCCESS
+}
+
+/// Runs this program again on one size's files; its figures.
+fn child(exe: &Path, mode: &str, dir: &Path) -> Result<Vec<f64>, String> {
+    match Command::new(exe).arg(mode).arg(dir).output() {
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect()),
+        Ok(out) => Err(format!(
+            "`{mode}` failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
+        Err(e) => Err(format!("cannot run {}: {e}", exe.display())),
+    }
 }
 
 /// The Markdown table: milliseconds per step (megabytes for the peak), then
@@ -192,16 +214,18 @@ fn read(dir: &Path) -> Result<Vec<SourceFile>, String> {
     Ok(out)
 }
 
+/// How long `step` takes, in milliseconds, and its result.
+fn timed<T>(step: impl FnOnce() -> T) -> (f64, T) {
+    let clock = Instant::now();
+    let value = step();
+    (clock.elapsed().as_secs_f64() * 1000.0, value)
+}
+
 /// The best time of `runs` runs of `step`, in milliseconds, and its last result.
 fn best<T>(runs: usize, mut step: impl FnMut() -> T) -> (f64, T) {
-    let mut timed = || {
-        let clock = Instant::now();
-        let value = step();
-        (clock.elapsed().as_secs_f64() * 1000.0, value)
-    };
-    let (mut best, mut last) = timed();
+    let (mut best, mut last) = timed(&mut step);
     for _ in 1..runs {
-        let (t, value) = timed();
+        let (t, value) = timed(&mut step);
         best = best.min(t);
         last = value;
     }
@@ -220,12 +244,31 @@ fn peak_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// In the child: every step on one size's files; prints the figures in
-/// [`STEPS`] order.
+/// In a child: what `datasurface check` or a CI gate does, reading the JSON
+/// files, loading, validating and building every graph, with the sources
+/// kept for messages; prints the peak memory.
+fn check(dir: &Path) -> ExitCode {
+    let json = match read(&dir.join("json")) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let v = valid(load(&json));
+    let g = graphs(&v);
+    let peak = peak_mb();
+    drop((g, v, json));
+    println!("{peak:.1}");
+    ExitCode::SUCCESS
+}
+
+/// In a child: every step on one size's files; prints the figures in
+/// [`MEASURED`] order.
 fn measure(dir: &Path) -> ExitCode {
-    let (json, yaml) = match (read(&dir.join("json")), read(&dir.join("yaml"))) {
-        (Ok(j), Ok(y)) => (j, y),
-        (Err(e), _) | (_, Err(e)) => {
+    let json = match read(&dir.join("json")) {
+        Ok(files) => files,
+        Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
@@ -236,16 +279,28 @@ fn measure(dir: &Path) -> ExitCode {
         3
     };
     let mut figures = [0.0; STEPS.len()];
-    // The pipeline a CI gate or platform runs, from JSON.
-    let (t, base) = best(runs, || load(&json));
-    figures[1] = t;
+    // The pipeline a CI gate or platform runs, from JSON: each run loads and
+    // validates a model of its own.
+    let before = ALLOCATED.current_usage();
+    let (t, base) = timed(|| load(&json));
+    let model_bytes = ALLOCATED.current_usage().saturating_sub(before);
+    figures[9] = bytes_mb(model_bytes);
+    let (mut load_ms, (mut validate_ms, mut v)) = (t, timed(|| valid(base)));
+    for _ in 1..runs {
+        drop(v);
+        let (t, base) = timed(|| load(&json));
+        load_ms = load_ms.min(t);
+        let (t, again) = timed(|| valid(base));
+        validate_ms = validate_ms.min(t);
+        v = again;
+    }
+    (figures[1], figures[2]) = (load_ms, validate_ms);
     drop(json);
-    let (t, v) = best(runs, || valid(base.clone()));
-    figures[2] = t;
     let (t, g) = best(runs, || graphs(&v));
     figures[3] = t;
-    let (proposed, source) = proposal(&base);
-    let (t, verification) = best(runs, || verify_change(&base, &proposed, &source));
+    let base = v.ecosystem();
+    let (proposed, source) = proposal(base);
+    let (t, verification) = best(runs, || verify_change(base, &proposed, &source));
     figures[4] = t;
     if !verification.may_merge() {
         eprintln!("error: the one-column change does not verify: {verification:?}");
@@ -264,12 +319,28 @@ fn measure(dir: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    figures[9] = peak_mb();
-    drop((base, v, g, next, next_graphs));
-    // YAML, last, so its parser's memory does not count in the peak above.
+    figures[11] = peak_mb();
+    drop((v, g, next, next_graphs));
+    // YAML, last, so neither its text nor its parser counts in the peak above.
+    let yaml = match read(&dir.join("yaml")) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let (t, _) = best(runs, || load(&yaml));
     figures[0] = t;
-    let line: Vec<String> = figures.iter().map(|f| format!("{f:.1}")).collect();
+    let line: Vec<String> = MEASURED
+        .iter()
+        .map(|&i| format!("{:.1}", figures[i]))
+        .collect();
     println!("{}", line.join(" "));
     ExitCode::SUCCESS
+}
+
+fn bytes_mb(bytes: usize) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "megabytes for people")]
+    let bytes = bytes as f64;
+    bytes / (1024.0 * 1024.0)
 }

@@ -230,12 +230,8 @@ fn changes(base: Option<&Ecosystem>, proposed: &Ecosystem) -> Vec<RegionChange> 
             (_, None) => ChangeKind::Removed,
             _ => ChangeKind::Changed,
         };
-        let (a, b) = (
-            a.map(regions::RegionRef::to_value),
-            b.map(regions::RegionRef::to_value),
-        );
         let mut differences = Vec::new();
-        regions::differences(a.as_ref(), b.as_ref(), &region.path(), &mut differences);
+        regions::RegionRef::differences(a, b, &region.path(), &mut differences);
         let owner = base
             .and_then(|base| regions::owner(base, region))
             .or_else(|| regions::owner(proposed, region))

@@ -134,6 +134,83 @@ impl RegionRef<'_> {
         }
     }
 
+    /// The differences between two versions of a region, below `at`, as
+    /// [`differences`] finds them between the regions' JSON values.
+    ///
+    /// A team is compared map entry by map entry, and only the entries that
+    /// differ become JSON: a team may hold thousands of datastores, and a
+    /// change usually touches one.
+    pub(crate) fn differences(
+        base: Option<Self>,
+        proposed: Option<Self>,
+        at: &ModelPath,
+        out: &mut Vec<Difference>,
+    ) {
+        if let (Some(RegionRef::Team(a)), Some(RegionRef::Team(b))) = (base, proposed) {
+            let Team {
+                documentation,
+                containers,
+                datastores,
+                workspaces,
+            } = a;
+            // In serialization order; absent fields are the ones serde skips.
+            let fields: [(&str, bool, bool, Diff<'_>); 4] = [
+                (
+                    "documentation",
+                    documentation.is_some(),
+                    b.documentation.is_some(),
+                    Box::new(|at, out| {
+                        value_differences(
+                            documentation.as_ref(),
+                            b.documentation.as_ref(),
+                            at,
+                            out,
+                        );
+                    }),
+                ),
+                (
+                    "containers",
+                    !containers.is_empty(),
+                    !b.containers.is_empty(),
+                    Box::new(|at, out| map_differences(containers, &b.containers, at, out)),
+                ),
+                (
+                    "datastores",
+                    !datastores.is_empty(),
+                    !b.datastores.is_empty(),
+                    Box::new(|at, out| map_differences(datastores, &b.datastores, at, out)),
+                ),
+                (
+                    "workspaces",
+                    !workspaces.is_empty(),
+                    !b.workspaces.is_empty(),
+                    Box::new(|at, out| map_differences(workspaces, &b.workspaces, at, out)),
+                ),
+            ];
+            for (key, in_base, in_proposed, diff) in &fields {
+                match (in_base, in_proposed) {
+                    (true, true) => diff(&at.key(key), out),
+                    (true, false) => out.push(Difference {
+                        kind: ChangeKind::Removed,
+                        path: at.key(key),
+                    }),
+                    _ => {}
+                }
+            }
+            for (key, in_base, in_proposed, _) in &fields {
+                if !in_base && *in_proposed {
+                    out.push(Difference {
+                        kind: ChangeKind::Added,
+                        path: at.key(key),
+                    });
+                }
+            }
+            return;
+        }
+        let (a, b) = (base.map(Self::to_value), proposed.map(Self::to_value));
+        differences(a.as_ref(), b.as_ref(), at, out);
+    }
+
     /// The region as a JSON value, without the regions nested in it.
     pub(crate) fn to_value(self) -> Value {
         match self {
@@ -165,11 +242,28 @@ impl RegionRef<'_> {
                 to_value(&root)
             }
             RegionRef::Zone(zone) => {
-                let mut value = to_value(zone);
-                if let Some(object) = value.as_object_mut() {
-                    object.remove("teams");
-                }
-                value
+                let GovernanceZone {
+                    documentation,
+                    storage_policies,
+                    classification_policies,
+                    vendor_policies,
+                    location_policies,
+                    hard_vendor_policies,
+                    platform_policies,
+                    team_declarations,
+                    teams: _,
+                } = zone;
+                to_value(&GovernanceZone {
+                    documentation: documentation.clone(),
+                    storage_policies: storage_policies.clone(),
+                    classification_policies: classification_policies.clone(),
+                    vendor_policies: vendor_policies.clone(),
+                    location_policies: location_policies.clone(),
+                    hard_vendor_policies: hard_vendor_policies.clone(),
+                    platform_policies: platform_policies.clone(),
+                    team_declarations: team_declarations.clone(),
+                    teams: IndexMap::new(),
+                })
             }
             RegionRef::Team(team) => to_value(team),
         }
@@ -253,8 +347,46 @@ pub struct Difference {
     pub path: ModelPath,
 }
 
+/// Finds the differences of one part of a region, below a path.
+type Diff<'a> = Box<dyn Fn(&ModelPath, &mut Vec<Difference>) + 'a>;
+
+/// The differences between two values of a model type, through JSON only
+/// when they are not equal.
+fn value_differences<T: Serialize + PartialEq>(
+    base: Option<&T>,
+    proposed: Option<&T>,
+    at: &ModelPath,
+    out: &mut Vec<Difference>,
+) {
+    if base != proposed {
+        let (a, b) = (base.map(to_value), proposed.map(to_value));
+        differences(a.as_ref(), b.as_ref(), at, out);
+    }
+}
+
+/// The differences between two maps of a region, entry by entry, in the
+/// order [`differences`] visits the keys of two JSON objects.
+fn map_differences<K, V>(
+    base: &IndexMap<K, V>,
+    proposed: &IndexMap<K, V>,
+    at: &ModelPath,
+    out: &mut Vec<Difference>,
+) where
+    K: std::hash::Hash + Eq + AsRef<str>,
+    V: Serialize + PartialEq,
+{
+    for (key, value) in base {
+        value_differences(Some(value), proposed.get(key), &at.key(key.as_ref()), out);
+    }
+    for (key, value) in proposed {
+        if !base.contains_key(key) {
+            value_differences(None, Some(value), &at.key(key.as_ref()), out);
+        }
+    }
+}
+
 /// The differences between two JSON values, below `at`.
-pub(crate) fn differences(
+fn differences(
     base: Option<&Value>,
     proposed: Option<&Value>,
     at: &ModelPath,
@@ -292,6 +424,63 @@ pub(crate) fn differences(
                     path: at.clone(),
                 });
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::arbitrary;
+
+    /// A team and a variant of it: some of another team's documentation,
+    /// containers, datastores and workspaces added or swapped in, some removed.
+    fn team_pair() -> impl Strategy<Value = (Team, Team)> {
+        (arbitrary::team(), arbitrary::team(), any::<u32>()).prop_map(|(a, other, bits)| {
+            let mut b = a.clone();
+            let bit = |i: u32| bits >> (i % 32) & 1 == 1;
+            if bit(0) {
+                b.documentation.clone_from(&other.documentation);
+            }
+            for (i, (name, store)) in other.datastores.into_iter().enumerate() {
+                if bit(1 + u32::try_from(i).unwrap_or(0)) {
+                    b.datastores.insert(name, store);
+                }
+            }
+            if let (true, Some(first)) = (bit(4), a.datastores.values().next())
+                && let Some(last) = b.datastores.values_mut().last()
+            {
+                last.clone_from(first);
+            }
+            if bit(5) {
+                b.datastores.pop();
+            }
+            if bit(6) {
+                b.containers.clone_from(&other.containers);
+            }
+            if bit(7) {
+                b.workspaces.extend(other.workspaces);
+            }
+            if bit(8) {
+                b.workspaces.shift_remove_index(0);
+            }
+            (a, b)
+        })
+    }
+
+    proptest! {
+        /// The entry-by-entry team comparison finds exactly what comparing
+        /// the teams' whole JSON values finds, in the same order.
+        #[test]
+        fn team_differences_are_those_of_the_json_values((a, b) in team_pair()) {
+            let at = ModelPath::root();
+            let mut fast = Vec::new();
+            RegionRef::differences(Some(RegionRef::Team(&a)), Some(RegionRef::Team(&b)), &at, &mut fast);
+            let mut slow = Vec::new();
+            differences(Some(&to_value(&a)), Some(&to_value(&b)), &at, &mut slow);
+            prop_assert_eq!(fast, slow);
         }
     }
 }

@@ -67,7 +67,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             store
                 .item
                 .documentation
-                .as_ref()
+                .as_deref()
                 .map(|d| (store.path("datastores").key("documentation"), d)),
         );
     }
@@ -75,7 +75,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         docs.extend(
             at.dataset
                 .documentation
-                .as_ref()
+                .as_deref()
                 .map(|d| (at.path().key("documentation"), d)),
         );
     }
