@@ -21,6 +21,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use smol_str::SmolStr;
 
@@ -192,15 +193,35 @@ fn check_sql_identifier(value: &str) -> Result<(), String> {
             value.len()
         ));
     }
-    if let Some(word) = SQL_RESERVED_WORDS
-        .iter()
-        .find(|w| w.eq_ignore_ascii_case(value))
-    {
+    if let Some(word) = reserved_word(value) {
         return Err(format!(
             "`{word}` is a reserved SQL word; choose another name, for example `{value}_`"
         ));
     }
     Ok(())
+}
+
+/// The reserved word `value` is, in any case: a binary search of the words
+/// sorted once, as every column name of a model is checked.
+fn reserved_word(value: &str) -> Option<&'static str> {
+    static SORTED: LazyLock<(usize, Vec<&'static str>)> = LazyLock::new(|| {
+        let mut words = SQL_RESERVED_WORDS.to_vec();
+        words.sort_unstable();
+        (words.iter().map(|w| w.len()).max().unwrap_or(0), words)
+    });
+    let (longest, words) = &*SORTED;
+    if value.len() > *longest {
+        return None;
+    }
+    // Every reserved word is shorter than this (tested).
+    let mut upper = [0u8; 32];
+    let upper = upper.get_mut(..value.len())?;
+    upper.copy_from_slice(value.as_bytes());
+    upper.make_ascii_uppercase();
+    words
+        .binary_search_by(|w| w.as_bytes().cmp(upper))
+        .ok()
+        .and_then(|i| words.get(i).copied())
 }
 
 fn check_display_name(value: &str) -> Result<(), String> {
@@ -585,6 +606,17 @@ mod tests {
         assert!(err.reason.contains("reserved"), "{err}");
         assert!(ColumnName::new("").is_err());
         assert!(ColumnName::new("é").is_err());
+    }
+
+    #[test]
+    fn every_reserved_word_is_refused_in_any_case() {
+        for word in SQL_RESERVED_WORDS {
+            assert!(word.len() < 32, "`{word}` is longer than the search buffer");
+            assert_eq!(reserved_word(word), Some(*word));
+            assert_eq!(reserved_word(&word.to_ascii_lowercase()), Some(*word));
+            assert_eq!(reserved_word(&format!("{word}_")), None);
+        }
+        assert_eq!(reserved_word(&"a".repeat(40)), None);
     }
 
     #[test]

@@ -160,6 +160,131 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderSkipping<A> {
     }
 }
 
+/// The body of a document of any kind.
+#[derive(Debug)]
+pub(crate) enum AnyBody {
+    Ecosystem(Ecosystem),
+    GovernanceZone(GovernanceZone),
+    Team(Team),
+}
+
+/// A document read in one pass: `apiVersion` and `kind` first, then the body
+/// of that kind, with the kind's other header keys (`name`, `zone`) taken
+/// wherever they are.
+///
+/// Anything else fails to read: `kind` after a body field, a repeated header
+/// key, a body that does not parse. The caller then reads the document the
+/// careful way ([`RawHeader`], then [`Body`]), which explains every problem
+/// with its position; a well-formed document is read once, not twice.
+#[derive(Debug)]
+pub(crate) struct OnePass {
+    pub(crate) header: RawHeader,
+    pub(crate) body: AnyBody,
+}
+
+impl<'de> Deserialize<'de> for OnePass {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(OnePassVisitor)
+    }
+}
+
+struct OnePassVisitor;
+
+impl<'de> Visitor<'de> for OnePassVisitor {
+    type Value = OnePass;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a document (a map)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<OnePass, A::Error> {
+        let mut header = RawHeader::default();
+        let first = loop {
+            let Some(key) = access.next_key::<Cow<'de, str>>()? else {
+                return Err(de::Error::custom("a document without a body"));
+            };
+            match key.as_ref() {
+                "apiVersion" if header.api_version.is_none() => {
+                    header.api_version = Some(access.next_value()?);
+                }
+                "kind" if header.kind.is_none() => header.kind = Some(access.next_value()?),
+                _ => break key,
+            }
+        };
+        let kind = header
+            .kind
+            .as_deref()
+            .and_then(DocumentKind::parse)
+            .ok_or_else(|| de::Error::custom("no known `kind` before the body"))?;
+        let body = HeaderTaking {
+            inner: access,
+            pending: Some(first),
+            header: &mut header,
+            keys: kind.header_keys(),
+        };
+        let body = de::value::MapAccessDeserializer::new(body);
+        let body = match kind {
+            DocumentKind::Ecosystem => AnyBody::Ecosystem(Ecosystem::deserialize(body)?),
+            DocumentKind::GovernanceZone => {
+                AnyBody::GovernanceZone(GovernanceZone::deserialize(body)?)
+            }
+            DocumentKind::Team => AnyBody::Team(Team::deserialize(body)?),
+        };
+        Ok(OnePass { header, body })
+    }
+}
+
+/// The rest of a document's map for its body, taking the header keys out
+/// into the header; a repeated header key is an error.
+struct HeaderTaking<'h, 'de, A> {
+    inner: A,
+    pending: Option<Cow<'de, str>>,
+    header: &'h mut RawHeader,
+    keys: &'static [&'static str],
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderTaking<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        loop {
+            let key = match self.pending.take() {
+                Some(key) => key,
+                None => match self.inner.next_key::<Cow<'de, str>>()? {
+                    Some(key) => key,
+                    None => return Ok(None),
+                },
+            };
+            if self.keys.contains(&key.as_ref()) {
+                let slot = match key.as_ref() {
+                    "name" => &mut self.header.name,
+                    "zone" => &mut self.header.zone,
+                    _ => return Err(de::Error::custom(format_args!("`{key}` appears twice"))),
+                };
+                if slot.is_some() {
+                    return Err(de::Error::custom(format_args!("`{key}` appears twice")));
+                }
+                *slot = Some(self.inner.next_value()?);
+                continue;
+            }
+            let key: de::value::CowStrDeserializer<'de, A::Error> =
+                de::IntoDeserializer::into_deserializer(key);
+            return seed.deserialize(key).map(Some);
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
 /// A document ready to serialize: the header first, then the body's fields.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,7 +3,8 @@
 use indexmap::IndexMap;
 
 use crate::files::document::{
-    API_GROUP, API_MAJOR, API_VERSION, Body, DocumentBody, DocumentKind, RawHeader,
+    API_GROUP, API_MAJOR, API_VERSION, AnyBody, Body, DocumentBody, DocumentKind, OnePass,
+    RawHeader,
 };
 use crate::files::error::{LoadError, LoadErrors};
 use crate::files::explain::{json_error, nearest, quote_list, yaml_error};
@@ -142,6 +143,16 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
             "a model file holds one document that starts with `apiVersion: {API_VERSION}` and `kind:`"
         )));
     }
+    let one_pass = match format {
+        Format::Yaml => from_yaml::<OnePass>(&file.text).ok(),
+        Format::Json => serde_json::from_str::<OnePass>(&file.text).ok(),
+    };
+    if let Some(OnePass { header, body }) = one_pass {
+        check_header(file, format, &header)?;
+        return parsed(file, format, &header, body);
+    }
+    // Something is wrong, or unusual: read the header, then the body, and
+    // explain the first problem with its position.
     let header: RawHeader = match format {
         Format::Yaml => {
             from_yaml(&file.text).map_err(|e| header_error(yaml_error(path, &file.text, &e)))?
@@ -150,18 +161,32 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
             serde_json::from_str(&file.text).map_err(|e| header_error(json_error(path, &e)))?
         }
     };
-    let kind = check_header(file, format, &header)?;
-    match kind {
-        DocumentKind::Ecosystem => parse_body::<Ecosystem>(file, format).map(Parsed::Ecosystem),
-        DocumentKind::GovernanceZone => {
+    let body = match check_header(file, format, &header)? {
+        DocumentKind::Ecosystem => AnyBody::Ecosystem(parse_body(file, format)?),
+        DocumentKind::GovernanceZone => AnyBody::GovernanceZone(parse_body(file, format)?),
+        DocumentKind::Team => AnyBody::Team(parse_body(file, format)?),
+    };
+    parsed(file, format, &header, body)
+}
+
+/// A document's body with the names its header gives.
+fn parsed(
+    file: &SourceFile,
+    format: Format,
+    header: &RawHeader,
+    body: AnyBody,
+) -> Result<Parsed, LoadError> {
+    match body {
+        AnyBody::Ecosystem(eco) => Ok(Parsed::Ecosystem(eco)),
+        AnyBody::GovernanceZone(zone) => {
+            let kind = DocumentKind::GovernanceZone;
             let name = header_name::<ZoneName>(file, format, "name", header.name.as_deref(), kind)?;
-            let zone = parse_body::<GovernanceZone>(file, format)?;
             Ok(Parsed::Zone { name, zone })
         }
-        DocumentKind::Team => {
+        AnyBody::Team(team) => {
+            let kind = DocumentKind::Team;
             let zone = header_name::<ZoneName>(file, format, "zone", header.zone.as_deref(), kind)?;
             let name = header_name::<TeamName>(file, format, "name", header.name.as_deref(), kind)?;
-            let team = parse_body::<Team>(file, format)?;
             Ok(Parsed::Team { zone, name, team })
         }
     }
@@ -555,6 +580,31 @@ mod tests {
         let bomb = format!("a: &a [x, x, x, x, x, x, x, x, x, x]\n{}", levels.concat());
         let bomb = bomb.replace("*l0", "*a");
         assert!(from_yaml::<serde_json::Value>(&bomb).is_err());
+    }
+
+    /// A team in the usual order, with `name` and `zone` after its body,
+    /// with `kind` last, and with a repeated key: the first three read the
+    /// same (in one pass or two), the last is refused as before.
+    #[test]
+    fn documents_read_in_one_pass_or_two_alike() {
+        let body = "datastores: {}\nworkspaces: {}\n";
+        let usual = format!("apiVersion: {API_VERSION}\nkind: Team\nzone: Z\nname: T\n{body}");
+        let late_names = format!("apiVersion: {API_VERSION}\nkind: Team\n{body}name: T\nzone: Z\n");
+        let late_kind = format!("apiVersion: {API_VERSION}\nzone: Z\n{body}name: T\nkind: Team\n");
+        let read = |text: &str| parse_file(&SourceFile::new("t.yaml", text));
+        let expected = read(&usual).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(&expected, Parsed::Team { zone, name, .. } if zone == "Z" && name == "T"));
+        for text in [&late_names, &late_kind] {
+            let got = read(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"), "{text}");
+        }
+        assert!(from_yaml::<OnePass>(&usual).is_ok());
+        assert!(from_yaml::<OnePass>(&late_names).is_ok());
+        assert!(from_yaml::<OnePass>(&late_kind).is_err());
+        let json = r#"{"apiVersion": "datasurface.dev/v1", "kind": "Team", "zone": "Z", "name": "T", "name": "U"}"#;
+        assert!(serde_json::from_str::<OnePass>(json).is_err());
+        let err = parse_file(&SourceFile::new("t.json", json)).unwrap_err();
+        assert!(err.message.contains("duplicate field `name`"), "{err}");
     }
 
     #[test]
