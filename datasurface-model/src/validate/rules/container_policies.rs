@@ -6,9 +6,10 @@
 //! any zone, that reads one of its datasets. (The reference implementation
 //! checked only the last of these.)
 
-use crate::names::{ContainerName, ZoneName};
+use crate::names::{ContainerName, DatastoreName, WorkspaceName, ZoneName};
+use crate::validate::index::{Placed, SinkAt};
 use crate::validate::{Context, ModelPath};
-use crate::{ContainerKind, DataContainer};
+use crate::{ContainerKind, DataContainer, Datastore, Workspace};
 
 /// A container that holds some zone's data, and why.
 pub(crate) struct Holding<'a> {
@@ -19,16 +20,51 @@ pub(crate) struct Holding<'a> {
     /// The zone whose data it holds.
     pub(crate) zone: &'a ZoneName,
     /// The reference that puts the zone's data there.
-    pub(crate) path: ModelPath,
-    /// How the data gets there, for messages.
-    pub(crate) why: String,
+    via: Via<'a>,
+}
+
+/// The reference that puts a zone's data in a container.
+enum Via<'a> {
+    /// A datastore is captured from it.
+    Capture(Placed<'a, DatastoreName, Datastore>),
+    /// A workspace of the zone uses it.
+    Workspace(Placed<'a, WorkspaceName, Workspace>),
+    /// A workspace receives one of the zone's datasets in it.
+    Sink(SinkAt<'a>),
+}
+
+impl Holding<'_> {
+    /// Where the reference is, for a finding (built only for one).
+    pub(crate) fn path(&self) -> ModelPath {
+        match &self.via {
+            Via::Capture(store) => {
+                store
+                    .path("datastores")
+                    .keys(["capture", "ingestion", "container"])
+            }
+            Via::Workspace(ws) => ws.path("workspaces").key("container"),
+            Via::Sink(at) => at.path(),
+        }
+    }
+
+    /// How the data gets there, for a finding's message.
+    pub(crate) fn why(&self) -> String {
+        match &self.via {
+            Via::Capture(store) => format!("datastore `{}` is captured from it", store.name),
+            Via::Workspace(ws) => format!("workspace `{}` uses it", ws.name),
+            Via::Sink(at) => format!(
+                "workspace `{}` receives `{}.{}` in it",
+                at.workspace.name, at.sink.datastore, at.sink.dataset
+            ),
+        }
+    }
 }
 
 /// Every container that holds a zone's data, once per reference. Containers
 /// that the platform manages are left out: the platform places them.
 pub(crate) fn holdings<'a>(cx: &Context<'a>) -> Vec<Holding<'a>> {
     let mut out = Vec::new();
-    let mut push = |name: &'a ContainerName, zone: &'a ZoneName, path: ModelPath, why: String| {
+    let mut push = |name: &'a ContainerName, zone: &'a ZoneName, via: Via<'a>| {
         if let Some(placed) = cx.index.container(name)
             && !matches!(placed.item.kind, ContainerKind::PlatformManaged)
         {
@@ -36,31 +72,18 @@ pub(crate) fn holdings<'a>(cx: &Context<'a>) -> Vec<Holding<'a>> {
                 name,
                 container: placed.item,
                 zone,
-                path,
-                why,
+                via,
             });
         }
     };
     for store in cx.index.datastores.values().flatten() {
         if let Some(ingestion) = store.item.capture.ingestion() {
-            push(
-                &ingestion.container,
-                store.zone,
-                store
-                    .path("datastores")
-                    .keys(["capture", "ingestion", "container"]),
-                format!("datastore `{}` is captured from it", store.name),
-            );
+            push(&ingestion.container, store.zone, Via::Capture(*store));
         }
     }
     for ws in cx.index.workspaces.values().flatten() {
         if let Some(container) = &ws.item.container {
-            push(
-                container,
-                ws.zone,
-                ws.path("workspaces").key("container"),
-                format!("workspace `{}` uses it", ws.name),
-            );
+            push(container, ws.zone, Via::Workspace(*ws));
         }
     }
     for at in cx.sinks() {
@@ -71,15 +94,7 @@ pub(crate) fn holdings<'a>(cx: &Context<'a>) -> Vec<Holding<'a>> {
             continue;
         };
         if store.zone != at.workspace.zone {
-            push(
-                container,
-                store.zone,
-                at.path(),
-                format!(
-                    "workspace `{}` receives `{}.{}` in it",
-                    at.workspace.name, at.sink.datastore, at.sink.dataset
-                ),
-            );
+            push(container, store.zone, Via::Sink(at));
         }
     }
     out

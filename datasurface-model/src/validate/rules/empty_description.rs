@@ -24,12 +24,14 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
     docs.extend(
         eco.documentation
             .as_ref()
+            .filter(|d| blank(d))
             .map(|d| (root.key("documentation"), d)),
     );
     for (name, v) in &eco.vendors {
         docs.extend(
             v.documentation
                 .as_ref()
+                .filter(|d| blank(d))
                 .map(|d| (root.keys(["vendors", name.as_str(), "documentation"]), d)),
         );
     }
@@ -37,11 +39,12 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         docs.extend(
             p.documentation
                 .as_ref()
+                .filter(|d| blank(d))
                 .map(|d| (root.keys(["platforms", name.as_str(), "documentation"]), d)),
         );
     }
     for (name, z) in &eco.zone_declarations {
-        docs.extend(z.documentation.as_ref().map(|d| {
+        docs.extend(z.documentation.as_ref().filter(|d| blank(d)).map(|d| {
             (
                 root.keys(["zoneDeclarations", name.as_str(), "documentation"]),
                 d,
@@ -52,12 +55,14 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         docs.extend(
             z.documentation
                 .as_ref()
+                .filter(|d| blank(d))
                 .map(|d| (ModelPath::zone(zone).key("documentation"), d)),
         );
         for (team, t) in &z.teams {
             docs.extend(
                 t.documentation
                     .as_ref()
+                    .filter(|d| blank(d))
                     .map(|d| (ModelPath::team(zone, team).key("documentation"), d)),
             );
         }
@@ -68,6 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 .item
                 .documentation
                 .as_deref()
+                .filter(|d| blank(d))
                 .map(|d| (store.path("datastores").key("documentation"), d)),
         );
     }
@@ -76,6 +82,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             at.dataset
                 .documentation
                 .as_deref()
+                .filter(|d| blank(d))
                 .map(|d| (at.path().key("documentation"), d)),
         );
     }
@@ -84,18 +91,22 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             ws.item
                 .documentation
                 .as_ref()
+                .filter(|d| blank(d))
                 .map(|d| (ws.path("workspaces").key("documentation"), d)),
         );
     }
-    for (path, doc) in docs {
-        if doc.description.trim().is_empty() {
-            out.report(
-                path.key("description"),
-                "the description is empty",
-                "write what this is, or remove the `documentation` block",
-            );
-        }
+    for (path, _) in docs {
+        out.report(
+            path.key("description"),
+            "the description is empty",
+            "write what this is, or remove the `documentation` block",
+        );
     }
+}
+
+/// Whether a description is empty; only those get a path built.
+fn blank(doc: &Documentation) -> bool {
+    doc.description.trim().is_empty()
 }
 
 #[cfg(test)]

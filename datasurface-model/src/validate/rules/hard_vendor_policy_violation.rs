@@ -36,13 +36,13 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                 };
                 match v.hard_cloud_vendor {
                     None => out.report(
-                        h.path.clone(),
-                        format!("vendor `{vendor}` of container `{}` does not say which cloud it is, so it cannot meet policy `{policy}` of zone `{}` ({})", h.name, h.zone, h.why),
+                        h.path(),
+                        format!("vendor `{vendor}` of container `{}` does not say which cloud it is, so it cannot meet policy `{policy}` of zone `{}` ({})", h.name, h.zone, h.why()),
                         "set the vendor's `hardCloudVendor` in the Ecosystem document",
                     ),
                     Some(hard) if !p.permits(&hard) => out.report(
-                        h.path.clone(),
-                        format!("container `{}` runs on {hard}, which policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why),
+                        h.path(),
+                        format!("container `{}` runs on {hard}, which policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why()),
                         "use a container on an allowed cloud, or ask the zone's owners to change the policy",
                     ),
                     Some(_) => {}

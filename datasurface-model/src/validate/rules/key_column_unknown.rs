@@ -19,11 +19,6 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
     for placed in cx.index.datastores.values().flatten() {
         for (name, dataset) in &placed.item.datasets {
             let schema = &dataset.schema;
-            let columns: Vec<&str> = schema
-                .columns
-                .keys()
-                .map(crate::names::ColumnName::as_str)
-                .collect();
             let base = || {
                 placed
                     .path("datastores")
@@ -41,7 +36,15 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                                 "`{list}` names `{column}`, which is not a column of `{}.{name}`",
                                 placed.name
                             ),
-                            suggest(column, &columns, "columns"),
+                            suggest(
+                                column,
+                                &schema
+                                    .columns
+                                    .keys()
+                                    .map(|c| c.as_str())
+                                    .collect::<Vec<_>>(),
+                                "columns",
+                            ),
                         );
                     } else if keys[..i].contains(column) {
                         out.report(

@@ -36,16 +36,16 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         for (policy, p) in &zone.location_policies {
             if h.container.locations.is_empty() && !p.allowed.is_empty() {
                 out.report(
-                    h.path.clone(),
-                    format!("container `{}` has no locations, so it cannot meet location policy `{policy}` of zone `{}` ({})", h.name, h.zone, h.why),
+                    h.path(),
+                    format!("container `{}` has no locations, so it cannot meet location policy `{policy}` of zone `{}` ({})", h.name, h.zone, h.why()),
                     "give the container its `locations`",
                 );
             }
             for location in &h.container.locations {
                 if !p.permits(location) {
                     out.report(
-                        h.path.clone(),
-                        format!("container `{}` is in `{location}`, which location policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why),
+                        h.path(),
+                        format!("container `{}` is in `{location}`, which location policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why()),
                         "use a container in an allowed location, or ask the zone's owners to change the policy",
                     );
                 }

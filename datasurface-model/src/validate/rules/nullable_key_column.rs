@@ -22,16 +22,17 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
     for placed in cx.index.datastores.values().flatten() {
         for (name, dataset) in &placed.item.datasets {
             let schema = &dataset.schema;
-            let mut seen = Vec::new();
             for (kind, keys) in [
                 ("primary-key", &schema.primary_key),
                 ("partition-key", &schema.partition_keys),
             ] {
-                for column in keys {
-                    if seen.contains(&column) {
+                for (i, column) in keys.iter().enumerate() {
+                    // Each column once: a partition key is often in the primary key too.
+                    let seen = keys[..i].contains(column)
+                        || (kind == "partition-key" && schema.primary_key.contains(column));
+                    if seen {
                         continue;
                     }
-                    seen.push(column);
                     if schema.columns.get(column).is_some_and(|c| c.nullable) {
                         out.report(
                             placed.path("datastores").keys([

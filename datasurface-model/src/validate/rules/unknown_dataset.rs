@@ -23,14 +23,16 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
     for placed in cx.index.workspaces.values().flatten() {
         for (group, g) in &placed.item.dataset_groups {
             for (i, sink) in g.sinks.iter().enumerate() {
-                let path = placed
-                    .path("workspaces")
-                    .keys(["datasetGroups", group.as_str(), "sinks"])
-                    .index(i);
+                let path = || {
+                    placed
+                        .path("workspaces")
+                        .keys(["datasetGroups", group.as_str(), "sinks"])
+                        .index(i)
+                };
                 match cx.index.datastore(&sink.datastore) {
                     None if cx.index.datastores.contains_key(&sink.datastore) => {}
                     None => out.report(
-                        path.key("datastore"),
+                        path().key("datastore"),
                         format!("unknown datastore `{}`", sink.datastore),
                         suggest(&sink.datastore, &stores, "datastores"),
                     ),
@@ -42,7 +44,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                             .map(crate::names::DatasetName::as_str)
                             .collect();
                         out.report(
-                            path.key("dataset"),
+                            path().key("dataset"),
                             format!(
                                 "datastore `{}` has no dataset `{}`",
                                 sink.datastore, sink.dataset

@@ -31,8 +31,8 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             for vendor in vendors {
                 if !p.permits(vendor) {
                     out.report(
-                        h.path.clone(),
-                        format!("container `{}` is run by `{vendor}`, which vendor policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why),
+                        h.path(),
+                        format!("container `{}` is run by `{vendor}`, which vendor policy `{policy}` of zone `{}` does not allow ({})", h.name, h.zone, h.why()),
                         "use a container of an allowed vendor, or ask the zone's owners to change the policy",
                     );
                 }
