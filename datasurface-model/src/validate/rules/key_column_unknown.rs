@@ -41,7 +41,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                                 &schema
                                     .columns
                                     .keys()
-                                    .map(|c| c.as_str())
+                                    .map(crate::names::ColumnName::as_str)
                                     .collect::<Vec<_>>(),
                                 "columns",
                             ),
