@@ -1,6 +1,7 @@
 //! Plans: what to change to go from one rendering to the next, in an order that is safe.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -144,9 +145,17 @@ impl fmt::Display for Plan {
 /// deleted (conservatively marked "data dropped"). Platforms that know better
 /// refine the reasons and disruption, and turn updates into replaces.
 pub fn diff(previous: &Rendering, next: &Rendering) -> Plan {
+    // Both renderings are sorted by key: one walk over the two finds what is
+    // new, changed and gone.
     let mut changed: BTreeMap<&ArtifactKey, Step> = BTreeMap::new();
+    let mut gone: BTreeSet<&ArtifactKey> = BTreeSet::new();
+    let mut old = previous.artifacts.iter().peekable();
     for (key, artifact) in &next.artifacts {
-        let step = match previous.artifacts.get(key) {
+        while let Some((k, _)) = old.next_if(|(k, _)| *k < key) {
+            gone.insert(k);
+        }
+        let before = old.next_if(|(k, _)| *k == key).map(|(_, a)| a);
+        let step = match before {
             None => Step {
                 action: Action::Create,
                 key: key.clone(),
@@ -174,21 +183,23 @@ pub fn diff(previous: &Rendering, next: &Rendering) -> Plan {
         };
         changed.insert(key, step);
     }
+    gone.extend(old.map(|(k, _)| k));
     let mut steps: Vec<Step> = Vec::new();
-    for key in dependency_order(next) {
-        if let Some(step) = changed.remove(key) {
-            steps.push(step);
+    if !changed.is_empty() {
+        for key in dependency_order(next) {
+            if let Some(step) = changed.remove(key) {
+                steps.push(step);
+            }
         }
     }
-    let gone: BTreeSet<&ArtifactKey> = previous
-        .artifacts
-        .keys()
-        .filter(|k| !next.artifacts.contains_key(*k))
-        .collect();
-    let mut deletes: Vec<&ArtifactKey> = dependency_order(previous)
-        .into_iter()
-        .filter(|k| gone.contains(k))
-        .collect();
+    let mut deletes: Vec<&ArtifactKey> = if gone.is_empty() {
+        Vec::new()
+    } else {
+        dependency_order(previous)
+            .into_iter()
+            .filter(|k| gone.contains(k))
+            .collect()
+    };
     deletes.reverse();
     for key in deletes {
         let reason = match previous.artifacts.get(key).and_then(|a| a.node.as_ref()) {
@@ -276,40 +287,49 @@ fn short(hash: &str) -> &str {
 /// The artifacts of a rendering with every artifact after those it depends on;
 /// ties, and anything caught in a cycle, by key.
 pub fn dependency_order(rendering: &Rendering) -> Vec<&ArtifactKey> {
-    let keys: BTreeSet<&ArtifactKey> = rendering.artifacts.keys().collect();
-    let mut waiting: BTreeMap<&ArtifactKey, usize> = BTreeMap::new();
-    let mut dependents: BTreeMap<&ArtifactKey, Vec<&ArtifactKey>> = BTreeMap::new();
-    for (key, artifact) in &rendering.artifacts {
-        let deps: BTreeSet<&ArtifactKey> = artifact
+    // Artifacts by position in key order, so the smallest ready position is
+    // the first ready key.
+    let keys: Vec<&ArtifactKey> = rendering.artifacts.keys().collect();
+    let position = |key: &ArtifactKey| keys.binary_search(&key).ok();
+    let mut waiting: Vec<usize> = vec![0; keys.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (i, artifact) in rendering.artifacts.values().enumerate() {
+        let mut deps: Vec<usize> = artifact
             .depends_on
             .iter()
-            .filter(|d| keys.contains(d) && *d != key)
+            .filter_map(&position)
+            .filter(|&d| d != i)
             .collect();
-        waiting.insert(key, deps.len());
-        for dep in deps {
-            dependents.entry(dep).or_default().push(key);
+        deps.sort_unstable();
+        deps.dedup();
+        waiting[i] = deps.len();
+        for d in deps {
+            dependents[d].push(i);
         }
     }
-    let mut ready: BTreeSet<&ArtifactKey> = waiting
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(k, _)| *k)
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..keys.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(Reverse)
         .collect();
+    let mut placed = vec![false; keys.len()];
     let mut order = Vec::with_capacity(keys.len());
-    while let Some(key) = ready.pop_first() {
-        order.push(key);
-        waiting.remove(key);
-        for next in dependents.get(key).into_iter().flatten() {
-            if let Some(n) = waiting.get_mut(next) {
-                *n -= 1;
-                if *n == 0 {
-                    ready.insert(next);
-                }
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(keys[i]);
+        placed[i] = true;
+        for &next in &dependents[i] {
+            waiting[next] -= 1;
+            if waiting[next] == 0 {
+                ready.push(Reverse(next));
             }
         }
     }
     // Anything left waits on a cycle: keep it, in key order.
-    order.extend(waiting.keys().copied());
+    order.extend(
+        keys.iter()
+            .zip(&placed)
+            .filter(|(_, placed)| !**placed)
+            .map(|(k, _)| *k),
+    );
     order
 }
 
@@ -330,6 +350,47 @@ mod tests {
             );
         }
         r
+    }
+
+    #[test]
+    fn dependencies_first_then_key_order_and_cycles_last() {
+        let r = rendering(&[
+            ("a", "", &[]),
+            ("b", "", &["e"]),
+            ("c", "", &["c", "missing"]),
+            ("d", "", &["b", "b"]),
+            ("e", "", &[]),
+            ("x", "", &["y"]),
+            ("y", "", &["x"]),
+        ]);
+        let order: Vec<&str> = dependency_order(&r).iter().map(|k| k.as_str()).collect();
+        assert_eq!(order, ["a", "c", "e", "b", "d", "x", "y"]);
+    }
+
+    #[test]
+    fn deletes_come_dependents_first_after_creates_and_updates() {
+        let before = rendering(&[
+            ("a", "1", &[]),
+            ("b", "2", &["a"]),
+            ("c", "3", &["b"]),
+            ("z", "9", &[]),
+        ]);
+        let after = rendering(&[("a", "1", &[]), ("m", "new", &["z"]), ("z", "10", &[])]);
+        let plan = diff(&before, &after);
+        let steps: Vec<(Action, &str)> = plan
+            .steps
+            .iter()
+            .map(|s| (s.action, s.key.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (Action::Update, "z"),
+                (Action::Create, "m"),
+                (Action::Delete, "c"),
+                (Action::Delete, "b"),
+            ]
+        );
     }
 
     #[test]

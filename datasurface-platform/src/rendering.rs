@@ -46,27 +46,27 @@ impl ArtifactKey {
     /// A key made from path parts, each made safe for file names (anything but
     /// ASCII letters, digits, `-`, `_` and `.` becomes `_`), then an extension.
     pub fn from_parts(parts: &[&str], extension: &str) -> Self {
-        let safe: Vec<String> = parts
-            .iter()
-            .map(|part| {
-                let part: String = part
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .collect();
-                if part == "." || part == ".." || part.is_empty() {
-                    format!("_{part}")
+        let mut key = String::with_capacity(
+            parts.iter().map(|p| p.len() + 2).sum::<usize>() + extension.len(),
+        );
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                key.push('/');
+            }
+            if part.is_empty() || *part == "." || *part == ".." {
+                key.push('_');
+            }
+            key.extend(part.chars().map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
                 } else {
-                    part
+                    '_'
                 }
-            })
-            .collect();
-        ArtifactKey(format!("{}.{extension}", safe.join("/")))
+            }));
+        }
+        key.push('.');
+        key.push_str(extension);
+        ArtifactKey(key)
     }
 
     /// The key as text.
@@ -118,14 +118,14 @@ impl Artifact {
 
 /// The SHA-256 of a text, in lower-case hex.
 pub fn content_hash(content: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(content.as_bytes());
-    digest
-        .iter()
-        .fold(String::with_capacity(64), |mut out, byte| {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
 }
 
 /// The artifacts of a node's nearest upstream nodes that have one in
@@ -177,6 +177,14 @@ mod tests {
         for bad in ["", "/abs", "a//b", "../up", "a/./b", "a\\b"] {
             assert!(ArtifactKey::new(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn keys_from_parts_are_made_safe() {
+        let key =
+            ArtifactKey::from_parts(&["merge", "Zone 1/a", "", ".", "..", "ds.v2", "é"], "json");
+        assert_eq!(key.as_str(), "merge/Zone_1_a/_/_./_../ds.v2/_.json");
+        assert!(ArtifactKey::new(key.as_str()).is_ok());
     }
 
     #[test]

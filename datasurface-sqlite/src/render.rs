@@ -58,8 +58,12 @@ pub mod naming {
     }
 }
 
+/// A spec as pretty JSON, written straight from the value (no JSON tree).
 fn json(value: &impl Serialize) -> String {
-    format!("{:#}\n", serde_json::to_value(value).unwrap_or_default())
+    // Specs are plain structs with string keys, which always serialize.
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn key(parts: &[&str]) -> ArtifactKey {
