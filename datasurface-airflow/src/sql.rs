@@ -157,31 +157,48 @@ pub fn platform_tables(out: &mut String, schema: &str) {
 }
 
 /// A table made if missing, then widened to every column it should have.
-fn converging_table(
+fn converging_table<S: AsRef<str>>(
     out: &mut String,
     table: &str,
-    cols: &[(String, String, bool)],
+    cols: &[(S, S, bool)],
     primary_key: &[String],
 ) {
-    let _ = writeln!(out, "CREATE TABLE IF NOT EXISTS {table} (");
+    // Plain pushes: a large model has a million columns to write.
+    let not_null = |nullable: bool| if nullable { "" } else { " NOT NULL" };
+    out.push_str("CREATE TABLE IF NOT EXISTS ");
+    out.push_str(table);
+    out.push_str(" (\n");
     for (name, t, nullable) in cols {
-        let _ = writeln!(
-            out,
-            "    {name} {t}{},",
-            if *nullable { "" } else { " NOT NULL" }
-        );
+        for part in [
+            "    ",
+            name.as_ref(),
+            " ",
+            t.as_ref(),
+            not_null(*nullable),
+            ",\n",
+        ] {
+            out.push_str(part);
+        }
     }
-    let _ = writeln!(out, "    PRIMARY KEY ({})\n);", primary_key.join(", "));
+    out.push_str("    PRIMARY KEY (");
+    out.push_str(&primary_key.join(", "));
+    out.push_str(")\n);\n");
     // A column added to the model later must be nullable (verify enforces it);
     // the system columns carry defaults.
-    let _ = write!(out, "ALTER TABLE {table}");
+    out.push_str("ALTER TABLE ");
+    out.push_str(table);
     for (n, (name, t, nullable)) in cols.iter().enumerate() {
-        let _ = write!(
-            out,
-            "{}\n    ADD COLUMN IF NOT EXISTS {name} {t}{}",
-            if n == 0 { "" } else { "," },
-            if *nullable { "" } else { " NOT NULL" }
-        );
+        let comma = if n == 0 { "" } else { "," };
+        for part in [
+            comma,
+            "\n    ADD COLUMN IF NOT EXISTS ",
+            name.as_ref(),
+            " ",
+            t.as_ref(),
+            not_null(*nullable),
+        ] {
+            out.push_str(part);
+        }
     }
     out.push_str(";\n");
 }
@@ -197,51 +214,30 @@ pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str,
     let staging = qualified(schema, &ident(&[store, dataset, "staging"]));
     let merge = qualified(schema, &ident(&[store, dataset, "merge"]));
     let _ = writeln!(out, "-- Dataset `{store}.{dataset}`: staging, then merge.");
-    let mut staging_cols = vec![
-        (
-            "\"ds_surf_batch_id\"".to_owned(),
-            "integer".to_owned(),
-            false,
-        ),
-        (
-            "\"ds_surf_all_hash\"".to_owned(),
-            "char(32)".to_owned(),
-            false,
-        ),
-        (
-            "\"ds_surf_key_hash\"".to_owned(),
-            "char(32)".to_owned(),
-            false,
-        ),
+    let mut staging_cols: Vec<(&str, &str, bool)> = vec![
+        ("\"ds_surf_batch_id\"", "integer", false),
+        ("\"ds_surf_all_hash\"", "char(32)", false),
+        ("\"ds_surf_key_hash\"", "char(32)", false),
     ];
-    staging_cols.extend(cols.iter().cloned());
+    staging_cols.extend(
+        cols.iter()
+            .map(|(n, t, null)| (n.as_str(), t.as_str(), *null)),
+    );
     let mut staging_key = vec!["\"ds_surf_batch_id\"".to_owned()];
     staging_key.extend(key.iter().cloned());
     converging_table(out, &staging, &staging_cols, &staging_key);
     out.push('\n');
-    let mut merge_cols = vec![
-        (
-            "\"ds_surf_batch_in\"".to_owned(),
-            "integer".to_owned(),
-            false,
-        ),
-        (
-            "\"ds_surf_batch_out\"".to_owned(),
-            format!("integer DEFAULT {LIVE_BATCH}"),
-            false,
-        ),
-        (
-            "\"ds_surf_all_hash\"".to_owned(),
-            "char(32)".to_owned(),
-            false,
-        ),
-        (
-            "\"ds_surf_key_hash\"".to_owned(),
-            "char(32)".to_owned(),
-            false,
-        ),
+    let batch_out = format!("integer DEFAULT {LIVE_BATCH}");
+    let mut merge_cols: Vec<(&str, &str, bool)> = vec![
+        ("\"ds_surf_batch_in\"", "integer", false),
+        ("\"ds_surf_batch_out\"", batch_out.as_str(), false),
+        ("\"ds_surf_all_hash\"", "char(32)", false),
+        ("\"ds_surf_key_hash\"", "char(32)", false),
     ];
-    merge_cols.extend(cols);
+    merge_cols.extend(
+        cols.iter()
+            .map(|(n, t, null)| (n.as_str(), t.as_str(), *null)),
+    );
     let mut merge_key = key.clone();
     merge_key.push("\"ds_surf_batch_in\"".to_owned());
     converging_table(out, &merge, &merge_cols, &merge_key);
