@@ -96,6 +96,19 @@ pub(crate) struct RawHeader {
     pub(crate) zone: Option<String>,
 }
 
+impl RawHeader {
+    /// Where the value of a header key goes.
+    fn slot(&mut self, key: &str) -> Option<&mut Option<String>> {
+        match key {
+            "apiVersion" => Some(&mut self.api_version),
+            "kind" => Some(&mut self.kind),
+            "name" => Some(&mut self.name),
+            "zone" => Some(&mut self.zone),
+            _ => None,
+        }
+    }
+}
+
 /// Deserializes `T` from a map that also holds a document header, skipping the header keys.
 pub(crate) struct Body<T>(pub(crate) T);
 
@@ -117,20 +130,27 @@ impl<'de, T: DocumentBody> Visitor<'de> for BodyVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<T, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(HeaderSkipping {
+        T::deserialize(de::value::MapAccessDeserializer::new(HeaderKeys {
             inner: access,
-            header: T::KIND.header_keys(),
+            pending: None,
+            keys: T::KIND.header_keys(),
+            header: None,
         }))
     }
 }
 
-/// A map access that hides the header keys from the body.
-struct HeaderSkipping<A> {
+/// A map access that hides the header keys from the body: it skips their
+/// values or, given a header, takes them into it (a key the header already
+/// holds is then an error). A key already read from the map can be handed
+/// back to come first.
+struct HeaderKeys<'h, 'de, A> {
     inner: A,
-    header: &'static [&'static str],
+    pending: Option<Cow<'de, str>>,
+    keys: &'static [&'static str],
+    header: Option<&'h mut RawHeader>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderSkipping<A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderKeys<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -138,16 +158,25 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderSkipping<A> {
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
         loop {
-            let Some(key) = self.inner.next_key::<Cow<'de, str>>()? else {
-                return Ok(None);
+            let key = match self.pending.take() {
+                Some(key) => key,
+                None => match self.inner.next_key::<Cow<'de, str>>()? {
+                    Some(key) => key,
+                    None => return Ok(None),
+                },
             };
-            if self.header.contains(&key.as_ref()) {
-                self.inner.next_value::<IgnoredAny>()?;
-                continue;
+            if !self.keys.contains(&key.as_ref()) {
+                let key: de::value::CowStrDeserializer<'de, A::Error> =
+                    de::IntoDeserializer::into_deserializer(key);
+                return seed.deserialize(key).map(Some);
             }
-            let key: de::value::CowStrDeserializer<'de, A::Error> =
-                de::IntoDeserializer::into_deserializer(key);
-            return seed.deserialize(key).map(Some);
+            match self.header.as_deref_mut().map(|h| h.slot(&key)) {
+                None => {
+                    self.inner.next_value::<IgnoredAny>()?;
+                }
+                Some(Some(slot)) if slot.is_none() => *slot = Some(self.inner.next_value()?),
+                Some(_) => return Err(de::Error::custom(format_args!("`{key}` appears twice"))),
+            }
         }
     }
 
@@ -204,10 +233,10 @@ impl<'de> Visitor<'de> for OnePassVisitor {
                 return Err(de::Error::custom("a document without a body"));
             };
             match key.as_ref() {
-                "apiVersion" if header.api_version.is_none() => {
-                    header.api_version = Some(access.next_value()?);
-                }
-                "kind" if header.kind.is_none() => header.kind = Some(access.next_value()?),
+                "apiVersion" | "kind" => match header.slot(&key) {
+                    Some(slot) if slot.is_none() => *slot = Some(access.next_value()?),
+                    _ => return Err(de::Error::custom(format_args!("`{key}` appears twice"))),
+                },
                 _ => break key,
             }
         };
@@ -216,11 +245,11 @@ impl<'de> Visitor<'de> for OnePassVisitor {
             .as_deref()
             .and_then(DocumentKind::parse)
             .ok_or_else(|| de::Error::custom("no known `kind` before the body"))?;
-        let body = HeaderTaking {
+        let body = HeaderKeys {
             inner: access,
             pending: Some(first),
-            header: &mut header,
             keys: kind.header_keys(),
+            header: Some(&mut header),
         };
         let body = de::value::MapAccessDeserializer::new(body);
         let body = match kind {
@@ -231,57 +260,6 @@ impl<'de> Visitor<'de> for OnePassVisitor {
             DocumentKind::Team => AnyBody::Team(Team::deserialize(body)?),
         };
         Ok(OnePass { header, body })
-    }
-}
-
-/// The rest of a document's map for its body, taking the header keys out
-/// into the header; a repeated header key is an error.
-struct HeaderTaking<'h, 'de, A> {
-    inner: A,
-    pending: Option<Cow<'de, str>>,
-    header: &'h mut RawHeader,
-    keys: &'static [&'static str],
-}
-
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderTaking<'_, 'de, A> {
-    type Error = A::Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, A::Error> {
-        loop {
-            let key = match self.pending.take() {
-                Some(key) => key,
-                None => match self.inner.next_key::<Cow<'de, str>>()? {
-                    Some(key) => key,
-                    None => return Ok(None),
-                },
-            };
-            if self.keys.contains(&key.as_ref()) {
-                let slot = match key.as_ref() {
-                    "name" => &mut self.header.name,
-                    "zone" => &mut self.header.zone,
-                    _ => return Err(de::Error::custom(format_args!("`{key}` appears twice"))),
-                };
-                if slot.is_some() {
-                    return Err(de::Error::custom(format_args!("`{key}` appears twice")));
-                }
-                *slot = Some(self.inner.next_value()?);
-                continue;
-            }
-            let key: de::value::CowStrDeserializer<'de, A::Error> =
-                de::IntoDeserializer::into_deserializer(key);
-            return seed.deserialize(key).map(Some);
-        }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        self.inner.next_value_seed(seed)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        self.inner.size_hint()
     }
 }
 
