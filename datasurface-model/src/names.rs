@@ -204,16 +204,14 @@ fn check_sql_identifier(value: &str) -> Result<(), String> {
 /// The reserved word `value` is, in any case: a binary search of the words
 /// sorted once, as every column name of a model is checked.
 fn reserved_word(value: &str) -> Option<&'static str> {
-    static SORTED: LazyLock<(usize, Vec<&'static str>)> = LazyLock::new(|| {
+    static SORTED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         let mut words = SQL_RESERVED_WORDS.to_vec();
         words.sort_unstable();
-        (words.iter().map(|w| w.len()).max().unwrap_or(0), words)
+        words
     });
-    let (longest, words) = &*SORTED;
-    if value.len() > *longest {
-        return None;
-    }
-    // Every reserved word is shorter than this (tested).
+    let words = &*SORTED;
+    // Every reserved word is shorter than this buffer (tested), so a longer
+    // value is none of them.
     let mut upper = [0u8; 32];
     let upper = upper.get_mut(..value.len())?;
     upper.copy_from_slice(value.as_bytes());
