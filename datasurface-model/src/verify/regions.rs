@@ -154,37 +154,37 @@ impl RegionRef<'_> {
                 workspaces,
             } = a;
             // In serialization order; absent fields are the ones serde skips.
-            let fields: [(&str, bool, bool, Diff<'_>); 4] = [
+            let fields: [(&str, bool, bool, &Diff<'_>); 4] = [
                 (
                     "documentation",
                     documentation.is_some(),
                     b.documentation.is_some(),
-                    Box::new(|at, out| {
+                    &|at, out| {
                         value_differences(
                             documentation.as_ref(),
                             b.documentation.as_ref(),
                             at,
                             out,
                         );
-                    }),
+                    },
                 ),
                 (
                     "containers",
                     !containers.is_empty(),
                     !b.containers.is_empty(),
-                    Box::new(|at, out| map_differences(containers, &b.containers, at, out)),
+                    &|at, out| map_differences(containers, &b.containers, at, out),
                 ),
                 (
                     "datastores",
                     !datastores.is_empty(),
                     !b.datastores.is_empty(),
-                    Box::new(|at, out| map_differences(datastores, &b.datastores, at, out)),
+                    &|at, out| map_differences(datastores, &b.datastores, at, out),
                 ),
                 (
                     "workspaces",
                     !workspaces.is_empty(),
                     !b.workspaces.is_empty(),
-                    Box::new(|at, out| map_differences(workspaces, &b.workspaces, at, out)),
+                    &|at, out| map_differences(workspaces, &b.workspaces, at, out),
                 ),
             ];
             for (key, in_base, in_proposed, diff) in &fields {
@@ -348,7 +348,7 @@ pub struct Difference {
 }
 
 /// Finds the differences of one part of a region, below a path.
-type Diff<'a> = Box<dyn Fn(&ModelPath, &mut Vec<Difference>) + 'a>;
+type Diff<'a> = dyn Fn(&ModelPath, &mut Vec<Difference>) + 'a;
 
 /// The differences between two values of a model type, through JSON only
 /// when they are not equal.
