@@ -311,11 +311,9 @@ pub fn dependency_order(rendering: &Rendering) -> Vec<&ArtifactKey> {
         .filter(|&i| waiting[i] == 0)
         .map(Reverse)
         .collect();
-    let mut placed = vec![false; keys.len()];
     let mut order = Vec::with_capacity(keys.len());
     while let Some(Reverse(i)) = ready.pop() {
         order.push(keys[i]);
-        placed[i] = true;
         for &next in &dependents[i] {
             waiting[next] -= 1;
             if waiting[next] == 0 {
@@ -323,11 +321,11 @@ pub fn dependency_order(rendering: &Rendering) -> Vec<&ArtifactKey> {
             }
         }
     }
-    // Anything left waits on a cycle: keep it, in key order.
+    // Anything still waiting is caught in a cycle: keep it, in key order.
     order.extend(
         keys.iter()
-            .zip(&placed)
-            .filter(|(_, placed)| !**placed)
+            .zip(&waiting)
+            .filter(|(_, waits)| **waits > 0)
             .map(|(k, _)| *k),
     );
     order
