@@ -209,7 +209,11 @@ fn converging_table<S: AsRef<str>>(
 /// live rows at [`LIVE_BATCH`]): whether closed versions are kept or purged is
 /// the job's choice, so changing a consumer's milestoning never changes a table.
 pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str, s: &Schema) {
-    let cols = columns(s);
+    let owned = columns(s);
+    let cols: Vec<(&str, &str, bool)> = owned
+        .iter()
+        .map(|(n, t, null)| (n.as_str(), t.as_str(), *null))
+        .collect();
     let key: Vec<String> = s.primary_key.iter().map(|k| quoted(k.as_str())).collect();
     let staging = qualified(schema, &ident(&[store, dataset, "staging"]));
     let merge = qualified(schema, &ident(&[store, dataset, "merge"]));
@@ -219,10 +223,7 @@ pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str,
         ("\"ds_surf_all_hash\"", "char(32)", false),
         ("\"ds_surf_key_hash\"", "char(32)", false),
     ];
-    staging_cols.extend(
-        cols.iter()
-            .map(|(n, t, null)| (n.as_str(), t.as_str(), *null)),
-    );
+    staging_cols.extend_from_slice(&cols);
     let mut staging_key = vec!["\"ds_surf_batch_id\"".to_owned()];
     staging_key.extend(key.iter().cloned());
     converging_table(out, &staging, &staging_cols, &staging_key);
@@ -234,10 +235,7 @@ pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str,
         ("\"ds_surf_all_hash\"", "char(32)", false),
         ("\"ds_surf_key_hash\"", "char(32)", false),
     ];
-    merge_cols.extend(
-        cols.iter()
-            .map(|(n, t, null)| (n.as_str(), t.as_str(), *null)),
-    );
+    merge_cols.extend_from_slice(&cols);
     let mut merge_key = key.clone();
     merge_key.push("\"ds_surf_batch_in\"".to_owned());
     converging_table(out, &merge, &merge_cols, &merge_key);
