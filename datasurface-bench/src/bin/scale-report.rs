@@ -214,6 +214,11 @@ fn read(dir: &Path) -> Result<Vec<SourceFile>, String> {
     Ok(out)
 }
 
+/// A directory's model files, or `None` after saying why they cannot be read.
+fn read_or_say(dir: &Path) -> Option<Vec<SourceFile>> {
+    read(dir).map_err(|e| eprintln!("error: {e}")).ok()
+}
+
 /// How long `step` takes, in milliseconds, and its result.
 fn timed<T>(step: impl FnOnce() -> T) -> (f64, T) {
     let clock = Instant::now();
@@ -248,12 +253,8 @@ fn peak_mb() -> f64 {
 /// files, loading, validating and building every graph, with the sources
 /// kept for messages; prints the peak memory.
 fn check(dir: &Path) -> ExitCode {
-    let json = match read(&dir.join("json")) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = read_or_say(&dir.join("json")) else {
+        return ExitCode::from(2);
     };
     let v = valid(load(&json));
     let g = graphs(&v);
@@ -266,12 +267,8 @@ fn check(dir: &Path) -> ExitCode {
 /// In a child: every step on one size's files; prints the figures in
 /// [`MEASURED`] order.
 fn measure(dir: &Path) -> ExitCode {
-    let json = match read(&dir.join("json")) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let Some(json) = read_or_say(&dir.join("json")) else {
+        return ExitCode::from(2);
     };
     let runs = if json.iter().map(|f| f.text.len()).sum::<usize>() > 50_000_000 {
         2
@@ -322,12 +319,8 @@ fn measure(dir: &Path) -> ExitCode {
     figures[11] = peak_mb();
     drop((v, g, next, next_graphs));
     // YAML, last, so neither its text nor its parser counts in the peak above.
-    let yaml = match read(&dir.join("yaml")) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let Some(yaml) = read_or_say(&dir.join("yaml")) else {
+        return ExitCode::from(2);
     };
     let (t, _) = best(runs, || load(&yaml));
     figures[0] = t;
