@@ -11,22 +11,25 @@ pub const MAX_IDENTIFIER: usize = 63;
 /// but ASCII letters and digits becomes `_`; a name longer than 63 bytes keeps
 /// its first 54 and ends with 8 hex digits of its hash, so names stay unique.
 pub fn ident(parts: &[&str]) -> String {
-    let joined = parts.join("_");
-    let mut name: String = joined
-        .chars()
-        .map(|c| {
+    let len = parts.iter().map(|p| p.len() + 1).sum::<usize>();
+    let mut name = String::with_capacity(len + 1);
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            name.push('_');
+        }
+        name.extend(part.chars().map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
             } else {
                 '_'
             }
-        })
-        .collect();
+        }));
+    }
     if name.starts_with(|c: char| c.is_ascii_digit()) || name.is_empty() {
         name.insert(0, '_');
     }
     if name.len() > MAX_IDENTIFIER {
-        let hash = content_hash(&joined);
+        let hash = content_hash(&parts.join("_"));
         name.truncate(54);
         name.push('_');
         name.push_str(&hash[..8]);
@@ -36,12 +39,30 @@ pub fn ident(parts: &[&str]) -> String {
 
 /// A quoted identifier, `"name"`.
 pub fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    let mut out = String::with_capacity(name.len() + 2);
+    push_quoted(&mut out, name);
+    out
 }
 
 /// A schema-qualified, quoted name.
 pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quoted(schema), quoted(name))
+    let mut out = String::with_capacity(schema.len() + name.len() + 5);
+    push_quoted(&mut out, schema);
+    out.push('.');
+    push_quoted(&mut out, name);
+    out
+}
+
+/// Writes `name` quoted, its own quotes doubled.
+pub fn push_quoted(out: &mut String, name: &str) {
+    out.push('"');
+    for (n, piece) in name.split('"').enumerate() {
+        if n > 0 {
+            out.push_str("\"\"");
+        }
+        out.push_str(piece);
+    }
+    out.push('"');
 }
 
 /// An Airflow DAG id: `[A-Za-z0-9_.-]`, at most 250 characters.
@@ -142,6 +163,7 @@ mod tests {
         assert_eq!(long.len(), 63);
         assert_ne!(long, ident(&[&"x".repeat(101)]));
         assert_eq!(quoted("a\"b"), "\"a\"\"b\"");
+        assert_eq!(qualified("s", "a\"b\""), "\"s\".\"a\"\"b\"\"\"");
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! (columns the model drops stay, so their data is never lost); views are
 //! dropped and made again in one transaction.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use datasurface_platform::model::names::ColumnName;
 use datasurface_platform::model::types::Text;
 use datasurface_platform::model::{DataType, Schema};
 
-use crate::names::{ident, qualified, quoted};
+use crate::names::{ident, push_quoted, qualified, quoted};
 
 /// The batch id that marks a live (not yet closed) row version.
 pub const LIVE_BATCH: i64 = 2_147_483_647;
@@ -46,15 +48,15 @@ pub const SUPPORTED_TYPES: [&str; 26] = [
     "Geography",
 ];
 
-fn text(kind: &str, t: &Text) -> String {
+fn text(kind: &str, t: &Text) -> Cow<'static, str> {
     match t.max_size {
-        Some(n) => format!("{kind}({n})"),
-        None => "text".to_owned(),
+        Some(n) => format!("{kind}({n})").into(),
+        None => "text".into(),
     }
 }
 
 /// The PostgreSQL type of a model type, or `None` if the platform cannot store it.
-pub fn pg_type(t: &DataType) -> Option<String> {
+pub fn pg_type(t: &DataType) -> Option<Cow<'static, str>> {
     Some(match t {
         DataType::Boolean => "boolean".into(),
         DataType::TinyInt | DataType::SmallInt => "smallint".into(),
@@ -67,10 +69,10 @@ pub fn pg_type(t: &DataType) -> Option<String> {
                 17..=32 => "integer".into(),
                 33..=64 => "bigint".into(),
                 // Enough decimal digits for the largest value of that many bits.
-                _ => format!("numeric({}, 0)", bits * 30_103 / 100_000 + 1),
+                _ => format!("numeric({}, 0)", bits * 30_103 / 100_000 + 1).into(),
             }
         }
-        DataType::Decimal(d) => format!("numeric({}, {})", d.precision, d.scale),
+        DataType::Decimal(d) => format!("numeric({}, {})", d.precision, d.scale).into(),
         DataType::Ieee16 | DataType::Ieee32 => "real".into(),
         DataType::Ieee64 => "double precision".into(),
         // A custom float is stored in the smallest IEEE format that holds it.
@@ -97,7 +99,7 @@ pub fn pg_type(t: &DataType) -> Option<String> {
                 // PostgreSQL arrays are not nested by type; keep the JSON form.
                 "jsonb".into()
             } else {
-                format!("{inner}[]")
+                format!("{inner}[]").into()
             }
         }
         // Geometry as well-known text with its SRID: no PostGIS needed.
@@ -106,15 +108,18 @@ pub fn pg_type(t: &DataType) -> Option<String> {
     })
 }
 
+/// A column of a table: its name (unquoted), PostgreSQL type and nullability.
+type TableColumn<'a> = (&'a str, Cow<'static, str>, bool);
+
 /// The columns of a dataset with their PostgreSQL types and nullability.
-fn columns(schema: &Schema) -> Vec<(String, String, bool)> {
+fn columns(schema: &Schema) -> Vec<TableColumn<'_>> {
     schema
         .columns
         .iter()
         .map(|(name, c)| {
             (
-                quoted(name.as_str()),
-                pg_type(&c.data_type).unwrap_or_else(|| "text".into()),
+                name.as_str(),
+                pg_type(&c.data_type).unwrap_or(Cow::Borrowed("text")),
                 c.nullable && !schema.primary_key.contains(name),
             )
         })
@@ -157,48 +162,45 @@ pub fn platform_tables(out: &mut String, schema: &str) {
 }
 
 /// A table made if missing, then widened to every column it should have.
-fn converging_table<S: AsRef<str>>(
+/// Names are quoted here; a large model has a million columns to write, so
+/// everything is pushed straight onto `out`.
+fn converging_table<'a>(
     out: &mut String,
     table: &str,
-    cols: &[(S, S, bool)],
-    primary_key: &[String],
+    cols: impl Iterator<Item = &'a TableColumn<'a>> + Clone,
+    primary_key: impl Iterator<Item = &'a str>,
 ) {
-    // Plain pushes: a large model has a million columns to write.
     let not_null = |nullable: bool| if nullable { "" } else { " NOT NULL" };
     out.push_str("CREATE TABLE IF NOT EXISTS ");
     out.push_str(table);
     out.push_str(" (\n");
-    for (name, t, nullable) in cols {
-        for part in [
-            "    ",
-            name.as_ref(),
-            " ",
-            t.as_ref(),
-            not_null(*nullable),
-            ",\n",
-        ] {
-            out.push_str(part);
-        }
+    for (name, t, nullable) in cols.clone() {
+        out.push_str("    ");
+        push_quoted(out, name);
+        out.push(' ');
+        out.push_str(t);
+        out.push_str(not_null(*nullable));
+        out.push_str(",\n");
     }
     out.push_str("    PRIMARY KEY (");
-    out.push_str(&primary_key.join(", "));
+    for (n, key) in primary_key.enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        push_quoted(out, key);
+    }
     out.push_str(")\n);\n");
     // A column added to the model later must be nullable (verify enforces it);
     // the system columns carry defaults.
     out.push_str("ALTER TABLE ");
     out.push_str(table);
-    for (n, (name, t, nullable)) in cols.iter().enumerate() {
-        let comma = if n == 0 { "" } else { "," };
-        for part in [
-            comma,
-            "\n    ADD COLUMN IF NOT EXISTS ",
-            name.as_ref(),
-            " ",
-            t.as_ref(),
-            not_null(*nullable),
-        ] {
-            out.push_str(part);
-        }
+    for (n, (name, t, nullable)) in cols.enumerate() {
+        out.push_str(if n == 0 { "" } else { "," });
+        out.push_str("\n    ADD COLUMN IF NOT EXISTS ");
+        push_quoted(out, name);
+        out.push(' ');
+        out.push_str(t);
+        out.push_str(not_null(*nullable));
     }
     out.push_str(";\n");
 }
@@ -209,36 +211,28 @@ fn converging_table<S: AsRef<str>>(
 /// live rows at [`LIVE_BATCH`]): whether closed versions are kept or purged is
 /// the job's choice, so changing a consumer's milestoning never changes a table.
 pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str, s: &Schema) {
-    let owned = columns(s);
-    let cols: Vec<(&str, &str, bool)> = owned
-        .iter()
-        .map(|(n, t, null)| (n.as_str(), t.as_str(), *null))
-        .collect();
-    let key: Vec<String> = s.primary_key.iter().map(|k| quoted(k.as_str())).collect();
+    const BATCH_ID: TableColumn<'static> = ("ds_surf_batch_id", Cow::Borrowed("integer"), false);
+    const BATCH_IN: TableColumn<'static> = ("ds_surf_batch_in", Cow::Borrowed("integer"), false);
+    const ALL_HASH: TableColumn<'static> = ("ds_surf_all_hash", Cow::Borrowed("char(32)"), false);
+    const KEY_HASH: TableColumn<'static> = ("ds_surf_key_hash", Cow::Borrowed("char(32)"), false);
+    let cols = columns(s);
+    let key = s.primary_key.iter().map(ColumnName::as_str);
     let staging = qualified(schema, &ident(&[store, dataset, "staging"]));
     let merge = qualified(schema, &ident(&[store, dataset, "merge"]));
     let _ = writeln!(out, "-- Dataset `{store}.{dataset}`: staging, then merge.");
-    let mut staging_cols: Vec<(&str, &str, bool)> = vec![
-        ("\"ds_surf_batch_id\"", "integer", false),
-        ("\"ds_surf_all_hash\"", "char(32)", false),
-        ("\"ds_surf_key_hash\"", "char(32)", false),
-    ];
-    staging_cols.extend_from_slice(&cols);
-    let mut staging_key = vec!["\"ds_surf_batch_id\"".to_owned()];
-    staging_key.extend(key.iter().cloned());
-    converging_table(out, &staging, &staging_cols, &staging_key);
+    let staging_cols = [&BATCH_ID, &ALL_HASH, &KEY_HASH].into_iter().chain(&cols);
+    let staging_key = std::iter::once(BATCH_ID.0).chain(key.clone());
+    converging_table(out, &staging, staging_cols, staging_key);
     out.push('\n');
-    let batch_out = format!("integer DEFAULT {LIVE_BATCH}");
-    let mut merge_cols: Vec<(&str, &str, bool)> = vec![
-        ("\"ds_surf_batch_in\"", "integer", false),
-        ("\"ds_surf_batch_out\"", batch_out.as_str(), false),
-        ("\"ds_surf_all_hash\"", "char(32)", false),
-        ("\"ds_surf_key_hash\"", "char(32)", false),
-    ];
-    merge_cols.extend_from_slice(&cols);
-    let mut merge_key = key.clone();
-    merge_key.push("\"ds_surf_batch_in\"".to_owned());
-    converging_table(out, &merge, &merge_cols, &merge_key);
+    let batch_out: TableColumn<'static> = (
+        "ds_surf_batch_out",
+        format!("integer DEFAULT {LIVE_BATCH}").into(),
+        false,
+    );
+    let merge_cols = [&BATCH_IN, &batch_out, &ALL_HASH, &KEY_HASH]
+        .into_iter()
+        .chain(&cols);
+    converging_table(out, &merge, merge_cols, key.chain([BATCH_IN.0]));
     let _ = writeln!(
         out,
         "CREATE INDEX IF NOT EXISTS {} ON {merge} (\"ds_surf_key_hash\") WHERE \"ds_surf_batch_out\" = {LIVE_BATCH};\n",
@@ -255,12 +249,12 @@ pub fn transformer_output_table(
     s: &Schema,
 ) {
     let table = qualified(schema, &ident(&["dt", store, dataset]));
-    let key: Vec<String> = s.primary_key.iter().map(|k| quoted(k.as_str())).collect();
+    let key = s.primary_key.iter().map(ColumnName::as_str);
     let _ = writeln!(
         out,
         "-- Output `{store}.{dataset}`, which the transformer replaces on every run."
     );
-    converging_table(out, &table, &columns(s), &key);
+    converging_table(out, &table, columns(s).iter(), key);
     out.push('\n');
 }
 
@@ -284,20 +278,30 @@ pub fn view(
     versions: Versions,
 ) {
     let merge = qualified(schema, &ident(&[store, dataset, "merge"]));
-    let mut names: Vec<String> = s.columns.keys().map(|c| quoted(c.as_str())).collect();
-    if versions == Versions::All {
-        names.push("\"ds_surf_batch_in\"".into());
-        names.push("\"ds_surf_batch_out\"".into());
-    }
-    let filter = match versions {
-        Versions::Live => format!("\nWHERE \"ds_surf_batch_out\" = {LIVE_BATCH}"),
-        Versions::All => String::new(),
-    };
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\nSELECT {}\nFROM {merge}{filter};\n",
-        names.join(", ")
+        "DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\nSELECT "
     );
+    let system: &[&str] = match versions {
+        Versions::Live => &[],
+        Versions::All => &["ds_surf_batch_in", "ds_surf_batch_out"],
+    };
+    let names = s
+        .columns
+        .keys()
+        .map(ColumnName::as_str)
+        .chain(system.iter().copied());
+    for (n, name) in names.enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        push_quoted(out, name);
+    }
+    let _ = write!(out, "\nFROM {merge}");
+    if versions == Versions::Live {
+        let _ = write!(out, "\nWHERE \"ds_surf_batch_out\" = {LIVE_BATCH}");
+    }
+    out.push_str(";\n\n");
 }
 
 #[cfg(test)]
@@ -331,5 +335,43 @@ mod tests {
                 serde_json::from_value(palette.sample_type(name).unwrap()).unwrap();
             assert!(pg_type(&sample).is_some(), "{name}");
         }
+    }
+
+    #[test]
+    fn views_show_live_rows_or_every_version() {
+        use datasurface_platform::model::Column;
+        let mut s = Schema::default();
+        for name in ["id", "name"] {
+            let column = ColumnName::new(name).unwrap();
+            s.columns.insert(column, Column::new(DataType::Integer));
+        }
+        let mut out = String::new();
+        view(
+            &mut out,
+            "\"p\".\"v\"",
+            "p",
+            "Store",
+            "people",
+            &s,
+            Versions::Live,
+        );
+        view(
+            &mut out,
+            "\"p\".\"h\"",
+            "p",
+            "Store",
+            "people",
+            &s,
+            Versions::All,
+        );
+        assert_eq!(
+            out,
+            "DROP VIEW IF EXISTS \"p\".\"v\";\nCREATE VIEW \"p\".\"v\" AS\n\
+             SELECT \"id\", \"name\"\nFROM \"p\".\"store_people_merge\"\n\
+             WHERE \"ds_surf_batch_out\" = 2147483647;\n\n\
+             DROP VIEW IF EXISTS \"p\".\"h\";\nCREATE VIEW \"p\".\"h\" AS\n\
+             SELECT \"id\", \"name\", \"ds_surf_batch_in\", \"ds_surf_batch_out\"\n\
+             FROM \"p\".\"store_people_merge\";\n\n"
+        );
     }
 }

@@ -20,6 +20,7 @@
 
 pub mod dialect;
 pub mod engine;
+mod pretty;
 pub mod render;
 pub mod spec;
 pub mod statements;

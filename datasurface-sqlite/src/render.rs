@@ -60,10 +60,7 @@ pub mod naming {
 
 /// A spec as pretty JSON, written straight from the value (no JSON tree).
 fn json(value: &impl Serialize) -> String {
-    // Specs are plain structs with string keys, which always serialize.
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::pretty::to_string(value)
 }
 
 fn key(parts: &[&str]) -> ArtifactKey {
