@@ -53,6 +53,16 @@ pub fn qualified(schema: &str, name: &str) -> String {
     out
 }
 
+/// Writes `names` quoted and separated by `, `.
+pub fn push_quoted_list<'a>(out: &mut String, names: impl Iterator<Item = &'a str>) {
+    for (n, name) in names.enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        push_quoted(out, name);
+    }
+}
+
 /// Writes `name` quoted, its own quotes doubled.
 pub fn push_quoted(out: &mut String, name: &str) {
     out.push('"');

@@ -13,7 +13,7 @@ use datasurface_platform::model::names::ColumnName;
 use datasurface_platform::model::types::Text;
 use datasurface_platform::model::{DataType, Schema};
 
-use crate::names::{ident, push_quoted, qualified, quoted};
+use crate::names::{ident, push_quoted, push_quoted_list, qualified, quoted};
 
 /// The batch id that marks a live (not yet closed) row version.
 pub const LIVE_BATCH: i64 = 2_147_483_647;
@@ -183,12 +183,7 @@ fn converging_table<'a>(
         out.push_str(",\n");
     }
     out.push_str("    PRIMARY KEY (");
-    for (n, key) in primary_key.enumerate() {
-        if n > 0 {
-            out.push_str(", ");
-        }
-        push_quoted(out, key);
-    }
+    push_quoted_list(out, primary_key);
     out.push_str(")\n);\n");
     // A column added to the model later must be nullable (verify enforces it);
     // the system columns carry defaults.
@@ -291,12 +286,7 @@ pub fn view(
         .keys()
         .map(ColumnName::as_str)
         .chain(system.iter().copied());
-    for (n, name) in names.enumerate() {
-        if n > 0 {
-            out.push_str(", ");
-        }
-        push_quoted(out, name);
-    }
+    push_quoted_list(out, names);
     let _ = write!(out, "\nFROM {merge}");
     if versions == Versions::Live {
         let _ = write!(out, "\nWHERE \"ds_surf_batch_out\" = {LIVE_BATCH}");
