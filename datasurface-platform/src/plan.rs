@@ -350,6 +350,14 @@ mod tests {
         r
     }
 
+    /// Each step of a plan as its action and artifact key, in order.
+    fn actions(plan: &Plan) -> Vec<(Action, &str)> {
+        plan.steps
+            .iter()
+            .map(|s| (s.action, s.key.as_str()))
+            .collect()
+    }
+
     #[test]
     fn dependencies_first_then_key_order_and_cycles_last() {
         let r = rendering(&[
@@ -375,13 +383,8 @@ mod tests {
         ]);
         let after = rendering(&[("a", "1", &[]), ("m", "new", &["z"]), ("z", "10", &[])]);
         let plan = diff(&before, &after);
-        let steps: Vec<(Action, &str)> = plan
-            .steps
-            .iter()
-            .map(|s| (s.action, s.key.as_str()))
-            .collect();
         assert_eq!(
-            steps,
+            actions(&plan),
             [
                 (Action::Update, "z"),
                 (Action::Create, "m"),
@@ -410,13 +413,8 @@ mod tests {
             ("a_report", "1", &["b_view"]),
         ]);
         let plan = diff(&old, &new);
-        let order: Vec<(Action, &str)> = plan
-            .steps
-            .iter()
-            .map(|s| (s.action, s.key.as_str()))
-            .collect();
         assert_eq!(
-            order,
+            actions(&plan),
             [
                 (Action::Create, "c_source"),
                 (Action::Create, "b_view"),
