@@ -92,6 +92,10 @@ impl DataPlatform for Airflow {
         }
     }
 
+    fn codes(&self) -> &'static [CodeInfo] {
+        LINT_CODES
+    }
+
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
         let (config, mut found) = AirflowConfig::read(
             context.platform.as_str(),

@@ -1,65 +1,78 @@
-//! `datasurface check`: load a model, validate it, and report every finding.
+//! `datasurface check`: load a model, validate it, build its graphs, lint every
+//! platform it declares, and report every finding.
 
 use std::io::Write;
 use std::path::Path;
 
 use datasurface_model::Ecosystem;
 use datasurface_model::files::{self, LoadError, LoadErrorKind, SourceFile};
-use datasurface_model::validate::{self, Severity};
+use datasurface_model::validate::{self, Report, Severity};
 
+use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{CheckArgs, CheckFormat};
 use crate::render::{self, Finding};
 use crate::sources::read_model;
-use crate::{Outcome, OutputFormat};
-
-/// How `check` runs.
-pub(crate) struct CheckOptions {
-    pub(crate) format: OutputFormat,
-    pub(crate) deny_warnings: bool,
-}
 
 pub(crate) fn run(
-    model: &Path,
-    options: &CheckOptions,
+    app: &App<'_>,
+    args: &CheckArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
+    let model = args.model.as_path();
     let sources = match read_model(model) {
         Ok(sources) => sources,
-        Err(errors) => return report_load_errors(model, &errors, &[], options.format, out, err),
+        Err(errors) => return report_load_errors(app, model, &errors, &[], args.format, out, err),
     };
     let loaded = match files::load(&sources) {
         Ok(loaded) => loaded,
         Err(errors) => {
-            return report_load_errors(model, &errors.0, &sources, options.format, out, err);
+            return report_load_errors(app, model, &errors.0, &sources, args.format, out, err);
         }
     };
-    let mut report = validate::check(&loaded.ecosystem);
+    let name = loaded.ecosystem.name.to_string();
+    let counts = counts(&loaded.ecosystem, loaded.documents.len());
+    let mut report = match validate::try_validate(loaded.ecosystem) {
+        Ok(valid) => {
+            let mut found = valid.warnings().diagnostics().to_vec();
+            let external = args.external.as_strs();
+            found.extend_from_slice(
+                crate::gate::platform_findings(app, &valid, &external, err).diagnostics(),
+            );
+            Report::new(found)
+        }
+        Err(invalid) => invalid.report,
+    };
     files::locate(&mut report, &loaded.documents, &sources);
     let findings = render::findings(&report);
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
-    let failed = errors > 0 || (options.deny_warnings && warnings > 0);
-    let written = match options.format {
-        OutputFormat::Human => {
+    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
+    let written = match args.format {
+        CheckFormat::Human => {
             let summary = format!(
-                "checked ecosystem `{}` ({}): {}, {}",
-                loaded.ecosystem.name,
-                counts(&loaded.ecosystem, loaded.documents.len()),
+                "checked ecosystem `{name}` ({counts}): {}, {}",
                 counted(errors, "error"),
                 counted(warnings, "warning"),
             );
-            err.write_all(render::human(&findings, &sources).as_bytes())
+            err.write_all(render::human(&findings, &sources, app.color).as_bytes())
                 .and_then(|()| {
                     if failed {
-                        writeln!(err, "{summary}")
+                        let hint = if errors == 0 {
+                            " (--deny-warnings)"
+                        } else {
+                            ""
+                        };
+                        writeln!(err, "{}{hint}", app.paint(Paint::Error, &summary))
                     } else {
                         writeln!(out, "{summary}")
                     }
                 })
         }
-        OutputFormat::Json => out.write_all(render::json(&findings).as_bytes()),
-        OutputFormat::Sarif => out.write_all(render::sarif(&findings).as_bytes()),
-        OutputFormat::Github => out.write_all(render::github(&findings).as_bytes()),
+        CheckFormat::Json => out.write_all(render::json(&findings).as_bytes()),
+        CheckFormat::Sarif => out.write_all(render::sarif(&findings, app.registry).as_bytes()),
+        CheckFormat::Github => out.write_all(render::github(&findings).as_bytes()),
     };
     match (written, failed) {
         (Err(_), _) => Outcome::CouldNotRun,
@@ -68,18 +81,20 @@ pub(crate) fn run(
     }
 }
 
+/// Prints what loading found, in the format asked for, and says how the command ends.
 pub(crate) fn report_load_errors(
+    app: &App<'_>,
     model: &Path,
     errors: &[LoadError],
     sources: &[SourceFile],
-    format: OutputFormat,
+    format: CheckFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
     let findings: Vec<Finding> = errors.iter().map(Finding::from_load).collect();
     let written = match format {
-        OutputFormat::Human => err
-            .write_all(render::human(&findings, sources).as_bytes())
+        CheckFormat::Human => err
+            .write_all(render::human(&findings, sources, app.color).as_bytes())
             .and_then(|()| {
                 writeln!(
                     err,
@@ -88,9 +103,9 @@ pub(crate) fn report_load_errors(
                     counted(errors.len(), "error")
                 )
             }),
-        OutputFormat::Json => out.write_all(render::json(&findings).as_bytes()),
-        OutputFormat::Sarif => out.write_all(render::sarif(&findings).as_bytes()),
-        OutputFormat::Github => out.write_all(render::github(&findings).as_bytes()),
+        CheckFormat::Json => out.write_all(render::json(&findings).as_bytes()),
+        CheckFormat::Sarif => out.write_all(render::sarif(&findings, app.registry).as_bytes()),
+        CheckFormat::Github => out.write_all(render::github(&findings).as_bytes()),
     };
     if written.is_err() {
         return Outcome::CouldNotRun;
@@ -103,7 +118,8 @@ pub(crate) fn report_load_errors(
     }
 }
 
-fn counted(n: usize, noun: &str) -> String {
+/// `n noun`, or `n nouns`.
+pub(crate) fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 

@@ -1,12 +1,13 @@
-//! `datasurface apply` and `datasurface run`: the `sqlite` platform's engine
-//! on a state directory.
+//! `datasurface apply`, `run` and `up`: the `sqlite` platform's engine on a
+//! state directory.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use datasurface_model::validate::ValidEcosystem;
+use datasurface_platform::{Plan, render_platform};
 use datasurface_sqlite::engine::{
     Engine, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
 };
@@ -14,43 +15,10 @@ use datasurface_sqlite::local_sources;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{ApplyArgs, PlanFormat, RunArgs, RunFormat, UpArgs};
 use crate::model::Loaded;
-use crate::platforms::{PlanFormat, registry, render_loaded};
-
-/// The platform to use: the one named, or the model's only `sqlite` platform.
-fn platform_name(
-    valid: &ValidEcosystem,
-    named: Option<&str>,
-    err: &mut dyn Write,
-) -> Option<String> {
-    if let Some(n) = named {
-        return Some(n.to_owned());
-    }
-    let sqlite: Vec<&str> = valid
-        .platforms
-        .iter()
-        .filter(|(_, d)| d.kind.as_str() == "sqlite")
-        .map(|(n, _)| n.as_str())
-        .collect();
-    match sqlite.as_slice() {
-        [one] => Some((*one).to_owned()),
-        [] => {
-            let _ = writeln!(
-                err,
-                "error: the model declares no platform of kind `sqlite`; name one with --platform"
-            );
-            None
-        }
-        many => {
-            let _ = writeln!(
-                err,
-                "error: the model declares several `sqlite` platforms ({}); name one with --platform",
-                many.join(", ")
-            );
-            None
-        }
-    }
-}
+use crate::platforms::{diff, plan_text, platform_name, render_loaded};
 
 /// Where each source container's data is on this machine: the model's
 /// [`local_sources`], relative to the model's directory.
@@ -79,24 +47,41 @@ struct Chosen {
 
 /// Loads the model once and chooses its `sqlite` platform; prints why not.
 fn choose(
+    app: &App<'_>,
     model: &Path,
     platform: Option<&str>,
     state: &Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Chosen, Outcome> {
-    let loaded = crate::model::load_valid(model, "apply or run it", out, err)?;
-    let name = platform_name(&loaded.valid, platform, err).ok_or(Outcome::CouldNotRun)?;
-    let kind = loaded.valid.platforms[name.as_str()].kind.as_str();
+    let loaded = crate::model::load_valid(app, model, "apply or run it", out, err)?;
+    let name = platform_name(app, &loaded.valid, platform, Some("sqlite"), err)
+        .ok_or(Outcome::CouldNotRun)?;
+    let error = app.paint(Paint::Error, "error");
+    let Some(declaration) = loaded.valid.platforms.get(name.as_str()) else {
+        let declared: Vec<&str> = loaded
+            .valid
+            .platforms
+            .keys()
+            .map(datasurface_model::names::PlatformName::as_str)
+            .collect();
+        let _ = writeln!(
+            err,
+            "{error}: the model declares no platform `{name}`; it declares: {}",
+            declared.join(", ")
+        );
+        return Err(Outcome::CouldNotRun);
+    };
+    let kind = declaration.kind.as_str();
     if kind != "sqlite" {
         let _ = writeln!(
             err,
-            "error: platform `{name}` is of kind `{kind}`; `apply` and `run` work on `sqlite` platforms (render and plan work for every kind)"
+            "{error}: platform `{name}` is of kind `{kind}`; `apply`, `run` and `up` work on `sqlite` platforms (render and plan work for every kind)"
         );
         return Err(Outcome::CouldNotRun);
     }
     let engine = Engine::open(state, sources(&loaded.valid, &name, model)).map_err(|e| {
-        let _ = writeln!(err, "error: {e}");
+        let _ = writeln!(err, "{error}: {e}");
         Outcome::CouldNotRun
     })?;
     Ok(Chosen {
@@ -108,20 +93,26 @@ fn choose(
 
 /// `datasurface apply MODEL [--platform NAME] --state DIR`.
 pub(crate) fn apply(
-    model: &Path,
-    platform: Option<&str>,
-    state: &Path,
-    format: PlanFormat,
+    app: &App<'_>,
+    args: &ApplyArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    match choose(model, platform, state, out, err) {
-        Ok(chosen) => apply_chosen(&chosen, format, out, err),
+    match choose(
+        app,
+        &args.model,
+        args.platform.as_deref(),
+        &args.state,
+        out,
+        err,
+    ) {
+        Ok(chosen) => apply_chosen(app, &chosen, args.format, out, err),
         Err(outcome) => outcome,
     }
 }
 
 fn apply_chosen(
+    app: &App<'_>,
     chosen: &Chosen,
     format: PlanFormat,
     out: &mut dyn Write,
@@ -132,40 +123,55 @@ fn apply_chosen(
         name,
         engine,
     } = chosen;
-    let next = match render_loaded(loaded, name, err) {
+    let error = app.paint(Paint::Error, "error");
+    let next = match render_loaded(app, loaded, name, err) {
         Ok(r) => r,
         Err(outcome) => return outcome,
-    };
-    let Some(implementation) = registry().get("sqlite").cloned() else {
-        return Outcome::CouldNotRun;
     };
     let previous = match engine.applied() {
         Ok(p) => p,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "{error}: {e}");
             return Outcome::CouldNotRun;
         }
     };
-    let plan = implementation.diff(&previous, &next.rendering);
-    let _ = match format {
-        PlanFormat::Human => writeln!(out, "{plan}"),
-        PlanFormat::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&plan).unwrap_or_default()
-        ),
+    let Some(plan) = diff(app, loaded, name, &previous, &next.rendering) else {
+        return Outcome::CouldNotRun;
     };
+    let state = engine.state().display();
+    if format == PlanFormat::Json || app.chatty() {
+        match plan_text(&plan, format) {
+            Ok(text) => {
+                let _ = out.write_all(text.as_bytes());
+            }
+            Err(message) => {
+                let _ = writeln!(err, "{error}: {message}");
+                return Outcome::CouldNotRun;
+            }
+        }
+    }
     match engine.apply(&plan, &next.rendering) {
         Ok(summary) => {
             if format == PlanFormat::Human {
-                let _ = writeln!(
-                    out,
-                    "applied {} steps to {}",
-                    summary.steps,
-                    engine.state().display()
-                );
+                let _ = if plan.is_empty() {
+                    writeln!(out, "nothing to apply: {state} already matches the model")
+                } else {
+                    writeln!(
+                        out,
+                        "applied {} to {state}: {}, {} recorded with the rendering",
+                        crate::check::counted(plan.steps.len(), "change"),
+                        crate::check::counted(summary.database_steps, "database step"),
+                        crate::check::counted(summary.recorded, "job definition"),
+                    )
+                };
                 for b in &summary.backfilled {
                     let _ = writeln!(out, "  back-filled {b} from what was already ingested");
+                }
+                for t in &summary.rebuilt {
+                    let _ = writeln!(
+                        out,
+                        "  transformer `{t}`'s query changed: the next run rebuilds its output"
+                    );
                 }
             }
             Outcome::Success
@@ -173,7 +179,7 @@ fn apply_chosen(
         Err(e) => {
             let _ = writeln!(
                 err,
-                "error: {e}\n  help: fix the cause and apply again; every step converges, so nothing is done twice"
+                "{error}: {e}\n  help: fix the cause and apply again; every step converges, so nothing is done twice"
             );
             Outcome::CouldNotRun
         }
@@ -182,7 +188,7 @@ fn apply_chosen(
 
 /// How often `run` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Every {
+enum Every {
     /// Once.
     Once,
     /// Again and again, this long apart.
@@ -191,75 +197,123 @@ pub(crate) enum Every {
 
 /// How `run` runs.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct How {
+struct How {
     /// Once, or again and again.
-    pub(crate) every: Every,
+    every: Every,
     /// Whether cron schedules are kept.
-    pub(crate) schedules: Schedules,
+    schedules: Schedules,
     /// A JSON summary instead of lines.
-    pub(crate) json: bool,
+    json: bool,
 }
 
-/// Parses `30s`, `5m`, `2h`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 30s, 5m or 2h"))?;
-    let seconds = match unit {
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("`{text}` is not a duration such as 30s, 5m or 2h")),
-    };
-    if seconds == 0 {
-        return Err("the duration must be more than zero".into());
-    }
-    Ok(Duration::from_secs(seconds))
-}
-
-fn line(o: &StreamOutcome) -> String {
+fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
+    let took = took.map_or_else(String::new, |d| format!(" in {} ms", d.as_millis()));
     match o.status {
         StreamStatus::Committed => format!(
-            "{:<40} batch {:>4} committed: {} read, +{} ~{} -{}",
+            "{:<40} batch {:>4} committed: {} read, +{} ~{} -{}{took}",
             o.stream, o.batch, o.total, o.inserted, o.updated, o.deleted
         ),
         StreamStatus::Failed => format!(
-            "{:<40} batch {:>4} FAILED: {}",
+            "{:<40} batch {:>4} {}: {}{took}",
             o.stream,
             o.batch,
+            app.paint(Paint::Error, "FAILED"),
             o.message.as_deref().unwrap_or_default()
         ),
     }
 }
 
+/// Whether a batch is news: it changed rows, or it failed.
+fn changed(o: &StreamOutcome) -> bool {
+    o.status == StreamStatus::Failed || o.inserted + o.updated + o.deleted > 0
+}
+
 /// `datasurface run MODEL [--platform NAME] --state DIR [--once | --every D]`.
 pub(crate) fn run(
-    model: &Path,
-    platform: Option<&str>,
-    state: &Path,
+    app: &App<'_>,
+    args: &RunArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let chosen = match choose(
+        app,
+        &args.model,
+        args.platform.as_deref(),
+        &args.state,
+        out,
+        err,
+    ) {
+        Ok(chosen) => chosen,
+        Err(outcome) => return outcome,
+    };
+    warn_if_unapplied(app, &chosen, &args.model, err);
+    run_chosen(
+        app,
+        &chosen.engine,
+        How {
+            every: args.every.map_or(Every::Once, Every::Every),
+            schedules: if args.all {
+                Schedules::Ignore
+            } else {
+                Schedules::Keep
+            },
+            json: args.format == RunFormat::Json,
+        },
+        out,
+        err,
+    )
+}
+
+/// The plan from what the state directory applied to the model's rendering,
+/// if the model renders; printing nothing.
+fn unapplied(app: &App<'_>, chosen: &Chosen) -> Option<Plan> {
+    let graphs = datasurface_graph::build(&chosen.loaded.valid);
+    let next = render_platform(app.registry, &chosen.loaded.valid, &graphs, &chosen.name).ok()?;
+    let previous = chosen.engine.applied().ok()?;
+    diff(
+        app,
+        &chosen.loaded,
+        &chosen.name,
+        &previous,
+        &next.rendering,
+    )
+}
+
+/// Warns when the model is not what the state directory applied: `run` runs
+/// what was applied.
+fn warn_if_unapplied(app: &App<'_>, chosen: &Chosen, model: &Path, err: &mut dyn Write) {
+    let Some(plan) = unapplied(app, chosen) else {
+        return;
+    };
+    if plan.is_empty() {
+        return;
+    }
+    let state = chosen.engine.state().display();
+    let _ = writeln!(
+        err,
+        "{}: the model differs from what was applied to {state} ({}); this run runs what was applied\n  help: apply the model first: `datasurface apply {} --state {state}` (or `datasurface up`)",
+        app.paint(Paint::Warning, "warning"),
+        plan.totals(),
+        model.display()
+    );
+}
+
+fn run_chosen(
+    app: &App<'_>,
+    engine: &Engine,
     how: How,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    match choose(model, platform, state, out, err) {
-        Ok(chosen) => run_chosen(&chosen.engine, how, out, err),
-        Err(outcome) => outcome,
-    }
-}
-
-fn run_chosen(engine: &Engine, how: How, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let How {
         every,
         schedules,
         json,
     } = how;
+    let mut first = true;
     loop {
         // A progress bar on a terminal; lines as batches end, above it.
-        let bar = if !json && std::io::stderr().is_terminal() {
+        let bar = if !json && app.progress {
             let bar = ProgressBar::new(0);
             if let Ok(style) = ProgressStyle::with_template(
                 "{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}",
@@ -271,13 +325,23 @@ fn run_chosen(engine: &Engine, how: How, out: &mut dyn Write, err: &mut dyn Writ
         } else {
             ProgressBar::hidden()
         };
+        let mut started = Instant::now();
         let mut progress = |event: RunEvent<'_>| match event {
             RunEvent::Due(n) => bar.inc_length(n as u64),
-            RunEvent::Started(stream) => bar.set_message(stream.to_owned()),
+            RunEvent::Started(stream) => {
+                started = Instant::now();
+                bar.set_message(stream.to_owned());
+            }
             RunEvent::Ended(o) => {
                 bar.inc(1);
-                if !json {
-                    bar.suspend(|| writeln!(out, "{}", line(o)))
+                let shown = if first {
+                    app.chatty() || o.status == StreamStatus::Failed
+                } else {
+                    changed(o)
+                };
+                if !json && shown {
+                    let took = app.verbose().then(|| started.elapsed());
+                    bar.suspend(|| writeln!(out, "{}", line(app, o, took)))
                         .unwrap_or_default();
                 }
             }
@@ -288,79 +352,107 @@ fn run_chosen(engine: &Engine, how: How, out: &mut dyn Write, err: &mut dyn Writ
         let summary: RunSummary = match result {
             Ok(s) => s,
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
                 return Outcome::CouldNotRun;
             }
         };
         if json {
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            );
-        } else {
-            for w in &summary.waiting {
-                let _ = writeln!(
-                    out,
-                    "{:<40} waiting for its schedule: next at {}",
-                    w.stream,
-                    w.next
-                        .as_deref()
-                        .unwrap_or("never (the schedule never fires)")
-                );
+            let text = if every == Every::Once {
+                serde_json::to_string_pretty(&summary)
+            } else {
+                serde_json::to_string(&summary)
+            };
+            let _ = writeln!(out, "{}", text.unwrap_or_default());
+        } else if first || summary.streams.iter().any(changed) {
+            if first && app.chatty() {
+                for w in &summary.waiting {
+                    let _ = writeln!(
+                        out,
+                        "{:<40} waiting for its schedule: next at {}",
+                        w.stream,
+                        w.next
+                            .as_deref()
+                            .unwrap_or("never (the schedule never fires)")
+                    );
+                }
             }
-            let _ = writeln!(
-                out,
+            let failed = summary.failed();
+            let totals = format!(
                 "{} batches, {} failed, {} waiting; merge database {}",
                 summary.streams.len(),
-                summary.failed(),
+                failed,
                 summary.waiting.len(),
                 engine.merge_path().display()
             );
+            let _ = if failed > 0 {
+                writeln!(out, "{}", app.paint(Paint::Error, &totals))
+            } else {
+                writeln!(out, "{totals}")
+            };
         }
         match every {
             Every::Once => {
                 return if summary.failed() == 0 {
                     Outcome::Success
                 } else {
-                    Outcome::ModelErrors
+                    Outcome::BatchesFailed
                 };
             }
             Every::Every(d) => std::thread::sleep(d),
         }
+        first = false;
     }
 }
 
-/// `datasurface up MODEL [--platform NAME] [--state DIR]`: apply, run once,
-/// and say where the results are and how to look at them.
+/// `datasurface up MODEL [--platform NAME] [--state DIR] [--all]`: apply, run
+/// once, and say where the results are and how to look at them.
 pub(crate) fn up(
-    model: &Path,
-    platform: Option<&str>,
-    state: &Path,
+    app: &App<'_>,
+    args: &UpArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let chosen = match choose(model, platform, state, out, err) {
+    let chosen = match choose(
+        app,
+        &args.model,
+        args.platform.as_deref(),
+        &args.state,
+        out,
+        err,
+    ) {
         Ok(chosen) => chosen,
         Err(outcome) => return outcome,
     };
-    let applied = apply_chosen(&chosen, PlanFormat::Human, out, err);
+    let applied = apply_chosen(app, &chosen, PlanFormat::Human, out, err);
     if applied != Outcome::Success {
         return applied;
     }
     let engine = &chosen.engine;
     let ran = run_chosen(
+        app,
         engine,
         How {
             every: Every::Once,
-            schedules: Schedules::Keep,
+            schedules: if args.all {
+                Schedules::Ignore
+            } else {
+                Schedules::Keep
+            },
             json: false,
         },
         out,
         err,
     );
+    if app.chatty() {
+        where_to_look(engine, out);
+    }
+    ran
+}
+
+/// Every view of every workspace container, and a query to try on the first.
+fn where_to_look(engine: &Engine, out: &mut dyn Write) {
     let Ok(rendering) = engine.applied() else {
-        return ran;
+        return;
     };
     let mut first = None;
     let _ = writeln!(out, "\nWhere to look:");
@@ -385,12 +477,19 @@ pub(crate) fn up(
             first.get_or_insert((path.clone(), view.name.clone()));
         }
     }
-    if let Some((path, view)) = first {
-        let _ = writeln!(
-            out,
-            "\nTry:\n  sqlite3 {} 'SELECT * FROM \"{view}\" LIMIT 5'",
-            path.display()
-        );
+    match first {
+        Some((path, view)) => {
+            let _ = writeln!(
+                out,
+                "\nTry:\n  sqlite3 {} 'SELECT * FROM \"{view}\" LIMIT 5'",
+                path.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  nothing yet: no dataset group is assigned to this platform (see the warnings above)"
+            );
+        }
     }
-    ran
 }

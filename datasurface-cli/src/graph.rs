@@ -1,45 +1,32 @@
 //! `datasurface graph`: each platform's intention graph.
 
 use std::io::Write;
-use std::path::Path;
 
 use datasurface_model::validate::Severity;
 
 use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{GraphArgs, GraphFormat};
 
-/// How `graph` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum GraphFormat {
-    /// Stable JSON: nodes, edges and chunks.
-    Json,
-    /// Graphviz DOT.
-    Dot,
-    /// Mermaid, which GitHub renders in Markdown.
-    Mermaid,
-}
-
-/// What `graph` shows.
-pub(crate) struct GraphOptions<'a> {
-    pub(crate) model: &'a Path,
-    pub(crate) platform: Option<&'a str>,
-    pub(crate) format: GraphFormat,
-    pub(crate) chunk_size: Option<usize>,
-}
-
-pub(crate) fn run(options: &GraphOptions<'_>, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let loaded = match crate::model::load_valid(options.model, "build its graphs", out, err) {
+pub(crate) fn run(
+    app: &App<'_>,
+    args: &GraphArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let loaded = match crate::model::load_valid(app, &args.model, "build its graphs", out, err) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let valid = &loaded.valid;
     let mut graphs = datasurface_graph::build(valid);
-    loaded.print(&mut graphs.report, err);
+    loaded.print(app, &mut graphs.report, err);
     let selected: Vec<_> = graphs
         .graphs
         .iter()
         .filter(|(name, _)| {
-            options
-                .platform
+            args.platform
+                .as_deref()
                 .is_none_or(|wanted| name.as_str() == wanted)
         })
         .map(|(_, g)| g)
@@ -50,38 +37,37 @@ pub(crate) fn run(options: &GraphOptions<'_>, out: &mut dyn Write, err: &mut dyn
             .keys()
             .map(datasurface_model::names::PlatformName::as_str)
             .collect();
+        let asked = args
+            .platform
+            .as_deref()
+            .map_or_else(|| "any platform".to_owned(), |p| format!("platform `{p}`"));
         let _ = writeln!(
             err,
-            "error: no graph for platform `{}`; platforms with assigned dataset groups: {}",
-            options.platform.unwrap_or_default(),
+            "{}: no graph for {asked}; platforms with assigned dataset groups: {}",
+            app.paint(Paint::Error, "error"),
             if known.is_empty() {
-                "none".to_owned()
+                "none (assign dataset groups to platforms under `assignments` in the Ecosystem document)".to_owned()
             } else {
                 known.join(", ")
             }
         );
         return Outcome::CouldNotRun;
     }
-    let mut text = String::new();
-    match options.format {
+    let chunks = |g: &datasurface_graph::PlatformGraph| args.chunk_size.map(|n| g.chunks(n));
+    let text = match args.format {
         GraphFormat::Json => {
             let all: Vec<serde_json::Value> = selected
                 .iter()
-                .map(|g| g.to_json(options.chunk_size.map(|n| g.chunks(n)).as_ref()))
+                .map(|g| g.to_json(chunks(g).as_ref()))
                 .collect();
-            text = format!("{:#}\n", serde_json::Value::Array(all));
+            format!("{:#}\n", serde_json::Value::Array(all))
         }
-        GraphFormat::Dot => {
-            for g in &selected {
-                text.push_str(&g.to_dot(options.chunk_size.map(|n| g.chunks(n)).as_ref()));
-            }
-        }
-        GraphFormat::Mermaid => {
-            for g in &selected {
-                text.push_str(&g.to_mermaid());
-            }
-        }
-    }
+        GraphFormat::Dot => selected
+            .iter()
+            .map(|g| g.to_dot(chunks(g).as_ref()))
+            .collect(),
+        GraphFormat::Mermaid => datasurface_graph::mermaid(selected.iter().copied()),
+    };
     if out.write_all(text.as_bytes()).is_err() {
         return Outcome::CouldNotRun;
     }

@@ -6,9 +6,11 @@ use std::path::Path;
 use datasurface_model::files::{self, DocumentSource, SourceFile};
 use datasurface_model::validate::{self, Report, ValidEcosystem};
 
+use crate::Outcome;
+use crate::app::App;
+use crate::args::CheckFormat;
 use crate::render;
 use crate::sources::read_model;
-use crate::{Outcome, OutputFormat};
 
 /// A valid model, with what is needed to point findings at its files.
 pub(crate) struct Loaded {
@@ -19,28 +21,33 @@ pub(crate) struct Loaded {
 
 impl Loaded {
     /// Prints a report's findings with their source lines.
-    pub(crate) fn print(&self, report: &mut Report, err: &mut dyn Write) {
+    pub(crate) fn print(&self, app: &App<'_>, report: &mut Report, err: &mut dyn Write) {
         files::locate(report, &self.documents, &self.sources);
-        let _ = err.write_all(render::human(&render::findings(report), &self.sources).as_bytes());
+        let _ = err.write_all(
+            render::human(&render::findings(report), &self.sources, app.color).as_bytes(),
+        );
     }
 }
 
 /// Reads, loads and validates a model; on failure prints why and says how the
 /// command ends. `doing` names what the model is needed for.
 pub(crate) fn load_valid(
+    app: &App<'_>,
     model: &Path,
     doing: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Loaded, Outcome> {
+    let human = CheckFormat::Human;
     let sources = match read_model(model) {
         Ok(sources) => sources,
         Err(errors) => {
             return Err(crate::check::report_load_errors(
+                app,
                 model,
                 &errors,
                 &[],
-                OutputFormat::Human,
+                human,
                 out,
                 err,
             ));
@@ -50,12 +57,7 @@ pub(crate) fn load_valid(
         Ok(loaded) => loaded,
         Err(errors) => {
             return Err(crate::check::report_load_errors(
-                model,
-                &errors.0,
-                &sources,
-                OutputFormat::Human,
-                out,
-                err,
+                app, model, &errors.0, &sources, human, out, err,
             ));
         }
     };
@@ -68,7 +70,9 @@ pub(crate) fn load_valid(
         }),
         Err(mut report) => {
             files::locate(&mut report, &documents, &sources);
-            let _ = err.write_all(render::human(&render::findings(&report), &sources).as_bytes());
+            let _ = err.write_all(
+                render::human(&render::findings(&report), &sources, app.color).as_bytes(),
+            );
             let _ = writeln!(
                 err,
                 "the model has errors; fix them to {doing} (`datasurface check` lists them)"

@@ -4,150 +4,186 @@
 use std::io::Write;
 use std::path::Path;
 
+use datasurface_model::validate::ValidEcosystem;
 use datasurface_platform::{
-    PlatformRegistry, RenderFailure, Rendered, Rendering, SavedDirError, render_platform,
+    Plan, RenderFailure, Rendered, Rendering, SavedDirError, render_platform,
 };
 
 use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{PlanArgs, PlanFormat, RenderArgs};
 use crate::model::{Loaded, load_valid};
 
-/// The platforms this build of the command line knows.
-pub(crate) fn registry() -> PlatformRegistry {
-    let mut registry = PlatformRegistry::new();
-    registry.register(std::sync::Arc::new(datasurface_airflow::Airflow::new()));
-    registry.register(std::sync::Arc::new(datasurface_sqlite::SqlitePlatform));
-    registry
-}
-
-/// How `plan` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum PlanFormat {
-    /// Each step with its reason and disruption.
-    #[value(alias = "text")]
-    Human,
-    /// The plan as JSON, with each artifact's new content.
-    Json,
+/// The platform a command works on: the one named, or else the model's only
+/// platform (of `kind`, if given); prints why not.
+pub(crate) fn platform_name(
+    app: &App<'_>,
+    valid: &ValidEcosystem,
+    named: Option<&str>,
+    kind: Option<&str>,
+    err: &mut dyn Write,
+) -> Option<String> {
+    if let Some(n) = named {
+        return Some(n.to_owned());
+    }
+    let candidates: Vec<&str> = valid
+        .platforms
+        .iter()
+        .filter(|(_, d)| kind.is_none_or(|k| d.kind.as_str() == k))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let of_kind = kind.map_or_else(String::new, |k| format!(" of kind `{k}`"));
+    let why = match candidates.as_slice() {
+        [one] => return Some((*one).to_owned()),
+        [] => format!("the model declares no platform{of_kind}"),
+        many => format!(
+            "the model declares several platforms{of_kind} ({}); name one with --platform",
+            many.join(", ")
+        ),
+    };
+    let _ = writeln!(err, "{}: {why}", app.paint(Paint::Error, "error"));
+    None
 }
 
 /// Loads the model and renders one platform; prints why not on failure.
-pub(crate) fn rendered(
+fn rendered(
+    app: &App<'_>,
     model: &Path,
-    platform: &str,
+    platform: Option<&str>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<(Loaded, Rendered), Outcome> {
-    let loaded = load_valid(model, &format!("render platform `{platform}`"), out, err)?;
-    let rendered = render_loaded(&loaded, platform, err)?;
-    Ok((loaded, rendered))
+) -> Result<(Loaded, String, Rendered), Outcome> {
+    let loaded = load_valid(app, model, "render it", out, err)?;
+    let name =
+        platform_name(app, &loaded.valid, platform, None, err).ok_or(Outcome::CouldNotRun)?;
+    let rendered = render_loaded(app, &loaded, &name, err)?;
+    Ok((loaded, name, rendered))
 }
 
-/// Renders one platform of a loaded model; prints why not on failure.
+/// Renders one platform of a loaded model, printing what building the graphs
+/// and the platform's lint found; prints why not on failure.
 pub(crate) fn render_loaded(
+    app: &App<'_>,
     loaded: &Loaded,
     platform: &str,
     err: &mut dyn Write,
 ) -> Result<Rendered, Outcome> {
     let mut graphs = datasurface_graph::build(&loaded.valid);
+    loaded.print(app, &mut graphs.report, err);
     if graphs.report.has_errors() {
-        loaded.print(&mut graphs.report, err);
         let _ = writeln!(
             err,
-            "error: the intention graphs have errors; fix them to render"
+            "{}: the intention graphs have errors; fix them to render",
+            app.paint(Paint::Error, "error")
         );
         return Err(Outcome::ModelErrors);
     }
-    match render_platform(&registry(), &loaded.valid, &graphs, platform) {
+    match render_platform(app.registry, &loaded.valid, &graphs, platform) {
         Ok(mut rendered) => {
-            loaded.print(&mut rendered.warnings, err);
+            loaded.print(app, &mut rendered.warnings, err);
             Ok(rendered)
         }
         Err(RenderFailure::Refused { mut report, .. }) => {
-            loaded.print(&mut report, err);
+            loaded.print(app, &mut report, err);
             let _ = writeln!(
                 err,
-                "error: platform `{platform}` cannot render this model; nothing was written"
+                "{}: platform `{platform}` cannot render this model; nothing was written",
+                app.paint(Paint::Error, "error")
             );
             Err(Outcome::ModelErrors)
         }
         Err(e @ RenderFailure::UnknownPlatform { .. }) => {
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
             Err(Outcome::CouldNotRun)
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
             Err(Outcome::ModelErrors)
         }
     }
 }
 
-/// `datasurface render MODEL --platform NAME --out DIR`.
+/// `datasurface render MODEL [--platform NAME] --out DIR`.
 pub(crate) fn render(
-    model: &Path,
-    platform: &str,
-    dir: &Path,
+    app: &App<'_>,
+    args: &RenderArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let (_, rendered) = match rendered(model, platform, out, err) {
+    let (_, name, rendered) = match rendered(app, &args.model, args.platform.as_deref(), out, err) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    match save(&rendered.rendering, dir) {
+    match save(&rendered.rendering, &args.out) {
         Ok(()) => {
             let _ = writeln!(
                 out,
-                "rendered {} artifacts of platform `{platform}` into {}",
+                "rendered {} artifacts of platform `{name}` into {}",
                 rendered.rendering.len(),
-                dir.display()
+                args.out.display()
             );
             Outcome::Success
         }
         Err(message) => {
-            let _ = writeln!(err, "error: {message}");
+            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
             Outcome::CouldNotRun
         }
     }
 }
 
-/// `datasurface plan MODEL --platform NAME --from DIR`.
-pub(crate) fn plan(
-    model: &Path,
+/// The plan from `previous` to a platform's new rendering, by the platform's own diff.
+pub(crate) fn diff(
+    app: &App<'_>,
+    loaded: &Loaded,
     platform: &str,
-    from: &Path,
-    format: PlanFormat,
+    previous: &Rendering,
+    next: &Rendering,
+) -> Option<Plan> {
+    let kind = &loaded.valid.platforms.get(platform)?.kind;
+    Some(app.registry.get(kind.as_str())?.diff(previous, next))
+}
+
+/// A plan as people or programs read it.
+pub(crate) fn plan_text(plan: &Plan, format: PlanFormat) -> Result<String, String> {
+    match format {
+        PlanFormat::Human => Ok(format!("{plan}\n")),
+        PlanFormat::Json => serde_json::to_string_pretty(plan)
+            .map(|json| json + "\n")
+            .map_err(|e| format!("cannot write the plan as JSON: {e}")),
+    }
+}
+
+/// `datasurface plan MODEL [--platform NAME] --from DIR`.
+pub(crate) fn plan(
+    app: &App<'_>,
+    args: &PlanArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let previous = match load(from) {
+    let previous = match load(&args.from) {
         Ok(previous) => previous,
         Err(message) => {
-            let _ = writeln!(err, "error: {message}");
+            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
             return Outcome::CouldNotRun;
         }
     };
-    let (loaded, rendered) = match rendered(model, platform, out, err) {
-        Ok(r) => r,
-        Err(outcome) => return outcome,
-    };
-    let registry = registry();
-    let kind = &loaded.valid.platforms[platform].kind;
-    let Some(implementation) = registry.get(kind.as_str()) else {
+    let (loaded, name, rendered) =
+        match rendered(app, &args.model, args.platform.as_deref(), out, err) {
+            Ok(r) => r,
+            Err(outcome) => return outcome,
+        };
+    let Some(plan) = diff(app, &loaded, &name, &previous, &rendered.rendering) else {
         return Outcome::CouldNotRun;
     };
-    let plan = implementation.diff(&previous, &rendered.rendering);
-    let text = match format {
-        PlanFormat::Human => format!("{plan}\n"),
-        PlanFormat::Json => match serde_json::to_string_pretty(&plan) {
-            Ok(json) => json + "\n",
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot write the plan as JSON: {e}");
-                return Outcome::CouldNotRun;
-            }
+    match plan_text(&plan, args.format) {
+        Ok(text) => match out.write_all(text.as_bytes()) {
+            Ok(()) => Outcome::Success,
+            Err(_) => Outcome::CouldNotRun,
         },
-    };
-    match out.write_all(text.as_bytes()) {
-        Ok(()) => Outcome::Success,
-        Err(_) => Outcome::CouldNotRun,
+        Err(message) => {
+            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+            Outcome::CouldNotRun
+        }
     }
 }
 

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use datasurface_model::files::{LoadError, LoadErrorKind, SourceFile};
-use datasurface_model::validate::rules::RULES;
+use datasurface_model::files::{LoadError, SourceFile};
 use datasurface_model::validate::{Diagnostic, Report, Severity};
-use datasurface_model::verify::VERIFY_CODES;
+use datasurface_platform::PlatformRegistry;
+
+use crate::app::{Paint, paint_if};
 use serde_json::{Value, json};
 
 /// One finding, from loading or from validation, in the fields every format shows.
@@ -24,10 +25,7 @@ pub(crate) struct Finding {
 impl Finding {
     pub(crate) fn from_load(e: &LoadError) -> Self {
         Finding {
-            code: match e.kind {
-                LoadErrorKind::Model => "model-structure",
-                LoadErrorKind::Document => "load-error",
-            },
+            code: e.kind.code(),
             severity: Severity::Error,
             path: None,
             message: e.message.clone(),
@@ -62,10 +60,16 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
 }
 
 /// rustc-style text: the message, the place, the source line with a caret, the path and the help.
-pub(crate) fn human(findings: &[Finding], sources: &[SourceFile]) -> String {
+pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -> String {
     let mut out = String::new();
     for f in findings {
-        let _ = writeln!(out, "{}[{}]: {}", f.severity, f.code, f.message);
+        let paint = match f.severity {
+            Severity::Error => Paint::Error,
+            Severity::Warning => Paint::Warning,
+            Severity::Info => Paint::Note,
+        };
+        let label = paint_if(color, paint, &format!("{}[{}]", f.severity, f.code));
+        let _ = writeln!(out, "{label}: {}", f.message);
         let source_line = f.file.as_ref().zip(f.line).and_then(|(file, line)| {
             let text = &sources.iter().find(|s| &s.path == file)?.text;
             text.lines().nth(line.checked_sub(1)?).map(str::to_owned)
@@ -123,14 +127,13 @@ pub(crate) fn json(findings: &[Finding]) -> String {
 }
 
 /// A SARIF 2.1.0 log, for code-scanning tools that annotate pull requests.
-pub(crate) fn sarif(findings: &[Finding]) -> String {
-    let mut rules: Vec<Value> = RULES
+pub(crate) fn sarif(findings: &[Finding], registry: &PlatformRegistry) -> String {
+    let rules: Vec<Value> = crate::codes::all(registry)
         .iter()
-        .map(|rule| json!({"id": rule.code, "shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.explanation}}))
+        .map(|(code, _, summary, explanation)| {
+            json!({"id": code, "shortDescription": {"text": summary}, "fullDescription": {"text": explanation}})
+        })
         .collect();
-    rules.extend(VERIFY_CODES.iter().chain(datasurface_graph::GRAPH_CODES).map(|(code, _, summary, explanation)| {
-        json!({"id": code, "shortDescription": {"text": summary}, "fullDescription": {"text": explanation}})
-    }));
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {

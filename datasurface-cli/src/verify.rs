@@ -4,21 +4,16 @@ use std::io::Write;
 use std::path::Path;
 
 use datasurface_model::files::{self, LoadedModel, SourceFile};
+use datasurface_model::validate::{self, Report, Severity};
 use datasurface_model::verify::{self, Verification};
 use datasurface_model::{Ecosystem, Repository};
 use serde_json::json;
 
+use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{CheckFormat, VerifyArgs, VerifyFormat};
 use crate::render::{self, Finding};
 use crate::sources::read_model;
-use crate::{Outcome, OutputFormat};
-
-/// What `verify` compares.
-pub(crate) struct VerifyOptions<'a> {
-    pub(crate) base: Option<&'a Path>,
-    pub(crate) proposed: &'a Path,
-    pub(crate) source: &'a str,
-    pub(crate) format: OutputFormat,
-}
 
 /// A model read and loaded, with its files.
 struct Model {
@@ -34,21 +29,34 @@ fn load(path: &Path) -> Result<Model, (Vec<datasurface_model::files::LoadError>,
     }
 }
 
+impl VerifyFormat {
+    /// The format the findings alone are printed in.
+    fn findings(self) -> CheckFormat {
+        match self {
+            VerifyFormat::Human => CheckFormat::Human,
+            VerifyFormat::Json => CheckFormat::Json,
+            VerifyFormat::Sarif => CheckFormat::Sarif,
+            VerifyFormat::Github => CheckFormat::Github,
+        }
+    }
+}
+
 pub(crate) fn run(
-    options: &VerifyOptions<'_>,
+    app: &App<'_>,
+    args: &VerifyArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let source: Repository = match options.source.parse() {
+    let source: Repository = match args.source.parse() {
         Ok(source) => source,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
             return Outcome::CouldNotRun;
         }
     };
     let mut load_errors = Vec::new();
     let mut sources = Vec::new();
-    let base = match options.base.map(load) {
+    let base = match args.base.as_deref().map(load) {
         None => None,
         Some(Ok(model)) => Some(model),
         Some(Err((errors, files))) => {
@@ -57,7 +65,7 @@ pub(crate) fn run(
             None
         }
     };
-    let proposed = match load(options.proposed) {
+    let proposed = match load(&args.proposed) {
         Ok(model) => Some(model),
         Err((errors, files)) => {
             load_errors.extend(errors);
@@ -67,68 +75,106 @@ pub(crate) fn run(
     };
     let (Some(proposed), true) = (proposed, load_errors.is_empty()) else {
         let findings: Vec<Finding> = load_errors.iter().map(Finding::from_load).collect();
-        let _ = write_findings(&findings, &sources, options.format, out, err);
+        let _ = write_findings(app, &findings, &sources, args.format.findings(), out, err);
         let _ = writeln!(err, "could not verify: a model could not be loaded");
         return Outcome::CouldNotRun;
     };
+    let Model {
+        sources: proposed_sources,
+        loaded: proposed_loaded,
+    } = proposed;
     let base_model: Option<&Ecosystem> = base.as_ref().map(|b| &b.loaded.ecosystem);
-    let mut verification = verify::verify(base_model, &proposed.loaded.ecosystem, &source);
-    files::locate(
-        &mut verification.report,
-        &proposed.loaded.documents,
-        &proposed.sources,
-    );
-    let findings = render::findings(&verification.report);
-    let written = match options.format {
-        OutputFormat::Human => err
-            .write_all(render::human(&findings, &proposed.sources).as_bytes())
-            .and_then(|()| out.write_all(verification.summary().as_bytes()))
-            .and_then(|()| writeln!(out, "{}", verdict(&verification))),
-        OutputFormat::Json => writeln!(out, "{:#}", json_output(&verification, &findings)),
-        OutputFormat::Sarif | OutputFormat::Github => {
-            write_findings(&findings, &proposed.sources, options.format, out, err)
+    // The proposed model passes the whole gate `check` runs: validation, then
+    // (when it validates) the intention graphs and every platform's lint.
+    let mut verification = match validate::try_validate(proposed_loaded.ecosystem) {
+        Ok(valid) => {
+            let external = args.external.as_strs();
+            let platforms = crate::gate::platform_findings(app, &valid, &external, err);
+            let mut found = valid.warnings().diagnostics().to_vec();
+            found.extend_from_slice(platforms.diagnostics());
+            verify::verify_checked(base_model, &valid, &Report::new(found), &source)
+        }
+        Err(invalid) => {
+            verify::verify_checked(base_model, &invalid.ecosystem, &invalid.report, &source)
         }
     };
-    match (written, verification.may_merge()) {
+    files::locate(
+        &mut verification.report,
+        &proposed_loaded.documents,
+        &proposed_sources,
+    );
+    let may_merge = verification.may_merge()
+        && !(args.deny_warnings && verification.report.count(Severity::Warning) > 0);
+    let findings = render::findings(&verification.report);
+    let written = match args.format {
+        VerifyFormat::Human => err
+            .write_all(render::human(&findings, &proposed_sources, app.color).as_bytes())
+            .and_then(|()| out.write_all(verification.summary().as_bytes()))
+            .and_then(|()| writeln!(out, "{}", verdict(app, &verification, may_merge))),
+        VerifyFormat::Json => writeln!(
+            out,
+            "{:#}",
+            json_output(&verification, may_merge, &findings)
+        ),
+        VerifyFormat::Sarif | VerifyFormat::Github => write_findings(
+            app,
+            &findings,
+            &proposed_sources,
+            args.format.findings(),
+            out,
+            err,
+        ),
+    };
+    match (written, may_merge) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::Success,
         (Ok(()), false) => Outcome::ModelErrors,
     }
 }
 
-fn verdict(v: &Verification) -> String {
-    let errors = v.report.count(datasurface_model::validate::Severity::Error);
-    if v.may_merge() {
-        "may merge".to_owned()
+fn verdict(app: &App<'_>, v: &Verification, may_merge: bool) -> String {
+    let errors = v.report.count(Severity::Error);
+    let warnings = v.report.count(Severity::Warning);
+    if may_merge {
+        app.paint(Paint::Good, "may merge")
+    } else if errors == 0 {
+        app.paint(
+            Paint::Error,
+            &format!(
+                "may not merge: {} (--deny-warnings)",
+                crate::check::counted(warnings, "warning")
+            ),
+        )
     } else {
-        format!(
-            "may not merge: {errors} error{}",
-            if errors == 1 { "" } else { "s" }
+        app.paint(
+            Paint::Error,
+            &format!("may not merge: {}", crate::check::counted(errors, "error")),
         )
     }
 }
 
-fn json_output(v: &Verification, findings: &[Finding]) -> serde_json::Value {
+fn json_output(v: &Verification, may_merge: bool, findings: &[Finding]) -> serde_json::Value {
     let findings: serde_json::Value =
         serde_json::from_str(&render::json(findings)).unwrap_or_default();
     json!({
-        "mayMerge": v.may_merge(),
+        "mayMerge": may_merge,
         "findings": findings,
         "changes": serde_json::to_value(&v.changes).unwrap_or_default(),
     })
 }
 
 fn write_findings(
+    app: &App<'_>,
     findings: &[Finding],
     sources: &[SourceFile],
-    format: OutputFormat,
+    format: CheckFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        OutputFormat::Human => err.write_all(render::human(findings, sources).as_bytes()),
-        OutputFormat::Json => out.write_all(render::json(findings).as_bytes()),
-        OutputFormat::Sarif => out.write_all(render::sarif(findings).as_bytes()),
-        OutputFormat::Github => out.write_all(render::github(findings).as_bytes()),
+        CheckFormat::Human => err.write_all(render::human(findings, sources, app.color).as_bytes()),
+        CheckFormat::Json => out.write_all(render::json(findings).as_bytes()),
+        CheckFormat::Sarif => out.write_all(render::sarif(findings, app.registry).as_bytes()),
+        CheckFormat::Github => out.write_all(render::github(findings).as_bytes()),
     }
 }

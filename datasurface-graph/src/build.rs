@@ -265,29 +265,46 @@ fn unassigned_groups(eco: &Ecosystem, found: &mut Vec<Diagnostic>) {
         })
         .map(|a| (&a.workspace, &a.dataset_group))
         .collect();
+    // The fix belongs in the Ecosystem document, whoever owns the workspace.
+    let platform = match eco.platforms.keys().collect::<Vec<_>>().as_slice() {
+        [one] => one.to_string(),
+        _ => "<platform>".to_owned(),
+    };
+    let declared = eco
+        .platforms
+        .keys()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     for (at, name, ws) in eco.workspaces() {
         if ws.transformer.is_some() {
             continue;
         }
         for group in ws.dataset_groups.keys() {
-            if !assigned.contains(&(name, group)) {
-                found.push(
-                    Diagnostic::new(
-                        "unassigned-dataset-group",
-                        Severity::Warning,
-                        ModelPath::team(at.zone, at.team).keys([
-                            "workspaces",
-                            name.as_str(),
-                            "datasetGroups",
-                            group.as_str(),
-                        ]),
-                        format!("no platform delivers dataset group `{name}.{group}`"),
-                    )
-                    .with_help(
-                        "assign it to a platform under `assignments` in the Ecosystem document",
-                    ),
-                );
+            if assigned.contains(&(name, group)) {
+                continue;
             }
+            let mut finding = Diagnostic::new(
+                "unassigned-dataset-group",
+                Severity::Warning,
+                ModelPath::team(at.zone, at.team).keys([
+                    "workspaces",
+                    name.as_str(),
+                    "datasetGroups",
+                    group.as_str(),
+                ]),
+                format!("no platform delivers dataset group `{name}.{group}`: nothing will reach its consumers"),
+            )
+            .with_help(format!(
+                "add `- {{workspace: {name}, datasetGroup: {group}, platforms: [{{platform: {platform}, status: PROVISIONED}}]}}` under `assignments` in the Ecosystem document{}",
+                if declared.is_empty() {
+                    " (the model declares no platform yet)".to_owned()
+                } else {
+                    format!(" (declared platforms: {declared})")
+                }
+            ));
+            finding.owner = Some(eco.owning_repository.to_string());
+            found.push(finding);
         }
     }
 }

@@ -61,24 +61,60 @@ impl PlatformGraph {
         out
     }
 
-    /// The graph in Mermaid, which GitHub renders in Markdown.
+    /// The graph as one Mermaid diagram, which GitHub renders in Markdown.
     pub fn to_mermaid(&self) -> String {
+        let mut out = String::from("graph LR\n");
+        self.write_mermaid(&mut out, "n", "    ");
+        out
+    }
+
+    /// Writes the graph's nodes and edges as Mermaid lines, each node's id
+    /// `prefix` and its index, each line indented by `indent`.
+    fn write_mermaid(&self, out: &mut String, prefix: &str, indent: &str) {
         let nodes = self.nodes();
         let id: std::collections::BTreeMap<&str, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.key.as_str(), i))
             .collect();
-        let label = |s: &str| s.replace('"', "#quot;");
-        let mut out = String::from("graph LR\n");
         for (i, node) in nodes.iter().enumerate() {
-            let _ = writeln!(out, "    n{i}[\"{}\"]", label(node.key.as_str()));
+            let _ = writeln!(
+                out,
+                "{indent}{prefix}{i}[\"{}\"]",
+                mermaid_label(node.key.as_str())
+            );
         }
         for edge in self.edges() {
             if let (Some(a), Some(b)) = (id.get(edge.from.as_str()), id.get(edge.to.as_str())) {
-                let _ = writeln!(out, "    n{a} --> n{b}");
+                let _ = writeln!(out, "{indent}{prefix}{a} --> {prefix}{b}");
             }
         }
-        out
     }
+}
+
+/// Several platforms' graphs as one Mermaid diagram: each platform in a
+/// subgraph of its own, node ids distinct across platforms (`p0n3` is the
+/// fourth node of the first platform). One graph gives the same diagram as
+/// [`PlatformGraph::to_mermaid`].
+pub fn mermaid<'a>(graphs: impl IntoIterator<Item = &'a PlatformGraph>) -> String {
+    let graphs: Vec<&PlatformGraph> = graphs.into_iter().collect();
+    if let [one] = graphs.as_slice() {
+        return one.to_mermaid();
+    }
+    let mut out = String::from("graph LR\n");
+    for (p, graph) in graphs.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "    subgraph p{p}[\"{}\"]",
+            mermaid_label(graph.platform().as_str())
+        );
+        graph.write_mermaid(&mut out, &format!("p{p}n"), "        ");
+        out.push_str("    end\n");
+    }
+    out
+}
+
+/// A label for inside Mermaid's double quotes.
+fn mermaid_label(text: &str) -> String {
+    text.replace('"', "#quot;")
 }

@@ -58,5 +58,6 @@ pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[
 ];
 pub use chunk::Chunking;
 pub use datasurface_model::validate::ValidEcosystem;
+pub use export::mermaid;
 pub use graph::{Cycle, Edge, PlatformGraph};
 pub use node::{Node, NodeKey, NodeKind};

@@ -27,7 +27,7 @@ mod saved_dir;
 pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabilities};
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
-pub use pipeline::{RenderFailure, Rendered, render_platform, render_with};
+pub use pipeline::{RenderFailure, Rendered, check_platforms, render_platform, render_with};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;
@@ -37,6 +37,9 @@ pub use rendering::{
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]
 pub use saved_dir::SavedDirError;
+/// The `semver` crate, for [`DataPlatform::version`]: a platform needs no
+/// dependency of its own to name its version.
+pub use semver;
 
 /// The codes of the diagnostics that resolving platforms and checking their
 /// capabilities report.
@@ -45,7 +48,7 @@ pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
         "unknown-platform-kind",
         model::validate::Severity::Error,
         "A platform declaration names a kind no registered implementation has.",
-        "Use one of the kinds the message lists (this build knows them), or register an implementation of that kind.",
+        "Use one of the kinds the message lists (this build knows them), or register an implementation of that kind. A kind that another program renders is not an error where the gate is told so: `datasurface check --platform-kinds-external <KIND>` (and `verify`), or `external_kinds` of `check_platforms`.",
     ),
     (
         "platform-version-mismatch",

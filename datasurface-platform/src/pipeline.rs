@@ -3,7 +3,8 @@
 
 use datasurface_graph::{IntentionGraphs, PlatformGraph};
 use datasurface_model::names::PlatformName;
-use datasurface_model::validate::{Report, ValidEcosystem};
+use datasurface_model::validate::{Diagnostic, Report, ValidEcosystem};
+use datasurface_model::verify::owner_of;
 
 use crate::capabilities::check_capabilities;
 use crate::platform::{DataPlatform, PlatformError, RenderContext};
@@ -75,6 +76,71 @@ pub fn render_platform(
     render_with(platform.as_ref(), valid, graphs, name)
 }
 
+/// What a platform finds in its graph before rendering: the capabilities check,
+/// then its own lint.
+fn lint_platform(
+    platform: &dyn DataPlatform,
+    graph: &PlatformGraph,
+    context: &RenderContext<'_>,
+) -> Vec<Diagnostic> {
+    let mut found = check_capabilities(&platform.capabilities(), graph, context);
+    found.extend(platform.lint(graph, context));
+    found
+}
+
+/// Everything a gate (`datasurface check`, `verify`, or a CI job embedding the
+/// library) must know before it lets a model through, beyond validation: what
+/// building the intention graphs found (cycles, undeliverable workspaces,
+/// dataset groups no platform delivers), and for every platform the model
+/// declares, whether an implementation of its kind and version is registered,
+/// what its graph asks that its capabilities lack, and its own lint. So a
+/// model that passes the gate renders, and one that would fail to render does
+/// not pass.
+///
+/// A platform whose kind is in `external_kinds` is implemented by another
+/// program: its resolution and lint are left to that program, and nothing is
+/// reported for it. Every finding names the repository that owns the place
+/// to change.
+pub fn check_platforms(
+    registry: &PlatformRegistry,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    external_kinds: &[&str],
+) -> Report {
+    let mut found = graphs.report.diagnostics().to_vec();
+    for (name, declaration) in &valid.platforms {
+        if external_kinds.contains(&declaration.kind.as_str()) {
+            continue;
+        }
+        let platform = match registry.resolve_one(name, declaration) {
+            Ok(platform) => platform,
+            Err(problem) => {
+                found.push(*problem);
+                continue;
+            }
+        };
+        let empty;
+        let graph = if let Some(graph) = graphs.graphs.get(name) {
+            graph
+        } else {
+            empty = PlatformGraph::new(name.clone());
+            &empty
+        };
+        let context = RenderContext {
+            ecosystem: valid,
+            platform: name,
+            declaration,
+        };
+        found.extend(lint_platform(platform.as_ref(), graph, &context));
+    }
+    for finding in &mut found {
+        if finding.owner.is_none() {
+            finding.owner = Some(owner_of(valid, &finding.path).to_string());
+        }
+    }
+    Report::new(found)
+}
+
 /// [`render_platform`] with a given implementation instead of a registry.
 pub fn render_with(
     platform: &dyn DataPlatform,
@@ -100,9 +166,7 @@ pub fn render_with(
         platform: name,
         declaration,
     };
-    let mut found = check_capabilities(&platform.capabilities(), graph, &context);
-    found.extend(platform.lint(graph, &context));
-    let report = Report::new(found);
+    let report = Report::new(lint_platform(platform, graph, &context));
     if report.has_errors() {
         return Err(RenderFailure::Refused {
             platform: name.to_string(),

@@ -100,6 +100,23 @@ impl Plan {
         self.steps.iter().filter(|s| s.action == action).count()
     }
 
+    /// The plan's last line: how many steps of each action, and the worst
+    /// disruption: `3 to create, 1 to update, 0 to replace, 0 to delete; worst disruption: none`.
+    pub fn totals(&self) -> String {
+        let mut line = format!(
+            "{} to create, {} to update, {} to replace, {} to delete",
+            self.count(Action::Create),
+            self.count(Action::Update),
+            self.count(Action::Replace),
+            self.count(Action::Delete)
+        );
+        if !self.is_empty() {
+            line.push_str("; worst disruption: ");
+            line.push_str(&self.worst_disruption().to_string());
+        }
+        line
+    }
+
     /// The worst disruption of any step.
     pub fn worst_disruption(&self) -> Disruption {
         self.steps
@@ -125,18 +142,7 @@ impl fmt::Display for Plan {
                 writeln!(f, "    disruption: {}", step.disruption)?;
             }
         }
-        write!(
-            f,
-            "{} to create, {} to update, {} to replace, {} to delete",
-            self.count(Action::Create),
-            self.count(Action::Update),
-            self.count(Action::Replace),
-            self.count(Action::Delete)
-        )?;
-        if !self.is_empty() {
-            write!(f, "; worst disruption: {}", self.worst_disruption())?;
-        }
-        Ok(())
+        f.write_str(&self.totals())
     }
 }
 

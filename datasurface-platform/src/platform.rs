@@ -5,7 +5,7 @@ use std::fmt;
 use datasurface_graph::PlatformGraph;
 use datasurface_model::PlatformDeclaration;
 use datasurface_model::names::PlatformName;
-use datasurface_model::validate::{Diagnostic, ValidEcosystem};
+use datasurface_model::validate::{CodeInfo, Diagnostic, ValidEcosystem};
 
 use crate::capabilities::Capabilities;
 use crate::plan::{self, Plan};
@@ -89,6 +89,14 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     /// [`crate::check_capabilities`] against the declared capabilities before
     /// this; implementations add what is their own.
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic>;
+
+    /// The codes [`lint`](Self::lint) reports besides [`crate::PLATFORM_CODES`],
+    /// each with its severity, summary and explanation, so that
+    /// `datasurface explain` and the catalogue know them. The conformance kit
+    /// checks that `lint` reports no other code.
+    fn codes(&self) -> &'static [CodeInfo] {
+        &[]
+    }
 
     /// Renders the graph into artifacts.
     fn render(

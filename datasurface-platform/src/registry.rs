@@ -72,7 +72,11 @@ impl PlatformRegistry {
                     path.key("kind"),
                     format!("no implementation of platform kind `{}` is available for platform `{name}`", declaration.kind),
                 )
-                .with_help(format!("available kinds: {}", self.kinds().join(", "))),
+                .with_help(format!(
+                    "available kinds: {}; if another program renders kind `{kind}`, tell the gate so (`--platform-kinds-external {kind}`)",
+                    self.kinds().join(", "),
+                    kind = declaration.kind
+                )),
             ));
         };
         let version = implementation.version();

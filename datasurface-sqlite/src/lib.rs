@@ -34,7 +34,9 @@ use datasurface_platform::model::validate::{
 use datasurface_platform::model::{
     ContainerKind, DatabaseEngine, Ecosystem, Milestoning, PlatformDeclaration,
 };
-use datasurface_platform::{Capabilities, DataPlatform, PlatformError, RenderContext, Rendering};
+use datasurface_platform::{
+    Action, Capabilities, DataPlatform, Disruption, Plan, PlatformError, RenderContext, Rendering,
+};
 
 /// The platform's own diagnostic codes.
 pub const LINT_CODES: &[CodeInfo] = &[(
@@ -97,6 +99,10 @@ impl DataPlatform for SqlitePlatform {
             triggers: vec!["cron", "external"],
             code_kinds: vec!["sql"],
         }
+    }
+
+    fn codes(&self) -> &'static [CodeInfo] {
+        LINT_CODES
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
@@ -187,5 +193,35 @@ impl DataPlatform for SqlitePlatform {
             spec_keys,
         }
         .render()
+    }
+
+    /// The default plan, with what this platform knows: a job definition is a
+    /// file (removing one drops no data), and a transformer whose query changed
+    /// has its output rebuilt on the next run.
+    fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan {
+        let mut plan = datasurface_platform::diff(previous, next);
+        for step in &mut plan.steps {
+            let key = step.key.as_str();
+            if !key.starts_with("jobs/") {
+                continue;
+            }
+            step.disruption = Disruption::None;
+            if step.action != Action::Update || !key.starts_with("jobs/transformer/") {
+                continue;
+            }
+            let queries = |r: &Rendering| {
+                r.artifacts
+                    .get(&step.key)
+                    .and_then(|a| serde_json::from_str::<spec::TransformJob>(&a.content).ok())
+                    .map(|job| job.queries)
+            };
+            if queries(previous) != queries(next) {
+                step.reason.push_str(
+                    "; its query changed, so the next run rebuilds its output from its inputs",
+                );
+                step.disruption = Disruption::Backfill;
+            }
+        }
+        plan
     }
 }

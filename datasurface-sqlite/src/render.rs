@@ -495,6 +495,7 @@ impl Renderer<'_> {
         };
         let mut views = Vec::new();
         let mut inputs = BTreeSet::new();
+        let mut input_views = Vec::new();
         let mut sinks: Vec<_> = ws
             .sinks()
             .map(|(_, s)| (&s.datastore, &s.dataset))
@@ -503,6 +504,7 @@ impl Renderer<'_> {
         sinks.dedup();
         for (s, d) in sinks {
             let cols = self.dataset_columns(lookup, s, d)?;
+            input_views.push(naming::input(s.as_str(), d.as_str()));
             views.push(view(
                 naming::input(s.as_str(), d.as_str()),
                 &naming::export(s.as_str(), d.as_str()),
@@ -543,6 +545,7 @@ impl Renderer<'_> {
             queries,
             output_stream: transformer.output_datastore.to_string(),
             inputs: inputs.into_iter().collect(),
+            input_views,
             cron: match &transformer.trigger {
                 Some(StepTrigger::Cron(c)) => Some(c.clone()),
                 _ => None,

@@ -163,6 +163,9 @@ pub struct TransformJob {
     pub output_stream: String,
     /// The streams whose new batches trigger it.
     pub inputs: Vec<String>,
+    /// The views its queries read, `<datastore>_<dataset>`, in its container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_views: Vec<String>,
     /// Its cron schedule, if it has one; otherwise new input batches trigger it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,

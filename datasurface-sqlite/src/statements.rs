@@ -114,6 +114,34 @@ impl<'a> Statements<'a> {
         )
     }
 
+    /// The status of a stream's latest batch (no row if it has none). 1 = stream.
+    pub fn last_status(&self) -> String {
+        format!(
+            "SELECT status FROM ds_batches WHERE stream = {} ORDER BY batch DESC LIMIT 1",
+            self.p(1)
+        )
+    }
+
+    /// A stream's latest batches, newest first. 1 = stream, 2 = how many.
+    pub fn recent_batches(&self) -> String {
+        format!(
+            "SELECT batch, status, started_at, ended_at, millis, rows_inserted, rows_updated, \
+             rows_deleted, rows_total, message FROM ds_batches WHERE stream = {} \
+             ORDER BY batch DESC LIMIT {}",
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// Forgets which input batches a transformer saw, so that it runs again
+    /// on its next run (its query changed). 1 = workspace.
+    pub fn forget_inputs(&self) -> String {
+        format!(
+            "DELETE FROM ds_transformer_inputs WHERE workspace = {}",
+            self.p(1)
+        )
+    }
+
     /// A stream's last committed batch (or null). 1 = stream.
     pub fn last_committed(&self) -> String {
         format!(

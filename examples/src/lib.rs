@@ -26,18 +26,18 @@ fn described(text: &str) -> Documentation {
     Documentation::new(text)
 }
 
-/// A SQL Server database in Azure's `eastus`.
-fn sql_server(
-    database: &str,
-    host: &str,
+/// A database in Azure's `eastus`.
+fn azure_database(
+    engine: DatabaseEngine,
+    (database, host, port): (&str, &str, u16),
     description: &str,
 ) -> Result<DataContainer, Box<dyn Error>> {
     let mut container = DataContainer::new(ContainerKind::Database(Database {
-        engine: DatabaseEngine::SqlServer,
+        engine,
         database: database.to_owned(),
         endpoint: Some(HostPort {
             host: host.to_owned(),
-            port: 1433,
+            port,
         }),
         options: indexmap::IndexMap::default(),
     }));
@@ -157,17 +157,21 @@ fn northwind_team() -> Result<Team, Box<dyn Error>> {
     };
     team.containers.insert(
         "NW Source DB".parse()?,
-        sql_server(
-            "northwind",
-            "nw-sql.northwind.example",
+        azure_database(
+            DatabaseEngine::SqlServer,
+            ("northwind", "nw-sql.northwind.example", 1433),
             "The order system's operational database.",
         )?,
     );
     team.containers.insert(
         "Test Azure SQL".parse()?,
-        sql_server(
-            "nw_analytics",
-            "nw-analytics.database.windows.net",
+        azure_database(
+            DatabaseEngine::Postgres,
+            (
+                "nw_analytics",
+                "nw-analytics.postgres.database.azure.com",
+                5432,
+            ),
             "The analytics database that workspaces receive data in.",
         )?,
     );

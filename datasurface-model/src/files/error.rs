@@ -12,6 +12,40 @@ pub enum LoadErrorKind {
     Model,
 }
 
+impl LoadErrorKind {
+    /// The diagnostic code of findings of this kind, as `datasurface` prints them.
+    pub fn code(self) -> &'static str {
+        match self {
+            LoadErrorKind::Document => "load-error",
+            LoadErrorKind::Model => "model-structure",
+        }
+    }
+}
+
+/// The codes of loading's findings, for the catalogue and `datasurface explain`.
+pub const LOAD_CODES: &[crate::validate::CodeInfo] = &[
+    (
+        "load-error",
+        crate::validate::Severity::Error,
+        "A model file cannot be read, or does not parse as a model document.",
+        "The message names the file, the line and the column, and the help says what was expected there. \
+         Common causes: indentation that does not line up (YAML nests by indentation, and tabs are not \
+         allowed), a misspelled or unknown field (the help lists the fields that are allowed there), a \
+         required field left out (the message names it and the document that lacks it), a name that is \
+         not allowed (names of datastores, datasets, columns and workspaces are SQL identifiers), a \
+         header that is not `apiVersion: datasurface.dev/v1` with a `kind`, a file that is not UTF-8, \
+         or a path that does not exist. Exit code 2: the model could not be read at all.",
+    ),
+    (
+        "model-structure",
+        crate::validate::Severity::Error,
+        "The model's documents parse, but do not fit together into one model.",
+        "A directory holds exactly one Ecosystem document, at most one GovernanceZone document per \
+         zone and one Team document per team, each naming the zone it belongs to. The message names \
+         the document that does not fit and what it clashes with. Exit code 1: the model has errors.",
+    ),
+];
+
 /// One problem found while loading model files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {

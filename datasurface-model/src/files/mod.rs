@@ -26,7 +26,7 @@ mod save;
 mod schema;
 
 pub use document::{API_GROUP, API_MAJOR, API_VERSION, DocumentBody, DocumentKind};
-pub use error::{LoadError, LoadErrorKind, LoadErrors};
+pub use error::{LOAD_CODES, LoadError, LoadErrorKind, LoadErrors};
 pub use load::{
     DocumentSource, Format, LoadedModel, SourceFile, from_json_str, from_yaml_str, load,
 };

@@ -86,9 +86,24 @@ pub fn check(ecosystem: &Ecosystem) -> Report {
 /// # }
 /// ```
 pub fn validate(ecosystem: Ecosystem) -> Result<ValidEcosystem, Report> {
+    try_validate(ecosystem).map_err(|invalid| invalid.report)
+}
+
+/// A model that did not validate, handed back with its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The model, unchanged.
+    pub ecosystem: Ecosystem,
+    /// Every finding, errors among them.
+    pub report: Report,
+}
+
+/// [`validate`], handing the model back when it is not valid, for callers that
+/// go on with it (a gate that also verifies the change, or counts what it holds).
+pub fn try_validate(ecosystem: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>> {
     let report = check(&ecosystem);
     if report.has_errors() {
-        Err(report)
+        Err(Box::new(Invalid { ecosystem, report }))
     } else {
         Ok(ValidEcosystem {
             ecosystem,

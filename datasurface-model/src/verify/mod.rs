@@ -25,7 +25,7 @@ use serde::Serialize;
 
 pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
 pub(crate) use regions::owner_or_parent;
-pub use regions::{ChangeKind, Difference, Region};
+pub use regions::{ChangeKind, Difference, Region, owner_of};
 
 use crate::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
 use crate::validate::{Diagnostic, ModelPath, Report, Severity, check};
@@ -164,7 +164,18 @@ pub struct RegionChange {
 /// Verifies that `proposed` may replace `base` (none for the initial check-in),
 /// when the change comes from `source`.
 pub fn verify(base: Option<&Ecosystem>, proposed: &Ecosystem, source: &Repository) -> Verification {
-    let mut found: Vec<Diagnostic> = check(proposed).diagnostics().to_vec();
+    verify_checked(base, proposed, &check(proposed), source)
+}
+
+/// [`verify`], given the proposed model's validation report (what
+/// [`check`] finds in `proposed`), for a caller that validated it already.
+pub fn verify_checked(
+    base: Option<&Ecosystem>,
+    proposed: &Ecosystem,
+    proposed_report: &Report,
+    source: &Repository,
+) -> Verification {
+    let mut found: Vec<Diagnostic> = proposed_report.diagnostics().to_vec();
     let changes = changes(base, proposed);
     match base {
         None => {

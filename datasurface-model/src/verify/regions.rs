@@ -305,6 +305,14 @@ pub(crate) fn owner<'a>(model: &'a Ecosystem, region: &Region) -> Option<&'a Rep
     }
 }
 
+/// The repository that owns the region a model path is in (a team's, a
+/// zone's, or the ecosystem's), falling back to the parent's owner where the
+/// region is not declared: the repository that must change for a finding at
+/// `path` to be fixed.
+pub fn owner_of<'a>(model: &'a Ecosystem, path: &crate::validate::ModelPath) -> &'a Repository {
+    owner_or_parent(model, &Region::of(path))
+}
+
 /// The repository that owns a region, or failing a declaration, the one that
 /// owns its parent: the repository that must act for anything in it to change.
 pub(crate) fn owner_or_parent<'a>(model: &'a Ecosystem, region: &Region) -> &'a Repository {

@@ -4,17 +4,24 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use datasurface_platform::{Action, Plan, Rendering};
+use datasurface_platform::{Action, Plan, Rendering, Step};
 
 use super::{Engine, EngineError, batch, open_db, reconcile};
-use crate::spec::{DatabaseSpec, IngestJob, Target};
+use crate::spec::{DatabaseSpec, IngestJob, Target, TransformJob};
 
-/// What applying a plan did.
+/// What applying a plan did. Every step of the plan is either a database
+/// step or a job definition recorded with the applied rendering:
+/// `database_steps + recorded` is the plan's length.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplySummary {
-    /// Steps carried out.
-    pub steps: usize,
+    /// Database steps carried out: tables and views made, changed or removed.
+    pub database_steps: usize,
+    /// Job definitions (`jobs/…`) created, changed or removed: files only,
+    /// recorded with the applied rendering for `run` to read.
+    pub recorded: usize,
+    /// Transformers whose query changed: their output is rebuilt on the next run.
+    pub rebuilt: Vec<String>,
     /// Export tables filled from the merge tables, as `container/table`.
     pub backfilled: Vec<String>,
 }
@@ -57,6 +64,15 @@ impl Engine {
         for step in &plan.steps {
             let key = step.key.as_str();
             if !(key.starts_with("merge/") || key.starts_with("containers/")) {
+                summary.recorded += 1;
+                if let Some(workspace) = query_changed(&previous, step)? {
+                    self.open_merge()?
+                        .execute(&batch::SQL.forget_inputs(), [&workspace])
+                        .map_err(super::sql(format!(
+                            "cannot mark transformer `{workspace}` to run again"
+                        )))?;
+                    summary.rebuilt.push(workspace);
+                }
                 continue;
             }
             match (step.action, &step.artifact) {
@@ -78,7 +94,7 @@ impl Engine {
                 }
                 (_, None) => {}
             }
-            summary.steps += 1;
+            summary.database_steps += 1;
         }
         // New exports are filled from what was already ingested: no re-ingestion.
         for job in jobs::<IngestJob>(next, "jobs/ingest/")? {
@@ -106,6 +122,21 @@ impl Engine {
             .write_dir(&self.rendering_dir())
             .map_err(|e| EngineError::State(format!("cannot record the applied rendering: {e}")))
     }
+}
+
+/// The workspace of a transformer whose queries a step changes: its output
+/// must be rebuilt even if its inputs did not change.
+fn query_changed(previous: &Rendering, step: &Step) -> Result<Option<String>, EngineError> {
+    let key = step.key.as_str();
+    if step.action != Action::Update || !key.starts_with("jobs/transformer/") {
+        return Ok(None);
+    }
+    let (Some(old), Some(new)) = (previous.artifacts.get(&step.key), &step.artifact) else {
+        return Ok(None);
+    };
+    let old: TransformJob = parse(key, &old.content)?;
+    let new: TransformJob = parse(key, &new.content)?;
+    Ok((old.queries != new.queries).then_some(new.workspace))
 }
 
 /// The jobs of a kind in a rendering, by key order.

@@ -11,6 +11,7 @@ mod batch;
 mod reconcile;
 mod run;
 mod source;
+mod status;
 mod values;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use datasurface_platform::Rendering;
 
 pub use apply::ApplySummary;
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
+pub use status::{BatchRecord, NextRun, StreamState};
 
 /// Why the engine could not do something. Every variant names what and where.
 #[derive(Debug, thiserror::Error)]

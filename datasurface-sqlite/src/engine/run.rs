@@ -2,11 +2,12 @@
 //! that is due, and the ingestion of its output, until nothing more is due.
 //!
 //! A source stream with a cron trigger is due when its schedule fired since
-//! its last batch started (or it never ran); without one, on every run. A
-//! transformer with a cron trigger is due when its schedule fired since its
-//! output's last batch started and every input has committed a batch;
-//! without one, when an input committed a batch that changed rows since the
-//! transformer last ran.
+//! its last batch started, when its last batch failed, or when it never ran;
+//! without one, on every run. A transformer with a cron trigger is due when
+//! its schedule fired since its output's last batch started (or that batch
+//! failed) and every input has committed a batch; without one, when an input
+//! committed a batch that changed rows since the transformer last ran. A
+//! transformer whose batch fails is not tried again in the same run.
 
 use std::collections::BTreeMap;
 
@@ -204,12 +205,17 @@ impl Engine {
             summary.streams.push(o);
         }
         // Transformers, until none is due: each pass can make the next one due.
+        // One that failed waits for the next run.
+        let mut failed: Vec<&str> = Vec::new();
         for pass in 0..=transforms.len() {
             let mut any = false;
             for t in &transforms {
                 let Some(output) = ingests.iter().find(|j| j.stream == t.output_stream) else {
                     continue;
                 };
+                if failed.contains(&t.workspace.as_str()) {
+                    continue;
+                }
                 let Some(marks) = self.transformer_due(t, schedules, pass, &mut summary)? else {
                     continue;
                 };
@@ -219,6 +225,9 @@ impl Engine {
                 let (batch, ended) = batch::ingest(self, output, rows, &marks)?;
                 let o = outcome(&output.stream, batch, ended);
                 progress(RunEvent::Ended(&o));
+                if o.status == StreamStatus::Failed {
+                    failed.push(&t.workspace);
+                }
                 summary.streams.push(o);
                 any = true;
             }
@@ -229,9 +238,13 @@ impl Engine {
         Ok(summary)
     }
 
-    /// `None` if a stream is due by its schedule (or has none); otherwise
-    /// when it next is.
-    fn scheduled(&self, stream: &str, cron: Option<&str>) -> Result<Option<Waiting>, EngineError> {
+    /// `None` if a stream is due by its schedule (or has none, or its last
+    /// batch failed); otherwise when it next is.
+    pub(super) fn scheduled(
+        &self,
+        stream: &str,
+        cron: Option<&str>,
+    ) -> Result<Option<Waiting>, EngineError> {
         let Some(cron) = cron else { return Ok(None) };
         let schedule: Schedule = cron.parse().map_err(|why| {
             EngineError::State(format!(
@@ -239,6 +252,14 @@ impl Engine {
             ))
         })?;
         let conn = self.open_merge()?;
+        // A failed batch is retried now, not at the next time the schedule fires.
+        let last: Option<String> = conn
+            .query_row(&SQL.last_status(), [stream], |r| r.get(0))
+            .optional()
+            .map_err(sql(format!("cannot read the batches of `{stream}`")))?;
+        if last.as_deref() == Some("failed") {
+            return Ok(None);
+        }
         let started: Option<String> = conn
             .query_row(&SQL.last_started(), [stream], |r| r.get(0))
             .map_err(sql(format!("cannot read the batches of `{stream}`")))?;
@@ -331,10 +352,18 @@ impl Engine {
                 ));
             };
             let mut stmt = conn.prepare(query).map_err(|e| {
-                format!(
+                let mut message = format!(
                     "transformer `{}`, query for `{}`: {e}",
                     t.workspace, d.dataset
-                )
+                );
+                if e.to_string().contains("no such") {
+                    let views: Vec<String> =
+                        t.input_views.iter().map(|v| format!("`{v}`")).collect();
+                    message.push_str("; its queries read its inputs as the views ");
+                    message.push_str(&views.join(", "));
+                    message.push_str(" (`<datastore>_<dataset>`)");
+                }
+                message
             })?;
             let names: Vec<String> = stmt
                 .column_names()

@@ -241,3 +241,177 @@ fn a_stream_reaches_more_containers_than_sqlite_attaches_at_once() {
     rig.run();
     assert_eq!(mart_items(&rig, 20), ["1:1.50", "2:9.99", "3:0.20"]);
 }
+
+#[test]
+fn a_failed_scheduled_stream_is_retried_on_the_next_run_not_at_its_next_time() {
+    let rig = shop("retry-failed");
+    let now = Arc::new(AtomicI64::new(at(10, 20)));
+    let clock = Arc::clone(&now);
+    let engine = rig.engine.clone().with_clock(move || {
+        chrono::DateTime::from_timestamp(clock.load(Ordering::SeqCst), 0).unwrap_or_default()
+    });
+    let next = render(&scheduled_shop(), "Local");
+    engine
+        .apply(
+            &SqlitePlatform.diff(&engine.applied().unwrap(), &next),
+            &next,
+        )
+        .unwrap();
+    let run = |hh, mm| {
+        now.store(at(hh, mm), Ordering::SeqCst);
+        engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()
+    };
+    // The hourly source is broken at its first run: its batch fails.
+    rig.source("shop.sqlite")
+        .execute_batch("ALTER TABLE items RENAME TO items_gone")
+        .unwrap();
+    let first = run(10, 20);
+    assert_eq!(
+        ran(&first),
+        ["Feed", "Shop"],
+        "the transformer waits for its input"
+    );
+    assert_eq!(first.failed(), 1);
+    // Mended ten minutes later, long before 11:00: the next run retries it.
+    rig.source("shop.sqlite")
+        .execute_batch("ALTER TABLE items_gone RENAME TO items")
+        .unwrap();
+    let retried = run(10, 30);
+    assert_eq!(ran(&retried), ["Feed", "Shop", "Summary"]);
+    assert_eq!(retried.failed(), 0);
+    // Committed now, it keeps to its schedule again.
+    assert_eq!(ran(&run(10, 40)), ["Feed"]);
+    let status = engine.status(5).unwrap();
+    let shop = status.iter().find(|s| s.stream == "Shop").unwrap();
+    assert_eq!(
+        shop.batches
+            .iter()
+            .map(|b| b.status.as_str())
+            .collect::<Vec<_>>(),
+        ["committed", "failed"]
+    );
+    assert!(!shop.failing());
+    assert_eq!(
+        shop.next,
+        datasurface_sqlite::engine::NextRun::Scheduled("2026-11-21T11:00:00Z".into())
+    );
+    assert_eq!(shop.source, "sqlite:Shop DB");
+    let summary = status.iter().find(|s| s.stream == "Summary").unwrap();
+    assert_eq!(summary.source, "transformer:Daily");
+}
+
+/// The shop with an unscheduled transformer copying items into `Copy`, read by `Board`.
+fn copying_shop(query: &str) -> String {
+    SHOP.replace(
+        "        datastores:\n",
+        "        datastores:
+          Copy:
+            capture:
+              transformerOutput: {workspace: Copier}
+            datasets:
+              items:
+                classifications: [PUB]
+                schema:
+                  columns:
+                    id: {type: Integer, nullable: false}
+                    name: {type: {VarChar: {maxSize: 40}}}
+                  primaryKey: [id]
+",
+    )
+    .replace(
+        "        workspaces:\n",
+        &format!(
+            "        workspaces:
+          Copier:
+            container: Warehouse
+            datasetGroups:
+              Input:
+                sinks:
+                  - {{datastore: Shop, dataset: items}}
+            transformer:
+              outputDatastore: Copy
+              code:
+                sql:
+                  queries:
+                    items: {query}
+          Board:
+            container: Warehouse
+            datasetGroups:
+              Main:
+                sinks:
+                  - {{datastore: Copy, dataset: items}}
+                requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}
+"
+        ),
+    )
+    .replace(
+        "assignments:\n",
+        "assignments:
+  - workspace: Board
+    datasetGroup: Main
+    platforms: [{platform: Local, status: PROVISIONED}]
+",
+    )
+}
+
+#[test]
+fn a_failing_transformer_is_tried_once_a_run() {
+    let rig = shop("transformer-once");
+    rig.apply(&copying_shop("SELECT id, name FROM no_such_input"));
+    let summary = rig.run();
+    assert_eq!(ran(&summary), ["Feed", "Shop", "Copy"]);
+    let failed: Vec<&str> = summary
+        .streams
+        .iter()
+        .filter(|s| s.stream == "Copy")
+        .map(|s| s.message.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(failed.len(), 1, "tried once: {failed:?}");
+    // The message names the views the transformer can read.
+    assert!(
+        failed[0].contains("no such table: no_such_input"),
+        "{}",
+        failed[0]
+    );
+    assert!(failed[0].contains("`Shop_items`"), "{}", failed[0]);
+}
+
+#[test]
+fn a_changed_query_rebuilds_the_output_on_the_next_run() {
+    let rig = shop("query-changed");
+    rig.apply(&copying_shop("SELECT id, name FROM Shop_items"));
+    rig.run();
+    let board = || {
+        rows(
+            &rig.warehouse("Warehouse"),
+            "SELECT id || ':' || name FROM Board__Main__Copy__items ORDER BY id",
+        )
+    };
+    assert_eq!(board(), ["1:pen", "2:ink"]);
+    // Nothing new in the inputs, but the query changed: the plan says the
+    // output is rebuilt, and the next run rebuilds it.
+    let model = copying_shop("SELECT id, upper(name) AS name FROM Shop_items");
+    let next = render(&model, "Local");
+    let plan = SqlitePlatform.diff(&rig.engine.applied().unwrap(), &next);
+    let step = plan
+        .steps
+        .iter()
+        .find(|s| s.key.as_str().starts_with("jobs/transformer/"))
+        .unwrap();
+    assert_eq!(
+        step.disruption,
+        datasurface_platform::Disruption::Backfill,
+        "{}",
+        step.reason
+    );
+    assert!(
+        step.reason.contains("rebuilds its output"),
+        "{}",
+        step.reason
+    );
+    let applied = rig.engine.apply(&plan, &next).unwrap();
+    assert_eq!(applied.rebuilt, ["Copier"]);
+    assert_eq!(applied.database_steps + applied.recorded, plan.steps.len());
+    rig.run();
+    assert_eq!(board(), ["1:PEN", "2:INK"]);
+}

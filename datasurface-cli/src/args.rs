@@ -1,0 +1,412 @@
+//! The command line's arguments: every command, its options and its help.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::{ColorWhen, Verbosity};
+
+const ABOUT: &str = "Turns the intentions of a data ecosystem into data pipelines: check and verify \
+models, build each platform's intention graph, render and plan platforms, and run the embedded \
+`sqlite` platform on one machine";
+
+const EXIT_MODEL: &str = "Exit codes: 0 success (warnings allowed unless --deny-warnings); 1 the model has errors; 2 could not run (usage, IO, parse).";
+const EXIT_VERIFY: &str = "Exit codes: 0 may merge; 1 may not merge (every reason is printed); 2 could not run (usage, IO, parse).";
+const EXIT_RUN: &str = "Exit codes: 0 every batch committed; 1 the model has errors; 2 could not run (usage, IO, a state directory it cannot use); 3 a batch failed (its stream keeps its last committed data, and the next run retries it).";
+const EXIT_PLAIN: &str = "Exit codes: 0 success; 1 the model has errors; 2 could not run.";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(name = "datasurface", version, about = ABOUT, long_about = None)]
+pub(crate) struct Args {
+    /// Print only errors, failures and each command's last line; no progress bar.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// Print more: every platform the gate checks, each batch's duration, every step's reason.
+    #[arg(long, short, global = true)]
+    pub(crate) verbose: bool,
+    /// When to colour the output.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    pub(crate) color: ColorWhen,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+impl Args {
+    pub(crate) fn verbosity(&self) -> Verbosity {
+        if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check a model as the pull-request gate does: load it, validate it, build
+    /// its intention graphs and lint every platform it declares; report every finding.
+    #[command(after_help = EXIT_MODEL)]
+    Check(CheckArgs),
+    /// Verify a proposed change: it passes `check`, comes from a known repository, changes only
+    /// what that repository owns, and breaks no consumer.
+    #[command(after_help = EXIT_VERIFY)]
+    Verify(VerifyArgs),
+    /// Print each platform's intention graph: what it must ingest, export, trigger and run.
+    #[command(after_help = EXIT_PLAIN)]
+    Graph(GraphArgs),
+    /// Render a platform's artifacts for the model and save them in a directory.
+    #[command(after_help = EXIT_PLAIN)]
+    Render(RenderArgs),
+    /// Show what would change, artifact by artifact, from a saved rendering to the model's.
+    #[command(after_help = EXIT_PLAIN)]
+    Plan(PlanArgs),
+    /// Render a `sqlite` platform, plan from what its state directory last applied, and apply the plan.
+    #[command(after_help = EXIT_PLAIN)]
+    Apply(ApplyArgs),
+    /// Run a `sqlite` platform's due jobs: source streams, then the transformers they trigger.
+    #[command(after_help = EXIT_RUN)]
+    Run(RunArgs),
+    /// The whole job on one machine: apply the model to its `sqlite` platform, run every job
+    /// that is due (every job, with --all), and print where the consumers' views are.
+    #[command(
+        after_help = EXIT_RUN,
+        override_usage = "datasurface up <MODEL> [--state <DIR>] [--platform <NAME>] [--all]"
+    )]
+    Up(UpArgs),
+    /// Show a `sqlite` platform's state: each stream's last batches, failures, and what waits.
+    #[command(after_help = EXIT_PLAIN)]
+    Status(StatusArgs),
+    /// Write a small valid model to start from: a CSV source, a consumer and a SQL
+    /// transformer on the embedded `sqlite` platform.
+    #[command(after_help = EXIT_PLAIN)]
+    Init(InitArgs),
+    /// Explain a diagnostic code, or print the catalogue of every code.
+    Explain(ExplainArgs),
+    /// Print the JSON Schema of model documents.
+    Schema,
+    /// Print a shell completion script: `datasurface completions bash > /etc/bash_completion.d/datasurface`.
+    Completions(CompletionsArgs),
+    /// Write a large, valid, realistic model for load tests, deterministic from a seed: stores ×
+    /// datasets × columns, consumer workspaces, transformer chains, zones with policies, and two
+    /// platforms (`Central` of kind airflow, the primary ingestion platform, and `Local` of kind
+    /// sqlite).
+    Generate(crate::generate::GenerateArgs),
+}
+
+/// Platform kinds that another program implements.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct ExternalKinds {
+    /// Platform kinds that another program renders (comma-separated or repeated): their
+    /// platforms are not resolved or linted here, and their kind is not an error.
+    #[arg(
+        long = "platform-kinds-external",
+        value_name = "KIND",
+        value_delimiter = ','
+    )]
+    pub(crate) kinds: Vec<String>,
+}
+
+impl ExternalKinds {
+    pub(crate) fn as_strs(&self) -> Vec<&str> {
+        self.kinds.iter().map(String::as_str).collect()
+    }
+}
+
+/// `check`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+    /// Fail (exit 1) on warnings as well as errors.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
+}
+
+/// How `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// Each finding with its source line on standard error, and a summary line.
+    #[value(alias = "text")]
+    Human,
+    /// A JSON array of findings on standard output: `{code, severity, path, message, help, file, line, column}`.
+    Json,
+    /// A SARIF 2.1.0 log on standard output, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations on standard output, one per finding.
+    Github,
+}
+
+/// `verify`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// The model as it is (the base branch); leave out for the initial check-in.
+    #[arg(long)]
+    pub(crate) base: Option<PathBuf>,
+    /// The model as proposed (the pull request's branch).
+    #[arg(long)]
+    pub(crate) proposed: PathBuf,
+    /// The repository and branch the change comes from: `owner/name@branch`.
+    #[arg(long)]
+    pub(crate) source: String,
+    /// How to print the verdict.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub(crate) format: VerifyFormat,
+    /// Fail (exit 1) on warnings as well as errors.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
+}
+
+/// How `verify` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VerifyFormat {
+    /// Findings with source lines on standard error; what changed, region by region, and the
+    /// verdict on standard output.
+    #[value(alias = "text")]
+    Human,
+    /// `{mayMerge, findings, changes}` as JSON on standard output.
+    Json,
+    /// The findings as a SARIF 2.1.0 log on standard output.
+    Sarif,
+    /// The findings as GitHub Actions workflow annotations on standard output.
+    Github,
+}
+
+/// `graph`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GraphArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// Only this platform's graph (by default the only platform with a graph; Mermaid needs one).
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// How to print the graphs.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+    pub(crate) format: GraphFormat,
+    /// Split each graph into chunks of at most this many nodes.
+    #[arg(long)]
+    pub(crate) chunk_size: Option<usize>,
+}
+
+/// How `graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// A JSON array with each platform's nodes, edges and chunks.
+    Json,
+    /// Graphviz DOT: one `digraph` per platform.
+    Dot,
+    /// One Mermaid diagram, ready to paste into Markdown: one platform's graph, or each platform
+    /// in a subgraph of its own when several have graphs and no --platform is given.
+    Mermaid,
+}
+
+/// `render`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RenderArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The platform, by its name in the model; by default the model's only platform.
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// The directory to save the rendering in; a rendering saved there before is replaced.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+/// `plan`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlanArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The platform, by its name in the model; by default the model's only platform.
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// The saved rendering last applied (an empty directory plans from nothing).
+    #[arg(long)]
+    pub(crate) from: PathBuf,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub(crate) format: PlanFormat,
+}
+
+/// How `plan` and `apply` print the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PlanFormat {
+    /// Each step with its reason and disruption, then the totals.
+    #[value(alias = "text")]
+    Human,
+    /// The plan as JSON, with each artifact's new content.
+    Json,
+}
+
+/// `apply`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ApplyArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The platform; by default the model's only platform of kind `sqlite`.
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// The platform's state directory: its databases and what it applied.
+    #[arg(long)]
+    pub(crate) state: PathBuf,
+    /// How to print the plan before applying it.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub(crate) format: PlanFormat,
+}
+
+/// `run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The platform; by default the model's only platform of kind `sqlite`.
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// The platform's state directory.
+    #[arg(long)]
+    pub(crate) state: PathBuf,
+    /// Run once and stop (the default).
+    #[arg(long, conflicts_with = "every")]
+    pub(crate) once: bool,
+    /// Run again and again, this long apart: `30s`, `5m`, `2h`. After the first run, only
+    /// batches that changed rows or failed are printed.
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) every: Option<Duration>,
+    /// Run every source stream and scheduled transformer now, whatever its cron schedule.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// How to print what ran.
+    #[arg(long, value_enum, default_value_t = RunFormat::Human)]
+    pub(crate) format: RunFormat,
+}
+
+/// How `run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunFormat {
+    /// A line per batch as it ends, the streams waiting for their schedule, and a summary line.
+    #[value(alias = "text")]
+    Human,
+    /// The run's summary as one JSON document: `{streams, waiting}`.
+    Json,
+}
+
+/// `up`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UpArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The platform; by default the model's only platform of kind `sqlite`.
+    #[arg(long)]
+    pub(crate) platform: Option<String>,
+    /// The platform's state directory.
+    #[arg(long, default_value = "datasurface-state")]
+    pub(crate) state: PathBuf,
+    /// Run every source stream and scheduled transformer now, whatever its cron schedule
+    /// (streams whose last batch failed are always retried).
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+/// `status`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct StatusArgs {
+    /// The platform's state directory.
+    #[arg(long)]
+    pub(crate) state: PathBuf,
+    /// How many of each stream's latest batches to show.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) last: usize,
+    /// How to print the state.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
+    pub(crate) format: StatusFormat,
+}
+
+/// How `status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatusFormat {
+    /// A table: one row per stream with its last batch, then the failures in full.
+    #[value(alias = "text")]
+    Human,
+    /// `{state, streams: [{stream, source, schedule, next, batches: [...]}]}` as JSON.
+    Json,
+}
+
+/// `init`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct InitArgs {
+    /// The directory to write the model in; it must not exist or be empty.
+    #[arg(default_value = "datasurface-model")]
+    pub(crate) dir: PathBuf,
+}
+
+/// `explain`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The code, such as `missing-primary-key`.
+    #[arg(required_unless_present = "all")]
+    pub(crate) code: Option<String>,
+    /// Print the whole catalogue, in Markdown (the text of docs/diagnostics.md).
+    #[arg(long, conflicts_with = "code")]
+    pub(crate) all: bool,
+}
+
+/// `completions`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// Parses `30s`, `5m`, `2h`.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let wrong = || format!("`{text}` is not a duration such as 30s, 5m or 2h");
+    let n: u64 = number.parse().map_err(|_| wrong())?;
+    let seconds = match unit {
+        "s" | "" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        _ => return Err(wrong()),
+    }
+    .ok_or_else(wrong)?;
+    if seconds == 0 {
+        return Err("the duration must be more than zero".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        <Args as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
+    }
+}

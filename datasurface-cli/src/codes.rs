@@ -1,0 +1,182 @@
+//! Every diagnostic code any command prints, for `explain`, the catalogue
+//! (`docs/diagnostics.md`) and SARIF's rule list: validation's rules and change
+//! verification's codes (from the model crate), loading's, the graph
+//! builder's, the platform pipeline's, and each registered platform's own.
+
+use std::io::Write;
+
+use datasurface_model::validate::{self, CodeInfo, code_section, explain_listed};
+use datasurface_platform::PlatformRegistry;
+
+use crate::Outcome;
+use crate::app::App;
+use crate::args::ExplainArgs;
+
+/// A group of listed codes with a heading in the catalogue.
+struct Section {
+    title: String,
+    intro: String,
+    area: String,
+    codes: &'static [CodeInfo],
+}
+
+/// The listed codes beyond validation's rules and verification's, in catalogue order.
+fn sections(registry: &PlatformRegistry) -> Vec<Section> {
+    let mut sections = vec![
+        Section {
+            title: "Loading model files".into(),
+            intro: "Every command that reads a model reports these before validating it:".into(),
+            area: "loading model files".into(),
+            codes: datasurface_model::files::LOAD_CODES,
+        },
+        Section {
+            title: "Intention graphs".into(),
+            intro: "`datasurface check` and `verify` report these once a model validates, as do `graph`, `render` and `up`:".into(),
+            area: "intention graphs".into(),
+            codes: datasurface_graph::GRAPH_CODES,
+        },
+        Section {
+            title: "Data platforms".into(),
+            intro: "`datasurface check` and `verify` report these for every platform the model declares; `render`, `plan`, `apply` and `up` for the one they render:".into(),
+            area: "data platforms".into(),
+            codes: datasurface_platform::PLATFORM_CODES,
+        },
+    ];
+    for kind in registry.kinds() {
+        let Some(platform) = registry.get(kind) else {
+            continue;
+        };
+        if platform.codes().is_empty() {
+            continue;
+        }
+        sections.push(Section {
+            title: format!("The `{kind}` platform"),
+            intro: format!(
+                "Platforms of kind `{kind}` report these about their own parameters and needs, in `check`, `verify` and `render`:"
+            ),
+            area: format!("the `{kind}` platform"),
+            codes: platform.codes(),
+        });
+    }
+    sections
+}
+
+/// The catalogue of every code, in Markdown: the text of `docs/diagnostics.md`.
+pub(crate) fn catalogue(registry: &PlatformRegistry) -> String {
+    let mut out = validate::catalogue();
+    for s in sections(registry) {
+        out.push_str(&code_section(&s.title, &s.intro, s.codes));
+    }
+    out
+}
+
+/// Every code with its severity, summary and explanation.
+pub(crate) fn all(registry: &PlatformRegistry) -> Vec<CodeInfo> {
+    let mut all: Vec<CodeInfo> = validate::rules::RULES
+        .iter()
+        .map(|r| (r.code, r.severity, r.summary, r.explanation))
+        .collect();
+    all.extend(datasurface_model::verify::VERIFY_CODES.iter().copied());
+    for s in sections(registry) {
+        all.extend(s.codes.iter().copied());
+    }
+    all
+}
+
+/// A code's explanation, if any command can print it.
+fn explanation(registry: &PlatformRegistry, code: &str) -> Option<String> {
+    validate::explain(code).or_else(|| {
+        sections(registry)
+            .iter()
+            .find_map(|s| explain_listed(code, &s.area, s.codes))
+    })
+}
+
+/// The known code nearest to an unknown one, if any is near.
+fn nearest<'a>(code: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(code, k), *k))
+        .filter(|(distance, k)| *distance <= (k.len() / 3).max(2) || k.contains(code))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// `datasurface explain CODE` and `datasurface explain --all`.
+pub(crate) fn explain(
+    app: &App<'_>,
+    args: &ExplainArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let code = args.code.as_deref().unwrap_or_default().trim();
+    let text = if args.all {
+        Some(catalogue(app.registry))
+    } else {
+        explanation(app.registry, code)
+    };
+    let Some(text) = text else {
+        let codes = all(app.registry);
+        let known: Vec<&str> = codes.iter().map(|c| c.0).collect();
+        let hint = match nearest(code, &known) {
+            Some(near) => format!("did you mean `{near}`? "),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            err,
+            "{}: unknown diagnostic code `{code}`\n  help: {hint}`datasurface explain --all` lists every code ({} of them), or see docs/diagnostics.md",
+            app.paint(crate::app::Paint::Error, "error"),
+            known.len()
+        );
+        return Outcome::CouldNotRun;
+    };
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => Outcome::Success,
+        Err(_) => Outcome::CouldNotRun,
+    }
+}
+
+/// The severity a listed code has; errors for codes no list knows.
+#[cfg(test)]
+fn severity(
+    registry: &PlatformRegistry,
+    code: &str,
+) -> Option<datasurface_model::validate::Severity> {
+    all(registry).iter().find(|c| c.0 == code).map(|c| c.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datasurface_model::validate::Severity;
+
+    #[test]
+    fn every_code_is_explained_once() {
+        let registry = crate::Datasurface::new().registry().clone();
+        let codes = all(&registry);
+        let mut names: Vec<&str> = codes.iter().map(|c| c.0).collect();
+        for code in &names {
+            assert!(explanation(&registry, code).is_some(), "`{code}`");
+        }
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "a code is listed twice");
+        assert_eq!(severity(&registry, "load-error"), Some(Severity::Error));
+        assert_eq!(
+            severity(&registry, "sqlite-source-not-local"),
+            Some(Severity::Warning)
+        );
+    }
+
+    #[test]
+    fn the_nearest_code() {
+        let known = ["missing-primary-key", "unknown-dataset", "load-error"];
+        assert_eq!(
+            nearest("missing-primary-kye", &known),
+            Some("missing-primary-key")
+        );
+        assert_eq!(nearest("load", &known), Some("load-error"));
+        assert_eq!(nearest("zzzzzzzz", &known), None);
+    }
+}

@@ -1,0 +1,38 @@
+//! The gate's checks beyond validation, shared by `check` and `verify`: what
+//! `render` would find, found before anything is rendered.
+
+use std::io::Write;
+
+use datasurface_model::validate::{Report, ValidEcosystem};
+use datasurface_platform::check_platforms;
+
+use crate::app::App;
+
+/// What building the intention graphs and linting every declared platform
+/// finds in a valid model; with `--verbose`, which platforms were checked.
+pub(crate) fn platform_findings(
+    app: &App<'_>,
+    valid: &ValidEcosystem,
+    external: &[&str],
+    err: &mut dyn Write,
+) -> Report {
+    let graphs = datasurface_graph::build(valid);
+    if app.verbose() {
+        for (name, declaration) in &valid.platforms {
+            let kind = declaration.kind.as_str();
+            let how = if external.contains(&kind) {
+                "left to another program (--platform-kinds-external)"
+            } else if app.registry.get(kind).is_some() {
+                "checked"
+            } else {
+                "no implementation here"
+            };
+            let nodes = graphs.graphs.get(name).map_or(0, |g| g.nodes().len());
+            let _ = writeln!(
+                err,
+                "platform `{name}` (kind `{kind}`, {nodes} graph nodes): {how}"
+            );
+        }
+    }
+    check_platforms(app.registry, valid, &graphs, external)
+}

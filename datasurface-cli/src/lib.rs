@@ -1,0 +1,219 @@
+//! The `datasurface` command line, as a library.
+//!
+//! The `datasurface` binary is this crate's [`Datasurface`] with the built-in
+//! platforms (`airflow` and `sqlite`). A platform author gets the whole
+//! command line for their own platform (`check`, `verify`, `graph`, `render`,
+//! `plan`, `explain` …) by registering it in a `main` of their own:
+//!
+//! ```no_run
+//! # use datasurface_platform::{Capabilities, DataPlatform, PlatformError, RenderContext, Rendering};
+//! # use datasurface_platform::graph::PlatformGraph;
+//! # use datasurface_platform::model::validate::Diagnostic;
+//! # #[derive(Debug)]
+//! # struct Dbt;
+//! # impl DataPlatform for Dbt {
+//! #     fn kind(&self) -> &str { "dbt" }
+//! #     fn version(&self) -> datasurface_platform::semver::Version {
+//! #         datasurface_platform::semver::Version::new(1, 0, 0)
+//! #     }
+//! #     fn capabilities(&self) -> Capabilities { Capabilities::default() }
+//! #     fn lint(&self, _: &PlatformGraph, _: &RenderContext<'_>) -> Vec<Diagnostic> { Vec::new() }
+//! #     fn render(&self, _: &PlatformGraph, _: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
+//! #         Ok(Rendering::default())
+//! #     }
+//! # }
+//! fn main() -> std::process::ExitCode {
+//!     datasurface_cli::Datasurface::new().with_platform(Dbt).main()
+//! }
+//! ```
+//!
+//! Every command ends with an [`Outcome`], its exit code.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use datasurface_platform::{DataPlatform, PlatformRegistry};
+
+mod app;
+mod args;
+mod check;
+mod codes;
+mod engine;
+mod gate;
+mod generate;
+mod graph;
+mod init;
+mod model;
+mod platforms;
+mod render;
+mod sources;
+mod status;
+mod verify;
+
+use app::{App, ColorWhen, Verbosity};
+use args::{Args, Command};
+
+/// How a command ended: its exit code.
+///
+/// Every command uses these codes; each command's `--help` says which it can
+/// end with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// 0: the command did what was asked and found nothing wrong (warnings
+    /// are allowed unless `--deny-warnings`).
+    Success = 0,
+    /// 1: the model has errors, the change may not merge, or the check failed.
+    ModelErrors = 1,
+    /// 2: the command could not run: usage, IO, a file that does not parse,
+    /// a state directory it cannot use.
+    CouldNotRun = 2,
+    /// 3: `run` or `up` ran, and at least one batch failed; the last
+    /// committed data of each failed stream stands, and the next run retries it.
+    BatchesFailed = 3,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(outcome as u8)
+    }
+}
+
+/// The `datasurface` command line, with the platforms it knows.
+#[derive(Debug, Clone)]
+pub struct Datasurface {
+    registry: PlatformRegistry,
+}
+
+impl Default for Datasurface {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Datasurface {
+    /// The command line with the built-in platforms: `airflow` and `sqlite`.
+    pub fn new() -> Self {
+        let mut registry = PlatformRegistry::new();
+        registry.register(Arc::new(datasurface_airflow::Airflow::new()));
+        registry.register(Arc::new(datasurface_sqlite::SqlitePlatform));
+        Datasurface { registry }
+    }
+
+    /// The command line with no platform at all; add them with [`with_platform`](Self::with_platform).
+    pub fn without_platforms() -> Self {
+        Datasurface {
+            registry: PlatformRegistry::new(),
+        }
+    }
+
+    /// Adds a platform; it replaces a platform of the same kind.
+    #[must_use]
+    pub fn with_platform(mut self, platform: impl DataPlatform + 'static) -> Self {
+        self.registry.register(Arc::new(platform));
+        self
+    }
+
+    /// The platforms this command line knows, by kind.
+    pub fn registry(&self) -> &PlatformRegistry {
+        &self.registry
+    }
+
+    /// Runs the command line on the process's arguments, standard output and
+    /// standard error, with a progress bar and colours where standard error
+    /// is a terminal. For `fn main`.
+    pub fn main(&self) -> ExitCode {
+        let args = match Args::try_parse() {
+            Ok(args) => args,
+            Err(error) => {
+                let _ = error.print();
+                return usage_outcome(&error).into();
+            }
+        };
+        let terminal = std::io::stderr().is_terminal();
+        let app = App {
+            registry: &self.registry,
+            verbosity: args.verbosity(),
+            color: args.color.enabled(terminal),
+            progress: terminal && args.verbosity() != Verbosity::Quiet,
+        };
+        // Standard error stays unlocked: a progress bar's drawing thread
+        // writes to it while a command runs.
+        let mut stdout = std::io::stdout().lock();
+        let mut stderr = std::io::stderr();
+        app.dispatch(args.command, &mut stdout, &mut stderr).into()
+    }
+
+    /// Runs the command line on these arguments (the first is the program's
+    /// name), writing to `out` and `err`, with no progress bar and no colours
+    /// unless `--color always`. For tests and embedding programs.
+    pub fn run<I, T>(&self, args: I, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let args = match Args::try_parse_from(args) {
+            Ok(args) => args,
+            Err(error) => {
+                let text = error.render().to_string();
+                let _ = if error.use_stderr() {
+                    err.write_all(text.as_bytes())
+                } else {
+                    out.write_all(text.as_bytes())
+                };
+                return usage_outcome(&error);
+            }
+        };
+        let app = App {
+            registry: &self.registry,
+            verbosity: args.verbosity(),
+            color: args.color == ColorWhen::Always,
+            progress: false,
+        };
+        app.dispatch(args.command, out, err)
+    }
+}
+
+/// `--help` and `--version` succeed; every other usage error could not run.
+fn usage_outcome(error: &clap::Error) -> Outcome {
+    if error.use_stderr() {
+        Outcome::CouldNotRun
+    } else {
+        Outcome::Success
+    }
+}
+
+impl App<'_> {
+    /// Runs one command.
+    fn dispatch(&self, command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+        match command {
+            Command::Check(a) => check::run(self, &a, out, err),
+            Command::Verify(a) => verify::run(self, &a, out, err),
+            Command::Graph(a) => graph::run(self, &a, out, err),
+            Command::Render(a) => platforms::render(self, &a, out, err),
+            Command::Plan(a) => platforms::plan(self, &a, out, err),
+            Command::Apply(a) => engine::apply(self, &a, out, err),
+            Command::Run(a) => engine::run(self, &a, out, err),
+            Command::Up(a) => engine::up(self, &a, out, err),
+            Command::Status(a) => status::run(self, &a, out, err),
+            Command::Init(a) => init::run(self, &a, out, err),
+            Command::Generate(a) => generate::generate(&a, out, err),
+            Command::Explain(a) => codes::explain(self, &a, out, err),
+            Command::Completions(a) => {
+                let mut command = <Args as clap::CommandFactory>::command();
+                clap_complete::generate(a.shell, &mut command, "datasurface", out);
+                Outcome::Success
+            }
+            Command::Schema => {
+                let text = datasurface_model::files::json_schema_string();
+                match out.write_all(text.as_bytes()) {
+                    Ok(()) => Outcome::Success,
+                    Err(_) => Outcome::CouldNotRun,
+                }
+            }
+        }
+    }
+}

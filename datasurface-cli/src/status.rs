@@ -1,0 +1,144 @@
+//! `datasurface status --state DIR`: each stream's latest batches, failures,
+//! and what waits, read from a `sqlite` platform's state directory.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+
+use datasurface_sqlite::engine::{Engine, NextRun, StreamState};
+use serde_json::json;
+
+use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{StatusArgs, StatusFormat};
+
+pub(crate) fn run(
+    app: &App<'_>,
+    args: &StatusArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let error = app.paint(Paint::Error, "error");
+    if !args.state.join("merge.sqlite").is_file() {
+        let _ = writeln!(
+            err,
+            "{error}: {} is not a state directory (it has no merge.sqlite)\n  help: `datasurface up MODEL --state {}` makes one",
+            args.state.display(),
+            args.state.display()
+        );
+        return Outcome::CouldNotRun;
+    }
+    let streams =
+        match Engine::open(&args.state, BTreeMap::new()).and_then(|e| e.status(args.last.max(1))) {
+            Ok(streams) => streams,
+            Err(e) => {
+                let _ = writeln!(err, "{error}: {e}");
+                return Outcome::CouldNotRun;
+            }
+        };
+    let text = match args.format {
+        StatusFormat::Json => format!(
+            "{:#}\n",
+            json!({"state": args.state.display().to_string(), "streams": streams})
+        ),
+        StatusFormat::Human => table(app, &streams),
+    };
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => Outcome::Success,
+        Err(_) => Outcome::CouldNotRun,
+    }
+}
+
+fn next(n: &NextRun) -> String {
+    match n {
+        NextRun::NextRun => "next run".to_owned(),
+        NextRun::Scheduled(at) => at.clone(),
+        NextRun::Never => "never (its schedule never fires)".to_owned(),
+        NextRun::NewInput => "on new input".to_owned(),
+    }
+}
+
+/// One row per stream, then each failing stream's failure in full.
+fn table(app: &App<'_>, streams: &[StreamState]) -> String {
+    let header = [
+        "STREAM", "SOURCE", "BATCH", "STATUS", "ENDED", "ROWS", "CHANGES", "NEXT",
+    ];
+    let rows: Vec<[String; 8]> = streams
+        .iter()
+        .map(|s| {
+            let last = s.batches.first();
+            [
+                s.stream.clone(),
+                s.source.clone(),
+                last.map_or_else(|| "-".into(), |b| b.batch.to_string()),
+                last.map_or_else(|| "never ran".into(), |b| b.status.clone()),
+                last.and_then(|b| b.ended_at.clone())
+                    .unwrap_or_else(|| "-".into()),
+                last.map_or_else(|| "-".into(), |b| b.total.to_string()),
+                last.map_or_else(
+                    || "-".into(),
+                    |b| format!("+{} ~{} -{}", b.inserted, b.updated, b.deleted),
+                ),
+                next(&s.next),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut write_row = |cells: &[String], status_paint: Option<Paint>| {
+        let last = cells.len() - 1;
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w - cell.chars().count());
+            let shown = match status_paint {
+                Some(p) if i == 3 => app.paint(p, cell),
+                _ => cell.clone(),
+            };
+            out.push_str(&shown);
+            if i < last {
+                out.push_str(&pad);
+                out.push_str("  ");
+            }
+        }
+        out.push('\n');
+    };
+    write_row(&header.map(String::from), None);
+    for row in &rows {
+        let paint = match row[3].as_str() {
+            "failed" => Some(Paint::Error),
+            "committed" => Some(Paint::Good),
+            _ => None,
+        };
+        write_row(row, paint);
+    }
+    let failing: Vec<&StreamState> = streams.iter().filter(|s| s.failing()).collect();
+    for s in &failing {
+        if let Some(b) = s.batches.first() {
+            let _ = write!(
+                out,
+                "\n{} batch {} {} at {}: {}\n",
+                s.stream,
+                b.batch,
+                app.paint(Paint::Error, "failed"),
+                b.ended_at.as_deref().unwrap_or(&b.started_at),
+                b.message.as_deref().unwrap_or("no message")
+            );
+        }
+    }
+    let waiting = streams
+        .iter()
+        .filter(|s| matches!(s.next, NextRun::Scheduled(_) | NextRun::Never))
+        .count();
+    let _ = write!(
+        out,
+        "\n{} streams, {} failing, {} waiting for their schedule\n",
+        streams.len(),
+        failing.len(),
+        waiting
+    );
+    out
+}

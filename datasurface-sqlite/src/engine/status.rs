@@ -1,0 +1,148 @@
+//! What a state directory holds: each stream of the applied rendering, its
+//! latest batches, and when it runs next. Reads only.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::apply::jobs;
+use super::batch::SQL;
+use super::{Engine, EngineError, sql};
+use crate::spec::{IngestJob, Source, TransformJob};
+
+/// One batch, as `ds_batches` records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRecord {
+    /// Its number, from 1 for each stream.
+    pub batch: i64,
+    /// `started`, `ingested`, `committed` or `failed`.
+    pub status: String,
+    /// When it started (RFC 3339, UTC).
+    pub started_at: String,
+    /// When it ended, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// How long it took, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub millis: Option<i64>,
+    /// Rows inserted, updated and deleted, and rows read.
+    pub inserted: i64,
+    /// See `inserted`.
+    pub updated: i64,
+    /// See `inserted`.
+    pub deleted: i64,
+    /// See `inserted`.
+    pub total: i64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// When a stream runs next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "when", content = "at")]
+pub enum NextRun {
+    /// On the next `run`: it has no schedule, its schedule fired, it never
+    /// ran, or its last batch failed.
+    NextRun,
+    /// When its cron schedule next fires (RFC 3339, UTC).
+    Scheduled(String),
+    /// Never: its schedule never fires.
+    Never,
+    /// When one of its transformer's inputs commits a batch that changes rows.
+    NewInput,
+}
+
+/// One stream of the applied rendering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamState {
+    /// The stream: a datastore, or `store#dataset`.
+    pub stream: String,
+    /// Where its rows come from: `sqlite:<container>`, `csv:<container>` or
+    /// `transformer:<workspace>`.
+    pub source: String,
+    /// Its cron schedule (UTC), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// When it runs next.
+    pub next: NextRun,
+    /// Its latest batches, newest first.
+    pub batches: Vec<BatchRecord>,
+}
+
+impl StreamState {
+    /// Whether its latest batch failed.
+    pub fn failing(&self) -> bool {
+        self.batches.first().is_some_and(|b| b.status == "failed")
+    }
+}
+
+impl Engine {
+    /// Every stream of the applied rendering, in key order, with its `last`
+    /// batches and when it runs next.
+    pub fn status(&self, last: usize) -> Result<Vec<StreamState>, EngineError> {
+        let rendering = self.applied()?;
+        if rendering.is_empty() {
+            return Err(EngineError::State(format!(
+                "nothing has been applied in {}; run `datasurface apply` or `datasurface up` first",
+                self.state.display()
+            )));
+        }
+        let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
+        let transforms: Vec<TransformJob> = jobs(&rendering, "jobs/transformer/")?;
+        let conn = self.open_merge()?;
+        let mut streams = Vec::new();
+        for job in &ingests {
+            let transformer = transforms.iter().find(|t| t.output_stream == job.stream);
+            let (source, cron) = match (&job.source, transformer) {
+                (Source::SqliteSnapshot { container }, _) => {
+                    (format!("sqlite:{container}"), job.cron.clone())
+                }
+                (Source::CsvFiles { container }, _) => {
+                    (format!("csv:{container}"), job.cron.clone())
+                }
+                (Source::Transformer { workspace }, t) => (
+                    format!("transformer:{workspace}"),
+                    t.and_then(|t| t.cron.clone()),
+                ),
+            };
+            let next = match (&cron, &job.source) {
+                (None, Source::Transformer { .. }) => NextRun::NewInput,
+                _ => match self.scheduled(&job.stream, cron.as_deref())? {
+                    None => NextRun::NextRun,
+                    Some(waiting) => waiting.next.map_or(NextRun::Never, NextRun::Scheduled),
+                },
+            };
+            let mut stmt = conn
+                .prepare(&SQL.recent_batches())
+                .map_err(sql("cannot read the batches"))?;
+            let limit = i64::try_from(last).unwrap_or(i64::MAX);
+            let batches = stmt
+                .query_map(params![job.stream, limit], |r| {
+                    Ok(BatchRecord {
+                        batch: r.get(0)?,
+                        status: r.get(1)?,
+                        started_at: r.get(2)?,
+                        ended_at: r.get(3)?,
+                        millis: r.get(4)?,
+                        inserted: r.get::<_, Option<i64>>(5)?.unwrap_or_default(),
+                        updated: r.get::<_, Option<i64>>(6)?.unwrap_or_default(),
+                        deleted: r.get::<_, Option<i64>>(7)?.unwrap_or_default(),
+                        total: r.get::<_, Option<i64>>(8)?.unwrap_or_default(),
+                        message: r.get(9)?,
+                    })
+                })
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(sql(format!("cannot read the batches of `{}`", job.stream)))?;
+            streams.push(StreamState {
+                stream: job.stream.clone(),
+                source,
+                schedule: cron,
+                next,
+                batches,
+            });
+        }
+        Ok(streams)
+    }
+}
