@@ -61,11 +61,22 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
             continue;
         }
         if path.is_dir() {
+            if is_output(&path) {
+                continue;
+            }
             collect(&path, out, errors);
         } else if Format::of_path(&path.to_string_lossy()).is_some() {
             out.push(path);
         }
     }
+}
+
+/// Whether a directory holds what datasurface writes rather than model
+/// documents: a saved rendering (`render --out`), or a `sqlite` platform's
+/// state directory (`apply`, `run`, `up --state`), which may sit inside the
+/// model's directory and holds JSON files of its own.
+fn is_output(dir: &Path) -> bool {
+    dir.join(datasurface_platform::INDEX_FILE).is_file() || dir.join("merge.sqlite").is_file()
 }
 
 fn read_file(path: &Path) -> Result<SourceFile, LoadError> {

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod newcomer;
+
 struct Run {
     code: i32,
     stdout: String,

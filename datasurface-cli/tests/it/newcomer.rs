@@ -1,0 +1,547 @@
+//! A newcomer's first hour: the main job finishes in a terminal, the gate sees
+//! what `render` sees, nothing that matters passes silently.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Run, copy_dir, copy_northwind, datasurface, repo_root, scratch};
+
+/// Runs the binary under a pseudo-terminal (util-linux's `script`), killing it
+/// after two minutes. Returns everything the terminal showed, with colours and
+/// cursor movements removed, and the exit code (`None` if it had to be killed).
+fn in_terminal(args: &[&str], cwd: &Path) -> (Option<i32>, String) {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut command = quote(env!("CARGO_BIN_EXE_datasurface"));
+    for a in args {
+        command.push(' ');
+        command.push_str(&quote(a));
+    }
+    let log = cwd.join("terminal.log");
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command])
+        .arg(&log)
+        .current_dir(cwd)
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("util-linux's `script` runs (Debian's bsdutils)");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let shown = std::fs::read_to_string(&log).unwrap_or_default();
+    (code, plain(&shown))
+}
+
+/// Terminal output as lines of text: escape sequences removed, each carriage
+/// return starting the line again.
+fn plain(shown: &str) -> String {
+    let mut out = String::new();
+    let mut chars = shown.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                if chars.next_if_eq(&'[').is_some() {
+                    while let Some(c) = chars.next() {
+                        if c.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The lines a run prints that do not depend on a terminal: each batch and the totals.
+fn summary_lines(text: &str, state: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.contains(" batch ") || l.contains(" batches, "))
+        .map(|l| {
+            l.replace(state, "STATE")
+                .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// `datasurface init`'s model in `dir/shop`.
+fn init_shop(dir: &Path) -> PathBuf {
+    let run = datasurface(&["init", "shop"], dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    dir.join("shop")
+}
+
+#[test]
+fn up_and_run_finish_in_a_terminal_and_print_what_they_print_into_a_file() {
+    let dir = scratch("terminal");
+    copy_dir(&repo_root().join("examples/models/northwind"), &{
+        let d = dir.join("northwind");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    });
+    let piped = datasurface(&["up", "northwind", "--state", "piped"], &dir);
+    assert_eq!(piped.code, 0, "{}", piped.transcript());
+    let (code, shown) = in_terminal(&["up", "northwind", "--state", "tty"], &dir);
+    assert_eq!(code, Some(0), "`up` must finish in a terminal:\n{shown}");
+    let expected = summary_lines(&piped.stdout, "piped");
+    assert_eq!(expected.len(), 3, "{}", piped.stdout);
+    assert_eq!(summary_lines(&shown, "tty"), expected, "{shown}");
+    assert!(shown.contains("Where to look:"), "{shown}");
+    // `run --all` on a four-row CSV, in a terminal, as from a file.
+    let shop = init_shop(&dir);
+    let up = datasurface(&["up", ".", "--state", "shop-state"], &shop);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let piped = datasurface(&["run", ".", "--state", "shop-state", "--all"], &shop);
+    assert_eq!(piped.code, 0, "{}", piped.transcript());
+    let (code, shown) = in_terminal(&["run", ".", "--state", "shop-state", "--all"], &shop);
+    assert_eq!(code, Some(0), "`run` must finish in a terminal:\n{shown}");
+    let expected = summary_lines(&piped.stdout, "shop-state");
+    assert_eq!(
+        expected,
+        [
+            "Orders                                   batch    2 committed: 4 read, +0 ~0 -0",
+            "1 batches, 0 failed, 0 waiting; merge database STATE/merge.sqlite"
+        ]
+    );
+    assert_eq!(
+        summary_lines(&shown, "shop-state"),
+        expected
+            .iter()
+            .map(|l| l.replace("batch    2", "batch    3"))
+            .collect::<Vec<_>>(),
+        "{shown}"
+    );
+    // Colours in a terminal, none into a pipe.
+    let broken = dir.join("broken");
+    copy_northwind(&broken, |t| {
+        t.replacen("primaryKey: [product_id]", "primaryKey: [nope]", 1)
+    });
+    let (code, _) = in_terminal(&["check", "."], &broken);
+    assert_eq!(code, Some(1));
+    let raw = std::fs::read_to_string(broken.join("terminal.log")).unwrap();
+    assert!(
+        raw.contains("\u{1b}[1m\u{1b}[31merror[key-column-unknown]"),
+        "{raw}"
+    );
+    let piped = datasurface(&["check", "."], &broken);
+    assert!(!piped.stderr.contains('\u{1b}'), "{}", piped.stderr);
+}
+
+/// Northwind with an edit of its ecosystem document.
+fn northwind_with_ecosystem(dir: &Path, edit: impl Fn(&str) -> String) {
+    copy_northwind(dir, str::to_owned);
+    let path = dir.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit applies");
+    std::fs::write(&path, edited).unwrap();
+}
+
+fn verify_from_ecosystem(dir: &Path) -> Run {
+    datasurface(
+        &[
+            "verify",
+            "--base",
+            &repo_root()
+                .join("examples/models/northwind")
+                .display()
+                .to_string(),
+            "--proposed",
+            ".",
+            "--source",
+            "northwind/ecosystem@main",
+        ],
+        dir,
+    )
+}
+
+#[test]
+fn check_and_verify_see_what_render_sees() {
+    // A misspelled platform parameter.
+    let dir = scratch("gate-parameter");
+    northwind_with_ecosystem(&dir, |t| {
+        t.replacen(
+            "      sources: {NW Source DB",
+            "      sourcs: {NW Source DB",
+            1,
+        )
+    });
+    let check = datasurface(&["check", "."], &dir);
+    assert_eq!(check.code, 1, "{}", check.transcript());
+    assert!(
+        check.stderr.contains("error[invalid-platform-parameter]"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stderr.contains("ecosystem.yaml:"),
+        "located: {}",
+        check.stderr
+    );
+    let verify = verify_from_ecosystem(&dir);
+    assert_eq!(verify.code, 1, "{}", verify.transcript());
+    assert!(verify.stdout.contains("may not merge"), "{}", verify.stdout);
+    let render = datasurface(&["render", ".", "--platform", "Local", "--out", "r"], &dir);
+    assert_eq!(
+        render.code,
+        1,
+        "render refuses it too: {}",
+        render.transcript()
+    );
+
+    // A platform's warning: workspace views of `airflow` land in its merge
+    // database, not in a SQL Server container.
+    let dir = scratch("gate-warning");
+    copy_northwind(&dir, |t| {
+        t.replacen(
+            "        engine: POSTGRES\n        database: nw_analytics",
+            "        engine: SQL_SERVER\n        database: nw_analytics",
+            1,
+        )
+    });
+    let check = datasurface(&["check", "."], &dir);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    assert!(
+        check
+            .stderr
+            .contains("warning[airflow-views-in-merge-database]"),
+        "{}",
+        check.stderr
+    );
+    let denied = datasurface(&["check", "--deny-warnings", "."], &dir);
+    assert_eq!(denied.code, 1, "{}", denied.transcript());
+    assert!(
+        denied.stderr.contains("(--deny-warnings)"),
+        "{}",
+        denied.stderr
+    );
+
+    // An unknown kind, unless provided elsewhere; JSON findings say so too.
+    let dir = scratch("gate-kind");
+    northwind_with_ecosystem(&dir, |t| t.replacen("kind: airflow", "kind: aws", 1));
+    let check = datasurface(&["check", "--format", "json", "."], &dir);
+    assert_eq!(check.code, 1, "{}", check.transcript());
+    let findings: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(findings[0]["code"], "unknown-platform-kind");
+    assert_eq!(findings[0]["file"], "ecosystem.yaml");
+    let check = datasurface(&["check", "--platform-kinds-external", "aws", "."], &dir);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    let verify = verify_from_ecosystem(&dir);
+    assert_eq!(verify.code, 1, "{}", verify.transcript());
+}
+
+#[test]
+fn a_group_that_nothing_delivers_is_a_warning_that_says_where_to_assign_it() {
+    let dir = scratch("unassigned");
+    northwind_with_ecosystem(&dir, |t| {
+        let at = t.find("assignments:").unwrap();
+        t[..at].to_owned()
+    });
+    let check = datasurface(&["check", "."], &dir);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    assert!(
+        check.stderr.contains("warning[unassigned-dataset-group]: no platform delivers dataset group `ProductAnalytics.Reporting`"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stderr.contains(
+            "add `- {workspace: ProductAnalytics, datasetGroup: Reporting, platforms: [{platform: <platform>, status: PROVISIONED}]}` under `assignments` in the Ecosystem document (declared platforms: `Azure Platform`, `Local`) (in github:northwind/ecosystem@main)"
+        ),
+        "{}",
+        check.stderr
+    );
+    let denied = datasurface(&["check", "--deny-warnings", "."], &dir);
+    assert_eq!(denied.code, 1, "{}", denied.transcript());
+    let up = datasurface(&["up", ".", "--state", "s"], &dir);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(
+        up.stderr.contains("warning[unassigned-dataset-group]"),
+        "{}",
+        up.stderr
+    );
+    assert!(up.stdout.contains("nothing yet"), "{}", up.stdout);
+}
+
+#[test]
+fn up_runs_every_job_once_and_says_how_it_ended() {
+    let dir = scratch("up-semantics");
+    let shop = init_shop(&dir);
+    let up = datasurface(&["up", ".", "--all", "--state", "s"], &shop);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    // Plan and apply count the same changes.
+    assert!(up.stdout.contains("10 to create"), "{}", up.stdout);
+    assert!(
+        up.stdout.contains("applied 10 changes to s: 7 database steps, 3 job definitions recorded with the rendering"),
+        "{}",
+        up.stdout
+    );
+    // A bad row fails its batch whole: exit 3, and the last data stands.
+    std::fs::write(
+        shop.join("data/orders.csv"),
+        "order_id,customer,amount,ordered_on\n1,Alfreds,not a number,\n",
+    )
+    .unwrap();
+    let run = datasurface(&["run", ".", "--state", "s"], &shop);
+    assert_eq!(run.code, 3, "{}", run.transcript());
+    assert!(run.stdout.contains("FAILED"), "{}", run.stdout);
+    let status = datasurface(&["status", "--state", "s"], &shop);
+    assert_eq!(status.code, 0, "{}", status.transcript());
+    assert!(status.stdout.contains("1 failing"), "{}", status.stdout);
+    let json = datasurface(&["status", "--state", "s", "--format", "json"], &shop);
+    let state: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let orders = &state["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stream"] == "Orders")
+        .unwrap()["batches"];
+    assert_eq!(orders[0]["status"], "failed");
+    assert_eq!(orders[1]["status"], "committed");
+    // The model changed and was not applied: `run` says so, and runs what was applied.
+    let team = shop.join("zones/main/teams/shop.yaml");
+    let text = std::fs::read_to_string(&team).unwrap();
+    std::fs::write(
+        &team,
+        text.replace("COUNT(*) AS orders", "COUNT(order_id) AS orders"),
+    )
+    .unwrap();
+    let run = datasurface(&["run", ".", "--state", "s"], &shop);
+    assert!(
+        run.stderr.contains(
+            "warning: the model differs from what was applied to s (0 to create, 1 to update"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("datasurface apply . --state s"),
+        "{}",
+        run.stderr
+    );
+    let apply = datasurface(&["apply", ".", "--state", "s"], &shop);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    assert!(
+        apply
+            .stdout
+            .contains("disruption: re-ingest or backfill needed"),
+        "a changed query rebuilds its output: {}",
+        apply.stdout
+    );
+    assert!(
+        apply.stdout.contains("the next run rebuilds its output"),
+        "{}",
+        apply.stdout
+    );
+    let again = datasurface(&["apply", ".", "--state", "s"], &shop);
+    assert!(
+        again.stdout.contains("nothing to apply"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn quiet_verbose_and_colour() {
+    let dir = scratch("verbosity");
+    let shop = init_shop(&dir);
+    let quiet = datasurface(&["--quiet", "up", ".", "--state", "s"], &shop);
+    assert_eq!(quiet.code, 0, "{}", quiet.transcript());
+    assert_eq!(
+        quiet.stdout,
+        "applied 10 changes to s: 7 database steps, 3 job definitions recorded with the rendering\n2 batches, 0 failed, 0 waiting; merge database s/merge.sqlite\n"
+    );
+    let verbose = datasurface(&["run", ".", "--state", "s", "--all", "-v"], &shop);
+    assert!(verbose.stdout.contains(" ms\n"), "{}", verbose.stdout);
+    let verbose = datasurface(&["check", ".", "--verbose"], &shop);
+    assert!(
+        verbose
+            .stderr
+            .contains("platform `Local` (kind `sqlite`, 7 graph nodes): checked"),
+        "{}",
+        verbose.stderr
+    );
+    let broken = scratch("colour");
+    copy_northwind(&broken, |t| {
+        t.replacen("primaryKey: [product_id]", "primaryKey: [nope]", 1)
+    });
+    let coloured = datasurface(&["check", ".", "--color", "always"], &broken);
+    assert!(
+        coloured
+            .stderr
+            .contains("\u{1b}[1m\u{1b}[31merror[key-column-unknown]"),
+        "{}",
+        coloured.stderr
+    );
+    let plain = datasurface(&["check", "."], &broken);
+    assert!(
+        plain.stderr.starts_with("error[key-column-unknown]"),
+        "{}",
+        plain.stderr
+    );
+}
+
+#[test]
+fn init_completions_and_help() {
+    let dir = scratch("init");
+    init_shop(&dir);
+    let again = datasurface(&["init", "shop"], &dir);
+    assert_eq!(again.code, 2, "{}", again.transcript());
+    assert!(
+        again.stderr.contains("is not empty; nothing was written"),
+        "{}",
+        again.stderr
+    );
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = datasurface(&["completions", shell], &dir);
+        assert_eq!(run.code, 0, "{shell}: {}", run.transcript());
+        assert!(run.stdout.contains("datasurface"), "{shell}");
+        assert!(run.stdout.contains("platform-kinds-external"), "{shell}");
+    }
+    let help = datasurface(&["--help"], &dir);
+    assert!(
+        help.stdout
+            .starts_with("Turns the intentions of a data ecosystem into data pipelines"),
+        "{}",
+        help.stdout
+    );
+    let up = datasurface(&["up", "--help"], &dir);
+    assert!(
+        up.stdout
+            .contains("Usage: datasurface up <MODEL> [--state <DIR>] [--platform <NAME>] [--all]"),
+        "{}",
+        up.stdout
+    );
+    assert!(up.stdout.contains("3 a batch failed"), "{}", up.stdout);
+    let run = datasurface(&["run", "--help"], &dir);
+    assert!(
+        run.stdout
+            .contains("The run's summary as one JSON document"),
+        "{}",
+        run.stdout
+    );
+    let plan = datasurface(&["plan", "--help"], &dir);
+    assert!(
+        plan.stdout.contains("with each artifact's new content"),
+        "{}",
+        plan.stdout
+    );
+    let graph = datasurface(&["graph", "--help"], &dir);
+    assert!(
+        graph.stdout.contains("One Mermaid diagram"),
+        "{}",
+        graph.stdout
+    );
+}
+
+#[test]
+fn explain_knows_every_code_it_can_print() {
+    let root = repo_root();
+    for code in [
+        "load-error",
+        "model-structure",
+        "sqlite-source-not-local",
+        "unassigned-dataset-group",
+        "unknown-change-source",
+    ] {
+        let run = datasurface(&["explain", code], &root);
+        assert_eq!(run.code, 0, "{code}: {}", run.transcript());
+        assert!(run.stdout.starts_with(code), "{}", run.stdout);
+    }
+    let run = datasurface(&["explain", "missing-primary-kee"], &root);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean `missing-primary-key`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn mermaid_is_one_diagram_and_render_takes_the_only_platform() {
+    let root = repo_root();
+    let both = datasurface(
+        &["graph", "examples/models/northwind", "--format", "mermaid"],
+        &root,
+    );
+    assert_eq!(both.code, 0, "{}", both.transcript());
+    assert_eq!(
+        both.stdout.matches("graph LR").count(),
+        1,
+        "{}",
+        both.stdout
+    );
+    assert!(
+        both.stdout
+            .contains("    subgraph p0[\"Azure Platform\"]\n"),
+        "{}",
+        both.stdout
+    );
+    assert!(
+        both.stdout.contains("    subgraph p1[\"Local\"]\n"),
+        "{}",
+        both.stdout
+    );
+    assert!(
+        both.stdout.contains("        p1n0 --> p1n"),
+        "{}",
+        both.stdout
+    );
+    let one = datasurface(
+        &[
+            "graph",
+            "examples/models/northwind",
+            "--format",
+            "mermaid",
+            "--platform",
+            "Local",
+        ],
+        &root,
+    );
+    assert!(
+        one.stdout.starts_with("graph LR\n    n0["),
+        "{}",
+        one.stdout
+    );
+    assert!(!one.stdout.contains("subgraph"), "{}", one.stdout);
+    let dir = scratch("only-platform");
+    let shop = init_shop(&dir);
+    let render = datasurface(&["render", ".", "--out", "r"], &shop);
+    assert_eq!(render.code, 0, "{}", render.transcript());
+    assert!(
+        render.stdout.contains("of platform `Local`"),
+        "{}",
+        render.stdout
+    );
+    let many = datasurface(
+        &["render", "examples/models/northwind", "--out", "r"],
+        &root,
+    );
+    assert_eq!(many.code, 2, "{}", many.transcript());
+    assert!(
+        many.stderr.contains("name one with --platform"),
+        "{}",
+        many.stderr
+    );
+}
