@@ -80,8 +80,13 @@ pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) ->
             LoadError::new(file, format!("unknown value `{variant}`"))
                 .with_help(unknown_name_help(variant, expected, "value"))
         }
-        E::SerdeMissingField { field, .. } => LoadError::new(file, format!("missing field `{field}`"))
-            .with_help(format!("add `{field}:` here")),
+        E::SerdeMissingField { field, .. } => {
+            return match inner.location() {
+                Some(loc) => missing_field(file, text, field, usize_of(loc.line()), usize_of(loc.column())),
+                None => LoadError::new(file, format!("missing field `{field}`"))
+                    .with_help(format!("add `{field}:` here")),
+            };
+        }
         E::SerdeInvalidType { unexpected, expected, .. } => {
             invalid_type(file, unexpected, expected)
         }
@@ -113,9 +118,106 @@ pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) ->
         }
         E::Budget { .. } => LoadError::new(file, "the document exceeds the parser's safety limits")
             .with_help("model documents are plain data; look for huge alias expansions or a generated file gone wrong"),
-        other => LoadError::new(file, clean_message(&other.to_string())),
+        other => {
+            let message = clean_message(&other.to_string());
+            let help = syntax_help(&message, text, inner.location().map(|l| usize_of(l.line())));
+            let err = LoadError::new(file, message);
+            match help {
+                Some(help) => err.with_help(help),
+                None => err,
+            }
+        }
     };
     truncation_hint(located(err), text)
+}
+
+/// The indentation of a line: its leading spaces.
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// A help line for a YAML syntax error: tabs, and indentation that does not line up.
+fn syntax_help(message: &str, text: &str, line: Option<usize>) -> Option<String> {
+    if message.contains("tab") {
+        return Some(
+            "YAML indents with spaces, never tabs: replace the tabs at the start of this line with spaces (two per level)"
+                .to_owned(),
+        );
+    }
+    let indentation = [
+        "did not find expected key",
+        "mapping values are not allowed",
+        "block end",
+        "indentation",
+        "block mapping",
+        "block sequence",
+    ];
+    if !indentation.iter().any(|m| message.contains(m)) {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let at = line?.checked_sub(1)?;
+    let here = indent(lines.get(at)?);
+    let above = lines[..at]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| indent(l));
+    Some(match above {
+        Some(above) if above != here => format!(
+            "check the indentation: this line is indented {here} spaces and the line above it {above}; keys of one map line up in one column, and a nested map is indented further than the key that holds it"
+        ),
+        _ => "check the indentation and the punctuation of this line and the one above it: keys of one map line up in one column, each `key: value` has a space after the colon, and quotes and brackets are closed".to_owned(),
+    })
+}
+
+/// A missing field, reported at the map that lacks it: the key that holds the
+/// map, or the document itself for a top-level field.
+fn missing_field(file: &str, text: &str, field: &str, line: usize, column: usize) -> LoadError {
+    let lines: Vec<&str> = text.lines().collect();
+    let key_indent = column.saturating_sub(1);
+    let block_key = lines
+        .get(line.saturating_sub(1))
+        .is_some_and(|l| indent(l) == key_indent || indent(l) + 2 == key_indent);
+    let parent = block_key.then(|| {
+        lines[..line.saturating_sub(1)]
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .find(|(_, l)| indent(l) < key_indent && !l.trim_start().starts_with("- "))
+    });
+    match parent {
+        Some(Some((i, l))) => {
+            let key = l.trim().trim_end_matches(':');
+            let key = key.split(':').next().unwrap_or(key).trim();
+            LoadError::new(file, format!("missing field `{field}` in `{key}`"))
+                .at(i + 1, indent(l) + 1)
+                .with_help(format!(
+                    "add `{field}:` to the map under `{key}`, beside its other keys"
+                ))
+        }
+        Some(None) if key_indent == 0 => {
+            let kind = lines.iter().position(|l| l.starts_with("kind:")).map_or(
+                (1, String::from("model")),
+                |i| {
+                    (
+                        i + 1,
+                        lines[i].trim_start_matches("kind:").trim().to_owned(),
+                    )
+                },
+            );
+            LoadError::new(
+                file,
+                format!("the {} document lacks the required field `{field}`", kind.1),
+            )
+            .at(kind.0, 1)
+            .with_help(format!("add `{field}:` at the top level of the document"))
+        }
+        _ => LoadError::new(file, format!("missing field `{field}`"))
+            .at(line, column)
+            .with_help(format!("add `{field}:` to this map")),
+    }
 }
 
 /// Adds a hint when a YAML error sits on the last line of a file that does not

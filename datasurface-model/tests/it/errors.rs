@@ -157,3 +157,42 @@ fn json_errors() {
     let out: Vec<String> = cases.iter().map(|(p, t)| load_one(p, t)).collect();
     insta::assert_snapshot!(out.join("\n"));
 }
+
+#[test]
+fn missing_fields_are_reported_at_the_map_or_document_that_lacks_them() {
+    let nested = load_team_with(|t| t.replacen("        consistency: MULTI_DATASET\n", "", 1));
+    insta::assert_snapshot!(nested, @r"
+    northwindteam.yaml:32:7: error: missing field `consistency` in `ingestion`
+      help: add `consistency:` to the map under `ingestion`, beside its other keys
+    ");
+    let top = load_one(
+        "eco.yaml",
+        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: X\nowningRepository: {name: a/b, branch: main}\n",
+    );
+    insta::assert_snapshot!(top, @r"
+    eco.yaml:2:1: error: the Ecosystem document lacks the required field `liveRepository`
+      help: add `liveRepository:` at the top level of the document
+    ");
+}
+
+#[test]
+fn tabs_and_indentation_get_a_help_line() {
+    let tabs = load_one(
+        "eco.yaml",
+        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: X\nliveRepository:\n\tname: a/b\n",
+    );
+    assert!(
+        tabs.contains("help: YAML indents with spaces, never tabs"),
+        "{tabs}"
+    );
+    let indentation = load_one(
+        "eco.yaml",
+        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: X\nplatforms:\n  P:\n    kind: sqlite\n   version: ^0.1\n",
+    );
+    assert!(
+        indentation.contains(
+            "help: check the indentation: this line is indented 3 spaces and the line above it 4"
+        ),
+        "{indentation}"
+    );
+}
