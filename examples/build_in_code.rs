@@ -1,4 +1,5 @@
-//! Builds the Northwind ecosystem in Rust and prints it as a YAML model document.
+//! Builds the Northwind ecosystem in Rust, validates it, and prints it as a
+//! YAML model document (or, if it is not valid, every finding).
 //!
 //! ```text
 //! cargo run -p datasurface-examples --example build_in_code
@@ -20,7 +21,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match datasurface_model::files::to_yaml_string(&model) {
+    let valid = match datasurface_model::validate::validate(model) {
+        Ok(valid) => valid,
+        Err(report) => {
+            eprintln!("the model built in code is not valid:\n{report}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for warning in valid.warnings().diagnostics() {
+        eprintln!("{warning}");
+    }
+    match datasurface_model::files::to_yaml_string(valid.ecosystem()) {
         Ok(yaml) => {
             print!("{yaml}");
             ExitCode::SUCCESS

@@ -1,91 +1,10 @@
-//! A complete third-party data platform in under 100 lines: it renders a dbt
-//! project (a sources file per ingested datastore, a view model per dataset a
-//! consumer group reads) and passes the conformance suite. Run it with
+//! The dbt platform of `examples/src/dbt.rs` against the conformance suite,
+//! as every third-party platform runs it. Run it with
 //! `cargo run -p datasurface-examples --example custom_platform`.
 
 #![allow(clippy::print_stdout, reason = "it prints its report")]
 
-use datasurface_platform::graph::NodeKind::{Ingest, Workspace};
-use datasurface_platform::graph::PlatformGraph;
-use datasurface_platform::model::names::{DatasetName, DatastoreName};
-use datasurface_platform::model::{Milestoning, validate::Diagnostic};
-use datasurface_platform::{Artifact, ArtifactKey as Key, Capabilities, DataPlatform};
-use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
-
-/// Renders dbt sources and models; dbt and its scheduler do the rest.
-#[derive(Debug, Default)]
-struct Dbt;
-
-fn source_key(store: &DatastoreName) -> Key {
-    Key::from_parts(&["models", "sources", store.as_str()], "yml")
-}
-
-/// A dbt source; datasets are sorted, as a datastore's datasets are a set.
-fn source<'a>(store: &DatastoreName, datasets: impl Iterator<Item = &'a str>) -> String {
-    let mut tables: Vec<String> = datasets.map(|d| format!("      - name: {d}\n")).collect();
-    tables.sort();
-    format!(
-        "version: 2\nsources:\n  - name: {store}\n    tables:\n{}",
-        tables.concat()
-    )
-}
-
-fn model(store: &str, dataset: &str) -> String {
-    let config = "{{ config(materialized='view') }}";
-    format!("{config}\nselect * from {{{{ source('{store}', '{dataset}') }}}}\n")
-}
-
-impl DataPlatform for Dbt {
-    fn kind(&self) -> &'static str {
-        "dbt"
-    }
-    fn version(&self) -> semver::Version {
-        semver::Version::new(1, 0, 0)
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            capture_methods: vec!["sqlSnapshot"],
-            milestoning: vec![Milestoning::LiveOnly],
-            container_kinds: vec!["database"],
-            data_types: vec!["Integer", "BigInt", "VarChar", "Decimal", "Date", "Boolean"],
-            triggers: vec!["cron"],
-            code_kinds: vec![],
-        }
-    }
-
-    fn lint(&self, _: &PlatformGraph, _: &RenderContext<'_>) -> Vec<Diagnostic> {
-        Vec::new() // `render_platform` checks the capabilities; dbt needs nothing more.
-    }
-
-    fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, Error> {
-        let missing = |what: &dyn std::fmt::Display| Error::Unsupported {
-            platform: cx.platform.to_string(),
-            what: format!("a graph that names `{what}`, which the model lacks"),
-        };
-        let mut rendering = Rendering::default();
-        for node in graph.nodes() {
-            let at = Some(node.key.clone());
-            if let Ingest { datastore: s, .. } = &node.kind {
-                let (_, store) = cx.ecosystem.datastore(s).ok_or_else(|| missing(s))?;
-                let text = source(s, store.datasets.keys().map(DatasetName::as_str));
-                rendering.insert(source_key(s), Artifact::new(at, text, vec![]));
-            } else if let Workspace {
-                workspace: w,
-                dataset_group: g,
-            } = &node.kind
-            {
-                let (_, ws) = cx.ecosystem.workspace(w).ok_or_else(|| missing(w))?;
-                for sink in &ws.dataset_groups[g].sinks {
-                    let (s, d) = (sink.datastore.as_str(), sink.dataset.as_str());
-                    let key = Key::from_parts(&["models", w.as_str(), g.as_str(), s, d], "sql");
-                    let after = vec![source_key(&sink.datastore)];
-                    rendering.insert(key, Artifact::new(at.clone(), model(s, d), after));
-                }
-            }
-        }
-        Ok(rendering)
-    }
-}
+use datasurface_examples::dbt::Dbt;
 
 fn main() {
     let report = datasurface_testkit::Conformance::new(&Dbt).run();
@@ -96,4 +15,90 @@ fn main() {
 #[test]
 fn the_dbt_platform_conforms() {
     datasurface_testkit::Conformance::new(&Dbt).assert_passes();
+}
+
+/// A small model that a `dbt` platform delivers.
+#[cfg(test)]
+const MODEL: &str = "apiVersion: datasurface.dev/v1
+kind: Ecosystem
+name: Shop
+owningRepository: {name: acme/shop, branch: main}
+liveRepository: {name: acme/shop, branch: live}
+platforms:
+  Warehouse Models:
+    kind: dbt
+    version: ^1
+zoneDeclarations:
+  Z: {repository: {name: acme/shop, branch: main}}
+zones:
+  Z:
+    teamDeclarations:
+      T: {repository: {name: acme/shop, branch: main}}
+    teams:
+      T:
+        containers:
+          Shop DB: {kind: {database: {engine: POSTGRES, database: shop}}}
+          Mart: {kind: {database: {engine: POSTGRES, database: mart}}}
+        datastores:
+          Shop:
+            capture:
+              ingestion:
+                container: Shop DB
+                consistency: MULTI_DATASET
+                method: {sqlSnapshot: {}}
+            datasets:
+              items:
+                classifications: [PUB]
+                schema:
+                  columns:
+                    id: {type: Integer, nullable: false}
+                  primaryKey: [id]
+        workspaces:
+          Reports:
+            container: Mart
+            datasetGroups:
+              Main:
+                sinks: [{datastore: Shop, dataset: items}]
+                requirements: {milestoning: LIVE_ONLY, latency: HOURS}
+assignments:
+  - workspace: Reports
+    datasetGroup: Main
+    platforms: [{platform: Warehouse Models, status: PROVISIONED}]
+";
+
+#[test]
+fn the_dbt_platform_gets_the_whole_command_line() {
+    let dir = std::env::temp_dir().join(format!("datasurface-dbt-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let model = dir.join("shop.yaml");
+    std::fs::write(&model, MODEL).expect("the model is written");
+    let cli = datasurface_cli::Datasurface::new().with_platform(Dbt);
+    let run = |args: &[&str]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let outcome = cli.run(
+            std::iter::once("datasurface").chain(args.iter().copied()),
+            &mut out,
+            &mut err,
+        );
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_default();
+        (outcome, text(out), text(err))
+    };
+    let shown = model.display().to_string();
+    let (outcome, out, err) = run(&["check", &shown]);
+    assert_eq!(outcome, datasurface_cli::Outcome::Success, "{out}{err}");
+    let rendered = dir.join("rendered").display().to_string();
+    let (outcome, out, err) = run(&["render", &shown, "--out", &rendered]);
+    assert_eq!(outcome, datasurface_cli::Outcome::Success, "{out}{err}");
+    assert!(
+        out.contains("rendered 2 artifacts of platform `Warehouse Models`"),
+        "{out}"
+    );
+    // Without the platform registered, the gate refuses the model.
+    let bare = datasurface_cli::Datasurface::new();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let outcome = bare.run(["datasurface", "check", &shown], &mut out, &mut err);
+    assert_eq!(outcome, datasurface_cli::Outcome::ModelErrors);
+    assert!(String::from_utf8_lossy(&err).contains("error[unknown-platform-kind]"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

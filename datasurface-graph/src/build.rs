@@ -15,7 +15,7 @@ use crate::graph::PlatformGraph;
 use crate::node::{Node, NodeKey, NodeKind};
 
 /// Every platform's intention graph, and what building them found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct IntentionGraphs {
     /// One graph per platform with live assignments, in the model's platform order.
     pub graphs: IndexMap<PlatformName, PlatformGraph>,

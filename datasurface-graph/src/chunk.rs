@@ -8,7 +8,7 @@ use crate::graph::{Edge, PlatformGraph};
 use crate::node::NodeKey;
 
 /// A graph split into chunks, with the edges that cross between them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Chunking {
     /// The chunks, each a list of node keys in bring-up order.
     pub chunks: Vec<Vec<NodeKey>>,

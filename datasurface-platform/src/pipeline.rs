@@ -38,7 +38,7 @@ pub enum RenderFailure {
 }
 
 /// A platform's rendering of a model, with the warnings found on the way.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Rendered {
     /// What the platform rendered.
     pub rendering: Rendering,

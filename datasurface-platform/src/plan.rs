@@ -23,10 +23,13 @@ pub enum Action {
 }
 
 /// How much a step disturbs the running system, least first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Disruption {
-    /// Nothing running notices.
+    /// Nothing running notices. The default.
+    #[default]
     None,
     /// Something is re-created, without losing data.
     Recreate,

@@ -1,13 +1,15 @@
 //! The conformance suite every data platform runs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use datasurface_platform::graph::build;
+use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph, build};
 use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::files::{self, Format, SourceFile};
 use datasurface_platform::model::validate::validate;
-use datasurface_platform::{Capability, DataPlatform, Rendering, capabilities_used, render_with};
+use datasurface_platform::{
+    ArtifactKey, Capability, DataPlatform, Rendering, capabilities_used, render_with,
+};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
 
@@ -149,6 +151,13 @@ impl<'a> Conformance<'a> {
             .map_err(|e| e.to_string())
     }
 
+    /// The platform's intention graph of a model.
+    fn graph(&self, eco: &Ecosystem) -> Result<Option<PlatformGraph>, String> {
+        let valid =
+            validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
+        Ok(build(&valid).graphs.shift_remove(PLATFORM_NAME))
+    }
+
     /// Runs every check.
     pub fn run(&self) -> ConformanceReport {
         let mut report = ConformanceReport::default();
@@ -198,6 +207,14 @@ impl<'a> Conformance<'a> {
             }
         });
         report.check("dependencies-are-artifacts", dependencies_exist(&rendering));
+        report.check(
+            "exports-depend-on-their-ingestion",
+            match self.graph(&model) {
+                Ok(Some(graph)) => exports_depend_on_ingestion(&graph, &rendering),
+                Ok(None) => Vec::new(),
+                Err(e) => vec![e],
+            },
+        );
         report.check(
             "keys-stable-under-reordering",
             self.reordering(&model, &rendering),
@@ -470,6 +487,61 @@ fn dependencies_exist(rendering: &Rendering) -> Vec<String> {
                 .map(move |d| format!("`{key}` depends on `{d}`, which the rendering lacks"))
         })
         .collect()
+}
+
+/// Every artifact that realises an export must depend, directly or through
+/// other artifacts, on an artifact of the ingestion it reads (where the
+/// platform renders one): otherwise applying a plan could make the export
+/// before what fills it.
+fn exports_depend_on_ingestion(graph: &PlatformGraph, rendering: &Rendering) -> Vec<String> {
+    let mut realising: BTreeMap<&NodeKey, Vec<&ArtifactKey>> = BTreeMap::new();
+    for (key, artifact) in &rendering.artifacts {
+        if let Some(node) = &artifact.node {
+            realising.entry(node).or_default().push(key);
+        }
+    }
+    let upstream_of = |start: &ArtifactKey| {
+        let mut seen: BTreeSet<&ArtifactKey> = BTreeSet::new();
+        let mut todo = vec![start];
+        while let Some(key) = todo.pop() {
+            for d in rendering
+                .artifacts
+                .get(key)
+                .map_or(&[][..], |a| &a.depends_on[..])
+            {
+                if seen.insert(d) {
+                    todo.push(d);
+                }
+            }
+        }
+        seen
+    };
+    let mut failures = Vec::new();
+    for edge in graph.edges() {
+        let (Some(from), Some(to)) = (graph.node(&edge.from), graph.node(&edge.to)) else {
+            continue;
+        };
+        if !matches!(from.kind, NodeKind::Ingest { .. })
+            || !matches!(to.kind, NodeKind::Export { .. })
+        {
+            continue;
+        }
+        let Some(ingestion) = realising.get(&edge.from) else {
+            continue;
+        };
+        for export in realising.get(&edge.to).into_iter().flatten() {
+            let upstream = upstream_of(export);
+            if !ingestion.iter().any(|a| upstream.contains(a)) {
+                failures.push(format!(
+                    "`{export}` realises `{}` but depends on no artifact of `{}` ({}), which it reads",
+                    edge.to,
+                    edge.from,
+                    ingestion.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    failures
 }
 
 fn no_secrets(rendering: &Rendering) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! [`northwind`] builds, in code, the same model as the YAML directory
 //! `examples/models/northwind`; a test checks that the two are equal. Run
 //! `cargo run -p datasurface-examples --example build_in_code` to see it.
+//! [`dbt::Dbt`] is a complete third-party platform.
 
 #![allow(
     clippy::wildcard_imports,
@@ -10,6 +11,8 @@
 )]
 
 use std::error::Error;
+
+pub mod dbt;
 
 use datasurface_model::capture::SqlSnapshot;
 use datasurface_model::container::{Database, HostPort};

@@ -30,6 +30,8 @@ enum Flaw {
     Secret,
     /// Depends on an artifact it does not render.
     DanglingDependency,
+    /// Exports depend on nothing, so a plan may make them before what fills them.
+    IndependentExports,
 }
 
 #[derive(Debug)]
@@ -110,6 +112,13 @@ impl DataPlatform for Specs {
                 Vec::new()
             } else if self.flaw == Flaw::DanglingDependency {
                 vec![ArtifactKey::new("setup/schema.sql").unwrap()]
+            } else if self.flaw == Flaw::IndependentExports
+                && matches!(
+                    node.kind,
+                    datasurface_platform::graph::NodeKind::Export { .. }
+                )
+            {
+                Vec::new()
             } else {
                 graph
                     .dependencies(&node.key)
@@ -142,15 +151,26 @@ fn a_correct_platform_passes() {
 
 #[test]
 fn each_flaw_is_caught_by_its_check() {
+    // Keys that do not follow node identity lose their dependencies too.
     assert_eq!(
         failed_checks(Flaw::OrderDependentKeys),
-        ["keys-stable-under-reordering"]
+        [
+            "exports-depend-on-their-ingestion",
+            "keys-stable-under-reordering"
+        ]
     );
     assert!(failed_checks(Flaw::Counter).contains(&"render-is-deterministic"));
     assert_eq!(failed_checks(Flaw::Secret), ["no-secrets-in-artifacts"]);
     assert_eq!(
         failed_checks(Flaw::DanglingDependency),
-        ["dependencies-are-artifacts"]
+        [
+            "dependencies-are-artifacts",
+            "exports-depend-on-their-ingestion"
+        ]
+    );
+    assert_eq!(
+        failed_checks(Flaw::IndependentExports),
+        ["exports-depend-on-their-ingestion"]
     );
 }
 

@@ -1,0 +1,86 @@
+//! A complete third-party data platform in under 100 lines: it renders a dbt
+//! project (a sources file per ingested datastore, a view model per dataset a
+//! consumer group reads). `examples/custom_platform.rs` runs the conformance
+//! suite on it; `examples/dbt_cli.rs` is its own `datasurface` command line.
+
+use datasurface_platform::graph::NodeKind::{Ingest, Workspace};
+use datasurface_platform::graph::PlatformGraph;
+use datasurface_platform::model::names::{DatasetName, DatastoreName};
+use datasurface_platform::model::{Milestoning, validate::Diagnostic};
+use datasurface_platform::{Artifact, ArtifactKey as Key, Capabilities, DataPlatform};
+use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
+
+/// Renders dbt sources and models; dbt and its scheduler do the rest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dbt;
+
+fn source_key(store: &DatastoreName) -> Key {
+    Key::from_parts(&["models", "sources", store.as_str()], "yml")
+}
+
+/// A dbt source; datasets are sorted, as a datastore's datasets are a set.
+fn source<'a>(store: &DatastoreName, datasets: impl Iterator<Item = &'a str>) -> String {
+    let mut tables: Vec<String> = datasets.map(|d| format!("      - name: {d}\n")).collect();
+    tables.sort();
+    format!(
+        "version: 2\nsources:\n  - name: {store}\n    tables:\n{}",
+        tables.concat()
+    )
+}
+
+fn model(store: &str, dataset: &str) -> String {
+    let config = "{{ config(materialized='view') }}";
+    format!("{config}\nselect * from {{{{ source('{store}', '{dataset}') }}}}\n")
+}
+
+impl DataPlatform for Dbt {
+    fn kind(&self) -> &'static str {
+        "dbt"
+    }
+    fn version(&self) -> datasurface_platform::semver::Version {
+        datasurface_platform::semver::Version::new(1, 0, 0)
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            capture_methods: vec!["sqlSnapshot"],
+            milestoning: vec![Milestoning::LiveOnly],
+            container_kinds: vec!["database"],
+            data_types: vec!["Integer", "BigInt", "VarChar", "Decimal", "Date", "Boolean"],
+            triggers: vec!["cron"],
+            code_kinds: vec![],
+        }
+    }
+
+    fn lint(&self, _: &PlatformGraph, _: &RenderContext<'_>) -> Vec<Diagnostic> {
+        Vec::new() // `render_platform` checks the capabilities; dbt needs nothing more.
+    }
+
+    fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, Error> {
+        let missing = |what: &dyn std::fmt::Display| Error::Unsupported {
+            platform: cx.platform.to_string(),
+            what: format!("a graph that names `{what}`, which the model lacks"),
+        };
+        let mut rendering = Rendering::default();
+        for node in graph.nodes() {
+            let at = Some(node.key.clone());
+            if let Ingest { datastore: s, .. } = &node.kind {
+                let (_, store) = cx.ecosystem.datastore(s).ok_or_else(|| missing(s))?;
+                let text = source(s, store.datasets.keys().map(DatasetName::as_str));
+                rendering.insert(source_key(s), Artifact::new(at, text, vec![]));
+            } else if let Workspace {
+                workspace: w,
+                dataset_group: g,
+            } = &node.kind
+            {
+                let (_, ws) = cx.ecosystem.workspace(w).ok_or_else(|| missing(w))?;
+                for sink in &ws.dataset_groups[g].sinks {
+                    let (s, d) = (sink.datastore.as_str(), sink.dataset.as_str());
+                    let key = Key::from_parts(&["models", w.as_str(), g.as_str(), s, d], "sql");
+                    let after = vec![source_key(&sink.datastore)];
+                    rendering.insert(key, Artifact::new(at.clone(), model(s, d), after));
+                }
+            }
+        }
+        Ok(rendering)
+    }
+}
