@@ -259,7 +259,7 @@ pub(crate) struct ApplyArgs {
     #[arg(long)]
     pub(crate) platform: Option<String>,
     /// The platform's state directory: its databases and what it applied.
-    #[arg(long)]
+    #[arg(long, default_value = "datasurface-state")]
     pub(crate) state: PathBuf,
     /// How to print the plan before applying it.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
@@ -275,7 +275,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) platform: Option<String>,
     /// The platform's state directory.
-    #[arg(long)]
+    #[arg(long, default_value = "datasurface-state")]
     pub(crate) state: PathBuf,
     /// Run once and stop (the default).
     #[arg(long, conflicts_with = "every")]
@@ -323,7 +323,7 @@ pub(crate) struct UpArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct StatusArgs {
     /// The platform's state directory.
-    #[arg(long)]
+    #[arg(long, default_value = "datasurface-state")]
     pub(crate) state: PathBuf,
     /// How many of each stream's latest batches to show.
     #[arg(long, default_value_t = 3)]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod newcomer;
+mod walkthrough;
 
 struct Run {
     code: i32,

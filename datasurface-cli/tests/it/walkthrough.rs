@@ -1,0 +1,238 @@
+//! The documentation, run as written: the README's quick start and Mermaid
+//! example, and every `console` block of docs/sqlite.md, whose `$ ` lines are
+//! commands and whose other lines are their output (`...` stands for any
+//! lines, `[..]` for any text within a line, and a last line `? N` for exit
+//! code N; 0 otherwise).
+
+use std::path::{Path, PathBuf};
+
+use crate::{copy_dir, datasurface, repo_root, scratch};
+
+/// Splits a command line as a shell would, for the quoting the docs use:
+/// words, `'…'`, `"…"`, and the words of a string glued together.
+fn words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' | '"' => {
+                let w = word.get_or_insert_with(String::new);
+                for q in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                    w.push(q);
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// One command of a `console` block and what it must print.
+struct Step {
+    line: String,
+    expected: String,
+    exit: i32,
+}
+
+/// The commands of every fenced block of `lang` in a Markdown text.
+fn blocks(markdown: &str, lang: &str) -> Vec<Vec<Step>> {
+    let mut blocks = Vec::new();
+    let mut lines = markdown.lines();
+    let fence = format!("```{lang}");
+    while let Some(line) = lines.next() {
+        if line != fence {
+            continue;
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        for line in lines.by_ref() {
+            if line == "```" {
+                break;
+            }
+            if let Some(command) = line.strip_prefix("$ ") {
+                steps.push(Step {
+                    line: command.to_owned(),
+                    expected: String::new(),
+                    exit: 0,
+                });
+            } else if let Some(step) = steps.last_mut() {
+                match line.strip_prefix("? ") {
+                    Some(code) => step.exit = code.parse().expect("`? N` is an exit code"),
+                    None => {
+                        step.expected.push_str(line);
+                        step.expected.push('\n');
+                    }
+                }
+            }
+        }
+        blocks.push(steps);
+    }
+    blocks
+}
+
+/// Rows of a query, as `sqlite3` prints them: columns joined by `|`.
+fn sqlite3(file: &Path, sql: &str) -> String {
+    let conn = rusqlite::Connection::open(file).expect("the database opens");
+    let mut stmt = conn.prepare(sql).expect("the query prepares");
+    let n = stmt.column_count();
+    let rows: Vec<String> = stmt
+        .query_map([], |r| {
+            Ok((0..n)
+                .map(|i| match r.get_ref(i).expect("a column") {
+                    rusqlite::types::ValueRef::Null => String::new(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(b) => format!("{} bytes", b.len()),
+                })
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .expect("the query runs")
+        .map(|r| r.expect("a row"))
+        .collect();
+    rows.iter().map(|r| format!("{r}\n")).collect()
+}
+
+/// Runs one command line of the docs in `cwd`: `datasurface …` (or `cargo
+/// run -p datasurface-cli -- …`), `cd`, `echo … >> FILE` and `sqlite3 FILE
+/// SQL`. Returns what it printed and its exit code.
+fn run(line: &str, cwd: &mut PathBuf) -> (String, i32) {
+    let words = words(line);
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["datasurface", rest @ ..] | ["cargo", "run", "-p", "datasurface-cli", "--", rest @ ..] => {
+            let run = datasurface(rest, cwd);
+            (format!("{}{}", run.stdout, run.stderr), run.code)
+        }
+        ["cd", dir] => {
+            *cwd = cwd.join(dir);
+            (String::new(), 0)
+        }
+        ["echo", text, op @ (">>" | ">"), file] => {
+            let path = cwd.join(file);
+            let mut content = if *op == ">>" {
+                std::fs::read_to_string(&path).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            content.push_str(text);
+            content.push('\n');
+            std::fs::write(path, content).expect("the file is written");
+            (String::new(), 0)
+        }
+        ["sqlite3", file, sql] => (sqlite3(&cwd.join(file), sql), 0),
+        _ => panic!("the walkthrough cannot run `{line}`"),
+    }
+}
+
+fn check(steps: &[Step], cwd: &mut PathBuf) {
+    for step in steps {
+        let (printed, code) = run(&step.line, cwd);
+        assert_eq!(code, step.exit, "`{}` exited {code}:\n{printed}", step.line);
+        if step.expected.is_empty() {
+            assert_eq!(printed, "", "`{}` printed", step.line);
+        } else {
+            snapbox::assert_data_eq!(printed, step.expected.clone());
+        }
+    }
+}
+
+#[test]
+fn docs_sqlite_md_runs_as_written() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/sqlite.md")).unwrap();
+    // The model it shows is the model `init` writes.
+    for (path, text) in [
+        ("ecosystem.yaml", "yaml"),
+        ("zones/main/zone.yaml", "yaml"),
+        ("zones/main/teams/shop.yaml", "yaml"),
+        ("data/orders.csv", "text"),
+    ] {
+        let file = std::fs::read_to_string(
+            repo_root()
+                .join("datasurface-cli/templates/init")
+                .join(path),
+        )
+        .unwrap();
+        assert!(
+            doc.contains(&format!("```{text}\n{file}```")),
+            "docs/sqlite.md shows {path} as `datasurface init` writes it"
+        );
+    }
+    let mut cwd = scratch("walkthrough-sqlite");
+    let blocks = blocks(&doc, "console");
+    assert!(blocks.len() >= 5, "the walkthrough has its steps");
+    for steps in &blocks {
+        check(steps, &mut cwd);
+    }
+}
+
+#[test]
+fn readme_quick_start_runs_as_written() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let start = &readme[readme.find("## Quick start").unwrap()..];
+    // The quick start's block: two commands, the main job and the tests.
+    let commands: Vec<&str> = start
+        .split("```sh\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "cargo run -p datasurface-cli -- up examples/models/northwind",
+            "cargo test --workspace --locked"
+        ]
+    );
+    // The first, from a checkout (its examples), ends as the README says.
+    let dir = scratch("walkthrough-readme");
+    let northwind = dir.join("examples/models/northwind");
+    std::fs::create_dir_all(&northwind).unwrap();
+    copy_dir(&repo_root().join("examples/models/northwind"), &northwind);
+    let mut cwd = dir.clone();
+    let (printed, code) = run(commands[0], &mut cwd);
+    assert_eq!(code, 0, "{printed}");
+    let shown = start
+        .split("The first ends with:\n\n```text\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    snapbox::assert_data_eq!(printed, format!("...\n{shown}"));
+    // Its Mermaid example is what `graph` prints.
+    let mermaid_command = "datasurface graph examples/models/northwind --platform \"Azure Platform\" --format mermaid";
+    assert!(readme.contains(&format!("`{mermaid_command}`")));
+    let (printed, code) = run(mermaid_command, &mut repo_root());
+    assert_eq!(code, 0, "{printed}");
+    let block = readme
+        .split("```mermaid\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    assert_eq!(printed, block, "README's Mermaid diagram is current");
+}
+
+#[test]
+fn the_walkthrough_reads_shell_words_as_a_shell_does() {
+    assert_eq!(
+        words(r#"sqlite3 a.db "SELECT 'x'" 'b c'd"#),
+        ["sqlite3", "a.db", "SELECT 'x'", "b cd"]
+    );
+}
