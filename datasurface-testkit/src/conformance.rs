@@ -151,13 +151,6 @@ impl<'a> Conformance<'a> {
             .map_err(|e| e.to_string())
     }
 
-    /// The platform's intention graph of a model.
-    fn graph(&self, eco: &Ecosystem) -> Result<Option<PlatformGraph>, String> {
-        let valid =
-            validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
-        Ok(build(&valid).graphs.shift_remove(PLATFORM_NAME))
-    }
-
     /// Runs every check.
     pub fn run(&self) -> ConformanceReport {
         let mut report = ConformanceReport::default();
@@ -209,7 +202,7 @@ impl<'a> Conformance<'a> {
         report.check("dependencies-are-artifacts", dependencies_exist(&rendering));
         report.check(
             "exports-depend-on-their-ingestion",
-            match self.graph(&model) {
+            match graph_of(&model) {
                 Ok(Some(graph)) => exports_depend_on_ingestion(&graph, &rendering),
                 Ok(None) => Vec::new(),
                 Err(e) => vec![e],
@@ -487,6 +480,13 @@ fn dependencies_exist(rendering: &Rendering) -> Vec<String> {
                 .map(move |d| format!("`{key}` depends on `{d}`, which the rendering lacks"))
         })
         .collect()
+}
+
+/// The intention graph of the platform under test in a model.
+fn graph_of(eco: &Ecosystem) -> Result<Option<PlatformGraph>, String> {
+    let valid =
+        validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
+    Ok(build(&valid).graphs.shift_remove(PLATFORM_NAME))
 }
 
 /// Every artifact that realises an export must depend, directly or through

@@ -54,7 +54,7 @@ fn plain(shown: &str) -> String {
         match c {
             '\u{1b}' => {
                 if chars.next_if_eq(&'[').is_some() {
-                    while let Some(c) = chars.next() {
+                    for c in chars.by_ref() {
                         if c.is_ascii_alphabetic() {
                             break;
                         }

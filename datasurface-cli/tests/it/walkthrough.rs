@@ -65,12 +65,11 @@ fn blocks(markdown: &str, lang: &str) -> Vec<Vec<Step>> {
                     exit: 0,
                 });
             } else if let Some(step) = steps.last_mut() {
-                match line.strip_prefix("? ") {
-                    Some(code) => step.exit = code.parse().expect("`? N` is an exit code"),
-                    None => {
-                        step.expected.push_str(line);
-                        step.expected.push('\n');
-                    }
+                if let Some(code) = line.strip_prefix("? ") {
+                    step.exit = code.parse().expect("`? N` is an exit code");
+                } else {
+                    step.expected.push_str(line);
+                    step.expected.push('\n');
                 }
             }
         }
@@ -100,7 +99,7 @@ fn sqlite3(file: &Path, sql: &str) -> String {
         .expect("the query runs")
         .map(|r| r.expect("a row"))
         .collect();
-    rows.iter().map(|r| format!("{r}\n")).collect()
+    rows.iter().flat_map(|r| [r.as_str(), "\n"]).collect()
 }
 
 /// Runs one command line of the docs in `cwd`: `datasurface …` (or `cargo
