@@ -228,6 +228,15 @@ fn changed(o: &StreamOutcome) -> bool {
     o.status == StreamStatus::Failed || o.inserted + o.updated + o.deleted > 0
 }
 
+/// Whether a run keeps to the cron schedules: not with `--all`.
+fn schedules(all: bool) -> Schedules {
+    if all {
+        Schedules::Ignore
+    } else {
+        Schedules::Keep
+    }
+}
+
 /// `datasurface run MODEL [--platform NAME] --state DIR [--once | --every D]`.
 pub(crate) fn run(
     app: &App<'_>,
@@ -252,11 +261,7 @@ pub(crate) fn run(
         &chosen.engine,
         How {
             every: args.every.map_or(Every::Once, Every::Every),
-            schedules: if args.all {
-                Schedules::Ignore
-            } else {
-                Schedules::Keep
-            },
+            schedules: schedules(args.all),
             json: args.format == RunFormat::Json,
         },
         out,
@@ -433,11 +438,7 @@ pub(crate) fn up(
         engine,
         How {
             every: Every::Once,
-            schedules: if args.all {
-                Schedules::Ignore
-            } else {
-                Schedules::Keep
-            },
+            schedules: schedules(args.all),
             json: false,
         },
         out,

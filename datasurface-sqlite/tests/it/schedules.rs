@@ -87,9 +87,9 @@ fn waiting(summary: &RunSummary) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
-    let rig = shop("schedules");
+/// The rig's engine on a clock the test sets (it starts at 10:20), with the
+/// scheduled shop applied; and the clock, in seconds.
+fn scheduled(rig: &Rig) -> (datasurface_sqlite::engine::Engine, Arc<AtomicI64>) {
     let now = Arc::new(AtomicI64::new(at(10, 20)));
     let clock = Arc::clone(&now);
     let engine = rig.engine.clone().with_clock(move || {
@@ -102,6 +102,13 @@ fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
             &next,
         )
         .unwrap();
+    (engine, now)
+}
+
+#[test]
+fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
+    let rig = shop("schedules");
+    let (engine, now) = scheduled(&rig);
     let run = |hh, mm| {
         now.store(at(hh, mm), Ordering::SeqCst);
         engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()
@@ -245,18 +252,7 @@ fn a_stream_reaches_more_containers_than_sqlite_attaches_at_once() {
 #[test]
 fn a_failed_scheduled_stream_is_retried_on_the_next_run_not_at_its_next_time() {
     let rig = shop("retry-failed");
-    let now = Arc::new(AtomicI64::new(at(10, 20)));
-    let clock = Arc::clone(&now);
-    let engine = rig.engine.clone().with_clock(move || {
-        chrono::DateTime::from_timestamp(clock.load(Ordering::SeqCst), 0).unwrap_or_default()
-    });
-    let next = render(&scheduled_shop(), "Local");
-    engine
-        .apply(
-            &SqlitePlatform.diff(&engine.applied().unwrap(), &next),
-            &next,
-        )
-        .unwrap();
+    let (engine, now) = scheduled(&rig);
     let run = |hh, mm| {
         now.store(at(hh, mm), Ordering::SeqCst);
         engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()
