@@ -545,3 +545,57 @@ fn mermaid_is_one_diagram_and_render_takes_the_only_platform() {
         many.stderr
     );
 }
+
+#[test]
+fn run_every_prints_only_what_changed_after_its_first_run() {
+    let dir = scratch("every");
+    let shop = init_shop(&dir);
+    let up = datasurface(&["up", ".", "--state", "shop-state"], &shop);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args(["run", ".", "--state", "shop-state", "--every", "1s"])
+        .current_dir(&shop)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Three quiet runs, then a new order, then a run that has news.
+    std::thread::sleep(Duration::from_millis(3500));
+    let csv = shop.join("data/orders.csv");
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    text.push_str("5,Berglunds,19.99,2026-11-04\n");
+    std::fs::write(&csv, text).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The first run prints every batch; later ones only those that changed
+    // rows (the batch numbers of the later ones depend on timing).
+    assert_eq!(
+        lines[..2],
+        [
+            "Orders                                   batch    2 committed: 4 read, +0 ~0 -0",
+            "1 batches, 0 failed, 0 waiting; merge database shop-state/merge.sqlite",
+        ],
+        "{stdout}"
+    );
+    let later: Vec<String> = lines[2..]
+        .iter()
+        .map(|l| {
+            let (stream, rest) = l.split_once(" batch ").unwrap_or((l, ""));
+            let counts = rest.split_once(" committed: ").map_or(rest, |(_, c)| c);
+            format!("{} {counts}", stream.trim_end())
+        })
+        .collect();
+    assert_eq!(
+        later,
+        [
+            "Orders 5 read, +1 ~0 -0",
+            "CustomerTotals 3 read, +0 ~1 -0",
+            "2 batches, 0 failed, 0 waiting; merge database shop-state/merge.sqlite ",
+        ],
+        "{stdout}"
+    );
+}
