@@ -72,11 +72,15 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
 }
 
 /// Whether a directory holds what datasurface writes rather than model
-/// documents: a saved rendering (`render --out`), or a `sqlite` platform's
-/// state directory (`apply`, `run`, `up --state`), which may sit inside the
-/// model's directory and holds JSON files of its own.
+/// documents: a saved rendering (`render --out`: `rendering.json` beside
+/// `artifacts/`), or a `sqlite` platform's state directory (`apply`, `run`,
+/// `up --state`: `merge.sqlite` beside `containers/`), which may sit inside
+/// the model's directory and holds JSON files of its own.
 fn is_output(dir: &Path) -> bool {
-    dir.join(datasurface_platform::INDEX_FILE).is_file() || dir.join("merge.sqlite").is_file()
+    let saved_rendering = dir.join(datasurface_platform::INDEX_FILE).is_file()
+        && dir.join(datasurface_platform::ARTIFACTS_DIR).is_dir();
+    let state = dir.join("merge.sqlite").is_file() && dir.join("containers").is_dir();
+    saved_rendering || state
 }
 
 fn read_file(path: &Path) -> Result<SourceFile, LoadError> {

@@ -534,6 +534,9 @@ fn mermaid_is_one_diagram_and_render_takes_the_only_platform() {
         "{}",
         render.stdout
     );
+    // A rendering saved inside the model's directory is not read as model documents.
+    let check = datasurface(&["check", "."], &shop);
+    assert_eq!(check.code, 0, "{}", check.transcript());
     let many = datasurface(
         &["render", "examples/models/northwind", "--out", "r"],
         &root,
