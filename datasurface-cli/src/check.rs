@@ -49,31 +49,26 @@ pub(crate) fn run(
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
-    let written = match args.format {
-        CheckFormat::Human => {
-            let summary = format!(
-                "checked ecosystem `{name}` ({counts}): {}, {}",
-                counted(errors, "error"),
-                counted(warnings, "warning"),
-            );
-            err.write_all(render::human(&findings, &sources, app.color).as_bytes())
-                .and_then(|()| {
-                    if failed {
-                        let hint = if errors == 0 {
-                            " (--deny-warnings)"
-                        } else {
-                            ""
-                        };
-                        writeln!(err, "{}{hint}", app.paint(Paint::Error, &summary))
-                    } else {
-                        writeln!(out, "{summary}")
-                    }
-                })
+    let written = render::write(app, &findings, &sources, args.format, out, err).and_then(|()| {
+        if args.format != CheckFormat::Human {
+            return Ok(());
         }
-        CheckFormat::Json => out.write_all(render::json(&findings).as_bytes()),
-        CheckFormat::Sarif => out.write_all(render::sarif(&findings, app.registry).as_bytes()),
-        CheckFormat::Github => out.write_all(render::github(&findings).as_bytes()),
-    };
+        let summary = format!(
+            "checked ecosystem `{name}` ({counts}): {}, {}",
+            counted(errors, "error"),
+            counted(warnings, "warning"),
+        );
+        if failed {
+            let hint = if errors == 0 {
+                " (--deny-warnings)"
+            } else {
+                ""
+            };
+            writeln!(err, "{}{hint}", app.paint(Paint::Error, &summary))
+        } else {
+            writeln!(out, "{summary}")
+        }
+    });
     match (written, failed) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::ModelErrors,
@@ -92,21 +87,17 @@ pub(crate) fn report_load_errors(
     err: &mut dyn Write,
 ) -> Outcome {
     let findings: Vec<Finding> = errors.iter().map(Finding::from_load).collect();
-    let written = match format {
-        CheckFormat::Human => err
-            .write_all(render::human(&findings, sources, app.color).as_bytes())
-            .and_then(|()| {
-                writeln!(
-                    err,
-                    "{} could not be loaded: {}",
-                    model.display(),
-                    counted(errors.len(), "error")
-                )
-            }),
-        CheckFormat::Json => out.write_all(render::json(&findings).as_bytes()),
-        CheckFormat::Sarif => out.write_all(render::sarif(&findings, app.registry).as_bytes()),
-        CheckFormat::Github => out.write_all(render::github(&findings).as_bytes()),
-    };
+    let written = render::write(app, &findings, sources, format, out, err).and_then(|()| {
+        if format != CheckFormat::Human {
+            return Ok(());
+        }
+        writeln!(
+            err,
+            "{} could not be loaded: {}",
+            model.display(),
+            counted(errors.len(), "error")
+        )
+    });
     if written.is_err() {
         return Outcome::CouldNotRun;
     }

@@ -35,7 +35,12 @@ pub(crate) fn platform_name(
     let of_kind = kind.map_or_else(String::new, |k| format!(" of kind `{k}`"));
     let why = match candidates.as_slice() {
         [one] => return Some((*one).to_owned()),
-        [] => format!("the model declares no platform{of_kind}"),
+        [] => match kind {
+            Some(k) => format!(
+                "the model declares no platform of kind `{k}`\n  help: declare one under `platforms` in the Ecosystem document, such as `Local: {{kind: {k}, version: ^0.1}}`, and assign dataset groups to it under `assignments`; `datasurface init` writes a model that has one"
+            ),
+            None => "the model declares no platform\n  help: declare one under `platforms` in the Ecosystem document".to_owned(),
+        },
         many => format!(
             "the model declares several platforms{of_kind} ({}); name one with --platform",
             many.join(", ")

@@ -50,6 +50,25 @@ impl Finding {
     }
 }
 
+/// Writes findings in a format: for people on `err`, with their source lines;
+/// JSON, SARIF or GitHub annotations on `out`.
+pub(crate) fn write(
+    app: &crate::app::App<'_>,
+    findings: &[Finding],
+    sources: &[SourceFile],
+    format: crate::args::CheckFormat,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use crate::args::CheckFormat;
+    match format {
+        CheckFormat::Human => err.write_all(human(findings, sources, app.color).as_bytes()),
+        CheckFormat::Json => out.write_all(json(findings).as_bytes()),
+        CheckFormat::Sarif => out.write_all(sarif(findings, app.registry).as_bytes()),
+        CheckFormat::Github => out.write_all(github(findings).as_bytes()),
+    }
+}
+
 /// The findings of a report, as [`Finding`]s.
 pub(crate) fn findings(report: &Report) -> Vec<Finding> {
     report

@@ -75,7 +75,7 @@ pub(crate) fn run(
     };
     let (Some(proposed), true) = (proposed, load_errors.is_empty()) else {
         let findings: Vec<Finding> = load_errors.iter().map(Finding::from_load).collect();
-        let _ = write_findings(app, &findings, &sources, args.format.findings(), out, err);
+        let _ = render::write(app, &findings, &sources, args.format.findings(), out, err);
         let _ = writeln!(err, "could not verify: a model could not be loaded");
         return Outcome::CouldNotRun;
     };
@@ -107,16 +107,22 @@ pub(crate) fn run(
         && !(args.deny_warnings && verification.report.count(Severity::Warning) > 0);
     let findings = render::findings(&verification.report);
     let written = match args.format {
-        VerifyFormat::Human => err
-            .write_all(render::human(&findings, &proposed_sources, app.color).as_bytes())
-            .and_then(|()| out.write_all(verification.summary().as_bytes()))
-            .and_then(|()| writeln!(out, "{}", verdict(app, &verification, may_merge))),
+        VerifyFormat::Human => render::write(
+            app,
+            &findings,
+            &proposed_sources,
+            CheckFormat::Human,
+            out,
+            err,
+        )
+        .and_then(|()| out.write_all(verification.summary().as_bytes()))
+        .and_then(|()| writeln!(out, "{}", verdict(app, &verification, may_merge))),
         VerifyFormat::Json => writeln!(
             out,
             "{:#}",
             json_output(&verification, may_merge, &findings)
         ),
-        VerifyFormat::Sarif | VerifyFormat::Github => write_findings(
+        VerifyFormat::Sarif | VerifyFormat::Github => render::write(
             app,
             &findings,
             &proposed_sources,
@@ -161,20 +167,4 @@ fn json_output(v: &Verification, may_merge: bool, findings: &[Finding]) -> serde
         "findings": findings,
         "changes": serde_json::to_value(&v.changes).unwrap_or_default(),
     })
-}
-
-fn write_findings(
-    app: &App<'_>,
-    findings: &[Finding],
-    sources: &[SourceFile],
-    format: CheckFormat,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> std::io::Result<()> {
-    match format {
-        CheckFormat::Human => err.write_all(render::human(findings, sources, app.color).as_bytes()),
-        CheckFormat::Json => out.write_all(render::json(findings).as_bytes()),
-        CheckFormat::Sarif => out.write_all(render::sarif(findings, app.registry).as_bytes()),
-        CheckFormat::Github => out.write_all(render::github(findings).as_bytes()),
-    }
 }
