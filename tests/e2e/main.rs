@@ -161,3 +161,93 @@ fn every_example_model_validates_without_errors_or_warnings() {
         "federated:\n{federated}"
     );
 }
+
+/// The job runner's image: the `airflow` platform's tasks run `datasurface`
+/// in it (`cmds=["datasurface"]` on Kubernetes), so the Dockerfile must parse,
+/// build the command line in a Rust at least as new as the workspace needs,
+/// and ship only the binary, on `PATH`, run by an unprivileged user.
+#[test]
+fn the_dockerfile_builds_a_small_non_root_runner_image() {
+    use parse_dockerfile::{Command, Instruction};
+    let text = std::fs::read_to_string(repo_root().join("Dockerfile")).unwrap();
+    let dockerfile = parse_dockerfile::parse(&text).expect("the Dockerfile parses");
+    let stages: Vec<_> = dockerfile.stages().collect();
+    assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
+    let (build, runtime) = (&stages[0], &stages[1]);
+    let name =
+        |s: &parse_dockerfile::Stage<'_, '_>| s.from.as_.as_ref().map(|(_, n)| n.value.to_string());
+    assert_eq!(name(build).as_deref(), Some("build"));
+    // The build image's Rust is at least the workspace's rust-version.
+    let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let needed = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap();
+    let image = build.from.image.value.to_string();
+    let version = image
+        .strip_prefix("rust:")
+        .and_then(|t| t.split('-').next())
+        .expect("the build stage is an official Rust image");
+    let parts = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    assert!(
+        parts(version) >= parts(needed),
+        "{image} builds a crate that needs Rust {needed}"
+    );
+    let runs: Vec<String> = build
+        .instructions
+        .iter()
+        .filter_map(|i| match i {
+            Instruction::Run(run) => Some(format!("{:?}", run.arguments)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("cargo build --release --locked -p datasurface-cli")),
+        "{runs:?}"
+    );
+    // The runtime stage: slim, the binary on PATH, a numeric non-root user, `datasurface` first.
+    assert!(
+        runtime.from.image.value.ends_with("-slim"),
+        "{}",
+        runtime.from.image.value
+    );
+    let mut copied = false;
+    let mut user = None;
+    let mut entrypoint = Vec::new();
+    for instruction in runtime.instructions {
+        match instruction {
+            Instruction::Copy(copy) => {
+                assert!(
+                    copy.options.iter().any(|f| f.name.value == "from"
+                        && f.value.as_ref().is_some_and(|v| v.value == "build")),
+                    "the runtime copies only from the build stage"
+                );
+                copied |= copy.dest.value == "/usr/local/bin/datasurface";
+            }
+            Instruction::User(u) => user = Some(u.arguments.value.to_string()),
+            Instruction::Entrypoint(e) => {
+                if let Command::Exec(args) = &e.arguments {
+                    entrypoint = args.value.iter().map(|a| a.value.to_string()).collect();
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(copied, "the binary lands in /usr/local/bin");
+    let user = user.expect("the runtime sets a user");
+    let uid: u32 = user
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("a numeric user, which Kubernetes can check");
+    assert_ne!(uid, 0, "the runner is not root");
+    assert_eq!(entrypoint, ["datasurface"]);
+    let ignore = std::fs::read_to_string(repo_root().join(".dockerignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l == "target/"),
+        "the build context leaves out target/"
+    );
+}

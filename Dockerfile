@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+#
+# The image the `airflow` platform's tasks run in, `datasurface/datasurface:<version>`:
+# the `datasurface` binary on a slim Debian, run as an unprivileged user.
+#
+#   docker build -t datasurface/datasurface:0.1.0 .
+#
+# The build stage compiles the command line (SQLite is compiled in, so the
+# runtime needs no database library); the runtime stage holds only the binary
+# and the CA certificates it needs to reach databases over TLS.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p datasurface-cli \
+    && strip target/release/datasurface
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --create-home --home-dir /home/datasurface datasurface
+COPY --from=build /src/target/release/datasurface /usr/local/bin/datasurface
+USER 10001:10001
+WORKDIR /home/datasurface
+ENTRYPOINT ["datasurface"]
+CMD ["--help"]
