@@ -250,9 +250,10 @@ pub(crate) enum PlanFormat {
     Json,
 }
 
-/// `apply`.
+/// What `apply`, `run` and `up` work on: a model, its `sqlite` platform, and
+/// that platform's state directory.
 #[derive(Debug, clap::Args)]
-pub(crate) struct ApplyArgs {
+pub(crate) struct EngineTarget {
     /// The model file or directory.
     pub(crate) model: PathBuf,
     /// The platform; by default the model's only platform of kind `sqlite`.
@@ -261,6 +262,13 @@ pub(crate) struct ApplyArgs {
     /// The platform's state directory: its databases and what it applied.
     #[arg(long, default_value = "datasurface-state")]
     pub(crate) state: PathBuf,
+}
+
+/// `apply`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ApplyArgs {
+    #[command(flatten)]
+    pub(crate) target: EngineTarget,
     /// How to print the plan before applying it.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub(crate) format: PlanFormat,
@@ -269,14 +277,8 @@ pub(crate) struct ApplyArgs {
 /// `run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    /// The model file or directory.
-    pub(crate) model: PathBuf,
-    /// The platform; by default the model's only platform of kind `sqlite`.
-    #[arg(long)]
-    pub(crate) platform: Option<String>,
-    /// The platform's state directory.
-    #[arg(long, default_value = "datasurface-state")]
-    pub(crate) state: PathBuf,
+    #[command(flatten)]
+    pub(crate) target: EngineTarget,
     /// Run once and stop (the default).
     #[arg(long, conflicts_with = "every")]
     pub(crate) once: bool,
@@ -305,14 +307,8 @@ pub(crate) enum RunFormat {
 /// `up`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct UpArgs {
-    /// The model file or directory.
-    pub(crate) model: PathBuf,
-    /// The platform; by default the model's only platform of kind `sqlite`.
-    #[arg(long)]
-    pub(crate) platform: Option<String>,
-    /// The platform's state directory.
-    #[arg(long, default_value = "datasurface-state")]
-    pub(crate) state: PathBuf,
+    #[command(flatten)]
+    pub(crate) target: EngineTarget,
     /// Run every source stream and scheduled transformer now, whatever its cron schedule
     /// (streams whose last batch failed are always retried).
     #[arg(long)]

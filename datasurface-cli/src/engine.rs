@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
-use crate::args::{ApplyArgs, PlanFormat, RunArgs, RunFormat, UpArgs};
+use crate::args::{ApplyArgs, EngineTarget, PlanFormat, RunArgs, RunFormat, UpArgs};
 use crate::model::Loaded;
 use crate::platforms::{diff, plan_text, platform_name, render_loaded};
 
@@ -48,12 +48,16 @@ struct Chosen {
 /// Loads the model once and chooses its `sqlite` platform; prints why not.
 fn choose(
     app: &App<'_>,
-    model: &Path,
-    platform: Option<&str>,
-    state: &Path,
+    target: &EngineTarget,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Chosen, Outcome> {
+    let EngineTarget {
+        model,
+        platform,
+        state,
+    } = target;
+    let platform = platform.as_deref();
     let loaded = crate::model::load_valid(app, model, "apply or run it", out, err)?;
     let name = platform_name(app, &loaded.valid, platform, Some("sqlite"), err)
         .ok_or(Outcome::CouldNotRun)?;
@@ -98,14 +102,7 @@ pub(crate) fn apply(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    match choose(
-        app,
-        &args.model,
-        args.platform.as_deref(),
-        &args.state,
-        out,
-        err,
-    ) {
+    match choose(app, &args.target, out, err) {
         Ok(chosen) => apply_chosen(app, &chosen, args.format, out, err),
         Err(outcome) => outcome,
     }
@@ -210,8 +207,8 @@ fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
     let took = took.map_or_else(String::new, |d| format!(" in {} ms", d.as_millis()));
     match o.status {
         StreamStatus::Committed => format!(
-            "{:<40} batch {:>4} committed: {} read, +{} ~{} -{}{took}",
-            o.stream, o.batch, o.total, o.inserted, o.updated, o.deleted
+            "{:<40} batch {:>4} committed: {} read, {}{took}",
+            o.stream, o.batch, o.rows.total, o.rows
         ),
         StreamStatus::Failed => format!(
             "{:<40} batch {:>4} {}: {}{took}",
@@ -225,7 +222,7 @@ fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
 
 /// Whether a batch is news: it changed rows, or it failed.
 fn changed(o: &StreamOutcome) -> bool {
-    o.status == StreamStatus::Failed || o.inserted + o.updated + o.deleted > 0
+    o.status == StreamStatus::Failed || o.rows.changed()
 }
 
 /// Whether a run keeps to the cron schedules: not with `--all`.
@@ -244,18 +241,11 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let chosen = match choose(
-        app,
-        &args.model,
-        args.platform.as_deref(),
-        &args.state,
-        out,
-        err,
-    ) {
+    let chosen = match choose(app, &args.target, out, err) {
         Ok(chosen) => chosen,
         Err(outcome) => return outcome,
     };
-    warn_if_unapplied(app, &chosen, &args.model, err);
+    warn_if_unapplied(app, &chosen, &args.target.model, err);
     run_chosen(
         app,
         &chosen.engine,
@@ -417,14 +407,7 @@ pub(crate) fn up(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let chosen = match choose(
-        app,
-        &args.model,
-        args.platform.as_deref(),
-        &args.state,
-        out,
-        err,
-    ) {
+    let chosen = match choose(app, &args.target, out, err) {
         Ok(chosen) => chosen,
         Err(outcome) => return outcome,
     };

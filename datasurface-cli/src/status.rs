@@ -74,11 +74,8 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
                 last.map_or_else(|| "never ran".into(), |b| b.status.clone()),
                 last.and_then(|b| b.ended_at.clone())
                     .unwrap_or_else(|| "-".into()),
-                last.map_or_else(|| "-".into(), |b| b.total.to_string()),
-                last.map_or_else(
-                    || "-".into(),
-                    |b| format!("+{} ~{} -{}", b.inserted, b.updated, b.deleted),
-                ),
+                last.map_or_else(|| "-".into(), |b| b.rows.total.to_string()),
+                last.map_or_else(|| "-".into(), |b| b.rows.to_string()),
                 next(&s.next),
             ]
         })

@@ -128,7 +128,7 @@ fn main() {
         let summary = engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
         let second = t.elapsed();
         let s = &summary.streams[0];
-        assert_eq!(s.updated, i64::try_from(CHANGED).unwrap());
+        assert_eq!(s.rows.updated, i64::try_from(CHANGED).unwrap());
         #[allow(clippy::cast_precision_loss, reason = "a rate")]
         let rate = |d: std::time::Duration| ROWS as f64 / d.as_secs_f64();
         println!(

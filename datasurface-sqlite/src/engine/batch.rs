@@ -14,13 +14,32 @@ use crate::dialect::Sqlite;
 use crate::spec::{DatasetJob, IngestJob};
 use crate::statements::Statements;
 
-/// A committed batch's counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub(crate) inserted: i64,
-    pub(crate) updated: i64,
-    pub(crate) deleted: i64,
-    pub(crate) total: i64,
+/// What a batch did to its rows: inserted, updated and deleted (by key), and
+/// how many it read. A failed batch did nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Rows inserted.
+    pub inserted: i64,
+    /// Rows updated.
+    pub updated: i64,
+    /// Rows deleted.
+    pub deleted: i64,
+    /// Rows read.
+    pub total: i64,
+}
+
+impl Counts {
+    /// Whether the batch changed any row.
+    pub fn changed(&self) -> bool {
+        self.inserted + self.updated + self.deleted > 0
+    }
+}
+
+impl std::fmt::Display for Counts {
+    /// `+inserted ~updated -deleted`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "+{} ~{} -{}", self.inserted, self.updated, self.deleted)
+    }
 }
 
 /// How a batch ended: committed with its counts, or failed with why.

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use datasurface_platform::Rendering;
 
 pub use apply::ApplySummary;
+pub use batch::Counts;
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
 pub use status::{BatchRecord, NextRun, StreamState};
 

@@ -46,14 +46,9 @@ pub struct StreamOutcome {
     pub batch: i64,
     /// How it ended.
     pub status: StreamStatus,
-    /// Rows inserted, updated and deleted, and rows read.
-    pub inserted: i64,
-    /// See `inserted`.
-    pub updated: i64,
-    /// See `inserted`.
-    pub deleted: i64,
-    /// See `inserted`.
-    pub total: i64,
+    /// What it did to its rows.
+    #[serde(flatten)]
+    pub rows: Counts,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -121,10 +116,7 @@ fn outcome(stream: &str, batch: i64, ended: Result<Counts, String>) -> StreamOut
         stream: stream.to_owned(),
         batch,
         status,
-        inserted: counts.inserted,
-        updated: counts.updated,
-        deleted: counts.deleted,
-        total: counts.total,
+        rows: counts,
         message,
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::apply::jobs;
-use super::batch::SQL;
+use super::batch::{Counts, SQL};
 use super::{Engine, EngineError, sql};
 use crate::spec::{IngestJob, Source, TransformJob};
 
@@ -25,14 +25,9 @@ pub struct BatchRecord {
     /// How long it took, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub millis: Option<i64>,
-    /// Rows inserted, updated and deleted, and rows read.
-    pub inserted: i64,
-    /// See `inserted`.
-    pub updated: i64,
-    /// See `inserted`.
-    pub deleted: i64,
-    /// See `inserted`.
-    pub total: i64,
+    /// What it did to its rows (nothing, unless it committed).
+    #[serde(flatten)]
+    pub rows: Counts,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -126,10 +121,12 @@ impl Engine {
                         started_at: r.get(2)?,
                         ended_at: r.get(3)?,
                         millis: r.get(4)?,
-                        inserted: r.get::<_, Option<i64>>(5)?.unwrap_or_default(),
-                        updated: r.get::<_, Option<i64>>(6)?.unwrap_or_default(),
-                        deleted: r.get::<_, Option<i64>>(7)?.unwrap_or_default(),
-                        total: r.get::<_, Option<i64>>(8)?.unwrap_or_default(),
+                        rows: Counts {
+                            inserted: r.get::<_, Option<i64>>(5)?.unwrap_or_default(),
+                            updated: r.get::<_, Option<i64>>(6)?.unwrap_or_default(),
+                            deleted: r.get::<_, Option<i64>>(7)?.unwrap_or_default(),
+                            total: r.get::<_, Option<i64>>(8)?.unwrap_or_default(),
+                        },
                         message: r.get(9)?,
                     })
                 })

@@ -197,7 +197,7 @@ fn committed(summary: &RunSummary) -> Vec<String> {
         .map(|s| match s.status {
             StreamStatus::Committed => format!(
                 "{} #{} +{} ~{} -{}",
-                s.stream, s.batch, s.inserted, s.updated, s.deleted
+                s.stream, s.batch, s.rows.inserted, s.rows.updated, s.rows.deleted
             ),
             StreamStatus::Failed => format!(
                 "{} #{} failed: {}",
