@@ -88,36 +88,47 @@ fn waiting(summary: &RunSummary) -> Vec<String> {
 }
 
 /// The rig's engine on a clock the test sets (it starts at 10:20), with the
-/// scheduled shop applied; and the clock, in seconds.
-fn scheduled(rig: &Rig) -> (datasurface_sqlite::engine::Engine, Arc<AtomicI64>) {
-    let now = Arc::new(AtomicI64::new(at(10, 20)));
-    let clock = Arc::clone(&now);
-    let engine = rig.engine.clone().with_clock(move || {
-        chrono::DateTime::from_timestamp(clock.load(Ordering::SeqCst), 0).unwrap_or_default()
-    });
-    let next = render(&scheduled_shop(), "Local");
-    engine
-        .apply(
-            &SqlitePlatform.diff(&engine.applied().unwrap(), &next),
-            &next,
-        )
-        .unwrap();
-    (engine, now)
+/// scheduled shop applied.
+struct Clocked {
+    engine: datasurface_sqlite::engine::Engine,
+    now: Arc<AtomicI64>,
+}
+
+impl Clocked {
+    fn new(rig: &Rig) -> Self {
+        let now = Arc::new(AtomicI64::new(at(10, 20)));
+        let clock = Arc::clone(&now);
+        let engine = rig.engine.clone().with_clock(move || {
+            chrono::DateTime::from_timestamp(clock.load(Ordering::SeqCst), 0).unwrap_or_default()
+        });
+        let next = render(&scheduled_shop(), "Local");
+        engine
+            .apply(
+                &SqlitePlatform.diff(&engine.applied().unwrap(), &next),
+                &next,
+            )
+            .unwrap();
+        Clocked { engine, now }
+    }
+
+    /// Sets the clock to `hh:mm` of 2026-11-21 (24:00 is the next midnight)
+    /// and runs what is due then.
+    fn run_at(&self, hh: i64, mm: i64) -> RunSummary {
+        self.now.store(at(hh, mm), Ordering::SeqCst);
+        self.engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()
+    }
 }
 
 #[test]
 fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
     let rig = shop("schedules");
-    let (engine, now) = scheduled(&rig);
-    let run = |hh, mm| {
-        now.store(at(hh, mm), Ordering::SeqCst);
-        engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()
-    };
+    let clock = Clocked::new(&rig);
+    let engine = &clock.engine;
     // Never run: everything is due, and the transformer follows its input.
-    let first = run(10, 20);
+    let first = clock.run_at(10, 20);
     assert_eq!(ran(&first), ["Feed", "Shop", "Summary"]);
     // Ten minutes later only the unscheduled stream runs.
-    let later = run(10, 30);
+    let later = clock.run_at(10, 30);
     assert_eq!(ran(&later), ["Feed"]);
     assert_eq!(
         waiting(&later),
@@ -128,8 +139,8 @@ fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
     rig.source("shop.sqlite")
         .execute_batch("INSERT INTO items VALUES (3, 'nib', 0.20)")
         .unwrap();
-    assert_eq!(ran(&run(10, 59)), ["Feed"]);
-    assert_eq!(ran(&run(11, 0)), ["Feed", "Shop"]);
+    assert_eq!(ran(&clock.run_at(10, 59)), ["Feed"]);
+    assert_eq!(ran(&clock.run_at(11, 0)), ["Feed", "Shop"]);
     let counts = || {
         rows(
             &rig.warehouse("Warehouse"),
@@ -137,11 +148,7 @@ fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
         )
     };
     assert_eq!(counts(), ["2"]);
-    now.store(at(24, 0), Ordering::SeqCst);
-    assert_eq!(
-        ran(&engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()),
-        ["Feed", "Shop", "Summary"]
-    );
+    assert_eq!(ran(&clock.run_at(24, 0)), ["Feed", "Shop", "Summary"]);
     assert_eq!(counts(), ["3"]);
     // Ignoring schedules runs everything now; progress hears of each batch.
     let mut events = Vec::new();
@@ -252,16 +259,13 @@ fn a_stream_reaches_more_containers_than_sqlite_attaches_at_once() {
 #[test]
 fn a_failed_scheduled_stream_is_retried_on_the_next_run_not_at_its_next_time() {
     let rig = shop("retry-failed");
-    let (engine, now) = scheduled(&rig);
-    let run = |hh, mm| {
-        now.store(at(hh, mm), Ordering::SeqCst);
-        engine.run_once(Schedules::Keep, &mut |_| {}).unwrap()
-    };
+    let clock = Clocked::new(&rig);
+    let engine = &clock.engine;
     // The hourly source is broken at its first run: its batch fails.
     rig.source("shop.sqlite")
         .execute_batch("ALTER TABLE items RENAME TO items_gone")
         .unwrap();
-    let first = run(10, 20);
+    let first = clock.run_at(10, 20);
     assert_eq!(
         ran(&first),
         ["Feed", "Shop"],
@@ -272,11 +276,11 @@ fn a_failed_scheduled_stream_is_retried_on_the_next_run_not_at_its_next_time() {
     rig.source("shop.sqlite")
         .execute_batch("ALTER TABLE items_gone RENAME TO items")
         .unwrap();
-    let retried = run(10, 30);
+    let retried = clock.run_at(10, 30);
     assert_eq!(ran(&retried), ["Feed", "Shop", "Summary"]);
     assert_eq!(retried.failed(), 0);
     // Committed now, it keeps to its schedule again.
-    assert_eq!(ran(&run(10, 40)), ["Feed"]);
+    assert_eq!(ran(&clock.run_at(10, 40)), ["Feed"]);
     let status = engine.status(5).unwrap();
     let shop = status.iter().find(|s| s.stream == "Shop").unwrap();
     assert_eq!(
