@@ -1,5 +1,7 @@
 //! The platform's settings, read from its declaration's `parameters`.
 
+use std::collections::BTreeMap;
+
 use datasurface_platform::model::PlatformDeclaration;
 use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity};
 use serde_json::Value;
@@ -39,10 +41,14 @@ pub struct AirflowConfig {
     pub max_chunk_size: usize,
     /// `retries`: how often Airflow retries a failed task (default 2).
     pub retries: u32,
+    /// `sources`: source containers read from files on the worker, by name:
+    /// a SQLite database file for a SQL capture, a folder of CSV files for a
+    /// file drop (default: none; a `SQLITE` database container names its file).
+    pub sources: BTreeMap<String, String>,
 }
 
 /// The parameters this platform reads.
-pub const PARAMETERS: [&str; 10] = [
+pub const PARAMETERS: [&str; 11] = [
     "executor",
     "namespace",
     "image",
@@ -53,6 +59,7 @@ pub const PARAMETERS: [&str; 10] = [
     "mergeCredential",
     "maxChunkSize",
     "retries",
+    "sources",
 ];
 
 impl AirflowConfig {
@@ -125,6 +132,7 @@ impl AirflowConfig {
             max_chunk_size: usize::try_from(reader.number("maxChunkSize", 50, 1, 100_000))
                 .unwrap_or(50),
             retries: u32::try_from(reader.number("retries", 2, 0, 100)).unwrap_or(2),
+            sources: reader.paths("sources"),
         };
         (config, found)
     }
@@ -179,6 +187,26 @@ impl Reader<'_> {
                 let other = other.clone();
                 self.bad(key, &other, expected);
                 default.to_owned()
+            }
+        }
+    }
+
+    fn paths(&mut self, key: &str) -> BTreeMap<String, String> {
+        match self.declaration.parameters.get(key) {
+            None => BTreeMap::new(),
+            Some(Value::Object(map))
+                if map
+                    .values()
+                    .all(|v| v.as_str().is_some_and(|p| !p.is_empty())) =>
+            {
+                map.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            }
+            Some(other) => {
+                let other = other.clone();
+                self.bad(key, &other, "a map of container names to paths on the worker");
+                BTreeMap::new()
             }
         }
     }

@@ -29,6 +29,7 @@ pub mod config;
 pub mod dags;
 pub mod names;
 mod render;
+pub mod spec;
 pub mod sql;
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
@@ -48,6 +49,12 @@ pub const LINT_CODES: &[CodeInfo] = &[
         Severity::Error,
         "A SQL capture that an `airflow` platform ingests names no credential.",
         "The ingestion job must log in to the source. Add `credential: {name: <secret name>, type: USER_PASSWORD}` to the capture; the value stays in the secret store (`airflow/secrets.md` in the rendering lists what to create).",
+    ),
+    (
+        "airflow-unreadable-source",
+        Severity::Warning,
+        "An ingestion that an `airflow` platform renders reads a source its job runner cannot read.",
+        "`datasurface job ingest` reads PostgreSQL tables (snapshot or watermark), SQLite files and folders of CSV files named in the platform's `sources` parameter, and transformer outputs. The stream renders, but every batch fails with this reason until the source is one of those.",
     ),
     (
         "airflow-views-in-merge-database",
@@ -110,6 +117,27 @@ impl DataPlatform for Airflow {
                     from_platform: None,
                     ..
                 } => {
+                    if let Some(at) = lookup.0.datastore(datastore)
+                        && let spec::SourceSpec::Unsupported { reason } =
+                            render::source_spec(&config, &lookup, at.item, None)
+                    {
+                        found.push(
+                            Diagnostic::new(
+                                "airflow-unreadable-source",
+                                Severity::Warning,
+                                ModelPath::team(at.zone, at.team).keys([
+                                    "datastores",
+                                    datastore.as_str(),
+                                    "capture",
+                                ]),
+                                format!(
+                                    "platform `{}` cannot read the source of `{datastore}`: {reason}",
+                                    context.platform
+                                ),
+                            )
+                            .with_help("read the source from PostgreSQL, or map its container to a SQLite file or CSV folder in the platform's `sources` parameter"),
+                        );
+                    }
                     if let Some(at) = lookup.0.datastore(datastore)
                         && let Some(ingestion) = at.item.capture.ingestion()
                         && ingestion.credential.is_none()

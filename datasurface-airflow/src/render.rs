@@ -9,16 +9,21 @@ use datasurface_platform::model::names::{
 };
 use datasurface_platform::model::validate::ModelIndex;
 use datasurface_platform::model::{
-    CaptureMetadata, Datastore, Ecosystem, Milestoning, StepTrigger, Workspace,
+    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Datastore,
+    Ecosystem, Milestoning, StepTrigger, Workspace,
 };
 use datasurface_platform::{
-    Artifact, ArtifactKey, PlatformError, RenderContext, Rendering, artifacts_upstream,
+    Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
+    kept_history,
 };
 use serde_json::json;
 
 use crate::config::AirflowConfig;
 use crate::dags::{Dag, Schedule};
 use crate::names::{dag_id, ident, k8s_name, qualified, quoted};
+use crate::spec::{
+    ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformOutput, TransformSpec, spec_hash,
+};
 use crate::sql::{self, Versions};
 
 /// The key of the script that makes the platform's own tables.
@@ -98,34 +103,10 @@ impl Renderer<'_> {
         ident(&[&self.config.schema, workspace])
     }
 
-    /// Whether a store's merge tables keep closed row versions: whether any
-    /// dataset group on this platform reading it asks for history.
-    fn keeps_history(&self, lookup: &Lookup<'_>) -> BTreeSet<DatastoreName> {
-        let mut keep = BTreeSet::new();
-        for node in self.graph.nodes() {
-            if let NodeKind::Workspace {
-                workspace,
-                dataset_group,
-            } = &node.kind
-                && let Some(group) = lookup
-                    .0
-                    .workspace(workspace)
-                    .and_then(|w| w.item.dataset_groups.get(dataset_group))
-                && group
-                    .requirements
-                    .as_ref()
-                    .is_some_and(|r| r.milestoning != Milestoning::LiveOnly)
-            {
-                keep.extend(group.sinks.iter().map(|s| s.datastore.clone()));
-            }
-        }
-        keep
-    }
-
     pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
         let eco = self.context.ecosystem.ecosystem();
         let lookup = Lookup::new(eco);
-        let history = self.keeps_history(&lookup);
+        let history = kept_history(self.graph, &lookup.0);
         let platform_key = key(PLATFORM_SQL);
         let mut keys = Keys::default();
         for node in self.graph.nodes() {
@@ -155,15 +136,15 @@ impl Renderer<'_> {
                     from_platform,
                 } => {
                     let store = lookup.store(self.platform(), datastore)?;
-                    let keep = history.contains(datastore);
-                    let (text, dag) = self.ingest(
+                    let (text, dag, spec) = self.ingest(
+                        &lookup,
                         datastore,
                         dataset.as_ref(),
                         from_platform.as_ref().map(PlatformName::as_str),
                         store,
-                        keep,
+                        history.get(datastore).copied(),
                     );
-                    (text, Some(dag))
+                    (text, Some((dag, spec)))
                 }
                 NodeKind::Export {
                     container,
@@ -176,8 +157,8 @@ impl Renderer<'_> {
                 NodeKind::Trigger { .. } => continue,
                 NodeKind::DataTransformer { workspace } => {
                     let ws = lookup.workspace(self.platform(), workspace)?;
-                    let (text, dag) = self.transformer(workspace, ws, &lookup)?;
-                    (text, Some(dag))
+                    let (text, dag, spec) = self.transformer(workspace, ws, &lookup)?;
+                    (text, Some((dag, spec)))
                 }
                 NodeKind::Workspace {
                     workspace,
@@ -190,9 +171,24 @@ impl Renderer<'_> {
                     Artifact::new(Some(node.key.clone()), sql_text, sql_deps),
                 );
             }
-            if let (Some(dag), Some(dag_key)) = (dag, keys.dag.get(&node.key)) {
+            if let (Some((mut dag, (spec_key, spec))), Some(dag_key)) =
+                (dag, keys.dag.get(&node.key))
+            {
+                // The job's spec, stored by `job apply` after the node's SQL;
+                // the DAG names the spec's hash, so the two cannot drift apart.
+                dag.arguments.push("--spec".to_owned());
+                dag.arguments.push(spec_hash(&spec));
+                rendering.insert(
+                    spec_key.clone(),
+                    Artifact::new(
+                        Some(node.key.clone()),
+                        spec,
+                        keys.sql.get(&node.key).cloned().into_iter().collect(),
+                    ),
+                );
                 let mut deps = artifacts_upstream(self.graph, &node.key, &keys.dag);
                 deps.extend(keys.sql.get(&node.key).cloned());
+                deps.push(spec_key);
                 dag_ids.insert(node.key.clone(), dag.dag_id.clone());
                 let text = dag.render(&self.config, self.platform(), &self.version);
                 rendering.insert(
@@ -259,7 +255,7 @@ impl Renderer<'_> {
     fn export(
         &self,
         lookup: &Lookup<'_>,
-        history: &BTreeSet<DatastoreName>,
+        history: &BTreeMap<DatastoreName, Kept>,
         container: &ContainerName,
         store: &DatastoreName,
         dataset: &DatasetName,
@@ -282,7 +278,7 @@ impl Renderer<'_> {
             dataset,
             Versions::Live,
         )?;
-        if history.contains(store) {
+        if history.contains_key(store) {
             self.view(
                 &mut text,
                 lookup,
@@ -380,14 +376,17 @@ impl Renderer<'_> {
         Ok(text)
     }
 
+    /// A stream's SQL, DAG and job spec (its artifact key and JSON).
     fn ingest(
         &self,
+        lookup: &Lookup<'_>,
         datastore: &DatastoreName,
-        dataset: Option<&datasurface_platform::model::names::DatasetName>,
+        dataset: Option<&DatasetName>,
         from_platform: Option<&str>,
         store: &Datastore,
-        keep_history: bool,
-    ) -> (String, Dag) {
+        kept: Option<Kept>,
+    ) -> (String, Dag, (ArtifactKey, String)) {
+        let keep_history = kept.is_some();
         let mut datasets: Vec<_> = store
             .datasets
             .iter()
@@ -451,6 +450,21 @@ impl Renderer<'_> {
             }
             _ => Vec::new(),
         };
+        let spec = IngestSpec {
+            stream: stream.clone(),
+            datastore: datastore.to_string(),
+            source: source_spec(&self.config, lookup, store, from_platform),
+            keep_history,
+            retention_days: kept.and_then(Kept::days),
+            datasets: datasets
+                .iter()
+                .map(|(name, d)| self.dataset_spec(store, datastore, name, d))
+                .collect(),
+        };
+        let spec_key = ArtifactKey::from_parts(
+            &["jobs", "ingest", &stream.replace('#', "__")],
+            "json",
+        );
         let mut parts = vec![self.config.schema.as_str(), "ingest", datastore.as_str()];
         if let Some(d) = dataset {
             parts.push(d.as_str());
@@ -475,15 +489,48 @@ impl Renderer<'_> {
                 format!("platform:{}", self.platform()),
             ],
         };
-        (text, dag)
+        (text, dag, (spec_key, to_json(&spec)))
     }
 
+    /// A dataset's part of its stream's spec.
+    fn dataset_spec(
+        &self,
+        store: &Datastore,
+        datastore: &DatastoreName,
+        name: &DatasetName,
+        d: &datasurface_platform::model::Dataset,
+    ) -> DatasetSpec {
+        let (s, n) = (datastore.as_str(), name.as_str());
+        let source_table = match &store.capture {
+            CaptureMetadata::TransformerOutput(_) => {
+                qualified(&self.config.schema, &ident(&["dt", s, n]))
+            }
+            CaptureMetadata::Ingestion(i) => match &i.method {
+                CaptureMethod::SqlSnapshot(t) => t.tables.get(name).cloned(),
+                CaptureMethod::SqlWatermark(t) => t.tables.get(name).cloned(),
+                CaptureMethod::FileDrop(f) => f.files.get(name).cloned(),
+                CaptureMethod::Cdc(t) => t.tables.get(name).cloned(),
+                CaptureMethod::Kafka(t) => t.topics.get(name).cloned(),
+            }
+            .unwrap_or_else(|| n.to_owned()),
+        };
+        DatasetSpec {
+            dataset: n.to_owned(),
+            source_table,
+            columns: column_specs(&d.schema),
+            primary_key: d.schema.primary_key.iter().map(ToString::to_string).collect(),
+            staging_table: qualified(&self.config.schema, &ident(&[s, n, "staging"])),
+            merge_table: qualified(&self.config.schema, &ident(&[s, n, "merge"])),
+        }
+    }
+
+    /// A transformer's SQL, DAG and job spec (its artifact key and JSON).
     fn transformer(
         &self,
         name: &WorkspaceName,
         ws: &Workspace,
         lookup: &Lookup<'_>,
-    ) -> Result<(String, Dag), PlatformError> {
+    ) -> Result<(String, Dag, (ArtifactKey, String)), PlatformError> {
         let Some(transformer) = &ws.transformer else {
             return Err(missing(
                 self.platform(),
@@ -565,7 +612,34 @@ impl Renderer<'_> {
                 format!("platform:{}", self.platform()),
             ],
         };
-        Ok((text, dag))
+        let queries = match &transformer.code {
+            CodeArtifact::Sql(sql) => Some(&sql.queries),
+            _ => None,
+        };
+        let out_store = transformer.output_datastore.as_str();
+        let spec = TransformSpec {
+            workspace: name.to_string(),
+            schema,
+            output_stream: out_store.to_owned(),
+            outputs: output
+                .datasets
+                .iter()
+                .map(|(dataset, d)| TransformOutput {
+                    dataset: dataset.to_string(),
+                    query: queries
+                        .and_then(|q| q.get(dataset))
+                        .cloned()
+                        .unwrap_or_default(),
+                    table: qualified(
+                        &self.config.schema,
+                        &ident(&["dt", out_store, dataset.as_str()]),
+                    ),
+                    columns: column_specs(&d.schema),
+                })
+                .collect(),
+        };
+        let spec_key = ArtifactKey::from_parts(&["jobs", "transformer", name.as_str()], "json");
+        Ok((text, dag, (spec_key, to_json(&spec))))
     }
 
     /// Which DAGs go together: the graph's chunks, so that a very large graph
@@ -667,6 +741,95 @@ impl Renderer<'_> {
             }
         }
         out
+    }
+}
+
+/// A spec as the JSON artifact `job apply` stores.
+fn to_json<T: serde::Serialize>(spec: &T) -> String {
+    let mut text = serde_json::to_string_pretty(spec).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A dataset's columns as the rendered DDL makes them.
+fn column_specs(schema: &datasurface_platform::model::Schema) -> Vec<ColumnSpec> {
+    sql::columns(schema)
+        .into_iter()
+        .map(|(name, pg_type, nullable)| ColumnSpec {
+            name: name.to_owned(),
+            pg_type: pg_type.into_owned(),
+            nullable,
+        })
+        .collect()
+}
+
+/// Where a stream's rows come from, as the job runner reads them.
+pub(crate) fn source_spec(
+    config: &AirflowConfig,
+    lookup: &Lookup<'_>,
+    store: &Datastore,
+    from_platform: Option<&str>,
+) -> SourceSpec {
+    let unsupported = |reason: String| SourceSpec::Unsupported { reason };
+    if let Some(p) = from_platform {
+        return unsupported(format!(
+            "the job runner does not yet read another platform's merge tables (this stream comes from platform `{p}`)"
+        ));
+    }
+    let ingestion = match &store.capture {
+        CaptureMetadata::TransformerOutput(t) => {
+            return SourceSpec::Transformer {
+                workspace: t.workspace.to_string(),
+            };
+        }
+        CaptureMetadata::Ingestion(i) => i,
+    };
+    let container = ingestion.container.to_string();
+    let local = config.sources.get(&container).cloned();
+    let kind = lookup.0.container(&ingestion.container).map(|c| &c.item.kind);
+    let watermark = match &ingestion.method {
+        CaptureMethod::SqlSnapshot(_) => None,
+        CaptureMethod::SqlWatermark(w) => Some(w.watermark_column.to_string()),
+        CaptureMethod::FileDrop(_) => {
+            return match local {
+                Some(folder) => SourceSpec::Csv { container, folder },
+                None => unsupported(format!(
+                    "file drop container `{container}` has no folder on the worker: map it in the platform's `sources` parameter"
+                )),
+            };
+        }
+        other => {
+            return unsupported(format!(
+                "the job runner does not read `{}` captures",
+                other.name()
+            ));
+        }
+    };
+    if let Some(path) = local {
+        return SourceSpec::Sqlite { container, path };
+    }
+    match kind {
+        Some(ContainerKind::Database(db)) => match (db.engine, &db.endpoint) {
+            (DatabaseEngine::Postgres, Some(endpoint)) => SourceSpec::Postgres {
+                container,
+                host: endpoint.host.clone(),
+                port: endpoint.port,
+                database: db.database.clone(),
+                credential: ingestion.credential.as_ref().map(|c| c.name.to_string()),
+                watermark,
+            },
+            (DatabaseEngine::Postgres, None) => unsupported(format!(
+                "PostgreSQL container `{container}` names no endpoint (host and port)"
+            )),
+            (DatabaseEngine::Sqlite, _) if watermark.is_none() => SourceSpec::Sqlite {
+                container,
+                path: db.database.clone(),
+            },
+            (engine, _) => unsupported(format!(
+                "the job runner reads PostgreSQL databases, SQLite snapshots and CSV folders; container `{container}` is a {engine:?} database"
+            )),
+        },
+        _ => unsupported(format!("container `{container}` is not a database")),
     }
 }
 

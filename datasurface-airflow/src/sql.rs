@@ -109,10 +109,10 @@ pub fn pg_type(t: &DataType) -> Option<Cow<'static, str>> {
 }
 
 /// A column of a table: its name (unquoted), PostgreSQL type and nullability.
-type TableColumn<'a> = (&'a str, Cow<'static, str>, bool);
+pub(crate) type TableColumn<'a> = (&'a str, Cow<'static, str>, bool);
 
 /// The columns of a dataset with their PostgreSQL types and nullability.
-fn columns(schema: &Schema) -> Vec<TableColumn<'_>> {
+pub(crate) fn columns(schema: &Schema) -> Vec<TableColumn<'_>> {
     schema
         .columns
         .iter()
@@ -135,8 +135,16 @@ pub fn header(out: &mut String, platform: &str, version: &semver::Version, what:
     );
 }
 
-/// The platform's own tables: the batch counter and the batch metrics of every stream.
+/// The statuses a batch moves through, in order, or `failed`.
+pub const BATCH_STATUSES: [&str; 5] = ["started", "staged", "merged", "committed", "failed"];
+
+/// The platform's own tables: the batch counter and the batch metrics of
+/// every stream (one row per batch: its status, row counts, time and the
+/// reason it failed), what `datasurface job apply` applied (each artifact's
+/// hash) and the job specs it stored.
 pub fn platform_tables(out: &mut String, schema: &str) {
+    let metrics = qualified(schema, "batch_metrics");
+    let statuses: Vec<String> = BATCH_STATUSES.iter().map(|s| format!("'{s}'")).collect();
     let _ = write!(
         out,
         "CREATE SCHEMA IF NOT EXISTS {s};\n\n\
@@ -148,16 +156,35 @@ pub fn platform_tables(out: &mut String, schema: &str) {
              batch_id integer NOT NULL,\n    \
              batch_start timestamp with time zone NOT NULL,\n    \
              batch_end timestamp with time zone,\n    \
-             status varchar(16) NOT NULL CHECK (status IN ('started', 'ingested', 'committed', 'failed')),\n    \
+             status varchar(16) NOT NULL,\n    \
              rows_inserted bigint NOT NULL DEFAULT 0,\n    \
              rows_updated bigint NOT NULL DEFAULT 0,\n    \
              rows_deleted bigint NOT NULL DEFAULT 0,\n    \
              rows_total bigint NOT NULL DEFAULT 0,\n    \
              state jsonb,\n    \
-             PRIMARY KEY (stream_key, batch_id)\n);\n",
+             PRIMARY KEY (stream_key, batch_id)\n);\n\
+         ALTER TABLE {metrics}\n    \
+             ADD COLUMN IF NOT EXISTS seconds double precision,\n    \
+             ADD COLUMN IF NOT EXISTS message text,\n    \
+             ADD COLUMN IF NOT EXISTS spec_hash varchar(64),\n    \
+             DROP CONSTRAINT IF EXISTS batch_metrics_status_check,\n    \
+             ADD CONSTRAINT batch_metrics_status_check CHECK (status IN ({statuses}));\n\n\
+         CREATE TABLE IF NOT EXISTS {applied} (\n    \
+             artifact varchar(1024) PRIMARY KEY,\n    \
+             hash char(64) NOT NULL,\n    \
+             applied_at timestamp with time zone NOT NULL\n);\n\n\
+         CREATE TABLE IF NOT EXISTS {specs} (\n    \
+             kind varchar(16) NOT NULL,\n    \
+             name varchar(1024) NOT NULL,\n    \
+             hash varchar(64) NOT NULL,\n    \
+             spec jsonb NOT NULL,\n    \
+             applied_at timestamp with time zone NOT NULL,\n    \
+             PRIMARY KEY (kind, name)\n);\n",
         s = quoted(schema),
         counter = qualified(schema, "batch_counter"),
-        metrics = qualified(schema, "batch_metrics"),
+        statuses = statuses.join(", "),
+        applied = qualified(schema, "applied_artifact"),
+        specs = qualified(schema, "job_spec"),
     );
 }
 
@@ -202,6 +229,10 @@ fn converging_table<'a>(
 
 /// The staging and merge tables of one dataset of an ingestion stream.
 ///
+/// Staging holds a batch's rows as read (`ds_surf_batch_id` and the
+/// dataset's columns, keyed like the dataset, so a repeated key fails the
+/// batch); the job computes the key and row hashes as it merges.
+///
 /// Merge tables always keep row versions (`ds_surf_batch_in`/`_out`, with
 /// live rows at [`LIVE_BATCH`]): whether closed versions are kept or purged is
 /// the job's choice, so changing a consumer's milestoning never changes a table.
@@ -215,7 +246,7 @@ pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str,
     let staging = qualified(schema, &ident(&[store, dataset, "staging"]));
     let merge = qualified(schema, &ident(&[store, dataset, "merge"]));
     let _ = writeln!(out, "-- Dataset `{store}.{dataset}`: staging, then merge.");
-    let staging_cols = [&BATCH_ID, &ALL_HASH, &KEY_HASH].into_iter().chain(&cols);
+    let staging_cols = std::iter::once(&BATCH_ID).chain(&cols);
     let staging_key = std::iter::once(BATCH_ID.0).chain(key.clone());
     converging_table(out, &staging, staging_cols, staging_key);
     out.push('\n');

@@ -15,6 +15,7 @@
 //! graph crates.
 
 mod capabilities;
+mod history;
 mod pipeline;
 mod plan;
 mod platform;
@@ -26,6 +27,7 @@ mod saved_dir;
 
 pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabilities};
 pub use datasurface_graph as graph;
+pub use history::{Kept, kept_history};
 pub use datasurface_model as model;
 pub use pipeline::{RenderFailure, Rendered, check_platforms, render_platform, render_with};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};

@@ -8,13 +8,13 @@ use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::model::validate::ModelIndex;
-use datasurface_platform::model::workspace::RetentionPeriod;
 use datasurface_platform::model::{
     CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
     StepTrigger, Workspace,
 };
 use datasurface_platform::{
-    Artifact, ArtifactKey, PlatformError, RenderContext, Rendering, artifacts_upstream,
+    Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
+    kept_history,
 };
 use serde::Serialize;
 
@@ -206,17 +206,6 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
 /// The containers each `(store, dataset)` is exported to.
 type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 
-/// How long a store's closed versions are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kept {
-    /// A forensic consumer asks for no limit.
-    Forever,
-    /// The longest retention forensic consumers ask for, in days.
-    Days(u64),
-}
-
-/// The stores whose closed versions are kept, and for how long.
-type History = BTreeMap<String, Kept>;
 
 /// The rendering being made, and the spec each node rendered.
 struct Out {
@@ -252,14 +241,15 @@ impl Renderer<'_> {
             out.platform_key.clone(),
             Artifact::new(None, json(&platform_tables()), Vec::new()),
         );
-        let (exports, history) = self.exports_and_history(&lookup);
+        let exports = self.exports();
+        let history = kept_history(self.graph, &lookup);
         for node in self.graph.nodes() {
             match &node.kind {
                 NodeKind::Ingest {
                     datastore, dataset, ..
                 } => {
                     let store = self.store(&lookup, datastore)?;
-                    let keep = history.get(datastore.as_str()).copied();
+                    let keep = history.get(datastore).copied();
                     let (spec, job) =
                         Self::ingest(datastore, dataset.as_ref(), store, &exports, keep);
                     let mut parts = vec!["merge", "ingest", datastore.as_str()];
@@ -392,57 +382,23 @@ impl Renderer<'_> {
         Ok(columns(d))
     }
 
-    /// The containers each dataset is exported to, and the stores a forensic consumer reads.
-    fn exports_and_history(&self, lookup: &Lookup<'_>) -> (Exports, History) {
+    /// The containers each dataset is exported to.
+    fn exports(&self) -> Exports {
         let mut exports = Exports::new();
-        let mut history = History::new();
         for node in self.graph.nodes() {
-            match &node.kind {
-                NodeKind::Export {
-                    container,
-                    datastore,
-                    dataset,
-                } => {
-                    exports
-                        .entry((datastore.to_string(), dataset.to_string()))
-                        .or_default()
-                        .insert(container.to_string());
-                }
-                NodeKind::Workspace {
-                    workspace,
-                    dataset_group,
-                } => {
-                    if let Some(g) = lookup
-                        .workspace(workspace)
-                        .and_then(|w| w.item.dataset_groups.get(dataset_group))
-                        && g.requirements
-                            .as_ref()
-                            .is_some_and(|r| r.milestoning != Milestoning::LiveOnly)
-                    {
-                        // The longest retention wins; a group without one keeps history forever.
-                        let days = g
-                            .requirements
-                            .as_ref()
-                            .and_then(|r| r.retention.as_ref())
-                            .map(RetentionPeriod::max_days);
-                        for sink in &g.sinks {
-                            let asked = days.map_or(Kept::Forever, Kept::Days);
-                            history
-                                .entry(sink.datastore.to_string())
-                                .and_modify(|kept| {
-                                    *kept = match (*kept, asked) {
-                                        (Kept::Days(a), Kept::Days(b)) => Kept::Days(a.max(b)),
-                                        _ => Kept::Forever,
-                                    };
-                                })
-                                .or_insert(asked);
-                        }
-                    }
-                }
-                _ => {}
+            if let NodeKind::Export {
+                container,
+                datastore,
+                dataset,
+            } = &node.kind
+            {
+                exports
+                    .entry((datastore.to_string(), dataset.to_string()))
+                    .or_default()
+                    .insert(container.to_string());
             }
         }
-        (exports, history)
+        exports
     }
 
     /// A consumer group's views: live, forensic, or live with a `__history` view.
@@ -645,10 +601,7 @@ impl Renderer<'_> {
             datastore: datastore.to_string(),
             source,
             keep_history: history.is_some(),
-            retention_days: match history {
-                Some(Kept::Days(days)) => Some(days),
-                _ => None,
-            },
+            retention_days: history.and_then(Kept::days),
             datasets: jobs,
             cron,
         };

@@ -161,8 +161,8 @@ fn northwind_team() -> Result<Team, Box<dyn Error>> {
     team.containers.insert(
         "NW Source DB".parse()?,
         azure_database(
-            DatabaseEngine::SqlServer,
-            ("northwind", "nw-sql.northwind.example", 1433),
+            DatabaseEngine::Postgres,
+            ("northwind", "nw-orders.northwind.example", 5432),
             "The order system's operational database.",
         )?,
     );

@@ -1,0 +1,148 @@
+//! Job specs: what each ingestion stream and transformer does, rendered as
+//! JSON artifacts (`jobs/ingest/<stream>.json`, `jobs/transformer/<workspace>.json`).
+//!
+//! `datasurface job apply` stores them in the merge database beside the
+//! tables they describe; `datasurface job ingest` and `job transform` run the
+//! spec stored there. Each DAG passes the hash of the spec it was rendered with
+//! (`--spec`), so a job whose DAG and database came from different models
+//! refuses to run instead of drifting.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of job spec, as stored in the `job_spec` table.
+pub const INGEST: &str = "ingest";
+/// See [`INGEST`].
+pub const TRANSFORM: &str = "transform";
+
+/// The short hash of a spec that a DAG passes as `--spec`: 16 hex digits of
+/// the SHA-256 of its JSON.
+pub fn spec_hash(json: &str) -> String {
+    datasurface_platform::content_hash(json)[..16].to_owned()
+}
+
+/// One ingestion stream: a datastore, or one dataset of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngestSpec {
+    /// The stream's key: the datastore, or `store#dataset`.
+    pub stream: String,
+    /// The datastore.
+    pub datastore: String,
+    /// Where rows come from.
+    pub source: SourceSpec,
+    /// Whether closed row versions are kept (a forensic consumer reads them).
+    pub keep_history: bool,
+    /// When history is kept: the longest retention forensic consumers ask
+    /// for, in days; none keeps closed versions forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u64>,
+    /// The datasets it ingests, by name.
+    pub datasets: Vec<DatasetSpec>,
+}
+
+/// Where an ingestion stream's rows come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum SourceSpec {
+    /// Tables of a PostgreSQL database.
+    Postgres {
+        /// The source container's name.
+        container: String,
+        /// Its host (or a Unix socket directory).
+        host: String,
+        /// Its port.
+        port: u16,
+        /// Its database.
+        database: String,
+        /// The credential the job logs in with.
+        credential: Option<String>,
+        /// For incremental capture: the column whose growth marks new and
+        /// changed rows. Without one, every batch reads a whole snapshot.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        watermark: Option<String>,
+    },
+    /// Tables of a SQLite database file on the worker.
+    Sqlite {
+        /// The source container's name.
+        container: String,
+        /// The file.
+        path: String,
+    },
+    /// A folder of CSV files on the worker, one per dataset, each with a header row.
+    Csv {
+        /// The source container's name.
+        container: String,
+        /// The folder.
+        folder: String,
+    },
+    /// The output tables of a transformer this platform runs.
+    Transformer {
+        /// The transformer's workspace.
+        workspace: String,
+    },
+    /// A source the job runner cannot read (yet): the stream fails with this reason.
+    Unsupported {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One dataset of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// The dataset.
+    pub dataset: String,
+    /// What it is read from: a table name (`schema.table` or `table`), a CSV
+    /// file stem, or a transformer output table, qualified and quoted.
+    pub source_table: String,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnSpec>,
+    /// Its primary key.
+    pub primary_key: Vec<String>,
+    /// The staging table, qualified and quoted.
+    pub staging_table: String,
+    /// The merge table, qualified and quoted.
+    pub merge_table: String,
+}
+
+/// A column and its PostgreSQL type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Its name.
+    pub name: String,
+    /// Its PostgreSQL type, as the rendered DDL makes it.
+    pub pg_type: String,
+    /// Whether it may hold no value.
+    pub nullable: bool,
+}
+
+/// A transformer: its SQL runs in the merge database over its input views
+/// and replaces its output tables, which its output stream then ingests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransformSpec {
+    /// The transformer's workspace.
+    pub workspace: String,
+    /// The workspace's schema, where its input views are (the queries' search path).
+    pub schema: String,
+    /// The stream its output is ingested as.
+    pub output_stream: String,
+    /// One query per output dataset, with the table it fills.
+    pub outputs: Vec<TransformOutput>,
+}
+
+/// One output dataset of a transformer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransformOutput {
+    /// The dataset.
+    pub dataset: String,
+    /// The transformer's `SELECT` for it.
+    pub query: String,
+    /// The output table, qualified and quoted.
+    pub table: String,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnSpec>,
+}
