@@ -205,7 +205,11 @@ impl Reader<'_> {
             }
             Some(other) => {
                 let other = other.clone();
-                self.bad(key, &other, "a map of container names to paths on the worker");
+                self.bad(
+                    key,
+                    &other,
+                    "a map of container names to paths on the worker",
+                );
                 BTreeMap::new()
             }
         }

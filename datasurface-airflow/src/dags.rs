@@ -175,7 +175,10 @@ impl Dag {
             ("DATASURFACE_MERGE_PORT", config.merge_port.to_string()),
             ("DATASURFACE_MERGE_DATABASE", config.merge_database.clone()),
             ("DATASURFACE_MERGE_SCHEMA", config.schema.clone()),
-            ("DATASURFACE_MERGE_CREDENTIAL", config.merge_credential.clone()),
+            (
+                "DATASURFACE_MERGE_CREDENTIAL",
+                config.merge_credential.clone(),
+            ),
         ];
         let mut credentials = vec![config.merge_credential.clone()];
         credentials.extend(self.credentials.iter().cloned());

@@ -26,11 +26,14 @@
 //! described on [`AirflowConfig`]; its own lint codes are [`LINT_CODES`].
 
 pub mod config;
+pub mod copy_text;
 pub mod dags;
 pub mod names;
 mod render;
+pub mod runner;
 pub mod spec;
 pub mod sql;
+pub mod statements;
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};

@@ -461,10 +461,8 @@ impl Renderer<'_> {
                 .map(|(name, d)| self.dataset_spec(store, datastore, name, d))
                 .collect(),
         };
-        let spec_key = ArtifactKey::from_parts(
-            &["jobs", "ingest", &stream.replace('#', "__")],
-            "json",
-        );
+        let spec_key =
+            ArtifactKey::from_parts(&["jobs", "ingest", &stream.replace('#', "__")], "json");
         let mut parts = vec![self.config.schema.as_str(), "ingest", datastore.as_str()];
         if let Some(d) = dataset {
             parts.push(d.as_str());
@@ -518,7 +516,12 @@ impl Renderer<'_> {
             dataset: n.to_owned(),
             source_table,
             columns: column_specs(&d.schema),
-            primary_key: d.schema.primary_key.iter().map(ToString::to_string).collect(),
+            primary_key: d
+                .schema
+                .primary_key
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             staging_table: qualified(&self.config.schema, &ident(&[s, n, "staging"])),
             merge_table: qualified(&self.config.schema, &ident(&[s, n, "merge"])),
         }
@@ -786,7 +789,10 @@ pub(crate) fn source_spec(
     };
     let container = ingestion.container.to_string();
     let local = config.sources.get(&container).cloned();
-    let kind = lookup.0.container(&ingestion.container).map(|c| &c.item.kind);
+    let kind = lookup
+        .0
+        .container(&ingestion.container)
+        .map(|c| &c.item.kind);
     let watermark = match &ingestion.method {
         CaptureMethod::SqlSnapshot(_) => None,
         CaptureMethod::SqlWatermark(w) => Some(w.watermark_column.to_string()),

@@ -85,6 +85,10 @@ pub(crate) enum Command {
     /// transformer on the embedded `sqlite` platform.
     #[command(after_help = EXIT_PLAIN)]
     Init(InitArgs),
+    /// The `airflow` platform's job runner, which its rendered DAGs call: apply a rendering
+    /// to the PostgreSQL merge database, ingest one batch of a stream, run a transformer.
+    #[command(after_help = EXIT_JOB)]
+    Job(JobArgs),
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain(ExplainArgs),
     /// Print the JSON Schema of model documents.
@@ -405,4 +409,89 @@ mod tests {
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("99999999999999999999h").is_err());
     }
+}
+
+const EXIT_JOB: &str = "\
+The merge database is named by the environment the rendered DAGs set:
+  DATASURFACE_MERGE_HOST, DATASURFACE_MERGE_PORT, DATASURFACE_MERGE_DATABASE,
+  DATASURFACE_MERGE_SCHEMA and DATASURFACE_MERGE_CREDENTIAL (`job apply` reads them
+  from the model's platform parameters unless set). Each credential NAME is read from
+  DATASURFACE_CREDENTIAL_<NAME>_USER and DATASURFACE_CREDENTIAL_<NAME>_PASSWORD.
+
+Exit status:
+  0  the job did its work
+  1  the model has errors (`job apply`)
+  2  the job could not run: settings, credentials, the merge database, a spec that is
+     not applied or differs from the DAG's, or another runner on the same stream
+  3  the batch failed: the merge tables are as before, the failure is recorded with
+     its reason in batch_metrics, and the next run starts a new batch";
+
+/// `job`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobArgs {
+    /// What to run.
+    #[command(subcommand)]
+    pub(crate) command: JobCommand,
+}
+
+/// The job runner's commands.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum JobCommand {
+    /// Render an `airflow` platform of the model and apply it to its merge database: the
+    /// SQL that changed since the last apply, in dependency order, and the job specs the
+    /// DAGs name.
+    Apply(JobApplyArgs),
+    /// Ingest one batch of one stream into the merge tables (or finish the batch a killed
+    /// runner left).
+    Ingest(JobIngestArgs),
+    /// Run a SQL transformer in the merge database, replacing its output tables.
+    Transform(JobTransformArgs),
+}
+
+/// `job apply`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobApplyArgs {
+    /// The model file or directory.
+    #[arg(env = "DATASURFACE_MODEL")]
+    pub(crate) model: PathBuf,
+    /// The platform, by its name in the model; by default the model's only `airflow` platform.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: Option<String>,
+}
+
+/// `job ingest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobIngestArgs {
+    /// The platform, by its name in the model.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: String,
+    /// The stream: a datastore, or `datastore#dataset`.
+    #[arg(long)]
+    pub(crate) stream: String,
+    /// The stream keeps closed row versions (a forensic consumer reads them).
+    #[arg(long, conflicts_with = "live_only")]
+    pub(crate) keep_history: bool,
+    /// The stream purges closed row versions (every consumer reads live rows).
+    #[arg(long)]
+    pub(crate) live_only: bool,
+    /// The platform the stream's rows come from, when another platform ingests them.
+    #[arg(long)]
+    pub(crate) from_platform: Option<String>,
+    /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
+    #[arg(long)]
+    pub(crate) spec: Option<String>,
+}
+
+/// `job transform`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobTransformArgs {
+    /// The platform, by its name in the model.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: String,
+    /// The transformer's workspace.
+    #[arg(long)]
+    pub(crate) workspace: String,
+    /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
+    #[arg(long)]
+    pub(crate) spec: Option<String>,
 }

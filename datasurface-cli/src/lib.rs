@@ -46,6 +46,7 @@ mod gate;
 mod generate;
 mod graph;
 mod init;
+mod job;
 mod model;
 mod platforms;
 mod render;
@@ -201,6 +202,7 @@ impl App<'_> {
             Command::Status(a) => status::run(self, &a, out, err),
             Command::Init(a) => init::run(self, &a, out, err),
             Command::Generate(a) => generate::generate(&a, out, err),
+            Command::Job(a) => job::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command();

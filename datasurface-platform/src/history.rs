@@ -32,7 +32,10 @@ impl Kept {
 /// milestoning, for the longest retention those groups ask for (a group with
 /// no retention keeps history for ever). Stores absent from the map are read
 /// live only: their closed versions can be purged at once.
-pub fn kept_history(graph: &PlatformGraph, index: &ModelIndex<'_>) -> BTreeMap<DatastoreName, Kept> {
+pub fn kept_history(
+    graph: &PlatformGraph,
+    index: &ModelIndex<'_>,
+) -> BTreeMap<DatastoreName, Kept> {
     let mut kept: BTreeMap<DatastoreName, Kept> = BTreeMap::new();
     for node in graph.nodes() {
         let NodeKind::Workspace {

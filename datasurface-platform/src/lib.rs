@@ -27,8 +27,8 @@ mod saved_dir;
 
 pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabilities};
 pub use datasurface_graph as graph;
-pub use history::{Kept, kept_history};
 pub use datasurface_model as model;
+pub use history::{Kept, kept_history};
 pub use pipeline::{RenderFailure, Rendered, check_platforms, render_platform, render_with};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};

@@ -206,7 +206,6 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
 /// The containers each `(store, dataset)` is exported to.
 type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 
-
 /// The rendering being made, and the spec each node rendered.
 struct Out {
     rendering: Rendering,

@@ -1,0 +1,152 @@
+//! Applying a rendering to the merge database: its SQL in dependency order
+//! (only what changed since the last apply), then its job specs, recorded
+//! with their hashes so jobs can tell which rendering they belong to.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use datasurface_platform::{Rendering, content_hash, dependency_order};
+
+use super::{JobError, Merge, MergeDatabase, errors};
+use crate::spec::{INGEST, IngestSpec, TRANSFORM, TransformSpec, spec_hash};
+
+/// What an apply did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplySummary {
+    /// SQL scripts run (new or changed).
+    pub scripts_run: usize,
+    /// SQL scripts already applied as they are.
+    pub scripts_unchanged: usize,
+    /// Job specs stored (new or changed).
+    pub specs_stored: usize,
+    /// Job specs removed because the rendering no longer has their job (their tables stay).
+    pub specs_removed: usize,
+}
+
+impl std::fmt::Display for ApplySummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} scripts run ({} unchanged), {} job specs stored, {} removed",
+            self.scripts_run, self.scripts_unchanged, self.specs_stored, self.specs_removed
+        )
+    }
+}
+
+/// The kind and name of a job spec artifact, from its content.
+fn job_of(key: &str, content: &str) -> Result<Option<(&'static str, String)>, String> {
+    if key.starts_with("jobs/ingest/") {
+        let spec: IngestSpec = serde_json::from_str(content).map_err(|e| format!("{key}: {e}"))?;
+        Ok(Some((INGEST, spec.stream)))
+    } else if key.starts_with("jobs/transformer/") {
+        let spec: TransformSpec =
+            serde_json::from_str(content).map_err(|e| format!("{key}: {e}"))?;
+        Ok(Some((TRANSFORM, spec.workspace)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Applies `rendering` (an `airflow` platform's) to its merge database.
+pub fn apply(
+    db: &MergeDatabase,
+    rendering: &Rendering,
+    log: &mut dyn FnMut(&str),
+) -> Result<ApplySummary, JobError> {
+    let mut merge = Merge::open(db)?;
+    merge.lock("apply", "the rendering")?;
+    let setup =
+        |what: &str, e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
+    let applied_table = merge.table("applied_artifact");
+    let exists: Option<String> = merge
+        .client
+        .query_one("SELECT to_regclass($1)::text", &[&applied_table])
+        .map_err(|e| setup("reading what is applied", &e))?
+        .get(0);
+    let mut applied: BTreeMap<String, String> = BTreeMap::new();
+    if exists.is_some() {
+        for row in merge
+            .client
+            .query(&format!("SELECT artifact, hash FROM {applied_table}"), &[])
+            .map_err(|e| setup("reading what is applied", &e))?
+        {
+            applied.insert(row.get(0), row.get::<_, String>(1));
+        }
+    }
+    let mut summary = ApplySummary::default();
+    let mut jobs: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let specs_table = merge.table("job_spec");
+    for key in dependency_order(rendering) {
+        let artifact = &rendering.artifacts[key];
+        let hash = content_hash(&artifact.content);
+        let job = job_of(key.as_str(), &artifact.content).map_err(JobError::Setup)?;
+        if let Some(job) = &job {
+            jobs.insert(job.clone());
+        }
+        if applied.get(key.as_str()) == Some(&hash) {
+            if key.as_str().starts_with("sql/") {
+                summary.scripts_unchanged += 1;
+            }
+            continue;
+        }
+        let mut tx = merge
+            .client
+            .transaction()
+            .map_err(|e| setup(key.as_str(), &e))?;
+        if key.as_str().starts_with("sql/") {
+            // Scripts hold their own transaction where they need one; each
+            // converges, so one that fails can be run again.
+            tx.batch_execute(&artifact.content)
+                .map_err(|e| setup(&format!("applying {key}"), &e))?;
+            summary.scripts_run += 1;
+            log(&format!("applied {key}"));
+        } else if let Some((kind, name)) = &job {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {specs_table} (kind, name, hash, spec, applied_at) VALUES ($1, $2, $3, $4::text::jsonb, now()) \
+                     ON CONFLICT (kind, name) DO UPDATE SET hash = EXCLUDED.hash, spec = EXCLUDED.spec, applied_at = EXCLUDED.applied_at"
+                ),
+                &[kind, name, &spec_hash(&artifact.content), &artifact.content],
+            )
+            .map_err(|e| setup(&format!("storing {key}"), &e))?;
+            summary.specs_stored += 1;
+            log(&format!("stored {key}"));
+        } else {
+            // DAG files and documents are deployed to Airflow, not to the database.
+            continue;
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO {applied_table} (artifact, hash, applied_at) VALUES ($1, $2, now()) \
+                 ON CONFLICT (artifact) DO UPDATE SET hash = EXCLUDED.hash, applied_at = EXCLUDED.applied_at"
+            ),
+            &[&key.as_str(), &hash],
+        )
+        .map_err(|e| setup(&format!("recording {key}"), &e))?;
+        tx.commit()
+            .map_err(|e| setup(&format!("applying {key}"), &e))?;
+    }
+    // Jobs the rendering no longer has stop; their tables and data stay.
+    let stored: Vec<(String, String)> = merge
+        .client
+        .query(&format!("SELECT kind, name FROM {specs_table}"), &[])
+        .map_err(|e| setup("reading the job specs", &e))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (kind, name) in stored {
+        if !jobs.iter().any(|(k, n)| *k == kind && *n == name) {
+            merge
+                .client
+                .execute(
+                    &format!("DELETE FROM {specs_table} WHERE kind = $1 AND name = $2"),
+                    &[&kind, &name],
+                )
+                .map_err(|e| setup("removing a job spec", &e))?;
+            summary.specs_removed += 1;
+            log(&format!(
+                "removed the {kind} job `{name}` (its tables stay)"
+            ));
+        }
+    }
+    Ok(summary)
+}

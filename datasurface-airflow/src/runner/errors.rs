@@ -1,0 +1,98 @@
+//! PostgreSQL's errors as messages that name what failed: the dataset, the
+//! row and the column, and never a credential.
+
+/// An error's text: the server's message with its detail, or the client's.
+pub(crate) fn text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut out = db.message().to_owned();
+            if let Some(detail) = db.detail() {
+                out.push_str(" (");
+                out.push_str(detail);
+                out.push(')');
+            }
+            out
+        }
+        None => {
+            // The client's error, with its cause (an IO error, a refused connection).
+            let mut out = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(cause) = source {
+                let t = cause.to_string();
+                if !out.contains(&t) {
+                    out.push_str(": ");
+                    out.push_str(&t);
+                }
+                source = cause.source();
+            }
+            out
+        }
+    }
+}
+
+/// Where in a `COPY` a server error happened: the row (the line of the
+/// data, from 1) and the column, from its context (`COPY t, line 3, column c: "x"`).
+pub(crate) fn copy_position(e: &postgres::Error) -> (Option<u64>, Option<String>) {
+    let Some(context) = e.as_db_error().and_then(|db| db.where_()) else {
+        return (None, None);
+    };
+    let line = context
+        .split(", line ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok());
+    let column = context
+        .split(", column ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .map(str::to_owned);
+    (line, column)
+}
+
+/// A failed staging of a dataset, as the batch's message: the dataset, the
+/// row and column where the server says, and what was wrong.
+pub(crate) fn staging_failure(dataset: &str, e: &postgres::Error) -> String {
+    let (line, column) = copy_position(e);
+    let mut out = format!("dataset `{dataset}`");
+    if let Some(n) = line {
+        out.push_str(&format!(", row {n}"));
+    }
+    if let Some(c) = column.filter(|c| c != "ds_surf_batch_id") {
+        out.push_str(&format!(", column `{c}`"));
+    }
+    out.push_str(": ");
+    let db = e.as_db_error();
+    if db.is_some_and(|db| db.code() == &postgres::error::SqlState::UNIQUE_VIOLATION) {
+        let detail = db.and_then(|d| d.detail()).unwrap_or_default();
+        out.push_str("the primary key repeats an earlier row of the batch");
+        if let Some(key) = repeated_key(detail) {
+            out.push_str(&format!(" ({key})"));
+        }
+    } else {
+        out.push_str(&text(e));
+    }
+    out
+}
+
+/// `Key (ds_surf_batch_id, id)=(3, 7) already exists.` → `id = 7`.
+fn repeated_key(detail: &str) -> Option<String> {
+    let rest = detail.strip_prefix("Key (ds_surf_batch_id, ")?;
+    let (names, rest) = rest.split_once(")=(")?;
+    let values = rest.strip_suffix(") already exists.")?;
+    let values = values.split_once(", ").map_or(values, |(_, v)| v);
+    Some(format!("{names} = {values}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_keys_are_named_without_the_batch() {
+        assert_eq!(
+            repeated_key("Key (ds_surf_batch_id, id)=(3, 7) already exists.").as_deref(),
+            Some("id = 7")
+        );
+        assert_eq!(repeated_key("something else"), None);
+    }
+}

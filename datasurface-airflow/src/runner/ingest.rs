@@ -1,0 +1,385 @@
+//! One batch of one ingestion stream, through the states of `batch_metrics`:
+//! `started` (a number taken) → `staged` (every dataset's rows in staging) →
+//! `merged` (the merge tables changed, with the counts) → `committed`; or
+//! `failed` with the reason. Each step is one transaction, so a runner killed
+//! anywhere leaves the batch at the last step it finished, and the next runner
+//! carries on from there: nothing lost, nothing counted twice.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::sources;
+use super::{JobError, Login, Merge, MergeDatabase, errors};
+use crate::spec::{INGEST, IngestSpec};
+use crate::statements::{merge, purge_closed, purge_expired};
+
+/// What the DAG asks of the job, checked against the stored spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// The spec hash the DAG was rendered with (`--spec`); none runs whatever is applied.
+    pub spec: Option<String>,
+    /// Whether the DAG says closed versions are kept (`--keep-history`/`--live-only`).
+    pub keep_history: Option<bool>,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// The stream.
+    pub stream: String,
+    /// The batch.
+    pub batch: i32,
+    /// Rows read from the source (staged).
+    pub read: i64,
+    /// Rows inserted (new keys).
+    pub inserted: i64,
+    /// Rows updated (a new version of a key).
+    pub updated: i64,
+    /// Rows deleted (keys gone from a snapshot).
+    pub deleted: i64,
+    /// Whether this run finished a batch an earlier runner left unfinished, and at which state.
+    pub resumed_from: Option<String>,
+}
+
+impl std::fmt::Display for BatchOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stream `{}`: batch {} committed: {} rows read, +{} ~{} -{}",
+            self.stream, self.batch, self.read, self.inserted, self.updated, self.deleted
+        )?;
+        if let Some(state) = &self.resumed_from {
+            write!(f, " (finished a batch left {state})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs one batch of `stream` (or finishes the one left unfinished).
+/// `login` resolves a source credential by name; `log` hears each step.
+pub fn ingest(
+    db: &MergeDatabase,
+    stream: &str,
+    options: &IngestOptions,
+    login: &dyn Fn(&str) -> Result<Login, String>,
+    log: &mut dyn FnMut(&str),
+) -> Result<BatchOutcome, JobError> {
+    let mut merge_db = Merge::open(db)?;
+    let (spec, hash): (IngestSpec, String) =
+        merge_db.spec(INGEST, stream, options.spec.as_deref())?;
+    if let Some(keep) = options.keep_history
+        && keep != spec.keep_history
+    {
+        return Err(JobError::Setup(format!(
+            "the DAG says stream `{stream}` {} closed row versions, but its applied spec says it {}: apply the model the DAGs were rendered from",
+            if keep { "keeps" } else { "purges" },
+            if spec.keep_history { "keeps" } else { "purges" },
+        )));
+    }
+    merge_db.lock("ingest", stream)?;
+    Batch {
+        db: merge_db,
+        spec,
+        hash,
+        started: Instant::now(),
+    }
+    .run(login, log)
+}
+
+struct Batch {
+    db: Merge,
+    spec: IngestSpec,
+    hash: String,
+    started: Instant,
+}
+
+/// The state of a stream's last batch.
+struct Last {
+    batch: i32,
+    status: String,
+}
+
+impl Batch {
+    fn metrics(&self) -> String {
+        self.db.table("batch_metrics")
+    }
+
+    fn setup(&self, e: &postgres::Error) -> JobError {
+        JobError::Setup(format!(
+            "stream `{}`: the merge database: {}",
+            self.spec.stream,
+            errors::text(e)
+        ))
+    }
+
+    fn last(&mut self) -> Result<Option<Last>, JobError> {
+        let q = format!(
+            "SELECT batch_id, status FROM {} WHERE stream_key = $1 ORDER BY batch_id DESC LIMIT 1",
+            self.metrics()
+        );
+        let row = self
+            .db
+            .client
+            .query_opt(&q, &[&self.spec.stream])
+            .map_err(|e| self.setup(&e))?;
+        Ok(row.map(|r| Last {
+            batch: r.get(0),
+            status: r.get(1),
+        }))
+    }
+
+    /// The watermarks the last committed batch left, by dataset.
+    fn watermarks(&mut self) -> Result<BTreeMap<String, String>, JobError> {
+        let q = format!(
+            "SELECT state FROM {} WHERE stream_key = $1 AND status = 'committed' ORDER BY batch_id DESC LIMIT 1",
+            self.metrics()
+        );
+        let row = self
+            .db
+            .client
+            .query_opt(&q, &[&self.spec.stream])
+            .map_err(|e| self.setup(&e))?;
+        let state: Option<serde_json::Value> = row.and_then(|r| r.get(0));
+        Ok(state
+            .and_then(|s| s.get("watermarks").cloned())
+            .and_then(|w| serde_json::from_value(w).ok())
+            .unwrap_or_default())
+    }
+
+    fn start(&mut self) -> Result<i32, JobError> {
+        let counter = self.db.table("batch_counter");
+        let metrics = self.metrics();
+        let stream = self.spec.stream.clone();
+        let hash = self.hash.clone();
+        let mut tx = self
+            .db
+            .client
+            .transaction()
+            .map_err(|e| JobError::Setup(errors::text(&e)))?;
+        let batch: i32 = tx
+            .query_one(
+                &format!(
+                    "INSERT INTO {counter} AS c (stream_key, current_batch) VALUES ($1, 1) \
+                     ON CONFLICT (stream_key) DO UPDATE SET current_batch = c.current_batch + 1 \
+                     RETURNING current_batch"
+                ),
+                &[&stream],
+            )
+            .map_err(|e| JobError::Setup(errors::text(&e)))?
+            .get(0);
+        tx.execute(
+            &format!(
+                "INSERT INTO {metrics} (stream_key, batch_id, batch_start, status, spec_hash) \
+                 VALUES ($1, $2, now(), 'started', $3)"
+            ),
+            &[&stream, &batch, &hash],
+        )
+        .map_err(|e| JobError::Setup(errors::text(&e)))?;
+        tx.commit().map_err(|e| JobError::Setup(errors::text(&e)))?;
+        Ok(batch)
+    }
+
+    fn run(
+        mut self,
+        login: &dyn Fn(&str) -> Result<Login, String>,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BatchOutcome, JobError> {
+        let stream = self.spec.stream.clone();
+        let (batch, mut state, resumed_from) = match self.last()? {
+            Some(last) if matches!(last.status.as_str(), "started" | "staged" | "merged") => {
+                log(&format!(
+                    "stream `{stream}`: batch {} was left {}; finishing it",
+                    last.batch, last.status
+                ));
+                (last.batch, last.status.clone(), Some(last.status))
+            }
+            _ => {
+                let batch = self.start()?;
+                log(&format!("stream `{stream}`: batch {batch} started"));
+                (batch, "started".to_owned(), None)
+            }
+        };
+        let fail = |this: &mut Self, message: String| -> JobError {
+            this.record_failure(batch, &message);
+            JobError::BatchFailed {
+                name: stream.clone(),
+                batch,
+                message,
+            }
+        };
+        if state == "started" {
+            match self.stage(batch, login) {
+                Ok(rows) => log(&format!(
+                    "stream `{stream}`: batch {batch} staged {rows} rows"
+                )),
+                Err(message) => return Err(fail(&mut self, message)),
+            }
+            state = "staged".into();
+        }
+        if state == "staged" {
+            match self.merge(batch) {
+                Ok(()) => {}
+                Err(message) => return Err(fail(&mut self, message)),
+            }
+        }
+        self.commit(batch)
+            .map_err(|message| fail(&mut self, message))?;
+        let outcome = self.outcome(batch, resumed_from)?;
+        log(&format!(
+            "{outcome} in {:.1} s",
+            self.started.elapsed().as_secs_f64()
+        ));
+        Ok(outcome)
+    }
+
+    /// Records a failure in its own transaction (the failed one is rolled back).
+    fn record_failure(&mut self, batch: i32, message: &str) {
+        let q = format!(
+            "UPDATE {} SET status = 'failed', batch_end = now(), message = $3, \
+             seconds = extract(epoch FROM now() - batch_start) WHERE stream_key = $1 AND batch_id = $2",
+            self.metrics()
+        );
+        let _ = self
+            .db
+            .client
+            .execute(&q, &[&self.spec.stream, &batch, &message]);
+    }
+
+    /// Reads every dataset into staging, in one transaction.
+    fn stage(
+        &mut self,
+        batch: i32,
+        login: &dyn Fn(&str) -> Result<Login, String>,
+    ) -> Result<i64, String> {
+        let marks = self.watermarks().map_err(|e| e.to_string())?;
+        let mut source = sources::open(&self.spec.source, login)?;
+        let metrics = self.metrics();
+        let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
+        let mut total = 0u64;
+        let mut next_marks = serde_json::Map::new();
+        for d in &self.spec.datasets {
+            tx.batch_execute(&format!("TRUNCATE {}", d.staging_table))
+                .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+            let staged =
+                source.stage(&mut tx, d, batch, marks.get(&d.dataset).map(String::as_str))?;
+            total += staged.rows;
+            if let Some(mark) = staged.watermark {
+                next_marks.insert(d.dataset.clone(), json!(mark));
+            }
+        }
+        source.close();
+        let total = i64::try_from(total).unwrap_or(i64::MAX);
+        let state = json!({ "watermarks": next_marks });
+        tx.execute(
+            &format!(
+                "UPDATE {metrics} SET status = 'staged', rows_total = $3, state = $4 \
+                 WHERE stream_key = $1 AND batch_id = $2"
+            ),
+            &[&self.spec.stream, &batch, &total, &state],
+        )
+        .map_err(|e| errors::text(&e))?;
+        tx.commit().map_err(|e| errors::text(&e))?;
+        Ok(total)
+    }
+
+    /// Merges every dataset's staged rows, in one transaction.
+    fn merge(&mut self, batch: i32) -> Result<(), String> {
+        let snapshot = match &self.spec.source {
+            crate::spec::SourceSpec::Postgres { watermark, .. } => watermark.is_none(),
+            _ => true,
+        };
+        let metrics = self.metrics();
+        let schema = self.db.schema.clone();
+        // A stream that stopped keeping history purges what it kept once, when its spec changes.
+        let spec_changed = {
+            let q = format!(
+                "SELECT spec_hash FROM {metrics} WHERE stream_key = $1 AND status = 'committed' ORDER BY batch_id DESC LIMIT 1"
+            );
+            let row = self
+                .db
+                .client
+                .query_opt(&q, &[&self.spec.stream])
+                .map_err(|e| errors::text(&e))?;
+            row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref() != Some(self.hash.as_str())
+        };
+        let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
+        let (mut inserted, mut updated, mut deleted) = (0u64, 0u64, 0u64);
+        for d in &self.spec.datasets {
+            let at = |e: postgres::Error| {
+                format!("dataset `{}`: merging: {}", d.dataset, errors::text(&e))
+            };
+            let s = merge(d, self.spec.keep_history, snapshot);
+            let changed = tx.execute(&s.close_changed, &[&batch]).map_err(at)?;
+            if let Some(q) = &s.close_deleted {
+                deleted += tx.execute(q, &[&batch]).map_err(at)?;
+            }
+            let opened = tx.execute(&s.open_new, &[&batch]).map_err(at)?;
+            updated += changed;
+            inserted += opened.saturating_sub(changed);
+            if !self.spec.keep_history && spec_changed {
+                tx.execute(&purge_closed(d), &[]).map_err(at)?;
+            }
+            if let (true, Some(days)) = (self.spec.keep_history, self.spec.retention_days) {
+                tx.execute(&purge_expired(d, &schema, days), &[&self.spec.stream])
+                    .map_err(at)?;
+            }
+        }
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        tx.execute(
+            &format!(
+                "UPDATE {metrics} SET status = 'merged', rows_inserted = $3, rows_updated = $4, rows_deleted = $5 \
+                 WHERE stream_key = $1 AND batch_id = $2"
+            ),
+            &[&self.spec.stream, &batch, &n(inserted), &n(updated), &n(deleted)],
+        )
+        .map_err(|e| errors::text(&e))?;
+        tx.commit().map_err(|e| errors::text(&e))
+    }
+
+    /// Ends the batch: its exports are views over the merge tables, current
+    /// as soon as the merge commits; staging is emptied.
+    fn commit(&mut self, batch: i32) -> Result<(), String> {
+        let metrics = self.metrics();
+        let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
+        for d in &self.spec.datasets {
+            tx.batch_execute(&format!("TRUNCATE {}", d.staging_table))
+                .map_err(|e| errors::text(&e))?;
+        }
+        tx.execute(
+            &format!(
+                "UPDATE {metrics} SET status = 'committed', batch_end = now(), \
+                 seconds = extract(epoch FROM now() - batch_start) WHERE stream_key = $1 AND batch_id = $2"
+            ),
+            &[&self.spec.stream, &batch],
+        )
+        .map_err(|e| errors::text(&e))?;
+        tx.commit().map_err(|e| errors::text(&e))
+    }
+
+    fn outcome(
+        &mut self,
+        batch: i32,
+        resumed_from: Option<String>,
+    ) -> Result<BatchOutcome, JobError> {
+        let q = format!(
+            "SELECT rows_total, rows_inserted, rows_updated, rows_deleted FROM {} WHERE stream_key = $1 AND batch_id = $2",
+            self.metrics()
+        );
+        let row = self
+            .db
+            .client
+            .query_one(&q, &[&self.spec.stream, &batch])
+            .map_err(|e| self.setup(&e))?;
+        Ok(BatchOutcome {
+            stream: self.spec.stream.clone(),
+            batch,
+            read: row.get(0),
+            inserted: row.get(1),
+            updated: row.get(2),
+            deleted: row.get(3),
+            resumed_from,
+        })
+    }
+}

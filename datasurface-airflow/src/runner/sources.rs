@@ -1,0 +1,562 @@
+//! Reading a stream's sources into its staging tables: PostgreSQL tables
+//! (`COPY … TO STDOUT` streamed into `COPY … FROM STDIN`), SQLite files and
+//! CSV folders (rows written in `COPY` text), and transformer outputs (one
+//! `INSERT … SELECT` in the merge database). Rows stream through a small
+//! buffer: a table is never held in memory.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use postgres::Transaction;
+use rusqlite::types::ValueRef;
+
+use super::errors;
+use super::{Endpoint, Login, connect};
+use crate::copy_text::{push_bytes, push_field, push_null};
+use crate::names::{quoted, sql_str};
+use crate::spec::{DatasetSpec, SourceSpec};
+use crate::statements::{copy_into_staging, stage_from_table};
+
+/// What staging one dataset read.
+pub(crate) struct Staged {
+    /// Rows staged.
+    pub(crate) rows: u64,
+    /// For an incremental source, the watermark the next batch reads after.
+    pub(crate) watermark: Option<String>,
+}
+
+/// An open source.
+pub(crate) enum Source {
+    /// A PostgreSQL database, in one read-only repeatable-read transaction,
+    /// so a multi-dataset stream sees its tables at one moment.
+    Postgres {
+        client: Box<postgres::Client>,
+        watermark: Option<String>,
+    },
+    /// A SQLite file, read only.
+    Sqlite(rusqlite::Connection, String),
+    /// A folder of CSV files.
+    Csv(std::path::PathBuf),
+    /// The transformer output tables in the merge database.
+    Transformer,
+}
+
+/// Opens a stream's source; `login` resolves a credential by name.
+pub(crate) fn open(
+    spec: &SourceSpec,
+    login: &dyn Fn(&str) -> Result<Login, String>,
+) -> Result<Source, String> {
+    match spec {
+        SourceSpec::Postgres {
+            container,
+            host,
+            port,
+            database,
+            credential,
+            watermark,
+        } => {
+            let Some(name) = credential else {
+                return Err(format!(
+                    "source container `{container}` needs a credential: add one to the capture"
+                ));
+            };
+            let endpoint = Endpoint {
+                host: host.clone(),
+                port: *port,
+                database: database.clone(),
+                login: login(name)?,
+            };
+            let mut client = connect(&endpoint, &format!("source container `{container}`"), true)?;
+            client
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .map_err(|e| format!("source container `{container}`: {}", errors::text(&e)))?;
+            Ok(Source::Postgres {
+                client: Box::new(client),
+                watermark: watermark.clone(),
+            })
+        }
+        SourceSpec::Sqlite { container, path } => {
+            let conn = rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| format!("cannot open source container `{container}` ({path}): {e}"))?;
+            Ok(Source::Sqlite(conn, path.clone()))
+        }
+        SourceSpec::Csv { folder, container } => {
+            let dir = Path::new(folder);
+            if dir.is_dir() {
+                Ok(Source::Csv(dir.to_owned()))
+            } else {
+                Err(format!(
+                    "source container `{container}`: the folder {folder} does not exist on this worker"
+                ))
+            }
+        }
+        SourceSpec::Transformer { .. } => Ok(Source::Transformer),
+        SourceSpec::Unsupported { reason } => Err(reason.clone()),
+    }
+}
+
+impl Source {
+    /// Stages dataset `d` as batch `batch`, reading after `since` when the source is incremental.
+    pub(crate) fn stage(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        d: &DatasetSpec,
+        batch: i32,
+        since: Option<&str>,
+    ) -> Result<Staged, String> {
+        match self {
+            Source::Postgres { client, watermark } => {
+                postgres_table(client, tx, d, batch, watermark.as_deref(), since)
+            }
+            Source::Sqlite(conn, path) => sqlite_table(conn, path, tx, d, batch),
+            Source::Csv(folder) => csv_file(folder, tx, d, batch),
+            Source::Transformer => {
+                let rows = tx
+                    .execute(&stage_from_table(d), &[&batch])
+                    .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
+                Ok(Staged {
+                    rows,
+                    watermark: None,
+                })
+            }
+        }
+    }
+
+    /// Ends the source's read (its transaction, for PostgreSQL).
+    pub(crate) fn close(self) {
+        if let Source::Postgres { mut client, .. } = self {
+            let _ = client.batch_execute("COMMIT");
+        }
+    }
+}
+
+/// The kind of value a PostgreSQL type holds, for finding schema drift: a
+/// source column must hold the kind the model says (its size is checked
+/// row by row as values land).
+pub(crate) fn type_family(pg_type: &str) -> &'static str {
+    let t = pg_type.trim().to_ascii_lowercase();
+    if t.ends_with("[]") {
+        return "array";
+    }
+    let starts = |p: &[&str]| p.iter().any(|p| t.starts_with(p));
+    if starts(&[
+        "smallint",
+        "integer",
+        "bigint",
+        "numeric",
+        "decimal",
+        "real",
+        "double precision",
+        "int",
+        "float",
+        "serial",
+        "bigserial",
+        "smallserial",
+    ]) {
+        "number"
+    } else if starts(&[
+        "character",
+        "varchar",
+        "char",
+        "text",
+        "bpchar",
+        "name",
+        "citext",
+        "uuid",
+    ]) {
+        "text"
+    } else if starts(&["bool"]) {
+        "boolean"
+    } else if t == "date" {
+        "date"
+    } else if starts(&["timestamp"]) {
+        "timestamp"
+    } else if starts(&["time"]) {
+        "time"
+    } else if starts(&["interval"]) {
+        "interval"
+    } else if starts(&["json"]) {
+        "json"
+    } else if starts(&["bytea"]) {
+        "bytes"
+    } else {
+        "other"
+    }
+}
+
+/// Streams `COPY` text lines into staging, each prefixed with the batch id.
+struct CopyWriter<'t> {
+    writer: postgres::CopyInWriter<'t>,
+    buf: Vec<u8>,
+    prefix: Vec<u8>,
+    rows: u64,
+    fields: usize,
+}
+
+const FLUSH_AT: usize = 1 << 16;
+
+impl<'t> CopyWriter<'t> {
+    fn new(tx: &'t mut Transaction<'_>, d: &DatasetSpec, batch: i32) -> Result<Self, String> {
+        let writer = tx
+            .copy_in(&copy_into_staging(d))
+            .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
+        Ok(CopyWriter {
+            writer,
+            buf: Vec::with_capacity(FLUSH_AT * 2),
+            prefix: format!("{batch}").into_bytes(),
+            rows: 0,
+            fields: 0,
+        })
+    }
+
+    fn start_row(&mut self) {
+        self.buf.extend_from_slice(&self.prefix);
+        self.fields = 0;
+    }
+
+    fn separator(&mut self) {
+        self.buf.push(b'\t');
+        self.fields += 1;
+    }
+
+    fn text(&mut self, text: &str) {
+        self.separator();
+        push_field(&mut self.buf, text);
+    }
+
+    fn null(&mut self) {
+        self.separator();
+        push_null(&mut self.buf);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.separator();
+        push_bytes(&mut self.buf, bytes);
+    }
+
+    /// Adds a line the source wrote in `COPY` text already (ending in a newline).
+    fn raw_line(&mut self, line: &[u8]) -> Result<(), std::io::Error> {
+        self.buf.extend_from_slice(&self.prefix);
+        self.buf.push(b'\t');
+        self.buf.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            self.buf.push(b'\n');
+        }
+        self.rows += 1;
+        self.maybe_flush()
+    }
+
+    fn end_row(&mut self) -> Result<(), std::io::Error> {
+        self.buf.push(b'\n');
+        self.rows += 1;
+        self.maybe_flush()
+    }
+
+    fn maybe_flush(&mut self) -> Result<(), std::io::Error> {
+        if self.buf.len() >= FLUSH_AT {
+            self.writer.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, dataset: &str) -> Result<u64, String> {
+        if let Err(e) = self.writer.write_all(&self.buf) {
+            return Err(io_failure(dataset, &e));
+        }
+        let rows = self.rows;
+        self.writer
+            .finish()
+            .map(|_| rows)
+            .map_err(|e| errors::staging_failure(dataset, &e))
+    }
+}
+
+/// A failed write of a `COPY`: the server's error when it is one.
+fn io_failure(dataset: &str, e: &std::io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+    {
+        Some(pg) => errors::staging_failure(dataset, pg),
+        None => format!("dataset `{dataset}`: {e}"),
+    }
+}
+
+/// Maps the dataset's columns to the source's, or says which is missing or
+/// of another kind. `present` is each source column with its type (if known).
+fn match_columns<'a>(
+    d: &DatasetSpec,
+    table: &str,
+    present: &'a [(String, Option<String>)],
+) -> Result<Vec<&'a str>, String> {
+    let mut out = Vec::with_capacity(d.columns.len());
+    for c in &d.columns {
+        let found = present.iter().find(|(n, _)| *n == c.name).or_else(|| {
+            present
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
+        });
+        let Some((name, source_type)) = found else {
+            return Err(format!(
+                "dataset `{}`: the source table `{table}` has no column `{}` (the model says it is {}); \
+                 the source's schema has drifted from the model",
+                d.dataset, c.name, c.pg_type
+            ));
+        };
+        if let Some(t) = source_type
+            && type_family(t) != type_family(&c.pg_type)
+        {
+            return Err(format!(
+                "dataset `{}`, column `{}`: the source column is `{t}`, but the model says {} \
+                 (the source's schema has drifted from the model: change one of them)",
+                d.dataset, c.name, c.pg_type
+            ));
+        }
+        out.push(name.as_str());
+    }
+    Ok(out)
+}
+
+fn postgres_table(
+    src: &mut postgres::Client,
+    tx: &mut Transaction<'_>,
+    d: &DatasetSpec,
+    batch: i32,
+    watermark: Option<&str>,
+    since: Option<&str>,
+) -> Result<Staged, String> {
+    let fail = |e: &postgres::Error| format!("dataset `{}`: {}", d.dataset, errors::text(e));
+    let table: Option<String> = src
+        .query_one("SELECT to_regclass($1)::text", &[&d.source_table])
+        .map_err(|e| fail(&e))?
+        .get(0);
+    let Some(table) = table else {
+        return Err(format!(
+            "dataset `{}`: the source database has no table `{}`",
+            d.dataset, d.source_table
+        ));
+    };
+    let present: Vec<(String, Option<String>)> = src
+        .query(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            &[&d.source_table],
+        )
+        .map_err(|e| fail(&e))?
+        .iter()
+        .map(|r| (r.get(0), Some(r.get(1))))
+        .collect();
+    let names = match_columns(d, &table, &present)?;
+    let select: Vec<String> = names.iter().map(|n| quoted(n)).collect();
+    let mut filter = String::new();
+    let mut next_mark = None;
+    if let Some(column) = watermark {
+        let Some((name, Some(t))) = present.iter().find(|(n, _)| n.eq_ignore_ascii_case(column))
+        else {
+            return Err(format!(
+                "dataset `{}`: the source table `{table}` has no watermark column `{column}`",
+                d.dataset
+            ));
+        };
+        let col = quoted(name);
+        let after = since
+            .map(|s| format!(" WHERE {col} > CAST({} AS {t})", sql_str(s)))
+            .unwrap_or_default();
+        let max: Option<String> = src
+            .query_one(&format!("SELECT max({col})::text FROM {table}{after}"), &[])
+            .map_err(|e| fail(&e))?
+            .get(0);
+        let Some(max) = max else {
+            // Nothing new since the last batch.
+            return Ok(Staged {
+                rows: 0,
+                watermark: since.map(str::to_owned),
+            });
+        };
+        filter = format!(
+            " WHERE {col} <= CAST({} AS {t}){}",
+            sql_str(&max),
+            since
+                .map(|s| format!(" AND {col} > CAST({} AS {t})", sql_str(s)))
+                .unwrap_or_default()
+        );
+        next_mark = Some(max);
+    }
+    let query = format!(
+        "COPY (SELECT {} FROM {table}{filter}) TO STDOUT",
+        select.join(", ")
+    );
+    let mut reader = src.copy_out(&query).map_err(|e| fail(&e))?;
+    let mut out = CopyWriter::new(tx, d, batch)?;
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("dataset `{}`: reading the source failed: {e}", d.dataset))?;
+        if n == 0 {
+            break;
+        }
+        out.raw_line(&line)
+            .map_err(|e| io_failure(&d.dataset, &e))?;
+    }
+    drop(reader);
+    let rows = out.finish(&d.dataset)?;
+    Ok(Staged {
+        rows,
+        watermark: next_mark,
+    })
+}
+
+fn sqlite_table(
+    conn: &rusqlite::Connection,
+    path: &str,
+    tx: &mut Transaction<'_>,
+    d: &DatasetSpec,
+    batch: i32,
+) -> Result<Staged, String> {
+    let q = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let fail = |e: rusqlite::Error| format!("dataset `{}`: reading {path}: {e}", d.dataset);
+    let present: Vec<(String, Option<String>)> = {
+        let mut stmt = conn
+            .prepare(&format!("PRAGMA table_info({})", q(&d.source_table)))
+            .map_err(fail)?;
+        stmt.query_map([], |r| r.get::<_, String>(1))
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(fail)?
+            .into_iter()
+            .map(|n| (n, None))
+            .collect()
+    };
+    if present.is_empty() {
+        return Err(format!(
+            "dataset `{}`: the source database {path} has no table `{}`",
+            d.dataset, d.source_table
+        ));
+    }
+    let names = match_columns(d, &d.source_table, &present)?;
+    let select: Vec<String> = names.iter().map(|n| q(n)).collect();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {} FROM {}",
+            select.join(", "),
+            q(&d.source_table)
+        ))
+        .map_err(fail)?;
+    let mut rows = stmt.query([]).map_err(fail)?;
+    let mut out = CopyWriter::new(tx, d, batch)?;
+    let mut number = String::new();
+    while let Some(row) = rows.next().map_err(fail)? {
+        out.start_row();
+        for i in 0..names.len() {
+            match row.get_ref(i).map_err(fail)? {
+                ValueRef::Null => out.null(),
+                ValueRef::Integer(v) => {
+                    number.clear();
+                    number.push_str(&v.to_string());
+                    out.text(&number);
+                }
+                ValueRef::Real(v) => out.text(&v.to_string()),
+                ValueRef::Text(t) => out.text(&String::from_utf8_lossy(t)),
+                ValueRef::Blob(b) => out.bytes(b),
+            }
+        }
+        out.end_row().map_err(|e| io_failure(&d.dataset, &e))?;
+    }
+    let rows = out.finish(&d.dataset)?;
+    Ok(Staged {
+        rows,
+        watermark: None,
+    })
+}
+
+/// `<folder>/<source table>` (with `.csv` if it has no extension): a header
+/// naming the columns, then a record per row; an empty field is a null.
+fn csv_file(
+    folder: &Path,
+    tx: &mut Transaction<'_>,
+    d: &DatasetSpec,
+    batch: i32,
+) -> Result<Staged, String> {
+    let mut path = folder.join(&d.source_table);
+    if path.extension().is_none() {
+        path.set_extension("csv");
+    }
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
+        format!(
+            "dataset `{}`: cannot read {}: {e}",
+            d.dataset,
+            path.display()
+        )
+    })?;
+    let present: Vec<(String, Option<String>)> = reader
+        .headers()
+        .map_err(|e| {
+            format!(
+                "dataset `{}`: the header of {}: {e}",
+                d.dataset,
+                path.display()
+            )
+        })?
+        .iter()
+        .map(|h| (h.trim().to_owned(), None))
+        .collect();
+    let names = match_columns(d, &path.display().to_string(), &present)?;
+    let positions: Vec<usize> = names
+        .iter()
+        .filter_map(|n| present.iter().position(|(p, _)| p == n))
+        .collect();
+    let mut out = CopyWriter::new(tx, d, batch)?;
+    let mut record = csv::StringRecord::new();
+    let mut n = 0u64;
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
+            format!(
+                "dataset `{}`, row {}: {}: {e}",
+                d.dataset,
+                n + 1,
+                path.display()
+            )
+        })?;
+        if !more {
+            break;
+        }
+        n += 1;
+        out.start_row();
+        for &i in &positions {
+            match record.get(i) {
+                Some("") | None => out.null(),
+                Some(v) => out.text(v),
+            }
+        }
+        out.end_row().map_err(|e| io_failure(&d.dataset, &e))?;
+    }
+    let rows = out.finish(&d.dataset)?;
+    Ok(Staged {
+        rows,
+        watermark: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_fall_into_families() {
+        assert_eq!(type_family("character varying(40)"), "text");
+        assert_eq!(type_family("varchar(40)"), "text");
+        assert_eq!(type_family("numeric(10,2)"), "number");
+        assert_eq!(type_family("numeric(10, 2)"), "number");
+        assert_eq!(type_family("timestamp(3) with time zone"), "timestamp");
+        assert_eq!(type_family("time without time zone"), "time");
+        assert_eq!(type_family("integer[]"), "array");
+        assert_eq!(type_family("boolean"), "boolean");
+        assert_ne!(type_family("integer"), type_family("boolean"));
+    }
+}

@@ -1,0 +1,211 @@
+//! The statements `datasurface job` sends to the merge database: pure text,
+//! from a job spec, so they can be read and tested without a database.
+//!
+//! Every name in them comes from the spec, where the renderer quoted it
+//! ([`crate::names`]); every value is a parameter (`$1` is always the batch id).
+
+use crate::names::{qualified, quoted};
+use crate::spec::DatasetSpec;
+use crate::sql::LIVE_BATCH;
+
+/// How a batch changes a merge table, one statement per kind of change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeStatements {
+    /// Closes (or deletes) the live versions whose row changed; counts updates.
+    pub close_changed: String,
+    /// Closes (or deletes) the live versions whose key is no longer in the
+    /// snapshot; counts deletes. None for incremental streams, which see no deletes.
+    pub close_deleted: Option<String>,
+    /// Opens a live version of every staged row without one: new keys and
+    /// the new versions of changed rows; counts both.
+    pub open_new: String,
+}
+
+fn list(prefix: &str, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{prefix}{}", quoted(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `m."k1" = s."k1" AND …`.
+fn same_key(d: &DatasetSpec) -> String {
+    d.primary_key
+        .iter()
+        .map(|k| format!("m.{q} = s.{q}", q = quoted(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The hash of a staged row's columns (`s.*`), as the merge table stores it.
+/// PostgreSQL writes the row as text in the session's settings, which the job
+/// fixes (UTC, ISO dates, exact floats), so equal rows hash equally.
+pub fn all_hash(d: &DatasetSpec) -> String {
+    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+    format!("md5(ROW({})::text)", list("s.", &cols))
+}
+
+/// The hash of a staged row's key.
+pub fn key_hash(d: &DatasetSpec) -> String {
+    let key: Vec<&str> = d.primary_key.iter().map(String::as_str).collect();
+    format!("md5(ROW({})::text)", list("s.", &key))
+}
+
+/// The merge of dataset `d`'s staged batch `$1` into its merge table. With
+/// `keep_history`, replaced versions are closed (`ds_surf_batch_out = $1`);
+/// without, they are deleted. A `snapshot` holds every row, so keys missing
+/// from it are deletions.
+pub fn merge(d: &DatasetSpec, keep_history: bool, snapshot: bool) -> MergeStatements {
+    let (m, s) = (&d.merge_table, &d.staging_table);
+    let live = format!("m.\"ds_surf_batch_out\" = {LIVE_BATCH}");
+    let key = same_key(d);
+    let changed = format!(
+        "s.\"ds_surf_batch_id\" = $1 AND {live} AND {key} AND m.\"ds_surf_all_hash\" <> {}",
+        all_hash(d)
+    );
+    let close_changed = if keep_history {
+        format!("UPDATE {m} m SET \"ds_surf_batch_out\" = $1 FROM {s} s WHERE {changed}")
+    } else {
+        format!("DELETE FROM {m} m USING {s} s WHERE {changed}")
+    };
+    let gone = format!(
+        "{live} AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.\"ds_surf_batch_id\" = $1 AND {key})"
+    );
+    let close_deleted = snapshot.then(|| {
+        if keep_history {
+            format!("UPDATE {m} m SET \"ds_surf_batch_out\" = $1 WHERE {gone}")
+        } else {
+            format!("DELETE FROM {m} m WHERE {gone}")
+        }
+    });
+    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+    let open_new = format!(
+        "INSERT INTO {m} (\"ds_surf_batch_in\", \"ds_surf_batch_out\", \"ds_surf_all_hash\", \"ds_surf_key_hash\", {}) \
+         SELECT $1, {LIVE_BATCH}, {}, {}, {} FROM {s} s \
+         WHERE s.\"ds_surf_batch_id\" = $1 AND NOT EXISTS (SELECT 1 FROM {m} m WHERE {live} AND {key})",
+        list("", &cols),
+        all_hash(d),
+        key_hash(d),
+        list("s.", &cols),
+    );
+    MergeStatements {
+        close_changed,
+        close_deleted,
+        open_new,
+    }
+}
+
+/// Deletes every closed version: for a stream nobody reads history of.
+pub fn purge_closed(d: &DatasetSpec) -> String {
+    format!(
+        "DELETE FROM {} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH}",
+        d.merge_table
+    )
+}
+
+/// Deletes the closed versions that committed batches of stream `$1` closed
+/// more than `days` days ago: the retention the longest-reading consumer asks for.
+pub fn purge_expired(d: &DatasetSpec, schema: &str, days: u64) -> String {
+    format!(
+        "DELETE FROM {} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH} AND \"ds_surf_batch_out\" IN \
+         (SELECT batch_id FROM {} WHERE stream_key = $1 AND status = 'committed' \
+         AND batch_end < now() - interval '{days} days')",
+        d.merge_table,
+        qualified(schema, "batch_metrics"),
+    )
+}
+
+/// Stages a transformer's output table as batch `$1`.
+pub fn stage_from_table(d: &DatasetSpec) -> String {
+    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+    format!(
+        "INSERT INTO {} (\"ds_surf_batch_id\", {}) SELECT $1, {} FROM {}",
+        d.staging_table,
+        list("", &cols),
+        list("", &cols),
+        d.source_table
+    )
+}
+
+/// The `COPY` that stages rows sent as text, batch id first.
+pub fn copy_into_staging(d: &DatasetSpec) -> String {
+    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+    format!(
+        "COPY {} (\"ds_surf_batch_id\", {}) FROM STDIN",
+        d.staging_table,
+        list("", &cols)
+    )
+}
+
+/// The statement that fills an output table from the transformer's query.
+/// The query is sent alone with the extended protocol, as a subquery: one
+/// statement, a `SELECT`, that cannot end the statement around it or modify
+/// data through a `WITH` (PostgreSQL allows data-modifying `WITH` only at the top level).
+pub fn fill_statement(table: &str, columns: &[&str], query: &str) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
+    let picked: Vec<String> = columns.iter().map(|c| format!("q.{}", quoted(c))).collect();
+    format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM (\n{}\n) AS q",
+        cols.join(", "),
+        picked.join(", "),
+        query
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::ColumnSpec;
+
+    fn people() -> DatasetSpec {
+        DatasetSpec {
+            dataset: "people".into(),
+            source_table: "people".into(),
+            columns: ["id", "name"]
+                .iter()
+                .map(|n| ColumnSpec {
+                    name: (*n).into(),
+                    pg_type: "text".into(),
+                    nullable: *n != "id",
+                })
+                .collect(),
+            primary_key: vec!["id".into()],
+            staging_table: "\"p\".\"s\"".into(),
+            merge_table: "\"p\".\"m\"".into(),
+        }
+    }
+
+    #[test]
+    fn a_forensic_snapshot_closes_changed_and_deleted_versions() {
+        let m = merge(&people(), true, true);
+        assert_eq!(
+            m.close_changed,
+            "UPDATE \"p\".\"m\" m SET \"ds_surf_batch_out\" = $1 FROM \"p\".\"s\" s WHERE \
+             s.\"ds_surf_batch_id\" = $1 AND m.\"ds_surf_batch_out\" = 2147483647 AND m.\"id\" = s.\"id\" \
+             AND m.\"ds_surf_all_hash\" <> md5(ROW(s.\"id\", s.\"name\")::text)"
+        );
+        assert_eq!(
+            m.close_deleted.as_deref(),
+            Some(
+                "UPDATE \"p\".\"m\" m SET \"ds_surf_batch_out\" = $1 WHERE m.\"ds_surf_batch_out\" = 2147483647 \
+                 AND NOT EXISTS (SELECT 1 FROM \"p\".\"s\" s WHERE s.\"ds_surf_batch_id\" = $1 AND m.\"id\" = s.\"id\")"
+            )
+        );
+        assert!(m.open_new.starts_with(
+            "INSERT INTO \"p\".\"m\" (\"ds_surf_batch_in\", \"ds_surf_batch_out\", \"ds_surf_all_hash\", \"ds_surf_key_hash\", \"id\", \"name\") \
+             SELECT $1, 2147483647, md5(ROW(s.\"id\", s.\"name\")::text), md5(ROW(s.\"id\")::text), s.\"id\", s.\"name\""
+        ));
+    }
+
+    #[test]
+    fn live_only_deletes_and_incremental_sees_no_deletes() {
+        let m = merge(&people(), false, false);
+        assert!(
+            m.close_changed
+                .starts_with("DELETE FROM \"p\".\"m\" m USING \"p\".\"s\" s WHERE")
+        );
+        assert_eq!(m.close_deleted, None);
+        assert!(purge_expired(&people(), "p", 30).contains("interval '30 days'"));
+    }
+}
