@@ -14,6 +14,25 @@ use std::fmt::Write as _;
 use crate::config::{AirflowConfig, Executor};
 use crate::names::{k8s_name, py_docstring, py_str};
 
+/// The environment variables a task sets for the job runner, which
+/// `datasurface job` reads: the one list both sides use.
+pub mod env {
+    /// The platform's name.
+    pub const PLATFORM: &str = "DATASURFACE_PLATFORM";
+    /// The merge database's host (or Unix socket directory).
+    pub const MERGE_HOST: &str = "DATASURFACE_MERGE_HOST";
+    /// The merge database's port.
+    pub const MERGE_PORT: &str = "DATASURFACE_MERGE_PORT";
+    /// The merge database.
+    pub const MERGE_DATABASE: &str = "DATASURFACE_MERGE_DATABASE";
+    /// The platform's schema in it.
+    pub const MERGE_SCHEMA: &str = "DATASURFACE_MERGE_SCHEMA";
+    /// The name of the credential for it.
+    pub const MERGE_CREDENTIAL: &str = "DATASURFACE_MERGE_CREDENTIAL";
+    /// The names of every credential the task may use, comma-separated (local executor).
+    pub const CREDENTIALS: &str = "DATASURFACE_CREDENTIALS";
+}
+
 /// When a DAG runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Schedule {
@@ -226,7 +245,7 @@ impl Dag {
                 );
             }
             Executor::Local => {
-                env.push(("DATASURFACE_CREDENTIALS", credentials.join(",")));
+                env.push((env::CREDENTIALS, credentials.join(",")));
                 let command: Vec<String> = ["datasurface", "job"]
                     .into_iter()
                     .map(str::to_owned)

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use datasurface_airflow::dags::env;
 use datasurface_airflow::runner::{
     self, Endpoint, IngestOptions, JobError, Login, MergeDatabase, credential,
 };
@@ -30,27 +31,21 @@ fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, Str
             )
         })
     };
-    let host = setting(
-        "DATASURFACE_MERGE_HOST",
-        defaults.map(|c| c.merge_host.clone()),
-    )?;
-    let port = setting(
-        "DATASURFACE_MERGE_PORT",
-        defaults.map(|c| c.merge_port.to_string()),
-    )?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("DATASURFACE_MERGE_PORT is `{port}`, which is not a port number"))?;
+    let host = setting(env::MERGE_HOST, defaults.map(|c| c.merge_host.clone()))?;
+    let port = setting(env::MERGE_PORT, defaults.map(|c| c.merge_port.to_string()))?;
+    let port: u16 = port.parse().map_err(|_| {
+        format!(
+            "{} is `{port}`, which is not a port number",
+            env::MERGE_PORT
+        )
+    })?;
     let database = setting(
-        "DATASURFACE_MERGE_DATABASE",
+        env::MERGE_DATABASE,
         defaults.map(|c| c.merge_database.clone()),
     )?;
-    let schema = setting(
-        "DATASURFACE_MERGE_SCHEMA",
-        defaults.map(|c| c.schema.clone()),
-    )?;
+    let schema = setting(env::MERGE_SCHEMA, defaults.map(|c| c.schema.clone()))?;
     let name = setting(
-        "DATASURFACE_MERGE_CREDENTIAL",
+        env::MERGE_CREDENTIAL,
         defaults.map(|c| c.merge_credential.clone()),
     )?;
     let login = credential(&name, &variable).map_err(|e| e.to_string())?;
@@ -71,9 +66,10 @@ fn login(name: &str) -> Result<Login, String> {
 
 /// Checks that `--platform` names the platform the environment was rendered for.
 fn same_platform(platform: &str) -> Result<(), String> {
-    match variable("DATASURFACE_PLATFORM") {
+    match variable(env::PLATFORM) {
         Some(p) if p != platform => Err(format!(
-            "--platform is `{platform}` but DATASURFACE_PLATFORM is `{p}`: the task runs one platform's job"
+            "--platform is `{platform}` but {} is `{p}`: the task runs one platform's job",
+            env::PLATFORM
         )),
         _ => Ok(()),
     }
@@ -195,6 +191,112 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
         Err(e) => {
             let _ = writeln!(err, "{error}: {e}");
             Outcome::CouldNotRun
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rendering and the runner must never disagree: every task of every
+    //! rendered DAG parses as a `datasurface job` command line.
+
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use std::path::Path;
+
+    use clap::Parser;
+    use datasurface_airflow::Airflow;
+    use datasurface_platform::{Rendering, render_with};
+
+    use crate::args::{Args, Command, JobCommand};
+
+    fn render(model: &str, platform: &str) -> Rendering {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(model);
+        let sources = crate::sources::read_model(&root).unwrap();
+        let loaded = datasurface_model::files::load(&sources).unwrap();
+        let valid = datasurface_model::validate::validate(loaded.ecosystem).unwrap();
+        let graphs = datasurface_graph::build(&valid);
+        let name = valid.platforms.get_key_value(platform).unwrap().0;
+        render_with(&Airflow::new(), &valid, &graphs, name)
+            .unwrap()
+            .rendering
+    }
+
+    /// A Python string literal's value (the renderer escapes `"` and `\`).
+    fn py_value(literal: &str) -> String {
+        let inner = literal.trim().trim_end_matches(',');
+        let inner = &inner[1..inner.len() - 1];
+        inner.replace("\\\"", "\"").replace("\\\\", "\\")
+    }
+
+    /// The command line of each DAG's task: the Kubernetes pod's
+    /// `cmds` + `arguments`, or the local task's `bash_command`.
+    fn commands(rendering: &Rendering) -> Vec<Vec<String>> {
+        let mut found = Vec::new();
+        for (key, artifact) in &rendering.artifacts {
+            if !key.as_str().starts_with("dags/") {
+                continue;
+            }
+            let text = &artifact.content;
+            if let Some(at) = text.find("arguments=[") {
+                assert!(text.contains("cmds=[\"datasurface\"]"), "{key}");
+                let list = &text[at + "arguments=[".len()..];
+                let list = &list[..list.find(']').unwrap()];
+                let mut args = vec!["datasurface".to_owned()];
+                args.extend(list.lines().filter(|l| !l.trim().is_empty()).map(py_value));
+                found.push(args);
+            } else {
+                let line = text.lines().find(|l| l.contains("bash_command=")).unwrap();
+                let command = py_value(line.trim().strip_prefix("bash_command=").unwrap());
+                // No argument of these models needs shell quoting.
+                assert!(!command.contains('\''), "{command}");
+                found.push(command.split(' ').map(str::to_owned).collect());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_rendered_task_is_a_job_command_line() {
+        for (model, platform, dags) in [
+            ("examples/models/northwind", "Azure Platform", 3),
+            ("examples/airflow/model", "Airflow", 3),
+        ] {
+            let rendering = render(model, platform);
+            let commands = commands(&rendering);
+            assert_eq!(commands.len(), dags, "{model}");
+            for args in commands {
+                let parsed = Args::try_parse_from(&args)
+                    .unwrap_or_else(|e| panic!("{}: {e}", args.join(" ")));
+                let Command::Job(job) = parsed.command else {
+                    panic!("not a job: {args:?}");
+                };
+                let (named, spec) = match job.command {
+                    JobCommand::Ingest(a) => {
+                        assert!(a.keep_history != a.live_only, "{args:?}");
+                        let key = format!("jobs/ingest/{}.json", a.stream.replace('#', "__"));
+                        (a.platform, (key, a.spec))
+                    }
+                    JobCommand::Transform(a) => (
+                        a.platform,
+                        (format!("jobs/transformer/{}.json", a.workspace), a.spec),
+                    ),
+                    JobCommand::Apply(_) => panic!("DAGs do not apply: {args:?}"),
+                };
+                assert_eq!(named, platform);
+                // The spec the DAG names is the one rendered beside it.
+                let (key, hash) = spec;
+                let artifact = rendering
+                    .artifacts
+                    .iter()
+                    .find(|(k, _)| k.as_str() == key)
+                    .unwrap_or_else(|| panic!("no {key}"))
+                    .1;
+                assert_eq!(
+                    hash.as_deref(),
+                    Some(datasurface_airflow::spec::spec_hash(&artifact.content).as_str())
+                );
+            }
         }
     }
 }

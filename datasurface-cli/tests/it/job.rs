@@ -1,0 +1,544 @@
+//! `datasurface job` on a real PostgreSQL: batches that merge changes and
+//! keep history, bad batches that fail whole with the row and column named,
+//! runners killed at random moments, and two runners on one stream.
+//!
+//! PostgreSQL is reached as `.ci/external` sets it up (`psql` as the current
+//! user, a superuser); each test makes its own databases and a login role
+//! with a password, as the job logs in over TCP. When PostgreSQL is missing
+//! the tests say so and pass, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ROLE: &str = "datasurface_job_test";
+const PASSWORD: &str = "job-test-password";
+
+fn psql_admin(sql: &str) -> Option<String> {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            "postgres",
+            "-c",
+            sql,
+        ])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A scratch merge database and source database, with a model naming them.
+struct Scratch {
+    merge: String,
+    source: String,
+    dir: PathBuf,
+}
+
+impl Scratch {
+    /// Makes the databases and the model, or reports PostgreSQL missing.
+    fn new(name: &str, rows: u32) -> Option<Scratch> {
+        if psql_admin("SELECT 1").is_none() {
+            let message = "SKIPPED: PostgreSQL is not available here (start it with .ci/external)";
+            assert!(
+                std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+                "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
+            );
+            #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
+            {
+                eprintln!("{message}");
+            }
+            return None;
+        }
+        let merge = format!("ds_job_{name}_{}", std::process::id());
+        let source = format!("{merge}_src");
+        // Roles are shared by the cluster: made once, same password for every test.
+        let _ = psql_admin(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
+             CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
+        ));
+        for db in [&merge, &source] {
+            psql_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+            psql_admin(&format!("CREATE DATABASE {db} OWNER {ROLE}")).unwrap();
+        }
+        let dir = std::env::temp_dir().join(&merge);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("model")).unwrap();
+        let text = model(&merge, &source);
+        for (name, document) in ["ecosystem", "zone", "team"]
+            .iter()
+            .zip(text.split("---\n"))
+        {
+            std::fs::write(dir.join(format!("model/{name}.yaml")), document).unwrap();
+        }
+        let scratch = Scratch { merge, source, dir };
+        scratch.source_sql(&format!(
+            "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer, \
+             price numeric(10, 2), note text); \
+             INSERT INTO items SELECT g, 'item ' || g, g % 100, (g % 1000) / 10.0, \
+             CASE WHEN g % 3 = 0 THEN NULL ELSE repeat('n', g % 50) END FROM generate_series(1, {rows}) g"
+        ));
+        let applied = scratch.job(&["apply", scratch.dir.join("model").to_str().unwrap()], &[]);
+        assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+        Some(scratch)
+    }
+
+    fn sql(&self, database: &str, sql: &str) -> String {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "localhost",
+                "-U",
+                ROLE,
+            ])
+            .args(["-d", database, "-c", sql])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn source_sql(&self, sql: &str) -> String {
+        self.sql(&self.source, sql)
+    }
+
+    fn merge_sql(&self, sql: &str) -> String {
+        self.sql(&self.merge, sql)
+    }
+
+    /// `datasurface job …` with the environment a rendered task sets.
+    fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_datasurface"));
+        c.arg("job").args(args).current_dir(&self.dir);
+        for (k, v) in [
+            ("DATASURFACE_PLATFORM", "Airflow"),
+            ("DATASURFACE_MERGE_HOST", "localhost"),
+            ("DATASURFACE_MERGE_PORT", "5432"),
+            ("DATASURFACE_MERGE_DATABASE", self.merge.as_str()),
+            ("DATASURFACE_MERGE_SCHEMA", "shop"),
+            ("DATASURFACE_MERGE_CREDENTIAL", "merge_rw"),
+            ("DATASURFACE_CREDENTIAL_MERGE_RW_USER", ROLE),
+            ("DATASURFACE_CREDENTIAL_MERGE_RW_PASSWORD", PASSWORD),
+            ("DATASURFACE_CREDENTIAL_SHOP_READER_USER", ROLE),
+            ("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", PASSWORD),
+        ] {
+            c.env(k, v);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn job(&self, args: &[&str], extra: &[(&str, &str)]) -> super::Run {
+        let out = self.command(args, extra).output().unwrap();
+        super::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn ingest(&self) -> super::Run {
+        self.job(&["ingest", "--stream", "Shop", "--keep-history"], &[])
+    }
+
+    /// A fingerprint of every row version of the merge table.
+    fn merge_state(&self) -> String {
+        self.merge_sql(
+            "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') \
+             FROM shop.shop_items_merge x",
+        )
+    }
+
+    /// Each live row (`id|hash`), and each source row, as the same text.
+    fn live_and_source(&self) -> (String, String) {
+        let row = "id || '|' || md5(ROW(name, qty, price, note)::text)";
+        (
+            self.merge_sql(&format!(
+                "SELECT string_agg({row}, ',' ORDER BY id) FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647"
+            )),
+            self.source_sql(&format!("SELECT string_agg({row}, ',' ORDER BY id) FROM items")),
+        )
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            for db in [&self.merge, &self.source] {
+                let _ = psql_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// One store read from PostgreSQL, kept with its history for a forensic consumer.
+fn model(merge: &str, source: &str) -> String {
+    format!(
+        r"apiVersion: datasurface.dev/v1
+kind: Ecosystem
+name: Shop
+owningRepository: {{name: shop/ecosystem, branch: main}}
+liveRepository: {{name: shop/ecosystem, branch: live}}
+platforms:
+  Airflow:
+    kind: airflow
+    version: ^0.1
+    parameters: {{executor: local, schema: shop, mergeHost: localhost, mergeDatabase: {merge}}}
+zoneDeclarations:
+  Main:
+    repository: {{name: shop/ecosystem, branch: main}}
+assignments:
+  - workspace: Audit
+    datasetGroup: Everything
+    platforms: [{{platform: Airflow, status: PROVISIONED}}]
+---
+apiVersion: datasurface.dev/v1
+kind: GovernanceZone
+name: Main
+teamDeclarations:
+  Shop:
+    repository: {{name: shop/ecosystem, branch: main}}
+---
+apiVersion: datasurface.dev/v1
+kind: Team
+zone: Main
+name: Shop
+containers:
+  Orders:
+    kind:
+      database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: 5432}}}}
+  Analytics:
+    kind: platformManaged
+datastores:
+  Shop:
+    capture:
+      ingestion:
+        container: Orders
+        consistency: MULTI_DATASET
+        credential: {{name: shop_reader, type: USER_PASSWORD}}
+        method: {{sqlSnapshot: {{}}}}
+    datasets:
+      items:
+        schema:
+          columns:
+            id: {{type: Integer, nullable: false}}
+            name: {{type: {{VarChar: {{maxSize: 20}}}}, nullable: false}}
+            qty: {{type: Integer}}
+            price: {{type: {{Decimal: {{precision: 10, scale: 2}}}}}}
+            note: {{type: {{String: {{}}}}}}
+          primaryKey: [id]
+workspaces:
+  Audit:
+    container: Analytics
+    datasetGroups:
+      Everything:
+        sinks: [{{datastore: Shop, dataset: items}}]
+        requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}
+"
+    )
+}
+
+#[test]
+fn batches_merge_changes_and_bad_batches_fail_whole() {
+    let Some(s) = Scratch::new("merge", 100) else {
+        return;
+    };
+    let first = s.ingest();
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert!(
+        first
+            .stdout
+            .contains("batch 1 committed: 100 rows read, +100 ~0 -0"),
+        "{}",
+        first.stdout
+    );
+
+    s.source_sql("UPDATE items SET qty = 1000 WHERE id = 1; DELETE FROM items WHERE id = 2; INSERT INTO items VALUES (500, 'new', 1, 2.50, NULL)");
+    let second = s.ingest();
+    assert!(
+        second
+            .stdout
+            .contains("batch 2 committed: 100 rows read, +1 ~1 -1"),
+        "{}{}",
+        second.stdout,
+        second.stderr
+    );
+    assert_eq!(
+        s.merge_sql("SELECT string_agg(id || ':' || qty || ':' || ds_surf_batch_in || ':' || ds_surf_batch_out, ' ' ORDER BY id, ds_surf_batch_in) FROM shop.shop_items_merge WHERE id IN (1, 2, 500)"),
+        "1:1:1:2 1:1000:2:2147483647 2:2:1:2 500:1:2:2147483647"
+    );
+    let live = s.merge_sql("SELECT count(*) FROM shop_audit.everything_shop_items");
+    assert_eq!(live, "100");
+    let (merged, source) = s.live_and_source();
+    assert_eq!(merged, source);
+
+    // Each bad batch fails whole, naming what is wrong; the merge table is as before.
+    let before = s.merge_state();
+    let cases: [(&str, &str, &str, &[(&str, &str)]); 5] = [
+        (
+            "UPDATE items SET name = repeat('x', 30) WHERE id = 7",
+            "UPDATE items SET name = 'item 7' WHERE id = 7",
+            // The row as read (the updated row is read last), then the column.
+            "dataset `items`, row 100, column `name`: value too long for type character varying(20)",
+            &[],
+        ),
+        (
+            "ALTER TABLE items DROP CONSTRAINT items_pkey; INSERT INTO items SELECT * FROM items WHERE id = 9",
+            "DELETE FROM items WHERE ctid = (SELECT max(ctid) FROM items WHERE id = 9); ALTER TABLE items ADD PRIMARY KEY (id)",
+            "the primary key repeats an earlier row of the batch (id = 9)",
+            &[],
+        ),
+        (
+            "ALTER TABLE items RENAME COLUMN qty TO quantity",
+            "ALTER TABLE items RENAME COLUMN quantity TO qty",
+            "dataset `items`: the source table `items` has no column `qty`",
+            &[],
+        ),
+        (
+            "ALTER TABLE items ALTER COLUMN qty TYPE text",
+            "ALTER TABLE items ALTER COLUMN qty TYPE integer USING qty::integer",
+            "column `qty`: the source column is `text`, but the model says integer",
+            &[],
+        ),
+        (
+            "SELECT 1",
+            "SELECT 1",
+            "password authentication failed",
+            &[("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", "wrong")],
+        ),
+    ];
+    for (break_it, mend, message, env) in cases {
+        s.source_sql(break_it);
+        let failed = s.job(&["ingest", "--stream", "Shop"], env);
+        assert_eq!(
+            failed.code, 3,
+            "{break_it}: {}{}",
+            failed.stdout, failed.stderr
+        );
+        assert!(
+            failed.stderr.contains(message),
+            "{break_it}: {}",
+            failed.stderr
+        );
+        assert!(
+            !failed.stderr.contains("wrong"),
+            "no password is shown: {}",
+            failed.stderr
+        );
+        assert_eq!(s.merge_state(), before, "{break_it}");
+        s.source_sql(mend);
+    }
+    let failures = s.merge_sql(
+        "SELECT count(*) FROM shop.batch_metrics WHERE status = 'failed' AND message IS NOT NULL",
+    );
+    assert_eq!(failures, "5");
+    // The next run retries: a batch that changes nothing.
+    let retried = s.ingest();
+    assert!(
+        retried.stdout.contains("+0 ~0 -0"),
+        "{}{}",
+        retried.stdout,
+        retried.stderr
+    );
+    assert_eq!(s.merge_state(), before);
+
+    // A DAG rendered from another model, or a stream not applied, refuses to run.
+    let drift = s.job(
+        &["ingest", "--stream", "Shop", "--spec", "0123456789abcdef"],
+        &[],
+    );
+    assert_eq!(drift.code, 2);
+    assert!(
+        drift.stderr.contains("come from different models"),
+        "{}",
+        drift.stderr
+    );
+    let unknown = s.job(&["ingest", "--stream", "Nope"], &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("no ingest job `Nope` is applied"),
+        "{}",
+        unknown.stderr
+    );
+    let history = s.job(&["ingest", "--stream", "Shop", "--live-only"], &[]);
+    assert_eq!(history.code, 2, "{}", history.stderr);
+}
+
+/// A small deterministic generator: the test's randomness, reproducible from its seed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Runs `job ingest` until it finishes a batch, waiting out a killed runner's session.
+fn ingest_to_the_end(s: &Scratch) -> super::Run {
+    for _ in 0..60 {
+        let run = s.ingest();
+        if run.code == 0 {
+            return run;
+        }
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("another `datasurface job`"),
+            "{}",
+            run.stderr
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("the stream stayed locked");
+}
+
+#[test]
+fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
+    let Some(s) = Scratch::new("kill", 20_000) else {
+        return;
+    };
+    // How long a batch takes here, so the kills land throughout one.
+    let started = Instant::now();
+    assert_eq!(ingest_to_the_end(&s).code, 0);
+    let batch_ms = u64::try_from(started.elapsed().as_millis())
+        .unwrap()
+        .max(50);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut random = Lcg(seed);
+    let mut next_id = 100_000;
+    for kill in 0..24 {
+        // Change the source: some rows updated, one deleted, one added.
+        let k = random.below(97);
+        s.source_sql(&format!(
+            "UPDATE items SET qty = coalesce(qty, 0) + 1 WHERE id % 97 = {k}; \
+             DELETE FROM items WHERE id = (SELECT min(id) FROM items WHERE id % 89 = {}); \
+             INSERT INTO items VALUES ({next_id}, 'added {kill}', 1, 1.00, NULL)",
+            random.below(89)
+        ));
+        next_id += 1;
+        let mut child = s
+            .command(&["ingest", "--stream", "Shop", "--keep-history"], &[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(random.below(batch_ms * 3 / 2)));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // Finish whatever was left, then one batch of the source as it is now.
+    ingest_to_the_end(&s);
+    let last = ingest_to_the_end(&s);
+    assert_eq!(last.code, 0);
+
+    let (merged, source) = s.live_and_source();
+    assert!(merged == source, "the live rows are the source's rows");
+    let one = |sql: &str| s.merge_sql(sql);
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM (SELECT id FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647 GROUP BY id HAVING count(*) > 1) x"
+        ),
+        "0",
+        "one live version per key"
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM (SELECT ds_surf_batch_out, lead(ds_surf_batch_in) OVER (PARTITION BY id ORDER BY ds_surf_batch_in) AS next \
+             FROM shop.shop_items_merge) x WHERE next IS NOT NULL AND ds_surf_batch_out > next"
+        ),
+        "0",
+        "a key's versions follow one another"
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM shop.shop_items_merge m WHERE NOT EXISTS (SELECT 1 FROM shop.batch_metrics b \
+             WHERE b.stream_key = 'Shop' AND b.batch_id = m.ds_surf_batch_in AND b.status = 'committed')"
+        ),
+        "0",
+        "every version was opened by a committed batch"
+    );
+    assert_eq!(
+        one(
+            "SELECT sum(rows_inserted) - sum(rows_deleted) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status = 'committed'"
+        ),
+        one("SELECT count(*) FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647"),
+        "the counts add up to the live rows: nothing counted twice"
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status NOT IN ('committed', 'failed')"
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn two_runners_on_one_stream_make_one_batch() {
+    let Some(s) = Scratch::new("twice", 200_000) else {
+        return;
+    };
+    let first = s
+        .command(&["ingest", "--stream", "Shop"], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first runner holds the stream.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s.merge_sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        == "0"
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first runner never took the stream"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = s.job(&["ingest", "--stream", "Shop"], &[]);
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(second.code, 2, "{}{}", second.stdout, second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains("another `datasurface job` is running `Shop`"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(
+        s.merge_sql("SELECT count(*) || ' ' || max(status) FROM shop.batch_metrics WHERE stream_key = 'Shop'"),
+        "1 committed"
+    );
+}

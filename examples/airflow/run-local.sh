@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Runs examples/airflow/model end to end on this machine, with PostgreSQL and
+# Apache Airflow 3.1 as `.ci/external` makes them (docs/airflow.md explains
+# each step):
+#
+#   1. makes a login role and two databases: the merge database, where the
+#      consumers' views live, named $DATASURFACE_E2E_DATABASE (default: a fresh
+#      name), and the source database beside it (<name>_source), loaded from
+#      source.sql;
+#   2. writes a copy of the model naming those databases, renders its
+#      `airflow` platform and applies it (`datasurface job apply`);
+#   3. runs each DAG once in dependency order with `airflow dags test`
+#      (ingest NW_Data, the masking transformer, ingest its output);
+#   4. prints each consumer view's row count;
+#   5. changes the source (one row changed, one deleted, one added), runs the
+#      ingest DAG again, and shows the live view and the forensic history.
+#
+# Uses the `datasurface` on PATH, or builds it from this repository. Exits
+# non-zero if any task fails or a check does not hold; leaves the databases
+# (and the work directory it prints) for inspection.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="${DATASURFACE_AIRFLOW_VENV:-$HOME/.cache/datasurface/airflow-3.1}"
+database="${DATASURFACE_E2E_DATABASE:-nw_e2e_$(date +%s)_$$}"
+source_db="${database}_source"
+work="$(mktemp -d "${TMPDIR:-/tmp}/datasurface-airflow-XXXXXX")"
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v datasurface >/dev/null 2>&1; then
+    step "building datasurface"
+    cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p datasurface-cli
+    PATH="$root/target/debug:$PATH"
+fi
+export PATH="$venv/bin:$PATH"
+command -v airflow >/dev/null || { echo "error: no Apache Airflow at $venv: run .ci/external" >&2; exit 2; }
+
+step "PostgreSQL: role datasurface_e2e, databases $database and $source_db"
+password="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'datasurface_e2e') THEN
+    CREATE ROLE datasurface_e2e LOGIN;
+  END IF;
+END \$\$;
+ALTER ROLE datasurface_e2e PASSWORD '$password';
+DROP DATABASE IF EXISTS "$database";
+DROP DATABASE IF EXISTS "$source_db";
+CREATE DATABASE "$database" OWNER datasurface_e2e;
+CREATE DATABASE "$source_db" OWNER datasurface_e2e;
+SQL
+# The credentials the rendering names (airflow/secrets.md), by environment variable.
+export DATASURFACE_CREDENTIAL_MERGE_RW_USER=datasurface_e2e
+export DATASURFACE_CREDENTIAL_MERGE_RW_PASSWORD="$password"
+export DATASURFACE_CREDENTIAL_NW_READER_USER=datasurface_e2e
+export DATASURFACE_CREDENTIAL_NW_READER_PASSWORD="$password"
+export PGPASSWORD="$password"
+src() { psql -X -q -v ON_ERROR_STOP=1 -h localhost -U datasurface_e2e -d "$source_db" "$@"; }
+merge() { psql -X -q -v ON_ERROR_STOP=1 -h localhost -U datasurface_e2e -d "$database" "$@"; }
+src -f "$here/source.sql"
+
+step "model, rendering and apply (work directory $work)"
+cp -r "$here/model" "$work/model"
+sed -i "s/database: nw_source/database: $source_db/" "$work/model/zones/usa/teams/northwindteam.yaml"
+sed -i "s/mergeDatabase: nw_merge/mergeDatabase: $database/" "$work/model/ecosystem.yaml"
+datasurface check "$work/model"
+datasurface render "$work/model" --out "$work/rendering"
+datasurface job apply "$work/model"
+
+step "Apache Airflow: a metadata database in $work/airflow"
+export AIRFLOW_HOME="$work/airflow"
+export AIRFLOW__CORE__DAGS_FOLDER="$work/rendering/artifacts/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+airflow db migrate >"$work/airflow-migrate.log" 2>&1 || { cat "$work/airflow-migrate.log" >&2; exit 1; }
+
+dag_id() { sed -n 's/^ *dag_id="\(.*\)",$/\1/p' "$1"; }
+# Ingestions of sources first, then transformers, then the ingestions of their outputs.
+order=()
+for f in "$work"/rendering/artifacts/dags/ingest/*.py; do
+    grep -q 'datasurface://[^"]*/transformer/' "$f" || order+=("$f")
+done
+order+=("$work"/rendering/artifacts/dags/transformer/*.py)
+for f in "$work"/rendering/artifacts/dags/ingest/*.py; do
+    grep -q 'datasurface://[^"]*/transformer/' "$f" && order+=("$f")
+done
+
+run_dag() {
+    local id="$1" log="$work/dag-$1.log"
+    echo "airflow dags test $id"
+    if ! airflow dags test "$id" >"$log" 2>&1 || ! grep -q "DagRun Finished: .*state=success" "$log"; then
+        grep -E "datasurface|error|ERROR|Task failed|state=" "$log" | tail -n 40 >&2
+        echo "error: DAG $id failed (log: $log)" >&2
+        exit 1
+    fi
+    # The job's own lines, from the task's log.
+    sed -n 's/.*\] \(\(stream\|transformer\) `.*\) \[airflow\..*/  \1/p' "$log"
+}
+step "running each DAG once, in dependency order"
+for f in "${order[@]}"; do
+    run_dag "$(dag_id "$f")"
+done
+
+step "the consumers' views"
+merge -At -F ' ' <<'SQL'
+SELECT format('%s.%s: %s rows', table_schema, table_name,
+              (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text)
+FROM information_schema.views
+WHERE table_schema LIKE 'nw\_%' ESCAPE '\'
+ORDER BY 1;
+SQL
+masked="$(merge -At -c "SELECT count(*) FROM nw_productanalytics.reporting_masked_nw_data_customers WHERE contact_name <> '***'")"
+[ "$masked" = 0 ] || { echo "error: $masked customers are not masked" >&2; exit 1; }
+echo "every customer's contact name is masked"
+
+step "a change at the source: product 1 repriced, product 2 deleted, product 1000 added"
+src -c "UPDATE products SET unit_price = 99.99 WHERE product_id = 1" \
+    -c "DELETE FROM products WHERE product_id = 2" \
+    -c "INSERT INTO products VALUES (1000, 'Northwind Tea', 1, 1, '10 boxes', 12.50, 40, false)"
+run_dag "$(dag_id "$work/rendering/artifacts/dags/ingest/NW_Data.py")"
+live="$(merge -At -F ' ' -c "SELECT product_id, unit_price FROM nw_productanalytics.reporting_nw_data_products WHERE product_id IN (1, 2, 1000) ORDER BY 1")"
+history="$(merge -At -F ' ' -c "SELECT product_id, unit_price, ds_surf_batch_in, ds_surf_batch_out FROM nw_audit.changes_nw_data_products_history WHERE product_id IN (1, 2, 1000) ORDER BY 1, 3")"
+printf 'live (product_id unit_price):\n%s\nhistory (product_id unit_price batch_in batch_out):\n%s\n' "$live" "$history"
+expected_live=$'1 99.99\n1000 12.50'
+expected_history=$'1 21.91 1 2\n1 99.99 2 2147483647\n2 67.14 1 2\n1000 12.50 2 2147483647'
+[ "$live" = "$expected_live" ] || { echo "error: the live view does not show the change" >&2; exit 1; }
+[ "$history" = "$expected_history" ] || { echo "error: the forensic history is not as expected" >&2; exit 1; }
+
+step "batch metrics"
+merge -c "SELECT stream_key, batch_id, status, rows_total AS read, rows_inserted AS ins, rows_updated AS upd, rows_deleted AS del, round(seconds::numeric, 2) AS seconds FROM nw.batch_metrics ORDER BY batch_start"
+echo "done: merge database $database, source $source_db, work directory $work"
