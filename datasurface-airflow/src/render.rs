@@ -376,6 +376,20 @@ impl Renderer<'_> {
         Ok(text)
     }
 
+    /// When a stream's DAG runs: after its transformer, or on its capture's trigger.
+    fn ingest_schedule(&self, store: &Datastore) -> Schedule {
+        match &store.capture {
+            CaptureMetadata::TransformerOutput(t) => {
+                Schedule::AnyOf(vec![self.asset(&["transformer", t.workspace.as_str()])])
+            }
+            CaptureMetadata::Ingestion(i) => match &i.trigger {
+                Some(StepTrigger::Cron(c)) => Schedule::Cron(c.clone()),
+                Some(StepTrigger::External(_)) => Schedule::External,
+                None => Schedule::Cron(DEFAULT_SCHEDULE.to_owned()),
+            },
+        }
+    }
+
     /// A stream's SQL, DAG and job spec (its artifact key and JSON).
     fn ingest(
         &self,
@@ -417,16 +431,7 @@ impl Renderer<'_> {
                 &d.schema,
             );
         }
-        let schedule = match &store.capture {
-            CaptureMetadata::TransformerOutput(t) => {
-                Schedule::AnyOf(vec![self.asset(&["transformer", t.workspace.as_str()])])
-            }
-            CaptureMetadata::Ingestion(i) => match &i.trigger {
-                Some(StepTrigger::Cron(c)) => Schedule::Cron(c.clone()),
-                Some(StepTrigger::External(_)) => Schedule::External,
-                None => Schedule::Cron(DEFAULT_SCHEDULE.to_owned()),
-            },
-        };
+        let schedule = self.ingest_schedule(store);
         let mut arguments = vec![
             "ingest".to_owned(),
             "--platform".to_owned(),
@@ -496,34 +501,77 @@ impl Renderer<'_> {
         store: &Datastore,
         datastore: &DatastoreName,
         name: &DatasetName,
-        d: &datasurface_platform::model::Dataset,
+        dataset: &datasurface_platform::model::Dataset,
     ) -> DatasetSpec {
-        let (s, n) = (datastore.as_str(), name.as_str());
+        let (store_name, dataset_name) = (datastore.as_str(), name.as_str());
         let source_table = match &store.capture {
-            CaptureMetadata::TransformerOutput(_) => {
-                qualified(&self.config.schema, &ident(&["dt", s, n]))
+            CaptureMetadata::TransformerOutput(_) => qualified(
+                &self.config.schema,
+                &ident(&["dt", store_name, dataset_name]),
+            ),
+            CaptureMetadata::Ingestion(ingestion) => match &ingestion.method {
+                CaptureMethod::SqlSnapshot(method) => method.tables.get(name).cloned(),
+                CaptureMethod::SqlWatermark(method) => method.tables.get(name).cloned(),
+                CaptureMethod::FileDrop(method) => method.files.get(name).cloned(),
+                CaptureMethod::Cdc(method) => method.tables.get(name).cloned(),
+                CaptureMethod::Kafka(method) => method.topics.get(name).cloned(),
             }
-            CaptureMetadata::Ingestion(i) => match &i.method {
-                CaptureMethod::SqlSnapshot(t) => t.tables.get(name).cloned(),
-                CaptureMethod::SqlWatermark(t) => t.tables.get(name).cloned(),
-                CaptureMethod::FileDrop(f) => f.files.get(name).cloned(),
-                CaptureMethod::Cdc(t) => t.tables.get(name).cloned(),
-                CaptureMethod::Kafka(t) => t.topics.get(name).cloned(),
-            }
-            .unwrap_or_else(|| n.to_owned()),
+            .unwrap_or_else(|| dataset_name.to_owned()),
+        };
+        let table = |kind: &str| {
+            qualified(
+                &self.config.schema,
+                &ident(&[store_name, dataset_name, kind]),
+            )
         };
         DatasetSpec {
-            dataset: n.to_owned(),
+            dataset: dataset_name.to_owned(),
             source_table,
-            columns: column_specs(&d.schema),
-            primary_key: d
+            columns: column_specs(&dataset.schema),
+            primary_key: dataset
                 .schema
                 .primary_key
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            staging_table: qualified(&self.config.schema, &ident(&[s, n, "staging"])),
-            merge_table: qualified(&self.config.schema, &ident(&[s, n, "merge"])),
+            staging_table: table("staging"),
+            merge_table: table("merge"),
+        }
+    }
+
+    /// A transformer's job spec: one query and output table per output dataset.
+    fn transform_spec(
+        &self,
+        name: &WorkspaceName,
+        schema: String,
+        transformer: &datasurface_platform::model::DataTransformer,
+        output: &Datastore,
+    ) -> TransformSpec {
+        let queries = match &transformer.code {
+            CodeArtifact::Sql(sql) => Some(&sql.queries),
+            _ => None,
+        };
+        let out_store = transformer.output_datastore.as_str();
+        TransformSpec {
+            workspace: name.to_string(),
+            schema,
+            output_stream: out_store.to_owned(),
+            outputs: output
+                .datasets
+                .iter()
+                .map(|(dataset, d)| TransformOutput {
+                    dataset: dataset.to_string(),
+                    query: queries
+                        .and_then(|q| q.get(dataset))
+                        .cloned()
+                        .unwrap_or_default(),
+                    table: qualified(
+                        &self.config.schema,
+                        &ident(&["dt", out_store, dataset.as_str()]),
+                    ),
+                    columns: column_specs(&d.schema),
+                })
+                .collect(),
         }
     }
 
@@ -615,32 +663,7 @@ impl Renderer<'_> {
                 format!("platform:{}", self.platform()),
             ],
         };
-        let queries = match &transformer.code {
-            CodeArtifact::Sql(sql) => Some(&sql.queries),
-            _ => None,
-        };
-        let out_store = transformer.output_datastore.as_str();
-        let spec = TransformSpec {
-            workspace: name.to_string(),
-            schema,
-            output_stream: out_store.to_owned(),
-            outputs: output
-                .datasets
-                .iter()
-                .map(|(dataset, d)| TransformOutput {
-                    dataset: dataset.to_string(),
-                    query: queries
-                        .and_then(|q| q.get(dataset))
-                        .cloned()
-                        .unwrap_or_default(),
-                    table: qualified(
-                        &self.config.schema,
-                        &ident(&["dt", out_store, dataset.as_str()]),
-                    ),
-                    columns: column_specs(&d.schema),
-                })
-                .collect(),
-        };
+        let spec = self.transform_spec(name, schema, transformer, output);
         let spec_key = ArtifactKey::from_parts(&["jobs", "transformer", name.as_str()], "json");
         Ok((text, dag, (spec_key, to_json(&spec))))
     }

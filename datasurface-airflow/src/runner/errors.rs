@@ -1,33 +1,28 @@
 //! PostgreSQL's errors as messages that name what failed: the dataset, the
 //! row and the column, and never a credential.
 
+use std::fmt::Write as _;
+
 /// An error's text: the server's message with its detail, or the client's.
 pub(crate) fn text(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut out = db.message().to_owned();
-            if let Some(detail) = db.detail() {
-                out.push_str(" (");
-                out.push_str(detail);
-                out.push(')');
-            }
-            out
+    if let Some(db) = e.as_db_error() {
+        let mut out = db.message().to_owned();
+        if let Some(detail) = db.detail() {
+            let _ = write!(out, " ({detail})");
         }
-        None => {
-            // The client's error, with its cause (an IO error, a refused connection).
-            let mut out = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(cause) = source {
-                let t = cause.to_string();
-                if !out.contains(&t) {
-                    out.push_str(": ");
-                    out.push_str(&t);
-                }
-                source = cause.source();
-            }
-            out
-        }
+        return out;
     }
+    // The client's error, with its causes (an IO error, a refused connection).
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let t = cause.to_string();
+        if !out.contains(&t) {
+            let _ = write!(out, ": {t}");
+        }
+        source = cause.source();
+    }
+    out
 }
 
 /// Where in a `COPY` a server error happened: the row (the line of the
@@ -55,10 +50,10 @@ pub(crate) fn staging_failure(dataset: &str, e: &postgres::Error) -> String {
     let (line, column) = copy_position(e);
     let mut out = format!("dataset `{dataset}`");
     if let Some(n) = line {
-        out.push_str(&format!(", row {n}"));
+        let _ = write!(out, ", row {n}");
     }
     if let Some(c) = column.filter(|c| c != "ds_surf_batch_id") {
-        out.push_str(&format!(", column `{c}`"));
+        let _ = write!(out, ", column `{c}`");
     }
     out.push_str(": ");
     let db = e.as_db_error();
@@ -66,7 +61,7 @@ pub(crate) fn staging_failure(dataset: &str, e: &postgres::Error) -> String {
         let detail = db.and_then(|d| d.detail()).unwrap_or_default();
         out.push_str("the primary key repeats an earlier row of the batch");
         if let Some(key) = repeated_key(detail) {
-            out.push_str(&format!(" ({key})"));
+            let _ = write!(out, " ({key})");
         }
     } else {
         out.push_str(&text(e));

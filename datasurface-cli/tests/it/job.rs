@@ -35,6 +35,33 @@ fn psql_admin(sql: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// Runs SQL as the test's login role, over TCP as the job connects.
+fn sql_as_role(database: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "localhost",
+            "-U",
+            ROLE,
+        ])
+        .args(["-d", database, "-c", sql])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// A scratch merge database and source database, with a model naming them.
 struct Scratch {
     merge: String,
@@ -90,38 +117,12 @@ impl Scratch {
         Some(scratch)
     }
 
-    fn sql(&self, database: &str, sql: &str) -> String {
-        let out = Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-t",
-                "-A",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "localhost",
-                "-U",
-                ROLE,
-            ])
-            .args(["-d", database, "-c", sql])
-            .env("PGPASSWORD", PASSWORD)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
     fn source_sql(&self, sql: &str) -> String {
-        self.sql(&self.source, sql)
+        sql_as_role(&self.source, sql)
     }
 
     fn merge_sql(&self, sql: &str) -> String {
-        self.sql(&self.merge, sql)
+        sql_as_role(&self.merge, sql)
     }
 
     /// `datasurface job …` with the environment a rendered task sets.
@@ -260,7 +261,7 @@ workspaces:
 }
 
 #[test]
-fn batches_merge_changes_and_bad_batches_fail_whole() {
+fn batches_merge_changes_and_keep_their_history() {
     let Some(s) = Scratch::new("merge", 100) else {
         return;
     };
@@ -292,43 +293,66 @@ fn batches_merge_changes_and_bad_batches_fail_whole() {
     assert_eq!(live, "100");
     let (merged, source) = s.live_and_source();
     assert_eq!(merged, source);
+}
 
+/// A way to break a batch, how to mend it, and what the failure must say.
+struct Breakage {
+    break_it: &'static str,
+    mend: &'static str,
+    message: &'static str,
+    env: &'static [(&'static str, &'static str)],
+}
+
+#[test]
+fn bad_batches_fail_whole_and_the_next_run_retries() {
+    let Some(s) = Scratch::new("fail", 100) else {
+        return;
+    };
+    assert_eq!(s.ingest().code, 0);
+    s.source_sql("UPDATE items SET qty = 1000 WHERE id = 1; DELETE FROM items WHERE id = 2; INSERT INTO items VALUES (500, 'new', 1, 2.50, NULL)");
+    assert_eq!(s.ingest().code, 0);
     // Each bad batch fails whole, naming what is wrong; the merge table is as before.
     let before = s.merge_state();
-    let cases: [(&str, &str, &str, &[(&str, &str)]); 5] = [
-        (
-            "UPDATE items SET name = repeat('x', 30) WHERE id = 7",
-            "UPDATE items SET name = 'item 7' WHERE id = 7",
+    let cases = [
+        Breakage {
+            break_it: "UPDATE items SET name = repeat('x', 30) WHERE id = 7",
+            mend: "UPDATE items SET name = 'item 7' WHERE id = 7",
             // The row as read (the updated row is read last), then the column.
-            "dataset `items`, row 100, column `name`: value too long for type character varying(20)",
-            &[],
-        ),
-        (
-            "ALTER TABLE items DROP CONSTRAINT items_pkey; INSERT INTO items SELECT * FROM items WHERE id = 9",
-            "DELETE FROM items WHERE ctid = (SELECT max(ctid) FROM items WHERE id = 9); ALTER TABLE items ADD PRIMARY KEY (id)",
-            "the primary key repeats an earlier row of the batch (id = 9)",
-            &[],
-        ),
-        (
-            "ALTER TABLE items RENAME COLUMN qty TO quantity",
-            "ALTER TABLE items RENAME COLUMN quantity TO qty",
-            "dataset `items`: the source table `items` has no column `qty`",
-            &[],
-        ),
-        (
-            "ALTER TABLE items ALTER COLUMN qty TYPE text",
-            "ALTER TABLE items ALTER COLUMN qty TYPE integer USING qty::integer",
-            "column `qty`: the source column is `text`, but the model says integer",
-            &[],
-        ),
-        (
-            "SELECT 1",
-            "SELECT 1",
-            "password authentication failed",
-            &[("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", "wrong")],
-        ),
+            message: "dataset `items`, row 100, column `name`: value too long for type character varying(20)",
+            env: &[],
+        },
+        Breakage {
+            break_it: "ALTER TABLE items DROP CONSTRAINT items_pkey; INSERT INTO items SELECT * FROM items WHERE id = 9",
+            mend: "DELETE FROM items WHERE ctid = (SELECT max(ctid) FROM items WHERE id = 9); ALTER TABLE items ADD PRIMARY KEY (id)",
+            message: "the primary key repeats an earlier row of the batch (id = 9)",
+            env: &[],
+        },
+        Breakage {
+            break_it: "ALTER TABLE items RENAME COLUMN qty TO quantity",
+            mend: "ALTER TABLE items RENAME COLUMN quantity TO qty",
+            message: "dataset `items`: the source table `items` has no column `qty`",
+            env: &[],
+        },
+        Breakage {
+            break_it: "ALTER TABLE items ALTER COLUMN qty TYPE text",
+            mend: "ALTER TABLE items ALTER COLUMN qty TYPE integer USING qty::integer",
+            message: "column `qty`: the source column is `text`, but the model says integer",
+            env: &[],
+        },
+        Breakage {
+            break_it: "SELECT 1",
+            mend: "SELECT 1",
+            message: "password authentication failed",
+            env: &[("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", "wrong")],
+        },
     ];
-    for (break_it, mend, message, env) in cases {
+    for Breakage {
+        break_it,
+        mend,
+        message,
+        env,
+    } in cases
+    {
         s.source_sql(break_it);
         let failed = s.job(&["ingest", "--stream", "Shop"], env);
         assert_eq!(
@@ -427,13 +451,12 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
     let batch_ms = u64::try_from(started.elapsed().as_millis())
         .unwrap()
         .max(50);
-    let seed = std::time::SystemTime::now()
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+        .unwrap();
+    let seed = now.as_secs() ^ u64::from(now.subsec_nanos());
     let mut random = Lcg(seed);
-    let mut next_id = 100_000;
-    for kill in 0..24 {
+    for (kill, next_id) in (0..24).zip(100_000..) {
         // Change the source: some rows updated, one deleted, one added.
         let k = random.below(97);
         s.source_sql(&format!(
@@ -442,7 +465,6 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
              INSERT INTO items VALUES ({next_id}, 'added {kill}', 1, 1.00, NULL)",
             random.below(89)
         ));
-        next_id += 1;
         let mut child = s
             .command(&["ingest", "--stream", "Shop", "--keep-history"], &[])
             .stdout(Stdio::null())
@@ -459,7 +481,10 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
     assert_eq!(last.code, 0);
 
     let (merged, source) = s.live_and_source();
-    assert!(merged == source, "the live rows are the source's rows");
+    assert!(
+        merged == source,
+        "the live rows are the source's rows (seed {seed})"
+    );
     let one = |sql: &str| s.merge_sql(sql);
     assert_eq!(
         one(
