@@ -18,12 +18,18 @@
 //!   per ingestion stream and per transformer, linked by Airflow assets as the
 //!   graph says, each running `datasurface job …` in a Kubernetes pod or a
 //!   local process;
+//! * `jobs/ingest/<stream>.json` and `jobs/transformer/<workspace>.json`:
+//!   each job's spec (see [`spec`]), whose hash its DAG passes as `--spec`;
 //! * `airflow/chunks.json`: the graph's chunks, to spread DAGs over deployments;
 //! * `airflow/secrets.md`: the credentials the DAGs name, and where their values go.
 //!
 //! Every SQL script converges (see [`sql`]), so applying a plan is running the
 //! scripts of its creates and updates in order. The platform's parameters are
 //! described on [`AirflowConfig`]; its own lint codes are [`LINT_CODES`].
+//!
+//! The rendering is pure. [`runner`] is the job runner the DAGs call
+//! (`datasurface job`): it applies a rendering to the merge database, ingests
+//! batches and runs transformers, on PostgreSQL.
 
 pub mod config;
 pub mod copy_text;
@@ -89,13 +95,18 @@ impl DataPlatform for Airflow {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            capture_methods: vec!["sqlSnapshot", "sqlWatermark", "transformerOutput"],
+            capture_methods: vec![
+                "sqlSnapshot",
+                "sqlWatermark",
+                "fileDrop",
+                "transformerOutput",
+            ],
             milestoning: vec![
                 Milestoning::LiveOnly,
                 Milestoning::Forensic,
                 Milestoning::LiveWithForensicHistory,
             ],
-            container_kinds: vec!["database", "platformManaged"],
+            container_kinds: vec!["database", "objectStorage", "platformManaged"],
             data_types: sql::SUPPORTED_TYPES.to_vec(),
             triggers: vec!["cron", "external"],
             code_kinds: vec!["sql", "pythonRepo"],

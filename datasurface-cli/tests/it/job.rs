@@ -72,6 +72,11 @@ struct Scratch {
 impl Scratch {
     /// Makes the databases and the model, or reports PostgreSQL missing.
     fn new(name: &str, rows: u32) -> Option<Scratch> {
+        Scratch::with_source(name, rows, &Source::Snapshot)
+    }
+
+    /// Makes the databases and a model whose store reads `source`.
+    fn with_source(name: &str, rows: u32, source_kind: &Source) -> Option<Scratch> {
         if psql_admin("SELECT 1").is_none() {
             let message = "SKIPPED: PostgreSQL is not available here (start it with .ci/external)";
             assert!(
@@ -98,7 +103,7 @@ impl Scratch {
         let dir = std::env::temp_dir().join(&merge);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("model")).unwrap();
-        let text = model(&merge, &source);
+        let text = model(&merge, &source, source_kind, &dir);
         for (name, document) in ["ecosystem", "zone", "team"]
             .iter()
             .zip(text.split("---\n"))
@@ -108,7 +113,7 @@ impl Scratch {
         let scratch = Scratch { merge, source, dir };
         scratch.source_sql(&format!(
             "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer, \
-             price numeric(10, 2), note text); \
+             price numeric(10, 2), note text, updated timestamptz NOT NULL DEFAULT '2025-01-01'); \
              INSERT INTO items SELECT g, 'item ' || g, g % 100, (g % 1000) / 10.0, \
              CASE WHEN g % 3 = 0 THEN NULL ELSE repeat('n', g % 50) END FROM generate_series(1, {rows}) g"
         ));
@@ -193,8 +198,38 @@ impl Drop for Scratch {
     }
 }
 
-/// One store read from PostgreSQL, kept with its history for a forensic consumer.
-fn model(merge: &str, source: &str) -> String {
+/// Where the test store's rows come from.
+enum Source {
+    /// A snapshot of the PostgreSQL table.
+    Snapshot,
+    /// The PostgreSQL table's rows past the last `updated` seen.
+    Watermark,
+    /// A folder of CSV files, `<dir>/drops`.
+    Csv,
+    /// A SQLite file, `<dir>/shop.sqlite`.
+    Sqlite,
+}
+
+/// One store, kept with its history for a forensic consumer.
+fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
+    let drops = dir.join("drops");
+    let (method, container, sources, watermark_column) = match kind {
+        Source::Snapshot => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
+        Source::Watermark => (
+            "{sqlWatermark: {watermarkColumn: updated, watermarkType: {Timestamp: {}}}}",
+            "Orders",
+            String::new(),
+            "\n            updated: {type: {Timestamp: {}}, nullable: false}",
+        ),
+        Source::Csv => (
+            "{fileDrop: {}}",
+            "Drops",
+            format!(", sources: {{Drops: {}}}", drops.display()),
+            "",
+        ),
+        Source::Sqlite => ("{sqlSnapshot: {}}", "Local", String::new(), ""),
+    };
+    let sqlite = dir.join("shop.sqlite");
     format!(
         r"apiVersion: datasurface.dev/v1
 kind: Ecosystem
@@ -205,7 +240,7 @@ platforms:
   Airflow:
     kind: airflow
     version: ^0.1
-    parameters: {{executor: local, schema: shop, mergeHost: localhost, mergeDatabase: {merge}}}
+    parameters: {{executor: local, schema: shop, mergeHost: localhost, mergeDatabase: {merge}{sources}}}
 zoneDeclarations:
   Main:
     repository: {{name: shop/ecosystem, branch: main}}
@@ -229,16 +264,20 @@ containers:
   Orders:
     kind:
       database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: 5432}}}}
+  Drops:
+    kind: {{objectStorage: {{bucket: drops}}}}
+  Local:
+    kind: {{database: {{engine: SQLITE, database: {sqlite}}}}}
   Analytics:
     kind: platformManaged
 datastores:
   Shop:
     capture:
       ingestion:
-        container: Orders
+        container: {container}
         consistency: MULTI_DATASET
         credential: {{name: shop_reader, type: USER_PASSWORD}}
-        method: {{sqlSnapshot: {{}}}}
+        method: {method}
     datasets:
       items:
         schema:
@@ -247,7 +286,7 @@ datastores:
             name: {{type: {{VarChar: {{maxSize: 20}}}}, nullable: false}}
             qty: {{type: Integer}}
             price: {{type: {{Decimal: {{precision: 10, scale: 2}}}}}}
-            note: {{type: {{String: {{}}}}}}
+            note: {{type: {{String: {{}}}}}}{watermark_column}
           primaryKey: [id]
 workspaces:
   Audit:
@@ -256,7 +295,8 @@ workspaces:
       Everything:
         sinks: [{{datastore: Shop, dataset: items}}]
         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}
-"
+",
+        sqlite = sqlite.display(),
     )
 }
 
@@ -566,4 +606,125 @@ fn two_runners_on_one_stream_make_one_batch() {
         s.merge_sql("SELECT count(*) || ' ' || max(status) FROM shop.batch_metrics WHERE stream_key = 'Shop'"),
         "1 committed"
     );
+}
+
+#[test]
+fn a_watermark_stream_reads_only_rows_past_its_watermark() {
+    let Some(s) = Scratch::with_source("watermark", 1000, &Source::Watermark) else {
+        return;
+    };
+    let first = s.ingest();
+    assert!(
+        first.stdout.contains("1000 rows read, +1000 ~0 -0"),
+        "{}{}",
+        first.stdout,
+        first.stderr
+    );
+    // Nothing new: nothing read.
+    let idle = s.ingest();
+    assert!(
+        idle.stdout.contains("0 rows read, +0 ~0 -0"),
+        "{}{}",
+        idle.stdout,
+        idle.stderr
+    );
+    s.source_sql(
+        "UPDATE items SET qty = -1, updated = '2025-02-01' WHERE id <= 5; \
+         INSERT INTO items VALUES (5000, 'late', 1, 1.00, NULL, '2025-02-02')",
+    );
+    let changed = s.ingest();
+    assert!(
+        changed.stdout.contains("6 rows read, +1 ~5 -0"),
+        "{}{}",
+        changed.stdout,
+        changed.stderr
+    );
+    let (merged, source) = s.live_and_source();
+    assert_eq!(merged, source);
+}
+
+#[test]
+fn csv_folders_and_sqlite_files_are_sources_too() {
+    for (name, kind) in [("csv", Source::Csv), ("sqlite", Source::Sqlite)] {
+        let Some(s) = Scratch::with_source(name, 10, &kind) else {
+            return;
+        };
+        let write = |rows: &[&str]| match kind {
+            Source::Csv => {
+                std::fs::create_dir_all(s.dir.join("drops")).unwrap();
+                let mut text = String::from("id,name,qty,price,note\n");
+                for row in rows {
+                    text.push_str(&row.replace('|', ","));
+                    text.push('\n');
+                }
+                std::fs::write(s.dir.join("drops/items.csv"), text).unwrap();
+            }
+            _ => {
+                let path = s.dir.join("shop.sqlite");
+                let _ = std::fs::remove_file(&path);
+                let mut sql = String::from(
+                    "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER, price REAL, note TEXT);",
+                );
+                for row in rows {
+                    let v: Vec<String> = row
+                        .split('|')
+                        .map(|f| {
+                            if f.is_empty() {
+                                "NULL".into()
+                            } else {
+                                format!("'{f}'")
+                            }
+                        })
+                        .collect();
+                    sql.push_str(&format!("INSERT INTO items VALUES ({});", v.join(", ")));
+                }
+                let out = Command::new("sqlite3").arg(&path).arg(&sql).output();
+                assert!(
+                    out.is_ok_and(|o| o.status.success()),
+                    "sqlite3 makes {}",
+                    path.display()
+                );
+            }
+        };
+        write(&[
+            "1|tea|3|2.50|",
+            "2|coffee|5|3.10|strong",
+            "3|water||0.10|a \\ tab\there",
+        ]);
+        let first = s.ingest();
+        assert!(
+            first.stdout.contains("3 rows read, +3 ~0 -0"),
+            "{name}: {}{}",
+            first.stdout,
+            first.stderr
+        );
+        assert_eq!(
+            s.merge_sql("SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) FROM shop.shop_items_merge"),
+            "1:3:2.50:- 2:5:3.10:strong 3:-:0.10:a \\ tab\there",
+            "{name}"
+        );
+        write(&[
+            "1|tea|4|2.50|",
+            "3|water||0.10|a \\ tab\there",
+            "4|juice|1|1.99|",
+        ]);
+        let second = s.ingest();
+        assert!(
+            second.stdout.contains("3 rows read, +1 ~1 -1"),
+            "{name}: {}{}",
+            second.stdout,
+            second.stderr
+        );
+        // A value that does not fit fails the batch with its row and column.
+        write(&["1|tea|many|2.50|"]);
+        let bad = s.ingest();
+        assert_eq!(bad.code, 3, "{name}: {}", bad.stderr);
+        assert!(
+            bad.stderr.contains(
+                "dataset `items`, row 1, column `qty`: invalid input syntax for type integer"
+            ),
+            "{name}: {}",
+            bad.stderr
+        );
+    }
 }

@@ -25,7 +25,7 @@ fn load_one(path: &str, text: &str) -> String {
 #[test]
 fn type_error() {
     insta::assert_snapshot!(load_team_with(|t| t.replacen(
-        "port: 1433",
+        "port: 5432",
         "port: fourteen",
         1
     )));
