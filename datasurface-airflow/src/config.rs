@@ -43,7 +43,8 @@ pub struct AirflowConfig {
     pub retries: u32,
     /// `sources`: source containers read from files on the worker, by name:
     /// a SQLite database file for a SQL capture, a folder of CSV files for a
-    /// file drop (default: none; a `SQLITE` database container names its file).
+    /// file drop (default: none). Only files named here are read: which files
+    /// on the workers jobs may read is the ecosystem owner's choice.
     pub sources: BTreeMap<String, String>,
 }
 

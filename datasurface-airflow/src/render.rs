@@ -850,10 +850,11 @@ pub(crate) fn source_spec(
             (DatabaseEngine::Postgres, None) => unsupported(format!(
                 "PostgreSQL container `{container}` names no endpoint (host and port)"
             )),
-            (DatabaseEngine::Sqlite, _) if watermark.is_none() => SourceSpec::Sqlite {
-                container,
-                path: db.database.clone(),
-            },
+            // Which files on the workers jobs may read is the ecosystem
+            // owner's choice (the `sources` parameter), never a team's.
+            (DatabaseEngine::Sqlite, _) => unsupported(format!(
+                "SQLite container `{container}` is not mapped to a file on the workers: map it in the platform's `sources` parameter"
+            )),
             (engine, _) => unsupported(format!(
                 "the job runner reads PostgreSQL databases, SQLite snapshots and CSV folders; container `{container}` is a {engine:?} database"
             )),

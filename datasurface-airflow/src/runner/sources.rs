@@ -475,6 +475,12 @@ fn sqlite_table(
     })
 }
 
+/// Whether a name from the model is one file's name in a folder, never a
+/// path out of it (or a hidden file).
+fn is_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
+}
+
 /// `<folder>/<source table>` (with `.csv` if it has no extension): a header
 /// naming the columns, then a record per row; an empty field is a null.
 fn csv_file(
@@ -483,6 +489,12 @@ fn csv_file(
     d: &DatasetSpec,
     batch: i32,
 ) -> Result<Staged, String> {
+    if !is_file_name(&d.source_table) {
+        return Err(format!(
+            "dataset `{}`: `{}` is not a file name in the drop folder",
+            d.dataset, d.source_table
+        ));
+    }
     let mut path = folder.join(&d.source_table);
     if path.extension().is_none() {
         path.set_extension("csv");
@@ -546,6 +558,15 @@ fn csv_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drop_files_stay_in_their_folder() {
+        assert!(is_file_name("items.csv"));
+        assert!(is_file_name("items"));
+        for bad in ["", "../secret", "..", ".env", "a/b", "a\\b", "/etc/passwd"] {
+            assert!(!is_file_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn types_fall_into_families() {

@@ -227,9 +227,16 @@ fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> Str
             format!(", sources: {{Drops: {}}}", drops.display()),
             "",
         ),
-        Source::Sqlite => ("{sqlSnapshot: {}}", "Local", String::new(), ""),
+        Source::Sqlite => (
+            "{sqlSnapshot: {}}",
+            "Local",
+            format!(
+                ", sources: {{Local: {}}}",
+                dir.join("shop.sqlite").display()
+            ),
+            "",
+        ),
     };
-    let sqlite = dir.join("shop.sqlite");
     format!(
         r"apiVersion: datasurface.dev/v1
 kind: Ecosystem
@@ -267,7 +274,7 @@ containers:
   Drops:
     kind: {{objectStorage: {{bucket: drops}}}}
   Local:
-    kind: {{database: {{engine: SQLITE, database: {sqlite}}}}}
+    kind: {{database: {{engine: SQLITE, database: shop.sqlite}}}}
   Analytics:
     kind: platformManaged
 datastores:
@@ -295,8 +302,7 @@ workspaces:
       Everything:
         sinks: [{{datastore: Shop, dataset: items}}]
         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}
-",
-        sqlite = sqlite.display(),
+"
     )
 }
 
@@ -643,47 +649,57 @@ fn a_watermark_stream_reads_only_rows_past_its_watermark() {
     assert_eq!(merged, source);
 }
 
+/// Rows written `id|name|qty|price|note` (empty is null) as `items.csv` in `folder`.
+fn write_csv(folder: &std::path::Path, rows: &[&str]) {
+    std::fs::create_dir_all(folder).unwrap();
+    let mut text = String::from("id,name,qty,price,note\n");
+    for row in rows {
+        text.push_str(&row.replace('|', ","));
+        text.push('\n');
+    }
+    std::fs::write(folder.join("items.csv"), text).unwrap();
+}
+
+/// The same rows as table `items` of a new SQLite file.
+fn write_sqlite(path: &std::path::Path, rows: &[&str]) {
+    let _ = std::fs::remove_file(path);
+    let mut sql = String::from(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER, price REAL, note TEXT);",
+    );
+    for row in rows {
+        let values: Vec<String> = row
+            .split('|')
+            .map(|f| {
+                if f.is_empty() {
+                    "NULL".into()
+                } else {
+                    format!("'{f}'")
+                }
+            })
+            .collect();
+        sql.push_str("INSERT INTO items VALUES (");
+        sql.push_str(&values.join(", "));
+        sql.push_str(");");
+    }
+    let out = Command::new("sqlite3").arg(path).arg(&sql).output();
+    assert!(
+        out.is_ok_and(|o| o.status.success()),
+        "sqlite3 makes {}",
+        path.display()
+    );
+}
+
 #[test]
 fn csv_folders_and_sqlite_files_are_sources_too() {
     for (name, kind) in [("csv", Source::Csv), ("sqlite", Source::Sqlite)] {
         let Some(s) = Scratch::with_source(name, 10, &kind) else {
             return;
         };
-        let write = |rows: &[&str]| match kind {
-            Source::Csv => {
-                std::fs::create_dir_all(s.dir.join("drops")).unwrap();
-                let mut text = String::from("id,name,qty,price,note\n");
-                for row in rows {
-                    text.push_str(&row.replace('|', ","));
-                    text.push('\n');
-                }
-                std::fs::write(s.dir.join("drops/items.csv"), text).unwrap();
-            }
-            _ => {
-                let path = s.dir.join("shop.sqlite");
-                let _ = std::fs::remove_file(&path);
-                let mut sql = String::from(
-                    "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER, price REAL, note TEXT);",
-                );
-                for row in rows {
-                    let v: Vec<String> = row
-                        .split('|')
-                        .map(|f| {
-                            if f.is_empty() {
-                                "NULL".into()
-                            } else {
-                                format!("'{f}'")
-                            }
-                        })
-                        .collect();
-                    sql.push_str(&format!("INSERT INTO items VALUES ({});", v.join(", ")));
-                }
-                let out = Command::new("sqlite3").arg(&path).arg(&sql).output();
-                assert!(
-                    out.is_ok_and(|o| o.status.success()),
-                    "sqlite3 makes {}",
-                    path.display()
-                );
+        let write = |rows: &[&str]| {
+            if matches!(kind, Source::Csv) {
+                write_csv(&s.dir.join("drops"), rows);
+            } else {
+                write_sqlite(&s.dir.join("shop.sqlite"), rows);
             }
         };
         write(&[
