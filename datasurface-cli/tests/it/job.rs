@@ -744,3 +744,33 @@ fn csv_folders_and_sqlite_files_are_sources_too() {
         );
     }
 }
+
+#[test]
+fn closed_versions_are_purged_only_beyond_the_longest_retention() {
+    let Some(s) = Scratch::new("retention", 10) else {
+        return;
+    };
+    // The forensic consumer keeps history for 30 days.
+    let team = s.dir.join("model/team.yaml");
+    let text = std::fs::read_to_string(&team).unwrap().replace(
+        "requirements: {milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}",
+        "requirements: {milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS, retention: P30D}",
+    );
+    std::fs::write(&team, text).unwrap();
+    let applied = s.job(&["apply", s.dir.join("model").to_str().unwrap()], &[]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let closed = || {
+        s.merge_sql("SELECT string_agg(id || '@' || ds_surf_batch_out, ' ' ORDER BY id) FROM shop.shop_items_merge WHERE ds_surf_batch_out <> 2147483647")
+    };
+    assert_eq!(s.ingest().code, 0);
+    s.source_sql("UPDATE items SET qty = 100 WHERE id = 1");
+    assert_eq!(s.ingest().code, 0);
+    s.source_sql("UPDATE items SET qty = 100 WHERE id = 2");
+    assert_eq!(s.ingest().code, 0);
+    assert_eq!(closed(), "1@2 2@3");
+    // Batch 2 ended 31 days ago, batch 3 29 days ago: only what batch 2 closed goes.
+    s.merge_sql("UPDATE shop.batch_metrics SET batch_end = now() - interval '31 days' WHERE stream_key = 'Shop' AND batch_id = 2");
+    s.merge_sql("UPDATE shop.batch_metrics SET batch_end = now() - interval '29 days' WHERE stream_key = 'Shop' AND batch_id = 3");
+    assert_eq!(s.ingest().code, 0);
+    assert_eq!(closed(), "2@3");
+}
