@@ -114,15 +114,27 @@ impl Batch {
         ))
     }
 
-    fn last(&mut self) -> Result<Option<Last>, JobError> {
+    /// The stream's latest batch (its latest committed one, if `committed`): `columns` of its row.
+    fn latest(
+        &mut self,
+        columns: &str,
+        committed: bool,
+    ) -> Result<Option<postgres::Row>, postgres::Error> {
+        let filter = if committed {
+            " AND status = 'committed'"
+        } else {
+            ""
+        };
         let q = format!(
-            "SELECT batch_id, status FROM {} WHERE stream_key = $1 ORDER BY batch_id DESC LIMIT 1",
+            "SELECT {columns} FROM {} WHERE stream_key = $1{filter} ORDER BY batch_id DESC LIMIT 1",
             self.metrics()
         );
+        self.db.client.query_opt(&q, &[&self.spec.stream])
+    }
+
+    fn last(&mut self) -> Result<Option<Last>, JobError> {
         let row = self
-            .db
-            .client
-            .query_opt(&q, &[&self.spec.stream])
+            .latest("batch_id, status", false)
             .map_err(|e| self.setup(&e))?;
         Ok(row.map(|r| Last {
             batch: r.get(0),
@@ -132,15 +144,7 @@ impl Batch {
 
     /// The watermarks the last committed batch left, by dataset.
     fn watermarks(&mut self) -> Result<BTreeMap<String, String>, JobError> {
-        let q = format!(
-            "SELECT state FROM {} WHERE stream_key = $1 AND status = 'committed' ORDER BY batch_id DESC LIMIT 1",
-            self.metrics()
-        );
-        let row = self
-            .db
-            .client
-            .query_opt(&q, &[&self.spec.stream])
-            .map_err(|e| self.setup(&e))?;
+        let row = self.latest("state", true).map_err(|e| self.setup(&e))?;
         let state: Option<serde_json::Value> = row.and_then(|r| r.get(0));
         Ok(state
             .and_then(|s| s.get("watermarks").cloned())
@@ -293,17 +297,12 @@ impl Batch {
         let metrics = self.metrics();
         let schema = self.db.schema.clone();
         // A stream that stopped keeping history purges what it kept once, when its spec changes.
-        let spec_changed = {
-            let q = format!(
-                "SELECT spec_hash FROM {metrics} WHERE stream_key = $1 AND status = 'committed' ORDER BY batch_id DESC LIMIT 1"
-            );
-            let row = self
-                .db
-                .client
-                .query_opt(&q, &[&self.spec.stream])
-                .map_err(|e| errors::text(&e))?;
-            row.and_then(|r| r.get::<_, Option<String>>(0)).as_deref() != Some(self.hash.as_str())
-        };
+        let spec_changed = self
+            .latest("spec_hash", true)
+            .map_err(|e| errors::text(&e))?
+            .and_then(|r| r.get::<_, Option<String>>(0))
+            .as_deref()
+            != Some(self.hash.as_str());
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
         let (mut inserted, mut updated, mut deleted) = (0u64, 0u64, 0u64);
         for d in &self.spec.datasets {
