@@ -1,9 +1,25 @@
 //! Reading model files from disk: the only IO the model needs.
+//!
+//! A model directory is untrusted: every team writes part of it in a pull
+//! request. Only regular files under the directory are read. A symbolic link
+//! is followed only if it resolves inside the directory; one that leads out
+//! of it, cannot be resolved (a loop, a missing target), or names a FIFO,
+//! socket or device is refused before anything is read from it, so nothing
+//! outside the model can be printed or approved. Files and the whole model
+//! are limited in size.
 
+use std::collections::BTreeSet;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use datasurface_model::files::{Format, LoadError, SourceFile};
+
+/// The largest model file read, in bytes.
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The most bytes read for one model, over all its files.
+pub(crate) const MAX_MODEL_BYTES: u64 = 1 << 30;
 
 /// The names a model directory's root document may have.
 const ROOT_NAMES: [&str; 3] = ["ecosystem.yaml", "ecosystem.yml", "ecosystem.json"];
@@ -14,8 +30,19 @@ const ROOT_NAMES: [&str; 3] = ["ecosystem.yaml", "ecosystem.yml", "ecosystem.jso
 pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>> {
     let shown = path.display().to_string();
     let metadata = fs::metadata(path).map_err(|e| vec![io_error(&shown, &e, "check the path")])?;
+    let mut budget = MAX_MODEL_BYTES;
     if metadata.is_file() {
-        return read_file(path).map(|f| vec![f]).map_err(|e| vec![e]);
+        // A file named on the command line is the caller's choice, link or not.
+        return read_file(path, &mut budget)
+            .map(|f| vec![f])
+            .map_err(|e| vec![e]);
+    }
+    if !metadata.is_dir() {
+        return Err(vec![load_error(
+            &shown,
+            "is not a file or directory (a FIFO, socket or device)",
+            "name a model file or a model directory",
+        )]);
     }
     if !ROOT_NAMES.iter().any(|name| path.join(name).is_file()) {
         return Err(vec![load_error(
@@ -24,13 +51,23 @@ pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>>
             "a model directory holds `ecosystem.yaml` (the Ecosystem document) and any number of zone and team documents",
         )]);
     }
-    let mut paths = Vec::new();
-    let mut errors = Vec::new();
-    collect(path, &mut paths, &mut errors);
+    let root = fs::canonicalize(path).map_err(|e| vec![io_error(&shown, &e, "check the path")])?;
+    let mut walk = Walk {
+        root,
+        seen: BTreeSet::new(),
+        paths: Vec::new(),
+        errors: Vec::new(),
+    };
+    walk.dir(path);
+    let Walk {
+        mut paths,
+        mut errors,
+        ..
+    } = walk;
     paths.sort();
     let mut files = Vec::new();
     for p in paths {
-        match read_file(&p) {
+        match read_file(&p, &mut budget) {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }
@@ -42,54 +79,162 @@ pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>>
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push(io_error(
-                &dir.display().to_string(),
-                &e,
-                "check the directory's permissions",
-            ));
-            return;
+/// A walk of a model directory: the files to read and the entries refused.
+struct Walk {
+    /// The model directory, resolved.
+    root: PathBuf,
+    /// Directories walked, resolved, so a link back up is walked once.
+    seen: BTreeSet<PathBuf>,
+    paths: Vec<PathBuf>,
+    errors: Vec<LoadError>,
+}
+
+impl Walk {
+    fn refuse(&mut self, path: &Path, message: &str, help: &str) {
+        self.errors
+            .push(load_error(&shown_path(path), message, help));
+    }
+
+    fn dir(&mut self, dir: &Path) {
+        match fs::canonicalize(dir) {
+            Ok(real) => {
+                if !self.seen.insert(real) {
+                    return;
+                }
+            }
+            Err(e) => {
+                self.errors
+                    .push(io_error(&shown_path(dir), &e, "check the directory"));
+                return;
+            }
         }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            if is_output(&path) {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.errors.push(io_error(
+                    &shown_path(dir),
+                    &e,
+                    "check the directory's permissions",
+                ));
+                return;
+            }
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(fs::DirEntry::file_name);
+        for entry in entries {
+            if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            collect(&path, out, errors);
-        } else if Format::of_path(&path.to_string_lossy()).is_some() {
-            out.push(path);
+            self.entry(&entry.path());
+        }
+    }
+
+    fn entry(&mut self, path: &Path) {
+        let Ok(own) = fs::symlink_metadata(path) else {
+            return self.refuse(path, "cannot be read", "check the path and its permissions");
+        };
+        let model_file = Format::of_path(&path.to_string_lossy()).is_some();
+        let kind = if own.file_type().is_symlink() {
+            // Followed only into the model's own directory.
+            match fs::canonicalize(path) {
+                Ok(target) if target.starts_with(&self.root) => match fs::metadata(&target) {
+                    Ok(m) => m.file_type(),
+                    Err(_) => return,
+                },
+                Ok(target) => {
+                    if model_file || target.is_dir() {
+                        self.refuse(
+                            path,
+                            "is a symbolic link that leads outside the model's directory; it was not read",
+                            "replace the link with the file itself: a model reads only files under its own directory",
+                        );
+                    }
+                    return;
+                }
+                Err(_) => {
+                    if model_file {
+                        self.refuse(
+                            path,
+                            "is a symbolic link that cannot be resolved (a loop, or a missing target)",
+                            "replace the link with the file itself, or remove it",
+                        );
+                    }
+                    return;
+                }
+            }
+        } else {
+            own.file_type()
+        };
+        if kind.is_dir() {
+            if !is_output(path) {
+                self.dir(path);
+            }
+        } else if model_file {
+            if kind.is_file() {
+                self.paths.push(path.to_owned());
+            } else {
+                self.refuse(
+                    path,
+                    "is not a regular file (a FIFO, socket or device); it was not read",
+                    "model documents are regular files",
+                );
+            }
         }
     }
 }
 
+/// A path as messages show it: as given, without a leading `./`.
+fn shown_path(path: &Path) -> String {
+    let shown = path.display().to_string();
+    shown
+        .strip_prefix("./")
+        .map_or(shown.clone(), str::to_owned)
+}
+
 /// Whether a directory holds what datasurface writes rather than model
-/// documents: a saved rendering (`render --out`: `rendering.json` beside
-/// `artifacts/`), or a `sqlite` platform's state directory (`apply`, `run`,
-/// `up --state`: `merge.sqlite` beside `containers/`), which may sit inside
-/// the model's directory and holds JSON files of its own.
+/// documents: a saved rendering (`render --out`: its index `rendering.json`),
+/// or a `sqlite` platform's state directory (`apply`, `run`, `up --state`:
+/// its `merge.sqlite`), which may sit inside the model's directory and holds
+/// JSON files of its own, even half-written.
 fn is_output(dir: &Path) -> bool {
-    let saved_rendering = dir.join(datasurface_platform::INDEX_FILE).is_file()
-        && dir.join(datasurface_platform::ARTIFACTS_DIR).is_dir();
-    let state = dir.join("merge.sqlite").is_file() && dir.join("containers").is_dir();
+    let saved_rendering = dir.join(datasurface_platform::INDEX_FILE).is_file();
+    let state = dir.join("merge.sqlite").is_file();
     saved_rendering || state
 }
 
-fn read_file(path: &Path) -> Result<SourceFile, LoadError> {
-    let shown = path.display().to_string();
-    let shown = shown
-        .strip_prefix("./")
-        .map_or(shown.clone(), str::to_owned);
-    let bytes =
-        fs::read(path).map_err(|e| io_error(&shown, &e, "check the path and its permissions"))?;
+/// Reads one model file, within the per-file limit and what is left of the model's.
+fn read_file(path: &Path, budget: &mut u64) -> Result<SourceFile, LoadError> {
+    let shown = shown_path(path);
+    let file = fs::File::open(path)
+        .map_err(|e| io_error(&shown, &e, "check the path and its permissions"))?;
+    let limit = MAX_FILE_BYTES.min(*budget);
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(&shown, &e, "check the path and its permissions"))?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > limit {
+        return Err(if limit == MAX_FILE_BYTES {
+            load_error(
+                &shown,
+                &format!(
+                    "the file is larger than {} MiB, the most a model file may be",
+                    MAX_FILE_BYTES >> 20
+                ),
+                "split it: each zone and team can have its own document",
+            )
+        } else {
+            load_error(
+                &shown,
+                &format!(
+                    "the model is larger than {} MiB in all, the most datasurface reads",
+                    MAX_MODEL_BYTES >> 20
+                ),
+                "check that the directory holds only the model's documents",
+            )
+        });
+    }
+    *budget -= read;
     let text = String::from_utf8(bytes).map_err(|e| {
         load_error(
             &shown,

@@ -1,0 +1,118 @@
+//! A model is read from its own directory only: links out of it, links that
+//! go nowhere, FIFOs and oversized files are refused before anything is read
+//! from them, so nothing outside the model is printed or approved.
+
+use std::process::Command;
+
+use super::{copy_northwind, datasurface, scratch};
+
+/// A file outside any model, holding what an attacker wants printed.
+fn secret_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("outside.env");
+    std::fs::write(&path, "API_TOKEN=do-not-print-me\n").unwrap();
+    path
+}
+
+#[test]
+fn a_link_out_of_the_model_is_refused_and_never_read() {
+    let dir = scratch("link-out");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let secret = secret_file(&dir);
+    std::os::unix::fs::symlink(&secret, model.join("zones/usa/teams/evil.yaml")).unwrap();
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("model/zones/usa/teams/evil.yaml")
+            && run
+                .stderr
+                .contains("symbolic link that leads outside the model's directory"),
+        "{}",
+        run.transcript()
+    );
+    assert!(!run.transcript().contains("do-not-print-me"));
+
+    // The same link in a proposed change: refused, not approved.
+    let base = dir.join("base");
+    copy_northwind(&base, str::to_owned);
+    let verify = datasurface(
+        &[
+            "verify",
+            "--base",
+            "base",
+            "--proposed",
+            "model",
+            "--source",
+            "northwind/northwind-team@main",
+        ],
+        &dir,
+    );
+    assert_eq!(verify.code, 2, "{}", verify.transcript());
+    assert!(!verify.transcript().contains("do-not-print-me"));
+
+    // A linked directory out of the model is refused the same way.
+    std::fs::remove_file(model.join("zones/usa/teams/evil.yaml")).unwrap();
+    std::os::unix::fs::symlink(&dir, model.join("zones/elsewhere")).unwrap();
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("model/zones/elsewhere"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn loops_fifos_and_oversized_files_are_refused_without_hanging() {
+    let dir = scratch("odd-files");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    std::os::unix::fs::symlink("loop.yaml", model.join("loop.yaml")).unwrap();
+    let fifo = Command::new("mkfifo")
+        .arg(model.join("zones/pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("model/loop.yaml") && run.stderr.contains("cannot be resolved"));
+    assert!(
+        run.stderr.contains("model/zones/pipe.yaml") && run.stderr.contains("not a regular file")
+    );
+
+    std::fs::remove_file(model.join("loop.yaml")).unwrap();
+    std::fs::remove_file(model.join("zones/pipe.yaml")).unwrap();
+    let big = model.join("zones/usa/big.yaml");
+    let line = "# padding\n".repeat(1 << 20);
+    let mut text = String::with_capacity(70 << 20);
+    for _ in 0..7 {
+        text.push_str(&line);
+    }
+    std::fs::write(&big, text).unwrap();
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("model/zones/usa/big.yaml")
+            && run
+                .stderr
+                .contains("larger than 64 MiB, the most a model file may be"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn links_inside_the_model_and_half_written_outputs_are_fine() {
+    let dir = scratch("inside");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    // A team directory linked from elsewhere in the model is read once.
+    std::fs::rename(model.join("zones/usa/teams"), model.join("teams")).unwrap();
+    std::os::unix::fs::symlink("../../teams", model.join("zones/usa/teams")).unwrap();
+    // A state directory a crash left with only its database and a JSON file.
+    std::fs::create_dir_all(model.join("state")).unwrap();
+    std::fs::write(model.join("state/merge.sqlite"), "").unwrap();
+    std::fs::write(model.join("state/applied.json"), "{}").unwrap();
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+}
