@@ -12,7 +12,10 @@
 use std::fmt::Write as _;
 
 use crate::config::{AirflowConfig, Executor};
-use crate::names::{k8s_name, py_docstring, py_str};
+use crate::escape::jinja::inert;
+use crate::escape::python::{docstring as py_docstring, str_literal as py_str};
+use crate::escape::shell;
+use crate::names::k8s_name;
 
 /// The environment variables a task sets for the job runner, which
 /// `datasurface job` reads: the one list both sides use.
@@ -76,18 +79,6 @@ fn py_list(items: &[String], indent: &str) -> String {
     out.push_str(indent);
     out.push(']');
     out
-}
-
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\"'\"'"))
-    }
 }
 
 /// The environment variable a credential's part is passed in, such as
@@ -207,7 +198,13 @@ impl Dag {
             Executor::Kubernetes => {
                 let mut vars: Vec<String> = env
                     .iter()
-                    .map(|(k, v)| format!("k8s.V1EnvVar(name={}, value={})", py_str(k), py_str(v)))
+                    .map(|(k, v)| {
+                        format!(
+                            "k8s.V1EnvVar(name={}, value={})",
+                            py_str(k),
+                            py_str(&inert(v))
+                        )
+                    })
                     .collect();
                 for credential in &credentials {
                     for part in ["user", "password"] {
@@ -219,7 +216,9 @@ impl Dag {
                         ));
                     }
                 }
-                let mut arguments: Vec<String> = self.arguments.iter().map(|a| py_str(a)).collect();
+                // Arguments, environment values and the image are templated fields.
+                let mut arguments: Vec<String> =
+                    self.arguments.iter().map(|a| py_str(&inert(a))).collect();
                 arguments.insert(0, py_str("job"));
                 let _ = writeln!(
                     out,
@@ -238,7 +237,7 @@ impl Dag {
                     py_str(self.task_id),
                     py_str(&k8s_name(&[&self.dag_id])),
                     py_str(&config.namespace),
-                    py_str(&config.image),
+                    py_str(&inert(&config.image)),
                     py_list(&arguments, "        "),
                     py_list(&vars, "        "),
                     py_list(&outlets, "        "),
@@ -249,11 +248,11 @@ impl Dag {
                 let command: Vec<String> = ["datasurface", "job"]
                     .into_iter()
                     .map(str::to_owned)
-                    .chain(self.arguments.iter().map(|a| shell_word(a)))
+                    .chain(self.arguments.iter().map(|a| shell::word(a)))
                     .collect();
                 let env: Vec<String> = env
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", py_str(k), py_str(v)))
+                    .map(|(k, v)| format!("{}: {}", py_str(k), py_str(&inert(v))))
                     .collect();
                 let _ = writeln!(
                     out,
@@ -265,7 +264,8 @@ impl Dag {
                          outlets={},\n    \
                      )",
                     py_str(self.task_id),
-                    py_str(&command.join(" ")),
+                    // `bash_command` and `env` are templated fields.
+                    py_str(&inert(&command.join(" "))),
                     env.join(",\n            "),
                     py_list(&outlets, "        "),
                 );
@@ -280,10 +280,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shell_words_are_quoted_when_needed() {
-        assert_eq!(shell_word("NW_Data"), "NW_Data");
-        assert_eq!(shell_word("Azure Platform"), "'Azure Platform'");
-        assert_eq!(shell_word("it's"), "'it'\"'\"'s'");
+    fn credentials_have_one_variable_per_part() {
         assert_eq!(
             credential_variable("nw-reader", "password"),
             "DATASURFACE_CREDENTIAL_NW_READER_PASSWORD"

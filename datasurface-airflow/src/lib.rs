@@ -34,6 +34,7 @@
 pub mod config;
 pub mod copy_text;
 pub mod dags;
+pub mod escape;
 pub mod names;
 mod render;
 pub mod runner;

@@ -1,7 +1,5 @@
 //! Physical names: PostgreSQL identifiers, Airflow DAG ids, Kubernetes names.
 
-use std::fmt::Write as _;
-
 use datasurface_platform::content_hash;
 
 /// PostgreSQL's limit on identifier length, in bytes.
@@ -129,37 +127,6 @@ pub fn k8s_name(parts: &[&str]) -> String {
     name
 }
 
-/// A Python string literal, double-quoted with escapes.
-pub fn py_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A Python docstring: the string literal, triple-quoted.
-pub fn py_docstring(text: &str) -> String {
-    format!("\"\"{}\"\"", py_str(text))
-}
-
-/// A SQL string literal, single-quoted.
-pub fn sql_str(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +155,5 @@ mod tests {
         );
         assert_eq!(k8s_name(&["--"]), "x");
         assert!(k8s_name(&[&"a".repeat(80)]).len() <= 63);
-        assert_eq!(py_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
-        assert_eq!(sql_str("it's"), "'it''s'");
     }
 }

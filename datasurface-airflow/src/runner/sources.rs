@@ -13,7 +13,8 @@ use rusqlite::types::ValueRef;
 use super::errors;
 use super::{Endpoint, Login, connect};
 use crate::copy_text::{push_bytes, push_field, push_null};
-use crate::names::{quoted, sql_str};
+use crate::escape::sql::literal as sql_str;
+use crate::names::quoted;
 use crate::spec::{DatasetSpec, SourceSpec};
 use crate::statements::{copy_into_staging, stage_from_table};
 

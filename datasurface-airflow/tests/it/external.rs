@@ -24,7 +24,7 @@ fn required() -> bool {
 }
 
 /// Reports a missing tool: a failure when it is required, a clear note otherwise.
-fn absent(what: &str, how: &str) {
+pub(crate) fn absent(what: &str, how: &str) {
     let message = format!("SKIPPED: {what} is not available here ({how})");
     assert!(
         !required(),
@@ -47,7 +47,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn psql(database: &str, args: &[&str]) -> std::io::Result<std::process::Output> {
+pub(crate) fn psql(database: &str, args: &[&str]) -> std::io::Result<std::process::Output> {
     Command::new("psql")
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database])
         .args(args)
@@ -66,7 +66,7 @@ fn run_sql(database: &str, what: &str, sql: &str, dir: &Path) {
     );
 }
 
-fn query(database: &str, sql: &str) -> String {
+pub(crate) fn query(database: &str, sql: &str) -> String {
     let out = psql(database, &["-t", "-A", "-c", sql]).unwrap();
     assert!(
         out.status.success(),
@@ -171,7 +171,7 @@ fn rendered_sql_runs_on_postgresql() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn airflow_python() -> Option<PathBuf> {
+pub(crate) fn airflow_python() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("DATASURFACE_AIRFLOW_PYTHON") {
         return Some(PathBuf::from(p));
     }

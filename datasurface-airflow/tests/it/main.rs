@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
+mod escaping;
 mod external;
 
 use std::fmt::Write as _;

@@ -1,0 +1,18 @@
+//! Escaping: the one place each target language's quoting lives. Every value
+//! the platform writes into a generated artifact goes through here, so an
+//! audit reads these files and nothing else.
+//!
+//! | language | where it lands | function |
+//! |---|---|---|
+//! | Python | DAG files: string literals and docstrings | [`python::str_literal`], [`python::docstring`] |
+//! | Jinja | Airflow's templated task fields | [`jinja::inert`] |
+//! | POSIX shell | the local executor's `bash_command` | [`shell::word`] |
+//! | SQL | string literals (identifiers: [`crate::names::quoted`]) | [`sql::literal`] |
+//! | Markdown | `airflow/secrets.md` | [`markdown::code`] |
+//! | `COPY` text | rows streamed into staging | [`crate::copy_text`] |
+
+pub mod jinja;
+pub mod markdown;
+pub mod python;
+pub mod shell;
+pub mod sql;
