@@ -31,6 +31,7 @@
 //! (`datasurface job`): it applies a rendering to the merge database, ingests
 //! batches and runs transformers, on PostgreSQL.
 
+mod collisions;
 pub mod config;
 pub mod copy_text;
 pub mod dags;
@@ -125,6 +126,12 @@ impl DataPlatform for Airflow {
             &self.version(),
         );
         let lookup = render::Lookup::new(context.ecosystem.ecosystem());
+        found.extend(collisions::check(
+            context.platform.as_str(),
+            &config,
+            graph,
+            &lookup,
+        ));
         for node in graph.nodes() {
             match &node.kind {
                 NodeKind::Ingest {

@@ -16,6 +16,7 @@
 
 mod capabilities;
 mod history;
+mod physical;
 mod pipeline;
 mod plan;
 mod platform;
@@ -29,6 +30,7 @@ pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabi
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
 pub use history::{Kept, kept_history};
+pub use physical::{COLLISION, PhysicalNames, RESERVED_COLUMN, reserved_column};
 pub use pipeline::{RenderFailure, Rendered, check_platforms, render_platform, render_with};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
@@ -63,6 +65,18 @@ pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
         model::validate::Severity::Error,
         "A parameter of a platform is unknown or has a wrong value.",
         "Each platform kind reads its own parameters; the message and its help say which it reads and what value it expected. Correct the name or the value, or leave the parameter out for its default.",
+    ),
+    (
+        "physical-name-collision",
+        model::validate::Severity::Error,
+        "Two model objects would become one physical name on a platform (a table, view, file, DAG or other name).",
+        "Platforms fold case, replace characters and shorten long names, so distinct model names can meet; two sources would then write one table. The message names both objects and the physical name: rename one of them.",
+    ),
+    (
+        "reserved-column-name",
+        model::validate::Severity::Error,
+        "A column's name starts with a prefix a platform keeps for its own columns.",
+        "Platforms add columns of their own to merge tables (batch ids, row hashes). Rename the column so it does not start with the prefix the message names.",
     ),
     (
         "unsupported-by-platform",

@@ -18,6 +18,7 @@
 //! containers that are not SQLite databases themselves (such as a production
 //! SQL Server that a local replica stands in for).
 
+mod collisions;
 pub mod dialect;
 pub mod engine;
 mod pretty;
@@ -142,6 +143,7 @@ impl DataPlatform for SqlitePlatform {
         let eco = context.ecosystem.ecosystem();
         let local = local_sources(eco, context.declaration);
         let index = ModelIndex::new(eco);
+        found.extend(collisions::check(context.platform.as_str(), graph, &index));
         for node in graph.nodes() {
             let NodeKind::Ingest {
                 datastore,

@@ -231,7 +231,11 @@ fn team_text_in_rendered_dags_never_runs_as_a_template_or_a_command() {
             .env("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let tasks: serde_json::Value =
             serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
@@ -245,8 +249,14 @@ fn team_text_in_rendered_dags_never_runs_as_a_template_or_a_command() {
                 .collect();
             let at = words.iter().position(|w| *w == "--platform").unwrap();
             assert_eq!(words[at + 1], evil, "{executor} {dag}: {words:?}");
-            assert_eq!(task["env"]["DATASURFACE_PLATFORM"], evil, "{executor} {dag}");
-            assert_eq!(task["env"]["DATASURFACE_MERGE_DATABASE"], database, "{executor} {dag}");
+            assert_eq!(
+                task["env"]["DATASURFACE_PLATFORM"], evil,
+                "{executor} {dag}"
+            );
+            assert_eq!(
+                task["env"]["DATASURFACE_MERGE_DATABASE"], database,
+                "{executor} {dag}"
+            );
         }
         assert!(!dir.join("pwned").exists());
         let _ = std::fs::remove_dir_all(&dir);

@@ -63,6 +63,45 @@ fn a_link_out_of_the_model_is_refused_and_never_read() {
 }
 
 #[test]
+fn container_files_and_reserved_columns_are_checked() {
+    let dir = scratch("collide-files");
+    let model = dir.join("model");
+    // `Test Azure SQL` and `Test_Azure_SQL` would share one database file;
+    // a column may not look like the platforms' own.
+    copy_northwind(&model, |t| {
+        t.replacen(
+            "  Test Azure SQL:\n",
+            "  Test_Azure_SQL:\n    kind: {database: {engine: POSTGRES, database: other}}\n  Test Azure SQL:\n",
+            1,
+        )
+        .replacen(
+            "    container: Test Azure SQL\n    priority: HIGH",
+            "    container: Test_Azure_SQL\n    priority: HIGH",
+            1,
+        )
+        .replacen(
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n",
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n            ds_batch_in: {type: Integer, classifications: [PUB]}\n",
+            1,
+        )
+    });
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains(
+            "would both be a database file named `Test_Azure_SQL.sqlite` on platform `Local`"
+        ),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr.contains("error[reserved-column-name]: column `ds_batch_in` of dataset `NW_Data.products` starts with `ds_`, which platform `Local` keeps for its own columns"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
 fn loops_fifos_and_oversized_files_are_refused_without_hanging() {
     let dir = scratch("odd-files");
     let model = dir.join("model");
@@ -115,4 +154,46 @@ fn links_inside_the_model_and_half_written_outputs_are_fine() {
     std::fs::write(model.join("state/applied.json"), "{}").unwrap();
     let run = datasurface(&["check", "model"], &dir);
     assert_eq!(run.code, 0, "{}", run.transcript());
+}
+
+#[test]
+fn two_names_that_meet_in_one_physical_name_are_an_error_at_check() {
+    let dir = scratch("collide");
+    let model = dir.join("model");
+    // A second store whose name differs from `NW_Data` only in case, read by
+    // the same consumer: both would write `nw_data_products_merge`.
+    copy_northwind(&model, |t| {
+        let store = t
+            .split("\n  Masked_NW_Data:")
+            .next()
+            .unwrap()
+            .split("\ndatastores:\n")
+            .nth(1)
+            .unwrap()
+            .to_owned();
+        t.replacen(
+            "\ndatastores:\n",
+            &format!("\ndatastores:\n{}\n", store.replacen("  NW_Data:", "  nw_data:", 1)),
+            1,
+        )
+        .replacen(
+            "          - {datastore: NW_Data, dataset: products}",
+            "          - {datastore: NW_Data, dataset: products}\n          - {datastore: nw_data, dataset: products}",
+            1,
+        )
+    });
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("error[physical-name-collision]")
+            && run.stderr.contains("dataset `nw_data.products` and dataset `NW_Data.products` would both be a table, view or index in schema `azure_platform` named `nw_data_products_staging` on platform `Azure Platform` (and 3 more of the names made from them)"),
+        "{}",
+        run.transcript()
+    );
+    // The embedded platform compares table names without case too.
+    assert!(
+        run.stderr.contains("would both be a table in the merge database named `nw_data__products__staging` on platform `Local`"),
+        "{}",
+        run.transcript()
+    );
 }

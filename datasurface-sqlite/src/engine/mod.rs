@@ -133,17 +133,9 @@ impl Engine {
 
     /// A workspace container's database file.
     pub fn container_path(&self, container: &str) -> PathBuf {
-        let safe: String = container
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.state.join("containers").join(format!("{safe}.sqlite"))
+        self.state
+            .join("containers")
+            .join(crate::collisions::container_file(container))
     }
 
     fn rendering_dir(&self) -> PathBuf {
