@@ -79,7 +79,11 @@ name_strategy!(location_name, LocationName, display_name());
 name_strategy!(platform_name, PlatformName, display_name());
 name_strategy!(container_name, ContainerName, display_name());
 name_strategy!(policy_name, PolicyName, display_name());
-name_strategy!(credential_name, CredentialName, display_name());
+name_strategy!(
+    credential_name,
+    CredentialName,
+    "[A-Za-z][A-Za-z0-9_.-]{0,20}"
+);
 name_strategy!(datastore_name, DatastoreName, sql_name());
 name_strategy!(dataset_name, DatasetName, sql_name());
 name_strategy!(column_name, ColumnName, sql_name());

@@ -157,6 +157,10 @@ pub enum NameRule {
     GitBranch,
     /// A platform kind such as `sqlite` or `azure-sql`: lower-case letters, digits and `-`.
     PlatformKind,
+    /// A credential name such as `nw_reader`: a letter, then letters, digits,
+    /// `_`, `-` or `.`; at most 128. It becomes secret names and environment
+    /// variables, so nothing in it needs quoting anywhere.
+    Credential,
 }
 
 impl NameRule {
@@ -168,6 +172,7 @@ impl NameRule {
             NameRule::RepositoryPath => check_repository_path(value),
             NameRule::GitBranch => check_git_branch(value),
             NameRule::PlatformKind => check_platform_kind(value),
+            NameRule::Credential => check_credential(value),
         }
     }
 }
@@ -318,6 +323,29 @@ fn check_git_branch(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn check_credential(value: &str) -> Result<(), String> {
+    let mut chars = value.chars();
+    match chars.next() {
+        None => return Err("it is empty; write a name such as `nw_reader`".to_owned()),
+        Some(c) if !c.is_ascii_alphabetic() => {
+            return Err(format!(
+                "it starts with `{c}`; a credential name starts with a letter"
+            ));
+        }
+        Some(_) => {}
+    }
+    if let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(format!(
+            "it contains `{bad}`; a credential name holds letters, digits, `_`, `-` and `.`, as secret stores and environment variables allow"
+        ));
+    }
+    if value.len() > 128 {
+        return Err("it is longer than 128 characters".to_owned());
+    }
+    Ok(())
+}
+
 fn check_platform_kind(value: &str) -> Result<(), String> {
     let mut chars = value.chars();
     match chars.next() {
@@ -349,6 +377,7 @@ fn rule_pattern(rule: NameRule) -> &'static str {
         NameRule::RepositoryPath => "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
         NameRule::GitBranch => "^[^\\s~^:\\\\*?\\[/-][^\\s~^:\\\\*?\\[]*$",
         NameRule::PlatformKind => "^[a-z][a-z0-9-]{0,63}$",
+        NameRule::Credential => "^[A-Za-z][A-Za-z0-9_.-]{0,127}$",
     }
 }
 
@@ -511,6 +540,12 @@ fn name_schema(what: &str, rule: NameRule) -> schemars::Schema {
             MAX_DISPLAY_NAME_LEN,
             format!("A {what}: 1 to 255 characters, trimmed, without `/`, `:` or `#`."),
         ),
+        NameRule::Credential => (
+            128,
+            format!(
+                "A {what}: a letter, then letters, digits, `_`, `-` or `.`, such as `nw_reader`."
+            ),
+        ),
     };
     schemars::json_schema!({
         "type": "string",
@@ -555,7 +590,7 @@ name_type!(
 );
 name_type!(
     /// The name of a credential: a key into a platform's credential store, never a secret.
-    CredentialName, "credential name", NameRule::Display
+    CredentialName, "credential name", NameRule::Credential
 );
 name_type!(
     /// A repository's path on its host: `owner/name`, or `group/subgroup/name` on GitLab.

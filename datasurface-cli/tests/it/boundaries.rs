@@ -197,3 +197,50 @@ fn two_names_that_meet_in_one_physical_name_are_an_error_at_check() {
         run.transcript()
     );
 }
+
+#[test]
+fn secrets_and_unsafe_credential_names_are_refused() {
+    let dir = scratch("secrets");
+    let model = dir.join("model");
+    copy_northwind(&model, |t| {
+        t.replacen(
+            "        database: nw_analytics\n",
+            "        database: nw_analytics\n        options: {dsn: \"postgresql://app:hunter2@db/nw\"}\n",
+            1,
+        )
+    });
+    let eco = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap().replacen(
+        "    kind: airflow\n",
+        "    kind: airflow\n    parameters: {mergePassword: hunter2}\n",
+        1,
+    );
+    std::fs::write(&eco, text).unwrap();
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("error[secret-in-model]: `mergePassword` looks like a secret")
+            && run
+                .stderr
+                .contains("error[secret-in-model]: the value holds a password or private key"),
+        "{}",
+        run.transcript()
+    );
+
+    // A credential name becomes secret names and environment variables: no
+    // templates or shell in it.
+    let dir = scratch("credential-name");
+    let model = dir.join("model");
+    copy_northwind(&model, |t| {
+        t.replacen("{name: nw_reader,", "{name: \"nw{{ 7 * 7 }}$(id)\",", 1)
+    });
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("a credential name holds letters, digits, `_`, `-` and `.`"),
+        "{}",
+        run.transcript()
+    );
+}

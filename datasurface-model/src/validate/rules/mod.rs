@@ -52,6 +52,7 @@ mod platform_policy_violation;
 mod policy_overlap;
 mod production_mismatch;
 mod requirements_platform_mismatch;
+mod secret_in_model;
 mod storage_policy_violation;
 mod team_not_declared;
 mod transformer_group_requirements;
@@ -111,6 +112,7 @@ pub static RULES: &[&Rule] = &[
     &policy_overlap::RULE,
     &unknown_vendor::RULE,
     &invalid_host::RULE,
+    &secret_in_model::RULE,
     &datastore_without_datasets::RULE,
     &unclassified_production_data::RULE,
     &unclassified_dataset::RULE,
