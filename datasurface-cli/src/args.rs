@@ -198,9 +198,9 @@ pub(crate) struct GraphArgs {
     /// How to print the graphs.
     #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
     pub(crate) format: GraphFormat,
-    /// Split each graph into chunks of at most this many nodes.
-    #[arg(long)]
-    pub(crate) chunk_size: Option<usize>,
+    /// Split each graph into chunks of at most this many nodes (1 or more).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) chunk_size: Option<u32>,
 }
 
 /// How `graph` prints.
@@ -370,7 +370,10 @@ pub(crate) struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
-/// Parses `30s`, `5m`, `2h`.
+/// The longest `--every`: a week.
+const MAX_EVERY_SECONDS: u64 = 7 * 24 * 3600;
+
+/// Parses `30s`, `5m`, `2h`, up to a week.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
@@ -387,6 +390,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     .ok_or_else(wrong)?;
     if seconds == 0 {
         return Err("the duration must be more than zero".into());
+    }
+    if seconds > MAX_EVERY_SECONDS {
+        return Err(format!(
+            "`{text}` is longer than a week; `run --every` repeats at least weekly (use cron for longer)"
+        ));
     }
     Ok(Duration::from_secs(seconds))
 }
@@ -408,6 +416,9 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("99999999999999999999h").is_err());
+        assert!(parse_duration("18446744073709551615s").is_err());
+        assert_eq!(parse_duration("168h"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("169h").is_err());
     }
 }
 

@@ -13,14 +13,14 @@ use crate::Outcome;
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct GenerateArgs {
     /// Ingested datastores.
-    #[arg(long)]
-    stores: usize,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    stores: u32,
     /// Datasets in each datastore.
-    #[arg(long, default_value_t = 10)]
-    datasets_per_store: usize,
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    datasets_per_store: u32,
     /// Columns of each dataset, its primary key included.
-    #[arg(long, default_value_t = 10)]
-    columns: usize,
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    columns: u32,
     /// Consumer workspaces; 0.3 per store by default.
     #[arg(long)]
     workspaces: Option<usize>,
@@ -55,7 +55,12 @@ pub(crate) enum FileFormat {
 
 impl GenerateArgs {
     fn shape(&self) -> Shape {
-        let mut shape = Shape::new(self.stores, self.datasets_per_store, self.columns);
+        let size = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+        let mut shape = Shape::new(
+            size(self.stores),
+            size(self.datasets_per_store),
+            size(self.columns),
+        );
         if let Some(w) = self.workspaces {
             shape.workspaces = w;
         }
@@ -85,6 +90,10 @@ fn platforms() -> (
 }
 
 /// `datasurface generate --stores S … --out DIR`.
+/// The most columns a generated model has in all: 100 times the largest
+/// benchmark model (which takes about 360 MB to check).
+const MAX_COLUMNS: u64 = 10_000_000;
+
 pub(crate) fn generate(args: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let dir = &args.out;
     if dir.exists() && !is_empty_dir(dir) {
@@ -92,6 +101,15 @@ pub(crate) fn generate(args: &GenerateArgs, out: &mut dyn Write, err: &mut dyn W
             err,
             "error: {} already exists and is not an empty directory\n  help: choose a new directory; generate never writes over files",
             dir.display()
+        );
+        return Outcome::CouldNotRun;
+    }
+    let columns =
+        u64::from(args.stores) * u64::from(args.datasets_per_store) * u64::from(args.columns);
+    if columns > MAX_COLUMNS {
+        let _ = writeln!(
+            err,
+            "error: the model would have {columns} columns in all; generate makes at most {MAX_COLUMNS} (about 4 GB in memory)\n  help: lower --stores, --datasets-per-store or --columns"
         );
         return Outcome::CouldNotRun;
     }

@@ -53,7 +53,10 @@ pub(crate) fn run(
         );
         return Outcome::CouldNotRun;
     }
-    let chunks = |g: &datasurface_graph::PlatformGraph| args.chunk_size.map(|n| g.chunks(n));
+    let chunks = |g: &datasurface_graph::PlatformGraph| {
+        args.chunk_size
+            .map(|n| g.chunks(usize::try_from(n).unwrap_or(usize::MAX)))
+    };
     let text = match args.format {
         GraphFormat::Json => {
             let all: Vec<serde_json::Value> = selected

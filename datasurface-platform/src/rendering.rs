@@ -45,6 +45,11 @@ impl ArtifactKey {
 
     /// A key made from path parts, each made safe for file names (anything but
     /// ASCII letters, digits, `-`, `_` and `.` becomes `_`), then an extension.
+    ///
+    /// Each part becomes one path segment of ASCII letters, digits, `-`, `_`
+    /// and `.` (anything else is `_`), at most 120 bytes (a longer one is
+    /// cut and ends with 8 hex digits of its hash), so keys are file paths
+    /// on every file system.
     pub fn from_parts(parts: &[&str], extension: &str) -> Self {
         let mut key = String::with_capacity(
             parts.iter().map(|p| p.len() + 2).sum::<usize>() + extension.len(),
@@ -53,16 +58,25 @@ impl ArtifactKey {
             if i > 0 {
                 key.push('/');
             }
+            let mut segment = String::with_capacity(part.len() + 1);
             if part.is_empty() || *part == "." || *part == ".." {
-                key.push('_');
+                segment.push('_');
             }
-            key.extend(part.chars().map(|c| {
+            segment.extend(part.chars().map(|c| {
                 if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                     c
                 } else {
                     '_'
                 }
             }));
+            // A file name stays well under the 255 bytes file systems allow:
+            // a long segment keeps its start and ends with its hash.
+            if segment.len() > MAX_SEGMENT {
+                segment.truncate(MAX_SEGMENT - 9);
+                segment.push('-');
+                segment.push_str(&content_hash(part)[..8]);
+            }
+            key.push_str(&segment);
         }
         key.push('.');
         key.push_str(extension);
@@ -74,6 +88,9 @@ impl ArtifactKey {
         &self.0
     }
 }
+
+/// The longest segment of an artifact key, in bytes.
+const MAX_SEGMENT: usize = 120;
 
 impl fmt::Display for ArtifactKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,6 +187,16 @@ impl Rendering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_make_short_distinct_segments() {
+        let long = "x".repeat(255);
+        let other = format!("{}y", "x".repeat(254));
+        let a = ArtifactKey::from_parts(&["sql", &long], "sql");
+        let b = ArtifactKey::from_parts(&["sql", &other], "sql");
+        assert_ne!(a, b);
+        assert!(a.as_str().split('/').all(|s| s.len() <= 124), "{a}");
+    }
 
     #[test]
     fn keys_are_safe_relative_paths() {

@@ -26,7 +26,14 @@ pub(crate) fn container_file(container: &str) -> String {
             }
         })
         .collect();
-    format!("{safe}.sqlite")
+    // Well under the 255 bytes file systems allow: a long name keeps its
+    // start and ends with its hash.
+    if safe.len() > 120 {
+        let hash = datasurface_platform::content_hash(container);
+        format!("{}-{}.sqlite", &safe[..111], &hash[..8])
+    } else {
+        format!("{safe}.sqlite")
+    }
 }
 
 /// The collisions (and reserved column names) of a platform's graph.

@@ -244,3 +244,34 @@ fn secrets_and_unsafe_credential_names_are_refused() {
         run.transcript()
     );
 }
+
+#[test]
+fn command_line_numbers_out_of_range_are_usage_errors() {
+    let dir = scratch("numbers");
+    let root = super::repo_root();
+    let northwind = root.join("examples/models/northwind");
+    let model = northwind.to_str().unwrap();
+    for (args, says) in [
+        (
+            vec!["graph", model, "--chunk-size", "0"],
+            "0 is not in 1..=1000000",
+        ),
+        (
+            vec!["run", model, "--every", "18446744073709551615s"],
+            "longer than a week",
+        ),
+        (
+            vec!["generate", "--stores", "100000000000", "--out", "big"],
+            "is not in 1..=1000000",
+        ),
+        (
+            vec!["generate", "--stores", "1000000", "--out", "big"],
+            "the model would have 100000000 columns in all",
+        ),
+    ] {
+        let run = datasurface(&args, &dir);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.transcript());
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.transcript());
+    }
+    assert!(!dir.join("big").exists());
+}
