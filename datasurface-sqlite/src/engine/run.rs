@@ -20,7 +20,7 @@ use datasurface_platform::model::cron::Schedule;
 use super::apply::jobs;
 use super::batch::{self, Counts, SQL, last_committed};
 use super::source::{self, Rows};
-use super::{Engine, EngineError, open_db, sql};
+use super::{Engine, EngineError, sql};
 use crate::spec::{IngestJob, Source, TransformJob};
 
 /// What a transformer saw of one input: workspace, stream, batch.
@@ -327,14 +327,15 @@ impl Engine {
         Ok(newer.then_some(marks))
     }
 
-    /// Runs a transformer's queries in its container's database, giving the
+    /// Runs a transformer's queries in its container's database (read only,
+    /// and reading only its input views: see [`sandbox`]), giving the
     /// output's rows by dataset, or why they could not be made.
     fn transform(
         &self,
         t: &TransformJob,
         output: &IngestJob,
     ) -> Result<BTreeMap<String, Rows>, String> {
-        let conn = open_db(&self.container_path(&t.container)).map_err(|e| e.to_string())?;
+        let conn = sandbox(&self.container_path(&t.container), &t.input_views)?;
         let mut out = BTreeMap::new();
         for d in &output.datasets {
             let Some((_, query)) = t.queries.iter().find(|(name, _)| *name == d.dataset) else {
@@ -348,7 +349,13 @@ impl Engine {
                     "transformer `{}`, query for `{}`: {e}",
                     t.workspace, d.dataset
                 );
-                if e.to_string().contains("no such") {
+                let text = e.to_string();
+                if text.contains("prohibited") || text.contains("not authorized") {
+                    message.push_str(
+                        "; a transformer's query may only read its input views, and writes nothing but its result",
+                    );
+                }
+                if text.contains("no such") || text.contains("prohibited") || text.contains("not authorized") {
                     let views: Vec<String> =
                         t.input_views.iter().map(|v| format!("`{v}`")).collect();
                     message.push_str("; its queries read its inputs as the views ");
@@ -393,4 +400,36 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// A transformer's connection to its container's database: opened read
+/// only, with an authorizer that lets its queries read its own input views
+/// (and, through them, what they read) and call functions, and refuses
+/// everything else: another workspace's tables and views, the schema,
+/// `PRAGMA`, `ATTACH` and any write. A refused query fails with
+/// "not authorized".
+fn sandbox(path: &std::path::Path, inputs: &[String]) -> Result<rusqlite::Connection, String> {
+    use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let allowed: std::collections::BTreeSet<String> =
+        inputs.iter().map(|v| v.to_ascii_lowercase()).collect();
+    conn.authorizer(Some(move |cx: AuthContext<'_>| {
+        let input = |name: &str| allowed.contains(&name.to_ascii_lowercase());
+        match cx.action {
+            AuthAction::Select | AuthAction::Function { .. } | AuthAction::Recursive => {
+                Authorization::Allow
+            }
+            AuthAction::Read { table_name, .. }
+                if input(table_name) || cx.accessor.is_some_and(input) =>
+            {
+                Authorization::Allow
+            }
+            _ => Authorization::Deny,
+        }
+    }));
+    Ok(conn)
 }

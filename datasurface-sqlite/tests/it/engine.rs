@@ -430,6 +430,78 @@ fn northwind_runs_end_to_end_with_its_masking_transformer() {
     );
 }
 
+#[test]
+fn a_transformer_reads_only_its_inputs_and_writes_nothing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/models/northwind");
+    let original =
+        std::fs::read_to_string(root.join("zones/usa/teams/northwindteam.yaml")).unwrap();
+    let query = "SELECT customer_id, company_name, '***' AS contact_name, city, country\n              FROM NW_Data_customers";
+    assert!(original.contains(query));
+    for (attack, refused) in [
+        // Another consumer's export, in the same container database.
+        (
+            "DELETE FROM ds_export__NW_Data__products RETURNING 'x' AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country",
+            "may only read its input views",
+        ),
+        // Another workspace's view of data the transformer was not given.
+        (
+            "SELECT 'S' || supplier_id AS customer_id, company_name, contact_name, city, country FROM ProductAnalytics__Reporting__NW_Data__suppliers",
+            "may only read its input views",
+        ),
+        // The schema, and other databases.
+        (
+            "SELECT name AS customer_id, name AS company_name, sql AS contact_name, NULL AS city, NULL AS country FROM sqlite_master",
+            "may only read its input views",
+        ),
+    ] {
+        let team = original.replacen(query, attack, 1);
+        let files: Vec<SourceFile> = [
+            (
+                "ecosystem.yaml",
+                std::fs::read_to_string(root.join("ecosystem.yaml")).unwrap(),
+            ),
+            (
+                "zones/usa/zone.yaml",
+                std::fs::read_to_string(root.join("zones/usa/zone.yaml")).unwrap(),
+            ),
+            ("zones/usa/teams/northwindteam.yaml", team),
+        ]
+        .into_iter()
+        .map(|(p, t)| SourceFile::new(p, t))
+        .collect();
+        let valid = validate(files::load(&files).unwrap().ecosystem).unwrap();
+        let graphs = build(&valid);
+        let name = valid.platforms.get_key_value("Local").unwrap().0;
+        let next = render_with(&SqlitePlatform, &valid, &graphs, name)
+            .unwrap()
+            .rendering;
+        let dir = scratch("sandbox");
+        let sources = BTreeMap::from([(
+            "NW Source DB".to_owned(),
+            root.join("data/northwind.sqlite"),
+        )]);
+        let engine = Engine::open(&dir.join("state"), sources).unwrap();
+        engine
+            .apply(&SqlitePlatform.diff(&Rendering::default(), &next), &next)
+            .unwrap();
+        let summary = committed(&engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap());
+        assert_eq!(summary[0], "NW_Data #1 +300 ~0 -0", "{attack}");
+        assert!(
+            summary[1].starts_with("Masked_NW_Data #1 failed") && summary[1].contains(refused),
+            "{attack}: {summary:?}"
+        );
+        let w = Connection::open(engine.container_path("Test Azure SQL")).unwrap();
+        assert_eq!(
+            rows(
+                &w,
+                "SELECT count(*) FROM ProductAnalytics__Reporting__NW_Data__products"
+            ),
+            ["120"],
+            "{attack}"
+        );
+    }
+}
+
 static DAY: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 fn test_clock() -> chrono::DateTime<chrono::Utc> {
