@@ -29,6 +29,7 @@ pub(crate) fn check(
 ) -> Vec<Diagnostic> {
     let mut claims = Claims {
         platform,
+        database: &config.merge_database,
         schema: &config.schema,
         relations: format!("a table, view or index in schema `{}`", config.schema),
         lookup,
@@ -60,6 +61,7 @@ pub(crate) fn check(
 
 struct Claims<'a> {
     platform: &'a str,
+    database: &'a str,
     schema: &'a str,
     relations: String,
     lookup: &'a Lookup<'a>,
@@ -172,6 +174,14 @@ impl Claims<'_> {
             let input = format!("input `{}.{}` of {what}", sink.datastore, sink.dataset);
             self.names.claim(&views, &physical, true, &input, &path);
         }
+        let role = ident(&[
+            self.database,
+            self.schema,
+            "transformer",
+            workspace.as_str(),
+        ]);
+        self.names
+            .claim("a role of the database server", &role, true, &what, &path);
         let parts = [self.schema, "transform", workspace.as_str()];
         self.names
             .claim("a DAG id", &dag_id(&parts), true, &what, &path);

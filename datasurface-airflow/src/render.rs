@@ -540,6 +540,47 @@ impl Renderer<'_> {
         }
     }
 
+    /// A transformer's role and its grants: its input views, its output tables.
+    fn transformer_grants(
+        &self,
+        text: &mut String,
+        name: &WorkspaceName,
+        schema: &str,
+        inputs: &[(&DatastoreName, &DatasetName)],
+        transformer: &datasurface_platform::model::DataTransformer,
+        output: &Datastore,
+    ) {
+        let input_views: Vec<(String, String)> = inputs
+            .iter()
+            .map(|(s, d)| (schema.to_owned(), ident(&[s.as_str(), d.as_str()])))
+            .collect();
+        let output_tables: Vec<(String, String)> = output
+            .datasets
+            .keys()
+            .map(|d| {
+                let table = ident(&["dt", transformer.output_datastore.as_str(), d.as_str()]);
+                (self.config.schema.clone(), table)
+            })
+            .collect();
+        sql::transformer_role(
+            text,
+            &self.transformer_role(name),
+            &input_views,
+            &output_tables,
+        );
+    }
+
+    /// The role a transformer's queries run as, named for the merge database
+    /// too, as roles belong to the whole server.
+    fn transformer_role(&self, workspace: &WorkspaceName) -> String {
+        ident(&[
+            &self.config.merge_database,
+            &self.config.schema,
+            "transformer",
+            workspace.as_str(),
+        ])
+    }
+
     /// A transformer's job spec: one query and output table per output dataset.
     fn transform_spec(
         &self,
@@ -555,6 +596,7 @@ impl Renderer<'_> {
         let out_store = transformer.output_datastore.as_str();
         TransformSpec {
             workspace: name.to_string(),
+            role: self.transformer_role(name),
             schema,
             output_stream: out_store.to_owned(),
             outputs: output
@@ -631,6 +673,7 @@ impl Renderer<'_> {
                 &d.schema,
             );
         }
+        self.transformer_grants(&mut text, name, &schema, &inputs, transformer, output);
         let schedule = match &transformer.trigger {
             Some(StepTrigger::Cron(c)) => Schedule::Cron(c.clone()),
             Some(StepTrigger::External(_)) => Schedule::External,

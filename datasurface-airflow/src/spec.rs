@@ -127,6 +127,9 @@ pub struct TransformSpec {
     pub workspace: String,
     /// The workspace's schema, where its input views are (the queries' search path).
     pub schema: String,
+    /// The role its queries run as: it reads the input views and inserts
+    /// into the output tables, nothing else.
+    pub role: String,
     /// The stream its output is ingested as.
     pub output_stream: String,
     /// One query per output dataset, with the table it fills.

@@ -284,6 +284,64 @@ pub fn transformer_output_table(
     out.push('\n');
 }
 
+/// A transformer's role: it may read its input views and insert into its
+/// output tables, and nothing else (views run with their owner's rights, so
+/// the role sees none of the tables behind them). The job runs the
+/// transformer's queries under it (`SET LOCAL ROLE`). Roles belong to the
+/// whole server, so the name carries the merge database's; the merge
+/// credential needs `CREATEROLE` to make it, and becomes a member to use it.
+pub fn transformer_role(
+    out: &mut String,
+    role: &str,
+    inputs: &[(String, String)],
+    outputs: &[(String, String)],
+) {
+    let _ = writeln!(
+        out,
+        "-- The transformer's role: it reads its input views and writes its output tables, nothing else.\n\
+         DO $$ BEGIN\n    \
+             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {literal}) THEN\n        \
+                 CREATE ROLE {role} NOLOGIN;\n    \
+             END IF;\n\
+         END $$;\n\
+         GRANT {role} TO CURRENT_USER;",
+        literal = crate::escape::sql::literal(role),
+        role = quoted(role),
+    );
+    let mut schemas: Vec<&str> = inputs
+        .iter()
+        .chain(outputs)
+        .map(|(schema, _)| schema.as_str())
+        .collect();
+    schemas.sort_unstable();
+    schemas.dedup();
+    for schema in schemas {
+        let _ = writeln!(
+            out,
+            "GRANT USAGE ON SCHEMA {} TO {};",
+            quoted(schema),
+            quoted(role)
+        );
+    }
+    for (schema, view) in inputs {
+        let _ = writeln!(
+            out,
+            "GRANT SELECT ON {} TO {};",
+            qualified(schema, view),
+            quoted(role)
+        );
+    }
+    for (schema, table) in outputs {
+        let _ = writeln!(
+            out,
+            "GRANT INSERT ON {} TO {};",
+            qualified(schema, table),
+            quoted(role)
+        );
+    }
+    out.push('\n');
+}
+
 /// Which row versions a view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Versions {

@@ -44,7 +44,8 @@ DO \$\$ BEGIN
     CREATE ROLE datasurface_e2e LOGIN;
   END IF;
 END \$\$;
-ALTER ROLE datasurface_e2e PASSWORD '$password';
+-- CREATEROLE: applying a transformer makes the role its queries run as.
+ALTER ROLE datasurface_e2e CREATEROLE PASSWORD '$password';
 DROP DATABASE IF EXISTS "$database";
 DROP DATABASE IF EXISTS "$source_db";
 CREATE DATABASE "$database" OWNER datasurface_e2e;

@@ -125,7 +125,6 @@ fn fill(merge: &mut Merge, spec: &TransformSpec) -> Result<Vec<(String, u64)>, S
         quoted(&spec.schema)
     ))
     .map_err(|e| errors::text(&e))?;
-    let mut rows = Vec::new();
     for out in &spec.outputs {
         if out.query.trim().is_empty() {
             return Err(format!(
@@ -135,15 +134,28 @@ fn fill(merge: &mut Merge, spec: &TransformSpec) -> Result<Vec<(String, u64)>, S
         }
         tx.batch_execute(&format!("TRUNCATE {}", out.table))
             .map_err(|e| format!("output dataset `{}`: {}", out.dataset, errors::text(&e)))?;
+    }
+    // From here on the queries run with the transformer's own rights: its
+    // input views to read, its output tables to insert into.
+    tx.batch_execute(&format!("SET LOCAL ROLE {}", quoted(&spec.role)))
+        .map_err(|e| format!("cannot take the transformer's role `{}`: {} (apply the model again with `datasurface job apply`)", spec.role, errors::text(&e)))?;
+    let mut rows = Vec::new();
+    for out in &spec.outputs {
         let columns: Vec<&str> = out.columns.iter().map(|c| c.name.as_str()).collect();
         let n = tx
             .execute(&fill_statement(&out.table, &columns, &out.query), &[])
             .map_err(|e| {
-                format!(
+                let mut message = format!(
                     "output dataset `{}`: the query failed: {}",
                     out.dataset,
                     errors::text(&e)
-                )
+                );
+                if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+                    message.push_str(
+                        "; a transformer's query may only read its input views (`<datastore>_<dataset>` in its workspace's schema)",
+                    );
+                }
+                message
             })?;
         rows.push((out.dataset.clone(), n));
     }

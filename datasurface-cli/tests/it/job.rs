@@ -96,6 +96,8 @@ impl Scratch {
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
              CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
         ));
+        // Applying a transformer makes its role.
+        let _ = psql_admin(&format!("ALTER ROLE {ROLE} CREATEROLE"));
         for db in [&merge, &source] {
             psql_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
             psql_admin(&format!("CREATE DATABASE {db} OWNER {ROLE}")).unwrap();
@@ -208,13 +210,40 @@ enum Source {
     Csv,
     /// A SQLite file, `<dir>/shop.sqlite`.
     Sqlite,
+    /// A snapshot, and a transformer `Summary` reading it with this query
+    /// into `Summary_Out.totals` (`id`, `qty`), which the consumer reads too.
+    Transformer(&'static str),
+}
+
+/// The transformer variant's parts of the model: the consumer's sink on its
+/// output, the workspace, and the output store.
+fn transformer_parts(kind: &Source) -> (&'static str, String, &'static str) {
+    let (summary_sink, transformer) = match kind {
+        Source::Transformer(query) => (
+            ", {datastore: Summary_Out, dataset: totals}",
+            format!(
+                "  Summary:\n    container: Analytics\n    datasetGroups:\n      Input:\n        sinks: [{{datastore: Shop, dataset: items}}]\n    \
+                 transformer:\n      outputDatastore: Summary_Out\n      code: {{sql: {{queries: {{totals: \"{query}\"}}}}}}\n"
+            ),
+        ),
+        _ => ("", String::new()),
+    };
+    let summary_store = if matches!(kind, Source::Transformer(_)) {
+        "  Summary_Out:\n    capture: {transformerOutput: {workspace: Summary}}\n    datasets:\n      totals:\n        \
+         schema:\n          columns:\n            id: {type: Integer, nullable: false}\n            qty: {type: Integer}\n          primaryKey: [id]\n"
+    } else {
+        ""
+    };
+    (summary_sink, transformer, summary_store)
 }
 
 /// One store, kept with its history for a forensic consumer.
 fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
     let drops = dir.join("drops");
     let (method, container, sources, watermark_column) = match kind {
-        Source::Snapshot => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
+        Source::Snapshot | Source::Transformer(_) => {
+            ("{sqlSnapshot: {}}", "Orders", String::new(), "")
+        }
         Source::Watermark => (
             "{sqlWatermark: {watermarkColumn: updated, watermarkType: {Timestamp: {}}}}",
             "Orders",
@@ -237,6 +266,7 @@ fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> Str
             "",
         ),
     };
+    let (summary_sink, transformer, summary_store) = transformer_parts(kind);
     format!(
         r"apiVersion: datasurface.dev/v1
 kind: Ecosystem
@@ -295,14 +325,14 @@ datastores:
             price: {{type: {{Decimal: {{precision: 10, scale: 2}}}}}}
             note: {{type: {{String: {{}}}}}}{watermark_column}
           primaryKey: [id]
-workspaces:
+{summary_store}workspaces:
   Audit:
     container: Analytics
     datasetGroups:
       Everything:
-        sinks: [{{datastore: Shop, dataset: items}}]
+        sinks: [{{datastore: Shop, dataset: items}}{summary_sink}]
         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}
-"
+{transformer}"
     )
 }
 
@@ -773,4 +803,45 @@ fn closed_versions_are_purged_only_beyond_the_longest_retention() {
     s.merge_sql("UPDATE shop.batch_metrics SET batch_end = now() - interval '29 days' WHERE stream_key = 'Shop' AND batch_id = 3");
     assert_eq!(s.ingest().code, 0);
     assert_eq!(closed(), "2@3");
+}
+
+#[test]
+fn a_transformer_runs_with_its_own_role_and_reads_only_its_inputs() {
+    for (query, works) in [
+        ("SELECT id, qty FROM shop_items", true),
+        // The merge table behind the view, and the platform's own tables.
+        ("SELECT id, qty FROM shop.shop_items_merge", false),
+        (
+            "SELECT batch_id AS id, 0 AS qty FROM shop.batch_metrics",
+            false,
+        ),
+    ] {
+        let Some(s) = Scratch::with_source("transform", 10, &Source::Transformer(query)) else {
+            return;
+        };
+        assert_eq!(s.ingest().code, 0);
+        let run = s.job(&["transform", "--workspace", "Summary"], &[]);
+        if works {
+            assert_eq!(run.code, 0, "{query}: {}{}", run.stdout, run.stderr);
+            assert!(run.stdout.contains("(totals: 10 rows)"), "{}", run.stdout);
+            let out = s.job(
+                &["ingest", "--stream", "Summary_Out", "--keep-history"],
+                &[],
+            );
+            assert!(
+                out.stdout.contains("10 rows read, +10 ~0 -0"),
+                "{}{}",
+                out.stdout,
+                out.stderr
+            );
+        } else {
+            assert_eq!(run.code, 3, "{query}: {}{}", run.stdout, run.stderr);
+            assert!(
+                run.stderr.contains("permission denied")
+                    && run.stderr.contains("may only read its input views"),
+                "{query}: {}",
+                run.stderr
+            );
+        }
+    }
 }
