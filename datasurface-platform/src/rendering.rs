@@ -9,9 +9,25 @@ use sha2::{Digest, Sha256};
 
 /// An artifact's identity in a rendering: a relative path such as
 /// `ingest/NW_Data.sql`, derived from node keys so that it is stable across renders.
+/// Read from a saved rendering's index, a key is checked like [`ArtifactKey::new`],
+/// so no index can name a path outside its rendering.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct ArtifactKey(String);
+
+impl TryFrom<String> for ArtifactKey {
+    type Error = ArtifactKeyError;
+
+    fn try_from(key: String) -> Result<Self, ArtifactKeyError> {
+        ArtifactKey::new(key)
+    }
+}
+
+impl From<ArtifactKey> for String {
+    fn from(key: ArtifactKey) -> String {
+        key.0
+    }
+}
 
 /// Why an artifact key was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -56,6 +56,18 @@ pub enum SavedRenderingError {
     Tampered(String),
 }
 
+/// The paths of the artifact files a saved rendering's index lists, each a
+/// checked relative path under [`ARTIFACTS_DIR`].
+pub(crate) fn listed_files(index_text: &str) -> Result<Vec<String>, SavedRenderingError> {
+    let index: Index = serde_json::from_str(index_text)
+        .map_err(|e| SavedRenderingError::BadIndex(e.to_string()))?;
+    Ok(index
+        .artifacts
+        .keys()
+        .map(|k| format!("{ARTIFACTS_DIR}/{k}"))
+        .collect())
+}
+
 impl Rendering {
     /// The rendering as files: the index and one file per artifact.
     pub fn to_files(&self) -> Vec<SavedFile> {

@@ -88,49 +88,71 @@ impl Rendering {
     /// before but never anything else: the files go to a sibling first, which
     /// then takes the directory's place, so a failure leaves the old one whole.
     pub fn write_dir(&self, dir: &Path) -> Result<(), SavedDirError> {
+        // What the rendering saved here before wrote: only those files may go.
+        let mut before: Vec<String> = Vec::new();
         if dir.exists() {
             let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
-            if !empty && !dir.join(INDEX_FILE).is_file() {
-                return Err(SavedDirError::NotARendering(dir.to_path_buf()));
-            }
-        }
-        let name = dir
-            .file_name()
-            .map_or_else(|| "rendering".into(), |n| n.to_string_lossy().into_owned());
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        fs::create_dir_all(parent).map_err(io(parent))?;
-        let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        let write = || -> Result<(), SavedDirError> {
-            for file in self.to_files() {
-                let path = staging.join(&file.path);
-                if let Some(p) = path.parent() {
-                    fs::create_dir_all(p).map_err(io(p))?;
+            if !empty {
+                let index = dir.join(INDEX_FILE);
+                if !index.is_file() {
+                    return Err(SavedDirError::NotARendering(dir.to_path_buf()));
                 }
-                fs::write(&path, file.text).map_err(io(&path))?;
+                let text = fs::read_to_string(&index).map_err(io(&index))?;
+                before = crate::saved::listed_files(&text).map_err(|source| {
+                    SavedDirError::Unreadable {
+                        path: dir.to_path_buf(),
+                        source,
+                    }
+                })?;
             }
-            Ok(())
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
         }
-        if dir.exists()
-            && let Err(e) = fs::rename(dir, &old)
-        {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(io(dir)(e));
+        // Into the directory (a link to one stays a link), each file replaced
+        // whole, the index last: a crash leaves an index that does not match
+        // its files, which reading reports, and rendering again repairs.
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let files = self.to_files();
+        let (index, artifacts) = files.split_at(1);
+        for file in artifacts.iter().chain(index) {
+            write_whole(&dir.join(&file.path), &file.text)?;
         }
-        if let Err(e) = fs::rename(&staging, dir) {
-            let _ = fs::rename(&old, dir);
-            let _ = fs::remove_dir_all(&staging);
-            return Err(io(dir)(e));
+        let now: std::collections::BTreeSet<&str> =
+            files.iter().map(|f| f.path.as_str()).collect();
+        for path in before.iter().filter(|p| !now.contains(p.as_str())) {
+            let file = dir.join(path);
+            match fs::remove_file(&file) {
+                Ok(()) => remove_empty_parents(dir, &file),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&file)(e)),
+            }
         }
-        let _ = fs::remove_dir_all(&old);
         Ok(())
+    }
+}
+
+/// Writes a file whole: to a temporary file beside it, then renamed over it.
+fn write_whole(path: &Path, text: &str) -> Result<(), SavedDirError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    fs::write(&temp, text).map_err(io(&temp))?;
+    fs::rename(&temp, path).map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        io(path)(e)
+    })
+}
+
+/// Removes the directories a removed file leaves empty, up to `root`.
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) || fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
     }
 }
 
@@ -170,6 +192,55 @@ mod tests {
             fs::read_to_string(dir.join("other/notes.txt")).unwrap(),
             "keep"
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_new_rendering_removes_only_what_the_last_one_wrote() {
+        let dir =
+            std::env::temp_dir().join(format!("datasurface-saved-only-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let artifact = |key: &str| {
+            (
+                ArtifactKey::new(key).unwrap(),
+                Artifact::new(None, "SELECT 1;", Vec::new()),
+            )
+        };
+        let mut first = Rendering::default();
+        for key in ["sql/a.sql", "sql/gone/b.sql"] {
+            let (k, a) = artifact(key);
+            first.insert(k, a);
+        }
+        let mut second = Rendering::default();
+        let (k, a) = artifact("sql/a.sql");
+        second.insert(k, a);
+        // The output is a link to a directory: it stays a link.
+        let real = dir.join("real");
+        fs::create_dir_all(&real).unwrap();
+        let out = dir.join("out");
+        std::os::unix::fs::symlink(&real, &out).unwrap();
+        first.write_dir(&out).unwrap();
+        fs::write(out.join("artifacts/sql/mine.txt"), "someone's notes").unwrap();
+        second.write_dir(&out).unwrap();
+        assert!(fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+        assert_eq!(Rendering::read_dir(&real).unwrap(), second);
+        assert!(!real.join("artifacts/sql/gone").exists());
+        assert_eq!(
+            fs::read_to_string(real.join("artifacts/sql/mine.txt")).unwrap(),
+            "someone's notes"
+        );
+        // An index naming a path out of its directory is refused, and nothing is removed.
+        fs::write(dir.join("victim.txt"), "keep").unwrap();
+        fs::write(
+            out.join(INDEX_FILE),
+            "{\"format\": 1, \"artifacts\": {\"../../victim.txt\": {\"hash\": \"x\"}}}",
+        )
+        .unwrap();
+        assert!(matches!(
+            second.write_dir(&out),
+            Err(SavedDirError::Unreadable { .. })
+        ));
+        assert!(dir.join("victim.txt").exists());
         let _ = fs::remove_dir_all(&dir);
     }
 }
