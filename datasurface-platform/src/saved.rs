@@ -58,6 +58,7 @@ pub enum SavedRenderingError {
 
 /// The paths of the artifact files a saved rendering's index lists, each a
 /// checked relative path under [`ARTIFACTS_DIR`].
+#[cfg(feature = "fs")]
 pub(crate) fn listed_files(index_text: &str) -> Result<Vec<String>, SavedRenderingError> {
     let index: Index = serde_json::from_str(index_text)
         .map_err(|e| SavedRenderingError::BadIndex(e.to_string()))?;

@@ -115,8 +115,7 @@ impl Rendering {
         for file in artifacts.iter().chain(index) {
             write_whole(&dir.join(&file.path), &file.text)?;
         }
-        let now: std::collections::BTreeSet<&str> =
-            files.iter().map(|f| f.path.as_str()).collect();
+        let now: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         for path in before.iter().filter(|p| !now.contains(p.as_str())) {
             let file = dir.join(path);
             match fs::remove_file(&file) {

@@ -40,18 +40,43 @@ use datasurface_platform::{
 };
 
 /// The platform's own diagnostic codes.
-pub const LINT_CODES: &[CodeInfo] = &[(
-    "sqlite-source-not-local",
-    Severity::Warning,
-    "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
-    "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
-)];
+pub const LINT_CODES: &[CodeInfo] = &[
+    (
+        "sqlite-source-not-local",
+        Severity::Warning,
+        "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
+        "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
+    ),
+    (
+        "sqlite-path-outside-model",
+        Severity::Error,
+        "A `SQLITE` database container's file is not a relative path inside the model's directory.",
+        "A team's container may name a file under the model's directory only (no absolute path, no `..`), so no team can make the platform read files elsewhere on the machine. Move the file into the model's directory, or have the ecosystem's owners map the container in the platform's `sources` parameter.",
+    ),
+];
+
+/// Whether a path a team wrote stays inside the model's directory: relative,
+/// with no `..`, no home directory and no drive.
+pub fn confined(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    !path.is_empty()
+        && !path.starts_with('~')
+        && !path.contains('\\')
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}
 
 /// Where each source container's data is on the machine running the
 /// platform, as written in the model (relative paths are relative to the
-/// model's directory): the platform's `sources` parameter, and each SQLite
-/// database container's own file. The engine is given these paths; lint warns
-/// about sources that have none.
+/// model's directory): the platform's `sources` parameter (the ecosystem
+/// owner's), and each SQLite database container's own file when it is
+/// [`confined`] to the model's directory (a team's). The engine is given
+/// these paths; lint reports sources that have none, and container files
+/// outside the model.
 pub fn local_sources(
     eco: &Ecosystem,
     declaration: &PlatformDeclaration,
@@ -60,6 +85,7 @@ pub fn local_sources(
     for (_, name, c) in eco.containers() {
         if let ContainerKind::Database(db) = &c.kind
             && db.engine == DatabaseEngine::Sqlite
+            && confined(&db.database)
         {
             found.insert(name.to_string(), db.database.clone());
         }
@@ -141,6 +167,22 @@ impl DataPlatform for SqlitePlatform {
             );
         }
         let eco = context.ecosystem.ecosystem();
+        for (at, name, c) in eco.containers() {
+            if let ContainerKind::Database(db) = &c.kind
+                && db.engine == DatabaseEngine::Sqlite
+                && !confined(&db.database)
+            {
+                found.push(
+                    Diagnostic::new(
+                        "sqlite-path-outside-model",
+                        Severity::Error,
+                        ModelPath::team(at.zone.as_str(), at.team.as_str()).keys(["containers", name.as_str(), "kind", "database", "database"]),
+                        format!("container `{name}` names the file `{}`, which is not inside the model's directory", db.database),
+                    )
+                    .with_help("name a file by a relative path without `..`, or map the container in the platform's `sources` parameter"),
+                );
+            }
+        }
         let local = local_sources(eco, context.declaration);
         let index = ModelIndex::new(eco);
         found.extend(collisions::check(context.platform.as_str(), graph, &index));
@@ -225,5 +267,25 @@ impl DataPlatform for SqlitePlatform {
             }
         }
         plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn team_paths_stay_in_the_model() {
+        for ok in ["data/shop.sqlite", "shop.sqlite", "./data/x.sqlite"] {
+            assert!(super::confined(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.sqlite",
+            "data/../../x",
+            "~/x",
+            "a\\b",
+        ] {
+            assert!(!super::confined(bad), "{bad}");
+        }
     }
 }

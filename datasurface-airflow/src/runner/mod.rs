@@ -173,6 +173,15 @@ pub(crate) struct Merge {
     pub(crate) schema: String,
 }
 
+impl Drop for Merge {
+    /// Releases the session's locks before the connection closes: the server
+    /// would release them when it notices, but a runner started right after
+    /// this one must not find the stream still taken.
+    fn drop(&mut self) {
+        let _ = self.client.batch_execute("SELECT pg_advisory_unlock_all()");
+    }
+}
+
 impl Merge {
     pub(crate) fn open(db: &MergeDatabase) -> Result<Self, JobError> {
         let client = connect(&db.endpoint, "the merge database", false).map_err(JobError::Setup)?;

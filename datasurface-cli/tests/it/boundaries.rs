@@ -275,3 +275,23 @@ fn command_line_numbers_out_of_range_are_usage_errors() {
     }
     assert!(!dir.join("big").exists());
 }
+
+#[test]
+fn a_team_container_file_outside_the_model_is_refused() {
+    let dir = scratch("outside-path");
+    let model = dir.join("model");
+    copy_northwind(&model, |t| {
+        t.replacen(
+            "  NW Source DB:\n    kind:\n      database:\n        engine: POSTGRES\n        database: northwind",
+            "  NW Source DB:\n    kind:\n      database:\n        engine: SQLITE\n        database: ../../secrets.sqlite",
+            1,
+        )
+    });
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("error[sqlite-path-outside-model]: container `NW Source DB` names the file `../../secrets.sqlite`"),
+        "{}",
+        run.transcript()
+    );
+}
