@@ -398,6 +398,26 @@ fn verify_gates_a_change_by_owner_and_compatibility() {
 #[test]
 fn verify_the_initial_check_in_and_bad_arguments() {
     let root = repo_root();
+    // The initial check-in is judged as a change from an empty model: the
+    // ecosystem's repository checks in its own document, declarations and
+    // all; the zone and the team define themselves later.
+    let dir = scratch("initial");
+    std::fs::create_dir_all(dir.join("declarations")).unwrap();
+    let eco =
+        std::fs::read_to_string(root.join("examples/models/northwind/ecosystem.yaml")).unwrap();
+    let declarations = eco.split("\nassignments:").next().unwrap();
+    std::fs::write(dir.join("declarations/ecosystem.yaml"), declarations).unwrap();
+    let run = datasurface(
+        &[
+            "verify",
+            "--proposed",
+            "declarations",
+            "--source",
+            "northwind/ecosystem@main",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
     let run = datasurface(
         &[
             "verify",
@@ -408,7 +428,12 @@ fn verify_the_initial_check_in_and_bad_arguments() {
         ],
         &root,
     );
-    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("the initial check-in from github:northwind/ecosystem@main defines zone `USA`, which github:northwind/usa-zone@main owns"),
+        "{}",
+        run.transcript()
+    );
     let run = datasurface(
         &[
             "verify",

@@ -56,7 +56,13 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
         "undeclared-region",
         Severity::Error,
         "A zone or team is defined (or undefined) without a declaration in the base model.",
-        "Zones and teams come into being in two steps: the parent declares them, then, in a later change, the owner defines them. Merge the declaration first.",
+        "Zones and teams come into being in two steps: the parent declares them, then, in a later change, the owner defines them. Merge the declaration first. A repository that declares a zone or team naming itself may define it in the same change.",
+    ),
+    (
+        "ownership-transfer",
+        Severity::Error,
+        "A declaration names another repository for a zone or team that is defined.",
+        "Moving a declaration moves everything in the definition to a new owner. Its present owner removes the definition first (in a change of its own); then the declaration can name the new repository, whose owner defines it again.",
     ),
     (
         "removed-datastore",
@@ -179,6 +185,27 @@ pub fn verify_checked(
     let changes = changes(base, proposed);
     match base {
         None => {
+            // Judged as a change from an empty model: every region in it
+            // must be the source's own.
+            for change in &changes {
+                if let Some(owner) = regions::owner(proposed, &change.region)
+                    && !owner.same_branch_as(source)
+                    && source.same_branch_as(&proposed.owning_repository)
+                {
+                    let mut d = Diagnostic::new(
+                        "unauthorized-change",
+                        Severity::Error,
+                        change.region.path(),
+                        format!(
+                            "the initial check-in from {source} defines {}, which {owner} owns",
+                            change.region
+                        ),
+                    )
+                    .with_help("check in the declarations only; each owner defines its zone or team in a change of its own");
+                    d.owner = Some(owner.to_string());
+                    found.push(d);
+                }
+            }
             if !source.same_branch_as(&proposed.owning_repository) {
                 found.push(
                     Diagnostic::new(
@@ -193,7 +220,8 @@ pub fn verify_checked(
         }
         Some(base) => {
             if known_sources(base).iter().any(|r| r.same_branch_as(source)) {
-                authorize(base, &changes, source, &mut found);
+                authorize(base, proposed, &changes, source, &mut found);
+                transfers(base, proposed, &mut found);
             } else {
                 found.push(
                     Diagnostic::new(
@@ -259,6 +287,7 @@ fn changes(base: Option<&Ecosystem>, proposed: &Ecosystem) -> Vec<RegionChange> 
 
 fn authorize(
     base: &Ecosystem,
+    proposed: &Ecosystem,
     changes: &[RegionChange],
     source: &Repository,
     found: &mut Vec<Diagnostic>,
@@ -266,6 +295,9 @@ fn authorize(
     for change in changes {
         let path = change.region.path();
         match regions::owner(base, &change.region) {
+            // Declared and defined in one change by the repository that owns
+            // the declaring region, naming itself: nothing changes hands.
+            None if declares_itself(base, proposed, &change.region, source) => {}
             None => found.push(
                 Diagnostic::new(
                     "undeclared-region",
@@ -297,6 +329,74 @@ fn authorize(
             Some(_) => {}
         }
     }
+}
+
+/// Whether `source` owns, in the base, the region that declares `region`,
+/// and the proposed declaration names `source` too.
+fn declares_itself(
+    base: &Ecosystem,
+    proposed: &Ecosystem,
+    region: &Region,
+    source: &Repository,
+) -> bool {
+    let parent = match region {
+        Region::Ecosystem => return false,
+        Region::Zone(_) => Region::Ecosystem,
+        Region::Team(zone, _) => Region::Zone(zone.clone()),
+    };
+    regions::owner(base, &parent).is_some_and(|o| o.same_branch_as(source))
+        && regions::owner(proposed, region).is_some_and(|o| o.same_branch_as(source))
+}
+
+/// Declarations that name another repository for a zone or team the base
+/// defines: its content would change owner without its owner's consent.
+fn transfers(base: &Ecosystem, proposed: &Ecosystem, found: &mut Vec<Diagnostic>) {
+    let moved = |before: &Repository, after: &Repository| !before.same_branch_as(after);
+    for (zone, declaration) in &proposed.zone_declarations {
+        if let Some(was) = base.zone_declarations.get(zone)
+            && moved(&was.repository, &declaration.repository)
+            && base.zones.contains_key(zone)
+        {
+            found.push(transfer(
+                ModelPath::root().keys(["zoneDeclarations", zone.as_str()]),
+                &format!("zone `{zone}`"),
+                &was.repository,
+                &declaration.repository,
+            ));
+        }
+    }
+    for (zone_name, zone) in &proposed.zones {
+        let Some(base_zone) = base.zones.get(zone_name) else {
+            continue;
+        };
+        for (team, declaration) in &zone.team_declarations {
+            if let Some(was) = base_zone.team_declarations.get(team)
+                && moved(&was.repository, &declaration.repository)
+                && base_zone.teams.contains_key(team)
+            {
+                found.push(transfer(
+                    ModelPath::zone(zone_name.as_str()).keys(["teamDeclarations", team.as_str()]),
+                    &format!("team `{team}` of zone `{zone_name}`"),
+                    &was.repository,
+                    &declaration.repository,
+                ));
+            }
+        }
+    }
+}
+
+fn transfer(path: ModelPath, what: &str, from: &Repository, to: &Repository) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        "ownership-transfer",
+        Severity::Error,
+        path,
+        format!("{what} is defined, and its declaration moves it from {from} to {to}: its content would change owner"),
+    )
+    .with_help(format!(
+        "{from} removes the definition first, in a change of its own; then the declaration may name {to}, which defines it again"
+    ));
+    d.owner = Some(from.to_string());
+    d
 }
 
 /// A datastore with where it is.

@@ -534,3 +534,62 @@ proptest! {
         prop_assert_eq!(codes(&v), vec!["unauthorized-change"]);
     }
 }
+
+/// Re-pointing the declaration of a defined zone or team would hand its
+/// content to another repository: refused until its owner removes the definition.
+#[test]
+fn a_defined_region_cannot_be_handed_to_another_owner() {
+    let other = repo("acme/repo@Elsewhere");
+    // The ecosystem hands the defined EU zone to another branch.
+    let base = step(&["EU"]);
+    let mut moved = base.clone();
+    moved.zone_declarations["EU"].repository = other.clone();
+    let v = verify(Some(&base), &moved, &repo("acme/repo@main"));
+    assert_eq!(codes(&v), ["ownership-transfer"], "{}", v.report);
+    // Undefined, the zone may be re-pointed.
+    let base = step(&[]);
+    let mut moved = base.clone();
+    moved.zone_declarations["EU"].repository = other.clone();
+    let v = verify(Some(&base), &moved, &repo("acme/repo@main"));
+    assert!(v.may_merge(), "{}", v.report);
+    // The zone hands its defined Paris team to another branch.
+    let base = step(&["EU", "Paris"]);
+    let mut moved = base.clone();
+    moved.zones["EU"].team_declarations["ParisTeam"].repository = other;
+    let v = verify(Some(&base), &moved, &repo("acme/repo@EUmain"));
+    assert_eq!(codes(&v), ["ownership-transfer"], "{}", v.report);
+}
+
+/// A repository may declare a zone naming itself and define it in one change.
+#[test]
+fn a_region_declared_to_its_declarer_may_be_defined_at_once() {
+    let base = step(&[]);
+    let mut both = base.clone();
+    both.zone_declarations.insert(
+        "APAC".parse().unwrap(),
+        datasurface_model::ZoneDeclaration {
+            repository: repo("acme/repo@main"),
+            documentation: None,
+        },
+    );
+    both.zones.insert(
+        "APAC".parse().unwrap(),
+        datasurface_model::GovernanceZone::default(),
+    );
+    let v = verify(Some(&base), &both, &repo("acme/repo@main"));
+    assert!(v.may_merge(), "{}", v.report);
+    // Declared to another repository, the definition is still that one's to write.
+    both.zone_declarations["APAC"].repository = repo("acme/repo@APACmain");
+    let v = verify(Some(&base), &both, &repo("acme/repo@main"));
+    assert!(codes(&v).contains(&"undeclared-region"), "{}", v.report);
+}
+
+/// The initial check-in is a change from an empty model: regions owned by
+/// other repositories come in their own later changes.
+#[test]
+fn the_initial_check_in_holds_only_the_sources_regions() {
+    let v = verify(None, &step(&["EU"]), &repo("acme/repo@main"));
+    assert_eq!(codes(&v), ["unauthorized-change"], "{}", v.report);
+    let v = verify(None, &step(&[]), &repo("acme/repo@main"));
+    assert!(v.may_merge(), "{}", v.report);
+}
