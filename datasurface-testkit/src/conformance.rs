@@ -13,6 +13,7 @@ use datasurface_platform::{
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
 
+use crate::boundaries;
 use crate::edits::{EDITS, reversed};
 use crate::generate::{PlatformSpec, Shape, generate};
 use crate::palette::{CAPTURE_METHODS, CODE_KINDS, DATA_TYPES, Palette, TRIGGERS};
@@ -214,6 +215,15 @@ impl<'a> Conformance<'a> {
         );
         report.check("no-secrets-in-artifacts", no_secrets(&rendering));
         report.check(
+            "artifact-keys-distinct-without-case",
+            boundaries::keys_equal_without_case(&rendering),
+        );
+        report.check("free-text-stays-quoted", self.hostile(&model));
+        report.check(
+            "names-that-meet-are-refused-or-kept-apart",
+            self.twins(&model),
+        );
+        report.check(
             "plans-apply-for-everyday-edits",
             self.edits(&model, &rendering),
         );
@@ -312,6 +322,51 @@ impl<'a> Conformance<'a> {
                 "a model that uses an undeclared capability failed without `unsupported-by-platform`: {e}"
             )],
         }
+    }
+
+    /// Renders the model with hostile documentation everywhere: free text
+    /// must stay inside its quotes.
+    fn hostile(&self, model: &Ecosystem) -> Vec<String> {
+        match self.render(&boundaries::with_hostile_text(model)) {
+            Ok(rendering) => boundaries::escaped_text(&rendering),
+            Err(e) => vec![format!(
+                "the model with hostile descriptions does not render: {e}"
+            )],
+        }
+    }
+
+    /// Renders the model with a datastore whose name differs from another's
+    /// only in case: the platform refuses it (lint) or keeps the two apart.
+    fn twins(&self, model: &Ecosystem) -> Vec<String> {
+        let Some((eco, original, twin)) = boundaries::with_case_twin(model) else {
+            return Vec::new();
+        };
+        let rendering = match self.render(&eco) {
+            Ok(r) => r,
+            Err(e) if e.starts_with("the model is not valid") => {
+                return vec![format!("the kit's twin model is not valid: {e}")];
+            }
+            // Refused by the platform's lint: the collision is reported.
+            Err(_) => return Vec::new(),
+        };
+        let mut failures = boundaries::keys_equal_without_case(&rendering);
+        if let Ok(Some(graph)) = graph_of(&eco) {
+            for node in graph.nodes() {
+                if let NodeKind::Ingest { datastore, .. } = &node.kind
+                    && (*datastore == original || *datastore == twin)
+                    && !rendering
+                        .artifacts
+                        .values()
+                        .any(|a| a.node.as_ref() == Some(&node.key))
+                {
+                    failures.push(format!(
+                        "`{datastore}` and its twin `{}` rendered, but `{datastore}`'s ingestion has no artifact of its own: one overwrote the other",
+                        if *datastore == original { &twin } else { &original }
+                    ));
+                }
+            }
+        }
+        failures
     }
 
     fn deterministic(&self, model: &Ecosystem, first: &Rendering) -> Vec<String> {

@@ -24,6 +24,7 @@
 //! [`generate`] builds valid models of any size, deterministic from a seed;
 //! [`strategy`] wraps it for proptest.
 
+pub mod boundaries;
 mod conformance;
 pub mod edits;
 mod generate;

@@ -1,13 +1,16 @@
-//! A complete third-party data platform in under 100 lines: it renders a dbt
+//! A complete third-party data platform in about 100 lines: it renders a dbt
 //! project (a sources file per ingested datastore, a view model per dataset a
 //! consumer group reads). `examples/custom_platform.rs` runs the conformance
 //! suite on it; `examples/dbt_cli.rs` is its own `datasurface` command line.
 
 use datasurface_platform::graph::NodeKind::{Ingest, Workspace};
 use datasurface_platform::graph::PlatformGraph;
+use datasurface_platform::model::Milestoning;
 use datasurface_platform::model::names::{DatasetName, DatastoreName};
-use datasurface_platform::model::{Milestoning, validate::Diagnostic};
-use datasurface_platform::{Artifact, ArtifactKey as Key, Capabilities, DataPlatform};
+use datasurface_platform::model::validate::{Diagnostic, ModelPath};
+use datasurface_platform::{
+    Artifact, ArtifactKey as Key, Capabilities, DataPlatform, PhysicalNames,
+};
 use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
 
 /// Renders dbt sources and models; dbt and its scheduler do the rest.
@@ -51,8 +54,24 @@ impl DataPlatform for Dbt {
         }
     }
 
-    fn lint(&self, _: &PlatformGraph, _: &RenderContext<'_>) -> Vec<Diagnostic> {
-        Vec::new() // `render_platform` checks the capabilities; dbt needs nothing more.
+    /// dbt names sources and models by file, and file systems may ignore
+    /// case: two stores whose names differ only so are refused.
+    fn lint(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Vec<Diagnostic> {
+        let mut names = PhysicalNames::new(cx.platform.as_str(), "names files by datastore");
+        for node in graph.nodes() {
+            if let Ingest { datastore: s, .. } = &node.kind {
+                let what = format!("datastore `{s}`");
+                let at = ModelPath::root().keys(["datastores", s.as_str()]);
+                names.claim(
+                    "a dbt source file",
+                    source_key(s).as_str(),
+                    true,
+                    &what,
+                    &at,
+                );
+            }
+        }
+        names.into_diagnostics()
     }
 
     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, Error> {

@@ -32,6 +32,10 @@ enum Flaw {
     DanglingDependency,
     /// Exports depend on nothing, so a plan may make them before what fills them.
     IndependentExports,
+    /// Names artifacts by datastore but does not refuse names that differ only in case.
+    CaseBlind,
+    /// Writes a datastore's description into an artifact as it is.
+    RawText,
 }
 
 #[derive(Debug)]
@@ -81,7 +85,19 @@ impl DataPlatform for Specs {
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
-        check_capabilities(&self.capabilities, graph, context)
+        let mut found = check_capabilities(&self.capabilities, graph, context);
+        if self.flaw != Flaw::CaseBlind {
+            // Artifact keys are file names: names that differ only in case meet.
+            let mut names =
+                datasurface_platform::PhysicalNames::new("specs", "names files by node");
+            for node in graph.nodes() {
+                let key = ArtifactKey::for_node(&node.key, "json");
+                let at = datasurface_platform::model::validate::ModelPath::root();
+                names.claim("a file", key.as_str(), true, node.key.as_str(), &at);
+            }
+            found.extend(names.into_diagnostics());
+        }
+        found
     }
 
     fn render(
@@ -101,6 +117,13 @@ impl DataPlatform for Specs {
             let text = match self.flaw {
                 Flaw::Counter => format!("{spec}\n# render {n}"),
                 Flaw::Secret => format!("{spec}\npassword = \"hunter2\""),
+                Flaw::RawText => context
+                    .ecosystem
+                    .datastores()
+                    .filter_map(|(_, _, s)| s.documentation.as_ref())
+                    .map(|d| d.description.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 _ => spec,
             };
             let key = if self.flaw == Flaw::OrderDependentKeys {
@@ -160,7 +183,8 @@ fn each_flaw_is_caught_by_its_check() {
         ]
     );
     assert!(failed_checks(Flaw::Counter).contains(&"render-is-deterministic"));
-    assert_eq!(failed_checks(Flaw::Secret), ["no-secrets-in-artifacts"]);
+    // The secret line also breaks the JSON artifact it is added to.
+    assert!(failed_checks(Flaw::Secret).contains(&"no-secrets-in-artifacts"));
     assert_eq!(
         failed_checks(Flaw::DanglingDependency),
         [
@@ -172,6 +196,11 @@ fn each_flaw_is_caught_by_its_check() {
         failed_checks(Flaw::IndependentExports),
         ["exports-depend-on-their-ingestion"]
     );
+    assert_eq!(
+        failed_checks(Flaw::CaseBlind),
+        ["names-that-meet-are-refused-or-kept-apart"]
+    );
+    assert!(failed_checks(Flaw::RawText).contains(&"free-text-stays-quoted"));
 }
 
 #[test]
