@@ -31,9 +31,24 @@ fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<Str
     let Some(declaration) = valid.platforms.get(platform) else {
         return BTreeMap::new();
     };
+    // A team's container file is read only if it resolves inside the model's
+    // directory (a link out of it is not followed); the ecosystem owner's
+    // `sources` may name any file.
+    let owners: Vec<String> = match declaration.parameters.get("sources") {
+        Some(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let root = std::fs::canonicalize(&base).ok();
     local_sources(valid, declaration)
         .into_iter()
         .map(|(container, path)| (container, base.join(path)))
+        .filter(|(container, path)| {
+            owners.contains(container)
+                || match (&root, std::fs::canonicalize(path)) {
+                    (Some(root), Ok(real)) => real.starts_with(root),
+                    _ => true,
+                }
+        })
         .collect()
 }
 

@@ -295,3 +295,66 @@ fn a_team_container_file_outside_the_model_is_refused() {
         run.transcript()
     );
 }
+
+#[test]
+fn a_team_container_file_linked_out_of_the_model_is_not_read() {
+    let dir = scratch("linked-source");
+    let model = dir.join("model");
+    copy_northwind(&model, |t| {
+        t.replacen(
+            "        engine: POSTGRES\n        database: northwind\n        endpoint: {host: nw-orders.northwind.example, port: 5432}",
+            "        engine: SQLITE\n        database: data/orders.sqlite",
+            1,
+        )
+    });
+    let eco = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco)
+        .unwrap()
+        .replacen(
+            "    parameters:\n      # The order system's data on this machine: a SQLite file beside the model.\n      sources: {NW Source DB: data/northwind.sqlite}\n",
+            "",
+            1,
+        );
+    std::fs::write(&eco, text).unwrap();
+    // The team's file is a link to a database outside the model.
+    std::fs::copy(
+        model.join("data/northwind.sqlite"),
+        dir.join("elsewhere.sqlite"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.join("elsewhere.sqlite"),
+        model.join("data/orders.sqlite"),
+    )
+    .unwrap();
+    let run = datasurface(
+        &["up", "model", "--state", "state", "--platform", "Local"],
+        &dir,
+    );
+    assert_eq!(run.code, 3, "{}", run.transcript());
+    assert!(
+        run.transcript().contains("has no local file"),
+        "{}",
+        run.transcript()
+    );
+    // The same file inside the model is read.
+    std::fs::remove_file(model.join("data/orders.sqlite")).unwrap();
+    std::fs::copy(
+        dir.join("elsewhere.sqlite"),
+        model.join("data/orders.sqlite"),
+    )
+    .unwrap();
+    let run = datasurface(
+        &[
+            "run",
+            "model",
+            "--state",
+            "state",
+            "--platform",
+            "Local",
+            "--all",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+}
