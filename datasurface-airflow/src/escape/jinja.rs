@@ -12,7 +12,6 @@
 //! ends in plain text), so the DAGs of ordinary models stay readable.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// The template file extensions of the operators the platform renders
 /// (`BashOperator`: `.sh`, `.bash`; `KubernetesPodOperator`: `.yaml`,
@@ -30,23 +29,9 @@ pub fn inert(text: &str) -> Cow<'_, str> {
     if !templated {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    out.push_str("{{ \"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            // Jinja unescapes string literals as Python's `unicode-escape` does.
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push_str("\" }}");
-    Cow::Owned(out)
+    // Jinja reads string literals as Python does (`unicode-escape`), so a
+    // Python literal of the text is a Jinja literal of it.
+    Cow::Owned(format!("{{{{ {} }}}}", super::python::str_literal(text)))
 }
 
 #[cfg(test)]

@@ -372,24 +372,26 @@ fn a_new_column_and_a_new_workspace_backfill_without_reingesting() {
     );
 }
 
-#[test]
-fn northwind_runs_end_to_end_with_its_masking_transformer() {
+/// Northwind's `Local` platform applied in a scratch state directory, with
+/// its team document as `team` gives it.
+fn northwind_engine(name: &str, team: impl Fn(&str) -> String) -> Engine {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/models/northwind");
-    let files: Vec<SourceFile> = [
-        "ecosystem.yaml",
-        "zones/usa/zone.yaml",
-        "zones/usa/teams/northwindteam.yaml",
-    ]
-    .iter()
-    .map(|p| SourceFile::new(*p, std::fs::read_to_string(root.join(p)).unwrap()))
-    .collect();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let files = [
+        SourceFile::new("ecosystem.yaml", read("ecosystem.yaml")),
+        SourceFile::new("zones/usa/zone.yaml", read("zones/usa/zone.yaml")),
+        SourceFile::new(
+            "zones/usa/teams/northwindteam.yaml",
+            team(&read("zones/usa/teams/northwindteam.yaml")),
+        ),
+    ];
     let valid = validate(files::load(&files).unwrap().ecosystem).unwrap();
     let graphs = build(&valid);
-    let name = valid.platforms.get_key_value("Local").unwrap().0;
-    let next = render_with(&SqlitePlatform, &valid, &graphs, name)
+    let platform = valid.platforms.get_key_value("Local").unwrap().0;
+    let next = render_with(&SqlitePlatform, &valid, &graphs, platform)
         .unwrap()
         .rendering;
-    let dir = scratch("northwind");
+    let dir = scratch(name);
     let sources = BTreeMap::from([(
         "NW Source DB".to_owned(),
         root.join("data/northwind.sqlite"),
@@ -398,6 +400,12 @@ fn northwind_runs_end_to_end_with_its_masking_transformer() {
     engine
         .apply(&SqlitePlatform.diff(&Rendering::default(), &next), &next)
         .unwrap();
+    engine
+}
+
+#[test]
+fn northwind_runs_end_to_end_with_its_masking_transformer() {
+    let engine = northwind_engine("northwind", str::to_owned);
     let summary = engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
     assert_eq!(
         committed(&summary),
@@ -454,36 +462,7 @@ fn a_transformer_reads_only_its_inputs_and_writes_nothing() {
             "may only read its input views",
         ),
     ] {
-        let team = original.replacen(query, attack, 1);
-        let files: Vec<SourceFile> = [
-            (
-                "ecosystem.yaml",
-                std::fs::read_to_string(root.join("ecosystem.yaml")).unwrap(),
-            ),
-            (
-                "zones/usa/zone.yaml",
-                std::fs::read_to_string(root.join("zones/usa/zone.yaml")).unwrap(),
-            ),
-            ("zones/usa/teams/northwindteam.yaml", team),
-        ]
-        .into_iter()
-        .map(|(p, t)| SourceFile::new(p, t))
-        .collect();
-        let valid = validate(files::load(&files).unwrap().ecosystem).unwrap();
-        let graphs = build(&valid);
-        let name = valid.platforms.get_key_value("Local").unwrap().0;
-        let next = render_with(&SqlitePlatform, &valid, &graphs, name)
-            .unwrap()
-            .rendering;
-        let dir = scratch("sandbox");
-        let sources = BTreeMap::from([(
-            "NW Source DB".to_owned(),
-            root.join("data/northwind.sqlite"),
-        )]);
-        let engine = Engine::open(&dir.join("state"), sources).unwrap();
-        engine
-            .apply(&SqlitePlatform.diff(&Rendering::default(), &next), &next)
-            .unwrap();
+        let engine = northwind_engine("sandbox", |t| t.replacen(query, attack, 1));
         let summary = committed(&engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap());
         assert_eq!(summary[0], "NW_Data #1 +300 ~0 -0", "{attack}");
         assert!(
