@@ -455,12 +455,7 @@ fn bad_batches_fail_whole_and_the_next_run_retries() {
     assert_eq!(failures, "5");
     // The next run retries: a batch that changes nothing.
     let retried = s.ingest();
-    assert!(
-        retried.stdout.contains("+0 ~0 -0"),
-        "{}{}",
-        retried.stdout,
-        retried.stderr
-    );
+    said(&retried, "+0 ~0 -0", "");
     assert_eq!(s.merge_state(), before);
 
     // A DAG rendered from another model, or a stream not applied, refuses to run.
@@ -483,6 +478,16 @@ fn bad_batches_fail_whole_and_the_next_run_retries() {
     );
     let history = s.job(&["ingest", "--stream", "Shop", "--live-only"], &[]);
     assert_eq!(history.code, 2, "{}", history.stderr);
+}
+
+/// Asserts that a job's output says `text`, showing all it said if not.
+fn said(run: &super::Run, text: &str, context: &str) {
+    assert!(
+        run.stdout.contains(text),
+        "{context}: {}{}",
+        run.stdout,
+        run.stderr
+    );
 }
 
 /// A small deterministic generator: the test's randomness, reproducible from its seed.
@@ -650,31 +655,16 @@ fn a_watermark_stream_reads_only_rows_past_its_watermark() {
         return;
     };
     let first = s.ingest();
-    assert!(
-        first.stdout.contains("1000 rows read, +1000 ~0 -0"),
-        "{}{}",
-        first.stdout,
-        first.stderr
-    );
+    said(&first, "1000 rows read, +1000 ~0 -0", "");
     // Nothing new: nothing read.
     let idle = s.ingest();
-    assert!(
-        idle.stdout.contains("0 rows read, +0 ~0 -0"),
-        "{}{}",
-        idle.stdout,
-        idle.stderr
-    );
+    said(&idle, "0 rows read, +0 ~0 -0", "");
     s.source_sql(
         "UPDATE items SET qty = -1, updated = '2025-02-01' WHERE id <= 5; \
          INSERT INTO items VALUES (5000, 'late', 1, 1.00, NULL, '2025-02-02')",
     );
     let changed = s.ingest();
-    assert!(
-        changed.stdout.contains("6 rows read, +1 ~5 -0"),
-        "{}{}",
-        changed.stdout,
-        changed.stderr
-    );
+    said(&changed, "6 rows read, +1 ~5 -0", "");
     let (merged, source) = s.live_and_source();
     assert_eq!(merged, source);
 }
@@ -738,12 +728,7 @@ fn csv_folders_and_sqlite_files_are_sources_too() {
             "3|water||0.10|a \\ tab\there",
         ]);
         let first = s.ingest();
-        assert!(
-            first.stdout.contains("3 rows read, +3 ~0 -0"),
-            "{name}: {}{}",
-            first.stdout,
-            first.stderr
-        );
+        said(&first, "3 rows read, +3 ~0 -0", name);
         assert_eq!(
             s.merge_sql("SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) FROM shop.shop_items_merge"),
             "1:3:2.50:- 2:5:3.10:strong 3:-:0.10:a \\ tab\there",
@@ -755,12 +740,7 @@ fn csv_folders_and_sqlite_files_are_sources_too() {
             "4|juice|1|1.99|",
         ]);
         let second = s.ingest();
-        assert!(
-            second.stdout.contains("3 rows read, +1 ~1 -1"),
-            "{name}: {}{}",
-            second.stdout,
-            second.stderr
-        );
+        said(&second, "3 rows read, +1 ~1 -1", name);
         // A value that does not fit fails the batch with its row and column.
         write(&["1|tea|many|2.50|"]);
         let bad = s.ingest();
@@ -828,12 +808,7 @@ fn a_transformer_runs_with_its_own_role_and_reads_only_its_inputs() {
                 &["ingest", "--stream", "Summary_Out", "--keep-history"],
                 &[],
             );
-            assert!(
-                out.stdout.contains("10 rows read, +10 ~0 -0"),
-                "{}{}",
-                out.stdout,
-                out.stderr
-            );
+            said(&out, "10 rows read, +10 ~0 -0", "");
         } else {
             assert_eq!(run.code, 3, "{query}: {}{}", run.stdout, run.stderr);
             assert!(
