@@ -373,7 +373,12 @@ fn check_platform_kind(value: &str) -> Result<(), String> {
 fn rule_pattern(rule: NameRule) -> &'static str {
     match rule {
         NameRule::SqlIdentifier => "^[A-Za-z][A-Za-z0-9_]{0,127}$",
-        NameRule::Display => "^[^\\s/:#\\p{Cc}]([^/:#\\p{Cc}]*[^\\s/:#\\p{Cc}])?$",
+        // Control characters spelled as ranges (U+0000–U+001F, U+007F–U+009F,
+        // exactly the Unicode class Cc): every JSON Schema validator reads
+        // these, and not all know `\p{Cc}`.
+        NameRule::Display => {
+            "^[^\\s/:#\\u0000-\\u001f\\u007f-\\u009f]([^/:#\\u0000-\\u001f\\u007f-\\u009f]*[^\\s/:#\\u0000-\\u001f\\u007f-\\u009f])?$"
+        }
         NameRule::RepositoryPath => "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
         NameRule::GitBranch => "^[^\\s~^:\\\\*?\\[/-][^\\s~^:\\\\*?\\[]*$",
         NameRule::PlatformKind => "^[a-z][a-z0-9-]{0,63}$",

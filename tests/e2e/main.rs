@@ -64,6 +64,84 @@ fn every_example_file_satisfies_the_committed_schema() {
     }
 }
 
+/// Python's `jsonschema`, the validator behind `check-jsonschema` and many
+/// editors, reads the committed schema and accepts every example (and still
+/// refuses a name with a control character): the schema is usable beyond
+/// the Rust validator.
+const PYTHON_VALIDATES: &str = r#"
+import json, sys
+from jsonschema import validators
+schema = json.load(open(sys.argv[1]))
+cls = validators.validator_for(schema)
+cls.check_schema(schema)
+validator = cls(schema)
+errors = []
+for path in sys.argv[2:]:
+    for e in validator.iter_errors(json.load(open(path))):
+        errors.append(f"{path}: {e.message} at {list(e.absolute_path)}")
+print(json.dumps(errors))
+"#;
+
+#[test]
+fn a_second_validator_reads_the_schema_and_accepts_the_examples() {
+    let python = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "python3 with jsonschema is required"
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("datasurface-pyschema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (n, path) in example_paths().iter().enumerate() {
+        let value: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let file = dir.join(format!("{n}.json"));
+        std::fs::write(&file, value.to_string()).unwrap();
+        files.push(file);
+    }
+    // An example team renamed with a control character: only the name makes it invalid.
+    let team = example_paths()
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("northwindteam.yaml"))
+        .unwrap();
+    let mut value: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(team).unwrap()).unwrap();
+    value["name"] = serde_json::Value::String("Bad\u{7}Team".into());
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, value.to_string()).unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", PYTHON_VALIDATES])
+        .arg(repo_root().join("schema/ecosystem.schema.json"))
+        .args(&files)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let errors: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.starts_with(&bad.display().to_string())),
+        "{errors:#?}"
+    );
+    assert_eq!(
+        errors.len(),
+        1,
+        "the control character is refused: {errors:#?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn every_example_file_points_editors_at_the_schema() {
     let schema = repo_root()
