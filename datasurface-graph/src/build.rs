@@ -74,6 +74,9 @@ pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
             .map(|a| (&a.workspace, &a.dataset_group))
             .collect();
         if roots.is_empty() {
+            // A declared platform with nothing assigned has an empty graph:
+            // there is nothing for it to do, which is an answer, not an error.
+            graphs.insert(platform.clone(), PlatformGraph::new(platform.clone()));
             continue;
         }
         let mut builder = Builder {

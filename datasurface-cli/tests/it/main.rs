@@ -1019,3 +1019,23 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A declared platform with nothing live on it has an empty graph, not an error.
+#[test]
+fn a_platform_with_nothing_assigned_has_an_empty_graph() {
+    let dir = scratch("spare-platform");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let eco = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap().replacen(
+        "  Local:\n    kind: sqlite",
+        "  Spare:\n    kind: sqlite\n    version: ^0.1\n  Local:\n    kind: sqlite",
+        1,
+    );
+    std::fs::write(&eco, text).unwrap();
+    let run = datasurface(&["graph", "model", "--platform", "Spare"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let graph: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(graph[0]["platform"], "Spare");
+    assert_eq!(graph[0]["nodes"], serde_json::json!([]));
+}
