@@ -58,6 +58,7 @@ mod team_not_declared;
 mod transformer_group_requirements;
 mod transformer_output_mismatch;
 mod unclassified_dataset;
+mod unconsumed_transformer_output;
 mod unclassified_production_data;
 mod undocumented_vendor;
 mod unknown_assignment_target;
@@ -134,6 +135,7 @@ pub static RULES: &[&Rule] = &[
     &invalid_cron::RULE,
     &transformer_output_mismatch::RULE,
     &transformer_group_requirements::RULE,
+    &unconsumed_transformer_output::RULE,
     &workspace_without_container::RULE,
     &dataset_group_without_sinks::RULE,
     &unknown_dataset::RULE,

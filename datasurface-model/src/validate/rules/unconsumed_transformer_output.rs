@@ -1,0 +1,54 @@
+//! Diagnostic: unconsumed-transformer-output
+//!
+//! A transformer runs for someone: when no dataset group reads its output,
+//! it is work no platform will schedule, and likely a forgotten consumer.
+
+use std::collections::BTreeSet;
+
+use super::prelude::*;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "unconsumed-transformer-output",
+    severity: Severity::Warning,
+    summary: "No dataset group reads the output of a data transformer.",
+    explanation: "Platforms run a transformer only for the consumers of its output. Add a dataset group that reads it, or remove the transformer (deprecate its output store first if others may come to read it).",
+    example: &[(
+        "                  - {datastore: Customer_Totals, dataset: totals}\n",
+        "",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Sink) {
+    let read: BTreeSet<&str> = cx
+        .index
+        .workspaces
+        .values()
+        .flatten()
+        .flat_map(|ws| ws.item.dataset_groups.values())
+        .flat_map(|g| g.sinks.iter().map(|s| s.datastore.as_str()))
+        .collect();
+    for ws in cx.index.workspaces.values().flatten() {
+        let Some(transformer) = &ws.item.transformer else {
+            continue;
+        };
+        if !read.contains(transformer.output_datastore.as_str()) {
+            out.report(
+                ws.path("workspaces").key("transformer"),
+                format!(
+                    "no dataset group reads `{}`, the output of transformer `{}`, so no platform runs it",
+                    transformer.output_datastore, ws.name
+                ),
+                "add a dataset group that reads it, or remove the transformer",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+    }
+}
