@@ -14,52 +14,35 @@ use std::time::{Duration, Instant};
 const ROLE: &str = "datasurface_job_test";
 const PASSWORD: &str = "job-test-password";
 
-fn psql_admin(sql: &str) -> Option<String> {
-    let out = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-t",
-            "-A",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            "postgres",
-            "-c",
-            sql,
-        ])
+/// Runs one SQL command with `psql` in `database`: as the machine's
+/// superuser role (over the socket), or as the test's login role (over TCP,
+/// as the job connects). Its output, or its error.
+fn psql(database: &str, as_role: bool, sql: &str) -> Result<String, String> {
+    let mut command = Command::new("psql");
+    command.args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"]);
+    if as_role {
+        command
+            .args(["-h", "localhost", "-U", ROLE])
+            .env("PGPASSWORD", PASSWORD);
+    }
+    let out = command
+        .args(["-d", database, "-c", sql])
         .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
 }
 
-/// Runs SQL as the test's login role, over TCP as the job connects.
+fn psql_admin(sql: &str) -> Option<String> {
+    psql("postgres", false, sql).ok()
+}
+
+/// Runs SQL as the test's login role; panics with PostgreSQL's message.
 fn sql_as_role(database: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-t",
-            "-A",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "localhost",
-            "-U",
-            ROLE,
-        ])
-        .args(["-d", database, "-c", sql])
-        .env("PGPASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    psql(database, true, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// A scratch merge database and source database, with a model naming them.
