@@ -34,39 +34,39 @@ pub fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// Reads one row back into its fields (`None` for null): the inverse of the
-/// writers above, for tests and for checking a row.
-pub fn parse_row(line: &[u8]) -> Vec<Option<Vec<u8>>> {
-    let mut fields = Vec::new();
-    for raw in line.split(|&b| b == b'\t') {
-        if raw == b"\\N" {
-            fields.push(None);
-            continue;
-        }
-        let mut field = Vec::with_capacity(raw.len());
-        let mut bytes = raw.iter();
-        while let Some(&b) = bytes.next() {
-            if b == b'\\' {
-                match bytes.next() {
-                    Some(b't') => field.push(b'\t'),
-                    Some(b'n') => field.push(b'\n'),
-                    Some(b'r') => field.push(b'\r'),
-                    Some(&other) => field.push(other),
-                    None => field.push(b'\\'),
-                }
-            } else {
-                field.push(b);
-            }
-        }
-        fields.push(Some(field));
-    }
-    fields
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Reads one row back into its fields (`None` for null): the inverse of
+    /// the writers above.
+    fn parse_row(line: &[u8]) -> Vec<Option<Vec<u8>>> {
+        let mut fields = Vec::new();
+        for raw in line.split(|&b| b == b'\t') {
+            if raw == b"\\N" {
+                fields.push(None);
+                continue;
+            }
+            let mut field = Vec::with_capacity(raw.len());
+            let mut bytes = raw.iter();
+            while let Some(&b) = bytes.next() {
+                if b == b'\\' {
+                    match bytes.next() {
+                        Some(b't') => field.push(b'\t'),
+                        Some(b'n') => field.push(b'\n'),
+                        Some(b'r') => field.push(b'\r'),
+                        Some(&other) => field.push(other),
+                        None => field.push(b'\\'),
+                    }
+                } else {
+                    field.push(b);
+                }
+            }
+            fields.push(Some(field));
+        }
+        fields
+    }
 
     proptest! {
         #[test]

@@ -195,7 +195,6 @@ struct CopyWriter<'t> {
     buf: Vec<u8>,
     prefix: Vec<u8>,
     rows: u64,
-    fields: usize,
 }
 
 const FLUSH_AT: usize = 1 << 16;
@@ -210,18 +209,15 @@ impl<'t> CopyWriter<'t> {
             buf: Vec::with_capacity(FLUSH_AT * 2),
             prefix: format!("{batch}").into_bytes(),
             rows: 0,
-            fields: 0,
         })
     }
 
     fn start_row(&mut self) {
         self.buf.extend_from_slice(&self.prefix);
-        self.fields = 0;
     }
 
     fn separator(&mut self) {
         self.buf.push(b'\t');
-        self.fields += 1;
     }
 
     fn text(&mut self, text: &str) {
@@ -451,17 +447,12 @@ fn sqlite_table(
         .map_err(fail)?;
     let mut rows = stmt.query([]).map_err(fail)?;
     let mut out = CopyWriter::new(tx, d, batch)?;
-    let mut number = String::new();
     while let Some(row) = rows.next().map_err(fail)? {
         out.start_row();
         for i in 0..names.len() {
             match row.get_ref(i).map_err(fail)? {
                 ValueRef::Null => out.null(),
-                ValueRef::Integer(v) => {
-                    number.clear();
-                    number.push_str(&v.to_string());
-                    out.text(&number);
-                }
+                ValueRef::Integer(v) => out.text(&v.to_string()),
                 ValueRef::Real(v) => out.text(&v.to_string()),
                 ValueRef::Text(t) => out.text(&String::from_utf8_lossy(t)),
                 ValueRef::Blob(b) => out.bytes(b),
