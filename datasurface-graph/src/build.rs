@@ -17,9 +17,10 @@ use crate::node::{Node, NodeKey, NodeKind};
 /// Every platform's intention graph, and what building them found.
 #[derive(Debug, Clone, Default)]
 pub struct IntentionGraphs {
-    /// One graph per platform with live assignments, in the model's platform order.
+    /// One graph per declared platform, in the model's platform order; empty
+    /// for a platform with nothing to do.
     pub graphs: IndexMap<PlatformName, PlatformGraph>,
-    /// Workspaces that cannot be delivered to, groups no platform delivers, and cycles.
+    /// What building them found: consumer groups no platform delivers.
     pub report: Report,
 }
 
@@ -54,56 +55,89 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// Builds the intention graph of every platform that delivers at least one
-/// dataset group (decommissioned assignments are left out), from each consumer
-/// back to the producers, following chains of transformers.
+/// Builds the intention graph of every declared platform, from each consumer
+/// it delivers to (decommissioned assignments are left out) back to the
+/// producers, following chains of transformers. A platform with nothing to do
+/// has an empty graph.
+///
+/// A datastore with primary ingestion platforms is ingested by the first of
+/// them, and every other platform mirrors it from there: so a primary platform
+/// ingests a datastore (and runs the transformer that writes it) whenever any
+/// platform mirrors it, even when none of its own consumers read it.
+///
+/// Each node's priority is the highest of the workspaces it serves: the
+/// consumers downstream of it, and the transformers downstream of it (a
+/// critical transformer makes what it reads critical), on this platform or on
+/// a platform that mirrors from it.
+///
+/// Validation refuses transformer cycles (`transformer-cycle`), so the graphs
+/// of a valid model are acyclic.
 pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
     let eco = valid.ecosystem();
     let lookup = Lookup::new(eco);
-    let mut found = Vec::new();
-    let mut graphs = IndexMap::new();
-    for platform in eco.platforms.keys() {
-        let roots: Vec<(&WorkspaceName, &DatasetGroupName)> = eco
-            .assignments
-            .iter()
-            .filter(|a| {
-                a.platforms
-                    .iter()
-                    .any(|p| &p.platform == platform && p.is_live())
-            })
-            .map(|a| (&a.workspace, &a.dataset_group))
-            .collect();
-        if roots.is_empty() {
-            // A declared platform with nothing assigned has an empty graph:
-            // there is nothing for it to do, which is an answer, not an error.
-            graphs.insert(platform.clone(), PlatformGraph::new(platform.clone()));
-            continue;
+    let mut builders: IndexMap<&PlatformName, Builder<'_, '_>> = eco
+        .platforms
+        .keys()
+        .map(|platform| {
+            (
+                platform,
+                Builder {
+                    lookup: &lookup,
+                    graph: PlatformGraph::new(platform.clone()),
+                    transformers: BTreeSet::new(),
+                },
+            )
+        })
+        .collect();
+    for a in &eco.assignments {
+        for p in a.platforms.iter().filter(|p| p.is_live()) {
+            if let Some(builder) = builders.get_mut(&p.platform) {
+                builder.root(&a.workspace, &a.dataset_group);
+            }
         }
-        let mut builder = Builder {
-            lookup: &lookup,
-            graph: PlatformGraph::new(platform.clone()),
-            transformers: BTreeSet::new(),
-            found: &mut found,
-        };
-        for (workspace, group) in roots {
-            builder.root(workspace, group);
-        }
-        let mut graph = builder.graph;
-        propagate_priorities(&mut graph, &lookup);
-        for cycle in graph.cycles() {
-            let ring: Vec<String> = cycle.0.iter().map(ToString::to_string).collect();
-            found.push(
-                Diagnostic::new(
-                    "transformer-cycle",
-                    Severity::Error,
-                    ModelPath::root().keys(["platforms", platform.as_str()]),
-                    format!("transformers on platform `{platform}` depend on each other in a cycle: {} → back to the start", ring.join(" → ")),
-                )
-                .with_help("break the cycle: a transformer must not read, directly or through others, the data it writes"),
-            );
-        }
-        graphs.insert(platform.clone(), graph);
     }
+    // What other platforms mirror, their primary platforms ingest; that may
+    // run transformers whose inputs are mirrored in turn, so until nothing new.
+    let mut served: BTreeSet<NodeKey> = BTreeSet::new();
+    loop {
+        let wanted: Vec<(PlatformName, DatastoreName, Option<DatasetName>)> = builders
+            .values()
+            .flat_map(|b| b.graph.nodes())
+            .filter_map(|node| match &node.kind {
+                NodeKind::Ingest {
+                    datastore,
+                    dataset,
+                    from_platform: Some(primary),
+                } => Some((primary.clone(), datastore.clone(), dataset.clone())),
+                _ => None,
+            })
+            .filter(|(primary, datastore, dataset)| {
+                let kind = NodeKind::Ingest {
+                    datastore: datastore.clone(),
+                    dataset: dataset.clone(),
+                    from_platform: None,
+                };
+                served.insert(kind.key(primary))
+            })
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        for (primary, datastore, dataset) in wanted {
+            if let (Some(builder), Some((name, _))) = (
+                builders.get_mut(&primary),
+                lookup.stores.get_key_value(&datastore),
+            ) {
+                builder.ingest_dataset(name, dataset.as_ref());
+            }
+        }
+    }
+    let mut graphs: IndexMap<PlatformName, PlatformGraph> = builders
+        .into_iter()
+        .map(|(name, b)| (name.clone(), b.graph))
+        .collect();
+    propagate_priorities(&mut graphs, &lookup);
+    let mut found = Vec::new();
     unassigned_groups(eco, &mut found);
     IntentionGraphs {
         graphs,
@@ -115,7 +149,6 @@ struct Builder<'a, 'b> {
     lookup: &'b Lookup<'a>,
     graph: PlatformGraph,
     transformers: BTreeSet<&'a WorkspaceName>,
-    found: &'b mut Vec<Diagnostic>,
 }
 
 impl<'a> Builder<'a, '_> {
@@ -128,37 +161,26 @@ impl<'a> Builder<'a, '_> {
         })
     }
 
-    /// A consumer's dataset group and everything it needs.
+    /// A consumer's dataset group and everything it needs. A workspace
+    /// without a container gets nothing: there is nowhere to deliver to
+    /// (validation warns, `workspace-without-container`).
     fn root(&mut self, workspace: &'a WorkspaceName, group: &'a DatasetGroupName) {
-        let Some((path, ws)) = self.lookup.workspaces.get(workspace) else {
+        let Some((_, ws)) = self.lookup.workspaces.get(workspace) else {
             return;
         };
+        if ws.container.is_none() || !ws.dataset_groups.contains_key(group) {
+            return;
+        }
         let root = self.node(NodeKind::Workspace {
             workspace: workspace.clone(),
             dataset_group: group.clone(),
         });
-        self.deliver(workspace, path, ws, Some(group), &root);
+        self.deliver(ws, Some(group), &root);
     }
 
     /// Exports every sink of a workspace's group (or every group) into its container, feeding `into`.
-    fn deliver(
-        &mut self,
-        name: &WorkspaceName,
-        path: &ModelPath,
-        ws: &'a Workspace,
-        group: Option<&DatasetGroupName>,
-        into: &NodeKey,
-    ) {
+    fn deliver(&mut self, ws: &'a Workspace, group: Option<&DatasetGroupName>, into: &NodeKey) {
         let Some(container) = &ws.container else {
-            self.found.push(
-                Diagnostic::new(
-                    "undeliverable-workspace",
-                    Severity::Warning,
-                    path.clone(),
-                    format!("workspace `{name}` has no data container, so platform `{}` cannot deliver to it", self.graph.platform()),
-                )
-                .with_help("give the workspace a `container`"),
-            );
             return;
         };
         for (group_name, g) in &ws.dataset_groups {
@@ -182,6 +204,20 @@ impl<'a> Builder<'a, '_> {
     /// The ingestion of a dataset on this platform, with what feeds it.
     fn ingest(&mut self, store_name: &DatastoreName, dataset: &DatasetName) -> Option<NodeKey> {
         let store = *self.lookup.stores.get(store_name)?;
+        let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
+        self.ingest_dataset(store_name, single.then_some(dataset))
+    }
+
+    /// The ingestion of a datastore (or of one dataset of a single-dataset
+    /// datastore) on this platform: mirrored from its primary ingestion
+    /// platform when that is another, else captured here, running the
+    /// transformer that writes it.
+    fn ingest_dataset(
+        &mut self,
+        store_name: &DatastoreName,
+        dataset: Option<&DatasetName>,
+    ) -> Option<NodeKey> {
+        let store = *self.lookup.stores.get(store_name)?;
         let platform = self.graph.platform().clone();
         let from_platform = self
             .lookup
@@ -190,10 +226,9 @@ impl<'a> Builder<'a, '_> {
             .get(store_name)
             .filter(|primaries| !primaries.is_empty() && !primaries.contains(&platform))
             .and_then(|primaries| primaries.first().cloned());
-        let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
         let ingest = self.node(NodeKind::Ingest {
             datastore: store_name.clone(),
-            dataset: single.then(|| dataset.clone()),
+            dataset: dataset.cloned(),
             from_platform: from_platform.clone(),
         });
         if from_platform.is_some() {
@@ -212,7 +247,7 @@ impl<'a> Builder<'a, '_> {
 
     /// A transformer's trigger and inputs, once per transformer.
     fn transformer(&mut self, workspace: &WorkspaceName, transformer: &NodeKey) {
-        let Some((name, (path, ws))) = self.lookup.workspaces.get_key_value(workspace) else {
+        let Some((name, (_, ws))) = self.lookup.workspaces.get_key_value(workspace) else {
             return;
         };
         if !self.transformers.insert(name) {
@@ -222,36 +257,72 @@ impl<'a> Builder<'a, '_> {
             workspace: workspace.clone(),
         });
         self.graph.connect(&trigger, transformer);
-        self.deliver(name, path, ws, None, &trigger);
+        self.deliver(ws, None, &trigger);
     }
 }
 
-/// Gives every node the highest priority of the workspaces downstream of it.
-fn propagate_priorities(graph: &mut PlatformGraph, lookup: &Lookup<'_>) {
-    let mut roots: Vec<(WorkspacePriority, NodeKey)> = graph
-        .nodes()
-        .into_iter()
-        .filter_map(|node| match &node.kind {
-            NodeKind::Workspace { workspace, .. } => lookup
-                .workspaces
-                .get(workspace)
-                .map(|(_, ws)| (ws.priority, node.key.clone())),
-            _ => None,
+/// Gives every node the highest priority of the workspaces it serves: each
+/// consumer's priority flows upstream from its dataset group's node, each
+/// transformer's own priority from its node, and a mirrored ingestion's from
+/// the mirror to the primary platform's ingestion, until nothing rises.
+fn propagate_priorities(graphs: &mut IndexMap<PlatformName, PlatformGraph>, lookup: &Lookup<'_>) {
+    let own = |kind: &NodeKind| match kind {
+        NodeKind::Workspace { workspace, .. } | NodeKind::DataTransformer { workspace } => {
+            lookup.workspaces.get(workspace).map(|(_, ws)| ws.priority)
+        }
+        _ => None,
+    };
+    let mut seeds: Vec<(PlatformName, NodeKey, WorkspacePriority)> = graphs
+        .iter()
+        .flat_map(|(platform, graph)| {
+            graph
+                .nodes()
+                .into_iter()
+                .filter_map(|node| own(&node.kind).map(|p| (platform.clone(), node.key.clone(), p)))
         })
         .collect();
-    roots.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    // Highest first: a node reached at some priority is never raised again, so each is visited once.
-    let mut done: BTreeSet<NodeKey> = BTreeSet::new();
-    for (priority, root) in roots {
-        let mut stack = vec![root];
-        while let Some(key) = stack.pop() {
-            if !done.insert(key.clone()) {
+    while !seeds.is_empty() {
+        for (platform, key, priority) in std::mem::take(&mut seeds) {
+            let Some(graph) = graphs.get_mut(&platform) else {
                 continue;
-            }
-            if let Some(node) = graph.node_mut(&key) {
+            };
+            let mut stack = vec![key];
+            while let Some(key) = stack.pop() {
+                let Some(node) = graph.node_mut(&key) else {
+                    continue;
+                };
+                // Everything upstream of a node is at least as high as it.
+                if node.priority >= priority {
+                    continue;
+                }
                 node.priority = priority;
+                stack.extend(graph.dependencies(&key).into_iter().cloned());
             }
-            stack.extend(graph.dependencies(&key).into_iter().cloned());
+        }
+        // A mirror serves what its primary platform ingests.
+        for graph in graphs.values() {
+            for node in graph.nodes() {
+                if let NodeKind::Ingest {
+                    datastore,
+                    dataset,
+                    from_platform: Some(primary),
+                } = &node.kind
+                {
+                    let kind = NodeKind::Ingest {
+                        datastore: datastore.clone(),
+                        dataset: dataset.clone(),
+                        from_platform: None,
+                    };
+                    let key = kind.key(primary);
+                    let lower = graphs
+                        .get(primary)
+                        .and_then(|g| g.node(&key))
+                        .is_some_and(|n| n.priority < node.priority);
+                    if lower {
+                        seeds.push((primary.clone(), key, node.priority));
+                    }
+                }
+            }
         }
     }
 }

@@ -36,26 +36,12 @@ mod node;
 pub use build::{IntentionGraphs, build};
 
 /// The codes of the findings [`build`] reports: `(code, severity, summary, explanation)`.
-pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[
-    (
-        "transformer-cycle",
-        datasurface_model::validate::Severity::Error,
-        "Data transformers depend on each other in a cycle.",
-        "A transformer reads, directly or through other transformers, the data it writes, so nothing can run first. Break the cycle.",
-    ),
-    (
-        "undeliverable-workspace",
-        datasurface_model::validate::Severity::Warning,
-        "A workspace that a platform must deliver to has no data container.",
-        "Give the workspace a `container`; a `platformManaged` container lets the platform choose.",
-    ),
-    (
-        "unassigned-dataset-group",
-        datasurface_model::validate::Severity::Warning,
-        "No platform delivers a consumer's dataset group.",
-        "Assign the group to a platform under `assignments` in the Ecosystem document.",
-    ),
-];
+pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[(
+    "unassigned-dataset-group",
+    datasurface_model::validate::Severity::Warning,
+    "No platform delivers a consumer's dataset group.",
+    "Assign the group to a platform under `assignments` in the Ecosystem document.",
+)];
 pub use chunk::Chunking;
 pub use datasurface_model::validate::ValidEcosystem;
 pub use export::mermaid;

@@ -198,6 +198,13 @@ impl<T: PartialEq> AllowDenyPolicy<T> {
     pub fn permits(&self, value: &T) -> bool {
         (self.allowed.is_empty() || self.allowed.contains(value)) && !self.denied.contains(value)
     }
+
+    /// Whether no value is both allowed and denied. An unsound policy is
+    /// reported as such (`policy-overlap`) and not enforced: what its author
+    /// meant cannot be known.
+    pub fn is_sound(&self) -> bool {
+        !self.denied.iter().any(|v| self.allowed.contains(v))
+    }
 }
 
 /// How a storage policy applies to the datasets of its zone.

@@ -90,8 +90,8 @@ fn lint_platform(
 
 /// Everything a gate (`datasurface check`, `verify`, or a CI job embedding the
 /// library) must know before it lets a model through, beyond validation: what
-/// building the intention graphs found (cycles, undeliverable workspaces,
-/// dataset groups no platform delivers), and for every platform the model
+/// building the intention graphs found (dataset groups no platform
+/// delivers), and for every platform the model
 /// declares, whether an implementation of its kind and version is registered,
 /// what its graph asks that its capabilities lack, and its own lint. So a
 /// model that passes the gate renders, and one that would fail to render does

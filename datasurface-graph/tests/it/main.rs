@@ -269,29 +269,17 @@ fn chains_of_transformers_are_followed() {
 }
 
 #[test]
-fn cycles_are_reported_with_their_paths() {
-    // T1 reads its own output.
-    let self_ref = chain(&[(1, 0)], 1);
-    let graphs = graphs_of(&self_ref);
-    assert_eq!(graphs.report.codes(), ["transformer-cycle"]);
-    assert_eq!(graphs.report.diagnostics()[0].severity, Severity::Error);
-    insta::assert_snapshot!(
-        "self_reference",
-        graphs.report.diagnostics()[0].message.clone()
-    );
-    assert!(graphs.graphs["P"].bring_up_order().is_err());
-    // T1 reads T2's output and T2 reads T1's.
-    let two = chain(&[(2, 0), (1, 0)], 2);
-    let graphs = graphs_of(&two);
-    assert_eq!(graphs.report.codes(), ["transformer-cycle"]);
-    insta::assert_snapshot!(
-        "two_transformers",
-        graphs.report.diagnostics()[0].message.clone()
-    );
+fn cycles_are_refused_by_validation_so_graphs_are_acyclic() {
+    // T1 reads its own output; T1 and T2 read each other's.
+    for text in [chain(&[(1, 0)], 1), chain(&[(2, 0), (1, 0)], 2)] {
+        let report = validate(files::from_yaml_str(&text).unwrap()).unwrap_err();
+        assert_eq!(report.codes(), ["transformer-cycle"], "{report}");
+        assert_eq!(report.diagnostics()[0].severity, Severity::Error);
+    }
 }
 
 #[test]
-fn groups_without_a_platform_and_workspaces_without_a_container_are_reported() {
+fn workspaces_without_a_container_get_nothing_and_unassigned_groups_are_reported() {
     let text = BASE.replacen(
         "          Dashboard:\n            container: Warehouse\n",
         "          Dashboard:\n",
@@ -302,17 +290,109 @@ fn groups_without_a_platform_and_workspaces_without_a_container_are_reported() {
         Ok(valid) => valid,
         Err(report) => panic!("{report}"),
     };
-    let graphs = build(&valid);
+    // Validation warns (`workspace-without-container`); the graph has nothing
+    // to deliver to: no node, so no platform renders a view over nothing.
     assert!(
-        graphs.report.codes().contains(&"undeliverable-workspace"),
-        "{}",
-        graphs.report
+        valid
+            .warnings()
+            .codes()
+            .contains(&"workspace-without-container")
     );
+    let graphs = build(&valid);
+    assert!(graphs.report.is_empty(), "{}", graphs.report);
+    assert!(graphs.graphs["Batch"].nodes().is_empty());
     let unassigned = BASE.replacen("assignments:\n  - workspace: Dashboard\n    datasetGroup: Live\n    platforms:\n      - {platform: Batch, status: PROVISIONED}\n", "", 1);
     let graphs = graphs_of(&unassigned);
     assert_eq!(graphs.report.codes(), ["unassigned-dataset-group"]);
     // Every declared platform has a graph; with nothing assigned, an empty one.
     assert!(graphs.graphs.values().all(|g| g.nodes().is_empty()));
+}
+
+/// The dashboard is delivered by `Stream` only; `Batch` is the primary
+/// ingestion platform of `Orders` and of the transformer output `Customer_Totals`.
+fn mirrored_only() -> String {
+    two_platforms(true)
+        .replacen(
+            "      - {platform: Batch, status: PROVISIONED}\n      - {platform: Stream",
+            "      - {platform: Stream",
+            1,
+        )
+        .replacen(
+            "  Orders: [Batch]\n",
+            "  Orders: [Batch]\n  Customer_Totals: [Batch]\n",
+            1,
+        )
+}
+
+#[test]
+fn the_primary_platform_ingests_what_others_mirror_even_with_no_consumer_of_its_own() {
+    let graphs = graphs_of(&mirrored_only());
+    let (batch, stream) = (&graphs.graphs["Batch"], &graphs.graphs["Stream"]);
+    let keys = |g: &PlatformGraph| -> Vec<String> {
+        g.nodes().iter().map(|n| n.key.to_string()).collect()
+    };
+    // Stream mirrors both stores and runs nothing itself.
+    assert_eq!(
+        keys(stream),
+        [
+            "Export/Stream/Warehouse/Customer_Totals/totals",
+            "Export/Stream/Warehouse/Orders/customers",
+            "Ingest/Stream/Customer_Totals",
+            "Ingest/Stream/Orders",
+            "Workspace/Stream/Dashboard/Live",
+        ]
+    );
+    // Batch delivers to no one, yet ingests Orders and runs the transformer
+    // that writes Customer_Totals, for Stream to mirror.
+    assert_eq!(
+        keys(batch),
+        [
+            "DataTransformer/Batch/Totals",
+            "Export/Batch/Warehouse/Orders/orders",
+            "Ingest/Batch/Customer_Totals",
+            "Ingest/Batch/Orders",
+            "Trigger/Batch/Totals",
+        ]
+    );
+    assert!(batch.bring_up_order().is_ok());
+    // What Batch does for Stream's HIGH dashboard is HIGH.
+    assert!(
+        batch
+            .nodes()
+            .iter()
+            .all(|n| n.priority == datasurface_model::WorkspacePriority::High),
+        "{:?}",
+        batch.nodes()
+    );
+}
+
+#[test]
+fn a_transformers_priority_flows_to_what_it_reads() {
+    let text = BASE.replacen(
+        "          Totals:\n            container: Warehouse\n            productionStatus: PRODUCTION\n",
+        "          Totals:\n            container: Warehouse\n            productionStatus: PRODUCTION\n            priority: CRITICAL\n",
+        1,
+    );
+    let graphs = graphs_of(&text);
+    let g = &graphs.graphs["Batch"];
+    let priorities: Vec<String> = g
+        .nodes()
+        .iter()
+        .map(|n| format!("{} {:?}", n.key, n.priority))
+        .collect();
+    assert_eq!(
+        priorities,
+        [
+            "DataTransformer/Batch/Totals Critical",
+            "Export/Batch/Warehouse/Customer_Totals/totals High",
+            "Export/Batch/Warehouse/Orders/customers High",
+            "Export/Batch/Warehouse/Orders/orders Critical",
+            "Ingest/Batch/Customer_Totals High",
+            "Ingest/Batch/Orders Critical",
+            "Trigger/Batch/Totals Critical",
+            "Workspace/Batch/Dashboard/Live High",
+        ]
+    );
 }
 
 fn consumers_model(stores: usize, groups: &[Vec<usize>]) -> String {

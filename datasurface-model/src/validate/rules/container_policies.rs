@@ -47,6 +47,28 @@ impl Holding<'_> {
         }
     }
 
+    /// The container's locations that resolve; the others are reported as
+    /// unknown and cannot be held to a policy.
+    pub(crate) fn known_locations(&self, cx: &Context<'_>) -> Vec<&crate::LocationRef> {
+        self.container
+            .locations
+            .iter()
+            .filter(|l| cx.location_exists(l))
+            .collect()
+    }
+
+    /// The vendors of the container's known locations, each once.
+    pub(crate) fn known_vendors(&self, cx: &Context<'_>) -> Vec<&crate::names::VendorName> {
+        let mut vendors: Vec<&crate::names::VendorName> = self
+            .known_locations(cx)
+            .into_iter()
+            .map(|l| &l.vendor)
+            .collect();
+        vendors.sort();
+        vendors.dedup();
+        vendors
+    }
+
     /// How the data gets there, for a finding's message.
     pub(crate) fn why(&self) -> String {
         match &self.via {

@@ -26,10 +26,12 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         let Some(zone) = cx.zone(h.zone) else {
             continue;
         };
-        for (policy, p) in &zone.hard_vendor_policies {
-            let mut vendors: Vec<&crate::names::VendorName> =
-                h.container.locations.iter().map(|l| &l.vendor).collect();
-            vendors.dedup();
+        for (policy, p) in zone
+            .hard_vendor_policies
+            .iter()
+            .filter(|(_, p)| p.is_sound())
+        {
+            let vendors = h.known_vendors(cx);
             for vendor in vendors {
                 let Some(v) = cx.eco.vendors.get(vendor) else {
                     continue;

@@ -28,6 +28,8 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
             let problem = match &hint.target {
                 HintTarget::Ingestion { datastore, dataset } => match cx.index.datastore(datastore)
                 {
+                    // A duplicated name is reported as a duplicate, not as unknown.
+                    None if cx.index.datastores.contains_key(datastore) => None,
                     None => Some(format!("unknown datastore `{datastore}`")),
                     Some(store) => {
                         let single =

@@ -5,6 +5,11 @@
 //! workspaces' containers, and the containers of other zones' workspaces that
 //! read its datasets — must be in allowed locations only. A container with no
 //! locations cannot show that it is.
+//!
+//! One mistake, one finding: a location that does not resolve is reported by
+//! `unknown-location` and not checked here; a policy that names an unknown
+//! location, or both allows and denies one, is reported by `unknown-location`
+//! or `policy-overlap` and not enforced.
 
 use super::container_policies::holdings;
 use super::prelude::*;
@@ -33,7 +38,14 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         let Some(zone) = cx.zone(h.zone) else {
             continue;
         };
-        for (policy, p) in &zone.location_policies {
+        let policies = zone.location_policies.iter().filter(|(_, p)| {
+            p.is_sound()
+                && p.allowed
+                    .iter()
+                    .chain(&p.denied)
+                    .all(|l| cx.location_exists(l))
+        });
+        for (policy, p) in policies {
             if h.container.locations.is_empty() && !p.allowed.is_empty() {
                 out.report(
                     h.path(),
@@ -41,7 +53,7 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
                     "give the container its `locations`",
                 );
             }
-            for location in &h.container.locations {
+            for location in h.known_locations(cx) {
                 if !p.permits(location) {
                     out.report(
                         h.path(),

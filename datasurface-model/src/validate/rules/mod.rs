@@ -47,6 +47,8 @@ mod key_column_unknown;
 mod location_policy_violation;
 mod missing_primary_key;
 mod nullable_key_column;
+#[cfg(test)]
+mod one_finding;
 mod owning_is_live_repository;
 mod platform_policy_violation;
 mod policy_overlap;
@@ -55,6 +57,7 @@ mod requirements_platform_mismatch;
 mod secret_in_model;
 mod storage_policy_violation;
 mod team_not_declared;
+mod transformer_cycle;
 mod transformer_group_requirements;
 mod transformer_output_mismatch;
 mod unclassified_dataset;
@@ -136,6 +139,7 @@ pub static RULES: &[&Rule] = &[
     &transformer_output_mismatch::RULE,
     &transformer_group_requirements::RULE,
     &unconsumed_transformer_output::RULE,
+    &transformer_cycle::RULE,
     &workspace_without_container::RULE,
     &dataset_group_without_sinks::RULE,
     &unknown_dataset::RULE,

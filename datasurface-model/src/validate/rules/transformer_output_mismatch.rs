@@ -2,10 +2,13 @@
 //!
 //! A transformer writes one datastore of its own team, and that datastore
 //! says so in its capture: `transformerOutput: {workspace: ...}`. Both
-//! directions are checked.
+//! directions are checked, and a mismatch is reported once: from the
+//! datastore's side when the datastore is in the transformer's team, from the
+//! transformer's side when it is not.
 
 use super::prelude::*;
 use crate::CaptureMetadata;
+use crate::names::WorkspaceName;
 
 pub(crate) static RULE: Rule = Rule {
     code: "transformer-output-mismatch",
@@ -20,75 +23,124 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Sink) {
-    // From each transformer to its output datastore.
+    outside_its_team(cx, out);
+    from_the_datastore(cx, out);
+}
+
+/// A transformer whose output is not a datastore of its team: nothing on the
+/// datastore's side can say so.
+fn outside_its_team(cx: &Context<'_>, out: &mut Sink) {
     for ws in cx.index.workspaces.values().flatten() {
         let Some(transformer) = &ws.item.transformer else {
             continue;
         };
-        let path = ws
-            .path("workspaces")
-            .keys(["transformer", "outputDatastore"]);
         let Some(team) = cx.zone(ws.zone).and_then(|z| z.teams.get(ws.team)) else {
             continue;
         };
-        match team.datastores.get(&transformer.output_datastore) {
-            None if cx
-                .index
-                .datastores
-                .contains_key(&transformer.output_datastore) =>
-            {
-                out.report(
-                    path,
-                    format!(
-                        "the output datastore `{}` of transformer `{}` belongs to another team",
-                        transformer.output_datastore, ws.name
-                    ),
-                    "a transformer writes a datastore of its own team; move one of them",
-                );
-            }
-            None => out.report(
+        if team.datastores.contains_key(&transformer.output_datastore) {
+            continue;
+        }
+        let path = ws
+            .path("workspaces")
+            .keys(["transformer", "outputDatastore"]);
+        if cx
+            .index
+            .datastores
+            .contains_key(&transformer.output_datastore)
+        {
+            out.report(
+                path,
+                format!(
+                    "the output datastore `{}` of transformer `{}` belongs to another team",
+                    transformer.output_datastore, ws.name
+                ),
+                "a transformer writes a datastore of its own team; move one of them",
+            );
+        } else {
+            out.report(
                 path,
                 format!(
                     "the output datastore `{}` of transformer `{}` does not exist",
                     transformer.output_datastore, ws.name
                 ),
                 "define the datastore in the same team, captured as `transformerOutput`",
-            ),
-            Some(store) => match &store.capture {
-                CaptureMetadata::TransformerOutput(t) if &t.workspace == ws.name => {}
-                _ => out.report(
-                    path,
-                    format!(
-                        "datastore `{}` is not captured as the output of workspace `{}`",
-                        transformer.output_datastore, ws.name
-                    ),
-                    format!(
-                        "give it `capture: {{transformerOutput: {{workspace: {}}}}}`",
-                        ws.name
-                    ),
-                ),
-            },
+            );
         }
     }
-    // From each transformer-output datastore to its transformer.
+}
+
+/// Every other mismatch, once, from the datastore's side.
+fn from_the_datastore(cx: &Context<'_>, out: &mut Sink) {
     for store in cx.index.datastores.values().flatten() {
-        let CaptureMetadata::TransformerOutput(t) = &store.item.capture else {
+        let Some(team) = cx.zone(store.zone).and_then(|z| z.teams.get(store.team)) else {
             continue;
         };
-        let path = store
-            .path("datastores")
-            .keys(["capture", "transformerOutput", "workspace"]);
-        let team = cx.zone(store.zone).and_then(|z| z.teams.get(store.team));
-        let writes_it = team
-            .and_then(|team| team.workspaces.get(&t.workspace))
-            .and_then(|w| w.transformer.as_ref())
-            .is_some_and(|tr| &tr.output_datastore == store.name);
-        if !writes_it {
-            out.report(
-                path,
-                format!("datastore `{}` says workspace `{}` writes it, but no transformer of its team does", store.name, t.workspace),
-                "name the workspace of this team whose transformer has this datastore as `outputDatastore`",
-            );
+        let writers: Vec<&WorkspaceName> = team
+            .workspaces
+            .iter()
+            .filter(|(_, w)| {
+                w.transformer
+                    .as_ref()
+                    .is_some_and(|t| &t.output_datastore == store.name)
+            })
+            .map(|(name, _)| name)
+            .collect();
+        let listed = || {
+            writers
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match &store.item.capture {
+            CaptureMetadata::TransformerOutput(t) => {
+                let path = store
+                    .path("datastores")
+                    .keys(["capture", "transformerOutput", "workspace"]);
+                if !writers.contains(&&t.workspace) {
+                    let (message, help) = match writers.as_slice() {
+                        [] => (
+                            format!("datastore `{}` says workspace `{}` writes it, but no transformer of its team does", store.name, t.workspace),
+                            "name the workspace of this team whose transformer has this datastore as `outputDatastore`".to_owned(),
+                        ),
+                        [one] => (
+                            format!("datastore `{}` says workspace `{}` writes it, but the transformer of workspace `{one}` does", store.name, t.workspace),
+                            format!("write `transformerOutput: {{workspace: {one}}}`, or point that transformer's `outputDatastore` elsewhere"),
+                        ),
+                        _ => (
+                            format!("datastore `{}` says workspace `{}` writes it, but the transformers of workspaces {} do", store.name, t.workspace, listed()),
+                            "a datastore has one transformer: name it, and point the others elsewhere".to_owned(),
+                        ),
+                    };
+                    out.report(path, message, help);
+                } else if writers.len() > 1 {
+                    out.report(
+                        path,
+                        format!(
+                            "datastore `{}` is written by the transformers of workspaces {}; only `{}` may write it",
+                            store.name,
+                            listed(),
+                            t.workspace
+                        ),
+                        "point the other transformers' `outputDatastore` at datastores of their own",
+                    );
+                }
+            }
+            CaptureMetadata::Ingestion(_) if !writers.is_empty() => out.report(
+                store.path("datastores").key("capture"),
+                format!(
+                    "datastore `{}` is captured by ingestion, but it is the output of the {} of {} {}",
+                    store.name,
+                    if writers.len() == 1 { "transformer" } else { "transformers" },
+                    if writers.len() == 1 { "workspace" } else { "workspaces" },
+                    listed()
+                ),
+                format!(
+                    "give it `capture: {{transformerOutput: {{workspace: {}}}}}`, or point the transformer at another datastore",
+                    writers[0]
+                ),
+            ),
+            CaptureMetadata::Ingestion(_) => {}
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! A zone's vendor policies say which infrastructure vendors may hold its
 //! data; every container that holds it (see `location-policy-violation`) must
-//! be run by an allowed vendor.
+//! be run by an allowed vendor. Locations that do not resolve are reported
+//! by `unknown-location` only, and unsound policies by `policy-overlap` only.
 
 use super::container_policies::holdings;
 use super::prelude::*;
@@ -24,10 +25,8 @@ fn check(cx: &Context<'_>, out: &mut Sink) {
         let Some(zone) = cx.zone(h.zone) else {
             continue;
         };
-        for (policy, p) in &zone.vendor_policies {
-            let mut vendors: Vec<&crate::names::VendorName> =
-                h.container.locations.iter().map(|l| &l.vendor).collect();
-            vendors.dedup();
+        for (policy, p) in zone.vendor_policies.iter().filter(|(_, p)| p.is_sound()) {
+            let vendors = h.known_vendors(cx);
             for vendor in vendors {
                 if !p.permits(vendor) {
                     out.report(
