@@ -261,9 +261,11 @@ fn float_format() -> impl Strategy<Value = FloatFormat> {
         0u16..250,
         -300i32..300,
         -300i32..300,
+        any::<(bool, bool)>(),
         prop_oneof![
             Just(NonFiniteBehavior::Ieee754),
-            Just(NonFiniteBehavior::NanOnly)
+            Just(NonFiniteBehavior::NanOnly),
+            Just(NonFiniteBehavior::FiniteOnly)
         ],
         prop_oneof![
             Just(NanEncoding::Ieee),
@@ -272,11 +274,21 @@ fn float_format() -> impl Strategy<Value = FloatFormat> {
         ],
     )
         .prop_map(
-            |(bits, precision, max_exponent, min_exponent, non_finite, nan_encoding)| FloatFormat {
+            |(
                 bits,
                 precision,
                 max_exponent,
                 min_exponent,
+                (subnormals, signed),
+                non_finite,
+                nan_encoding,
+            )| FloatFormat {
+                bits,
+                precision,
+                max_exponent,
+                min_exponent,
+                subnormals,
+                signed,
                 non_finite,
                 nan_encoding,
             },

@@ -45,28 +45,28 @@ pub enum DataType {
     /// IEEE 754 octuple precision (256 bits).
     #[serde(rename = "IEEE256")]
     Ieee256,
-    /// 8-bit float, 4 exponent and 3 mantissa bits.
+    /// OCP 8-bit float, 4 exponent and 3 mantissa bits (E4M3FN): no infinities, NaN all ones, largest 448.
     #[serde(rename = "FP8_E4M3")]
     Fp8E4m3,
-    /// 8-bit float, 5 exponent and 2 mantissa bits.
+    /// OCP 8-bit float, 5 exponent and 2 mantissa bits: IEEE 754 style, largest 57344.
     #[serde(rename = "FP8_E5M2")]
     Fp8E5m2,
-    /// 8-bit float, 5 exponent and 2 mantissa bits, finite, NaN as negative zero.
+    /// 8-bit float, 5 exponent and 2 mantissa bits, no infinities or negative zero, NaN as negative zero.
     #[serde(rename = "FP8_E5M2FNUZ")]
     Fp8E5m2Fnuz,
-    /// 8-bit float, 4 exponent and 3 mantissa bits, finite, NaN as negative zero.
+    /// 8-bit float, 4 exponent and 3 mantissa bits, no infinities or negative zero, NaN as negative zero.
     #[serde(rename = "FP8_E4M3FNUZ")]
     Fp8E4m3Fnuz,
-    /// 8-bit exponent-only float, used as a micro-scaling scale.
+    /// 8-bit exponent-only float, used as a micro-scaling scale: unsigned powers of two, NaN all ones, no zero.
     #[serde(rename = "FP8_E8M0")]
     Fp8E8m0,
-    /// 6-bit float, 2 exponent and 3 mantissa bits.
+    /// OCP 6-bit float, 2 exponent and 3 mantissa bits: finite only, largest 7.5.
     #[serde(rename = "FP6_E2M3")]
     Fp6E2m3,
-    /// 6-bit float, 3 exponent and 2 mantissa bits.
+    /// OCP 6-bit float, 3 exponent and 2 mantissa bits: finite only, largest 28.
     #[serde(rename = "FP6_E3M2")]
     Fp6E3m2,
-    /// 4-bit float, 2 exponent bits and 1 mantissa bit.
+    /// OCP 4-bit float, 2 exponent bits and 1 mantissa bit: finite only, largest 6.
     #[serde(rename = "FP4_E2M1")]
     Fp4E2m1,
     /// A float format given by its parameters.
@@ -153,6 +153,8 @@ pub enum NonFiniteBehavior {
     Ieee754,
     /// No infinities; NaN only.
     NanOnly,
+    /// Finite values only: no infinities and no NaN (the OCP FP6 and FP4 formats).
+    FiniteOnly,
 }
 
 /// How a float format encodes NaN.
@@ -162,24 +164,48 @@ pub enum NanEncoding {
     /// As IEEE 754 does.
     #[default]
     Ieee,
-    /// All bits set.
+    /// All bits set (apart from the sign): the largest significand of the
+    /// top binade is NaN, or for an exponent-only format the top exponent.
     AllOnes,
     /// The bit pattern of negative zero.
     NegativeZero,
 }
 
-/// The parameters of a floating-point format.
+/// The parameters of a binary floating-point format: enough to know exactly
+/// which values it holds.
+///
+/// A finite value is `k × 2^(e − precision + 1)` with `e` between
+/// `min_exponent` and `max_exponent` and `k` a significand of `precision`
+/// bits whose top bit is set (a normal value); with `subnormals`, also below
+/// `min_exponent` with the quantum of the lowest binade. The largest
+/// significand of the top binade is NaN when `nan_encoding` is `ALL_ONES`
+/// and `precision` is above 1 (as in OCP FP8 E4M3). A format has zero unless
+/// it is exponent-only (`precision` 1) without subnormals, as E8M0 is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FloatFormat {
     /// Total size in bits.
     pub bits: u16,
-    /// Significand precision in bits, including any implicit bit.
+    /// Significand precision in bits, including the implicit leading bit (1
+    /// for an exponent-only format).
     pub precision: u16,
-    /// The largest exponent.
+    /// The exponent of the binade of the largest finite values.
     pub max_exponent: i32,
-    /// The smallest normal exponent.
+    /// The exponent of the binade of the smallest normal values.
     pub min_exponent: i32,
+    /// Whether values below the normal range are held (gradual underflow).
+    /// Defaults to true.
+    #[serde(
+        default = "crate::serde_util::default_true",
+        skip_serializing_if = "crate::serde_util::is_true"
+    )]
+    pub subnormals: bool,
+    /// Whether it holds negative values. Defaults to true.
+    #[serde(
+        default = "crate::serde_util::default_true",
+        skip_serializing_if = "crate::serde_util::is_true"
+    )]
+    pub signed: bool,
     /// How infinities and NaNs behave.
     #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
     pub non_finite: NonFiniteBehavior,
@@ -189,26 +215,58 @@ pub struct FloatFormat {
 }
 
 impl FloatFormat {
-    const fn ieee(bits: u16, precision: u16, max_exponent: i32, min_exponent: i32) -> Self {
+    /// An IEEE 754 binary format: infinities, NaNs and subnormals.
+    pub const fn ieee(bits: u16, precision: u16, max_exponent: i32, min_exponent: i32) -> Self {
         FloatFormat {
             bits,
             precision,
             max_exponent,
             min_exponent,
+            subnormals: true,
+            signed: true,
             non_finite: NonFiniteBehavior::Ieee754,
             nan_encoding: NanEncoding::Ieee,
         }
     }
 
+    /// A format with NaN only, encoded as negative zero (the FNUZ formats).
     const fn fnuz(bits: u16, precision: u16, max_exponent: i32, min_exponent: i32) -> Self {
         FloatFormat {
-            bits,
-            precision,
-            max_exponent,
-            min_exponent,
             non_finite: NonFiniteBehavior::NanOnly,
             nan_encoding: NanEncoding::NegativeZero,
+            ..FloatFormat::ieee(bits, precision, max_exponent, min_exponent)
         }
+    }
+
+    /// A format with finite values only (the OCP FP6 and FP4 formats).
+    const fn finite(bits: u16, precision: u16, max_exponent: i32, min_exponent: i32) -> Self {
+        FloatFormat {
+            non_finite: NonFiniteBehavior::FiniteOnly,
+            ..FloatFormat::ieee(bits, precision, max_exponent, min_exponent)
+        }
+    }
+
+    /// Whether it holds infinities.
+    pub fn has_infinities(&self) -> bool {
+        self.non_finite == NonFiniteBehavior::Ieee754
+    }
+
+    /// Whether it holds NaN.
+    pub fn has_nan(&self) -> bool {
+        self.non_finite != NonFiniteBehavior::FiniteOnly
+    }
+
+    /// Whether it holds zero: every format but an exponent-only one without subnormals.
+    pub fn has_zero(&self) -> bool {
+        self.subnormals || self.precision > 1
+    }
+
+    /// The largest significand of the top binade: one less than all ones when
+    /// that pattern is NaN.
+    pub fn top_significand_reduced(&self) -> bool {
+        self.non_finite == NonFiniteBehavior::NanOnly
+            && self.nan_encoding == NanEncoding::AllOnes
+            && self.precision > 1
     }
 }
 
@@ -456,14 +514,33 @@ impl DataType {
             DataType::Ieee64 => FloatFormat::ieee(64, 53, 1023, -1022),
             DataType::Ieee128 => FloatFormat::ieee(128, 113, 16383, -16382),
             DataType::Ieee256 => FloatFormat::ieee(256, 237, 262_143, -262_142),
-            DataType::Fp8E4m3 => FloatFormat::ieee(8, 3, 15, -14),
-            DataType::Fp8E5m2 => FloatFormat::ieee(8, 2, 31, -30),
+            // OCP 8-bit floating point (E4M3, "E4M3FN"): bias 7, no
+            // infinities, NaN all ones; largest 448.
+            DataType::Fp8E4m3 => FloatFormat {
+                non_finite: NonFiniteBehavior::NanOnly,
+                nan_encoding: NanEncoding::AllOnes,
+                ..FloatFormat::ieee(8, 4, 8, -6)
+            },
+            // OCP E5M2: IEEE 754 style, bias 15; largest 57344.
+            DataType::Fp8E5m2 => FloatFormat::ieee(8, 3, 15, -14),
+            // Bias 16, NaN as negative zero, no infinities; largest 57344.
             DataType::Fp8E5m2Fnuz => FloatFormat::fnuz(8, 3, 15, -15),
+            // Bias 8, NaN as negative zero, no infinities; largest 240.
             DataType::Fp8E4m3Fnuz => FloatFormat::fnuz(8, 4, 7, -7),
-            DataType::Fp8E8m0 => FloatFormat::ieee(8, 0, 255, -254),
-            DataType::Fp6E2m3 => FloatFormat::ieee(6, 3, 3, -2),
-            DataType::Fp6E3m2 => FloatFormat::ieee(6, 2, 7, -6),
-            DataType::Fp4E2m1 => FloatFormat::ieee(4, 1, 3, -2),
+            // OCP MX scale: unsigned powers of two 2^-127 ..= 2^127, NaN all
+            // ones, no zero, no infinities.
+            DataType::Fp8E8m0 => FloatFormat {
+                subnormals: false,
+                signed: false,
+                non_finite: NonFiniteBehavior::NanOnly,
+                nan_encoding: NanEncoding::AllOnes,
+                ..FloatFormat::ieee(8, 1, 127, -127)
+            },
+            // OCP FP6 and FP4: finite only. E2M3 bias 1, largest 7.5; E3M2
+            // bias 3, largest 28; E2M1 bias 1, largest 6.
+            DataType::Fp6E2m3 => FloatFormat::finite(6, 4, 2, 0),
+            DataType::Fp6E3m2 => FloatFormat::finite(6, 3, 4, -2),
+            DataType::Fp4E2m1 => FloatFormat::finite(4, 2, 2, 0),
             DataType::CustomFloat(format) => *format,
             _ => return None,
         })

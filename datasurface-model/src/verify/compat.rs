@@ -1,10 +1,11 @@
 //! Backwards compatibility: a consumer of the base model keeps working on the proposed one.
 
 use crate::schema::{Column, Schema};
-use crate::types::{DataType, FloatFormat, NonFiniteBehavior, Text};
+use crate::types::{DataType, Text};
 
-/// Why a new type cannot stand in for an old one; `None` when it can (it is
-/// the same type, or a wider one of the same family).
+/// Why a new type cannot stand in for an old one; `None` when it can: it is
+/// the same type, a wider one of the same family, or a numeric type that
+/// holds every value of the old one exactly (see [`numeric`](super::numeric)).
 pub fn type_change_problem(old: &DataType, new: &DataType) -> Option<String> {
     if old == new {
         return None;
@@ -12,20 +13,8 @@ pub fn type_change_problem(old: &DataType, new: &DataType) -> Option<String> {
     if let (Some((a, unicode_a)), Some((b, unicode_b))) = (old.text(), new.text()) {
         return text_problem(a, unicode_a, b, unicode_b);
     }
-    if let (Some(a), Some(b)) = (old.integer(), new.integer()) {
-        return if a.signed != b.signed {
-            Some("it changes whether the integer is signed".to_owned())
-        } else if b.bits < a.bits {
-            Some(format!(
-                "it narrows the integer from {} to {} bits",
-                a.bits, b.bits
-            ))
-        } else {
-            None
-        };
-    }
-    if let (Some(a), Some(b)) = (old.float_format(), new.float_format()) {
-        return float_problem(&a, &b);
+    if let Some(verdict) = super::numeric::numeric_problem(old, new) {
+        return verdict.err();
     }
     if let (Some(a), Some(b)) = (old.micro_scaling(), new.micro_scaling()) {
         return if a.scale_type != b.scale_type || a.element_type != b.element_type {
@@ -37,24 +26,6 @@ pub fn type_change_problem(old: &DataType, new: &DataType) -> Option<String> {
         };
     }
     match (old, new) {
-        (DataType::Decimal(a), DataType::Decimal(b)) => {
-            let (int_a, int_b) = (
-                a.precision.saturating_sub(a.scale),
-                b.precision.saturating_sub(b.scale),
-            );
-            if b.scale < a.scale {
-                Some(format!(
-                    "it reduces the decimal scale from {} to {}",
-                    a.scale, b.scale
-                ))
-            } else if int_b < int_a {
-                Some(format!(
-                    "it leaves {int_b} digits before the point where there were {int_a}"
-                ))
-            } else {
-                None
-            }
-        }
         (DataType::Date, DataType::Timestamp(_)) => None,
         (DataType::Timestamp(a), DataType::Timestamp(b)) => {
             (a.time_zone_or_utc() != b.time_zone_or_utc()).then(|| {
@@ -136,21 +107,6 @@ fn size_problem(old: Option<u32>, new: Option<u32>) -> Option<String> {
         (None, Some(n)) => Some(format!("it limits an unlimited size to {n}")),
         (Some(o), Some(n)) if n < o => Some(format!("it shrinks the size from {o} to {n}")),
         _ => None,
-    }
-}
-
-fn float_problem(a: &FloatFormat, b: &FloatFormat) -> Option<String> {
-    if b.precision < a.precision
-        || b.max_exponent < a.max_exponent
-        || b.min_exponent > a.min_exponent
-    {
-        Some("the new float format cannot hold every value of the old one".to_owned())
-    } else if a.non_finite == NonFiniteBehavior::Ieee754
-        && b.non_finite != NonFiniteBehavior::Ieee754
-    {
-        Some("the new float format cannot hold infinities".to_owned())
-    } else {
-        None
     }
 }
 
@@ -270,7 +226,12 @@ mod tests {
             None
         );
         assert!(type_change_problem(&DataType::Ieee64, &DataType::Ieee32).is_some());
-        assert!(type_change_problem(&DataType::Integer, &DataType::Ieee64).is_some());
+        // Every 32-bit integer is an IEEE64 value; not every 64-bit one.
+        assert_eq!(
+            type_change_problem(&DataType::Integer, &DataType::Ieee64),
+            None
+        );
+        assert!(type_change_problem(&DataType::BigInt, &DataType::Ieee64).is_some());
         assert!(type_change_problem(&DataType::Ieee32, &DataType::Fp8E4m3Fnuz).is_some());
     }
 
@@ -323,8 +284,20 @@ mod tests {
         });
         assert!(
             type_change_problem(&DataType::Integer, &u).is_some(),
-            "signedness"
+            "signed to unsigned"
         );
+        // Unsigned to a wider signed integer holds every value; to as wide does not.
+        let u32_ = DataType::FixedInteger(FixedInteger {
+            bits: 32,
+            signed: false,
+        });
+        assert_eq!(type_change_problem(&u32_, &DataType::BigInt), None);
+        assert!(type_change_problem(&u32_, &DataType::Integer).is_some());
+        assert_eq!(type_change_problem(&d(9, 0), &DataType::Integer), None);
+        assert!(type_change_problem(&d(10, 0), &DataType::Integer).is_some());
+        assert_eq!(type_change_problem(&DataType::Integer, &d(10, 0)), None);
+        assert!(type_change_problem(&DataType::Integer, &d(11, 2)).is_some());
+        assert!(type_change_problem(&d(5, 2), &DataType::Ieee64).is_some());
     }
 
     #[test]

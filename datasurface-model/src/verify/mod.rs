@@ -16,6 +16,7 @@
 //! its own team's repository. The same comparison gives the change summary.
 
 mod compat;
+mod numeric;
 mod regions;
 
 use std::collections::BTreeMap;
@@ -87,6 +88,12 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
         Severity::Error,
         "A column's type narrows or changes family, or its nullability changes.",
         "Types may only widen: longer text, larger integers, wider floats, more decimal scale and digits. Ship other changes as a new dataset.",
+    ),
+    (
+        "classification-changed",
+        Severity::Error,
+        "The classification of a dataset or a column changes.",
+        "What the data is belongs to its consumers' contract: their zones' policies and their own verifiers admitted it as classified. Ship the reclassified data as a new dataset beside the old one, and deprecate the old one.",
     ),
     (
         "added-required-column",
@@ -513,21 +520,13 @@ fn compatibility(base: &Ecosystem, proposed: &Ecosystem, found: &mut Vec<Diagnos
                 continue;
             };
             let dataset_path = new_path.keys(["datasets", dataset.as_str()]);
-            for problem in schema_breaks(&old_dataset.schema, &new_dataset.schema) {
-                let path = match &problem.column {
-                    Some(column) => dataset_path.keys(["schema", "columns", column.as_str()]),
-                    None => dataset_path.key("schema"),
-                };
-                found.push(
-                    Diagnostic::new(
-                        problem.code,
-                        Severity::Error,
-                        path,
-                        format!("in `{name}.{dataset}`, {}{}", problem.what, readers(read)),
-                    )
-                    .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str())),
-                );
-            }
+            dataset_breaks(
+                (name, dataset),
+                (old_dataset, new_dataset),
+                &dataset_path,
+                read,
+                found,
+            );
             version_checks(
                 name,
                 dataset,
@@ -538,6 +537,104 @@ fn compatibility(base: &Ecosystem, proposed: &Ecosystem, found: &mut Vec<Diagnos
             );
         }
     }
+}
+
+/// What breaks the consumers of a dataset that both models have: its
+/// schema and its classification.
+fn dataset_breaks(
+    (name, dataset): (&DatastoreName, &DatasetName),
+    (old_dataset, new_dataset): (&crate::Dataset, &crate::Dataset),
+    dataset_path: &ModelPath,
+    read: Option<&Vec<&WorkspaceName>>,
+    found: &mut Vec<Diagnostic>,
+) {
+    for problem in schema_breaks(&old_dataset.schema, &new_dataset.schema) {
+        let path = match &problem.column {
+            Some(column) => dataset_path.keys(["schema", "columns", column.as_str()]),
+            None => dataset_path.key("schema"),
+        };
+        found.push(
+            Diagnostic::new(
+                problem.code,
+                Severity::Error,
+                path,
+                format!("in `{name}.{dataset}`, {}{}", problem.what, readers(read)),
+            )
+            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str())),
+        );
+    }
+    for (path, what) in classification_changes(old_dataset, new_dataset, dataset_path) {
+        found.push(
+            Diagnostic::new(
+                "classification-changed",
+                Severity::Error,
+                path,
+                format!("in `{name}.{dataset}`, {what}{}", readers(read)),
+            )
+            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str())),
+        );
+    }
+}
+
+/// Every change of classification between two versions of a dataset: at
+/// dataset level, and on each column both versions have, each as a set.
+fn classification_changes(
+    old: &crate::Dataset,
+    new: &crate::Dataset,
+    path: &ModelPath,
+) -> Vec<(ModelPath, String)> {
+    use std::collections::BTreeSet;
+    fn set(list: &[crate::DataClassification]) -> BTreeSet<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+    fn shown(set: &BTreeSet<String>) -> String {
+        if set.is_empty() {
+            "none".to_owned()
+        } else {
+            set.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+    let mut out = Vec::new();
+    let (a, b) = (
+        old.classifications.as_deref().map(set),
+        new.classifications.as_deref().map(set),
+    );
+    if a != b {
+        let side = |s: &Option<BTreeSet<String>>| {
+            s.as_ref().map_or_else(|| "its columns'".to_owned(), shown)
+        };
+        out.push((
+            path.key("classifications"),
+            format!(
+                "the dataset's classification changes from {} to {}",
+                side(&a),
+                side(&b)
+            ),
+        ));
+    }
+    for (column, old_column) in &old.schema.columns {
+        let Some(new_column) = new.schema.columns.get(column) else {
+            continue;
+        };
+        let (a, b) = (
+            set(&old_column.classifications),
+            set(&new_column.classifications),
+        );
+        if a != b {
+            out.push((
+                path.keys(["schema", "columns", column.as_str(), "classifications"]),
+                format!(
+                    "the classification of column `{column}` changes from {} to {}",
+                    shown(&a),
+                    shown(&b)
+                ),
+            ));
+        }
+    }
+    out
 }
 
 fn version_checks(

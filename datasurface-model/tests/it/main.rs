@@ -5,6 +5,7 @@
 mod directory;
 mod errors;
 mod no_panic;
+mod numeric;
 mod roundtrip;
 mod schema;
 mod validation;

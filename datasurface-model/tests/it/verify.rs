@@ -404,6 +404,81 @@ fn adding_a_dataset_passes_and_removing_one_fails_unless_deprecated_and_unused()
     assert!(codes(&v).contains(&"removed-dataset"), "{}", v.report);
 }
 
+/// What the data is belongs to the consumer's contract: reclassifying a
+/// dataset or a column breaks its readers, who are named.
+#[test]
+fn a_classification_change_breaks_the_consumers() {
+    // Dataset level: `customers` is read by `Dashboard`.
+    let (base, reclassified) = base_with(|t| {
+        t.replacen(
+            "                classifications: [\"PC1:name\"]\n",
+            "                classifications: [\"PC2:name\"]\n",
+            1,
+        )
+    });
+    let v = verify(Some(&base), &reclassified, &repo(SALES));
+    assert_eq!(codes(&v), ["classification-changed"], "{}", v.report);
+    let finding = &v.report.diagnostics()[0];
+    assert_eq!(
+        finding.path.to_string(),
+        "/zones/USA/teams/Sales/datastores/Orders/datasets/customers/classifications"
+    );
+    assert!(
+        finding.message.contains("from `PC1:name` to `PC2:name`")
+            && finding.message.contains("`Dashboard` read it"),
+        "{finding}"
+    );
+    // Column level: the classification moves from the dataset to a column.
+    let (base, moved) = base_with(|t| {
+        t.replacen("                classifications: [\"PC1:name\"]\n", "", 1)
+            .replacen(
+                "name: {type: {NVarChar: {maxSize: 100}}}",
+                "name: {type: {NVarChar: {maxSize: 100}}, classifications: [\"PC1:name\"]}",
+                1,
+            )
+            .replacen(
+                "                    customer_id: {type: Integer, nullable: false}\n                    name:",
+                "                    customer_id: {type: Integer, nullable: false, classifications: [PUB]}\n                    name:",
+                1,
+            )
+    });
+    let v = verify(Some(&base), &moved, &repo(SALES));
+    let paths: Vec<String> = v
+        .report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "classification-changed")
+        .map(|d| d.path.to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/zones/USA/teams/Sales/datastores/Orders/datasets/customers/classifications",
+            "/zones/USA/teams/Sales/datastores/Orders/datasets/customers/schema/columns/customer_id/classifications",
+            "/zones/USA/teams/Sales/datastores/Orders/datasets/customers/schema/columns/name/classifications",
+        ],
+        "{}",
+        v.report
+    );
+    // The same classifications in another order are no change.
+    let (base, reordered) = base_with(|t| {
+        t.replacen(
+            "                classifications: [\"PC1:name\"]\n",
+            "                classifications: [\"PC1:name\", PUB]\n",
+            1,
+        )
+    });
+    let (_, reordered_again) = base_with(|t| {
+        t.replacen(
+            "                classifications: [\"PC1:name\"]\n",
+            "                classifications: [PUB, \"PC1:name\"]\n",
+            1,
+        )
+    });
+    assert!(!codes(&verify(Some(&base), &reordered, &repo(SALES))).is_empty());
+    assert!(verify(Some(&reordered), &reordered_again, &repo(SALES)).may_merge());
+}
+
 #[test]
 fn added_columns_must_be_nullable_and_outside_the_key() {
     let (base, required) = base_with(|t| {

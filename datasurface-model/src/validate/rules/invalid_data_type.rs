@@ -111,25 +111,51 @@ pub(crate) fn problems(t: &DataType, path: &ModelPath, out: &mut Vec<(ModelPath,
     }
 }
 
-/// What is wrong with a float format, if anything.
+/// What is wrong with a float format, if anything: its significand and
+/// exponent codes must fit in its bits.
 pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
     if f.bits == 0 {
         return Some("a float format needs at least 1 bit".to_owned());
     }
-    if f.precision > f.bits {
-        return Some(format!(
-            "the precision ({} bits) is larger than the size ({} bits)",
-            f.precision, f.bits
-        ));
+    if f.precision == 0 {
+        return Some(
+            "the precision counts the leading bit, so it is at least 1 (1 for an exponent-only format)"
+                .to_owned(),
+        );
     }
-    if f.max_exponent <= 0 || f.min_exponent >= 0 {
+    if f.max_exponent < f.min_exponent {
         return Some(format!(
-            "the exponents must straddle zero (max {} > 0 > min {})",
+            "the largest exponent ({}) is below the smallest ({})",
             f.max_exponent, f.min_exponent
         ));
     }
-    if f.nan_encoding == NanEncoding::NegativeZero && f.non_finite != NonFiniteBehavior::NanOnly {
-        return Some("NaN encoded as negative zero needs `nonFinite: NAN_ONLY`".to_owned());
+    if f.nan_encoding == NanEncoding::NegativeZero
+        && (f.non_finite != NonFiniteBehavior::NanOnly || !f.signed)
+    {
+        return Some(
+            "NaN encoded as negative zero needs a sign and `nonFinite: NAN_ONLY`".to_owned(),
+        );
+    }
+    // Exponent codes: one per binade, one for zero and subnormals, one for
+    // infinities and NaN (IEEE 754), one for an exponent-only format's NaN.
+    let binades = i64::from(f.max_exponent) - i64::from(f.min_exponent) + 1;
+    let codes = binades
+        + i64::from(f.has_zero())
+        + i64::from(f.has_infinities())
+        + i64::from(
+            f.non_finite == NonFiniteBehavior::NanOnly
+                && f.nan_encoding == NanEncoding::AllOnes
+                && f.precision == 1,
+        );
+    let exponent_bits = 64 - (codes - 1).max(0).leading_zeros();
+    let needed = u32::from(f.signed) + u32::from(f.precision) - 1 + exponent_bits;
+    if needed > u32::from(f.bits) {
+        return Some(format!(
+            "{} bits cannot hold it: it needs {needed} ({} sign, {} significand, {exponent_bits} exponent)",
+            f.bits,
+            u32::from(f.signed),
+            f.precision - 1
+        ));
     }
     None
 }
