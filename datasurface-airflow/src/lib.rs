@@ -112,6 +112,7 @@ impl DataPlatform for Airflow {
             data_types: sql::SUPPORTED_TYPES.to_vec(),
             triggers: vec!["cron", "external"],
             code_kinds: vec!["sql", "pythonRepo"],
+            file_formats: vec!["CSV"],
         }
     }
 

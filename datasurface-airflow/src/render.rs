@@ -537,6 +537,7 @@ impl Renderer<'_> {
                 .collect(),
             staging_table: table("staging"),
             merge_table: table("merge"),
+            allow_empty: dataset.allow_empty_snapshot,
         }
     }
 

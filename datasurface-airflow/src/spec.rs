@@ -104,6 +104,10 @@ pub struct DatasetSpec {
     pub staging_table: String,
     /// The merge table, qualified and quoted.
     pub merge_table: String,
+    /// Whether a snapshot with no rows may delete every live row (the
+    /// dataset's `allowEmptySnapshot`); otherwise it fails the batch.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty: bool,
 }
 
 /// A column and its PostgreSQL type.

@@ -96,6 +96,14 @@ pub fn merge(d: &DatasetSpec, keep_history: bool, snapshot: bool) -> MergeStatem
     }
 }
 
+/// Counts the live rows of a dataset (an `int8`).
+pub fn live_rows(d: &DatasetSpec) -> String {
+    format!(
+        "SELECT count(*) FROM {} WHERE \"ds_surf_batch_out\" = {LIVE_BATCH}",
+        d.merge_table
+    )
+}
+
 /// Deletes every closed version: for a stream nobody reads history of.
 pub fn purge_closed(d: &DatasetSpec) -> String {
     format!(
@@ -173,6 +181,7 @@ mod tests {
             primary_key: vec!["id".into()],
             staging_table: "\"p\".\"s\"".into(),
             merge_table: "\"p\".\"m\"".into(),
+            allow_empty: false,
         }
     }
 

@@ -159,7 +159,9 @@ pub(crate) struct VerifyArgs {
     /// The model as proposed (the pull request's branch).
     #[arg(long)]
     pub(crate) proposed: PathBuf,
-    /// The repository and branch the change comes from: `owner/name@branch`.
+    /// The repository and branch the change comes from: `owner/name@branch`,
+    /// `gitlab:group/name@branch`, or on another server its address,
+    /// `https://git.example.com/group/name@branch`.
     #[arg(long)]
     pub(crate) source: String,
     /// How to print the verdict.

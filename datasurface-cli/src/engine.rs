@@ -165,8 +165,14 @@ fn apply_chosen(
     match engine.apply(&plan, &next.rendering) {
         Ok(summary) => {
             if format == PlanFormat::Human {
-                let _ = if plan.is_empty() {
+                let _ = if plan.is_empty() && summary.repaired.is_empty() {
                     writeln!(out, "nothing to apply: {state} already matches the model")
+                } else if plan.is_empty() {
+                    writeln!(
+                        out,
+                        "nothing changed in the model; repaired {} in {state}",
+                        crate::check::counted(summary.repaired.len(), "drifted artifact")
+                    )
                 } else {
                     writeln!(
                         out,
@@ -176,6 +182,12 @@ fn apply_chosen(
                         crate::check::counted(summary.recorded, "job definition"),
                     )
                 };
+                for r in &summary.repaired {
+                    let _ = writeln!(
+                        out,
+                        "  made {r} again: something it made had been removed outside datasurface"
+                    );
+                }
                 for b in &summary.backfilled {
                     let _ = writeln!(out, "  back-filled {b} from what was already ingested");
                 }

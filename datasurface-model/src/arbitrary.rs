@@ -142,7 +142,14 @@ fn production_status() -> impl Strategy<Value = ProductionStatus> {
 pub fn repository() -> impl Strategy<Value = Repository> {
     (
         prop_oneof![Just(RepositoryHost::Github), Just(RepositoryHost::Gitlab)],
-        option::weighted(0.2, Just("https://git.example.com".to_owned())),
+        option::weighted(
+            0.2,
+            prop_oneof![
+                Just("https://git.example.com"),
+                Just("http://10.1.2.3:8080/gitlab"),
+            ]
+            .prop_filter_map("a server URL", |url| ServerUrl::new(url).ok()),
+        ),
         repository_name(),
         branch_name(),
         option::weighted(0.2, credential_name()),
@@ -421,15 +428,25 @@ fn dataset() -> impl Strategy<Value = Dataset> {
             (0u64..5, 0u64..20, 0u64..20).prop_map(|(a, b, c)| semver::Version::new(a, b, c)),
         ),
         docs(),
+        any::<bool>(),
     )
         .prop_map(
-            |(schema, classifications, storage_policies, deprecation, version, documentation)| {
+            |(
+                schema,
+                classifications,
+                storage_policies,
+                deprecation,
+                version,
+                documentation,
+                allow_empty_snapshot,
+            )| {
                 Dataset {
                     schema,
                     classifications,
                     storage_policies,
                     deprecation,
                     version,
+                    allow_empty_snapshot,
                     documentation: documentation.map(Box::new),
                 }
             },

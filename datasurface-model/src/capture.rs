@@ -214,6 +214,17 @@ pub enum FileFormat {
     Parquet,
 }
 
+impl FileFormat {
+    /// Its name in model files: `CSV`, `JSON_LINES` or `PARQUET`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "CSV",
+            FileFormat::JsonLines => "JSON_LINES",
+            FileFormat::Parquet => "PARQUET",
+        }
+    }
+}
+
 /// Settings of [`CaptureMethod::FileDrop`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

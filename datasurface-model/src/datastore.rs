@@ -102,6 +102,12 @@ pub struct Dataset {
     /// The dataset's version. When present, a changed schema must come with a higher version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<semver::Version>,
+    /// Whether a snapshot with no rows is a real state of this dataset (every
+    /// row gone) rather than a broken source. By default a snapshot that
+    /// finds no rows where the last batch had some fails its batch, so an
+    /// emptied or unreachable source table never deletes every row silently.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty_snapshot: bool,
     /// What the dataset holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation: Option<Box<Documentation>>,
@@ -116,6 +122,7 @@ impl Dataset {
             storage_policies: Vec::new(),
             deprecation: Deprecation::default(),
             version: None,
+            allow_empty_snapshot: false,
             documentation: None,
         }
     }

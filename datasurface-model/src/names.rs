@@ -161,6 +161,10 @@ pub enum NameRule {
     /// `_`, `-` or `.`; at most 128. It becomes secret names and environment
     /// variables, so nothing in it needs quoting anywhere.
     Credential,
+    /// A git server's base URL such as `https://git.acme.com` or
+    /// `https://acme.com/gitlab`: `http` or `https`, a host, an optional port
+    /// and path; no user, password, query or fragment.
+    ServerUrl,
 }
 
 impl NameRule {
@@ -173,6 +177,7 @@ impl NameRule {
             NameRule::GitBranch => check_git_branch(value),
             NameRule::PlatformKind => check_platform_kind(value),
             NameRule::Credential => check_credential(value),
+            NameRule::ServerUrl => check_server_url(value),
         }
     }
 }
@@ -257,6 +262,59 @@ fn check_display_name(value: &str) -> Result<(), String> {
         return Err(format!(
             "it is {len} characters long; a name has at most {MAX_DISPLAY_NAME_LEN}"
         ));
+    }
+    Ok(())
+}
+
+fn check_server_url(value: &str) -> Result<(), String> {
+    const FORM: &str = "write it as `https://git.example.com`";
+    if value.len() > 255 {
+        return Err("it is longer than 255 characters".to_owned());
+    }
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return Err(format!("it does not start with `https://`; {FORM}"));
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if let Some(bad) = rest.chars().find(|c| matches!(c, '@' | '?' | '#')) {
+        return Err(format!(
+            "it contains `{bad}`; a server URL has no user, password, query or fragment \
+             (credentials are named by `credential`, never written in the model)"
+        ));
+    }
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !host_ok {
+        return Err(format!("`{host}` is not a host name; {FORM}"));
+    }
+    if authority.contains(':')
+        && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("`{port}` is not a port number"));
+    }
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        if segment == "." || segment == ".." {
+            return Err(format!("its path contains `{segment}`"));
+        }
+        if let Some(bad) = segment
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '~')))
+        {
+            return Err(format!(
+                "its path contains `{bad}`; use letters, digits, `_`, `.`, `-` and `~`"
+            ));
+        }
+    }
+    if path.contains("//") {
+        return Err("its path has an empty part between `/`".to_owned());
     }
     Ok(())
 }
@@ -383,6 +441,9 @@ fn rule_pattern(rule: NameRule) -> &'static str {
         NameRule::GitBranch => "^[^\\s~^:\\\\*?\\[/-][^\\s~^:\\\\*?\\[]*$",
         NameRule::PlatformKind => "^[a-z][a-z0-9-]{0,63}$",
         NameRule::Credential => "^[A-Za-z][A-Za-z0-9_.-]{0,127}$",
+        NameRule::ServerUrl => {
+            "^https?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[A-Za-z0-9_.~-]+)*/?$"
+        }
     }
 }
 
@@ -545,6 +606,10 @@ fn name_schema(what: &str, rule: NameRule) -> schemars::Schema {
             MAX_DISPLAY_NAME_LEN,
             format!("A {what}: 1 to 255 characters, trimmed, without `/`, `:` or `#`."),
         ),
+        NameRule::ServerUrl => (
+            255,
+            format!("A {what}, such as `https://git.example.com`, without user or password."),
+        ),
         NameRule::Credential => (
             128,
             format!(
@@ -600,6 +665,11 @@ name_type!(
 name_type!(
     /// A repository's path on its host: `owner/name`, or `group/subgroup/name` on GitLab.
     RepositoryName, "repository name", NameRule::RepositoryPath
+);
+name_type!(
+    /// A git server's base URL, for GitHub Enterprise or a self-hosted GitLab:
+    /// `https://git.acme.com`, or with a path, `https://acme.com/gitlab`.
+    ServerUrl, "server URL", NameRule::ServerUrl
 );
 name_type!(
     /// A git branch name.

@@ -29,6 +29,10 @@ pub struct Capabilities {
     pub triggers: Vec<&'static str>,
     /// Transformer code kinds: `sql`, `pythonRepo`, `python`, `builtin`.
     pub code_kinds: Vec<&'static str>,
+    /// File formats a `fileDrop` capture may use: `CSV`, `JSON_LINES`,
+    /// `PARQUET`. A platform reads only these, so a model asking for another
+    /// is refused at `check` rather than misread at run time.
+    pub file_formats: Vec<&'static str>,
 }
 
 fn container_kind(kind: &ContainerKind) -> &'static str {
@@ -73,6 +77,8 @@ pub enum Capability {
     Trigger(&'static str),
     /// A transformer code kind, such as `sql`.
     CodeKind(&'static str),
+    /// A file format of a `fileDrop` capture, such as `CSV`.
+    FileFormat(&'static str),
 }
 
 impl fmt::Display for Capability {
@@ -84,6 +90,7 @@ impl fmt::Display for Capability {
             Capability::DataType(t) => write!(f, "the `{t}` type"),
             Capability::Trigger(t) => write!(f, "`{t}` triggers"),
             Capability::CodeKind(k) => write!(f, "`{k}` transformer code"),
+            Capability::FileFormat(k) => write!(f, "`{k}` files"),
         }
     }
 }
@@ -98,6 +105,7 @@ impl Capabilities {
             Capability::DataType(t) => self.data_types.contains(t),
             Capability::Trigger(t) => self.triggers.contains(t),
             Capability::CodeKind(k) => self.code_kinds.contains(k),
+            Capability::FileFormat(k) => self.file_formats.contains(k),
         }
     }
 
@@ -118,6 +126,7 @@ impl Capabilities {
         all.extend(self.data_types.iter().map(|t| Capability::DataType(t)));
         all.extend(self.triggers.iter().map(|t| Capability::Trigger(t)));
         all.extend(self.code_kinds.iter().map(|k| Capability::CodeKind(k)));
+        all.extend(self.file_formats.iter().map(|k| Capability::FileFormat(k)));
         all
     }
 }
@@ -211,6 +220,14 @@ impl Check<'_> {
             CaptureMetadata::TransformerOutput(_) => "transformerOutput",
         };
         self.uses(|| path.key("capture"), Capability::CaptureMethod(method));
+        if let Some(ingestion) = store.capture.ingestion()
+            && let datasurface_model::CaptureMethod::FileDrop(drop) = &ingestion.method
+        {
+            self.uses(
+                || path.keys(["capture", "ingestion", "method", "fileDrop", "format"]),
+                Capability::FileFormat(drop.format.name()),
+            );
+        }
         if let Some(ingestion) = store.capture.ingestion() {
             if let Some(trigger) = &ingestion.trigger {
                 let name = match trigger {

@@ -12,7 +12,7 @@ pub enum Affinity {
     Integer,
     /// Floating-point numbers.
     Real,
-    /// Exact decimals, kept as text so no digit is lost.
+    /// Exact decimals, kept as whole numbers of `10^-scale` units.
     Decimal,
     /// Text.
     Text,
@@ -26,8 +26,9 @@ pub enum Affinity {
 /// databases disagree. Every statement the engine sends is made from these
 /// by [`crate::statements::Statements`].
 pub trait Dialect {
-    /// The column type of a model type.
-    fn column_type(&self, affinity: Affinity) -> &'static str;
+    /// The declared column type of a value kind; `scale` is a decimal's
+    /// digits after the point.
+    fn column_type(&self, affinity: Affinity, scale: Option<u32>) -> String;
     /// A quoted identifier.
     fn quote(&self, name: &str) -> String {
         format!("\"{}\"", name.replace('"', "\"\""))
@@ -61,12 +62,18 @@ pub trait Dialect {
     /// A query whose second column (`name`) lists a table's columns in order.
     fn table_columns(&self, schema: &str, table: &str) -> String;
     /// The statement that adds a column to a table.
-    fn add_column(&self, table: &str, column: &str, affinity: Affinity) -> String {
+    fn add_column(
+        &self,
+        table: &str,
+        column: &str,
+        affinity: Affinity,
+        scale: Option<u32>,
+    ) -> String {
         format!(
             "ALTER TABLE {} ADD COLUMN {} {}",
             self.quote(table),
             self.quote(column),
-            self.column_type(affinity)
+            self.column_type(affinity, scale)
         )
     }
 }
@@ -76,12 +83,17 @@ pub trait Dialect {
 pub struct Sqlite;
 
 impl Dialect for Sqlite {
-    fn column_type(&self, affinity: Affinity) -> &'static str {
+    fn column_type(&self, affinity: Affinity, scale: Option<u32>) -> String {
         match affinity {
-            Affinity::Integer | Affinity::Boolean => "INTEGER",
-            Affinity::Real => "REAL",
-            Affinity::Decimal | Affinity::Text => "TEXT",
-            Affinity::Blob => "BLOB",
+            // Decimals as whole numbers of their smallest unit: exact, and
+            // they sort and compare right. The declared type names the scale
+            // (SQLite keeps it, and gives it integer affinity by its `INT`),
+            // so a database says how to read its own numbers.
+            Affinity::Decimal => format!("SCALED_INT({})", scale.unwrap_or(0)),
+            Affinity::Integer | Affinity::Boolean => "INTEGER".to_owned(),
+            Affinity::Real => "REAL".to_owned(),
+            Affinity::Text => "TEXT".to_owned(),
+            Affinity::Blob => "BLOB".to_owned(),
         }
     }
 
@@ -95,7 +107,7 @@ impl Dialect for Sqlite {
 
     fn table_columns(&self, schema: &str, table: &str) -> String {
         format!(
-            "SELECT cid, name FROM pragma_table_info({}, {})",
+            "SELECT cid, name, type, \"notnull\" FROM pragma_table_info({}, {})",
             literal(table),
             literal(schema)
         )
@@ -108,7 +120,7 @@ impl Dialect for Sqlite {
 pub struct Postgres;
 
 impl Dialect for Postgres {
-    fn column_type(&self, affinity: Affinity) -> &'static str {
+    fn column_type(&self, affinity: Affinity, _scale: Option<u32>) -> String {
         match affinity {
             Affinity::Integer => "BIGINT",
             Affinity::Boolean => "BOOLEAN",
@@ -117,6 +129,7 @@ impl Dialect for Postgres {
             Affinity::Text => "TEXT",
             Affinity::Blob => "BYTEA",
         }
+        .to_owned()
     }
 
     fn param(&self, n: usize) -> String {

@@ -53,6 +53,12 @@ pub const LINT_CODES: &[CodeInfo] = &[
         "A `SQLITE` database container's file is not a relative path inside the model's directory.",
         "A team's container may name a file under the model's directory only (no absolute path, no `..`), so no team can make the platform read files elsewhere on the machine. Move the file into the model's directory, or have the ecosystem's owners map the container in the platform's `sources` parameter.",
     ),
+    (
+        "sqlite-inexact-type",
+        Severity::Error,
+        "A column's type holds values that the `sqlite` platform cannot keep exactly.",
+        "SQLite's integers are 64-bit signed and its numbers carry 15 significant digits exactly. The platform keeps a decimal as a whole number of its smallest unit and shows it as a number, so it takes decimals of up to 15 digits, and integers of up to 64 bits signed or 63 unsigned. Use a narrower type, or a platform that keeps wider values.",
+    ),
 ];
 
 /// Whether a path a team wrote stays inside the model's directory: relative,
@@ -125,6 +131,7 @@ impl DataPlatform for SqlitePlatform {
             data_types: dialect::SUPPORTED_TYPES.to_vec(),
             triggers: vec!["cron", "external"],
             code_kinds: vec!["sql"],
+            file_formats: vec!["CSV"],
         }
     }
 
@@ -185,6 +192,7 @@ impl DataPlatform for SqlitePlatform {
         }
         let local = local_sources(eco, context.declaration);
         let index = ModelIndex::new(eco);
+        found.extend(inexact_types(graph, &index));
         found.extend(collisions::check(context.platform.as_str(), graph, &index));
         for node in graph.nodes() {
             let NodeKind::Ingest {
@@ -268,6 +276,63 @@ impl DataPlatform for SqlitePlatform {
         }
         plan
     }
+}
+
+/// Columns of what the platform ingests whose values SQLite cannot keep
+/// exactly: `sqlite-inexact-type`.
+fn inexact_types(graph: &PlatformGraph, index: &ModelIndex<'_>) -> Vec<Diagnostic> {
+    use datasurface_platform::model::DataType;
+    let mut found = Vec::new();
+    for node in graph.nodes() {
+        let NodeKind::Ingest {
+            datastore,
+            from_platform: None,
+            ..
+        } = &node.kind
+        else {
+            continue;
+        };
+        let Some(at) = index.datastore(datastore) else {
+            continue;
+        };
+        for (name, dataset) in &at.item.datasets {
+            for (column, c) in &dataset.schema.columns {
+                let why = match &c.data_type {
+                    DataType::Decimal(d) if d.precision > 15 => format!(
+                        "a decimal of {} digits; SQLite numbers carry 15 exactly",
+                        d.precision
+                    ),
+                    DataType::FixedInteger(i) if i.bits > 64 || (i.bits == 64 && !i.signed) => {
+                        format!(
+                            "a {}{}-bit integer; SQLite's are 64-bit signed",
+                            if i.signed { "" } else { "unsigned " },
+                            i.bits
+                        )
+                    }
+                    _ => continue,
+                };
+                found.push(
+                    Diagnostic::new(
+                        "sqlite-inexact-type",
+                        Severity::Error,
+                        ModelPath::team(at.zone, at.team).keys([
+                            "datastores",
+                            datastore.as_str(),
+                            "datasets",
+                            name.as_str(),
+                            "schema",
+                            "columns",
+                            column.as_str(),
+                            "type",
+                        ]),
+                        format!("column `{column}` of `{datastore}.{name}` is {why}"),
+                    )
+                    .with_help("use a narrower type (Decimal of up to 15 digits, integers of up to 64 bits signed)"),
+                );
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
 use crate::spec::{
     ColumnSpec, DatabaseSpec, DatasetJob, IngestJob, LIVE, Source, TableSpec, Target, TransformJob,
-    VERSION_COLUMNS, ViewSpec,
+    VERSION_COLUMNS, ValueCheck, ViewSpec,
 };
 
 /// The key of the platform's own tables.
@@ -76,6 +76,7 @@ fn versioned_columns(columns: &[ColumnSpec]) -> Vec<ColumnSpec> {
             affinity: *affinity,
             nullable: false,
             scale: None,
+            check: None,
         })
         .collect();
     all.extend(columns.iter().cloned());
@@ -102,6 +103,7 @@ fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpe
         affinity: Affinity::Text,
         nullable: false,
         scale: None,
+        check: None,
     };
     let mut all = vec![hash("ds_key_hash"), hash("ds_all_hash")];
     all.extend(columns.iter().cloned());
@@ -113,10 +115,26 @@ fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpe
     }
 }
 
+/// A column as a view shows it. A decimal is stored as a whole number of
+/// `10^-scale` units (exact, and it sorts and sums right); a view shows it as
+/// a SQLite number, which carries up to 15 digits exactly (the platform
+/// refuses decimals of more). Values a version before this one stored as
+/// text read the same.
+fn presented(d: Sqlite, c: &ColumnSpec) -> String {
+    let name = d.quote(&c.name);
+    match (c.affinity, c.scale) {
+        (Affinity::Decimal, Some(scale)) if scale > 0 => format!(
+            "CASE typeof({name}) WHEN 'integer' THEN {name} / 1e{scale} ELSE CAST({name} AS REAL) END AS {name}"
+        ),
+        (Affinity::Decimal, _) => format!("CAST({name} AS INTEGER) AS {name}"),
+        _ => name,
+    }
+}
+
 /// A view of a versioned table: live rows only, or every version.
 fn view(name: String, table: &str, columns: &[ColumnSpec], versions: bool) -> ViewSpec {
     let d = Sqlite;
-    let mut cols: Vec<String> = columns.iter().map(|c| d.quote(&c.name)).collect();
+    let mut cols: Vec<String> = columns.iter().map(|c| presented(d, c)).collect();
     let filter = if versions {
         cols.push("\"ds_batch_in\"".into());
         cols.push("\"ds_batch_out\"".into());
@@ -143,8 +161,39 @@ fn columns(dataset: &Dataset) -> Vec<ColumnSpec> {
                 datasurface_platform::model::DataType::Decimal(d) => Some(d.scale),
                 _ => None,
             },
+            check: value_check(&c.data_type),
         })
         .collect()
+}
+
+/// What a model type asks of every value.
+fn value_check(t: &datasurface_platform::model::DataType) -> Option<ValueCheck> {
+    use datasurface_platform::model::DataType;
+    if let Some(i) = t.integer() {
+        return Some(ValueCheck::Integer {
+            bits: i.bits,
+            signed: i.signed,
+        });
+    }
+    Some(match t {
+        DataType::Decimal(d) => ValueCheck::Decimal {
+            precision: d.precision,
+            scale: d.scale,
+        },
+        DataType::Ieee16 => ValueCheck::Float { bits: 16 },
+        DataType::Ieee32 => ValueCheck::Float { bits: 32 },
+        DataType::Ieee64 => ValueCheck::Float { bits: 64 },
+        DataType::Char(x)
+        | DataType::NChar(x)
+        | DataType::VarChar(x)
+        | DataType::NVarChar(x)
+        | DataType::String(x) => ValueCheck::Text {
+            max_chars: x.max_size?,
+        },
+        DataType::Date => ValueCheck::Date,
+        DataType::Timestamp(_) => ValueCheck::Timestamp,
+        _ => return None,
+    })
 }
 
 pub(crate) struct Renderer<'a> {
@@ -589,6 +638,7 @@ impl Renderer<'_> {
                     .flatten()
                     .map(|c| (c.clone(), naming::export(s, n)))
                     .collect(),
+                allow_empty: d.allow_empty_snapshot,
             });
         }
         let cron = match store.capture.ingestion().and_then(|i| i.trigger.as_ref()) {
@@ -616,6 +666,7 @@ fn platform_tables() -> DatabaseSpec {
         affinity,
         nullable,
         scale: None,
+        check: None,
     };
     DatabaseSpec {
         target: Target::Merge,

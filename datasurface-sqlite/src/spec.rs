@@ -68,9 +68,49 @@ pub struct ColumnSpec {
     pub affinity: Affinity,
     /// Whether it may hold no value.
     pub nullable: bool,
-    /// For decimals, the digits after the point every value is written with.
+    /// For decimals, the digits after the point: a value is stored as a
+    /// whole number of `10^-scale` units, exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<u32>,
+    /// What every value must be, beyond its affinity: checked at ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<ValueCheck>,
+}
+
+/// What a column's values must be, from its model type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ValueCheck {
+    /// A whole number of `bits` bits, signed or not.
+    Integer {
+        /// Its size.
+        bits: u16,
+        /// Whether it may be negative.
+        signed: bool,
+    },
+    /// A decimal of `precision` digits, `scale` of them after the point.
+    Decimal {
+        /// Digits in all.
+        precision: u32,
+        /// Digits after the point.
+        scale: u32,
+    },
+    /// A binary float of this many bits (16, 32 or 64): finite values beyond
+    /// its range are refused.
+    Float {
+        /// Its size.
+        bits: u16,
+    },
+    /// Text of at most this many characters.
+    Text {
+        /// The most characters.
+        max_chars: u32,
+    },
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A date and time, ISO 8601 (`YYYY-MM-DD HH:MM:SS[.fff]`, or with `T`,
+    /// and an offset or `Z`).
+    Timestamp,
 }
 
 /// A view.
@@ -146,6 +186,9 @@ pub struct DatasetJob {
     /// The containers it is exported to, with the table there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exports: Vec<(String, String)>,
+    /// Whether a snapshot with no rows may empty it (`allowEmptySnapshot`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty: bool,
 }
 
 /// A transformer: its SQL runs in its workspace's container database over

@@ -393,7 +393,7 @@ impl<'a> Statements<'a> {
                 format!(
                     "{} {}{}",
                     self.q(&c.name),
-                    self.d.column_type(c.affinity),
+                    self.d.column_type(c.affinity, c.scale),
                     if c.nullable { "" } else { " NOT NULL" }
                 )
             })
@@ -450,6 +450,7 @@ mod tests {
             affinity,
             nullable,
             scale: None,
+            check: None,
         }
     }
 
@@ -465,6 +466,7 @@ mod tests {
             staging_table: "stage_shop_items".into(),
             merge_table: "merge_shop_items".into(),
             exports: vec![("Warehouse".into(), "export_shop_items".into())],
+            allow_empty: false,
         }
     }
 
@@ -512,7 +514,7 @@ mod tests {
         out.push(s.retire_exported("c0", "export_shop_items"));
         out.push(s.create_table(&table));
         out.push(s.create_index(&table.name, "merge_shop_items_live", &table.indexes[0].1));
-        out.push(dialect.add_column("merge_shop_items", "note", Affinity::Text));
+        out.push(dialect.add_column("merge_shop_items", "note", Affinity::Text, None));
         out.push(dialect.table_columns("c0", "export_shop_items"));
         out.push(s.replace_view("v", "SELECT 1"));
         out.push(s.drop_table("t"));

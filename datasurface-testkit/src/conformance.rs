@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::boundaries;
 use crate::edits::{EDITS, reversed};
 use crate::generate::{PlatformSpec, Shape, generate};
-use crate::palette::{CAPTURE_METHODS, CODE_KINDS, DATA_TYPES, Palette, TRIGGERS};
+use crate::palette::{CAPTURE_METHODS, CODE_KINDS, DATA_TYPES, FILE_FORMATS, Palette, TRIGGERS};
 use crate::secrets::find_secrets;
 use crate::strategy::ecosystem_pairs;
 
@@ -304,6 +304,13 @@ impl<'a> Conformance<'a> {
             .find(|k| !declared.code_kinds.contains(k))
         {
             palette.code_kinds.push(k);
+        } else if let Some(f) = FILE_FORMATS
+            .into_iter()
+            .find(|f| !declared.file_formats.contains(f))
+            .filter(|_| declared.capture_methods.contains(&"fileDrop"))
+        {
+            // Only the undeclared format, so the model must use it.
+            palette.file_formats = vec![f];
         } else {
             return Vec::new();
         }
@@ -501,8 +508,13 @@ impl<'a> Conformance<'a> {
 /// A shape big enough for the palette's choices to each appear at least once.
 pub fn exercise_shape(palette: &Palette) -> Shape {
     let methods = palette.usable_capture_methods().len().max(1);
-    let triggers = palette.triggers.len().max(1);
-    let stores = (methods * triggers).max(3);
+    // Triggers and file formats rotate over the stores of each method.
+    let rotations = palette
+        .triggers
+        .len()
+        .max(palette.file_formats.len())
+        .max(1);
+    let stores = (methods * rotations).max(3);
     let types = palette.data_types.len();
     let columns = types.div_ceil(stores * 2) + 2;
     let transformers = palette.code_kinds.len();

@@ -415,6 +415,11 @@ impl<'a> Generator<'a> {
                 "watermarkColumn": "changed_at",
                 "watermarkType": self.watermark_type,
             }}),
+            "fileDrop" => {
+                let formats = &self.palette.file_formats;
+                let at = (i / self.methods.len()) % formats.len().max(1);
+                json!({"fileDrop": {"format": formats.get(at).copied().unwrap_or("CSV")}})
+            }
             other => json!({ other: {} }),
         };
         let consistency = if method == "kafka" || i % 3 == 2 {

@@ -36,7 +36,7 @@ pub mod strategy;
 pub use conformance::{Conformance, ConformanceReport, Outcome, PLATFORM_NAME, exercise_shape};
 pub use generate::{GenerateError, PlatformSpec, Shape, generate, generate_for};
 pub use palette::{
-    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, MILESTONING, Palette, TRIGGERS,
-    source_kinds,
+    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, FILE_FORMATS, MILESTONING, Palette,
+    TRIGGERS, source_kinds,
 };
 pub use secrets::find_secrets;

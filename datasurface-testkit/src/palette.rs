@@ -22,6 +22,8 @@ pub struct Palette {
     pub triggers: Vec<&'static str>,
     /// Transformer code kinds; none means no transformers.
     pub code_kinds: Vec<&'static str>,
+    /// File formats of `fileDrop` captures; none means no `fileDrop`.
+    pub file_formats: Vec<&'static str>,
 }
 
 /// Every capture method the model has.
@@ -38,6 +40,8 @@ pub const CONTAINER_KINDS: [&str; 5] = [
 pub const TRIGGERS: [&str; 2] = ["cron", "external"];
 /// Every transformer code kind the model has.
 pub const CODE_KINDS: [&str; 4] = ["sql", "pythonRepo", "python", "builtin"];
+/// Every file format a `fileDrop` capture can name.
+pub const FILE_FORMATS: [&str; 3] = ["CSV", "JSON_LINES", "PARQUET"];
 /// Every milestoning strategy the model has.
 pub const MILESTONING: [Milestoning; 3] = [
     Milestoning::LiveOnly,
@@ -109,6 +113,7 @@ impl Palette {
             data_types: DATA_TYPES.to_vec(),
             triggers: TRIGGERS.to_vec(),
             code_kinds: CODE_KINDS.to_vec(),
+            file_formats: FILE_FORMATS.to_vec(),
         }
     }
 
@@ -130,6 +135,7 @@ impl Palette {
             } else {
                 Vec::new()
             },
+            file_formats: capabilities.file_formats.clone(),
         }
     }
 
@@ -146,6 +152,7 @@ impl Palette {
             data_types: both(&self.data_types, &other.data_types),
             triggers: both(&self.triggers, &other.triggers),
             code_kinds: both(&self.code_kinds, &other.code_kinds),
+            file_formats: both(&self.file_formats, &other.file_formats),
         }
     }
 
@@ -159,6 +166,7 @@ impl Palette {
                     .iter()
                     .any(|k| self.container_kinds.contains(k))
                     && CAPTURE_METHODS.contains(m)
+                    && (*m != "fileDrop" || !self.file_formats.is_empty())
             })
             .collect()
     }

@@ -50,7 +50,7 @@ impl DataPlatform for Dbt {
             container_kinds: vec!["database"],
             data_types: vec!["Integer", "BigInt", "VarChar", "Decimal", "Date", "Boolean"],
             triggers: vec!["cron"],
-            code_kinds: vec![],
+            ..Capabilities::default()
         }
     }
 

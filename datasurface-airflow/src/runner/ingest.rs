@@ -13,7 +13,7 @@ use serde_json::json;
 use super::sources;
 use super::{JobError, Login, Merge, MergeDatabase, errors};
 use crate::spec::{INGEST, IngestSpec};
-use crate::statements::{merge, purge_closed, purge_expired};
+use crate::statements::{live_rows, merge, purge_closed, purge_expired};
 
 /// What the DAG asks of the job, checked against the stored spec.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -258,6 +258,12 @@ impl Batch {
         login: &dyn Fn(&str) -> Result<Login, String>,
     ) -> Result<i64, String> {
         let marks = self.watermarks().map_err(|e| e.to_string())?;
+        // A whole snapshot from a source (a transformer's output may be empty).
+        let snapshot = match &self.spec.source {
+            crate::spec::SourceSpec::Postgres { watermark, .. } => watermark.is_none(),
+            crate::spec::SourceSpec::Transformer { .. } => false,
+            _ => true,
+        };
         let mut source = sources::open(&self.spec.source, login)?;
         let metrics = self.metrics();
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
@@ -268,6 +274,18 @@ impl Batch {
                 .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
             let staged =
                 source.stage(&mut tx, d, batch, marks.get(&d.dataset).map(String::as_str))?;
+            if staged.rows == 0 && snapshot && !d.allow_empty {
+                let live: i64 = tx
+                    .query_one(&live_rows(d), &[])
+                    .and_then(|row| row.try_get(0))
+                    .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+                if live > 0 {
+                    return Err(format!(
+                        "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
+                        d.dataset
+                    ));
+                }
+            }
             total += staged.rows;
             if let Some(mark) = staged.watermark {
                 next_marks.insert(d.dataset.clone(), json!(mark));

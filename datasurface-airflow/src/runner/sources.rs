@@ -286,6 +286,15 @@ fn io_failure(dataset: &str, e: &std::io::Error) -> String {
 
 /// Maps the dataset's columns to the source's, or says which is missing or
 /// of another kind. `present` is each source column with its type (if known).
+/// The first header name that an earlier one already gave, ignoring case
+/// (columns are matched by name without regard to case).
+fn named_twice<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::BTreeSet::new();
+    names
+        .into_iter()
+        .find(|name| !seen.insert(name.to_ascii_lowercase()))
+}
+
 fn match_columns<'a>(
     d: &DatasetSpec,
     table: &str,
@@ -510,6 +519,13 @@ fn csv_file(
         .iter()
         .map(|h| (h.trim().to_owned(), None))
         .collect();
+    if let Some(twice) = named_twice(present.iter().map(|(n, _)| n.as_str())) {
+        return Err(format!(
+            "dataset `{}`: {} names column `{twice}` twice in its header, so its values cannot be told apart; remove or rename one of them",
+            d.dataset,
+            path.display()
+        ));
+    }
     let names = match_columns(d, &path.display().to_string(), &present)?;
     let positions: Vec<usize> = names
         .iter()
@@ -550,6 +566,12 @@ fn csv_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_named_twice_in_a_header_is_found() {
+        assert_eq!(named_twice(["id", "name", "ID"].into_iter()), Some("ID"));
+        assert_eq!(named_twice(["id", "name", "qty"].into_iter()), None);
+    }
 
     #[test]
     fn drop_files_stay_in_their_folder() {

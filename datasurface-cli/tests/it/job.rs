@@ -399,6 +399,12 @@ fn bad_batches_fail_whole_and_the_next_run_retries() {
             env: &[],
         },
         Breakage {
+            break_it: "CREATE TABLE items_saved AS SELECT * FROM items; DELETE FROM items",
+            mend: "INSERT INTO items SELECT * FROM items_saved; DROP TABLE items_saved",
+            message: "the snapshot of dataset `items` has no rows, but 100 rows are live from the last batch",
+            env: &[],
+        },
+        Breakage {
             break_it: "SELECT 1",
             mend: "SELECT 1",
             message: "password authentication failed",
@@ -435,7 +441,7 @@ fn bad_batches_fail_whole_and_the_next_run_retries() {
     let failures = s.merge_sql(
         "SELECT count(*) FROM shop.batch_metrics WHERE status = 'failed' AND message IS NOT NULL",
     );
-    assert_eq!(failures, "5");
+    assert_eq!(failures, "6");
     // The next run retries: a batch that changes nothing.
     let retried = s.ingest();
     said(&retried, "+0 ~0 -0", "");

@@ -395,6 +395,71 @@ fn verify_gates_a_change_by_owner_and_compatibility() {
     assert_eq!(value["changes"][0]["kind"], "changed");
 }
 
+/// A team whose repository lives on a self-hosted server is named by
+/// `--source` with the server's address; the same path on gitlab.com or on
+/// another server is someone else.
+#[test]
+fn verify_takes_repositories_on_other_servers() {
+    let dir = scratch("verify-server");
+    let on_server = |root: &Path| {
+        let zone = root.join("zones/usa/zone.yaml");
+        let text = std::fs::read_to_string(&zone).unwrap().replacen(
+            "      name: northwind/northwind-team\n",
+            "      host: GITLAB\n      url: https://git.acme.com/tools/gitlab\n      name: data/northwind/team\n",
+            1,
+        );
+        std::fs::write(zone, text).unwrap();
+    };
+    copy_northwind(&dir.join("base"), str::to_owned);
+    on_server(&dir.join("base"));
+    copy_northwind(&dir.join("proposed"), |team| {
+        team.replacen("            phone: {type: {NVarChar: {maxSize: 24}}}\n", "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n", 1)
+    });
+    on_server(&dir.join("proposed"));
+    let verify = |source: &str| {
+        datasurface(
+            &[
+                "verify",
+                "--base",
+                "base",
+                "--proposed",
+                "proposed",
+                "--source",
+                source,
+            ],
+            &dir,
+        )
+    };
+    for source in [
+        "gitlab:https://git.acme.com/tools/gitlab/data/northwind/team@main",
+        "https://git.acme.com/tools/gitlab/data/northwind/team.git@main",
+        "https://GIT.acme.com/tools/gitlab/data/Northwind/team@main",
+    ] {
+        let run = verify(source);
+        assert_eq!(run.code, 0, "{source}: {}", run.transcript());
+        assert!(
+            run.stdout.contains("team `NorthwindTeam` of zone `USA` (gitlab:https://git.acme.com/tools/gitlab/data/northwind/team@main): changed"),
+            "{}",
+            run.stdout
+        );
+    }
+    for stranger in [
+        "gitlab:data/northwind/team@main",
+        "https://git.acme.org/tools/gitlab/data/northwind/team@main",
+    ] {
+        let run = verify(stranger);
+        assert_eq!(run.code, 1, "{stranger}: {}", run.transcript());
+        assert!(
+            run.stderr.contains("error[unknown-change-source]"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = verify("https://token:x@git.acme.com/data/northwind/team@main");
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("no user, password"), "{}", run.stderr);
+}
+
 #[test]
 fn verify_the_initial_check_in_and_bad_arguments() {
     let root = repo_root();

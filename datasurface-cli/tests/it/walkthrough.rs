@@ -78,6 +78,16 @@ fn blocks(markdown: &str, lang: &str) -> Vec<Vec<Step>> {
     blocks
 }
 
+/// A real number as `sqlite3` prints it: a whole one keeps its `.0`.
+fn real(v: f64) -> String {
+    let text = v.to_string();
+    if text.contains(['.', 'e', 'i', 'N']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
 /// Rows of a query, as `sqlite3` prints them: columns joined by `|`.
 fn sqlite3(file: &Path, sql: &str) -> String {
     let conn = rusqlite::Connection::open(file).expect("the database opens");
@@ -89,7 +99,7 @@ fn sqlite3(file: &Path, sql: &str) -> String {
                 .map(|i| match r.get_ref(i).expect("a column") {
                     rusqlite::types::ValueRef::Null => String::new(),
                     rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => real(v),
                     rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
                     rusqlite::types::ValueRef::Blob(b) => format!("{} bytes", b.len()),
                 })

@@ -5,7 +5,8 @@ use crate::types::{DataType, Text};
 
 /// Why a new type cannot stand in for an old one; `None` when it can: it is
 /// the same type, a wider one of the same family, or a numeric type that
-/// holds every value of the old one exactly (see [`numeric`](super::numeric)).
+/// holds every value of the old one exactly (integers, decimals and floats
+/// compared by the values they can hold, not by family).
 pub fn type_change_problem(old: &DataType, new: &DataType) -> Option<String> {
     if old == new {
         return None;

@@ -38,6 +38,7 @@ impl JobSpecs {
                 ],
                 triggers: vec!["cron"],
                 code_kinds: vec!["sql"],
+                file_formats: Vec::new(),
             },
         }
     }

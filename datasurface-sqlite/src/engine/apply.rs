@@ -1,7 +1,7 @@
 //! Applying a plan: each database step in its own transaction, new exports
 //! back-filled from the merge tables, then the new rendering saved as applied.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use datasurface_platform::{Action, Plan, Rendering, Step};
@@ -22,8 +22,12 @@ pub struct ApplySummary {
     pub recorded: usize,
     /// Transformers whose query changed: their output is rebuilt on the next run.
     pub rebuilt: Vec<String>,
-    /// Export tables filled from the merge tables, as `container/table`.
+    /// Export tables filled from the merge tables, as `container/table`:
+    /// new ones, and ones made again.
     pub backfilled: Vec<String>,
+    /// Database artifacts found drifted (a table or a container's database
+    /// removed outside datasurface) and made again, by artifact key.
+    pub repaired: Vec<String>,
 }
 
 pub(crate) fn load_rendering(dir: &Path) -> Result<Rendering, EngineError> {
@@ -84,17 +88,46 @@ impl Engine {
                 }
                 (_, Some(artifact)) => {
                     let spec: DatabaseSpec = parse(key, &artifact.content)?;
-                    reconcile::reconcile(&mut self.connection(&spec.target)?, &spec, key)?;
-                    if step.action == Action::Create
-                        && key.contains("/exports/")
-                        && let Target::Container(c) = &spec.target
-                    {
-                        new_exports.extend(spec.tables.iter().map(|t| (c.clone(), t.name.clone())));
+                    let made =
+                        reconcile::reconcile(&mut self.connection(&spec.target)?, &spec, key)?;
+                    if let Target::Container(c) = &spec.target {
+                        new_exports.extend(made.into_iter().map(|t| (c.clone(), t)));
                     }
                 }
                 (_, None) => {}
             }
             summary.database_steps += 1;
+        }
+        // Drift: what the applied rendering made and someone removed since (a
+        // container's file deleted, a table dropped) is made again. Each
+        // database is opened once.
+        let planned: BTreeSet<&str> = plan.steps.iter().map(|s| s.key.as_str()).collect();
+        let mut by_target: BTreeMap<Target, Vec<(&str, DatabaseSpec)>> = BTreeMap::new();
+        for (key, artifact) in &next.artifacts {
+            let key = key.as_str();
+            if planned.contains(key)
+                || !(key.starts_with("merge/") || key.starts_with("containers/"))
+            {
+                continue;
+            }
+            let spec: DatabaseSpec = parse(key, &artifact.content)?;
+            by_target
+                .entry(spec.target.clone())
+                .or_default()
+                .push((key, spec));
+        }
+        for (target, specs) in by_target {
+            let mut conn = self.connection(&target)?;
+            for (key, spec) in specs {
+                if !reconcile::drifted(&conn, &spec)? {
+                    continue;
+                }
+                let made = reconcile::reconcile(&mut conn, &spec, key)?;
+                summary.repaired.push(key.to_owned());
+                if let Target::Container(c) = &spec.target {
+                    new_exports.extend(made.into_iter().map(|t| (c.clone(), t)));
+                }
+            }
         }
         // New exports are filled from what was already ingested: no re-ingestion.
         for job in jobs::<IngestJob>(next, "jobs/ingest/")? {

@@ -10,8 +10,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::source::Rows;
 use super::values::{conform, hash};
 use super::{Engine, EngineError, open_db, sql};
+use crate::dialect::Dialect;
 use crate::dialect::Sqlite;
-use crate::spec::{DatasetJob, IngestJob};
+use crate::spec::{DatasetJob, IngestJob, LIVE, Source};
 use crate::statements::Statements;
 
 /// What a batch did to its rows: inserted, updated and deleted (by key), and
@@ -330,6 +331,90 @@ pub(crate) fn later_containers(job: &IngestJob) -> BTreeSet<&str> {
         .collect()
 }
 
+/// Why a stream cannot deliver: a container's database or an export table
+/// was removed outside datasurface. Said before anything is written, with the
+/// fix, rather than left to fail deep in the merge.
+fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), String> {
+    let fix = "run `datasurface apply` (or `up`): it makes what is missing again and back-fills it from the merge tables";
+    let mut by_container: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in &job.datasets {
+        for (container, table) in &d.exports {
+            by_container.entry(container).or_default().push(table);
+        }
+    }
+    for (container, tables) in by_container {
+        let path = engine.container_path(container);
+        if !path.is_file() {
+            return Err(format!(
+                "the database of container `{container}` ({}) is missing: it was moved or deleted outside datasurface; {fix}",
+                path.display()
+            ));
+        }
+        let conn = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| {
+            format!(
+                "cannot open the database of container `{container}` ({}): {e}",
+                path.display()
+            )
+        })?;
+        for table in tables {
+            let present: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .map_err(|e| format!("cannot read the database of container `{container}`: {e}"))?;
+            if present == 0 {
+                return Err(format!(
+                    "export table `{table}` is missing from container `{container}` ({}): it was dropped outside datasurface; {fix}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A source snapshot that found no rows for a dataset whose last batch had
+/// some: more often a broken or emptied source than a real state, so it fails
+/// the batch (the merge tables keep what they hold) unless the dataset says
+/// empty is real. A transformer's empty output follows from its inputs.
+fn empty_snapshots(
+    conn: &Connection,
+    job: &IngestJob,
+    checked: &[Vec<Staged>],
+) -> Result<(), String> {
+    if matches!(job.source, Source::Transformer { .. }) {
+        return Ok(());
+    }
+    for (d, staged) in job.datasets.iter().zip(checked) {
+        if !staged.is_empty() || d.allow_empty {
+            continue;
+        }
+        let live: i64 = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM {} WHERE \"ds_batch_out\" = {LIVE}",
+                    Sqlite.quote(&d.merge_table)
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if live > 0 {
+            return Err(format!(
+                "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
+                d.dataset
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the rows read for every dataset of a stream.
 fn check_all(
     job: &IngestJob,
@@ -385,7 +470,12 @@ pub(crate) fn ingest(
     let mut conn = engine.open_merge()?;
     let stream = job.stream.as_str();
     let batch = start(&conn, stream, &engine.now())?;
-    let checked = match rows.and_then(|rows| check_all(job, rows)) {
+    let checked = match rows.and_then(|rows| {
+        missing_exports(engine, job)?;
+        let checked = check_all(job, rows)?;
+        empty_snapshots(&conn, job, &checked)?;
+        Ok(checked)
+    }) {
         Ok(c) => c,
         Err(message) => {
             fail(

@@ -86,6 +86,19 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, String> {
         .headers()
         .map_err(|e| format!("cannot read the header of {}: {e}", path.display()))?
         .clone();
+    // A header naming a column twice is ambiguous: which is the value?
+    let mut seen: Vec<String> = Vec::new();
+    for h in &headers {
+        let name = h.trim().to_lowercase();
+        if seen.contains(&name) {
+            return Err(format!(
+                "{} names column `{}` twice in its header, so its values cannot be told apart; remove or rename one of them",
+                path.display(),
+                h.trim()
+            ));
+        }
+        seen.push(name);
+    }
     let mut positions = Vec::new();
     for c in &d.columns {
         let at = headers

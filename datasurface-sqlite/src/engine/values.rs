@@ -4,99 +4,340 @@ use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
 
 use crate::dialect::Affinity;
-use crate::spec::ColumnSpec;
+use crate::spec::{ColumnSpec, ValueCheck};
 
-/// A value made to fit its column, or why it does not.
+/// A value made to fit its column, or why it does not, in plain words.
 pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String> {
-    let bad = |v: &Value| {
-        Err(format!(
-            "column `{}` holds {}, which is not {:?}",
-            column.name,
-            describe(v),
-            column.affinity
-        ))
-    };
-    let value = match (&value, column.affinity) {
+    let name = &column.name;
+    // An empty field in a file is no value, unless the column holds free text.
+    let free_text = column.affinity == Affinity::Text
+        && matches!(column.check, None | Some(ValueCheck::Text { .. }));
+    let value = match (value, column.affinity) {
+        (Value::Text(t), _) if t.is_empty() && !free_text => Value::Null,
         (Value::Null, _) => Value::Null,
-        (Value::Text(t), _) if t.is_empty() && column.affinity != Affinity::Text => Value::Null,
-        (Value::Integer(_), Affinity::Integer)
-        | (Value::Real(_), Affinity::Real)
-        | (Value::Text(_), Affinity::Text)
-        | (Value::Blob(_), Affinity::Blob) => value,
-        (Value::Text(t), Affinity::Integer) => match t.trim().parse::<i64>() {
-            Ok(n) => Value::Integer(n),
-            Err(_) => return bad(&value),
-        },
-        (Value::Integer(n), Affinity::Boolean) if *n == 0 || *n == 1 => value,
-        (Value::Text(t), Affinity::Boolean) => match t.trim().to_ascii_lowercase().as_str() {
-            "true" | "t" | "1" | "yes" => Value::Integer(1),
-            "false" | "f" | "0" | "no" => Value::Integer(0),
-            _ => return bad(&value),
-        },
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "a whole number read into a REAL column"
-        )]
-        (Value::Integer(n), Affinity::Real) => Value::Real(*n as f64),
-        (Value::Text(t), Affinity::Real) => match t.trim().parse::<f64>() {
-            Ok(f) => Value::Real(f),
-            Err(_) => return bad(&value),
-        },
-        (Value::Integer(n), Affinity::Decimal) => {
-            Value::Text(decimal(&n.to_string(), column.scale))
-        }
-        (Value::Real(f), Affinity::Decimal) => Value::Text(match column.scale {
-            Some(scale) => format!("{f:.prec$}", prec = scale as usize),
-            None => f.to_string(),
-        }),
+        (v, Affinity::Integer) => Value::Integer(whole(&v, name)?),
+        (v, Affinity::Decimal) => Value::Integer(scaled(&v, column)?),
+        (v, Affinity::Real) => Value::Real(real(&v, name)?),
+        (v, Affinity::Boolean) => Value::Integer(boolean(&v, name)?),
+        (Value::Text(t), Affinity::Text) => Value::Text(t),
         (Value::Integer(n), Affinity::Text) => Value::Text(n.to_string()),
         (Value::Real(f), Affinity::Text) => Value::Text(f.to_string()),
-        (Value::Text(t), Affinity::Decimal) => {
-            let t = t.trim();
-            let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-            let mut parts = digits.splitn(2, '.');
-            let whole = parts.next().unwrap_or_default();
-            let fraction = parts.next().unwrap_or("0");
-            let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-            if numeric(whole) && numeric(fraction) {
-                Value::Text(decimal(t, column.scale))
-            } else {
-                return bad(&value);
-            }
+        (Value::Blob(b), Affinity::Blob) => Value::Blob(b),
+        (Value::Text(t), Affinity::Blob) => Value::Blob(t.into_bytes()),
+        (v, affinity) => {
+            return Err(format!(
+                "column `{name}` holds {}, which is not {}",
+                describe(&v),
+                kind(affinity)
+            ));
         }
-        _ => return bad(&value),
     };
-    if value == Value::Null && !column.nullable {
+    if value == Value::Null {
+        return if column.nullable {
+            Ok(value)
+        } else {
+            Err(format!("column `{name}` is empty, but it may not be"))
+        };
+    }
+    match column.check {
+        Some(check) => checked(value, check, name),
+        None => Ok(value),
+    }
+}
+
+/// What an affinity holds, for a message.
+fn kind(affinity: Affinity) -> &'static str {
+    match affinity {
+        Affinity::Integer => "a whole number",
+        Affinity::Real => "a number",
+        Affinity::Decimal => "a decimal number",
+        Affinity::Text => "text",
+        Affinity::Blob => "bytes",
+        Affinity::Boolean => "true or false",
+    }
+}
+
+fn whole(v: &Value, name: &str) -> Result<i64, String> {
+    match v {
+        Value::Integer(n) => Ok(*n),
+        Value::Text(t) => t.trim().parse::<i64>().map_err(|_| {
+            format!(
+                "column `{name}` holds {}, which is not a whole number",
+                describe(v)
+            )
+        }),
+        Value::Real(f) if f.fract() == 0.0 && f.abs() < 9.0e15 =>
+        {
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a whole number well inside i64"
+            )]
+            Ok(*f as i64)
+        }
+        _ => Err(format!(
+            "column `{name}` holds {}, which is not a whole number",
+            describe(v)
+        )),
+    }
+}
+
+fn boolean(v: &Value, name: &str) -> Result<i64, String> {
+    match v {
+        Value::Integer(n) if *n == 0 || *n == 1 => Ok(*n),
+        Value::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "t" | "1" | "yes" => Ok(1),
+            "false" | "f" | "0" | "no" => Ok(0),
+            _ => Err(format!(
+                "column `{name}` holds {}, which is not true or false",
+                describe(v)
+            )),
+        },
+        _ => Err(format!(
+            "column `{name}` holds {}, which is not true or false",
+            describe(v)
+        )),
+    }
+}
+
+fn real(v: &Value, name: &str) -> Result<f64, String> {
+    let f = match v {
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a whole number read into a float column"
+        )]
+        Value::Integer(n) => *n as f64,
+        Value::Real(f) => *f,
+        Value::Text(t) => t.trim().parse::<f64>().map_err(|_| {
+            format!(
+                "column `{name}` holds {}, which is not a number",
+                describe(v)
+            )
+        })?,
+        _ => {
+            return Err(format!(
+                "column `{name}` holds {}, which is not a number",
+                describe(v)
+            ));
+        }
+    };
+    if f.is_nan() {
         return Err(format!(
-            "column `{}` is null, but it may not be",
-            column.name
+            "column `{name}` holds NaN, which SQLite cannot store (it would become empty); send a number, or leave the value empty on purpose"
         ));
     }
-    Ok(value)
+    Ok(f)
 }
 
-/// A decimal written with `scale` digits after the point: `4` and `4.0`
-/// become `4.00` at scale 2, so a value hashes the same whatever the source
-/// wrote. Digits beyond the scale are kept, so nothing is silently rounded.
-fn decimal(text: &str, scale: Option<u32>) -> String {
-    let Some(scale) = scale.map(|s| s as usize) else {
-        return text.to_owned();
-    };
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if fraction.len() >= scale {
-        return text.to_owned();
+/// A stored value as a source would give it, read by the column's declared
+/// type: a `SCALED_INT(s)` whole number becomes its exact decimal text again,
+/// so [`conform`] can store it in a column of another type.
+pub(crate) fn restated(value: Value, declared: &str) -> Value {
+    let scale = declared
+        .trim()
+        .strip_prefix("SCALED_INT(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    match (value, scale) {
+        (Value::Integer(n), Some(scale)) if scale > 0 => {
+            let Some(unit) = 10_i128.checked_pow(scale) else {
+                return Value::Integer(n);
+            };
+            let abs = i128::from(n).abs();
+            let sign = if n < 0 { "-" } else { "" };
+            let width = scale as usize;
+            Value::Text(format!("{sign}{}.{:0width$}", abs / unit, abs % unit))
+        }
+        (value, _) => value,
     }
-    let mut out = format!("{whole}.{fraction}");
-    out.extend(std::iter::repeat_n('0', scale - fraction.len()));
-    if scale == 0 { whole.to_owned() } else { out }
 }
 
+/// A decimal as a whole number of `10^-scale` units, exactly: its digits are
+/// read as written, never through a float, and a value with more digits than
+/// the type allows is refused rather than rounded.
+fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, String> {
+    let name = &column.name;
+    let scale = column.scale.unwrap_or(0);
+    let precision = match column.check {
+        Some(ValueCheck::Decimal { precision, .. }) => precision,
+        _ => 18,
+    };
+    let text = match v {
+        Value::Integer(n) => n.to_string(),
+        Value::Text(t) => t.trim().to_owned(),
+        Value::Real(f) => return from_float(*f, scale, precision, name),
+        _ => {
+            return Err(format!(
+                "column `{name}` holds {}, which is not a decimal number",
+                describe(v)
+            ));
+        }
+    };
+    let not_decimal = || {
+        format!(
+            "column `{name}` holds {}, which is not a decimal number (write digits, a point and digits, such as 12.50)",
+            describe(v)
+        )
+    };
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(&text)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let is_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !is_digits(whole) || !is_digits(fraction) {
+        return Err(not_decimal());
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > scale as usize {
+        return Err(format!(
+            "column `{name}` holds {}, which has more than {scale} digit{} after the point",
+            describe(v),
+            if scale == 1 { "" } else { "s" }
+        ));
+    }
+    let whole = whole.trim_start_matches('0');
+    let room = precision.saturating_sub(scale) as usize;
+    if whole.len() > room {
+        return Err(format!(
+            "column `{name}` holds {}, which has more than {room} digits before the point (it is a decimal of precision {precision}, scale {scale})",
+            describe(v)
+        ));
+    }
+    let mut units = String::with_capacity(whole.len() + scale as usize);
+    units.push_str(whole);
+    units.push_str(fraction);
+    units.extend(std::iter::repeat_n('0', scale as usize - fraction.len()));
+    let n: i64 = if units.is_empty() {
+        0
+    } else {
+        units.parse().map_err(|_| not_decimal())?
+    };
+    Ok(if negative { -n } else { n })
+}
+
+/// A float read into a decimal column (a transformer's arithmetic, say): the
+/// nearest decimal of the column's scale, if the float is that decimal to
+/// within its own precision; otherwise refused, never rounded.
+fn from_float(f: f64, scale: u32, precision: u32, name: &str) -> Result<i64, String> {
+    if !f.is_finite() {
+        return Err(format!(
+            "column `{name}` holds `{f}`, which is not a decimal number"
+        ));
+    }
+    let unit = 10f64.powi(i32::try_from(scale).unwrap_or(i32::MAX));
+    let units = (f * unit).round();
+    let limit = 10f64.powi(i32::try_from(precision).unwrap_or(i32::MAX));
+    if units.abs() >= limit || units.abs() >= 9.0e15 {
+        return Err(format!(
+            "column `{name}` holds `{f}`, which has more digits than a decimal of precision {precision}, scale {scale}"
+        ));
+    }
+    if (units / unit - f).abs() > f.abs() * 1e-12 {
+        return Err(format!(
+            "column `{name}` holds `{f}`, which has more than {scale} digits after the point; round it to {scale} places where it is made"
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation, reason = "a whole number below 9e15")]
+    Ok(units as i64)
+}
+
+/// A value checked against its model type.
+fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, String> {
+    match (check, &value) {
+        (ValueCheck::Integer { bits, signed }, Value::Integer(n)) => {
+            let (lo, hi): (i128, i128) = match (signed, bits) {
+                (true, b) => (-(1i128 << (b.min(64) - 1)), (1i128 << (b.min(64) - 1)) - 1),
+                (false, b) => (0, (1i128 << b.min(64)) - 1),
+            };
+            if i128::from(*n) < lo || i128::from(*n) > hi {
+                return Err(format!(
+                    "column `{name}` holds {n}, which is outside the range of a {}{bits}-bit integer ({lo} to {hi})",
+                    if signed { "" } else { "unsigned " }
+                ));
+            }
+            Ok(value)
+        }
+        (ValueCheck::Float { bits }, Value::Real(f)) => {
+            let max = match bits {
+                16 => 65504.0,
+                32 => f64::from(f32::MAX),
+                _ => f64::MAX,
+            };
+            if f.is_finite() && f.abs() > max {
+                return Err(format!(
+                    "column `{name}` holds `{f}`, which is beyond the range of a {bits}-bit float"
+                ));
+            }
+            Ok(value)
+        }
+        (ValueCheck::Text { max_chars }, Value::Text(t)) => {
+            let n = t.chars().count();
+            if n > max_chars as usize {
+                return Err(format!(
+                    "column `{name}` holds text of {n} characters, longer than its {max_chars} (it starts {})",
+                    describe(&Value::Text(t.chars().take(20).collect()))
+                ));
+            }
+            Ok(value)
+        }
+        (ValueCheck::Date, Value::Text(t)) => chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+            .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
+            .map_err(|_| {
+                format!(
+                    "column `{name}` holds {}, which is not a date that exists, written YYYY-MM-DD",
+                    describe(&value)
+                )
+            }),
+        (ValueCheck::Timestamp, Value::Text(t)) => timestamp(t.trim()).ok_or_else(|| {
+            format!(
+                "column `{name}` holds {}, which is not a date and time that exist, written YYYY-MM-DD HH:MM:SS (ISO 8601, with an optional offset)",
+                describe(&value)
+            )
+        }),
+        (ValueCheck::Date | ValueCheck::Timestamp, _) => Err(format!(
+            "column `{name}` holds {}, which is not a date",
+            describe(&value)
+        )),
+        _ => Ok(value),
+    }
+}
+
+/// A timestamp in one form: `YYYY-MM-DD HH:MM:SS[.f]`, in UTC when an offset
+/// was given (with `+00:00`), as written otherwise.
+fn timestamp(t: &str) -> Option<Value> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Some(Value::Text(
+            at.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M:%S%.f+00:00")
+                .to_string(),
+        ));
+    }
+    for form in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, form) {
+            return Some(Value::Text(at.format("%Y-%m-%d %H:%M:%S%.f").to_string()));
+        }
+    }
+    None
+}
+
+/// A value for a message: short, quoted, control characters escaped.
 fn describe(v: &Value) -> String {
     match v {
-        Value::Null => "null".into(),
-        Value::Integer(n) => format!("the integer {n}"),
-        Value::Real(f) => format!("the number {f}"),
-        Value::Text(t) => format!("the text {t:?}"),
+        Value::Null => "nothing".into(),
+        Value::Integer(n) => format!("`{n}`"),
+        Value::Real(f) => format!("`{f}`"),
+        Value::Text(t) => {
+            let shown: String = t.chars().take(60).flat_map(char::escape_default).collect();
+            if t.chars().count() > 60 {
+                format!("`{shown}…`")
+            } else {
+                format!("`{shown}`")
+            }
+        }
         Value::Blob(b) => format!("{} bytes", b.len()),
     }
 }
@@ -140,44 +381,172 @@ pub(crate) fn hash<'a>(values: impl Iterator<Item = &'a Value>) -> String {
 mod tests {
     use super::*;
 
-    fn col(affinity: Affinity, nullable: bool) -> ColumnSpec {
+    fn col(affinity: Affinity, nullable: bool, check: Option<ValueCheck>) -> ColumnSpec {
         ColumnSpec {
             name: "c".into(),
             affinity,
             nullable,
             scale: Some(2),
+            check,
+        }
+    }
+
+    fn text(t: &str) -> Value {
+        Value::Text(t.into())
+    }
+
+    #[test]
+    fn scaled_numbers_read_back_as_their_decimals() {
+        let cases = [
+            (8000, "SCALED_INT(2)", Value::Text("80.00".into())),
+            (-5, "SCALED_INT(3)", Value::Text("-0.005".into())),
+            (
+                i64::MIN,
+                "SCALED_INT(1)",
+                Value::Text("-922337203685477580.8".into()),
+            ),
+            (7, "SCALED_INT(0)", Value::Integer(7)),
+            (7, "INTEGER", Value::Integer(7)),
+        ];
+        for (n, declared, want) in cases {
+            assert_eq!(
+                restated(Value::Integer(n), declared),
+                want,
+                "{n} {declared}"
+            );
+        }
+        assert_eq!(
+            restated(Value::Text("1.5".into()), "TEXT"),
+            Value::Text("1.5".into())
+        );
+    }
+
+    #[test]
+    fn values_conform_or_say_why_in_plain_words() {
+        let int = col(
+            Affinity::Integer,
+            false,
+            Some(ValueCheck::Integer {
+                bits: 8,
+                signed: true,
+            }),
+        );
+        assert_eq!(conform(text("42"), &int), Ok(Value::Integer(42)));
+        let e = conform(text("x"), &int).unwrap_err();
+        assert_eq!(e, "column `c` holds `x`, which is not a whole number");
+        let e = conform(text("200"), &int).unwrap_err();
+        assert!(
+            e.contains("outside the range of a 8-bit integer (-128 to 127)"),
+            "{e}"
+        );
+        assert!(
+            conform(Value::Null, &col(Affinity::Text, false, None))
+                .unwrap_err()
+                .contains("is empty")
+        );
+        assert_eq!(
+            conform(text(""), &col(Affinity::Integer, true, None)),
+            Ok(Value::Null)
+        );
+        let bool_ = col(Affinity::Boolean, true, None);
+        assert_eq!(conform(text("true"), &bool_), Ok(Value::Integer(1)));
+    }
+
+    #[test]
+    fn decimals_are_exact_units_and_never_rounded() {
+        let dec = col(
+            Affinity::Decimal,
+            true,
+            Some(ValueCheck::Decimal {
+                precision: 6,
+                scale: 2,
+            }),
+        );
+        assert_eq!(conform(text("12.5"), &dec), Ok(Value::Integer(1250)));
+        assert_eq!(conform(text("-0.07"), &dec), Ok(Value::Integer(-7)));
+        assert_eq!(conform(text("12.500"), &dec), Ok(Value::Integer(1250)));
+        assert_eq!(conform(Value::Integer(3), &dec), Ok(Value::Integer(300)));
+        assert_eq!(
+            conform(Value::Real(0.1 + 0.2), &dec),
+            Ok(Value::Integer(30))
+        );
+        assert!(
+            conform(text("12.345"), &dec)
+                .unwrap_err()
+                .contains("more than 2 digits after the point")
+        );
+        assert!(
+            conform(Value::Real(1.005), &dec)
+                .unwrap_err()
+                .contains("more than 2 digits after the point")
+        );
+        assert!(
+            conform(text("12345.6"), &dec)
+                .unwrap_err()
+                .contains("more than 4 digits before the point")
+        );
+        for bad in ["1e3", "12,5", ".", "1.2.3", "--1", "NaN"] {
+            assert!(
+                conform(text(bad), &dec)
+                    .unwrap_err()
+                    .contains("not a decimal"),
+                "{bad}"
+            );
         }
     }
 
     #[test]
-    fn values_conform_or_say_why() {
+    fn dates_that_do_not_exist_are_refused() {
+        let date = col(Affinity::Text, true, Some(ValueCheck::Date));
+        assert_eq!(conform(text("2026-02-28"), &date), Ok(text("2026-02-28")));
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "yesterday",
+            "04/11/2026",
+            "2026-2-3x",
+        ] {
+            let e = conform(text(bad), &date).unwrap_err();
+            assert!(e.contains("not a date that exists"), "{bad}: {e}");
+        }
+        let ts = col(Affinity::Text, true, Some(ValueCheck::Timestamp));
         assert_eq!(
-            conform(Value::Text("42".into()), &col(Affinity::Integer, false)),
-            Ok(Value::Integer(42))
+            conform(text("2026-11-22T10:30:00+01:00"), &ts),
+            Ok(text("2026-11-22 09:30:00+00:00"))
+        );
+        assert_eq!(
+            conform(text("2026-11-22 10:30:00.25"), &ts),
+            Ok(text("2026-11-22 10:30:00.250"))
+        );
+        assert!(conform(text("2026-11-31 10:00:00"), &ts).is_err());
+    }
+
+    #[test]
+    fn text_limits_floats_and_nan() {
+        let short = col(
+            Affinity::Text,
+            true,
+            Some(ValueCheck::Text { max_chars: 3 }),
+        );
+        assert_eq!(conform(text("été"), &short), Ok(text("été")));
+        assert!(
+            conform(text("long"), &short)
+                .unwrap_err()
+                .contains("4 characters, longer than its 3")
+        );
+        let f32_ = col(Affinity::Real, true, Some(ValueCheck::Float { bits: 32 }));
+        assert!(conform(text("NaN"), &f32_).unwrap_err().contains("NaN"));
+        assert!(
+            conform(Value::Real(f64::NAN), &f32_)
+                .unwrap_err()
+                .contains("NaN")
         );
         assert!(
-            conform(Value::Text("x".into()), &col(Affinity::Integer, true))
+            conform(text("1e39"), &f32_)
                 .unwrap_err()
-                .contains("not Integer")
+                .contains("beyond the range")
         );
-        assert!(
-            conform(Value::Null, &col(Affinity::Text, false))
-                .unwrap_err()
-                .contains("is null")
-        );
-        assert_eq!(
-            conform(Value::Text(String::new()), &col(Affinity::Integer, true)),
-            Ok(Value::Null)
-        );
-        assert_eq!(
-            conform(Value::Text("12.50".into()), &col(Affinity::Decimal, true)),
-            Ok(Value::Text("12.50".into()))
-        );
-        assert!(conform(Value::Text("1e3".into()), &col(Affinity::Decimal, true)).is_err());
-        assert_eq!(
-            conform(Value::Text("true".into()), &col(Affinity::Boolean, true)),
-            Ok(Value::Integer(1))
-        );
+        assert_eq!(conform(text("inf"), &f32_), Ok(Value::Real(f64::INFINITY)));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
+mod drift;
 mod engine;
 mod schedules;
 

@@ -56,6 +56,7 @@ fn everything() -> Capabilities {
         data_types: DATA_TYPES.to_vec(),
         triggers: TRIGGERS.to_vec(),
         code_kinds: CODE_KINDS.to_vec(),
+        file_formats: datasurface_testkit::FILE_FORMATS.to_vec(),
     }
 }
 
@@ -298,6 +299,7 @@ proptest! {
                 data_types: vec!["Integer", "VarChar"],
                 triggers: vec![],
                 code_kinds: vec!["sql"],
+                file_formats: vec![],
             },
             spec(),
         )
