@@ -264,6 +264,54 @@ fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
     assert_eq!(rig.apply(model), 0);
 }
 
+/// A file format the platform cannot read is refused before anything renders.
+#[test]
+fn a_file_format_the_platform_cannot_read_is_refused() {
+    let parquet = SHOP.replacen("method: {fileDrop: {}}", "method: {fileDrop: {format: PARQUET}}", 1);
+    assert_ne!(parquet, SHOP);
+    let valid = validate(
+        files::load(&[SourceFile::new("model.yaml", &parquet)])
+            .unwrap()
+            .ecosystem,
+    )
+    .unwrap();
+    let graphs = build(&valid);
+    let name = valid.platforms.get_key_value("Local").unwrap().0;
+    let Err(error) = render_with(&SqlitePlatform, &valid, &graphs, name) else {
+        panic!("a PARQUET file drop rendered on sqlite");
+    };
+    let text = format!("{error}");
+    assert!(
+        text.contains("unsupported-by-platform") && text.contains("PARQUET"),
+        "{text}"
+    );
+}
+
+/// A dataset that says its source may really be emptied is emptied.
+#[test]
+fn an_empty_snapshot_deletes_everything_only_when_the_dataset_allows_it() {
+    let rig = shop("emptied");
+    let allowing = SHOP.replacen(
+        "              events:\n                classifications: [PUB]\n",
+        "              events:\n                allowEmptySnapshot: true\n                classifications: [PUB]\n",
+        1,
+    );
+    assert_ne!(allowing, SHOP);
+    rig.apply(&allowing);
+    rig.run();
+    std::fs::write(rig.dir.join("drops/events.csv"), "id,kind\n").unwrap();
+    let summary = rig.run();
+    let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
+    assert_eq!(feed.status, StreamStatus::Committed, "{:?}", feed.message);
+    assert_eq!(
+        rows(
+            &rig.warehouse("Warehouse"),
+            "SELECT count(*) FROM Live__Main__Feed__events"
+        ),
+        ["0"]
+    );
+}
+
 #[test]
 fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
     let rig = shop("bad");
