@@ -41,6 +41,7 @@
 //! # }
 //! ```
 
+pub mod build;
 pub mod capture;
 pub mod common;
 pub mod container;
@@ -48,6 +49,8 @@ pub mod cron;
 pub mod datastore;
 pub mod ecosystem;
 pub mod files;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod names;
 pub mod platform;
 pub mod policy;

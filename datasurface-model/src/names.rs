@@ -467,6 +467,13 @@ macro_rules! name_type {
                 }
             }
 
+            /// A stand-in for a name that did not parse, for a builder that
+            /// has recorded the problem and so never hands its model out.
+            #[allow(dead_code, reason = "only the names a builder requires use it")]
+            pub(crate) fn stand_in() -> Self {
+                Self(SmolStr::new_static("invalid"))
+            }
+
             /// The name as a string slice.
             pub fn as_str(&self) -> &str {
                 &self.0

@@ -294,6 +294,31 @@ pub struct Text {
     pub collation: Option<String>,
 }
 
+/// `VarChar(n)`: text of at most `n` characters.
+pub fn varchar(max_size: u32) -> DataType {
+    DataType::VarChar(Text::max(max_size))
+}
+
+/// `NVarChar(n)`: Unicode text of at most `n` characters.
+pub fn nvarchar(max_size: u32) -> DataType {
+    DataType::NVarChar(Text::max(max_size))
+}
+
+/// `Char(n)`: text of exactly `n` characters.
+pub fn char(size: u32) -> DataType {
+    DataType::Char(Text::max(size))
+}
+
+/// `NChar(n)`: Unicode text of exactly `n` characters.
+pub fn nchar(size: u32) -> DataType {
+    DataType::NChar(Text::max(size))
+}
+
+/// `Decimal(precision, scale)`: `precision` digits, `scale` after the point.
+pub fn decimal(precision: u32, scale: u32) -> DataType {
+    DataType::Decimal(Decimal { precision, scale })
+}
+
 impl Text {
     /// Text of at most `max_size` characters in the default collation.
     pub fn max(max_size: u32) -> Self {

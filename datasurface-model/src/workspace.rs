@@ -15,7 +15,7 @@ use crate::policy::{AllowDenyPolicy, DataClassification};
 use crate::repository::Repository;
 
 /// A workspace: where a consumer receives the datasets it asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workspace {
     /// The data container the datasets are delivered into. Without one, no

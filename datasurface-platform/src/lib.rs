@@ -31,7 +31,9 @@ pub use datasurface_graph as graph;
 pub use datasurface_model as model;
 pub use history::{Kept, kept_history};
 pub use physical::{COLLISION, PhysicalNames, RESERVED_COLUMN, reserved_column};
-pub use pipeline::{RenderFailure, Rendered, check_platforms, render_platform, render_with};
+pub use pipeline::{
+    Gated, RenderFailure, Rendered, check_platforms, gate, render_platform, render_with,
+};
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;

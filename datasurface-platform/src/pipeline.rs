@@ -141,6 +141,57 @@ pub fn check_platforms(
     Report::new(found)
 }
 
+/// A model that passed the whole gate: valid, with its intention graphs,
+/// and the warnings of every check.
+#[derive(Debug)]
+pub struct Gated {
+    /// The validated model.
+    pub valid: ValidEcosystem,
+    /// Its intention graphs, one per declared platform.
+    pub graphs: IntentionGraphs,
+    /// The warnings of validation, the graphs and the platforms' checks.
+    pub warnings: Report,
+}
+
+/// Everything the command line's gate (`check`, `verify`) checks, in one
+/// call: validation, the intention graphs, and each declared platform's
+/// checks by the registry's implementations ([`check_platforms`]; kinds in
+/// `external_kinds` are left to other programs). For an application that
+/// embeds validation, or a model built in code:
+///
+/// ```
+/// use datasurface_platform::{PlatformRegistry, gate};
+/// use datasurface_platform::model::Ecosystem;
+///
+/// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
+///     .platform("Local", "sqlite", |p| p)
+///     .build()?;
+/// // No implementation of `sqlite` is registered here, and the gate says so.
+/// let report = gate(eco, &PlatformRegistry::new(), &[]).unwrap_err();
+/// assert!(report.diagnostics().iter().any(|d| d.code == "unknown-platform-kind"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn gate(
+    ecosystem: datasurface_model::Ecosystem,
+    registry: &PlatformRegistry,
+    external_kinds: &[&str],
+) -> Result<Gated, Report> {
+    let valid = datasurface_model::validate::validate(ecosystem)?;
+    let graphs = datasurface_graph::build(&valid);
+    let found = check_platforms(registry, &valid, &graphs, external_kinds);
+    let mut all = valid.warnings().diagnostics().to_vec();
+    all.extend(found.diagnostics().iter().cloned());
+    let report = Report::new(all);
+    if report.has_errors() {
+        return Err(report);
+    }
+    Ok(Gated {
+        valid,
+        graphs,
+        warnings: report,
+    })
+}
+
 /// [`render_platform`] with a given implementation instead of a registry.
 pub fn render_with(
     platform: &dyn DataPlatform,

@@ -34,6 +34,9 @@ mod secrets;
 pub mod strategy;
 
 pub use conformance::{Conformance, ConformanceReport, Outcome, PLATFORM_NAME, exercise_shape};
+/// Small ready ecosystems as builders (a minimal one, Northwind) that a test
+/// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.
+pub use datasurface_model::fixtures;
 pub use generate::{GenerateError, PlatformSpec, Shape, generate, generate_for};
 pub use palette::{
     CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, FILE_FORMATS, MILESTONING, Palette,

@@ -179,7 +179,7 @@ fn every_example_model_loads() {
 
 #[test]
 fn northwind_built_in_code_equals_the_files() {
-    let from_code = datasurface_examples::northwind().unwrap();
+    let from_code = datasurface_examples::northwind().build().unwrap();
     let from_files = load_example("northwind");
     assert_eq!(from_code, from_files);
     assert_eq!(

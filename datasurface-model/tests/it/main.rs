@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
+mod build;
 mod directory;
 mod errors;
 mod no_panic;

@@ -267,7 +267,11 @@ fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
 /// A file format the platform cannot read is refused before anything renders.
 #[test]
 fn a_file_format_the_platform_cannot_read_is_refused() {
-    let parquet = SHOP.replacen("method: {fileDrop: {}}", "method: {fileDrop: {format: PARQUET}}", 1);
+    let parquet = SHOP.replacen(
+        "method: {fileDrop: {}}",
+        "method: {fileDrop: {format: PARQUET}}",
+        1,
+    );
     assert_ne!(parquet, SHOP);
     let valid = validate(
         files::load(&[SourceFile::new("model.yaml", &parquet)])

@@ -37,20 +37,43 @@ fn an_unknown_location_is_reported_once_and_not_held_to_policies() {
     }
 }
 
+/// The base model, to build on in code.
+fn base() -> crate::build::EcosystemBuilder {
+    crate::files::from_yaml_str(BASE_MODEL)
+        .unwrap()
+        .into_builder()
+}
+
+/// Every finding's code in a model built in code, one per finding.
+fn codes_of(builder: crate::build::EcosystemBuilder) -> Vec<&'static str> {
+    let report = crate::validate::check(&builder.build().unwrap());
+    report.diagnostics().iter().map(|d| d.code).collect()
+}
+
 #[test]
 fn a_policy_naming_an_unknown_location_is_not_enforced() {
-    let text =
-        with_policies("    locationPolicies:\n      US only: {allowed: [\"AWS:USA/us-east-7\"]}\n");
-    assert_eq!(codes(&text), ["unknown-location"]);
+    let eco = base().define_zone("USA", |z| {
+        z.location_policy("US only", |p| p.allow(["AWS:USA/us-east-7"]))
+    });
+    assert_eq!(codes_of(eco), ["unknown-location"]);
 }
 
 #[test]
 fn a_contradictory_policy_is_reported_and_not_enforced() {
-    let text = with_policies(
-        "    locationPolicies:\n      US: {allowed: [\"AWS:USA/us-east-1\"], denied: [\"AWS:USA/us-east-1\"]}\n    vendorPolicies:\n      V: {allowed: [AWS], denied: [AWS]}\n    hardVendorPolicies:\n      H: {allowed: [AWS], denied: [AWS]}\n    platformPolicies:\n      P: {allowed: [Batch], denied: [Batch]}\n    storagePolicies:\n      S: {mandate: MANDATED_WITHIN_ZONE, containers: {allowed: [Warehouse], denied: [Warehouse]}}\n",
-    )
-    .replacen("      No MNPI: {denied: [MNPI]}", "      No MNPI: {allowed: [PUB], denied: [PUB]}", 1);
-    assert_eq!(codes(&text), ["policy-overlap"; 6]);
+    use crate::CloudVendor::Aws;
+    let eco = base().define_zone("USA", |z| {
+        z.location_policy("US", |p| {
+            p.allow(["AWS:USA/us-east-1"]).deny(["AWS:USA/us-east-1"])
+        })
+        .vendor_policy("V", |p| p.allow(["AWS"]).deny(["AWS"]))
+        .hard_vendor_policy("H", |p| p.allow_values([Aws]).deny_values([Aws]))
+        .platform_policy("P", |p| p.allow(["Batch"]).deny(["Batch"]))
+        .storage_policy("S", |p| {
+            p.mandated().allow(["Warehouse"]).deny(["Warehouse"])
+        })
+        .classification_policy("Public", |p| p.allow(["PUB"]).deny(["PUB"]))
+    });
+    assert_eq!(codes_of(eco), ["policy-overlap"; 6]);
 }
 
 #[test]

@@ -145,7 +145,6 @@ fn ring(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{BASE_MODEL, testing::report_for};
 
     #[test]
     fn example() {
@@ -156,49 +155,42 @@ mod tests {
     /// reported, each once, each with a path through it.
     #[test]
     fn every_cycle_is_reported_assigned_or_not() {
-        let store = |n: &str, ws: &str| {
-            format!(
-                "          S{n}:\n            capture: {{transformerOutput: {{workspace: {ws}}}}}\n            datasets:\n              d:\n                classifications: [PUB]\n                schema: {{columns: {{id: {{type: Integer, nullable: false}}}}, primaryKey: [id]}}\n"
-            )
-        };
-        let ws = |name: &str, reads: &[&str]| {
-            let sinks = reads
-                .iter()
-                .map(|r| format!("                  - {{datastore: S{r}, dataset: d}}\n"))
-                .collect::<Vec<_>>()
-                .concat();
-            format!(
-                "          {name}:\n            container: Warehouse\n            datasetGroups:\n              Inputs:\n                sinks:\n{sinks}            transformer:\n              outputDatastore: S{name}\n              code: {{sql: {{queries: {{d: SELECT id FROM d}}}}}}\n"
-            )
-        };
+        use crate::types::DataType::Integer;
         // A → B → C → A; D ↔ E ↔ G; F reads A (outside every cycle).
-        let stores: String = ["A", "B", "C", "D", "E", "F", "G"]
-            .iter()
-            .map(|n| store(n, n))
-            .collect();
-        let workspaces = [
-            ws("A", &["C"]),
-            ws("B", &["A"]),
-            ws("C", &["B"]),
-            ws("D", &["E"]),
-            ws("E", &["D", "G"]),
-            ws("F", &["A"]),
-            ws("G", &["E"]),
-        ]
-        .concat();
-        let text = BASE_MODEL
-            .replacen(
-                "        datastores:\n          Customer_Totals:\n",
-                &format!("        datastores:\n{stores}          Customer_Totals:\n"),
-                1,
-            )
-            .replacen(
-                "        workspaces:\n          Totals:\n",
-                &format!("        workspaces:\n{workspaces}          Totals:\n"),
-                1,
-            );
-        let report = report_for(&text);
-        let cycles: Vec<String> = report
+        let reads = [
+            ("A", vec!["C"]),
+            ("B", vec!["A"]),
+            ("C", vec!["B"]),
+            ("D", vec!["E"]),
+            ("E", vec!["D", "G"]),
+            ("F", vec!["A"]),
+            ("G", vec!["E"]),
+        ];
+        let eco = crate::fixtures::minimal()
+            .define_zone("EU", |z| {
+                z.define_team("Sales", |mut t| {
+                    for (name, inputs) in &reads {
+                        let output = format!("S{name}");
+                        t = t
+                            .datastore(&output, |s| {
+                                s.output_of(name).dataset("d", |d| {
+                                    d.classified(["PUB"]).column("id", Integer).key()
+                                })
+                            })
+                            .workspace(name, |w| {
+                                w.container("Warehouse")
+                                    .group("Inputs", |g| {
+                                        inputs.iter().fold(g, |g, i| g.sink(&format!("S{i}"), "d"))
+                                    })
+                                    .transformer(&output, |t| t.sql("d", "SELECT id FROM d"))
+                            });
+                    }
+                    t
+                })
+            })
+            .build()
+            .unwrap();
+        let cycles: Vec<String> = crate::validate::check(&eco)
             .diagnostics()
             .iter()
             .filter(|d| d.code == "transformer-cycle")
@@ -207,8 +199,8 @@ mod tests {
         assert_eq!(
             cycles,
             [
-                "/zones/USA/teams/Reporting/workspaces/A/transformer transformers depend on each other in a cycle: `A` writes `SA`, which `B` reads; `B` writes `SB`, which `C` reads; `C` writes `SC`, which `A` reads",
-                "/zones/USA/teams/Reporting/workspaces/D/transformer transformers depend on each other in a cycle: `D` writes `SD`, which `E` reads; `E` writes `SE`, which `D` reads (transformers `D`, `E`, `G` all depend on each other)",
+                "/zones/EU/teams/Sales/workspaces/A/transformer transformers depend on each other in a cycle: `A` writes `SA`, which `B` reads; `B` writes `SB`, which `C` reads; `C` writes `SC`, which `A` reads",
+                "/zones/EU/teams/Sales/workspaces/D/transformer transformers depend on each other in a cycle: `D` writes `SD`, which `E` reads; `E` writes `SE`, which `D` reads (transformers `D`, `E`, `G` all depend on each other)",
             ]
         );
     }
