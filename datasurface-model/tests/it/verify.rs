@@ -1,11 +1,13 @@
 //! Change verification: the reference's pull-request scenario, its holes, and properties.
 
 use datasurface_model::arbitrary;
+use datasurface_model::build::TeamBuilder;
 use datasurface_model::files;
+use datasurface_model::types::{DataType::Integer, varchar};
 use datasurface_model::validate::Severity;
 use datasurface_model::validate::rules::BASE_MODEL;
 use datasurface_model::verify::{ChangeKind, Verification, verify};
-use datasurface_model::{Ecosystem, Repository};
+use datasurface_model::{CloudVendor, DatabaseEngine::Postgres, Ecosystem, Repository};
 use proptest::prelude::*;
 
 fn model(text: &str) -> Ecosystem {
@@ -33,103 +35,70 @@ fn codes(v: &Verification) -> Vec<&'static str> {
 // The reference's scenario (`src/tests/actionHandlerResources` step0 to step4): one repository
 // with a branch per owner.
 
-const ECO: &str = "apiVersion: datasurface.dev/v1
-kind: Ecosystem
-name: Test
-owningRepository: {name: acme/repo, branch: main}
-liveRepository: {name: acme/repo, branch: live}
-vendors:
-  AWS:
-    hardCloudVendor: AWS
-    documentation: {description: Amazon Web Services.}
-    locations:
-      USA: {locations: {us-east-1: {}}}
-      EU: {locations: {eu-west-1: {}}}
-  Azure:
-    hardCloudVendor: AZURE
-    documentation: {description: Microsoft Azure.}
-    locations:
-      EU: {locations: {westeurope: {}}}
-platforms:
-  LegacyA: {kind: legacy, version: ^1.0}
-  LegacyB: {kind: legacy, version: ^1.0}
-zoneDeclarations:
-  USA: {repository: {name: acme/repo, branch: USAmain}}
-  EU: {repository: {name: acme/repo, branch: EUmain}}
-  UK: {repository: {name: acme/repo, branch: UKmain}}
-";
-
-const EU_ZONE: &str = "  EU:
-    locationPolicies:
-      EU only: {allowed: [\"AWS:EU/eu-west-1\", \"Azure:EU/westeurope\"]}
-    teamDeclarations:
-      ParisTeam: {repository: {name: acme/repo, branch: ParisMain}}
-";
-
-const USA_ZONE: &str = "  USA:
-    vendorPolicies:
-      Approved: {allowed: [AWS, Azure]}
-    locationPolicies:
-      US only: {allowed: [\"AWS:USA/us-east-1\"]}
-    platformPolicies:
-      Legacy only: {allowed: [LegacyA, LegacyB]}
-    teamDeclarations:
-      NYTeam: {repository: {name: acme/repo, branch: NYMain}}
-";
-
-fn team_stores(container: &str, location: &str, store: &str) -> String {
-    format!(
-        "        containers:
-          {container}:
-            kind: {{database: {{engine: POSTGRES, database: db}}}}
-            locations: [\"{location}\"]
-        datastores:
-          {store}:
-            capture:
-              ingestion: {{container: {container}, consistency: MULTI_DATASET, method: {{sqlSnapshot: {{}}}}}}
-            datasets:
-              people:
-                classifications: [\"PC1:name\"]
-                schema:
-                  columns:
-                    id: {{type: Integer, nullable: false}}
-                    name: {{type: {{VarChar: {{maxSize: 100}}}}}}
-                  primaryKey: [id]
-"
-    )
+/// A team's database, in a location, and its datastore of people.
+fn people(t: TeamBuilder, container: &str, location: &str, store: &str) -> TeamBuilder {
+    t.database(container, Postgres, "db", |c| c.location(location))
+        .datastore(store, |s| {
+            s.snapshot(container).dataset("people", |d| {
+                d.classified(["PC1:name"])
+                    .column("id", Integer)
+                    .key()
+                    .column("name", varchar(100))
+            })
+        })
 }
 
 /// The model with these of `EU`, `USA`, `Paris` and `NY` defined.
 fn step(defined: &[&str]) -> Ecosystem {
-    let (eu, usa, paris, ny) = (
-        defined.contains(&"EU"),
-        defined.contains(&"USA"),
-        defined.contains(&"Paris"),
-        defined.contains(&"NY"),
-    );
-    let mut text = ECO.to_owned();
-    if eu || usa {
-        text.push_str("zones:\n");
+    let on = |name: &str| defined.contains(&name);
+    let mut eco = Ecosystem::builder("Test", "acme/repo@main", "acme/repo@live")
+        .vendor("AWS", |v| {
+            v.cloud(CloudVendor::Aws)
+                .describe("Amazon Web Services.")
+                .location("USA", |l| l.places(["us-east-1"]))
+                .location("EU", |l| l.places(["eu-west-1"]))
+        })
+        .vendor("Azure", |v| {
+            v.cloud(CloudVendor::Azure)
+                .describe("Microsoft Azure.")
+                .location("EU", |l| l.places(["westeurope"]))
+        })
+        .platform("LegacyA", "legacy", |p| p.version("^1.0"))
+        .platform("LegacyB", "legacy", |p| p.version("^1.0"))
+        .declare_zone("USA", "acme/repo@USAmain")
+        .declare_zone("EU", "acme/repo@EUmain")
+        .declare_zone("UK", "acme/repo@UKmain");
+    if on("EU") {
+        eco = eco.define_zone("EU", |z| {
+            let z = z
+                .location_policy("EU only", |p| {
+                    p.allow(["AWS:EU/eu-west-1", "Azure:EU/westeurope"])
+                })
+                .declare_team("ParisTeam", "acme/repo@ParisMain");
+            if !on("Paris") {
+                return z;
+            }
+            z.define_team("ParisTeam", |t| {
+                people(t, "Paris DB", "AWS:EU/eu-west-1", "Paris_Customers")
+            })
+        });
     }
-    if eu {
-        text.push_str(EU_ZONE);
-        if paris {
-            text.push_str("    teams:\n      ParisTeam:\n");
-            text.push_str(&team_stores(
-                "Paris DB",
-                "AWS:EU/eu-west-1",
-                "Paris_Customers",
-            ));
-        }
+    if on("USA") {
+        eco = eco.define_zone("USA", |z| {
+            let z = z
+                .vendor_policy("Approved", |p| p.allow(["AWS", "Azure"]))
+                .location_policy("US only", |p| p.allow(["AWS:USA/us-east-1"]))
+                .platform_policy("Legacy only", |p| p.allow(["LegacyA", "LegacyB"]))
+                .declare_team("NYTeam", "acme/repo@NYMain");
+            if !on("NY") {
+                return z;
+            }
+            z.define_team("NYTeam", |t| {
+                people(t, "NY DB", "AWS:USA/us-east-1", "NY_Customers")
+            })
+        });
     }
-    if usa {
-        text.push_str(USA_ZONE);
-        if ny {
-            text.push_str("    teams:\n      NYTeam:\n");
-            text.push_str(&team_stores("NY DB", "AWS:USA/us-east-1", "NY_Customers"));
-        }
-    }
-    model(&text)
+    eco.build().unwrap()
 }
 
 /// Each step is refused from a wrong branch, and accepted from the right one.
