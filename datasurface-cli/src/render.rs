@@ -1,6 +1,7 @@
 //! Rendering findings: for people (rustc-style, with the source line), as
 //! JSON, as SARIF 2.1.0 for code scanning, and as GitHub workflow annotations.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use datasurface_model::files::{LoadError, SourceFile};
@@ -81,6 +82,8 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
 /// rustc-style text: the message, the place, the source line with a caret, the path and the help.
 pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -> String {
     let mut out = String::new();
+    // Each file's lines, split once when a finding first points into it.
+    let mut lines: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in findings {
         let paint = match f.severity {
             Severity::Error => Paint::Error,
@@ -90,8 +93,14 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
         let label = paint_if(color, paint, &format!("{}[{}]", f.severity, f.code));
         let _ = writeln!(out, "{label}: {}", f.message);
         let source_line = f.file.as_ref().zip(f.line).and_then(|(file, line)| {
-            let text = &sources.iter().find(|s| &s.path == file)?.text;
-            text.lines().nth(line.checked_sub(1)?).map(str::to_owned)
+            let all = lines.entry(file.as_str()).or_insert_with(|| {
+                sources
+                    .iter()
+                    .find(|s| &s.path == file)
+                    .map(|s| s.text.lines().collect())
+                    .unwrap_or_default()
+            });
+            all.get(line.checked_sub(1)?).map(|l| (*l).to_owned())
         });
         let gutter = f.line.map_or(1, |l| l.to_string().len());
         let pad = " ".repeat(gutter);

@@ -109,8 +109,12 @@ enum Parsed {
 pub fn load(files: &[SourceFile]) -> Result<LoadedModel, LoadErrors> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
-    for file in files {
-        match parse_file(file) {
+    for (file, result) in
+        files
+            .iter()
+            .zip(super::parallel::each(files, |f| f.text.len(), parse_file))
+    {
+        match result {
             Ok(doc) => parsed.push((file, doc)),
             Err(error) => errors.push(error),
         }

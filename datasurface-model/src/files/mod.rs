@@ -21,6 +21,7 @@ mod document;
 mod error;
 mod explain;
 mod load;
+mod parallel;
 mod positions;
 mod save;
 mod schema;

@@ -3,7 +3,7 @@
 //! Positions come from the YAML event stream (JSON is YAML too), computed only
 //! for the files that have findings, so a clean model costs nothing here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::granit_parser::{Event, Parser};
 
@@ -17,6 +17,10 @@ type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
 /// Fills in the file, line and column of every finding of a report, from the
 /// files the model was loaded from and where each document came from
 /// ([`LoadedModel::documents`](crate::files::LoadedModel::documents)).
+///
+/// Each file with findings is read once more, and only the positions on the
+/// way to a finding are kept: thousands of findings in a file of millions of
+/// lines cost one pass over it.
 pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFile]) {
     let documents: Vec<(ModelPath, &SourceFile)> = sources
         .iter()
@@ -30,28 +34,52 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
             Some((prefix, file))
         })
         .collect();
-    // Documents by their prefix: the root, a zone (2 segments) or a team (4 segments).
     let by_prefix: BTreeMap<&[Segment], usize> = documents
         .iter()
         .enumerate()
         .map(|(i, (prefix, _))| (prefix.segments(), i))
         .collect();
-    let mut cache: BTreeMap<usize, Positions> = BTreeMap::new();
-    for diagnostic in report.diagnostics_mut() {
-        let segments = diagnostic.path.segments();
-        let best = [4, 2, 0]
+    // Which document each finding is in, and every path on the way to each.
+    let document_of = |segments: &[Segment]| {
+        [4, 2, 0]
             .into_iter()
             .filter(|&n| n <= segments.len())
-            .find_map(|n| by_prefix.get(&segments[..n]).copied());
-        let Some(i) = best else { continue };
+            .find_map(|n| by_prefix.get(&segments[..n]).copied())
+    };
+    let mut wanted: BTreeMap<usize, BTreeSet<Vec<Segment>>> = BTreeMap::new();
+    for diagnostic in report.diagnostics() {
+        let segments = diagnostic.path.segments();
+        let Some(i) = document_of(segments) else {
+            continue;
+        };
+        let relative = &segments[documents[i].0.segments().len()..];
+        let paths = wanted.entry(i).or_default();
+        for n in 0..=relative.len() {
+            paths.insert(relative[..n].to_vec());
+        }
+    }
+    let wanted: Vec<(usize, BTreeSet<Vec<Segment>>)> = wanted.into_iter().collect();
+    let found: BTreeMap<usize, Positions> = super::parallel::each(
+        &wanted,
+        |(i, _)| documents[*i].1.text.len(),
+        |(i, paths)| (*i, positions(&documents[*i].1.text, paths)),
+    )
+    .into_iter()
+    .collect();
+    for diagnostic in report.diagnostics_mut() {
+        let segments = diagnostic.path.segments();
+        let Some(i) = document_of(segments) else {
+            continue;
+        };
         let (prefix, file) = &documents[i];
-        let positions = cache.entry(i).or_insert_with(|| positions(&file.text));
+        let Some(positions) = found.get(&i) else {
+            continue;
+        };
         let relative = &segments[prefix.segments().len()..];
-        // The deepest part of the path that the file spells out.
-        let found = (0..=relative.len())
+        let at = (0..=relative.len())
             .rev()
             .find_map(|n| positions.get(&relative[..n]));
-        if let Some(&(line, column)) = found {
+        if let Some(&(line, column)) = at {
             diagnostic.location = Some(SourceLocation {
                 file: file.path.clone(),
                 line,
@@ -61,61 +89,82 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
     }
 }
 
+/// What the walk is inside: a map (and the key whose value comes next) or a
+/// list (and the index of its next item).
 enum Frame {
     Map { key: Option<String> },
     Seq { next: usize },
 }
 
-/// Indexes the positions of a document's keys and list items.
-fn positions(text: &str) -> Positions {
+/// The positions of the `wanted` paths that the text has (`wanted` holds
+/// every prefix of each path it asks for). Parts of the document off every
+/// wanted path are passed over without building their paths.
+fn positions(text: &str, wanted: &BTreeSet<Vec<Segment>>) -> Positions {
     let mut out = Positions::new();
-    let mut stack: Vec<(Frame, bool)> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Segment> = Vec::new();
+    // Containers open below a point off every wanted path.
+    let mut off = 0usize;
+    let mut root = wanted.contains(&Vec::new());
     for event in Parser::new_from_str(text) {
         let Ok((event, span)) = event else { break };
-        if matches!(event, Event::Scalar(..)) {
-            out.entry(Vec::new())
-                .or_insert((span.start.line(), span.start.col() + 1));
-        }
         let at = (span.start.line(), span.start.col() + 1);
-        match event {
-            Event::Scalar(value, ..) => {
-                if let Some((Frame::Map { key: key @ None }, _)) = stack.last_mut() {
-                    let mut p = path.clone();
-                    p.push(Segment::Key(value.to_string()));
-                    out.entry(p).or_insert(at);
-                    *key = Some(value.into_owned());
-                } else {
-                    value_segment(&mut stack, &mut out, &path, at);
+        let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
+        let closes = matches!(event, Event::MappingEnd | Event::SequenceEnd);
+        if off > 0 {
+            if opens {
+                off += 1;
+            } else if closes {
+                off -= 1;
+                if off == 0
+                    && let Some(Frame::Map { key }) = stack.last_mut()
+                {
+                    *key = None;
                 }
             }
-            Event::Alias(_) => {
-                value_segment(&mut stack, &mut out, &path, at);
+            continue;
+        }
+        if root && (opens || matches!(event, Event::Scalar(..))) {
+            out.insert(Vec::new(), at);
+            root = false;
+        }
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(Frame::Map { key: key @ None }) = stack.last_mut() {
+                    path.push(Segment::Key(value.into_owned()));
+                    if wanted.contains(&path) {
+                        out.entry(path.clone()).or_insert(at);
+                    }
+                    if let Some(Segment::Key(k)) = path.pop() {
+                        *key = Some(k);
+                    }
+                } else if value_segment(&mut stack, wanted, &mut out, &mut path, at) {
+                    path.pop();
+                }
+            }
+            Event::Alias(_) if value_segment(&mut stack, wanted, &mut out, &mut path, at) => {
+                path.pop();
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
-                // The document itself starts where its first node does, after any comments.
-                out.entry(Vec::new()).or_insert(at);
-                let pushed = match value_segment(&mut stack, &mut out, &path, at) {
-                    Some(segment) => {
-                        path.push(segment);
-                        true
-                    }
-                    None => false,
-                };
-                let frame = if matches!(event, Event::MappingStart(..)) {
+                let pushed = value_segment(&mut stack, wanted, &mut out, &mut path, at);
+                if pushed && !wanted.contains(&path) {
+                    // Nothing below is wanted: pass over it.
+                    path.pop();
+                    off = 1;
+                    continue;
+                }
+                stack.push(if matches!(event, Event::MappingStart(..)) {
                     Frame::Map { key: None }
                 } else {
                     Frame::Seq { next: 0 }
-                };
-                stack.push((frame, pushed));
+                });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                if let Some((_, pushed)) = stack.pop()
-                    && pushed
-                {
+                stack.pop();
+                if !stack.is_empty() {
                     path.pop();
                 }
-                if let Some((Frame::Map { key }, _)) = stack.last_mut() {
+                if let Some(Frame::Map { key }) = stack.last_mut() {
                     *key = None;
                 }
             }
@@ -125,27 +174,33 @@ fn positions(text: &str) -> Positions {
     out
 }
 
-/// Handles a value node: returns its path segment (and records where a list item starts).
+/// Pushes the path segment of the value that comes next in the innermost
+/// container (its key, or its index, recording a wanted index's position);
+/// whether there was one (the document's root has none).
 fn value_segment(
-    stack: &mut [(Frame, bool)],
+    stack: &mut [Frame],
+    wanted: &BTreeSet<Vec<Segment>>,
     out: &mut Positions,
-    path: &[Segment],
+    path: &mut Vec<Segment>,
     at: (usize, usize),
-) -> Option<Segment> {
+) -> bool {
     match stack.last_mut() {
-        Some((Frame::Map { key }, _)) => {
-            // A scalar value ends the entry; a collection value ends at its end event.
-            key.take().map(Segment::Key)
-        }
-        Some((Frame::Seq { next }, _)) => {
-            let segment = Segment::Index(*next);
+        Some(Frame::Map { key }) => match key.take() {
+            Some(k) => {
+                path.push(Segment::Key(k));
+                true
+            }
+            None => false,
+        },
+        Some(Frame::Seq { next }) => {
+            path.push(Segment::Index(*next));
             *next += 1;
-            let mut p = path.to_vec();
-            p.push(segment.clone());
-            out.entry(p).or_insert(at);
-            Some(segment)
+            if wanted.contains(path.as_slice()) {
+                out.entry(path.clone()).or_insert(at);
+            }
+            true
         }
-        None => None,
+        None => false,
     }
 }
 
@@ -157,10 +212,25 @@ mod tests {
         Segment::Key(k.to_owned())
     }
 
+    /// Every path of these, and every prefix of each, wanted.
+    fn wanted(paths: &[Vec<Segment>]) -> BTreeSet<Vec<Segment>> {
+        paths
+            .iter()
+            .flat_map(|p| (0..=p.len()).map(|n| p[..n].to_vec()))
+            .collect()
+    }
+
     #[test]
     fn block_and_flow_positions() {
         let text = "a: 1\nb:\n  c: [x, {d: 2}]\n  e:\n    - f: 3\n";
-        let p = positions(text);
+        let p = positions(
+            text,
+            &wanted(&[
+                vec![key("a")],
+                vec![key("b"), key("c"), Segment::Index(1), key("d")],
+                vec![key("b"), key("e"), Segment::Index(0), key("f")],
+            ]),
+        );
         assert_eq!(p[&vec![key("a")]], (1, 1));
         assert_eq!(p[&vec![key("b"), key("c")]], (3, 3));
         assert_eq!(p[&vec![key("b"), key("c"), Segment::Index(1)]], (3, 10));
@@ -176,7 +246,26 @@ mod tests {
 
     #[test]
     fn json_positions() {
-        let p = positions("{\n  \"a\": {\"b\": [1, 2]}\n}");
+        let path = vec![key("a"), key("b"), Segment::Index(1)];
+        let p = positions("{\n  \"a\": {\"b\": [1, 2]}\n}", &wanted(&[path]));
         assert_eq!(p[&vec![key("a"), key("b"), Segment::Index(1)]], (2, 18));
+    }
+
+    /// Only the wanted paths are kept, and what is off them is passed over
+    /// whole, whatever it holds.
+    #[test]
+    fn only_wanted_positions_are_kept() {
+        let text = "a:\n  x: {deep: [1, {y: 2}]}\n  z: 3\nb:\n  - 1\n  - {c: 4}\n";
+        let p = positions(
+            text,
+            &wanted(&[
+                vec![key("a"), key("z")],
+                vec![key("b"), Segment::Index(1), key("c")],
+            ]),
+        );
+        assert_eq!(p[&vec![key("a"), key("z")]], (3, 3));
+        assert_eq!(p[&vec![key("b"), Segment::Index(1), key("c")]], (6, 6));
+        assert!(!p.contains_key(&vec![key("a"), key("x")]));
+        assert_eq!(p.len(), 6, "{p:?}");
     }
 }

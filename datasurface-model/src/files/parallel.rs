@@ -1,0 +1,57 @@
+//! Work on many files at once: each file on its own, on as many threads as
+//! the machine offers, the results in the files' order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `work` applied to every item, the heaviest first (by `weight`) so the
+/// threads finish together; the results are in the items' order, whatever
+/// order they were done in, so the outcome never depends on the machine.
+pub(crate) fn each<T: Sync, R: Send>(
+    items: &[T],
+    weight: impl Fn(&T) -> usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(work).collect();
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(&items[i])));
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        mine.push((i, work(&items[i])));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(mine) => mine,
+                // A panic in the work goes on, as it would on one thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_keep_the_items_order() {
+        let items: Vec<usize> = (0..100).collect();
+        let out = super::each(&items, |&n| n % 7, |&n| n * 2);
+        assert_eq!(out, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        assert!(super::each(&[] as &[usize], |_| 0, |&n| n).is_empty());
+    }
+}
