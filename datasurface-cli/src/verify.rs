@@ -21,11 +21,33 @@ struct Model {
     loaded: LoadedModel,
 }
 
-fn load(path: &Path) -> Result<Model, (Vec<datasurface_model::files::LoadError>, Vec<SourceFile>)> {
-    let sources = read_model(path).map_err(|e| (e, Vec::new()))?;
-    match files::load(&sources) {
-        Ok(loaded) => Ok(Model { sources, loaded }),
-        Err(errors) => Err((errors.0, sources)),
+/// A model, or why it could not be loaded (with the files read, for messages).
+type Loaded = Result<Model, (Vec<datasurface_model::files::LoadError>, Vec<SourceFile>)>;
+
+/// Reads and loads the base (if any) and the proposed model; files with the
+/// same bytes in both are parsed once.
+fn load_models(base: Option<&Path>, proposed: &Path) -> (Option<Loaded>, Loaded) {
+    let model =
+        |sources: Vec<SourceFile>, loaded: Result<LoadedModel, files::LoadErrors>| match loaded {
+            Ok(loaded) => Ok(Model { sources, loaded }),
+            Err(errors) => Err((errors.0, sources)),
+        };
+    let one = |read: Result<Vec<SourceFile>, Vec<datasurface_model::files::LoadError>>| match read {
+        Ok(sources) => {
+            let loaded = files::load(&sources);
+            model(sources, loaded)
+        }
+        Err(errors) => Err((errors, Vec::new())),
+    };
+    match (base.map(read_model), read_model(proposed)) {
+        (Some(Ok(base)), Ok(proposed)) => {
+            let (base_loaded, proposed_loaded) = files::load_both(&base, &proposed);
+            (
+                Some(model(base, base_loaded)),
+                model(proposed, proposed_loaded),
+            )
+        }
+        (base, proposed) => (base.map(one), one(proposed)),
     }
 }
 
@@ -56,7 +78,8 @@ pub(crate) fn run(
     };
     let mut load_errors = Vec::new();
     let mut sources = Vec::new();
-    let base = match args.base.as_deref().map(load) {
+    let (base, proposed) = load_models(args.base.as_deref(), &args.proposed);
+    let base = match base {
         None => None,
         Some(Ok(model)) => Some(model),
         Some(Err((errors, files))) => {
@@ -65,7 +88,7 @@ pub(crate) fn run(
             None
         }
     };
-    let proposed = match load(&args.proposed) {
+    let proposed = match proposed {
         Ok(model) => Some(model),
         Err((errors, files)) => {
             load_errors.extend(errors);

@@ -1,5 +1,7 @@
 //! Reading documents and assembling them into one [`Ecosystem`].
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 
 use crate::files::document::{
@@ -31,7 +33,7 @@ impl SourceFile {
 }
 
 /// The formats model files are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
     /// YAML (`.yaml` or `.yml`).
     Yaml,
@@ -107,13 +109,70 @@ enum Parsed {
 /// on file names; definitions without a declaration follow, in file order.
 /// Every problem in every file is reported, not only the first.
 pub fn load(files: &[SourceFile]) -> Result<LoadedModel, LoadErrors> {
+    let results = super::parallel::each(files, |f| f.text.len(), parse_file);
+    load_parsed(files, results)
+}
+
+/// Loads two models at once, such as the base and the proposed model of a
+/// change: a file whose format and bytes are the same in both (whatever its
+/// path) is parsed once, and its document shared. The results are those of
+/// [`load`] on each.
+pub fn load_both(
+    base: &[SourceFile],
+    proposed: &[SourceFile],
+) -> (
+    Result<LoadedModel, LoadErrors>,
+    Result<LoadedModel, LoadErrors>,
+) {
+    let all: Vec<&SourceFile> = base.iter().chain(proposed).collect();
+    // Each distinct (format, text), and which of them each file is.
+    let mut distinct: BTreeMap<(Option<Format>, &str), usize> = BTreeMap::new();
+    let mut unique: Vec<&SourceFile> = Vec::new();
+    let slots: Vec<usize> = all
+        .iter()
+        .map(|file| {
+            let key = (Format::of_path(&file.path), file.text.as_str());
+            *distinct.entry(key).or_insert_with(|| {
+                unique.push(file);
+                unique.len() - 1
+            })
+        })
+        .collect();
+    let mut parsed: Vec<Option<Result<Parsed, LoadError>>> =
+        super::parallel::each(&unique, |f| f.text.len(), |f| Some(parse_file(f)));
+    // How many files are left to take each document: the last one takes it,
+    // the others a copy, so a shared document is held twice at most.
+    let mut uses = vec![0usize; unique.len()];
+    for &slot in &slots {
+        uses[slot] += 1;
+    }
+    let mut results: Vec<Result<Parsed, LoadError>> = Vec::with_capacity(all.len());
+    for (file, &slot) in all.iter().zip(&slots) {
+        uses[slot] -= 1;
+        let result = match &parsed[slot] {
+            Some(Ok(doc)) if uses[slot] > 0 => Ok(doc.clone()),
+            Some(Ok(_)) => parsed[slot].take().unwrap_or_else(|| parse_file(file)),
+            // Errors name their file: a shared text that failed is parsed
+            // again for each file that is it.
+            Some(Err(_)) | None => parse_file(file),
+        };
+        results.push(result);
+    }
+    let proposed_results = results.split_off(base.len());
+    (
+        load_parsed(base, results),
+        load_parsed(proposed, proposed_results),
+    )
+}
+
+/// Assembles a model from its files' parse results, in the files' order.
+fn load_parsed(
+    files: &[SourceFile],
+    results: Vec<Result<Parsed, LoadError>>,
+) -> Result<LoadedModel, LoadErrors> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
-    for (file, result) in
-        files
-            .iter()
-            .zip(super::parallel::each(files, |f| f.text.len(), parse_file))
-    {
+    for (file, result) in files.iter().zip(results) {
         match result {
             Ok(doc) => parsed.push((file, doc)),
             Err(error) => errors.push(error),

@@ -133,3 +133,40 @@ fn inline_and_separate_definitions_may_mix_but_not_collide() {
         "{clash}"
     );
 }
+
+/// Loading a base and a proposed model together, sharing the files they
+/// have in common, gives what loading each alone gives: the same models,
+/// the same documents, the same errors naming the same files.
+#[test]
+fn loading_two_models_at_once_is_loading_each() {
+    let base = vec![
+        SourceFile::new("ecosystem.yaml", ECO),
+        SourceFile::new("usa.yaml", zone("USA", &["NY", "Boston"])),
+        SourceFile::new("eu.yaml", zone("EU", &[])),
+        SourceFile::new("ny.yaml", team("USA", "NY")),
+        SourceFile::new(
+            "broken.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: Team\nzone: [\n",
+        ),
+    ];
+    let mut proposed = base.clone();
+    // One file changed, one moved (same bytes, another path), one added.
+    proposed[2] = SourceFile::new("eu.yaml", zone("EU", &["Paris"]));
+    proposed[3] = SourceFile::new("teams/ny.yaml", team("USA", "NY"));
+    proposed.push(SourceFile::new("boston.yaml", team("USA", "Boston")));
+    let (a, b) = files::load_both(&base, &proposed);
+    assert_eq!(a, files::load(&base));
+    assert_eq!(b, files::load(&proposed));
+    // The broken file is named as each model has it.
+    assert_eq!(a.unwrap_err().0[0].file, "broken.yaml");
+    let mut fixed = proposed.clone();
+    fixed.remove(4);
+    let (_, c) = files::load_both(&base, &fixed);
+    let c = c.unwrap();
+    assert_eq!(c, files::load(&fixed).unwrap());
+    assert!(
+        c.ecosystem.zones["EU"]
+            .team_declarations
+            .contains_key("Paris")
+    );
+}
