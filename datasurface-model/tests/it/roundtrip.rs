@@ -85,3 +85,31 @@ fn examples_round_trip_through_every_form() {
         );
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..config() })]
+
+    /// Loading two models together, parsing the files they share once, is
+    /// loading each alone, whatever the files (valid or not, shared or not).
+    #[test]
+    fn loading_two_models_together_is_loading_each(
+        a in arbitrary::ecosystem(),
+        b in arbitrary::ecosystem(),
+        swap in proptest::collection::vec(any::<bool>(), 8),
+    ) {
+        let base = files::to_directory(&a, Format::Yaml).unwrap();
+        let other = files::to_directory(&b, Format::Yaml).unwrap();
+        // The proposed model: the base with some files taken from the other.
+        let proposed: Vec<files::SourceFile> = base
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match other.iter().find(|o| o.path == f.path) {
+                Some(o) if swap[i % swap.len()] => o.clone(),
+                _ => f.clone(),
+            })
+            .collect();
+        let (x, y) = files::load_both(&base, &proposed);
+        prop_assert_eq!(x, files::load(&base));
+        prop_assert_eq!(y, files::load(&proposed));
+    }
+}
