@@ -29,11 +29,12 @@ pub mod statements;
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use std::collections::BTreeMap;
 
+use datasurface_platform::model::names::DatastoreName;
 use datasurface_platform::model::validate::{
-    CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity,
+    CodeInfo, Diagnostic, ModelIndex, ModelPath, Placed, Severity,
 };
 use datasurface_platform::model::{
-    ContainerKind, DatabaseEngine, Ecosystem, Milestoning, PlatformDeclaration,
+    ContainerKind, DatabaseEngine, Datastore, Ecosystem, Milestoning, PlatformDeclaration,
 };
 use datasurface_platform::{
     Action, Capabilities, DataPlatform, Disruption, Plan, PlatformError, RenderContext, Rendering,
@@ -194,18 +195,7 @@ impl DataPlatform for SqlitePlatform {
         let index = ModelIndex::new(eco);
         found.extend(inexact_types(graph, &index));
         found.extend(collisions::check(context.platform.as_str(), graph, &index));
-        for node in graph.nodes() {
-            let NodeKind::Ingest {
-                datastore,
-                from_platform: None,
-                ..
-            } = &node.kind
-            else {
-                continue;
-            };
-            let Some(at) = index.datastore(datastore) else {
-                continue;
-            };
+        for (datastore, at) in ingested(graph, &index) {
             let Some(ingestion) = at.item.capture.ingestion() else {
                 continue;
             };
@@ -278,23 +268,31 @@ impl DataPlatform for SqlitePlatform {
     }
 }
 
+/// The datastores the platform ingests from their sources (not those it
+/// mirrors from another platform), with where each is defined.
+fn ingested<'g, 'm>(
+    graph: &'g PlatformGraph,
+    index: &'g ModelIndex<'m>,
+) -> impl Iterator<Item = (&'g DatastoreName, Placed<'m, DatastoreName, Datastore>)> {
+    graph
+        .nodes()
+        .into_iter()
+        .filter_map(|node| match &node.kind {
+            NodeKind::Ingest {
+                datastore,
+                from_platform: None,
+                ..
+            } => index.datastore(datastore).map(|at| (datastore, at)),
+            _ => None,
+        })
+}
+
 /// Columns of what the platform ingests whose values SQLite cannot keep
 /// exactly: `sqlite-inexact-type`.
 fn inexact_types(graph: &PlatformGraph, index: &ModelIndex<'_>) -> Vec<Diagnostic> {
     use datasurface_platform::model::DataType;
     let mut found = Vec::new();
-    for node in graph.nodes() {
-        let NodeKind::Ingest {
-            datastore,
-            from_platform: None,
-            ..
-        } = &node.kind
-        else {
-            continue;
-        };
-        let Some(at) = index.datastore(datastore) else {
-            continue;
-        };
+    for (datastore, at) in ingested(graph, index) {
         for (name, dataset) in &at.item.datasets {
             for (column, c) in &dataset.schema.columns {
                 let why = match &c.data_type {
