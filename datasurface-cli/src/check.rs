@@ -6,7 +6,7 @@ use std::path::Path;
 
 use datasurface_model::Ecosystem;
 use datasurface_model::files::{self, LoadError, LoadErrorKind, SourceFile};
-use datasurface_model::validate::{self, Report, Severity};
+use datasurface_model::validate::{self, Diagnostic, Report, Severity};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -44,11 +44,19 @@ pub(crate) fn run(
         }
         Err(invalid) => invalid.report,
     };
-    files::locate(&mut report, &loaded.documents, &sources);
-    let findings = render::findings(&report);
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
+    // `--quiet` prints, for people, only what fails the check; the summary
+    // still counts everything. Only what is printed is located in its file.
+    if args.format == CheckFormat::Human && !app.chatty() {
+        let fails = |d: &&Diagnostic| {
+            d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
+        };
+        report = Report::new(report.diagnostics().iter().filter(fails).cloned().collect());
+    }
+    files::locate(&mut report, &loaded.documents, &sources);
+    let findings = render::findings(&report);
     let written = render::write(app, &findings, &sources, args.format, out, err).and_then(|()| {
         if args.format != CheckFormat::Human {
             return Ok(());

@@ -10,6 +10,7 @@
 //! another model object is an error at `check`, naming both objects and the
 //! physical name, before anything is rendered.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -27,7 +28,8 @@ pub struct PhysicalNames {
     platform: String,
     /// How the platform maps names, for the help.
     rule: String,
-    claimed: BTreeMap<(String, String), (String, ModelPath)>,
+    /// By namespace, then by physical name (folded if asked): who claimed it.
+    claimed: BTreeMap<String, BTreeMap<String, (String, ModelPath)>>,
     /// One collision per pair of objects: the first physical name they meet
     /// in, and how many more.
     pairs: BTreeMap<(String, String), (Diagnostic, usize)>,
@@ -58,15 +60,23 @@ impl PhysicalNames {
         what: &str,
         path: &ModelPath,
     ) {
-        let key = if fold_case {
-            physical.to_lowercase()
+        // Nearly every name is claimed once: look it up without a copy,
+        // and copy what is kept only when it is new.
+        let folds = !physical.is_ascii() || physical.bytes().any(|b| b.is_ascii_uppercase());
+        let key: Cow<'_, str> = if fold_case && folds {
+            Cow::Owned(physical.to_lowercase())
         } else {
-            physical.to_owned()
+            Cow::Borrowed(physical)
         };
-        match self.claimed.get(&(namespace.to_owned(), key.clone())) {
+        if !self.claimed.contains_key(namespace) {
+            self.claimed.insert(namespace.to_owned(), BTreeMap::new());
+        }
+        let Some(names) = self.claimed.get_mut(namespace) else {
+            return;
+        };
+        match names.get(key.as_ref()) {
             None => {
-                self.claimed
-                    .insert((namespace.to_owned(), key), (what.to_owned(), path.clone()));
+                names.insert(key.into_owned(), (what.to_owned(), path.clone()));
             }
             Some((first, _)) if first == what => {}
             Some((first, first_path)) => {

@@ -1104,3 +1104,38 @@ fn a_platform_with_nothing_assigned_has_an_empty_graph() {
     assert_eq!(graph[0]["platform"], "Spare");
     assert_eq!(graph[0]["nodes"], serde_json::json!([]));
 }
+
+/// `--quiet` prints, for people, only what fails the check: warnings are
+/// counted, and printed (and located) only when `--deny-warnings` makes
+/// them fail it.
+#[test]
+fn quiet_check_prints_only_what_fails() {
+    let dir = scratch("quiet-check");
+    copy_northwind(&dir.join("model"), |team| {
+        team.replacen("        classifications: [PC1]\n", "", 1)
+    });
+    let run = datasurface(&["check", "--quiet", "model"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(!run.stderr.contains("warning["), "{}", run.transcript());
+    assert!(
+        run.stdout.contains("0 errors, 1 warning"),
+        "{}",
+        run.transcript()
+    );
+    let run = datasurface(&["check", "--quiet", "--deny-warnings", "model"], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("warning[unclassified-dataset]")
+            && run
+                .stderr
+                .contains("--> model/zones/usa/teams/northwindteam.yaml:52:7"),
+        "{}",
+        run.transcript()
+    );
+    let run = datasurface(&["check", "model"], &dir);
+    assert!(
+        run.stderr.contains("warning[unclassified-dataset]"),
+        "{}",
+        run.transcript()
+    );
+}
