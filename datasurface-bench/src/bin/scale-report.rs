@@ -33,7 +33,7 @@ use datasurface_bench::{
 use datasurface_platform::model::files::{Format, SourceFile};
 /// The figures, in the order they are reported: milliseconds per step, then
 /// megabytes.
-const STEPS: [&str; 12] = [
+const STEPS: [&str; 14] = [
     "load YAML",
     "load JSON",
     "validate",
@@ -46,19 +46,23 @@ const STEPS: [&str; 12] = [
     "model MB",
     "check peak MB",
     "peak MB",
+    "`check -q`, YAML",
+    "`verify -q`, YAML",
 ];
 
-/// Where each child's figures go in [`STEPS`]: the `--check` child's, then
-/// the `--measure` child's.
+/// Where each child's figures go in [`STEPS`]: the `--check` child's, the
+/// `--measure` child's, then the `--commands` child's.
 const CHECKED: [usize; 2] = [9, 10];
 const MEASURED: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 11];
+const COMMANDS: [usize; 2] = [12, 13];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match (args.first().map(String::as_str), args.get(1)) {
         (Some("--measure"), Some(dir)) => return measure(Path::new(dir)),
         (Some("--check"), Some(dir)) => return check(Path::new(dir)),
-        (Some("--measure" | "--check"), None) => return usage(),
+        (Some("--commands"), Some(dir)) => return commands(Path::new(dir)),
+        (Some("--measure" | "--check" | "--commands"), None) => return usage(),
         _ => {}
     }
     let sizes: Result<Vec<usize>, _> = if args.is_empty() {
@@ -94,9 +98,15 @@ fn report(sizes: &[usize]) -> ExitCode {
         );
         let dir = std::env::temp_dir().join(format!("datasurface-scale-{stores}"));
         let m = model(stores);
+        let (proposed, source) = proposal(&m);
         let written = write(&dir.join("yaml"), &files(&m, Format::Yaml))
-            .and_then(|()| write(&dir.join("json"), &files(&m, Format::Json)));
-        drop(m);
+            .and_then(|()| write(&dir.join("json"), &files(&m, Format::Json)))
+            .and_then(|()| write(&dir.join("proposed"), &files(&proposed, Format::Yaml)))
+            .and_then(|()| {
+                std::fs::write(dir.join("source"), source.to_string())
+                    .map_err(|e| format!("cannot write the change's source: {e}"))
+            });
+        drop((m, proposed));
         if let Err(e) = written {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -104,8 +114,10 @@ fn report(sizes: &[usize]) -> ExitCode {
         eprintln!("measuring…");
         let checked = child(&exe, "--check", &dir);
         let measured = checked.and_then(|c| child(&exe, "--measure", &dir).map(|m| (c, m)));
+        let commanded = measured
+            .and_then(|(c, m)| child(&exe, "--commands", &dir).map(|commands| (c, m, commands)));
         let _ = std::fs::remove_dir_all(&dir);
-        let (checked, measured) = match measured {
+        let (checked, measured, commanded) = match commanded {
             Ok(figures) => figures,
             Err(e) => {
                 eprintln!("error: measuring {stores} stores: {e}");
@@ -117,6 +129,9 @@ fn report(sizes: &[usize]) -> ExitCode {
             figures[i] = f;
         }
         for (&i, f) in MEASURED.iter().zip(measured) {
+            figures[i] = f;
+        }
+        for (&i, f) in COMMANDS.iter().zip(commanded) {
             figures[i] = f;
         }
         rows.push((stores, figures));
@@ -270,6 +285,56 @@ fn check(dir: &Path) -> ExitCode {
     drop((g, v, json));
     println!("{model_mb:.1} {peak:.1}");
     ExitCode::SUCCESS
+}
+
+/// In a child: `datasurface check -q` of the YAML model and `datasurface
+/// verify -q` of the one-column change, as whole commands (reading the
+/// files, loading, validating, the graphs, the platforms' checks, the
+/// report), in this process; prints the figures in [`COMMANDS`] order.
+fn commands(dir: &Path) -> ExitCode {
+    let Ok(source) = std::fs::read_to_string(dir.join("source")) else {
+        eprintln!("error: {} holds no change's source", dir.display());
+        return ExitCode::from(2);
+    };
+    let path = |name: &str| dir.join(name).display().to_string();
+    let (yaml, proposed) = (path("yaml"), path("proposed"));
+    let runs = if size(&dir.join("yaml")) > 50_000_000 {
+        2
+    } else {
+        5
+    };
+    let cli = datasurface_cli::Datasurface::new();
+    let run = |args: &[&str]| {
+        cli.run(
+            std::iter::once("datasurface").chain(args.iter().copied()),
+            &mut std::io::sink(),
+            &mut std::io::sink(),
+        )
+    };
+    let (check_ms, checked) = best(runs, || run(&["check", "-q", &yaml]));
+    let verify = [
+        "verify",
+        "-q",
+        "--base",
+        &yaml,
+        "--proposed",
+        &proposed,
+        "--source",
+        &source,
+    ];
+    let (verify_ms, verified) = best(runs, || run(&verify));
+    if checked != datasurface_cli::Outcome::Success || verified != datasurface_cli::Outcome::Success
+    {
+        eprintln!("error: check ended {checked:?}, verify {verified:?}");
+        return ExitCode::from(1);
+    }
+    println!("{check_ms:.1} {verify_ms:.1}");
+    ExitCode::SUCCESS
+}
+
+/// The bytes of the files under a directory.
+fn size(dir: &Path) -> usize {
+    read(dir).map_or(0, |files| files.iter().map(|f| f.text.len()).sum())
 }
 
 /// In a child: every step on one size's files; prints the figures in
