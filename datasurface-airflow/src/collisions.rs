@@ -10,7 +10,7 @@ use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::model::validate::{Diagnostic, ModelPath};
-use datasurface_platform::{PhysicalNames, reserved_column};
+use datasurface_platform::{PhysicalNames, is_reserved_column, reserved_column};
 
 use crate::config::AirflowConfig;
 use crate::dags::credential_variable;
@@ -129,6 +129,9 @@ impl Claims<'_> {
             let uri = self.asset(&[datastore.as_str(), name.as_str()]);
             self.names.claim("an Airflow asset", &uri, true, &what, &at);
             for column in d.schema.columns.keys() {
+                if !is_reserved_column("ds_surf_", column.as_str()) {
+                    continue;
+                }
                 self.found.extend(reserved_column(
                     self.platform,
                     "ds_surf_",

@@ -115,6 +115,16 @@ impl PhysicalNames {
     }
 }
 
+/// Whether a column's name starts with `prefix` (an ASCII prefix, compared
+/// without regard to case): a column the platform keeps for its own. Cheap
+/// enough to ask of every column before building the path of a finding.
+pub fn is_reserved_column(prefix: &str, column: &str) -> bool {
+    column
+        .as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 /// Refuses a column whose name starts with `prefix`, which the platform
 /// keeps for its own columns (batch ids, hashes).
 pub fn reserved_column(
@@ -124,10 +134,7 @@ pub fn reserved_column(
     what: &str,
     path: &ModelPath,
 ) -> Option<Diagnostic> {
-    column
-        .to_ascii_lowercase()
-        .starts_with(prefix)
-        .then(|| {
+    is_reserved_column(prefix, column).then(|| {
             Diagnostic::new(
                 RESERVED_COLUMN,
                 Severity::Error,
@@ -162,5 +169,7 @@ mod tests {
         );
         assert!(reserved_column("P", "ds_", "DS_batch", "x", &at).is_some());
         assert!(reserved_column("P", "ds_", "dsx", "x", &at).is_none());
+        assert!(is_reserved_column("ds_", "Ds_x") && !is_reserved_column("ds_", "d"));
+        assert!(!is_reserved_column("ds_", "dş_x"));
     }
 }

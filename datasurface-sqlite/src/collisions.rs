@@ -8,7 +8,7 @@
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::model::names::{ContainerName, DatastoreName, WorkspaceName};
 use datasurface_platform::model::validate::{Diagnostic, ModelIndex, ModelPath};
-use datasurface_platform::{PhysicalNames, reserved_column};
+use datasurface_platform::{PhysicalNames, is_reserved_column, reserved_column};
 
 use crate::render::naming;
 
@@ -91,6 +91,9 @@ pub(crate) fn check(
                         names.claim("a table in the merge database", &table, true, &what, &at);
                     }
                     for column in d.schema.columns.keys() {
+                        if !is_reserved_column("ds_", column.as_str()) {
+                            continue;
+                        }
                         found.extend(reserved_column(
                             platform,
                             "ds_",
