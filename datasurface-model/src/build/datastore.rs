@@ -2,7 +2,7 @@
 
 use indexmap::IndexMap;
 
-use super::{Finish, Problems, builder, describe, insert_new, nested, statuses};
+use super::{Finish, Problems, add_new, builder, describe, statuses};
 use crate::capture::{Cdc, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
 use crate::names::{ColumnName, DatasetName, WorkspaceName};
 use crate::types::DataType;
@@ -54,7 +54,7 @@ impl Finish for DatastoreBuilder {
 }
 
 impl DatastoreBuilder {
-    pub(super) fn from_store(current: Option<Datastore>, at: &Problems) -> Self {
+    pub(super) fn from_store(current: Option<Datastore>, problems: Problems) -> Self {
         let captured = current.is_some();
         let item = current.unwrap_or_else(|| {
             Datastore::new(CaptureMetadata::TransformerOutput(TransformerOutput {
@@ -64,7 +64,7 @@ impl DatastoreBuilder {
         DatastoreBuilder {
             item,
             captured,
-            problems: at.here(),
+            problems,
         }
     }
 
@@ -218,21 +218,12 @@ impl DatastoreBuilder {
         name: &str,
         f: impl FnOnce(DatasetBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("dataset", name);
-        let key = problems.parse::<DatasetName>(name);
-        let builder = DatasetBuilder {
+        let start = |problems| DatasetBuilder {
             item: Dataset::new(Schema::default()),
-            problems: problems.here(),
+            problems,
         };
-        let dataset = nested(&mut problems, builder, f);
-        insert_new(
-            &mut self.item.datasets,
-            key,
-            dataset,
-            "dataset",
-            &mut problems,
-        );
-        self.problems.absorb(problems);
+        let datasets = &mut self.item.datasets;
+        add_new::<DatasetName, _, _>(datasets, &mut self.problems, "dataset", name, start, f);
         self
     }
 }

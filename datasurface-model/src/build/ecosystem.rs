@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 
 use super::{
-    BuildError, BuildProblems, Finish, Problems, ZoneBuilder, builder, describe, doc, insert_new,
-    nested,
+    BuildError, BuildProblems, Finish, Problems, ZoneBuilder, add_new, builder, describe, doc,
+    insert_new, reopen,
 };
 use crate::names::{EcosystemName, LocationName, PlatformKind, PlatformName, VendorName, ZoneName};
 use crate::validate::{ValidEcosystem, validate};
@@ -108,15 +108,12 @@ impl EcosystemBuilder {
         name: &str,
         f: impl FnOnce(VendorBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("vendor", name);
-        let key = problems.parse::<VendorName>(name);
-        let builder = VendorBuilder {
+        let start = |problems| VendorBuilder {
             item: InfrastructureVendor::default(),
-            problems: problems.here(),
+            problems,
         };
-        let vendor = nested(&mut problems, builder, f);
-        insert_new(&mut self.item.vendors, key, vendor, "vendor", &mut problems);
-        self.problems.absorb(problems);
+        let vendors = &mut self.item.vendors;
+        add_new::<VendorName, _, _>(vendors, &mut self.problems, "vendor", name, start, f);
         self
     }
 
@@ -137,24 +134,17 @@ impl EcosystemBuilder {
         kind: &str,
         f: impl FnOnce(PlatformBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("platform", name);
-        let key = problems.parse::<PlatformName>(name);
-        let kind = problems
-            .parse::<PlatformKind>(kind)
-            .unwrap_or_else(PlatformKind::stand_in);
-        let builder = PlatformBuilder {
-            item: PlatformDeclaration::new(kind, semver::VersionReq::STAR),
-            problems: problems.here(),
+        let start = |mut problems: Problems| {
+            let kind = problems
+                .parse::<PlatformKind>(kind)
+                .unwrap_or_else(PlatformKind::stand_in);
+            PlatformBuilder {
+                item: PlatformDeclaration::new(kind, semver::VersionReq::STAR),
+                problems,
+            }
         };
-        let platform = nested(&mut problems, builder, f);
-        insert_new(
-            &mut self.item.platforms,
-            key,
-            platform,
-            "platform",
-            &mut problems,
-        );
-        self.problems.absorb(problems);
+        let platforms = &mut self.item.platforms;
+        add_new::<PlatformName, _, _>(platforms, &mut self.problems, "platform", name, start, f);
         self
     }
 
@@ -233,15 +223,17 @@ impl EcosystemBuilder {
         name: &str,
         f: impl FnOnce(ZoneBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("zone", name);
-        if let Some(key) = problems.parse::<ZoneName>(name) {
-            let current = self.item.zones.shift_remove(&key);
-            let at = self.item.zones.len();
-            let builder = ZoneBuilder::from_zone(current.unwrap_or_default(), &problems);
-            let zone: GovernanceZone = nested(&mut problems, builder, f);
-            self.item.zones.shift_insert(at, key, zone);
-        }
-        self.problems.absorb(problems);
+        let start = |zone: Option<GovernanceZone>, problems| {
+            ZoneBuilder::from_zone(zone.unwrap_or_default(), problems)
+        };
+        reopen::<ZoneName, _, _>(
+            &mut self.item.zones,
+            &mut self.problems,
+            "zone",
+            name,
+            start,
+            f,
+        );
         self
     }
 
@@ -474,15 +466,11 @@ fn add_location<R: Into<LocationBuilder>>(
     name: &str,
     f: impl FnOnce(LocationBuilder) -> R,
 ) {
-    let mut problems = outer.within("location", name);
-    let key = problems.parse::<LocationName>(name);
-    let builder = LocationBuilder {
+    let start = |problems| LocationBuilder {
         item: InfrastructureLocation::default(),
-        problems: problems.here(),
+        problems,
     };
-    let location = nested(&mut problems, builder, f);
-    insert_new(locations, key, location, "location", &mut problems);
-    outer.absorb(problems);
+    add_new::<LocationName, _, _>(locations, outer, "location", name, start, f);
 }
 
 builder! {

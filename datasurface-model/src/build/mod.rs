@@ -191,6 +191,56 @@ fn insert_new<K, V>(
     }
 }
 
+/// Adds a new named item built in a closure from `start`: its name parsed,
+/// its problems found where it is, a name given twice reported.
+fn add_new<K, B, R>(
+    map: &mut IndexMap<K, B::Item>,
+    outer: &mut Problems,
+    what: &str,
+    name: &str,
+    start: impl FnOnce(Problems) -> B,
+    f: impl FnOnce(B) -> R,
+) where
+    K: FromStr + std::hash::Hash + Eq + fmt::Display,
+    K::Err: fmt::Display,
+    B: Finish,
+    R: Into<B>,
+{
+    let mut problems = outer.within(what, name);
+    let key = problems.parse::<K>(name);
+    let builder = start(problems.here());
+    let item = nested(&mut problems, builder, f);
+    insert_new(map, key, item, what, &mut problems);
+    outer.absorb(problems);
+}
+
+/// Builds a named item in a closure from `start`, given the item the map
+/// holds under that name (if any): a new one goes last, one reopened stays
+/// where it was.
+fn reopen<K, B, R>(
+    map: &mut IndexMap<K, B::Item>,
+    outer: &mut Problems,
+    what: &str,
+    name: &str,
+    start: impl FnOnce(Option<B::Item>, Problems) -> B,
+    f: impl FnOnce(B) -> R,
+) where
+    K: FromStr + std::hash::Hash + Eq,
+    K::Err: fmt::Display,
+    B: Finish,
+    R: Into<B>,
+{
+    let mut problems = outer.within(what, name);
+    if let Some(key) = problems.parse::<K>(name) {
+        let at = map.get_index_of(&key).unwrap_or(map.len());
+        let current = map.shift_remove(&key);
+        let builder = start(current, problems.here());
+        let item = nested(&mut problems, builder, f);
+        map.shift_insert(at, key, item);
+    }
+    outer.absorb(problems);
+}
+
 /// Builds an item in a closure, from its current value or a new one, and
 /// carries the closure's problems up.
 fn nested<B: Finish, R: Into<B>>(

@@ -1,6 +1,6 @@
 //! Workspaces (consumers): their dataset groups and their transformers.
 
-use super::{PolicyBuilder, Problems, builder, describe, insert_new, nested, statuses};
+use super::{PolicyBuilder, Problems, add_new, builder, describe, nested, statuses};
 use crate::names::DatasetGroupName;
 use crate::workspace::{BuiltinTransformer, PythonRepoCode, SqlCode};
 use crate::{
@@ -30,11 +30,8 @@ builder! {
 }
 
 impl WorkspaceBuilder {
-    pub(super) fn from_workspace(item: Workspace, at: &Problems) -> Self {
-        WorkspaceBuilder {
-            item,
-            problems: at.here(),
-        }
+    pub(super) fn from_workspace(item: Workspace, problems: Problems) -> Self {
+        WorkspaceBuilder { item, problems }
     }
 
     /// The data container its data is delivered to (and its transformer runs in).
@@ -74,21 +71,13 @@ impl WorkspaceBuilder {
         name: &str,
         f: impl FnOnce(DatasetGroupBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("dataset group", name);
-        let key = problems.parse::<DatasetGroupName>(name);
-        let builder = DatasetGroupBuilder {
+        let start = |problems| DatasetGroupBuilder {
             item: DatasetGroup::default(),
-            problems: problems.here(),
+            problems,
         };
-        let group = nested(&mut problems, builder, f);
-        insert_new(
-            &mut self.item.dataset_groups,
-            key,
-            group,
-            "dataset group",
-            &mut problems,
-        );
-        self.problems.absorb(problems);
+        let groups = &mut self.item.dataset_groups;
+        let problems = &mut self.problems;
+        add_new::<DatasetGroupName, _, _>(groups, problems, "dataset group", name, start, f);
         self
     }
 

@@ -6,14 +6,15 @@ use std::str::FromStr;
 use indexmap::IndexMap;
 
 use super::{
-    DatastoreBuilder, Finish, Problems, WorkspaceBuilder, builder, describe, insert_new, nested,
+    DatastoreBuilder, Finish, Problems, WorkspaceBuilder, add_new, builder, describe, insert_new,
+    reopen,
 };
 use crate::container::{Database, HostPort, ObjectStorage};
 use crate::names::{ContainerName, DatastoreName, PolicyName, TeamName, WorkspaceName};
 use crate::{
     AllowDenyPolicy, CloudVendor, ContainerKind, DataClassification, DataContainer, DatabaseEngine,
-    Datastore, GovernanceZone, LocationRef, PolicyMandate, Repository, StoragePolicy, Team,
-    TeamDeclaration, Workspace,
+    GovernanceZone, LocationRef, PolicyMandate, Repository, StoragePolicy, Team, TeamDeclaration,
+    Workspace,
 };
 
 builder! {
@@ -34,11 +35,8 @@ builder! {
 }
 
 impl ZoneBuilder {
-    pub(super) fn from_zone(item: GovernanceZone, at: &Problems) -> Self {
-        ZoneBuilder {
-            item,
-            problems: at.here(),
-        }
+    pub(super) fn from_zone(item: GovernanceZone, problems: Problems) -> Self {
+        ZoneBuilder { item, problems }
     }
 
     describe!("Says what the zone governs.");
@@ -106,18 +104,18 @@ impl ZoneBuilder {
         name: &str,
         f: impl FnOnce(TeamBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("team", name);
-        if let Some(key) = problems.parse::<TeamName>(name) {
-            let current = self.item.teams.shift_remove(&key);
-            let at = self.item.teams.len();
-            let builder = TeamBuilder {
-                item: current.unwrap_or_default(),
-                problems: problems.here(),
-            };
-            let team = nested(&mut problems, builder, f);
-            self.item.teams.shift_insert(at, key, team);
-        }
-        self.problems.absorb(problems);
+        let start = |team: Option<Team>, problems| TeamBuilder {
+            item: team.unwrap_or_default(),
+            problems,
+        };
+        reopen::<TeamName, _, _>(
+            &mut self.item.teams,
+            &mut self.problems,
+            "team",
+            name,
+            start,
+            f,
+        );
         self
     }
 
@@ -136,21 +134,13 @@ impl ZoneBuilder {
         name: &str,
         f: impl FnOnce(StoragePolicyBuilder) -> StoragePolicyBuilder,
     ) -> Self {
-        let mut problems = self.problems.within("storage policy", name);
-        let key = problems.parse::<PolicyName>(name);
-        let builder = StoragePolicyBuilder {
+        let start = |problems| StoragePolicyBuilder {
             item: StoragePolicy::default(),
-            problems: problems.here(),
+            problems,
         };
-        let policy = nested(&mut problems, builder, f);
-        insert_new(
-            &mut self.item.storage_policies,
-            key,
-            policy,
-            "storage policy",
-            &mut problems,
-        );
-        self.problems.absorb(problems);
+        let policies = &mut self.item.storage_policies;
+        let problems = &mut self.problems;
+        add_new::<PolicyName, _, _>(policies, problems, "storage policy", name, start, f);
         self
     }
 
@@ -230,15 +220,7 @@ fn add_policy<T>(
     name: &str,
     f: impl FnOnce(PolicyBuilder<T>) -> PolicyBuilder<T>,
 ) {
-    let mut problems = outer.within(what, name);
-    let key = problems.parse::<PolicyName>(name);
-    let builder = PolicyBuilder {
-        item: AllowDenyPolicy::default(),
-        problems: problems.here(),
-    };
-    let policy = nested(&mut problems, builder, f);
-    insert_new(map, key, policy, what, &mut problems);
-    outer.absorb(problems);
+    add_new::<PolicyName, _, _>(map, outer, what, name, PolicyBuilder::new, f);
 }
 
 /// Builds an [`AllowDenyPolicy`]: the values it allows and denies.
@@ -376,21 +358,13 @@ impl TeamBuilder {
         kind: ContainerKind,
         f: impl FnOnce(ContainerBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("container", name);
-        let key = problems.parse::<ContainerName>(name);
-        let builder = ContainerBuilder {
+        let start = |problems| ContainerBuilder {
             item: DataContainer::new(kind),
-            problems: problems.here(),
+            problems,
         };
-        let container = nested(&mut problems, builder, f);
-        insert_new(
-            &mut self.item.containers,
-            key,
-            container,
-            "container",
-            &mut problems,
-        );
-        self.problems.absorb(problems);
+        let containers = &mut self.item.containers;
+        let problems = &mut self.problems;
+        add_new::<ContainerName, _, _>(containers, problems, "container", name, start, f);
         self
     }
 
@@ -453,15 +427,10 @@ impl TeamBuilder {
         name: &str,
         f: impl FnOnce(DatastoreBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("datastore", name);
-        if let Some(key) = problems.parse::<DatastoreName>(name) {
-            let current = self.item.datastores.shift_remove(&key);
-            let at = self.item.datastores.len();
-            let builder = DatastoreBuilder::from_store(current, &problems);
-            let store: Datastore = nested(&mut problems, builder, f);
-            self.item.datastores.shift_insert(at, key, store);
-        }
-        self.problems.absorb(problems);
+        let stores = &mut self.item.datastores;
+        let problems = &mut self.problems;
+        let start = DatastoreBuilder::from_store;
+        reopen::<DatastoreName, _, _>(stores, problems, "datastore", name, start, f);
         self
     }
 
@@ -471,15 +440,12 @@ impl TeamBuilder {
         name: &str,
         f: impl FnOnce(WorkspaceBuilder) -> R,
     ) -> Self {
-        let mut problems = self.problems.within("workspace", name);
-        if let Some(key) = problems.parse::<WorkspaceName>(name) {
-            let current = self.item.workspaces.shift_remove(&key);
-            let at = self.item.workspaces.len();
-            let builder = WorkspaceBuilder::from_workspace(current.unwrap_or_default(), &problems);
-            let workspace: Workspace = nested(&mut problems, builder, f);
-            self.item.workspaces.shift_insert(at, key, workspace);
-        }
-        self.problems.absorb(problems);
+        let start = |workspace: Option<Workspace>, problems| {
+            WorkspaceBuilder::from_workspace(workspace.unwrap_or_default(), problems)
+        };
+        let workspaces = &mut self.item.workspaces;
+        let problems = &mut self.problems;
+        reopen::<WorkspaceName, _, _>(workspaces, problems, "workspace", name, start, f);
         self
     }
 }

@@ -178,3 +178,29 @@ fn every_problem_is_reported_at_once() {
     assignment of workspace `Reports`: invalid platform name `No Such/Platform`: it contains `/`, which separates names in keys; use another character
     ");
 }
+
+/// A datastore reopened to extend it stays where it was among the others.
+#[test]
+fn a_reopened_item_keeps_its_place() {
+    use datasurface_model::types::DataType::Integer;
+    let eco = fixtures::northwind()
+        .define_zone("USA", |z| {
+            z.define_team("NorthwindTeam", |t| {
+                t.datastore("NW_Data", |s| {
+                    s.dataset("orders", |d| {
+                        d.classified(["PUB"]).column("id", Integer).key()
+                    })
+                })
+            })
+        })
+        .build()
+        .unwrap();
+    let team = &eco.zones["USA"].teams["NorthwindTeam"];
+    let stores: Vec<&str> = team
+        .datastores
+        .keys()
+        .map(datasurface_model::names::DatastoreName::as_str)
+        .collect();
+    assert_eq!(stores, ["NW_Data", "Masked_NW_Data"]);
+    assert_eq!(team.datastores["NW_Data"].datasets.len(), 4);
+}
