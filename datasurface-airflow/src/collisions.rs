@@ -7,10 +7,10 @@
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::model::names::{
-    ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+    ContainerName, CredentialName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::model::validate::{Diagnostic, ModelPath};
-use datasurface_platform::{PhysicalNames, is_reserved_column, reserved_column};
+use datasurface_platform::{Carried, Claimant, PhysicalNames, is_reserved_column, reserved_column};
 
 use crate::config::AirflowConfig;
 use crate::dags::credential_variable;
@@ -20,12 +20,41 @@ use crate::render::Lookup;
 /// How names map, for the help.
 const RULE: &str = "folds case, writes characters other than letters and digits as `_`, joins name parts with `_` and shortens names over 63 bytes";
 
+/// The model object that claims a name: cheap to compare, described only
+/// when it collides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner<'a> {
+    /// A workspace, for its schema.
+    Workspace(&'a WorkspaceName),
+    /// The ingestion of a store, or of one dataset of it.
+    Ingestion(&'a DatastoreName, Option<&'a DatasetName>),
+    /// A dataset, for its tables and asset.
+    Dataset(&'a DatastoreName, &'a DatasetName),
+    /// A credential, wherever it is used (the store is where it was first met).
+    Credential(&'a CredentialName, Carried<&'a DatastoreName>),
+    /// The export of a dataset to a container.
+    Export(&'a ContainerName, &'a DatastoreName, &'a DatasetName),
+    /// A transformer (its workspace).
+    Transformer(&'a WorkspaceName),
+    /// An input of a transformer.
+    Input(&'a WorkspaceName, &'a DatastoreName, &'a DatasetName),
+    /// An output dataset of a transformer.
+    Output(&'a WorkspaceName, &'a DatastoreName, &'a DatasetName),
+    /// The view of a sink for a dataset group.
+    View(
+        &'a WorkspaceName,
+        &'a DatasetGroupName,
+        &'a DatastoreName,
+        &'a DatasetName,
+    ),
+}
+
 /// The collisions (and reserved column names) of a platform's graph.
-pub(crate) fn check(
+pub(crate) fn check<'a>(
     platform: &str,
     config: &AirflowConfig,
-    graph: &PlatformGraph,
-    lookup: &Lookup<'_>,
+    graph: &'a PlatformGraph,
+    lookup: &'a Lookup<'a>,
 ) -> Vec<Diagnostic> {
     let mut claims = Claims {
         platform,
@@ -54,9 +83,65 @@ pub(crate) fn check(
             NodeKind::Trigger { .. } => {}
         }
     }
-    let mut found = claims.found;
-    found.extend(claims.names.into_diagnostics());
+    let Claims { names, found, .. } = claims;
+    let mut found = found;
+    found.extend(names.into_diagnostics(|owner| describe(lookup, owner)));
     found
+}
+
+fn store_path(lookup: &Lookup<'_>, store: &DatastoreName) -> ModelPath {
+    lookup
+        .0
+        .datastore(store)
+        .map_or_else(ModelPath::root, |at| {
+            ModelPath::team(at.zone, at.team).keys(["datastores", store.as_str()])
+        })
+}
+
+fn workspace_path(lookup: &Lookup<'_>, ws: &WorkspaceName) -> ModelPath {
+    lookup.0.workspace(ws).map_or_else(ModelPath::root, |at| {
+        ModelPath::team(at.zone, at.team).keys(["workspaces", ws.as_str()])
+    })
+}
+
+/// What a collision says of an owner, and where it is.
+fn describe(lookup: &Lookup<'_>, owner: &Owner<'_>) -> Claimant {
+    let (what, path) = match *owner {
+        Owner::Workspace(ws) => (format!("workspace `{ws}`"), workspace_path(lookup, ws)),
+        Owner::Ingestion(store, dataset) => (
+            match dataset {
+                Some(d) => format!("ingestion of `{store}#{d}`"),
+                None => format!("ingestion of `{store}`"),
+            },
+            store_path(lookup, store),
+        ),
+        Owner::Dataset(store, name) => (
+            format!("dataset `{store}.{name}`"),
+            store_path(lookup, store).keys(["datasets", name.as_str()]),
+        ),
+        Owner::Credential(name, Carried(store)) => (
+            format!("credential `{name}`"),
+            store_path(lookup, store).keys(["capture", "ingestion", "credential"]),
+        ),
+        Owner::Export(container, store, dataset) => (
+            format!("the export of `{store}.{dataset}` to `{container}`"),
+            store_path(lookup, store).keys(["datasets", dataset.as_str()]),
+        ),
+        Owner::Transformer(ws) => (format!("transformer `{ws}`"), workspace_path(lookup, ws)),
+        Owner::Input(ws, store, dataset) => (
+            format!("input `{store}.{dataset}` of transformer `{ws}`"),
+            workspace_path(lookup, ws),
+        ),
+        Owner::Output(ws, store, dataset) => (
+            format!("output `{store}.{dataset}` of transformer `{ws}`"),
+            workspace_path(lookup, ws),
+        ),
+        Owner::View(ws, group, store, dataset) => (
+            format!("the view of `{store}.{dataset}` for group `{ws}.{group}`"),
+            workspace_path(lookup, ws).keys(["datasetGroups", group.as_str()]),
+        ),
+    };
+    Claimant { what, path }
 }
 
 struct Claims<'a> {
@@ -65,118 +150,102 @@ struct Claims<'a> {
     schema: &'a str,
     relations: String,
     lookup: &'a Lookup<'a>,
-    names: PhysicalNames,
+    names: PhysicalNames<Owner<'a>>,
     found: Vec<Diagnostic>,
 }
 
-impl Claims<'_> {
-    fn store_path(&self, store: &DatastoreName) -> ModelPath {
-        self.lookup
-            .0
-            .datastore(store)
-            .map_or_else(ModelPath::root, |at| {
-                ModelPath::team(at.zone, at.team).keys(["datastores", store.as_str()])
-            })
-    }
-
-    fn workspace_path(&self, ws: &WorkspaceName) -> ModelPath {
-        self.lookup
-            .0
-            .workspace(ws)
-            .map_or_else(ModelPath::root, |at| {
-                ModelPath::team(at.zone, at.team).keys(["workspaces", ws.as_str()])
-            })
-    }
-
+impl<'a> Claims<'a> {
     fn asset(&self, parts: &[&str]) -> String {
         let parts: Vec<String> = parts.iter().map(|p| ident(&[p])).collect();
         format!("datasurface://{}/{}", self.schema, parts.join("/"))
     }
 
     /// A workspace's schema, claimed; its name.
-    fn workspace_schema(&mut self, ws: &WorkspaceName) -> String {
+    fn workspace_schema(&mut self, ws: &'a WorkspaceName) -> String {
         let physical = ident(&[self.schema, ws.as_str()]);
-        let what = format!("workspace `{ws}`");
-        let path = self.workspace_path(ws);
-        self.names.claim("a schema", &physical, true, &what, &path);
+        self.names
+            .claim("a schema", &physical, true, Owner::Workspace(ws));
         physical
     }
 
-    fn ingest(&mut self, datastore: &DatastoreName, dataset: Option<&DatasetName>) {
+    fn ingest(&mut self, datastore: &'a DatastoreName, dataset: Option<&'a DatasetName>) {
         let Some(store) = self.lookup.0.datastore(datastore).map(|p| p.item) else {
             return;
         };
-        let path = self.store_path(datastore);
-        let stream = match dataset {
-            Some(d) => format!("ingestion of `{datastore}#{d}`"),
-            None => format!("ingestion of `{datastore}`"),
-        };
         let mut parts = vec![self.schema, "ingest", datastore.as_str()];
         parts.extend(dataset.map(DatasetName::as_str));
-        self.names
-            .claim("a DAG id", &dag_id(&parts), true, &stream, &path);
+        let stream = Owner::Ingestion(datastore, dataset);
+        self.names.claim("a DAG id", &dag_id(&parts), true, stream);
         for (name, d) in &store.datasets {
             if dataset.is_some_and(|only| only != name) {
                 continue;
             }
-            let what = format!("dataset `{datastore}.{name}`");
-            let at = path.keys(["datasets", name.as_str()]);
+            let owner = Owner::Dataset(datastore, name);
             for suffix in ["staging", "merge", "live_key"] {
                 let physical = ident(&[datastore.as_str(), name.as_str(), suffix]);
-                self.names
-                    .claim(&self.relations, &physical, true, &what, &at);
+                self.names.claim(&self.relations, &physical, true, owner);
             }
             let uri = self.asset(&[datastore.as_str(), name.as_str()]);
-            self.names.claim("an Airflow asset", &uri, true, &what, &at);
+            self.names.claim("an Airflow asset", &uri, true, owner);
             for column in d.schema.columns.keys() {
                 if !is_reserved_column("ds_surf_", column.as_str()) {
                     continue;
                 }
+                let what = format!("dataset `{datastore}.{name}`");
+                let at = store_path(self.lookup, datastore).keys([
+                    "datasets",
+                    name.as_str(),
+                    "schema",
+                    "columns",
+                    column.as_str(),
+                ]);
                 self.found.extend(reserved_column(
                     self.platform,
                     "ds_surf_",
                     column.as_str(),
                     &what,
-                    &at.keys(["schema", "columns", column.as_str()]),
+                    &at,
                 ));
             }
         }
         if let Some(ingestion) = store.capture.ingestion()
             && let Some(credential) = &ingestion.credential
         {
-            let what = format!("credential `{}`", credential.name);
-            let at = path.keys(["capture", "ingestion", "credential"]);
+            let owner = Owner::Credential(&credential.name, Carried(datastore));
             let variable = credential_variable(credential.name.as_str(), "user");
             self.names
-                .claim("an environment variable", &variable, false, &what, &at);
+                .claim("an environment variable", &variable, false, owner);
             let secret = k8s_name(&[credential.name.as_str()]);
             self.names
-                .claim("a Kubernetes secret", &secret, false, &what, &at);
+                .claim("a Kubernetes secret", &secret, false, owner);
         }
     }
 
-    fn export(&mut self, container: &ContainerName, store: &DatastoreName, dataset: &DatasetName) {
-        let what = format!("the export of `{store}.{dataset}` to `{container}`");
-        let at = self.store_path(store).keys(["datasets", dataset.as_str()]);
+    fn export(
+        &mut self,
+        container: &'a ContainerName,
+        store: &'a DatastoreName,
+        dataset: &'a DatasetName,
+    ) {
+        let owner = Owner::Export(container, store, dataset);
         for suffix in ["live", "history"] {
             let parts = [container.as_str(), store.as_str(), dataset.as_str(), suffix];
             self.names
-                .claim(&self.relations, &ident(&parts), true, &what, &at);
+                .claim(&self.relations, &ident(&parts), true, owner);
         }
     }
 
-    fn transformer(&mut self, workspace: &WorkspaceName) {
+    fn transformer(&mut self, workspace: &'a WorkspaceName) {
         let Some(ws) = self.lookup.0.workspace(workspace).map(|p| p.item) else {
             return;
         };
-        let path = self.workspace_path(workspace);
-        let what = format!("transformer `{workspace}`");
         let views = format!("a view in schema `{}`", self.workspace_schema(workspace));
         for (_, sink) in ws.sinks() {
             let physical = ident(&[sink.datastore.as_str(), sink.dataset.as_str()]);
-            let input = format!("input `{}.{}` of {what}", sink.datastore, sink.dataset);
-            self.names.claim(&views, &physical, true, &input, &path);
+            let input = Owner::Input(workspace, &sink.datastore, &sink.dataset);
+            self.names.claim(&views, &physical, true, input);
         }
+        let owner = Owner::Transformer(workspace);
         let role = ident(&[
             self.database,
             self.schema,
@@ -184,27 +253,24 @@ impl Claims<'_> {
             workspace.as_str(),
         ]);
         self.names
-            .claim("a role of the database server", &role, true, &what, &path);
+            .claim("a role of the database server", &role, true, owner);
         let parts = [self.schema, "transform", workspace.as_str()];
-        self.names
-            .claim("a DAG id", &dag_id(&parts), true, &what, &path);
+        self.names.claim("a DAG id", &dag_id(&parts), true, owner);
         let uri = self.asset(&["transformer", workspace.as_str()]);
-        self.names
-            .claim("an Airflow asset", &uri, true, &what, &path);
+        self.names.claim("an Airflow asset", &uri, true, owner);
         if let Some(t) = &ws.transformer
             && let Some(out) = self.lookup.0.datastore(&t.output_datastore)
         {
             for name in out.item.datasets.keys() {
-                let store = t.output_datastore.as_str();
-                let physical = ident(&["dt", store, name.as_str()]);
-                let output = format!("output `{store}.{name}` of {what}");
-                self.names
-                    .claim(&self.relations, &physical, true, &output, &path);
+                let store = &t.output_datastore;
+                let physical = ident(&["dt", store.as_str(), name.as_str()]);
+                let output = Owner::Output(workspace, store, name);
+                self.names.claim(&self.relations, &physical, true, output);
             }
         }
     }
 
-    fn group(&mut self, workspace: &WorkspaceName, dataset_group: &DatasetGroupName) {
+    fn group(&mut self, workspace: &'a WorkspaceName, dataset_group: &'a DatasetGroupName) {
         let Some(group) = self
             .lookup
             .0
@@ -214,14 +280,8 @@ impl Claims<'_> {
             return;
         };
         let views = format!("a view in schema `{}`", self.workspace_schema(workspace));
-        let at = self
-            .workspace_path(workspace)
-            .keys(["datasetGroups", dataset_group.as_str()]);
         for sink in &group.sinks {
-            let what = format!(
-                "the view of `{}.{}` for group `{workspace}.{dataset_group}`",
-                sink.datastore, sink.dataset
-            );
+            let owner = Owner::View(workspace, dataset_group, &sink.datastore, &sink.dataset);
             for suffix in [None, Some("history")] {
                 let mut parts = vec![
                     dataset_group.as_str(),
@@ -229,7 +289,7 @@ impl Claims<'_> {
                     sink.dataset.as_str(),
                 ];
                 parts.extend(suffix);
-                self.names.claim(&views, &ident(&parts), true, &what, &at);
+                self.names.claim(&views, &ident(&parts), true, owner);
             }
         }
     }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use datasurface_model::files::{self, LoadedModel, SourceFile};
-use datasurface_model::validate::{self, Report, Severity};
+use datasurface_model::validate::{self, Diagnostic, Report, Severity};
 use datasurface_model::verify::{self, Verification};
 use datasurface_model::{Ecosystem, Repository};
 use serde_json::json;
@@ -109,7 +109,7 @@ pub(crate) fn run(
     let base_model: Option<&Ecosystem> = base.as_ref().map(|b| &b.loaded.ecosystem);
     // The proposed model passes the whole gate `check` runs: validation, then
     // (when it validates) the intention graphs and every platform's lint.
-    let mut verification = match validate::try_validate(proposed_loaded.ecosystem) {
+    let verification = match validate::try_validate(proposed_loaded.ecosystem) {
         Ok(valid) => {
             let external = args.external.as_strs();
             let platforms = crate::gate::platform_findings(app, &valid, &external, err);
@@ -121,14 +121,28 @@ pub(crate) fn run(
             verify::verify_checked(base_model, &invalid.ecosystem, &invalid.report, &source)
         }
     };
-    files::locate(
-        &mut verification.report,
-        &proposed_loaded.documents,
-        &proposed_sources,
-    );
     let may_merge = verification.may_merge()
         && !(args.deny_warnings && verification.report.count(Severity::Warning) > 0);
-    let findings = render::findings(&verification.report);
+    // `--quiet` prints, for people, only what fails the gate, as `check`
+    // does; the verdict still counts everything. Only what is printed is
+    // located in its file.
+    let quiet = args.format == VerifyFormat::Human && !app.chatty();
+    let fails = |d: &&Diagnostic| {
+        !quiet
+            || d.severity == Severity::Error
+            || (args.deny_warnings && d.severity == Severity::Warning)
+    };
+    let mut shown = Report::new(
+        verification
+            .report
+            .diagnostics()
+            .iter()
+            .filter(fails)
+            .cloned()
+            .collect(),
+    );
+    files::locate(&mut shown, &proposed_loaded.documents, &proposed_sources);
+    let findings = render::findings(&shown);
     let written = match args.format {
         VerifyFormat::Human => render::write(
             app,

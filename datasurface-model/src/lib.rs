@@ -52,6 +52,7 @@ pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod names;
+pub mod parallel;
 pub mod platform;
 pub mod policy;
 pub mod repository;

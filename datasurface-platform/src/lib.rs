@@ -31,7 +31,8 @@ pub use datasurface_graph as graph;
 pub use datasurface_model as model;
 pub use history::{Kept, kept_history};
 pub use physical::{
-    COLLISION, PhysicalNames, RESERVED_COLUMN, is_reserved_column, reserved_column,
+    COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, is_reserved_column,
+    reserved_column,
 };
 pub use pipeline::{
     Gated, RenderFailure, Rendered, check_platforms, gate, render_platform, render_with,

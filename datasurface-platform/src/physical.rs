@@ -12,6 +12,8 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
 use std::fmt::Write as _;
 
 use crate::model::validate::{Diagnostic, ModelPath, Severity};
@@ -22,44 +24,89 @@ pub const COLLISION: &str = "physical-name-collision";
 /// The code of a column name a platform keeps for its own columns.
 pub const RESERVED_COLUMN: &str = "reserved-column-name";
 
+/// Who claimed a physical name, as a finding names it: the model object
+/// (such as "dataset `NW_Data.customers`") and where it is in the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimant {
+    /// The model object, as the message names it.
+    pub what: String,
+    /// Where the object is in the model.
+    pub path: ModelPath,
+}
+
+/// A value an owner carries that does not tell owners apart: every two
+/// are equal. An owner such as a credential, one object wherever it is
+/// used, can so carry where it was met, for the finding's path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Carried<T>(pub T);
+
+impl<T> PartialEq for Carried<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl<T> Eq for Carried<T> {}
+impl<T> PartialOrd for Carried<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Carried<T> {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
 /// The physical names claimed so far, by namespace, and the collisions found.
+///
+/// A claim names its owner with a cheap value of the platform's choosing
+/// (`O`: a small enum of borrowed model names, say), compared to tell one
+/// model object from another; only owners that collide are described,
+/// by [`into_diagnostics`](Self::into_diagnostics), so claiming the names
+/// of a model of 100,000 datasets builds no message and no model path.
+///
+/// ```
+/// use datasurface_platform::{Claimant, PhysicalNames};
+/// use datasurface_platform::model::validate::ModelPath;
+///
+/// let mut names = PhysicalNames::new("p", "folds case");
+/// names.claim("a table", "A_b", true, ("A", "b"));
+/// names.claim("a table", "a_B", true, ("a", "B"));
+/// let found = names.into_diagnostics(|(store, dataset)| Claimant {
+///     what: format!("dataset `{store}.{dataset}`"),
+///     path: ModelPath::root().keys(["datastores", store]),
+/// });
+/// assert_eq!(found.len(), 1);
+/// ```
 #[derive(Debug)]
-pub struct PhysicalNames {
+pub struct PhysicalNames<O> {
     platform: String,
     /// How the platform maps names, for the help.
     rule: String,
     /// By namespace, then by physical name (folded if asked): who claimed it.
-    claimed: BTreeMap<String, BTreeMap<String, (String, ModelPath)>>,
-    /// One collision per pair of objects: the first physical name they meet
-    /// in, and how many more.
-    pairs: BTreeMap<(String, String), (Diagnostic, usize)>,
+    claimed: IndexMap<String, IndexMap<Box<str>, O>>,
+    /// One collision per pair of owners (the later, the earlier): the
+    /// namespace and physical name they first meet in, and how many more.
+    pairs: BTreeMap<(O, O), (String, String, usize)>,
 }
 
-impl PhysicalNames {
+impl<O: Ord + Clone> PhysicalNames<O> {
     /// A new set for `platform`, whose mapping `rule` is described for the help
     /// (such as "folds case and writes characters other than letters and digits as `_`").
     pub fn new(platform: impl Into<String>, rule: impl Into<String>) -> Self {
         PhysicalNames {
             platform: platform.into(),
             rule: rule.into(),
-            claimed: BTreeMap::new(),
+            claimed: IndexMap::new(),
             pairs: BTreeMap::new(),
         }
     }
 
     /// Claims `physical`, a name in `namespace` (what holds it, such as
-    /// "table in schema `nw`"), for the model object `what` (such as
-    /// "dataset `NW_Data.customers`") at `path`. Names that differ only in
-    /// case are one name when `fold_case`. The same object may claim a name
-    /// again; another object claiming it is a collision.
-    pub fn claim(
-        &mut self,
-        namespace: &str,
-        physical: &str,
-        fold_case: bool,
-        what: &str,
-        path: &ModelPath,
-    ) {
+    /// "a table in schema `nw`"), for `owner`. Names that differ only in
+    /// case are one name when `fold_case`. The same owner may claim a name
+    /// again; another owner claiming it is a collision.
+    pub fn claim(&mut self, namespace: &str, physical: &str, fold_case: bool, owner: O) {
         // Nearly every name is claimed once: look it up without a copy,
         // and copy what is kept only when it is new.
         let folds = !physical.is_ascii() || physical.bytes().any(|b| b.is_ascii_uppercase());
@@ -69,47 +116,51 @@ impl PhysicalNames {
             Cow::Borrowed(physical)
         };
         if !self.claimed.contains_key(namespace) {
-            self.claimed.insert(namespace.to_owned(), BTreeMap::new());
+            self.claimed.insert(namespace.to_owned(), IndexMap::new());
         }
         let Some(names) = self.claimed.get_mut(namespace) else {
             return;
         };
         match names.get(key.as_ref()) {
             None => {
-                names.insert(key.into_owned(), (what.to_owned(), path.clone()));
+                names.insert(key.into(), owner);
             }
-            Some((first, _)) if first == what => {}
-            Some((first, first_path)) => {
-                let pair = (what.to_owned(), first.clone());
-                if let Some((_, more)) = self.pairs.get_mut(&pair) {
+            Some(first) if *first == owner => {}
+            Some(first) => {
+                let pair = (owner, first.clone());
+                if let Some((_, _, more)) = self.pairs.get_mut(&pair) {
                     *more += 1;
-                    return;
+                } else {
+                    self.pairs
+                        .insert(pair, (namespace.to_owned(), physical.to_owned(), 0));
                 }
-                let message = format!(
-                    "{what} and {first} would both be {namespace} named `{physical}` on platform `{}`",
-                    self.platform
-                );
-                let help = format!(
-                    "rename one of them: platform `{}` {}, so their names meet (the other is at {first_path})",
-                    self.platform, self.rule
-                );
-                let diagnostic = Diagnostic::new(COLLISION, Severity::Error, path.clone(), message)
-                    .with_help(help);
-                self.pairs.insert(pair, (diagnostic, 0));
             }
         }
     }
 
-    /// The collisions found: one per pair of model objects, saying how
-    /// many more physical names they also share.
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    /// The collisions found: one per pair of owners, saying how many more
+    /// physical names they also share. `describe` names each owner that
+    /// collides and says where it is.
+    pub fn into_diagnostics(self, mut describe: impl FnMut(&O) -> Claimant) -> Vec<Diagnostic> {
+        let platform = self.platform;
+        let rule = self.rule;
         self.pairs
-            .into_values()
-            .map(|(mut d, more)| {
+            .into_iter()
+            .map(|((later, earlier), (namespace, physical, more))| {
+                let later = describe(&later);
+                let earlier = describe(&earlier);
+                let (what, first) = (&later.what, &earlier.what);
+                let mut message = format!(
+                    "{what} and {first} would both be {namespace} named `{physical}` on platform `{platform}`"
+                );
                 if more > 0 {
-                    let _ = write!(d.message, " (and {more} more of the names made from them)");
+                    let _ = write!(message, " (and {more} more of the names made from them)");
                 }
-                d
+                let help = format!(
+                    "rename one of them: platform `{platform}` {rule}, so their names meet (the other is at {})",
+                    earlier.path
+                );
+                Diagnostic::new(COLLISION, Severity::Error, later.path, message).with_help(help)
             })
             .collect()
     }
@@ -155,17 +206,27 @@ mod tests {
     fn a_second_object_on_one_name_is_a_collision() {
         let mut names = PhysicalNames::new("P", "folds case");
         let at = ModelPath::root();
-        names.claim("a table", "a_b_c", true, "dataset `a_b.c`", &at);
-        names.claim("a table", "a_b_c", true, "dataset `a_b.c`", &at);
-        names.claim("a table", "A_B_C", true, "dataset `a.b_c`", &at);
-        names.claim("a view", "a_b_c", true, "dataset `a.b_c`", &at);
-        names.claim("a table", "a_b_c_2", true, "dataset `a_b.c`", &at);
-        names.claim("a table", "a_b_c_2", true, "dataset `a.b_c`", &at);
-        let found = names.into_diagnostics();
+        names.claim("a table", "a_b_c", true, "dataset `a_b.c`");
+        names.claim("a table", "a_b_c", true, "dataset `a_b.c`");
+        names.claim("a table", "A_B_C", true, "dataset `a.b_c`");
+        names.claim("a view", "a_b_c", true, "dataset `a.b_c`");
+        names.claim("a table", "a_b_c_2", true, "dataset `a_b.c`");
+        names.claim("a table", "a_b_c_2", true, "dataset `a.b_c`");
+        let found = names.into_diagnostics(|what| Claimant {
+            what: (*what).to_owned(),
+            path: ModelPath::root().keys([*what]),
+        });
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
             "dataset `a.b_c` and dataset `a_b.c` would both be a table named `A_B_C` on platform `P` (and 1 more of the names made from them)"
+        );
+        assert_eq!(found[0].path, ModelPath::root().keys(["dataset `a.b_c`"]));
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("(the other is at "))
         );
         assert!(reserved_column("P", "ds_", "DS_batch", "x", &at).is_some());
         assert!(reserved_column("P", "ds_", "dsx", "x", &at).is_none());

@@ -108,31 +108,37 @@ pub fn check_platforms(
     external_kinds: &[&str],
 ) -> Report {
     let mut found = graphs.report.diagnostics().to_vec();
+    let mut lints = Vec::new();
     for (name, declaration) in &valid.platforms {
         if external_kinds.contains(&declaration.kind.as_str()) {
             continue;
         }
-        let platform = match registry.resolve_one(name, declaration) {
-            Ok(platform) => platform,
-            Err(problem) => {
-                found.push(*problem);
-                continue;
-            }
-        };
-        let empty;
-        let graph = if let Some(graph) = graphs.graphs.get(name) {
-            graph
-        } else {
-            empty = PlatformGraph::new(name.clone());
-            &empty
-        };
-        let context = RenderContext {
-            ecosystem: valid,
-            platform: name,
-            declaration,
-        };
-        found.extend(lint_platform(platform.as_ref(), graph, &context));
+        match registry.resolve_one(name, declaration) {
+            Ok(platform) => lints.push((name, declaration, platform)),
+            Err(problem) => found.push(*problem),
+        }
     }
+    // Each platform's lint on its own thread; findings in the model's order.
+    let linted = crate::model::parallel::each(
+        &lints,
+        |(name, ..)| graphs.graphs.get(*name).map_or(0, PlatformGraph::len),
+        |(name, declaration, platform)| {
+            let empty;
+            let graph = if let Some(graph) = graphs.graphs.get(*name) {
+                graph
+            } else {
+                empty = PlatformGraph::new((*name).clone());
+                &empty
+            };
+            let context = RenderContext {
+                ecosystem: valid,
+                platform: name,
+                declaration,
+            };
+            lint_platform(platform.as_ref(), graph, &context)
+        },
+    );
+    found.extend(linted.into_iter().flatten());
     for finding in &mut found {
         if finding.owner.is_none() {
             finding.owner = Some(owner_of(valid, &finding.path).to_string());

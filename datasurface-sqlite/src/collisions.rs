@@ -6,9 +6,11 @@
 //! start with the platform's `ds_`.
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_platform::model::names::{ContainerName, DatastoreName, WorkspaceName};
+use datasurface_platform::model::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+};
 use datasurface_platform::model::validate::{Diagnostic, ModelIndex, ModelPath};
-use datasurface_platform::{PhysicalNames, is_reserved_column, reserved_column};
+use datasurface_platform::{Carried, Claimant, PhysicalNames, is_reserved_column, reserved_column};
 
 use crate::render::naming;
 
@@ -36,37 +38,96 @@ pub(crate) fn container_file(container: &str) -> String {
     }
 }
 
+/// The model object that claims a name: cheap to compare, described only
+/// when it collides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner<'a> {
+    /// A dataset, for its tables in the merge database.
+    Dataset(&'a DatastoreName, &'a DatasetName),
+    /// A container, for its database file; the path is where it was first met.
+    Container(&'a ContainerName, Carried<Place<'a>>),
+    /// The export of a dataset to a container.
+    Export(&'a DatastoreName, &'a DatasetName),
+    /// An input of a transformer.
+    Input(&'a WorkspaceName, &'a DatastoreName, &'a DatasetName),
+    /// The view of a sink for a dataset group.
+    View(
+        &'a WorkspaceName,
+        &'a DatasetGroupName,
+        &'a DatastoreName,
+        &'a DatasetName,
+    ),
+}
+
+/// Where a container was met: a dataset, a transformer or a dataset group.
+#[derive(Debug, Clone, Copy)]
+enum Place<'a> {
+    Dataset(&'a DatastoreName, &'a DatasetName),
+    Transformer(&'a WorkspaceName),
+    Group(&'a WorkspaceName, &'a DatasetGroupName),
+}
+
+fn store_path(index: &ModelIndex<'_>, store: &DatastoreName) -> ModelPath {
+    index.datastore(store).map_or_else(ModelPath::root, |at| {
+        ModelPath::team(at.zone, at.team).keys(["datastores", store.as_str()])
+    })
+}
+
+fn workspace_path(index: &ModelIndex<'_>, ws: &WorkspaceName) -> ModelPath {
+    index.workspace(ws).map_or_else(ModelPath::root, |at| {
+        ModelPath::team(at.zone, at.team).keys(["workspaces", ws.as_str()])
+    })
+}
+
+fn place_path(index: &ModelIndex<'_>, place: Place<'_>) -> ModelPath {
+    match place {
+        Place::Dataset(store, dataset) => {
+            store_path(index, store).keys(["datasets", dataset.as_str()])
+        }
+        Place::Transformer(ws) => workspace_path(index, ws),
+        Place::Group(ws, group) => {
+            workspace_path(index, ws).keys(["datasetGroups", group.as_str()])
+        }
+    }
+}
+
+/// What a collision says of an owner, and where it is.
+fn describe(index: &ModelIndex<'_>, owner: &Owner<'_>) -> Claimant {
+    let (what, path) = match *owner {
+        Owner::Dataset(store, dataset) => (
+            format!("dataset `{store}.{dataset}`"),
+            place_path(index, Place::Dataset(store, dataset)),
+        ),
+        Owner::Container(c, Carried(place)) => {
+            (format!("container `{c}`"), place_path(index, place))
+        }
+        Owner::Export(store, dataset) => (
+            format!("the export of `{store}.{dataset}`"),
+            place_path(index, Place::Dataset(store, dataset)),
+        ),
+        Owner::Input(ws, store, dataset) => (
+            format!("input `{store}.{dataset}` of transformer `{ws}`"),
+            workspace_path(index, ws),
+        ),
+        Owner::View(ws, group, store, dataset) => (
+            format!("the view of `{store}.{dataset}` for group `{ws}.{group}`"),
+            place_path(index, Place::Group(ws, group)),
+        ),
+    };
+    Claimant { what, path }
+}
+
 /// The collisions (and reserved column names) of a platform's graph.
-#[allow(
-    clippy::too_many_lines,
-    reason = "one arm per node kind, each claiming the names its rendering makes"
-)]
-pub(crate) fn check(
+pub(crate) fn check<'a>(
     platform: &str,
-    graph: &PlatformGraph,
-    index: &ModelIndex<'_>,
+    graph: &'a PlatformGraph,
+    index: &'a ModelIndex<'a>,
 ) -> Vec<Diagnostic> {
-    let mut names = PhysicalNames::new(platform, RULE);
+    let mut names: PhysicalNames<Owner<'a>> = PhysicalNames::new(platform, RULE);
     let mut found = Vec::new();
-    let store_path = |store: &DatastoreName| {
-        index.datastore(store).map_or_else(ModelPath::root, |at| {
-            ModelPath::team(at.zone, at.team).keys(["datastores", store.as_str()])
-        })
-    };
-    let workspace_path = |ws: &WorkspaceName| {
-        index.workspace(ws).map_or_else(ModelPath::root, |at| {
-            ModelPath::team(at.zone, at.team).keys(["workspaces", ws.as_str()])
-        })
-    };
-    let container = |names: &mut PhysicalNames, c: &ContainerName, path: &ModelPath| {
-        let what = format!("container `{c}`");
-        names.claim(
-            "a database file",
-            &container_file(c.as_str()),
-            true,
-            &what,
-            path,
-        );
+    let container = |names: &mut PhysicalNames<Owner<'a>>, c: &'a ContainerName, at: Place<'a>| {
+        let owner = Owner::Container(c, Carried(at));
+        names.claim("a database file", &container_file(c.as_str()), true, owner);
         format!("a table or view in the database of container `{c}`")
     };
     for node in graph.nodes() {
@@ -77,29 +138,33 @@ pub(crate) fn check(
                 let Some(store) = index.datastore(datastore).map(|p| p.item) else {
                     continue;
                 };
-                let path = store_path(datastore);
                 for (name, d) in &store.datasets {
                     if dataset.as_ref().is_some_and(|only| only != name) {
                         continue;
                     }
-                    let what = format!("dataset `{datastore}.{name}`");
-                    let at = path.keys(["datasets", name.as_str()]);
+                    let owner = Owner::Dataset(datastore, name);
                     for table in [
                         naming::staging(datastore.as_str(), name.as_str()),
                         naming::merge(datastore.as_str(), name.as_str()),
                     ] {
-                        names.claim("a table in the merge database", &table, true, &what, &at);
+                        names.claim("a table in the merge database", &table, true, owner);
                     }
                     for column in d.schema.columns.keys() {
                         if !is_reserved_column("ds_", column.as_str()) {
                             continue;
                         }
+                        let what = format!("dataset `{datastore}.{name}`");
+                        let at = place_path(index, Place::Dataset(datastore, name)).keys([
+                            "schema",
+                            "columns",
+                            column.as_str(),
+                        ]);
                         found.extend(reserved_column(
                             platform,
                             "ds_",
                             column.as_str(),
                             &what,
-                            &at.keys(["schema", "columns", column.as_str()]),
+                            &at,
                         ));
                     }
                 }
@@ -109,26 +174,20 @@ pub(crate) fn check(
                 datastore,
                 dataset,
             } => {
-                let at = store_path(datastore).keys(["datasets", dataset.as_str()]);
-                let tables = container(&mut names, c, &at);
-                let what = format!("the export of `{datastore}.{dataset}`");
+                let tables = container(&mut names, c, Place::Dataset(datastore, dataset));
                 let table = naming::export(datastore.as_str(), dataset.as_str());
-                names.claim(&tables, &table, true, &what, &at);
+                names.claim(&tables, &table, true, Owner::Export(datastore, dataset));
             }
             NodeKind::DataTransformer { workspace } => {
                 let Some(ws) = index.workspace(workspace).map(|p| p.item) else {
                     continue;
                 };
                 let Some(c) = &ws.container else { continue };
-                let path = workspace_path(workspace);
-                let tables = container(&mut names, c, &path);
+                let tables = container(&mut names, c, Place::Transformer(workspace));
                 for (_, sink) in ws.sinks() {
                     let view = naming::input(sink.datastore.as_str(), sink.dataset.as_str());
-                    let what = format!(
-                        "input `{}.{}` of transformer `{workspace}`",
-                        sink.datastore, sink.dataset
-                    );
-                    names.claim(&tables, &view, true, &what, &path);
+                    let owner = Owner::Input(workspace, &sink.datastore, &sink.dataset);
+                    names.claim(&tables, &view, true, owner);
                 }
             }
             NodeKind::Workspace {
@@ -142,26 +201,23 @@ pub(crate) fn check(
                 else {
                     continue;
                 };
-                let at = workspace_path(workspace).keys(["datasetGroups", dataset_group.as_str()]);
-                let tables = container(&mut names, c, &at);
+                let tables = container(&mut names, c, Place::Group(workspace, dataset_group));
                 for sink in &group.sinks {
-                    let what = format!(
-                        "the view of `{}.{}` for group `{workspace}.{dataset_group}`",
-                        sink.datastore, sink.dataset
-                    );
+                    let owner =
+                        Owner::View(workspace, dataset_group, &sink.datastore, &sink.dataset);
                     let view = naming::view(
                         workspace.as_str(),
                         dataset_group.as_str(),
                         sink.datastore.as_str(),
                         sink.dataset.as_str(),
                     );
-                    names.claim(&tables, &format!("{view}__history"), true, &what, &at);
-                    names.claim(&tables, &view, true, &what, &at);
+                    names.claim(&tables, &format!("{view}__history"), true, owner);
+                    names.claim(&tables, &view, true, owner);
                 }
             }
             NodeKind::Trigger { .. } => {}
         }
     }
-    found.extend(names.into_diagnostics());
+    found.extend(names.into_diagnostics(|owner| describe(index, owner)));
     found
 }

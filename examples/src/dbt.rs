@@ -9,7 +9,7 @@ use datasurface_platform::model::Milestoning;
 use datasurface_platform::model::names::{DatasetName, DatastoreName};
 use datasurface_platform::model::validate::{Diagnostic, ModelPath};
 use datasurface_platform::{
-    Artifact, ArtifactKey as Key, Capabilities, DataPlatform, PhysicalNames,
+    Artifact, ArtifactKey as Key, Capabilities, Claimant, DataPlatform, PhysicalNames,
 };
 use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
 
@@ -60,18 +60,15 @@ impl DataPlatform for Dbt {
         let mut names = PhysicalNames::new(cx.platform.as_str(), "names files by datastore");
         for node in graph.nodes() {
             if let Ingest { datastore: s, .. } = &node.kind {
-                let what = format!("datastore `{s}`");
-                let at = ModelPath::root().keys(["datastores", s.as_str()]);
-                names.claim(
-                    "a dbt source file",
-                    source_key(s).as_str(),
-                    true,
-                    &what,
-                    &at,
-                );
+                let file = source_key(s);
+                names.claim("a dbt source file", file.as_str(), true, s);
             }
         }
-        names.into_diagnostics()
+        // Only stores that collide are described.
+        names.into_diagnostics(|s| Claimant {
+            what: format!("datastore `{s}`"),
+            path: ModelPath::root().keys(["datastores", s.as_str()]),
+        })
     }
 
     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, Error> {

@@ -109,7 +109,7 @@ enum Parsed {
 /// on file names; definitions without a declaration follow, in file order.
 /// Every problem in every file is reported, not only the first.
 pub fn load(files: &[SourceFile]) -> Result<LoadedModel, LoadErrors> {
-    let results = super::parallel::each(files, |f| f.text.len(), parse_file);
+    let results = crate::parallel::each(files, |f| f.text.len(), parse_file);
     load_parsed(files, results)
 }
 
@@ -139,7 +139,7 @@ pub fn load_both(
         })
         .collect();
     let mut parsed: Vec<Option<Result<Parsed, LoadError>>> =
-        super::parallel::each(&unique, |f| f.text.len(), |f| Some(parse_file(f)));
+        crate::parallel::each(&unique, |f| f.text.len(), |f| Some(parse_file(f)));
     // How many files are left to take each document: the last one takes it,
     // the others a copy, so a shared document is held twice at most.
     let mut uses = vec![0usize; unique.len()];
@@ -207,7 +207,11 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
         )));
     }
     let one_pass = match format {
-        Format::Yaml => from_yaml::<OnePass>(&file.text).ok(),
+        // The fast reader reads ordinary files; the rest, and every error,
+        // is the general parser's.
+        Format::Yaml => super::block_yaml::from_str::<OnePass>(&file.text)
+            .ok()
+            .or_else(|| from_yaml::<OnePass>(&file.text).ok()),
         Format::Json => serde_json::from_str::<OnePass>(&file.text).ok(),
     };
     if let Some(OnePass { header, body }) = one_pass {
@@ -390,7 +394,9 @@ where
 /// Parses YAML with limits that grow with the text, so a team's file as big
 /// as an enterprise's (hundreds of thousands of nodes) loads, while nesting
 /// and alias expansion keep the parser's protective limits.
-fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+pub(super) fn from_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, serde_saphyr::Error> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = budget.max_events.max(text.len());
     budget.max_nodes = budget.max_nodes.max(text.len());

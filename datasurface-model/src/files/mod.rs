@@ -17,11 +17,11 @@
 //! Loading is pure: it takes the files' text ([`SourceFile`]) and never reads
 //! the file system itself.
 
+mod block_yaml;
 mod document;
 mod error;
 mod explain;
 mod load;
-mod parallel;
 mod positions;
 mod save;
 mod schema;

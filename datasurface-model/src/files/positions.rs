@@ -59,7 +59,7 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
         }
     }
     let wanted: Vec<(usize, BTreeSet<Vec<Segment>>)> = wanted.into_iter().collect();
-    let found: BTreeMap<usize, Positions> = super::parallel::each(
+    let found: BTreeMap<usize, Positions> = crate::parallel::each(
         &wanted,
         |(i, _)| documents[*i].1.text.len(),
         |(i, paths)| (*i, positions(&documents[*i].1.text, paths)),

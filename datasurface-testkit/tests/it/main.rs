@@ -93,10 +93,14 @@ impl DataPlatform for Specs {
                 datasurface_platform::PhysicalNames::new("specs", "names files by node");
             for node in graph.nodes() {
                 let key = ArtifactKey::for_node(&node.key, "json");
-                let at = datasurface_platform::model::validate::ModelPath::root();
-                names.claim("a file", key.as_str(), true, node.key.as_str(), &at);
+                names.claim("a file", key.as_str(), true, node.key.as_str());
             }
-            found.extend(names.into_diagnostics());
+            found.extend(
+                names.into_diagnostics(|node| datasurface_platform::Claimant {
+                    what: (*node).to_owned(),
+                    path: datasurface_platform::model::validate::ModelPath::root(),
+                }),
+            );
         }
         found
     }

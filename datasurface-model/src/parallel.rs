@@ -1,12 +1,13 @@
-//! Work on many files at once: each file on its own, on as many threads as
-//! the machine offers, the results in the files' order.
+//! Work on many items at once (the files of a model, the platforms to
+//! lint): each item on its own, on as many threads as the machine offers,
+//! the results in the items' order.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `work` applied to every item, the heaviest first (by `weight`) so the
 /// threads finish together; the results are in the items' order, whatever
 /// order they were done in, so the outcome never depends on the machine.
-pub(crate) fn each<T: Sync, R: Send>(
+pub fn each<T: Sync, R: Send>(
     items: &[T],
     weight: impl Fn(&T) -> usize,
     work: impl Fn(&T) -> R + Sync,
