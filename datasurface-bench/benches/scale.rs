@@ -4,7 +4,9 @@
 //! 100, 1,000 or 10,000 datastores of 10 datasets): loading the model's files
 //! (YAML and JSON), validating it, building every platform's graph, verifying
 //! a one-column change against it, and rendering and diffing with the
-//! `airflow` and `sqlite` platforms. Models are made once per size and
+//! `airflow` and `sqlite` platforms; and `datasurface check -q` and
+//! `verify -q` of the YAML model as whole commands (files read from a
+//! temporary directory, in process). Models are made once per size and
 //! shared; what a step consumes is made outside its timing.
 
 use std::collections::BTreeMap;
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use datasurface_bench::{
     STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
+    write_files,
 };
 use datasurface_platform::Rendering;
 use datasurface_platform::graph::IntentionGraphs;
@@ -21,6 +24,14 @@ use datasurface_platform::model::{Ecosystem, Repository};
 
 fn main() {
     divan::main();
+    for stores in STORES {
+        let _ = std::fs::remove_dir_all(written_dir(stores));
+    }
+}
+
+/// Where a size's model is written for the commands measured whole.
+fn written_dir(stores: usize) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("datasurface-bench-{stores}-{}", std::process::id()))
 }
 
 /// One size's inputs, each made when first needed.
@@ -32,6 +43,8 @@ struct Fixture {
     valid: OnceLock<(ValidEcosystem, IntentionGraphs)>,
     proposal: OnceLock<(Ecosystem, Repository, ValidEcosystem, IntentionGraphs)>,
     renders: OnceLock<Vec<(Rendering, Rendering)>>,
+    /// The YAML model and the proposal written out, and the change's source.
+    written: OnceLock<(std::path::PathBuf, String)>,
 }
 
 impl Fixture {
@@ -59,6 +72,20 @@ impl Fixture {
             (proposed, source, v, g)
         })
     }
+    /// The directory holding `yaml/` and `proposed/`, and the change's source.
+    fn written(&self) -> &(std::path::PathBuf, String) {
+        self.written.get_or_init(|| {
+            let dir = written_dir(self.stores);
+            let (proposed, source, ..) = self.proposal();
+            let written = write_files(&dir.join("yaml"), self.yaml())
+                .and_then(|()| write_files(&dir.join("proposed"), &files(proposed, Format::Yaml)));
+            if let Err(e) = written {
+                panic!("cannot write the benchmark's model: {e}");
+            }
+            (dir, source.to_string())
+        })
+    }
+
     /// Each platform's rendering of the base and of the proposal.
     fn renders(&self) -> &[(Rendering, Rendering)] {
         self.renders.get_or_init(|| {
@@ -91,6 +118,7 @@ fn fixture(stores: usize) -> Arc<Fixture> {
             valid: OnceLock::new(),
             proposal: OnceLock::new(),
             renders: OnceLock::new(),
+            written: OnceLock::new(),
         })
     }))
 }
@@ -166,4 +194,41 @@ fn render_sqlite(bencher: divan::Bencher<'_, '_>, stores: usize) {
 #[divan::bench(args = STORES, sample_count = 5, sample_size = 1)]
 fn diff_sqlite(bencher: divan::Bencher<'_, '_>, stores: usize) {
     diff_platform(bencher, stores, 1);
+}
+
+/// Runs the `datasurface` command line in process, its output discarded.
+fn command(args: &[&str]) -> datasurface_cli::Outcome {
+    datasurface_cli::Datasurface::new().run(
+        std::iter::once("datasurface").chain(args.iter().copied()),
+        &mut std::io::sink(),
+        &mut std::io::sink(),
+    )
+}
+
+#[divan::bench(args = STORES, sample_count = 3, sample_size = 1)]
+fn check_yaml_command(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let yaml = f.written().0.join("yaml").display().to_string();
+    bencher.bench(|| command(&["check", "-q", &yaml]));
+}
+
+#[divan::bench(args = STORES, sample_count = 3, sample_size = 1)]
+fn verify_yaml_command(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let (dir, source) = f.written();
+    let (yaml, proposed) = (
+        dir.join("yaml").display().to_string(),
+        dir.join("proposed").display().to_string(),
+    );
+    let args = [
+        "verify",
+        "-q",
+        "--base",
+        &yaml,
+        "--proposed",
+        &proposed,
+        "--source",
+        source,
+    ];
+    bencher.bench(|| command(&args));
 }

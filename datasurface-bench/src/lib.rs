@@ -132,3 +132,23 @@ pub fn render(
 pub fn diff(platform: &dyn DataPlatform, from: &Rendering, to: &Rendering) -> Plan {
     platform.diff(from, to)
 }
+
+/// Writes a model's files under `dir` (emptied first), as `datasurface`
+/// reads them: for the commands measured whole.
+///
+/// # Errors
+///
+/// Says which directory or file could not be made or written.
+pub fn write_files(dir: &std::path::Path, files: &[SourceFile]) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    for f in files {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &f.text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}

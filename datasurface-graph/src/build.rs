@@ -137,6 +137,9 @@ pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
         .map(|(name, b)| (name.clone(), b.graph))
         .collect();
     propagate_priorities(&mut graphs, &lookup);
+    for graph in graphs.values_mut() {
+        graph.sort_index();
+    }
     let mut found = Vec::new();
     unassigned_groups(eco, &mut found);
     IntentionGraphs {

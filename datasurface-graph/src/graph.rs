@@ -68,6 +68,12 @@ impl PlatformGraph {
         self.graph.node_weight_mut(id)
     }
 
+    /// Orders the index by key once built, so that [`nodes`](Self::nodes),
+    /// asked for by every lint and renderer, finds it sorted.
+    pub(crate) fn sort_index(&mut self) {
+        self.index.sort_keys();
+    }
+
     /// The platform.
     pub fn platform(&self) -> &PlatformName {
         &self.platform

@@ -54,10 +54,11 @@ fn code_kind(code: &CodeArtifact) -> &'static str {
     }
 }
 
-fn all_types<'a>(t: &'a DataType, out: &mut Vec<&'a DataType>) {
-    out.push(t);
+/// Calls `f` with a type and every type inside it.
+fn each_type(t: &DataType, f: &mut dyn FnMut(&DataType)) {
+    f(t);
     for child in t.children() {
-        all_types(child, out);
+        each_type(child, f);
     }
 }
 
@@ -248,9 +249,7 @@ impl Check<'_> {
         }
         for (name, dataset) in &store.datasets {
             for (column, c) in &dataset.schema.columns {
-                let mut types = Vec::new();
-                all_types(&c.data_type, &mut types);
-                for t in types {
+                each_type(&c.data_type, &mut |t| {
                     let at = || {
                         path.keys([
                             "datasets",
@@ -262,7 +261,7 @@ impl Check<'_> {
                         ])
                     };
                     self.uses(at, Capability::DataType(t.name()));
-                }
+                });
             }
         }
     }

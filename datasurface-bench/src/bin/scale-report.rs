@@ -29,6 +29,7 @@ use std::time::Instant;
 
 use datasurface_bench::{
     STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
+    write_files,
 };
 use datasurface_platform::model::files::{Format, SourceFile};
 /// The figures, in the order they are reported: milliseconds per step, then
@@ -99,9 +100,9 @@ fn report(sizes: &[usize]) -> ExitCode {
         let dir = std::env::temp_dir().join(format!("datasurface-scale-{stores}"));
         let m = model(stores);
         let (proposed, source) = proposal(&m);
-        let written = write(&dir.join("yaml"), &files(&m, Format::Yaml))
-            .and_then(|()| write(&dir.join("json"), &files(&m, Format::Json)))
-            .and_then(|()| write(&dir.join("proposed"), &files(&proposed, Format::Yaml)))
+        let written = write_files(&dir.join("yaml"), &files(&m, Format::Yaml))
+            .and_then(|()| write_files(&dir.join("json"), &files(&m, Format::Json)))
+            .and_then(|()| write_files(&dir.join("proposed"), &files(&proposed, Format::Yaml)))
             .and_then(|()| {
                 std::fs::write(dir.join("source"), source.to_string())
                     .map_err(|e| format!("cannot write the change's source: {e}"))
@@ -185,20 +186,6 @@ fn table(rows: &[(usize, Vec<f64>)]) -> String {
 
 fn datasets(stores: usize) -> usize {
     stores * 10 + stores.div_ceil(10)
-}
-
-fn write(dir: &Path, files: &[SourceFile]) -> Result<(), String> {
-    let _ = std::fs::remove_dir_all(dir);
-    for f in files {
-        let path = dir.join(&f.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, &f.text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
 }
 
 fn read(dir: &Path) -> Result<Vec<SourceFile>, String> {

@@ -95,8 +95,26 @@ pub(crate) fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T> {
 /// non-characters.
 fn check_characters(text: &str) -> Result<()> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
+    // Printable ASCII and line ends, 64 bytes at a time; a chunk with
+    // anything else is looked at byte by byte.
+    for (n, chunk) in bytes.chunks(64).enumerate() {
+        if chunk
+            .iter()
+            .all(|&b| b == b'\n' || (b' '..=b'~').contains(&b))
+        {
+            continue;
+        }
+        let start = n * 64;
+        check_bytes(bytes, start, start + chunk.len())?;
+    }
+    Ok(())
+}
+
+/// [`check_characters`] on `bytes[start..end]`, looking past `end` for the
+/// rest of a character that starts before it.
+fn check_bytes(bytes: &[u8], start: usize, end: usize) -> Result<()> {
+    let mut i = start;
+    while i < end {
         let b = bytes[i];
         let bad = match b {
             b'\n' | b' '..=b'~' => false,
@@ -156,10 +174,7 @@ struct Reader<'de> {
 impl<'de> Reader<'de> {
     /// The end of the line `from` is on.
     fn line_end(&self, from: usize) -> usize {
-        self.bytes[from..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.bytes.len(), |n| from + n)
+        memchr::memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |n| from + n)
     }
 
     /// Moves to the start of the next line.
@@ -312,7 +327,9 @@ impl<'de> Reader<'de> {
         let end_of_line = self.line_end(at);
         let line = &self.bytes[at..end_of_line];
         let mut end = line.len();
-        for i in 0..line.len() {
+        let mut from = 0;
+        while let Some(n) = memchr::memchr2(b'#', b':', &line[from..]) {
+            let i = from + n;
             match line[i] {
                 b'#' if line[i - 1] == b' ' => {
                     end = i;
@@ -327,6 +344,7 @@ impl<'de> Reader<'de> {
                 }
                 _ => {}
             }
+            from = i + 1;
         }
         let text = self.text[at..at + end].trim_end_matches(' ');
         self.pos = end_of_line;
@@ -562,10 +580,12 @@ impl<'de> Reader<'de> {
             )
             | None => refuse("a key the fast reader leaves to the general parser"),
             Some(_) => {
-                let end_of_line = self.line_end(at);
-                let mut i = at;
-                while i < end_of_line {
+                let mut from = at;
+                // The `:`, `#` and line ends after the key's start, in order.
+                while let Some(n) = memchr::memchr3(b':', b'#', b'\n', &self.bytes[from..]) {
+                    let i = from + n;
                     match self.bytes[i] {
+                        b'\n' => break,
                         b'#' if self.bytes[i - 1] == b' ' => break,
                         b':' if self.is_key_end(i) => {
                             let text = self.text[at..i].trim_end_matches(' ');
@@ -580,7 +600,7 @@ impl<'de> Reader<'de> {
                         }
                         _ => {}
                     }
-                    i += 1;
+                    from = i + 1;
                 }
                 refuse("a line in a mapping that is not `key: value`")
             }
