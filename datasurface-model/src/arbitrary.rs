@@ -418,7 +418,8 @@ pub fn schema() -> impl Strategy<Value = Schema> {
         )
 }
 
-fn dataset() -> impl Strategy<Value = Dataset> {
+/// A dataset: a schema, classifications, policies, a version.
+pub fn dataset() -> impl Strategy<Value = Dataset> {
     (
         schema(),
         option::weighted(0.3, vec(classification(), 0..3)),

@@ -60,12 +60,20 @@ impl Deref for ValidEcosystem {
 /// Runs every rule over a model and reports every finding, sorted.
 pub fn check(ecosystem: &Ecosystem) -> Report {
     let cx = Context::new(ecosystem);
-    let mut found = Vec::new();
-    for rule in rules::RULES {
-        let mut sink = rules::Sink::new(rule);
-        (rule.check)(&cx, &mut sink);
-        found.append(&mut sink.found);
-    }
+    // The rules on every core, their findings in the rules' order.
+    let found: Vec<Diagnostic> = crate::parallel::each(
+        rules::RULES,
+        |_| 1,
+        |rule| {
+            let mut sink = rules::Sink::new(rule);
+            (rule.check)(&cx, &mut sink);
+            sink.found
+        },
+    )
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut found = found;
     for diagnostic in &mut found {
         diagnostic.owner = Some(cx.owner(&diagnostic.path).to_string());
     }
