@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use datasurface_bench::{
-    STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
-    write_files,
+    STORES, command, diff, files, graphs, load, model, platforms, proposal, render, valid,
+    verify_change, verify_command, write_files,
 };
 use datasurface_platform::Rendering;
 use datasurface_platform::graph::IntentionGraphs;
@@ -196,15 +196,6 @@ fn diff_sqlite(bencher: divan::Bencher<'_, '_>, stores: usize) {
     diff_platform(bencher, stores, 1);
 }
 
-/// Runs the `datasurface` command line in process, its output discarded.
-fn command(args: &[&str]) -> datasurface_cli::Outcome {
-    datasurface_cli::Datasurface::new().run(
-        std::iter::once("datasurface").chain(args.iter().copied()),
-        &mut std::io::sink(),
-        &mut std::io::sink(),
-    )
-}
-
 #[divan::bench(args = STORES, sample_count = 3, sample_size = 1)]
 fn check_yaml_command(bencher: divan::Bencher<'_, '_>, stores: usize) {
     let f = fixture(stores);
@@ -220,15 +211,5 @@ fn verify_yaml_command(bencher: divan::Bencher<'_, '_>, stores: usize) {
         dir.join("yaml").display().to_string(),
         dir.join("proposed").display().to_string(),
     );
-    let args = [
-        "verify",
-        "-q",
-        "--base",
-        &yaml,
-        "--proposed",
-        &proposed,
-        "--source",
-        source,
-    ];
-    bencher.bench(|| command(&args));
+    bencher.bench(|| verify_command(&yaml, &proposed, source));
 }

@@ -152,3 +152,28 @@ pub fn write_files(dir: &std::path::Path, files: &[SourceFile]) -> Result<(), St
     }
     Ok(())
 }
+
+/// Runs the `datasurface` command line in process with `args` (after the
+/// program's name), its output discarded: a command measured whole.
+pub fn command(args: &[&str]) -> datasurface_cli::Outcome {
+    datasurface_cli::Datasurface::new().run(
+        std::iter::once("datasurface").chain(args.iter().copied()),
+        &mut std::io::sink(),
+        &mut std::io::sink(),
+    )
+}
+
+/// `datasurface verify -q` of a proposed model directory against a base
+/// one, by `source` (see [`command`]).
+pub fn verify_command(base: &str, proposed: &str, source: &str) -> datasurface_cli::Outcome {
+    command(&[
+        "verify",
+        "-q",
+        "--base",
+        base,
+        "--proposed",
+        proposed,
+        "--source",
+        source,
+    ])
+}

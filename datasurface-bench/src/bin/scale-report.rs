@@ -28,8 +28,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use datasurface_bench::{
-    STORES, diff, files, graphs, load, model, platforms, proposal, render, valid, verify_change,
-    write_files,
+    STORES, command, diff, files, graphs, load, model, platforms, proposal, render, valid,
+    verify_change, verify_command, write_files,
 };
 use datasurface_platform::model::files::{Format, SourceFile};
 /// The figures, in the order they are reported: milliseconds per step, then
@@ -290,26 +290,8 @@ fn commands(dir: &Path) -> ExitCode {
     } else {
         5
     };
-    let cli = datasurface_cli::Datasurface::new();
-    let run = |args: &[&str]| {
-        cli.run(
-            std::iter::once("datasurface").chain(args.iter().copied()),
-            &mut std::io::sink(),
-            &mut std::io::sink(),
-        )
-    };
-    let (check_ms, checked) = best(runs, || run(&["check", "-q", &yaml]));
-    let verify = [
-        "verify",
-        "-q",
-        "--base",
-        &yaml,
-        "--proposed",
-        &proposed,
-        "--source",
-        &source,
-    ];
-    let (verify_ms, verified) = best(runs, || run(&verify));
+    let (check_ms, checked) = best(runs, || command(&["check", "-q", &yaml]));
+    let (verify_ms, verified) = best(runs, || verify_command(&yaml, &proposed, &source));
     if checked != datasurface_cli::Outcome::Success || verified != datasurface_cli::Outcome::Success
     {
         eprintln!("error: check ended {checked:?}, verify {verified:?}");

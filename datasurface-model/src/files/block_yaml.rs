@@ -834,6 +834,36 @@ impl<'de> ValueDe<'_, 'de> {
     }
 }
 
+/// A unit struct read as null, a newtype struct as its content.
+macro_rules! structs_as_their_content {
+    () => {
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            visitor: V,
+        ) -> Result<V::Value> {
+            self.deserialize_unit(visitor)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            visitor: V,
+        ) -> Result<V::Value> {
+            visitor.visit_newtype_struct(self)
+        }
+    };
+}
+
+/// Deserializer methods that hand the visitor to one helper.
+macro_rules! by {
+    ($helper:ident: $($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            self.$helper(visitor)
+        }
+    )*};
+}
+
 macro_rules! scalar_methods {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -867,21 +897,7 @@ impl<'de> Deserializer<'de> for ValueDe<'_, 'de> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_unit(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        visitor.visit_newtype_struct(self)
-    }
+    structs_as_their_content!();
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.seq(visitor)
@@ -1184,6 +1200,14 @@ impl<'de> ScalarDe<'de> {
         }
     }
 
+    #[allow(
+        clippy::unused_self,
+        reason = "called as the other helpers are, by the `by!` macro"
+    )]
+    fn refused<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        refuse("a scalar where a collection, a character or bytes are wanted")
+    }
+
     fn real<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.float() {
             Some(x) => visitor.visit_f64(x),
@@ -1245,57 +1269,11 @@ impl<'de> Deserializer<'de> for ScalarDe<'de> {
         }
     }
 
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.signed(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.signed(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.signed(visitor)
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.signed(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.unsigned(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.unsigned(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.unsigned(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.unsigned(visitor)
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.real(visitor)
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.real(visitor)
-    }
-
-    fn deserialize_char<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        refuse("a character")
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.string(visitor)
-    }
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.string(visitor)
-    }
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.string(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        refuse("bytes")
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        refuse("bytes")
-    }
+    by! {signed: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64}
+    by! {unsigned: deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64}
+    by! {real: deserialize_f32 deserialize_f64}
+    by! {string: deserialize_str deserialize_string deserialize_identifier}
+    by! {refused: deserialize_char deserialize_bytes deserialize_byte_buf deserialize_seq deserialize_map}
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.0.is_null() {
@@ -1313,25 +1291,8 @@ impl<'de> Deserializer<'de> for ScalarDe<'de> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_unit(visitor)
-    }
+    structs_as_their_content!();
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        refuse("a scalar where a sequence is wanted")
-    }
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value> {
         refuse("a scalar where a sequence is wanted")
     }
@@ -1342,9 +1303,6 @@ impl<'de> Deserializer<'de> for ScalarDe<'de> {
         _: V,
     ) -> Result<V::Value> {
         refuse("a scalar where a sequence is wanted")
-    }
-    fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        refuse("a scalar where a mapping is wanted")
     }
     fn deserialize_struct<V: Visitor<'de>>(
         self,
