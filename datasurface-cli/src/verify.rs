@@ -39,7 +39,16 @@ fn load_models(base: Option<&Path>, proposed: &Path) -> (Option<Loaded>, Loaded)
         }
         Err(errors) => Err((errors, Vec::new())),
     };
-    match (base.map(read_model), read_model(proposed)) {
+    // The two models are read from disk at once.
+    let (base_read, proposed_read) = std::thread::scope(|scope| {
+        let base_read = scope.spawn(|| base.map(read_model));
+        let proposed_read = read_model(proposed);
+        match base_read.join() {
+            Ok(base_read) => (base_read, proposed_read),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    match (base_read, proposed_read) {
         (Some(Ok(base)), Ok(proposed)) => {
             let (base_loaded, proposed_loaded) = files::load_both(&base, &proposed);
             (
