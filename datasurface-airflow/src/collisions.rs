@@ -175,7 +175,7 @@ impl<'a> Claims<'a> {
         let mut parts = vec![self.schema, "ingest", datastore.as_str()];
         parts.extend(dataset.map(DatasetName::as_str));
         let stream = Owner::Ingestion(datastore, dataset);
-        self.names.claim("a DAG id", &dag_id(&parts), true, stream);
+        self.names.claim("a DAG id", dag_id(&parts), true, stream);
         for (name, d) in &store.datasets {
             if dataset.is_some_and(|only| only != name) {
                 continue;
@@ -183,10 +183,10 @@ impl<'a> Claims<'a> {
             let owner = Owner::Dataset(datastore, name);
             for suffix in ["staging", "merge", "live_key"] {
                 let physical = ident(&[datastore.as_str(), name.as_str(), suffix]);
-                self.names.claim(&self.relations, &physical, true, owner);
+                self.names.claim(&self.relations, physical, true, owner);
             }
             let uri = self.asset(&[datastore.as_str(), name.as_str()]);
-            self.names.claim("an Airflow asset", &uri, true, owner);
+            self.names.claim("an Airflow asset", uri, true, owner);
             for column in d.schema.columns.keys() {
                 if !is_reserved_column("ds_surf_", column.as_str()) {
                     continue;
@@ -214,10 +214,10 @@ impl<'a> Claims<'a> {
             let owner = Owner::Credential(&credential.name, Carried(datastore));
             let variable = credential_variable(credential.name.as_str(), "user");
             self.names
-                .claim("an environment variable", &variable, false, owner);
+                .claim("an environment variable", variable, false, owner);
             let secret = k8s_name(&[credential.name.as_str()]);
             self.names
-                .claim("a Kubernetes secret", &secret, false, owner);
+                .claim("a Kubernetes secret", secret, false, owner);
         }
     }
 
@@ -231,7 +231,7 @@ impl<'a> Claims<'a> {
         for suffix in ["live", "history"] {
             let parts = [container.as_str(), store.as_str(), dataset.as_str(), suffix];
             self.names
-                .claim(&self.relations, &ident(&parts), true, owner);
+                .claim(&self.relations, ident(&parts), true, owner);
         }
     }
 
@@ -243,7 +243,7 @@ impl<'a> Claims<'a> {
         for (_, sink) in ws.sinks() {
             let physical = ident(&[sink.datastore.as_str(), sink.dataset.as_str()]);
             let input = Owner::Input(workspace, &sink.datastore, &sink.dataset);
-            self.names.claim(&views, &physical, true, input);
+            self.names.claim(&views, physical, true, input);
         }
         let owner = Owner::Transformer(workspace);
         let role = ident(&[
@@ -253,11 +253,11 @@ impl<'a> Claims<'a> {
             workspace.as_str(),
         ]);
         self.names
-            .claim("a role of the database server", &role, true, owner);
+            .claim("a role of the database server", role, true, owner);
         let parts = [self.schema, "transform", workspace.as_str()];
-        self.names.claim("a DAG id", &dag_id(&parts), true, owner);
+        self.names.claim("a DAG id", dag_id(&parts), true, owner);
         let uri = self.asset(&["transformer", workspace.as_str()]);
-        self.names.claim("an Airflow asset", &uri, true, owner);
+        self.names.claim("an Airflow asset", uri, true, owner);
         if let Some(t) = &ws.transformer
             && let Some(out) = self.lookup.0.datastore(&t.output_datastore)
         {
@@ -265,7 +265,7 @@ impl<'a> Claims<'a> {
                 let store = &t.output_datastore;
                 let physical = ident(&["dt", store.as_str(), name.as_str()]);
                 let output = Owner::Output(workspace, store, name);
-                self.names.claim(&self.relations, &physical, true, output);
+                self.names.claim(&self.relations, physical, true, output);
             }
         }
     }
@@ -289,7 +289,7 @@ impl<'a> Claims<'a> {
                     sink.dataset.as_str(),
                 ];
                 parts.extend(suffix);
-                self.names.claim(&views, &ident(&parts), true, owner);
+                self.names.claim(&views, ident(&parts), true, owner);
             }
         }
     }

@@ -40,9 +40,13 @@ pub(crate) fn run(
             found.extend_from_slice(
                 crate::gate::platform_findings(app, &valid, &external, err).diagnostics(),
             );
+            crate::discard::later(valid);
             Report::new(found)
         }
-        Err(invalid) => invalid.report,
+        Err(invalid) => {
+            crate::discard::later(invalid.ecosystem);
+            invalid.report
+        }
     };
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
@@ -77,6 +81,7 @@ pub(crate) fn run(
             writeln!(out, "{summary}")
         }
     });
+    crate::discard::later((loaded.documents, sources));
     match (written, failed) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::ModelErrors,

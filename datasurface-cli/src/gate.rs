@@ -34,5 +34,7 @@ pub(crate) fn platform_findings(
             );
         }
     }
-    check_platforms(app.registry, valid, &graphs, external)
+    let report = check_platforms(app.registry, valid, &graphs, external);
+    crate::discard::later(graphs);
+    report
 }

@@ -41,6 +41,7 @@ mod app;
 mod args;
 mod check;
 mod codes;
+mod discard;
 mod engine;
 mod gate;
 mod generate;

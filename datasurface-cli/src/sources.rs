@@ -65,9 +65,26 @@ pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>>
         ..
     } = walk;
     paths.sort();
+    // Each file's share of the model's limit is what the files before it
+    // (by their sizes on disk) leave, so the files are read at once and the
+    // outcome is the same as reading them one after the other.
+    let budgets: Vec<(PathBuf, u64, u64)> = paths
+        .into_iter()
+        .map(|p| {
+            let size = fs::metadata(&p).map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+            let share = budget;
+            budget = budget.saturating_sub(size);
+            (p, size, share)
+        })
+        .collect();
+    let read = datasurface_model::parallel::each(
+        &budgets,
+        |(_, size, _)| usize::try_from(*size).unwrap_or(usize::MAX),
+        |(p, _, share)| read_file(p, &mut share.clone()),
+    );
     let mut files = Vec::new();
-    for p in paths {
-        match read_file(&p, &mut budget) {
+    for result in read {
+        match result {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }
@@ -208,7 +225,9 @@ fn read_file(path: &Path, budget: &mut u64) -> Result<SourceFile, LoadError> {
     let file = fs::File::open(path)
         .map_err(|e| io_error(&shown, &e, "check the path and its permissions"))?;
     let limit = MAX_FILE_BYTES.min(*budget);
-    let mut bytes = Vec::new();
+    // Sized from the file's length, so the bytes are not copied as they grow.
+    let expected = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(&shown, &e, "check the path and its permissions"))?;

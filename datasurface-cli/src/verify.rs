@@ -115,21 +115,7 @@ pub(crate) fn run(
         sources: proposed_sources,
         loaded: proposed_loaded,
     } = proposed;
-    let base_model: Option<&Ecosystem> = base.as_ref().map(|b| &b.loaded.ecosystem);
-    // The proposed model passes the whole gate `check` runs: validation, then
-    // (when it validates) the intention graphs and every platform's lint.
-    let verification = match validate::try_validate(proposed_loaded.ecosystem) {
-        Ok(valid) => {
-            let external = args.external.as_strs();
-            let platforms = crate::gate::platform_findings(app, &valid, &external, err);
-            let mut found = valid.warnings().diagnostics().to_vec();
-            found.extend_from_slice(platforms.diagnostics());
-            verify::verify_checked(base_model, &valid, &Report::new(found), &source)
-        }
-        Err(invalid) => {
-            verify::verify_checked(base_model, &invalid.ecosystem, &invalid.report, &source)
-        }
-    };
+    let verification = gate(app, args, proposed_loaded.ecosystem, base, &source, err);
     let may_merge = verification.may_merge()
         && !(args.deny_warnings && verification.report.count(Severity::Warning) > 0);
     // `--quiet` prints, for people, only what fails the gate, as `check`
@@ -177,11 +163,47 @@ pub(crate) fn run(
             err,
         ),
     };
+    crate::discard::later((proposed_loaded.documents, proposed_sources));
     match (written, may_merge) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::Success,
         (Ok(()), false) => Outcome::ModelErrors,
     }
+}
+
+/// The proposed model through the whole gate `check` runs (validation, then,
+/// when it validates, the intention graphs and every platform's lint), and
+/// the change from the base verified. Both models are freed off the
+/// critical path.
+fn gate(
+    app: &App<'_>,
+    args: &VerifyArgs,
+    proposed: Ecosystem,
+    base: Option<Model>,
+    source: &Repository,
+    err: &mut dyn Write,
+) -> Verification {
+    let base_model: Option<&Ecosystem> = base.as_ref().map(|b| &b.loaded.ecosystem);
+    let verification = match validate::try_validate(proposed) {
+        Ok(valid) => {
+            let external = args.external.as_strs();
+            let platforms = crate::gate::platform_findings(app, &valid, &external, err);
+            let mut found = valid.warnings().diagnostics().to_vec();
+            found.extend_from_slice(platforms.diagnostics());
+            let verification =
+                verify::verify_checked(base_model, &valid, &Report::new(found), source);
+            crate::discard::later(valid);
+            verification
+        }
+        Err(invalid) => {
+            let verification =
+                verify::verify_checked(base_model, &invalid.ecosystem, &invalid.report, source);
+            crate::discard::later(invalid.ecosystem);
+            verification
+        }
+    };
+    crate::discard::later(base);
+    verification
 }
 
 fn verdict(app: &App<'_>, v: &Verification, may_merge: bool) -> String {

@@ -1,13 +1,14 @@
 //! Building intention graphs from a validated model.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use datasurface_model::names::{
     DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use datasurface_model::validate::{Diagnostic, ModelPath, Report, Severity, ValidEcosystem};
 use datasurface_model::{
-    CaptureMetadata, Datastore, Ecosystem, IngestionConsistency, Workspace, WorkspacePriority,
+    CaptureMetadata, Datastore, Ecosystem, IngestionConsistency, OrderedMap, Workspace,
+    WorkspacePriority,
 };
 use indexmap::IndexMap;
 
@@ -27,8 +28,8 @@ pub struct IntentionGraphs {
 /// Lookups the builder needs, made once.
 struct Lookup<'a> {
     eco: &'a Ecosystem,
-    stores: BTreeMap<&'a DatastoreName, &'a Datastore>,
-    workspaces: BTreeMap<&'a WorkspaceName, (ModelPath, &'a Workspace)>,
+    stores: OrderedMap<&'a DatastoreName, &'a Datastore>,
+    workspaces: OrderedMap<&'a WorkspaceName, (ModelPath, &'a Workspace)>,
 }
 
 impl<'a> Lookup<'a> {
@@ -102,7 +103,7 @@ pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
     loop {
         let wanted: Vec<(PlatformName, DatastoreName, Option<DatasetName>)> = builders
             .values()
-            .flat_map(|b| b.graph.nodes())
+            .flat_map(|b| b.graph.nodes_as_added())
             .filter_map(|node| match &node.kind {
                 NodeKind::Ingest {
                     datastore,

@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use datasurface_model::OrderedMap;
 use datasurface_model::names::PlatformName;
-use indexmap::IndexMap;
 use petgraph::Direction;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::Serialize;
@@ -18,7 +18,9 @@ use crate::node::{Node, NodeKey};
 pub struct PlatformGraph {
     platform: PlatformName,
     graph: StableDiGraph<Node, ()>,
-    index: IndexMap<NodeKey, NodeIndex>,
+    index: OrderedMap<NodeKey, NodeIndex>,
+    /// Whether `index` is in key order (no node added since it was sorted).
+    sorted: bool,
 }
 
 /// A directed edge, by node keys.
@@ -40,7 +42,8 @@ impl PlatformGraph {
         PlatformGraph {
             platform,
             graph: StableDiGraph::new(),
-            index: IndexMap::new(),
+            index: OrderedMap::default(),
+            sorted: true,
         }
     }
 
@@ -50,6 +53,7 @@ impl PlatformGraph {
         if !self.index.contains_key(&key) {
             let id = self.graph.add_node(node);
             self.index.insert(key.clone(), id);
+            self.sorted = false;
         }
         key
     }
@@ -72,6 +76,15 @@ impl PlatformGraph {
     /// asked for by every lint and renderer, finds it sorted.
     pub(crate) fn sort_index(&mut self) {
         self.index.sort_keys();
+        self.sorted = true;
+    }
+
+    /// Every node, in the order they were added: for the builder's passes,
+    /// where order does not matter and the index is not yet sorted.
+    pub(crate) fn nodes_as_added(&self) -> impl Iterator<Item = &Node> {
+        self.index
+            .values()
+            .filter_map(|&i| self.graph.node_weight(i))
     }
 
     /// The platform.
@@ -81,12 +94,10 @@ impl PlatformGraph {
 
     /// Every node, sorted by key.
     pub fn nodes(&self) -> Vec<&Node> {
-        let mut nodes: Vec<&Node> = self
-            .index
-            .values()
-            .filter_map(|&i| self.graph.node_weight(i))
-            .collect();
-        nodes.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut nodes: Vec<&Node> = self.nodes_as_added().collect();
+        if !self.sorted {
+            nodes.sort_by(|a, b| a.key.cmp(&b.key));
+        }
         nodes
     }
 

@@ -9,7 +9,6 @@
     reason = "a strategy for every model type needs every model type"
 )]
 
-use indexmap::IndexMap;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -105,7 +104,7 @@ fn map<K: std::hash::Hash + Eq + std::fmt::Debug, V: std::fmt::Debug>(
     keys: impl Strategy<Value = K>,
     values: impl Strategy<Value = V>,
     max: usize,
-) -> impl Strategy<Value = IndexMap<K, V>> {
+) -> impl Strategy<Value = OrderedMap<K, V>> {
     vec((keys, values), 0..=max).prop_map(|pairs| pairs.into_iter().collect())
 }
 
@@ -183,7 +182,7 @@ fn cloud_vendor() -> impl Strategy<Value = CloudVendor> {
 fn location() -> impl Strategy<Value = InfrastructureLocation> {
     let leaf = docs().prop_map(|documentation| InfrastructureLocation {
         documentation,
-        locations: IndexMap::new(),
+        locations: OrderedMap::default(),
     });
     leaf.prop_recursive(2, 6, 3, |inner| {
         (docs(), map(location_name(), inner, 3)).prop_map(|(documentation, locations)| {
@@ -359,7 +358,7 @@ pub fn data_type() -> impl Strategy<Value = DataType> {
                     max_size
                 }
             )),
-            (inner.clone(), inner.clone()).prop_map(|(k, v)| DataType::Map(Map {
+            (inner.clone(), inner.clone()).prop_map(|(k, v)| DataType::Map(crate::types::Map {
                 key_type: Box::new(k),
                 value_type: Box::new(v)
             })),
@@ -483,7 +482,7 @@ fn credential() -> impl Strategy<Value = Credential> {
         })
 }
 
-fn tables() -> impl Strategy<Value = IndexMap<DatasetName, String>> {
+fn tables() -> impl Strategy<Value = OrderedMap<DatasetName, String>> {
     map(dataset_name(), text(), 2)
 }
 

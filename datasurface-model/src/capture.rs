@@ -1,6 +1,6 @@
 //! Capture metadata: how a datastore's data is ingested.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -153,9 +153,9 @@ pub struct SqlSnapshot {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub tables: IndexMap<DatasetName, String>,
+    pub tables: OrderedMap<DatasetName, String>,
 }
 
 /// Settings of [`CaptureMethod::SqlWatermark`].
@@ -166,9 +166,9 @@ pub struct SqlWatermark {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub tables: IndexMap<DatasetName, String>,
+    pub tables: OrderedMap<DatasetName, String>,
     /// The column that grows with every insert and update; every dataset must have it.
     pub watermark_column: ColumnName,
     /// Its type: an integer type or `Timestamp`, the same in every dataset.
@@ -183,9 +183,9 @@ pub struct Cdc {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub tables: IndexMap<DatasetName, String>,
+    pub tables: OrderedMap<DatasetName, String>,
 }
 
 /// Settings of [`CaptureMethod::Kafka`].
@@ -196,9 +196,9 @@ pub struct Kafka {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub topics: IndexMap<DatasetName, String>,
+    pub topics: OrderedMap<DatasetName, String>,
 }
 
 /// The file formats a [`FileDrop`] reads.
@@ -237,9 +237,9 @@ pub struct FileDrop {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub files: IndexMap<DatasetName, String>,
+    pub files: OrderedMap<DatasetName, String>,
 }
 
 /// Settings of [`CaptureMetadata::TransformerOutput`].

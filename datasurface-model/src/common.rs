@@ -1,6 +1,6 @@
 //! Small types shared across the model: documentation, deprecation and status.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -17,9 +17,9 @@ pub struct Documentation {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub tags: IndexMap<String, String>,
+    pub tags: OrderedMap<String, String>,
 }
 
 impl Documentation {
@@ -28,7 +28,7 @@ impl Documentation {
         Documentation {
             description: description.into(),
             markdown: None,
-            tags: IndexMap::new(),
+            tags: OrderedMap::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Data containers: the databases, object stores and lakehouses that hold data.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -107,9 +107,9 @@ pub struct Database {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub options: IndexMap<String, String>,
+    pub options: OrderedMap<String, String>,
 }
 
 /// A host name or IP address and a port.

@@ -1,6 +1,6 @@
 //! The producer side: datastores and their datasets.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ pub struct Datastore {
     pub capture: CaptureMetadata,
     /// The datasets, in order. Validation requires at least one.
     #[serde(deserialize_with = "crate::serde_util::unique_keys")]
-    pub datasets: IndexMap<DatasetName, Dataset>,
+    pub datasets: OrderedMap<DatasetName, Dataset>,
     /// Whether it serves production. A production datastore must classify all its data.
     #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
     pub production_status: ProductionStatus,
@@ -39,7 +39,7 @@ impl Datastore {
     pub fn new(capture: CaptureMetadata) -> Self {
         Datastore {
             capture,
-            datasets: IndexMap::new(),
+            datasets: OrderedMap::default(),
             production_status: ProductionStatus::default(),
             deprecation: Deprecation::default(),
             approvals: None,

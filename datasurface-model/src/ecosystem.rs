@@ -1,6 +1,6 @@
 //! The ecosystem: the root of the model.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -39,31 +39,31 @@ pub struct Ecosystem {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub vendors: IndexMap<VendorName, InfrastructureVendor>,
+    pub vendors: OrderedMap<VendorName, InfrastructureVendor>,
     /// The data platforms that do the work.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub platforms: IndexMap<PlatformName, PlatformDeclaration>,
+    pub platforms: OrderedMap<PlatformName, PlatformDeclaration>,
     /// The zones that may exist, and which repository owns each.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub zone_declarations: IndexMap<ZoneName, ZoneDeclaration>,
+    pub zone_declarations: OrderedMap<ZoneName, ZoneDeclaration>,
     /// The zones' definitions. In a model directory each usually comes from
     /// its own `GovernanceZone` document.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub zones: IndexMap<ZoneName, GovernanceZone>,
+    pub zones: OrderedMap<ZoneName, GovernanceZone>,
     /// Which platforms deliver which dataset groups.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assignments: Vec<DatasetGroupAssignment>,
@@ -72,9 +72,9 @@ pub struct Ecosystem {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub primary_ingestion_platforms: IndexMap<DatastoreName, Vec<PlatformName>>,
+    pub primary_ingestion_platforms: OrderedMap<DatastoreName, Vec<PlatformName>>,
 }
 
 /// Where a team sits: its zone and its name.
@@ -98,12 +98,12 @@ impl Ecosystem {
             owning_repository,
             live_repository,
             documentation: None,
-            vendors: IndexMap::new(),
-            platforms: IndexMap::new(),
-            zone_declarations: IndexMap::new(),
-            zones: IndexMap::new(),
+            vendors: OrderedMap::default(),
+            platforms: OrderedMap::default(),
+            zone_declarations: OrderedMap::default(),
+            zones: OrderedMap::default(),
             assignments: Vec::new(),
-            primary_ingestion_platforms: IndexMap::new(),
+            primary_ingestion_platforms: OrderedMap::default(),
         }
     }
 

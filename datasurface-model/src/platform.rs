@@ -1,7 +1,7 @@
 //! Data platform declarations, the assignment of dataset groups to platforms,
 //! and primary ingestion platforms. All of it is the ecosystem's region.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -28,9 +28,9 @@ pub struct PlatformDeclaration {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub parameters: IndexMap<String, serde_json::Value>,
+    pub parameters: OrderedMap<String, serde_json::Value>,
     /// Run-time hints for single jobs, such as the memory an ingestion needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<PlatformHint>,
@@ -46,7 +46,7 @@ impl PlatformDeclaration {
             kind,
             version,
             locations: Vec::new(),
-            parameters: IndexMap::new(),
+            parameters: OrderedMap::default(),
             hints: Vec::new(),
             documentation: None,
         }
@@ -61,7 +61,7 @@ pub struct PlatformHint {
     pub target: HintTarget,
     /// The hint's settings, such as `memory: 2Gi`.
     #[serde(deserialize_with = "crate::serde_util::unique_keys")]
-    pub values: IndexMap<String, serde_json::Value>,
+    pub values: OrderedMap<String, serde_json::Value>,
 }
 
 /// What a [`PlatformHint`] applies to.

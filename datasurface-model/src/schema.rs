@@ -1,6 +1,6 @@
 //! Dataset schemas: columns, primary key and partition keys.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +15,7 @@ use crate::types::DataType;
 pub struct Schema {
     /// The columns, in order.
     #[serde(deserialize_with = "crate::serde_util::unique_keys")]
-    pub columns: IndexMap<ColumnName, Column>,
+    pub columns: OrderedMap<ColumnName, Column>,
     /// The primary key's columns, in key order. Validation requires one; its
     /// columns must exist and be `nullable: false`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
 /// Deserializes a map and refuses a key that appears twice; a null (an empty
@@ -13,7 +13,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 /// YAML input already refuses duplicate keys; JSON parsers keep the last value
 /// silently, which would lose a definition without a word. Every map field of
 /// the model uses this.
-pub(crate) fn unique_keys<'de, D, K, V>(deserializer: D) -> Result<IndexMap<K, V>, D::Error>
+pub(crate) fn unique_keys<'de, D, K, V>(deserializer: D) -> Result<OrderedMap<K, V>, D::Error>
 where
     D: Deserializer<'de>,
     K: Deserialize<'de> + Hash + Eq + fmt::Display,
@@ -24,7 +24,7 @@ where
 }
 
 /// A map that refuses repeated keys.
-struct UniqueMap<K, V>(IndexMap<K, V>);
+struct UniqueMap<K, V>(OrderedMap<K, V>);
 
 impl<'de, K, V> Deserialize<'de> for UniqueMap<K, V>
 where
@@ -36,7 +36,7 @@ where
     }
 }
 
-fn unique_map<'de, D, K, V>(deserializer: D) -> Result<IndexMap<K, V>, D::Error>
+fn unique_map<'de, D, K, V>(deserializer: D) -> Result<OrderedMap<K, V>, D::Error>
 where
     D: Deserializer<'de>,
     K: Deserialize<'de> + Hash + Eq + fmt::Display,
@@ -49,22 +49,28 @@ where
         K: Deserialize<'de> + Hash + Eq + fmt::Display,
         V: Deserialize<'de>,
     {
-        type Value = IndexMap<K, V>;
+        type Value = OrderedMap<K, V>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a map with unique keys")
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-            let mut map = IndexMap::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+            let hint = access.size_hint().unwrap_or(0).min(4096);
+            let mut map = OrderedMap::with_capacity_and_hasher(hint, crate::MapHasher::default());
             while let Some(key) = access.next_key::<K>()? {
-                if map.contains_key(&key) {
-                    return Err(serde::de::Error::custom(format_args!(
-                        "duplicate key `{key}`; each name may appear once"
-                    )));
+                // One hash per key: the entry both refuses a repeat and takes the value.
+                match map.entry(key) {
+                    indexmap::map::Entry::Occupied(repeated) => {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate key `{}`; each name may appear once",
+                            repeated.key()
+                        )));
+                    }
+                    indexmap::map::Entry::Vacant(slot) => {
+                        slot.insert(access.next_value::<V>()?);
+                    }
                 }
-                let value = access.next_value::<V>()?;
-                map.insert(key, value);
             }
             // Most formats give no size hint, so the map grew by doubling;
             // a model holds a million small maps.
@@ -97,13 +103,13 @@ pub(crate) fn is_true(value: &bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use indexmap::IndexMap;
+    use crate::OrderedMap;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     struct Holder {
         #[serde(default, deserialize_with = "super::unique_keys")]
-        map: IndexMap<String, u8>,
+        map: OrderedMap<String, u8>,
     }
 
     #[test]

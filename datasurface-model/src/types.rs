@@ -5,7 +5,6 @@
 //! (`type: Integer`), and a type with parameters as a one-key map
 //! (`type: {VarChar: {maxSize: 50}}`, or `{VarChar: {}}` for no limit).
 
-use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -389,7 +388,7 @@ pub struct Map {
 pub struct Struct {
     /// The fields, in order; each follows the rules of a column.
     #[serde(deserialize_with = "crate::serde_util::unique_keys")]
-    pub fields: IndexMap<ColumnName, Column>,
+    pub fields: crate::OrderedMap<ColumnName, Column>,
 }
 
 /// The kind of shape a [`DataType::Geography`] holds.

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -71,9 +71,9 @@ pub struct InfrastructureVendor {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub locations: IndexMap<LocationName, InfrastructureLocation>,
+    pub locations: OrderedMap<LocationName, InfrastructureLocation>,
 }
 
 /// A location within a vendor, with its own child locations.
@@ -87,9 +87,9 @@ pub struct InfrastructureLocation {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub locations: IndexMap<LocationName, InfrastructureLocation>,
+    pub locations: OrderedMap<LocationName, InfrastructureLocation>,
 }
 
 impl InfrastructureVendor {

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -35,9 +35,9 @@ pub struct Workspace {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub dataset_groups: IndexMap<DatasetGroupName, DatasetGroup>,
+    pub dataset_groups: OrderedMap<DatasetGroupName, DatasetGroup>,
     /// The data transformer that turns this workspace's data into a new datastore.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transformer: Option<DataTransformer>,
@@ -57,7 +57,7 @@ impl Workspace {
             priority: WorkspacePriority::default(),
             production_status: ProductionStatus::default(),
             deprecation: Deprecation::default(),
-            dataset_groups: IndexMap::new(),
+            dataset_groups: OrderedMap::default(),
             transformer: None,
             classification_verifier: None,
             documentation: None,
@@ -362,7 +362,7 @@ pub enum CodeArtifact {
 pub struct SqlCode {
     /// The query that produces each dataset of the output datastore.
     #[serde(deserialize_with = "crate::serde_util::unique_keys")]
-    pub queries: IndexMap<DatasetName, String>,
+    pub queries: OrderedMap<DatasetName, String>,
 }
 
 /// Settings of [`CodeArtifact::PythonRepo`].
@@ -386,9 +386,9 @@ pub struct PythonCode {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub environment: IndexMap<String, String>,
+    pub environment: OrderedMap<String, String>,
     /// The Python version required, such as `3.11`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python_version: Option<String>,

@@ -1,6 +1,6 @@
 //! Governance zones and their teams.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -39,58 +39,58 @@ pub struct GovernanceZone {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub storage_policies: IndexMap<PolicyName, StoragePolicy>,
+    pub storage_policies: OrderedMap<PolicyName, StoragePolicy>,
     /// Which classifications the zone's workspaces may receive.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub classification_policies: IndexMap<PolicyName, AllowDenyPolicy<DataClassification>>,
+    pub classification_policies: OrderedMap<PolicyName, AllowDenyPolicy<DataClassification>>,
     /// Which vendors may host consumers of the zone's data.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub vendor_policies: IndexMap<PolicyName, AllowDenyPolicy<VendorName>>,
+    pub vendor_policies: OrderedMap<PolicyName, AllowDenyPolicy<VendorName>>,
     /// Which locations may host consumers of the zone's data.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub location_policies: IndexMap<PolicyName, AllowDenyPolicy<LocationRef>>,
+    pub location_policies: OrderedMap<PolicyName, AllowDenyPolicy<LocationRef>>,
     /// Which hard cloud vendors may host consumers of the zone's data.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub hard_vendor_policies: IndexMap<PolicyName, AllowDenyPolicy<CloudVendor>>,
+    pub hard_vendor_policies: OrderedMap<PolicyName, AllowDenyPolicy<CloudVendor>>,
     /// Which data platforms may process the zone's data.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub platform_policies: IndexMap<PolicyName, AllowDenyPolicy<PlatformName>>,
+    pub platform_policies: OrderedMap<PolicyName, AllowDenyPolicy<PlatformName>>,
     /// The teams the zone declares, and which repository owns each.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub team_declarations: IndexMap<TeamName, TeamDeclaration>,
+    pub team_declarations: OrderedMap<TeamName, TeamDeclaration>,
     /// The teams' definitions. In a model directory each usually comes from its own `Team` document.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub teams: IndexMap<TeamName, Team>,
+    pub teams: OrderedMap<TeamName, Team>,
 }
 
 /// A zone's declaration that a team exists, and which repository owns it.
@@ -115,21 +115,21 @@ pub struct Team {
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub containers: IndexMap<ContainerName, DataContainer>,
+    pub containers: OrderedMap<ContainerName, DataContainer>,
     /// The datastores the team produces. Names are unique across the ecosystem.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub datastores: IndexMap<DatastoreName, Datastore>,
+    pub datastores: OrderedMap<DatastoreName, Datastore>,
     /// The team's workspaces. Names are unique across the ecosystem.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub workspaces: IndexMap<WorkspaceName, Workspace>,
+    pub workspaces: OrderedMap<WorkspaceName, Workspace>,
 }

@@ -154,6 +154,8 @@ fn collect(
         index: ModelIndex::new(eco),
         found: BTreeSet::new(),
         keep,
+        types: Vec::new(),
+        stores: BTreeSet::new(),
     };
     for node in graph.nodes() {
         match &node.kind {
@@ -200,6 +202,12 @@ struct Check<'a> {
     index: ModelIndex<'a>,
     found: BTreeSet<(ModelPath, Capability)>,
     keep: &'a dyn Fn(&Capability) -> bool,
+    /// Whether a column type is kept, by variant: a million columns ask it
+    /// of a few dozen types.
+    types: Vec<(std::mem::Discriminant<DataType>, bool)>,
+    /// The stores already looked at: a store ingested dataset by dataset
+    /// has a node for each, and asks the same of its platform from each.
+    stores: BTreeSet<&'a DatastoreName>,
 }
 
 impl Check<'_> {
@@ -210,22 +218,37 @@ impl Check<'_> {
         }
     }
 
+    /// Whether a column type is kept, asked of `keep` once per variant.
+    fn keeps_type(&mut self, t: &DataType) -> bool {
+        let variant = std::mem::discriminant(t);
+        if let Some(&(_, kept)) = self.types.iter().find(|(v, _)| *v == variant) {
+            return kept;
+        }
+        let kept = (self.keep)(&Capability::DataType(t.name()));
+        self.types.push((variant, kept));
+        kept
+    }
+
     fn ingest(&mut self, datastore: &DatastoreName) {
         let Some(at) = self.index.datastore(datastore) else {
             return;
         };
-        let path = ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str()]);
+        if !self.stores.insert(at.name) {
+            return;
+        }
+        // Made only for what is kept: a large model asks this of every store.
+        let path = || ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str()]);
         let store = at.item;
         let method = match &store.capture {
             CaptureMetadata::Ingestion(i) => i.method.name(),
             CaptureMetadata::TransformerOutput(_) => "transformerOutput",
         };
-        self.uses(|| path.key("capture"), Capability::CaptureMethod(method));
+        self.uses(|| path().key("capture"), Capability::CaptureMethod(method));
         if let Some(ingestion) = store.capture.ingestion()
             && let datasurface_model::CaptureMethod::FileDrop(drop) = &ingestion.method
         {
             self.uses(
-                || path.keys(["capture", "ingestion", "method", "fileDrop", "format"]),
+                || path().keys(["capture", "ingestion", "method", "fileDrop", "format"]),
                 Capability::FileFormat(drop.format.name()),
             );
         }
@@ -236,13 +259,13 @@ impl Check<'_> {
                     StepTrigger::External(_) => "external",
                 };
                 self.uses(
-                    || path.keys(["capture", "ingestion", "trigger"]),
+                    || path().keys(["capture", "ingestion", "trigger"]),
                     Capability::Trigger(name),
                 );
             }
             if let Some(container) = self.index.container(&ingestion.container) {
                 self.uses(
-                    || path.keys(["capture", "ingestion", "container"]),
+                    || path().keys(["capture", "ingestion", "container"]),
                     Capability::ContainerKind(container_kind(&container.item.kind)),
                 );
             }
@@ -250,17 +273,17 @@ impl Check<'_> {
         for (name, dataset) in &store.datasets {
             for (column, c) in &dataset.schema.columns {
                 each_type(&c.data_type, &mut |t| {
-                    let at = || {
-                        path.keys([
+                    if self.keeps_type(t) {
+                        let at = path().keys([
                             "datasets",
                             name.as_str(),
                             "schema",
                             "columns",
                             column.as_str(),
                             "type",
-                        ])
-                    };
-                    self.uses(at, Capability::DataType(t.name()));
+                        ]);
+                        self.found.insert((at, Capability::DataType(t.name())));
+                    }
                 });
             }
         }

@@ -10,10 +10,10 @@
 //! another model object is an error at `check`, naming both objects and the
 //! physical name, before anything is rendered.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use indexmap::IndexMap;
+use datasurface_model::OrderedMap;
+use indexmap::map::Entry;
 use std::fmt::Write as _;
 
 use crate::model::validate::{Diagnostic, ModelPath, Severity};
@@ -84,7 +84,7 @@ pub struct PhysicalNames<O> {
     /// How the platform maps names, for the help.
     rule: String,
     /// By namespace, then by physical name (folded if asked): who claimed it.
-    claimed: IndexMap<String, IndexMap<Box<str>, O>>,
+    claimed: OrderedMap<String, OrderedMap<String, O>>,
     /// One collision per pair of owners (the later, the earlier): the
     /// namespace and physical name they first meet in, and how many more.
     pairs: BTreeMap<(O, O), (String, String, usize)>,
@@ -97,7 +97,7 @@ impl<O: Ord + Clone> PhysicalNames<O> {
         PhysicalNames {
             platform: platform.into(),
             rule: rule.into(),
-            claimed: IndexMap::new(),
+            claimed: OrderedMap::default(),
             pairs: BTreeMap::new(),
         }
     }
@@ -106,33 +106,39 @@ impl<O: Ord + Clone> PhysicalNames<O> {
     /// "a table in schema `nw`"), for `owner`. Names that differ only in
     /// case are one name when `fold_case`. The same owner may claim a name
     /// again; another owner claiming it is a collision.
-    pub fn claim(&mut self, namespace: &str, physical: &str, fold_case: bool, owner: O) {
-        // Nearly every name is claimed once: look it up without a copy,
-        // and copy what is kept only when it is new.
+    pub fn claim(
+        &mut self,
+        namespace: &str,
+        physical: impl Into<String>,
+        fold_case: bool,
+        owner: O,
+    ) {
+        // Nearly every name is claimed once, by a caller that has just made
+        // it: the name becomes the key itself (its folded copy when it
+        // folds), hashed once.
+        let physical = physical.into();
         let folds = !physical.is_ascii() || physical.bytes().any(|b| b.is_ascii_uppercase());
-        let key: Cow<'_, str> = if fold_case && folds {
-            Cow::Owned(physical.to_lowercase())
+        let (key, written) = if fold_case && folds {
+            (physical.to_lowercase(), Some(physical))
         } else {
-            Cow::Borrowed(physical)
+            (physical, None)
         };
-        if !self.claimed.contains_key(namespace) {
-            self.claimed.insert(namespace.to_owned(), IndexMap::new());
-        }
-        let Some(names) = self.claimed.get_mut(namespace) else {
-            return;
+        let names = match self.claimed.get_index_of(namespace) {
+            Some(at) => &mut self.claimed[at],
+            None => self.claimed.entry(namespace.to_owned()).or_default(),
         };
-        match names.get(key.as_ref()) {
-            None => {
-                names.insert(key.into(), owner);
+        match names.entry(key) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(owner);
             }
-            Some(first) if *first == owner => {}
-            Some(first) => {
-                let pair = (owner, first.clone());
+            Entry::Occupied(first) if *first.get() == owner => {}
+            Entry::Occupied(first) => {
+                let pair = (owner, first.get().clone());
                 if let Some((_, _, more)) = self.pairs.get_mut(&pair) {
                     *more += 1;
                 } else {
-                    self.pairs
-                        .insert(pair, (namespace.to_owned(), physical.to_owned(), 0));
+                    let physical = written.unwrap_or_else(|| first.key().clone());
+                    self.pairs.insert(pair, (namespace.to_owned(), physical, 0));
                 }
             }
         }

@@ -127,7 +127,7 @@ pub(crate) fn check<'a>(
     let mut found = Vec::new();
     let container = |names: &mut PhysicalNames<Owner<'a>>, c: &'a ContainerName, at: Place<'a>| {
         let owner = Owner::Container(c, Carried(at));
-        names.claim("a database file", &container_file(c.as_str()), true, owner);
+        names.claim("a database file", container_file(c.as_str()), true, owner);
         format!("a table or view in the database of container `{c}`")
     };
     for node in graph.nodes() {
@@ -147,7 +147,7 @@ pub(crate) fn check<'a>(
                         naming::staging(datastore.as_str(), name.as_str()),
                         naming::merge(datastore.as_str(), name.as_str()),
                     ] {
-                        names.claim("a table in the merge database", &table, true, owner);
+                        names.claim("a table in the merge database", table, true, owner);
                     }
                     for column in d.schema.columns.keys() {
                         if !is_reserved_column("ds_", column.as_str()) {
@@ -176,7 +176,7 @@ pub(crate) fn check<'a>(
             } => {
                 let tables = container(&mut names, c, Place::Dataset(datastore, dataset));
                 let table = naming::export(datastore.as_str(), dataset.as_str());
-                names.claim(&tables, &table, true, Owner::Export(datastore, dataset));
+                names.claim(&tables, table, true, Owner::Export(datastore, dataset));
             }
             NodeKind::DataTransformer { workspace } => {
                 let Some(ws) = index.workspace(workspace).map(|p| p.item) else {
@@ -187,7 +187,7 @@ pub(crate) fn check<'a>(
                 for (_, sink) in ws.sinks() {
                     let view = naming::input(sink.datastore.as_str(), sink.dataset.as_str());
                     let owner = Owner::Input(workspace, &sink.datastore, &sink.dataset);
-                    names.claim(&tables, &view, true, owner);
+                    names.claim(&tables, view, true, owner);
                 }
             }
             NodeKind::Workspace {
@@ -211,8 +211,8 @@ pub(crate) fn check<'a>(
                         sink.datastore.as_str(),
                         sink.dataset.as_str(),
                     );
-                    names.claim(&tables, &format!("{view}__history"), true, owner);
-                    names.claim(&tables, &view, true, owner);
+                    names.claim(&tables, format!("{view}__history"), true, owner);
+                    names.claim(&tables, view, true, owner);
                 }
             }
             NodeKind::Trigger { .. } => {}

@@ -1,6 +1,6 @@
 //! Datastores (producers): how they are captured, their datasets and schemas.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 use super::{Finish, Problems, add_new, builder, describe, statuses};
 use crate::capture::{Cdc, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
@@ -98,7 +98,7 @@ impl DatastoreBuilder {
             return self;
         };
         let method = CaptureMethod::SqlWatermark(SqlWatermark {
-            tables: IndexMap::new(),
+            tables: OrderedMap::default(),
             watermark_column,
             watermark_type: column_type,
         });

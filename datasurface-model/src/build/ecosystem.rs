@@ -1,6 +1,6 @@
 //! The ecosystem, its vendors and locations, its platforms and assignments.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 use super::{
     BuildError, BuildProblems, Finish, Problems, ZoneBuilder, add_new, builder, describe, doc,
@@ -461,7 +461,7 @@ impl LocationBuilder {
 }
 
 fn add_location<R: Into<LocationBuilder>>(
-    locations: &mut IndexMap<LocationName, InfrastructureLocation>,
+    locations: &mut OrderedMap<LocationName, InfrastructureLocation>,
     outer: &mut Problems,
     name: &str,
     f: impl FnOnce(LocationBuilder) -> R,

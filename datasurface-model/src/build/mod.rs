@@ -37,7 +37,7 @@ mod zone;
 use std::fmt;
 use std::str::FromStr;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 pub use datastore::{ColumnStep, DatasetBuilder, DatastoreBuilder};
 pub use ecosystem::{EcosystemBuilder, LocationBuilder, PlatformBuilder, VendorBuilder};
@@ -173,7 +173,7 @@ impl Problems {
 /// Puts a named item into a map; a name given twice is a problem, as a YAML
 /// key given twice is.
 fn insert_new<K, V>(
-    map: &mut IndexMap<K, V>,
+    map: &mut OrderedMap<K, V>,
     key: Option<K>,
     value: V,
     what: &str,
@@ -194,7 +194,7 @@ fn insert_new<K, V>(
 /// Adds a new named item built in a closure from `start`: its name parsed,
 /// its problems found where it is, a name given twice reported.
 fn add_new<K, B, R>(
-    map: &mut IndexMap<K, B::Item>,
+    map: &mut OrderedMap<K, B::Item>,
     outer: &mut Problems,
     what: &str,
     name: &str,
@@ -218,7 +218,7 @@ fn add_new<K, B, R>(
 /// holds under that name (if any): a new one goes last, one reopened stays
 /// where it was.
 fn reopen<K, B, R>(
-    map: &mut IndexMap<K, B::Item>,
+    map: &mut OrderedMap<K, B::Item>,
     outer: &mut Problems,
     what: &str,
     name: &str,

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 use super::{
     DatastoreBuilder, Finish, Problems, WorkspaceBuilder, add_new, builder, describe, insert_new,
@@ -214,7 +214,7 @@ impl ZoneBuilder {
 }
 
 fn add_policy<T>(
-    map: &mut IndexMap<PolicyName, AllowDenyPolicy<T>>,
+    map: &mut OrderedMap<PolicyName, AllowDenyPolicy<T>>,
     outer: &mut Problems,
     what: &str,
     name: &str,
@@ -391,7 +391,7 @@ impl TeamBuilder {
             engine,
             database: database.to_owned(),
             endpoint: None,
-            options: IndexMap::new(),
+            options: OrderedMap::default(),
         });
         self.container(name, kind, f)
     }

@@ -1336,7 +1336,7 @@ impl<'de> Deserializer<'de> for ScalarDe<'de> {
 mod tests {
     use std::fmt::{Debug, Write as _};
 
-    use indexmap::IndexMap;
+    use crate::OrderedMap;
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
     use serde::de::DeserializeOwned;
@@ -1377,7 +1377,7 @@ mod tests {
         #[serde(default)]
         e: Option<f64>,
         #[serde(default)]
-        f: IndexMap<String, Kind>,
+        f: OrderedMap<String, Kind>,
         #[serde(default)]
         g: Option<u16>,
         #[serde(default)]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 use crate::files::document::{
     API_GROUP, API_MAJOR, API_VERSION, AnyBody, Body, DocumentBody, DocumentKind, OnePass,
@@ -140,29 +140,46 @@ pub fn load_both(
         .collect();
     let mut parsed: Vec<Option<Result<Parsed, LoadError>>> =
         crate::parallel::each(&unique, |f| f.text.len(), |f| Some(parse_file(f)));
-    // How many files are left to take each document: the last one takes it,
-    // the others a copy, so a shared document is held twice at most.
-    let mut uses = vec![0usize; unique.len()];
-    for &slot in &slots {
-        uses[slot] += 1;
+    // The last file that is a document takes it; the others take a copy,
+    // made on every core. So a shared document is held twice at most.
+    let mut last = vec![0usize; unique.len()];
+    for (file, &slot) in slots.iter().enumerate() {
+        last[slot] = file;
     }
+    let files: Vec<usize> = (0..all.len()).collect();
+    let copy = |&file: &usize| -> Option<Parsed> {
+        let slot = slots[file];
+        match &parsed[slot] {
+            Some(Ok(doc)) if last[slot] != file => Some(doc.clone()),
+            _ => None,
+        }
+    };
+    let copies = crate::parallel::each(
+        &files,
+        |&file| all[file].text.len() * usize::from(last[slots[file]] != file),
+        copy,
+    );
     let mut results: Vec<Result<Parsed, LoadError>> = Vec::with_capacity(all.len());
-    for (file, &slot) in all.iter().zip(&slots) {
-        uses[slot] -= 1;
-        let result = match &parsed[slot] {
-            Some(Ok(doc)) if uses[slot] > 0 => Ok(doc.clone()),
-            Some(Ok(_)) => parsed[slot].take().unwrap_or_else(|| parse_file(file)),
+    for ((file, &slot), copied) in all.iter().zip(&slots).zip(copies) {
+        let result = match (copied, &parsed[slot]) {
+            (Some(doc), _) => Ok(doc),
+            (None, Some(Ok(_))) => parsed[slot].take().unwrap_or_else(|| parse_file(file)),
             // Errors name their file: a shared text that failed is parsed
             // again for each file that is it.
-            Some(Err(_)) | None => parse_file(file),
+            (None, Some(Err(_)) | None) => parse_file(file),
         };
         results.push(result);
     }
     let proposed_results = results.split_off(base.len());
-    (
-        load_parsed(base, results),
-        load_parsed(proposed, proposed_results),
-    )
+    // The two models are assembled at once.
+    std::thread::scope(|scope| {
+        let base_model = scope.spawn(|| load_parsed(base, results));
+        let proposed_model = load_parsed(proposed, proposed_results);
+        match base_model.join() {
+            Ok(base_model) => (base_model, proposed_model),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// Assembles a model from its files' parse results, in the files' order.
@@ -515,8 +532,8 @@ fn add_zones(
     root: &str,
     zones: Vec<(&SourceFile, ZoneName, GovernanceZone)>,
     errors: &mut Vec<LoadError>,
-) -> IndexMap<ZoneName, String> {
-    let mut origin: IndexMap<ZoneName, String> = eco
+) -> OrderedMap<ZoneName, String> {
+    let mut origin: OrderedMap<ZoneName, String> = eco
         .zones
         .keys()
         .map(|z| (z.clone(), root.to_owned()))
@@ -542,11 +559,11 @@ fn add_zones(
 /// Adds team documents to their zones.
 fn add_teams(
     eco: &mut Ecosystem,
-    zone_origin: &IndexMap<ZoneName, String>,
+    zone_origin: &OrderedMap<ZoneName, String>,
     teams: Vec<(&SourceFile, ZoneName, TeamName, Team)>,
     errors: &mut Vec<LoadError>,
 ) {
-    let mut origin: IndexMap<(ZoneName, TeamName), String> = eco
+    let mut origin: OrderedMap<(ZoneName, TeamName), String> = eco
         .zones
         .iter()
         .flat_map(|(z, zone)| {
@@ -585,7 +602,7 @@ fn unknown_zone(
     file: &SourceFile,
     zone: &ZoneName,
     team: &TeamName,
-    defined: &IndexMap<ZoneName, String>,
+    defined: &OrderedMap<ZoneName, String>,
 ) -> LoadError {
     let defined: Vec<&str> = defined.keys().map(ZoneName::as_str).collect();
     let help = match nearest(zone, &defined) {
@@ -608,7 +625,7 @@ fn unknown_zone(
 
 /// Orders zone and team definitions as they are declared; undeclared ones keep their order, after.
 fn order_by_declarations(eco: &mut Ecosystem) {
-    let zone_rank: IndexMap<&ZoneName, usize> = eco
+    let zone_rank: OrderedMap<&ZoneName, usize> = eco
         .zone_declarations
         .keys()
         .enumerate()
@@ -617,7 +634,7 @@ fn order_by_declarations(eco: &mut Ecosystem) {
     let mut zones = std::mem::take(&mut eco.zones);
     zones.sort_by_cached_key(|name, _| zone_rank.get(name).copied().unwrap_or(usize::MAX));
     for zone in zones.values_mut() {
-        let team_rank: IndexMap<&TeamName, usize> = zone
+        let team_rank: OrderedMap<&TeamName, usize> = zone
             .team_declarations
             .keys()
             .enumerate()

@@ -1,6 +1,6 @@
 //! The model, indexed once so that every rule runs in linear time.
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 use crate::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName,
@@ -87,26 +87,26 @@ impl<N: std::fmt::Display, T> Placed<'_, N, T> {
 #[derive(Debug)]
 pub struct ModelIndex<'a> {
     /// Every datastore by name; more than one entry for a name is a duplicate.
-    pub datastores: IndexMap<&'a DatastoreName, Vec<Placed<'a, DatastoreName, Datastore>>>,
+    pub datastores: OrderedMap<&'a DatastoreName, Vec<Placed<'a, DatastoreName, Datastore>>>,
     /// Every workspace by name; more than one entry for a name is a duplicate.
-    pub workspaces: IndexMap<&'a WorkspaceName, Vec<Placed<'a, WorkspaceName, Workspace>>>,
+    pub workspaces: OrderedMap<&'a WorkspaceName, Vec<Placed<'a, WorkspaceName, Workspace>>>,
     /// Every data container by name; more than one entry for a name is a duplicate.
-    pub containers: IndexMap<&'a ContainerName, Vec<Placed<'a, ContainerName, DataContainer>>>,
+    pub containers: OrderedMap<&'a ContainerName, Vec<Placed<'a, ContainerName, DataContainer>>>,
     /// The zones each team name is defined in.
-    pub teams: IndexMap<&'a TeamName, Vec<&'a ZoneName>>,
+    pub teams: OrderedMap<&'a TeamName, Vec<&'a ZoneName>>,
     /// The positions in `assignments` of each dataset group's entries.
-    pub assignments: IndexMap<(&'a WorkspaceName, &'a DatasetGroupName), Vec<usize>>,
+    pub assignments: OrderedMap<(&'a WorkspaceName, &'a DatasetGroupName), Vec<usize>>,
 }
 
 impl<'a> ModelIndex<'a> {
     /// Indexes a model.
     pub fn new(eco: &'a Ecosystem) -> Self {
         let mut index = ModelIndex {
-            datastores: IndexMap::new(),
-            workspaces: IndexMap::new(),
-            containers: IndexMap::new(),
-            teams: IndexMap::new(),
-            assignments: IndexMap::new(),
+            datastores: OrderedMap::default(),
+            workspaces: OrderedMap::default(),
+            containers: OrderedMap::default(),
+            teams: OrderedMap::default(),
+            assignments: OrderedMap::default(),
         };
         for (i, a) in eco.assignments.iter().enumerate() {
             index

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
+use crate::OrderedMap;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -235,7 +235,7 @@ impl RegionRef<'_> {
                     vendors: vendors.clone(),
                     platforms: platforms.clone(),
                     zone_declarations: zone_declarations.clone(),
-                    zones: IndexMap::new(),
+                    zones: OrderedMap::default(),
                     assignments: assignments.clone(),
                     primary_ingestion_platforms: primary_ingestion_platforms.clone(),
                 };
@@ -262,7 +262,7 @@ impl RegionRef<'_> {
                     hard_vendor_policies: hard_vendor_policies.clone(),
                     platform_policies: platform_policies.clone(),
                     team_declarations: team_declarations.clone(),
-                    teams: IndexMap::new(),
+                    teams: OrderedMap::default(),
                 })
             }
             RegionRef::Team(team) => to_value(team),
@@ -271,8 +271,8 @@ impl RegionRef<'_> {
 }
 
 /// Each region of a model, borrowed, in model order.
-pub(crate) fn regions(eco: &Ecosystem) -> IndexMap<Region, RegionRef<'_>> {
-    let mut out = IndexMap::new();
+pub(crate) fn regions(eco: &Ecosystem) -> OrderedMap<Region, RegionRef<'_>> {
+    let mut out = OrderedMap::default();
     out.insert(Region::Ecosystem, RegionRef::Ecosystem(eco));
     for (zone_name, zone) in &eco.zones {
         out.insert(Region::Zone(zone_name.clone()), RegionRef::Zone(zone));
@@ -375,8 +375,8 @@ fn value_differences<T: Serialize + PartialEq>(
 /// The differences between two maps of a region, entry by entry, in the
 /// order [`differences`] visits the keys of two JSON objects.
 fn map_differences<K, V>(
-    base: &IndexMap<K, V>,
-    proposed: &IndexMap<K, V>,
+    base: &OrderedMap<K, V>,
+    proposed: &OrderedMap<K, V>,
     at: &ModelPath,
     out: &mut Vec<Difference>,
 ) where

@@ -205,7 +205,7 @@ impl Sink {
 /// Reports every definition of a name that more than one team defines, naming
 /// the others, so that the result does not depend on order.
 pub(crate) fn report_duplicates<N: std::fmt::Display, T>(
-    defined: &indexmap::IndexMap<&N, Vec<crate::validate::Placed<'_, N, T>>>,
+    defined: &crate::OrderedMap<&N, Vec<crate::validate::Placed<'_, N, T>>>,
     kind: &str,
     what: &str,
     out: &mut Sink,

@@ -3,7 +3,7 @@
 //! Capture mappings are keyed by the datastore's own dataset names.
 
 use super::prelude::*;
-use indexmap::IndexMap;
+use crate::OrderedMap;
 
 use crate::CaptureMethod;
 use crate::files::suggest;
@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// The dataset-keyed maps of a capture method, with their key in the file.
-pub(crate) fn mappings(method: &CaptureMethod) -> (&'static str, &IndexMap<DatasetName, String>) {
+pub(crate) fn mappings(method: &CaptureMethod) -> (&'static str, &OrderedMap<DatasetName, String>) {
     match method {
         CaptureMethod::SqlSnapshot(m) => ("tables", &m.tables),
         CaptureMethod::SqlWatermark(m) => ("tables", &m.tables),
