@@ -76,27 +76,35 @@ impl<'a> Lookup<'a> {
 pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
     let eco = valid.ecosystem();
     let lookup = Lookup::new(eco);
-    let mut builders: IndexMap<&PlatformName, Builder<'_, '_>> = eco
-        .platforms
-        .keys()
-        .map(|platform| {
-            (
-                platform,
-                Builder {
-                    lookup: &lookup,
-                    graph: PlatformGraph::new(platform.clone()),
-                    transformers: BTreeSet::new(),
-                },
-            )
-        })
-        .collect();
-    for a in &eco.assignments {
-        for p in a.platforms.iter().filter(|p| p.is_live()) {
-            if let Some(builder) = builders.get_mut(&p.platform) {
-                builder.root(&a.workspace, &a.dataset_group);
+    // Each platform's consumers, on every core.
+    let platforms: Vec<&PlatformName> = eco.platforms.keys().collect();
+    let rooted = datasurface_model::parallel::each(
+        &platforms,
+        |platform| {
+            eco.assignments
+                .iter()
+                .filter(|a| a.platforms.iter().any(|p| &&p.platform == platform))
+                .count()
+        },
+        |&platform| {
+            let mut builder = Builder {
+                lookup: &lookup,
+                graph: PlatformGraph::new(platform.clone()),
+                transformers: BTreeSet::new(),
+            };
+            for a in &eco.assignments {
+                if a.platforms
+                    .iter()
+                    .any(|p| p.is_live() && &p.platform == platform)
+                {
+                    builder.root(&a.workspace, &a.dataset_group);
+                }
             }
-        }
-    }
+            builder
+        },
+    );
+    let mut builders: IndexMap<&PlatformName, Builder<'_, '_>> =
+        platforms.into_iter().zip(rooted).collect();
     // What other platforms mirror, their primary platforms ingest; that may
     // run transformers whose inputs are mirrored in turn, so until nothing new.
     let mut served: BTreeSet<NodeKey> = BTreeSet::new();
@@ -137,10 +145,11 @@ pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
         .into_iter()
         .map(|(name, b)| (name.clone(), b.graph))
         .collect();
+    // Every node is in: the index is sorted once, before the passes that
+    // walk the nodes in order.
+    let mut each: Vec<&mut PlatformGraph> = graphs.values_mut().collect();
+    datasurface_model::parallel::each_mut(&mut each, |g| g.len(), |g| g.sort_index());
     propagate_priorities(&mut graphs, &lookup);
-    for graph in graphs.values_mut() {
-        graph.sort_index();
-    }
     let mut found = Vec::new();
     unassigned_groups(eco, &mut found);
     IntentionGraphs {

@@ -46,6 +46,42 @@ pub fn each<T: Sync, R: Send>(
     done.into_iter().map(|(_, result)| result).collect()
 }
 
+/// `work` applied to every item in place, on as many threads as the
+/// machine offers, the heaviest first (by `weight`).
+pub fn each_mut<T: Send>(
+    items: &mut [T],
+    weight: impl Fn(&T) -> usize,
+    work: impl Fn(&mut T) + Sync,
+) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len());
+    if threads <= 1 {
+        items.iter_mut().for_each(work);
+        return;
+    }
+    let mut order: Vec<&mut T> = items.iter_mut().collect();
+    order.sort_by_key(|item| std::cmp::Reverse(weight(item)));
+    let queue = std::sync::Mutex::new(order.into_iter());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    // The lock is held only to take the next item.
+                    while let Some(item) = queue.lock().ok().and_then(|mut q| q.next()) {
+                        work(item);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -54,5 +90,13 @@ mod tests {
         let out = super::each(&items, |&n| n % 7, |&n| n * 2);
         assert_eq!(out, items.iter().map(|n| n * 2).collect::<Vec<_>>());
         assert!(super::each(&[] as &[usize], |_| 0, |&n| n).is_empty());
+    }
+
+    #[test]
+    fn every_item_is_worked_on_in_place_once() {
+        let mut items: Vec<usize> = (0..100).collect();
+        super::each_mut(&mut items, |&n| n % 7, |n| *n *= 2);
+        assert_eq!(items, (0..100).map(|n| n * 2).collect::<Vec<_>>());
+        super::each_mut(&mut [] as &mut [usize], |_| 0, |n| *n += 1);
     }
 }

@@ -118,11 +118,26 @@ pub fn check_platforms(
             Err(problem) => found.push(*problem),
         }
     }
-    // Each platform's lint on its own thread; findings in the model's order.
+    // Each platform's capabilities check and its own lint are two pieces
+    // of work, done on every core; findings in the model's order, each
+    // platform's capabilities first, as `lint_platform` gives them.
+    let work: Vec<(usize, bool)> = (0..lints.len())
+        .flat_map(|i| [(i, true), (i, false)])
+        .collect();
     let linted = crate::model::parallel::each(
-        &lints,
-        |(name, ..)| graphs.graphs.get(*name).map_or(0, PlatformGraph::len),
-        |(name, declaration, platform)| {
+        &work,
+        |&(i, capabilities)| {
+            let nodes = lints
+                .get(i)
+                .and_then(|(name, ..)| graphs.graphs.get(*name))
+                .map_or(0, PlatformGraph::len);
+            // A platform's own lint claims several names per node.
+            if capabilities { nodes } else { nodes * 4 }
+        },
+        |&(i, capabilities)| {
+            let Some((name, declaration, platform)) = lints.get(i) else {
+                return Vec::new();
+            };
             let empty;
             let graph = if let Some(graph) = graphs.graphs.get(*name) {
                 graph
@@ -135,7 +150,11 @@ pub fn check_platforms(
                 platform: name,
                 declaration,
             };
-            lint_platform(platform.as_ref(), graph, &context)
+            if capabilities {
+                check_capabilities(&platform.capabilities(), graph, &context)
+            } else {
+                platform.lint(graph, &context)
+            }
         },
     );
     found.extend(linted.into_iter().flatten());
