@@ -112,9 +112,16 @@ pub(crate) fn run(
         return Outcome::CouldNotRun;
     };
     let Model {
-        sources: proposed_sources,
+        sources: mut proposed_sources,
         loaded: proposed_loaded,
     } = proposed;
+    // The files' texts are read again only for findings to show (the
+    // base model's, never).
+    let released = crate::sources::release(&mut proposed_sources);
+    let base = base.map(|mut b| {
+        b.sources = Vec::new();
+        b
+    });
     let verification = gate(app, args, proposed_loaded.ecosystem, base, &source, err);
     let may_merge = verification.may_merge()
         && !(args.deny_warnings && verification.report.count(Severity::Warning) > 0);
@@ -136,6 +143,9 @@ pub(crate) fn run(
             .cloned()
             .collect(),
     );
+    if !shown.diagnostics().is_empty() {
+        crate::sources::restore(app, &released, &mut proposed_sources, err);
+    }
     files::locate(&mut shown, &proposed_loaded.documents, &proposed_sources);
     let findings = render::findings(&shown);
     let written = match args.format {
