@@ -21,7 +21,7 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> Outcome {
     let model = args.model.as_path();
-    let sources = match read_model(model) {
+    let mut sources = match read_model(model) {
         Ok(sources) => sources,
         Err(errors) => return report_load_errors(app, model, &errors, &[], args.format, out, err),
     };
@@ -31,6 +31,8 @@ pub(crate) fn run(
             return report_load_errors(app, model, &errors.0, &sources, args.format, out, err);
         }
     };
+    // The files' texts are read again only for findings to show.
+    let released = crate::sources::release(&mut sources);
     let name = loaded.ecosystem.name.to_string();
     let counts = counts(&loaded.ecosystem, loaded.documents.len());
     let mut report = match validate::try_validate(loaded.ecosystem) {
@@ -58,6 +60,9 @@ pub(crate) fn run(
             d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
         };
         report = Report::new(report.diagnostics().iter().filter(fails).cloned().collect());
+    }
+    if !report.diagnostics().is_empty() {
+        crate::sources::restore(app, &released, &mut sources, err);
     }
     files::locate(&mut report, &loaded.documents, &sources);
     let findings = render::findings(&report);
