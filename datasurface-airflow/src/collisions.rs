@@ -156,8 +156,7 @@ struct Claims<'a> {
 
 impl<'a> Claims<'a> {
     fn asset(&self, parts: &[&str]) -> String {
-        let parts: Vec<String> = parts.iter().map(|p| ident(&[p])).collect();
-        format!("datasurface://{}/{}", self.schema, parts.join("/"))
+        crate::names::asset_uri(self.schema, parts)
     }
 
     /// A workspace's schema, claimed; its name.

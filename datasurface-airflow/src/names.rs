@@ -11,11 +11,18 @@ pub const MAX_IDENTIFIER: usize = 63;
 pub fn ident(parts: &[&str]) -> String {
     let len = parts.iter().map(|p| p.len() + 1).sum::<usize>();
     let mut name = String::with_capacity(len + 1);
+    push_ident(&mut name, parts);
+    name
+}
+
+/// [`ident`], written at the end of `out`.
+fn push_ident(out: &mut String, parts: &[&str]) {
+    let start = out.len();
     for (n, part) in parts.iter().enumerate() {
         if n > 0 {
-            name.push('_');
+            out.push('_');
         }
-        name.extend(part.chars().map(|c| {
+        out.extend(part.chars().map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
             } else {
@@ -23,16 +30,30 @@ pub fn ident(parts: &[&str]) -> String {
             }
         }));
     }
-    if name.starts_with(|c: char| c.is_ascii_digit()) || name.is_empty() {
-        name.insert(0, '_');
+    if out.as_bytes().get(start).is_none_or(u8::is_ascii_digit) {
+        out.insert(start, '_');
     }
-    if name.len() > MAX_IDENTIFIER {
+    // Every character written is ASCII, so any length is a character boundary.
+    if out.len() - start > MAX_IDENTIFIER {
         let hash = content_hash(&parts.join("_"));
-        name.truncate(54);
-        name.push('_');
-        name.push_str(&hash[..8]);
+        out.truncate(start + 54);
+        out.push('_');
+        out.push_str(&hash[..8]);
     }
-    name
+}
+
+/// The URI of an Airflow asset of the platform: `datasurface://` and the
+/// platform's schema, then each part as an [`ident`], joined by `/`.
+pub fn asset_uri(schema: &str, parts: &[&str]) -> String {
+    let len = parts.iter().map(|p| p.len() + 2).sum::<usize>();
+    let mut uri = String::with_capacity("datasurface://".len() + schema.len() + len);
+    uri.push_str("datasurface://");
+    uri.push_str(schema);
+    for part in parts {
+        uri.push('/');
+        push_ident(&mut uri, &[part]);
+    }
+    uri
 }
 
 /// A quoted identifier, `"name"`.
@@ -130,6 +151,48 @@ pub fn k8s_name(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `ident` as it was written before it could write into a string.
+    fn ident_as_it_was(parts: &[&str]) -> String {
+        let mut name: String = parts
+            .join("_")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if name.starts_with(|c: char| c.is_ascii_digit()) || name.is_empty() {
+            name.insert(0, '_');
+        }
+        if name.len() > MAX_IDENTIFIER {
+            let hash = content_hash(&parts.join("_"));
+            name.truncate(54);
+            name.push('_');
+            name.push_str(&hash[..8]);
+        }
+        name
+    }
+
+    proptest! {
+        #[test]
+        fn identifiers_and_asset_uris_are_what_they_were(
+            parts in prop::collection::vec("[a-zA-Z0-9_ .é-]{0,40}", 1..4),
+            schema in "[a-z_]{1,12}",
+        ) {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            prop_assert_eq!(ident(&parts), ident_as_it_was(&parts));
+            let each: Vec<String> = parts.iter().map(|p| ident_as_it_was(&[p])).collect();
+            prop_assert_eq!(
+                asset_uri(&schema, &parts),
+                format!("datasurface://{schema}/{}", each.join("/"))
+            );
+        }
+    }
 
     #[test]
     fn identifiers_are_lower_case_safe_and_short() {

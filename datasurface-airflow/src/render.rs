@@ -96,8 +96,7 @@ impl Renderer<'_> {
     }
 
     fn asset(&self, parts: &[&str]) -> String {
-        let parts: Vec<String> = parts.iter().map(|p| ident(&[p])).collect();
-        format!("datasurface://{}/{}", self.config.schema, parts.join("/"))
+        crate::names::asset_uri(&self.config.schema, parts)
     }
 
     fn workspace_schema(&self, workspace: &str) -> String {
