@@ -315,8 +315,14 @@ impl Released {
             &paths,
             |&(_, len)| len,
             |&(path, _)| {
+                // Only a regular file is opened again (a FIFO put in its
+                // place would block); what it holds must still match.
+                let path = Path::new(path);
+                if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+                    return None;
+                }
                 let mut budget = MAX_FILE_BYTES;
-                read_file(Path::new(path), &mut budget).ok()
+                read_file(path, &mut budget).ok()
             },
         );
         let mut changed = Vec::new();
@@ -384,6 +390,13 @@ mod tests {
         assert!(changed[0].ends_with("a.yaml"), "{changed:?}");
         assert!(files[1].text.is_empty());
         assert_eq!(files[0].text, before[0]);
+
+        // Not a regular file any more: not opened, not shown from.
+        fs::remove_file(dir.join("teams/a.yaml")).unwrap();
+        fs::create_dir(dir.join("teams/a.yaml")).unwrap();
+        release(&mut files);
+        assert_eq!(released.restore(&mut files).len(), 1);
+        assert!(files[1].text.is_empty());
         let _ = fs::remove_dir_all(&dir);
     }
 }
