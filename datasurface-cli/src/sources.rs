@@ -80,7 +80,7 @@ pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>>
     let read = datasurface_model::parallel::each(
         &budgets,
         |(_, size, _)| usize::try_from(*size).unwrap_or(usize::MAX),
-        |(p, _, share)| read_file(p, &mut share.clone()),
+        |(p, _, share)| read_file(p, &mut { *share }),
     );
     let mut files = Vec::new();
     for result in read {

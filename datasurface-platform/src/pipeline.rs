@@ -121,28 +121,23 @@ pub fn check_platforms(
     // Each platform's capabilities check and its own lint are two pieces
     // of work, done on every core; findings in the model's order, each
     // platform's capabilities first, as `lint_platform` gives them.
-    let work: Vec<(usize, bool)> = (0..lints.len())
-        .flat_map(|i| [(i, true), (i, false)])
+    let work: Vec<(&(_, _, _), bool)> = lints
+        .iter()
+        .flat_map(|lint| [(lint, true), (lint, false)])
         .collect();
     let linted = crate::model::parallel::each(
         &work,
-        |&(i, capabilities)| {
-            let nodes = lints
-                .get(i)
-                .and_then(|(name, ..)| graphs.graphs.get(*name))
-                .map_or(0, PlatformGraph::len);
+        |&(&(name, ..), capabilities)| {
+            let nodes = graphs.graphs.get(name).map_or(0, PlatformGraph::len);
             // A platform's own lint claims several names per node.
             if capabilities { nodes } else { nodes * 4 }
         },
-        |&(i, capabilities)| {
-            let Some((name, declaration, platform)) = lints.get(i) else {
-                return Vec::new();
-            };
+        |&(&(name, declaration, ref platform), capabilities)| {
             let empty;
-            let graph = if let Some(graph) = graphs.graphs.get(*name) {
+            let graph = if let Some(graph) = graphs.graphs.get(name) {
                 graph
             } else {
-                empty = PlatformGraph::new((*name).clone());
+                empty = PlatformGraph::new(name.clone());
                 &empty
             };
             let context = RenderContext {
