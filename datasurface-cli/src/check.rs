@@ -12,7 +12,7 @@ use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{CheckArgs, CheckFormat};
 use crate::render::{self, Finding};
-use crate::sources::read_model;
+use crate::sources::{ParsedModel, parse_model};
 
 pub(crate) fn run(
     app: &App<'_>,
@@ -21,18 +21,23 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> Outcome {
     let model = args.model.as_path();
-    let mut sources = match read_model(model) {
-        Ok(sources) => sources,
+    // Each file's text is let go once parsed, and read again only for
+    // findings to show.
+    let ParsedModel {
+        files: mut sources,
+        parsed,
+        released,
+    } = match parse_model(model) {
+        Ok(parsed) => parsed,
         Err(errors) => return report_load_errors(app, model, &errors, &[], args.format, out, err),
     };
-    let loaded = match files::load(&sources) {
+    let loaded = match files::assemble(parsed) {
         Ok(loaded) => loaded,
         Err(errors) => {
+            crate::sources::restore(app, &released, &mut sources, err);
             return report_load_errors(app, model, &errors.0, &sources, args.format, out, err);
         }
     };
-    // The files' texts are read again only for findings to show.
-    let released = crate::sources::release(&mut sources);
     let name = loaded.ecosystem.name.to_string();
     let counts = counts(&loaded.ecosystem, loaded.documents.len());
     let mut report = match validate::try_validate(loaded.ecosystem) {

@@ -8,12 +8,12 @@
 //! outside the model can be printed or approved. Files and the whole model
 //! are limited in size.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use datasurface_model::files::{Format, LoadError, SourceFile};
+use datasurface_model::files::{self, Format, LoadError, ParsedFile, SourceFile};
 
 /// The largest model file read, in bytes.
 pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -24,18 +24,31 @@ pub(crate) const MAX_MODEL_BYTES: u64 = 1 << 30;
 /// The names a model directory's root document may have.
 const ROOT_NAMES: [&str; 3] = ["ecosystem.yaml", "ecosystem.yml", "ecosystem.json"];
 
-/// Reads a model: one file, or every `.yaml`, `.yml` and `.json` file under a
-/// directory (hidden entries skipped), in path order. Paths in messages are
-/// shown relative to the current directory when they were given so.
-pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>> {
+/// A file of a model to read, with its share of the model's size limit.
+struct Entry {
+    path: PathBuf,
+    /// Its size on disk, capped at the per-file limit.
+    size: u64,
+    /// What the files before it (by their sizes on disk) leave of the
+    /// model's limit, so the files are read at once and the outcome is the
+    /// same as reading them one after the other.
+    share: u64,
+}
+
+/// The files of a model, in path order: one file, or every `.yaml`, `.yml`
+/// and `.json` file under a directory (hidden entries skipped); and the
+/// entries refused on the way.
+fn list_model(path: &Path) -> Result<(Vec<Entry>, Vec<LoadError>), Vec<LoadError>> {
     let shown = path.display().to_string();
     let metadata = fs::metadata(path).map_err(|e| vec![io_error(&shown, &e, "check the path")])?;
-    let mut budget = MAX_MODEL_BYTES;
     if metadata.is_file() {
         // A file named on the command line is the caller's choice, link or not.
-        return read_file(path, &mut budget)
-            .map(|f| vec![f])
-            .map_err(|e| vec![e]);
+        let entry = Entry {
+            path: path.to_owned(),
+            size: metadata.len().min(MAX_FILE_BYTES),
+            share: MAX_MODEL_BYTES,
+        };
+        return Ok((vec![entry], Vec::new()));
     }
     if !metadata.is_dir() {
         return Err(vec![load_error(
@@ -60,40 +73,201 @@ pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>>
     };
     walk.dir(path);
     let Walk {
-        mut paths,
-        mut errors,
-        ..
+        mut paths, errors, ..
     } = walk;
     paths.sort();
-    // Each file's share of the model's limit is what the files before it
-    // (by their sizes on disk) leave, so the files are read at once and the
-    // outcome is the same as reading them one after the other.
-    let budgets: Vec<(PathBuf, u64, u64)> = paths
+    let mut budget = MAX_MODEL_BYTES;
+    let entries = paths
         .into_iter()
-        .map(|p| {
-            let size = fs::metadata(&p).map_or(0, |m| m.len()).min(MAX_FILE_BYTES);
+        .map(|path| {
+            let size = fs::metadata(&path)
+                .map_or(0, |m| m.len())
+                .min(MAX_FILE_BYTES);
             let share = budget;
             budget = budget.saturating_sub(size);
-            (p, size, share)
+            Entry { path, size, share }
         })
         .collect();
-    let read = datasurface_model::parallel::each(
-        &budgets,
-        |(_, size, _)| usize::try_from(*size).unwrap_or(usize::MAX),
-        |(p, _, share)| read_file(p, &mut { *share }),
-    );
-    let mut files = Vec::new();
-    for result in read {
+    Ok((entries, errors))
+}
+
+impl Entry {
+    fn weight(&self) -> usize {
+        usize::try_from(self.size).unwrap_or(usize::MAX)
+    }
+
+    fn read(&self) -> Result<SourceFile, LoadError> {
+        read_file(&self.path, &mut { self.share })
+    }
+}
+
+/// The entries refused and the files that could not be read, or what was
+/// made of every file.
+fn gather<T>(
+    mut errors: Vec<LoadError>,
+    done: Vec<Result<T, LoadError>>,
+) -> Result<Vec<T>, Vec<LoadError>> {
+    let mut made = Vec::with_capacity(done.len());
+    for result in done {
         match result {
-            Ok(f) => files.push(f),
+            Ok(item) => made.push(item),
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        Ok(files)
+        Ok(made)
     } else {
         Err(errors)
     }
+}
+
+/// Reads a model: one file, or every `.yaml`, `.yml` and `.json` file under a
+/// directory (hidden entries skipped), in path order. Paths in messages are
+/// shown relative to the current directory when they were given so.
+pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>> {
+    let (entries, refused) = list_model(path)?;
+    gather(
+        refused,
+        datasurface_model::parallel::each(&entries, Entry::weight, Entry::read),
+    )
+}
+
+/// A model read and parsed file by file: each file's text is let go as
+/// soon as it is parsed, so a command holds the model and the few files in
+/// hand, never every text beside the model.
+pub(crate) struct ParsedModel {
+    /// The files, in path order, their texts empty until [`restore`]d.
+    pub(crate) files: Vec<SourceFile>,
+    /// Each file's document, for [`files::assemble`](datasurface_model::files::assemble).
+    pub(crate) parsed: Vec<ParsedFile>,
+    /// What the texts were, to read them again for messages.
+    pub(crate) released: Released,
+}
+
+/// A file read and parsed, its text let go: its path, its document and
+/// its fingerprint.
+type Done = (String, ParsedFile, (usize, u64));
+
+fn parsed_model(
+    refused: Vec<LoadError>,
+    done: Vec<Result<Done, LoadError>>,
+) -> Result<ParsedModel, Vec<LoadError>> {
+    let done = gather(refused, done)?;
+    let mut model = ParsedModel {
+        files: Vec::with_capacity(done.len()),
+        parsed: Vec::with_capacity(done.len()),
+        released: Released {
+            fingerprints: Vec::with_capacity(done.len()),
+        },
+    };
+    for (path, parsed, print) in done {
+        model.files.push(SourceFile::new(path, String::new()));
+        model.parsed.push(parsed);
+        model.released.fingerprints.push(print);
+    }
+    Ok(model)
+}
+
+/// A file's path, document and fingerprint, its text let go.
+fn done(file: SourceFile, parsed: ParsedFile) -> Done {
+    let print = fingerprint(&file.text);
+    (file.path, parsed, print)
+}
+
+/// Reads and parses a model (as [`read_model`] reads it), on every core,
+/// each file's text let go once parsed.
+pub(crate) fn parse_model(path: &Path) -> Result<ParsedModel, Vec<LoadError>> {
+    parse_listed(list_model(path))
+}
+
+fn parse_listed(
+    listed: Result<(Vec<Entry>, Vec<LoadError>), Vec<LoadError>>,
+) -> Result<ParsedModel, Vec<LoadError>> {
+    let (entries, refused) = listed?;
+    let done = datasurface_model::parallel::each(&entries, Entry::weight, |entry| {
+        entry.read().map(parse_one)
+    });
+    parsed_model(refused, done)
+}
+
+/// A file parsed on its own, its text let go.
+fn parse_one(file: SourceFile) -> Done {
+    let parsed = files::parse(&file);
+    done(file, parsed)
+}
+
+/// Reads and parses two models at once, such as the base and the proposed
+/// model of a change: a file at the same place in both, with the same
+/// bytes, is parsed once ([`files::parse_pair`]). Each result is that of
+/// [`parse_model`].
+pub(crate) fn parse_models(
+    base: &Path,
+    proposed: &Path,
+) -> (
+    Result<ParsedModel, Vec<LoadError>>,
+    Result<ParsedModel, Vec<LoadError>>,
+) {
+    let (base_list, proposed_list) = (list_model(base), list_model(proposed));
+    let (Ok((base_entries, base_refused)), Ok((proposed_entries, proposed_refused))) =
+        (&base_list, &proposed_list)
+    else {
+        return (parse_listed(base_list), parse_listed(proposed_list));
+    };
+    // Each file paired with the file at the same place in the other model.
+    let place = |root: &Path, entry: &Entry| {
+        entry
+            .path
+            .strip_prefix(root)
+            .map_or_else(|_| entry.path.clone(), Path::to_owned)
+    };
+    let mut pairs: BTreeMap<PathBuf, (Option<&Entry>, Option<&Entry>)> = BTreeMap::new();
+    for entry in base_entries {
+        pairs.entry(place(base, entry)).or_default().0 = Some(entry);
+    }
+    for entry in proposed_entries {
+        pairs.entry(place(proposed, entry)).or_default().1 = Some(entry);
+    }
+    let pairs: Vec<(Option<&Entry>, Option<&Entry>)> = pairs.into_values().collect();
+    let done = datasurface_model::parallel::each(
+        &pairs,
+        |(b, p)| b.map_or(0, Entry::weight) + p.map_or(0, Entry::weight),
+        |&(b, p)| match (b.map(Entry::read), p.map(Entry::read)) {
+            (Some(Ok(b)), Some(Ok(p))) => {
+                let (base_parsed, proposed_parsed) = files::parse_pair(&b, &p);
+                (
+                    Some(Ok(done(b, base_parsed))),
+                    Some(Ok(done(p, proposed_parsed))),
+                )
+            }
+            (b, p) => (
+                b.map(|read| read.map(parse_one)),
+                p.map(|read| read.map(parse_one)),
+            ),
+        },
+    );
+    // Back in each model's own order: its entries' order.
+    let mut by_path: BTreeMap<&Path, Result<Done, LoadError>> = BTreeMap::new();
+    let mut proposed_by_path: BTreeMap<&Path, Result<Done, LoadError>> = BTreeMap::new();
+    for ((b, p), (b_done, p_done)) in pairs.iter().zip(done) {
+        if let (Some(entry), Some(d)) = (b, b_done) {
+            by_path.insert(entry.path.as_path(), d);
+        }
+        if let (Some(entry), Some(d)) = (p, p_done) {
+            proposed_by_path.insert(entry.path.as_path(), d);
+        }
+    }
+    let in_order = |entries: &[Entry], by_path: &mut BTreeMap<&Path, Result<Done, LoadError>>| {
+        entries
+            .iter()
+            .filter_map(|e| by_path.remove(e.path.as_path()))
+            .collect::<Vec<_>>()
+    };
+    let base_done = in_order(base_entries, &mut by_path);
+    let proposed_done = in_order(proposed_entries, &mut proposed_by_path);
+    (
+        parsed_model(base_refused.clone(), base_done),
+        parsed_model(proposed_refused.clone(), proposed_done),
+    )
 }
 
 /// A walk of a model directory: the files to read and the entries refused.
@@ -289,19 +463,6 @@ fn fingerprint(text: &str) -> (usize, u64) {
     )
 }
 
-/// Lets go of the texts of `files`, keeping their paths.
-pub(crate) fn release(files: &mut [SourceFile]) -> Released {
-    let fingerprints = datasurface_model::parallel::each(
-        files,
-        |file| file.text.len(),
-        |file| fingerprint(&file.text),
-    );
-    for file in files {
-        file.text = String::new();
-    }
-    Released { fingerprints }
-}
-
 impl Released {
     /// Reads the texts of `files` again; the paths of files that are not
     /// what was loaded, whose texts are left empty.
@@ -374,15 +535,24 @@ mod tests {
         fs::create_dir_all(dir.join("teams")).unwrap();
         fs::write(dir.join("ecosystem.yaml"), "kind: Ecosystem\n").unwrap();
         fs::write(dir.join("teams/a.yaml"), "kind: Team\n").unwrap();
-        let mut files = read_model(&dir).unwrap();
-        let before: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
-        let released = release(&mut files);
+        let before: Vec<String> = read_model(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.text)
+            .collect();
+        let ParsedModel {
+            mut files,
+            parsed,
+            released,
+        } = parse_model(&dir).unwrap();
+        assert_eq!(parsed.len(), 2);
         assert!(files.iter().all(|f| f.text.is_empty()));
         assert!(released.restore(&mut files).is_empty());
         let after: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
         assert_eq!(after, before);
 
-        release(&mut files);
+        let forget = |files: &mut [SourceFile]| files.iter_mut().for_each(|f| f.text.clear());
+        forget(&mut files);
         // The same length, other bytes: a change is seen all the same.
         fs::write(dir.join("teams/a.yaml"), "kind: Tame\n").unwrap();
         let changed = released.restore(&mut files);
@@ -394,7 +564,7 @@ mod tests {
         // Not a regular file any more: not opened, not shown from.
         fs::remove_file(dir.join("teams/a.yaml")).unwrap();
         fs::create_dir(dir.join("teams/a.yaml")).unwrap();
-        release(&mut files);
+        forget(&mut files);
         assert_eq!(released.restore(&mut files).len(), 1);
         assert!(files[1].text.is_empty());
         let _ = fs::remove_dir_all(&dir);

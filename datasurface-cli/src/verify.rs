@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use datasurface_model::files::{self, LoadedModel, SourceFile};
+use datasurface_model::files::{self, LoadError, LoadedModel, SourceFile};
 use datasurface_model::validate::{self, Diagnostic, Report, Severity};
 use datasurface_model::verify::{self, Verification};
 use datasurface_model::{Ecosystem, Repository};
@@ -13,50 +13,81 @@ use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{CheckFormat, VerifyArgs, VerifyFormat};
 use crate::render::{self, Finding};
-use crate::sources::read_model;
+use crate::sources::{ParsedModel, Released};
 
-/// A model read and loaded, with its files.
+/// A model read and loaded, with its files (their texts let go until a
+/// message needs them).
 struct Model {
     sources: Vec<SourceFile>,
+    released: Released,
     loaded: LoadedModel,
 }
 
 /// A model, or why it could not be loaded (with the files read, for messages).
-type Loaded = Result<Model, (Vec<datasurface_model::files::LoadError>, Vec<SourceFile>)>;
+type Loaded = Result<Model, (Vec<LoadError>, Vec<SourceFile>)>;
 
-/// Reads and loads the base (if any) and the proposed model; files with the
-/// same bytes in both are parsed once.
-fn load_models(base: Option<&Path>, proposed: &Path) -> (Option<Loaded>, Loaded) {
-    let model =
-        |sources: Vec<SourceFile>, loaded: Result<LoadedModel, files::LoadErrors>| match loaded {
-            Ok(loaded) => Ok(Model { sources, loaded }),
-            Err(errors) => Err((errors.0, sources)),
-        };
-    let one = |read: Result<Vec<SourceFile>, Vec<datasurface_model::files::LoadError>>| match read {
-        Ok(sources) => {
-            let loaded = files::load(&sources);
-            model(sources, loaded)
+/// Reads and loads the base (if any) and the proposed model, each file's
+/// text let go once parsed; a file at the same place in both with the same
+/// bytes is parsed once. The two models are assembled at once.
+fn load_models(
+    app: &App<'_>,
+    base: Option<&Path>,
+    proposed: &Path,
+    err: &mut dyn Write,
+) -> (Option<Loaded>, Loaded) {
+    let (base_parsed, proposed_parsed) = match base {
+        Some(base) => {
+            let (b, p) = crate::sources::parse_models(base, proposed);
+            (Some(b), p)
         }
-        Err(errors) => Err((errors, Vec::new())),
+        None => (None, crate::sources::parse_model(proposed)),
     };
-    // The two models are read from disk at once.
-    let (base_read, proposed_read) = std::thread::scope(|scope| {
-        let base_read = scope.spawn(|| base.map(read_model));
-        let proposed_read = read_model(proposed);
-        match base_read.join() {
-            Ok(base_read) => (base_read, proposed_read),
+    let assemble = |parsed: Result<ParsedModel, Vec<LoadError>>| -> Assembled {
+        parsed.map(
+            |ParsedModel {
+                 files,
+                 parsed,
+                 released,
+             }| (files, released, files::assemble(parsed)),
+        )
+    };
+    let (base_loaded, proposed_loaded) = std::thread::scope(|scope| {
+        let base_loaded = scope.spawn(|| base_parsed.map(assemble));
+        let proposed_loaded = assemble(proposed_parsed);
+        match base_loaded.join() {
+            Ok(base_loaded) => (base_loaded, proposed_loaded),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    match (base_read, proposed_read) {
-        (Some(Ok(base)), Ok(proposed)) => {
-            let (base_loaded, proposed_loaded) = files::load_both(&base, &proposed);
-            (
-                Some(model(base, base_loaded)),
-                model(proposed, proposed_loaded),
-            )
+    let base = base_loaded.map(|loaded| finish(app, loaded, err));
+    (base, finish(app, proposed_loaded, err))
+}
+
+/// A model's files, their texts' fingerprints, and the model assembled
+/// from them; or why the files could not be read.
+type Assembled = Result<
+    (
+        Vec<SourceFile>,
+        Released,
+        Result<LoadedModel, files::LoadErrors>,
+    ),
+    Vec<LoadError>,
+>;
+
+/// A model loaded, or its errors with the files' texts read again to show
+/// where they are.
+fn finish(app: &App<'_>, assembled: Assembled, err: &mut dyn Write) -> Loaded {
+    match assembled {
+        Ok((sources, released, Ok(loaded))) => Ok(Model {
+            sources,
+            released,
+            loaded,
+        }),
+        Ok((mut sources, released, Err(errors))) => {
+            crate::sources::restore(app, &released, &mut sources, err);
+            Err((errors.0, sources))
         }
-        (base, proposed) => (base.map(one), one(proposed)),
+        Err(errors) => Err((errors, Vec::new())),
     }
 }
 
@@ -87,7 +118,7 @@ pub(crate) fn run(
     };
     let mut load_errors = Vec::new();
     let mut sources = Vec::new();
-    let (base, proposed) = load_models(args.base.as_deref(), &args.proposed);
+    let (base, proposed) = load_models(app, args.base.as_deref(), &args.proposed, err);
     let base = match base {
         None => None,
         Some(Ok(model)) => Some(model),
@@ -113,15 +144,11 @@ pub(crate) fn run(
     };
     let Model {
         sources: mut proposed_sources,
+        released,
         loaded: proposed_loaded,
     } = proposed;
     // The files' texts are read again only for findings to show (the
     // base model's, never).
-    let released = crate::sources::release(&mut proposed_sources);
-    let base = base.map(|mut b| {
-        b.sources = Vec::new();
-        b
-    });
     let verification = gate(app, args, proposed_loaded.ecosystem, base, &source, err);
     let may_merge = verification.may_merge()
         && !(args.deny_warnings && verification.report.count(Severity::Warning) > 0);

@@ -95,9 +95,101 @@ enum Parsed {
     },
     Team {
         zone: ZoneName,
+        /// The line and column of the `zone` key, for a message naming a
+        /// zone no document defines (the text is gone by then).
+        zone_at: (usize, usize),
         name: TeamName,
         team: Team,
     },
+}
+
+/// One model file, parsed on its own: its document, or what is wrong with
+/// it. Files are parsed one by one (on any thread, in any order) and then
+/// put together by [`assemble`]; a caller that reads the files itself can
+/// so let go of each file's text as soon as it is parsed, and hold no more
+/// than the model and the files in hand.
+///
+/// ```
+/// use datasurface_model::files::{SourceFile, assemble, parse};
+///
+/// let root = SourceFile::new(
+///     "ecosystem.yaml",
+///     "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Acme\n\
+///      owningRepository: {name: acme/eco, branch: main}\n\
+///      liveRepository: {name: acme/eco, branch: live}\n",
+/// );
+/// let parsed = parse(&root);
+/// drop(root); // the text is no longer needed
+/// let model = assemble(vec![parsed])?;
+/// assert_eq!(model.ecosystem.name, "Acme");
+/// # Ok::<(), datasurface_model::files::LoadErrors>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    path: String,
+    result: Result<Parsed, LoadError>,
+}
+
+impl ParsedFile {
+    /// The file's path, as messages name it.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong with the file, if it could not be parsed.
+    pub fn error(&self) -> Option<&LoadError> {
+        self.result.as_ref().err()
+    }
+}
+
+/// Parses one model file (see [`ParsedFile`]).
+pub fn parse(file: &SourceFile) -> ParsedFile {
+    ParsedFile {
+        path: file.path.clone(),
+        result: parse_file(file),
+    }
+}
+
+/// Parses a file of one model and a file of another, such as the same path
+/// in the base and in the proposed model of a change: when the two are in
+/// the same format and hold the same bytes, the text is parsed once and the
+/// second document is a copy of the first. The results are those of
+/// [`parse`] on each.
+pub fn parse_pair(first: &SourceFile, second: &SourceFile) -> (ParsedFile, ParsedFile) {
+    let parsed = parse(first);
+    let same =
+        Format::of_path(&first.path) == Format::of_path(&second.path) && first.text == second.text;
+    match &parsed.result {
+        Ok(doc) if same => {
+            let copy = ParsedFile {
+                path: second.path.clone(),
+                result: Ok(doc.clone()),
+            };
+            (parsed, copy)
+        }
+        // Errors name their file: a failed text is parsed again for the other.
+        _ => (parsed, parse(second)),
+    }
+}
+
+/// Puts parsed files together into one model, as [`load`] does: the
+/// results, in the files' order, whatever order they were parsed in.
+/// Every problem in every file is reported, not only the first.
+pub fn assemble(files: Vec<ParsedFile>) -> Result<LoadedModel, LoadErrors> {
+    let first = files.first().map(|f| f.path.clone());
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for file in files {
+        match file.result {
+            Ok(doc) => parsed.push((file.path, doc)),
+            Err(error) => errors.push(error),
+        }
+    }
+    let assembled = assemble_parts(parsed, &mut errors, first.as_deref());
+    match assembled {
+        Some(model) if errors.is_empty() => Ok(model),
+        _ => Err(LoadErrors(errors)),
+    }
 }
 
 /// Loads a model from its files: one `Ecosystem` document, plus any number of
@@ -109,8 +201,7 @@ enum Parsed {
 /// on file names; definitions without a declaration follow, in file order.
 /// Every problem in every file is reported, not only the first.
 pub fn load(files: &[SourceFile]) -> Result<LoadedModel, LoadErrors> {
-    let results = crate::parallel::each(files, |f| f.text.len(), parse_file);
-    load_parsed(files, results)
+    assemble(crate::parallel::each(files, |f| f.text.len(), parse))
 }
 
 /// Loads two models at once, such as the base and the proposed model of a
@@ -159,7 +250,7 @@ pub fn load_both(
         |&file| all[file].text.len() * usize::from(last[slots[file]] != file),
         copy,
     );
-    let mut results: Vec<Result<Parsed, LoadError>> = Vec::with_capacity(all.len());
+    let mut results: Vec<ParsedFile> = Vec::with_capacity(all.len());
     for ((file, &slot), copied) in all.iter().zip(&slots).zip(copies) {
         let result = match (copied, &parsed[slot]) {
             (Some(doc), _) => Ok(doc),
@@ -168,38 +259,21 @@ pub fn load_both(
             // again for each file that is it.
             (None, Some(Err(_)) | None) => parse_file(file),
         };
-        results.push(result);
+        results.push(ParsedFile {
+            path: file.path.clone(),
+            result,
+        });
     }
     let proposed_results = results.split_off(base.len());
     // The two models are assembled at once.
     std::thread::scope(|scope| {
-        let base_model = scope.spawn(|| load_parsed(base, results));
-        let proposed_model = load_parsed(proposed, proposed_results);
+        let base_model = scope.spawn(|| assemble(results));
+        let proposed_model = assemble(proposed_results);
         match base_model.join() {
             Ok(base_model) => (base_model, proposed_model),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
-}
-
-/// Assembles a model from its files' parse results, in the files' order.
-fn load_parsed(
-    files: &[SourceFile],
-    results: Vec<Result<Parsed, LoadError>>,
-) -> Result<LoadedModel, LoadErrors> {
-    let mut errors = Vec::new();
-    let mut parsed = Vec::new();
-    for (file, result) in files.iter().zip(results) {
-        match result {
-            Ok(doc) => parsed.push((file, doc)),
-            Err(error) => errors.push(error),
-        }
-    }
-    let assembled = assemble(parsed, &mut errors, files);
-    match assembled {
-        Some(model) if errors.is_empty() => Ok(model),
-        _ => Err(LoadErrors(errors)),
-    }
 }
 
 /// Loads a single-document model from YAML text.
@@ -264,14 +338,22 @@ fn parsed(
         AnyBody::Ecosystem(eco) => Ok(Parsed::Ecosystem(eco)),
         AnyBody::GovernanceZone(zone) => {
             let kind = DocumentKind::GovernanceZone;
-            let name = header_name::<ZoneName>(file, format, "name", header.name.as_deref(), kind)?;
+            let (name, _) =
+                header_name::<ZoneName>(file, format, "name", header.name.as_deref(), kind)?;
             Ok(Parsed::Zone { name, zone })
         }
         AnyBody::Team(team) => {
             let kind = DocumentKind::Team;
-            let zone = header_name::<ZoneName>(file, format, "zone", header.zone.as_deref(), kind)?;
-            let name = header_name::<TeamName>(file, format, "name", header.name.as_deref(), kind)?;
-            Ok(Parsed::Team { zone, name, team })
+            let (zone, zone_at) =
+                header_name::<ZoneName>(file, format, "zone", header.zone.as_deref(), kind)?;
+            let (name, _) =
+                header_name::<TeamName>(file, format, "name", header.name.as_deref(), kind)?;
+            Ok(Parsed::Team {
+                zone,
+                zone_at,
+                name,
+                team,
+            })
         }
     }
 }
@@ -382,7 +464,7 @@ fn header_name<N>(
     key: &str,
     value: Option<&str>,
     kind: DocumentKind,
-) -> Result<N, LoadError>
+) -> Result<(N, (usize, usize)), LoadError>
 where
     N: TryFrom<String, Error = crate::names::NameError>,
 {
@@ -405,6 +487,7 @@ where
             }));
     };
     N::try_from(value.to_owned())
+        .map(|name| (name, position))
         .map_err(|e| LoadError::new(path, e.to_string()).at(position.0, position.1))
 }
 
@@ -452,15 +535,23 @@ fn key_position(text: &str, format: Format, key: &str) -> Option<(usize, usize)>
 
 /// The documents of a model, sorted by kind, with where each came from.
 #[derive(Default)]
-struct Parts<'a> {
-    ecosystems: Vec<(&'a SourceFile, Ecosystem)>,
-    zones: Vec<(&'a SourceFile, ZoneName, GovernanceZone)>,
-    teams: Vec<(&'a SourceFile, ZoneName, TeamName, Team)>,
+struct Parts {
+    ecosystems: Vec<(String, Ecosystem)>,
+    zones: Vec<(String, ZoneName, GovernanceZone)>,
+    teams: Vec<(TeamDocument, Team)>,
     documents: Vec<DocumentSource>,
 }
 
-impl<'a> Parts<'a> {
-    fn sort(parsed: Vec<(&'a SourceFile, Parsed)>) -> Self {
+/// Where a team document is, and the names its header gives.
+struct TeamDocument {
+    path: String,
+    zone: ZoneName,
+    zone_at: (usize, usize),
+    name: TeamName,
+}
+
+impl Parts {
+    fn sort(parsed: Vec<(String, Parsed)>) -> Self {
         let mut parts = Parts::default();
         for (file, doc) in parsed {
             let (kind, zone, team) = match &doc {
@@ -473,7 +564,7 @@ impl<'a> Parts<'a> {
                 }
             };
             parts.documents.push(DocumentSource {
-                path: file.path.clone(),
+                path: file.clone(),
                 kind,
                 zone,
                 team,
@@ -481,17 +572,30 @@ impl<'a> Parts<'a> {
             match doc {
                 Parsed::Ecosystem(eco) => parts.ecosystems.push((file, eco)),
                 Parsed::Zone { name, zone } => parts.zones.push((file, name, zone)),
-                Parsed::Team { zone, name, team } => parts.teams.push((file, zone, name, team)),
+                Parsed::Team {
+                    zone,
+                    zone_at,
+                    name,
+                    team,
+                } => parts.teams.push((
+                    TeamDocument {
+                        path: file,
+                        zone,
+                        zone_at,
+                        name,
+                    },
+                    team,
+                )),
             }
         }
         parts
     }
 }
 
-fn assemble(
-    parsed: Vec<(&SourceFile, Parsed)>,
+fn assemble_parts(
+    parsed: Vec<(String, Parsed)>,
     errors: &mut Vec<LoadError>,
-    files: &[SourceFile],
+    first: Option<&str>,
 ) -> Option<LoadedModel> {
     let Parts {
         ecosystems,
@@ -502,7 +606,7 @@ fn assemble(
     let mut ecosystems = ecosystems.into_iter();
     let Some((root, mut eco)) = ecosystems.next() else {
         if errors.is_empty() {
-            let path = files.first().map_or("<model>", |f| f.path.as_str());
+            let path = first.unwrap_or("<model>");
             errors.push(LoadError::new(path, "the model has no Ecosystem document").model().with_help(format!(
                 "add `ecosystem.yaml` with `apiVersion: {API_VERSION}` and `kind: Ecosystem`"
             )));
@@ -510,12 +614,11 @@ fn assemble(
         return None;
     };
     for (file, _) in ecosystems {
-        errors.push(LoadError::new(&file.path, "a second Ecosystem document").model().at(1, 1).with_help(format!(
-            "a model has one Ecosystem document, and `{}` already is it; make this one a GovernanceZone or Team document, or remove it",
-            root.path
+        errors.push(LoadError::new(&file, "a second Ecosystem document").model().at(1, 1).with_help(format!(
+            "a model has one Ecosystem document, and `{root}` already is it; make this one a GovernanceZone or Team document, or remove it"
         )));
     }
-    let zone_origin = add_zones(&mut eco, &root.path, zones, errors);
+    let zone_origin = add_zones(&mut eco, &root, zones, errors);
     add_teams(&mut eco, &zone_origin, teams, errors);
     if documents.len() > 1 {
         order_by_declarations(&mut eco);
@@ -530,7 +633,7 @@ fn assemble(
 fn add_zones(
     eco: &mut Ecosystem,
     root: &str,
-    zones: Vec<(&SourceFile, ZoneName, GovernanceZone)>,
+    zones: Vec<(String, ZoneName, GovernanceZone)>,
     errors: &mut Vec<LoadError>,
 ) -> OrderedMap<ZoneName, String> {
     let mut origin: OrderedMap<ZoneName, String> = eco
@@ -541,7 +644,7 @@ fn add_zones(
     for (file, name, zone) in zones {
         if let Some(first) = origin.get(&name) {
             errors.push(
-                LoadError::new(&file.path, format!("zone `{name}` is defined twice"))
+                LoadError::new(&file, format!("zone `{name}` is defined twice"))
                     .model()
                     .at(1, 1)
                     .with_help(format!(
@@ -550,7 +653,7 @@ fn add_zones(
             );
             continue;
         }
-        origin.insert(name.clone(), file.path.clone());
+        origin.insert(name.clone(), file);
         eco.zones.insert(name, zone);
     }
     origin
@@ -560,7 +663,7 @@ fn add_zones(
 fn add_teams(
     eco: &mut Ecosystem,
     zone_origin: &OrderedMap<ZoneName, String>,
-    teams: Vec<(&SourceFile, ZoneName, TeamName, Team)>,
+    teams: Vec<(TeamDocument, Team)>,
     errors: &mut Vec<LoadError>,
 ) {
     let mut origin: OrderedMap<(ZoneName, TeamName), String> = eco
@@ -573,16 +676,22 @@ fn add_teams(
                 .map(move |t| ((z.clone(), t.clone()), file.clone()))
         })
         .collect();
-    for (file, zone_name, name, team) in teams {
-        let Some(zone) = eco.zones.get_mut(&zone_name) else {
-            errors.push(unknown_zone(file, &zone_name, &name, zone_origin));
+    for (document, team) in teams {
+        let Some(zone) = eco.zones.get_mut(&document.zone) else {
+            errors.push(unknown_zone(&document, zone_origin));
             continue;
         };
+        let TeamDocument {
+            path,
+            zone: zone_name,
+            name,
+            ..
+        } = document;
         let key = (zone_name.clone(), name.clone());
         if let Some(first) = origin.get(&key) {
             errors.push(
                 LoadError::new(
-                    &file.path,
+                    &path,
                     format!("team `{name}` of zone `{zone_name}` is defined twice"),
                 )
                 .model()
@@ -593,17 +702,13 @@ fn add_teams(
             );
             continue;
         }
-        origin.insert(key, file.path.clone());
+        origin.insert(key, path);
         zone.teams.insert(name, team);
     }
 }
 
-fn unknown_zone(
-    file: &SourceFile,
-    zone: &ZoneName,
-    team: &TeamName,
-    defined: &OrderedMap<ZoneName, String>,
-) -> LoadError {
+fn unknown_zone(document: &TeamDocument, defined: &OrderedMap<ZoneName, String>) -> LoadError {
+    let (zone, team) = (&document.zone, &document.name);
     let defined: Vec<&str> = defined.keys().map(ZoneName::as_str).collect();
     let help = match nearest(zone, &defined) {
         Some(best) => format!("did you mean `{best}`?"),
@@ -612,10 +717,9 @@ fn unknown_zone(
         }
         None => format!("defined zones are {}", quote_list(&defined)),
     };
-    let format = Format::of_path(&file.path).unwrap_or(Format::Yaml);
-    let (line, column) = key_position(&file.text, format, "zone").unwrap_or((1, 1));
+    let (line, column) = document.zone_at;
     LoadError::new(
-        &file.path,
+        &document.path,
         format!("team `{team}` belongs to zone `{zone}`, which no document defines"),
     )
     .model()
@@ -677,12 +781,17 @@ mod tests {
         let usual = format!("apiVersion: {API_VERSION}\nkind: Team\nzone: Z\nname: T\n{body}");
         let late_names = format!("apiVersion: {API_VERSION}\nkind: Team\n{body}name: T\nzone: Z\n");
         let late_kind = format!("apiVersion: {API_VERSION}\nzone: Z\n{body}name: T\nkind: Team\n");
-        let read = |text: &str| parse_file(&SourceFile::new("t.yaml", text));
-        let expected = read(&usual).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(&expected, Parsed::Team { zone, name, .. } if zone == "Z" && name == "T"));
+        // The document, without where its `zone` key is.
+        let read = |text: &str| match parse_file(&SourceFile::new("t.yaml", text)) {
+            Ok(Parsed::Team {
+                zone, name, team, ..
+            }) => (zone, name, team),
+            other => panic!("not a team: {other:?}"),
+        };
+        let expected = read(&usual);
+        assert_eq!((expected.0.as_str(), expected.1.as_str()), ("Z", "T"));
         for text in [&late_names, &late_kind] {
-            let got = read(text).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(format!("{got:?}"), format!("{expected:?}"), "{text}");
+            assert_eq!(read(text), expected, "{text}");
         }
         assert!(from_yaml::<OnePass>(&usual).is_ok());
         assert!(from_yaml::<OnePass>(&late_names).is_ok());

@@ -29,7 +29,8 @@ mod schema;
 pub use document::{API_GROUP, API_MAJOR, API_VERSION, DocumentBody, DocumentKind};
 pub use error::{LOAD_CODES, LoadError, LoadErrorKind, LoadErrors};
 pub use load::{
-    DocumentSource, Format, LoadedModel, SourceFile, from_json_str, from_yaml_str, load, load_both,
+    DocumentSource, Format, LoadedModel, ParsedFile, SourceFile, assemble, from_json_str,
+    from_yaml_str, load, load_both, parse, parse_pair,
 };
 pub use positions::locate;
 pub use save::{SaveError, to_directory, to_json_string, to_yaml_string};

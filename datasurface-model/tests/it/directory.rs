@@ -134,6 +134,45 @@ fn inline_and_separate_definitions_may_mix_but_not_collide() {
     );
 }
 
+/// Files parsed one at a time, each text dropped before the files are put
+/// together (as the command line reads a model): the same model, and the
+/// same errors at the same places, as loading the texts whole.
+#[test]
+fn files_parsed_alone_then_assembled_load_alike() {
+    let texts = vec![
+        SourceFile::new("ecosystem.yaml", ECO),
+        SourceFile::new("usa.yaml", zone("USA", &["NY"])),
+        SourceFile::new("ny.yaml", team("USA", "NY")),
+        SourceFile::new("lost.yaml", team("Asia", "Tokyo")),
+        SourceFile::new(
+            "broken.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: Team\nzone: [\n",
+        ),
+    ];
+    let parsed: Vec<files::ParsedFile> = texts
+        .iter()
+        .map(|f| {
+            let owned = f.clone();
+            let parsed = files::parse(&owned);
+            drop(owned);
+            parsed
+        })
+        .collect();
+    assert_eq!(parsed[4].path(), "broken.yaml");
+    assert!(parsed[4].error().is_some() && parsed[3].error().is_none());
+    let assembled = files::assemble(parsed);
+    assert_eq!(assembled, files::load(&texts));
+    let errors = assembled.unwrap_err().0;
+    let lost = errors.iter().find(|e| e.file == "lost.yaml").unwrap();
+    assert_eq!((lost.line, lost.column), (Some(3), Some(1)), "{lost}");
+    // Without the broken file, the model loads, from the documents alone.
+    let parsed = texts[..3].iter().map(files::parse).collect();
+    assert_eq!(
+        files::assemble(parsed).unwrap(),
+        files::load(&texts[..3]).unwrap()
+    );
+}
+
 /// Loading a base and a proposed model together, sharing the files they
 /// have in common, gives what loading each alone gives: the same models,
 /// the same documents, the same errors naming the same files.

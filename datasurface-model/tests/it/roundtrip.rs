@@ -109,7 +109,16 @@ proptest! {
             })
             .collect();
         let (x, y) = files::load_both(&base, &proposed);
-        prop_assert_eq!(x, files::load(&base));
-        prop_assert_eq!(y, files::load(&proposed));
+        prop_assert_eq!(&x, &files::load(&base));
+        prop_assert_eq!(&y, &files::load(&proposed));
+        // Paired by path and parsed a pair at a time, as `verify` reads
+        // them (each text gone before the files are assembled): the same.
+        let (pairs_x, pairs_y): (Vec<_>, Vec<_>) = base
+            .iter()
+            .zip(&proposed)
+            .map(|(f, g)| files::parse_pair(f, g))
+            .unzip();
+        prop_assert_eq!(files::assemble(pairs_x), x);
+        prop_assert_eq!(files::assemble(pairs_y), y);
     }
 }
