@@ -285,13 +285,26 @@ fn commands(dir: &Path) -> ExitCode {
     };
     let path = |name: &str| dir.join(name).display().to_string();
     let (yaml, proposed) = (path("yaml"), path("proposed"));
-    let runs = if size(&dir.join("yaml")) > 50_000_000 {
-        2
-    } else {
-        5
+    // A command frees its model on a thread of its own once it has
+    // answered (as `datasurface` does before it exits): each run waits,
+    // untimed, for the last one's memory to be freed, so no run shares the
+    // machine with the one before it.
+    let settled = |run: &dyn Fn() -> datasurface_cli::Outcome| {
+        let mut fastest = (f64::MAX, datasurface_cli::Outcome::Success);
+        for _ in 0..5 {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            let (ms, outcome) = timed(run);
+            if ms < fastest.0 {
+                fastest = (ms, outcome);
+            }
+            if outcome != datasurface_cli::Outcome::Success {
+                return (ms, outcome);
+            }
+        }
+        fastest
     };
-    let (check_ms, checked) = best(runs, || command(&["check", "-q", &yaml]));
-    let (verify_ms, verified) = best(runs, || verify_command(&yaml, &proposed, &source));
+    let (check_ms, checked) = settled(&|| command(&["check", "-q", &yaml]));
+    let (verify_ms, verified) = settled(&|| verify_command(&yaml, &proposed, &source));
     if checked != datasurface_cli::Outcome::Success || verified != datasurface_cli::Outcome::Success
     {
         eprintln!("error: check ended {checked:?}, verify {verified:?}");
@@ -299,11 +312,6 @@ fn commands(dir: &Path) -> ExitCode {
     }
     println!("{check_ms:.1} {verify_ms:.1}");
     ExitCode::SUCCESS
-}
-
-/// The bytes of the files under a directory.
-fn size(dir: &Path) -> usize {
-    read(dir).map_or(0, |files| files.iter().map(|f| f.text.len()).sum())
 }
 
 /// In a child: every step on one size's files; prints the figures in
