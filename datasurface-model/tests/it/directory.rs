@@ -165,6 +165,18 @@ fn files_parsed_alone_then_assembled_load_alike() {
     let errors = assembled.unwrap_err().0;
     let lost = errors.iter().find(|e| e.file == "lost.yaml").unwrap();
     assert_eq!((lost.line, lost.column), (Some(3), Some(1)), "{lost}");
+    // A broken file both models hold: each error names its own model's file.
+    let moved = SourceFile::new("teams/broken.yaml", texts[4].text.clone());
+    let (base, proposed) = files::parse_pair(&texts[4], &moved);
+    assert_eq!(base.error().map(|e| e.file.as_str()), Some("broken.yaml"));
+    assert_eq!(
+        proposed.error().map(|e| e.file.as_str()),
+        Some("teams/broken.yaml")
+    );
+    // A good file both hold: one document, under each path.
+    let (base, proposed) = files::parse_pair(&texts[2], &texts[2]);
+    assert_eq!(format!("{:?}", base.error()), "None");
+    assert_eq!(proposed.path(), "ny.yaml");
     // Without the broken file, the model loads, from the documents alone.
     let parsed = texts[..3].iter().map(files::parse).collect();
     assert_eq!(
