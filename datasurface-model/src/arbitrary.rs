@@ -774,6 +774,49 @@ fn transformer() -> impl Strategy<Value = DataTransformer> {
     )
 }
 
+/// Hooks: valid module paths and digests, one to four distinct events, either
+/// failure policy and any limits within range.
+fn hook() -> impl Strategy<Value = Hook> {
+    (
+        "[a-z][a-z0-9_-]{0,8}(/[a-z0-9][a-z0-9_.-]{0,8}){0,2}\\.wasm",
+        "[0-9a-f]{64}",
+        proptest::sample::subsequence(HookEventKind::ALL.to_vec(), 1..=4),
+        prop_oneof![
+            Just(FailurePolicy::FailOpen),
+            Just(FailurePolicy::FailClosed)
+        ],
+        (
+            option::of(1..=HookLimits::MAX_FUEL),
+            option::of(1..=HookLimits::MAX_MEMORY_MIB),
+            option::of(1..=HookLimits::MAX_WALL_TIME_MS),
+        ),
+        docs(),
+    )
+        .prop_map(
+            |(
+                module,
+                sha256,
+                events,
+                on_failure,
+                (fuel, memory_mib, wall_time_ms),
+                documentation,
+            )| {
+                Hook {
+                    module: ModelFilePath::new(module).expect("the pattern makes valid paths"),
+                    sha256: Sha256Digest::new(sha256).expect("the pattern makes valid digests"),
+                    events,
+                    on_failure,
+                    limits: HookLimits {
+                        fuel,
+                        memory_mib,
+                        wall_time_ms,
+                    },
+                    documentation,
+                }
+            },
+        )
+}
+
 fn workspace() -> impl Strategy<Value = Workspace> {
     (
         option::of(container_name()),
@@ -787,6 +830,7 @@ fn workspace() -> impl Strategy<Value = Workspace> {
         deprecation(),
         map(dataset_group_name(), dataset_group(), 2),
         option::weighted(0.3, transformer()),
+        option::weighted(0.2, hook()),
         option::weighted(0.2, allow_deny(classification)),
         docs(),
     )
@@ -798,6 +842,7 @@ fn workspace() -> impl Strategy<Value = Workspace> {
                 deprecation,
                 dataset_groups,
                 transformer,
+                hook,
                 classification_verifier,
                 documentation,
             )| {
@@ -808,6 +853,7 @@ fn workspace() -> impl Strategy<Value = Workspace> {
                     deprecation,
                     dataset_groups,
                     transformer,
+                    hook,
                     classification_verifier,
                     documentation,
                 }

@@ -51,6 +51,7 @@ pub mod ecosystem;
 pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod hook;
 pub mod names;
 pub mod parallel;
 pub mod platform;
@@ -88,6 +89,7 @@ pub use common::{Deprecation, DeprecationStatus, Documentation, ProductionStatus
 pub use container::{ContainerKind, DataContainer, DatabaseEngine};
 pub use datastore::{Dataset, DatasetApproval, Datastore};
 pub use ecosystem::{Ecosystem, TeamLocation};
+pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 pub use names::NameError;
 pub use platform::{
     AssignmentStatus, DatasetGroupAssignment, HintTarget, PlatformAssignment, PlatformDeclaration,

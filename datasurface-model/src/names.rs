@@ -165,6 +165,12 @@ pub enum NameRule {
     /// `https://acme.com/gitlab`: `http` or `https`, a host, an optional port
     /// and path; no user, password, query or fragment.
     ServerUrl,
+    /// A file inside the model, by its path from the model's root directory,
+    /// such as `hooks/monthly.wasm`: `/`-separated parts of letters, digits,
+    /// `_`, `-` and `.`, none of them `.` or `..`, nor starting with `.`.
+    ModelFile,
+    /// A SHA-256 digest: 64 lower-case hexadecimal digits.
+    Sha256,
 }
 
 impl NameRule {
@@ -178,6 +184,8 @@ impl NameRule {
             NameRule::PlatformKind => check_platform_kind(value),
             NameRule::Credential => check_credential(value),
             NameRule::ServerUrl => check_server_url(value),
+            NameRule::ModelFile => check_model_file(value),
+            NameRule::Sha256 => check_sha256(value),
         }
     }
 }
@@ -404,6 +412,59 @@ fn check_credential(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest path of a file inside the model.
+pub const MAX_MODEL_FILE_LEN: usize = 255;
+
+fn check_model_file(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("it is empty; write the file's path from the model's root, such as `hooks/monthly.wasm`".to_owned());
+    }
+    if value.starts_with('/') {
+        return Err("it is absolute; write the file's path from the model's root, such as `hooks/monthly.wasm`".to_owned());
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
+    {
+        return Err(format!(
+            "it contains `{}`; a path inside the model holds letters, digits, `_`, `-`, `.` and `/` between its parts",
+            bad.escape_default()
+        ));
+    }
+    if let Some(part) = value
+        .split('/')
+        .find(|part| part.is_empty() || part.starts_with('.'))
+    {
+        return Err(if part.is_empty() {
+            "it has an empty part (`//` or a trailing `/`); name a file, such as `hooks/monthly.wasm`".to_owned()
+        } else {
+            format!(
+                "it has the part `{part}`; no part of a path inside the model may start with `.`, so it cannot leave the model or name a hidden file"
+            )
+        });
+    }
+    if value.len() > MAX_MODEL_FILE_LEN {
+        return Err(format!("it is longer than {MAX_MODEL_FILE_LEN} characters"));
+    }
+    Ok(())
+}
+
+fn check_sha256(value: &str) -> Result<(), String> {
+    if value.len() != 64 {
+        return Err(format!(
+            "it has {} characters; a SHA-256 digest is 64 hexadecimal digits, as `sha256sum FILE` prints",
+            value.chars().count()
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !matches!(c, '0'..='9' | 'a'..='f')) {
+        return Err(format!(
+            "it contains `{}`; a SHA-256 digest is written in lower-case hexadecimal digits (0-9, a-f), as `sha256sum FILE` prints",
+            bad.escape_default()
+        ));
+    }
+    Ok(())
+}
+
 fn check_platform_kind(value: &str) -> Result<(), String> {
     let mut chars = value.chars();
     match chars.next() {
@@ -444,6 +505,8 @@ fn rule_pattern(rule: NameRule) -> &'static str {
         NameRule::ServerUrl => {
             "^https?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[A-Za-z0-9_.~-]+)*/?$"
         }
+        NameRule::ModelFile => "^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$",
+        NameRule::Sha256 => "^[0-9a-f]{64}$",
     }
 }
 
@@ -617,6 +680,16 @@ fn name_schema(what: &str, rule: NameRule) -> schemars::Schema {
             255,
             format!("A {what}, such as `https://git.example.com`, without user or password."),
         ),
+        NameRule::ModelFile => (
+            MAX_MODEL_FILE_LEN,
+            format!(
+                "A {what}: its path from the model's root directory, such as `hooks/monthly.wasm`; no part starts with `.`."
+            ),
+        ),
+        NameRule::Sha256 => (
+            64,
+            format!("A {what}: 64 lower-case hexadecimal digits, as `sha256sum FILE` prints."),
+        ),
         NameRule::Credential => (
             128,
             format!(
@@ -685,6 +758,16 @@ name_type!(
 name_type!(
     /// The kind of a data platform: which implementation renders it, such as `sqlite`.
     PlatformKind, "platform kind", NameRule::PlatformKind
+);
+name_type!(
+    /// A file inside the model, by its path from the model's root directory,
+    /// such as `hooks/monthly.wasm`. It can name nothing outside the model.
+    ModelFilePath, "path inside the model", NameRule::ModelFile
+);
+name_type!(
+    /// A SHA-256 digest in lower-case hexadecimal, as `sha256sum` prints it:
+    /// what pins a file the model names to its exact bytes.
+    Sha256Digest, "SHA-256 digest", NameRule::Sha256
 );
 name_type!(
     /// The name of a datastore, unique across the ecosystem.
@@ -767,5 +850,51 @@ mod tests {
         let err = serde_json::from_str::<DatasetName>("\"drop\"").unwrap_err();
         assert!(err.to_string().contains("reserved SQL word"), "{err}");
         assert_eq!(serde_json::to_string(&ok).unwrap(), "\"customers\"");
+    }
+
+    #[test]
+    fn model_file_paths() {
+        for good in ["hooks/monthly.wasm", "a", "team_x/hooks/v1.2-final.wasm"] {
+            assert!(ModelFilePath::new(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("/etc/passwd", "absolute"),
+            ("../other/x.wasm", "`..`"),
+            ("hooks/../../x.wasm", "`..`"),
+            ("hooks/.hidden.wasm", "`.hidden.wasm`"),
+            ("hooks//x.wasm", "empty part"),
+            ("hooks/", "empty part"),
+            ("hooks\\x.wasm", "`\\\\`"),
+            ("hooks/x y.wasm", "` `"),
+        ] {
+            let err = ModelFilePath::new(bad).unwrap_err();
+            assert!(err.reason.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn sha256_digests() {
+        assert!(Sha256Digest::new("0".repeat(64)).is_ok());
+        let upper = Sha256Digest::new("A".repeat(64)).unwrap_err();
+        assert!(upper.reason.contains("lower-case"), "{upper}");
+        let short = Sha256Digest::new("abc").unwrap_err();
+        assert!(short.reason.contains("3 characters"), "{short}");
+    }
+
+    proptest::proptest! {
+        /// The two path-like rules and their JSON Schema patterns accept the same strings.
+        #[test]
+        fn model_file_and_digest_rules_agree_with_their_schemas(
+            path in "[a-z./_\\\\ -]{0,12}",
+            digest in "[0-9a-fA-F]{62,66}",
+        ) {
+            for (rule, value) in [(NameRule::ModelFile, &path), (NameRule::Sha256, &digest)] {
+                let schema = name_schema("x", rule).to_value();
+                let validator = jsonschema::validator_for(&schema).unwrap();
+                let by_schema = validator.is_valid(&serde_json::Value::String(value.clone()));
+                proptest::prop_assert_eq!(rule.check(value).is_ok(), by_schema, "{:?} {}", rule, value);
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::StepTrigger;
 use crate::common::{Deprecation, Documentation, ProductionStatus};
+use crate::hook::Hook;
 use crate::names::{ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName};
 use crate::policy::{AllowDenyPolicy, DataClassification};
 use crate::repository::Repository;
@@ -41,6 +42,10 @@ pub struct Workspace {
     /// The data transformer that turns this workspace's data into a new datastore.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transformer: Option<DataTransformer>,
+    /// The team's code hook, asked before the transformer runs and before
+    /// the dataset groups are delivered, on the events it wants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<Hook>,
     /// The classifications this workspace may receive; a sink of other data is an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification_verifier: Option<AllowDenyPolicy<DataClassification>>,
@@ -59,6 +64,7 @@ impl Workspace {
             deprecation: Deprecation::default(),
             dataset_groups: OrderedMap::default(),
             transformer: None,
+            hook: None,
             classification_verifier: None,
             documentation: None,
         }

@@ -40,6 +40,7 @@ mod invalid_cron;
 mod invalid_data_type;
 mod invalid_github_repository;
 mod invalid_hint;
+mod invalid_hook;
 mod invalid_host;
 mod invalid_table_name;
 mod invalid_watermark_type;
@@ -141,6 +142,7 @@ pub static RULES: &[&Rule] = &[
     &unconsumed_transformer_output::RULE,
     &transformer_cycle::RULE,
     &workspace_without_container::RULE,
+    &invalid_hook::RULE,
     &dataset_group_without_sinks::RULE,
     &unknown_dataset::RULE,
     &duplicate_sink::RULE,
