@@ -16,6 +16,7 @@
 
 mod capabilities;
 mod history;
+pub mod hook;
 mod physical;
 mod pipeline;
 mod plan;

@@ -1,0 +1,310 @@
+//! The WebAssembly host against modules written to behave, and to misbehave.
+
+mod example;
+
+use chrono::{DateTime, Utc};
+use datasurface_hooks::{Limits, WasmHook, sha256_hex};
+use datasurface_platform::hook::{
+    Action, HookContext, HookError, HookEvent, HookInput, Subject, ask,
+};
+use datasurface_platform::model::{FailurePolicy, HookEventKind};
+use std::time::Duration;
+
+/// A hook module whose `ds_decide` has `body` (which leaves an i64 on the
+/// stack), with `answer` in its memory at address 16 for the body to return.
+fn module(answer: &str, body: &str) -> Vec<u8> {
+    let escaped = answer.replace('\\', "\\\\").replace('"', "\\\"");
+    wat::parse_str(format!(
+        r#"(module
+          (memory (export "memory") 1)
+          (global $heap (mut i32) (i32.const 4096))
+          (func (export "ds_contract_version") (result i32) i32.const 1)
+          (func (export "ds_alloc") (param $n i32) (result i32) (local $p i32)
+            global.get $heap local.set $p
+            global.get $heap local.get $n i32.add global.set $heap
+            local.get $p)
+          (data (i32.const 16) "{escaped}")
+          (func $answer (result i64)
+            i64.const 16 i64.const 32 i64.shl i64.const {len} i64.or)
+          (func (export "ds_decide") (param $ptr i32) (param $len i32) (result i64)
+            {body}))"#,
+        len = answer.len(),
+    ))
+    .expect("the test's module is valid text format")
+}
+
+/// A module that answers `answer`.
+fn answering(answer: &str) -> Vec<u8> {
+    module(answer, "call $answer")
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().expect("a valid time")
+}
+
+fn input() -> HookInput {
+    HookInput::new(
+        HookEvent::new(HookEventKind::ScheduleTick, at("2026-11-15T06:00:00Z")),
+        HookContext {
+            workspace: "Masked".into(),
+            team: None,
+            platform: "Local".into(),
+            subject: Subject::Transformer {
+                output_datastore: "Masked_NW_Data".into(),
+            },
+            last_run: None,
+            last_decisions: Vec::new(),
+        },
+    )
+}
+
+fn load(bytes: &[u8]) -> WasmHook {
+    WasmHook::load(bytes, None, Limits::default()).expect("the module loads")
+}
+
+fn decide(bytes: &[u8]) -> Result<datasurface_platform::hook::HookRun, HookError> {
+    use datasurface_platform::hook::Hook;
+    load(bytes).decide(&input())
+}
+
+#[test]
+fn run_skip_and_defer() {
+    let run = decide(&answering(r#"{"action":"run","reason":"always"}"#)).unwrap();
+    assert_eq!(run.decision.action, Action::Run);
+    assert_eq!(run.decision.reason, "always");
+    assert!(
+        run.fuel.is_some_and(|f| f > 0 && f < 1_000),
+        "{:?}",
+        run.fuel
+    );
+
+    let skip = decide(&answering(r#"{"action":"skip","reason":"not today"}"#)).unwrap();
+    assert_eq!(skip.decision.action, Action::Skip);
+
+    let defer = decide(&answering(
+        r#"{"action":"defer","until":"2026-12-01T00:00:00Z","reason":"first of the month"}"#,
+    ))
+    .unwrap();
+    assert_eq!(defer.decision.action, Action::Defer);
+    assert_eq!(defer.decision.until, Some(at("2026-12-01T00:00:00Z")));
+}
+
+#[test]
+fn a_trapping_hook_is_contained_and_each_policy_applies() {
+    let hook = load(&module("", "unreachable"));
+    let err = {
+        use datasurface_platform::hook::Hook;
+        hook.decide(&input()).unwrap_err()
+    };
+    assert!(matches!(err, HookError::Trap(_)), "{err}");
+    assert!(err.to_string().contains("unreachable"), "{err}");
+
+    let open = ask(&hook, &input(), FailurePolicy::FailOpen);
+    assert!(open.runs() && open.is_warning(), "{open:?}");
+    let closed = ask(&hook, &input(), FailurePolicy::FailClosed);
+    assert!(!closed.runs() && closed.is_alert(), "{closed:?}");
+    assert!(closed.reason.contains("trapped"), "{}", closed.reason);
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_fuel() {
+    let bytes = module("", "(loop $forever br $forever) i64.const 0");
+    let limits = Limits {
+        fuel: 5_000_000,
+        ..Limits::default()
+    };
+    let hook = WasmHook::load(&bytes, None, limits).unwrap();
+    let err = {
+        use datasurface_platform::hook::Hook;
+        hook.decide(&input()).unwrap_err()
+    };
+    assert_eq!(err, HookError::OutOfFuel { limit: 5_000_000 });
+    assert!(err.to_string().contains("raise `limits.fuel`"), "{err}");
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_wall_time_when_fuel_is_plenty() {
+    let bytes = module("", "(loop $forever br $forever) i64.const 0");
+    let limits = Limits {
+        fuel: u64::MAX / 2,
+        wall_time: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    let hook = WasmHook::load(&bytes, None, limits).unwrap();
+    let err = {
+        use datasurface_platform::hook::Hook;
+        hook.decide(&input()).unwrap_err()
+    };
+    assert_eq!(err, HookError::WallTime { limit_ms: 50 });
+}
+
+#[test]
+fn a_memory_bomb_is_stopped_at_its_limit() {
+    // Grows a page at a time, forever, ignoring failures.
+    let bytes = module(
+        "",
+        "(loop $more (drop (memory.grow (i32.const 1))) br $more) i64.const 0",
+    );
+    let limits = Limits {
+        memory_bytes: 2 << 20,
+        ..Limits::default()
+    };
+    let hook = WasmHook::load(&bytes, None, limits).unwrap();
+    let err = {
+        use datasurface_platform::hook::Hook;
+        hook.decide(&input()).unwrap_err()
+    };
+    assert_eq!(err, HookError::OutOfMemory { limit_mib: 2 });
+
+    // A module that asks for more memory up front than it may have does not start.
+    let greedy = wat::parse_str(
+        r#"(module (memory (export "memory") 100)
+            (func (export "ds_contract_version") (result i32) i32.const 1)
+            (func (export "ds_alloc") (param i32) (result i32) i32.const 0)
+            (func (export "ds_decide") (param i32 i32) (result i64) i64.const 0))"#,
+    )
+    .unwrap();
+    let err = WasmHook::load(&greedy, None, limits).unwrap_err();
+    assert_eq!(err, HookError::OutOfMemory { limit_mib: 2 });
+}
+
+#[test]
+fn deep_recursion_is_a_trap_not_a_crash() {
+    let bytes = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+            (func (export "ds_contract_version") (result i32) i32.const 1)
+            (func (export "ds_alloc") (param i32) (result i32) i32.const 0)
+            (func $down (param i32) (result i64) (call $down (local.get 0)))
+            (func (export "ds_decide") (param i32 i32) (result i64) (call $down (local.get 0))))"#,
+    )
+    .unwrap();
+    let err = decide(&bytes).unwrap_err();
+    assert!(matches!(err, HookError::Trap(_)), "{err}");
+}
+
+#[test]
+fn the_hash_must_match_the_model() {
+    let bytes = answering(r#"{"action":"run"}"#);
+    let pinned = sha256_hex(&bytes);
+    assert!(WasmHook::load(&bytes, Some(&pinned), Limits::default()).is_ok());
+    let other = "0".repeat(64);
+    let err = WasmHook::load(&bytes, Some(&other), Limits::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&pinned) && text.contains(&other), "{text}");
+    assert!(text.contains("sha256sum"), "{text}");
+}
+
+#[test]
+fn modules_that_break_the_contract_are_refused_at_load() {
+    let cases: [(&[u8], &str); 5] = [
+        (b"not wasm at all", "not start as a WebAssembly binary"),
+        (
+            &wat::parse_str(
+                r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))))"#,
+            )
+            .unwrap(),
+            "imports `wasi_snapshot_preview1.fd_write`",
+        ),
+        (
+            &wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap(),
+            "does not export `ds_contract_version`",
+        ),
+        (
+            &wat::parse_str(
+                r#"(module (memory (export "memory") 1)
+                    (func (export "ds_contract_version") (result i32) i32.const 2)
+                    (func (export "ds_alloc") (param i32) (result i32) i32.const 0)
+                    (func (export "ds_decide") (param i32 i32) (result i64) i64.const 0))"#,
+            )
+            .unwrap(),
+            "contract version 2",
+        ),
+        (
+            &wat::parse_str(
+                r#"(module (memory (export "memory") 1)
+                    (func (export "ds_contract_version") (result i32) i32.const 1)
+                    (func (export "ds_alloc") (param i32) (result i32) i32.const 0)
+                    (func (export "ds_decide") (param i32 i32) (result i32) i32.const 0))"#,
+            )
+            .unwrap(),
+            "`ds_decide` is a function (i32, i32) -> i32, not a function (i32, i32) -> i64",
+        ),
+    ];
+    for (bytes, why) in cases {
+        let err = WasmHook::load(bytes, None, Limits::default()).unwrap_err();
+        assert!(err.to_string().contains(why), "{why}: {err}");
+    }
+}
+
+#[test]
+fn answers_outside_memory_or_not_decisions_are_errors() {
+    let outside = module("", "i64.const 0xffff0000_00000010");
+    let err = decide(&outside).unwrap_err();
+    assert!(err.to_string().contains("outside its memory"), "{err}");
+
+    let prose = answering("sure, run it");
+    let err = decide(&prose).unwrap_err();
+    assert!(matches!(err, HookError::BadDecision(_)), "{err}");
+
+    let past = answering(r#"{"action":"defer","until":"2020-01-01T00:00:00Z"}"#);
+    let err = decide(&past).unwrap_err();
+    assert!(
+        err.to_string().contains("not after the event's time"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_host_hands_the_input_over_intact() {
+    // `ds_decide` answers with the bytes it was given: the host must read
+    // back exactly the JSON it wrote, which is not a decision.
+    let echo = module(
+        "",
+        "(i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32)) (i64.extend_i32_u (local.get $len)))",
+    );
+    let err = decide(&echo).unwrap_err().to_string();
+    assert!(err.contains("unknown field `contract`"), "{err}");
+}
+
+#[test]
+fn each_decision_starts_from_a_fresh_instance() {
+    // Counts its calls in a global, and answers `skip` from the second on:
+    // with a fresh instance per decision it always answers `run`.
+    let run = r#"{"action":"run"}"#;
+    let bytes = wat::parse_str(format!(
+        r#"(module (memory (export "memory") 1)
+            (global $calls (mut i32) (i32.const 0))
+            (data (i32.const 16) "{{\"action\":\"run\"}}")
+            (data (i32.const 64) "{{\"action\":\"skip\"}}")
+            (func (export "ds_contract_version") (result i32) i32.const 1)
+            (func (export "ds_alloc") (param i32) (result i32) i32.const 1024)
+            (func (export "ds_decide") (param i32 i32) (result i64)
+              (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+              (if (result i64) (i32.gt_u (global.get $calls) (i32.const 1))
+                (then (i64.or (i64.shl (i64.const 64) (i64.const 32)) (i64.const 17)))
+                (else (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const {}))))))"#,
+        run.len()
+    ))
+    .unwrap();
+    let hook = load(&bytes);
+    for _ in 0..3 {
+        use datasurface_platform::hook::Hook;
+        assert_eq!(hook.decide(&input()).unwrap().decision.action, Action::Run);
+    }
+}
+
+#[test]
+fn many_slices_of_fuel() {
+    let bytes = module("", "(loop $forever br $forever) i64.const 0");
+    let limits = Limits {
+        fuel: 300_000_000,
+        wall_time: Duration::from_secs(60),
+        ..Limits::default()
+    };
+    let hook = WasmHook::load(&bytes, None, limits).unwrap();
+    let err = {
+        use datasurface_platform::hook::Hook;
+        hook.decide(&input()).unwrap_err()
+    };
+    assert_eq!(err, HookError::OutOfFuel { limit: 300_000_000 });
+}

@@ -1,0 +1,582 @@
+//! The hook contract: what a workspace's code hook is asked and what it
+//! answers, the same for every platform and every kind of hook.
+//!
+//! A platform that reaches an event a workspace's hook wants (see
+//! [`model::Hook`](crate::model::Hook)) builds a [`HookInput`] (the event,
+//! and the context: workspace, subject, platform, the last decisions and
+//! when it last ran), asks the [`Hook`], and turns the answer, or the
+//! failure, into a [`Verdict`] with [`verdict`], which applies the hook's
+//! [`FailurePolicy`]. The verdict says whether to run, and why; the platform
+//! records it with the batch.
+//!
+//! Hooks speak JSON: [`HookInput`] serializes to the document a WebAssembly
+//! hook reads, and [`Decision`] is what it writes back. `docs/hooks.md`
+//! describes both with examples; [`CONTRACT_VERSION`] changes when either
+//! changes in a way an existing hook could notice.
+//!
+//! This module is pure: it neither runs code nor reads a clock. The
+//! `datasurface-hooks` crate runs WebAssembly hooks; an application embedding
+//! the library can implement [`Hook`] in Rust.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{FailurePolicy, HookEventKind};
+
+/// The version of the contract: of [`HookInput`] and [`Decision`] as JSON.
+pub const CONTRACT_VERSION: u32 = 1;
+
+/// The longest reason a decision may give, in characters.
+pub const MAX_REASON_CHARS: usize = 1_000;
+
+/// How many past decisions a context carries, newest first.
+pub const MAX_PAST_DECISIONS: usize = 10;
+
+/// What a hook is asked: one event, in its context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookInput {
+    /// The contract's version, [`CONTRACT_VERSION`].
+    pub contract: u32,
+    /// What happened.
+    pub event: HookEvent,
+    /// Whom it concerns, and what happened before.
+    pub context: HookContext,
+}
+
+impl HookInput {
+    /// An input of this contract's version.
+    pub fn new(event: HookEvent, context: HookContext) -> Self {
+        HookInput {
+            contract: CONTRACT_VERSION,
+            event,
+            context,
+        }
+    }
+
+    /// The input as the JSON document a hook reads.
+    pub fn to_json(&self) -> String {
+        // Plain data (strings, integers, times): serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// What happened. The time is the hook's only clock: a hook reads no clock
+/// of its own, so the same input always gets the same decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookEvent {
+    /// The kind of event.
+    pub kind: HookEventKind,
+    /// When it happened (for a schedule tick, the scheduled time).
+    pub time: DateTime<Utc>,
+    /// For a committed batch: the datastore whose batch it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datastore: Option<String>,
+    /// For a committed batch: its stream, as the platform names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// For a committed batch: its number in its stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<i64>,
+    /// For a committed batch: the rows it read and changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<RowCounts>,
+    /// For a committed batch: when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_started: Option<DateTime<Utc>>,
+    /// For a committed batch: when it was committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_committed: Option<DateTime<Utc>>,
+}
+
+impl HookEvent {
+    /// An event of a kind at a time, with no batch.
+    pub fn new(kind: HookEventKind, time: DateTime<Utc>) -> Self {
+        HookEvent {
+            kind,
+            time,
+            datastore: None,
+            stream: None,
+            batch: None,
+            rows: None,
+            batch_started: None,
+            batch_committed: None,
+        }
+    }
+}
+
+/// The rows a batch read and changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RowCounts {
+    /// Rows read from the source.
+    pub read: u64,
+    /// Rows that were new.
+    pub inserted: u64,
+    /// Rows that changed.
+    pub updated: u64,
+    /// Rows that were deleted.
+    pub deleted: u64,
+}
+
+/// Whom an event concerns, and what happened before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookContext {
+    /// The workspace whose hook is asked.
+    pub workspace: String,
+    /// The team that owns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// The platform asking.
+    pub platform: String,
+    /// What the decision is about.
+    pub subject: Subject,
+    /// When the subject last ran (the transformer) or was delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<DateTime<Utc>>,
+    /// The last decisions about the subject, newest first, at most
+    /// [`MAX_PAST_DECISIONS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_decisions: Vec<PastDecision>,
+}
+
+/// What a decision is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum Subject {
+    /// Whether the workspace's transformer runs.
+    #[serde(rename_all = "camelCase")]
+    Transformer {
+        /// The datastore it writes.
+        output_datastore: String,
+    },
+    /// Whether a dataset group of the workspace is delivered now.
+    #[serde(rename_all = "camelCase")]
+    Delivery {
+        /// The dataset group.
+        dataset_group: String,
+    },
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Transformer { output_datastore } => {
+                write!(f, "transformer of `{output_datastore}`")
+            }
+            Subject::Delivery { dataset_group } => {
+                write!(f, "delivery of dataset group `{dataset_group}`")
+            }
+        }
+    }
+}
+
+/// A decision made earlier, as the context reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PastDecision {
+    /// When it was made (the event's time).
+    pub time: DateTime<Utc>,
+    /// The event it answered.
+    pub event: HookEventKind,
+    /// What was done.
+    pub action: Action,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a hook answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Decision {
+    /// What to do.
+    pub action: Action,
+    /// With [`Action::Defer`]: when to ask again, after the event's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Why, for people: recorded with the batch and shown by the platform.
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl Decision {
+    /// Reads a hook's answer and checks it against the event it answers.
+    pub fn parse(json: &[u8], event: &HookEvent) -> Result<Decision, HookError> {
+        let decision: Decision = serde_json::from_slice(json).map_err(|e| {
+            HookError::BadDecision(format!(
+                "{e}; a hook answers a JSON object such as {{\"action\": \"run\", \"reason\": \"…\"}}"
+            ))
+        })?;
+        decision.check(event)?;
+        Ok(decision)
+    }
+
+    /// Checks that the decision can be carried out for this event: a deferral
+    /// says until when, later than the event; only a deferral says so; the
+    /// reason is short and has no control characters.
+    pub fn check(&self, event: &HookEvent) -> Result<(), HookError> {
+        let bad = |message: String| Err(HookError::BadDecision(message));
+        match (self.action, self.until) {
+            (Action::Defer, None) => {
+                return bad("`defer` needs `until`, the time to ask again".to_owned());
+            }
+            (Action::Defer, Some(until)) if until <= event.time => {
+                return bad(format!(
+                    "`until` ({}) is not after the event's time ({}); defer to a later time, or `skip`",
+                    until.to_rfc3339(),
+                    event.time.to_rfc3339()
+                ));
+            }
+            (Action::Run | Action::Skip, Some(_)) => {
+                return bad(format!(
+                    "`until` goes only with `defer`, not with `{}`",
+                    self.action
+                ));
+            }
+            _ => {}
+        }
+        let chars = self.reason.chars().count();
+        if chars > MAX_REASON_CHARS {
+            return bad(format!(
+                "the reason has {chars} characters; keep it to {MAX_REASON_CHARS}"
+            ));
+        }
+        if let Some(c) = self.reason.chars().find(|c| c.is_control()) {
+            return bad(format!(
+                "the reason contains the control character {}; write one line of text",
+                c.escape_unicode()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What to do about the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Run the transformer now; deliver the dataset group now.
+    Run,
+    /// Do nothing for this event.
+    Skip,
+    /// Do nothing now; ask again at the decision's `until`.
+    Defer,
+}
+
+impl Action {
+    /// The action as the contract spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Run => "run",
+            Action::Skip => "skip",
+            Action::Defer => "defer",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A hook's answer, with what it cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRun {
+    /// The decision.
+    pub decision: Decision,
+    /// The fuel (instructions) it used, where the hook counts fuel.
+    pub fuel: Option<u64>,
+}
+
+/// Why a hook gave no decision. Each message says what the hook did and,
+/// where its author can, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HookError {
+    /// The module could not be loaded: unreadable, not WebAssembly, its hash
+    /// does not match the model, or it does not export what the contract needs.
+    #[error("the hook's module cannot be used: {0}")]
+    Module(String),
+    /// The hook trapped (an `unreachable`, a division by zero, an access
+    /// outside its memory, a stack overflow).
+    #[error("the hook trapped: {0}")]
+    Trap(String),
+    /// The hook used all its fuel: it runs too long, or loops.
+    #[error(
+        "the hook used all its fuel ({limit} instructions) without deciding; raise `limits.fuel`, or look for a loop"
+    )]
+    OutOfFuel {
+        /// The fuel it had.
+        limit: u64,
+    },
+    /// The hook tried to grow its memory beyond its limit.
+    #[error(
+        "the hook tried to grow its memory beyond {limit_mib} MiB; raise `limits.memoryMib`, or use less"
+    )]
+    OutOfMemory {
+        /// The memory it was allowed, in mebibytes.
+        limit_mib: u64,
+    },
+    /// The hook took longer than its wall time.
+    #[error(
+        "the hook took longer than {limit_ms} ms without deciding; raise `limits.wallTimeMs`, or do less"
+    )]
+    WallTime {
+        /// The time it was allowed, in milliseconds.
+        limit_ms: u64,
+    },
+    /// The hook answered something that is not a decision this event allows.
+    #[error("the hook's answer is not a decision: {0}")]
+    BadDecision(String),
+    /// A hook implemented by an application failed in its own way.
+    #[error("the hook failed: {0}")]
+    Other(String),
+}
+
+/// How a verdict came about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// The hook decided.
+    Hook,
+    /// The hook failed and its policy is to fail open: the subject runs as if
+    /// there were no hook, and the failure is a warning.
+    FailedOpen(HookError),
+    /// The hook failed and its policy is to fail closed: the subject is
+    /// skipped and the failure is an alert.
+    FailedClosed(HookError),
+}
+
+/// What a platform does about an event: the hook's decision, or its failure
+/// policy's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// What to do.
+    pub action: Action,
+    /// With [`Action::Defer`]: when to ask again.
+    pub until: Option<DateTime<Utc>>,
+    /// Why, for the batch's record.
+    pub reason: String,
+    /// How the verdict came about.
+    pub by: DecidedBy,
+    /// The fuel the hook used, where it counts fuel.
+    pub fuel: Option<u64>,
+}
+
+impl Verdict {
+    /// Whether the subject runs now (the transformer runs, the group is delivered).
+    pub fn runs(&self) -> bool {
+        self.action == Action::Run
+    }
+
+    /// Whether the verdict must be raised as an alert: the hook failed and
+    /// its policy skipped the run.
+    pub fn is_alert(&self) -> bool {
+        matches!(self.by, DecidedBy::FailedClosed(_))
+    }
+
+    /// Whether the verdict carries a warning: the hook failed and its policy
+    /// ran the subject anyway.
+    pub fn is_warning(&self) -> bool {
+        matches!(self.by, DecidedBy::FailedOpen(_))
+    }
+}
+
+/// A hook: decides, for one event, what to do about its subject.
+///
+/// Implementations must be deterministic in their input (the event carries
+/// the time) and must not block for long: a platform asks before each run.
+/// The WebAssembly host in `datasurface-hooks` is one implementation; an
+/// application embedding the library may supply its own.
+pub trait Hook: Send + Sync {
+    /// Decides what to do about the event.
+    fn decide(&self, input: &HookInput) -> Result<HookRun, HookError>;
+}
+
+impl<F> Hook for F
+where
+    F: Fn(&HookInput) -> Result<Decision, HookError> + Send + Sync,
+{
+    fn decide(&self, input: &HookInput) -> Result<HookRun, HookError> {
+        let decision = self(input)?;
+        decision.check(&input.event)?;
+        Ok(HookRun {
+            decision,
+            fuel: None,
+        })
+    }
+}
+
+/// Turns a hook's answer, or its failure, into what the platform does,
+/// applying the hook's failure policy: failing open runs the subject as if
+/// there were no hook, failing closed skips it.
+pub fn verdict(result: Result<HookRun, HookError>, policy: FailurePolicy) -> Verdict {
+    match result {
+        Ok(run) => Verdict {
+            action: run.decision.action,
+            until: run.decision.until,
+            reason: run.decision.reason,
+            by: DecidedBy::Hook,
+            fuel: run.fuel,
+        },
+        Err(error) => match policy {
+            FailurePolicy::FailOpen => Verdict {
+                action: Action::Run,
+                until: None,
+                reason: format!("{error}; failing open: run as if there were no hook"),
+                by: DecidedBy::FailedOpen(error),
+                fuel: None,
+            },
+            FailurePolicy::FailClosed => Verdict {
+                action: Action::Skip,
+                until: None,
+                reason: format!("{error}; failing closed: not run"),
+                by: DecidedBy::FailedClosed(error),
+                fuel: None,
+            },
+        },
+    }
+}
+
+/// Asks a hook and applies its failure policy, checking its decision against
+/// the event: a hook that answers something it may not (a deferral to the
+/// past, say) has failed like one that trapped.
+pub fn ask(hook: &dyn Hook, input: &HookInput, policy: FailurePolicy) -> Verdict {
+    let result = hook.decide(input).and_then(|run| {
+        run.decision.check(&input.event)?;
+        Ok(run)
+    });
+    verdict(result, policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn input() -> HookInput {
+        let mut event = HookEvent::new(HookEventKind::BatchCommitted, at("2026-11-01T00:05:00Z"));
+        event.datastore = Some("NW_Data".into());
+        event.batch = Some(7);
+        event.rows = Some(RowCounts {
+            read: 300,
+            inserted: 3,
+            updated: 1,
+            deleted: 0,
+        });
+        HookInput::new(
+            event,
+            HookContext {
+                workspace: "Masked".into(),
+                team: Some("NW_Team".into()),
+                platform: "Local".into(),
+                subject: Subject::Transformer {
+                    output_datastore: "Masked_NW_Data".into(),
+                },
+                last_run: Some(at("2026-10-01T00:00:00Z")),
+                last_decisions: vec![PastDecision {
+                    time: at("2026-10-31T12:00:00Z"),
+                    event: HookEventKind::ScheduleTick,
+                    action: Action::Skip,
+                    reason: "not the first of the month".into(),
+                }],
+            },
+        )
+    }
+
+    #[test]
+    fn the_input_is_the_documented_json() {
+        insta::assert_snapshot!(input().to_json(), @r#"{"contract":1,"event":{"kind":"batchCommitted","time":"2026-11-01T00:05:00Z","datastore":"NW_Data","batch":7,"rows":{"read":300,"inserted":3,"updated":1,"deleted":0}},"context":{"workspace":"Masked","team":"NW_Team","platform":"Local","subject":{"transformer":{"outputDatastore":"Masked_NW_Data"}},"lastRun":"2026-10-01T00:00:00Z","lastDecisions":[{"time":"2026-10-31T12:00:00Z","event":"scheduleTick","action":"skip","reason":"not the first of the month"}]}}"#);
+        let back: HookInput = serde_json::from_str(&input().to_json()).unwrap();
+        assert_eq!(back, input());
+    }
+
+    #[test]
+    fn decisions_are_checked_against_the_event() {
+        let event = input().event;
+        let ok = |json: &str| Decision::parse(json.as_bytes(), &event);
+        assert_eq!(
+            ok(r#"{"action":"run","reason":"new batch"}"#)
+                .unwrap()
+                .action,
+            Action::Run
+        );
+        assert_eq!(ok(r#"{"action":"skip"}"#).unwrap().reason, "");
+        let deferred =
+            ok(r#"{"action":"defer","until":"2026-11-02T00:00:00Z","reason":"wait a day"}"#)
+                .unwrap();
+        assert_eq!(deferred.until, Some(at("2026-11-02T00:00:00Z")));
+        for (json, why) in [
+            (r#"{"action":"defer"}"#, "needs `until`"),
+            (
+                r#"{"action":"defer","until":"2026-11-01T00:00:00Z"}"#,
+                "not after the event",
+            ),
+            (
+                r#"{"action":"run","until":"2027-01-01T00:00:00Z"}"#,
+                "only with `defer`",
+            ),
+            (r#"{"action":"go"}"#, "unknown variant"),
+            (r#"{"acton":"run"}"#, "unknown field"),
+            (r#"{"action":"run","reason":"a\nb"}"#, "control character"),
+            ("run", "expected value"),
+            ("", "EOF"),
+        ] {
+            let err = ok(json).unwrap_err().to_string();
+            assert!(err.contains(why), "{json}: {err}");
+        }
+        let long = format!(r#"{{"action":"run","reason":"{}"}}"#, "x".repeat(1001));
+        assert!(
+            ok(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("1001 characters")
+        );
+    }
+
+    #[test]
+    fn failure_policies() {
+        let failed = || Err(HookError::OutOfFuel { limit: 10 });
+        let open = verdict(failed(), FailurePolicy::FailOpen);
+        assert!(open.runs() && open.is_warning() && !open.is_alert());
+        assert!(open.reason.contains("failing open"), "{}", open.reason);
+        let closed = verdict(failed(), FailurePolicy::FailClosed);
+        assert!(!closed.runs() && closed.is_alert());
+        assert_eq!(closed.action, Action::Skip);
+    }
+
+    #[test]
+    fn a_rust_closure_is_a_hook_and_its_answers_are_checked() {
+        let first_of_month = |input: &HookInput| -> Result<Decision, HookError> {
+            use chrono::Datelike;
+            let first = input.event.time.day() == 1;
+            Ok(Decision {
+                action: if first { Action::Run } else { Action::Skip },
+                until: None,
+                reason: format!("day {}", input.event.time.day()),
+            })
+        };
+        let v = ask(&first_of_month, &input(), FailurePolicy::FailClosed);
+        assert_eq!(
+            (v.action, v.by, v.reason.as_str()),
+            (Action::Run, DecidedBy::Hook, "day 1")
+        );
+
+        let to_the_past = |_: &HookInput| -> Result<Decision, HookError> {
+            Ok(Decision {
+                action: Action::Defer,
+                until: Some(at("2000-01-01T00:00:00Z")),
+                reason: String::new(),
+            })
+        };
+        let v = ask(&to_the_past, &input(), FailurePolicy::FailClosed);
+        assert!(v.is_alert(), "{v:?}");
+    }
+}
