@@ -89,6 +89,9 @@ pub(crate) enum Command {
     /// to the PostgreSQL merge database, ingest one batch of a stream, run a transformer.
     #[command(after_help = EXIT_JOB)]
     Job(JobArgs),
+    /// Work with workspaces' code hooks: try a hook module on an event.
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain(ExplainArgs),
     /// Print the JSON Schema of model documents.
@@ -100,6 +103,43 @@ pub(crate) enum Command {
     /// platforms (`Central` of kind airflow, the primary ingestion platform, and `Local` of kind
     /// sqlite).
     Generate(crate::generate::GenerateArgs),
+}
+
+/// `datasurface hook …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum HookCommand {
+    /// Ask a hook module for a decision on an event, as a platform would, and
+    /// print the decision as JSON with the fuel and time it took.
+    #[command(
+        after_help = "Exit codes: 0 the hook decided; 1 the hook failed (trapped, ran out of fuel, memory or time, or answered something that is not a decision; the error is printed); 2 could not run (usage, IO, a file that is not JSON)."
+    )]
+    Test(HookTestArgs),
+}
+
+/// `datasurface hook test`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct HookTestArgs {
+    /// The hook's WebAssembly module (`.wasm`).
+    pub(crate) module: PathBuf,
+    /// The event, as JSON: `{"kind": "scheduleTick", "time": "2026-11-01T00:00:00Z"}`
+    /// (docs/hooks.md lists every field).
+    #[arg(long)]
+    pub(crate) event: PathBuf,
+    /// The context, as JSON; without it, a transformer's context with made-up names.
+    #[arg(long)]
+    pub(crate) context: Option<PathBuf>,
+    /// The SHA-256 the model pins; the module must match it.
+    #[arg(long)]
+    pub(crate) sha256: Option<String>,
+    /// Fuel (instructions) for the decision.
+    #[arg(long, default_value_t = datasurface_model::HookLimits::DEFAULT_FUEL)]
+    pub(crate) fuel: u64,
+    /// Memory the module may grow to, in MiB.
+    #[arg(long, default_value_t = datasurface_model::HookLimits::DEFAULT_MEMORY_MIB)]
+    pub(crate) memory_mib: u32,
+    /// Wall time for the decision, in milliseconds.
+    #[arg(long, default_value_t = datasurface_model::HookLimits::DEFAULT_WALL_TIME_MS)]
+    pub(crate) wall_time_ms: u32,
 }
 
 /// Platform kinds that another program implements.

@@ -45,7 +45,7 @@ pub(crate) fn run(
             let mut found = valid.warnings().diagnostics().to_vec();
             let external = args.external.as_strs();
             found.extend_from_slice(
-                crate::gate::platform_findings(app, &valid, &external, err).diagnostics(),
+                crate::gate::platform_findings(app, &valid, model, &external, err).diagnostics(),
             );
             crate::discard::later(valid);
             Report::new(found)

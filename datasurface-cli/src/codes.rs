@@ -41,6 +41,12 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
             area: "data platforms".into(),
             codes: datasurface_platform::PLATFORM_CODES,
         },
+        Section {
+            title: "Hooks".into(),
+            intro: "`datasurface check` and `verify` report these for every hook module a model names:".into(),
+            area: "hooks".into(),
+            codes: crate::hook::HOOK_CODES,
+        },
     ];
     for kind in registry.kinds() {
         let Some(platform) = registry.get(kind) else {

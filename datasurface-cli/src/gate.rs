@@ -2,17 +2,21 @@
 //! `render` would find, found before anything is rendered.
 
 use std::io::Write;
+use std::path::Path;
 
 use datasurface_model::validate::{Report, ValidEcosystem};
+use datasurface_model::verify::owner_of;
 use datasurface_platform::check_platforms;
 
 use crate::app::App;
 
-/// What building the intention graphs and linting every declared platform
-/// finds in a valid model; with `--verbose`, which platforms were checked.
+/// What building the intention graphs, linting every declared platform and
+/// checking every hook module finds in a valid model (read from `model`);
+/// with `--verbose`, which platforms were checked.
 pub(crate) fn platform_findings(
     app: &App<'_>,
     valid: &ValidEcosystem,
+    model: &Path,
     external: &[&str],
     err: &mut dyn Write,
 ) -> Report {
@@ -36,5 +40,14 @@ pub(crate) fn platform_findings(
     }
     let report = check_platforms(app.registry, valid, &graphs, external);
     crate::discard::later(graphs);
-    report
+    let hooks = crate::hook::findings(model, valid);
+    if hooks.diagnostics().is_empty() {
+        return report;
+    }
+    let mut found = report.diagnostics().to_vec();
+    found.extend(hooks.diagnostics().iter().cloned().map(|mut d| {
+        d.owner = Some(owner_of(valid, &d.path).to_string());
+        d
+    }));
+    Report::new(found)
 }

@@ -46,6 +46,7 @@ mod engine;
 mod gate;
 mod generate;
 mod graph;
+mod hook;
 mod init;
 mod job;
 mod model;
@@ -204,6 +205,7 @@ impl App<'_> {
             Command::Init(a) => init::run(self, &a, out, err),
             Command::Generate(a) => generate::generate(&a, out, err),
             Command::Job(a) => job::run(self, &a, out, err),
+            Command::Hook(args::HookCommand::Test(a)) => hook::test(&a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command();

@@ -224,7 +224,8 @@ fn gate(
     let verification = match validate::try_validate(proposed) {
         Ok(valid) => {
             let external = args.external.as_strs();
-            let platforms = crate::gate::platform_findings(app, &valid, &external, err);
+            let platforms =
+                crate::gate::platform_findings(app, &valid, &args.proposed, &external, err);
             let mut found = valid.warnings().diagnostics().to_vec();
             found.extend_from_slice(platforms.diagnostics());
             let verification =

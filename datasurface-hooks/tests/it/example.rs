@@ -81,3 +81,16 @@ fn runs_when_asked_by_hand() {
     let event = HookEvent::new(HookEventKind::ManualRun, at("2026-11-15T06:00:00Z"));
     assert_eq!(ask(event).0, Action::Run);
 }
+
+#[test]
+fn the_northwind_model_pins_the_example_as_built() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let example = std::fs::read(root.join("examples/hooks/monthly_or_new_batch.wasm")).unwrap();
+    let pinned =
+        std::fs::read(root.join("examples/models/northwind/hooks/monthly_or_new_batch.wasm"))
+            .unwrap();
+    assert!(
+        example == pinned,
+        "examples/models/northwind/hooks/ holds another build of the example hook; copy examples/hooks/monthly_or_new_batch.wasm there and put its sha256 in the model"
+    );
+}

@@ -1,6 +1,7 @@
 //! Workspaces (consumers): their dataset groups and their transformers.
 
 use super::{PolicyBuilder, Problems, add_new, builder, describe, nested, statuses};
+use crate::hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 use crate::names::DatasetGroupName;
 use crate::workspace::{BuiltinTransformer, PythonRepoCode, SqlCode};
 use crate::{
@@ -78,6 +79,52 @@ impl WorkspaceBuilder {
         let groups = &mut self.item.dataset_groups;
         let problems = &mut self.problems;
         add_new::<DatasetGroupName, _, _>(groups, problems, "dataset group", name, start, f);
+        self
+    }
+
+    /// Gives the workspace a code hook: a WebAssembly module inside the model,
+    /// pinned by its SHA-256, asked on the events listed. It fails open
+    /// unless [`hook_fails_closed`](Self::hook_fails_closed) says otherwise.
+    ///
+    /// ```
+    /// # use datasurface_model::{Ecosystem, HookEventKind::*};
+    /// let sha = "a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19";
+    /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
+    ///     .zone("EU", "acme/eu@main", |z| z.team("Sales", "acme/sales@main", |t| t
+    ///         .workspace("Mask", |w| w.container("Warehouse")
+    ///             .hook("hooks/monthly.wasm", sha, [BatchCommitted, ScheduleTick]))))
+    ///     .build()?;
+    /// let hook = eco.zones["EU"].teams["Sales"].workspaces["Mask"].hook.as_ref().unwrap();
+    /// assert!(hook.wants(ScheduleTick));
+    /// # Ok::<(), datasurface_model::build::BuildProblems>(())
+    /// ```
+    pub fn hook(
+        mut self,
+        module: &str,
+        sha256: &str,
+        events: impl IntoIterator<Item = HookEventKind>,
+    ) -> Self {
+        let mut problems = self.problems.within("hook", module);
+        if let (Some(module), Some(sha256)) = (problems.parse(module), problems.parse(sha256)) {
+            self.item.hook = Some(Hook {
+                module,
+                sha256,
+                events: events.into_iter().collect(),
+                on_failure: FailurePolicy::FailOpen,
+                limits: HookLimits::default(),
+                documentation: None,
+            });
+        }
+        self.problems.absorb(problems);
+        self
+    }
+
+    /// Makes the workspace's hook fail closed: when it fails, the run is
+    /// skipped and alerted, not run as if there were no hook.
+    pub fn hook_fails_closed(mut self) -> Self {
+        if let Some(hook) = &mut self.item.hook {
+            hook.on_failure = FailurePolicy::FailClosed;
+        }
         self
     }
 

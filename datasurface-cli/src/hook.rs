@@ -1,0 +1,220 @@
+//! Workspaces' code hooks on the command line: `datasurface hook test`, the
+//! gate's check of every hook module a model names, and loading them for the
+//! platforms that ask them.
+//!
+//! A hook module is a file inside the model (`ModelFilePath`), pinned by its
+//! SHA-256. It is read only if it is a regular file that resolves inside the
+//! model's directory, as model files are.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use datasurface_hooks::{Limits, MAX_MODULE_BYTES, WasmHook};
+use datasurface_model::names::ModelFilePath;
+use datasurface_model::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
+use datasurface_model::{Ecosystem, Hook as HookSpec, HookLimits};
+use datasurface_platform::hook::{Hook, HookContext, HookEvent, HookInput, Subject};
+
+use crate::Outcome;
+use crate::args::HookTestArgs;
+
+/// The code of the gate's finding about hook modules.
+pub(crate) const HOOK_MODULE: &str = "hook-module";
+
+/// The codes the gate reports about hooks.
+pub(crate) const HOOK_CODES: &[CodeInfo] = &[(
+    HOOK_MODULE,
+    Severity::Error,
+    "A workspace's hook module cannot be read, does not match the SHA-256 the model pins, or does not keep the hook contract.",
+    "The module is a file inside the model, by its path from the model's root (the directory of `ecosystem.yaml`); it must be a regular file there, its SHA-256 (as `sha256sum` prints it) must be the model's `sha256`, and it must be WebAssembly that imports nothing and exports `memory`, `ds_contract_version`, `ds_alloc` and `ds_decide` (docs/hooks.md). Try it with `datasurface hook test MODULE --event EVENT.json`.",
+)];
+
+/// The directory a model's paths are relative to: the model directory, or
+/// the directory of a one-file model.
+pub(crate) fn model_root(model: &Path) -> PathBuf {
+    if model.is_dir() {
+        model.to_path_buf()
+    } else {
+        model
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// Reads a file the model names, if it is a regular file that resolves
+/// inside the model's root and is no larger than a hook may be.
+pub(crate) fn read_model_file(root: &Path, file: &ModelFilePath) -> Result<Vec<u8>, String> {
+    let path = root.join(file.as_str());
+    let real_root = std::fs::canonicalize(root).map_err(|e| {
+        format!(
+            "cannot resolve the model's directory {}: {e}",
+            root.display()
+        )
+    })?;
+    let real =
+        std::fs::canonicalize(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !real.starts_with(&real_root) {
+        return Err(format!(
+            "{} resolves outside the model's directory (a link to {}); a hook module must be inside the model",
+            path.display(),
+            real.display()
+        ));
+    }
+    let metadata =
+        std::fs::metadata(&real).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "{} is not a regular file (a directory, FIFO, socket or device)",
+            path.display()
+        ));
+    }
+    if metadata.len() > MAX_MODULE_BYTES as u64 {
+        return Err(format!(
+            "{} is {} bytes, more than the {MAX_MODULE_BYTES} a hook module may be",
+            path.display(),
+            metadata.len()
+        ));
+    }
+    std::fs::read(&real).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Loads a hook the model names: read, hash checked, module checked.
+pub(crate) fn load(root: &Path, spec: &HookSpec) -> Result<WasmHook, String> {
+    let bytes = read_model_file(root, &spec.module)?;
+    WasmHook::load(
+        &bytes,
+        Some(spec.sha256.as_str()),
+        Limits::from_model(&spec.limits),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Every hooked workspace of a model: its path, its name and its hook.
+fn hooked(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &str, &HookSpec)> {
+    eco.zones.iter().flat_map(|(zone, z)| {
+        z.teams.iter().flat_map(move |(team, t)| {
+            t.workspaces.iter().filter_map(move |(name, ws)| {
+                ws.hook.as_ref().map(|hook| {
+                    (
+                        ModelPath::team(zone.as_str(), team.as_str()).keys([
+                            "workspaces",
+                            name.as_str(),
+                            "hook",
+                            "module",
+                        ]),
+                        name.as_str(),
+                        hook,
+                    )
+                })
+            })
+        })
+    })
+}
+
+/// What the gate finds about the hook modules a model names: each must be
+/// readable inside the model, match its pinned hash and keep the contract.
+pub(crate) fn findings(model: &Path, eco: &Ecosystem) -> Report {
+    let root = model_root(model);
+    let mut found = Vec::new();
+    for (path, workspace, spec) in hooked(eco) {
+        if let Err(why) = load(&root, spec) {
+            found.push(
+                Diagnostic::new(
+                    HOOK_MODULE,
+                    Severity::Error,
+                    path,
+                    format!(
+                        "the hook of workspace `{workspace}` (`{}`): {why}",
+                        spec.module
+                    ),
+                )
+                .with_help(format!(
+                    "the path is from the model's root ({}); `datasurface hook test {} --event EVENT.json` tries the module",
+                    root.display(),
+                    root.join(spec.module.as_str()).display()
+                )),
+            );
+        }
+    }
+    Report::new(found)
+}
+
+/// `datasurface hook test`.
+pub(crate) fn test(args: &HookTestArgs, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    match try_test(args, out) {
+        Ok(outcome) => outcome,
+        Err((outcome, message)) => {
+            let _ = writeln!(err, "error: {message}");
+            outcome
+        }
+    }
+}
+
+fn try_test(args: &HookTestArgs, out: &mut dyn Write) -> Result<Outcome, (Outcome, String)> {
+    let could_not = |m: String| (Outcome::CouldNotRun, m);
+    let json = |path: &Path| -> Result<serde_json::Value, (Outcome, String)> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| could_not(format!("cannot read {}: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| could_not(format!("{}: not JSON: {e}", path.display())))
+    };
+    let event: HookEvent = serde_json::from_value(json(&args.event)?).map_err(|e| {
+        could_not(format!(
+            "{}: not an event: {e}; write one such as {{\"kind\": \"scheduleTick\", \"time\": \"2026-11-01T00:00:00Z\"}}",
+            args.event.display()
+        ))
+    })?;
+    let context: HookContext = match &args.context {
+        Some(path) => serde_json::from_value(json(path)?).map_err(|e| {
+            could_not(format!(
+                "{}: not a context: {e}; docs/hooks.md shows one",
+                path.display()
+            ))
+        })?,
+        None => HookContext {
+            workspace: "Workspace".to_owned(),
+            team: None,
+            platform: "Platform".to_owned(),
+            subject: Subject::Transformer {
+                output_datastore: "Output".to_owned(),
+            },
+            last_run: None,
+            last_decisions: Vec::new(),
+        },
+    };
+    let bytes = std::fs::read(&args.module)
+        .map_err(|e| could_not(format!("cannot read {}: {e}", args.module.display())))?;
+    let limits = Limits::from_model(&HookLimits {
+        fuel: Some(args.fuel),
+        memory_mib: Some(args.memory_mib),
+        wall_time_ms: Some(args.wall_time_ms),
+    });
+    let hook = WasmHook::load(&bytes, args.sha256.as_deref(), limits).map_err(|e| {
+        (
+            Outcome::ModelErrors,
+            format!("{}: {e}", args.module.display()),
+        )
+    })?;
+    let input = HookInput::new(event, context);
+    let started = Instant::now();
+    let run = hook.decide(&input);
+    let micros = started.elapsed().as_micros();
+    let run = run.map_err(|e| {
+        (
+            Outcome::ModelErrors,
+            format!("{}: {e}", args.module.display()),
+        )
+    })?;
+    let report = serde_json::json!({
+        "decision": run.decision,
+        "fuel": run.fuel,
+        "micros": micros,
+        "sha256": hook.sha256(),
+    });
+    let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    writeln!(out, "{text}").map_err(|e| could_not(e.to_string()))?;
+    Ok(Outcome::Success)
+}
