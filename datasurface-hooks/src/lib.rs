@@ -5,7 +5,7 @@
 //! [`WasmHook::load`] checks the module once (its hash, that it is valid
 //! WebAssembly, that it imports nothing and exports what the contract
 //! needs); [`WasmHook`] then implements the contract's
-//! [`Hook`](datasurface_platform::hook::Hook) trait, so a platform asks it
+//! `Hook` trait, so a platform asks it
 //! like any other hook.
 //!
 //! # The sandbox
