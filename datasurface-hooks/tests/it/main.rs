@@ -5,7 +5,7 @@ mod example;
 use chrono::{DateTime, Utc};
 use datasurface_hooks::{Limits, WasmHook, sha256_hex};
 use datasurface_platform::hook::{
-    Action, HookContext, HookError, HookEvent, HookInput, Subject, ask,
+    Action, Hook, HookContext, HookError, HookEvent, HookInput, Subject, ask,
 };
 use datasurface_platform::model::{FailurePolicy, HookEventKind};
 use std::time::Duration;
@@ -63,7 +63,6 @@ fn load(bytes: &[u8]) -> WasmHook {
 }
 
 fn decide(bytes: &[u8]) -> Result<datasurface_platform::hook::HookRun, HookError> {
-    use datasurface_platform::hook::Hook;
     load(bytes).decide(&input())
 }
 
@@ -92,10 +91,7 @@ fn run_skip_and_defer() {
 #[test]
 fn a_trapping_hook_is_contained_and_each_policy_applies() {
     let hook = load(&module("", "unreachable"));
-    let err = {
-        use datasurface_platform::hook::Hook;
-        hook.decide(&input()).unwrap_err()
-    };
+    let err = hook.decide(&input()).unwrap_err();
     assert!(matches!(err, HookError::Trap(_)), "{err}");
     assert!(err.to_string().contains("unreachable"), "{err}");
 
@@ -114,10 +110,7 @@ fn an_infinite_loop_is_stopped_by_fuel() {
         ..Limits::default()
     };
     let hook = WasmHook::load(&bytes, None, limits).unwrap();
-    let err = {
-        use datasurface_platform::hook::Hook;
-        hook.decide(&input()).unwrap_err()
-    };
+    let err = hook.decide(&input()).unwrap_err();
     assert_eq!(err, HookError::OutOfFuel { limit: 5_000_000 });
     assert!(err.to_string().contains("raise `limits.fuel`"), "{err}");
 }
@@ -131,10 +124,7 @@ fn an_infinite_loop_is_stopped_by_wall_time_when_fuel_is_plenty() {
         ..Limits::default()
     };
     let hook = WasmHook::load(&bytes, None, limits).unwrap();
-    let err = {
-        use datasurface_platform::hook::Hook;
-        hook.decide(&input()).unwrap_err()
-    };
+    let err = hook.decide(&input()).unwrap_err();
     assert_eq!(err, HookError::WallTime { limit_ms: 50 });
 }
 
@@ -150,10 +140,7 @@ fn a_memory_bomb_is_stopped_at_its_limit() {
         ..Limits::default()
     };
     let hook = WasmHook::load(&bytes, None, limits).unwrap();
-    let err = {
-        use datasurface_platform::hook::Hook;
-        hook.decide(&input()).unwrap_err()
-    };
+    let err = hook.decide(&input()).unwrap_err();
     assert_eq!(err, HookError::OutOfMemory { limit_mib: 2 });
 
     // A module that asks for more memory up front than it may have does not start.
@@ -288,7 +275,6 @@ fn each_decision_starts_from_a_fresh_instance() {
     .unwrap();
     let hook = load(&bytes);
     for _ in 0..3 {
-        use datasurface_platform::hook::Hook;
         assert_eq!(hook.decide(&input()).unwrap().decision.action, Action::Run);
     }
 }
@@ -302,9 +288,30 @@ fn many_slices_of_fuel() {
         ..Limits::default()
     };
     let hook = WasmHook::load(&bytes, None, limits).unwrap();
-    let err = {
-        use datasurface_platform::hook::Hook;
-        hook.decide(&input()).unwrap_err()
-    };
+    let err = hook.decide(&input()).unwrap_err();
     assert_eq!(err, HookError::OutOfFuel { limit: 300_000_000 });
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Whatever bytes a team commits as its module, loading refuses them
+    /// with an error, never a panic.
+    #[test]
+    fn any_bytes_load_or_are_refused(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..512), header in proptest::bool::ANY) {
+        let mut bytes = if header { b"\0asm\x01\0\0\0".to_vec() } else { Vec::new() };
+        bytes.extend(tail);
+        let _ = WasmHook::load(&bytes, None, Limits::default());
+    }
+
+    /// Any reason a hook gives comes back as it was written, or is refused
+    /// with a clear error: it is never altered on the way.
+    #[test]
+    fn reasons_come_back_intact_or_are_refused(reason in "\\PC{0,40}|[\\x00-\\x1f\"\\\\]{0,5}") {
+        let answer = serde_json::json!({"action": "run", "reason": reason}).to_string();
+        match decide(&answering(&answer)) {
+            Ok(run) => proptest::prop_assert_eq!(run.decision.reason, reason),
+            Err(e) => proptest::prop_assert!(e.to_string().contains("control character"), "{}", e),
+        }
+    }
 }
