@@ -94,23 +94,15 @@ pub(crate) fn load(root: &Path, spec: &HookSpec) -> Result<WasmHook, String> {
 
 /// Every hooked workspace of a model: its path, its name and its hook.
 fn hooked(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &str, &HookSpec)> {
-    eco.zones.iter().flat_map(|(zone, z)| {
-        z.teams.iter().flat_map(move |(team, t)| {
-            t.workspaces.iter().filter_map(move |(name, ws)| {
-                ws.hook.as_ref().map(|hook| {
-                    (
-                        ModelPath::team(zone.as_str(), team.as_str()).keys([
-                            "workspaces",
-                            name.as_str(),
-                            "hook",
-                            "module",
-                        ]),
-                        name.as_str(),
-                        hook,
-                    )
-                })
-            })
-        })
+    eco.workspaces().filter_map(|(at, name, ws)| {
+        let hook = ws.hook.as_ref()?;
+        let path = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
+            "workspaces",
+            name.as_str(),
+            "hook",
+            "module",
+        ]);
+        Some((path, name.as_str(), hook))
     })
 }
 

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use datasurface_platform::hook::{Decision, Hook, HookError, HookInput, HookRun};
 use datasurface_platform::model::HookLimits;
-use sha2::{Digest, Sha256};
+use datasurface_platform::sha256_hex;
 use wasmi::{
     Config, Engine, Linker, Memory, Module, ResourceLimiter, Store, TypedFunc, TypedResumableCall,
 };
@@ -85,18 +85,6 @@ impl Default for Limits {
     fn default() -> Self {
         Limits::from_model(&HookLimits::default())
     }
-}
-
-/// The SHA-256 of a module's bytes, in lower-case hexadecimal, as the model
-/// pins it and `sha256sum` prints it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
-    }
-    out
 }
 
 /// A loaded, checked hook module, ready to decide.

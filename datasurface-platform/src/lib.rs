@@ -43,6 +43,7 @@ pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;
 pub use rendering::{
     Artifact, ArtifactKey, ArtifactKeyError, Rendering, artifacts_upstream, content_hash,
+    sha256_hex,
 };
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]

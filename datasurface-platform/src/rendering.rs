@@ -151,8 +151,14 @@ impl Artifact {
 
 /// The SHA-256 of a text, in lower-case hex.
 pub fn content_hash(content: &str) -> String {
+    sha256_hex(content.as_bytes())
+}
+
+/// The SHA-256 of any bytes, in lower-case hex, as `sha256sum` prints it:
+/// how artifacts are hashed and how the model pins a hook's module.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(content.as_bytes());
+    let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);
     for byte in digest {
         out.push(char::from(HEX[usize::from(byte >> 4)]));

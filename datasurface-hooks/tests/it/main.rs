@@ -3,11 +3,12 @@
 mod example;
 
 use chrono::{DateTime, Utc};
-use datasurface_hooks::{Limits, WasmHook, sha256_hex};
+use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::hook::{
     Action, Hook, HookContext, HookError, HookEvent, HookInput, Subject, ask,
 };
 use datasurface_platform::model::{FailurePolicy, HookEventKind};
+use datasurface_platform::sha256_hex;
 use std::time::Duration;
 
 /// A hook module whose `ds_decide` has `body` (which leaves an i64 on the
