@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use datasurface_model::validate::ValidEcosystem;
 use datasurface_platform::{Plan, render_platform};
 use datasurface_sqlite::engine::{
-    Engine, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
+    Engine, HookDecision, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
 };
 use datasurface_sqlite::local_sources;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -99,10 +99,12 @@ fn choose(
         );
         return Err(Outcome::CouldNotRun);
     }
-    let engine = Engine::open(state, sources(&loaded.valid, &name, model)).map_err(|e| {
-        let _ = writeln!(err, "{error}: {e}");
-        Outcome::CouldNotRun
-    })?;
+    let engine = Engine::open(state, sources(&loaded.valid, &name, model))
+        .map_err(|e| {
+            let _ = writeln!(err, "{error}: {e}");
+            Outcome::CouldNotRun
+        })?
+        .with_hooks(crate::hook::engine_hooks(model, loaded.valid.ecosystem()));
     Ok(Chosen {
         loaded,
         name,
@@ -228,6 +230,26 @@ struct How {
     schedules: Schedules,
     /// A JSON summary instead of lines.
     json: bool,
+}
+
+/// A hook's decision, as a run prints it: a failed hook's policy painted
+/// as a warning (failed open) or an error (failed closed).
+fn decision_line(app: &App<'_>, d: &HookDecision) -> String {
+    let until = d
+        .until
+        .as_deref()
+        .map_or_else(String::new, |u| format!(" until {u}"));
+    let fuel = d.fuel.map_or_else(String::new, |f| format!(" ({f} fuel)"));
+    let head = format!(
+        "{:<40} hook on {}: {}{until}",
+        d.workspace, d.event, d.action
+    );
+    let head = match d.decided_by {
+        "failedOpen" => app.paint(Paint::Warning, &head),
+        "failedClosed" => app.paint(Paint::Error, &head),
+        _ => head,
+    };
+    format!("{head}: {}{fuel}", d.reason)
 }
 
 fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
@@ -366,6 +388,11 @@ fn run_chosen(
                     bar.suspend(|| writeln!(out, "{}", line(app, o, took)))
                         .unwrap_or_default();
                 }
+            }
+            // Every decision is news: the hook was asked about something new.
+            RunEvent::Decided(d) if !json => {
+                bar.suspend(|| writeln!(out, "{}", decision_line(app, d)))
+                    .unwrap_or_default();
             }
             _ => {}
         };

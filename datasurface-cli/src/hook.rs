@@ -8,13 +8,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use datasurface_hooks::{Limits, MAX_MODULE_BYTES, WasmHook};
 use datasurface_model::names::ModelFilePath;
 use datasurface_model::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
 use datasurface_model::{Ecosystem, Hook as HookSpec, HookLimits};
-use datasurface_platform::hook::{Hook, HookContext, HookEvent, HookInput, Subject};
+use datasurface_platform::hook::{Hook, HookContext, HookError, HookEvent, HookInput, Subject};
+use datasurface_sqlite::engine::Hooks;
 
 use crate::Outcome;
 use crate::args::HookTestArgs;
@@ -90,6 +92,29 @@ pub(crate) fn load(root: &Path, spec: &HookSpec) -> Result<WasmHook, String> {
         Limits::from_model(&spec.limits),
     )
     .map_err(|e| e.to_string())
+}
+
+/// The hooks a platform engine asks: every hook module the model names,
+/// loaded with its workspace's limits, by workspace and pinned SHA-256. A module that
+/// cannot be loaded is kept as its error, so that its hook's failure policy
+/// applies when the engine would ask it.
+pub(crate) fn engine_hooks(model: &Path, eco: &Ecosystem) -> Hooks {
+    let root = model_root(model);
+    let mut hooks = Hooks::new();
+    for (_, workspace, spec) in hooked(eco) {
+        match load(&root, spec) {
+            Ok(hook) => hooks.insert(workspace, spec.sha256.as_str(), Arc::new(hook)),
+            Err(why) => hooks.insert_failed(
+                workspace,
+                spec.sha256.as_str(),
+                HookError::Module(format!(
+                    "the hook of workspace `{workspace}` (`{}`): {why}",
+                    spec.module
+                )),
+            ),
+        }
+    }
+    hooks
 }
 
 /// Every hooked workspace of a model: its path, its name and its hook.

@@ -23,7 +23,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{FailurePolicy, HookEventKind};
+use crate::model::{FailurePolicy, HookEventKind, HookLimits};
 
 /// The version of the contract: of [`HookInput`] and [`Decision`] as JSON.
 pub const CONTRACT_VERSION: u32 = 1;
@@ -185,6 +185,9 @@ pub struct PastDecision {
     pub event: HookEventKind,
     /// What was done.
     pub action: Action,
+    /// With [`Action::Defer`]: when the hook asked to be asked again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
     /// Why.
     pub reason: String,
 }
@@ -453,6 +456,145 @@ pub fn ask(hook: &dyn Hook, input: &HookInput, policy: FailurePolicy) -> Verdict
     verdict(result, policy)
 }
 
+/// A workspace's hook as a platform renders it into a job spec: all a job
+/// runner needs to ask it, without the model. The module's bytes travel
+/// separately (the runner finds them by [`HookJob::sha256`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookJob {
+    /// The module, by its path from the model's root.
+    pub module: String,
+    /// The module's SHA-256, which the runner checks before running it.
+    pub sha256: String,
+    /// The events the hook is asked about.
+    pub events: Vec<HookEventKind>,
+    /// What happens when it fails.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub on_failure: FailurePolicy,
+    /// How much one decision may use.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub limits: HookLimits,
+    /// The workspace whose hook it is.
+    pub workspace: String,
+    /// The team that owns the workspace.
+    pub team: String,
+    /// The platform that asks it.
+    pub platform: String,
+    /// What it decides about.
+    pub subject: Subject,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+impl HookJob {
+    /// The job spec of a model's hook.
+    pub fn new(
+        hook: &crate::model::Hook,
+        workspace: &str,
+        team: &str,
+        platform: &str,
+        subject: Subject,
+    ) -> Self {
+        HookJob {
+            module: hook.module.to_string(),
+            sha256: hook.sha256.to_string(),
+            events: hook.events.clone(),
+            on_failure: hook.on_failure,
+            limits: hook.limits,
+            workspace: workspace.to_owned(),
+            team: team.to_owned(),
+            platform: platform.to_owned(),
+            subject,
+        }
+    }
+
+    /// Whether the hook is asked about events of this kind; on any other the
+    /// subject runs as if there were no hook.
+    pub fn wants(&self, kind: HookEventKind) -> bool {
+        self.events.contains(&kind)
+    }
+
+    /// The context of a question to the hook: the last run of its subject
+    /// and its last decisions, newest first (at most [`MAX_PAST_DECISIONS`]
+    /// are kept).
+    pub fn context(
+        &self,
+        last_run: Option<DateTime<Utc>>,
+        mut last_decisions: Vec<PastDecision>,
+    ) -> HookContext {
+        last_decisions.truncate(MAX_PAST_DECISIONS);
+        HookContext {
+            workspace: self.workspace.clone(),
+            team: Some(self.team.clone()),
+            platform: self.platform.clone(),
+            subject: self.subject.clone(),
+            last_run,
+            last_decisions,
+        }
+    }
+}
+
+/// Whether a platform asks a hook about a subject that is due, or holds it
+/// by the hook's last decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextAsk {
+    /// Ask the hook now.
+    Ask,
+    /// Do not run and do not ask: the last decision deferred until this
+    /// time, which has not come.
+    DeferredUntil(DateTime<Utc>),
+    /// Do not run and do not ask: the last decision skipped, and nothing
+    /// has happened since that the hook has not seen.
+    Skipped,
+}
+
+/// The one rule every platform follows before asking a hook again about a
+/// subject that is due: after a deferral, not before its time; after a skip,
+/// not until something new happens (`news`: a new input batch, a schedule
+/// that fired since, a manual run); otherwise, ask.
+///
+/// So a hook that skips is asked once per event, not once per pass of a
+/// scheduler that finds the subject still due.
+pub fn next_ask(last: Option<&PastDecision>, now: DateTime<Utc>, news: bool) -> NextAsk {
+    match last {
+        Some(PastDecision {
+            action: Action::Defer,
+            until: Some(until),
+            ..
+        }) if *until > now => NextAsk::DeferredUntil(*until),
+        Some(PastDecision {
+            action: Action::Skip,
+            ..
+        }) if !news => NextAsk::Skipped,
+        _ => NextAsk::Ask,
+    }
+}
+
+impl Verdict {
+    /// The verdict as the context of a later question reports it.
+    pub fn past(&self, event: &HookEvent) -> PastDecision {
+        PastDecision {
+            time: event.time,
+            event: event.kind,
+            action: self.action,
+            until: self.until,
+            reason: self.reason.clone(),
+        }
+    }
+
+    /// How the verdict came about, as platforms record it: `hook`,
+    /// `failedOpen` or `failedClosed`.
+    pub fn by_name(&self) -> &'static str {
+        match self.by {
+            DecidedBy::Hook => "hook",
+            DecidedBy::FailedOpen(_) => "failedOpen",
+            DecidedBy::FailedClosed(_) => "failedClosed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,6 +627,7 @@ mod tests {
                     time: at("2026-10-31T12:00:00Z"),
                     event: HookEventKind::ScheduleTick,
                     action: Action::Skip,
+                    until: None,
                     reason: "not the first of the month".into(),
                 }],
             },
@@ -578,5 +721,66 @@ mod tests {
         };
         let v = ask(&to_the_past, &input(), FailurePolicy::FailClosed);
         assert!(v.is_alert(), "{v:?}");
+    }
+
+    #[test]
+    fn a_hook_is_asked_again_after_a_deferral_s_time_or_news_after_a_skip() {
+        let now = at("2026-11-02T00:00:00Z");
+        let past = |action, until: Option<&str>| PastDecision {
+            time: at("2026-11-01T00:00:00Z"),
+            event: HookEventKind::BatchCommitted,
+            action,
+            until: until.map(at),
+            reason: String::new(),
+        };
+        assert_eq!(next_ask(None, now, false), NextAsk::Ask);
+        assert_eq!(
+            next_ask(Some(&past(Action::Run, None)), now, false),
+            NextAsk::Ask
+        );
+        assert_eq!(
+            next_ask(Some(&past(Action::Skip, None)), now, false),
+            NextAsk::Skipped
+        );
+        assert_eq!(
+            next_ask(Some(&past(Action::Skip, None)), now, true),
+            NextAsk::Ask
+        );
+        let later = Some("2026-11-03T00:00:00Z");
+        assert_eq!(
+            next_ask(Some(&past(Action::Defer, later)), now, true),
+            NextAsk::DeferredUntil(at("2026-11-03T00:00:00Z"))
+        );
+        let earlier = Some("2026-11-01T12:00:00Z");
+        assert_eq!(
+            next_ask(Some(&past(Action::Defer, earlier)), now, false),
+            NextAsk::Ask
+        );
+    }
+
+    #[test]
+    fn a_hook_job_builds_the_context_with_at_most_the_kept_decisions() {
+        let job = HookJob {
+            module: "hooks/h.wasm".into(),
+            sha256: "0".repeat(64),
+            events: vec![HookEventKind::BatchCommitted],
+            on_failure: FailurePolicy::FailClosed,
+            limits: HookLimits::default(),
+            workspace: "Masked".into(),
+            team: "NW_Team".into(),
+            platform: "Local".into(),
+            subject: Subject::Transformer {
+                output_datastore: "Masked_NW_Data".into(),
+            },
+        };
+        assert!(job.wants(HookEventKind::BatchCommitted));
+        assert!(!job.wants(HookEventKind::ManualRun));
+        let decisions = vec![input().context.last_decisions[0].clone(); 15];
+        let context = job.context(None, decisions);
+        assert_eq!(context.last_decisions.len(), MAX_PAST_DECISIONS);
+        assert_eq!(context.team.as_deref(), Some("NW_Team"));
+        let json = serde_json::to_string(&job).unwrap();
+        insta::assert_snapshot!(json, @r#"{"module":"hooks/h.wasm","sha256":"0000000000000000000000000000000000000000000000000000000000000000","events":["batchCommitted"],"onFailure":"failClosed","workspace":"Masked","team":"NW_Team","platform":"Local","subject":{"transformer":{"outputDatastore":"Masked_NW_Data"}}}"#);
+        assert_eq!(serde_json::from_str::<HookJob>(&json).unwrap(), job);
     }
 }

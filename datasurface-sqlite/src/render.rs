@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
+use datasurface_platform::hook::{HookJob, Subject};
 use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
@@ -493,7 +494,10 @@ impl Renderer<'_> {
         node: &Node,
         workspace: &WorkspaceName,
     ) -> Result<(), PlatformError> {
-        let ws = self.workspace(lookup, workspace)?;
+        let placed = lookup
+            .workspace(workspace)
+            .ok_or_else(|| self.missing(workspace.as_str()))?;
+        let ws = placed.item;
         let (Some(container), Some(transformer)) = (&ws.container, &ws.transformer) else {
             return Ok(());
         };
@@ -554,6 +558,17 @@ impl Renderer<'_> {
                 Some(StepTrigger::Cron(c)) => Some(c.clone()),
                 _ => None,
             },
+            hook: ws.hook.as_ref().map(|hook| {
+                HookJob::new(
+                    hook,
+                    workspace.as_str(),
+                    placed.team.as_str(),
+                    self.platform(),
+                    Subject::Transformer {
+                        output_datastore: transformer.output_datastore.to_string(),
+                    },
+                )
+            }),
         };
         let job_key = key(&["jobs", "transformer", workspace.as_str()]);
         out.rendering.insert(
@@ -658,8 +673,8 @@ impl Renderer<'_> {
     }
 }
 
-/// The platform's own tables: batches and their state, and what each
-/// transformer last saw of its inputs.
+/// The platform's own tables: batches and their state, workspaces' hooks'
+/// decisions, and what each transformer last saw of its inputs.
 fn platform_tables() -> DatabaseSpec {
     let col = |name: &str, affinity, nullable| ColumnSpec {
         name: name.to_owned(),
@@ -687,6 +702,24 @@ fn platform_tables() -> DatabaseSpec {
                     col("message", Affinity::Text, true),
                 ],
                 primary_key: vec!["stream".into(), "batch".into()],
+                indexes: Vec::new(),
+            },
+            TableSpec {
+                name: "ds_hook_decisions".into(),
+                columns: vec![
+                    col("workspace", Affinity::Text, false),
+                    col("decision", Affinity::Integer, false),
+                    col("decided_at", Affinity::Text, false),
+                    col("event", Affinity::Text, false),
+                    col("action", Affinity::Text, false),
+                    col("until", Affinity::Text, true),
+                    col("reason", Affinity::Text, false),
+                    col("decided_by", Affinity::Text, false),
+                    col("fuel", Affinity::Integer, true),
+                    col("inputs", Affinity::Text, false),
+                    col("batch", Affinity::Integer, true),
+                ],
+                primary_key: vec!["workspace".into(), "decision".into()],
                 indexes: Vec::new(),
             },
             TableSpec {

@@ -2,6 +2,7 @@
 //! database, which the engine reconciles) and job specs (what each ingestion
 //! stream and transformer does). Both are JSON artifacts.
 
+use datasurface_platform::hook::HookJob;
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Affinity;
@@ -212,4 +213,7 @@ pub struct TransformJob {
     /// Its cron schedule, if it has one; otherwise new input batches trigger it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
+    /// The workspace's code hook, which decides whether it runs when it is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<HookJob>,
 }

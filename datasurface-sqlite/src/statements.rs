@@ -186,6 +186,71 @@ impl<'a> Statements<'a> {
         )
     }
 
+    // Hooks' decisions.
+
+    /// A workspace's last hook decisions, newest first. 1 = workspace, 2 = how many.
+    pub fn recent_decisions(&self) -> String {
+        format!(
+            "SELECT decided_at, event, action, until, reason, inputs FROM ds_hook_decisions \
+             WHERE workspace = {} ORDER BY decision DESC LIMIT {}",
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// Records a hook's decision as the workspace's next. 1 = workspace,
+    /// 2 = when, 3 = event, 4 = action, 5 = until, 6 = reason, 7 = decided
+    /// by, 8 = fuel, 9 = the input batches it saw. Gives the decision's number.
+    pub fn record_decision(&self) -> String {
+        format!(
+            "INSERT INTO ds_hook_decisions (workspace, decision, decided_at, event, action, until, \
+             reason, decided_by, fuel, inputs) SELECT {p1}, COALESCE(MAX(decision), 0) + 1, \
+             {}, {}, {}, {}, {}, {}, {}, {} FROM ds_hook_decisions WHERE workspace = {p1} \
+             RETURNING decision",
+            self.p(2),
+            self.p(3),
+            self.p(4),
+            self.p(5),
+            self.p(6),
+            self.p(7),
+            self.p(8),
+            self.p(9),
+            p1 = self.p(1),
+        )
+    }
+
+    /// Links a decision to the batch it let run. 1 = workspace, 2 = decision, 3 = batch.
+    pub fn decision_batch(&self) -> String {
+        format!(
+            "UPDATE ds_hook_decisions SET batch = {} WHERE workspace = {} AND decision = {}",
+            self.p(3),
+            self.p(1),
+            self.p(2)
+        )
+    }
+
+    /// A stream's last committed batch: number, start, end and row counts
+    /// (read, inserted, updated, deleted). 1 = stream.
+    pub fn last_committed_batch(&self) -> String {
+        format!(
+            "SELECT batch, started_at, ended_at, rows_total, rows_inserted, rows_updated, \
+             rows_deleted FROM ds_batches WHERE stream = {} AND status = 'committed' \
+             ORDER BY batch DESC LIMIT 1",
+            self.p(1)
+        )
+    }
+
+    /// A stream's last committed batch that changed rows, as
+    /// [`last_committed_batch`](Self::last_committed_batch) gives it. 1 = stream.
+    pub fn last_changed_batch(&self) -> String {
+        format!(
+            "SELECT batch, started_at, ended_at, rows_total, rows_inserted, rows_updated, \
+             rows_deleted FROM ds_batches WHERE stream = {} AND status = 'committed' \
+             AND rows_inserted + rows_updated + rows_deleted > 0 ORDER BY batch DESC LIMIT 1",
+            self.p(1)
+        )
+    }
+
     // Staging and merge.
 
     /// Empties a table of the main schema.

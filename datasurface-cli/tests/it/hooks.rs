@@ -110,3 +110,70 @@ fn hook_test_prints_the_decision_with_its_cost() {
         run.stderr
     );
 }
+
+#[test]
+fn up_shows_the_hook_s_decisions_and_a_broken_module_fails_by_its_policy() {
+    let dir = scratch("hook-up");
+    copy_northwind(&dir, str::to_owned);
+    let up = datasurface(&["up", ".", "--state", "state"], &dir);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(
+        up.stdout.contains(
+            "MaskCustomersWorkSpace                   hook on batchCommitted: run: a new batch of NW_Data with changes ("
+        ),
+        "{}",
+        up.stdout
+    );
+    assert!(up.stdout.contains("Masked_NW_Data"), "{}", up.stdout);
+
+    // The module changed after the model pinned it: the hook cannot be
+    // used, and Northwind's hook fails open, so the transformer runs.
+    let dir = scratch("hook-up-broken");
+    copy_northwind(&dir, str::to_owned);
+    let module = dir.join("hooks/monthly_or_new_batch.wasm");
+    let mut bytes = std::fs::read(&module).unwrap();
+    bytes.push(0);
+    std::fs::write(&module, bytes).unwrap();
+    let up = datasurface(&["up", ".", "--state", "state"], &dir);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(
+        up.stdout
+            .contains("hook on batchCommitted: run: the hook's module cannot be used: the hook of workspace `MaskCustomersWorkSpace`"),
+        "{}",
+        up.stdout
+    );
+    assert!(up.stdout.contains("failing open"), "{}", up.stdout);
+    assert!(up.stdout.contains("Masked_NW_Data "), "{}", up.stdout);
+
+    // Failing closed, the transformer does not run, and `--format json`
+    // carries the decision.
+    let dir = scratch("hook-up-closed");
+    copy_northwind(&dir, |team| {
+        team.replacen(
+            "      events: [",
+            "      onFailure: failClosed\n      events: [",
+            1,
+        )
+    });
+    let module = dir.join("hooks/monthly_or_new_batch.wasm");
+    std::fs::write(&module, b"not a module").unwrap();
+    let apply = datasurface(&["apply", ".", "--state", "state"], &dir);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    let run = datasurface(
+        &["run", ".", "--state", "state", "--all", "--format", "json"],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let decision = &summary["decisions"][0];
+    assert_eq!(decision["workspace"], "MaskCustomersWorkSpace");
+    assert_eq!(decision["action"], "skip");
+    assert_eq!(decision["decidedBy"], "failedClosed");
+    let streams: Vec<&str> = summary["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stream"].as_str().unwrap())
+        .collect();
+    assert_eq!(streams, ["NW_Data"]);
+}

@@ -8,6 +8,7 @@
 
 mod apply;
 mod batch;
+mod hooks;
 mod reconcile;
 mod run;
 mod source;
@@ -22,6 +23,7 @@ use datasurface_platform::Rendering;
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
+pub use hooks::{HookDecision, Hooks};
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
 pub use status::{BatchRecord, NextRun, StreamState};
 
@@ -71,6 +73,7 @@ pub struct Engine {
     state: PathBuf,
     sources: BTreeMap<String, PathBuf>,
     clock: Clock,
+    hooks: Arc<Hooks>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -78,6 +81,7 @@ impl std::fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("state", &self.state)
             .field("sources", &self.sources)
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +99,7 @@ impl Engine {
             state: state.to_path_buf(),
             sources,
             clock: Arc::new(chrono::Utc::now),
+            hooks: Arc::new(Hooks::new()),
         })
     }
 

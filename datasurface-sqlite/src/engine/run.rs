@@ -8,6 +8,9 @@
 //! failed) and every input has committed a batch; without one, when an input
 //! committed a batch that changed rows since the transformer last ran. A
 //! transformer whose batch fails is not tried again in the same run.
+//!
+//! A due transformer whose workspace has a code hook runs only if the hook
+//! says so (see [`hooks`](super::hooks)).
 
 use std::collections::BTreeMap;
 
@@ -19,6 +22,7 @@ use datasurface_platform::model::cron::Schedule;
 
 use super::apply::jobs;
 use super::batch::{self, Counts, SQL, last_committed};
+use super::hooks::{Consulted, HookDecision};
 use super::source::{self, Rows};
 use super::{Engine, EngineError, sql};
 use crate::spec::{IngestJob, Source, TransformJob};
@@ -69,9 +73,13 @@ pub struct Waiting {
 pub struct RunSummary {
     /// Every batch run.
     pub streams: Vec<StreamOutcome>,
-    /// Streams on a schedule that were not due.
+    /// Streams on a schedule that were not due, and transformers whose hook
+    /// deferred them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<Waiting>,
+    /// What workspaces' hooks decided, in the order they were asked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<HookDecision>,
 }
 
 /// Whether a run keeps to the cron schedules of streams and transformers.
@@ -95,6 +103,8 @@ pub enum RunEvent<'a> {
     Started(&'a str),
     /// A batch ended.
     Ended(&'a StreamOutcome),
+    /// A workspace's hook decided whether its transformer runs.
+    Decided(&'a HookDecision),
 }
 
 impl RunSummary {
@@ -197,28 +207,41 @@ impl Engine {
             summary.streams.push(o);
         }
         // Transformers, until none is due: each pass can make the next one due.
-        // One that failed waits for the next run.
-        let mut failed: Vec<&str> = Vec::new();
+        // One that failed, or that its hook held, waits for the next run.
+        let mut settled: Vec<&str> = Vec::new();
         for pass in 0..=transforms.len() {
             let mut any = false;
             for t in &transforms {
                 let Some(output) = ingests.iter().find(|j| j.stream == t.output_stream) else {
                     continue;
                 };
-                if failed.contains(&t.workspace.as_str()) {
+                if settled.contains(&t.workspace.as_str()) {
                     continue;
                 }
                 let Some(marks) = self.transformer_due(t, schedules, pass, &mut summary)? else {
                     continue;
                 };
+                let decision = match &t.hook {
+                    None => None,
+                    Some(hook) => match self.consult(t, hook, schedules, &mut summary, progress)? {
+                        Consulted::Run(decision) => decision,
+                        Consulted::Hold => {
+                            settled.push(&t.workspace);
+                            continue;
+                        }
+                    },
+                };
                 progress(RunEvent::Due(1));
                 progress(RunEvent::Started(&output.stream));
                 let rows = self.transform(t, output);
                 let (batch, ended) = batch::ingest(self, output, rows, &marks)?;
+                if let Some(decision) = decision {
+                    self.decision_ran(&t.workspace, decision, batch)?;
+                }
                 let o = outcome(&output.stream, batch, ended);
                 progress(RunEvent::Ended(&o));
                 if o.status == StreamStatus::Failed {
-                    failed.push(&t.workspace);
+                    settled.push(&t.workspace);
                 }
                 summary.streams.push(o);
                 any = true;

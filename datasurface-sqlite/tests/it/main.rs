@@ -8,6 +8,7 @@
 
 mod drift;
 mod engine;
+mod hooks;
 mod schedules;
 
 use datasurface_sqlite::SqlitePlatform;

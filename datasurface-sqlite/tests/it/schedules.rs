@@ -14,7 +14,7 @@ use crate::engine::{Rig, SHOP, render, rows, shop};
 
 /// The shop with items captured hourly, and a transformer counting items
 /// daily at midnight into `Summary`, which `Board` reads.
-fn scheduled_shop() -> String {
+pub(crate) fn scheduled_shop() -> String {
     SHOP.replace(
         "                method: {sqlSnapshot: {}}\n",
         "                method: {sqlSnapshot: {}}\n                trigger: {cron: \"0 * * * *\"}\n",
@@ -71,7 +71,7 @@ fn scheduled_shop() -> String {
 }
 
 /// 2026-11-21 (a Saturday) at `hh:mm` UTC, in seconds.
-fn at(hh: i64, mm: i64) -> i64 {
+pub(crate) fn at(hh: i64, mm: i64) -> i64 {
     1_795_219_200 + hh * 3600 + mm * 60
 }
 
