@@ -66,7 +66,22 @@ pub struct Dag {
     pub outlets: Vec<String>,
     /// Airflow tags.
     pub tags: Vec<String>,
+    /// For a hooked transformer: the job runner's arguments (after
+    /// `datasurface job`) of the decision task that runs first and asks the
+    /// workspace's hook. It exits [`SKIP_EXIT_CODE`] when the hook says not
+    /// to run, which leaves it skipped and short-circuits the task after it.
+    pub decide: Option<Vec<String>>,
 }
+
+/// The exit code with which `datasurface job decide` says "do not run":
+/// the decision task is then skipped (Airflow's `skip_on_exit_code`), and so
+/// is the task after it.
+pub const SKIP_EXIT_CODE: u8 = 99;
+
+/// The Jinja expression a decision task passes as `--run-type`: Airflow's
+/// kind of DAG run (`scheduled`, `manual`, `asset_triggered`, `backfill`),
+/// the event the hook is asked about. Written by us, never from the model.
+const RUN_TYPE: &str = "{{ dag_run.run_type }}";
 
 fn py_list(items: &[String], indent: &str) -> String {
     if items.is_empty() {
@@ -101,6 +116,15 @@ pub fn credential_variable(credential: &str, part: &str) -> String {
 }
 
 impl Dag {
+    /// Names the hash of the job spec rendered beside the DAG, which every
+    /// job of the DAG checks (`--spec`).
+    pub fn name_spec(&mut self, hash: &str) {
+        for arguments in std::iter::once(&mut self.arguments).chain(self.decide.as_mut()) {
+            arguments.push("--spec".to_owned());
+            arguments.push(hash.to_owned());
+        }
+    }
+
     /// The DAG file's Python source.
     pub fn render(
         &self,
@@ -167,18 +191,36 @@ impl Dag {
             tags.join(", "),
             config.retries,
         );
-        out.push_str(&self.task(config, platform));
+        match &self.decide {
+            None => {
+                out.push_str("    ");
+                out.push_str(&self.task(config, platform, self.task_id, &self.arguments, false));
+            }
+            Some(decide) => {
+                let _ = writeln!(
+                    out,
+                    "    decide = {}    {} = {}    decide >> {}",
+                    self.task(config, platform, "decide", decide, true),
+                    self.task_id,
+                    self.task(config, platform, self.task_id, &self.arguments, false),
+                    self.task_id,
+                );
+            }
+        }
         out
     }
 
-    /// The DAG's one task, which runs the job runner.
-    fn task(&self, config: &AirflowConfig, platform: &str) -> String {
-        let mut out = String::new();
-        let outlets: Vec<String> = self
-            .outlets
-            .iter()
-            .map(|a| format!("Asset({})", py_str(a)))
-            .collect();
+    /// A task that runs the job runner with `arguments`: the DAG's own task,
+    /// which updates its outlets, or (`decide`) its decision task, which
+    /// passes the run's type and is skipped when the hook says not to run.
+    fn task(
+        &self,
+        config: &AirflowConfig,
+        platform: &str,
+        task_id: &str,
+        arguments: &[String],
+        decide: bool,
+    ) -> String {
         let mut env = vec![
             ("DATASURFACE_PLATFORM", platform.to_owned()),
             ("DATASURFACE_MERGE_HOST", config.merge_host.clone()),
@@ -191,87 +233,150 @@ impl Dag {
             ),
         ];
         let mut credentials = vec![config.merge_credential.clone()];
-        credentials.extend(self.credentials.iter().cloned());
+        if !decide {
+            credentials.extend(self.credentials.iter().cloned());
+        }
         credentials.sort();
         credentials.dedup();
         match config.executor {
             Executor::Kubernetes => {
-                let mut vars: Vec<String> = env
-                    .iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "k8s.V1EnvVar(name={}, value={})",
-                            py_str(k),
-                            py_str(&inert(v))
-                        )
-                    })
-                    .collect();
-                for credential in &credentials {
-                    for part in ["user", "password"] {
-                        vars.push(format!(
-                            "k8s.V1EnvVar(\n                name={},\n                value_from=k8s.V1EnvVarSource(\n                    secret_key_ref=k8s.V1SecretKeySelector(name={}, key={})\n                ),\n            )",
-                            py_str(&credential_variable(credential, part)),
-                            py_str(&k8s_name(&[credential])),
-                            py_str(part),
-                        ));
-                    }
-                }
-                // Arguments, environment values and the image are templated fields.
-                let mut arguments: Vec<String> =
-                    self.arguments.iter().map(|a| py_str(&inert(a))).collect();
-                arguments.insert(0, py_str("job"));
-                let _ = writeln!(
-                    out,
-                    "    KubernetesPodOperator(\n        \
-                         task_id={},\n        \
-                         name={},\n        \
-                         namespace={},\n        \
-                         image={},\n        \
-                         cmds=[\"datasurface\"],\n        \
-                         arguments={},\n        \
-                         env_vars={},\n        \
-                         outlets={},\n        \
-                         get_logs=True,\n        \
-                         on_finish_action=\"delete_pod\",\n    \
-                     )",
-                    py_str(self.task_id),
-                    py_str(&k8s_name(&[&self.dag_id])),
-                    py_str(&config.namespace),
-                    py_str(&inert(&config.image)),
-                    py_list(&arguments, "        "),
-                    py_list(&vars, "        "),
-                    py_list(&outlets, "        "),
-                );
+                self.kubernetes_task(config, &env, &credentials, task_id, arguments, decide)
             }
             Executor::Local => {
                 env.push((env::CREDENTIALS, credentials.join(",")));
-                let command: Vec<String> = ["datasurface", "job"]
-                    .into_iter()
-                    .map(str::to_owned)
-                    .chain(self.arguments.iter().map(|a| shell::word(a)))
-                    .collect();
-                let env: Vec<String> = env
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", py_str(k), py_str(&inert(v))))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "    BashOperator(\n        \
-                         task_id={},\n        \
-                         bash_command={},\n        \
-                         env={{\n            {},\n        }},\n        \
-                         append_env=True,\n        \
-                         outlets={},\n    \
-                     )",
-                    py_str(self.task_id),
-                    // `bash_command` and `env` are templated fields.
-                    py_str(&inert(&command.join(" "))),
-                    env.join(",\n            "),
-                    py_list(&outlets, "        "),
-                );
+                self.local_task(&env, task_id, arguments, decide)
             }
         }
+    }
+
+    /// A task as a pod of the job runner's image.
+    fn kubernetes_task(
+        &self,
+        config: &AirflowConfig,
+        env: &[(&str, String)],
+        credentials: &[String],
+        task_id: &str,
+        arguments: &[String],
+        decide: bool,
+    ) -> String {
+        let mut out = String::new();
+        let (outlets, skip) = self.outlets_and_skip(decide);
+        let skip = skip.map_or_else(String::new, |s| format!("{s}\n        "));
+        let mut vars: Vec<String> = env
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "k8s.V1EnvVar(name={}, value={})",
+                    py_str(k),
+                    py_str(&inert(v))
+                )
+            })
+            .collect();
+        for credential in credentials {
+            for part in ["user", "password"] {
+                vars.push(format!(
+                    "k8s.V1EnvVar(\n                name={},\n                value_from=k8s.V1EnvVarSource(\n                    secret_key_ref=k8s.V1SecretKeySelector(name={}, key={})\n                ),\n            )",
+                    py_str(&credential_variable(credential, part)),
+                    py_str(&k8s_name(&[credential])),
+                    py_str(part),
+                ));
+            }
+        }
+        // Arguments, environment values and the image are templated fields.
+        let mut arguments: Vec<String> = arguments.iter().map(|a| py_str(&inert(a))).collect();
+        arguments.insert(0, py_str("job"));
+        if decide {
+            arguments.push(py_str("--run-type"));
+            arguments.push(py_str(RUN_TYPE));
+        }
+        let _ = writeln!(
+            out,
+            "KubernetesPodOperator(\n        \
+                 task_id={},\n        \
+                 name={},\n        \
+                 namespace={},\n        \
+                 image={},\n        \
+                 cmds=[\"datasurface\"],\n        \
+                 arguments={},\n        \
+                 env_vars={},\n        \
+                 outlets={},\n        \
+                 {skip}get_logs=True,\n        \
+                 on_finish_action=\"delete_pod\",\n    \
+             )",
+            py_str(task_id),
+            py_str(&if decide {
+                k8s_name(&[&self.dag_id, task_id])
+            } else {
+                k8s_name(&[&self.dag_id])
+            }),
+            py_str(&config.namespace),
+            py_str(&inert(&config.image)),
+            py_list(&arguments, "        "),
+            py_list(&vars, "        "),
+            py_list(&outlets, "        "),
+        );
         out
+    }
+
+    /// A task as a process on the worker.
+    fn local_task(
+        &self,
+        env: &[(&str, String)],
+        task_id: &str,
+        arguments: &[String],
+        decide: bool,
+    ) -> String {
+        let mut out = String::new();
+        let (outlets, skip) = self.outlets_and_skip(decide);
+        let skip_line = skip.map_or_else(String::new, |s| format!("        {s}\n"));
+        let command: Vec<String> = ["datasurface", "job"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(arguments.iter().map(|a| shell::word(a)))
+            .collect();
+        let mut command = inert(&command.join(" ")).into_owned();
+        if decide {
+            // The template is ours and renders to a bare word.
+            command.push_str(" --run-type ");
+            command.push_str(RUN_TYPE);
+        }
+        let env: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{}: {}", py_str(k), py_str(&inert(v))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "BashOperator(\n        \
+                 task_id={},\n        \
+                 bash_command={},\n        \
+                 env={{\n            {},\n        }},\n        \
+                 append_env=True,\n        \
+                 outlets={},\n\
+                 {skip_line}    )",
+            py_str(task_id),
+            // `bash_command` and `env` are templated fields.
+            py_str(&command),
+            env.join(",\n            "),
+            py_list(&outlets, "        "),
+        );
+        out
+    }
+
+    /// A task's outlets (the decision task updates none) and, for the
+    /// decision task, its `skip_on_exit_code` argument.
+    fn outlets_and_skip(&self, decide: bool) -> (Vec<String>, Option<String>) {
+        if decide {
+            return (
+                Vec::new(),
+                Some(format!("skip_on_exit_code={SKIP_EXIT_CODE},")),
+            );
+        }
+        let outlets = self
+            .outlets
+            .iter()
+            .map(|a| format!("Asset({})", py_str(a)))
+            .collect();
+        (outlets, None)
     }
 }
 

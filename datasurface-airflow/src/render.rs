@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
+use datasurface_platform::hook::{HookJob, Subject};
+use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
@@ -23,7 +25,8 @@ use crate::dags::{Dag, Schedule};
 use crate::escape::markdown::code;
 use crate::names::{dag_id, ident, k8s_name, qualified, quoted};
 use crate::spec::{
-    ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformOutput, TransformSpec, spec_hash,
+    ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformHook, TransformOutput, TransformSpec,
+    spec_hash,
 };
 use crate::sql::{self, Versions};
 
@@ -58,6 +61,14 @@ impl<'a> Lookup<'a> {
         self.0
             .workspace(name)
             .map(|p| p.item)
+            .ok_or_else(|| missing(platform, "workspace", name.as_str()))
+    }
+
+    /// The team that owns a workspace.
+    fn team_of(&self, platform: &str, name: &WorkspaceName) -> Result<String, PlatformError> {
+        self.0
+            .workspace(name)
+            .map(|p| p.team.to_string())
             .ok_or_else(|| missing(platform, "workspace", name.as_str()))
     }
 }
@@ -176,8 +187,7 @@ impl Renderer<'_> {
             {
                 // The job's spec, stored by `job apply` after the node's SQL;
                 // the DAG names the spec's hash, so the two cannot drift apart.
-                dag.arguments.push("--spec".to_owned());
-                dag.arguments.push(spec_hash(&spec));
+                dag.name_spec(&spec_hash(&spec));
                 rendering.insert(
                     spec_key.clone(),
                     Artifact::new(
@@ -491,6 +501,7 @@ impl Renderer<'_> {
                 "ingest".into(),
                 format!("platform:{}", self.platform()),
             ],
+            decide: None,
         };
         (text, dag, (spec_key, to_json(&spec)))
     }
@@ -615,7 +626,46 @@ impl Renderer<'_> {
                     columns: column_specs(&d.schema),
                 })
                 .collect(),
+            hook: None,
         }
+    }
+
+    /// A hooked transformer's hook, as its job spec carries it: with the
+    /// streams whose batches are its events (an input's datastore, or its
+    /// dataset where each is ingested on its own).
+    fn transformer_hook(
+        &self,
+        lookup: &Lookup<'_>,
+        name: &WorkspaceName,
+        ws: &Workspace,
+        inputs: &[(&DatastoreName, &DatasetName)],
+    ) -> Result<Option<TransformHook>, PlatformError> {
+        let (Some(hook), Some(transformer)) = (&ws.hook, &ws.transformer) else {
+            return Ok(None);
+        };
+        let mut streams = BTreeSet::new();
+        for (store_name, dataset_name) in inputs {
+            let store = lookup.store(self.platform(), store_name)?;
+            streams.insert(
+                if store.capture.consistency() == IngestionConsistency::SingleDataset {
+                    format!("{store_name}#{dataset_name}")
+                } else {
+                    store_name.to_string()
+                },
+            );
+        }
+        Ok(Some(TransformHook {
+            job: HookJob::new(
+                hook,
+                name.as_str(),
+                &lookup.team_of(self.platform(), name)?,
+                self.platform(),
+                Subject::Transformer {
+                    output_datastore: transformer.output_datastore.to_string(),
+                },
+            ),
+            inputs: streams.into_iter().collect(),
+        }))
     }
 
     /// A transformer's SQL, DAG and job spec (its artifact key and JSON).
@@ -706,8 +756,20 @@ impl Renderer<'_> {
                 "transform".into(),
                 format!("platform:{}", self.platform()),
             ],
+            decide: None,
         };
-        let spec = self.transform_spec(name, schema, transformer, output);
+        let mut spec = self.transform_spec(name, schema, transformer, output);
+        spec.hook = self.transformer_hook(lookup, name, ws, &inputs)?;
+        let mut dag = dag;
+        if spec.hook.is_some() {
+            dag.decide = Some(vec![
+                "decide".into(),
+                "--platform".into(),
+                self.platform().to_owned(),
+                "--workspace".into(),
+                name.to_string(),
+            ]);
+        }
         let spec_key = ArtifactKey::from_parts(&["jobs", "transformer", name.as_str()], "json");
         Ok((text, dag, (spec_key, to_json(&spec))))
     }

@@ -7,6 +7,7 @@
 //! (`--spec`), so a job whose DAG and database came from different models
 //! refuses to run instead of drifting.
 
+use datasurface_platform::hook::HookJob;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of job spec, as stored in the `job_spec` table.
@@ -138,6 +139,21 @@ pub struct TransformSpec {
     pub output_stream: String,
     /// One query per output dataset, with the table it fills.
     pub outputs: Vec<TransformOutput>,
+    /// The workspace's code hook, which `datasurface job decide` asks before
+    /// the transformer runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<TransformHook>,
+}
+
+/// A transformer's hook, as its job spec carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransformHook {
+    /// The hook.
+    pub job: HookJob,
+    /// The streams whose committed batches are the hook's `batchCommitted`
+    /// events (the transformer's inputs), as `batch_metrics` names them.
+    pub inputs: Vec<String>,
 }
 
 /// One output dataset of a transformer.

@@ -141,7 +141,8 @@ pub const BATCH_STATUSES: [&str; 5] = ["started", "staged", "merged", "committed
 /// The platform's own tables: the batch counter and the batch metrics of
 /// every stream (one row per batch: its status, row counts, time and the
 /// reason it failed), what `datasurface job apply` applied (each artifact's
-/// hash) and the job specs it stored.
+/// hash), the job specs and hook modules it stored, and every decision of a
+/// workspace's hook (`datasurface job decide`).
 pub fn platform_tables(out: &mut String, schema: &str) {
     let metrics = qualified(schema, "batch_metrics");
     let statuses: Vec<String> = BATCH_STATUSES.iter().map(|s| format!("'{s}'")).collect();
@@ -179,12 +180,29 @@ pub fn platform_tables(out: &mut String, schema: &str) {
              hash varchar(64) NOT NULL,\n    \
              spec jsonb NOT NULL,\n    \
              applied_at timestamp with time zone NOT NULL,\n    \
-             PRIMARY KEY (kind, name)\n);\n",
+             PRIMARY KEY (kind, name)\n);\n\n\
+         CREATE TABLE IF NOT EXISTS {modules} (\n    \
+             sha256 char(64) PRIMARY KEY,\n    \
+             module bytea NOT NULL,\n    \
+             stored_at timestamp with time zone NOT NULL\n);\n\n\
+         CREATE TABLE IF NOT EXISTS {decisions} (\n    \
+             workspace varchar(1024) NOT NULL,\n    \
+             decision integer NOT NULL,\n    \
+             decided_at timestamp with time zone NOT NULL,\n    \
+             event varchar(32) NOT NULL,\n    \
+             action varchar(16) NOT NULL,\n    \
+             until timestamp with time zone,\n    \
+             reason text NOT NULL,\n    \
+             decided_by varchar(16) NOT NULL,\n    \
+             fuel bigint,\n    \
+             PRIMARY KEY (workspace, decision)\n);\n",
         s = quoted(schema),
         counter = qualified(schema, "batch_counter"),
         statuses = statuses.join(", "),
         applied = qualified(schema, "applied_artifact"),
         specs = qualified(schema, "job_spec"),
+        modules = qualified(schema, "hook_module"),
+        decisions = qualified(schema, "hook_decision"),
     );
 }
 

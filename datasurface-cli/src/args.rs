@@ -477,7 +477,9 @@ Exit status:
   2  the job could not run: settings, credentials, the merge database, a spec that is
      not applied or differs from the DAG's, or another runner on the same stream
   3  the batch failed: the merge tables are as before, the failure is recorded with
-     its reason in batch_metrics, and the next run starts a new batch";
+     its reason in batch_metrics, and the next run starts a new batch
+  99 `job decide`: the hook decided not to run the transformer now (skip or defer), or
+     failed and its policy is to fail closed";
 
 /// `job`.
 #[derive(Debug, clap::Args)]
@@ -499,6 +501,10 @@ pub(crate) enum JobCommand {
     Ingest(JobIngestArgs),
     /// Run a SQL transformer in the merge database, replacing its output tables.
     Transform(JobTransformArgs),
+    /// Ask a hooked transformer's hook whether it runs now, and record the decision: exits 0
+    /// to run it, 99 not to (the DAG's decision task is then skipped, and the transformer
+    /// with it).
+    Decide(JobDecideArgs),
 }
 
 /// `job apply`.
@@ -533,6 +539,24 @@ pub(crate) struct JobIngestArgs {
     /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
     #[arg(long)]
     pub(crate) spec: Option<String>,
+}
+
+/// `job decide`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobDecideArgs {
+    /// The platform, by its name in the model.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: String,
+    /// The transformer's workspace.
+    #[arg(long)]
+    pub(crate) workspace: String,
+    /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
+    #[arg(long)]
+    pub(crate) spec: Option<String>,
+    /// Airflow's kind of DAG run, the event the hook is asked about: `scheduled`
+    /// (scheduleTick), `asset_triggered` (batchCommitted), `manual` or `backfill` (manualRun).
+    #[arg(long)]
+    pub(crate) run_type: String,
 }
 
 /// `job transform`.

@@ -117,6 +117,41 @@ pub(crate) fn engine_hooks(model: &Path, eco: &Ecosystem) -> Hooks {
     hooks
 }
 
+/// The hook modules a rendering's transformer job specs name (those whose
+/// spec has a `hook`), read from the model's directory and checked (hash,
+/// contract), as (SHA-256, bytes) for `job apply` to store; and a warning
+/// for each that cannot be used (its hook's failure policy will apply).
+pub(crate) fn applied_modules(
+    model: &Path,
+    eco: &Ecosystem,
+    rendering: &datasurface_platform::Rendering,
+) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+    let root = model_root(model);
+    let (mut modules, mut warnings) = (Vec::new(), Vec::new());
+    for (_, workspace, spec) in hooked(eco) {
+        let key = format!("jobs/transformer/{workspace}.json");
+        let named = rendering
+            .artifacts
+            .iter()
+            .any(|(k, a)| k.as_str() == key && a.content.contains("\"hook\""));
+        if !named {
+            continue;
+        }
+        match read_model_file(&root, &spec.module).and_then(|bytes| {
+            WasmHook::load(&bytes, Some(spec.sha256.as_str()), Limits::default())
+                .map(|_| bytes)
+                .map_err(|e| e.to_string())
+        }) {
+            Ok(bytes) => modules.push((spec.sha256.to_string(), bytes)),
+            Err(why) => warnings.push(format!(
+                "the hook of workspace `{workspace}` (`{}`) cannot be used, so its decision task will fail by its policy: {why}",
+                spec.module
+            )),
+        }
+    }
+    (modules, warnings)
+}
+
 /// Every hooked workspace of a model: its path, its name and its hook.
 fn hooked(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &str, &HookSpec)> {
     eco.workspaces().filter_map(|(at, name, ws)| {

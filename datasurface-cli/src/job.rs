@@ -6,14 +6,19 @@ use std::io::Write;
 
 use datasurface_airflow::dags::env;
 use datasurface_airflow::runner::{
-    self, Endpoint, IngestOptions, JobError, Login, MergeDatabase, credential,
+    self, Endpoint, IngestOptions, JobError, Login, MergeDatabase, Question, credential,
 };
 use datasurface_airflow::{Airflow, AirflowConfig};
+use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::DataPlatform;
+use datasurface_platform::hook::{HookError, ask, verdict};
+use datasurface_platform::model::HookEventKind;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
-use crate::args::{JobApplyArgs, JobArgs, JobCommand, JobIngestArgs, JobTransformArgs};
+use crate::args::{
+    JobApplyArgs, JobArgs, JobCommand, JobDecideArgs, JobIngestArgs, JobTransformArgs,
+};
 use crate::model::load_valid;
 use crate::platforms::{platform_name, render_loaded};
 
@@ -84,6 +89,16 @@ pub(crate) fn run(
 ) -> Outcome {
     let result = match &args.command {
         JobCommand::Apply(a) => return apply(app, a, out, err),
+        JobCommand::Decide(a) => {
+            return match decide(a, out) {
+                Ok(true) => Outcome::Success,
+                Ok(false) => Outcome::NotNow,
+                Err(e) => {
+                    let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
+                    Outcome::CouldNotRun
+                }
+            };
+        }
         JobCommand::Ingest(a) => ingest(a, out),
         JobCommand::Transform(a) => transform(a, out),
     };
@@ -138,6 +153,83 @@ fn transform(args: &JobTransformArgs, out: &mut dyn Write) -> Result<(), JobErro
     .map(|_| ())
 }
 
+/// The event a DAG run is, from Airflow's kind of run (`scheduled`,
+/// `asset_triggered`, `manual`, `backfill`; `DagRunType.MANUAL` as some
+/// versions print it).
+fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
+    let lower = run_type.trim().to_ascii_lowercase();
+    let kind = lower.strip_prefix("dagruntype.").unwrap_or(&lower);
+    match kind {
+        "scheduled" => Ok(HookEventKind::ScheduleTick),
+        "asset_triggered" | "dataset_triggered" => Ok(HookEventKind::BatchCommitted),
+        "manual" | "backfill" => Ok(HookEventKind::ManualRun),
+        _ => Err(JobError::Setup(format!(
+            "--run-type is `{run_type}`, which is not a kind of Airflow DAG run: use scheduled, asset_triggered, manual or backfill (the rendered DAG passes {{{{ dag_run.run_type }}}})"
+        ))),
+    }
+}
+
+/// `datasurface job decide`: asks a hooked transformer's hook, records the
+/// verdict, and says whether the transformer runs now.
+fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
+    same_platform(&args.platform).map_err(JobError::Setup)?;
+    let kind = run_event(&args.run_type)?;
+    let db = merge_database(None).map_err(JobError::Setup)?;
+    let workspace = &args.workspace;
+    let now = chrono::Utc::now();
+    let question = runner::question(&db, workspace, args.spec.as_deref(), kind, now)?;
+    let (job, module, input) = match question {
+        Question::NotWanted(kind) => {
+            let _ = writeln!(
+                out,
+                "transformer `{workspace}`: its hook does not decide on {kind}: run"
+            );
+            return Ok(true);
+        }
+        Question::Deferred(until) => {
+            let _ = writeln!(
+                out,
+                "transformer `{workspace}`: its hook deferred it until {}: not run, not asked",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            return Ok(false);
+        }
+        Question::Ask { job, module, input } => (job, module, input),
+        _ => return Ok(true),
+    };
+    let loaded = if module.is_empty() {
+        Err(HookError::Module(format!(
+            "the merge database holds no module with SHA-256 {} (`{}`): `datasurface job apply` stores it from the model's directory; run it with the model the DAGs were rendered from",
+            job.sha256, job.module
+        )))
+    } else {
+        WasmHook::load(&module, Some(&job.sha256), Limits::from_model(&job.limits))
+    };
+    let verdict = match &loaded {
+        Ok(hook) => ask(hook, &input, job.on_failure),
+        Err(e) => verdict(Err(e.clone()), job.on_failure),
+    };
+    let decision = runner::record(&db, workspace, &input.event, &verdict)?;
+    let until = verdict.until.map_or_else(String::new, |u| {
+        format!(
+            " until {}",
+            u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    });
+    let fuel = verdict
+        .fuel
+        .map_or_else(String::new, |f| format!(" ({f} fuel)"));
+    let _ = writeln!(
+        out,
+        "transformer `{workspace}`: hook on {kind}: {}{until}: {} [decision {decision}, {}]{fuel}",
+        verdict.action,
+        verdict.reason,
+        verdict.by_name()
+    );
+    let _ = writeln!(out, "asked: {}", input.to_json());
+    Ok(verdict.runs())
+}
+
 fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let error = app.paint(Paint::Error, "error");
     let loaded = match load_valid(app, &args.model, "apply it", out, err) {
@@ -178,7 +270,22 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
             return Outcome::CouldNotRun;
         }
     };
-    let applied = runner::apply(&db, &rendered.rendering, &mut printer(out));
+    let applied = runner::apply(&db, &rendered.rendering, &mut printer(&mut *out));
+    let applied = applied.and_then(|summary| {
+        let (modules, warnings) = crate::hook::applied_modules(
+            &args.model,
+            loaded.valid.ecosystem(),
+            &rendered.rendering,
+        );
+        for warning in warnings {
+            let _ = writeln!(err, "{}: {warning}", app.paint(Paint::Warning, "warning"));
+        }
+        let stored = runner::store_modules(&db, &modules)?;
+        if stored > 0 {
+            let _ = writeln!(out, "stored {stored} hook modules");
+        }
+        Ok(summary)
+    });
     match applied {
         Ok(summary) => {
             let _ = writeln!(
@@ -238,19 +345,26 @@ mod tests {
                 continue;
             }
             let text = &artifact.content;
-            if let Some(at) = text.find("arguments=[") {
+            if text.contains("arguments=[") {
                 assert!(text.contains("cmds=[\"datasurface\"]"), "{key}");
-                let list = &text[at + "arguments=[".len()..];
-                let list = &list[..list.find(']').unwrap()];
-                let mut args = vec!["datasurface".to_owned()];
-                args.extend(list.lines().filter(|l| !l.trim().is_empty()).map(py_value));
-                found.push(args);
+                for list in text.split("arguments=[").skip(1) {
+                    let list = &list[..list.find(']').unwrap()];
+                    let mut args = vec!["datasurface".to_owned()];
+                    args.extend(
+                        list.lines()
+                            .filter(|l| !l.trim().is_empty())
+                            .map(|l| py_value(l).replace("{{ dag_run.run_type }}", "RUN_TYPE")),
+                    );
+                    found.push(args);
+                }
             } else {
-                let line = text.lines().find(|l| l.contains("bash_command=")).unwrap();
-                let command = py_value(line.trim().strip_prefix("bash_command=").unwrap());
-                // No argument of these models needs shell quoting.
-                assert!(!command.contains('\''), "{command}");
-                found.push(command.split(' ').map(str::to_owned).collect());
+                for line in text.lines().filter(|l| l.contains("bash_command=")) {
+                    let command = py_value(line.trim().strip_prefix("bash_command=").unwrap())
+                        .replace("{{ dag_run.run_type }}", "RUN_TYPE");
+                    // No argument of these models needs shell quoting.
+                    assert!(!command.contains('\''), "{command}");
+                    found.push(command.split(' ').map(str::to_owned).collect());
+                }
             }
         }
         found
@@ -259,8 +373,9 @@ mod tests {
     #[test]
     fn every_rendered_task_is_a_job_command_line() {
         for (model, platform, dags) in [
-            ("examples/models/northwind", "Azure Platform", 3),
-            ("examples/airflow/model", "Airflow", 3),
+            // Each hooked transformer's DAG has a decision task before its own.
+            ("examples/models/northwind", "Azure Platform", 4),
+            ("examples/airflow/model", "Airflow", 4),
         ] {
             let rendering = render(model, platform);
             let commands = commands(&rendering);
@@ -281,6 +396,14 @@ mod tests {
                         a.platform,
                         (format!("jobs/transformer/{}.json", a.workspace), a.spec),
                     ),
+                    JobCommand::Decide(a) => {
+                        // The run's type, templated by Airflow.
+                        assert_eq!(a.run_type, "RUN_TYPE", "{args:?}");
+                        (
+                            a.platform,
+                            (format!("jobs/transformer/{}.json", a.workspace), a.spec),
+                        )
+                    }
                     JobCommand::Apply(_) => panic!("DAGs do not apply: {args:?}"),
                 };
                 assert_eq!(named, platform);

@@ -77,6 +77,10 @@ pub enum Outcome {
     /// 3: `run` or `up` ran, and at least one batch failed; the last
     /// committed data of each failed stream stands, and the next run retries it.
     BatchesFailed = 3,
+    /// 99: `job decide`: the workspace's hook decided that its transformer
+    /// does not run now. Airflow leaves a task that exits so skipped, and
+    /// skips the transformer's task after it.
+    NotNow = 99,
 }
 
 impl From<Outcome> for ExitCode {

@@ -551,13 +551,22 @@ pub enum NextAsk {
 }
 
 /// The one rule every platform follows before asking a hook again about a
-/// subject that is due: after a deferral, not before its time; after a skip,
-/// not until something new happens (`news`: a new input batch, a schedule
-/// that fired since, a manual run); otherwise, ask.
+/// subject that is due: a manual run is always asked (someone asked for it);
+/// otherwise, after a deferral, not before its time; after a skip, not until
+/// something new happens (`news`: a new input batch, a schedule that fired
+/// since); otherwise, ask.
 ///
 /// So a hook that skips is asked once per event, not once per pass of a
 /// scheduler that finds the subject still due.
-pub fn next_ask(last: Option<&PastDecision>, now: DateTime<Utc>, news: bool) -> NextAsk {
+pub fn next_ask(
+    last: Option<&PastDecision>,
+    kind: HookEventKind,
+    now: DateTime<Utc>,
+    news: bool,
+) -> NextAsk {
+    if kind == HookEventKind::ManualRun {
+        return NextAsk::Ask;
+    }
     match last {
         Some(PastDecision {
             action: Action::Defer,
@@ -733,29 +742,37 @@ mod tests {
             until: until.map(at),
             reason: String::new(),
         };
-        assert_eq!(next_ask(None, now, false), NextAsk::Ask);
+        let tick = HookEventKind::ScheduleTick;
+        assert_eq!(next_ask(None, tick, now, false), NextAsk::Ask);
         assert_eq!(
-            next_ask(Some(&past(Action::Run, None)), now, false),
+            next_ask(Some(&past(Action::Run, None)), tick, now, false),
             NextAsk::Ask
         );
         assert_eq!(
-            next_ask(Some(&past(Action::Skip, None)), now, false),
+            next_ask(Some(&past(Action::Skip, None)), tick, now, false),
             NextAsk::Skipped
         );
         assert_eq!(
-            next_ask(Some(&past(Action::Skip, None)), now, true),
+            next_ask(Some(&past(Action::Skip, None)), tick, now, true),
             NextAsk::Ask
         );
         let later = Some("2026-11-03T00:00:00Z");
         assert_eq!(
-            next_ask(Some(&past(Action::Defer, later)), now, true),
+            next_ask(Some(&past(Action::Defer, later)), tick, now, true),
             NextAsk::DeferredUntil(at("2026-11-03T00:00:00Z"))
         );
         let earlier = Some("2026-11-01T12:00:00Z");
         assert_eq!(
-            next_ask(Some(&past(Action::Defer, earlier)), now, false),
+            next_ask(Some(&past(Action::Defer, earlier)), tick, now, false),
             NextAsk::Ask
         );
+        // Someone asking by hand is always heard.
+        for held in [past(Action::Skip, None), past(Action::Defer, later)] {
+            assert_eq!(
+                next_ask(Some(&held), HookEventKind::ManualRun, now, false),
+                NextAsk::Ask
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,12 @@
 #      (ingest NW_Data, the masking transformer, ingest its output);
 #   4. prints each consumer view's row count;
 #   5. changes the source (one row changed, one deleted, one added), runs the
-#      ingest DAG again, and shows the live view and the forensic history.
+#      ingest DAG again, and shows the live view and the forensic history;
+#   6. shows the masking transformer's hook's decisions (its DAG's decision
+#      task ran `datasurface job decide` before the transformer), then breaks
+#      the hook (a module that does not match its pin, failing closed) and
+#      runs the transformer's DAG again: the decision task is skipped, and
+#      the transformer with it.
 #
 # Uses the `datasurface` on PATH, or builds it from this repository. Exits
 # non-zero if any task fails or a check does not hold; leaves the databases
@@ -126,6 +131,31 @@ expected_live=$'1 99.99\n1000 12.50'
 expected_history=$'1 21.91 1 2\n1 99.99 2 2147483647\n2 67.14 1 2\n1000 12.50 2 2147483647'
 [ "$live" = "$expected_live" ] || { echo "error: the live view does not show the change" >&2; exit 1; }
 [ "$history" = "$expected_history" ] || { echo "error: the forensic history is not as expected" >&2; exit 1; }
+
+step "the masking transformer's hook decided (datasurface job decide, in the DAG's decision task)"
+decisions="$(merge -At -F ' ' -c "SELECT decision, event, action, decided_by FROM nw.hook_decision WHERE workspace = 'MaskCustomersWorkSpace' ORDER BY decision")"
+echo "$decisions"
+[ "$decisions" = "1 manualRun run hook" ] || { echo "error: the hook's decision is not recorded as expected" >&2; exit 1; }
+
+step "a hook that cannot be used, failing closed: the decision task skips the transformer"
+team_file="$(ls "$work"/model/zones/*/teams/*.yaml)"
+sed -i -e 's/sha256: a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19/sha256: 0000000000000000000000000000000000000000000000000000000000000000/' \
+       -e 's/      events: \[batchCommitted, scheduleTick, manualRun\]/      events: [batchCommitted, scheduleTick, manualRun]\n      onFailure: failClosed/' "$team_file"
+rm -rf "$work/rendering"
+datasurface render "$work/model" --out "$work/rendering"
+datasurface job apply "$work/model"
+runs_before="$(merge -At -c "SELECT count(*) FROM nw.batch_metrics WHERE stream_key = 'transformer:MaskCustomersWorkSpace'")"
+run_dag "$(dag_id "$work/rendering/artifacts/dags/transformer/MaskCustomersWorkSpace.py")"
+transform_log="$work/dag-$(dag_id "$work/rendering/artifacts/dags/transformer/MaskCustomersWorkSpace.py").log"
+# The decision task ran and was left skipped; the transformer's task never ran.
+grep -q "new_state=skipped" "$transform_log" || { echo "error: the decision task was not skipped" >&2; exit 1; }
+[ "$(grep -c "Running command: .*datasurface job transform" "$transform_log")" = 0 ] \
+    || { echo "error: the transformer's task ran after a skipped decision" >&2; exit 1; }
+runs_after="$(merge -At -c "SELECT count(*) FROM nw.batch_metrics WHERE stream_key = 'transformer:MaskCustomersWorkSpace'")"
+[ "$runs_before" = "$runs_after" ] || { echo "error: the transformer ran although its hook failed closed" >&2; exit 1; }
+last="$(merge -At -F ' ' -c "SELECT action, decided_by FROM nw.hook_decision WHERE workspace = 'MaskCustomersWorkSpace' ORDER BY decision DESC LIMIT 1")"
+[ "$last" = "skip failedClosed" ] || { echo "error: the failed hook's decision is '$last'" >&2; exit 1; }
+merge -c "SELECT decision, event, action, decided_by, left(reason, 100) AS reason FROM nw.hook_decision ORDER BY decision"
 
 step "batch metrics"
 merge -c "SELECT stream_key, batch_id, status, rows_total AS read, rows_inserted AS ins, rows_updated AS upd, rows_deleted AS del, round(seconds::numeric, 2) AS seconds FROM nw.batch_metrics ORDER BY batch_start"

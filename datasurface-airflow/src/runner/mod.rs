@@ -2,7 +2,8 @@
 //!
 //! This is the platform's IO: it connects to the merge database (and to
 //! sources), applies renderings ([`apply`]), ingests one batch of one stream
-//! ([`ingest`]) and runs transformers ([`transform`]). It reads no
+//! ([`ingest`]), runs transformers ([`transform`]) and prepares and records
+//! the decisions of their hooks ([`question`], [`record`]). It reads no
 //! environment itself: the caller (the CLI) passes the merge database's
 //! address and a lookup for credentials, which the rendering names and the
 //! worker's environment (or a Kubernetes secret through it) holds.
@@ -14,6 +15,7 @@
 //! (a PostgreSQL advisory lock); a second exits at once, saying so.
 
 mod apply;
+mod decide;
 mod errors;
 mod ingest;
 mod sources;
@@ -24,6 +26,7 @@ use std::time::Duration;
 use crate::names::qualified;
 
 pub use apply::{ApplySummary, apply};
+pub use decide::{Question, question, record, store_modules};
 pub use ingest::{BatchOutcome, IngestOptions, ingest};
 pub use transform::{TransformOutcome, transform};
 

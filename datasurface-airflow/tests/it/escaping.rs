@@ -179,19 +179,21 @@ import json, shlex, sys
 from airflow.models.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
 assert not bag.import_errors, bag.import_errors
+class Run:
+    run_type = "manual"
 out = {}
 for dag_id, dag in sorted(bag.dags.items()):
-    task = dag.tasks[0]
     env = dag.get_template_env()
-    def render(value):
-        return task.render_template(value, {}, env)
-    if hasattr(task, "bash_command"):
-        words = shlex.split(render(task.bash_command))
-        variables = render(task.env)
-    else:
-        words = task.cmds + render(task.arguments)
-        variables = {v.name: v.value for v in render(task.env_vars) if v.value is not None}
-    out[dag_id] = {"words": words, "env": variables}
+    for task in dag.tasks:
+        def render(value):
+            return task.render_template(value, {"dag_run": Run()}, env)
+        if hasattr(task, "bash_command"):
+            words = shlex.split(render(task.bash_command))
+            variables = render(task.env)
+        else:
+            words = task.cmds + render(task.arguments)
+            variables = {v.name: v.value for v in render(task.env_vars) if v.value is not None}
+        out[dag_id + "." + task.task_id] = {"words": words, "env": variables}
 print(json.dumps(out))
 "#;
 
@@ -239,7 +241,8 @@ fn team_text_in_rendered_dags_never_runs_as_a_template_or_a_command() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let tasks: serde_json::Value =
             serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
-        assert_eq!(tasks.as_object().unwrap().len(), 3, "{executor}: {stdout}");
+        // Two ingestions, and the hooked transformer's decision and run.
+        assert_eq!(tasks.as_object().unwrap().len(), 4, "{executor}: {stdout}");
         for (dag, task) in tasks.as_object().unwrap() {
             let words: Vec<&str> = task["words"]
                 .as_array()
@@ -249,6 +252,14 @@ fn team_text_in_rendered_dags_never_runs_as_a_template_or_a_command() {
                 .collect();
             let at = words.iter().position(|w| *w == "--platform").unwrap();
             assert_eq!(words[at + 1], evil, "{executor} {dag}: {words:?}");
+            // The decision task's one template is the run's type, ours.
+            if dag.ends_with(".decide") {
+                assert_eq!(
+                    words[words.len() - 2..],
+                    ["--run-type", "manual"],
+                    "{executor} {dag}: {words:?}"
+                );
+            }
             assert_eq!(
                 task["env"]["DATASURFACE_PLATFORM"], evil,
                 "{executor} {dag}"

@@ -809,3 +809,98 @@ fn a_transformer_runs_with_its_own_role_and_reads_only_its_inputs() {
         }
     }
 }
+
+#[test]
+fn a_hooked_transformer_s_decision_task_asks_its_hook_and_records_the_answer() {
+    let Some(s) = Scratch::with_source(
+        "decide",
+        10,
+        &Source::Transformer("SELECT id, qty FROM shop_items"),
+    ) else {
+        return;
+    };
+    // Without a hook, there is nothing to decide.
+    let run = decide(&s, "manual");
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("has no hook"), "{}", run.stderr);
+    hook_the_summary(&s);
+    assert_eq!(s.ingest().code, 0);
+    // Shop's batch: the example hook watches NW_Data only, so it skips, and
+    // the task exits 99 (Airflow leaves it skipped).
+    let run = decide(&s, "asset_triggered");
+    assert_eq!(run.code, 99, "{}{}", run.stdout, run.stderr);
+    said(
+        &run,
+        "hook on batchCommitted: skip: a batch of a datastore this hook does not watch [decision 1, hook]",
+        "",
+    );
+    said(
+        &run,
+        r#""datastore":"Shop","stream":"Shop","batch":1,"rows":{"read":10,"inserted":10,"updated":0,"deleted":0}"#,
+        "",
+    );
+    // A manual run (as Airflow 3 prints its type): the hook runs it.
+    let run = decide(&s, "DagRunType.MANUAL");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    said(
+        &run,
+        "hook on manualRun: run: asked for by hand [decision 2, hook]",
+        "",
+    );
+    // The context carried the first decision.
+    said(&run, r#""lastDecisions":[{"#, "");
+    // An event the hook does not want runs without asking.
+    let run = decide(&s, "scheduled");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    said(&run, "its hook does not decide on scheduleTick: run", "");
+    assert_eq!(
+        s.merge_sql(
+            "SELECT string_agg(decision || ' ' || event || ' ' || action || ' ' || decided_by, ', ' ORDER BY decision) FROM shop.hook_decision"
+        ),
+        "1 batchCommitted skip hook, 2 manualRun run hook"
+    );
+    // A run type Airflow does not have is refused, naming the ones it has.
+    let run = decide(&s, "sometimes");
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("scheduled, asset_triggered, manual or backfill"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Gives the scratch's `Summary` workspace the example hook (on new batches
+/// and manual runs), and applies the model: `job apply` stores its module.
+fn hook_the_summary(s: &Scratch) {
+    let model = s.dir.join("model");
+    std::fs::create_dir_all(model.join("hooks")).unwrap();
+    std::fs::copy(
+        super::repo_root().join("examples/hooks/monthly_or_new_batch.wasm"),
+        model.join("hooks/monthly_or_new_batch.wasm"),
+    )
+    .unwrap();
+    let team = std::fs::read_to_string(model.join("team.yaml")).unwrap();
+    let team = team.replace(
+        "  Summary:\n    container: Analytics\n",
+        "  Summary:\n    container: Analytics\n    hook:\n      module: hooks/monthly_or_new_batch.wasm\n      \
+         sha256: a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19\n      \
+         events: [batchCommitted, manualRun]\n",
+    );
+    std::fs::write(model.join("team.yaml"), team).unwrap();
+    let applied = s.job(&["apply", model.to_str().unwrap()], &[]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(
+        applied.stdout.contains("stored 1 hook modules"),
+        "{}",
+        applied.stdout
+    );
+}
+
+/// `job decide` for `Summary`, on a run of this type.
+fn decide(s: &Scratch, run_type: &str) -> super::Run {
+    s.job(
+        &["decide", "--workspace", "Summary", "--run-type", run_type],
+        &[],
+    )
+}

@@ -83,14 +83,15 @@ fn runs_when_asked_by_hand() {
 }
 
 #[test]
-fn the_northwind_model_pins_the_example_as_built() {
+fn the_example_models_pin_the_example_as_built() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let example = std::fs::read(root.join("examples/hooks/monthly_or_new_batch.wasm")).unwrap();
-    let pinned =
-        std::fs::read(root.join("examples/models/northwind/hooks/monthly_or_new_batch.wasm"))
-            .unwrap();
-    assert!(
-        example == pinned,
-        "examples/models/northwind/hooks/ holds another build of the example hook; copy examples/hooks/monthly_or_new_batch.wasm there and put its sha256 in the model"
-    );
+    for model in ["examples/models/northwind", "examples/airflow/model"] {
+        let pinned =
+            std::fs::read(root.join(model).join("hooks/monthly_or_new_batch.wasm")).unwrap();
+        assert!(
+            example == pinned,
+            "{model}/hooks/ holds another build of the example hook; copy examples/hooks/monthly_or_new_batch.wasm there and put its sha256 in the model"
+        );
+    }
 }

@@ -200,7 +200,7 @@ impl Engine {
                 schedule.fired_between(last.past.time, now)
             }
         };
-        match next_ask(last.map(|r| &r.past), now, news) {
+        match next_ask(last.map(|r| &r.past), kind, now, news) {
             NextAsk::Ask => {}
             NextAsk::DeferredUntil(until) => {
                 summary.waiting.push(Waiting {
