@@ -78,6 +78,14 @@ pub struct Dag {
 /// is the task after it.
 pub const SKIP_EXIT_CODE: u8 = 99;
 
+/// One task of a DAG: its id, the job runner's arguments after `datasurface
+/// job`, and whether it is the decision task ahead of the DAG's own.
+struct Task<'a> {
+    id: &'a str,
+    arguments: &'a [String],
+    decide: bool,
+}
+
 /// The Jinja expression a decision task passes as `--run-type`: Airflow's
 /// kind of DAG run (`scheduled`, `manual`, `asset_triggered`, `backfill`),
 /// the event the hook is asked about. Written by us, never from the model.
@@ -194,15 +202,23 @@ impl Dag {
         match &self.decide {
             None => {
                 out.push_str("    ");
-                out.push_str(&self.task(config, platform, self.task_id, &self.arguments, false));
+                out.push_str(&self.task(config, platform, &self.own_task()));
             }
             Some(decide) => {
                 let _ = writeln!(
                     out,
                     "    decide = {}    {} = {}    decide >> {}",
-                    self.task(config, platform, "decide", decide, true),
+                    self.task(
+                        config,
+                        platform,
+                        &Task {
+                            id: "decide",
+                            arguments: decide,
+                            decide: true,
+                        }
+                    ),
                     self.task_id,
-                    self.task(config, platform, self.task_id, &self.arguments, false),
+                    self.task(config, platform, &self.own_task()),
                     self.task_id,
                 );
             }
@@ -213,14 +229,7 @@ impl Dag {
     /// A task that runs the job runner with `arguments`: the DAG's own task,
     /// which updates its outlets, or (`decide`) its decision task, which
     /// passes the run's type and is skipped when the hook says not to run.
-    fn task(
-        &self,
-        config: &AirflowConfig,
-        platform: &str,
-        task_id: &str,
-        arguments: &[String],
-        decide: bool,
-    ) -> String {
+    fn task(&self, config: &AirflowConfig, platform: &str, task: &Task<'_>) -> String {
         let mut env = vec![
             ("DATASURFACE_PLATFORM", platform.to_owned()),
             ("DATASURFACE_MERGE_HOST", config.merge_host.clone()),
@@ -233,18 +242,16 @@ impl Dag {
             ),
         ];
         let mut credentials = vec![config.merge_credential.clone()];
-        if !decide {
+        if !task.decide {
             credentials.extend(self.credentials.iter().cloned());
         }
         credentials.sort();
         credentials.dedup();
         match config.executor {
-            Executor::Kubernetes => {
-                self.kubernetes_task(config, &env, &credentials, task_id, arguments, decide)
-            }
+            Executor::Kubernetes => self.kubernetes_task(config, &env, &credentials, task),
             Executor::Local => {
                 env.push((env::CREDENTIALS, credentials.join(",")));
-                self.local_task(&env, task_id, arguments, decide)
+                self.local_task(&env, task)
             }
         }
     }
@@ -255,10 +262,13 @@ impl Dag {
         config: &AirflowConfig,
         env: &[(&str, String)],
         credentials: &[String],
-        task_id: &str,
-        arguments: &[String],
-        decide: bool,
+        task: &Task<'_>,
     ) -> String {
+        let Task {
+            id: task_id,
+            arguments,
+            decide,
+        } = *task;
         let mut out = String::new();
         let (outlets, skip) = self.outlets_and_skip(decide);
         let skip = skip.map_or_else(String::new, |s| format!("{s}\n        "));
@@ -319,13 +329,12 @@ impl Dag {
     }
 
     /// A task as a process on the worker.
-    fn local_task(
-        &self,
-        env: &[(&str, String)],
-        task_id: &str,
-        arguments: &[String],
-        decide: bool,
-    ) -> String {
+    fn local_task(&self, env: &[(&str, String)], task: &Task<'_>) -> String {
+        let Task {
+            id: task_id,
+            arguments,
+            decide,
+        } = *task;
         let mut out = String::new();
         let (outlets, skip) = self.outlets_and_skip(decide);
         let skip_line = skip.map_or_else(String::new, |s| format!("        {s}\n"));
@@ -360,6 +369,15 @@ impl Dag {
             py_list(&outlets, "        "),
         );
         out
+    }
+
+    /// The DAG's own task.
+    fn own_task(&self) -> Task<'_> {
+        Task {
+            id: self.task_id,
+            arguments: &self.arguments,
+            decide: false,
+        }
     }
 
     /// A task's outlets (the decision task updates none) and, for the
