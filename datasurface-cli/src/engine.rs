@@ -233,13 +233,19 @@ struct How {
 }
 
 /// A hook's decision, as a run prints it: a failed hook's policy painted
-/// as a warning (failed open) or an error (failed closed).
+/// as a warning (failed open) or an error (failed closed); the fuel it used
+/// with `--verbose`.
 fn decision_line(app: &App<'_>, d: &HookDecision) -> String {
     let until = d
         .until
         .as_deref()
         .map_or_else(String::new, |u| format!(" until {u}"));
-    let fuel = d.fuel.map_or_else(String::new, |f| format!(" ({f} fuel)"));
+    // The fuel a hook uses depends on its input, times included, so it is
+    // shown only when asked for, as batch times are.
+    let fuel = d
+        .fuel
+        .filter(|_| app.verbose())
+        .map_or_else(String::new, |f| format!(" ({f} fuel)"));
     let head = format!(
         "{:<40} hook on {}: {}{until}",
         d.workspace, d.event, d.action

@@ -119,12 +119,20 @@ fn up_shows_the_hook_s_decisions_and_a_broken_module_fails_by_its_policy() {
     assert_eq!(up.code, 0, "{}", up.transcript());
     assert!(
         up.stdout.contains(
-            "MaskCustomersWorkSpace                   hook on batchCommitted: run: a new batch of NW_Data with changes ("
+            "MaskCustomersWorkSpace                   hook on batchCommitted: run: a new batch of NW_Data with changes\n"
         ),
         "{}",
         up.stdout
     );
     assert!(up.stdout.contains("Masked_NW_Data"), "{}", up.stdout);
+    // With --verbose, the fuel the hook used.
+    let up = datasurface(&["up", ".", "--state", "state-v", "--verbose"], &dir);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(
+        up.stdout.contains("with changes (") && up.stdout.contains(" fuel)\n"),
+        "{}",
+        up.stdout
+    );
 
     // The module changed after the model pinned it: the hook cannot be
     // used, and Northwind's hook fails open, so the transformer runs.
