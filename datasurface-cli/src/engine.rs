@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use datasurface_model::validate::ValidEcosystem;
+use datasurface_platform::hook::Subject;
 use datasurface_platform::{Plan, render_platform};
 use datasurface_sqlite::engine::{
     Engine, HookDecision, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
@@ -246,8 +247,12 @@ fn decision_line(app: &App<'_>, d: &HookDecision) -> String {
         .fuel
         .filter(|_| app.verbose())
         .map_or_else(String::new, |f| format!(" ({f} fuel)"));
+    let of = match &d.subject {
+        Subject::Delivery { dataset_group } => format!(", delivery of group `{dataset_group}`"),
+        Subject::Transformer { .. } => String::new(),
+    };
     let head = format!(
-        "{:<40} hook on {}: {}{until}",
+        "{:<40} hook on {}{of}: {}{until}",
         d.workspace, d.event, d.action
     );
     let head = match d.decided_by {

@@ -117,6 +117,28 @@ fn describe(index: &ModelIndex<'_>, owner: &Owner<'_>) -> Claimant {
     Claimant { what, path }
 }
 
+/// The names a dataset group's sink claims in its container: its view, the
+/// view's `__history`, and for a hooked workspace the group's own table.
+fn group_names(
+    ws: &datasurface_platform::model::Workspace,
+    workspace: &WorkspaceName,
+    group: &DatasetGroupName,
+    sink: &datasurface_platform::model::DatasetSink,
+) -> Vec<String> {
+    let (w, g, s, d) = (
+        workspace.as_str(),
+        group.as_str(),
+        sink.datastore.as_str(),
+        sink.dataset.as_str(),
+    );
+    let view = naming::view(w, g, s, d);
+    let mut names = vec![format!("{view}__history"), view];
+    if ws.hook.is_some() {
+        names.push(naming::delivered(w, g, s, d));
+    }
+    names
+}
+
 /// The collisions (and reserved column names) of a platform's graph.
 pub(crate) fn check<'a>(
     platform: &str,
@@ -205,14 +227,9 @@ pub(crate) fn check<'a>(
                 for sink in &group.sinks {
                     let owner =
                         Owner::View(workspace, dataset_group, &sink.datastore, &sink.dataset);
-                    let view = naming::view(
-                        workspace.as_str(),
-                        dataset_group.as_str(),
-                        sink.datastore.as_str(),
-                        sink.dataset.as_str(),
-                    );
-                    names.claim(&tables, format!("{view}__history"), true, owner);
-                    names.claim(&tables, view, true, owner);
+                    for name in group_names(ws, workspace, dataset_group, sink) {
+                        names.claim(&tables, name, true, owner);
+                    }
                 }
             }
             NodeKind::Trigger { .. } => {}

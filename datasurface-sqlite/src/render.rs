@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
 use crate::spec::{
-    ColumnSpec, DatabaseSpec, DatasetJob, IngestJob, LIVE, Source, TableSpec, Target, TransformJob,
-    VERSION_COLUMNS, ValueCheck, ViewSpec,
+    ColumnSpec, DatabaseSpec, DatasetJob, DeliveredDataset, DeliveryJob, IngestJob, LIVE, Source,
+    TableSpec, Target, TransformJob, VERSION_COLUMNS, ValueCheck, ViewSpec,
 };
 
 /// The key of the platform's own tables.
@@ -45,6 +45,11 @@ pub mod naming {
     /// A consumer group's view of a dataset in its container database.
     pub fn view(workspace: &str, group: &str, store: &str, dataset: &str) -> String {
         format!("{workspace}__{group}__{store}__{dataset}")
+    }
+    /// A hooked group's own copy of a dataset, which its views read and the
+    /// engine delivers when the workspace's hook says so.
+    pub fn delivered(workspace: &str, group: &str, store: &str, dataset: &str) -> String {
+        format!("ds_delivered__{workspace}__{group}__{store}__{dataset}")
     }
     /// A transformer's input view: `<store>_<dataset>`, as its SQL names it.
     pub fn input(store: &str, dataset: &str) -> String {
@@ -256,6 +261,13 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
 /// The containers each `(store, dataset)` is exported to.
 type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 
+/// What a consumer group renders in its container.
+struct Group {
+    tables: Vec<TableSpec>,
+    views: Vec<ViewSpec>,
+    delivery: Option<DeliveryJob>,
+}
+
 /// The rendering being made, and the spec each node rendered.
 struct Out {
     rendering: Rendering,
@@ -344,29 +356,7 @@ impl Renderer<'_> {
                 NodeKind::Workspace {
                     workspace,
                     dataset_group,
-                } => {
-                    let ws = self.workspace(&lookup, workspace)?;
-                    let Some(container) = &ws.container else {
-                        continue;
-                    };
-                    let spec = DatabaseSpec {
-                        target: Target::Container(container.to_string()),
-                        tables: Vec::new(),
-                        views: self.group_views(&lookup, workspace, ws, dataset_group)?,
-                    };
-                    self.add_spec(
-                        &mut out,
-                        node,
-                        &[
-                            "containers",
-                            container.as_str(),
-                            "workspaces",
-                            workspace.as_str(),
-                            dataset_group.as_str(),
-                        ],
-                        &spec,
-                    );
-                }
+                } => self.consumer(&lookup, &mut out, node, workspace, dataset_group)?,
                 NodeKind::DataTransformer { workspace } => {
                     self.transformer(&lookup, &mut out, node, workspace)?;
                 }
@@ -374,6 +364,52 @@ impl Renderer<'_> {
             }
         }
         Ok(out.rendering)
+    }
+
+    /// A consumer group's tables and views in its container, and for a
+    /// hooked workspace the job that delivers them.
+    fn consumer(
+        &self,
+        lookup: &Lookup<'_>,
+        out: &mut Out,
+        node: &Node,
+        workspace: &WorkspaceName,
+        dataset_group: &DatasetGroupName,
+    ) -> Result<(), PlatformError> {
+        let ws = self.workspace(lookup, workspace)?;
+        let Some(container) = &ws.container else {
+            return Ok(());
+        };
+        let group = self.group(lookup, workspace, ws, dataset_group)?;
+        let spec = DatabaseSpec {
+            target: Target::Container(container.to_string()),
+            tables: group.tables,
+            views: group.views,
+        };
+        let spec_key = self.add_spec(
+            out,
+            node,
+            &[
+                "containers",
+                container.as_str(),
+                "workspaces",
+                workspace.as_str(),
+                dataset_group.as_str(),
+            ],
+            &spec,
+        );
+        if let Some(delivery) = group.delivery {
+            out.rendering.insert(
+                key(&[
+                    "jobs",
+                    "delivery",
+                    workspace.as_str(),
+                    dataset_group.as_str(),
+                ]),
+                Artifact::new(Some(node.key.clone()), json(&delivery), vec![spec_key]),
+            );
+        }
+        Ok(())
     }
 
     /// Adds a database spec for a node, after the specs of its nearest ancestors.
@@ -450,14 +486,16 @@ impl Renderer<'_> {
         exports
     }
 
-    /// A consumer group's views: live, forensic, or live with a `__history` view.
-    fn group_views(
+    /// A consumer group's views (live, forensic, or live with a `__history`
+    /// view) over the exports; for a hooked workspace, over tables of the
+    /// group's own, with the job that delivers them.
+    fn group(
         &self,
         lookup: &Lookup<'_>,
         workspace: &WorkspaceName,
         ws: &Workspace,
         group: &DatasetGroupName,
-    ) -> Result<Vec<ViewSpec>, PlatformError> {
+    ) -> Result<Group, PlatformError> {
         let g = ws
             .dataset_groups
             .get(group)
@@ -469,21 +507,65 @@ impl Renderer<'_> {
         let mut sinks: Vec<_> = g.sinks.iter().map(|s| (&s.datastore, &s.dataset)).collect();
         sinks.sort();
         sinks.dedup();
-        let mut views = Vec::new();
+        let mut out = Group {
+            tables: Vec::new(),
+            views: Vec::new(),
+            delivery: None,
+        };
+        let mut delivered = Vec::new();
         for (s, d) in sinks {
             let cols = self.dataset_columns(lookup, s, d)?;
             let name = naming::view(workspace.as_str(), group.as_str(), s.as_str(), d.as_str());
-            let table = naming::export(s.as_str(), d.as_str());
+            let export = naming::export(s.as_str(), d.as_str());
+            let table = if ws.hook.is_some() {
+                let table =
+                    naming::delivered(workspace.as_str(), group.as_str(), s.as_str(), d.as_str());
+                let versioned = versioned_table(table.clone(), &cols);
+                let single = self.store(lookup, s)?.capture.consistency()
+                    == IngestionConsistency::SingleDataset;
+                delivered.push(DeliveredDataset {
+                    stream: naming::stream(s.as_str(), single.then_some(d.as_str())),
+                    export,
+                    table: table.clone(),
+                    columns: versioned.columns.iter().map(|c| c.name.clone()).collect(),
+                });
+                out.tables.push(versioned);
+                table
+            } else {
+                export
+            };
             match milestoning {
-                Milestoning::LiveOnly => views.push(view(name, &table, &cols, false)),
-                Milestoning::Forensic => views.push(view(name, &table, &cols, true)),
+                Milestoning::LiveOnly => out.views.push(view(name, &table, &cols, false)),
+                Milestoning::Forensic => out.views.push(view(name, &table, &cols, true)),
                 Milestoning::LiveWithForensicHistory => {
-                    views.push(view(format!("{name}__history"), &table, &cols, true));
-                    views.push(view(name, &table, &cols, false));
+                    out.views
+                        .push(view(format!("{name}__history"), &table, &cols, true));
+                    out.views.push(view(name, &table, &cols, false));
                 }
             }
         }
-        Ok(views)
+        if let (Some(hook), Some(container)) = (&ws.hook, &ws.container) {
+            let team = lookup
+                .workspace(workspace)
+                .map(|p| p.team.to_string())
+                .ok_or_else(|| self.missing(workspace.as_str()))?;
+            out.delivery = Some(DeliveryJob {
+                workspace: workspace.to_string(),
+                group: group.to_string(),
+                container: container.to_string(),
+                hook: HookJob::new(
+                    hook,
+                    workspace.as_str(),
+                    &team,
+                    self.platform(),
+                    Subject::Delivery {
+                        dataset_group: group.to_string(),
+                    },
+                ),
+                datasets: delivered,
+            });
+        }
+        Ok(out)
     }
 
     /// A transformer's input views in its container, and its job.
@@ -718,6 +800,7 @@ fn platform_tables() -> DatabaseSpec {
                     col("fuel", Affinity::Integer, true),
                     col("inputs", Affinity::Text, false),
                     col("batch", Affinity::Integer, true),
+                    col("subject", Affinity::Text, true),
                 ],
                 primary_key: vec!["workspace".into(), "decision".into()],
                 indexes: Vec::new(),

@@ -217,3 +217,36 @@ pub struct TransformJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hook: Option<HookJob>,
 }
+
+/// The delivery of a hooked workspace's dataset group: its views read
+/// tables of their own in the container, which the engine brings up to the
+/// exports only when the workspace's hook says to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeliveryJob {
+    /// The workspace.
+    pub workspace: String,
+    /// The dataset group.
+    pub group: String,
+    /// The workspace's container.
+    pub container: String,
+    /// The workspace's hook, asked about this group.
+    pub hook: HookJob,
+    /// What the group reads.
+    pub datasets: Vec<DeliveredDataset>,
+}
+
+/// One dataset a hooked group reads: copied from its export table into the
+/// group's own table when delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeliveredDataset {
+    /// The stream whose batches it follows.
+    pub stream: String,
+    /// The export table it is delivered from.
+    pub export: String,
+    /// The group's table, which its views read.
+    pub table: String,
+    /// The columns copied, system columns first.
+    pub columns: Vec<String>,
+}

@@ -188,24 +188,29 @@ impl<'a> Statements<'a> {
 
     // Hooks' decisions.
 
-    /// A workspace's last hook decisions, newest first. 1 = workspace, 2 = how many.
+    /// A workspace's last hook decisions about one subject (`transformer`,
+    /// or `delivery:<group>`), newest first. 1 = workspace, 2 = subject,
+    /// 3 = how many.
     pub fn recent_decisions(&self) -> String {
         format!(
             "SELECT decided_at, event, action, until, reason, inputs FROM ds_hook_decisions \
-             WHERE workspace = {} ORDER BY decision DESC LIMIT {}",
+             WHERE workspace = {} AND coalesce(subject, 'transformer') = {} \
+             ORDER BY decision DESC LIMIT {}",
             self.p(1),
-            self.p(2)
+            self.p(2),
+            self.p(3)
         )
     }
 
     /// Records a hook's decision as the workspace's next. 1 = workspace,
     /// 2 = when, 3 = event, 4 = action, 5 = until, 6 = reason, 7 = decided
-    /// by, 8 = fuel, 9 = the input batches it saw. Gives the decision's number.
+    /// by, 8 = fuel, 9 = the input batches it saw, 10 = subject. Gives the
+    /// decision's number.
     pub fn record_decision(&self) -> String {
         format!(
             "INSERT INTO ds_hook_decisions (workspace, decision, decided_at, event, action, until, \
-             reason, decided_by, fuel, inputs) SELECT {p1}, COALESCE(MAX(decision), 0) + 1, \
-             {}, {}, {}, {}, {}, {}, {}, {} FROM ds_hook_decisions WHERE workspace = {p1} \
+             reason, decided_by, fuel, inputs, subject) SELECT {p1}, COALESCE(MAX(decision), 0) + 1, \
+             {}, {}, {}, {}, {}, {}, {}, {}, {} FROM ds_hook_decisions WHERE workspace = {p1} \
              RETURNING decision",
             self.p(2),
             self.p(3),
@@ -215,8 +220,29 @@ impl<'a> Statements<'a> {
             self.p(7),
             self.p(8),
             self.p(9),
+            self.p(10),
             p1 = self.p(1),
         )
+    }
+
+    /// Delivers a dataset to a hooked group's own table: replaced by what its
+    /// export holds. `columns` are the table's, system columns first.
+    pub fn deliver(&self, table: &str, export: &str, columns: &[String]) -> [String; 2] {
+        let cols: Vec<String> = columns.iter().map(|c| self.q(c)).collect();
+        let cols = cols.join(", ");
+        [
+            format!("DELETE FROM {}", self.q(table)),
+            format!(
+                "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+                self.q(table),
+                self.q(export)
+            ),
+        ]
+    }
+
+    /// Whether a table has any row. 1 = nothing.
+    pub fn has_rows(&self, table: &str) -> String {
+        format!("SELECT EXISTS (SELECT 1 FROM {})", self.q(table))
     }
 
     /// Links a decision to the batch it let run. 1 = workspace, 2 = decision, 3 = batch.

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use datasurface_platform::hook::{
     Action, Hook, HookError, HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk,
-    PastDecision, RowCounts, ask, next_ask, verdict,
+    PastDecision, RowCounts, Subject, ask, next_ask, verdict,
 };
 use datasurface_platform::model::HookEventKind;
 use datasurface_platform::model::cron::Schedule;
@@ -85,12 +85,14 @@ impl Hooks {
     }
 }
 
-/// One decision about a transformer, as a run reports it.
+/// One decision of a workspace's hook, as a run reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HookDecision {
-    /// The transformer's workspace.
+    /// The workspace.
     pub workspace: String,
+    /// What was decided: its transformer, or the delivery of a dataset group.
+    pub subject: Subject,
     /// The event the hook was asked about.
     pub event: HookEventKind,
     /// What was done.
@@ -115,7 +117,33 @@ impl HookDecision {
     }
 }
 
-/// What the engine does about a due transformer with a hook.
+/// How decisions name what they are about: the transformer, or
+/// `delivery:<group>`.
+pub(super) const TRANSFORMER: &str = "transformer";
+
+/// A question to a hook about one subject that is due.
+pub(super) struct Question<'a> {
+    /// The hook.
+    pub(super) hook: &'a HookJob,
+    /// The subject, as decisions record it.
+    pub(super) subject: String,
+    /// The event.
+    pub(super) kind: HookEventKind,
+    /// What the hook has seen when it decides (input batches), recorded with
+    /// the decision: a change is news after a skip.
+    pub(super) inputs: String,
+    /// The cron schedule whose firing is news after a skip, for a tick.
+    pub(super) cron: Option<&'a str>,
+    /// The stream a deferral is shown waiting as.
+    pub(super) waiting: &'a str,
+    /// The streams whose newest changed batch a `batchCommitted` event reports.
+    pub(super) streams: &'a [String],
+    /// The stream whose last batch is the subject's last run; none for a
+    /// delivery, whose last run is its last decision to deliver.
+    pub(super) last_run_of: Option<&'a str>,
+}
+
+/// What the engine does about a due subject with a hook.
 pub(super) enum Consulted {
     /// Run it; the decision (if one was recorded) is linked to its batch.
     Run(Option<i64>),
@@ -182,49 +210,75 @@ impl Engine {
         if !hook.wants(kind) {
             return Ok(Consulted::Run(None));
         }
+        let question = Question {
+            hook,
+            subject: TRANSFORMER.to_owned(),
+            kind,
+            inputs: self.changed_inputs(t)?,
+            cron: t.cron.as_deref(),
+            waiting: &t.output_stream,
+            streams: &t.inputs,
+            last_run_of: Some(&t.output_stream),
+        };
+        self.put(&question, summary, progress)
+    }
+
+    /// Holds a subject by its hook's last decision, or asks the hook and
+    /// records and reports the verdict.
+    pub(super) fn put(
+        &self,
+        q: &Question<'_>,
+        summary: &mut RunSummary,
+        progress: &mut dyn FnMut(RunEvent<'_>),
+    ) -> Result<Consulted, EngineError> {
+        let (hook, kind) = (q.hook, q.kind);
+        let workspace = hook.workspace.as_str();
         let now = (self.clock)();
-        let inputs = self.changed_inputs(t)?;
-        let recent = self.recent_decisions(&t.workspace)?;
+        let recent = self.recent_decisions(workspace, &q.subject)?;
         let last = recent.first();
         let news = match (kind, last) {
             (_, None) | (HookEventKind::ManualRun | HookEventKind::ModelChanged, _) => true,
-            (HookEventKind::BatchCommitted, Some(last)) => last.inputs != inputs,
+            (HookEventKind::BatchCommitted, Some(last)) => last.inputs != q.inputs,
             (HookEventKind::ScheduleTick, Some(last)) => {
-                let cron = t.cron.as_deref().unwrap_or_default();
+                let cron = q.cron.unwrap_or_default();
                 let schedule: Schedule = cron.parse().map_err(|why| {
                     EngineError::State(format!(
-                        "transformer `{}` has the cron schedule `{cron}`, which {why}; apply a valid model again",
-                        t.workspace
+                        "transformer `{workspace}` has the cron schedule `{cron}`, which {why}; apply a valid model again"
                     ))
                 })?;
                 schedule.fired_between(last.past.time, now)
             }
         };
+        let waiting = |until: DateTime<Utc>| Waiting {
+            stream: q.waiting.to_owned(),
+            next: Some(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        };
         match next_ask(last.map(|r| &r.past), kind, now, news) {
             NextAsk::Ask => {}
             NextAsk::DeferredUntil(until) => {
-                summary.waiting.push(Waiting {
-                    stream: t.output_stream.clone(),
-                    next: Some(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                });
+                summary.waiting.push(waiting(until));
                 return Ok(Consulted::Hold);
             }
             NextAsk::Skipped => return Ok(Consulted::Hold),
         }
-        let event = self.event(kind, now, t)?;
+        let event = self.event(kind, now, q.streams)?;
         let conn = self.open_merge()?;
-        let last_run: Option<String> = conn
-            .query_row(&SQL.last_committed_batch(), [&t.output_stream], |r| {
-                r.get(1)
-            })
-            .optional()
-            .map_err(sql(format!(
-                "cannot read the batches of `{}`",
-                t.output_stream
-            )))?;
-        let last_run = last_run
-            .map(|s| time(&s, &format!("a batch of `{}`", t.output_stream)))
-            .transpose()?;
+        let last_run = match q.last_run_of {
+            Some(stream) => {
+                let started: Option<String> = conn
+                    .query_row(&SQL.last_committed_batch(), [stream], |r| r.get(1))
+                    .optional()
+                    .map_err(sql(format!("cannot read the batches of `{stream}`")))?;
+                started
+                    .map(|s| time(&s, &format!("a batch of `{stream}`")))
+                    .transpose()?
+            }
+            // A delivery's last run is its last decision to deliver.
+            None => recent
+                .iter()
+                .find(|r| r.past.action == Action::Run)
+                .map(|r| r.past.time),
+        };
         let context = hook.context(last_run, recent.into_iter().map(|r| r.past).collect());
         let input = HookInput::new(event, context);
         let verdict = match self.hooks.get(hook) {
@@ -235,7 +289,7 @@ impl Engine {
             .query_row(
                 &SQL.record_decision(),
                 params![
-                    t.workspace,
+                    workspace,
                     rfc3339(now),
                     kind.as_str(),
                     verdict.action.as_str(),
@@ -243,16 +297,17 @@ impl Engine {
                     verdict.reason,
                     verdict.by_name(),
                     verdict.fuel.and_then(|f| i64::try_from(f).ok()),
-                    inputs,
+                    q.inputs,
+                    q.subject,
                 ],
                 |r| r.get(0),
             )
             .map_err(sql(format!(
-                "cannot record the hook decision of `{}`",
-                t.workspace
+                "cannot record the hook decision of `{workspace}`"
             )))?;
         let reported = HookDecision {
-            workspace: t.workspace.clone(),
+            workspace: workspace.to_owned(),
+            subject: hook.subject.clone(),
             event: kind,
             action: verdict.action,
             until: verdict
@@ -268,10 +323,7 @@ impl Engine {
             return Ok(Consulted::Run(Some(decision)));
         }
         if let Some(until) = verdict.until {
-            summary.waiting.push(Waiting {
-                stream: t.output_stream.clone(),
-                next: Some(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            });
+            summary.waiting.push(waiting(until));
         }
         Ok(Consulted::Hold)
     }
@@ -306,7 +358,11 @@ impl Engine {
     }
 
     /// A workspace's last decisions, newest first.
-    fn recent_decisions(&self, workspace: &str) -> Result<Vec<Recorded>, EngineError> {
+    fn recent_decisions(
+        &self,
+        workspace: &str,
+        subject: &str,
+    ) -> Result<Vec<Recorded>, EngineError> {
         let conn = self.open_merge()?;
         let context = || format!("cannot read the hook decisions of `{workspace}`");
         let mut stmt = conn
@@ -316,6 +372,7 @@ impl Engine {
             .query_map(
                 params![
                     workspace,
+                    subject,
                     i64::try_from(MAX_PAST_DECISIONS).unwrap_or(i64::MAX)
                 ],
                 |r| {
@@ -348,13 +405,13 @@ impl Engine {
             .collect()
     }
 
-    /// The event of a due transformer: for a committed batch, the newest
-    /// batch of its inputs that changed rows (what made it due).
+    /// The event of a due subject: for a committed batch, the newest batch
+    /// of `streams` that changed rows (what made it due).
     fn event(
         &self,
         kind: HookEventKind,
         now: DateTime<Utc>,
-        t: &TransformJob,
+        streams: &[String],
     ) -> Result<HookEvent, EngineError> {
         let mut event = HookEvent::new(kind, now);
         if kind != HookEventKind::BatchCommitted {
@@ -362,7 +419,7 @@ impl Engine {
         }
         let conn = self.open_merge()?;
         let mut newest: Option<(String, HookEvent)> = None;
-        for input in &t.inputs {
+        for input in streams {
             let row = conn
                 .query_row(&SQL.last_changed_batch(), [input], |r| {
                     Ok((

@@ -8,6 +8,7 @@
 
 mod apply;
 mod batch;
+mod deliver;
 mod hooks;
 mod reconcile;
 mod run;

@@ -25,7 +25,7 @@ use super::batch::{self, Counts, SQL, last_committed};
 use super::hooks::{Consulted, HookDecision};
 use super::source::{self, Rows};
 use super::{Engine, EngineError, sql};
-use crate::spec::{IngestJob, Source, TransformJob};
+use crate::spec::{DeliveryJob, IngestJob, Source, TransformJob};
 
 /// What a transformer saw of one input: workspace, stream, batch.
 pub(crate) type Mark = (String, String, i64);
@@ -73,7 +73,8 @@ pub struct Waiting {
 pub struct RunSummary {
     /// Every batch run.
     pub streams: Vec<StreamOutcome>,
-    /// Streams on a schedule that were not due, and transformers whose hook
+    /// Streams on a schedule that were not due, and transformers (by their
+    /// output) and dataset groups (as `<workspace>.<group>`) whose hook
     /// deferred them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<Waiting>,
@@ -250,6 +251,9 @@ impl Engine {
                 break;
             }
         }
+        // Hooked groups see new batches when their hook says to deliver them.
+        let deliveries: Vec<DeliveryJob> = jobs(&rendering, "jobs/delivery/")?;
+        self.deliver_all(&deliveries, &mut summary, progress)?;
         Ok(summary)
     }
 

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration};
 use datasurface_platform::DataPlatform;
-use datasurface_platform::hook::{Action, Decision, HookError, HookInput};
+use datasurface_platform::hook::{Action, Decision, HookError, HookInput, Subject};
 use datasurface_platform::model::HookEventKind;
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_sqlite::engine::{Engine, Hooks, RunSummary, Schedules};
 
-use crate::engine::{Rig, render, rows, shop};
+use crate::engine::{Rig, SHOP, render, rows, shop};
 use crate::schedules::{at, scheduled_shop};
 
 const SHA: &str = "a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19";
@@ -54,6 +54,11 @@ struct Hooked {
 }
 
 fn hooked(name: &str, model: &str, script: Script, given: bool) -> Hooked {
+    hooked_workspace(name, model, script, given.then_some("Daily"))
+}
+
+/// [`hooked`], the hook given for `workspace` (if any).
+fn hooked_workspace(name: &str, model: &str, script: Script, given: Option<&str>) -> Hooked {
     let rig = shop(name);
     let now = Arc::new(AtomicI64::new(at(10, 20)));
     let clock = Arc::clone(&now);
@@ -83,8 +88,8 @@ fn hooked(name: &str, model: &str, script: Script, given: bool) -> Hooked {
         }
     };
     let mut hooks = Hooks::new();
-    if given {
-        hooks.insert("Daily", SHA, Arc::new(hook));
+    if let Some(workspace) = given {
+        hooks.insert(workspace, SHA, Arc::new(hook));
     }
     let engine = rig
         .engine
@@ -122,7 +127,7 @@ impl Hooked {
         rows(
             &rusqlite::Connection::open(self.engine.merge_path()).unwrap(),
             "SELECT decision, event, action, coalesce(until, '-'), reason, decided_by, coalesce(batch, '-') \
-             FROM ds_hook_decisions WHERE workspace = 'Daily' ORDER BY decision",
+             FROM ds_hook_decisions WHERE workspace IN ('Daily', 'Live') ORDER BY decision",
         )
     }
 }
@@ -330,4 +335,118 @@ fn a_hook_loaded_from_another_module_than_the_applied_one_fails_by_its_policy() 
         first.decisions[0].reason
     );
     assert_eq!(h.asked(), 0);
+}
+
+/// The shop with a hook on the `Live` workspace, whose group `Main` (items
+/// and events) is delivered only when the hook says so.
+fn hooked_live(events: &str, fail_closed: bool) -> String {
+    SHOP.replace(
+        "          Live:\n            container: Warehouse\n",
+        &format!(
+            "          Live:\n            container: Warehouse\n            hook:\n              module: hooks/live.wasm\n              sha256: {SHA}\n              events: [{events}]\n{}",
+            if fail_closed {
+                "              onFailure: failClosed\n"
+            } else {
+                ""
+            }
+        ),
+    )
+}
+
+fn items(h: &Hooked, view: &str) -> Vec<String> {
+    rows(
+        &h.rig.warehouse("Warehouse"),
+        &format!("SELECT id FROM {view} ORDER BY id"),
+    )
+}
+
+#[test]
+fn a_hooked_group_sees_new_batches_only_when_its_hook_delivers_them() {
+    let h = hooked_workspace(
+        "hooks-deliveries",
+        &hooked_live("batchCommitted", false),
+        vec!["skip", "run"],
+        Some("Live"),
+    );
+    // The first batches: the hook holds the delivery; the unhooked forensic
+    // consumer of the same items sees them at once.
+    let first = h.run_at(10, 20, Schedules::Ignore);
+    assert_eq!(decided(&first), ["Live batchCommitted skip hook"]);
+    assert_eq!(
+        first.decisions[0].subject,
+        Subject::Delivery {
+            dataset_group: "Main".into()
+        }
+    );
+    assert!(items(&h, "Live__Main__Shop__items").is_empty());
+    assert_eq!(items(&h, "Audit__History__Shop__items"), ["1", "2"]);
+    let asked = h.asked.lock().unwrap()[0].clone();
+    assert_eq!(
+        asked.context.subject,
+        Subject::Delivery {
+            dataset_group: "Main".into()
+        }
+    );
+    assert_eq!(asked.event.kind, HookEventKind::BatchCommitted);
+    // Batches without changes are no news: held, not asked.
+    let second = h.run_at(10, 25, Schedules::Ignore);
+    assert!(second.decisions.is_empty());
+    assert_eq!(h.asked(), 1);
+    assert!(items(&h, "Live__Main__Shop__items").is_empty());
+    // A new item: asked again; it delivers, and the group sees everything.
+    h.rig
+        .source("shop.sqlite")
+        .execute_batch("INSERT INTO items VALUES (3, 'nib', 0.20)")
+        .unwrap();
+    let third = h.run_at(10, 30, Schedules::Ignore);
+    assert_eq!(decided(&third), ["Live batchCommitted run hook"]);
+    assert_eq!(items(&h, "Live__Main__Shop__items"), ["1", "2", "3"]);
+    assert_eq!(items(&h, "Live__Main__Feed__events"), ["1", "2"]);
+    assert_eq!(
+        h.recorded(),
+        [
+            "1|batchCommitted|skip|-|not now|hook|-",
+            "2|batchCommitted|run|-|go|hook|3",
+        ]
+    );
+    // Delivered and nothing new: not asked again.
+    assert!(h.run_at(10, 35, Schedules::Ignore).decisions.is_empty());
+    assert_eq!(h.asked(), 2);
+}
+
+#[test]
+fn a_group_whose_hook_fails_closed_is_not_delivered_and_one_failing_open_is() {
+    let closed = hooked_workspace(
+        "hooks-delivery-closed",
+        &hooked_live("batchCommitted", true),
+        vec!["trap"],
+        Some("Live"),
+    );
+    let first = closed.run_at(10, 20, Schedules::Ignore);
+    assert_eq!(decided(&first), ["Live batchCommitted skip failedClosed"]);
+    assert!(items(&closed, "Live__Main__Shop__items").is_empty());
+
+    let open = hooked_workspace(
+        "hooks-delivery-open",
+        &hooked_live("batchCommitted", false),
+        vec!["trap"],
+        Some("Live"),
+    );
+    let first = open.run_at(10, 20, Schedules::Ignore);
+    assert_eq!(decided(&first), ["Live batchCommitted run failedOpen"]);
+    assert_eq!(items(&open, "Live__Main__Shop__items"), ["1", "2"]);
+}
+
+#[test]
+fn a_group_whose_hook_does_not_want_batches_is_delivered_without_asking() {
+    let h = hooked_workspace(
+        "hooks-delivery-unwanted",
+        &hooked_live("scheduleTick", false),
+        vec!["skip"],
+        Some("Live"),
+    );
+    let first = h.run_at(10, 20, Schedules::Ignore);
+    assert!(first.decisions.is_empty());
+    assert_eq!(h.asked(), 0);
+    assert_eq!(items(&h, "Live__Main__Shop__items"), ["1", "2"]);
 }
