@@ -195,7 +195,9 @@ pub fn platform_tables(out: &mut String, schema: &str) {
              reason text NOT NULL,\n    \
              decided_by varchar(16) NOT NULL,\n    \
              fuel bigint,\n    \
-             PRIMARY KEY (workspace, decision)\n);\n",
+             PRIMARY KEY (workspace, decision)\n);\n\
+         ALTER TABLE {decisions}\n    \
+             ADD COLUMN IF NOT EXISTS run integer;\n",
         s = quoted(schema),
         counter = qualified(schema, "batch_counter"),
         statuses = statuses.join(", "),

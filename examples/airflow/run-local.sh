@@ -133,9 +133,9 @@ expected_history=$'1 21.91 1 2\n1 99.99 2 2147483647\n2 67.14 1 2\n1000 12.50 2 
 [ "$history" = "$expected_history" ] || { echo "error: the forensic history is not as expected" >&2; exit 1; }
 
 step "the masking transformer's hook decided (datasurface job decide, in the DAG's decision task)"
-decisions="$(merge -At -F ' ' -c "SELECT decision, event, action, decided_by FROM nw.hook_decision WHERE workspace = 'MaskCustomersWorkSpace' ORDER BY decision")"
-echo "$decisions"
-[ "$decisions" = "1 manualRun run hook" ] || { echo "error: the hook's decision is not recorded as expected" >&2; exit 1; }
+decisions="$(merge -At -F ' ' -c "SELECT decision, event, action, decided_by, run FROM nw.hook_decision WHERE workspace = 'MaskCustomersWorkSpace' ORDER BY decision")"
+echo "$decisions (decision, event, action, decided by, the transformer's run it let go)"
+[ "$decisions" = "1 manualRun run hook 1" ] || { echo "error: the hook's decision is not recorded as expected" >&2; exit 1; }
 
 step "a hook that cannot be used, failing closed: the decision task skips the transformer"
 team_file="$(ls "$work"/model/zones/*/teams/*.yaml)"

@@ -75,6 +75,27 @@ pub fn transform(
             &[&key, &run, &hash],
         )
         .map_err(|e| setup(&e))?;
+    // The hook's decision that let this run go (its decision task ran just
+    // before), linked to the run, as the metrics of both say.
+    if spec.hook.is_some() {
+        let decisions = merge.table("hook_decision");
+        let linked = merge
+            .client
+            .execute(
+                &format!(
+                    "UPDATE {decisions} SET run = $2 WHERE workspace = $1 AND decision = \
+                     (SELECT max(decision) FROM {decisions} WHERE workspace = $1) \
+                     AND action = 'run' AND run IS NULL"
+                ),
+                &[&workspace, &run],
+            )
+            .map_err(|e| setup(&e))?;
+        if linked == 1 {
+            log(&format!(
+                "transformer `{workspace}`: run {run} was let go by its hook's last decision"
+            ));
+        }
+    }
     log(&format!("transformer `{workspace}`: run {run} started"));
     match fill(&mut merge, &spec) {
         Ok(rows) => {

@@ -849,15 +849,19 @@ fn a_hooked_transformer_s_decision_task_asks_its_hook_and_records_the_answer() {
     );
     // The context carried the first decision.
     said(&run, r#""lastDecisions":[{"#, "");
+    // The transformer's run that follows is linked to the decision.
+    let ran = s.job(&["transform", "--workspace", "Summary"], &[]);
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    said(&ran, "run 1 was let go by its hook's last decision", "");
     // An event the hook does not want runs without asking.
     let run = decide(&s, "scheduled");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     said(&run, "its hook does not decide on scheduleTick: run", "");
     assert_eq!(
         s.merge_sql(
-            "SELECT string_agg(decision || ' ' || event || ' ' || action || ' ' || decided_by, ', ' ORDER BY decision) FROM shop.hook_decision"
+            "SELECT string_agg(decision || ' ' || event || ' ' || action || ' ' || decided_by || ' ' || coalesce(run::text, '-'), ', ' ORDER BY decision) FROM shop.hook_decision"
         ),
-        "1 batchCommitted skip hook, 2 manualRun run hook"
+        "1 batchCommitted skip hook -, 2 manualRun run hook 1"
     );
     // A run type Airflow does not have is refused, naming the ones it has.
     let run = decide(&s, "sometimes");
