@@ -264,11 +264,7 @@ impl Dag {
         credentials: &[String],
         task: &Task<'_>,
     ) -> String {
-        let Task {
-            id: task_id,
-            arguments,
-            decide,
-        } = *task;
+        let (task_id, arguments, decide) = (task.id, task.arguments, task.decide);
         let mut out = String::new();
         let (outlets, skip) = self.outlets_and_skip(decide);
         let skip = skip.map_or_else(String::new, |s| format!("{s}\n        "));
@@ -330,11 +326,7 @@ impl Dag {
 
     /// A task as a process on the worker.
     fn local_task(&self, env: &[(&str, String)], task: &Task<'_>) -> String {
-        let Task {
-            id: task_id,
-            arguments,
-            decide,
-        } = *task;
+        let (task_id, arguments, decide) = (task.id, task.arguments, task.decide);
         let mut out = String::new();
         let (outlets, skip) = self.outlets_and_skip(decide);
         let skip_line = skip.map_or_else(String::new, |s| format!("        {s}\n"));

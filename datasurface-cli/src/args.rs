@@ -544,15 +544,9 @@ pub(crate) struct JobIngestArgs {
 /// `job decide`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct JobDecideArgs {
-    /// The platform, by its name in the model.
-    #[arg(long, env = "DATASURFACE_PLATFORM")]
-    pub(crate) platform: String,
-    /// The transformer's workspace.
-    #[arg(long)]
-    pub(crate) workspace: String,
-    /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
-    #[arg(long)]
-    pub(crate) spec: Option<String>,
+    /// The transformer.
+    #[command(flatten)]
+    pub(crate) job: TransformerJobArgs,
     /// Airflow's kind of DAG run, the event the hook is asked about: `scheduled`
     /// (scheduleTick), `asset_triggered` (batchCommitted), `manual` or `backfill` (manualRun).
     #[arg(long)]
@@ -562,6 +556,14 @@ pub(crate) struct JobDecideArgs {
 /// `job transform`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct JobTransformArgs {
+    /// The transformer.
+    #[command(flatten)]
+    pub(crate) job: TransformerJobArgs,
+}
+
+/// A transformer's job, as its DAG's tasks name it.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TransformerJobArgs {
     /// The platform, by its name in the model.
     #[arg(long, env = "DATASURFACE_PLATFORM")]
     pub(crate) platform: String,

@@ -142,6 +142,7 @@ fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
 }
 
 fn transform(args: &JobTransformArgs, out: &mut dyn Write) -> Result<(), JobError> {
+    let args = &args.job;
     same_platform(&args.platform).map_err(JobError::Setup)?;
     let db = merge_database(None).map_err(JobError::Setup)?;
     runner::transform(
@@ -172,8 +173,9 @@ fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
 /// `datasurface job decide`: asks a hooked transformer's hook, records the
 /// verdict, and says whether the transformer runs now.
 fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
-    same_platform(&args.platform).map_err(JobError::Setup)?;
     let kind = run_event(&args.run_type)?;
+    let args = &args.job;
+    same_platform(&args.platform).map_err(JobError::Setup)?;
     let db = merge_database(None).map_err(JobError::Setup)?;
     let workspace = &args.workspace;
     let now = chrono::Utc::now();
@@ -393,15 +395,21 @@ mod tests {
                         (a.platform, (key, a.spec))
                     }
                     JobCommand::Transform(a) => (
-                        a.platform,
-                        (format!("jobs/transformer/{}.json", a.workspace), a.spec),
+                        a.job.platform,
+                        (
+                            format!("jobs/transformer/{}.json", a.job.workspace),
+                            a.job.spec,
+                        ),
                     ),
                     JobCommand::Decide(a) => {
                         // The run's type, templated by Airflow.
                         assert_eq!(a.run_type, "RUN_TYPE", "{args:?}");
                         (
-                            a.platform,
-                            (format!("jobs/transformer/{}.json", a.workspace), a.spec),
+                            a.job.platform,
+                            (
+                                format!("jobs/transformer/{}.json", a.job.workspace),
+                                a.job.spec,
+                            ),
                         )
                     }
                     JobCommand::Apply(_) => panic!("DAGs do not apply: {args:?}"),
