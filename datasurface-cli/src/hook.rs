@@ -15,6 +15,7 @@ use datasurface_hooks::{Limits, MAX_MODULE_BYTES, WasmHook};
 use datasurface_model::names::ModelFilePath;
 use datasurface_model::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
 use datasurface_model::{Ecosystem, Hook as HookSpec, HookLimits};
+use datasurface_platform::ArtifactKey;
 use datasurface_platform::hook::{Hook, HookContext, HookError, HookEvent, HookInput, Subject};
 use datasurface_sqlite::engine::Hooks;
 
@@ -117,8 +118,8 @@ pub(crate) fn engine_hooks(model: &Path, eco: &Ecosystem) -> Hooks {
     hooks
 }
 
-/// The hook modules a rendering's transformer job specs name (those whose
-/// spec has a `hook`), read from the model's directory and checked (hash,
+/// The hook modules a rendering's transformer job specs name (the specs of
+/// hooked workspaces' transformers), read from the model's directory and checked (hash,
 /// contract), as (SHA-256, bytes) for `job apply` to store; and a warning
 /// for each that cannot be used (its hook's failure policy will apply).
 pub(crate) fn applied_modules(
@@ -129,12 +130,10 @@ pub(crate) fn applied_modules(
     let root = model_root(model);
     let (mut modules, mut warnings) = (Vec::new(), Vec::new());
     for (_, workspace, spec) in hooked(eco) {
-        let key = format!("jobs/transformer/{workspace}.json");
-        let named = rendering
-            .artifacts
-            .iter()
-            .any(|(k, a)| k.as_str() == key && a.content.contains("\"hook\""));
-        if !named {
+        // A hooked workspace's transformer rendered on this platform: its
+        // job spec carries the hook.
+        let key = ArtifactKey::from_parts(&["jobs", "transformer", workspace], "json");
+        if !rendering.artifacts.contains_key(&key) {
             continue;
         }
         match read_model_file(&root, &spec.module).and_then(|bytes| {

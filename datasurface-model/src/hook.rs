@@ -83,6 +83,18 @@ impl HookEventKind {
     }
 }
 
+impl std::str::FromStr for HookEventKind {
+    type Err = ();
+
+    /// A kind as the model and the contract spell it ([`HookEventKind::as_str`]).
+    fn from_str(text: &str) -> Result<Self, ()> {
+        HookEventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or(())
+    }
+}
+
 impl std::fmt::Display for HookEventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

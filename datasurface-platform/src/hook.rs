@@ -271,6 +271,9 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order of the contract's documentation.
+    pub const ALL: [Action; 3] = [Action::Run, Action::Skip, Action::Defer];
+
     /// The action as the contract spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -280,6 +283,23 @@ impl Action {
         }
     }
 }
+
+impl std::str::FromStr for Action {
+    type Err = UnknownName;
+
+    /// An action as the contract spells it ([`Action::as_str`]).
+    fn from_str(text: &str) -> Result<Self, UnknownName> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.as_str() == text)
+            .ok_or(UnknownName)
+    }
+}
+
+/// A name that is not one the contract spells (an action, an event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a name the hook contract knows")]
+pub struct UnknownName;
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -799,5 +819,17 @@ mod tests {
         let json = serde_json::to_string(&job).unwrap();
         insta::assert_snapshot!(json, @r#"{"module":"hooks/h.wasm","sha256":"0000000000000000000000000000000000000000000000000000000000000000","events":["batchCommitted"],"onFailure":"failClosed","workspace":"Masked","team":"NW_Team","platform":"Local","subject":{"transformer":{"outputDatastore":"Masked_NW_Data"}}}"#);
         assert_eq!(serde_json::from_str::<HookJob>(&json).unwrap(), job);
+    }
+
+    #[test]
+    fn actions_and_events_read_back_as_the_contract_spells_them() {
+        for action in Action::ALL {
+            assert_eq!(action.as_str().parse(), Ok(action));
+        }
+        for kind in HookEventKind::ALL {
+            assert_eq!(kind.as_str().parse(), Ok(kind));
+        }
+        assert_eq!("Run".parse::<Action>(), Err(UnknownName));
+        assert!("batch_committed".parse::<HookEventKind>().is_err());
     }
 }

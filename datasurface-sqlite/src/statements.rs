@@ -255,25 +255,20 @@ impl<'a> Statements<'a> {
         )
     }
 
-    /// A stream's last committed batch: number, start, end and row counts
-    /// (read, inserted, updated, deleted). 1 = stream.
-    pub fn last_committed_batch(&self) -> String {
+    /// A stream's last committed batch (with `changed`, the last that
+    /// changed rows): number, start, end and row counts (read, inserted,
+    /// updated, deleted). 1 = stream.
+    pub fn last_batch(&self, changed: bool) -> String {
         format!(
             "SELECT batch, started_at, ended_at, rows_total, rows_inserted, rows_updated, \
-             rows_deleted FROM ds_batches WHERE stream = {} AND status = 'committed' \
+             rows_deleted FROM ds_batches WHERE stream = {} AND status = 'committed'{} \
              ORDER BY batch DESC LIMIT 1",
-            self.p(1)
-        )
-    }
-
-    /// A stream's last committed batch that changed rows, as
-    /// [`last_committed_batch`](Self::last_committed_batch) gives it. 1 = stream.
-    pub fn last_changed_batch(&self) -> String {
-        format!(
-            "SELECT batch, started_at, ended_at, rows_total, rows_inserted, rows_updated, \
-             rows_deleted FROM ds_batches WHERE stream = {} AND status = 'committed' \
-             AND rows_inserted + rows_updated + rows_deleted > 0 ORDER BY batch DESC LIMIT 1",
-            self.p(1)
+            self.p(1),
+            if changed {
+                " AND rows_inserted + rows_updated + rows_deleted > 0"
+            } else {
+                ""
+            }
         )
     }
 

@@ -53,12 +53,8 @@ fn time(text: &str) -> Result<DateTime<Utc>, JobError> {
 }
 
 /// A value a decision records by its contract name (an event, an action).
-fn named<T: serde::de::DeserializeOwned>(
-    workspace: &str,
-    field: &str,
-    text: &str,
-) -> Result<T, JobError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+fn named<T: std::str::FromStr>(workspace: &str, field: &str, text: &str) -> Result<T, JobError> {
+    text.parse().map_err(|_| {
         JobError::Setup(format!(
             "a hook decision of `{workspace}` records the {field} `{text}`, which this datasurface does not know"
         ))

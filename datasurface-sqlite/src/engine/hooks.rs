@@ -21,10 +21,9 @@ use datasurface_platform::hook::{
     PastDecision, RowCounts, Subject, ask, next_ask, verdict,
 };
 use datasurface_platform::model::HookEventKind;
-use datasurface_platform::model::cron::Schedule;
 
 use super::batch::SQL;
-use super::run::{RunEvent, RunSummary, Schedules, Waiting};
+use super::run::{RunEvent, RunSummary, Schedules, Waiting, schedule};
 use super::{Engine, EngineError, sql};
 use crate::spec::TransformJob;
 
@@ -168,12 +167,8 @@ fn time(text: &str, what: &str) -> Result<DateTime<Utc>, EngineError> {
 }
 
 /// A value the table holds as its contract's name (an event, an action).
-fn recorded<T: serde::de::DeserializeOwned>(
-    what: &str,
-    field: &str,
-    text: &str,
-) -> Result<T, EngineError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| {
+fn recorded<T: std::str::FromStr>(what: &str, field: &str, text: &str) -> Result<T, EngineError> {
+    text.parse().map_err(|_| {
         EngineError::State(format!(
             "{what} records the {field} `{text}`, which the engine does not know; was the table changed by hand?"
         ))
@@ -241,12 +236,8 @@ impl Engine {
             (HookEventKind::BatchCommitted, Some(last)) => last.inputs != q.inputs,
             (HookEventKind::ScheduleTick, Some(last)) => {
                 let cron = q.cron.unwrap_or_default();
-                let schedule: Schedule = cron.parse().map_err(|why| {
-                    EngineError::State(format!(
-                        "transformer `{workspace}` has the cron schedule `{cron}`, which {why}; apply a valid model again"
-                    ))
-                })?;
-                schedule.fired_between(last.past.time, now)
+                schedule(&format!("transformer `{workspace}`"), cron)?
+                    .fired_between(last.past.time, now)
             }
         };
         let waiting = |until: DateTime<Utc>| Waiting {
@@ -266,7 +257,7 @@ impl Engine {
         let last_run = match q.last_run_of {
             Some(stream) => {
                 let started: Option<String> = conn
-                    .query_row(&SQL.last_committed_batch(), [stream], |r| r.get(1))
+                    .query_row(&SQL.last_batch(false), [stream], |r| r.get(1))
                     .optional()
                     .map_err(sql(format!("cannot read the batches of `{stream}`")))?;
                 started
@@ -421,7 +412,7 @@ impl Engine {
         let mut newest: Option<(String, HookEvent)> = None;
         for input in streams {
             let row = conn
-                .query_row(&SQL.last_changed_batch(), [input], |r| {
+                .query_row(&SQL.last_batch(true), [input], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,

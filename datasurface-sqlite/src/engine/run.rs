@@ -118,6 +118,16 @@ impl RunSummary {
     }
 }
 
+/// A cron schedule the applied rendering holds for `what` (a stream, a
+/// transformer), or why it cannot be used.
+pub(super) fn schedule(what: &str, cron: &str) -> Result<Schedule, EngineError> {
+    cron.parse().map_err(|why| {
+        EngineError::State(format!(
+            "{what} has the cron schedule `{cron}`, which {why}; apply a valid model again"
+        ))
+    })
+}
+
 fn outcome(stream: &str, batch: i64, ended: Result<Counts, String>) -> StreamOutcome {
     let (status, counts, message) = match ended {
         Ok(c) => (StreamStatus::Committed, c, None),
@@ -265,11 +275,7 @@ impl Engine {
         cron: Option<&str>,
     ) -> Result<Option<Waiting>, EngineError> {
         let Some(cron) = cron else { return Ok(None) };
-        let schedule: Schedule = cron.parse().map_err(|why| {
-            EngineError::State(format!(
-                "stream `{stream}` has the cron schedule `{cron}`, which {why}; apply a valid model again"
-            ))
-        })?;
+        let schedule = schedule(&format!("stream `{stream}`"), cron)?;
         let conn = self.open_merge()?;
         // A failed batch is retried now, not at the next time the schedule fires.
         let last: Option<String> = conn
