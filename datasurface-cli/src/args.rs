@@ -92,10 +92,16 @@ pub(crate) enum Command {
     /// Work with workspaces' code hooks: try a hook module on an event.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Serve the model read-only over HTTP: a REST API under `/api/v1/` with its OpenAPI
+    /// document at `/openapi.json`, reloaded when the files change or on SIGHUP (only a model
+    /// that validates is swapped in; the last good one keeps being served).
+    #[command(after_help = EXIT_PLAIN)]
+    Serve(ServeArgs),
     /// Explain a diagnostic code, or print the catalogue of every code.
     Explain(ExplainArgs),
-    /// Print the JSON Schema of model documents.
-    Schema,
+    /// Print the JSON Schema of model documents (or, with --openapi, the OpenAPI 3.1 document
+    /// of `serve`'s API).
+    Schema(SchemaArgs),
     /// Print a shell completion script: `datasurface completions bash > /etc/bash_completion.d/datasurface`.
     Completions(CompletionsArgs),
     /// Write a large, valid, realistic model for load tests, deterministic from a seed: stores ×
@@ -188,6 +194,29 @@ pub(crate) enum CheckFormat {
     Sarif,
     /// GitHub Actions workflow annotations on standard output, one per finding.
     Github,
+}
+
+/// `schema`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SchemaArgs {
+    /// Print the OpenAPI 3.1 document of `serve`'s API instead.
+    #[arg(long)]
+    pub(crate) openapi: bool,
+}
+
+/// `serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The address to listen on (`127.0.0.1:0` picks a free port and prints it).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) addr: std::net::SocketAddr,
+    /// How often to look for changed model files, in seconds; 0 reloads only on SIGHUP.
+    #[arg(long, default_value_t = 2, value_name = "SECONDS")]
+    pub(crate) poll: u64,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
 }
 
 /// `verify`.

@@ -52,6 +52,7 @@ mod job;
 mod model;
 mod platforms;
 mod render;
+mod serve;
 mod sources;
 mod status;
 mod verify;
@@ -210,14 +211,20 @@ impl App<'_> {
             Command::Generate(a) => generate::generate(&a, out, err),
             Command::Job(a) => job::run(self, &a, out, err),
             Command::Hook(args::HookCommand::Test(a)) => hook::test(&a, out, err),
+            Command::Serve(a) => serve::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command();
                 clap_complete::generate(a.shell, &mut command, "datasurface", out);
                 Outcome::Success
             }
-            Command::Schema => {
-                let text = datasurface_model::files::json_schema_string();
+            Command::Schema(a) => {
+                let text = if a.openapi {
+                    serde_json::to_string_pretty(&datasurface_server::openapi()).unwrap_or_default()
+                        + "\n"
+                } else {
+                    datasurface_model::files::json_schema_string()
+                };
                 match out.write_all(text.as_bytes()) {
                     Ok(()) => Outcome::Success,
                     Err(_) => Outcome::CouldNotRun,

@@ -132,6 +132,16 @@ pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>>
     )
 }
 
+/// The files `read_model` would read (and the directories' own paths are
+/// not among them), in path order; none when the model cannot be listed.
+/// For noticing a change without reading anything.
+pub(crate) fn list_files(path: &Path) -> Vec<PathBuf> {
+    list_model(path).map_or_else(
+        |_| Vec::new(),
+        |(entries, _)| entries.into_iter().map(|e| e.path).collect(),
+    )
+}
+
 /// A model read and parsed file by file: each file's text is let go as
 /// soon as it is parsed, so a command holds the model and the few files in
 /// hand, never every text beside the model.

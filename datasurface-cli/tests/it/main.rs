@@ -10,6 +10,7 @@ mod boundaries;
 mod hooks;
 mod job;
 mod newcomer;
+mod serve;
 mod walkthrough;
 
 struct Run {

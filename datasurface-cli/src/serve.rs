@@ -1,0 +1,311 @@
+//! `datasurface serve`: the model service over HTTP, reloaded without a gap.
+//!
+//! The server answers on the runtime's worker threads; this thread loads
+//! the model (as `check` does: validation, graphs, every platform's lint)
+//! at the start and again when its files change or on SIGHUP, and hands
+//! each outcome to the service, which swaps in only a valid model.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, SystemTime};
+
+use datasurface_model::files::{self, LoadError, SourceFile};
+use datasurface_model::validate::{self, Diagnostic, ModelPath, Report, Severity, SourceLocation};
+use datasurface_platform::content_hash;
+use datasurface_server::{ModelService, ModelVersion, Rejected};
+
+use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::ServeArgs;
+use crate::sources::read_model;
+
+/// What wakes the loading thread.
+enum Wake {
+    /// SIGHUP: load again now.
+    Reload,
+    /// Ctrl-C or SIGTERM: stop serving.
+    Stop,
+}
+
+pub(crate) fn run(
+    app: &App<'_>,
+    args: &ServeArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let external = args.external.as_strs();
+    let version = match load(app, &args.model, &external) {
+        Ok(version) => version,
+        Err(rejected) => {
+            let _ = writeln!(
+                err,
+                "{}: {}: {}",
+                app.paint(Paint::Error, "error"),
+                args.model.display(),
+                rejected.summary
+            );
+            for d in rejected.diagnostics.iter().take(20) {
+                let _ = writeln!(err, "  {}", one_line(d));
+            }
+            let _ = writeln!(
+                err,
+                "fix the model (`datasurface check` lists every finding) and start again"
+            );
+            return Outcome::ModelErrors;
+        }
+    };
+    let name = version.valid.name.to_string();
+    let service = Arc::new(ModelService::new(version));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "{}: could not start the server: {e}",
+                app.paint(Paint::Error, "error")
+            );
+            return Outcome::CouldNotRun;
+        }
+    };
+    let listener = match runtime.block_on(tokio::net::TcpListener::bind(args.addr)) {
+        Ok(listener) => listener,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "{}: cannot listen on {}: {e}; pick another address with --addr",
+                app.paint(Paint::Error, "error"),
+                args.addr
+            );
+            return Outcome::CouldNotRun;
+        }
+    };
+    let bound = listener
+        .local_addr()
+        .map_or_else(|_| args.addr.to_string(), |a| a.to_string());
+    let (wake, woken) = mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = datasurface_server::router(Arc::clone(&service));
+    let server = runtime.spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    runtime.spawn(signals(wake));
+    let _ = writeln!(
+        out,
+        "serving ecosystem `{name}` at http://{bound}/ (the API under /api/v1/, its document at /openapi.json); reloading on SIGHUP{}",
+        if args.poll > 0 {
+            " and when the model's files change"
+        } else {
+            ""
+        }
+    );
+    let _ = out.flush();
+    watch(app, args, &external, &service, &woken, err);
+    let _ = stop.send(());
+    let ended = runtime.block_on(server);
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    match ended {
+        Ok(Ok(())) => Outcome::Success,
+        Ok(Err(e)) => {
+            let _ = writeln!(
+                err,
+                "{}: the server stopped: {e}",
+                app.paint(Paint::Error, "error")
+            );
+            Outcome::CouldNotRun
+        }
+        Err(_) => Outcome::CouldNotRun,
+    }
+}
+
+/// Waits for SIGHUP (reload), Ctrl-C or SIGTERM (stop).
+async fn signals(wake: mpsc::Sender<Wake>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut hup), Ok(mut term)) = (
+            signal(SignalKind::hangup()),
+            signal(SignalKind::terminate()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = wake.send(Wake::Stop);
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = hup.recv() => {
+                    if wake.send(Wake::Reload).is_err() {
+                        return;
+                    }
+                }
+                _ = term.recv() => break,
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    let _ = wake.send(Wake::Stop);
+}
+
+/// Loads the model again whenever asked or its files change, until told to stop.
+fn watch(
+    app: &App<'_>,
+    args: &ServeArgs,
+    external: &[&str],
+    service: &ModelService,
+    woken: &mpsc::Receiver<Wake>,
+    err: &mut dyn Write,
+) {
+    let poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
+    let mut seen = fingerprint(&args.model);
+    loop {
+        let wake = match poll {
+            Some(every) => match woken.recv_timeout(every) {
+                Ok(wake) => Some(wake),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => Some(Wake::Stop),
+            },
+            None => Some(woken.recv().unwrap_or(Wake::Stop)),
+        };
+        match wake {
+            Some(Wake::Stop) => return,
+            Some(Wake::Reload) => {}
+            None => {
+                let now = fingerprint(&args.model);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+            }
+        }
+        let status = service.reload(load(app, &args.model, external));
+        let line = format!("reload {}: {}", status.attempts, status.summary);
+        if status.ok {
+            let _ = writeln!(err, "{line}");
+        } else {
+            let _ = writeln!(err, "{}", app.paint(Paint::Warning, &line));
+            for d in status.diagnostics.iter().take(20) {
+                let _ = writeln!(err, "  {}", one_line(d));
+            }
+        }
+    }
+}
+
+/// Each model file's path, size and modification time: what changes when
+/// the model is edited (a reload then finds whether its bytes did).
+fn fingerprint(model: &Path) -> Vec<(String, u64, Option<SystemTime>)> {
+    crate::sources::list_files(model)
+        .into_iter()
+        .map(|path| {
+            let meta = std::fs::metadata(&path).ok();
+            (
+                path.display().to_string(),
+                meta.as_ref().map_or(0, std::fs::Metadata::len),
+                meta.and_then(|m| m.modified().ok()),
+            )
+        })
+        .collect()
+}
+
+/// Reads, loads and checks the model as `check` does.
+fn load(app: &App<'_>, model: &Path, external: &[&str]) -> Result<ModelVersion, Rejected> {
+    let sources = read_model(model)
+        .map_err(|errors| from_load(&errors, "the model's files could not be read"))?;
+    let hash = model_hash(&sources);
+    let loaded = files::load(&sources)
+        .map_err(|errors| from_load(&errors.0, "the model could not be loaded"))?;
+    let documents = loaded.documents;
+    match validate::try_validate(loaded.ecosystem) {
+        Ok(valid) => {
+            let mut found = valid.warnings().diagnostics().to_vec();
+            let gate =
+                crate::gate::platform_findings(app, &valid, model, external, &mut std::io::sink());
+            found.extend_from_slice(gate.diagnostics());
+            let mut report = Report::new(found);
+            files::locate(&mut report, &documents, &sources);
+            if report.count(Severity::Error) > 0 {
+                return Err(Rejected {
+                    summary: format!("the model has {} errors", report.count(Severity::Error)),
+                    diagnostics: report.diagnostics().to_vec(),
+                });
+            }
+            Ok(ModelVersion {
+                valid,
+                diagnostics: report.diagnostics().to_vec(),
+                content_hash: hash,
+            })
+        }
+        Err(invalid) => {
+            let mut report = invalid.report;
+            files::locate(&mut report, &documents, &sources);
+            Err(Rejected {
+                summary: format!("the model has {} errors", report.count(Severity::Error)),
+                diagnostics: report.diagnostics().to_vec(),
+            })
+        }
+    }
+}
+
+/// A hash of the model's files: each path and text, in order.
+fn model_hash(sources: &[SourceFile]) -> String {
+    let mut all = String::new();
+    for file in sources {
+        all.push_str(&file.path);
+        all.push('\0');
+        all.push_str(&content_hash(&file.text));
+        all.push('\n');
+    }
+    content_hash(&all)
+}
+
+fn from_load(errors: &[LoadError], summary: &str) -> Rejected {
+    Rejected {
+        summary: format!("{summary} ({} problems)", errors.len()),
+        diagnostics: errors
+            .iter()
+            .map(|e| {
+                let mut d = Diagnostic::new(
+                    e.kind.code(),
+                    Severity::Error,
+                    ModelPath::root(),
+                    e.message.clone(),
+                );
+                d.help.clone_from(&e.help);
+                d.location = Some(SourceLocation {
+                    file: e.file.clone(),
+                    line: e.line.unwrap_or(1),
+                    column: e.column.unwrap_or(1),
+                });
+                d
+            })
+            .collect(),
+    }
+}
+
+fn one_line(d: &Diagnostic) -> String {
+    let at = d.location.as_ref().map_or_else(
+        || d.path.to_string(),
+        |l| format!("{}:{}:{}", l.file, l.line, l.column),
+    );
+    format!(
+        "{}[{}]: {} ({at})",
+        if d.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        },
+        d.code,
+        d.message
+    )
+}

@@ -1,0 +1,197 @@
+//! What every answer shares: the `ETag` and its 304, JSON bodies, pages of
+//! long lists and path segments.
+
+use std::fmt::Write as _;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::problem::Problem;
+
+/// The most items one page holds, and how many when `limit` is not given.
+pub(crate) const MAX_LIMIT: usize = 1000;
+pub(crate) const DEFAULT_LIMIT: usize = 100;
+
+/// A tag for the answer to `request` (the path and query) from the model
+/// whose files hash to `content`, and `extra` (what else the answer shows,
+/// such as the last reload's outcome): the same for every process serving
+/// the same files, different whenever the answer may differ.
+pub(crate) fn etag(content: &str, extra: &str, request: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in [content, extra, request] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    for byte in &digest[..16] {
+        let _ = write!(tag, "{byte:02x}");
+    }
+    tag.push('"');
+    tag
+}
+
+/// Whether the request's `If-None-Match` holds `tag` (or `*`).
+pub(crate) fn fresh(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().trim_start_matches("W/"))
+        .any(|v| v == tag || v == "*")
+}
+
+/// 304 with the tag when the client's copy is current, else `body` (made
+/// only then) as JSON with the tag.
+pub(crate) fn answer<T: Serialize>(
+    headers: &HeaderMap,
+    tag: &str,
+    body: impl FnOnce() -> Result<T, Problem>,
+) -> Response {
+    if fresh(headers, tag) {
+        return tagged(StatusCode::NOT_MODIFIED.into_response(), tag);
+    }
+    match body() {
+        Ok(value) => match serde_json::to_vec(&value) {
+            Ok(bytes) => tagged(
+                ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+                tag,
+            ),
+            Err(e) => Problem::bad_request(format!("the answer could not be written: {e}"))
+                .into_response(),
+        },
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// `response` with its tag and a cache rule that asks before reusing it.
+pub(crate) fn tagged(mut response: Response, tag: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// `offset` and `limit` of a list.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    pub(crate) offset: Option<usize>,
+    pub(crate) limit: Option<usize>,
+}
+
+/// One page of a list: its items, how many there are in all, and the
+/// query of the next page when there is one.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) total: usize,
+    pub(crate) offset: usize,
+    pub(crate) limit: usize,
+    pub(crate) next: Option<String>,
+}
+
+impl PageQuery {
+    /// The page of `items` this query asks for, each made by `make`; a
+    /// limit above the most allowed is a problem, not a silent cut.
+    pub(crate) fn page<I, T>(
+        self,
+        path: &str,
+        total: usize,
+        items: I,
+        extra: &str,
+    ) -> Result<Page<T>, Problem>
+    where
+        I: Iterator<Item = T>,
+    {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(Problem::bad_request(format!(
+                "limit must be from 1 to {MAX_LIMIT}, not {limit}"
+            )));
+        }
+        let offset = self.offset.unwrap_or(0);
+        let items: Vec<T> = items.skip(offset).take(limit).collect();
+        let next = (offset.saturating_add(limit) < total)
+            .then(|| format!("{path}?{extra}offset={}&limit={limit}", offset + limit));
+        Ok(Page {
+            items,
+            total,
+            offset,
+            limit,
+            next,
+        })
+    }
+}
+
+/// A name as one path segment: everything but unreserved characters
+/// percent-encoded.
+pub(crate) fn segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// A query value, percent-encoded for a `next` link.
+pub(crate) fn query_value(value: &str) -> String {
+    segment(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_differ_by_model_extra_and_request_and_match_with_or_without_weak() {
+        let a = etag("m1", "", "/api/v1/zones");
+        assert_eq!(a, etag("m1", "", "/api/v1/zones"));
+        assert_ne!(a, etag("m2", "", "/api/v1/zones"));
+        assert_ne!(a, etag("m1", "r1", "/api/v1/zones"));
+        assert_ne!(a, etag("m1", "", "/api/v1/teams"));
+        // The parts are separated: moving a byte between them changes the tag.
+        assert_ne!(etag("ab", "", "c"), etag("a", "", "bc"));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("\"x\", W/{a}")).unwrap(),
+        );
+        assert!(fresh(&headers, &a));
+        assert!(!fresh(&headers, &etag("m2", "", "/")));
+    }
+
+    #[test]
+    fn pages_say_where_the_next_one_starts_and_refuse_a_huge_limit() {
+        let q = PageQuery {
+            offset: Some(2),
+            limit: Some(2),
+        };
+        let page = q.page("/p", 5, 0..5, "").unwrap();
+        assert_eq!(page.items, vec![2, 3]);
+        assert_eq!(page.next.as_deref(), Some("/p?offset=4&limit=2"));
+        let last = PageQuery {
+            offset: Some(4),
+            limit: Some(2),
+        };
+        assert_eq!(last.page("/p", 5, 0..5, "").unwrap().next, None);
+        let huge = PageQuery {
+            offset: None,
+            limit: Some(MAX_LIMIT + 1),
+        };
+        assert!(huge.page("/p", 5, 0..5, "").is_err());
+        assert_eq!(segment("a b/c%"), "a%20b%2Fc%25");
+    }
+}

@@ -1,0 +1,44 @@
+//! The model service: a read-only REST API over a validated DataSurface
+//! model, for platforms written in other languages and for people who want
+//! to know who reads a dataset and what feeds it (seed 004).
+//!
+//! The service holds one [`ModelVersion`] at a time, built by the caller's
+//! loader (the command line reads the model directory; a test builds one in
+//! code), and answers every request from that version alone: a reload
+//! builds the next version beside the current one and swaps it in at once,
+//! only if it validates, so a request never sees half a model and a model
+//! that stops validating keeps the last good one served, with the failed
+//! reload's findings at `/api/v1/diagnostics`.
+//!
+//! ```no_run
+//! # fn load() -> Result<datasurface_server::ModelVersion, datasurface_server::Rejected> { todo!() }
+//! use std::sync::Arc;
+//! use datasurface_server::ModelService;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let service = Arc::new(ModelService::new(load().expect("a valid model")));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, datasurface_server::router(service)).await
+//! # }
+//! ```
+//!
+//! Every answer is JSON, stable for a given model (the model's own order,
+//! the file format's field names), with an `ETag` derived from the model's
+//! content and the request; long lists are paginated (`offset`, `limit`); an
+//! unknown name is a 404 with an RFC 9457 problem body. The routes and their
+//! documentation are one table ([`ROUTES`]), from which the OpenAPI 3.1
+//! document at `/openapi.json` is generated.
+
+mod api;
+mod http;
+mod lineage;
+mod openapi;
+mod problem;
+mod search;
+mod service;
+mod snapshot;
+
+pub use api::router;
+pub use openapi::{ROUTES, Route, openapi};
+pub use service::{ModelService, Rejected, ReloadStatus};
+pub use snapshot::ModelVersion;

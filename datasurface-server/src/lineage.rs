@@ -1,0 +1,194 @@
+//! A dataset's lineage: what feeds it (the transformers that write it and
+//! their inputs, transitively) and what it feeds (the dataset groups that
+//! read it, the transformers among them and their outputs, transitively).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use datasurface_model::names::{DatasetName, DatastoreName, WorkspaceName};
+use serde::Serialize;
+
+use crate::http::segment;
+use crate::snapshot::Snapshot;
+
+/// A node of a lineage graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LineageNode {
+    /// `dataset:<store>.<dataset>`, `transformer:<workspace>` or
+    /// `group:<workspace>.<group>`.
+    pub(crate) id: String,
+    /// `dataset`, `transformer` or `group`.
+    pub(crate) kind: &'static str,
+    /// Its name as people read it.
+    pub(crate) name: String,
+    /// Its resource.
+    pub(crate) href: String,
+    /// Whether it feeds the dataset asked about (`upstream`), is fed by it
+    /// (`downstream`), or is it (`self`).
+    pub(crate) side: &'static str,
+}
+
+/// An edge: data flows from `from` to `to`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub(crate) struct LineageEdge {
+    pub(crate) from: String,
+    pub(crate) to: String,
+}
+
+/// The lineage of one dataset.
+#[derive(Debug, Serialize)]
+pub(crate) struct Lineage {
+    pub(crate) nodes: Vec<LineageNode>,
+    pub(crate) edges: Vec<LineageEdge>,
+}
+
+fn dataset_node(store: &DatastoreName, dataset: &DatasetName, side: &'static str) -> LineageNode {
+    LineageNode {
+        id: format!("dataset:{store}.{dataset}"),
+        kind: "dataset",
+        name: format!("{store}.{dataset}"),
+        href: format!(
+            "/api/v1/datastores/{}/datasets/{}",
+            segment(store.as_str()),
+            segment(dataset.as_str())
+        ),
+        side,
+    }
+}
+
+fn transformer_node(ws: &WorkspaceName, side: &'static str) -> LineageNode {
+    LineageNode {
+        id: format!("transformer:{ws}"),
+        kind: "transformer",
+        name: ws.to_string(),
+        href: format!("/api/v1/workspaces/{}", segment(ws.as_str())),
+        side,
+    }
+}
+
+struct Walk {
+    nodes: Vec<LineageNode>,
+    seen: BTreeSet<String>,
+    edges: BTreeSet<LineageEdge>,
+}
+
+impl Walk {
+    fn node(&mut self, node: LineageNode) -> String {
+        let id = node.id.clone();
+        if self.seen.insert(id.clone()) {
+            self.nodes.push(node);
+        }
+        id
+    }
+
+    fn edge(&mut self, from: &str, to: &str) {
+        self.edges.insert(LineageEdge {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        });
+    }
+}
+
+/// The lineage of `store.dataset`, at most `depth` transformers away on
+/// each side.
+pub(crate) fn lineage(
+    snap: &Snapshot,
+    store: &DatastoreName,
+    dataset: &DatasetName,
+    depth: usize,
+) -> Lineage {
+    let mut walk = Walk {
+        nodes: Vec::new(),
+        seen: BTreeSet::new(),
+        edges: BTreeSet::new(),
+    };
+    walk.node(dataset_node(store, dataset, "self"));
+    upstream(snap, &mut walk, store, dataset, depth);
+    downstream(snap, &mut walk, store, dataset, depth);
+    Lineage {
+        nodes: walk.nodes,
+        edges: walk.edges.into_iter().collect(),
+    }
+}
+
+fn upstream(
+    snap: &Snapshot,
+    walk: &mut Walk,
+    store: &DatastoreName,
+    dataset: &DatasetName,
+    depth: usize,
+) {
+    let mut queue = VecDeque::from([(store.clone(), dataset.clone(), 0)]);
+    while let Some((store, dataset, level)) = queue.pop_front() {
+        let Some(ws) = snap.producers.get(&store) else {
+            continue;
+        };
+        if level >= depth {
+            continue;
+        }
+        let to = format!("dataset:{store}.{dataset}");
+        let first = !walk.seen.contains(&format!("transformer:{ws}"));
+        let t = walk.node(transformer_node(ws, "upstream"));
+        walk.edge(&t, &to);
+        if !first {
+            continue;
+        }
+        let Some((_, _, _, workspace)) = snap.workspace(ws.as_str()) else {
+            continue;
+        };
+        for (_, sink) in workspace.sinks() {
+            let d = walk.node(dataset_node(&sink.datastore, &sink.dataset, "upstream"));
+            walk.edge(&d, &t);
+            queue.push_back((sink.datastore.clone(), sink.dataset.clone(), level + 1));
+        }
+    }
+}
+
+fn downstream(
+    snap: &Snapshot,
+    walk: &mut Walk,
+    store: &DatastoreName,
+    dataset: &DatasetName,
+    depth: usize,
+) {
+    let mut queue = VecDeque::from([(store.clone(), dataset.clone(), 0)]);
+    while let Some((store, dataset, level)) = queue.pop_front() {
+        let from = format!("dataset:{store}.{dataset}");
+        for reader in snap.readers_of(&store, &dataset) {
+            let transformer = snap
+                .workspace(reader.workspace.as_str())
+                .and_then(|(_, _, _, ws)| ws.transformer.as_ref());
+            let Some(t) = transformer else {
+                let group = LineageNode {
+                    id: format!("group:{}.{}", reader.workspace, reader.group),
+                    kind: "group",
+                    name: format!("{}.{}", reader.workspace, reader.group),
+                    href: format!("/api/v1/workspaces/{}", segment(reader.workspace.as_str())),
+                    side: "downstream",
+                };
+                let g = walk.node(group);
+                walk.edge(&from, &g);
+                continue;
+            };
+            if level >= depth {
+                continue;
+            }
+            let first = !walk
+                .seen
+                .contains(&format!("transformer:{}", reader.workspace));
+            let id = walk.node(transformer_node(&reader.workspace, "downstream"));
+            walk.edge(&from, &id);
+            if !first {
+                continue;
+            }
+            let Some((_, _, _, out)) = snap.datastore(t.output_datastore.as_str()) else {
+                continue;
+            };
+            for name in out.datasets.keys() {
+                let d = walk.node(dataset_node(&t.output_datastore, name, "downstream"));
+                walk.edge(&id, &d);
+                queue.push_back((t.output_datastore.clone(), name.clone(), level + 1));
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! The routes as one table, and the OpenAPI 3.1 document made from it
+//! (committed at `schema/openapi.json`; a test keeps the two the same and
+//! hits every route of the table on a running server).
+
+use serde_json::{Map, Value, json};
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// A path segment (`{name}` in the route).
+    Path,
+    /// A query parameter.
+    Query,
+}
+
+/// A parameter of a route.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// Its name.
+    pub name: &'static str,
+    /// Where it goes.
+    pub place: In,
+    /// What it is.
+    pub description: &'static str,
+    /// `string` or `integer`.
+    pub kind: &'static str,
+    /// The values it may take, if only some.
+    pub one_of: &'static [&'static str],
+}
+
+/// A route of the service.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// The path, with `{name}` for each path parameter.
+    pub path: &'static str,
+    /// The operation's id.
+    pub id: &'static str,
+    /// What it answers, in a line.
+    pub summary: &'static str,
+    /// Its parameters.
+    pub params: &'static [Param],
+    /// Whether the answer is a page of a list (`offset` and `limit`).
+    pub paged: bool,
+    /// Whether it can answer 404 (a name the model does not hold).
+    pub named: bool,
+}
+
+const fn path(name: &'static str, description: &'static str) -> Param {
+    Param {
+        name,
+        place: In::Path,
+        description,
+        kind: "string",
+        one_of: &[],
+    }
+}
+
+const fn query(name: &'static str, description: &'static str, kind: &'static str) -> Param {
+    Param {
+        name,
+        place: In::Query,
+        description,
+        kind,
+        one_of: &[],
+    }
+}
+
+const ZONE: Param = path("zone", "A governance zone's name.");
+const TEAM: Param = path("team", "A team's name.");
+const STORE: Param = path("store", "A datastore's name.");
+const DATASET: Param = path("dataset", "A dataset's name in its datastore.");
+const WORKSPACE: Param = path("workspace", "A workspace's name.");
+const PLATFORM: Param = path("platform", "A data platform's name.");
+
+/// Every route of the service, in the order the document lists them.
+pub const ROUTES: &[Route] = &[
+    Route {
+        path: "/api/v1/ecosystem",
+        id: "getEcosystem",
+        summary: "The ecosystem: its repositories, vendors, counts of everything, and how many findings checking it gave.",
+        params: &[],
+        paged: false,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/zones",
+        id: "listZones",
+        summary: "Every governance zone.",
+        params: &[],
+        paged: true,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/zones/{zone}",
+        id: "getZone",
+        summary: "A governance zone: its repository, policies and teams.",
+        params: &[ZONE],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/zones/{zone}/teams/{team}",
+        id: "getTeam",
+        summary: "A team: its repository, containers, datastores and workspaces.",
+        params: &[ZONE, TEAM],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/teams",
+        id: "listTeams",
+        summary: "Every team, with its zone.",
+        params: &[],
+        paged: true,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/datastores",
+        id: "listDatastores",
+        summary: "Every datastore, with its zone, team and the transformer that writes it, if one does.",
+        params: &[],
+        paged: true,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/datastores/{store}",
+        id: "getDatastore",
+        summary: "A datastore as the model defines it: its capture metadata and its datasets with their schemas.",
+        params: &[STORE],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/datastores/{store}/datasets",
+        id: "listDatasets",
+        summary: "The datasets of a datastore, with how many columns and readers each has.",
+        params: &[STORE],
+        paged: true,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/datastores/{store}/datasets/{dataset}",
+        id: "getDataset",
+        summary: "A dataset: its schema and classifications, its owner, and the dataset groups that read it (with their platforms and transformers).",
+        params: &[STORE, DATASET],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/datastores/{store}/datasets/{dataset}/lineage",
+        id: "getLineage",
+        summary: "A dataset's lineage: the transformers and datasets upstream of it, and the groups, transformers and datasets downstream, as nodes and edges.",
+        params: &[
+            STORE,
+            DATASET,
+            query(
+                "depth",
+                "How many transformers away to follow on each side (all, if not given).",
+                "integer",
+            ),
+        ],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/workspaces",
+        id: "listWorkspaces",
+        summary: "Every workspace, with its zone and team.",
+        params: &[],
+        paged: true,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/workspaces/{workspace}",
+        id: "getWorkspace",
+        summary: "A workspace as the model defines it (dataset groups, sinks, transformer, hook), and the platforms each group is assigned to.",
+        params: &[WORKSPACE],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/transformers",
+        id: "listTransformers",
+        summary: "Every data transformer: its workspace, inputs, output datastore and trigger.",
+        params: &[],
+        paged: true,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/platforms",
+        id: "listPlatforms",
+        summary: "Every data platform, with its kind and the size of its intention graph.",
+        params: &[],
+        paged: false,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/platforms/{platform}",
+        id: "getPlatform",
+        summary: "A data platform: its declaration, the dataset groups assigned to it and the datastores it ingests first.",
+        params: &[PLATFORM],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/platforms/{platform}/graph",
+        id: "getPlatformGraph",
+        summary: "A platform's intention graph, in the export formats of `datasurface graph`.",
+        params: &[
+            PLATFORM,
+            Param {
+                name: "format",
+                place: In::Query,
+                description: "`json` (the default), `dot` or `mermaid`.",
+                kind: "string",
+                one_of: &["json", "dot", "mermaid"],
+            },
+            query(
+                "chunkSize",
+                "Split the graph into chunks of about this many nodes.",
+                "integer",
+            ),
+        ],
+        paged: false,
+        named: true,
+    },
+    Route {
+        path: "/api/v1/diagnostics",
+        id: "getDiagnostics",
+        summary: "What checking the served model found, and the outcome of the last reload (with its findings when it failed).",
+        params: &[Param {
+            name: "severity",
+            place: In::Query,
+            description: "Only findings of this severity.",
+            kind: "string",
+            one_of: &["error", "warning"],
+        }],
+        paged: true,
+        named: false,
+    },
+    Route {
+        path: "/api/v1/search",
+        id: "search",
+        summary: "Zones, teams, datastores, datasets and workspaces whose name or documentation holds every word of the query; names first.",
+        params: &[
+            query("q", "The words to find, in any case.", "string"),
+            Param {
+                name: "kind",
+                place: In::Query,
+                description: "Only objects of this kind.",
+                kind: "string",
+                one_of: &["zone", "team", "datastore", "dataset", "workspace"],
+            },
+        ],
+        paged: true,
+        named: false,
+    },
+];
+
+fn parameter(p: &Param) -> Value {
+    let mut schema = Map::new();
+    schema.insert("type".to_owned(), json!(p.kind));
+    if p.kind == "integer" {
+        schema.insert("minimum".to_owned(), json!(0));
+    }
+    if !p.one_of.is_empty() {
+        schema.insert("enum".to_owned(), json!(p.one_of));
+    }
+    json!({
+        "name": p.name,
+        "in": if p.place == In::Path { "path" } else { "query" },
+        "required": p.place == In::Path,
+        "description": p.description,
+        "schema": schema,
+    })
+}
+
+fn operation(route: &Route) -> Value {
+    let mut params: Vec<Value> = route.params.iter().map(parameter).collect();
+    if route.paged {
+        params.push(json!({
+            "name": "offset", "in": "query", "required": false,
+            "description": "How many items to pass over.",
+            "schema": {"type": "integer", "minimum": 0}
+        }));
+        params.push(json!({
+            "name": "limit", "in": "query", "required": false,
+            "description": "How many items a page holds (100 if not given).",
+            "schema": {"type": "integer", "minimum": 1, "maximum": crate::http::MAX_LIMIT}
+        }));
+    }
+    let body = if route.paged && route.id != "getDiagnostics" {
+        json!({"$ref": "#/components/schemas/Page"})
+    } else {
+        json!({"type": "object"})
+    };
+    let content = if route.id == "getPlatformGraph" {
+        json!({
+            "application/json": {"schema": {"type": "object"}},
+            "text/vnd.graphviz": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        })
+    } else {
+        json!({"application/json": {"schema": body}})
+    };
+    let problem = |description: &str| {
+        json!({
+            "description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        })
+    };
+    let mut responses = Map::new();
+    responses.insert(
+        "200".to_owned(),
+        json!({
+            "description": "The answer, with an `ETag` derived from the model's content.",
+            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+            "content": content,
+        }),
+    );
+    responses.insert(
+        "304".to_owned(),
+        json!({"description": "The copy whose tag the request's `If-None-Match` named is current."}),
+    );
+    responses.insert(
+        "400".to_owned(),
+        problem("A parameter the service cannot use."),
+    );
+    if route.named {
+        responses.insert("404".to_owned(), problem("A name the model does not hold."));
+    }
+    json!({
+        "get": {
+            "operationId": route.id,
+            "summary": route.summary,
+            "parameters": params,
+            "responses": responses,
+        }
+    })
+}
+
+/// The OpenAPI 3.1 document of the service, made from [`ROUTES`].
+pub fn openapi() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        paths.insert(route.path.to_owned(), operation(route));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "DataSurface model service",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A read-only view of a validated DataSurface model: its zones, teams, datastores and datasets with their schemas, workspaces, transformers, platforms and their intention graphs, lineage, diagnostics and search. Answers are JSON in the model file format's field names, in the model's order; long lists are paginated; every answer carries an ETag derived from the model's content.",
+            "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0"},
+        },
+        "paths": paths,
+        "components": {
+            "headers": {
+                "ETag": {
+                    "description": "A strong tag: the same for every process serving the same model files.",
+                    "schema": {"type": "string"}
+                }
+            },
+            "schemas": {
+                "Page": {
+                    "type": "object",
+                    "required": ["items", "total", "offset", "limit", "next"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"type": "object"}},
+                        "total": {"type": "integer", "minimum": 0, "description": "How many items the whole list holds."},
+                        "offset": {"type": "integer", "minimum": 0},
+                        "limit": {"type": "integer", "minimum": 1},
+                        "next": {"type": ["string", "null"], "description": "The path and query of the next page, or null on the last."}
+                    }
+                },
+                "Problem": {
+                    "type": "object",
+                    "description": "RFC 9457 problem details.",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string", "format": "uri"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"}
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,129 @@
+//! The served model and its reloads: the next version is indexed beside
+//! the current one and swapped in whole, only if it validated.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use datasurface_model::validate::Diagnostic;
+use serde::Serialize;
+
+use crate::snapshot::{ModelVersion, Snapshot};
+
+/// A model the loader could not make valid: why, for `/api/v1/diagnostics`.
+#[derive(Debug, Clone, Default)]
+pub struct Rejected {
+    /// What loading or validating found, located in the files where possible.
+    pub diagnostics: Vec<Diagnostic>,
+    /// One line saying what happened (such as "the model has 2 errors").
+    pub summary: String,
+}
+
+/// The outcome of the last reload.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReloadStatus {
+    /// How many reloads were tried since the service started.
+    pub attempts: u64,
+    /// Whether the last one was served (false: the last good model still is).
+    pub ok: bool,
+    /// What happened, in a line.
+    pub summary: String,
+    /// What the last failed reload found; empty after a good one.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The content hash of the model being served.
+    pub serving: String,
+}
+
+/// The model service's state: the version being served and the last
+/// reload's outcome. Shared by every request (`Arc<ModelService>`).
+#[derive(Debug)]
+pub struct ModelService {
+    current: RwLock<Arc<Snapshot>>,
+    status: RwLock<ReloadStatus>,
+}
+
+impl ModelService {
+    /// A service serving `version`.
+    pub fn new(version: ModelVersion) -> Self {
+        let snapshot = Snapshot::new(version);
+        let status = ReloadStatus {
+            attempts: 0,
+            ok: true,
+            summary: "serving the model it started with".to_owned(),
+            diagnostics: Vec::new(),
+            serving: snapshot.version.content_hash.clone(),
+        };
+        ModelService {
+            current: RwLock::new(Arc::new(snapshot)),
+            status: RwLock::new(status),
+        }
+    }
+
+    /// Serves `loaded` from now on if it is a valid model, and keeps the
+    /// current one otherwise; says what happened. The new version is
+    /// indexed before the swap, so requests answered meanwhile see the old
+    /// one whole and later ones the new one whole. A reload of the same
+    /// files swaps nothing.
+    pub fn reload(&self, loaded: Result<ModelVersion, Rejected>) -> ReloadStatus {
+        let attempts = self.status().attempts + 1;
+        let status = match loaded {
+            Ok(version) if version.content_hash == self.current().version.content_hash => {
+                ReloadStatus {
+                    attempts,
+                    ok: true,
+                    summary: "the model's files are unchanged".to_owned(),
+                    diagnostics: Vec::new(),
+                    serving: version.content_hash,
+                }
+            }
+            Ok(version) => {
+                let snapshot = Arc::new(Snapshot::new(version));
+                let serving = snapshot.version.content_hash.clone();
+                let summary = format!(
+                    "serving the new model: {} errors, {} warnings",
+                    snapshot.errors, snapshot.warnings
+                );
+                let old = std::mem::replace(
+                    &mut *self.current.write().unwrap_or_else(PoisonError::into_inner),
+                    snapshot,
+                );
+                // The old version is freed by the last request holding it.
+                drop(old);
+                ReloadStatus {
+                    attempts,
+                    ok: true,
+                    summary,
+                    diagnostics: Vec::new(),
+                    serving,
+                }
+            }
+            Err(rejected) => ReloadStatus {
+                attempts,
+                ok: false,
+                summary: format!("{}; still serving the last good model", rejected.summary),
+                diagnostics: rejected.diagnostics,
+                serving: self.current().version.content_hash.clone(),
+            },
+        };
+        *self.status.write().unwrap_or_else(PoisonError::into_inner) = status.clone();
+        status
+    }
+
+    /// The last reload's outcome.
+    pub fn status(&self) -> ReloadStatus {
+        self.status
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The version being served, held for as long as a request needs it.
+    pub(crate) fn current(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The reload count and outcome, for tags of answers that show them.
+    pub(crate) fn status_tag(&self) -> String {
+        let status = self.status.read().unwrap_or_else(PoisonError::into_inner);
+        format!("{}:{}", status.attempts, status.ok)
+    }
+}

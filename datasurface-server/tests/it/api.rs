@@ -1,0 +1,232 @@
+//! Every route, answers and problems.
+
+use datasurface_server::{ROUTES, openapi};
+
+use crate::{Running, header, northwind_version};
+
+/// A path of each route with Northwind's names in it.
+fn sample(route: &str) -> String {
+    route
+        .replace("{zone}", "USA")
+        .replace("{team}", "NorthwindTeam")
+        .replace("{store}", "NW_Data")
+        .replace("{dataset}", "customers")
+        .replace("{workspace}", "ProductAnalytics")
+        .replace("{platform}", &encoded(&platform()))
+}
+
+/// A name as a path segment.
+fn encoded(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn platform() -> String {
+    let eco = datasurface_model::fixtures::northwind()
+        .build_valid()
+        .unwrap();
+    eco.platforms.keys().next().unwrap().to_string()
+}
+
+#[test]
+fn every_route_of_the_table_answers_and_names_not_held_are_404_problems() {
+    let server = Running::start(northwind_version("m1"));
+    for route in ROUTES {
+        let path = sample(route.path);
+        let (status, headers, body) = server.get(&path, None);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(header(&headers, "etag").is_some(), "{path} has no ETag");
+        if route.paged {
+            let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let page = page.get("page").unwrap_or(&page);
+            assert!(page["total"].as_u64().is_some(), "{path}: {body}");
+        }
+        if route.named {
+            let first = format!("{{{}}}", route.params[0].name);
+            let missing = sample(&route.path.replace(&first, "Nowhere"));
+            let (status, headers, body) = server.get(&missing, None);
+            assert_eq!(status, 404, "{missing}: {body}");
+            assert_eq!(
+                header(&headers, "content-type"),
+                Some("application/problem+json")
+            );
+            let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(problem["status"], 404);
+            assert!(
+                problem["detail"].as_str().unwrap().contains("Nowhere"),
+                "{body}"
+            );
+        }
+    }
+    let (status, _, body) = server.get("/api/v1/nothing/here", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("/openapi.json"), "{body}");
+}
+
+#[test]
+fn a_dataset_shows_its_schema_owner_readers_and_lineage() {
+    let server = Running::start(northwind_version("m1"));
+    let customers = server.json("/api/v1/datastores/NW_Data/datasets/customers");
+    assert_eq!(customers["team"], "NorthwindTeam");
+    assert!(customers["dataset"]["schema"]["columns"]["customer_id"].is_object());
+    let readers: Vec<&str> = customers["readers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["workspace"].as_str().unwrap())
+        .collect();
+    assert!(readers.contains(&"MaskCustomersWorkSpace"), "{customers}");
+    let lineage = server.json("/api/v1/datastores/NW_Data/datasets/customers/lineage");
+    insta::assert_json_snapshot!(lineage["edges"], @r#"
+    [
+      {
+        "from": "dataset:Masked_NW_Data.customers",
+        "to": "group:ProductAnalytics.Reporting"
+      },
+      {
+        "from": "dataset:NW_Data.customers",
+        "to": "transformer:MaskCustomersWorkSpace"
+      },
+      {
+        "from": "transformer:MaskCustomersWorkSpace",
+        "to": "dataset:Masked_NW_Data.customers"
+      }
+    ]
+    "#);
+    // Upstream of the masked copy: the transformer and what it reads.
+    let masked = server.json("/api/v1/datastores/Masked_NW_Data/datasets/customers/lineage");
+    let upstream: Vec<&str> = masked["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["side"] == "upstream")
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        upstream.contains(&"transformer:MaskCustomersWorkSpace"),
+        "{masked}"
+    );
+    assert!(upstream.contains(&"dataset:NW_Data.customers"), "{masked}");
+    let shallow =
+        server.json("/api/v1/datastores/Masked_NW_Data/datasets/customers/lineage?depth=0");
+    assert_eq!(shallow["nodes"].as_array().unwrap().len(), 2, "{shallow}");
+}
+
+#[test]
+fn lists_are_paged_and_bad_parameters_are_400_problems() {
+    let server = Running::start(northwind_version("m1"));
+    let first = server.json("/api/v1/datastores/NW_Data/datasets?limit=2");
+    assert_eq!(first["total"], 3);
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let next = first["next"].as_str().unwrap();
+    assert_eq!(next, "/api/v1/datastores/NW_Data/datasets?offset=2&limit=2");
+    let second = server.json(next);
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert!(second["next"].is_null());
+    for bad in [
+        "/api/v1/zones?limit=0",
+        "/api/v1/zones?limit=1001",
+        "/api/v1/zones?offset=-1",
+        "/api/v1/zones?colour=blue",
+        "/api/v1/search?q=x&kind=planet",
+        "/api/v1/diagnostics?severity=fatal",
+        "/api/v1/platforms/Local/graph?format=svg",
+    ] {
+        let (status, headers, body) = server.get(bad, None);
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(
+            header(&headers, "content-type"),
+            Some("application/problem+json"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn search_finds_names_first_then_documentation_across_pages() {
+    let server = Running::start(northwind_version("m1"));
+    let found = server.json("/api/v1/search?q=customers");
+    let names: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], "NW_Data.customers", "{found}");
+    let only = server.json("/api/v1/search?q=CUSTOMERS&kind=dataset&limit=1");
+    assert_eq!(only["items"][0]["kind"], "dataset");
+    assert_eq!(
+        only["next"].as_str(),
+        (only["total"].as_u64().unwrap() > 1)
+            .then_some("/api/v1/search?q=CUSTOMERS&kind=dataset&offset=1&limit=1")
+    );
+    let none = server.json("/api/v1/search?q=zebra%20crossing");
+    assert_eq!(none["total"], 0);
+}
+
+#[test]
+fn a_tag_answers_304_until_the_model_changes() {
+    let server = Running::start(northwind_version("m1"));
+    let (_, headers, _) = server.get("/api/v1/zones/USA", None);
+    let tag = header(&headers, "etag").unwrap().to_owned();
+    let (status, headers, body) = server.get("/api/v1/zones/USA", Some(&tag));
+    assert_eq!((status, body.as_str()), (304, ""));
+    assert_eq!(header(&headers, "etag"), Some(tag.as_str()));
+    // Another resource, another tag; the same files in another process, the same.
+    let (_, other, _) = server.get("/api/v1/zones", None);
+    assert_ne!(header(&other, "etag"), Some(tag.as_str()));
+    let twin = Running::start(northwind_version("m1"));
+    let (_, same, _) = twin.get("/api/v1/zones/USA", None);
+    assert_eq!(header(&same, "etag"), Some(tag.as_str()));
+    server.service.reload(Ok(northwind_version("m2")));
+    let (status, headers, _) = server.get("/api/v1/zones/USA", Some(&tag));
+    assert_eq!(status, 200);
+    assert_ne!(header(&headers, "etag"), Some(tag.as_str()));
+}
+
+#[test]
+fn graphs_come_in_every_export_format() {
+    let server = Running::start(northwind_version("m1"));
+    let p = encoded(&platform());
+    let json = server.json(&format!("/api/v1/platforms/{p}/graph"));
+    assert!(
+        json["nodes"].as_array().is_some_and(|n| !n.is_empty()),
+        "{json}"
+    );
+    let (status, headers, dot) =
+        server.get(&format!("/api/v1/platforms/{p}/graph?format=dot"), None);
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-type"), Some("text/vnd.graphviz"));
+    assert!(dot.starts_with("digraph"), "{dot}");
+    let (_, _, mermaid) = server.get(&format!("/api/v1/platforms/{p}/graph?format=mermaid"), None);
+    assert!(
+        mermaid.contains("flowchart") || mermaid.contains("graph"),
+        "{mermaid}"
+    );
+}
+
+#[test]
+fn the_openapi_document_is_committed_served_and_lists_every_route() {
+    let document = serde_json::to_string_pretty(&openapi()).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/openapi.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == document,
+        "schema/openapi.json is out of date; regenerate it with `cargo run -p datasurface-cli -- schema --openapi > schema/openapi.json`"
+    );
+    let server = Running::start(northwind_version("m1"));
+    let from_server = server.json("/openapi.json");
+    assert_eq!(from_server, openapi());
+    assert_eq!(from_server["openapi"], "3.1.0");
+    assert_eq!(
+        from_server["paths"].as_object().unwrap().len(),
+        ROUTES.len()
+    );
+}
