@@ -5,6 +5,11 @@
 #
 #   docker build -t datasurface/datasurface:0.1.0 .
 #
+# The same image serves the model service's read-only REST API (docs/serve.md):
+#
+#   docker run --rm -p 8080:8080 -v "$PWD/model:/model:ro" datasurface/datasurface:0.1.0 \
+#       serve /model --addr 0.0.0.0:8080
+#
 # The build stage compiles the command line (SQLite is compiled in, so the
 # runtime needs no database library); the runtime stage holds only the binary
 # and the CA certificates it needs to reach databases over TLS.
@@ -23,5 +28,7 @@ RUN apt-get update \
 COPY --from=build /src/target/release/datasurface /usr/local/bin/datasurface
 USER 10001:10001
 WORKDIR /home/datasurface
+# `datasurface serve`'s port, when the image runs the model service.
+EXPOSE 8080
 ENTRYPOINT ["datasurface"]
 CMD ["--help"]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
 
-use datasurface_model::files::{self, LoadError, SourceFile};
+use datasurface_model::files::{self, DocumentSource, LoadError, SourceFile};
 use datasurface_model::validate::{self, Diagnostic, ModelPath, Report, Severity, SourceLocation};
 use datasurface_platform::content_hash;
 use datasurface_server::{ModelService, ModelVersion, Rejected};
@@ -36,8 +36,8 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> Outcome {
     let external = args.external.as_strs();
-    let version = match load(app, &args.model, &external) {
-        Ok(version) => version,
+    let (version, pending) = match load(app, &args.model, &external) {
+        Ok(loaded) => loaded,
         Err(rejected) => {
             let _ = writeln!(
                 err,
@@ -108,6 +108,7 @@ pub(crate) fn run(
         }
     );
     let _ = out.flush();
+    pending.hand_to(&service);
     watch(app, args, &external, &service, &woken, err);
     let _ = stop.send(());
     let ended = runtime.block_on(server);
@@ -189,10 +190,17 @@ fn watch(
                 seen = now;
             }
         }
-        let status = service.reload(load(app, &args.model, external));
+        let (loaded, pending) = match load(app, &args.model, external) {
+            Ok((version, pending)) => (Ok(version), Some(pending)),
+            Err(rejected) => (Err(rejected), None),
+        };
+        let status = service.reload(loaded);
         let line = format!("reload {}: {}", status.attempts, status.summary);
         if status.ok {
             let _ = writeln!(err, "{line}");
+            if let Some(pending) = pending {
+                pending.hand_to(service);
+            }
         } else {
             let _ = writeln!(err, "{}", app.paint(Paint::Warning, &line));
             for d in status.diagnostics.iter().take(20) {
@@ -218,8 +226,36 @@ fn fingerprint(model: &Path) -> Vec<(String, u64, Option<SystemTime>)> {
         .collect()
 }
 
-/// Reads, loads and checks the model as `check` does.
-fn load(app: &App<'_>, model: &Path, external: &[&str]) -> Result<ModelVersion, Rejected> {
+/// A served model's findings, to be placed in its files once it is served.
+struct Unlocated {
+    hash: String,
+    diagnostics: Vec<Diagnostic>,
+    documents: Vec<DocumentSource>,
+    sources: Vec<SourceFile>,
+}
+
+impl Unlocated {
+    /// Finds where each finding is in the files (reading each file with
+    /// findings again) and gives the service the located findings.
+    fn hand_to(self, service: &ModelService) {
+        if self.diagnostics.is_empty() {
+            return;
+        }
+        let mut report = Report::new(self.diagnostics);
+        files::locate(&mut report, &self.documents, &self.sources);
+        service.located(&self.hash, report.diagnostics().to_vec());
+        crate::discard::later((self.documents, self.sources));
+    }
+}
+
+/// Reads, loads and checks the model as `check` does; the findings of a
+/// valid model are placed in the files later ([`Unlocated`]), those of an
+/// invalid one at once.
+fn load(
+    app: &App<'_>,
+    model: &Path,
+    external: &[&str],
+) -> Result<(ModelVersion, Unlocated), Rejected> {
     let sources = read_model(model)
         .map_err(|errors| from_load(&errors, "the model's files could not be read"))?;
     let hash = model_hash(&sources);
@@ -233,18 +269,26 @@ fn load(app: &App<'_>, model: &Path, external: &[&str]) -> Result<ModelVersion, 
                 crate::gate::platform_findings(app, &valid, model, external, &mut std::io::sink());
             found.extend_from_slice(gate.diagnostics());
             let mut report = Report::new(found);
-            files::locate(&mut report, &documents, &sources);
             if report.count(Severity::Error) > 0 {
+                files::locate(&mut report, &documents, &sources);
                 return Err(Rejected {
                     summary: format!("the model has {} errors", report.count(Severity::Error)),
                     diagnostics: report.diagnostics().to_vec(),
                 });
             }
-            Ok(ModelVersion {
+            let diagnostics = report.diagnostics().to_vec();
+            let pending = Unlocated {
+                hash: hash.clone(),
+                diagnostics: diagnostics.clone(),
+                documents,
+                sources,
+            };
+            let version = ModelVersion {
                 valid,
-                diagnostics: report.diagnostics().to_vec(),
+                diagnostics,
                 content_hash: hash,
-            })
+            };
+            Ok((version, pending))
         }
         Err(invalid) => {
             let mut report = invalid.report;

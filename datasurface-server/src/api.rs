@@ -71,10 +71,20 @@ fn serve<T: Serialize>(
     extra: &str,
     body: impl FnOnce(&Snapshot) -> Result<T, Problem>,
 ) -> Response {
-    let snap = service.current();
+    answer_from(&service.current(), uri, headers, extra, body)
+}
+
+/// [`serve`], from a snapshot the caller holds.
+fn answer_from<T: Serialize>(
+    snap: &Snapshot,
+    uri: &Uri,
+    headers: &HeaderMap,
+    extra: &str,
+    body: impl FnOnce(&Snapshot) -> Result<T, Problem>,
+) -> Response {
     let request = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let tag = etag(&snap.version.content_hash, extra, request);
-    answer(headers, &tag, || body(&snap))
+    answer(headers, &tag, || body(snap))
 }
 
 fn asked<T: Default>(query: Asked<T>) -> Result<T, Problem> {
@@ -630,9 +640,11 @@ async fn diagnostics(
     headers: HeaderMap,
     q: Asked<DiagnosticsQuery>,
 ) -> Response {
-    let extra = s.status_tag();
+    let snap = s.current();
     let status = s.status();
-    serve(&s, &uri, &headers, &extra, |snap| {
+    let located = snap.located();
+    let extra = format!("{}:{}", s.status_tag(), located.is_some());
+    answer_from(&snap, &uri, &headers, &extra, |snap| {
         let q = asked(q)?;
         let wanted = match q.severity.as_deref() {
             None => None,
@@ -644,9 +656,8 @@ async fn diagnostics(
                 )));
             }
         };
-        let found: Vec<_> = snap
-            .version
-            .diagnostics
+        let all = located.as_deref().unwrap_or(&snap.version.diagnostics);
+        let found: Vec<_> = all
             .iter()
             .filter(|d| wanted.is_none_or(|w| d.severity == w))
             .collect();
@@ -663,6 +674,7 @@ async fn diagnostics(
         Ok(json!({
             "errors": snap.errors,
             "warnings": snap.warnings,
+            "located": located.is_some(),
             "page": page,
             "reload": status,
         }))

@@ -108,6 +108,29 @@ impl ModelService {
         status
     }
 
+    /// Gives the served model's findings their places in the model's files
+    /// (file, line, column), found after the model was handed over: finding
+    /// them reads every file with findings again, which can take longer
+    /// than loading, so a server answers first and locates after. Taken
+    /// only if the model whose files hash to `content_hash` is still the one
+    /// served and the findings are the same ones; says whether it was.
+    pub fn located(&self, content_hash: &str, diagnostics: Vec<Diagnostic>) -> bool {
+        let snap = self.current();
+        let same = snap.version.content_hash == content_hash
+            && snap.version.diagnostics.len() == diagnostics.len()
+            && snap
+                .version
+                .diagnostics
+                .iter()
+                .zip(&diagnostics)
+                .all(|(a, b)| a.code == b.code && a.path == b.path);
+        if same {
+            *snap.located.write().unwrap_or_else(PoisonError::into_inner) =
+                Some(Arc::new(diagnostics));
+        }
+        same
+    }
+
     /// The last reload's outcome.
     pub fn status(&self) -> ReloadStatus {
         self.status

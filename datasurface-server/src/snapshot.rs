@@ -2,6 +2,8 @@
 //! from it in constant time: every name to its place, every dataset to its
 //! readers and its producing transformer, and the search entries.
 
+use std::sync::{Arc, PoisonError, RwLock};
+
 use datasurface_graph::IntentionGraphs;
 use datasurface_model::names::{
     DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
@@ -57,6 +59,9 @@ pub(crate) struct Snapshot {
     pub(crate) search: Vec<SearchEntry>,
     pub(crate) errors: usize,
     pub(crate) warnings: usize,
+    /// The findings with their places in the files, once the caller has
+    /// found them ([`ModelService::located`](crate::ModelService::located)).
+    pub(crate) located: RwLock<Option<Arc<Vec<Diagnostic>>>>,
 }
 
 impl Snapshot {
@@ -127,7 +132,16 @@ impl Snapshot {
             search,
             errors,
             warnings,
+            located: RwLock::new(None),
         }
+    }
+
+    /// The located findings, if the caller has given them.
+    pub(crate) fn located(&self) -> Option<Arc<Vec<Diagnostic>>> {
+        self.located
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn eco(&self) -> &Ecosystem {

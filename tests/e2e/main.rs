@@ -294,6 +294,7 @@ fn the_dockerfile_builds_a_small_non_root_runner_image() {
     let mut copied = false;
     let mut user = None;
     let mut entrypoint = Vec::new();
+    let mut exposed = Vec::new();
     for instruction in runtime.instructions {
         match instruction {
             Instruction::Copy(copy) => {
@@ -305,6 +306,9 @@ fn the_dockerfile_builds_a_small_non_root_runner_image() {
                 copied |= copy.dest.value == "/usr/local/bin/datasurface";
             }
             Instruction::User(u) => user = Some(u.arguments.value.to_string()),
+            Instruction::Expose(e) => {
+                exposed.extend(e.arguments.iter().map(|a| a.value.to_string()));
+            }
             Instruction::Entrypoint(e) => {
                 if let Command::Exec(args) = &e.arguments {
                     entrypoint = args.value.iter().map(|a| a.value.to_string()).collect();
@@ -314,6 +318,10 @@ fn the_dockerfile_builds_a_small_non_root_runner_image() {
         }
     }
     assert!(copied, "the binary lands in /usr/local/bin");
+    assert!(
+        exposed.iter().any(|p| p == "8080"),
+        "the image runs `serve` on 8080 too: {exposed:?}"
+    );
     let user = user.expect("the runtime sets a user");
     let uid: u32 = user
         .split(':')

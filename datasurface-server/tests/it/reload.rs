@@ -75,3 +75,38 @@ fn requests_during_reloads_see_one_whole_model_or_the_other() {
     let seen = reader.join().unwrap();
     assert!(!seen.is_empty());
 }
+
+#[test]
+fn findings_are_placed_in_their_files_after_the_model_is_served() {
+    let warning = || {
+        Diagnostic::new(
+            "deprecated-dataset",
+            Severity::Warning,
+            ModelPath::root().keys(["zones", "USA"]),
+            "a warning".to_owned(),
+        )
+    };
+    let mut version = northwind_version("m1");
+    version.diagnostics = vec![warning()];
+    let server = Running::start(version);
+    let (_, headers, body) = server.get("/api/v1/diagnostics", None);
+    let before: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(before["located"], false);
+    assert!(before["page"]["items"][0]["location"].is_null());
+    let tag = crate::header(&headers, "etag").unwrap().to_owned();
+    let mut placed = warning();
+    placed.location = Some(datasurface_model::validate::SourceLocation {
+        file: "zones/usa/zone.yaml".to_owned(),
+        line: 3,
+        column: 1,
+    });
+    // Findings of another model, or other findings, are not taken.
+    assert!(!server.service.located("m2", vec![placed.clone()]));
+    assert!(!server.service.located("m1", Vec::new()));
+    assert!(server.service.located("m1", vec![placed]));
+    let (status, _, body) = server.get("/api/v1/diagnostics", Some(&tag));
+    assert_eq!(status, 200, "a located answer is a new answer");
+    let after: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(after["located"], true);
+    assert_eq!(after["page"]["items"][0]["location"]["line"], 3);
+}
