@@ -402,7 +402,7 @@ async fn dataset(
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DepthQuery {
-    depth: Option<usize>,
+    depth: Option<u32>,
 }
 
 async fn lineage(
@@ -419,7 +419,7 @@ async fn lineage(
             snap,
             store,
             name,
-            q.depth.unwrap_or(usize::MAX),
+            q.depth.map_or(usize::MAX, crate::http::wide),
         ))
     })
 }
@@ -578,7 +578,7 @@ async fn platform(
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct GraphQuery {
     format: Option<String>,
-    chunk_size: Option<usize>,
+    chunk_size: Option<u32>,
 }
 
 async fn graph(
@@ -604,7 +604,9 @@ async fn graph(
                 .ok_or_else(|| Problem::not_found(format!("no platform `{p}`")))?,
         );
         let graph = graph.unwrap_or(&empty);
-        let chunks = q.chunk_size.map(|n| graph.chunks(n.max(1)));
+        let chunks = q
+            .chunk_size
+            .map(|n| graph.chunks(crate::http::wide(n).max(1)));
         match q.format.as_deref().unwrap_or("json") {
             "json" => Ok((
                 "application/json",
@@ -630,8 +632,8 @@ async fn graph(
 #[serde(deny_unknown_fields)]
 struct DiagnosticsQuery {
     severity: Option<String>,
-    offset: Option<usize>,
-    limit: Option<usize>,
+    offset: Option<u32>,
+    limit: Option<u32>,
 }
 
 async fn diagnostics(
@@ -686,8 +688,8 @@ async fn diagnostics(
 struct SearchQuery {
     q: Option<String>,
     kind: Option<String>,
-    offset: Option<usize>,
-    limit: Option<usize>,
+    offset: Option<u32>,
+    limit: Option<u32>,
 }
 
 const KINDS: [&str; 5] = ["zone", "team", "datastore", "dataset", "workspace"];

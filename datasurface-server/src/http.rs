@@ -83,8 +83,8 @@ pub(crate) fn tagged(mut response: Response, tag: &str) -> Response {
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
-    pub(crate) offset: Option<usize>,
-    pub(crate) limit: Option<usize>,
+    pub(crate) offset: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// One page of a list: its items, how many there are in all, and the
@@ -112,13 +112,13 @@ impl PageQuery {
     where
         I: Iterator<Item = T>,
     {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        let limit = self.limit.map_or(DEFAULT_LIMIT, wide);
         if limit == 0 || limit > MAX_LIMIT {
             return Err(Problem::bad_request(format!(
                 "limit must be from 1 to {MAX_LIMIT}, not {limit}"
             )));
         }
-        let offset = self.offset.unwrap_or(0);
+        let offset = self.offset.map_or(0, wide);
         let items: Vec<T> = items.skip(offset).take(limit).collect();
         let next = (offset.saturating_add(limit) < total)
             .then(|| format!("{path}?{extra}offset={}&limit={limit}", offset + limit));
@@ -130,6 +130,11 @@ impl PageQuery {
             next,
         })
     }
+}
+
+/// A count from a query (at most `u32::MAX`, as the document says) as a `usize`.
+pub(crate) fn wide(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// A name as one path segment: everything but unreserved characters
@@ -154,6 +159,35 @@ pub(crate) fn query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn decode(segment: &str) -> Vec<u8> {
+        let bytes = segment.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// A name becomes one segment of unreserved characters and escapes
+        /// (no `/`, `?`, `#` or space can end it early) that decodes back to it.
+        #[test]
+        fn segments_are_one_segment_and_decode_back(name in any::<String>()) {
+            let encoded = segment(&name);
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+            prop_assert_eq!(decode(&encoded), name.as_bytes());
+        }
+    }
 
     #[test]
     fn tags_differ_by_model_extra_and_request_and_match_with_or_without_weak() {
@@ -189,7 +223,7 @@ mod tests {
         assert_eq!(last.page("/p", 5, 0..5, "").unwrap().next, None);
         let huge = PageQuery {
             offset: None,
-            limit: Some(MAX_LIMIT + 1),
+            limit: Some(1001),
         };
         assert!(huge.page("/p", 5, 0..5, "").is_err());
         assert_eq!(segment("a b/c%"), "a%20b%2Fc%25");

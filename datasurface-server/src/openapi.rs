@@ -262,6 +262,7 @@ fn parameter(p: &Param) -> Value {
     schema.insert("type".to_owned(), json!(p.kind));
     if p.kind == "integer" {
         schema.insert("minimum".to_owned(), json!(0));
+        schema.insert("maximum".to_owned(), json!(u32::MAX));
     }
     if !p.one_of.is_empty() {
         schema.insert("enum".to_owned(), json!(p.one_of));
@@ -281,7 +282,7 @@ fn operation(route: &Route) -> Value {
         params.push(json!({
             "name": "offset", "in": "query", "required": false,
             "description": "How many items to pass over.",
-            "schema": {"type": "integer", "minimum": 0}
+            "schema": {"type": "integer", "minimum": 0, "maximum": u32::MAX}
         }));
         params.push(json!({
             "name": "limit", "in": "query", "required": false,

@@ -5,6 +5,7 @@
 
 mod api;
 mod reload;
+mod tools;
 
 use std::sync::Arc;
 
