@@ -58,6 +58,7 @@ pub fn router(service: Arc<ModelService>) -> Router {
                 uri.path()
             ))
         })
+        .layer(axum::middleware::map_response(crate::problem::as_problem))
         .with_state(service)
 }
 
@@ -692,12 +693,20 @@ struct SearchQuery {
     limit: Option<u32>,
 }
 
+/// The longest search, in characters: each word is looked for in every entry.
+const MAX_QUERY: usize = 200;
+
 const KINDS: [&str; 5] = ["zone", "team", "datastore", "dataset", "workspace"];
 
 async fn search(State(s): Shared, uri: Uri, headers: HeaderMap, q: Asked<SearchQuery>) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
         let text = q.q.as_deref().unwrap_or_default();
+        if text.chars().count() > MAX_QUERY {
+            return Err(Problem::bad_request(format!(
+                "a search is at most {MAX_QUERY} characters"
+            )));
+        }
         if let Some(kind) = q.kind.as_deref()
             && !KINDS.contains(&kind)
         {

@@ -26,6 +26,8 @@ pub struct Param {
     pub kind: &'static str,
     /// The values it may take, if only some.
     pub one_of: &'static [&'static str],
+    /// Its longest value, in characters, if it has one.
+    pub max_length: Option<u32>,
 }
 
 /// A route of the service.
@@ -52,6 +54,7 @@ const fn path(name: &'static str, description: &'static str) -> Param {
         description,
         kind: "string",
         one_of: &[],
+        max_length: None,
     }
 }
 
@@ -62,6 +65,7 @@ const fn query(name: &'static str, description: &'static str, kind: &'static str
         description,
         kind,
         one_of: &[],
+        max_length: None,
     }
 }
 
@@ -214,6 +218,7 @@ pub const ROUTES: &[Route] = &[
                 description: "`json` (the default), `dot` or `mermaid`.",
                 kind: "string",
                 one_of: &["json", "dot", "mermaid"],
+                max_length: None,
             },
             query(
                 "chunkSize",
@@ -234,6 +239,7 @@ pub const ROUTES: &[Route] = &[
             description: "Only findings of this severity.",
             kind: "string",
             one_of: &["error", "warning"],
+            max_length: None,
         }],
         paged: true,
         named: false,
@@ -243,13 +249,21 @@ pub const ROUTES: &[Route] = &[
         id: "search",
         summary: "Zones, teams, datastores, datasets and workspaces whose name or documentation holds every word of the query; names first.",
         params: &[
-            query("q", "The words to find, in any case.", "string"),
+            Param {
+                name: "q",
+                place: In::Query,
+                description: "The words to find, in any case.",
+                kind: "string",
+                one_of: &[],
+                max_length: Some(200),
+            },
             Param {
                 name: "kind",
                 place: In::Query,
                 description: "Only objects of this kind.",
                 kind: "string",
                 one_of: &["zone", "team", "datastore", "dataset", "workspace"],
+                max_length: None,
             },
         ],
         paged: true,
@@ -263,6 +277,9 @@ fn parameter(p: &Param) -> Value {
     if p.kind == "integer" {
         schema.insert("minimum".to_owned(), json!(0));
         schema.insert("maximum".to_owned(), json!(u32::MAX));
+    }
+    if let Some(n) = p.max_length {
+        schema.insert("maxLength".to_owned(), json!(n));
     }
     if !p.one_of.is_empty() {
         schema.insert("enum".to_owned(), json!(p.one_of));

@@ -125,7 +125,9 @@ pub(crate) fn find<'a>(
     kind: Option<&str>,
 ) -> Vec<&'a SearchEntry> {
     let folded = query.trim().to_lowercase();
-    let words: Vec<&str> = folded.split_whitespace().collect();
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    words.sort_unstable();
+    words.dedup();
     let (mut by_name, mut by_text) = (Vec::new(), Vec::new());
     for e in entries {
         if kind.is_some_and(|k| k != e.kind) || !words.iter().all(|w| e.folded.contains(w)) {

@@ -138,6 +138,9 @@ fn lists_are_paged_and_bad_parameters_are_400_problems() {
         "/api/v1/search?q=x&kind=planet",
         "/api/v1/diagnostics?severity=fatal",
         "/api/v1/platforms/Local/graph?format=svg",
+        "/api/v1/datastores/%FF",
+        "/api/v1/datastores/NW_Data/datasets/%C3%28",
+        "/api/v1/zones?limit=4294967296",
     ] {
         let (status, headers, body) = server.get(bad, None);
         assert_eq!(status, 400, "{bad}: {body}");
@@ -147,6 +150,33 @@ fn lists_are_paged_and_bad_parameters_are_400_problems() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn the_router_s_own_refusals_are_problems_too() {
+    let server = Running::start(northwind_version("m1"));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(format!("{}/api/v1/zones", server.base))
+        .send("")
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let headers = response.headers().clone();
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    assert_eq!(headers.get("allow").unwrap(), "GET,HEAD");
+    let body = response.body_mut().read_to_string().unwrap();
+    assert!(body.contains("only reads"), "{body}");
+    let long = "a".repeat(201);
+    let (status, _, body) = server.get(&format!("/api/v1/search?q={long}"), None);
+    assert_eq!(status, 400, "{body}");
+    let (status, _, _) = server.get(&format!("/api/v1/search?q={}", "a+".repeat(100)), None);
+    assert_eq!(status, 200);
 }
 
 #[test]
