@@ -271,6 +271,109 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
+/// A link from one operation's answer to another operation, with where
+/// the other's parameters come from (OpenAPI `links`): how a client, or a
+/// fuzzer, gets from a list to the names in it.
+struct Link {
+    from: &'static str,
+    name: &'static str,
+    to: &'static str,
+    parameters: &'static [(&'static str, &'static str)],
+}
+
+const FIRST_NAME: &str = "$response.body#/items/0/name";
+
+const LINKS: &[Link] = &[
+    Link {
+        from: "listZones",
+        name: "zone",
+        to: "getZone",
+        parameters: &[("zone", FIRST_NAME)],
+    },
+    Link {
+        from: "getZone",
+        name: "team",
+        to: "getTeam",
+        parameters: &[
+            ("zone", "$request.path.zone"),
+            ("team", "$response.body#/teams/0/name"),
+        ],
+    },
+    Link {
+        from: "listTeams",
+        name: "team",
+        to: "getTeam",
+        parameters: &[
+            ("zone", "$response.body#/items/0/zone"),
+            ("team", FIRST_NAME),
+        ],
+    },
+    Link {
+        from: "listDatastores",
+        name: "datastore",
+        to: "getDatastore",
+        parameters: &[("store", FIRST_NAME)],
+    },
+    Link {
+        from: "listDatastores",
+        name: "datasets",
+        to: "listDatasets",
+        parameters: &[("store", FIRST_NAME)],
+    },
+    Link {
+        from: "listDatasets",
+        name: "dataset",
+        to: "getDataset",
+        parameters: &[("store", "$request.path.store"), ("dataset", FIRST_NAME)],
+    },
+    Link {
+        from: "getDataset",
+        name: "lineage",
+        to: "getLineage",
+        parameters: &[
+            ("store", "$request.path.store"),
+            ("dataset", "$request.path.dataset"),
+        ],
+    },
+    Link {
+        from: "listWorkspaces",
+        name: "workspace",
+        to: "getWorkspace",
+        parameters: &[("workspace", FIRST_NAME)],
+    },
+    Link {
+        from: "listPlatforms",
+        name: "platform",
+        to: "getPlatform",
+        parameters: &[("platform", FIRST_NAME)],
+    },
+    Link {
+        from: "listPlatforms",
+        name: "graph",
+        to: "getPlatformGraph",
+        parameters: &[("platform", FIRST_NAME)],
+    },
+];
+
+fn links(route: &Route) -> Option<Value> {
+    let found: Map<String, Value> = LINKS
+        .iter()
+        .filter(|l| l.from == route.id)
+        .map(|l| {
+            let parameters: Map<String, Value> = l
+                .parameters
+                .iter()
+                .map(|(name, from)| ((*name).to_owned(), json!(from)))
+                .collect();
+            (
+                l.name.to_owned(),
+                json!({"operationId": l.to, "parameters": parameters}),
+            )
+        })
+        .collect();
+    (!found.is_empty()).then(|| Value::Object(found))
+}
+
 fn parameter(p: &Param) -> Value {
     let mut schema = Map::new();
     schema.insert("type".to_owned(), json!(p.kind));
@@ -328,14 +431,15 @@ fn operation(route: &Route) -> Value {
         })
     };
     let mut responses = Map::new();
-    responses.insert(
-        "200".to_owned(),
-        json!({
-            "description": "The answer, with an `ETag` derived from the model's content.",
-            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
-            "content": content,
-        }),
-    );
+    let mut ok = json!({
+        "description": "The answer, with an `ETag` derived from the model's content.",
+        "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        "content": content,
+    });
+    if let (Some(links), Some(ok)) = (links(route), ok.as_object_mut()) {
+        ok.insert("links".to_owned(), links);
+    }
+    responses.insert("200".to_owned(), ok);
     responses.insert(
         "304".to_owned(),
         json!({"description": "The copy whose tag the request's `If-None-Match` named is current."}),
