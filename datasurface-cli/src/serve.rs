@@ -19,6 +19,7 @@ use datasurface_server::{ModelService, ModelVersion, Rejected};
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::ServeArgs;
+use crate::check::counted;
 use crate::sources::read_model;
 
 /// What wakes the loading thread.
@@ -46,9 +47,7 @@ pub(crate) fn run(
                 args.model.display(),
                 rejected.summary
             );
-            for d in rejected.diagnostics.iter().take(20) {
-                let _ = writeln!(err, "  {}", one_line(d));
-            }
+            print_findings(app, &rejected.diagnostics, err);
             let _ = writeln!(
                 err,
                 "fix the model (`datasurface check` lists every finding) and start again"
@@ -203,9 +202,7 @@ fn watch(
             }
         } else {
             let _ = writeln!(err, "{}", app.paint(Paint::Warning, &line));
-            for d in status.diagnostics.iter().take(20) {
-                let _ = writeln!(err, "  {}", one_line(d));
-            }
+            print_findings(app, &status.diagnostics, err);
         }
     }
 }
@@ -262,43 +259,41 @@ fn load(
     let loaded = files::load(&sources)
         .map_err(|errors| from_load(&errors.0, "the model could not be loaded"))?;
     let documents = loaded.documents;
-    match validate::try_validate(loaded.ecosystem) {
+    let mut report = match validate::try_validate(loaded.ecosystem) {
         Ok(valid) => {
             let mut found = valid.warnings().diagnostics().to_vec();
             let gate =
                 crate::gate::platform_findings(app, &valid, model, external, &mut std::io::sink());
             found.extend_from_slice(gate.diagnostics());
-            let mut report = Report::new(found);
-            if report.count(Severity::Error) > 0 {
-                files::locate(&mut report, &documents, &sources);
-                return Err(Rejected {
-                    summary: format!("the model has {} errors", report.count(Severity::Error)),
-                    diagnostics: report.diagnostics().to_vec(),
-                });
+            let report = Report::new(found);
+            if report.count(Severity::Error) == 0 {
+                let diagnostics = report.diagnostics().to_vec();
+                let pending = Unlocated {
+                    hash: hash.clone(),
+                    diagnostics: diagnostics.clone(),
+                    documents,
+                    sources,
+                };
+                let version = ModelVersion {
+                    valid,
+                    diagnostics,
+                    content_hash: hash,
+                };
+                return Ok((version, pending));
             }
-            let diagnostics = report.diagnostics().to_vec();
-            let pending = Unlocated {
-                hash: hash.clone(),
-                diagnostics: diagnostics.clone(),
-                documents,
-                sources,
-            };
-            let version = ModelVersion {
-                valid,
-                diagnostics,
-                content_hash: hash,
-            };
-            Ok((version, pending))
+            crate::discard::later(valid);
+            report
         }
-        Err(invalid) => {
-            let mut report = invalid.report;
-            files::locate(&mut report, &documents, &sources);
-            Err(Rejected {
-                summary: format!("the model has {} errors", report.count(Severity::Error)),
-                diagnostics: report.diagnostics().to_vec(),
-            })
-        }
-    }
+        Err(invalid) => invalid.report,
+    };
+    files::locate(&mut report, &documents, &sources);
+    Err(Rejected {
+        summary: format!(
+            "the model has {}",
+            counted(report.count(Severity::Error), "error")
+        ),
+        diagnostics: report.diagnostics().to_vec(),
+    })
 }
 
 /// A hash of the model's files: each path and text, in order.
@@ -315,7 +310,7 @@ fn model_hash(sources: &[SourceFile]) -> String {
 
 fn from_load(errors: &[LoadError], summary: &str) -> Rejected {
     Rejected {
-        summary: format!("{summary} ({} problems)", errors.len()),
+        summary: format!("{summary} ({})", counted(errors.len(), "problem")),
         diagnostics: errors
             .iter()
             .map(|e| {
@@ -337,19 +332,23 @@ fn from_load(errors: &[LoadError], summary: &str) -> Rejected {
     }
 }
 
-fn one_line(d: &Diagnostic) -> String {
-    let at = d.location.as_ref().map_or_else(
-        || d.path.to_string(),
-        |l| format!("{}:{}:{}", l.file, l.line, l.column),
-    );
-    format!(
-        "{}[{}]: {} ({at})",
-        if d.severity == Severity::Error {
-            "error"
-        } else {
-            "warning"
-        },
-        d.code,
-        d.message
-    )
+/// The first findings, as `check` prints them (without source lines: the
+/// texts are let go once loaded).
+fn print_findings(app: &App<'_>, diagnostics: &[Diagnostic], err: &mut dyn Write) {
+    let shown: Vec<_> = diagnostics
+        .iter()
+        .take(SHOWN)
+        .map(crate::render::Finding::from_diagnostic)
+        .collect();
+    let _ = err.write_all(crate::render::human(&shown, &[], app.color).as_bytes());
+    if diagnostics.len() > SHOWN {
+        let _ = writeln!(
+            err,
+            "… and {} more (`datasurface check` lists every finding)",
+            diagnostics.len() - SHOWN
+        );
+    }
 }
+
+/// How many findings a failed load prints.
+const SHOWN: usize = 20;

@@ -6,16 +6,17 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use axum::routing::get;
 use datasurface_graph::PlatformGraph;
-use datasurface_model::names::{DatasetName, DatastoreName};
+use datasurface_model::PlatformDeclaration;
+use datasurface_model::names::{DatasetName, DatastoreName, PlatformName};
 use datasurface_model::validate::Severity;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::http::{PageQuery, answer, etag, fresh, query_value, segment, tagged};
+use crate::http::{PageQuery, answer, answer_bytes, etag, query_value, segment};
 use crate::problem::Problem;
 use crate::service::ModelService;
 use crate::snapshot::Snapshot;
@@ -83,9 +84,13 @@ fn answer_from<T: Serialize>(
     extra: &str,
     body: impl FnOnce(&Snapshot) -> Result<T, Problem>,
 ) -> Response {
+    answer(headers, &tag_of(snap, uri, extra), || body(snap))
+}
+
+/// The tag of the answer to `uri` from `snap`, showing `extra` besides.
+fn tag_of(snap: &Snapshot, uri: &Uri, extra: &str) -> String {
     let request = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let tag = etag(&snap.version.content_hash, extra, request);
-    answer(headers, &tag, || body(snap))
+    etag(&snap.version.content_hash, extra, request)
 }
 
 fn asked<T: Default>(query: Asked<T>) -> Result<T, Problem> {
@@ -95,16 +100,11 @@ fn asked<T: Default>(query: Asked<T>) -> Result<T, Problem> {
 }
 
 async fn openapi(headers: HeaderMap) -> Response {
-    let document = crate::openapi::openapi();
-    let text = document.to_string();
+    let text = crate::openapi::openapi().to_string();
     let tag = etag(&text, "", "/openapi.json");
-    if fresh(&headers, &tag) {
-        return tagged(StatusCode::NOT_MODIFIED.into_response(), &tag);
-    }
-    tagged(
-        ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
-        &tag,
-    )
+    answer_bytes(&headers, &tag, || {
+        Ok(("application/json", text.into_bytes()))
+    })
 }
 
 async fn ecosystem(State(s): Shared, uri: Uri, headers: HeaderMap) -> Response {
@@ -512,11 +512,25 @@ async fn transformers(
     })
 }
 
-fn graph_of<'a>(snap: &'a Snapshot, platform: &str) -> Result<Option<&'a PlatformGraph>, Problem> {
-    if !snap.eco().platforms.contains_key(platform) {
-        return Err(Problem::not_found(format!("no platform `{platform}`")));
-    }
-    Ok(snap.graphs.graphs.get(platform))
+/// A declared platform: its name, its declaration and its graph (none when
+/// it has nothing to do).
+fn declared<'a>(
+    snap: &'a Snapshot,
+    platform: &str,
+) -> Result<
+    (
+        &'a PlatformName,
+        &'a PlatformDeclaration,
+        Option<&'a PlatformGraph>,
+    ),
+    Problem,
+> {
+    let (name, declaration) = snap
+        .eco()
+        .platforms
+        .get_key_value(platform)
+        .ok_or_else(|| Problem::not_found(format!("no platform `{platform}`")))?;
+    Ok((name, declaration, snap.graphs.graphs.get(platform)))
 }
 
 async fn platforms(State(s): Shared, uri: Uri, headers: HeaderMap) -> Response {
@@ -545,12 +559,7 @@ async fn platform(
     Path(p): Path<String>,
 ) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
-        let graph = graph_of(snap, &p)?;
-        let (name, declaration) = snap
-            .eco()
-            .platforms
-            .get_key_value(p.as_str())
-            .ok_or_else(|| Problem::not_found(format!("no platform `{p}`")))?;
+        let (name, declaration, graph) = declared(snap, &p)?;
         let assigned: Vec<Value> = snap
             .assigned
             .iter()
@@ -590,43 +599,37 @@ async fn graph(
     q: Asked<GraphQuery>,
 ) -> Response {
     let snap = s.current();
-    let request = uri.path_and_query().map_or(uri.path(), |x| x.as_str());
-    let tag = etag(&snap.version.content_hash, "", request);
-    if fresh(&headers, &tag) {
-        return tagged(StatusCode::NOT_MODIFIED.into_response(), &tag);
-    }
-    let made = asked(q).and_then(|q| {
-        let graph = graph_of(&snap, &p)?;
-        let empty = datasurface_graph::PlatformGraph::new(
-            snap.eco()
-                .platforms
-                .get_key_value(p.as_str())
-                .map(|(n, _)| n.clone())
-                .ok_or_else(|| Problem::not_found(format!("no platform `{p}`")))?,
-        );
-        let graph = graph.unwrap_or(&empty);
+    answer_bytes(&headers, &tag_of(&snap, &uri, ""), || {
+        let q = asked(q)?;
+        let (name, _, graph) = declared(&snap, &p)?;
+        let empty;
+        let graph = if let Some(graph) = graph {
+            graph
+        } else {
+            empty = PlatformGraph::new(name.clone());
+            &empty
+        };
         let chunks = q
             .chunk_size
             .map(|n| graph.chunks(crate::http::wide(n).max(1)));
-        match q.format.as_deref().unwrap_or("json") {
-            "json" => Ok((
+        let (kind, text) = match q.format.as_deref().unwrap_or("json") {
+            "json" => (
                 "application/json",
                 graph.to_json(chunks.as_ref()).to_string(),
-            )),
-            "dot" => Ok(("text/vnd.graphviz", graph.to_dot(chunks.as_ref()))),
-            "mermaid" => Ok((
+            ),
+            "dot" => ("text/vnd.graphviz", graph.to_dot(chunks.as_ref())),
+            "mermaid" => (
                 "text/plain; charset=utf-8",
                 datasurface_graph::mermaid([graph]),
-            )),
-            other => Err(Problem::bad_request(format!(
-                "format `{other}` is not one of json, dot, mermaid"
-            ))),
-        }
-    });
-    match made {
-        Ok((kind, text)) => tagged(([(header::CONTENT_TYPE, kind)], text).into_response(), &tag),
-        Err(problem) => problem.into_response(),
-    }
+            ),
+            other => {
+                return Err(Problem::bad_request(format!(
+                    "format `{other}` is not one of json, dot, mermaid"
+                )));
+            }
+        };
+        Ok((kind, text.into_bytes()))
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -52,18 +52,30 @@ pub(crate) fn answer<T: Serialize>(
     tag: &str,
     body: impl FnOnce() -> Result<T, Problem>,
 ) -> Response {
+    answer_bytes(headers, tag, || {
+        let value = body()?;
+        serde_json::to_vec(&value)
+            .map(|bytes| ("application/json", bytes))
+            .map_err(|e| {
+                Problem::other(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the answer could not be written: {e}"),
+                )
+            })
+    })
+}
+
+/// [`answer`] for a body of any content type: `body` gives the type and the bytes.
+pub(crate) fn answer_bytes(
+    headers: &HeaderMap,
+    tag: &str,
+    body: impl FnOnce() -> Result<(&'static str, Vec<u8>), Problem>,
+) -> Response {
     if fresh(headers, tag) {
         return tagged(StatusCode::NOT_MODIFIED.into_response(), tag);
     }
     match body() {
-        Ok(value) => match serde_json::to_vec(&value) {
-            Ok(bytes) => tagged(
-                ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-                tag,
-            ),
-            Err(e) => Problem::bad_request(format!("the answer could not be written: {e}"))
-                .into_response(),
-        },
+        Ok((kind, bytes)) => tagged(([(header::CONTENT_TYPE, kind)], bytes).into_response(), tag),
         Err(problem) => problem.into_response(),
     }
 }

@@ -11,15 +11,15 @@
 //! reload's findings at `/api/v1/diagnostics`.
 //!
 //! ```no_run
-//! # fn load() -> Result<datasurface_server::ModelVersion, datasurface_server::Rejected> { todo!() }
 //! use std::sync::Arc;
-//! use datasurface_server::ModelService;
+//! use datasurface_server::{ModelService, ModelVersion};
 //!
-//! # async fn run() -> std::io::Result<()> {
-//! let service = Arc::new(ModelService::new(load().expect("a valid model")));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, datasurface_server::router(service)).await
-//! # }
+//! // `version` comes from the caller's loader: the model read and checked.
+//! async fn run(version: ModelVersion) -> std::io::Result<()> {
+//!     let service = Arc::new(ModelService::new(version));
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//!     axum::serve(listener, datasurface_server::router(service)).await
+//! }
 //! ```
 //!
 //! Every answer is JSON, stable for a given model (the model's own order,

@@ -73,12 +73,14 @@ struct Walk {
 }
 
 impl Walk {
-    fn node(&mut self, node: LineageNode) -> String {
+    /// Adds `node` unless it is there; its id, and whether it is new.
+    fn node(&mut self, node: LineageNode) -> (String, bool) {
         let id = node.id.clone();
-        if self.seen.insert(id.clone()) {
+        let new = self.seen.insert(id.clone());
+        if new {
             self.nodes.push(node);
         }
-        id
+        (id, new)
     }
 
     fn edge(&mut self, from: &str, to: &str) {
@@ -127,8 +129,7 @@ fn upstream(
             continue;
         }
         let to = format!("dataset:{store}.{dataset}");
-        let first = !walk.seen.contains(&format!("transformer:{ws}"));
-        let t = walk.node(transformer_node(ws, "upstream"));
+        let (t, first) = walk.node(transformer_node(ws, "upstream"));
         walk.edge(&t, &to);
         if !first {
             continue;
@@ -137,7 +138,7 @@ fn upstream(
             continue;
         };
         for (_, sink) in workspace.sinks() {
-            let d = walk.node(dataset_node(&sink.datastore, &sink.dataset, "upstream"));
+            let (d, _) = walk.node(dataset_node(&sink.datastore, &sink.dataset, "upstream"));
             walk.edge(&d, &t);
             queue.push_back((sink.datastore.clone(), sink.dataset.clone(), level + 1));
         }
@@ -166,17 +167,14 @@ fn downstream(
                     href: format!("/api/v1/workspaces/{}", segment(reader.workspace.as_str())),
                     side: "downstream",
                 };
-                let g = walk.node(group);
+                let (g, _) = walk.node(group);
                 walk.edge(&from, &g);
                 continue;
             };
             if level >= depth {
                 continue;
             }
-            let first = !walk
-                .seen
-                .contains(&format!("transformer:{}", reader.workspace));
-            let id = walk.node(transformer_node(&reader.workspace, "downstream"));
+            let (id, first) = walk.node(transformer_node(&reader.workspace, "downstream"));
             walk.edge(&from, &id);
             if !first {
                 continue;
@@ -185,7 +183,7 @@ fn downstream(
                 continue;
             };
             for name in out.datasets.keys() {
-                let d = walk.node(dataset_node(&t.output_datastore, name, "downstream"));
+                let (d, _) = walk.node(dataset_node(&t.output_datastore, name, "downstream"));
                 walk.edge(&id, &d);
                 queue.push_back((t.output_datastore.clone(), name.clone(), level + 1));
             }

@@ -69,6 +69,21 @@ const fn query(name: &'static str, description: &'static str, kind: &'static str
     }
 }
 
+const fn choice(
+    name: &'static str,
+    description: &'static str,
+    one_of: &'static [&'static str],
+) -> Param {
+    Param {
+        name,
+        place: In::Query,
+        description,
+        kind: "string",
+        one_of,
+        max_length: None,
+    }
+}
+
 const ZONE: Param = path("zone", "A governance zone's name.");
 const TEAM: Param = path("team", "A team's name.");
 const STORE: Param = path("store", "A datastore's name.");
@@ -212,14 +227,11 @@ pub const ROUTES: &[Route] = &[
         summary: "A platform's intention graph, in the export formats of `datasurface graph`.",
         params: &[
             PLATFORM,
-            Param {
-                name: "format",
-                place: In::Query,
-                description: "`json` (the default), `dot` or `mermaid`.",
-                kind: "string",
-                one_of: &["json", "dot", "mermaid"],
-                max_length: None,
-            },
+            choice(
+                "format",
+                "`json` (the default), `dot` or `mermaid`.",
+                &["json", "dot", "mermaid"],
+            ),
             query(
                 "chunkSize",
                 "Split the graph into chunks of about this many nodes.",
@@ -233,14 +245,11 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/diagnostics",
         id: "getDiagnostics",
         summary: "What checking the served model found, and the outcome of the last reload (with its findings when it failed).",
-        params: &[Param {
-            name: "severity",
-            place: In::Query,
-            description: "Only findings of this severity.",
-            kind: "string",
-            one_of: &["error", "warning"],
-            max_length: None,
-        }],
+        params: &[choice(
+            "severity",
+            "Only findings of this severity.",
+            &["error", "warning"],
+        )],
         paged: true,
         named: false,
     },
@@ -257,14 +266,11 @@ pub const ROUTES: &[Route] = &[
                 one_of: &[],
                 max_length: Some(200),
             },
-            Param {
-                name: "kind",
-                place: In::Query,
-                description: "Only objects of this kind.",
-                kind: "string",
-                one_of: &["zone", "team", "datastore", "dataset", "workspace"],
-                max_length: None,
-            },
+            choice(
+                "kind",
+                "Only objects of this kind.",
+                &["zone", "team", "datastore", "dataset", "workspace"],
+            ),
         ],
         paged: true,
         named: false,

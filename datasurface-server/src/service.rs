@@ -78,9 +78,13 @@ impl ModelService {
             Ok(version) => {
                 let snapshot = Arc::new(Snapshot::new(version));
                 let serving = snapshot.version.content_hash.clone();
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
                 let summary = format!(
-                    "serving the new model: {} errors, {} warnings",
-                    snapshot.errors, snapshot.warnings
+                    "serving the new model: {} error{}, {} warning{}",
+                    snapshot.errors,
+                    plural(snapshot.errors),
+                    snapshot.warnings,
+                    plural(snapshot.warnings)
                 );
                 let old = std::mem::replace(
                     &mut *self.current.write().unwrap_or_else(PoisonError::into_inner),
