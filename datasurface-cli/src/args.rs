@@ -14,6 +14,7 @@ models, build each platform's intention graph, render and plan platforms, and ru
 const EXIT_MODEL: &str = "Exit codes: 0 success (warnings allowed unless --deny-warnings); 1 the model has errors; 2 could not run (usage, IO, parse).";
 const EXIT_VERIFY: &str = "Exit codes: 0 may merge; 1 may not merge (every reason is printed); 2 could not run (usage, IO, parse).";
 const EXIT_RUN: &str = "Exit codes: 0 every batch committed; 1 the model has errors; 2 could not run (usage, IO, a state directory it cannot use); 3 a batch failed (its stream keeps its last committed data, and the next run retries it).";
+const EXIT_ADVANCE: &str = "Exit codes: 0 every platform advanced, was current or waits for its cadence; 1 the model has errors or a platform cannot render it (nothing was written); 2 could not run (usage, IO, a folder that is not a rendering).";
 const EXIT_PLAIN: &str = "Exit codes: 0 success; 1 the model has errors; 2 could not run.";
 
 /// The command line.
@@ -59,9 +60,14 @@ pub(crate) enum Command {
     /// Print each platform's intention graph: what it must ingest, export, trigger and run.
     #[command(after_help = EXIT_PLAIN)]
     Graph(GraphArgs),
-    /// Render a platform's artifacts for the model and save them in a directory.
+    /// Render a platform's artifacts for the model and save them in a directory (or, with
+    /// --all, every platform into a folder of its own, for GitOps).
     #[command(after_help = EXIT_PLAIN)]
     Render(RenderArgs),
+    /// Move each platform's saved rendering to the model when its cadence allows: at once
+    /// (`immediate`), inside its window, or when forced; for a scheduled GitOps job.
+    #[command(after_help = EXIT_ADVANCE)]
+    Advance(AdvanceArgs),
     /// Show what would change, artifact by artifact, from a saved rendering to the model's.
     #[command(after_help = EXIT_PLAIN)]
     Plan(PlanArgs),
@@ -292,11 +298,75 @@ pub(crate) struct RenderArgs {
     /// The model file or directory.
     pub(crate) model: PathBuf,
     /// The platform, by its name in the model; by default the model's only platform.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "all")]
     pub(crate) platform: Option<String>,
+    /// Render every platform the model declares, each into `OUT/<platform>/` with a
+    /// `source.json` naming the model commit it came from (nothing is written unless
+    /// every platform renders).
+    #[arg(long)]
+    pub(crate) all: bool,
     /// The directory to save the rendering in; a rendering saved there before is replaced.
     #[arg(long)]
     pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) source: ModelCommit,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
+}
+
+/// The model commit a GitOps rendering records.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct ModelCommit {
+    /// The model's commit, recorded in each `source.json` (such as `$GITHUB_SHA`); by
+    /// default asked of git in the model's directory, if it is in a repository.
+    #[arg(long, value_name = "SHA")]
+    pub(crate) commit: Option<String>,
+}
+
+/// `advance`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AdvanceArgs {
+    /// The model file or directory: the new model the platforms may move to.
+    pub(crate) model: PathBuf,
+    /// The GitOps folder that `render --all` wrote: one folder per platform.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Only these platforms (comma-separated or repeated); by default every platform.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub(crate) platform: Vec<String>,
+    /// Advance the platforms named with --platform now, whatever their cadence.
+    #[arg(long, requires = "platform")]
+    pub(crate) force: bool,
+    /// Decide and print, but write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// The time to decide at, in RFC 3339 (`2026-11-27T22:30:00Z`); by default now.
+    #[arg(long, value_parser = parse_time)]
+    pub(crate) now: Option<chrono::DateTime<chrono::Utc>>,
+    /// How to print the decisions.
+    #[arg(long, value_enum, default_value_t = AdvanceFormat::Human)]
+    pub(crate) format: AdvanceFormat,
+    #[command(flatten)]
+    pub(crate) source: ModelCommit,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
+}
+
+/// How `advance` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AdvanceFormat {
+    /// A line per platform: what it did, its plan's totals, and when a waiting one may move.
+    #[value(alias = "text")]
+    Human,
+    /// `{now, model, platforms: [{platform, kind, folder, decision, plan, ...}]}` as JSON.
+    Json,
+}
+
+/// Parses an RFC 3339 time.
+pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time such as 2026-11-27T22:30:00Z: {e}"))
 }
 
 /// `plan`.

@@ -45,6 +45,7 @@ mod discard;
 mod engine;
 mod gate;
 mod generate;
+mod gitops;
 mod graph;
 mod hook;
 mod init;
@@ -203,6 +204,7 @@ impl App<'_> {
             Command::Graph(a) => graph::run(self, &a, out, err),
             Command::Render(a) => platforms::render(self, &a, out, err),
             Command::Plan(a) => platforms::plan(self, &a, out, err),
+            Command::Advance(a) => gitops::advance(self, &a, out, err),
             Command::Apply(a) => engine::apply(self, &a, out, err),
             Command::Run(a) => engine::run(self, &a, out, err),
             Command::Up(a) => engine::up(self, &a, out, err),

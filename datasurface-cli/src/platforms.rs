@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use datasurface_graph::IntentionGraphs;
 use datasurface_model::validate::ValidEcosystem;
 use datasurface_platform::{
     Plan, RenderFailure, Rendered, Rendering, SavedDirError, render_platform,
@@ -73,6 +74,17 @@ pub(crate) fn render_loaded(
     platform: &str,
     err: &mut dyn Write,
 ) -> Result<Rendered, Outcome> {
+    let graphs = graphs(app, loaded, err)?;
+    render_one(app, loaded, &graphs, platform, err)
+}
+
+/// Builds a loaded model's intention graphs, printing what building them
+/// found; fails if they have errors.
+pub(crate) fn graphs(
+    app: &App<'_>,
+    loaded: &Loaded,
+    err: &mut dyn Write,
+) -> Result<IntentionGraphs, Outcome> {
     let mut graphs = datasurface_graph::build(&loaded.valid);
     loaded.print(app, &mut graphs.report, err);
     if graphs.report.has_errors() {
@@ -83,7 +95,19 @@ pub(crate) fn render_loaded(
         );
         return Err(Outcome::ModelErrors);
     }
-    match render_platform(app.registry, &loaded.valid, &graphs, platform) {
+    Ok(graphs)
+}
+
+/// Renders one platform from graphs already built, printing the platform's
+/// lint; prints why not on failure.
+pub(crate) fn render_one(
+    app: &App<'_>,
+    loaded: &Loaded,
+    graphs: &IntentionGraphs,
+    platform: &str,
+    err: &mut dyn Write,
+) -> Result<Rendered, Outcome> {
+    match render_platform(app.registry, &loaded.valid, graphs, platform) {
         Ok(mut rendered) => {
             loaded.print(app, &mut rendered.warnings, err);
             Ok(rendered)
@@ -115,6 +139,9 @@ pub(crate) fn render(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
+    if args.all {
+        return crate::gitops::render_all(app, args, out, err);
+    }
     let (_, name, rendered) = match rendered(app, &args.model, args.platform.as_deref(), out, err) {
         Ok(r) => r,
         Err(outcome) => return outcome,
@@ -194,7 +221,7 @@ pub(crate) fn plan(
 
 /// Reads a saved rendering. An empty directory is an empty rendering, so a
 /// first plan can start from nothing.
-fn load(dir: &Path) -> Result<Rendering, String> {
+pub(crate) fn load(dir: &Path) -> Result<Rendering, String> {
     let shown = dir.display();
     Rendering::read_dir(dir).map_err(|e| match e {
         SavedDirError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => format!(
@@ -209,7 +236,7 @@ fn load(dir: &Path) -> Result<Rendering, String> {
 
 /// Writes a rendering to `dir`, replacing a rendering saved there before but
 /// never anything else.
-fn save(rendering: &Rendering, dir: &Path) -> Result<(), String> {
+pub(crate) fn save(rendering: &Rendering, dir: &Path) -> Result<(), String> {
     rendering.write_dir(dir).map_err(|e| match e {
         SavedDirError::NotARendering(_) => format!("{e}\n  help: choose an empty or new directory"),
         other => format!("cannot write the rendering at {}: {other}", dir.display()),

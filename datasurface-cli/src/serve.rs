@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
 
+use crate::sources::model_hash;
 use datasurface_model::files::{self, DocumentSource, LoadError, SourceFile};
 use datasurface_model::validate::{self, Diagnostic, ModelPath, Report, Severity, SourceLocation};
-use datasurface_platform::content_hash;
 use datasurface_server::{ModelService, ModelVersion, Rejected};
 
 use crate::Outcome;
@@ -294,18 +294,6 @@ fn load(
         ),
         diagnostics: report.diagnostics().to_vec(),
     })
-}
-
-/// A hash of the model's files: each path and text, in order.
-fn model_hash(sources: &[SourceFile]) -> String {
-    let mut all = String::new();
-    for file in sources {
-        all.push_str(&file.path);
-        all.push('\0');
-        all.push_str(&content_hash(&file.text));
-        all.push('\n');
-    }
-    content_hash(&all)
 }
 
 fn from_load(errors: &[LoadError], summary: &str) -> Rejected {

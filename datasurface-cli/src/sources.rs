@@ -121,6 +121,19 @@ fn gather<T>(
     }
 }
 
+/// A hash of the model's files: each path and text, in order. It names the
+/// model's content in the service's entity tags.
+pub(crate) fn model_hash(sources: &[SourceFile]) -> String {
+    let mut all = String::new();
+    for file in sources {
+        all.push_str(&file.path);
+        all.push('\0');
+        all.push_str(&datasurface_platform::content_hash(&file.text));
+        all.push('\n');
+    }
+    datasurface_platform::content_hash(&all)
+}
+
 /// Reads a model: one file, or every `.yaml`, `.yml` and `.json` file under a
 /// directory (hidden entries skipped), in path order. Paths in messages are
 /// shown relative to the current directory when they were given so.

@@ -957,18 +957,37 @@ fn platform() -> impl Strategy<Value = PlatformDeclaration> {
         vec(location_ref(), 0..2),
         map("[a-z][a-zA-Z]{0,8}", json_value(), 3),
         vec(hint, 0..2),
+        cadence(),
         docs(),
     )
         .prop_map(
-            |(kind, version, locations, parameters, hints, documentation)| PlatformDeclaration {
-                kind,
-                version,
-                locations,
-                parameters,
-                hints,
-                documentation,
+            |(kind, version, locations, parameters, hints, cadence, documentation)| {
+                PlatformDeclaration {
+                    kind,
+                    version,
+                    locations,
+                    parameters,
+                    hints,
+                    cadence,
+                    documentation,
+                }
             },
         )
+}
+
+fn cadence() -> impl Strategy<Value = Cadence> {
+    prop_oneof![
+        Just(Cadence::Immediate),
+        Just(Cadence::Manual),
+        (
+            prop_oneof![Just("0 22 * * 5"), Just("*/30 * * * *"), Just("0 2 1 * *")],
+            1..=AdvanceWindow::MAX_MINUTES,
+        )
+            .prop_map(|(cron, minutes)| Cadence::Window(AdvanceWindow {
+                cron: cron.to_owned(),
+                minutes: std::num::NonZeroU32::new(minutes).unwrap_or(std::num::NonZeroU32::MIN),
+            })),
+    ]
 }
 
 fn assignment() -> impl Strategy<Value = DatasetGroupAssignment> {

@@ -92,8 +92,8 @@ pub use ecosystem::{Ecosystem, TeamLocation};
 pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 pub use names::NameError;
 pub use platform::{
-    AssignmentStatus, DatasetGroupAssignment, HintTarget, PlatformAssignment, PlatformDeclaration,
-    PlatformHint,
+    AdvanceWindow, AssignmentStatus, Cadence, CadenceVerdict, DatasetGroupAssignment, HintTarget,
+    PlatformAssignment, PlatformDeclaration, PlatformHint,
 };
 pub use policy::{
     AllowDenyPolicy, ClassificationKind, DataClassification, PolicyMandate, StoragePolicy,

@@ -34,6 +34,10 @@ pub struct PlatformDeclaration {
     /// Run-time hints for single jobs, such as the memory an ingestion needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<PlatformHint>,
+    /// When the platform's rendering moves to a new model (`datasurface advance`):
+    /// `immediate` (the default), `manual`, or `{window: {cron, minutes}}`.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
+    pub cadence: Cadence,
     /// What the platform is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation: Option<Documentation>,
@@ -48,7 +52,87 @@ impl PlatformDeclaration {
             locations: Vec::new(),
             parameters: OrderedMap::default(),
             hints: Vec::new(),
+            cadence: Cadence::default(),
             documentation: None,
+        }
+    }
+}
+
+/// When a platform's rendering moves to a new model.
+///
+/// Seed 004: platforms need not advance the moment the model changes. A
+/// development platform advances at once; a production one waits for a
+/// window (a weekend, a night), or for someone to say so. `datasurface
+/// advance` reads it; a change that leaves a platform's rendering as it was
+/// moves it at any time, since nothing it runs changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum Cadence {
+    /// As soon as the model changes. The default.
+    #[default]
+    Immediate,
+    /// Only when someone asks (`datasurface advance --platform NAME --force`).
+    Manual,
+    /// Only inside a window that opens when a cron schedule fires and stays
+    /// open a number of minutes.
+    Window(AdvanceWindow),
+}
+
+/// A recurring window in which a platform may advance: it opens each time
+/// `cron` fires (UTC) and closes `minutes` later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdvanceWindow {
+    /// When the window opens: a five-field cron schedule, such as `0 22 * * 5`
+    /// (Fridays at 22:00 UTC).
+    pub cron: String,
+    /// How long it stays open, in minutes (at most a week, 10080).
+    pub minutes: std::num::NonZeroU32,
+}
+
+/// Whether a [`Cadence`] lets a platform advance at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CadenceVerdict {
+    /// It may advance now; inside a window, until the window closes.
+    Now {
+        /// When the window closes; `None` for `immediate`.
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Not now; the next window opens then (`None`: only when asked, or never).
+    Wait {
+        /// When the next window opens.
+        opens: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+impl AdvanceWindow {
+    /// The longest window, a week, in minutes.
+    pub const MAX_MINUTES: u32 = 7 * 24 * 60;
+}
+
+impl Cadence {
+    /// Whether the platform may advance at `now`. A window whose schedule
+    /// does not parse never opens (the `invalid-cron` rule reports it).
+    pub fn verdict(&self, now: chrono::DateTime<chrono::Utc>) -> CadenceVerdict {
+        match self {
+            Cadence::Immediate => CadenceVerdict::Now { until: None },
+            Cadence::Manual => CadenceVerdict::Wait { opens: None },
+            Cadence::Window(window) => {
+                let Ok(schedule) = window.cron.parse::<crate::cron::Schedule>() else {
+                    return CadenceVerdict::Wait { opens: None };
+                };
+                let minutes = window.minutes.get().min(AdvanceWindow::MAX_MINUTES);
+                let length = chrono::Duration::minutes(i64::from(minutes));
+                // The window that holds `now` opened in (now - length, now].
+                match schedule.next_after(now - length) {
+                    Some(opened) if opened <= now => CadenceVerdict::Now {
+                        until: Some(opened + length),
+                    },
+                    _ => CadenceVerdict::Wait {
+                        opens: schedule.next_after(now),
+                    },
+                }
+            }
         }
     }
 }
@@ -174,4 +258,95 @@ pub enum AssignmentStatus {
     Decommissioning,
     /// The platform no longer delivers the group; it is kept for the record.
     Decommissioned,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AdvanceWindow, Cadence, CadenceVerdict};
+    use chrono::{DateTime, Utc};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .map_or_else(|e| panic!("{text}: {e}"), |t| t.with_timezone(&Utc))
+    }
+
+    fn window(cron: &str, minutes: u32) -> Cadence {
+        Cadence::Window(AdvanceWindow {
+            cron: cron.to_owned(),
+            minutes: std::num::NonZeroU32::new(minutes).expect("positive"),
+        })
+    }
+
+    #[test]
+    fn immediate_always_and_manual_never() {
+        let now = at("2026-11-23T10:00:00Z");
+        assert_eq!(
+            Cadence::Immediate.verdict(now),
+            CadenceVerdict::Now { until: None }
+        );
+        assert_eq!(
+            Cadence::Manual.verdict(now),
+            CadenceVerdict::Wait { opens: None }
+        );
+    }
+
+    #[test]
+    fn a_window_is_open_from_its_firing_for_its_minutes() {
+        // Fridays at 22:00 for 56 hours: until Monday 06:00.
+        let weekend = window("0 22 * * 5", 56 * 60);
+        let opens = at("2026-11-27T22:00:00Z");
+        let closes = at("2026-11-30T06:00:00Z");
+        for now in [
+            "2026-11-27T22:00:00Z",
+            "2026-11-28T12:00:00Z",
+            "2026-11-30T05:59:00Z",
+        ] {
+            assert_eq!(
+                weekend.verdict(at(now)),
+                CadenceVerdict::Now {
+                    until: Some(closes)
+                },
+                "{now}"
+            );
+        }
+        for now in ["2026-11-27T21:59:00Z", "2026-11-24T09:00:00Z"] {
+            assert_eq!(
+                weekend.verdict(at(now)),
+                CadenceVerdict::Wait { opens: Some(opens) },
+                "{now}"
+            );
+        }
+        assert_eq!(
+            weekend.verdict(closes),
+            CadenceVerdict::Wait {
+                opens: Some(at("2026-12-04T22:00:00Z"))
+            }
+        );
+    }
+
+    #[test]
+    fn a_window_that_cannot_open_waits_for_ever() {
+        let now = at("2026-11-23T10:00:00Z");
+        for bad in [window("0 22 * *", 60), window("0 0 31 2 *", 60)] {
+            assert_eq!(bad.verdict(now), CadenceVerdict::Wait { opens: None });
+        }
+    }
+
+    #[test]
+    fn cadences_read_as_written() {
+        let read = |yaml: &str| -> Cadence {
+            serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"))
+        };
+        assert_eq!(read("immediate"), Cadence::Immediate);
+        assert_eq!(read("manual"), Cadence::Manual);
+        assert_eq!(
+            read("{window: {cron: '0 22 * * 5', minutes: 600}}"),
+            window("0 22 * * 5", 600)
+        );
+        assert!(
+            serde_saphyr::from_str::<Cadence>("{window: {cron: '0 22 * * 5', minutes: 0}}")
+                .is_err()
+        );
+        assert!(serde_saphyr::from_str::<Cadence>("weekly").is_err());
+    }
 }

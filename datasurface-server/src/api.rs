@@ -25,9 +25,12 @@ type Shared = State<Arc<ModelService>>;
 type Asked<T> = Result<Query<T>, QueryRejection>;
 
 /// The service's routes over `service`: `/api/v1/…` and `/openapi.json`
-/// (see [`ROUTES`](crate::ROUTES)). Anything else is a 404 problem.
+/// (see [`ROUTES`](crate::ROUTES)), and the catalogue page at `/` with its
+/// assets under `/assets/`. Anything else is a 404 problem.
 pub fn router(service: Arc<ModelService>) -> Router {
     Router::new()
+        .route("/", get(crate::catalogue::page))
+        .route("/assets/{name}", get(crate::catalogue::asset))
         .route("/openapi.json", get(openapi))
         .route("/api/v1/ecosystem", get(ecosystem))
         .route("/api/v1/zones", get(zones))
@@ -60,6 +63,9 @@ pub fn router(service: Arc<ModelService>) -> Router {
             ))
         })
         .layer(axum::middleware::map_response(crate::problem::as_problem))
+        .layer(axum::middleware::map_response(
+            crate::catalogue::no_sniffing,
+        ))
         .with_state(service)
 }
 

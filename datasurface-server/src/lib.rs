@@ -30,6 +30,7 @@
 //! document at `/openapi.json` is generated.
 
 mod api;
+mod catalogue;
 mod http;
 mod lineage;
 mod openapi;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod boundaries;
+mod gitops;
 mod hooks;
 mod job;
 mod newcomer;

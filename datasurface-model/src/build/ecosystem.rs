@@ -527,5 +527,28 @@ impl PlatformBuilder {
         self.parameter(key, map)
     }
 
+    /// When the platform's rendering moves to a new model (`immediate` by default).
+    pub fn cadence(mut self, cadence: crate::Cadence) -> Self {
+        self.item.cadence = cadence;
+        self
+    }
+
+    /// The platform advances only inside a window that opens when `cron`
+    /// fires (UTC) and stays open `minutes`.
+    pub fn window(mut self, cron: &str, minutes: u32) -> Self {
+        match std::num::NonZeroU32::new(minutes) {
+            Some(minutes) => {
+                self.item.cadence = crate::Cadence::Window(crate::AdvanceWindow {
+                    cron: cron.to_owned(),
+                    minutes,
+                });
+            }
+            None => self.problems.report(
+                "a window lasts at least one minute; give `window` a number of minutes above 0",
+            ),
+        }
+        self
+    }
+
     describe!("Says what the platform is.");
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
 mod api;
+mod browser;
 mod reload;
 mod tools;
 

@@ -1,0 +1,738 @@
+//! `datasurface render --all` and `datasurface advance`: every platform's
+//! rendering in a folder of its own, for a GitOps branch (seed 004).
+//!
+//! The layout of `OUT`: one folder per platform, named by
+//! [`folder_name`], holding the saved rendering (`rendering.json` and
+//! `artifacts/`) and [`SOURCE_FILE`], which says which model the rendering
+//! came from. Terraform, Argo or a platform's own applier watch the
+//! folders; `advance` moves each one to a new model when the platform's
+//! cadence allows, so one scheduled job serves every platform.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use datasurface_model::files::SourceFile;
+use datasurface_model::names::PlatformName;
+use datasurface_model::{Cadence, CadenceVerdict, PlatformDeclaration};
+use datasurface_platform::{Plan, Rendered, Rendering, content_hash};
+use serde::{Deserialize, Serialize};
+
+use crate::Outcome;
+use crate::app::{App, Paint};
+use crate::args::{AdvanceArgs, AdvanceFormat, ExternalKinds, ModelCommit, RenderArgs};
+use crate::model::{Loaded, load_valid};
+use crate::platforms::{diff, graphs, render_one};
+
+/// The file in each platform's folder that names the model it was rendered from.
+pub(crate) const SOURCE_FILE: &str = "source.json";
+
+/// What a platform's folder was rendered from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Source {
+    /// The layout's version.
+    format: u32,
+    /// The platform, by its name in the model.
+    platform: String,
+    /// Its kind.
+    kind: String,
+    /// The model.
+    model: ModelSource,
+    /// The SHA-256 of the rendering's index, which holds every artifact's hash.
+    rendering: String,
+}
+
+/// The model a rendering came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ModelSource {
+    /// The commit, given or asked of git; `None` outside a repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    commit: Option<String>,
+    /// Whether the model's files differed from that commit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    uncommitted_changes: bool,
+    /// The SHA-256 of the model's files (each path under the model and its content).
+    content_hash: String,
+}
+
+impl ModelSource {
+    /// The short name people read: the commit's first 12 characters, or the content hash's.
+    fn short(&self) -> String {
+        let full = self.commit.as_deref().unwrap_or(&self.content_hash);
+        let mut short: String = full.chars().take(12).collect();
+        if self.uncommitted_changes {
+            short.push_str(" with uncommitted changes");
+        }
+        short
+    }
+}
+
+/// The folder a platform's rendering goes in: its name with every byte
+/// outside `A-Z a-z 0-9 _ -` (and a leading `.`) written `%XX`, so any name
+/// is one folder under `OUT` (never `..`, never a path) and distinct names
+/// stay distinct.
+pub(crate) fn folder_name(platform: &str) -> String {
+    let mut folder = String::with_capacity(platform.len());
+    for byte in platform.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.') && !folder.is_empty()
+        {
+            folder.push(char::from(byte));
+        } else {
+            let _ = write!(folder, "%{byte:02X}");
+        }
+    }
+    folder
+}
+
+/// Platforms whose folders would be one folder on a file system that
+/// ignores case (macOS, Windows): refused, naming both.
+fn folder_clashes<'a>(platforms: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for name in platforms {
+        let folder = folder_name(name);
+        if let Some(other) = seen.insert(folder.to_ascii_lowercase(), name) {
+            clashes.push(format!(
+                "platforms `{other}` and `{name}` would share the folder `{folder}` on a file system that ignores case; rename one of them"
+            ));
+        }
+    }
+    clashes
+}
+
+/// The model's commit and content, for `source.json`.
+fn model_source(model: &Path, given: &ModelCommit, sources: &[SourceFile]) -> ModelSource {
+    let (commit, uncommitted_changes) = match &given.commit {
+        Some(commit) => (Some(commit.clone()), false),
+        None => ask_git(model),
+    };
+    ModelSource {
+        commit,
+        uncommitted_changes,
+        content_hash: content_hash_under(model, sources),
+    }
+}
+
+/// A hash of the model's files by their paths under the model, so it does
+/// not depend on where the command ran from.
+fn content_hash_under(model: &Path, sources: &[SourceFile]) -> String {
+    let mut all = String::new();
+    for file in sources {
+        let path = Path::new(&file.path);
+        let under = path
+            .strip_prefix(model)
+            .ok()
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| path.file_name().map(Path::new))
+            .unwrap_or(path);
+        all.push_str(&under.to_string_lossy());
+        all.push('\0');
+        all.push_str(&content_hash(&file.text));
+        all.push('\n');
+    }
+    content_hash(&all)
+}
+
+/// The commit the model's directory is checked out at, and whether its
+/// files differ from it; `(None, false)` outside a repository or without git.
+fn ask_git(model: &Path) -> (Option<String>, bool) {
+    let dir = if model.is_dir() {
+        model
+    } else {
+        model
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
+    // No hooks or file-system monitors of the repository's own configuration run.
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args([
+                "-c",
+                "core.fsmonitor=false",
+                "-c",
+                "core.hooksPath=/dev/null",
+            ])
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(commit) = git(&["rev-parse", "--verify", "HEAD"]).filter(|c| !c.is_empty()) else {
+        return (None, false);
+    };
+    let changed = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=normal",
+        "--",
+        ".",
+    ])
+    .is_none_or(|status| !status.is_empty());
+    (Some(commit), changed)
+}
+
+/// A platform of the model that this program renders, with its folder.
+struct Target<'m> {
+    name: &'m PlatformName,
+    declaration: &'m PlatformDeclaration,
+    folder: PathBuf,
+}
+
+/// The platforms to work on: every one the model declares (or those named),
+/// less those of external kinds; prints why not.
+fn targets<'m>(
+    app: &App<'_>,
+    loaded: &'m Loaded,
+    named: &[String],
+    external: &ExternalKinds,
+    out_dir: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Vec<Target<'m>>, Outcome> {
+    let platforms = &loaded.valid.platforms;
+    if platforms.is_empty() {
+        let _ = writeln!(
+            err,
+            "{}: the model declares no platform\n  help: declare one under `platforms` in the Ecosystem document",
+            app.paint(Paint::Error, "error")
+        );
+        return Err(Outcome::CouldNotRun);
+    }
+    let unknown: Vec<&str> = named
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !platforms.keys().any(|p| p.as_str() == *n))
+        .collect();
+    if !unknown.is_empty() {
+        let declared: Vec<&str> = platforms.keys().map(PlatformName::as_str).collect();
+        let _ = writeln!(
+            err,
+            "{}: the model declares no platform named {}\n  help: the declared platforms are {}",
+            app.paint(Paint::Error, "error"),
+            unknown
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            declared.join(", ")
+        );
+        return Err(Outcome::CouldNotRun);
+    }
+    let clashes = folder_clashes(platforms.keys().map(PlatformName::as_str));
+    if !clashes.is_empty() {
+        for clash in clashes {
+            let _ = writeln!(err, "{}: {clash}", app.paint(Paint::Error, "error"));
+        }
+        return Err(Outcome::ModelErrors);
+    }
+    let mut chosen = Vec::new();
+    for (name, declaration) in platforms {
+        if !named.is_empty() && !named.iter().any(|n| n == name.as_str()) {
+            continue;
+        }
+        if external
+            .kinds
+            .iter()
+            .any(|k| k == declaration.kind.as_str())
+        {
+            if app.chatty() {
+                let _ = writeln!(
+                    out,
+                    "{}: platform `{name}` is of kind `{}`, which another program renders; skipped",
+                    app.paint(Paint::Note, "note"),
+                    declaration.kind
+                );
+            }
+            continue;
+        }
+        chosen.push(Target {
+            name,
+            declaration,
+            folder: out_dir.join(folder_name(name.as_str())),
+        });
+    }
+    Ok(chosen)
+}
+
+/// Renders every target from one build of the graphs; nothing is written
+/// unless all of them render.
+fn render_targets(
+    app: &App<'_>,
+    loaded: &Loaded,
+    targets: &[Target<'_>],
+    err: &mut dyn Write,
+) -> Result<Vec<Rendered>, Outcome> {
+    let graphs = graphs(app, loaded, err)?;
+    let mut rendered = Vec::with_capacity(targets.len());
+    let mut failed = None;
+    for target in targets {
+        match render_one(app, loaded, &graphs, target.name.as_str(), err) {
+            Ok(r) => rendered.push(r),
+            Err(outcome) => failed = failed.or(Some(outcome)),
+        }
+    }
+    match failed {
+        Some(outcome) => {
+            let _ = writeln!(
+                err,
+                "{}: nothing was written: every platform must render before any folder changes",
+                app.paint(Paint::Error, "error")
+            );
+            Err(outcome)
+        }
+        None => Ok(rendered),
+    }
+}
+
+/// Saves a rendering and its `source.json` in a platform's folder.
+fn save_folder(
+    target: &Target<'_>,
+    rendering: &Rendering,
+    model: &ModelSource,
+) -> Result<(), String> {
+    crate::platforms::save(rendering, &target.folder)?;
+    let source = Source {
+        format: 1,
+        platform: target.name.to_string(),
+        kind: target.declaration.kind.to_string(),
+        model: model.clone(),
+        rendering: rendering_hash(rendering),
+    };
+    let text = serde_json::to_string_pretty(&source)
+        .map_err(|e| format!("cannot write {SOURCE_FILE}: {e}"))?
+        + "\n";
+    let path = target.folder.join(SOURCE_FILE);
+    let temp = target
+        .folder
+        .join(format!(".{SOURCE_FILE}.new-{}", std::process::id()));
+    std::fs::write(&temp, text)
+        .and_then(|()| std::fs::rename(&temp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            format!("cannot write {}: {e}", path.display())
+        })
+}
+
+/// The hash that names a whole rendering: its index's, which lists every artifact's hash.
+fn rendering_hash(rendering: &Rendering) -> String {
+    rendering
+        .to_files()
+        .first()
+        .map_or_else(String::new, |index| content_hash(&index.text))
+}
+
+/// Reads a platform folder's `source.json`, if it has one.
+fn read_source(folder: &Path) -> Result<Option<Source>, String> {
+    let path = folder.join(SOURCE_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            format!(
+                "{} is not a source record: {e}\n  help: render the platform again with `datasurface advance … --platform NAME --force`",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Warns of folders under `OUT` that no platform of the model renders into:
+/// left alone, since removing one would tear down what it describes.
+fn orphan_folders(app: &App<'_>, out_dir: &Path, loaded: &Loaded, err: &mut dyn Write) {
+    let Ok(entries) = std::fs::read_dir(out_dir) else {
+        return;
+    };
+    let ours: Vec<String> = loaded
+        .valid
+        .platforms
+        .keys()
+        .map(|n| folder_name(n.as_str()))
+        .collect();
+    let mut orphans: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join(SOURCE_FILE).is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !ours.contains(name))
+        .collect();
+    orphans.sort();
+    for orphan in orphans {
+        let _ = writeln!(
+            err,
+            "{}: {} holds a platform the model no longer declares; it is left as it is\n  help: delete the folder once the platform's resources are torn down",
+            app.paint(Paint::Warning, "warning"),
+            out_dir.join(orphan).display()
+        );
+    }
+}
+
+/// `datasurface render MODEL --all --out DIR`.
+pub(crate) fn render_all(
+    app: &App<'_>,
+    args: &RenderArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let loaded = match load_valid(app, &args.model, "render it", out, err) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    let targets = match targets(app, &loaded, &[], &args.external, &args.out, out, err) {
+        Ok(targets) => targets,
+        Err(outcome) => return outcome,
+    };
+    let rendered = match render_targets(app, &loaded, &targets, err) {
+        Ok(rendered) => rendered,
+        Err(outcome) => return outcome,
+    };
+    let model = model_source(&args.model, &args.source, &loaded.sources);
+    for (target, rendered) in targets.iter().zip(&rendered) {
+        if let Err(message) = save_folder(target, &rendered.rendering, &model) {
+            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+            return Outcome::CouldNotRun;
+        }
+        let _ = writeln!(
+            out,
+            "rendered {} artifacts of platform `{}` into {}",
+            rendered.rendering.len(),
+            target.name,
+            target.folder.display()
+        );
+    }
+    orphan_folders(app, &args.out, &loaded, err);
+    let _ = writeln!(
+        out,
+        "{} from model {}",
+        crate::check::counted(targets.len(), "platform"),
+        model.short()
+    );
+    Outcome::Success
+}
+
+/// What `advance` did with one platform.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Verdict {
+    platform: String,
+    kind: String,
+    folder: String,
+    /// `advanced`, `current`, `waiting` (or, with --dry-run, `wouldAdvance`).
+    decision: &'static str,
+    /// Why, in words.
+    reason: String,
+    /// The model the folder was rendered from before, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<ModelSource>,
+    /// The plan from the folder's rendering to the model's.
+    plan: PlanTotals,
+    /// While waiting: when the next window opens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opens: Option<String>,
+    /// Inside a window: when it closes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
+}
+
+/// A plan's size.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanTotals {
+    create: usize,
+    update: usize,
+    replace: usize,
+    delete: usize,
+    worst_disruption: String,
+}
+
+impl PlanTotals {
+    fn of(plan: &Plan) -> Self {
+        use datasurface_platform::Action;
+        PlanTotals {
+            create: plan.count(Action::Create),
+            update: plan.count(Action::Update),
+            replace: plan.count(Action::Replace),
+            delete: plan.count(Action::Delete),
+            worst_disruption: plan.worst_disruption().to_string(),
+        }
+    }
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Decides whether one platform moves now, and why.
+fn decide(
+    declaration: &PlatformDeclaration,
+    plan: &Plan,
+    forced: bool,
+    now: DateTime<Utc>,
+) -> (bool, String, Option<String>, Option<String>) {
+    if plan.is_empty() {
+        return (
+            true,
+            "its rendering does not change, so it moves whatever its cadence".to_owned(),
+            None,
+            None,
+        );
+    }
+    if forced {
+        return (true, "forced with --force".to_owned(), None, None);
+    }
+    match (&declaration.cadence, declaration.cadence.verdict(now)) {
+        (Cadence::Immediate, _) => (true, "its cadence is `immediate`".to_owned(), None, None),
+        (Cadence::Window(w), CadenceVerdict::Now { until }) => (
+            true,
+            format!(
+                "inside its window (`{}` for {} minutes), open until {}",
+                w.cron,
+                w.minutes,
+                until.map_or_else(String::new, time)
+            ),
+            None,
+            until.map(time),
+        ),
+        (Cadence::Window(w), CadenceVerdict::Wait { opens }) => (
+            false,
+            match opens {
+                Some(at) => format!(
+                    "outside its window (`{}` for {} minutes); it opens {}",
+                    w.cron,
+                    w.minutes,
+                    time(at)
+                ),
+                None => format!("its window (`{}`) never opens", w.cron),
+            },
+            opens.map(time),
+            None,
+        ),
+        (Cadence::Manual, _) => (
+            false,
+            "its cadence is `manual`: it moves when named with --platform and --force".to_owned(),
+            None,
+            None,
+        ),
+    }
+}
+
+/// `datasurface advance MODEL --out DIR`.
+pub(crate) fn advance(
+    app: &App<'_>,
+    args: &AdvanceArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let now = args.now.unwrap_or_else(Utc::now);
+    let loaded = match load_valid(app, &args.model, "advance to it", out, err) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    let targets = match targets(
+        app,
+        &loaded,
+        &args.platform,
+        &args.external,
+        &args.out,
+        out,
+        err,
+    ) {
+        Ok(targets) => targets,
+        Err(outcome) => return outcome,
+    };
+    let rendered = match render_targets(app, &loaded, &targets, err) {
+        Ok(rendered) => rendered,
+        Err(outcome) => return outcome,
+    };
+    let model = model_source(&args.model, &args.source, &loaded.sources);
+    let mut decisions = Vec::with_capacity(targets.len());
+    for (target, rendered) in targets.iter().zip(&rendered) {
+        let (previous, from) = match (
+            crate::platforms::load(&target.folder),
+            read_source(&target.folder),
+        ) {
+            (Ok(previous), Ok(from)) => (previous, from),
+            (Err(_), Ok(None)) if !target.folder.exists() => (Rendering::default(), None),
+            (Err(message), _) | (_, Err(message)) => {
+                let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+                return Outcome::CouldNotRun;
+            }
+        };
+        let Some(plan) = diff(
+            app,
+            &loaded,
+            target.name.as_str(),
+            &previous,
+            &rendered.rendering,
+        ) else {
+            return Outcome::CouldNotRun;
+        };
+        let forced = args.force && args.platform.iter().any(|n| n == target.name.as_str());
+        let (moves, reason, opens, until) = decide(target.declaration, &plan, forced, now);
+        let current = plan.is_empty() && from.as_ref().is_some_and(|f| f.model == model);
+        let decision = match (moves, current, args.dry_run) {
+            (_, true, _) => "current",
+            (true, false, false) => "advanced",
+            (true, false, true) => "wouldAdvance",
+            (false, _, _) => "waiting",
+        };
+        if moves
+            && !current
+            && !args.dry_run
+            && let Err(message) = save_folder(target, &rendered.rendering, &model)
+        {
+            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+            return Outcome::CouldNotRun;
+        }
+        decisions.push(Verdict {
+            platform: target.name.to_string(),
+            kind: target.declaration.kind.to_string(),
+            folder: target.folder.display().to_string(),
+            decision,
+            reason: if current {
+                "already rendered from this model".to_owned()
+            } else {
+                reason
+            },
+            from: from.map(|f| f.model),
+            plan: PlanTotals::of(&plan),
+            opens,
+            until,
+        });
+    }
+    if !args.dry_run {
+        orphan_folders(app, &args.out, &loaded, err);
+    }
+    print_decisions(app, args.format, now, &model, &decisions, out)
+}
+
+fn print_decisions(
+    app: &App<'_>,
+    format: AdvanceFormat,
+    now: DateTime<Utc>,
+    model: &ModelSource,
+    decisions: &[Verdict],
+    out: &mut dyn Write,
+) -> Outcome {
+    let text = match format {
+        AdvanceFormat::Json => {
+            let document = serde_json::json!({
+                "now": time(now),
+                "model": model,
+                "platforms": decisions,
+            });
+            match serde_json::to_string_pretty(&document) {
+                Ok(text) => text + "\n",
+                Err(_) => return Outcome::CouldNotRun,
+            }
+        }
+        AdvanceFormat::Human => {
+            let width = decisions
+                .iter()
+                .map(|d| d.platform.chars().count())
+                .max()
+                .unwrap_or(0);
+            let mut text = String::new();
+            for d in decisions {
+                let (paint, word) = match d.decision {
+                    "advanced" => (Paint::Good, "advanced"),
+                    "wouldAdvance" => (Paint::Good, "would advance"),
+                    "waiting" => (Paint::Warning, "waiting"),
+                    _ => (Paint::Note, "current"),
+                };
+                let padded = format!("{word:<13}");
+                let _ = writeln!(
+                    text,
+                    "{:<width$}  {}  {}: {}",
+                    d.platform,
+                    app.paint(paint, &padded),
+                    plan_words(&d.plan),
+                    d.reason
+                );
+            }
+            let count = |what: &str| decisions.iter().filter(|d| d.decision == what).count();
+            let moved = match count("wouldAdvance") {
+                0 => format!("{} advanced", count("advanced")),
+                n => format!("{n} would advance"),
+            };
+            let _ = writeln!(
+                text,
+                "{moved}, {} waiting, {} current; model {} at {}",
+                count("waiting"),
+                count("current"),
+                model.short(),
+                time(now)
+            );
+            text
+        }
+    };
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => Outcome::Success,
+        Err(_) => Outcome::CouldNotRun,
+    }
+}
+
+fn plan_words(plan: &PlanTotals) -> String {
+    if plan.create + plan.update + plan.replace + plan.delete == 0 {
+        return "no change".to_owned();
+    }
+    let mut parts = Vec::new();
+    for (n, verb) in [
+        (plan.create, "create"),
+        (plan.update, "update"),
+        (plan.replace, "replace"),
+        (plan.delete, "delete"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} to {verb}"));
+        }
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{folder_clashes, folder_name};
+
+    #[test]
+    fn folders_are_one_safe_name_each() {
+        assert_eq!(folder_name("Dev"), "Dev");
+        assert_eq!(folder_name("Azure Platform"), "Azure%20Platform");
+        assert_eq!(folder_name(".."), "%2E.");
+        assert_eq!(folder_name("."), "%2E");
+        assert_eq!(folder_name("a\\b"), "a%5Cb");
+        assert_eq!(folder_name("50%"), "50%25");
+        assert_eq!(folder_name("Zürich"), "Z%C3%BCrich");
+        assert_eq!(folder_name("v1.2"), "v1.2");
+    }
+
+    #[test]
+    fn folders_that_meet_when_case_is_ignored_are_refused() {
+        assert_eq!(folder_clashes(["Dev", "Prod"]).len(), 0);
+        let clashes = folder_clashes(["Dev", "dev"]);
+        assert_eq!(clashes.len(), 1);
+        assert!(clashes[0].contains("`Dev` and `dev`"), "{clashes:?}");
+    }
+
+    proptest::proptest! {
+        /// Any two names map to two folders, each a single safe path component.
+        #[test]
+        fn folder_names_are_injective_and_safe(a in "\\PC{1,12}", b in "\\PC{1,12}") {
+            let (fa, fb) = (folder_name(&a), folder_name(&b));
+            proptest::prop_assert_eq!(a == b, fa == fb);
+            for f in [&fa, &fb] {
+                proptest::prop_assert!(!f.starts_with('.'));
+                proptest::prop_assert!(f.bytes().all(|c| c.is_ascii_alphanumeric() || b"_-.%".contains(&c)));
+                let path = std::path::Path::new(f.as_str());
+                proptest::prop_assert_eq!(path.components().count(), 1);
+            }
+        }
+    }
+}

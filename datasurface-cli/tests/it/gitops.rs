@@ -1,0 +1,332 @@
+//! `render --all` and `advance`: every platform in a folder of its own, each
+//! moving to a new model when its cadence allows.
+
+use std::path::Path;
+
+use super::{copy_northwind, datasurface, scratch};
+
+/// Northwind in `dir/model`, its team document changed by `edit`.
+fn model(dir: &Path, edit: impl Fn(&str) -> String) -> String {
+    copy_northwind(&dir.join("model"), edit);
+    "model".to_owned()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn source(dir: &Path, platform_folder: &str) -> serde_json::Value {
+    serde_json::from_str(&read(
+        &dir.join("out").join(platform_folder).join("source.json"),
+    ))
+    .unwrap()
+}
+
+/// Adds a column to the suppliers dataset: every platform's rendering changes.
+fn with_fax(team: &str) -> String {
+    team.replacen(
+        "            phone: {type: {NVarChar: {maxSize: 24}}}\n          primaryKey: [supplier_id]",
+        "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n          primaryKey: [supplier_id]",
+        1,
+    )
+}
+
+#[test]
+fn render_all_writes_each_platform_with_the_model_it_came_from() {
+    let dir = scratch("gitops-render-all");
+    let m = model(&dir, str::to_owned);
+    let run = datasurface(
+        &["render", &m, "--all", "--out", "out", "--commit", "c0ffee"],
+        &dir,
+    );
+    insta::assert_snapshot!(run.transcript(), @r"
+    exit: 0
+    --- stdout
+    rendered 17 artifacts of platform `Azure Platform` into out/Azure%20Platform
+    rendered 12 artifacts of platform `Local` into out/Local
+    2 platforms from model c0ffee
+    --- stderr
+    ");
+    let azure = source(&dir, "Azure%20Platform");
+    assert_eq!(azure["platform"], "Azure Platform");
+    assert_eq!(azure["kind"], "airflow");
+    assert_eq!(azure["model"]["commit"], "c0ffee");
+    assert!(dir.join("out/Local/rendering.json").is_file());
+    // The content hash names the files under the model, wherever the command runs.
+    let elsewhere = datasurface(
+        &[
+            "render",
+            "gitops-render-all/model",
+            "--all",
+            "--out",
+            "again",
+        ],
+        dir.parent().unwrap(),
+    );
+    assert_eq!(elsewhere.code, 0, "{}", elsewhere.transcript());
+    let again: serde_json::Value = serde_json::from_str(&read(
+        &dir.parent().unwrap().join("again/Local/source.json"),
+    ))
+    .unwrap();
+    assert_eq!(
+        again["model"]["contentHash"],
+        source(&dir, "Local")["model"]["contentHash"]
+    );
+    assert_eq!(again["rendering"], source(&dir, "Local")["rendering"]);
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap().join("again"));
+    // Rendering again changes nothing.
+    let before = read(&dir.join("out/Local/rendering.json"));
+    let run = datasurface(
+        &["render", &m, "--all", "--out", "out", "--commit", "c0ffee"],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(read(&dir.join("out/Local/rendering.json")), before);
+}
+
+#[test]
+fn advance_moves_each_platform_by_its_cadence() {
+    let dir = scratch("gitops-advance");
+    let m = model(&dir, str::to_owned);
+    let first = datasurface(
+        &["render", &m, "--all", "--out", "out", "--commit", "one"],
+        &dir,
+    );
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let azure_before = read(&dir.join("out/Azure%20Platform/rendering.json"));
+
+    // A change every platform renders differently, on a Tuesday: Local moves at
+    // once, the Azure platform waits for its weekend window.
+    copy_northwind(&dir.join("model"), with_fax);
+    let tuesday = [
+        "advance",
+        &m,
+        "--out",
+        "out",
+        "--commit",
+        "two",
+        "--now",
+        "2026-11-24T10:00:00Z",
+    ];
+    let run = datasurface(&tuesday, &dir);
+    insta::assert_snapshot!(run.transcript(), @r"
+    exit: 0
+    --- stdout
+    Azure Platform  waiting        5 to update: outside its window (`0 22 * * 5` for 3360 minutes); it opens 2026-11-27T22:00:00Z
+    Local           advanced       4 to update: its cadence is `immediate`
+    1 advanced, 1 waiting, 0 current; model two at 2026-11-24T10:00:00Z
+    --- stderr
+    ");
+    assert_eq!(source(&dir, "Local")["model"]["commit"], "two");
+    assert_eq!(source(&dir, "Azure%20Platform")["model"]["commit"], "one");
+    assert_eq!(
+        read(&dir.join("out/Azure%20Platform/rendering.json")),
+        azure_before
+    );
+
+    // Asked again the same day: nothing new.
+    let run = datasurface(&tuesday, &dir);
+    assert!(
+        run.stdout.contains("0 advanced, 1 waiting, 1 current"),
+        "{}",
+        run.transcript()
+    );
+
+    // A dry run inside the window writes nothing.
+    let friday_night = [
+        "advance",
+        &m,
+        "--out",
+        "out",
+        "--commit",
+        "two",
+        "--now",
+        "2026-11-27T23:00:00Z",
+    ];
+    let mut dry = friday_night.to_vec();
+    dry.push("--dry-run");
+    let run = datasurface(&dry, &dir);
+    insta::assert_snapshot!(run.stdout, @r"
+    Azure Platform  would advance  5 to update: inside its window (`0 22 * * 5` for 3360 minutes), open until 2026-11-30T06:00:00Z
+    Local           current        no change: already rendered from this model
+    1 would advance, 0 waiting, 1 current; model two at 2026-11-27T23:00:00Z
+    ");
+    assert_eq!(
+        read(&dir.join("out/Azure%20Platform/rendering.json")),
+        azure_before
+    );
+
+    // Inside the window it moves, and says so as JSON too.
+    let mut json = friday_night.to_vec();
+    json.extend(["--format", "json"]);
+    let run = datasurface(&json, &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let decided: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(decided["platforms"][0]["decision"], "advanced");
+    assert_eq!(decided["platforms"][0]["from"]["commit"], "one");
+    assert_eq!(decided["platforms"][0]["plan"]["update"], 5);
+    assert_eq!(decided["platforms"][0]["until"], "2026-11-30T06:00:00Z");
+    assert_eq!(decided["platforms"][1]["decision"], "current");
+    assert_eq!(source(&dir, "Azure%20Platform")["model"]["commit"], "two");
+    assert_ne!(
+        read(&dir.join("out/Azure%20Platform/rendering.json")),
+        azure_before
+    );
+}
+
+#[test]
+fn a_change_that_renders_the_same_moves_at_any_time_and_force_moves_one() {
+    let dir = scratch("gitops-same");
+    let m = model(&dir, str::to_owned);
+    let first = datasurface(
+        &["render", &m, "--all", "--out", "out", "--commit", "one"],
+        &dir,
+    );
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    // Documentation only: no platform's artifacts change.
+    copy_northwind(&dir.join("model"), |team| format!("# A comment.\n{team}"));
+    let run = datasurface(
+        &[
+            "advance",
+            &m,
+            "--out",
+            "out",
+            "--commit",
+            "two",
+            "--now",
+            "2026-11-24T10:00:00Z",
+        ],
+        &dir,
+    );
+    assert!(
+        run.stdout
+            .contains("Azure Platform  advanced       no change: its rendering does not change"),
+        "{}",
+        run.transcript()
+    );
+    assert_eq!(source(&dir, "Azure%20Platform")["model"]["commit"], "two");
+
+    copy_northwind(&dir.join("model"), with_fax);
+    let run = datasurface(
+        &[
+            "advance",
+            &m,
+            "--out",
+            "out",
+            "--commit",
+            "three",
+            "--now",
+            "2026-11-24T10:00:00Z",
+            "--platform",
+            "Azure Platform",
+            "--force",
+        ],
+        &dir,
+    );
+    insta::assert_snapshot!(run.stdout, @r"
+    Azure Platform  advanced       5 to update: forced with --force
+    1 advanced, 0 waiting, 0 current; model three at 2026-11-24T10:00:00Z
+    ");
+    // Local was not named: it stays where it was.
+    assert_eq!(source(&dir, "Local")["model"]["commit"], "two");
+
+    let run = datasurface(&["advance", &m, "--out", "out", "--platform", "Nope"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("no platform named `Nope`"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(&["advance", &m, "--out", "out", "--force"], &dir);
+    assert_eq!(
+        run.code,
+        2,
+        "--force needs --platform: {}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn hostile_names_and_folders_are_refused_or_kept_safe() {
+    let dir = scratch("gitops-hostile");
+    let m = model(&dir, str::to_owned);
+    let eco = dir.join("model/ecosystem.yaml");
+    let text = read(&eco);
+    // A platform named `..` renders into its own folder, never above OUT.
+    let dotdot = text
+        .replace("  Local:\n", "  '..':\n")
+        .replace("platform: Local\n", "platform: '..'\n");
+    std::fs::write(&eco, &dotdot).unwrap();
+    let run = datasurface(&["render", &m, "--all", "--out", "out"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        dir.join("out/%2E./source.json").is_file(),
+        "{}",
+        run.transcript()
+    );
+    assert!(!dir.join("source.json").exists());
+    assert_eq!(source(&dir, "%2E.")["platform"], "..");
+
+    // The folder of a platform the model no longer declares is kept, with a warning.
+    std::fs::write(&eco, &text).unwrap();
+    let run = datasurface(&["advance", &m, "--out", "out"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("out/%2E. holds a platform the model no longer declares"),
+        "{}",
+        run.stderr
+    );
+    assert!(dir.join("out/%2E./rendering.json").is_file());
+
+    // Two platforms whose folders meet on a file system that ignores case.
+    let clash = text.replacen(
+        "  Local:\n",
+        "  local:\n    kind: sqlite\n    version: ^0.1\n  Local:\n",
+        1,
+    );
+    std::fs::write(&eco, clash).unwrap();
+    let run = datasurface(&["render", &m, "--all", "--out", "clash"], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("would share the folder"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("clash").exists());
+    std::fs::write(&eco, &text).unwrap();
+
+    // A folder that is not a rendering is never replaced; a broken source record is named.
+    std::fs::create_dir_all(dir.join("mine/Local")).unwrap();
+    std::fs::write(dir.join("mine/Local/notes.txt"), "keep").unwrap();
+    let run = datasurface(&["render", &m, "--all", "--out", "mine"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_eq!(read(&dir.join("mine/Local/notes.txt")), "keep");
+    std::fs::write(dir.join("out/Local/source.json"), "{").unwrap();
+    let run = datasurface(&["advance", &m, "--out", "out"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("out/Local/source.json is not a source record"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn nothing_is_written_unless_every_platform_renders() {
+    let dir = scratch("gitops-all-or-nothing");
+    let m = model(&dir, str::to_owned);
+    let eco = dir.join("model/ecosystem.yaml");
+    // The sqlite platform's source is not a SQLite file path it accepts.
+    let text = read(&eco).replacen(
+        "sources: {NW Source DB: data/northwind.sqlite}",
+        "sources: {NW Source DB: 42}",
+        1,
+    );
+    std::fs::write(&eco, text).unwrap();
+    let run = datasurface(&["render", &m, "--all", "--out", "out"], &dir);
+    assert_ne!(run.code, 0, "{}", run.transcript());
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert!(!dir.join("out").exists());
+}

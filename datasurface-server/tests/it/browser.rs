@@ -1,0 +1,248 @@
+//! The catalogue page in a real headless browser: Debian's Chromium driven
+//! through chromedriver (WebDriver) by fantoccini. It searches for a
+//! dataset, opens it, and sees its schema, readers and lineage; a
+//! screenshot is saved beside the test's other output
+//! (`target/tmp/catalogue.png`).
+//!
+//! `.ci/external` installs `chromium` and `chromium-driver`; without them
+//! the test says so and passes, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use datasurface_model::Documentation;
+use datasurface_model::fixtures::northwind;
+use datasurface_model::names::DatastoreName;
+use datasurface_server::ModelVersion;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::Running;
+
+/// The browser and its driver, or `None` (having said why) when missing.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let find = |var: &str, name: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .or_else(|| Some(PathBuf::from("/usr/bin").join(name)))
+            .filter(|p| p.is_file())
+    };
+    let found = find("DATASURFACE_CHROMIUM", "chromium")
+        .zip(find("DATASURFACE_CHROMEDRIVER", "chromedriver"));
+    if found.is_none() {
+        let message = "Chromium and chromedriver are not installed (.ci/external installs Debian's chromium and chromium-driver)";
+        assert!(
+            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
+        );
+        #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
+        {
+            eprintln!("skipped: {message}");
+        }
+    }
+    found
+}
+
+/// chromedriver on a free local port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(path: &PathBuf) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Northwind, one of whose descriptions is markup: the page must show it as text.
+fn hostile_northwind() -> ModelVersion {
+    let mut eco = northwind().build().unwrap();
+    let store = DatastoreName::new("NW_Data").unwrap();
+    for zone in eco.zones.values_mut() {
+        for team in zone.teams.values_mut() {
+            if let Some(d) = team.datastores.get_mut(&store) {
+                d.documentation = Some(Box::new(Documentation::new(
+                    "<img src=x onerror=\"document.body.dataset.pwned='yes'\">Products, suppliers and customers from the order system",
+                )));
+            }
+        }
+    }
+    ModelVersion {
+        valid: datasurface_model::validate::validate(eco).unwrap(),
+        diagnostics: Vec::new(),
+        content_hash: "browser".to_owned(),
+    }
+}
+
+async fn wait_text(client: &Client, css: &str, expected: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text.contains(expected)
+        {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`{css}` never showed `{expected}`; the page: {}",
+            client.source().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let server = Running::start(hostile_northwind());
+    let driver = Driver::start(&chromedriver);
+    let profile = std::env::temp_dir().join(format!("datasurface-chromium-{}", std::process::id()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", "--no-first-run", "--window-size=1280,1100",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .unwrap();
+
+        client.goto(&format!("{}/", server.base)).await.unwrap();
+        wait_text(&client, "#ecosystem", "Northwind").await;
+
+        // Search as a person types, and open the dataset from the results.
+        let search = client.find(Locator::Id("search")).await.unwrap();
+        search.send_keys("customers").await.unwrap();
+        wait_text(&client, "#results", "NW_Data.customers").await;
+        let count = wait_text(&client, "#result-count", "matches").await;
+        let results = client.find_all(Locator::Css("#results li")).await.unwrap();
+        assert!(count.starts_with(&results.len().to_string()), "{count}");
+        client
+            .find(Locator::LinkText("NW_Data.customers"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_text(&client, "#dataset-name", "NW_Data.customers").await;
+        let main = wait_text(&client, "main", "Owner").await;
+        assert!(
+            !main.lines().any(|l| l.trim() == "null" || l.contains("undefined")),
+            "{main}"
+        );
+        let schema = wait_text(&client, "#schema", "customer_id").await;
+        assert!(schema.contains("NChar(5)"), "{schema}");
+        let readers = wait_text(&client, "#readers", "MaskCustomersWorkSpace").await;
+        assert!(readers.contains("Masked_NW_Data"), "{readers}");
+
+        // The lineage: the dataset, the transformer that reads it, what it
+        // writes and the group that reads that, each a node of the picture.
+        let nodes: Vec<String> = client
+            .execute(
+                "return [...document.querySelectorAll('#lineage g.node')].map(n => n.dataset.id)",
+                Vec::new(),
+            )
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
+        for node in [
+            "dataset:NW_Data.customers",
+            "transformer:MaskCustomersWorkSpace",
+            "dataset:Masked_NW_Data.customers",
+            "group:ProductAnalytics.Reporting",
+        ] {
+            assert!(nodes.iter().any(|n| n == node), "{node} is not drawn: {nodes:?}");
+        }
+        let edges = client
+            .execute("return document.querySelectorAll('#lineage path').length", Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(edges, json!(3));
+
+        let png = client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("catalogue.png");
+        std::fs::write(&shot, &png).unwrap();
+
+        // Follow the lineage to the masked dataset, by its node.
+        client
+            .find(Locator::Css("#lineage a[href='#/dataset/Masked_NW_Data/customers']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_text(&client, "#dataset-name", "Masked_NW_Data.customers").await;
+        wait_text(&client, "#readers", "ProductAnalytics").await;
+
+        // A description that is markup is shown as text and runs nothing.
+        client.goto(&format!("{}/#/search/order%20system", server.base)).await.unwrap();
+        let results = wait_text(&client, "#results", "NW_Data").await;
+        assert!(results.contains("<img src=x"), "{results}");
+        let injected = client
+            .execute(
+                "return [document.querySelectorAll('main img').length, document.body.dataset.pwned || null]",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(injected, json!([0, null]));
+
+        // An unknown dataset is an error on the page, not a blank one.
+        client.goto(&format!("{}/#/dataset/NW_Data/nope", server.base)).await.unwrap();
+        wait_text(&client, "main .error", "nope").await;
+
+        client.close().await.unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&profile);
+}
