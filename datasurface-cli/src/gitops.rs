@@ -118,6 +118,20 @@ fn model_source(model: &Path, given: &ModelCommit, sources: &[SourceFile]) -> Mo
     }
 }
 
+/// Says when the model's files differ from the commit recorded: a GitOps
+/// branch should come from a commit that others can check out.
+fn warn_uncommitted(app: &App<'_>, model: &Path, source: &ModelSource, err: &mut dyn Write) {
+    if source.uncommitted_changes {
+        let _ = writeln!(
+            err,
+            "{}: {} has changes not committed to {}; `source.json` says so (`uncommittedChanges`)\n  help: commit the model first, or name the commit with --commit",
+            app.paint(Paint::Warning, "warning"),
+            model.display(),
+            source.commit.as_deref().unwrap_or("its commit"),
+        );
+    }
+}
+
 /// A hash of the model's files by their paths under the model, so it does
 /// not depend on where the command ran from.
 fn content_hash_under(model: &Path, sources: &[SourceFile]) -> String {
@@ -394,6 +408,7 @@ pub(crate) fn render_all(
         Err(outcome) => return outcome,
     };
     let model = model_source(&args.model, &args.source, &loaded.sources);
+    warn_uncommitted(app, &args.model, &model, err);
     for (target, rendered) in targets.iter().zip(&rendered) {
         if let Err(message) = save_folder(target, &rendered.rendering, &model) {
             let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
@@ -552,6 +567,7 @@ pub(crate) fn advance(
         Err(outcome) => return outcome,
     };
     let model = model_source(&args.model, &args.source, &loaded.sources);
+    warn_uncommitted(app, &args.model, &model, err);
     let mut decisions = Vec::with_capacity(targets.len());
     for (target, rendered) in targets.iter().zip(&rendered) {
         let (previous, from) = match (

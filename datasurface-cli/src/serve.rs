@@ -99,7 +99,7 @@ pub(crate) fn run(
     runtime.spawn(signals(wake));
     let _ = writeln!(
         out,
-        "serving ecosystem `{name}` at http://{bound}/ (the API under /api/v1/, its document at /openapi.json); reloading on SIGHUP{}",
+        "serving ecosystem `{name}` at http://{bound}/ (the catalogue at /, the API under /api/v1/, its document at /openapi.json); reloading on SIGHUP{}",
         if args.poll > 0 {
             " and when the model's files change"
         } else {

@@ -128,7 +128,8 @@ async function dataset(store, name) {
     el("tr", {},
       el("td", {}, link(r.href, r.workspace)),
       el("td", {}, r.group),
-      el("td", {}, (r.platforms || []).join(", ") || el("span", { class: "muted" }, "none assigned")),
+      el("td", {}, (r.platforms || []).join(", ") ||
+        el("span", { class: "muted" }, r.transformerOutput ? "wherever its output is delivered" : "none assigned")),
       el("td", {}, r.transformerOutput ? ["transformer → ", link(API + "datastores/" + seg(r.transformerOutput), r.transformerOutput)] : "")));
   show(
     el("p", { class: "muted" }, link(API + "datastores/" + seg(d.datastore), d.datastore), " · dataset"),

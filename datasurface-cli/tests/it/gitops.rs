@@ -330,3 +330,55 @@ fn nothing_is_written_unless_every_platform_renders() {
     assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn the_commit_is_asked_of_git_and_uncommitted_changes_are_said() {
+    let dir = scratch("gitops-git");
+    let m = model(&dir, str::to_owned);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=CI"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "model"]);
+    git(&["commit", "-q", "-m", "the model"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let run = datasurface(&["render", &m, "--all", "--out", "out"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(run.stderr, "");
+    assert!(
+        run.stdout
+            .ends_with(&format!("2 platforms from model {}\n", &head[..12])),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(source(&dir, "Local")["model"]["commit"], head.as_str());
+    assert_eq!(
+        source(&dir, "Local")["model"].get("uncommittedChanges"),
+        None
+    );
+
+    // The rendering itself, outside the model, is not a change of the model.
+    copy_northwind(&dir.join("model"), with_fax);
+    let run = datasurface(
+        &["advance", &m, "--out", "out", "--platform", "Local"],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("has changes not committed to"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(source(&dir, "Local")["model"]["uncommittedChanges"], true);
+}

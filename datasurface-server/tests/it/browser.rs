@@ -1,5 +1,5 @@
 //! The catalogue page in a real headless browser: Debian's Chromium driven
-//! through chromedriver (WebDriver) by fantoccini. It searches for a
+//! through chromedriver (`WebDriver`) by fantoccini. It searches for a
 //! dataset, opens it, and sees its schema, readers and lineage; a
 //! screenshot is saved beside the test's other output
 //! (`target/tmp/catalogue.png`).
@@ -134,25 +134,7 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".to_owned(),
-            json!({
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-quic", "--no-first-run", "--window-size=1280,1100",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&driver.url)
-            .await
-            .unwrap();
-
+        let client = session(&chromium, &driver.url, &profile).await;
         client.goto(&format!("{}/", server.base)).await.unwrap();
         wait_text(&client, "#ecosystem", "Northwind").await;
 
@@ -173,7 +155,9 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
         wait_text(&client, "#dataset-name", "NW_Data.customers").await;
         let main = wait_text(&client, "main", "Owner").await;
         assert!(
-            !main.lines().any(|l| l.trim() == "null" || l.contains("undefined")),
+            !main
+                .lines()
+                .any(|l| l.trim() == "null" || l.contains("undefined")),
             "{main}"
         );
         let schema = wait_text(&client, "#schema", "customer_id").await;
@@ -183,28 +167,23 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
 
         // The lineage: the dataset, the transformer that reads it, what it
         // writes and the group that reads that, each a node of the picture.
-        let nodes: Vec<String> = client
-            .execute(
-                "return [...document.querySelectorAll('#lineage g.node')].map(n => n.dataset.id)",
-                Vec::new(),
-            )
-            .await
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap_or_default().to_owned())
-            .collect();
+        let nodes = lineage_nodes(&client).await;
         for node in [
             "dataset:NW_Data.customers",
             "transformer:MaskCustomersWorkSpace",
             "dataset:Masked_NW_Data.customers",
             "group:ProductAnalytics.Reporting",
         ] {
-            assert!(nodes.iter().any(|n| n == node), "{node} is not drawn: {nodes:?}");
+            assert!(
+                nodes.iter().any(|n| n == node),
+                "{node} is not drawn: {nodes:?}"
+            );
         }
         let edges = client
-            .execute("return document.querySelectorAll('#lineage path').length", Vec::new())
+            .execute(
+                "return document.querySelectorAll('#lineage path').length",
+                Vec::new(),
+            )
             .await
             .unwrap();
         assert_eq!(edges, json!(3));
@@ -216,7 +195,9 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
 
         // Follow the lineage to the masked dataset, by its node.
         client
-            .find(Locator::Css("#lineage a[href='#/dataset/Masked_NW_Data/customers']"))
+            .find(Locator::Css(
+                "#lineage a[href='#/dataset/Masked_NW_Data/customers']",
+            ))
             .await
             .unwrap()
             .click()
@@ -225,24 +206,73 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
         wait_text(&client, "#dataset-name", "Masked_NW_Data.customers").await;
         wait_text(&client, "#readers", "ProductAnalytics").await;
 
-        // A description that is markup is shown as text and runs nothing.
-        client.goto(&format!("{}/#/search/order%20system", server.base)).await.unwrap();
-        let results = wait_text(&client, "#results", "NW_Data").await;
-        assert!(results.contains("<img src=x"), "{results}");
-        let injected = client
-            .execute(
-                "return [document.querySelectorAll('main img').length, document.body.dataset.pwned || null]",
-                Vec::new(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(injected, json!([0, null]));
+        markup_shows_as_text(&client, &server.base).await;
 
         // An unknown dataset is an error on the page, not a blank one.
-        client.goto(&format!("{}/#/dataset/NW_Data/nope", server.base)).await.unwrap();
+        client
+            .goto(&format!("{}/#/dataset/NW_Data/nope", server.base))
+            .await
+            .unwrap();
         wait_text(&client, "main .error", "nope").await;
 
         client.close().await.unwrap();
     });
     let _ = std::fs::remove_dir_all(&profile);
+}
+
+/// A browser session: headless Chromium with a profile of its own and no
+/// background network (this machine has none beyond loopback).
+async fn session(chromium: &std::path::Path, driver: &str, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-first-run", "--window-size=1280,1100",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .unwrap()
+}
+
+/// The ids of the lineage picture's nodes.
+async fn lineage_nodes(client: &Client) -> Vec<String> {
+    client
+        .execute(
+            "return [...document.querySelectorAll('#lineage g.node')].map(n => n.dataset.id)",
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A description that is markup is shown as text and runs nothing.
+async fn markup_shows_as_text(client: &Client, base: &str) {
+    client
+        .goto(&format!("{base}/#/search/order%20system"))
+        .await
+        .unwrap();
+    let results = wait_text(client, "#results", "NW_Data").await;
+    assert!(results.contains("<img src=x"), "{results}");
+    let injected = client
+        .execute(
+            "return [document.querySelectorAll('main img').length, document.body.dataset.pwned || null]",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(injected, json!([0, null]));
 }
