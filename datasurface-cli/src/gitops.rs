@@ -72,10 +72,15 @@ impl ModelSource {
     }
 }
 
+/// The longest folder name written whole; longer ones are shortened.
+const MAX_FOLDER: usize = 120;
+
 /// The folder a platform's rendering goes in: its name with every byte
-/// outside `A-Z a-z 0-9 _ -` (and a leading `.`) written `%XX`, so any name
+/// outside `A-Z a-z 0-9 _ - .` (and a leading `.`) written `%XX`, so any name
 /// is one folder under `OUT` (never `..`, never a path) and distinct names
-/// stay distinct.
+/// stay distinct. A name that escapes to more than [`MAX_FOLDER`] bytes
+/// (file systems allow 255) keeps its first 100 and ends in `~` and 16 hex
+/// digits of its SHA-256, which no escaped name contains.
 pub(crate) fn folder_name(platform: &str) -> String {
     let mut folder = String::with_capacity(platform.len());
     for byte in platform.bytes() {
@@ -85,6 +90,16 @@ pub(crate) fn folder_name(platform: &str) -> String {
         } else {
             let _ = write!(folder, "%{byte:02X}");
         }
+    }
+    if folder.len() > MAX_FOLDER {
+        let mut cut = 100;
+        // Never end inside an escape.
+        while folder[..cut].ends_with('%') || folder[..cut - 1].ends_with('%') {
+            cut -= 1;
+        }
+        folder.truncate(cut);
+        folder.push('~');
+        folder.push_str(&content_hash(platform)[..16]);
     }
     folder
 }
@@ -727,6 +742,10 @@ mod tests {
         assert_eq!(folder_name("50%"), "50%25");
         assert_eq!(folder_name("Zürich"), "Z%C3%BCrich");
         assert_eq!(folder_name("v1.2"), "v1.2");
+        let long = "Ω".repeat(255);
+        let folder = folder_name(&long);
+        assert!(folder.len() <= 117 && folder.contains('~'), "{folder}");
+        assert_ne!(folder_name(&"Ω".repeat(254)), folder);
     }
 
     #[test]
@@ -740,12 +759,21 @@ mod tests {
     proptest::proptest! {
         /// Any two names map to two folders, each a single safe path component.
         #[test]
-        fn folder_names_are_injective_and_safe(a in "\\PC{1,12}", b in "\\PC{1,12}") {
+        fn folder_names_are_injective_and_safe(
+            (a, b) in proptest::prop_oneof![
+                ("\\PC{1,12}", "\\PC{1,12}"),
+                ("[a-zé%.]{30,90}", "[a-zé%.]{30,90}"),
+            ]
+        ) {
             let (fa, fb) = (folder_name(&a), folder_name(&b));
             proptest::prop_assert_eq!(a == b, fa == fb);
-            for f in [&fa, &fb] {
+            // A name and a longer one that starts with it, past where long names are cut.
+            let longer = format!("{a}{}x", "é".repeat(60));
+            proptest::prop_assert_ne!(folder_name(&longer), fa.clone());
+            for f in [&fa, &fb, &folder_name(&longer)] {
                 proptest::prop_assert!(!f.starts_with('.'));
-                proptest::prop_assert!(f.bytes().all(|c| c.is_ascii_alphanumeric() || b"_-.%".contains(&c)));
+                proptest::prop_assert!(f.len() <= super::MAX_FOLDER);
+                proptest::prop_assert!(f.bytes().all(|c| c.is_ascii_alphanumeric() || b"_-.%~".contains(&c)));
                 let path = std::path::Path::new(f.as_str());
                 proptest::prop_assert_eq!(path.components().count(), 1);
             }
