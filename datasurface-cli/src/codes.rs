@@ -5,7 +5,8 @@
 
 use std::io::Write;
 
-use datasurface_model::validate::{self, CodeInfo, code_section, explain_listed};
+use datasurface_model::catalogue::{self, code_section, explain_listed};
+use datasurface_model::validate::{self, CodeInfo};
 use datasurface_platform::PlatformRegistry;
 
 use crate::Outcome;
@@ -69,7 +70,7 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
 
 /// The catalogue of every code, in Markdown: the text of `docs/diagnostics.md`.
 pub(crate) fn catalogue(registry: &PlatformRegistry) -> String {
-    let mut out = validate::catalogue();
+    let mut out = catalogue::catalogue();
     for s in sections(registry) {
         out.push_str(&code_section(&s.title, &s.intro, s.codes));
     }
@@ -91,7 +92,7 @@ pub(crate) fn all(registry: &PlatformRegistry) -> Vec<CodeInfo> {
 
 /// A code's explanation, if any command can print it.
 fn explanation(registry: &PlatformRegistry, code: &str) -> Option<String> {
-    validate::explain(code).or_else(|| {
+    catalogue::explain(code).or_else(|| {
         sections(registry)
             .iter()
             .find_map(|s| explain_listed(code, &s.area, s.codes))

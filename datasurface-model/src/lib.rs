@@ -43,10 +43,12 @@
 
 pub mod build;
 pub mod capture;
+pub mod catalogue;
 pub mod common;
 pub mod container;
 pub mod cron;
 pub mod datastore;
+pub mod diagnostic;
 pub mod ecosystem;
 pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
@@ -56,6 +58,7 @@ pub mod names;
 pub mod parallel;
 pub mod platform;
 pub mod policy;
+pub mod regions;
 pub mod repository;
 pub mod schema;
 pub mod types;
@@ -69,6 +72,7 @@ pub mod zone;
 pub mod arbitrary;
 
 mod serde_util;
+mod suggest;
 
 /// The maps of the model: entries in the order they were written (so output
 /// is byte-identical for the same input), hashed by `foldhash` with a seed

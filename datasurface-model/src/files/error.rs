@@ -23,10 +23,10 @@ impl LoadErrorKind {
 }
 
 /// The codes of loading's findings, for the catalogue and `datasurface explain`.
-pub const LOAD_CODES: &[crate::validate::CodeInfo] = &[
+pub const LOAD_CODES: &[crate::diagnostic::CodeInfo] = &[
     (
         "load-error",
-        crate::validate::Severity::Error,
+        crate::diagnostic::Severity::Error,
         "A model file cannot be read, or does not parse as a model document.",
         "The message names the file, the line and the column, and the help says what was expected there. \
          Common causes: indentation that does not line up (YAML nests by indentation, and tabs are not \
@@ -38,7 +38,7 @@ pub const LOAD_CODES: &[crate::validate::CodeInfo] = &[
     ),
     (
         "model-structure",
-        crate::validate::Severity::Error,
+        crate::diagnostic::Severity::Error,
         "The model's documents parse, but do not fit together into one model.",
         "A directory holds exactly one Ecosystem document, at most one GovernanceZone document per \
          zone and one Team document per team, each naming the zone it belongs to. The message names \

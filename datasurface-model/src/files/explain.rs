@@ -1,6 +1,7 @@
 //! Turns parser errors into located, actionable [`LoadError`]s.
 
 use crate::files::error::LoadError;
+use crate::suggest::{nearest, quote_list};
 
 /// Field names that suggest someone is about to put a secret in the model.
 const SECRET_WORDS: &[&str] = &[
@@ -28,41 +29,6 @@ pub(crate) fn unknown_name_help(found: &str, expected: &[&str], what: &str) -> S
         [only] => format!("the only valid {what} here is `{only}`"),
         _ => format!("valid {what}s here are {}", quote_list(expected)),
     }
-}
-
-/// The closest candidate, if it is close enough to be a likely typo.
-pub(crate) fn nearest<'a>(found: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let found_lower = found.to_ascii_lowercase();
-    let mut best: Option<(&str, usize)> = None;
-    for &candidate in candidates {
-        let distance = strsim::damerau_levenshtein(&found_lower, &candidate.to_ascii_lowercase());
-        let limit = candidate.chars().count().max(found.chars().count()) / 3;
-        if distance <= limit && best.is_none_or(|(_, d)| distance < d) {
-            best = Some((candidate, distance));
-        }
-    }
-    best.map(|(name, _)| name)
-}
-
-/// A help line for a name that matches none of `candidates`: the nearest one,
-/// or the list (up to twelve), or the fact that there are none.
-pub(crate) fn suggest(found: &str, candidates: &[&str], noun: &str) -> String {
-    if let Some(best) = nearest(found, candidates) {
-        return format!("did you mean `{best}`?");
-    }
-    match candidates {
-        [] => format!("there are no {noun}"),
-        many if many.len() > 12 => format!("{noun} include {}, …", quote_list(&many[..12])),
-        some => format!("{noun}: {}", quote_list(some)),
-    }
-}
-
-pub(crate) fn quote_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Explains a YAML error.

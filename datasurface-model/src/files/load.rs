@@ -9,8 +9,9 @@ use crate::files::document::{
     RawHeader,
 };
 use crate::files::error::{LoadError, LoadErrors};
-use crate::files::explain::{json_error, nearest, quote_list, yaml_error};
+use crate::files::explain::{json_error, yaml_error};
 use crate::names::{TeamName, ZoneName};
+use crate::suggest::{nearest, quote_list};
 use crate::{Ecosystem, GovernanceZone, Team};
 
 /// The text of one model file, with the path used to name it in messages.

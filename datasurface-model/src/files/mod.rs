@@ -35,5 +35,3 @@ pub use load::{
 pub use positions::locate;
 pub use save::{SaveError, to_directory, to_json_string, to_yaml_string};
 pub use schema::{json_schema, json_schema_string};
-
-pub(crate) use explain::suggest;

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::granit_parser::{Event, Parser};
 
+use crate::diagnostic::{ModelPath, Report, Segment, SourceLocation};
 use crate::files::document::DocumentKind;
 use crate::files::load::{DocumentSource, SourceFile};
-use crate::validate::{ModelPath, Report, Segment, SourceLocation};
 
 /// The 1-based line and column of every key and list item of a document, by path.
 type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;

@@ -2,11 +2,11 @@
 
 use crate::OrderedMap;
 
+use crate::diagnostic::ModelPath;
 use crate::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName,
 };
-use crate::validate::diagnostic::ModelPath;
-use crate::verify::Region;
+use crate::regions::Region;
 use crate::{
     DataContainer, Dataset, DatasetSink, Datastore, Ecosystem, GovernanceZone, LocationRef,
     Repository, Workspace,
@@ -260,6 +260,6 @@ impl<'a> Context<'a> {
 
     /// The repository that owns the region a path is in: a team's, a zone's, or the ecosystem's.
     pub fn owner(&self, path: &ModelPath) -> &'a Repository {
-        crate::verify::owner_or_parent(self.eco, &Region::of(path))
+        crate::regions::owner_or_parent(self.eco, &Region::of(path))
     }
 }

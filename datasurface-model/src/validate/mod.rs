@@ -8,17 +8,16 @@
 //! came from files ([`files::locate`](crate::files::locate)), a file position.
 //!
 //! The rules live one per file in `validate/rules/`; [`rules::RULES`] lists
-//! them, and [`catalogue`] documents them.
+//! them, and [`catalogue`](crate::catalogue) documents them.
 
-mod catalogue;
-mod diagnostic;
 mod index;
 pub mod rules;
 
 use std::ops::Deref;
 
-pub use catalogue::{CodeInfo, catalogue, code_section, explain, explain_listed};
-pub use diagnostic::{Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation};
+pub use crate::diagnostic::{
+    CodeInfo, Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation,
+};
 pub use index::{Context, DatasetAt, ModelIndex, Placed, SinkAt};
 
 use crate::Ecosystem;

@@ -17,19 +17,19 @@
 
 mod compat;
 mod numeric;
-mod regions;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::regions;
+pub use crate::regions::{ChangeKind, Difference, Region, owner_of};
 pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
-pub(crate) use regions::owner_or_parent;
-pub use regions::{ChangeKind, Difference, Region, owner_of};
 
+use crate::diagnostic::{Diagnostic, ModelPath, Report, Severity};
 use crate::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
-use crate::validate::{Diagnostic, ModelPath, Report, Severity, check};
+use crate::validate::check;
 use crate::{Datastore, Ecosystem, Repository};
 
 /// The codes that change verification reports, besides the validation codes of

@@ -5,6 +5,7 @@
 mod build;
 mod directory;
 mod errors;
+mod layers;
 mod no_panic;
 mod numeric;
 mod roundtrip;

@@ -4,7 +4,7 @@
 //! of the schema, each named once.
 
 use super::prelude::*;
-use crate::files::suggest;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "key-column-unknown",

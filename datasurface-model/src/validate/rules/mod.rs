@@ -5,12 +5,12 @@
 //! example is a small edit of the built-in base model ([`BASE_MODEL`]) that
 //! makes the rule fire; the catalogue and `datasurface explain` show it.
 
-use crate::validate::diagnostic::{Diagnostic, ModelPath, Severity};
+use crate::diagnostic::{Diagnostic, ModelPath, Severity};
 use crate::validate::index::Context;
 
 pub(crate) mod prelude {
     pub(crate) use super::{Rule, Sink};
-    pub(crate) use crate::validate::diagnostic::{ModelPath, Severity};
+    pub(crate) use crate::diagnostic::{ModelPath, Severity};
     pub(crate) use crate::validate::index::Context;
 }
 

@@ -3,7 +3,7 @@
 //! Assignments give dataset groups to platforms; the group must exist.
 
 use super::prelude::*;
-use crate::files::suggest;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-assignment-target",

@@ -4,8 +4,8 @@
 //! container it receives data in; each must be a data container of some team.
 
 use super::prelude::*;
-use crate::files::suggest;
 use crate::names::ContainerName;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-container",

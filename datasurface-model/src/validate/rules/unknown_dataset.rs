@@ -4,7 +4,7 @@
 //! both must exist.
 
 use super::prelude::*;
-use crate::files::suggest;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-dataset",

@@ -6,7 +6,7 @@
 
 use super::prelude::*;
 use crate::LocationRef;
-use crate::files::suggest;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-location",

@@ -6,8 +6,8 @@ use super::prelude::*;
 use crate::OrderedMap;
 
 use crate::CaptureMethod;
-use crate::files::suggest;
 use crate::names::DatasetName;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-mapped-dataset",

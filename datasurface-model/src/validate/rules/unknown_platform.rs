@@ -5,8 +5,8 @@
 //! `platforms`.
 
 use super::prelude::*;
-use crate::files::suggest;
 use crate::names::PlatformName;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-platform",

@@ -3,7 +3,7 @@
 //! Primary ingestion platforms are set per datastore, by name.
 
 use super::prelude::*;
-use crate::files::suggest;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-primary-ingestion-datastore",

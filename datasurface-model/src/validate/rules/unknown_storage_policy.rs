@@ -4,8 +4,8 @@
 //! by name. A policy of another zone, or a misspelled one, governs nothing.
 
 use super::prelude::*;
-use crate::files::suggest;
 use crate::names::PolicyName;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-storage-policy",

@@ -3,7 +3,7 @@
 //! Vendor policies name the ecosystem's vendors.
 
 use super::prelude::*;
-use crate::files::suggest;
+use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
     code: "unknown-vendor",

@@ -6,8 +6,8 @@ use crate::OrderedMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::diagnostic::ModelPath;
 use crate::names::{TeamName, ZoneName};
-use crate::validate::ModelPath;
 use crate::{Ecosystem, GovernanceZone, Repository, Team};
 
 /// A region of the model: a part that exactly one repository owns.
@@ -27,7 +27,7 @@ pub enum Region {
 impl Region {
     /// The region a model path lies in: the team, zone or ecosystem whose content it is.
     pub fn of(path: &ModelPath) -> Region {
-        use crate::validate::Segment::Key;
+        use crate::diagnostic::Segment::Key;
         let zone = |name: &str| ZoneName::new(name).ok();
         match path.segments() {
             [Key(zones), Key(z), Key(teams), Key(t), ..]
@@ -309,7 +309,7 @@ pub(crate) fn owner<'a>(model: &'a Ecosystem, region: &Region) -> Option<&'a Rep
 /// zone's, or the ecosystem's), falling back to the parent's owner where the
 /// region is not declared: the repository that must change for a finding at
 /// `path` to be fixed.
-pub fn owner_of<'a>(model: &'a Ecosystem, path: &crate::validate::ModelPath) -> &'a Repository {
+pub fn owner_of<'a>(model: &'a Ecosystem, path: &ModelPath) -> &'a Repository {
     owner_or_parent(model, &Region::of(path))
 }
 

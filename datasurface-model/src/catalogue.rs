@@ -1,10 +1,13 @@
-//! The catalogue of diagnostics, generated from the rules themselves.
+//! The catalogue of diagnostics, generated from the rules themselves: every
+//! code that loading, validation and verification report, with its example.
+//! It sits above the stages it describes.
 
 use std::fmt::Write as _;
 
+use crate::diagnostic::{CodeInfo, Report};
 use crate::files::{self, SourceFile};
+use crate::validate::check;
 use crate::validate::rules::{RULES, Rule, example_model};
-use crate::validate::{Report, Severity, check};
 
 /// What a rule reports on its own example: the example's findings of that rule.
 fn example_report(rule: &Rule) -> Option<Report> {
@@ -34,9 +37,6 @@ fn edit_block(rule: &Rule) -> String {
     }
     out
 }
-
-/// A listed diagnostic code: `(code, severity, summary, explanation)`.
-pub type CodeInfo = (&'static str, Severity, &'static str, &'static str);
 
 /// A catalogue section for a list of codes that have no example: a heading, a
 /// sentence, a table, then one entry per code.

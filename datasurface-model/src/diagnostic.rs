@@ -258,6 +258,9 @@ impl fmt::Display for Report {
     }
 }
 
+/// A listed diagnostic code: `(code, severity, summary, explanation)`.
+pub type CodeInfo = (&'static str, Severity, &'static str, &'static str);
+
 #[cfg(test)]
 mod tests {
     use super::*;
