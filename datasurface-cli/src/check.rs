@@ -11,7 +11,7 @@ use datasurface_model::validate::{self, Diagnostic, Report, Severity};
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{CheckArgs, CheckFormat};
-use crate::render::{self, Finding};
+use crate::findings::{self, Finding};
 use crate::sources::{ParsedModel, parse_model};
 
 pub(crate) fn run(
@@ -70,8 +70,8 @@ pub(crate) fn run(
         crate::sources::restore(app, &released, &mut sources, err);
     }
     files::locate(&mut report, &loaded.documents, &sources);
-    let findings = render::findings(&report);
-    let written = render::write(app, &findings, &sources, args.format, out, err).and_then(|()| {
+    let findings = findings::of(&report);
+    let written = findings::write(app, &findings, &sources, args.format, out, err).and_then(|()| {
         if args.format != CheckFormat::Human {
             return Ok(());
         }
@@ -110,7 +110,7 @@ pub(crate) fn report_load_errors(
     err: &mut dyn Write,
 ) -> Outcome {
     let findings: Vec<Finding> = errors.iter().map(Finding::from_load).collect();
-    let written = render::write(app, &findings, sources, format, out, err).and_then(|()| {
+    let written = findings::write(app, &findings, sources, format, out, err).and_then(|()| {
         if format != CheckFormat::Human {
             return Ok(());
         }

@@ -9,7 +9,7 @@ use datasurface_model::validate::{self, Report, ValidEcosystem};
 use crate::Outcome;
 use crate::app::App;
 use crate::args::CheckFormat;
-use crate::render;
+use crate::findings;
 use crate::sources::read_model;
 
 /// A valid model, with what is needed to point findings at its files.
@@ -23,9 +23,8 @@ impl Loaded {
     /// Prints a report's findings with their source lines.
     pub(crate) fn print(&self, app: &App<'_>, report: &mut Report, err: &mut dyn Write) {
         files::locate(report, &self.documents, &self.sources);
-        let _ = err.write_all(
-            render::human(&render::findings(report), &self.sources, app.color).as_bytes(),
-        );
+        let _ = err
+            .write_all(findings::human(&findings::of(report), &self.sources, app.color).as_bytes());
     }
 }
 
@@ -70,9 +69,8 @@ pub(crate) fn load_valid(
         }),
         Err(mut report) => {
             files::locate(&mut report, &documents, &sources);
-            let _ = err.write_all(
-                render::human(&render::findings(&report), &sources, app.color).as_bytes(),
-            );
+            let _ = err
+                .write_all(findings::human(&findings::of(&report), &sources, app.color).as_bytes());
             let _ = writeln!(
                 err,
                 "the model has errors; fix them to {doing} (`datasurface check` lists them)"

@@ -326,9 +326,9 @@ fn print_findings(app: &App<'_>, diagnostics: &[Diagnostic], err: &mut dyn Write
     let shown: Vec<_> = diagnostics
         .iter()
         .take(SHOWN)
-        .map(crate::render::Finding::from_diagnostic)
+        .map(crate::findings::Finding::from_diagnostic)
         .collect();
-    let _ = err.write_all(crate::render::human(&shown, &[], app.color).as_bytes());
+    let _ = err.write_all(crate::findings::human(&shown, &[], app.color).as_bytes());
     if diagnostics.len() > SHOWN {
         let _ = writeln!(
             err,

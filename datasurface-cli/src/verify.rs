@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{CheckFormat, VerifyArgs, VerifyFormat};
-use crate::render::{self, Finding};
+use crate::findings::{self, Finding};
 use crate::sources::{ParsedModel, Released};
 
 /// A model read and loaded, with its files (their texts let go until a
@@ -138,7 +138,7 @@ pub(crate) fn run(
     };
     let (Some(proposed), true) = (proposed, load_errors.is_empty()) else {
         let findings: Vec<Finding> = load_errors.iter().map(Finding::from_load).collect();
-        let _ = render::write(app, &findings, &sources, args.format.findings(), out, err);
+        let _ = findings::write(app, &findings, &sources, args.format.findings(), out, err);
         let _ = writeln!(err, "could not verify: a model could not be loaded");
         return Outcome::CouldNotRun;
     };
@@ -174,9 +174,9 @@ pub(crate) fn run(
         crate::sources::restore(app, &released, &mut proposed_sources, err);
     }
     files::locate(&mut shown, &proposed_loaded.documents, &proposed_sources);
-    let findings = render::findings(&shown);
+    let findings = findings::of(&shown);
     let written = match args.format {
-        VerifyFormat::Human => render::write(
+        VerifyFormat::Human => findings::write(
             app,
             &findings,
             &proposed_sources,
@@ -191,7 +191,7 @@ pub(crate) fn run(
             "{:#}",
             json_output(&verification, may_merge, &findings)
         ),
-        VerifyFormat::Sarif | VerifyFormat::Github => render::write(
+        VerifyFormat::Sarif | VerifyFormat::Github => findings::write(
             app,
             &findings,
             &proposed_sources,
@@ -267,7 +267,7 @@ fn verdict(app: &App<'_>, v: &Verification, may_merge: bool) -> String {
 
 fn json_output(v: &Verification, may_merge: bool, findings: &[Finding]) -> serde_json::Value {
     let findings: serde_json::Value =
-        serde_json::from_str(&render::json(findings)).unwrap_or_default();
+        serde_json::from_str(&findings::json(findings)).unwrap_or_default();
     json!({
         "mayMerge": may_merge,
         "findings": findings,

@@ -21,17 +21,17 @@ mod block_yaml;
 mod document;
 mod error;
 mod explain;
+mod json_schema;
 mod load;
 mod positions;
 mod save;
-mod schema;
 
 pub use document::{API_GROUP, API_MAJOR, API_VERSION, DocumentBody, DocumentKind};
 pub use error::{LOAD_CODES, LoadError, LoadErrorKind, LoadErrors};
+pub use json_schema::{json_schema, json_schema_string};
 pub use load::{
     DocumentSource, Format, LoadedModel, ParsedFile, SourceFile, assemble, from_json_str,
     from_yaml_str, load, load_both, parse, parse_pair,
 };
 pub use positions::locate;
 pub use save::{SaveError, to_directory, to_json_string, to_yaml_string};
-pub use schema::{json_schema, json_schema_string};

@@ -64,9 +64,9 @@ pub fn check(ecosystem: &Ecosystem) -> Report {
         rules::RULES,
         |_| 1,
         |rule| {
-            let mut sink = rules::Sink::new(rule);
-            (rule.check)(&cx, &mut sink);
-            sink.found
+            let mut findings = rules::Findings::new(rule);
+            (rule.check)(&cx, &mut findings);
+            findings.found
         },
     )
     .into_iter()

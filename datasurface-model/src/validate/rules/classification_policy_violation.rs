@@ -19,7 +19,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for at in cx.sinks() {
         let Some(zone) = cx.zone(at.workspace.zone) else {
             continue;

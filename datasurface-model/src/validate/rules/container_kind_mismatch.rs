@@ -40,7 +40,7 @@ fn kind_name(kind: &ContainerKind) -> &'static str {
     }
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(ingestion) = store.item.capture.ingestion() else {
             continue;

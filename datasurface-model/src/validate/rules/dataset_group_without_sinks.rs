@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for placed in cx.index.workspaces.values().flatten() {
         for (group, g) in &placed.item.dataset_groups {
             if g.sinks.is_empty() {

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for placed in cx.index.datastores.values().flatten() {
         if placed.item.datasets.is_empty() {
             out.report(

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (zone, d) in &cx.eco.zone_declarations {
         if !cx.eco.zones.contains_key(zone) {
             out.report(

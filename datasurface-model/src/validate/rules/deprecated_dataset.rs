@@ -21,7 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for at in cx.sinks() {
         let Some((store, dataset)) = cx.sink_dataset(at.sink) else {
             continue;

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for positions in cx.index.assignments.values() {
         for &i in positions.iter().skip(1) {
             let a = &cx.eco.assignments[i];

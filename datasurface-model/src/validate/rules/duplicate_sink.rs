@@ -16,7 +16,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for ws in cx.index.workspaces.values().flatten() {
         for (group, g) in &ws.item.dataset_groups {
             let mut seen = std::collections::BTreeSet::new();

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let eco = cx.eco;
     let mut docs: Vec<(ModelPath, &Documentation)> = Vec::new();
     let root = ModelPath::root();

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(ingestion) = store.item.capture.ingestion() else {
             continue;

@@ -21,7 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (name, platform) in &cx.eco.platforms {
         let Cadence::Window(window) = &platform.cadence else {
             continue;

@@ -160,7 +160,7 @@ pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
     None
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for at in cx.datasets() {
         for (name, column) in &at.dataset.schema.columns {
             // Problems are found at paths within the type; the column's own

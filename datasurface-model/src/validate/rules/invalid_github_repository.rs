@@ -51,7 +51,7 @@ fn repositories<'a>(cx: &Context<'a>) -> Vec<(ModelPath, &'a Repository)> {
     out
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (path, repo) in repositories(cx) {
         if repo.host == RepositoryHost::Github
             && (repo.name.matches('/').count() != 1 || repo.name.len() > 100)

@@ -18,7 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (name, platform) in &cx.eco.platforms {
         for (i, hint) in platform.hints.iter().enumerate() {
             let path = ModelPath::root()

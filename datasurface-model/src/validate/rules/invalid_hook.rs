@@ -20,7 +20,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for ws in cx.index.workspaces.values().flatten() {
         let Some(hook) = &ws.item.hook else {
             continue;

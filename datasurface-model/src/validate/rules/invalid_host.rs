@@ -36,7 +36,7 @@ pub(crate) fn is_host(host: &str) -> bool {
         })
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for container in cx.index.containers.values().flatten() {
         let base = container.path("containers").key("kind");
         let endpoints: Vec<(ModelPath, &HostPort)> = match &container.item.kind {

@@ -31,7 +31,7 @@ pub(crate) fn is_table_name(name: &str) -> bool {
         })
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(ingestion) = store.item.capture.ingestion() else {
             continue;

@@ -24,7 +24,7 @@ pub(crate) fn is_watermark_type(t: &DataType) -> bool {
     t.integer().is_some() || matches!(t, DataType::Timestamp(_))
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(ingestion) = store.item.capture.ingestion() else {
             continue;

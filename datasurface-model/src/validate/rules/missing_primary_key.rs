@@ -16,7 +16,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for placed in cx.index.datastores.values().flatten() {
         for (name, dataset) in &placed.item.datasets {
             if dataset.schema.primary_key.is_empty() {

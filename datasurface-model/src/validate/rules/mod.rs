@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, ModelPath, Severity};
 use crate::validate::index::Context;
 
 pub(crate) mod prelude {
-    pub(crate) use super::{Rule, Sink};
+    pub(crate) use super::{Findings, Rule};
     pub(crate) use crate::diagnostic::{ModelPath, Severity};
     pub(crate) use crate::validate::index::Context;
 }
@@ -96,7 +96,7 @@ pub struct Rule {
     /// Text edits of [`BASE_MODEL`] that make the rule fire: each `(find, replace)`
     /// pair must match exactly once.
     pub example: &'static [(&'static str, &'static str)],
-    pub(crate) check: fn(&Context<'_>, &mut Sink),
+    pub(crate) check: fn(&Context<'_>, &mut Findings),
 }
 
 /// Every rule, in catalogue order.
@@ -164,17 +164,18 @@ pub static RULES: &[&Rule] = &[
     &invalid_hint::RULE,
 ];
 
-/// Where rules put their findings.
+/// The findings of one rule: where its check reports what it finds, at the
+/// rule's code and severity.
 #[derive(Debug)]
-pub struct Sink {
+pub struct Findings {
     code: &'static str,
     severity: Severity,
     pub(crate) found: Vec<Diagnostic>,
 }
 
-impl Sink {
+impl Findings {
     pub(crate) fn new(rule: &Rule) -> Self {
-        Sink {
+        Findings {
             code: rule.code,
             severity: rule.severity,
             found: Vec::new(),
@@ -210,7 +211,7 @@ pub(crate) fn report_duplicates<N: std::fmt::Display, T>(
     defined: &crate::OrderedMap<&N, Vec<crate::validate::Placed<'_, N, T>>>,
     kind: &str,
     what: &str,
-    out: &mut Sink,
+    out: &mut Findings,
 ) {
     for (name, placed) in defined {
         if placed.len() < 2 {

@@ -18,7 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for placed in cx.index.datastores.values().flatten() {
         for (name, dataset) in &placed.item.datasets {
             let schema = &dataset.schema;

@@ -19,7 +19,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let eco = cx.eco;
     if eco.owning_repository.same_branch_as(&eco.live_repository) {
         out.report(

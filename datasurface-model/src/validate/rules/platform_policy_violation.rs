@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (i, a) in cx.eco.assignments.iter().enumerate() {
         let Some(ws) = cx.index.workspace(&a.workspace) else {
             continue;

@@ -20,7 +20,11 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn overlap<T: PartialEq + Display>(out: &mut Sink, path: &ModelPath, policy: &AllowDenyPolicy<T>) {
+fn overlap<T: PartialEq + Display>(
+    out: &mut Findings,
+    path: &ModelPath,
+    policy: &AllowDenyPolicy<T>,
+) {
     for (i, value) in policy.denied.iter().enumerate() {
         if policy.allowed.contains(value) {
             out.report(
@@ -32,7 +36,7 @@ fn overlap<T: PartialEq + Display>(out: &mut Sink, path: &ModelPath, policy: &Al
     }
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (zone, z) in &cx.eco.zones {
         let base = ModelPath::zone(zone);
         for (name, p) in &z.classification_policies {

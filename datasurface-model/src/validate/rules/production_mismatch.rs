@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     // A transformer and the datastore it writes.
     for ws in cx.index.workspaces.values().flatten() {
         let Some(transformer) = &ws.item.transformer else {

@@ -23,7 +23,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for ws in cx.index.workspaces.values().flatten() {
         for (group, g) in &ws.item.dataset_groups {
             let Some(wanted) = g.requirements.as_ref().and_then(|r| r.platform.as_ref()) else {

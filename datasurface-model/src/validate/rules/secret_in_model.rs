@@ -54,7 +54,7 @@ fn secret_value(value: &str) -> bool {
 }
 
 /// Reports every secret-looking key or string value under `value`.
-fn scan(value: &Value, path: &ModelPath, out: &mut Sink) {
+fn scan(value: &Value, path: &ModelPath, out: &mut Findings) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
@@ -71,7 +71,7 @@ fn scan(value: &Value, path: &ModelPath, out: &mut Sink) {
     }
 }
 
-fn visit(key: &str, value: &Value, path: &ModelPath, out: &mut Sink) {
+fn visit(key: &str, value: &Value, path: &ModelPath, out: &mut Findings) {
     let holds_value = !matches!(value, Value::Null | Value::Bool(_))
         && !matches!(value, Value::String(s) if s.is_empty());
     if secret_key(key) && holds_value && !matches!(value, Value::Object(_)) {
@@ -85,7 +85,7 @@ fn visit(key: &str, value: &Value, path: &ModelPath, out: &mut Sink) {
     }
 }
 
-fn report_value(path: &ModelPath, out: &mut Sink) {
+fn report_value(path: &ModelPath, out: &mut Findings) {
     out.report(
         path.clone(),
         "the value holds a password or private key; secret values never go in the model".to_owned(),
@@ -93,7 +93,7 @@ fn report_value(path: &ModelPath, out: &mut Sink) {
     );
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (name, platform) in &cx.eco.platforms {
         let base = ModelPath::root().keys(["platforms", name.as_str()]);
         for (k, v) in &platform.parameters {

@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     // Where each dataset is captured.
     for at in cx.datasets() {
         let Some(container) = cx.capture_container(at.store.item) else {

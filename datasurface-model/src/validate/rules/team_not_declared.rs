@@ -18,7 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for (zone, z) in &cx.eco.zones {
         for team in z.teams.keys() {
             if !z.team_declarations.contains_key(team) {

@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     // Transformers, and an edge from each to every transformer that reads its output.
     let mut graph: DiGraph<&WorkspaceName, &DatastoreName> = DiGraph::new();
     let mut nodes: BTreeMap<&WorkspaceName, NodeIndex> = BTreeMap::new();

@@ -22,14 +22,14 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     outside_its_team(cx, out);
     from_the_datastore(cx, out);
 }
 
 /// A transformer whose output is not a datastore of its team: nothing on the
 /// datastore's side can say so.
-fn outside_its_team(cx: &Context<'_>, out: &mut Sink) {
+fn outside_its_team(cx: &Context<'_>, out: &mut Findings) {
     for ws in cx.index.workspaces.values().flatten() {
         let Some(transformer) = &ws.item.transformer else {
             continue;
@@ -70,7 +70,7 @@ fn outside_its_team(cx: &Context<'_>, out: &mut Sink) {
 }
 
 /// Every other mismatch, once, from the datastore's side.
-fn from_the_datastore(cx: &Context<'_>, out: &mut Sink) {
+fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(team) = cx.zone(store.zone).and_then(|z| z.teams.get(store.team)) else {
             continue;

@@ -20,7 +20,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for at in cx.datasets() {
         if at.store.item.production_status != ProductionStatus::Production
             || at.dataset.classifications.is_some()

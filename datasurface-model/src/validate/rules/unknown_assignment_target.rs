@@ -14,7 +14,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let workspaces: Vec<&str> = cx.index.workspaces.keys().map(|w| w.as_str()).collect();
     for (i, assignment) in cx.eco.assignments.iter().enumerate() {
         let path = ModelPath::root().key("assignments").index(i);

@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
     let mut check_one = |path: ModelPath, name: &ContainerName| {
         if !cx.index.containers.contains_key(name) {

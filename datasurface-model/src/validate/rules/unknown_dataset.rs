@@ -18,7 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let stores: Vec<&str> = cx.index.datastores.keys().map(|s| s.as_str()).collect();
     for placed in cx.index.workspaces.values().flatten() {
         for (group, g) in &placed.item.dataset_groups {

@@ -21,7 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let eco = cx.eco;
     let mut check_one = |path: ModelPath, location: &LocationRef| {
         if let Some(problem) = problem(cx, location) {

@@ -32,7 +32,7 @@ pub(crate) fn mappings(method: &CaptureMethod) -> (&'static str, &OrderedMap<Dat
     }
 }
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(ingestion) = store.item.capture.ingestion() else {
             continue;

@@ -18,7 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let eco = cx.eco;
     let declared: Vec<&str> = eco.platforms.keys().map(PlatformName::as_str).collect();
     let mut check_one = |path: ModelPath, name: &PlatformName| {

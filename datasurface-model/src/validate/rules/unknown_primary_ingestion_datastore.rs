@@ -14,7 +14,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     let stores: Vec<&str> = cx.index.datastores.keys().map(|s| s.as_str()).collect();
     for store in cx.eco.primary_ingestion_platforms.keys() {
         if !cx.index.datastores.contains_key(store) {

@@ -19,7 +19,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for ws in cx.index.workspaces.values().flatten() {
         if ws.item.container.is_none() && ws.item.transformer.is_some() {
             out.report_as(

@@ -16,7 +16,7 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-fn check(cx: &Context<'_>, out: &mut Sink) {
+fn check(cx: &Context<'_>, out: &mut Findings) {
     for zone in cx.eco.zones.keys() {
         if !cx.eco.zone_declarations.contains_key(zone) {
             out.report(

@@ -1,4 +1,4 @@
-//! Rendering findings: for people (rustc-style, with the source line), as
+//! Printing findings: for people (rustc-style, with the source line), as
 //! JSON, as SARIF 2.1.0 for code scanning, and as GitHub workflow annotations.
 
 use std::collections::BTreeMap;
@@ -71,7 +71,7 @@ pub(crate) fn write(
 }
 
 /// The findings of a report, as [`Finding`]s.
-pub(crate) fn findings(report: &Report) -> Vec<Finding> {
+pub(crate) fn of(report: &Report) -> Vec<Finding> {
     report
         .diagnostics()
         .iter()
