@@ -48,6 +48,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:100:15: error[assigned-group-without-requirements]: dataset group `Dashboard.Live` is assigned (assignment 0) but states no requirements
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live
+          help: add `requirements: {milestoning: ..., latency: ...}` to the group (in github:acme/reporting@main)
+        ");
     }
 }

@@ -37,6 +37,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:109:5: error[assigned-transformer-group]: `Totals.Input` feeds a transformer, which follows its consumers' platforms
+          at: /assignments/0
+          help: remove the assignment; assign the dataset groups that consume the transformer's output (in github:acme/ecosystem@main)
+        ");
     }
 }

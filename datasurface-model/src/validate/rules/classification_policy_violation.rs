@@ -48,6 +48,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:84:21: error[classification-policy-violation]: `Orders.orders` holds MNPI data, which policy `No MNPI` of zone `USA` does not allow in its workspaces
+          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/sinks/0
+          help: read a dataset without this data (a masked one, say), or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        ");
     }
 }

@@ -44,6 +44,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:104:21: error[classification-verifier-violation]: `Orders.customers` holds PC1:name data, which workspace `Dashboard` refuses
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+          help: remove the sink, or widen the workspace's `classificationVerifier` (in github:acme/reporting@main)
+        ");
     }
 }

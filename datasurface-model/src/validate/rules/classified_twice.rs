@@ -38,6 +38,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:49:63: error[classified-twice]: column `order_id` is classified, but dataset `Orders.orders` is classified as a whole
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order_id/classifications
+          help: remove the column's classifications, or the dataset's (in github:acme/sales@main)
+        ");
     }
 }

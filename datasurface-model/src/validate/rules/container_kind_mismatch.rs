@@ -87,6 +87,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:39:17: error[container-kind-mismatch]: `kafka` capture reads a Kafka cluster, but container `Sales DB` is a database
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+          help: capture from a Kafka cluster, or use a capture method that reads a database (in github:acme/sales@main)
+        ");
     }
 }

@@ -37,6 +37,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:82:15: error[dataset-group-without-sinks]: dataset group `Totals.Input` has no sinks
+          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input
+          help: add the datasets it needs under `sinks`, or remove the group (in github:acme/reporting@main)
+        ");
     }
 }

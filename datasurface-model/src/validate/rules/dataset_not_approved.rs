@@ -47,6 +47,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:105:21: error[dataset-not-approved]: `Orders.customers` is not approved for dataset group `Dashboard.Live`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+          help: ask team `Sales` to add {workspace: Dashboard, datasetGroup: Live, dataset: customers} to the approvals of `Orders` (in github:acme/reporting@main)
+        ");
     }
 }

@@ -33,6 +33,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:69:13: error[datastore-without-datasets]: datastore `Empty_Store` has no datasets
+          at: /zones/USA/teams/Reporting/datastores/Empty_Store/datasets
+          help: add the datasets it publishes, or remove the datastore (in github:acme/reporting@main)
+        ");
     }
 }

@@ -44,6 +44,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:28:7: info[declared-not-defined]: team `Later` of zone `USA` is declared but not yet defined
+          at: /zones/USA/teamDeclarations/Later
+          help: github:acme/later@main defines it with a Team document (in github:acme/usa@main)
+        ");
     }
 }

@@ -57,6 +57,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:104:21: error[deprecated-dataset]: `Orders.customers` is deprecated: use customers_v2
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+          help: move to its replacement, or set `deprecationsAllowed: ALLOWED` on the sink while you do (in github:acme/reporting@main)
+        ");
     }
 }

@@ -66,6 +66,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:49:35: error[deprecated-storage-policy]: storage policy `Old Storage` of zone `USA` is deprecated: use New Storage
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/storagePolicies/0
+          help: follow a current storage policy of the zone instead (in github:acme/sales@main)
+        ");
     }
 }

@@ -56,6 +56,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:112:5: error[duplicate-assignment]: dataset group `Dashboard.Live` is assigned again
+          at: /assignments/1
+          help: merge the entries: one entry per dataset group, with all its platforms (in github:acme/ecosystem@main)
+        ");
     }
 }

@@ -42,6 +42,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:85:21: error[duplicate-sink]: dataset group `Totals.Input` lists `Orders.orders` twice
+          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/sinks/1
+          help: remove the repeated sink (in github:acme/reporting@main)
+        ");
     }
 }

@@ -47,6 +47,13 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:109:7: error[duplicate-team]: team `Sales` is also defined in zone `USA`
+          at: /zones/EU/teams/Sales
+          help: rename one of the teams; team names are unique across the ecosystem (in github:acme/eu-sales@main)
+        model.yaml:29:7: error[duplicate-team]: team `Sales` is also defined in zone `EU`
+          at: /zones/USA/teams/Sales
+          help: rename one of the teams; team names are unique across the ecosystem (in github:acme/sales@main)
+        ");
     }
 }

@@ -26,6 +26,13 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:100:11: error[duplicate-workspace]: workspace `Dashboard` is also defined in team `Sales` of zone `USA`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard
+          help: rename one of them; names are unique across the ecosystem (in github:acme/reporting@main)
+        model.yaml:35:11: error[duplicate-workspace]: workspace `Dashboard` is also defined in team `Reporting` of zone `USA`
+          at: /zones/USA/teams/Sales/workspaces/Dashboard
+          help: rename one of them; names are unique across the ecosystem (in github:acme/sales@main)
+        ");
     }
 }

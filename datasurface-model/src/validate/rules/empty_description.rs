@@ -113,6 +113,10 @@ fn blank(doc: &Documentation) -> bool {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:9:21: error[empty-description]: the description is empty
+          at: /vendors/AWS/documentation/description
+          help: write what this is, or remove the `documentation` block (in github:acme/ecosystem@main)
+        ");
     }
 }

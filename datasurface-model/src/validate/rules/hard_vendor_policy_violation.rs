@@ -58,6 +58,16 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:98:13: error[hard-vendor-policy-violation]: container `Warehouse` runs on AWS, which policy `Private only` of zone `USA` does not allow (workspace `Dashboard` uses it)
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+          help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        model.yaml:81:13: error[hard-vendor-policy-violation]: container `Warehouse` runs on AWS, which policy `Private only` of zone `USA` does not allow (workspace `Totals` uses it)
+          at: /zones/USA/teams/Reporting/workspaces/Totals/container
+          help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        model.yaml:41:17: error[hard-vendor-policy-violation]: container `Sales DB` runs on AWS, which policy `Private only` of zone `USA` does not allow (datastore `Orders` is captured from it)
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+          help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/sales@main)
+        ");
     }
 }

@@ -63,6 +63,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:43:40: error[incomplete-table-mapping]: `tables` of `Orders` does not map `customers`
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables
+          help: map every dataset, or none (in github:acme/sales@main)
+        ");
     }
 }

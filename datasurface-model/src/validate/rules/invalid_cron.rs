@@ -93,7 +93,11 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:41:27: error[invalid-cron]: invalid cron schedule `*/15 * * *`: it has 4 fields; cron needs 5 (minute hour day-of-month month day-of-week)
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/trigger/cron
+          help: write minute, hour, day of month, month and day of week, such as `*/15 * * * *` or `30 2 * * 1-5` (in github:acme/sales@main)
+        ");
     }
 
     fn with_cadence(cadence: &str) -> String {

@@ -185,7 +185,11 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:51:30: error[invalid-data-type]: invalid type for column `amount` of `Orders.orders`: the scale (20) is larger than the precision (12)
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/amount/type
+          help: correct the type's settings; `datasurface explain invalid-data-type` lists the rules (in github:acme/sales@main)
+        ");
     }
 
     #[test]

@@ -69,6 +69,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:4:20: error[invalid-github-repository]: `acme/eco/system` is not a GitHub repository name
+          at: /owningRepository/name
+          help: GitHub repositories are `owner/name`: exactly one `/`. Deeper paths are GitLab's; set `host: GITLAB` if that is what it is. (in github:acme/eco/system@main)
+        ");
     }
 }

@@ -72,6 +72,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:19:9: error[invalid-hint]: hint of platform `Batch`: datastore `Orders` is ingested as a whole, so a hint cannot name one dataset
+          at: /platforms/Batch/hints/0/target
+          help: An ingestion hint names a datastore, plus a dataset only for single-dataset capture; a transformer hint names a workspace with a transformer. (in github:acme/ecosystem@main)
+        ");
     }
 }

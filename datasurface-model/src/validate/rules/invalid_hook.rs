@@ -70,7 +70,11 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:94:40: error[invalid-hook]: the hook of workspace `Totals` lists the event `batchCommitted` twice
+          at: /zones/USA/teams/Reporting/workspaces/Totals/hook/events/1
+          help: list each event once (in github:acme/reporting@main)
+        ");
     }
 
     #[test]

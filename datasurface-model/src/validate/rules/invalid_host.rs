@@ -76,6 +76,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:32:77: error[invalid-host]: `sales db` is not a host name or IP address
+          at: /zones/USA/teams/Sales/containers/Sales DB/kind/database/endpoint/host
+          help: Write a host name such as `db.example.com` (labels of letters, digits, `-` and `_`), an IPv4 address or an IPv6 address. (in github:acme/sales@main)
+        ");
     }
 }

@@ -65,6 +65,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:43:49: error[invalid-table-name]: `public.or ders` is not a valid source table name
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables/orders
+          help: write `table`, `schema.table` or `database.schema.table` (in github:acme/sales@main)
+        ");
     }
 }

@@ -45,6 +45,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:43:70: error[invalid-watermark-type]: the watermark type must be an integer type or `Timestamp`
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlWatermark/watermarkType
+          help: use a column that grows with every change, such as a `BigInt` sequence or an update `Timestamp` (in github:acme/sales@main)
+        ");
     }
 }

@@ -63,6 +63,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:52:32: error[key-column-unknown]: `primaryKey` names `order_idd`, which is not a column of `Orders.orders`
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/primaryKey/0
+          help: did you mean `order_id`? (in github:acme/sales@main)
+        ");
     }
 }

@@ -72,7 +72,14 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:98:13: error[location-policy-violation]: container `Warehouse` is in `AWS:EU/eu-west-1`, which location policy `US only` of zone `USA` does not allow (workspace `Dashboard` uses it)
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+          help: use a container in an allowed location, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        model.yaml:81:13: error[location-policy-violation]: container `Warehouse` is in `AWS:EU/eu-west-1`, which location policy `US only` of zone `USA` does not allow (workspace `Totals` uses it)
+          at: /zones/USA/teams/Reporting/workspaces/Totals/container
+          help: use a container in an allowed location, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        ");
     }
 
     /// A USA workspace that reads EU data is held to the EU's location policy, not only its own zone's.

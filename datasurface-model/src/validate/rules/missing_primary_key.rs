@@ -36,6 +36,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:47:17: error[missing-primary-key]: dataset `Orders.orders` has no primary key
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema
+          help: add `primaryKey: [...]` naming the columns that identify a row (in github:acme/sales@main)
+        ");
     }
 }

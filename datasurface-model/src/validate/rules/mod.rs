@@ -262,6 +262,34 @@ pub(crate) mod testing {
         report
     }
 
+    /// Another case of a rule, in one line: the base model with `edits`
+    /// (each `(find, replace)`, found exactly once) and the rule's findings on
+    /// it, as text for an inline snapshot. Other rules may fire too; only
+    /// this rule's findings are shown.
+    ///
+    /// ```ignore
+    /// insta::assert_snapshot!(case(&super::RULE, &[("  Orders: [Batch]", "  Orders: [Nope]")]), @"…");
+    /// ```
+    pub(crate) fn case(rule: &Rule, edits: &[(&str, &str)]) -> String {
+        let mut text = BASE_MODEL.to_owned();
+        for (find, replace) in edits {
+            assert_eq!(
+                text.matches(find).count(),
+                1,
+                "`{find}` is in the base model once"
+            );
+            text = text.replacen(find, replace, 1);
+        }
+        let report = report_for(&text);
+        let own: Vec<_> = report
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code == rule.code)
+            .cloned()
+            .collect();
+        crate::validate::Report::new(own).to_string()
+    }
+
     /// The base model passes the rule; its example fails it, with findings of this rule only.
     pub(crate) fn example_fires_alone(rule: &Rule) -> String {
         let base = report_for(BASE_MODEL);

@@ -59,6 +59,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:49:21: error[nullable-key-column]: primary-key column `order_id` of `Orders.orders` is nullable
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order_id
+          help: add `nullable: false` to the column (in github:acme/sales@main)
+        ");
     }
 }

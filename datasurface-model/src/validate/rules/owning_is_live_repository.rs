@@ -37,6 +37,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:5:1: error[owning-is-live-repository]: the live repository is the owning repository, `github:acme/ecosystem@main`
+          at: /liveRepository
+          help: name another branch as `liveRepository`, such as `live` (in github:acme/ecosystem@main)
+        ");
     }
 }

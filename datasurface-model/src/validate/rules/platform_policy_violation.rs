@@ -76,7 +76,11 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:114:9: error[platform-policy-violation]: platform `Batch` would deliver to `Dashboard.Live` of zone `USA`, but policy `Not Batch` of that zone does not allow it
+          at: /assignments/0/platforms/0
+          help: assign the group to an allowed platform, or ask the zone's owners to change the policy (in github:acme/ecosystem@main)
+        ");
     }
 
     /// An EU workspace reads only USA data; the EU's own platform policy

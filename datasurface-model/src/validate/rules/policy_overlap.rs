@@ -90,6 +90,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:107:57: error[policy-overlap]: `AWS:EU/eu-west-1` is both allowed and denied
+          at: /zones/EU/locationPolicies/EU only/denied/0
+          help: remove it from `allowed` or from `denied` (in github:acme/eu@main)
+        ");
     }
 }

@@ -90,7 +90,14 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:101:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Customer_Totals`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0
+          help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
+        model.yaml:102:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Orders`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+          help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
+        ");
     }
 
     /// A non-production transformer writing a production datastore is

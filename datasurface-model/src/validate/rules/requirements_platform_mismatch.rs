@@ -58,6 +58,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:105:74: error[requirements-platform-mismatch]: dataset group `Dashboard.Live` requires platform `Stream`, but is assigned to `Batch`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/requirements/platform
+          help: assign the group to the platform it requires, or drop `platform` from its requirements (in github:acme/reporting@main)
+        ");
     }
 }

@@ -128,7 +128,11 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:17:18: error[secret-in-model]: `apiToken` looks like a secret; secret values never go in the model
+          at: /platforms/Batch/parameters/apiToken
+          help: name a credential instead, and keep its value in the platform's secret store (in github:acme/ecosystem@main)
+        ");
     }
 
     #[test]

@@ -90,7 +90,14 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:55:15: error[storage-policy-violation]: dataset `Orders.customers` is held in container `Sales DB`, which storage policy `Warehouse only` of zone `USA` does not allow
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/customers
+          help: capture the datastore into a container the policy allows (in github:acme/sales@main)
+        model.yaml:47:15: error[storage-policy-violation]: dataset `Orders.orders` is held in container `Sales DB`, which storage policy `Warehouse only` of zone `USA` does not allow
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders
+          help: capture the datastore into a container the policy allows (in github:acme/sales@main)
+        ");
     }
 
     /// Every container a dataset is exported to is held to the policy, not

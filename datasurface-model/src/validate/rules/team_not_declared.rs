@@ -36,6 +36,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:59:7: error[team-not-declared]: team `Reporting` is defined, but zone `USA` does not declare it
+          at: /zones/USA/teams/Reporting
+          help: declare it under the zone's `teamDeclarations`, or remove its definition (in github:acme/usa@main)
+        ");
     }
 }

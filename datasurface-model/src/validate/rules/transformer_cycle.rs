@@ -148,7 +148,11 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:86:13: error[transformer-cycle]: transformers depend on each other in a cycle: `Totals` writes `Customer_Totals`, which `Totals` reads
+          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
+          help: break the cycle: a transformer must not read, directly or through others, the data it writes (in github:acme/reporting@main)
+        ");
     }
 
     /// Two separate cycles, neither delivered by any platform: both are

@@ -38,6 +38,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:85:17: error[transformer-group-requirements]: dataset group `Totals.Input` feeds a transformer, which inherits its consumers' requirements
+          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/requirements
+          help: remove `requirements` from the group (in github:acme/reporting@main)
+        ");
     }
 }

@@ -149,6 +149,10 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:68:43: error[transformer-output-mismatch]: datastore `Customer_Totals` says workspace `Dashboard` writes it, but the transformer of workspace `Totals` does
+          at: /zones/USA/teams/Reporting/datastores/Customer_Totals/capture/transformerOutput/workspace
+          help: write `transformerOutput: {workspace: Totals}`, or point that transformer's `outputDatastore` elsewhere (in github:acme/reporting@main)
+        ");
     }
 }

@@ -39,6 +39,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:70:15: warning[unclassified-dataset]: dataset `Scratch.notes` has no classification
+          at: /zones/USA/teams/Reporting/datastores/Scratch/datasets/notes
+          help: add `classifications: [...]` to the dataset or its columns (in github:acme/reporting@main)
+        ");
     }
 }

@@ -55,6 +55,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:45:15: error[unclassified-production-data]: dataset `Orders.orders` of a production datastore has unclassified columns: `order_id`, `customer_id`, `amount`
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders
+          help: classify the dataset as a whole with `classifications: [...]`, or classify each of these columns (in github:acme/sales@main)
+        ");
     }
 }

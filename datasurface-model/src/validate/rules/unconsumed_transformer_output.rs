@@ -49,6 +49,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:85:13: warning[unconsumed-transformer-output]: no dataset group reads `Customer_Totals`, the output of transformer `Totals`, so no platform runs it
+          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
+          help: add a dataset group that reads it, or remove the transformer (in github:acme/reporting@main)
+        ");
     }
 }

@@ -33,6 +33,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:7:3: error[undocumented-vendor]: vendor `AWS` has no documentation
+          at: /vendors/AWS
+          help: add `documentation: {description: ...}` saying what the vendor is (in github:acme/ecosystem@main)
+        ");
     }
 }

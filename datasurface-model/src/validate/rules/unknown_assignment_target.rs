@@ -55,6 +55,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:110:5: error[unknown-assignment-target]: workspace `Dashboard` has no dataset group `Lives`
+          at: /assignments/0/datasetGroup
+          help: did you mean `Live`? (in github:acme/ecosystem@main)
+        ");
     }
 }

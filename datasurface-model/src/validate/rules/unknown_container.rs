@@ -49,6 +49,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:39:17: error[unknown-container]: unknown data container `Sales DBX`
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+          help: did you mean `Sales DB`? (in github:acme/sales@main)
+        ");
     }
 }

@@ -63,6 +63,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:103:41: error[unknown-dataset]: datastore `Orders` has no dataset `customer`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1/dataset
+          help: did you mean `customers`? (in github:acme/reporting@main)
+        ");
     }
 }

@@ -102,6 +102,10 @@ fn problem(cx: &Context<'_>, location: &LocationRef) -> Option<(String, String)>
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:33:25: error[unknown-location]: unknown location `AWS:USA/us-east-9`: `AWS:USA` has no location `us-east-9`
+          at: /zones/USA/teams/Sales/containers/Sales DB/locations/0
+          help: did you mean `us-east-1`? (in github:acme/sales@main)
+        ");
     }
 }

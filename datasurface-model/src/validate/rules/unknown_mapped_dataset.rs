@@ -70,6 +70,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:43:49: error[unknown-mapped-dataset]: `tables` maps `ordrs`, which is not a dataset of `Orders`
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables/ordrs
+          help: did you mean `orders`? (in github:acme/sales@main)
+        ");
     }
 }

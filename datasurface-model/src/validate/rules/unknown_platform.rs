@@ -84,6 +84,19 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:114:12: error[unknown-platform]: unknown platform `Batchh`
+          at: /primaryIngestionPlatforms/Orders/0
+          help: did you mean `Batch`? (in github:acme/ecosystem@main)
+        ");
+    }
+
+    #[test]
+    fn a_name_near_none_lists_the_declared_platforms() {
+        insta::assert_snapshot!(super::super::testing::case(&super::RULE, &[("  Orders: [Batch]", "  Orders: [Streaming]")]), @r"
+        model.yaml:114:12: error[unknown-platform]: unknown platform `Streaming`
+          at: /primaryIngestionPlatforms/Orders/0
+          help: declared platforms: `Batch` (in github:acme/ecosystem@main)
+        ");
     }
 }

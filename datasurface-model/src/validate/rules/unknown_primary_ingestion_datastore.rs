@@ -31,6 +31,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:114:3: error[unknown-primary-ingestion-datastore]: unknown datastore `Ordrs`
+          at: /primaryIngestionPlatforms/Ordrs
+          help: did you mean `Orders`? (in github:acme/ecosystem@main)
+        ");
     }
 }

@@ -50,6 +50,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:47:35: error[unknown-storage-policy]: zone `USA` has no storage policy `Nope`
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/storagePolicies/0
+          help: there are no storage policies in zone `USA` (in github:acme/sales@main)
+        ");
     }
 }

@@ -46,6 +46,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:24:33: error[unknown-vendor]: unknown vendor `Azur`
+          at: /zones/USA/vendorPolicies/Approved/allowed/1
+          help: vendors: `AWS` (in github:acme/usa@main)
+        ");
     }
 }

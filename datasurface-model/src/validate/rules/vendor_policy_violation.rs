@@ -44,6 +44,16 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:98:13: error[vendor-policy-violation]: container `Warehouse` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (workspace `Dashboard` uses it)
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+          help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        model.yaml:81:13: error[vendor-policy-violation]: container `Warehouse` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (workspace `Totals` uses it)
+          at: /zones/USA/teams/Reporting/workspaces/Totals/container
+          help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+        model.yaml:41:17: error[vendor-policy-violation]: container `Sales DB` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (datastore `Orders` is captured from it)
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+          help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/sales@main)
+        ");
     }
 }

@@ -54,6 +54,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:56:19: error[watermark-column-missing]: dataset `Orders.customers` has no watermark column `order_id`
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/customers/schema/columns
+          help: add the column, or capture this datastore another way (in github:acme/sales@main)
+        ");
     }
 }

@@ -66,6 +66,10 @@ mod tests {
 
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:95:11: warning[workspace-without-container]: workspace `Dashboard` has no data container, so nothing can be delivered to it
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard
+          help: add `container:`; a `platformManaged` container lets the platform choose (in github:acme/reporting@main)
+        ");
     }
 }

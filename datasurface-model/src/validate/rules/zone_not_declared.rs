@@ -32,6 +32,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 mod tests {
     #[test]
     fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE));
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:104:3: error[zone-not-declared]: zone `EU` is defined, but the ecosystem does not declare it
+          at: /zones/EU
+          help: declare it under `zoneDeclarations` in the Ecosystem document, or remove its definition (in github:acme/ecosystem@main)
+        ");
     }
 }
