@@ -73,6 +73,38 @@ pub enum PlatformError {
 ///   [`lint`](Self::lint), before `render` is called.
 ///
 /// The `datasurface-testkit` crate checks these properties for any implementation.
+///
+/// # Wrapping a platform
+///
+/// A type that wraps another platform (to add logging, rename its kind, or
+/// decorate its artifacts) must forward **every** method, the provided ones
+/// included: [`codes`](Self::codes), or `datasurface explain` and SARIF lose
+/// the inner platform's codes; and [`diff`](Self::diff), or the plans fall
+/// back to the default diff and lose the inner platform's refined reasons,
+/// replaces and disruption, which reviewers rely on to see what a change
+/// breaks. The compiler cannot catch a forgotten provided method, so:
+///
+/// ```
+/// # use datasurface_platform::{Capabilities, DataPlatform, Plan, PlatformError, RenderContext, Rendering};
+/// # use datasurface_platform::graph::PlatformGraph;
+/// # use datasurface_platform::model::validate::{CodeInfo, Diagnostic};
+/// #[derive(Debug)]
+/// struct Logged<P>(P);
+///
+/// impl<P: DataPlatform> DataPlatform for Logged<P> {
+///     fn kind(&self) -> &str { self.0.kind() }
+///     fn version(&self) -> datasurface_platform::semver::Version { self.0.version() }
+///     fn capabilities(&self) -> Capabilities { self.0.capabilities() }
+///     fn lint(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Vec<Diagnostic> {
+///         self.0.lint(graph, cx)
+///     }
+///     fn codes(&self) -> &'static [CodeInfo] { self.0.codes() }
+///     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
+///         self.0.render(graph, cx)
+///     }
+///     fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan { self.0.diff(previous, next) }
+/// }
+/// ```
 pub trait DataPlatform: Send + Sync + fmt::Debug {
     /// The kind of platform this implements, as model declarations name it, such as `sqlite`.
     fn kind(&self) -> &str;
