@@ -1,0 +1,205 @@
+//! `apply`, `run` and `up` on the embedded `sqlite` platform, killed runs included.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use super::{copy_northwind, datasurface, scratch};
+
+#[test]
+fn up_runs_northwind_on_one_machine_and_apply_is_idempotent() {
+    let dir = scratch("up");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let run = datasurface(&["up", "model", "--state", "state"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "Masked_NW_Data                           batch    1 committed: 150 read, +150"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Try:\n  sqlite3 state/containers/Test_Azure_SQL.sqlite"),
+        "{}",
+        run.stdout
+    );
+    let run = datasurface(&["apply", "model", "--state", "state"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .starts_with("0 to create, 0 to update, 0 to replace, 0 to delete"),
+        "{}",
+        run.stdout
+    );
+    // NW_Data runs every quarter hour: it waits, unless a quarter hour
+    // began since `up` ran it.
+    let run = datasurface(
+        &["run", "model", "--state", "state", "--format", "json"],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    if json["streams"].as_array().unwrap().is_empty() {
+        assert_eq!(json["waiting"][0]["stream"], "NW_Data", "{json}");
+        assert!(
+            json["waiting"][0]["next"]
+                .as_str()
+                .unwrap()
+                .ends_with(":00Z")
+        );
+    } else {
+        assert_eq!(json["streams"][0]["inserted"], 0, "{json}");
+    }
+    // `--all` runs it now; nothing changed in the source.
+    let run = datasurface(
+        &[
+            "run", "model", "--state", "state", "--all", "--format", "json",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["streams"][0]["stream"], "NW_Data");
+    assert_eq!(json["streams"][0]["inserted"], 0);
+    assert_eq!(json["streams"][0]["status"], "committed");
+    // A platform that is not `sqlite` cannot be applied.
+    let run = datasurface(
+        &[
+            "apply",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--state",
+            "x",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("of kind `airflow`"), "{}", run.stderr);
+}
+
+/// A model with one stream from a folder of CSV files and one live consumer.
+const FEED: &str = r"
+apiVersion: datasurface.dev/v1
+kind: Ecosystem
+name: Feed
+owningRepository: {name: acme/eco, branch: main}
+liveRepository: {name: acme/eco, branch: live}
+platforms:
+  Local: {kind: sqlite, version: ^0.1, parameters: {sources: {Drops: drops}}}
+zoneDeclarations:
+  Z: {repository: {name: acme/z, branch: main}}
+zones:
+  Z:
+    teamDeclarations:
+      T: {repository: {name: acme/t, branch: main}}
+    teams:
+      T:
+        containers:
+          Drops: {kind: {objectStorage: {bucket: drops}}}
+          Warehouse: {kind: platformManaged}
+        datastores:
+          Feed:
+            capture: {ingestion: {container: Drops, consistency: MULTI_DATASET, method: {fileDrop: {}}}}
+            datasets:
+              events:
+                classifications: [PUB]
+                schema:
+                  columns:
+                    id: {type: Integer, nullable: false}
+                    kind: {type: {VarChar: {maxSize: 20}}}
+                  primaryKey: [id]
+        workspaces:
+          Live:
+            container: Warehouse
+            datasetGroups:
+              Main:
+                sinks: [{datastore: Feed, dataset: events}]
+                requirements: {milestoning: LIVE_ONLY, latency: MINUTES}
+assignments:
+  - {workspace: Live, datasetGroup: Main, platforms: [{platform: Local, status: PROVISIONED}]}
+";
+
+fn query(path: &Path, sql: &str) -> String {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let value: rusqlite::types::Value = conn.query_row(sql, [], |r| r.get(0)).unwrap();
+    match value {
+        rusqlite::types::Value::Integer(n) => n.to_string(),
+        rusqlite::types::Value::Text(t) => t,
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
+    let dir = scratch("kill");
+    std::fs::write(dir.join("model.yaml"), FEED).unwrap();
+    std::fs::create_dir_all(dir.join("drops")).unwrap();
+    std::fs::write(dir.join("drops/events.csv"), "id,kind\n1,view\n2,buy\n").unwrap();
+    for command in ["apply", "run"] {
+        let run = datasurface(&[command, "model.yaml", "--state", "state"], &dir);
+        assert_eq!(run.code, 0, "{}", run.transcript());
+    }
+    // A big drop, so the batch takes long enough to be killed in the middle.
+    let rows = 200_000;
+    let mut csv = String::from("id,kind\n");
+    for i in 0..rows {
+        let _ = writeln!(csv, "{i},kind{}", i % 7);
+    }
+    std::fs::write(dir.join("drops/events.csv"), csv).unwrap();
+    let merge = dir.join("state/merge.sqlite");
+    let view = dir.join("state/containers/Warehouse.sqlite");
+    let batch_2_started =
+        || query(&merge, "SELECT count(*) FROM ds_batches WHERE batch = 2") == "1";
+    let mut killed_mid_batch = false;
+    for delay_ms in [30, 120, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+            .args(["run", "model.yaml", "--state", "state"])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the batch to start, then kill the process without warning.
+        for _ in 0..2000 {
+            if batch_2_started() || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        if !finished {
+            killed_mid_batch = true;
+            break;
+        }
+    }
+    assert!(
+        killed_mid_batch,
+        "the run always finished before it could be killed"
+    );
+    // Nothing of the killed batch is visible.
+    let count = "SELECT count(*) || '|' || count(DISTINCT id) FROM Live__Main__Feed__events";
+    assert_eq!(query(&view, count), "2|2");
+    // Running again finishes the work: every row once, no duplicate keys.
+    let run = datasurface(&["run", "model.yaml", "--state", "state"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(query(&view, count), format!("{rows}|{rows}"));
+    let states = query(
+        &merge,
+        "SELECT group_concat(status, ',') FROM (SELECT status FROM ds_batches ORDER BY batch)",
+    );
+    let states: Vec<&str> = states.split(',').collect();
+    assert_eq!(states.first(), Some(&"committed"));
+    assert_eq!(states.last(), Some(&"committed"));
+    assert!(
+        states[1..states.len() - 1].iter().all(|s| *s == "failed"),
+        "{states:?}"
+    );
+}

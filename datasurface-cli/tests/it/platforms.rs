@@ -1,0 +1,178 @@
+//! `render` and `plan`: a platform's rendering saved, and the plan of a change.
+
+use std::path::Path;
+
+use super::{copy_northwind, datasurface, scratch};
+
+#[test]
+fn render_then_plan_a_change() {
+    let dir = scratch("render");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let out = dir.join("rendered");
+    let render = |cwd: &Path| {
+        datasurface(
+            &[
+                "render",
+                "model",
+                "--platform",
+                "Azure Platform",
+                "--out",
+                "rendered",
+            ],
+            cwd,
+        )
+    };
+    let run = render(&dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("rendered 17 artifacts"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stderr, "", "Northwind renders with no finding");
+    assert!(out.join("rendering.json").is_file());
+    assert!(out.join("artifacts/dags/ingest/NW_Data.py").is_file());
+    let plan = |format: &str| {
+        datasurface(
+            &[
+                "plan",
+                "model",
+                "--platform",
+                "Azure Platform",
+                "--from",
+                "rendered",
+                "--format",
+                format,
+            ],
+            &dir,
+        )
+    };
+    let run = plan("human");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(
+        run.stdout,
+        "0 to create, 0 to update, 0 to replace, 0 to delete\n"
+    );
+    // A nullable column changes the artifacts of its dataset's path: its
+    // stream's tables, job spec and DAG (which names the spec's hash), its
+    // export and the consumer's views.
+    copy_northwind(&model, |t| {
+        t.replacen(
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n",
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n            reorder_level: {type: SmallInt, classifications: [PUB]}\n",
+            1,
+        )
+    });
+    let run = plan("json");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let keys: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "sql/ingest/NW_Data.sql",
+            "jobs/ingest/NW_Data.json",
+            "dags/ingest/NW_Data.py",
+            "sql/export/Test_Azure_SQL/NW_Data/products.sql",
+            "sql/workspace/ProductAnalytics/Reporting.sql"
+        ]
+    );
+    // Rendering again replaces the saved rendering; the plan is then empty.
+    assert_eq!(render(&dir).code, 0);
+    assert!(plan("human").stdout.starts_with("0 to create"));
+}
+
+#[test]
+fn render_and_plan_refuse_what_they_cannot_do() {
+    let dir = scratch("render-errors");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    std::fs::create_dir_all(dir.join("precious")).unwrap();
+    std::fs::write(dir.join("precious/notes.txt"), "keep me").unwrap();
+    let run = datasurface(
+        &[
+            "render",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--out",
+            "precious",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("refusing to replace it"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("precious/notes.txt")).unwrap(),
+        "keep me"
+    );
+    let run = datasurface(
+        &["render", "model", "--platform", "Nowhere", "--out", "x"],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("declares: Azure Platform"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(
+        &[
+            "plan",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--from",
+            "missing",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("render it first"), "{}", run.stderr);
+    // An empty directory plans from nothing: everything is created.
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let run = datasurface(
+        &[
+            "plan",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--from",
+            "empty",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("17 to create"), "{}", run.stdout);
+    // A platform kind this build does not know is a diagnostic at the declaration.
+    let eco = dir.join("model/ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap();
+    std::fs::write(&eco, text.replace("kind: airflow", "kind: dataflow")).unwrap();
+    let run = datasurface(
+        &[
+            "render",
+            "model",
+            "--platform",
+            "Azure Platform",
+            "--out",
+            "x",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("unknown-platform-kind"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("x").exists());
+}
