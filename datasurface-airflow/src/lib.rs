@@ -47,7 +47,8 @@ use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 use datasurface_platform::model::{ContainerKind, DatabaseEngine, Milestoning};
 use datasurface_platform::{
-    Action, Capabilities, DataPlatform, Disruption, Plan, PlatformError, RenderContext, Rendering,
+    Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
+    FileFormat, Plan, PlatformError, RenderContext, Rendering, TriggerKind,
 };
 
 pub use config::{AirflowConfig, Executor};
@@ -98,21 +99,25 @@ impl DataPlatform for Airflow {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             capture_methods: vec![
-                "sqlSnapshot",
-                "sqlWatermark",
-                "fileDrop",
-                "transformerOutput",
+                CaptureKind::SqlSnapshot,
+                CaptureKind::SqlWatermark,
+                CaptureKind::FileDrop,
+                CaptureKind::TransformerOutput,
             ],
             milestoning: vec![
                 Milestoning::LiveOnly,
                 Milestoning::Forensic,
                 Milestoning::LiveWithForensicHistory,
             ],
-            container_kinds: vec!["database", "objectStorage", "platformManaged"],
+            container_kinds: vec![
+                ContainerCategory::Database,
+                ContainerCategory::ObjectStorage,
+                ContainerCategory::PlatformManaged,
+            ],
             data_types: sql::SUPPORTED_TYPES.to_vec(),
-            triggers: vec!["cron", "external"],
-            code_kinds: vec!["sql", "pythonRepo"],
-            file_formats: vec!["CSV"],
+            triggers: vec![TriggerKind::Cron, TriggerKind::External],
+            code_kinds: vec![CodeKind::Sql, CodeKind::PythonRepo],
+            file_formats: vec![FileFormat::Csv],
         }
     }
 

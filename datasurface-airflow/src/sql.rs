@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use datasurface_platform::TypeKind;
 use datasurface_platform::model::names::ColumnName;
 use datasurface_platform::model::types::Text;
 use datasurface_platform::model::{DataType, Schema};
@@ -19,33 +20,33 @@ use crate::names::{ident, push_quoted, push_quoted_list, qualified, quoted};
 pub const LIVE_BATCH: i64 = 2_147_483_647;
 
 /// The column types the platform stores, by model name.
-pub const SUPPORTED_TYPES: [&str; 26] = [
-    "Boolean",
-    "TinyInt",
-    "SmallInt",
-    "Integer",
-    "BigInt",
-    "FixedInteger",
-    "Decimal",
-    "IEEE16",
-    "IEEE32",
-    "IEEE64",
-    "Char",
-    "NChar",
-    "VarChar",
-    "NVarChar",
-    "String",
-    "Date",
-    "Timestamp",
-    "Interval",
-    "Variant",
-    "Binary",
-    "Vector",
-    "Array",
-    "Map",
-    "Struct",
-    "CustomFloat",
-    "Geography",
+pub const SUPPORTED_TYPES: [TypeKind; 26] = [
+    TypeKind::Boolean,
+    TypeKind::TinyInt,
+    TypeKind::SmallInt,
+    TypeKind::Integer,
+    TypeKind::BigInt,
+    TypeKind::FixedInteger,
+    TypeKind::Decimal,
+    TypeKind::Ieee16,
+    TypeKind::Ieee32,
+    TypeKind::Ieee64,
+    TypeKind::Char,
+    TypeKind::NChar,
+    TypeKind::VarChar,
+    TypeKind::NVarChar,
+    TypeKind::String,
+    TypeKind::Date,
+    TypeKind::Timestamp,
+    TypeKind::Interval,
+    TypeKind::Variant,
+    TypeKind::Binary,
+    TypeKind::Vector,
+    TypeKind::Array,
+    TypeKind::Map,
+    TypeKind::Struct,
+    TypeKind::CustomFloat,
+    TypeKind::Geography,
 ];
 
 fn text(kind: &str, t: &Text) -> Cow<'static, str> {
@@ -431,7 +432,7 @@ mod tests {
         let palette = datasurface_testkit::Palette::everything();
         for name in SUPPORTED_TYPES {
             let sample: DataType =
-                serde_json::from_value(palette.sample_type(name).unwrap()).unwrap();
+                serde_json::from_value(palette.sample_type(name.name()).unwrap()).unwrap();
             assert!(pg_type(&sample).is_some(), "{name}");
         }
     }

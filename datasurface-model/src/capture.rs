@@ -202,7 +202,20 @@ pub struct Kafka {
 }
 
 /// The file formats a [`FileDrop`] reads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FileFormat {
     /// Comma-separated values with a header row.
@@ -214,7 +227,16 @@ pub enum FileFormat {
     Parquet,
 }
 
+impl std::fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl FileFormat {
+    /// Every file format.
+    pub const ALL: [FileFormat; 3] = [FileFormat::Csv, FileFormat::JsonLines, FileFormat::Parquet];
+
     /// Its name in model files: `CSV`, `JSON_LINES` or `PARQUET`.
     pub fn name(self) -> &'static str {
         match self {

@@ -104,7 +104,7 @@ pub use policy::{
 };
 pub use repository::{Repository, RepositoryHost, RepositoryParseError};
 pub use schema::{Column, Schema};
-pub use types::DataType;
+pub use types::{DataType, TypeKind};
 pub use vendor::{CloudVendor, InfrastructureLocation, InfrastructureVendor, LocationRef};
 pub use workspace::{
     CodeArtifact, DataTransformer, DatasetGroup, DatasetSink, DeprecationsAllowed, Latency,

@@ -459,6 +459,205 @@ impl Default for Geography {
     }
 }
 
+/// A column type without its settings (`VarChar`, not `VarChar(20)`), by the
+/// name model files write: what a platform's capabilities list, so a
+/// misspelled type does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeKind {
+    /// `Boolean`.
+    Boolean,
+    /// `TinyInt`.
+    TinyInt,
+    /// `SmallInt`.
+    SmallInt,
+    /// `Integer`.
+    Integer,
+    /// `BigInt`.
+    BigInt,
+    /// `FixedInteger`.
+    FixedInteger,
+    /// `Decimal`.
+    Decimal,
+    /// `IEEE16`.
+    Ieee16,
+    /// `IEEE32`.
+    Ieee32,
+    /// `IEEE64`.
+    Ieee64,
+    /// `IEEE128`.
+    Ieee128,
+    /// `IEEE256`.
+    Ieee256,
+    /// `FP8_E4M3`.
+    Fp8E4m3,
+    /// `FP8_E5M2`.
+    Fp8E5m2,
+    /// `FP8_E5M2FNUZ`.
+    Fp8E5m2Fnuz,
+    /// `FP8_E4M3FNUZ`.
+    Fp8E4m3Fnuz,
+    /// `FP8_E8M0`.
+    Fp8E8m0,
+    /// `FP6_E2M3`.
+    Fp6E2m3,
+    /// `FP6_E3M2`.
+    Fp6E3m2,
+    /// `FP4_E2M1`.
+    Fp4E2m1,
+    /// `CustomFloat`.
+    CustomFloat,
+    /// `MXFP8_E4M3`.
+    Mxfp8E4m3,
+    /// `MXFP8_E5M2`.
+    Mxfp8E5m2,
+    /// `MXFP6_E2M3`.
+    Mxfp6E2m3,
+    /// `MXFP6_E3M2`.
+    Mxfp6E3m2,
+    /// `MXFP4_E2M1`.
+    Mxfp4E2m1,
+    /// `MicroScaling`.
+    MicroScaling,
+    /// `Char`.
+    Char,
+    /// `NChar`.
+    NChar,
+    /// `VarChar`.
+    VarChar,
+    /// `NVarChar`.
+    NVarChar,
+    /// `String`.
+    String,
+    /// `Date`.
+    Date,
+    /// `Timestamp`.
+    Timestamp,
+    /// `Interval`.
+    Interval,
+    /// `Variant`.
+    Variant,
+    /// `Binary`.
+    Binary,
+    /// `Vector`.
+    Vector,
+    /// `Array`.
+    Array,
+    /// `Map`.
+    Map,
+    /// `Struct`.
+    Struct,
+    /// `Geography`.
+    Geography,
+}
+
+impl TypeKind {
+    /// Every type kind, in declaration order.
+    pub const ALL: [TypeKind; 42] = [
+        TypeKind::Boolean,
+        TypeKind::TinyInt,
+        TypeKind::SmallInt,
+        TypeKind::Integer,
+        TypeKind::BigInt,
+        TypeKind::FixedInteger,
+        TypeKind::Decimal,
+        TypeKind::Ieee16,
+        TypeKind::Ieee32,
+        TypeKind::Ieee64,
+        TypeKind::Ieee128,
+        TypeKind::Ieee256,
+        TypeKind::Fp8E4m3,
+        TypeKind::Fp8E5m2,
+        TypeKind::Fp8E5m2Fnuz,
+        TypeKind::Fp8E4m3Fnuz,
+        TypeKind::Fp8E8m0,
+        TypeKind::Fp6E2m3,
+        TypeKind::Fp6E3m2,
+        TypeKind::Fp4E2m1,
+        TypeKind::CustomFloat,
+        TypeKind::Mxfp8E4m3,
+        TypeKind::Mxfp8E5m2,
+        TypeKind::Mxfp6E2m3,
+        TypeKind::Mxfp6E3m2,
+        TypeKind::Mxfp4E2m1,
+        TypeKind::MicroScaling,
+        TypeKind::Char,
+        TypeKind::NChar,
+        TypeKind::VarChar,
+        TypeKind::NVarChar,
+        TypeKind::String,
+        TypeKind::Date,
+        TypeKind::Timestamp,
+        TypeKind::Interval,
+        TypeKind::Variant,
+        TypeKind::Binary,
+        TypeKind::Vector,
+        TypeKind::Array,
+        TypeKind::Map,
+        TypeKind::Struct,
+        TypeKind::Geography,
+    ];
+
+    /// Its name in model files, such as `VarChar` or `IEEE32`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TypeKind::Boolean => "Boolean",
+            TypeKind::TinyInt => "TinyInt",
+            TypeKind::SmallInt => "SmallInt",
+            TypeKind::Integer => "Integer",
+            TypeKind::BigInt => "BigInt",
+            TypeKind::FixedInteger => "FixedInteger",
+            TypeKind::Decimal => "Decimal",
+            TypeKind::Ieee16 => "IEEE16",
+            TypeKind::Ieee32 => "IEEE32",
+            TypeKind::Ieee64 => "IEEE64",
+            TypeKind::Ieee128 => "IEEE128",
+            TypeKind::Ieee256 => "IEEE256",
+            TypeKind::Fp8E4m3 => "FP8_E4M3",
+            TypeKind::Fp8E5m2 => "FP8_E5M2",
+            TypeKind::Fp8E5m2Fnuz => "FP8_E5M2FNUZ",
+            TypeKind::Fp8E4m3Fnuz => "FP8_E4M3FNUZ",
+            TypeKind::Fp8E8m0 => "FP8_E8M0",
+            TypeKind::Fp6E2m3 => "FP6_E2M3",
+            TypeKind::Fp6E3m2 => "FP6_E3M2",
+            TypeKind::Fp4E2m1 => "FP4_E2M1",
+            TypeKind::CustomFloat => "CustomFloat",
+            TypeKind::Mxfp8E4m3 => "MXFP8_E4M3",
+            TypeKind::Mxfp8E5m2 => "MXFP8_E5M2",
+            TypeKind::Mxfp6E2m3 => "MXFP6_E2M3",
+            TypeKind::Mxfp6E3m2 => "MXFP6_E3M2",
+            TypeKind::Mxfp4E2m1 => "MXFP4_E2M1",
+            TypeKind::MicroScaling => "MicroScaling",
+            TypeKind::Char => "Char",
+            TypeKind::NChar => "NChar",
+            TypeKind::VarChar => "VarChar",
+            TypeKind::NVarChar => "NVarChar",
+            TypeKind::String => "String",
+            TypeKind::Date => "Date",
+            TypeKind::Timestamp => "Timestamp",
+            TypeKind::Interval => "Interval",
+            TypeKind::Variant => "Variant",
+            TypeKind::Binary => "Binary",
+            TypeKind::Vector => "Vector",
+            TypeKind::Array => "Array",
+            TypeKind::Map => "Map",
+            TypeKind::Struct => "Struct",
+            TypeKind::Geography => "Geography",
+        }
+    }
+}
+
+impl std::fmt::Display for TypeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for TypeKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl DataType {
     /// Every named float type: the IEEE formats, the ML formats and the micro-scaling formats.
     pub const NAMED_FLOATS: [DataType; 18] = [
@@ -484,49 +683,55 @@ impl DataType {
 
     /// The type's name as model files write it, such as `VarChar` or `IEEE32`.
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Which type this is, without its settings: what a platform's
+    /// capabilities list.
+    pub fn kind(&self) -> TypeKind {
         match self {
-            DataType::Boolean => "Boolean",
-            DataType::TinyInt => "TinyInt",
-            DataType::SmallInt => "SmallInt",
-            DataType::Integer => "Integer",
-            DataType::BigInt => "BigInt",
-            DataType::FixedInteger(_) => "FixedInteger",
-            DataType::Decimal(_) => "Decimal",
-            DataType::Ieee16 => "IEEE16",
-            DataType::Ieee32 => "IEEE32",
-            DataType::Ieee64 => "IEEE64",
-            DataType::Ieee128 => "IEEE128",
-            DataType::Ieee256 => "IEEE256",
-            DataType::Fp8E4m3 => "FP8_E4M3",
-            DataType::Fp8E5m2 => "FP8_E5M2",
-            DataType::Fp8E5m2Fnuz => "FP8_E5M2FNUZ",
-            DataType::Fp8E4m3Fnuz => "FP8_E4M3FNUZ",
-            DataType::Fp8E8m0 => "FP8_E8M0",
-            DataType::Fp6E2m3 => "FP6_E2M3",
-            DataType::Fp6E3m2 => "FP6_E3M2",
-            DataType::Fp4E2m1 => "FP4_E2M1",
-            DataType::CustomFloat(_) => "CustomFloat",
-            DataType::Mxfp8E4m3 => "MXFP8_E4M3",
-            DataType::Mxfp8E5m2 => "MXFP8_E5M2",
-            DataType::Mxfp6E2m3 => "MXFP6_E2M3",
-            DataType::Mxfp6E3m2 => "MXFP6_E3M2",
-            DataType::Mxfp4E2m1 => "MXFP4_E2M1",
-            DataType::MicroScaling(_) => "MicroScaling",
-            DataType::Char(_) => "Char",
-            DataType::NChar(_) => "NChar",
-            DataType::VarChar(_) => "VarChar",
-            DataType::NVarChar(_) => "NVarChar",
-            DataType::String(_) => "String",
-            DataType::Date => "Date",
-            DataType::Timestamp(_) => "Timestamp",
-            DataType::Interval => "Interval",
-            DataType::Variant(_) => "Variant",
-            DataType::Binary(_) => "Binary",
-            DataType::Vector(_) => "Vector",
-            DataType::Array(_) => "Array",
-            DataType::Map(_) => "Map",
-            DataType::Struct(_) => "Struct",
-            DataType::Geography(_) => "Geography",
+            DataType::Boolean => TypeKind::Boolean,
+            DataType::TinyInt => TypeKind::TinyInt,
+            DataType::SmallInt => TypeKind::SmallInt,
+            DataType::Integer => TypeKind::Integer,
+            DataType::BigInt => TypeKind::BigInt,
+            DataType::FixedInteger(_) => TypeKind::FixedInteger,
+            DataType::Decimal(_) => TypeKind::Decimal,
+            DataType::Ieee16 => TypeKind::Ieee16,
+            DataType::Ieee32 => TypeKind::Ieee32,
+            DataType::Ieee64 => TypeKind::Ieee64,
+            DataType::Ieee128 => TypeKind::Ieee128,
+            DataType::Ieee256 => TypeKind::Ieee256,
+            DataType::Fp8E4m3 => TypeKind::Fp8E4m3,
+            DataType::Fp8E5m2 => TypeKind::Fp8E5m2,
+            DataType::Fp8E5m2Fnuz => TypeKind::Fp8E5m2Fnuz,
+            DataType::Fp8E4m3Fnuz => TypeKind::Fp8E4m3Fnuz,
+            DataType::Fp8E8m0 => TypeKind::Fp8E8m0,
+            DataType::Fp6E2m3 => TypeKind::Fp6E2m3,
+            DataType::Fp6E3m2 => TypeKind::Fp6E3m2,
+            DataType::Fp4E2m1 => TypeKind::Fp4E2m1,
+            DataType::CustomFloat(_) => TypeKind::CustomFloat,
+            DataType::Mxfp8E4m3 => TypeKind::Mxfp8E4m3,
+            DataType::Mxfp8E5m2 => TypeKind::Mxfp8E5m2,
+            DataType::Mxfp6E2m3 => TypeKind::Mxfp6E2m3,
+            DataType::Mxfp6E3m2 => TypeKind::Mxfp6E3m2,
+            DataType::Mxfp4E2m1 => TypeKind::Mxfp4E2m1,
+            DataType::MicroScaling(_) => TypeKind::MicroScaling,
+            DataType::Char(_) => TypeKind::Char,
+            DataType::NChar(_) => TypeKind::NChar,
+            DataType::VarChar(_) => TypeKind::VarChar,
+            DataType::NVarChar(_) => TypeKind::NVarChar,
+            DataType::String(_) => TypeKind::String,
+            DataType::Date => TypeKind::Date,
+            DataType::Timestamp(_) => TypeKind::Timestamp,
+            DataType::Interval => TypeKind::Interval,
+            DataType::Variant(_) => TypeKind::Variant,
+            DataType::Binary(_) => TypeKind::Binary,
+            DataType::Vector(_) => TypeKind::Vector,
+            DataType::Array(_) => TypeKind::Array,
+            DataType::Map(_) => TypeKind::Map,
+            DataType::Struct(_) => TypeKind::Struct,
+            DataType::Geography(_) => TypeKind::Geography,
         }
     }
 

@@ -4,54 +4,200 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use datasurface_graph::{NodeKind, PlatformGraph};
+use datasurface_model::capture::FileFormat;
 use datasurface_model::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
 use datasurface_model::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 use datasurface_model::{
-    CaptureMetadata, CodeArtifact, ContainerKind, DataType, Ecosystem, Milestoning, StepTrigger,
+    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DataType, Ecosystem, Milestoning,
+    StepTrigger, TypeKind,
 };
 use serde::Serialize;
 
 use crate::platform::RenderContext;
 
-/// What a platform supports. Each list uses the names the model files use.
+/// A kind of thing a model can ask for, by the name model files write, so
+/// that a platform's capabilities are checked by the compiler: a misspelled
+/// capability does not compile. Serialized and shown as that name.
+macro_rules! kinds {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }
+    )+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// Its name in model files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.name())
+            }
+        }
+    )+};
+}
+
+kinds! {
+    /// How a datastore is captured: a capture method, or the output of a transformer.
+    CaptureKind {
+        /// `sqlSnapshot`.
+        SqlSnapshot => "sqlSnapshot",
+        /// `sqlWatermark`.
+        SqlWatermark => "sqlWatermark",
+        /// `cdc`.
+        Cdc => "cdc",
+        /// `kafka`.
+        Kafka => "kafka",
+        /// `fileDrop`.
+        FileDrop => "fileDrop",
+        /// `transformerOutput`: a datastore a transformer writes.
+        TransformerOutput => "transformerOutput",
+    }
+    /// A kind of data container.
+    ContainerCategory {
+        /// `database`.
+        Database => "database",
+        /// `objectStorage`.
+        ObjectStorage => "objectStorage",
+        /// `lakehouse`.
+        Lakehouse => "lakehouse",
+        /// `kafka`.
+        Kafka => "kafka",
+        /// `platformManaged`.
+        PlatformManaged => "platformManaged",
+    }
+    /// A kind of ingestion or transformer trigger.
+    TriggerKind {
+        /// `cron`.
+        Cron => "cron",
+        /// `external`.
+        External => "external",
+    }
+    /// A kind of transformer code.
+    CodeKind {
+        /// `sql`.
+        Sql => "sql",
+        /// `pythonRepo`.
+        PythonRepo => "pythonRepo",
+        /// `python`.
+        Python => "python",
+        /// `builtin`.
+        Builtin => "builtin",
+    }
+}
+
+impl CaptureKind {
+    /// How a datastore is captured.
+    pub fn of(capture: &CaptureMetadata) -> Self {
+        match capture {
+            CaptureMetadata::Ingestion(i) => match i.method {
+                CaptureMethod::SqlSnapshot(_) => CaptureKind::SqlSnapshot,
+                CaptureMethod::SqlWatermark(_) => CaptureKind::SqlWatermark,
+                CaptureMethod::Cdc(_) => CaptureKind::Cdc,
+                CaptureMethod::Kafka(_) => CaptureKind::Kafka,
+                CaptureMethod::FileDrop(_) => CaptureKind::FileDrop,
+            },
+            CaptureMetadata::TransformerOutput(_) => CaptureKind::TransformerOutput,
+        }
+    }
+}
+
+impl ContainerCategory {
+    /// A container's kind.
+    pub fn of(kind: &ContainerKind) -> Self {
+        match kind {
+            ContainerKind::Database(_) => ContainerCategory::Database,
+            ContainerKind::ObjectStorage(_) => ContainerCategory::ObjectStorage,
+            ContainerKind::Lakehouse(_) => ContainerCategory::Lakehouse,
+            ContainerKind::Kafka(_) => ContainerCategory::Kafka,
+            ContainerKind::PlatformManaged => ContainerCategory::PlatformManaged,
+        }
+    }
+}
+
+impl TriggerKind {
+    /// A trigger's kind.
+    pub fn of(trigger: &StepTrigger) -> Self {
+        match trigger {
+            StepTrigger::Cron(_) => TriggerKind::Cron,
+            StepTrigger::External(_) => TriggerKind::External,
+        }
+    }
+}
+
+impl CodeKind {
+    /// A transformer's code kind.
+    pub fn of(code: &CodeArtifact) -> Self {
+        match code {
+            CodeArtifact::Sql(_) => CodeKind::Sql,
+            CodeArtifact::PythonRepo(_) => CodeKind::PythonRepo,
+            CodeArtifact::Python(_) => CodeKind::Python,
+            CodeArtifact::Builtin(_) => CodeKind::Builtin,
+        }
+    }
+}
+
+/// What a platform supports, each list typed ([`CaptureKind`],
+/// [`ContainerCategory`], [`TypeKind`] …), shown by the names model files use.
+///
+/// ```
+/// use datasurface_platform::{Capabilities, CaptureKind, ContainerCategory, TypeKind};
+/// let declared = Capabilities {
+///     capture_methods: vec![CaptureKind::SqlSnapshot],
+///     container_kinds: vec![ContainerCategory::Database],
+///     data_types: vec![TypeKind::Integer, TypeKind::VarChar],
+///     ..Capabilities::default()
+/// };
+/// assert_eq!(serde_json::to_value(&declared)?["dataTypes"], serde_json::json!(["Integer", "VarChar"]));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// A misspelled capability does not compile:
+///
+/// ```compile_fail
+/// # use datasurface_platform::{Capabilities, CaptureKind};
+/// let declared = Capabilities {
+///     capture_methods: vec![CaptureKind::SqlSnapshott],
+///     ..Capabilities::default()
+/// };
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
-    /// Capture methods: `sqlSnapshot`, `sqlWatermark`, `cdc`, `kafka`, `fileDrop`, `transformerOutput`.
-    pub capture_methods: Vec<&'static str>,
+    /// How datastores are captured: the capture methods, and `transformerOutput`.
+    pub capture_methods: Vec<CaptureKind>,
     /// Milestoning strategies of dataset groups.
     pub milestoning: Vec<Milestoning>,
-    /// Container kinds: `database`, `objectStorage`, `lakehouse`, `kafka`, `platformManaged`.
-    pub container_kinds: Vec<&'static str>,
-    /// Column types, by name, such as `Integer` or `VarChar`; nested types are checked too.
-    pub data_types: Vec<&'static str>,
-    /// Triggers: `cron`, `external`.
-    pub triggers: Vec<&'static str>,
-    /// Transformer code kinds: `sql`, `pythonRepo`, `python`, `builtin`.
-    pub code_kinds: Vec<&'static str>,
-    /// File formats a `fileDrop` capture may use: `CSV`, `JSON_LINES`,
-    /// `PARQUET`. A platform reads only these, so a model asking for another
-    /// is refused at `check` rather than misread at run time.
-    pub file_formats: Vec<&'static str>,
-}
-
-fn container_kind(kind: &ContainerKind) -> &'static str {
-    match kind {
-        ContainerKind::Database(_) => "database",
-        ContainerKind::ObjectStorage(_) => "objectStorage",
-        ContainerKind::Lakehouse(_) => "lakehouse",
-        ContainerKind::Kafka(_) => "kafka",
-        ContainerKind::PlatformManaged => "platformManaged",
-    }
-}
-
-fn code_kind(code: &CodeArtifact) -> &'static str {
-    match code {
-        CodeArtifact::Sql(_) => "sql",
-        CodeArtifact::PythonRepo(_) => "pythonRepo",
-        CodeArtifact::Python(_) => "python",
-        CodeArtifact::Builtin(_) => "builtin",
-    }
+    /// Container kinds.
+    pub container_kinds: Vec<ContainerCategory>,
+    /// Column types, such as `TypeKind::Integer`; nested types are checked too.
+    pub data_types: Vec<TypeKind>,
+    /// Triggers.
+    pub triggers: Vec<TriggerKind>,
+    /// Transformer code kinds.
+    pub code_kinds: Vec<CodeKind>,
+    /// File formats a `fileDrop` capture may use. A platform reads only
+    /// these, so a model asking for another is refused at `check` rather
+    /// than misread at run time.
+    pub file_formats: Vec<FileFormat>,
 }
 
 /// Calls `f` with a type and every type inside it.
@@ -67,19 +213,19 @@ fn each_type(t: &DataType, f: &mut dyn FnMut(&DataType)) {
 #[serde(rename_all = "camelCase", tag = "category", content = "name")]
 pub enum Capability {
     /// A capture method, such as `sqlSnapshot`.
-    CaptureMethod(&'static str),
+    CaptureMethod(CaptureKind),
     /// A milestoning strategy.
     Milestoning(Milestoning),
     /// A container kind, such as `database`.
-    ContainerKind(&'static str),
+    ContainerKind(ContainerCategory),
     /// A column type, such as `Decimal`.
-    DataType(&'static str),
+    DataType(TypeKind),
     /// An ingestion trigger, `cron` or `external`.
-    Trigger(&'static str),
+    Trigger(TriggerKind),
     /// A transformer code kind, such as `sql`.
-    CodeKind(&'static str),
+    CodeKind(CodeKind),
     /// A file format of a `fileDrop` capture, such as `CSV`.
-    FileFormat(&'static str),
+    FileFormat(FileFormat),
 }
 
 impl fmt::Display for Capability {
@@ -116,18 +262,18 @@ impl Capabilities {
         all.extend(
             self.capture_methods
                 .iter()
-                .map(|m| Capability::CaptureMethod(m)),
+                .map(|&m| Capability::CaptureMethod(m)),
         );
         all.extend(self.milestoning.iter().map(|m| Capability::Milestoning(*m)));
         all.extend(
             self.container_kinds
                 .iter()
-                .map(|k| Capability::ContainerKind(k)),
+                .map(|&k| Capability::ContainerKind(k)),
         );
-        all.extend(self.data_types.iter().map(|t| Capability::DataType(t)));
-        all.extend(self.triggers.iter().map(|t| Capability::Trigger(t)));
-        all.extend(self.code_kinds.iter().map(|k| Capability::CodeKind(k)));
-        all.extend(self.file_formats.iter().map(|k| Capability::FileFormat(k)));
+        all.extend(self.data_types.iter().map(|&t| Capability::DataType(t)));
+        all.extend(self.triggers.iter().map(|&t| Capability::Trigger(t)));
+        all.extend(self.code_kinds.iter().map(|&k| Capability::CodeKind(k)));
+        all.extend(self.file_formats.iter().map(|&k| Capability::FileFormat(k)));
         all
     }
 }
@@ -224,7 +370,7 @@ impl Check<'_> {
         if let Some(&(_, kept)) = self.types.iter().find(|(v, _)| *v == variant) {
             return kept;
         }
-        let kept = (self.keep)(&Capability::DataType(t.name()));
+        let kept = (self.keep)(&Capability::DataType(t.kind()));
         self.types.push((variant, kept));
         kept
     }
@@ -239,34 +385,29 @@ impl Check<'_> {
         // Made only for what is kept: a large model asks this of every store.
         let path = || ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str()]);
         let store = at.item;
-        let method = match &store.capture {
-            CaptureMetadata::Ingestion(i) => i.method.name(),
-            CaptureMetadata::TransformerOutput(_) => "transformerOutput",
-        };
-        self.uses(|| path().key("capture"), Capability::CaptureMethod(method));
+        self.uses(
+            || path().key("capture"),
+            Capability::CaptureMethod(CaptureKind::of(&store.capture)),
+        );
         if let Some(ingestion) = store.capture.ingestion()
             && let datasurface_model::CaptureMethod::FileDrop(drop) = &ingestion.method
         {
             self.uses(
                 || path().keys(["capture", "ingestion", "method", "fileDrop", "format"]),
-                Capability::FileFormat(drop.format.name()),
+                Capability::FileFormat(drop.format),
             );
         }
         if let Some(ingestion) = store.capture.ingestion() {
             if let Some(trigger) = &ingestion.trigger {
-                let name = match trigger {
-                    StepTrigger::Cron(_) => "cron",
-                    StepTrigger::External(_) => "external",
-                };
                 self.uses(
                     || path().keys(["capture", "ingestion", "trigger"]),
-                    Capability::Trigger(name),
+                    Capability::Trigger(TriggerKind::of(trigger)),
                 );
             }
             if let Some(container) = self.index.container(&ingestion.container) {
                 self.uses(
                     || path().keys(["capture", "ingestion", "container"]),
-                    Capability::ContainerKind(container_kind(&container.item.kind)),
+                    Capability::ContainerKind(ContainerCategory::of(&container.item.kind)),
                 );
             }
         }
@@ -282,7 +423,7 @@ impl Check<'_> {
                             column.as_str(),
                             "type",
                         ]);
-                        self.found.insert((at, Capability::DataType(t.name())));
+                        self.found.insert((at, Capability::DataType(t.kind())));
                     }
                 });
             }
@@ -299,7 +440,7 @@ impl Check<'_> {
                         "kind",
                     ])
                 },
-                Capability::ContainerKind(container_kind(&at.item.kind)),
+                Capability::ContainerKind(ContainerCategory::of(&at.item.kind)),
             );
         }
     }
@@ -317,7 +458,10 @@ impl Check<'_> {
             "transformer",
             "code",
         ]);
-        self.uses(|| path, Capability::CodeKind(code_kind(&transformer.code)));
+        self.uses(
+            || path,
+            Capability::CodeKind(CodeKind::of(&transformer.code)),
+        );
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {

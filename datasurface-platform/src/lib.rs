@@ -27,9 +27,14 @@ mod saved;
 #[cfg(feature = "fs")]
 mod saved_dir;
 
-pub use capabilities::{Capabilities, Capability, capabilities_used, check_capabilities};
+pub use capabilities::{
+    Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, TriggerKind,
+    capabilities_used, check_capabilities,
+};
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
+pub use datasurface_model::TypeKind;
+pub use datasurface_model::capture::FileFormat;
 pub use history::{Kept, kept_history};
 pub use physical::{
     COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, is_reserved_column,

@@ -2,6 +2,7 @@
 //! merge. SQLite is the one implemented; the merge is written against this
 //! trait so the same engine can run on PostgreSQL next.
 
+use datasurface_platform::TypeKind;
 use datasurface_platform::model::DataType;
 
 /// How a column is stored and checked.
@@ -182,24 +183,24 @@ pub fn affinity(t: &DataType) -> Option<Affinity> {
 }
 
 /// The model types the platform stores, by name.
-pub const SUPPORTED_TYPES: [&str; 19] = [
-    "Boolean",
-    "TinyInt",
-    "SmallInt",
-    "Integer",
-    "BigInt",
-    "FixedInteger",
-    "Decimal",
-    "IEEE16",
-    "IEEE32",
-    "IEEE64",
-    "Char",
-    "NChar",
-    "VarChar",
-    "NVarChar",
-    "String",
-    "Date",
-    "Timestamp",
-    "Interval",
-    "Variant",
+pub const SUPPORTED_TYPES: [TypeKind; 19] = [
+    TypeKind::Boolean,
+    TypeKind::TinyInt,
+    TypeKind::SmallInt,
+    TypeKind::Integer,
+    TypeKind::BigInt,
+    TypeKind::FixedInteger,
+    TypeKind::Decimal,
+    TypeKind::Ieee16,
+    TypeKind::Ieee32,
+    TypeKind::Ieee64,
+    TypeKind::Char,
+    TypeKind::NChar,
+    TypeKind::VarChar,
+    TypeKind::NVarChar,
+    TypeKind::String,
+    TypeKind::Date,
+    TypeKind::Timestamp,
+    TypeKind::Interval,
+    TypeKind::Variant,
 ];

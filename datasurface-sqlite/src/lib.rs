@@ -37,7 +37,8 @@ use datasurface_platform::model::{
     ContainerKind, DatabaseEngine, Datastore, Ecosystem, Milestoning, PlatformDeclaration,
 };
 use datasurface_platform::{
-    Action, Capabilities, DataPlatform, Disruption, Plan, PlatformError, RenderContext, Rendering,
+    Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
+    FileFormat, Plan, PlatformError, RenderContext, Rendering, TriggerKind,
 };
 
 /// The platform's own diagnostic codes.
@@ -122,17 +123,25 @@ impl DataPlatform for SqlitePlatform {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            capture_methods: vec!["sqlSnapshot", "fileDrop", "transformerOutput"],
+            capture_methods: vec![
+                CaptureKind::SqlSnapshot,
+                CaptureKind::FileDrop,
+                CaptureKind::TransformerOutput,
+            ],
             milestoning: vec![
                 Milestoning::LiveOnly,
                 Milestoning::Forensic,
                 Milestoning::LiveWithForensicHistory,
             ],
-            container_kinds: vec!["database", "objectStorage", "platformManaged"],
+            container_kinds: vec![
+                ContainerCategory::Database,
+                ContainerCategory::ObjectStorage,
+                ContainerCategory::PlatformManaged,
+            ],
             data_types: dialect::SUPPORTED_TYPES.to_vec(),
-            triggers: vec!["cron", "external"],
-            code_kinds: vec!["sql"],
-            file_formats: vec!["CSV"],
+            triggers: vec![TriggerKind::Cron, TriggerKind::External],
+            code_kinds: vec![CodeKind::Sql],
+            file_formats: vec![FileFormat::Csv],
         }
     }
 

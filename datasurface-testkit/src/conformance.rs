@@ -8,7 +8,7 @@ use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::files::{self, Format, SourceFile};
 use datasurface_platform::model::validate::validate;
 use datasurface_platform::{
-    ArtifactKey, Capability, DataPlatform, Rendering, capabilities_used, render_with,
+    ArtifactKey, Capability, CaptureKind, DataPlatform, Rendering, capabilities_used, render_with,
 };
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
@@ -281,12 +281,15 @@ impl<'a> Conformance<'a> {
     fn refuses_undeclared(&self) -> Vec<String> {
         let declared = self.platform.capabilities();
         let mut palette = Palette::from_capabilities(&declared);
+        // What the platform declares, by the names model files use.
+        let named = palette.clone();
+        let code_kinds: Vec<&str> = declared.code_kinds.iter().map(|k| k.name()).collect();
         let extra_type = DATA_TYPES
             .into_iter()
-            .find(|t| !declared.data_types.contains(t) && palette.sample_type(t).is_some());
+            .find(|t| !named.data_types.contains(t) && palette.sample_type(t).is_some());
         let extra_method = CAPTURE_METHODS
             .into_iter()
-            .find(|m| !declared.capture_methods.contains(m));
+            .find(|m| !named.capture_methods.contains(m));
         if let Some(t) = extra_type {
             palette.data_types.push(t);
         } else if let Some(m) = extra_method {
@@ -294,20 +297,14 @@ impl<'a> Conformance<'a> {
             palette
                 .container_kinds
                 .extend(crate::palette::source_kinds(m).iter().take(1));
-        } else if let Some(t) = TRIGGERS
-            .into_iter()
-            .find(|t| !declared.triggers.contains(t))
-        {
+        } else if let Some(t) = TRIGGERS.into_iter().find(|t| !named.triggers.contains(t)) {
             palette.triggers.push(t);
-        } else if let Some(k) = CODE_KINDS
-            .into_iter()
-            .find(|k| !declared.code_kinds.contains(k))
-        {
+        } else if let Some(k) = CODE_KINDS.into_iter().find(|k| !code_kinds.contains(k)) {
             palette.code_kinds.push(k);
         } else if let Some(f) = FILE_FORMATS
             .into_iter()
-            .find(|f| !declared.file_formats.contains(f))
-            .filter(|_| declared.capture_methods.contains(&"fileDrop"))
+            .find(|f| !named.file_formats.contains(f))
+            .filter(|_| declared.capture_methods.contains(&CaptureKind::FileDrop))
         {
             // Only the undeclared format, so the model must use it.
             palette.file_formats = vec![f];

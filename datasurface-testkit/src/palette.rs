@@ -1,7 +1,9 @@
 //! What a generated model may use: a platform's capabilities, turned into model values.
 
-use datasurface_platform::Capabilities;
 use datasurface_platform::model::Milestoning;
+use datasurface_platform::{
+    Capabilities, CaptureKind, CodeKind, ContainerCategory, FileFormat, TriggerKind, TypeKind,
+};
 use serde_json::{Value, json};
 
 /// The choices a generator cycles through, so that every one of them appears in
@@ -117,25 +119,31 @@ impl Palette {
         }
     }
 
-    /// What a platform declares it supports.
+    /// What a platform declares it supports, by the names model files use.
     pub fn from_capabilities(capabilities: &Capabilities) -> Self {
+        fn names<K: Copy>(kinds: &[K], name: fn(K) -> &'static str) -> Vec<&'static str> {
+            kinds.iter().map(|&k| name(k)).collect()
+        }
         Palette {
             capture_methods: capabilities
                 .capture_methods
                 .iter()
-                .copied()
-                .filter(|m| *m != "transformerOutput")
+                .filter(|&&m| m != CaptureKind::TransformerOutput)
+                .map(|m| m.name())
                 .collect(),
             milestoning: capabilities.milestoning.clone(),
-            container_kinds: capabilities.container_kinds.clone(),
-            data_types: capabilities.data_types.clone(),
-            triggers: capabilities.triggers.clone(),
-            code_kinds: if capabilities.capture_methods.contains(&"transformerOutput") {
-                capabilities.code_kinds.clone()
+            container_kinds: names(&capabilities.container_kinds, ContainerCategory::name),
+            data_types: names(&capabilities.data_types, TypeKind::name),
+            triggers: names(&capabilities.triggers, TriggerKind::name),
+            code_kinds: if capabilities
+                .capture_methods
+                .contains(&CaptureKind::TransformerOutput)
+            {
+                names(&capabilities.code_kinds, CodeKind::name)
             } else {
                 Vec::new()
             },
-            file_formats: capabilities.file_formats.clone(),
+            file_formats: names(&capabilities.file_formats, FileFormat::name),
         }
     }
 

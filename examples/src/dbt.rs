@@ -9,7 +9,8 @@ use datasurface_platform::model::Milestoning;
 use datasurface_platform::model::names::{DatasetName, DatastoreName};
 use datasurface_platform::model::validate::{Diagnostic, ModelPath};
 use datasurface_platform::{
-    Artifact, ArtifactKey as Key, Capabilities, Claimant, DataPlatform, PhysicalNames,
+    Artifact, ArtifactKey as Key, Capabilities, CaptureKind, Claimant, ContainerCategory,
+    DataPlatform, PhysicalNames, TriggerKind, TypeKind,
 };
 use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
 
@@ -45,11 +46,18 @@ impl DataPlatform for Dbt {
     }
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            capture_methods: vec!["sqlSnapshot"],
+            capture_methods: vec![CaptureKind::SqlSnapshot],
             milestoning: vec![Milestoning::LiveOnly],
-            container_kinds: vec!["database"],
-            data_types: vec!["Integer", "BigInt", "VarChar", "Decimal", "Date", "Boolean"],
-            triggers: vec!["cron"],
+            container_kinds: vec![ContainerCategory::Database],
+            data_types: vec![
+                TypeKind::Integer,
+                TypeKind::BigInt,
+                TypeKind::VarChar,
+                TypeKind::Decimal,
+                TypeKind::Date,
+                TypeKind::Boolean,
+            ],
+            triggers: vec![TriggerKind::Cron],
             ..Capabilities::default()
         }
     }

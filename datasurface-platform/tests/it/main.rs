@@ -11,8 +11,9 @@ use datasurface_platform::model::files::{self, SourceFile};
 use datasurface_platform::model::validate::{Diagnostic, ValidEcosystem, validate};
 use datasurface_platform::model::{Ecosystem, Milestoning};
 use datasurface_platform::{
-    Action, Artifact, ArtifactKey, Capabilities, DataPlatform, PlatformError, PlatformRegistry,
-    RenderContext, Rendering, check_capabilities,
+    Action, Artifact, ArtifactKey, Capabilities, CaptureKind, CodeKind, ContainerCategory,
+    DataPlatform, PlatformError, PlatformRegistry, RenderContext, Rendering, TriggerKind, TypeKind,
+    check_capabilities,
 };
 use serde_json::json;
 
@@ -30,14 +31,19 @@ impl JobSpecs {
             kind: "airflow",
             version: semver::Version::new(0, 1, 3),
             capabilities: Capabilities {
-                capture_methods: vec!["sqlSnapshot", "transformerOutput"],
+                capture_methods: vec![CaptureKind::SqlSnapshot, CaptureKind::TransformerOutput],
                 milestoning: vec![Milestoning::LiveOnly, Milestoning::Forensic],
-                container_kinds: vec!["database"],
+                container_kinds: vec![ContainerCategory::Database],
                 data_types: vec![
-                    "Integer", "SmallInt", "Boolean", "NVarChar", "NChar", "Decimal",
+                    TypeKind::Integer,
+                    TypeKind::SmallInt,
+                    TypeKind::Boolean,
+                    TypeKind::NVarChar,
+                    TypeKind::NChar,
+                    TypeKind::Decimal,
                 ],
-                triggers: vec!["cron"],
-                code_kinds: vec!["sql"],
+                triggers: vec![TriggerKind::Cron],
+                code_kinds: vec![CodeKind::Sql],
                 file_formats: Vec::new(),
             },
         }
@@ -169,7 +175,10 @@ fn capabilities_are_checked_before_rendering() {
     let platform = JobSpecs::azure();
     assert!(platform.lint(&graphs.graphs[name], &context).is_empty());
     let mut poorer = JobSpecs::azure();
-    poorer.capabilities.data_types.retain(|t| *t != "Decimal");
+    poorer
+        .capabilities
+        .data_types
+        .retain(|t| *t != TypeKind::Decimal);
     poorer.capabilities.code_kinds.clear();
     let found = poorer.lint(&graphs.graphs[name], &context);
     let messages: Vec<String> = found

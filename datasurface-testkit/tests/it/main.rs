@@ -9,12 +9,11 @@ use datasurface_platform::graph::{PlatformGraph, build};
 use datasurface_platform::model::Milestoning;
 use datasurface_platform::model::validate::{Diagnostic, validate};
 use datasurface_platform::{
-    Artifact, ArtifactKey, Capabilities, DataPlatform, PlatformError, RenderContext, Rendering,
-    check_capabilities,
+    Artifact, ArtifactKey, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform,
+    FileFormat, PlatformError, RenderContext, Rendering, TriggerKind, TypeKind, check_capabilities,
 };
 use datasurface_testkit::{
-    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, Conformance, DATA_TYPES, MILESTONING, Palette,
-    PlatformSpec, Shape, TRIGGERS, generate, strategy,
+    Conformance, MILESTONING, Palette, PlatformSpec, Shape, generate, strategy,
 };
 use proptest::prelude::*;
 
@@ -47,23 +46,22 @@ struct Specs {
 
 fn everything() -> Capabilities {
     Capabilities {
-        capture_methods: CAPTURE_METHODS
-            .into_iter()
-            .chain(["transformerOutput"])
-            .collect(),
+        capture_methods: CaptureKind::ALL.to_vec(),
         milestoning: MILESTONING.to_vec(),
-        container_kinds: CONTAINER_KINDS.to_vec(),
-        data_types: DATA_TYPES.to_vec(),
-        triggers: TRIGGERS.to_vec(),
-        code_kinds: CODE_KINDS.to_vec(),
-        file_formats: datasurface_testkit::FILE_FORMATS.to_vec(),
+        container_kinds: ContainerCategory::ALL.to_vec(),
+        data_types: TypeKind::ALL.to_vec(),
+        triggers: TriggerKind::ALL.to_vec(),
+        code_kinds: CodeKind::ALL.to_vec(),
+        file_formats: FileFormat::ALL.to_vec(),
     }
 }
 
 impl Specs {
     fn new(flaw: Flaw) -> Self {
         let mut capabilities = everything();
-        capabilities.data_types.retain(|t| *t != "Geography");
+        capabilities
+            .data_types
+            .retain(|t| *t != TypeKind::Geography);
         Specs {
             flaw,
             capabilities,
@@ -215,7 +213,7 @@ fn capabilities_no_model_can_use_are_reported() {
     platform
         .capabilities
         .container_kinds
-        .retain(|k| *k != "kafka");
+        .retain(|k| *k != ContainerCategory::Kafka);
     let report = Conformance::new(&platform).random_pairs(1).run();
     let failures: Vec<&String> = report
         .outcomes
