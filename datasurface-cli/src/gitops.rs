@@ -403,18 +403,48 @@ fn orphan_folders(app: &App<'_>, out_dir: &Path, loaded: &Loaded, err: &mut dyn 
     }
 }
 
-/// `datasurface render MODEL --all --out DIR`.
-pub(crate) fn render_all(
+/// What `render --all` and `advance` share: the model, the platforms asked
+/// for (none: all), and where their folders go.
+struct Ask<'a> {
+    model: &'a Path,
+    doing: &'a str,
+    platforms: &'a [String],
+    external: &'a ExternalKinds,
+    out_dir: &'a Path,
+    commit: &'a ModelCommit,
+}
+
+/// The model, loaded and valid, its platforms asked for, each rendered
+/// (from one build of the graphs), and the model's commit.
+struct RenderedAll<'m> {
+    loaded: &'m Loaded,
+    targets: Vec<Target<'m>>,
+    rendered: Vec<Rendered>,
+    model: ModelSource,
+}
+
+/// Loads the model and renders every platform asked for, then hands them
+/// to `then`; prints why not on failure.
+fn with_rendered(
     app: &App<'_>,
-    args: &RenderArgs,
+    ask: &Ask<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    then: impl FnOnce(RenderedAll<'_>, &mut dyn Write, &mut dyn Write) -> Outcome,
 ) -> Outcome {
-    let loaded = match load_valid(app, &args.model, "render it", out, err) {
+    let loaded = match load_valid(app, ask.model, ask.doing, out, err) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
-    let targets = match targets(app, &loaded, &[], &args.external, &args.out, out, err) {
+    let targets = match targets(
+        app,
+        &loaded,
+        ask.platforms,
+        ask.external,
+        ask.out_dir,
+        out,
+        err,
+    ) {
         Ok(targets) => targets,
         Err(outcome) => return outcome,
     };
@@ -422,29 +452,58 @@ pub(crate) fn render_all(
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };
-    let model = model_source(&args.model, &args.source, &loaded.sources);
-    warn_uncommitted(app, &args.model, &model, err);
-    for (target, rendered) in targets.iter().zip(&rendered) {
-        if let Err(message) = save_folder(target, &rendered.rendering, &model) {
-            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
-            return Outcome::CouldNotRun;
+    let model = model_source(ask.model, ask.commit, &loaded.sources);
+    warn_uncommitted(app, ask.model, &model, err);
+    then(
+        RenderedAll {
+            loaded: &loaded,
+            targets,
+            rendered,
+            model,
+        },
+        out,
+        err,
+    )
+}
+
+/// `datasurface render MODEL --all --out DIR`.
+pub(crate) fn render_all(
+    app: &App<'_>,
+    args: &RenderArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let ask = Ask {
+        model: &args.model,
+        doing: "render it",
+        platforms: &[],
+        external: &args.external,
+        out_dir: &args.out,
+        commit: &args.source,
+    };
+    with_rendered(app, &ask, out, err, |all, out, err| {
+        for (target, rendered) in all.targets.iter().zip(&all.rendered) {
+            if let Err(message) = save_folder(target, &rendered.rendering, &all.model) {
+                let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+                return Outcome::CouldNotRun;
+            }
+            let _ = writeln!(
+                out,
+                "rendered {} artifacts of platform `{}` into {}",
+                rendered.rendering.len(),
+                target.name,
+                target.folder.display()
+            );
         }
+        orphan_folders(app, &args.out, all.loaded, err);
         let _ = writeln!(
             out,
-            "rendered {} artifacts of platform `{}` into {}",
-            rendered.rendering.len(),
-            target.name,
-            target.folder.display()
+            "{} from model {}",
+            crate::check::counted(all.targets.len(), "platform"),
+            all.model.short()
         );
-    }
-    orphan_folders(app, &args.out, &loaded, err);
-    let _ = writeln!(
-        out,
-        "{} from model {}",
-        crate::check::counted(targets.len(), "platform"),
-        model.short()
-    );
-    Outcome::Success
+        Outcome::Success
+    })
 }
 
 /// What `advance` did with one platform.
@@ -561,30 +620,36 @@ pub(crate) fn advance(
     err: &mut dyn Write,
 ) -> Outcome {
     let now = args.now.unwrap_or_else(Utc::now);
-    let loaded = match load_valid(app, &args.model, "advance to it", out, err) {
-        Ok(loaded) => loaded,
-        Err(outcome) => return outcome,
+    let ask = Ask {
+        model: &args.model,
+        doing: "advance to it",
+        platforms: &args.platform,
+        external: &args.external,
+        out_dir: &args.out,
+        commit: &args.source,
     };
-    let targets = match targets(
-        app,
-        &loaded,
-        &args.platform,
-        &args.external,
-        &args.out,
-        out,
-        err,
-    ) {
-        Ok(targets) => targets,
-        Err(outcome) => return outcome,
-    };
-    let rendered = match render_targets(app, &loaded, &targets, err) {
-        Ok(rendered) => rendered,
-        Err(outcome) => return outcome,
-    };
-    let model = model_source(&args.model, &args.source, &loaded.sources);
-    warn_uncommitted(app, &args.model, &model, err);
+    with_rendered(app, &ask, out, err, |all, out, err| {
+        advance_rendered(app, args, now, &all, out, err)
+    })
+}
+
+/// `advance` once every platform is rendered: decides, writes and prints.
+fn advance_rendered(
+    app: &App<'_>,
+    args: &AdvanceArgs,
+    now: DateTime<Utc>,
+    all: &RenderedAll<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let RenderedAll {
+        loaded,
+        targets,
+        rendered,
+        model,
+    } = all;
     let mut decisions = Vec::with_capacity(targets.len());
-    for (target, rendered) in targets.iter().zip(&rendered) {
+    for (target, rendered) in targets.iter().zip(rendered) {
         let (previous, from) = match (
             crate::platforms::load(&target.folder),
             read_source(&target.folder),
@@ -598,7 +663,7 @@ pub(crate) fn advance(
         };
         let Some(plan) = diff(
             app,
-            &loaded,
+            loaded,
             target.name.as_str(),
             &previous,
             &rendered.rendering,
@@ -607,7 +672,7 @@ pub(crate) fn advance(
         };
         let forced = args.force && args.platform.iter().any(|n| n == target.name.as_str());
         let (moves, reason, opens, until) = decide(target.declaration, &plan, forced, now);
-        let current = plan.is_empty() && from.as_ref().is_some_and(|f| f.model == model);
+        let current = plan.is_empty() && from.as_ref().is_some_and(|f| f.model == *model);
         let decision = match (moves, current, args.dry_run) {
             (_, true, _) => "current",
             (true, false, false) => "advanced",
@@ -617,7 +682,7 @@ pub(crate) fn advance(
         if moves
             && !current
             && !args.dry_run
-            && let Err(message) = save_folder(target, &rendered.rendering, &model)
+            && let Err(message) = save_folder(target, &rendered.rendering, model)
         {
             let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
             return Outcome::CouldNotRun;
@@ -639,9 +704,9 @@ pub(crate) fn advance(
         });
     }
     if !args.dry_run {
-        orphan_folders(app, &args.out, &loaded, err);
+        orphan_folders(app, &args.out, loaded, err);
     }
-    print_decisions(app, args.format, now, &model, &decisions, out)
+    print_decisions(app, args.format, now, model, &decisions, out)
 }
 
 fn print_decisions(

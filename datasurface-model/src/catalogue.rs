@@ -16,13 +16,7 @@ fn example_report(rule: &Rule) -> Option<Report> {
     let loaded = files::load(&files).ok()?;
     let mut report = check(&loaded.ecosystem);
     files::locate(&mut report, &loaded.documents, &files);
-    let own: Vec<_> = report
-        .diagnostics()
-        .iter()
-        .filter(|d| d.code == rule.code)
-        .cloned()
-        .collect();
-    Some(Report::new(own))
+    Some(report.only(rule.code))
 }
 
 fn edit_block(rule: &Rule) -> String {

@@ -222,6 +222,12 @@ impl Report {
         &mut self.0
     }
 
+    /// Only the findings of one code, in order.
+    #[must_use]
+    pub fn only(&self, code: &str) -> Report {
+        Report(self.0.iter().filter(|d| d.code == code).cloned().collect())
+    }
+
     /// How many findings have a severity.
     pub fn count(&self, severity: Severity) -> usize {
         self.0.iter().filter(|d| d.severity == severity).count()

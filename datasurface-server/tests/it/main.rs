@@ -13,6 +13,19 @@ use std::sync::Arc;
 use datasurface_model::fixtures::northwind;
 use datasurface_server::{ModelService, ModelVersion};
 
+/// Says that a test could not check what it checks because a tool is
+/// missing, and fails instead when `DATASURFACE_REQUIRE_EXTERNAL=1`.
+pub(crate) fn missing(message: &str) {
+    assert!(
+        std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+        "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
+    );
+    #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
+    {
+        eprintln!("skipped: {message}");
+    }
+}
+
 /// A running server on a free local port, stopped when dropped.
 pub(crate) struct Running {
     pub(crate) base: String,

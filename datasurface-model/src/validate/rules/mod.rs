@@ -280,14 +280,7 @@ pub(crate) mod testing {
             );
             text = text.replacen(find, replace, 1);
         }
-        let report = report_for(&text);
-        let own: Vec<_> = report
-            .diagnostics()
-            .iter()
-            .filter(|d| d.code == rule.code)
-            .cloned()
-            .collect();
-        crate::validate::Report::new(own).to_string()
+        report_for(&text).only(rule.code).to_string()
     }
 
     /// The base model passes the rule; its example fails it, with findings of this rule only.
