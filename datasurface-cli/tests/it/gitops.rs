@@ -22,6 +22,19 @@ fn source(dir: &Path, platform_folder: &str) -> serde_json::Value {
     .unwrap()
 }
 
+/// Northwind in a scratch directory `name`, every platform rendered into
+/// `out` from commit `one`.
+fn rendered_once(name: &str) -> (std::path::PathBuf, String) {
+    let dir = scratch(name);
+    let m = model(&dir, str::to_owned);
+    let first = datasurface(
+        &["render", &m, "--all", "--out", "out", "--commit", "one"],
+        &dir,
+    );
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    (dir, m)
+}
+
 /// Adds a column to the suppliers dataset: every platform's rendering changes.
 fn with_fax(team: &str) -> String {
     team.replacen(
@@ -86,13 +99,7 @@ fn render_all_writes_each_platform_with_the_model_it_came_from() {
 
 #[test]
 fn advance_moves_each_platform_by_its_cadence() {
-    let dir = scratch("gitops-advance");
-    let m = model(&dir, str::to_owned);
-    let first = datasurface(
-        &["render", &m, "--all", "--out", "out", "--commit", "one"],
-        &dir,
-    );
-    assert_eq!(first.code, 0, "{}", first.transcript());
+    let (dir, m) = rendered_once("gitops-advance");
     let azure_before = read(&dir.join("out/Azure%20Platform/rendering.json"));
 
     // A change every platform renders differently, on a Tuesday: Local moves at
@@ -176,13 +183,7 @@ fn advance_moves_each_platform_by_its_cadence() {
 
 #[test]
 fn a_change_that_renders_the_same_moves_at_any_time_and_force_moves_one() {
-    let dir = scratch("gitops-same");
-    let m = model(&dir, str::to_owned);
-    let first = datasurface(
-        &["render", &m, "--all", "--out", "out", "--commit", "one"],
-        &dir,
-    );
-    assert_eq!(first.code, 0, "{}", first.transcript());
+    let (dir, m) = rendered_once("gitops-same");
     // Documentation only: no platform's artifacts change.
     copy_northwind(&dir.join("model"), |team| format!("# A comment.\n{team}"));
     let run = datasurface(
