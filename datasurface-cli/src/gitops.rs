@@ -322,6 +322,21 @@ fn render_targets(
     }
 }
 
+/// Takes `OUT` for this process alone (an advisory lock on the directory,
+/// let go when the process ends, however it ends), making it if need be.
+fn hold(out_dir: &Path) -> Result<std::fs::File, String> {
+    let shown = out_dir.display();
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("cannot make {shown}: {e}"))?;
+    let dir = std::fs::File::open(out_dir).map_err(|e| format!("cannot open {shown}: {e}"))?;
+    match dir.try_lock() {
+        Ok(()) => Ok(dir),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another `datasurface advance` or `render --all` is writing {shown}; nothing was written\n  help: run again when it ends (a scheduled job that overlaps itself skips a turn)"
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {shown}: {e}")),
+    }
+}
+
 /// Saves a rendering and its `source.json` in a platform's folder.
 fn save_folder(
     target: &Target<'_>,
@@ -408,6 +423,8 @@ fn orphan_folders(app: &App<'_>, out_dir: &Path, loaded: &Loaded, err: &mut dyn 
 struct Ask<'a> {
     model: &'a Path,
     doing: &'a str,
+    /// Whether the command writes the folders (not a dry run).
+    writes: bool,
     platforms: &'a [String],
     external: &'a ExternalKinds,
     out_dir: &'a Path,
@@ -454,6 +471,19 @@ fn with_rendered(
     };
     let model = model_source(ask.model, ask.commit, &loaded.sources);
     warn_uncommitted(app, ask.model, &model, err);
+    // Held until the command ends: a second run that overlaps this one (a
+    // scheduled job slower than its schedule) must not interleave its writes.
+    let _held = if ask.writes {
+        match hold(ask.out_dir) {
+            Ok(held) => Some(held),
+            Err(message) => {
+                let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+                return Outcome::CouldNotRun;
+            }
+        }
+    } else {
+        None
+    };
     then(
         RenderedAll {
             loaded: &loaded,
@@ -476,6 +506,7 @@ pub(crate) fn render_all(
     let ask = Ask {
         model: &args.model,
         doing: "render it",
+        writes: true,
         platforms: &[],
         external: &args.external,
         out_dir: &args.out,
@@ -623,6 +654,7 @@ pub(crate) fn advance(
     let ask = Ask {
         model: &args.model,
         doing: "advance to it",
+        writes: !args.dry_run,
         platforms: &args.platform,
         external: &args.external,
         out_dir: &args.out,

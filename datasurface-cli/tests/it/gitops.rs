@@ -383,3 +383,27 @@ fn the_commit_is_asked_of_git_and_uncommitted_changes_are_said() {
     );
     assert_eq!(source(&dir, "Local")["model"]["uncommittedChanges"], true);
 }
+
+#[test]
+fn a_second_run_while_one_writes_writes_nothing() {
+    let (dir, m) = rendered_once("gitops-overlap");
+    // Another run holds the folder (as `advance` does while it writes).
+    let held = std::fs::File::open(dir.join("out")).unwrap();
+    held.lock().unwrap();
+    copy_northwind(&dir.join("model"), with_fax);
+    let run = datasurface(&["advance", &m, "--out", "out", "--commit", "two"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("is writing out; nothing was written"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(source(&dir, "Local")["model"]["commit"], "one");
+    // A dry run writes nothing, so it does not wait for the folder.
+    let run = datasurface(&["advance", &m, "--out", "out", "--dry-run"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    held.unlock().unwrap();
+    let run = datasurface(&["advance", &m, "--out", "out", "--commit", "two"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(source(&dir, "Local")["model"]["commit"], "two");
+}
