@@ -28,9 +28,10 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
-/** Fetches a path of the API as JSON; refuses anything else. */
+/** Fetches a path of the API as JSON; refuses anything else, `..` included. */
 async function api(path) {
-  if (!path.startsWith(API)) throw new Error("not a path of the API: " + path);
+  const dotted = path.split(/[/?]/).some((p) => /^(\.|%2e){1,2}$/i.test(p));
+  if (!path.startsWith(API) || dotted) throw new Error("not a path of the API: " + path);
   const response = await fetch(path, { headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.detail || body.title || response.statusText);

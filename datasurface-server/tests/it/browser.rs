@@ -202,6 +202,13 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
 
         markup_shows_as_text(&client, &server.base).await;
 
+        // An address that climbs out of the API is refused, not fetched.
+        client
+            .goto(&format!("{}/#/view/..%2F..%2Fopenapi.json", server.base))
+            .await
+            .unwrap();
+        wait_text(&client, "main .error", "not a path of the API").await;
+
         // An unknown dataset is an error on the page, not a blank one.
         client
             .goto(&format!("{}/#/dataset/NW_Data/nope", server.base))
