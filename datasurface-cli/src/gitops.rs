@@ -18,7 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use datasurface_model::files::SourceFile;
 use datasurface_model::names::PlatformName;
 use datasurface_model::{Cadence, CadenceVerdict, PlatformDeclaration};
-use datasurface_platform::{Plan, Rendered, Rendering, content_hash};
+use datasurface_platform::{Action, Disruption, Plan, Rendered, Rendering, content_hash};
 use serde::{Deserialize, Serialize};
 
 use crate::Outcome;
@@ -559,6 +559,34 @@ struct Verdict {
     /// Inside a window: when it closes.
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<String>,
+    /// With --verbose: the plan's steps, each artifact with why and how
+    /// disruptive (without its content).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    steps: Vec<StepLine>,
+}
+
+/// One step of a plan, as `advance --verbose` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepLine {
+    action: Action,
+    artifact: String,
+    reason: String,
+    disruption: Disruption,
+}
+
+impl StepLine {
+    fn of(plan: &Plan) -> Vec<StepLine> {
+        plan.steps
+            .iter()
+            .map(|s| StepLine {
+                action: s.action,
+                artifact: s.key.to_string(),
+                reason: s.reason.clone(),
+                disruption: s.disruption,
+            })
+            .collect()
+    }
 }
 
 /// A plan's size.
@@ -574,7 +602,6 @@ struct PlanTotals {
 
 impl PlanTotals {
     fn of(plan: &Plan) -> Self {
-        use datasurface_platform::Action;
         PlanTotals {
             create: plan.count(Action::Create),
             update: plan.count(Action::Update),
@@ -733,6 +760,11 @@ fn advance_rendered(
             plan: PlanTotals::of(&plan),
             opens,
             until,
+            steps: if app.verbose() {
+                StepLine::of(&plan)
+            } else {
+                Vec::new()
+            },
         });
     }
     if !args.dry_run {
@@ -784,6 +816,19 @@ fn print_decisions(
                     plan_words(&d.plan),
                     d.reason
                 );
+                for step in &d.steps {
+                    let (sign, verb) = match step.action {
+                        Action::Create => ('+', "create"),
+                        Action::Update => ('~', "update"),
+                        Action::Replace => ('±', "replace"),
+                        Action::Delete => ('-', "delete"),
+                    };
+                    let _ = writeln!(text, "    {sign} {verb:<7} {}", step.artifact);
+                    let _ = writeln!(text, "        why: {}", step.reason);
+                    if step.disruption != Disruption::None {
+                        let _ = writeln!(text, "        disruption: {}", step.disruption);
+                    }
+                }
             }
             let count = |what: &str| decisions.iter().filter(|d| d.decision == what).count();
             let moved = match count("wouldAdvance") {

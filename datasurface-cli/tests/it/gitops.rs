@@ -131,6 +131,17 @@ fn advance_moves_each_platform_by_its_cadence() {
         azure_before
     );
 
+    // With --verbose, what a waiting platform will do, step by step.
+    let mut verbose = tuesday.to_vec();
+    verbose.extend(["--dry-run", "--verbose"]);
+    let run = datasurface(&verbose, &dir);
+    assert!(
+        run.stdout
+            .contains("\n    ~ update  sql/ingest/NW_Data.sql\n        why: its content changed"),
+        "{}",
+        run.transcript()
+    );
+
     // Asked again the same day: nothing new.
     let run = datasurface(&tuesday, &dir);
     assert!(
