@@ -76,8 +76,9 @@ impl ModelSource {
 const MAX_FOLDER: usize = 120;
 
 /// The folder a platform's rendering goes in: its name with every byte
-/// outside `A-Z a-z 0-9 _ - .` (and a leading `.`) written `%XX`, so any name
-/// is one folder under `OUT` (never `..`, never a path) and distinct names
+/// outside `A-Z a-z 0-9 _ - .` (and a first `_`, `-` or `.`, so no folder
+/// is hidden or reads as an option) written `%XX`, so any name is one
+/// folder under `OUT` (never `..`, never a path) and distinct names
 /// stay distinct. A name that escapes to more than [`MAX_FOLDER`] bytes
 /// (file systems allow 255) keeps its first 100 and ends in `~` and 16 hex
 /// digits of its SHA-256, which no escaped name contains.
