@@ -171,13 +171,18 @@ fn content_hash_under(model: &Path, sources: &[SourceFile]) -> String {
 /// The commit the model's directory is checked out at, and whether its
 /// files differ from it; `(None, false)` outside a repository or without git.
 fn ask_git(model: &Path) -> (Option<String>, bool) {
-    let dir = if model.is_dir() {
-        model
+    // The model's directory, and what in it is the model: all of it, or one file.
+    let (dir, pathspec) = if model.is_dir() {
+        (model, ".".to_owned())
     } else {
-        model
+        let dir = model
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
+            .unwrap_or(Path::new("."));
+        let file = model
+            .file_name()
+            .map_or_else(|| ".".to_owned(), |f| f.to_string_lossy().into_owned());
+        (dir, file)
     };
     // No hooks or file-system monitors of the repository's own configuration run.
     let git = |args: &[&str]| {
@@ -204,7 +209,7 @@ fn ask_git(model: &Path) -> (Option<String>, bool) {
         "--porcelain",
         "--untracked-files=normal",
         "--",
-        ".",
+        &pathspec,
     ])
     .is_none_or(|status| !status.is_empty());
     (Some(commit), changed)
