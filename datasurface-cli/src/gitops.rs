@@ -130,7 +130,7 @@ fn model_source(model: &Path, given: &ModelCommit, sources: &[SourceFile]) -> Mo
     ModelSource {
         commit,
         uncommitted_changes,
-        content_hash: content_hash_under(model, sources),
+        content_hash: crate::sources::model_hash(model, sources),
     }
 }
 
@@ -146,26 +146,6 @@ fn warn_uncommitted(app: &App<'_>, model: &Path, source: &ModelSource, err: &mut
             source.commit.as_deref().unwrap_or("its commit"),
         );
     }
-}
-
-/// A hash of the model's files by their paths under the model, so it does
-/// not depend on where the command ran from.
-fn content_hash_under(model: &Path, sources: &[SourceFile]) -> String {
-    let mut all = String::new();
-    for file in sources {
-        let path = Path::new(&file.path);
-        let under = path
-            .strip_prefix(model)
-            .ok()
-            .filter(|p| !p.as_os_str().is_empty())
-            .or_else(|| path.file_name().map(Path::new))
-            .unwrap_or(path);
-        all.push_str(&under.to_string_lossy());
-        all.push('\0');
-        all.push_str(&content_hash(&file.text));
-        all.push('\n');
-    }
-    content_hash(&all)
 }
 
 /// The commit the model's directory is checked out at, and whether its

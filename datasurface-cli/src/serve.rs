@@ -255,7 +255,7 @@ fn load(
 ) -> Result<(ModelVersion, Unlocated), Rejected> {
     let sources = read_model(model)
         .map_err(|errors| from_load(&errors, "the model's files could not be read"))?;
-    let hash = model_hash(&sources);
+    let hash = model_hash(model, &sources);
     let loaded = files::load(&sources)
         .map_err(|errors| from_load(&errors.0, "the model could not be loaded"))?;
     let documents = loaded.documents;

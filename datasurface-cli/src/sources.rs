@@ -121,12 +121,20 @@ fn gather<T>(
     }
 }
 
-/// A hash of the model's files: each path and text, in order. It names the
-/// model's content in the service's entity tags.
-pub(crate) fn model_hash(sources: &[SourceFile]) -> String {
+/// A hash of the model's files: each file's path under the model and its
+/// text, in order, so it names the content wherever the command runs. The
+/// service's entity tags and GitOps renderings' `source.json` use it.
+pub(crate) fn model_hash(model: &Path, sources: &[SourceFile]) -> String {
     let mut all = String::new();
     for file in sources {
-        all.push_str(&file.path);
+        let path = Path::new(&file.path);
+        let under = path
+            .strip_prefix(model)
+            .ok()
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| path.file_name().map(Path::new))
+            .unwrap_or(path);
+        all.push_str(&under.to_string_lossy());
         all.push('\0');
         all.push_str(&datasurface_platform::content_hash(&file.text));
         all.push('\n');

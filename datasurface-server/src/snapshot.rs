@@ -22,9 +22,9 @@ pub struct ModelVersion {
     /// What checking it found (warnings and platform findings), located in
     /// its files where possible.
     pub diagnostics: Vec<Diagnostic>,
-    /// A hash of the model's files (their paths and bytes), which the
-    /// service's `ETag`s are derived from: two processes serving the same
-    /// files answer with the same tags.
+    /// A hash of the model's files (their paths under the model and their
+    /// bytes), which the service's `ETag`s are derived from: two processes
+    /// serving the same files answer with the same tags.
     pub content_hash: String,
 }
 
