@@ -530,8 +530,8 @@ struct Verdict {
     platform: String,
     kind: String,
     folder: String,
-    /// `advanced`, `current`, `waiting` (or, with --dry-run, `wouldAdvance`).
-    decision: &'static str,
+    /// What it did.
+    decision: Decision,
     /// Why, in words.
     reason: String,
     /// The model the folder was rendered from before, if it was.
@@ -549,6 +549,32 @@ struct Verdict {
     /// disruptive (without its content).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     steps: Vec<StepLine>,
+}
+
+/// What `advance` did with a platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Decision {
+    /// Its folder moved to the model.
+    Advanced,
+    /// With --dry-run: it would have moved.
+    WouldAdvance,
+    /// Its cadence holds it back.
+    Waiting,
+    /// Its folder was rendered from this model already.
+    Current,
+}
+
+impl Decision {
+    /// How people read it, and its colour.
+    fn shown(self) -> (Paint, &'static str) {
+        match self {
+            Decision::Advanced => (Paint::Good, "advanced"),
+            Decision::WouldAdvance => (Paint::Good, "would advance"),
+            Decision::Waiting => (Paint::Warning, "waiting"),
+            Decision::Current => (Paint::Note, "current"),
+        }
+    }
 }
 
 /// One step of a plan, as `advance --verbose` shows it.
@@ -719,10 +745,10 @@ fn advance_rendered(
         let (moves, reason, opens, until) = decide(target.declaration, &plan, forced, now);
         let current = plan.is_empty() && from.as_ref().is_some_and(|f| f.model == *model);
         let decision = match (moves, current, args.dry_run) {
-            (_, true, _) => "current",
-            (true, false, false) => "advanced",
-            (true, false, true) => "wouldAdvance",
-            (false, _, _) => "waiting",
+            (_, true, _) => Decision::Current,
+            (true, false, false) => Decision::Advanced,
+            (true, false, true) => Decision::WouldAdvance,
+            (false, _, _) => Decision::Waiting,
         };
         if moves
             && !current
@@ -787,12 +813,7 @@ fn print_decisions(
                 .unwrap_or(0);
             let mut text = String::new();
             for d in decisions {
-                let (paint, word) = match d.decision {
-                    "advanced" => (Paint::Good, "advanced"),
-                    "wouldAdvance" => (Paint::Good, "would advance"),
-                    "waiting" => (Paint::Warning, "waiting"),
-                    _ => (Paint::Note, "current"),
-                };
+                let (paint, word) = d.decision.shown();
                 let padded = format!("{word:<13}");
                 let _ = writeln!(
                     text,
@@ -816,16 +837,16 @@ fn print_decisions(
                     }
                 }
             }
-            let count = |what: &str| decisions.iter().filter(|d| d.decision == what).count();
-            let moved = match count("wouldAdvance") {
-                0 => format!("{} advanced", count("advanced")),
+            let count = |what| decisions.iter().filter(|d| d.decision == what).count();
+            let moved = match count(Decision::WouldAdvance) {
+                0 => format!("{} advanced", count(Decision::Advanced)),
                 n => format!("{n} would advance"),
             };
             let _ = writeln!(
                 text,
                 "{moved}, {} waiting, {} current; model {} at {}",
-                count("waiting"),
-                count("current"),
+                count(Decision::Waiting),
+                count(Decision::Current),
                 model.short(),
                 time(now)
             );
