@@ -4,6 +4,9 @@
 //! no network beyond the service itself; a content security policy lets
 //! the page load nothing else and run no inline script.
 
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -57,10 +60,19 @@ pub(crate) async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Respo
     }
 }
 
+/// Each asset's tag, made once: it names the asset's bytes, the same for
+/// every process of one build.
+static TAGS: LazyLock<BTreeMap<&'static str, String>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .chain([&PAGE])
+        .map(|a| (a.name, crate::http::etag(a.text, a.name, "catalogue")))
+        .collect()
+});
+
 fn send(headers: &HeaderMap, asset: &Asset) -> Response {
-    // The tag names the asset's bytes: the same for every process of one build.
-    let tag = crate::http::etag(asset.text, asset.name, "catalogue");
-    let mut response = answer_bytes(headers, &tag, || {
+    let tag = TAGS.get(asset.name).map_or("", String::as_str);
+    let mut response = answer_bytes(headers, tag, || {
         Ok((asset.kind, asset.text.as_bytes().to_vec()))
     });
     let h = response.headers_mut();
