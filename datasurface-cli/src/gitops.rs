@@ -269,10 +269,22 @@ fn targets<'m>(
             }
             continue;
         }
+        let folder = out_dir.join(folder_name(name.as_str()));
+        // A link committed in the renderings' repository must not send a
+        // platform's files elsewhere on the machine.
+        if std::fs::symlink_metadata(&folder).is_ok_and(|m| m.file_type().is_symlink()) {
+            let _ = writeln!(
+                err,
+                "{}: {} is a link; a platform's folder must be a directory of its own\n  help: remove the link, and run again to render the platform there",
+                app.paint(Paint::Error, "error"),
+                folder.display()
+            );
+            return Err(Outcome::CouldNotRun);
+        }
         chosen.push(Target {
             name,
             declaration,
-            folder: out_dir.join(folder_name(name.as_str())),
+            folder,
         });
     }
     Ok(chosen)

@@ -308,6 +308,20 @@ fn hostile_names_and_folders_are_refused_or_kept_safe() {
     assert!(!dir.join("clash").exists());
     std::fs::write(&eco, &text).unwrap();
 
+    // A platform's folder that is a link (committed by someone) is refused,
+    // and nothing is written where it points.
+    std::fs::create_dir_all(dir.join("elsewhere")).unwrap();
+    std::fs::create_dir_all(dir.join("linked")).unwrap();
+    std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("linked/Local")).unwrap();
+    let run = datasurface(&["render", &m, "--all", "--out", "linked"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("linked/Local is a link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(dir.join("elsewhere")).unwrap().count(), 0);
+
     // A folder that is not a rendering is never replaced; a broken source record is named.
     std::fs::create_dir_all(dir.join("mine/Local")).unwrap();
     std::fs::write(dir.join("mine/Local/notes.txt"), "keep").unwrap();
