@@ -516,6 +516,9 @@ pub(crate) fn render_all(
                 let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
                 return Outcome::CouldNotRun;
             }
+            if !app.chatty() {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "rendered {} artifacts of platform `{}` into {}",
@@ -824,7 +827,9 @@ fn print_decisions(
                 .max()
                 .unwrap_or(0);
             let mut text = String::new();
-            for d in decisions {
+            // `--quiet` leaves the summary line alone.
+            let shown: &[Verdict] = if app.chatty() { decisions } else { &[] };
+            for d in shown {
                 let (paint, word) = d.decision.shown();
                 let padded = format!("{word:<13}");
                 let _ = writeln!(

@@ -142,6 +142,17 @@ fn advance_moves_each_platform_by_its_cadence() {
         run.transcript()
     );
 
+    // With --quiet, only the summary.
+    let mut quiet = tuesday.to_vec();
+    quiet.extend(["--dry-run", "--quiet"]);
+    let run = datasurface(&quiet, &dir);
+    assert_eq!(
+        run.stdout,
+        "0 advanced, 1 waiting, 1 current; model two at 2026-11-24T10:00:00Z\n",
+        "{}",
+        run.transcript()
+    );
+
     // Asked again the same day: nothing new.
     let run = datasurface(&tuesday, &dir);
     assert!(
