@@ -21,26 +21,27 @@ pub fn each<T: Sync, R: Send>(
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(weight(&items[i])));
     let next = AtomicUsize::new(0);
+    let run = || {
+        let mut mine = Vec::new();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            mine.push((i, work(&items[i])));
+        }
+        mine
+    };
+    // The calling thread is one of the workers: it would only wait, and
+    // what it allocates comes from the process's main heap, which grows in
+    // larger steps than a new thread's.
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        mine.push((i, work(&items[i])));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(mine) => mine,
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
+        let mut done = run();
+        for helper in helpers {
+            match helper.join() {
+                Ok(theirs) => done.extend(theirs),
                 // A panic in the work goes on, as it would on one thread.
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, result)| result).collect()
@@ -63,19 +64,18 @@ pub fn each_mut<T: Send>(
     let mut order: Vec<&mut T> = items.iter_mut().collect();
     order.sort_by_key(|item| std::cmp::Reverse(weight(item)));
     let queue = std::sync::Mutex::new(order.into_iter());
+    let run = || {
+        // The lock is held only to take the next item.
+        while let Some(item) = queue.lock().ok().and_then(|mut q| q.next()) {
+            work(item);
+        }
+    };
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    // The lock is held only to take the next item.
-                    while let Some(item) = queue.lock().ok().and_then(|mut q| q.next()) {
-                        work(item);
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            if let Err(panic) = worker.join() {
+        // The calling thread works too, as in [`each`].
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
+        run();
+        for helper in helpers {
+            if let Err(panic) = helper.join() {
                 std::panic::resume_unwind(panic);
             }
         }
