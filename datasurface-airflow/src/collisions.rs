@@ -10,12 +10,17 @@ use datasurface_platform::model::names::{
     ContainerName, CredentialName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::model::validate::{Diagnostic, ModelPath};
-use datasurface_platform::{Carried, Claimant, PhysicalNames, is_reserved_column, reserved_column};
+use datasurface_platform::{
+    Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
+};
 
 use crate::config::AirflowConfig;
 use crate::dags::credential_variable;
 use crate::names::{dag_id, ident, k8s_name};
 use crate::render::Lookup;
+
+/// The namespace of Airflow asset URIs.
+const ASSET: &str = "an Airflow asset";
 
 /// How names map, for the help.
 const RULE: &str = "folds case, writes characters other than letters and digits as `_`, joins name parts with `_` and shortens names over 63 bytes";
@@ -65,6 +70,10 @@ pub(crate) fn check<'a>(
         names: PhysicalNames::new(platform, RULE),
         found: Vec::new(),
     };
+    // Three tables and an asset for each dataset ingested.
+    let datasets = ingested_datasets(graph, &lookup.0);
+    claims.names.reserve(&claims.relations, 3 * datasets);
+    claims.names.reserve(ASSET, datasets);
     for node in graph.nodes() {
         match &node.kind {
             NodeKind::Ingest {
@@ -185,7 +194,7 @@ impl<'a> Claims<'a> {
                 self.names.claim(&self.relations, physical, true, owner);
             }
             let uri = self.asset(&[datastore.as_str(), name.as_str()]);
-            self.names.claim("an Airflow asset", uri, true, owner);
+            self.names.claim(ASSET, uri, true, owner);
             for column in d.schema.columns.keys() {
                 if !is_reserved_column("ds_surf_", column.as_str()) {
                     continue;
@@ -256,7 +265,7 @@ impl<'a> Claims<'a> {
         let parts = [self.schema, "transform", workspace.as_str()];
         self.names.claim("a DAG id", dag_id(&parts), true, owner);
         let uri = self.asset(&["transformer", workspace.as_str()]);
-        self.names.claim("an Airflow asset", uri, true, owner);
+        self.names.claim(ASSET, uri, true, owner);
         if let Some(t) = &ws.transformer
             && let Some(out) = self.lookup.0.datastore(&t.output_datastore)
         {

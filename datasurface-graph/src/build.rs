@@ -29,7 +29,7 @@ pub struct IntentionGraphs {
 struct Lookup<'a> {
     eco: &'a Ecosystem,
     stores: OrderedMap<&'a DatastoreName, &'a Datastore>,
-    workspaces: OrderedMap<&'a WorkspaceName, (ModelPath, &'a Workspace)>,
+    workspaces: OrderedMap<&'a WorkspaceName, &'a Workspace>,
 }
 
 impl<'a> Lookup<'a> {
@@ -40,18 +40,7 @@ impl<'a> Lookup<'a> {
                 .datastores()
                 .map(|(_, name, store)| (name, store))
                 .collect(),
-            workspaces: eco
-                .workspaces()
-                .map(|(at, name, ws)| {
-                    (
-                        name,
-                        (
-                            ModelPath::team(at.zone, at.team).keys(["workspaces", name.as_str()]),
-                            ws,
-                        ),
-                    )
-                })
-                .collect(),
+            workspaces: eco.workspaces().map(|(_, name, ws)| (name, ws)).collect(),
         }
     }
 }
@@ -178,7 +167,7 @@ impl<'a> Builder<'a, '_> {
     /// without a container gets nothing: there is nowhere to deliver to
     /// (validation warns, `workspace-without-container`).
     fn root(&mut self, workspace: &'a WorkspaceName, group: &'a DatasetGroupName) {
-        let Some((_, ws)) = self.lookup.workspaces.get(workspace) else {
+        let Some(&ws) = self.lookup.workspaces.get(workspace) else {
             return;
         };
         if ws.container.is_none() || !ws.dataset_groups.contains_key(group) {
@@ -260,7 +249,7 @@ impl<'a> Builder<'a, '_> {
 
     /// A transformer's trigger and inputs, once per transformer.
     fn transformer(&mut self, workspace: &WorkspaceName, transformer: &NodeKey) {
-        let Some((name, (_, ws))) = self.lookup.workspaces.get_key_value(workspace) else {
+        let Some((name, &ws)) = self.lookup.workspaces.get_key_value(workspace) else {
             return;
         };
         if !self.transformers.insert(name) {
@@ -281,7 +270,7 @@ impl<'a> Builder<'a, '_> {
 fn propagate_priorities(graphs: &mut IndexMap<PlatformName, PlatformGraph>, lookup: &Lookup<'_>) {
     let own = |kind: &NodeKind| match kind {
         NodeKind::Workspace { workspace, .. } | NodeKind::DataTransformer { workspace } => {
-            lookup.workspaces.get(workspace).map(|(_, ws)| ws.priority)
+            lookup.workspaces.get(workspace).map(|ws| ws.priority)
         }
         _ => None,
     };

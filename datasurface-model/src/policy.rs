@@ -126,8 +126,18 @@ impl Serialize for DataClassification {
 
 impl<'de> Deserialize<'de> for DataClassification {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        value.parse().map_err(serde::de::Error::custom)
+        /// Parses the text where it is, without a copy.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = DataClassification;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a data classification such as `PC1` or `PC1:email`")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                value.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 

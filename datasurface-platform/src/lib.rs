@@ -37,8 +37,8 @@ pub use datasurface_model::TypeKind;
 pub use datasurface_model::capture::FileFormat;
 pub use history::{Kept, kept_history};
 pub use physical::{
-    COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, is_reserved_column,
-    reserved_column,
+    COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, ingested_datasets,
+    is_reserved_column, reserved_column,
 };
 pub use pipeline::{
     Gated, RenderFailure, Rendered, check_platforms, gate, render_platform, render_with,

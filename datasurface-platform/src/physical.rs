@@ -16,7 +16,8 @@ use datasurface_model::OrderedMap;
 use indexmap::map::Entry;
 use std::fmt::Write as _;
 
-use crate::model::validate::{Diagnostic, ModelPath, Severity};
+use crate::graph::{NodeKind, PlatformGraph};
+use crate::model::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 
 /// The code of a collision.
 pub const COLLISION: &str = "physical-name-collision";
@@ -102,6 +103,13 @@ impl<O: Ord + Clone> PhysicalNames<O> {
         }
     }
 
+    /// Makes room in `namespace` for `additional` more names: a platform
+    /// that knows how many names it will claim (several per dataset of its
+    /// graph) saves growing a map of a million names step by step.
+    pub fn reserve(&mut self, namespace: &str, additional: usize) {
+        names_in(&mut self.claimed, namespace).reserve(additional);
+    }
+
     /// Claims `physical`, a name in `namespace` (what holds it, such as
     /// "a table in schema `nw`"), for `owner`. Names that differ only in
     /// case are one name when `fold_case`. The same owner may claim a name
@@ -123,11 +131,7 @@ impl<O: Ord + Clone> PhysicalNames<O> {
         } else {
             (physical, None)
         };
-        let names = match self.claimed.get_index_of(namespace) {
-            Some(at) => &mut self.claimed[at],
-            None => self.claimed.entry(namespace.to_owned()).or_default(),
-        };
-        match names.entry(key) {
+        match names_in(&mut self.claimed, namespace).entry(key) {
             Entry::Vacant(vacant) => {
                 vacant.insert(owner);
             }
@@ -169,6 +173,36 @@ impl<O: Ord + Clone> PhysicalNames<O> {
                 Diagnostic::new(COLLISION, Severity::Error, later.path, message).with_help(help)
             })
             .collect()
+    }
+}
+
+/// How many datasets `graph` ingests, counted from the stores `index` holds:
+/// a platform claims several physical names for each, so this sizes
+/// [`PhysicalNames::reserve`].
+pub fn ingested_datasets(graph: &PlatformGraph, index: &ModelIndex<'_>) -> usize {
+    graph
+        .nodes()
+        .into_iter()
+        .map(|node| match &node.kind {
+            NodeKind::Ingest {
+                dataset: Some(_), ..
+            } => 1,
+            NodeKind::Ingest { datastore, .. } => index
+                .datastore(datastore)
+                .map_or(0, |at| at.item.datasets.len()),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The names claimed in `namespace`, made empty at its first use.
+fn names_in<'m, O>(
+    claimed: &'m mut OrderedMap<String, OrderedMap<String, O>>,
+    namespace: &str,
+) -> &'m mut OrderedMap<String, O> {
+    match claimed.get_index_of(namespace) {
+        Some(at) => &mut claimed[at],
+        None => claimed.entry(namespace.to_owned()).or_default(),
     }
 }
 

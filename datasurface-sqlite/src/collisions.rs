@@ -10,9 +10,14 @@ use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::model::validate::{Diagnostic, ModelIndex, ModelPath};
-use datasurface_platform::{Carried, Claimant, PhysicalNames, is_reserved_column, reserved_column};
+use datasurface_platform::{
+    Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
+};
 
 use crate::render::naming;
+
+/// The namespace of the merge database's tables.
+const MERGE_TABLES: &str = "a table in the merge database";
 
 const RULE: &str = "compares names without case and joins name parts with `__` (container file names: characters other than letters, digits, `-` and `_` as `_`)";
 
@@ -146,6 +151,8 @@ pub(crate) fn check<'a>(
     index: &'a ModelIndex<'a>,
 ) -> Vec<Diagnostic> {
     let mut names: PhysicalNames<Owner<'a>> = PhysicalNames::new(platform, RULE);
+    // Two tables for each dataset ingested.
+    names.reserve(MERGE_TABLES, 2 * ingested_datasets(graph, index));
     let mut found = Vec::new();
     let container = |names: &mut PhysicalNames<Owner<'a>>, c: &'a ContainerName, at: Place<'a>| {
         let owner = Owner::Container(c, Carried(at));
@@ -169,7 +176,7 @@ pub(crate) fn check<'a>(
                         naming::staging(datastore.as_str(), name.as_str()),
                         naming::merge(datastore.as_str(), name.as_str()),
                     ] {
-                        names.claim("a table in the merge database", table, true, owner);
+                        names.claim(MERGE_TABLES, table, true, owner);
                     }
                     for column in d.schema.columns.keys() {
                         if !is_reserved_column("ds_", column.as_str()) {

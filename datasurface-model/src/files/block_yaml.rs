@@ -32,6 +32,7 @@ use serde::de::{
     self, DeserializeSeed, EnumAccess, IgnoredAny, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 use serde::{Deserialize, Deserializer};
+use smallvec::SmallVec;
 
 /// Why the fast reader refused a document: something it does not read, or
 /// an error of the document or of the target type. Read the document with
@@ -635,7 +636,8 @@ fn spaces(bytes: &[u8]) -> usize {
 /// The keys of one mapping seen so far, to refuse a repeated key.
 #[derive(Default)]
 struct SeenKeys<'de> {
-    few: Vec<Cow<'de, str>>,
+    /// The first keys, on the stack: most mappings have a few.
+    few: SmallVec<[Cow<'de, str>; 16]>,
     many: BTreeSet<Cow<'de, str>>,
 }
 

@@ -4,6 +4,8 @@
 //! five-field form that [`crate::cron::Schedule`] parses and evaluates; a
 //! window lasts at most a week.
 
+use std::collections::BTreeSet;
+
 use super::prelude::*;
 use crate::cron::Schedule;
 use crate::{AdvanceWindow, Cadence, StepTrigger};
@@ -55,34 +57,49 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             );
         }
     }
-    let mut check_trigger = |path: ModelPath, trigger: Option<&StepTrigger>| {
-        if let Some(StepTrigger::Cron(expression)) = trigger
-            && let Err(why) = expression.parse::<Schedule>()
-        {
-            out.report(
-                path.key("cron"),
-                format!("invalid cron schedule `{expression}`: {why}"),
-                "write minute, hour, day of month, month and day of week, such as `*/15 * * * *` or `30 2 * * 1-5`",
-            );
-        }
-    };
+    // Most triggers share a few schedules: each is parsed once.
+    let mut valid: BTreeSet<&str> = BTreeSet::new();
     for placed in cx.index.datastores.values().flatten() {
         if let Some(ingestion) = placed.item.capture.ingestion() {
-            check_trigger(
+            let path = || {
                 placed
                     .path("datastores")
-                    .keys(["capture", "ingestion", "trigger"]),
-                ingestion.trigger.as_ref(),
-            );
+                    .keys(["capture", "ingestion", "trigger"])
+            };
+            check_trigger(&mut valid, out, path, ingestion.trigger.as_ref());
         }
     }
     for placed in cx.index.workspaces.values().flatten() {
         if let Some(transformer) = &placed.item.transformer {
-            check_trigger(
-                placed.path("workspaces").keys(["transformer", "trigger"]),
-                transformer.trigger.as_ref(),
-            );
+            let path = || placed.path("workspaces").keys(["transformer", "trigger"]);
+            check_trigger(&mut valid, out, path, transformer.trigger.as_ref());
         }
+    }
+}
+
+/// Reports a cron trigger whose schedule does not parse; `path`, where the
+/// trigger is, is made only for a finding.
+fn check_trigger<'a>(
+    valid: &mut BTreeSet<&'a str>,
+    out: &mut Findings,
+    path: impl FnOnce() -> ModelPath,
+    trigger: Option<&'a StepTrigger>,
+) {
+    let Some(StepTrigger::Cron(expression)) = trigger else {
+        return;
+    };
+    if valid.contains(expression.as_str()) {
+        return;
+    }
+    match expression.parse::<Schedule>() {
+        Ok(_) => {
+            valid.insert(expression.as_str());
+        }
+        Err(why) => out.report(
+            path().key("cron"),
+            format!("invalid cron schedule `{expression}`: {why}"),
+            "write minute, hour, day of month, month and day of week, such as `*/15 * * * *` or `30 2 * * 1-5`",
+        ),
     }
 }
 

@@ -7,8 +7,8 @@
 //! transformer's side when it is not.
 
 use super::prelude::*;
-use crate::CaptureMetadata;
-use crate::names::WorkspaceName;
+use crate::names::{DatastoreName, TeamName, WorkspaceName, ZoneName};
+use crate::{CaptureMetadata, OrderedMap};
 
 pub(crate) static RULE: Rule = Rule {
     code: "transformer-output-mismatch",
@@ -71,20 +71,34 @@ fn outside_its_team(cx: &Context<'_>, out: &mut Findings) {
 
 /// Every other mismatch, once, from the datastore's side.
 fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
+    // The workspaces whose transformers write each datastore, in their
+    // team's order, found in one pass (not a pass over the team's
+    // workspaces for each of its datastores).
+    let mut writers_of: OrderedMap<(&ZoneName, &TeamName, &DatastoreName), Vec<&WorkspaceName>> =
+        OrderedMap::default();
+    for (zone_name, zone) in &cx.eco.zones {
+        for (team_name, team) in &zone.teams {
+            for (name, w) in &team.workspaces {
+                if let Some(t) = &w.transformer {
+                    writers_of
+                        .entry((zone_name, team_name, &t.output_datastore))
+                        .or_default()
+                        .push(name);
+                }
+            }
+        }
+    }
     for store in cx.index.datastores.values().flatten() {
-        let Some(team) = cx.zone(store.zone).and_then(|z| z.teams.get(store.team)) else {
+        if cx
+            .zone(store.zone)
+            .and_then(|z| z.teams.get(store.team))
+            .is_none()
+        {
             continue;
-        };
-        let writers: Vec<&WorkspaceName> = team
-            .workspaces
-            .iter()
-            .filter(|(_, w)| {
-                w.transformer
-                    .as_ref()
-                    .is_some_and(|t| &t.output_datastore == store.name)
-            })
-            .map(|(name, _)| name)
-            .collect();
+        }
+        let writers: &[&WorkspaceName] = writers_of
+            .get(&(store.zone, store.team, store.name))
+            .map_or(&[], Vec::as_slice);
         let listed = || {
             writers
                 .iter()
@@ -94,11 +108,13 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
         };
         match &store.item.capture {
             CaptureMetadata::TransformerOutput(t) => {
-                let path = store
-                    .path("datastores")
-                    .keys(["capture", "transformerOutput", "workspace"]);
+                let path = || {
+                    store
+                        .path("datastores")
+                        .keys(["capture", "transformerOutput", "workspace"])
+                };
                 if !writers.contains(&&t.workspace) {
-                    let (message, help) = match writers.as_slice() {
+                    let (message, help) = match writers {
                         [] => (
                             format!("datastore `{}` says workspace `{}` writes it, but no transformer of its team does", store.name, t.workspace),
                             "name the workspace of this team whose transformer has this datastore as `outputDatastore`".to_owned(),
@@ -112,10 +128,10 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
                             "a datastore has one transformer: name it, and point the others elsewhere".to_owned(),
                         ),
                     };
-                    out.report(path, message, help);
+                    out.report(path(), message, help);
                 } else if writers.len() > 1 {
                     out.report(
-                        path,
+                        path(),
                         format!(
                             "datastore `{}` is written by the transformers of workspaces {}; only `{}` may write it",
                             store.name,

@@ -19,10 +19,10 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
     let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
-    let mut check_one = |path: ModelPath, name: &ContainerName| {
+    let mut check_one = |path: &dyn Fn() -> ModelPath, name: &ContainerName| {
         if !cx.index.containers.contains_key(name) {
             out.report(
-                path,
+                path(),
                 format!("unknown data container `{name}`"),
                 suggest(name, &known, "containers"),
             );
@@ -31,16 +31,18 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
     for placed in cx.index.datastores.values().flatten() {
         if let Some(ingestion) = placed.item.capture.ingestion() {
             check_one(
-                placed
-                    .path("datastores")
-                    .keys(["capture", "ingestion", "container"]),
+                &|| {
+                    placed
+                        .path("datastores")
+                        .keys(["capture", "ingestion", "container"])
+                },
                 &ingestion.container,
             );
         }
     }
     for placed in cx.index.workspaces.values().flatten() {
         if let Some(container) = &placed.item.container {
-            check_one(placed.path("workspaces").key("container"), container);
+            check_one(&|| placed.path("workspaces").key("container"), container);
         }
     }
 }

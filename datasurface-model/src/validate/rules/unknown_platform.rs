@@ -21,10 +21,10 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &Context<'_>, out: &mut Findings) {
     let eco = cx.eco;
     let declared: Vec<&str> = eco.platforms.keys().map(PlatformName::as_str).collect();
-    let mut check_one = |path: ModelPath, name: &PlatformName| {
+    let mut check_one = |path: &dyn Fn() -> ModelPath, name: &PlatformName| {
         if !eco.platforms.contains_key(name) {
             out.report(
-                path,
+                path(),
                 format!("unknown platform `{name}`"),
                 suggest(name, &declared, "declared platforms"),
             );
@@ -33,12 +33,14 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
     for (i, assignment) in eco.assignments.iter().enumerate() {
         for (j, platform) in assignment.platforms.iter().enumerate() {
             check_one(
-                ModelPath::root()
-                    .key("assignments")
-                    .index(i)
-                    .key("platforms")
-                    .index(j)
-                    .key("platform"),
+                &|| {
+                    ModelPath::root()
+                        .key("assignments")
+                        .index(i)
+                        .key("platforms")
+                        .index(j)
+                        .key("platform")
+                },
                 &platform.platform,
             );
         }
@@ -46,9 +48,11 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
     for (store, platforms) in &eco.primary_ingestion_platforms {
         for (i, platform) in platforms.iter().enumerate() {
             check_one(
-                ModelPath::root()
-                    .keys(["primaryIngestionPlatforms", store.as_str()])
-                    .index(i),
+                &|| {
+                    ModelPath::root()
+                        .keys(["primaryIngestionPlatforms", store.as_str()])
+                        .index(i)
+                },
                 platform,
             );
         }
@@ -58,7 +62,7 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             let base = ModelPath::zone(zone).keys(["platformPolicies", policy.as_str()]);
             for (list, values) in [("allowed", &p.allowed), ("denied", &p.denied)] {
                 for (i, platform) in values.iter().enumerate() {
-                    check_one(base.key(list).index(i), platform);
+                    check_one(&|| base.key(list).index(i), platform);
                 }
             }
         }
@@ -67,12 +71,14 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         for (group, g) in &placed.item.dataset_groups {
             if let Some(platform) = g.requirements.as_ref().and_then(|r| r.platform.as_ref()) {
                 check_one(
-                    placed.path("workspaces").keys([
-                        "datasetGroups",
-                        group.as_str(),
-                        "requirements",
-                        "platform",
-                    ]),
+                    &|| {
+                        placed.path("workspaces").keys([
+                            "datasetGroups",
+                            group.as_str(),
+                            "requirements",
+                            "platform",
+                        ])
+                    },
                     platform,
                 );
             }
