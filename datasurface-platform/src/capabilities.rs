@@ -452,16 +452,15 @@ impl Check<'_> {
         let Some(transformer) = &at.item.transformer else {
             return;
         };
-        let path = ModelPath::team(at.zone, at.team).keys([
-            "workspaces",
-            workspace.as_str(),
-            "transformer",
-            "code",
-        ]);
-        self.uses(
-            || path,
-            Capability::CodeKind(CodeKind::of(&transformer.code)),
-        );
+        let path = || {
+            ModelPath::team(at.zone, at.team).keys([
+                "workspaces",
+                workspace.as_str(),
+                "transformer",
+                "code",
+            ])
+        };
+        self.uses(path, Capability::CodeKind(CodeKind::of(&transformer.code)));
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {
@@ -476,14 +475,16 @@ impl Check<'_> {
         else {
             return;
         };
-        let path = ModelPath::team(at.zone, at.team).keys([
-            "workspaces",
-            workspace.as_str(),
-            "datasetGroups",
-            group.as_str(),
-            "requirements",
-            "milestoning",
-        ]);
-        self.uses(|| path, Capability::Milestoning(requirements.milestoning));
+        let path = || {
+            ModelPath::team(at.zone, at.team).keys([
+                "workspaces",
+                workspace.as_str(),
+                "datasetGroups",
+                group.as_str(),
+                "requirements",
+                "milestoning",
+            ])
+        };
+        self.uses(path, Capability::Milestoning(requirements.milestoning));
     }
 }
