@@ -273,4 +273,72 @@ mod tests {
         assert!(is_reserved_column("ds_", "Ds_x") && !is_reserved_column("ds_", "d"));
         assert!(!is_reserved_column("ds_", "dş_x"));
     }
+
+    /// The same claims, found with a list searched from the start: what
+    /// [`PhysicalNames`] must report, whatever its storage.
+    fn by_list(claims: &[(bool, String, bool, u8)]) -> Vec<(u8, u8, String, String, usize)> {
+        let mut claimed: Vec<(bool, String, u8)> = Vec::new();
+        let mut pairs: BTreeMap<(u8, u8), (String, String, usize)> = BTreeMap::new();
+        for (view, physical, fold, owner) in claims {
+            let key = if *fold {
+                physical.to_lowercase()
+            } else {
+                physical.clone()
+            };
+            let namespace = if *view { "a view" } else { "a table" };
+            match claimed.iter().find(|(v, k, _)| v == view && *k == key) {
+                None => claimed.push((*view, key, *owner)),
+                Some((_, _, first)) if first == owner => {}
+                Some((_, _, first)) => {
+                    if let Some((_, _, more)) = pairs.get_mut(&(*owner, *first)) {
+                        *more += 1;
+                    } else {
+                        let first_met = (namespace.to_owned(), physical.clone(), 0);
+                        pairs.insert((*owner, *first), first_met);
+                    }
+                }
+            }
+        }
+        pairs
+            .into_iter()
+            .map(|((a, b), (n, p, more))| (a, b, n, p, more))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Claims in two namespaces, with and without folding case, by a
+        /// few owners: the collisions reported are those a plain list finds.
+        #[test]
+        fn collisions_are_those_a_list_finds(
+            claims in proptest::collection::vec(
+                (proptest::bool::ANY, "[aAbB_é]{1,3}", proptest::bool::ANY, 0..4u8),
+                0..80,
+            ),
+        ) {
+            let mut names = PhysicalNames::new("P", "folds case");
+            names.reserve("a table", 8);
+            for (view, physical, fold, owner) in &claims {
+                let namespace = if *view { "a view" } else { "a table" };
+                names.claim(namespace, physical.as_str(), *fold, *owner);
+            }
+            let found = names.into_diagnostics(|owner| Claimant {
+                what: format!("owner {owner}"),
+                path: ModelPath::root(),
+            });
+            let expected: Vec<String> = by_list(&claims)
+                .into_iter()
+                .map(|(later, earlier, namespace, physical, more)| {
+                    let mut m = format!(
+                        "owner {later} and owner {earlier} would both be {namespace} named `{physical}` on platform `P`"
+                    );
+                    if more > 0 {
+                        let _ = write!(m, " (and {more} more of the names made from them)");
+                    }
+                    m
+                })
+                .collect();
+            let messages: Vec<String> = found.into_iter().map(|d| d.message).collect();
+            proptest::prop_assert_eq!(messages, expected);
+        }
+    }
 }
