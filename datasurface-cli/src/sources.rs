@@ -199,6 +199,40 @@ fn parsed_model(
     Ok(model)
 }
 
+/// Pairs files found in only one of two models (a file moved or renamed in
+/// a change) by their size, so that one with the same bytes is still parsed
+/// once ([`files::parse_pair`] compares the bytes; a pair whose bytes differ
+/// is parsed twice, as two lone files would be). Pairs by place come first,
+/// unchanged.
+fn pair_moved<'e>(
+    pairs: Vec<(Option<&'e Entry>, Option<&'e Entry>)>,
+) -> Vec<(Option<&'e Entry>, Option<&'e Entry>)> {
+    let (mut paired, lone): (Vec<_>, Vec<_>) = pairs
+        .into_iter()
+        .partition(|pair| matches!(pair, (Some(_), Some(_))));
+    // Proposed lone files by size, each taken at most once.
+    let mut proposed_by_size: BTreeMap<u64, Vec<&'e Entry>> = BTreeMap::new();
+    let mut lone_base = Vec::new();
+    for pair in lone {
+        match pair {
+            (Some(b), None) => lone_base.push(b),
+            (None, Some(p)) => proposed_by_size.entry(p.size).or_default().push(p),
+            _ => {}
+        }
+    }
+    for b in lone_base {
+        let p = proposed_by_size.get_mut(&b.size).and_then(Vec::pop);
+        paired.push((Some(b), p));
+    }
+    paired.extend(
+        proposed_by_size
+            .into_values()
+            .flatten()
+            .map(|p| (None, Some(p))),
+    );
+    paired
+}
+
 /// A file's path, document and fingerprint, its text let go.
 fn done(file: SourceFile, parsed: ParsedFile) -> Done {
     let print = fingerprint(&file.text);
@@ -258,7 +292,7 @@ pub(crate) fn parse_models(
     for entry in proposed_entries {
         pairs.entry(place(proposed, entry)).or_default().1 = Some(entry);
     }
-    let pairs: Vec<(Option<&Entry>, Option<&Entry>)> = pairs.into_values().collect();
+    let pairs = pair_moved(pairs.into_values().collect());
     let done = datasurface_model::parallel::each(
         &pairs,
         |(b, p)| b.map_or(0, Entry::weight) + p.map_or(0, Entry::weight),

@@ -231,3 +231,46 @@ fn verify_the_initial_check_in_and_bad_arguments() {
     );
     assert_eq!(run.code, 2, "{}", run.transcript());
 }
+
+/// Files moved or renamed in a change are paired with the base's files of
+/// the same size, to parse a file once when its bytes are the same: a team's
+/// file moved as it was is no change, and a zone's file renamed and edited
+/// to the same size is still compared in full.
+#[test]
+fn verify_pairs_moved_files_by_content() {
+    let dir = scratch("verify-moved");
+    let proposed = dir.join("proposed");
+    copy_northwind(&proposed, str::to_owned);
+    let usa = proposed.join("zones/usa");
+    std::fs::rename(
+        usa.join("teams/northwindteam.yaml"),
+        usa.join("northwind-team.yaml"),
+    )
+    .unwrap();
+    let zone = std::fs::read_to_string(usa.join("zone.yaml")).unwrap();
+    let edited = zone.replacen("governed in the USA.", "governed in the US!.", 1);
+    assert_eq!((edited.len(), edited != zone), (zone.len(), true));
+    std::fs::remove_file(usa.join("zone.yaml")).unwrap();
+    std::fs::write(usa.join("the-zone.yaml"), edited).unwrap();
+    let base = repo_root().join("examples/models/northwind");
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            base.to_str().unwrap(),
+            "--proposed",
+            "proposed",
+            "--source",
+            "northwind/usa-zone@main",
+        ],
+        &dir,
+    );
+    insta::assert_snapshot!(run.transcript(), @r"
+    exit: 0
+    --- stdout
+    zone `USA` (github:northwind/usa-zone@main): changed
+      changed  /zones/USA/documentation/description
+    may merge
+    --- stderr
+    ");
+}
