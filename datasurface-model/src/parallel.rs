@@ -12,37 +12,23 @@ pub fn each<T: Sync, R: Send>(
     weight: impl Fn(&T) -> usize,
     work: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
+    let threads = threads_for(items.len());
     if threads <= 1 {
         return items.iter().map(work).collect();
     }
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(weight(&items[i])));
     let next = AtomicUsize::new(0);
-    let run = || {
+    let mut done: Vec<(usize, R)> = on_threads(threads, || {
         let mut mine = Vec::new();
         while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             mine.push((i, work(&items[i])));
         }
         mine
-    };
-    // The calling thread is one of the workers: it would only wait, and
-    // what it allocates comes from the process's main heap, which grows in
-    // larger steps than a new thread's.
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
-        let mut done = run();
-        for helper in helpers {
-            match helper.join() {
-                Ok(theirs) => done.extend(theirs),
-                // A panic in the work goes on, as it would on one thread.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        done
-    });
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, result)| result).collect()
 }
@@ -54,9 +40,7 @@ pub fn each_mut<T: Send>(
     weight: impl Fn(&T) -> usize,
     work: impl Fn(&mut T) + Sync,
 ) {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
+    let threads = threads_for(items.len());
     if threads <= 1 {
         items.iter_mut().for_each(work);
         return;
@@ -64,22 +48,37 @@ pub fn each_mut<T: Send>(
     let mut order: Vec<&mut T> = items.iter_mut().collect();
     order.sort_by_key(|item| std::cmp::Reverse(weight(item)));
     let queue = std::sync::Mutex::new(order.into_iter());
-    let run = || {
+    on_threads(threads, || {
         // The lock is held only to take the next item.
         while let Some(item) = queue.lock().ok().and_then(|mut q| q.next()) {
             work(item);
         }
-    };
+    });
+}
+
+/// How many threads work on `items` items: one per core, at most one per item.
+fn threads_for(items: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items)
+}
+
+/// `run` on `threads` threads at once, the calling thread one of them: it
+/// would only wait, and what it allocates comes from the process's main
+/// heap, which grows in larger steps than a new thread's. A panic in one
+/// goes on once all have ended, as it would on one thread.
+fn on_threads<R: Send>(threads: usize, run: impl Fn() -> R + Sync) -> Vec<R> {
     std::thread::scope(|scope| {
-        // The calling thread works too, as in [`each`].
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
-        run();
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(&run)).collect();
+        let mut done = vec![run()];
         for helper in helpers {
-            if let Err(panic) = helper.join() {
-                std::panic::resume_unwind(panic);
+            match helper.join() {
+                Ok(theirs) => done.push(theirs),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-    });
+        done
+    })
 }
 
 #[cfg(test)]
