@@ -11,11 +11,15 @@
 #       serve /model --addr 0.0.0.0:8080
 #
 # The build stage compiles the command line (SQLite is compiled in, so the
-# runtime needs no database library); the runtime stage holds only the binary
-# and the CA certificates it needs to reach databases over TLS.
+# runtime needs no database library; TLS to databases links the system's
+# OpenSSL); the runtime stage holds only the binary and the CA certificates
+# package, which brings OpenSSL's library with it.
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends pkg-config libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN cargo build --release --locked -p datasurface-cli \
     && strip target/release/datasurface

@@ -46,10 +46,13 @@ pub struct AirflowConfig {
     /// file drop (default: none). Only files named here are read: which files
     /// on the workers jobs may read is the ecosystem owner's choice.
     pub sources: BTreeMap<String, String>,
+    /// `plaintextSources`: source hosts the ecosystem's owners let the
+    /// runner reach without TLS (docs/security.md, with the risk).
+    pub plaintext_sources: Vec<String>,
 }
 
 /// The parameters this platform reads.
-pub const PARAMETERS: [&str; 11] = [
+pub const PARAMETERS: [&str; 12] = [
     "executor",
     "namespace",
     "image",
@@ -61,6 +64,7 @@ pub const PARAMETERS: [&str; 11] = [
     "maxChunkSize",
     "retries",
     "sources",
+    "plaintextSources",
 ];
 
 impl AirflowConfig {
@@ -134,6 +138,7 @@ impl AirflowConfig {
                 .unwrap_or(50),
             retries: u32::try_from(reader.number("retries", 2, 0, 100)).unwrap_or(2),
             sources: reader.paths("sources"),
+            plaintext_sources: reader.hosts("plaintextSources"),
         };
         (config, found)
     }
@@ -188,6 +193,32 @@ impl Reader<'_> {
                 let other = other.clone();
                 self.bad(key, &other, expected);
                 default.to_owned()
+            }
+        }
+    }
+
+    fn hosts(&mut self, key: &str) -> Vec<String> {
+        match self.declaration.parameters.get(key) {
+            None => Vec::new(),
+            Some(Value::Array(hosts))
+                if hosts.iter().all(|h| {
+                    h.as_str()
+                        .is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+                }) =>
+            {
+                hosts
+                    .iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .collect()
+            }
+            Some(other) => {
+                let other = other.clone();
+                self.bad(
+                    key,
+                    &other,
+                    "a list of host names, such as `[legacy-db.example]`",
+                );
+                Vec::new()
             }
         }
     }

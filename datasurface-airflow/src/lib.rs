@@ -44,11 +44,14 @@ pub mod sql;
 pub mod statements;
 
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
+use datasurface_platform::model::names::CredentialName;
 use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
-use datasurface_platform::model::{ContainerKind, DatabaseEngine, Milestoning};
+use datasurface_platform::model::{
+    ContainerKind, DatabaseEngine, Milestoning, PlatformDeclaration,
+};
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
-    FileFormat, Plan, PlatformError, RenderContext, Rendering, TriggerKind,
+    FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
 
 pub use config::{AirflowConfig, Executor};
@@ -123,6 +126,23 @@ impl DataPlatform for Airflow {
 
     fn codes(&self) -> &'static [CodeInfo] {
         LINT_CODES
+    }
+
+    /// The merge credential (`mergeCredential`, by default `merge_rw`): it
+    /// reads and writes every stream's tables, so no team may name it. The
+    /// `sources` it maps are paths on the workers, not under the model.
+    fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {
+        let (config, _) = AirflowConfig::read("", declaration, &self.version());
+        let parameter: &[&str] = if declaration.parameters.contains_key("mergeCredential") {
+            &["mergeCredential"]
+        } else {
+            &[]
+        };
+        match CredentialName::new(config.merge_credential) {
+            Ok(name) => PlatformResources::new().credential(name, parameter),
+            // lint reports a merge credential that is not a name.
+            Err(_) => PlatformResources::new(),
+        }
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {

@@ -607,6 +607,7 @@ impl Renderer<'_> {
         let out_store = transformer.output_datastore.as_str();
         TransformSpec {
             workspace: name.to_string(),
+            limits: transformer.limits,
             role: self.transformer_role(name),
             schema,
             output_stream: out_store.to_owned(),
@@ -953,6 +954,10 @@ pub(crate) fn source_spec(
                 port: endpoint.port,
                 database: db.database.clone(),
                 credential: ingestion.credential.as_ref().map(|c| c.name.to_string()),
+                plaintext: config
+                    .plaintext_sources
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(&endpoint.host)),
                 watermark,
             },
             (DatabaseEngine::Postgres, None) => unsupported(format!(

@@ -57,6 +57,10 @@ pub enum SourceSpec {
         database: String,
         /// The credential the job logs in with.
         credential: Option<String>,
+        /// Whether the ecosystem lets the runner reach this host without
+        /// TLS (the platform's `plaintextSources`); written only when it does.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        plaintext: bool,
         /// For incremental capture: the column whose growth marks new and
         /// changed rows. Without one, every batch reads a whole snapshot.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +143,13 @@ pub struct TransformSpec {
     pub output_stream: String,
     /// One query per output dataset, with the table it fills.
     pub outputs: Vec<TransformOutput>,
+    /// How long its queries may run and wait (the model's defaults when
+    /// left out, and then not written).
+    #[serde(
+        default,
+        skip_serializing_if = "datasurface_platform::model::TransformerLimits::is_default"
+    )]
+    pub limits: datasurface_platform::model::TransformerLimits,
     /// The workspace's code hook, which `datasurface job decide` asks before
     /// the transformer runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]

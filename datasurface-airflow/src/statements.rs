@@ -146,16 +146,15 @@ pub fn copy_into_staging(d: &DatasetSpec) -> String {
     )
 }
 
-/// The statement that fills an output table from the transformer's query.
-/// The query is sent alone with the extended protocol, as a subquery: one
-/// statement, a `SELECT`, that cannot end the statement around it or modify
-/// data through a `WITH` (PostgreSQL allows data-modifying `WITH` only at the top level).
-pub fn fill_statement(table: &str, columns: &[&str], query: &str) -> String {
-    let cols: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
+/// A transformer's query as a `COPY … TO STDOUT` of exactly its output's
+/// columns, each picked by name. The query is sent alone with the extended
+/// protocol, as a subquery: one statement, a `SELECT`, that cannot end the
+/// statement around it or modify data through a `WITH` (PostgreSQL allows
+/// data-modifying `WITH` only at the top level).
+pub fn copy_out_statement(columns: &[&str], query: &str) -> String {
     let picked: Vec<String> = columns.iter().map(|c| format!("q.{}", quoted(c))).collect();
     format!(
-        "INSERT INTO {table} ({}) SELECT {} FROM (\n{}\n) AS q",
-        cols.join(", "),
+        "COPY (SELECT {} FROM (\n{}\n) AS q) TO STDOUT",
         picked.join(", "),
         query
     )

@@ -52,6 +52,7 @@ mod hook;
 mod init;
 mod job;
 mod model;
+mod named_files;
 mod platforms;
 mod serve;
 mod sources;

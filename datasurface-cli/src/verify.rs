@@ -221,6 +221,10 @@ fn gate(
     err: &mut dyn Write,
 ) -> Verification {
     let base_model: Option<&Ecosystem> = base.as_ref().map(|b| &b.loaded.ecosystem);
+    let base_at = base_model.zip(args.base.as_deref());
+    let files = |proposed: &Ecosystem| {
+        crate::named_files::authorize(app.registry, base_at, (proposed, &args.proposed), source)
+    };
     let verification = match validate::try_validate(proposed) {
         Ok(valid) => {
             let external = args.external.as_strs();
@@ -228,14 +232,18 @@ fn gate(
                 crate::gate::platform_findings(app, &valid, &args.proposed, &external, err);
             let mut found = valid.warnings().diagnostics().to_vec();
             found.extend_from_slice(platforms.diagnostics());
+            let (changed, refused) = files(&valid);
             let verification =
-                verify::verify_checked(base_model, &valid, &Report::new(found), source);
+                verify::verify_checked(base_model, &valid, &Report::new(found), source)
+                    .with_files(changed, refused);
             crate::discard::later(valid);
             verification
         }
         Err(invalid) => {
+            let (changed, refused) = files(&invalid.ecosystem);
             let verification =
-                verify::verify_checked(base_model, &invalid.ecosystem, &invalid.report, source);
+                verify::verify_checked(base_model, &invalid.ecosystem, &invalid.report, source)
+                    .with_files(changed, refused);
             crate::discard::later(invalid.ecosystem);
             verification
         }

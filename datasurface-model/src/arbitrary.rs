@@ -482,6 +482,28 @@ fn credential() -> impl Strategy<Value = Credential> {
         })
 }
 
+fn grants() -> impl Strategy<Value = Vec<Grantee>> {
+    vec(
+        prop_oneof![
+            team_name().prop_map(Grantee::Team),
+            zone_name().prop_map(Grantee::Zone),
+        ],
+        0..3,
+    )
+}
+
+fn credential_declarations()
+-> impl Strategy<Value = OrderedMap<CredentialName, CredentialDeclaration>> {
+    map(
+        credential_name(),
+        (grants(), docs()).prop_map(|(grants, documentation)| CredentialDeclaration {
+            grants,
+            documentation,
+        }),
+        2,
+    )
+}
+
 fn tables() -> impl Strategy<Value = OrderedMap<DatasetName, String>> {
     map(dataset_name(), text(), 2)
 }
@@ -656,6 +678,7 @@ fn container() -> impl Strategy<Value = DataContainer> {
         any::<bool>(),
         option::weighted(0.2, encryption()),
         option::weighted(0.2, encryption()),
+        grants(),
         docs(),
     )
         .prop_map(
@@ -665,6 +688,7 @@ fn container() -> impl Strategy<Value = DataContainer> {
                 read_only,
                 server_side_encryption,
                 client_side_encryption,
+                grants,
                 documentation,
             )| DataContainer {
                 kind,
@@ -672,9 +696,11 @@ fn container() -> impl Strategy<Value = DataContainer> {
                 read_only,
                 server_side_encryption,
                 client_side_encryption,
+                grants,
                 documentation,
             },
         )
+        .boxed()
 }
 
 fn requirements() -> impl Strategy<Value = PlatformRequirements> {
@@ -764,14 +790,35 @@ fn code() -> impl Strategy<Value = CodeArtifact> {
 }
 
 fn transformer() -> impl Strategy<Value = DataTransformer> {
-    (datastore_name(), option::of(trigger()), code(), docs()).prop_map(
-        |(output_datastore, trigger, code, documentation)| DataTransformer {
-            output_datastore,
-            trigger,
-            code,
-            documentation,
-        },
+    let limits = (
+        option::of(1..=21_600u32),
+        option::of(1..=600u32),
+        option::of(1..=600u32),
     )
+        .prop_map(
+            |(timeout_seconds, lock_timeout_seconds, idle_timeout_seconds)| TransformerLimits {
+                timeout_seconds,
+                lock_timeout_seconds,
+                idle_timeout_seconds,
+            },
+        );
+    (
+        datastore_name(),
+        option::of(trigger()),
+        code(),
+        limits,
+        docs(),
+    )
+        .prop_map(
+            |(output_datastore, trigger, code, limits, documentation)| DataTransformer {
+                output_datastore,
+                trigger,
+                code,
+                limits,
+                documentation,
+            },
+        )
+        .boxed()
 }
 
 /// Hooks: valid module paths and digests, one to four distinct events, either
@@ -859,6 +906,7 @@ fn workspace() -> impl Strategy<Value = Workspace> {
                 }
             },
         )
+        .boxed()
 }
 
 /// Teams.
@@ -866,15 +914,20 @@ pub fn team() -> impl Strategy<Value = Team> {
     (
         docs(),
         map(container_name(), container(), 2),
+        credential_declarations(),
         map(datastore_name(), datastore(), 2),
         map(workspace_name(), workspace(), 2),
     )
-        .prop_map(|(documentation, containers, datastores, workspaces)| Team {
-            documentation,
-            containers,
-            datastores,
-            workspaces,
-        })
+        .prop_map(
+            |(documentation, containers, credentials, datastores, workspaces)| Team {
+                documentation,
+                containers,
+                credentials,
+                datastores,
+                workspaces,
+            },
+        )
+        .boxed()
 }
 
 /// Governance zones, with teams.
@@ -887,6 +940,7 @@ pub fn zone() -> impl Strategy<Value = GovernanceZone> {
         map(policy_name(), allow_deny(location_ref), 1),
         map(policy_name(), allow_deny(cloud_vendor), 1),
         map(policy_name(), allow_deny(platform_name), 1),
+        credential_declarations(),
         map(
             team_name(),
             (repository(), docs()).prop_map(|(repository, documentation)| TeamDeclaration {
@@ -906,6 +960,7 @@ pub fn zone() -> impl Strategy<Value = GovernanceZone> {
                 location_policies,
                 hard_vendor_policies,
                 platform_policies,
+                credentials,
                 team_declarations,
                 teams,
             )| GovernanceZone {
@@ -916,10 +971,12 @@ pub fn zone() -> impl Strategy<Value = GovernanceZone> {
                 location_policies,
                 hard_vendor_policies,
                 platform_policies,
+                credentials,
                 team_declarations,
                 teams,
             },
         )
+        .boxed()
 }
 
 /// JSON values without floats (whose text form does not round-trip exactly).
@@ -1031,7 +1088,10 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
     (
         (ecosystem_name(), repository(), repository(), docs()),
         map(vendor_name(), vendor(), 2),
-        map(platform_name(), platform(), 2),
+        (
+            map(platform_name(), platform(), 2),
+            credential_declarations(),
+        ),
         map(
             zone_name(),
             (repository(), docs()).prop_map(|(repository, documentation)| ZoneDeclaration {
@@ -1048,7 +1108,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
             |(
                 (name, owning_repository, live_repository, documentation),
                 vendors,
-                platforms,
+                (platforms, credentials),
                 zone_declarations,
                 zones,
                 assignments,
@@ -1060,6 +1120,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 documentation,
                 vendors,
                 platforms,
+                credentials,
                 zone_declarations,
                 zones,
                 assignments,

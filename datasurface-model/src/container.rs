@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::common::Documentation;
+use crate::grant::Grantee;
 use crate::names::CredentialName;
 use crate::vendor::LocationRef;
 
@@ -27,6 +28,10 @@ pub struct DataContainer {
     /// Encryption applied by clients before the data reaches the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_side_encryption: Option<Encryption>,
+    /// The other teams (or zones) that may name it: read from it, or
+    /// receive data in it. Only its own team may otherwise (docs/security.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grantee>,
     /// What the container is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation: Option<Documentation>,
@@ -41,6 +46,7 @@ impl DataContainer {
             read_only: false,
             server_side_encryption: None,
             client_side_encryption: None,
+            grants: Vec::new(),
             documentation: None,
         }
     }

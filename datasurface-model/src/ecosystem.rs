@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::common::Documentation;
 use crate::container::DataContainer;
 use crate::datastore::Datastore;
+use crate::grant::CredentialDeclaration;
 use crate::names::{
-    ContainerName, DatastoreName, EcosystemName, PlatformName, TeamName, VendorName, WorkspaceName,
-    ZoneName,
+    ContainerName, CredentialName, DatastoreName, EcosystemName, PlatformName, TeamName,
+    VendorName, WorkspaceName, ZoneName,
 };
 use crate::platform::{DatasetGroupAssignment, PlatformDeclaration};
 use crate::repository::Repository;
@@ -49,6 +50,14 @@ pub struct Ecosystem {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub platforms: OrderedMap<PlatformName, PlatformDeclaration>,
+    /// The credentials the ecosystem owns, by name: nobody but the zones and teams it grants them to may name them, and
+    /// others only when granted (docs/security.md).
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "crate::OrderedMap::is_empty"
+    )]
+    pub credentials: OrderedMap<CredentialName, CredentialDeclaration>,
     /// The zones that may exist, and which repository owns each.
     #[serde(
         default,
@@ -100,6 +109,7 @@ impl Ecosystem {
             documentation: None,
             vendors: OrderedMap::default(),
             platforms: OrderedMap::default(),
+            credentials: OrderedMap::default(),
             zone_declarations: OrderedMap::default(),
             zones: OrderedMap::default(),
             assignments: Vec::new(),

@@ -53,6 +53,7 @@ pub mod ecosystem;
 pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod grant;
 pub mod hook;
 pub mod names;
 pub mod parallel;
@@ -60,6 +61,7 @@ pub mod platform;
 pub mod policy;
 pub mod regions;
 pub mod repository;
+pub mod resources;
 pub mod schema;
 pub mod types;
 pub mod validate;
@@ -93,6 +95,7 @@ pub use common::{Deprecation, DeprecationStatus, Documentation, ProductionStatus
 pub use container::{ContainerKind, DataContainer, DatabaseEngine};
 pub use datastore::{Dataset, DatasetApproval, Datastore};
 pub use ecosystem::{Ecosystem, TeamLocation};
+pub use grant::{CredentialDeclaration, Grantee};
 pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 pub use names::NameError;
 pub use platform::{
@@ -108,6 +111,7 @@ pub use types::{DataType, TypeKind};
 pub use vendor::{CloudVendor, InfrastructureLocation, InfrastructureVendor, LocationRef};
 pub use workspace::{
     CodeArtifact, DataTransformer, DatasetGroup, DatasetSink, DeprecationsAllowed, Latency,
-    Milestoning, PlatformRequirements, RetentionPeriod, Workspace, WorkspacePriority,
+    Milestoning, PlatformRequirements, RetentionPeriod, TransformerLimits, Workspace,
+    WorkspacePriority,
 };
 pub use zone::{GovernanceZone, Team, TeamDeclaration, ZoneDeclaration};

@@ -93,6 +93,7 @@ impl RegionRef<'_> {
                     documentation,
                     vendors,
                     platforms,
+                    credentials,
                     zone_declarations,
                     zones: _,
                     assignments,
@@ -104,6 +105,7 @@ impl RegionRef<'_> {
                     && *documentation == b.documentation
                     && *vendors == b.vendors
                     && *platforms == b.platforms
+                    && *credentials == b.credentials
                     && *zone_declarations == b.zone_declarations
                     && *assignments == b.assignments
                     && *primary_ingestion_platforms == b.primary_ingestion_platforms
@@ -117,6 +119,7 @@ impl RegionRef<'_> {
                     location_policies,
                     hard_vendor_policies,
                     platform_policies,
+                    credentials,
                     team_declarations,
                     teams: _,
                 } = a;
@@ -127,6 +130,7 @@ impl RegionRef<'_> {
                     && *location_policies == b.location_policies
                     && *hard_vendor_policies == b.hard_vendor_policies
                     && *platform_policies == b.platform_policies
+                    && *credentials == b.credentials
                     && *team_declarations == b.team_declarations
             }
             (RegionRef::Team(a), RegionRef::Team(b)) => a == b,
@@ -150,11 +154,12 @@ impl RegionRef<'_> {
             let Team {
                 documentation,
                 containers,
+                credentials,
                 datastores,
                 workspaces,
             } = a;
             // In serialization order; absent fields are the ones serde skips.
-            let fields: [(&str, bool, bool, &Diff<'_>); 4] = [
+            let fields: [(&str, bool, bool, &Diff<'_>); 5] = [
                 (
                     "documentation",
                     documentation.is_some(),
@@ -173,6 +178,12 @@ impl RegionRef<'_> {
                     !containers.is_empty(),
                     !b.containers.is_empty(),
                     &|at, out| map_differences(containers, &b.containers, at, out),
+                ),
+                (
+                    "credentials",
+                    !credentials.is_empty(),
+                    !b.credentials.is_empty(),
+                    &|at, out| map_differences(credentials, &b.credentials, at, out),
                 ),
                 (
                     "datastores",
@@ -222,6 +233,7 @@ impl RegionRef<'_> {
                     documentation,
                     vendors,
                     platforms,
+                    credentials,
                     zone_declarations,
                     zones: _,
                     assignments,
@@ -234,6 +246,7 @@ impl RegionRef<'_> {
                     documentation: documentation.clone(),
                     vendors: vendors.clone(),
                     platforms: platforms.clone(),
+                    credentials: credentials.clone(),
                     zone_declarations: zone_declarations.clone(),
                     zones: OrderedMap::default(),
                     assignments: assignments.clone(),
@@ -250,6 +263,7 @@ impl RegionRef<'_> {
                     location_policies,
                     hard_vendor_policies,
                     platform_policies,
+                    credentials,
                     team_declarations,
                     teams: _,
                 } = zone;
@@ -261,6 +275,7 @@ impl RegionRef<'_> {
                     location_policies: location_policies.clone(),
                     hard_vendor_policies: hard_vendor_policies.clone(),
                     platform_policies: platform_policies.clone(),
+                    credentials: credentials.clone(),
                     team_declarations: team_declarations.clone(),
                     teams: OrderedMap::default(),
                 })

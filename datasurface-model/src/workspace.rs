@@ -343,9 +343,104 @@ pub struct DataTransformer {
     pub trigger: Option<StepTrigger>,
     /// The code that runs.
     pub code: CodeArtifact,
+    /// How long its code may run and wait; the platform's safe defaults
+    /// where left out.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
+    pub limits: TransformerLimits,
     /// What the transformer does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation: Option<Documentation>,
+}
+
+/// How long a transformer's code may run and wait, each in seconds. Each is
+/// optional: the defaults ([`TransformerLimits::DEFAULT_TIMEOUT_SECONDS`] and
+/// its siblings) are safe, and none may exceed its maximum. Platforms
+/// enforce them at run time: on PostgreSQL as the session's
+/// `statement_timeout`, `lock_timeout` and
+/// `idle_in_transaction_session_timeout`, and on SQLite as the run's wall time.
+///
+/// ```yaml
+/// limits: {timeoutSeconds: 600, lockTimeoutSeconds: 10}
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransformerLimits {
+    /// How long one run's queries may take, in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+    /// How long a query may wait for a lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_timeout_seconds: Option<u32>,
+    /// How long a session may sit idle inside a transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_seconds: Option<u32>,
+}
+
+impl TransformerLimits {
+    /// A run's time unless the model says otherwise: 15 minutes.
+    pub const DEFAULT_TIMEOUT_SECONDS: u32 = 900;
+    /// The longest a model may let a run take: 6 hours.
+    pub const MAX_TIMEOUT_SECONDS: u32 = 21_600;
+    /// A lock wait unless the model says otherwise.
+    pub const DEFAULT_LOCK_TIMEOUT_SECONDS: u32 = 30;
+    /// The longest lock wait a model may allow.
+    pub const MAX_LOCK_TIMEOUT_SECONDS: u32 = 600;
+    /// Idle time in a transaction unless the model says otherwise.
+    pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 60;
+    /// The longest idle time in a transaction a model may allow.
+    pub const MAX_IDLE_TIMEOUT_SECONDS: u32 = 600;
+
+    /// Whether every limit is left to its default.
+    pub fn is_default(&self) -> bool {
+        *self == TransformerLimits::default()
+    }
+
+    /// How long one run may take.
+    pub fn timeout_seconds(&self) -> u32 {
+        self.timeout_seconds
+            .unwrap_or(Self::DEFAULT_TIMEOUT_SECONDS)
+    }
+
+    /// How long a query may wait for a lock.
+    pub fn lock_timeout_seconds(&self) -> u32 {
+        self.lock_timeout_seconds
+            .unwrap_or(Self::DEFAULT_LOCK_TIMEOUT_SECONDS)
+    }
+
+    /// How long a session may be idle in a transaction.
+    pub fn idle_timeout_seconds(&self) -> u32 {
+        self.idle_timeout_seconds
+            .unwrap_or(Self::DEFAULT_IDLE_TIMEOUT_SECONDS)
+    }
+
+    /// Each limit that is zero or above its maximum: the field's name, the
+    /// value and the maximum.
+    pub fn out_of_range(&self) -> Vec<(&'static str, u32, u32)> {
+        [
+            (
+                "timeoutSeconds",
+                self.timeout_seconds,
+                Self::MAX_TIMEOUT_SECONDS,
+            ),
+            (
+                "lockTimeoutSeconds",
+                self.lock_timeout_seconds,
+                Self::MAX_LOCK_TIMEOUT_SECONDS,
+            ),
+            (
+                "idleTimeoutSeconds",
+                self.idle_timeout_seconds,
+                Self::MAX_IDLE_TIMEOUT_SECONDS,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(field, value, max)| {
+            value
+                .filter(|v| *v == 0 || *v > max)
+                .map(|v| (field, v, max))
+        })
+        .collect()
+    }
 }
 
 /// The code a data transformer runs.

@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::common::Documentation;
 use crate::container::DataContainer;
 use crate::datastore::Datastore;
+use crate::grant::CredentialDeclaration;
 use crate::names::{
-    ContainerName, DatastoreName, PlatformName, PolicyName, TeamName, VendorName, WorkspaceName,
+    ContainerName, CredentialName, DatastoreName, PlatformName, PolicyName, TeamName, VendorName,
+    WorkspaceName,
 };
 use crate::policy::{AllowDenyPolicy, DataClassification, StoragePolicy};
 use crate::repository::Repository;
@@ -77,6 +79,14 @@ pub struct GovernanceZone {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub platform_policies: OrderedMap<PolicyName, AllowDenyPolicy<PlatformName>>,
+    /// The credentials the zone owns, by name: nobody but the teams it grants them to may name them, and
+    /// others only when granted (docs/security.md).
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "crate::OrderedMap::is_empty"
+    )]
+    pub credentials: OrderedMap<CredentialName, CredentialDeclaration>,
     /// The teams the zone declares, and which repository owns each.
     #[serde(
         default,
@@ -118,6 +128,14 @@ pub struct Team {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub containers: OrderedMap<ContainerName, DataContainer>,
+    /// The credentials the team owns, by name: its own datastores and containers may name them, and
+    /// others only when granted (docs/security.md).
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "crate::OrderedMap::is_empty"
+    )]
+    pub credentials: OrderedMap<CredentialName, CredentialDeclaration>,
     /// The datastores the team produces. Names are unique across the ecosystem.
     #[serde(
         default,

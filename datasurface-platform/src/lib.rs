@@ -15,6 +15,8 @@
 //! graph crates.
 
 mod capabilities;
+#[cfg(feature = "fs")]
+pub mod confined;
 mod history;
 pub mod hook;
 mod physical;
@@ -23,6 +25,7 @@ mod plan;
 mod platform;
 mod registry;
 mod rendering;
+mod resources;
 mod saved;
 #[cfg(feature = "fs")]
 mod saved_dir;
@@ -50,6 +53,10 @@ pub use rendering::{
     Artifact, ArtifactKey, ArtifactKeyError, Rendering, artifacts_upstream, content_hash,
     sha256_hex,
 };
+pub use resources::{
+    PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,
+    file_claims_with,
+};
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]
 pub use saved_dir::SavedDirError;
@@ -60,6 +67,12 @@ pub use semver;
 /// The codes of the diagnostics that resolving platforms and checking their
 /// capabilities report.
 pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
+    (
+        PLATFORM_CREDENTIAL,
+        model::validate::Severity::Error,
+        "A team's element or a credential declaration names a credential a platform uses for itself.",
+        "A platform logs in with credentials of its own (the `airflow` platform's merge credential, `mergeCredential`): with them it can read and write every team's data. No capture, container, transformer or declaration may name one, or the platform would log in with it on a team's behalf, to a server the team chose. Name a credential your team owns (declared under `credentials` in its document); docs/security.md explains who owns what.",
+    ),
     (
         "unknown-platform-kind",
         model::validate::Severity::Error,

@@ -77,7 +77,7 @@ pub fn render_platform(
 }
 
 /// What a platform finds in its graph before rendering: the capabilities check,
-/// then its own lint.
+/// then its own lint, then whether a team reaches its own resources.
 fn lint_platform(
     platform: &dyn DataPlatform,
     graph: &PlatformGraph,
@@ -85,6 +85,10 @@ fn lint_platform(
 ) -> Vec<Diagnostic> {
     let mut found = check_capabilities(&platform.capabilities(), graph, context);
     found.extend(platform.lint(graph, context));
+    found.extend(crate::resources::check_resources(
+        context.ecosystem,
+        &[(context.platform, platform.resources(context.declaration))],
+    ));
     found
 }
 
@@ -153,6 +157,11 @@ pub fn check_platforms(
         },
     );
     found.extend(linted.into_iter().flatten());
+    let resources: Vec<_> = lints
+        .iter()
+        .map(|(name, declaration, platform)| (*name, platform.resources(declaration)))
+        .collect();
+    found.extend(crate::resources::check_resources(valid, &resources));
     for finding in &mut found {
         if finding.owner.is_none() {
             finding.owner = Some(owner_of(valid, &finding.path).to_string());

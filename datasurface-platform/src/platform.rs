@@ -10,6 +10,7 @@ use datasurface_model::validate::{CodeInfo, Diagnostic, ValidEcosystem};
 use crate::capabilities::Capabilities;
 use crate::plan::{self, Plan};
 use crate::rendering::Rendering;
+use crate::resources::PlatformResources;
 
 /// What a platform renders for: the validated model, and which of its platform declarations.
 #[derive(Debug, Clone, Copy)]
@@ -79,13 +80,15 @@ pub enum PlatformError {
 /// A type that wraps another platform (to add logging, rename its kind, or
 /// decorate its artifacts) must forward **every** method, the provided ones
 /// included: [`codes`](Self::codes), or `datasurface explain` and SARIF lose
-/// the inner platform's codes; and [`diff`](Self::diff), or the plans fall
+/// the inner platform's codes; [`resources`](Self::resources), or the gate
+/// no longer keeps teams away from the inner platform's own credentials; and [`diff`](Self::diff), or the plans fall
 /// back to the default diff and lose the inner platform's refined reasons,
 /// replaces and disruption, which reviewers rely on to see what a change
 /// breaks. The compiler cannot catch a forgotten provided method, so:
 ///
 /// ```
-/// # use datasurface_platform::{Capabilities, DataPlatform, Plan, PlatformError, RenderContext, Rendering};
+/// # use datasurface_platform::{Capabilities, DataPlatform, Plan, PlatformError, PlatformResources, RenderContext, Rendering};
+/// # use datasurface_platform::model::PlatformDeclaration;
 /// # use datasurface_platform::graph::PlatformGraph;
 /// # use datasurface_platform::model::validate::{CodeInfo, Diagnostic};
 /// #[derive(Debug)]
@@ -99,6 +102,7 @@ pub enum PlatformError {
 ///         self.0.lint(graph, cx)
 ///     }
 ///     fn codes(&self) -> &'static [CodeInfo] { self.0.codes() }
+///     fn resources(&self, d: &PlatformDeclaration) -> PlatformResources { self.0.resources(d) }
 ///     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
 ///         self.0.render(graph, cx)
 ///     }
@@ -128,6 +132,19 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     /// checks that `lint` reports no other code.
     fn codes(&self) -> &'static [CodeInfo] {
         &[]
+    }
+
+    /// The credentials the platform logs in with for itself and the files
+    /// its parameters map, read from its declaration (docs/security.md).
+    /// The gate refuses a team's element that names one of these
+    /// credentials (`platform-credential`), and a team's file that overlaps
+    /// a file mapped for another team's container. The default is none:
+    /// a platform with a credential of its own must declare it here, or a
+    /// team could name it and have the platform log in with it on the
+    /// team's behalf.
+    fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {
+        let _ = declaration;
+        PlatformResources::default()
     }
 
     /// Renders the graph into artifacts.

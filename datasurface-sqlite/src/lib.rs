@@ -29,7 +29,7 @@ pub mod statements;
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use std::collections::BTreeMap;
 
-use datasurface_platform::model::names::DatastoreName;
+use datasurface_platform::model::names::{ContainerName, DatastoreName};
 use datasurface_platform::model::validate::{
     CodeInfo, Diagnostic, ModelIndex, ModelPath, Placed, Severity,
 };
@@ -38,7 +38,7 @@ use datasurface_platform::model::{
 };
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
-    FileFormat, Plan, PlatformError, RenderContext, Rendering, TriggerKind,
+    FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
 
 /// The platform's own diagnostic codes.
@@ -147,6 +147,25 @@ impl DataPlatform for SqlitePlatform {
 
     fn codes(&self) -> &'static [CodeInfo] {
         LINT_CODES
+    }
+
+    /// The files and folders `sources` maps, each holding its container's
+    /// data: they are that container's team's, and no other team's file may
+    /// lie on them.
+    fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {
+        let mut resources = PlatformResources::new();
+        if let Some(serde_json::Value::Object(map)) = declaration.parameters.get("sources") {
+            for (container, path) in map {
+                if let Some(path) = path.as_str() {
+                    resources = resources.file(
+                        path,
+                        ContainerName::new(container.as_str()).ok(),
+                        &["sources", container],
+                    );
+                }
+            }
+        }
+        resources
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {

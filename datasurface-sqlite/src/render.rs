@@ -630,6 +630,7 @@ impl Renderer<'_> {
             _ => Vec::new(),
         };
         let job = TransformJob {
+            timeout_seconds: transformer.limits.timeout_seconds,
             workspace: workspace.to_string(),
             container: container.to_string(),
             queries,

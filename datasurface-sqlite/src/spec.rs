@@ -216,6 +216,20 @@ pub struct TransformJob {
     /// The workspace's code hook, which decides whether it runs when it is due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hook: Option<HookJob>,
+    /// How long one run's queries may take in all, in seconds; written only
+    /// when the model sets it (the default is the model's, 900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+}
+
+impl TransformJob {
+    /// How long one run's queries may take in all.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(
+            self.timeout_seconds
+                .unwrap_or(datasurface_platform::model::TransformerLimits::DEFAULT_TIMEOUT_SECONDS),
+        ))
+    }
 }
 
 /// The delivery of a hooked workspace's dataset group: its views read

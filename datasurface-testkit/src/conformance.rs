@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph, build};
-use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::files::{self, Format, SourceFile};
 use datasurface_platform::model::validate::validate;
+use datasurface_platform::model::{CaptureMetadata, Credential, CredentialType, Ecosystem};
 use datasurface_platform::{
     ArtifactKey, Capability, CaptureKind, DataPlatform, Rendering, capabilities_used, render_with,
 };
@@ -220,6 +220,10 @@ impl<'a> Conformance<'a> {
         );
         report.check("free-text-stays-quoted", self.hostile(&model));
         report.check(
+            "platform-credentials-are-refused-to-teams",
+            self.own_credentials_refused(&model),
+        );
+        report.check(
             "names-that-meet-are-refused-or-kept-apart",
             self.twins(&model),
         );
@@ -337,6 +341,48 @@ impl<'a> Conformance<'a> {
                 "the model with hostile descriptions does not render: {e}"
             )],
         }
+    }
+
+    /// A team's capture that names one of the platform's own credentials
+    /// ([`DataPlatform::resources`]) is refused before anything renders, as
+    /// `platform-credential`: so the platform never logs in with its own
+    /// credential on a team's behalf, to a server the team chose.
+    fn own_credentials_refused(&self, model: &Ecosystem) -> Vec<String> {
+        let Some(declaration) = model.platforms.get(PLATFORM_NAME) else {
+            return Vec::new();
+        };
+        let mut failures = Vec::new();
+        for own in self.platform.resources(declaration).credentials {
+            let mut eco = model.clone();
+            let Some(ingestion) = eco
+                .zones
+                .values_mut()
+                .flat_map(|z| z.teams.values_mut())
+                .flat_map(|t| t.datastores.values_mut())
+                .find_map(|s| match &mut s.capture {
+                    CaptureMetadata::Ingestion(i) => Some(i),
+                    CaptureMetadata::TransformerOutput(_) => None,
+                })
+            else {
+                return failures;
+            };
+            ingestion.credential = Some(Credential {
+                name: own.name.clone(),
+                credential_type: CredentialType::UserPassword,
+            });
+            match self.render(&eco) {
+                Ok(_) => failures.push(format!(
+                    "a team's capture that names the platform's own credential `{}` rendered",
+                    own.name
+                )),
+                Err(e) if e.contains("platform-credential") => {}
+                Err(e) => failures.push(format!(
+                    "a team's capture that names the platform's own credential `{}` was refused, but not as `platform-credential`: {e}",
+                    own.name
+                )),
+            }
+        }
+        failures
     }
 
     /// Renders the model with a datastore whose name differs from another's

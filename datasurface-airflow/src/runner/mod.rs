@@ -12,7 +12,9 @@
 //! `batch_metrics` table, each step its own transaction, or ends `failed`
 //! with its reason; a runner killed at any point and started again finishes
 //! the batch it finds unfinished. One runner works on a stream at a time
-//! (a PostgreSQL advisory lock); a second exits at once, saying so.
+//! (a row lock in the runners' own table, held on a connection of its own,
+//! which no transformer's role can read or lock); a second exits at once,
+//! saying so.
 
 mod apply;
 mod decide;
@@ -139,11 +141,75 @@ pub enum JobError {
 const SESSION: &str = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres \
                        -c extra_float_digits=3 -c client_connection_check_interval=1000";
 
+/// How a connection protects the credential it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// A Unix socket on this machine: nothing crosses a network.
+    Local,
+    /// TLS, and a login bound to it: SCRAM-SHA-256-PLUS with channel
+    /// binding required, so a clear-text or MD5 password request is refused
+    /// before anything is sent, and a server that relays the login to
+    /// another fails it. What the runner does for every source a team names.
+    Bound,
+    /// TLS when the server offers it, channel binding when it can: for the
+    /// platform's own merge database, and for source hosts the ecosystem's
+    /// owners list in `plaintextSources`, accepting the risk.
+    Opportunistic,
+}
+
+impl Transport {
+    /// The transport to a source at `host`: bound unless it is a socket or
+    /// the ecosystem lets it go without TLS.
+    pub(crate) fn to_source(host: &str, plaintext: bool) -> Transport {
+        if host.starts_with('/') {
+            Transport::Local
+        } else if plaintext {
+            Transport::Opportunistic
+        } else {
+            Transport::Bound
+        }
+    }
+}
+
+/// The TLS the runner speaks. The server's certificate is not checked
+/// against an authority: what protects the credential is the channel
+/// binding of SCRAM-SHA-256-PLUS, which fails unless the server that
+/// proves it knows the password's verifier is the end of this very TLS
+/// channel (docs/security.md).
+fn tls() -> Result<postgres_native_tls::MakeTlsConnector, String> {
+    native_tls::TlsConnector::builder()
+        .danger_accept_invalid_certs(true)
+        .danger_accept_invalid_hostnames(true)
+        .build()
+        .map(postgres_native_tls::MakeTlsConnector::new)
+        .map_err(|e| format!("cannot set up TLS: {e}"))
+}
+
 /// Connects to a database, for `what` (in messages).
 pub(crate) fn connect(
     endpoint: &Endpoint,
     what: &str,
     read_only: bool,
+) -> Result<postgres::Client, String> {
+    connect_with(
+        endpoint,
+        what,
+        if read_only {
+            "-c default_transaction_read_only=on"
+        } else {
+            ""
+        },
+        Transport::Opportunistic,
+    )
+}
+
+/// Connects to a database with more session settings (`-c name=value …`)
+/// over `transport`.
+pub(crate) fn connect_with(
+    endpoint: &Endpoint,
+    what: &str,
+    settings: &str,
+    transport: Transport,
 ) -> Result<postgres::Client, String> {
     let mut config = postgres::Config::new();
     config
@@ -153,44 +219,112 @@ pub(crate) fn connect(
         .user(&endpoint.login.user)
         .application_name("datasurface job")
         .connect_timeout(Duration::from_secs(15));
-    let options = if read_only {
-        format!("{SESSION} -c default_transaction_read_only=on")
-    } else {
-        SESSION.to_owned()
-    };
-    config.options(&options);
+    config.options(&format!("{SESSION} {settings}"));
     if let Some(p) = &endpoint.login.password {
         config.password(p);
     }
-    config.connect(postgres::NoTls).map_err(|e| {
-        format!(
+    let connected = match transport {
+        Transport::Local => config.connect(postgres::NoTls),
+        Transport::Bound => {
+            config
+                .ssl_mode(postgres::config::SslMode::Require)
+                .channel_binding(postgres::config::ChannelBinding::Require);
+            config.connect(tls()?)
+        }
+        Transport::Opportunistic => {
+            config.ssl_mode(postgres::config::SslMode::Prefer);
+            config.connect(tls()?)
+        }
+    };
+    connected.map_err(|e| {
+        let mut message = format!(
             "cannot connect to {what} at {endpoint}: {}",
             errors::text(&e)
-        )
+        );
+        if transport == Transport::Bound {
+            let text = e.to_string();
+            if text.contains("TLS") || text.contains("tls") {
+                message.push_str(
+                    "; the runner sends a credential to a source only over TLS: turn on `ssl` on the server \
+                     (with `scram-sha-256` in pg_hba.conf), or list the host in the platform's \
+                     `plaintextSources` parameter if the ecosystem's owners accept the risk (docs/security.md)",
+                );
+            } else if text.contains("channel binding") || text.contains("SASL") {
+                message.push_str(
+                    "; the server asked for a clear-text or MD5 password, or for SCRAM without channel \
+                     binding: the runner sends nothing to a source but a SCRAM-SHA-256-PLUS login bound to \
+                     its TLS channel. Set the server's pg_hba.conf to `scram-sha-256` over `hostssl` (docs/security.md)",
+                );
+            }
+        }
+        message
     })
 }
 
-/// An open merge database: its connection and schema.
+/// Refuses a merge credential that can do more than the platform needs: a
+/// superuser, or a role that bypasses row security or reads and writes the
+/// server's files. Transformers run under roles this credential makes, and
+/// a credential that mighty would make every team's mistake everyone's.
+fn too_mighty(client: &mut postgres::Client, user: &str) -> Result<(), JobError> {
+    let row = client
+        .query_one(
+            "SELECT r.rolsuper, r.rolbypassrls, \
+                    ARRAY(SELECT m.rolname::text FROM pg_roles m \
+                          WHERE m.rolname IN ('pg_read_server_files', 'pg_write_server_files', \
+                                              'pg_execute_server_program', 'pg_signal_backend') \
+                            AND pg_has_role(r.oid, m.oid, 'USAGE') ORDER BY 1) \
+             FROM pg_roles r WHERE r.rolname = current_user",
+            &[],
+        )
+        .map_err(|e| {
+            JobError::Setup(format!(
+                "cannot read the merge credential's rights: {}",
+                errors::text(&e)
+            ))
+        })?;
+    let (superuser, bypass, members): (bool, bool, Vec<String>) =
+        (row.get(0), row.get(1), row.get(2));
+    let mut too_much = Vec::new();
+    if superuser {
+        too_much.push("SUPERUSER".to_owned());
+    }
+    if bypass {
+        too_much.push("BYPASSRLS".to_owned());
+    }
+    too_much.extend(members.into_iter().map(|m| format!("membership of {m}")));
+    if too_much.is_empty() {
+        return Ok(());
+    }
+    Err(JobError::Setup(format!(
+        "the merge credential logs in as `{user}`, which has {}: the runner refuses a merge credential \
+         that can do more than the platform needs. Give it only {MERGE_LEAST_RIGHTS} (docs/airflow.md)",
+        too_much.join(", ")
+    )))
+}
+
+/// An open merge database: its connection and schema, and, once a job has
+/// taken its stream, the connection that holds the lock.
 pub(crate) struct Merge {
     pub(crate) client: postgres::Client,
     pub(crate) schema: String,
+    pub(crate) endpoint: Endpoint,
+    held: Option<postgres::Client>,
 }
 
-impl Drop for Merge {
-    /// Releases the session's locks before the connection closes: the server
-    /// would release them when it notices, but a runner started right after
-    /// this one must not find the stream still taken.
-    fn drop(&mut self) {
-        let _ = self.client.batch_execute("SELECT pg_advisory_unlock_all()");
-    }
-}
+/// The rights a merge credential must not have, and what it needs instead
+/// (docs/airflow.md lists the same).
+pub(crate) const MERGE_LEAST_RIGHTS: &str = "a login role that owns the merge database      (or has CREATE on it), with CREATEROLE for the transformers' roles, and no SUPERUSER,      BYPASSRLS or membership of pg_read_server_files, pg_write_server_files,      pg_execute_server_program or pg_signal_backend";
 
 impl Merge {
     pub(crate) fn open(db: &MergeDatabase) -> Result<Self, JobError> {
-        let client = connect(&db.endpoint, "the merge database", false).map_err(JobError::Setup)?;
+        let mut client =
+            connect(&db.endpoint, "the merge database", false).map_err(JobError::Setup)?;
+        too_mighty(&mut client, &db.endpoint.login.user)?;
         Ok(Merge {
             client,
             schema: db.schema.clone(),
+            endpoint: db.endpoint.clone(),
+            held: None,
         })
     }
 
@@ -198,22 +332,53 @@ impl Merge {
         qualified(&self.schema, name)
     }
 
-    /// Takes the advisory lock on `name` for this session, or says who holds it.
+    /// Takes the lock on `name` for this job, or says another runner holds
+    /// it: a row of the runners' own table (`runner_lock` in the platform's
+    /// schema, made here when missing), locked in a transaction held open
+    /// on a connection of its own until the job ends (or dies, when the
+    /// server ends the transaction). No transformer's role has any right on
+    /// the table, so no team's query can take a stream's lock from its
+    /// runner, as it could an advisory lock, whose keys any session may take.
     pub(crate) fn lock(&mut self, what: &str, name: &str) -> Result<(), JobError> {
-        let key = format!("datasurface {what} {} {name}", self.schema);
-        let row = self
-            .client
-            .query_one(
-                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
-                &[&key],
-            )
-            .map_err(|e| JobError::Setup(format!("cannot lock `{name}`: {}", errors::text(&e))))?;
-        if row.get::<_, bool>(0) {
-            Ok(())
-        } else {
-            Err(JobError::Busy {
-                name: name.to_owned(),
-            })
+        let table = self.table("runner_lock");
+        let key = format!("{what} {name}");
+        let failed = |e: &postgres::Error| {
+            JobError::Setup(format!("cannot lock `{name}`: {}", errors::text(e)))
+        };
+        let mut held =
+            connect(&self.endpoint, "the merge database", false).map_err(JobError::Setup)?;
+        // Made by whichever runner comes first; another making it at the
+        // same moment fails once on the catalogue's unique index.
+        let make = format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}; \
+             CREATE TABLE IF NOT EXISTS {table} (name text PRIMARY KEY); \
+             REVOKE ALL ON {table} FROM PUBLIC",
+            schema = crate::names::quoted(&self.schema)
+        );
+        if held.batch_execute(&make).is_err() {
+            held.batch_execute(&make).map_err(|e| failed(&e))?;
+        }
+        held.execute(
+            &format!("INSERT INTO {table} (name) VALUES ($1) ON CONFLICT DO NOTHING"),
+            &[&key],
+        )
+        .map_err(|e| failed(&e))?;
+        held.batch_execute("SET idle_in_transaction_session_timeout = 0; BEGIN")
+            .map_err(|e| failed(&e))?;
+        match held.query_one(
+            &format!("SELECT name FROM {table} WHERE name = $1 FOR UPDATE NOWAIT"),
+            &[&key],
+        ) {
+            Ok(_) => {
+                self.held = Some(held);
+                Ok(())
+            }
+            Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                Err(JobError::Busy {
+                    name: name.to_owned(),
+                })
+            }
+            Err(e) => Err(failed(&e)),
         }
     }
 

@@ -11,7 +11,7 @@ use postgres::Transaction;
 use rusqlite::types::ValueRef;
 
 use super::errors;
-use super::{Endpoint, Login, connect};
+use super::{Endpoint, Login, Transport, connect_with};
 use crate::copy_text::{push_bytes, push_field, push_null};
 use crate::escape::sql::literal as sql_str;
 use crate::names::quoted;
@@ -54,6 +54,7 @@ pub(crate) fn open(
             port,
             database,
             credential,
+            plaintext,
             watermark,
         } => {
             let Some(name) = credential else {
@@ -67,7 +68,13 @@ pub(crate) fn open(
                 database: database.clone(),
                 login: login(name)?,
             };
-            let mut client = connect(&endpoint, &format!("source container `{container}`"), true)?;
+            let transport = Transport::to_source(host, *plaintext);
+            let mut client = connect_with(
+                &endpoint,
+                &format!("source container `{container}`"),
+                "-c default_transaction_read_only=on",
+                transport,
+            )?;
             client
                 .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .map_err(|e| format!("source container `{container}`: {}", errors::text(&e)))?;
@@ -496,10 +503,8 @@ fn csv_file(
             d.dataset, d.source_table
         ));
     }
-    let mut path = folder.join(&d.source_table);
-    if path.extension().is_none() {
-        path.set_extension("csv");
-    }
+    let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
+        .map_err(|e| format!("dataset `{}`: {e}", d.dataset))?;
     let mut reader = csv::Reader::from_path(&path).map_err(|e| {
         format!(
             "dataset `{}`: cannot read {}: {e}",

@@ -206,7 +206,7 @@ fn transformer_parts(kind: &Source) -> (&'static str, String, &'static str) {
             ", {datastore: Summary_Out, dataset: totals}",
             format!(
                 "  Summary:\n    container: Analytics\n    datasetGroups:\n      Input:\n        sinks: [{{datastore: Shop, dataset: items}}]\n    \
-                 transformer:\n      outputDatastore: Summary_Out\n      code: {{sql: {{queries: {{totals: \"{query}\"}}}}}}\n"
+                 transformer:\n      outputDatastore: Summary_Out\n      code: {{sql: {{queries: {{totals: \"{query}\"}}}}}}\n      limits: {{timeoutSeconds: 5}}\n"
             ),
         ),
         _ => ("", String::new()),
@@ -607,8 +607,11 @@ fn two_runners_on_one_stream_make_one_batch() {
         .unwrap();
     // Wait until the first runner holds the stream.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while s.merge_sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
-        == "0"
+    // The runners' lock is a row of `runner_lock` locked by the first runner.
+    while s.merge_sql(
+        "SELECT (SELECT count(*) FROM shop.runner_lock WHERE name = 'ingest Shop') - \
+         (SELECT count(*) FROM (SELECT 1 FROM shop.runner_lock WHERE name = 'ingest Shop' FOR UPDATE SKIP LOCKED) x)",
+    ) == "0"
     {
         assert!(
             Instant::now() < deadline,
@@ -776,38 +779,173 @@ fn closed_versions_are_purged_only_beyond_the_longest_retention() {
 
 #[test]
 fn a_transformer_runs_with_its_own_role_and_reads_only_its_inputs() {
-    for (query, works) in [
-        ("SELECT id, qty FROM shop_items", true),
+    // Each query, and what its run must say: `None` when it works.
+    for (query, refused) in [
+        ("SELECT id, qty FROM shop_items", None),
+        // Its session is its own login, not the merge credential's under
+        // `SET ROLE`: there is no role to return to.
+        (
+            "SELECT id, CASE WHEN session_user::text LIKE '%transformer%' AND set_config('role', 'none', true) IS NOT NULL AND current_user = session_user THEN 1 ELSE 0 END AS qty FROM shop_items",
+            None,
+        ),
         // The merge table behind the view, and the platform's own tables.
-        ("SELECT id, qty FROM shop.shop_items_merge", false),
+        (
+            "SELECT id, qty FROM shop.shop_items_merge",
+            Some("may only read its input views"),
+        ),
         (
             "SELECT batch_id AS id, 0 AS qty FROM shop.batch_metrics",
-            false,
+            Some("may only read its input views"),
+        ),
+        // The runners' locks, other sessions, large objects, server files.
+        (
+            "SELECT 1 AS id, 0 AS qty FROM shop.runner_lock",
+            Some("permission denied"),
+        ),
+        (
+            "SELECT pid AS id, 0 AS qty FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND pg_terminate_backend(pid)",
+            Some("to terminate"),
+        ),
+        // PostgreSQL lets a read-only transaction make a large object; the
+        // run's transaction is rolled back, so none stays (checked below).
+        (
+            "SELECT id, CASE WHEN lo_from_bytea(0, 'x') > 0 THEN 1 END AS qty FROM shop_items",
+            None,
+        ),
+        (
+            "SELECT length(pg_read_file('/etc/hostname')) AS id, 0 AS qty",
+            Some("permission denied"),
+        ),
+        // Nothing runs longer than its limits (5 s here).
+        (
+            "SELECT id, qty FROM shop_items WHERE pg_sleep(30) IS NOT NULL",
+            Some("may run 5 s in all"),
         ),
     ] {
         let Some(s) = Scratch::with_source("transform", 10, &Source::Transformer(query)) else {
             return;
         };
         assert_eq!(s.ingest().code, 0);
+        let started = Instant::now();
         let run = s.job(&["transform", "--workspace", "Summary"], &[]);
-        if works {
-            assert_eq!(run.code, 0, "{query}: {}{}", run.stdout, run.stderr);
-            assert!(run.stdout.contains("(totals: 10 rows)"), "{}", run.stdout);
-            let out = s.job(
-                &["ingest", "--stream", "Summary_Out", "--keep-history"],
-                &[],
-            );
-            said(&out, "10 rows read, +10 ~0 -0", "");
-        } else {
-            assert_eq!(run.code, 3, "{query}: {}{}", run.stdout, run.stderr);
-            assert!(
-                run.stderr.contains("permission denied")
-                    && run.stderr.contains("may only read its input views"),
-                "{query}: {}",
-                run.stderr
-            );
+        match refused {
+            None => {
+                assert_eq!(run.code, 0, "{query}: {}{}", run.stdout, run.stderr);
+                assert!(run.stdout.contains("(totals: 10 rows)"), "{}", run.stdout);
+                let out = s.job(
+                    &["ingest", "--stream", "Summary_Out", "--keep-history"],
+                    &[],
+                );
+                said(&out, "10 rows read, +10 ~0 -0", "");
+                assert_eq!(
+                    s.merge_sql("SELECT count(*) FROM shop.dt_summary_out_totals WHERE qty IS DISTINCT FROM 0"),
+                    "10",
+                    "{query}"
+                );
+            }
+            Some(why) => {
+                assert_eq!(run.code, 3, "{query}: {}{}", run.stdout, run.stderr);
+                assert!(run.stderr.contains(why), "{query}: {}", run.stderr);
+                assert!(started.elapsed() < Duration::from_secs(25), "{query}");
+            }
         }
+        assert_eq!(
+            s.merge_sql("SELECT count(*) FROM pg_largeobject_metadata"),
+            "0",
+            "{query}"
+        );
+        // The role logs in only while its run lasts.
+        assert_eq!(
+            s.merge_sql("SELECT count(*) FROM pg_roles WHERE rolname LIKE '%transformer_summary' AND rolcanlogin"),
+            "0"
+        );
     }
+}
+
+#[test]
+fn a_transformer_cannot_take_a_stream_s_lock() {
+    // The runners lock rows of a table no transformer has a right on; an
+    // advisory lock of any key leaves them be.
+    let Some(s) = Scratch::with_source(
+        "translock",
+        10,
+        &Source::Transformer(
+            "SELECT id, qty FROM shop_items WHERE pg_try_advisory_lock(id) AND pg_try_advisory_lock(hashtextextended('datasurface ingest shop Shop', 0))",
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(s.ingest().code, 0);
+    let run = s.job(&["transform", "--workspace", "Summary"], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(s.ingest().code, 0);
+}
+
+#[test]
+fn a_source_without_tls_gets_no_credential() {
+    let Some(s) = Scratch::new("notls", 1) else {
+        return;
+    };
+    // A server that refuses TLS, and records what it is sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut received = Vec::new();
+        let mut request = [0u8; 8];
+        if stream.read_exact(&mut request).is_ok() {
+            received.extend_from_slice(&request);
+            let _ = stream.write_all(b"N");
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+            received.extend(rest);
+        }
+        received
+    });
+    let team = s.dir.join("model/team.yaml");
+    let text = std::fs::read_to_string(&team)
+        .unwrap()
+        .replace("port: 5432", &format!("port: {port}"));
+    std::fs::write(&team, text).unwrap();
+    let model = s.dir.join("model");
+    let applied = s.job(&["apply", model.to_str().unwrap()], &[]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let run = s.ingest();
+    assert_ne!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("only over TLS") && run.stderr.contains("plaintextSources"),
+        "{}",
+        run.stderr
+    );
+    // Only the request for TLS reached the server: no user, no password.
+    let received = server.join().unwrap();
+    assert_eq!(received, [0, 0, 0, 8, 4, 210, 22, 47], "{received:?}");
+}
+
+#[test]
+fn a_superuser_merge_credential_is_refused() {
+    let Some(s) = Scratch::new("mighty", 1) else {
+        return;
+    };
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".to_owned());
+    // The machine's own superuser, over the socket, as the merge credential.
+    let run = s.job(
+        &["ingest", "--stream", "Shop", "--keep-history"],
+        &[
+            ("DATASURFACE_MERGE_HOST", "/var/run/postgresql"),
+            ("DATASURFACE_CREDENTIAL_MERGE_RW_USER", user.as_str()),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("which has SUPERUSER") && run.stderr.contains("CREATEROLE"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

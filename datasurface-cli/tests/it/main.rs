@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod args;
+mod authority;
 mod boundaries;
 mod check;
 mod codes;

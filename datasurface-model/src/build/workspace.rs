@@ -154,6 +154,7 @@ impl WorkspaceBuilder {
                     output_datastore: output,
                     trigger: None,
                     code: CodeArtifact::Sql(SqlCode::default()),
+                    limits: crate::TransformerLimits::default(),
                     documentation: None,
                 },
                 problems: problems.here(),

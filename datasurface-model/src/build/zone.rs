@@ -10,7 +10,10 @@ use super::{
     reopen,
 };
 use crate::container::{Database, HostPort, ObjectStorage};
-use crate::names::{ContainerName, DatastoreName, PolicyName, TeamName, WorkspaceName};
+use crate::grant::{CredentialDeclaration, Grantee};
+use crate::names::{
+    ContainerName, CredentialName, DatastoreName, PolicyName, TeamName, WorkspaceName,
+};
 use crate::{
     AllowDenyPolicy, CloudVendor, ContainerKind, DataClassification, DataContainer, DatabaseEngine,
     GovernanceZone, LocationRef, PolicyMandate, Repository, StoragePolicy, Team, TeamDeclaration,
@@ -351,6 +354,40 @@ builder! {
 impl TeamBuilder {
     describe!("Says what the team does.");
 
+    /// Declares a credential the team owns, granted to `teams` (by name)
+    /// besides itself (docs/security.md).
+    ///
+    /// ```
+    /// # use datasurface_model::Ecosystem;
+    /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
+    ///     .zone("EU", "acme/eu@main", |z| z.team("Sales", "acme/sales@main", |t| t
+    ///         .declare_credential("sales_reader", &["Reporting"])))
+    ///     .build()?;
+    /// assert!(eco.zones["EU"].teams["Sales"].credentials.contains_key("sales_reader"));
+    /// # Ok::<(), datasurface_model::build::BuildProblems>(())
+    /// ```
+    pub fn declare_credential(mut self, name: &str, teams: &[&str]) -> Self {
+        let mut problems = self.problems.within("credential", name);
+        let key = problems.parse::<CredentialName>(name);
+        let grants = teams
+            .iter()
+            .filter_map(|t| problems.parse::<TeamName>(t).map(Grantee::Team))
+            .collect();
+        let declaration = CredentialDeclaration {
+            grants,
+            documentation: None,
+        };
+        insert_new(
+            &mut self.item.credentials,
+            key,
+            declaration,
+            "credential",
+            &mut problems,
+        );
+        self.problems.absorb(problems);
+        self
+    }
+
     /// Adds a data container of any kind.
     pub fn container<R: Into<ContainerBuilder>>(
         mut self,
@@ -510,6 +547,32 @@ impl ContainerBuilder {
     /// Marks the container read only.
     pub fn read_only(mut self) -> Self {
         self.item.read_only = true;
+        self
+    }
+
+    /// Lets another team name the container (docs/security.md).
+    ///
+    /// ```
+    /// # use datasurface_model::{Ecosystem, Grantee};
+    /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
+    ///     .zone("EU", "acme/eu@main", |z| z.team("Sales", "acme/sales@main", |t| t
+    ///         .sqlite("Warehouse", "warehouse.sqlite", |c| c.grant_team("Reporting").grant_zone("USA"))))
+    ///     .build()?;
+    /// assert_eq!(eco.zones["EU"].teams["Sales"].containers["Warehouse"].grants.len(), 2);
+    /// # Ok::<(), datasurface_model::build::BuildProblems>(())
+    /// ```
+    pub fn grant_team(mut self, team: &str) -> Self {
+        if let Some(t) = self.problems.parse(team) {
+            self.item.grants.push(Grantee::Team(t));
+        }
+        self
+    }
+
+    /// Lets every team of a zone name the container.
+    pub fn grant_zone(mut self, zone: &str) -> Self {
+        if let Some(z) = self.problems.parse(zone) {
+            self.item.grants.push(Grantee::Zone(z));
+        }
         self
     }
 

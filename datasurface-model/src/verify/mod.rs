@@ -16,6 +16,7 @@
 //! its own team's repository. The same comparison gives the change summary.
 
 mod compat;
+mod files;
 mod numeric;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use crate::regions;
 pub use crate::regions::{ChangeKind, Difference, Region, owner_of};
 pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
+pub use files::{FileChange, UNAUTHORIZED_FILE_CHANGE, authorize_files};
 
 use crate::diagnostic::{Diagnostic, ModelPath, Report, Severity};
 use crate::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
@@ -64,6 +66,12 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
         Severity::Error,
         "A declaration names another repository for a zone or team that is defined.",
         "Moving a declaration moves everything in the definition to a new owner. Its present owner removes the definition first (in a change of its own); then the declaration can name the new repository, whose owner defines it again.",
+    ),
+    (
+        UNAUTHORIZED_FILE_CHANGE,
+        Severity::Error,
+        "A file the model names (a source database, a hook module, a file a platform maps) changes in a pull request from a repository that does not own the element naming it.",
+        "A file the model names is data the platforms read, and belongs to the element that names it: a `SQLITE` container's file to the container's team, a hook module to the workspace's team, a file a platform's parameters map to the ecosystem. `verify` compares the bytes of every such file between the base and the proposed model; only the owner of the naming element (in the base model) may change one. Leave the file as it is, and ask its owner.",
     ),
     (
         "removed-datastore",
@@ -134,6 +142,9 @@ pub struct Verification {
     pub report: Report,
     /// What changed, by region.
     pub changes: Vec<RegionChange>,
+    /// The files the model names whose bytes changed ([`authorize_files`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileChange>,
 }
 
 impl Verification {
@@ -142,9 +153,22 @@ impl Verification {
         !self.report.has_errors()
     }
 
+    /// With the named files that changed, and the findings of their
+    /// authorization ([`authorize_files`]).
+    #[must_use]
+    pub fn with_files(mut self, files: Vec<FileChange>, found: Vec<Diagnostic>) -> Self {
+        if !found.is_empty() {
+            let mut all = self.report.diagnostics().to_vec();
+            all.extend(found);
+            self.report = Report::new(all);
+        }
+        self.files = files;
+        self
+    }
+
     /// The change summary for people.
     pub fn summary(&self) -> String {
-        if self.changes.is_empty() {
+        if self.changes.is_empty() && self.files.is_empty() {
             return "no changes\n".to_owned();
         }
         let mut out = String::new();
@@ -156,6 +180,15 @@ impl Verification {
                     let _ = writeln!(out, "  {:<8} {}", d.kind, d.path);
                 }
             }
+        }
+        for file in &self.files {
+            let _ = writeln!(
+                out,
+                "file `{}` ({}): {}",
+                file.path,
+                file.owners.join(", "),
+                file.kind
+            );
         }
         out
     }
@@ -246,6 +279,7 @@ pub fn verify_checked(
     Verification {
         report: Report::new(found),
         changes,
+        files: Vec::new(),
     }
 }
 

@@ -13,6 +13,7 @@
 //! says so (see [`hooks`](super::hooks)).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
@@ -369,6 +370,7 @@ impl Engine {
         output: &IngestJob,
     ) -> Result<BTreeMap<String, Rows>, String> {
         let conn = sandbox(&self.container_path(&t.container), &t.input_views)?;
+        bound(&conn, t.timeout());
         let mut out = BTreeMap::new();
         for d in &output.datasets {
             let Some((_, query)) = t.queries.iter().find(|(name, _)| *name == d.dataset) else {
@@ -424,15 +426,32 @@ impl Engine {
                 })
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
                 .map_err(|e| {
-                    format!(
+                    let mut message = format!(
                         "transformer `{}`, query for `{}`: {e}",
                         t.workspace, d.dataset
-                    )
+                    );
+                    if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::OperationInterrupted)) {
+                        let _ = write!(
+                            message,
+                            "; its queries ran longer than the {} s its limits allow (`limits: {{timeoutSeconds: …}}` on the transformer)",
+                            t.timeout().as_secs()
+                        );
+                    }
+                    message
                 })?;
             out.insert(d.dataset.clone(), rows);
         }
         Ok(out)
     }
+}
+
+/// Bounds a transformer's run: its queries are interrupted once `limit`
+/// has passed since this call, so no team's query holds the engine (and
+/// every other team's streams behind it) for ever. SQLite calls the handler
+/// every thousand virtual-machine steps.
+fn bound(conn: &rusqlite::Connection, limit: std::time::Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    conn.progress_handler(1_000, Some(move || std::time::Instant::now() >= deadline));
 }
 
 /// A transformer's connection to its container's database: opened read

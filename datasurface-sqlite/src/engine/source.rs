@@ -76,10 +76,8 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, String> 
 /// Reads `<folder>/<source table>` (adding `.csv` if it has no extension):
 /// a header row naming the columns, then one row per record.
 pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, String> {
-    let mut path = folder.join(&d.source_table);
-    if path.extension().is_none() {
-        path.set_extension("csv");
-    }
+    let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
+        .map_err(|e| e.to_string())?;
     let mut reader = csv::Reader::from_path(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let headers = reader

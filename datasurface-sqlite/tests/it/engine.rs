@@ -555,6 +555,35 @@ fn a_transformer_reads_only_its_inputs_and_writes_nothing() {
     }
 }
 
+#[test]
+fn a_transformer_that_runs_past_its_limit_is_interrupted() {
+    let query = "SELECT customer_id, company_name, '***' AS contact_name, city, country\n              FROM NW_Data_customers";
+    // A recursive query that never ends, and a limit of one second.
+    let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) \
+                   SELECT customer_id, company_name, NULL AS contact_name, city, country \
+                   FROM NW_Data_customers WHERE (SELECT max(i) FROM n) > 0";
+    let engine = northwind_engine("endless", |t| {
+        t.replacen(query, endless, 1).replacen(
+            "    # The team's own code decides",
+            "      limits: {timeoutSeconds: 1}\n    # The team's own code decides",
+            1,
+        )
+    });
+    let started = std::time::Instant::now();
+    let summary = committed(&engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary[0], "NW_Data #1 +300 ~0 -0");
+    assert!(
+        summary[1].starts_with("Masked_NW_Data #1 failed")
+            && summary[1].contains("longer than the 1 s its limits allow"),
+        "{summary:?}"
+    );
+}
+
 static DAY: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 fn test_clock() -> chrono::DateTime<chrono::Utc> {

@@ -29,6 +29,7 @@ mod deprecated_dataset;
 mod deprecated_storage_policy;
 mod duplicate_assignment;
 mod duplicate_container;
+mod duplicate_credential;
 mod duplicate_datastore;
 mod duplicate_sink;
 mod duplicate_team;
@@ -43,6 +44,7 @@ mod invalid_hint;
 mod invalid_hook;
 mod invalid_host;
 mod invalid_table_name;
+mod invalid_transformer_limits;
 mod invalid_watermark_type;
 mod key_column_unknown;
 mod location_policy_violation;
@@ -55,6 +57,7 @@ mod platform_policy_violation;
 mod policy_overlap;
 mod production_mismatch;
 mod requirements_platform_mismatch;
+mod resource_not_granted;
 mod secret_in_model;
 mod storage_policy_violation;
 mod team_not_declared;
@@ -63,6 +66,7 @@ mod transformer_group_requirements;
 mod transformer_output_mismatch;
 mod unclassified_dataset;
 mod unclassified_production_data;
+mod unconfined_path;
 mod unconsumed_transformer_output;
 mod undocumented_vendor;
 mod unknown_assignment_target;
@@ -142,7 +146,11 @@ pub static RULES: &[&Rule] = &[
     &unconsumed_transformer_output::RULE,
     &transformer_cycle::RULE,
     &workspace_without_container::RULE,
+    &resource_not_granted::RULE,
+    &duplicate_credential::RULE,
+    &unconfined_path::RULE,
     &invalid_hook::RULE,
+    &invalid_transformer_limits::RULE,
     &dataset_group_without_sinks::RULE,
     &unknown_dataset::RULE,
     &duplicate_sink::RULE,

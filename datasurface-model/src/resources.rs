@@ -1,0 +1,646 @@
+//! The runtime resources a model names, who owns each, and who uses each.
+//!
+//! A model names things that live outside it: data containers, credentials
+//! in a secret store and files under the model's directory. This module
+//! reads from a model, in one pass, every *use* of such a name by a team's
+//! element and every *claim* of ownership (a declaration or a definition),
+//! so that the gate can refuse a use the owner did not grant
+//! (`resource-not-granted`, `duplicate-credential`) and a platform can add
+//! its own (`datasurface_platform::check_platforms`). The rules are in
+//! `docs/security.md`; nothing here reads a file.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::OrderedMap;
+use crate::capture::CaptureMethod;
+use crate::container::{ContainerKind, DatabaseEngine};
+use crate::diagnostic::ModelPath;
+use crate::grant::{CredentialDeclaration, Grantee, granted};
+use crate::names::{
+    ContainerName, CredentialName, DatastoreName, PlatformName, TeamName, WorkspaceName, ZoneName,
+};
+use crate::regions::{Region, owner_or_parent};
+use crate::workspace::CodeArtifact;
+use crate::{Ecosystem, Repository};
+
+/// Who owns a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    /// The ecosystem's repository.
+    Ecosystem,
+    /// A zone's repository.
+    Zone(&'a ZoneName),
+    /// A team's repository.
+    Team {
+        /// The team's zone.
+        zone: &'a ZoneName,
+        /// The team.
+        team: &'a TeamName,
+    },
+    /// A data platform, for itself.
+    Platform(&'a PlatformName),
+}
+
+impl Owner<'_> {
+    /// Whether the owner is team `team`.
+    pub fn is_team(&self, team: &TeamName) -> bool {
+        matches!(self, Owner::Team { team: t, .. } if *t == team)
+    }
+
+    /// The repository that writes the owner's region: where a grant is made.
+    pub fn repository<'e>(&self, eco: &'e Ecosystem) -> &'e Repository {
+        let region = match self {
+            Owner::Ecosystem | Owner::Platform(_) => Region::Ecosystem,
+            Owner::Zone(zone) => Region::Zone((*zone).clone()),
+            Owner::Team { zone, team } => Region::Team((*zone).clone(), (*team).clone()),
+        };
+        owner_or_parent(eco, &region)
+    }
+
+    /// The path of the region the owner writes, where a grant goes.
+    pub fn region_path(&self) -> ModelPath {
+        match self {
+            Owner::Ecosystem | Owner::Platform(_) => ModelPath::root(),
+            Owner::Zone(zone) => ModelPath::zone(zone.as_str()),
+            Owner::Team { zone, team } => ModelPath::team(zone.as_str(), team.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::Ecosystem => f.write_str("the ecosystem"),
+            Owner::Zone(zone) => write!(f, "zone `{zone}`"),
+            Owner::Team { zone, team } => write!(f, "team `{team}` of zone `{zone}`"),
+            Owner::Platform(platform) => write!(f, "platform `{platform}`"),
+        }
+    }
+}
+
+/// Where a team's element names a credential.
+#[derive(Debug, Clone, Copy)]
+pub enum CredentialSite<'a> {
+    /// A datastore's capture: `capture.ingestion.credential`.
+    Capture(&'a DatastoreName),
+    /// A Kafka container's `caCertificate`.
+    KafkaCa(&'a ContainerName),
+    /// The repository of a workspace's Python transformer.
+    TransformerRepository(&'a WorkspaceName),
+}
+
+/// A team's element naming a credential.
+#[derive(Debug, Clone, Copy)]
+pub struct CredentialUse<'a> {
+    /// The credential.
+    pub name: &'a CredentialName,
+    /// The using team's zone.
+    pub zone: &'a ZoneName,
+    /// The using team.
+    pub team: &'a TeamName,
+    /// Where it names it.
+    pub site: CredentialSite<'a>,
+}
+
+impl CredentialUse<'_> {
+    /// The model path of the name, built only for a finding.
+    pub fn path(&self) -> ModelPath {
+        let team = ModelPath::team(self.zone.as_str(), self.team.as_str());
+        match self.site {
+            CredentialSite::Capture(store) => team.keys([
+                "datastores",
+                store.as_str(),
+                "capture",
+                "ingestion",
+                "credential",
+                "name",
+            ]),
+            CredentialSite::KafkaCa(container) => team.keys([
+                "containers",
+                container.as_str(),
+                "kind",
+                "kafka",
+                "caCertificate",
+            ]),
+            CredentialSite::TransformerRepository(workspace) => team.keys([
+                "workspaces",
+                workspace.as_str(),
+                "transformer",
+                "code",
+                "pythonRepo",
+                "repository",
+                "credential",
+            ]),
+        }
+    }
+
+    /// What names it, for messages: "the capture of datastore `X`".
+    pub fn describe(&self) -> String {
+        match self.site {
+            CredentialSite::Capture(store) => format!("the capture of datastore `{store}`"),
+            CredentialSite::KafkaCa(container) => format!("Kafka container `{container}`"),
+            CredentialSite::TransformerRepository(workspace) => {
+                format!("the transformer of workspace `{workspace}`")
+            }
+        }
+    }
+}
+
+/// A credential's declaration, with its owner.
+#[derive(Debug, Clone, Copy)]
+pub struct DeclaredCredential<'a> {
+    /// Who declared it.
+    pub owner: Owner<'a>,
+    /// The declaration.
+    pub declaration: &'a CredentialDeclaration,
+}
+
+impl DeclaredCredential<'_> {
+    /// The model path of the declaration.
+    pub fn path(&self, name: &CredentialName) -> ModelPath {
+        self.owner
+            .region_path()
+            .keys(["credentials", name.as_str()])
+    }
+}
+
+/// Every credential's declarations and uses in a model, by name, in model
+/// order.
+#[derive(Debug, Default)]
+pub struct Credentials<'a> {
+    /// The declarations of each name (more than one is a duplicate).
+    pub declared: OrderedMap<&'a CredentialName, Vec<DeclaredCredential<'a>>>,
+    /// Every team element that names a credential.
+    pub uses: Vec<CredentialUse<'a>>,
+    /// The distinct teams that name each credential, in model order.
+    users: OrderedMap<&'a CredentialName, Vec<(&'a ZoneName, &'a TeamName)>>,
+}
+
+/// Whether a use of a credential is allowed, and if not, why.
+#[derive(Debug, Clone, Copy)]
+pub enum CredentialVerdict<'a> {
+    /// The team owns it, or its owner granted it.
+    Allowed,
+    /// Its owner is another and did not grant it.
+    NotGranted(Owner<'a>),
+    /// Nobody declares it and more than one team uses it, or more than one declares it.
+    NoSingleOwner,
+}
+
+impl<'a> Credentials<'a> {
+    /// Reads every credential declaration and every use by a team's element.
+    pub fn of(eco: &'a Ecosystem) -> Self {
+        let mut found = Credentials::default();
+        let mut declare =
+            |owner: Owner<'a>, declared: &'a OrderedMap<CredentialName, CredentialDeclaration>| {
+                for (name, declaration) in declared {
+                    found
+                        .declared
+                        .entry(name)
+                        .or_default()
+                        .push(DeclaredCredential { owner, declaration });
+                }
+            };
+        declare(Owner::Ecosystem, &eco.credentials);
+        for (zone, z) in &eco.zones {
+            declare(Owner::Zone(zone), &z.credentials);
+            for (team, t) in &z.teams {
+                declare(Owner::Team { zone, team }, &t.credentials);
+            }
+        }
+        for (zone, z) in &eco.zones {
+            for (team, t) in &z.teams {
+                let mut uses = |name: &'a CredentialName, site| {
+                    found.uses.push(CredentialUse {
+                        name,
+                        zone,
+                        team,
+                        site,
+                    });
+                    let users = found.users.entry(name).or_default();
+                    if !users.iter().any(|(_, t)| *t == team) {
+                        users.push((zone, team));
+                    }
+                };
+                for (store, s) in &t.datastores {
+                    if let Some(c) = s.capture.ingestion().and_then(|i| i.credential.as_ref()) {
+                        uses(&c.name, CredentialSite::Capture(store));
+                    }
+                }
+                for (container, c) in &t.containers {
+                    if let ContainerKind::Kafka(k) = &c.kind
+                        && let Some(name) = &k.ca_certificate
+                    {
+                        uses(name, CredentialSite::KafkaCa(container));
+                    }
+                }
+                for (workspace, w) in &t.workspaces {
+                    if let Some(CodeArtifact::PythonRepo(code)) =
+                        w.transformer.as_ref().map(|t| &t.code)
+                        && let Repository {
+                            credential: Some(name),
+                            ..
+                        } = &code.repository
+                    {
+                        uses(name, CredentialSite::TransformerRepository(workspace));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The distinct teams that name a credential, in model order.
+    pub fn users(&self, name: &CredentialName) -> &[(&'a ZoneName, &'a TeamName)] {
+        self.users.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The owner of a credential: its one declarer or, undeclared, the one
+    /// team that uses it. `None` when it has no single owner.
+    pub fn owner(&self, name: &CredentialName) -> Option<Owner<'a>> {
+        match self.declared.get(name).map(Vec::as_slice) {
+            Some([one]) => Some(one.owner),
+            Some(_) => None,
+            None => match self.users(name) {
+                [(zone, team)] => Some(Owner::Team { zone, team }),
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether a use is allowed.
+    pub fn verdict(&self, used: &CredentialUse<'a>) -> CredentialVerdict<'a> {
+        match self.declared.get(used.name).map(Vec::as_slice) {
+            Some([one]) => {
+                if one.owner.is_team(used.team)
+                    || granted(&one.declaration.grants, used.zone, used.team)
+                {
+                    CredentialVerdict::Allowed
+                } else {
+                    CredentialVerdict::NotGranted(one.owner)
+                }
+            }
+            Some(_) => CredentialVerdict::NoSingleOwner,
+            None if self.users(used.name).len() > 1 => CredentialVerdict::NoSingleOwner,
+            None => CredentialVerdict::Allowed,
+        }
+    }
+}
+
+/// What claims a file under the model's directory.
+#[derive(Debug, Clone, Copy)]
+pub enum FileSite<'a> {
+    /// A `SQLITE` database container's `database`.
+    SqliteContainer(&'a ContainerName),
+    /// A workspace's hook module.
+    HookModule(&'a WorkspaceName),
+    /// A platform's parameter that maps a source container to a file or
+    /// folder (the `sqlite` platform's `sources`): the file belongs to the
+    /// container's team, and the ecosystem names it.
+    Platform {
+        /// The platform.
+        platform: &'a PlatformName,
+        /// The parameter's path below the platform's `parameters`.
+        parameter: &'a [String],
+        /// The container it holds the data of, if the model defines it.
+        container: Option<&'a ContainerName>,
+    },
+}
+
+/// A file (or folder) a model element names, with its owner and whom the
+/// owner grants it to.
+#[derive(Debug, Clone)]
+pub struct FileClaim<'a> {
+    /// The path as written, relative to the model's root.
+    pub path: &'a str,
+    /// Its owner.
+    pub owner: Owner<'a>,
+    /// Whom the owner grants it to.
+    pub grants: &'a [Grantee],
+    /// What names it.
+    pub site: FileSite<'a>,
+}
+
+impl FileClaim<'_> {
+    /// The model path of the name, built only for a finding.
+    pub fn model_path(&self) -> ModelPath {
+        match self.site {
+            FileSite::SqliteContainer(container) => self.owner.region_path().keys([
+                "containers",
+                container.as_str(),
+                "kind",
+                "database",
+                "database",
+            ]),
+            FileSite::HookModule(workspace) => {
+                self.owner
+                    .region_path()
+                    .keys(["workspaces", workspace.as_str(), "hook", "module"])
+            }
+            FileSite::Platform {
+                platform,
+                parameter,
+                ..
+            } => ModelPath::root()
+                .keys(["platforms", platform.as_str(), "parameters"])
+                .keys(parameter),
+        }
+    }
+
+    /// What names it, for messages.
+    pub fn describe(&self) -> String {
+        match self.site {
+            FileSite::SqliteContainer(container) => format!("container `{container}`"),
+            FileSite::HookModule(workspace) => format!("the hook of workspace `{workspace}`"),
+            FileSite::Platform {
+                platform,
+                parameter,
+                container,
+            } => {
+                let parameter = parameter.first().map_or("parameters", String::as_str);
+                match container {
+                    Some(c) => format!("platform `{platform}`'s `{parameter}` for container `{c}`"),
+                    None => format!("platform `{platform}`'s `{parameter}`"),
+                }
+            }
+        }
+    }
+
+    /// How many parts its path has, as a file system resolves it.
+    pub fn depth(&self) -> usize {
+        parts(self.path).len()
+    }
+
+    /// Whether the claim's owner lets team `team` of zone `zone` name it.
+    pub fn allows(&self, zone: &ZoneName, team: &TeamName) -> bool {
+        self.owner.is_team(team) || granted(self.grants, zone, team)
+    }
+}
+
+/// The files a model's teams name: each `SQLITE` container's file and each
+/// hook module, in model order.
+pub fn file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
+    let mut claims = Vec::new();
+    for (zone, z) in &eco.zones {
+        for (team, t) in &z.teams {
+            let owner = Owner::Team { zone, team };
+            for (name, c) in &t.containers {
+                if let ContainerKind::Database(db) = &c.kind
+                    && db.engine == DatabaseEngine::Sqlite
+                {
+                    claims.push(FileClaim {
+                        path: &db.database,
+                        owner,
+                        grants: &c.grants,
+                        site: FileSite::SqliteContainer(name),
+                    });
+                }
+            }
+            for (name, w) in &t.workspaces {
+                if let Some(hook) = &w.hook {
+                    claims.push(FileClaim {
+                        path: hook.module.as_str(),
+                        owner,
+                        grants: &[],
+                        site: FileSite::HookModule(name),
+                    });
+                }
+            }
+        }
+    }
+    claims
+}
+
+/// Why `user`'s claim is refused, when `owner`'s claim names the same file,
+/// a folder around it or a file inside it, and does not let `user`'s team
+/// name it: the place, the message and the help of a `resource-not-granted`
+/// finding. `None` when it is allowed, or when `user` is not a team's.
+pub fn file_refusal(
+    eco: &Ecosystem,
+    user: &FileClaim<'_>,
+    owner: &FileClaim<'_>,
+) -> Option<(ModelPath, String, String)> {
+    let Owner::Team { zone, team } = user.owner else {
+        return None;
+    };
+    if owner.allows(zone, team) {
+        return None;
+    }
+    let relation = match user.depth().cmp(&owner.depth()) {
+        Ordering::Less => "a folder that holds",
+        Ordering::Equal => "the same file as",
+        Ordering::Greater => "a file inside",
+    };
+    let container = match owner.site {
+        FileSite::SqliteContainer(c)
+        | FileSite::Platform {
+            container: Some(c), ..
+        } => Some(c),
+        _ => None,
+    };
+    let help = match container {
+        Some(c) => format!(
+            "name a file of your own, or ask {} ({}) to add `grants: [{{team: {team}}}]` to container `{c}`",
+            owner.owner,
+            owner.owner.repository(eco)
+        ),
+        None => "name a file of your own: hook modules are not shared".to_owned(),
+    };
+    Some((
+        user.model_path(),
+        format!(
+            "{} names `{}`, {relation} `{}`, which belongs to {} ({})",
+            user.describe(),
+            user.path,
+            owner.path,
+            owner.owner,
+            owner.describe()
+        ),
+        help,
+    ))
+}
+
+/// A path's parts as a file system might resolve them, for comparison: `.`
+/// and empty parts dropped, and case folded (a case-insensitive file system
+/// would open `Data/X.sqlite` for `data/x.sqlite`).
+fn parts(path: &str) -> Vec<String> {
+    path.split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Each pair of claims (by position, the first the shorter path) where one
+/// names the same file as the other or a file inside it, and the two have
+/// different owners. A pair is reported once.
+pub fn overlapping(claims: &[FileClaim<'_>]) -> Vec<(usize, usize)> {
+    let mut keyed: Vec<(Vec<String>, usize)> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (parts(c.path), i))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut found = Vec::new();
+    for (at, (outer, i)) in keyed.iter().enumerate() {
+        // Sorted by parts, the paths inside `outer` (and equal ones) follow it.
+        for (inner, j) in &keyed[at + 1..] {
+            if inner.len() < outer.len() || inner[..outer.len()] != outer[..] {
+                break;
+            }
+            if claims[*i].owner != claims[*j].owner {
+                found.push((*i, *j));
+            }
+        }
+    }
+    found.sort_unstable();
+    found
+}
+
+/// Whether a file drop's file name stays inside its folder: relative, with
+/// no `..`, no root, no `~` and no `\`.
+pub fn confined(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.starts_with('~')
+        && !path.contains('\\')
+        && !path.contains(':')
+        && path.split('/').all(|p| p != "..")
+}
+
+/// Every file drop's file name, with its team and datastore, in model order.
+pub fn drop_files(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &DatastoreName, &str)> + '_ {
+    eco.teams().flat_map(|(at, t)| {
+        t.datastores.iter().flat_map(move |(store, s)| {
+            let files = match s.capture.ingestion().map(|i| &i.method) {
+                Some(CaptureMethod::FileDrop(f)) => Some(&f.files),
+                _ => None,
+            };
+            files.into_iter().flatten().map(move |(dataset, file)| {
+                let path = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
+                    "datastores",
+                    store.as_str(),
+                    "capture",
+                    "ingestion",
+                    "method",
+                    "fileDrop",
+                    "files",
+                    dataset.as_str(),
+                ]);
+                (path, store, file.as_str())
+            })
+        })
+    })
+}
+
+impl PartialOrd for Owner<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Owner<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        fn rank<'b>(o: &Owner<'b>) -> (u8, &'b str, &'b str) {
+            match o {
+                Owner::Ecosystem => (0, "", ""),
+                Owner::Platform(p) => (1, p.as_str(), ""),
+                Owner::Zone(z) => (2, z.as_str(), ""),
+                Owner::Team { zone, team } => (3, zone.as_str(), team.as_str()),
+            }
+        }
+        rank(self).cmp(&rank(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim<'a>(path: &'a str, owner: Owner<'a>) -> FileClaim<'a> {
+        FileClaim {
+            path,
+            owner,
+            grants: &[],
+            site: FileSite::HookModule(Box::leak(Box::new(WorkspaceName::new("W").unwrap()))),
+        }
+    }
+
+    #[test]
+    fn files_overlap_when_equal_or_inside_and_differently_owned() {
+        let z = ZoneName::new("Z").unwrap();
+        let (a, b) = (TeamName::new("A").unwrap(), TeamName::new("B").unwrap());
+        let ta = Owner::Team { zone: &z, team: &a };
+        let tb = Owner::Team { zone: &z, team: &b };
+        let claims = [
+            claim("data/a.sqlite", ta),
+            claim("./Data/A.sqlite", tb),
+            claim("drops", ta),
+            claim("drops-b/x.csv", tb),
+            claim("drops/b/x.csv", tb),
+            claim("drops/a.csv", ta),
+        ];
+        assert_eq!(overlapping(&claims), vec![(0, 1), (2, 4)]);
+    }
+
+    #[test]
+    fn drop_files_stay_in_their_folder() {
+        for good in ["orders.csv", "2024/orders-*.csv", "./x.csv", "a..b.csv"] {
+            assert!(confined(good), "{good}");
+        }
+        for bad in [
+            "",
+            "../x.csv",
+            "a/../../x.csv",
+            "/etc/passwd",
+            "~/x",
+            "a\\..\\x",
+            "C:/x",
+        ] {
+            assert!(!confined(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A file name that `confined` accepts never climbs out of its
+        /// folder, however it is resolved: its depth never goes below zero.
+        #[test]
+        fn confined_names_never_climb_out(path in "[a-z./~\\\\:]{0,12}") {
+            if confined(&path) {
+                let mut depth = 0i32;
+                for part in path.split('/') {
+                    match part {
+                        "" | "." => {}
+                        ".." => depth -= 1,
+                        _ => depth += 1,
+                    }
+                    proptest::prop_assert!(depth >= 0, "{}", path);
+                }
+                proptest::prop_assert!(!path.starts_with('/'));
+            }
+        }
+
+        /// Overlaps found by sorting are exactly those of comparing every pair.
+        #[test]
+        fn overlaps_are_those_of_every_pair(
+            paths in proptest::collection::vec(("[ab]{1,2}(/[ab]{1,2}){0,2}", 0..3u8), 0..8),
+        ) {
+            let z = ZoneName::new("Z").unwrap();
+            let teams = [TeamName::new("A").unwrap(), TeamName::new("B").unwrap(), TeamName::new("C").unwrap()];
+            let claims: Vec<FileClaim<'_>> = paths.iter().map(|(p, t)| claim(p, Owner::Team { zone: &z, team: &teams[usize::from(*t)] })).collect();
+            let mut expected = Vec::new();
+            for i in 0..claims.len() {
+                for j in 0..claims.len() {
+                    let (pi, pj) = (parts(claims[i].path), parts(claims[j].path));
+                    let inside = pj.len() >= pi.len() && pj[..pi.len()] == pi[..];
+                    let first = pi < pj || (pi == pj && i < j);
+                    if i != j && inside && first && claims[i].owner != claims[j].owner {
+                        expected.push((i, j));
+                    }
+                }
+            }
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(overlapping(&claims), expected);
+        }
+    }
+}
