@@ -55,6 +55,53 @@ impl SinkAt<'_> {
     }
 }
 
+/// What names a container: a datastore's ingestion or a workspace.
+#[derive(Debug, Clone, Copy)]
+pub enum ContainerUser<'a> {
+    /// A datastore's `capture.ingestion.container`.
+    Capture(Placed<'a, DatastoreName, Datastore>),
+    /// A workspace's `container`.
+    Workspace(Placed<'a, WorkspaceName, Workspace>),
+}
+
+/// A team's element naming a data container.
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerUse<'a> {
+    /// What names it.
+    pub user: ContainerUser<'a>,
+    /// The container's name.
+    pub container: &'a ContainerName,
+}
+
+impl<'a> ContainerUse<'a> {
+    /// The path of the name, built only when a finding needs it.
+    pub fn path(&self) -> ModelPath {
+        match self.user {
+            ContainerUser::Capture(s) => {
+                s.path("datastores")
+                    .keys(["capture", "ingestion", "container"])
+            }
+            ContainerUser::Workspace(w) => w.path("workspaces").key("container"),
+        }
+    }
+
+    /// The using team's zone and name.
+    pub fn team(&self) -> (&'a ZoneName, &'a TeamName) {
+        match self.user {
+            ContainerUser::Capture(s) => (s.zone, s.team),
+            ContainerUser::Workspace(w) => (w.zone, w.team),
+        }
+    }
+
+    /// What names it, for messages: "datastore `X`" or "workspace `W`".
+    pub fn describe(&self) -> String {
+        match self.user {
+            ContainerUser::Capture(s) => format!("datastore `{}`", s.name),
+            ContainerUser::Workspace(w) => format!("workspace `{}`", w.name),
+        }
+    }
+}
+
 /// An object of a team, with where it sits.
 #[derive(Debug)]
 pub struct Placed<'a, N, T> {
@@ -222,6 +269,25 @@ impl<'a> Context<'a> {
                     })
             })
         })
+    }
+
+    /// Every place a team's element names a data container: each
+    /// datastore's ingestion, then each workspace, in model order.
+    pub fn container_uses(&self) -> impl Iterator<Item = ContainerUse<'a>> + '_ {
+        let captures = self.index.datastores.values().flatten().filter_map(|s| {
+            let ingestion = s.item.capture.ingestion()?;
+            Some(ContainerUse {
+                user: ContainerUser::Capture(*s),
+                container: &ingestion.container,
+            })
+        });
+        let workspaces = self.index.workspaces.values().flatten().filter_map(|w| {
+            Some(ContainerUse {
+                user: ContainerUser::Workspace(*w),
+                container: w.item.container.as_ref()?,
+            })
+        });
+        captures.chain(workspaces)
     }
 
     /// The dataset a sink names, if it exists.

@@ -18,7 +18,7 @@ use std::ops::Deref;
 pub use crate::diagnostic::{
     CodeInfo, Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation,
 };
-pub use index::{Context, DatasetAt, ModelIndex, Placed, SinkAt};
+pub use index::{ContainerUse, ContainerUser, Context, DatasetAt, ModelIndex, Placed, SinkAt};
 
 use crate::Ecosystem;
 

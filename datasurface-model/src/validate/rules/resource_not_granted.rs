@@ -51,52 +51,27 @@ fn ask(
 }
 
 fn containers(cx: &Context<'_>, out: &mut Findings) {
-    let mut check_one = |path: &dyn Fn() -> ModelPath,
-                         zone: &crate::names::ZoneName,
-                         team: &crate::names::TeamName,
-                         what: &str,
-                         name: &crate::names::ContainerName| {
-        let Some(owner) = cx.index.container(name) else {
-            return; // unknown-container or duplicate-container says so
+    for used in cx.container_uses() {
+        let Some(owner) = cx.index.container(used.container) else {
+            continue; // unknown-container or duplicate-container says so
         };
+        let (zone, team) = used.team();
         if owner.team == team || granted(&owner.item.grants, zone, team) {
-            return;
+            continue;
         }
         let owner = Owner::Team {
             zone: owner.zone,
             team: owner.team,
         };
+        let name = used.container;
         out.report(
-            path(),
-            format!("{what} uses data container `{name}` of {owner}, which has not granted it to team `{team}`"),
+            used.path(),
+            format!(
+                "{} uses data container `{name}` of {owner}, which has not granted it to team `{team}`",
+                used.describe()
+            ),
             ask(cx, owner, &format!("container `{name}`"), team),
         );
-    };
-    for placed in cx.index.datastores.values().flatten() {
-        if let Some(ingestion) = placed.item.capture.ingestion() {
-            check_one(
-                &|| {
-                    placed
-                        .path("datastores")
-                        .keys(["capture", "ingestion", "container"])
-                },
-                placed.zone,
-                placed.team,
-                &format!("datastore `{}`", placed.name),
-                &ingestion.container,
-            );
-        }
-    }
-    for placed in cx.index.workspaces.values().flatten() {
-        if let Some(container) = &placed.item.container {
-            check_one(
-                &|| placed.path("workspaces").key("container"),
-                placed.zone,
-                placed.team,
-                &format!("workspace `{}`", placed.name),
-                container,
-            );
-        }
     }
 }
 

@@ -4,7 +4,6 @@
 //! container it receives data in; each must be a data container of some team.
 
 use super::prelude::*;
-use crate::names::ContainerName;
 use crate::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
@@ -19,30 +18,13 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
     let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
-    let mut check_one = |path: &dyn Fn() -> ModelPath, name: &ContainerName| {
-        if !cx.index.containers.contains_key(name) {
+    for used in cx.container_uses() {
+        if !cx.index.containers.contains_key(used.container) {
             out.report(
-                path(),
-                format!("unknown data container `{name}`"),
-                suggest(name, &known, "containers"),
+                used.path(),
+                format!("unknown data container `{}`", used.container),
+                suggest(used.container, &known, "containers"),
             );
-        }
-    };
-    for placed in cx.index.datastores.values().flatten() {
-        if let Some(ingestion) = placed.item.capture.ingestion() {
-            check_one(
-                &|| {
-                    placed
-                        .path("datastores")
-                        .keys(["capture", "ingestion", "container"])
-                },
-                &ingestion.container,
-            );
-        }
-    }
-    for placed in cx.index.workspaces.values().flatten() {
-        if let Some(container) = &placed.item.container {
-            check_one(&|| placed.path("workspaces").key("container"), container);
         }
     }
 }
