@@ -462,13 +462,22 @@ pub fn file_refusal(
 }
 
 /// A path's parts as a file system might resolve them, for comparison: `.`
-/// and empty parts dropped, and case folded (a case-insensitive file system
-/// would open `Data/X.sqlite` for `data/x.sqlite`).
+/// and empty parts dropped, `..` taking the part before it away (kept when
+/// it climbs above the root, so such a path meets nothing inside), and case
+/// folded (a case-insensitive file system would open `Data/X.sqlite` for
+/// `data/x.sqlite`).
 fn parts(path: &str) -> Vec<String> {
-    path.split(['/', '\\'])
-        .filter(|p| !p.is_empty() && *p != ".")
-        .map(str::to_lowercase)
-        .collect()
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part.to_lowercase()),
+        }
+    }
+    parts
 }
 
 /// Each pair of claims (by position, the first the shorter path) where one
@@ -579,8 +588,9 @@ mod tests {
             claim("drops-b/x.csv", tb),
             claim("drops/b/x.csv", tb),
             claim("drops/a.csv", ta),
+            claim("drops-b/../data/A.sqlite", tb),
         ];
-        assert_eq!(overlapping(&claims), vec![(0, 1), (2, 4)]);
+        assert_eq!(overlapping(&claims), vec![(0, 1), (0, 6), (2, 4)]);
     }
 
     #[test]
