@@ -7,6 +7,7 @@ use crate::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName,
 };
 use crate::regions::Region;
+use crate::resources::Credentials;
 use crate::{
     DataContainer, Dataset, DatasetSink, Datastore, Ecosystem, GovernanceZone, LocationRef,
     Repository, Workspace,
@@ -228,6 +229,9 @@ pub struct Context<'a> {
     pub eco: &'a Ecosystem,
     /// Its index.
     pub index: ModelIndex<'a>,
+    /// Every credential's declarations and uses, read once for the rules
+    /// that judge them.
+    pub credentials: Credentials<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -236,6 +240,7 @@ impl<'a> Context<'a> {
         Context {
             eco,
             index: ModelIndex::new(eco),
+            credentials: Credentials::of(eco),
         }
     }
 

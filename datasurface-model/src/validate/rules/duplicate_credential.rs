@@ -7,7 +7,7 @@
 //! whichever team asked last.
 
 use super::prelude::*;
-use crate::resources::{CredentialVerdict, Credentials};
+use crate::resources::CredentialVerdict;
 
 pub(crate) static RULE: Rule = Rule {
     code: "duplicate-credential",
@@ -31,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    let credentials = Credentials::of(cx.eco);
+    let credentials = &cx.credentials;
     for (name, declared) in &credentials.declared {
         if declared.len() < 2 {
             continue;

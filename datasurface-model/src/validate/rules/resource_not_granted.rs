@@ -10,9 +10,7 @@
 
 use super::prelude::*;
 use crate::grant::granted;
-use crate::resources::{
-    CredentialVerdict, Credentials, FileClaim, Owner, file_claims, overlapping,
-};
+use crate::resources::{CredentialVerdict, FileClaim, Owner, file_claims, overlapping};
 
 pub(crate) static RULE: Rule = Rule {
     code: "resource-not-granted",
@@ -76,7 +74,7 @@ fn containers(cx: &Context<'_>, out: &mut Findings) {
 }
 
 fn credentials(cx: &Context<'_>, out: &mut Findings) {
-    let credentials = Credentials::of(cx.eco);
+    let credentials = &cx.credentials;
     for used in &credentials.uses {
         if let CredentialVerdict::NotGranted(owner) = credentials.verdict(used) {
             out.report(
