@@ -136,12 +136,22 @@ pub fn check_resources(
 ) -> Vec<Diagnostic> {
     let eco = valid.ecosystem();
     let mut found = Vec::new();
-    if platforms
-        .iter()
-        .all(|(_, r)| r.credentials.is_empty() && r.files.is_empty())
-    {
-        return found;
+    // Each pass reads the model only when some platform has something for it.
+    if platforms.iter().any(|(_, r)| !r.credentials.is_empty()) {
+        own_credentials(eco, platforms, &mut found);
     }
+    if platforms.iter().any(|(_, r)| !r.files.is_empty()) {
+        mapped_files(eco, platforms, &mut found);
+    }
+    found
+}
+
+/// A team's element or a declaration that names a platform's own credential.
+fn own_credentials(
+    eco: &Ecosystem,
+    platforms: &[(&PlatformName, PlatformResources)],
+    found: &mut Vec<Diagnostic>,
+) {
     let credentials = Credentials::of(eco);
     for (platform, resources) in platforms {
         for own in &resources.credentials {
@@ -181,6 +191,14 @@ pub fn check_resources(
             }
         }
     }
+}
+
+/// A team's file that overlaps one a platform maps for another team's container.
+fn mapped_files(
+    eco: &Ecosystem,
+    platforms: &[(&PlatformName, PlatformResources)],
+    found: &mut Vec<Diagnostic>,
+) {
     let (claims, model_claims) = file_claims_with(eco, platforms);
     for (i, j) in overlapping(&claims) {
         // Pairs of the model's own claims are validation's; pairs of two
@@ -195,14 +213,11 @@ pub fn check_resources(
         } else {
             (&claims[j], &claims[i])
         };
-        {
-            if let Some((path, message, help)) = file_refusal(eco, user, owner) {
-                found.push(
-                    Diagnostic::new("resource-not-granted", Severity::Error, path, message)
-                        .with_help(help),
-                );
-            }
+        if let Some((path, message, help)) = file_refusal(eco, user, owner) {
+            found.push(
+                Diagnostic::new("resource-not-granted", Severity::Error, path, message)
+                    .with_help(help),
+            );
         }
     }
-    found
 }
