@@ -16,7 +16,7 @@ use datasurface_model::regions::ChangeKind;
 use datasurface_model::validate::Diagnostic;
 use datasurface_model::verify::{FileChange, authorize_files};
 use datasurface_model::{Ecosystem, Repository};
-use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with};
+use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with, to_hex};
 use sha2::{Digest as _, Sha256};
 
 /// The most entries one named folder may hold: a folder that large is not
@@ -143,7 +143,7 @@ fn file_digest(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(to_hex(&hasher.finalize()))
 }
 
 /// A folder's digest: over each entry's path below it and what it holds,
@@ -189,15 +189,7 @@ fn folder_digest(real_root: &Path, folder: &Path) -> Content {
         hasher.update(held.as_bytes());
         hasher.update([b'\n']);
     }
-    Content::Digest(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    Content::Digest(to_hex(&hasher.finalize()))
 }
 
 #[cfg(test)]

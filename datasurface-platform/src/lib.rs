@@ -51,7 +51,7 @@ pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;
 pub use rendering::{
     Artifact, ArtifactKey, ArtifactKeyError, Rendering, artifacts_upstream, content_hash,
-    sha256_hex,
+    sha256_hex, to_hex,
 };
 pub use resources::{
     PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,

@@ -157,10 +157,15 @@ pub fn content_hash(content: &str) -> String {
 /// The SHA-256 of any bytes, in lower-case hex, as `sha256sum` prints it:
 /// how artifacts are hashed and how the model pins a hook's module.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
+/// Bytes in lower-case hexadecimal, two digits each: how digests (and the
+/// `airflow` runner's one-run passwords) are written.
+pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0xf)]));
     }

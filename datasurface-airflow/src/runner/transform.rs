@@ -265,11 +265,7 @@ fn one_run_password() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| format!("cannot make a password for the transformer's role: {e}"))?;
-    Ok(bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{b:02x}");
-        out
-    }))
+    Ok(datasurface_platform::to_hex(&bytes))
 }
 
 /// Why a query failed, for the batch's message.

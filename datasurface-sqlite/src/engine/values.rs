@@ -368,13 +368,7 @@ pub(crate) fn hash<'a>(values: impl Iterator<Item = &'a Value>) -> String {
             }
         }
     }
-    h.finalize()[..16]
-        .iter()
-        .fold(String::with_capacity(32), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    datasurface_platform::to_hex(&h.finalize()[..16])
 }
 
 #[cfg(test)]
