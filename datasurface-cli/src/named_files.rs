@@ -9,13 +9,14 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use datasurface_model::names::PlatformName;
 use datasurface_model::regions::ChangeKind;
 use datasurface_model::validate::Diagnostic;
 use datasurface_model::verify::{FileChange, authorize_files};
 use datasurface_model::{Ecosystem, Repository};
+use datasurface_platform::confined::resolve_inside;
 use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with, to_hex};
 use sha2::{Digest as _, Sha256};
 
@@ -107,9 +108,9 @@ fn content(root: &Path, path: &str) -> Content {
     if std::fs::symlink_metadata(&joined).is_err() {
         return Content::Missing;
     }
-    let real = match confined(&real_root, &joined) {
+    let real = match resolve_inside(&real_root, &joined) {
         Ok(real) => real,
-        Err(why) => return Content::Refused(why),
+        Err(why) => return Content::Refused(why.to_string()),
     };
     match std::fs::metadata(&real) {
         Ok(m) if m.is_file() => match file_digest(&real) {
@@ -119,16 +120,6 @@ fn content(root: &Path, path: &str) -> Content {
         Ok(m) if m.is_dir() => folder_digest(&real_root, &real),
         Ok(_) => Content::Refused("not a regular file or folder".to_owned()),
         Err(e) => Content::Refused(e.to_string()),
-    }
-}
-
-/// The path a link or a file resolves to, if it stays inside `real_root`.
-fn confined(real_root: &Path, path: &Path) -> Result<PathBuf, String> {
-    let real = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
-    if real.starts_with(real_root) {
-        Ok(real)
-    } else {
-        Err(format!("resolves outside the model ({})", real.display()))
     }
 }
 
@@ -165,7 +156,7 @@ fn folder_digest(real_root: &Path, folder: &Path) -> Content {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .into_owned();
-            let held = match confined(real_root, &path) {
+            let held = match resolve_inside(real_root, &path) {
                 Err(why) => format!("refused: {why}"),
                 Ok(real) => match std::fs::metadata(&real) {
                     Ok(m) if m.is_dir() && real == path => {
@@ -213,7 +204,7 @@ mod tests {
                 .unwrap();
             assert!(matches!(
                 content(&root, "data/link.csv"),
-                Content::Refused(why) if why.contains("outside the model")
+                Content::Refused(why) if why.contains("resolves outside")
             ));
             // A folder with a link out hashes the refusal, never the bytes.
             let before = content(&root, "data");

@@ -30,7 +30,7 @@ pub enum ConfinedError {
     },
     /// The path resolves outside the folder (a link out of it).
     #[error(
-        "{} resolves outside its drop folder {} (a link to {}), and is not read",
+        "{} resolves outside {} (a link to {}), and is not read",
         path.display(), folder.display(), real.display()
     )]
     Outside {
@@ -68,18 +68,30 @@ pub fn file_in(folder: &Path, name: &str, extension: &str) -> Result<PathBuf, Co
         move |source| ConfinedError::Unreadable { path, source }
     };
     let real_folder = std::fs::canonicalize(folder).map_err(unreadable(folder))?;
-    let real = std::fs::canonicalize(&path).map_err(unreadable(&path))?;
-    if !real.starts_with(&real_folder) {
-        return Err(ConfinedError::Outside {
-            path,
-            folder: folder.to_path_buf(),
-            real,
-        });
-    }
+    let real = resolve_inside(&real_folder, &path)?;
     if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
         return Err(ConfinedError::NotAFile { path });
     }
     Ok(real)
+}
+
+/// Where `path` leads, if it resolves (links followed) inside
+/// `real_folder`, itself already resolved: the check every reader of a
+/// team's or a model's files makes before it reads anything.
+pub fn resolve_inside(real_folder: &Path, path: &Path) -> Result<PathBuf, ConfinedError> {
+    let real = std::fs::canonicalize(path).map_err(|source| ConfinedError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if real.starts_with(real_folder) {
+        Ok(real)
+    } else {
+        Err(ConfinedError::Outside {
+            path: path.to_path_buf(),
+            folder: real_folder.to_path_buf(),
+            real,
+        })
+    }
 }
 
 #[cfg(test)]
