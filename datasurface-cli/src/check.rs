@@ -1,6 +1,7 @@
 //! `datasurface check`: load a model, validate it, build its graphs, lint every
 //! platform it declares, and report every finding.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -45,7 +46,15 @@ pub(crate) fn run(
             let mut found = valid.warnings().diagnostics().to_vec();
             let external = args.external.as_strs();
             found.extend_from_slice(
-                crate::gate::platform_findings(app, &valid, model, &external, err).diagnostics(),
+                crate::gate::platform_findings(
+                    app,
+                    &valid,
+                    model,
+                    &external,
+                    &BTreeSet::new(),
+                    err,
+                )
+                .diagnostics(),
             );
             crate::discard::later(valid);
             Report::new(found)

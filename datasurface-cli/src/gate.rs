@@ -1,6 +1,7 @@
 //! The gate's checks beyond validation, shared by `check` and `verify`: what
 //! `render` would find, found before anything is rendered.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -12,12 +13,14 @@ use crate::app::App;
 
 /// What building the intention graphs, linting every declared platform and
 /// checking every hook module finds in a valid model (read from `model`);
-/// with `--verbose`, which platforms were checked.
+/// with `--verbose`, which platforms were checked. Hook modules in
+/// `hooks_checked_before` (the base model's, for `verify`) are not asked again.
 pub(crate) fn platform_findings(
     app: &App<'_>,
     valid: &ValidEcosystem,
     model: &Path,
     external: &[&str],
+    hooks_checked_before: &BTreeSet<crate::hook::ModuleKey>,
     err: &mut dyn Write,
 ) -> Report {
     let graphs = datasurface_graph::build(valid);
@@ -40,7 +43,7 @@ pub(crate) fn platform_findings(
     }
     let report = check_platforms(app.registry, valid, &graphs, external);
     crate::discard::later(graphs);
-    let hooks = crate::hook::findings(model, valid);
+    let hooks = crate::hook::findings(model, valid, hooks_checked_before);
     if hooks.diagnostics().is_empty() {
         return report;
     }

@@ -6,17 +6,22 @@
 //! SHA-256. It is read only if it is a regular file that resolves inside the
 //! model's directory, as model files are.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use datasurface_hooks::{Limits, MAX_MODULE_BYTES, WasmHook};
 use datasurface_model::names::ModelFilePath;
 use datasurface_model::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
-use datasurface_model::{Ecosystem, Hook as HookSpec, HookLimits};
+use datasurface_model::{Ecosystem, Hook as HookSpec, HookEventKind, HookLimits, Workspace};
 use datasurface_platform::ArtifactKey;
-use datasurface_platform::hook::{Hook, HookContext, HookError, HookEvent, HookInput, Subject};
+use datasurface_platform::hook::{
+    Hook, HookContext, HookError, HookEvent, HookInput, RowCounts, Subject,
+};
 use datasurface_sqlite::engine::Hooks;
 
 use crate::Outcome;
@@ -151,8 +156,15 @@ pub(crate) fn applied_modules(
     (modules, warnings)
 }
 
-/// Every hooked workspace of a model: its path, its name and its hook.
+/// Every hooked workspace of a model: its path, its name, its team and
+/// workspace, and its hook.
 fn hooked(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &str, &HookSpec)> {
+    hooked_workspaces(eco).map(|(path, name, _, _, hook)| (path, name, hook))
+}
+
+fn hooked_workspaces(
+    eco: &Ecosystem,
+) -> impl Iterator<Item = (ModelPath, &str, &str, &Workspace, &HookSpec)> {
     eco.workspaces().filter_map(|(at, name, ws)| {
         let hook = ws.hook.as_ref()?;
         let path = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
@@ -161,22 +173,69 @@ fn hooked(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &str, &HookSpec)>
             "hook",
             "module",
         ]);
-        Some((path, name.as_str(), hook))
+        Some((path, name.as_str(), at.team.as_str(), ws, hook))
     })
 }
 
+/// The wall time the gate gives the checks of all a model's hook modules
+/// together (docs/hooks.md). Modules are checked in parallel, each within
+/// its own limits and what is left of this budget.
+pub(crate) const GATE_HOOK_BUDGET: Duration = Duration::from_secs(10);
+
+/// A module as the gate checks it: its pinned hash and the limits it runs under.
+pub(crate) type ModuleKey = (String, Limits);
+
+/// The modules of a model's hooks, as the gate checks them.
+pub(crate) fn module_keys(eco: &Ecosystem) -> BTreeSet<ModuleKey> {
+    hooked(eco)
+        .map(|(_, _, spec)| (spec.sha256.to_string(), Limits::from_model(&spec.limits)))
+        .collect()
+}
+
 /// What the gate finds about the hook modules a model names: each must be
-/// readable inside the model, match its pinned hash and keep the contract.
-pub(crate) fn findings(model: &Path, eco: &Ecosystem) -> Report {
+/// readable inside the model, match its pinned hash and keep the whole
+/// contract: it is asked once about the first event it wants, and must
+/// decide within its limits and the gate's budget ([`GATE_HOOK_BUDGET`]).
+/// Each distinct module (hash and limits) is asked once, the modules in
+/// parallel; one in `checked_before` (the base model's, which passed the
+/// gate) is read and its hash checked, but not asked again.
+pub(crate) fn findings(
+    model: &Path,
+    eco: &Ecosystem,
+    checked_before: &BTreeSet<ModuleKey>,
+) -> Report {
     let root = model_root(model);
+    let hooks: Vec<_> = hooked_workspaces(eco).collect();
+    // Each distinct module once; the first workspace that names it is asked.
+    let mut first: BTreeMap<ModuleKey, usize> = BTreeMap::new();
+    for (i, (.., spec)) in hooks.iter().enumerate() {
+        first
+            .entry((spec.sha256.to_string(), Limits::from_model(&spec.limits)))
+            .or_insert(i);
+    }
+    let distinct: Vec<(&ModuleKey, &usize)> = first.iter().collect();
+    let deadline = Instant::now() + GATE_HOOK_BUDGET;
+    let outcomes = datasurface_model::parallel::each(
+        &distinct,
+        |_| 1,
+        |&(key, &i)| {
+            let (_, workspace, team, ws, spec) = &hooks[i];
+            check_module(&root, spec, checked_before.contains(key), deadline, || {
+                probe_input(workspace, team, ws, spec)
+            })
+        },
+    );
+    let outcome: BTreeMap<&ModuleKey, Result<(), String>> =
+        distinct.iter().map(|(key, _)| *key).zip(outcomes).collect();
     let mut found = Vec::new();
-    for (path, workspace, spec) in hooked(eco) {
-        if let Err(why) = load(&root, spec) {
+    for (path, workspace, _, _, spec) in &hooks {
+        let key = (spec.sha256.to_string(), Limits::from_model(&spec.limits));
+        if let Some(Err(why)) = outcome.get(&key) {
             found.push(
                 Diagnostic::new(
                     HOOK_MODULE,
                     Severity::Error,
-                    path,
+                    path.clone(),
                     format!(
                         "the hook of workspace `{workspace}` (`{}`): {why}",
                         spec.module
@@ -191,6 +250,102 @@ pub(crate) fn findings(model: &Path, eco: &Ecosystem) -> Report {
         }
     }
     Report::new(found)
+}
+
+/// Reads, loads and (unless `known`) asks one module, within its limits and
+/// what is left of the gate's budget at `deadline`.
+fn check_module(
+    root: &Path,
+    spec: &HookSpec,
+    known: bool,
+    deadline: Instant,
+    input: impl FnOnce() -> HookInput,
+) -> Result<(), String> {
+    let bytes = read_model_file(root, &spec.module)?;
+    let own = Limits::from_model(&spec.limits);
+    let left = deadline.saturating_duration_since(Instant::now());
+    let out_of_budget = || {
+        format!(
+            "the gate's budget for checking hooks ({} s for all of a model's hooks together) ran out before this hook decided; it may loop, or other hooks took the budget (their findings say which)",
+            GATE_HOOK_BUDGET.as_secs()
+        )
+    };
+    if left.is_zero() {
+        return Err(out_of_budget());
+    }
+    let within = Limits {
+        wall_time: own.wall_time.min(left),
+        ..own
+    };
+    let cut = within.wall_time < own.wall_time;
+    let explain = |e: HookError| match e {
+        HookError::WallTime { .. } if cut => out_of_budget(),
+        other => other.to_string(),
+    };
+    let hook = WasmHook::load(&bytes, Some(spec.sha256.as_str()), within).map_err(explain)?;
+    if known {
+        return Ok(());
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    hook.decide_within(&input(), left)
+        .map(drop)
+        .map_err(|e| match e {
+            HookError::WallTime { .. } if left < own.wall_time => out_of_budget(),
+            other => format!(
+                "asked about a `{}` event: {other}",
+                spec.events.first().map_or("", |k| k.as_str())
+            ),
+        })
+}
+
+/// The event the gate asks a hook about: the first kind it wants, at a
+/// fixed time (so the gate's answer never depends on the clock), about its
+/// workspace's transformer or first dataset group.
+fn probe_input(workspace: &str, team: &str, ws: &Workspace, spec: &HookSpec) -> HookInput {
+    let kind = spec
+        .events
+        .first()
+        .copied()
+        .unwrap_or(HookEventKind::ManualRun);
+    let time = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(20_454);
+    let mut event = HookEvent::new(kind, time);
+    if kind == HookEventKind::BatchCommitted {
+        event.datastore = Some("Probe".to_owned());
+        event.stream = Some("Probe".to_owned());
+        event.batch = Some(1);
+        event.rows = Some(RowCounts {
+            read: 1,
+            inserted: 1,
+            updated: 0,
+            deleted: 0,
+        });
+        event.batch_started = Some(time);
+        event.batch_committed = Some(time);
+    }
+    let subject = match &ws.transformer {
+        Some(t) => Subject::Transformer {
+            output_datastore: t.output_datastore.to_string(),
+        },
+        None => Subject::Delivery {
+            dataset_group: ws
+                .dataset_groups
+                .keys()
+                .next()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        },
+    };
+    HookInput::new(
+        event,
+        HookContext {
+            workspace: workspace.to_owned(),
+            team: Some(team.to_owned()),
+            platform: "gate".to_owned(),
+            subject,
+            last_run: None,
+            last_decisions: Vec::new(),
+        },
+    )
 }
 
 /// `datasurface hook test`.

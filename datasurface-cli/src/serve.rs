@@ -262,8 +262,14 @@ fn load(
     let mut report = match validate::try_validate(loaded.ecosystem) {
         Ok(valid) => {
             let mut found = valid.warnings().diagnostics().to_vec();
-            let gate =
-                crate::gate::platform_findings(app, &valid, model, external, &mut std::io::sink());
+            let gate = crate::gate::platform_findings(
+                app,
+                &valid,
+                model,
+                external,
+                &std::collections::BTreeSet::new(),
+                &mut std::io::sink(),
+            );
             found.extend_from_slice(gate.diagnostics());
             let report = Report::new(found);
             if report.count(Severity::Error) == 0 {

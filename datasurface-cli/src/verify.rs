@@ -228,8 +228,10 @@ fn gate(
     let verification = match validate::try_validate(proposed) {
         Ok(valid) => {
             let external = args.external.as_strs();
+            // The base passed the gate: its hook modules are not asked again.
+            let known = base_model.map(crate::hook::module_keys).unwrap_or_default();
             let platforms =
-                crate::gate::platform_findings(app, &valid, &args.proposed, &external, err);
+                crate::gate::platform_findings(app, &valid, &args.proposed, &external, &known, err);
             let mut found = valid.warnings().diagnostics().to_vec();
             found.extend_from_slice(platforms.diagnostics());
             let (changed, refused) = files(&valid);

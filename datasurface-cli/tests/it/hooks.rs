@@ -185,3 +185,116 @@ fn up_shows_the_hook_s_decisions_and_a_broken_module_fails_by_its_policy() {
         .collect();
     assert_eq!(streams, ["NW_Data"]);
 }
+
+/// A hook module that keeps the contract's exports and does `decide` in `ds_decide`.
+fn module_deciding(decide: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module (memory (export "memory") 1) (table $t 1 funcref)
+            (func (export "ds_contract_version") (result i32) i32.const 1)
+            (func (export "ds_alloc") (param i32) (result i32) i32.const 1024)
+            (func (export "ds_decide") (param i32 i32) (result i64) {decide}))"#
+    ))
+    .unwrap()
+}
+
+/// Northwind with `bytes` as the masking workspace's hook, at `limits`
+/// (a YAML flow map, or empty), and the same module for `ProductAnalytics`
+/// when `twice`.
+fn northwind_with_hook(dir: &std::path::Path, bytes: &[u8], limits: &str, twice: bool) {
+    let sha = datasurface_platform::sha256_hex(bytes);
+    copy_northwind(dir, |team| {
+        let limits = if limits.is_empty() {
+            String::new()
+        } else {
+            format!("\n      limits: {limits}")
+        };
+        let hook = format!(
+            "hook:\n      module: hooks/hostile.wasm\n      sha256: {sha}\n      events: [batchCommitted, scheduleTick, manualRun]{limits}"
+        );
+        let team = team.replacen(
+            "hook:\n      module: hooks/monthly_or_new_batch.wasm\n      sha256: a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19\n      events: [batchCommitted, scheduleTick, manualRun]",
+            &hook,
+            1,
+        );
+        if twice {
+            team.replacen(
+                "  ProductAnalytics:\n    container: Test Azure SQL\n",
+                &format!("  ProductAnalytics:\n    container: Test Azure SQL\n    {hook}\n"),
+                1,
+            )
+        } else {
+            team
+        }
+    });
+    std::fs::write(dir.join("hooks/hostile.wasm"), bytes).unwrap();
+}
+
+#[test]
+fn the_gate_asks_each_hook_its_whole_contract_once() {
+    // Keeps the contract's first calls, traps only when asked to decide:
+    // the gate asks it, and refuses it.
+    let dir = scratch("hook-traps-in-decide");
+    northwind_with_hook(&dir, &module_deciding("unreachable"), "", false);
+    let run = datasurface(&["check", "."], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains(
+            "(`hooks/hostile.wasm`): asked about a `batchCommitted` event: the hook trapped"
+        ),
+        "{}",
+        run.stderr
+    );
+
+    // A loop of refused table growth once aborted the process (issue 37):
+    // now the hook runs out of its fuel, and the gate says so.
+    let dir = scratch("hook-table-grow");
+    let grow =
+        "(loop $l (drop (table.grow $t (ref.null func) (i32.const 2147483647))) br $l) i64.const 0";
+    northwind_with_hook(&dir, &module_deciding(grow), "", false);
+    let run = datasurface(&["check", "."], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("the hook used all its fuel"),
+        "{}",
+        run.stderr
+    );
+
+    // An unchanged module is not asked again by `verify`: the base passed
+    // the gate with it (here it did not, which shows it is not asked).
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            ".",
+            "--proposed",
+            ".",
+            "--source",
+            "northwind/northwind-team@main",
+        ],
+        &dir,
+    );
+    assert!(!run.stderr.contains("hook-module"), "{}", run.transcript());
+}
+
+#[test]
+fn looping_hooks_at_their_highest_limits_share_the_gate_s_budget() {
+    // Two workspaces with a hook that loops, each allowed 30 s: the gate
+    // stops both at its budget for all hooks, and says so for each.
+    let dir = scratch("hook-budget");
+    northwind_with_hook(
+        &dir,
+        &module_deciding("(loop $l br $l) i64.const 0"),
+        "{fuel: 10000000000, wallTimeMs: 30000}",
+        true,
+    );
+    let run = datasurface(&["check", "."], &dir);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(
+        run.stderr
+            .matches("the gate's budget for checking hooks (10 s")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+}

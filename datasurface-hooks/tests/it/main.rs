@@ -316,3 +316,138 @@ proptest::proptest! {
         }
     }
 }
+
+/// One thing a hostile hook does, over and over.
+#[derive(Debug, Clone)]
+enum Hostile {
+    /// `memory.grow` by this many pages, its failure ignored.
+    GrowMemory(i32),
+    /// `table.grow` by this many elements, its failure ignored.
+    GrowTable(i32),
+    /// A call that recurses this deep before returning.
+    Recurse(i32),
+    /// Fills a table slot and calls through it.
+    CallIndirect,
+}
+
+impl Hostile {
+    fn text(&self) -> String {
+        match self {
+            Hostile::GrowMemory(n) => format!("(drop (memory.grow (i32.const {n})))"),
+            Hostile::GrowTable(n) => {
+                format!("(drop (table.grow $t (ref.null func) (i32.const {n})))")
+            }
+            Hostile::Recurse(n) => format!("(drop (call $down (i32.const {n})))"),
+            Hostile::CallIndirect => {
+                "(table.set $t (i32.const 0) (ref.func $down)) (drop (call_indirect $t (param i32) (result i32) (i32.const 3) (i32.const 0)))".to_owned()
+            }
+        }
+    }
+}
+
+/// A module whose `ds_decide` does `steps` forever (or `rounds` times, then answers).
+fn hostile(steps: &[Hostile], rounds: Option<u32>) -> Vec<u8> {
+    let body: String = steps
+        .iter()
+        .map(Hostile::text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let repeat = match rounds {
+        Some(n) => format!(
+            "(local.set $i (i32.const {n})) (block $out (loop $more {body} (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br_if $out (i32.eqz (local.get $i))) br $more))"
+        ),
+        None => format!("(loop $more {body} br $more)"),
+    };
+    let answer = r#"{"action":"run"}"#;
+    wat::parse_str(format!(
+        r#"(module (memory (export "memory") 1)
+            (table $t 1 funcref)
+            (elem declare func $down)
+            (data (i32.const 16) "{{\"action\":\"run\"}}")
+            (func (export "ds_contract_version") (result i32) i32.const 1)
+            (func (export "ds_alloc") (param i32) (result i32) i32.const 1024)
+            (func $down (param $n i32) (result i32)
+              (if (result i32) (i32.le_s (local.get $n) (i32.const 0))
+                (then (i32.const 0))
+                (else (call $down (i32.sub (local.get $n) (i32.const 1))))))
+            (func (export "ds_decide") (param i32 i32) (result i64) (local $i i32)
+              {repeat}
+              i64.const 16 i64.const 32 i64.shl i64.const {len} i64.or))"#,
+        len = answer.len(),
+    ))
+    .expect("the test's module is valid text format")
+}
+
+fn any_hostile() -> impl proptest::strategy::Strategy<Value = Hostile> {
+    use proptest::prelude::*;
+    prop_oneof![
+        prop_oneof![
+            Just(0),
+            Just(1),
+            Just(16),
+            Just(65_536),
+            Just(i32::MAX),
+            Just(-1),
+            any::<i32>()
+        ]
+        .prop_map(Hostile::GrowMemory),
+        prop_oneof![
+            Just(0),
+            Just(1),
+            Just(50_000),
+            Just(100_001),
+            Just(i32::MAX),
+            Just(-1),
+            any::<i32>()
+        ]
+        .prop_map(Hostile::GrowTable),
+        prop_oneof![Just(1), Just(10_000), Just(1_000_000), Just(i32::MAX)]
+            .prop_map(Hostile::Recurse),
+        Just(Hostile::CallIndirect),
+    ]
+}
+
+/// A refused `table.grow` in a loop once overflowed the native stack in
+/// optimised builds and aborted the process (issue 37): the host must come
+/// back with the hook's own error.
+#[test]
+fn a_loop_of_refused_table_growth_is_stopped_by_fuel() {
+    let bytes = hostile(&[Hostile::GrowTable(i32::MAX)], None);
+    let err = decide(&bytes).unwrap_err();
+    assert_eq!(
+        err,
+        HookError::OutOfFuel {
+            limit: Limits::default().fuel
+        }
+    );
+    let bytes = hostile(&[Hostile::GrowMemory(16)], None);
+    let err = decide(&bytes).unwrap_err();
+    assert!(matches!(err, HookError::OutOfMemory { .. }), "{err}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Whatever a module grows, however deep it recurses, and however often,
+    /// the host comes back with a decision or the hook's own error, within
+    /// its limits: it never aborts, and never runs past its wall time.
+    #[test]
+    fn any_growth_or_recursion_ends_in_a_decision_or_an_error(
+        steps in proptest::collection::vec(any_hostile(), 1..4),
+        rounds in proptest::option::of(1u32..50),
+    ) {
+        let limits = Limits {
+            fuel: 50_000_000,
+            memory_bytes: 4 << 20,
+            wall_time: Duration::from_millis(300),
+        };
+        let hook = WasmHook::load(&hostile(&steps, rounds), None, limits).unwrap();
+        let started = std::time::Instant::now();
+        match hook.decide(&input()) {
+            Ok(run) => proptest::prop_assert_eq!(run.decision.action, Action::Run),
+            Err(HookError::OutOfFuel { .. } | HookError::OutOfMemory { .. } | HookError::WallTime { .. } | HookError::Trap(_)) => {}
+            Err(other) => proptest::prop_assert!(false, "unexpected error {other}"),
+        }
+        proptest::prop_assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}
