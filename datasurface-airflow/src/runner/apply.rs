@@ -75,6 +75,24 @@ pub fn apply(
     let mut summary = ApplySummary::default();
     let mut jobs: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let specs_table = merge.table("job_spec");
+    // The specs stored, by kind and name, with the hash of each: a job
+    // artifact counts as applied only while its spec is stored as it is
+    // (a spec removed, or lost, is stored again).
+    let mut stored_specs: BTreeMap<(String, String), String> = BTreeMap::new();
+    let specs_exist: Option<String> = merge
+        .client
+        .query_one("SELECT to_regclass($1)::text", &[&specs_table])
+        .map_err(|e| setup("reading the job specs", &e))?
+        .get(0);
+    if specs_exist.is_some() {
+        for row in merge
+            .client
+            .query(&format!("SELECT kind, name, hash FROM {specs_table}"), &[])
+            .map_err(|e| setup("reading the job specs", &e))?
+        {
+            stored_specs.insert((row.get(0), row.get(1)), row.get(2));
+        }
+    }
     for key in dependency_order(rendering) {
         let artifact = &rendering.artifacts[key];
         let hash = content_hash(&artifact.content);
@@ -82,7 +100,11 @@ pub fn apply(
         if let Some(job) = &job {
             jobs.insert(job.clone());
         }
-        if applied.get(key.as_str()) == Some(&hash) {
+        let spec_stored = job.as_ref().is_none_or(|(kind, name)| {
+            stored_specs.get(&((*kind).to_owned(), name.clone()))
+                == Some(&spec_hash(&artifact.content))
+        });
+        if spec_stored && applied.get(key.as_str()) == Some(&hash) {
             if key.as_str().starts_with("sql/") {
                 summary.scripts_unchanged += 1;
             }
@@ -124,6 +146,22 @@ pub fn apply(
         .map_err(|e| setup(&format!("recording {key}"), &e))?;
         tx.commit()
             .map_err(|e| setup(&format!("applying {key}"), &e))?;
+    }
+    // Artifacts the rendering no longer has are no longer applied: one that
+    // comes back is applied again (a script converges; a spec is stored).
+    let have: BTreeSet<&str> = rendering.artifacts.keys().map(|k| k.as_str()).collect();
+    let gone: Vec<&String> = applied
+        .keys()
+        .filter(|key| !have.contains(key.as_str()))
+        .collect();
+    for key in gone {
+        merge
+            .client
+            .execute(
+                &format!("DELETE FROM {applied_table} WHERE artifact = $1"),
+                &[key],
+            )
+            .map_err(|e| setup("forgetting a removed artifact", &e))?;
     }
     // Jobs the rendering no longer has stop; their tables and data stay.
     let stored: Vec<(String, String)> = merge

@@ -1046,3 +1046,44 @@ fn decide(s: &Scratch, run_type: &str) -> super::Run {
         &[],
     )
 }
+
+#[test]
+fn a_job_removed_from_the_model_and_added_back_runs_again() {
+    let Some(s) = Scratch::new("readd", 10) else {
+        return;
+    };
+    let model = s.dir.join("model");
+    let ecosystem = model.join("ecosystem.yaml");
+    let provisioned = std::fs::read_to_string(&ecosystem).unwrap();
+    let apply = || s.job(&["apply", model.to_str().unwrap()], &[]);
+    assert_eq!(s.ingest().code, 0);
+    // The group leaves the platform: its job goes, its tables stay.
+    std::fs::write(
+        &ecosystem,
+        provisioned.replace("status: PROVISIONED", "status: DECOMMISSIONED"),
+    )
+    .unwrap();
+    let removed = apply();
+    assert_eq!(removed.code, 0, "{}{}", removed.stdout, removed.stderr);
+    assert_eq!(s.ingest().code, 2);
+    // It comes back as it was: the same spec is stored again, and runs.
+    std::fs::write(&ecosystem, &provisioned).unwrap();
+    let back = apply();
+    assert_eq!(back.code, 0, "{}{}", back.stdout, back.stderr);
+    assert!(
+        back.stdout.contains("1 job specs stored"),
+        "{}",
+        back.stdout
+    );
+    let ingest = s.ingest();
+    assert_eq!(ingest.code, 0, "{}{}", ingest.stdout, ingest.stderr);
+    // A spec lost some other way (deleted by hand) is stored again too.
+    s.merge_sql("DELETE FROM shop.job_spec");
+    let healed = apply();
+    assert!(
+        healed.stdout.contains("job specs stored"),
+        "{}",
+        healed.stdout
+    );
+    assert_eq!(s.ingest().code, 0);
+}

@@ -350,11 +350,7 @@ fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), String> {
                 path.display()
             ));
         }
-        let conn = rusqlite::Connection::open_with_flags(
-            &path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| {
+        let conn = super::open_read_only(&path).map_err(|e| {
             format!(
                 "cannot open the database of container `{container}` ({}): {e}",
                 path.display()

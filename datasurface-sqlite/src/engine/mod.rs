@@ -158,6 +158,29 @@ impl Engine {
     }
 }
 
+/// Opens a database the engine writes, for reading only. A run killed in
+/// the middle of a write leaves a hot journal beside the file, which only
+/// a connection that may write can roll back (a read-only one fails with
+/// "attempt to write a readonly database" until something writes): so when
+/// there is one, a writable connection reads the schema first, which rolls
+/// the interrupted transaction back, and the next run goes on by itself.
+pub(crate) fn open_read_only(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    if Path::new(&journal).exists() {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+    }
+    rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
 /// Opens a database with the settings every connection uses: rollback journal
 /// (so a transaction over attached databases commits atomically), full sync,
 /// a 256 MiB page cache, temporary tables in memory, and a wait for locks.

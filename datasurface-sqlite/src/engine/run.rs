@@ -462,11 +462,8 @@ fn bound(conn: &rusqlite::Connection, limit: std::time::Duration) {
 /// "not authorized".
 fn sandbox(path: &std::path::Path, inputs: &[String]) -> Result<rusqlite::Connection, String> {
     use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let conn =
+        super::open_read_only(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let allowed: std::collections::BTreeSet<String> =
         inputs.iter().map(|v| v.to_ascii_lowercase()).collect();
     conn.authorizer(Some(move |cx: AuthContext<'_>| {
