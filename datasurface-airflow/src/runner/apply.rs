@@ -57,42 +57,30 @@ pub fn apply(
     let setup =
         |what: &str, e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
     let applied_table = merge.table("applied_artifact");
-    let exists: Option<String> = merge
-        .client
-        .query_one("SELECT to_regclass($1)::text", &[&applied_table])
-        .map_err(|e| setup("reading what is applied", &e))?
-        .get(0);
-    let mut applied: BTreeMap<String, String> = BTreeMap::new();
-    if exists.is_some() {
-        for row in merge
-            .client
-            .query(&format!("SELECT artifact, hash FROM {applied_table}"), &[])
-            .map_err(|e| setup("reading what is applied", &e))?
-        {
-            applied.insert(row.get(0), row.get::<_, String>(1));
-        }
-    }
-    let mut summary = ApplySummary::default();
-    let mut jobs: BTreeSet<(&'static str, String)> = BTreeSet::new();
     let specs_table = merge.table("job_spec");
+    let applied: BTreeMap<String, String> = read_pairs(
+        &mut merge,
+        &applied_table,
+        &format!("SELECT artifact, hash FROM {applied_table}"),
+        "reading what is applied",
+    )?
+    .into_iter()
+    .map(|(artifact, _, hash)| (artifact, hash))
+    .collect();
     // The specs stored, by kind and name, with the hash of each: a job
     // artifact counts as applied only while its spec is stored as it is
     // (a spec removed, or lost, is stored again).
-    let mut stored_specs: BTreeMap<(String, String), String> = BTreeMap::new();
-    let specs_exist: Option<String> = merge
-        .client
-        .query_one("SELECT to_regclass($1)::text", &[&specs_table])
-        .map_err(|e| setup("reading the job specs", &e))?
-        .get(0);
-    if specs_exist.is_some() {
-        for row in merge
-            .client
-            .query(&format!("SELECT kind, name, hash FROM {specs_table}"), &[])
-            .map_err(|e| setup("reading the job specs", &e))?
-        {
-            stored_specs.insert((row.get(0), row.get(1)), row.get(2));
-        }
-    }
+    let stored_specs: BTreeMap<(String, String), String> = read_pairs(
+        &mut merge,
+        &specs_table,
+        &format!("SELECT kind, name, hash FROM {specs_table}"),
+        "reading the job specs",
+    )?
+    .into_iter()
+    .map(|(kind, name, hash)| ((kind, name), hash))
+    .collect();
+    let mut summary = ApplySummary::default();
+    let mut jobs: BTreeSet<(&'static str, String)> = BTreeSet::new();
     for key in dependency_order(rendering) {
         let artifact = &rendering.artifacts[key];
         let hash = content_hash(&artifact.content);
@@ -147,9 +135,63 @@ pub fn apply(
         tx.commit()
             .map_err(|e| setup(&format!("applying {key}"), &e))?;
     }
-    // Artifacts the rendering no longer has are no longer applied: one that
-    // comes back is applied again (a script converges; a spec is stored).
-    let have: BTreeSet<&str> = rendering.artifacts.keys().map(|k| k.as_str()).collect();
+    retire(&mut merge, rendering, &applied, &jobs, &mut summary, log)?;
+    Ok(summary)
+}
+
+/// The rows of `query` (two or three text columns; a missing third is
+/// empty) if `table` exists, or none before the first apply made it.
+fn read_pairs(
+    merge: &mut Merge,
+    table: &str,
+    query: &str,
+    what: &str,
+) -> Result<Vec<(String, String, String)>, JobError> {
+    let setup = |e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
+    let exists: Option<String> = merge
+        .client
+        .query_one("SELECT to_regclass($1)::text", &[&table])
+        .map_err(|e| setup(&e))?
+        .get(0);
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(merge
+        .client
+        .query(query, &[])
+        .map_err(|e| setup(&e))?
+        .iter()
+        .map(|row| {
+            let third = if row.len() > 2 {
+                row.get(2)
+            } else {
+                String::new()
+            };
+            (row.get(0), row.get(1), third)
+        })
+        .collect())
+}
+
+/// Forgets the artifacts the rendering no longer has (one that comes back
+/// is applied again: a script converges, a spec is stored), and removes the
+/// specs of jobs it no longer has: they stop; their tables and data stay.
+fn retire(
+    merge: &mut Merge,
+    rendering: &Rendering,
+    applied: &BTreeMap<String, String>,
+    jobs: &BTreeSet<(&'static str, String)>,
+    summary: &mut ApplySummary,
+    log: &mut dyn FnMut(&str),
+) -> Result<(), JobError> {
+    let setup =
+        |what: &str, e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
+    let applied_table = merge.table("applied_artifact");
+    let specs_table = merge.table("job_spec");
+    let have: BTreeSet<&str> = rendering
+        .artifacts
+        .keys()
+        .map(datasurface_platform::ArtifactKey::as_str)
+        .collect();
     let gone: Vec<&String> = applied
         .keys()
         .filter(|key| !have.contains(key.as_str()))
@@ -186,5 +228,5 @@ pub fn apply(
             ));
         }
     }
-    Ok(summary)
+    Ok(())
 }
