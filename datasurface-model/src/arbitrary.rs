@@ -794,12 +794,16 @@ fn transformer() -> impl Strategy<Value = DataTransformer> {
         option::of(1..=21_600u32),
         option::of(1..=600u32),
         option::of(1..=600u32),
+        option::of(1..=16_384u32),
     )
         .prop_map(
-            |(timeout_seconds, lock_timeout_seconds, idle_timeout_seconds)| TransformerLimits {
-                timeout_seconds,
-                lock_timeout_seconds,
-                idle_timeout_seconds,
+            |(timeout_seconds, lock_timeout_seconds, idle_timeout_seconds, memory_mib)| {
+                TransformerLimits {
+                    timeout_seconds,
+                    lock_timeout_seconds,
+                    idle_timeout_seconds,
+                    memory_mib,
+                }
             },
         );
     (

@@ -352,15 +352,18 @@ pub struct DataTransformer {
     pub documentation: Option<Documentation>,
 }
 
-/// How long a transformer's code may run and wait, each in seconds. Each is
-/// optional: the defaults ([`TransformerLimits::DEFAULT_TIMEOUT_SECONDS`] and
-/// its siblings) are safe, and none may exceed its maximum. Platforms
-/// enforce them at run time: on PostgreSQL as the session's
-/// `statement_timeout`, `lock_timeout` and
-/// `idle_in_transaction_session_timeout`, and on SQLite as the run's wall time.
+/// How long a transformer's code may run and wait, each in seconds, and
+/// the memory its queries and their result may take. Each is optional: the
+/// defaults ([`TransformerLimits::DEFAULT_TIMEOUT_SECONDS`] and its
+/// siblings) are safe, and none may exceed its maximum. Platforms enforce
+/// them at run time: on PostgreSQL as the session's `statement_timeout`,
+/// `lock_timeout` and `idle_in_transaction_session_timeout` (PostgreSQL
+/// bounds a query's memory itself, and the runner streams the result); on
+/// SQLite as the run's wall time and a bound on the memory of its queries
+/// and of the result the engine holds.
 ///
 /// ```yaml
-/// limits: {timeoutSeconds: 600, lockTimeoutSeconds: 10}
+/// limits: {timeoutSeconds: 600, lockTimeoutSeconds: 10, memoryMib: 256}
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -374,6 +377,10 @@ pub struct TransformerLimits {
     /// How long a session may sit idle inside a transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<u32>,
+    /// The memory, in MiB, a run's queries and the result held for writing
+    /// may take, where the platform holds them (SQLite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mib: Option<u32>,
 }
 
 impl TransformerLimits {
@@ -389,6 +396,10 @@ impl TransformerLimits {
     pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 60;
     /// The longest idle time in a transaction a model may allow.
     pub const MAX_IDLE_TIMEOUT_SECONDS: u32 = 600;
+    /// A run's memory unless the model says otherwise: 1 GiB.
+    pub const DEFAULT_MEMORY_MIB: u32 = 1024;
+    /// The most memory a model may let one run take: 16 GiB.
+    pub const MAX_MEMORY_MIB: u32 = 16_384;
 
     /// Whether every limit is left to its default.
     pub fn is_default(&self) -> bool {
@@ -413,6 +424,11 @@ impl TransformerLimits {
             .unwrap_or(Self::DEFAULT_IDLE_TIMEOUT_SECONDS)
     }
 
+    /// The memory one run's queries and result may take, in MiB.
+    pub fn memory_mib(&self) -> u32 {
+        self.memory_mib.unwrap_or(Self::DEFAULT_MEMORY_MIB)
+    }
+
     /// Each limit that is zero or above its maximum: the field's name, the
     /// value and the maximum.
     pub fn out_of_range(&self) -> Vec<(&'static str, u32, u32)> {
@@ -432,6 +448,7 @@ impl TransformerLimits {
                 self.idle_timeout_seconds,
                 Self::MAX_IDLE_TIMEOUT_SECONDS,
             ),
+            ("memoryMib", self.memory_mib, Self::MAX_MEMORY_MIB),
         ]
         .into_iter()
         .filter_map(|(field, value, max)| {

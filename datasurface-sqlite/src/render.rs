@@ -631,6 +631,7 @@ impl Renderer<'_> {
         };
         let job = TransformJob {
             timeout_seconds: transformer.limits.timeout_seconds,
+            memory_mib: transformer.limits.memory_mib,
             workspace: workspace.to_string(),
             container: container.to_string(),
             queries,

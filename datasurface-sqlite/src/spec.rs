@@ -220,9 +220,21 @@ pub struct TransformJob {
     /// when the model sets it (the default is the model's, 900).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
+    /// The memory its queries and result may take, in MiB; written only
+    /// when the model sets it (the default is the model's, 1,024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mib: Option<u32>,
 }
 
 impl TransformJob {
+    /// The memory one run's queries and result may take, in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        u64::from(
+            self.memory_mib
+                .unwrap_or(datasurface_platform::model::TransformerLimits::DEFAULT_MEMORY_MIB),
+        ) << 20
+    }
+
     /// How long one run's queries may take in all.
     pub fn timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(u64::from(

@@ -13,7 +13,6 @@
 //! says so (see [`hooks`](super::hooks)).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
@@ -371,6 +370,13 @@ impl Engine {
     ) -> Result<BTreeMap<String, Rows>, String> {
         let conn = sandbox(&self.container_path(&t.container), &t.input_views)?;
         bound(&conn, t.timeout());
+        let _heap = HeapCap::set(&conn, t.memory_bytes()).map_err(|e| {
+            format!(
+                "transformer `{}`: cannot bound its memory: {e}",
+                t.workspace
+            )
+        })?;
+        let mut budget = t.memory_bytes();
         let mut out = BTreeMap::new();
         for d in &output.datasets {
             let Some((_, query)) = t.queries.iter().find(|(name, _)| *name == d.dataset) else {
@@ -418,30 +424,119 @@ impl Engine {
                         })?,
                 );
             }
-            let rows: Rows = stmt
-                .query_map([], |row| {
-                    at.iter()
-                        .map(|&i| row.get::<_, Value>(i))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-                .map_err(|e| {
-                    let mut message = format!(
-                        "transformer `{}`, query for `{}`: {e}",
-                        t.workspace, d.dataset
-                    );
-                    if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::OperationInterrupted)) {
-                        let _ = write!(
-                            message,
-                            "; its queries ran longer than the {} s its limits allow (`limits: {{timeoutSeconds: …}}` on the transformer)",
-                            t.timeout().as_secs()
-                        );
-                    }
-                    message
-                })?;
+            let rows = collect(&mut stmt, &at, &mut budget).map_err(|e| {
+                format!(
+                    "transformer `{}`, query for `{}`: {}",
+                    t.workspace,
+                    d.dataset,
+                    e.explain(t)
+                )
+            })?;
             out.insert(d.dataset.clone(), rows);
         }
         Ok(out)
+    }
+}
+
+/// Why a transformer's rows could not be read.
+enum RowsError {
+    /// The query failed (interrupted at its time limit, out of SQLite's
+    /// heap, or its own error).
+    Query(rusqlite::Error),
+    /// The result grew past what the limits allow the engine to hold.
+    TooLarge,
+}
+
+impl RowsError {
+    fn explain(&self, t: &TransformJob) -> String {
+        let mib = t.memory_bytes() >> 20;
+        match self {
+            RowsError::TooLarge => format!(
+                "its result is larger than the {mib} MiB its limits allow the engine to hold (`limits: {{memoryMib: …}}` on the transformer)"
+            ),
+            RowsError::Query(e) => match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::OperationInterrupted) => format!(
+                    "{e}; its queries ran longer than the {} s its limits allow (`limits: {{timeoutSeconds: …}}` on the transformer)",
+                    t.timeout().as_secs()
+                ),
+                Some(rusqlite::ErrorCode::OutOfMemory | rusqlite::ErrorCode::TooBig) => format!(
+                    "{e}; its queries needed more than the {mib} MiB its limits allow (`limits: {{memoryMib: …}}` on the transformer)"
+                ),
+                _ => e.to_string(),
+            },
+        }
+    }
+}
+
+/// The rows of a prepared query, the columns at `at` in that order, each
+/// row's size taken from `budget`: a query whose rows would take more than
+/// is left fails with [`RowsError::TooLarge`] as soon as it does, however
+/// many rows it would go on to give.
+fn collect(
+    stmt: &mut rusqlite::Statement<'_>,
+    at: &[usize],
+    budget: &mut u64,
+) -> Result<Rows, RowsError> {
+    let mut rows = Rows::new();
+    let mut cursor = stmt.query([]).map_err(RowsError::Query)?;
+    while let Some(row) = cursor.next().map_err(RowsError::Query)? {
+        let mut values = Vec::with_capacity(at.len());
+        // The row's vector and each value's own bytes.
+        let mut size = std::mem::size_of::<Vec<Value>>() as u64;
+        for &i in at {
+            let value: Value = row.get(i).map_err(RowsError::Query)?;
+            size += std::mem::size_of::<Value>() as u64
+                + match &value {
+                    Value::Text(t) => t.len() as u64,
+                    Value::Blob(b) => b.len() as u64,
+                    _ => 0,
+                };
+            values.push(value);
+        }
+        *budget = budget.checked_sub(size).ok_or(RowsError::TooLarge)?;
+        rows.push(values);
+    }
+    Ok(rows)
+}
+
+/// SQLite's heap, capped for the time a transformer's queries run: at its
+/// memory limit plus [`HeapCap::ENGINE_MIB`] for the engine's own
+/// connections (their page caches). SQLite's cap is the process's, set
+/// through a connection of its own (the transformer's may run no
+/// `PRAGMA`), and the cap before is put back when this is dropped. A query
+/// that needs more fails with "out of memory" instead of the process
+/// running out. The longest value the transformer's queries may build (a
+/// string or blob) is capped on its connection the same way.
+struct HeapCap {
+    own: rusqlite::Connection,
+    before: i64,
+}
+
+impl HeapCap {
+    /// What the engine's own connections may hold beside a transformer.
+    const ENGINE_MIB: u64 = 1024;
+
+    fn set(transformer: &rusqlite::Connection, memory_bytes: u64) -> rusqlite::Result<Self> {
+        let own = rusqlite::Connection::open_in_memory()?;
+        let before: i64 = own.query_row("PRAGMA hard_heap_limit", [], |r| r.get(0))?;
+        let cap = memory_bytes.saturating_add(Self::ENGINE_MIB << 20);
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        own.query_row(&format!("PRAGMA hard_heap_limit = {cap}"), [], |_| Ok(()))?;
+        let longest = i32::try_from(memory_bytes).unwrap_or(i32::MAX);
+        transformer.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH, longest)?;
+        Ok(HeapCap { own, before })
+    }
+}
+
+impl Drop for HeapCap {
+    fn drop(&mut self) {
+        // Putting the process's cap back cannot be refused for a value it
+        // had; if it were, the next transformer sets its own.
+        let _ = self.own.query_row(
+            &format!("PRAGMA hard_heap_limit = {}", self.before),
+            [],
+            |_| Ok(()),
+        );
     }
 }
 
@@ -464,6 +559,10 @@ fn sandbox(path: &std::path::Path, inputs: &[String]) -> Result<rusqlite::Connec
     use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
     let conn =
         super::open_read_only(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    // Sorts and intermediate tables stay in memory, under the heap's cap
+    // (HeapCap), rather than filling the disk every team shares.
+    conn.execute_batch("PRAGMA temp_store = MEMORY")
+        .map_err(|e| format!("cannot configure {}: {e}", path.display()))?;
     let allowed: std::collections::BTreeSet<String> =
         inputs.iter().map(|v| v.to_ascii_lowercase()).collect();
     conn.authorizer(Some(move |cx: AuthContext<'_>| {
@@ -481,4 +580,86 @@ fn sandbox(path: &std::path::Path, inputs: &[String]) -> Result<rusqlite::Connec
         }
     }));
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HeapCap, RowsError, bound, collect, sandbox};
+    use proptest::prelude::*;
+
+    /// A recursive query a transformer could write: how each step grows,
+    /// how many rows each step makes, whether it ends, and what is made of
+    /// its rows.
+    fn recursive_query() -> impl Strategy<Value = String> {
+        let step = prop_oneof![
+            Just("i + 1"),
+            Just("i * 2"),
+            Just("i || i"),
+            Just("length(randomblob(1000)) + i"),
+        ];
+        let fan_out = prop_oneof![
+            Just(""),
+            Just(", (SELECT 1 UNION ALL SELECT 2)"),
+            Just(", (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4)"),
+        ];
+        let end = prop_oneof![
+            Just(""),
+            Just(" WHERE length(i) < 50"),
+            Just(" LIMIT 1000000")
+        ];
+        let result = prop_oneof![
+            Just("SELECT i AS id FROM n"),
+            Just("SELECT group_concat(i) AS id FROM n"),
+            Just("SELECT i AS id FROM n ORDER BY random()"),
+            Just("SELECT count(DISTINCT i) AS id FROM n"),
+            Just("SELECT zeroblob(1000000 + 0 * length(i)) AS id FROM n"),
+        ];
+        (step, fan_out, end, result).prop_map(|(step, fan_out, end, result)| {
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT x FROM input UNION ALL SELECT {step} FROM n{fan_out}{end}) {result}"
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever a recursive query does, the transformer's run ends in
+        /// its rows or its error, within its time and memory: the process
+        /// never runs out of memory.
+        #[test]
+        fn any_recursive_query_ends_within_the_limits(query in recursive_query()) {
+            let dir = std::env::temp_dir().join(format!("ds-recursive-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let db = dir.join("container.sqlite");
+            if !db.exists() {
+                let c = rusqlite::Connection::open(&db).unwrap();
+                c.execute_batch("CREATE TABLE IF NOT EXISTS t(x); CREATE VIEW IF NOT EXISTS input AS SELECT x FROM t; INSERT INTO t VALUES (1);").unwrap();
+            }
+            let conn = sandbox(&db, &["input".to_owned()]).unwrap();
+            bound(&conn, std::time::Duration::from_secs(1));
+            let memory = 8 << 20;
+            let _cap = HeapCap::set(&conn, memory).unwrap();
+            let mut budget = memory;
+            let started = std::time::Instant::now();
+            let outcome = conn
+                .prepare(&query)
+                .map_err(RowsError::Query)
+                .and_then(|mut stmt| collect(&mut stmt, &[0], &mut budget));
+            match outcome {
+                Ok(rows) => prop_assert!(!rows.is_empty()),
+                Err(RowsError::TooLarge) => prop_assert_eq!(budget, budget.min(memory)),
+                Err(RowsError::Query(e)) => prop_assert!(
+                    matches!(
+                        e.sqlite_error_code(),
+                        Some(rusqlite::ErrorCode::OperationInterrupted
+                            | rusqlite::ErrorCode::OutOfMemory
+                            | rusqlite::ErrorCode::TooBig)
+                    ),
+                    "{query}: {e}"
+                ),
+            }
+            prop_assert!(started.elapsed() < std::time::Duration::from_secs(20), "{query}");
+        }
+    }
 }

@@ -683,3 +683,36 @@ fn a_run_killed_mid_write_leaves_nothing_the_next_run_cannot_recover() {
         ["0"]
     );
 }
+
+#[test]
+fn a_transformer_whose_result_outgrows_its_memory_fails_alone() {
+    let query = "SELECT customer_id, company_name, '***' AS contact_name, city, country\n              FROM NW_Data_customers";
+    for (endless, says) in [
+        // Rows without end: the engine stops holding them at the limit.
+        (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) \
+             SELECT 'C' || i AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n",
+            "its result is larger than the 16 MiB its limits allow",
+        ),
+        // One value without end: SQLite stops building it at the limit.
+        (
+            "WITH RECURSIVE n(i, s) AS (SELECT 1, 'x' UNION ALL SELECT i + 1, s || s FROM n) \
+             SELECT 'C' AS customer_id, max(s) AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n",
+            "needed more than the 16 MiB its limits allow",
+        ),
+    ] {
+        let engine = northwind_engine("outgrown", |t| {
+            t.replacen(query, endless, 1).replacen(
+                "    # The team's own code decides",
+                "      limits: {memoryMib: 16}\n    # The team's own code decides",
+                1,
+            )
+        });
+        let summary = committed(&engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap());
+        assert_eq!(summary[0], "NW_Data #1 +300 ~0 -0");
+        assert!(
+            summary[1].starts_with("Masked_NW_Data #1 failed") && summary[1].contains(says),
+            "{summary:?}"
+        );
+    }
+}

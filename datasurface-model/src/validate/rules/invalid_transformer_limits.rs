@@ -1,7 +1,8 @@
 //! Diagnostic: invalid-transformer-limits
 //!
-//! A transformer runs within the time its `limits` give: a run's total
-//! time, a lock wait and idle time inside a transaction. Platforms enforce
+//! A transformer runs within the time and memory its `limits` give: a
+//! run's total time, a lock wait, idle time inside a transaction, and the
+//! memory of its queries and result. Platforms enforce
 //! them on the session the team's code runs in, so that no transformer
 //! holds a shared database or engine for ever. A limit of zero would
 //! refuse every run, and one above its maximum would let one team's code
@@ -13,10 +14,10 @@ use crate::TransformerLimits;
 pub(crate) static RULE: Rule = Rule {
     code: "invalid-transformer-limits",
     severity: Severity::Error,
-    summary: "A transformer sets a time limit of zero or above its maximum.",
+    summary: "A transformer sets a time or memory limit of zero or above its maximum.",
     explanation: "Keep each limit above zero and at most its maximum: `timeoutSeconds` 21,600 (default 900), \
-                  `lockTimeoutSeconds` 600 (default 30), `idleTimeoutSeconds` 600 (default 60). Leave a limit out for \
-                  the default.",
+                  `lockTimeoutSeconds` 600 (default 30), `idleTimeoutSeconds` 600 (default 60), `memoryMib` 16,384 \
+                  (default 1,024). Leave a limit out for the default.",
     example: &[(
         "                    totals: SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id\n",
         "                    totals: SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id\n              limits: {timeoutSeconds: 0}\n",
