@@ -164,35 +164,148 @@ fn ask_git(model: &Path) -> (Option<String>, bool) {
             .map_or_else(|| ".".to_owned(), |f| f.to_string_lossy().into_owned());
         (dir, file)
     };
-    // No hooks or file-system monitors of the repository's own configuration run.
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args([
-                "-c",
-                "core.fsmonitor=false",
-                "-c",
-                "core.hooksPath=/dev/null",
-            ])
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
+    let git = |args: &[&str]| git_plumbing(dir, args, None);
     let Some(commit) = git(&["rev-parse", "--verify", "HEAD"]).filter(|c| !c.is_empty()) else {
         return (None, false);
     };
-    let changed = git(&[
-        "status",
-        "--porcelain",
-        "--untracked-files=normal",
-        "--",
-        &pathspec,
-    ])
-    .is_none_or(|status| !status.is_empty());
-    (Some(commit), changed)
+    (
+        Some(commit),
+        differs_from_head(dir, &pathspec).unwrap_or(true),
+    )
+}
+
+/// Runs a git plumbing command in `dir` that runs nothing a repository can
+/// configure: no hooks, file-system monitor, pager, external diff or text
+/// conversion, and no clean or smudge filter (the commands used read the
+/// index and trees, and hash files with `--no-filters`); no prompt, and no
+/// write to the index. Its output, if it succeeded.
+fn git_plumbing(dir: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
+    use std::io::Write as _;
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "core.pager=cat",
+            "-c",
+            "core.untrackedCache=false",
+            "--no-pager",
+            "--literal-pathspecs",
+        ])
+        .args(args)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .stdin(if stdin.is_some() {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        })
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().ok()?;
+    let pipe = child.stdin.take();
+    // The input is written while the output is read, so neither pipe fills
+    // and waits on the other; a failed write shows as a failed command.
+    let output = std::thread::scope(|scope| {
+        if let (Some(text), Some(mut pipe)) = (stdin, pipe) {
+            scope.spawn(move || {
+                let _ = pipe.write_all(text.as_bytes());
+            });
+        }
+        child.wait_with_output()
+    })
+    .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Whether the model's files (`pathspec` in `dir`) differ from the commit
+/// checked out: staged changes, files changed or deleted in the working
+/// tree (hashed as stored, with no filter run), or untracked files. `None`
+/// when git cannot tell.
+fn differs_from_head(dir: &Path, pathspec: &str) -> Option<bool> {
+    let git = |args: &[&str], stdin: Option<&str>| git_plumbing(dir, args, stdin);
+    // Untracked files that are not ignored.
+    let untracked = git(
+        &[
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--",
+            pathspec,
+        ],
+        None,
+    )?;
+    if !untracked.is_empty() {
+        return Some(true);
+    }
+    // The index against the commit: trees only, no working file read.
+    if git(
+        &[
+            "diff-index",
+            "--cached",
+            "--quiet",
+            "--no-ext-diff",
+            "--no-textconv",
+            "HEAD",
+            "--",
+            pathspec,
+        ],
+        None,
+    )
+    .is_none()
+    {
+        return Some(true);
+    }
+    // The working files against the index, hashed without filters.
+    let staged = git(&["ls-files", "--stage", "-z", "--", pathspec], None)?;
+    // `hash-object` reads paths from the repository's top; absolute ones
+    // are the same from anywhere.
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let mut paths = Vec::new();
+    let mut hashes = Vec::new();
+    for entry in staged.split('\0').filter(|e| !e.is_empty()) {
+        let (meta, path) = entry.split_once('\t')?;
+        if path.contains('\n') {
+            return Some(true); // Cannot be hashed by name; say so rather than guess.
+        }
+        let mut fields = meta.split(' ');
+        let (mode, hash) = (fields.next()?, fields.next()?);
+        if mode == "160000" {
+            continue; // A submodule: not the model's files.
+        }
+        let file = dir.join(path);
+        let present = std::fs::symlink_metadata(&file).ok()?;
+        if mode == "120000" {
+            if !present.file_type().is_symlink() {
+                return Some(true);
+            }
+            continue;
+        }
+        if !present.is_file() {
+            return Some(true);
+        }
+        paths.push(file.to_str()?.to_owned());
+        hashes.push(hash.to_owned());
+    }
+    if paths.is_empty() {
+        return Some(false);
+    }
+    let listed = paths.join("\n") + "\n";
+    let now = git(
+        &["hash-object", "--no-filters", "--stdin-paths"],
+        Some(&listed),
+    )?;
+    Some(!now.lines().eq(hashes.iter().map(String::as_str)))
 }
 
 /// A platform of the model that this program renders, with its folder.
@@ -356,7 +469,7 @@ fn save_folder(
     let temp = target
         .folder
         .join(format!(".{SOURCE_FILE}.new-{}", std::process::id()));
-    std::fs::write(&temp, text)
+    datasurface_platform::write_new(&temp, text.as_bytes())
         .and_then(|()| std::fs::rename(&temp, &path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temp);
@@ -375,15 +488,18 @@ fn rendering_hash(rendering: &Rendering) -> String {
 /// Reads a platform folder's `source.json`, if it has one.
 fn read_source(folder: &Path) -> Result<Option<Source>, String> {
     let path = folder.join(SOURCE_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+    // A source record is small: a link, FIFO or device in its place is refused.
+    match datasurface_platform::confined::read_regular(&path, 1 << 20) {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
             format!(
                 "{} is not a source record: {e}\n  help: render the platform again with `datasurface advance … --platform NAME --force`",
                 path.display()
             )
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Ok(None) => Ok(None),
+        Err(e) => Err(format!(
+            "{e}\n  help: a platform's folder holds only what datasurface wrote; remove it, and render the platform again with `--force`"
+        )),
     }
 }
 
@@ -401,7 +517,10 @@ fn orphan_folders(app: &App<'_>, out_dir: &Path, loaded: &Loaded, err: &mut dyn 
         .collect();
     let mut orphans: Vec<String> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().join(SOURCE_FILE).is_file())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            std::fs::symlink_metadata(e.path().join(SOURCE_FILE)).is_ok_and(|m| m.is_file())
+        })
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| !ours.contains(name))
         .collect();

@@ -1,6 +1,9 @@
 //! Reading only inside a folder: the one place a platform turns a file name
 //! a team wrote (a file drop's `files`) into a path on the machine
-//! (docs/security.md, "Every path a team writes stays in its folder").
+//! (docs/security.md, "Every path a team writes stays in its folder"), and
+//! reads or writes a folder of files (a saved rendering, a renderings
+//! repository's platform folder) without following a link out of it or
+//! waiting on a FIFO.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +50,107 @@ pub enum ConfinedError {
         /// The path.
         path: PathBuf,
     },
+    /// The path, or a folder on the way to it, is a link, which is not followed.
+    #[error("{} is a link, and links are not followed here; replace it with the file or folder itself", path.display())]
+    Link {
+        /// The link.
+        path: PathBuf,
+    },
+    /// The file is larger than what is read of one.
+    #[error("{} is {size} bytes, more than the {max} read of one file", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The most read.
+        max: u64,
+    },
+}
+
+/// Reads the regular file at `path` whole, if it is one: a link (even to a
+/// regular file), a folder, a FIFO (which would wait for a writer for
+/// ever), a socket or a device (`/dev/zero` never ends) is refused, and so
+/// is a file larger than `max` bytes. `Ok(None)` when nothing is there.
+pub fn read_regular(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ConfinedError> {
+    use std::io::Read as _;
+    let unreadable = |source| ConfinedError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let own = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unreadable(e)),
+    };
+    if own.file_type().is_symlink() {
+        return Err(ConfinedError::Link {
+            path: path.to_path_buf(),
+        });
+    }
+    if !own.is_file() {
+        return Err(ConfinedError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    // What was opened is what was looked at: a regular file, no larger.
+    let opened = file.metadata().map_err(unreadable)?;
+    if !opened.is_file() {
+        return Err(ConfinedError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if opened.len() > max {
+        return Err(ConfinedError::TooLarge {
+            path: path.to_path_buf(),
+            size: opened.len(),
+            max,
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max {
+        return Err(ConfinedError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// Checks that every folder below `root` on the way to `path` (which is
+/// inside it) is a folder and not a link, so that writing or removing
+/// `path` changes only what is inside `root`. Folders not there yet pass:
+/// making them makes real folders.
+pub fn no_link_below(root: &Path, path: &Path) -> Result<(), ConfinedError> {
+    let Ok(inside) = path.strip_prefix(root) else {
+        return Err(ConfinedError::Outside {
+            path: path.to_path_buf(),
+            folder: root.to_path_buf(),
+            real: path.to_path_buf(),
+        });
+    };
+    let mut at = root.to_path_buf();
+    let mut parts = inside.components().peekable();
+    while let Some(part) = parts.next() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(ConfinedError::Link { path: at });
+            }
+            Ok(m) if parts.peek().is_some() && !m.is_dir() => {
+                return Err(ConfinedError::NotAFile { path: at });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(ConfinedError::Unreadable { path: at, source }),
+        }
+    }
+    Ok(())
 }
 
 /// The file `name` names in `folder` (with `extension` added when it has
@@ -124,6 +228,43 @@ mod tests {
             std::os::unix::fs::symlink(dir.join("secret.csv"), folder.join("link.csv")).unwrap();
             let e = file_in(&folder, "link.csv", "csv").unwrap_err().to_string();
             assert!(e.contains("resolves outside"), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_no_link_is_written_through() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("ds-regular-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("in/real")).unwrap();
+        std::fs::create_dir_all(dir.join("elsewhere")).unwrap();
+        std::fs::write(dir.join("in/a.txt"), "abc").unwrap();
+        symlink(dir.join("in/a.txt"), dir.join("in/link.txt")).unwrap();
+        symlink("/dev/zero", dir.join("in/zero")).unwrap();
+        symlink(dir.join("elsewhere"), dir.join("in/away")).unwrap();
+        assert_eq!(
+            read_regular(&dir.join("in/a.txt"), 3).unwrap().unwrap(),
+            b"abc"
+        );
+        assert!(read_regular(&dir.join("in/none"), 3).unwrap().is_none());
+        for (name, why) in [
+            ("a.txt", "more than the 2"),
+            ("link.txt", "is a link"),
+            ("zero", "is a link"),
+            ("real", "not a regular file"),
+        ] {
+            let e = read_regular(&dir.join("in").join(name), 2)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{name}: {e}");
+        }
+        let root = dir.join("in");
+        assert!(no_link_below(&root, &root.join("real/new/file.txt")).is_ok());
+        assert!(no_link_below(&root, &root.join("a.txt")).is_ok());
+        for path in ["away/file.txt", "away", "a.txt/x"] {
+            assert!(no_link_below(&root, &root.join(path)).is_err(), "{path}");
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -59,7 +59,7 @@ pub use resources::{
 };
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]
-pub use saved_dir::SavedDirError;
+pub use saved_dir::{MAX_SAVED_FILE_BYTES, SavedDirError, write_new};
 /// The `semver` crate, for [`DataPlatform::version`]: a platform needs no
 /// dependency of its own to name its version.
 pub use semver;

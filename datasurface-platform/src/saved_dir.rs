@@ -5,8 +5,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::confined::{ConfinedError, no_link_below, read_regular};
 use crate::rendering::Rendering;
 use crate::saved::{INDEX_FILE, SavedFile, SavedRenderingError};
+
+/// The largest file a saved rendering may hold, in bytes.
+pub const MAX_SAVED_FILE_BYTES: u64 = 256 << 20;
 
 /// Why a saved rendering directory could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +28,10 @@ pub enum SavedDirError {
     /// The directory holds files but no saved rendering; it is never replaced.
     #[error("{0} holds files but no saved rendering (`{INDEX_FILE}`); refusing to replace it")]
     NotARendering(PathBuf),
+    /// A link, FIFO, socket or device below the directory, or a file too
+    /// large: never followed, read or written through.
+    #[error(transparent)]
+    Refused(#[from] ConfinedError),
     /// The files are there but do not make a rendering.
     #[error("{path} is not a usable saved rendering: {source}")]
     Unreadable {
@@ -42,29 +50,42 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SavedDirError + '_ {
     }
 }
 
+/// Reads the files below `dir` (inside `root`) in name order: regular
+/// files and folders only, no link followed, no file larger than
+/// [`MAX_SAVED_FILE_BYTES`].
 fn read_tree(root: &Path, dir: &Path, files: &mut Vec<SavedFile>) -> Result<(), SavedDirError> {
-    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+    let mut entries: Vec<(PathBuf, fs::FileType)> = fs::read_dir(dir)
         .map_err(io(dir))?
-        .map(|e| e.map(|e| e.path()))
+        .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
         .collect::<Result<_, _>>()
         .map_err(io(dir))?;
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            read_tree(root, &path, files)?;
-        } else {
-            let text = fs::read_to_string(&path).map_err(io(&path))?;
-            let parts: Vec<String> = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.push(SavedFile {
-                path: parts.join("/"),
-                text,
-            });
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        if kind.is_symlink() {
+            return Err(ConfinedError::Link { path }.into());
         }
+        if kind.is_dir() {
+            read_tree(root, &path, files)?;
+            continue;
+        }
+        let bytes = read_regular(&path, MAX_SAVED_FILE_BYTES)?
+            .ok_or_else(|| io(&path)(std::io::Error::from(std::io::ErrorKind::NotFound)))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            io(&path)(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
+        })?;
+        let parts: Vec<String> = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        files.push(SavedFile {
+            path: parts.join("/"),
+            text,
+        });
     }
     Ok(())
 }
@@ -94,10 +115,10 @@ impl Rendering {
             let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
             if !empty {
                 let index = dir.join(INDEX_FILE);
-                if !index.is_file() {
+                let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
                     return Err(SavedDirError::NotARendering(dir.to_path_buf()));
-                }
-                let text = fs::read_to_string(&index).map_err(io(&index))?;
+                };
+                let text = String::from_utf8_lossy(&bytes);
                 before = crate::saved::listed_files(&text).map_err(|source| {
                     SavedDirError::Unreadable {
                         path: dir.to_path_buf(),
@@ -112,12 +133,17 @@ impl Rendering {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let files = self.to_files();
         let (index, artifacts) = files.split_at(1);
+        // No folder on the way to a file may be a link: a write or removal
+        // through one would change files outside the directory.
         for file in artifacts.iter().chain(index) {
-            write_whole(&dir.join(&file.path), &file.text)?;
+            let path = dir.join(&file.path);
+            no_link_below(dir, &path)?;
+            write_whole(&path, &file.text)?;
         }
         let now: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         for path in before.iter().filter(|p| !now.contains(p.as_str())) {
             let file = dir.join(path);
+            no_link_below(dir, &file)?;
             match fs::remove_file(&file) {
                 Ok(()) => remove_empty_parents(dir, &file),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -137,11 +163,28 @@ fn write_whole(path: &Path, text: &str) -> Result<(), SavedDirError> {
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let temp = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
-    fs::write(&temp, text).map_err(io(&temp))?;
+    write_new(&temp, text.as_bytes()).map_err(io(&temp))?;
     fs::rename(&temp, path).map_err(|e| {
         let _ = fs::remove_file(&temp);
         io(path)(e)
     })
+}
+
+/// Writes `bytes` to a new file at `path`: whatever is there (a file left
+/// by a crash, or a link someone put in its way) is removed, not written
+/// through.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(bytes)
 }
 
 /// Removes the directories a removed file leaves empty, up to `root`.

@@ -443,3 +443,152 @@ fn a_second_run_while_one_writes_writes_nothing() {
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(source(&dir, "Local")["model"]["commit"], "two");
 }
+
+/// `datasurface advance --force` in `dir`, stopped if it takes more than a
+/// minute (a FIFO once made it wait for ever, holding the lock).
+#[cfg(unix)]
+fn advance_within_a_minute(dir: &Path, m: &str) -> (i32, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args([
+            "advance",
+            m,
+            "--out",
+            "out",
+            "--platform",
+            "Local",
+            "--force",
+        ])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("advance hung on a hostile folder");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_renderings_folder_is_read_and_written_without_following_links() {
+    use std::os::unix::fs::symlink;
+    let (dir, m) = rendered_once("gitops-links");
+    let victim = dir.join("victim");
+    std::fs::create_dir_all(victim.join("sqlite")).unwrap();
+    std::fs::write(victim.join("sqlite/keep.sql"), "keep").unwrap();
+    let local = dir.join("out/Local");
+    let artifacts = local.join("artifacts");
+    let saved = dir.join("saved-artifacts");
+    std::fs::rename(&artifacts, &saved).unwrap();
+
+    // A folder below a platform's folder that is a link: nothing is
+    // written or removed where it points, even a file the index names.
+    symlink(&victim, &artifacts).unwrap();
+    let index = read(&local.join("rendering.json"));
+    let crafted = index.replacen(
+        "\"artifacts\": {",
+        "\"artifacts\": {\n    \"sqlite/keep.sql\": {\"hash\": \"0\"},",
+        1,
+    );
+    std::fs::write(local.join("rendering.json"), crafted).unwrap();
+    let (code, stderr) = advance_within_a_minute(&dir, &m);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is a link"), "{stderr}");
+    assert_eq!(read(&victim.join("sqlite/keep.sql")), "keep");
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 1);
+    std::fs::remove_file(&artifacts).unwrap();
+    std::fs::rename(&saved, &artifacts).unwrap();
+    std::fs::write(local.join("rendering.json"), &index).unwrap();
+
+    // An artifact that is a link to a device is not read (`/dev/zero` never ends).
+    let some_artifact = std::fs::read_dir(artifacts.join("merge"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().unwrap().is_file())
+        .unwrap()
+        .path();
+    let original = std::fs::read(&some_artifact).unwrap();
+    std::fs::remove_file(&some_artifact).unwrap();
+    symlink("/dev/zero", &some_artifact).unwrap();
+    let (code, stderr) = advance_within_a_minute(&dir, &m);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is a link"), "{stderr}");
+    std::fs::remove_file(&some_artifact).unwrap();
+    std::fs::write(&some_artifact, original).unwrap();
+
+    // A FIFO in place of `source.json`: refused at once, the lock let go.
+    let source_json = local.join("source.json");
+    let record = read(&source_json);
+    std::fs::remove_file(&source_json).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&source_json)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, stderr) = advance_within_a_minute(&dir, &m);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    std::fs::remove_file(&source_json).unwrap();
+    std::fs::write(&source_json, record).unwrap();
+    let (code, stderr) = advance_within_a_minute(&dir, &m);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn git_runs_nothing_the_model_checkout_configures() {
+    let dir = scratch("gitops-git-config");
+    let m = model(&dir, str::to_owned);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=CI"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "model"]);
+    git(&["commit", "-q", "-m", "the model"]);
+    // The checkout's own configuration names commands for every file: a
+    // filter, a file-system monitor, hooks, a pager, an external diff.
+    let marker = dir.join("ran");
+    let run = format!("sh -c 'echo ran >> {}; cat'", marker.display());
+    std::fs::write(dir.join(".gitattributes"), "* filter=evil diff=evil\n").unwrap();
+    for (key, value) in [
+        ("filter.evil.process", run.as_str()),
+        ("filter.evil.clean", run.as_str()),
+        ("filter.evil.smudge", run.as_str()),
+        ("diff.evil.command", run.as_str()),
+        ("diff.external", run.as_str()),
+        ("core.fsmonitor", run.as_str()),
+        ("core.pager", run.as_str()),
+    ] {
+        git(&["config", key, value]);
+    }
+    // A changed file, so that git would have to look at its content.
+    let eco = dir.join("model/ecosystem.yaml");
+    std::fs::write(&eco, read(&eco) + "\n").unwrap();
+    let run = datasurface(&["render", &m, "--all", "--out", "out"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("has changes not committed to"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !marker.exists(),
+        "git ran a command the checkout configured"
+    );
+}
