@@ -89,13 +89,18 @@ pub(crate) fn run(
     let (wake, woken) = mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = datasurface_server::router(Arc::clone(&service));
-    let server = runtime.spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+    let log: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(|line: &str| {
+        let _ = writeln!(std::io::stderr(), "serve: {line}");
     });
+    let server = runtime.spawn(datasurface_server::serve(
+        listener,
+        router,
+        datasurface_server::ConnectionLimits::default(),
+        async {
+            let _ = stopped.await;
+        },
+        log,
+    ));
     runtime.spawn(signals(wake));
     let _ = writeln!(
         out,
@@ -113,8 +118,8 @@ pub(crate) fn run(
     let ended = runtime.block_on(server);
     runtime.shutdown_timeout(Duration::from_secs(5));
     match ended {
-        Ok(Ok(())) => Outcome::Success,
-        Ok(Err(e)) => {
+        Ok(()) => Outcome::Success,
+        Err(e) => {
             let _ = writeln!(
                 err,
                 "{}: the server stopped: {e}",
@@ -122,7 +127,6 @@ pub(crate) fn run(
             );
             Outcome::CouldNotRun
         }
-        Err(_) => Outcome::CouldNotRun,
     }
 }
 

@@ -18,7 +18,11 @@
 //! async fn run(version: ModelVersion) -> std::io::Result<()> {
 //!     let service = Arc::new(ModelService::new(version));
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//!     axum::serve(listener, datasurface_server::router(service)).await
+//!     let limits = datasurface_server::ConnectionLimits::default();
+//!     let log = Arc::new(|line: &str| eprintln!("{line}"));
+//!     let router = datasurface_server::router(service);
+//!     datasurface_server::serve(listener, router, limits, std::future::pending(), log).await;
+//!     Ok(())
 //! }
 //! ```
 //!
@@ -33,6 +37,7 @@ mod api;
 mod catalogue;
 mod http;
 mod lineage;
+mod listen;
 mod openapi;
 mod problem;
 mod search;
@@ -40,6 +45,7 @@ mod service;
 mod snapshot;
 
 pub use api::router;
+pub use listen::{ConnectionLimits, serve};
 pub use openapi::{ROUTES, Route, openapi};
 pub use service::{ModelService, Rejected, ReloadStatus};
 pub use snapshot::ModelVersion;

@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+mod connections;
 mod reload;
 mod tools;
 
@@ -36,6 +37,19 @@ pub(crate) struct Running {
 
 impl Running {
     pub(crate) fn start(version: ModelVersion) -> Self {
+        Running::start_with(
+            version,
+            datasurface_server::ConnectionLimits::default(),
+            Arc::new(|_: &str| {}),
+        )
+    }
+
+    /// A server that keeps `limits`, telling `log` what it logs.
+    pub(crate) fn start_with(
+        version: ModelVersion,
+        limits: datasurface_server::ConnectionLimits,
+        log: Arc<dyn Fn(&str) + Send + Sync>,
+    ) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -48,13 +62,15 @@ impl Running {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = datasurface_server::router(Arc::clone(&service));
-        runtime.spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        runtime.spawn(datasurface_server::serve(
+            listener,
+            router,
+            limits,
+            async {
+                let _ = stopped.await;
+            },
+            log,
+        ));
         Running {
             base,
             service,
