@@ -160,7 +160,11 @@ fn apply_chosen(
                 let _ = out.write_all(text.as_bytes());
             }
             Err(message) => {
-                let _ = writeln!(err, "{error}: {message}");
+                let _ = writeln!(
+                    err,
+                    "{error}: {}",
+                    datasurface_model::text::for_terminal(&message)
+                );
                 return Outcome::CouldNotRun;
             }
         }
@@ -260,7 +264,10 @@ fn decision_line(app: &App<'_>, d: &HookDecision) -> String {
         "failedClosed" => app.paint(Paint::Error, &head),
         _ => head,
     };
-    format!("{head}: {}{fuel}", d.reason)
+    format!(
+        "{head}: {}{fuel}",
+        datasurface_model::text::for_terminal(&d.reason)
+    )
 }
 
 fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
@@ -275,7 +282,7 @@ fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
             o.stream,
             o.batch,
             app.paint(Paint::Error, "FAILED"),
-            o.message.as_deref().unwrap_or_default()
+            datasurface_model::text::for_terminal(o.message.as_deref().unwrap_or_default())
         ),
     }
 }

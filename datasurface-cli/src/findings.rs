@@ -1,6 +1,7 @@
 //! Printing findings: for people (rustc-style, with the source line), as
 //! JSON, as SARIF 2.1.0 for code scanning, and as GitHub workflow annotations.
 
+use datasurface_model::text::for_terminal;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -91,7 +92,9 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
             Severity::Info => Paint::Note,
         };
         let label = paint_if(color, paint, &format!("{}[{}]", f.severity, f.code));
-        let _ = writeln!(out, "{label}: {}", f.message);
+        // Model values inside messages, paths and source lines reach the
+        // terminal escaped (datasurface_model::text).
+        let _ = writeln!(out, "{label}: {}", for_terminal(&f.message));
         let source_line = f.file.as_ref().zip(f.line).and_then(|(file, line)| {
             let all = lines.entry(file.as_str()).or_insert_with(|| {
                 sources
@@ -107,10 +110,10 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
         if let Some(file) = &f.file {
             match (f.line, f.column) {
                 (Some(line), Some(column)) => {
-                    let _ = writeln!(out, "{pad}--> {file}:{line}:{column}");
+                    let _ = writeln!(out, "{pad}--> {}:{line}:{column}", for_terminal(file));
                 }
                 _ => {
-                    let _ = writeln!(out, "{pad}--> {file}");
+                    let _ = writeln!(out, "{pad}--> {}", for_terminal(file));
                 }
             }
         }
@@ -121,13 +124,14 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
                 .take(column.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
+            let text = for_terminal(&text);
             let _ = writeln!(out, "{pad} |\n{line} | {text}\n{pad} | {caret_at}^");
         }
         if let Some(path) = &f.path {
-            let _ = writeln!(out, "{pad} = at: {path}");
+            let _ = writeln!(out, "{pad} = at: {}", for_terminal(path));
         }
         if let Some(help) = &f.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {}", for_terminal(help));
         }
         out.push('\n');
     }
@@ -246,7 +250,8 @@ pub(crate) fn github(findings: &[Finding]) -> String {
 }
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    for_terminal(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

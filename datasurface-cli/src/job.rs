@@ -225,7 +225,7 @@ fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
         out,
         "transformer `{workspace}`: hook on {kind}: {}{until}: {} [decision {decision}, {}]{fuel}",
         verdict.action,
-        verdict.reason,
+        datasurface_model::text::for_terminal(&verdict.reason),
         verdict.by_name()
     );
     let _ = writeln!(out, "asked: {}", input.to_json());

@@ -63,6 +63,7 @@ pub mod regions;
 pub mod repository;
 pub mod resources;
 pub mod schema;
+pub mod text;
 pub mod types;
 pub mod validate;
 pub mod vendor;

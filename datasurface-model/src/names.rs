@@ -255,9 +255,10 @@ fn check_display_name(value: &str) -> Result<(), String> {
     if value.trim() != value {
         return Err("it has leading or trailing white space; remove it".to_owned());
     }
-    if let Some(bad) = value.chars().find(|c| c.is_control()) {
+    if let Some(bad) = crate::text::unsafe_in_line(value) {
         return Err(format!(
-            "it contains the control character {bad:?}; remove it"
+            "it contains the control character {}; remove it",
+            bad.escape_unicode()
         ));
     }
     if let Some(bad) = value.chars().find(|c| matches!(c, '/' | ':' | '#')) {

@@ -97,7 +97,9 @@ impl FromStr for DataClassification {
             .find(|k| k.code() == code)
             .ok_or_else(|| ClassificationError(value.to_owned()))?;
         if let Some(name) = name
-            && (name.is_empty() || name.trim() != name || name.chars().any(char::is_control))
+            && (name.is_empty()
+                || name.trim() != name
+                || crate::text::unsafe_in_line(name).is_some())
         {
             return Err(ClassificationError(value.to_owned()));
         }

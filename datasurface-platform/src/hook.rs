@@ -248,7 +248,7 @@ impl Decision {
                 "the reason has {chars} characters; keep it to {MAX_REASON_CHARS}"
             ));
         }
-        if let Some(c) = self.reason.chars().find(|c| c.is_control()) {
+        if let Some(c) = crate::model::text::unsafe_in_line(&self.reason) {
             return bad(format!(
                 "the reason contains the control character {}; write one line of text",
                 c.escape_unicode()

@@ -278,3 +278,25 @@ fn quiet_check_prints_only_what_fails() {
         run.transcript()
     );
 }
+
+#[test]
+fn model_text_reaches_the_terminal_escaped() {
+    // A key with a right-to-left override and an escape sequence: the
+    // message and the source line show them as escapes, never as they act.
+    let dir = super::scratch("check-bidi");
+    super::copy_northwind(&dir, |team| {
+        team.replacen(
+            "    documentation:\n      description: Masks",
+            "    documentation:\n      descr\u{202E}iption\u{1b}[2J: x\n      description: Masks",
+            1,
+        )
+    });
+    let run = super::datasurface(&["check", "."], &dir);
+    assert_ne!(run.code, 0, "{}", run.transcript());
+    assert!(!run.stderr.contains('\u{202E}') && !run.stderr.contains('\u{1b}'));
+    assert!(
+        run.stderr.contains("descr\\u{202e}iption\\u{1b}[2J"),
+        "{}",
+        run.stderr
+    );
+}

@@ -451,3 +451,13 @@ proptest::proptest! {
         proptest::prop_assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
+
+#[test]
+fn a_reason_that_would_reorder_or_break_a_line_is_refused() {
+    // Written as JSON escapes: the module's text format refuses them raw.
+    for reason in ["evil\\u202Etxt", "two\\u2028lines", "iso\\u2066late"] {
+        let answer = format!(r#"{{"action":"run","reason":"{reason}"}}"#);
+        let err = decide(&answering(&answer)).unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+    }
+}
