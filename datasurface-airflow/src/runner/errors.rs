@@ -65,6 +65,12 @@ pub(crate) fn staging_failure(dataset: &str, e: &postgres::Error) -> String {
         }
     } else {
         out.push_str(&text(e));
+        if db.is_some_and(|db| db.code() == &postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE)
+        {
+            out.push_str(
+                "; the source's text is not UTF-8 (a SQL_ASCII source database holds whatever bytes it was given): fix the value at the source",
+            );
+        }
     }
     out
 }

@@ -19,6 +19,7 @@
 mod apply;
 mod decide;
 mod errors;
+mod exact;
 mod ingest;
 mod sources;
 mod transform;

@@ -11,6 +11,7 @@ use postgres::Transaction;
 use rusqlite::types::ValueRef;
 
 use super::errors;
+use super::exact::{self, Kind};
 use super::{Endpoint, Login, Transport, connect_with};
 use crate::copy_text::{push_bytes, push_field, push_null};
 use crate::escape::sql::literal as sql_str;
@@ -202,6 +203,10 @@ struct CopyWriter<'t> {
     buf: Vec<u8>,
     prefix: Vec<u8>,
     rows: u64,
+    /// The dataset, for messages.
+    dataset: String,
+    /// Each column's name and kind, in order, for the exactness checks.
+    columns: Vec<(String, Kind)>,
 }
 
 const FLUSH_AT: usize = 1 << 16;
@@ -216,7 +221,71 @@ impl<'t> CopyWriter<'t> {
             buf: Vec::with_capacity(FLUSH_AT * 2),
             prefix: format!("{batch}").into_bytes(),
             rows: 0,
+            dataset: d.dataset.clone(),
+            columns: d
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), Kind::of(&c.pg_type)))
+                .collect(),
         })
+    }
+
+    /// Why the value of column `at` in the row being written cannot land:
+    /// the dataset, the row (from 1), the column and what is wrong.
+    fn refuse(&self, at: usize, why: impl std::fmt::Display) -> String {
+        let column = self.columns.get(at).map_or("?", |(name, _)| name.as_str());
+        format!(
+            "dataset `{}`, row {}, column `{column}`: {why}",
+            self.dataset,
+            self.rows + 1
+        )
+    }
+
+    /// Writes column `at`'s value from its text, if it lands exactly.
+    fn value(&mut self, at: usize, text: &str) -> Result<(), String> {
+        let kind = self.columns.get(at).map_or(Kind::Other, |(_, k)| *k);
+        if kind == Kind::Bytes {
+            return Err(self.refuse(
+                at,
+                "the source holds text, but the column holds bytes (`Binary`); datasurface does not turn text into bytes",
+            ));
+        }
+        exact::check(kind, text).map_err(|e| self.refuse(at, e))?;
+        self.text(text);
+        Ok(())
+    }
+
+    /// Writes column `at`'s value from bytes, if the column holds bytes.
+    fn blob(&mut self, at: usize, bytes: &[u8]) -> Result<(), String> {
+        match self.columns.get(at).map(|(_, k)| *k) {
+            Some(Kind::Bytes) => {
+                self.bytes(bytes);
+                Ok(())
+            }
+            _ => Err(self.refuse(
+                at,
+                format!(
+                    "the source holds {} bytes (a BLOB), but the column does not hold bytes; datasurface does not turn bytes into text",
+                    bytes.len()
+                ),
+            )),
+        }
+    }
+
+    /// Checks the fields of a line in `COPY` text whose columns need a look
+    /// (`at`, by position), before the line is written whole.
+    fn check_line(&self, line: &[u8], at: &[usize]) -> Result<(), String> {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        for (i, field) in line.split(|&b| b == b'\t').enumerate() {
+            if !at.contains(&i) || field == b"\\N" {
+                continue;
+            }
+            let kind = self.columns.get(i).map_or(Kind::Other, |(_, k)| *k);
+            // Numbers and times hold no escapes in COPY text.
+            let text = String::from_utf8_lossy(field);
+            exact::check(kind, &text).map_err(|e| self.refuse(i, e))?;
+        }
+        Ok(())
     }
 
     fn start_row(&mut self) {
@@ -254,6 +323,38 @@ impl<'t> CopyWriter<'t> {
         self.maybe_flush()
     }
 
+    /// Adds bytes the source wrote in `COPY` text, any part of a line or
+    /// many lines: the batch id goes before each line's first byte. A
+    /// large chunk goes to the server without being copied here.
+    fn raw_chunk(&mut self, chunk: &[u8], line_start: &mut bool) -> Result<(), std::io::Error> {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            if *line_start {
+                self.buf.extend_from_slice(&self.prefix);
+                self.buf.push(b'\t');
+                *line_start = false;
+            }
+            let (part, tail) = match rest.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    *line_start = true;
+                    self.rows += 1;
+                    rest.split_at(end + 1)
+                }
+                None => (rest, &[][..]),
+            };
+            if part.len() >= FLUSH_AT {
+                self.writer.write_all(&self.buf)?;
+                self.buf.clear();
+                self.writer.write_all(part)?;
+            } else {
+                self.buf.extend_from_slice(part);
+                self.maybe_flush()?;
+            }
+            rest = tail;
+        }
+        Ok(())
+    }
+
     fn end_row(&mut self) -> Result<(), std::io::Error> {
         self.buf.push(b'\n');
         self.rows += 1;
@@ -278,6 +379,31 @@ impl<'t> CopyWriter<'t> {
             .map(|_| rows)
             .map_err(|e| errors::staging_failure(dataset, &e))
     }
+}
+
+/// A failed read of a source's `COPY`: the source server's error when it
+/// is one, with what it means when the source's text cannot be read as
+/// UTF-8 (a `SQL_ASCII` database holding other bytes, say).
+fn source_read_failure(dataset: &str, e: &std::io::Error) -> String {
+    let Some(pg) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+    else {
+        return format!("dataset `{dataset}`: reading the source failed: {e}");
+    };
+    let mut out = format!(
+        "dataset `{dataset}`: reading the source failed: {}",
+        errors::text(pg)
+    );
+    if pg.code().is_some_and(|c| {
+        *c == postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE
+            || *c == postgres::error::SqlState::UNTRANSLATABLE_CHARACTER
+    }) {
+        out.push_str(
+            "; the source database's text is not in an encoding that converts to UTF-8 (a SQL_ASCII database holds whatever bytes it was given): fix the value at the source, or give the database its real encoding",
+        );
+    }
+    out
 }
 
 /// A failed write of a `COPY`: the server's error when it is one.
@@ -404,26 +530,78 @@ fn postgres_table(
         "COPY (SELECT {} FROM {table}{filter}) TO STDOUT",
         select.join(", ")
     );
-    let mut reader = src.copy_out(&query).map_err(|e| fail(&e))?;
-    let mut out = CopyWriter::new(tx, d, batch)?;
-    let mut line = Vec::with_capacity(1024);
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("dataset `{}`: reading the source failed: {e}", d.dataset))?;
-        if n == 0 {
-            break;
-        }
-        out.raw_line(&line)
-            .map_err(|e| io_failure(&d.dataset, &e))?;
-    }
-    drop(reader);
-    let rows = out.finish(&d.dataset)?;
+    let at = decimals_to_look_at(d, &names, &present);
+    let reader = src.copy_out(&query).map_err(|e| fail(&e))?;
+    let out = CopyWriter::new(tx, d, batch)?;
+    let rows = pass_on(reader, out, &at, &d.dataset)?;
     Ok(Staged {
         rows,
         watermark: next_mark,
     })
+}
+
+/// The positions of the dataset's decimal columns whose source column is
+/// not of the model's type: their values could be rounded on the way in,
+/// so they are looked at.
+fn decimals_to_look_at(
+    d: &DatasetSpec,
+    names: &[&str],
+    present: &[(String, Option<String>)],
+) -> Vec<usize> {
+    d.columns
+        .iter()
+        .zip(names)
+        .enumerate()
+        .filter(|(_, (c, name))| {
+            matches!(Kind::of(&c.pg_type), Kind::Decimal { .. })
+                && present
+                    .iter()
+                    .find(|(n, _)| n == *name)
+                    .and_then(|(_, t)| t.as_deref())
+                    .is_none_or(|t| Kind::of(t) != Kind::of(&c.pg_type))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Passes a PostgreSQL source's `COPY` text on to staging. With nothing to
+/// look at, its bytes go on as they come, each line given the batch id, so
+/// no line is ever held whole; otherwise line by line, the columns `at`
+/// checked first.
+fn pass_on(
+    mut reader: postgres::CopyOutReader<'_>,
+    mut out: CopyWriter<'_>,
+    at: &[usize],
+    dataset: &str,
+) -> Result<u64, String> {
+    let reading = |e: std::io::Error| source_read_failure(dataset, &e);
+    if at.is_empty() {
+        let mut line_start = true;
+        loop {
+            let chunk = reader.fill_buf().map_err(reading)?;
+            if chunk.is_empty() {
+                break;
+            }
+            let n = chunk.len();
+            out.raw_chunk(chunk, &mut line_start)
+                .map_err(|e| io_failure(dataset, &e))?;
+            reader.consume(n);
+        }
+    } else {
+        let mut line = Vec::with_capacity(1024);
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(reading)?;
+            if n == 0 {
+                break;
+            }
+            // The batch id is not in the source's line.
+            out.check_line(&line, at)?;
+            out.raw_line(&line).map_err(|e| io_failure(dataset, &e))?;
+        }
+    }
+    drop(reader);
+    out.finish(dataset)
 }
 
 fn sqlite_table(
@@ -468,10 +646,21 @@ fn sqlite_table(
         for i in 0..names.len() {
             match row.get_ref(i).map_err(fail)? {
                 ValueRef::Null => out.null(),
-                ValueRef::Integer(v) => out.text(&v.to_string()),
-                ValueRef::Real(v) => out.text(&v.to_string()),
-                ValueRef::Text(t) => out.text(&String::from_utf8_lossy(t)),
-                ValueRef::Blob(b) => out.bytes(b),
+                ValueRef::Integer(v) => out.value(i, &v.to_string())?,
+                ValueRef::Real(v) => out.value(i, &v.to_string())?,
+                ValueRef::Text(t) => {
+                    let text = std::str::from_utf8(t).map_err(|e| {
+                        out.refuse(
+                            i,
+                            format!(
+                                "the text is not UTF-8 (an invalid byte at offset {}); SQLite stores what it is given, so fix the value at the source",
+                                e.valid_up_to()
+                            ),
+                        )
+                    })?;
+                    out.value(i, text)?;
+                }
+                ValueRef::Blob(b) => out.blob(i, b)?,
             }
         }
         out.end_row().map_err(|e| io_failure(&d.dataset, &e))?;
@@ -553,10 +742,11 @@ fn csv_file(
         }
         n += 1;
         out.start_row();
-        for &i in &positions {
+        for (at, &i) in positions.iter().enumerate() {
             match record.get(i) {
+                // An empty field in a file is no value, whatever the column's type.
                 Some("") | None => out.null(),
-                Some(v) => out.text(v),
+                Some(v) => out.value(at, v)?,
             }
         }
         out.end_row().map_err(|e| io_failure(&d.dataset, &e))?;

@@ -854,9 +854,13 @@ fn a_transformer_runs_with_its_own_role_and_reads_only_its_inputs() {
             "0",
             "{query}"
         );
-        // The role logs in only while its run lasts.
+        // The role logs in only while its run lasts (roles belong to the
+        // whole server: only this test's merge database's role is looked at).
         assert_eq!(
-            s.merge_sql("SELECT count(*) FROM pg_roles WHERE rolname LIKE '%transformer_summary' AND rolcanlogin"),
+            s.merge_sql(&format!(
+                "SELECT count(*) FROM pg_roles WHERE rolname LIKE '{}%transformer_summary' AND rolcanlogin",
+                s.merge
+            )),
             "0"
         );
     }
@@ -1086,4 +1090,122 @@ fn a_job_removed_from_the_model_and_added_back_runs_again() {
         healed.stdout
     );
     assert_eq!(s.ingest().code, 0);
+}
+
+#[test]
+fn values_arrive_exactly_or_fail_the_batch_naming_them() {
+    for (name, kind) in [("exact_csv", Source::Csv), ("exact_sqlite", Source::Sqlite)] {
+        let Some(s) = Scratch::with_source(name, 10, &kind) else {
+            return;
+        };
+        let write = |rows: &[&str]| {
+            if matches!(kind, Source::Csv) {
+                write_csv(&s.dir.join("drops"), rows);
+            } else {
+                write_sqlite(&s.dir.join("shop.sqlite"), rows);
+            }
+        };
+        // price is Decimal(10, 2): a third place would be rounded away.
+        write(&["1|tea|3|1.23456|"]);
+        let bad = s.ingest();
+        assert_eq!(bad.code, 3, "{name}: {}", bad.stderr);
+        assert!(
+            bad.stderr.contains(
+                "dataset `items`, row 1, column `price`: `1.23456` has 5 decimal places, but the column is numeric(10, 2)"
+            ),
+            "{name}: {}",
+            bad.stderr
+        );
+        assert_eq!(
+            s.merge_sql("SELECT count(*) FROM shop.shop_items_merge"),
+            "0"
+        );
+        write(&["1|tea|3|1.50|"]);
+        said(&s.ingest(), "1 rows read, +1 ~0 -0", name);
+    }
+    // A PostgreSQL source whose column has more scale than the model's.
+    let Some(s) = Scratch::new("exact_pg", 3) else {
+        return;
+    };
+    s.source_sql(
+        "ALTER TABLE items ALTER COLUMN price TYPE numeric(12, 5); UPDATE items SET price = 1.23456 WHERE id = 2",
+    );
+    let bad = s.ingest();
+    assert_eq!(bad.code, 3, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains(
+            "column `price`: `1.23456` has 5 decimal places, but the column is numeric(10, 2)"
+        ),
+        "{}",
+        bad.stderr
+    );
+    s.source_sql("UPDATE items SET price = 1.23 WHERE id = 2");
+    said(&s.ingest(), "3 rows read, +3 ~0 -0", "exact_pg");
+    // SQLite stores whatever it is given: bytes in a text column, and text
+    // that is not UTF-8, are refused rather than turned into text.
+    let Some(s) = Scratch::with_source("exact_blob", 10, &Source::Sqlite) else {
+        return;
+    };
+    let db = s.dir.join("shop.sqlite");
+    for (value, says) in [
+        (
+            "x'00ff10'",
+            "the source holds 3 bytes (a BLOB), but the column does not hold bytes",
+        ),
+        (
+            "CAST(x'6361fe' AS TEXT)",
+            "the text is not UTF-8 (an invalid byte at offset 2)",
+        ),
+    ] {
+        write_sqlite(&db, &[]);
+        let out = Command::new("sqlite3")
+            .arg(&db)
+            .arg(format!(
+                "INSERT INTO items VALUES (1, 'tea', 1, 2.5, {value})"
+            ))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let bad = s.ingest();
+        assert_eq!(bad.code, 3, "{}", bad.stderr);
+        assert!(
+            bad.stderr
+                .contains("dataset `items`, row 1, column `note`: ")
+                && bad.stderr.contains(says),
+            "{}",
+            bad.stderr
+        );
+    }
+}
+
+#[test]
+fn a_source_whose_text_is_not_utf8_fails_naming_the_encoding() {
+    let Some(s) = Scratch::new("sql_ascii", 3) else {
+        return;
+    };
+    // A SQL_ASCII database stores the bytes it is given, UTF-8 or not.
+    psql_admin(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        s.source
+    ))
+    .unwrap();
+    psql_admin(&format!(
+        "CREATE DATABASE {} OWNER {ROLE} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+        s.source
+    ))
+    .unwrap();
+    s.source_sql(
+        "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer, \
+         price numeric(10, 2), note text, updated timestamptz NOT NULL DEFAULT '2025-01-01'); \
+         INSERT INTO items VALUES (1, 'caf' || convert_from('\\xe9', 'SQL_ASCII'), 1, 1.00, NULL)",
+    );
+    let bad = s.ingest();
+    assert_eq!(bad.code, 3, "{}", bad.stderr);
+    assert!(bad.stderr.contains("dataset `items`"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("UTF8") || bad.stderr.contains("UTF-8"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!bad.stderr.contains(": db error"), "{}", bad.stderr);
 }

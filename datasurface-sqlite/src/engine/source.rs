@@ -117,8 +117,9 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, String> {
             positions
                 .iter()
                 .map(|&i| match record.get(i) {
+                    // An empty field in a file is no value, whatever the column's type.
+                    Some("") | None => Value::Null,
                     Some(v) => Value::Text(v.to_owned()),
-                    None => Value::Null,
                 })
                 .collect(),
         );

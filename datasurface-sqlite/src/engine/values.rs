@@ -9,11 +9,9 @@ use crate::spec::{ColumnSpec, ValueCheck};
 /// A value made to fit its column, or why it does not, in plain words.
 pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String> {
     let name = &column.name;
-    // An empty field in a file is no value, unless the column holds free text.
-    let free_text = column.affinity == Affinity::Text
-        && matches!(column.check, None | Some(ValueCheck::Text { .. }));
+    // A value is what the source holds: an empty text is an empty text
+    // (a file's empty field is read as no value, before it comes here).
     let value = match (value, column.affinity) {
-        (Value::Text(t), _) if t.is_empty() && !free_text => Value::Null,
         (Value::Null, _) => Value::Null,
         (v, Affinity::Integer) => Value::Integer(whole(&v, name)?),
         (v, Affinity::Decimal) => Value::Integer(scaled(&v, column)?),
@@ -23,7 +21,6 @@ pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String
         (Value::Integer(n), Affinity::Text) => Value::Text(n.to_string()),
         (Value::Real(f), Affinity::Text) => Value::Text(f.to_string()),
         (Value::Blob(b), Affinity::Blob) => Value::Blob(b),
-        (Value::Text(t), Affinity::Blob) => Value::Blob(t.into_bytes()),
         (v, affinity) => {
             return Err(format!(
                 "column `{name}` holds {}, which is not {}",
@@ -438,9 +435,21 @@ mod tests {
                 .unwrap_err()
                 .contains("is empty")
         );
+        // An empty text is a value: not a number, and text as it is.
+        assert!(
+            conform(text(""), &col(Affinity::Integer, true, None))
+                .unwrap_err()
+                .contains("not a whole number")
+        );
         assert_eq!(
-            conform(text(""), &col(Affinity::Integer, true, None)),
-            Ok(Value::Null)
+            conform(text(""), &col(Affinity::Text, false, None)),
+            Ok(text(""))
+        );
+        // Text is not turned into bytes.
+        assert!(
+            conform(text("ab"), &col(Affinity::Blob, true, None))
+                .unwrap_err()
+                .contains("not bytes")
         );
         let bool_ = col(Affinity::Boolean, true, None);
         assert_eq!(conform(text("true"), &bool_), Ok(Value::Integer(1)));
