@@ -197,3 +197,152 @@ fn a_model_that_does_not_validate_is_not_served() {
     assert!(run.stderr.contains("the model has"), "{}", run.stderr);
     assert!(run.stderr.contains("datasurface check"), "{}", run.stderr);
 }
+
+/// A hook module that keeps the contract but does `body` when asked to
+/// decide (issue 37's hostile hooks).
+fn hostile_module(body: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module (memory (export "memory") 1) (table $t 1 funcref)
+            (func (export "ds_contract_version") (result i32) i32.const 1)
+            (func (export "ds_alloc") (param i32) (result i32) i32.const 1024)
+            (func $down (param i32) (result i32) (call $down (local.get 0)))
+            (func (export "ds_decide") (param i32 i32) (result i64) {body}))"#
+    ))
+    .unwrap()
+}
+
+/// Northwind with the masking workspace's hook replaced by `module` and its
+/// transformer by `query`, within small limits.
+fn hostile_team(team: &str, module: &[u8], query: &str) -> String {
+    let sha = datasurface_platform::sha256_hex(module);
+    team.replacen(
+        "hook:\n      module: hooks/monthly_or_new_batch.wasm\n      sha256: a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19\n      events: [batchCommitted, scheduleTick, manualRun]",
+        &format!(
+            "hook:\n      module: hooks/hostile.wasm\n      sha256: {sha}\n      events: [batchCommitted, scheduleTick, manualRun]\n      limits: {{wallTimeMs: 300}}"
+        ),
+        1,
+    )
+    .replacen(
+        "SELECT customer_id, company_name, '***' AS contact_name, city, country\n              FROM NW_Data_customers",
+        query,
+        1,
+    )
+    .replacen(
+        "    # The team's own code decides",
+        "      limits: {timeoutSeconds: 3, memoryMib: 32}\n    # The team's own code decides",
+        1,
+    )
+}
+
+/// How long the soak runs: `DATASURFACE_SOAK_SECONDS`, two minutes by default.
+fn soak_time() -> Duration {
+    Duration::from_secs(
+        std::env::var("DATASURFACE_SOAK_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(120),
+    )
+}
+
+#[test]
+fn serve_and_run_every_outlive_a_model_of_hostile_hooks_and_transformers() {
+    let dir = scratch("soak");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let team_file = model.join(TEAM);
+    let original = std::fs::read_to_string(&team_file).unwrap();
+    // Every hostile hook and transformer of issue 37, taken in turn.
+    let hooks = [
+        hostile_module(
+            "(loop $l (drop (table.grow $t (ref.null func) (i32.const 2147483647))) br $l) i64.const 0",
+        ),
+        hostile_module("(loop $l (drop (memory.grow (i32.const 16))) br $l) i64.const 0"),
+        hostile_module("(drop (call $down (i32.const 1))) i64.const 0"),
+        hostile_module("(loop $l br $l) i64.const 0"),
+        hostile_module("unreachable"),
+    ];
+    let queries = [
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'C' || i AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n",
+        "WITH RECURSIVE n(i, s) AS (SELECT 1, 'x' UNION ALL SELECT i + 1, s || s FROM n) SELECT 'C' AS customer_id, max(s) AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n, (SELECT 1 UNION ALL SELECT 2)) SELECT 'C' || i AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n ORDER BY random()",
+    ];
+    // Each file replaced whole, as an editor or a checkout does.
+    let replace = |path: &Path, bytes: &[u8]| {
+        let temp = path.with_extension("new");
+        std::fs::write(&temp, bytes).unwrap();
+        std::fs::rename(&temp, path).unwrap();
+    };
+    let write_turn = |turn: usize| {
+        let module = &hooks[turn % hooks.len()];
+        replace(&model.join("hooks/hostile.wasm"), module);
+        let team = hostile_team(&original, module, queries[turn % queries.len()]);
+        replace(&team_file, team.as_bytes());
+    };
+    // The service starts on the model as it was, then sees every hostile
+    // turn: each reload is refused (the gate asks the hook), and the last
+    // good model stays served.
+    let server = Server::start(&model, "1");
+    write_turn(0);
+    // The engine applies the hostile model: its hook and transformer fail
+    // by their limits and policy, run after run, while the other team's
+    // stream (NW_Data, a snapshot of its source) commits batch after batch.
+    let applied = datasurface(&["apply", "model", "--state", "state"], &dir);
+    assert_eq!(applied.code, 0, "{}", applied.transcript());
+    let mut runner = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args(["run", "--every", "2s", "--all", "--state"])
+        .arg(dir.join("state"))
+        .arg(&model)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("run.err")).unwrap())
+        .spawn()
+        .unwrap();
+    let merge = dir.join("state/merge.sqlite");
+    let committed = || -> i64 {
+        rusqlite::Connection::open_with_flags(&merge, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM ds_batches WHERE stream = 'NW_Data' AND status = 'committed'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0)
+    };
+    // `run` reads the model once, as it starts.
+    std::thread::sleep(Duration::from_secs(2));
+    let started = Instant::now();
+    let mut turn = 0;
+    let mut at_half = None;
+    while started.elapsed() < soak_time() {
+        turn += 1;
+        write_turn(turn);
+        std::thread::sleep(Duration::from_secs(3));
+        let (code, _) = server.get("/api/v1/datastores/NW_Data");
+        assert_eq!(code, 200, "serve stopped answering on turn {turn}");
+        assert!(
+            runner.try_wait().unwrap().is_none(),
+            "run --every ended on turn {turn}: {}",
+            std::fs::read_to_string(dir.join("run.err")).unwrap_or_default()
+        );
+        if at_half.is_none() && started.elapsed() > soak_time() / 2 {
+            at_half = Some(committed());
+        }
+    }
+    // The service says which element failed, and kept its last good model.
+    let (code, diagnostics) = server.get("/api/v1/diagnostics");
+    assert_eq!(code, 200);
+    let text = diagnostics.to_string();
+    assert!(
+        text.contains("hook-module") && text.contains("MaskCustomersWorkSpace"),
+        "{diagnostics:#}"
+    );
+    // The other team's stream kept committing all along.
+    let before = at_half.unwrap_or(0);
+    assert!(
+        committed() > before && before > 0,
+        "NW_Data committed {before} batches by half time and {} at the end",
+        committed()
+    );
+    let _ = runner.kill();
+    let _ = runner.wait();
+}
