@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use datasurface_sqlite::engine::{Engine, NextRun, StreamState};
+use datasurface_sqlite::engine::{Attention, Engine, NextRun, StreamState};
 use serde_json::json;
 
 use crate::Outcome;
@@ -28,25 +28,47 @@ pub(crate) fn run(
         );
         return Outcome::CouldNotRun;
     }
-    let streams =
-        match Engine::open(&args.state, BTreeMap::new()).and_then(|e| e.status(args.last.max(1))) {
-            Ok(streams) => streams,
-            Err(e) => {
-                let _ = writeln!(err, "{error}: {e}");
-                return Outcome::CouldNotRun;
-            }
-        };
+    let read = Engine::open(&args.state, BTreeMap::new())
+        .and_then(|e| Ok((e.status(args.last.max(1))?, e.needs_operator()?)));
+    let (streams, attention) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            let _ = writeln!(err, "{error}: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
     let text = match args.format {
         StatusFormat::Json => format!(
             "{:#}\n",
-            json!({"state": args.state.display().to_string(), "streams": streams})
+            json!({
+                "state": args.state.display().to_string(),
+                "streams": streams,
+                "needsOperator": attention,
+            })
         ),
-        StatusFormat::Human => table(app, &streams),
+        StatusFormat::Human => table(app, &streams) + &needs_operator(app, &attention),
     };
     match out.write_all(text.as_bytes()) {
         Ok(()) => Outcome::Success,
         Err(_) => Outcome::CouldNotRun,
     }
+}
+
+/// What needs an operator, each with the command that mends it.
+fn needs_operator(app: &App<'_>, attention: &[Attention]) -> String {
+    let mut out = String::new();
+    if attention.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\n{} (every other fault mends itself on the next run):",
+        app.paint(Paint::Error, "needs an operator")
+    );
+    for a in attention {
+        let _ = writeln!(out, "  {}\n    run: {}", a.problem, a.command);
+    }
+    out
 }
 
 fn next(n: &NextRun) -> String {

@@ -203,3 +203,47 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
         "{states:?}"
     );
 }
+
+#[test]
+fn status_names_what_needs_an_operator_and_the_command_that_mends_it() {
+    let dir = scratch("needs-operator");
+    std::fs::write(dir.join("model.yaml"), FEED).unwrap();
+    std::fs::create_dir_all(dir.join("drops")).unwrap();
+    std::fs::write(dir.join("drops/events.csv"), "id,kind\n1,view\n").unwrap();
+    let up = datasurface(&["up", "model.yaml", "--state", "state"], &dir);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let healthy = datasurface(&["status", "--state", "state"], &dir);
+    assert!(
+        !healthy.stdout.contains("needs an operator"),
+        "{}",
+        healthy.stdout
+    );
+    // A container database deleted outside datasurface does not come back
+    // by itself: status says so, and what to run.
+    std::fs::remove_file(dir.join("state/containers/Warehouse.sqlite")).unwrap();
+    let status = datasurface(&["status", "--state", "state"], &dir);
+    assert_eq!(status.code, 0, "{}", status.transcript());
+    assert!(
+        status.stdout.contains("needs an operator")
+            && status
+                .stdout
+                .contains("the database of container `Warehouse`")
+            && status
+                .stdout
+                .contains("run: datasurface apply MODEL --state state"),
+        "{}",
+        status.stdout
+    );
+    let json = datasurface(&["status", "--state", "state", "--format", "json"], &dir);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["needsOperator"].as_array().map(Vec::len), Some(1));
+    // Applying mends it.
+    let apply = datasurface(&["apply", "model.yaml", "--state", "state"], &dir);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    let mended = datasurface(&["status", "--state", "state"], &dir);
+    assert!(
+        !mended.stdout.contains("needs an operator"),
+        "{}",
+        mended.stdout
+    );
+}

@@ -26,7 +26,7 @@ pub use apply::ApplySummary;
 pub use batch::Counts;
 pub use hooks::{HookDecision, Hooks};
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
-pub use status::{BatchRecord, NextRun, StreamState};
+pub use status::{Attention, BatchRecord, NextRun, StreamState};
 
 /// Why the engine could not do something. Every variant names what and where.
 #[derive(Debug, thiserror::Error)]

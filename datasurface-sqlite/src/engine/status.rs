@@ -73,7 +73,78 @@ impl StreamState {
     }
 }
 
+/// Something in a state directory that does not mend itself on the next
+/// run: what is wrong, and the command that mends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attention {
+    /// What is wrong, naming the file or table.
+    pub problem: String,
+    /// The command that mends it (`MODEL` stands for the model's path).
+    pub command: String,
+}
+
 impl Engine {
+    /// What needs an operator: a container database, or an export table in
+    /// one, that the applied rendering made and that is gone (moved, deleted
+    /// or dropped outside datasurface). Every other state found after a
+    /// kill or a fault (an interrupted write, a failed batch) mends itself
+    /// on the next run. Empty before the first apply.
+    pub fn needs_operator(&self) -> Result<Vec<Attention>, EngineError> {
+        let rendering = self.applied()?;
+        let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
+        let apply = format!("datasurface apply MODEL --state {}", self.state.display());
+        let mut by_container: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+            std::collections::BTreeMap::new();
+        for d in ingests.iter().flat_map(|j| &j.datasets) {
+            for (container, table) in &d.exports {
+                by_container.entry(container).or_default().insert(table);
+            }
+        }
+        let mut found = Vec::new();
+        for (container, tables) in by_container {
+            let path = self.container_path(container);
+            if !path.is_file() {
+                found.push(Attention {
+                    problem: format!(
+                        "the database of container `{container}` ({}) is missing",
+                        path.display()
+                    ),
+                    command: apply.clone(),
+                });
+                continue;
+            }
+            let Ok(conn) = super::open_read_only(&path) else {
+                found.push(Attention {
+                    problem: format!(
+                        "the database of container `{container}` ({}) cannot be opened",
+                        path.display()
+                    ),
+                    command: apply.clone(),
+                });
+                continue;
+            };
+            for table in tables {
+                let present = conn
+                    .query_row(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                        [table],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .unwrap_or(0);
+                if present == 0 {
+                    found.push(Attention {
+                        problem: format!(
+                            "export table `{table}` of container `{container}` is missing"
+                        ),
+                        command: apply.clone(),
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Every stream of the applied rendering, in key order, with its `last`
     /// batches and when it runs next.
     pub fn status(&self, last: usize) -> Result<Vec<StreamState>, EngineError> {
