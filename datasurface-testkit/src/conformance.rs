@@ -35,6 +35,10 @@ pub struct Conformance<'a> {
     platform: &'a dyn DataPlatform,
     parameters: Map<String, Value>,
     random_pairs: u32,
+    /// Every code the platform's `lint` reported on the models the suite
+    /// rendered that neither `codes()` nor [`datasurface_platform::PLATFORM_CODES`]
+    /// declares, with where.
+    undeclared: std::cell::RefCell<BTreeSet<String>>,
 }
 
 /// What the suite found: each check, with its failures.
@@ -104,6 +108,7 @@ impl<'a> Conformance<'a> {
             platform,
             parameters: Map::new(),
             random_pairs: 24,
+            undeclared: std::cell::RefCell::default(),
         }
     }
 
@@ -144,12 +149,52 @@ impl<'a> Conformance<'a> {
         let valid =
             validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
         let graphs = build(&valid);
-        let Some((name, _)) = valid.platforms.get_key_value(PLATFORM_NAME) else {
+        let Some((name, declaration)) = valid.platforms.get_key_value(PLATFORM_NAME) else {
             return Err(format!("the model declares no `{PLATFORM_NAME}`"));
         };
+        self.note_undeclared_codes(&valid, &graphs, name, declaration);
         render_with(self.platform, &valid, &graphs, name)
             .map(|r| r.rendering)
             .map_err(|e| e.to_string())
+    }
+
+    /// Records each code the platform's own `lint` reports on this model that
+    /// its `codes()` (and the platform-independent codes) do not declare: the
+    /// trait's contract, so that `explain` and the catalogue know every code.
+    fn note_undeclared_codes(
+        &self,
+        valid: &datasurface_platform::model::validate::ValidEcosystem,
+        graphs: &datasurface_platform::graph::IntentionGraphs,
+        name: &datasurface_platform::model::names::PlatformName,
+        declaration: &datasurface_platform::model::PlatformDeclaration,
+    ) {
+        let empty;
+        let graph = if let Some(graph) = graphs.graphs.get(name) {
+            graph
+        } else {
+            empty = PlatformGraph::new(name.clone());
+            &empty
+        };
+        let context = datasurface_platform::RenderContext {
+            ecosystem: valid,
+            platform: name,
+            declaration,
+        };
+        let declared = self
+            .platform
+            .codes()
+            .iter()
+            .chain(datasurface_platform::PLATFORM_CODES)
+            .map(|(code, ..)| *code)
+            .collect::<BTreeSet<&str>>();
+        for d in self.platform.lint(graph, &context) {
+            if !declared.contains(d.code) {
+                self.undeclared.borrow_mut().insert(format!(
+                    "lint reported `{}` at {} ({}), which `codes()` does not declare; add it there (code, severity, summary, explanation) so `datasurface explain` and the catalogue know it",
+                    d.code, d.path, d.message
+                ));
+            }
+        }
     }
 
     /// Runs every check.
@@ -234,6 +279,12 @@ impl<'a> Conformance<'a> {
         report.check(
             "plans-apply-for-random-pairs",
             self.random(self.random_pairs),
+        );
+        // Every model above was rendered through `render`, which noted the
+        // codes its lint reported.
+        report.check(
+            "lint-codes-are-declared",
+            self.undeclared.take().into_iter().collect(),
         );
         report
     }

@@ -35,6 +35,8 @@ enum Flaw {
     CaseBlind,
     /// Writes a datastore's description into an artifact as it is.
     RawText,
+    /// Lint reports a code `codes()` does not declare.
+    UndeclaredCode,
 }
 
 #[derive(Debug)]
@@ -83,6 +85,15 @@ impl DataPlatform for Specs {
         self.capabilities.clone()
     }
 
+    fn codes(&self) -> &'static [datasurface_platform::model::validate::CodeInfo] {
+        &[(
+            "specs-note",
+            datasurface_platform::model::validate::Severity::Info,
+            "The specs platform renders every node as JSON.",
+            "Nothing to do: it says what the platform does.",
+        )]
+    }
+
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
         let mut found = check_capabilities(&self.capabilities, graph, context);
         if self.flaw != Flaw::CaseBlind {
@@ -100,6 +111,18 @@ impl DataPlatform for Specs {
                 }),
             );
         }
+        // A note about every model: declared, unless the flaw forgets to.
+        let code = if self.flaw == Flaw::UndeclaredCode {
+            "specs-forgotten-code"
+        } else {
+            "specs-note"
+        };
+        found.push(Diagnostic::new(
+            code,
+            datasurface_platform::model::validate::Severity::Info,
+            datasurface_platform::model::validate::ModelPath::root(),
+            "specs renders every node as JSON",
+        ));
         found
     }
 
@@ -204,6 +227,10 @@ fn each_flaw_is_caught_by_its_check() {
         ["names-that-meet-are-refused-or-kept-apart"]
     );
     assert!(failed_checks(Flaw::RawText).contains(&"free-text-stays-quoted"));
+    assert_eq!(
+        failed_checks(Flaw::UndeclaredCode),
+        ["lint-codes-are-declared"]
+    );
 }
 
 #[test]
