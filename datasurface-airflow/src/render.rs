@@ -135,7 +135,7 @@ impl Renderer<'_> {
         rendering.insert(
             platform_key.clone(),
             Artifact::new(None, platform_sql, Vec::new()),
-        );
+        )?;
         let mut dag_ids: BTreeMap<NodeKey, String> = BTreeMap::new();
         for node in self.graph.nodes() {
             let mut sql_deps = artifacts_upstream(self.graph, &node.key, &keys.sql);
@@ -180,7 +180,7 @@ impl Renderer<'_> {
                 rendering.insert(
                     sql_key.clone(),
                     Artifact::new(Some(node.key.clone()), sql_text, sql_deps),
-                );
+                )?;
             }
             if let (Some((mut dag, (spec_key, spec))), Some(dag_key)) =
                 (dag, keys.dag.get(&node.key))
@@ -195,7 +195,7 @@ impl Renderer<'_> {
                         spec,
                         keys.sql.get(&node.key).cloned().into_iter().collect(),
                     ),
-                );
+                )?;
                 let mut deps = artifacts_upstream(self.graph, &node.key, &keys.dag);
                 deps.extend(keys.sql.get(&node.key).cloned());
                 deps.push(spec_key);
@@ -204,17 +204,17 @@ impl Renderer<'_> {
                 rendering.insert(
                     dag_key.clone(),
                     Artifact::new(Some(node.key.clone()), text, deps),
-                );
+                )?;
             }
         }
         rendering.insert(
             key("airflow/chunks.json"),
             Artifact::new(None, self.chunks(&dag_ids), Vec::new()),
-        );
+        )?;
         rendering.insert(
             key("airflow/secrets.md"),
             Artifact::new(None, self.secrets(&self.credentials(&lookup)), Vec::new()),
-        );
+        )?;
         Ok(rendering)
     }
 

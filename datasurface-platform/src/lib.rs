@@ -50,8 +50,8 @@ pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
 pub use registry::PlatformRegistry;
 pub use rendering::{
-    Artifact, ArtifactKey, ArtifactKeyError, Rendering, artifacts_upstream, content_hash,
-    sha256_hex, to_hex,
+    Artifact, ArtifactKey, ArtifactKeyError, DuplicateArtifact, Rendering, artifacts_upstream,
+    content_hash, sha256_hex, to_hex,
 };
 pub use resources::{
     PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,

@@ -354,7 +354,8 @@ mod tests {
             r.insert(
                 key(k),
                 Artifact::new(None, *content, deps.iter().map(|d| key(d)).collect()),
-            );
+            )
+            .unwrap();
         }
         r
     }

@@ -44,6 +44,9 @@ pub enum PlatformError {
         /// What is wrong.
         message: String,
     },
+    /// Two of its artifacts got one key, so one would have been lost.
+    #[error(transparent)]
+    DuplicateArtifact(#[from] crate::rendering::DuplicateArtifact),
     /// Any other failure of the platform.
     #[error("platform `{platform}` failed")]
     Other {

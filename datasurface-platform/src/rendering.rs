@@ -194,10 +194,53 @@ pub struct Rendering {
     pub artifacts: BTreeMap<ArtifactKey, Artifact>,
 }
 
+/// Two artifacts of one rendering with one key: the second would have
+/// replaced the first without a word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "two artifacts have the key `{key}`: the first from {first}, the second from {second}; keys must be distinct (`ArtifactKey::from_parts` writes `_` for what it cannot keep, so `Mart A` and `Mart_A` meet): refuse such names in `lint` (`PhysicalNames`), or make the keys from something distinct"
+)]
+pub struct DuplicateArtifact {
+    /// The key both have.
+    pub key: ArtifactKey,
+    /// The node the first came from, or `no node`.
+    pub first: String,
+    /// The node the second came from, or `no node`.
+    pub second: String,
+}
+
 impl Rendering {
-    /// Adds an artifact, replacing any with the same key.
-    pub fn insert(&mut self, key: ArtifactKey, artifact: Artifact) {
-        self.artifacts.insert(key, artifact);
+    /// Adds an artifact under a key no other artifact has; a key already
+    /// there is an error naming both artifacts' nodes, and the first stays.
+    /// [`Rendering::replace`] replaces on purpose.
+    pub fn insert(
+        &mut self,
+        key: ArtifactKey,
+        artifact: Artifact,
+    ) -> Result<(), DuplicateArtifact> {
+        match self.artifacts.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(artifact);
+                Ok(())
+            }
+            std::collections::btree_map::Entry::Occupied(there) => {
+                let of = |a: &Artifact| {
+                    a.node
+                        .as_ref()
+                        .map_or_else(|| "no node".to_owned(), |n| format!("node `{n}`"))
+                };
+                Err(DuplicateArtifact {
+                    key: there.key().clone(),
+                    first: of(there.get()),
+                    second: of(&artifact),
+                })
+            }
+        }
+    }
+
+    /// Adds an artifact, replacing any with the same key (returned).
+    pub fn replace(&mut self, key: ArtifactKey, artifact: Artifact) -> Option<Artifact> {
+        self.artifacts.insert(key, artifact)
     }
 
     /// How many artifacts.
@@ -231,6 +274,35 @@ mod tests {
         for bad in ["", "/abs", "a//b", "../up", "a/./b", "a\\b"] {
             assert!(ArtifactKey::new(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_second_artifact_under_one_key_is_an_error_not_a_loss() {
+        // `Mart A` and `Mart_A` make one key: the second must not replace the first.
+        let mut r = Rendering::default();
+        let key = |name: &str| ArtifactKey::from_parts(&["sinks", name], "json");
+        assert_eq!(key("Mart A"), key("Mart_A"));
+        let node = |n: &str| Some(serde_json::from_value::<NodeKey>(serde_json::json!(n)).unwrap());
+        r.insert(
+            key("Mart A"),
+            Artifact::new(node("export/Mart A"), "a", Vec::new()),
+        )
+        .unwrap();
+        let e = r
+            .insert(
+                key("Mart_A"),
+                Artifact::new(node("export/Mart_A"), "b", Vec::new()),
+            )
+            .unwrap_err();
+        assert_eq!(e.first, "node `export/Mart A`");
+        assert_eq!(e.second, "node `export/Mart_A`");
+        assert!(e.to_string().contains("`sinks/Mart_A.json`"), "{e}");
+        assert_eq!(r.artifacts[&key("Mart A")].content, "a");
+        // Replacing on purpose says so.
+        assert!(
+            r.replace(key("Mart A"), Artifact::new(None, "c", Vec::new()))
+                .is_some()
+        );
     }
 
     #[test]

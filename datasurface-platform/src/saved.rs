@@ -120,7 +120,7 @@ impl Rendering {
             if content_hash(content) != entry.hash {
                 return Err(SavedRenderingError::Tampered(path));
             }
-            rendering.insert(
+            let _ = rendering.replace(
                 key,
                 Artifact {
                     node: entry.node,
@@ -144,7 +144,8 @@ mod tests {
         r.insert(
             ArtifactKey::new("dags/a.py").unwrap(),
             Artifact::new(None, "print(1)\n", Vec::new()),
-        );
+        )
+        .unwrap();
         r.insert(
             ArtifactKey::new("sql/b.sql").unwrap(),
             Artifact::new(
@@ -152,7 +153,8 @@ mod tests {
                 "SELECT 1;",
                 vec![ArtifactKey::new("dags/a.py").unwrap()],
             ),
-        );
+        )
+        .unwrap();
         let files = r.to_files();
         assert_eq!(Rendering::from_files(&files).unwrap(), r);
         let mut changed = files.clone();

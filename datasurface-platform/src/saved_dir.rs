@@ -212,7 +212,8 @@ mod tests {
         r.insert(
             ArtifactKey::new("sql/a.sql").unwrap(),
             Artifact::new(None, "SELECT 1;", Vec::new()),
-        );
+        )
+        .unwrap();
         let out = dir.join("out");
         r.write_dir(&out).unwrap();
         assert_eq!(Rendering::read_dir(&out).unwrap(), r);
@@ -251,11 +252,11 @@ mod tests {
         let mut first = Rendering::default();
         for key in ["sql/a.sql", "sql/gone/b.sql"] {
             let (k, a) = artifact(key);
-            first.insert(k, a);
+            first.insert(k, a).unwrap();
         }
         let mut second = Rendering::default();
         let (k, a) = artifact("sql/a.sql");
-        second.insert(k, a);
+        second.insert(k, a).unwrap();
         // The output is a link to a directory: it stays a link.
         let real = dir.join("real");
         fs::create_dir_all(&real).unwrap();

@@ -301,7 +301,7 @@ impl Renderer<'_> {
         out.rendering.insert(
             out.platform_key.clone(),
             Artifact::new(None, json(&platform_tables()), Vec::new()),
-        );
+        )?;
         let exports = self.exports();
         let history = kept_history(self.graph, &lookup);
         for node in self.graph.nodes() {
@@ -315,12 +315,12 @@ impl Renderer<'_> {
                         Self::ingest(datastore, dataset.as_ref(), store, &exports, keep);
                     let mut parts = vec!["merge", "ingest", datastore.as_str()];
                     parts.extend(dataset.as_ref().map(DatasetName::as_str));
-                    let spec_key = self.add_spec(&mut out, node, &parts, &spec);
+                    let spec_key = self.add_spec(&mut out, node, &parts, &spec)?;
                     let job_key = key(&["jobs", "ingest", &job.stream.replace('#', "__")]);
                     out.rendering.insert(
                         job_key,
                         Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
-                    );
+                    )?;
                 }
                 NodeKind::Export {
                     container,
@@ -351,7 +351,7 @@ impl Renderer<'_> {
                             dataset.as_str(),
                         ],
                         &spec,
-                    );
+                    )?;
                 }
                 NodeKind::Workspace {
                     workspace,
@@ -397,7 +397,7 @@ impl Renderer<'_> {
                 dataset_group.as_str(),
             ],
             &spec,
-        );
+        )?;
         if let Some(delivery) = group.delivery {
             out.rendering.insert(
                 key(&[
@@ -407,7 +407,7 @@ impl Renderer<'_> {
                     dataset_group.as_str(),
                 ]),
                 Artifact::new(Some(node.key.clone()), json(&delivery), vec![spec_key]),
-            );
+            )?;
         }
         Ok(())
     }
@@ -419,16 +419,16 @@ impl Renderer<'_> {
         node: &Node,
         parts: &[&str],
         spec: &DatabaseSpec,
-    ) -> ArtifactKey {
+    ) -> Result<ArtifactKey, PlatformError> {
         let mut deps = artifacts_upstream(self.graph, &node.key, &self.spec_keys);
         deps.push(out.platform_key.clone());
         let spec_key = key(parts);
         out.rendering.insert(
             spec_key.clone(),
             Artifact::new(Some(node.key.clone()), json(spec), deps),
-        );
+        )?;
         out.spec_of.insert(node.key.clone(), spec_key.clone());
-        spec_key
+        Ok(spec_key)
     }
 
     fn store<'l>(
@@ -620,7 +620,7 @@ impl Renderer<'_> {
                 workspace.as_str(),
             ],
             &spec,
-        );
+        )?;
         let queries = match &transformer.code {
             CodeArtifact::Sql(sql) => sql
                 .queries
@@ -658,7 +658,7 @@ impl Renderer<'_> {
         out.rendering.insert(
             job_key,
             Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
-        );
+        )?;
         Ok(())
     }
 

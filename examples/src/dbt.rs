@@ -89,8 +89,12 @@ impl DataPlatform for Dbt {
             let at = Some(node.key.clone());
             if let Ingest { datastore: s, .. } = &node.kind {
                 let (_, store) = cx.ecosystem.datastore(s).ok_or_else(|| missing(s))?;
-                let text = source(s, store.datasets.keys().map(DatasetName::as_str));
-                rendering.insert(source_key(s), Artifact::new(at, text, vec![]));
+                // One sources file per store, made for the first of its nodes
+                // (a store ingested dataset by dataset has one node each).
+                if !rendering.artifacts.contains_key(&source_key(s)) {
+                    let text = source(s, store.datasets.keys().map(DatasetName::as_str));
+                    rendering.insert(source_key(s), Artifact::new(at, text, vec![]))?;
+                }
             } else if let Workspace {
                 workspace: w,
                 dataset_group: g,
@@ -101,7 +105,7 @@ impl DataPlatform for Dbt {
                     let (s, d) = (sink.datastore.as_str(), sink.dataset.as_str());
                     let key = Key::from_parts(&["models", w.as_str(), g.as_str(), s, d], "sql");
                     let after = vec![source_key(&sink.datastore)];
-                    rendering.insert(key, Artifact::new(at.clone(), model(s, d), after));
+                    rendering.insert(key, Artifact::new(at.clone(), model(s, d), after))?;
                 }
             }
         }

@@ -102,10 +102,12 @@ impl DataPlatform for JobSpecs {
                 .into_iter()
                 .map(|k| ArtifactKey::for_node(k, "json"))
                 .collect();
-            rendering.insert(
-                ArtifactKey::for_node(&node.key, "json"),
-                Artifact::new(Some(node.key.clone()), format!("{spec:#}\n"), depends_on),
-            );
+            rendering
+                .insert(
+                    ArtifactKey::for_node(&node.key, "json"),
+                    Artifact::new(Some(node.key.clone()), format!("{spec:#}\n"), depends_on),
+                )
+                .unwrap();
         }
         Ok(rendering)
     }

@@ -175,7 +175,9 @@ impl DataPlatform for Specs {
                     .map(|k| ArtifactKey::for_node(k, "json"))
                     .collect()
             };
-            rendering.insert(key, Artifact::new(Some(node.key.clone()), text, depends_on));
+            rendering
+                .insert(key, Artifact::new(Some(node.key.clone()), text, depends_on))
+                .unwrap();
         }
         Ok(rendering)
     }
