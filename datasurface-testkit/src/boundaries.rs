@@ -121,6 +121,66 @@ pub fn with_case_twin(model: &Ecosystem) -> Option<(Ecosystem, DatastoreName, Da
     read.then_some((eco, original, twin))
 }
 
+/// The model with two more containers whose names differ only in a
+/// character a file name cannot hold (`<c> twin` and `<c>_twin`, so any
+/// mapping that writes `_` for a space makes them meet), each the container
+/// of a copy of a workspace that reads data, its groups assigned as the
+/// original's are. `None` when no workspace with a container reads data.
+/// Returns the model and the two sides: each container's name and its
+/// workspace's.
+pub fn with_container_twins(model: &Ecosystem) -> Option<(Ecosystem, [(String, String); 2])> {
+    let mut eco = model.clone();
+    let (zone, team, ws_name, container) = eco.zones.iter().find_map(|(z, zone)| {
+        zone.teams.iter().find_map(|(t, team)| {
+            team.workspaces.iter().find_map(|(name, ws)| {
+                let c = ws.container.clone()?;
+                let reads = ws.transformer.is_none()
+                    && ws.hook.is_none()
+                    && ws.dataset_groups.values().any(|g| !g.sinks.is_empty());
+                reads.then(|| (z.clone(), t.clone(), name.clone(), c))
+            })
+        })
+    })?;
+    // The container as its owner declares it, wherever that is.
+    let declared = eco.zones.values().find_map(|zone| {
+        zone.teams
+            .values()
+            .find_map(|team| team.containers.get(&container).cloned())
+    })?;
+    let names = [format!("{container} twin"), format!("{container}_twin")];
+    let team_ref = eco.zones.get_mut(&zone)?.teams.get_mut(&team)?;
+    let original = team_ref.workspaces.get(&ws_name)?.clone();
+    let mut copies = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let c: datasurface_platform::model::names::ContainerName = name.parse().ok()?;
+        team_ref.containers.insert(c.clone(), declared.clone());
+        let w: datasurface_platform::model::names::WorkspaceName =
+            format!("{ws_name}_twin{i}").parse().ok()?;
+        let mut copy = original.clone();
+        copy.container = Some(c);
+        copy.transformer = None;
+        copy.hook = None;
+        team_ref.workspaces.insert(w.clone(), copy);
+        copies.push(w);
+    }
+    let assigned: Vec<_> = eco
+        .assignments
+        .iter()
+        .filter(|a| a.workspace == ws_name)
+        .cloned()
+        .collect();
+    for w in &copies {
+        eco.assignments
+            .extend(assigned.iter().cloned().map(|mut a| {
+                a.workspace = w.clone();
+                a
+            }));
+    }
+    let [a, b] = names;
+    let (wa, wb) = (copies[0].to_string(), copies[1].to_string());
+    Some((eco, [(a, wa), (b, wb)]))
+}
+
 /// Artifact keys that are one name on a file system that ignores case.
 pub fn keys_equal_without_case(rendering: &Rendering) -> Vec<String> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();

@@ -439,6 +439,63 @@ impl<'a> Conformance<'a> {
     /// Renders the model with a datastore whose name differs from another's
     /// only in case: the platform refuses it (lint) or keeps the two apart.
     fn twins(&self, model: &Ecosystem) -> Vec<String> {
+        let mut failures = self.container_twins(model);
+        failures.extend(self.case_twins(model));
+        failures
+    }
+
+    /// Containers whose names meet once a character is replaced: refused by
+    /// lint, or rendered with as many artifacts of their own on each side
+    /// (the two sides are copies, so a side with fewer lost some).
+    fn container_twins(&self, model: &Ecosystem) -> Vec<String> {
+        let Some((eco, sides)) = boundaries::with_container_twins(model) else {
+            return Vec::new();
+        };
+        let [(a, _), (b, _)] = &sides;
+        let rendering = match self.render(&eco) {
+            Ok(r) => r,
+            Err(e) if e.starts_with("the model is not valid") => {
+                return vec![format!("the kit's container-twin model is not valid: {e}")];
+            }
+            Err(e) if e.contains("two artifacts have the key") => {
+                return vec![format!(
+                    "containers `{a}` and `{b}` passed lint but made one artifact key: {e}"
+                )];
+            }
+            // Refused by the platform's lint: the collision is reported.
+            Err(_) => return Vec::new(),
+        };
+        let Ok(Some(graph)) = graph_of(&eco) else {
+            return Vec::new();
+        };
+        let owned = |(container, workspace): &(String, String)| {
+            graph
+                .nodes()
+                .into_iter()
+                .filter(|node| match &node.kind {
+                    NodeKind::Export { container: c, .. } => c.as_str() == container,
+                    NodeKind::Workspace { workspace: w, .. } => w.as_str() == workspace,
+                    _ => false,
+                })
+                .filter(|node| {
+                    rendering
+                        .artifacts
+                        .values()
+                        .any(|x| x.node.as_ref() == Some(&node.key))
+                })
+                .count()
+        };
+        let (left, right) = (owned(&sides[0]), owned(&sides[1]));
+        if left == right {
+            Vec::new()
+        } else {
+            vec![format!(
+                "containers `{a}` and `{b}` (copies of one another) rendered with {left} and {right} artifacts of their own: one overwrote the other's"
+            )]
+        }
+    }
+
+    fn case_twins(&self, model: &Ecosystem) -> Vec<String> {
         let Some((eco, original, twin)) = boundaries::with_case_twin(model) else {
             return Vec::new();
         };
@@ -446,6 +503,11 @@ impl<'a> Conformance<'a> {
             Ok(r) => r,
             Err(e) if e.starts_with("the model is not valid") => {
                 return vec![format!("the kit's twin model is not valid: {e}")];
+            }
+            Err(e) if e.contains("two artifacts have the key") => {
+                return vec![format!(
+                    "`{original}` and its twin `{twin}` passed lint but made one artifact key: {e}"
+                )];
             }
             // Refused by the platform's lint: the collision is reported.
             Err(_) => return Vec::new(),

@@ -37,6 +37,9 @@ enum Flaw {
     RawText,
     /// Lint reports a code `codes()` does not declare.
     UndeclaredCode,
+    /// Refuses no names that meet, and replaces an artifact whose key is
+    /// taken (keys replace what they cannot keep with `_`).
+    LossyKeys,
 }
 
 #[derive(Debug)]
@@ -96,7 +99,7 @@ impl DataPlatform for Specs {
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
         let mut found = check_capabilities(&self.capabilities, graph, context);
-        if self.flaw != Flaw::CaseBlind {
+        if !matches!(self.flaw, Flaw::CaseBlind | Flaw::LossyKeys) {
             // Artifact keys are file names: names that differ only in case meet.
             let mut names =
                 datasurface_platform::PhysicalNames::new("specs", "names files by node");
@@ -175,9 +178,12 @@ impl DataPlatform for Specs {
                     .map(|k| ArtifactKey::for_node(k, "json"))
                     .collect()
             };
-            rendering
-                .insert(key, Artifact::new(Some(node.key.clone()), text, depends_on))
-                .unwrap();
+            let artifact = Artifact::new(Some(node.key.clone()), text, depends_on);
+            if self.flaw == Flaw::LossyKeys {
+                rendering.replace(key, artifact);
+            } else {
+                rendering.insert(key, artifact)?;
+            }
         }
         Ok(rendering)
     }
@@ -232,6 +238,23 @@ fn each_flaw_is_caught_by_its_check() {
     assert_eq!(
         failed_checks(Flaw::UndeclaredCode),
         ["lint-codes-are-declared"]
+    );
+    // Containers `… twin` and `…_twin` meet in a key: one side's artifacts
+    // replace the other's, and the kit counts them.
+    let report = Conformance::new(&Specs::new(Flaw::LossyKeys))
+        .random_pairs(4)
+        .run();
+    let twins = report
+        .outcomes
+        .iter()
+        .find(|o| o.check == "names-that-meet-are-refused-or-kept-apart")
+        .unwrap();
+    assert!(
+        twins
+            .failures
+            .iter()
+            .any(|f| f.contains("(copies of one another) rendered with")),
+        "{report}"
     );
 }
 
