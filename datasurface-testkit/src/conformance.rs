@@ -452,18 +452,10 @@ impl<'a> Conformance<'a> {
             return Vec::new();
         };
         let [(a, _), (b, _)] = &sides;
-        let rendering = match self.render(&eco) {
-            Ok(r) => r,
-            Err(e) if e.starts_with("the model is not valid") => {
-                return vec![format!("the kit's container-twin model is not valid: {e}")];
-            }
-            Err(e) if e.contains("two artifacts have the key") => {
-                return vec![format!(
-                    "containers `{a}` and `{b}` passed lint but made one artifact key: {e}"
-                )];
-            }
-            // Refused by the platform's lint: the collision is reported.
-            Err(_) => return Vec::new(),
+        let rendering = match self.render_twins(&eco, &format!("containers `{a}` and `{b}`")) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Vec::new(),
+            Err(failures) => return failures,
         };
         let Ok(Some(graph)) = graph_of(&eco) else {
             return Vec::new();
@@ -495,23 +487,33 @@ impl<'a> Conformance<'a> {
         }
     }
 
+    /// Renders a model with names that meet (`twins` says which): the
+    /// rendering, `None` when the platform's lint refused it (the collision
+    /// is reported), or the failures (the kit's model invalid, or one key
+    /// made for both).
+    fn render_twins(&self, eco: &Ecosystem, twins: &str) -> Result<Option<Rendering>, Vec<String>> {
+        match self.render(eco) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.starts_with("the model is not valid") => Err(vec![format!(
+                "the kit's model with {twins} is not valid: {e}"
+            )]),
+            Err(e) if e.contains("two artifacts have the key") => Err(vec![format!(
+                "{twins} passed lint but made one artifact key: {e}"
+            )]),
+            Err(_) => Ok(None),
+        }
+    }
+
     fn case_twins(&self, model: &Ecosystem) -> Vec<String> {
         let Some((eco, original, twin)) = boundaries::with_case_twin(model) else {
             return Vec::new();
         };
-        let rendering = match self.render(&eco) {
-            Ok(r) => r,
-            Err(e) if e.starts_with("the model is not valid") => {
-                return vec![format!("the kit's twin model is not valid: {e}")];
-            }
-            Err(e) if e.contains("two artifacts have the key") => {
-                return vec![format!(
-                    "`{original}` and its twin `{twin}` passed lint but made one artifact key: {e}"
-                )];
-            }
-            // Refused by the platform's lint: the collision is reported.
-            Err(_) => return Vec::new(),
-        };
+        let rendering =
+            match self.render_twins(&eco, &format!("`{original}` and its twin `{twin}`")) {
+                Ok(Some(r)) => r,
+                Ok(None) => return Vec::new(),
+                Err(failures) => return failures,
+            };
         let mut failures = boundaries::keys_equal_without_case(&rendering);
         if let Ok(Some(graph)) = graph_of(&eco) {
             for node in graph.nodes() {
