@@ -58,26 +58,26 @@ pub fn apply(
         |what: &str, e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
     let applied_table = merge.table("applied_artifact");
     let specs_table = merge.table("job_spec");
-    let applied: BTreeMap<String, String> = read_pairs(
+    let applied: BTreeMap<String, String> = read_rows(
         &mut merge,
         &applied_table,
         &format!("SELECT artifact, hash FROM {applied_table}"),
         "reading what is applied",
     )?
-    .into_iter()
-    .map(|(artifact, _, hash)| (artifact, hash))
+    .iter()
+    .map(|row| (row.get(0), row.get(1)))
     .collect();
     // The specs stored, by kind and name, with the hash of each: a job
     // artifact counts as applied only while its spec is stored as it is
     // (a spec removed, or lost, is stored again).
-    let stored_specs: BTreeMap<(String, String), String> = read_pairs(
+    let stored_specs: BTreeMap<(String, String), String> = read_rows(
         &mut merge,
         &specs_table,
         &format!("SELECT kind, name, hash FROM {specs_table}"),
         "reading the job specs",
     )?
-    .into_iter()
-    .map(|(kind, name, hash)| ((kind, name), hash))
+    .iter()
+    .map(|row| ((row.get(0), row.get(1)), row.get(2)))
     .collect();
     let mut summary = ApplySummary::default();
     let mut jobs: BTreeSet<(&'static str, String)> = BTreeSet::new();
@@ -139,14 +139,14 @@ pub fn apply(
     Ok(summary)
 }
 
-/// The rows of `query` (two or three text columns; a missing third is
-/// empty) if `table` exists, or none before the first apply made it.
-fn read_pairs(
+/// The rows of `query` if `table` exists, or none before the first apply
+/// made it.
+fn read_rows(
     merge: &mut Merge,
     table: &str,
     query: &str,
     what: &str,
-) -> Result<Vec<(String, String, String)>, JobError> {
+) -> Result<Vec<postgres::Row>, JobError> {
     let setup = |e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
     let exists: Option<String> = merge
         .client
@@ -156,20 +156,7 @@ fn read_pairs(
     if exists.is_none() {
         return Ok(Vec::new());
     }
-    Ok(merge
-        .client
-        .query(query, &[])
-        .map_err(|e| setup(&e))?
-        .iter()
-        .map(|row| {
-            let third = if row.len() > 2 {
-                row.get(2)
-            } else {
-                String::new()
-            };
-            (row.get(0), row.get(1), third)
-        })
-        .collect())
+    merge.client.query(query, &[]).map_err(|e| setup(&e))
 }
 
 /// Forgets the artifacts the rendering no longer has (one that comes back

@@ -1061,6 +1061,13 @@ fn a_job_removed_from_the_model_and_added_back_runs_again() {
     let provisioned = std::fs::read_to_string(&ecosystem).unwrap();
     let apply = || s.job(&["apply", model.to_str().unwrap()], &[]);
     assert_eq!(s.ingest().code, 0);
+    // Applied again as it is, nothing is run or stored again.
+    let again = apply();
+    assert!(
+        again.stdout.contains("0 scripts run") && again.stdout.contains("0 job specs stored"),
+        "{}",
+        again.stdout
+    );
     // The group leaves the platform: its job goes, its tables stay.
     std::fs::write(
         &ecosystem,
