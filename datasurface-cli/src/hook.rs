@@ -185,11 +185,14 @@ pub(crate) const GATE_HOOK_BUDGET: Duration = Duration::from_secs(10);
 /// A module as the gate checks it: its pinned hash and the limits it runs under.
 pub(crate) type ModuleKey = (String, Limits);
 
+/// A hook's module as the gate checks it.
+fn module_key(spec: &HookSpec) -> ModuleKey {
+    (spec.sha256.to_string(), Limits::from_model(&spec.limits))
+}
+
 /// The modules of a model's hooks, as the gate checks them.
 pub(crate) fn module_keys(eco: &Ecosystem) -> BTreeSet<ModuleKey> {
-    hooked(eco)
-        .map(|(_, _, spec)| (spec.sha256.to_string(), Limits::from_model(&spec.limits)))
-        .collect()
+    hooked(eco).map(|(_, _, spec)| module_key(spec)).collect()
 }
 
 /// What the gate finds about the hook modules a model names: each must be
@@ -209,9 +212,7 @@ pub(crate) fn findings(
     // Each distinct module once; the first workspace that names it is asked.
     let mut first: BTreeMap<ModuleKey, usize> = BTreeMap::new();
     for (i, (.., spec)) in hooks.iter().enumerate() {
-        first
-            .entry((spec.sha256.to_string(), Limits::from_model(&spec.limits)))
-            .or_insert(i);
+        first.entry(module_key(spec)).or_insert(i);
     }
     let distinct: Vec<(&ModuleKey, &usize)> = first.iter().collect();
     let deadline = Instant::now() + GATE_HOOK_BUDGET;
@@ -229,8 +230,7 @@ pub(crate) fn findings(
         distinct.iter().map(|(key, _)| *key).zip(outcomes).collect();
     let mut found = Vec::new();
     for (path, workspace, _, _, spec) in &hooks {
-        let key = (spec.sha256.to_string(), Limits::from_model(&spec.limits));
-        if let Some(Err(why)) = outcome.get(&key) {
+        if let Some(Err(why)) = outcome.get(&module_key(spec)) {
             found.push(
                 Diagnostic::new(
                     HOOK_MODULE,
