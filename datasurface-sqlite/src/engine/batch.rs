@@ -335,44 +335,67 @@ pub(crate) fn later_containers(job: &IngestJob) -> BTreeSet<&str> {
 /// was removed outside datasurface. Said before anything is written, with the
 /// fix, rather than left to fail deep in the merge.
 fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), String> {
-    let fix = "run `datasurface apply` (or `up`): it makes what is missing again and back-fills it from the merge tables";
-    let mut by_container: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for d in &job.datasets {
+    match gone_exports(engine, &job.datasets).into_iter().next() {
+        Some(gone) => Err(format!(
+            "{gone}: it was moved, deleted or dropped outside datasurface; run `datasurface apply` (or `up`): it makes what is missing again and back-fills it from the merge tables"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What of the export tables `datasets` write is gone: for each, the
+/// container database missing (or unreadable) or the table missing from
+/// it, in words. Empty when everything is there.
+pub(crate) fn gone_exports<'d>(
+    engine: &Engine,
+    datasets: impl IntoIterator<Item = &'d DatasetJob>,
+) -> Vec<String> {
+    let mut by_container: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for d in datasets {
         for (container, table) in &d.exports {
-            by_container.entry(container).or_default().push(table);
+            by_container.entry(container).or_default().insert(table);
         }
     }
+    let mut gone = Vec::new();
     for (container, tables) in by_container {
         let path = engine.container_path(container);
         if !path.is_file() {
-            return Err(format!(
-                "the database of container `{container}` ({}) is missing: it was moved or deleted outside datasurface; {fix}",
+            gone.push(format!(
+                "the database of container `{container}` ({}) is missing",
                 path.display()
             ));
+            continue;
         }
-        let conn = super::open_read_only(&path).map_err(|e| {
-            format!(
-                "cannot open the database of container `{container}` ({}): {e}",
-                path.display()
-            )
-        })?;
-        for table in tables {
-            let present: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                    [table],
-                    |r| r.get(0),
-                )
-                .map_err(|e| format!("cannot read the database of container `{container}`: {e}"))?;
-            if present == 0 {
-                return Err(format!(
-                    "export table `{table}` is missing from container `{container}` ({}): it was dropped outside datasurface; {fix}",
+        let conn = match super::open_read_only(&path) {
+            Ok(conn) => conn,
+            Err(e) => {
+                gone.push(format!(
+                    "the database of container `{container}` ({}) cannot be opened: {e}",
                     path.display()
                 ));
+                continue;
+            }
+        };
+        for table in tables {
+            let present = conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get::<_, i64>(0),
+            );
+            match present {
+                Ok(0) => gone.push(format!(
+                    "export table `{table}` is missing from container `{container}` ({})",
+                    path.display()
+                )),
+                Ok(_) => {}
+                Err(e) => gone.push(format!(
+                    "the database of container `{container}` ({}) cannot be read: {e}",
+                    path.display()
+                )),
             }
         }
     }
-    Ok(())
+    gone
 }
 
 /// A source snapshot that found no rows for a dataset whose last batch had

@@ -93,56 +93,16 @@ impl Engine {
     pub fn needs_operator(&self) -> Result<Vec<Attention>, EngineError> {
         let rendering = self.applied()?;
         let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
-        let apply = format!("datasurface apply MODEL --state {}", self.state.display());
-        let mut by_container: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
-            std::collections::BTreeMap::new();
-        for d in ingests.iter().flat_map(|j| &j.datasets) {
-            for (container, table) in &d.exports {
-                by_container.entry(container).or_default().insert(table);
-            }
-        }
-        let mut found = Vec::new();
-        for (container, tables) in by_container {
-            let path = self.container_path(container);
-            if !path.is_file() {
-                found.push(Attention {
-                    problem: format!(
-                        "the database of container `{container}` ({}) is missing",
-                        path.display()
-                    ),
-                    command: apply.clone(),
-                });
-                continue;
-            }
-            let Ok(conn) = super::open_read_only(&path) else {
-                found.push(Attention {
-                    problem: format!(
-                        "the database of container `{container}` ({}) cannot be opened",
-                        path.display()
-                    ),
-                    command: apply.clone(),
-                });
-                continue;
-            };
-            for table in tables {
-                let present = conn
-                    .query_row(
-                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                        [table],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .unwrap_or(0);
-                if present == 0 {
-                    found.push(Attention {
-                        problem: format!(
-                            "export table `{table}` of container `{container}` is missing"
-                        ),
-                        command: apply.clone(),
-                    });
-                }
-            }
-        }
-        Ok(found)
+        let command = format!("datasurface apply MODEL --state {}", self.state.display());
+        Ok(
+            super::batch::gone_exports(self, ingests.iter().flat_map(|j| &j.datasets))
+                .into_iter()
+                .map(|problem| Attention {
+                    problem,
+                    command: command.clone(),
+                })
+                .collect(),
+        )
     }
 
     /// Every stream of the applied rendering, in key order, with its `last`
