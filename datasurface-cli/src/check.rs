@@ -1,19 +1,17 @@
 //! `datasurface check`: load a model, validate it, build its graphs, lint every
 //! platform it declares, and report every finding.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
-use datasurface_model::Ecosystem;
-use datasurface_model::files::{self, LoadError, LoadErrorKind, SourceFile};
-use datasurface_model::validate::{self, Diagnostic, Report, Severity};
+use datasurface_gate::{Checked, Finding, ModelCounts, ModelDir};
+use datasurface_model::files::{LoadError, LoadErrorKind, SourceFile};
+use datasurface_model::validate::{Report, Severity};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{CheckArgs, CheckFormat};
-use crate::findings::{self, Finding};
-use crate::sources::{ParsedModel, parse_model};
+use crate::findings;
 
 pub(crate) fn run(
     app: &App<'_>,
@@ -22,70 +20,44 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> Outcome {
     let model = args.model.as_path();
-    // Each file's text is let go once parsed, and read again only for
-    // findings to show.
-    let ParsedModel {
-        files: mut sources,
-        parsed,
-        released,
-    } = match parse_model(model) {
-        Ok(parsed) => parsed,
-        Err(errors) => return report_load_errors(app, model, &errors, &[], args.format, out, err),
-    };
-    let loaded = match files::assemble(parsed) {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            crate::sources::restore(app, &released, &mut sources, err);
-            return report_load_errors(app, model, &errors.0, &sources, args.format, out, err);
-        }
-    };
-    let name = loaded.ecosystem.name.to_string();
-    let counts = counts(&loaded.ecosystem, loaded.documents.len());
-    let mut report = match validate::try_validate(loaded.ecosystem) {
-        Ok(valid) => {
-            let mut found = valid.warnings().diagnostics().to_vec();
-            let external = args.external.as_strs();
-            found.extend_from_slice(
-                crate::gate::platform_findings(
-                    app,
-                    &valid,
-                    model,
-                    &external,
-                    &BTreeSet::new(),
-                    err,
-                )
-                .diagnostics(),
-            );
-            crate::discard::later(valid);
-            Report::new(found)
-        }
-        Err(invalid) => {
-            crate::discard::later(invalid.ecosystem);
-            invalid.report
-        }
-    };
+    let external = args.external.as_strs();
+    let gate = crate::gate::gate(app, &external);
+    let checked = gate.check(&ModelDir::new(model));
+    crate::gate::print_changed(app, &checked.changed_while_checked, err);
+    crate::gate::print_platforms(app, &checked.platforms, err);
+    let Checked {
+        load_errors,
+        report,
+        sources,
+        name,
+        counts,
+        ..
+    } = checked;
+    if !load_errors.is_empty() {
+        return report_load_errors(app, model, &load_errors, &sources, args.format, out, err);
+    }
+    let name = name.unwrap_or_default();
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     // `--quiet` prints, for people, only what fails the check; the summary
-    // still counts everything. Only what is printed is located in its file.
-    if args.format == CheckFormat::Human && !app.chatty() {
-        let fails = |d: &&Diagnostic| {
+    // still counts everything.
+    let report = if args.format == CheckFormat::Human && !app.chatty() {
+        let fails = |d: &&datasurface_model::validate::Diagnostic| {
             d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
         };
-        report = Report::new(report.diagnostics().iter().filter(fails).cloned().collect());
-    }
-    if !report.diagnostics().is_empty() {
-        crate::sources::restore(app, &released, &mut sources, err);
-    }
-    files::locate(&mut report, &loaded.documents, &sources);
+        Report::new(report.diagnostics().iter().filter(fails).cloned().collect())
+    } else {
+        report
+    };
     let findings = findings::of(&report);
     let written = findings::write(app, &findings, &sources, args.format, out, err).and_then(|()| {
         if args.format != CheckFormat::Human {
             return Ok(());
         }
         let summary = format!(
-            "checked ecosystem `{name}` ({counts}): {}, {}",
+            "checked ecosystem `{name}` ({}): {}, {}",
+            counts_text(&counts),
             counted(errors, "error"),
             counted(warnings, "warning"),
         );
@@ -100,7 +72,7 @@ pub(crate) fn run(
             writeln!(out, "{summary}")
         }
     });
-    crate::discard::later((loaded.documents, sources));
+    crate::discard::later(sources);
     match (written, failed) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::ModelErrors,
@@ -118,7 +90,7 @@ pub(crate) fn report_load_errors(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let findings: Vec<Finding> = errors.iter().map(Finding::from_load).collect();
+    let findings: Vec<Finding> = errors.iter().map(Finding::from).collect();
     let written = findings::write(app, &findings, sources, format, out, err).and_then(|()| {
         if format != CheckFormat::Human {
             return Ok(());
@@ -146,18 +118,15 @@ pub(crate) fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
-fn counts(eco: &Ecosystem, documents: usize) -> String {
+fn counts_text(c: &ModelCounts) -> String {
     format!(
         "{}: {}, {}, {} with {}, {}, {}",
-        counted(documents, "document"),
-        counted(eco.zones.len(), "zone"),
-        counted(eco.teams().count(), "team"),
-        counted(eco.datastores().count(), "datastore"),
-        counted(
-            eco.datastores().map(|(_, _, s)| s.datasets.len()).sum(),
-            "dataset"
-        ),
-        counted(eco.workspaces().count(), "workspace"),
-        counted(eco.platforms.len(), "platform"),
+        counted(c.documents, "document"),
+        counted(c.zones, "zone"),
+        counted(c.teams, "team"),
+        counted(c.datastores, "datastore"),
+        counted(c.datasets, "dataset"),
+        counted(c.workspaces, "workspace"),
+        counted(c.platforms, "platform"),
     )
 }

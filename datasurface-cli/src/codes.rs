@@ -46,7 +46,7 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
             title: "Hooks".into(),
             intro: "`datasurface check` and `verify` report these for every hook module a model names:".into(),
             area: "hooks".into(),
-            codes: crate::hook::HOOK_CODES,
+            codes: datasurface_gate::HOOK_CODES,
         },
     ];
     for kind in registry.kinds() {

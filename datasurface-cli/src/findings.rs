@@ -5,52 +5,14 @@ use datasurface_model::text::for_terminal;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use datasurface_model::files::{LoadError, SourceFile};
-use datasurface_model::validate::{Diagnostic, Report, Severity};
+use datasurface_model::files::SourceFile;
+use datasurface_model::validate::{Report, Severity};
 use datasurface_platform::PlatformRegistry;
 
 use crate::app::{Paint, paint_if};
 use serde_json::{Value, json};
 
-/// One finding, from loading or from validation, in the fields every format shows.
-pub(crate) struct Finding {
-    pub(crate) code: &'static str,
-    pub(crate) severity: Severity,
-    pub(crate) path: Option<String>,
-    pub(crate) message: String,
-    pub(crate) help: Option<String>,
-    pub(crate) file: Option<String>,
-    pub(crate) line: Option<usize>,
-    pub(crate) column: Option<usize>,
-}
-
-impl Finding {
-    pub(crate) fn from_load(e: &LoadError) -> Self {
-        Finding {
-            code: e.kind.code(),
-            severity: Severity::Error,
-            path: None,
-            message: e.message.clone(),
-            help: e.help.clone(),
-            file: Some(e.file.clone()),
-            line: e.line,
-            column: e.column,
-        }
-    }
-
-    pub(crate) fn from_diagnostic(d: &Diagnostic) -> Self {
-        Finding {
-            code: d.code,
-            severity: d.severity,
-            path: Some(d.path.to_string()),
-            message: d.message.clone(),
-            help: d.full_help(),
-            file: d.location.as_ref().map(|l| l.file.clone()),
-            line: d.location.as_ref().map(|l| l.line),
-            column: d.location.as_ref().map(|l| l.column),
-        }
-    }
-}
+pub(crate) use datasurface_gate::Finding;
 
 /// Writes findings in a format: for people on `err`, with their source lines;
 /// JSON, SARIF or GitHub annotations on `out`.
@@ -73,11 +35,7 @@ pub(crate) fn write(
 
 /// The findings of a report, as [`Finding`]s.
 pub(crate) fn of(report: &Report) -> Vec<Finding> {
-    report
-        .diagnostics()
-        .iter()
-        .map(Finding::from_diagnostic)
-        .collect()
+    report.diagnostics().iter().map(Finding::from).collect()
 }
 
 /// rustc-style text: the message, the place, the source line with a caret, the path and the help.
@@ -140,22 +98,7 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
 
 /// A stable JSON array of `{code, severity, path, message, help, file, line, column}`.
 pub(crate) fn json(findings: &[Finding]) -> String {
-    let array: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            json!({
-                "code": f.code,
-                "severity": f.severity.to_string(),
-                "path": f.path,
-                "message": f.message,
-                "help": f.help,
-                "file": f.file,
-                "line": f.line,
-                "column": f.column,
-            })
-        })
-        .collect();
-    format!("{:#}\n", Value::Array(array))
+    datasurface_gate::to_json(findings)
 }
 
 /// A SARIF 2.1.0 log, for code-scanning tools that annotate pull requests.
@@ -234,7 +177,7 @@ pub(crate) fn github(findings: &[Finding]) -> String {
         if let Some(column) = f.column {
             properties.push(format!("col={column}"));
         }
-        properties.push(format!("title={}", escape_property(f.code)));
+        properties.push(format!("title={}", escape_property(&f.code)));
         let mut message = f.message.clone();
         if let Some(help) = &f.help {
             let _ = write!(message, "\nhelp: {help}");

@@ -1,56 +1,47 @@
-//! The gate's checks beyond validation, shared by `check` and `verify`: what
-//! `render` would find, found before anything is rendered.
+//! The library gate (`datasurface-gate`) as `check`, `verify` and `serve`
+//! run it: this command line's platforms and the WebAssembly hook runner.
 
-use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::Path;
+use std::sync::Arc;
 
-use datasurface_model::validate::{Report, ValidEcosystem};
-use datasurface_model::verify::owner_of;
-use datasurface_platform::check_platforms;
+use datasurface_gate::{Gate, PlatformChecked, PlatformHandling};
 
 use crate::app::App;
 
-/// What building the intention graphs, linting every declared platform and
-/// checking every hook module finds in a valid model (read from `model`);
-/// with `--verbose`, which platforms were checked. Hook modules in
-/// `hooks_checked_before` (the base model's, for `verify`) are not asked again.
-pub(crate) fn platform_findings(
-    app: &App<'_>,
-    valid: &ValidEcosystem,
-    model: &Path,
-    external: &[&str],
-    hooks_checked_before: &BTreeSet<crate::hook::ModuleKey>,
-    err: &mut dyn Write,
-) -> Report {
-    let graphs = datasurface_graph::build(valid);
-    if app.verbose() {
-        for (name, declaration) in &valid.platforms {
-            let kind = declaration.kind.as_str();
-            let how = if external.contains(&kind) {
-                "left to another program (--platform-kinds-external)"
-            } else if app.registry.get(kind).is_some() {
-                "checked"
-            } else {
-                "no implementation here"
-            };
-            let nodes = graphs.graphs.get(name).map_or(0, |g| g.nodes().len());
-            let _ = writeln!(
-                err,
-                "platform `{name}` (kind `{kind}`, {nodes} graph nodes): {how}"
-            );
-        }
+/// The gate with this command line's platforms, leaving `external` kinds
+/// to other programs.
+pub(crate) fn gate(app: &App<'_>, external: &[&str]) -> Gate {
+    Gate::new(app.registry.clone())
+        .with_hooks(Arc::new(datasurface_hooks::WasmLoader))
+        .with_external_kinds(external.iter().copied())
+}
+
+/// With `--verbose`, which platforms were checked.
+pub(crate) fn print_platforms(app: &App<'_>, platforms: &[PlatformChecked], err: &mut dyn Write) {
+    if !app.verbose() {
+        return;
     }
-    let report = check_platforms(app.registry, valid, &graphs, external);
-    crate::discard::later(graphs);
-    let hooks = crate::hook::findings(model, valid, hooks_checked_before);
-    if hooks.diagnostics().is_empty() {
-        return report;
+    for p in platforms {
+        let how = match p.handling {
+            PlatformHandling::External => "left to another program (--platform-kinds-external)",
+            PlatformHandling::Checked => "checked",
+            _ => "no implementation here",
+        };
+        let _ = writeln!(
+            err,
+            "platform `{}` (kind `{}`, {} graph nodes): {how}",
+            p.name, p.kind, p.nodes
+        );
     }
-    let mut found = report.diagnostics().to_vec();
-    found.extend(hooks.diagnostics().iter().cloned().map(|mut d| {
-        d.owner = Some(owner_of(valid, &d.path).to_string());
-        d
-    }));
-    Report::new(found)
+}
+
+/// Says which documents changed while they were checked.
+pub(crate) fn print_changed(app: &App<'_>, changed: &[String], err: &mut dyn Write) {
+    for path in changed {
+        let _ = writeln!(
+            err,
+            "{}: `{path}` changed while it was checked; its findings are shown without their lines",
+            app.paint(crate::app::Paint::Warning, "warning")
+        );
+    }
 }

@@ -52,7 +52,6 @@ mod hook;
 mod init;
 mod job;
 mod model;
-mod named_files;
 mod platforms;
 mod serve;
 mod sources;

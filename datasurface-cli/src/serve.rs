@@ -214,7 +214,8 @@ fn watch(
 /// Each model file's path, size and modification time: what changes when
 /// the model is edited (a reload then finds whether its bytes did).
 fn fingerprint(model: &Path) -> Vec<(String, u64, Option<SystemTime>)> {
-    crate::sources::list_files(model)
+    datasurface_gate::ModelDir::new(model)
+        .files()
         .into_iter()
         .map(|path| {
             let meta = std::fs::metadata(&path).ok();
@@ -266,13 +267,10 @@ fn load(
     let mut report = match validate::try_validate(loaded.ecosystem) {
         Ok(valid) => {
             let mut found = valid.warnings().diagnostics().to_vec();
-            let gate = crate::gate::platform_findings(
-                app,
+            let (gate, _) = crate::gate::gate(app, external).beyond_validation(
                 &valid,
-                model,
-                external,
+                &datasurface_gate::ModelDir::new(model),
                 &std::collections::BTreeSet::new(),
-                &mut std::io::sink(),
             );
             found.extend_from_slice(gate.diagnostics());
             let report = Report::new(found);
@@ -336,7 +334,7 @@ fn print_findings(app: &App<'_>, diagnostics: &[Diagnostic], err: &mut dyn Write
     let shown: Vec<_> = diagnostics
         .iter()
         .take(SHOWN)
-        .map(crate::findings::Finding::from_diagnostic)
+        .map(crate::findings::Finding::from)
         .collect();
     let _ = err.write_all(crate::findings::human(&shown, &[], app.color).as_bytes());
     if diagnostics.len() > SHOWN {

@@ -39,7 +39,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use datasurface_platform::hook::{Decision, Hook, HookError, HookInput, HookRun};
+use datasurface_platform::hook::{Decision, Hook, HookError, HookInput, HookLoader, HookRun};
 use datasurface_platform::model::HookLimits;
 use datasurface_platform::sha256_hex;
 use wasmi::{
@@ -241,6 +241,44 @@ impl WasmHook {
 impl Hook for WasmHook {
     fn decide(&self, input: &HookInput) -> Result<HookRun, HookError> {
         self.decide_with(input, self.limits)
+    }
+
+    fn decide_within(&self, input: &HookInput, wall_time: Duration) -> Result<HookRun, HookError> {
+        WasmHook::decide_within(self, input, wall_time)
+    }
+}
+
+/// Loads hook modules as [`WasmHook`]s: the module runner the gate
+/// (`datasurface-gate`) and the platforms are given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WasmLoader;
+
+impl HookLoader for WasmLoader {
+    fn max_module_bytes(&self) -> u64 {
+        MAX_MODULE_BYTES as u64
+    }
+
+    fn wall_time(&self, limits: &HookLimits) -> Duration {
+        Limits::from_model(limits).wall_time
+    }
+
+    fn load(
+        &self,
+        bytes: &[u8],
+        pinned_sha256: &str,
+        limits: &HookLimits,
+        wall_time: Duration,
+    ) -> Result<Box<dyn Hook>, HookError> {
+        let own = Limits::from_model(limits);
+        let limits = Limits {
+            wall_time: own.wall_time.min(wall_time),
+            ..own
+        };
+        Ok(Box::new(WasmHook::load(
+            bytes,
+            Some(pinned_sha256),
+            limits,
+        )?))
     }
 }
 

@@ -418,6 +418,44 @@ impl Verdict {
 pub trait Hook: Send + Sync {
     /// Decides what to do about the event.
     fn decide(&self, input: &HookInput) -> Result<HookRun, HookError>;
+
+    /// Decides as [`decide`](Hook::decide) does, but stops at `wall_time`
+    /// when that comes before the hook's own limit: how a gate with one
+    /// budget for all its hooks asks each without waiting for every hook's
+    /// own limit. A hook with no time limit of its own decides as `decide`.
+    fn decide_within(
+        &self,
+        input: &HookInput,
+        wall_time: std::time::Duration,
+    ) -> Result<HookRun, HookError> {
+        let _ = wall_time;
+        self.decide(input)
+    }
+}
+
+/// Loads the hook modules a model names: the module runner a gate is given
+/// to check them, and platforms to ask them.
+///
+/// `datasurface-hooks` has the WebAssembly one (`WasmLoader`); an
+/// application embedding the gate may supply its own, or none (then the
+/// gate says that it did not check hook modules).
+pub trait HookLoader: Send + Sync + std::fmt::Debug {
+    /// The largest module it loads, in bytes.
+    fn max_module_bytes(&self) -> u64;
+
+    /// The wall time one decision of a module with these limits may take.
+    fn wall_time(&self, limits: &datasurface_model::HookLimits) -> std::time::Duration;
+
+    /// Loads a module: checks its bytes against the SHA-256 the model pins
+    /// and against the hook contract, to decide under `limits` but for at
+    /// most `wall_time` per decision.
+    fn load(
+        &self,
+        bytes: &[u8],
+        pinned_sha256: &str,
+        limits: &datasurface_model::HookLimits,
+        wall_time: std::time::Duration,
+    ) -> Result<Box<dyn Hook>, HookError>;
 }
 
 impl<F> Hook for F

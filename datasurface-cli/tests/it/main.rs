@@ -14,6 +14,7 @@ mod boundaries;
 mod check;
 mod codes;
 mod engine;
+mod gate;
 mod generate;
 mod gitops;
 mod graph;

@@ -1,0 +1,121 @@
+//! Findings as every caller sees them: the JSON `datasurface check
+//! --format json` prints, as a type.
+
+use datasurface_platform::model::files::LoadError;
+use datasurface_platform::model::validate::{Diagnostic, Severity};
+use datasurface_platform::model::verify::RegionChange;
+use serde::{Deserialize, Serialize};
+
+/// The version of the findings' JSON shape ([`Finding`], [`VerifyOutput`]).
+///
+/// Within a version fields are only added, never renamed, removed or given
+/// another meaning; a change that would is a new version. The JSON Schema
+/// ([`finding_schema`]) carries it in its `$id`.
+pub const FINDINGS_VERSION: u32 = 1;
+
+/// One finding of the gate, from loading or from checking the model, in the
+/// fields every output format shows.
+///
+/// A list of them is what `datasurface check --format json` prints
+/// ([`to_json`]); an application embedding the gate gets the same values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Finding {
+    /// Its code, such as `unknown-dataset` (`datasurface explain CODE`).
+    pub code: String,
+    /// How serious it is.
+    pub severity: Severity,
+    /// The model element it is about, as a path of keys
+    /// (`zones.Sales.teams.Orders.workspaces.Reports`); none for a file
+    /// that could not be loaded.
+    pub path: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The file it is in, as the caller named the model's files.
+    pub file: Option<String>,
+    /// The 1-based line in that file.
+    pub line: Option<usize>,
+    /// The 1-based column in that line.
+    pub column: Option<usize>,
+}
+
+impl From<&LoadError> for Finding {
+    fn from(e: &LoadError) -> Self {
+        Finding {
+            code: e.kind.code().to_owned(),
+            severity: Severity::Error,
+            path: None,
+            message: e.message.clone(),
+            help: e.help.clone(),
+            file: Some(e.file.clone()),
+            line: e.line,
+            column: e.column,
+        }
+    }
+}
+
+impl From<&Diagnostic> for Finding {
+    fn from(d: &Diagnostic) -> Self {
+        Finding {
+            code: d.code.to_owned(),
+            severity: d.severity,
+            path: Some(d.path.to_string()),
+            message: d.message.clone(),
+            help: d.full_help(),
+            file: d.location.as_ref().map(|l| l.file.clone()),
+            line: d.location.as_ref().map(|l| l.line),
+            column: d.location.as_ref().map(|l| l.column),
+        }
+    }
+}
+
+/// What `datasurface verify --format json` prints.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyOutput<'v> {
+    /// Whether the change may merge (with `--deny-warnings`, warnings also refuse it).
+    pub may_merge: bool,
+    /// Every finding.
+    pub findings: Vec<Finding>,
+    /// What changed, by region of the model and its owner.
+    pub changes: &'v [RegionChange],
+}
+
+/// Findings as `datasurface check --format json` prints them: a JSON array,
+/// indented by two spaces, and a line end.
+pub fn to_json(findings: &[Finding]) -> String {
+    pretty(&findings)
+}
+
+impl VerifyOutput<'_> {
+    /// As `datasurface verify --format json` prints it: JSON indented by
+    /// two spaces, and a line end.
+    pub fn to_json(&self) -> String {
+        pretty(self)
+    }
+}
+
+/// A value as pretty JSON with a line end; findings hold only strings and
+/// numbers, so this does not fail.
+fn pretty(value: &impl Serialize) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => json + "\n",
+        Err(e) => format!("{{\"error\": {:?}}}\n", e.to_string()),
+    }
+}
+
+/// The JSON Schema of the findings `datasurface check --format json` prints.
+pub fn finding_schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Vec<Finding>))
+        .unwrap_or(serde_json::Value::Null);
+    if let Some(object) = schema.as_object_mut() {
+        object.insert(
+            "$id".to_owned(),
+            serde_json::Value::String(format!(
+                "https://datasurface.dev/schema/findings-v{FINDINGS_VERSION}.json"
+            )),
+        );
+    }
+    schema
+}

@@ -1,0 +1,504 @@
+//! The gate: what `datasurface check` and `verify` do, as a library call.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use datasurface_platform::hook::HookLoader;
+use datasurface_platform::model::files::{self, LoadError, LoadedModel, SourceFile};
+use datasurface_platform::model::validate::{self, Report, Severity, ValidEcosystem};
+use datasurface_platform::model::verify::{self, Verification, owner_of};
+use datasurface_platform::model::{Ecosystem, Repository};
+use datasurface_platform::{PlatformRegistry, check_platforms};
+
+use crate::finding::{Finding, VerifyOutput};
+use crate::hooks::ModuleKey;
+use crate::read::{ParsedModel, Released, parse_model, parse_models};
+use crate::source::ModelSource;
+
+/// The gate every change to a model passes: its files read (from a
+/// [`ModelSource`]), loaded, validated, verified against a base, its
+/// intention graphs built, every declared platform's lint run, every hook
+/// module checked, and each finding located in its file.
+///
+/// `datasurface check` is [`Gate::check`] and `datasurface verify` is
+/// [`Gate::verify`], with the built-in platforms and the WebAssembly hook
+/// runner: an application given the same registry and runner gets the same
+/// findings, and [`Finding`]s serialize as the command line's JSON.
+///
+/// ```
+/// use datasurface_gate::{Gate, MemoryModel};
+/// use datasurface_gate::platform::PlatformRegistry;
+///
+/// let model = MemoryModel::new().with_file(
+///     "ecosystem.yaml",
+///     "apiVersion: datasurface.dev/v1
+/// kind: Ecosystem
+/// name: Shop
+/// owningRepository: {name: my-org/shop, branch: main}
+/// liveRepository: {name: my-org/shop, branch: live}
+/// platforms:
+///   Local: {kind: sqlite, version: ^0.1}
+/// ",
+/// );
+/// // No platform of kind `sqlite` is registered: the gate says so.
+/// let checked = Gate::new(PlatformRegistry::new()).check(&model);
+/// let codes: Vec<String> = checked.findings().into_iter().map(|f| f.code).collect();
+/// assert!(codes.contains(&"unknown-platform-kind".to_owned()), "{codes:?}");
+/// assert!(!checked.passes(false));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Gate {
+    registry: PlatformRegistry,
+    hooks: Option<Arc<dyn HookLoader>>,
+    external: Vec<String>,
+}
+
+/// How the gate treated one platform the model declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlatformHandling {
+    /// Its implementation's lint ran.
+    Checked,
+    /// Its kind is left to another program ([`Gate::with_external_kinds`]).
+    External,
+    /// The registry has no implementation of its kind (an error says so).
+    Unknown,
+}
+
+/// One platform the model declares, as the gate treated it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformChecked {
+    /// The platform's name in the model.
+    pub name: String,
+    /// Its kind.
+    pub kind: String,
+    /// The nodes of its intention graph.
+    pub nodes: usize,
+    /// What the gate did with it.
+    pub handling: PlatformHandling,
+}
+
+/// What a loaded model holds, in counts: for a summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ModelCounts {
+    /// Documents.
+    pub documents: usize,
+    /// Governance zones.
+    pub zones: usize,
+    /// Teams.
+    pub teams: usize,
+    /// Datastores.
+    pub datastores: usize,
+    /// Datasets.
+    pub datasets: usize,
+    /// Workspaces.
+    pub workspaces: usize,
+    /// Data platforms.
+    pub platforms: usize,
+}
+
+impl ModelCounts {
+    fn of(eco: &Ecosystem, documents: usize) -> Self {
+        ModelCounts {
+            documents,
+            zones: eco.zones.len(),
+            teams: eco.teams().count(),
+            datastores: eco.datastores().count(),
+            datasets: eco.datastores().map(|(_, _, s)| s.datasets.len()).sum(),
+            workspaces: eco.workspaces().count(),
+            platforms: eco.platforms.len(),
+        }
+    }
+}
+
+/// What [`Gate::check`] found.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Checked {
+    /// Why the model could not be loaded; when any, nothing else was checked.
+    pub load_errors: Vec<LoadError>,
+    /// Every finding of a loaded model, located in its file.
+    pub report: Report,
+    /// The model's documents; the texts of those with findings are read
+    /// again to show them, the others are empty.
+    pub sources: Vec<SourceFile>,
+    /// The ecosystem's name, once loaded.
+    pub name: Option<String>,
+    /// What the loaded model holds.
+    pub counts: ModelCounts,
+    /// Each declared platform and what the gate did with it (a valid model's).
+    pub platforms: Vec<PlatformChecked>,
+    /// Documents that changed while the gate ran: their findings are shown
+    /// without their lines.
+    pub changed_while_checked: Vec<String>,
+}
+
+impl Checked {
+    /// Every finding (load errors, or the report), in the JSON shape.
+    pub fn findings(&self) -> Vec<Finding> {
+        if self.load_errors.is_empty() {
+            self.report
+                .diagnostics()
+                .iter()
+                .map(Finding::from)
+                .collect()
+        } else {
+            self.load_errors.iter().map(Finding::from).collect()
+        }
+    }
+
+    /// Whether the model passes: it loaded, and no finding is an error (nor,
+    /// with `deny_warnings`, a warning).
+    pub fn passes(&self, deny_warnings: bool) -> bool {
+        self.load_errors.is_empty()
+            && self.report.count(Severity::Error) == 0
+            && !(deny_warnings && self.report.count(Severity::Warning) > 0)
+    }
+}
+
+/// What [`Gate::verify`] found.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Verified {
+    /// Why either model could not be loaded; when any, nothing was verified.
+    pub load_errors: Vec<LoadError>,
+    /// The verification of a loaded change: its findings (located in the
+    /// proposed model's files) and what changed.
+    pub verification: Option<Verification>,
+    /// The proposed model's documents (texts as in [`Checked::sources`]),
+    /// or the files whose load errors are shown.
+    pub sources: Vec<SourceFile>,
+    /// Each platform the proposed model declares, and what the gate did with it.
+    pub platforms: Vec<PlatformChecked>,
+    /// Documents that changed while the gate ran.
+    pub changed_while_checked: Vec<String>,
+}
+
+impl Verified {
+    /// Whether the change may merge: both models loaded and no finding is
+    /// an error (nor, with `deny_warnings`, a warning).
+    pub fn may_merge(&self, deny_warnings: bool) -> bool {
+        self.verification.as_ref().is_some_and(|v| {
+            v.may_merge() && !(deny_warnings && v.report.count(Severity::Warning) > 0)
+        })
+    }
+
+    /// Every finding (load errors, or the verification's), in the JSON shape.
+    pub fn findings(&self) -> Vec<Finding> {
+        match &self.verification {
+            Some(v) if self.load_errors.is_empty() => {
+                v.report.diagnostics().iter().map(Finding::from).collect()
+            }
+            _ => self.load_errors.iter().map(Finding::from).collect(),
+        }
+    }
+
+    /// What `datasurface verify --format json` prints.
+    pub fn output(&self, deny_warnings: bool) -> VerifyOutput<'_> {
+        VerifyOutput {
+            may_merge: self.may_merge(deny_warnings),
+            findings: self.findings(),
+            changes: self
+                .verification
+                .as_ref()
+                .map_or(&[], |v| v.changes.as_slice()),
+        }
+    }
+}
+
+impl Gate {
+    /// A gate that lints the platforms of `registry`'s kinds, with no hook
+    /// module runner (add one with [`with_hooks`](Self::with_hooks)).
+    pub fn new(registry: PlatformRegistry) -> Self {
+        Gate {
+            registry,
+            hooks: None,
+            external: Vec::new(),
+        }
+    }
+
+    /// Checks hook modules with `loader` (`datasurface_hooks::WasmLoader`):
+    /// without one, a model with hooks gets a warning that they were not checked.
+    #[must_use]
+    pub fn with_hooks(mut self, loader: Arc<dyn HookLoader>) -> Self {
+        self.hooks = Some(loader);
+        self
+    }
+
+    /// Leaves platforms of these kinds to another program: no error for a
+    /// kind the registry lacks (`--platform-kinds-external`).
+    #[must_use]
+    pub fn with_external_kinds<S: Into<String>>(
+        mut self,
+        kinds: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.external.extend(kinds.into_iter().map(Into::into));
+        self
+    }
+
+    /// The platforms this gate lints.
+    pub fn registry(&self) -> &PlatformRegistry {
+        &self.registry
+    }
+
+    /// Checks one model, as `datasurface check` does.
+    pub fn check(&self, model: &dyn ModelSource) -> Checked {
+        let ParsedModel {
+            files: mut sources,
+            parsed,
+            released,
+        } = match parse_model(model) {
+            Ok(parsed) => parsed,
+            Err(load_errors) => {
+                return Checked {
+                    load_errors,
+                    ..Checked::default()
+                };
+            }
+        };
+        let loaded = match files::assemble(parsed) {
+            Ok(loaded) => loaded,
+            Err(errors) => {
+                let changed_while_checked = released.restore(model, &mut sources);
+                return Checked {
+                    load_errors: errors.0,
+                    sources,
+                    changed_while_checked,
+                    ..Checked::default()
+                };
+            }
+        };
+        let name = loaded.ecosystem.name.to_string();
+        let counts = ModelCounts::of(&loaded.ecosystem, loaded.documents.len());
+        let mut platforms = Vec::new();
+        let mut report = match validate::try_validate(loaded.ecosystem) {
+            Ok(valid) => {
+                let mut found = valid.warnings().diagnostics().to_vec();
+                let (beyond, handled) = self.beyond_validation(&valid, model, &BTreeSet::new());
+                platforms = handled;
+                found.extend_from_slice(beyond.diagnostics());
+                discard(valid);
+                Report::new(found)
+            }
+            Err(invalid) => {
+                discard(invalid.ecosystem);
+                invalid.report
+            }
+        };
+        let changed_while_checked = if report.diagnostics().is_empty() {
+            Vec::new()
+        } else {
+            released.restore(model, &mut sources)
+        };
+        files::locate(&mut report, &loaded.documents, &sources);
+        discard(loaded.documents);
+        Checked {
+            load_errors: Vec::new(),
+            report,
+            sources,
+            name: Some(name),
+            counts,
+            platforms,
+            changed_while_checked,
+        }
+    }
+
+    /// Verifies a change, as `datasurface verify` does: may `proposed`
+    /// replace `base` (none for a first model), proposed from `source`?
+    /// The proposed model passes the whole gate [`check`](Self::check)
+    /// runs; each element changed must be owned by `source`; no consumer may
+    /// break. Hook modules the base already had are not asked again.
+    pub fn verify(
+        &self,
+        base: Option<&dyn ModelSource>,
+        proposed: &dyn ModelSource,
+        source: &Repository,
+    ) -> Verified {
+        let (base_parsed, proposed_parsed) = match base {
+            Some(base) => {
+                let (b, p) = parse_models(base, proposed);
+                (Some(b), p)
+            }
+            None => (None, parse_model(proposed)),
+        };
+        // The two models are assembled at once.
+        let (base_loaded, proposed_loaded) = std::thread::scope(|scope| {
+            let base_loaded = scope.spawn(|| base_parsed.map(assemble));
+            let proposed_loaded = assemble(proposed_parsed);
+            match base_loaded.join() {
+                Ok(base_loaded) => (base_loaded, proposed_loaded),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        let mut load_errors = Vec::new();
+        let mut sources = Vec::new();
+        let mut changed_while_checked = Vec::new();
+        let mut take = |loaded: Assembled, files_of: &dyn ModelSource| match loaded {
+            Ok((files, released, Ok(model))) => Some((files, released, model)),
+            Ok((mut files, released, Err(errors))) => {
+                changed_while_checked.extend(released.restore(files_of, &mut files));
+                load_errors.extend(errors.0);
+                sources.extend(files);
+                None
+            }
+            Err(errors) => {
+                load_errors.extend(errors);
+                None
+            }
+        };
+        let base_model = match (base_loaded, base) {
+            (Some(loaded), Some(files_of)) => take(loaded, files_of),
+            _ => None,
+        };
+        let proposed_model = take(proposed_loaded, proposed);
+        let (Some((mut proposed_sources, released, proposed_loaded)), true) =
+            (proposed_model, load_errors.is_empty())
+        else {
+            return Verified {
+                load_errors,
+                sources,
+                changed_while_checked,
+                ..Verified::default()
+            };
+        };
+        let base_eco = base_model.as_ref().map(|(_, _, m)| &m.ecosystem);
+        let base_pair = base_eco.zip(base);
+        let files = |eco: &Ecosystem| {
+            crate::named_files::authorize(&self.registry, base_pair, (eco, proposed), source)
+        };
+        let mut platforms = Vec::new();
+        let mut verification = match validate::try_validate(proposed_loaded.ecosystem) {
+            Ok(valid) => {
+                // The base passed the gate: its hook modules are not asked again.
+                let known = base_eco.map(hook_modules).unwrap_or_default();
+                let (beyond, handled) = self.beyond_validation(&valid, proposed, &known);
+                platforms = handled;
+                let mut found = valid.warnings().diagnostics().to_vec();
+                found.extend_from_slice(beyond.diagnostics());
+                let (changed, refused) = files(&valid);
+                let verification =
+                    verify::verify_checked(base_eco, &valid, &Report::new(found), source)
+                        .with_files(changed, refused);
+                discard(valid);
+                verification
+            }
+            Err(invalid) => {
+                let (changed, refused) = files(&invalid.ecosystem);
+                let verification =
+                    verify::verify_checked(base_eco, &invalid.ecosystem, &invalid.report, source)
+                        .with_files(changed, refused);
+                discard(invalid.ecosystem);
+                verification
+            }
+        };
+        discard(base_model);
+        if !verification.report.diagnostics().is_empty() {
+            changed_while_checked.extend(released.restore(proposed, &mut proposed_sources));
+        }
+        files::locate(
+            &mut verification.report,
+            &proposed_loaded.documents,
+            &proposed_sources,
+        );
+        discard(proposed_loaded.documents);
+        Verified {
+            load_errors: Vec::new(),
+            verification: Some(verification),
+            sources: proposed_sources,
+            platforms,
+            changed_while_checked,
+        }
+    }
+
+    /// What the gate finds in a valid model beyond validation: building its
+    /// intention graphs, every declared platform's lint and every hook
+    /// module (read from `model`; those in `hooks_checked_before`, a base's
+    /// that passed the gate, are not asked again); and how each platform
+    /// was treated. For a program that loads and validates a model itself,
+    /// such as the model service.
+    pub fn beyond_validation(
+        &self,
+        valid: &ValidEcosystem,
+        model: &dyn ModelSource,
+        hooks_checked_before: &BTreeSet<HookModule>,
+    ) -> (Report, Vec<PlatformChecked>) {
+        let graphs = datasurface_platform::graph::build(valid);
+        let external: Vec<&str> = self.external.iter().map(String::as_str).collect();
+        let handled = valid
+            .platforms
+            .iter()
+            .map(|(name, declaration)| {
+                let kind = declaration.kind.as_str();
+                let handling = if external.contains(&kind) {
+                    PlatformHandling::External
+                } else if self.registry.get(kind).is_some() {
+                    PlatformHandling::Checked
+                } else {
+                    PlatformHandling::Unknown
+                };
+                PlatformChecked {
+                    name: name.to_string(),
+                    kind: kind.to_owned(),
+                    nodes: graphs.graphs.get(name).map_or(0, |g| g.nodes().len()),
+                    handling,
+                }
+            })
+            .collect();
+        let report = check_platforms(&self.registry, valid, &graphs, &external);
+        discard(graphs);
+        let keys: BTreeSet<ModuleKey> = hooks_checked_before.iter().map(|m| m.0.clone()).collect();
+        let hooks = crate::hooks::findings(model, self.hooks.as_deref(), valid, &keys);
+        if hooks.diagnostics().is_empty() {
+            return (report, handled);
+        }
+        let mut found = report.diagnostics().to_vec();
+        found.extend(hooks.diagnostics().iter().cloned().map(|mut d| {
+            d.owner = Some(owner_of(valid, &d.path).to_string());
+            d
+        }));
+        (Report::new(found), handled)
+    }
+}
+
+/// A hook module as the gate checks it (its pinned hash and limits), for
+/// [`Gate::beyond_validation`]'s modules checked before.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HookModule(ModuleKey);
+
+/// The hook modules a model names, as the gate checks them.
+pub fn hook_modules(eco: &Ecosystem) -> BTreeSet<HookModule> {
+    crate::hooks::module_keys(eco)
+        .into_iter()
+        .map(HookModule)
+        .collect()
+}
+
+/// A model's documents, their texts' fingerprints, and the model assembled
+/// from them; or why the documents could not be read.
+type Assembled = Result<
+    (
+        Vec<SourceFile>,
+        Released,
+        Result<LoadedModel, files::LoadErrors>,
+    ),
+    Vec<LoadError>,
+>;
+
+fn assemble(parsed: Result<ParsedModel, Vec<LoadError>>) -> Assembled {
+    parsed.map(
+        |ParsedModel {
+             files,
+             parsed,
+             released,
+         }| (files, released, files::assemble(parsed)),
+    )
+}
+
+/// Drops a large value on another thread, off the caller's critical path:
+/// freeing a model of 100,000 datasets takes tens of milliseconds.
+fn discard<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("datasurface-discard".to_owned())
+        .spawn(move || drop(value));
+}

@@ -1,0 +1,45 @@
+//! The datasurface gate as a library: what `datasurface check` and
+//! `datasurface verify` do, for applications that embed validation (a CI
+//! gate, a service, a test) and get the same findings without the binary.
+//!
+//! A [`Gate`] holds the platforms it lints (a [`PlatformRegistry`](platform::PlatformRegistry))
+//! and, optionally, a hook module runner ([`HookLoader`](platform::hook::HookLoader),
+//! such as `datasurface_hooks::WasmLoader`). It reads a model through a
+//! [`ModelSource`]: a directory on disk ([`ModelDir`], the confined reader
+//! every command uses), files in memory ([`MemoryModel`]), or an
+//! application's own (a Git tree). It loads and validates the model,
+//! verifies it against a base, builds the intention graphs, runs every
+//! declared platform's lint and checks every hook module, and locates each
+//! finding in its file. [`Finding`] is the JSON the command line prints.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use datasurface_gate::{Gate, ModelDir, to_json};
+//! use datasurface_gate::platform::PlatformRegistry;
+//!
+//! let gate = Gate::new(PlatformRegistry::new());
+//! let checked = gate.check(&ModelDir::new("model"));
+//! print!("{}", to_json(&checked.findings()));
+//! std::process::exit(if checked.passes(false) { 0 } else { 1 });
+//! ```
+
+mod dir;
+mod finding;
+mod gate;
+mod hooks;
+mod memory;
+mod named_files;
+mod read;
+mod source;
+
+pub use datasurface_platform as platform;
+pub use dir::ModelDir;
+pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_json};
+pub use gate::{
+    Checked, Gate, HookModule, ModelCounts, PlatformChecked, PlatformHandling, Verified,
+    hook_modules,
+};
+pub use hooks::{GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED};
+pub use memory::MemoryModel;
+pub use read::read_model;
+pub use source::{Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent};

@@ -1,0 +1,76 @@
+//! The files a model names (source files, hook modules, the files and
+//! folders platforms map), compared between the base and the proposed model
+//! to see which a change touches: the gate authorizes each changed one like
+//! the element that names it (`datasurface_model::verify::authorize_files`).
+//!
+//! Each source reads a named path only inside the model, as it reads
+//! documents: a link out of the model, a FIFO, a socket or a device is
+//! never read, only noted ([`NamedContent::Refused`]).
+
+use std::collections::BTreeSet;
+
+use datasurface_platform::model::names::PlatformName;
+use datasurface_platform::model::regions::ChangeKind;
+use datasurface_platform::model::validate::Diagnostic;
+use datasurface_platform::model::verify::{FileChange, authorize_files};
+use datasurface_platform::model::{Ecosystem, Repository};
+use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with};
+
+use crate::source::{ModelSource, NamedContent};
+
+/// Each declared platform's own resources, for the kinds the registry has.
+fn resources<'e>(
+    registry: &PlatformRegistry,
+    eco: &'e Ecosystem,
+) -> Vec<(&'e PlatformName, PlatformResources)> {
+    eco.platforms
+        .iter()
+        .filter_map(|(name, declaration)| {
+            let platform = registry.get(declaration.kind.as_str())?;
+            Some((name, platform.resources(declaration)))
+        })
+        .collect()
+}
+
+/// The named files whose contents differ between the base (if any) and the
+/// proposed model, each authorized for `source`.
+pub(crate) fn authorize(
+    registry: &PlatformRegistry,
+    base: Option<(&Ecosystem, &dyn ModelSource)>,
+    proposed: (&Ecosystem, &dyn ModelSource),
+    source: &Repository,
+) -> (Vec<FileChange>, Vec<Diagnostic>) {
+    let base_resources = base.map(|(eco, _)| resources(registry, eco));
+    let proposed_resources = resources(registry, proposed.0);
+    let base_claims = base
+        .zip(base_resources.as_ref())
+        .map(|((eco, _), r)| file_claims_with(eco, r).0);
+    let proposed_claims = file_claims_with(proposed.0, &proposed_resources).0;
+    let paths: BTreeSet<&str> = base_claims
+        .iter()
+        .flatten()
+        .chain(&proposed_claims)
+        .map(|c| c.path)
+        .collect();
+    let mut changed = Vec::new();
+    for path in paths {
+        let before = base.map_or(NamedContent::Missing, |(_, files)| {
+            files.named_content(path)
+        });
+        let after = proposed.1.named_content(path);
+        let kind = match (&before, &after) {
+            (a, b) if a == b => continue,
+            (NamedContent::Missing, _) => ChangeKind::Added,
+            (_, NamedContent::Missing) => ChangeKind::Removed,
+            _ => ChangeKind::Changed,
+        };
+        changed.push((path.to_owned(), kind));
+    }
+    authorize_files(
+        base.zip(base_claims.as_deref())
+            .map(|((eco, _), c)| (eco, c)),
+        (proposed.0, &proposed_claims),
+        &changed,
+        source,
+    )
+}

@@ -1,0 +1,87 @@
+//! Where the gate reads a model from: the one kind of IO it does, injected.
+
+use datasurface_platform::model::files::{LoadError, SourceFile};
+
+/// The largest model document read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The most bytes read for one model, over all its documents.
+pub const MAX_MODEL_BYTES: u64 = 1 << 30;
+
+/// One document of a model, as its source lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The document as messages name it (as the caller gave it, without a
+    /// leading `./`).
+    pub path: String,
+    /// Its place under the model's root (`teams/sales.yaml`), the same in
+    /// any copy of the model: a change pairs the base's and the proposed
+    /// model's documents by it.
+    pub place: String,
+    /// Its size in bytes, capped at [`MAX_FILE_BYTES`], to share out the
+    /// model's limit.
+    pub size: u64,
+}
+
+/// A model's documents, in path order, and the entries refused on the way
+/// (a link out of the model, a FIFO): those are errors, but the rest is
+/// still read, so one run reports everything.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The documents to read.
+    pub documents: Vec<Listed>,
+    /// What was refused, as load errors.
+    pub refused: Vec<LoadError>,
+}
+
+/// What a path the model names (a source file, a folder a platform maps, a
+/// hook module) holds in one copy of the model, as far as a change is
+/// concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamedContent {
+    /// Nothing there.
+    Missing,
+    /// A file's or a folder's SHA-256 (a folder's over its files' paths and digests).
+    Digest(String),
+    /// Something that is not read: a link out of the model, a special file, an error.
+    Refused(String),
+}
+
+/// A model's files, wherever they are: a directory ([`ModelDir`](crate::ModelDir)),
+/// memory ([`MemoryModel`](crate::MemoryModel)), a Git tree an application
+/// reads without a checkout.
+///
+/// Every file is untrusted: teams write them in pull requests. An
+/// implementation hands out only what is inside the model (never what a
+/// link leads to outside it) and only regular files, each within the size
+/// limits it is given.
+pub trait ModelSource: Sync {
+    /// The model's documents (`.yaml`, `.yml` and `.json` files), in path
+    /// order, or why the model cannot be listed at all.
+    fn list(&self) -> Result<Listing, Vec<LoadError>>;
+
+    /// Reads one listed document, within [`MAX_FILE_BYTES`] and `budget`
+    /// (what the documents before it leave of [`MAX_MODEL_BYTES`]). An
+    /// error names the document and says how to fix it.
+    fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError>;
+
+    /// Reads a listed document again, to show findings in it; `None` if it
+    /// is no longer a readable regular file. The gate compares the text with
+    /// what it loaded and shows nothing from a document that changed.
+    fn read_again(&self, document: &Listed) -> Option<SourceFile> {
+        self.read(document, MAX_FILE_BYTES).ok()
+    }
+
+    /// The bytes of a file the model names by its path from the model's
+    /// root (a hook module), if it is a regular file inside the model of at
+    /// most `max` bytes; otherwise why not, for a finding.
+    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, String>;
+
+    /// What a path the model names holds (a file or a folder), for a
+    /// change's authorization.
+    fn named_content(&self, path: &str) -> NamedContent;
+
+    /// How help texts name the model's root, the directory model paths
+    /// are relative to.
+    fn root_shown(&self) -> String;
+}
