@@ -476,8 +476,7 @@ impl Renderer<'_> {
                 .map(|(name, d)| self.dataset_spec(store, datastore, name, d))
                 .collect(),
         };
-        let spec_key =
-            ArtifactKey::from_parts(&["jobs", "ingest", &stream.replace('#', "__")], "json");
+        let spec_key = ArtifactKey::from_parts(&["jobs", "ingest", &stream], "json");
         let mut parts = vec![self.config.schema.as_str(), "ingest", datastore.as_str()];
         if let Some(d) = dataset {
             parts.push(d.as_str());

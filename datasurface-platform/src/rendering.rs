@@ -59,13 +59,28 @@ impl ArtifactKey {
         Self::from_parts(&parts, extension)
     }
 
-    /// A key made from path parts, each made safe for file names (anything but
-    /// ASCII letters, digits, `-`, `_` and `.` becomes `_`), then an extension.
+    /// A key made from path parts, each made safe for file names, then an
+    /// extension: distinct parts always make distinct keys.
     ///
-    /// Each part becomes one path segment of ASCII letters, digits, `-`, `_`
-    /// and `.` (anything else is `_`), at most 120 bytes (a longer one is
-    /// cut and ends with 8 hex digits of its hash), so keys are file paths
-    /// on every file system.
+    /// Each part becomes one path segment. ASCII letters, digits, `-`, `_`
+    /// and `.` stay as they are, a space becomes `+`, and every other byte
+    /// of the part's UTF-8 becomes `~` and two upper-case hex digits (`+` is
+    /// `~2B`, `~` is `~7E`);
+    /// a part that is empty, `.` or `..` is written wholly escaped (`~`,
+    /// `~2E`, `~2E~2E`). The escape can be undone, so the encoding is
+    /// injective: `Mart A` and `Mart_A` stay two keys. A segment longer than
+    /// 120 bytes keeps its start and ends with `~~` and 16 hex digits of the
+    /// part's SHA-256 (`~~` never appears in an escape), so keys are file
+    /// paths on every file system.
+    ///
+    /// ```
+    /// use datasurface_platform::ArtifactKey;
+    ///
+    /// let a = ArtifactKey::from_parts(&["sinks", "Mart A"], "json");
+    /// let b = ArtifactKey::from_parts(&["sinks", "Mart_A"], "json");
+    /// assert_eq!(a.as_str(), "sinks/Mart+A.json");
+    /// assert_eq!(b.as_str(), "sinks/Mart_A.json");
+    /// ```
     pub fn from_parts(parts: &[&str], extension: &str) -> Self {
         let mut key = String::with_capacity(
             parts.iter().map(|p| p.len() + 2).sum::<usize>() + extension.len(),
@@ -74,29 +89,32 @@ impl ArtifactKey {
             if i > 0 {
                 key.push('/');
             }
-            let mut segment = String::with_capacity(part.len() + 1);
-            if part.is_empty() || *part == "." || *part == ".." {
-                segment.push('_');
-            }
-            segment.extend(part.chars().map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                    c
-                } else {
-                    '_'
-                }
-            }));
+            let segment = escape_segment(part);
             // A file name stays well under the 255 bytes file systems allow:
             // a long segment keeps its start and ends with its hash.
             if segment.len() > MAX_SEGMENT {
-                segment.truncate(MAX_SEGMENT - 9);
-                segment.push('-');
-                segment.push_str(&content_hash(part)[..8]);
+                key.push_str(&segment[..MAX_SEGMENT - 18]);
+                key.push_str("~~");
+                key.push_str(&content_hash(part)[..16]);
+            } else {
+                key.push_str(&segment);
             }
-            key.push_str(&segment);
         }
         key.push('.');
         key.push_str(extension);
         ArtifactKey(key)
+    }
+
+    /// The parts [`from_parts`](Self::from_parts) made this key from, and
+    /// its extension, when none of its segments was shortened; `None` for
+    /// a key it did not make.
+    pub fn parts(&self) -> Option<(Vec<String>, &str)> {
+        let (path, extension) = self.0.rsplit_once('.')?;
+        let parts = path
+            .split('/')
+            .map(unescape_segment)
+            .collect::<Option<Vec<_>>>()?;
+        Some((parts, extension))
     }
 
     /// The key as text.
@@ -107,6 +125,62 @@ impl ArtifactKey {
 
 /// The longest segment of an artifact key, in bytes.
 const MAX_SEGMENT: usize = 120;
+
+/// A part as one segment of a key: a space as `+`, bytes other than ASCII
+/// letters, digits, `-`, `_` and `.` as `~XX`; an empty part, `.` and `..`
+/// wholly escaped.
+fn escape_segment(part: &str) -> String {
+    use fmt::Write as _;
+    let whole = part.is_empty() || part == "." || part == "..";
+    if part.is_empty() {
+        return "~".to_owned();
+    }
+    let mut segment = String::with_capacity(part.len() + 4);
+    for byte in part.bytes() {
+        if !whole && (byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.')) {
+            segment.push(char::from(byte));
+        } else if !whole && byte == b' ' {
+            segment.push('+');
+        } else {
+            let _ = write!(segment, "~{byte:02X}");
+        }
+    }
+    segment
+}
+
+/// The part a segment was made from; `None` if it is not an escape's
+/// result (a shortened segment, a stray `~`).
+fn unescape_segment(segment: &str) -> Option<String> {
+    if segment == "~" {
+        return Some(String::new());
+    }
+    let mut bytes = Vec::with_capacity(segment.len());
+    let mut rest = segment.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'~' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            if hex.bytes().any(|b| b.is_ascii_lowercase()) {
+                return None;
+            }
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else if first.is_ascii_alphanumeric() || matches!(first, b'-' | b'_' | b'.') {
+            bytes.push(first);
+            rest = tail;
+        } else if first == b'+' {
+            bytes.push(b' ');
+            rest = tail;
+        } else {
+            return None;
+        }
+    }
+    let part = String::from_utf8(bytes).ok()?;
+    // `.` and `..` are only ever written wholly escaped.
+    if (part == "." || part == "..") && !segment.starts_with('~') {
+        return None;
+    }
+    Some(part)
+}
 
 impl fmt::Display for ArtifactKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -198,7 +272,7 @@ pub struct Rendering {
 /// replaced the first without a word.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "two artifacts have the key `{key}`: the first from {first}, the second from {second}; keys must be distinct (`ArtifactKey::from_parts` writes `_` for what it cannot keep, so `Mart A` and `Mart_A` meet): refuse such names in `lint` (`PhysicalNames`), or make the keys from something distinct"
+    "two artifacts have the key `{key}`: the first from {first}, the second from {second}; keys must be distinct: make each key from what identifies its node (`ArtifactKey::from_parts` keeps distinct parts distinct), or refuse such names in `lint` (`PhysicalNames`)"
 )]
 pub struct DuplicateArtifact {
     /// The key both have.
@@ -278,10 +352,16 @@ mod tests {
 
     #[test]
     fn a_second_artifact_under_one_key_is_an_error_not_a_loss() {
-        // `Mart A` and `Mart_A` make one key: the second must not replace the first.
+        // A platform that makes keys its own way (here: spaces as `_`) can
+        // still make one key twice: the second must not replace the first.
         let mut r = Rendering::default();
-        let key = |name: &str| ArtifactKey::from_parts(&["sinks", name], "json");
-        assert_eq!(key("Mart A"), key("Mart_A"));
+        let key = |name: &str| {
+            ArtifactKey::new(format!("sinks/{}.json", name.replace(' ', "_"))).unwrap()
+        };
+        assert_ne!(
+            ArtifactKey::from_parts(&["sinks", "Mart A"], "json"),
+            ArtifactKey::from_parts(&["sinks", "Mart_A"], "json")
+        );
         let node = |n: &str| Some(serde_json::from_value::<NodeKey>(serde_json::json!(n)).unwrap());
         r.insert(
             key("Mart A"),
@@ -309,8 +389,64 @@ mod tests {
     fn keys_from_parts_are_made_safe() {
         let key =
             ArtifactKey::from_parts(&["merge", "Zone 1/a", "", ".", "..", "ds.v2", "é"], "json");
-        assert_eq!(key.as_str(), "merge/Zone_1_a/_/_./_../ds.v2/_.json");
+        assert_eq!(
+            key.as_str(),
+            "merge/Zone+1~2Fa/~/~2E/~2E~2E/ds.v2/~C3~A9.json"
+        );
         assert!(ArtifactKey::new(key.as_str()).is_ok());
+        let (parts, extension) = key.parts().unwrap();
+        assert_eq!(parts, ["merge", "Zone 1/a", "", ".", "..", "ds.v2", "é"]);
+        assert_eq!(extension, "json");
+    }
+
+    #[test]
+    fn a_shortened_segment_never_meets_a_written_one() {
+        let long = "x".repeat(300);
+        let key = ArtifactKey::from_parts(&[&long], "sql");
+        let segment = key.as_str().trim_end_matches(".sql");
+        assert!(segment.contains("~~"), "{segment}");
+        assert_eq!(segment.len(), MAX_SEGMENT);
+        // The same text, written as a part, escapes its `~`.
+        assert_ne!(ArtifactKey::from_parts(&[segment], "sql"), key);
+        assert!(key.parts().is_none());
+    }
+
+    proptest::proptest! {
+        /// Distinct parts make distinct keys, and every key is a safe
+        /// relative path: a rendering never loses an artifact to its key.
+        #[test]
+        fn keys_from_parts_are_injective_and_safe(
+            a in proptest::collection::vec(".{0,12}", 1..4),
+            b in proptest::collection::vec(".{0,12}", 1..4),
+        ) {
+            let key = |parts: &[String]| {
+                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                ArtifactKey::from_parts(&parts, "json")
+            };
+            let (ka, kb) = (key(&a), key(&b));
+            proptest::prop_assert_eq!(a == b, ka == kb, "{} {}", ka, kb);
+            proptest::prop_assert!(ArtifactKey::new(ka.as_str()).is_ok());
+            let (parts, _) = ka.parts().unwrap();
+            proptest::prop_assert_eq!(parts, a);
+        }
+
+        /// Names that meet after any one character replacement stay apart.
+        #[test]
+        fn names_that_differ_by_one_character_make_two_keys(
+            name in "[A-Za-z]{1,8}",
+            at in 0usize..8,
+            with in proptest::char::any(),
+        ) {
+            let at = at % name.len();
+            let mut other: Vec<char> = name.chars().collect();
+            proptest::prop_assume!(other[at] != with);
+            other[at] = with;
+            let other: String = other.into_iter().collect();
+            proptest::prop_assert_ne!(
+                ArtifactKey::from_parts(&["x", &name], "json"),
+                ArtifactKey::from_parts(&["x", &other], "json")
+            );
+        }
     }
 
     #[test]

@@ -44,37 +44,109 @@ pub fn with_hostile_text(model: &Ecosystem) -> Ecosystem {
     eco
 }
 
-/// Where free text escaped its quotes in a rendering: a hostile line standing
-/// alone in a file other than Markdown, or a JSON artifact that no longer parses.
-pub fn escaped_text(rendering: &Rendering) -> Vec<String> {
-    let mut failures = Vec::new();
+/// What each hostile line does once it is code: the marks the kit looks
+/// for outside literals and comments, and in JSON and YAML keys.
+pub const HOSTILE_MARKS: [&str; 4] = ["DROP TABLE audit", "7 * 7", "touch /tmp/pwned", "evil"];
+
+/// What the free-text check found in a rendering with hostile text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EscapedText {
+    /// Where free text escaped its quotes: a mark in code, a literal left
+    /// open, a JSON or YAML file that no longer parses or gained a key.
+    pub failures: Vec<String>,
+    /// The artifacts in languages the kit cannot read, each with its
+    /// extension: judged only by whether a hostile line stands alone.
+    pub not_judged: Vec<String>,
+}
+
+/// Where free text escaped its quotes in a rendering, each artifact read
+/// as its language reads it ([`Language::of`](crate::lexing::Language::of)):
+/// SQL, Python and shell lexed (a hostile mark outside literals and
+/// comments, or a literal left open, fails); JSON and YAML parsed (a file
+/// that does not parse, or a key holding a hostile mark, fails); prose
+/// skipped. Artifacts in other languages are named as not judged, and fail
+/// only if a hostile line stands as a line of its own.
+pub fn escaped_text(rendering: &Rendering) -> EscapedText {
+    use crate::lexing::{Language, code_of};
+    let mut found = EscapedText::default();
     for (key, artifact) in &rendering.artifacts {
         let name = key.as_str();
-        let extension = |e: &str| {
-            std::path::Path::new(name)
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case(e))
-        };
-        if extension("md") {
-            continue;
-        }
-        if extension("json")
-            && let Err(e) = serde_json::from_str::<serde_json::Value>(&artifact.content)
-        {
-            failures.push(format!(
-                "`{name}` is not JSON once free text is hostile: {e}"
-            ));
-        }
-        for (n, line) in artifact.content.lines().enumerate() {
-            if HOSTILE_LINES.contains(&line.trim()) {
-                failures.push(format!(
-                    "`{name}` line {}: free text from the model stands as a line of its own: {line}",
-                    n + 1
-                ));
+        let content = artifact.content.as_str();
+        let node = artifact
+            .node
+            .as_ref()
+            .map_or_else(String::new, |n| format!(" (node `{n}`)"));
+        match Language::of(name) {
+            Some(Language::Prose) => {}
+            Some(Language::Json) => match serde_json::from_str::<serde_json::Value>(content) {
+                Ok(value) => keys_with_marks(&value, name, &node, &mut found.failures),
+                Err(e) => found.failures.push(format!(
+                    "`{name}`{node} is not JSON once free text is hostile: {e}"
+                )),
+            },
+            Some(Language::Yaml) => {
+                match serde_saphyr::from_str::<serde_json::Value>(content) {
+                    Ok(value) => keys_with_marks(&value, name, &node, &mut found.failures),
+                    Err(e) => found.failures.push(format!(
+                        "`{name}`{node} is not YAML once free text is hostile: {e}"
+                    )),
+                }
+            }
+            Some(language) => match code_of(content, language) {
+                Ok(code) => {
+                    for (n, line) in code.lines().enumerate() {
+                        for mark in HOSTILE_MARKS.iter().filter(|m| line.contains(*m)) {
+                            found.failures.push(format!(
+                                "`{name}`{node} line {}: free text from the model is {language} code, not a literal: `{mark}`",
+                                n + 1
+                            ));
+                        }
+                    }
+                }
+                Err(unclosed) => found.failures.push(format!(
+                    "`{name}`{node}: once free text is hostile, {unclosed} ({language}): the quoting broke"
+                )),
+            },
+            None => {
+                let extension = std::path::Path::new(name)
+                    .extension()
+                    .map_or_else(|| "no extension".to_owned(), |e| format!(".{}", e.to_string_lossy()));
+                found.not_judged.push(format!("`{name}` ({extension})"));
+                for (n, line) in content.lines().enumerate() {
+                    if HOSTILE_LINES.contains(&line.trim()) {
+                        found.failures.push(format!(
+                            "`{name}`{node} line {}: free text from the model stands as a line of its own: {line}",
+                            n + 1
+                        ));
+                    }
+                }
             }
         }
     }
-    failures
+    found
+}
+
+/// Fails every key of a parsed JSON or YAML value that holds a hostile mark:
+/// free text that became structure.
+fn keys_with_marks(value: &serde_json::Value, name: &str, node: &str, failures: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                if let Some(mark) = HOSTILE_MARKS.iter().find(|m| key.contains(*m)) {
+                    failures.push(format!(
+                        "`{name}`{node}: free text from the model became a key: `{key}` (holds `{mark}`)"
+                    ));
+                }
+                keys_with_marks(inner, name, node, failures);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                keys_with_marks(item, name, node, failures);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The model with a second copy of one consumed datastore whose name differs
@@ -193,4 +265,84 @@ pub fn keys_equal_without_case(rendering: &Rendering) -> Vec<String> {
         }
     }
     failures
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use datasurface_platform::{Artifact, ArtifactKey};
+
+    use super::*;
+
+    fn rendering(files: &[(&str, String)]) -> Rendering {
+        let mut r = Rendering::default();
+        for (key, content) in files {
+            r.insert(
+                ArtifactKey::new(*key).unwrap(),
+                Artifact::new(None, content.clone(), Vec::new()),
+            )
+            .unwrap();
+        }
+        r
+    }
+
+    #[test]
+    fn a_correctly_quoted_multi_line_literal_passes() {
+        // The old line-based check failed this: a hostile line stands alone
+        // inside a SQL literal, where it is only text.
+        let quoted = hostile_text().replace('\'', "''");
+        let sql = format!("COMMENT ON TABLE orders IS '{quoted}';\n");
+        let py = format!(
+            "DESCRIPTION = {}\n",
+            serde_json::to_string(&hostile_text()).unwrap()
+        );
+        let found = escaped_text(&rendering(&[("a.sql", sql), ("dags/a.py", py)]));
+        assert_eq!(found, EscapedText::default());
+    }
+
+    #[test]
+    fn a_literal_with_no_escaping_fails() {
+        // The old check passed this: no hostile line stands alone.
+        let raw = hostile_text().replace('\n', " ");
+        let sql = format!("COMMENT ON TABLE orders IS '{raw}';\n");
+        let found = escaped_text(&rendering(&[("a.sql", sql)]));
+        assert!(
+            found
+                .failures
+                .iter()
+                .any(|f| f.contains("SQL code") && f.contains("DROP TABLE audit")),
+            "{found:?}"
+        );
+        let yaml = format!("description: {}\n", hostile_text());
+        let found = escaped_text(&rendering(&[("models/a.yml", yaml)]));
+        assert!(!found.failures.is_empty(), "{found:?}");
+        // Quotes and backquotes escaped, but not `$`: a `$(…)` still runs.
+        let escaped = hostile_text().replace('"', "\\\"").replace('`', "\\`");
+        let shell = format!("echo \"{escaped}\"\n");
+        let found = escaped_text(&rendering(&[("run.sh", shell)]));
+        assert!(
+            found
+                .failures
+                .iter()
+                .any(|f| f.contains("touch /tmp/pwned")),
+            "a `$(…)` in double quotes runs: {found:?}"
+        );
+    }
+
+    #[test]
+    fn languages_the_kit_cannot_read_are_named() {
+        let found = escaped_text(&rendering(&[
+            (
+                "connect/sink.properties",
+                format!("comment={}\n", hostile_text().replace('\n', " ")),
+            ),
+            ("README.md", hostile_text()),
+        ]));
+        assert!(found.failures.is_empty(), "{found:?}");
+        assert_eq!(
+            found.not_judged,
+            ["`connect/sink.properties` (.properties)"]
+        );
+    }
 }

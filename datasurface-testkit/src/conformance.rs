@@ -55,6 +55,8 @@ pub struct Outcome {
     pub check: &'static str,
     /// What went wrong; empty when it passed.
     pub failures: Vec<String>,
+    /// What the check could not judge, which does not fail it.
+    pub notes: Vec<String>,
 }
 
 impl ConformanceReport {
@@ -77,7 +79,18 @@ impl ConformanceReport {
     }
 
     fn check(&mut self, check: &'static str, failures: Vec<String>) {
-        self.outcomes.push(Outcome { check, failures });
+        self.outcomes.push(Outcome {
+            check,
+            failures,
+            notes: Vec::new(),
+        });
+    }
+
+    /// Adds a note to the last outcome of `check`.
+    fn note(&mut self, check: &'static str, note: String) {
+        if let Some(outcome) = self.outcomes.iter_mut().rev().find(|o| o.check == check) {
+            outcome.notes.push(note);
+        }
     }
 }
 
@@ -95,6 +108,9 @@ impl fmt::Display for ConformanceReport {
                     let lead = if n == 0 { "- " } else { "  " };
                     writeln!(f, "          {lead}{line}")?;
                 }
+            }
+            for note in &outcome.notes {
+                writeln!(f, "          note: {note}")?;
             }
         }
         Ok(())
@@ -263,7 +279,18 @@ impl<'a> Conformance<'a> {
             "artifact-keys-distinct-without-case",
             boundaries::keys_equal_without_case(&rendering),
         );
-        report.check("free-text-stays-quoted", self.hostile(&model));
+        let (failures, not_judged) = self.hostile(&model);
+        report.check("free-text-stays-quoted", failures);
+        if !not_judged.is_empty() {
+            report.note(
+                "free-text-stays-quoted",
+                format!(
+                    "the kit cannot read the language of {} artifact(s), so it judged them only by whole lines: {}",
+                    not_judged.len(),
+                    not_judged.join(", ")
+                ),
+            );
+        }
         report.check(
             "platform-credentials-are-refused-to-teams",
             self.own_credentials_refused(&model),
@@ -384,13 +411,20 @@ impl<'a> Conformance<'a> {
     }
 
     /// Renders the model with hostile documentation everywhere: free text
-    /// must stay inside its quotes.
-    fn hostile(&self, model: &Ecosystem) -> Vec<String> {
+    /// must stay inside its quotes. Returns the failures and the artifacts
+    /// in languages the kit cannot read.
+    fn hostile(&self, model: &Ecosystem) -> (Vec<String>, Vec<String>) {
         match self.render(&boundaries::with_hostile_text(model)) {
-            Ok(rendering) => boundaries::escaped_text(&rendering),
-            Err(e) => vec![format!(
-                "the model with hostile descriptions does not render: {e}"
-            )],
+            Ok(rendering) => {
+                let found = boundaries::escaped_text(&rendering);
+                (found.failures, found.not_judged)
+            }
+            Err(e) => (
+                vec![format!(
+                    "the model with hostile descriptions does not render: {e}"
+                )],
+                Vec::new(),
+            ),
         }
     }
 

@@ -28,6 +28,7 @@ pub mod boundaries;
 mod conformance;
 pub mod edits;
 mod generate;
+pub mod lexing;
 mod palette;
 mod rng;
 mod secrets;

@@ -79,7 +79,7 @@ fn render_then_plan_a_change() {
             "sql/ingest/NW_Data.sql",
             "jobs/ingest/NW_Data.json",
             "dags/ingest/NW_Data.py",
-            "sql/export/Test_Azure_SQL/NW_Data/products.sql",
+            "sql/export/Test+Azure+SQL/NW_Data/products.sql",
             "sql/workspace/ProductAnalytics/Reporting.sql"
         ]
     );

@@ -221,10 +221,10 @@ fn a_one_column_change_touches_only_that_datasets_path() {
     assert_eq!(
         touched,
         [
-            (Action::Update, "Ingest/Azure_Platform/NW_Data.json"),
+            (Action::Update, "Ingest/Azure+Platform/NW_Data.json"),
             (
                 Action::Update,
-                "Export/Azure_Platform/Test_Azure_SQL/NW_Data/products.json"
+                "Export/Azure+Platform/Test+Azure+SQL/NW_Data/products.json"
             ),
         ]
     );

@@ -37,8 +37,8 @@ enum Flaw {
     RawText,
     /// Lint reports a code `codes()` does not declare.
     UndeclaredCode,
-    /// Refuses no names that meet, and replaces an artifact whose key is
-    /// taken (keys replace what they cannot keep with `_`).
+    /// Refuses no names that meet, makes keys that replace what they cannot
+    /// keep with `_`, and replaces an artifact whose key is taken.
     LossyKeys,
 }
 
@@ -157,6 +157,21 @@ impl DataPlatform for Specs {
             };
             let key = if self.flaw == Flaw::OrderDependentKeys {
                 ArtifactKey::new(format!("{}-{i}.json", stores[0])).unwrap()
+            } else if self.flaw == Flaw::LossyKeys {
+                // What it cannot keep in a file name becomes `_`.
+                let lossy: String = node
+                    .key
+                    .as_str()
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '/' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                ArtifactKey::new(format!("{lossy}.json")).unwrap()
             } else {
                 ArtifactKey::for_node(&node.key, "json")
             };
