@@ -465,7 +465,7 @@ mod tests {
             code.contains("{name}"),
             "an f-string's field is code: {code}"
         );
-        assert!(!code.contains("7"), "{code}");
+        assert!(!code.contains('7'), "{code}");
         assert!(code_of("x = 'a\nb'", Language::Python).is_err());
         assert!(code_of("x = '''a", Language::Python).is_err());
     }
