@@ -38,6 +38,7 @@ pub mod dags;
 pub mod escape;
 pub mod names;
 mod render;
+#[cfg(feature = "runner")]
 pub mod runner;
 pub mod spec;
 pub mod sql;

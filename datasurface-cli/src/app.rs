@@ -49,11 +49,17 @@ impl ColorWhen {
 pub(crate) struct App<'r> {
     /// The platforms this command line knows.
     pub(crate) registry: &'r PlatformRegistry,
+    /// What the binary calls itself.
+    pub(crate) name: &'r str,
     /// How much to print.
     pub(crate) verbosity: Verbosity,
     /// Whether to colour what is printed.
     pub(crate) color: bool,
     /// Whether standard error is a terminal that may show a progress bar.
+    #[cfg_attr(
+        not(feature = "sqlite"),
+        allow(dead_code, reason = "only the engine's commands draw progress")
+    )]
     pub(crate) progress: bool,
 }
 

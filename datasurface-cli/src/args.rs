@@ -1,4 +1,14 @@
 //! The command line's arguments: every command, its options and its help.
+#![cfg_attr(
+    not(all(
+        feature = "airflow",
+        feature = "sqlite",
+        feature = "serve",
+        feature = "hooks",
+        feature = "generate"
+    )),
+    allow(dead_code, reason = "the arguments of commands this build leaves out")
+)]
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,12 +81,15 @@ pub(crate) enum Command {
     /// Show what would change, artifact by artifact, from a saved rendering to the model's.
     #[command(after_help = EXIT_PLAIN)]
     Plan(PlanArgs),
+    #[cfg(feature = "sqlite")]
     /// Render a `sqlite` platform, plan from what its state directory last applied, and apply the plan.
     #[command(after_help = EXIT_PLAIN)]
     Apply(ApplyArgs),
+    #[cfg(feature = "sqlite")]
     /// Run a `sqlite` platform's due jobs: source streams, then the transformers they trigger.
     #[command(after_help = EXIT_RUN)]
     Run(RunArgs),
+    #[cfg(feature = "sqlite")]
     /// The whole job on one machine: apply the model to its `sqlite` platform, run every job
     /// that is due (every job, with --all), and print where the consumers' views are.
     #[command(
@@ -84,20 +97,25 @@ pub(crate) enum Command {
         override_usage = "datasurface up <MODEL> [--state <DIR>] [--platform <NAME>] [--all]"
     )]
     Up(UpArgs),
+    #[cfg(feature = "sqlite")]
     /// Show a `sqlite` platform's state: each stream's last batches, failures, and what waits.
     #[command(after_help = EXIT_PLAIN)]
     Status(StatusArgs),
+    #[cfg(feature = "sqlite")]
     /// Write a small valid model to start from: a CSV source, a consumer and a SQL
     /// transformer on the embedded `sqlite` platform.
     #[command(after_help = EXIT_PLAIN)]
     Init(InitArgs),
+    #[cfg(feature = "airflow")]
     /// The `airflow` platform's job runner, which its rendered DAGs call: apply a rendering
     /// to the PostgreSQL merge database, ingest one batch of a stream, run a transformer.
     #[command(after_help = EXIT_JOB)]
     Job(JobArgs),
+    #[cfg(feature = "hooks")]
     /// Work with workspaces' code hooks: try a hook module on an event.
     #[command(subcommand)]
     Hook(HookCommand),
+    #[cfg(feature = "serve")]
     /// Serve the model read-only over HTTP: a REST API under `/api/v1/` with its OpenAPI
     /// document at `/openapi.json`, reloaded when the files change or on SIGHUP (only a model
     /// that validates is swapped in; the last good one keeps being served).
@@ -110,6 +128,7 @@ pub(crate) enum Command {
     Schema(SchemaArgs),
     /// Print a shell completion script: `datasurface completions bash > /etc/bash_completion.d/datasurface`.
     Completions(CompletionsArgs),
+    #[cfg(feature = "generate")]
     /// Write a large, valid, realistic model for load tests, deterministic from a seed: stores ×
     /// datasets × columns, consumer workspaces, transformer chains, zones with policies, and two
     /// platforms (`Central` of kind airflow, the primary ingestion platform, and `Local` of kind
@@ -206,6 +225,7 @@ pub(crate) enum CheckFormat {
 #[derive(Debug, clap::Args)]
 pub(crate) struct SchemaArgs {
     /// Print the OpenAPI 3.1 document of `serve`'s API instead.
+    #[cfg(feature = "serve")]
     #[arg(long)]
     pub(crate) openapi: bool,
 }

@@ -105,7 +105,10 @@ fn choose(
             let _ = writeln!(err, "{error}: {e}");
             Outcome::CouldNotRun
         })?
-        .with_hooks(crate::hook::engine_hooks(model, loaded.valid.ecosystem()));
+        .with_hooks(crate::hook_load::engine_hooks(
+            model,
+            loaded.valid.ecosystem(),
+        ));
     Ok(Chosen {
         loaded,
         name,

@@ -2,6 +2,7 @@
 //! run it: this command line's platforms and the WebAssembly hook runner.
 
 use std::io::Write;
+#[cfg(feature = "hooks")]
 use std::sync::Arc;
 
 use datasurface_gate::{Gate, PlatformChecked, PlatformHandling};
@@ -10,10 +11,13 @@ use crate::app::App;
 
 /// The gate with this command line's platforms, leaving `external` kinds
 /// to other programs.
+/// Without the `hooks` feature, the gate has no module runner and says that
+/// it did not check hook modules (`hooks-not-checked`).
 pub(crate) fn gate(app: &App<'_>, external: &[&str]) -> Gate {
-    Gate::new(app.registry.clone())
-        .with_hooks(Arc::new(datasurface_hooks::WasmLoader))
-        .with_external_kinds(external.iter().copied())
+    let gate = Gate::new(app.registry.clone()).with_external_kinds(external.iter().copied());
+    #[cfg(feature = "hooks")]
+    let gate = gate.with_hooks(Arc::new(datasurface_hooks::WasmLoader));
+    gate
 }
 
 /// With `--verbose`, which platforms were checked.

@@ -274,7 +274,7 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
     };
     let applied = runner::apply(&db, &rendered.rendering, &mut printer(&mut *out));
     let applied = applied.and_then(|summary| {
-        let (modules, warnings) = crate::hook::applied_modules(
+        let (modules, warnings) = crate::hook_load::applied_modules(
             &args.model,
             loaded.valid.ecosystem(),
             &rendered.rendering,

@@ -34,7 +34,6 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use datasurface_platform::{DataPlatform, PlatformRegistry};
 
 mod app;
@@ -42,19 +41,28 @@ mod args;
 mod check;
 mod codes;
 mod discard;
+#[cfg(feature = "sqlite")]
 mod engine;
 mod findings;
 mod gate;
+#[cfg(feature = "generate")]
 mod generate;
 mod gitops;
 mod graph;
+#[cfg(feature = "hooks")]
 mod hook;
+#[cfg(any(feature = "sqlite", feature = "airflow"))]
+mod hook_load;
+#[cfg(feature = "sqlite")]
 mod init;
+#[cfg(feature = "airflow")]
 mod job;
 mod model;
 mod platforms;
+#[cfg(feature = "serve")]
 mod serve;
 mod sources;
+#[cfg(feature = "sqlite")]
 mod status;
 mod verify;
 
@@ -95,6 +103,25 @@ impl From<Outcome> for ExitCode {
 #[derive(Debug, Clone)]
 pub struct Datasurface {
     registry: PlatformRegistry,
+    identity: Identity,
+}
+
+/// What a binary calls itself in `--help` and `--version`.
+#[derive(Debug, Clone)]
+struct Identity {
+    name: String,
+    version: String,
+    about: Option<String>,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            name: "datasurface".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            about: None,
+        }
+    }
 }
 
 impl Default for Datasurface {
@@ -104,19 +131,73 @@ impl Default for Datasurface {
 }
 
 impl Datasurface {
-    /// The command line with the built-in platforms: `airflow` and `sqlite`.
+    /// The command line with the built-in platforms this build has: `airflow`
+    /// and `sqlite` (their cargo features).
     pub fn new() -> Self {
+        #[cfg_attr(
+            not(any(feature = "airflow", feature = "sqlite")),
+            expect(unused_mut, reason = "no built-in platform in this build")
+        )]
         let mut registry = PlatformRegistry::new();
+        #[cfg(feature = "airflow")]
         registry.register(Arc::new(datasurface_airflow::Airflow::new()));
+        #[cfg(feature = "sqlite")]
         registry.register(Arc::new(datasurface_sqlite::SqlitePlatform));
-        Datasurface { registry }
+        Datasurface {
+            registry,
+            identity: Identity::default(),
+        }
     }
 
     /// The command line with no platform at all; add them with [`with_platform`](Self::with_platform).
     pub fn without_platforms() -> Self {
         Datasurface {
             registry: PlatformRegistry::new(),
+            identity: Identity::default(),
         }
+    }
+
+    /// Names the binary: what `--help`, `--version`, usage lines and shell
+    /// completions call it, its version and the line `--help` opens with. A
+    /// platform author's binary is its own program, not `datasurface`.
+    #[must_use]
+    pub fn named(
+        mut self,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        about: impl Into<String>,
+    ) -> Self {
+        self.identity = Identity {
+            name: name.into(),
+            version: version.into(),
+            about: Some(about.into()),
+        };
+        self
+    }
+
+    /// The clap command, named as this binary is.
+    fn command(&self) -> clap::Command {
+        let identity = &self.identity;
+        let command = <Args as clap::CommandFactory>::command()
+            .name(identity.name.clone())
+            .bin_name(identity.name.clone())
+            .version(identity.version.clone());
+        match &identity.about {
+            Some(about) => command.about(about.clone()),
+            None => command,
+        }
+    }
+
+    /// Parses arguments as this binary names itself.
+    fn parse<I, T>(&self, args: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut command = self.command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        <Args as clap::FromArgMatches>::from_arg_matches(&matches)
+            .map_err(|e| e.format(&mut command))
     }
 
     /// Adds a platform; it replaces a platform of the same kind.
@@ -135,7 +216,7 @@ impl Datasurface {
     /// standard error, with a progress bar and colours where standard error
     /// is a terminal. For `fn main`.
     pub fn main(&self) -> ExitCode {
-        let args = match Args::try_parse() {
+        let args = match self.parse(std::env::args_os()) {
             Ok(args) => args,
             Err(error) => {
                 let _ = error.print();
@@ -145,6 +226,7 @@ impl Datasurface {
         let terminal = std::io::stderr().is_terminal();
         let app = App {
             registry: &self.registry,
+            name: &self.identity.name,
             verbosity: args.verbosity(),
             color: args.color.enabled(terminal),
             progress: terminal && args.verbosity() != Verbosity::Quiet,
@@ -164,7 +246,7 @@ impl Datasurface {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let args = match Args::try_parse_from(args) {
+        let args = match self.parse(args) {
             Ok(args) => args,
             Err(error) => {
                 let text = error.render().to_string();
@@ -178,6 +260,7 @@ impl Datasurface {
         };
         let app = App {
             registry: &self.registry,
+            name: &self.identity.name,
             verbosity: args.verbosity(),
             color: args.color == ColorWhen::Always,
             progress: false,
@@ -205,26 +288,43 @@ impl App<'_> {
             Command::Render(a) => platforms::render(self, &a, out, err),
             Command::Plan(a) => platforms::plan(self, &a, out, err),
             Command::Advance(a) => gitops::advance(self, &a, out, err),
+            #[cfg(feature = "sqlite")]
             Command::Apply(a) => engine::apply(self, &a, out, err),
+            #[cfg(feature = "sqlite")]
             Command::Run(a) => engine::run(self, &a, out, err),
+            #[cfg(feature = "sqlite")]
             Command::Up(a) => engine::up(self, &a, out, err),
+            #[cfg(feature = "sqlite")]
             Command::Status(a) => status::run(self, &a, out, err),
+            #[cfg(feature = "sqlite")]
             Command::Init(a) => init::run(self, &a, out, err),
+            #[cfg(feature = "generate")]
             Command::Generate(a) => generate::generate(&a, out, err),
+            #[cfg(feature = "airflow")]
             Command::Job(a) => job::run(self, &a, out, err),
+            #[cfg(feature = "hooks")]
             Command::Hook(args::HookCommand::Test(a)) => hook::test(&a, out, err),
+            #[cfg(feature = "serve")]
             Command::Serve(a) => serve::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::Completions(a) => {
-                let mut command = <Args as clap::CommandFactory>::command();
-                clap_complete::generate(a.shell, &mut command, "datasurface", out);
+                let mut command = <Args as clap::CommandFactory>::command()
+                    .name(self.name.to_owned())
+                    .bin_name(self.name.to_owned());
+                clap_complete::generate(a.shell, &mut command, self.name, out);
                 Outcome::Success
             }
             Command::Schema(a) => {
+                #[cfg(feature = "serve")]
                 let text = if a.openapi {
                     serde_json::to_string_pretty(&datasurface_server::openapi()).unwrap_or_default()
                         + "\n"
                 } else {
+                    datasurface_model::files::json_schema_string()
+                };
+                #[cfg(not(feature = "serve"))]
+                let text = {
+                    let args::SchemaArgs {} = a;
                     datasurface_model::files::json_schema_string()
                 };
                 match out.write_all(text.as_bytes()) {

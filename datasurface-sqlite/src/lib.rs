@@ -20,6 +20,7 @@
 
 mod collisions;
 pub mod dialect;
+#[cfg(feature = "engine")]
 pub mod engine;
 mod pretty;
 pub mod render;

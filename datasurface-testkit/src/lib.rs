@@ -24,7 +24,9 @@
 //! [`generate`] builds valid models of any size, deterministic from a seed;
 //! [`strategy`] wraps it for proptest.
 
+#[cfg(feature = "conformance")]
 pub mod boundaries;
+#[cfg(feature = "conformance")]
 mod conformance;
 pub mod edits;
 mod generate;
@@ -32,8 +34,10 @@ pub mod lexing;
 mod palette;
 mod rng;
 mod secrets;
+#[cfg(feature = "conformance")]
 pub mod strategy;
 
+#[cfg(feature = "conformance")]
 pub use conformance::{Conformance, ConformanceReport, Outcome, PLATFORM_NAME, exercise_shape};
 /// Small ready ecosystems as builders (a minimal one, Northwind) that a test
 /// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.

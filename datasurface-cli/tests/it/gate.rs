@@ -113,3 +113,21 @@ fn a_platform_only_error_fails_both_alike() {
         "{printed}"
     );
 }
+
+#[test]
+fn a_platform_authors_binary_has_its_own_name_and_version() {
+    let cli = Datasurface::without_platforms().named("streamer", "0.3.0", "Streams a model.");
+    let run = |args: &[&str]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let outcome = cli.run(args.iter().copied(), &mut out, &mut err);
+        (outcome, String::from_utf8(out).unwrap())
+    };
+    let (outcome, version) = run(&["streamer", "--version"]);
+    assert_eq!(outcome, Outcome::Success);
+    assert_eq!(version, "streamer 0.3.0\n");
+    let (_, help) = run(&["streamer", "--help"]);
+    assert!(help.starts_with("Streams a model."), "{help}");
+    assert!(help.contains("Usage: streamer"), "{help}");
+    let (_, completions) = run(&["streamer", "completions", "bash"]);
+    assert!(completions.contains("_streamer()"), "{completions}");
+}
