@@ -37,6 +37,9 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> Outcome {
     let external = args.external.as_strs();
+    // Taken before the model is read, so an edit made while it loads, or
+    // before the watch begins, is seen on the first poll.
+    let seen = fingerprint(&args.model);
     let (version, pending) = match load(app, &args.model, &external) {
         Ok(loaded) => loaded,
         Err(rejected) => {
@@ -113,7 +116,7 @@ pub(crate) fn run(
     );
     let _ = out.flush();
     pending.hand_to(&service);
-    watch(app, args, &external, &service, &woken, err);
+    watch(app, args, &external, &service, &woken, seen, err);
     let _ = stop.send(());
     let ended = runtime.block_on(server);
     runtime.shutdown_timeout(Duration::from_secs(5));
@@ -169,10 +172,10 @@ fn watch(
     external: &[&str],
     service: &ModelService,
     woken: &mpsc::Receiver<Wake>,
+    mut seen: Vec<(String, u64, Option<SystemTime>)>,
     err: &mut dyn Write,
 ) {
     let poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
-    let mut seen = fingerprint(&args.model);
     loop {
         let wake = match poll {
             Some(every) => match woken.recv_timeout(every) {
