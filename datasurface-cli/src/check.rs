@@ -72,7 +72,7 @@ pub(crate) fn run(
             writeln!(out, "{summary}")
         }
     });
-    crate::discard::later(sources);
+    datasurface_model::parallel::drop_later(sources);
     match (written, failed) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::ModelErrors,

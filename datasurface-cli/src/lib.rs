@@ -40,7 +40,6 @@ mod app;
 mod args;
 mod check;
 mod codes;
-mod discard;
 #[cfg(feature = "sqlite")]
 mod engine;
 mod findings;

@@ -249,7 +249,7 @@ impl Unlocated {
         let mut report = Report::new(self.diagnostics);
         files::locate(&mut report, &self.documents, &self.sources);
         service.located(&self.hash, report.diagnostics().to_vec());
-        crate::discard::later((self.documents, self.sources));
+        datasurface_model::parallel::drop_later((self.documents, self.sources));
     }
 }
 
@@ -292,7 +292,7 @@ fn load(
                 };
                 return Ok((version, pending));
             }
-            crate::discard::later(valid);
+            datasurface_model::parallel::drop_later(valid);
             report
         }
         Err(invalid) => invalid.report,

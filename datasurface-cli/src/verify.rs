@@ -103,7 +103,7 @@ pub(crate) fn run(
             err,
         ),
     };
-    crate::discard::later(verified);
+    datasurface_model::parallel::drop_later(verified);
     match (written, may_merge) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::Success,

@@ -11,9 +11,11 @@ use datasurface_platform::model::{Ecosystem, Repository};
 use datasurface_platform::{PlatformRegistry, check_platforms};
 
 use crate::finding::{Finding, VerifyOutput};
-use crate::hooks::ModuleKey;
+use crate::hooks::{HookModule, hook_modules};
 use crate::read::{ParsedModel, Released, parse_model, parse_models};
 use crate::source::ModelSource;
+
+use datasurface_platform::model::parallel::drop_later;
 
 /// The gate every change to a model passes: its files read (from a
 /// [`ModelSource`]), loaded, validated, verified against a base, its
@@ -278,11 +280,11 @@ impl Gate {
                 let (beyond, handled) = self.beyond_validation(&valid, model, &BTreeSet::new());
                 platforms = handled;
                 found.extend_from_slice(beyond.diagnostics());
-                discard(valid);
+                drop_later(valid);
                 Report::new(found)
             }
             Err(invalid) => {
-                discard(invalid.ecosystem);
+                drop_later(invalid.ecosystem);
                 invalid.report
             }
         };
@@ -292,7 +294,7 @@ impl Gate {
             released.restore(model, &mut sources)
         };
         files::locate(&mut report, &loaded.documents, &sources);
-        discard(loaded.documents);
+        drop_later(loaded.documents);
         Checked {
             load_errors: Vec::new(),
             report,
@@ -380,7 +382,7 @@ impl Gate {
                 let verification =
                     verify::verify_checked(base_eco, &valid, &Report::new(found), source)
                         .with_files(changed, refused);
-                discard(valid);
+                drop_later(valid);
                 verification
             }
             Err(invalid) => {
@@ -388,11 +390,11 @@ impl Gate {
                 let verification =
                     verify::verify_checked(base_eco, &invalid.ecosystem, &invalid.report, source)
                         .with_files(changed, refused);
-                discard(invalid.ecosystem);
+                drop_later(invalid.ecosystem);
                 verification
             }
         };
-        discard(base_model);
+        drop_later(base_model);
         if !verification.report.diagnostics().is_empty() {
             changed_while_checked.extend(released.restore(proposed, &mut proposed_sources));
         }
@@ -401,7 +403,7 @@ impl Gate {
             &proposed_loaded.documents,
             &proposed_sources,
         );
-        discard(proposed_loaded.documents);
+        drop_later(proposed_loaded.documents);
         Verified {
             load_errors: Vec::new(),
             verification: Some(verification),
@@ -446,9 +448,9 @@ impl Gate {
             })
             .collect();
         let report = check_platforms(&self.registry, valid, &graphs, &external);
-        discard(graphs);
-        let keys: BTreeSet<ModuleKey> = hooks_checked_before.iter().map(|m| m.0.clone()).collect();
-        let hooks = crate::hooks::findings(model, self.hooks.as_deref(), valid, &keys);
+        drop_later(graphs);
+        let hooks =
+            crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before);
         if hooks.diagnostics().is_empty() {
             return (report, handled);
         }
@@ -459,19 +461,6 @@ impl Gate {
         }));
         (Report::new(found), handled)
     }
-}
-
-/// A hook module as the gate checks it (its pinned hash and limits), for
-/// [`Gate::beyond_validation`]'s modules checked before.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct HookModule(ModuleKey);
-
-/// The hook modules a model names, as the gate checks them.
-pub fn hook_modules(eco: &Ecosystem) -> BTreeSet<HookModule> {
-    crate::hooks::module_keys(eco)
-        .into_iter()
-        .map(HookModule)
-        .collect()
 }
 
 /// A model's documents, their texts' fingerprints, and the model assembled
@@ -493,12 +482,4 @@ fn assemble(parsed: Result<ParsedModel, Vec<LoadError>>) -> Assembled {
              released,
          }| (files, released, files::assemble(parsed)),
     )
-}
-
-/// Drops a large value on another thread, off the caller's critical path:
-/// freeing a model of 100,000 datasets takes tens of milliseconds.
-fn discard<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("datasurface-discard".to_owned())
-        .spawn(move || drop(value));
 }

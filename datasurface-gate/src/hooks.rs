@@ -40,11 +40,14 @@ pub const HOOK_CODES: &[CodeInfo] = &[
 /// its own limits and what is left of this budget.
 pub const GATE_HOOK_BUDGET: Duration = Duration::from_secs(10);
 
-/// A module as the gate checks it: its pinned hash and the limits it runs under.
-pub(crate) type ModuleKey = (String, Option<u64>, Option<u32>, Option<u32>);
+/// A hook module as the gate checks it: its pinned hash and the limits it
+/// runs under. The gate asks each once, and not at all one that a base
+/// model, which passed the gate, already had ([`Gate::beyond_validation`](crate::Gate::beyond_validation)).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HookModule(String, Option<u64>, Option<u32>, Option<u32>);
 
-fn module_key(spec: &HookSpec) -> ModuleKey {
-    (
+fn module_key(spec: &HookSpec) -> HookModule {
+    HookModule(
         spec.sha256.to_string(),
         spec.limits.fuel,
         spec.limits.memory_mib,
@@ -52,8 +55,8 @@ fn module_key(spec: &HookSpec) -> ModuleKey {
     )
 }
 
-/// The modules of a model's hooks, as the gate checks them.
-pub(crate) fn module_keys(eco: &Ecosystem) -> BTreeSet<ModuleKey> {
+/// The hook modules a model names, as the gate checks them.
+pub fn hook_modules(eco: &Ecosystem) -> BTreeSet<HookModule> {
     hooked_workspaces(eco)
         .map(|(.., spec)| module_key(spec))
         .collect()
@@ -88,7 +91,7 @@ pub(crate) fn findings(
     source: &dyn ModelSource,
     loader: Option<&dyn HookLoader>,
     eco: &Ecosystem,
-    checked_before: &BTreeSet<ModuleKey>,
+    checked_before: &BTreeSet<HookModule>,
 ) -> Report {
     let hooks: Vec<_> = hooked_workspaces(eco).collect();
     let Some(loader) = loader else {
@@ -106,11 +109,11 @@ pub(crate) fn findings(
         return Report::new(found.into_iter().collect());
     };
     // Each distinct module once; the first workspace that names it is asked.
-    let mut first: BTreeMap<ModuleKey, usize> = BTreeMap::new();
+    let mut first: BTreeMap<HookModule, usize> = BTreeMap::new();
     for (i, (.., spec)) in hooks.iter().enumerate() {
         first.entry(module_key(spec)).or_insert(i);
     }
-    let distinct: Vec<(&ModuleKey, &usize)> = first.iter().collect();
+    let distinct: Vec<(&HookModule, &usize)> = first.iter().collect();
     let deadline = Instant::now() + GATE_HOOK_BUDGET;
     let outcomes = datasurface_platform::model::parallel::each(
         &distinct,
@@ -127,7 +130,7 @@ pub(crate) fn findings(
             )
         },
     );
-    let outcome: BTreeMap<&ModuleKey, Result<(), String>> =
+    let outcome: BTreeMap<&HookModule, Result<(), String>> =
         distinct.iter().map(|(key, _)| *key).zip(outcomes).collect();
     let root = source.root_shown();
     let mut found = Vec::new();

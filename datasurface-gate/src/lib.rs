@@ -35,11 +35,10 @@ mod source;
 pub use datasurface_platform as platform;
 pub use dir::ModelDir;
 pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_json};
-pub use gate::{
-    Checked, Gate, HookModule, ModelCounts, PlatformChecked, PlatformHandling, Verified,
-    hook_modules,
+pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
+pub use hooks::{
+    GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule, hook_modules,
 };
-pub use hooks::{GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED};
 pub use memory::MemoryModel;
 pub use read::read_model;
 pub use source::{Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent};

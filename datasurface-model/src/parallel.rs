@@ -4,6 +4,21 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Drops `value` on a thread of its own, off the caller's critical path
+/// (here, if no thread can be made: the refused closure is dropped with the
+/// value in it).
+///
+/// Dropping a loaded model of 100,000 datasets frees millions of small
+/// allocations (about 70 ms on a 2-core machine), after the answer is known.
+/// A command prints and ends meanwhile, and when the process exits first the
+/// operating system takes the memory back whole; in a longer-lived program
+/// the memory is freed all the same, a moment later.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("datasurface-drop".to_owned())
+        .spawn(move || drop(value));
+}
+
 /// `work` applied to every item, the heaviest first (by `weight`) so the
 /// threads finish together; the results are in the items' order, whatever
 /// order they were done in, so the outcome never depends on the machine.
