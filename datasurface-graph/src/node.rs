@@ -31,7 +31,7 @@ impl fmt::Display for NodeKey {
 }
 
 /// What a node asks the platform to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",

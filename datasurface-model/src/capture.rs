@@ -117,6 +117,24 @@ pub enum StepTrigger {
     External(String),
 }
 
+impl StepTrigger {
+    /// The cron schedule of a `cron` trigger; `None` for an external one (a
+    /// valid model's cron expressions all parse: `invalid-cron`).
+    ///
+    /// ```
+    /// use datasurface_model::StepTrigger;
+    ///
+    /// let every = StepTrigger::Cron("*/15 * * * *".into()).schedule().and_then(|s| s.fixed_interval());
+    /// assert_eq!(every.map(|d| d.num_minutes()), Some(15));
+    /// ```
+    pub fn schedule(&self) -> Option<crate::cron::Schedule> {
+        match self {
+            StepTrigger::Cron(cron) => cron.parse().ok(),
+            StepTrigger::External(_) => None,
+        }
+    }
+}
+
 /// A credential, by name and type. The secret itself lives in the platform's credential store.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

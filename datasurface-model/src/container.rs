@@ -68,6 +68,16 @@ pub enum ContainerKind {
     PlatformManaged,
 }
 
+impl ContainerKind {
+    /// The database, when the container is one.
+    pub fn database(&self) -> Option<&Database> {
+        match self {
+            ContainerKind::Database(db) => Some(db),
+            _ => None,
+        }
+    }
+}
+
 /// The database engines a [`Database`] container can be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

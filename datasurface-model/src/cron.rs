@@ -28,23 +28,28 @@ pub struct Schedule {
     any_day_of_week: bool,
 }
 
+/// Why a cron expression does not parse: which field is wrong and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CronError(String);
+
 impl std::str::FromStr for Schedule {
-    type Err = String;
+    type Err = CronError;
 
     /// Parses a schedule; on failure, says which field is wrong and why.
-    fn from_str(expression: &str) -> Result<Self, String> {
+    fn from_str(expression: &str) -> Result<Self, CronError> {
         let fields: Vec<&str> = expression.split_whitespace().collect();
         if fields.len() != 5 {
-            return Err(format!(
+            return Err(CronError(format!(
                 "it has {} fields; cron needs 5 (minute hour day-of-month month day-of-week)",
                 fields.len()
-            ));
+            )));
         }
         let mut bits = [0_u64; 5];
         for ((field, (what, min, max)), bits) in fields.iter().zip(FIELDS).zip(&mut bits) {
             for part in field.split(',') {
                 *bits |= parse_part(part, min, max)
-                    .map_err(|why| format!("the {what} field `{field}` {why}"))?;
+                    .map_err(|why| CronError(format!("the {what} field `{field}` {why}")))?;
             }
         }
         // Sunday is both 0 and 7.
@@ -165,6 +170,67 @@ impl Schedule {
         None
     }
 
+    /// Every firing strictly after `time`, in order: the first `n` firings
+    /// are `schedule.firings_after(t).take(n)`.
+    pub fn firings_after(&self, time: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        std::iter::successors(self.next_after(time), |t| self.next_after(*t))
+    }
+
+    /// The time between firings when the schedule fires at evenly spaced
+    /// times forever, for engines that take an interval rather than a cron
+    /// expression (a connector's poll interval, a checkpoint interval):
+    /// `*/15 * * * *` is 15 minutes, `0 */6 * * *` 6 hours, `30 2 * * *`
+    /// a day, `0 9 * * 1` a week. `None` when the gaps differ (`0 9-17 * * *`,
+    /// `*/7 * * * *` across the hour, `0 0 1 * *` across months).
+    ///
+    /// ```
+    /// use chrono::Duration;
+    /// use datasurface_model::cron::Schedule;
+    ///
+    /// let every = |e: &str| e.parse::<Schedule>().ok()?.fixed_interval();
+    /// assert_eq!(every("*/15 * * * *"), Some(Duration::minutes(15)));
+    /// assert_eq!(every("0 9 * * 1"), Some(Duration::weeks(1)));
+    /// assert_eq!(every("0 9-17 * * *"), None);
+    /// ```
+    pub fn fixed_interval(&self) -> Option<Duration> {
+        const DAY: i64 = 24 * 60;
+        let full = |field: usize| {
+            let (_, min, max) = FIELDS[field];
+            (min..=max).all(|v| self.has(field, v) || (field == 4 && v == 7))
+        };
+        let weekdays = (0..7).filter(|d| self.has(4, *d)).count();
+        let every_day = full(3)
+            && if self.any_day_of_month || self.any_day_of_week {
+                full(2) && full(4)
+            } else {
+                full(2) || full(4)
+            };
+        let weekly = full(3) && full(2) && self.any_day_of_month && weekdays == 1;
+        if !every_day && !weekly {
+            return None;
+        }
+        let times: Vec<i64> = (0..24)
+            .filter(|h| self.has(1, *h))
+            .flat_map(|h| {
+                (0..60)
+                    .filter(move |m| self.has(0, *m))
+                    .map(move |m| i64::from(h * 60 + m))
+            })
+            .collect();
+        match times.as_slice() {
+            [] => None,
+            [_] if weekly => Some(Duration::minutes(7 * DAY)),
+            _ if weekly => None,
+            [first, .., last] => {
+                let gap = times[1] - first;
+                let even =
+                    times.windows(2).all(|w| w[1] - w[0] == gap) && first + DAY - last == gap;
+                even.then(|| Duration::minutes(gap))
+            }
+            [_] => Some(Duration::minutes(DAY)),
+        }
+    }
+
     /// Whether the schedule fired in `(since, now]`: a job last started at
     /// `since` is due again at `now`.
     pub fn fired_between(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -186,6 +252,39 @@ mod tests {
         let s: Schedule = expression.parse().unwrap_or_else(|e| panic!("{e}"));
         s.next_after(at(after))
             .map(|t| t.format("%Y-%m-%d %H:%M %a").to_string())
+    }
+
+    #[test]
+    fn fixed_intervals() {
+        let every = |e: &str| {
+            e.parse::<Schedule>()
+                .unwrap_or_else(|err| panic!("{err}"))
+                .fixed_interval()
+                .map(|d| d.num_minutes())
+        };
+        assert_eq!(every("* * * * *"), Some(1));
+        assert_eq!(every("*/15 * * * *"), Some(15));
+        assert_eq!(every("*/7 * * * *"), None);
+        assert_eq!(every("0 */6 * * *"), Some(360));
+        assert_eq!(every("0 */5 * * *"), None);
+        assert_eq!(every("30 2 * * *"), Some(1440));
+        assert_eq!(every("0 9 * * 1"), Some(7 * 1440));
+        assert_eq!(every("0 9 * * 1,3"), None);
+        assert_eq!(every("0 0 1 * *"), None);
+        assert_eq!(every("0 0 * 2 *"), None);
+        assert_eq!(every("0 0 1-31 * 1"), Some(1440));
+        assert_eq!(every("0,30 * * * 0-7"), Some(30));
+    }
+
+    #[test]
+    fn a_fixed_interval_is_the_gap_between_firings() {
+        let start = at("2026-02-27T23:59:00Z");
+        for e in ["*/20 * * * *", "15 */4 * * *", "5 1 * * *", "0 12 * * 7"] {
+            let s: Schedule = e.parse().unwrap_or_else(|err| panic!("{err}"));
+            let gap = s.fixed_interval().unwrap_or_else(|| panic!("{e}"));
+            let firings: Vec<_> = s.firings_after(start).take(20).collect();
+            assert!(firings.windows(2).all(|w| w[1] - w[0] == gap), "{e}");
+        }
     }
 
     #[test]

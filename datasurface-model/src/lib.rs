@@ -75,7 +75,7 @@ pub mod zone;
 pub mod arbitrary;
 
 mod serde_util;
-mod suggest;
+pub mod suggest;
 
 /// The maps of the model: entries in the order they were written (so output
 /// is byte-identical for the same input), hashed by `foldhash` with a seed

@@ -2,7 +2,7 @@
 //! exist, or the list of them. Loading and validation both use it.
 
 /// The closest candidate, if it is close enough to be a likely typo.
-pub(crate) fn nearest<'a>(found: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub fn nearest<'a>(found: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let found_lower = found.to_ascii_lowercase();
     let mut best: Option<(&str, usize)> = None;
     for &candidate in candidates {
@@ -16,8 +16,15 @@ pub(crate) fn nearest<'a>(found: &str, candidates: &[&'a str]) -> Option<&'a str
 }
 
 /// A help line for a name that matches none of `candidates`: the nearest one,
-/// or the list (up to twelve), or the fact that there are none.
-pub(crate) fn suggest(found: &str, candidates: &[&str], noun: &str) -> String {
+/// or the list (up to twelve), or the fact that there are none; `noun`
+/// names the list, such as `datastores`.
+///
+/// ```
+/// use datasurface_model::suggest::suggest;
+/// assert_eq!(suggest("retires", &["retries", "image"], "parameters"), "did you mean `retries`?");
+/// assert_eq!(suggest("x", &["retries", "image"], "parameters"), "parameters: `retries`, `image`");
+/// ```
+pub fn suggest(found: &str, candidates: &[&str], noun: &str) -> String {
     if let Some(best) = nearest(found, candidates) {
         return format!("did you mean `{best}`?");
     }
@@ -28,7 +35,8 @@ pub(crate) fn suggest(found: &str, candidates: &[&str], noun: &str) -> String {
     }
 }
 
-pub(crate) fn quote_list(items: &[&str]) -> String {
+/// The items, each in backticks, joined by `, `.
+pub fn quote_list(items: &[&str]) -> String {
     items
         .iter()
         .map(|i| format!("`{i}`"))

@@ -17,8 +17,10 @@
 mod capabilities;
 #[cfg(feature = "fs")]
 pub mod confined;
+pub mod escape;
 mod history;
 pub mod hook;
+mod parameters;
 mod physical;
 mod pipeline;
 mod plan;
@@ -38,9 +40,15 @@ pub use datasurface_graph as graph;
 pub use datasurface_model as model;
 pub use datasurface_model::TypeKind;
 pub use datasurface_model::capture::FileFormat;
+/// Cron schedules: parse, next firing ([`cron::Schedule::next_after`],
+/// [`cron::Schedule::firings_after`]) and fixed intervals
+/// ([`cron::Schedule::fixed_interval`]), read as the model's `invalid-cron`
+/// rule reads them.
+pub use datasurface_model::cron;
 pub use history::{Kept, kept_history};
+pub use parameters::{INVALID_PARAMETER, Parameters, parameter_docs, read_parameters};
 pub use physical::{
-    COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, ingested_datasets,
+    COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, ingested_by, ingested_datasets,
     is_reserved_column, reserved_column,
 };
 pub use pipeline::{
@@ -60,6 +68,10 @@ pub use resources::{
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]
 pub use saved_dir::{MAX_SAVED_FILE_BYTES, SavedDirError, write_new};
+/// The `schemars` crate, for a platform's typed parameters
+/// ([`read_parameters`]): derive `JsonSchema` with
+/// `#[schemars(crate = "datasurface_platform::schemars")]`.
+pub use schemars;
 /// The `semver` crate, for [`DataPlatform::version`]: a platform needs no
 /// dependency of its own to name its version.
 pub use semver;

@@ -17,7 +17,9 @@ use indexmap::map::Entry;
 use std::fmt::Write as _;
 
 use crate::graph::{NodeKind, PlatformGraph};
-use crate::model::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
+use crate::model::Dataset;
+use crate::model::names::DatasetName;
+use crate::model::validate::{Diagnostic, ModelIndex, ModelPath, Severity, ValidEcosystem};
 
 /// The code of a collision.
 pub const COLLISION: &str = "physical-name-collision";
@@ -33,6 +35,76 @@ pub struct Claimant {
     pub what: String,
     /// Where the object is in the model.
     pub path: ModelPath,
+}
+
+impl Claimant {
+    /// The model object a graph node stands for, and its path: so a
+    /// platform that claims names by node (`PhysicalNames<NodeKey>`, or its
+    /// own owners holding nodes) describes every claimant in one call. The
+    /// paths come from [`ValidEcosystem::places`](crate::model::validate::ValidEcosystem::places),
+    /// built once per model.
+    ///
+    /// ```
+    /// use datasurface_platform::Claimant;
+    /// use datasurface_platform::graph::NodeKind;
+    /// use datasurface_platform::model::fixtures::northwind;
+    ///
+    /// let valid = northwind().build_valid()?;
+    /// let node = NodeKind::Export {
+    ///     container: "Mart A".parse()?,
+    ///     datastore: "NW_Data".parse()?,
+    ///     dataset: "customers".parse()?,
+    /// };
+    /// let claimant = Claimant::for_node(&valid, &node);
+    /// assert_eq!(claimant.what, "the export of `NW_Data.customers` to `Mart A`");
+    /// assert!(claimant.path.to_string().ends_with("/datastores/NW_Data/datasets/customers"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_node(valid: &crate::model::validate::ValidEcosystem, node: &NodeKind) -> Claimant {
+        let places = valid.places();
+        let (what, path) = match node {
+            NodeKind::Ingest {
+                datastore,
+                dataset: None,
+                ..
+            } => (
+                format!("the ingestion of `{datastore}`"),
+                places.datastore(datastore),
+            ),
+            NodeKind::Ingest {
+                datastore,
+                dataset: Some(dataset),
+                ..
+            } => (
+                format!("the ingestion of `{datastore}.{dataset}`"),
+                places.dataset(datastore, dataset),
+            ),
+            NodeKind::Export {
+                container,
+                datastore,
+                dataset,
+            } => (
+                format!("the export of `{datastore}.{dataset}` to `{container}`"),
+                places.dataset(datastore, dataset),
+            ),
+            NodeKind::Trigger { workspace } => (
+                format!("the trigger of transformer `{workspace}`"),
+                places.workspace(workspace),
+            ),
+            NodeKind::DataTransformer { workspace } => (
+                format!("transformer `{workspace}`"),
+                places.workspace(workspace),
+            ),
+            NodeKind::Workspace {
+                workspace,
+                dataset_group,
+            } => (
+                format!("dataset group `{workspace}.{dataset_group}`"),
+                places.dataset_group(workspace, dataset_group),
+            ),
+        };
+        Claimant { what, path }
+    }
 }
 
 /// A value an owner carries that does not tell owners apart: every two
@@ -108,6 +180,13 @@ impl<O: Ord + Clone> PhysicalNames<O> {
     /// graph) saves growing a map of a million names step by step.
     pub fn reserve(&mut self, namespace: &str, additional: usize) {
         names_in(&mut self.claimed, namespace).reserve(additional);
+    }
+
+    /// Claims an artifact key as a file name for `owner`: keys are saved as
+    /// files, and file systems that ignore case would make two keys that
+    /// differ only in case one file.
+    pub fn claim_key(&mut self, key: &crate::ArtifactKey, owner: O) {
+        self.claim("a file of the rendering", key.as_str(), true, owner);
     }
 
     /// Claims `physical`, a name in `namespace` (what holds it, such as
@@ -193,6 +272,44 @@ pub fn ingested_datasets(graph: &PlatformGraph, index: &ModelIndex<'_>) -> usize
             _ => 0,
         })
         .sum()
+}
+
+/// The datasets an `Ingest` node reads, sorted by name (a datastore's
+/// datasets are a set): every dataset of its store, or the one it names
+/// when the store is ingested dataset by dataset. Empty for another node or
+/// a store the model lacks.
+///
+/// ```
+/// use datasurface_platform::graph::NodeKind;
+/// use datasurface_platform::ingested_by;
+/// use datasurface_platform::model::fixtures::northwind;
+///
+/// let valid = northwind().build_valid()?;
+/// let node = NodeKind::Ingest { datastore: "NW_Data".parse()?, dataset: None, from_platform: None };
+/// let names: Vec<&str> = ingested_by(&valid, &node).iter().map(|(n, _)| n.as_str()).collect();
+/// assert!(names.is_sorted() && names.contains(&"customers"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn ingested_by<'a>(
+    valid: &'a ValidEcosystem,
+    node: &NodeKind,
+) -> Vec<(&'a DatasetName, &'a Dataset)> {
+    let NodeKind::Ingest {
+        datastore, dataset, ..
+    } = node
+    else {
+        return Vec::new();
+    };
+    let Some(store) = valid.find_datastore(datastore) else {
+        return Vec::new();
+    };
+    let mut datasets: Vec<_> = store
+        .datasets
+        .iter()
+        .filter(|(name, _)| dataset.as_ref().is_none_or(|d| d == *name))
+        .collect();
+    datasets.sort_unstable_by_key(|(name, _)| *name);
+    datasets
 }
 
 /// The names claimed in `namespace`, made empty at its first use.

@@ -3,9 +3,10 @@
 use std::fmt;
 
 use datasurface_graph::PlatformGraph;
-use datasurface_model::PlatformDeclaration;
-use datasurface_model::names::PlatformName;
+use datasurface_model::container::Database;
+use datasurface_model::names::{ContainerName, DatastoreName, PlatformName, WorkspaceName};
 use datasurface_model::validate::{CodeInfo, Diagnostic, ValidEcosystem};
+use datasurface_model::{CaptureMetadata, DataTransformer, Ingestion, PlatformDeclaration};
 
 use crate::capabilities::Capabilities;
 use crate::plan::{self, Plan};
@@ -21,6 +22,40 @@ pub struct RenderContext<'a> {
     pub platform: &'a PlatformName,
     /// Its declaration, with its parameters and hints.
     pub declaration: &'a PlatformDeclaration,
+}
+
+impl<'a> RenderContext<'a> {
+    /// The ingestion of a datastore: how it is captured, from which
+    /// container, when and with which credential. `None` for a store the
+    /// model lacks or a transformer's output.
+    pub fn ingestion(&self, store: &DatastoreName) -> Option<&'a Ingestion> {
+        match &self.ecosystem.find_datastore(store)?.capture {
+            CaptureMetadata::Ingestion(ingestion) => Some(ingestion),
+            CaptureMetadata::TransformerOutput(_) => None,
+        }
+    }
+
+    /// The database of a container, when it is one.
+    pub fn database(&self, container: &ContainerName) -> Option<&'a Database> {
+        self.ecosystem.find_container(container)?.kind.database()
+    }
+
+    /// The transformer of a workspace, if it has one.
+    pub fn transformer(&self, workspace: &WorkspaceName) -> Option<&'a DataTransformer> {
+        self.ecosystem
+            .find_workspace(workspace)?
+            .transformer
+            .as_ref()
+    }
+
+    /// The error of a render that meets something its graph names in a form
+    /// the platform cannot handle (lint should have refused it first).
+    pub fn unsupported(&self, what: impl fmt::Display) -> PlatformError {
+        PlatformError::Unsupported {
+            platform: self.platform.to_string(),
+            what: what.to_string(),
+        }
+    }
 }
 
 /// Why a platform could not render.
@@ -72,11 +107,23 @@ pub enum PlatformError {
 ///   changed.
 /// * No artifact contains a secret: credentials are named, and resolved by the
 ///   platform when it runs.
+/// * An artifact lists in [`depends_on`](crate::Artifact::depends_on) every
+///   artifact that must exist before it. In particular an artifact that
+///   realises an `Export` node depends, directly or through other artifacts,
+///   on an artifact of the `Ingest` node it reads, where the platform
+///   renders one: otherwise a plan could make the export before what fills it.
+/// * A plan runs each create, update and replace after those of the
+///   artifacts it depends on, and each delete before the deletes of the
+///   artifacts it depends on. The default [`diff`](Self::diff) does; a
+///   platform's own `diff` must too, and must turn the previous rendering
+///   into the next one.
 /// * Everything the platform cannot do is declared in
 ///   [`capabilities`](Self::capabilities) and reported by
 ///   [`lint`](Self::lint), before `render` is called.
 ///
-/// The `datasurface-testkit` crate checks these properties for any implementation.
+/// The `datasurface-testkit` crate checks each of these properties for any
+/// implementation (its `Conformance` suite), and that [`lint`](Self::lint)
+/// reports no code that [`codes`](Self::codes) does not declare.
 ///
 /// # Wrapping a platform
 ///

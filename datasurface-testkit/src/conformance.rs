@@ -662,6 +662,7 @@ impl<'a> Conformance<'a> {
                 ));
             }
         }
+        failures.extend(steps_out_of_order(&plan, from, what));
         failures
     }
 
@@ -726,6 +727,56 @@ pub fn exercise_shape(palette: &Palette) -> Shape {
         transformers,
         seed: 7,
     }
+}
+
+/// The steps of a plan that run before a step they need, as the trait's
+/// contract orders them: a create, update or replace after those of the
+/// artifacts it depends on (in the new rendering); a delete before the
+/// deletes of the artifacts it depends on (in the old one).
+fn steps_out_of_order(
+    plan: &datasurface_platform::Plan,
+    from: &Rendering,
+    what: &str,
+) -> Vec<String> {
+    use datasurface_platform::Action;
+    let at: BTreeMap<(&ArtifactKey, bool), usize> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(n, step)| ((&step.key, step.action == Action::Delete), n))
+        .collect();
+    let mut failures = Vec::new();
+    for (n, step) in plan.steps.iter().enumerate() {
+        let deleting = step.action == Action::Delete;
+        let depends_on = if deleting {
+            from.artifacts.get(&step.key).map(|a| &a.depends_on)
+        } else {
+            step.artifact.as_ref().map(|a| &a.depends_on)
+        };
+        for needed in depends_on.into_iter().flatten() {
+            let Some(&m) = at.get(&(needed, deleting)) else {
+                continue;
+            };
+            if deleting && m < n {
+                failures.push(format!(
+                    "with {what}, the plan deletes `{needed}` (step {}) before `{}` (step {}), which depends on it: delete dependents first",
+                    m + 1,
+                    step.key,
+                    n + 1
+                ));
+            } else if !deleting && m > n {
+                failures.push(format!(
+                    "with {what}, the plan's step {} ({:?} `{}`) runs before step {} ({:?} `{needed}`), which it depends on",
+                    n + 1,
+                    step.action,
+                    step.key,
+                    m + 1,
+                    plan.steps[m].action
+                ));
+            }
+        }
+    }
+    failures
 }
 
 fn dependencies_exist(rendering: &Rendering) -> Vec<String> {

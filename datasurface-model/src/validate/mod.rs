@@ -11,6 +11,7 @@
 //! them, and [`catalogue`](crate::catalogue) documents them.
 
 mod index;
+mod places;
 pub mod rules;
 
 use std::ops::Deref;
@@ -19,17 +20,29 @@ pub use crate::diagnostic::{
     CodeInfo, Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation,
 };
 pub use index::{ContainerUse, ContainerUser, Context, DatasetAt, ModelIndex, Placed, SinkAt};
+pub use places::Places;
 
-use crate::Ecosystem;
+use crate::names::{ContainerName, DatastoreName, WorkspaceName};
+use crate::{DataContainer, Datastore, Ecosystem, Workspace};
 
 /// A model that passed validation: it may still carry warnings.
 ///
 /// Later stages take a `ValidEcosystem`, so they cannot be handed an unchecked model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ValidEcosystem {
     ecosystem: Ecosystem,
     warnings: Report,
+    /// Built on first use: where each named object is.
+    places: std::sync::OnceLock<Places>,
 }
+
+impl PartialEq for ValidEcosystem {
+    fn eq(&self, other: &Self) -> bool {
+        self.ecosystem == other.ecosystem && self.warnings == other.warnings
+    }
+}
+
+impl Eq for ValidEcosystem {}
 
 impl ValidEcosystem {
     /// The model.
@@ -40,6 +53,49 @@ impl ValidEcosystem {
     /// The warnings and notes validation found.
     pub fn warnings(&self) -> &Report {
         &self.warnings
+    }
+
+    /// Where each named object of the model is, for the paths of findings:
+    /// built on the first call, then kept.
+    pub fn places(&self) -> &Places {
+        self.places.get_or_init(|| Places::new(&self.ecosystem))
+    }
+
+    /// The datastore of a name, found through [`places`](Self::places)
+    /// rather than by a walk of every team.
+    pub fn find_datastore(&self, name: &DatastoreName) -> Option<&Datastore> {
+        let (zone, team) = self.places().datastore_team(name)?;
+        self.ecosystem
+            .zones
+            .get(zone)?
+            .teams
+            .get(team)?
+            .datastores
+            .get(name)
+    }
+
+    /// The workspace of a name, found through [`places`](Self::places).
+    pub fn find_workspace(&self, name: &WorkspaceName) -> Option<&Workspace> {
+        let (zone, team) = self.places().workspace_team(name)?;
+        self.ecosystem
+            .zones
+            .get(zone)?
+            .teams
+            .get(team)?
+            .workspaces
+            .get(name)
+    }
+
+    /// The data container of a name, found through [`places`](Self::places).
+    pub fn find_container(&self, name: &ContainerName) -> Option<&DataContainer> {
+        let (zone, team) = self.places().container_team(name)?;
+        self.ecosystem
+            .zones
+            .get(zone)?
+            .teams
+            .get(team)?
+            .containers
+            .get(name)
     }
 
     /// The model, giving up the proof that it is valid.
@@ -115,6 +171,7 @@ pub fn try_validate(ecosystem: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>
         Ok(ValidEcosystem {
             ecosystem,
             warnings: report,
+            places: std::sync::OnceLock::new(),
         })
     }
 }

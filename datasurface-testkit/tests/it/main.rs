@@ -40,6 +40,9 @@ enum Flaw {
     /// Refuses no names that meet, makes keys that replace what they cannot
     /// keep with `_`, and replaces an artifact whose key is taken.
     LossyKeys,
+    /// Its own diff runs the default plan's steps backwards: exports are
+    /// made before the ingestion that fills them.
+    BackwardsPlan,
 }
 
 #[derive(Debug)]
@@ -202,6 +205,13 @@ impl DataPlatform for Specs {
         }
         Ok(rendering)
     }
+    fn diff(&self, previous: &Rendering, next: &Rendering) -> datasurface_platform::Plan {
+        let mut plan = datasurface_platform::diff(previous, next);
+        if self.flaw == Flaw::BackwardsPlan {
+            plan.steps.reverse();
+        }
+        plan
+    }
 }
 
 fn failed_checks(flaw: Flaw) -> Vec<&'static str> {
@@ -253,6 +263,14 @@ fn each_flaw_is_caught_by_its_check() {
     assert_eq!(
         failed_checks(Flaw::UndeclaredCode),
         ["lint-codes-are-declared"]
+    );
+    // A plan that applies, but in an order the trait's contract forbids.
+    assert_eq!(
+        failed_checks(Flaw::BackwardsPlan),
+        [
+            "plans-apply-for-everyday-edits",
+            "plans-apply-for-random-pairs"
+        ]
     );
     // Containers `… twin` and `…_twin` meet in a key: one side's artifacts
     // replace the other's, and the kit counts them.

@@ -1,0 +1,39 @@
+//! Escaping: a value written into a generated artifact, made to read back as
+//! exactly that value in the artifact's language. Every model field is
+//! untrusted (each team writes its own files), so a platform writes every
+//! name and every piece of free text through one of these functions, and an
+//! audit reads this module and nothing else.
+//!
+//! | language | function |
+//! |---|---|
+//! | SQL identifiers and string literals, by dialect | [`sql::Dialect::ident`], [`sql::Dialect::literal`] |
+//! | JSON strings | [`json::string`] |
+//! | YAML scalars | [`yaml::scalar`] |
+//! | POSIX shell words | [`shell::word`] |
+//! | JDBC connection URLs | [`jdbc::url`] |
+//! | Python string literals and docstrings | [`python::str_literal`], [`python::docstring`] |
+//!
+//! Each returns the whole quoted token, quotes included, so it is placed
+//! where a token goes and never inside another quote:
+//!
+//! ```
+//! use datasurface_platform::escape::{json, python, shell, sql::Dialect, yaml};
+//!
+//! let name = "Mart A'; DROP TABLE x; --";
+//! assert_eq!(
+//!     format!("SELECT * FROM {}", Dialect::Postgres.ident(name)),
+//!     r#"SELECT * FROM "Mart A'; DROP TABLE x; --""#
+//! );
+//! assert_eq!(Dialect::FlinkSql.literal("it's"), "'it''s'");
+//! assert_eq!(json::string("a\"b"), r#""a\"b""#);
+//! assert_eq!(yaml::scalar("yes"), r#""yes""#);
+//! assert_eq!(shell::word("$(id)"), "'$(id)'");
+//! assert_eq!(python::str_literal("\n"), r#""\n""#);
+//! ```
+
+pub mod jdbc;
+pub mod json;
+pub mod python;
+pub mod shell;
+pub mod sql;
+pub mod yaml;

@@ -1,0 +1,236 @@
+//! Typed platform parameters: a platform's `parameters` in the model, read
+//! into a struct of the platform's own, with a finding at each bad
+//! parameter's model path.
+//!
+//! Derive `Deserialize`, `Default` and `JsonSchema` for a struct whose
+//! fields are the parameters, and read it in `lint` (which reports the
+//! findings) and in `render` (which uses the value):
+//!
+//! ```
+//! use datasurface_platform::model::PlatformDeclaration;
+//! use datasurface_platform::read_parameters;
+//! use datasurface_platform::schemars::JsonSchema;
+//! use serde::Deserialize;
+//!
+//! /// The streaming platform's settings.
+//! #[derive(Debug, Deserialize, JsonSchema)]
+//! #[schemars(crate = "datasurface_platform::schemars")]
+//! #[serde(rename_all = "camelCase", default)]
+//! struct Settings {
+//!     /// Partitions of each topic.
+//!     partitions: u16,
+//!     /// The Kafka Connect cluster's REST endpoint.
+//!     connect_url: String,
+//! }
+//!
+//! impl Default for Settings {
+//!     fn default() -> Self {
+//!         Settings { partitions: 3, connect_url: "http://connect:8083".into() }
+//!     }
+//! }
+//!
+//! let declaration: PlatformDeclaration = serde_json::from_value(serde_json::json!({
+//!     "kind": "streaming", "version": "^1",
+//!     "parameters": { "partitions": -1, "conectUrl": "http://c:8083" }
+//! }))?;
+//! let read = read_parameters::<Settings>("Kafka", &declaration);
+//! // Each bad parameter falls back to its default, with a finding at its path.
+//! assert_eq!(read.value.partitions, 3);
+//! let found: Vec<String> = read.findings.iter().map(|d| d.path.to_string()).collect();
+//! assert_eq!(found, ["/platforms/Kafka/parameters/partitions", "/platforms/Kafka/parameters/conectUrl"]);
+//! assert_eq!(read.findings[1].help.as_deref(), Some("did you mean `connectUrl`?"));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use datasurface_model::PlatformDeclaration;
+use datasurface_model::suggest::suggest;
+use datasurface_model::validate::{Diagnostic, ModelPath, Severity};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// The code of every finding about a parameter.
+pub const INVALID_PARAMETER: &str = "invalid-platform-parameter";
+
+/// A platform's parameters read into `T`, and what was wrong with them.
+#[derive(Debug, Clone)]
+pub struct Parameters<T> {
+    /// The parameters: each one the model gives and `T` accepts, the rest
+    /// `T`'s defaults.
+    pub value: T,
+    /// An `invalid-platform-parameter` error at each parameter that `T`
+    /// does not have or that has a value `T` refuses.
+    pub findings: Vec<Diagnostic>,
+}
+
+/// The parameters `T` reads, with each one's documentation: the properties of
+/// its JSON Schema, in declaration order.
+pub fn parameter_docs<T: JsonSchema>() -> Vec<(String, String)> {
+    let schema = schemars::schema_for!(T);
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|properties| {
+            properties
+                .iter()
+                .map(|(name, property)| {
+                    let doc = property
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    (name.clone(), doc.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads the `parameters` of platform `platform`'s declaration into `T`.
+///
+/// A parameter `T` does not have is reported with the nearest name `T`
+/// has. A parameter whose value `T` refuses (judged alone, so each bad one
+/// is reported) is reported with serde's reason and falls back to `T`'s
+/// default: `T` should use `#[serde(default)]`. Checks beyond types belong
+/// in the field's type (a newtype with `#[serde(try_from = "String")]`),
+/// whose error message becomes the finding's.
+pub fn read_parameters<T>(platform: &str, declaration: &PlatformDeclaration) -> Parameters<T>
+where
+    T: DeserializeOwned + Default + JsonSchema,
+{
+    let docs = parameter_docs::<T>();
+    let names: Vec<&str> = docs.iter().map(|(n, _)| n.as_str()).collect();
+    let path = ModelPath::root().keys(["platforms", platform, "parameters"]);
+    let mut findings = Vec::new();
+    let mut good = Map::new();
+    for (key, value) in &declaration.parameters {
+        let Some(at) = names.iter().position(|n| n == key) else {
+            findings.push(
+                Diagnostic::new(
+                    INVALID_PARAMETER,
+                    Severity::Error,
+                    path.key(key),
+                    format!("platform `{platform}` has no parameter `{key}`"),
+                )
+                .with_help(suggest(key, &names, "its parameters")),
+            );
+            continue;
+        };
+        let alone = Map::from_iter([(key.clone(), value.clone())]);
+        match serde_json::from_value::<T>(Value::Object(alone)) {
+            Ok(_) => {
+                good.insert(key.clone(), value.clone());
+            }
+            Err(e) => {
+                let doc = &docs[at].1;
+                let help = if doc.is_empty() {
+                    format!("correct `{key}`, or leave it out for its default")
+                } else {
+                    format!("`{key}`: {doc} Correct it, or leave it out for its default.")
+                };
+                findings.push(
+                    Diagnostic::new(
+                        INVALID_PARAMETER,
+                        Severity::Error,
+                        path.key(key),
+                        format!("parameter `{key}` of platform `{platform}` is {value}: {e}"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    let value = match serde_json::from_value::<T>(Value::Object(good)) {
+        Ok(value) => value,
+        Err(e) => {
+            findings.push(
+                Diagnostic::new(
+                    INVALID_PARAMETER,
+                    Severity::Error,
+                    path,
+                    format!("the parameters of platform `{platform}` do not fit together: {e}"),
+                )
+                .with_help("correct the parameters the message names"),
+            );
+            T::default()
+        }
+    };
+    Parameters { value, findings }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq, Deserialize, JsonSchema)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Settings {
+        /// The topic prefix.
+        topic_prefix: String,
+        /// Retries.
+        retries: u8,
+        /// Hosts.
+        hosts: Vec<Host>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
+    #[serde(try_from = "String")]
+    struct Host(String);
+
+    impl TryFrom<String> for Host {
+        type Error = String;
+        fn try_from(s: String) -> Result<Self, String> {
+            if s.is_empty() || s.contains(char::is_whitespace) {
+                Err(format!("`{s}` is not a host name"))
+            } else {
+                Ok(Host(s))
+            }
+        }
+    }
+
+    fn declaration(parameters: Value) -> PlatformDeclaration {
+        let mut declaration = serde_json::json!({ "kind": "k", "version": "^1" });
+        declaration["parameters"] = parameters;
+        serde_json::from_value(declaration).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn good_parameters_are_read_and_bad_ones_found_where_they_are() {
+        let read = read_parameters::<Settings>(
+            "P",
+            &declaration(serde_json::json!({
+                "topicPrefix": "ds.", "retries": 300, "hosts": ["a", "b c"], "retires": 1
+            })),
+        );
+        assert_eq!(
+            read.value,
+            Settings {
+                topic_prefix: "ds.".into(),
+                ..Settings::default()
+            }
+        );
+        let found: Vec<(String, String)> = read
+            .findings
+            .iter()
+            .map(|d| (d.path.to_string(), d.message.clone()))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found[0].0, "/platforms/P/parameters/retries");
+        assert!(found[0].1.contains("300"), "{}", found[0].1);
+        assert!(
+            found[1].1.contains("`b c` is not a host name"),
+            "{}",
+            found[1].1
+        );
+        assert_eq!(found[2].0, "/platforms/P/parameters/retires");
+        assert_eq!(
+            read.findings[2].help.as_deref(),
+            Some("did you mean `retries`?")
+        );
+        assert_eq!(
+            parameter_docs::<Settings>()[0],
+            ("topicPrefix".to_owned(), "The topic prefix.".to_owned())
+        );
+    }
+}
