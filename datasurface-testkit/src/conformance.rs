@@ -779,6 +779,15 @@ fn steps_out_of_order(
     failures
 }
 
+/// An artifact as a failure names it: its key, and the graph node (the
+/// model element) it realises.
+fn artifact_named(key: &ArtifactKey, artifact: &datasurface_platform::Artifact) -> String {
+    match &artifact.node {
+        Some(node) => format!("`{key}` (of `{node}`)"),
+        None => format!("`{key}` (of no node)"),
+    }
+}
+
 fn dependencies_exist(rendering: &Rendering) -> Vec<String> {
     rendering
         .artifacts
@@ -787,7 +796,12 @@ fn dependencies_exist(rendering: &Rendering) -> Vec<String> {
             a.depends_on
                 .iter()
                 .filter(|d| !rendering.artifacts.contains_key(*d))
-                .map(move |d| format!("`{key}` depends on `{d}`, which the rendering lacks"))
+                .map(move |d| {
+                    format!(
+                        "{} depends on `{d}`, which the rendering lacks",
+                        artifact_named(key, a)
+                    )
+                })
         })
         .collect()
 }
@@ -859,9 +873,9 @@ fn no_secrets(rendering: &Rendering) -> Vec<String> {
         .artifacts
         .iter()
         .flat_map(|(key, a)| {
-            find_secrets(&a.content)
-                .into_iter()
-                .map(move |(line, why)| format!("`{key}` line {line} holds {why}"))
+            find_secrets(&a.content).into_iter().map(move |(line, why)| {
+                format!("{} line {line} holds {why}", artifact_named(key, a))
+            })
         })
         .collect()
 }

@@ -244,6 +244,20 @@ fn each_flaw_is_caught_by_its_check() {
     assert!(failed_checks(Flaw::Counter).contains(&"render-is-deterministic"));
     // The secret line also breaks the JSON artifact it is added to.
     assert!(failed_checks(Flaw::Secret).contains(&"no-secrets-in-artifacts"));
+    // Each failure names the artifact and the model element it realises.
+    let report = Conformance::new(&Specs::new(Flaw::Secret))
+        .random_pairs(1)
+        .run();
+    let secret = report
+        .outcomes
+        .iter()
+        .find(|o| o.check == "no-secrets-in-artifacts")
+        .unwrap();
+    assert!(
+        secret.failures[0].contains(".json` (of `DataTransformer/Platform Under Test/"),
+        "{}",
+        secret.failures[0]
+    );
     assert_eq!(
         failed_checks(Flaw::DanglingDependency),
         [
