@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use datasurface_generate::{Shape, generate_for};
 use datasurface_model::files::{Format, to_directory};
-use datasurface_testkit::{Shape, generate_for};
 
 use crate::Outcome;
 

@@ -15,10 +15,12 @@ use serde_json::{Map, Value};
 
 use crate::boundaries;
 use crate::edits::{EDITS, reversed};
-use crate::generate::{PlatformSpec, Shape, generate};
-use crate::palette::{CAPTURE_METHODS, CODE_KINDS, DATA_TYPES, FILE_FORMATS, Palette, TRIGGERS};
 use crate::secrets::find_secrets;
 use crate::strategy::ecosystem_pairs;
+use datasurface_generate::{
+    CAPTURE_METHODS, CODE_KINDS, DATA_TYPES, FILE_FORMATS, Palette, TRIGGERS,
+};
+use datasurface_generate::{PlatformSpec, Shape, generate};
 
 /// The name the platform under test has in generated models.
 pub const PLATFORM_NAME: &str = "Platform Under Test";
@@ -378,7 +380,7 @@ impl<'a> Conformance<'a> {
             palette.capture_methods.push(m);
             palette
                 .container_kinds
-                .extend(crate::palette::source_kinds(m).iter().take(1));
+                .extend(datasurface_generate::source_kinds(m).iter().take(1));
         } else if let Some(t) = TRIGGERS.into_iter().find(|t| !named.triggers.contains(t)) {
             palette.triggers.push(t);
         } else if let Some(k) = CODE_KINDS.into_iter().find(|k| !code_kinds.contains(k)) {
@@ -873,9 +875,11 @@ fn no_secrets(rendering: &Rendering) -> Vec<String> {
         .artifacts
         .iter()
         .flat_map(|(key, a)| {
-            find_secrets(&a.content).into_iter().map(move |(line, why)| {
-                format!("{} line {line} holds {why}", artifact_named(key, a))
-            })
+            find_secrets(&a.content)
+                .into_iter()
+                .map(move |(line, why)| {
+                    format!("{} line {line} holds {why}", artifact_named(key, a))
+                })
         })
         .collect()
 }

@@ -29,22 +29,18 @@ pub mod boundaries;
 #[cfg(feature = "conformance")]
 mod conformance;
 pub mod edits;
-mod generate;
 pub mod lexing;
-mod palette;
-mod rng;
 mod secrets;
 #[cfg(feature = "conformance")]
 pub mod strategy;
 
 #[cfg(feature = "conformance")]
 pub use conformance::{Conformance, ConformanceReport, Outcome, PLATFORM_NAME, exercise_shape};
+pub use datasurface_generate::{
+    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, FILE_FORMATS, GenerateError,
+    MILESTONING, Palette, PlatformSpec, Shape, TRIGGERS, generate, generate_for, source_kinds,
+};
 /// Small ready ecosystems as builders (a minimal one, Northwind) that a test
 /// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.
 pub use datasurface_model::fixtures;
-pub use generate::{GenerateError, PlatformSpec, Shape, generate, generate_for};
-pub use palette::{
-    CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, FILE_FORMATS, MILESTONING, Palette,
-    TRIGGERS, source_kinds,
-};
 pub use secrets::find_secrets;

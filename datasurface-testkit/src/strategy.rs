@@ -3,8 +3,8 @@
 use datasurface_platform::model::Ecosystem;
 use proptest::prelude::*;
 
-use crate::generate::{PlatformSpec, Shape, generate};
-use crate::palette::Palette;
+use datasurface_generate::Palette;
+use datasurface_generate::{PlatformSpec, Shape, generate};
 
 /// Small shapes: up to two zones, four stores of three datasets of five columns,
 /// four consumers and three transformers, with any seed.
