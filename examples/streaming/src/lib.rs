@@ -1,11 +1,12 @@
 //! A streaming data platform: each ingested dataset becomes a Kafka topic
-//! (a Strimzi `KafkaTopic`), each store a Kafka Connect source connector
-//! (JDBC or Debezium), each export a JDBC sink connector, and each SQL
+//! (a Strimzi `KafkaTopic`) filled by a Kafka Connect JDBC source
+//! connector, each export a JDBC sink connector, and each SQL
 //! transformer a Flink SQL job. It leans on the toolbox of
 //! `datasurface-platform`: typed parameters, escaping, cron intervals,
 //! claims with their model paths, the model's cached index.
 
-use datasurface_platform::escape::{jdbc, sql::Dialect::FlinkSql, yaml};
+use datasurface_platform::escape::sql::Dialect::{self, FlinkSql};
+use datasurface_platform::escape::{jdbc, yaml};
 use datasurface_platform::graph::{Node, NodeKind, PlatformGraph};
 use datasurface_platform::model::container::Database;
 use datasurface_platform::model::names::{ContainerName, CredentialName, DatasetName};
@@ -65,28 +66,39 @@ pub const CODES: &[CodeInfo] = &[
     ),
 ];
 
-/// A database's JDBC URL (escaped by the toolbox) and its Debezium connector.
-fn jdbc(db: &Database) -> Option<(String, String)> {
-    let debezium = match db.engine {
-        Engine::Postgres => "postgresql.PostgresConnector",
-        Engine::Mysql => "mysql.MySqlConnector",
-        Engine::SqlServer => "sqlserver.SqlServerConnector",
-        Engine::Oracle => "oracle.OracleConnector",
+/// A database's JDBC URL (escaped by the toolbox) and SQL dialect, where the platform has a driver.
+fn jdbc(db: &Database) -> Option<(String, Dialect)> {
+    let dialect = match db.engine {
+        Engine::Postgres => Dialect::Postgres,
+        Engine::Mysql => Dialect::MySql,
+        Engine::SqlServer => Dialect::SqlServer,
+        Engine::Oracle => Dialect::Ansi,
         _ => return None,
     };
-    Some((jdbc::url(db)?, format!("io.debezium.connector.{debezium}")))
+    Some((jdbc::url(db)?, dialect))
+}
+
+/// The Flink SQL type of each kind of column the platform carries.
+fn flink(kind: TypeKind) -> Option<&'static str> {
+    use TypeKind as T;
+    Some(match kind {
+        T::Boolean => "BOOLEAN",
+        T::SmallInt => "SMALLINT",
+        T::Integer => "INT",
+        T::BigInt => "BIGINT",
+        T::Decimal => "DECIMAL",
+        T::Ieee64 => "DOUBLE",
+        T::Date => "DATE",
+        T::Timestamp => "TIMESTAMP(6)",
+        T::Char | T::NChar | T::VarChar | T::NVarChar | T::String => "STRING",
+        _ => return None,
+    })
 }
 
 fn flink_type(t: &DataType) -> String {
-    match (t, t.kind()) {
-        (DataType::Decimal(d), _) => format!("DECIMAL({}, {})", d.precision, d.scale),
-        (_, TypeKind::Ieee64) => "DOUBLE".into(),
-        (
-            _,
-            k @ (TypeKind::Boolean | TypeKind::SmallInt | TypeKind::Integer | TypeKind::BigInt),
-        ) => k.name().to_uppercase(),
-        (_, k @ (TypeKind::Date | TypeKind::Timestamp)) => k.name().to_uppercase(),
-        _ => "STRING".into(),
+    match t {
+        DataType::Decimal(d) => format!("DECIMAL({}, {})", d.precision, d.scale),
+        _ => flink(t.kind()).unwrap_or("STRING").to_owned(),
     }
 }
 
@@ -135,15 +147,12 @@ impl DataPlatform for Streaming {
     }
 
     fn capabilities(&self) -> Capabilities {
-        use {CaptureKind as C, TypeKind as T};
+        use CaptureKind as C;
         Capabilities {
-            capture_methods: vec![C::SqlSnapshot, C::SqlWatermark, C::Cdc, C::TransformerOutput],
+            capture_methods: vec![C::SqlSnapshot, C::SqlWatermark, C::TransformerOutput],
             milestoning: vec![Milestoning::LiveOnly],
             container_kinds: vec![ContainerCategory::Database],
-            data_types: [T::Boolean, T::SmallInt, T::Integer, T::BigInt, T::Decimal, T::Ieee64]
-                .into_iter()
-                .chain([T::Date, T::Timestamp, T::Char, T::VarChar, T::NVarChar, T::String])
-                .collect(),
+            data_types: TypeKind::ALL.iter().copied().filter(|k| flink(*k).is_some()).collect(),
             triggers: vec![TriggerKind::Cron],
             code_kinds: vec![CodeKind::Sql],
             ..Capabilities::default()
@@ -184,6 +193,13 @@ impl DataPlatform for Streaming {
                 }
                 NodeKind::DataTransformer { workspace } => {
                     names.claim_key(&flink_key(workspace), owner);
+                    let job = format!("a table of Flink job `{workspace}`");
+                    for (store, dataset) in job_tables(cx, workspace) {
+                        let table = format!("{store}_{dataset}");
+                        let (datastore, dataset) = (store.clone(), Some(dataset.clone()));
+                        let input = NodeKind::Ingest { datastore, dataset, from_platform: None };
+                        names.claim(&job, table, false, input);
+                    }
                     let code = cx.transformer(workspace).map(|t| &t.code);
                     let Some(CodeArtifact::Sql(code)) = code else { continue };
                     for (dataset, query) in &code.queries {
@@ -216,12 +232,10 @@ impl DataPlatform for Streaming {
                     let datasets = ingested_by(cx.ecosystem, &node.kind);
                     for &(name, ds) in &datasets {
                         let text = kafka_topic(&topic(&s, store, name), ds);
-                        out.insert(
-                            topic_key(store, name),
-                            Artifact::new(at.clone(), text, vec![]),
-                        )?;
+                        let artifact = Artifact::new(at.clone(), text, vec![]);
+                        out.insert(topic_key(store, name), artifact)?;
                     }
-                    source(&s, cx, node, &mut out)?;
+                    sources(&s, cx, node, &mut out)?;
                 }
                 NodeKind::Export { container, datastore, dataset } => {
                     let db = cx.database(container).and_then(jdbc);
@@ -262,44 +276,49 @@ fn kafka_topic(topic: &str, dataset: &Dataset) -> String {
     )
 }
 
-/// The connector that fills the topics of an `Ingest` node: JDBC polling or Debezium.
-fn source(s: &Settings, cx: &RenderContext, node: &Node, out: &mut Rendering) -> Result<(), Error> {
-    let NodeKind::Ingest { datastore: store, dataset: one, .. } = &node.kind else { return Ok(()) };
-    let datasets: Vec<&DatasetName> =
-        ingested_by(cx.ecosystem, &node.kind).into_iter().map(|d| d.0).collect();
+/// A JDBC source connector for each dataset of an `Ingest` node: a query of
+/// its table (quoted in the database's dialect), published to its topic.
+fn sources(
+    s: &Settings,
+    cx: &RenderContext,
+    node: &Node,
+    out: &mut Rendering,
+) -> Result<(), Error> {
+    let NodeKind::Ingest { datastore: store, .. } = &node.kind else { return Ok(()) };
     let Some(ing) = cx.ingestion(store) else { return Ok(()) }; // Flink writes the topics.
     let db = cx.database(&ing.container).and_then(jdbc);
-    let (url, debezium) = db.ok_or_else(|| cx.unsupported(&ing.container))?;
-    let tables: Vec<&str> = datasets.iter().map(|d| d.as_str()).collect();
-    let mut config = json!({
-        "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
-        "connection.url": url,
-        "topic.prefix": format!("{}{store}.", s.prefix),
-        "table.whitelist": tables.join(","),
-        "mode": "bulk",
-    });
-    match &ing.method {
-        CaptureMethod::Cdc(_) => config["connector.class"] = debezium.into(),
-        CaptureMethod::SqlWatermark(w) => {
-            config["mode"] = "timestamp".into();
-            config["timestamp.column.name"] = w.watermark_column.to_string().into();
-        }
-        _ => {}
-    }
+    let (url, dialect) = db.ok_or_else(|| cx.unsupported(&ing.container))?;
+    let (mode, tables, column) = match &ing.method {
+        CaptureMethod::SqlSnapshot(m) => ("bulk", &m.tables, None),
+        CaptureMethod::SqlWatermark(m) => ("timestamp", &m.tables, Some(&m.watermark_column)),
+        _ => return Err(cx.unsupported("a capture other than a SQL snapshot or watermark")),
+    };
     let schedule = ing.trigger.as_ref().and_then(StepTrigger::schedule);
-    if let Some(every) = schedule.and_then(|s| s.fixed_interval()) {
-        config["poll.interval.ms"] = every.num_milliseconds().to_string().into();
+    for (dataset, _) in ingested_by(cx.ecosystem, &node.kind) {
+        let table = tables.get(dataset).map_or(dataset.as_str(), String::as_str);
+        let table: Vec<&str> = table.split('.').collect();
+        let mut config = json!({
+            "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "connection.url": url,
+            "mode": mode,
+            "query": format!("SELECT * FROM {}", dialect.qualified(&table)),
+            "topic.prefix": topic(s, store, dataset), // A query's whole topic.
+        });
+        if let Some(column) = column {
+            config["timestamp.column.name"] = column.to_string().into();
+        }
+        if let Some(every) = schedule.and_then(|s| s.fixed_interval()) {
+            config["poll.interval.ms"] = every.num_milliseconds().to_string().into();
+        }
+        if let Some(c) = &ing.credential {
+            config["connection.user"] = secret(&c.name, "user").into();
+            config["connection.password"] = secret(&c.name, "password").into();
+        }
+        let name = format!("{}source.{store}.{dataset}", s.prefix);
+        let key = Key::from_parts(&["sources", store.as_str(), dataset.as_str()], "json");
+        let after = vec![topic_key(store, dataset)];
+        out.insert(key, Artifact::new(Some(node.key.clone()), connector(name, config), after))?;
     }
-    if let Some(c) = &ing.credential {
-        config["connection.user"] = secret(&c.name, "user").into();
-        config["connection.password"] = secret(&c.name, "password").into();
-    }
-    let parts: Vec<&str> =
-        [store.as_str()].into_iter().chain(one.iter().map(|d| d.as_str())).collect();
-    let text = connector(format!("{}source.{}", s.prefix, parts.join(".")), config);
-    let topics = datasets.iter().map(|d| topic_key(store, d)).collect();
-    let key = Key::from_parts(&[&["sources"], &parts[..]].concat(), "json");
-    out.insert(key, Artifact::new(Some(node.key.clone()), text, topics))?;
     Ok(())
 }
 
@@ -311,11 +330,8 @@ fn flink_job(s: &Settings, cx: &RenderContext, ws: &WorkspaceName) -> Result<Job
     let Some(t) = cx.transformer(ws) else { return Ok(None) };
     let CodeArtifact::Sql(code) = &t.code else { return Ok(None) };
     let queries = &code.queries;
-    let groups = &cx.ecosystem.find_workspace(ws).ok_or_else(|| cx.unsupported(ws))?.dataset_groups;
-    let inputs = groups.values().flat_map(|g| &g.sinks).map(|k| (&k.datastore, &k.dataset));
-    let outputs = queries.keys().map(|d| (&t.output_datastore, d));
     let (mut sql, mut after) = (String::new(), Vec::new());
-    for (store, dataset) in inputs.chain(outputs) {
+    for (store, dataset) in job_tables(cx, ws) {
         let found = cx.ecosystem.find_datastore(store).and_then(|st| st.datasets.get(dataset));
         let columns = found.ok_or_else(|| cx.unsupported(dataset))?.schema.columns.iter();
         let columns: Vec<String> = columns
@@ -323,15 +339,30 @@ fn flink_job(s: &Settings, cx: &RenderContext, ws: &WorkspaceName) -> Result<Job
             .collect();
         sql += &format!(
             "CREATE TABLE {} (\n{}\n) WITH ('connector' = 'kafka', 'topic' = {}, 'format' = 'json');\n\n",
-            FlinkSql.ident(&format!("{store}.{dataset}")),
+            FlinkSql.ident(&format!("{store}_{dataset}")),
             columns.join(",\n"),
             FlinkSql.literal(&topic(s, store, dataset))
         );
         after.push(topic_key(store, dataset));
     }
     for (dataset, query) in queries {
-        let table = FlinkSql.ident(&format!("{}.{dataset}", t.output_datastore));
+        let table = FlinkSql.ident(&format!("{}_{dataset}", t.output_datastore));
         sql += &format!("INSERT INTO {table}\n{query}\n;\n");
     }
     Ok(Some((sql, after)))
+}
+
+/// The tables of a SQL transformer's job, named as its queries name them
+/// (`<store>_<dataset>`): each dataset it reads, then each it writes.
+fn job_tables<'a>(
+    cx: &RenderContext<'a>,
+    ws: &WorkspaceName,
+) -> Vec<(&'a DatastoreName, &'a DatasetName)> {
+    let (Some(w), Some(t)) = (cx.ecosystem.find_workspace(ws), cx.transformer(ws)) else {
+        return Vec::new();
+    };
+    let CodeArtifact::Sql(code) = &t.code else { return Vec::new() };
+    let inputs =
+        w.dataset_groups.values().flat_map(|g| &g.sinks).map(|k| (&k.datastore, &k.dataset));
+    inputs.chain(code.queries.keys().map(|d| (&t.output_datastore, d))).collect()
 }
