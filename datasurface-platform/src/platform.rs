@@ -102,9 +102,13 @@ pub enum PlatformError {
 ///   file system; anything time- or place-dependent comes in through the
 ///   model's platform parameters.
 /// * Artifact keys depend only on node identities (and the platform's own
-///   structure), never on the order of the model's files or maps, so that a
-///   new render lies on the old one and [`diff`](Self::diff) finds only what
-///   changed.
+///   structure), so that a new render lies on the old one and
+///   [`diff`](Self::diff) finds only what changed. Neither keys nor content
+///   depend on the order of the model's files, or of its maps and lists
+///   whose order carries no meaning (zones, teams, datastores, datasets,
+///   workspaces, groups, sinks, assignments; columns keep theirs): the same
+///   model in another order renders equal, byte for byte. Sort what comes
+///   from a set (a store's datasets, for example) before writing it.
 /// * No artifact contains a secret: credentials are named, and resolved by the
 ///   platform when it runs.
 /// * An artifact lists in [`depends_on`](crate::Artifact::depends_on) every

@@ -273,7 +273,7 @@ impl<'a> Conformance<'a> {
             },
         );
         report.check(
-            "keys-stable-under-reordering",
+            "rendering-ignores-model-order",
             self.reordering(&model, &rendering),
         );
         report.check("no-secrets-in-artifacts", no_secrets(&rendering));

@@ -40,6 +40,9 @@ enum Flaw {
     /// Refuses no names that meet, makes keys that replace what they cannot
     /// keep with `_`, and replaces an artifact whose key is taken.
     LossyKeys,
+    /// Keys follow node identity, but content lists the stores in the
+    /// model's order.
+    OrderedContent,
     /// Its own diff runs the default plan's steps backwards: exports are
     /// made before the ingestion that fills them.
     BackwardsPlan,
@@ -149,6 +152,10 @@ impl DataPlatform for Specs {
             let text = match self.flaw {
                 Flaw::Counter => format!("{spec}\n# render {n}"),
                 Flaw::Secret => format!("{spec}\npassword = \"hunter2\""),
+                Flaw::OrderedContent => {
+                    let stores = serde_json::to_string(&stores).unwrap();
+                    format!("{{\"node\": {spec}, \"stores\": {stores}}}")
+                }
                 Flaw::RawText => context
                     .ecosystem
                     .datastores()
@@ -238,7 +245,7 @@ fn each_flaw_is_caught_by_its_check() {
         failed_checks(Flaw::OrderDependentKeys),
         [
             "exports-depend-on-their-ingestion",
-            "keys-stable-under-reordering"
+            "rendering-ignores-model-order"
         ]
     );
     assert!(failed_checks(Flaw::Counter).contains(&"render-is-deterministic"));
@@ -277,6 +284,11 @@ fn each_flaw_is_caught_by_its_check() {
     assert_eq!(
         failed_checks(Flaw::UndeclaredCode),
         ["lint-codes-are-declared"]
+    );
+    // Stable keys are not enough: the contract asks for equal content too.
+    assert_eq!(
+        failed_checks(Flaw::OrderedContent),
+        ["rendering-ignores-model-order"]
     );
     // A plan that applies, but in an order the trait's contract forbids.
     assert_eq!(
