@@ -3,6 +3,7 @@
 //! trait so the same engine can run on PostgreSQL next.
 
 use datasurface_platform::TypeKind;
+use datasurface_platform::escape::sql as escape;
 use datasurface_platform::model::DataType;
 
 /// How a column is stored and checked.
@@ -32,7 +33,7 @@ pub trait Dialect {
     fn column_type(&self, affinity: Affinity, scale: Option<u32>) -> String;
     /// A quoted identifier.
     fn quote(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        escape::Dialect::Ansi.ident(name)
     }
     /// The `n`th (1-based) statement parameter.
     fn param(&self, n: usize) -> String;
@@ -151,9 +152,10 @@ impl Dialect for Postgres {
     }
 }
 
-/// A string literal.
+/// A string literal: standard SQL's, which SQLite and PostgreSQL (with
+/// `standard_conforming_strings`, the default) both read.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    escape::Dialect::Ansi.literal(text)
 }
 
 /// How the platform stores a model type, or `None` if it cannot.

@@ -5,31 +5,8 @@
 /// in JavaScript), so the string is also safe inside a `<script>` block's
 /// JSON or a line-oriented log.
 pub fn string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // `</script>` cannot end an embedding block.
-            '<' | '>' | '&' => push_unicode(&mut out, c),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                push_unicode(&mut out, c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `\uXXXX` of a character of the Basic Multilingual Plane.
-pub(crate) fn push_unicode(out: &mut String, c: char) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "\\u{:04x}", u32::from(c));
+    // `</script>` cannot end an embedding block.
+    super::double_quoted(text, &['<', '>', '&', '\u{2028}', '\u{2029}'])
 }
 
 #[cfg(test)]

@@ -37,3 +37,29 @@ pub mod python;
 pub mod shell;
 pub mod sql;
 pub mod yaml;
+
+/// `text` between double quotes, in the backslash escapes JSON, Python and
+/// YAML share: `\"`, `\\`, `\n`, `\r`, `\t`, and `\uXXXX` for every other
+/// control character and for each character of `also` (each language adds
+/// the characters that would end its line or its embedding; all of them, as
+/// every control character, are in the Basic Multilingual Plane).
+fn double_quoted(text: &str, also: &[char]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || also.contains(&c) => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

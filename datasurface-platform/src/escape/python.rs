@@ -1,29 +1,11 @@
 //! Python source: string literals that evaluate to exactly the text given.
 
-use super::json::push_unicode;
-
 /// A Python string literal, double-quoted, whose value is `text`: quotes,
 /// backslashes and every control character are escaped, as are the line
 /// and paragraph separators Python's tokenizer also ends a line at, so no
 /// text can end the literal or the line.
 pub fn str_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') => {
-                push_unicode(&mut out, c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    super::double_quoted(text, &['\u{2028}', '\u{2029}', '\u{85}'])
 }
 
 /// A Python docstring: the string literal, triple-quoted (`"""…"""`), so a

@@ -1,7 +1,5 @@
 //! YAML: scalar values, in any YAML 1.1 or 1.2 reader.
 
-use super::json::push_unicode;
-
 /// A double-quoted YAML scalar whose value is the string `text`.
 ///
 /// It is always quoted: a plain scalar could be read as another type (`yes`,
@@ -10,23 +8,7 @@ use super::json::push_unicode;
 /// are escaped, as is every control character and U+0085, U+2028, U+2029
 /// (YAML line breaks) and U+FEFF, so the scalar is one line.
 pub fn scalar(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                push_unicode(&mut out, c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    super::double_quoted(text, &['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}'])
 }
 
 #[cfg(test)]
