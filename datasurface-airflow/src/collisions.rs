@@ -9,7 +9,7 @@ use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::model::names::{
     ContainerName, CredentialName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
-use datasurface_platform::model::validate::{Diagnostic, ModelPath};
+use datasurface_platform::model::validate::{Diagnostic, Places};
 use datasurface_platform::{
     Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
 };
@@ -60,6 +60,7 @@ pub(crate) fn check<'a>(
     config: &AirflowConfig,
     graph: &'a PlatformGraph,
     lookup: &'a Lookup<'a>,
+    places: &'a Places,
 ) -> Vec<Diagnostic> {
     let mut claims = Claims {
         platform,
@@ -67,6 +68,7 @@ pub(crate) fn check<'a>(
         schema: &config.schema,
         relations: format!("a table, view or index in schema `{}`", config.schema),
         lookup,
+        places,
         names: PhysicalNames::new(platform, RULE),
         found: Vec::new(),
     };
@@ -94,60 +96,47 @@ pub(crate) fn check<'a>(
     }
     let Claims { names, found, .. } = claims;
     let mut found = found;
-    found.extend(names.into_diagnostics(|owner| describe(lookup, owner)));
+    found.extend(names.into_diagnostics(|owner| describe(places, owner)));
     found
 }
 
-fn store_path(lookup: &Lookup<'_>, store: &DatastoreName) -> ModelPath {
-    lookup
-        .0
-        .datastore(store)
-        .map_or_else(ModelPath::root, |at| {
-            ModelPath::team(at.zone, at.team).keys(["datastores", store.as_str()])
-        })
-}
-
-fn workspace_path(lookup: &Lookup<'_>, ws: &WorkspaceName) -> ModelPath {
-    lookup.0.workspace(ws).map_or_else(ModelPath::root, |at| {
-        ModelPath::team(at.zone, at.team).keys(["workspaces", ws.as_str()])
-    })
-}
-
 /// What a collision says of an owner, and where it is.
-fn describe(lookup: &Lookup<'_>, owner: &Owner<'_>) -> Claimant {
+fn describe(places: &Places, owner: &Owner<'_>) -> Claimant {
     let (what, path) = match *owner {
-        Owner::Workspace(ws) => (format!("workspace `{ws}`"), workspace_path(lookup, ws)),
+        Owner::Workspace(ws) => (format!("workspace `{ws}`"), places.workspace(ws)),
         Owner::Ingestion(store, dataset) => (
             match dataset {
                 Some(d) => format!("ingestion of `{store}#{d}`"),
                 None => format!("ingestion of `{store}`"),
             },
-            store_path(lookup, store),
+            places.datastore(store),
         ),
         Owner::Dataset(store, name) => (
             format!("dataset `{store}.{name}`"),
-            store_path(lookup, store).keys(["datasets", name.as_str()]),
+            places.dataset(store, name),
         ),
         Owner::Credential(name, Carried(store)) => (
             format!("credential `{name}`"),
-            store_path(lookup, store).keys(["capture", "ingestion", "credential"]),
+            places
+                .datastore(store)
+                .keys(["capture", "ingestion", "credential"]),
         ),
         Owner::Export(container, store, dataset) => (
             format!("the export of `{store}.{dataset}` to `{container}`"),
-            store_path(lookup, store).keys(["datasets", dataset.as_str()]),
+            places.dataset(store, dataset),
         ),
-        Owner::Transformer(ws) => (format!("transformer `{ws}`"), workspace_path(lookup, ws)),
+        Owner::Transformer(ws) => (format!("transformer `{ws}`"), places.workspace(ws)),
         Owner::Input(ws, store, dataset) => (
             format!("input `{store}.{dataset}` of transformer `{ws}`"),
-            workspace_path(lookup, ws),
+            places.workspace(ws),
         ),
         Owner::Output(ws, store, dataset) => (
             format!("output `{store}.{dataset}` of transformer `{ws}`"),
-            workspace_path(lookup, ws),
+            places.workspace(ws),
         ),
         Owner::View(ws, group, store, dataset) => (
             format!("the view of `{store}.{dataset}` for group `{ws}.{group}`"),
-            workspace_path(lookup, ws).keys(["datasetGroups", group.as_str()]),
+            places.dataset_group(ws, group),
         ),
     };
     Claimant { what, path }
@@ -159,6 +148,7 @@ struct Claims<'a> {
     schema: &'a str,
     relations: String,
     lookup: &'a Lookup<'a>,
+    places: &'a Places,
     names: PhysicalNames<Owner<'a>>,
     found: Vec<Diagnostic>,
 }
@@ -200,9 +190,7 @@ impl<'a> Claims<'a> {
                     continue;
                 }
                 let what = format!("dataset `{datastore}.{name}`");
-                let at = store_path(self.lookup, datastore).keys([
-                    "datasets",
-                    name.as_str(),
+                let at = self.places.dataset(datastore, name).keys([
                     "schema",
                     "columns",
                     column.as_str(),

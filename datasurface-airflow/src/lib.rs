@@ -158,6 +158,7 @@ impl DataPlatform for Airflow {
             &config,
             graph,
             &lookup,
+            context.ecosystem.places(),
         ));
         for node in graph.nodes() {
             match &node.kind {

@@ -9,7 +9,7 @@ use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
-use datasurface_platform::model::validate::{Diagnostic, ModelIndex, ModelPath};
+use datasurface_platform::model::validate::{Diagnostic, ModelIndex, ModelPath, Places};
 use datasurface_platform::{
     Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
 };
@@ -72,51 +72,35 @@ enum Place<'a> {
     Group(&'a WorkspaceName, &'a DatasetGroupName),
 }
 
-fn store_path(index: &ModelIndex<'_>, store: &DatastoreName) -> ModelPath {
-    index.datastore(store).map_or_else(ModelPath::root, |at| {
-        ModelPath::team(at.zone, at.team).keys(["datastores", store.as_str()])
-    })
-}
-
-fn workspace_path(index: &ModelIndex<'_>, ws: &WorkspaceName) -> ModelPath {
-    index.workspace(ws).map_or_else(ModelPath::root, |at| {
-        ModelPath::team(at.zone, at.team).keys(["workspaces", ws.as_str()])
-    })
-}
-
-fn place_path(index: &ModelIndex<'_>, place: Place<'_>) -> ModelPath {
+fn place_path(places: &Places, place: Place<'_>) -> ModelPath {
     match place {
-        Place::Dataset(store, dataset) => {
-            store_path(index, store).keys(["datasets", dataset.as_str()])
-        }
-        Place::Transformer(ws) => workspace_path(index, ws),
-        Place::Group(ws, group) => {
-            workspace_path(index, ws).keys(["datasetGroups", group.as_str()])
-        }
+        Place::Dataset(store, dataset) => places.dataset(store, dataset),
+        Place::Transformer(ws) => places.workspace(ws),
+        Place::Group(ws, group) => places.dataset_group(ws, group),
     }
 }
 
 /// What a collision says of an owner, and where it is.
-fn describe(index: &ModelIndex<'_>, owner: &Owner<'_>) -> Claimant {
+fn describe(places: &Places, owner: &Owner<'_>) -> Claimant {
     let (what, path) = match *owner {
         Owner::Dataset(store, dataset) => (
             format!("dataset `{store}.{dataset}`"),
-            place_path(index, Place::Dataset(store, dataset)),
+            place_path(places, Place::Dataset(store, dataset)),
         ),
         Owner::Container(c, Carried(place)) => {
-            (format!("container `{c}`"), place_path(index, place))
+            (format!("container `{c}`"), place_path(places, place))
         }
         Owner::Export(store, dataset) => (
             format!("the export of `{store}.{dataset}`"),
-            place_path(index, Place::Dataset(store, dataset)),
+            place_path(places, Place::Dataset(store, dataset)),
         ),
         Owner::Input(ws, store, dataset) => (
             format!("input `{store}.{dataset}` of transformer `{ws}`"),
-            workspace_path(index, ws),
+            places.workspace(ws),
         ),
         Owner::View(ws, group, store, dataset) => (
             format!("the view of `{store}.{dataset}` for group `{ws}.{group}`"),
-            place_path(index, Place::Group(ws, group)),
+            place_path(places, Place::Group(ws, group)),
         ),
     };
     Claimant { what, path }
@@ -149,6 +133,7 @@ pub(crate) fn check<'a>(
     platform: &str,
     graph: &'a PlatformGraph,
     index: &'a ModelIndex<'a>,
+    places: &Places,
 ) -> Vec<Diagnostic> {
     let mut names: PhysicalNames<Owner<'a>> = PhysicalNames::new(platform, RULE);
     // Two tables for each dataset ingested.
@@ -183,7 +168,7 @@ pub(crate) fn check<'a>(
                             continue;
                         }
                         let what = format!("dataset `{datastore}.{name}`");
-                        let at = place_path(index, Place::Dataset(datastore, name)).keys([
+                        let at = place_path(places, Place::Dataset(datastore, name)).keys([
                             "schema",
                             "columns",
                             column.as_str(),
@@ -242,6 +227,6 @@ pub(crate) fn check<'a>(
             NodeKind::Trigger { .. } => {}
         }
     }
-    found.extend(names.into_diagnostics(|owner| describe(index, owner)));
+    found.extend(names.into_diagnostics(|owner| describe(places, owner)));
     found
 }

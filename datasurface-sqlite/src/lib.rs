@@ -223,7 +223,12 @@ impl DataPlatform for SqlitePlatform {
         let local = local_sources(eco, context.declaration);
         let index = ModelIndex::new(eco);
         found.extend(inexact_types(graph, &index));
-        found.extend(collisions::check(context.platform.as_str(), graph, &index));
+        found.extend(collisions::check(
+            context.platform.as_str(),
+            graph,
+            &index,
+            context.ecosystem.places(),
+        ));
         for (datastore, at) in ingested(graph, &index) {
             let Some(ingestion) = at.item.capture.ingestion() else {
                 continue;
