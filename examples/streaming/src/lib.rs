@@ -129,8 +129,8 @@ fn secret(credential: &CredentialName, key: &str) -> String {
 
 /// A Kafka Connect connector, as its REST API takes it.
 fn connector(name: String, config: Value) -> String {
-    let value = json!({ "name": name, "config": config });
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    // `Value`'s alternate `Display` is its pretty form, and cannot fail.
+    format!("{:#}\n", json!({ "name": name, "config": config }))
 }
 
 impl DataPlatform for Streaming {
