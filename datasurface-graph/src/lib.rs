@@ -16,7 +16,7 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let text = include_str!("../../datasurface-model/src/validate/rules/base.yaml");
+//! let text = include_str!("../../datasurface-rules/src/validate/rules/base.yaml");
 //! let model = datasurface_model::files::from_yaml_str(text)?;
 //! let valid = datasurface_model::validate::validate(model).map_err(|r| r.to_string())?;
 //! let graphs = datasurface_graph::build(&valid);

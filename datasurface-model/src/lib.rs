@@ -1,118 +1,36 @@
-//! The typed datasurface ecosystem model.
+//! The datasurface model, its files and its rules, under one name.
 //!
-//! An enterprise's data ecosystem, as plain Rust data: governance zones and
-//! their teams; producers ([`Datastore`]s holding [`Dataset`]s with
-//! [`Schema`]s, captured as [`CaptureMetadata`] says); consumers
-//! ([`Workspace`]s with [`DatasetGroup`]s of [`DatasetSink`]s and
-//! [`PlatformRequirements`]); [`DataTransformer`]s; infrastructure vendors and
-//! locations; zone policies; and the [`PlatformDeclaration`]s that do the work,
-//! with the [`DatasetGroupAssignment`]s that say which platform delivers what.
+//! Three crates hold them, in the order they depend on each other:
 //!
-//! The model is pure data: it does no IO and reads no clock. Names are
-//! validated newtypes ([`names`]), cross-references are typed names, and maps
-//! keep authoring order. Model files are read and written by [`files`].
+//! | crate | holds | changes |
+//! |---|---|---|
+//! | `datasurface-core` | the model as plain data: names, diagnostics, ownership regions, resources, the index | with the model |
+//! | `datasurface-files` | the v1 file format: documents, loading, the fast YAML reader, positions, saving, the JSON Schema | rarely: documents that load today load tomorrow |
+//! | `datasurface-rules` | validation, change verification, the catalogue of codes | often |
 //!
-//! # Building a model in code
+//! This crate re-exports them at the paths they had when they were one
+//! crate (`datasurface_model::files`, `datasurface_model::validate`, …), so
+//! code written against those paths keeps compiling. New code may depend on
+//! the three crates it needs instead; a platform gets all of them from
+//! `datasurface-platform`.
 //!
 //! ```
-//! use datasurface_model::*;
-//! use datasurface_model::names::*;
-//! use datasurface_model::types::Text;
+//! use datasurface_model::{BuildValid, fixtures};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let repo = |name: &str| -> Result<Repository, NameError> {
-//!     Ok(Repository::github(RepositoryName::new(name)?, BranchName::new("main")?))
-//! };
-//! let mut eco = Ecosystem::new(EcosystemName::new("Acme")?, repo("acme/eco")?, repo("acme/eco-live")?);
-//! eco.zone_declarations.insert(
-//!     ZoneName::new("USA")?,
-//!     ZoneDeclaration { repository: repo("acme/usa")?, documentation: None },
-//! );
-//!
-//! let mut schema = Schema::default();
-//! schema.columns.insert(ColumnName::new("id")?, Column::required(DataType::Integer));
-//! schema.columns.insert(ColumnName::new("name")?, Column::new(DataType::VarChar(Text::max(100))));
-//! schema.primary_key.push(ColumnName::new("id")?);
-//! assert!(schema.is_primary_key(&ColumnName::new("id")?));
-//!
-//! let yaml = files::to_yaml_string(&eco)?;
-//! assert_eq!(files::from_yaml_str(&yaml)?, eco);
-//! # Ok(())
-//! # }
+//! let valid = fixtures::northwind().build_valid()?;
+//! let yaml = datasurface_model::files::to_yaml_string(valid.ecosystem())?;
+//! assert_eq!(datasurface_model::files::from_yaml_str(&yaml)?, *valid.ecosystem());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod build;
-pub mod capture;
-pub mod catalogue;
-pub mod common;
-pub mod container;
-pub mod cron;
-pub mod datastore;
-pub mod diagnostic;
-pub mod ecosystem;
-pub mod files;
-#[cfg(any(test, feature = "fixtures"))]
-pub mod fixtures;
-pub mod grant;
-pub mod hook;
-pub mod names;
-pub mod parallel;
-pub mod platform;
-pub mod policy;
-pub mod regions;
-pub mod repository;
-pub mod resources;
-pub mod schema;
-pub mod text;
-pub mod types;
-pub mod validate;
-pub mod vendor;
-pub mod verify;
-pub mod workspace;
-pub mod zone;
+pub use datasurface_core::*;
+pub use datasurface_files as files;
+pub use datasurface_rules::{BuildError, BuildValid, catalogue, validate, verify};
+pub use datasurface_stdx::{parallel, suggest, text};
 
-#[cfg(any(test, feature = "proptest"))]
-pub mod arbitrary;
-
-mod serde_util;
-pub mod suggest;
-
-/// The maps of the model: entries in the order they were written (so output
-/// is byte-identical for the same input), hashed by `foldhash` with a seed
-/// chosen per process. A model of 100,000 datasets makes millions of map
-/// entries, and the standard library's `SipHash` was a tenth of `check`.
-///
-/// Build one with `OrderedMap::default()` or `collect()`.
-pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, MapHasher>;
-
-/// The hasher of [`OrderedMap`].
-pub type MapHasher = foldhash::fast::RandomState;
-
-pub use capture::{
-    CaptureMetadata, CaptureMethod, Credential, CredentialType, Ingestion, IngestionConsistency,
-    StepTrigger, TransformerOutput,
-};
-pub use common::{Deprecation, DeprecationStatus, Documentation, ProductionStatus};
-pub use container::{ContainerKind, DataContainer, DatabaseEngine};
-pub use datastore::{Dataset, DatasetApproval, Datastore};
-pub use ecosystem::{Ecosystem, TeamLocation};
-pub use grant::{CredentialDeclaration, Grantee};
-pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
-pub use names::NameError;
-pub use platform::{
-    AdvanceWindow, AssignmentStatus, Cadence, CadenceVerdict, DatasetGroupAssignment, HintTarget,
-    PlatformAssignment, PlatformDeclaration, PlatformHint,
-};
-pub use policy::{
-    AllowDenyPolicy, ClassificationKind, DataClassification, PolicyMandate, StoragePolicy,
-};
-pub use repository::{Repository, RepositoryHost, RepositoryParseError};
-pub use schema::{Column, Schema};
-pub use types::{DataType, TypeKind};
-pub use vendor::{CloudVendor, InfrastructureLocation, InfrastructureVendor, LocationRef};
-pub use workspace::{
-    CodeArtifact, DataTransformer, DatasetGroup, DatasetSink, DeprecationsAllowed, Latency,
-    Milestoning, PlatformRequirements, RetentionPeriod, TransformerLimits, Workspace,
-    WorkspacePriority,
-};
-pub use zone::{GovernanceZone, Team, TeamDeclaration, ZoneDeclaration};
+/// Ecosystems in code: the builder (`datasurface_core::build`), and
+/// [`BuildValid`], which validates what it builds.
+pub mod build {
+    pub use datasurface_core::build::*;
+    pub use datasurface_rules::build::{BuildError, BuildValid};
+}

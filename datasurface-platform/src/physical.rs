@@ -47,7 +47,7 @@ impl Claimant {
     /// ```
     /// use datasurface_platform::Claimant;
     /// use datasurface_platform::graph::NodeKind;
-    /// use datasurface_platform::model::fixtures::northwind;
+    /// use datasurface_platform::model::{BuildValid, fixtures::northwind};
     ///
     /// let valid = northwind().build_valid()?;
     /// let node = NodeKind::Export {
@@ -282,7 +282,7 @@ pub fn ingested_datasets(graph: &PlatformGraph, index: &ModelIndex<'_>) -> usize
 /// ```
 /// use datasurface_platform::graph::NodeKind;
 /// use datasurface_platform::ingested_by;
-/// use datasurface_platform::model::fixtures::northwind;
+/// use datasurface_platform::model::{BuildValid, fixtures::northwind};
 ///
 /// let valid = northwind().build_valid()?;
 /// let node = NodeKind::Ingest { datastore: "NW_Data".parse()?, dataset: None, from_platform: None };

@@ -134,7 +134,7 @@ fn building_twice_gives_identical_output() {
     }
 }
 
-const BASE: &str = include_str!("../../../datasurface-model/src/validate/rules/base.yaml");
+const BASE: &str = include_str!("../../../datasurface-rules/src/validate/rules/base.yaml");
 
 /// The base model with a second platform, `Stream`, also delivering the dashboard.
 fn two_platforms(primary: bool) -> String {

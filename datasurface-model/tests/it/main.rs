@@ -5,7 +5,6 @@
 mod build;
 mod directory;
 mod errors;
-mod layers;
 mod no_panic;
 mod numeric;
 mod roundtrip;

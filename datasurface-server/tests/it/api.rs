@@ -1,5 +1,6 @@
 //! Every route, answers and problems.
 
+use datasurface_model::BuildValid as _;
 use datasurface_server::{ROUTES, openapi};
 
 use crate::{Running, header, northwind_version};

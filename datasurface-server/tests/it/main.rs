@@ -11,6 +11,7 @@ mod tools;
 
 use std::sync::Arc;
 
+use datasurface_model::BuildValid as _;
 use datasurface_model::fixtures::northwind;
 use datasurface_server::{ModelService, ModelVersion};
 

@@ -1,0 +1,271 @@
+//! Where things are in model files: from a model path to a line and column.
+//!
+//! Positions come from the YAML event stream (JSON is YAML too), computed only
+//! for the files that have findings, so a clean model costs nothing here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_saphyr::granit_parser::{Event, Parser};
+
+use crate::document::DocumentKind;
+use crate::load::{DocumentSource, SourceFile};
+use datasurface_core::diagnostic::{ModelPath, Report, Segment, SourceLocation};
+
+/// The 1-based line and column of every key and list item of a document, by path.
+type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
+
+/// Fills in the file, line and column of every finding of a report, from the
+/// files the model was loaded from and where each document came from
+/// ([`LoadedModel::documents`](crate::LoadedModel::documents)).
+///
+/// Each file with findings is read once more, and only the positions on the
+/// way to a finding are kept: thousands of findings in a file of millions of
+/// lines cost one pass over it.
+pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFile]) {
+    let documents: Vec<(ModelPath, &SourceFile)> = sources
+        .iter()
+        .filter_map(|doc| {
+            let file = files.iter().find(|f| f.path == doc.path)?;
+            let prefix = match (doc.kind, &doc.zone, &doc.team) {
+                (DocumentKind::Team, Some(zone), Some(team)) => ModelPath::team(zone, team),
+                (DocumentKind::GovernanceZone, Some(zone), _) => ModelPath::zone(zone),
+                _ => ModelPath::root(),
+            };
+            Some((prefix, file))
+        })
+        .collect();
+    let by_prefix: BTreeMap<&[Segment], usize> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, (prefix, _))| (prefix.segments(), i))
+        .collect();
+    // Which document each finding is in, and every path on the way to each.
+    let document_of = |segments: &[Segment]| {
+        [4, 2, 0]
+            .into_iter()
+            .filter(|&n| n <= segments.len())
+            .find_map(|n| by_prefix.get(&segments[..n]).copied())
+    };
+    let mut wanted: BTreeMap<usize, BTreeSet<Vec<Segment>>> = BTreeMap::new();
+    for diagnostic in report.diagnostics() {
+        let segments = diagnostic.path.segments();
+        let Some(i) = document_of(segments) else {
+            continue;
+        };
+        let relative = &segments[documents[i].0.segments().len()..];
+        let paths = wanted.entry(i).or_default();
+        for n in 0..=relative.len() {
+            paths.insert(relative[..n].to_vec());
+        }
+    }
+    let wanted: Vec<(usize, BTreeSet<Vec<Segment>>)> = wanted.into_iter().collect();
+    let found: BTreeMap<usize, Positions> = datasurface_stdx::parallel::each(
+        &wanted,
+        |(i, _)| documents[*i].1.text.len(),
+        |(i, paths)| (*i, positions(&documents[*i].1.text, paths)),
+    )
+    .into_iter()
+    .collect();
+    for diagnostic in report.diagnostics_mut() {
+        let segments = diagnostic.path.segments();
+        let Some(i) = document_of(segments) else {
+            continue;
+        };
+        let (prefix, file) = &documents[i];
+        let Some(positions) = found.get(&i) else {
+            continue;
+        };
+        let relative = &segments[prefix.segments().len()..];
+        let at = (0..=relative.len())
+            .rev()
+            .find_map(|n| positions.get(&relative[..n]));
+        if let Some(&(line, column)) = at {
+            diagnostic.location = Some(SourceLocation {
+                file: file.path.clone(),
+                line,
+                column,
+            });
+        }
+    }
+}
+
+/// What the walk is inside: a map (and the key whose value comes next) or a
+/// list (and the index of its next item).
+enum Frame {
+    Map { key: Option<String> },
+    Seq { next: usize },
+}
+
+/// The positions of the `wanted` paths that the text has (`wanted` holds
+/// every prefix of each path it asks for). Parts of the document off every
+/// wanted path are passed over without building their paths.
+fn positions(text: &str, wanted: &BTreeSet<Vec<Segment>>) -> Positions {
+    let mut out = Positions::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut path: Vec<Segment> = Vec::new();
+    // Containers open below a point off every wanted path.
+    let mut off = 0usize;
+    let mut root = wanted.contains(&Vec::new());
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else { break };
+        let at = (span.start.line(), span.start.col() + 1);
+        let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
+        let closes = matches!(event, Event::MappingEnd | Event::SequenceEnd);
+        if off > 0 {
+            if opens {
+                off += 1;
+            } else if closes {
+                off -= 1;
+                if off == 0
+                    && let Some(Frame::Map { key }) = stack.last_mut()
+                {
+                    *key = None;
+                }
+            }
+            continue;
+        }
+        if root && (opens || matches!(event, Event::Scalar(..))) {
+            out.insert(Vec::new(), at);
+            root = false;
+        }
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(Frame::Map { key: key @ None }) = stack.last_mut() {
+                    path.push(Segment::Key(value.into_owned()));
+                    if wanted.contains(&path) {
+                        out.entry(path.clone()).or_insert(at);
+                    }
+                    if let Some(Segment::Key(k)) = path.pop() {
+                        *key = Some(k);
+                    }
+                } else if value_segment(&mut stack, wanted, &mut out, &mut path, at) {
+                    path.pop();
+                }
+            }
+            Event::Alias(_) if value_segment(&mut stack, wanted, &mut out, &mut path, at) => {
+                path.pop();
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let pushed = value_segment(&mut stack, wanted, &mut out, &mut path, at);
+                if pushed && !wanted.contains(&path) {
+                    // Nothing below is wanted: pass over it.
+                    path.pop();
+                    off = 1;
+                    continue;
+                }
+                stack.push(if matches!(event, Event::MappingStart(..)) {
+                    Frame::Map { key: None }
+                } else {
+                    Frame::Seq { next: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                if !stack.is_empty() {
+                    path.pop();
+                }
+                if let Some(Frame::Map { key }) = stack.last_mut() {
+                    *key = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Pushes the path segment of the value that comes next in the innermost
+/// container (its key, or its index, recording a wanted index's position);
+/// whether there was one (the document's root has none).
+fn value_segment(
+    stack: &mut [Frame],
+    wanted: &BTreeSet<Vec<Segment>>,
+    out: &mut Positions,
+    path: &mut Vec<Segment>,
+    at: (usize, usize),
+) -> bool {
+    match stack.last_mut() {
+        Some(Frame::Map { key }) => match key.take() {
+            Some(k) => {
+                path.push(Segment::Key(k));
+                true
+            }
+            None => false,
+        },
+        Some(Frame::Seq { next }) => {
+            path.push(Segment::Index(*next));
+            *next += 1;
+            if wanted.contains(path.as_slice()) {
+                out.entry(path.clone()).or_insert(at);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str) -> Segment {
+        Segment::Key(k.to_owned())
+    }
+
+    /// Every path of these, and every prefix of each, wanted.
+    fn wanted(paths: &[Vec<Segment>]) -> BTreeSet<Vec<Segment>> {
+        paths
+            .iter()
+            .flat_map(|p| (0..=p.len()).map(|n| p[..n].to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn block_and_flow_positions() {
+        let text = "a: 1\nb:\n  c: [x, {d: 2}]\n  e:\n    - f: 3\n";
+        let p = positions(
+            text,
+            &wanted(&[
+                vec![key("a")],
+                vec![key("b"), key("c"), Segment::Index(1), key("d")],
+                vec![key("b"), key("e"), Segment::Index(0), key("f")],
+            ]),
+        );
+        assert_eq!(p[&vec![key("a")]], (1, 1));
+        assert_eq!(p[&vec![key("b"), key("c")]], (3, 3));
+        assert_eq!(p[&vec![key("b"), key("c"), Segment::Index(1)]], (3, 10));
+        assert_eq!(
+            p[&vec![key("b"), key("c"), Segment::Index(1), key("d")]],
+            (3, 11)
+        );
+        assert_eq!(
+            p[&vec![key("b"), key("e"), Segment::Index(0), key("f")]],
+            (5, 7)
+        );
+    }
+
+    #[test]
+    fn json_positions() {
+        let path = vec![key("a"), key("b"), Segment::Index(1)];
+        let p = positions("{\n  \"a\": {\"b\": [1, 2]}\n}", &wanted(&[path]));
+        assert_eq!(p[&vec![key("a"), key("b"), Segment::Index(1)]], (2, 18));
+    }
+
+    /// Only the wanted paths are kept, and what is off them is passed over
+    /// whole, whatever it holds.
+    #[test]
+    fn only_wanted_positions_are_kept() {
+        let text = "a:\n  x: {deep: [1, {y: 2}]}\n  z: 3\nb:\n  - 1\n  - {c: 4}\n";
+        let p = positions(
+            text,
+            &wanted(&[
+                vec![key("a"), key("z")],
+                vec![key("b"), Segment::Index(1), key("c")],
+            ]),
+        );
+        assert_eq!(p[&vec![key("a"), key("z")]], (3, 3));
+        assert_eq!(p[&vec![key("b"), Segment::Index(1), key("c")]], (6, 6));
+        assert!(!p.contains_key(&vec![key("a"), key("x")]));
+        assert_eq!(p.len(), 6, "{p:?}");
+    }
+}

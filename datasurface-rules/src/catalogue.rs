@@ -1,0 +1,148 @@
+//! The catalogue of diagnostics, generated from the rules themselves: every
+//! code that loading, validation and verification report, with its example.
+//! It sits above the stages it describes.
+
+use std::fmt::Write as _;
+
+use crate::validate::check;
+use crate::validate::rules::{RULES, Rule, example_model};
+use datasurface_core::diagnostic::{CodeInfo, Report};
+use datasurface_files::{self as files, SourceFile};
+
+/// What a rule reports on its own example: the example's findings of that rule.
+fn example_report(rule: &Rule) -> Option<Report> {
+    let text = example_model(rule)?;
+    let files = [SourceFile::new("example.yaml", text)];
+    let loaded = files::load(&files).ok()?;
+    let mut report = check(&loaded.ecosystem);
+    files::locate(&mut report, &loaded.documents, &files);
+    Some(report.only(rule.code))
+}
+
+fn edit_block(rule: &Rule) -> String {
+    let mut out = String::new();
+    for (find, replace) in rule.example {
+        for line in find.lines() {
+            let _ = writeln!(out, "-{line}");
+        }
+        for line in replace.lines() {
+            let _ = writeln!(out, "+{line}");
+        }
+    }
+    out
+}
+
+/// A catalogue section for a list of codes that have no example: a heading, a
+/// sentence, a table, then one entry per code.
+pub fn code_section(title: &str, intro: &str, codes: &[CodeInfo]) -> String {
+    let mut out = format!("\n# {title}\n\n{intro}\n\n| code | severity | finds |\n|---|---|---|\n");
+    for (code, severity, summary, _) in codes {
+        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
+    }
+    for (code, severity, summary, explanation) in codes {
+        let _ = write!(
+            out,
+            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
+        );
+    }
+    out
+}
+
+/// The explanation of a code from a list, naming the stage (`area`) that reports it.
+pub fn explain_listed(code: &str, area: &str, codes: &[CodeInfo]) -> Option<String> {
+    let (code, severity, summary, explanation) = codes.iter().find(|c| c.0 == code)?;
+    Some(format!(
+        "{code} ({severity}, {area})\n\n{summary}\n\n{explanation}\n"
+    ))
+}
+
+/// A code's explanation for people: what it finds, why, how to fix it, and (for validation
+/// rules) an example.
+pub fn explain(code: &str) -> Option<String> {
+    if let Some(text) = explain_listed(code, "change verification", crate::verify::VERIFY_CODES) {
+        return Some(text);
+    }
+    let rule = RULES.iter().find(|r| r.code == code)?;
+    let mut out = format!(
+        "{} ({})\n\n{}\n\n{}\n",
+        rule.code, rule.severity, rule.summary, rule.explanation
+    );
+    if let Some(report) = example_report(rule) {
+        let _ = write!(
+            out,
+            "\nFor example, this edit of a valid model:\n\n{}\nis reported as:\n\n{report}\n",
+            edit_block(rule)
+        );
+    }
+    Some(out)
+}
+
+/// The catalogue of every diagnostic code, in Markdown: the text of `docs/diagnostics.md`.
+pub fn catalogue() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\n\
+         Every finding of `datasurface check` has one of these codes. This page is generated from the rules \
+         (`datasurface explain --all`), and a test keeps it current. Each example is an edit of a small valid \
+         model, followed by what `datasurface check` reports for it.\n\n\
+         | code | severity | finds |\n|---|---|---|\n",
+    );
+    for rule in RULES {
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} |",
+            rule.code, rule.code, rule.severity, rule.summary
+        );
+    }
+    for rule in RULES {
+        let _ = write!(
+            out,
+            "\n## {}\n\n**{}.** {}\n\n{}\n",
+            rule.code, rule.severity, rule.summary, rule.explanation
+        );
+        if let Some(report) = example_report(rule) {
+            let _ = write!(
+                out,
+                "\nExample:\n\n```diff\n{}```\n\n```text\n{report}\n```\n",
+                edit_block(rule)
+            );
+        }
+    }
+    out.push_str(&code_section(
+        "Change verification",
+        "`datasurface verify` reports the proposed model's validation findings, and these:",
+        crate::verify::VERIFY_CODES,
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
+        );
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(before, codes.len(), "a code is used twice");
+    }
+
+    #[test]
+    fn every_rule_explains_itself_with_its_example() {
+        for rule in RULES {
+            let text = explain(rule.code).unwrap_or_default();
+            assert!(
+                text.contains("is reported as:"),
+                "the example of `{}` does not work:\n{text}",
+                rule.code
+            );
+        }
+        assert!(explain("no-such-code").is_none());
+    }
+}

@@ -1,0 +1,218 @@
+//! Diagnostic: invalid-data-type
+//!
+//! Each data type has its own rules: sizes and dimensions are positive; a
+//! decimal's scale is at most its precision; a float format's significand
+//! fits in its bits, its exponents straddle zero, and only a format without
+//! infinities may encode NaN as negative zero; a micro-scaling format is
+//! built from float formats. Every named float format passes these rules —
+//! including the FNUZ formats, which the reference implementation rejected.
+
+use super::prelude::*;
+use datasurface_core::types::{DataType, FloatFormat, NanEncoding, NonFiniteBehavior};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "invalid-data-type",
+    severity: Severity::Error,
+    summary: "A column's data type breaks that type's rules.",
+    explanation: "Fix the type's settings as the message says.",
+    example: &[(
+        "amount: {type: {Decimal: {precision: 12, scale: 2}}}",
+        "amount: {type: {Decimal: {precision: 12, scale: 20}}}",
+    )],
+    check,
+};
+
+/// The problems of a type and of the types inside it, with the path below the column.
+pub(crate) fn problems(t: &DataType, path: &ModelPath, out: &mut Vec<(ModelPath, String)>) {
+    let mut bad = |what: String| out.push((path.clone(), what));
+    match t {
+        DataType::FixedInteger(i) if i.bits == 0 => {
+            bad("an integer needs at least 1 bit".to_owned());
+        }
+        DataType::Decimal(d) if d.precision == 0 => {
+            bad("a decimal needs a precision of at least 1".to_owned());
+        }
+        DataType::Decimal(d) if d.scale > d.precision => {
+            bad(format!(
+                "the scale ({}) is larger than the precision ({})",
+                d.scale, d.precision
+            ));
+        }
+        DataType::Char(x)
+        | DataType::NChar(x)
+        | DataType::VarChar(x)
+        | DataType::NVarChar(x)
+        | DataType::String(x)
+            if x.max_size == Some(0) =>
+        {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Variant(b) | DataType::Binary(b) if b.max_size == Some(0) => {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Geography(g) if g.max_size == Some(0) => {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Vector(v) if v.dimensions == 0 => {
+            bad("a vector needs at least 1 dimension".to_owned());
+        }
+        DataType::Array(a) if a.max_size == Some(0) => {
+            bad("`maxSize` must be at least 1; leave it out for no limit".to_owned());
+        }
+        DataType::Struct(s) if s.fields.is_empty() => {
+            bad("a struct needs at least one field".to_owned());
+        }
+        DataType::Timestamp(ts) if ts.time_zone.as_deref().is_some_and(|z| z.trim().is_empty()) => {
+            bad("the time zone is empty; leave it out for UTC".to_owned());
+        }
+        DataType::CustomFloat(f) => {
+            if let Some(why) = float_problem(f) {
+                bad(why);
+            }
+        }
+        DataType::MicroScaling(m) => {
+            if m.batch_size == 0 {
+                bad("a micro-scaling format needs a batch size of at least 1".to_owned());
+            }
+            for (key, part) in [
+                ("scaleType", &m.scale_type),
+                ("elementType", &m.element_type),
+            ] {
+                if part.float_format().is_none() {
+                    out.push((
+                        path.key(key),
+                        format!("the `{key}` of a micro-scaling format must be a float format"),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    match t {
+        DataType::Array(a) => problems(&a.element_type, &path.key("elementType"), out),
+        DataType::Map(m) => {
+            problems(&m.key_type, &path.key("keyType"), out);
+            problems(&m.value_type, &path.key("valueType"), out);
+        }
+        DataType::Struct(s) => {
+            for (name, field) in &s.fields {
+                problems(
+                    &field.data_type,
+                    &path.keys(["fields", name.as_str(), "type"]),
+                    out,
+                );
+            }
+        }
+        DataType::MicroScaling(m) => {
+            problems(&m.scale_type, &path.key("scaleType"), out);
+            problems(&m.element_type, &path.key("elementType"), out);
+        }
+        _ => {}
+    }
+}
+
+/// What is wrong with a float format, if anything: its significand and
+/// exponent codes must fit in its bits.
+pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
+    if f.bits == 0 {
+        return Some("a float format needs at least 1 bit".to_owned());
+    }
+    if f.precision == 0 {
+        return Some(
+            "the precision counts the leading bit, so it is at least 1 (1 for an exponent-only format)"
+                .to_owned(),
+        );
+    }
+    if f.max_exponent < f.min_exponent {
+        return Some(format!(
+            "the largest exponent ({}) is below the smallest ({})",
+            f.max_exponent, f.min_exponent
+        ));
+    }
+    if f.nan_encoding == NanEncoding::NegativeZero
+        && (f.non_finite != NonFiniteBehavior::NanOnly || !f.signed)
+    {
+        return Some(
+            "NaN encoded as negative zero needs a sign and `nonFinite: NAN_ONLY`".to_owned(),
+        );
+    }
+    // Exponent codes: one per binade, one for zero and subnormals, one for
+    // infinities and NaN (IEEE 754), one for an exponent-only format's NaN.
+    let binades = i64::from(f.max_exponent) - i64::from(f.min_exponent) + 1;
+    let codes = binades
+        + i64::from(f.has_zero())
+        + i64::from(f.has_infinities())
+        + i64::from(
+            f.non_finite == NonFiniteBehavior::NanOnly
+                && f.nan_encoding == NanEncoding::AllOnes
+                && f.precision == 1,
+        );
+    let exponent_bits = 64 - (codes - 1).max(0).leading_zeros();
+    let needed = u32::from(f.signed) + u32::from(f.precision) - 1 + exponent_bits;
+    if needed > u32::from(f.bits) {
+        return Some(format!(
+            "{} bits cannot hold it: it needs {needed} ({} sign, {} significand, {exponent_bits} exponent)",
+            f.bits,
+            u32::from(f.signed),
+            f.precision - 1
+        ));
+    }
+    None
+}
+
+fn check(cx: &Context<'_>, out: &mut Findings) {
+    for at in cx.datasets() {
+        for (name, column) in &at.dataset.schema.columns {
+            // Problems are found at paths within the type; the column's own
+            // path is made only when there is one (most columns have none).
+            let mut found = Vec::new();
+            problems(&column.data_type, &ModelPath::root(), &mut found);
+            if found.is_empty() {
+                continue;
+            }
+            let base = at.path().keys(["schema", "columns", name.as_str(), "type"]);
+            for (within, why) in found {
+                let path = ModelPath(base.0.iter().cloned().chain(within.0).collect());
+                out.report(path, format!("invalid type for column `{name}` of `{}.{}`: {why}", at.store.name, at.name), "correct the type's settings; `datasurface explain invalid-data-type` lists the rules");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:51:30: error[invalid-data-type]: invalid type for column `amount` of `Orders.orders`: the scale (20) is larger than the precision (12)
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/amount/type
+          help: correct the type's settings; `datasurface explain invalid-data-type` lists the rules (in github:acme/sales@main)
+        ");
+    }
+
+    #[test]
+    fn every_named_float_format_passes() {
+        for t in DataType::NAMED_FLOATS {
+            if let Some(format) = t.float_format() {
+                assert_eq!(float_problem(&format), None, "{t:?}");
+            }
+            let mut found = Vec::new();
+            problems(&t, &ModelPath::root(), &mut found);
+            if let Some(m) = t.micro_scaling() {
+                problems(&DataType::MicroScaling(m), &ModelPath::root(), &mut found);
+            }
+            assert!(found.is_empty(), "{t:?}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn nested_types_are_checked() {
+        let t: DataType = serde_json::from_str(r#"{"Array": {"elementType": {"Map": {"keyType": {"VarChar": {"maxSize": 0}}, "valueType": "Integer"}}}}"#).unwrap();
+        let mut found = Vec::new();
+        problems(&t, &ModelPath::root(), &mut found);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.to_string(), "/elementType/keyType");
+    }
+}

@@ -1,0 +1,130 @@
+//! Diagnostic: production-mismatch
+//!
+//! A production workspace that reads non-production data depends on data
+//! nobody supports; a non-production workspace that reads production data is
+//! fine but worth knowing about. A transformer whose output datastore differs
+//! from its own workspace in production status is reported at the
+//! transformer (the reference warns there too). All are warnings.
+
+use super::prelude::*;
+use datasurface_core::ProductionStatus;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "production-mismatch",
+    severity: Severity::Warning,
+    summary: "A dataset group and the datastore it reads, or a transformer and the datastore it writes, differ in production status.",
+    explanation: "Make sure a production workspace reads production data; a non-production workspace reading \
+                  production data is allowed but reported.",
+    example: &[(
+        "            container: Warehouse\n            productionStatus: PRODUCTION\n            priority: HIGH\n",
+        "            container: Warehouse\n            priority: HIGH\n",
+    )],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Findings) {
+    // A transformer and the datastore it writes.
+    for ws in cx.index.workspaces.values().flatten() {
+        let Some(transformer) = &ws.item.transformer else {
+            continue;
+        };
+        let Some(store) = cx.index.datastore(&transformer.output_datastore) else {
+            continue;
+        };
+        let (own, output) = (ws.item.production_status, store.item.production_status);
+        if own != output {
+            out.report(
+                ws.path("workspaces").key("transformer"),
+                format!(
+                    "transformer `{}` is {} but writes {} datastore `{}`",
+                    ws.name,
+                    status(own),
+                    status(output),
+                    transformer.output_datastore
+                ),
+                "give the transformer's workspace and its output datastore the same production status",
+            );
+        }
+    }
+    // A dataset group and the datastores it reads.
+    for at in cx.sinks() {
+        let Some(store) = cx.index.datastore(&at.sink.datastore) else {
+            continue;
+        };
+        let (ws, ds) = (
+            at.workspace.item.production_status,
+            store.item.production_status,
+        );
+        if ws == ds {
+            continue;
+        }
+        let message = if ws == ProductionStatus::Production {
+            format!(
+                "production workspace `{}` reads non-production datastore `{}`",
+                at.workspace.name, at.sink.datastore
+            )
+        } else {
+            format!(
+                "non-production workspace `{}` reads production datastore `{}`",
+                at.workspace.name, at.sink.datastore
+            )
+        };
+        out.report(
+            at.path(),
+            message,
+            "align the production status of the workspace and the datastore",
+        );
+    }
+}
+
+fn status(status: ProductionStatus) -> &'static str {
+    match status {
+        ProductionStatus::Production => "production",
+        ProductionStatus::NotProduction => "non-production",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BASE_MODEL, testing::report_for};
+
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:101:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Customer_Totals`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0
+          help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
+        model.yaml:102:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Orders`
+          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+          help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
+        ");
+    }
+
+    /// A non-production transformer writing a production datastore is
+    /// reported at the transformer.
+    #[test]
+    fn a_transformer_and_its_output_differ() {
+        let text = BASE_MODEL.replacen(
+            "          Totals:\n            container: Warehouse\n            productionStatus: PRODUCTION\n",
+            "          Totals:\n            container: Warehouse\n",
+            1,
+        );
+        let report = report_for(&text);
+        let at_transformer: Vec<String> = report
+            .diagnostics()
+            .iter()
+            .filter(|d| {
+                d.path
+                    .to_string()
+                    .ends_with("/workspaces/Totals/transformer")
+            })
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(
+            at_transformer,
+            [
+                "transformer `Totals` is non-production but writes production datastore `Customer_Totals`"
+            ]
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Diagnostic: unconfined-path
+//!
+//! A file drop reads each dataset's file from its container's folder. A
+//! file name that climbs out of the folder (`..`), starts at the root or a
+//! home directory, or uses `\` or a drive would make the platform read a
+//! file the container's owner never offered: another team's drop, or
+//! anything on the machine.
+
+use super::prelude::*;
+use datasurface_core::resources::{confined, drop_files};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "unconfined-path",
+    severity: Severity::Error,
+    summary: "A file drop names a file outside its folder.",
+    explanation: "A file drop's `files` are names (or globs) relative to its container's folder: no `..`, no \
+                  leading `/` or `~`, no `\\` and no drive. Put the file in the folder, or ask the folder's owner \
+                  to map another folder for the container.",
+    example: &[
+        (
+            "kind: {database: {engine: POSTGRES, database: sales}}",
+            "kind: {objectStorage: {bucket: sales}}",
+        ),
+        (
+            "method: {sqlSnapshot: {}}",
+            "method: {fileDrop: {files: {orders: ../../other-team/orders.csv, customers: customers.csv}}}",
+        ),
+    ],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Findings) {
+    for (path, store, file) in drop_files(cx.eco) {
+        if !confined(file) {
+            out.report(
+                path,
+                format!("datastore `{store}` reads `{file}`, which is not inside its drop folder"),
+                "name the file by a relative path inside the folder, without `..`",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @"
+        model.yaml:43:45: error[unconfined-path]: datastore `Orders` reads `../../other-team/orders.csv`, which is not inside its drop folder
+          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/fileDrop/files/orders
+          help: name the file by a relative path inside the folder, without `..` (in github:acme/sales@main)
+        ");
+    }
+}

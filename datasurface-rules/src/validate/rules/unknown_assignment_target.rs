@@ -1,0 +1,64 @@
+//! Diagnostic: unknown-assignment-target
+//!
+//! Assignments give dataset groups to platforms; the group must exist.
+
+use super::prelude::*;
+use datasurface_stdx::suggest::suggest;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "unknown-assignment-target",
+    severity: Severity::Error,
+    summary: "A platform assignment names a workspace or dataset group that does not exist.",
+    explanation: "Fix the workspace or dataset group name of the assignment, or remove it.",
+    example: &[("    datasetGroup: Live\n", "    datasetGroup: Lives\n")],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Findings) {
+    let workspaces: Vec<&str> = cx.index.workspaces.keys().map(|w| w.as_str()).collect();
+    for (i, assignment) in cx.eco.assignments.iter().enumerate() {
+        let path = ModelPath::root().key("assignments").index(i);
+        match cx.index.workspace(&assignment.workspace) {
+            None if cx.index.workspaces.contains_key(&assignment.workspace) => {}
+            None => out.report(
+                path.key("workspace"),
+                format!("unknown workspace `{}`", assignment.workspace),
+                suggest(&assignment.workspace, &workspaces, "workspaces"),
+            ),
+            Some(ws)
+                if !ws
+                    .item
+                    .dataset_groups
+                    .contains_key(&assignment.dataset_group) =>
+            {
+                let groups: Vec<&str> = ws
+                    .item
+                    .dataset_groups
+                    .keys()
+                    .map(datasurface_core::names::DatasetGroupName::as_str)
+                    .collect();
+                out.report(
+                    path.key("datasetGroup"),
+                    format!(
+                        "workspace `{}` has no dataset group `{}`",
+                        assignment.workspace, assignment.dataset_group
+                    ),
+                    suggest(&assignment.dataset_group, &groups, "its dataset groups"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:110:5: error[unknown-assignment-target]: workspace `Dashboard` has no dataset group `Lives`
+          at: /assignments/0/datasetGroup
+          help: did you mean `Live`? (in github:acme/ecosystem@main)
+        ");
+    }
+}

@@ -1,0 +1,40 @@
+//! Diagnostic: unknown-primary-ingestion-datastore
+//!
+//! Primary ingestion platforms are set per datastore, by name.
+
+use super::prelude::*;
+use datasurface_stdx::suggest::suggest;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "unknown-primary-ingestion-datastore",
+    severity: Severity::Error,
+    summary: "A primary ingestion platform is set for a datastore that does not exist.",
+    explanation: "Fix the datastore's name under `primaryIngestionPlatforms`, or remove the entry.",
+    example: &[("  Orders: [Batch]", "  Ordrs: [Batch]")],
+    check,
+};
+
+fn check(cx: &Context<'_>, out: &mut Findings) {
+    let stores: Vec<&str> = cx.index.datastores.keys().map(|s| s.as_str()).collect();
+    for store in cx.eco.primary_ingestion_platforms.keys() {
+        if !cx.index.datastores.contains_key(store) {
+            out.report(
+                ModelPath::root().keys(["primaryIngestionPlatforms", store.as_str()]),
+                format!("unknown datastore `{store}`"),
+                suggest(store, &stores, "datastores"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example() {
+        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
+        model.yaml:114:3: error[unknown-primary-ingestion-datastore]: unknown datastore `Ordrs`
+          at: /primaryIngestionPlatforms/Ordrs
+          help: did you mean `Orders`? (in github:acme/ecosystem@main)
+        ");
+    }
+}

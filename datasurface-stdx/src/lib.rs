@@ -1,0 +1,9 @@
+//! Plumbing every datasurface crate may use, and none of them owns: work
+//! spread over the machine's cores, "did you mean" suggestions, and the one
+//! place that says which characters may reach a terminal as they are.
+//!
+//! Nothing here knows the model; it depends on no other datasurface crate.
+
+pub mod parallel;
+pub mod suggest;
+pub mod text;
