@@ -18,7 +18,9 @@ pub(crate) fn model_root(model: &Path) -> PathBuf {
 /// Reads a file the model names, if it is a regular file that resolves
 /// inside the model's root and is no larger than a hook module may be.
 pub(crate) fn read_model_file(root: &Path, file: &ModelFilePath) -> Result<Vec<u8>, String> {
-    ModelDir::new(root).read_named(file.as_str(), MAX_MODULE_BYTES as u64)
+    ModelDir::new(root)
+        .read_named(file.as_str(), MAX_MODULE_BYTES as u64)
+        .map_err(|e| e.to_string())
 }
 
 /// Loads a hook the model names: read, hash checked, module checked.

@@ -65,8 +65,8 @@ fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, Str
     })
 }
 
-fn login(name: &str) -> Result<Login, String> {
-    credential(name, &variable).map_err(|e| e.to_string())
+fn login(name: &str) -> Result<Login, JobError> {
+    credential(name, &variable)
 }
 
 /// Checks that `--platform` names the platform the environment was rendered for.

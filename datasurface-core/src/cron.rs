@@ -29,9 +29,39 @@ pub struct Schedule {
 }
 
 /// Why a cron expression does not parse: which field is wrong and why.
+///
+/// ```
+/// use datasurface_core::cron::Schedule;
+///
+/// let error = "0 25 * * *".parse::<Schedule>().unwrap_err();
+/// assert_eq!(error.to_string(), "the hour field `25` has `25`; use numbers from 0 to 23");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct CronError(String);
+#[error(transparent)]
+pub struct CronError(#[from] CronErrorKind);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum CronErrorKind {
+    #[error("it has {0} fields; cron needs 5 (minute hour day-of-month month day-of-week)")]
+    FieldCount(usize),
+    #[error("the {what} field `{field}` {problem}")]
+    Field {
+        what: &'static str,
+        field: String,
+        problem: PartProblem,
+    },
+}
+
+/// What is wrong with one comma-separated part of a field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PartProblem {
+    #[error("has the step `/{0}`; a step is a positive number")]
+    Step(String),
+    #[error("has `{value}`; use numbers from {min} to {max}")]
+    OutOfRange { value: String, min: u32, max: u32 },
+    #[error("has the range `{0}`, which runs backwards")]
+    Backwards(String),
+}
 
 impl std::str::FromStr for Schedule {
     type Err = CronError;
@@ -40,16 +70,16 @@ impl std::str::FromStr for Schedule {
     fn from_str(expression: &str) -> Result<Self, CronError> {
         let fields: Vec<&str> = expression.split_whitespace().collect();
         if fields.len() != 5 {
-            return Err(CronError(format!(
-                "it has {} fields; cron needs 5 (minute hour day-of-month month day-of-week)",
-                fields.len()
-            )));
+            return Err(CronErrorKind::FieldCount(fields.len()).into());
         }
         let mut bits = [0_u64; 5];
         for ((field, (what, min, max)), bits) in fields.iter().zip(FIELDS).zip(&mut bits) {
             for part in field.split(',') {
-                *bits |= parse_part(part, min, max)
-                    .map_err(|why| CronError(format!("the {what} field `{field}` {why}")))?;
+                *bits |= parse_part(part, min, max).map_err(|problem| CronErrorKind::Field {
+                    what,
+                    field: (*field).to_owned(),
+                    problem,
+                })?;
             }
         }
         // Sunday is both 0 and 7.
@@ -65,22 +95,22 @@ impl std::str::FromStr for Schedule {
 }
 
 /// The bits of one comma-separated part of a field.
-fn parse_part(part: &str, min: u32, max: u32) -> Result<u64, String> {
+fn parse_part(part: &str, min: u32, max: u32) -> Result<u64, PartProblem> {
     let (range, step) = match part.split_once('/') {
         Some((range, step)) => match step.parse::<u32>() {
             Ok(n) if n > 0 => (range, n),
-            _ => {
-                return Err(format!(
-                    "has the step `/{step}`; a step is a positive number"
-                ));
-            }
+            _ => return Err(PartProblem::Step(step.to_owned())),
         },
         None => (part, 1),
     };
-    let number = |s: &str| -> Result<u32, String> {
+    let number = |s: &str| -> Result<u32, PartProblem> {
         match s.parse::<u32>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(format!("has `{s}`; use numbers from {min} to {max}")),
+            _ => Err(PartProblem::OutOfRange {
+                value: s.to_owned(),
+                min,
+                max,
+            }),
         }
     };
     let (from, to) = if range == "*" {
@@ -88,7 +118,7 @@ fn parse_part(part: &str, min: u32, max: u32) -> Result<u64, String> {
     } else if let Some((a, b)) = range.split_once('-') {
         let (a, b) = (number(a)?, number(b)?);
         if a > b {
-            return Err(format!("has the range `{range}`, which runs backwards"));
+            return Err(PartProblem::Backwards(range.to_owned()));
         }
         (a, b)
     } else {

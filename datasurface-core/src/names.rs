@@ -132,16 +132,67 @@ pub const MAX_IDENTIFIER_LEN: usize = 128;
 /// The longest display name, in characters.
 pub const MAX_DISPLAY_NAME_LEN: usize = 255;
 
-/// Why a name was refused.
+/// Why a name was refused: what it was meant to name, the value, and the
+/// rule it breaks.
+///
+/// ```
+/// use datasurface_core::names::DatastoreName;
+///
+/// let error = DatastoreName::new("9lives").unwrap_err();
+/// assert_eq!(error.what(), "datastore name");
+/// assert_eq!(error.value(), "9lives");
+/// assert!(error.reason().starts_with("it starts with `9`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {what} `{value}`: {reason}")]
+#[error("invalid {what} `{value}`: {violation}")]
 pub struct NameError {
+    what: &'static str,
+    value: String,
+    violation: RuleViolation,
+}
+
+impl NameError {
     /// What kind of name it was meant to be, for example "datastore name".
-    pub what: &'static str,
+    pub fn what(&self) -> &'static str {
+        self.what
+    }
+
     /// The refused value.
-    pub value: String,
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
     /// Why it was refused, phrased so that it says how to fix it.
-    pub reason: String,
+    pub fn reason(&self) -> &str {
+        self.violation.reason()
+    }
+}
+
+/// Why a value breaks a [`NameRule`], phrased so that it says how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct RuleViolation {
+    reason: std::borrow::Cow<'static, str>,
+}
+
+impl RuleViolation {
+    fn new(reason: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        RuleViolation {
+            reason: reason.into(),
+        }
+    }
+
+    /// Why, and how to fix it.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// A [`RuleViolation`] worded with `format!`.
+macro_rules! violation {
+    ($($arg:tt)*) => {
+        RuleViolation::new(format!($($arg)*))
+    };
 }
 
 /// The rule a name type follows.
@@ -175,7 +226,7 @@ pub enum NameRule {
 
 impl NameRule {
     /// Checks `value` against the rule; on failure, says why and how to fix it.
-    pub fn check(self, value: &str) -> Result<(), String> {
+    pub fn check(self, value: &str) -> Result<(), RuleViolation> {
         match self {
             NameRule::SqlIdentifier => check_sql_identifier(value),
             NameRule::Display => check_display_name(value),
@@ -190,13 +241,15 @@ impl NameRule {
     }
 }
 
-fn check_sql_identifier(value: &str) -> Result<(), String> {
+fn check_sql_identifier(value: &str) -> Result<(), RuleViolation> {
     let mut chars = value.chars();
     let Some(first) = chars.next() else {
-        return Err("it is empty; a SQL identifier starts with a letter".to_owned());
+        return Err(RuleViolation::new(
+            "it is empty; a SQL identifier starts with a letter",
+        ));
     };
     if !first.is_ascii_alphabetic() {
-        return Err(format!(
+        return Err(violation!(
             "it starts with `{first}`; a SQL identifier starts with a letter (A-Z, a-z)"
         ));
     }
@@ -206,18 +259,18 @@ fn check_sql_identifier(value: &str) -> Result<(), String> {
         .all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
     {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{bad}`; a SQL identifier holds only letters, digits and `_`"
         ));
     }
     if value.len() > MAX_IDENTIFIER_LEN {
-        return Err(format!(
+        return Err(violation!(
             "it is {} characters long; a SQL identifier has at most {MAX_IDENTIFIER_LEN}",
             value.len()
         ));
     }
     if let Some(word) = reserved_word(value) {
-        return Err(format!(
+        return Err(violation!(
             "`{word}` is a reserved SQL word; choose another name, for example `{value}_`"
         ));
     }
@@ -248,47 +301,49 @@ fn reserved_word(value: &str) -> Option<&'static str> {
         .find(|w| w.as_bytes().first() == Some(&first) && w.eq_ignore_ascii_case(value))
 }
 
-fn check_display_name(value: &str) -> Result<(), String> {
+fn check_display_name(value: &str) -> Result<(), RuleViolation> {
     if value.is_empty() {
-        return Err("it is empty".to_owned());
+        return Err(RuleViolation::new("it is empty"));
     }
     if value.trim() != value {
-        return Err("it has leading or trailing white space; remove it".to_owned());
+        return Err(RuleViolation::new(
+            "it has leading or trailing white space; remove it",
+        ));
     }
     if let Some(bad) = datasurface_stdx::text::unsafe_in_line(value) {
-        return Err(format!(
+        return Err(violation!(
             "it contains the control character {}; remove it",
             bad.escape_unicode()
         ));
     }
     if let Some(bad) = value.chars().find(|c| matches!(c, '/' | ':' | '#')) {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{bad}`, which separates names in keys; use another character"
         ));
     }
     let len = value.chars().count();
     if len > MAX_DISPLAY_NAME_LEN {
-        return Err(format!(
+        return Err(violation!(
             "it is {len} characters long; a name has at most {MAX_DISPLAY_NAME_LEN}"
         ));
     }
     Ok(())
 }
 
-fn check_server_url(value: &str) -> Result<(), String> {
+fn check_server_url(value: &str) -> Result<(), RuleViolation> {
     const FORM: &str = "write it as `https://git.example.com`";
     if value.len() > 255 {
-        return Err("it is longer than 255 characters".to_owned());
+        return Err(RuleViolation::new("it is longer than 255 characters"));
     }
     let Some(rest) = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"))
     else {
-        return Err(format!("it does not start with `https://`; {FORM}"));
+        return Err(violation!("it does not start with `https://`; {FORM}"));
     };
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     if let Some(bad) = rest.chars().find(|c| matches!(c, '@' | '?' | '#')) {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{bad}`; a server URL has no user, password, query or fragment \
              (credentials are named by `credential`, never written in the model)"
         ));
@@ -302,100 +357,110 @@ fn check_server_url(value: &str) -> Result<(), String> {
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     if !host_ok {
-        return Err(format!("`{host}` is not a host name; {FORM}"));
+        return Err(violation!("`{host}` is not a host name; {FORM}"));
     }
     if authority.contains(':')
         && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(format!("`{port}` is not a port number"));
+        return Err(violation!("`{port}` is not a port number"));
     }
     for segment in path.split('/').filter(|s| !s.is_empty()) {
         if segment == "." || segment == ".." {
-            return Err(format!("its path contains `{segment}`"));
+            return Err(violation!("its path contains `{segment}`"));
         }
         if let Some(bad) = segment
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '~')))
         {
-            return Err(format!(
+            return Err(violation!(
                 "its path contains `{bad}`; use letters, digits, `_`, `.`, `-` and `~`"
             ));
         }
     }
     if path.contains("//") {
-        return Err("its path has an empty part between `/`".to_owned());
+        return Err(RuleViolation::new("its path has an empty part between `/`"));
     }
     Ok(())
 }
 
-fn check_repository_path(value: &str) -> Result<(), String> {
+fn check_repository_path(value: &str) -> Result<(), RuleViolation> {
     if value.is_empty() {
-        return Err("it is empty; write `owner/name`".to_owned());
+        return Err(RuleViolation::new("it is empty; write `owner/name`"));
     }
     if value.len() > 255 {
-        return Err("it is longer than 255 characters".to_owned());
+        return Err(RuleViolation::new("it is longer than 255 characters"));
     }
     let segments: Vec<&str> = value.split('/').collect();
     if segments.len() < 2 {
-        return Err("it has no `/`; write `owner/name`".to_owned());
+        return Err(RuleViolation::new("it has no `/`; write `owner/name`"));
     }
     for segment in segments {
         if segment.is_empty() {
-            return Err("it has an empty part between `/`; write `owner/name`".to_owned());
+            return Err(RuleViolation::new(
+                "it has an empty part between `/`; write `owner/name`",
+            ));
         }
         if let Some(bad) = segment
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
         {
-            return Err(format!(
+            return Err(violation!(
                 "it contains `{bad}`; use letters, digits, `_`, `.` and `-` between `/`"
             ));
         }
         if segment.starts_with('-') || segment.ends_with('-') {
-            return Err(format!("the part `{segment}` starts or ends with `-`"));
+            return Err(violation!("the part `{segment}` starts or ends with `-`"));
         }
         if segment.contains("..") {
-            return Err(format!("the part `{segment}` contains `..`"));
+            return Err(violation!("the part `{segment}` contains `..`"));
         }
     }
     Ok(())
 }
 
-fn check_git_branch(value: &str) -> Result<(), String> {
+fn check_git_branch(value: &str) -> Result<(), RuleViolation> {
     if value.is_empty() {
-        return Err("it is empty".to_owned());
+        return Err(RuleViolation::new("it is empty"));
     }
     if value.len() > 255 {
-        return Err("it is longer than 255 characters".to_owned());
+        return Err(RuleViolation::new("it is longer than 255 characters"));
     }
     if let Some(bad) = value.chars().find(|c| {
         c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '\\' | '*' | '?' | '[')
     }) {
-        return Err(format!(
+        return Err(violation!(
             "it contains {bad:?}, which git does not allow in a branch name"
         ));
     }
     if value.starts_with('-') || value.starts_with('/') || value.ends_with('/') {
-        return Err("it starts with `-` or `/`, or ends with `/`".to_owned());
+        return Err(RuleViolation::new(
+            "it starts with `-` or `/`, or ends with `/`",
+        ));
     }
     if value.ends_with('.') || value.strip_suffix(".lock").is_some() {
-        return Err("it ends with `.` or `.lock`".to_owned());
+        return Err(RuleViolation::new("it ends with `.` or `.lock`"));
     }
     if value.contains("..") || value.contains("//") || value.contains("@{") || value == "@" {
-        return Err("it contains `..`, `//` or `@{`, or is `@`".to_owned());
+        return Err(RuleViolation::new(
+            "it contains `..`, `//` or `@{`, or is `@`",
+        ));
     }
     if value.split('/').any(|part| part.starts_with('.')) {
-        return Err("a part between `/` starts with `.`".to_owned());
+        return Err(RuleViolation::new("a part between `/` starts with `.`"));
     }
     Ok(())
 }
 
-fn check_credential(value: &str) -> Result<(), String> {
+fn check_credential(value: &str) -> Result<(), RuleViolation> {
     let mut chars = value.chars();
     match chars.next() {
-        None => return Err("it is empty; write a name such as `nw_reader`".to_owned()),
+        None => {
+            return Err(RuleViolation::new(
+                "it is empty; write a name such as `nw_reader`",
+            ));
+        }
         Some(c) if !c.is_ascii_alphabetic() => {
-            return Err(format!(
+            return Err(violation!(
                 "it starts with `{c}`; a credential name starts with a letter"
             ));
         }
@@ -403,12 +468,12 @@ fn check_credential(value: &str) -> Result<(), String> {
     }
     if let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{bad}`; a credential name holds letters, digits, `_`, `-` and `.`, as secret stores and environment variables allow"
         ));
     }
     if value.len() > 128 {
-        return Err("it is longer than 128 characters".to_owned());
+        return Err(RuleViolation::new("it is longer than 128 characters"));
     }
     Ok(())
 }
@@ -416,18 +481,22 @@ fn check_credential(value: &str) -> Result<(), String> {
 /// The longest path of a file inside the model.
 pub const MAX_MODEL_FILE_LEN: usize = 255;
 
-fn check_model_file(value: &str) -> Result<(), String> {
+fn check_model_file(value: &str) -> Result<(), RuleViolation> {
     if value.is_empty() {
-        return Err("it is empty; write the file's path from the model's root, such as `hooks/monthly.wasm`".to_owned());
+        return Err(RuleViolation::new(
+            "it is empty; write the file's path from the model's root, such as `hooks/monthly.wasm`",
+        ));
     }
     if value.starts_with('/') {
-        return Err("it is absolute; write the file's path from the model's root, such as `hooks/monthly.wasm`".to_owned());
+        return Err(RuleViolation::new(
+            "it is absolute; write the file's path from the model's root, such as `hooks/monthly.wasm`",
+        ));
     }
     if let Some(bad) = value
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
     {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{}`; a path inside the model holds letters, digits, `_`, `-`, `.` and `/` between its parts",
             bad.escape_default()
         ));
@@ -437,28 +506,32 @@ fn check_model_file(value: &str) -> Result<(), String> {
         .find(|part| part.is_empty() || part.starts_with('.'))
     {
         return Err(if part.is_empty() {
-            "it has an empty part (`//` or a trailing `/`); name a file, such as `hooks/monthly.wasm`".to_owned()
+            RuleViolation::new(
+                "it has an empty part (`//` or a trailing `/`); name a file, such as `hooks/monthly.wasm`",
+            )
         } else {
-            format!(
+            violation!(
                 "it has the part `{part}`; no part of a path inside the model may start with `.`, so it cannot leave the model or name a hidden file"
             )
         });
     }
     if value.len() > MAX_MODEL_FILE_LEN {
-        return Err(format!("it is longer than {MAX_MODEL_FILE_LEN} characters"));
+        return Err(violation!(
+            "it is longer than {MAX_MODEL_FILE_LEN} characters"
+        ));
     }
     Ok(())
 }
 
-fn check_sha256(value: &str) -> Result<(), String> {
+fn check_sha256(value: &str) -> Result<(), RuleViolation> {
     if value.len() != 64 {
-        return Err(format!(
+        return Err(violation!(
             "it has {} characters; a SHA-256 digest is 64 hexadecimal digits, as `sha256sum FILE` prints",
             value.chars().count()
         ));
     }
     if let Some(bad) = value.chars().find(|c| !matches!(c, '0'..='9' | 'a'..='f')) {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{}`; a SHA-256 digest is written in lower-case hexadecimal digits (0-9, a-f), as `sha256sum FILE` prints",
             bad.escape_default()
         ));
@@ -466,12 +539,16 @@ fn check_sha256(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_platform_kind(value: &str) -> Result<(), String> {
+fn check_platform_kind(value: &str) -> Result<(), RuleViolation> {
     let mut chars = value.chars();
     match chars.next() {
-        None => return Err("it is empty; write a kind such as `sqlite`".to_owned()),
+        None => {
+            return Err(RuleViolation::new(
+                "it is empty; write a kind such as `sqlite`",
+            ));
+        }
         Some(c) if !c.is_ascii_lowercase() => {
-            return Err(format!(
+            return Err(violation!(
                 "it starts with `{c}`; a platform kind starts with a lower-case letter"
             ));
         }
@@ -479,12 +556,12 @@ fn check_platform_kind(value: &str) -> Result<(), String> {
     }
     if let Some(bad) = chars.find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
-        return Err(format!(
+        return Err(violation!(
             "it contains `{bad}`; a platform kind holds lower-case letters, digits and `-`"
         ));
     }
     if value.len() > 64 {
-        return Err("it is longer than 64 characters".to_owned());
+        return Err(RuleViolation::new("it is longer than 64 characters"));
     }
     Ok(())
 }
@@ -527,7 +604,7 @@ macro_rules! name_type {
             pub fn new(value: impl Into<String> + AsRef<str>) -> Result<Self, NameError> {
                 match Self::RULE.check(value.as_ref()) {
                     Ok(()) => Ok(Self(SmolStr::new(value.as_ref()))),
-                    Err(reason) => Err(NameError { what: Self::WHAT, value: value.into(), reason }),
+                    Err(violation) => Err(NameError { what: Self::WHAT, value: value.into(), violation }),
                 }
             }
 
@@ -801,16 +878,16 @@ mod tests {
         assert!(DatastoreName::new("a").is_ok());
         assert!(DatastoreName::new("a".repeat(128)).is_ok());
         let err = DatastoreName::new("a".repeat(129)).unwrap_err();
-        assert!(err.reason.contains("at most 128"), "{err}");
+        assert!(err.reason().contains("at most 128"), "{err}");
         let err = DatastoreName::new("1abc").unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid datastore name `1abc`: it starts with `1`; a SQL identifier starts with a letter (A-Z, a-z)"
         );
         let err = ColumnName::new("first name").unwrap_err();
-        assert!(err.reason.contains("contains ` `"), "{err}");
+        assert!(err.reason().contains("contains ` `"), "{err}");
         let err = ColumnName::new("Select").unwrap_err();
-        assert!(err.reason.contains("reserved"), "{err}");
+        assert!(err.reason().contains("reserved"), "{err}");
         assert!(ColumnName::new("").is_err());
         assert!(ColumnName::new("é").is_err());
     }
@@ -870,7 +947,7 @@ mod tests {
             ("hooks/x y.wasm", "` `"),
         ] {
             let err = ModelFilePath::new(bad).unwrap_err();
-            assert!(err.reason.contains(why), "{bad}: {err}");
+            assert!(err.reason().contains(why), "{bad}: {err}");
         }
     }
 
@@ -878,9 +955,9 @@ mod tests {
     fn sha256_digests() {
         assert!(Sha256Digest::new("0".repeat(64)).is_ok());
         let upper = Sha256Digest::new("A".repeat(64)).unwrap_err();
-        assert!(upper.reason.contains("lower-case"), "{upper}");
+        assert!(upper.reason().contains("lower-case"), "{upper}");
         let short = Sha256Digest::new("abc").unwrap_err();
-        assert!(short.reason.contains("3 characters"), "{short}");
+        assert!(short.reason().contains("3 characters"), "{short}");
     }
 
     proptest::proptest! {

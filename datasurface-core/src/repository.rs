@@ -125,10 +125,10 @@ impl std::str::FromStr for Repository {
         let (name, branch) = rest
             .rsplit_once('@')
             .ok_or_else(|| err("it has no `@branch`".to_owned()))?;
-        let branch = BranchName::new(branch).map_err(|e| err(e.reason))?;
+        let branch = BranchName::new(branch).map_err(|e| err(e.reason().to_owned()))?;
         let (url, name) = match split_address(name) {
             Some((server, path)) => {
-                let url = ServerUrl::new(server).map_err(|e| err(e.reason))?;
+                let url = ServerUrl::new(server).map_err(|e| err(e.reason().to_owned()))?;
                 (Some(url), path.strip_suffix(".git").unwrap_or(path))
             }
             None if name.contains(':') => {
@@ -137,7 +137,7 @@ impl std::str::FromStr for Repository {
             }
             None => (None, name),
         };
-        let name = RepositoryName::new(name).map_err(|e| err(e.reason))?;
+        let name = RepositoryName::new(name).map_err(|e| err(e.reason().to_owned()))?;
         let host = host.unwrap_or_else(|| match &url {
             Some(url) if is_gitlab_server(url.as_str()) => RepositoryHost::Gitlab,
             _ => RepositoryHost::Github,

@@ -22,7 +22,9 @@ use datasurface_platform::model::files::{Format, LoadError, SourceFile};
 use datasurface_platform::to_hex;
 use sha2::{Digest as _, Sha256};
 
-use crate::source::{Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent};
+use crate::source::{
+    Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent, NamedFileError,
+};
 
 /// The names a model directory's root document may have.
 const ROOT_NAMES: [&str; 3] = ["ecosystem.yaml", "ecosystem.yml", "ecosystem.json"];
@@ -182,7 +184,7 @@ impl ModelSource for ModelDir {
         read_file(&path, &mut { MAX_FILE_BYTES }).ok()
     }
 
-    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, String> {
+    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
         read_named(&self.root(), path, max)
     }
 
@@ -197,51 +199,34 @@ impl ModelSource for ModelDir {
 
 /// Reads a file the model names, if it is a regular file that resolves
 /// inside the model's root and is no larger than `max`.
-fn read_named(root: &Path, file: &str, max: u64) -> Result<Vec<u8>, String> {
+fn read_named(root: &Path, file: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
     let path = root.join(file);
+    let shown = path.display().to_string();
     if Path::new(file).is_absolute() {
-        return Err(format!(
-            "{file} is an absolute path; a file the model names is inside the model, by its path from the model's root"
-        ));
+        return Err(NamedFileError::absolute(file));
     }
-    let real_root = fs::canonicalize(root).map_err(|e| {
-        format!(
-            "cannot resolve the model's directory {}: {e}",
-            root.display()
-        )
-    })?;
+    let real_root = fs::canonicalize(root)
+        .map_err(|e| NamedFileError::unreadable(root.display().to_string(), e))?;
     let real = resolve_inside(&real_root, &path).map_err(|e| match e {
-        datasurface_platform::confined::ConfinedError::Outside { real, .. } => format!(
-            "{} resolves outside the model's directory (a link to {}); a file the model names must be inside the model",
-            path.display(),
-            real.display()
-        ),
-        other => other.to_string(),
+        datasurface_platform::confined::ConfinedError::Outside { real, .. } => {
+            NamedFileError::outside(&shown, real.display().to_string())
+        }
+        other => NamedFileError::unreadable(&shown, std::io::Error::other(other)),
     })?;
-    let metadata =
-        fs::metadata(&real).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let metadata = fs::metadata(&real).map_err(|e| NamedFileError::unreadable(&shown, e))?;
     if !metadata.is_file() {
-        return Err(format!(
-            "{} is not a regular file (a directory, FIFO, socket or device)",
-            path.display()
-        ));
+        return Err(NamedFileError::not_regular(shown));
     }
     if metadata.len() > max {
-        return Err(format!(
-            "{} is {} bytes, more than the {max} it may be",
-            path.display(),
-            metadata.len()
-        ));
+        return Err(NamedFileError::too_large(shown, metadata.len(), max));
     }
     let mut bytes = Vec::new();
     fs::File::open(&real)
         .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| NamedFileError::unreadable(&shown, e))?;
     if bytes.len() as u64 > max {
-        return Err(format!(
-            "{} is more than the {max} bytes it may be",
-            path.display()
-        ));
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        return Err(NamedFileError::too_large(shown, size, max));
     }
     Ok(bytes)
 }

@@ -11,7 +11,7 @@ use datasurface_platform::hook::{
 use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
 use datasurface_platform::model::{Ecosystem, Hook as HookSpec, HookEventKind, Workspace};
 
-use crate::source::ModelSource;
+use crate::source::{ModelSource, NamedFileError};
 
 /// The code of the gate's finding about hook modules.
 pub const HOOK_MODULE: &str = "hook-module";
@@ -130,7 +130,7 @@ pub(crate) fn findings(
             )
         },
     );
-    let outcome: BTreeMap<&HookModule, Result<(), String>> =
+    let outcome: BTreeMap<&HookModule, Result<(), ModuleRefused>> =
         distinct.iter().map(|(key, _)| *key).zip(outcomes).collect();
     let root = source.root_shown();
     let mut found = Vec::new();
@@ -156,6 +156,25 @@ pub(crate) fn findings(
     Report::new(found)
 }
 
+/// Why the gate refused a hook module, for its finding.
+#[derive(Debug, thiserror::Error)]
+enum ModuleRefused {
+    #[error(transparent)]
+    File(#[from] NamedFileError),
+    #[error(
+        "the gate's budget for checking hooks ({} s for all of a model's hooks together) ran out before this hook decided; it may loop, or other hooks took the budget (their findings say which)",
+        GATE_HOOK_BUDGET.as_secs()
+    )]
+    OutOfBudget,
+    #[error(transparent)]
+    Load(HookError),
+    #[error("asked about a `{event}` event: {error}")]
+    Asked {
+        event: &'static str,
+        error: HookError,
+    },
+}
+
 /// Reads, loads and (unless `known`) asks one module, within its limits and
 /// what is left of the gate's budget at `deadline`.
 fn check_module(
@@ -165,27 +184,20 @@ fn check_module(
     known: bool,
     deadline: Instant,
     input: impl FnOnce() -> HookInput,
-) -> Result<(), String> {
+) -> Result<(), ModuleRefused> {
     let bytes = source.read_named(spec.module.as_str(), loader.max_module_bytes())?;
     let own = loader.wall_time(&spec.limits);
-    let out_of_budget = || {
-        format!(
-            "the gate's budget for checking hooks ({} s for all of a model's hooks together) ran out before this hook decided; it may loop, or other hooks took the budget (their findings say which)",
-            GATE_HOOK_BUDGET.as_secs()
-        )
-    };
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
-        return Err(out_of_budget());
+        return Err(ModuleRefused::OutOfBudget);
     }
     let cut = left < own;
-    let explain = |e: HookError| match e {
-        HookError::WallTime { .. } if cut => out_of_budget(),
-        other => other.to_string(),
-    };
     let hook = loader
         .load(&bytes, spec.sha256.as_str(), &spec.limits, left.min(own))
-        .map_err(explain)?;
+        .map_err(|e| match e {
+            HookError::WallTime { .. } if cut => ModuleRefused::OutOfBudget,
+            other => ModuleRefused::Load(other),
+        })?;
     if known {
         return Ok(());
     }
@@ -193,11 +205,11 @@ fn check_module(
     hook.decide_within(&input(), left)
         .map(drop)
         .map_err(|e| match e {
-            HookError::WallTime { .. } if left < own => out_of_budget(),
-            other => format!(
-                "asked about a `{}` event: {other}",
-                spec.events.first().map_or("", |k| k.as_str())
-            ),
+            HookError::WallTime { .. } if left < own => ModuleRefused::OutOfBudget,
+            error => ModuleRefused::Asked {
+                event: spec.events.first().map_or("", |k| k.as_str()),
+                error,
+            },
         })
 }
 

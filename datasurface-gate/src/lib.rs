@@ -41,4 +41,6 @@ pub use hooks::{
 };
 pub use memory::MemoryModel;
 pub use read::read_model;
-pub use source::{Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent};
+pub use source::{
+    Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent, NamedFileError,
+};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use datasurface_platform::model::files::{Format, LoadError, SourceFile};
 use sha2::{Digest as _, Sha256};
 
-use crate::source::{Listed, Listing, MAX_FILE_BYTES, ModelSource, NamedContent};
+use crate::source::{Listed, Listing, MAX_FILE_BYTES, ModelSource, NamedContent, NamedFileError};
 
 /// A model's files in memory, by their paths from the model's root.
 ///
@@ -135,16 +135,14 @@ impl ModelSource for MemoryModel {
         Ok(SourceFile::new(document.path.clone(), text))
     }
 
-    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, String> {
+    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
         let bytes = self
             .files
             .get(&Self::key(path))
-            .ok_or_else(|| format!("{path} is not in the model"))?;
-        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max {
-            return Err(format!(
-                "{path} is {} bytes, more than the {max} it may be",
-                bytes.len()
-            ));
+            .ok_or_else(|| NamedFileError::missing(path))?;
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if size > max {
+            return Err(NamedFileError::too_large(path, size, max));
         }
         Ok(bytes.clone())
     }

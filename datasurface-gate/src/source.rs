@@ -47,6 +47,82 @@ pub enum NamedContent {
     Refused(String),
 }
 
+/// Why a file the model names could not be read, for a finding: each says
+/// which file and what to do. A [`ModelSource`] of its own makes one with
+/// the constructors.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct NamedFileError(#[from] NamedFileErrorKind);
+
+#[derive(Debug, thiserror::Error)]
+enum NamedFileErrorKind {
+    #[error(
+        "{0} is an absolute path; a file the model names is inside the model, by its path from the model's root"
+    )]
+    Absolute(String),
+    #[error("{0} is not in the model")]
+    Missing(String),
+    #[error(
+        "{path} resolves outside the model's directory (a link to {real}); a file the model names must be inside the model"
+    )]
+    Outside { path: String, real: String },
+    #[error("{0} is not a regular file (a directory, FIFO, socket or device)")]
+    NotRegular(String),
+    #[error("{path} is {size} bytes, more than the {max} it may be")]
+    TooLarge { path: String, size: u64, max: u64 },
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl NamedFileError {
+    /// `path` is absolute: a model names files by their path from its root.
+    pub fn absolute(path: impl Into<String>) -> Self {
+        NamedFileErrorKind::Absolute(path.into()).into()
+    }
+
+    /// Nothing is at `path`.
+    pub fn missing(path: impl Into<String>) -> Self {
+        NamedFileErrorKind::Missing(path.into()).into()
+    }
+
+    /// `path` leads out of the model, to `real`.
+    pub fn outside(path: impl Into<String>, real: impl Into<String>) -> Self {
+        NamedFileErrorKind::Outside {
+            path: path.into(),
+            real: real.into(),
+        }
+        .into()
+    }
+
+    /// `path` is a directory, FIFO, socket or device.
+    pub fn not_regular(path: impl Into<String>) -> Self {
+        NamedFileErrorKind::NotRegular(path.into()).into()
+    }
+
+    /// `path` holds `size` bytes, more than `max`.
+    pub fn too_large(path: impl Into<String>, size: u64, max: u64) -> Self {
+        NamedFileErrorKind::TooLarge {
+            path: path.into(),
+            size,
+            max,
+        }
+        .into()
+    }
+
+    /// Reading `path` failed.
+    pub fn unreadable(path: impl Into<String>, source: std::io::Error) -> Self {
+        NamedFileErrorKind::Unreadable {
+            path: path.into(),
+            source,
+        }
+        .into()
+    }
+}
+
 /// A model's files, wherever they are: a directory ([`ModelDir`](crate::ModelDir)),
 /// memory ([`MemoryModel`](crate::MemoryModel)), a Git tree an application
 /// reads without a checkout.
@@ -75,7 +151,7 @@ pub trait ModelSource: Sync {
     /// The bytes of a file the model names by its path from the model's
     /// root (a hook module), if it is a regular file inside the model of at
     /// most `max` bytes; otherwise why not, for a finding.
-    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, String>;
+    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError>;
 
     /// What a path the model names holds (a file or a folder), for a
     /// change's authorization.

@@ -178,11 +178,15 @@ mod tests {
     #[serde(try_from = "String")]
     struct Host(String);
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("`{0}` is not a host name")]
+    struct NotAHost(String);
+
     impl TryFrom<String> for Host {
-        type Error = String;
-        fn try_from(s: String) -> Result<Self, String> {
+        type Error = NotAHost;
+        fn try_from(s: String) -> Result<Self, NotAHost> {
             if s.is_empty() || s.contains(char::is_whitespace) {
-                Err(format!("`{s}` is not a host name"))
+                Err(NotAHost(s))
             } else {
                 Ok(Host(s))
             }

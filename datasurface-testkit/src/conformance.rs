@@ -22,6 +22,55 @@ use datasurface_generate::{
 };
 use datasurface_generate::{PlatformSpec, Shape, generate};
 
+/// Why the kit could not render a model for a check: the check fails with it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KitError {
+    /// The model the kit made could not be generated for the platform.
+    #[error(transparent)]
+    Generate(#[from] datasurface_generate::GenerateError),
+    /// The model does not validate.
+    #[error("the model is not valid:\n{0}")]
+    Invalid(Box<datasurface_platform::model::validate::Report>),
+    /// The model declares no platform of the kit's name.
+    #[error("the model declares no `{PLATFORM_NAME}`")]
+    NoPlatform,
+    /// The platform refused to render it, or failed.
+    #[error(transparent)]
+    Render(#[from] Box<datasurface_platform::RenderFailure>),
+    /// The model could not be saved as files.
+    #[error(transparent)]
+    Save(#[from] files::SaveError),
+    /// The model's files could not be loaded back.
+    #[error(transparent)]
+    Load(#[from] files::LoadErrors),
+}
+
+impl KitError {
+    /// Whether the platform refused the model with a finding of `code`.
+    pub fn refused_with(&self, code: &str) -> bool {
+        match self {
+            KitError::Render(failure) => match &**failure {
+                datasurface_platform::RenderFailure::Refused { report, .. } => {
+                    report.diagnostics().iter().any(|d| d.code == code)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether the platform gave two artifacts one key.
+    pub fn is_duplicate_artifact(&self) -> bool {
+        matches!(self, KitError::Render(failure) if matches!(
+            &**failure,
+            datasurface_platform::RenderFailure::Platform(
+                datasurface_platform::PlatformError::DuplicateArtifact(_)
+            )
+        ))
+    }
+}
+
 /// The name the platform under test has in generated models.
 pub const PLATFORM_NAME: &str = "Platform Under Test";
 
@@ -157,23 +206,26 @@ impl<'a> Conformance<'a> {
     }
 
     /// A model that uses every capability the platform declares.
-    pub fn exercise_model(&self) -> Result<Ecosystem, String> {
+    pub fn exercise_model(&self) -> Result<Ecosystem, KitError> {
         let palette = Palette::from_capabilities(&self.platform.capabilities());
-        generate(&exercise_shape(&palette), &palette, &[self.spec()]).map_err(|e| e.to_string())
+        Ok(generate(
+            &exercise_shape(&palette),
+            &palette,
+            &[self.spec()],
+        )?)
     }
 
     /// Validates, builds the graph and renders, as `datasurface render` does.
-    pub fn render(&self, eco: &Ecosystem) -> Result<Rendering, String> {
-        let valid =
-            validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
+    pub fn render(&self, eco: &Ecosystem) -> Result<Rendering, KitError> {
+        let valid = validate(eco.clone()).map_err(|report| KitError::Invalid(Box::new(report)))?;
         let graphs = build(&valid);
         let Some((name, declaration)) = valid.platforms.get_key_value(PLATFORM_NAME) else {
-            return Err(format!("the model declares no `{PLATFORM_NAME}`"));
+            return Err(KitError::NoPlatform);
         };
         self.note_undeclared_codes(&valid, &graphs, name, declaration);
-        render_with(self.platform, &valid, &graphs, name)
-            .map(|r| r.rendering)
-            .map_err(|e| e.to_string())
+        Ok(render_with(self.platform, &valid, &graphs, name)
+            .map_err(Box::new)?
+            .rendering)
     }
 
     /// Records each code the platform's own `lint` reports on this model that
@@ -221,7 +273,7 @@ impl<'a> Conformance<'a> {
         let model = match self.exercise_model() {
             Ok(model) => model,
             Err(e) => {
-                report.check("a-model-uses-every-capability", vec![e]);
+                report.check("a-model-uses-every-capability", vec![e.to_string()]);
                 return report;
             }
         };
@@ -236,7 +288,7 @@ impl<'a> Conformance<'a> {
                 r
             }
             Err(e) => {
-                report.check("declared-capabilities-render", vec![e]);
+                report.check("declared-capabilities-render", vec![e.to_string()]);
                 return report;
             }
         };
@@ -405,7 +457,7 @@ impl<'a> Conformance<'a> {
                  `unsupported-by-platform` (call `check_capabilities`, or declare the capability)"
                     .into(),
             ],
-            Err(e) if e.contains("unsupported-by-platform") => Vec::new(),
+            Err(e) if e.refused_with("unsupported-by-platform") => Vec::new(),
             Err(e) => vec![format!(
                 "a model that uses an undeclared capability failed without `unsupported-by-platform`: {e}"
             )],
@@ -462,7 +514,7 @@ impl<'a> Conformance<'a> {
                     "a team's capture that names the platform's own credential `{}` rendered",
                     own.name
                 )),
-                Err(e) if e.contains("platform-credential") => {}
+                Err(e) if e.refused_with("platform-credential") => {}
                 Err(e) => failures.push(format!(
                     "a team's capture that names the platform's own credential `{}` was refused, but not as `platform-credential`: {e}",
                     own.name
@@ -530,10 +582,10 @@ impl<'a> Conformance<'a> {
     fn render_twins(&self, eco: &Ecosystem, twins: &str) -> Result<Option<Rendering>, Vec<String>> {
         match self.render(eco) {
             Ok(r) => Ok(Some(r)),
-            Err(e) if e.starts_with("the model is not valid") => Err(vec![format!(
+            Err(e @ KitError::Invalid(_)) => Err(vec![format!(
                 "the kit's model with {twins} is not valid: {e}"
             )]),
-            Err(e) if e.contains("two artifacts have the key") => Err(vec![format!(
+            Err(e) if e.is_duplicate_artifact() => Err(vec![format!(
                 "{twins} passed lint but made one artifact key: {e}"
             )]),
             Err(_) => Ok(None),
@@ -583,7 +635,7 @@ impl<'a> Conformance<'a> {
 
     fn reordering(&self, model: &Ecosystem, rendering: &Rendering) -> Vec<String> {
         let mut failures = Vec::new();
-        let mut compare = |what: &str, other: Result<Rendering, String>| match other {
+        let mut compare = |what: &str, other: Result<Rendering, KitError>| match other {
             Ok(other) if &other == rendering => {}
             Ok(other) => failures.push(format!(
                 "with {what}, the rendering changes: {}",
@@ -596,12 +648,10 @@ impl<'a> Conformance<'a> {
             self.render(&reversed(model)),
         );
         let reloaded = files::to_directory(model, Format::Json)
-            .map_err(|e| e.to_string())
+            .map_err(KitError::from)
             .and_then(|mut files: Vec<SourceFile>| {
                 files.reverse();
-                files::load(&files)
-                    .map(|m| m.ecosystem)
-                    .map_err(|e| e.to_string())
+                Ok(files::load(&files)?.ecosystem)
             });
         compare(
             "the model's files loaded in reverse order",
@@ -628,7 +678,7 @@ impl<'a> Conformance<'a> {
                 }
                 // An edit that asks for something the platform does not declare is
                 // refused, as it should be; it is not a failure of the plan.
-                Err(e) if e.contains("unsupported-by-platform") => {}
+                Err(e) if e.refused_with("unsupported-by-platform") => {}
                 Err(e) => failures.push(format!("with {}, rendering failed: {e}", edit.name)),
             }
         }
@@ -680,10 +730,10 @@ impl<'a> Conformance<'a> {
         let result = runner.run(&ecosystem_pairs(palette, vec![self.spec()]), |(a, b)| {
             let ra = self
                 .render(&a)
-                .map_err(proptest::test_runner::TestCaseError::fail)?;
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
             let rb = self
                 .render(&b)
-                .map_err(proptest::test_runner::TestCaseError::fail)?;
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
             let failures = self.plan_applies(&ra, &rb, "a random pair of models");
             if failures.is_empty() {
                 Ok(())

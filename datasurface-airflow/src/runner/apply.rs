@@ -2,6 +2,7 @@
 //! (only what changed since the last apply), then its job specs, recorded
 //! with their hashes so jobs can tell which rendering they belong to.
 
+use super::BatchFailure;
 use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::{Rendering, content_hash, dependency_order};
@@ -33,7 +34,7 @@ impl std::fmt::Display for ApplySummary {
 }
 
 /// The kind and name of a job spec artifact, from its content.
-fn job_of(key: &str, content: &str) -> Result<Option<(&'static str, String)>, String> {
+fn job_of(key: &str, content: &str) -> Result<Option<(&'static str, String)>, BatchFailure> {
     if key.starts_with("jobs/ingest/") {
         let spec: IngestSpec = serde_json::from_str(content).map_err(|e| format!("{key}: {e}"))?;
         Ok(Some((INGEST, spec.stream)))
@@ -84,7 +85,8 @@ pub fn apply(
     for key in dependency_order(rendering) {
         let artifact = &rendering.artifacts[key];
         let hash = content_hash(&artifact.content);
-        let job = job_of(key.as_str(), &artifact.content).map_err(JobError::Setup)?;
+        let job =
+            job_of(key.as_str(), &artifact.content).map_err(|f| JobError::Setup(f.to_string()))?;
         if let Some(job) = &job {
             jobs.insert(job.clone());
         }

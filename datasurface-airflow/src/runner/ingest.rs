@@ -5,6 +5,7 @@
 //! anywhere leaves the batch at the last step it finished, and the next runner
 //! carries on from there: nothing lost, nothing counted twice.
 
+use super::{BatchFailure, failure};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -43,6 +44,9 @@ pub struct BatchOutcome {
     pub resumed_from: Option<String>,
 }
 
+/// Each dataset's last watermark, by dataset.
+type Watermarks = BTreeMap<String, String>;
+
 impl std::fmt::Display for BatchOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -63,7 +67,7 @@ pub fn ingest(
     db: &MergeDatabase,
     stream: &str,
     options: &IngestOptions,
-    login: &dyn Fn(&str) -> Result<Login, String>,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
     log: &mut dyn FnMut(&str),
 ) -> Result<BatchOutcome, JobError> {
     let mut merge_db = Merge::open(db)?;
@@ -143,7 +147,7 @@ impl Batch {
     }
 
     /// The watermarks the last committed batch left, by dataset.
-    fn watermarks(&mut self) -> Result<BTreeMap<String, String>, JobError> {
+    fn watermarks(&mut self) -> Result<Watermarks, JobError> {
         let row = self.latest("state", true).map_err(|e| self.setup(&e))?;
         let state: Option<serde_json::Value> = row.and_then(|r| r.get(0));
         Ok(state
@@ -187,7 +191,7 @@ impl Batch {
 
     fn run(
         mut self,
-        login: &dyn Fn(&str) -> Result<Login, String>,
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
         log: &mut dyn FnMut(&str),
     ) -> Result<BatchOutcome, JobError> {
         let stream = self.spec.stream.clone();
@@ -205,7 +209,8 @@ impl Batch {
                 (batch, "started".to_owned(), None)
             }
         };
-        let fail = |this: &mut Self, message: String| -> JobError {
+        let fail = |this: &mut Self, failure: BatchFailure| -> JobError {
+            let message = failure.to_string();
             this.record_failure(batch, &message);
             JobError::BatchFailed {
                 name: stream.clone(),
@@ -255,9 +260,9 @@ impl Batch {
     fn stage(
         &mut self,
         batch: i32,
-        login: &dyn Fn(&str) -> Result<Login, String>,
-    ) -> Result<i64, String> {
-        let marks = self.watermarks().map_err(|e| e.to_string())?;
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
+    ) -> Result<i64, BatchFailure> {
+        let marks = self.watermarks().map_err(BatchFailure::from_error)?;
         // A whole snapshot from a source (a transformer's output may be empty).
         let snapshot = match &self.spec.source {
             crate::spec::SourceSpec::Postgres { watermark, .. } => watermark.is_none(),
@@ -280,7 +285,7 @@ impl Batch {
                     .and_then(|row| row.try_get(0))
                     .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
                 if live > 0 {
-                    return Err(format!(
+                    return Err(failure!(
                         "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
                         d.dataset
                     ));
@@ -307,7 +312,7 @@ impl Batch {
     }
 
     /// Merges every dataset's staged rows, in one transaction.
-    fn merge(&mut self, batch: i32) -> Result<(), String> {
+    fn merge(&mut self, batch: i32) -> Result<(), BatchFailure> {
         let snapshot = match &self.spec.source {
             crate::spec::SourceSpec::Postgres { watermark, .. } => watermark.is_none(),
             _ => true,
@@ -352,12 +357,13 @@ impl Batch {
             &[&self.spec.stream, &batch, &n(inserted), &n(updated), &n(deleted)],
         )
         .map_err(|e| errors::text(&e))?;
-        tx.commit().map_err(|e| errors::text(&e))
+        tx.commit()
+            .map_err(|e| BatchFailure::from(errors::text(&e)))
     }
 
     /// Ends the batch: its exports are views over the merge tables, current
     /// as soon as the merge commits; staging is emptied.
-    fn commit(&mut self, batch: i32) -> Result<(), String> {
+    fn commit(&mut self, batch: i32) -> Result<(), BatchFailure> {
         let metrics = self.metrics();
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
         for d in &self.spec.datasets {
@@ -372,7 +378,8 @@ impl Batch {
             &[&self.spec.stream, &batch],
         )
         .map_err(|e| errors::text(&e))?;
-        tx.commit().map_err(|e| errors::text(&e))
+        tx.commit()
+            .map_err(|e| BatchFailure::from(errors::text(&e)))
     }
 
     fn outcome(

@@ -136,6 +136,54 @@ pub enum JobError {
     },
 }
 
+/// Why a step of a job failed, in words for the batch's record and the
+/// operator: the dataset, row, column and value where there is one.
+/// [`JobError::BatchFailed`] carries it as its message; nothing matches on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct BatchFailure(String);
+
+impl BatchFailure {
+    /// The failure an error of a library reports, in its words.
+    pub(crate) fn from_error(error: impl std::fmt::Display) -> Self {
+        BatchFailure(error.to_string())
+    }
+}
+
+impl From<String> for BatchFailure {
+    fn from(message: String) -> Self {
+        BatchFailure(message)
+    }
+}
+
+impl From<&str> for BatchFailure {
+    fn from(message: &str) -> Self {
+        BatchFailure(message.to_owned())
+    }
+}
+
+impl std::ops::Deref for BatchFailure {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for BatchFailure {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// A [`BatchFailure`] worded with `format!`.
+macro_rules! failure {
+    ($($arg:tt)*) => {
+        $crate::runner::BatchFailure::from(format!($($arg)*))
+    };
+}
+pub(crate) use failure;
+
 /// Session settings every job connection uses: values are written as text
 /// the same way on every run (so row hashes are stable), and the server ends
 /// the work of a runner that was killed within a second.
@@ -177,13 +225,13 @@ impl Transport {
 /// binding of SCRAM-SHA-256-PLUS, which fails unless the server that
 /// proves it knows the password's verifier is the end of this very TLS
 /// channel (docs/security.md).
-fn tls() -> Result<postgres_native_tls::MakeTlsConnector, String> {
+fn tls() -> Result<postgres_native_tls::MakeTlsConnector, BatchFailure> {
     native_tls::TlsConnector::builder()
         .danger_accept_invalid_certs(true)
         .danger_accept_invalid_hostnames(true)
         .build()
         .map(postgres_native_tls::MakeTlsConnector::new)
-        .map_err(|e| format!("cannot set up TLS: {e}"))
+        .map_err(|e| failure!("cannot set up TLS: {e}"))
 }
 
 /// Connects to a database, for `what` (in messages).
@@ -191,7 +239,7 @@ pub(crate) fn connect(
     endpoint: &Endpoint,
     what: &str,
     read_only: bool,
-) -> Result<postgres::Client, String> {
+) -> Result<postgres::Client, BatchFailure> {
     connect_with(
         endpoint,
         what,
@@ -211,7 +259,7 @@ pub(crate) fn connect_with(
     what: &str,
     settings: &str,
     transport: Transport,
-) -> Result<postgres::Client, String> {
+) -> Result<postgres::Client, BatchFailure> {
     let mut config = postgres::Config::new();
     config
         .host(&endpoint.host)
@@ -258,7 +306,7 @@ pub(crate) fn connect_with(
                 );
             }
         }
-        message
+        BatchFailure::from(message)
     })
 }
 
@@ -318,8 +366,8 @@ pub(crate) const MERGE_LEAST_RIGHTS: &str = "a login role that owns the merge da
 
 impl Merge {
     pub(crate) fn open(db: &MergeDatabase) -> Result<Self, JobError> {
-        let mut client =
-            connect(&db.endpoint, "the merge database", false).map_err(JobError::Setup)?;
+        let mut client = connect(&db.endpoint, "the merge database", false)
+            .map_err(|f| JobError::Setup(f.to_string()))?;
         too_mighty(&mut client, &db.endpoint.login.user)?;
         Ok(Merge {
             client,
@@ -346,8 +394,8 @@ impl Merge {
         let failed = |e: &postgres::Error| {
             JobError::Setup(format!("cannot lock `{name}`: {}", errors::text(e)))
         };
-        let mut held =
-            connect(&self.endpoint, "the merge database", false).map_err(JobError::Setup)?;
+        let mut held = connect(&self.endpoint, "the merge database", false)
+            .map_err(|f| JobError::Setup(f.to_string()))?;
         // Made by whichever runner comes first; another making it at the
         // same moment fails once on the catalogue's unique index.
         let make = format!(

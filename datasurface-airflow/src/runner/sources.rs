@@ -4,6 +4,7 @@
 //! `INSERT … SELECT` in the merge database). Rows stream through a small
 //! buffer: a table is never held in memory.
 
+use super::{BatchFailure, JobError, failure};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -46,8 +47,8 @@ pub(crate) enum Source {
 /// Opens a stream's source; `login` resolves a credential by name.
 pub(crate) fn open(
     spec: &SourceSpec,
-    login: &dyn Fn(&str) -> Result<Login, String>,
-) -> Result<Source, String> {
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<Source, BatchFailure> {
     match spec {
         SourceSpec::Postgres {
             container,
@@ -59,7 +60,7 @@ pub(crate) fn open(
             watermark,
         } => {
             let Some(name) = credential else {
-                return Err(format!(
+                return Err(failure!(
                     "source container `{container}` needs a credential: add one to the capture"
                 ));
             };
@@ -67,7 +68,7 @@ pub(crate) fn open(
                 host: host.clone(),
                 port: *port,
                 database: database.clone(),
-                login: login(name)?,
+                login: login(name).map_err(BatchFailure::from_error)?,
             };
             let transport = Transport::to_source(host, *plaintext);
             let mut client = connect_with(
@@ -98,13 +99,13 @@ pub(crate) fn open(
             if dir.is_dir() {
                 Ok(Source::Csv(dir.to_owned()))
             } else {
-                Err(format!(
+                Err(failure!(
                     "source container `{container}`: the folder {folder} does not exist on this worker"
                 ))
             }
         }
         SourceSpec::Transformer { .. } => Ok(Source::Transformer),
-        SourceSpec::Unsupported { reason } => Err(reason.clone()),
+        SourceSpec::Unsupported { reason } => Err(BatchFailure::from(reason.as_str())),
     }
 }
 
@@ -116,7 +117,7 @@ impl Source {
         d: &DatasetSpec,
         batch: i32,
         since: Option<&str>,
-    ) -> Result<Staged, String> {
+    ) -> Result<Staged, BatchFailure> {
         match self {
             Source::Postgres { client, watermark } => {
                 postgres_table(client, tx, d, batch, watermark.as_deref(), since)
@@ -212,7 +213,7 @@ struct CopyWriter<'t> {
 const FLUSH_AT: usize = 1 << 16;
 
 impl<'t> CopyWriter<'t> {
-    fn new(tx: &'t mut Transaction<'_>, d: &DatasetSpec, batch: i32) -> Result<Self, String> {
+    fn new(tx: &'t mut Transaction<'_>, d: &DatasetSpec, batch: i32) -> Result<Self, BatchFailure> {
         let writer = tx
             .copy_in(&copy_into_staging(d))
             .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
@@ -232,9 +233,9 @@ impl<'t> CopyWriter<'t> {
 
     /// Why the value of column `at` in the row being written cannot land:
     /// the dataset, the row (from 1), the column and what is wrong.
-    fn refuse(&self, at: usize, why: impl std::fmt::Display) -> String {
+    fn refuse(&self, at: usize, why: impl std::fmt::Display) -> BatchFailure {
         let column = self.columns.get(at).map_or("?", |(name, _)| name.as_str());
-        format!(
+        failure!(
             "dataset `{}`, row {}, column `{column}`: {why}",
             self.dataset,
             self.rows + 1
@@ -242,7 +243,7 @@ impl<'t> CopyWriter<'t> {
     }
 
     /// Writes column `at`'s value from its text, if it lands exactly.
-    fn value(&mut self, at: usize, text: &str) -> Result<(), String> {
+    fn value(&mut self, at: usize, text: &str) -> Result<(), BatchFailure> {
         let kind = self.columns.get(at).map_or(Kind::Other, |(_, k)| *k);
         if kind == Kind::Bytes {
             return Err(self.refuse(
@@ -256,7 +257,7 @@ impl<'t> CopyWriter<'t> {
     }
 
     /// Writes column `at`'s value from bytes, if the column holds bytes.
-    fn blob(&mut self, at: usize, bytes: &[u8]) -> Result<(), String> {
+    fn blob(&mut self, at: usize, bytes: &[u8]) -> Result<(), BatchFailure> {
         match self.columns.get(at).map(|(_, k)| *k) {
             Some(Kind::Bytes) => {
                 self.bytes(bytes);
@@ -274,7 +275,7 @@ impl<'t> CopyWriter<'t> {
 
     /// Checks the fields of a line in `COPY` text whose columns need a look
     /// (`at`, by position), before the line is written whole.
-    fn check_line(&self, line: &[u8], at: &[usize]) -> Result<(), String> {
+    fn check_line(&self, line: &[u8], at: &[usize]) -> Result<(), BatchFailure> {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         for (i, field) in line.split(|&b| b == b'\t').enumerate() {
             if !at.contains(&i) || field == b"\\N" {
@@ -369,7 +370,7 @@ impl<'t> CopyWriter<'t> {
         Ok(())
     }
 
-    fn finish(mut self, dataset: &str) -> Result<u64, String> {
+    fn finish(mut self, dataset: &str) -> Result<u64, BatchFailure> {
         if let Err(e) = self.writer.write_all(&self.buf) {
             return Err(io_failure(dataset, &e));
         }
@@ -377,19 +378,19 @@ impl<'t> CopyWriter<'t> {
         self.writer
             .finish()
             .map(|_| rows)
-            .map_err(|e| errors::staging_failure(dataset, &e))
+            .map_err(|e| BatchFailure::from(errors::staging_failure(dataset, &e)))
     }
 }
 
 /// A failed read of a source's `COPY`: the source server's error when it
 /// is one, with what it means when the source's text cannot be read as
 /// UTF-8 (a `SQL_ASCII` database holding other bytes, say).
-fn source_read_failure(dataset: &str, e: &std::io::Error) -> String {
+fn source_read_failure(dataset: &str, e: &std::io::Error) -> BatchFailure {
     let Some(pg) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<postgres::Error>())
     else {
-        return format!("dataset `{dataset}`: reading the source failed: {e}");
+        return failure!("dataset `{dataset}`: reading the source failed: {e}");
     };
     let mut out = format!(
         "dataset `{dataset}`: reading the source failed: {}",
@@ -403,17 +404,17 @@ fn source_read_failure(dataset: &str, e: &std::io::Error) -> String {
             "; the source database's text is not in an encoding that converts to UTF-8 (a SQL_ASCII database holds whatever bytes it was given): fix the value at the source, or give the database its real encoding",
         );
     }
-    out
+    out.into()
 }
 
 /// A failed write of a `COPY`: the server's error when it is one.
-fn io_failure(dataset: &str, e: &std::io::Error) -> String {
+fn io_failure(dataset: &str, e: &std::io::Error) -> BatchFailure {
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<postgres::Error>())
     {
-        Some(pg) => errors::staging_failure(dataset, pg),
-        None => format!("dataset `{dataset}`: {e}"),
+        Some(pg) => errors::staging_failure(dataset, pg).into(),
+        None => failure!("dataset `{dataset}`: {e}"),
     }
 }
 
@@ -432,7 +433,7 @@ fn match_columns<'a>(
     d: &DatasetSpec,
     table: &str,
     present: &'a [(String, Option<String>)],
-) -> Result<Vec<&'a str>, String> {
+) -> Result<Vec<&'a str>, BatchFailure> {
     let mut out = Vec::with_capacity(d.columns.len());
     for c in &d.columns {
         let found = present.iter().find(|(n, _)| *n == c.name).or_else(|| {
@@ -441,19 +442,23 @@ fn match_columns<'a>(
                 .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
         });
         let Some((name, source_type)) = found else {
-            return Err(format!(
+            return Err(failure!(
                 "dataset `{}`: the source table `{table}` has no column `{}` (the model says it is {}); \
                  the source's schema has drifted from the model",
-                d.dataset, c.name, c.pg_type
+                d.dataset,
+                c.name,
+                c.pg_type
             ));
         };
         if let Some(t) = source_type
             && type_family(t) != type_family(&c.pg_type)
         {
-            return Err(format!(
+            return Err(failure!(
                 "dataset `{}`, column `{}`: the source column is `{t}`, but the model says {} \
                  (the source's schema has drifted from the model: change one of them)",
-                d.dataset, c.name, c.pg_type
+                d.dataset,
+                c.name,
+                c.pg_type
             ));
         }
         out.push(name.as_str());
@@ -468,16 +473,17 @@ fn postgres_table(
     batch: i32,
     watermark: Option<&str>,
     since: Option<&str>,
-) -> Result<Staged, String> {
-    let fail = |e: &postgres::Error| format!("dataset `{}`: {}", d.dataset, errors::text(e));
+) -> Result<Staged, BatchFailure> {
+    let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
     let table: Option<String> = src
         .query_one("SELECT to_regclass($1)::text", &[&d.source_table])
         .map_err(|e| fail(&e))?
         .get(0);
     let Some(table) = table else {
-        return Err(format!(
+        return Err(failure!(
             "dataset `{}`: the source database has no table `{}`",
-            d.dataset, d.source_table
+            d.dataset,
+            d.source_table
         ));
     };
     let present: Vec<(String, Option<String>)> = src
@@ -497,7 +503,7 @@ fn postgres_table(
     if let Some(column) = watermark {
         let Some((name, Some(t))) = present.iter().find(|(n, _)| n.eq_ignore_ascii_case(column))
         else {
-            return Err(format!(
+            return Err(failure!(
                 "dataset `{}`: the source table `{table}` has no watermark column `{column}`",
                 d.dataset
             ));
@@ -573,7 +579,7 @@ fn pass_on(
     mut out: CopyWriter<'_>,
     at: &[usize],
     dataset: &str,
-) -> Result<u64, String> {
+) -> Result<u64, BatchFailure> {
     let reading = |e: std::io::Error| source_read_failure(dataset, &e);
     if at.is_empty() {
         let mut line_start = true;
@@ -610,9 +616,9 @@ fn sqlite_table(
     tx: &mut Transaction<'_>,
     d: &DatasetSpec,
     batch: i32,
-) -> Result<Staged, String> {
+) -> Result<Staged, BatchFailure> {
     let q = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
-    let fail = |e: rusqlite::Error| format!("dataset `{}`: reading {path}: {e}", d.dataset);
+    let fail = |e: rusqlite::Error| failure!("dataset `{}`: reading {path}: {e}", d.dataset);
     let present: Vec<(String, Option<String>)> = {
         let mut stmt = conn
             .prepare(&format!("PRAGMA table_info({})", q(&d.source_table)))
@@ -625,9 +631,10 @@ fn sqlite_table(
             .collect()
     };
     if present.is_empty() {
-        return Err(format!(
+        return Err(failure!(
             "dataset `{}`: the source database {path} has no table `{}`",
-            d.dataset, d.source_table
+            d.dataset,
+            d.source_table
         ));
     }
     let names = match_columns(d, &d.source_table, &present)?;
@@ -685,11 +692,12 @@ fn csv_file(
     tx: &mut Transaction<'_>,
     d: &DatasetSpec,
     batch: i32,
-) -> Result<Staged, String> {
+) -> Result<Staged, BatchFailure> {
     if !is_file_name(&d.source_table) {
-        return Err(format!(
+        return Err(failure!(
             "dataset `{}`: `{}` is not a file name in the drop folder",
-            d.dataset, d.source_table
+            d.dataset,
+            d.source_table
         ));
     }
     let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
@@ -714,7 +722,7 @@ fn csv_file(
         .map(|h| (h.trim().to_owned(), None))
         .collect();
     if let Some(twice) = named_twice(present.iter().map(|(n, _)| n.as_str())) {
-        return Err(format!(
+        return Err(failure!(
             "dataset `{}`: {} names column `{twice}` twice in its header, so its values cannot be told apart; remove or rename one of them",
             d.dataset,
             path.display()

@@ -4,6 +4,7 @@
 //! in one transaction, and the output stream's ingestion (its own DAG,
 //! triggered by the transformer's asset) merges the result.
 
+use super::{BatchFailure, failure};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -125,7 +126,8 @@ pub fn transform(
             ));
             Ok(outcome)
         }
-        Err(message) => {
+        Err(failure) => {
+            let message = failure.to_string();
             let _ = merge.client.execute(
                 &format!(
                     "UPDATE {metrics} SET status = 'failed', batch_end = now(), message = $3, \
@@ -156,10 +158,10 @@ pub fn transform(
 /// runners' locks (a table it has no right on), and cannot run for ever
 /// (`statement_timeout` on the server, and a cancel from here at the same
 /// deadline).
-fn fill(merge: &mut Merge, spec: &TransformSpec) -> Result<Vec<(String, u64)>, String> {
+fn fill(merge: &mut Merge, spec: &TransformSpec) -> Result<Vec<(String, u64)>, BatchFailure> {
     for out in &spec.outputs {
         if out.query.trim().is_empty() {
-            return Err(format!(
+            return Err(failure!(
                 "output dataset `{}` has no SQL query: give it one under the transformer's `code.sql.queries`",
                 out.dataset
             ));
@@ -181,7 +183,7 @@ struct Session {
 }
 
 impl Session {
-    fn open(merge: &mut Merge, spec: &TransformSpec) -> Result<Session, String> {
+    fn open(merge: &mut Merge, spec: &TransformSpec) -> Result<Session, BatchFailure> {
         let password = one_run_password()?;
         let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
         merge
@@ -261,7 +263,7 @@ impl Session {
 }
 
 /// A password for one run: 32 bytes from the system's random source, in hex.
-fn one_run_password() -> Result<String, String> {
+fn one_run_password() -> Result<String, BatchFailure> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| format!("cannot make a password for the transformer's role: {e}"))?;
@@ -269,7 +271,7 @@ fn one_run_password() -> Result<String, String> {
 }
 
 /// Why a query failed, for the batch's message.
-fn query_failed(out: &TransformOutput, spec: &TransformSpec, e: &postgres::Error) -> String {
+fn query_failed(out: &TransformOutput, spec: &TransformSpec, e: &postgres::Error) -> BatchFailure {
     let mut message = format!(
         "output dataset `{}`: the query failed: {}",
         out.dataset,
@@ -298,7 +300,7 @@ fn query_failed(out: &TransformOutput, spec: &TransformSpec, e: &postgres::Error
         }
         _ => {}
     }
-    message
+    message.into()
 }
 
 /// Each output's rows, from the transformer's session into its table in
@@ -308,7 +310,7 @@ fn copy_outputs(
     merge: &mut Merge,
     session: &mut Session,
     spec: &TransformSpec,
-) -> Result<Vec<(String, u64)>, String> {
+) -> Result<Vec<(String, u64)>, BatchFailure> {
     let mut reading = session
         .client
         .build_transaction()
@@ -354,7 +356,7 @@ fn copy_outputs(
                     .and_then(|i| i.downcast_ref::<postgres::Error>())
                 {
                     Some(pg) => query_failed(out, spec, pg),
-                    None => format!("output dataset `{}`: {e}", out.dataset),
+                    None => failure!("output dataset `{}`: {e}", out.dataset),
                 },
             );
         }

@@ -14,8 +14,11 @@ pub fn type_change_problem(old: &DataType, new: &DataType) -> Option<String> {
     if let (Some((a, unicode_a)), Some((b, unicode_b))) = (old.text(), new.text()) {
         return text_problem(a, unicode_a, b, unicode_b);
     }
-    if let Some(verdict) = super::numeric::numeric_problem(old, new) {
-        return verdict.err();
+    if let Some(widening) = super::numeric::numeric_problem(old, new) {
+        return match widening {
+            super::numeric::Widening::Holds => None,
+            super::numeric::Widening::Narrows(why) => Some(why),
+        };
     }
     if let (Some(a), Some(b)) = (old.micro_scaling(), new.micro_scaling()) {
         return if a.scale_type != b.scale_type || a.element_type != b.element_type {

@@ -43,9 +43,17 @@ impl Numeric {
     }
 }
 
-/// `None` when either type is not numeric; otherwise `Ok` when the new type
-/// holds every value of the old one, or why it cannot.
-pub(crate) fn numeric_problem(old: &DataType, new: &DataType) -> Option<Result<(), String>> {
+/// Whether a new numeric type holds every value of the old one.
+pub(crate) enum Widening {
+    /// It does.
+    Holds,
+    /// It does not, and why.
+    Narrows(String),
+}
+
+/// `None` when either type is not numeric; otherwise whether the new type
+/// holds every value of the old one.
+pub(crate) fn numeric_problem(old: &DataType, new: &DataType) -> Option<Widening> {
     let (a, b) = (Numeric::of(old)?, Numeric::of(new)?);
     let problem = match (a, b) {
         (
@@ -103,7 +111,7 @@ pub(crate) fn numeric_problem(old: &DataType, new: &DataType) -> Option<Result<(
         }
         (Numeric::Float(a), Numeric::Float(b)) => float_to_float(&a, &b),
     };
-    Some(problem.map_or(Ok(()), Err))
+    Some(problem.map_or(Widening::Holds, Widening::Narrows))
 }
 
 fn integer_to_integer(bits: u32, signed: bool, nb: u32, ns: bool) -> Option<String> {

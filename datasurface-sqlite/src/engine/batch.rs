@@ -1,6 +1,7 @@
 //! One batch of one ingestion stream: checked, staged, merged by key and row
 //! hash, exported and committed in one transaction, or failed as a whole.
 
+use super::{BatchFailure, failure};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -44,7 +45,7 @@ impl std::fmt::Display for Counts {
 }
 
 /// How a batch ended: committed with its counts, or failed with why.
-pub(crate) type Ended = Result<Counts, String>;
+pub(crate) type Ended = Result<Counts, BatchFailure>;
 
 /// The statements the engine sends.
 pub(crate) const SQL: Statements<'static> = Statements::new(&Sqlite);
@@ -99,7 +100,7 @@ struct Staged {
 }
 
 /// Checks every row of a dataset; the first problem fails the batch.
-fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, String> {
+fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, BatchFailure> {
     let key_at: Vec<usize> = d
         .primary_key
         .iter()
@@ -117,7 +118,7 @@ fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, String> {
         let key_hash = hash(key_at.iter().map(|&i| &values[i]));
         if !seen.insert(key_hash.clone()) {
             let key: Vec<String> = key_at.iter().map(|&i| format!("{:?}", values[i])).collect();
-            return Err(format!(
+            return Err(failure!(
                 "dataset `{}`, row {}: the primary key ({}) repeats an earlier row",
                 d.dataset,
                 n + 1,
@@ -334,9 +335,9 @@ pub(crate) fn later_containers(job: &IngestJob) -> BTreeSet<&str> {
 /// Why a stream cannot deliver: a container's database or an export table
 /// was removed outside datasurface. Said before anything is written, with the
 /// fix, rather than left to fail deep in the merge.
-fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), String> {
+fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), BatchFailure> {
     match gone_exports(engine, &job.datasets).into_iter().next() {
-        Some(gone) => Err(format!(
+        Some(gone) => Err(failure!(
             "{gone}: it was moved, deleted or dropped outside datasurface; run `datasurface apply` (or `up`): it makes what is missing again and back-fills it from the merge tables"
         )),
         None => Ok(()),
@@ -406,7 +407,7 @@ fn empty_snapshots(
     conn: &Connection,
     job: &IngestJob,
     checked: &[Vec<Staged>],
-) -> Result<(), String> {
+) -> Result<(), BatchFailure> {
     if matches!(job.source, Source::Transformer { .. }) {
         return Ok(());
     }
@@ -425,7 +426,7 @@ fn empty_snapshots(
             )
             .unwrap_or(0);
         if live > 0 {
-            return Err(format!(
+            return Err(failure!(
                 "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
                 d.dataset
             ));
@@ -438,7 +439,7 @@ fn empty_snapshots(
 fn check_all(
     job: &IngestJob,
     mut rows: BTreeMap<String, Rows>,
-) -> Result<Vec<Vec<Staged>>, String> {
+) -> Result<Vec<Vec<Staged>>, BatchFailure> {
     job.datasets
         .iter()
         .map(|d| {
@@ -481,7 +482,7 @@ fn merge_all(
 pub(crate) fn ingest(
     engine: &Engine,
     job: &IngestJob,
-    rows: Result<BTreeMap<String, Rows>, String>,
+    rows: Result<BTreeMap<String, Rows>, BatchFailure>,
     marks: &[(String, String, i64)],
 ) -> Result<(i64, Ended), EngineError> {
     let clock = Instant::now();
@@ -501,7 +502,7 @@ pub(crate) fn ingest(
                 &conn,
                 stream,
                 batch,
-                &message,
+                &message.to_string(),
                 millis(&clock),
                 &engine.now(),
             )?;
@@ -548,12 +549,12 @@ pub(crate) fn ingest(
     let counts = match result {
         Ok(counts) => counts,
         Err(e) => {
-            let message = format!("the merge failed and was rolled back: {e}");
+            let message = failure!("the merge failed and was rolled back: {e}");
             fail(
                 &conn,
                 stream,
                 batch,
-                &message,
+                &message.to_string(),
                 millis(&clock),
                 &engine.now(),
             )?;

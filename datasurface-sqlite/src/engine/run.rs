@@ -12,6 +12,7 @@
 //! A due transformer whose workspace has a code hook runs only if the hook
 //! says so (see [`hooks`](super::hooks)).
 
+use super::{BatchFailure, failure};
 use std::collections::BTreeMap;
 
 use rusqlite::OptionalExtension;
@@ -128,10 +129,10 @@ pub(super) fn schedule(what: &str, cron: &str) -> Result<Schedule, EngineError> 
     })
 }
 
-fn outcome(stream: &str, batch: i64, ended: Result<Counts, String>) -> StreamOutcome {
+fn outcome(stream: &str, batch: i64, ended: Result<Counts, BatchFailure>) -> StreamOutcome {
     let (status, counts, message) = match ended {
         Ok(c) => (StreamStatus::Committed, c, None),
-        Err(m) => (StreamStatus::Failed, Counts::default(), Some(m)),
+        Err(m) => (StreamStatus::Failed, Counts::default(), Some(m.to_string())),
     };
     StreamOutcome {
         stream: stream.to_owned(),
@@ -144,19 +145,19 @@ fn outcome(stream: &str, batch: i64, ended: Result<Counts, String>) -> StreamOut
 
 impl Engine {
     /// Reads a source stream's rows, or says why it cannot.
-    fn read(&self, job: &IngestJob) -> Result<BTreeMap<String, Rows>, String> {
+    fn read(&self, job: &IngestJob) -> Result<BTreeMap<String, Rows>, BatchFailure> {
         let (container, csv) = match &job.source {
             Source::SqliteSnapshot { container } => (container, false),
             Source::CsvFiles { container } => (container, true),
             Source::Transformer { workspace } => {
-                return Err(format!(
+                return Err(failure!(
                     "`{}` is the output of transformer `{workspace}`, which runs it",
                     job.stream
                 ));
             }
         };
         let Some(path) = self.sources.get(container) else {
-            return Err(format!(
+            return Err(failure!(
                 "source container `{container}` has no local file; map it in the platform's `sources` parameter"
             ));
         };
@@ -367,7 +368,7 @@ impl Engine {
         &self,
         t: &TransformJob,
         output: &IngestJob,
-    ) -> Result<BTreeMap<String, Rows>, String> {
+    ) -> Result<BTreeMap<String, Rows>, BatchFailure> {
         let conn = sandbox(&self.container_path(&t.container), &t.input_views)?;
         bound(&conn, t.timeout());
         let _heap = HeapCap::set(&conn, t.memory_bytes()).map_err(|e| {
@@ -380,9 +381,10 @@ impl Engine {
         let mut out = BTreeMap::new();
         for d in &output.datasets {
             let Some((_, query)) = t.queries.iter().find(|(name, _)| *name == d.dataset) else {
-                return Err(format!(
+                return Err(failure!(
                     "transformer `{}` has no query for its output dataset `{}`",
-                    t.workspace, d.dataset
+                    t.workspace,
+                    d.dataset
                 ));
             };
             let mut stmt = conn.prepare(query).map_err(|e| {
@@ -555,7 +557,10 @@ fn bound(conn: &rusqlite::Connection, limit: std::time::Duration) {
 /// everything else: another workspace's tables and views, the schema,
 /// `PRAGMA`, `ATTACH` and any write. A refused query fails with
 /// "not authorized".
-fn sandbox(path: &std::path::Path, inputs: &[String]) -> Result<rusqlite::Connection, String> {
+fn sandbox(
+    path: &std::path::Path,
+    inputs: &[String],
+) -> Result<rusqlite::Connection, BatchFailure> {
     use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
     let conn =
         super::open_read_only(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;

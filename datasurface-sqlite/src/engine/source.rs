@@ -1,6 +1,7 @@
 //! Reading a dataset's rows from its source: a table of a SQLite file, or a
 //! CSV file with a header row. Sources are only read.
 
+use super::{BatchFailure, failure};
 use std::path::Path;
 
 use rusqlite::types::Value;
@@ -13,7 +14,7 @@ use crate::spec::DatasetJob;
 pub(crate) type Rows = Vec<Vec<Value>>;
 
 /// Reads a table of a SQLite file, read-only, in the dataset's column order.
-pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, String> {
+pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, BatchFailure> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -41,7 +42,7 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, String> 
             })?
     };
     if present.is_empty() {
-        return Err(format!(
+        return Err(failure!(
             "the source database {} has no table `{}`",
             path.display(),
             d.source_table
@@ -49,9 +50,10 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, String> 
     }
     for c in &d.columns {
         if !present.iter().any(|p| p.eq_ignore_ascii_case(&c.name)) {
-            return Err(format!(
+            return Err(failure!(
                 "the source table `{}` has no column `{}`",
-                d.source_table, c.name
+                d.source_table,
+                c.name
             ));
         }
     }
@@ -70,14 +72,14 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, String> 
             .collect::<Result<Vec<_>, _>>()
     })
     .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-    .map_err(|e| format!("cannot read table `{}`: {e}", d.source_table))
+    .map_err(|e| failure!("cannot read table `{}`: {e}", d.source_table))
 }
 
 /// Reads `<folder>/<source table>` (adding `.csv` if it has no extension):
 /// a header row naming the columns, then one row per record.
-pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, String> {
+pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, BatchFailure> {
     let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
-        .map_err(|e| e.to_string())?;
+        .map_err(BatchFailure::from_error)?;
     let mut reader = csv::Reader::from_path(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let headers = reader
@@ -89,7 +91,7 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, String> {
     for h in &headers {
         let name = h.trim().to_lowercase();
         if seen.contains(&name) {
-            return Err(format!(
+            return Err(failure!(
                 "{} names column `{}` twice in its header, so its values cannot be told apart; remove or rename one of them",
                 path.display(),
                 h.trim()

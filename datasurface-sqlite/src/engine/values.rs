@@ -1,5 +1,6 @@
 //! Values read from sources: checked against their columns and hashed.
 
+use super::{BatchFailure, failure};
 use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
 
@@ -7,7 +8,7 @@ use crate::dialect::Affinity;
 use crate::spec::{ColumnSpec, ValueCheck};
 
 /// A value made to fit its column, or why it does not, in plain words.
-pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String> {
+pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, BatchFailure> {
     let name = &column.name;
     // A value is what the source holds: an empty text is an empty text
     // (a file's empty field is read as no value, before it comes here).
@@ -22,7 +23,7 @@ pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String
         (Value::Real(f), Affinity::Text) => Value::Text(f.to_string()),
         (Value::Blob(b), Affinity::Blob) => Value::Blob(b),
         (v, affinity) => {
-            return Err(format!(
+            return Err(failure!(
                 "column `{name}` holds {}, which is not {}",
                 describe(&v),
                 kind(affinity)
@@ -33,7 +34,7 @@ pub(crate) fn conform(value: Value, column: &ColumnSpec) -> Result<Value, String
         return if column.nullable {
             Ok(value)
         } else {
-            Err(format!("column `{name}` is empty, but it may not be"))
+            Err(failure!("column `{name}` is empty, but it may not be"))
         };
     }
     match column.check {
@@ -54,11 +55,11 @@ fn kind(affinity: Affinity) -> &'static str {
     }
 }
 
-fn whole(v: &Value, name: &str) -> Result<i64, String> {
+fn whole(v: &Value, name: &str) -> Result<i64, BatchFailure> {
     match v {
         Value::Integer(n) => Ok(*n),
         Value::Text(t) => t.trim().parse::<i64>().map_err(|_| {
-            format!(
+            failure!(
                 "column `{name}` holds {}, which is not a whole number",
                 describe(v)
             )
@@ -71,32 +72,32 @@ fn whole(v: &Value, name: &str) -> Result<i64, String> {
             )]
             Ok(*f as i64)
         }
-        _ => Err(format!(
+        _ => Err(failure!(
             "column `{name}` holds {}, which is not a whole number",
             describe(v)
         )),
     }
 }
 
-fn boolean(v: &Value, name: &str) -> Result<i64, String> {
+fn boolean(v: &Value, name: &str) -> Result<i64, BatchFailure> {
     match v {
         Value::Integer(n) if *n == 0 || *n == 1 => Ok(*n),
         Value::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
             "true" | "t" | "1" | "yes" => Ok(1),
             "false" | "f" | "0" | "no" => Ok(0),
-            _ => Err(format!(
+            _ => Err(failure!(
                 "column `{name}` holds {}, which is not true or false",
                 describe(v)
             )),
         },
-        _ => Err(format!(
+        _ => Err(failure!(
             "column `{name}` holds {}, which is not true or false",
             describe(v)
         )),
     }
 }
 
-fn real(v: &Value, name: &str) -> Result<f64, String> {
+fn real(v: &Value, name: &str) -> Result<f64, BatchFailure> {
     let f = match v {
         #[allow(
             clippy::cast_precision_loss,
@@ -105,20 +106,20 @@ fn real(v: &Value, name: &str) -> Result<f64, String> {
         Value::Integer(n) => *n as f64,
         Value::Real(f) => *f,
         Value::Text(t) => t.trim().parse::<f64>().map_err(|_| {
-            format!(
+            failure!(
                 "column `{name}` holds {}, which is not a number",
                 describe(v)
             )
         })?,
         _ => {
-            return Err(format!(
+            return Err(failure!(
                 "column `{name}` holds {}, which is not a number",
                 describe(v)
             ));
         }
     };
     if f.is_nan() {
-        return Err(format!(
+        return Err(failure!(
             "column `{name}` holds NaN, which SQLite cannot store (it would become empty); send a number, or leave the value empty on purpose"
         ));
     }
@@ -151,7 +152,7 @@ pub(crate) fn restated(value: Value, declared: &str) -> Value {
 /// A decimal as a whole number of `10^-scale` units, exactly: its digits are
 /// read as written, never through a float, and a value with more digits than
 /// the type allows is refused rather than rounded.
-fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, String> {
+fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, BatchFailure> {
     let name = &column.name;
     let scale = column.scale.unwrap_or(0);
     let precision = match column.check {
@@ -163,14 +164,14 @@ fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, String> {
         Value::Text(t) => t.trim().to_owned(),
         Value::Real(f) => return from_float(*f, scale, precision, name),
         _ => {
-            return Err(format!(
+            return Err(failure!(
                 "column `{name}` holds {}, which is not a decimal number",
                 describe(v)
             ));
         }
     };
     let not_decimal = || {
-        format!(
+        failure!(
             "column `{name}` holds {}, which is not a decimal number (write digits, a point and digits, such as 12.50)",
             describe(v)
         )
@@ -186,7 +187,7 @@ fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, String> {
     }
     let fraction = fraction.trim_end_matches('0');
     if fraction.len() > scale as usize {
-        return Err(format!(
+        return Err(failure!(
             "column `{name}` holds {}, which has more than {scale} digit{} after the point",
             describe(v),
             if scale == 1 { "" } else { "s" }
@@ -195,7 +196,7 @@ fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, String> {
     let whole = whole.trim_start_matches('0');
     let room = precision.saturating_sub(scale) as usize;
     if whole.len() > room {
-        return Err(format!(
+        return Err(failure!(
             "column `{name}` holds {}, which has more than {room} digits before the point (it is a decimal of precision {precision}, scale {scale})",
             describe(v)
         ));
@@ -215,9 +216,9 @@ fn scaled(v: &Value, column: &ColumnSpec) -> Result<i64, String> {
 /// A float read into a decimal column (a transformer's arithmetic, say): the
 /// nearest decimal of the column's scale, if the float is that decimal to
 /// within its own precision; otherwise refused, never rounded.
-fn from_float(f: f64, scale: u32, precision: u32, name: &str) -> Result<i64, String> {
+fn from_float(f: f64, scale: u32, precision: u32, name: &str) -> Result<i64, BatchFailure> {
     if !f.is_finite() {
-        return Err(format!(
+        return Err(failure!(
             "column `{name}` holds `{f}`, which is not a decimal number"
         ));
     }
@@ -225,12 +226,12 @@ fn from_float(f: f64, scale: u32, precision: u32, name: &str) -> Result<i64, Str
     let units = (f * unit).round();
     let limit = 10f64.powi(i32::try_from(precision).unwrap_or(i32::MAX));
     if units.abs() >= limit || units.abs() >= 9.0e15 {
-        return Err(format!(
+        return Err(failure!(
             "column `{name}` holds `{f}`, which has more digits than a decimal of precision {precision}, scale {scale}"
         ));
     }
     if (units / unit - f).abs() > f.abs() * 1e-12 {
-        return Err(format!(
+        return Err(failure!(
             "column `{name}` holds `{f}`, which has more than {scale} digits after the point; round it to {scale} places where it is made"
         ));
     }
@@ -239,7 +240,7 @@ fn from_float(f: f64, scale: u32, precision: u32, name: &str) -> Result<i64, Str
 }
 
 /// A value checked against its model type.
-fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, String> {
+fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, BatchFailure> {
     match (check, &value) {
         (ValueCheck::Integer { bits, signed }, Value::Integer(n)) => {
             let (lo, hi): (i128, i128) = match (signed, bits) {
@@ -247,7 +248,7 @@ fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, String>
                 (false, b) => (0, (1i128 << b.min(64)) - 1),
             };
             if i128::from(*n) < lo || i128::from(*n) > hi {
-                return Err(format!(
+                return Err(failure!(
                     "column `{name}` holds {n}, which is outside the range of a {}{bits}-bit integer ({lo} to {hi})",
                     if signed { "" } else { "unsigned " }
                 ));
@@ -261,7 +262,7 @@ fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, String>
                 _ => f64::MAX,
             };
             if f.is_finite() && f.abs() > max {
-                return Err(format!(
+                return Err(failure!(
                     "column `{name}` holds `{f}`, which is beyond the range of a {bits}-bit float"
                 ));
             }
@@ -270,7 +271,7 @@ fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, String>
         (ValueCheck::Text { max_chars }, Value::Text(t)) => {
             let n = t.chars().count();
             if n > max_chars as usize {
-                return Err(format!(
+                return Err(failure!(
                     "column `{name}` holds text of {n} characters, longer than its {max_chars} (it starts {})",
                     describe(&Value::Text(t.chars().take(20).collect()))
                 ));
@@ -280,18 +281,18 @@ fn checked(value: Value, check: ValueCheck, name: &str) -> Result<Value, String>
         (ValueCheck::Date, Value::Text(t)) => chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
             .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
             .map_err(|_| {
-                format!(
+                failure!(
                     "column `{name}` holds {}, which is not a date that exists, written YYYY-MM-DD",
                     describe(&value)
                 )
             }),
         (ValueCheck::Timestamp, Value::Text(t)) => timestamp(t.trim()).ok_or_else(|| {
-            format!(
+            failure!(
                 "column `{name}` holds {}, which is not a date and time that exist, written YYYY-MM-DD HH:MM:SS (ISO 8601, with an optional offset)",
                 describe(&value)
             )
         }),
-        (ValueCheck::Date | ValueCheck::Timestamp, _) => Err(format!(
+        (ValueCheck::Date | ValueCheck::Timestamp, _) => Err(failure!(
             "column `{name}` holds {}, which is not a date",
             describe(&value)
         )),
