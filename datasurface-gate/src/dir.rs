@@ -206,12 +206,12 @@ fn read_named(root: &Path, file: &str, max: u64) -> Result<Vec<u8>, NamedFileErr
         return Err(NamedFileError::absolute(file));
     }
     let real_root = fs::canonicalize(root)
-        .map_err(|e| NamedFileError::unreadable(root.display().to_string(), e))?;
+        .map_err(|e| NamedFileError::unresolved_root(root.display().to_string(), e))?;
     let real = resolve_inside(&real_root, &path).map_err(|e| match e {
         datasurface_platform::confined::ConfinedError::Outside { real, .. } => {
             NamedFileError::outside(&shown, real.display().to_string())
         }
-        other => NamedFileError::unreadable(&shown, std::io::Error::other(other)),
+        other => NamedFileError::confined(other),
     })?;
     let metadata = fs::metadata(&real).map_err(|e| NamedFileError::unreadable(&shown, e))?;
     if !metadata.is_file() {

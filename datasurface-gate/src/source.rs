@@ -76,6 +76,14 @@ enum NamedFileErrorKind {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot resolve the model's directory {root}: {source}")]
+    UnresolvedRoot {
+        root: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Confined(datasurface_platform::confined::ConfinedError),
 }
 
 impl NamedFileError {
@@ -120,6 +128,20 @@ impl NamedFileError {
             source,
         }
         .into()
+    }
+
+    /// The model's own directory could not be resolved.
+    pub(crate) fn unresolved_root(root: impl Into<String>, source: std::io::Error) -> Self {
+        NamedFileErrorKind::UnresolvedRoot {
+            root: root.into(),
+            source,
+        }
+        .into()
+    }
+
+    /// The confined reader refused the path.
+    pub(crate) fn confined(error: datasurface_platform::confined::ConfinedError) -> Self {
+        NamedFileErrorKind::Confined(error).into()
     }
 }
 
