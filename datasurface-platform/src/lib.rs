@@ -14,6 +14,7 @@
 //! A third-party platform needs only this crate: it re-exports the model and
 //! graph crates.
 
+mod batch;
 mod capabilities;
 #[cfg(feature = "fs")]
 pub mod confined;
@@ -32,6 +33,7 @@ mod saved;
 #[cfg(feature = "fs")]
 mod saved_dir;
 
+pub use batch::BatchFailure;
 pub use capabilities::{
     Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, TriggerKind,
     capabilities_used, check_capabilities,

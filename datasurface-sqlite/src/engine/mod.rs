@@ -55,53 +55,7 @@ pub enum EngineError {
     State(String),
 }
 
-/// Why a batch failed, in words for its record and the operator: the
-/// file, row, column and value where there is one. A batch keeps it as its
-/// message; nothing matches on it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct BatchFailure(String);
-
-impl BatchFailure {
-    /// The failure an error of a library reports, in its words.
-    pub(crate) fn from_error(error: impl std::fmt::Display) -> Self {
-        BatchFailure(error.to_string())
-    }
-}
-
-impl From<String> for BatchFailure {
-    fn from(message: String) -> Self {
-        BatchFailure(message)
-    }
-}
-
-impl From<&str> for BatchFailure {
-    fn from(message: &str) -> Self {
-        BatchFailure(message.to_owned())
-    }
-}
-
-impl std::ops::Deref for BatchFailure {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl PartialEq<&str> for BatchFailure {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-/// A [`BatchFailure`] worded with `format!`.
-macro_rules! failure {
-    ($($arg:tt)*) => {
-        $crate::engine::BatchFailure::from(format!($($arg)*))
-    };
-}
-pub(crate) use failure;
+pub(crate) use datasurface_platform::{BatchFailure, batch_failure as failure};
 
 pub(crate) fn sql(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> EngineError {
     let context = context.into();
