@@ -36,6 +36,7 @@ pub mod config;
 pub mod copy_text;
 pub mod dags;
 pub mod escape;
+mod lints;
 pub mod names;
 mod render;
 #[cfg(feature = "runner")]
@@ -44,41 +45,18 @@ pub mod spec;
 pub mod sql;
 pub mod statements;
 
-use datasurface_platform::graph::{NodeKind, PlatformGraph};
+use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::model::names::CredentialName;
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
-use datasurface_platform::model::{
-    ContainerKind, DatabaseEngine, Milestoning, PlatformDeclaration,
-};
+use datasurface_platform::model::validate::{CodeInfo, Diagnostic};
+use datasurface_platform::model::{Milestoning, PlatformDeclaration};
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
 
 pub use config::{AirflowConfig, Executor};
+pub use lints::LINT_CODES;
 pub use render::{DEFAULT_SCHEDULE, PLATFORM_SQL};
-
-/// The platform's own diagnostic codes.
-pub const LINT_CODES: &[CodeInfo] = &[
-    (
-        "airflow-missing-credential",
-        Severity::Error,
-        "A SQL capture that an `airflow` platform ingests names no credential.",
-        "The ingestion job must log in to the source. Add `credential: {name: <secret name>, type: USER_PASSWORD}` to the capture; the value stays in the secret store (`airflow/secrets.md` in the rendering lists what to create).",
-    ),
-    (
-        "airflow-unreadable-source",
-        Severity::Warning,
-        "An ingestion that an `airflow` platform renders reads a source its job runner cannot read.",
-        "`datasurface job ingest` reads PostgreSQL tables (snapshot or watermark), SQLite files and folders of CSV files named in the platform's `sources` parameter, and transformer outputs. The stream renders, but every batch fails with this reason until the source is one of those.",
-    ),
-    (
-        "airflow-views-in-merge-database",
-        Severity::Warning,
-        "A workspace's container is a database other than PostgreSQL.",
-        "The `airflow` platform delivers workspace views in its PostgreSQL merge database, in a schema per workspace. Point consumers there, or give the workspace a PostgreSQL or platform-managed container.",
-    ),
-];
 
 /// The `airflow` platform.
 #[derive(Debug, Clone, Default)]
@@ -160,79 +138,7 @@ impl DataPlatform for Airflow {
             &lookup,
             context.ecosystem.places(),
         ));
-        for node in graph.nodes() {
-            match &node.kind {
-                NodeKind::Ingest {
-                    datastore,
-                    from_platform: None,
-                    ..
-                } => {
-                    if let Some(at) = lookup.0.datastore(datastore)
-                        && let spec::SourceSpec::Unsupported { reason } =
-                            render::source_spec(&config, &lookup, at.item, None)
-                    {
-                        found.push(
-                            Diagnostic::new(
-                                "airflow-unreadable-source",
-                                Severity::Warning,
-                                ModelPath::team(at.zone, at.team).keys([
-                                    "datastores",
-                                    datastore.as_str(),
-                                    "capture",
-                                ]),
-                                format!(
-                                    "platform `{}` cannot read the source of `{datastore}`: {reason}",
-                                    context.platform
-                                ),
-                            )
-                            .with_help("read the source from PostgreSQL, or map its container to a SQLite file or CSV folder in the platform's `sources` parameter"),
-                        );
-                    }
-                    if let Some(at) = lookup.0.datastore(datastore)
-                        && let Some(ingestion) = at.item.capture.ingestion()
-                        && ingestion.credential.is_none()
-                    {
-                        found.push(
-                            Diagnostic::new(
-                                "airflow-missing-credential",
-                                Severity::Error,
-                                ModelPath::team(at.zone, at.team).keys([
-                                    "datastores",
-                                    datastore.as_str(),
-                                    "capture",
-                                    "ingestion",
-                                ]),
-                                format!(
-                                    "platform `{}` ingests `{datastore}` but its capture names no credential",
-                                    context.platform
-                                ),
-                            )
-                            .with_help("add `credential: {name: <secret name>, type: USER_PASSWORD}`; the value stays in the secret store"),
-                        );
-                    }
-                }
-                NodeKind::Export { container, .. } => {
-                    if let Some(at) = lookup.0.container(container)
-                        && let ContainerKind::Database(db) = &at.item.kind
-                        && db.engine != DatabaseEngine::Postgres
-                    {
-                        found.push(
-                            Diagnostic::new(
-                                "airflow-views-in-merge-database",
-                                Severity::Warning,
-                                ModelPath::team(at.zone, at.team).keys(["containers", container.as_str(), "kind"]),
-                                format!(
-                                    "container `{container}` is a {:?} database, but platform `{}` delivers workspace views in its PostgreSQL merge database `{}` on `{}`",
-                                    db.engine, context.platform, config.merge_database, config.merge_host
-                                ),
-                            )
-                            .with_help("point consumers at the merge database, or use a PostgreSQL or platform-managed container"),
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
+        found.extend(lints::check(graph, context, &config, &lookup));
         found
     }
 

@@ -139,18 +139,27 @@ pub fn diff(platform: &dyn DataPlatform, from: &Rendering, to: &Rendering) -> Pl
 /// # Errors
 ///
 /// Says which directory or file could not be made or written.
-pub fn write_files(dir: &std::path::Path, files: &[SourceFile]) -> Result<(), String> {
+pub fn write_files(dir: &std::path::Path, files: &[SourceFile]) -> Result<(), WriteError> {
     let _ = std::fs::remove_dir_all(dir);
     for f in files {
         let path = dir.join(&f.path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|source| WriteError {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
-        std::fs::write(&path, &f.text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, &f.text).map_err(|source| WriteError { path, source })?;
     }
     Ok(())
+}
+
+/// A directory or file [`write_files`] could not make or write.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    path: std::path::PathBuf,
+    source: std::io::Error,
 }
 
 /// Runs the `datasurface` command line in process with `args` (after the

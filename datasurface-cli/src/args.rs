@@ -382,11 +382,22 @@ pub(crate) enum AdvanceFormat {
     Json,
 }
 
+/// A `--now` that is not an RFC 3339 time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not an RFC 3339 time such as 2026-11-27T22:30:00Z: {source}")]
+pub(crate) struct TimeError {
+    text: String,
+    source: chrono::ParseError,
+}
+
 /// Parses an RFC 3339 time.
-pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, TimeError> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| format!("`{text}` is not an RFC 3339 time such as 2026-11-27T22:30:00Z: {e}"))
+        .map_err(|source| TimeError {
+            text: text.to_owned(),
+            source,
+        })
 }
 
 /// `plan`.
@@ -534,13 +545,26 @@ pub(crate) struct CompletionsArgs {
 /// The longest `--every`: a week.
 const MAX_EVERY_SECONDS: u64 = 7 * 24 * 3600;
 
+/// Why `--every` was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DurationError {
+    #[error("`{0}` is not a duration such as 30s, 5m or 2h")]
+    NotADuration(String),
+    #[error("the duration must be more than zero")]
+    Zero,
+    #[error(
+        "`{0}` is longer than a week; `run --every` repeats at least weekly (use cron for longer)"
+    )]
+    TooLong(String),
+}
+
 /// Parses `30s`, `5m`, `2h`, up to a week.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),
     );
-    let wrong = || format!("`{text}` is not a duration such as 30s, 5m or 2h");
+    let wrong = || DurationError::NotADuration(text.to_owned());
     let n: u64 = number.parse().map_err(|_| wrong())?;
     let seconds = match unit {
         "s" | "" => Some(n),
@@ -550,12 +574,10 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     .ok_or_else(wrong)?;
     if seconds == 0 {
-        return Err("the duration must be more than zero".into());
+        return Err(DurationError::Zero);
     }
     if seconds > MAX_EVERY_SECONDS {
-        return Err(format!(
-            "`{text}` is longer than a week; `run --every` repeats at least weekly (use cron for longer)"
-        ));
+        return Err(DurationError::TooLong(text.to_owned()));
     }
     Ok(Duration::from_secs(seconds))
 }

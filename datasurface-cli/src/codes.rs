@@ -81,7 +81,7 @@ pub(crate) fn catalogue(registry: &PlatformRegistry) -> String {
 pub(crate) fn all(registry: &PlatformRegistry) -> Vec<CodeInfo> {
     let mut all: Vec<CodeInfo> = validate::rules::RULES
         .iter()
-        .map(|r| (r.code, r.severity, r.summary, r.explanation))
+        .map(|r| CodeInfo::new(r.code, r.severity, r.summary, r.explanation))
         .collect();
     all.extend(datasurface_model::verify::VERIFY_CODES.iter().copied());
     for s in sections(registry) {
@@ -124,7 +124,7 @@ pub(crate) fn explain(
     };
     let Some(text) = text else {
         let codes = all(app.registry);
-        let known: Vec<&str> = codes.iter().map(|c| c.0).collect();
+        let known: Vec<&str> = codes.iter().map(|c| c.code).collect();
         let hint = match nearest(code, &known) {
             Some(near) => format!("did you mean `{near}`? "),
             None => String::new(),
@@ -149,7 +149,10 @@ fn severity(
     registry: &PlatformRegistry,
     code: &str,
 ) -> Option<datasurface_model::validate::Severity> {
-    all(registry).iter().find(|c| c.0 == code).map(|c| c.1)
+    all(registry)
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| c.severity)
 }
 
 #[cfg(test)]
@@ -161,7 +164,7 @@ mod tests {
     fn every_code_is_explained_once() {
         let registry = crate::Datasurface::new().registry().clone();
         let codes = all(&registry);
-        let mut names: Vec<&str> = codes.iter().map(|c| c.0).collect();
+        let mut names: Vec<&str> = codes.iter().map(|c| c.code).collect();
         for code in &names {
             assert!(explanation(&registry, code).is_some(), "`{code}`");
         }

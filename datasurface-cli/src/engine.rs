@@ -166,7 +166,7 @@ fn apply_chosen(
                 let _ = writeln!(
                     err,
                     "{error}: {}",
-                    datasurface_model::text::for_terminal(&message)
+                    datasurface_model::text::for_terminal(&message.to_string())
                 );
                 return Outcome::CouldNotRun;
             }

@@ -105,8 +105,8 @@ pub(crate) fn json(findings: &[Finding]) -> String {
 pub(crate) fn sarif(findings: &[Finding], registry: &PlatformRegistry) -> String {
     let rules: Vec<Value> = crate::codes::all(registry)
         .iter()
-        .map(|(code, _, summary, explanation)| {
-            json!({"id": code, "shortDescription": {"text": summary}, "fullDescription": {"text": explanation}})
+        .map(|c| {
+            json!({"id": c.code, "shortDescription": {"text": c.summary}, "fullDescription": {"text": c.explanation}})
         })
         .collect();
     let results: Vec<Value> = findings

@@ -8,6 +8,7 @@ use datasurface_generate::{Shape, generate_for};
 use datasurface_model::files::{Format, to_directory};
 
 use crate::Outcome;
+use crate::problem::Problem;
 
 /// The size and seed of a generated model.
 #[derive(Debug, Clone, clap::Args)]
@@ -164,26 +165,27 @@ fn is_empty_dir(dir: &Path) -> bool {
 
 /// Writes the files into a directory beside `dir`, then moves it into place,
 /// so `dir` is never left half written.
-fn write_all(dir: &Path, files: &[datasurface_model::files::SourceFile]) -> Result<(), String> {
+fn write_all(dir: &Path, files: &[datasurface_model::files::SourceFile]) -> Result<(), Problem> {
     let staging = dir.with_extension(format!("partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     for file in files {
         let path = staging.join(&file.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                .map_err(|e| Problem::new(format!("cannot create {}: {e}", parent.display())))?;
         }
         std::fs::write(&path, &file.text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| Problem::new(format!("cannot write {}: {e}", path.display())))?;
     }
     if dir.exists() {
-        std::fs::remove_dir(dir).map_err(|e| format!("cannot replace {}: {e}", dir.display()))?;
+        std::fs::remove_dir(dir)
+            .map_err(|e| Problem::new(format!("cannot replace {}: {e}", dir.display())))?;
     }
     std::fs::rename(&staging, dir).map_err(|e| {
-        format!(
+        Problem::new(format!(
             "cannot move {} to {}: {e}",
             staging.display(),
             dir.display()
-        )
+        ))
     })
 }

@@ -26,6 +26,7 @@ use crate::app::{App, Paint};
 use crate::args::{AdvanceArgs, AdvanceFormat, ExternalKinds, ModelCommit, RenderArgs};
 use crate::model::{Loaded, load_valid};
 use crate::platforms::{diff, graphs, render_one};
+use crate::problem::Problem;
 
 /// The file in each platform's folder that names the model it was rendered from.
 pub(crate) const SOURCE_FILE: &str = "source.json";
@@ -435,16 +436,21 @@ fn render_targets(
 
 /// Takes `OUT` for this process alone (an advisory lock on the directory,
 /// let go when the process ends, however it ends), making it if need be.
-fn hold(out_dir: &Path) -> Result<std::fs::File, String> {
+fn hold(out_dir: &Path) -> Result<std::fs::File, Problem> {
     let shown = out_dir.display();
-    std::fs::create_dir_all(out_dir).map_err(|e| format!("cannot make {shown}: {e}"))?;
-    let dir = std::fs::File::open(out_dir).map_err(|e| format!("cannot open {shown}: {e}"))?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| Problem::new(format!("cannot make {shown}: {e}")))?;
+    let dir = std::fs::File::open(out_dir)
+        .map_err(|e| Problem::new(format!("cannot open {shown}: {e}")))?;
     match dir.try_lock() {
         Ok(()) => Ok(dir),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
-            "another `datasurface advance` or `render --all` is writing {shown}; nothing was written\n  help: run again when it ends (a scheduled job that overlaps itself skips a turn)"
-        )),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {shown}: {e}")),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Problem::new(format!(
+            "another `datasurface advance` or `render --all` is writing {shown}; nothing was written"
+        ))
+        .help("run again when it ends (a scheduled job that overlaps itself skips a turn)")),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(Problem::new(format!("cannot lock {shown}: {e}")))
+        }
     }
 }
 
@@ -453,7 +459,7 @@ fn save_folder(
     target: &Target<'_>,
     rendering: &Rendering,
     model: &ModelSource,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     crate::platforms::save(rendering, &target.folder)?;
     let source = Source {
         format: 1,
@@ -463,7 +469,7 @@ fn save_folder(
         rendering: rendering_hash(rendering),
     };
     let text = serde_json::to_string_pretty(&source)
-        .map_err(|e| format!("cannot write {SOURCE_FILE}: {e}"))?
+        .map_err(|e| Problem::new(format!("cannot write {SOURCE_FILE}: {e}")))?
         + "\n";
     let path = target.folder.join(SOURCE_FILE);
     let temp = target
@@ -473,7 +479,7 @@ fn save_folder(
         .and_then(|()| std::fs::rename(&temp, &path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temp);
-            format!("cannot write {}: {e}", path.display())
+            Problem::new(format!("cannot write {}: {e}", path.display()))
         })
 }
 
@@ -486,19 +492,18 @@ fn rendering_hash(rendering: &Rendering) -> String {
 }
 
 /// Reads a platform folder's `source.json`, if it has one.
-fn read_source(folder: &Path) -> Result<Option<Source>, String> {
+fn read_source(folder: &Path) -> Result<Option<Source>, Problem> {
     let path = folder.join(SOURCE_FILE);
     // A source record is small: a link, FIFO or device in its place is refused.
     match datasurface_platform::confined::read_regular(&path, 1 << 20) {
         Ok(Some(bytes)) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            format!(
-                "{} is not a source record: {e}\n  help: render the platform again with `datasurface advance … --platform NAME --force`",
-                path.display()
+            Problem::new(format!("{} is not a source record: {e}", path.display())).help(
+                "render the platform again with `datasurface advance … --platform NAME --force`",
             )
         }),
         Ok(None) => Ok(None),
-        Err(e) => Err(format!(
-            "{e}\n  help: a platform's folder holds only what datasurface wrote; remove it, and render the platform again with `--force`"
+        Err(e) => Err(Problem::new(e).help(
+            "a platform's folder holds only what datasurface wrote; remove it, and render the platform again with `--force`",
         )),
     }
 }

@@ -9,6 +9,8 @@ use datasurface_hooks::{Limits, MAX_MODULE_BYTES, WasmHook};
 use datasurface_model::names::ModelFilePath;
 use datasurface_model::{Ecosystem, Hook as HookSpec};
 
+use crate::problem::Problem;
+
 /// The directory a model's paths are relative to: the model directory, or
 /// the directory of a one-file model.
 pub(crate) fn model_root(model: &Path) -> PathBuf {
@@ -17,22 +19,22 @@ pub(crate) fn model_root(model: &Path) -> PathBuf {
 
 /// Reads a file the model names, if it is a regular file that resolves
 /// inside the model's root and is no larger than a hook module may be.
-pub(crate) fn read_model_file(root: &Path, file: &ModelFilePath) -> Result<Vec<u8>, String> {
+pub(crate) fn read_model_file(root: &Path, file: &ModelFilePath) -> Result<Vec<u8>, Problem> {
     ModelDir::new(root)
         .read_named(file.as_str(), MAX_MODULE_BYTES as u64)
-        .map_err(|e| e.to_string())
+        .map_err(Problem::new)
 }
 
 /// Loads a hook the model names: read, hash checked, module checked.
 #[cfg(feature = "sqlite")]
-pub(crate) fn load(root: &Path, spec: &HookSpec) -> Result<WasmHook, String> {
+pub(crate) fn load(root: &Path, spec: &HookSpec) -> Result<WasmHook, Problem> {
     let bytes = read_model_file(root, &spec.module)?;
     WasmHook::load(
         &bytes,
         Some(spec.sha256.as_str()),
         Limits::from_model(&spec.limits),
     )
-    .map_err(|e| e.to_string())
+    .map_err(Problem::new)
 }
 
 /// The hooks a platform engine asks: every hook module the model names,
@@ -84,7 +86,7 @@ pub(crate) fn applied_modules(
         match read_model_file(&root, &spec.module).and_then(|bytes| {
             WasmHook::load(&bytes, Some(spec.sha256.as_str()), Limits::default())
                 .map(|_| bytes)
-                .map_err(|e| e.to_string())
+                .map_err(Problem::new)
         }) {
             Ok(bytes) => modules.push((spec.sha256.to_string(), bytes)),
             Err(why) => warnings.push(format!(

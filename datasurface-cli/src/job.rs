@@ -28,21 +28,21 @@ fn variable(name: &str) -> Option<String> {
 
 /// The merge database from the environment the DAGs set, each setting
 /// falling back to `defaults` (the model's platform parameters) when given.
-fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, String> {
+fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, JobError> {
     let setting = |name: &str, default: Option<String>| {
         variable(name).or(default).ok_or_else(|| {
-            format!(
+            JobError::Setup(format!(
                 "{name} is not set: the rendered DAGs set it; outside Airflow, set it to the platform's merge database setting"
-            )
+            ))
         })
     };
     let host = setting(env::MERGE_HOST, defaults.map(|c| c.merge_host.clone()))?;
     let port = setting(env::MERGE_PORT, defaults.map(|c| c.merge_port.to_string()))?;
     let port: u16 = port.parse().map_err(|_| {
-        format!(
+        JobError::Setup(format!(
             "{} is `{port}`, which is not a port number",
             env::MERGE_PORT
-        )
+        ))
     })?;
     let database = setting(
         env::MERGE_DATABASE,
@@ -53,7 +53,7 @@ fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, Str
         env::MERGE_CREDENTIAL,
         defaults.map(|c| c.merge_credential.clone()),
     )?;
-    let login = credential(&name, &variable).map_err(|e| e.to_string())?;
+    let login = credential(&name, &variable)?;
     Ok(MergeDatabase {
         endpoint: Endpoint {
             host,
@@ -70,12 +70,12 @@ fn login(name: &str) -> Result<Login, JobError> {
 }
 
 /// Checks that `--platform` names the platform the environment was rendered for.
-fn same_platform(platform: &str) -> Result<(), String> {
+fn same_platform(platform: &str) -> Result<(), JobError> {
     match variable(env::PLATFORM) {
-        Some(p) if p != platform => Err(format!(
+        Some(p) if p != platform => Err(JobError::Setup(format!(
             "--platform is `{platform}` but {} is `{p}`: the task runs one platform's job",
             env::PLATFORM
-        )),
+        ))),
         _ => Ok(()),
     }
 }
@@ -122,14 +122,14 @@ fn printer(out: &mut dyn Write) -> impl FnMut(&str) + '_ {
 }
 
 fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
-    same_platform(&args.platform).map_err(JobError::Setup)?;
+    same_platform(&args.platform)?;
     if let Some(p) = &args.from_platform {
         return Err(JobError::Setup(format!(
             "stream `{}` comes from platform `{p}`; the job runner does not yet read another platform's merge tables",
             args.stream
         )));
     }
-    let db = merge_database(None).map_err(JobError::Setup)?;
+    let db = merge_database(None)?;
     let options = IngestOptions {
         spec: args.spec.clone(),
         keep_history: match (args.keep_history, args.live_only) {
@@ -143,8 +143,8 @@ fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
 
 fn transform(args: &JobTransformArgs, out: &mut dyn Write) -> Result<(), JobError> {
     let args = &args.job;
-    same_platform(&args.platform).map_err(JobError::Setup)?;
-    let db = merge_database(None).map_err(JobError::Setup)?;
+    same_platform(&args.platform)?;
+    let db = merge_database(None)?;
     runner::transform(
         &db,
         &args.workspace,
@@ -175,8 +175,8 @@ fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
 fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
     let kind = run_event(&args.run_type)?;
     let args = &args.job;
-    same_platform(&args.platform).map_err(JobError::Setup)?;
-    let db = merge_database(None).map_err(JobError::Setup)?;
+    same_platform(&args.platform)?;
+    let db = merge_database(None)?;
     let workspace = &args.workspace;
     let now = chrono::Utc::now();
     let question = runner::question(&db, workspace, args.spec.as_deref(), kind, now)?;

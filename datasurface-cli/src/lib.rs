@@ -58,6 +58,7 @@ mod init;
 mod job;
 mod model;
 mod platforms;
+mod problem;
 #[cfg(feature = "serve")]
 mod serve;
 mod sources;

@@ -14,6 +14,7 @@ use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{PlanArgs, PlanFormat, RenderArgs};
 use crate::model::{Loaded, load_valid};
+use crate::problem::Problem;
 
 /// The platform a command works on: the one named, or else the model's only
 /// platform (of `kind`, if given); prints why not.
@@ -176,12 +177,12 @@ pub(crate) fn diff(
 }
 
 /// A plan as people or programs read it.
-pub(crate) fn plan_text(plan: &Plan, format: PlanFormat) -> Result<String, String> {
+pub(crate) fn plan_text(plan: &Plan, format: PlanFormat) -> Result<String, Problem> {
     match format {
         PlanFormat::Human => Ok(format!("{plan}\n")),
         PlanFormat::Json => serde_json::to_string_pretty(plan)
             .map(|json| json + "\n")
-            .map_err(|e| format!("cannot write the plan as JSON: {e}")),
+            .map_err(|e| Problem::new(format!("cannot write the plan as JSON: {e}"))),
     }
 }
 
@@ -221,24 +222,30 @@ pub(crate) fn plan(
 
 /// Reads a saved rendering. An empty directory is an empty rendering, so a
 /// first plan can start from nothing.
-pub(crate) fn load(dir: &Path) -> Result<Rendering, String> {
+pub(crate) fn load(dir: &Path) -> Result<Rendering, Problem> {
     let shown = dir.display();
     Rendering::read_dir(dir).map_err(|e| match e {
-        SavedDirError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => format!(
-            "cannot read the saved rendering {shown}: {source}\n  help: render it first with `datasurface render MODEL --platform NAME --out {shown}`, or pass an empty directory to plan from nothing"
-        ),
-        SavedDirError::Unreadable { .. } => format!(
-            "{e}\n  help: render it again with `datasurface render … --out {shown}`"
-        ),
-        other => other.to_string(),
+        SavedDirError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            Problem::new(format!("cannot read the saved rendering {shown}: {source}")).help(format!(
+                "render it first with `datasurface render MODEL --platform NAME --out {shown}`, or pass an empty directory to plan from nothing"
+            ))
+        }
+        SavedDirError::Unreadable { .. } => Problem::new(&e)
+            .help(format!("render it again with `datasurface render … --out {shown}`")),
+        other => Problem::new(other),
     })
 }
 
 /// Writes a rendering to `dir`, replacing a rendering saved there before but
 /// never anything else.
-pub(crate) fn save(rendering: &Rendering, dir: &Path) -> Result<(), String> {
+pub(crate) fn save(rendering: &Rendering, dir: &Path) -> Result<(), Problem> {
     rendering.write_dir(dir).map_err(|e| match e {
-        SavedDirError::NotARendering(_) => format!("{e}\n  help: choose an empty or new directory"),
-        other => format!("cannot write the rendering at {}: {other}", dir.display()),
+        SavedDirError::NotARendering(_) => {
+            Problem::new(&e).help("choose an empty or new directory")
+        }
+        other => Problem::new(format!(
+            "cannot write the rendering at {}: {other}",
+            dir.display()
+        )),
     })
 }

@@ -276,8 +276,110 @@ impl fmt::Display for Report {
     }
 }
 
-/// A listed diagnostic code: `(code, severity, summary, explanation)`.
-pub type CodeInfo = (&'static str, Severity, &'static str, &'static str);
+/// A diagnostic code as the catalogue and `datasurface explain` list it:
+/// what it finds, how serious it is, how to fix it, and (optionally) an
+/// example that makes it fire.
+///
+/// Build one with [`CodeInfo::new`] in a `const`; the fields are public to
+/// read, and the struct may grow.
+///
+/// ```
+/// use datasurface_core::diagnostic::{CodeInfo, ModelPath, Severity};
+///
+/// const SLOW: CodeInfo = CodeInfo::new(
+///     "acme-slow-source",
+///     Severity::Warning,
+///     "A source takes longer to read than its latency allows.",
+///     "Read it less often, or ask for a looser latency.",
+/// );
+/// let finding = SLOW.at(ModelPath::zone("USA"), "it is slow");
+/// assert_eq!(finding.code, "acme-slow-source");
+/// assert_eq!(finding.severity, Severity::Warning);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CodeInfo {
+    /// The stable code, such as `airflow-missing-credential`.
+    pub code: &'static str,
+    /// The severity of its findings.
+    pub severity: Severity,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// Why it matters and how to fix it.
+    pub explanation: &'static str,
+    /// A model edit that makes it fire, and what is then reported.
+    pub example: Option<CodeExample>,
+}
+
+/// An example of a code firing: text edits of a valid base model (which the
+/// code's owner keeps, and tests), and the report they give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CodeExample {
+    /// `(find, replace)` edits of the base model; each `find` matches once.
+    pub edits: &'static [(&'static str, &'static str)],
+    /// The report of the edited model, only this code, as `check` prints it.
+    pub finding: &'static str,
+}
+
+impl CodeInfo {
+    /// A code without an example.
+    pub const fn new(
+        code: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        explanation: &'static str,
+    ) -> Self {
+        CodeInfo {
+            code,
+            severity,
+            summary,
+            explanation,
+            example: None,
+        }
+    }
+
+    /// The code with an example: edits of a base model and the report they give.
+    #[must_use]
+    pub const fn with_example(
+        mut self,
+        edits: &'static [(&'static str, &'static str)],
+        finding: &'static str,
+    ) -> Self {
+        self.example = Some(CodeExample { edits, finding });
+        self
+    }
+
+    /// A finding of this code, at its severity.
+    pub fn at(&self, path: ModelPath, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.code, self.severity, path, message)
+    }
+}
+
+impl CodeExample {
+    /// The edits as a unified-diff body: `-` lines found, `+` lines put instead.
+    pub fn diff(&self) -> String {
+        edit_block(self.edits)
+    }
+}
+
+/// `(find, replace)` edits as a unified-diff body.
+pub fn edit_block(edits: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (find, replace) in edits {
+        for line in find.lines() {
+            out.push('-');
+            out.push_str(line);
+            out.push('\n');
+        }
+        for line in replace.lines() {
+            out.push('+');
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {

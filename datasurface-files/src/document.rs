@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
+use std::str::FromStr;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -57,11 +58,146 @@ impl DocumentKind {
             DocumentKind::Team => &["apiVersion", "kind", "zone", "name"],
         }
     }
+}
 
-    /// Parses a `kind:` value.
-    pub fn parse(value: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|k| k.as_str() == value)
+/// A `kind:` value that names no [`DocumentKind`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown kind `{0}`")]
+pub struct UnknownKind(String);
+
+impl UnknownKind {
+    /// The value as written.
+    pub fn value(&self) -> &str {
+        &self.0
     }
+}
+
+impl FromStr for DocumentKind {
+    type Err = UnknownKind;
+
+    /// Parses a `kind:` value, such as `Team`.
+    fn from_str(value: &str) -> Result<Self, UnknownKind> {
+        DocumentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == value)
+            .ok_or_else(|| UnknownKind(value.to_owned()))
+    }
+}
+
+/// A document format version, as `apiVersion:` writes it: the group
+/// ([`API_GROUP`]), a major version, and an optional `alpha`/`beta`
+/// pre-release (`datasurface.dev/v1`, `datasurface.dev/v2beta1`).
+///
+/// ```
+/// use datasurface_files::ApiVersion;
+///
+/// let v: ApiVersion = "datasurface.dev/v2beta1".parse().unwrap();
+/// assert_eq!((v.major(), v.prerelease()), (2, Some("beta1")));
+/// assert!(!v.is_read());
+/// assert!("datasurface.dev/v1".parse::<ApiVersion>().unwrap().is_read());
+/// assert!("example.com/v1".parse::<ApiVersion>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApiVersion {
+    major: u32,
+    prerelease: Option<String>,
+}
+
+impl ApiVersion {
+    /// The major version.
+    pub fn major(&self) -> u32 {
+        self.major
+    }
+
+    /// The pre-release (`beta1`), if any.
+    pub fn prerelease(&self) -> Option<&str> {
+        self.prerelease.as_deref()
+    }
+
+    /// Whether this build reads documents of this version ([`API_VERSION`]).
+    pub fn is_read(&self) -> bool {
+        self.major == API_MAJOR && self.prerelease.is_none()
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{API_GROUP}/v{}", self.major)?;
+        if let Some(pre) = &self.prerelease {
+            f.write_str(pre)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why an `apiVersion:` value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiVersionError(#[from] ApiVersionErrorKind);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ApiVersionErrorKind {
+    #[error("unknown apiVersion `{0}`")]
+    UnknownGroup(String),
+    #[error("malformed apiVersion `{0}`")]
+    Malformed(String),
+    #[error("unsupported apiVersion `{0}`: this build of datasurface reads `{API_VERSION}`")]
+    Unsupported(String),
+}
+
+impl ApiVersionError {
+    /// How to fix it, in a sentence.
+    pub fn help(&self) -> String {
+        match &self.0 {
+            ApiVersionErrorKind::UnknownGroup(_) | ApiVersionErrorKind::Malformed(_) => {
+                format!("write `apiVersion: {API_VERSION}`")
+            }
+            ApiVersionErrorKind::Unsupported(_) => "use a datasurface release that reads this version, or write the document for the version above".to_owned(),
+        }
+    }
+
+    /// The refusal of a well-formed version this build does not read.
+    pub(crate) fn unsupported(version: &ApiVersion) -> Self {
+        ApiVersionErrorKind::Unsupported(version.to_string()).into()
+    }
+}
+
+impl FromStr for ApiVersion {
+    type Err = ApiVersionError;
+
+    fn from_str(version: &str) -> Result<Self, ApiVersionError> {
+        let Some(rest) = version
+            .strip_prefix(API_GROUP)
+            .and_then(|r| r.strip_prefix('/'))
+        else {
+            return Err(ApiVersionErrorKind::UnknownGroup(version.to_owned()).into());
+        };
+        let malformed =
+            || ApiVersionError::from(ApiVersionErrorKind::Malformed(version.to_owned()));
+        let after_v = rest.strip_prefix('v').ok_or_else(malformed)?;
+        let digits = after_v.chars().take_while(char::is_ascii_digit).count();
+        if digits > 1 && after_v.starts_with('0') {
+            return Err(malformed());
+        }
+        let major: u32 = after_v[..digits].parse().map_err(|_| malformed())?;
+        let suffix = &after_v[digits..];
+        let prerelease = if suffix.is_empty() {
+            None
+        } else if is_prerelease_suffix(suffix) {
+            Some(suffix.to_owned())
+        } else {
+            return Err(malformed());
+        };
+        Ok(ApiVersion { major, prerelease })
+    }
+}
+
+fn is_prerelease_suffix(suffix: &str) -> bool {
+    ["alpha", "beta"].iter().any(|p| {
+        suffix
+            .strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 impl fmt::Display for DocumentKind {
@@ -243,7 +379,7 @@ impl<'de> Visitor<'de> for OnePassVisitor {
         let kind = header
             .kind
             .as_deref()
-            .and_then(DocumentKind::parse)
+            .and_then(|kind| kind.parse::<DocumentKind>().ok())
             .ok_or_else(|| de::Error::custom("no known `kind` before the body"))?;
         let body = HeaderKeys {
             inner: access,
@@ -285,6 +421,42 @@ impl<'a, T: DocumentBody> DocumentOut<'a, T> {
             zone: None,
             name: None,
             body,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn kinds_parse_as_written() {
+        for kind in DocumentKind::ALL {
+            assert_eq!(kind.as_str().parse::<DocumentKind>(), Ok(kind));
+        }
+        let unknown = "team".parse::<DocumentKind>().unwrap_err();
+        assert_eq!(unknown.value(), "team");
+        assert_eq!(unknown.to_string(), "unknown kind `team`");
+    }
+
+    proptest! {
+        /// A version prints as it parses, and every other text is refused
+        /// rather than misread.
+        #[test]
+        fn api_versions_round_trip(major in 0u32..1000, pre in proptest::option::of("(alpha|beta)[0-9]{1,3}")) {
+            let version = ApiVersion { major, prerelease: pre };
+            let text = version.to_string();
+            prop_assert_eq!(text.parse::<ApiVersion>(), Ok(version));
+        }
+
+        #[test]
+        fn any_text_parses_to_its_own_spelling_or_fails(
+            text in "(datasurface\\.dev/|\\PC{0,4})v?[0-9]{0,3}(alpha|beta|\\PC)?[0-9]{0,2}"
+        ) {
+            if let Ok(version) = text.parse::<ApiVersion>() {
+                prop_assert_eq!(version.to_string(), text);
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ impl LoadErrorKind {
 
 /// The codes of loading's findings, for the catalogue and `datasurface explain`.
 pub const LOAD_CODES: &[datasurface_core::diagnostic::CodeInfo] = &[
-    (
+    datasurface_core::diagnostic::CodeInfo::new(
         "load-error",
         datasurface_core::diagnostic::Severity::Error,
         "A model file cannot be read, or does not parse as a model document.",
@@ -36,7 +36,7 @@ pub const LOAD_CODES: &[datasurface_core::diagnostic::CodeInfo] = &[
          header that is not `apiVersion: datasurface.dev/v1` with a `kind`, a file that is not UTF-8, \
          or a path that does not exist. Exit code 2: the model could not be read at all.",
     ),
-    (
+    datasurface_core::diagnostic::CodeInfo::new(
         "model-structure",
         datasurface_core::diagnostic::Severity::Error,
         "The model's documents parse, but do not fit together into one model.",

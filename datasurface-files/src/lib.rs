@@ -26,7 +26,10 @@ mod load;
 mod positions;
 mod save;
 
-pub use document::{API_GROUP, API_MAJOR, API_VERSION, DocumentBody, DocumentKind};
+pub use document::{
+    API_GROUP, API_MAJOR, API_VERSION, ApiVersion, ApiVersionError, DocumentBody, DocumentKind,
+    UnknownKind,
+};
 pub use error::{LOAD_CODES, LoadError, LoadErrorKind, LoadErrors};
 pub use json_schema::{json_schema, json_schema_string};
 pub use load::{

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use datasurface_core::OrderedMap;
 
 use crate::document::{
-    API_GROUP, API_MAJOR, API_VERSION, AnyBody, Body, DocumentBody, DocumentKind, OnePass,
+    API_VERSION, AnyBody, ApiVersion, ApiVersionError, Body, DocumentBody, DocumentKind, OnePass,
     RawHeader,
 };
 use crate::error::{LoadError, LoadErrors};
@@ -395,8 +395,11 @@ fn check_header(
             )),
         ));
     };
-    check_api_version(version).map_err(|(message, help)| {
-        located("apiVersion", LoadError::new(path, message).with_help(help))
+    check_api_version(version).map_err(|e| {
+        located(
+            "apiVersion",
+            LoadError::new(path, e.to_string()).with_help(e.help()),
+        )
     })?;
     let kinds: Vec<&str> = DocumentKind::ALL.iter().map(|k| k.as_str()).collect();
     let Some(kind) = &header.kind else {
@@ -406,61 +409,26 @@ fn check_header(
                 .with_help(format!("add `kind:` with one of {}", quote_list(&kinds))),
         ));
     };
-    DocumentKind::parse(kind).ok_or_else(|| {
+    kind.parse::<DocumentKind>().map_err(|unknown| {
         let help = match nearest(kind, &kinds) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("valid kinds are {}", quote_list(&kinds)),
         };
         located(
             "kind",
-            LoadError::new(path, format!("unknown kind `{kind}`")).with_help(help),
+            LoadError::new(path, unknown.to_string()).with_help(help),
         )
     })
 }
 
-/// Checks an `apiVersion`; on failure gives the message and the help.
-fn check_api_version(version: &str) -> Result<(), (String, String)> {
-    let Some(rest) = version
-        .strip_prefix(API_GROUP)
-        .and_then(|r| r.strip_prefix('/'))
-    else {
-        return Err((
-            format!("unknown apiVersion `{version}`"),
-            format!("write `apiVersion: {API_VERSION}`"),
-        ));
-    };
-    let digits: String = rest
-        .strip_prefix('v')
-        .unwrap_or("")
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let suffix = &rest[(1 + digits.len()).min(rest.len())..];
-    let major: Option<u32> = digits.parse().ok();
-    let well_formed = rest.starts_with('v')
-        && major.is_some()
-        && (suffix.is_empty() || is_prerelease_suffix(suffix));
-    if !well_formed {
-        return Err((
-            format!("malformed apiVersion `{version}`"),
-            format!("write `apiVersion: {API_VERSION}`"),
-        ));
+/// Checks an `apiVersion`: well formed, and a version this build reads.
+fn check_api_version(version: &str) -> Result<ApiVersion, ApiVersionError> {
+    let parsed: ApiVersion = version.parse()?;
+    if parsed.is_read() {
+        Ok(parsed)
+    } else {
+        Err(ApiVersionError::unsupported(&parsed))
     }
-    if major != Some(API_MAJOR) || !suffix.is_empty() {
-        return Err((
-            format!("unsupported apiVersion `{version}`: this build of datasurface reads `{API_VERSION}`"),
-            "use a datasurface release that reads this version, or write the document for the version above".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
-fn is_prerelease_suffix(suffix: &str) -> bool {
-    ["alpha", "beta"].iter().any(|p| {
-        suffix
-            .strip_prefix(p)
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-    })
 }
 
 fn header_name<N>(
@@ -813,28 +781,33 @@ mod tests {
         assert!(
             check_api_version("datasurface.dev/v2")
                 .unwrap_err()
-                .0
+                .to_string()
                 .contains("unsupported")
         );
         assert!(
             check_api_version("datasurface.dev/v1beta1")
                 .unwrap_err()
-                .0
+                .to_string()
                 .contains("unsupported")
         );
         assert!(
             check_api_version("datasurface.dev/v1x")
                 .unwrap_err()
-                .0
+                .to_string()
                 .contains("malformed")
         );
         assert!(
             check_api_version("datasurface.dev/")
                 .unwrap_err()
-                .0
+                .to_string()
                 .contains("malformed")
         );
-        assert!(check_api_version("v1").unwrap_err().0.contains("unknown"));
+        assert!(
+            check_api_version("v1")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown")
+        );
     }
 
     #[test]

@@ -21,13 +21,13 @@ pub const HOOKS_NOT_CHECKED: &str = "hooks-not-checked";
 
 /// The codes the gate reports about hooks.
 pub const HOOK_CODES: &[CodeInfo] = &[
-    (
+    CodeInfo::new(
         HOOK_MODULE,
         Severity::Error,
         "A workspace's hook module cannot be read, does not match the SHA-256 the model pins, or does not keep the hook contract.",
         "The module is a file inside the model, by its path from the model's root (the directory of `ecosystem.yaml`); it must be a regular file there, its SHA-256 (as `sha256sum` prints it) must be the model's `sha256`, and it must be WebAssembly that imports nothing and exports `memory`, `ds_contract_version`, `ds_alloc` and `ds_decide` (docs/hooks.md). Try it with `datasurface hook test MODULE --event EVENT.json`.",
     ),
-    (
+    CodeInfo::new(
         HOOKS_NOT_CHECKED,
         Severity::Warning,
         "The gate ran without a hook module runner, so the model's hook modules were not checked.",

@@ -35,13 +35,14 @@ mod node;
 
 pub use build::{IntentionGraphs, build};
 
-/// The codes of the findings [`build`] reports: `(code, severity, summary, explanation)`.
-pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[(
-    "unassigned-dataset-group",
-    datasurface_model::validate::Severity::Warning,
-    "No platform delivers a consumer's dataset group.",
-    "Assign the group to a platform under `assignments` in the Ecosystem document.",
-)];
+/// The codes of the findings [`build`] reports.
+pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] =
+    &[datasurface_model::validate::CodeInfo::new(
+        "unassigned-dataset-group",
+        datasurface_model::validate::Severity::Warning,
+        "No platform delivers a consumer's dataset group.",
+        "Assign the group to a platform under `assignments` in the Ecosystem document.",
+    )];
 pub use chunk::Chunking;
 pub use datasurface_model::validate::ValidEcosystem;
 pub use export::mermaid;

@@ -20,40 +20,55 @@ fn example_report(rule: &Rule) -> Option<Report> {
 }
 
 fn edit_block(rule: &Rule) -> String {
-    let mut out = String::new();
-    for (find, replace) in rule.example {
-        for line in find.lines() {
-            let _ = writeln!(out, "-{line}");
-        }
-        for line in replace.lines() {
-            let _ = writeln!(out, "+{line}");
-        }
-    }
-    out
+    datasurface_core::diagnostic::edit_block(rule.example)
 }
 
-/// A catalogue section for a list of codes that have no example: a heading, a
-/// sentence, a table, then one entry per code.
+/// The Markdown of an example: the edit, then the report.
+fn example_markdown(diff: &str, report: &str) -> String {
+    format!("\nExample:\n\n```diff\n{diff}```\n\n```text\n{report}\n```\n")
+}
+
+/// The plain text of an example: the edit, then the report.
+fn example_text(diff: &str, report: &str) -> String {
+    format!("\nFor example, this edit of a valid model:\n\n{diff}\nis reported as:\n\n{report}\n")
+}
+
+/// A catalogue section for a list of codes: a heading, a sentence, a table,
+/// then one entry per code, with its example where it has one.
 pub fn code_section(title: &str, intro: &str, codes: &[CodeInfo]) -> String {
     let mut out = format!("\n# {title}\n\n{intro}\n\n| code | severity | finds |\n|---|---|---|\n");
-    for (code, severity, summary, _) in codes {
-        let _ = writeln!(out, "| [`{code}`](#{code}) | {severity} | {summary} |");
+    for c in codes {
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} |",
+            c.code, c.code, c.severity, c.summary
+        );
     }
-    for (code, severity, summary, explanation) in codes {
+    for c in codes {
         let _ = write!(
             out,
-            "\n## {code}\n\n**{severity}.** {summary}\n\n{explanation}\n"
+            "\n## {}\n\n**{}.** {}\n\n{}\n",
+            c.code, c.severity, c.summary, c.explanation
         );
+        if let Some(example) = &c.example {
+            out.push_str(&example_markdown(&example.diff(), example.finding));
+        }
     }
     out
 }
 
-/// The explanation of a code from a list, naming the stage (`area`) that reports it.
+/// The explanation of a code from a list, naming the stage (`area`) that
+/// reports it, with its example where it has one.
 pub fn explain_listed(code: &str, area: &str, codes: &[CodeInfo]) -> Option<String> {
-    let (code, severity, summary, explanation) = codes.iter().find(|c| c.0 == code)?;
-    Some(format!(
-        "{code} ({severity}, {area})\n\n{summary}\n\n{explanation}\n"
-    ))
+    let c = codes.iter().find(|c| c.code == code)?;
+    let mut out = format!(
+        "{} ({}, {area})\n\n{}\n\n{}\n",
+        c.code, c.severity, c.summary, c.explanation
+    );
+    if let Some(example) = &c.example {
+        out.push_str(&example_text(&example.diff(), example.finding));
+    }
+    Some(out)
 }
 
 /// A code's explanation for people: what it finds, why, how to fix it, and (for validation
@@ -68,11 +83,7 @@ pub fn explain(code: &str) -> Option<String> {
         rule.code, rule.severity, rule.summary, rule.explanation
     );
     if let Some(report) = example_report(rule) {
-        let _ = write!(
-            out,
-            "\nFor example, this edit of a valid model:\n\n{}\nis reported as:\n\n{report}\n",
-            edit_block(rule)
-        );
+        out.push_str(&example_text(&edit_block(rule), &report.to_string()));
     }
     Some(out)
 }
@@ -100,11 +111,7 @@ pub fn catalogue() -> String {
             rule.code, rule.severity, rule.summary, rule.explanation
         );
         if let Some(report) = example_report(rule) {
-            let _ = write!(
-                out,
-                "\nExample:\n\n```diff\n{}```\n\n```text\n{report}\n```\n",
-                edit_block(rule)
-            );
+            out.push_str(&example_markdown(&edit_block(rule), &report.to_string()));
         }
     }
     out.push_str(&code_section(

@@ -22,47 +22,28 @@ mod collisions;
 pub mod dialect;
 #[cfg(feature = "engine")]
 pub mod engine;
+mod lints;
 mod pretty;
 pub mod render;
 pub mod spec;
 pub mod statements;
 
-use datasurface_platform::graph::{NodeKind, PlatformGraph};
+pub use lints::LINT_CODES;
+
+use datasurface_platform::graph::PlatformGraph;
 use std::collections::BTreeMap;
 
-use datasurface_platform::model::names::{ContainerName, DatastoreName};
+use datasurface_platform::model::names::ContainerName;
 use datasurface_platform::model::validate::{
-    CodeInfo, Diagnostic, ModelIndex, ModelPath, Placed, Severity,
+    CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity,
 };
 use datasurface_platform::model::{
-    ContainerKind, DatabaseEngine, Datastore, Ecosystem, Milestoning, PlatformDeclaration,
+    ContainerKind, DatabaseEngine, Ecosystem, Milestoning, PlatformDeclaration,
 };
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
-
-/// The platform's own diagnostic codes.
-pub const LINT_CODES: &[CodeInfo] = &[
-    (
-        "sqlite-source-not-local",
-        Severity::Warning,
-        "A source the `sqlite` platform ingests is neither a SQLite database nor mapped to a local file.",
-        "Map the container to a local SQLite file or CSV folder in the platform's `sources` parameter, or make it a `SQLITE` database container; otherwise its ingestion fails when it runs.",
-    ),
-    (
-        "sqlite-path-outside-model",
-        Severity::Error,
-        "A `SQLITE` database container's file is not a relative path inside the model's directory.",
-        "A team's container may name a file under the model's directory only (no absolute path, no `..`), so no team can make the platform read files elsewhere on the machine. Move the file into the model's directory, or have the ecosystem's owners map the container in the platform's `sources` parameter.",
-    ),
-    (
-        "sqlite-inexact-type",
-        Severity::Error,
-        "A column's type holds values that the `sqlite` platform cannot keep exactly.",
-        "SQLite's integers are 64-bit signed and its numbers carry 15 significant digits exactly. The platform keeps a decimal as a whole number of its smallest unit and shows it as a number, so it takes decimals of up to 15 digits, and integers of up to 64 bits signed or 63 unsigned. Use a narrower type, or a platform that keeps wider values.",
-    ),
-];
 
 /// Whether a path a team wrote stays inside the model's directory: relative,
 /// with no `..`, no home directory and no drive.
@@ -203,52 +184,14 @@ impl DataPlatform for SqlitePlatform {
                 .with_help("write `sources: {\"NW Source DB\": data/northwind.sqlite}`"),
             );
         }
-        let eco = context.ecosystem.ecosystem();
-        for (at, name, c) in eco.containers() {
-            if let ContainerKind::Database(db) = &c.kind
-                && db.engine == DatabaseEngine::Sqlite
-                && !confined(&db.database)
-            {
-                found.push(
-                    Diagnostic::new(
-                        "sqlite-path-outside-model",
-                        Severity::Error,
-                        ModelPath::team(at.zone.as_str(), at.team.as_str()).keys(["containers", name.as_str(), "kind", "database", "database"]),
-                        format!("container `{name}` names the file `{}`, which is not inside the model's directory", db.database),
-                    )
-                    .with_help("name a file by a relative path without `..`, or map the container in the platform's `sources` parameter"),
-                );
-            }
-        }
-        let local = local_sources(eco, context.declaration);
-        let index = ModelIndex::new(eco);
-        found.extend(inexact_types(graph, &index));
+        let index = ModelIndex::new(context.ecosystem.ecosystem());
         found.extend(collisions::check(
             context.platform.as_str(),
             graph,
             &index,
             context.ecosystem.places(),
         ));
-        for (datastore, at) in ingested(graph, &index) {
-            let Some(ingestion) = at.item.capture.ingestion() else {
-                continue;
-            };
-            let local = local.contains_key(ingestion.container.as_str());
-            if !local {
-                found.push(
-                    Diagnostic::new(
-                        "sqlite-source-not-local",
-                        Severity::Warning,
-                        ModelPath::team(at.zone, at.team).keys(["datastores", datastore.as_str(), "capture", "ingestion", "container"]),
-                        format!(
-                            "platform `{}` ingests `{datastore}` from container `{}`, which is neither a SQLite database nor mapped to a local file",
-                            context.platform, ingestion.container
-                        ),
-                    )
-                    .with_help(format!("add `sources: {{\"{}\": <path>}}` to the platform's parameters", ingestion.container)),
-                );
-            }
-        }
+        found.extend(lints::check(graph, context, &index));
         found
     }
 
@@ -300,71 +243,6 @@ impl DataPlatform for SqlitePlatform {
         }
         plan
     }
-}
-
-/// The datastores the platform ingests from their sources (not those it
-/// mirrors from another platform), with where each is defined.
-fn ingested<'g, 'm>(
-    graph: &'g PlatformGraph,
-    index: &'g ModelIndex<'m>,
-) -> impl Iterator<Item = (&'g DatastoreName, Placed<'m, DatastoreName, Datastore>)> {
-    graph
-        .nodes()
-        .into_iter()
-        .filter_map(|node| match &node.kind {
-            NodeKind::Ingest {
-                datastore,
-                from_platform: None,
-                ..
-            } => index.datastore(datastore).map(|at| (datastore, at)),
-            _ => None,
-        })
-}
-
-/// Columns of what the platform ingests whose values SQLite cannot keep
-/// exactly: `sqlite-inexact-type`.
-fn inexact_types(graph: &PlatformGraph, index: &ModelIndex<'_>) -> Vec<Diagnostic> {
-    use datasurface_platform::model::DataType;
-    let mut found = Vec::new();
-    for (datastore, at) in ingested(graph, index) {
-        for (name, dataset) in &at.item.datasets {
-            for (column, c) in &dataset.schema.columns {
-                let why = match &c.data_type {
-                    DataType::Decimal(d) if d.precision > 15 => format!(
-                        "a decimal of {} digits; SQLite numbers carry 15 exactly",
-                        d.precision
-                    ),
-                    DataType::FixedInteger(i) if i.bits > 64 || (i.bits == 64 && !i.signed) => {
-                        format!(
-                            "a {}{}-bit integer; SQLite's are 64-bit signed",
-                            if i.signed { "" } else { "unsigned " },
-                            i.bits
-                        )
-                    }
-                    _ => continue,
-                };
-                found.push(
-                    Diagnostic::new(
-                        "sqlite-inexact-type",
-                        Severity::Error,
-                        ModelPath::team(at.zone, at.team).keys([
-                            "datastores",
-                            datastore.as_str(),
-                            "datasets",
-                            name.as_str(),
-                            "schema",
-                            "columns",
-                            column.as_str(),
-                            "type",
-                        ]),
-                        format!("column `{column}` of `{datastore}.{name}` is {why}"),
-                    )
-                    .with_help("use a narrower type (Decimal of up to 15 digits, integers of up to 64 bits signed)"),
-                );
-            }
-        }
-    }
-    found
 }
 
 #[cfg(test)]

@@ -255,7 +255,7 @@ impl<'a> Conformance<'a> {
             .codes()
             .iter()
             .chain(datasurface_platform::PLATFORM_CODES)
-            .map(|(code, ..)| *code)
+            .map(|c| c.code)
             .collect::<BTreeSet<&str>>();
         for d in self.platform.lint(graph, &context) {
             if !declared.contains(d.code) {
@@ -321,7 +321,7 @@ impl<'a> Conformance<'a> {
             match graph_of(&model) {
                 Ok(Some(graph)) => exports_depend_on_ingestion(&graph, &rendering),
                 Ok(None) => Vec::new(),
-                Err(e) => vec![e],
+                Err(e) => vec![e.to_string()],
             },
         );
         report.check(
@@ -859,9 +859,8 @@ fn dependencies_exist(rendering: &Rendering) -> Vec<String> {
 }
 
 /// The intention graph of the platform under test in a model.
-fn graph_of(eco: &Ecosystem) -> Result<Option<PlatformGraph>, String> {
-    let valid =
-        validate(eco.clone()).map_err(|report| format!("the model is not valid:\n{report}"))?;
+fn graph_of(eco: &Ecosystem) -> Result<Option<PlatformGraph>, KitError> {
+    let valid = validate(eco.clone()).map_err(|report| KitError::Invalid(Box::new(report)))?;
     Ok(build(&valid).graphs.shift_remove(PLATFORM_NAME))
 }
 

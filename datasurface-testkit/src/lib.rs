@@ -29,6 +29,8 @@ pub mod boundaries;
 #[cfg(feature = "conformance")]
 mod conformance;
 pub mod edits;
+#[cfg(feature = "conformance")]
+mod examples;
 pub mod lexing;
 mod secrets;
 #[cfg(feature = "conformance")]
@@ -43,4 +45,6 @@ pub use datasurface_generate::{
 /// Small ready ecosystems as builders (a minimal one, Northwind) that a test
 /// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.
 pub use datasurface_model::fixtures;
+#[cfg(feature = "conformance")]
+pub use examples::{EXAMPLE_FILE, ExampleFailure, check_code_examples, example_base};
 pub use secrets::find_secrets;

@@ -219,3 +219,17 @@ proptest! {
         prop_assert_eq!(plan.apply(&ra), rb);
     }
 }
+
+/// Every lint code's example, an edit of the example base model, gives the
+/// report its entry documents (and `explain` shows).
+#[test]
+fn lint_code_examples_give_their_findings() {
+    let base = datasurface_testkit::example_base("airflow", "^0.1", "").replacen(
+        "{engine: POSTGRES, database: sales}",
+        "{engine: POSTGRES, database: sales, endpoint: {host: sales.example, port: 5432}}",
+        1,
+    );
+    let failures = datasurface_testkit::check_code_examples(std::sync::Arc::new(Airflow), &base);
+    let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{}", text.join("\n\n"));
+}

@@ -32,6 +32,9 @@ use datasurface_platform::model::files::{self, SourceFile};
 use datasurface_platform::model::validate::validate;
 use datasurface_platform::render_with;
 
+/// Why a measurement could not be made, for the terminal.
+type Failed = Box<dyn std::error::Error + Send + Sync>;
+
 const ROLE: &str = "datasurface_bench";
 const PASSWORD: &str = "bench-password";
 
@@ -102,7 +105,7 @@ fn peak_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn psql(database: &str, admin: bool, sql: &str) -> Result<String, String> {
+fn psql(database: &str, admin: bool, sql: &str) -> Result<String, Failed> {
     let mut c = Command::new("psql");
     c.args([
         "-X",
@@ -125,7 +128,7 @@ fn psql(database: &str, admin: bool, sql: &str) -> Result<String, String> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     } else {
-        Err(format!("{sql}: {}", String::from_utf8_lossy(&out.stderr)))
+        Err(format!("{sql}: {}", String::from_utf8_lossy(&out.stderr)).into())
     }
 }
 
@@ -166,7 +169,7 @@ fn model(merge: &str, source: &str) -> Vec<SourceFile> {
 }
 
 /// Makes the databases, the source table and the merge database's tables.
-fn set_up(merge_name: &str, source: &str, rows: u64) -> Result<IngestSpec, String> {
+fn set_up(merge_name: &str, source: &str, rows: u64) -> Result<IngestSpec, Failed> {
     psql(
         "postgres",
         true,
@@ -200,14 +203,12 @@ fn set_up(merge_name: &str, source: &str, rows: u64) -> Result<IngestSpec, Strin
     )?;
     psql(source, false, "VACUUM ANALYZE wide")?;
     let files = model(merge_name, source);
-    let loaded = files::load(&files).map_err(|e| e.to_string())?;
+    let loaded = files::load(&files)?;
     let valid = validate(loaded.ecosystem).map_err(|e| format!("{e:?}"))?;
     let graphs = datasurface_platform::graph::build(&valid);
     let name = valid.platforms.keys().next().ok_or("no platform")?.clone();
-    let rendered = render_with(&datasurface_airflow::Airflow::new(), &valid, &graphs, &name)
-        .map_err(|e| e.to_string())?;
-    runner::apply(&merge_db(merge_name), &rendered.rendering, &mut |_| {})
-        .map_err(|e| e.to_string())?;
+    let rendered = render_with(&datasurface_airflow::Airflow::new(), &valid, &graphs, &name)?;
+    runner::apply(&merge_db(merge_name), &rendered.rendering, &mut |_| {})?;
     let spec = rendered
         .rendering
         .artifacts
@@ -223,18 +224,17 @@ fn set_up(merge_name: &str, source: &str, rows: u64) -> Result<IngestSpec, Strin
          CREATE TABLE floor.staging (LIKE bench.wide_items_staging INCLUDING ALL); \
          CREATE TABLE floor.merge (LIKE bench.wide_items_merge INCLUDING ALL)",
     )?;
-    serde_json::from_str(&spec.content).map_err(|e| e.to_string())
+    Ok(serde_json::from_str(&spec.content)?)
 }
 
 /// One runner batch in a child process: seconds and peak MB.
-fn runner_batch(database: &str) -> Result<(f64, f64, String), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+fn runner_batch(database: &str) -> Result<(f64, f64, String), Failed> {
+    let exe = std::env::current_exe()?;
     let started = Instant::now();
     let out = Command::new(exe)
         .args(["--ingest", database])
         .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| e.to_string())?;
+        .output()?;
     let seconds = started.elapsed().as_secs_f64();
     if !out.status.success() {
         return Err("the runner's batch failed".into());
@@ -257,7 +257,7 @@ fn floor_batch(
     source: &str,
     spec: &IngestSpec,
     batch: i32,
-) -> Result<f64, String> {
+) -> Result<f64, Failed> {
     let d = &spec.datasets[0];
     let mut floor = d.clone();
     floor.staging_table = "floor.staging".into();
@@ -279,13 +279,9 @@ fn floor_batch(
     let out = Command::new("sh")
         .args(["-c", &copy])
         .env("PGPASSWORD", PASSWORD)
-        .output()
-        .map_err(|e| e.to_string())?;
+        .output()?;
     if !out.status.success() {
-        return Err(format!(
-            "floor COPY: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("floor COPY: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     let with_batch = |q: &str| q.replace("$1", &batch.to_string());
     let mut script = String::from("BEGIN;\n");
@@ -302,7 +298,7 @@ fn floor_batch(
     }
     script.push_str("COMMIT;\n");
     let file = std::env::temp_dir().join(format!("datasurface-floor-{}.sql", std::process::id()));
-    std::fs::write(&file, script).map_err(|e| e.to_string())?;
+    std::fs::write(&file, script)?;
     let out = Command::new("psql")
         .args([
             "-X",
@@ -319,19 +315,15 @@ fn floor_batch(
         ])
         .arg(&file)
         .env("PGPASSWORD", PASSWORD)
-        .output()
-        .map_err(|e| e.to_string())?;
+        .output()?;
     if !out.status.success() {
-        return Err(format!(
-            "floor merge: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("floor merge: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     let _ = std::fs::remove_file(Path::new(&file));
     Ok(started.elapsed().as_secs_f64())
 }
 
-fn report(rows: u64) -> Result<(), String> {
+fn report(rows: u64) -> Result<(), Failed> {
     let merge_name = format!("ds_bench_merge_{}", std::process::id());
     let source = format!("{merge_name}_src");
     eprintln!("setting up {rows} rows in {source} …");

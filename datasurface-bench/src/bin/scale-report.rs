@@ -32,6 +32,9 @@ use datasurface_bench::{
     verify_change, verify_command, write_files,
 };
 use datasurface_platform::model::files::{Format, SourceFile};
+
+/// Why a measurement could not be made, for the terminal.
+type Failed = Box<dyn std::error::Error + Send + Sync>;
 /// The figures, in the order they are reported: milliseconds per step, then
 /// megabytes.
 const STEPS: [&str; 14] = [
@@ -100,13 +103,14 @@ fn report(sizes: &[usize]) -> ExitCode {
         let dir = std::env::temp_dir().join(format!("datasurface-scale-{stores}"));
         let m = model(stores);
         let (proposed, source) = proposal(&m);
-        let written = write_files(&dir.join("yaml"), &files(&m, Format::Yaml))
-            .and_then(|()| write_files(&dir.join("json"), &files(&m, Format::Json)))
-            .and_then(|()| write_files(&dir.join("proposed"), &files(&proposed, Format::Yaml)))
-            .and_then(|()| {
-                std::fs::write(dir.join("source"), source.to_string())
-                    .map_err(|e| format!("cannot write the change's source: {e}"))
-            });
+        let written: Result<(), Failed> = (|| {
+            write_files(&dir.join("yaml"), &files(&m, Format::Yaml))?;
+            write_files(&dir.join("json"), &files(&m, Format::Json))?;
+            write_files(&dir.join("proposed"), &files(&proposed, Format::Yaml))?;
+            std::fs::write(dir.join("source"), source.to_string())
+                .map_err(|e| format!("cannot write the change's source: {e}"))?;
+            Ok(())
+        })();
         drop((m, proposed));
         if let Err(e) = written {
             eprintln!("error: {e}");
@@ -142,17 +146,16 @@ fn report(sizes: &[usize]) -> ExitCode {
 }
 
 /// Runs this program again on one size's files; its figures.
-fn child(exe: &Path, mode: &str, dir: &Path) -> Result<Vec<f64>, String> {
+fn child(exe: &Path, mode: &str, dir: &Path) -> Result<Vec<f64>, Failed> {
     match Command::new(exe).arg(mode).arg(dir).output() {
         Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout)
             .split_whitespace()
             .filter_map(|f| f.parse().ok())
             .collect()),
-        Ok(out) => Err(format!(
-            "`{mode}` failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )),
-        Err(e) => Err(format!("cannot run {}: {e}", exe.display())),
+        Ok(out) => {
+            Err(format!("`{mode}` failed:\n{}", String::from_utf8_lossy(&out.stderr)).into())
+        }
+        Err(e) => Err(format!("cannot run {}: {e}", exe.display()).into()),
     }
 }
 
@@ -188,8 +191,8 @@ fn datasets(stores: usize) -> usize {
     stores * 10 + stores.div_ceil(10)
 }
 
-fn read(dir: &Path) -> Result<Vec<SourceFile>, String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<SourceFile>) -> Result<(), String> {
+fn read(dir: &Path) -> Result<Vec<SourceFile>, Failed> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<SourceFile>) -> Result<(), Failed> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))

@@ -37,97 +37,97 @@ use datasurface_core::{Datastore, Ecosystem, Repository};
 /// The codes that change verification reports, besides the validation codes of
 /// the proposed model: `(code, severity, summary, explanation)`.
 pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
-    (
+    crate::validate::CodeInfo::new(
         "unknown-change-source",
         Severity::Error,
         "The change comes from a repository the base model does not know.",
         "Only the ecosystem's repository and the repositories its zones and teams are declared with may change the model. Open the pull request from one of them.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "initial-check-in-source",
         Severity::Error,
         "The first version of a model comes from another repository than its owning repository.",
         "The initial check-in must come from the repository the model names as `owningRepository`.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "unauthorized-change",
         Severity::Error,
         "A region of the model is changed by a repository that does not own it.",
         "The ecosystem's repository owns the ecosystem document; a zone's repository owns the zone's definition; a team's repository owns the team. Split the change into one pull request per owner.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "undeclared-region",
         Severity::Error,
         "A zone or team is defined (or undefined) without a declaration in the base model.",
         "Zones and teams come into being in two steps: the parent declares them, then, in a later change, the owner defines them. Merge the declaration first. A repository that declares a zone or team naming itself may define it in the same change.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "ownership-transfer",
         Severity::Error,
         "A declaration names another repository for a zone or team that is defined.",
         "Moving a declaration moves everything in the definition to a new owner. Its present owner removes the definition first (in a change of its own); then the declaration can name the new repository, whose owner defines it again.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         UNAUTHORIZED_FILE_CHANGE,
         Severity::Error,
         "A file the model names (a source database, a hook module, a file a platform maps) changes in a pull request from a repository that does not own the element naming it.",
         "A file the model names is data the platforms read, and belongs to the element that names it: a `SQLITE` container's file to the container's team, a hook module to the workspace's team, a file a platform's parameters map to the ecosystem. `verify` compares the bytes of every such file between the base and the proposed model; only the owner of the naming element (in the base model) may change one. Leave the file as it is, and ask its owner.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "removed-datastore",
         Severity::Error,
         "A datastore is removed while it is not deprecated or still has consumers.",
         "Deprecate the datastore first, wait until no workspace reads it, then remove it.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "removed-dataset",
         Severity::Error,
         "A dataset is removed while it is not deprecated or still has consumers.",
         "Deprecate the dataset first, wait until no workspace reads it, then remove it.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "removed-column",
         Severity::Error,
         "A column is removed from a dataset.",
         "Consumers may read the column. Ship the new schema as a new dataset beside the old one, and deprecate the old one.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "incompatible-column-change",
         Severity::Error,
         "A column's type narrows or changes family, or its nullability changes.",
         "Types may only widen: longer text, larger integers, wider floats, more decimal scale and digits. Ship other changes as a new dataset.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "classification-changed",
         Severity::Error,
         "The classification of a dataset or a column changes.",
         "What the data is belongs to its consumers' contract: their zones' policies and their own verifiers admitted it as classified. Ship the reclassified data as a new dataset beside the old one, and deprecate the old one.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "added-required-column",
         Severity::Error,
         "A column is added as not nullable or as part of the primary key.",
         "Existing rows have no value for a new column: add it as nullable and outside the primary key.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "primary-key-changed",
         Severity::Error,
         "A dataset's primary key changes.",
         "Consumers identify rows by the key. Ship a new dataset with the new key.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "partition-keys-changed",
         Severity::Error,
         "A dataset's partition keys change.",
         "Platforms lay data out by the partition keys. Ship a new dataset with the new keys.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "version-not-increased",
         Severity::Error,
         "A versioned dataset's schema changes without a higher version.",
         "Raise the dataset's semver `version` with every schema change.",
     ),
-    (
+    crate::validate::CodeInfo::new(
         "version-decreased",
         Severity::Error,
         "A dataset's version goes down, or is removed.",

@@ -18,3 +18,20 @@ use datasurface_testkit::Conformance;
 fn the_sqlite_platform_conforms() {
     Conformance::new(&SqlitePlatform).assert_passes();
 }
+
+/// Every lint code's example, an edit of the example base model, gives the
+/// report its entry documents (and `explain` shows).
+#[test]
+fn lint_code_examples_give_their_findings() {
+    let base = datasurface_testkit::example_base(
+        "sqlite",
+        "^0.1",
+        r#"{sources: {"Sales DB": data/sales.sqlite}}"#,
+    );
+    let failures = datasurface_testkit::check_code_examples(
+        std::sync::Arc::new(datasurface_sqlite::SqlitePlatform),
+        &base,
+    );
+    let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{}", text.join("\n\n"));
+}

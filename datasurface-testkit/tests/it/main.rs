@@ -95,12 +95,14 @@ impl DataPlatform for Specs {
     }
 
     fn codes(&self) -> &'static [datasurface_platform::model::validate::CodeInfo] {
-        &[(
-            "specs-note",
-            datasurface_platform::model::validate::Severity::Info,
-            "The specs platform renders every node as JSON.",
-            "Nothing to do: it says what the platform does.",
-        )]
+        const CODES: &[datasurface_platform::model::validate::CodeInfo] =
+            &[datasurface_platform::model::validate::CodeInfo::new(
+                "specs-note",
+                datasurface_platform::model::validate::Severity::Info,
+                "The specs platform renders every node as JSON.",
+                "Nothing to do: it says what the platform does.",
+            )];
+        CODES
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {

@@ -46,19 +46,19 @@ impl Default for Settings {
 
 /// The codes its lint reports besides the toolbox's: `datasurface explain` shows them.
 pub const CODES: &[CodeInfo] = &[
-    (
+    CodeInfo::new(
         "streaming-irregular-schedule",
         Severity::Error,
         "An ingestion's cron schedule does not fire at a fixed interval.",
         "Kafka Connect polls a database every `poll.interval.ms`: write a schedule with even gaps, such as `*/15 * * * *` or `0 3 * * *`.",
     ),
-    (
+    CodeInfo::new(
         "streaming-unsupported-database",
         Severity::Error,
         "A container is a database this platform has no Kafka Connect connector for.",
         "The platform reads and writes PostgreSQL, MySQL, SQL Server and Oracle. Use one of them, or another platform.",
     ),
-    (
+    CodeInfo::new(
         "streaming-query-not-one-select",
         Severity::Error,
         "A transformer's query is not one SELECT.",
@@ -169,7 +169,7 @@ impl DataPlatform for Streaming {
         let (mut found, s, places) = (read.findings, read.value, cx.ecosystem.places());
         let mut names = PhysicalNames::new(cx.platform.as_str(), "keeps `[A-Za-z0-9._-]`");
         let mut bad = |code: usize, path, message: String| {
-            found.push(Diagnostic::new(CODES[code].0, Severity::Error, path, message));
+            found.push(CODES[code].at(path, message));
         };
         for node in graph.nodes() {
             let (owner, mut database) = (node.kind.clone(), None);
