@@ -100,6 +100,15 @@ impl Renderer<'_> {
         self.context.platform.as_str()
     }
 
+    /// A spec as the JSON artifact `job apply` stores; one that is not JSON
+    /// fails the render rather than leaving an empty artifact.
+    fn json(&self, spec: &impl serde::Serialize) -> Result<String, PlatformError> {
+        datasurface_platform::to_spec_json(spec).map_err(|e| PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: Box::new(e),
+        })
+    }
+
     fn header(&self, what: &str) -> String {
         let mut out = String::new();
         sql::header(&mut out, self.platform(), &self.version, what);
@@ -154,7 +163,7 @@ impl Renderer<'_> {
                         from_platform.as_ref().map(PlatformName::as_str),
                         store,
                         history.get(datastore).copied(),
-                    );
+                    )?;
                     (text, Some((dag, spec)))
                 }
                 NodeKind::Export {
@@ -409,7 +418,7 @@ impl Renderer<'_> {
         from_platform: Option<&str>,
         store: &Datastore,
         kept: Option<Kept>,
-    ) -> (String, Dag, (ArtifactKey, String)) {
+    ) -> Result<(String, Dag, (ArtifactKey, String)), PlatformError> {
         let keep_history = kept.is_some();
         let mut datasets: Vec<_> = store
             .datasets
@@ -502,7 +511,7 @@ impl Renderer<'_> {
             ],
             decide: None,
         };
-        (text, dag, (spec_key, to_json(&spec)))
+        Ok((text, dag, (spec_key, self.json(&spec)?)))
     }
 
     /// A dataset's part of its stream's spec.
@@ -771,7 +780,7 @@ impl Renderer<'_> {
             ]);
         }
         let spec_key = ArtifactKey::from_parts(&["jobs", "transformer", name.as_str()], "json");
-        Ok((text, dag, (spec_key, to_json(&spec))))
+        Ok((text, dag, (spec_key, self.json(&spec)?)))
     }
 
     /// Which DAGs go together: the graph's chunks, so that a very large graph
@@ -876,13 +885,6 @@ impl Renderer<'_> {
         }
         out
     }
-}
-
-/// A spec as the JSON artifact `job apply` stores.
-fn to_json<T: serde::Serialize>(spec: &T) -> String {
-    let mut text = serde_json::to_string_pretty(spec).unwrap_or_default();
-    text.push('\n');
-    text
 }
 
 /// A dataset's columns as the rendered DDL makes them.

@@ -32,6 +32,7 @@ mod resources;
 mod saved;
 #[cfg(feature = "fs")]
 mod saved_dir;
+mod spec_json;
 
 pub use batch::BatchFailure;
 pub use capabilities::{
@@ -77,6 +78,7 @@ pub use schemars;
 /// The `semver` crate, for [`DataPlatform::version`]: a platform needs no
 /// dependency of its own to name its version.
 pub use semver;
+pub use spec_json::to_spec_json;
 
 /// The codes of the diagnostics that resolving platforms and checking their
 /// capabilities report.

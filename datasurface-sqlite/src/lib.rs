@@ -23,7 +23,6 @@ pub mod dialect;
 #[cfg(feature = "engine")]
 pub mod engine;
 mod lints;
-mod pretty;
 pub mod render;
 pub mod spec;
 pub mod statements;

@@ -64,11 +64,6 @@ pub mod naming {
     }
 }
 
-/// A spec as pretty JSON, written straight from the value (no JSON tree).
-fn json(value: &impl Serialize) -> String {
-    crate::pretty::to_string(value)
-}
-
 fn key(parts: &[&str]) -> ArtifactKey {
     ArtifactKey::from_parts(parts, "json")
 }
@@ -290,6 +285,15 @@ impl Renderer<'_> {
         }
     }
 
+    /// A spec as pretty JSON, written straight from the value (no JSON
+    /// tree); one that is not JSON fails the render.
+    fn json(&self, value: &impl Serialize) -> Result<String, PlatformError> {
+        datasurface_platform::to_spec_json(value).map_err(|e| PlatformError::Other {
+            platform: self.context.platform.to_string(),
+            source: Box::new(e),
+        })
+    }
+
     pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
         let eco: &Ecosystem = self.context.ecosystem.ecosystem();
         let lookup = ModelIndex::new(eco);
@@ -300,7 +304,7 @@ impl Renderer<'_> {
         };
         out.rendering.insert(
             out.platform_key.clone(),
-            Artifact::new(None, json(&platform_tables()), Vec::new()),
+            Artifact::new(None, self.json(&platform_tables())?, Vec::new()),
         )?;
         let exports = self.exports();
         let history = kept_history(self.graph, &lookup);
@@ -319,7 +323,7 @@ impl Renderer<'_> {
                     let job_key = key(&["jobs", "ingest", &job.stream.replace('#', "__")]);
                     out.rendering.insert(
                         job_key,
-                        Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
+                        Artifact::new(Some(node.key.clone()), self.json(&job)?, vec![spec_key]),
                     )?;
                 }
                 NodeKind::Export {
@@ -406,7 +410,11 @@ impl Renderer<'_> {
                     workspace.as_str(),
                     dataset_group.as_str(),
                 ]),
-                Artifact::new(Some(node.key.clone()), json(&delivery), vec![spec_key]),
+                Artifact::new(
+                    Some(node.key.clone()),
+                    self.json(&delivery)?,
+                    vec![spec_key],
+                ),
             )?;
         }
         Ok(())
@@ -425,7 +433,7 @@ impl Renderer<'_> {
         let spec_key = key(parts);
         out.rendering.insert(
             spec_key.clone(),
-            Artifact::new(Some(node.key.clone()), json(spec), deps),
+            Artifact::new(Some(node.key.clone()), self.json(spec)?, deps),
         )?;
         out.spec_of.insert(node.key.clone(), spec_key.clone());
         Ok(spec_key)
@@ -657,7 +665,7 @@ impl Renderer<'_> {
         let job_key = key(&["jobs", "transformer", workspace.as_str()]);
         out.rendering.insert(
             job_key,
-            Artifact::new(Some(node.key.clone()), json(&job), vec![spec_key]),
+            Artifact::new(Some(node.key.clone()), self.json(&job)?, vec![spec_key]),
         )?;
         Ok(())
     }

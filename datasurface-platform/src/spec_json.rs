@@ -1,23 +1,34 @@
-//! Pretty JSON for specs, byte for byte what `serde_json::to_string_pretty`
-//! writes (two-space indents), with each indent written at once rather than
-//! one level at a time: a large model's specs are hundreds of megabytes.
+//! Spec JSON: how platforms write a JSON artifact. Pretty, byte for byte
+//! what `serde_json::to_string_pretty` writes (two-space indents) plus a
+//! final newline, with each indent written at once rather than one level at
+//! a time: a large model's specs are hundreds of megabytes.
 
 use std::io;
 
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
-/// `value` as pretty JSON with a final newline.
-pub(crate) fn to_string(value: &impl Serialize) -> String {
+/// `value` as pretty JSON with a final newline: the text of a spec artifact.
+///
+/// # Errors
+///
+/// When `value` does not serialize as JSON (a map with keys that are not
+/// strings, a failing `Serialize`): the artifact is refused, never empty.
+///
+/// ```
+/// let text = datasurface_platform::to_spec_json(&serde_json::json!({"a": [1]})).unwrap();
+/// assert_eq!(text, "{\n  \"a\": [\n    1\n  ]\n}\n");
+/// ```
+pub fn to_spec_json(value: &impl Serialize) -> Result<String, serde_json::Error> {
     let mut bytes = Vec::with_capacity(4096);
     let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, Pretty::default());
-    // Specs are plain structs with string keys, which always serialize.
-    if value.serialize(&mut serializer).is_err() {
-        return String::new();
-    }
+    value.serialize(&mut serializer)?;
     bytes.push(b'\n');
-    // serde_json writes UTF-8 only.
-    String::from_utf8(bytes).unwrap_or_default()
+    // serde_json writes UTF-8 only; a lossy read keeps that without a panic.
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// `serde_json`'s `PrettyFormatter` with a two-space indent, writing a whole
@@ -131,12 +142,19 @@ mod tests {
         })
     }
 
+    /// A value that cannot be JSON is refused, not written as an empty artifact.
+    #[test]
+    fn a_value_that_is_not_json_is_refused() {
+        let keyed_by_pairs: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        assert!(super::to_spec_json(&keyed_by_pairs).is_err());
+    }
+
     #[test]
     fn empty_and_deep_values_match_serde_json() {
         let deep = (0..40).fold(json!("x"), |v, _| json!({ "k": [v, {}, []] }));
         for value in [json!({}), json!([]), json!({"a": {}, "b": []}), deep] {
             let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
-            assert_eq!(super::to_string(&value), expected);
+            assert_eq!(super::to_spec_json(&value).unwrap(), expected);
         }
     }
 
@@ -144,7 +162,7 @@ mod tests {
         #[test]
         fn output_is_serde_jsons_pretty_output(value in json_value()) {
             let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
-            prop_assert_eq!(super::to_string(&value), expected);
+            prop_assert_eq!(super::to_spec_json(&value).unwrap(), expected);
         }
     }
 }
