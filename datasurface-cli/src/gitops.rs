@@ -1,14 +1,12 @@
 //! `datasurface render --all` and `datasurface advance`: every platform's
 //! rendering in a folder of its own, for a GitOps branch (seed 004).
 //!
-//! The layout of `OUT`: one folder per platform, named by
-//! [`folder_name`], holding the saved rendering (`rendering.json` and
-//! `artifacts/`) and [`SOURCE_FILE`], which says which model the rendering
-//! came from. Terraform, Argo or a platform's own applier watch the
+//! The layout of `OUT` is `datasurface_platform::gitops`: one folder per
+//! platform, holding the saved rendering and `source.json`, which says
+//! which model the rendering came from. Terraform, Argo or a platform's own applier watch the
 //! folders; `advance` moves each one to a new model when the platform's
 //! cadence allows, so one scheduled job serves every platform.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,9 +15,13 @@ use std::process::Command;
 use chrono::{DateTime, SecondsFormat, Utc};
 use datasurface_model::files::SourceFile;
 use datasurface_model::names::PlatformName;
-use datasurface_model::{Cadence, CadenceVerdict, PlatformDeclaration};
-use datasurface_platform::{Action, Disruption, Plan, Rendered, Rendering, content_hash};
-use serde::{Deserialize, Serialize};
+use datasurface_model::{AdvanceTiming, Cadence, PlatformDeclaration};
+use datasurface_platform::gitops::{
+    ModelSource, SOURCE_FILE, SourceRecord, folder_clashes, folder_name, read_source_record,
+    rendering_hash, write_source_record,
+};
+use datasurface_platform::{Action, Disruption, Plan, Rendered, Rendering};
+use serde::Serialize;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -28,111 +30,17 @@ use crate::model::{Loaded, load_valid};
 use crate::platforms::{diff, graphs, render_one};
 use crate::problem::Problem;
 
-/// The file in each platform's folder that names the model it was rendered from.
-pub(crate) const SOURCE_FILE: &str = "source.json";
-
-/// What a platform's folder was rendered from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Source {
-    /// The layout's version.
-    format: u32,
-    /// The platform, by its name in the model.
-    platform: String,
-    /// Its kind.
-    kind: String,
-    /// The model.
-    model: ModelSource,
-    /// The SHA-256 of the rendering's index, which holds every artifact's hash.
-    rendering: String,
-}
-
-/// The model a rendering came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct ModelSource {
-    /// The commit, given or asked of git; `None` outside a repository.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    commit: Option<String>,
-    /// Whether the model's files differed from that commit.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    uncommitted_changes: bool,
-    /// The SHA-256 of the model's files (each path under the model and its content).
-    content_hash: String,
-}
-
-impl ModelSource {
-    /// The short name people read: the commit's first 12 characters, or the content hash's.
-    fn short(&self) -> String {
-        let full = self.commit.as_deref().unwrap_or(&self.content_hash);
-        let mut short: String = full.chars().take(12).collect();
-        if self.uncommitted_changes {
-            short.push_str(" with uncommitted changes");
-        }
-        short
-    }
-}
-
-/// The longest folder name written whole; longer ones are shortened.
-const MAX_FOLDER: usize = 120;
-
-/// The folder a platform's rendering goes in: its name with every byte
-/// outside `A-Z a-z 0-9 _ - .` (and a first `_`, `-` or `.`, so no folder
-/// is hidden or reads as an option) written `%XX`, so any name is one
-/// folder under `OUT` (never `..`, never a path) and distinct names
-/// stay distinct. A name that escapes to more than [`MAX_FOLDER`] bytes
-/// (file systems allow 255) keeps its first 100 and ends in `~` and 16 hex
-/// digits of its SHA-256, which no escaped name contains.
-pub(crate) fn folder_name(platform: &str) -> String {
-    let mut folder = String::with_capacity(platform.len());
-    for byte in platform.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.') && !folder.is_empty()
-        {
-            folder.push(char::from(byte));
-        } else {
-            let _ = write!(folder, "%{byte:02X}");
-        }
-    }
-    if folder.len() > MAX_FOLDER {
-        let mut cut = 100;
-        // Never end inside an escape.
-        while folder[..cut].ends_with('%') || folder[..cut - 1].ends_with('%') {
-            cut -= 1;
-        }
-        folder.truncate(cut);
-        folder.push('~');
-        folder.push_str(&content_hash(platform)[..16]);
-    }
-    folder
-}
-
-/// Platforms whose folders would be one folder on a file system that
-/// ignores case (macOS, Windows): refused, naming both.
-fn folder_clashes<'a>(platforms: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    let mut clashes = Vec::new();
-    for name in platforms {
-        let folder = folder_name(name);
-        if let Some(other) = seen.insert(folder.to_ascii_lowercase(), name) {
-            clashes.push(format!(
-                "platforms `{other}` and `{name}` would share the folder `{folder}` on a file system that ignores case; rename one of them"
-            ));
-        }
-    }
-    clashes
-}
-
 /// The model's commit and content, for `source.json`.
 fn model_source(model: &Path, given: &ModelCommit, sources: &[SourceFile]) -> ModelSource {
     let (commit, uncommitted_changes) = match &given.commit {
         Some(commit) => (Some(commit.clone()), false),
         None => ask_git(model),
     };
-    ModelSource {
+    ModelSource::new(
         commit,
         uncommitted_changes,
-        content_hash: crate::sources::model_hash(model, sources),
-    }
+        crate::sources::model_hash(model, sources),
+    )
 }
 
 /// Says when the model's files differ from the commit recorded: a GitOps
@@ -461,51 +369,19 @@ fn save_folder(
     model: &ModelSource,
 ) -> Result<(), Problem> {
     crate::platforms::save(rendering, &target.folder)?;
-    let source = Source {
-        format: 1,
-        platform: target.name.to_string(),
-        kind: target.declaration.kind.to_string(),
-        model: model.clone(),
-        rendering: rendering_hash(rendering),
-    };
-    let text = serde_json::to_string_pretty(&source)
-        .map_err(|e| Problem::new(format!("cannot write {SOURCE_FILE}: {e}")))?
-        + "\n";
-    let path = target.folder.join(SOURCE_FILE);
-    let temp = target
-        .folder
-        .join(format!(".{SOURCE_FILE}.new-{}", std::process::id()));
-    datasurface_platform::write_new(&temp, text.as_bytes())
-        .and_then(|()| std::fs::rename(&temp, &path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            Problem::new(format!("cannot write {}: {e}", path.display()))
-        })
-}
-
-/// The hash that names a whole rendering: its index's, which lists every artifact's hash.
-fn rendering_hash(rendering: &Rendering) -> String {
-    rendering
-        .to_files()
-        .first()
-        .map_or_else(String::new, |index| content_hash(&index.text))
+    let record = SourceRecord::new(
+        target.name.as_str(),
+        target.declaration.kind.as_str(),
+        model.clone(),
+        rendering_hash(rendering),
+    );
+    write_source_record(&target.folder, &record)
+        .map_err(|e| Problem::new(e.to_string()).help(e.help()))
 }
 
 /// Reads a platform folder's `source.json`, if it has one.
-fn read_source(folder: &Path) -> Result<Option<Source>, Problem> {
-    let path = folder.join(SOURCE_FILE);
-    // A source record is small: a link, FIFO or device in its place is refused.
-    match datasurface_platform::confined::read_regular(&path, 1 << 20) {
-        Ok(Some(bytes)) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Problem::new(format!("{} is not a source record: {e}", path.display())).help(
-                "render the platform again with `datasurface advance … --platform NAME --force`",
-            )
-        }),
-        Ok(None) => Ok(None),
-        Err(e) => Err(Problem::new(e).help(
-            "a platform's folder holds only what datasurface wrote; remove it, and render the platform again with `--force`",
-        )),
-    }
+fn read_source(folder: &Path) -> Result<Option<SourceRecord>, Problem> {
+    read_source_record(folder).map_err(|e| Problem::new(e.to_string()).help(e.help()))
 }
 
 /// Warns of folders under `OUT` that no platform of the model renders into:
@@ -665,12 +541,12 @@ pub(crate) fn render_all(
 /// What `advance` did with one platform.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Verdict {
+struct AdvanceReport {
     platform: String,
     kind: String,
     folder: String,
     /// What it did.
-    decision: Decision,
+    decision: AdvanceOutcome,
     /// Why, in words.
     reason: String,
     /// The model the folder was rendered from before, if it was.
@@ -693,7 +569,7 @@ struct Verdict {
 /// What `advance` did with a platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-enum Decision {
+enum AdvanceOutcome {
     /// Its folder moved to the model.
     Advanced,
     /// With --dry-run: it would have moved.
@@ -704,14 +580,14 @@ enum Decision {
     Current,
 }
 
-impl Decision {
+impl AdvanceOutcome {
     /// How people read it, and its colour.
     fn shown(self) -> (Paint, &'static str) {
         match self {
-            Decision::Advanced => (Paint::Good, "advanced"),
-            Decision::WouldAdvance => (Paint::Good, "would advance"),
-            Decision::Waiting => (Paint::Warning, "waiting"),
-            Decision::Current => (Paint::Note, "current"),
+            AdvanceOutcome::Advanced => (Paint::Good, "advanced"),
+            AdvanceOutcome::WouldAdvance => (Paint::Good, "would advance"),
+            AdvanceOutcome::Waiting => (Paint::Warning, "waiting"),
+            AdvanceOutcome::Current => (Paint::Note, "current"),
         }
     }
 }
@@ -785,9 +661,9 @@ fn decide(
     if forced {
         return (true, "forced with --force".to_owned(), None, None);
     }
-    match (&declaration.cadence, declaration.cadence.verdict(now)) {
+    match (&declaration.cadence, declaration.cadence.timing(now)) {
         (Cadence::Immediate, _) => (true, "its cadence is `immediate`".to_owned(), None, None),
-        (Cadence::Window(w), CadenceVerdict::Now { until }) => (
+        (Cadence::Window(w), AdvanceTiming::Now { until }) => (
             true,
             format!(
                 "inside its window (`{}` for {} minutes), open until {}",
@@ -798,7 +674,7 @@ fn decide(
             None,
             until.map(time),
         ),
-        (Cadence::Window(w), CadenceVerdict::Wait { opens }) => (
+        (Cadence::Window(w), AdvanceTiming::Wait { opens }) => (
             false,
             match opens {
                 Some(at) => format!(
@@ -858,7 +734,7 @@ fn advance_rendered(
         rendered,
         model,
     } = all;
-    let mut decisions = Vec::with_capacity(targets.len());
+    let mut reports = Vec::with_capacity(targets.len());
     for (target, rendered) in targets.iter().zip(rendered) {
         let (previous, from) = match (
             crate::platforms::load(&target.folder),
@@ -884,10 +760,10 @@ fn advance_rendered(
         let (moves, reason, opens, until) = decide(target.declaration, &plan, forced, now);
         let current = plan.is_empty() && from.as_ref().is_some_and(|f| f.model == *model);
         let decision = match (moves, current, args.dry_run) {
-            (_, true, _) => Decision::Current,
-            (true, false, false) => Decision::Advanced,
-            (true, false, true) => Decision::WouldAdvance,
-            (false, _, _) => Decision::Waiting,
+            (_, true, _) => AdvanceOutcome::Current,
+            (true, false, false) => AdvanceOutcome::Advanced,
+            (true, false, true) => AdvanceOutcome::WouldAdvance,
+            (false, _, _) => AdvanceOutcome::Waiting,
         };
         if moves
             && !current
@@ -897,7 +773,7 @@ fn advance_rendered(
             let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
             return Outcome::CouldNotRun;
         }
-        decisions.push(Verdict {
+        reports.push(AdvanceReport {
             platform: target.name.to_string(),
             kind: target.declaration.kind.to_string(),
             folder: target.folder.display().to_string(),
@@ -921,7 +797,7 @@ fn advance_rendered(
     if !args.dry_run {
         orphan_folders(app, &args.out, loaded, err);
     }
-    print_decisions(app, args.format, now, model, &decisions, out)
+    print_decisions(app, args.format, now, model, &reports, out)
 }
 
 fn print_decisions(
@@ -929,7 +805,7 @@ fn print_decisions(
     format: AdvanceFormat,
     now: DateTime<Utc>,
     model: &ModelSource,
-    decisions: &[Verdict],
+    decisions: &[AdvanceReport],
     out: &mut dyn Write,
 ) -> Outcome {
     let text = match format {
@@ -952,7 +828,7 @@ fn print_decisions(
                 .unwrap_or(0);
             let mut text = String::new();
             // `--quiet` leaves the summary line alone.
-            let shown: &[Verdict] = if app.chatty() { decisions } else { &[] };
+            let shown: &[AdvanceReport] = if app.chatty() { decisions } else { &[] };
             for d in shown {
                 let (paint, word) = d.decision.shown();
                 let padded = format!("{word:<13}");
@@ -979,15 +855,15 @@ fn print_decisions(
                 }
             }
             let count = |what| decisions.iter().filter(|d| d.decision == what).count();
-            let moved = match count(Decision::WouldAdvance) {
-                0 => format!("{} advanced", count(Decision::Advanced)),
+            let moved = match count(AdvanceOutcome::WouldAdvance) {
+                0 => format!("{} advanced", count(AdvanceOutcome::Advanced)),
                 n => format!("{n} would advance"),
             };
             let _ = writeln!(
                 text,
                 "{moved}, {} waiting, {} current; model {} at {}",
-                count(Decision::Waiting),
-                count(Decision::Current),
+                count(AdvanceOutcome::Waiting),
+                count(AdvanceOutcome::Current),
                 model.short(),
                 time(now)
             );
@@ -1016,57 +892,4 @@ fn plan_words(plan: &PlanTotals) -> String {
         }
     }
     parts.join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{folder_clashes, folder_name};
-
-    #[test]
-    fn folders_are_one_safe_name_each() {
-        assert_eq!(folder_name("Dev"), "Dev");
-        assert_eq!(folder_name("Azure Platform"), "Azure%20Platform");
-        assert_eq!(folder_name(".."), "%2E.");
-        assert_eq!(folder_name("."), "%2E");
-        assert_eq!(folder_name("a\\b"), "a%5Cb");
-        assert_eq!(folder_name("50%"), "50%25");
-        assert_eq!(folder_name("Zürich"), "Z%C3%BCrich");
-        assert_eq!(folder_name("v1.2"), "v1.2");
-        let long = "Ω".repeat(255);
-        let folder = folder_name(&long);
-        assert!(folder.len() <= 117 && folder.contains('~'), "{folder}");
-        assert_ne!(folder_name(&"Ω".repeat(254)), folder);
-    }
-
-    #[test]
-    fn folders_that_meet_when_case_is_ignored_are_refused() {
-        assert_eq!(folder_clashes(["Dev", "Prod"]).len(), 0);
-        let clashes = folder_clashes(["Dev", "dev"]);
-        assert_eq!(clashes.len(), 1);
-        assert!(clashes[0].contains("`Dev` and `dev`"), "{clashes:?}");
-    }
-
-    proptest::proptest! {
-        /// Any two names map to two folders, each a single safe path component.
-        #[test]
-        fn folder_names_are_injective_and_safe(
-            (a, b) in proptest::prop_oneof![
-                ("\\PC{1,12}", "\\PC{1,12}"),
-                ("[a-zé%.]{30,90}", "[a-zé%.]{30,90}"),
-            ]
-        ) {
-            let (fa, fb) = (folder_name(&a), folder_name(&b));
-            proptest::prop_assert_eq!(a == b, fa == fb);
-            // A name and a longer one that starts with it, past where long names are cut.
-            let longer = format!("{a}{}x", "é".repeat(60));
-            proptest::prop_assert_ne!(folder_name(&longer), fa.clone());
-            for f in [&fa, &fb, &folder_name(&longer)] {
-                proptest::prop_assert!(!f.starts_with('.'));
-                proptest::prop_assert!(f.len() <= super::MAX_FOLDER);
-                proptest::prop_assert!(f.bytes().all(|c| c.is_ascii_alphanumeric() || b"_-.%~".contains(&c)));
-                let path = std::path::Path::new(f.as_str());
-                proptest::prop_assert_eq!(path.components().count(), 1);
-            }
-        }
-    }
 }

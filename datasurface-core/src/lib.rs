@@ -53,8 +53,6 @@ pub mod cron;
 pub mod datastore;
 pub mod diagnostic;
 pub mod ecosystem;
-#[cfg(any(test, feature = "fixtures"))]
-pub mod fixtures;
 pub mod grant;
 pub mod hook;
 pub mod index;
@@ -70,9 +68,6 @@ pub mod types;
 pub mod vendor;
 pub mod workspace;
 pub mod zone;
-
-#[cfg(any(test, feature = "proptest"))]
-pub mod arbitrary;
 
 mod serde_util;
 
@@ -98,8 +93,10 @@ pub use ecosystem::{Ecosystem, TeamLocation};
 pub use grant::{CredentialDeclaration, Grantee};
 pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 pub use names::NameError;
+#[allow(deprecated, reason = "the old name, kept for one release")]
+pub use platform::CadenceVerdict;
 pub use platform::{
-    AdvanceWindow, AssignmentStatus, Cadence, CadenceVerdict, DatasetGroupAssignment, HintTarget,
+    AdvanceTiming, AdvanceWindow, AssignmentStatus, Cadence, DatasetGroupAssignment, HintTarget,
     PlatformAssignment, PlatformDeclaration, PlatformHint,
 };
 pub use policy::{

@@ -16,7 +16,7 @@ use crate::diagnostic::ModelPath;
 /// `ValidEcosystem::places` (in `datasurface-rules`) builds it once per model and keeps it.
 ///
 /// ```
-/// use datasurface_core::fixtures::northwind;
+/// use datasurface_fixtures::northwind;
 /// use datasurface_core::places::Places;
 ///
 /// let eco = northwind().build()?;

@@ -92,7 +92,7 @@ pub struct AdvanceWindow {
 
 /// Whether a [`Cadence`] lets a platform advance at a given time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CadenceVerdict {
+pub enum AdvanceTiming {
     /// It may advance now; inside a window, until the window closes.
     Now {
         /// When the window closes; `None` for `immediate`.
@@ -105,30 +105,40 @@ pub enum CadenceVerdict {
     },
 }
 
+/// The name [`AdvanceTiming`] had before it was told apart from hooks' verdicts.
+#[deprecated(since = "0.1.0", note = "renamed `AdvanceTiming`")]
+pub type CadenceVerdict = AdvanceTiming;
+
 impl AdvanceWindow {
     /// The longest window, a week, in minutes.
     pub const MAX_MINUTES: u32 = 7 * 24 * 60;
 }
 
 impl Cadence {
+    /// The name [`Cadence::timing`] had.
+    #[deprecated(since = "0.1.0", note = "renamed `Cadence::timing`")]
+    pub fn verdict(&self, now: chrono::DateTime<chrono::Utc>) -> AdvanceTiming {
+        self.timing(now)
+    }
+
     /// Whether the platform may advance at `now`. A window whose schedule
     /// does not parse never opens (the `invalid-cron` rule reports it).
-    pub fn verdict(&self, now: chrono::DateTime<chrono::Utc>) -> CadenceVerdict {
+    pub fn timing(&self, now: chrono::DateTime<chrono::Utc>) -> AdvanceTiming {
         match self {
-            Cadence::Immediate => CadenceVerdict::Now { until: None },
-            Cadence::Manual => CadenceVerdict::Wait { opens: None },
+            Cadence::Immediate => AdvanceTiming::Now { until: None },
+            Cadence::Manual => AdvanceTiming::Wait { opens: None },
             Cadence::Window(window) => {
                 let Ok(schedule) = window.cron.parse::<crate::cron::Schedule>() else {
-                    return CadenceVerdict::Wait { opens: None };
+                    return AdvanceTiming::Wait { opens: None };
                 };
                 let minutes = window.minutes.get().min(AdvanceWindow::MAX_MINUTES);
                 let length = chrono::Duration::minutes(i64::from(minutes));
                 // The window that holds `now` opened in (now - length, now].
                 match schedule.next_after(now - length) {
-                    Some(opened) if opened <= now => CadenceVerdict::Now {
+                    Some(opened) if opened <= now => AdvanceTiming::Now {
                         until: Some(opened + length),
                     },
-                    _ => CadenceVerdict::Wait {
+                    _ => AdvanceTiming::Wait {
                         opens: schedule.next_after(now),
                     },
                 }
@@ -262,7 +272,7 @@ pub enum AssignmentStatus {
 
 #[cfg(test)]
 mod tests {
-    use super::{AdvanceWindow, Cadence, CadenceVerdict};
+    use super::{AdvanceTiming, AdvanceWindow, Cadence};
     use chrono::{DateTime, Utc};
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -281,12 +291,12 @@ mod tests {
     fn immediate_always_and_manual_never() {
         let now = at("2026-11-23T10:00:00Z");
         assert_eq!(
-            Cadence::Immediate.verdict(now),
-            CadenceVerdict::Now { until: None }
+            Cadence::Immediate.timing(now),
+            AdvanceTiming::Now { until: None }
         );
         assert_eq!(
-            Cadence::Manual.verdict(now),
-            CadenceVerdict::Wait { opens: None }
+            Cadence::Manual.timing(now),
+            AdvanceTiming::Wait { opens: None }
         );
     }
 
@@ -302,8 +312,8 @@ mod tests {
             "2026-11-30T05:59:00Z",
         ] {
             assert_eq!(
-                weekend.verdict(at(now)),
-                CadenceVerdict::Now {
+                weekend.timing(at(now)),
+                AdvanceTiming::Now {
                     until: Some(closes)
                 },
                 "{now}"
@@ -311,14 +321,14 @@ mod tests {
         }
         for now in ["2026-11-27T21:59:00Z", "2026-11-24T09:00:00Z"] {
             assert_eq!(
-                weekend.verdict(at(now)),
-                CadenceVerdict::Wait { opens: Some(opens) },
+                weekend.timing(at(now)),
+                AdvanceTiming::Wait { opens: Some(opens) },
                 "{now}"
             );
         }
         assert_eq!(
-            weekend.verdict(closes),
-            CadenceVerdict::Wait {
+            weekend.timing(closes),
+            AdvanceTiming::Wait {
                 opens: Some(at("2026-12-04T22:00:00Z"))
             }
         );
@@ -328,7 +338,7 @@ mod tests {
     fn a_window_that_cannot_open_waits_for_ever() {
         let now = at("2026-11-23T10:00:00Z");
         for bad in [window("0 22 * *", 60), window("0 0 31 2 *", 60)] {
-            assert_eq!(bad.verdict(now), CadenceVerdict::Wait { opens: None });
+            assert_eq!(bad.timing(now), AdvanceTiming::Wait { opens: None });
         }
     }
 

@@ -1363,7 +1363,7 @@ mod tests {
     use crate::document::{AnyBody, OnePass};
     use crate::load::from_yaml;
     use crate::to_yaml_string;
-    use datasurface_core::arbitrary;
+    use datasurface_fixtures::arbitrary;
 
     /// Holds the two readers together on `text`: whatever the fast reader
     /// reads, the general parser reads alike. Whether the fast one read it.

@@ -5,7 +5,7 @@
 //! `cargo bench -p datasurface-hooks --bench decide`
 
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_platform::hook::{Hook, HookContext, HookEvent, HookInput, RowCounts, Subject};
+use datasurface_platform::hook::{Decide, HookContext, HookEvent, HookInput, RowCounts, Subject};
 use datasurface_platform::model::HookEventKind;
 
 fn main() {

@@ -39,7 +39,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use datasurface_platform::hook::{Decision, Hook, HookError, HookInput, HookLoader, HookRun};
+use datasurface_platform::hook::{Decide, Decision, HookError, HookInput, HookLoader, HookRun};
 use datasurface_platform::model::HookLimits;
 use datasurface_platform::sha256_hex;
 use wasmi::{
@@ -238,7 +238,7 @@ impl WasmHook {
     }
 }
 
-impl Hook for WasmHook {
+impl Decide for WasmHook {
     fn decide(&self, input: &HookInput) -> Result<HookRun, HookError> {
         self.decide_with(input, self.limits)
     }
@@ -268,7 +268,7 @@ impl HookLoader for WasmLoader {
         pinned_sha256: &str,
         limits: &HookLimits,
         wall_time: Duration,
-    ) -> Result<Box<dyn Hook>, HookError> {
+    ) -> Result<Box<dyn Decide>, HookError> {
         let own = Limits::from_model(limits);
         let limits = Limits {
             wall_time: own.wall_time.min(wall_time),

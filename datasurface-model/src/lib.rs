@@ -28,6 +28,14 @@ pub use datasurface_files as files;
 pub use datasurface_rules::{BuildError, BuildValid, catalogue, validate, verify};
 pub use datasurface_stdx::{parallel, suggest, text};
 
+/// Small ready ecosystems (`datasurface-fixtures`), with the `fixtures` feature.
+#[cfg(feature = "fixtures")]
+pub use datasurface_fixtures as fixtures;
+
+/// Proptest strategies for arbitrary models (`datasurface-fixtures`), with the `proptest` feature.
+#[cfg(feature = "proptest")]
+pub use datasurface_fixtures::arbitrary;
+
 /// Ecosystems in code: the builder (`datasurface_core::build`), and
 /// [`BuildValid`], which validates what it builds.
 pub mod build {

@@ -19,6 +19,7 @@ mod capabilities;
 #[cfg(feature = "fs")]
 pub mod confined;
 pub mod escape;
+pub mod gitops;
 mod history;
 pub mod hook;
 mod parameters;

@@ -17,7 +17,7 @@
 //! ```
 //! use datasurface_rules::BuildValid;
 //!
-//! let valid = datasurface_core::fixtures::minimal().build_valid()?;
+//! let valid = datasurface_fixtures::minimal().build_valid()?;
 //! assert!(valid.warnings().is_empty());
 //! # Ok::<(), datasurface_rules::BuildError>(())
 //! ```

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use datasurface_gate::platform::hook::{Action, Decision, Hook, HookError, HookInput, HookLoader};
+use datasurface_gate::platform::hook::{
+    Action, Decide, Decision, HookError, HookInput, HookLoader,
+};
 use datasurface_gate::platform::model::{HookLimits, Repository};
 use datasurface_gate::platform::{PlatformRegistry, sha256_hex};
 use datasurface_gate::{
@@ -91,7 +93,7 @@ impl HookLoader for PinLoader {
         pinned_sha256: &str,
         _: &HookLimits,
         _: Duration,
-    ) -> Result<Box<dyn Hook>, HookError> {
+    ) -> Result<Box<dyn Decide>, HookError> {
         if sha256_hex(bytes) != pinned_sha256 {
             return Err(HookError::Module(
                 "not the module the model pins".to_owned(),

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_platform::hook::{Action, Hook, HookEvent, HookInput, RowCounts};
+use datasurface_platform::hook::{Action, Decide, HookEvent, HookInput, RowCounts};
 use datasurface_platform::model::HookEventKind;
 
 use super::{at, input};

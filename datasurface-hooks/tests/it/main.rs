@@ -5,7 +5,7 @@ mod example;
 use chrono::{DateTime, Utc};
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::hook::{
-    Action, Hook, HookContext, HookError, HookEvent, HookInput, Subject, ask,
+    Action, Decide, HookContext, HookError, HookEvent, HookInput, Subject, ask,
 };
 use datasurface_platform::model::{FailurePolicy, HookEventKind};
 use datasurface_platform::sha256_hex;

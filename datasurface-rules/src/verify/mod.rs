@@ -752,7 +752,7 @@ mod unchanged_tests {
     use proptest::prelude::*;
 
     use super::*;
-    use datasurface_core::arbitrary;
+    use datasurface_fixtures::arbitrary;
 
     proptest! {
         /// What `compatibility` skips, an unchanged dataset, has nothing

@@ -17,7 +17,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use datasurface_platform::hook::{
-    Action, Hook, HookError, HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk,
+    Action, Decide, HookError, HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk,
     PastDecision, RowCounts, Subject, ask, next_ask, verdict,
 };
 use datasurface_platform::model::HookEventKind;
@@ -25,7 +25,7 @@ use datasurface_platform::model::HookEventKind;
 use super::batch::SQL;
 use super::run::{RunEvent, RunSummary, Schedules, Waiting, schedule};
 use super::{Engine, EngineError, sql};
-use crate::spec::TransformJob;
+use crate::spec::TransformSpec;
 
 /// The hooks a run may ask, by workspace, each with the SHA-256 of its
 /// module. A hooked transformer whose hook is not here, was loaded from
@@ -38,7 +38,7 @@ pub struct Hooks {
 
 /// A workspace's hook as its module's SHA-256 and the hook, or why the
 /// module could not be loaded.
-type Loaded = (String, Result<Arc<dyn Hook>, HookError>);
+type Loaded = (String, Result<Arc<dyn Decide>, HookError>);
 
 impl std::fmt::Debug for Hooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,7 +56,7 @@ impl Hooks {
 
     /// A workspace's hook, loaded from the module with this SHA-256
     /// (lowercase hex).
-    pub fn insert(&mut self, workspace: &str, sha256: &str, hook: Arc<dyn Hook>) {
+    pub fn insert(&mut self, workspace: &str, sha256: &str, hook: Arc<dyn Decide>) {
         self.by_workspace
             .insert(workspace.to_owned(), (sha256.to_owned(), Ok(hook)));
     }
@@ -68,7 +68,7 @@ impl Hooks {
             .insert(workspace.to_owned(), (sha256.to_owned(), Err(error)));
     }
 
-    fn get(&self, job: &HookJob) -> Result<&dyn Hook, HookError> {
+    fn get(&self, job: &HookJob) -> Result<&dyn Decide, HookError> {
         match self.by_workspace.get(&job.workspace) {
             Some((sha, Ok(hook))) if *sha == job.sha256 => Ok(hook.as_ref()),
             Some((sha, Err(e))) if *sha == job.sha256 => Err(e.clone()),
@@ -191,7 +191,7 @@ impl Engine {
     /// last decision, or asks its hook and records the verdict.
     pub(super) fn consult(
         &self,
-        t: &TransformJob,
+        t: &TransformSpec,
         hook: &HookJob,
         schedules: Schedules,
         summary: &mut RunSummary,
@@ -336,7 +336,7 @@ impl Engine {
 
     /// What a hook has seen of a transformer's inputs: the last batch of each
     /// that changed rows, as JSON. A batch that changed nothing is no news.
-    fn changed_inputs(&self, t: &TransformJob) -> Result<String, EngineError> {
+    fn changed_inputs(&self, t: &TransformSpec) -> Result<String, EngineError> {
         let conn = self.open_merge()?;
         let mut changed = Vec::new();
         for input in &t.inputs {

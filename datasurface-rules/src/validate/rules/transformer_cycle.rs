@@ -170,7 +170,7 @@ mod tests {
             ("F", vec!["A"]),
             ("G", vec!["E"]),
         ];
-        let eco = datasurface_core::fixtures::minimal()
+        let eco = datasurface_fixtures::minimal()
             .define_zone("EU", |z| {
                 z.define_team("Sales", |mut t| {
                     for (name, inputs) in &reads {

@@ -13,14 +13,14 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
-use crate::capture::{Cdc, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
-use crate::container::{
+use datasurface_core::capture::{Cdc, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
+use datasurface_core::container::{
     Database, Encryption, HostPort, KafkaCluster, Lakehouse, ObjectStorage, TableFormat,
 };
-use crate::names::*;
-use crate::types::*;
-use crate::workspace::{BuiltinTransformer, PythonCode, PythonRepoCode, SqlCode};
-use crate::*;
+use datasurface_core::names::*;
+use datasurface_core::types::*;
+use datasurface_core::workspace::{BuiltinTransformer, PythonCode, PythonRepoCode, SqlCode};
+use datasurface_core::*;
 
 /// Text as people write it, including the awkward cases YAML must quote.
 pub fn text() -> impl Strategy<Value = String> {
@@ -358,10 +358,12 @@ pub fn data_type() -> impl Strategy<Value = DataType> {
                     max_size
                 }
             )),
-            (inner.clone(), inner.clone()).prop_map(|(k, v)| DataType::Map(crate::types::Map {
-                key_type: Box::new(k),
-                value_type: Box::new(v)
-            })),
+            (inner.clone(), inner.clone()).prop_map(|(k, v)| DataType::Map(
+                datasurface_core::types::Map {
+                    key_type: Box::new(k),
+                    value_type: Box::new(v)
+                }
+            )),
             map(
                 column_name(),
                 (inner.clone(), any::<bool>()).prop_map(|(t, nullable)| Column {
