@@ -120,6 +120,20 @@ impl fmt::Display for ModelPath {
     }
 }
 
+impl schemars::JsonSchema for ModelPath {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ModelPath".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A place in the model, as a JSON Pointer (RFC 6901) into its single-document form.",
+            "pattern": "^/",
+        })
+    }
+}
+
 impl Serialize for ModelPath {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -127,7 +141,7 @@ impl Serialize for ModelPath {
 }
 
 /// A place in a model file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct SourceLocation {
     /// The file.
     pub file: String,
@@ -138,7 +152,7 @@ pub struct SourceLocation {
 }
 
 /// One finding of validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     /// The stable code of the rule that found it, such as `missing-primary-key`.
     pub code: &'static str,

@@ -13,10 +13,15 @@ use datasurface_graph::PlatformGraph;
 use datasurface_model::PlatformDeclaration;
 use datasurface_model::names::{DatasetName, DatastoreName, PlatformName};
 use datasurface_model::validate::Severity;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
 
-use crate::http::{PageQuery, answer, answer_bytes, etag, query_value, segment};
+use crate::bodies::{
+    AssignedGroup, Counts, DatasetBody, DatasetItem, DatasetReader, DatastoreBody, DatastoreItem,
+    DiagnosticsBody, EcosystemBody, FindingCounts, GroupPlatforms, PlatformBody, PlatformItem,
+    PlatformList, StoreSummary, TeamBody, TeamItem, TeamSummary, TransformerItem, WorkspaceBody,
+    WorkspaceItem, WorkspaceLink, ZoneBody, ZoneItem,
+};
+use crate::http::{PageQuery, answer_bytes, etag, query_value, segment, to_json};
 use crate::problem::Problem;
 use crate::service::ModelService;
 use crate::snapshot::Snapshot;
@@ -70,27 +75,29 @@ pub fn router(service: Arc<ModelService>) -> Router {
 }
 
 /// Answers a request from the served version: 304 if the client's copy is
-/// current, else `body`'s value as JSON. `extra` is what else the answer
-/// shows beyond the model (for its tag).
-fn serve<T: Serialize>(
+/// current, else the JSON `body` writes (with [`to_json`]). `extra` is what
+/// else the answer shows beyond the model (for its tag).
+fn serve(
     service: &ModelService,
     uri: &Uri,
     headers: &HeaderMap,
     extra: &str,
-    body: impl FnOnce(&Snapshot) -> Result<T, Problem>,
+    body: impl FnOnce(&Snapshot) -> Result<Vec<u8>, Problem>,
 ) -> Response {
     answer_from(&service.current(), uri, headers, extra, body)
 }
 
 /// [`serve`], from a snapshot the caller holds.
-fn answer_from<T: Serialize>(
+fn answer_from(
     snap: &Snapshot,
     uri: &Uri,
     headers: &HeaderMap,
     extra: &str,
-    body: impl FnOnce(&Snapshot) -> Result<T, Problem>,
+    body: impl FnOnce(&Snapshot) -> Result<Vec<u8>, Problem>,
 ) -> Response {
-    answer(headers, &tag_of(snap, uri, extra), || body(snap))
+    answer_bytes(headers, &tag_of(snap, uri, extra), || {
+        Ok(("application/json", body(snap)?))
+    })
 }
 
 /// The tag of the answer to `uri` from `snap`, showing `extra` besides.
@@ -117,24 +124,27 @@ async fn ecosystem(State(s): Shared, uri: Uri, headers: HeaderMap) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let eco = snap.eco();
         let datasets: usize = eco.datastores().map(|(_, _, d)| d.datasets.len()).sum();
-        Ok(json!({
-            "name": eco.name,
-            "owningRepository": eco.owning_repository,
-            "liveRepository": eco.live_repository,
-            "documentation": eco.documentation,
-            "vendors": eco.vendors,
-            "contentHash": snap.version.content_hash,
-            "counts": {
-                "zones": eco.zones.len(),
-                "teams": eco.teams().count(),
-                "datastores": snap.stores.len(),
-                "datasets": datasets,
-                "workspaces": snap.workspaces.len(),
-                "transformers": snap.producers.len(),
-                "platforms": eco.platforms.len(),
+        to_json(&EcosystemBody {
+            name: &eco.name,
+            owning_repository: &eco.owning_repository,
+            live_repository: &eco.live_repository,
+            documentation: eco.documentation.as_ref(),
+            vendors: &eco.vendors,
+            content_hash: &snap.version.content_hash,
+            counts: Counts {
+                zones: eco.zones.len(),
+                teams: eco.teams().count(),
+                datastores: snap.stores.len(),
+                datasets,
+                workspaces: snap.workspaces.len(),
+                transformers: snap.producers.len(),
+                platforms: eco.platforms.len(),
             },
-            "diagnostics": {"errors": snap.errors, "warnings": snap.warnings},
-        }))
+            diagnostics: FindingCounts {
+                errors: snap.errors,
+                warnings: snap.warnings,
+            },
+        })
     })
 }
 
@@ -142,15 +152,13 @@ async fn zones(State(s): Shared, uri: Uri, headers: HeaderMap, q: Asked<PageQuer
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
         let eco = snap.eco();
-        let items = eco.zones.iter().map(|(name, z)| {
-            json!({
-                "name": name,
-                "href": format!("/api/v1/zones/{}", segment(name.as_str())),
-                "teams": z.teams.len(),
-                "description": z.documentation.as_ref().map(|d| &d.description),
-            })
+        let items = eco.zones.iter().map(|(name, z)| ZoneItem {
+            name,
+            href: format!("/api/v1/zones/{}", segment(name.as_str())),
+            teams: z.teams.len(),
+            description: described(z.documentation.as_ref()),
         });
-        q.page(uri.path(), eco.zones.len(), items, "")
+        to_json(&q.page(uri.path(), eco.zones.len(), items, "")?)
     })
 }
 
@@ -166,31 +174,33 @@ async fn zone(
             .zones
             .get_key_value(name.as_str())
             .ok_or_else(|| Problem::not_found(format!("no zone `{name}`")))?;
-        let teams: Vec<Value> = z
+        let teams = z
             .teams
             .iter()
-            .map(|(team, t)| {
-                json!({
-                    "name": team,
-                    "href": format!("/api/v1/zones/{}/teams/{}", segment(name.as_str()), segment(team.as_str())),
-                    "datastores": t.datastores.len(),
-                    "workspaces": t.workspaces.len(),
-                })
+            .map(|(team, t)| TeamSummary {
+                name: team,
+                href: format!(
+                    "/api/v1/zones/{}/teams/{}",
+                    segment(name.as_str()),
+                    segment(team.as_str())
+                ),
+                datastores: t.datastores.len(),
+                workspaces: t.workspaces.len(),
             })
             .collect();
-        Ok(json!({
-            "name": name,
-            "repository": eco.zone_declarations.get(name).map(|d| &d.repository),
-            "documentation": z.documentation,
-            "storagePolicies": z.storage_policies,
-            "classificationPolicies": z.classification_policies,
-            "vendorPolicies": z.vendor_policies,
-            "locationPolicies": z.location_policies,
-            "hardVendorPolicies": z.hard_vendor_policies,
-            "platformPolicies": z.platform_policies,
-            "teamDeclarations": z.team_declarations,
-            "teams": teams,
-        }))
+        to_json(&ZoneBody {
+            name,
+            repository: eco.zone_declarations.get(name).map(|d| &d.repository),
+            documentation: z.documentation.as_ref(),
+            storage_policies: &z.storage_policies,
+            classification_policies: &z.classification_policies,
+            vendor_policies: &z.vendor_policies,
+            location_policies: &z.location_policies,
+            hard_vendor_policies: &z.hard_vendor_policies,
+            platform_policies: &z.platform_policies,
+            team_declarations: &z.team_declarations,
+            teams,
+        })
     })
 }
 
@@ -210,25 +220,32 @@ async fn team(
             .teams
             .get_key_value(team.as_str())
             .ok_or_else(|| Problem::not_found(format!("no team `{team}` in zone `{zone}`")))?;
-        let stores: Vec<Value> = t
+        let datastores = t
             .datastores
             .iter()
-            .map(|(n, d)| json!({"name": n, "href": store_href(n.as_str()), "datasets": d.datasets.len()}))
+            .map(|(n, d)| StoreSummary {
+                name: n,
+                href: store_href(n.as_str()),
+                datasets: d.datasets.len(),
+            })
             .collect();
-        let workspaces: Vec<Value> = t
+        let workspaces = t
             .workspaces
             .keys()
-            .map(|n| json!({"name": n, "href": workspace_href(n.as_str())}))
+            .map(|n| WorkspaceLink {
+                name: n,
+                href: workspace_href(n.as_str()),
+            })
             .collect();
-        Ok(json!({
-            "zone": zone,
-            "name": name,
-            "repository": z.team_declarations.get(name).map(|d| &d.repository),
-            "documentation": t.documentation,
-            "containers": t.containers,
-            "datastores": stores,
-            "workspaces": workspaces,
-        }))
+        to_json(&TeamBody {
+            zone: &zone,
+            name,
+            repository: z.team_declarations.get(name).map(|d| &d.repository),
+            documentation: t.documentation.as_ref(),
+            containers: &t.containers,
+            datastores,
+            workspaces,
+        })
     })
 }
 
@@ -236,17 +253,24 @@ async fn teams(State(s): Shared, uri: Uri, headers: HeaderMap, q: Asked<PageQuer
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
         let eco = snap.eco();
-        let items = eco.teams().map(|(at, t)| {
-            json!({
-                "zone": at.zone,
-                "name": at.team,
-                "href": format!("/api/v1/zones/{}/teams/{}", segment(at.zone.as_str()), segment(at.team.as_str())),
-                "datastores": t.datastores.len(),
-                "workspaces": t.workspaces.len(),
-            })
+        let items = eco.teams().map(|(at, t)| TeamItem {
+            zone: at.zone,
+            name: at.team,
+            href: format!(
+                "/api/v1/zones/{}/teams/{}",
+                segment(at.zone.as_str()),
+                segment(at.team.as_str())
+            ),
+            datastores: t.datastores.len(),
+            workspaces: t.workspaces.len(),
         });
-        q.page(uri.path(), eco.teams().count(), items, "")
+        to_json(&q.page(uri.path(), eco.teams().count(), items, "")?)
     })
+}
+
+/// The description of what a piece of documentation documents.
+fn described(documentation: Option<&datasurface_model::Documentation>) -> Option<&str> {
+    documentation.map(|d| d.description.as_str())
 }
 
 fn store_href(store: &str) -> String {
@@ -269,18 +293,16 @@ async fn datastores(
 ) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
-        let items = snap.eco().datastores().map(|(at, name, d)| {
-            json!({
-                "name": name,
-                "zone": at.zone,
-                "team": at.team,
-                "href": store_href(name.as_str()),
-                "datasets": d.datasets.len(),
-                "description": d.documentation.as_ref().map(|d| &d.description),
-                "producedBy": snap.producers.get(name),
-            })
+        let items = snap.eco().datastores().map(|(at, name, d)| DatastoreItem {
+            name,
+            zone: at.zone,
+            team: at.team,
+            href: store_href(name.as_str()),
+            datasets: d.datasets.len(),
+            description: described(d.documentation.as_deref()),
+            produced_by: snap.producers.get(name),
         });
-        q.page(uri.path(), snap.stores.len(), items, "")
+        to_json(&q.page(uri.path(), snap.stores.len(), items, "")?)
     })
 }
 
@@ -308,14 +330,14 @@ async fn datastore(
 ) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let (zone, team, name, d) = found_store(snap, &store)?;
-        Ok(json!({
-            "name": name,
-            "zone": zone,
-            "team": team,
-            "href": store_href(name.as_str()),
-            "producedBy": snap.producers.get(name),
-            "datastore": d,
-        }))
+        to_json(&DatastoreBody {
+            name,
+            zone,
+            team,
+            href: store_href(name.as_str()),
+            produced_by: snap.producers.get(name),
+            datastore: d,
+        })
     })
 }
 
@@ -329,16 +351,14 @@ async fn datasets(
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
         let (_, _, name, d) = found_store(snap, &store)?;
-        let items = d.datasets.iter().map(|(n, ds)| {
-            json!({
-                "name": n,
-                "href": dataset_href(name.as_str(), n.as_str()),
-                "columns": ds.schema.columns.len(),
-                "readers": snap.readers_of(name, n).len(),
-                "description": ds.documentation.as_ref().map(|d| &d.description),
-            })
+        let items = d.datasets.iter().map(|(n, ds)| DatasetItem {
+            name: n,
+            href: dataset_href(name.as_str(), n.as_str()),
+            columns: ds.schema.columns.len(),
+            readers: snap.readers_of(name, n).len(),
+            description: described(ds.documentation.as_deref()),
         });
-        q.page(uri.path(), d.datasets.len(), items, "")
+        to_json(&q.page(uri.path(), d.datasets.len(), items, "")?)
     })
 }
 
@@ -371,7 +391,7 @@ async fn dataset(
 ) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let (zone, team, store, name, ds) = found_dataset(snap, &store, &dataset)?;
-        let readers: Vec<Value> = snap
+        let readers = snap
             .readers_of(store, name)
             .iter()
             .map(|r| {
@@ -383,26 +403,27 @@ async fn dataset(
                     .workspace(r.workspace.as_str())
                     .and_then(|(_, _, _, w)| w.transformer.as_ref())
                     .map(|t| &t.output_datastore);
-                json!({
-                    "workspace": r.workspace,
-                    "group": r.group,
-                    "href": workspace_href(r.workspace.as_str()),
-                    "platforms": platforms,
-                    "transformerOutput": through,
-                })
+                DatasetReader {
+                    workspace: &r.workspace,
+                    group: &r.group,
+                    href: workspace_href(r.workspace.as_str()),
+                    platforms,
+                    transformer_output: through,
+                }
             })
             .collect();
-        Ok(json!({
-            "datastore": store,
-            "name": name,
-            "zone": zone,
-            "team": team,
-            "href": dataset_href(store.as_str(), name.as_str()),
-            "lineage": format!("{}/lineage", dataset_href(store.as_str(), name.as_str())),
-            "producedBy": snap.producers.get(store),
-            "readers": readers,
-            "dataset": ds,
-        }))
+        let href = dataset_href(store.as_str(), name.as_str());
+        to_json(&DatasetBody {
+            datastore: store,
+            name,
+            zone,
+            team,
+            lineage: format!("{href}/lineage"),
+            href,
+            produced_by: snap.producers.get(store),
+            readers,
+            dataset: ds,
+        })
     })
 }
 
@@ -422,7 +443,7 @@ async fn lineage(
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
         let (_, _, store, name, _) = found_dataset(snap, &store, &dataset)?;
-        Ok(crate::lineage::lineage(
+        to_json(&crate::lineage::lineage(
             snap,
             store,
             name,
@@ -439,18 +460,16 @@ async fn workspaces(
 ) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let q = asked(q)?;
-        let items = snap.eco().workspaces().map(|(at, name, w)| {
-            json!({
-                "name": name,
-                "zone": at.zone,
-                "team": at.team,
-                "href": workspace_href(name.as_str()),
-                "datasetGroups": w.dataset_groups.len(),
-                "transformer": w.transformer.is_some(),
-                "description": w.documentation.as_ref().map(|d| &d.description),
-            })
+        let items = snap.eco().workspaces().map(|(at, name, w)| WorkspaceItem {
+            name,
+            zone: at.zone,
+            team: at.team,
+            href: workspace_href(name.as_str()),
+            dataset_groups: w.dataset_groups.len(),
+            transformer: w.transformer.is_some(),
+            description: described(w.documentation.as_ref()),
         });
-        q.page(uri.path(), snap.workspaces.len(), items, "")
+        to_json(&q.page(uri.path(), snap.workspaces.len(), items, "")?)
     })
 }
 
@@ -464,7 +483,7 @@ async fn workspace(
         let (zone, team, name, w) = snap
             .workspace(&ws)
             .ok_or_else(|| Problem::not_found(format!("no workspace `{ws}`")))?;
-        let groups: Vec<Value> = w
+        let assignments = w
             .dataset_groups
             .keys()
             .map(|g| {
@@ -472,17 +491,17 @@ async fn workspace(
                     .assigned
                     .get(&(name.clone(), g.clone()))
                     .map_or(&[][..], Vec::as_slice);
-                json!({"name": g, "platforms": platforms})
+                GroupPlatforms { name: g, platforms }
             })
             .collect();
-        Ok(json!({
-            "name": name,
-            "zone": zone,
-            "team": team,
-            "href": workspace_href(name.as_str()),
-            "assignments": groups,
-            "workspace": w,
-        }))
+        to_json(&WorkspaceBody {
+            name,
+            zone,
+            team,
+            href: workspace_href(name.as_str()),
+            assignments,
+            workspace: w,
+        })
     })
 }
 
@@ -503,18 +522,18 @@ async fn transformers(
                     .sinks()
                     .map(|(_, s)| format!("{}.{}", s.datastore, s.dataset))
                     .collect();
-                json!({
-                    "workspace": name,
-                    "zone": at.zone,
-                    "team": at.team,
-                    "href": workspace_href(name.as_str()),
-                    "outputDatastore": t.output_datastore,
-                    "inputs": inputs,
-                    "trigger": t.trigger,
-                    "hooked": w.hook.is_some(),
-                })
+                TransformerItem {
+                    workspace: name,
+                    zone: at.zone,
+                    team: at.team,
+                    href: workspace_href(name.as_str()),
+                    output_datastore: &t.output_datastore,
+                    inputs,
+                    trigger: t.trigger.as_ref(),
+                    hooked: w.hook.is_some(),
+                }
             });
-        q.page(uri.path(), snap.producers.len(), items, "")
+        to_json(&q.page(uri.path(), snap.producers.len(), items, "")?)
     })
 }
 
@@ -541,20 +560,18 @@ fn declared<'a>(
 
 async fn platforms(State(s): Shared, uri: Uri, headers: HeaderMap) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
-        let items: Vec<Value> = snap
+        let items = snap
             .eco()
             .platforms
             .iter()
-            .map(|(name, d)| {
-                json!({
-                    "name": name,
-                    "kind": d.kind,
-                    "href": format!("/api/v1/platforms/{}", segment(name.as_str())),
-                    "nodes": snap.graphs.graphs.get(name).map_or(0, PlatformGraph::len),
-                })
+            .map(|(name, d)| PlatformItem {
+                name,
+                kind: d.kind.as_str(),
+                href: format!("/api/v1/platforms/{}", segment(name.as_str())),
+                nodes: snap.graphs.graphs.get(name).map_or(0, PlatformGraph::len),
             })
             .collect();
-        Ok(json!({ "items": items }))
+        to_json(&PlatformList { items })
     })
 }
 
@@ -566,11 +583,15 @@ async fn platform(
 ) -> Response {
     serve(&s, &uri, &headers, "", |snap| {
         let (name, declaration, graph) = declared(snap, &p)?;
-        let assigned: Vec<Value> = snap
+        let assignments = snap
             .assigned
             .iter()
             .filter(|(_, platforms)| platforms.contains(name))
-            .map(|((ws, g), _)| json!({"workspace": ws, "group": g, "href": workspace_href(ws.as_str())}))
+            .map(|((ws, g), _)| AssignedGroup {
+                workspace: ws,
+                group: g,
+                href: workspace_href(ws.as_str()),
+            })
             .collect();
         let primary: Vec<&DatastoreName> = snap
             .eco()
@@ -579,14 +600,14 @@ async fn platform(
             .filter(|(_, platforms)| platforms.contains(name))
             .map(|(store, _)| store)
             .collect();
-        Ok(json!({
-            "name": name,
-            "declaration": declaration,
-            "assignments": assigned,
-            "primaryIngestionOf": primary,
-            "nodes": graph.map_or(0, PlatformGraph::len),
-            "graph": format!("/api/v1/platforms/{}/graph", segment(name.as_str())),
-        }))
+        to_json(&PlatformBody {
+            name,
+            declaration,
+            assignments,
+            primary_ingestion_of: primary,
+            nodes: graph.map_or(0, PlatformGraph::len),
+            graph: format!("/api/v1/platforms/{}/graph", segment(name.as_str())),
+        })
     })
 }
 
@@ -683,13 +704,13 @@ async fn diagnostics(
             limit: q.limit,
         }
         .page(uri.path(), found.len(), found.iter().copied(), &extra)?;
-        Ok(json!({
-            "errors": snap.errors,
-            "warnings": snap.warnings,
-            "located": located.is_some(),
-            "page": page,
-            "reload": status,
-        }))
+        to_json(&DiagnosticsBody {
+            errors: snap.errors,
+            warnings: snap.warnings,
+            located: located.is_some(),
+            page,
+            reload: status,
+        })
     })
 }
 
@@ -729,10 +750,11 @@ async fn search(State(s): Shared, uri: Uri, headers: HeaderMap, q: Asked<SearchQ
         if let Some(kind) = &q.kind {
             let _ = write!(extra, "kind={}&", query_value(kind));
         }
-        PageQuery {
+        let page = PageQuery {
             offset: q.offset,
             limit: q.limit,
         }
-        .page(uri.path(), found.len(), found.into_iter().cloned(), &extra)
+        .page(uri.path(), found.len(), found.into_iter(), &extra)?;
+        to_json(&page)
     })
 }

@@ -45,27 +45,18 @@ pub(crate) fn fresh(headers: &HeaderMap, tag: &str) -> bool {
         .any(|v| v == tag || v == "*")
 }
 
-/// 304 with the tag when the client's copy is current, else `body` (made
-/// only then) as JSON with the tag.
-pub(crate) fn answer<T: Serialize>(
-    headers: &HeaderMap,
-    tag: &str,
-    body: impl FnOnce() -> Result<T, Problem>,
-) -> Response {
-    answer_bytes(headers, tag, || {
-        let value = body()?;
-        serde_json::to_vec(&value)
-            .map(|bytes| ("application/json", bytes))
-            .map_err(|e| {
-                Problem::other(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("the answer could not be written: {e}"),
-                )
-            })
+/// A body as JSON bytes; a body that cannot be written is a 500 problem.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, Problem> {
+    serde_json::to_vec(value).map_err(|e| {
+        Problem::other(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the answer could not be written: {e}"),
+        )
     })
 }
 
-/// [`answer`] for a body of any content type: `body` gives the type and the bytes.
+/// 304 with the tag when the client's copy is current, else `body` (made
+/// only then) with the tag: `body` gives the content type and the bytes.
 pub(crate) fn answer_bytes(
     headers: &HeaderMap,
     tag: &str,
@@ -101,13 +92,19 @@ pub(crate) struct PageQuery {
 
 /// One page of a list: its items, how many there are in all, and the
 /// query of the next page when there is one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields, rename = "Page_of_{T}")]
 pub(crate) struct Page<T> {
     pub(crate) items: Vec<T>,
+    /// How many items the whole list holds.
     pub(crate) total: usize,
+    /// How many items were passed over.
     pub(crate) offset: usize,
+    /// How many items a page holds.
+    #[schemars(range(min = 1))]
     pub(crate) limit: usize,
+    /// The path and query of the next page, or null on the last.
     pub(crate) next: Option<String>,
 }
 

@@ -34,6 +34,7 @@
 //! document at `/openapi.json` is generated.
 
 mod api;
+mod bodies;
 mod catalogue;
 mod http;
 mod lineage;

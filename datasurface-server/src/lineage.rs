@@ -5,14 +5,16 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use datasurface_model::names::{DatasetName, DatastoreName, WorkspaceName};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::http::segment;
 use crate::snapshot::Snapshot;
 
 /// A node of a lineage graph.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub(crate) struct LineageNode {
     /// `dataset:<store>.<dataset>`, `transformer:<workspace>` or
     /// `group:<workspace>.<group>`.
@@ -29,14 +31,16 @@ pub(crate) struct LineageNode {
 }
 
 /// An edge: data flows from `from` to `to`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub(crate) struct LineageEdge {
     pub(crate) from: String,
     pub(crate) to: String,
 }
 
 /// The lineage of one dataset.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub(crate) struct Lineage {
     pub(crate) nodes: Vec<LineageNode>,
     pub(crate) edges: Vec<LineageEdge>,

@@ -2,7 +2,18 @@
 //! (committed at `schema/openapi.json`; a test keeps the two the same and
 //! hits every route of the table on a running server).
 
+use schemars::generate::{Contract, SchemaSettings};
+use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
+
+use crate::bodies::{
+    DatasetBody, DatasetItem, DatastoreBody, DatastoreItem, DiagnosticsBody, EcosystemBody,
+    PlatformBody, PlatformList, TeamBody, TeamItem, TransformerItem, WorkspaceBody, WorkspaceItem,
+    ZoneBody, ZoneItem,
+};
+use crate::http::Page;
+use crate::lineage::Lineage;
+use crate::search::SearchEntry;
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,7 +413,36 @@ fn parameter(p: &Param) -> Value {
     })
 }
 
-fn operation(route: &Route) -> Value {
+/// The schema of a route's JSON answer: a reference into the document's
+/// components, which `generator` collects.
+fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
+    fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+        generator.subschema_for::<T>().to_value()
+    }
+    match id {
+        "getEcosystem" => of::<EcosystemBody<'_>>(generator),
+        "listZones" => of::<Page<ZoneItem<'_>>>(generator),
+        "getZone" => of::<ZoneBody<'_>>(generator),
+        "getTeam" => of::<TeamBody<'_>>(generator),
+        "listTeams" => of::<Page<TeamItem<'_>>>(generator),
+        "listDatastores" => of::<Page<DatastoreItem<'_>>>(generator),
+        "getDatastore" => of::<DatastoreBody<'_>>(generator),
+        "listDatasets" => of::<Page<DatasetItem<'_>>>(generator),
+        "getDataset" => of::<DatasetBody<'_>>(generator),
+        "getLineage" => of::<Lineage>(generator),
+        "listWorkspaces" => of::<Page<WorkspaceItem<'_>>>(generator),
+        "getWorkspace" => of::<WorkspaceBody<'_>>(generator),
+        "listTransformers" => of::<Page<TransformerItem<'_>>>(generator),
+        "listPlatforms" => of::<PlatformList<'_>>(generator),
+        "getPlatform" => of::<PlatformBody<'_>>(generator),
+        "getDiagnostics" => of::<DiagnosticsBody<'_>>(generator),
+        "search" => of::<Page<SearchEntry>>(generator),
+        // The graph export of `datasurface graph --format json`.
+        _ => json!({"type": "object"}),
+    }
+}
+
+fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     let mut params: Vec<Value> = route.params.iter().map(parameter).collect();
     if route.paged {
         params.push(json!({
@@ -416,11 +456,6 @@ fn operation(route: &Route) -> Value {
             "schema": {"type": "integer", "minimum": 1, "maximum": crate::http::MAX_LIMIT}
         }));
     }
-    let body = if route.paged && route.id != "getDiagnostics" {
-        json!({"$ref": "#/components/schemas/Page"})
-    } else {
-        json!({"type": "object"})
-    };
     let content = if route.id == "getPlatformGraph" {
         json!({
             "application/json": {"schema": {"type": "object"}},
@@ -428,7 +463,7 @@ fn operation(route: &Route) -> Value {
             "text/plain": {"schema": {"type": "string"}},
         })
     } else {
-        json!({"application/json": {"schema": body}})
+        json!({"application/json": {"schema": body_schema(route.id, generator)}})
     };
     let problem = |description: &str| {
         json!({
@@ -469,10 +504,19 @@ fn operation(route: &Route) -> Value {
 
 /// The OpenAPI 3.1 document of the service, made from [`ROUTES`].
 pub fn openapi() -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.contract = Contract::Serialize;
+            s.meta_schema = None;
+        })
+        .into_generator();
     let mut paths = Map::new();
     for route in ROUTES {
-        paths.insert(route.path.to_owned(), operation(route));
+        paths.insert(route.path.to_owned(), operation(route, &mut generator));
     }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert("Problem".to_owned(), problem_schema());
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -489,30 +533,22 @@ pub fn openapi() -> Value {
                     "schema": {"type": "string"}
                 }
             },
-            "schemas": {
-                "Page": {
-                    "type": "object",
-                    "required": ["items", "total", "offset", "limit", "next"],
-                    "properties": {
-                        "items": {"type": "array", "items": {"type": "object"}},
-                        "total": {"type": "integer", "minimum": 0, "description": "How many items the whole list holds."},
-                        "offset": {"type": "integer", "minimum": 0},
-                        "limit": {"type": "integer", "minimum": 1},
-                        "next": {"type": ["string", "null"], "description": "The path and query of the next page, or null on the last."}
-                    }
-                },
-                "Problem": {
-                    "type": "object",
-                    "description": "RFC 9457 problem details.",
-                    "required": ["type", "title", "status", "detail"],
-                    "properties": {
-                        "type": {"type": "string", "format": "uri"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"}
-                    }
-                }
-            }
+            "schemas": schemas,
+        }
+    })
+}
+
+/// RFC 9457 problem details, as every error answers.
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"}
         }
     })
 }

@@ -6,8 +6,9 @@ use datasurface_model::{Documentation, Ecosystem};
 use serde::Serialize;
 
 /// What a search finds: an object of the model and where to read it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub(crate) struct SearchEntry {
     /// `zone`, `team`, `datastore`, `dataset` or `workspace`.
     pub(crate) kind: &'static str,

@@ -18,8 +18,9 @@ pub struct Rejected {
 }
 
 /// The outcome of the last reload.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct ReloadStatus {
     /// How many reloads were tried since the service started.
     pub attempts: u64,

@@ -261,3 +261,52 @@ fn the_openapi_document_is_committed_served_and_lists_every_route() {
         ROUTES.len()
     );
 }
+
+/// A validator for the JSON answer of the route at `path` in `document`:
+/// its schema, with the document's components beside it for `$ref`s.
+fn answer_validator(document: &serde_json::Value, path: &str) -> Option<jsonschema::Validator> {
+    let content = &document["paths"][path]["get"]["responses"]["200"]["content"];
+    let schema = content.get("application/json")?.get("schema")?;
+    let root = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "allOf": [schema],
+        "components": document["components"],
+    });
+    Some(jsonschema::validator_for(&root).expect("the answer's schema compiles"))
+}
+
+#[test]
+fn every_answer_is_what_the_openapi_document_says_field_by_field() {
+    let document = openapi();
+    let server = Running::start(northwind_version("m1"));
+    for route in ROUTES.iter().filter(|r| r.id != "getPlatformGraph") {
+        let validator = answer_validator(&document, route.path)
+            .unwrap_or_else(|| panic!("{} has no JSON schema", route.path));
+        let ref_ = &document["paths"][route.path]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        assert!(
+            ref_.as_str()
+                .is_some_and(|r| r.starts_with("#/components/schemas/")),
+            "{}: the answer's schema is not a typed body: {ref_}",
+            route.path
+        );
+        let path = sample(route.path);
+        let answer = server.json(&path);
+        let errors: Vec<String> = validator
+            .iter_errors(&answer)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+
+        // A field renamed in the answer (and not in the document) fails.
+        let mut renamed = answer.clone();
+        let object = renamed.as_object_mut().unwrap();
+        let first = object.keys().next().unwrap().clone();
+        let value = object.shift_remove(&first).unwrap();
+        object.insert(format!("{first}Renamed"), value);
+        assert!(
+            !validator.is_valid(&renamed),
+            "{path}: renaming `{first}` went unnoticed"
+        );
+    }
+}
