@@ -17,7 +17,21 @@ use datasurface_platform::model::{DataType, Schema};
 use crate::names::{ident, push_quoted, push_quoted_list, qualified, quoted};
 
 /// The batch id that marks a live (not yet closed) row version.
-pub const LIVE_BATCH: i64 = 2_147_483_647;
+pub use datasurface_platform::state::LIVE_BATCH;
+use datasurface_platform::state::{
+    ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, BatchStatus, HOOK_DECISION, KEY_HASH,
+};
+
+/// The statuses as `batch_metrics` stores them, for statements.
+pub(crate) const COMMITTED: &str = BatchStatus::Committed.as_str();
+#[cfg(feature = "runner")]
+pub(crate) const STARTED: &str = BatchStatus::Started.as_str();
+#[cfg(feature = "runner")]
+pub(crate) const STAGED: &str = BatchStatus::Staged.as_str();
+#[cfg(feature = "runner")]
+pub(crate) const MERGED: &str = BatchStatus::Merged.as_str();
+#[cfg(feature = "runner")]
+pub(crate) const FAILED: &str = BatchStatus::Failed.as_str();
 
 /// The column types the platform stores, by model name.
 pub const SUPPORTED_TYPES: [TypeKind; 26] = [
@@ -136,17 +150,14 @@ pub fn header(out: &mut String, platform: &str, version: &semver::Version, what:
     );
 }
 
-/// The statuses a batch moves through, in order, or `failed`.
-pub const BATCH_STATUSES: [&str; 5] = ["started", "staged", "merged", "committed", "failed"];
-
 /// The platform's own tables: the batch counter and the batch metrics of
 /// every stream (one row per batch: its status, row counts, time and the
 /// reason it failed), what `datasurface job apply` applied (each artifact's
 /// hash), the job specs and hook modules it stored, and every decision of a
 /// workspace's hook (`datasurface job decide`).
 pub fn platform_tables(out: &mut String, schema: &str) {
-    let metrics = qualified(schema, "batch_metrics");
-    let statuses: Vec<String> = BATCH_STATUSES.iter().map(|s| format!("'{s}'")).collect();
+    let metrics = qualified(schema, BATCH_METRICS);
+    let statuses: Vec<String> = BatchStatus::ALL.iter().map(|s| format!("'{s}'")).collect();
     let _ = write!(
         out,
         "CREATE SCHEMA IF NOT EXISTS {s};\n\n\
@@ -205,7 +216,7 @@ pub fn platform_tables(out: &mut String, schema: &str) {
         applied = qualified(schema, "applied_artifact"),
         specs = qualified(schema, "job_spec"),
         modules = qualified(schema, "hook_module"),
-        decisions = qualified(schema, "hook_decision"),
+        decisions = qualified(schema, HOOK_DECISION),
     );
 }
 
@@ -258,31 +269,36 @@ fn converging_table<'a>(
 /// live rows at [`LIVE_BATCH`]): whether closed versions are kept or purged is
 /// the job's choice, so changing a consumer's milestoning never changes a table.
 pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str, s: &Schema) {
-    const BATCH_ID: TableColumn<'static> = ("ds_surf_batch_id", Cow::Borrowed("integer"), false);
-    const BATCH_IN: TableColumn<'static> = ("ds_surf_batch_in", Cow::Borrowed("integer"), false);
-    const ALL_HASH: TableColumn<'static> = ("ds_surf_all_hash", Cow::Borrowed("char(32)"), false);
-    const KEY_HASH: TableColumn<'static> = ("ds_surf_key_hash", Cow::Borrowed("char(32)"), false);
+    const BATCH_ID_COLUMN: TableColumn<'static> = (BATCH_ID, Cow::Borrowed("integer"), false);
+    const BATCH_IN_COLUMN: TableColumn<'static> = (BATCH_IN, Cow::Borrowed("integer"), false);
+    const ALL_HASH_COLUMN: TableColumn<'static> = (ALL_HASH, Cow::Borrowed("char(32)"), false);
+    const KEY_HASH_COLUMN: TableColumn<'static> = (KEY_HASH, Cow::Borrowed("char(32)"), false);
     let cols = columns(s);
     let key = s.primary_key.iter().map(ColumnName::as_str);
     let staging = qualified(schema, &ident(&[store, dataset, "staging"]));
     let merge = qualified(schema, &ident(&[store, dataset, "merge"]));
     let _ = writeln!(out, "-- Dataset `{store}.{dataset}`: staging, then merge.");
-    let staging_cols = std::iter::once(&BATCH_ID).chain(&cols);
-    let staging_key = std::iter::once(BATCH_ID.0).chain(key.clone());
+    let staging_cols = std::iter::once(&BATCH_ID_COLUMN).chain(&cols);
+    let staging_key = std::iter::once(BATCH_ID).chain(key.clone());
     converging_table(out, &staging, staging_cols, staging_key);
     out.push('\n');
     let batch_out: TableColumn<'static> = (
-        "ds_surf_batch_out",
+        BATCH_OUT,
         format!("integer DEFAULT {LIVE_BATCH}").into(),
         false,
     );
-    let merge_cols = [&BATCH_IN, &batch_out, &ALL_HASH, &KEY_HASH]
-        .into_iter()
-        .chain(&cols);
-    converging_table(out, &merge, merge_cols, key.chain([BATCH_IN.0]));
+    let merge_cols = [
+        &BATCH_IN_COLUMN,
+        &batch_out,
+        &ALL_HASH_COLUMN,
+        &KEY_HASH_COLUMN,
+    ]
+    .into_iter()
+    .chain(&cols);
+    converging_table(out, &merge, merge_cols, key.chain([BATCH_IN]));
     let _ = writeln!(
         out,
-        "CREATE INDEX IF NOT EXISTS {} ON {merge} (\"ds_surf_key_hash\") WHERE \"ds_surf_batch_out\" = {LIVE_BATCH};\n",
+        "CREATE INDEX IF NOT EXISTS {} ON {merge} (\"{KEY_HASH}\") WHERE \"{BATCH_OUT}\" = {LIVE_BATCH};\n",
         quoted(&ident(&[store, dataset, "live_key"])),
     );
 }
@@ -389,7 +405,7 @@ pub fn view(
     );
     let system: &[&str] = match versions {
         Versions::Live => &[],
-        Versions::All => &["ds_surf_batch_in", "ds_surf_batch_out"],
+        Versions::All => &[BATCH_IN, BATCH_OUT],
     };
     let names = s
         .columns
@@ -399,7 +415,7 @@ pub fn view(
     push_quoted_list(out, names);
     let _ = write!(out, "\nFROM {merge}");
     if versions == Versions::Live {
-        let _ = write!(out, "\nWHERE \"ds_surf_batch_out\" = {LIVE_BATCH}");
+        let _ = write!(out, "\nWHERE \"{BATCH_OUT}\" = {LIVE_BATCH}");
     }
     out.push_str(";\n\n");
 }

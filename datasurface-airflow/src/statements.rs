@@ -6,7 +6,11 @@
 
 use crate::names::{qualified, quoted};
 use crate::spec::DatasetSpec;
-use crate::sql::LIVE_BATCH;
+use datasurface_platform::state::{
+    ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, KEY_HASH, LIVE_BATCH,
+};
+
+use crate::sql::COMMITTED;
 
 /// How a batch changes a merge table, one statement per kind of change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,32 +62,32 @@ pub fn key_hash(d: &DatasetSpec) -> String {
 /// from it are deletions.
 pub fn merge(d: &DatasetSpec, keep_history: bool, snapshot: bool) -> MergeStatements {
     let (m, s) = (&d.merge_table, &d.staging_table);
-    let live = format!("m.\"ds_surf_batch_out\" = {LIVE_BATCH}");
+    let live = format!("m.\"{BATCH_OUT}\" = {LIVE_BATCH}");
     let key = same_key(d);
     let changed = format!(
-        "s.\"ds_surf_batch_id\" = $1 AND {live} AND {key} AND m.\"ds_surf_all_hash\" <> {}",
+        "s.\"{BATCH_ID}\" = $1 AND {live} AND {key} AND m.\"{ALL_HASH}\" <> {}",
         all_hash(d)
     );
     let close_changed = if keep_history {
-        format!("UPDATE {m} m SET \"ds_surf_batch_out\" = $1 FROM {s} s WHERE {changed}")
+        format!("UPDATE {m} m SET \"{BATCH_OUT}\" = $1 FROM {s} s WHERE {changed}")
     } else {
         format!("DELETE FROM {m} m USING {s} s WHERE {changed}")
     };
     let gone = format!(
-        "{live} AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.\"ds_surf_batch_id\" = $1 AND {key})"
+        "{live} AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.\"{BATCH_ID}\" = $1 AND {key})"
     );
     let close_deleted = snapshot.then(|| {
         if keep_history {
-            format!("UPDATE {m} m SET \"ds_surf_batch_out\" = $1 WHERE {gone}")
+            format!("UPDATE {m} m SET \"{BATCH_OUT}\" = $1 WHERE {gone}")
         } else {
             format!("DELETE FROM {m} m WHERE {gone}")
         }
     });
     let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
     let open_new = format!(
-        "INSERT INTO {m} (\"ds_surf_batch_in\", \"ds_surf_batch_out\", \"ds_surf_all_hash\", \"ds_surf_key_hash\", {}) \
+        "INSERT INTO {m} (\"{BATCH_IN}\", \"{BATCH_OUT}\", \"{ALL_HASH}\", \"{KEY_HASH}\", {}) \
          SELECT $1, {LIVE_BATCH}, {}, {}, {} FROM {s} s \
-         WHERE s.\"ds_surf_batch_id\" = $1 AND NOT EXISTS (SELECT 1 FROM {m} m WHERE {live} AND {key})",
+         WHERE s.\"{BATCH_ID}\" = $1 AND NOT EXISTS (SELECT 1 FROM {m} m WHERE {live} AND {key})",
         list("", &cols),
         all_hash(d),
         key_hash(d),
@@ -99,7 +103,7 @@ pub fn merge(d: &DatasetSpec, keep_history: bool, snapshot: bool) -> MergeStatem
 /// Counts the live rows of a dataset (an `int8`).
 pub fn live_rows(d: &DatasetSpec) -> String {
     format!(
-        "SELECT count(*) FROM {} WHERE \"ds_surf_batch_out\" = {LIVE_BATCH}",
+        "SELECT count(*) FROM {} WHERE \"{BATCH_OUT}\" = {LIVE_BATCH}",
         d.merge_table
     )
 }
@@ -107,7 +111,7 @@ pub fn live_rows(d: &DatasetSpec) -> String {
 /// Deletes every closed version: for a stream nobody reads history of.
 pub fn purge_closed(d: &DatasetSpec) -> String {
     format!(
-        "DELETE FROM {} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH}",
+        "DELETE FROM {} WHERE \"{BATCH_OUT}\" <> {LIVE_BATCH}",
         d.merge_table
     )
 }
@@ -116,11 +120,11 @@ pub fn purge_closed(d: &DatasetSpec) -> String {
 /// more than `days` days ago: the retention the longest-reading consumer asks for.
 pub fn purge_expired(d: &DatasetSpec, schema: &str, days: u64) -> String {
     format!(
-        "DELETE FROM {} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH} AND \"ds_surf_batch_out\" IN \
-         (SELECT batch_id FROM {} WHERE stream_key = $1 AND status = 'committed' \
+        "DELETE FROM {} WHERE \"{BATCH_OUT}\" <> {LIVE_BATCH} AND \"{BATCH_OUT}\" IN \
+         (SELECT batch_id FROM {} WHERE stream_key = $1 AND status = '{COMMITTED}' \
          AND batch_end < now() - interval '{days} days')",
         d.merge_table,
-        qualified(schema, "batch_metrics"),
+        qualified(schema, BATCH_METRICS),
     )
 }
 
@@ -128,7 +132,7 @@ pub fn purge_expired(d: &DatasetSpec, schema: &str, days: u64) -> String {
 pub fn stage_from_table(d: &DatasetSpec) -> String {
     let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
     format!(
-        "INSERT INTO {} (\"ds_surf_batch_id\", {}) SELECT $1, {} FROM {}",
+        "INSERT INTO {} (\"{BATCH_ID}\", {}) SELECT $1, {} FROM {}",
         d.staging_table,
         list("", &cols),
         list("", &cols),
@@ -140,7 +144,7 @@ pub fn stage_from_table(d: &DatasetSpec) -> String {
 pub fn copy_into_staging(d: &DatasetSpec) -> String {
     let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
     format!(
-        "COPY {} (\"ds_surf_batch_id\", {}) FROM STDIN",
+        "COPY {} (\"{BATCH_ID}\", {}) FROM STDIN",
         d.staging_table,
         list("", &cols)
     )

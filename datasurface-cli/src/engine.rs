@@ -109,6 +109,9 @@ fn choose(
             model,
             loaded.valid.ecosystem(),
         ));
+    for line in engine.moved_state() {
+        let _ = writeln!(err, "{}: {line}", app.paint(Paint::Note, "note"));
+    }
     Ok(Chosen {
         loaded,
         name,

@@ -34,6 +34,7 @@ mod saved;
 #[cfg(feature = "fs")]
 mod saved_dir;
 mod spec_json;
+pub mod state;
 
 pub use batch::BatchFailure;
 pub use capabilities::{

@@ -230,7 +230,7 @@ impl DataPlatform for SqlitePlatform {
             let queries = |r: &Rendering| {
                 r.artifacts
                     .get(&step.key)
-                    .and_then(|a| serde_json::from_str::<spec::TransformJob>(&a.content).ok())
+                    .and_then(|a| serde_json::from_str::<spec::TransformSpec>(&a.content).ok())
                     .map(|job| job.queries)
             };
             if queries(previous) != queries(next) {

@@ -13,6 +13,7 @@ use datasurface_platform::model::{
     CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
     StepTrigger, Workspace,
 };
+use datasurface_platform::state;
 use datasurface_platform::{
     Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
     kept_history,
@@ -21,8 +22,8 @@ use serde::Serialize;
 
 use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
 use crate::spec::{
-    ColumnSpec, DatabaseSpec, DatasetJob, DeliveredDataset, DeliveryJob, IngestJob, LIVE, Source,
-    TableSpec, Target, TransformJob, VERSION_COLUMNS, ValueCheck, ViewSpec,
+    ColumnSpec, DatabaseSpec, DatasetSpec, DeliveredDataset, DeliverySpec, IngestSpec, LIVE,
+    SourceSpec, TableSpec, Target, TransformSpec, VERSION_COLUMNS, ValueCheck, ViewSpec,
 };
 
 /// The key of the platform's own tables.
@@ -89,11 +90,11 @@ fn versioned_table(name: String, columns: &[ColumnSpec]) -> TableSpec {
     TableSpec {
         indexes: vec![(
             format!("{name}__live"),
-            vec!["ds_batch_out".into(), "ds_key_hash".into()],
+            vec![state::BATCH_OUT.into(), state::KEY_HASH.into()],
         )],
         name,
         columns: versioned_columns(columns),
-        primary_key: vec!["ds_key_hash".into(), "ds_batch_in".into()],
+        primary_key: vec![state::KEY_HASH.into(), state::BATCH_IN.into()],
     }
 }
 
@@ -106,12 +107,12 @@ fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpe
         scale: None,
         check: None,
     };
-    let mut all = vec![hash("ds_key_hash"), hash("ds_all_hash")];
+    let mut all = vec![hash(state::KEY_HASH), hash(state::ALL_HASH)];
     all.extend(columns.iter().cloned());
     TableSpec {
         name: naming::staging(store, dataset),
         columns: all,
-        primary_key: vec!["ds_key_hash".into()],
+        primary_key: vec![state::KEY_HASH.into()],
         indexes: Vec::new(),
     }
 }
@@ -137,11 +138,11 @@ fn view(name: String, table: &str, columns: &[ColumnSpec], versions: bool) -> Vi
     let d = Sqlite;
     let mut cols: Vec<String> = columns.iter().map(|c| presented(d, c)).collect();
     let filter = if versions {
-        cols.push("\"ds_batch_in\"".into());
-        cols.push("\"ds_batch_out\"".into());
+        cols.push(format!("\"{}\"", state::BATCH_IN));
+        cols.push(format!("\"{}\"", state::BATCH_OUT));
         String::new()
     } else {
-        format!(" WHERE \"ds_batch_out\" = {LIVE}")
+        format!(" WHERE \"{}\" = {LIVE}", state::BATCH_OUT)
     };
     ViewSpec {
         name,
@@ -260,7 +261,7 @@ type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 struct Group {
     tables: Vec<TableSpec>,
     views: Vec<ViewSpec>,
-    delivery: Option<DeliveryJob>,
+    delivery: Option<DeliverySpec>,
 }
 
 /// The rendering being made, and the spec each node rendered.
@@ -557,7 +558,7 @@ impl Renderer<'_> {
                 .workspace(workspace)
                 .map(|p| p.team.to_string())
                 .ok_or_else(|| self.missing(workspace.as_str()))?;
-            out.delivery = Some(DeliveryJob {
+            out.delivery = Some(DeliverySpec {
                 workspace: workspace.to_string(),
                 group: group.to_string(),
                 container: container.to_string(),
@@ -637,7 +638,7 @@ impl Renderer<'_> {
                 .collect(),
             _ => Vec::new(),
         };
-        let job = TransformJob {
+        let job = TransformSpec {
             timeout_seconds: transformer.limits.timeout_seconds,
             memory_mib: transformer.limits.memory_mib,
             workspace: workspace.to_string(),
@@ -676,7 +677,7 @@ impl Renderer<'_> {
         store: &Datastore,
         exports: &Exports,
         history: Option<Kept>,
-    ) -> (DatabaseSpec, IngestJob) {
+    ) -> (DatabaseSpec, IngestSpec) {
         let mut datasets: Vec<(&DatasetName, &Dataset)> = store
             .datasets
             .iter()
@@ -685,26 +686,26 @@ impl Renderer<'_> {
         datasets.sort_by_key(|(n, _)| *n);
         let (source, tables) = match &store.capture {
             CaptureMetadata::TransformerOutput(t) => (
-                Source::Transformer {
+                SourceSpec::Transformer {
                     workspace: t.workspace.to_string(),
                 },
                 None,
             ),
             CaptureMetadata::Ingestion(i) => match &i.method {
                 CaptureMethod::FileDrop(f) => (
-                    Source::CsvFiles {
+                    SourceSpec::CsvFiles {
                         container: i.container.to_string(),
                     },
                     Some(f.files.clone()),
                 ),
                 CaptureMethod::SqlSnapshot(s) => (
-                    Source::SqliteSnapshot {
+                    SourceSpec::SqliteSnapshot {
                         container: i.container.to_string(),
                     },
                     Some(s.tables.clone()),
                 ),
                 _ => (
-                    Source::SqliteSnapshot {
+                    SourceSpec::SqliteSnapshot {
                         container: i.container.to_string(),
                     },
                     None,
@@ -727,7 +728,7 @@ impl Renderer<'_> {
                 .as_ref()
                 .and_then(|t| t.get(name).cloned())
                 .unwrap_or_else(|| name.to_string());
-            jobs.push(DatasetJob {
+            jobs.push(DatasetSpec {
                 dataset: n.to_owned(),
                 source_table,
                 columns: cols,
@@ -752,7 +753,7 @@ impl Renderer<'_> {
             Some(StepTrigger::Cron(c)) => Some(c.clone()),
             _ => None,
         };
-        let job = IngestJob {
+        let job = IngestSpec {
             stream: naming::stream(datastore.as_str(), dataset.map(DatasetName::as_str)),
             datastore: datastore.to_string(),
             source,
@@ -779,25 +780,25 @@ fn platform_tables() -> DatabaseSpec {
         target: Target::Merge,
         tables: vec![
             TableSpec {
-                name: "ds_batches".into(),
+                name: state::BATCH_METRICS.into(),
                 columns: vec![
-                    col("stream", Affinity::Text, false),
-                    col("batch", Affinity::Integer, false),
+                    col("stream_key", Affinity::Text, false),
+                    col("batch_id", Affinity::Integer, false),
                     col("status", Affinity::Text, false),
-                    col("started_at", Affinity::Text, false),
-                    col("ended_at", Affinity::Text, true),
+                    col("batch_start", Affinity::Text, false),
+                    col("batch_end", Affinity::Text, true),
                     col("rows_inserted", Affinity::Integer, true),
                     col("rows_updated", Affinity::Integer, true),
                     col("rows_deleted", Affinity::Integer, true),
                     col("rows_total", Affinity::Integer, true),
-                    col("millis", Affinity::Integer, true),
+                    col("seconds", Affinity::Real, true),
                     col("message", Affinity::Text, true),
                 ],
-                primary_key: vec!["stream".into(), "batch".into()],
+                primary_key: vec!["stream_key".into(), "batch_id".into()],
                 indexes: Vec::new(),
             },
             TableSpec {
-                name: "ds_hook_decisions".into(),
+                name: state::HOOK_DECISION.into(),
                 columns: vec![
                     col("workspace", Affinity::Text, false),
                     col("decision", Affinity::Integer, false),
@@ -816,13 +817,13 @@ fn platform_tables() -> DatabaseSpec {
                 indexes: Vec::new(),
             },
             TableSpec {
-                name: "ds_transformer_inputs".into(),
+                name: "transformer_input".into(),
                 columns: vec![
                     col("workspace", Affinity::Text, false),
-                    col("stream", Affinity::Text, false),
-                    col("batch", Affinity::Integer, false),
+                    col("stream_key", Affinity::Text, false),
+                    col("batch_id", Affinity::Integer, false),
                 ],
-                primary_key: vec!["workspace".into(), "stream".into()],
+                primary_key: vec!["workspace".into(), "stream_key".into()],
                 indexes: Vec::new(),
             },
         ],

@@ -3,21 +3,22 @@
 //! stream and transformer does). Both are JSON artifacts.
 
 use datasurface_platform::hook::HookJob;
+use datasurface_platform::state;
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Affinity;
 
 /// The batch id of a live (not yet closed) row version.
-pub const LIVE: i64 = i64::MAX;
+pub const LIVE: i64 = datasurface_platform::state::LIVE_BATCH;
 
 /// The columns every merge and export table starts with, before the
 /// dataset's own: the batch that opened the version, the batch that closed
 /// it ([`LIVE`] while open), and the key and row hashes.
 pub const VERSION_COLUMNS: [(&str, Affinity); 4] = [
-    ("ds_batch_in", Affinity::Integer),
-    ("ds_batch_out", Affinity::Integer),
-    ("ds_key_hash", Affinity::Text),
-    ("ds_all_hash", Affinity::Text),
+    (state::BATCH_IN, Affinity::Integer),
+    (state::BATCH_OUT, Affinity::Integer),
+    (state::KEY_HASH, Affinity::Text),
+    (state::ALL_HASH, Affinity::Text),
 ];
 
 /// Which database an artifact's objects live in.
@@ -127,7 +128,7 @@ pub struct ViewSpec {
 /// Where an ingestion stream's rows come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Source {
+pub enum SourceSpec {
     /// A snapshot of tables of a SQLite database file.
     SqliteSnapshot {
         /// The container, whose file the platform's `sources` parameter or the container names.
@@ -148,13 +149,13 @@ pub enum Source {
 /// One ingestion stream: a datastore, or one dataset of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct IngestJob {
+pub struct IngestSpec {
     /// The stream's key: the datastore, or `store#dataset`.
     pub stream: String,
     /// The datastore.
     pub datastore: String,
     /// Where rows come from.
-    pub source: Source,
+    pub source: SourceSpec,
     /// Whether closed row versions are kept (a forensic consumer reads them).
     pub keep_history: bool,
     /// When history is kept: how many days closed versions are kept, the
@@ -162,7 +163,7 @@ pub struct IngestJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u64>,
     /// The datasets it ingests.
-    pub datasets: Vec<DatasetJob>,
+    pub datasets: Vec<DatasetSpec>,
     /// Its cron schedule, if it runs on one; otherwise it runs on every `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
@@ -171,7 +172,7 @@ pub struct IngestJob {
 /// One dataset of a stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DatasetJob {
+pub struct DatasetSpec {
     /// The dataset.
     pub dataset: String,
     /// The table (or CSV file stem) it is read from.
@@ -196,7 +197,7 @@ pub struct DatasetJob {
 /// its input views, and its results are ingested as the output stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TransformJob {
+pub struct TransformSpec {
     /// The transformer's workspace.
     pub workspace: String,
     /// The workspace's container.
@@ -226,7 +227,7 @@ pub struct TransformJob {
     pub memory_mib: Option<u32>,
 }
 
-impl TransformJob {
+impl TransformSpec {
     /// The memory one run's queries and result may take, in bytes.
     pub fn memory_bytes(&self) -> u64 {
         u64::from(
@@ -249,7 +250,7 @@ impl TransformJob {
 /// exports only when the workspace's hook says to deliver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DeliveryJob {
+pub struct DeliverySpec {
     /// The workspace.
     pub workspace: String,
     /// The dataset group.
@@ -276,3 +277,31 @@ pub struct DeliveredDataset {
     /// The columns copied, system columns first.
     pub columns: Vec<String>,
 }
+
+/// The name [`IngestSpec`] had before both platforms spoke one vocabulary.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `IngestSpec`, as the airflow platform names it"
+)]
+pub type IngestJob = IngestSpec;
+/// The name [`DatasetSpec`] had.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `DatasetSpec`, as the airflow platform names it"
+)]
+pub type DatasetJob = DatasetSpec;
+/// The name [`TransformSpec`] had.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `TransformSpec`, as the airflow platform names it"
+)]
+pub type TransformJob = TransformSpec;
+/// The name [`DeliverySpec`] had.
+#[deprecated(since = "0.1.0", note = "renamed `DeliverySpec`")]
+pub type DeliveryJob = DeliverySpec;
+/// The name [`SourceSpec`] had.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `SourceSpec`, as the airflow platform names it"
+)]
+pub type Source = SourceSpec;

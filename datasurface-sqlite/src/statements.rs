@@ -7,7 +7,15 @@
 //! and documented on each statement.
 
 use crate::dialect::Dialect;
-use crate::spec::{DatasetJob, LIVE, TableSpec, VERSION_COLUMNS};
+use datasurface_platform::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION, LIVE_BATCH};
+
+use crate::spec::{DatasetSpec, TableSpec, VERSION_COLUMNS};
+
+/// The statuses as `batch_metrics` stores them.
+const STARTED: &str = BatchStatus::Started.as_str();
+const STAGED: &str = BatchStatus::Staged.as_str();
+const COMMITTED: &str = BatchStatus::Committed.as_str();
+const FAILED: &str = BatchStatus::Failed.as_str();
 
 /// The temporary table of keys a batch changed, by dataset (`part`).
 const CHANGED: &str = "ds_changed";
@@ -48,18 +56,19 @@ impl<'a> Statements<'a> {
     /// 1 = stream, 2 = now.
     pub fn fail_interrupted(&self) -> String {
         format!(
-            "UPDATE ds_batches SET status = 'failed', ended_at = {}, \
+            "UPDATE {BATCH_METRICS} SET status = '{FAILED}', batch_end = {}, \
              message = 'interrupted before it committed; nothing of it is visible' \
-             WHERE stream = {} AND status IN ('started', 'ingested')",
+             WHERE stream_key = {} AND status IN ({})",
             self.p(2),
-            self.p(1)
+            self.p(1),
+            BatchStatus::unfinished_sql(),
         )
     }
 
     /// The number of a stream's next batch. 1 = stream.
     pub fn next_batch(&self) -> String {
         format!(
-            "SELECT COALESCE(MAX(batch), 0) + 1 FROM ds_batches WHERE stream = {}",
+            "SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {BATCH_METRICS} WHERE stream_key = {}",
             self.p(1)
         )
     }
@@ -67,27 +76,27 @@ impl<'a> Statements<'a> {
     /// Starts a batch. 1 = stream, 2 = batch, 3 = now.
     pub fn start_batch(&self) -> String {
         format!(
-            "INSERT INTO ds_batches (stream, batch, status, started_at) VALUES ({}, {}, 'started', {})",
+            "INSERT INTO {BATCH_METRICS} (stream_key, batch_id, status, batch_start) VALUES ({}, {}, '{STARTED}', {})",
             self.p(1),
             self.p(2),
             self.p(3)
         )
     }
 
-    /// Marks a batch ingested. 1 = stream, 2 = batch.
-    pub fn mark_ingested(&self) -> String {
+    /// Marks a batch staged: its rows are read. 1 = stream, 2 = batch.
+    pub fn mark_staged(&self) -> String {
         format!(
-            "UPDATE ds_batches SET status = 'ingested' WHERE stream = {} AND batch = {}",
+            "UPDATE {BATCH_METRICS} SET status = '{STAGED}' WHERE stream_key = {} AND batch_id = {}",
             self.p(1),
             self.p(2)
         )
     }
 
-    /// Fails a batch. 1 = stream, 2 = batch, 3 = now, 4 = milliseconds, 5 = why.
+    /// Fails a batch. 1 = stream, 2 = batch, 3 = now, 4 = seconds, 5 = why.
     pub fn fail_batch(&self) -> String {
         format!(
-            "UPDATE ds_batches SET status = 'failed', ended_at = {}, millis = {}, message = {} \
-             WHERE stream = {} AND batch = {}",
+            "UPDATE {BATCH_METRICS} SET status = '{FAILED}', batch_end = {}, seconds = {}, message = {} \
+             WHERE stream_key = {} AND batch_id = {}",
             self.p(3),
             self.p(4),
             self.p(5),
@@ -97,12 +106,12 @@ impl<'a> Statements<'a> {
     }
 
     /// Commits a batch with its counts. 1 = stream, 2 = batch, 3 = now,
-    /// 4..7 = rows inserted, updated, deleted and read, 8 = milliseconds.
+    /// 4..7 = rows inserted, updated, deleted and read, 8 = seconds.
     pub fn commit_batch(&self) -> String {
         format!(
-            "UPDATE ds_batches SET status = 'committed', ended_at = {}, rows_inserted = {}, \
-             rows_updated = {}, rows_deleted = {}, rows_total = {}, millis = {} \
-             WHERE stream = {} AND batch = {}",
+            "UPDATE {BATCH_METRICS} SET status = '{COMMITTED}', batch_end = {}, rows_inserted = {}, \
+             rows_updated = {}, rows_deleted = {}, rows_total = {}, seconds = {} \
+             WHERE stream_key = {} AND batch_id = {}",
             self.p(3),
             self.p(4),
             self.p(5),
@@ -117,7 +126,7 @@ impl<'a> Statements<'a> {
     /// The status of a stream's latest batch (no row if it has none). 1 = stream.
     pub fn last_status(&self) -> String {
         format!(
-            "SELECT status FROM ds_batches WHERE stream = {} ORDER BY batch DESC LIMIT 1",
+            "SELECT status FROM {BATCH_METRICS} WHERE stream_key = {} ORDER BY batch_id DESC LIMIT 1",
             self.p(1)
         )
     }
@@ -125,9 +134,9 @@ impl<'a> Statements<'a> {
     /// A stream's latest batches, newest first. 1 = stream, 2 = how many.
     pub fn recent_batches(&self) -> String {
         format!(
-            "SELECT batch, status, started_at, ended_at, millis, rows_inserted, rows_updated, \
-             rows_deleted, rows_total, message FROM ds_batches WHERE stream = {} \
-             ORDER BY batch DESC LIMIT {}",
+            "SELECT batch_id, status, batch_start, batch_end, CAST(round(seconds * 1000) AS INTEGER), rows_inserted, rows_updated, \
+             rows_deleted, rows_total, message FROM {BATCH_METRICS} WHERE stream_key = {} \
+             ORDER BY batch_id DESC LIMIT {}",
             self.p(1),
             self.p(2)
         )
@@ -137,7 +146,7 @@ impl<'a> Statements<'a> {
     /// on its next run (its query changed). 1 = workspace.
     pub fn forget_inputs(&self) -> String {
         format!(
-            "DELETE FROM ds_transformer_inputs WHERE workspace = {}",
+            "DELETE FROM transformer_input WHERE workspace = {}",
             self.p(1)
         )
     }
@@ -145,7 +154,7 @@ impl<'a> Statements<'a> {
     /// A stream's last committed batch (or null). 1 = stream.
     pub fn last_committed(&self) -> String {
         format!(
-            "SELECT MAX(batch) FROM ds_batches WHERE stream = {} AND status = 'committed'",
+            "SELECT MAX(batch_id) FROM {BATCH_METRICS} WHERE stream_key = {} AND status = '{COMMITTED}'",
             self.p(1)
         )
     }
@@ -153,7 +162,7 @@ impl<'a> Statements<'a> {
     /// A stream's last committed batch that changed a row (or null). 1 = stream.
     pub fn last_changed(&self) -> String {
         format!(
-            "SELECT MAX(batch) FROM ds_batches WHERE stream = {} AND status = 'committed' \
+            "SELECT MAX(batch_id) FROM {BATCH_METRICS} WHERE stream_key = {} AND status = '{COMMITTED}' \
              AND rows_inserted + rows_updated + rows_deleted > 0",
             self.p(1)
         )
@@ -163,7 +172,7 @@ impl<'a> Statements<'a> {
     /// 1 = stream.
     pub fn last_started(&self) -> String {
         format!(
-            "SELECT MAX(started_at) FROM ds_batches WHERE stream = {}",
+            "SELECT MAX(batch_start) FROM {BATCH_METRICS} WHERE stream_key = {}",
             self.p(1)
         )
     }
@@ -171,7 +180,7 @@ impl<'a> Statements<'a> {
     /// The input batch a transformer last saw. 1 = workspace, 2 = stream.
     pub fn input_seen(&self) -> String {
         format!(
-            "SELECT batch FROM ds_transformer_inputs WHERE workspace = {} AND stream = {}",
+            "SELECT batch_id FROM transformer_input WHERE workspace = {} AND stream_key = {}",
             self.p(1),
             self.p(2)
         )
@@ -180,9 +189,9 @@ impl<'a> Statements<'a> {
     /// Records the input batch a transformer saw. 1 = workspace, 2 = stream, 3 = batch.
     pub fn mark_input(&self) -> String {
         self.d.upsert(
-            "ds_transformer_inputs",
-            &["workspace", "stream"],
-            &["workspace", "stream", "batch"],
+            "transformer_input",
+            &["workspace", "stream_key"],
+            &["workspace", "stream_key", "batch_id"],
         )
     }
 
@@ -193,7 +202,7 @@ impl<'a> Statements<'a> {
     /// 3 = how many.
     pub fn recent_decisions(&self) -> String {
         format!(
-            "SELECT decided_at, event, action, until, reason, inputs FROM ds_hook_decisions \
+            "SELECT decided_at, event, action, until, reason, inputs FROM {HOOK_DECISION} \
              WHERE workspace = {} AND coalesce(subject, 'transformer') = {} \
              ORDER BY decision DESC LIMIT {}",
             self.p(1),
@@ -208,9 +217,9 @@ impl<'a> Statements<'a> {
     /// decision's number.
     pub fn record_decision(&self) -> String {
         format!(
-            "INSERT INTO ds_hook_decisions (workspace, decision, decided_at, event, action, until, \
+            "INSERT INTO {HOOK_DECISION} (workspace, decision, decided_at, event, action, until, \
              reason, decided_by, fuel, inputs, subject) SELECT {p1}, COALESCE(MAX(decision), 0) + 1, \
-             {}, {}, {}, {}, {}, {}, {}, {}, {} FROM ds_hook_decisions WHERE workspace = {p1} \
+             {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {HOOK_DECISION} WHERE workspace = {p1} \
              RETURNING decision",
             self.p(2),
             self.p(3),
@@ -248,7 +257,7 @@ impl<'a> Statements<'a> {
     /// Links a decision to the batch it let run. 1 = workspace, 2 = decision, 3 = batch.
     pub fn decision_batch(&self) -> String {
         format!(
-            "UPDATE ds_hook_decisions SET batch = {} WHERE workspace = {} AND decision = {}",
+            "UPDATE {HOOK_DECISION} SET batch = {} WHERE workspace = {} AND decision = {}",
             self.p(3),
             self.p(1),
             self.p(2)
@@ -260,9 +269,9 @@ impl<'a> Statements<'a> {
     /// updated, deleted). 1 = stream.
     pub fn last_batch(&self, changed: bool) -> String {
         format!(
-            "SELECT batch, started_at, ended_at, rows_total, rows_inserted, rows_updated, \
-             rows_deleted FROM ds_batches WHERE stream = {} AND status = 'committed'{} \
-             ORDER BY batch DESC LIMIT 1",
+            "SELECT batch_id, batch_start, batch_end, rows_total, rows_inserted, rows_updated, \
+             rows_deleted FROM {BATCH_METRICS} WHERE stream_key = {} AND status = '{COMMITTED}'{} \
+             ORDER BY batch_id DESC LIMIT 1",
             self.p(1),
             if changed {
                 " AND rows_inserted + rows_updated + rows_deleted > 0"
@@ -280,11 +289,11 @@ impl<'a> Statements<'a> {
     }
 
     /// Stages one row. 1 = key hash, 2 = row hash, 3.. = the dataset's columns.
-    pub fn stage(&self, d: &DatasetJob) -> String {
+    pub fn stage(&self, d: &DatasetSpec) -> String {
         let cols: Vec<String> = d.columns.iter().map(|c| self.q(&c.name)).collect();
         let marks: Vec<String> = (1..=cols.len() + 2).map(|n| self.p(n)).collect();
         format!(
-            "INSERT INTO {} (\"ds_key_hash\", \"ds_all_hash\"{}{}) VALUES ({})",
+            "INSERT INTO {} (\"ds_surf_key_hash\", \"ds_surf_all_hash\"{}{}) VALUES ({})",
             self.q(&d.staging_table),
             if cols.is_empty() { "" } else { ", " },
             cols.join(", "),
@@ -308,26 +317,26 @@ impl<'a> Statements<'a> {
     /// The three statements that record dataset `part`'s changed keys, each
     /// counting its kind: updated (same key, other row hash), inserted (a key
     /// with no live version) and deleted (a live key not staged).
-    pub fn find_changes(&self, d: &DatasetJob, part: usize) -> [String; 3] {
+    pub fn find_changes(&self, d: &DatasetSpec, part: usize) -> [String; 3] {
         let (staging, table, changed) = (
             self.q(&d.staging_table),
             self.q(&d.merge_table),
             self.changed(),
         );
-        let live = format!("m.\"ds_batch_out\" = {LIVE}");
+        let live = format!("m.\"ds_surf_batch_out\" = {LIVE_BATCH}");
         [
             format!(
-                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_key_hash\" FROM {staging} s \
-                 JOIN {table} m ON m.\"ds_key_hash\" = s.\"ds_key_hash\" AND {live} \
-                 WHERE m.\"ds_all_hash\" <> s.\"ds_all_hash\""
+                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_surf_key_hash\" FROM {staging} s \
+                 JOIN {table} m ON m.\"ds_surf_key_hash\" = s.\"ds_surf_key_hash\" AND {live} \
+                 WHERE m.\"ds_surf_all_hash\" <> s.\"ds_surf_all_hash\""
             ),
             format!(
-                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_key_hash\" FROM {staging} s \
-                 WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.\"ds_key_hash\" = s.\"ds_key_hash\" AND {live})"
+                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_surf_key_hash\" FROM {staging} s \
+                 WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.\"ds_surf_key_hash\" = s.\"ds_surf_key_hash\" AND {live})"
             ),
             format!(
-                "INSERT INTO {changed} (part, key) SELECT {part}, m.\"ds_key_hash\" FROM {table} m \
-                 WHERE {live} AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE s.\"ds_key_hash\" = m.\"ds_key_hash\")"
+                "INSERT INTO {changed} (part, key) SELECT {part}, m.\"ds_surf_key_hash\" FROM {table} m \
+                 WHERE {live} AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE s.\"ds_surf_key_hash\" = m.\"ds_surf_key_hash\")"
             ),
         ]
     }
@@ -337,9 +346,9 @@ impl<'a> Statements<'a> {
     }
 
     /// Closes the live versions of the changed keys. 1 = batch.
-    pub fn close_changed(&self, d: &DatasetJob, part: usize) -> String {
+    pub fn close_changed(&self, d: &DatasetSpec, part: usize) -> String {
         format!(
-            "UPDATE {} SET \"ds_batch_out\" = {} WHERE \"ds_batch_out\" = {LIVE} AND \"ds_key_hash\" IN ({})",
+            "UPDATE {} SET \"ds_surf_batch_out\" = {} WHERE \"ds_surf_batch_out\" = {LIVE_BATCH} AND \"ds_surf_key_hash\" IN ({})",
             self.q(&d.merge_table),
             self.p(1),
             self.changed_keys(part)
@@ -347,15 +356,15 @@ impl<'a> Statements<'a> {
     }
 
     /// Opens new live versions of the changed keys still staged. 1 = batch.
-    pub fn open_changed(&self, d: &DatasetJob, part: usize) -> String {
+    pub fn open_changed(&self, d: &DatasetSpec, part: usize) -> String {
         let data: Vec<String> = d
             .columns
             .iter()
             .map(|c| format!("s.{}", self.q(&c.name)))
             .collect();
         format!(
-            "INSERT INTO {} ({}) SELECT {}, {LIVE}, s.\"ds_key_hash\", s.\"ds_all_hash\"{}{} FROM {} s \
-             WHERE s.\"ds_key_hash\" IN ({})",
+            "INSERT INTO {} ({}) SELECT {}, {LIVE_BATCH}, s.\"ds_surf_key_hash\", s.\"ds_surf_all_hash\"{}{} FROM {} s \
+             WHERE s.\"ds_surf_key_hash\" IN ({})",
             self.q(&d.merge_table),
             self.versioned_columns(d),
             self.p(1),
@@ -367,15 +376,15 @@ impl<'a> Statements<'a> {
     }
 
     /// Drops closed versions when nobody reads history.
-    pub fn purge_closed(&self, d: &DatasetJob) -> String {
+    pub fn purge_closed(&self, d: &DatasetSpec) -> String {
         format!(
-            "DELETE FROM {} WHERE \"ds_batch_out\" <> {LIVE}",
+            "DELETE FROM {} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH}",
             self.q(&d.merge_table)
         )
     }
 
     /// The version columns then the dataset's, quoted, in table order.
-    pub fn versioned_columns(&self, d: &DatasetJob) -> String {
+    pub fn versioned_columns(&self, d: &DatasetSpec) -> String {
         VERSION_COLUMNS
             .iter()
             .map(|(c, _)| *c)
@@ -417,7 +426,7 @@ impl<'a> Statements<'a> {
     /// this batch: their versions removed, then copied again.
     pub fn export_changes(
         &self,
-        d: &DatasetJob,
+        d: &DatasetSpec,
         part: usize,
         schema: &str,
         table: &str,
@@ -426,16 +435,16 @@ impl<'a> Statements<'a> {
         let cols = self.versioned_columns(d);
         let keys = self.changed_keys(part);
         [
-            format!("DELETE FROM {target} WHERE \"ds_key_hash\" IN ({keys})"),
+            format!("DELETE FROM {target} WHERE \"ds_surf_key_hash\" IN ({keys})"),
             format!(
-                "INSERT INTO {target} ({cols}) SELECT {cols} FROM {} WHERE \"ds_key_hash\" IN ({keys})",
+                "INSERT INTO {target} ({cols}) SELECT {cols} FROM {} WHERE \"ds_surf_key_hash\" IN ({keys})",
                 self.q(&d.merge_table)
             ),
         ]
     }
 
     /// Copies a merge table into an export whole.
-    pub fn export_all(&self, d: &DatasetJob, schema: &str, table: &str) -> [String; 2] {
+    pub fn export_all(&self, d: &DatasetSpec, schema: &str, table: &str) -> [String; 2] {
         let target = self.d.qualified(schema, table);
         let cols = self.versioned_columns(d);
         [
@@ -449,7 +458,7 @@ impl<'a> Statements<'a> {
 
     /// Purges the versions of a merge table that a stream's batches
     /// committed before a time closed. 1 = stream, 2 = the time.
-    pub fn retire_merged(&self, d: &DatasetJob) -> String {
+    pub fn retire_merged(&self, d: &DatasetSpec) -> String {
         self.retire(&self.q(&d.merge_table))
     }
 
@@ -461,8 +470,8 @@ impl<'a> Statements<'a> {
 
     fn retire(&self, target: &str) -> String {
         format!(
-            "DELETE FROM {target} WHERE \"ds_batch_out\" <> {LIVE} AND \"ds_batch_out\" IN \
-             (SELECT batch FROM ds_batches WHERE stream = {} AND status = 'committed' AND ended_at < {})",
+            "DELETE FROM {target} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH} AND \"ds_surf_batch_out\" IN \
+             (SELECT batch_id FROM {BATCH_METRICS} WHERE stream_key = {} AND status = '{COMMITTED}' AND batch_end < {})",
             self.p(1),
             self.p(2)
         )
@@ -528,7 +537,7 @@ impl<'a> Statements<'a> {
 mod tests {
     use super::Statements;
     use crate::dialect::{Affinity, Dialect, Postgres, Sqlite};
-    use crate::spec::{ColumnSpec, DatasetJob, TableSpec, VERSION_COLUMNS};
+    use crate::spec::{ColumnSpec, DatasetSpec, TableSpec, VERSION_COLUMNS};
 
     fn column(name: &str, affinity: Affinity, nullable: bool) -> ColumnSpec {
         ColumnSpec {
@@ -540,8 +549,8 @@ mod tests {
         }
     }
 
-    fn dataset() -> DatasetJob {
-        DatasetJob {
+    fn dataset() -> DatasetSpec {
+        DatasetSpec {
             dataset: "items".into(),
             source_table: "items".into(),
             columns: vec![
@@ -567,14 +576,17 @@ mod tests {
                 .map(|(c, a)| column(c, *a, false))
                 .chain(d.columns.iter().cloned())
                 .collect(),
-            primary_key: vec!["ds_key_hash".into(), "ds_batch_in".into()],
-            indexes: vec![("merge_shop_items_live".into(), vec!["ds_batch_out".into()])],
+            primary_key: vec!["ds_surf_key_hash".into(), "ds_surf_batch_in".into()],
+            indexes: vec![(
+                "merge_shop_items_live".into(),
+                vec!["ds_surf_batch_out".into()],
+            )],
         };
         let mut out = vec![
             s.fail_interrupted(),
             s.next_batch(),
             s.start_batch(),
-            s.mark_ingested(),
+            s.mark_staged(),
             s.fail_batch(),
             s.commit_batch(),
             s.last_committed(),

@@ -18,6 +18,8 @@ use datasurface_platform::model::HookEventKind;
 
 use super::{JobError, Merge, MergeDatabase, errors};
 use crate::spec::{TRANSFORM, TransformSpec};
+use crate::sql::COMMITTED;
+use datasurface_platform::state::{BATCH_METRICS, HOOK_DECISION};
 
 /// How PostgreSQL writes a time for [`DateTime`] to read (sessions are UTC).
 const TIME: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#;
@@ -80,7 +82,7 @@ pub fn question(
     if !hook.job.wants(kind) {
         return Ok(Question::NotWanted(kind));
     }
-    let decisions = merge.table("hook_decision");
+    let decisions = merge.table(HOOK_DECISION);
     let what = format!("reading the hook decisions of `{workspace}`");
     let rows = merge
         .client
@@ -113,7 +115,7 @@ pub fn question(
     if let NextAsk::DeferredUntil(until) = next_ask(past.first(), kind, now, true) {
         return Ok(Question::Deferred(until));
     }
-    let metrics = merge.table("batch_metrics");
+    let metrics = merge.table(BATCH_METRICS);
     let mut event = HookEvent::new(kind, now);
     if kind == HookEventKind::BatchCommitted {
         let newest = merge
@@ -122,7 +124,7 @@ pub fn question(
                 &format!(
                     "SELECT stream_key, batch_id, to_char(batch_start, {TIME}), to_char(batch_end, {TIME}), \
                      rows_total, rows_inserted, rows_updated, rows_deleted FROM {metrics} \
-                     WHERE stream_key = ANY($1) AND status = 'committed' AND batch_end IS NOT NULL \
+                     WHERE stream_key = ANY($1) AND status = '{COMMITTED}' AND batch_end IS NOT NULL \
                      ORDER BY batch_end DESC LIMIT 1"
                 ),
                 &[&hook.inputs],
@@ -149,7 +151,7 @@ pub fn question(
         .query_opt(
             &format!(
                 "SELECT to_char(batch_start, {TIME}) FROM {metrics} \
-                 WHERE stream_key = $1 AND status = 'committed' ORDER BY batch_id DESC LIMIT 1"
+                 WHERE stream_key = $1 AND status = '{COMMITTED}' ORDER BY batch_id DESC LIMIT 1"
             ),
             &[&format!("transformer:{workspace}")],
         )
@@ -184,7 +186,7 @@ pub fn record(
 ) -> Result<i32, JobError> {
     let mut merge = Merge::open(db)?;
     merge.lock("decide", workspace)?;
-    let decisions = merge.table("hook_decision");
+    let decisions = merge.table(HOOK_DECISION);
     let until = verdict.until.map(|u| u.to_rfc3339());
     let fuel = verdict.fuel.and_then(|f| i64::try_from(f).ok());
     let row = merge

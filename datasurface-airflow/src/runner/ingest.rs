@@ -14,7 +14,9 @@ use serde_json::json;
 use super::sources;
 use super::{JobError, Login, Merge, MergeDatabase, errors};
 use crate::spec::{INGEST, IngestSpec};
+use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::{live_rows, merge, purge_closed, purge_expired};
+use datasurface_platform::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,12 +104,12 @@ struct Batch {
 /// The state of a stream's last batch.
 struct Last {
     batch: i32,
-    status: String,
+    status: BatchStatus,
 }
 
 impl Batch {
     fn metrics(&self) -> String {
-        self.db.table("batch_metrics")
+        self.db.table(BATCH_METRICS)
     }
 
     fn setup(&self, e: &postgres::Error) -> JobError {
@@ -125,9 +127,9 @@ impl Batch {
         committed: bool,
     ) -> Result<Option<postgres::Row>, postgres::Error> {
         let filter = if committed {
-            " AND status = 'committed'"
+            format!(" AND status = '{}'", BatchStatus::Committed)
         } else {
-            ""
+            String::new()
         };
         let q = format!(
             "SELECT {columns} FROM {} WHERE stream_key = $1{filter} ORDER BY batch_id DESC LIMIT 1",
@@ -140,9 +142,17 @@ impl Batch {
         let row = self
             .latest("batch_id, status", false)
             .map_err(|e| self.setup(&e))?;
-        Ok(row.map(|r| Last {
-            batch: r.get(0),
-            status: r.get(1),
+        let Some(row) = row else { return Ok(None) };
+        let status: String = row.get(1);
+        let status = status.parse().map_err(|e: UnknownStatus| {
+            JobError::Setup(format!(
+                "stream `{}`: the merge database's `{BATCH_METRICS}`: {e}",
+                self.spec.stream
+            ))
+        })?;
+        Ok(Some(Last {
+            batch: row.get(0),
+            status,
         }))
     }
 
@@ -180,7 +190,7 @@ impl Batch {
         tx.execute(
             &format!(
                 "INSERT INTO {metrics} (stream_key, batch_id, batch_start, status, spec_hash) \
-                 VALUES ($1, $2, now(), 'started', $3)"
+                 VALUES ($1, $2, now(), '{STARTED}', $3)"
             ),
             &[&stream, &batch, &hash],
         )
@@ -196,17 +206,17 @@ impl Batch {
     ) -> Result<BatchOutcome, JobError> {
         let stream = self.spec.stream.clone();
         let (batch, mut state, resumed_from) = match self.last()? {
-            Some(last) if matches!(last.status.as_str(), "started" | "staged" | "merged") => {
+            Some(last) if !last.status.is_finished() => {
                 log(&format!(
                     "stream `{stream}`: batch {} was left {}; finishing it",
                     last.batch, last.status
                 ));
-                (last.batch, last.status.clone(), Some(last.status))
+                (last.batch, last.status, Some(last.status.to_string()))
             }
             _ => {
                 let batch = self.start()?;
                 log(&format!("stream `{stream}`: batch {batch} started"));
-                (batch, "started".to_owned(), None)
+                (batch, BatchStatus::Started, None)
             }
         };
         let fail = |this: &mut Self, failure: BatchFailure| -> JobError {
@@ -218,16 +228,16 @@ impl Batch {
                 message,
             }
         };
-        if state == "started" {
+        if state == BatchStatus::Started {
             match self.stage(batch, login) {
                 Ok(rows) => log(&format!(
                     "stream `{stream}`: batch {batch} staged {rows} rows"
                 )),
                 Err(message) => return Err(fail(&mut self, message)),
             }
-            state = "staged".into();
+            state = BatchStatus::Staged;
         }
-        if state == "staged" {
+        if state == BatchStatus::Staged {
             match self.merge(batch) {
                 Ok(()) => {}
                 Err(message) => return Err(fail(&mut self, message)),
@@ -246,7 +256,7 @@ impl Batch {
     /// Records a failure in its own transaction (the failed one is rolled back).
     fn record_failure(&mut self, batch: i32, message: &str) {
         let q = format!(
-            "UPDATE {} SET status = 'failed', batch_end = now(), message = $3, \
+            "UPDATE {} SET status = '{FAILED}', batch_end = now(), message = $3, \
              seconds = extract(epoch FROM now() - batch_start) WHERE stream_key = $1 AND batch_id = $2",
             self.metrics()
         );
@@ -301,7 +311,7 @@ impl Batch {
         let state = json!({ "watermarks": next_marks });
         tx.execute(
             &format!(
-                "UPDATE {metrics} SET status = 'staged', rows_total = $3, state = $4 \
+                "UPDATE {metrics} SET status = '{STAGED}', rows_total = $3, state = $4 \
                  WHERE stream_key = $1 AND batch_id = $2"
             ),
             &[&self.spec.stream, &batch, &total, &state],
@@ -351,7 +361,7 @@ impl Batch {
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         tx.execute(
             &format!(
-                "UPDATE {metrics} SET status = 'merged', rows_inserted = $3, rows_updated = $4, rows_deleted = $5 \
+                "UPDATE {metrics} SET status = '{MERGED}', rows_inserted = $3, rows_updated = $4, rows_deleted = $5 \
                  WHERE stream_key = $1 AND batch_id = $2"
             ),
             &[&self.spec.stream, &batch, &n(inserted), &n(updated), &n(deleted)],
@@ -372,7 +382,7 @@ impl Batch {
         }
         tx.execute(
             &format!(
-                "UPDATE {metrics} SET status = 'committed', batch_end = now(), \
+                "UPDATE {metrics} SET status = '{COMMITTED}', batch_end = now(), \
                  seconds = extract(epoch FROM now() - batch_start) WHERE stream_key = $1 AND batch_id = $2"
             ),
             &[&self.spec.stream, &batch],

@@ -5,6 +5,8 @@
 //! triggered by the transformer's asset) merges the result.
 
 use super::{BatchFailure, failure};
+use crate::sql::{COMMITTED, FAILED, STARTED};
+use datasurface_platform::state::{BATCH_METRICS, HOOK_DECISION};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -56,7 +58,7 @@ pub fn transform(
     merge.lock("transform", workspace)?;
     let key = format!("transformer:{workspace}");
     let counter = merge.table("batch_counter");
-    let metrics = merge.table("batch_metrics");
+    let metrics = merge.table(BATCH_METRICS);
     let setup = |e: &postgres::Error| {
         JobError::Setup(format!("transformer `{workspace}`: {}", errors::text(e)))
     };
@@ -75,7 +77,7 @@ pub fn transform(
         .client
         .execute(
             &format!(
-                "INSERT INTO {metrics} (stream_key, batch_id, batch_start, status, spec_hash) VALUES ($1, $2, now(), 'started', $3)"
+                "INSERT INTO {metrics} (stream_key, batch_id, batch_start, status, spec_hash) VALUES ($1, $2, now(), '{STARTED}', $3)"
             ),
             &[&key, &run, &hash],
         )
@@ -83,7 +85,7 @@ pub fn transform(
     // The hook's decision that let this run go (its decision task ran just
     // before), linked to the run, as the metrics of both say.
     if spec.hook.is_some() {
-        let decisions = merge.table("hook_decision");
+        let decisions = merge.table(HOOK_DECISION);
         let linked = merge
             .client
             .execute(
@@ -109,7 +111,7 @@ pub fn transform(
                 .client
                 .execute(
                     &format!(
-                        "UPDATE {metrics} SET status = 'committed', batch_end = now(), rows_total = $3, \
+                        "UPDATE {metrics} SET status = '{COMMITTED}', batch_end = now(), rows_total = $3, \
                          seconds = extract(epoch FROM now() - batch_start) WHERE stream_key = $1 AND batch_id = $2"
                     ),
                     &[&key, &run, &total],
@@ -130,7 +132,7 @@ pub fn transform(
             let message = failure.to_string();
             let _ = merge.client.execute(
                 &format!(
-                    "UPDATE {metrics} SET status = 'failed', batch_end = now(), message = $3, \
+                    "UPDATE {metrics} SET status = '{FAILED}', batch_end = now(), message = $3, \
                      seconds = extract(epoch FROM now() - batch_start) WHERE stream_key = $1 AND batch_id = $2"
                 ),
                 &[&key, &run, &message],

@@ -81,7 +81,7 @@ fn container_files_and_reserved_columns_are_checked() {
         )
         .replacen(
             "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n",
-            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n            ds_batch_in: {type: Integer, classifications: [PUB]}\n",
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n            ds_surf_batch_in: {type: Integer, classifications: [PUB]}\n",
             1,
         )
     });
@@ -95,7 +95,7 @@ fn container_files_and_reserved_columns_are_checked() {
         run.transcript()
     );
     assert!(
-        run.stderr.contains("error[reserved-column-name]: column `ds_batch_in` of dataset `NW_Data.products` starts with `ds_`, which platform `Local` keeps for its own columns"),
+        run.stderr.contains("error[reserved-column-name]: column `ds_surf_batch_in` of dataset `NW_Data.products` starts with `ds_`, which platform `Local` keeps for its own columns"),
         "{}",
         run.transcript()
     );

@@ -153,8 +153,12 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
     std::fs::write(dir.join("drops/events.csv"), csv).unwrap();
     let merge = dir.join("state/merge.sqlite");
     let view = dir.join("state/containers/Warehouse.sqlite");
-    let batch_2_started =
-        || query(&merge, "SELECT count(*) FROM ds_batches WHERE batch = 2") == "1";
+    let batch_2_started = || {
+        query(
+            &merge,
+            "SELECT count(*) FROM batch_metrics WHERE batch_id = 2",
+        ) == "1"
+    };
     let mut killed_mid_batch = false;
     for delay_ms in [30, 120, 400] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
@@ -193,7 +197,7 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
     assert_eq!(query(&view, count), format!("{rows}|{rows}"));
     let states = query(
         &merge,
-        "SELECT group_concat(status, ',') FROM (SELECT status FROM ds_batches ORDER BY batch)",
+        "SELECT group_concat(status, ',') FROM (SELECT status FROM batch_metrics ORDER BY batch_id)",
     );
     let states: Vec<&str> = states.split(',').collect();
     assert_eq!(states.first(), Some(&"committed"));

@@ -301,7 +301,7 @@ fn serve_and_run_every_outlive_a_model_of_hostile_hooks_and_transformers() {
         rusqlite::Connection::open_with_flags(&merge, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .and_then(|c| {
                 c.query_row(
-                    "SELECT count(*) FROM ds_batches WHERE stream = 'NW_Data' AND status = 'committed'",
+                    "SELECT count(*) FROM batch_metrics WHERE stream_key = 'NW_Data' AND status = 'committed'",
                     [],
                     |r| r.get(0),
                 )

@@ -7,7 +7,7 @@ use std::path::Path;
 use datasurface_platform::{Action, Plan, Rendering, Step};
 
 use super::{Engine, EngineError, batch, open_db, reconcile};
-use crate::spec::{DatabaseSpec, IngestJob, Target, TransformJob};
+use crate::spec::{DatabaseSpec, IngestSpec, Target, TransformSpec};
 
 /// What applying a plan did. Every step of the plan is either a database
 /// step or a job definition recorded with the applied rendering:
@@ -130,7 +130,7 @@ impl Engine {
             }
         }
         // New exports are filled from what was already ingested: no re-ingestion.
-        for job in jobs::<IngestJob>(next, "jobs/ingest/")? {
+        for job in jobs::<IngestSpec>(next, "jobs/ingest/")? {
             let containers: BTreeSet<&str> = job
                 .datasets
                 .iter()
@@ -167,8 +167,8 @@ fn query_changed(previous: &Rendering, step: &Step) -> Result<Option<String>, En
     let (Some(old), Some(new)) = (previous.artifacts.get(&step.key), &step.artifact) else {
         return Ok(None);
     };
-    let old: TransformJob = parse(key, &old.content)?;
-    let new: TransformJob = parse(key, &new.content)?;
+    let old: TransformSpec = parse(key, &old.content)?;
+    let new: TransformSpec = parse(key, &new.content)?;
     Ok((old.queries != new.queries).then_some(new.workspace))
 }
 

@@ -13,7 +13,9 @@ use super::values::{conform, hash};
 use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::Dialect;
 use crate::dialect::Sqlite;
-use crate::spec::{DatasetJob, IngestJob, LIVE, Source};
+use datasurface_platform::state::BATCH_OUT;
+
+use crate::spec::{DatasetSpec, IngestSpec, LIVE, SourceSpec};
 use crate::statements::Statements;
 
 /// What a batch did to its rows: inserted, updated and deleted (by key), and
@@ -79,12 +81,12 @@ fn fail(
     stream: &str,
     batch: i64,
     message: &str,
-    millis: i64,
+    seconds: f64,
     now: &str,
 ) -> Result<(), EngineError> {
     conn.execute(
         &SQL.fail_batch(),
-        params![stream, batch, now, millis, message],
+        params![stream, batch, now, seconds, message],
     )
     .map(|_| ())
     .map_err(sql(format!(
@@ -100,7 +102,7 @@ struct Staged {
 }
 
 /// Checks every row of a dataset; the first problem fails the batch.
-fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, BatchFailure> {
+fn check(d: &DatasetSpec, rows: Rows) -> Result<Vec<Staged>, BatchFailure> {
     let key_at: Vec<usize> = d
         .primary_key
         .iter()
@@ -138,7 +140,7 @@ fn check(d: &DatasetJob, rows: Rows) -> Result<Vec<Staged>, BatchFailure> {
 /// recording the keys it changed.
 fn merge(
     tx: &Connection,
-    d: &DatasetJob,
+    d: &DatasetSpec,
     part: usize,
     batch: i64,
     staged: &[Staged],
@@ -185,7 +187,7 @@ enum Sync {
 /// Brings one export table to `batch`; true if it was copied whole.
 fn export(
     tx: &Connection,
-    d: &DatasetJob,
+    d: &DatasetSpec,
     part: usize,
     schema: &str,
     table: &str,
@@ -215,7 +217,7 @@ fn export(
 /// `cutoff` when history has a retention. Returns what it copied whole.
 fn export_group(
     tx: &Connection,
-    job: &IngestJob,
+    job: &IngestSpec,
     group: &[&str],
     batch: i64,
     sync: Sync,
@@ -243,7 +245,7 @@ fn export_group(
 }
 
 /// The containers a stream exports to, in groups small enough to attach.
-fn container_groups(job: &IngestJob) -> Vec<Vec<&str>> {
+fn container_groups(job: &IngestSpec) -> Vec<Vec<&str>> {
     let all: BTreeSet<&str> = job
         .datasets
         .iter()
@@ -293,7 +295,7 @@ fn attached<T>(
 /// the stream has committed nothing yet.
 pub(crate) fn catch_up(
     engine: &Engine,
-    job: &IngestJob,
+    job: &IngestSpec,
     containers: &BTreeSet<&str>,
 ) -> Result<Vec<(String, String)>, EngineError> {
     let mut conn = engine.open_merge()?;
@@ -324,7 +326,7 @@ pub(crate) fn catch_up(
 
 /// The containers beyond the first group, which a crash between a batch's
 /// transactions may have left a batch behind; empty for most streams.
-pub(crate) fn later_containers(job: &IngestJob) -> BTreeSet<&str> {
+pub(crate) fn later_containers(job: &IngestSpec) -> BTreeSet<&str> {
     container_groups(job)
         .into_iter()
         .skip(1)
@@ -335,7 +337,7 @@ pub(crate) fn later_containers(job: &IngestJob) -> BTreeSet<&str> {
 /// Why a stream cannot deliver: a container's database or an export table
 /// was removed outside datasurface. Said before anything is written, with the
 /// fix, rather than left to fail deep in the merge.
-fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), BatchFailure> {
+fn missing_exports(engine: &Engine, job: &IngestSpec) -> Result<(), BatchFailure> {
     match gone_exports(engine, &job.datasets).into_iter().next() {
         Some(gone) => Err(failure!(
             "{gone}: it was moved, deleted or dropped outside datasurface; run `datasurface apply` (or `up`): it makes what is missing again and back-fills it from the merge tables"
@@ -349,7 +351,7 @@ fn missing_exports(engine: &Engine, job: &IngestJob) -> Result<(), BatchFailure>
 /// it, in words. Empty when everything is there.
 pub(crate) fn gone_exports<'d>(
     engine: &Engine,
-    datasets: impl IntoIterator<Item = &'d DatasetJob>,
+    datasets: impl IntoIterator<Item = &'d DatasetSpec>,
 ) -> Vec<String> {
     let mut by_container: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for d in datasets {
@@ -405,10 +407,10 @@ pub(crate) fn gone_exports<'d>(
 /// empty is real. A transformer's empty output follows from its inputs.
 fn empty_snapshots(
     conn: &Connection,
-    job: &IngestJob,
+    job: &IngestSpec,
     checked: &[Vec<Staged>],
 ) -> Result<(), BatchFailure> {
-    if matches!(job.source, Source::Transformer { .. }) {
+    if matches!(job.source, SourceSpec::Transformer { .. }) {
         return Ok(());
     }
     for (d, staged) in job.datasets.iter().zip(checked) {
@@ -418,7 +420,7 @@ fn empty_snapshots(
         let live: i64 = conn
             .query_row(
                 &format!(
-                    "SELECT count(*) FROM {} WHERE \"ds_batch_out\" = {LIVE}",
+                    "SELECT count(*) FROM {} WHERE \"{BATCH_OUT}\" = {LIVE}",
                     Sqlite.quote(&d.merge_table)
                 ),
                 [],
@@ -437,7 +439,7 @@ fn empty_snapshots(
 
 /// Checks the rows read for every dataset of a stream.
 fn check_all(
-    job: &IngestJob,
+    job: &IngestSpec,
     mut rows: BTreeMap<String, Rows>,
 ) -> Result<Vec<Vec<Staged>>, BatchFailure> {
     job.datasets
@@ -454,7 +456,7 @@ fn check_all(
 /// Merges every dataset of a batch, purging versions closed before `cutoff`.
 fn merge_all(
     tx: &Connection,
-    job: &IngestJob,
+    job: &IngestSpec,
     batch: i64,
     checked: &[Vec<Staged>],
     cutoff: Option<&str>,
@@ -481,12 +483,12 @@ fn merge_all(
 /// container always holding whole batches. Returns the batch and how it ended.
 pub(crate) fn ingest(
     engine: &Engine,
-    job: &IngestJob,
+    job: &IngestSpec,
     rows: Result<BTreeMap<String, Rows>, BatchFailure>,
     marks: &[(String, String, i64)],
 ) -> Result<(i64, Ended), EngineError> {
     let clock = Instant::now();
-    let millis = |clock: &Instant| i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let seconds = |clock: &Instant| clock.elapsed().as_secs_f64();
     let mut conn = engine.open_merge()?;
     let stream = job.stream.as_str();
     let batch = start(&conn, stream, &engine.now())?;
@@ -503,7 +505,7 @@ pub(crate) fn ingest(
                 stream,
                 batch,
                 &message.to_string(),
-                millis(&clock),
+                seconds(&clock),
                 &engine.now(),
             )?;
             return Ok((batch, Err(message)));
@@ -521,7 +523,7 @@ pub(crate) fn ingest(
         stream,
         |conn| -> Result<Counts, rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(&SQL.mark_ingested(), params![stream, batch])?;
+            tx.execute(&SQL.mark_staged(), params![stream, batch])?;
             tx.execute(&SQL.create_changed(), [])?;
             tx.execute(&SQL.clear_changed(), [])?;
             let counts = merge_all(&tx, job, batch, &checked, cutoff.as_deref())?;
@@ -539,7 +541,7 @@ pub(crate) fn ingest(
                     counts.updated,
                     counts.deleted,
                     counts.total,
-                    millis(&clock)
+                    seconds(&clock)
                 ],
             )?;
             tx.commit()?;
@@ -555,7 +557,7 @@ pub(crate) fn ingest(
                 stream,
                 batch,
                 &message.to_string(),
-                millis(&clock),
+                seconds(&clock),
                 &engine.now(),
             )?;
             return Ok((batch, Err(message)));

@@ -18,7 +18,7 @@ use super::batch::SQL;
 use super::hooks::{Consulted, Question};
 use super::run::{RunEvent, RunSummary};
 use super::{Engine, EngineError, open_db, sql};
-use crate::spec::{DeliveredDataset, DeliveryJob};
+use crate::spec::{DeliveredDataset, DeliverySpec};
 
 /// The schema of a container's own database, where it keeps the batch each
 /// export and delivered table holds.
@@ -37,7 +37,7 @@ impl Engine {
     /// Delivers each hooked group whose exports moved on, if its hook says so.
     pub(super) fn deliver_all(
         &self,
-        deliveries: &[DeliveryJob],
+        deliveries: &[DeliverySpec],
         summary: &mut RunSummary,
         progress: &mut dyn FnMut(RunEvent<'_>),
     ) -> Result<(), EngineError> {
@@ -51,7 +51,7 @@ impl Engine {
     /// holds and their stream's last batch with changes: never delivered (or
     /// emptied by a repair), or their stream committed a batch with changes
     /// after the one delivered.
-    fn due<'d>(&self, d: &'d DeliveryJob) -> Result<Vec<Due<'d>>, EngineError> {
+    fn due<'d>(&self, d: &'d DeliverySpec) -> Result<Vec<Due<'d>>, EngineError> {
         let conn = open_db(&self.container_path(&d.container))?;
         let merge = self.open_merge()?;
         let context = || {
@@ -102,7 +102,7 @@ impl Engine {
     /// Delivers one group, if it is due and its hook says so.
     fn deliver(
         &self,
-        d: &DeliveryJob,
+        d: &DeliverySpec,
         summary: &mut RunSummary,
         progress: &mut dyn FnMut(RunEvent<'_>),
     ) -> Result<(), EngineError> {

@@ -4,7 +4,7 @@
 //! committed input batch, a schedule tick, or a manual run with `--all`),
 //! holds it without asking if the hook's last decision still stands
 //! ([`next_ask`]), and otherwise asks the hook, applies its failure policy
-//! and records the verdict in `ds_hook_decisions`, linked to the batch it
+//! and records the verdict in `hook_decision`, linked to the batch it
 //! let run. The hooks themselves come from the caller ([`Hooks`]): the
 //! engine runs no module of its own choosing.
 

@@ -10,6 +10,7 @@ mod apply;
 mod batch;
 mod deliver;
 mod hooks;
+mod migrate;
 mod reconcile;
 mod run;
 mod source;
@@ -77,6 +78,7 @@ pub struct Engine {
     sources: BTreeMap<String, PathBuf>,
     clock: Clock,
     hooks: Arc<Hooks>,
+    moved: Vec<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -93,17 +95,29 @@ impl Engine {
     /// An engine over a state directory (made if missing). `sources` maps
     /// source container names to the local SQLite files or CSV folders that
     /// hold their data.
+    ///
+    /// State an older build wrote under the names the platforms no longer
+    /// use is moved to today's names first, keeping every row
+    /// ([`Engine::moved_state`] says what moved).
     pub fn open(state: &Path, sources: BTreeMap<String, PathBuf>) -> Result<Self, EngineError> {
         std::fs::create_dir_all(state.join("containers")).map_err(io(format!(
             "cannot create the state directory {}",
             state.display()
         )))?;
+        let moved = migrate::migrate_state(state)?;
         Ok(Engine {
             state: state.to_path_buf(),
             sources,
             clock: Arc::new(chrono::Utc::now),
             hooks: Arc::new(Hooks::new()),
+            moved,
         })
+    }
+
+    /// What opening the state directory moved from an older build's names
+    /// to today's, one line per database; empty when nothing needed it.
+    pub fn moved_state(&self) -> &[String] {
+        &self.moved
     }
 
     /// The engine with another clock, for batch times, schedules and

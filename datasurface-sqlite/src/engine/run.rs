@@ -26,7 +26,7 @@ use super::batch::{self, Counts, SQL, last_committed};
 use super::hooks::{Consulted, HookDecision};
 use super::source::{self, Rows};
 use super::{Engine, EngineError, sql};
-use crate::spec::{DeliveryJob, IngestJob, Source, TransformJob};
+use crate::spec::{DeliverySpec, IngestSpec, SourceSpec, TransformSpec};
 
 /// What a transformer saw of one input: workspace, stream, batch.
 pub(crate) type Mark = (String, String, i64);
@@ -145,11 +145,11 @@ fn outcome(stream: &str, batch: i64, ended: Result<Counts, BatchFailure>) -> Str
 
 impl Engine {
     /// Reads a source stream's rows, or says why it cannot.
-    fn read(&self, job: &IngestJob) -> Result<BTreeMap<String, Rows>, BatchFailure> {
+    fn read(&self, job: &IngestSpec) -> Result<BTreeMap<String, Rows>, BatchFailure> {
         let (container, csv) = match &job.source {
-            Source::SqliteSnapshot { container } => (container, false),
-            Source::CsvFiles { container } => (container, true),
-            Source::Transformer { workspace } => {
+            SourceSpec::SqliteSnapshot { container } => (container, false),
+            SourceSpec::CsvFiles { container } => (container, true),
+            SourceSpec::Transformer { workspace } => {
                 return Err(failure!(
                     "`{}` is the output of transformer `{workspace}`, which runs it",
                     job.stream
@@ -189,8 +189,8 @@ impl Engine {
                 self.state.display()
             )));
         }
-        let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
-        let transforms: Vec<TransformJob> = jobs(&rendering, "jobs/transformer/")?;
+        let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
+        let transforms: Vec<TransformSpec> = jobs(&rendering, "jobs/transformer/")?;
         let mut summary = RunSummary::default();
         // Exports a crash left a batch behind catch up first.
         for job in &ingests {
@@ -202,7 +202,7 @@ impl Engine {
         let mut due = Vec::new();
         for job in ingests
             .iter()
-            .filter(|j| !matches!(j.source, Source::Transformer { .. }))
+            .filter(|j| !matches!(j.source, SourceSpec::Transformer { .. }))
         {
             let cron = job.cron.as_deref().filter(|_| schedules == Schedules::Keep);
             match self.scheduled(&job.stream, cron)? {
@@ -263,7 +263,7 @@ impl Engine {
             }
         }
         // Hooked groups see new batches when their hook says to deliver them.
-        let deliveries: Vec<DeliveryJob> = jobs(&rendering, "jobs/delivery/")?;
+        let deliveries: Vec<DeliverySpec> = jobs(&rendering, "jobs/delivery/")?;
         self.deliver_all(&deliveries, &mut summary, progress)?;
         Ok(summary)
     }
@@ -315,7 +315,7 @@ impl Engine {
     /// considered once a run, in the first pass, and runs once.
     fn transformer_due(
         &self,
-        t: &TransformJob,
+        t: &TransformSpec,
         schedules: Schedules,
         pass: usize,
         summary: &mut RunSummary,
@@ -336,7 +336,7 @@ impl Engine {
     /// The marks of a transformer's inputs: the latest committed batch of
     /// each. `None` if an input has committed nothing, or (unless `anyway`)
     /// if no input changed rows since the transformer last saw it.
-    fn inputs(&self, t: &TransformJob, anyway: bool) -> Result<Option<Vec<Mark>>, EngineError> {
+    fn inputs(&self, t: &TransformSpec, anyway: bool) -> Result<Option<Vec<Mark>>, EngineError> {
         let conn = self.open_merge()?;
         let mut marks = Vec::new();
         let mut newer = anyway;
@@ -366,8 +366,8 @@ impl Engine {
     /// output's rows by dataset, or why they could not be made.
     fn transform(
         &self,
-        t: &TransformJob,
-        output: &IngestJob,
+        t: &TransformSpec,
+        output: &IngestSpec,
     ) -> Result<BTreeMap<String, Rows>, BatchFailure> {
         let conn = sandbox(&self.container_path(&t.container), &t.input_views)?;
         bound(&conn, t.timeout());
@@ -450,7 +450,7 @@ enum RowsError {
 }
 
 impl RowsError {
-    fn explain(&self, t: &TransformJob) -> String {
+    fn explain(&self, t: &TransformSpec) -> String {
         let mib = t.memory_bytes() >> 20;
         match self {
             RowsError::TooLarge => format!(

@@ -8,13 +8,13 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::dialect::{Dialect, Sqlite};
-use crate::spec::DatasetJob;
+use crate::spec::DatasetSpec;
 
 /// Rows in the dataset's column order; a problem is a message for the batch.
 pub(crate) type Rows = Vec<Vec<Value>>;
 
 /// Reads a table of a SQLite file, read-only, in the dataset's column order.
-pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, BatchFailure> {
+pub(crate) fn sqlite_table(path: &Path, d: &DatasetSpec) -> Result<Rows, BatchFailure> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -77,7 +77,7 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetJob) -> Result<Rows, BatchFai
 
 /// Reads `<folder>/<source table>` (adding `.csv` if it has no extension):
 /// a header row naming the columns, then one row per record.
-pub(crate) fn csv_file(folder: &Path, d: &DatasetJob) -> Result<Rows, BatchFailure> {
+pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFailure> {
     let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
         .map_err(BatchFailure::from_error)?;
     let mut reader = csv::Reader::from_path(&path)

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::apply::jobs;
 use super::batch::{Counts, SQL};
 use super::{Engine, EngineError, sql};
-use crate::spec::{IngestJob, Source, TransformJob};
+use crate::spec::{IngestSpec, SourceSpec, TransformSpec};
 
-/// One batch, as `ds_batches` records it.
+/// One batch, as `batch_metrics` records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchRecord {
@@ -92,7 +92,7 @@ impl Engine {
     /// on the next run. Empty before the first apply.
     pub fn needs_operator(&self) -> Result<Vec<Attention>, EngineError> {
         let rendering = self.applied()?;
-        let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
+        let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
         let command = format!("datasurface apply MODEL --state {}", self.state.display());
         Ok(
             super::batch::gone_exports(self, ingests.iter().flat_map(|j| &j.datasets))
@@ -115,26 +115,26 @@ impl Engine {
                 self.state.display()
             )));
         }
-        let ingests: Vec<IngestJob> = jobs(&rendering, "jobs/ingest/")?;
-        let transforms: Vec<TransformJob> = jobs(&rendering, "jobs/transformer/")?;
+        let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
+        let transforms: Vec<TransformSpec> = jobs(&rendering, "jobs/transformer/")?;
         let conn = self.open_merge()?;
         let mut streams = Vec::new();
         for job in &ingests {
             let transformer = transforms.iter().find(|t| t.output_stream == job.stream);
             let (source, cron) = match (&job.source, transformer) {
-                (Source::SqliteSnapshot { container }, _) => {
+                (SourceSpec::SqliteSnapshot { container }, _) => {
                     (format!("sqlite:{container}"), job.cron.clone())
                 }
-                (Source::CsvFiles { container }, _) => {
+                (SourceSpec::CsvFiles { container }, _) => {
                     (format!("csv:{container}"), job.cron.clone())
                 }
-                (Source::Transformer { workspace }, t) => (
+                (SourceSpec::Transformer { workspace }, t) => (
                     format!("transformer:{workspace}"),
                     t.and_then(|t| t.cron.clone()),
                 ),
             };
             let next = match (&cron, &job.source) {
-                (None, Source::Transformer { .. }) => NextRun::NewInput,
+                (None, SourceSpec::Transformer { .. }) => NextRun::NewInput,
                 _ => match self.scheduled(&job.stream, cron.as_deref())? {
                     None => NextRun::NextRun,
                     Some(waiting) => waiting.next.map_or(NextRun::Never, NextRun::Scheduled),

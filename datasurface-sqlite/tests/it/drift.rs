@@ -37,7 +37,7 @@ fn a_consumer_removed_and_added_again_is_back_filled_in_full() {
     assert_eq!(
         rows(
             &w,
-            "SELECT id, price FROM Audit__History__Shop__items WHERE ds_batch_out = 9223372036854775807 ORDER BY id"
+            "SELECT id, price FROM Audit__History__Shop__items WHERE ds_surf_batch_out = 2147483647 ORDER BY id"
         ),
         ["1|1.75", "2|4", "3|0.75"]
     );
@@ -49,7 +49,7 @@ fn a_consumer_removed_and_added_again_is_back_filled_in_full() {
     assert_eq!(
         rows(
             &w,
-            "SELECT id FROM Audit__History__Shop__items WHERE ds_batch_out = 9223372036854775807 ORDER BY id"
+            "SELECT id FROM Audit__History__Shop__items WHERE ds_surf_batch_out = 2147483647 ORDER BY id"
         ),
         ["1", "3"]
     );
@@ -95,7 +95,7 @@ fn a_dropped_export_table_stops_the_stream_saying_why_and_apply_repairs_it() {
     assert_eq!(
         rows(
             &w,
-            &format!("SELECT count(*) FROM \"{table}\" WHERE ds_batch_out = 9223372036854775807")
+            &format!("SELECT count(*) FROM \"{table}\" WHERE ds_surf_batch_out = 2147483647")
         ),
         ["2"]
     );
@@ -254,7 +254,7 @@ fn a_decimal_whose_scale_changes_keeps_its_values() {
     assert_eq!(
         rows(
             &merge,
-            "SELECT price FROM Shop__items WHERE ds_batch_out = 9223372036854775807 ORDER BY id"
+            "SELECT price FROM Shop__items WHERE ds_surf_batch_out = 2147483647 ORDER BY id"
         ),
         ["102575", "-500"]
     );

@@ -245,7 +245,7 @@ fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
         rows(
             &w,
             &format!(
-                "SELECT id, price FROM Audit__History__Shop__items WHERE ds_batch_in <= {batch} AND ds_batch_out > {batch} ORDER BY id"
+                "SELECT id, price FROM Audit__History__Shop__items WHERE ds_surf_batch_in <= {batch} AND ds_surf_batch_out > {batch} ORDER BY id"
             ),
         )
     };
@@ -256,7 +256,7 @@ fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
     assert_eq!(
         rows(
             &w,
-            "SELECT id, price, ds_batch_in, ds_batch_out FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_batch_in"
+            "SELECT id, price, ds_surf_batch_in, ds_surf_batch_out FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_surf_batch_in"
         ),
         ["1|1.5|1|2", "1|2|2|3"]
     );
@@ -373,7 +373,7 @@ fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
     assert_eq!(
         rows(
             &merge,
-            "SELECT status, count(*) FROM ds_batches WHERE stream = 'Feed' GROUP BY status ORDER BY status"
+            "SELECT status, count(*) FROM batch_metrics WHERE stream_key = 'Feed' GROUP BY status ORDER BY status"
         ),
         ["committed|1", "failed|8"]
     );
@@ -410,7 +410,7 @@ fn a_new_column_and_a_new_workspace_backfill_without_reingesting() {
     );
     let merge = Connection::open(rig.engine.merge_path()).unwrap();
     assert_eq!(
-        rows(&merge, "SELECT count(*) FROM ds_batches"),
+        rows(&merge, "SELECT count(*) FROM batch_metrics"),
         ["2"],
         "nothing was re-ingested"
     );
@@ -618,7 +618,7 @@ fn closed_versions_are_kept_as_long_as_the_longest_retention_and_no_longer() {
     let versions = || {
         rows(
             &rig.warehouse("Warehouse"),
-            "SELECT price FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_batch_in",
+            "SELECT price FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_surf_batch_in",
         )
     };
     // Closed on day 1: two days later it is younger than the retention and stays.

@@ -127,7 +127,7 @@ impl Hooked {
         rows(
             &rusqlite::Connection::open(self.engine.merge_path()).unwrap(),
             "SELECT decision, event, action, coalesce(until, '-'), reason, decided_by, coalesce(batch, '-') \
-             FROM ds_hook_decisions WHERE workspace IN ('Daily', 'Live') ORDER BY decision",
+             FROM hook_decision WHERE workspace IN ('Daily', 'Live') ORDER BY decision",
         )
     }
 }
