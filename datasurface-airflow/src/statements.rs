@@ -1,11 +1,16 @@
 //! The statements `datasurface job` sends to the merge database: pure text,
 //! from a job spec, so they can be read and tested without a database.
 //!
-//! Every name in them comes from the spec, where the renderer quoted it
-//! ([`crate::names`]); every value is a parameter (`$1` is always the batch id).
+//! They are made through a [`SqlDialect`] (quoting and parameters), as the
+//! `sqlite` engine's are; the merge database is PostgreSQL, so the row hash
+//! (`md5(ROW(…)::text)`), `COPY` and `UPDATE … FROM` are written here as
+//! PostgreSQL's. Every table name comes from the spec, where the renderer
+//! quoted it ([`crate::names`]); every value is a parameter (the first is
+//! always the batch id).
 
-use crate::names::{qualified, quoted};
+use crate::names::qualified;
 use crate::spec::DatasetSpec;
+use datasurface_platform::dialect::{Postgres, SqlDialect};
 use datasurface_platform::state::{
     ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, KEY_HASH, LIVE_BATCH,
 };
@@ -25,143 +30,185 @@ pub struct MergeStatements {
     pub open_new: String,
 }
 
-fn list(prefix: &str, names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("{prefix}{}", quoted(n)))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The statements of one dialect.
+#[derive(Clone, Copy)]
+pub struct Statements<'a> {
+    d: &'a dyn SqlDialect,
 }
 
-/// `m."k1" = s."k1" AND …`.
-fn same_key(d: &DatasetSpec) -> String {
-    d.primary_key
-        .iter()
-        .map(|k| format!("m.{q} = s.{q}", q = quoted(k)))
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
-/// The hash of a staged row's columns (`s.*`), as the merge table stores it.
-/// PostgreSQL writes the row as text in the session's settings, which the job
-/// fixes (UTC, ISO dates, exact floats), so equal rows hash equally.
-pub fn all_hash(d: &DatasetSpec) -> String {
-    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
-    format!("md5(ROW({})::text)", list("s.", &cols))
-}
-
-/// The hash of a staged row's key.
-pub fn key_hash(d: &DatasetSpec) -> String {
-    let key: Vec<&str> = d.primary_key.iter().map(String::as_str).collect();
-    format!("md5(ROW({})::text)", list("s.", &key))
-}
-
-/// The merge of dataset `d`'s staged batch `$1` into its merge table. With
-/// `keep_history`, replaced versions are closed (`ds_surf_batch_out = $1`);
-/// without, they are deleted. A `snapshot` holds every row, so keys missing
-/// from it are deletions.
-pub fn merge(d: &DatasetSpec, keep_history: bool, snapshot: bool) -> MergeStatements {
-    let (m, s) = (&d.merge_table, &d.staging_table);
-    let live = format!("m.\"{BATCH_OUT}\" = {LIVE_BATCH}");
-    let key = same_key(d);
-    let changed = format!(
-        "s.\"{BATCH_ID}\" = $1 AND {live} AND {key} AND m.\"{ALL_HASH}\" <> {}",
-        all_hash(d)
-    );
-    let close_changed = if keep_history {
-        format!("UPDATE {m} m SET \"{BATCH_OUT}\" = $1 FROM {s} s WHERE {changed}")
-    } else {
-        format!("DELETE FROM {m} m USING {s} s WHERE {changed}")
-    };
-    let gone = format!(
-        "{live} AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.\"{BATCH_ID}\" = $1 AND {key})"
-    );
-    let close_deleted = snapshot.then(|| {
-        if keep_history {
-            format!("UPDATE {m} m SET \"{BATCH_OUT}\" = $1 WHERE {gone}")
-        } else {
-            format!("DELETE FROM {m} m WHERE {gone}")
-        }
-    });
-    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
-    let open_new = format!(
-        "INSERT INTO {m} (\"{BATCH_IN}\", \"{BATCH_OUT}\", \"{ALL_HASH}\", \"{KEY_HASH}\", {}) \
-         SELECT $1, {LIVE_BATCH}, {}, {}, {} FROM {s} s \
-         WHERE s.\"{BATCH_ID}\" = $1 AND NOT EXISTS (SELECT 1 FROM {m} m WHERE {live} AND {key})",
-        list("", &cols),
-        all_hash(d),
-        key_hash(d),
-        list("s.", &cols),
-    );
-    MergeStatements {
-        close_changed,
-        close_deleted,
-        open_new,
+impl std::fmt::Debug for Statements<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Statements").finish_non_exhaustive()
     }
 }
 
-/// Counts the live rows of a dataset (an `int8`).
-pub fn live_rows(d: &DatasetSpec) -> String {
-    format!(
-        "SELECT count(*) FROM {} WHERE \"{BATCH_OUT}\" = {LIVE_BATCH}",
-        d.merge_table
-    )
+impl Statements<'static> {
+    /// The statements of the merge database, PostgreSQL.
+    pub const fn postgres() -> Self {
+        Statements { d: &Postgres }
+    }
 }
 
-/// Deletes every closed version: for a stream nobody reads history of.
-pub fn purge_closed(d: &DatasetSpec) -> String {
-    format!(
-        "DELETE FROM {} WHERE \"{BATCH_OUT}\" <> {LIVE_BATCH}",
-        d.merge_table
-    )
-}
+impl<'a> Statements<'a> {
+    /// The statements of a dialect.
+    pub const fn new(dialect: &'a dyn SqlDialect) -> Self {
+        Statements { d: dialect }
+    }
 
-/// Deletes the closed versions that committed batches of stream `$1` closed
-/// more than `days` days ago: the retention the longest-reading consumer asks for.
-pub fn purge_expired(d: &DatasetSpec, schema: &str, days: u64) -> String {
-    format!(
-        "DELETE FROM {} WHERE \"{BATCH_OUT}\" <> {LIVE_BATCH} AND \"{BATCH_OUT}\" IN \
-         (SELECT batch_id FROM {} WHERE stream_key = $1 AND status = '{COMMITTED}' \
-         AND batch_end < now() - interval '{days} days')",
-        d.merge_table,
-        qualified(schema, BATCH_METRICS),
-    )
-}
+    /// `prefix."a", prefix."b"`.
+    fn list(&self, prefix: &str, names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|n| format!("{prefix}{}", self.d.quote(n)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 
-/// Stages a transformer's output table as batch `$1`.
-pub fn stage_from_table(d: &DatasetSpec) -> String {
-    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
-    format!(
-        "INSERT INTO {} (\"{BATCH_ID}\", {}) SELECT $1, {} FROM {}",
-        d.staging_table,
-        list("", &cols),
-        list("", &cols),
-        d.source_table
-    )
-}
+    /// A quoted version column.
+    fn v(&self, column: &str) -> String {
+        self.d.quote(column)
+    }
 
-/// The `COPY` that stages rows sent as text, batch id first.
-pub fn copy_into_staging(d: &DatasetSpec) -> String {
-    let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
-    format!(
-        "COPY {} (\"{BATCH_ID}\", {}) FROM STDIN",
-        d.staging_table,
-        list("", &cols)
-    )
-}
+    /// `m."k1" = s."k1" AND …`.
+    fn same_key(&self, d: &DatasetSpec) -> String {
+        d.primary_key
+            .iter()
+            .map(|k| format!("m.{q} = s.{q}", q = self.d.quote(k)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
 
-/// A transformer's query as a `COPY … TO STDOUT` of exactly its output's
-/// columns, each picked by name. The query is sent alone with the extended
-/// protocol, as a subquery: one statement, a `SELECT`, that cannot end the
-/// statement around it or modify data through a `WITH` (PostgreSQL allows
-/// data-modifying `WITH` only at the top level).
-pub fn copy_out_statement(columns: &[&str], query: &str) -> String {
-    let picked: Vec<String> = columns.iter().map(|c| format!("q.{}", quoted(c))).collect();
-    format!(
-        "COPY (SELECT {} FROM (\n{}\n) AS q) TO STDOUT",
-        picked.join(", "),
-        query
-    )
+    /// The hash of a staged row's columns (`s.*`), as the merge table stores
+    /// it. PostgreSQL writes the row as text in the session's settings, which
+    /// the job fixes (UTC, ISO dates, exact floats), so equal rows hash equally.
+    pub fn all_hash(&self, d: &DatasetSpec) -> String {
+        let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+        format!("md5(ROW({})::text)", self.list("s.", &cols))
+    }
+
+    /// The hash of a staged row's key.
+    pub fn key_hash(&self, d: &DatasetSpec) -> String {
+        let key: Vec<&str> = d.primary_key.iter().map(String::as_str).collect();
+        format!("md5(ROW({})::text)", self.list("s.", &key))
+    }
+
+    /// The merge of dataset `d`'s staged batch (parameter 1) into its merge
+    /// table. With `keep_history`, replaced versions are closed (their batch
+    /// out is the batch); without, they are deleted. A `snapshot` holds
+    /// every row, so keys missing from it are deletions.
+    pub fn merge(&self, d: &DatasetSpec, keep_history: bool, snapshot: bool) -> MergeStatements {
+        let (m, s, p1) = (&d.merge_table, &d.staging_table, self.d.param(1));
+        let (staged_batch, opened, closed) =
+            (self.v(BATCH_ID), self.v(BATCH_IN), self.v(BATCH_OUT));
+        let (all_hash, key_hash) = (self.v(ALL_HASH), self.v(KEY_HASH));
+        let live = format!("m.{closed} = {LIVE_BATCH}");
+        let key = self.same_key(d);
+        let changed = format!(
+            "s.{staged_batch} = {p1} AND {live} AND {key} AND m.{all_hash} <> {}",
+            self.all_hash(d)
+        );
+        let close_changed = if keep_history {
+            format!("UPDATE {m} m SET {closed} = {p1} FROM {s} s WHERE {changed}")
+        } else {
+            format!("DELETE FROM {m} m USING {s} s WHERE {changed}")
+        };
+        let gone = format!(
+            "{live} AND NOT EXISTS (SELECT 1 FROM {s} s WHERE s.{staged_batch} = {p1} AND {key})"
+        );
+        let close_deleted = snapshot.then(|| {
+            if keep_history {
+                format!("UPDATE {m} m SET {closed} = {p1} WHERE {gone}")
+            } else {
+                format!("DELETE FROM {m} m WHERE {gone}")
+            }
+        });
+        let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+        let open_new = format!(
+            "INSERT INTO {m} ({opened}, {closed}, {all_hash}, {key_hash}, {}) \
+             SELECT {p1}, {LIVE_BATCH}, {}, {}, {} FROM {s} s \
+             WHERE s.{staged_batch} = {p1} AND NOT EXISTS (SELECT 1 FROM {m} m WHERE {live} AND {key})",
+            self.list("", &cols),
+            self.all_hash(d),
+            self.key_hash(d),
+            self.list("s.", &cols),
+        );
+        MergeStatements {
+            close_changed,
+            close_deleted,
+            open_new,
+        }
+    }
+
+    /// Counts the live rows of a dataset (an `int8`).
+    pub fn live_rows(&self, d: &DatasetSpec) -> String {
+        format!(
+            "SELECT count(*) FROM {} WHERE {} = {LIVE_BATCH}",
+            d.merge_table,
+            self.v(BATCH_OUT)
+        )
+    }
+
+    /// Deletes every closed version: for a stream nobody reads history of.
+    pub fn purge_closed(&self, d: &DatasetSpec) -> String {
+        format!(
+            "DELETE FROM {} WHERE {} <> {LIVE_BATCH}",
+            d.merge_table,
+            self.v(BATCH_OUT)
+        )
+    }
+
+    /// Deletes the closed versions that committed batches of the stream
+    /// (parameter 1) closed more than `days` days ago: the retention the
+    /// longest-reading consumer asks for.
+    pub fn purge_expired(&self, d: &DatasetSpec, schema: &str, days: u64) -> String {
+        let out = self.v(BATCH_OUT);
+        format!(
+            "DELETE FROM {} WHERE {out} <> {LIVE_BATCH} AND {out} IN \
+             (SELECT batch_id FROM {} WHERE stream_key = {} AND status = '{COMMITTED}' \
+             AND batch_end < now() - interval '{days} days')",
+            d.merge_table,
+            qualified(schema, BATCH_METRICS),
+            self.d.param(1),
+        )
+    }
+
+    /// Stages a transformer's output table as the batch (parameter 1).
+    pub fn stage_from_table(&self, d: &DatasetSpec) -> String {
+        let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+        format!(
+            "INSERT INTO {} ({}, {}) SELECT {}, {} FROM {}",
+            d.staging_table,
+            self.v(BATCH_ID),
+            self.list("", &cols),
+            self.d.param(1),
+            self.list("", &cols),
+            d.source_table
+        )
+    }
+
+    /// The `COPY` that stages rows sent as text, batch id first.
+    pub fn copy_into_staging(&self, d: &DatasetSpec) -> String {
+        let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();
+        format!(
+            "COPY {} ({}, {}) FROM STDIN",
+            d.staging_table,
+            self.v(BATCH_ID),
+            self.list("", &cols)
+        )
+    }
+
+    /// A transformer's query as a `COPY … TO STDOUT` of exactly its output's
+    /// columns, each picked by name. The query is sent alone with the
+    /// extended protocol, as a subquery: one statement, a `SELECT`, that
+    /// cannot end the statement around it or modify data through a `WITH`
+    /// (PostgreSQL allows data-modifying `WITH` only at the top level).
+    pub fn copy_out(&self, columns: &[&str], query: &str) -> String {
+        format!(
+            "COPY (SELECT {} FROM (\n{}\n) AS q) TO STDOUT",
+            self.list("q.", columns),
+            query
+        )
+    }
 }
 
 #[cfg(test)]
@@ -190,7 +237,7 @@ mod tests {
 
     #[test]
     fn a_forensic_snapshot_closes_changed_and_deleted_versions() {
-        let m = merge(&people(), true, true);
+        let m = Statements::postgres().merge(&people(), true, true);
         assert_eq!(
             m.close_changed,
             "UPDATE \"p\".\"m\" m SET \"ds_surf_batch_out\" = $1 FROM \"p\".\"s\" s WHERE \
@@ -212,12 +259,16 @@ mod tests {
 
     #[test]
     fn live_only_deletes_and_incremental_sees_no_deletes() {
-        let m = merge(&people(), false, false);
+        let m = Statements::postgres().merge(&people(), false, false);
         assert!(
             m.close_changed
                 .starts_with("DELETE FROM \"p\".\"m\" m USING \"p\".\"s\" s WHERE")
         );
         assert_eq!(m.close_deleted, None);
-        assert!(purge_expired(&people(), "p", 30).contains("interval '30 days'"));
+        assert!(
+            Statements::postgres()
+                .purge_expired(&people(), "p", 30)
+                .contains("interval '30 days'")
+        );
     }
 }

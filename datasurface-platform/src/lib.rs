@@ -18,6 +18,7 @@ mod batch;
 mod capabilities;
 #[cfg(feature = "fs")]
 pub mod confined;
+pub mod dialect;
 pub mod escape;
 pub mod gitops;
 mod history;

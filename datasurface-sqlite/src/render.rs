@@ -20,7 +20,7 @@ use datasurface_platform::{
 };
 use serde::Serialize;
 
-use crate::dialect::{Affinity, Dialect, Sqlite, affinity};
+use crate::dialect::{Affinity, SqlDialect, Sqlite, affinity};
 use crate::spec::{
     ColumnSpec, DatabaseSpec, DatasetSpec, DeliveredDataset, DeliverySpec, IngestSpec, LIVE,
     SourceSpec, TableSpec, Target, TransformSpec, VERSION_COLUMNS, ValueCheck, ViewSpec,

@@ -1,13 +1,15 @@
-//! Every statement the engine sends to a database, made from a [`Dialect`]:
+//! Every statement the engine sends to a database, made from a [`SqlDialect`]:
 //! batch bookkeeping, staging, the merge by key and row hash, exports,
 //! retention and the schema changes that reconcile a database with its spec.
 //!
 //! The engine holds no SQL of its own, so running it on another database
-//! means writing a [`Dialect`], not another engine. Parameters are numbered
+//! means writing a [`SqlDialect`], not another engine. Parameters are numbered
 //! and documented on each statement.
 
-use crate::dialect::Dialect;
-use datasurface_platform::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION, LIVE_BATCH};
+use crate::dialect::SqlDialect;
+use datasurface_platform::state::{
+    ALL_HASH, BATCH_METRICS, BATCH_OUT, BatchStatus, HOOK_DECISION, KEY_HASH, LIVE_BATCH,
+};
 
 use crate::spec::{DatasetSpec, TableSpec, VERSION_COLUMNS};
 
@@ -23,7 +25,7 @@ const CHANGED: &str = "ds_changed";
 /// The statements of one dialect.
 #[derive(Clone, Copy)]
 pub struct Statements<'a> {
-    d: &'a dyn Dialect,
+    d: &'a dyn SqlDialect,
 }
 
 impl std::fmt::Debug for Statements<'_> {
@@ -34,7 +36,7 @@ impl std::fmt::Debug for Statements<'_> {
 
 impl<'a> Statements<'a> {
     /// The statements of a dialect.
-    pub const fn new(dialect: &'a dyn Dialect) -> Self {
+    pub const fn new(dialect: &'a dyn SqlDialect) -> Self {
         Statements { d: dialect }
     }
 
@@ -293,7 +295,7 @@ impl<'a> Statements<'a> {
         let cols: Vec<String> = d.columns.iter().map(|c| self.q(&c.name)).collect();
         let marks: Vec<String> = (1..=cols.len() + 2).map(|n| self.p(n)).collect();
         format!(
-            "INSERT INTO {} (\"ds_surf_key_hash\", \"ds_surf_all_hash\"{}{}) VALUES ({})",
+            "INSERT INTO {} (\"{KEY_HASH}\", \"{ALL_HASH}\"{}{}) VALUES ({})",
             self.q(&d.staging_table),
             if cols.is_empty() { "" } else { ", " },
             cols.join(", "),
@@ -323,20 +325,20 @@ impl<'a> Statements<'a> {
             self.q(&d.merge_table),
             self.changed(),
         );
-        let live = format!("m.\"ds_surf_batch_out\" = {LIVE_BATCH}");
+        let live = format!("m.\"{BATCH_OUT}\" = {LIVE_BATCH}");
         [
             format!(
-                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_surf_key_hash\" FROM {staging} s \
-                 JOIN {table} m ON m.\"ds_surf_key_hash\" = s.\"ds_surf_key_hash\" AND {live} \
-                 WHERE m.\"ds_surf_all_hash\" <> s.\"ds_surf_all_hash\""
+                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"{KEY_HASH}\" FROM {staging} s \
+                 JOIN {table} m ON m.\"{KEY_HASH}\" = s.\"{KEY_HASH}\" AND {live} \
+                 WHERE m.\"{ALL_HASH}\" <> s.\"{ALL_HASH}\""
             ),
             format!(
-                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"ds_surf_key_hash\" FROM {staging} s \
-                 WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.\"ds_surf_key_hash\" = s.\"ds_surf_key_hash\" AND {live})"
+                "INSERT INTO {changed} (part, key) SELECT {part}, s.\"{KEY_HASH}\" FROM {staging} s \
+                 WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.\"{KEY_HASH}\" = s.\"{KEY_HASH}\" AND {live})"
             ),
             format!(
-                "INSERT INTO {changed} (part, key) SELECT {part}, m.\"ds_surf_key_hash\" FROM {table} m \
-                 WHERE {live} AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE s.\"ds_surf_key_hash\" = m.\"ds_surf_key_hash\")"
+                "INSERT INTO {changed} (part, key) SELECT {part}, m.\"{KEY_HASH}\" FROM {table} m \
+                 WHERE {live} AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE s.\"{KEY_HASH}\" = m.\"{KEY_HASH}\")"
             ),
         ]
     }
@@ -348,7 +350,7 @@ impl<'a> Statements<'a> {
     /// Closes the live versions of the changed keys. 1 = batch.
     pub fn close_changed(&self, d: &DatasetSpec, part: usize) -> String {
         format!(
-            "UPDATE {} SET \"ds_surf_batch_out\" = {} WHERE \"ds_surf_batch_out\" = {LIVE_BATCH} AND \"ds_surf_key_hash\" IN ({})",
+            "UPDATE {} SET \"{BATCH_OUT}\" = {} WHERE \"{BATCH_OUT}\" = {LIVE_BATCH} AND \"{KEY_HASH}\" IN ({})",
             self.q(&d.merge_table),
             self.p(1),
             self.changed_keys(part)
@@ -363,8 +365,8 @@ impl<'a> Statements<'a> {
             .map(|c| format!("s.{}", self.q(&c.name)))
             .collect();
         format!(
-            "INSERT INTO {} ({}) SELECT {}, {LIVE_BATCH}, s.\"ds_surf_key_hash\", s.\"ds_surf_all_hash\"{}{} FROM {} s \
-             WHERE s.\"ds_surf_key_hash\" IN ({})",
+            "INSERT INTO {} ({}) SELECT {}, {LIVE_BATCH}, s.\"{KEY_HASH}\", s.\"{ALL_HASH}\"{}{} FROM {} s \
+             WHERE s.\"{KEY_HASH}\" IN ({})",
             self.q(&d.merge_table),
             self.versioned_columns(d),
             self.p(1),
@@ -378,7 +380,7 @@ impl<'a> Statements<'a> {
     /// Drops closed versions when nobody reads history.
     pub fn purge_closed(&self, d: &DatasetSpec) -> String {
         format!(
-            "DELETE FROM {} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH}",
+            "DELETE FROM {} WHERE \"{BATCH_OUT}\" <> {LIVE_BATCH}",
             self.q(&d.merge_table)
         )
     }
@@ -435,9 +437,9 @@ impl<'a> Statements<'a> {
         let cols = self.versioned_columns(d);
         let keys = self.changed_keys(part);
         [
-            format!("DELETE FROM {target} WHERE \"ds_surf_key_hash\" IN ({keys})"),
+            format!("DELETE FROM {target} WHERE \"{KEY_HASH}\" IN ({keys})"),
             format!(
-                "INSERT INTO {target} ({cols}) SELECT {cols} FROM {} WHERE \"ds_surf_key_hash\" IN ({keys})",
+                "INSERT INTO {target} ({cols}) SELECT {cols} FROM {} WHERE \"{KEY_HASH}\" IN ({keys})",
                 self.q(&d.merge_table)
             ),
         ]
@@ -470,7 +472,7 @@ impl<'a> Statements<'a> {
 
     fn retire(&self, target: &str) -> String {
         format!(
-            "DELETE FROM {target} WHERE \"ds_surf_batch_out\" <> {LIVE_BATCH} AND \"ds_surf_batch_out\" IN \
+            "DELETE FROM {target} WHERE \"{BATCH_OUT}\" <> {LIVE_BATCH} AND \"{BATCH_OUT}\" IN \
              (SELECT batch_id FROM {BATCH_METRICS} WHERE stream_key = {} AND status = '{COMMITTED}' AND batch_end < {})",
             self.p(1),
             self.p(2)
@@ -536,7 +538,7 @@ impl<'a> Statements<'a> {
 #[cfg(test)]
 mod tests {
     use super::Statements;
-    use crate::dialect::{Affinity, Dialect, Postgres, Sqlite};
+    use crate::dialect::{Affinity, Postgres, SqlDialect, Sqlite};
     use crate::spec::{ColumnSpec, DatasetSpec, TableSpec, VERSION_COLUMNS};
 
     fn column(name: &str, affinity: Affinity, nullable: bool) -> ColumnSpec {
@@ -566,7 +568,7 @@ mod tests {
     }
 
     /// Every statement of a dialect, one per paragraph, for a snapshot.
-    fn all(dialect: &dyn Dialect) -> String {
+    fn all(dialect: &dyn SqlDialect) -> String {
         let s = Statements::new(dialect);
         let d = dataset();
         let table = TableSpec {

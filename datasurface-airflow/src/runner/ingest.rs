@@ -15,7 +15,7 @@ use super::sources;
 use super::{JobError, Login, Merge, MergeDatabase, errors};
 use crate::spec::{INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
-use crate::statements::{live_rows, merge, purge_closed, purge_expired};
+use crate::statements::Statements;
 use datasurface_platform::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
@@ -291,7 +291,7 @@ impl Batch {
                 source.stage(&mut tx, d, batch, marks.get(&d.dataset).map(String::as_str))?;
             if staged.rows == 0 && snapshot && !d.allow_empty {
                 let live: i64 = tx
-                    .query_one(&live_rows(d), &[])
+                    .query_one(&Statements::postgres().live_rows(d), &[])
                     .and_then(|row| row.try_get(0))
                     .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
                 if live > 0 {
@@ -342,7 +342,7 @@ impl Batch {
             let at = |e: postgres::Error| {
                 format!("dataset `{}`: merging: {}", d.dataset, errors::text(&e))
             };
-            let s = merge(d, self.spec.keep_history, snapshot);
+            let s = Statements::postgres().merge(d, self.spec.keep_history, snapshot);
             let changed = tx.execute(&s.close_changed, &[&batch]).map_err(at)?;
             if let Some(q) = &s.close_deleted {
                 deleted += tx.execute(q, &[&batch]).map_err(at)?;
@@ -351,11 +351,15 @@ impl Batch {
             updated += changed;
             inserted += opened.saturating_sub(changed);
             if !self.spec.keep_history && spec_changed {
-                tx.execute(&purge_closed(d), &[]).map_err(at)?;
+                tx.execute(&Statements::postgres().purge_closed(d), &[])
+                    .map_err(at)?;
             }
             if let (true, Some(days)) = (self.spec.keep_history, self.spec.retention_days) {
-                tx.execute(&purge_expired(d, &schema, days), &[&self.spec.stream])
-                    .map_err(at)?;
+                tx.execute(
+                    &Statements::postgres().purge_expired(d, &schema, days),
+                    &[&self.spec.stream],
+                )
+                .map_err(at)?;
             }
         }
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);

@@ -18,7 +18,7 @@ use crate::copy_text::{push_bytes, push_field, push_null};
 use crate::escape::sql::literal as sql_str;
 use crate::names::quoted;
 use crate::spec::{DatasetSpec, SourceSpec};
-use crate::statements::{copy_into_staging, stage_from_table};
+use crate::statements::Statements;
 
 /// What staging one dataset read.
 pub(crate) struct Staged {
@@ -126,7 +126,7 @@ impl Source {
             Source::Csv(folder) => csv_file(folder, tx, d, batch),
             Source::Transformer => {
                 let rows = tx
-                    .execute(&stage_from_table(d), &[&batch])
+                    .execute(&Statements::postgres().stage_from_table(d), &[&batch])
                     .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
                 Ok(Staged {
                     rows,
@@ -215,7 +215,7 @@ const FLUSH_AT: usize = 1 << 16;
 impl<'t> CopyWriter<'t> {
     fn new(tx: &'t mut Transaction<'_>, d: &DatasetSpec, batch: i32) -> Result<Self, BatchFailure> {
         let writer = tx
-            .copy_in(&copy_into_staging(d))
+            .copy_in(&Statements::postgres().copy_into_staging(d))
             .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
         Ok(CopyWriter {
             writer,

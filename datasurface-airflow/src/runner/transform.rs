@@ -15,7 +15,7 @@ use postgres::error::SqlState;
 use super::{Endpoint, JobError, Login, Merge, MergeDatabase, connect_with, errors};
 use crate::names::quoted;
 use crate::spec::{TRANSFORM, TransformOutput, TransformSpec};
-use crate::statements::copy_out_statement;
+use crate::statements::Statements;
 
 /// What a transformer run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,7 +341,7 @@ fn copy_outputs(
             .map_err(|e| errors::text(&e))?;
         let columns: Vec<&str> = out.columns.iter().map(|c| c.name.as_str()).collect();
         let mut reader = reading
-            .copy_out(&copy_out_statement(&columns, &out.query))
+            .copy_out(&Statements::postgres().copy_out(&columns, &out.query))
             .map_err(|e| query_failed(out, spec, &e))?;
         let quoted_columns: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
         let mut writer = tx

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::source::Rows;
 use super::values::{conform, hash};
 use super::{Engine, EngineError, open_db, sql};
-use crate::dialect::Dialect;
+use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
 use datasurface_platform::state::BATCH_OUT;
 

@@ -19,7 +19,7 @@ use datasurface_platform::state::{
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior};
 
 use super::{EngineError, open_db, sql};
-use crate::dialect::{Affinity, Dialect as _, Sqlite};
+use crate::dialect::{Affinity, SqlDialect as _, Sqlite};
 
 /// The live marker of the old layout.
 const OLD_LIVE: i64 = i64::MAX;

@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use super::batch::SQL;
 use super::values::{conform, restated};
 use super::{EngineError, sql};
-use crate::dialect::{Dialect, Sqlite};
+use crate::dialect::{SqlDialect, Sqlite};
 use crate::spec::{DatabaseSpec, TableSpec};
 
 /// A column as a table has it now.

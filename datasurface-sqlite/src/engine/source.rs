@@ -7,7 +7,7 @@ use std::path::Path;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::dialect::{Dialect, Sqlite};
+use crate::dialect::{SqlDialect, Sqlite};
 use crate::spec::DatasetSpec;
 
 /// Rows in the dataset's column order; a problem is a message for the batch.
