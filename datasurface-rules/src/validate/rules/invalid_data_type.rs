@@ -2,7 +2,8 @@
 //!
 //! Each data type has its own rules: sizes and dimensions are positive; a
 //! decimal's scale is at most its precision; a float format's significand
-//! fits in its bits, its exponents straddle zero, and only a format without
+//! fits in its bits, its exponent range holds 0 and reaches above it
+//! (`maxExponent` at least 1, `minExponent` at most 0), and only a format without
 //! infinities may encode NaN as negative zero; a micro-scaling format is
 //! built from float formats. Every named float format passes these rules —
 //! including the FNUZ formats, which the reference implementation rejected.
@@ -123,10 +124,20 @@ pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
                 .to_owned(),
         );
     }
-    if f.max_exponent < f.min_exponent {
+    // The reference's bounds on the exponents' signs: the range holds 0, so
+    // 1 is representable, and reaches above it. (The reference also asks
+    // for a negative smallest exponent, which the OCP formats with a 2-bit
+    // exponent, FP6 E2M3 and FP4 E2M1, whose smallest is 0, would fail.)
+    if f.max_exponent < 1 {
         return Some(format!(
-            "the largest exponent ({}) is below the smallest ({})",
-            f.max_exponent, f.min_exponent
+            "the largest exponent (`maxExponent: {}`) must be at least 1",
+            f.max_exponent
+        ));
+    }
+    if f.min_exponent > 0 {
+        return Some(format!(
+            "the smallest exponent (`minExponent: {}`) must be at most 0",
+            f.min_exponent
         ));
     }
     if f.nan_encoding == NanEncoding::NegativeZero
@@ -204,6 +215,42 @@ mod tests {
                 problems(&DataType::MicroScaling(m), &ModelPath::root(), &mut found);
             }
             assert!(found.is_empty(), "{t:?}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_float_formats_exponents_straddle_zero() {
+        let ieee32 = DataType::Ieee32.float_format().unwrap();
+        for (max, min, why) in [
+            (
+                0,
+                -126,
+                Some("the largest exponent (`maxExponent: 0`) must be at least 1"),
+            ),
+            (
+                -3,
+                -126,
+                Some("the largest exponent (`maxExponent: -3`) must be at least 1"),
+            ),
+            (
+                127,
+                1,
+                Some("the smallest exponent (`minExponent: 1`) must be at most 0"),
+            ),
+            (
+                127,
+                5,
+                Some("the smallest exponent (`minExponent: 5`) must be at most 0"),
+            ),
+            (1, -1, None),
+            (2, 0, None),
+        ] {
+            let f = FloatFormat {
+                max_exponent: max,
+                min_exponent: min,
+                ..ieee32
+            };
+            assert_eq!(float_problem(&f).as_deref(), why, "{max} {min}");
         }
     }
 

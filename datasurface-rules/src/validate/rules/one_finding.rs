@@ -110,20 +110,27 @@ fn a_duplicated_workspace_is_a_duplicate_not_an_unknown_reference() {
 }
 
 #[test]
-fn a_transformer_and_its_output_disagreeing_is_reported_once_from_the_datastore() {
+fn a_transformer_and_its_output_disagreeing_is_reported_once_at_each_end() {
+    let ends = |text: &str| {
+        let report = report_for(text);
+        report
+            .diagnostics()
+            .iter()
+            .map(|d| format!("{} {}", d.code, d.path))
+            .collect::<Vec<_>>()
+    };
     // The datastore names another workspace.
     let text = BASE_MODEL.replacen(
         "capture: {transformerOutput: {workspace: Totals}}",
         "capture: {transformerOutput: {workspace: Dashboard}}",
         1,
     );
-    let report = report_for(&text);
-    assert_eq!(codes(&text), ["transformer-output-mismatch"], "{report}");
-    assert!(
-        report.diagnostics()[0]
-            .path
-            .to_string()
-            .contains("/datastores/Customer_Totals/")
+    assert_eq!(
+        ends(&text),
+        [
+            "transformer-output-mismatch /zones/USA/teams/Reporting/datastores/Customer_Totals/capture/transformerOutput/workspace",
+            "transformer-output-mismatch /zones/USA/teams/Reporting/workspaces/Totals/transformer/outputDatastore",
+        ]
     );
     // The datastore is captured by ingestion although a transformer writes it.
     let text = BASE_MODEL.replacen(
@@ -131,12 +138,11 @@ fn a_transformer_and_its_output_disagreeing_is_reported_once_from_the_datastore(
         "capture: {ingestion: {container: Warehouse, consistency: MULTI_DATASET, method: {sqlSnapshot: {}}}}",
         1,
     );
-    let report = report_for(&text);
-    assert_eq!(codes(&text), ["transformer-output-mismatch"], "{report}");
-    assert!(
-        report.diagnostics()[0].message.contains(
-            "captured by ingestion, but it is the output of the transformer of workspace `Totals`"
-        ),
-        "{report}"
+    assert_eq!(
+        ends(&text),
+        [
+            "transformer-output-mismatch /zones/USA/teams/Reporting/datastores/Customer_Totals/capture",
+            "transformer-output-mismatch /zones/USA/teams/Reporting/workspaces/Totals/transformer/outputDatastore",
+        ]
     );
 }

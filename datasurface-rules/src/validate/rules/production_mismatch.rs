@@ -2,19 +2,25 @@
 //!
 //! A production workspace that reads non-production data depends on data
 //! nobody supports; a non-production workspace that reads production data is
-//! fine but worth knowing about. A transformer whose output datastore differs
-//! from its own workspace in production status is reported at the
-//! transformer (the reference warns there too). All are warnings.
+//! fine but worth knowing about. Each is reported once per workspace and
+//! datastore, at the first sink that reads it, and, when the datastore is a
+//! transformer's output, once more at that transformer: both ends see it. A
+//! transformer whose output datastore differs from its own workspace in
+//! production status is reported at the transformer (the reference warns
+//! there too). All are warnings.
 
 use super::prelude::*;
-use datasurface_core::ProductionStatus;
+use datasurface_core::names::{DatastoreName, WorkspaceName};
+use datasurface_core::{CaptureMetadata, ProductionStatus};
+use std::collections::BTreeSet;
 
 pub(crate) static RULE: Rule = Rule {
     code: "production-mismatch",
     severity: Severity::Warning,
     summary: "A dataset group and the datastore it reads, or a transformer and the datastore it writes, differ in production status.",
     explanation: "Make sure a production workspace reads production data; a non-production workspace reading \
-                  production data is allowed but reported.",
+                  production data is allowed but reported. Each pair is reported once at the reading workspace's \
+                  first sink and, when the datastore is a transformer's output, once at that transformer.",
     example: &[(
         "            container: Warehouse\n            productionStatus: PRODUCTION\n            priority: HIGH\n",
         "            container: Warehouse\n            priority: HIGH\n",
@@ -46,7 +52,10 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             );
         }
     }
-    // A dataset group and the datastores it reads.
+    // A workspace and the datastores it reads: once per pair, at the first
+    // sink that reads the datastore; and when the datastore is a
+    // transformer's output, once more at that transformer, the other end.
+    let mut seen: BTreeSet<(&WorkspaceName, &DatastoreName)> = BTreeSet::new();
     for at in cx.sinks() {
         let Some(store) = cx.index.datastore(&at.sink.datastore) else {
             continue;
@@ -55,17 +64,37 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             at.workspace.item.production_status,
             store.item.production_status,
         );
-        if ws == ds {
+        if ws == ds || !seen.insert((at.workspace.name, &at.sink.datastore)) {
             continue;
         }
+        let writer = match &store.item.capture {
+            CaptureMetadata::TransformerOutput(t) => cx
+                .index
+                .workspaces
+                .get(&t.workspace)
+                .into_iter()
+                .flatten()
+                .find(|w| {
+                    w.zone == store.zone
+                        && w.team == store.team
+                        && w.item
+                            .transformer
+                            .as_ref()
+                            .is_some_and(|x| x.output_datastore == at.sink.datastore)
+                }),
+            CaptureMetadata::Ingestion(_) => None,
+        };
+        let output_of = writer.map_or_else(String::new, |w| {
+            format!(", the output of transformer `{}`", w.name)
+        });
         let message = if ws == ProductionStatus::Production {
             format!(
-                "production workspace `{}` reads non-production datastore `{}`",
+                "production workspace `{}` reads non-production datastore `{}`{output_of}",
                 at.workspace.name, at.sink.datastore
             )
         } else {
             format!(
-                "non-production workspace `{}` reads production datastore `{}`",
+                "non-production workspace `{}` reads production datastore `{}`{output_of}",
                 at.workspace.name, at.sink.datastore
             )
         };
@@ -74,6 +103,24 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             message,
             "align the production status of the workspace and the datastore",
         );
+        if let Some(w) = writer {
+            out.report(
+                w.path("workspaces").key("transformer"),
+                format!(
+                    "the output `{}` of {} transformer `{}` is read by {} workspace `{}`",
+                    at.sink.datastore,
+                    status(ds),
+                    w.name,
+                    status(ws),
+                    at.workspace.name
+                ),
+                if ds == ProductionStatus::Production {
+                    "a non-production consumer of production data is allowed; make sure it is meant"
+                } else {
+                    "a production consumer depends on data nobody supports: make the transformer and its output production, or the consumer not"
+                },
+            );
+        }
     }
 }
 
@@ -91,13 +138,52 @@ mod tests {
     #[test]
     fn example() {
         insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:101:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Customer_Totals`
+        model.yaml:101:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Customer_Totals`, the output of transformer `Totals`
           at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0
           help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
         model.yaml:102:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Orders`
           at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
           help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
+        model.yaml:85:13: warning[production-mismatch]: the output `Customer_Totals` of production transformer `Totals` is read by non-production workspace `Dashboard`
+          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
+          help: a non-production consumer of production data is allowed; make sure it is meant (in github:acme/reporting@main)
         ");
+    }
+
+    /// A production consumer of a non-production transformer's output is
+    /// reported once at each end, however many sinks read it.
+    #[test]
+    fn a_production_consumer_of_a_non_production_output() {
+        let text = BASE_MODEL
+            .replacen(
+                "          Totals:\n            container: Warehouse\n            productionStatus: PRODUCTION\n",
+                "          Totals:\n            container: Warehouse\n",
+                1,
+            )
+            .replacen(
+                "          Customer_Totals:\n            productionStatus: PRODUCTION\n",
+                "          Customer_Totals:\n",
+                1,
+            )
+            .replacen(
+                "                  - {datastore: Orders, dataset: customers}\n",
+                "                  - {datastore: Orders, dataset: customers}\n                  - {datastore: Customer_Totals, dataset: totals}\n",
+                1,
+            );
+        let report = report_for(&text);
+        let found: Vec<String> = report
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code == super::RULE.code && d.message.contains("Customer_Totals"))
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0: production workspace `Dashboard` reads non-production datastore `Customer_Totals`, the output of transformer `Totals`",
+                "/zones/USA/teams/Reporting/workspaces/Totals/transformer: the output `Customer_Totals` of non-production transformer `Totals` is read by production workspace `Dashboard`",
+            ]
+        );
     }
 
     /// A non-production transformer writing a production datastore is

@@ -2,13 +2,14 @@
 //!
 //! A transformer writes one datastore of its own team, and that datastore
 //! says so in its capture: `transformerOutput: {workspace: ...}`. Both
-//! directions are checked, and a mismatch is reported once: from the
-//! datastore's side when the datastore is in the transformer's team, from the
-//! transformer's side when it is not.
+//! directions are checked. An output datastore that is missing or in another
+//! team is reported at the transformer; any other mismatch at both ends, the
+//! datastore's capture and each transformer's `outputDatastore`.
 
 use super::prelude::*;
+use datasurface_core::index::Placed;
 use datasurface_core::names::{DatastoreName, TeamName, WorkspaceName, ZoneName};
-use datasurface_core::{CaptureMetadata, OrderedMap};
+use datasurface_core::{CaptureMetadata, Datastore, OrderedMap, Workspace};
 
 pub(crate) static RULE: Rule = Rule {
     code: "transformer-output-mismatch",
@@ -69,25 +70,30 @@ fn outside_its_team(cx: &Context<'_>, out: &mut Findings) {
     }
 }
 
-/// Every other mismatch, once, from the datastore's side.
+/// A transformer, by its workspace.
+type Writer<'a> = Placed<'a, WorkspaceName, Workspace>;
+
+/// Every other mismatch, reported at both ends: at the datastore's capture,
+/// and at the `outputDatastore` of each transformer that writes it, so whoever
+/// reads either sees it.
 fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
-    // The workspaces whose transformers write each datastore, in their
-    // team's order, found in one pass (not a pass over the team's
-    // workspaces for each of its datastores).
-    let mut writers_of: OrderedMap<(&ZoneName, &TeamName, &DatastoreName), Vec<&WorkspaceName>> =
+    // The transformers that write each datastore, in the model's order,
+    // found in one pass (not a pass over the team's workspaces for each of
+    // its datastores).
+    let mut writers_of: OrderedMap<(&ZoneName, &TeamName, &DatastoreName), Vec<Writer<'_>>> =
         OrderedMap::default();
-    for (zone_name, zone) in &cx.eco.zones {
-        for (team_name, team) in &zone.teams {
-            for (name, w) in &team.workspaces {
-                if let Some(t) = &w.transformer {
-                    writers_of
-                        .entry((zone_name, team_name, &t.output_datastore))
-                        .or_default()
-                        .push(name);
-                }
-            }
+    for ws in cx.index.workspaces.values().flatten() {
+        if let Some(t) = &ws.item.transformer {
+            writers_of
+                .entry((ws.zone, ws.team, &t.output_datastore))
+                .or_default()
+                .push(*ws);
         }
     }
+    let at_transformer = |w: &Writer<'_>| {
+        w.path("workspaces")
+            .keys(["transformer", "outputDatastore"])
+    };
     for store in cx.index.datastores.values().flatten() {
         if cx
             .zone(store.zone)
@@ -96,13 +102,13 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
         {
             continue;
         }
-        let writers: &[&WorkspaceName] = writers_of
+        let writers: &[Writer<'_>] = writers_of
             .get(&(store.zone, store.team, store.name))
             .map_or(&[], Vec::as_slice);
         let listed = || {
             writers
                 .iter()
-                .map(|w| format!("`{w}`"))
+                .map(|w| format!("`{}`", w.name))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -113,15 +119,16 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
                         .path("datastores")
                         .keys(["capture", "transformerOutput", "workspace"])
                 };
-                if !writers.contains(&&t.workspace) {
+                let named = writers.iter().any(|w| *w.name == t.workspace);
+                if !named {
                     let (message, help) = match writers {
                         [] => (
                             format!("datastore `{}` says workspace `{}` writes it, but no transformer of its team does", store.name, t.workspace),
                             "name the workspace of this team whose transformer has this datastore as `outputDatastore`".to_owned(),
                         ),
                         [one] => (
-                            format!("datastore `{}` says workspace `{}` writes it, but the transformer of workspace `{one}` does", store.name, t.workspace),
-                            format!("write `transformerOutput: {{workspace: {one}}}`, or point that transformer's `outputDatastore` elsewhere"),
+                            format!("datastore `{}` says workspace `{}` writes it, but the transformer of workspace `{}` does", store.name, t.workspace, one.name),
+                            format!("write `transformerOutput: {{workspace: {}}}`, or point that transformer's `outputDatastore` elsewhere", one.name),
                         ),
                         _ => (
                             format!("datastore `{}` says workspace `{}` writes it, but the transformers of workspaces {} do", store.name, t.workspace, listed()),
@@ -141,23 +148,71 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
                         "point the other transformers' `outputDatastore` at datastores of their own",
                     );
                 }
+                for w in writers.iter().filter(|w| *w.name != t.workspace) {
+                    out.report(
+                        at_transformer(w),
+                        format!(
+                            "transformer `{}` writes datastore `{}`, whose capture names workspace `{}` as its writer",
+                            w.name, store.name, t.workspace
+                        ),
+                        format!(
+                            "point `outputDatastore` at a datastore captured as `transformerOutput: {{workspace: {}}}`{}",
+                            w.name,
+                            if named {
+                                String::new()
+                            } else {
+                                format!(", or make `{}`'s capture name `{}`", store.name, w.name)
+                            }
+                        ),
+                    );
+                }
             }
-            CaptureMetadata::Ingestion(_) if !writers.is_empty() => out.report(
-                store.path("datastores").key("capture"),
-                format!(
-                    "datastore `{}` is captured by ingestion, but it is the output of the {} of {} {}",
-                    store.name,
-                    if writers.len() == 1 { "transformer" } else { "transformers" },
-                    if writers.len() == 1 { "workspace" } else { "workspaces" },
-                    listed()
-                ),
-                format!(
-                    "give it `capture: {{transformerOutput: {{workspace: {}}}}}`, or point the transformer at another datastore",
-                    writers[0]
-                ),
-            ),
+            CaptureMetadata::Ingestion(_) if !writers.is_empty() => {
+                ingested(store, writers, out);
+            }
             CaptureMetadata::Ingestion(_) => {}
         }
+    }
+}
+
+/// A datastore captured by ingestion that transformers write: at the
+/// datastore's capture, and at each transformer.
+fn ingested(
+    store: &Placed<'_, DatastoreName, Datastore>,
+    writers: &[Writer<'_>],
+    out: &mut Findings,
+) {
+    let listed = writers
+        .iter()
+        .map(|w| format!("`{}`", w.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.report(
+        store.path("datastores").key("capture"),
+        format!(
+            "datastore `{}` is captured by ingestion, but it is the output of the {} of {} {}",
+            store.name,
+            if writers.len() == 1 { "transformer" } else { "transformers" },
+            if writers.len() == 1 { "workspace" } else { "workspaces" },
+            listed
+        ),
+        format!(
+            "give it `capture: {{transformerOutput: {{workspace: {}}}}}`, or point the transformer at another datastore",
+            writers[0].name
+        ),
+    );
+    for w in writers {
+        out.report(
+            w.path("workspaces").keys(["transformer", "outputDatastore"]),
+            format!(
+                "the output datastore `{}` of transformer `{}` is captured by ingestion, not as a transformer's output",
+                store.name, w.name
+            ),
+            format!(
+                "give `{}` `capture: {{transformerOutput: {{workspace: {}}}}}`, or point `outputDatastore` at a datastore captured that way",
+                store.name, w.name
+            ),
+        );
     }
 }
 
@@ -169,6 +224,35 @@ mod tests {
         model.yaml:68:43: error[transformer-output-mismatch]: datastore `Customer_Totals` says workspace `Dashboard` writes it, but the transformer of workspace `Totals` does
           at: /zones/USA/teams/Reporting/datastores/Customer_Totals/capture/transformerOutput/workspace
           help: write `transformerOutput: {workspace: Totals}`, or point that transformer's `outputDatastore` elsewhere (in github:acme/reporting@main)
+        model.yaml:86:15: error[transformer-output-mismatch]: transformer `Totals` writes datastore `Customer_Totals`, whose capture names workspace `Dashboard` as its writer
+          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer/outputDatastore
+          help: point `outputDatastore` at a datastore captured as `transformerOutput: {workspace: Totals}`, or make `Customer_Totals`'s capture name `Totals` (in github:acme/reporting@main)
         ");
+    }
+
+    /// An output captured by ingestion is reported at the datastore and at
+    /// the transformer, once each.
+    #[test]
+    fn an_ingested_output_is_reported_at_both_ends() {
+        use super::super::{BASE_MODEL, testing::report_for};
+        let text = BASE_MODEL.replacen(
+            "            capture: {transformerOutput: {workspace: Totals}}\n",
+            "            capture:\n              ingestion:\n                container: Sales DB\n                consistency: MULTI_DATASET\n                trigger: {cron: \"*/15 * * * *\"}\n                credential: {name: sales_reader, type: USER_PASSWORD}\n                method: {sqlSnapshot: {}}\n",
+            1,
+        );
+        let report = report_for(&text);
+        let found: Vec<String> = report
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code == super::RULE.code)
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/zones/USA/teams/Reporting/datastores/Customer_Totals/capture: datastore `Customer_Totals` is captured by ingestion, but it is the output of the transformer of workspace `Totals`",
+                "/zones/USA/teams/Reporting/workspaces/Totals/transformer/outputDatastore: the output datastore `Customer_Totals` of transformer `Totals` is captured by ingestion, not as a transformer's output",
+            ]
+        );
     }
 }
