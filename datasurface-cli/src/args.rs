@@ -121,7 +121,8 @@ pub(crate) enum Command {
     /// that validates is swapped in; the last good one keeps being served).
     #[command(after_help = EXIT_PLAIN)]
     Serve(ServeArgs),
-    /// Explain a diagnostic code, or print the catalogue of every code.
+    /// Explain a diagnostic code; without one, list every code with its summary
+    /// (`--all`: the whole catalogue, in Markdown).
     Explain(ExplainArgs),
     /// Print the JSON Schema of model documents (or, with --openapi, the OpenAPI 3.1 document
     /// of `serve`'s API).
@@ -526,8 +527,8 @@ pub(crate) struct InitArgs {
 /// `explain`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExplainArgs {
-    /// The code, such as `missing-primary-key`.
-    #[arg(required_unless_present = "all")]
+    /// The code, such as `missing-primary-key`; without one, a line for
+    /// every code.
     pub(crate) code: Option<String>,
     /// Print the whole catalogue, in Markdown (the text of docs/diagnostics.md).
     #[arg(long, conflicts_with = "code")]

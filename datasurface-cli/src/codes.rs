@@ -68,6 +68,29 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
     sections
 }
 
+/// One line for every code: its severity, the code and its summary, with
+/// how to read more.
+pub(crate) fn index(registry: &PlatformRegistry) -> String {
+    let codes = all(registry);
+    let width = codes.iter().map(|c| c.code.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for c in &codes {
+        let severity = c.severity.to_string();
+        let _ = std::fmt::Write::write_fmt(
+            &mut out,
+            format_args!("{severity:<7}  {:<width$}  {}\n", c.code, c.summary),
+        );
+    }
+    let _ = std::fmt::Write::write_fmt(
+        &mut out,
+        format_args!(
+            "\n{} codes; `datasurface explain CODE` explains one with an example, `--all` prints them all in Markdown (docs/diagnostics.md)\n",
+            codes.len()
+        ),
+    );
+    out
+}
+
 /// The catalogue of every code, in Markdown: the text of `docs/diagnostics.md`.
 pub(crate) fn catalogue(registry: &PlatformRegistry) -> String {
     let mut out = catalogue::catalogue();
@@ -116,12 +139,12 @@ pub(crate) fn explain(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let code = args.code.as_deref().unwrap_or_default().trim();
-    let text = if args.all {
-        Some(catalogue(app.registry))
-    } else {
-        explanation(app.registry, code)
+    let text = match (args.all, args.code.as_deref()) {
+        (true, _) => Some(catalogue(app.registry)),
+        (false, None) => Some(index(app.registry)),
+        (false, Some(code)) => explanation(app.registry, code.trim()),
     };
+    let code = args.code.as_deref().unwrap_or_default().trim();
     let Some(text) = text else {
         let codes = all(app.registry);
         let known: Vec<&str> = codes.iter().map(|c| c.code).collect();

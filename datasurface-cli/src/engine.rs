@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use datasurface_model::validate::ValidEcosystem;
 use datasurface_platform::hook::Subject;
-use datasurface_platform::{Plan, render_platform};
+use datasurface_platform::{Disruption, Plan, render_platform};
 use datasurface_sqlite::engine::{
     Engine, HookDecision, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
 };
@@ -318,7 +318,10 @@ pub(crate) fn run(
         Ok(chosen) => chosen,
         Err(outcome) => return outcome,
     };
-    warn_if_unapplied(app, &chosen, &args.target.model, err);
+    let json = args.format == RunFormat::Json;
+    if let Some(outcome) = apply_if_safe(app, &chosen, &args.target.model, json, out, err) {
+        return outcome;
+    }
     run_chosen(
         app,
         &chosen.engine,
@@ -347,23 +350,48 @@ fn unapplied(app: &App<'_>, chosen: &Chosen) -> Option<Plan> {
     )
 }
 
-/// Warns when the model is not what the state directory applied: `run` runs
-/// what was applied.
-fn warn_if_unapplied(app: &App<'_>, chosen: &Chosen, model: &Path, err: &mut dyn Write) {
-    let Some(plan) = unapplied(app, chosen) else {
-        return;
-    };
+/// Applies the model first when it is not what the state directory
+/// applied and no step drops data, so a run runs the model as it is now; a
+/// change that drops data waits for `apply` (this run runs what was
+/// applied, and says so). Returns the outcome when applying failed.
+fn apply_if_safe(
+    app: &App<'_>,
+    chosen: &Chosen,
+    model: &Path,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Option<Outcome> {
+    let plan = unapplied(app, chosen)?;
     if plan.is_empty() {
-        return;
+        return None;
     }
     let state = chosen.engine.state().display();
-    let _ = writeln!(
-        err,
-        "{}: the model differs from what was applied to {state} ({}); this run runs what was applied\n  help: apply the model first: `datasurface apply {} --state {state}` (or `datasurface up`)",
-        app.paint(Paint::Warning, "warning"),
-        plan.totals(),
-        model.display()
-    );
+    if plan.worst_disruption() == Disruption::DataDropped {
+        let _ = writeln!(
+            err,
+            "{}: the model differs from what was applied to {state} ({}), and applying it drops data; this run runs what was applied\n  help: when that data may go, apply the model: `datasurface apply {} --state {state}` (it prints each step as it applies it)",
+            app.paint(Paint::Warning, "warning"),
+            plan.totals(),
+            model.display()
+        );
+        return None;
+    }
+    // The apply's report goes where the run's does, or to stderr beside JSON.
+    let mut report = Vec::new();
+    if app.chatty() {
+        let _ = writeln!(
+            report,
+            "the model changed since it was applied to {state}; applying it before this run:"
+        );
+    }
+    let applied = apply_chosen(app, chosen, PlanFormat::Human, &mut report, err);
+    let _ = if json {
+        err.write_all(&report)
+    } else {
+        out.write_all(&report)
+    };
+    (applied != Outcome::Success).then_some(applied)
 }
 
 fn run_chosen(

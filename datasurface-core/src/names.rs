@@ -1,15 +1,20 @@
 //! Validated names.
 //!
-//! Every name in the model is a newtype that can only hold a valid value: the
-//! constructors check it, and deserialization goes through the same check, so
-//! an invalid name is refused with its file position while the model loads.
+//! Every name in the model is a newtype that can only hold a well-formed
+//! value: the constructors check its form, and deserialization goes through
+//! the same check, so a malformed name is refused with its file position
+//! while the model loads.
 //!
 //! Two rules exist:
 //!
 //! * **SQL identifiers** name everything that becomes a database object:
 //!   datastores, datasets, columns, workspaces, dataset groups. They match
 //!   `^[A-Za-z][A-Za-z0-9_]{0,127}$` and are not one of the reserved words in
-//!   [`SQL_RESERVED_WORDS`] (compared without regard to case).
+//!   [`SQL_RESERVED_WORDS`] (compared without regard to case). A reserved
+//!   word has the form of a name and parses, so a reference such as
+//!   `dataset: order` reaches validation, which says what was meant
+//!   (`orders`?); validation refuses it where it names something
+//!   (`reserved-name`). [`NameRule::check`] refuses it outright.
 //! * **Display names** name everything else (zones, teams, vendors, locations,
 //!   platforms, containers, policies, credentials, the ecosystem). They are 1 to
 //!   255 characters, have no leading or trailing white space, no control
@@ -227,6 +232,17 @@ pub enum NameRule {
 impl NameRule {
     /// Checks `value` against the rule; on failure, says why and how to fix it.
     pub fn check(self, value: &str) -> Result<(), RuleViolation> {
+        self.check_form(value)?;
+        match self {
+            NameRule::SqlIdentifier => check_not_reserved(value),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks `value`'s form: all of [`NameRule::check`] but, for a SQL
+    /// identifier, the reserved words, which validation reports where they
+    /// name something. Name types parse by their form.
+    pub fn check_form(self, value: &str) -> Result<(), RuleViolation> {
         match self {
             NameRule::SqlIdentifier => check_sql_identifier(value),
             NameRule::Display => check_display_name(value),
@@ -269,12 +285,21 @@ fn check_sql_identifier(value: &str) -> Result<(), RuleViolation> {
             value.len()
         ));
     }
-    if let Some(word) = reserved_word(value) {
-        return Err(violation!(
-            "`{word}` is a reserved SQL word; choose another name, for example `{value}_`"
-        ));
-    }
     Ok(())
+}
+
+fn check_not_reserved(value: &str) -> Result<(), RuleViolation> {
+    match reserved_word(value) {
+        Some(word) => Err(violation!(
+            "`{word}` is a reserved SQL word; choose another name, for example `{value}_`"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The reserved SQL word `value` is, in any case (`order` is `ORDER`), if any.
+pub fn reserved_sql_word(value: &str) -> Option<&'static str> {
+    reserved_word(value)
 }
 
 /// The reserved word `value` is, in any case. The words are grouped by
@@ -602,7 +627,7 @@ macro_rules! name_type {
 
             /// Checks and wraps a name.
             pub fn new(value: impl Into<String> + AsRef<str>) -> Result<Self, NameError> {
-                match Self::RULE.check(value.as_ref()) {
+                match Self::RULE.check_form(value.as_ref()) {
                     Ok(()) => Ok(Self(SmolStr::new(value.as_ref()))),
                     Err(violation) => Err(NameError { what: Self::WHAT, value: value.into(), violation }),
                 }
@@ -886,7 +911,10 @@ mod tests {
         );
         let err = ColumnName::new("first name").unwrap_err();
         assert!(err.reason().contains("contains ` `"), "{err}");
-        let err = ColumnName::new("Select").unwrap_err();
+        // A reserved word has a name's form; validation refuses it where it
+        // names something, and `NameRule::check` refuses it outright.
+        assert!(ColumnName::new("Select").is_ok());
+        let err = NameRule::SqlIdentifier.check("Select").unwrap_err();
         assert!(err.reason().contains("reserved"), "{err}");
         assert!(ColumnName::new("").is_err());
         assert!(ColumnName::new("é").is_err());
@@ -925,8 +953,8 @@ mod tests {
     fn serde_goes_through_the_check() {
         let ok: DatasetName = serde_json::from_str("\"customers\"").unwrap();
         assert_eq!(ok, "customers");
-        let err = serde_json::from_str::<DatasetName>("\"drop\"").unwrap_err();
-        assert!(err.to_string().contains("reserved SQL word"), "{err}");
+        let err = serde_json::from_str::<DatasetName>("\"1drop\"").unwrap_err();
+        assert!(err.to_string().contains("starts with `1`"), "{err}");
         assert_eq!(serde_json::to_string(&ok).unwrap(), "\"customers\"");
     }
 

@@ -60,10 +60,20 @@ pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) ->
             let found = token_at(text, usize_of(location.line()), usize_of(location.column()));
             LoadError::new(file, format!("expected {}, found {found}", describe_scalar(ty)))
         }
-        E::Unexpected { expected: "mapping start", .. } => LoadError::new(file, "expected a map here").with_help(
-            "write a map of fields, such as `{host: db.example, port: 5432}`; a kind with settings is a one-key map, \
-             such as `{VarChar: {maxSize: 50}}`, or `{VarChar: {}}` with no settings",
-        ),
+        E::Unexpected { expected: "mapping start", .. } => {
+            // A bare word where a kind with settings belongs (`type: Decimal`):
+            // the parser stops at the token after it; point at the word.
+            let word = inner
+                .location()
+                .and_then(|l| word_at_or_before(text, usize_of(l.line()), usize_of(l.column())));
+            if let Some((line, column, word)) = word {
+                return truncation_hint(needs_settings(file, &word).at(line, column), text);
+            }
+            LoadError::new(file, "expected a map here").with_help(
+                "write a map, `{name: value, …}`; a kind with settings is a one-key map, \
+                 such as `{VarChar: {maxSize: 50}}`, or `{VarChar: {}}` with no settings",
+            )
+        }
         E::Unexpected { expected: "sequence start", .. } => LoadError::new(file, "expected a list here")
             .with_help("write a list, such as `[a, b]` or one `- item` per line"),
         E::SerdeInvalidValue { unexpected, expected, .. } => {
@@ -218,6 +228,109 @@ fn token_at(text: &str, line: usize, column: usize) -> String {
     }
 }
 
+/// Kinds written as a one-key map of settings, with an example of each.
+const SETTINGS_EXAMPLES: &[(&str, &str)] = &[
+    ("Decimal", "{Decimal: {precision: 10, scale: 2}}"),
+    ("FixedInteger", "{FixedInteger: {bits: 24, signed: true}}"),
+    ("Vector", "{Vector: {dimensions: 768}}"),
+    ("Array", "{Array: {elementType: Integer}}"),
+    ("Map", "{Map: {keyType: String, valueType: Integer}}"),
+    ("Struct", "{Struct: {fields: {x: {type: Integer}}}}"),
+    ("Geography", "{Geography: {srid: 4326, srsName: WGS84}}"),
+    (
+        "CustomFloat",
+        "{CustomFloat: {bits: 16, precision: 8, maxExponent: 127, minExponent: -126}}",
+    ),
+    (
+        "MicroScaling",
+        "{MicroScaling: {batchSize: 32, scaleType: Fp8E8m0, elementType: Fp4E2m1}}",
+    ),
+    (
+        "database",
+        "{database: {engine: POSTGRES, database: sales}}",
+    ),
+    ("Char", "{Char: {maxSize: 10}}"),
+    ("NChar", "{NChar: {maxSize: 10}}"),
+    ("VarChar", "{VarChar: {maxSize: 50}}"),
+    ("NVarChar", "{NVarChar: {maxSize: 50}}"),
+    ("String", "{String: {maxSize: 1000}}"),
+    ("Binary", "{Binary: {maxSize: 1024}}"),
+    ("Variant", "{Variant: {maxSize: 65536}}"),
+    ("Timestamp", "{Timestamp: {timeZone: UTC}}"),
+];
+
+/// A word written where its settings were expected.
+fn needs_settings(file: &str, word: &str) -> LoadError {
+    let example = SETTINGS_EXAMPLES
+        .iter()
+        .find(|(kind, _)| kind.eq_ignore_ascii_case(word))
+        .map_or_else(|| format!("{{{word}: {{…}}}}"), |(_, e)| (*e).to_owned());
+    LoadError::new(file, format!("`{word}` needs its settings here"))
+        .with_help(format!(
+            "a kind with settings is a one-key map: write `{example}` (or `{{{word}: {{}}}}` if every setting has a default)"
+        ))
+}
+
+/// The plain word a value was written as, when the parser stopped at it or
+/// at the token after it (line and column from 1): the word with its place.
+/// A key (`name:`) is not a value; quoted text is not a bare word.
+fn word_at_or_before(text: &str, line: usize, column: usize) -> Option<(usize, usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_word = |c: char| {
+        !c.is_whitespace() && !matches!(c, ',' | '{' | '}' | '[' | ']' | ':' | '#' | '"' | '\'')
+    };
+    // The word at the place itself, when it is a value.
+    let here: Vec<char> = lines.get(line.checked_sub(1)?)?.chars().collect();
+    let at = column.checked_sub(1)?;
+    let word: String = here.iter().skip(at).take_while(|c| is_word(**c)).collect();
+    let after = here.get(at + word.chars().count()).copied();
+    let before = here[..at.min(here.len())]
+        .iter()
+        .rev()
+        .find(|c| !c.is_whitespace())
+        .copied();
+    if !word.is_empty() && after != Some(':') && matches!(before, Some(':' | '-')) {
+        return Some((line, column, word));
+    }
+    // Else the last word before it, on this line or an earlier one, when
+    // it is a key's value or a list item.
+    let mut row = line - 1;
+    let mut end = at.min(here.len());
+    loop {
+        let chars: Vec<char> = lines.get(row)?.chars().collect();
+        let mut upto = end.min(chars.len());
+        // An earlier line's comment is not part of its value.
+        if row + 1 < line
+            && let Some(hash) = chars.iter().position(|c| *c == '#')
+        {
+            upto = upto.min(hash);
+        }
+        let part = &chars[..upto];
+        let trimmed = part
+            .iter()
+            .rposition(|c| !c.is_whitespace() && *c != ',')
+            .map(|i| i + 1);
+        if let Some(stop) = trimmed {
+            let start = part[..stop]
+                .iter()
+                .rposition(|c| !is_word(*c))
+                .map_or(0, |i| i + 1);
+            if start == stop {
+                return None;
+            }
+            let word: String = part[start..stop].iter().collect();
+            let before = part[..start]
+                .iter()
+                .rev()
+                .find(|c| !c.is_whitespace())
+                .copied();
+            return matches!(before, Some(':' | '-')).then_some((row + 1, start + 1, word));
+        }
+        row = row.checked_sub(1)?;
+        end = usize::MAX;
+    }
+}
+
 /// Describes a Rust scalar type the way a model author thinks of it.
 fn describe_scalar(ty: &str) -> String {
     match ty {
@@ -320,6 +433,27 @@ fn usize_of(n: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_word_where_settings_belong_is_found() {
+        let flow = "x:\n  amount: {type: Decimal, nullable: false}\n";
+        assert_eq!(
+            word_at_or_before(flow, 2, 27),
+            Some((2, 18, "Decimal".to_owned()))
+        );
+        let block = "amount:\n  type: Decimal   # money\n  nullable: false\n";
+        assert_eq!(
+            word_at_or_before(block, 3, 3),
+            Some((2, 9, "Decimal".to_owned()))
+        );
+        // The word itself, when the parser stops at it.
+        assert_eq!(
+            word_at_or_before("kind: database\n", 1, 7),
+            Some((1, 7, "database".to_owned()))
+        );
+        // A key is not a value, and a map's opening is not a word.
+        assert_eq!(word_at_or_before("a:\n  b: {c: 1}\n", 2, 3), None);
+    }
 
     #[test]
     fn suggests_the_nearest_name() {

@@ -210,7 +210,7 @@ impl WasmHook {
 }
 
 impl WasmHook {
-    /// Asks the hook as [`Hook::decide`] does, but stops it at `wall_time`
+    /// Asks the hook as [`Decide::decide`] does, but stops it at `wall_time`
     /// when that comes before its own limit (then the error's limit is
     /// `wall_time`): how a gate with a budget for all its hooks checks each
     /// one's whole contract without waiting for every hook's own limit.

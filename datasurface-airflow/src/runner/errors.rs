@@ -44,13 +44,43 @@ pub(crate) fn copy_position(e: &postgres::Error) -> (Option<u64>, Option<String>
     (line, column)
 }
 
+/// Where the rows of a `COPY` came from when they came from a file: the
+/// file as the user names it and the line each row starts on.
+#[derive(Debug, Default)]
+pub(crate) struct FileLines {
+    /// The file, as messages show it.
+    pub(crate) path: String,
+    /// The line of each row written so far (the header is line 1).
+    pub(crate) lines: Vec<u64>,
+}
+
+impl FileLines {
+    /// `path:line` of row `n` (from 1), if known.
+    pub(crate) fn row(&self, n: u64) -> Option<String> {
+        let at = usize::try_from(n.checked_sub(1)?).ok()?;
+        self.lines
+            .get(at)
+            .map(|line| format!("{}:{line}", self.path))
+    }
+}
+
 /// A failed staging of a dataset, as the batch's message: the dataset, the
-/// row and column where the server says, and what was wrong.
-pub(crate) fn staging_failure(dataset: &str, e: &postgres::Error) -> String {
+/// row and column where the server says (a file's `path:line` first when
+/// the rows came from one), and what was wrong.
+pub(crate) fn staging_failure(
+    dataset: &str,
+    e: &postgres::Error,
+    file: Option<&FileLines>,
+) -> String {
     let (line, column) = copy_position(e);
-    let mut out = format!("dataset `{dataset}`");
-    if let Some(n) = line {
-        let _ = write!(out, ", row {n}");
+    let mut out = String::new();
+    if let Some(place) = line.and_then(|n| file?.row(n)) {
+        let _ = write!(out, "{place}: dataset `{dataset}`");
+    } else {
+        let _ = write!(out, "dataset `{dataset}`");
+        if let Some(n) = line {
+            let _ = write!(out, ", row {n}");
+        }
     }
     if let Some(c) = column.filter(|c| c != "ds_surf_batch_id") {
         let _ = write!(out, ", column `{c}`");

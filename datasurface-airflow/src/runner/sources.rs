@@ -11,7 +11,7 @@ use std::path::Path;
 use postgres::Transaction;
 use rusqlite::types::ValueRef;
 
-use super::errors;
+use super::errors::{self, FileLines};
 use super::exact::{self, Kind};
 use super::{Endpoint, Login, Transport, connect_with};
 use crate::copy_text::{push_bytes, push_field, push_null};
@@ -127,7 +127,7 @@ impl Source {
             Source::Transformer => {
                 let rows = tx
                     .execute(&Statements::postgres().stage_from_table(d), &[&batch])
-                    .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
+                    .map_err(|e| errors::staging_failure(&d.dataset, &e, None))?;
                 Ok(Staged {
                     rows,
                     watermark: None,
@@ -208,6 +208,8 @@ struct CopyWriter<'t> {
     dataset: String,
     /// Each column's name and kind, in order, for the exactness checks.
     columns: Vec<(String, Kind)>,
+    /// The file the rows come from, if they come from one.
+    file: Option<FileLines>,
 }
 
 const FLUSH_AT: usize = 1 << 16;
@@ -216,7 +218,7 @@ impl<'t> CopyWriter<'t> {
     fn new(tx: &'t mut Transaction<'_>, d: &DatasetSpec, batch: i32) -> Result<Self, BatchFailure> {
         let writer = tx
             .copy_in(&Statements::postgres().copy_into_staging(d))
-            .map_err(|e| errors::staging_failure(&d.dataset, &e))?;
+            .map_err(|e| errors::staging_failure(&d.dataset, &e, None))?;
         Ok(CopyWriter {
             writer,
             buf: Vec::with_capacity(FLUSH_AT * 2),
@@ -228,18 +230,40 @@ impl<'t> CopyWriter<'t> {
                 .iter()
                 .map(|c| (c.name.clone(), Kind::of(&c.pg_type)))
                 .collect(),
+            file: None,
         })
+    }
+
+    /// Rows come from `path`, as the user names it: messages name its lines.
+    fn reads_file(&mut self, path: String) {
+        self.file = Some(FileLines {
+            path,
+            lines: Vec::new(),
+        });
+    }
+
+    /// The row about to be written starts on `line` of the file.
+    fn at_line(&mut self, line: u64) {
+        if let Some(f) = &mut self.file {
+            f.lines.push(line);
+        }
     }
 
     /// Why the value of column `at` in the row being written cannot land:
     /// the dataset, the row (from 1), the column and what is wrong.
     fn refuse(&self, at: usize, why: impl std::fmt::Display) -> BatchFailure {
         let column = self.columns.get(at).map_or("?", |(name, _)| name.as_str());
-        failure!(
-            "dataset `{}`, row {}, column `{column}`: {why}",
-            self.dataset,
-            self.rows + 1
-        )
+        match self.file.as_ref().and_then(|f| f.row(self.rows + 1)) {
+            Some(place) => failure!(
+                "{place}: dataset `{}`, column `{column}`: {why}",
+                self.dataset
+            ),
+            None => failure!(
+                "dataset `{}`, row {}, column `{column}`: {why}",
+                self.dataset,
+                self.rows + 1
+            ),
+        }
     }
 
     /// Writes column `at`'s value from its text, if it lands exactly.
@@ -372,13 +396,24 @@ impl<'t> CopyWriter<'t> {
 
     fn finish(mut self, dataset: &str) -> Result<u64, BatchFailure> {
         if let Err(e) = self.writer.write_all(&self.buf) {
-            return Err(io_failure(dataset, &e));
+            return Err(self.io_failed(&e));
         }
         let rows = self.rows;
-        self.writer
-            .finish()
-            .map(|_| rows)
-            .map_err(|e| BatchFailure::from(errors::staging_failure(dataset, &e)))
+        self.writer.finish().map(|_| rows).map_err(|e| {
+            BatchFailure::from(errors::staging_failure(dataset, &e, self.file.as_ref()))
+        })
+    }
+
+    /// A failed write of the `COPY`, naming the file's line when the rows
+    /// come from a file.
+    fn io_failed(&self, e: &std::io::Error) -> BatchFailure {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+        {
+            Some(pg) => errors::staging_failure(&self.dataset, pg, self.file.as_ref()).into(),
+            None => failure!("dataset `{}`: {e}", self.dataset),
+        }
     }
 }
 
@@ -413,7 +448,7 @@ fn io_failure(dataset: &str, e: &std::io::Error) -> BatchFailure {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<postgres::Error>())
     {
-        Some(pg) => errors::staging_failure(dataset, pg).into(),
+        Some(pg) => errors::staging_failure(dataset, pg, None).into(),
         None => failure!("dataset `{dataset}`: {e}"),
     }
 }
@@ -702,22 +737,12 @@ fn csv_file(
     }
     let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
         .map_err(|e| format!("dataset `{}`: {e}", d.dataset))?;
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
-        format!(
-            "dataset `{}`: cannot read {}: {e}",
-            d.dataset,
-            path.display()
-        )
-    })?;
+    let shown = shown_path(folder, &d.source_table);
+    let mut reader = csv::Reader::from_path(&path)
+        .map_err(|e| format!("dataset `{}`: cannot read {}: {e}", d.dataset, shown))?;
     let present: Vec<(String, Option<String>)> = reader
         .headers()
-        .map_err(|e| {
-            format!(
-                "dataset `{}`: the header of {}: {e}",
-                d.dataset,
-                path.display()
-            )
-        })?
+        .map_err(|e| format!("dataset `{}`: the header of {}: {e}", d.dataset, shown))?
         .iter()
         .map(|h| (h.trim().to_owned(), None))
         .collect();
@@ -725,30 +750,52 @@ fn csv_file(
         return Err(failure!(
             "dataset `{}`: {} names column `{twice}` twice in its header, so its values cannot be told apart; remove or rename one of them",
             d.dataset,
-            path.display()
+            shown
         ));
     }
-    let names = match_columns(d, &path.display().to_string(), &present)?;
+    let names = match_columns(d, &shown, &present)?;
     let positions: Vec<usize> = names
         .iter()
         .filter_map(|n| present.iter().position(|(p, _)| p == n))
         .collect();
+    // The key's fields, by position in a record.
+    let key_at: Vec<usize> = d
+        .primary_key
+        .iter()
+        .filter_map(|k| d.columns.iter().position(|c| &c.name == k))
+        .filter_map(|i| positions.get(i).copied())
+        .collect();
+    let mut keys = KeysSeen::default();
     let mut out = CopyWriter::new(tx, d, batch)?;
+    out.reads_file(shown.clone());
     let mut record = csv::StringRecord::new();
-    let mut n = 0u64;
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            format!(
-                "dataset `{}`, row {}: {}: {e}",
-                d.dataset,
-                n + 1,
-                path.display()
-            )
+            let line = e
+                .position()
+                .map_or(String::new(), |p| format!(":{}", p.line()));
+            format!("{shown}{line}: dataset `{}`: {e}", d.dataset)
         })?;
         if !more {
             break;
         }
-        n += 1;
+        let line = record.position().map_or(0, csv::Position::line);
+        if let Some(first) =
+            keys.first_line(key_at.iter().map(|&i| record.get(i).unwrap_or("")), line)
+        {
+            let key: Vec<String> = d
+                .primary_key
+                .iter()
+                .zip(&key_at)
+                .map(|(name, &i)| format!("{name} = {}", record.get(i).unwrap_or("")))
+                .collect();
+            return Err(failure!(
+                "{shown}:{line}: dataset `{}`: the primary key ({}) repeats line {first}; a key may appear once in a batch",
+                d.dataset,
+                key.join(", ")
+            ));
+        }
+        out.at_line(line);
         out.start_row();
         for (at, &i) in positions.iter().enumerate() {
             match record.get(i) {
@@ -757,13 +804,61 @@ fn csv_file(
                 Some(v) => out.value(at, v)?,
             }
         }
-        out.end_row().map_err(|e| io_failure(&d.dataset, &e))?;
+        out.end_row().map_err(|e| out.io_failed(&e))?;
     }
     let rows = out.finish(&d.dataset)?;
     Ok(Staged {
         rows,
         watermark: None,
     })
+}
+
+/// The keys of a file's rows seen so far, by a 128-bit hash of their
+/// fields' text, with the line each was first seen on: a repeated key is
+/// named with both lines before anything reaches the server. (Keys that
+/// differ as text but not as values, `7` and `07`, are the unique index's
+/// to find.)
+#[derive(Default)]
+struct KeysSeen(std::collections::BTreeMap<[u8; 16], u64>);
+
+impl KeysSeen {
+    /// The line a key was first seen on, if it was; else records it at `line`.
+    fn first_line<'a>(&mut self, fields: impl Iterator<Item = &'a str>, line: u64) -> Option<u64> {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        let mut any = false;
+        for f in fields {
+            any = true;
+            h.update((f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+        if !any {
+            return None;
+        }
+        let digest = h.finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        match self.0.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(line);
+                None
+            }
+        }
+    }
+}
+
+/// A file of a folder as the user would name it: the folder as given (not
+/// resolved), without a leading `./`.
+fn shown_path(folder: &Path, name: &str) -> String {
+    let mut path = folder.join(name);
+    if path.extension().is_none() {
+        path.set_extension("csv");
+    }
+    path.strip_prefix(".")
+        .unwrap_or(&path)
+        .display()
+        .to_string()
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use datasurface_airflow::runner::{self, Endpoint, IngestOptions, Login, MergeDatabase};
 use datasurface_airflow::spec::IngestSpec;
-use datasurface_airflow::statements::{copy_into_staging, merge};
+use datasurface_airflow::statements::Statements;
 use datasurface_platform::model::files::{self, SourceFile};
 use datasurface_platform::model::validate::validate;
 use datasurface_platform::render_with;
@@ -267,14 +267,14 @@ fn floor_batch(
         .iter()
         .map(|c| format!("\"{}\"", c.name))
         .collect();
-    let statements = merge(&floor, true, true);
+    let statements = Statements::postgres().merge(&floor, true, true);
     let started = Instant::now();
     psql(merge_name, false, "TRUNCATE floor.staging")?;
     let copy = format!(
         "psql -X -q -h localhost -U {ROLE} -d {source} -c 'COPY (SELECT {batch}, {cols} FROM wide) TO STDOUT' | \
          psql -X -q -v ON_ERROR_STOP=1 -h localhost -U {ROLE} -d {merge_name} -c '{copy_in}'",
         cols = cols.join(", "),
-        copy_in = copy_into_staging(&floor),
+        copy_in = Statements::postgres().copy_into_staging(&floor),
     );
     let out = Command::new("sh")
         .args(["-c", &copy])

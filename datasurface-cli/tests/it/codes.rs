@@ -27,3 +27,32 @@ fn explain_a_code_and_the_catalogue() {
         "docs/diagnostics.md is `datasurface explain --all`"
     );
 }
+
+/// `explain` alone lists every code the catalogue explains, one line each.
+#[test]
+fn explain_without_a_code_lists_every_code() {
+    let run = datasurface(&["explain"], &repo_root());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let catalogue = datasurface(&["explain", "--all"], &repo_root()).stdout;
+    let listed: Vec<&str> = run
+        .stdout
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default())
+        .collect();
+    assert!(listed.len() >= 100, "{}", run.stdout);
+    for code in &listed {
+        assert!(
+            catalogue.contains(&format!("\n## {code}\n")),
+            "`{code}` is in the catalogue"
+        );
+    }
+    assert!(run.stdout.contains("reserved-name"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("`--all` prints them all in Markdown (docs/diagnostics.md)"),
+        "{}",
+        run.stdout
+    );
+}

@@ -733,17 +733,29 @@ fn csv_folders_and_sqlite_files_are_sources_too() {
         ]);
         let second = s.ingest();
         said(&second, "3 rows read, +1 ~1 -1", name);
-        // A value that does not fit fails the batch with its row and column.
-        write(&["1|tea|many|2.50|"]);
+        // A value that does not fit fails the batch with its row and column:
+        // a file's row by its line as an editor counts (the header is line 1).
+        write(&["1|tea|1|2.50|", "2|tea|many|2.50|"]);
         let bad = s.ingest();
         assert_eq!(bad.code, 3, "{name}: {}", bad.stderr);
-        assert!(
-            bad.stderr.contains(
-                "dataset `items`, row 1, column `qty`: invalid input syntax for type integer"
-            ),
-            "{name}: {}",
-            bad.stderr
-        );
+        let expected = match kind {
+            Source::Csv => {
+                "items.csv:3: dataset `items`, column `qty`: invalid input syntax for type integer"
+            }
+            _ => "dataset `items`, row 2, column `qty`: invalid input syntax for type integer",
+        };
+        assert!(bad.stderr.contains(expected), "{name}: {}", bad.stderr);
+        // A key twice in a file names both lines.
+        if matches!(kind, Source::Csv) {
+            write(&["1|tea|1|2.50|", "2|tea|1|2.50|", "1|tea|2|2.50|"]);
+            let twice = s.ingest();
+            assert_eq!(twice.code, 3, "{name}: {}", twice.stderr);
+            assert!(
+                twice.stderr.contains("items.csv:4: dataset `items`: the primary key (id = 1) repeats line 2; a key may appear once in a batch"),
+                "{name}: {}",
+                twice.stderr
+            );
+        }
     }
 }
 
@@ -1116,10 +1128,15 @@ fn values_arrive_exactly_or_fail_the_batch_naming_them() {
         write(&["1|tea|3|1.23456|"]);
         let bad = s.ingest();
         assert_eq!(bad.code, 3, "{name}: {}", bad.stderr);
+        // A file's row by its line (the header is line 1), a table's by its number.
+        let place = match kind {
+            Source::Csv => "items.csv:2: dataset `items`",
+            _ => "dataset `items`, row 1",
+        };
         assert!(
-            bad.stderr.contains(
-                "dataset `items`, row 1, column `price`: `1.23456` has 5 decimal places, but the column is numeric(10, 2)"
-            ),
+            bad.stderr.contains(&format!(
+                "{place}, column `price`: `1.23456` has 5 decimal places, but the column is numeric(10, 2)"
+            )),
             "{name}: {}",
             bad.stderr
         );

@@ -320,7 +320,7 @@ fn up_runs_every_job_once_and_says_how_it_ended() {
         .unwrap()["batches"];
     assert_eq!(orders[0]["status"], "failed");
     assert_eq!(orders[1]["status"], "committed");
-    // The model changed and was not applied: `run` says so, and runs what was applied.
+    // The model changed: `run` applies it first, as no step drops data.
     let team = shop.join("zones/main/teams/shop.yaml");
     let text = std::fs::read_to_string(&team).unwrap();
     std::fs::write(
@@ -330,11 +330,34 @@ fn up_runs_every_job_once_and_says_how_it_ended() {
     .unwrap();
     let run = datasurface(&["run", ".", "--state", "s"], &shop);
     assert!(
-        run.stderr.contains(
-            "warning: the model differs from what was applied to s (0 to create, 1 to update"
-        ),
+        run.stdout
+            .contains("the model changed since it was applied to s; applying it before this run:")
+            && run
+                .stdout
+                .contains("disruption: re-ingest or backfill needed")
+            && run.stdout.contains("applied 1 change to s"),
         "{}",
-        run.stderr
+        run.transcript()
+    );
+    // A change that drops data waits for `apply`: the run runs what was applied.
+    let ecosystem = shop.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&ecosystem).unwrap();
+    let start = text.find("assignments:").unwrap();
+    std::fs::write(&ecosystem, format!("{}assignments: []\n", &text[..start])).unwrap();
+    std::fs::write(
+        &team,
+        std::fs::read_to_string(&team)
+            .unwrap()
+            .split("  # The consumer:")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let run = datasurface(&["run", ".", "--state", "s"], &shop);
+    assert!(
+        run.stderr.contains("warning: the model differs from what was applied to s (0 to create, 0 to update, 0 to replace, 9 to delete; worst disruption: data dropped), and applying it drops data; this run runs what was applied"),
+        "{}",
+        run.transcript()
     );
     assert!(
         run.stderr.contains("datasurface apply . --state s"),
@@ -344,14 +367,7 @@ fn up_runs_every_job_once_and_says_how_it_ended() {
     let apply = datasurface(&["apply", ".", "--state", "s"], &shop);
     assert_eq!(apply.code, 0, "{}", apply.transcript());
     assert!(
-        apply
-            .stdout
-            .contains("disruption: re-ingest or backfill needed"),
-        "a changed query rebuilds its output: {}",
-        apply.stdout
-    );
-    assert!(
-        apply.stdout.contains("the next run rebuilds its output"),
+        apply.stdout.contains("disruption: data dropped"),
         "{}",
         apply.stdout
     );

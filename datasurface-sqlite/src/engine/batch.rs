@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::source::Rows;
-use super::values::{conform, hash};
+use super::values::{conform, hash, shown};
 use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
@@ -101,32 +101,46 @@ struct Staged {
     values: Vec<Value>,
 }
 
-/// Checks every row of a dataset; the first problem fails the batch.
+/// Checks every row of a dataset; the first problem fails the batch, named
+/// by where the row came from (a file's line, as an editor counts).
 fn check(d: &DatasetSpec, rows: Rows) -> Result<Vec<Staged>, BatchFailure> {
     let key_at: Vec<usize> = d
         .primary_key
         .iter()
         .filter_map(|k| d.columns.iter().position(|c| &c.name == k))
         .collect();
-    let mut seen = BTreeSet::new();
-    let mut staged = Vec::with_capacity(rows.len());
-    for (n, row) in rows.into_iter().enumerate() {
+    // Each key's hash, and the row it was first seen on.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut staged = Vec::with_capacity(rows.values.len());
+    let origin = &rows.origin;
+    for (n, row) in rows.values.into_iter().enumerate() {
         let values = row
             .into_iter()
             .zip(&d.columns)
             .map(|(v, c)| conform(v, c))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("dataset `{}`, row {}: {e}", d.dataset, n + 1))?;
+            .map_err(|e| format!("{}: dataset `{}`: {e}", origin.row(n), d.dataset))?;
         let key_hash = hash(key_at.iter().map(|&i| &values[i]));
-        if !seen.insert(key_hash.clone()) {
-            let key: Vec<String> = key_at.iter().map(|&i| format!("{:?}", values[i])).collect();
+        if let Some(&first) = seen.get(&key_hash) {
+            let key: Vec<String> = key_at
+                .iter()
+                .map(|&i| {
+                    format!(
+                        "{} = {}",
+                        d.columns[i].name,
+                        shown(&values[i], &d.columns[i])
+                    )
+                })
+                .collect();
             return Err(failure!(
-                "dataset `{}`, row {}: the primary key ({}) repeats an earlier row",
+                "{}: dataset `{}`: the primary key ({}) repeats {}; a key may appear once in a batch",
+                origin.row(n),
                 d.dataset,
-                n + 1,
-                key.join(", ")
+                key.join(", "),
+                origin.short(first)
             ));
         }
+        seen.insert(key_hash.clone(), n);
         staged.push(Staged {
             all_hash: hash(values.iter()),
             key_hash,

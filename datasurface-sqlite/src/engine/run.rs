@@ -479,7 +479,7 @@ fn collect(
     at: &[usize],
     budget: &mut u64,
 ) -> Result<Rows, RowsError> {
-    let mut rows = Rows::new();
+    let mut rows = Rows::default();
     let mut cursor = stmt.query([]).map_err(RowsError::Query)?;
     while let Some(row) = cursor.next().map_err(RowsError::Query)? {
         let mut values = Vec::with_capacity(at.len());
@@ -496,7 +496,7 @@ fn collect(
             values.push(value);
         }
         *budget = budget.checked_sub(size).ok_or(RowsError::TooLarge)?;
-        rows.push(values);
+        rows.values.push(values);
     }
     Ok(rows)
 }
@@ -652,7 +652,7 @@ mod tests {
                 .map_err(RowsError::Query)
                 .and_then(|mut stmt| collect(&mut stmt, &[0], &mut budget));
             match outcome {
-                Ok(rows) => prop_assert!(!rows.is_empty()),
+                Ok(rows) => prop_assert!(!rows.values.is_empty()),
                 Err(RowsError::TooLarge) => prop_assert_eq!(budget, budget.min(memory)),
                 Err(RowsError::Query(e)) => prop_assert!(
                     matches!(

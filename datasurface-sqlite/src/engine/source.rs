@@ -10,8 +10,54 @@ use rusqlite::{Connection, OpenFlags};
 use crate::dialect::{SqlDialect, Sqlite};
 use crate::spec::DatasetSpec;
 
-/// Rows in the dataset's column order; a problem is a message for the batch.
-pub(crate) type Rows = Vec<Vec<Value>>;
+/// A dataset's rows in its column order, with where they came from.
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    /// The rows.
+    pub(crate) values: Vec<Vec<Value>>,
+    /// Where they came from, to point at a row in a message.
+    pub(crate) origin: Origin,
+}
+
+/// Where a dataset's rows came from.
+#[derive(Debug, Default)]
+pub(crate) enum Origin {
+    /// A file, with the line each row starts on, as an editor counts
+    /// (the header is line 1; a quoted field may span lines).
+    File {
+        /// The file, as the message shows it.
+        path: String,
+        /// The line of each row.
+        lines: Vec<u64>,
+    },
+    /// A table or query with no lines: rows are counted from 1.
+    #[default]
+    Rows,
+}
+
+impl Origin {
+    /// Where row `n` (from 0) is: `orders.csv:7`, or `row 6`.
+    pub(crate) fn row(&self, n: usize) -> String {
+        match self {
+            Origin::File { path, lines } => match lines.get(n) {
+                Some(line) => format!("{path}:{line}"),
+                None => format!("{path}, row {}", n + 1),
+            },
+            Origin::Rows => format!("row {}", n + 1),
+        }
+    }
+
+    /// Row `n` again, after another row's place: `line 5`, or `row 2`.
+    pub(crate) fn short(&self, n: usize) -> String {
+        match self {
+            Origin::File { lines, .. } => match lines.get(n) {
+                Some(line) => format!("line {line}"),
+                None => format!("row {}", n + 1),
+            },
+            Origin::Rows => format!("row {}", n + 1),
+        }
+    }
+}
 
 /// Reads a table of a SQLite file, read-only, in the dataset's column order.
 pub(crate) fn sqlite_table(path: &Path, d: &DatasetSpec) -> Result<Rows, BatchFailure> {
@@ -66,13 +112,18 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetSpec) -> Result<Rows, BatchFa
         ))
         .map_err(|e| format!("cannot read table `{}`: {e}", d.source_table))?;
     let n = d.columns.len();
-    stmt.query_map([], |row| {
-        (0..n)
-            .map(|i| row.get::<_, Value>(i))
-            .collect::<Result<Vec<_>, _>>()
+    let values = stmt
+        .query_map([], |row| {
+            (0..n)
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| failure!("cannot read table `{}`: {e}", d.source_table))?;
+    Ok(Rows {
+        values,
+        origin: Origin::Rows,
     })
-    .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-    .map_err(|e| failure!("cannot read table `{}`: {e}", d.source_table))
 }
 
 /// Reads `<folder>/<source table>` (adding `.csv` if it has no extension):
@@ -80,11 +131,12 @@ pub(crate) fn sqlite_table(path: &Path, d: &DatasetSpec) -> Result<Rows, BatchFa
 pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFailure> {
     let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
         .map_err(BatchFailure::from_error)?;
-    let mut reader = csv::Reader::from_path(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let shown = shown_path(folder, &d.source_table);
+    let mut reader =
+        csv::Reader::from_path(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let headers = reader
         .headers()
-        .map_err(|e| format!("cannot read the header of {}: {e}", path.display()))?
+        .map_err(|e| format!("cannot read the header of {shown}: {e}"))?
         .clone();
     // A header naming a column twice is ambiguous: which is the value?
     let mut seen: Vec<String> = Vec::new();
@@ -93,7 +145,7 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFail
         if seen.contains(&name) {
             return Err(failure!(
                 "{} names column `{}` twice in its header, so its values cannot be told apart; remove or rename one of them",
-                path.display(),
+                shown,
                 h.trim()
             ));
         }
@@ -104,18 +156,23 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFail
         let at = headers
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(&c.name));
-        positions.push(at.ok_or_else(|| {
-            format!(
-                "{} has no column `{}` in its header",
-                path.display(),
-                c.name
-            )
-        })?);
+        positions
+            .push(at.ok_or_else(|| format!("{} has no column `{}` in its header", shown, c.name))?);
     }
-    let mut rows = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("{} record {}: {e}", path.display(), n + 1))?;
-        rows.push(
+    let (mut values, mut lines) = (Vec::new(), Vec::new());
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
+            let line = e
+                .position()
+                .map_or(String::new(), |p| format!(":{}", p.line()));
+            format!("{shown}{line}: {e}")
+        })?;
+        if !more {
+            break;
+        }
+        lines.push(record.position().map_or(0, csv::Position::line));
+        values.push(
             positions
                 .iter()
                 .map(|&i| match record.get(i) {
@@ -126,5 +183,21 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFail
                 .collect(),
         );
     }
-    Ok(rows)
+    Ok(Rows {
+        values,
+        origin: Origin::File { path: shown, lines },
+    })
+}
+
+/// A file of a folder as the user would name it: the folder as given (not
+/// resolved), without a leading `./`.
+fn shown_path(folder: &Path, name: &str) -> String {
+    let mut path = folder.join(name);
+    if path.extension().is_none() {
+        path.set_extension("csv");
+    }
+    path.strip_prefix(".")
+        .unwrap_or(&path)
+        .display()
+        .to_string()
 }

@@ -322,6 +322,28 @@ fn timestamp(t: &str) -> Option<Value> {
     None
 }
 
+/// A stored value of `column` as its source wrote it, for a message: a
+/// decimal with its point, text in double quotes, escaped and cut short.
+pub(crate) fn shown(v: &Value, column: &ColumnSpec) -> String {
+    match (v, column.affinity, column.scale) {
+        (Value::Integer(_), Affinity::Decimal, Some(scale)) if scale > 0 => {
+            match restated(v.clone(), &format!("SCALED_INT({scale})")) {
+                Value::Text(t) => t,
+                other => describe(&other).replace('`', ""),
+            }
+        }
+        (Value::Integer(n), _, _) => n.to_string(),
+        (Value::Real(f), _, _) => f.to_string(),
+        (Value::Null, _, _) => "null".to_owned(),
+        (Value::Text(t), _, _) => {
+            let shown: String = t.chars().take(60).flat_map(char::escape_default).collect();
+            let more = if t.chars().count() > 60 { "…" } else { "" };
+            format!("\"{shown}{more}\"")
+        }
+        (Value::Blob(b), _, _) => format!("{} bytes", b.len()),
+    }
+}
+
 /// A value for a message: short, quoted, control characters escaped.
 fn describe(v: &Value) -> String {
     match v {

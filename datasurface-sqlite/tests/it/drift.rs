@@ -182,7 +182,7 @@ fn decimals_are_kept_exactly_and_sort_as_numbers() {
         .and_then(|s| s.message.clone())
         .unwrap_or_default();
     assert!(
-        message.contains("dataset `items`, row 1: column `price` holds `1.005`, which has more than 2 digits after the point"),
+        message.contains("dataset `items`: column `price` holds `1.005`, which has more than 2 digits after the point"),
         "{message}"
     );
 }

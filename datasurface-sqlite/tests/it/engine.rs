@@ -327,14 +327,17 @@ fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
         "SELECT id, kind FROM Live__Main__Feed__events ORDER BY id",
     );
     for (bad, why) in [
-        ("id,kind\n1,view\n1,buy\n", "repeats an earlier row"),
+        (
+            "id,kind\n1,view\n1,buy\n",
+            ":3: dataset `events`: the primary key (id = 1) repeats line 2; a key may appear once in a batch",
+        ),
         (
             "id,kind\n1,view\n,buy\n",
-            "row 2: column `id` is empty, but it may not be",
+            ":3: dataset `events`: column `id` is empty, but it may not be",
         ),
         (
             "id,kind\nx,view\n",
-            "row 1: column `id` holds `x`, which is not a whole number",
+            ":2: dataset `events`: column `id` holds `x`, which is not a whole number",
         ),
         (
             "id,kind,kind\n1,view,buy\n",

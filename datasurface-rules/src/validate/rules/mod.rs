@@ -57,6 +57,7 @@ mod platform_policy_violation;
 mod policy_overlap;
 mod production_mismatch;
 mod requirements_platform_mismatch;
+mod reserved_name;
 mod resource_not_granted;
 mod secret_in_model;
 mod storage_policy_violation;
@@ -138,6 +139,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_mapped_dataset::RULE,
     &incomplete_table_mapping::RULE,
     &invalid_table_name::RULE,
+    &reserved_name::RULE,
     &invalid_watermark_type::RULE,
     &watermark_column_missing::RULE,
     &invalid_cron::RULE,
