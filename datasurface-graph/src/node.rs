@@ -22,6 +22,25 @@ impl NodeKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The model element the node stands for, in the model's words:
+    /// ``dataset `Orders.orders` in container `Warehouse` ``.
+    pub fn describe(&self) -> String {
+        // Names in a key cannot hold `/` (display names refuse it, SQL
+        // identifiers cannot have it), so the parts split back cleanly.
+        let parts: Vec<&str> = self.0.split('/').collect();
+        match parts.as_slice() {
+            ["Ingest", _, store] => format!("the ingestion of datastore `{store}`"),
+            ["Ingest", _, store, dataset] => format!("the ingestion of `{store}.{dataset}`"),
+            ["Export", _, container, store, dataset] => {
+                format!("dataset `{store}.{dataset}` in container `{container}`")
+            }
+            ["Trigger", _, workspace] => format!("the trigger of transformer `{workspace}`"),
+            ["DataTransformer", _, workspace] => format!("transformer `{workspace}`"),
+            ["Workspace", _, workspace, group] => format!("dataset group `{workspace}.{group}`"),
+            _ => format!("graph node `{}`", self.0),
+        }
+    }
 }
 
 impl fmt::Display for NodeKey {

@@ -18,6 +18,7 @@ mod batch;
 mod capabilities;
 #[cfg(feature = "fs")]
 pub mod confined;
+mod content_changes;
 pub mod dialect;
 pub mod escape;
 pub mod gitops;
@@ -42,6 +43,7 @@ pub use capabilities::{
     Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, TriggerKind,
     capabilities_used, check_capabilities,
 };
+pub use content_changes::{ContentChange, content_changes};
 pub use datasurface_graph as graph;
 pub use datasurface_model as model;
 pub use datasurface_model::TypeKind;

@@ -1,5 +1,6 @@
 //! Plans: what to change to go from one rendering to the next, in an order that is safe.
 
+use crate::content_changes::{content_changes, summary};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
@@ -230,12 +231,26 @@ pub fn diff(previous: &Rendering, next: &Rendering) -> Plan {
 fn update_reason(old: &Artifact, new: &Artifact) -> String {
     let mut parts = Vec::new();
     if old.hash != new.hash {
-        parts.push(format!(
-            "its content changed ({} → {}){}",
-            short(&old.hash),
-            short(&new.hash),
-            first_change(&old.content, &new.content)
-        ));
+        // What changed inside, by the names in it, for the element the
+        // artifact stands for; the content's hashes after, as detail.
+        let subject = new
+            .node
+            .as_ref()
+            .map_or_else(String::new, |n| format!("{}: ", n.describe()));
+        match content_changes(&old.content, &new.content) {
+            Some(changes) if !changes.is_empty() => parts.push(format!(
+                "{subject}{} (content {} → {})",
+                summary(&changes),
+                short(&old.hash),
+                short(&new.hash),
+            )),
+            _ => parts.push(format!(
+                "{subject}its content changed ({} → {}){}",
+                short(&old.hash),
+                short(&new.hash),
+                first_change(&old.content, &new.content)
+            )),
+        }
     }
     if old.depends_on != new.depends_on {
         let added: Vec<String> = new

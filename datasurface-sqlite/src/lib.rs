@@ -221,6 +221,9 @@ impl DataPlatform for SqlitePlatform {
         for step in &mut plan.steps {
             let key = step.key.as_str();
             if !key.starts_with("jobs/") {
+                if step.action == Action::Update {
+                    in_place(step, previous, next);
+                }
                 continue;
             }
             step.disruption = Disruption::None;
@@ -242,6 +245,57 @@ impl DataPlatform for SqlitePlatform {
         }
         plan
     }
+}
+
+/// A database spec whose only changes are nullable columns added and views
+/// made again changes nothing running: the engine adds columns in place
+/// (`ALTER TABLE … ADD COLUMN`, existing rows read null) and replaces views.
+fn in_place(step: &mut datasurface_platform::Step, previous: &Rendering, next: &Rendering) {
+    let (Some(before), Some(after)) = (
+        previous.artifacts.get(&step.key),
+        next.artifacts.get(&step.key),
+    ) else {
+        return;
+    };
+    let (before, after) = (before.content.as_str(), after.content.as_str());
+    let Some(changes) = datasurface_platform::content_changes(before, after) else {
+        return;
+    };
+    let added_column = |c: &datasurface_platform::ContentChange| {
+        c.is_addition()
+            && c.path.len() == 4
+            && c.is_under(&["tables", "*", "columns"])
+            && c.after
+                .as_ref()
+                .and_then(|v| v.get("nullable"))
+                .and_then(serde_json::Value::as_bool)
+                == Some(true)
+    };
+    let view = |c: &datasurface_platform::ContentChange| c.is_under(&["views"]);
+    if changes.is_empty() || !changes.iter().all(|c| added_column(c) || view(c)) {
+        return;
+    }
+    let mut added: Vec<&str> = changes
+        .iter()
+        .filter(|c| added_column(c))
+        .map(|c| c.path[3].as_str())
+        .collect();
+    added.dedup();
+    step.disruption = Disruption::None;
+    let said = match added.as_slice() {
+        [] => "; its views are made again, in place".to_owned(),
+        [one] => {
+            format!("; the engine adds column `{one}` in place (rows already there read null)")
+        }
+        many => format!(
+            "; the engine adds columns {} in place (rows already there read null)",
+            many.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    step.reason.push_str(&said);
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ fn advance_moves_each_platform_by_its_cadence() {
     let run = datasurface(&verbose, &dir);
     assert!(
         run.stdout
-            .contains("\n    ~ update  sql/ingest/NW_Data.sql\n        why: its content changed"),
+            .contains("\n    ~ update  sql/ingest/NW_Data.sql\n        why: the ingestion of datastore `NW_Data`: its content changed"),
         "{}",
         run.transcript()
     );

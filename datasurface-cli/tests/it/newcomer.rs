@@ -619,3 +619,35 @@ fn run_every_prints_only_what_changed_after_its_first_run() {
         "{stdout}"
     );
 }
+
+/// A nullable column added to a dataset is planned in the model's words and
+/// altered in place: nothing is re-created.
+#[test]
+fn a_new_nullable_column_is_planned_in_the_models_words_and_added_in_place() {
+    let dir = scratch("new-column");
+    let shop = init_shop(&dir);
+    let up = datasurface(&["up", ".", "--state", "s"], &shop);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let team = shop.join("zones/main/teams/shop.yaml");
+    let text = std::fs::read_to_string(&team).unwrap();
+    std::fs::write(
+        &team,
+        text.replacen(
+            "            ordered_on: {type: Date}\n",
+            "            ordered_on: {type: Date}\n            channel: {type: {VarChar: {maxSize: 20}}}\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let apply = datasurface(&["apply", ".", "--state", "s"], &shop);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    for said in [
+        "why: the ingestion of datastore `Orders`: column `channel` of dataset `orders` added (affinity: text, nullable: true",
+        "why: dataset `Orders.orders` in container `Warehouse`: column `channel` of table `ds_export__Orders__orders` added",
+        "the engine adds column `channel` in place (rows already there read null)",
+        "worst disruption: none",
+    ] {
+        assert!(apply.stdout.contains(said), "{said}\n{}", apply.stdout);
+    }
+    assert!(!apply.stdout.contains("re-create"), "{}", apply.stdout);
+}
