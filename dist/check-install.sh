@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The binary route of the README, tested on a built binary: pack it as a
+# release is packed (dist/package.sh), serve the release's files from a
+# loopback web server, install with dist/install.sh in an environment with
+# no Rust toolchain on PATH, and get to `up`'s output with what it installed.
+# A release whose checksum does not match is refused and installs nothing.
+#
+#   dist/check-install.sh BINARY
+set -euo pipefail
+
+binary="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+target="x86_64-unknown-linux-gnu"
+work="$(mktemp -d)"
+server=""
+cleanup() {
+    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/release" "$work/home"
+"$root/dist/package.sh" "$target" "$binary" "$work/release" >/dev/null
+cp "$root/dist/install.sh" "$work/release/"
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/release" >/dev/null 2>&1 &
+server=$!
+for _ in $(seq 50); do
+    curl -sSf "http://127.0.0.1:$port/install.sh" -o /dev/null 2>/dev/null && break
+    sleep 0.1
+done
+
+# A user's shell: only the system's directories on PATH, so no cargo.
+clean=(env -i "HOME=$work/home" "PATH=/usr/bin:/bin" "DATASURFACE_TARGET=$target"
+    "DATASURFACE_DOWNLOAD_URL=http://127.0.0.1:$port")
+if "${clean[@]}" sh -c 'command -v cargo' >/dev/null; then
+    echo "check-install: cargo is on the clean PATH; the check would prove nothing" >&2
+    exit 1
+fi
+
+# A tampered release is refused, and installs nothing.
+good="$(cat "$work/release/datasurface-$target.tar.gz.sha256")"
+echo "0000000000000000000000000000000000000000000000000000000000000000  datasurface-$target.tar.gz" \
+    > "$work/release/datasurface-$target.tar.gz.sha256"
+if "${clean[@]}" sh -c "curl -sSfL http://127.0.0.1:$port/install.sh | sh" 2>"$work/refused"; then
+    echo "check-install: a release with a wrong checksum was installed" >&2
+    exit 1
+fi
+grep -q "nothing was installed" "$work/refused"
+[ ! -e "$work/home/.local/bin/datasurface" ]
+echo "$good" > "$work/release/datasurface-$target.tar.gz.sha256"
+
+# The README's binary route: one download, then `init` and `up`.
+"${clean[@]}" sh -c "curl -sSfL http://127.0.0.1:$port/install.sh | sh"
+cd "$work/home"
+"${clean[@]}" "$work/home/.local/bin/datasurface" init shop >/dev/null
+cd shop
+up="$("${clean[@]}" "$work/home/.local/bin/datasurface" up .)"
+echo "$up" | grep -q "2 batches, 0 failed, 0 waiting; merge database datasurface-state/merge.sqlite" || {
+    echo "check-install: \`up\` with the installed binary said:" >&2
+    echo "$up" >&2
+    exit 1
+}
+echo "check-install: installed from a packaged release without cargo, and \`up\` ran"
