@@ -498,9 +498,10 @@ pub(crate) struct StatusArgs {
     /// The platform's state directory.
     #[arg(long, default_value = "datasurface-state")]
     pub(crate) state: PathBuf,
-    /// How many of each stream's latest batches to show.
-    #[arg(long, default_value_t = 3)]
-    pub(crate) last: usize,
+    /// How many of each stream's latest batches to show: a row each in the
+    /// table (1 by default), entries in JSON (3 by default).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) last: Option<u16>,
     /// How to print the state.
     #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
     pub(crate) format: StatusFormat,

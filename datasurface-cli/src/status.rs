@@ -28,8 +28,12 @@ pub(crate) fn run(
         );
         return Outcome::CouldNotRun;
     }
+    let last = args.last.unwrap_or(match args.format {
+        StatusFormat::Json => 3,
+        StatusFormat::Human => 1,
+    });
     let read = Engine::open(&args.state, BTreeMap::new())
-        .and_then(|e| Ok((e.status(args.last.max(1))?, e.needs_operator()?)));
+        .and_then(|e| Ok((e.status(usize::from(last))?, e.needs_operator()?)));
     let (streams, attention) = match read {
         Ok(read) => read,
         Err(e) => {
@@ -85,21 +89,31 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
     let header = [
         "STREAM", "SOURCE", "BATCH", "STATUS", "ENDED", "ROWS", "CHANGES", "NEXT",
     ];
+    // A row per batch shown, newest first; the stream's own cells on its
+    // first row only.
     let rows: Vec<[String; 8]> = streams
         .iter()
-        .map(|s| {
-            let last = s.batches.first();
-            [
-                s.stream.clone(),
-                s.source.clone(),
-                last.map_or_else(|| "-".into(), |b| b.batch.to_string()),
-                last.map_or_else(|| "never ran".into(), |b| b.status.clone()),
-                last.and_then(|b| b.ended_at.clone())
-                    .unwrap_or_else(|| "-".into()),
-                last.map_or_else(|| "-".into(), |b| b.rows.total.to_string()),
-                last.map_or_else(|| "-".into(), |b| b.rows.to_string()),
-                next(&s.next),
-            ]
+        .flat_map(|s| {
+            let batches: Vec<Option<&_>> = if s.batches.is_empty() {
+                vec![None]
+            } else {
+                s.batches.iter().map(Some).collect()
+            };
+            batches.into_iter().enumerate().map(move |(i, b)| {
+                let first = i == 0;
+                let own = |text: String| if first { text } else { String::new() };
+                [
+                    own(s.stream.clone()),
+                    own(s.source.clone()),
+                    b.map_or_else(|| "-".into(), |b| b.batch.to_string()),
+                    b.map_or_else(|| "never ran".into(), |b| b.status.clone()),
+                    b.and_then(|b| b.ended_at.clone())
+                        .unwrap_or_else(|| "-".into()),
+                    b.map_or_else(|| "-".into(), |b| b.rows.total.to_string()),
+                    b.map_or_else(|| "-".into(), |b| b.rows.to_string()),
+                    own(next(&s.next)),
+                ]
+            })
         })
         .collect();
     let mut widths = header.map(str::len);
@@ -123,6 +137,9 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
                 out.push_str("  ");
             }
         }
+        // A row whose last cells are empty ends at its last word.
+        let end = out.trim_end_matches(' ').len();
+        out.truncate(end);
         out.push('\n');
     };
     write_row(&header.map(String::from), None);

@@ -20,10 +20,33 @@
 #      runs the transformer's DAG again: the decision task is skipped, and
 #      the transformer with it.
 #
-# Uses the `datasurface` on PATH, or builds it from this repository. Exits
-# non-zero if any task fails or a check does not hold; leaves the databases
-# (and the work directory it prints) for inspection.
+# Uses the `datasurface` on PATH, or builds it from this repository (into
+# cargo's target directory, `CARGO_TARGET_DIR` included). Exits non-zero if
+# any task fails or a check does not hold. Leaves the databases, their login
+# role (named as the merge database, made for this run) and the work
+# directory for inspection, and prints how to remove them:
+#
+#   examples/airflow/run-local.sh --clean NAME
+#
+# drops the merge database NAME, NAME_source, the role NAME and the
+# transformer roles `job apply` made for NAME (their names start with it).
 set -euo pipefail
+
+if [ "${1:-}" = "--clean" ]; then
+    name="${2:?usage: run-local.sh --clean NAME}"
+    case "$name" in *[!a-z0-9_]*) echo "error: '$name' is not a name this script makes" >&2; exit 2 ;; esac
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
+DROP DATABASE IF EXISTS "$name" WITH (FORCE);
+DROP DATABASE IF EXISTS "${name}_source" WITH (FORCE);
+DO \$\$ DECLARE r record; BEGIN
+  FOR r IN SELECT rolname FROM pg_roles WHERE rolname = '$name' OR rolname LIKE '${name}\_%' LOOP
+    EXECUTE format('DROP ROLE %I', r.rolname);
+  END LOOP;
+END \$\$;
+SQL
+    echo "dropped databases $name and ${name}_source, and the roles named for them"
+    exit 0
+fi
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -36,34 +59,38 @@ step() { printf '\n==> %s\n' "$*"; }
 if ! command -v datasurface >/dev/null 2>&1; then
     step "building datasurface"
     cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p datasurface-cli
-    PATH="$root/target/debug:$PATH"
+    # Where cargo put it: CARGO_TARGET_DIR and cargo's config included.
+    target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+    PATH="$target_dir/debug:$PATH"
 fi
 export PATH="$venv/bin:$PATH"
 command -v airflow >/dev/null || { echo "error: no Apache Airflow at $venv: run .ci/external" >&2; exit 2; }
 
-step "PostgreSQL: role datasurface_e2e, databases $database and $source_db"
+case "$database" in *[!a-z0-9_]*) echo "error: DATASURFACE_E2E_DATABASE must be lower-case letters, digits and _" >&2; exit 2 ;; esac
+# This run's own login role, named as its merge database: no role another
+# run or another user shares has its password changed.
+role="$database"
+step "PostgreSQL: role $role, databases $database and $source_db"
 password="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'datasurface_e2e') THEN
-    CREATE ROLE datasurface_e2e LOGIN;
-  END IF;
-END \$\$;
--- CREATEROLE: applying a transformer makes the role its queries run as.
-ALTER ROLE datasurface_e2e CREATEROLE PASSWORD '$password';
 DROP DATABASE IF EXISTS "$database";
 DROP DATABASE IF EXISTS "$source_db";
-CREATE DATABASE "$database" OWNER datasurface_e2e;
-CREATE DATABASE "$source_db" OWNER datasurface_e2e;
+DROP ROLE IF EXISTS "$role";
+-- CREATEROLE: applying a transformer makes the role its queries run as.
+CREATE ROLE "$role" LOGIN CREATEROLE PASSWORD '$password';
+CREATE DATABASE "$database" OWNER "$role";
+CREATE DATABASE "$source_db" OWNER "$role";
 SQL
+echo "clean up afterwards: $0 --clean $database"
 # The credentials the rendering names (airflow/secrets.md), by environment variable.
-export DATASURFACE_CREDENTIAL_MERGE_RW_USER=datasurface_e2e
+export DATASURFACE_CREDENTIAL_MERGE_RW_USER="$role"
 export DATASURFACE_CREDENTIAL_MERGE_RW_PASSWORD="$password"
-export DATASURFACE_CREDENTIAL_NW_READER_USER=datasurface_e2e
+export DATASURFACE_CREDENTIAL_NW_READER_USER="$role"
 export DATASURFACE_CREDENTIAL_NW_READER_PASSWORD="$password"
 export PGPASSWORD="$password"
-src() { psql -X -q -v ON_ERROR_STOP=1 -h localhost -U datasurface_e2e -d "$source_db" "$@"; }
-merge() { psql -X -q -v ON_ERROR_STOP=1 -h localhost -U datasurface_e2e -d "$database" "$@"; }
+src() { psql -X -q -v ON_ERROR_STOP=1 -h localhost -U "$role" -d "$source_db" "$@"; }
+merge() { psql -X -q -v ON_ERROR_STOP=1 -h localhost -U "$role" -d "$database" "$@"; }
 src -f "$here/source.sql"
 
 step "model, rendering and apply (work directory $work)"
@@ -159,4 +186,5 @@ merge -c "SELECT decision, event, action, decided_by, left(reason, 100) AS reaso
 
 step "batch metrics"
 merge -c "SELECT stream_key, batch_id, status, rows_total AS read, rows_inserted AS ins, rows_updated AS upd, rows_deleted AS del, round(seconds::numeric, 2) AS seconds FROM nw.batch_metrics ORDER BY batch_start"
-echo "done: merge database $database, source $source_db, work directory $work"
+echo "done: merge database $database, source $source_db, role $role, work directory $work"
+echo "clean up: $0 --clean $database (and rm -rf $work)"

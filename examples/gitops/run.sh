@@ -6,12 +6,20 @@
 #
 #   examples/gitops/run.sh [WORK_DIR]
 #
-# Needs `datasurface` on PATH (`cargo install --path datasurface-cli`, or
-# PATH="$PWD/target/debug:$PATH") and git. Everything happens in WORK_DIR
-# (default: a new temporary directory), which is left for you to look at.
+# Uses the `datasurface` on PATH, or builds it from this repository (into
+# cargo's target directory, `CARGO_TARGET_DIR` included); needs git.
+# Everything happens in WORK_DIR (default: a new temporary directory), which
+# is left for you to look at.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
+if ! command -v datasurface >/dev/null 2>&1; then
+    root="$(cd "$here/../.." && pwd)"
+    cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p datasurface-cli
+    target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+    PATH="$target_dir/debug:$PATH"
+fi
 work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
 cd "$work"

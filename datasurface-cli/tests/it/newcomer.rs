@@ -651,3 +651,54 @@ fn a_new_nullable_column_is_planned_in_the_models_words_and_added_in_place() {
     }
     assert!(!apply.stdout.contains("re-create"), "{}", apply.stdout);
 }
+
+/// `status --last N` shows each stream's last N batches, newest first; the
+/// table shows the latest alone by default.
+#[test]
+fn status_shows_as_many_batches_as_asked() {
+    let dir = scratch("status-last");
+    let shop = init_shop(&dir);
+    assert_eq!(datasurface(&["up", ".", "--state", "s"], &shop).code, 0);
+    for _ in 0..3 {
+        let run = datasurface(&["run", ".", "--state", "s", "--all"], &shop);
+        assert_eq!(run.code, 0, "{}", run.transcript());
+    }
+    let batches = |args: &[&str]| -> Vec<String> {
+        let status = datasurface(args, &shop);
+        assert_eq!(status.code, 0, "{}", status.transcript());
+        let mut rows = Vec::new();
+        let mut orders = false;
+        for line in status.stdout.lines().skip(1) {
+            if line.is_empty() {
+                break;
+            }
+            if !line.starts_with(' ') {
+                orders = line.starts_with("Orders ");
+            }
+            if orders {
+                rows.push(
+                    line.split_whitespace()
+                        .find(|w| w.parse::<u32>().is_ok())
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+        }
+        rows
+    };
+    assert_eq!(batches(&["status", "--state", "s"]), ["4"]);
+    assert_eq!(
+        batches(&["status", "--state", "s", "--last", "3"]),
+        ["4", "3", "2"]
+    );
+    let json = datasurface(
+        &["status", "--state", "s", "--format", "json", "--last", "2"],
+        &shop,
+    );
+    let state: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    for s in state["streams"].as_array().unwrap() {
+        assert!(s["batches"].as_array().unwrap().len() <= 2, "{s}");
+    }
+    let zero = datasurface(&["status", "--state", "s", "--last", "0"], &shop);
+    assert_eq!(zero.code, 2, "{}", zero.transcript());
+}

@@ -245,3 +245,59 @@ fn the_walkthrough_reads_shell_words_as_a_shell_does() {
         ["sqlite3", "a.db", "SELECT 'x'", "b cd"]
     );
 }
+
+/// The README's rendering and plan, run as written: the render line, the
+/// edit its comment names, then the plan, each printing what the README shows.
+#[test]
+fn readme_render_and_plan_run_as_written() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Rendering and planning").unwrap()..];
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    // Commands and what each prints, in order.
+    let mut steps: Vec<(String, String)> = Vec::new();
+    for line in block.lines() {
+        if let Some(command) = line.strip_prefix("$ ") {
+            steps.push((command.to_owned(), String::new()));
+        } else {
+            let (_, printed) = steps.last_mut().expect("output follows a command");
+            printed.push_str(line);
+            printed.push('\n');
+        }
+    }
+    assert_eq!(steps.len(), 3, "render, the edit, plan");
+    let dir = scratch("walkthrough-readme-plan");
+    let northwind = dir.join("examples/models/northwind");
+    std::fs::create_dir_all(&northwind).unwrap();
+    copy_dir(&repo_root().join("examples/models/northwind"), &northwind);
+    let mut cwd = dir.clone();
+    for (command, expected) in &steps {
+        if command.starts_with('#') {
+            assert!(
+                command.contains("add a nullable column `reorder_level` to `NW_Data.products`"),
+                "{command}"
+            );
+            let team = northwind.join("zones/usa/teams/northwindteam.yaml");
+            let text = std::fs::read_to_string(&team).unwrap();
+            let line = "            units_in_stock: {type: SmallInt, classifications: [PUB]}\n";
+            assert!(text.contains(line));
+            let edited = text.replacen(
+                line,
+                &format!(
+                    "{line}            reorder_level: {{type: SmallInt, classifications: [PUB]}}\n"
+                ),
+                1,
+            );
+            std::fs::write(&team, edited).unwrap();
+            continue;
+        }
+        let (printed, code) = run(command, &mut cwd);
+        assert_eq!(code, 0, "`{command}`:\n{printed}");
+        assert_eq!(&printed, expected, "README shows what `{command}` prints");
+    }
+}
