@@ -394,6 +394,21 @@ fn apply_if_safe(
     (applied != Outcome::Success).then_some(applied)
 }
 
+/// A progress bar on a terminal (none for JSON or without one).
+fn progress_bar(app: &App<'_>, json: bool) -> ProgressBar {
+    if json || !app.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
 fn run_chosen(
     app: &App<'_>,
     engine: &Engine,
@@ -409,24 +424,19 @@ fn run_chosen(
     let mut first = true;
     loop {
         // A progress bar on a terminal; lines as batches end, above it.
-        let bar = if !json && app.progress {
-            let bar = ProgressBar::new(0);
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}",
-            ) {
-                bar.set_style(style.progress_chars("=> "));
-            }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
+        let bar = progress_bar(app, json);
         let mut started = Instant::now();
         let mut progress = |event: RunEvent<'_>| match event {
             RunEvent::Due(n) => bar.inc_length(n as u64),
             RunEvent::Started(stream) => {
                 started = Instant::now();
-                bar.set_message(stream.to_owned());
+                bar.set_message(format!("{stream}: reading its source"));
+            }
+            RunEvent::Read { stream, rows } => {
+                bar.set_message(format!(
+                    "{stream}: {} read; checking and merging them",
+                    crate::check::counted(rows, "row")
+                ));
             }
             RunEvent::Ended(o) => {
                 bar.inc(1);

@@ -97,6 +97,27 @@ fn render_all_writes_each_platform_with_the_model_it_came_from() {
     assert_eq!(read(&dir.join("out/Local/rendering.json")), before);
 }
 
+/// docs/gitops.md shows `advance` printing `stdout`, its model commit a
+/// real one where the test's is `two`.
+fn doc_shows(stdout: &str) {
+    let doc = read(&super::repo_root().join("docs/gitops.md"));
+    let shown = doc
+        .split("```console\n$ datasurface advance model --out renderings\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/gitops.md shows `advance`");
+    let commit = shown
+        .split("; model ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the summary names the commit");
+    assert_eq!(
+        stdout,
+        shown.replace(&format!("model {commit} at"), "model two at"),
+        "docs/gitops.md shows what `advance` prints"
+    );
+}
+
 #[test]
 fn advance_moves_each_platform_by_its_cadence() {
     let (dir, m) = rendered_once("gitops-advance");
@@ -124,6 +145,7 @@ fn advance_moves_each_platform_by_its_cadence() {
     1 advanced, 1 waiting, 0 current; model two at 2026-11-24T10:00:00Z
     --- stderr
     ");
+    doc_shows(&run.stdout);
     assert_eq!(source(&dir, "Local")["model"]["commit"], "two");
     assert_eq!(source(&dir, "Azure%20Platform")["model"]["commit"], "one");
     assert_eq!(

@@ -346,3 +346,48 @@ fn serve_and_run_every_outlive_a_model_of_hostile_hooks_and_transformers() {
     let _ = runner.kill();
     let _ = runner.wait();
 }
+
+/// docs/serve.md's console block, as written (on a free port for 8080).
+#[test]
+fn docs_serve_md_shows_what_serve_prints() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/serve.md")).unwrap();
+    let block = doc
+        .split("```console\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/serve.md has its console block");
+    let mut lines = block.lines();
+    let command = lines
+        .next()
+        .and_then(|l| l.strip_prefix("$ datasurface "))
+        .unwrap();
+    let shown = lines.next().unwrap();
+    let args: Vec<&str> = command
+        .replace("127.0.0.1:8080", "127.0.0.1:0")
+        .leak()
+        .split(' ')
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args(&args)
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    assert_eq!(
+        first.trim_end(),
+        shown.replace("127.0.0.1:8080", addr),
+        "docs/serve.md shows what `serve` prints"
+    );
+}

@@ -301,3 +301,53 @@ fn readme_render_and_plan_run_as_written() {
         assert_eq!(&printed, expected, "README shows what `{command}` prints");
     }
 }
+
+/// Every `console` block of the README and docs/ is run as written, by the
+/// test or CI step named here: a new block fails this test until something
+/// runs it (a block of commands to adapt is `sh`, not `console`).
+#[test]
+fn every_console_block_is_run() {
+    let runs: &[(&str, usize, &str)] = &[
+        (
+            "docs/sqlite.md",
+            5,
+            "walkthrough::docs_sqlite_md_runs_as_written",
+        ),
+        (
+            "docs/gitops.md",
+            2,
+            "gitops::advance_moves_each_platform_by_its_cadence; .ci/run runs examples/gitops/run.sh",
+        ),
+        (
+            "docs/serve.md",
+            1,
+            "serve::docs_serve_md_shows_what_serve_prints",
+        ),
+    ];
+    let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();
+    assert!(
+        ci.contains("examples/gitops/run.sh"),
+        "CI runs the GitOps walkthrough"
+    );
+    let mut files = vec![repo_root().join("README.md")];
+    for entry in std::fs::read_dir(repo_root().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path
+            .strip_prefix(repo_root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let found = text.matches("```console\n").count();
+        let claimed = runs.iter().find(|(f, _, _)| *f == name).map_or(0, |r| r.1);
+        assert_eq!(
+            found, claimed,
+            "{name} has {found} console blocks, and {claimed} are run by a test"
+        );
+    }
+}

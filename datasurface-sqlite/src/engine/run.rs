@@ -103,10 +103,32 @@ pub enum RunEvent<'a> {
     Due(usize),
     /// A batch of this stream starts.
     Started(&'a str),
+    /// A batch read its rows and now checks and merges them (the long part
+    /// of a large batch).
+    Read {
+        /// The stream.
+        stream: &'a str,
+        /// How many rows it read, over all its datasets.
+        rows: usize,
+    },
     /// A batch ended.
     Ended(&'a StreamOutcome),
     /// A workspace's hook decided whether its transformer runs.
     Decided(&'a HookDecision),
+}
+
+/// Tells `progress` how many rows a batch read, if it read them.
+fn read(
+    stream: &str,
+    rows: &Result<BTreeMap<String, Rows>, BatchFailure>,
+    progress: &mut dyn FnMut(RunEvent<'_>),
+) {
+    if let Ok(rows) = rows {
+        progress(RunEvent::Read {
+            stream,
+            rows: rows.values().map(|r| r.values.len()).sum(),
+        });
+    }
 }
 
 impl RunSummary {
@@ -213,7 +235,9 @@ impl Engine {
         progress(RunEvent::Due(due.len()));
         for job in due {
             progress(RunEvent::Started(&job.stream));
-            let (batch, ended) = batch::ingest(self, job, self.read(job), &[])?;
+            let rows = self.read(job);
+            read(&job.stream, &rows, progress);
+            let (batch, ended) = batch::ingest(self, job, rows, &[])?;
             let o = outcome(&job.stream, batch, ended);
             progress(RunEvent::Ended(&o));
             summary.streams.push(o);
@@ -246,6 +270,7 @@ impl Engine {
                 progress(RunEvent::Due(1));
                 progress(RunEvent::Started(&output.stream));
                 let rows = self.transform(t, output);
+                read(&output.stream, &rows, progress);
                 let (batch, ended) = batch::ingest(self, output, rows, &marks)?;
                 if let Some(decision) = decision {
                     self.decision_ran(&t.workspace, decision, batch)?;

@@ -8,7 +8,7 @@ use datasurface_platform::model::files::{self, SourceFile};
 use datasurface_platform::model::validate::validate;
 use datasurface_platform::{DataPlatform, Rendering, render_with};
 use datasurface_sqlite::SqlitePlatform;
-use datasurface_sqlite::engine::{Engine, RunSummary, Schedules, StreamStatus};
+use datasurface_sqlite::engine::{Engine, RunEvent, RunSummary, Schedules, StreamStatus};
 use rusqlite::Connection;
 
 /// A scratch directory, emptied first.
@@ -483,7 +483,27 @@ fn northwind_engine(name: &str, team: impl Fn(&str) -> String) -> Engine {
 #[test]
 fn northwind_runs_end_to_end_with_its_masking_transformer() {
     let engine = northwind_engine("northwind", str::to_owned);
-    let summary = engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
+    // A batch says how many rows it read before the long part, the merge.
+    let mut events = Vec::new();
+    let summary = engine
+        .run_once(Schedules::Ignore, &mut |e| match e {
+            RunEvent::Started(s) => events.push(format!("started {s}")),
+            RunEvent::Read { stream, rows } => events.push(format!("read {stream} {rows}")),
+            RunEvent::Ended(o) => events.push(format!("ended {}", o.stream)),
+            _ => {}
+        })
+        .unwrap();
+    assert_eq!(
+        events,
+        [
+            "started NW_Data",
+            "read NW_Data 300",
+            "ended NW_Data",
+            "started Masked_NW_Data",
+            "read Masked_NW_Data 150",
+            "ended Masked_NW_Data"
+        ]
+    );
     assert_eq!(
         committed(&summary),
         ["NW_Data #1 +300 ~0 -0", "Masked_NW_Data #1 +150 ~0 -0"]
