@@ -157,6 +157,7 @@ fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
             events.push(match e {
                 RunEvent::Due(n) => format!("due {n}"),
                 RunEvent::Started(s) => format!("start {s}"),
+                RunEvent::Read { stream, .. } => format!("read {stream}"),
                 RunEvent::Ended(o) => format!("end {}", o.stream),
                 _ => "other".to_owned(),
             });
@@ -169,11 +170,14 @@ fn scheduled_streams_and_transformers_run_when_their_schedule_fires() {
         [
             "due 2",
             "start Feed",
+            "read Feed",
             "end Feed",
             "start Shop",
+            "read Shop",
             "end Shop",
             "due 1",
             "start Summary",
+            "read Summary",
             "end Summary"
         ]
     );
