@@ -462,6 +462,18 @@ impl<'a> Generator<'a> {
     }
 
     /// The dataset a transformer or consumer reads, chosen at random from the sources.
+    /// The source dataset transformer `t` (an even one) reads: each reads a
+    /// store of its own, from a seeded starting store, so two transformers
+    /// that share a container never read one dataset (their input views
+    /// would be one name in one database).
+    fn transformer_source(&self, t: usize) -> (String, String) {
+        let stores = self.shape.stores.max(1);
+        let start = Rng::for_entity(self.shape.seed, 1, usize::MAX).below(stores);
+        let mut rng = Rng::for_entity(self.shape.seed, 1, t);
+        let d = rng.below(self.shape.datasets_per_store);
+        (store((start + t / 2) % stores), dataset(d))
+    }
+
     fn random_source(&self, rng: &mut Rng) -> (String, String) {
         let i = rng.below(self.shape.stores);
         let d = rng.below(self.shape.datasets_per_store);
@@ -490,12 +502,11 @@ impl<'a> Generator<'a> {
 
     /// A transformer's workspace and its output datastore.
     fn transformer(&self, t: usize) -> (Value, Value) {
-        let mut rng = Rng::for_entity(self.shape.seed, 1, t);
         let (input_store, input_dataset, schema) = if t % 2 == 1 {
             let schema = self.transformer_output_schema(t - 1);
             (derived(t - 1), dataset(0), schema)
         } else {
-            let (s, d) = self.random_source(&mut rng);
+            let (s, d) = self.transformer_source(t);
             let schema = self.source_schema(&s, &d);
             (s, d, schema)
         };
@@ -538,8 +549,7 @@ impl<'a> Generator<'a> {
         if t % 2 == 1 {
             self.transformer_output_schema(t - 1)
         } else {
-            let mut rng = Rng::for_entity(self.shape.seed, 1, t);
-            let (s, d) = self.random_source(&mut rng);
+            let (s, d) = self.transformer_source(t);
             self.source_schema(&s, &d)
         }
     }
