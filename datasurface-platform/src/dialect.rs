@@ -37,7 +37,7 @@ pub enum Affinity {
 
 /// What a platform's statements need from a SQL database: the few places
 /// where databases disagree. Quoting comes from one audited place,
-/// [`escape::sql`], by [`SqlDialect::quoting`].
+/// [`crate::escape::sql`], by [`SqlDialect::quoting`].
 pub trait SqlDialect {
     /// How this database quotes identifiers and string literals.
     fn quoting(&self) -> escape::Dialect;

@@ -355,7 +355,7 @@ pub trait Decide: Send + Sync {
     /// Decides what to do about the event.
     fn decide(&self, input: &HookInput) -> Result<HookRun, HookError>;
 
-    /// Decides as [`decide`](Hook::decide) does, but stops at `wall_time`
+    /// Decides as [`decide`](Decide::decide) does, but stops at `wall_time`
     /// when that comes before the hook's own limit: how a gate with one
     /// budget for all its hooks asks each without waiting for every hook's
     /// own limit. A hook with no time limit of its own decides as `decide`.
