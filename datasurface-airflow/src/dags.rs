@@ -1,4 +1,6 @@
-//! Apache Airflow 3 DAG files: one per ingestion stream and per transformer.
+//! Apache Airflow 3 DAGs: one per ingestion stream and per transformer, each
+//! rendered as a JSON DAG spec ([`DagSpec`]) that the chunk's factory file
+//! ([`factory`]) builds into a DAG.
 //!
 //! Each DAG has one task, which runs the datasurface job runner for its stream
 //! (`datasurface job ingest …` or `datasurface job transform …`) in a Kubernetes
@@ -8,12 +10,20 @@
 //! schedule) and publishes its own, and the ingestion of its output runs on that.
 //! Credentials appear by name only: Kubernetes secrets or the worker's
 //! environment hold the values.
+//!
+//! A spec holds every value as the operator receives it: a templated field's
+//! text is already made inert for Jinja ([`inert`]) and a shell command's
+//! words quoted ([`shell::word`]) here, in Rust, once. The factory is the
+//! same Python program in every chunk file and holds no model text; it reads
+//! the specs with `json.load` and copies their strings into operators, so no
+//! team's text is ever Python source, a template or a shell word of its own.
 
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::config::{AirflowConfig, Executor};
 use crate::escape::jinja::inert;
-use crate::escape::python::{docstring as py_docstring, str_literal as py_str};
 use crate::escape::shell;
 use crate::names::k8s_name;
 
@@ -36,8 +46,10 @@ pub mod env {
     pub const CREDENTIALS: &str = "DATASURFACE_CREDENTIALS";
 }
 
-/// When a DAG runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// When a DAG runs: in a spec, `{"cron": "…"}`, `{"anyOf": ["<asset>", …]}`
+/// or `"external"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Schedule {
     /// On a cron schedule.
     Cron(String),
@@ -47,7 +59,7 @@ pub enum Schedule {
     External,
 }
 
-/// One DAG file.
+/// One DAG, as the renderer knows it: made into a [`DagSpec`] by [`Dag::spec`].
 #[derive(Debug, Clone)]
 pub struct Dag {
     /// The DAG id.
@@ -78,31 +90,107 @@ pub struct Dag {
 /// is the task after it.
 pub const SKIP_EXIT_CODE: u8 = 99;
 
-/// One task of a DAG: its id, the job runner's arguments after `datasurface
-/// job`, and whether it is the decision task ahead of the DAG's own.
-struct Task<'a> {
-    id: &'a str,
-    arguments: &'a [String],
-    decide: bool,
+/// A DAG as its chunk's factory builds it, every value final (see the
+/// module's documentation): the artifact `dags/ingest/<stream>.json` or
+/// `dags/transformer/<workspace>.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DagSpec {
+    /// The DAG id.
+    pub dag_id: String,
+    /// What it does.
+    pub description: String,
+    /// When it runs.
+    pub schedule: Schedule,
+    /// Airflow tags.
+    pub tags: Vec<String>,
+    /// How often Airflow retries a failed task, a minute apart.
+    pub retries: u32,
+    /// Its tasks, each run after the one before it.
+    pub tasks: Vec<TaskSpec>,
+}
+
+/// One task of a [`DagSpec`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSpec {
+    /// The task id.
+    pub task_id: String,
+    /// The assets it updates when it succeeds.
+    pub outlets: Vec<String>,
+    /// The exit code that leaves it skipped, and the tasks after it (the
+    /// decision task's [`SKIP_EXIT_CODE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_on_exit_code: Option<u8>,
+    /// What runs it.
+    #[serde(flatten)]
+    pub operator: Operator,
+}
+
+/// The operator of a task and its fields, as the operator receives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "operator", rename_all = "camelCase")]
+pub enum Operator {
+    /// `BashOperator`: a process on the worker (the `local` executor).
+    #[serde(rename_all = "camelCase")]
+    Bash {
+        /// The command line, its words quoted for the shell and the whole
+        /// made inert for Jinja.
+        bash_command: String,
+        /// The job runner's environment (added to the worker's), values inert.
+        env: BTreeMap<String, String>,
+    },
+    /// `KubernetesPodOperator`: a pod of the job runner's image.
+    Pod {
+        /// The pod's name.
+        name: String,
+        /// Its namespace.
+        namespace: String,
+        /// The job runner's image, inert.
+        image: String,
+        /// The entry point: `["datasurface"]`.
+        cmds: Vec<String>,
+        /// Its arguments, each inert.
+        arguments: Vec<String>,
+        /// Its environment: values (inert) and references to secrets.
+        env: Vec<PodEnvVar>,
+    },
+}
+
+/// An environment variable of a pod: a value, or a key of a Kubernetes secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PodEnvVar {
+    /// A value.
+    Value {
+        /// The variable.
+        name: String,
+        /// Its value, inert.
+        value: String,
+    },
+    /// A key of a secret.
+    Secret {
+        /// The variable.
+        name: String,
+        /// The secret and its key.
+        secret: SecretKey,
+    },
+}
+
+/// A key of a Kubernetes secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretKey {
+    /// The secret.
+    pub name: String,
+    /// The key.
+    pub key: String,
 }
 
 /// The Jinja expression a decision task passes as `--run-type`: Airflow's
 /// kind of DAG run (`scheduled`, `manual`, `asset_triggered`, `backfill`),
 /// the event the hook is asked about. Written by us, never from the model.
 const RUN_TYPE: &str = "{{ dag_run.run_type }}";
-
-fn py_list(items: &[String], indent: &str) -> String {
-    if items.is_empty() {
-        return "[]".into();
-    }
-    let mut out = String::from("[\n");
-    for item in items {
-        let _ = writeln!(out, "{indent}    {item},");
-    }
-    out.push_str(indent);
-    out.push(']');
-    out
-}
 
 /// The environment variable a credential's part is passed in, such as
 /// `DATASURFACE_CREDENTIAL_NW_READER_PASSWORD`.
@@ -133,260 +221,127 @@ impl Dag {
         }
     }
 
-    /// The DAG file's Python source.
-    pub fn render(
+    /// The DAG's spec: its decision task first, if it has one, then its own.
+    pub fn spec(&self, config: &AirflowConfig, platform: &str) -> DagSpec {
+        let mut tasks = Vec::with_capacity(2);
+        if let Some(decide) = &self.decide {
+            tasks.push(self.task(config, platform, "decide", decide, true));
+        }
+        tasks.push(self.task(config, platform, self.task_id, &self.arguments, false));
+        DagSpec {
+            dag_id: self.dag_id.clone(),
+            description: self.description.clone(),
+            schedule: self.schedule.clone(),
+            tags: self.tags.clone(),
+            retries: config.retries,
+            tasks,
+        }
+    }
+
+    /// A task that runs the job runner with `arguments` (after `datasurface
+    /// job`): the DAG's own task, which updates its outlets, or (`decide`)
+    /// its decision task, which passes the run's type, uses only the merge
+    /// database's credential and is skipped when the hook says not to run.
+    fn task(
         &self,
         config: &AirflowConfig,
         platform: &str,
-        version: &semver::Version,
-    ) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# Generated by datasurface for platform `{platform}` (airflow {version}). Do not edit:\n\
-             # change the model and run `datasurface render`."
-        );
-        let _ = writeln!(out, "{}", py_docstring(&self.description));
-        let assets = matches!(self.schedule, Schedule::AnyOf(_)) || !self.outlets.is_empty();
-        out.push_str("from __future__ import annotations\n\nimport pendulum\n");
-        let mut sdk = vec!["DAG"];
-        if assets {
-            sdk.push("Asset");
-        }
-        if matches!(&self.schedule, Schedule::AnyOf(a) if a.len() > 1) {
-            sdk.push("AssetAny");
-        }
-        let _ = writeln!(out, "from airflow.sdk import {}", sdk.join(", "));
-        match config.executor {
-            Executor::Kubernetes => out.push_str(
-                "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n\
-                 from kubernetes.client import models as k8s\n",
-            ),
-            Executor::Local => {
-                out.push_str("from airflow.providers.standard.operators.bash import BashOperator\n");
-            }
-        }
-        out.push('\n');
-        let schedule = match &self.schedule {
-            Schedule::Cron(c) => py_str(c),
-            Schedule::External => "None".into(),
-            Schedule::AnyOf(assets) if assets.len() == 1 => {
-                format!("[Asset({})]", py_str(&assets[0]))
-            }
-            Schedule::AnyOf(assets) => {
-                let list: Vec<String> = assets
-                    .iter()
-                    .map(|a| format!("Asset({})", py_str(a)))
-                    .collect();
-                format!("AssetAny(\n        {},\n    )", list.join(",\n        "))
-            }
-        };
-        let tags: Vec<String> = self.tags.iter().map(|t| py_str(t)).collect();
-        let _ = writeln!(
-            out,
-            "with DAG(\n    \
-                 dag_id={},\n    \
-                 description={},\n    \
-                 schedule={schedule},\n    \
-                 start_date=pendulum.datetime(2025, 1, 1, tz=\"UTC\"),\n    \
-                 catchup=False,\n    \
-                 max_active_runs=1,\n    \
-                 tags=[{}],\n    \
-                 default_args={{\"retries\": {}, \"retry_delay\": pendulum.duration(minutes=1)}},\n\
-             ) as dag:",
-            py_str(&self.dag_id),
-            py_str(&self.description),
-            tags.join(", "),
-            config.retries,
-        );
-        match &self.decide {
-            None => {
-                out.push_str("    ");
-                out.push_str(&self.task(config, platform, &self.own_task()));
-            }
-            Some(decide) => {
-                let _ = writeln!(
-                    out,
-                    "    decide = {}    {} = {}    decide >> {}",
-                    self.task(
-                        config,
-                        platform,
-                        &Task {
-                            id: "decide",
-                            arguments: decide,
-                            decide: true,
-                        }
-                    ),
-                    self.task_id,
-                    self.task(config, platform, &self.own_task()),
-                    self.task_id,
-                );
-            }
-        }
-        out
-    }
-
-    /// A task that runs the job runner with `arguments`: the DAG's own task,
-    /// which updates its outlets, or (`decide`) its decision task, which
-    /// passes the run's type and is skipped when the hook says not to run.
-    fn task(&self, config: &AirflowConfig, platform: &str, task: &Task<'_>) -> String {
-        let mut env = vec![
-            ("DATASURFACE_PLATFORM", platform.to_owned()),
-            ("DATASURFACE_MERGE_HOST", config.merge_host.clone()),
-            ("DATASURFACE_MERGE_PORT", config.merge_port.to_string()),
-            ("DATASURFACE_MERGE_DATABASE", config.merge_database.clone()),
-            ("DATASURFACE_MERGE_SCHEMA", config.schema.clone()),
-            (
-                "DATASURFACE_MERGE_CREDENTIAL",
-                config.merge_credential.clone(),
-            ),
+        task_id: &str,
+        arguments: &[String],
+        decide: bool,
+    ) -> TaskSpec {
+        let env = [
+            (env::PLATFORM, platform.to_owned()),
+            (env::MERGE_HOST, config.merge_host.clone()),
+            (env::MERGE_PORT, config.merge_port.to_string()),
+            (env::MERGE_DATABASE, config.merge_database.clone()),
+            (env::MERGE_SCHEMA, config.schema.clone()),
+            (env::MERGE_CREDENTIAL, config.merge_credential.clone()),
         ];
         let mut credentials = vec![config.merge_credential.clone()];
-        if !task.decide {
+        if !decide {
             credentials.extend(self.credentials.iter().cloned());
         }
         credentials.sort();
         credentials.dedup();
-        match config.executor {
-            Executor::Kubernetes => self.kubernetes_task(config, &env, &credentials, task),
+        let operator = match config.executor {
+            Executor::Kubernetes => {
+                let mut vars: Vec<PodEnvVar> = env
+                    .into_iter()
+                    .map(|(name, value)| PodEnvVar::Value {
+                        name: name.to_owned(),
+                        value: inert(&value).into_owned(),
+                    })
+                    .collect();
+                for credential in &credentials {
+                    for part in ["user", "password"] {
+                        vars.push(PodEnvVar::Secret {
+                            name: credential_variable(credential, part),
+                            secret: SecretKey {
+                                name: k8s_name(&[credential]),
+                                key: part.to_owned(),
+                            },
+                        });
+                    }
+                }
+                // Arguments, environment values and the image are templated fields.
+                let mut words: Vec<String> = std::iter::once("job".to_owned())
+                    .chain(arguments.iter().map(|a| inert(a).into_owned()))
+                    .collect();
+                if decide {
+                    words.push("--run-type".to_owned());
+                    words.push(RUN_TYPE.to_owned());
+                }
+                Operator::Pod {
+                    name: if decide {
+                        k8s_name(&[&self.dag_id, task_id])
+                    } else {
+                        k8s_name(&[&self.dag_id])
+                    },
+                    namespace: config.namespace.clone(),
+                    image: inert(&config.image).into_owned(),
+                    cmds: vec!["datasurface".to_owned()],
+                    arguments: words,
+                    env: vars,
+                }
+            }
             Executor::Local => {
-                env.push((env::CREDENTIALS, credentials.join(",")));
-                self.local_task(&env, task)
+                let words: Vec<String> = ["datasurface", "job"]
+                    .into_iter()
+                    .map(str::to_owned)
+                    .chain(arguments.iter().map(|a| shell::word(a)))
+                    .collect();
+                // `bash_command` and `env` are templated fields.
+                let mut command = inert(&words.join(" ")).into_owned();
+                if decide {
+                    // The template is ours and renders to a bare word.
+                    command.push_str(" --run-type ");
+                    command.push_str(RUN_TYPE);
+                }
+                let mut env: BTreeMap<String, String> = env
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), inert(&value).into_owned()))
+                    .collect();
+                env.insert(
+                    env::CREDENTIALS.to_owned(),
+                    inert(&credentials.join(",")).into_owned(),
+                );
+                Operator::Bash {
+                    bash_command: command,
+                    env,
+                }
             }
-        }
-    }
-
-    /// A task as a pod of the job runner's image.
-    fn kubernetes_task(
-        &self,
-        config: &AirflowConfig,
-        env: &[(&str, String)],
-        credentials: &[String],
-        task: &Task<'_>,
-    ) -> String {
-        let (task_id, arguments, decide) = (task.id, task.arguments, task.decide);
-        let mut out = String::new();
-        let (outlets, skip) = self.outlets_and_skip(decide);
-        let skip = skip.map_or_else(String::new, |s| format!("{s}\n        "));
-        let mut vars: Vec<String> = env
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "k8s.V1EnvVar(name={}, value={})",
-                    py_str(k),
-                    py_str(&inert(v))
-                )
-            })
-            .collect();
-        for credential in credentials {
-            for part in ["user", "password"] {
-                vars.push(format!(
-                    "k8s.V1EnvVar(\n                name={},\n                value_from=k8s.V1EnvVarSource(\n                    secret_key_ref=k8s.V1SecretKeySelector(name={}, key={})\n                ),\n            )",
-                    py_str(&credential_variable(credential, part)),
-                    py_str(&k8s_name(&[credential])),
-                    py_str(part),
-                ));
-            }
-        }
-        // Arguments, environment values and the image are templated fields.
-        let mut arguments: Vec<String> = arguments.iter().map(|a| py_str(&inert(a))).collect();
-        arguments.insert(0, py_str("job"));
-        if decide {
-            arguments.push(py_str("--run-type"));
-            arguments.push(py_str(RUN_TYPE));
-        }
-        let _ = writeln!(
-            out,
-            "KubernetesPodOperator(\n        \
-                 task_id={},\n        \
-                 name={},\n        \
-                 namespace={},\n        \
-                 image={},\n        \
-                 cmds=[\"datasurface\"],\n        \
-                 arguments={},\n        \
-                 env_vars={},\n        \
-                 outlets={},\n        \
-                 {skip}get_logs=True,\n        \
-                 on_finish_action=\"delete_pod\",\n    \
-             )",
-            py_str(task_id),
-            py_str(&if decide {
-                k8s_name(&[&self.dag_id, task_id])
+        };
+        TaskSpec {
+            task_id: task_id.to_owned(),
+            outlets: if decide {
+                Vec::new()
             } else {
-                k8s_name(&[&self.dag_id])
-            }),
-            py_str(&config.namespace),
-            py_str(&inert(&config.image)),
-            py_list(&arguments, "        "),
-            py_list(&vars, "        "),
-            py_list(&outlets, "        "),
-        );
-        out
-    }
-
-    /// A task as a process on the worker.
-    fn local_task(&self, env: &[(&str, String)], task: &Task<'_>) -> String {
-        let (task_id, arguments, decide) = (task.id, task.arguments, task.decide);
-        let mut out = String::new();
-        let (outlets, skip) = self.outlets_and_skip(decide);
-        let skip_line = skip.map_or_else(String::new, |s| format!("        {s}\n"));
-        let command: Vec<String> = ["datasurface", "job"]
-            .into_iter()
-            .map(str::to_owned)
-            .chain(arguments.iter().map(|a| shell::word(a)))
-            .collect();
-        let mut command = inert(&command.join(" ")).into_owned();
-        if decide {
-            // The template is ours and renders to a bare word.
-            command.push_str(" --run-type ");
-            command.push_str(RUN_TYPE);
+                self.outlets.clone()
+            },
+            skip_on_exit_code: decide.then_some(SKIP_EXIT_CODE),
+            operator,
         }
-        let env: Vec<String> = env
-            .iter()
-            .map(|(k, v)| format!("{}: {}", py_str(k), py_str(&inert(v))))
-            .collect();
-        let _ = writeln!(
-            out,
-            "BashOperator(\n        \
-                 task_id={},\n        \
-                 bash_command={},\n        \
-                 env={{\n            {},\n        }},\n        \
-                 append_env=True,\n        \
-                 outlets={},\n\
-                 {skip_line}    )",
-            py_str(task_id),
-            // `bash_command` and `env` are templated fields.
-            py_str(&command),
-            env.join(",\n            "),
-            py_list(&outlets, "        "),
-        );
-        out
-    }
-
-    /// The DAG's own task.
-    fn own_task(&self) -> Task<'_> {
-        Task {
-            id: self.task_id,
-            arguments: &self.arguments,
-            decide: false,
-        }
-    }
-
-    /// A task's outlets (the decision task updates none) and, for the
-    /// decision task, its `skip_on_exit_code` argument.
-    fn outlets_and_skip(&self, decide: bool) -> (Vec<String>, Option<String>) {
-        if decide {
-            return (
-                Vec::new(),
-                Some(format!("skip_on_exit_code={SKIP_EXIT_CODE},")),
-            );
-        }
-        let outlets = self
-            .outlets
-            .iter()
-            .map(|a| format!("Asset({})", py_str(a)))
-            .collect();
-        (outlets, None)
     }
 }
 

@@ -14,13 +14,16 @@
 //! * `sql/transformer/<workspace>.sql`: a transformer's input views and output tables;
 //! * `sql/workspace/<workspace>/<group>.sql`: each consumer group's views, live
 //!   or forensic as the group asks, in the workspace's own schema;
-//! * `dags/ingest/*.py` and `dags/transformer/*.py`: one Apache Airflow 3 DAG
-//!   per ingestion stream and per transformer, linked by Airflow assets as the
+//! * `dags/ingest/<stream>.json` and `dags/transformer/<workspace>.json`:
+//!   one Apache Airflow 3 DAG per ingestion stream and per transformer, as a
+//!   spec of final values (see [`dags`]), linked by Airflow assets as the
 //!   graph says, each running `datasurface job …` in a Kubernetes pod or a
 //!   local process;
+//! * `dags/chunk_<n>.py` and `dags/chunks.json`: the DAG files Airflow
+//!   parses, one factory per chunk of at most `maxChunkSize` DAGs, which
+//!   builds its chunk's DAGs from their specs (see [`factory`]);
 //! * `jobs/ingest/<stream>.json` and `jobs/transformer/<workspace>.json`:
 //!   each job's spec (see [`spec`]), whose hash its DAG passes as `--spec`;
-//! * `airflow/chunks.json`: the graph's chunks, to spread DAGs over deployments;
 //! * `airflow/secrets.md`: the credentials the DAGs name, and where their values go.
 //!
 //! Every SQL script converges (see [`sql`]), so applying a plan is running the
@@ -36,6 +39,7 @@ pub mod config;
 pub mod copy_text;
 pub mod dags;
 pub mod escape;
+pub mod factory;
 mod lints;
 pub mod names;
 mod render;
@@ -54,9 +58,9 @@ use datasurface_platform::{
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
 
-pub use config::{AirflowConfig, Executor};
+pub use config::{AirflowConfig, DEFAULT_MAX_CHUNK_SIZE, Executor};
 pub use lints::LINT_CODES;
-pub use render::{DEFAULT_SCHEDULE, PLATFORM_SQL};
+pub use render::{CHUNKS, DEFAULT_SCHEDULE, PLATFORM_SQL};
 
 /// The `airflow` platform.
 #[derive(Debug, Clone, Default)]
@@ -167,8 +171,8 @@ impl DataPlatform for Airflow {
         .render()
     }
 
-    /// The default plan, with the disruption this platform knows: DAG files
-    /// and views change without touching data; a new stream must load its
+    /// The default plan, with the disruption this platform knows: DAGs and
+    /// views change without touching data; a new stream must load its
     /// source; dropping a stream's or transformer's tables drops data; and a
     /// stream that starts or stops keeping history says so.
     fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan {
@@ -183,16 +187,15 @@ impl DataPlatform for Airflow {
                     Disruption::Backfill
                 }
                 ("sql/ingest" | "sql/transformer", Action::Delete) => Disruption::DataDropped,
-                ("dags/ingest", Action::Update) => {
-                    let was = previous
-                        .artifacts
-                        .get(&step.key)
-                        .map(|a| a.content.contains("--keep-history"));
-                    let is = next
-                        .artifacts
-                        .get(&step.key)
-                        .map(|a| a.content.contains("--keep-history"));
-                    match (was, is) {
+                ("jobs/ingest", Action::Update) => {
+                    let keeps = |r: &Rendering| {
+                        r.artifacts.get(&step.key).and_then(|a| {
+                            serde_json::from_str::<spec::IngestSpec>(&a.content)
+                                .ok()
+                                .map(|s| s.keep_history)
+                        })
+                    };
+                    match (keeps(previous), keeps(next)) {
                         (Some(false), Some(true)) => {
                             step.reason.push_str("; closed row versions are kept from now on (earlier ones were purged)");
                             Disruption::Backfill

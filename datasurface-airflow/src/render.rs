@@ -18,11 +18,11 @@ use datasurface_platform::{
     Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
     kept_history,
 };
-use serde_json::json;
 
 use crate::config::AirflowConfig;
 use crate::dags::{Dag, Schedule};
 use crate::escape::markdown::code;
+use crate::factory::{self, Chunk, ChunkDag, ChunkManifest};
 use crate::names::{dag_id, ident, k8s_name, qualified, quoted};
 use crate::spec::{
     ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformHook, TransformOutput, TransformSpec,
@@ -35,6 +35,9 @@ pub const PLATFORM_SQL: &str = "sql/000_platform.sql";
 
 /// The schedule of an ingestion whose capture names no trigger.
 pub const DEFAULT_SCHEDULE: &str = "@hourly";
+
+/// The chunk manifest: which DAG specs each chunk's factory file builds.
+pub const CHUNKS: &str = "dags/chunks.json";
 
 /// The model's datastores, workspaces and containers by name: the model's
 /// index, built once per render, with errors for names the graph has and the
@@ -145,7 +148,8 @@ impl Renderer<'_> {
             platform_key.clone(),
             Artifact::new(None, platform_sql, Vec::new()),
         )?;
-        let mut dag_ids: BTreeMap<NodeKey, String> = BTreeMap::new();
+        let mut dag_ids: BTreeMap<NodeKey, ChunkDag> = BTreeMap::new();
+        let mut dag_keys: Vec<ArtifactKey> = Vec::new();
         for node in self.graph.nodes() {
             let mut sql_deps = artifacts_upstream(self.graph, &node.key, &keys.sql);
             sql_deps.push(platform_key.clone());
@@ -191,40 +195,85 @@ impl Renderer<'_> {
                     Artifact::new(Some(node.key.clone()), sql_text, sql_deps),
                 )?;
             }
-            if let (Some((mut dag, (spec_key, spec))), Some(dag_key)) =
-                (dag, keys.dag.get(&node.key))
-            {
-                // The job's spec, stored by `job apply` after the node's SQL;
-                // the DAG names the spec's hash, so the two cannot drift apart.
-                dag.name_spec(&spec_hash(&spec));
-                rendering.insert(
-                    spec_key.clone(),
-                    Artifact::new(
-                        Some(node.key.clone()),
-                        spec,
-                        keys.sql.get(&node.key).cloned().into_iter().collect(),
-                    ),
-                )?;
-                let mut deps = artifacts_upstream(self.graph, &node.key, &keys.dag);
-                deps.extend(keys.sql.get(&node.key).cloned());
-                deps.push(spec_key);
-                dag_ids.insert(node.key.clone(), dag.dag_id.clone());
-                let text = dag.render(&self.config, self.platform(), &self.version);
-                rendering.insert(
-                    dag_key.clone(),
-                    Artifact::new(Some(node.key.clone()), text, deps),
-                )?;
+            if let (Some((dag, spec)), Some(dag_key)) = (dag, keys.dag.get(&node.key)) {
+                let entry =
+                    self.insert_dag(&mut rendering, &keys, &node.key, dag, spec, dag_key)?;
+                dag_keys.push(dag_key.clone());
+                dag_ids.insert(node.key.clone(), entry);
             }
         }
-        rendering.insert(
-            key("airflow/chunks.json"),
-            Artifact::new(None, self.chunks(&dag_ids), Vec::new()),
-        )?;
+        self.insert_chunks(&mut rendering, dag_ids, dag_keys)?;
         rendering.insert(
             key("airflow/secrets.md"),
             Artifact::new(None, self.secrets(&self.credentials(&lookup)), Vec::new()),
         )?;
         Ok(rendering)
+    }
+
+    /// Inserts a node's job spec and its DAG's spec, which names the job
+    /// spec's hash, so the two cannot drift apart; returns the DAG's entry
+    /// in the chunk manifest.
+    fn insert_dag(
+        &self,
+        rendering: &mut Rendering,
+        keys: &Keys,
+        node: &NodeKey,
+        mut dag: Dag,
+        (spec_key, spec): (ArtifactKey, String),
+        dag_key: &ArtifactKey,
+    ) -> Result<ChunkDag, PlatformError> {
+        // The job's spec, stored by `job apply` after the node's SQL.
+        dag.name_spec(&spec_hash(&spec));
+        let node_sql: Vec<ArtifactKey> = keys.sql.get(node).cloned().into_iter().collect();
+        rendering.insert(
+            spec_key.clone(),
+            Artifact::new(Some(node.clone()), spec, node_sql.clone()),
+        )?;
+        let mut deps = artifacts_upstream(self.graph, node, &keys.dag);
+        deps.extend(node_sql);
+        deps.push(spec_key);
+        let text = self.json(&dag.spec(&self.config, self.platform()))?;
+        rendering.insert(
+            dag_key.clone(),
+            Artifact::new(Some(node.clone()), text, deps),
+        )?;
+        Ok(ChunkDag {
+            dag_id: dag.dag_id,
+            spec: dag_key
+                .as_str()
+                .strip_prefix("dags/")
+                .unwrap_or(dag_key.as_str())
+                .to_owned(),
+        })
+    }
+
+    /// Inserts the chunk manifest and one factory file per chunk. The
+    /// manifest comes after the DAG specs it lists (`dag_keys`), and each
+    /// factory after the manifest, so a factory never reads a spec that is
+    /// not there yet.
+    fn insert_chunks(
+        &self,
+        rendering: &mut Rendering,
+        dags: BTreeMap<NodeKey, ChunkDag>,
+        dag_keys: Vec<ArtifactKey>,
+    ) -> Result<(), PlatformError> {
+        let manifest = self.chunks(dags);
+        let manifest_key = key(CHUNKS);
+        for chunk in &manifest.chunks {
+            rendering.insert(
+                key(&factory::chunk_path(chunk.chunk)),
+                Artifact::new(
+                    None,
+                    factory::chunk_file(chunk.chunk, &self.version),
+                    vec![manifest_key.clone()],
+                ),
+            )?;
+        }
+        rendering.insert(
+            manifest_key,
+            Artifact::new(None, self.json(&manifest)?, dag_keys),
+        )?;
+        Ok(())
     }
 
     /// The dataset a node names, or an error if the model lacks it.
@@ -783,32 +832,34 @@ impl Renderer<'_> {
         Ok((text, dag, (spec_key, self.json(&spec)?)))
     }
 
-    /// Which DAGs go together: the graph's chunks, so that a very large graph
-    /// can be spread over several Airflow deployments. DAG files do not name
-    /// their chunk, so a new chunking changes only this file.
-    fn chunks(&self, dag_ids: &BTreeMap<NodeKey, String>) -> String {
-        let chunking = self.graph.chunks(self.config.max_chunk_size);
-        let chunks: Vec<_> = chunking
+    /// Which DAGs go together: the graph's chunks, each at most
+    /// `maxChunkSize` DAGs, one factory file each (see [`factory`]). DAG
+    /// specs do not name their chunk, so a new chunking changes only the
+    /// manifest and the factory files that appear or go.
+    fn chunks(&self, mut dags: BTreeMap<NodeKey, ChunkDag>) -> ChunkManifest {
+        let chunking = self
+            .graph
+            .chunks_weighted(self.config.max_chunk_size, |node| {
+                usize::from(dags.contains_key(&node.key))
+            });
+        let chunks = chunking
             .chunks
             .iter()
             .map(|chunk| {
                 chunk
                     .iter()
-                    .filter_map(|k| dag_ids.get(k))
+                    .filter_map(|k| dags.remove(k))
                     .collect::<Vec<_>>()
             })
             .filter(|dags| !dags.is_empty())
             .enumerate()
-            .map(|(n, dags)| json!({"chunk": n + 1, "dags": dags}))
+            .map(|(n, dags)| Chunk { chunk: n + 1, dags })
             .collect();
-        format!(
-            "{:#}\n",
-            json!({
-                "platform": self.platform(),
-                "maxChunkSize": self.config.max_chunk_size,
-                "chunks": chunks,
-            })
-        )
+        ChunkManifest {
+            platform: self.platform().to_owned(),
+            max_chunk_size: self.config.max_chunk_size,
+            chunks,
+        }
     }
 
     /// The credentials the DAGs name, with what uses each.
@@ -1000,7 +1051,7 @@ fn artifact_keys(kind: &NodeKind) -> (Option<ArtifactKey>, Option<ArtifactKey>) 
                 Some(ArtifactKey::from_parts(&sql_parts, "sql")),
                 Some(ArtifactKey::from_parts(
                     &["dags", "ingest", &dag_name],
-                    "py",
+                    "json",
                 )),
             )
         }
@@ -1029,7 +1080,7 @@ fn artifact_keys(kind: &NodeKind) -> (Option<ArtifactKey>, Option<ArtifactKey>) 
             )),
             Some(ArtifactKey::from_parts(
                 &["dags", "transformer", workspace.as_str()],
-                "py",
+                "json",
             )),
         ),
         NodeKind::Workspace {

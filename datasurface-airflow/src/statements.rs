@@ -172,6 +172,25 @@ impl<'a> Statements<'a> {
         )
     }
 
+    /// Refreshes the planner's statistics of a table: the staging table
+    /// after each load, a merge table after a batch that changed a large
+    /// part of it. Without them PostgreSQL plans a merge against the
+    /// previous batch's row counts (or none) and can pick a nested loop
+    /// over a million-row index.
+    pub fn analyze(&self, table: &str) -> String {
+        format!("ANALYZE {table}")
+    }
+
+    /// The planner's estimate of a table's rows when it last gathered
+    /// statistics (a `float4`; negative when it never has). Parameter 1 is
+    /// the table's name as the spec quotes it.
+    pub fn estimated_rows(&self) -> String {
+        format!(
+            "SELECT reltuples FROM pg_catalog.pg_class WHERE oid = {}::text::regclass",
+            self.d.param(1)
+        )
+    }
+
     /// Stages a transformer's output table as the batch (parameter 1).
     pub fn stage_from_table(&self, d: &DatasetSpec) -> String {
         let cols: Vec<&str> = d.columns.iter().map(|c| c.name.as_str()).collect();

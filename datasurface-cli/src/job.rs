@@ -331,41 +331,37 @@ mod tests {
             .rendering
     }
 
-    /// A Python string literal's value (the renderer escapes `"` and `\`).
-    fn py_value(literal: &str) -> String {
-        let inner = literal.trim().trim_end_matches(',');
-        let inner = &inner[1..inner.len() - 1];
-        inner.replace("\\\"", "\"").replace("\\\\", "\\")
-    }
-
-    /// The command line of each DAG's task: the Kubernetes pod's
-    /// `cmds` + `arguments`, or the local task's `bash_command`.
+    /// The command line of each DAG's task, from the DAG specs: the
+    /// Kubernetes pod's `cmds` + `arguments`, or the local task's
+    /// `bash_command`.
     fn commands(rendering: &Rendering) -> Vec<Vec<String>> {
+        use datasurface_airflow::dags::{DagSpec, Operator};
         let mut found = Vec::new();
         for (key, artifact) in &rendering.artifacts {
-            if !key.as_str().starts_with("dags/") {
+            let k = key.as_str();
+            if !(k.starts_with("dags/ingest/") || k.starts_with("dags/transformer/")) {
                 continue;
             }
-            let text = &artifact.content;
-            if text.contains("arguments=[") {
-                assert!(text.contains("cmds=[\"datasurface\"]"), "{key}");
-                for list in text.split("arguments=[").skip(1) {
-                    let list = &list[..list.find(']').unwrap()];
-                    let mut args = vec!["datasurface".to_owned()];
-                    args.extend(
-                        list.lines()
-                            .filter(|l| !l.trim().is_empty())
-                            .map(|l| py_value(l).replace("{{ dag_run.run_type }}", "RUN_TYPE")),
-                    );
-                    found.push(args);
-                }
-            } else {
-                for line in text.lines().filter(|l| l.contains("bash_command=")) {
-                    let command = py_value(line.trim().strip_prefix("bash_command=").unwrap())
-                        .replace("{{ dag_run.run_type }}", "RUN_TYPE");
-                    // No argument of these models needs shell quoting.
-                    assert!(!command.contains('\''), "{command}");
-                    found.push(command.split(' ').map(str::to_owned).collect());
+            let spec: DagSpec = serde_json::from_str(&artifact.content).unwrap();
+            for task in spec.tasks {
+                match task.operator {
+                    Operator::Pod {
+                        cmds, arguments, ..
+                    } => {
+                        assert_eq!(cmds, ["datasurface"], "{key}");
+                        found.push(
+                            cmds.into_iter()
+                                .chain(arguments)
+                                .map(|a| a.replace("{{ dag_run.run_type }}", "RUN_TYPE"))
+                                .collect(),
+                        );
+                    }
+                    Operator::Bash { bash_command, .. } => {
+                        let command = bash_command.replace("{{ dag_run.run_type }}", "RUN_TYPE");
+                        // No argument of these models needs shell quoting.
+                        assert!(!command.contains('\''), "{command}");
+                        found.push(command.split(' ').map(str::to_owned).collect());
+                    }
                 }
             }
         }

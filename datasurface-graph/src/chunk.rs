@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::graph::{Edge, PlatformGraph};
-use crate::node::NodeKey;
+use crate::node::{Node, NodeKey};
 
 /// A graph split into chunks, with the edges that cross between them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -33,25 +33,52 @@ impl PlatformGraph {
     /// larger than `max` is cut in bring-up order, so that cross-chunk edges run
     /// from earlier chunks to later ones when the graph is acyclic.
     pub fn chunks(&self, max: usize) -> Chunking {
+        self.chunks_weighted(max, |_| 1)
+    }
+
+    /// Splits the graph as [`chunks`](Self::chunks) does, counting each node
+    /// as `weight` says: a chunk's nodes weigh at most `max` in all (a node
+    /// heavier than `max` has a chunk of its own). A platform whose unit of
+    /// scale is not the node counts what it renders: the `airflow` platform
+    /// weighs a node by the DAGs it renders (0 or 1), so a chunk holds at
+    /// most `max` DAGs however many views and exports go with them.
+    pub fn chunks_weighted(&self, max: usize, weight: impl Fn(&Node) -> usize) -> Chunking {
         let max = max.max(1);
         let order: Vec<NodeKey> = match self.bring_up_order() {
             Ok(order) => order.into_iter().cloned().collect(),
             Err(_) => self.nodes().into_iter().map(|n| n.key.clone()).collect(),
         };
+        let weight_of = |key: &NodeKey| self.node(key).map_or(0, &weight);
         let parts = self.weak_parts(&order);
         let mut chunks: Vec<Vec<NodeKey>> = Vec::new();
         let mut current: Vec<NodeKey> = Vec::new();
+        let mut current_weight = 0usize;
         for part in parts {
-            if part.len() > max {
+            let part_weight: usize = part.iter().map(weight_of).sum();
+            if part_weight > max {
                 if !current.is_empty() {
                     chunks.push(std::mem::take(&mut current));
+                    current_weight = 0;
                 }
-                chunks.extend(part.chunks(max).map(<[NodeKey]>::to_vec));
+                // Cut in bring-up order, each piece as heavy as fits.
+                for key in part {
+                    let w = weight_of(&key);
+                    if current_weight + w > max && !current.is_empty() {
+                        chunks.push(std::mem::take(&mut current));
+                        current_weight = 0;
+                    }
+                    current.push(key);
+                    current_weight += w;
+                }
+                chunks.push(std::mem::take(&mut current));
+                current_weight = 0;
             } else {
-                if current.len() + part.len() > max {
+                if current_weight + part_weight > max && !current.is_empty() {
                     chunks.push(std::mem::take(&mut current));
+                    current_weight = 0;
                 }
                 current.extend(part);
+                current_weight += part_weight;
             }
         }
         if !current.is_empty() {

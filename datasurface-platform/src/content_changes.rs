@@ -3,8 +3,9 @@
 //! plan puts these before any artifact detail, and a platform reads them to
 //! judge a step's disruption (a nullable column added is altered in place).
 //!
-//! Arrays whose elements are objects named by a field (`name`, `dataset`,
-//! `column`, `stream`, `workspace`, `key` or `id`, unique in the array) are
+//! Arrays whose elements are objects named by a field (`taskId`, `dagId`,
+//! `name`, `dataset`, `column`, `stream`, `workspace`, `key` or `id`, unique
+//! in the array) are
 //! matched by that name, so a column added in the middle is one addition,
 //! not a change to every column after it.
 
@@ -13,7 +14,9 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 /// The fields that name an array's elements, most telling first.
-const NAMING_FIELDS: [&str; 7] = [
+const NAMING_FIELDS: [&str; 9] = [
+    "taskId",
+    "dagId",
     "name",
     "dataset",
     "column",

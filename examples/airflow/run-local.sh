@@ -107,14 +107,15 @@ export AIRFLOW__CORE__DAGS_FOLDER="$work/rendering/artifacts/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 airflow db migrate >"$work/airflow-migrate.log" 2>&1 || { cat "$work/airflow-migrate.log" >&2; exit 1; }
 
-dag_id() { sed -n 's/^ *dag_id="\(.*\)",$/\1/p' "$1"; }
+# A DAG's id, from its spec (dags/ingest/*.json, dags/transformer/*.json).
+dag_id() { sed -n 's/^  "dagId": "\(.*\)",$/\1/p' "$1"; }
 # Ingestions of sources first, then transformers, then the ingestions of their outputs.
 order=()
-for f in "$work"/rendering/artifacts/dags/ingest/*.py; do
+for f in "$work"/rendering/artifacts/dags/ingest/*.json; do
     grep -q 'datasurface://[^"]*/transformer/' "$f" || order+=("$f")
 done
-order+=("$work"/rendering/artifacts/dags/transformer/*.py)
-for f in "$work"/rendering/artifacts/dags/ingest/*.py; do
+order+=("$work"/rendering/artifacts/dags/transformer/*.json)
+for f in "$work"/rendering/artifacts/dags/ingest/*.json; do
     grep -q 'datasurface://[^"]*/transformer/' "$f" && order+=("$f")
 done
 
@@ -150,7 +151,7 @@ step "a change at the source: product 1 repriced, product 2 deleted, product 100
 src -c "UPDATE products SET unit_price = 99.99 WHERE product_id = 1" \
     -c "DELETE FROM products WHERE product_id = 2" \
     -c "INSERT INTO products VALUES (1000, 'Northwind Tea', 1, 1, '10 boxes', 12.50, 40, false)"
-run_dag "$(dag_id "$work/rendering/artifacts/dags/ingest/NW_Data.py")"
+run_dag "$(dag_id "$work/rendering/artifacts/dags/ingest/NW_Data.json")"
 live="$(merge -At -F ' ' -c "SELECT product_id, unit_price FROM nw_productanalytics.reporting_nw_data_products WHERE product_id IN (1, 2, 1000) ORDER BY 1")"
 history="$(merge -At -F ' ' -c "SELECT product_id, unit_price, ds_surf_batch_in, ds_surf_batch_out FROM nw_audit.changes_nw_data_products_history WHERE product_id IN (1, 2, 1000) ORDER BY 1, 3")"
 printf 'live (product_id unit_price):\n%s\nhistory (product_id unit_price batch_in batch_out):\n%s\n' "$live" "$history"
@@ -172,8 +173,8 @@ rm -rf "$work/rendering"
 datasurface render "$work/model" --out "$work/rendering"
 datasurface job apply "$work/model"
 runs_before="$(merge -At -c "SELECT count(*) FROM nw.batch_metrics WHERE stream_key = 'transformer:MaskCustomersWorkSpace'")"
-run_dag "$(dag_id "$work/rendering/artifacts/dags/transformer/MaskCustomersWorkSpace.py")"
-transform_log="$work/dag-$(dag_id "$work/rendering/artifacts/dags/transformer/MaskCustomersWorkSpace.py").log"
+run_dag "$(dag_id "$work/rendering/artifacts/dags/transformer/MaskCustomersWorkSpace.json")"
+transform_log="$work/dag-$(dag_id "$work/rendering/artifacts/dags/transformer/MaskCustomersWorkSpace.json").log"
 # The decision task ran and was left skipped; the transformer's task never ran.
 grep -q "new_state=skipped" "$transform_log" || { echo "error: the decision task was not skipped" >&2; exit 1; }
 [ "$(grep -c "Running command: .*datasurface job transform" "$transform_log")" = 0 ] \

@@ -4,8 +4,9 @@
 //!
 //! | language | where it lands | function |
 //! |---|---|---|
-//! | Python | DAG files: string literals and docstrings | [`python::str_literal`], [`python::docstring`] |
-//! | Jinja | Airflow's templated task fields | [`jinja::inert`] |
+//! | JSON | DAG specs, job specs, the chunk manifest | `serde_json`, never by hand |
+//! | Jinja | Airflow's templated task fields (in the DAG specs) | [`jinja::inert`] |
+//! | Python | no model text: the DAG files are one fixed program; Jinja's string literals are Python's | [`python::str_literal`] |
 //! | POSIX shell | the local executor's `bash_command` | [`shell::word`] |
 //! | SQL | string literals (identifiers: [`crate::names::quoted`]) | [`sql::literal`] |
 //! | Markdown | `airflow/secrets.md` | [`markdown::code`] |

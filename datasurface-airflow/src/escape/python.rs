@@ -1,4 +1,4 @@
-//! Python source: the toolbox's string literals
-//! ([`datasurface_platform::escape::python`]).
+//! Python string literals ([`datasurface_platform::escape::python`]), which
+//! Jinja reads alike: what [`super::jinja::inert`] writes.
 
-pub use datasurface_platform::escape::python::{docstring, str_literal};
+pub use datasurface_platform::escape::python::str_literal;

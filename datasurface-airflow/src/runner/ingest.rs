@@ -239,7 +239,7 @@ impl Batch {
         }
         if state == BatchStatus::Staged {
             match self.merge(batch) {
-                Ok(()) => {}
+                Ok(changes) => self.refresh_statistics(&changes, log),
                 Err(message) => return Err(fail(&mut self, message)),
             }
         }
@@ -301,6 +301,12 @@ impl Batch {
                     ));
                 }
             }
+            if staged.rows > 0 {
+                // Fresh statistics for the merge that follows: the staging
+                // table's last ones describe the previous batch.
+                tx.batch_execute(&Statements::postgres().analyze(&d.staging_table))
+                    .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+            }
             total += staged.rows;
             if let Some(mark) = staged.watermark {
                 next_marks.insert(d.dataset.clone(), json!(mark));
@@ -321,8 +327,43 @@ impl Batch {
         Ok(total)
     }
 
-    /// Merges every dataset's staged rows, in one transaction.
-    fn merge(&mut self, batch: i32) -> Result<(), BatchFailure> {
+    /// Gathers statistics on the merge tables a batch changed in large part
+    /// (see [`needs_statistics`]), after the merge committed, so the next
+    /// batch's merge is planned on today's row counts. A failure here loses
+    /// nothing: it is logged and the batch goes on.
+    fn refresh_statistics(&mut self, changes: &[(usize, u64)], log: &mut dyn FnMut(&str)) {
+        for &(i, changed) in changes {
+            let Some(d) = self.spec.datasets.get(i) else {
+                continue;
+            };
+            let estimated = self
+                .db
+                .client
+                .query_one(&Statements::postgres().estimated_rows(), &[&d.merge_table])
+                .and_then(|row| row.try_get::<_, f32>(0));
+            let result = match estimated {
+                Ok(rows) if needs_statistics(changed, rows) => self
+                    .db
+                    .client
+                    .batch_execute(&Statements::postgres().analyze(&d.merge_table)),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                log(&format!(
+                    "stream `{}`: dataset `{}`: statistics not refreshed: {}",
+                    self.spec.stream,
+                    d.dataset,
+                    errors::text(&e)
+                ));
+            }
+        }
+    }
+
+    /// Merges every dataset's staged rows, in one transaction; says how
+    /// many rows of each dataset's merge table it changed, by its index in
+    /// the spec.
+    fn merge(&mut self, batch: i32) -> Result<Vec<(usize, u64)>, BatchFailure> {
         let snapshot = match &self.spec.source {
             crate::spec::SourceSpec::Postgres { watermark, .. } => watermark.is_none(),
             _ => true,
@@ -338,18 +379,22 @@ impl Batch {
             != Some(self.hash.as_str());
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
         let (mut inserted, mut updated, mut deleted) = (0u64, 0u64, 0u64);
-        for d in &self.spec.datasets {
+        let mut touched = Vec::with_capacity(self.spec.datasets.len());
+        for (i, d) in self.spec.datasets.iter().enumerate() {
             let at = |e: postgres::Error| {
                 format!("dataset `{}`: merging: {}", d.dataset, errors::text(&e))
             };
             let s = Statements::postgres().merge(d, self.spec.keep_history, snapshot);
             let changed = tx.execute(&s.close_changed, &[&batch]).map_err(at)?;
-            if let Some(q) = &s.close_deleted {
-                deleted += tx.execute(q, &[&batch]).map_err(at)?;
-            }
+            let gone = match &s.close_deleted {
+                Some(q) => tx.execute(q, &[&batch]).map_err(at)?,
+                None => 0,
+            };
             let opened = tx.execute(&s.open_new, &[&batch]).map_err(at)?;
+            deleted += gone;
             updated += changed;
             inserted += opened.saturating_sub(changed);
+            touched.push((i, changed + gone + opened));
             if !self.spec.keep_history && spec_changed {
                 tx.execute(&Statements::postgres().purge_closed(d), &[])
                     .map_err(at)?;
@@ -372,7 +417,8 @@ impl Batch {
         )
         .map_err(|e| errors::text(&e))?;
         tx.commit()
-            .map_err(|e| BatchFailure::from(errors::text(&e)))
+            .map_err(|e| BatchFailure::from(errors::text(&e)))?;
+        Ok(touched)
     }
 
     /// Ends the batch: its exports are views over the merge tables, current
@@ -419,5 +465,43 @@ impl Batch {
             deleted: row.get(3),
             resumed_from,
         })
+    }
+}
+
+/// Whether a merge table needs fresh statistics after a batch changed
+/// `changed` of its rows, given the planner's estimate from its last
+/// statistics (negative: never gathered): when it never had any, or the
+/// batch changed a tenth of it or more, the share at which PostgreSQL's
+/// autovacuum would analyze it, which may come only after the next batch.
+fn needs_statistics(changed: u64, estimated_rows: f32) -> bool {
+    if changed == 0 {
+        return false;
+    }
+    if estimated_rows < 0.0 {
+        return true;
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a threshold: the estimate itself is approximate"
+    )]
+    let changed = changed as f64;
+    changed * 10.0 >= f64::from(estimated_rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_statistics;
+
+    #[test]
+    fn statistics_follow_large_changes_and_tables_never_analyzed() {
+        // Never analyzed: the first load.
+        assert!(needs_statistics(1_000_000, -1.0));
+        // A tenth or more of the table changed.
+        assert!(needs_statistics(100_000, 1_000_000.0));
+        assert!(needs_statistics(10, 0.0));
+        // Small changes keep the statistics the planner has.
+        assert!(!needs_statistics(99_999, 1_000_000.0));
+        // Nothing changed, nothing to learn.
+        assert!(!needs_statistics(0, -1.0));
     }
 }

@@ -55,7 +55,7 @@ fn render_all_writes_each_platform_with_the_model_it_came_from() {
     insta::assert_snapshot!(run.transcript(), @r"
     exit: 0
     --- stdout
-    rendered 17 artifacts of platform `Azure Platform` into out/Azure%20Platform
+    rendered 18 artifacts of platform `Azure Platform` into out/Azure%20Platform
     rendered 12 artifacts of platform `Local` into out/Local
     2 platforms from model c0ffee
     --- stderr

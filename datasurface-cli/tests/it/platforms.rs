@@ -26,13 +26,13 @@ fn render_then_plan_a_change() {
     let run = render(&dir);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(
-        run.stdout.contains("rendered 17 artifacts"),
+        run.stdout.contains("rendered 18 artifacts"),
         "{}",
         run.stdout
     );
     assert_eq!(run.stderr, "", "Northwind renders with no finding");
     assert!(out.join("rendering.json").is_file());
-    assert!(out.join("artifacts/dags/ingest/NW_Data.py").is_file());
+    assert!(out.join("artifacts/dags/ingest/NW_Data.json").is_file());
     let plan = |format: &str| {
         datasurface(
             &[
@@ -78,7 +78,7 @@ fn render_then_plan_a_change() {
         [
             "sql/ingest/NW_Data.sql",
             "jobs/ingest/NW_Data.json",
-            "dags/ingest/NW_Data.py",
+            "dags/ingest/NW_Data.json",
             "sql/export/Test+Azure+SQL/NW_Data/products.sql",
             "sql/workspace/ProductAnalytics/Reporting.sql"
         ]
@@ -152,7 +152,7 @@ fn render_and_plan_refuse_what_they_cannot_do() {
         &dir,
     );
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert!(run.stdout.contains("17 to create"), "{}", run.stdout);
+    assert!(run.stdout.contains("18 to create"), "{}", run.stdout);
     // A platform kind this build does not know is a diagnostic at the declaration.
     let eco = dir.join("model/ecosystem.yaml");
     let text = std::fs::read_to_string(&eco).unwrap();

@@ -469,4 +469,36 @@ proptest! {
         }
         prop_assert_eq!(g.chunks(max), chunking);
     }
+
+    /// Weighted chunks hold every node once, weigh at most the limit unless
+    /// one heavy node stands alone, and link forwards; weighing every node 1
+    /// is `chunks`.
+    #[test]
+    fn weighted_chunking_invariants(stores in 1usize..8, groups in prop::collection::vec(prop::collection::vec(0usize..16, 1..4), 1..6), max in 1usize..6, heavy in 0usize..4) {
+        let graphs = graphs_of(&consumers_model(stores, &groups));
+        let g = &graphs.graphs["P"];
+        prop_assert_eq!(g.chunks_weighted(max, |_| 1), g.chunks(max));
+        // Ingestions weigh `heavy` (which may be over the limit), the rest nothing.
+        let weight = |n: &datasurface_graph::Node| {
+            if matches!(n.kind, datasurface_graph::NodeKind::Ingest { .. }) { heavy } else { 0 }
+        };
+        let chunking = g.chunks_weighted(max, weight);
+        let mut seen = std::collections::BTreeMap::new();
+        for (i, chunk) in chunking.chunks.iter().enumerate() {
+            prop_assert!(!chunk.is_empty());
+            let weights: Vec<usize> = chunk.iter().map(|k| weight(g.node(k).unwrap())).collect();
+            let total: usize = weights.iter().sum();
+            prop_assert!(
+                total <= max || weights.iter().filter(|w| **w > 0).count() == 1,
+                "chunk {i} weighs {total} over {max}: {weights:?}"
+            );
+            for key in chunk {
+                prop_assert!(seen.insert(key.clone(), i).is_none(), "{key} is in two chunks");
+            }
+        }
+        prop_assert_eq!(seen.len(), g.len());
+        for edge in &chunking.cross_edges {
+            prop_assert!(seen[&edge.from] < seen[&edge.to]);
+        }
+    }
 }
