@@ -57,7 +57,7 @@ pub struct AirflowConfig {
 /// says otherwise. Airflow 3.1 parses and serializes such a file in about
 /// 2 s on one core, far inside its 30 s `dagbag_import_timeout`, and a
 /// 2-process DAG processor goes through the generated 101,000-dataset
-/// model's 10,607 DAGs in 23 such files in about 21 s (`docs/airflow.md`
+/// model's 10,607 DAGs in 23 such files in about 22 s (`docs/airflow.md`
 /// says how to size it; `docs/performance.md` has the figures).
 pub const DEFAULT_MAX_CHUNK_SIZE: usize = 500;
 

@@ -237,9 +237,9 @@ pub(crate) fn load(dir: &Path) -> Result<Rendering, Problem> {
 }
 
 /// Writes a rendering to `dir`, replacing a rendering saved there before but
-/// never anything else.
+/// never anything else (only the files that changed are written).
 pub(crate) fn save(rendering: &Rendering, dir: &Path) -> Result<(), Problem> {
-    rendering.write_dir(dir).map_err(|e| match e {
+    rendering.write_dir(dir).map(|_| ()).map_err(|e| match e {
         SavedDirError::NotARendering(_) => {
             Problem::new(&e).help("choose an empty or new directory")
         }

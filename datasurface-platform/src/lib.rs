@@ -75,7 +75,7 @@ pub use resources::{
 };
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]
-pub use saved_dir::{MAX_SAVED_FILE_BYTES, SavedDirError, write_new};
+pub use saved_dir::{MAX_SAVED_FILE_BYTES, SavedDirError, Written, write_new};
 /// The `schemars` crate, for a platform's typed parameters
 /// ([`read_parameters`]): derive `JsonSchema` with
 /// `#[schemars(crate = "datasurface_platform::schemars")]`.

@@ -56,22 +56,23 @@ pub enum SavedRenderingError {
     Tampered(String),
 }
 
-/// The paths of the artifact files a saved rendering's index lists, each a
-/// checked relative path under [`ARTIFACTS_DIR`].
+/// The artifact files a saved rendering's index lists: each one's checked
+/// relative path under [`ARTIFACTS_DIR`] and the content hash recorded.
 #[cfg(feature = "fs")]
-pub(crate) fn listed_files(index_text: &str) -> Result<Vec<String>, SavedRenderingError> {
+pub(crate) fn listed_files(index_text: &str) -> Result<Vec<(String, String)>, SavedRenderingError> {
     let index: Index = serde_json::from_str(index_text)
         .map_err(|e| SavedRenderingError::BadIndex(e.to_string()))?;
     Ok(index
         .artifacts
-        .keys()
-        .map(|k| format!("{ARTIFACTS_DIR}/{k}"))
+        .into_iter()
+        .map(|(k, entry)| (format!("{ARTIFACTS_DIR}/{k}"), entry.hash))
         .collect())
 }
 
 impl Rendering {
-    /// The rendering as files: the index and one file per artifact.
-    pub fn to_files(&self) -> Vec<SavedFile> {
+    /// The text of the rendering's index, [`INDEX_FILE`]: each artifact's
+    /// graph node, content hash and dependencies, by key.
+    pub(crate) fn index_text(&self) -> String {
         let index = Index {
             format: 1,
             artifacts: self
@@ -89,9 +90,14 @@ impl Rendering {
                 })
                 .collect(),
         };
+        format!("{:#}\n", serde_json::to_value(&index).unwrap_or_default())
+    }
+
+    /// The rendering as files: the index and one file per artifact.
+    pub fn to_files(&self) -> Vec<SavedFile> {
         let mut files = vec![SavedFile {
             path: INDEX_FILE.to_owned(),
-            text: format!("{:#}\n", serde_json::to_value(&index).unwrap_or_default()),
+            text: self.index_text(),
         }];
         files.extend(self.artifacts.iter().map(|(k, a)| SavedFile {
             path: format!("{ARTIFACTS_DIR}/{k}"),

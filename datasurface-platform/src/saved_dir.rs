@@ -2,12 +2,13 @@
 //! writes them, for the command line and for platforms that apply plans.
 //! Rendering itself never touches the file system.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::confined::{ConfinedError, no_link_below, read_regular};
 use crate::rendering::Rendering;
-use crate::saved::{INDEX_FILE, SavedFile, SavedRenderingError};
+use crate::saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 
 /// The largest file a saved rendering may hold, in bytes.
 pub const MAX_SAVED_FILE_BYTES: u64 = 256 << 20;
@@ -106,11 +107,17 @@ impl Rendering {
     }
 
     /// Saves the rendering in a directory, replacing a rendering saved there
-    /// before but never anything else: the files go to a sibling first, which
-    /// then takes the directory's place, so a failure leaves the old one whole.
-    pub fn write_dir(&self, dir: &Path) -> Result<(), SavedDirError> {
-        // What the rendering saved here before wrote: only those files may go.
-        let mut before: Vec<String> = Vec::new();
+    /// before but never anything else. Only what changed is written: an
+    /// artifact file whose content the saved index recorded with the same
+    /// hash, and that still holds exactly that content, is left as it is
+    /// (so a one-team change rewrites that team's artifacts, and tools that
+    /// watch the files see only those); every other file is replaced whole
+    /// (written beside it, then renamed over it), the index last, and files
+    /// the new rendering no longer has are removed.
+    pub fn write_dir(&self, dir: &Path) -> Result<Written, SavedDirError> {
+        // What the rendering saved here before wrote: only those files may
+        // go, and those whose hash is unchanged may stay.
+        let mut before: BTreeMap<String, String> = BTreeMap::new();
         if dir.exists() {
             let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
             if !empty {
@@ -119,39 +126,69 @@ impl Rendering {
                     return Err(SavedDirError::NotARendering(dir.to_path_buf()));
                 };
                 let text = String::from_utf8_lossy(&bytes);
-                before = crate::saved::listed_files(&text).map_err(|source| {
-                    SavedDirError::Unreadable {
+                before = crate::saved::listed_files(&text)
+                    .map_err(|source| SavedDirError::Unreadable {
                         path: dir.to_path_buf(),
                         source,
-                    }
-                })?;
+                    })?
+                    .into_iter()
+                    .collect();
             }
         }
         // Into the directory (a link to one stays a link), each file replaced
         // whole, the index last: a crash leaves an index that does not match
         // its files, which reading reports, and rendering again repairs.
         fs::create_dir_all(dir).map_err(io(dir))?;
-        let files = self.to_files();
-        let (index, artifacts) = files.split_at(1);
-        // No folder on the way to a file may be a link: a write or removal
-        // through one would change files outside the directory.
-        for file in artifacts.iter().chain(index) {
-            let path = dir.join(&file.path);
+        let mut written = Written::default();
+        let mut now: BTreeSet<String> = BTreeSet::new();
+        for (key, artifact) in &self.artifacts {
+            let relative = format!("{ARTIFACTS_DIR}/{key}");
+            let path = dir.join(&relative);
+            // No folder on the way to a file may be a link: a write or
+            // removal through one would change files outside the directory.
             no_link_below(dir, &path)?;
-            write_whole(&path, &file.text)?;
+            let same = before.get(&relative) == Some(&artifact.hash)
+                && matches!(
+                    read_regular(&path, MAX_SAVED_FILE_BYTES),
+                    Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
+                );
+            if same {
+                written.unchanged += 1;
+            } else {
+                write_whole(&path, &artifact.content)?;
+                written.written += 1;
+            }
+            now.insert(relative);
         }
-        let now: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        for path in before.iter().filter(|p| !now.contains(p.as_str())) {
+        let index = dir.join(INDEX_FILE);
+        no_link_below(dir, &index)?;
+        write_whole(&index, &self.index_text())?;
+        for path in before.keys().filter(|p| !now.contains(p.as_str())) {
             let file = dir.join(path);
             no_link_below(dir, &file)?;
             match fs::remove_file(&file) {
-                Ok(()) => remove_empty_parents(dir, &file),
+                Ok(()) => {
+                    remove_empty_parents(dir, &file);
+                    written.removed += 1;
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io(&file)(e)),
             }
         }
-        Ok(())
+        Ok(written)
     }
+}
+
+/// What [`Rendering::write_dir`] did to the artifact files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Written {
+    /// Files written: new, or changed since the rendering saved before.
+    pub written: usize,
+    /// Files left as they were: the same content as before.
+    pub unchanged: usize,
+    /// Files removed: artifacts the rendering no longer has.
+    pub removed: usize,
 }
 
 /// Writes a file whole: to a temporary file beside it, then renamed over it.
@@ -235,6 +272,53 @@ mod tests {
             fs::read_to_string(dir.join("other/notes.txt")).unwrap(),
             "keep"
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// Saving again writes only the artifacts whose content changed, and
+    /// one whose file was changed on disk since, whatever the index says.
+    #[test]
+    fn saving_again_writes_only_what_changed() {
+        let dir =
+            std::env::temp_dir().join(format!("datasurface-saved-changed-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let rendering = |b: &str| {
+            let mut r = Rendering::default();
+            for (key, text) in [
+                ("sql/a.sql", "SELECT 1;"),
+                ("sql/b.sql", b),
+                ("sql/c.sql", "SELECT 3;"),
+            ] {
+                r.insert(
+                    ArtifactKey::new(key).unwrap(),
+                    Artifact::new(None, text, Vec::new()),
+                )
+                .unwrap();
+            }
+            r
+        };
+        let out = dir.join("out");
+        let first = rendering("SELECT 2;");
+        let w = first.write_dir(&out).unwrap();
+        assert_eq!((w.written, w.unchanged, w.removed), (3, 0, 0));
+        let a = out.join("artifacts/sql/a.sql");
+        // A file replaced whole is a new file: its inode tells.
+        #[cfg(unix)]
+        let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+        #[cfg(unix)]
+        let before = inode(&a);
+        // One artifact changed: one file written, the others kept as they are.
+        let second = rendering("SELECT 22;");
+        let w = second.write_dir(&out).unwrap();
+        assert_eq!((w.written, w.unchanged, w.removed), (1, 2, 0));
+        #[cfg(unix)]
+        assert_eq!(inode(&a), before);
+        assert_eq!(Rendering::read_dir(&out).unwrap(), second);
+        // A file changed by hand is written again, though its hash did not change.
+        fs::write(out.join("artifacts/sql/c.sql"), "DROP TABLE x;").unwrap();
+        let w = second.write_dir(&out).unwrap();
+        assert_eq!((w.written, w.unchanged), (1, 2));
+        assert_eq!(Rendering::read_dir(&out).unwrap(), second);
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -149,10 +149,12 @@ impl Engine {
         Ok(summary)
     }
 
-    /// Records a rendering as applied: written beside, then swapped in.
+    /// Records a rendering as applied: each changed file written beside,
+    /// then swapped in.
     fn save(&self, rendering: &Rendering) -> Result<(), EngineError> {
         rendering
             .write_dir(&self.rendering_dir())
+            .map(|_| ())
             .map_err(|e| EngineError::State(format!("cannot record the applied rendering: {e}")))
     }
 }
