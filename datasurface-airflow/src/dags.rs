@@ -1,6 +1,6 @@
 //! Apache Airflow 3 DAGs: one per ingestion stream and per transformer, each
 //! rendered as a JSON DAG spec ([`DagSpec`]) that the chunk's factory file
-//! ([`factory`]) builds into a DAG.
+//! ([`factory`](crate::factory)) builds into a DAG.
 //!
 //! Each DAG has one task, which runs the datasurface job runner for its stream
 //! (`datasurface job ingest …` or `datasurface job transform …`) in a Kubernetes

@@ -186,3 +186,23 @@ pub fn verify_command(base: &str, proposed: &str, source: &str) -> datasurface_c
         source,
     ])
 }
+
+/// Why a benchmark could not measure, for the terminal.
+pub type Failed = Box<dyn std::error::Error + Send + Sync>;
+
+/// The exit of a benchmark that prints its figures beside their targets:
+/// 0 when `run` met every target, 1 when it missed one, 2 (after saying
+/// why) when it could not measure.
+pub fn targets_exit(run: impl FnOnce() -> Result<bool, Failed>) -> std::process::ExitCode {
+    match run() {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(1),
+        Err(e) => {
+            #[allow(clippy::print_stderr, reason = "the benchmark's one error line")]
+            {
+                eprintln!("error: {e}");
+            }
+            std::process::ExitCode::from(2)
+        }
+    }
+}

@@ -34,12 +34,10 @@ use std::time::Instant;
 
 use datasurface_airflow::Airflow;
 use datasurface_airflow::dags::DagSpec;
-use datasurface_bench::{graphs, model, valid};
+use datasurface_bench::{Failed, graphs, model, targets_exit, valid};
 use datasurface_platform::model::names::PlatformName;
 use datasurface_platform::{Rendering, render_with};
 use serde_json::{Value, json};
-
-type Failed = Box<dyn std::error::Error + Send + Sync>;
 
 /// What parses a file: Airflow's `DagBag` and its serializer, per file.
 const PROBE: &str = include_str!("dagbag_probe.py");
@@ -49,14 +47,7 @@ const LOAD_TARGET: f64 = 60.0;
 const FILE_TARGET: f64 = 5.0;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    targets_exit(run)
 }
 
 struct Args {

@@ -22,24 +22,15 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use datasurface_bench::{command, files, model, proposal, write_files};
+use datasurface_bench::{Failed, command, files, model, proposal, targets_exit, write_files};
 use datasurface_platform::model::files::Format;
-
-type Failed = Box<dyn std::error::Error + Send + Sync>;
 
 /// Each format's time against the quiet command's, at most.
 const TARGET: f64 = 1.2;
 const FORMATS: [&str; 4] = ["human", "json", "sarif", "github"];
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    targets_exit(run)
 }
 
 /// The best of three runs of `args`, in seconds; a command that does not
