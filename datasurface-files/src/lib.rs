@@ -24,6 +24,7 @@ mod explain;
 mod json_schema;
 mod load;
 mod positions;
+mod quick_positions;
 mod save;
 
 pub use document::{

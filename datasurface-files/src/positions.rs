@@ -12,7 +12,7 @@ use crate::load::{DocumentSource, SourceFile};
 use datasurface_core::diagnostic::{ModelPath, Report, Segment, SourceLocation};
 
 /// The 1-based line and column of every key and list item of a document, by path.
-type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
+pub(crate) type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
 
 /// Fills in the file, line and column of every finding of a report, from the
 /// files the model was loaded from and where each document came from
@@ -100,6 +100,11 @@ enum Frame {
 /// every prefix of each path it asks for). Parts of the document off every
 /// wanted path are passed over without building their paths.
 fn positions(text: &str, wanted: &BTreeSet<Vec<Segment>>) -> Positions {
+    crate::quick_positions::positions(text, wanted).unwrap_or_else(|| walk(text, wanted))
+}
+
+/// [`positions`] by the YAML event stream: every document YAML allows.
+pub(crate) fn walk(text: &str, wanted: &BTreeSet<Vec<Segment>>) -> Positions {
     let mut out = Positions::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Segment> = Vec::new();
