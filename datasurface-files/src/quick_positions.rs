@@ -36,6 +36,7 @@ pub(super) fn positions(text: &str, wanted: &BTreeSet<Vec<Segment>>) -> Option<P
             at: 0,
             line: 1,
             line_start: 0,
+            counted: (0, 0),
             wanted,
             out: Positions::new(),
             path: Vec::new(),
@@ -67,6 +68,9 @@ struct Json<'a, 'w> {
     at: usize,
     line: usize,
     line_start: usize,
+    /// The last position asked for on this line, as a byte and the
+    /// characters before it, so a long line is counted once.
+    counted: (usize, usize),
     wanted: &'w BTreeSet<Vec<Segment>>,
     out: Positions,
     path: Vec<Segment>,
@@ -74,9 +78,14 @@ struct Json<'a, 'w> {
 
 impl Json<'_, '_> {
     /// The 1-based line and column (in characters) of the next byte.
-    fn position(&self) -> (usize, usize) {
-        let column = self.text[self.line_start..self.at].chars().count() + 1;
-        (self.line, column)
+    fn position(&mut self) -> (usize, usize) {
+        if self.counted.0 < self.line_start {
+            self.counted = (self.line_start, 0);
+        }
+        let (from, before) = self.counted;
+        let chars = before + self.text[from..self.at].chars().count();
+        self.counted = (self.at, chars);
+        (self.line, chars + 1)
     }
 
     fn space(&mut self) {
@@ -148,14 +157,8 @@ impl Json<'_, '_> {
                     self.path.push(Segment::Key(key));
                     self.member(at, depth)?;
                     self.path.pop();
-                    self.space();
-                    match *self.bytes.get(self.at)? {
-                        b',' => self.at += 1,
-                        b'}' => {
-                            self.at += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.closes(b'}')? {
+                        return Some(());
                     }
                 }
             }
@@ -174,14 +177,8 @@ impl Json<'_, '_> {
                     index += 1;
                     self.member(at, depth)?;
                     self.path.pop();
-                    self.space();
-                    match *self.bytes.get(self.at)? {
-                        b',' => self.at += 1,
-                        b']' => {
-                            self.at += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.closes(b']')? {
+                        return Some(());
                     }
                 }
             }
@@ -208,6 +205,20 @@ impl Json<'_, '_> {
         }
         self.out.entry(self.path.clone()).or_insert(at);
         self.value(depth + 1)
+    }
+
+    /// After a member: whether its container ends here (`close`, passed
+    /// over) or another member follows (a comma, passed over); `None` for
+    /// anything else.
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        self.space();
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        match b {
+            b',' => Some(false),
+            b if b == close => Some(true),
+            _ => None,
+        }
     }
 
     /// Passes over a value without reading it.
@@ -686,6 +697,7 @@ mod tests {
             "{\"a\": {\"b\": [1, {\"c\": \"x\\\"y\"}, []], \"d\\u0041\": null}, \"e\": {}}",
             "{\n  \"a\": [\n    1,\n    \"two\",\n    {\"b\": true}\n  ]\n}\n",
             "[1, [2, 3], {\"a\": \"ü\"}]",
+            "{\"ä\": [1, \"ö\", {\"ü\": 2}], \"b\": 3}",
         ] {
             let every = all_paths(text);
             let (answered, all) = agrees_on_every_path(text);

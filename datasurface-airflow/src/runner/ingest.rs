@@ -332,7 +332,8 @@ impl Batch {
     /// batch's merge is planned on today's row counts. A failure here loses
     /// nothing: it is logged and the batch goes on.
     fn refresh_statistics(&mut self, changes: &[(usize, u64)], log: &mut dyn FnMut(&str)) {
-        for &(i, changed) in changes {
+        // A quiet batch asks the database nothing.
+        for &(i, changed) in changes.iter().filter(|(_, changed)| *changed > 0) {
             let Some(d) = self.spec.datasets.get(i) else {
                 continue;
             };
