@@ -9,6 +9,8 @@
 //! (`Central`, kind `airflow`, the primary ingestion platform, and `Local`,
 //! kind `sqlite`).
 
+pub mod postgres;
+
 use datasurface_platform::graph::{IntentionGraphs, build};
 use datasurface_platform::model::files::{self, Format, SourceFile};
 use datasurface_platform::model::names::PlatformName;

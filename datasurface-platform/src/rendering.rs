@@ -211,7 +211,10 @@ impl Artifact {
         content: impl Into<String>,
         mut depends_on: Vec<ArtifactKey>,
     ) -> Self {
-        let content = content.into();
+        let mut content = content.into();
+        // A rendering holds every artifact at once: the slack of the
+        // string it was built in would be a third of its memory.
+        content.shrink_to_fit();
         depends_on.sort();
         depends_on.dedup();
         Artifact {

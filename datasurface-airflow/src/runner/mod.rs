@@ -179,12 +179,23 @@ impl Transport {
 /// binding of SCRAM-SHA-256-PLUS, which fails unless the server that
 /// proves it knows the password's verifier is the end of this very TLS
 /// channel (docs/security.md).
+///
+/// Made once per process: OpenSSL reads the system's certificate bundle
+/// each time a connector is built (about 40 ms), and a job connects two or
+/// three times.
 fn tls() -> Result<postgres_native_tls::MakeTlsConnector, BatchFailure> {
-    native_tls::TlsConnector::builder()
-        .danger_accept_invalid_certs(true)
-        .danger_accept_invalid_hostnames(true)
-        .build()
-        .map(postgres_native_tls::MakeTlsConnector::new)
+    static CONNECTOR: std::sync::OnceLock<Result<postgres_native_tls::MakeTlsConnector, String>> =
+        std::sync::OnceLock::new();
+    CONNECTOR
+        .get_or_init(|| {
+            native_tls::TlsConnector::builder()
+                .danger_accept_invalid_certs(true)
+                .danger_accept_invalid_hostnames(true)
+                .build()
+                .map(postgres_native_tls::MakeTlsConnector::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
         .map_err(|e| failure!("cannot set up TLS: {e}"))
 }
 
@@ -350,22 +361,27 @@ impl Merge {
         };
         let mut held = connect(&self.endpoint, "the merge database", false)
             .map_err(|f| JobError::Setup(f.to_string()))?;
-        // Made by whichever runner comes first; another making it at the
-        // same moment fails once on the catalogue's unique index.
-        let make = format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema}; \
-             CREATE TABLE IF NOT EXISTS {table} (name text PRIMARY KEY); \
-             REVOKE ALL ON {table} FROM PUBLIC",
-            schema = crate::names::quoted(&self.schema)
-        );
-        if held.batch_execute(&make).is_err() {
-            held.batch_execute(&make).map_err(|e| failed(&e))?;
+        let insert = format!("INSERT INTO {table} (name) VALUES ($1) ON CONFLICT DO NOTHING");
+        if let Err(e) = held.execute(&insert, &[&key]) {
+            use postgres::error::SqlState;
+            if ![SqlState::UNDEFINED_TABLE, SqlState::INVALID_SCHEMA_NAME]
+                .contains(e.code().unwrap_or(&SqlState::SUCCESSFUL_COMPLETION))
+            {
+                return Err(failed(&e));
+            }
+            // The first job makes the table; another making it at the
+            // same moment fails once on the catalogue's unique index.
+            let make = format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}; \
+                 CREATE TABLE IF NOT EXISTS {table} (name text PRIMARY KEY); \
+                 REVOKE ALL ON {table} FROM PUBLIC",
+                schema = crate::names::quoted(&self.schema)
+            );
+            if held.batch_execute(&make).is_err() {
+                held.batch_execute(&make).map_err(|e| failed(&e))?;
+            }
+            held.execute(&insert, &[&key]).map_err(|e| failed(&e))?;
         }
-        held.execute(
-            &format!("INSERT INTO {table} (name) VALUES ($1) ON CONFLICT DO NOTHING"),
-            &[&key],
-        )
-        .map_err(|e| failed(&e))?;
         held.batch_execute("SET idle_in_transaction_session_timeout = 0; BEGIN")
             .map_err(|e| failed(&e))?;
         match held.query_one(

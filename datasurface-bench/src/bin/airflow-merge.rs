@@ -28,20 +28,14 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
-use datasurface_airflow::runner::{self, Endpoint, IngestOptions, Login, MergeDatabase};
+use datasurface_airflow::runner::{self, IngestOptions};
 use datasurface_airflow::spec::IngestSpec;
 use datasurface_airflow::statements::Statements;
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::validate;
-use datasurface_platform::render_with;
+use datasurface_bench::Failed;
+use datasurface_bench::postgres::{self, PASSWORD, ROLE, merge_db, peak_kb, psql};
 
-/// Why a measurement could not be made, for the terminal.
-type Failed = Box<dyn std::error::Error + Send + Sync>;
-
-const ROLE: &str = "datasurface_bench";
 /// Each batch's time against the floor's, at most.
 const TARGET: f64 = 1.1;
-const PASSWORD: &str = "bench-password";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -61,29 +55,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn merge_db(database: &str) -> MergeDatabase {
-    MergeDatabase {
-        endpoint: Endpoint {
-            host: "localhost".into(),
-            port: 5432,
-            database: database.into(),
-            login: Login {
-                user: ROLE.into(),
-                password: Some(PASSWORD.into()),
-            },
-        },
-        schema: "bench".into(),
-    }
-}
-
 /// One batch by the runner, in this process; prints its peak memory.
 fn child(database: &str) -> ExitCode {
-    let login = |_: &str| {
-        Ok(Login {
-            user: ROLE.into(),
-            password: Some(PASSWORD.into()),
-        })
-    };
+    let login = |_: &str| Ok(postgres::login());
     let outcome = runner::ingest(
         &merge_db(database),
         "Wide",
@@ -104,124 +78,9 @@ fn child(database: &str) -> ExitCode {
     }
 }
 
-fn peak_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn psql(database: &str, admin: bool, sql: &str) -> Result<String, Failed> {
-    let mut c = Command::new("psql");
-    c.args([
-        "-X",
-        "-q",
-        "-t",
-        "-A",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-d",
-        database,
-    ]);
-    if !admin {
-        c.args(["-h", "localhost", "-U", ROLE])
-            .env("PGPASSWORD", PASSWORD);
-    }
-    let out = c
-        .args(["-c", sql])
-        .output()
-        .map_err(|e| format!("psql: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    } else {
-        Err(format!("{sql}: {}", String::from_utf8_lossy(&out.stderr)).into())
-    }
-}
-
-const COLUMNS: &str = "id bigint PRIMARY KEY, qty integer NOT NULL, amount numeric(12, 2), \
-    name varchar(40) NOT NULL, note text, flag boolean, day date, at timestamptz, \
-    ratio double precision, code varchar(8)";
-
-fn model(merge: &str, source: &str) -> Vec<SourceFile> {
-    let ecosystem = format!(
-        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Bench\n\
-         owningRepository: {{name: bench/eco, branch: main}}\nliveRepository: {{name: bench/eco, branch: live}}\n\
-         platforms:\n  Airflow: {{kind: airflow, version: ^0.1, parameters: {{schema: bench, mergeDatabase: {merge}}}}}\n\
-         zoneDeclarations:\n  Main: {{repository: {{name: bench/eco, branch: main}}}}\n\
-         assignments:\n  - {{workspace: Audit, datasetGroup: Everything, platforms: [{{platform: Airflow, status: PROVISIONED}}]}}\n"
-    );
-    let zone = "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Main\n\
-                teamDeclarations:\n  Team: {repository: {name: bench/eco, branch: main}}\n";
-    let team = format!(
-        "apiVersion: datasurface.dev/v1\nkind: Team\nzone: Main\nname: Team\n\
-         containers:\n  Src: {{kind: {{database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: 5432}}}}}}}}\n  \
-         Out: {{kind: platformManaged}}\n\
-         datastores:\n  Wide:\n    capture:\n      ingestion:\n        container: Src\n        consistency: MULTI_DATASET\n        \
-         credential: {{name: reader, type: USER_PASSWORD}}\n        method: {{sqlSnapshot: {{tables: {{items: wide}}}}}}\n    \
-         datasets:\n      items:\n        schema:\n          columns:\n            \
-         id: {{type: BigInt, nullable: false}}\n            qty: {{type: Integer, nullable: false}}\n            \
-         amount: {{type: {{Decimal: {{precision: 12, scale: 2}}}}}}\n            name: {{type: {{VarChar: {{maxSize: 40}}}}, nullable: false}}\n            \
-         note: {{type: {{String: {{}}}}}}\n            flag: {{type: Boolean}}\n            day: {{type: Date}}\n            \
-         at: {{type: {{Timestamp: {{}}}}}}\n            ratio: {{type: IEEE64}}\n            code: {{type: {{VarChar: {{maxSize: 8}}}}}}\n          \
-         primaryKey: [id]\n\
-         workspaces:\n  Audit:\n    container: Out\n    datasetGroups:\n      Everything:\n        sinks: [{{datastore: Wide, dataset: items}}]\n        \
-         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n"
-    );
-    vec![
-        SourceFile::new("ecosystem.yaml", ecosystem),
-        SourceFile::new("zone.yaml", zone.to_owned()),
-        SourceFile::new("team.yaml", team),
-    ]
-}
-
-/// Makes the databases, the source table and the merge database's tables.
+/// The shared set-up, and the floor's own tables, the same as the runner's.
 fn set_up(merge_name: &str, source: &str, rows: u64) -> Result<IngestSpec, Failed> {
-    psql(
-        "postgres",
-        true,
-        &format!(
-            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
-             CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
-        ),
-    )?;
-    for db in [merge_name, source] {
-        psql(
-            "postgres",
-            true,
-            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        )?;
-        psql(
-            "postgres",
-            true,
-            &format!("CREATE DATABASE {db} OWNER {ROLE}"),
-        )?;
-    }
-    psql(
-        source,
-        false,
-        &format!(
-            "CREATE TABLE wide ({COLUMNS}); \
-             INSERT INTO wide SELECT g, g % 1000, (g % 100000) / 100.0, 'name ' || g, \
-             CASE WHEN g % 5 = 0 THEN NULL ELSE repeat(md5(g::text), 1 + g % 2) END, g % 2 = 0, \
-             date '2020-01-01' + (g % 2000)::int, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', \
-             g / 7.0, 'c' || (g % 9999) FROM generate_series(1, {rows}) g"
-        ),
-    )?;
-    psql(source, false, "VACUUM ANALYZE wide")?;
-    let files = model(merge_name, source);
-    let loaded = files::load(&files)?;
-    let valid = validate(loaded.ecosystem).map_err(|e| format!("{e:?}"))?;
-    let graphs = datasurface_platform::graph::build(&valid);
-    let name = valid.platforms.keys().next().ok_or("no platform")?.clone();
-    let rendered = render_with(&datasurface_airflow::Airflow::new(), &valid, &graphs, &name)?;
-    runner::apply(&merge_db(merge_name), &rendered.rendering, &mut |_| {})?;
-    let spec = rendered
-        .rendering
-        .artifacts
-        .iter()
-        .find(|(k, _)| k.as_str() == "jobs/ingest/Wide.json")
-        .ok_or("no job spec")?
-        .1;
-    // The floor's own tables, the same as the runner's.
+    let spec = postgres::set_up(merge_name, source, rows)?;
     psql(
         merge_name,
         false,
@@ -229,7 +88,7 @@ fn set_up(merge_name: &str, source: &str, rows: u64) -> Result<IngestSpec, Faile
          CREATE TABLE floor.staging (LIKE bench.wide_items_staging INCLUDING ALL); \
          CREATE TABLE floor.merge (LIKE bench.wide_items_merge INCLUDING ALL)",
     )?;
-    Ok(serde_json::from_str(&spec.content)?)
+    Ok(spec)
 }
 
 /// One runner batch in a child process: seconds and peak MB.
@@ -383,11 +242,7 @@ fn report(rows: u64) -> Result<(), Failed> {
         return Err("the runner's merge table and the floor's differ".into());
     }
     for db in [&merge_name, &source] {
-        psql(
-            "postgres",
-            true,
-            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        )?;
+        postgres::drop_database(db)?;
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use datasurface_platform::{Action, Plan, Rendering, Step};
 
-use super::{Engine, EngineError, batch, open_db, reconcile};
+use super::pool::Pooled;
+use super::{Engine, EngineError, batch, reconcile};
 use crate::spec::{DatabaseSpec, IngestSpec, Target, TransformSpec};
 
 /// What applying a plan did. Every step of the plan is either a database
@@ -51,10 +52,10 @@ fn parse<T: serde::de::DeserializeOwned>(key: &str, content: &str) -> Result<T, 
 }
 
 impl Engine {
-    fn connection(&self, target: &Target) -> Result<rusqlite::Connection, EngineError> {
+    fn connection(&self, target: &Target) -> Result<Pooled, EngineError> {
         match target {
             Target::Merge => self.open_merge(),
-            Target::Container(c) => open_db(&self.container_path(c)),
+            Target::Container(c) => self.open_container(c),
         }
     }
 
@@ -62,6 +63,7 @@ impl Engine {
     /// `next` as applied. Every step converges, so applying again after a
     /// failure or a crash finishes the work.
     pub fn apply(&self, plan: &Plan, next: &Rendering) -> Result<ApplySummary, EngineError> {
+        let _session = self.session();
         let previous = self.applied()?;
         let mut summary = ApplySummary::default();
         let mut new_exports = Vec::new();
@@ -83,13 +85,13 @@ impl Engine {
                 (Action::Delete, _) => {
                     if let Some(old) = previous.artifacts.get(&step.key) {
                         let spec: DatabaseSpec = parse(key, &old.content)?;
-                        reconcile::remove(&mut self.connection(&spec.target)?, &spec, key)?;
+                        reconcile::remove(&mut *self.connection(&spec.target)?, &spec, key)?;
                     }
                 }
                 (_, Some(artifact)) => {
                     let spec: DatabaseSpec = parse(key, &artifact.content)?;
                     let made =
-                        reconcile::reconcile(&mut self.connection(&spec.target)?, &spec, key)?;
+                        reconcile::reconcile(&mut *self.connection(&spec.target)?, &spec, key)?;
                     if let Target::Container(c) = &spec.target {
                         new_exports.extend(made.into_iter().map(|t| (c.clone(), t)));
                     }

@@ -3,11 +3,13 @@
 
 use super::{BatchFailure, failure};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::pool::Pooled;
 use super::source::Rows;
 use super::values::{conform, hash, shown};
 use super::{Engine, EngineError, open_db, sql};
@@ -270,37 +272,42 @@ fn container_groups(job: &IngestSpec) -> Vec<Vec<&str>> {
 }
 
 /// Runs `work` with a group of containers attached as `c0`, `c1`, … (made if
-/// missing), detaching them after, whatever happened.
+/// missing). A pooled connection keeps them attached for the next batch,
+/// which most often exports to the same group; another group replaces them.
 fn attached<T>(
-    conn: &mut Connection,
+    conn: &mut Pooled,
     engine: &Engine,
     group: &[&str],
     stream: &str,
     work: impl FnOnce(&mut Connection) -> T,
 ) -> Result<T, EngineError> {
-    let mut done = 0;
-    let mut result = Ok(());
-    for (i, c) in group.iter().enumerate() {
-        let path = engine.container_path(c);
-        result = open_db(&path)
-            .and_then(|_| {
+    let paths: Vec<PathBuf> = group.iter().map(|c| engine.container_path(c)).collect();
+    if conn.attached != paths {
+        detach_all(conn);
+        for (i, (c, path)) in group.iter().zip(&paths).enumerate() {
+            let result = open_db(path).and_then(|_| {
                 conn.execute(
                     &format!("ATTACH DATABASE ?1 AS c{i}"),
                     [path.to_string_lossy()],
                 )
                 .map_err(sql(format!("cannot open container `{c}` for `{stream}`")))
-            })
-            .map(|_| ());
-        if result.is_err() {
-            break;
+            });
+            if let Err(e) = result {
+                detach_all(conn);
+                return Err(e);
+            }
+            conn.attached.push(path.clone());
         }
-        done += 1;
     }
-    let out = result.map(|()| work(conn));
-    for i in 0..done {
+    Ok(work(conn))
+}
+
+/// Detaches what `conn` has attached.
+fn detach_all(conn: &mut Pooled) {
+    for i in 0..conn.attached.len() {
         let _ = conn.execute(&format!("DETACH DATABASE c{i}"), []);
     }
-    out
+    conn.attached.clear();
 }
 
 /// Brings a stream's exports in `containers` up to its last committed batch,
@@ -383,7 +390,7 @@ pub(crate) fn gone_exports<'d>(
             ));
             continue;
         }
-        let conn = match super::open_read_only(&path) {
+        let conn = match engine.open_reading(&path) {
             Ok(conn) => conn,
             Err(e) => {
                 gone.push(format!(

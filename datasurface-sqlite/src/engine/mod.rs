@@ -11,6 +11,7 @@ mod batch;
 mod deliver;
 mod hooks;
 mod migrate;
+mod pool;
 mod reconcile;
 mod run;
 mod source;
@@ -79,6 +80,7 @@ pub struct Engine {
     clock: Clock,
     hooks: Arc<Hooks>,
     moved: Vec<String>,
+    pool: pool::Pool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -111,6 +113,7 @@ impl Engine {
             clock: Arc::new(chrono::Utc::now),
             hooks: Arc::new(Hooks::new()),
             moved,
+            pool: pool::Pool::default(),
         })
     }
 
@@ -169,8 +172,45 @@ impl Engine {
         apply::load_rendering(&self.rendering_dir())
     }
 
-    pub(crate) fn open_merge(&self) -> Result<rusqlite::Connection, EngineError> {
-        open_db(&self.merge_path())
+    /// The merge database, read and written; kept open between batches
+    /// within a [`pool::Session`].
+    pub(crate) fn open_merge(&self) -> Result<pool::Pooled, EngineError> {
+        self.pool
+            .get(&self.merge_path(), pool::Access::Write, open_db)
+    }
+
+    /// A workspace container's database, read and written; kept open
+    /// between steps within a [`pool::Session`].
+    pub(crate) fn open_container(&self, container: &str) -> Result<pool::Pooled, EngineError> {
+        self.pool.get(
+            &self.container_path(container),
+            pool::Access::Write,
+            open_db,
+        )
+    }
+
+    /// A database the engine wrote and now only reads (a container to
+    /// check), kept open between batches within a [`pool::Session`].
+    pub(crate) fn open_reading(&self, path: &Path) -> rusqlite::Result<pool::Pooled> {
+        self.pool.get(path, pool::Access::Read, open_read_only)
+    }
+
+    /// A source database, only ever read, kept open between batches within
+    /// a [`pool::Session`].
+    pub(crate) fn open_source(&self, path: &Path) -> rusqlite::Result<pool::Pooled> {
+        self.pool.get(path, pool::Access::Source, |path| {
+            rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        })
+    }
+
+    /// Keeps the connections the engine opens until the session drops: a
+    /// run's batches share them.
+    pub(crate) fn session(&self) -> pool::Session {
+        self.pool.session()
     }
 }
 

@@ -189,7 +189,10 @@ impl Engine {
                 let rows = if csv {
                     source::csv_file(path, d)?
                 } else {
-                    source::sqlite_table(path, d)?
+                    let conn = self.open_source(path).map_err(|e| {
+                        format!("cannot open the source database {}: {e}", path.display())
+                    })?;
+                    source::sqlite_table(&conn, path, d)?
                 };
                 Ok((d.dataset.clone(), rows))
             })
@@ -204,6 +207,8 @@ impl Engine {
         schedules: Schedules,
         progress: &mut dyn FnMut(RunEvent<'_>),
     ) -> Result<RunSummary, EngineError> {
+        // The run's batches share their connections.
+        let _session = self.session();
         let rendering = self.applied()?;
         if rendering.is_empty() {
             return Err(EngineError::State(format!(

@@ -4,8 +4,8 @@
 use super::{BatchFailure, failure};
 use std::path::Path;
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags};
 
 use crate::dialect::{SqlDialect, Sqlite};
 use crate::spec::DatasetSpec;
@@ -60,12 +60,11 @@ impl Origin {
 }
 
 /// Reads a table of a SQLite file, read-only, in the dataset's column order.
-pub(crate) fn sqlite_table(path: &Path, d: &DatasetSpec) -> Result<Rows, BatchFailure> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| format!("cannot open the source database {}: {e}", path.display()))?;
+pub(crate) fn sqlite_table(
+    conn: &Connection,
+    path: &Path,
+    d: &DatasetSpec,
+) -> Result<Rows, BatchFailure> {
     let q = Sqlite;
     let present = {
         let mut stmt = conn

@@ -1,0 +1,185 @@
+//! The PostgreSQL side of the `airflow` platform's job benchmarks: a role,
+//! a source database with one 10-column table, a merge database with the
+//! platform's rendering applied, and `psql` for the floor.
+
+use std::process::Command;
+
+use datasurface_airflow::runner::{self, Endpoint, Login, MergeDatabase};
+use datasurface_airflow::spec::IngestSpec;
+use datasurface_platform::model::files::{self, SourceFile};
+use datasurface_platform::model::validate::validate;
+use datasurface_platform::render_with;
+
+use crate::Failed;
+
+/// The role the benchmarks log in as.
+pub const ROLE: &str = "datasurface_bench";
+/// Its password, on loopback only.
+pub const PASSWORD: &str = "bench-password";
+
+/// The merge database `database`, schema `bench`, as the benchmarks' role.
+pub fn merge_db(database: &str) -> MergeDatabase {
+    MergeDatabase {
+        endpoint: Endpoint {
+            host: "localhost".into(),
+            port: 5432,
+            database: database.into(),
+            login: login(),
+        },
+        schema: "bench".into(),
+    }
+}
+
+/// The benchmarks' login, for the merge database and the source alike.
+pub fn login() -> Login {
+    Login {
+        user: ROLE.into(),
+        password: Some(PASSWORD.into()),
+    }
+}
+
+/// Runs `sql` in `database` with `psql`: as the local superuser when
+/// `admin`, else as [`ROLE`] over TCP. Returns the unaligned output.
+///
+/// # Errors
+///
+/// When `psql` cannot start or the statement fails, with its message.
+pub fn psql(database: &str, admin: bool, sql: &str) -> Result<String, Failed> {
+    let mut c = Command::new("psql");
+    c.args([
+        "-X",
+        "-q",
+        "-t",
+        "-A",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        database,
+    ]);
+    if !admin {
+        c.args(["-h", "localhost", "-U", ROLE])
+            .env("PGPASSWORD", PASSWORD);
+    }
+    let out = c
+        .args(["-c", sql])
+        .output()
+        .map_err(|e| format!("psql: {e} (is PostgreSQL installed? `.ci/external` sets it up)"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(format!("{sql}: {}", String::from_utf8_lossy(&out.stderr)).into())
+    }
+}
+
+/// The source table's columns.
+pub const COLUMNS: &str = "id bigint PRIMARY KEY, qty integer NOT NULL, amount numeric(12, 2), \
+    name varchar(40) NOT NULL, note text, flag boolean, day date, at timestamptz, \
+    ratio double precision, code varchar(8)";
+
+/// The one-platform model: datastore `Wide` (dataset `items` from table
+/// `wide` of database `source`) merged by platform `Airflow` into `merge`.
+pub fn model(merge: &str, source: &str) -> Vec<SourceFile> {
+    let ecosystem = format!(
+        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Bench\n\
+         owningRepository: {{name: bench/eco, branch: main}}\nliveRepository: {{name: bench/eco, branch: live}}\n\
+         platforms:\n  Airflow: {{kind: airflow, version: ^0.1, parameters: {{schema: bench, mergeDatabase: {merge}}}}}\n\
+         zoneDeclarations:\n  Main: {{repository: {{name: bench/eco, branch: main}}}}\n\
+         assignments:\n  - {{workspace: Audit, datasetGroup: Everything, platforms: [{{platform: Airflow, status: PROVISIONED}}]}}\n"
+    );
+    let zone = "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Main\n\
+                teamDeclarations:\n  Team: {repository: {name: bench/eco, branch: main}}\n";
+    let team = format!(
+        "apiVersion: datasurface.dev/v1\nkind: Team\nzone: Main\nname: Team\n\
+         containers:\n  Src: {{kind: {{database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: 5432}}}}}}}}\n  \
+         Out: {{kind: platformManaged}}\n\
+         datastores:\n  Wide:\n    capture:\n      ingestion:\n        container: Src\n        consistency: MULTI_DATASET\n        \
+         credential: {{name: reader, type: USER_PASSWORD}}\n        method: {{sqlSnapshot: {{tables: {{items: wide}}}}}}\n    \
+         datasets:\n      items:\n        schema:\n          columns:\n            \
+         id: {{type: BigInt, nullable: false}}\n            qty: {{type: Integer, nullable: false}}\n            \
+         amount: {{type: {{Decimal: {{precision: 12, scale: 2}}}}}}\n            name: {{type: {{VarChar: {{maxSize: 40}}}}, nullable: false}}\n            \
+         note: {{type: {{String: {{}}}}}}\n            flag: {{type: Boolean}}\n            day: {{type: Date}}\n            \
+         at: {{type: {{Timestamp: {{}}}}}}\n            ratio: {{type: IEEE64}}\n            code: {{type: {{VarChar: {{maxSize: 8}}}}}}\n          \
+         primaryKey: [id]\n\
+         workspaces:\n  Audit:\n    container: Out\n    datasetGroups:\n      Everything:\n        sinks: [{{datastore: Wide, dataset: items}}]\n        \
+         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n"
+    );
+    vec![
+        SourceFile::new("ecosystem.yaml", ecosystem),
+        SourceFile::new("zone.yaml", zone.to_owned()),
+        SourceFile::new("team.yaml", team),
+    ]
+}
+
+/// Makes the role, fresh databases `merge` and `source`, the source table
+/// with `rows` rows, and the merge database's tables (the rendering
+/// applied). Returns the stream's job spec.
+///
+/// # Errors
+///
+/// When PostgreSQL is not there or refuses a step, with the statement.
+pub fn set_up(merge: &str, source: &str, rows: u64) -> Result<IngestSpec, Failed> {
+    psql(
+        "postgres",
+        true,
+        &format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
+             CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
+        ),
+    )?;
+    for db in [merge, source] {
+        drop_database(db)?;
+        psql(
+            "postgres",
+            true,
+            &format!("CREATE DATABASE {db} OWNER {ROLE}"),
+        )?;
+    }
+    psql(
+        source,
+        false,
+        &format!(
+            "CREATE TABLE wide ({COLUMNS}); \
+             INSERT INTO wide SELECT g, g % 1000, (g % 100000) / 100.0, 'name ' || g, \
+             CASE WHEN g % 5 = 0 THEN NULL ELSE repeat(md5(g::text), 1 + g % 2) END, g % 2 = 0, \
+             date '2020-01-01' + (g % 2000)::int, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', \
+             g / 7.0, 'c' || (g % 9999) FROM generate_series(1, {rows}) g"
+        ),
+    )?;
+    psql(source, false, "VACUUM ANALYZE wide")?;
+    let files = model(merge, source);
+    let loaded = files::load(&files)?;
+    let valid = validate(loaded.ecosystem).map_err(|e| format!("{e:?}"))?;
+    let graphs = datasurface_platform::graph::build(&valid);
+    let name = valid.platforms.keys().next().ok_or("no platform")?.clone();
+    let rendered = render_with(&datasurface_airflow::Airflow::new(), &valid, &graphs, &name)?;
+    runner::apply(&merge_db(merge), &rendered.rendering, &mut |_| {})?;
+    let spec = rendered
+        .rendering
+        .artifacts
+        .iter()
+        .find(|(k, _)| k.as_str() == "jobs/ingest/Wide.json")
+        .ok_or("no job spec")?
+        .1;
+    Ok(serde_json::from_str(&spec.content)?)
+}
+
+/// Drops database `db` if it is there, whoever is connected.
+///
+/// # Errors
+///
+/// When PostgreSQL refuses.
+pub fn drop_database(db: &str) -> Result<(), Failed> {
+    psql(
+        "postgres",
+        true,
+        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+    )
+    .map(drop)
+}
+
+/// This process's peak resident memory in KiB (`VmHWM`), on Linux.
+pub fn peak_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
