@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::confined::{ConfinedError, no_link_below, read_regular};
-use crate::rendering::Rendering;
+use crate::rendering::{Artifact, ArtifactKey, Rendering};
 use crate::saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 
 /// The largest file a saved rendering may hold, in bytes.
@@ -139,27 +140,62 @@ impl Rendering {
         // whole, the index last: a crash leaves an index that does not match
         // its files, which reading reports, and rendering again repairs.
         fs::create_dir_all(dir).map_err(io(dir))?;
+        // Each artifact is a file of its own: they are compared and written
+        // on every core, and the first error in key order is the one said.
+        // The folders checked (no link on the way) and made are remembered,
+        // so each is looked at once, not once for each of its files.
+        let artifacts: Vec<(&ArtifactKey, &Artifact)> = self.artifacts.iter().collect();
+        let folders: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+        let outcomes = datasurface_stdx::parallel::each(
+            &artifacts,
+            |(_, artifact)| artifact.content.len(),
+            |(key, artifact)| -> Result<bool, SavedDirError> {
+                let relative = format!("{ARTIFACTS_DIR}/{key}");
+                let path = dir.join(&relative);
+                let parent = path.parent().unwrap_or(dir);
+                let known = folders
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .contains(parent);
+                if !known {
+                    // No folder on the way to a file may be a link: a write or
+                    // removal through one would change files outside the directory.
+                    no_link_below(dir, &path)?;
+                    fs::create_dir_all(parent).map_err(io(parent))?;
+                    folders
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend(
+                            parent
+                                .ancestors()
+                                .take_while(|a| a.starts_with(dir))
+                                .map(Path::to_path_buf),
+                        );
+                }
+                let same = before.get(&relative) == Some(&artifact.hash)
+                    && matches!(
+                        read_regular(&path, MAX_SAVED_FILE_BYTES),
+                        Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
+                    );
+                if !same {
+                    replace(&path, &artifact.content)?;
+                }
+                Ok(same)
+            },
+        );
         let mut written = Written::default();
-        let mut now: BTreeSet<String> = BTreeSet::new();
-        for (key, artifact) in &self.artifacts {
-            let relative = format!("{ARTIFACTS_DIR}/{key}");
-            let path = dir.join(&relative);
-            // No folder on the way to a file may be a link: a write or
-            // removal through one would change files outside the directory.
-            no_link_below(dir, &path)?;
-            let same = before.get(&relative) == Some(&artifact.hash)
-                && matches!(
-                    read_regular(&path, MAX_SAVED_FILE_BYTES),
-                    Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
-                );
-            if same {
+        for same in outcomes {
+            if same? {
                 written.unchanged += 1;
             } else {
-                write_whole(&path, &artifact.content)?;
                 written.written += 1;
             }
-            now.insert(relative);
         }
+        let now: BTreeSet<String> = self
+            .artifacts
+            .keys()
+            .map(|key| format!("{ARTIFACTS_DIR}/{key}"))
+            .collect();
         let index = dir.join(INDEX_FILE);
         no_link_below(dir, &index)?;
         write_whole(&index, &self.index_text())?;
@@ -196,6 +232,11 @@ fn write_whole(path: &Path, text: &str) -> Result<(), SavedDirError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io(parent))?;
     }
+    replace(path, text)
+}
+
+/// [`write_whole`] into a folder that is there.
+fn replace(path: &Path, text: &str) -> Result<(), SavedDirError> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -212,15 +253,20 @@ fn write_whole(path: &Path, text: &str) -> Result<(), SavedDirError> {
 /// through.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    match fs::remove_file(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    let mut file = match create() {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path)?;
+            create()?
+        }
         Err(e) => return Err(e),
-    }
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
+    };
     file.write_all(bytes)
 }
 
@@ -368,6 +414,46 @@ mod tests {
             Err(SavedDirError::Unreadable { .. })
         ));
         assert!(dir.join("victim.txt").exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_on_the_way_are_refused_and_never_written_through() {
+        let dir =
+            std::env::temp_dir().join(format!("datasurface-saved-links-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let outside = dir.join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        let mut r = Rendering::default();
+        for key in ["sql/a.sql", "sql/b.sql", "dags/c.json"] {
+            r.insert(
+                ArtifactKey::new(key).unwrap(),
+                Artifact::new(None, "SELECT 1;", Vec::new()),
+            )
+            .unwrap();
+        }
+        // A folder of the rendering made a link out of it: refused, whatever
+        // other file of that folder is written first.
+        let out = dir.join("out");
+        fs::create_dir_all(out.join("artifacts")).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("artifacts/sql")).unwrap();
+        assert!(r.write_dir(&out).is_err());
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        // A link where a file's temporary goes is replaced, not followed.
+        let target = outside.join("target.txt");
+        fs::write(&target, "keep").unwrap();
+        let temp = dir.join("temp.txt");
+        std::os::unix::fs::symlink(&target, &temp).unwrap();
+        write_new(&temp, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+        assert_eq!(fs::read_to_string(&temp).unwrap(), "new");
+        assert!(
+            !fs::symlink_metadata(&temp)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 }
