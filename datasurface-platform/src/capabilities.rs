@@ -322,6 +322,65 @@ fn collect(
     check.found.into_iter().collect()
 }
 
+/// What serving one dataset group asks of a platform, whatever its graph:
+/// the group's milestoning, the export into its workspace's container, the
+/// workspace's transformer code, and the capture, container and column
+/// types of each datastore it reads that the platform would ingest itself
+/// (`ingests` says which: a store another platform ingests is mirrored).
+/// For choosing a platform before any graph is built; one index serves
+/// every group asked about.
+pub(crate) struct GroupNeeds<'a> {
+    check: Check<'a>,
+}
+
+impl<'a> GroupNeeds<'a> {
+    pub(crate) fn new(eco: &'a Ecosystem) -> Self {
+        GroupNeeds {
+            check: Check {
+                index: ModelIndex::new(eco),
+                found: BTreeSet::new(),
+                keep: &|_| true,
+                types: Vec::new(),
+                stores: BTreeSet::new(),
+            },
+        }
+    }
+
+    /// What the group asks, each capability once, sorted.
+    pub(crate) fn of(
+        &mut self,
+        workspace: &WorkspaceName,
+        group: &DatasetGroupName,
+        ingests: &dyn Fn(&DatastoreName) -> bool,
+    ) -> Vec<Capability> {
+        let check = &mut self.check;
+        check.found.clear();
+        check.stores.clear();
+        check.group(workspace, group);
+        check.transformer(workspace);
+        if let Some(at) = check.index.workspace(workspace) {
+            if let Some(container) = &at.item.container {
+                check.export(container);
+            }
+            let sinks = at
+                .item
+                .dataset_groups
+                .get(group)
+                .map(|g| g.sinks.as_slice())
+                .unwrap_or_default();
+            for sink in sinks {
+                if ingests(&sink.datastore) {
+                    check.ingest(&sink.datastore);
+                }
+            }
+        }
+        let mut needs: Vec<Capability> = check.found.iter().map(|(_, c)| *c).collect();
+        needs.sort();
+        needs.dedup();
+        needs
+    }
+}
+
 /// Everything the graph asks of a platform that its capabilities do not cover, as
 /// `unsupported-by-platform` errors at the model paths concerned.
 pub fn check_capabilities(

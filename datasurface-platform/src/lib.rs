@@ -16,6 +16,7 @@
 
 mod batch;
 mod capabilities;
+pub mod choose;
 #[cfg(feature = "fs")]
 pub mod confined;
 mod content_changes;
