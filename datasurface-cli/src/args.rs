@@ -124,6 +124,10 @@ pub(crate) enum Command {
     /// Explain a diagnostic code; without one, list every code with its summary
     /// (`--all`: the whole catalogue, in Markdown).
     Explain(ExplainArgs),
+    /// Say which platform serves a dataset group no assignment names, and why: each
+    /// candidate in the ecosystem's `platformPreference` order and what refused it.
+    #[command(after_help = EXIT_MODEL)]
+    ExplainChoice(ExplainChoiceArgs),
     /// Print the JSON Schema of model documents (or, with --openapi, the OpenAPI 3.1 document
     /// of `serve`'s API).
     Schema(SchemaArgs),
@@ -283,6 +287,28 @@ pub(crate) enum VerifyFormat {
     Sarif,
     /// The findings as GitHub Actions workflow annotations on standard output.
     Github,
+}
+
+/// `explain-choice`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainChoiceArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// The dataset group, as `<workspace>/<dataset group>`.
+    pub(crate) group: String,
+    /// How to print the reasoning.
+    #[arg(long, value_enum, default_value_t = ChoiceFormat::Human)]
+    pub(crate) format: ChoiceFormat,
+}
+
+/// How `explain-choice` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ChoiceFormat {
+    /// The choice, then each candidate and what refused it.
+    #[value(alias = "text")]
+    Human,
+    /// The choice as JSON: `{workspace, datasetGroup, platform, how, candidates}`.
+    Json,
 }
 
 /// `graph`.

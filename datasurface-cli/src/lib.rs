@@ -39,6 +39,7 @@ use datasurface_platform::{DataPlatform, PlatformRegistry};
 mod app;
 mod args;
 mod check;
+mod choice;
 mod codes;
 #[cfg(feature = "sqlite")]
 mod engine;
@@ -307,6 +308,7 @@ impl App<'_> {
             #[cfg(feature = "serve")]
             Command::Serve(a) => serve::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
+            Command::ExplainChoice(a) => choice::run(self, &a, out, err),
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command()
                     .name(self.name.to_owned())

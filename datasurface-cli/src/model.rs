@@ -61,7 +61,18 @@ pub(crate) fn load_valid(
         }
     };
     let documents = loaded.documents;
-    match validate::validate(loaded.ecosystem) {
+    let mut ecosystem = loaded.ecosystem;
+    let unserved = crate::gate::gate(app, &[]).choose_platforms(&mut ecosystem);
+    let validated = validate::validate(ecosystem).and_then(|valid| {
+        if unserved.is_empty() {
+            Ok(valid)
+        } else {
+            let mut found = valid.warnings().diagnostics().to_vec();
+            found.extend(unserved);
+            Err(validate::Report::new(found))
+        }
+    });
+    match validated {
         Ok(valid) => Ok(Loaded {
             valid,
             documents,

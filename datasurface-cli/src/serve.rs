@@ -267,10 +267,14 @@ fn load(
     let loaded = files::load(&sources)
         .map_err(|errors| from_load(&errors.0, "the model could not be loaded"))?;
     let documents = loaded.documents;
-    let mut report = match validate::try_validate(loaded.ecosystem) {
+    let gate = crate::gate::gate(app, external);
+    let mut ecosystem = loaded.ecosystem;
+    let unserved = gate.choose_platforms(&mut ecosystem);
+    let mut report = match validate::try_validate(ecosystem) {
         Ok(valid) => {
             let mut found = valid.warnings().diagnostics().to_vec();
-            let (gate, _) = crate::gate::gate(app, external).beyond_validation(
+            found.extend(unserved);
+            let (gate, _) = gate.beyond_validation(
                 &valid,
                 &datasurface_gate::ModelDir::new(model),
                 &std::collections::BTreeSet::new(),
@@ -295,7 +299,11 @@ fn load(
             datasurface_model::parallel::drop_later(valid);
             report
         }
-        Err(invalid) => invalid.report,
+        Err(invalid) => {
+            let mut found = invalid.report.diagnostics().to_vec();
+            found.extend(unserved);
+            Report::new(found)
+        }
     };
     files::locate(&mut report, &documents, &sources);
     Err(Rejected {

@@ -50,6 +50,12 @@ pub struct Ecosystem {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub platforms: OrderedMap<PlatformName, PlatformDeclaration>,
+    /// The order the gate prefers platforms in when it chooses one for a
+    /// dataset group no assignment names: the first that can serve the
+    /// group serves it. Empty: the order of `platforms`. A platform left
+    /// out is never chosen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_preference: Vec<PlatformName>,
     /// The credentials the ecosystem owns, by name: nobody but the zones and teams it grants them to may name them, and
     /// others only when granted (docs/security.md).
     #[serde(
@@ -73,8 +79,15 @@ pub struct Ecosystem {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub zones: OrderedMap<ZoneName, GovernanceZone>,
-    /// Which platforms deliver which dataset groups.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Which platforms deliver which dataset groups. Besides those the
+    /// ecosystem declares, the gate adds one for each group it chose a
+    /// platform for ([`DatasetGroupAssignment::chosen`]); those are never
+    /// written back.
+    #[serde(
+        default,
+        serialize_with = "crate::platform::declared_assignments",
+        skip_serializing_if = "crate::platform::no_declared_assignments"
+    )]
     pub assignments: Vec<DatasetGroupAssignment>,
     /// The platforms allowed to ingest each listed datastore; other platforms
     /// take its data from them instead of ingesting it again.
@@ -109,6 +122,7 @@ impl Ecosystem {
             documentation: None,
             vendors: OrderedMap::default(),
             platforms: OrderedMap::default(),
+            platform_preference: Vec::new(),
             credentials: OrderedMap::default(),
             zone_declarations: OrderedMap::default(),
             zones: OrderedMap::default(),

@@ -190,6 +190,27 @@ pub struct DatasetGroupAssignment {
     pub dataset_group: DatasetGroupName,
     /// The platforms, each with its lifecycle state.
     pub platforms: Vec<PlatformAssignment>,
+    /// Whether the gate chose the platform (the ecosystem names none for
+    /// the group) rather than the ecosystem declaring it. A chosen
+    /// assignment is never read from a file nor written to one, and is no
+    /// part of the ecosystem's region: its owner did not write it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub chosen: bool,
+}
+
+/// Serializes the assignments the ecosystem declares, leaving out those
+/// the gate chose.
+pub(crate) fn declared_assignments<S: serde::Serializer>(
+    assignments: &[DatasetGroupAssignment],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(assignments.iter().filter(|a| !a.chosen))
+}
+
+/// Whether no assignment is declared (all, if any, were chosen).
+pub(crate) fn no_declared_assignments(assignments: &[DatasetGroupAssignment]) -> bool {
+    assignments.iter().all(|a| a.chosen)
 }
 
 /// One platform's assignment to a dataset group.

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::ModelPath;
 use crate::names::{TeamName, ZoneName};
-use crate::{Ecosystem, GovernanceZone, Repository, Team};
+use crate::{DatasetGroupAssignment, Ecosystem, GovernanceZone, Repository, Team};
 
 /// A region of the model: a part that exactly one repository owns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -96,21 +96,28 @@ impl RegionRef<'_> {
                     documentation,
                     vendors,
                     platforms,
+                    platform_preference,
                     credentials,
                     zone_declarations,
                     zones: _,
                     assignments,
                     primary_ingestion_platforms,
                 } = a;
+                // What the gate chose is no one's writing: only what the
+                // ecosystem declares is compared.
+                let declared = |all: &[DatasetGroupAssignment]| -> Vec<DatasetGroupAssignment> {
+                    all.iter().filter(|x| !x.chosen).cloned().collect()
+                };
                 *name == b.name
                     && *owning_repository == b.owning_repository
                     && *live_repository == b.live_repository
                     && *documentation == b.documentation
                     && *vendors == b.vendors
                     && *platforms == b.platforms
+                    && *platform_preference == b.platform_preference
                     && *credentials == b.credentials
                     && *zone_declarations == b.zone_declarations
-                    && *assignments == b.assignments
+                    && declared(assignments) == declared(&b.assignments)
                     && *primary_ingestion_platforms == b.primary_ingestion_platforms
             }
             (RegionRef::Zone(a), RegionRef::Zone(b)) => {
@@ -236,6 +243,7 @@ impl RegionRef<'_> {
                     documentation,
                     vendors,
                     platforms,
+                    platform_preference,
                     credentials,
                     zone_declarations,
                     zones: _,
@@ -249,10 +257,11 @@ impl RegionRef<'_> {
                     documentation: documentation.clone(),
                     vendors: vendors.clone(),
                     platforms: platforms.clone(),
+                    platform_preference: platform_preference.clone(),
                     credentials: credentials.clone(),
                     zone_declarations: zone_declarations.clone(),
                     zones: OrderedMap::default(),
-                    assignments: assignments.clone(),
+                    assignments: assignments.iter().filter(|a| !a.chosen).cloned().collect(),
                     primary_ingestion_platforms: primary_ingestion_platforms.clone(),
                 };
                 to_value(&root)

@@ -1085,6 +1085,7 @@ fn assignment() -> impl Strategy<Value = DatasetGroupAssignment> {
             workspace,
             dataset_group,
             platforms,
+            chosen: false,
         },
     )
 }
@@ -1096,6 +1097,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
         map(vendor_name(), vendor(), 2),
         (
             map(platform_name(), platform(), 2),
+            vec(platform_name(), 0..3),
             credential_declarations(),
         ),
         map(
@@ -1114,7 +1116,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
             |(
                 (name, owning_repository, live_repository, documentation),
                 vendors,
-                (platforms, credentials),
+                (platforms, platform_preference, credentials),
                 zone_declarations,
                 zones,
                 assignments,
@@ -1126,6 +1128,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 documentation,
                 vendors,
                 platforms,
+                platform_preference,
                 credentials,
                 zone_declarations,
                 zones,

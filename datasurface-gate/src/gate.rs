@@ -3,9 +3,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use datasurface_platform::choose;
 use datasurface_platform::hook::HookLoader;
 use datasurface_platform::model::files::{self, LoadError, LoadedModel, SourceFile};
-use datasurface_platform::model::validate::{self, Report, Severity, ValidEcosystem};
+use datasurface_platform::model::regions;
+use datasurface_platform::model::validate::{self, Diagnostic, Report, Severity, ValidEcosystem};
 use datasurface_platform::model::verify::{self, Verification, owner_of};
 use datasurface_platform::model::{Ecosystem, Repository};
 use datasurface_platform::{PlatformRegistry, check_platforms};
@@ -244,6 +246,22 @@ impl Gate {
         &self.registry
     }
 
+    /// Assigns each dataset group the ecosystem leaves unassigned to the
+    /// platform chosen for it ([`choose::assign_chosen`]), as [`check`](Self::check)
+    /// and [`verify`](Self::verify) do before validating; returns an error,
+    /// owned by the group's team, for each group no platform can serve. For
+    /// a program that loads and validates a model itself.
+    pub fn choose_platforms(&self, eco: &mut Ecosystem) -> Vec<Diagnostic> {
+        let choices = choose::assign_chosen(&self.registry, eco, &[]);
+        choose::unserved(eco, &choices)
+            .into_iter()
+            .map(|mut d| {
+                d.owner = Some(regions::owner_of(eco, &d.path).to_string());
+                d
+            })
+            .collect()
+    }
+
     /// Checks one model, as `datasurface check` does.
     pub fn check(&self, model: &dyn ModelSource) -> Checked {
         let ParsedModel {
@@ -274,9 +292,12 @@ impl Gate {
         let name = loaded.ecosystem.name.to_string();
         let counts = ModelCounts::of(&loaded.ecosystem, loaded.documents.len());
         let mut platforms = Vec::new();
-        let mut report = match validate::try_validate(loaded.ecosystem) {
+        let mut ecosystem = loaded.ecosystem;
+        let unserved = self.choose_platforms(&mut ecosystem);
+        let mut report = match validate::try_validate(ecosystem) {
             Ok(valid) => {
                 let mut found = valid.warnings().diagnostics().to_vec();
+                found.extend(unserved);
                 let (beyond, handled) = self.beyond_validation(&valid, model, &BTreeSet::new());
                 platforms = handled;
                 found.extend_from_slice(beyond.diagnostics());
@@ -285,7 +306,9 @@ impl Gate {
             }
             Err(invalid) => {
                 drop_later(invalid.ecosystem);
-                invalid.report
+                let mut found = invalid.report.diagnostics().to_vec();
+                found.extend(unserved);
+                Report::new(found)
             }
         };
         let changed_while_checked = if report.diagnostics().is_empty() {
@@ -324,15 +347,7 @@ impl Gate {
             }
             None => (None, parse_model(proposed)),
         };
-        // The two models are assembled at once.
-        let (base_loaded, proposed_loaded) = std::thread::scope(|scope| {
-            let base_loaded = scope.spawn(|| base_parsed.map(assemble));
-            let proposed_loaded = assemble(proposed_parsed);
-            match base_loaded.join() {
-                Ok(base_loaded) => (base_loaded, proposed_loaded),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+        let (base_loaded, proposed_loaded) = assemble_both(base_parsed, proposed_parsed);
         let mut load_errors = Vec::new();
         let mut sources = Vec::new();
         let mut changed_while_checked = Vec::new();
@@ -349,12 +364,12 @@ impl Gate {
                 None
             }
         };
-        let base_model = match (base_loaded, base) {
+        let mut base_model = match (base_loaded, base) {
             (Some(loaded), Some(files_of)) => take(loaded, files_of),
             _ => None,
         };
         let proposed_model = take(proposed_loaded, proposed);
-        let (Some((mut proposed_sources, released, proposed_loaded)), true) =
+        let (Some((mut proposed_sources, released, mut proposed_loaded)), true) =
             (proposed_model, load_errors.is_empty())
         else {
             return Verified {
@@ -364,6 +379,11 @@ impl Gate {
                 ..Verified::default()
             };
         };
+        // Both models see the platforms chosen for them (moves are between the two).
+        if let Some((_, _, m)) = base_model.as_mut() {
+            self.choose_platforms(&mut m.ecosystem);
+        }
+        let unserved = self.choose_platforms(&mut proposed_loaded.ecosystem);
         let base_eco = base_model.as_ref().map(|(_, _, m)| &m.ecosystem);
         let base_pair = base_eco.zip(base);
         let files = |eco: &Ecosystem| {
@@ -377,6 +397,7 @@ impl Gate {
                 let (beyond, handled) = self.beyond_validation(&valid, proposed, &known);
                 platforms = handled;
                 let mut found = valid.warnings().diagnostics().to_vec();
+                found.extend(unserved);
                 found.extend_from_slice(beyond.diagnostics());
                 let (changed, refused) = files(&valid);
                 let verification =
@@ -387,9 +408,14 @@ impl Gate {
             }
             Err(invalid) => {
                 let (changed, refused) = files(&invalid.ecosystem);
-                let verification =
-                    verify::verify_checked(base_eco, &invalid.ecosystem, &invalid.report, source)
-                        .with_files(changed, refused);
+                let found = [invalid.report.diagnostics(), &unserved[..]].concat();
+                let verification = verify::verify_checked(
+                    base_eco,
+                    &invalid.ecosystem,
+                    &Report::new(found),
+                    source,
+                )
+                .with_files(changed, refused);
                 drop_later(invalid.ecosystem);
                 verification
             }
@@ -473,6 +499,21 @@ type Assembled = Result<
     ),
     Vec<LoadError>,
 >;
+
+/// The base (if any) and the proposed model, assembled at once.
+fn assemble_both(
+    base: Option<Result<ParsedModel, Vec<LoadError>>>,
+    proposed: Result<ParsedModel, Vec<LoadError>>,
+) -> (Option<Assembled>, Assembled) {
+    std::thread::scope(|scope| {
+        let base_loaded = scope.spawn(|| base.map(assemble));
+        let proposed_loaded = assemble(proposed);
+        match base_loaded.join() {
+            Ok(base_loaded) => (base_loaded, proposed_loaded),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
 
 fn assemble(parsed: Result<ParsedModel, Vec<LoadError>>) -> Assembled {
     parsed.map(

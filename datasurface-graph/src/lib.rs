@@ -36,13 +36,14 @@ mod node;
 pub use build::{IntentionGraphs, build};
 
 /// The codes of the findings [`build`] reports.
-pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] =
-    &[datasurface_model::validate::CodeInfo::new(
+pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[
+    datasurface_model::validate::CodeInfo::new(
         "unassigned-dataset-group",
         datasurface_model::validate::Severity::Warning,
         "No platform delivers a consumer's dataset group.",
-        "Assign the group to a platform under `assignments` in the Ecosystem document.",
-    )];
+        "A group with `requirements` is served by the platform the gate chooses for it (`datasurface explain-choice`); one without is served only where an assignment names it. Give the group its requirements, or assign it to a platform under `assignments` in the Ecosystem document.",
+    ),
+];
 pub use chunk::Chunking;
 pub use datasurface_model::validate::ValidEcosystem;
 pub use export::mermaid;

@@ -29,7 +29,7 @@ use datasurface_model::Ecosystem;
 use datasurface_model::names::{
     DatasetGroupName, PlatformName, PolicyName, WorkspaceName, ZoneName,
 };
-use datasurface_model::validate::ModelIndex;
+use datasurface_model::validate::{Diagnostic, ModelIndex, Severity};
 use datasurface_model::vendor::LocationRef;
 use serde::{Deserialize, Serialize};
 
@@ -227,16 +227,23 @@ pub fn candidates(eco: &Ecosystem, preference: &[PlatformName]) -> Vec<PlatformN
 }
 
 /// Chooses a platform for every dataset group that has sinks and
-/// requirements and no assignment in `eco`, sorted by workspace and group.
-/// `recorded` holds earlier choices (see the module's documentation).
+/// requirements and no assignment the ecosystem declares, sorted by
+/// workspace and group, in the order of the ecosystem's
+/// `platformPreference` (see [`candidates`]). `recorded` holds earlier
+/// choices (see the module's documentation).
 pub fn choose(
     registry: &PlatformRegistry,
     eco: &Ecosystem,
-    preference: &[PlatformName],
     recorded: &[RecordedChoice],
 ) -> Vec<Choice> {
     let index = ModelIndex::new(eco);
-    let order = candidates(eco, preference);
+    let declared: BTreeSet<(&WorkspaceName, &DatasetGroupName)> = eco
+        .assignments
+        .iter()
+        .filter(|a| !a.chosen)
+        .map(|a| (&a.workspace, &a.dataset_group))
+        .collect();
+    let order = candidates(eco, &eco.platform_preference);
     let capabilities: Vec<Option<crate::Capabilities>> = order
         .iter()
         .map(|name| {
@@ -260,7 +267,7 @@ pub fn choose(
                 .filter(|(_, g)| !g.sinks.is_empty() && g.requirements.is_some())
                 .map(move |(group, _)| (name, group))
         })
-        .filter(|key| !index.assignments.contains_key(key))
+        .filter(|key| !declared.contains(key))
         .collect();
     groups.sort();
     groups
@@ -307,6 +314,86 @@ pub fn choose(
                 how,
                 candidates: judged,
             }
+        })
+        .collect()
+}
+
+/// The code of the error for a dataset group no platform can serve.
+pub const NO_PLATFORM_CAN_SERVE: &str = "no-platform-can-serve";
+
+/// Replaces the assignments the gate chose before (if any) with those it
+/// chooses now (see [`choose`]), each marked
+/// [`chosen`](datasurface_model::platform::DatasetGroupAssignment::chosen),
+/// provisioned and in production; returns every choice, those no platform
+/// can serve included. The gate calls it before validation, so graphs,
+/// renderings, lineage and the catalogue see the chosen platforms as they
+/// see declared ones.
+pub fn assign_chosen(
+    registry: &PlatformRegistry,
+    eco: &mut Ecosystem,
+    recorded: &[RecordedChoice],
+) -> Vec<Choice> {
+    eco.assignments.retain(|a| !a.chosen);
+    let choices = choose(registry, eco, recorded);
+    for c in &choices {
+        let Some(platform) = &c.platform else {
+            continue;
+        };
+        let mut assignment = datasurface_model::platform::PlatformAssignment::new(platform.clone());
+        assignment.status = datasurface_model::platform::AssignmentStatus::Provisioned;
+        eco.assignments
+            .push(datasurface_model::platform::DatasetGroupAssignment {
+                workspace: c.workspace.clone(),
+                dataset_group: c.dataset_group.clone(),
+                platforms: vec![assignment],
+                chosen: true,
+            });
+    }
+    choices
+}
+
+/// An error for each group no platform can serve, at the group, naming
+/// each candidate and what refused it.
+pub fn unserved(eco: &Ecosystem, choices: &[Choice]) -> Vec<Diagnostic> {
+    if choices.iter().all(|c| c.platform.is_some()) {
+        return Vec::new();
+    }
+    let index = ModelIndex::new(eco);
+    choices
+        .iter()
+        .filter(|c| c.platform.is_none())
+        .filter_map(|c| {
+            let at = index.workspace(&c.workspace)?;
+            let refused: Vec<String> = c
+                .candidates
+                .iter()
+                .map(|candidate| {
+                    let why: Vec<String> =
+                        candidate.refusals.iter().map(ToString::to_string).collect();
+                    format!("`{}`: {}", candidate.platform, why.join("; "))
+                })
+                .collect();
+            Some(
+                Diagnostic::new(
+                    NO_PLATFORM_CAN_SERVE,
+                    Severity::Error,
+                    at.path("workspaces").keys(["datasetGroups", c.dataset_group.as_str()]),
+                    if refused.is_empty() {
+                        format!(
+                            "no platform can serve dataset group `{}.{}`: the ecosystem declares no platform to choose from",
+                            c.workspace, c.dataset_group
+                        )
+                    } else {
+                        format!(
+                            "no platform can serve dataset group `{}.{}`: {}",
+                            c.workspace,
+                            c.dataset_group,
+                            refused.join("; ")
+                        )
+                    },
+                )
+                .with_help("change what the group asks for, declare a platform that can serve it, or assign it to one under `assignments` in the Ecosystem document (`datasurface explain-choice` shows the reasoning)"),
+            )
         })
         .collect()
 }
@@ -549,6 +636,13 @@ mod tests {
         eco
     }
 
+    /// The model with a preference order.
+    fn preferring(eco: &Ecosystem, preference: &[PlatformName]) -> Ecosystem {
+        let mut eco = eco.clone();
+        eco.platform_preference = preference.to_vec();
+        eco
+    }
+
     fn name(p: &str) -> PlatformName {
         p.parse().unwrap()
     }
@@ -565,8 +659,7 @@ mod tests {
         let eco = northwind();
         let choices = choose(
             &registry(true),
-            &eco,
-            &[name("Local"), name("Azure Platform")],
+            &preferring(&eco, &[name("Local"), name("Azure Platform")]),
             &[],
         );
         let c = reporting(&choices);
@@ -575,8 +668,7 @@ mod tests {
         // The sqlite kind cannot serve live-only groups here: the next one does.
         let choices = choose(
             &registry(false),
-            &eco,
-            &[name("Local"), name("Azure Platform")],
+            &preferring(&eco, &[name("Local"), name("Azure Platform")]),
             &[],
         );
         let c = reporting(&choices);
@@ -605,8 +697,7 @@ mod tests {
         // Another preference order moves nobody.
         let choices = choose(
             &registry(true),
-            &eco,
-            &[name("Local"), name("Azure Platform")],
+            &preferring(&eco, &[name("Local"), name("Azure Platform")]),
             &recorded,
         );
         assert_eq!(reporting(&choices).platform, Some(name("Azure Platform")));
@@ -617,7 +708,7 @@ mod tests {
         policy.denied.push(name("Azure Platform"));
         zone.platform_policies
             .insert("No Azure".parse().unwrap(), policy);
-        let choices = choose(&registry(true), &eco, &[], &recorded);
+        let choices = choose(&registry(true), &eco, &recorded);
         let c = reporting(&choices);
         assert_eq!(c.platform, Some(name("Local")));
         assert_eq!(
@@ -638,7 +729,7 @@ mod tests {
         let mut eco = northwind();
         let mut unknown = PlatformRegistry::new();
         unknown.register(Arc::new(Serves("airflow", everything(Vec::new()))));
-        let choices = choose(&unknown, &eco, &[], &[]);
+        let choices = choose(&unknown, &eco, &[]);
         let c = reporting(&choices);
         assert_eq!(c.platform, None);
         insta::assert_snapshot!(c.to_string(), @r"
@@ -653,13 +744,57 @@ mod tests {
                 platforms: vec![datasurface_model::platform::PlatformAssignment::new(name(
                     "Local",
                 ))],
+                chosen: false,
             });
-        let choices = choose(&registry(true), &eco, &[], &[]);
+        let choices = choose(&registry(true), &eco, &[]);
         assert!(
             choices
                 .iter()
                 .all(|c| c.workspace.as_str() != "ProductAnalytics")
         );
+    }
+
+    #[test]
+    fn chosen_assignments_serve_but_are_nobodys_writing() {
+        let base = northwind();
+        let mut eco = base.clone();
+        let choices = assign_chosen(&registry(true), &mut eco, &[]);
+        assert!(unserved(&eco, &choices).is_empty());
+        let chosen: Vec<_> = eco.assignments.iter().filter(|a| a.chosen).collect();
+        assert_eq!(chosen.len(), choices.len());
+        assert!(
+            chosen
+                .iter()
+                .any(|a| a.workspace.as_str() == "ProductAnalytics"
+                    && a.platforms[0].platform == name("Azure Platform"))
+        );
+        // Never written back, and no change to the ecosystem's region.
+        assert_eq!(
+            serde_json::to_value(&eco).unwrap(),
+            serde_json::to_value(&base).unwrap()
+        );
+        assert!(
+            datasurface_model::regions::RegionRef::Ecosystem(&eco)
+                .same_as(datasurface_model::regions::RegionRef::Ecosystem(&base))
+        );
+        // Choosing again replaces what was chosen.
+        let again = assign_chosen(&registry(true), &mut eco, &[]);
+        assert_eq!(again, choices);
+        assert_eq!(
+            eco.assignments.iter().filter(|a| a.chosen).count(),
+            choices.len()
+        );
+        // A group nobody can serve is an error at the group.
+        let mut none = PlatformRegistry::new();
+        none.register(Arc::new(Serves("airflow", everything(Vec::new()))));
+        let choices = assign_chosen(&none, &mut eco, &[]);
+        let errors = unserved(&eco, &choices);
+        let reporting = errors
+            .iter()
+            .find(|d| d.path.to_string().contains("ProductAnalytics"))
+            .unwrap();
+        assert_eq!(reporting.code, NO_PLATFORM_CAN_SERVE);
+        insta::assert_snapshot!(reporting.message, @"no platform can serve dataset group `ProductAnalytics.Reporting`: `Azure Platform`: it does not support LiveOnly milestoning; `Local`: no implementation of kind `sqlite` is available");
     }
 
     proptest! {
@@ -691,10 +826,10 @@ mod tests {
             } else {
                 platforms.to_vec()
             };
-            let choices = choose(&registry(true), &eco, &preference, &[]);
+            let choices = choose(&registry(true), &preferring(&eco, &preference), &[]);
             let mut reordered = eco.clone();
             reordered.platforms.reverse();
-            prop_assert_eq!(&choose(&registry(true), &reordered, &preference, &[]), &choices);
+            prop_assert_eq!(&choose(&registry(true), &preferring(&reordered, &preference), &[]), &choices);
             for c in &choices {
                 let Some(platform) = &c.platform else { continue };
                 let mut assigned = eco.clone();
@@ -702,6 +837,7 @@ mod tests {
                     workspace: c.workspace.clone(),
                     dataset_group: c.dataset_group.clone(),
                     platforms: vec![datasurface_model::platform::PlatformAssignment::new(platform.clone())],
+                    chosen: false,
                 });
                 let report = match validate(assigned) {
                     Ok(valid) => valid.warnings().clone(),

@@ -253,36 +253,65 @@ fn check_and_verify_see_what_render_sees() {
 }
 
 #[test]
-fn a_group_that_nothing_delivers_is_a_warning_that_says_where_to_assign_it() {
+fn a_group_no_assignment_names_is_served_by_the_first_preferred_platform_that_can() {
     let dir = scratch("unassigned");
-    northwind_with_ecosystem(&dir, |t| {
+    let without = |t: &str| {
         let at = t.find("assignments:").unwrap();
         t[..at].to_owned()
-    });
+    };
+    northwind_with_ecosystem(&dir, without);
     let check = datasurface(&["check", "."], &dir);
     assert_eq!(check.code, 0, "{}", check.transcript());
     assert!(
-        check.stderr.contains("warning[unassigned-dataset-group]: no platform delivers dataset group `ProductAnalytics.Reporting`"),
+        !check.stderr.contains("unassigned-dataset-group"),
         "{}",
         check.stderr
     );
-    assert!(
-        check.stderr.contains(
-            "add `- {workspace: ProductAnalytics, datasetGroup: Reporting, platforms: [{platform: <platform>, status: PROVISIONED}]}` under `assignments` in the Ecosystem document (declared platforms: `Azure Platform`, `Local`) (in github:northwind/ecosystem@main)"
-        ),
-        "{}",
-        check.stderr
-    );
-    let denied = datasurface(&["check", "--deny-warnings", "."], &dir);
-    assert_eq!(denied.code, 1, "{}", denied.transcript());
+    // The platforms in the order the ecosystem declares them: `Azure
+    // Platform` can serve the group, so it does.
+    let graph = |platform: &str| datasurface(&["graph", ".", "--platform", platform], &dir);
+    assert!(graph("Azure Platform").stdout.contains("ProductAnalytics"));
+    assert!(!graph("Local").stdout.contains("ProductAnalytics"));
+    // The owner prefers `Local`: it serves the group, and `up` runs it.
+    northwind_with_ecosystem(&dir, |t| {
+        without(t).replacen(
+            "platforms:\n",
+            "platformPreference: [Local, Azure Platform]\nplatforms:\n",
+            1,
+        )
+    });
+    assert!(!graph("Azure Platform").stdout.contains("ProductAnalytics"));
+    assert!(graph("Local").stdout.contains("ProductAnalytics"));
     let up = datasurface(&["up", ".", "--state", "s"], &dir);
     assert_eq!(up.code, 0, "{}", up.transcript());
-    assert!(
-        up.stderr.contains("warning[unassigned-dataset-group]"),
-        "{}",
-        up.stderr
+    assert!(!up.stdout.contains("nothing yet"), "{}", up.stdout);
+    let why = datasurface(&["explain-choice", ".", "ProductAnalytics/Reporting"], &dir);
+    assert_eq!(why.code, 0, "{}", why.transcript());
+    assert_eq!(
+        why.stdout,
+        "`ProductAnalytics/Reporting` is served by `Local`, the first platform in the preference order that can serve it\n  `Local`: can serve it\n  `Azure Platform`: can serve it\n"
     );
-    assert!(up.stdout.contains("nothing yet"), "{}", up.stdout);
+    // The zone allows neither platform: the group is an error that says why of each.
+    let zone = dir.join("zones/usa/zone.yaml");
+    let text = std::fs::read_to_string(&zone).unwrap();
+    std::fs::write(
+        &zone,
+        text.replacen(
+            "teamDeclarations:",
+            "platformPolicies:\n  Elsewhere: {denied: [Local, Azure Platform]}\nteamDeclarations:",
+            1,
+        ),
+    )
+    .unwrap();
+    let check = datasurface(&["check", "."], &dir);
+    assert_eq!(check.code, 1, "{}", check.transcript());
+    assert!(
+        check.stderr.contains("error[no-platform-can-serve]: no platform can serve dataset group `ProductAnalytics.Reporting`: `Local`: platform policy `Elsewhere` of zone `USA` does not allow it; `Azure Platform`: platform policy `Elsewhere` of zone `USA` does not allow it"),
+        "{}",
+        check.stderr
+    );
+    let why = datasurface(&["explain-choice", ".", "ProductAnalytics/Reporting"], &dir);
+    assert_eq!(why.code, 1, "{}", why.transcript());
 }
 
 #[test]

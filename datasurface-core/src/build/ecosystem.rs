@@ -299,6 +299,7 @@ impl EcosystemBuilder {
                 workspace,
                 dataset_group,
                 platforms: vec![assignment],
+                chosen: false,
             }),
         }
         self
