@@ -3,7 +3,7 @@
 
 use datasurface_platform::model::files::LoadError;
 use datasurface_platform::model::validate::{Diagnostic, Severity};
-use datasurface_platform::model::verify::RegionChange;
+use datasurface_platform::model::verify::{PlatformMove, RegionChange};
 use serde::{Deserialize, Serialize};
 
 /// The version of the findings' JSON shape ([`Finding`], [`VerifyOutput`]).
@@ -80,6 +80,9 @@ pub struct VerifyOutput<'v> {
     pub findings: Vec<Finding>,
     /// What changed, by region of the model and its owner.
     pub changes: &'v [RegionChange],
+    /// The dataset groups whose chosen platform the change moves.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub moves: &'v [PlatformMove],
 }
 
 /// Findings as `datasurface check --format json` prints them: a JSON array,

@@ -207,6 +207,10 @@ impl Verified {
                 .verification
                 .as_ref()
                 .map_or(&[], |v| v.changes.as_slice()),
+            moves: self
+                .verification
+                .as_ref()
+                .map_or(&[], |v| v.moves.as_slice()),
         }
     }
 }

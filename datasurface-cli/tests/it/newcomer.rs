@@ -315,6 +315,69 @@ fn a_group_no_assignment_names_is_served_by_the_first_preferred_platform_that_ca
 }
 
 #[test]
+fn verify_shows_a_group_that_a_change_moves_to_another_platform() {
+    let choosing = |t: &str| {
+        let at = t.find("assignments:").unwrap();
+        t[..at].replacen(
+            "platforms:\n",
+            "platformPreference: [Local, Azure Platform]\nplatforms:\n",
+            1,
+        )
+    };
+    let base = scratch("moves-base");
+    northwind_with_ecosystem(&base, choosing);
+    let proposed = scratch("moves-proposed");
+    northwind_with_ecosystem(&proposed, choosing);
+    // The zone's owners stop allowing `Local`.
+    let zone = proposed.join("zones/usa/zone.yaml");
+    let text = std::fs::read_to_string(&zone).unwrap();
+    std::fs::write(
+        &zone,
+        text.replacen(
+            "teamDeclarations:",
+            "platformPolicies:\n  Not local: {denied: [Local]}\nteamDeclarations:",
+            1,
+        ),
+    )
+    .unwrap();
+    let args = |format: &str| {
+        [
+            "verify",
+            "--base",
+            &base.display().to_string(),
+            "--proposed",
+            ".",
+            "--source",
+            "northwind/usa-zone@main",
+            "--format",
+            format,
+        ]
+        .map(str::to_owned)
+    };
+    let run = |format: &str| {
+        let args = args(format);
+        datasurface(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            &proposed,
+        )
+    };
+    let verify = run("human");
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+    assert!(
+        verify.stdout.contains(
+            "dataset group `ProductAnalytics/Reporting` moves from `Local` to `Azure Platform`"
+        ),
+        "{}",
+        verify.stdout
+    );
+    let json: serde_json::Value = serde_json::from_str(&run("json").stdout).unwrap();
+    assert_eq!(
+        json["moves"],
+        serde_json::json!([{"workspace": "ProductAnalytics", "datasetGroup": "Reporting", "from": "Local", "to": "Azure Platform"}])
+    );
+}
+
+#[test]
 fn up_runs_every_job_once_and_says_how_it_ended() {
     let dir = scratch("up-semantics");
     let shop = init_shop(&dir);

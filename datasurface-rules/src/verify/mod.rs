@@ -31,7 +31,9 @@ pub use files::{FileChange, UNAUTHORIZED_FILE_CHANGE, authorize_files};
 
 use crate::validate::check;
 use datasurface_core::diagnostic::{Diagnostic, ModelPath, Report, Severity};
-use datasurface_core::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
+use datasurface_core::names::{
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, TeamName, WorkspaceName, ZoneName,
+};
 use datasurface_core::{Datastore, Ecosystem, Repository};
 
 /// The codes that change verification reports, besides the validation codes of
@@ -145,6 +147,71 @@ pub struct Verification {
     /// The files the model names whose bytes changed ([`authorize_files`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileChange>,
+    /// The dataset groups whose chosen platform the change moves (see
+    /// [`PlatformMove`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<PlatformMove>,
+}
+
+/// A dataset group the gate chose a platform for, whose platform differs
+/// between the base and the proposed model: every consumer of the group is
+/// delivered by another platform once the change lands (its data is
+/// delivered again from the new platform's first batch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformMove {
+    /// The workspace.
+    pub workspace: WorkspaceName,
+    /// Its dataset group.
+    pub dataset_group: DatasetGroupName,
+    /// The platform chosen in the base model; none for a group new to choice.
+    pub from: Option<PlatformName>,
+    /// The platform chosen in the proposed model; none when no platform can serve it.
+    pub to: Option<PlatformName>,
+}
+
+/// The platform the gate chose for each group, by workspace and group.
+fn chosen(eco: &Ecosystem) -> BTreeMap<(&WorkspaceName, &DatasetGroupName), &PlatformName> {
+    eco.assignments
+        .iter()
+        .filter(|a| a.chosen)
+        .filter_map(|a| {
+            Some((
+                (&a.workspace, &a.dataset_group),
+                &a.platforms.first()?.platform,
+            ))
+        })
+        .collect()
+}
+
+/// The groups whose chosen platform differs between `base` and
+/// `proposed`, where both had a platform chosen or one of them had, sorted.
+fn moves(base: &Ecosystem, proposed: &Ecosystem) -> Vec<PlatformMove> {
+    let (b, a) = (chosen(base), chosen(proposed));
+    let mut keys: Vec<&(&WorkspaceName, &DatasetGroupName)> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|key| {
+            let from = b.get(key).copied();
+            let to = a.get(key).copied();
+            // A group that leaves the model, or that an assignment now names, is no move.
+            let named = |eco: &Ecosystem| {
+                eco.assignments
+                    .iter()
+                    .any(|x| !x.chosen && &x.workspace == key.0 && &x.dataset_group == key.1)
+            };
+            let present = proposed
+                .workspace(key.0)
+                .is_some_and(|(_, w)| w.dataset_groups.contains_key(key.1));
+            (from != to && from.is_some() && present && !named(proposed)).then(|| PlatformMove {
+                workspace: key.0.clone(),
+                dataset_group: key.1.clone(),
+                from: from.cloned(),
+                to: to.cloned(),
+            })
+        })
+        .collect()
 }
 
 impl Verification {
@@ -168,7 +235,7 @@ impl Verification {
 
     /// The change summary for people.
     pub fn summary(&self) -> String {
-        if self.changes.is_empty() && self.files.is_empty() {
+        if self.changes.is_empty() && self.files.is_empty() && self.moves.is_empty() {
             return "no changes\n".to_owned();
         }
         let mut out = String::new();
@@ -188,6 +255,20 @@ impl Verification {
                 file.path,
                 file.owners.join(", "),
                 file.kind
+            );
+        }
+        for m in &self.moves {
+            let name = |p: &Option<PlatformName>| {
+                p.as_ref()
+                    .map_or_else(|| "no platform".to_owned(), |p| format!("`{p}`"))
+            };
+            let _ = writeln!(
+                out,
+                "dataset group `{}/{}` moves from {} to {}: its consumers are delivered anew by the new platform",
+                m.workspace,
+                m.dataset_group,
+                name(&m.from),
+                name(&m.to)
             );
         }
         out
@@ -280,6 +361,7 @@ pub fn verify_checked(
         report: Report::new(found),
         changes,
         files: Vec::new(),
+        moves: base.map(|base| moves(base, proposed)).unwrap_or_default(),
     }
 }
 
