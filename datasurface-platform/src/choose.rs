@@ -849,5 +849,49 @@ mod tests {
                 );
             }
         }
+
+        /// The choices do not depend on the order the model's documents,
+        /// zones, teams, datastores and workspaces come in, and a change
+        /// that does not touch a group (a new workspace beside it) leaves
+        /// its choice as it was.
+        #[test]
+        fn choices_ignore_model_order_and_unrelated_changes(
+            reverse_zones in any::<bool>(),
+            reverse_teams in any::<bool>(),
+            reverse_items in any::<bool>(),
+            local_first in any::<bool>(),
+        ) {
+            let preference = if local_first {
+                vec![name("Local"), name("Azure Platform")]
+            } else {
+                vec![name("Azure Platform"), name("Local")]
+            };
+            let eco = preferring(&northwind(), &preference);
+            let choices = choose(&registry(true), &eco, &[]);
+            let mut shuffled = eco.clone();
+            if reverse_zones {
+                shuffled.zones.reverse();
+            }
+            for zone in shuffled.zones.values_mut() {
+                if reverse_teams {
+                    zone.teams.reverse();
+                }
+                for team in zone.teams.values_mut() {
+                    if reverse_items {
+                        team.datastores.reverse();
+                        team.workspaces.reverse();
+                    }
+                }
+            }
+            prop_assert_eq!(&choose(&registry(true), &shuffled, &[]), &choices);
+            // A new workspace: a choice more, the others as they were.
+            let team = shuffled.zones.values_mut().next().unwrap().teams.values_mut().next().unwrap();
+            let copy = team.workspaces.values().find(|w| w.transformer.is_none()).unwrap().clone();
+            team.workspaces.insert("Another".parse().unwrap(), copy);
+            let more = choose(&registry(true), &shuffled, &[]);
+            prop_assert_eq!(more.len(), choices.len() + 1);
+            let kept: Vec<&Choice> = more.iter().filter(|c| c.workspace.as_str() != "Another").collect();
+            prop_assert_eq!(kept, choices.iter().collect::<Vec<_>>());
+        }
     }
 }
