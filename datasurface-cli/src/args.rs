@@ -128,6 +128,11 @@ pub(crate) enum Command {
     /// candidate in the ecosystem's `platformPreference` order and what refused it.
     #[command(after_help = EXIT_MODEL)]
     ExplainChoice(ExplainChoiceArgs),
+    /// List the platform chosen for each dataset group no assignment names, and with
+    /// --write record the choices in `platform-choices.yaml` beside `ecosystem.yaml`, so
+    /// each holds until its platform can no longer serve the group.
+    #[command(after_help = EXIT_MODEL)]
+    Choose(ChooseArgs),
     /// Print the JSON Schema of model documents (or, with --openapi, the OpenAPI 3.1 document
     /// of `serve`'s API).
     Schema(SchemaArgs),
@@ -287,6 +292,17 @@ pub(crate) enum VerifyFormat {
     Sarif,
     /// The findings as GitHub Actions workflow annotations on standard output.
     Github,
+}
+
+/// `choose`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ChooseArgs {
+    /// The model directory.
+    pub(crate) model: PathBuf,
+    /// Write the record of the choices (`platform-choices.yaml`, or `.json` beside
+    /// `ecosystem.json`) for the ecosystem's owners to commit.
+    #[arg(long)]
+    pub(crate) write: bool,
 }
 
 /// `explain-choice`.

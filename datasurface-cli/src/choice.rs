@@ -8,7 +8,7 @@ use datasurface_platform::choose;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
-use crate::args::{ChoiceFormat, ExplainChoiceArgs};
+use crate::args::{ChoiceFormat, ChooseArgs, ExplainChoiceArgs};
 use crate::sources::read_model;
 
 pub(crate) fn run(
@@ -73,7 +73,7 @@ pub(crate) fn run(
         );
         return Outcome::Success;
     }
-    let choices = choose::choose(app.registry, &eco, &[]);
+    let choices = choose::choose(app.registry, &eco, &eco.platform_choices);
     let Some(choice) = choices
         .iter()
         .find(|c| c.workspace.as_str() == workspace && c.dataset_group.as_str() == group)
@@ -133,4 +133,153 @@ fn not_chosen(
             )
         }
     }
+}
+
+/// `datasurface choose MODEL [--write]`.
+pub(crate) fn choose(
+    app: &App<'_>,
+    args: &ChooseArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let fail = |err: &mut dyn Write, message: &str| {
+        let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+        Outcome::CouldNotRun
+    };
+    if !args.model.is_dir() {
+        return fail(
+            err,
+            &format!(
+                "{} is not a model directory: the choices are recorded beside `ecosystem.yaml` in one",
+                args.model.display()
+            ),
+        );
+    }
+    let human = crate::args::CheckFormat::Human;
+    let sources = match read_model(&args.model) {
+        Ok(sources) => sources,
+        Err(errors) => {
+            return crate::check::report_load_errors(
+                app,
+                &args.model,
+                &errors,
+                &[],
+                human,
+                out,
+                err,
+            );
+        }
+    };
+    let eco = match files::load(&sources) {
+        Ok(loaded) => loaded.ecosystem,
+        Err(errors) => {
+            return crate::check::report_load_errors(
+                app,
+                &args.model,
+                &errors.0,
+                &sources,
+                human,
+                out,
+                err,
+            );
+        }
+    };
+    let choices = choose::choose(app.registry, &eco, &eco.platform_choices);
+    let mut lines = String::new();
+    for c in &choices {
+        let group = format!("{}/{}", c.workspace, c.dataset_group);
+        let line = match (&c.platform, &c.how) {
+            (Some(p), choose::How::Moved { from }) => format!("{group}: {p} (moves from {from})"),
+            (Some(p), choose::How::Recorded) => format!("{group}: {p} (recorded)"),
+            (Some(p), _) => format!("{group}: {p}"),
+            (None, _) => format!("{group}: no platform can serve it"),
+        };
+        lines.push_str(&line);
+        lines.push('\n');
+    }
+    if out.write_all(lines.as_bytes()).is_err() {
+        return Outcome::CouldNotRun;
+    }
+    let unserved = choices.iter().filter(|c| c.platform.is_none()).count();
+    if args.write {
+        let record = datasurface_model::PlatformChoices {
+            platform_choices: choices
+                .iter()
+                .filter_map(|c| {
+                    Some(datasurface_model::RecordedChoice {
+                        workspace: c.workspace.clone(),
+                        dataset_group: c.dataset_group.clone(),
+                        platform: c.platform.clone()?,
+                    })
+                })
+                .collect(),
+        };
+        match write_record(&args.model, &sources, &record) {
+            Ok(path) => {
+                let _ = writeln!(
+                    out,
+                    "recorded {} in {}",
+                    crate::check::counted(record.platform_choices.len(), "choice"),
+                    path.display()
+                );
+            }
+            Err(message) => return fail(err, &message),
+        }
+    }
+    if unserved > 0 {
+        let _ = writeln!(
+            err,
+            "{}: no platform can serve {unserved} dataset group(s); `datasurface explain-choice` says why",
+            app.paint(Paint::Error, "error")
+        );
+        return Outcome::ModelErrors;
+    }
+    Outcome::Success
+}
+
+/// Writes the record beside the Ecosystem document, in its format, replacing
+/// the file whole; refuses when the choices are recorded in another file.
+fn write_record(
+    dir: &std::path::Path,
+    sources: &[files::SourceFile],
+    record: &datasurface_model::PlatformChoices,
+) -> Result<std::path::PathBuf, String> {
+    let json = sources.iter().any(|f| f.path == "ecosystem.json");
+    let ext = if json { "json" } else { "yaml" };
+    let name = format!("{}.{ext}", files::PLATFORM_CHOICES_FILE);
+    let elsewhere = sources.iter().find(|f| {
+        f.path != name
+            && f.text.lines().any(|l| {
+                l.trim_start().trim_start_matches('"').starts_with("kind")
+                    && l.contains("PlatformChoices")
+            })
+    });
+    if let Some(other) = elsewhere {
+        return Err(format!(
+            "{} records the choices already: remove it, or keep the record there by hand",
+            other.path
+        ));
+    }
+    let format = if json {
+        files::Format::Json
+    } else {
+        files::Format::Yaml
+    };
+    let text = files::to_choices_string(record, format).map_err(|e| e.to_string())?;
+    let text = if json {
+        text
+    } else {
+        format!(
+            "# The platforms the gate chose, written by `datasurface choose --write`: commit it.\n# Each choice holds until its platform can no longer serve the group.\n{text}"
+        )
+    };
+    let path = dir.join(&name);
+    let temp = dir.join(format!(".{name}.new-{}", std::process::id()));
+    datasurface_platform::write_new(&temp, text.as_bytes())
+        .and_then(|()| std::fs::rename(&temp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            format!("cannot write {}: {e}", path.display())
+        })?;
+    Ok(path)
 }

@@ -309,6 +309,7 @@ impl App<'_> {
             Command::Serve(a) => serve::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::ExplainChoice(a) => choice::run(self, &a, out, err),
+            Command::Choose(a) => choice::choose(self, &a, out, err),
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command()
                     .name(self.name.to_owned())

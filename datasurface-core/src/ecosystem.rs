@@ -12,7 +12,7 @@ use crate::names::{
     ContainerName, CredentialName, DatastoreName, EcosystemName, PlatformName, TeamName,
     VendorName, WorkspaceName, ZoneName,
 };
-use crate::platform::{DatasetGroupAssignment, PlatformDeclaration};
+use crate::platform::{DatasetGroupAssignment, PlatformDeclaration, RecordedChoice};
 use crate::repository::Repository;
 use crate::vendor::InfrastructureVendor;
 use crate::workspace::Workspace;
@@ -89,6 +89,12 @@ pub struct Ecosystem {
         skip_serializing_if = "crate::platform::no_declared_assignments"
     )]
     pub assignments: Vec<DatasetGroupAssignment>,
+    /// The platforms the gate chose before, recorded so that each choice
+    /// holds while its platform can serve the group. Usually in a
+    /// `PlatformChoices` document of its own, which `datasurface choose
+    /// --write` writes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_choices: Vec<RecordedChoice>,
     /// The platforms allowed to ingest each listed datastore; other platforms
     /// take its data from them instead of ingesting it again.
     #[serde(
@@ -127,6 +133,7 @@ impl Ecosystem {
             zone_declarations: OrderedMap::default(),
             zones: OrderedMap::default(),
             assignments: Vec::new(),
+            platform_choices: Vec::new(),
             primary_ingestion_platforms: OrderedMap::default(),
         }
     }

@@ -97,7 +97,7 @@ pub use names::NameError;
 pub use platform::CadenceVerdict;
 pub use platform::{
     AdvanceTiming, AdvanceWindow, AssignmentStatus, Cadence, DatasetGroupAssignment, HintTarget,
-    PlatformAssignment, PlatformDeclaration, PlatformHint,
+    PlatformAssignment, PlatformChoices, PlatformDeclaration, PlatformHint, RecordedChoice,
 };
 pub use policy::{
     AllowDenyPolicy, ClassificationKind, DataClassification, PolicyMandate, StoragePolicy,

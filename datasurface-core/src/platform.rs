@@ -199,6 +199,31 @@ pub struct DatasetGroupAssignment {
     pub chosen: bool,
 }
 
+/// A platform the gate chose for a dataset group, recorded so that the
+/// choice holds until that platform can no longer serve the group (in the
+/// spirit of `Cargo.lock`). `datasurface choose --write` writes the record;
+/// it is part of the ecosystem's region.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordedChoice {
+    /// The workspace.
+    pub workspace: WorkspaceName,
+    /// Its dataset group.
+    pub dataset_group: DatasetGroupName,
+    /// The platform that serves it.
+    pub platform: PlatformName,
+}
+
+/// The body of a `PlatformChoices` document: the recorded choices, kept in
+/// a file of their own (`platform-choices.yaml`) that a command writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformChoices {
+    /// The choices, by workspace and group.
+    #[serde(default)]
+    pub platform_choices: Vec<RecordedChoice>,
+}
+
 /// Serializes the assignments the ecosystem declares, leaving out those
 /// the gate chose.
 pub(crate) fn declared_assignments<S: serde::Serializer>(

@@ -101,6 +101,7 @@ impl RegionRef<'_> {
                     zone_declarations,
                     zones: _,
                     assignments,
+                    platform_choices,
                     primary_ingestion_platforms,
                 } = a;
                 // What the gate chose is no one's writing: only what the
@@ -118,6 +119,7 @@ impl RegionRef<'_> {
                     && *credentials == b.credentials
                     && *zone_declarations == b.zone_declarations
                     && declared(assignments) == declared(&b.assignments)
+                    && *platform_choices == b.platform_choices
                     && *primary_ingestion_platforms == b.primary_ingestion_platforms
             }
             (RegionRef::Zone(a), RegionRef::Zone(b)) => {
@@ -248,6 +250,7 @@ impl RegionRef<'_> {
                     zone_declarations,
                     zones: _,
                     assignments,
+                    platform_choices,
                     primary_ingestion_platforms,
                 } = eco;
                 let root = Ecosystem {
@@ -262,6 +265,7 @@ impl RegionRef<'_> {
                     zone_declarations: zone_declarations.clone(),
                     zones: OrderedMap::default(),
                     assignments: assignments.iter().filter(|a| !a.chosen).cloned().collect(),
+                    platform_choices: platform_choices.clone(),
                     primary_ingestion_platforms: primary_ingestion_platforms.clone(),
                 };
                 to_value(&root)

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use datasurface_core::{Ecosystem, GovernanceZone, Team};
+use datasurface_core::{Ecosystem, GovernanceZone, PlatformChoices, Team};
 
 /// The group of every datasurface document's `apiVersion`.
 pub const API_GROUP: &str = "datasurface.dev";
@@ -31,14 +31,18 @@ pub enum DocumentKind {
     GovernanceZone,
     /// One team's definition.
     Team,
+    /// The platforms the gate chose before, recorded by `datasurface choose
+    /// --write`: part of the ecosystem's region.
+    PlatformChoices,
 }
 
 impl DocumentKind {
     /// Every kind.
-    pub const ALL: [DocumentKind; 3] = [
+    pub const ALL: [DocumentKind; 4] = [
         DocumentKind::Ecosystem,
         DocumentKind::GovernanceZone,
         DocumentKind::Team,
+        DocumentKind::PlatformChoices,
     ];
 
     /// The kind as written in `kind:`.
@@ -47,13 +51,14 @@ impl DocumentKind {
             DocumentKind::Ecosystem => "Ecosystem",
             DocumentKind::GovernanceZone => "GovernanceZone",
             DocumentKind::Team => "Team",
+            DocumentKind::PlatformChoices => "PlatformChoices",
         }
     }
 
     /// The header keys a document of this kind has besides the body's fields.
     pub fn header_keys(self) -> &'static [&'static str] {
         match self {
-            DocumentKind::Ecosystem => &["apiVersion", "kind"],
+            DocumentKind::Ecosystem | DocumentKind::PlatformChoices => &["apiVersion", "kind"],
             DocumentKind::GovernanceZone => &["apiVersion", "kind", "name"],
             DocumentKind::Team => &["apiVersion", "kind", "zone", "name"],
         }
@@ -221,6 +226,9 @@ impl DocumentBody for GovernanceZone {
 impl DocumentBody for Team {
     const KIND: DocumentKind = DocumentKind::Team;
 }
+impl DocumentBody for PlatformChoices {
+    const KIND: DocumentKind = DocumentKind::PlatformChoices;
+}
 
 /// The header of a document, read leniently before the body.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -331,6 +339,7 @@ pub(crate) enum AnyBody {
     Ecosystem(Ecosystem),
     GovernanceZone(GovernanceZone),
     Team(Team),
+    PlatformChoices(PlatformChoices),
 }
 
 /// A document read in one pass: `apiVersion` and `kind` first, then the body
@@ -394,6 +403,9 @@ impl<'de> Visitor<'de> for OnePassVisitor {
                 AnyBody::GovernanceZone(GovernanceZone::deserialize(body)?)
             }
             DocumentKind::Team => AnyBody::Team(Team::deserialize(body)?),
+            DocumentKind::PlatformChoices => {
+                AnyBody::PlatformChoices(PlatformChoices::deserialize(body)?)
+            }
         };
         Ok(OnePass { header, body })
     }

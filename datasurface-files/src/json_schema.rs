@@ -5,11 +5,11 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 use crate::document::{API_VERSION, DocumentBody, DocumentKind};
-use datasurface_core::{Ecosystem, GovernanceZone, Team};
+use datasurface_core::{Ecosystem, GovernanceZone, PlatformChoices, Team};
 
 /// The JSON Schema (draft-07, which editors support best) that every model document satisfies.
 ///
-/// It accepts any of the three document kinds; editors use it to complete and
+/// It accepts any of the four document kinds; editors use it to complete and
 /// check model files. It checks shapes and name syntax; the validator checks
 /// the rest.
 pub fn json_schema() -> Schema {
@@ -18,13 +18,14 @@ pub fn json_schema() -> Schema {
         document_schema::<Ecosystem>(&mut generator),
         document_schema::<GovernanceZone>(&mut generator),
         document_schema::<Team>(&mut generator),
+        document_schema::<PlatformChoices>(&mut generator),
     ];
     let defs: serde_json::Map<String, Value> = generator.take_definitions(true);
     let root = json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://datasurface.dev/schema/ecosystem.schema.json",
         "title": "datasurface model document",
-        "description": "One document of a datasurface model: an Ecosystem, a GovernanceZone or a Team.",
+        "description": "One document of a datasurface model: an Ecosystem, a GovernanceZone, a Team, or the PlatformChoices the gate recorded.",
         "oneOf": variants,
         "definitions": defs,
     });
@@ -58,7 +59,7 @@ fn document_schema<T: DocumentBody>(generator: &mut schemars::SchemaGenerator) -
             json!({"description": "The zone the team belongs to.", "$ref": "#/definitions/ZoneName"}),
         );
     }
-    if kind != DocumentKind::Ecosystem {
+    if kind == DocumentKind::GovernanceZone || kind == DocumentKind::Team {
         let name_type = if kind == DocumentKind::Team {
             "TeamName"
         } else {

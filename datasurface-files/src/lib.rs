@@ -38,4 +38,7 @@ pub use load::{
     from_yaml_str, load, load_both, parse, parse_pair,
 };
 pub use positions::locate;
-pub use save::{SaveError, to_directory, to_json_string, to_yaml_string};
+pub use save::{
+    PLATFORM_CHOICES_FILE, SaveError, to_choices_string, to_directory, to_json_string,
+    to_yaml_string,
+};

@@ -11,7 +11,7 @@ use crate::document::{
 use crate::error::{LoadError, LoadErrors};
 use crate::explain::{json_error, yaml_error};
 use datasurface_core::names::{TeamName, ZoneName};
-use datasurface_core::{Ecosystem, GovernanceZone, Team};
+use datasurface_core::{Ecosystem, GovernanceZone, PlatformChoices, Team};
 use datasurface_stdx::suggest::{nearest, quote_list};
 
 /// The text of one model file, with the path used to name it in messages.
@@ -90,6 +90,7 @@ pub struct LoadedModel {
 #[derive(Debug, Clone)]
 enum Parsed {
     Ecosystem(Ecosystem),
+    Choices(PlatformChoices),
     Zone {
         name: ZoneName,
         zone: GovernanceZone,
@@ -328,6 +329,7 @@ fn parse_file(file: &SourceFile) -> Result<Parsed, LoadError> {
         DocumentKind::Ecosystem => AnyBody::Ecosystem(parse_body(file, format)?),
         DocumentKind::GovernanceZone => AnyBody::GovernanceZone(parse_body(file, format)?),
         DocumentKind::Team => AnyBody::Team(parse_body(file, format)?),
+        DocumentKind::PlatformChoices => AnyBody::PlatformChoices(parse_body(file, format)?),
     };
     parsed(file, format, &header, body)
 }
@@ -341,6 +343,7 @@ fn parsed(
 ) -> Result<Parsed, LoadError> {
     match body {
         AnyBody::Ecosystem(eco) => Ok(Parsed::Ecosystem(eco)),
+        AnyBody::PlatformChoices(choices) => Ok(Parsed::Choices(choices)),
         AnyBody::GovernanceZone(zone) => {
             let kind = DocumentKind::GovernanceZone;
             let (name, _) =
@@ -512,6 +515,7 @@ struct Parts {
     ecosystems: Vec<(String, Ecosystem)>,
     zones: Vec<(String, ZoneName, GovernanceZone)>,
     teams: Vec<(TeamDocument, Team)>,
+    choices: Vec<(String, PlatformChoices)>,
     documents: Vec<DocumentSource>,
 }
 
@@ -529,6 +533,7 @@ impl Parts {
         for (file, doc) in parsed {
             let (kind, zone, team) = match &doc {
                 Parsed::Ecosystem(_) => (DocumentKind::Ecosystem, None, None),
+                Parsed::Choices(_) => (DocumentKind::PlatformChoices, None, None),
                 Parsed::Zone { name, .. } => {
                     (DocumentKind::GovernanceZone, Some(name.clone()), None)
                 }
@@ -544,6 +549,7 @@ impl Parts {
             });
             match doc {
                 Parsed::Ecosystem(eco) => parts.ecosystems.push((file, eco)),
+                Parsed::Choices(choices) => parts.choices.push((file, choices)),
                 Parsed::Zone { name, zone } => parts.zones.push((file, name, zone)),
                 Parsed::Team {
                     zone,
@@ -574,6 +580,7 @@ fn assemble_parts(
         ecosystems,
         zones,
         teams,
+        choices,
         documents,
     } = Parts::sort(parsed);
     let mut ecosystems = ecosystems.into_iter();
@@ -593,6 +600,7 @@ fn assemble_parts(
     }
     let zone_origin = add_zones(&mut eco, &root, zones, errors);
     add_teams(&mut eco, &zone_origin, teams, errors);
+    add_choices(&mut eco, &root, choices, errors);
     if documents.len() > 1 {
         order_by_declarations(&mut eco);
     }
@@ -600,6 +608,32 @@ fn assemble_parts(
         ecosystem: eco,
         documents,
     })
+}
+
+/// Adds the recorded platform choices: one document holds them (or the
+/// Ecosystem document itself, inline).
+fn add_choices(
+    eco: &mut Ecosystem,
+    root: &str,
+    documents: Vec<(String, PlatformChoices)>,
+    errors: &mut Vec<LoadError>,
+) {
+    let mut first: Option<String> = (!eco.platform_choices.is_empty()).then(|| root.to_owned());
+    for (file, choices) in documents {
+        if let Some(first) = &first {
+            errors.push(
+                LoadError::new(&file, "the platform choices are recorded twice")
+                    .model()
+                    .at(1, 1)
+                    .with_help(format!(
+                        "`{first}` records them already; keep one record (`datasurface choose --write` writes `platform-choices.yaml`)"
+                    )),
+            );
+            continue;
+        }
+        eco.platform_choices = choices.platform_choices;
+        first = Some(file);
+    }
 }
 
 /// Adds zone documents to the ecosystem; returns the file that defines each zone.
@@ -727,6 +761,39 @@ fn order_by_declarations(eco: &mut Ecosystem) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_platform_choices_are_recorded_once() {
+        let eco = "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: E\n\
+                   owningRepository: {name: a/b, branch: main}\nliveRepository: {name: a/b, branch: live}\n";
+        let record = "apiVersion: datasurface.dev/v1\nkind: PlatformChoices\nplatformChoices:\n\
+                      - {workspace: W, datasetGroup: G, platform: P}\n";
+        let loaded = load(&[
+            SourceFile::new("ecosystem.yaml", eco),
+            SourceFile::new("platform-choices.yaml", record),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.ecosystem.platform_choices.len(), 1);
+        assert!(
+            loaded
+                .documents
+                .iter()
+                .any(|d| d.kind == DocumentKind::PlatformChoices)
+        );
+        let twice = load(&[
+            SourceFile::new("ecosystem.yaml", eco),
+            SourceFile::new("platform-choices.yaml", record),
+            SourceFile::new("more-choices.yaml", record),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            twice.contains("more-choices.yaml")
+                && twice.contains("the platform choices are recorded twice"),
+            "{twice}"
+        );
+    }
 
     #[test]
     fn yaml_limits_grow_with_the_file_but_alias_bombs_stay_refused() {

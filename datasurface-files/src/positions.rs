@@ -29,6 +29,9 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
             let prefix = match (doc.kind, &doc.zone, &doc.team) {
                 (DocumentKind::Team, Some(zone), Some(team)) => ModelPath::team(zone, team),
                 (DocumentKind::GovernanceZone, Some(zone), _) => ModelPath::zone(zone),
+                // The record shares the root with the Ecosystem document,
+                // which findings there are placed in.
+                (DocumentKind::PlatformChoices, ..) => return None,
                 _ => ModelPath::root(),
             };
             Some((prefix, file))

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::document::{DocumentBody, DocumentOut};
 use crate::load::{Format, SourceFile};
-use datasurface_core::{Ecosystem, GovernanceZone, Team};
+use datasurface_core::{Ecosystem, GovernanceZone, PlatformChoices, Team};
 
 /// Why a model could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +16,15 @@ pub struct SaveError {
     pub format: &'static str,
     /// What went wrong.
     pub message: String,
+}
+
+/// The name, without its extension, of the file that records the platform
+/// choices (a `PlatformChoices` document) beside `ecosystem.yaml`.
+pub const PLATFORM_CHOICES_FILE: &str = "platform-choices";
+
+/// Writes recorded platform choices as a `PlatformChoices` document.
+pub fn to_choices_string(choices: &PlatformChoices, format: Format) -> Result<String, SaveError> {
+    render(&DocumentOut::new(choices), format)
 }
 
 /// Writes a whole model as one YAML document.
@@ -32,6 +41,7 @@ pub fn to_json_string(ecosystem: &Ecosystem) -> Result<String, SaveError> {
 ///
 /// ```text
 /// ecosystem.yaml                       the ecosystem's region
+/// platform-choices.yaml                its recorded platform choices, if any
 /// zones/<zone>/zone.yaml               each zone's region
 /// zones/<zone>/teams/<team>.yaml       each team's region
 /// ```
@@ -42,10 +52,19 @@ pub fn to_directory(ecosystem: &Ecosystem, format: Format) -> Result<Vec<SourceF
     let ext = format.extension();
     let mut root = ecosystem.clone();
     let zones = std::mem::take(&mut root.zones);
+    let choices = PlatformChoices {
+        platform_choices: std::mem::take(&mut root.platform_choices),
+    };
     let mut files = vec![SourceFile::new(
         format!("ecosystem.{ext}"),
         render(&DocumentOut::new(&root), format)?,
     )];
+    if !choices.platform_choices.is_empty() {
+        files.push(SourceFile::new(
+            format!("{PLATFORM_CHOICES_FILE}.{ext}"),
+            render(&DocumentOut::new(&choices), format)?,
+        ));
+    }
     let mut zone_dirs = Slugs::default();
     for (zone_name, zone) in &zones {
         let dir = format!("zones/{}", zone_dirs.slug(zone_name));

@@ -1090,6 +1090,16 @@ fn assignment() -> impl Strategy<Value = DatasetGroupAssignment> {
     )
 }
 
+fn recorded_choice() -> impl Strategy<Value = RecordedChoice> {
+    (workspace_name(), dataset_group_name(), platform_name()).prop_map(
+        |(workspace, dataset_group, platform)| RecordedChoice {
+            workspace,
+            dataset_group,
+            platform,
+        },
+    )
+}
+
 /// Whole ecosystems: well-formed, not necessarily valid.
 pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
     (
@@ -1109,7 +1119,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
             3,
         ),
         map(zone_name(), zone(), 2),
-        vec(assignment(), 0..3),
+        (vec(assignment(), 0..3), vec(recorded_choice(), 0..3)),
         map(datastore_name(), vec(platform_name(), 0..3), 2),
     )
         .prop_map(
@@ -1119,7 +1129,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 (platforms, platform_preference, credentials),
                 zone_declarations,
                 zones,
-                assignments,
+                (assignments, platform_choices),
                 primary_ingestion_platforms,
             )| Ecosystem {
                 name,
@@ -1133,6 +1143,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 zone_declarations,
                 zones,
                 assignments,
+                platform_choices,
                 primary_ingestion_platforms,
             },
         )

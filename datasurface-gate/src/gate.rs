@@ -256,7 +256,9 @@ impl Gate {
     /// owned by the group's team, for each group no platform can serve. For
     /// a program that loads and validates a model itself.
     pub fn choose_platforms(&self, eco: &mut Ecosystem) -> Vec<Diagnostic> {
-        let choices = choose::assign_chosen(&self.registry, eco, &[]);
+        let recorded = std::mem::take(&mut eco.platform_choices);
+        let choices = choose::assign_chosen(&self.registry, eco, &recorded);
+        eco.platform_choices = recorded;
         choose::unserved(eco, &choices)
             .into_iter()
             .map(|mut d| {

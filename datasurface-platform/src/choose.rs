@@ -31,23 +31,12 @@ use datasurface_model::names::{
 };
 use datasurface_model::validate::{Diagnostic, ModelIndex, Severity};
 use datasurface_model::vendor::LocationRef;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::capabilities::{Capability, GroupNeeds};
 use crate::registry::PlatformRegistry;
 
-/// A platform chosen for a group earlier and recorded, so that the choice
-/// holds until that platform can no longer serve the group.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RecordedChoice {
-    /// The workspace.
-    pub workspace: WorkspaceName,
-    /// Its dataset group.
-    pub dataset_group: DatasetGroupName,
-    /// The platform that serves it.
-    pub platform: PlatformName,
-}
+pub use datasurface_model::platform::RecordedChoice;
 
 /// Why a platform cannot serve a dataset group.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -291,6 +291,31 @@ fn a_group_no_assignment_names_is_served_by_the_first_preferred_platform_that_ca
         why.stdout,
         "`ProductAnalytics/Reporting` is served by `Local`, the first platform in the preference order that can serve it\n  `Local`: can serve it\n  `Azure Platform`: can serve it\n"
     );
+    // Recorded, the choice holds when the owner reorders the platforms.
+    let choose = datasurface(&["choose", ".", "--write"], &dir);
+    assert_eq!(choose.code, 0, "{}", choose.transcript());
+    assert!(
+        choose
+            .stdout
+            .contains("recorded 1 choice in ./platform-choices.yaml"),
+        "{}",
+        choose.stdout
+    );
+    let eco = dir.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap();
+    std::fs::write(
+        &eco,
+        text.replacen("[Local, Azure Platform]", "[Azure Platform, Local]", 1),
+    )
+    .unwrap();
+    assert!(graph("Local").stdout.contains("ProductAnalytics"));
+    let choose = datasurface(&["choose", "."], &dir);
+    assert_eq!(
+        choose.stdout,
+        "ProductAnalytics/Reporting: Local (recorded)\n",
+        "{}",
+        choose.transcript()
+    );
     // The zone allows neither platform: the group is an error that says why of each.
     let zone = dir.join("zones/usa/zone.yaml");
     let text = std::fs::read_to_string(&zone).unwrap();
@@ -306,7 +331,7 @@ fn a_group_no_assignment_names_is_served_by_the_first_preferred_platform_that_ca
     let check = datasurface(&["check", "."], &dir);
     assert_eq!(check.code, 1, "{}", check.transcript());
     assert!(
-        check.stderr.contains("error[no-platform-can-serve]: no platform can serve dataset group `ProductAnalytics.Reporting`: `Local`: platform policy `Elsewhere` of zone `USA` does not allow it; `Azure Platform`: platform policy `Elsewhere` of zone `USA` does not allow it"),
+        check.stderr.contains("error[no-platform-can-serve]: no platform can serve dataset group `ProductAnalytics.Reporting`: `Azure Platform`: platform policy `Elsewhere` of zone `USA` does not allow it; `Local`: platform policy `Elsewhere` of zone `USA` does not allow it"),
         "{}",
         check.stderr
     );
