@@ -197,6 +197,11 @@ pub(crate) fn choose(
         lines.push_str(&line);
         lines.push('\n');
     }
+    if choices.is_empty() {
+        lines.push_str(
+            "no dataset group needs a choice: each group with requirements is assigned in the Ecosystem document\n",
+        );
+    }
     if out.write_all(lines.as_bytes()).is_err() {
         return Outcome::CouldNotRun;
     }

@@ -255,6 +255,21 @@ fn check_and_verify_see_what_render_sees() {
 #[test]
 fn a_group_no_assignment_names_is_served_by_the_first_preferred_platform_that_can() {
     let dir = scratch("unassigned");
+    let assigned = datasurface(
+        &[
+            "choose",
+            &repo_root()
+                .join("examples/models/northwind")
+                .display()
+                .to_string(),
+        ],
+        &dir,
+    );
+    assert_eq!(assigned.code, 0, "{}", assigned.transcript());
+    assert_eq!(
+        assigned.stdout,
+        "no dataset group needs a choice: each group with requirements is assigned in the Ecosystem document\n"
+    );
     let without = |t: &str| {
         let at = t.find("assignments:").unwrap();
         t[..at].to_owned()
