@@ -30,34 +30,9 @@ pub(crate) fn run(
             ),
         );
     };
-    let human = crate::args::CheckFormat::Human;
-    let sources = match read_model(&args.model) {
-        Ok(sources) => sources,
-        Err(errors) => {
-            return crate::check::report_load_errors(
-                app,
-                &args.model,
-                &errors,
-                &[],
-                human,
-                out,
-                err,
-            );
-        }
-    };
-    let eco = match files::load(&sources) {
-        Ok(loaded) => loaded.ecosystem,
-        Err(errors) => {
-            return crate::check::report_load_errors(
-                app,
-                &args.model,
-                &errors.0,
-                &sources,
-                human,
-                out,
-                err,
-            );
-        }
+    let (_, eco) = match load(app, &args.model, out, err) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
     };
     let declared: Vec<String> = eco
         .assignments
@@ -94,6 +69,26 @@ pub(crate) fn run(
         Outcome::Success
     } else {
         Outcome::ModelErrors
+    }
+}
+
+/// Reads and loads a model (valid or not: the choice is asked of what it
+/// says); on failure prints why and says how the command ends.
+fn load(
+    app: &App<'_>,
+    model: &std::path::Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(Vec<files::SourceFile>, datasurface_model::Ecosystem), Outcome> {
+    let human = crate::args::CheckFormat::Human;
+    let sources = read_model(model).map_err(|errors| {
+        crate::check::report_load_errors(app, model, &errors, &[], human, out, err)
+    })?;
+    match files::load(&sources) {
+        Ok(loaded) => Ok((sources, loaded.ecosystem)),
+        Err(errors) => Err(crate::check::report_load_errors(
+            app, model, &errors.0, &sources, human, out, err,
+        )),
     }
 }
 
@@ -155,34 +150,9 @@ pub(crate) fn choose(
             ),
         );
     }
-    let human = crate::args::CheckFormat::Human;
-    let sources = match read_model(&args.model) {
-        Ok(sources) => sources,
-        Err(errors) => {
-            return crate::check::report_load_errors(
-                app,
-                &args.model,
-                &errors,
-                &[],
-                human,
-                out,
-                err,
-            );
-        }
-    };
-    let eco = match files::load(&sources) {
-        Ok(loaded) => loaded.ecosystem,
-        Err(errors) => {
-            return crate::check::report_load_errors(
-                app,
-                &args.model,
-                &errors.0,
-                &sources,
-                human,
-                out,
-                err,
-            );
-        }
+    let (sources, eco) = match load(app, &args.model, out, err) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
     };
     let choices = choose::choose(app.registry, &eco, &eco.platform_choices);
     let mut lines = String::new();
