@@ -132,14 +132,12 @@ impl Default for Datasurface {
 }
 
 impl Datasurface {
-    /// The command line with the built-in platforms this build has: `airflow`
-    /// and `sqlite` (their cargo features).
+    /// The command line with the built-in platforms this build has:
+    /// `external` (governance only, always), `airflow` and `sqlite` (their
+    /// cargo features).
     pub fn new() -> Self {
-        #[cfg_attr(
-            not(any(feature = "airflow", feature = "sqlite")),
-            expect(unused_mut, reason = "no built-in platform in this build")
-        )]
         let mut registry = PlatformRegistry::new();
+        registry.register(Arc::new(datasurface_platform::External));
         #[cfg(feature = "airflow")]
         registry.register(Arc::new(datasurface_airflow::Airflow::new()));
         #[cfg(feature = "sqlite")]

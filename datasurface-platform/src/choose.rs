@@ -76,6 +76,10 @@ pub enum Refusal {
         /// The platform they name.
         platform: PlatformName,
     },
+    /// The platform only governs what another system runs
+    /// ([`DataPlatform::governs_only`](crate::DataPlatform::governs_only)):
+    /// only an assignment puts a group on it.
+    GovernsOnly,
 }
 
 impl fmt::Display for Refusal {
@@ -109,6 +113,9 @@ impl fmt::Display for Refusal {
             } => write!(
                 f,
                 "it declares no location, so it cannot meet policy `{policy}` of zone `{zone}`"
+            ),
+            Refusal::GovernsOnly => f.write_str(
+                "it only governs pipelines another system runs; assign the group to it under `assignments` if that system serves it",
             ),
             Refusal::Required { platform } => {
                 write!(
@@ -233,14 +240,17 @@ pub fn choose(
         .map(|a| (&a.workspace, &a.dataset_group))
         .collect();
     let order = candidates(eco, &eco.platform_preference);
-    let capabilities: Vec<Option<crate::Capabilities>> = order
+    let capabilities: Vec<Option<Judged>> = order
         .iter()
         .map(|name| {
             let declaration = eco.platforms.get(name)?;
             registry
                 .resolve_one(name, declaration)
                 .ok()
-                .map(|p| p.capabilities())
+                .map(|p| Judged {
+                    capabilities: p.capabilities(),
+                    governs_only: p.governs_only(),
+                })
         })
         .collect();
     let mut needs = GroupNeeds::new(eco);
@@ -305,6 +315,12 @@ pub fn choose(
             }
         })
         .collect()
+}
+
+/// What the chooser needs of a candidate's implementation.
+struct Judged {
+    capabilities: crate::Capabilities,
+    governs_only: bool,
 }
 
 /// The code of the error for a dataset group no platform can serve.
@@ -395,7 +411,7 @@ fn refusals(
     workspace: &WorkspaceName,
     group: &DatasetGroupName,
     platform: &PlatformName,
-    capabilities: Option<&crate::Capabilities>,
+    implementation: Option<&Judged>,
 ) -> Vec<Refusal> {
     let mut found = Vec::new();
     let Some(declaration) = eco.platforms.get(platform) else {
@@ -407,11 +423,14 @@ fn refusals(
     let Some(g) = at.item.dataset_groups.get(group) else {
         return found;
     };
-    match capabilities {
+    match implementation {
         None => found.push(Refusal::NoImplementation {
             kind: declaration.kind.to_string(),
         }),
-        Some(capabilities) => {
+        Some(Judged {
+            governs_only: true, ..
+        }) => found.push(Refusal::GovernsOnly),
+        Some(Judged { capabilities, .. }) => {
             // A store with primary ingestion platforms is ingested only by
             // them; the others mirror it and need nothing of its capture.
             let ingests = |store: &datasurface_model::names::DatastoreName| {
@@ -673,6 +692,34 @@ mod tests {
           `Local`: refused: it does not support LiveOnly milestoning
           `Azure Platform`: can serve it
         ");
+    }
+
+    #[test]
+    fn a_governance_only_platform_is_never_chosen() {
+        let mut eco = northwind();
+        let declaration: datasurface_model::PlatformDeclaration =
+            serde_json::from_value(serde_json::json!({"kind": "external", "version": "^0.1"}))
+                .unwrap();
+        eco.platforms.insert(name("Vendor ETL"), declaration);
+        let mut r = registry(true);
+        r.register(Arc::new(crate::External));
+        let eco = preferring(&eco, &[name("Vendor ETL"), name("Azure Platform")]);
+        // First in the preference, and able to do anything: still refused.
+        let recorded = [RecordedChoice {
+            workspace: "ProductAnalytics".parse().unwrap(),
+            dataset_group: "Reporting".parse().unwrap(),
+            platform: name("Vendor ETL"),
+        }];
+        let choices = choose(&r, &eco, &recorded);
+        let c = reporting(&choices);
+        assert_eq!(c.platform, Some(name("Azure Platform")));
+        assert_eq!(
+            c.how,
+            How::Moved {
+                from: name("Vendor ETL")
+            }
+        );
+        assert_eq!(c.candidates[0].refusals, [Refusal::GovernsOnly]);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod confined;
 mod content_changes;
 pub mod dialect;
 pub mod escape;
+mod external;
 pub mod gitops;
 mod history;
 pub mod hook;
@@ -54,6 +55,7 @@ pub use datasurface_model::capture::FileFormat;
 /// ([`cron::Schedule::fixed_interval`]), read as the model's `invalid-cron`
 /// rule reads them.
 pub use datasurface_model::cron;
+pub use external::{EXTERNAL_KIND, External};
 pub use history::{Kept, kept_history};
 pub use parameters::{INVALID_PARAMETER, Parameters, parameter_docs, read_parameters};
 pub use physical::{

@@ -157,6 +157,7 @@ pub enum PlatformError {
 ///     }
 ///     fn codes(&self) -> &'static [CodeInfo] { self.0.codes() }
 ///     fn resources(&self, d: &PlatformDeclaration) -> PlatformResources { self.0.resources(d) }
+///     fn governs_only(&self) -> bool { self.0.governs_only() }
 ///     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
 ///         self.0.render(graph, cx)
 ///     }
@@ -199,6 +200,15 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {
         let _ = declaration;
         PlatformResources::default()
+    }
+
+    /// Whether the platform only governs pipelines another system runs
+    /// (the built-in [`External`](crate::External) kind): it runs nothing,
+    /// so the gate never chooses it for a dataset group
+    /// ([`choose`](crate::choose::choose)); only an assignment puts a group
+    /// on it. The default is `false`: the platform runs what it renders.
+    fn governs_only(&self) -> bool {
+        false
     }
 
     /// Renders the graph into artifacts.

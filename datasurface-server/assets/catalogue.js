@@ -211,11 +211,12 @@ function drawLineage(graph) {
   }
   for (const n of graph.nodes) {
     const p = place.get(n.id);
-    const label = n.name.length > 30 ? n.name.slice(0, 29) + "…" : n.name;
+    const cut = (text) => text.length > 30 ? text.slice(0, 29) + "…" : text;
+    const label = cut(n.name);
     const box = svg("g", { class: "node " + n.kind + (n.side === "self" ? " self" : ""), "data-id": n.id, transform: `translate(${p.x},${p.y})` },
-      svg("title", {}, n.kind + " " + n.name),
+      svg("title", {}, n.kind + " " + n.name + (n.platforms ? ", run by " + n.platforms.join(", ") : "")),
       svg("rect", { width: W, height: H, rx: 5 }),
-      svg("text", { x: 8, y: 12, class: "nodekind" }, n.kind),
+      svg("text", { x: 8, y: 12, class: "nodekind" }, cut(n.kind + (n.platforms ? " · " + n.platforms.join(", ") : ""))),
       svg("text", { x: 8, y: 27 }, label));
     const to = n.side === "self" ? null : route(n.href);
     if (to) {

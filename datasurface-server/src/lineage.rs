@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use datasurface_model::names::{DatasetName, DatastoreName, WorkspaceName};
+use datasurface_model::names::{
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -28,6 +30,11 @@ pub(crate) struct LineageNode {
     /// Whether it feeds the dataset asked about (`upstream`), is fed by it
     /// (`downstream`), or is it (`self`).
     pub(crate) side: &'static str,
+    /// For a group or a transformer: the platforms that run it, each as
+    /// `name (kind)`. A governance-only platform (`external`) is among them:
+    /// another system runs that pipeline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) platforms: Vec<String>,
 }
 
 /// An edge: data flows from `from` to `to`.
@@ -57,17 +64,38 @@ fn dataset_node(store: &DatastoreName, dataset: &DatasetName, side: &'static str
             segment(dataset.as_str())
         ),
         side,
+        platforms: Vec::new(),
     }
 }
 
-fn transformer_node(ws: &WorkspaceName, side: &'static str) -> LineageNode {
+fn transformer_node(snap: &Snapshot, ws: &WorkspaceName, side: &'static str) -> LineageNode {
     LineageNode {
         id: format!("transformer:{ws}"),
         kind: "transformer",
         name: ws.to_string(),
         href: format!("/api/v1/workspaces/{}", segment(ws.as_str())),
         side,
+        platforms: platforms(snap, ws, None),
     }
+}
+
+/// The platforms of a workspace's group (or of all its groups), as
+/// `name (kind)`, sorted.
+fn platforms(snap: &Snapshot, ws: &WorkspaceName, group: Option<&DatasetGroupName>) -> Vec<String> {
+    let eco = snap.eco();
+    let names: BTreeSet<&PlatformName> = snap
+        .assigned
+        .iter()
+        .filter(|((w, g), _)| w == ws && group.is_none_or(|group| g == group))
+        .flat_map(|(_, platforms)| platforms)
+        .collect();
+    names
+        .into_iter()
+        .map(|name| match eco.platforms.get(name) {
+            Some(d) => format!("{name} ({})", d.kind),
+            None => name.to_string(),
+        })
+        .collect()
 }
 
 struct Walk {
@@ -133,7 +161,7 @@ fn upstream(
             continue;
         }
         let to = format!("dataset:{store}.{dataset}");
-        let (t, first) = walk.node(transformer_node(ws, "upstream"));
+        let (t, first) = walk.node(transformer_node(snap, ws, "upstream"));
         walk.edge(&t, &to);
         if !first {
             continue;
@@ -170,6 +198,7 @@ fn downstream(
                     name: format!("{}.{}", reader.workspace, reader.group),
                     href: format!("/api/v1/workspaces/{}", segment(reader.workspace.as_str())),
                     side: "downstream",
+                    platforms: platforms(snap, &reader.workspace, Some(&reader.group)),
                 };
                 let (g, _) = walk.node(group);
                 walk.edge(&from, &g);
@@ -178,7 +207,7 @@ fn downstream(
             if level >= depth {
                 continue;
             }
-            let (id, first) = walk.node(transformer_node(&reader.workspace, "downstream"));
+            let (id, first) = walk.node(transformer_node(snap, &reader.workspace, "downstream"));
             walk.edge(&from, &id);
             if !first {
                 continue;

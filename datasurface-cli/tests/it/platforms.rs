@@ -176,3 +176,145 @@ fn render_and_plan_refuse_what_they_cannot_do() {
     );
     assert!(!dir.join("x").exists());
 }
+
+/// Northwind's group served only by `Vendor ETL`, a governance-only
+/// platform: another system runs its pipelines.
+fn governed_northwind(dir: &Path, edit: impl Fn(&str) -> String) {
+    copy_northwind(dir, edit);
+    let eco = dir.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap();
+    let text = text
+        .replacen(
+            "  Local:\n",
+            "  Vendor ETL:\n    kind: external\n    version: ^0.1\n    parameters: {system: Informatica, contact: etl-oncall@northwind.example}\n  Local:\n",
+            1,
+        )
+        .replacen(
+            "      - platform: Azure Platform\n        status: PROVISIONED\n      - platform: Local\n        status: PROVISIONED\n",
+            "      - platform: Vendor ETL\n        status: PROVISIONED\n",
+            1,
+        );
+    std::fs::write(&eco, text).unwrap();
+}
+
+#[test]
+fn a_governance_only_platform_renders_an_inventory_that_plans_show_and_verify_guards() {
+    let dir = scratch("external-kind");
+    governed_northwind(&dir.join("model"), str::to_owned);
+    let run = datasurface(&["check", "model"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    // Its pipelines are in its graph, as any platform's.
+    let run = datasurface(
+        &[
+            "graph",
+            "model",
+            "--platform",
+            "Vendor ETL",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .contains("Workspace/Vendor ETL/ProductAnalytics/Reporting")
+    );
+    let run = datasurface(
+        &[
+            "render",
+            "model",
+            "--platform",
+            "Vendor ETL",
+            "--out",
+            "inventory",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("rendered 9 artifacts"),
+        "{}",
+        run.stdout
+    );
+    let entry = std::fs::read_to_string(
+        dir.join("inventory/artifacts/inventory/deliver/ProductAnalytics/Reporting.json"),
+    )
+    .unwrap();
+    let entry: serde_json::Value = serde_json::from_str(&entry).unwrap();
+    assert_eq!(entry["operatedBy"]["system"], "Informatica");
+    assert_eq!(entry["expects"]["requirements"]["milestoning"], "LIVE_ONLY");
+    // A new column shows its operators what changes for them.
+    let proposed = dir.join("proposed");
+    governed_northwind(&proposed, |t| {
+        t.replacen(
+            "            phone: {type: {NVarChar: {maxSize: 24}}}\n",
+            "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n",
+            1,
+        )
+    });
+    let run = datasurface(
+        &[
+            "plan",
+            "proposed",
+            "--platform",
+            "Vendor ETL",
+            "--from",
+            "inventory",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .contains("\n0 to create, 2 to update, 0 to replace, 0 to delete"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("inventory/ingest/NW_Data.json"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("inventory/export/Test+Azure+SQL/NW_Data/suppliers.json"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A column its consumer reads cannot be removed, though datasurface runs
+/// nothing for that consumer.
+#[test]
+fn verify_guards_the_consumers_of_a_governance_only_platform() {
+    let dir = scratch("external-kind-verify");
+    governed_northwind(&dir.join("model"), str::to_owned);
+    let proposed = dir.join("proposed");
+    governed_northwind(&proposed, |t| {
+        t.replacen(
+            "            phone: {type: {NVarChar: {maxSize: 24}}}\n",
+            "",
+            1,
+        )
+    });
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            "model",
+            "--proposed",
+            "proposed",
+            "--source",
+            "northwind/northwind-team@main",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("error[removed-column]"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ProductAnalytics"), "{}", run.stderr);
+}

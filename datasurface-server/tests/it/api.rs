@@ -310,3 +310,39 @@ fn every_answer_is_what_the_openapi_document_says_field_by_field() {
         );
     }
 }
+
+/// A pipeline another system runs, declared on a governance-only
+/// (`external`) platform, is in the catalogue and its lineage like any other.
+#[test]
+fn a_governance_only_platform_shows_in_lineage_and_among_platforms() {
+    let mut eco = datasurface_model::fixtures::northwind().build().unwrap();
+    let declaration: datasurface_model::PlatformDeclaration = serde_json::from_value(
+        serde_json::json!({"kind": "external", "version": "^0.1", "parameters": {"system": "Informatica"}}),
+    )
+    .unwrap();
+    eco.platforms
+        .insert("Vendor ETL".parse().unwrap(), declaration);
+    let mut assigned = eco.assignments[0].platforms[0].clone();
+    assigned.platform = "Vendor ETL".parse().unwrap();
+    eco.assignments[0].platforms = vec![assigned];
+    let server = Running::start(crate::ModelVersion {
+        valid: datasurface_model::validate::validate(eco).unwrap(),
+        diagnostics: Vec::new(),
+        content_hash: "m1".to_owned(),
+    });
+    let lineage = server.json("/api/v1/datastores/NW_Data/datasets/products/lineage");
+    let group = lineage["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "group:ProductAnalytics.Reporting")
+        .unwrap();
+    assert_eq!(
+        group["platforms"],
+        serde_json::json!(["Vendor ETL (external)"])
+    );
+    let platform = server.json("/api/v1/platforms/Vendor%20ETL");
+    assert_eq!(platform["declaration"]["kind"], "external");
+    assert_eq!(platform["assignments"][0]["group"], "Reporting");
+    assert!(platform["nodes"].as_u64().unwrap() > 0, "{platform}");
+}

@@ -240,6 +240,12 @@ fn a_correct_platform_passes() {
     assert!(report.outcomes.len() >= 10, "{report}");
 }
 
+/// The built-in governance-only kind keeps the contract every platform keeps.
+#[test]
+fn the_external_kind_passes() {
+    Conformance::new(&datasurface_platform::External).assert_passes();
+}
+
 #[test]
 fn each_flaw_is_caught_by_its_check() {
     // Keys that do not follow node identity lose their dependencies too.
