@@ -53,6 +53,28 @@ fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<Str
         .collect()
 }
 
+/// The merge databases of the primary ingestion platforms a `sqlite`
+/// platform mirrors (its `primaries` parameter, the ecosystem owner's),
+/// relative to the model's directory.
+fn primaries(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
+    let base = if model.is_dir() {
+        model.to_path_buf()
+    } else {
+        model.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    match valid
+        .platforms
+        .get(platform)
+        .and_then(|d| d.parameters.get("primaries"))
+    {
+        Some(serde_json::Value::Object(map)) => map
+            .iter()
+            .filter_map(|(name, path)| Some((name.clone(), base.join(path.as_str()?))))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
 /// A loaded model, the `sqlite` platform chosen in it, and the engine over
 /// its state directory: what `apply`, `run` and `up` work on.
 struct Chosen {
@@ -105,6 +127,7 @@ fn choose(
             let _ = writeln!(err, "{error}: {e}");
             Outcome::CouldNotRun
         })?
+        .with_primaries(primaries(&loaded.valid, &name, model))
         .with_hooks(crate::hook_load::engine_hooks(
             model,
             loaded.valid.ecosystem(),

@@ -99,8 +99,9 @@ pub enum GenerateError {
 
 /// Generates a model of the given shape that uses the palette's choices in
 /// turn, with every consumer group assigned to one of `platforms` in turn.
-/// With two platforms or more, the first is every source's primary ingestion
-/// platform. The same arguments give the same model.
+/// With two platforms or more, the first of each kind is every source's
+/// primary ingestion platform (the others of its kind mirror it). The same
+/// arguments give the same model.
 pub fn generate(
     shape: &Shape,
     palette: &Palette,
@@ -113,8 +114,8 @@ pub fn generate(
 
 /// Generates a model of the given shape for named platforms: it uses only
 /// what every one of them supports, declares each by its kind and version
-/// (`^major.minor`), and makes the first the primary ingestion platform. The
-/// same arguments give the same model.
+/// (`^major.minor`), and makes the first of each kind a primary ingestion
+/// platform. The same arguments give the same model.
 pub fn generate_for(
     shape: &Shape,
     platforms: &[(&str, &dyn DataPlatform)],
@@ -307,9 +308,18 @@ impl<'a> Generator<'a> {
             "assignments": assignments,
         });
         if self.platforms.len() > 1 && shape.stores > 0 {
-            let first = &self.platforms[0].name;
+            // The first platform of each kind ingests; the others mirror it,
+            // reading what a platform of their own kind merged.
+            let mut firsts: Vec<&str> = Vec::new();
+            let mut kinds: Vec<&str> = Vec::new();
+            for p in self.platforms {
+                if !kinds.contains(&p.kind.as_str()) {
+                    kinds.push(&p.kind);
+                    firsts.push(&p.name);
+                }
+            }
             let pip: Map<String, Value> = (0..shape.stores)
-                .map(|i| (store(i), json!([first])))
+                .map(|i| (store(i), json!(firsts)))
                 .collect();
             eco["primaryIngestionPlatforms"] = Value::Object(pip);
         }

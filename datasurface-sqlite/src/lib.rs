@@ -16,7 +16,10 @@
 //! Parameters: `sources`, a map from a source container's name to a local
 //! SQLite file or CSV folder (relative to the model's directory), for
 //! containers that are not SQLite databases themselves (such as a production
-//! SQL Server that a local replica stands in for).
+//! SQL Server that a local replica stands in for); `primaries`, a map from
+//! a primary ingestion platform (another `sqlite` platform) to its merge
+//! database, which a stream this platform mirrors reads instead of the
+//! source.
 
 mod collisions;
 pub mod dialect;
@@ -146,6 +149,15 @@ impl DataPlatform for SqlitePlatform {
                 }
             }
         }
+        // Another platform's merge database holds every team's data: no
+        // team's file may lie on it.
+        if let Some(serde_json::Value::Object(map)) = declaration.parameters.get("primaries") {
+            for (platform, path) in map {
+                if let Some(path) = path.as_str() {
+                    resources = resources.file(path, None, &["primaries", platform]);
+                }
+            }
+        }
         resources
     }
 
@@ -157,7 +169,7 @@ impl DataPlatform for SqlitePlatform {
             .declaration
             .parameters
             .keys()
-            .filter(|k| *k != "sources")
+            .filter(|k| *k != "sources" && *k != "primaries")
         {
             found.push(
                 Diagnostic::new(
@@ -166,7 +178,21 @@ impl DataPlatform for SqlitePlatform {
                     path.key(key),
                     format!("platform `{}` has no parameter `{key}`", context.platform),
                 )
-                .with_help("the `sqlite` platform reads `sources` only"),
+                .with_help("the `sqlite` platform reads `sources` and `primaries` only"),
+            );
+        }
+        if let Some(other) = context.declaration.parameters.get("primaries").filter(|v| {
+            !v.as_object()
+                .is_some_and(|m| m.values().all(serde_json::Value::is_string))
+        }) {
+            found.push(
+                Diagnostic::new(
+                    "invalid-platform-parameter",
+                    Severity::Error,
+                    path.key("primaries"),
+                    format!("parameter `primaries` of platform `{}` is {other}, which is not a map of platform names to merge database files", context.platform),
+                )
+                .with_help("write `primaries: {Local: local-state/merge.sqlite}`"),
             );
         }
         if let Some(other) = sources.filter(|v| {

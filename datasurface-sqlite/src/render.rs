@@ -6,7 +6,7 @@ use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::hook::{HookJob, Subject};
 use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
-    DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use datasurface_platform::model::validate::ModelIndex;
 use datasurface_platform::model::{
@@ -312,12 +312,15 @@ impl Renderer<'_> {
         for node in self.graph.nodes() {
             match &node.kind {
                 NodeKind::Ingest {
-                    datastore, dataset, ..
+                    datastore,
+                    dataset,
+                    from_platform,
                 } => {
                     let store = self.store(&lookup, datastore)?;
                     let keep = history.get(datastore).copied();
+                    let from = from_platform.as_ref().map(PlatformName::as_str);
                     let (spec, job) =
-                        Self::ingest(datastore, dataset.as_ref(), store, &exports, keep);
+                        Self::ingest(datastore, dataset.as_ref(), from, store, &exports, keep);
                     let mut parts = vec!["merge", "ingest", datastore.as_str()];
                     parts.extend(dataset.as_ref().map(DatasetName::as_str));
                     let spec_key = self.add_spec(&mut out, node, &parts, &spec)?;
@@ -674,6 +677,7 @@ impl Renderer<'_> {
     fn ingest(
         datastore: &DatastoreName,
         dataset: Option<&DatasetName>,
+        from_platform: Option<&str>,
         store: &Datastore,
         exports: &Exports,
         history: Option<Kept>,
@@ -684,14 +688,21 @@ impl Renderer<'_> {
             .filter(|(n, _)| dataset.is_none_or(|d| d == *n))
             .collect();
         datasets.sort_by_key(|(n, _)| *n);
-        let (source, tables) = match &store.capture {
-            CaptureMetadata::TransformerOutput(t) => (
+        let (source, tables) = match (&store.capture, from_platform) {
+            // A mirror reads the primary's merge tables, whatever the capture.
+            (_, Some(primary)) => (
+                SourceSpec::Primary {
+                    platform: primary.to_owned(),
+                },
+                None,
+            ),
+            (CaptureMetadata::TransformerOutput(t), None) => (
                 SourceSpec::Transformer {
                     workspace: t.workspace.to_string(),
                 },
                 None,
             ),
-            CaptureMetadata::Ingestion(i) => match &i.method {
+            (CaptureMetadata::Ingestion(i), None) => match &i.method {
                 CaptureMethod::FileDrop(f) => (
                     SourceSpec::CsvFiles {
                         container: i.container.to_string(),
@@ -724,10 +735,14 @@ impl Renderer<'_> {
             spec.tables.push(staging_table(s, n, &cols));
             spec.tables
                 .push(versioned_table(naming::merge(s, n), &cols));
-            let source_table = tables
-                .as_ref()
-                .and_then(|t| t.get(name).cloned())
-                .unwrap_or_else(|| name.to_string());
+            let source_table = if from_platform.is_some() {
+                naming::merge(s, n)
+            } else {
+                tables
+                    .as_ref()
+                    .and_then(|t| t.get(name).cloned())
+                    .unwrap_or_else(|| name.to_string())
+            };
             jobs.push(DatasetSpec {
                 dataset: n.to_owned(),
                 source_table,

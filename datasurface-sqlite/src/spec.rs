@@ -144,6 +144,15 @@ pub enum SourceSpec {
         /// The transformer's workspace.
         workspace: String,
     },
+    /// The live rows that another `sqlite` platform, the datastore's
+    /// primary ingestion platform, has merged: read from its merge database
+    /// (the platform's `primaries` parameter says where), never from the
+    /// source, so the source is read once per batch whoever delivers it.
+    /// Each dataset's `sourceTable` is the primary's merge table.
+    Primary {
+        /// The primary ingestion platform.
+        platform: String,
+    },
 }
 
 /// One ingestion stream: a datastore, or one dataset of it.

@@ -251,3 +251,111 @@ fn status_names_what_needs_an_operator_and_the_command_that_mends_it() {
         mended.stdout
     );
 }
+
+/// Every view of a container database, with its rows in order.
+fn views(db: &Path) -> Vec<(String, Vec<String>)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY 1"))
+                .unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            r.get::<_, rusqlite::types::Value>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|v| v.join("|"))
+                })
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            (name, rows)
+        })
+        .collect()
+}
+
+/// Two `sqlite` platforms over one source: `Local` ingests `NW_Data`,
+/// `Mirror` reads what `Local` merged. With the source gone, the mirror
+/// still delivers the same rows, batch after batch: the source was read
+/// once per batch.
+#[test]
+fn a_mirror_reads_the_primary_platform_and_never_the_source() {
+    let dir = scratch("mirror");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let eco = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco)
+        .unwrap()
+        .replacen(
+            "  Local:\n",
+            "  Mirror:\n    kind: sqlite\n    version: ^0.1\n    parameters: {primaries: {Local: ../local/merge.sqlite}}\n  Local:\n",
+            1,
+        )
+        .replacen(
+            "      - platform: Local\n        status: PROVISIONED\n",
+            "      - platform: Local\n        status: PROVISIONED\n      - platform: Mirror\n        status: PROVISIONED\n",
+            1,
+        )
+        + "primaryIngestionPlatforms:\n  NW_Data: [Local]\n";
+    std::fs::write(&eco, text).unwrap();
+    let source = model.join("data/northwind.sqlite");
+    let away = dir.join("northwind.sqlite");
+    let up = |platform: &str, state: &str| {
+        let run = datasurface(
+            &[
+                "up",
+                "model",
+                "--platform",
+                platform,
+                "--state",
+                state,
+                "--all",
+            ],
+            &dir,
+        );
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        run
+    };
+    up("Local", "local");
+    std::fs::rename(&source, &away).unwrap();
+    let run = up("Mirror", "mirror");
+    assert!(run.stdout.contains("NW_Data"), "{}", run.stdout);
+    let container = "containers/Test_Azure_SQL.sqlite";
+    let delivered = views(&dir.join("local").join(container));
+    assert!(delivered.len() >= 3, "{delivered:?}");
+    assert!(
+        delivered.iter().all(|(_, rows)| !rows.is_empty()),
+        "{delivered:?}"
+    );
+    assert_eq!(views(&dir.join("mirror").join(container)), delivered);
+    // A change at the source reaches the mirror through the primary only.
+    std::fs::rename(&away, &source).unwrap();
+    let conn = rusqlite::Connection::open(&source).unwrap();
+    conn.execute(
+        "UPDATE products SET unit_price = 99.5 WHERE product_id = 1",
+        [],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM products WHERE product_id = 2", [])
+        .unwrap();
+    drop(conn);
+    up("Local", "local");
+    std::fs::rename(&source, &away).unwrap();
+    up("Mirror", "mirror");
+    let changed = views(&dir.join("local").join(container));
+    assert_ne!(changed, delivered);
+    assert_eq!(views(&dir.join("mirror").join(container)), changed);
+}

@@ -77,6 +77,7 @@ type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 pub struct Engine {
     state: PathBuf,
     sources: BTreeMap<String, PathBuf>,
+    primaries: BTreeMap<String, PathBuf>,
     clock: Clock,
     hooks: Arc<Hooks>,
     moved: Vec<String>,
@@ -110,6 +111,7 @@ impl Engine {
         Ok(Engine {
             state: state.to_path_buf(),
             sources,
+            primaries: BTreeMap::new(),
             clock: Arc::new(chrono::Utc::now),
             hooks: Arc::new(Hooks::new()),
             moved,
@@ -121,6 +123,16 @@ impl Engine {
     /// to today's, one line per database; empty when nothing needed it.
     pub fn moved_state(&self) -> &[String] {
         &self.moved
+    }
+
+    /// The engine with the merge databases of the primary ingestion
+    /// platforms it mirrors, by platform name (the platform's `primaries`
+    /// parameter): a mirrored stream reads the primary's live rows there,
+    /// read-only, and never its source.
+    #[must_use]
+    pub fn with_primaries(mut self, primaries: BTreeMap<String, PathBuf>) -> Self {
+        self.primaries = primaries;
+        self
     }
 
     /// The engine with another clock, for batch times, schedules and

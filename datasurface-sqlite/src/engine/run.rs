@@ -169,6 +169,7 @@ impl Engine {
     /// Reads a source stream's rows, or says why it cannot.
     fn read(&self, job: &IngestSpec) -> Result<BTreeMap<String, Rows>, BatchFailure> {
         let (container, csv) = match &job.source {
+            SourceSpec::Primary { platform } => return self.read_primary(job, platform),
             SourceSpec::SqliteSnapshot { container } => (container, false),
             SourceSpec::CsvFiles { container } => (container, true),
             SourceSpec::Transformer { workspace } => {
@@ -197,6 +198,45 @@ impl Engine {
                 Ok((d.dataset.clone(), rows))
             })
             .collect()
+    }
+
+    /// Reads a mirrored stream: the live rows of the primary ingestion
+    /// platform's merge tables, all in one read transaction so that every
+    /// dataset comes from the same primary batch. The source is not read.
+    fn read_primary(
+        &self,
+        job: &IngestSpec,
+        platform: &str,
+    ) -> Result<BTreeMap<String, Rows>, BatchFailure> {
+        let Some(path) = self.primaries.get(platform) else {
+            return Err(failure!(
+                "`{}` is ingested by platform `{platform}` and mirrored from its merge database, which this platform cannot find; map it in the platform's `primaries` parameter (`primaries: {{\"{platform}\": <its state directory>/merge.sqlite}}`)",
+                job.stream
+            ));
+        };
+        if !path.is_file() {
+            return Err(failure!(
+                "platform `{platform}` has not ingested `{}` yet: its merge database {} does not exist; run it first",
+                job.stream,
+                path.display()
+            ));
+        }
+        let conn = self.open_source(path).map_err(|e| {
+            format!(
+                "cannot open platform `{platform}`'s merge database {}: {e}",
+                path.display()
+            )
+        })?;
+        let read = conn
+            .unchecked_transaction()
+            .map_err(|e| format!("cannot read platform `{platform}`'s merge database: {e}"))?;
+        let rows = job
+            .datasets
+            .iter()
+            .map(|d| Ok((d.dataset.clone(), source::live_rows(&read, path, d)?)))
+            .collect();
+        drop(read);
+        rows
     }
 
     /// Runs every source stream that is due, then every transformer that is

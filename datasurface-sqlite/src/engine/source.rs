@@ -65,6 +65,44 @@ pub(crate) fn sqlite_table(
     path: &Path,
     d: &DatasetSpec,
 ) -> Result<Rows, BatchFailure> {
+    table_rows(conn, path, d, "")
+}
+
+/// Reads the live rows of another `sqlite` platform's merge table (the
+/// dataset's `sourceTable`): those no later batch closed.
+pub(crate) fn live_rows(
+    conn: &Connection,
+    path: &Path,
+    d: &DatasetSpec,
+) -> Result<Rows, BatchFailure> {
+    let live = format!(
+        " WHERE {} = {}",
+        Sqlite.quote(datasurface_platform::state::BATCH_OUT),
+        crate::spec::LIVE
+    );
+    let mut rows = table_rows(conn, path, d, &live)?;
+    // A decimal is stored as a whole number of its smallest units: read it
+    // back as the exact decimal a source would give.
+    for (i, c) in d.columns.iter().enumerate() {
+        if let (crate::dialect::Affinity::Decimal, Some(scale)) = (c.affinity, c.scale) {
+            for row in &mut rows.values {
+                if let Some(v) = row.get_mut(i) {
+                    *v = super::values::unscaled(std::mem::replace(v, Value::Null), scale);
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The rows of `d`'s source table that `filter` (empty, or a `WHERE`
+/// clause the engine writes, never the model) keeps.
+fn table_rows(
+    conn: &Connection,
+    path: &Path,
+    d: &DatasetSpec,
+    filter: &str,
+) -> Result<Rows, BatchFailure> {
     let q = Sqlite;
     let present = {
         let mut stmt = conn
@@ -105,7 +143,7 @@ pub(crate) fn sqlite_table(
     let cols: Vec<String> = d.columns.iter().map(|c| q.quote(&c.name)).collect();
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT {} FROM {}",
+            "SELECT {} FROM {}{filter}",
             cols.join(", "),
             q.quote(&d.source_table)
         ))

@@ -128,6 +128,9 @@ impl Engine {
                 (SourceSpec::CsvFiles { container }, _) => {
                     (format!("csv:{container}"), job.cron.clone())
                 }
+                (SourceSpec::Primary { platform }, _) => {
+                    (format!("platform:{platform}"), job.cron.clone())
+                }
                 (SourceSpec::Transformer { workspace }, t) => (
                     format!("transformer:{workspace}"),
                     t.and_then(|t| t.cron.clone()),

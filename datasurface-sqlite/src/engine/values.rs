@@ -135,8 +135,17 @@ pub(crate) fn restated(value: Value, declared: &str) -> Value {
         .strip_prefix("SCALED_INT(")
         .and_then(|rest| rest.strip_suffix(')'))
         .and_then(|s| s.trim().parse::<u32>().ok());
-    match (value, scale) {
-        (Value::Integer(n), Some(scale)) if scale > 0 => {
+    match scale {
+        Some(scale) => unscaled(value, scale),
+        None => value,
+    }
+}
+
+/// A whole number of `10^-scale` units (how a decimal column stores it) as
+/// its exact decimal text; any other value as it is.
+pub(crate) fn unscaled(value: Value, scale: u32) -> Value {
+    match value {
+        Value::Integer(n) if scale > 0 => {
             let Some(unit) = 10_i128.checked_pow(scale) else {
                 return Value::Integer(n);
             };
@@ -145,7 +154,7 @@ pub(crate) fn restated(value: Value, declared: &str) -> Value {
             let width = scale as usize;
             Value::Text(format!("{sign}{}.{:0width$}", abs / unit, abs % unit))
         }
-        (value, _) => value,
+        value => value,
     }
 }
 

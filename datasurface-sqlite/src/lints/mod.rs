@@ -5,6 +5,7 @@
 
 mod inexact_type;
 mod path_outside_model;
+mod primary_unreadable;
 mod source_not_local;
 
 use datasurface_platform::RenderContext;
@@ -18,6 +19,8 @@ pub const LINT_CODES: &[CodeInfo] = &[
     source_not_local::CODE,
     path_outside_model::CODE,
     inexact_type::CODE,
+    primary_unreadable::UNREADABLE,
+    primary_unreadable::NOT_MAPPED,
 ];
 
 /// What every check reads.
@@ -68,5 +71,6 @@ pub(crate) fn check(
     path_outside_model::check(&cx, &mut found);
     inexact_type::check(&cx, &mut found);
     source_not_local::check(&cx, &mut found);
+    primary_unreadable::check(&cx, &mut found);
     found
 }

@@ -1,0 +1,98 @@
+//! Diagnostics: sqlite-primary-unreadable, sqlite-primary-not-mapped.
+//!
+//! A datastore with primary ingestion platforms is ingested only by them;
+//! a `sqlite` platform that is not among them mirrors it, reading the live
+//! rows of the primary's merge database rather than the source.
+
+use datasurface_platform::graph::NodeKind;
+use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
+
+use super::Lint;
+
+pub(super) const UNREADABLE: CodeInfo = CodeInfo::new(
+    "sqlite-primary-unreadable",
+    Severity::Error,
+    "A `sqlite` platform would mirror a datastore from a primary ingestion platform whose merge database it cannot read.",
+    "A platform that is not a datastore's primary ingestion platform reads what the primary ingested, so the source is read once. The `sqlite` platform reads another `sqlite` platform's merge database only. Make this platform a primary ingestion platform of the datastore too (it then reads the source itself), or make the primary a `sqlite` platform.",
+)
+.with_example(
+    &[
+        ("platforms:\n  Batch:\n", "platforms:\n  Other: {kind: airflow, version: ^0.1}\n  Batch:\n"),
+        ("  Orders: [Batch]\n", "  Orders: [Other]\n"),
+    ],
+    "model.yaml:116:3: error[sqlite-primary-unreadable]: platform `Batch` would mirror `Orders` from platform `Other` (kind `airflow`), whose merge database it cannot read: it reads another `sqlite` platform's only
+  at: /primaryIngestionPlatforms/Orders
+  help: add `Batch` to `primaryIngestionPlatforms` of `Orders` so it reads the source itself (in github:acme/ecosystem@main)",
+);
+
+pub(super) const NOT_MAPPED: CodeInfo = CodeInfo::new(
+    "sqlite-primary-not-mapped",
+    Severity::Warning,
+    "A `sqlite` platform mirrors a datastore from another `sqlite` platform whose merge database its `primaries` parameter does not map.",
+    "A mirror reads the primary's merge database, read-only: the ecosystem's owners map the primary to that file (`<its state directory>/merge.sqlite`) in the mirror's `primaries` parameter. Otherwise the mirrored streams fail when they run.",
+)
+.with_example(
+    &[
+        ("platforms:\n  Batch:\n", "platforms:\n  Other: {kind: sqlite, version: ^0.1}\n  Batch:\n"),
+        ("  Orders: [Batch]\n", "  Orders: [Other]\n"),
+    ],
+    "model.yaml:18:5: warning[sqlite-primary-not-mapped]: platform `Batch` mirrors `Orders` from platform `Other`, whose merge database its `primaries` parameter does not map
+  at: /platforms/Batch/parameters
+  help: add `primaries: {\"Other\": <its state directory>/merge.sqlite}` to the platform's parameters (in github:acme/ecosystem@main)",
+);
+
+pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
+    let mapped = cx
+        .context
+        .declaration
+        .parameters
+        .get("primaries")
+        .and_then(serde_json::Value::as_object);
+    let mut seen = std::collections::BTreeSet::new();
+    for node in cx.graph.nodes() {
+        let NodeKind::Ingest {
+            datastore,
+            from_platform: Some(primary),
+            ..
+        } = &node.kind
+        else {
+            continue;
+        };
+        if !seen.insert((datastore, primary)) {
+            continue;
+        }
+        let kind = cx.eco.platforms.get(primary).map(|d| d.kind.as_str());
+        let entry = ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]);
+        if kind != Some("sqlite") {
+            found.push(
+                UNREADABLE
+                    .at(
+                        entry,
+                        format!(
+                            "platform `{}` would mirror `{datastore}` from platform `{primary}` (kind `{}`), whose merge database it cannot read: it reads another `sqlite` platform's only",
+                            cx.platform,
+                            kind.unwrap_or("unknown")
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{}` to `primaryIngestionPlatforms` of `{datastore}` so it reads the source itself",
+                        cx.platform
+                    )),
+            );
+        } else if !mapped.is_some_and(|m| m.contains_key(primary.as_str())) {
+            found.push(
+                NOT_MAPPED
+                    .at(
+                        ModelPath::root().keys(["platforms", cx.platform, "parameters"]),
+                        format!(
+                            "platform `{}` mirrors `{datastore}` from platform `{primary}`, whose merge database its `primaries` parameter does not map",
+                            cx.platform
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `primaries: {{\"{primary}\": <its state directory>/merge.sqlite}}` to the platform's parameters"
+                    )),
+            );
+        }
+    }
+}
