@@ -51,6 +51,11 @@ pub struct AirflowConfig {
     /// `plaintextSources`: source hosts the ecosystem's owners let the
     /// runner reach without TLS (docs/security.md, with the risk).
     pub plaintext_sources: Vec<String>,
+    /// `primaries`: the merge databases of the primary ingestion platforms
+    /// this one mirrors, by platform name, as files on the worker: a
+    /// `sqlite` platform's `<state directory>/merge.sqlite`. A mirrored
+    /// stream reads the primary's live rows there, never the source.
+    pub primaries: BTreeMap<String, String>,
 }
 
 /// The most DAGs one chunk's factory file builds, unless `maxChunkSize`
@@ -62,7 +67,7 @@ pub struct AirflowConfig {
 pub const DEFAULT_MAX_CHUNK_SIZE: usize = 500;
 
 /// The parameters this platform reads.
-pub const PARAMETERS: [&str; 12] = [
+pub const PARAMETERS: [&str; 13] = [
     "executor",
     "namespace",
     "image",
@@ -75,6 +80,7 @@ pub const PARAMETERS: [&str; 12] = [
     "retries",
     "sources",
     "plaintextSources",
+    "primaries",
 ];
 
 impl AirflowConfig {
@@ -154,6 +160,7 @@ impl AirflowConfig {
             retries: u32::try_from(reader.number("retries", 2, 0, 100)).unwrap_or(2),
             sources: reader.paths("sources"),
             plaintext_sources: reader.hosts("plaintextSources"),
+            primaries: reader.paths("primaries"),
         };
         (config, found)
     }

@@ -42,11 +42,11 @@ pub const CHUNKS: &str = "dags/chunks.json";
 /// The model's datastores, workspaces and containers by name: the model's
 /// index, built once per render, with errors for names the graph has and the
 /// model lacks.
-pub(crate) struct Lookup<'a>(pub(crate) ModelIndex<'a>);
+pub(crate) struct Lookup<'a>(pub(crate) ModelIndex<'a>, pub(crate) &'a Ecosystem);
 
 impl<'a> Lookup<'a> {
     pub(crate) fn new(eco: &'a Ecosystem) -> Self {
-        Lookup(ModelIndex::new(eco))
+        Lookup(ModelIndex::new(eco), eco)
     }
 
     fn store(&self, platform: &str, name: &DatastoreName) -> Result<&'a Datastore, PlatformError> {
@@ -458,6 +458,20 @@ impl Renderer<'_> {
         }
     }
 
+    /// What a stream's DAG does, and for a mirror which platform ingests.
+    fn ingest_description(&self, stream: &str, from_platform: Option<&str>) -> String {
+        match from_platform {
+            Some(primary) => format!(
+                "Mirrors `{stream}` into the merge tables of platform `{}` from what platform `{primary}` ingested (the source is read by `{primary}` only).",
+                self.platform()
+            ),
+            None => format!(
+                "Ingests `{stream}` into the merge tables of platform `{}`.",
+                self.platform()
+            ),
+        }
+    }
+
     /// A stream's SQL, DAG and job spec (its artifact key and JSON).
     fn ingest(
         &self,
@@ -523,15 +537,23 @@ impl Renderer<'_> {
             }
             _ => Vec::new(),
         };
+        let source = source_spec(&self.config, lookup, store, from_platform);
+        let mirrored = matches!(source, SourceSpec::SqlitePrimary { .. });
         let spec = IngestSpec {
             stream: stream.clone(),
             datastore: datastore.to_string(),
-            source: source_spec(&self.config, lookup, store, from_platform),
+            source,
             keep_history,
             retention_days: kept.and_then(Kept::days),
             datasets: datasets
                 .iter()
-                .map(|(name, d)| self.dataset_spec(store, datastore, name, d))
+                .map(|(name, d)| {
+                    let mut spec = self.dataset_spec(store, datastore, name, d);
+                    if mirrored {
+                        spec.source_table = sqlite_merge_table(datastore.as_str(), name.as_str());
+                    }
+                    spec
+                })
                 .collect(),
         };
         let spec_key = ArtifactKey::from_parts(&["jobs", "ingest", &stream], "json");
@@ -541,10 +563,7 @@ impl Renderer<'_> {
         }
         let dag = Dag {
             dag_id: dag_id(&parts),
-            description: format!(
-                "Ingests `{stream}` into the merge tables of platform `{}`.",
-                self.platform()
-            ),
+            description: self.ingest_description(&stream, from_platform),
             schedule,
             task_id: "ingest",
             arguments,
@@ -951,6 +970,13 @@ fn column_specs(schema: &datasurface_platform::model::Schema) -> Vec<ColumnSpec>
 }
 
 /// Where a stream's rows come from, as the job runner reads them.
+/// A dataset's merge table in a `sqlite` platform's merge database, as
+/// that platform names it (`datasurface_sqlite::render::naming::merge`; a
+/// test holds the two together).
+pub(crate) fn sqlite_merge_table(store: &str, dataset: &str) -> String {
+    format!("{store}__{dataset}")
+}
+
 pub(crate) fn source_spec(
     config: &AirflowConfig,
     lookup: &Lookup<'_>,
@@ -959,9 +985,24 @@ pub(crate) fn source_spec(
 ) -> SourceSpec {
     let unsupported = |reason: String| SourceSpec::Unsupported { reason };
     if let Some(p) = from_platform {
-        return unsupported(format!(
-            "the job runner does not yet read another platform's merge tables (this stream comes from platform `{p}`)"
-        ));
+        let kind = lookup
+            .1
+            .platforms
+            .iter()
+            .find(|(name, _)| name.as_str() == p)
+            .map_or("unknown", |(_, d)| d.kind.as_str());
+        return match (kind, config.primaries.get(p)) {
+            ("sqlite", Some(path)) => SourceSpec::SqlitePrimary {
+                platform: p.to_owned(),
+                path: path.clone(),
+            },
+            ("sqlite", None) => unsupported(format!(
+                "this stream is ingested by platform `{p}`, whose merge database the worker cannot find: map it in the platform's `primaries` parameter (`{p}: <its state directory>/merge.sqlite`)"
+            )),
+            (kind, _) => unsupported(format!(
+                "this stream is ingested by platform `{p}` (kind `{kind}`), and the job runner reads the merge database of a `sqlite` primary only"
+            )),
+        };
     }
     let ingestion = match &store.capture {
         CaptureMetadata::TransformerOutput(t) => {

@@ -80,6 +80,15 @@ pub enum SourceSpec {
         /// The folder.
         folder: String,
     },
+    /// The live rows a `sqlite` platform, the datastore's primary ingestion
+    /// platform, has merged: its merge database file on the worker, read
+    /// only, never the source. Each dataset's `sourceTable` is its merge table.
+    SqlitePrimary {
+        /// The primary ingestion platform.
+        platform: String,
+        /// Its merge database.
+        path: String,
+    },
     /// The output tables of a transformer this platform runs.
     Transformer {
         /// The transformer's workspace.

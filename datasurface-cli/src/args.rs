@@ -718,7 +718,9 @@ pub(crate) struct JobIngestArgs {
     /// The stream purges closed row versions (every consumer reads live rows).
     #[arg(long)]
     pub(crate) live_only: bool,
-    /// The platform the stream's rows come from, when another platform ingests them.
+    /// The platform the stream's rows come from, when another platform
+    /// ingests them: the job spec says where its merge database is, and the
+    /// job checks that it names this platform.
     #[arg(long)]
     pub(crate) from_platform: Option<String>,
     /// The hash of the job spec the DAG was rendered with; the job refuses to run another.

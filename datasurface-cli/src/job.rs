@@ -123,12 +123,6 @@ fn printer(out: &mut dyn Write) -> impl FnMut(&str) + '_ {
 
 fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
     same_platform(&args.platform)?;
-    if let Some(p) = &args.from_platform {
-        return Err(JobError::Setup(format!(
-            "stream `{}` comes from platform `{p}`; the job runner does not yet read another platform's merge tables",
-            args.stream
-        )));
-    }
     let db = merge_database(None)?;
     let options = IngestOptions {
         spec: args.spec.clone(),
@@ -137,6 +131,7 @@ fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
             (_, true) => Some(false),
             _ => None,
         },
+        from_platform: args.from_platform.clone(),
     };
     runner::ingest(&db, &args.stream, &options, &login, &mut printer(out)).map(|_| ())
 }

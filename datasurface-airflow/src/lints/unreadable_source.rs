@@ -25,12 +25,31 @@ pub(super) const CODE: CodeInfo = CodeInfo::new(
 pub(super) fn check(cx: &Lint<'_>, node: &NodeKind, found: &mut Vec<Diagnostic>) {
     let NodeKind::Ingest {
         datastore,
-        from_platform: None,
+        from_platform,
         ..
     } = node
     else {
         return;
     };
+    if let Some(primary) = from_platform {
+        // A mirror reads the primary's merge database, never the source.
+        if let Some(at) = cx.lookup.0.datastore(datastore)
+            && let spec::SourceSpec::Unsupported { reason } =
+                render::source_spec(cx.config, cx.lookup, at.item, Some(primary.as_str()))
+        {
+            found.push(
+                CODE.at(
+                    ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]),
+                    format!("platform `{}` cannot read `{datastore}`: {reason}", cx.platform),
+                )
+                .with_help(format!(
+                    "map a `sqlite` primary's merge database in the platform's `primaries` parameter, or add `{}` to the datastore's primary ingestion platforms so it reads the source itself",
+                    cx.platform
+                )),
+            );
+        }
+        return;
+    }
     if let Some(at) = cx.lookup.0.datastore(datastore)
         && let spec::SourceSpec::Unsupported { reason } =
             render::source_spec(cx.config, cx.lookup, at.item, None)

@@ -25,6 +25,9 @@ pub struct IngestOptions {
     pub spec: Option<String>,
     /// Whether the DAG says closed versions are kept (`--keep-history`/`--live-only`).
     pub keep_history: Option<bool>,
+    /// The primary ingestion platform the DAG says the stream mirrors
+    /// (`--from-platform`); none for a stream it ingests from the source.
+    pub from_platform: Option<String>,
 }
 
 /// What a batch did.
@@ -82,6 +85,21 @@ pub fn ingest(
             "the DAG says stream `{stream}` {} closed row versions, but its applied spec says it {}: apply the model the DAGs were rendered from",
             if keep { "keeps" } else { "purges" },
             if spec.keep_history { "keeps" } else { "purges" },
+        )));
+    }
+    let mirrors = match &spec.source {
+        crate::spec::SourceSpec::SqlitePrimary { platform, .. } => Some(platform.as_str()),
+        _ => None,
+    };
+    if options.from_platform.as_deref() != mirrors {
+        let said = |p: Option<&str>| match p {
+            Some(p) => format!("mirrors it from platform `{p}`"),
+            None => "ingests it from its source".to_owned(),
+        };
+        return Err(JobError::Setup(format!(
+            "the DAG of stream `{stream}` {}, but its applied spec {}: apply the model the DAGs were rendered from",
+            said(options.from_platform.as_deref()),
+            said(mirrors),
         )));
     }
     merge_db.lock("ingest", stream)?;

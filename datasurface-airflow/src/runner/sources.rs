@@ -8,6 +8,7 @@ use super::{BatchFailure, JobError, failure};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+use datasurface_platform::state;
 use postgres::Transaction;
 use rusqlite::types::ValueRef;
 
@@ -36,8 +37,14 @@ pub(crate) enum Source {
         client: Box<postgres::Client>,
         watermark: Option<String>,
     },
-    /// A SQLite file, read only.
-    Sqlite(rusqlite::Connection, String),
+    /// A SQLite file, read only: a source's tables, or (`primary`) the
+    /// live rows of a `sqlite` primary ingestion platform's merge tables,
+    /// in one read transaction.
+    Sqlite {
+        conn: rusqlite::Connection,
+        path: String,
+        primary: bool,
+    },
     /// A folder of CSV files.
     Csv(std::path::PathBuf),
     /// The transformer output tables in the merge database.
@@ -92,7 +99,36 @@ pub(crate) fn open(
                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(|e| format!("cannot open source container `{container}` ({path}): {e}"))?;
-            Ok(Source::Sqlite(conn, path.clone()))
+            Ok(Source::Sqlite {
+                conn,
+                path: path.clone(),
+                primary: false,
+            })
+        }
+        SourceSpec::SqlitePrimary { platform, path } => {
+            if !Path::new(path).is_file() {
+                return Err(failure!(
+                    "platform `{platform}` has not ingested this stream yet: its merge database {path} does not exist on this worker; run it first"
+                ));
+            }
+            let conn = rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .and_then(|conn| {
+                // Every dataset of the stream from the same primary batch.
+                conn.execute_batch("BEGIN; SELECT count(*) FROM sqlite_master;")?;
+                Ok(conn)
+            })
+            .map_err(|e| {
+                format!("cannot read platform `{platform}`'s merge database {path}: {e}")
+            })?;
+            Ok(Source::Sqlite {
+                conn,
+                path: path.clone(),
+                primary: true,
+            })
         }
         SourceSpec::Csv { folder, container } => {
             let dir = Path::new(folder);
@@ -122,7 +158,11 @@ impl Source {
             Source::Postgres { client, watermark } => {
                 postgres_table(client, tx, d, batch, watermark.as_deref(), since)
             }
-            Source::Sqlite(conn, path) => sqlite_table(conn, path, tx, d, batch),
+            Source::Sqlite {
+                conn,
+                path,
+                primary,
+            } => sqlite_table(conn, path, tx, d, batch, *primary),
             Source::Csv(folder) => csv_file(folder, tx, d, batch),
             Source::Transformer => {
                 let rows = tx
@@ -138,8 +178,18 @@ impl Source {
 
     /// Ends the source's read (its transaction, for PostgreSQL).
     pub(crate) fn close(self) {
-        if let Source::Postgres { mut client, .. } = self {
-            let _ = client.batch_execute("COMMIT");
+        match self {
+            Source::Postgres { mut client, .. } => {
+                let _ = client.batch_execute("COMMIT");
+            }
+            Source::Sqlite {
+                conn,
+                primary: true,
+                ..
+            } => {
+                let _ = conn.execute_batch("COMMIT");
+            }
+            _ => {}
         }
     }
 }
@@ -651,20 +701,20 @@ fn sqlite_table(
     tx: &mut Transaction<'_>,
     d: &DatasetSpec,
     batch: i32,
+    primary: bool,
 ) -> Result<Staged, BatchFailure> {
     let q = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
     let fail = |e: rusqlite::Error| failure!("dataset `{}`: reading {path}: {e}", d.dataset);
-    let present: Vec<(String, Option<String>)> = {
+    let declared: Vec<(String, String)> = {
         let mut stmt = conn
             .prepare(&format!("PRAGMA table_info({})", q(&d.source_table)))
             .map_err(fail)?;
-        stmt.query_map([], |r| r.get::<_, String>(1))
+        stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
             .and_then(Iterator::collect::<Result<Vec<_>, _>>)
             .map_err(fail)?
-            .into_iter()
-            .map(|n| (n, None))
-            .collect()
     };
+    let present: Vec<(String, Option<String>)> =
+        declared.iter().map(|(n, _)| (n.clone(), None)).collect();
     if present.is_empty() {
         return Err(failure!(
             "dataset `{}`: the source database {path} has no table `{}`",
@@ -674,9 +724,27 @@ fn sqlite_table(
     }
     let names = match_columns(d, &d.source_table, &present)?;
     let select: Vec<String> = names.iter().map(|n| q(n)).collect();
+    // A primary's merge table: its live rows, and its decimals (stored as
+    // whole numbers of their smallest unit, `SCALED_INT(s)`) as exact text.
+    let (filter, scales): (String, Vec<Option<u32>>) = if primary {
+        let scale = |name: &str| {
+            declared.iter().find(|(n, _)| n == name).and_then(|(_, t)| {
+                t.strip_prefix("SCALED_INT(")?
+                    .strip_suffix(')')?
+                    .parse()
+                    .ok()
+            })
+        };
+        (
+            format!(" WHERE {} = {}", q(state::BATCH_OUT), state::LIVE_BATCH),
+            names.iter().map(|n| scale(n)).collect(),
+        )
+    } else {
+        (String::new(), vec![None; names.len()])
+    };
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT {} FROM {}",
+            "SELECT {} FROM {}{filter}",
             select.join(", "),
             q(&d.source_table)
         ))
@@ -688,7 +756,10 @@ fn sqlite_table(
         for i in 0..names.len() {
             match row.get_ref(i).map_err(fail)? {
                 ValueRef::Null => out.null(),
-                ValueRef::Integer(v) => out.value(i, &v.to_string())?,
+                ValueRef::Integer(v) => match scales.get(i).copied().flatten() {
+                    Some(scale) => out.value(i, &unscaled(v, scale))?,
+                    None => out.value(i, &v.to_string())?,
+                },
                 ValueRef::Real(v) => out.value(i, &v.to_string())?,
                 ValueRef::Text(t) => {
                     let text = std::str::from_utf8(t).map_err(|e| {
@@ -712,6 +783,17 @@ fn sqlite_table(
         rows,
         watermark: None,
     })
+}
+
+/// A whole number of `10^-scale` units as its exact decimal text.
+fn unscaled(units: i64, scale: u32) -> String {
+    let Some(unit) = 10_i128.checked_pow(scale).filter(|_| scale > 0) else {
+        return units.to_string();
+    };
+    let abs = i128::from(units).abs();
+    let sign = if units < 0 { "-" } else { "" };
+    let width = scale as usize;
+    format!("{sign}{}.{:0width$}", abs / unit, abs % unit)
 }
 
 /// Whether a name from the model is one file's name in a folder, never a

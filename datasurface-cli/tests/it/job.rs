@@ -193,6 +193,10 @@ enum Source {
     Csv,
     /// A SQLite file, `<dir>/shop.sqlite`.
     Sqlite,
+    /// A SQLite file, `<dir>/model/shop.sqlite`, that the `sqlite` platform
+    /// `Local` ingests (state in `<dir>/local`): the `airflow` platform
+    /// mirrors its merge database and never reads the file.
+    SqliteMirror,
     /// A snapshot, and a transformer `Summary` reading it with this query
     /// into `Summary_Out.totals` (`id`, `qty`), which the consumer reads too.
     Transformer(&'static str),
@@ -221,9 +225,14 @@ fn transformer_parts(kind: &Source) -> (&'static str, String, &'static str) {
 }
 
 /// One store, kept with its history for a forensic consumer.
-fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
+/// How the test store is captured: its method, container, the airflow
+/// platform's extra parameters and an extra column.
+fn capture_parts(
+    kind: &Source,
+    dir: &std::path::Path,
+) -> (&'static str, &'static str, String, &'static str) {
     let drops = dir.join("drops");
-    let (method, container, sources, watermark_column) = match kind {
+    match kind {
         Source::Snapshot | Source::Transformer(_) => {
             ("{sqlSnapshot: {}}", "Orders", String::new(), "")
         }
@@ -248,6 +257,28 @@ fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> Str
             ),
             "",
         ),
+        Source::SqliteMirror => (
+            "{sqlSnapshot: {}}",
+            "Local",
+            format!(
+                ", primaries: {{Local: {}}}",
+                dir.join("local/merge.sqlite").display()
+            ),
+            "",
+        ),
+    }
+}
+
+fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
+    let (method, container, sources, watermark_column) = capture_parts(kind, dir);
+    let (local_platform, local_assigned, primaries) = if matches!(kind, Source::SqliteMirror) {
+        (
+            "  Local: {kind: sqlite, version: ^0.1}\n",
+            ", {platform: Local, status: PROVISIONED}",
+            "primaryIngestionPlatforms:\n  Shop: [Local]\n",
+        )
+    } else {
+        ("", "", "")
     };
     let (summary_sink, transformer, summary_store) = transformer_parts(kind);
     format!(
@@ -261,14 +292,14 @@ platforms:
     kind: airflow
     version: ^0.1
     parameters: {{executor: local, schema: shop, mergeHost: localhost, mergeDatabase: {merge}{sources}}}
-zoneDeclarations:
+{local_platform}zoneDeclarations:
   Main:
     repository: {{name: shop/ecosystem, branch: main}}
 assignments:
   - workspace: Audit
     datasetGroup: Everything
-    platforms: [{{platform: Airflow, status: PROVISIONED}}]
----
+    platforms: [{{platform: Airflow, status: PROVISIONED}}{local_assigned}]
+{primaries}---
 apiVersion: datasurface.dev/v1
 kind: GovernanceZone
 name: Main
@@ -1232,4 +1263,113 @@ fn a_source_whose_text_is_not_utf8_fails_naming_the_encoding() {
         bad.stderr
     );
     assert!(!bad.stderr.contains(": db error"), "{}", bad.stderr);
+}
+
+/// Live rows of the `sqlite` primary's merge table, as the PostgreSQL
+/// query below writes them (its decimals are whole hundredths).
+fn primary_live_rows(merge: &std::path::Path) -> String {
+    let out = Command::new("sqlite3")
+        .arg(merge)
+        .arg(
+            "SELECT group_concat(row, ' ') FROM (SELECT id || ':' || coalesce(qty, '-') || ':' || \
+             printf('%d.%02d', price / 100, price % 100) || ':' || coalesce(note, '-') AS row \
+             FROM \"Shop__items\" WHERE ds_surf_batch_out = 2147483647 ORDER BY id)",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The mirror's ingest task, as its rendered DAG runs it.
+fn mirror(s: &Scratch) -> super::Run {
+    s.job(
+        &[
+            "ingest",
+            "--stream",
+            "Shop",
+            "--keep-history",
+            "--from-platform",
+            "Local",
+        ],
+        &[],
+    )
+}
+
+/// One ingestion across engines: the `sqlite` platform `Local` ingests the
+/// source, and the `airflow` platform mirrors what `Local` merged into
+/// PostgreSQL, keeping its own history. The source is moved away before
+/// each mirror batch: it is read once per batch, by the primary.
+#[test]
+fn the_airflow_platform_mirrors_a_sqlite_primary_and_never_reads_the_source() {
+    let Some(s) = Scratch::with_source("mirror", 1, &Source::SqliteMirror) else {
+        return;
+    };
+    let source = s.dir.join("model/shop.sqlite");
+    let away = s.dir.join("shop.sqlite.away");
+    let merge = s.dir.join("local/merge.sqlite");
+    let live = "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) \
+                FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647";
+    let round = |rows: &[&str], counts: &str, expected: &str| {
+        write_sqlite(&source, rows);
+        let up = super::datasurface(
+            &[
+                "up",
+                "model",
+                "--platform",
+                "Local",
+                "--state",
+                "local",
+                "--all",
+            ],
+            &s.dir,
+        );
+        assert_eq!(up.code, 0, "{}", up.transcript());
+        std::fs::rename(&source, &away).unwrap();
+        let mirrored = mirror(&s);
+        said(&mirrored, counts, "mirror");
+        assert_eq!(s.merge_sql(live), expected);
+        assert_eq!(primary_live_rows(&merge), expected);
+    };
+    round(
+        &["1|tea|3|2.50|", "2|coffee|5|3.10|strong", "3|water||0.10|"],
+        "3 rows read, +3 ~0 -0",
+        "1:3:2.50:- 2:5:3.10:strong 3:-:0.10:-",
+    );
+    round(
+        &["1|tea|4|2.50|", "3|water||0.10|", "4|juice|1|1.99|"],
+        "3 rows read, +1 ~1 -1",
+        "1:4:2.50:- 3:-:0.10:- 4:1:1.99:-",
+    );
+    // A task that does not say it mirrors is refused: the DAG and the
+    // applied spec disagree.
+    let direct = s.ingest();
+    assert_eq!(direct.code, 2, "{}", direct.stderr);
+    assert!(
+        direct.stderr.contains("mirrors it from platform `Local`"),
+        "{}",
+        direct.stderr
+    );
+    // The mirror keeps the history its forensic consumer asks for: tea's
+    // first version and coffee, closed.
+    assert_eq!(
+        s.merge_sql(
+            "SELECT count(*) FROM shop.shop_items_merge WHERE ds_surf_batch_out <> 2147483647"
+        ),
+        "2"
+    );
+    // With the primary's merge database gone, the mirror fails and says why.
+    std::fs::rename(&merge, s.dir.join("merge.away")).unwrap();
+    let lost = mirror(&s);
+    assert_eq!(lost.code, 3, "{}", lost.stderr);
+    assert!(
+        lost.stderr
+            .contains("platform `Local` has not ingested this stream yet"),
+        "{}",
+        lost.stderr
+    );
 }
