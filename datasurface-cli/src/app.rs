@@ -61,6 +61,8 @@ pub(crate) struct App<'r> {
         allow(dead_code, reason = "only the engine's commands draw progress")
     )]
     pub(crate) progress: bool,
+    /// The runtime environment the command works on (`--env`), if any.
+    pub(crate) environment: Option<&'r str>,
 }
 
 /// The colours used, by meaning.

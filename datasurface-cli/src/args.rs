@@ -40,6 +40,12 @@ pub(crate) struct Args {
     /// When to colour the output.
     #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
     pub(crate) color: ColorWhen,
+    /// Work on the model as this runtime environment runs it (its platforms,
+    /// their parameters there, its containers): `graph`, `render`, `plan`,
+    /// `advance`, `apply`, `run`, `up`, `job apply`. `check` and `verify`
+    /// always check every environment.
+    #[arg(long = "env", global = true, value_name = "ENVIRONMENT")]
+    pub(crate) environment: Option<String>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -124,6 +130,10 @@ pub(crate) enum Command {
     /// Explain a diagnostic code; without one, list every code with its summary
     /// (`--all`: the whole catalogue, in Markdown).
     Explain(ExplainArgs),
+    /// Print the revision of the model an environment runs (`--env NAME`): the head of its
+    /// release branch, or the newest tag its release pattern matches.
+    #[command(after_help = EXIT_MODEL)]
+    Release(ReleaseArgs),
     /// Say which platform serves a dataset group no assignment names, and why: each
     /// candidate in the ecosystem's `platformPreference` order and what refused it.
     #[command(after_help = EXIT_MODEL)]
@@ -306,6 +316,27 @@ pub(crate) struct ChooseArgs {
 }
 
 /// `explain-choice`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReleaseArgs {
+    /// The model's directory (or file) in its git repository.
+    pub(crate) model: PathBuf,
+    /// How to print the revision.
+    #[arg(long, value_enum, default_value_t = ReleaseFormat::Human)]
+    pub(crate) format: ReleaseFormat,
+}
+
+/// How `release` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReleaseFormat {
+    /// A sentence: the environment, its branch or tag, and the commit.
+    Human,
+    /// The commit alone, for `git checkout $(…)`.
+    Commit,
+    /// `{"environment", "branch" or "tag", "commit"}`.
+    Json,
+}
+
+/// `datasurface explain-choice`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExplainChoiceArgs {
     /// The model file or directory.

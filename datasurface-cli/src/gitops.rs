@@ -88,7 +88,7 @@ fn ask_git(model: &Path) -> (Option<String>, bool) {
 /// conversion, and no clean or smudge filter (the commands used read the
 /// index and trees, and hash files with `--no-filters`); no prompt, and no
 /// write to the index. Its output, if it succeeded.
-fn git_plumbing(dir: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
+pub(crate) fn git_plumbing(dir: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
     use std::io::Write as _;
     let mut command = Command::new("git");
     command

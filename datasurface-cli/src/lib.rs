@@ -60,6 +60,7 @@ mod job;
 mod model;
 mod platforms;
 mod problem;
+mod release;
 #[cfg(feature = "serve")]
 mod serve;
 mod sources;
@@ -229,6 +230,7 @@ impl Datasurface {
             verbosity: args.verbosity(),
             color: args.color.enabled(terminal),
             progress: terminal && args.verbosity() != Verbosity::Quiet,
+            environment: args.environment.as_deref(),
         };
         // Standard error stays unlocked: a progress bar's drawing thread
         // writes to it while a command runs.
@@ -263,6 +265,7 @@ impl Datasurface {
             verbosity: args.verbosity(),
             color: args.color == ColorWhen::Always,
             progress: false,
+            environment: args.environment.as_deref(),
         };
         app.dispatch(args.command, out, err)
     }
@@ -278,8 +281,40 @@ fn usage_outcome(error: &clap::Error) -> Outcome {
 }
 
 impl App<'_> {
+    /// Whether `--env` means something to an engine or runner command.
+    #[allow(clippy::unused_self, reason = "beside dispatch, which uses it")]
+    fn environment_applies(&self, command: &Command) -> bool {
+        match command {
+            #[cfg(feature = "sqlite")]
+            Command::Apply(_) | Command::Run(_) | Command::Up(_) => true,
+            #[cfg(feature = "airflow")]
+            Command::Job(args::JobArgs {
+                command: args::JobCommand::Apply(_),
+            }) => true,
+            _ => false,
+        }
+    }
+
     /// Runs one command.
     fn dispatch(&self, command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+        if let Some(env) = self.environment
+            && !matches!(
+                command,
+                Command::Graph(_)
+                    | Command::Render(_)
+                    | Command::Plan(_)
+                    | Command::Advance(_)
+                    | Command::Release(_)
+            )
+            && !self.environment_applies(&command)
+        {
+            let _ = writeln!(
+                err,
+                "{}: `--env {env}` applies to graph, render, plan, advance, release, apply, run, up and job apply; `check` and `verify` check every environment",
+                self.paint(app::Paint::Error, "error")
+            );
+            return Outcome::CouldNotRun;
+        }
         match command {
             Command::Check(a) => check::run(self, &a, out, err),
             Command::Verify(a) => verify::run(self, &a, out, err),
@@ -307,6 +342,7 @@ impl App<'_> {
             Command::Serve(a) => serve::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::ExplainChoice(a) => choice::run(self, &a, out, err),
+            Command::Release(a) => release::run(self, &a, out, err),
             Command::Choose(a) => choice::choose(self, &a, out, err),
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command()

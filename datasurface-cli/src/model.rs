@@ -63,6 +63,15 @@ pub(crate) fn load_valid(
     let documents = loaded.documents;
     let mut ecosystem = loaded.ecosystem;
     let unserved = crate::gate::gate(app, &[]).choose_platforms(&mut ecosystem);
+    if let Some(env) = app.environment {
+        match datasurface_platform::environments::in_environment(&ecosystem, env) {
+            Ok(view) => ecosystem = view,
+            Err(e) => {
+                let _ = writeln!(err, "{}: {e}", app.paint(crate::app::Paint::Error, "error"));
+                return Err(Outcome::CouldNotRun);
+            }
+        }
+    }
     let validated = validate::validate(ecosystem).and_then(|valid| {
         if unserved.is_empty() {
             Ok(valid)

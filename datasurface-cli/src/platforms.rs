@@ -37,11 +37,14 @@ pub(crate) fn platform_name(
     let of_kind = kind.map_or_else(String::new, |k| format!(" of kind `{k}`"));
     let why = match candidates.as_slice() {
         [one] => return Some((*one).to_owned()),
-        [] => match kind {
-            Some(k) => format!(
+        [] => match (kind, app.environment) {
+            (Some(k), Some(env)) => format!(
+                "environment `{env}` runs no platform of kind `{k}`\n  help: run this command in an environment that runs one, or add one to `environments: {{{env}: {{platforms: …}}}}`"
+            ),
+            (Some(k), None) => format!(
                 "the model declares no platform of kind `{k}`\n  help: declare one under `platforms` in the Ecosystem document, such as `Local: {{kind: {k}, version: ^0.1}}`, and assign dataset groups to it under `assignments`; `datasurface init` writes a model that has one"
             ),
-            None => "the model declares no platform\n  help: declare one under `platforms` in the Ecosystem document".to_owned(),
+            (None, _) => "the model declares no platform\n  help: declare one under `platforms` in the Ecosystem document".to_owned(),
         },
         many => format!(
             "the model declares several platforms{of_kind} ({}); name one with --platform",

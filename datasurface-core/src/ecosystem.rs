@@ -9,8 +9,8 @@ use crate::container::DataContainer;
 use crate::datastore::Datastore;
 use crate::grant::CredentialDeclaration;
 use crate::names::{
-    ContainerName, CredentialName, DatastoreName, EcosystemName, PlatformName, TeamName,
-    VendorName, WorkspaceName, ZoneName,
+    ContainerName, CredentialName, DatastoreName, EcosystemName, EnvironmentName, PlatformName,
+    TeamName, VendorName, WorkspaceName, ZoneName,
 };
 use crate::platform::{DatasetGroupAssignment, PlatformDeclaration, RecordedChoice};
 use crate::repository::Repository;
@@ -103,6 +103,16 @@ pub struct Ecosystem {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub primary_ingestion_platforms: OrderedMap<DatastoreName, Vec<PlatformName>>,
+    /// The runtime environments (dev, test, prod …) the model is deployed
+    /// to, each with its platforms, their parameters there, its physical
+    /// containers and its release selector. A command given `--env NAME`
+    /// works on that environment's view of the model.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "crate::OrderedMap::is_empty"
+    )]
+    pub environments: OrderedMap<EnvironmentName, crate::environment::Environment>,
 }
 
 /// Where a team sits: its zone and its name.
@@ -135,6 +145,7 @@ impl Ecosystem {
             assignments: Vec::new(),
             platform_choices: Vec::new(),
             primary_ingestion_platforms: OrderedMap::default(),
+            environments: OrderedMap::default(),
         }
     }
 

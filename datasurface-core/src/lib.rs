@@ -53,6 +53,7 @@ pub mod cron;
 pub mod datastore;
 pub mod diagnostic;
 pub mod ecosystem;
+pub mod environment;
 pub mod grant;
 pub mod hook;
 pub mod index;
@@ -90,6 +91,7 @@ pub use common::{Deprecation, DeprecationStatus, Documentation, ProductionStatus
 pub use container::{ContainerKind, DataContainer, DatabaseEngine};
 pub use datastore::{Dataset, DatasetApproval, Datastore};
 pub use ecosystem::{Ecosystem, TeamLocation};
+pub use environment::{Environment, EnvironmentPlatform, ReleaseSelector};
 pub use grant::{CredentialDeclaration, Grantee};
 pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 pub use names::NameError;

@@ -834,6 +834,11 @@ name_type!(
     PlatformName, "platform name", NameRule::Display
 );
 name_type!(
+    /// The name of a runtime environment, such as `dev` or `eu-prod`:
+    /// lower-case letters, digits and `-`, so it can name folders and tags.
+    EnvironmentName, "environment name", NameRule::PlatformKind
+);
+name_type!(
     /// The name of a data container, unique across the ecosystem.
     ContainerName, "data container name", NameRule::Display
 );

@@ -103,6 +103,7 @@ impl RegionRef<'_> {
                     assignments,
                     platform_choices,
                     primary_ingestion_platforms,
+                    environments,
                 } = a;
                 // What the gate chose is no one's writing: only what the
                 // ecosystem declares is compared.
@@ -121,6 +122,7 @@ impl RegionRef<'_> {
                     && declared(assignments) == declared(&b.assignments)
                     && *platform_choices == b.platform_choices
                     && *primary_ingestion_platforms == b.primary_ingestion_platforms
+                    && *environments == b.environments
             }
             (RegionRef::Zone(a), RegionRef::Zone(b)) => {
                 let GovernanceZone {
@@ -252,6 +254,7 @@ impl RegionRef<'_> {
                     assignments,
                     platform_choices,
                     primary_ingestion_platforms,
+                    environments,
                 } = eco;
                 let root = Ecosystem {
                     name: name.clone(),
@@ -267,6 +270,7 @@ impl RegionRef<'_> {
                     assignments: assignments.iter().filter(|a| !a.chosen).cloned().collect(),
                     platform_choices: platform_choices.clone(),
                     primary_ingestion_platforms: primary_ingestion_platforms.clone(),
+                    environments: environments.clone(),
                 };
                 to_value(&root)
             }

@@ -99,6 +99,7 @@ name_strategy!(
     "[a-z][a-z0-9-]{0,6}(/[a-z0-9]{1,4})?"
 );
 name_strategy!(platform_kind, PlatformKind, "[a-z][a-z0-9-]{0,8}");
+name_strategy!(environment_name, EnvironmentName, "[a-z][a-z0-9-]{0,8}");
 
 fn map<K: std::hash::Hash + Eq + std::fmt::Debug, V: std::fmt::Debug>(
     keys: impl Strategy<Value = K>,
@@ -1100,6 +1101,32 @@ fn recorded_choice() -> impl Strategy<Value = RecordedChoice> {
     )
 }
 
+/// Runtime environments.
+fn environment() -> impl Strategy<Value = Environment> {
+    (
+        prop_oneof![
+            branch_name().prop_map(ReleaseSelector::Branch),
+            "v[0-9*.]{0,6}".prop_map(ReleaseSelector::TagPattern),
+        ],
+        map(
+            platform_name(),
+            map("[a-z][a-zA-Z]{0,8}", json_value(), 2)
+                .prop_map(|parameters| EnvironmentPlatform { parameters }),
+            2,
+        ),
+        map(container_name(), container_kind(), 2),
+        docs(),
+    )
+        .prop_map(
+            |(release, platforms, containers, documentation)| Environment {
+                release,
+                platforms,
+                containers,
+                documentation,
+            },
+        )
+}
+
 /// Whole ecosystems: well-formed, not necessarily valid.
 pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
     (
@@ -1120,7 +1147,10 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
         ),
         map(zone_name(), zone(), 2),
         (vec(assignment(), 0..3), vec(recorded_choice(), 0..3)),
-        map(datastore_name(), vec(platform_name(), 0..3), 2),
+        (
+            map(datastore_name(), vec(platform_name(), 0..3), 2),
+            map(environment_name(), environment(), 2),
+        ),
     )
         .prop_map(
             |(
@@ -1130,7 +1160,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 zone_declarations,
                 zones,
                 (assignments, platform_choices),
-                primary_ingestion_platforms,
+                (primary_ingestion_platforms, environments),
             )| Ecosystem {
                 name,
                 owning_repository,
@@ -1145,6 +1175,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 assignments,
                 platform_choices,
                 primary_ingestion_platforms,
+                environments,
             },
         )
 }

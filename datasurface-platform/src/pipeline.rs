@@ -162,6 +162,9 @@ pub fn check_platforms(
         .map(|(name, declaration, platform)| (*name, platform.resources(declaration)))
         .collect();
     found.extend(crate::resources::check_resources(valid, &resources));
+    found.extend(crate::environments::check_environments(
+        registry, valid, graphs,
+    ));
     for finding in &mut found {
         if finding.owner.is_none() {
             finding.owner = Some(owner_of(valid, &finding.path).to_string());

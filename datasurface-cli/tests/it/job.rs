@@ -1373,3 +1373,88 @@ fn the_airflow_platform_mirrors_a_sqlite_primary_and_never_reads_the_source() {
         lost.stderr
     );
 }
+
+/// One model, two environments: `dev` runs the `sqlite` platform on this
+/// machine; `prod` runs the `airflow` platform on PostgreSQL, whose merge
+/// database and source file only the environment names (the declaration's
+/// merge database does not exist).
+#[test]
+fn dev_runs_on_sqlite_and_prod_on_airflow_from_one_model() {
+    let Some(s) = Scratch::with_source("envs", 1, &Source::SqliteMirror) else {
+        return;
+    };
+    write_sqlite(
+        &s.dir.join("model/shop.sqlite"),
+        &["1|tea|3|2.50|", "2|coffee|5|3.10|strong"],
+    );
+    let eco = s.dir.join("model/ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco)
+        .unwrap()
+        .replacen(
+            &format!("mergeDatabase: {}", s.merge),
+            "mergeDatabase: no_such_database",
+            1,
+        )
+        .replacen(
+            "zoneDeclarations:",
+            &format!(
+                "environments:\n  dev:\n    release: {{branch: main}}\n    platforms: {{Local: {{}}}}\n  prod:\n    release: {{tagPattern: \"v*\"}}\n    platforms:\n      Airflow: {{parameters: {{mergeDatabase: {}, sources: {{Local: {}}}}}}}\nzoneDeclarations:",
+                s.merge,
+                s.dir.join("model/shop.sqlite").display()
+            ),
+            1,
+        );
+    std::fs::write(&eco, text).unwrap();
+    // dev: the whole job on this machine.
+    let dev = super::datasurface(
+        &["up", "model", "--env", "dev", "--state", "dev", "--all"],
+        &s.dir,
+    );
+    assert_eq!(dev.code, 0, "{}", dev.transcript());
+    assert!(dev.stdout.contains("Shop"), "{}", dev.stdout);
+    // prod: the merge database comes from the environment's parameters
+    // (nothing in the process's environment names it).
+    let apply = |env: Option<&str>| {
+        let mut args = vec!["apply", "model"];
+        if let Some(e) = env {
+            args.extend(["--env", e]);
+        }
+        let out = s
+            .command(&args, &[])
+            .env_remove("DATASURFACE_MERGE_DATABASE")
+            .env_remove("DATASURFACE_MERGE_SCHEMA")
+            .output()
+            .unwrap();
+        super::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let without = apply(None);
+    assert_eq!(without.code, 2, "{}", without.transcript());
+    assert!(
+        without.stderr.contains("no_such_database"),
+        "{}",
+        without.stderr
+    );
+    let prod = apply(Some("prod"));
+    assert_eq!(prod.code, 0, "{}", prod.transcript());
+    assert!(
+        prod.stdout.contains(&format!(
+            "applied platform `Airflow` to localhost/{} (schema `shop`)",
+            s.merge
+        )),
+        "{}",
+        prod.stdout
+    );
+    // In prod the airflow platform ingests the source itself: `Local` does
+    // not run there, so it is no stream's primary.
+    said(&s.ingest(), "2 rows read, +2 ~0 -0", "prod");
+    assert_eq!(
+        s.merge_sql(
+            "SELECT string_agg(id || ':' || price, ' ' ORDER BY id) FROM shop.shop_items_merge"
+        ),
+        "1:2.50 2:3.10"
+    );
+}

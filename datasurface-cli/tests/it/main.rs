@@ -14,6 +14,7 @@ mod boundaries;
 mod check;
 mod codes;
 mod engine;
+mod environments;
 mod gate;
 mod generate;
 mod gitops;

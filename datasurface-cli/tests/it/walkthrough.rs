@@ -156,6 +156,29 @@ fn check(steps: &[Step], cwd: &mut PathBuf) {
     }
 }
 
+/// docs/environments.md's change from dev to prod, on a copy of Northwind.
+#[test]
+fn docs_environments_md_runs_as_written() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/environments.md")).unwrap();
+    let dir = scratch("walkthrough-environments");
+    std::fs::create_dir_all(dir.join("northwind")).unwrap();
+    copy_dir(
+        &repo_root().join("examples/models/northwind"),
+        &dir.join("northwind"),
+    );
+    let mut cwd = dir.clone();
+    let blocks = blocks(&doc, "console");
+    assert_eq!(blocks.len(), 2);
+    for steps in &blocks {
+        check(steps, &mut cwd);
+    }
+    // The example's environments are the ones the page shows.
+    let model =
+        std::fs::read_to_string(repo_root().join("examples/models/northwind/ecosystem.yaml"))
+            .unwrap();
+    assert!(model.contains("  prod:\n    release: {tagPattern: \"v*\"}"));
+}
+
 #[test]
 fn docs_sqlite_md_runs_as_written() {
     let doc = std::fs::read_to_string(repo_root().join("docs/sqlite.md")).unwrap();
@@ -322,6 +345,11 @@ fn every_console_block_is_run() {
             "docs/serve.md",
             1,
             "serve::docs_serve_md_shows_what_serve_prints",
+        ),
+        (
+            "docs/environments.md",
+            2,
+            "walkthrough::docs_environments_md_runs_as_written",
         ),
     ];
     let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();

@@ -337,6 +337,96 @@ impl EcosystemBuilder {
         self
     }
 
+    /// Declares a runtime environment that runs the head of `branch`, and
+    /// the platforms it runs, each with the parameters that differ there
+    /// (none for a platform as declared). Containers it maps, and its
+    /// documentation, are set with [`edit`](Self::edit).
+    ///
+    /// ```
+    /// # use datasurface_core::Ecosystem;
+    /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
+    ///     .environment_on_branch("dev", "main", [("Local", vec![])])
+    ///     .build()?;
+    /// assert!(eco.environments["dev"].platforms.contains_key("Local"));
+    /// # Ok::<(), datasurface_core::build::BuildProblems>(())
+    /// ```
+    pub fn environment_on_branch<'a>(
+        mut self,
+        name: &str,
+        branch: &str,
+        platforms: impl IntoIterator<Item = (&'a str, Vec<(&'a str, serde_json::Value)>)>,
+    ) -> Self {
+        let mut problems = self.problems.within("environment", name);
+        let release = problems
+            .parse(branch)
+            .map(crate::environment::ReleaseSelector::Branch);
+        self.problems.absorb(problems);
+        match release {
+            Some(release) => self.environment(name, release, platforms),
+            None => self,
+        }
+    }
+
+    /// Declares a runtime environment that runs the newest tag matching
+    /// `pattern` (such as `v*`), and the platforms it runs, as
+    /// [`environment_on_branch`](Self::environment_on_branch) does.
+    ///
+    /// ```
+    /// # use datasurface_core::Ecosystem;
+    /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
+    ///     .environment_on_tags("prod", "v*", [("Cloud", vec![("mergeDatabase", "acme".into())])])
+    ///     .build()?;
+    /// assert_eq!(eco.environments["prod"].platforms["Cloud"].parameters["mergeDatabase"], "acme");
+    /// # Ok::<(), datasurface_core::build::BuildProblems>(())
+    /// ```
+    pub fn environment_on_tags<'a>(
+        self,
+        name: &str,
+        pattern: &str,
+        platforms: impl IntoIterator<Item = (&'a str, Vec<(&'a str, serde_json::Value)>)>,
+    ) -> Self {
+        let release = crate::environment::ReleaseSelector::TagPattern(pattern.to_owned());
+        self.environment(name, release, platforms)
+    }
+
+    fn environment<'a>(
+        mut self,
+        name: &str,
+        release: crate::environment::ReleaseSelector,
+        platforms: impl IntoIterator<Item = (&'a str, Vec<(&'a str, serde_json::Value)>)>,
+    ) -> Self {
+        let mut problems = self.problems.within("environment", name);
+        let key = problems.parse(name);
+        let mut runs = OrderedMap::default();
+        for (platform, parameters) in platforms {
+            if let Some(platform) = problems.parse::<PlatformName>(platform) {
+                let parameters = parameters
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
+                runs.insert(
+                    platform,
+                    crate::environment::EnvironmentPlatform { parameters },
+                );
+            }
+        }
+        let environment = crate::environment::Environment {
+            release,
+            platforms: runs,
+            containers: OrderedMap::default(),
+            documentation: None,
+        };
+        insert_new(
+            &mut self.item.environments,
+            key,
+            environment,
+            "environment",
+            &mut problems,
+        );
+        self.problems.absorb(problems);
+        self
+    }
+
     /// Changes anything the builder has no method for, on the model itself.
     ///
     /// ```
