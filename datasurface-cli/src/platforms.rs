@@ -175,8 +175,13 @@ pub(crate) fn diff(
     previous: &Rendering,
     next: &Rendering,
 ) -> Option<Plan> {
-    let kind = &loaded.valid.platforms.get(platform)?.kind;
-    Some(app.registry.get(kind.as_str())?.diff(previous, next))
+    let (name, declaration) = loaded.valid.platforms.get_key_value(platform)?;
+    let mut plan = app
+        .registry
+        .get(declaration.kind.as_str())?
+        .diff(previous, next);
+    datasurface_platform::mark_moves(&mut plan, previous, name, loaded.valid.ecosystem());
+    Some(plan)
 }
 
 /// A plan as people or programs read it.

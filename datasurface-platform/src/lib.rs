@@ -27,6 +27,7 @@ mod external;
 pub mod gitops;
 mod history;
 pub mod hook;
+mod moves;
 mod parameters;
 mod physical;
 mod pipeline;
@@ -58,6 +59,7 @@ pub use datasurface_model::capture::FileFormat;
 pub use datasurface_model::cron;
 pub use external::{EXTERNAL_KIND, External};
 pub use history::{Kept, kept_history};
+pub use moves::mark_moves;
 pub use parameters::{INVALID_PARAMETER, Parameters, parameter_docs, read_parameters};
 pub use physical::{
     COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, ingested_by, ingested_datasets,

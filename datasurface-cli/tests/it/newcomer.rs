@@ -417,6 +417,70 @@ fn verify_shows_a_group_that_a_change_moves_to_another_platform() {
     );
 }
 
+/// The platforms' plans show a moved group too: the old platform's steps
+/// say where it goes, the new one's where it comes from, with a backfill.
+#[test]
+fn plans_show_a_group_that_moves_between_platforms() {
+    let dir = scratch("moves-plans");
+    let choosing = |t: &str| {
+        let at = t.find("assignments:").unwrap();
+        t[..at].replacen(
+            "platforms:\n",
+            "platformPreference: [Local, Azure Platform]\nplatforms:\n",
+            1,
+        )
+    };
+    northwind_with_ecosystem(&dir.join("model"), choosing);
+    // The choice of `Local` is recorded, and each platform rendered.
+    let run = datasurface(&["choose", "model", "--write"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    for (platform, out) in [("Local", "local"), ("Azure Platform", "azure")] {
+        let run = datasurface(
+            &["render", "model", "--platform", platform, "--out", out],
+            &dir,
+        );
+        assert_eq!(run.code, 0, "{}", run.transcript());
+    }
+    // The zone's owners stop allowing `Local`: the group moves.
+    let zone = dir.join("model/zones/usa/zone.yaml");
+    let text = std::fs::read_to_string(&zone).unwrap();
+    std::fs::write(
+        &zone,
+        text.replacen(
+            "teamDeclarations:",
+            "platformPolicies:\n  Not local: {denied: [Local]}\nteamDeclarations:",
+            1,
+        ),
+    )
+    .unwrap();
+    let plan = |platform: &str, from: &str| {
+        let run = datasurface(
+            &["plan", "model", "--platform", platform, "--from", from],
+            &dir,
+        );
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        run.stdout
+    };
+    let leaving = plan("Local", "local");
+    assert!(
+        leaving.contains(
+            "dataset group `ProductAnalytics/Reporting` moves to platform `Azure Platform`"
+        ),
+        "{leaving}"
+    );
+    let arriving = plan("Azure Platform", "azure");
+    assert!(
+        arriving.contains(
+            "dataset group `ProductAnalytics/Reporting` moves here from platform `Local`"
+        ),
+        "{arriving}"
+    );
+    assert!(
+        arriving.contains("worst disruption: re-ingest or backfill needed"),
+        "{arriving}"
+    );
+}
+
 #[test]
 fn up_runs_every_job_once_and_says_how_it_ended() {
     let dir = scratch("up-semantics");
