@@ -538,23 +538,23 @@ impl Renderer<'_> {
             _ => Vec::new(),
         };
         let source = source_spec(&self.config, lookup, store, from_platform);
-        let mirrored = matches!(source, SourceSpec::SqlitePrimary { .. });
+        let dataset_specs = datasets
+            .iter()
+            .map(|(name, d)| {
+                let mut spec = self.dataset_spec(store, datastore, name, d);
+                if let Some(table) = primary_table(&source, datastore.as_str(), name.as_str()) {
+                    spec.source_table = table;
+                }
+                spec
+            })
+            .collect();
         let spec = IngestSpec {
             stream: stream.clone(),
             datastore: datastore.to_string(),
             source,
             keep_history,
             retention_days: kept.and_then(Kept::days),
-            datasets: datasets
-                .iter()
-                .map(|(name, d)| {
-                    let mut spec = self.dataset_spec(store, datastore, name, d);
-                    if mirrored {
-                        spec.source_table = sqlite_merge_table(datastore.as_str(), name.as_str());
-                    }
-                    spec
-                })
-                .collect(),
+            datasets: dataset_specs,
         };
         let spec_key = ArtifactKey::from_parts(&["jobs", "ingest", &stream], "json");
         let mut parts = vec![self.config.schema.as_str(), "ingest", datastore.as_str()];
@@ -970,6 +970,18 @@ fn column_specs(schema: &datasurface_platform::model::Schema) -> Vec<ColumnSpec>
 }
 
 /// Where a stream's rows come from, as the job runner reads them.
+/// The primary's merge table a mirrored stream reads a dataset from; none
+/// for a stream that reads its source.
+fn primary_table(source: &SourceSpec, store: &str, dataset: &str) -> Option<String> {
+    match source {
+        SourceSpec::SqlitePrimary { .. } => Some(sqlite_merge_table(store, dataset)),
+        SourceSpec::AirflowPrimary { schema, .. } => {
+            Some(qualified(schema, &ident(&[store, dataset, "merge"])))
+        }
+        _ => None,
+    }
+}
+
 /// A dataset's merge table in a `sqlite` platform's merge database, as
 /// that platform names it (`datasurface_sqlite::render::naming::merge`; a
 /// test holds the two together).
@@ -985,12 +997,27 @@ pub(crate) fn source_spec(
 ) -> SourceSpec {
     let unsupported = |reason: String| SourceSpec::Unsupported { reason };
     if let Some(p) = from_platform {
-        let kind = lookup
+        let primary = lookup
             .1
             .platforms
             .iter()
-            .find(|(name, _)| name.as_str() == p)
-            .map_or("unknown", |(_, d)| d.kind.as_str());
+            .find(|(name, _)| name.as_str() == p);
+        let kind = primary.map_or("unknown", |(_, d)| d.kind.as_str());
+        if let (Some((name, declaration)), "airflow") = (primary, kind) {
+            let (theirs, _) = AirflowConfig::read(
+                name.as_str(),
+                declaration,
+                &datasurface_platform::DataPlatform::version(&crate::Airflow::new()),
+            );
+            return SourceSpec::AirflowPrimary {
+                platform: p.to_owned(),
+                host: theirs.merge_host,
+                port: theirs.merge_port,
+                database: theirs.merge_database,
+                schema: theirs.schema,
+                credential: config.merge_credential.clone(),
+            };
+        }
         return match (kind, config.primaries.get(p)) {
             ("sqlite", Some(path)) => SourceSpec::SqlitePrimary {
                 platform: p.to_owned(),
@@ -1000,7 +1027,7 @@ pub(crate) fn source_spec(
                 "this stream is ingested by platform `{p}`, whose merge database the worker cannot find: map it in the platform's `primaries` parameter (`{p}: <its state directory>/merge.sqlite`)"
             )),
             (kind, _) => unsupported(format!(
-                "this stream is ingested by platform `{p}` (kind `{kind}`), and the job runner reads the merge database of a `sqlite` primary only"
+                "this stream is ingested by platform `{p}` (kind `{kind}`), and the job runner reads the merge database of an `airflow` or `sqlite` primary only"
             )),
         };
     }

@@ -89,6 +89,25 @@ pub enum SourceSpec {
         /// Its merge database.
         path: String,
     },
+    /// The live rows another `airflow` platform, the datastore's primary
+    /// ingestion platform, has merged: its merge tables in PostgreSQL, read
+    /// with this platform's own merge credential (the primary's operators
+    /// grant it `SELECT` on their schema), never the source. Each dataset's
+    /// `sourceTable` is the primary's merge table.
+    AirflowPrimary {
+        /// The primary ingestion platform.
+        platform: String,
+        /// Its merge database's host.
+        host: String,
+        /// Its port.
+        port: u16,
+        /// Its database.
+        database: String,
+        /// Its schema.
+        schema: String,
+        /// The credential this platform reads it with: its merge credential.
+        credential: String,
+    },
     /// The output tables of a transformer this platform runs.
     Transformer {
         /// The transformer's workspace.

@@ -88,7 +88,8 @@ pub fn ingest(
         )));
     }
     let mirrors = match &spec.source {
-        crate::spec::SourceSpec::SqlitePrimary { platform, .. } => Some(platform.as_str()),
+        crate::spec::SourceSpec::SqlitePrimary { platform, .. }
+        | crate::spec::SourceSpec::AirflowPrimary { platform, .. } => Some(platform.as_str()),
         _ => None,
     };
     if options.from_platform.as_deref() != mirrors {

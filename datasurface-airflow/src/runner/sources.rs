@@ -36,6 +36,8 @@ pub(crate) enum Source {
     Postgres {
         client: Box<postgres::Client>,
         watermark: Option<String>,
+        /// A primary's merge tables: only their live rows.
+        live_only: bool,
     },
     /// A SQLite file, read only: a source's tables, or (`primary`) the
     /// live rows of a `sqlite` primary ingestion platform's merge tables,
@@ -90,8 +92,25 @@ pub(crate) fn open(
             Ok(Source::Postgres {
                 client: Box::new(client),
                 watermark: watermark.clone(),
+                live_only: false,
             })
         }
+        SourceSpec::AirflowPrimary {
+            platform,
+            host,
+            port,
+            database,
+            credential,
+            ..
+        } => open_airflow_primary(
+            platform,
+            &Endpoint {
+                host: host.clone(),
+                port: *port,
+                database: database.clone(),
+                login: login(credential).map_err(BatchFailure::from_error)?,
+            },
+        ),
         SourceSpec::Sqlite { container, path } => {
             let conn = rusqlite::Connection::open_with_flags(
                 path,
@@ -105,31 +124,7 @@ pub(crate) fn open(
                 primary: false,
             })
         }
-        SourceSpec::SqlitePrimary { platform, path } => {
-            if !Path::new(path).is_file() {
-                return Err(failure!(
-                    "platform `{platform}` has not ingested this stream yet: its merge database {path} does not exist on this worker; run it first"
-                ));
-            }
-            let conn = rusqlite::Connection::open_with_flags(
-                path,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .and_then(|conn| {
-                // Every dataset of the stream from the same primary batch.
-                conn.execute_batch("BEGIN; SELECT count(*) FROM sqlite_master;")?;
-                Ok(conn)
-            })
-            .map_err(|e| {
-                format!("cannot read platform `{platform}`'s merge database {path}: {e}")
-            })?;
-            Ok(Source::Sqlite {
-                conn,
-                path: path.clone(),
-                primary: true,
-            })
-        }
+        SourceSpec::SqlitePrimary { platform, path } => open_sqlite_primary(platform, path),
         SourceSpec::Csv { folder, container } => {
             let dir = Path::new(folder);
             if dir.is_dir() {
@@ -145,6 +140,53 @@ pub(crate) fn open(
     }
 }
 
+/// Opens an `airflow` primary's merge database, read only, in one
+/// repeatable-read transaction, with this platform's merge credential.
+fn open_airflow_primary(platform: &str, endpoint: &Endpoint) -> Result<Source, BatchFailure> {
+    let what = format!("platform `{platform}`'s merge database");
+    // The platforms' own databases: TLS when the server offers it,
+    // as for this platform's merge database.
+    let mut client = connect_with(
+        endpoint,
+        &what,
+        "-c default_transaction_read_only=on",
+        Transport::Opportunistic,
+    )?;
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .map_err(|e| format!("{what}: {}", errors::text(&e)))?;
+    Ok(Source::Postgres {
+        client: Box::new(client),
+        watermark: None,
+        live_only: true,
+    })
+}
+
+/// Opens a `sqlite` primary's merge database file, read only, in one read
+/// transaction.
+fn open_sqlite_primary(platform: &str, path: &str) -> Result<Source, BatchFailure> {
+    if !Path::new(path).is_file() {
+        return Err(failure!(
+            "platform `{platform}` has not ingested this stream yet: its merge database {path} does not exist on this worker; run it first"
+        ));
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .and_then(|conn| {
+        // Every dataset of the stream from the same primary batch.
+        conn.execute_batch("BEGIN; SELECT count(*) FROM sqlite_master;")?;
+        Ok(conn)
+    })
+    .map_err(|e| format!("cannot read platform `{platform}`'s merge database {path}: {e}"))?;
+    Ok(Source::Sqlite {
+        conn,
+        path: path.to_owned(),
+        primary: true,
+    })
+}
+
 impl Source {
     /// Stages dataset `d` as batch `batch`, reading after `since` when the source is incremental.
     pub(crate) fn stage(
@@ -155,9 +197,19 @@ impl Source {
         since: Option<&str>,
     ) -> Result<Staged, BatchFailure> {
         match self {
-            Source::Postgres { client, watermark } => {
-                postgres_table(client, tx, d, batch, watermark.as_deref(), since)
-            }
+            Source::Postgres {
+                client,
+                watermark,
+                live_only,
+            } => postgres_table(
+                client,
+                tx,
+                d,
+                batch,
+                watermark.as_deref(),
+                since,
+                *live_only,
+            ),
             Source::Sqlite {
                 conn,
                 path,
@@ -558,6 +610,7 @@ fn postgres_table(
     batch: i32,
     watermark: Option<&str>,
     since: Option<&str>,
+    live_only: bool,
 ) -> Result<Staged, BatchFailure> {
     let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
     let table: Option<String> = src
@@ -583,7 +636,15 @@ fn postgres_table(
         .collect();
     let names = match_columns(d, &table, &present)?;
     let select: Vec<String> = names.iter().map(|n| quoted(n)).collect();
-    let mut filter = String::new();
+    let mut filter = if live_only {
+        format!(
+            " WHERE {} = {}",
+            quoted(state::BATCH_OUT),
+            state::LIVE_BATCH
+        )
+    } else {
+        String::new()
+    };
     let mut next_mark = None;
     if let Some(column) = watermark {
         let Some((name, Some(t))) = present.iter().find(|(n, _)| n.eq_ignore_ascii_case(column))

@@ -102,7 +102,12 @@ impl Scratch {
              INSERT INTO items SELECT g, 'item ' || g, g % 100, (g % 1000) / 10.0, \
              CASE WHEN g % 3 = 0 THEN NULL ELSE repeat('n', g % 50) END FROM generate_series(1, {rows}) g"
         ));
-        let applied = scratch.job(&["apply", scratch.dir.join("model").to_str().unwrap()], &[]);
+        let model = scratch.dir.join("model");
+        let mut apply = vec!["apply", model.to_str().unwrap()];
+        if matches!(source_kind, Source::AirflowMirror) {
+            apply.extend(["--platform", "Airflow"]);
+        }
+        let applied = scratch.job(&apply, &[]);
         assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
         Some(scratch)
     }
@@ -197,6 +202,10 @@ enum Source {
     /// `Local` ingests (state in `<dir>/local`): the `airflow` platform
     /// mirrors its merge database and never reads the file.
     SqliteMirror,
+    /// A snapshot that the `airflow` platform `Airflow` ingests, and that
+    /// a second `airflow` platform, `Replica` (schema `shop_replica`, in the
+    /// same merge database), mirrors from `Airflow`'s merge tables.
+    AirflowMirror,
     /// A snapshot, and a transformer `Summary` reading it with this query
     /// into `Summary_Out.totals` (`id`, `qty`), which the consumer reads too.
     Transformer(&'static str),
@@ -233,7 +242,7 @@ fn capture_parts(
 ) -> (&'static str, &'static str, String, &'static str) {
     let drops = dir.join("drops");
     match kind {
-        Source::Snapshot | Source::Transformer(_) => {
+        Source::Snapshot | Source::Transformer(_) | Source::AirflowMirror => {
             ("{sqlSnapshot: {}}", "Orders", String::new(), "")
         }
         Source::Watermark => (
@@ -271,14 +280,20 @@ fn capture_parts(
 
 fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
     let (method, container, sources, watermark_column) = capture_parts(kind, dir);
-    let (local_platform, local_assigned, primaries) = if matches!(kind, Source::SqliteMirror) {
-        (
-            "  Local: {kind: sqlite, version: ^0.1}\n",
+    let (local_platform, local_assigned, primaries) = match kind {
+        Source::SqliteMirror => (
+            "  Local: {kind: sqlite, version: ^0.1}\n".to_owned(),
             ", {platform: Local, status: PROVISIONED}",
             "primaryIngestionPlatforms:\n  Shop: [Local]\n",
-        )
-    } else {
-        ("", "", "")
+        ),
+        Source::AirflowMirror => (
+            format!(
+                "  Replica:\n    kind: airflow\n    version: ^0.1\n    parameters: {{executor: local, schema: shop_replica, mergeHost: localhost, mergeDatabase: {merge}}}\n"
+            ),
+            ", {platform: Replica, status: PROVISIONED}",
+            "primaryIngestionPlatforms:\n  Shop: [Airflow]\n",
+        ),
+        _ => (String::new(), "", ""),
     };
     let (summary_sink, transformer, summary_store) = transformer_parts(kind);
     format!(
@@ -1457,4 +1472,56 @@ fn dev_runs_on_sqlite_and_prod_on_airflow_from_one_model() {
         ),
         "1:2.50 2:3.10"
     );
+}
+
+/// One ingestion across two `airflow` platforms: `Airflow` ingests the
+/// source; `Replica`, in another schema of the same merge database, reads
+/// `Airflow`'s live rows with its own merge credential. The source table
+/// is renamed away before each mirror batch.
+#[test]
+fn an_airflow_platform_mirrors_another_airflow_platform() {
+    let Some(s) = Scratch::with_source("aamirror", 3, &Source::AirflowMirror) else {
+        return;
+    };
+    let replica = [
+        ("DATASURFACE_PLATFORM", "Replica"),
+        ("DATASURFACE_MERGE_SCHEMA", "shop_replica"),
+    ];
+    let model = s.dir.join("model");
+    let applied = s.job(
+        &["apply", model.to_str().unwrap(), "--platform", "Replica"],
+        &replica,
+    );
+    assert_eq!(applied.code, 0, "{}", applied.transcript());
+    let mirror = || {
+        s.job(
+            &[
+                "ingest",
+                "--platform",
+                "Replica",
+                "--stream",
+                "Shop",
+                "--keep-history",
+                "--from-platform",
+                "Airflow",
+            ],
+            &replica,
+        )
+    };
+    let live = |schema: &str| {
+        s.merge_sql(&format!(
+            "SELECT string_agg(id || ':' || qty || ':' || price, ' ' ORDER BY id) FROM {schema}.shop_items_merge WHERE ds_surf_batch_out = 2147483647"
+        ))
+    };
+    said(&s.ingest(), "3 rows read, +3 ~0 -0", "primary");
+    s.source_sql("ALTER TABLE items RENAME TO items_away");
+    said(&mirror(), "3 rows read, +3 ~0 -0", "mirror");
+    assert_eq!(live("shop_replica"), live("shop"));
+    s.source_sql("ALTER TABLE items_away RENAME TO items");
+    s.source_sql("UPDATE items SET qty = 42 WHERE id = 2; DELETE FROM items WHERE id = 3");
+    said(&s.ingest(), "2 rows read, +0 ~1 -1", "primary");
+    s.source_sql("ALTER TABLE items RENAME TO items_away");
+    said(&mirror(), "2 rows read, +0 ~1 -1", "mirror");
+    assert_eq!(live("shop_replica"), live("shop"));
+    assert!(live("shop").contains("2:42:"), "{}", live("shop"));
 }
