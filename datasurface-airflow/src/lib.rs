@@ -52,7 +52,7 @@ pub mod statements;
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::model::names::CredentialName;
 use datasurface_platform::model::validate::{CodeInfo, Diagnostic};
-use datasurface_platform::model::{Milestoning, PlatformDeclaration};
+use datasurface_platform::model::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
@@ -104,6 +104,9 @@ impl DataPlatform for Airflow {
             triggers: vec![TriggerKind::Cron, TriggerKind::External],
             code_kinds: vec![CodeKind::Sql, CodeKind::PythonRepo],
             file_formats: vec![FileFormat::Csv],
+            // Batches on a schedule or a `run`: minutes behind at best.
+            fastest_latency: Some(Latency::Minutes),
+            longest_retention_days: None,
         }
     }
 

@@ -8,8 +8,8 @@ use datasurface_model::capture::FileFormat;
 use datasurface_model::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
 use datasurface_model::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 use datasurface_model::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DataType, Ecosystem, Milestoning,
-    StepTrigger, TypeKind,
+    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DataType, Ecosystem, Latency,
+    Milestoning, StepTrigger, TypeKind,
 };
 use serde::Serialize;
 
@@ -198,6 +198,16 @@ pub struct Capabilities {
     /// these, so a model asking for another is refused at `check` rather
     /// than misread at run time.
     pub file_formats: Vec<FileFormat>,
+    /// The freshest latency the platform keeps a dataset group's data to,
+    /// such as `Latency::Minutes` for batches on a schedule: a group that
+    /// asks for fresher is refused. `None` (the default): any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fastest_latency: Option<Latency>,
+    /// The longest history, in days, the platform keeps for a forensic
+    /// group's `retention`: a group that asks for longer is refused. `None`
+    /// (the default): any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longest_retention_days: Option<u64>,
 }
 
 /// Calls `f` with a type and every type inside it.
@@ -226,6 +236,11 @@ pub enum Capability {
     CodeKind(CodeKind),
     /// A file format of a `fileDrop` capture, such as `CSV`.
     FileFormat(FileFormat),
+    /// A dataset group's latency (see [`Capabilities::fastest_latency`]).
+    Latency(Latency),
+    /// A dataset group's retention of history, in days (see
+    /// [`Capabilities::longest_retention_days`]).
+    RetentionDays(u64),
 }
 
 impl fmt::Display for Capability {
@@ -238,6 +253,8 @@ impl fmt::Display for Capability {
             Capability::Trigger(t) => write!(f, "`{t}` triggers"),
             Capability::CodeKind(k) => write!(f, "`{k}` transformer code"),
             Capability::FileFormat(k) => write!(f, "`{k}` files"),
+            Capability::Latency(l) => write!(f, "{l:?} latency"),
+            Capability::RetentionDays(d) => write!(f, "keeping history {d} days"),
         }
     }
 }
@@ -253,10 +270,15 @@ impl Capabilities {
             Capability::Trigger(t) => self.triggers.contains(t),
             Capability::CodeKind(k) => self.code_kinds.contains(k),
             Capability::FileFormat(k) => self.file_formats.contains(k),
+            Capability::Latency(l) => self.fastest_latency.is_none_or(|fastest| *l >= fastest),
+            Capability::RetentionDays(d) => {
+                self.longest_retention_days.is_none_or(|most| *d <= most)
+            }
         }
     }
 
-    /// Every capability declared, one by one.
+    /// Every capability declared, one by one (the lists; the bounds
+    /// `fastest_latency` and `longest_retention_days` are not listed).
     pub fn all(&self) -> Vec<Capability> {
         let mut all = Vec::new();
         all.extend(
@@ -545,5 +567,24 @@ impl Check<'_> {
             ])
         };
         self.uses(path, Capability::Milestoning(requirements.milestoning));
+        let at_key = |key: &'static str| {
+            move || {
+                ModelPath::team(at.zone, at.team).keys([
+                    "workspaces",
+                    workspace.as_str(),
+                    "datasetGroups",
+                    group.as_str(),
+                    "requirements",
+                    key,
+                ])
+            }
+        };
+        self.uses(at_key("latency"), Capability::Latency(requirements.latency));
+        if let Some(retention) = &requirements.retention {
+            self.uses(
+                at_key("retention"),
+                Capability::RetentionDays(retention.max_days()),
+            );
+        }
     }
 }

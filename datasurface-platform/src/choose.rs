@@ -4,8 +4,8 @@
 //!
 //! The candidates are the ecosystem's platforms in its owner's preference
 //! order. A candidate is refused when its kind has no implementation, when it
-//! lacks a capability the group needs (its milestoning, the export into the
-//! workspace's container, the transformer's code, and for each datastore it
+//! lacks a capability the group needs (its milestoning, latency and
+//! retention, the export into the workspace's container, the transformer's code, and for each datastore it
 //! would ingest itself the capture, container and column types), when a
 //! platform, location, vendor or hard-vendor policy of a zone on the group's
 //! path (the zones of the data it reads, and its workspace's) does not allow
@@ -608,6 +608,8 @@ mod tests {
             triggers: vec![TriggerKind::Cron],
             code_kinds: vec![CodeKind::Sql],
             file_formats: Vec::new(),
+            fastest_latency: None,
+            longest_retention_days: None,
         }
     }
 
@@ -692,6 +694,57 @@ mod tests {
           `Local`: refused: it does not support LiveOnly milestoning
           `Azure Platform`: can serve it
         ");
+    }
+
+    #[test]
+    fn a_platform_too_slow_or_too_forgetful_for_a_group_is_refused() {
+        let mut eco = northwind();
+        let mut r = PlatformRegistry::new();
+        let mut slow = everything(vec![Milestoning::LiveOnly, Milestoning::Forensic]);
+        slow.fastest_latency = Some(datasurface_model::Latency::Hours);
+        r.register(Arc::new(Serves("sqlite", slow)));
+        let mut forgetful = everything(vec![Milestoning::LiveOnly, Milestoning::Forensic]);
+        forgetful.longest_retention_days = Some(365);
+        r.register(Arc::new(Serves("airflow", forgetful)));
+        // Northwind's group asks for minutes: `Local` keeps hours at best.
+        let eco_minutes = preferring(&eco, &[name("Local"), name("Azure Platform")]);
+        let c = choose(&r, &eco_minutes, &[]);
+        let c = reporting(&c);
+        assert_eq!(c.platform, Some(name("Azure Platform")));
+        assert_eq!(
+            c.candidates[0].refusals,
+            [Refusal::Unsupported {
+                missing: vec![Capability::Latency(datasurface_model::Latency::Minutes)]
+            }]
+        );
+        // Seven years of history is more than a year.
+        let (_, ws) = eco
+            .zones
+            .values_mut()
+            .flat_map(|z| z.teams.values_mut())
+            .flat_map(|t| t.workspaces.iter_mut())
+            .find(|(n, _)| n.as_str() == "ProductAnalytics")
+            .unwrap();
+        let requirements = ws.dataset_groups[0].requirements.as_mut().unwrap();
+        requirements.latency = datasurface_model::Latency::Hours;
+        requirements.retention = Some("P7Y".parse().unwrap());
+        let c = choose(
+            &r,
+            &preferring(&eco, &[name("Azure Platform"), name("Local")]),
+            &[],
+        );
+        let c = reporting(&c);
+        assert_eq!(c.platform, Some(name("Local")));
+        assert_eq!(
+            c.candidates[0].refusals,
+            [Refusal::Unsupported {
+                missing: vec![Capability::RetentionDays(7 * 366)]
+            }]
+        );
+        assert_eq!(
+            c.candidates[0].refusals[0].to_string(),
+            "it does not support keeping history 2562 days"
+        );
     }
 
     #[test]

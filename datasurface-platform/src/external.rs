@@ -103,6 +103,8 @@ impl DataPlatform for External {
             triggers: TriggerKind::ALL.to_vec(),
             code_kinds: CodeKind::ALL.to_vec(),
             file_formats: FileFormat::ALL.to_vec(),
+            fastest_latency: None,
+            longest_retention_days: None,
         }
     }
 

@@ -40,7 +40,7 @@ use datasurface_platform::model::validate::{
     CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity,
 };
 use datasurface_platform::model::{
-    ContainerKind, DatabaseEngine, Ecosystem, Milestoning, PlatformDeclaration,
+    ContainerKind, DatabaseEngine, Ecosystem, Latency, Milestoning, PlatformDeclaration,
 };
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
@@ -126,6 +126,9 @@ impl DataPlatform for SqlitePlatform {
             triggers: vec![TriggerKind::Cron, TriggerKind::External],
             code_kinds: vec![CodeKind::Sql],
             file_formats: vec![FileFormat::Csv],
+            // Batches on a schedule or a `run`: minutes behind at best.
+            fastest_latency: Some(Latency::Minutes),
+            longest_retention_days: None,
         }
     }
 

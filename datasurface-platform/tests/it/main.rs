@@ -45,6 +45,7 @@ impl JobSpecs {
                 triggers: vec![TriggerKind::Cron],
                 code_kinds: vec![CodeKind::Sql],
                 file_formats: Vec::new(),
+                ..Capabilities::default()
             },
         }
     }

@@ -64,6 +64,7 @@ fn everything() -> Capabilities {
         triggers: TriggerKind::ALL.to_vec(),
         code_kinds: CodeKind::ALL.to_vec(),
         file_formats: FileFormat::ALL.to_vec(),
+        ..Capabilities::default()
     }
 }
 
