@@ -132,6 +132,11 @@ fn choose(
             model,
             loaded.valid.ecosystem(),
         ));
+    #[cfg(feature = "airflow")]
+    let engine = match crate::mirror::airflow_primaries(&loaded.valid, &name) {
+        Some(reader) => engine.with_primary_reader(reader),
+        None => engine,
+    };
     for line in engine.moved_state() {
         let _ = writeln!(err, "{}: {line}", app.paint(Paint::Note, "note"));
     }

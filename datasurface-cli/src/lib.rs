@@ -57,6 +57,8 @@ mod hook_load;
 mod init;
 #[cfg(feature = "airflow")]
 mod job;
+#[cfg(all(feature = "airflow", feature = "sqlite"))]
+mod mirror;
 mod model;
 mod platforms;
 mod problem;

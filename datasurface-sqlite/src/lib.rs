@@ -184,18 +184,30 @@ impl DataPlatform for SqlitePlatform {
                 .with_help("the `sqlite` platform reads `sources` and `primaries` only"),
             );
         }
-        if let Some(other) = context.declaration.parameters.get("primaries").filter(|v| {
-            !v.as_object()
-                .is_some_and(|m| m.values().all(serde_json::Value::is_string))
-        }) {
+        // A primary's merge database file, or for an `airflow` primary the
+        // credential to read its merge tables with.
+        let entry_ok = |v: &serde_json::Value| {
+            v.is_string()
+                || v.as_object().is_some_and(|o| {
+                    o.len() == 1
+                        && o.get("credential")
+                            .is_some_and(serde_json::Value::is_string)
+                })
+        };
+        if let Some(other) = context
+            .declaration
+            .parameters
+            .get("primaries")
+            .filter(|v| !v.as_object().is_some_and(|m| m.values().all(entry_ok)))
+        {
             found.push(
                 Diagnostic::new(
                     "invalid-platform-parameter",
                     Severity::Error,
                     path.key("primaries"),
-                    format!("parameter `primaries` of platform `{}` is {other}, which is not a map of platform names to merge database files", context.platform),
+                    format!("parameter `primaries` of platform `{}` is {other}, which is not a map of platform names to merge database files (or, for an `airflow` primary, to `{{credential: NAME}}`)", context.platform),
                 )
-                .with_help("write `primaries: {Local: local-state/merge.sqlite}`"),
+                .with_help("write `primaries: {Local: local-state/merge.sqlite, Azure: {credential: mirror_reader}}`"),
             );
         }
         if let Some(other) = sources.filter(|v| {

@@ -21,6 +21,7 @@ mod decide;
 mod errors;
 mod exact;
 mod ingest;
+mod mirror;
 mod sources;
 mod transform;
 
@@ -31,6 +32,7 @@ use crate::names::qualified;
 pub use apply::{ApplySummary, apply};
 pub use decide::{Question, question, record, store_modules};
 pub use ingest::{BatchOutcome, IngestOptions, ingest};
+pub use mirror::{MirroredDataset, live_rows};
 pub use transform::{TransformOutcome, transform};
 
 /// Who a job logs in as: a credential's user and password.

@@ -104,7 +104,10 @@ impl Scratch {
         ));
         let model = scratch.dir.join("model");
         let mut apply = vec!["apply", model.to_str().unwrap()];
-        if matches!(source_kind, Source::AirflowMirror) {
+        if matches!(
+            source_kind,
+            Source::AirflowMirror | Source::SqliteMirrorsAirflow
+        ) {
             apply.extend(["--platform", "Airflow"]);
         }
         let applied = scratch.job(&apply, &[]);
@@ -206,6 +209,10 @@ enum Source {
     /// a second `airflow` platform, `Replica` (schema `shop_replica`, in the
     /// same merge database), mirrors from `Airflow`'s merge tables.
     AirflowMirror,
+    /// A snapshot that the `airflow` platform `Airflow` ingests, and that
+    /// the `sqlite` platform `Local` mirrors from its merge tables with the
+    /// credential `mirror_reader`.
+    SqliteMirrorsAirflow,
     /// A snapshot, and a transformer `Summary` reading it with this query
     /// into `Summary_Out.totals` (`id`, `qty`), which the consumer reads too.
     Transformer(&'static str),
@@ -242,9 +249,10 @@ fn capture_parts(
 ) -> (&'static str, &'static str, String, &'static str) {
     let drops = dir.join("drops");
     match kind {
-        Source::Snapshot | Source::Transformer(_) | Source::AirflowMirror => {
-            ("{sqlSnapshot: {}}", "Orders", String::new(), "")
-        }
+        Source::Snapshot
+        | Source::Transformer(_)
+        | Source::AirflowMirror
+        | Source::SqliteMirrorsAirflow => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
         Source::Watermark => (
             "{sqlWatermark: {watermarkColumn: updated, watermarkType: {Timestamp: {}}}}",
             "Orders",
@@ -291,6 +299,11 @@ fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> Str
                 "  Replica:\n    kind: airflow\n    version: ^0.1\n    parameters: {{executor: local, schema: shop_replica, mergeHost: localhost, mergeDatabase: {merge}}}\n"
             ),
             ", {platform: Replica, status: PROVISIONED}",
+            "primaryIngestionPlatforms:\n  Shop: [Airflow]\n",
+        ),
+        Source::SqliteMirrorsAirflow => (
+            "  Local: {kind: sqlite, version: ^0.1, parameters: {primaries: {Airflow: {credential: mirror_reader}}}}\n".to_owned(),
+            ", {platform: Local, status: PROVISIONED}",
             "primaryIngestionPlatforms:\n  Shop: [Airflow]\n",
         ),
         _ => (String::new(), "", ""),
@@ -1524,4 +1537,54 @@ fn an_airflow_platform_mirrors_another_airflow_platform() {
     said(&mirror(), "2 rows read, +0 ~1 -1", "mirror");
     assert_eq!(live("shop_replica"), live("shop"));
     assert!(live("shop").contains("2:42:"), "{}", live("shop"));
+}
+
+/// One ingestion across engines, the other way: the `airflow` platform
+/// ingests the PostgreSQL source, and the `sqlite` platform mirrors its
+/// merge tables with a credential of its own. The source table is renamed
+/// away before each mirror run.
+#[test]
+fn the_sqlite_platform_mirrors_an_airflow_primary() {
+    let Some(s) = Scratch::with_source("sqmirror", 5, &Source::SqliteMirrorsAirflow) else {
+        return;
+    };
+    let up = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+            .args([
+                "up",
+                "model",
+                "--platform",
+                "Local",
+                "--state",
+                "local",
+                "--all",
+            ])
+            .current_dir(&s.dir)
+            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_USER", ROLE)
+            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        let run = super::Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        run
+    };
+    let live = "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) \
+                FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647";
+    let merge = s.dir.join("local/merge.sqlite");
+    said(&s.ingest(), "5 rows read, +5 ~0 -0", "primary");
+    s.source_sql("ALTER TABLE items RENAME TO items_away");
+    let first = up();
+    assert!(first.stdout.contains("+5"), "{}", first.stdout);
+    assert_eq!(primary_live_rows(&merge), s.merge_sql(live));
+    s.source_sql("ALTER TABLE items_away RENAME TO items");
+    s.source_sql("UPDATE items SET qty = 42 WHERE id = 2; DELETE FROM items WHERE id = 4");
+    said(&s.ingest(), "4 rows read, +0 ~1 -1", "primary");
+    s.source_sql("ALTER TABLE items RENAME TO items_away");
+    up();
+    assert_eq!(primary_live_rows(&merge), s.merge_sql(live));
+    assert!(primary_live_rows(&merge).contains("2:42:"));
 }

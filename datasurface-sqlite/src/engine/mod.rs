@@ -69,6 +69,26 @@ pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> E
     move |source| EngineError::Io { context, source }
 }
 
+/// Reads what a primary ingestion platform of another kind merged, for the
+/// streams this platform mirrors from it (the `airflow` platform's merge
+/// tables, read by the command line, which knows both platforms).
+pub trait PrimaryReader: Send + Sync {
+    /// The live rows of each dataset of `job` as platform `platform`
+    /// merged them, each row's values in the dataset's column order, as
+    /// text (`None` for null) that is conformed to each column as a CSV
+    /// source's is; `None` when this reader does not read `platform`.
+    ///
+    /// # Errors
+    ///
+    /// When the primary cannot be read: the batch fails with the reason.
+    #[allow(clippy::type_complexity, reason = "datasets of rows of values")]
+    fn live_rows(
+        &self,
+        platform: &str,
+        job: &crate::spec::IngestSpec,
+    ) -> Option<Result<Vec<Vec<Vec<Option<String>>>>, BatchFailure>>;
+}
+
 /// Where the engine reads the time: the system clock, or a test's.
 type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 
@@ -78,6 +98,7 @@ pub struct Engine {
     state: PathBuf,
     sources: BTreeMap<String, PathBuf>,
     primaries: BTreeMap<String, PathBuf>,
+    primary_reader: Option<Arc<dyn PrimaryReader>>,
     clock: Clock,
     hooks: Arc<Hooks>,
     moved: Vec<String>,
@@ -112,6 +133,7 @@ impl Engine {
             state: state.to_path_buf(),
             sources,
             primaries: BTreeMap::new(),
+            primary_reader: None,
             clock: Arc::new(chrono::Utc::now),
             hooks: Arc::new(Hooks::new()),
             moved,
@@ -132,6 +154,15 @@ impl Engine {
     #[must_use]
     pub fn with_primaries(mut self, primaries: BTreeMap<String, PathBuf>) -> Self {
         self.primaries = primaries;
+        self
+    }
+
+    /// The engine with a reader of primaries of other kinds (see
+    /// [`PrimaryReader`]), for mirrored streams whose primary has no merge
+    /// database file.
+    #[must_use]
+    pub fn with_primary_reader(mut self, reader: Arc<dyn PrimaryReader>) -> Self {
+        self.primary_reader = Some(reader);
         self
     }
 

@@ -208,6 +208,36 @@ impl Engine {
         job: &IngestSpec,
         platform: &str,
     ) -> Result<BTreeMap<String, Rows>, BatchFailure> {
+        if !self.primaries.contains_key(platform)
+            && let Some(read) = self
+                .primary_reader
+                .as_ref()
+                .and_then(|r| r.live_rows(platform, job))
+        {
+            let read = read?;
+            return Ok(job
+                .datasets
+                .iter()
+                .zip(read)
+                .map(|(d, rows)| {
+                    let values = rows
+                        .into_iter()
+                        .map(|row| {
+                            row.into_iter()
+                                .map(|v| v.map_or(Value::Null, Value::Text))
+                                .collect()
+                        })
+                        .collect();
+                    (
+                        d.dataset.clone(),
+                        Rows {
+                            values,
+                            origin: source::Origin::Rows,
+                        },
+                    )
+                })
+                .collect());
+        }
         let Some(path) = self.primaries.get(platform) else {
             return Err(failure!(
                 "`{}` is ingested by platform `{platform}` and mirrored from its merge database, which this platform cannot find; map it in the platform's `primaries` parameter (`primaries: {{\"{platform}\": <its state directory>/merge.sqlite}}`)",

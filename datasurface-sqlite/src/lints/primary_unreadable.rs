@@ -13,14 +13,14 @@ pub(super) const UNREADABLE: CodeInfo = CodeInfo::new(
     "sqlite-primary-unreadable",
     Severity::Error,
     "A `sqlite` platform would mirror a datastore from a primary ingestion platform whose merge database it cannot read.",
-    "A platform that is not a datastore's primary ingestion platform reads what the primary ingested, so the source is read once. The `sqlite` platform reads another `sqlite` platform's merge database only. Make this platform a primary ingestion platform of the datastore too (it then reads the source itself), or make the primary a `sqlite` platform.",
+    "A platform that is not a datastore's primary ingestion platform reads what the primary ingested, so the source is read once. The `sqlite` platform reads another `sqlite` platform's merge database, and an `airflow` platform's merge tables, only. Make this platform a primary ingestion platform of the datastore too (it then reads the source itself), or make the primary a `sqlite` or `airflow` platform.",
 )
 .with_example(
     &[
-        ("platforms:\n  Batch:\n", "platforms:\n  Other: {kind: airflow, version: ^0.1}\n  Batch:\n"),
+        ("platforms:\n  Batch:\n", "platforms:\n  Other: {kind: dbt, version: ^1}\n  Batch:\n"),
         ("  Orders: [Batch]\n", "  Orders: [Other]\n"),
     ],
-    "model.yaml:116:3: error[sqlite-primary-unreadable]: platform `Batch` would mirror `Orders` from platform `Other` (kind `airflow`), whose merge database it cannot read: it reads another `sqlite` platform's only
+    "model.yaml:116:3: error[sqlite-primary-unreadable]: platform `Batch` would mirror `Orders` from platform `Other` (kind `dbt`), whose merge database it cannot read: it reads a `sqlite` or `airflow` primary's only
   at: /primaryIngestionPlatforms/Orders
   help: add `Batch` to `primaryIngestionPlatforms` of `Orders` so it reads the source itself (in github:acme/ecosystem@main)",
 );
@@ -28,8 +28,8 @@ pub(super) const UNREADABLE: CodeInfo = CodeInfo::new(
 pub(super) const NOT_MAPPED: CodeInfo = CodeInfo::new(
     "sqlite-primary-not-mapped",
     Severity::Warning,
-    "A `sqlite` platform mirrors a datastore from another `sqlite` platform whose merge database its `primaries` parameter does not map.",
-    "A mirror reads the primary's merge database, read-only: the ecosystem's owners map the primary to that file (`<its state directory>/merge.sqlite`) in the mirror's `primaries` parameter. Otherwise the mirrored streams fail when they run.",
+    "A `sqlite` platform mirrors a datastore from a primary whose merge database its `primaries` parameter does not map.",
+    "A mirror reads the primary's merge database, read-only: the ecosystem's owners map a `sqlite` primary to that file (`<its state directory>/merge.sqlite`), and an `airflow` primary to the credential that reads its merge tables (`{credential: NAME}`), in the mirror's `primaries` parameter. Otherwise the mirrored streams fail when they run.",
 )
 .with_example(
     &[
@@ -63,13 +63,19 @@ pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
         }
         let kind = cx.eco.platforms.get(primary).map(|d| d.kind.as_str());
         let entry = ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]);
-        if kind != Some("sqlite") {
+        let mapping = mapped.and_then(|m| m.get(primary.as_str()));
+        let readable = match kind {
+            Some("sqlite") => mapping.is_some_and(serde_json::Value::is_string),
+            Some("airflow") => mapping.is_some_and(serde_json::Value::is_object),
+            _ => false,
+        };
+        if !matches!(kind, Some("sqlite" | "airflow")) {
             found.push(
                 UNREADABLE
                     .at(
                         entry,
                         format!(
-                            "platform `{}` would mirror `{datastore}` from platform `{primary}` (kind `{}`), whose merge database it cannot read: it reads another `sqlite` platform's only",
+                            "platform `{}` would mirror `{datastore}` from platform `{primary}` (kind `{}`), whose merge database it cannot read: it reads a `sqlite` or `airflow` primary's only",
                             cx.platform,
                             kind.unwrap_or("unknown")
                         ),
@@ -79,7 +85,7 @@ pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
                         cx.platform
                     )),
             );
-        } else if !mapped.is_some_and(|m| m.contains_key(primary.as_str())) {
+        } else if !readable {
             found.push(
                 NOT_MAPPED
                     .at(
@@ -89,9 +95,11 @@ pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
                             cx.platform
                         ),
                     )
-                    .with_help(format!(
-                        "add `primaries: {{\"{primary}\": <its state directory>/merge.sqlite}}` to the platform's parameters"
-                    )),
+                    .with_help(if kind == Some("airflow") {
+                        format!("add `primaries: {{\"{primary}\": {{credential: <a credential that may read its merge tables>}}}}` to the platform's parameters")
+                    } else {
+                        format!("add `primaries: {{\"{primary}\": <its state directory>/merge.sqlite}}` to the platform's parameters")
+                    }),
             );
         }
     }
