@@ -319,6 +319,18 @@ fn timestamp(t: &str) -> Option<Value> {
                 .to_string(),
         ));
     }
+    // PostgreSQL writes an offset of whole hours as `+HH` (`2026-11-22
+    // 10:30:00+01`): a `timestamptz` as text, in a CSV export or from an
+    // `airflow` primary that this platform mirrors.
+    for form in ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        if let Ok(at) = chrono::DateTime::parse_from_str(t, form) {
+            return Some(Value::Text(
+                at.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M:%S%.f+00:00")
+                    .to_string(),
+            ));
+        }
+    }
     for form in [
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -554,6 +566,16 @@ mod tests {
             Ok(text("2026-11-22 10:30:00.250"))
         );
         assert!(conform(text("2026-11-31 10:00:00"), &ts).is_err());
+        // PostgreSQL's text of a `timestamptz`: an offset of whole hours.
+        assert_eq!(
+            conform(text("2026-11-22 10:30:00+01"), &ts),
+            Ok(text("2026-11-22 09:30:00+00:00"))
+        );
+        assert_eq!(
+            conform(text("2026-11-22 10:30:00.5-05"), &ts),
+            Ok(text("2026-11-22 15:30:00.500+00:00"))
+        );
+        assert!(conform(text("2026-11-22 10:30:00+1"), &ts).is_err());
     }
 
     #[test]
