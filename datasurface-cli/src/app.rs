@@ -105,6 +105,16 @@ impl App<'_> {
     pub(crate) fn paint(&self, paint: Paint, text: &str) -> String {
         paint_if(self.color, paint, text)
     }
+
+    /// Prints `error: <message>` and says the command could not run.
+    pub(crate) fn could_not_run(
+        &self,
+        err: &mut dyn std::io::Write,
+        message: &str,
+    ) -> crate::Outcome {
+        let _ = writeln!(err, "{}: {message}", self.paint(Paint::Error, "error"));
+        crate::Outcome::CouldNotRun
+    }
 }
 
 /// `text` in the colour of `paint` if `color`.

@@ -17,10 +17,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let fail = |err: &mut dyn Write, message: &str| {
-        let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
-        Outcome::CouldNotRun
-    };
+    let fail = |err: &mut dyn Write, message: &str| app.could_not_run(err, message);
     let Some((workspace, group)) = args.group.split_once('/') else {
         return fail(
             err,
@@ -137,10 +134,7 @@ pub(crate) fn choose(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let fail = |err: &mut dyn Write, message: &str| {
-        let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
-        Outcome::CouldNotRun
-    };
+    let fail = |err: &mut dyn Write, message: &str| app.could_not_run(err, message);
     if !args.model.is_dir() {
         return fail(
             err,

@@ -24,11 +24,7 @@ use crate::platforms::{diff, plan_text, platform_name, render_loaded};
 /// Where each source container's data is on this machine: the model's
 /// [`local_sources`], relative to the model's directory.
 fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
-    let base = if model.is_dir() {
-        model.to_path_buf()
-    } else {
-        model.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
+    let base = crate::sources::model_dir(model);
     let Some(declaration) = valid.platforms.get(platform) else {
         return BTreeMap::new();
     };
@@ -57,11 +53,7 @@ fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<Str
 /// platform mirrors (its `primaries` parameter, the ecosystem owner's),
 /// relative to the model's directory.
 fn primaries(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
-    let base = if model.is_dir() {
-        model.to_path_buf()
-    } else {
-        model.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
+    let base = crate::sources::model_dir(model);
     match valid
         .platforms
         .get(platform)

@@ -7,7 +7,7 @@ use std::io::Write;
 use datasurface_model::ReleaseSelector;
 
 use crate::Outcome;
-use crate::app::{App, Paint};
+use crate::app::App;
 use crate::args::{ReleaseArgs, ReleaseFormat};
 
 /// The newest of `tags` that `pattern` (a glob: `*`, `?`, `[…]`) matches:
@@ -41,10 +41,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let fail = |err: &mut dyn Write, message: &str| {
-        let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
-        Outcome::CouldNotRun
-    };
+    let fail = |err: &mut dyn Write, message: &str| app.could_not_run(err, message);
     let Some(env) = app.environment else {
         return fail(
             err,
@@ -63,14 +60,7 @@ pub(crate) fn run(
     else {
         return fail(err, &format!("the model declares no environment `{env}`"));
     };
-    let dir = if args.model.is_dir() {
-        args.model.clone()
-    } else {
-        args.model
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default()
-    };
+    let dir = crate::sources::model_dir(&args.model);
     let git = |a: &[&str]| crate::gitops::git_plumbing(&dir, a, None);
     let (selector, name) = match &environment.release {
         ReleaseSelector::Branch(branch) => ("branch", branch.to_string()),

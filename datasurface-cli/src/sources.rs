@@ -27,6 +27,16 @@ pub(crate) fn model_hash(model: &Path, sources: &[SourceFile]) -> String {
     datasurface_platform::content_hash(&all)
 }
 
+/// The directory a model's relative paths start from: the model's own
+/// directory, or the one holding its file.
+pub(crate) fn model_dir(model: &Path) -> std::path::PathBuf {
+    if model.is_dir() {
+        model.to_path_buf()
+    } else {
+        model.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
 /// Reads a model: one file, or every `.yaml`, `.yml` and `.json` file under a
 /// directory (hidden entries and saved renderings skipped), in path order.
 /// Paths in messages are shown relative to the current directory when they
