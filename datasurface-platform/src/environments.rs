@@ -10,7 +10,7 @@
 use datasurface_graph::{IntentionGraphs, NodeKind, PlatformGraph};
 use datasurface_model::names::{ContainerName, EnvironmentName, PlatformName};
 use datasurface_model::validate::{Diagnostic, ModelPath, Severity, ValidEcosystem};
-use datasurface_model::{Ecosystem, Environment, OrderedMap};
+use datasurface_model::{Ecosystem, Environment, EnvironmentPlatform, PlatformDeclaration};
 
 use crate::platform::RenderContext;
 use crate::registry::PlatformRegistry;
@@ -68,12 +68,10 @@ pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownE
         .iter()
         .filter(|(p, _)| runs(p))
         .map(|(p, declaration)| {
-            let mut declaration = declaration.clone();
-            if let Some(here) = env.platforms.get(p) {
-                for (key, value) in &here.parameters {
-                    declaration.parameters.insert(key.clone(), value.clone());
-                }
-            }
+            let declaration = match env.platforms.get(p) {
+                Some(here) => overlaid(declaration, here),
+                None => declaration.clone(),
+            };
             (p.clone(), declaration)
         })
         .collect();
@@ -98,6 +96,16 @@ pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownE
         }
     }
     Ok(view)
+}
+
+/// A platform's declaration as an environment runs it: each parameter the
+/// environment gives replaces the declaration's.
+fn overlaid(declaration: &PlatformDeclaration, here: &EnvironmentPlatform) -> PlatformDeclaration {
+    let mut declaration = declaration.clone();
+    for (key, value) in &here.parameters {
+        declaration.parameters.insert(key.clone(), value.clone());
+    }
+    declaration
 }
 
 /// The containers a platform's graph uses: the sources of what it ingests
@@ -242,12 +250,7 @@ fn overlaid_parameters(
         let Ok(platform) = registry.resolve_one(p, declaration) else {
             continue;
         };
-        let mut overlaid = declaration.clone();
-        let mut parameters: OrderedMap<String, serde_json::Value> = declaration.parameters.clone();
-        for (key, value) in &here.parameters {
-            parameters.insert(key.clone(), value.clone());
-        }
-        overlaid.parameters = parameters;
+        let overlaid = overlaid(declaration, here);
         let empty;
         let graph = if let Some(g) = graphs.graphs.get(p) {
             g
@@ -288,6 +291,7 @@ fn overlaid_parameters(
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
+    use datasurface_model::OrderedMap;
     use datasurface_model::fixtures::northwind;
 
     use super::*;
