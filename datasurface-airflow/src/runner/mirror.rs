@@ -1,7 +1,8 @@
 //! Reading this platform's merge tables for a platform of another kind
 //! that mirrors them (the `sqlite` platform): the live rows, as text.
 
-use super::{BatchFailure, Endpoint, Transport, connect_with, errors};
+use super::sources::primary_snapshot;
+use super::{BatchFailure, Endpoint, errors};
 use crate::names::{ident, qualified, quoted};
 use datasurface_platform::state;
 
@@ -31,18 +32,7 @@ pub fn live_rows(
     datasets: &[MirroredDataset<'_>],
 ) -> Result<Vec<Vec<Vec<Option<String>>>>, BatchFailure> {
     let what = format!("the merge database {}/{}", endpoint.host, endpoint.database);
-    let mut client = connect_with(
-        endpoint,
-        &what,
-        "-c default_transaction_read_only=on",
-        Transport::Opportunistic,
-    )?;
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(|e| format!("{what}: {}", errors::text(&e)))?;
+    let mut client = primary_snapshot(endpoint, &what)?;
     let mut all = Vec::with_capacity(datasets.len());
     for d in datasets {
         let table = qualified(schema, &ident(&[store, d.dataset, "merge"]));
@@ -57,7 +47,7 @@ pub fn live_rows(
             quoted(state::BATCH_OUT),
             state::LIVE_BATCH
         );
-        let rows = tx.query(query.as_str(), &[]).map_err(|e| {
+        let rows = client.query(query.as_str(), &[]).map_err(|e| {
             format!(
                 "dataset `{}`: reading {table} in {what}: {}",
                 d.dataset,
@@ -70,6 +60,6 @@ pub fn live_rows(
                 .collect(),
         );
     }
-    let _ = tx.commit();
+    let _ = client.batch_execute("COMMIT");
     Ok(all)
 }

@@ -140,21 +140,31 @@ pub(crate) fn open(
     }
 }
 
-/// Opens an `airflow` primary's merge database, read only, in one
-/// repeatable-read transaction, with this platform's merge credential.
-fn open_airflow_primary(platform: &str, endpoint: &Endpoint) -> Result<Source, BatchFailure> {
-    let what = format!("platform `{platform}`'s merge database");
-    // The platforms' own databases: TLS when the server offers it,
-    // as for this platform's merge database.
+/// Connects to an `airflow` primary's merge database (`what`, in messages)
+/// and begins one read-only repeatable-read transaction, so that every
+/// dataset read from it comes from the same batches. The platforms' own
+/// databases: TLS when the server offers it, as for this platform's merge
+/// database.
+pub(crate) fn primary_snapshot(
+    endpoint: &Endpoint,
+    what: &str,
+) -> Result<postgres::Client, BatchFailure> {
     let mut client = connect_with(
         endpoint,
-        &what,
+        what,
         "-c default_transaction_read_only=on",
         Transport::Opportunistic,
     )?;
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .map_err(|e| format!("{what}: {}", errors::text(&e)))?;
+    Ok(client)
+}
+
+/// Opens an `airflow` primary's merge database, read only, in one
+/// repeatable-read transaction, with this platform's merge credential.
+fn open_airflow_primary(platform: &str, endpoint: &Endpoint) -> Result<Source, BatchFailure> {
+    let client = primary_snapshot(endpoint, &format!("platform `{platform}`'s merge database"))?;
     Ok(Source::Postgres {
         client: Box::new(client),
         watermark: None,
