@@ -997,11 +997,7 @@ pub(crate) fn source_spec(
 ) -> SourceSpec {
     let unsupported = |reason: String| SourceSpec::Unsupported { reason };
     if let Some(p) = from_platform {
-        let primary = lookup
-            .1
-            .platforms
-            .iter()
-            .find(|(name, _)| name.as_str() == p);
+        let primary = lookup.1.platforms.get_key_value(p);
         let kind = primary.map_or("unknown", |(_, d)| d.kind.as_str());
         if let (Some((name, declaration)), "airflow") = (primary, kind) {
             let (theirs, _) = AirflowConfig::read(

@@ -52,12 +52,7 @@ pub(crate) fn run(
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
-    let Some((_, environment)) = loaded
-        .valid
-        .environments
-        .iter()
-        .find(|(name, _)| name.as_str() == env)
-    else {
+    let Some(environment) = loaded.valid.environments.get(env) else {
         return fail(err, &format!("the model declares no environment `{env}`"));
     };
     let dir = crate::sources::model_dir(&args.model);

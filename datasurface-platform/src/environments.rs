@@ -41,12 +41,7 @@ pub struct UnknownEnvironment {
 ///
 /// When the model declares no environment `name`.
 pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownEnvironment> {
-    let Some(env) = eco
-        .environments
-        .iter()
-        .find(|(n, _)| n.as_str() == name)
-        .map(|(_, e)| e)
-    else {
+    let Some(env) = eco.environments.get(name) else {
         let declared: Vec<&str> = eco
             .environments
             .keys()
