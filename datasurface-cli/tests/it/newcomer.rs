@@ -354,22 +354,20 @@ fn a_group_no_assignment_names_is_served_by_the_first_preferred_platform_that_ca
     assert_eq!(why.code, 1, "{}", why.transcript());
 }
 
-#[test]
-fn verify_shows_a_group_that_a_change_moves_to_another_platform() {
-    let choosing = |t: &str| {
-        let at = t.find("assignments:").unwrap();
-        t[..at].replacen(
-            "platforms:\n",
-            "platformPreference: [Local, Azure Platform]\nplatforms:\n",
-            1,
-        )
-    };
-    let base = scratch("moves-base");
-    northwind_with_ecosystem(&base, choosing);
-    let proposed = scratch("moves-proposed");
-    northwind_with_ecosystem(&proposed, choosing);
-    // The zone's owners stop allowing `Local`.
-    let zone = proposed.join("zones/usa/zone.yaml");
+/// Northwind's ecosystem with its assignments removed and `Local`
+/// preferred: the gate chooses the platform of its one group.
+fn choosing(t: &str) -> String {
+    let at = t.find("assignments:").unwrap();
+    t[..at].replacen(
+        "platforms:\n",
+        "platformPreference: [Local, Azure Platform]\nplatforms:\n",
+        1,
+    )
+}
+
+/// The zone's owners stop allowing `Local` in the model at `dir`.
+fn deny_local(dir: &Path) {
+    let zone = dir.join("zones/usa/zone.yaml");
     let text = std::fs::read_to_string(&zone).unwrap();
     std::fs::write(
         &zone,
@@ -380,6 +378,15 @@ fn verify_shows_a_group_that_a_change_moves_to_another_platform() {
         ),
     )
     .unwrap();
+}
+
+#[test]
+fn verify_shows_a_group_that_a_change_moves_to_another_platform() {
+    let base = scratch("moves-base");
+    northwind_with_ecosystem(&base, choosing);
+    let proposed = scratch("moves-proposed");
+    northwind_with_ecosystem(&proposed, choosing);
+    deny_local(&proposed);
     let args = |format: &str| {
         [
             "verify",
@@ -422,14 +429,6 @@ fn verify_shows_a_group_that_a_change_moves_to_another_platform() {
 #[test]
 fn plans_show_a_group_that_moves_between_platforms() {
     let dir = scratch("moves-plans");
-    let choosing = |t: &str| {
-        let at = t.find("assignments:").unwrap();
-        t[..at].replacen(
-            "platforms:\n",
-            "platformPreference: [Local, Azure Platform]\nplatforms:\n",
-            1,
-        )
-    };
     northwind_with_ecosystem(&dir.join("model"), choosing);
     // The choice of `Local` is recorded, and each platform rendered.
     let run = datasurface(&["choose", "model", "--write"], &dir);
@@ -441,18 +440,8 @@ fn plans_show_a_group_that_moves_between_platforms() {
         );
         assert_eq!(run.code, 0, "{}", run.transcript());
     }
-    // The zone's owners stop allowing `Local`: the group moves.
-    let zone = dir.join("model/zones/usa/zone.yaml");
-    let text = std::fs::read_to_string(&zone).unwrap();
-    std::fs::write(
-        &zone,
-        text.replacen(
-            "teamDeclarations:",
-            "platformPolicies:\n  Not local: {denied: [Local]}\nteamDeclarations:",
-            1,
-        ),
-    )
-    .unwrap();
+    // The group moves.
+    deny_local(&dir.join("model"));
     let plan = |platform: &str, from: &str| {
         let run = datasurface(
             &["plan", "model", "--platform", platform, "--from", from],
