@@ -148,12 +148,7 @@ impl Scratch {
     }
 
     fn job(&self, args: &[&str], extra: &[(&str, &str)]) -> super::Run {
-        let out = self.command(args, extra).output().unwrap();
-        super::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        ran(&mut self.command(args, extra))
     }
 
     fn ingest(&self) -> super::Run {
@@ -177,6 +172,16 @@ impl Scratch {
             )),
             self.source_sql(&format!("SELECT string_agg({row}, ',' ORDER BY id) FROM items")),
         )
+    }
+}
+
+/// Runs a command to its end: its exit code and what it printed.
+fn ran(command: &mut Command) -> super::Run {
+    let out = command.output().unwrap();
+    super::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
@@ -1447,17 +1452,10 @@ fn dev_runs_on_sqlite_and_prod_on_airflow_from_one_model() {
         if let Some(e) = env {
             args.extend(["--env", e]);
         }
-        let out = s
+        ran(s
             .command(&args, &[])
             .env_remove("DATASURFACE_MERGE_DATABASE")
-            .env_remove("DATASURFACE_MERGE_SCHEMA")
-            .output()
-            .unwrap();
-        super::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .env_remove("DATASURFACE_MERGE_SCHEMA"))
     };
     let without = apply(None);
     assert_eq!(without.code, 2, "{}", without.transcript());
@@ -1549,26 +1547,20 @@ fn the_sqlite_platform_mirrors_an_airflow_primary() {
         return;
     };
     let up = || {
-        let out = Command::new(env!("CARGO_BIN_EXE_datasurface"))
-            .args([
-                "up",
-                "model",
-                "--platform",
-                "Local",
-                "--state",
-                "local",
-                "--all",
-            ])
-            .current_dir(&s.dir)
-            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_USER", ROLE)
-            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD", PASSWORD)
-            .output()
-            .unwrap();
-        let run = super::Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let mut up = Command::new(env!("CARGO_BIN_EXE_datasurface"));
+        up.args([
+            "up",
+            "model",
+            "--platform",
+            "Local",
+            "--state",
+            "local",
+            "--all",
+        ])
+        .current_dir(&s.dir)
+        .env("DATASURFACE_CREDENTIAL_MIRROR_READER_USER", ROLE)
+        .env("DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD", PASSWORD);
+        let run = ran(&mut up);
         assert_eq!(run.code, 0, "{}", run.transcript());
         run
     };
