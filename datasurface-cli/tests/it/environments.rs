@@ -118,16 +118,7 @@ fn an_environment_renders_only_its_platforms_with_its_parameters() {
 fn release_prints_the_revision_an_environment_runs() {
     let dir = scratch("environments-release");
     copy_northwind(&dir, str::to_owned);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.email=ci@example.com", "-c", "user.name=CI"])
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
+    let git = |args: &[&str]| super::git(&dir, args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "model"]);

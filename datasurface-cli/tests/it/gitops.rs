@@ -394,20 +394,7 @@ fn nothing_is_written_unless_every_platform_renders() {
 fn the_commit_is_asked_of_git_and_uncommitted_changes_are_said() {
     let dir = scratch("gitops-git");
     let m = model(&dir, str::to_owned);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.email=ci@example.com", "-c", "user.name=CI"])
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
+    let git = |args: &[&str]| super::git(&dir, args);
     git(&["init", "-q"]);
     git(&["add", "model"]);
     git(&["commit", "-q", "-m", "the model"]);
@@ -571,15 +558,7 @@ fn a_renderings_folder_is_read_and_written_without_following_links() {
 fn git_runs_nothing_the_model_checkout_configures() {
     let dir = scratch("gitops-git-config");
     let m = model(&dir, str::to_owned);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.email=ci@example.com", "-c", "user.name=CI"])
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}");
-    };
+    let git = |args: &[&str]| super::git(&dir, args);
     git(&["init", "-q"]);
     git(&["add", "model"]);
     git(&["commit", "-q", "-m", "the model"]);

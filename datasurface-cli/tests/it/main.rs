@@ -60,6 +60,23 @@ fn datasurface(args: &[&str], cwd: &Path) -> Run {
     }
 }
 
+/// Runs git in `dir` as a test's committer; its output. Fails the test
+/// when git fails.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=ci@example.com", "-c", "user.name=CI"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// A scratch directory under the target directory, emptied first.
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
