@@ -524,11 +524,25 @@ pub(crate) struct ApplyArgs {
     pub(crate) format: PlanFormat,
 }
 
+/// Where runs send their OpenLineage events.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct LineageArgs {
+    /// Send an OpenLineage event as each batch starts and ends: POST to an `http://` or
+    /// `https://` URL (as given), or append JSON lines to a file. By default, the OpenLineage
+    /// clients' settings: `OPENLINEAGE_URL` (with `OPENLINEAGE_ENDPOINT`, by default
+    /// `api/v1/lineage`, and `OPENLINEAGE_API_KEY`); without them, no events. A lineage outage
+    /// never fails a batch.
+    #[arg(long, env = "DATASURFACE_LINEAGE", value_name = "URL|FILE")]
+    pub(crate) lineage: Option<String>,
+}
+
 /// `run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) target: EngineTarget,
+    #[command(flatten)]
+    pub(crate) lineage: LineageArgs,
     /// Run once and stop (the default).
     #[arg(long, conflicts_with = "every")]
     pub(crate) once: bool,
@@ -559,6 +573,8 @@ pub(crate) enum RunFormat {
 pub(crate) struct UpArgs {
     #[command(flatten)]
     pub(crate) target: EngineTarget,
+    #[command(flatten)]
+    pub(crate) lineage: LineageArgs,
     /// Run every source stream and scheduled transformer now, whatever its cron schedule
     /// (streams whose last batch failed are always retried).
     #[arg(long)]
@@ -757,6 +773,8 @@ pub(crate) struct JobIngestArgs {
     /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
     #[arg(long)]
     pub(crate) spec: Option<String>,
+    #[command(flatten)]
+    pub(crate) lineage: LineageArgs,
 }
 
 /// `job decide`.
@@ -791,4 +809,6 @@ pub(crate) struct TransformerJobArgs {
     /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
     #[arg(long)]
     pub(crate) spec: Option<String>,
+    #[command(flatten)]
+    pub(crate) lineage: LineageArgs,
 }

@@ -334,15 +334,19 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let chosen = match choose(app, &args.target, out, err) {
+    let mut chosen = match choose(app, &args.target, out, err) {
         Ok(chosen) => chosen,
         Err(outcome) => return outcome,
     };
+    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
+    chosen.engine = chosen
+        .engine
+        .with_lineage(lineage.sink(), &crate::lineage::host());
     let json = args.format == RunFormat::Json;
     if let Some(outcome) = apply_if_safe(app, &chosen, &args.target.model, json, out, err) {
         return outcome;
     }
-    run_chosen(
+    let ran = run_chosen(
         app,
         &chosen.engine,
         How {
@@ -352,7 +356,9 @@ pub(crate) fn run(
         },
         out,
         err,
-    )
+    );
+    lineage.finish(err);
+    ran
 }
 
 /// The plan from what the state directory applied to the model's rendering,
@@ -543,10 +549,14 @@ pub(crate) fn up(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
-    let chosen = match choose(app, &args.target, out, err) {
+    let mut chosen = match choose(app, &args.target, out, err) {
         Ok(chosen) => chosen,
         Err(outcome) => return outcome,
     };
+    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
+    chosen.engine = chosen
+        .engine
+        .with_lineage(lineage.sink(), &crate::lineage::host());
     let applied = apply_chosen(app, &chosen, PlanFormat::Human, out, err);
     if applied != Outcome::Success {
         return applied;
@@ -563,6 +573,7 @@ pub(crate) fn up(
         out,
         err,
     );
+    lineage.finish(err);
     if app.chatty() {
         where_to_look(engine, out);
     }

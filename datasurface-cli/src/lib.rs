@@ -57,6 +57,8 @@ mod hook_load;
 mod init;
 #[cfg(feature = "airflow")]
 mod job;
+#[cfg(feature = "lineage")]
+mod lineage;
 #[cfg(all(feature = "airflow", feature = "sqlite"))]
 mod mirror;
 mod model;

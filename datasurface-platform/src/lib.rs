@@ -27,6 +27,7 @@ mod external;
 pub mod gitops;
 mod history;
 pub mod hook;
+pub mod lineage;
 mod moves;
 mod parameters;
 mod physical;

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::hook::{HookJob, Subject};
+use datasurface_platform::lineage::{DatasetLineage, JobLineage, JobType, LineageModel, Place};
 use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
@@ -257,6 +258,20 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
 /// The containers each `(store, dataset)` is exported to.
 type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 
+/// The views of live consumer groups on each `(store, dataset)`: container,
+/// `<workspace>.<group>`, view. A hooked group's tables are written by its
+/// delivery job, not by the batch, and are not among them.
+type GroupViews = BTreeMap<(String, String), Vec<(String, String, String)>>;
+
+/// The declared SQLite type of a model type, as lineage's schemas give it.
+fn physical(t: &datasurface_platform::model::DataType) -> String {
+    let scale = match t {
+        datasurface_platform::model::DataType::Decimal(d) => Some(d.scale),
+        _ => None,
+    };
+    Sqlite.column_type(affinity(t).unwrap_or(Affinity::Text), scale)
+}
+
 /// What a consumer group renders in its container.
 struct Group {
     tables: Vec<TableSpec>,
@@ -308,6 +323,8 @@ impl Renderer<'_> {
             Artifact::new(None, self.json(&platform_tables())?, Vec::new()),
         )?;
         let exports = self.exports();
+        let views = self.group_views(&lookup);
+        let lineage = LineageModel::new(&lookup, eco.name.as_str(), self.platform());
         let history = kept_history(self.graph, &lookup);
         for node in self.graph.nodes() {
             match &node.kind {
@@ -319,8 +336,9 @@ impl Renderer<'_> {
                     let store = self.store(&lookup, datastore)?;
                     let keep = history.get(datastore).copied();
                     let from = from_platform.as_ref().map(PlatformName::as_str);
-                    let (spec, job) =
+                    let (spec, mut job) =
                         Self::ingest(datastore, dataset.as_ref(), from, store, &exports, keep);
+                    job.lineage = Some(Self::ingest_lineage(&lineage, &job, &views));
                     let mut parts = vec!["merge", "ingest", datastore.as_str()];
                     parts.extend(dataset.as_ref().map(DatasetName::as_str));
                     let spec_key = self.add_spec(&mut out, node, &parts, &spec)?;
@@ -366,7 +384,7 @@ impl Renderer<'_> {
                     dataset_group,
                 } => self.consumer(&lookup, &mut out, node, workspace, dataset_group)?,
                 NodeKind::DataTransformer { workspace } => {
-                    self.transformer(&lookup, &mut out, node, workspace)?;
+                    self.transformer(&lookup, &lineage, &views, &mut out, node, workspace)?;
                 }
                 NodeKind::Trigger { .. } => {}
             }
@@ -584,6 +602,8 @@ impl Renderer<'_> {
     fn transformer(
         &self,
         lookup: &Lookup<'_>,
+        lineage: &LineageModel<'_>,
+        group_views: &GroupViews,
         out: &mut Out,
         node: &Node,
         workspace: &WorkspaceName,
@@ -665,6 +685,18 @@ impl Renderer<'_> {
                     },
                 )
             }),
+            lineage: None,
+        };
+        let job = TransformSpec {
+            lineage: Some(Self::transform_lineage(
+                lookup,
+                lineage,
+                group_views,
+                workspace,
+                transformer,
+                &job,
+            )),
+            ..job
         };
         let job_key = key(&["jobs", "transformer", workspace.as_str()]);
         out.rendering.insert(
@@ -672,6 +704,179 @@ impl Renderer<'_> {
             Artifact::new(Some(node.key.clone()), self.json(&job)?, vec![spec_key]),
         )?;
         Ok(())
+    }
+
+    /// The lineage of a transformer's job: the input views it reads in its
+    /// container, and what its output's batch writes.
+    fn transform_lineage(
+        lookup: &Lookup<'_>,
+        lineage: &LineageModel<'_>,
+        group_views: &GroupViews,
+        workspace: &WorkspaceName,
+        transformer: &datasurface_platform::model::DataTransformer,
+        job: &TransformSpec,
+    ) -> JobLineage {
+        let mut job_lineage = lineage.transform_job(
+            workspace,
+            match &transformer.code {
+                CodeArtifact::Sql(sql) => Some(
+                    sql.queries
+                        .iter()
+                        .map(|(d, q)| format!("-- {d}\n{q}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                _ => None,
+            },
+        );
+        if let Some(placed) = lookup.workspace(workspace) {
+            let mut sinks: Vec<_> = placed
+                .item
+                .sinks()
+                .map(|(_, s)| (&s.datastore, &s.dataset))
+                .collect();
+            sinks.sort();
+            sinks.dedup();
+            for (s, d) in sinks {
+                job_lineage.inputs.push(lineage.dataset(
+                    Place::container(&job.container),
+                    &naming::input(s.as_str(), d.as_str()),
+                    s,
+                    d,
+                    &physical,
+                ));
+            }
+        }
+        // The output's batch is the transformer's run: what it writes is
+        // what the output stream's job writes.
+        if let Some(output) = lookup.datastore(&transformer.output_datastore) {
+            let mut written: Vec<&DatasetName> = output.item.datasets.keys().collect();
+            written.sort();
+            for d in written {
+                job_lineage.outputs.extend(Self::written(
+                    lineage,
+                    &transformer.output_datastore,
+                    d,
+                    group_views,
+                ));
+            }
+        }
+        job_lineage
+    }
+
+    /// The views of live consumer groups on each dataset.
+    fn group_views(&self, lookup: &Lookup<'_>) -> GroupViews {
+        let mut views = GroupViews::new();
+        for node in self.graph.nodes() {
+            let NodeKind::Workspace {
+                workspace,
+                dataset_group,
+            } = &node.kind
+            else {
+                continue;
+            };
+            let Some(placed) = lookup.workspace(workspace) else {
+                continue;
+            };
+            let (Some(container), None, Some(group)) = (
+                &placed.item.container,
+                &placed.item.hook,
+                placed.item.dataset_groups.get(dataset_group),
+            ) else {
+                continue;
+            };
+            for sink in &group.sinks {
+                let (s, d) = (sink.datastore.as_str(), sink.dataset.as_str());
+                let entry = views.entry((s.to_owned(), d.to_owned())).or_default();
+                let view = (
+                    container.to_string(),
+                    format!("{workspace}.{dataset_group}"),
+                    naming::view(workspace.as_str(), dataset_group.as_str(), s, d),
+                );
+                if !entry.contains(&view) {
+                    entry.push(view);
+                }
+            }
+        }
+        for list in views.values_mut() {
+            list.sort();
+        }
+        views
+    }
+
+    /// What a batch writes of `store.dataset`: its merge table, and the
+    /// views of the live consumer groups that read it.
+    fn written(
+        lineage: &LineageModel<'_>,
+        store: &DatastoreName,
+        dataset: &DatasetName,
+        views: &GroupViews,
+    ) -> Vec<DatasetLineage> {
+        let (s, d) = (store.as_str(), dataset.as_str());
+        let mut written = vec![lineage.dataset(
+            Place::Merge,
+            &naming::merge(s, d),
+            store,
+            dataset,
+            &physical,
+        )];
+        for (container, group, view) in views
+            .get(&(s.to_owned(), d.to_owned()))
+            .into_iter()
+            .flatten()
+        {
+            written.push(
+                lineage
+                    .dataset(Place::container(container), view, store, dataset, &physical)
+                    .for_group(group.clone()),
+            );
+        }
+        written
+    }
+
+    /// The lineage of an ingestion job: the source tables it reads (with
+    /// the checks a batch makes of them) and what it writes. A transformer's
+    /// output reads nothing of its own: the transformer's job says what it read.
+    fn ingest_lineage(
+        lineage: &LineageModel<'_>,
+        job: &IngestSpec,
+        views: &GroupViews,
+    ) -> JobLineage {
+        let store = DatastoreName::new(&job.datastore).ok();
+        let mut lineage_job = match &store {
+            Some(store) => lineage.ingest_job(&job.stream, store),
+            None => JobLineage::new(
+                String::new(),
+                format!("ingest.{}", job.stream),
+                JobType::Ingest,
+            ),
+        };
+        let Some(store) = store else {
+            return lineage_job;
+        };
+        let place = match &job.source {
+            SourceSpec::SqliteSnapshot { container } | SourceSpec::CsvFiles { container } => {
+                Some(Place::source(container))
+            }
+            SourceSpec::Primary { platform } => Some(Place::Primary(platform.clone())),
+            SourceSpec::Transformer { .. } => None,
+        };
+        for d in &job.datasets {
+            let Ok(dataset) = DatasetName::new(&d.dataset) else {
+                continue;
+            };
+            if let Some(place) = &place {
+                lineage_job.inputs.push(
+                    lineage
+                        .dataset(place.clone(), &d.source_table, &store, &dataset, &physical)
+                        .with_checks(lineage.checks(&store, &dataset)),
+                );
+            }
+            lineage_job
+                .outputs
+                .extend(Self::written(lineage, &store, &dataset, views));
+        }
+        lineage_job
     }
 
     fn ingest(
@@ -776,6 +981,7 @@ impl Renderer<'_> {
             retention_days: history.and_then(Kept::days),
             datasets: jobs,
             cron,
+            lineage: None,
         };
         (spec, job)
     }

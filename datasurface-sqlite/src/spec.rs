@@ -3,6 +3,7 @@
 //! stream and transformer does). Both are JSON artifacts.
 
 use datasurface_platform::hook::HookJob;
+use datasurface_platform::lineage::JobLineage;
 use datasurface_platform::state;
 use serde::{Deserialize, Serialize};
 
@@ -176,6 +177,10 @@ pub struct IngestSpec {
     /// Its cron schedule, if it runs on one; otherwise it runs on every `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
+    /// The job as its OpenLineage events name it (a spec an older build
+    /// rendered has none, and its runs send no events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 /// One dataset of a stream.
@@ -234,6 +239,10 @@ pub struct TransformSpec {
     /// when the model sets it (the default is the model's, 1,024).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mib: Option<u32>,
+    /// The job as its OpenLineage events name it: what the transformer
+    /// reads, and the output datasets and views its batch writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 impl TransformSpec {

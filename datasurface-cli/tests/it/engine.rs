@@ -163,6 +163,7 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
     for delay_ms in [30, 120, 400] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
             .args(["run", "model.yaml", "--state", "state"])
+            .args(["--lineage", "events.jsonl"])
             .current_dir(&dir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -192,7 +193,17 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
     let count = "SELECT count(*) || '|' || count(DISTINCT id) FROM Live__Main__Feed__events";
     assert_eq!(query(&view, count), "2|2");
     // Running again finishes the work: every row once, no duplicate keys.
-    let run = datasurface(&["run", "model.yaml", "--state", "state"], &dir);
+    let run = datasurface(
+        &[
+            "run",
+            "model.yaml",
+            "--state",
+            "state",
+            "--lineage",
+            "events.jsonl",
+        ],
+        &dir,
+    );
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(query(&view, count), format!("{rows}|{rows}"));
     let states = query(
@@ -206,6 +217,27 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
         states[1..states.len() - 1].iter().all(|s| *s == "failed"),
         "{states:?}"
     );
+    // Lineage: each killed batch's run started and then failed (the next
+    // run says so as it starts); only the batch that committed completed.
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |kind: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["eventType"] == kind)
+            .map(|e| e["run"]["runId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (started, completed, failed) = (of("START"), of("COMPLETE"), of("FAIL"));
+    assert_eq!(completed.len(), 1, "{events:?}");
+    assert_eq!(started.len(), states.len() - 1, "{events:?}");
+    assert_eq!(failed.len(), states.len() - 2, "{events:?}");
+    assert!(!failed.contains(&completed[0]));
+    assert!(failed.iter().chain(&completed).all(|r| started.contains(r)));
+    super::lineage::official_client_parses(&dir.join("events.jsonl"));
 }
 
 #[test]

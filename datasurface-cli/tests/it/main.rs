@@ -21,6 +21,7 @@ mod gitops;
 mod graph;
 mod hooks;
 mod job;
+mod lineage;
 mod newcomer;
 mod platforms;
 mod serve;

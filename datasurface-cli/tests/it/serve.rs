@@ -12,13 +12,13 @@ use super::{copy_northwind, datasurface, repo_root, scratch};
 const TEAM: &str = "zones/usa/teams/northwindteam.yaml";
 
 /// The server, killed if a test fails before stopping it.
-struct Server {
+pub(super) struct Server {
     child: Child,
     addr: String,
 }
 
 impl Server {
-    fn start(model: &Path, poll: &str) -> Self {
+    pub(super) fn start(model: &Path, poll: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
             .args(["serve", "--addr", "127.0.0.1:0", "--poll", poll])
             .arg(model)
@@ -44,7 +44,7 @@ impl Server {
     }
 
     /// The status line's code and the body of a GET.
-    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+    pub(super) fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
         write!(
             stream,

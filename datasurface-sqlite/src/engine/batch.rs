@@ -15,6 +15,7 @@ use super::values::{conform, hash, shown};
 use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
+use datasurface_platform::lineage::{DatasetOutcome, JobLineage, Outcome, RunEvent};
 use datasurface_platform::state::BATCH_OUT;
 
 use crate::spec::{DatasetSpec, IngestSpec, LIVE, SourceSpec};
@@ -481,19 +482,21 @@ fn merge_all(
     batch: i64,
     checked: &[Vec<Staged>],
     cutoff: Option<&str>,
-) -> Result<Counts, rusqlite::Error> {
+) -> Result<(Counts, Vec<Counts>), rusqlite::Error> {
     let mut counts = Counts::default();
+    let mut each = Vec::with_capacity(job.datasets.len());
     for (part, (d, staged)) in job.datasets.iter().zip(checked).enumerate() {
         let c = merge(tx, d, part, batch, staged, job.keep_history)?;
         counts.inserted += c.inserted;
         counts.updated += c.updated;
         counts.deleted += c.deleted;
         counts.total += c.total;
+        each.push(c);
         if let Some(cutoff) = cutoff {
             tx.execute(&SQL.retire_merged(d), params![job.stream, cutoff])?;
         }
     }
-    Ok(counts)
+    Ok((counts, each))
 }
 
 /// Runs one batch of a stream with the rows read for each dataset (or why
@@ -502,27 +505,98 @@ fn merge_all(
 /// [`MAX_ATTACHED`] containers and the marks commit in one transaction; the
 /// exports into further containers follow, a group per transaction, each
 /// container always holding whole batches. Returns the batch and how it ended.
+///
+/// `lineage` is the job its OpenLineage events name (the stream's own, or
+/// the transformer's whose output it is): `START` once the batch has its
+/// number, then `COMPLETE` once it has committed, or `FAIL`.
 pub(crate) fn ingest(
     engine: &Engine,
     job: &IngestSpec,
     rows: Result<BTreeMap<String, Rows>, BatchFailure>,
     marks: &[(String, String, i64)],
+    lineage: Option<&JobLineage>,
 ) -> Result<(i64, Ended), EngineError> {
+    let mut conn = engine.open_merge()?;
+    let started = engine.now();
+    // Batches a killed run left are failed as this one starts: their runs
+    // end `FAIL`, never `COMPLETE`.
+    let interrupted = match lineage {
+        Some(_) => super::lineage::unfinished(&conn, &job.stream),
+        None => Vec::new(),
+    };
+    let batch = start(&conn, &job.stream, &started)?;
+    if let Some(l) = lineage {
+        for (old, began) in interrupted {
+            let ids = super::lineage::run_ids(&conn, l, old, &began, &[]);
+            let why = Outcome::failed("interrupted before it committed; nothing of it is visible");
+            engine.emit(&RunEvent::end(l, &ids, &started, &engine.places(), &why));
+        }
+    }
+    let run = lineage.map(|l| {
+        let ids = super::lineage::run_ids(&conn, l, batch, &started, marks);
+        engine.emit(&RunEvent::start(l, &ids, &started, &engine.places()));
+        (l, ids)
+    });
+    let ended = run_batch(engine, &mut conn, job, batch, rows, marks);
+    if let (Some((l, ids)), Ok((_, ended))) = (&run, &ended) {
+        let outcome = match ended {
+            Ok((_, each)) => Outcome {
+                failure: None,
+                datasets: job
+                    .datasets
+                    .iter()
+                    .zip(each)
+                    .map(|(d, c)| {
+                        let n = |v: i64| u64::try_from(v).unwrap_or_default();
+                        (
+                            format!("{}.{}", job.datastore, d.dataset),
+                            DatasetOutcome {
+                                read: n(c.total),
+                                inserted: n(c.inserted),
+                                updated: n(c.updated),
+                                deleted: n(c.deleted),
+                            },
+                        )
+                    })
+                    .collect(),
+            },
+            Err(why) => Outcome::failed(why.to_string()),
+        };
+        engine.emit(&RunEvent::end(
+            l,
+            ids,
+            &engine.now(),
+            &engine.places(),
+            &outcome,
+        ));
+    }
+    ended.map(|(batch, ended)| (batch, ended.map(|(total, _)| total)))
+}
+
+/// A batch's counts, in all and for each dataset, or why it failed.
+type EndedEach = Result<(Counts, Vec<Counts>), BatchFailure>;
+
+fn run_batch(
+    engine: &Engine,
+    conn: &mut Pooled,
+    job: &IngestSpec,
+    batch: i64,
+    rows: Result<BTreeMap<String, Rows>, BatchFailure>,
+    marks: &[(String, String, i64)],
+) -> Result<(i64, EndedEach), EngineError> {
     let clock = Instant::now();
     let seconds = |clock: &Instant| clock.elapsed().as_secs_f64();
-    let mut conn = engine.open_merge()?;
     let stream = job.stream.as_str();
-    let batch = start(&conn, stream, &engine.now())?;
     let checked = match rows.and_then(|rows| {
         missing_exports(engine, job)?;
         let checked = check_all(job, rows)?;
-        empty_snapshots(&conn, job, &checked)?;
+        empty_snapshots(conn, job, &checked)?;
         Ok(checked)
     }) {
         Ok(c) => c,
         Err(message) => {
             fail(
-                &conn,
+                conn,
                 stream,
                 batch,
                 &message.to_string(),
@@ -532,22 +606,22 @@ pub(crate) fn ingest(
             return Ok((batch, Err(message)));
         }
     };
-    let previous = last_committed(&conn, stream)?;
+    let previous = last_committed(conn, stream)?;
     let cutoff = job.retention_days.map(|days| engine.days_ago(days));
     let groups = container_groups(job);
     let first: Vec<&str> = groups.first().cloned().unwrap_or_default();
     let sync = Sync::Changes { previous };
     let result = attached(
-        &mut conn,
+        conn,
         engine,
         &first,
         stream,
-        |conn| -> Result<Counts, rusqlite::Error> {
+        |conn| -> Result<(Counts, Vec<Counts>), rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(&SQL.mark_staged(), params![stream, batch])?;
             tx.execute(&SQL.create_changed(), [])?;
             tx.execute(&SQL.clear_changed(), [])?;
-            let counts = merge_all(&tx, job, batch, &checked, cutoff.as_deref())?;
+            let (counts, each) = merge_all(&tx, job, batch, &checked, cutoff.as_deref())?;
             export_group(&tx, job, &first, batch, sync, cutoff.as_deref())?;
             for (workspace, input, input_batch) in marks {
                 tx.execute(&SQL.mark_input(), params![workspace, input, input_batch])?;
@@ -566,7 +640,7 @@ pub(crate) fn ingest(
                 ],
             )?;
             tx.commit()?;
-            Ok(counts)
+            Ok((counts, each))
         },
     )?;
     let counts = match result {
@@ -574,7 +648,7 @@ pub(crate) fn ingest(
         Err(e) => {
             let message = failure!("the merge failed and was rolled back: {e}");
             fail(
-                &conn,
+                conn,
                 stream,
                 batch,
                 &message.to_string(),
@@ -591,7 +665,7 @@ pub(crate) fn ingest(
             "batch {batch} of `{stream}` committed, but its exports into {} could not follow; the next run copies them",
             group.join(", ")
         );
-        attached(&mut conn, engine, group, stream, |conn| {
+        attached(conn, engine, group, stream, |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             export_group(&tx, job, group, batch, sync, cutoff.as_deref())?;
             tx.commit()

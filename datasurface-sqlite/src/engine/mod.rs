@@ -10,6 +10,7 @@ mod apply;
 mod batch;
 mod deliver;
 mod hooks;
+mod lineage;
 mod migrate;
 mod pool;
 mod reconcile;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datasurface_platform::Rendering;
+use datasurface_platform::lineage::{LineageSink, NoLineage};
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
@@ -103,6 +105,24 @@ pub struct Engine {
     hooks: Arc<Hooks>,
     moved: Vec<String>,
     pool: pool::Pool,
+    lineage: Lineage,
+}
+
+/// Where the engine sends its OpenLineage events, and the host its
+/// databases' namespaces name.
+#[derive(Clone)]
+struct Lineage {
+    sink: Arc<dyn LineageSink>,
+    host: String,
+}
+
+impl Default for Lineage {
+    fn default() -> Self {
+        Lineage {
+            sink: Arc::new(NoLineage),
+            host: "localhost".to_owned(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -138,6 +158,7 @@ impl Engine {
             hooks: Arc::new(Hooks::new()),
             moved,
             pool: pool::Pool::default(),
+            lineage: Lineage::default(),
         })
     }
 
@@ -163,6 +184,18 @@ impl Engine {
     #[must_use]
     pub fn with_primary_reader(mut self, reader: Arc<dyn PrimaryReader>) -> Self {
         self.primary_reader = Some(reader);
+        self
+    }
+
+    /// The engine sending an OpenLineage event as each batch starts and
+    /// ends, and as a hook holds a transformer back, to `sink`; its
+    /// databases' namespaces name `host` (`sqlite://<host>`).
+    #[must_use]
+    pub fn with_lineage(mut self, sink: Arc<dyn LineageSink>, host: &str) -> Self {
+        self.lineage = Lineage {
+            sink,
+            host: host.to_owned(),
+        };
         self
     }
 

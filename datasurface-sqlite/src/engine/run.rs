@@ -19,6 +19,7 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use serde::Serialize;
 
+use datasurface_platform::lineage::{self, RunIds, run_id};
 use datasurface_platform::model::cron::Schedule;
 
 use super::apply::jobs;
@@ -312,7 +313,7 @@ impl Engine {
             progress(RunEvent::Started(&job.stream));
             let rows = self.read(job);
             read(&job.stream, &rows, progress);
-            let (batch, ended) = batch::ingest(self, job, rows, &[])?;
+            let (batch, ended) = batch::ingest(self, job, rows, &[], job.lineage.as_ref())?;
             let o = outcome(&job.stream, batch, ended);
             progress(RunEvent::Ended(&o));
             summary.streams.push(o);
@@ -337,6 +338,7 @@ impl Engine {
                     Some(hook) => match self.consult(t, hook, schedules, &mut summary, progress)? {
                         Consulted::Run(decision) => decision,
                         Consulted::Hold => {
+                            self.held(t, &summary);
                             settled.push(&t.workspace);
                             continue;
                         }
@@ -346,7 +348,7 @@ impl Engine {
                 progress(RunEvent::Started(&output.stream));
                 let rows = self.transform(t, output);
                 read(&output.stream, &rows, progress);
-                let (batch, ended) = batch::ingest(self, output, rows, &marks)?;
+                let (batch, ended) = batch::ingest(self, output, rows, &marks, t.lineage.as_ref())?;
                 if let Some(decision) = decision {
                     self.decision_ran(&t.workspace, decision, batch)?;
                 }
@@ -366,6 +368,30 @@ impl Engine {
         let deliveries: Vec<DeliverySpec> = jobs(&rendering, "jobs/delivery/")?;
         self.deliver_all(&deliveries, &mut summary, progress)?;
         Ok(summary)
+    }
+
+    /// Tells lineage that a transformer that was due did not run: its hook
+    /// held it.
+    fn held(&self, t: &TransformSpec, summary: &RunSummary) {
+        let Some(job) = &t.lineage else { return };
+        let why = summary
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| d.workspace == t.workspace)
+            .map_or("its hook held it", |d| d.reason.as_str());
+        let now = self.now();
+        let ids = RunIds {
+            run: run_id(&[&job.namespace, &job.name, "held", &now]),
+            parent: None,
+        };
+        self.emit(&lineage::RunEvent::abort(
+            job,
+            &ids,
+            &now,
+            &self.places(),
+            why,
+        ));
     }
 
     /// `None` if a stream is due by its schedule (or has none, or its last

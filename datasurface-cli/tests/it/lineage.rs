@@ -1,0 +1,325 @@
+//! OpenLineage events from runs: received by an HTTP endpoint on loopback,
+//! checked against the lineage the model service serves, and a killed run
+//! that never claims to have completed.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::serve::Server;
+use super::{copy_northwind, datasurface, scratch};
+
+/// An OpenLineage endpoint on loopback: it takes every POST, answers 201,
+/// and keeps the bodies.
+struct Endpoint {
+    url: String,
+    bodies: Arc<Mutex<Vec<String>>>,
+}
+
+impl Endpoint {
+    fn start() -> Endpoint {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api/v1/lineage", listener.local_addr().unwrap());
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let kept = bodies.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let kept = kept.clone();
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().unwrap();
+                    let mut reader = BufReader::new(stream);
+                    // Requests on one connection, one after another.
+                    loop {
+                        let mut length = 0;
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        assert!(line.starts_with("POST /api/v1/lineage "), "{line}");
+                        loop {
+                            line.clear();
+                            reader.read_line(&mut line).unwrap();
+                            if line == "\r\n" {
+                                break;
+                            }
+                            let lower = line.to_ascii_lowercase();
+                            if let Some(n) = lower.strip_prefix("content-length:") {
+                                length = n.trim().parse().unwrap();
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        kept.lock().unwrap().push(String::from_utf8(body).unwrap());
+                        writer
+                            .write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        Endpoint { url, bodies }
+    }
+
+    fn events(&self) -> Vec<Value> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| serde_json::from_str(b).unwrap())
+            .collect()
+    }
+}
+
+/// The model identity a dataset links to, of `kind` (`DATASET`, `DATASET_GROUP`).
+fn symlink(dataset: &Value, kind: &str) -> Option<String> {
+    dataset["facets"]["symlinks"]["identifiers"]
+        .as_array()?
+        .iter()
+        .find(|i| i["type"] == kind)
+        .and_then(|i| i["name"].as_str())
+        .map(str::to_owned)
+}
+
+/// The graph the completed runs describe, in the model service's ids:
+/// `dataset:`, `transformer:` and `group:` nodes. A group of a transformer's
+/// workspace is that transformer's input, as the model service draws it.
+fn described(events: &[Value]) -> BTreeSet<(String, String)> {
+    let transformers: BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| e["job"]["name"].as_str()?.strip_prefix("transform."))
+        .map(str::to_owned)
+        .collect();
+    let mut edges = BTreeSet::new();
+    for event in events.iter().filter(|e| e["eventType"] == "COMPLETE") {
+        let name = event["job"]["name"].as_str().unwrap();
+        let datasets = |side: &str| -> Vec<Value> { event[side].as_array().unwrap().clone() };
+        if let Some(ws) = name.strip_prefix("transform.") {
+            for input in datasets("inputs") {
+                let d = symlink(&input, "DATASET").unwrap();
+                edges.insert((format!("dataset:{d}"), format!("transformer:{ws}")));
+            }
+            for output in datasets("outputs") {
+                if symlink(&output, "DATASET_GROUP").is_none() {
+                    let d = symlink(&output, "DATASET").unwrap();
+                    edges.insert((format!("transformer:{ws}"), format!("dataset:{d}")));
+                }
+            }
+        }
+        for output in datasets("outputs") {
+            let (Some(d), Some(group)) = (
+                symlink(&output, "DATASET"),
+                symlink(&output, "DATASET_GROUP"),
+            ) else {
+                continue;
+            };
+            let ws = group.split('.').next().unwrap().to_owned();
+            let to = if transformers.contains(&ws) {
+                format!("transformer:{ws}")
+            } else {
+                format!("group:{group}")
+            };
+            edges.insert((format!("dataset:{d}"), to));
+        }
+    }
+    edges
+}
+
+/// Every edge of the lineage the model service serves for Northwind's datasets.
+fn served_lineage(model: &std::path::Path) -> BTreeSet<(String, String)> {
+    let service = Server::start(model, "0");
+    let mut edges = BTreeSet::new();
+    for (store, dataset) in [
+        ("NW_Data", "customers"),
+        ("NW_Data", "products"),
+        ("NW_Data", "suppliers"),
+        ("Masked_NW_Data", "customers"),
+    ] {
+        let (code, lineage) = service.get(&format!(
+            "/api/v1/datastores/{store}/datasets/{dataset}/lineage"
+        ));
+        assert_eq!(code, 200, "{lineage}");
+        for edge in lineage["edges"].as_array().unwrap() {
+            edges.insert((
+                edge["from"].as_str().unwrap().to_owned(),
+                edge["to"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    edges
+}
+
+#[test]
+fn up_sends_events_whose_lineage_is_the_model_services() {
+    let dir = scratch("lineage-up");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let endpoint = Endpoint::start();
+    let run = datasurface(
+        &[
+            "up",
+            "model",
+            "--state",
+            "state",
+            "--lineage",
+            &endpoint.url,
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(!run.stderr.contains("OpenLineage"), "{}", run.stderr);
+    let events = endpoint.events();
+    // Every run started and completed, once each, under one run id.
+    let mut runs: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["run"]["runId"].as_str().unwrap().to_owned(),
+                e["job"]["name"].as_str().unwrap().to_owned(),
+                e["eventType"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    runs.sort();
+    let jobs: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|(_, job, kind)| (job.as_str(), kind.as_str()))
+        .collect();
+    assert_eq!(jobs.len(), 4, "{runs:?}");
+    assert!(
+        jobs.contains(&("ingest.NW_Data", "START"))
+            && jobs.contains(&("ingest.NW_Data", "COMPLETE"))
+            && jobs.contains(&("transform.MaskCustomersWorkSpace", "START"))
+            && jobs.contains(&("transform.MaskCustomersWorkSpace", "COMPLETE")),
+        "{runs:?}"
+    );
+    // The transformer's run names the ingest batch that made it due.
+    let ingest = events
+        .iter()
+        .find(|e| e["job"]["name"] == "ingest.NW_Data")
+        .unwrap();
+    let transform = events
+        .iter()
+        .find(|e| e["job"]["name"] == "transform.MaskCustomersWorkSpace")
+        .unwrap();
+    assert_eq!(
+        transform["run"]["facets"]["parent"]["run"]["runId"],
+        ingest["run"]["runId"]
+    );
+    assert_eq!(transform["job"]["namespace"], "datasurface/Northwind/Local");
+    // Namespaces name the real databases.
+    let merge = std::fs::canonicalize(dir.join("state/merge.sqlite")).unwrap();
+    let complete = events
+        .iter()
+        .find(|e| e["job"]["name"] == "ingest.NW_Data" && e["eventType"] == "COMPLETE")
+        .unwrap();
+    let customers = complete["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| {
+            o["name"]
+                .as_str()
+                .unwrap()
+                .starts_with(merge.to_str().unwrap())
+        })
+        .unwrap();
+    assert!(
+        customers["namespace"]
+            .as_str()
+            .unwrap()
+            .starts_with("sqlite://")
+    );
+    assert!(
+        customers["outputFacets"]["datasurface_rowChanges"]["inserted"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(
+        customers["facets"]["ownership"]["owners"][0]["name"],
+        "team:USA/NorthwindTeam"
+    );
+
+    // The official client reads every event as it was sent.
+    let file = dir.join("events.jsonl");
+    let lines: Vec<String> = endpoint.bodies.lock().unwrap().clone();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    official_client_parses(&file);
+    // The graph the events describe is the model service's lineage.
+    assert_eq!(described(&events), served_lineage(&dir.join("model")));
+}
+
+#[test]
+fn an_endpoint_that_is_down_fails_no_batch() {
+    let dir = scratch("lineage-down");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let run = datasurface(
+        &[
+            "up",
+            "model",
+            "--state",
+            "state",
+            "--lineage",
+            &format!("http://127.0.0.1:{port}/api/v1/lineage"),
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("2 batches, 0 failed"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("4 OpenLineage events could not be sent to http://127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Parses every event of a JSON-lines file with the official
+/// `openlineage-python` client (`openlineage/parse_events.py`), from the
+/// virtualenv `DATASURFACE_API_TOOLS` names (`.ci/external` makes it).
+/// Without it the test says so and passes, unless
+/// `DATASURFACE_REQUIRE_EXTERNAL=1`.
+#[allow(
+    clippy::print_stderr,
+    reason = "a skipped check says so in the test's output"
+)]
+pub(super) fn official_client_parses(events: &std::path::Path) {
+    let python = std::env::var_os("DATASURFACE_API_TOOLS")
+        .map(|dir| std::path::PathBuf::from(dir).join("python"))
+        .filter(|p| {
+            std::process::Command::new(p)
+                .args(["-c", "import openlineage.client.event_v2"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let Some(python) = python else {
+        let message = "openlineage-python is not installed (.ci/external installs it; set DATASURFACE_API_TOOLS to its virtualenv's bin directory)";
+        assert!(
+            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
+        );
+        eprintln!("skipped: {message}");
+        return;
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/openlineage/parse_events.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(events)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the OpenLineage client refuses an event of {}: {}{}",
+        events.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

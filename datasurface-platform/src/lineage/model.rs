@@ -1,0 +1,135 @@
+//! A job's lineage from the model: the owners, schemas and documentation a
+//! platform's renderer puts in its templates, the same for every platform.
+
+use datasurface_model::DataType;
+use datasurface_model::names::{DatasetName, DatastoreName, WorkspaceName};
+use datasurface_model::validate::ModelIndex;
+
+use super::job::{Check, DatasetLineage, Field, JobLineage, JobType, Place, team_owner};
+
+/// Lineage templates for one platform's render: the model's index, the
+/// ecosystem's and platform's names.
+#[derive(Debug)]
+pub struct LineageModel<'a> {
+    index: &'a ModelIndex<'a>,
+    namespace: String,
+    model: String,
+}
+
+impl<'a> LineageModel<'a> {
+    /// Templates for platform `platform` of the ecosystem the index is of.
+    pub fn new(index: &'a ModelIndex<'a>, ecosystem: &str, platform: &str) -> Self {
+        LineageModel {
+            index,
+            namespace: super::job_namespace(ecosystem, platform),
+            model: super::model_namespace(ecosystem),
+        }
+    }
+
+    /// The job that ingests `stream` of datastore `store`, owned by the
+    /// store's team, with no datasets yet.
+    pub fn ingest_job(&self, stream: &str, store: &DatastoreName) -> JobLineage {
+        let mut job = JobLineage::new(
+            self.namespace.clone(),
+            format!("ingest.{stream}"),
+            JobType::Ingest,
+        );
+        if let Some(placed) = self.index.datastore(store) {
+            job = job.owned_by(placed.zone.as_str(), placed.team.as_str());
+            job.description = placed
+                .item
+                .documentation
+                .as_ref()
+                .map(|d| d.description.clone());
+        }
+        job
+    }
+
+    /// The job that runs workspace `workspace`'s transformer, owned by the
+    /// workspace's team, with no datasets yet.
+    pub fn transform_job(&self, workspace: &WorkspaceName, sql: Option<String>) -> JobLineage {
+        let mut job = JobLineage::new(
+            self.namespace.clone(),
+            format!("transform.{workspace}"),
+            JobType::Transform,
+        );
+        if let Some(placed) = self.index.workspace(workspace) {
+            job = job.owned_by(placed.zone.as_str(), placed.team.as_str());
+            job.description = placed
+                .item
+                .documentation
+                .as_ref()
+                .map(|d| d.description.clone());
+        }
+        job.sql = sql;
+        job
+    }
+
+    /// Dataset `store.dataset` at `place` in `table`: its owners, and its
+    /// columns typed by `physical` with their documentation.
+    pub fn dataset(
+        &self,
+        place: Place,
+        table: &str,
+        store: &DatastoreName,
+        dataset: &DatasetName,
+        physical: &dyn Fn(&DataType) -> String,
+    ) -> DatasetLineage {
+        let mut lineage =
+            DatasetLineage::new(place, table, &self.model, &format!("{store}.{dataset}"));
+        if let Some(placed) = self.index.datastore(store) {
+            lineage.owners = vec![team_owner(placed.zone.as_str(), placed.team.as_str())];
+            if let Some(d) = placed.item.datasets.get(dataset) {
+                lineage.fields = d
+                    .schema
+                    .columns
+                    .iter()
+                    .map(|(name, c)| Field {
+                        name: name.to_string(),
+                        data_type: physical(&c.data_type),
+                        description: c.documentation.as_ref().map(|d| d.description.clone()),
+                    })
+                    .collect();
+            }
+        }
+        lineage
+    }
+
+    /// The checks every batch makes of `store.dataset`'s rows before it
+    /// commits: keys unique and present, columns not null where the schema
+    /// says, and every value of its declared type.
+    pub fn checks(&self, store: &DatastoreName, dataset: &DatasetName) -> Vec<Check> {
+        let Some(d) = self
+            .index
+            .datastore(store)
+            .and_then(|p| p.item.datasets.get(dataset))
+        else {
+            return Vec::new();
+        };
+        let mut checks = Vec::new();
+        let key = &d.schema.primary_key;
+        if !key.is_empty() {
+            let columns: Vec<&str> = key
+                .iter()
+                .map(datasurface_model::names::ColumnName::as_str)
+                .collect();
+            checks.push(Check {
+                assertion: "unique".into(),
+                column: Some(columns.join(",")),
+            });
+        }
+        for (name, c) in &d.schema.columns {
+            if !c.nullable || key.contains(name) {
+                checks.push(Check {
+                    assertion: "not_null".into(),
+                    column: Some(name.to_string()),
+                });
+            }
+            checks.push(Check {
+                assertion: format!("type:{}", c.data_type.kind()),
+                column: Some(name.to_string()),
+            });
+        }
+        checks
+    }
+}
