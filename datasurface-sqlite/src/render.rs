@@ -4,15 +4,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::hook::{HookJob, Subject};
-use datasurface_platform::lineage::{DatasetLineage, JobLineage, JobType, LineageModel, Place};
+use datasurface_platform::lineage::{DatasetLineage, JobLineage, LineageModel, Place};
 use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use datasurface_platform::model::validate::ModelIndex;
 use datasurface_platform::model::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, Dataset, Datastore, Ecosystem, Milestoning,
-    StepTrigger, Workspace,
+    CaptureMetadata, CaptureMethod, CodeArtifact, DataTransformer, Dataset, Datastore, Ecosystem,
+    Milestoning, StepTrigger, Workspace,
 };
 use datasurface_platform::state;
 use datasurface_platform::{
@@ -338,7 +338,12 @@ impl Renderer<'_> {
                     let from = from_platform.as_ref().map(PlatformName::as_str);
                     let (spec, mut job) =
                         Self::ingest(datastore, dataset.as_ref(), from, store, &exports, keep);
-                    job.lineage = Some(Self::ingest_lineage(&lineage, &job, &views));
+                    job.lineage = Some(Self::ingest_lineage(
+                        &lineage,
+                        (datastore, store),
+                        &job,
+                        &views,
+                    ));
                     let mut parts = vec!["merge", "ingest", datastore.as_str()];
                     parts.extend(dataset.as_ref().map(DatasetName::as_str));
                     let spec_key = self.add_spec(&mut out, node, &parts, &spec)?;
@@ -624,7 +629,7 @@ impl Renderer<'_> {
             .collect();
         sinks.sort();
         sinks.dedup();
-        for (s, d) in sinks {
+        for &(s, d) in &sinks {
             let cols = self.dataset_columns(lookup, s, d)?;
             input_views.push(naming::input(s.as_str(), d.as_str()));
             views.push(view(
@@ -692,9 +697,9 @@ impl Renderer<'_> {
                 lookup,
                 lineage,
                 group_views,
-                workspace,
-                transformer,
-                &job,
+                (workspace, transformer),
+                container.as_str(),
+                &sinks,
             )),
             ..job
         };
@@ -712,9 +717,9 @@ impl Renderer<'_> {
         lookup: &Lookup<'_>,
         lineage: &LineageModel<'_>,
         group_views: &GroupViews,
-        workspace: &WorkspaceName,
-        transformer: &datasurface_platform::model::DataTransformer,
-        job: &TransformSpec,
+        (workspace, transformer): (&WorkspaceName, &DataTransformer),
+        container: &str,
+        sinks: &[(&DatastoreName, &DatasetName)],
     ) -> JobLineage {
         let mut job_lineage = lineage.transform_job(
             workspace,
@@ -729,23 +734,14 @@ impl Renderer<'_> {
                 _ => None,
             },
         );
-        if let Some(placed) = lookup.workspace(workspace) {
-            let mut sinks: Vec<_> = placed
-                .item
-                .sinks()
-                .map(|(_, s)| (&s.datastore, &s.dataset))
-                .collect();
-            sinks.sort();
-            sinks.dedup();
-            for (s, d) in sinks {
-                job_lineage.inputs.push(lineage.dataset(
-                    Place::container(&job.container),
-                    &naming::input(s.as_str(), d.as_str()),
-                    s,
-                    d,
-                    &physical,
-                ));
-            }
+        for &(s, d) in sinks {
+            job_lineage.inputs.push(lineage.dataset(
+                Place::container(container),
+                &naming::input(s.as_str(), d.as_str()),
+                s,
+                d,
+                &physical,
+            ));
         }
         // The output's batch is the transformer's run: what it writes is
         // what the output stream's job writes.
@@ -839,21 +835,11 @@ impl Renderer<'_> {
     /// output reads nothing of its own: the transformer's job says what it read.
     fn ingest_lineage(
         lineage: &LineageModel<'_>,
+        (name, store): (&DatastoreName, &Datastore),
         job: &IngestSpec,
         views: &GroupViews,
     ) -> JobLineage {
-        let store = DatastoreName::new(&job.datastore).ok();
-        let mut lineage_job = match &store {
-            Some(store) => lineage.ingest_job(&job.stream, store),
-            None => JobLineage::new(
-                String::new(),
-                format!("ingest.{}", job.stream),
-                JobType::Ingest,
-            ),
-        };
-        let Some(store) = store else {
-            return lineage_job;
-        };
+        let mut lineage_job = lineage.ingest_job(&job.stream, name);
         let place = match &job.source {
             SourceSpec::SqliteSnapshot { container } | SourceSpec::CsvFiles { container } => {
                 Some(Place::source(container))
@@ -862,19 +848,19 @@ impl Renderer<'_> {
             SourceSpec::Transformer { .. } => None,
         };
         for d in &job.datasets {
-            let Ok(dataset) = DatasetName::new(&d.dataset) else {
+            let Some(dataset) = store.datasets.keys().find(|n| n.as_str() == d.dataset) else {
                 continue;
             };
             if let Some(place) = &place {
                 lineage_job.inputs.push(
                     lineage
-                        .dataset(place.clone(), &d.source_table, &store, &dataset, &physical)
-                        .with_checks(lineage.checks(&store, &dataset)),
+                        .dataset(place.clone(), &d.source_table, name, dataset, &physical)
+                        .with_checks(lineage.checks(name, dataset)),
                 );
             }
             lineage_job
                 .outputs
-                .extend(Self::written(lineage, &store, &dataset, views));
+                .extend(Self::written(lineage, name, dataset, views));
         }
         lineage_job
     }

@@ -81,9 +81,16 @@ impl RunIds {
     /// platform's state records it, so a resumed batch keeps its run).
     pub fn batch(job: &JobLineage, batch: i64, started: &str) -> RunIds {
         RunIds {
-            run: run_id(&[&job.namespace, &job.name, &batch.to_string(), started]),
+            run: Self::batch_run(&job.namespace, &job.name, batch, started),
             parent: None,
         }
+    }
+
+    /// The run id of batch `batch` of the job `namespace`/`name`, begun at
+    /// `started`: what [`RunIds::batch`] gives that job, for naming the
+    /// run of another job (a parent) without its template.
+    pub fn batch_run(namespace: &str, name: &str, batch: i64, started: &str) -> String {
+        run_id(&[namespace, name, &batch.to_string(), started])
     }
 
     /// The same, caused by a run of another job.

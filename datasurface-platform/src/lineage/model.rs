@@ -2,10 +2,23 @@
 //! platform's renderer puts in its templates, the same for every platform.
 
 use datasurface_model::DataType;
-use datasurface_model::names::{DatasetName, DatastoreName, WorkspaceName};
+use datasurface_model::Documentation;
+use datasurface_model::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
 use datasurface_model::validate::ModelIndex;
 
 use super::job::{Check, DatasetLineage, Field, JobLineage, JobType, Place, team_owner};
+
+/// `job`, owned by a zone's team and described by its documentation.
+fn owned(
+    job: JobLineage,
+    zone: &ZoneName,
+    team: &TeamName,
+    documentation: Option<&Documentation>,
+) -> JobLineage {
+    let mut job = job.owned_by(zone.as_str(), team.as_str());
+    job.description = documentation.map(|d| d.description.clone());
+    job
+}
 
 /// Lineage templates for one platform's render: the model's index, the
 /// ecosystem's and platform's names.
@@ -29,38 +42,29 @@ impl<'a> LineageModel<'a> {
     /// The job that ingests `stream` of datastore `store`, owned by the
     /// store's team, with no datasets yet.
     pub fn ingest_job(&self, stream: &str, store: &DatastoreName) -> JobLineage {
-        let mut job = JobLineage::new(
+        let job = JobLineage::new(
             self.namespace.clone(),
             format!("ingest.{stream}"),
             JobType::Ingest,
         );
-        if let Some(placed) = self.index.datastore(store) {
-            job = job.owned_by(placed.zone.as_str(), placed.team.as_str());
-            job.description = placed
-                .item
-                .documentation
-                .as_ref()
-                .map(|d| d.description.clone());
+        match self.index.datastore(store) {
+            Some(p) => owned(job, p.zone, p.team, p.item.documentation.as_deref()),
+            None => job,
         }
-        job
     }
 
     /// The job that runs workspace `workspace`'s transformer, owned by the
     /// workspace's team, with no datasets yet.
     pub fn transform_job(&self, workspace: &WorkspaceName, sql: Option<String>) -> JobLineage {
-        let mut job = JobLineage::new(
+        let job = JobLineage::new(
             self.namespace.clone(),
             format!("transform.{workspace}"),
             JobType::Transform,
         );
-        if let Some(placed) = self.index.workspace(workspace) {
-            job = job.owned_by(placed.zone.as_str(), placed.team.as_str());
-            job.description = placed
-                .item
-                .documentation
-                .as_ref()
-                .map(|d| d.description.clone());
-        }
+        let mut job = match self.index.workspace(workspace) {
+            Some(p) => owned(job, p.zone, p.team, p.item.documentation.as_ref()),
+            None => job,
+        };
         job.sql = sql;
         job
     }

@@ -78,9 +78,8 @@ pub(crate) fn run_ids(
                 .flatten();
         if let Some(begun) = begun {
             let name = format!("ingest.{stream}");
-            let parent = JobLineage::new(job.namespace.clone(), name, job.job_type);
-            let run = RunIds::batch(&parent, *input_batch, &begun).run;
-            return ids.with_parent(&parent.namespace, &parent.name, run);
+            let run = RunIds::batch_run(&job.namespace, &name, *input_batch, &begun);
+            return ids.with_parent(&job.namespace, &name, run);
         }
     }
     ids
