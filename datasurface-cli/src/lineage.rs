@@ -6,7 +6,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -39,7 +39,10 @@ pub(crate) enum Target {
 
 impl Target {
     /// The target `args` and the variables name, if any.
-    pub(crate) fn from(args: &LineageArgs, var: &dyn Fn(&str) -> Option<String>) -> Option<Target> {
+    pub(crate) fn configured(
+        args: &LineageArgs,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<Target> {
         let set = |name: &str| var(name).filter(|v| !v.is_empty());
         let api_key = set("OPENLINEAGE_API_KEY");
         if let Some(given) = args.lineage.as_deref().filter(|v| !v.is_empty()) {
@@ -175,7 +178,7 @@ impl Lineage {
 
     /// Events where `--lineage` or the OpenLineage clients' variables say.
     pub(crate) fn for_args(args: &LineageArgs) -> Lineage {
-        Lineage::open(Target::from(args, &|name| std::env::var(name).ok()))
+        Lineage::open(Target::configured(args, &|name| std::env::var(name).ok()))
     }
 
     /// The sink runners send to.
@@ -302,7 +305,7 @@ struct Poster {
     losses: Arc<Losses>,
     /// Once the endpoint has failed an event every time, the rest are
     /// tried once: a dead endpoint costs a run one timeout per event, not three.
-    down_since: Mutex<Option<Instant>>,
+    down: AtomicBool,
 }
 
 impl Poster {
@@ -321,13 +324,16 @@ impl Poster {
             url,
             api_key,
             losses,
-            down_since: Mutex::new(None),
+            down: AtomicBool::new(false),
         }
     }
 
     fn post(&self, body: &[u8]) {
-        let down = self.down_since.lock().ok().and_then(|d| *d).is_some();
-        let tries = if down { 1 } else { TRIES };
+        let tries = if self.down.load(Ordering::Relaxed) {
+            1
+        } else {
+            TRIES
+        };
         let mut why = String::new();
         for attempt in 0..tries {
             if attempt > 0 {
@@ -342,9 +348,7 @@ impl Poster {
             }
             match request.send(body) {
                 Ok(response) if response.status().is_success() => {
-                    if let Ok(mut d) = self.down_since.lock() {
-                        *d = None;
-                    }
+                    self.down.store(false, Ordering::Relaxed);
                     return;
                 }
                 Ok(response) => {
@@ -358,9 +362,7 @@ impl Poster {
                 Err(e) => why = e.to_string(),
             }
         }
-        if let Ok(mut d) = self.down_since.lock() {
-            d.get_or_insert_with(Instant::now);
-        }
+        self.down.store(true, Ordering::Relaxed);
         self.losses.lose(why);
     }
 }
@@ -377,7 +379,7 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Target::from(&args, &|name| {
+        Target::configured(&args, &|name| {
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
     }

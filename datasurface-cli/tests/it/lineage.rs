@@ -128,6 +128,18 @@ fn described(events: &[Value]) -> BTreeSet<(String, String)> {
     edges
 }
 
+/// `up` of a copy of Northwind in scratch directory `name`, sending its
+/// events to `lineage`: the directory, and how the command ended.
+fn up_with_lineage(name: &str, lineage: &str) -> (std::path::PathBuf, super::Run) {
+    let dir = scratch(name);
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let run = datasurface(
+        &["up", "model", "--state", "state", "--lineage", lineage],
+        &dir,
+    );
+    (dir, run)
+}
+
 /// Every edge of the lineage the model service serves for Northwind's datasets.
 fn served_lineage(model: &std::path::Path) -> BTreeSet<(String, String)> {
     let service = Server::start(model, "0");
@@ -154,20 +166,8 @@ fn served_lineage(model: &std::path::Path) -> BTreeSet<(String, String)> {
 
 #[test]
 fn up_sends_events_whose_lineage_is_the_model_services() {
-    let dir = scratch("lineage-up");
-    copy_northwind(&dir.join("model"), str::to_owned);
     let endpoint = Endpoint::start();
-    let run = datasurface(
-        &[
-            "up",
-            "model",
-            "--state",
-            "state",
-            "--lineage",
-            &endpoint.url,
-        ],
-        &dir,
-    );
+    let (dir, run) = up_with_lineage("lineage-up", &endpoint.url);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(!run.stderr.contains("OpenLineage"), "{}", run.stderr);
     let events = endpoint.events();
@@ -254,22 +254,13 @@ fn up_sends_events_whose_lineage_is_the_model_services() {
 
 #[test]
 fn an_endpoint_that_is_down_fails_no_batch() {
-    let dir = scratch("lineage-down");
-    copy_northwind(&dir.join("model"), str::to_owned);
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap();
-    let run = datasurface(
-        &[
-            "up",
-            "model",
-            "--state",
-            "state",
-            "--lineage",
-            &format!("http://127.0.0.1:{port}/api/v1/lineage"),
-        ],
-        &dir,
+    let (_, run) = up_with_lineage(
+        "lineage-down",
+        &format!("http://127.0.0.1:{port}/api/v1/lineage"),
     );
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(run.stdout.contains("2 batches, 0 failed"), "{}", run.stdout);

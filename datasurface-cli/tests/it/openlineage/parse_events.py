@@ -129,6 +129,20 @@ def prune(value):
     return value
 
 
+def datasets(values, cls, key, kind):
+    """The client's input or output datasets (`cls`), with the facets of
+    their side (`key`, read as `kind`)."""
+    return [
+        cls(
+            namespace=d["namespace"],
+            name=d["name"],
+            facets=facets("dataset", d.get("facets")),
+            **{key: facets(kind, d.get(key))},
+        )
+        for d in values
+    ]
+
+
 def parse(event):
     run = ev.Run(runId=event["run"]["runId"], facets=facets("run", event["run"].get("facets")))
     job = ev.Job(
@@ -136,24 +150,8 @@ def parse(event):
         name=event["job"]["name"],
         facets=facets("job", event["job"].get("facets")),
     )
-    inputs = [
-        ev.InputDataset(
-            namespace=d["namespace"],
-            name=d["name"],
-            facets=facets("dataset", d.get("facets")),
-            inputFacets=facets("input", d.get("inputFacets")),
-        )
-        for d in event["inputs"]
-    ]
-    outputs = [
-        ev.OutputDataset(
-            namespace=d["namespace"],
-            name=d["name"],
-            facets=facets("dataset", d.get("facets")),
-            outputFacets=facets("output", d.get("outputFacets")),
-        )
-        for d in event["outputs"]
-    ]
+    inputs = datasets(event["inputs"], ev.InputDataset, "inputFacets", "input")
+    outputs = datasets(event["outputs"], ev.OutputDataset, "outputFacets", "output")
     parsed = ev.RunEvent(
         eventType=ev.RunState[event["eventType"]],
         eventTime=event["eventTime"],
