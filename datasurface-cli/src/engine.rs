@@ -357,7 +357,7 @@ pub(crate) fn run(
         out,
         err,
     );
-    lineage.finish(err);
+    lineage.finish(app, err);
     ran
 }
 
@@ -573,7 +573,7 @@ pub(crate) fn up(
         out,
         err,
     );
-    lineage.finish(err);
+    lineage.finish(app, err);
     if app.chatty() {
         where_to_look(engine, out);
     }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use datasurface_platform::lineage::{LineageSink, NoLineage, RunEvent};
 
+use crate::app::{App, Paint};
 use crate::args::LineageArgs;
 
 /// How many events wait for the endpoint before new ones are dropped.
@@ -188,7 +189,7 @@ impl Lineage {
 
     /// Sends what is queued (waiting at most [`DRAIN`]) and says, on `err`,
     /// how many events were lost and why.
-    pub(crate) fn finish(mut self, err: &mut dyn Write) {
+    pub(crate) fn finish(mut self, app: &App<'_>, err: &mut dyn Write) {
         if let Some(Worker {
             queue,
             handle,
@@ -229,7 +230,8 @@ impl Lineage {
                 .unwrap_or_default();
             let _ = writeln!(
                 err,
-                "warning: {lost} OpenLineage event{} could not be sent to {target}: {}; the batches are not affected",
+                "{}: {lost} OpenLineage event{} could not be sent to {target}: {}; the batches are not affected",
+                app.paint(Paint::Warning, "warning"),
                 if lost == 1 { "" } else { "s" },
                 datasurface_model::text::for_terminal(&why),
             );
@@ -454,7 +456,16 @@ mod tests {
             &Nowhere,
         ));
         let mut err = Vec::new();
-        lineage.finish(&mut err);
+        let registry = datasurface_platform::PlatformRegistry::new();
+        let app = App {
+            registry: &registry,
+            name: "datasurface",
+            verbosity: crate::app::Verbosity::Normal,
+            color: false,
+            progress: false,
+            environment: None,
+        };
+        lineage.finish(&app, &mut err);
         let err = String::from_utf8(err).unwrap();
         assert!(
             err.contains("1 OpenLineage event could not be sent"),
