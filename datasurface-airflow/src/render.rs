@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::hook::{HookJob, Subject};
+use datasurface_platform::lineage::{JobLineage, LineageModel, Place, Readers};
 use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
@@ -130,6 +131,8 @@ impl Renderer<'_> {
         let eco = self.context.ecosystem.ecosystem();
         let lookup = Lookup::new(eco);
         let history = kept_history(self.graph, &lookup.0);
+        let lineage = LineageModel::new(&lookup.0, eco.name.as_str(), self.platform());
+        let lineage = (&lineage, &lineage.readers(self.graph));
         let platform_key = key(PLATFORM_SQL);
         let mut keys = Keys::default();
         for node in self.graph.nodes() {
@@ -162,6 +165,7 @@ impl Renderer<'_> {
                     let store = lookup.store(self.platform(), datastore)?;
                     let (text, dag, spec) = self.ingest(
                         &lookup,
+                        lineage,
                         datastore,
                         dataset.as_ref(),
                         from_platform.as_ref().map(PlatformName::as_str),
@@ -181,7 +185,7 @@ impl Renderer<'_> {
                 NodeKind::Trigger { .. } => continue,
                 NodeKind::DataTransformer { workspace } => {
                     let ws = lookup.workspace(self.platform(), workspace)?;
-                    let (text, dag, spec) = self.transformer(workspace, ws, &lookup)?;
+                    let (text, dag, spec) = self.transformer(workspace, ws, &lookup, lineage)?;
                     (text, Some((dag, spec)))
                 }
                 NodeKind::Workspace {
@@ -473,9 +477,14 @@ impl Renderer<'_> {
     }
 
     /// A stream's SQL, DAG and job spec (its artifact key and JSON).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is one part of the stream"
+    )]
     fn ingest(
         &self,
         lookup: &Lookup<'_>,
+        lineage: RenderLineage<'_>,
         datastore: &DatastoreName,
         dataset: Option<&DatasetName>,
         from_platform: Option<&str>,
@@ -548,14 +557,16 @@ impl Renderer<'_> {
                 spec
             })
             .collect();
-        let spec = IngestSpec {
+        let mut spec = IngestSpec {
             stream: stream.clone(),
             datastore: datastore.to_string(),
             source,
             keep_history,
             retention_days: kept.and_then(Kept::days),
             datasets: dataset_specs,
+            lineage: None,
         };
+        spec.lineage = Some(self.ingest_lineage(lineage, datastore, &datasets, &spec));
         let spec_key = ArtifactKey::from_parts(&["jobs", "ingest", &stream], "json");
         let mut parts = vec![self.config.schema.as_str(), "ingest", datastore.as_str()];
         if let Some(d) = dataset {
@@ -704,7 +715,125 @@ impl Renderer<'_> {
                 })
                 .collect(),
             hook: None,
+            lineage: None,
         }
+    }
+
+    /// The lineage of an ingestion job: what it reads (with the checks a
+    /// batch makes of it), its merge tables, and the views of the groups
+    /// that read them, all in the merge database.
+    fn ingest_lineage(
+        &self,
+        (lineage, readers): RenderLineage<'_>,
+        datastore: &DatastoreName,
+        datasets: &[(&DatasetName, &datasurface_platform::model::Dataset)],
+        spec: &IngestSpec,
+    ) -> JobLineage {
+        let mut job = lineage.ingest_job(&spec.stream, datastore);
+        let schema = &self.config.schema;
+        let place = match &spec.source {
+            SourceSpec::Postgres { container, .. }
+            | SourceSpec::Sqlite { container, .. }
+            | SourceSpec::Csv { container, .. } => Some(Place::source(container)),
+            SourceSpec::SqlitePrimary { platform, .. }
+            | SourceSpec::AirflowPrimary { platform, .. } => Some(Place::Primary(platform.clone())),
+            SourceSpec::Transformer { .. } => Some(Place::Merge),
+            SourceSpec::Unsupported { .. } => None,
+        };
+        let store = datastore.as_str();
+        for ((name, _), d) in datasets.iter().zip(&spec.datasets) {
+            let dataset = name.as_str();
+            if let Some(place) = &place {
+                let table = match &spec.source {
+                    SourceSpec::Transformer { .. } => {
+                        format!("{schema}.{}", ident(&["dt", store, dataset]))
+                    }
+                    SourceSpec::AirflowPrimary { schema, .. } => {
+                        format!("{schema}.{}", ident(&[store, dataset, "merge"]))
+                    }
+                    SourceSpec::SqlitePrimary { .. } => sqlite_merge_table(store, dataset),
+                    _ => d.source_table.clone(),
+                };
+                job.inputs.push(
+                    lineage
+                        .dataset(place.clone(), &table, datastore, name, &physical)
+                        .with_checks(lineage.checks(datastore, name)),
+                );
+            }
+            job.outputs.extend(lineage.written(
+                (datastore, name),
+                (
+                    Place::Merge,
+                    &format!("{schema}.{}", ident(&[store, dataset, "merge"])),
+                ),
+                readers,
+                &|r| {
+                    Some((
+                        Place::Merge,
+                        format!(
+                            "{}.{}",
+                            self.workspace_schema(&r.workspace),
+                            ident(&[&r.group, store, dataset])
+                        ),
+                    ))
+                },
+                &physical,
+            ));
+        }
+        job
+    }
+
+    /// The lineage of a transformer's job: its input views, in its
+    /// workspace's schema, and the output tables it fills.
+    fn transform_lineage(
+        &self,
+        lineage: &LineageModel<'_>,
+        name: &WorkspaceName,
+        (transformer, output): (&datasurface_platform::model::DataTransformer, &Datastore),
+        inputs: &[(&DatastoreName, &DatasetName)],
+        spec: &TransformSpec,
+    ) -> JobLineage {
+        let sql = match &transformer.code {
+            CodeArtifact::Sql(sql) => Some(
+                sql.queries
+                    .iter()
+                    .map(|(d, q)| format!("-- {d}\n{q}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            _ => None,
+        };
+        let mut job = lineage.transform_job(name, sql);
+        for (store, dataset) in inputs {
+            job.inputs.push(lineage.dataset(
+                Place::Merge,
+                &format!(
+                    "{}.{}",
+                    spec.schema,
+                    ident(&[store.as_str(), dataset.as_str()])
+                ),
+                store,
+                dataset,
+                &physical,
+            ));
+        }
+        let out = &transformer.output_datastore;
+        let mut outputs: Vec<&DatasetName> = output.datasets.keys().collect();
+        outputs.sort();
+        for dataset in outputs {
+            job.outputs.push(lineage.dataset(
+                Place::Merge,
+                &format!(
+                    "{}.{}",
+                    self.config.schema,
+                    ident(&["dt", out.as_str(), dataset.as_str()])
+                ),
+                out,
+                dataset,
+                &physical,
+            ));
+        }
+        job
     }
 
     /// A hooked transformer's hook, as its job spec carries it: with the
@@ -751,6 +880,7 @@ impl Renderer<'_> {
         name: &WorkspaceName,
         ws: &Workspace,
         lookup: &Lookup<'_>,
+        lineage: RenderLineage<'_>,
     ) -> Result<(String, Dag, (ArtifactKey, String)), PlatformError> {
         let Some(transformer) = &ws.transformer else {
             return Err(missing(
@@ -837,6 +967,8 @@ impl Renderer<'_> {
         };
         let mut spec = self.transform_spec(name, schema, transformer, output);
         spec.hook = self.transformer_hook(lookup, name, ws, &inputs)?;
+        spec.lineage =
+            Some(self.transform_lineage(lineage.0, name, (transformer, output), &inputs, &spec));
         let mut dag = dag;
         if spec.hook.is_some() {
             dag.decide = Some(vec![
@@ -958,6 +1090,16 @@ impl Renderer<'_> {
 }
 
 /// A dataset's columns as the rendered DDL makes them.
+/// A model type as PostgreSQL stores it, for lineage's schemas.
+fn physical(t: &datasurface_platform::model::DataType) -> String {
+    sql::pg_type(t)
+        .unwrap_or(std::borrow::Cow::Borrowed("text"))
+        .into_owned()
+}
+
+/// The lineage model and the groups that read each dataset, for one render.
+type RenderLineage<'a> = (&'a LineageModel<'a>, &'a Readers);
+
 fn column_specs(schema: &datasurface_platform::model::Schema) -> Vec<ColumnSpec> {
     sql::columns(schema)
         .into_iter()

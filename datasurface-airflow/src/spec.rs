@@ -8,6 +8,7 @@
 //! refuses to run instead of drifting.
 
 use datasurface_platform::hook::HookJob;
+use datasurface_platform::lineage::JobLineage;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of job spec, as stored in the `job_spec` table.
@@ -39,6 +40,10 @@ pub struct IngestSpec {
     pub retention_days: Option<u64>,
     /// The datasets it ingests, by name.
     pub datasets: Vec<DatasetSpec>,
+    /// The job as its OpenLineage events name it (a spec an older build
+    /// rendered has none, and its runs send no events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 /// Where an ingestion stream's rows come from.
@@ -182,6 +187,10 @@ pub struct TransformSpec {
     /// the transformer runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hook: Option<TransformHook>,
+    /// The job as its OpenLineage events name it: the input views it
+    /// reads and the output tables it fills.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 /// A transformer's hook, as its job spec carries it.

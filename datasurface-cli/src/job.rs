@@ -18,6 +18,7 @@ use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{
     JobApplyArgs, JobArgs, JobCommand, JobDecideArgs, JobIngestArgs, JobTransformArgs,
+    TransformerJobArgs,
 };
 use crate::model::load_valid;
 use crate::platforms::{platform_name, render_loaded};
@@ -90,7 +91,7 @@ pub(crate) fn run(
     let result = match &args.command {
         JobCommand::Apply(a) => return apply(app, a, out, err),
         JobCommand::Decide(a) => {
-            return match decide(a, out) {
+            return match decide(app, a, out, err) {
                 Ok(true) => Outcome::Success,
                 Ok(false) => Outcome::NotNow,
                 Err(e) => {
@@ -99,8 +100,8 @@ pub(crate) fn run(
                 }
             };
         }
-        JobCommand::Ingest(a) => ingest(a, out),
-        JobCommand::Transform(a) => transform(a, out),
+        JobCommand::Ingest(a) => ingest(app, a, out, err),
+        JobCommand::Transform(a) => transform(app, a, out, err),
     };
     match result {
         Ok(()) => Outcome::Success,
@@ -121,7 +122,12 @@ fn printer(out: &mut dyn Write) -> impl FnMut(&str) + '_ {
     }
 }
 
-fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
+fn ingest(
+    app: &App<'_>,
+    args: &JobIngestArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), JobError> {
     same_platform(&args.platform)?;
     let db = merge_database(None)?;
     let options = IngestOptions {
@@ -133,20 +139,48 @@ fn ingest(args: &JobIngestArgs, out: &mut dyn Write) -> Result<(), JobError> {
         },
         from_platform: args.from_platform.clone(),
     };
-    runner::ingest(&db, &args.stream, &options, &login, &mut printer(out)).map(|_| ())
+    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
+    let sink = lineage.sink();
+    let host = crate::lineage::host();
+    let ran = runner::ingest(
+        &db,
+        &args.stream,
+        &options,
+        &login,
+        &mut printer(out),
+        runner::Lineage {
+            sink: sink.as_ref(),
+            host: &host,
+        },
+    );
+    lineage.finish(app, err);
+    ran.map(|_| ())
 }
 
-fn transform(args: &JobTransformArgs, out: &mut dyn Write) -> Result<(), JobError> {
+fn transform(
+    app: &App<'_>,
+    args: &JobTransformArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), JobError> {
     let args = &args.job;
     same_platform(&args.platform)?;
     let db = merge_database(None)?;
-    runner::transform(
+    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
+    let sink = lineage.sink();
+    let host = crate::lineage::host();
+    let ran = runner::transform(
         &db,
         &args.workspace,
         args.spec.as_deref(),
         &mut printer(out),
-    )
-    .map(|_| ())
+        runner::Lineage {
+            sink: sink.as_ref(),
+            host: &host,
+        },
+    );
+    lineage.finish(app, err);
+    ran.map(|_| ())
 }
 
 /// The event a DAG run is, from Airflow's kind of run (`scheduled`,
@@ -167,7 +201,12 @@ fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
 
 /// `datasurface job decide`: asks a hooked transformer's hook, records the
 /// verdict, and says whether the transformer runs now.
-fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
+fn decide(
+    app: &App<'_>,
+    args: &JobDecideArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<bool, JobError> {
     let kind = run_event(&args.run_type)?;
     let args = &args.job;
     same_platform(&args.platform)?;
@@ -184,10 +223,16 @@ fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
             return Ok(true);
         }
         Question::Deferred(until) => {
+            let until = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let _ = writeln!(
                 out,
-                "transformer `{workspace}`: its hook deferred it until {}: not run, not asked",
-                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                "transformer `{workspace}`: its hook deferred it until {until}: not run, not asked",
+            );
+            held(
+                app,
+                (&db, args),
+                &format!("its hook deferred it until {until}"),
+                err,
             );
             return Ok(false);
         }
@@ -224,7 +269,41 @@ fn decide(args: &JobDecideArgs, out: &mut dyn Write) -> Result<bool, JobError> {
         verdict.by_name()
     );
     let _ = writeln!(out, "asked: {}", input.to_json());
+    if !verdict.runs() {
+        held(app, (&db, args), &verdict.reason, err);
+    }
     Ok(verdict.runs())
+}
+
+/// Sends the `ABORT` of a transformer its hook held, where `--lineage`
+/// says; lineage never changes the decision.
+fn held(
+    app: &App<'_>,
+    (db, args): (&runner::MergeDatabase, &TransformerJobArgs),
+    why: &str,
+    err: &mut dyn Write,
+) {
+    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
+    let sink = lineage.sink();
+    let host = crate::lineage::host();
+    let sent = runner::held(
+        db,
+        &args.workspace,
+        args.spec.as_deref(),
+        why,
+        runner::Lineage {
+            sink: sink.as_ref(),
+            host: &host,
+        },
+    );
+    if let Err(e) = sent {
+        let _ = writeln!(
+            err,
+            "{}: the hold was not sent to lineage: {e}",
+            app.paint(Paint::Warning, "warning")
+        );
+    }
+    lineage.finish(app, err);
 }
 
 fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {

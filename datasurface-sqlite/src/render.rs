@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::hook::{HookJob, Subject};
-use datasurface_platform::lineage::{DatasetLineage, JobLineage, LineageModel, Place};
+use datasurface_platform::lineage::{DatasetLineage, JobLineage, LineageModel, Place, Readers};
 use datasurface_platform::model::capture::IngestionConsistency;
 use datasurface_platform::model::names::{
     DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
@@ -258,10 +258,30 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
 /// The containers each `(store, dataset)` is exported to.
 type Exports = BTreeMap<(String, String), BTreeSet<String>>;
 
-/// The views of live consumer groups on each `(store, dataset)`: container,
-/// `<workspace>.<group>`, view. A hooked group's tables are written by its
-/// delivery job, not by the batch, and are not among them.
-type GroupViews = BTreeMap<(String, String), Vec<(String, String, String)>>;
+/// What a batch writes of `store.dataset`: its merge table, and the views of
+/// the consumer groups that read it, but for a hooked workspace's, whose
+/// tables its delivery job writes.
+fn written(
+    lineage: &LineageModel<'_>,
+    store: &DatastoreName,
+    dataset: &DatasetName,
+    readers: &Readers,
+) -> Vec<DatasetLineage> {
+    let (s, d) = (store.as_str(), dataset.as_str());
+    lineage.written(
+        (store, dataset),
+        (Place::Merge, &naming::merge(s, d)),
+        readers,
+        &|r| match (&r.container, r.hooked) {
+            (Some(container), false) => Some((
+                Place::container(container),
+                naming::view(&r.workspace, &r.group, s, d),
+            )),
+            _ => None,
+        },
+        &physical,
+    )
+}
 
 /// The declared SQLite type of a model type, as lineage's schemas give it.
 fn physical(t: &datasurface_platform::model::DataType) -> String {
@@ -323,8 +343,8 @@ impl Renderer<'_> {
             Artifact::new(None, self.json(&platform_tables())?, Vec::new()),
         )?;
         let exports = self.exports();
-        let views = self.group_views(&lookup);
         let lineage = LineageModel::new(&lookup, eco.name.as_str(), self.platform());
+        let views = lineage.readers(self.graph);
         let history = kept_history(self.graph, &lookup);
         for node in self.graph.nodes() {
             match &node.kind {
@@ -608,7 +628,7 @@ impl Renderer<'_> {
         &self,
         lookup: &Lookup<'_>,
         lineage: &LineageModel<'_>,
-        group_views: &GroupViews,
+        group_views: &Readers,
         out: &mut Out,
         node: &Node,
         workspace: &WorkspaceName,
@@ -716,7 +736,7 @@ impl Renderer<'_> {
     fn transform_lineage(
         lookup: &Lookup<'_>,
         lineage: &LineageModel<'_>,
-        group_views: &GroupViews,
+        group_views: &Readers,
         (workspace, transformer): (&WorkspaceName, &DataTransformer),
         container: &str,
         sinks: &[(&DatastoreName, &DatasetName)],
@@ -746,10 +766,10 @@ impl Renderer<'_> {
         // The output's batch is the transformer's run: what it writes is
         // what the output stream's job writes.
         if let Some(output) = lookup.datastore(&transformer.output_datastore) {
-            let mut written: Vec<&DatasetName> = output.item.datasets.keys().collect();
-            written.sort();
-            for d in written {
-                job_lineage.outputs.extend(Self::written(
+            let mut datasets: Vec<&DatasetName> = output.item.datasets.keys().collect();
+            datasets.sort();
+            for d in datasets {
+                job_lineage.outputs.extend(written(
                     lineage,
                     &transformer.output_datastore,
                     d,
@@ -760,76 +780,6 @@ impl Renderer<'_> {
         job_lineage
     }
 
-    /// The views of live consumer groups on each dataset.
-    fn group_views(&self, lookup: &Lookup<'_>) -> GroupViews {
-        let mut views = GroupViews::new();
-        for node in self.graph.nodes() {
-            let NodeKind::Workspace {
-                workspace,
-                dataset_group,
-            } = &node.kind
-            else {
-                continue;
-            };
-            let Some(placed) = lookup.workspace(workspace) else {
-                continue;
-            };
-            let (Some(container), None, Some(group)) = (
-                &placed.item.container,
-                &placed.item.hook,
-                placed.item.dataset_groups.get(dataset_group),
-            ) else {
-                continue;
-            };
-            for sink in &group.sinks {
-                let (s, d) = (sink.datastore.as_str(), sink.dataset.as_str());
-                let entry = views.entry((s.to_owned(), d.to_owned())).or_default();
-                let view = (
-                    container.to_string(),
-                    format!("{workspace}.{dataset_group}"),
-                    naming::view(workspace.as_str(), dataset_group.as_str(), s, d),
-                );
-                if !entry.contains(&view) {
-                    entry.push(view);
-                }
-            }
-        }
-        for list in views.values_mut() {
-            list.sort();
-        }
-        views
-    }
-
-    /// What a batch writes of `store.dataset`: its merge table, and the
-    /// views of the live consumer groups that read it.
-    fn written(
-        lineage: &LineageModel<'_>,
-        store: &DatastoreName,
-        dataset: &DatasetName,
-        views: &GroupViews,
-    ) -> Vec<DatasetLineage> {
-        let (s, d) = (store.as_str(), dataset.as_str());
-        let mut written = vec![lineage.dataset(
-            Place::Merge,
-            &naming::merge(s, d),
-            store,
-            dataset,
-            &physical,
-        )];
-        for (container, group, view) in views
-            .get(&(s.to_owned(), d.to_owned()))
-            .into_iter()
-            .flatten()
-        {
-            written.push(
-                lineage
-                    .dataset(Place::container(container), view, store, dataset, &physical)
-                    .for_group(group.clone()),
-            );
-        }
-        written
-    }
-
     /// The lineage of an ingestion job: the source tables it reads (with
     /// the checks a batch makes of them) and what it writes. A transformer's
     /// output reads nothing of its own: the transformer's job says what it read.
@@ -837,7 +787,7 @@ impl Renderer<'_> {
         lineage: &LineageModel<'_>,
         (name, store): (&DatastoreName, &Datastore),
         job: &IngestSpec,
-        views: &GroupViews,
+        views: &Readers,
     ) -> JobLineage {
         let mut lineage_job = lineage.ingest_job(&job.stream, name);
         let place = match &job.source {
@@ -860,7 +810,7 @@ impl Renderer<'_> {
             }
             lineage_job
                 .outputs
-                .extend(Self::written(lineage, name, dataset, views));
+                .extend(written(lineage, name, dataset, views));
         }
         lineage_job
     }

@@ -21,8 +21,7 @@ use crate::spec::{TRANSFORM, TransformSpec};
 use crate::sql::COMMITTED;
 use datasurface_platform::state::{BATCH_METRICS, HOOK_DECISION};
 
-/// How PostgreSQL writes a time for [`DateTime`] to read (sessions are UTC).
-const TIME: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#;
+use super::TIME;
 
 /// What a decision task does before asking, or what to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]

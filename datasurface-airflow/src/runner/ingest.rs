@@ -11,11 +11,13 @@ use std::time::Instant;
 
 use serde_json::json;
 
+use super::lineage::{Lineage, Run};
 use super::sources;
 use super::{JobError, Login, Merge, MergeDatabase, errors};
 use crate::spec::{INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::Statements;
+use datasurface_platform::lineage::{DatasetOutcome, Outcome};
 use datasurface_platform::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
@@ -67,13 +69,15 @@ impl std::fmt::Display for BatchOutcome {
 }
 
 /// Runs one batch of `stream` (or finishes the one left unfinished).
-/// `login` resolves a source credential by name; `log` hears each step.
+/// `login` resolves a source credential by name; `log` hears each step;
+/// `lineage` hears the batch's OpenLineage events.
 pub fn ingest(
     db: &MergeDatabase,
     stream: &str,
     options: &IngestOptions,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
     log: &mut dyn FnMut(&str),
+    lineage: Lineage<'_>,
 ) -> Result<BatchOutcome, JobError> {
     let mut merge_db = Merge::open(db)?;
     let (spec, hash): (IngestSpec, String) =
@@ -110,7 +114,7 @@ pub fn ingest(
         hash,
         started: Instant::now(),
     }
-    .run(login, log)
+    .run(login, log, lineage)
 }
 
 struct Batch {
@@ -222,9 +226,10 @@ impl Batch {
         mut self,
         login: &dyn Fn(&str) -> Result<Login, JobError>,
         log: &mut dyn FnMut(&str),
+        lineage: Lineage<'_>,
     ) -> Result<BatchOutcome, JobError> {
         let stream = self.spec.stream.clone();
-        let (batch, mut state, resumed_from) = match self.last()? {
+        let (batch, state, resumed_from) = match self.last()? {
             Some(last) if !last.status.is_finished() => {
                 log(&format!(
                     "stream `{stream}`: batch {} was left {}; finishing it",
@@ -238,6 +243,63 @@ impl Batch {
                 (batch, BatchStatus::Started, None)
             }
         };
+        // The batch's events: `START` (or `RUNNING` for a batch another
+        // runner left), then `COMPLETE` once it has committed, or `FAIL`.
+        let (job, source) = (self.spec.lineage.clone(), self.spec.source.clone());
+        let run = Run::of(
+            lineage,
+            &mut self.db,
+            job.as_ref(),
+            Some(&source),
+            (&stream, batch),
+        );
+        if let Some(run) = &run {
+            run.begin(&mut self.db, resumed_from.is_some());
+        }
+        let ended = self.finish(batch, state, resumed_from, login, log);
+        if let Some(run) = &run {
+            let outcome = match &ended {
+                Ok(done) => self.lineage_outcome(done),
+                Err(JobError::BatchFailed { message, .. }) => Outcome::failed(message.clone()),
+                Err(other) => Outcome::failed(other.to_string()),
+            };
+            run.end(&mut self.db, &outcome);
+        }
+        ended
+    }
+
+    /// What lineage is told of a committed batch: its counts, for the
+    /// dataset of a stream of one (a stream of several counts them together).
+    fn lineage_outcome(&self, done: &BatchOutcome) -> Outcome {
+        let n = |v: i64| u64::try_from(v).unwrap_or_default();
+        let datasets = match self.spec.datasets.as_slice() {
+            [only] => vec![(
+                format!("{}.{}", self.spec.datastore, only.dataset),
+                DatasetOutcome {
+                    read: n(done.read),
+                    inserted: n(done.inserted),
+                    updated: n(done.updated),
+                    deleted: n(done.deleted),
+                },
+            )],
+            _ => Vec::new(),
+        };
+        Outcome {
+            failure: None,
+            datasets,
+        }
+    }
+
+    /// Takes batch `batch` from `state` to committed.
+    fn finish(
+        &mut self,
+        batch: i32,
+        mut state: BatchStatus,
+        resumed_from: Option<String>,
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BatchOutcome, JobError> {
+        let stream = self.spec.stream.clone();
         let fail = |this: &mut Self, failure: BatchFailure| -> JobError {
             let message = failure.to_string();
             this.record_failure(batch, &message);
@@ -252,18 +314,17 @@ impl Batch {
                 Ok(rows) => log(&format!(
                     "stream `{stream}`: batch {batch} staged {rows} rows"
                 )),
-                Err(message) => return Err(fail(&mut self, message)),
+                Err(message) => return Err(fail(self, message)),
             }
             state = BatchStatus::Staged;
         }
         if state == BatchStatus::Staged {
             match self.merge(batch) {
                 Ok(changes) => self.refresh_statistics(&changes, log),
-                Err(message) => return Err(fail(&mut self, message)),
+                Err(message) => return Err(fail(self, message)),
             }
         }
-        self.commit(batch)
-            .map_err(|message| fail(&mut self, message))?;
+        self.commit(batch).map_err(|message| fail(self, message))?;
         let outcome = self.outcome(batch, resumed_from)?;
         log(&format!(
             "{outcome} in {:.1} s",

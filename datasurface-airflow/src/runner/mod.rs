@@ -21,6 +21,7 @@ mod decide;
 mod errors;
 mod exact;
 mod ingest;
+mod lineage;
 mod mirror;
 mod sources;
 mod transform;
@@ -32,6 +33,7 @@ use crate::names::qualified;
 pub use apply::{ApplySummary, apply};
 pub use decide::{Question, question, record, store_modules};
 pub use ingest::{BatchOutcome, IngestOptions, ingest};
+pub use lineage::{Lineage, held};
 pub use mirror::{MirroredDataset, live_rows};
 pub use transform::{TransformOutcome, transform};
 
@@ -139,6 +141,10 @@ pub enum JobError {
 }
 
 pub(crate) use datasurface_platform::{BatchFailure, batch_failure as failure};
+
+/// How PostgreSQL writes a time for the runner to read (sessions are UTC):
+/// RFC 3339, to the microsecond.
+pub(crate) const TIME: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"#;
 
 /// Session settings every job connection uses: values are written as text
 /// the same way on every run (so row hashes are stable), and the server ends

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 
+use super::lineage::{Lineage, Run};
 use super::{Endpoint, JobError, Login, Merge, MergeDatabase, connect_with, errors};
 use crate::names::quoted;
 use crate::spec::{TRANSFORM, TransformOutput, TransformSpec};
 use crate::statements::Statements;
+use datasurface_platform::lineage::Outcome;
 
 /// What a transformer run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,7 @@ pub fn transform(
     workspace: &str,
     spec_hash: Option<&str>,
     log: &mut dyn FnMut(&str),
+    lineage: Lineage<'_>,
 ) -> Result<TransformOutcome, JobError> {
     let started = Instant::now();
     let mut merge = Merge::open(db)?;
@@ -104,7 +107,44 @@ pub fn transform(
         }
     }
     log(&format!("transformer `{workspace}`: run {run} started"));
-    match fill(&mut merge, &spec) {
+    let events = Run::of(
+        lineage,
+        &mut merge,
+        spec.lineage.as_ref(),
+        None,
+        (&key, run),
+    );
+    if let Some(events) = &events {
+        events.begin(&mut merge, false);
+    }
+    let ended = run_transformer(&mut merge, &spec, (&key, run), log, started);
+    if let Some(events) = &events {
+        let outcome = match &ended {
+            Ok(_) => Outcome::default(),
+            Err(e) => Outcome::failed(match e {
+                JobError::BatchFailed { message, .. } => message.clone(),
+                other => other.to_string(),
+            }),
+        };
+        events.end(&mut merge, &outcome);
+    }
+    ended
+}
+
+/// Fills the outputs of run `run` of transformer `key` and records how it ended.
+fn run_transformer(
+    merge: &mut Merge,
+    spec: &TransformSpec,
+    (key, run): (&str, i32),
+    log: &mut dyn FnMut(&str),
+    started: Instant,
+) -> Result<TransformOutcome, JobError> {
+    let workspace = spec.workspace.as_str();
+    let metrics = merge.table(BATCH_METRICS);
+    let setup = |e: &postgres::Error| {
+        JobError::Setup(format!("transformer `{workspace}`: {}", errors::text(e)))
+    };
+    match fill(merge, spec) {
         Ok(rows) => {
             let total = i64::try_from(rows.iter().map(|(_, n)| n).sum::<u64>()).unwrap_or(i64::MAX);
             merge

@@ -64,6 +64,7 @@ fn child(database: &str) -> ExitCode {
         &IngestOptions::default(),
         &login,
         &mut |_| {},
+        runner::Lineage::off(),
     );
     match outcome {
         Ok(o) => {

@@ -200,6 +200,7 @@ fn steps(merge: &str) -> Result<Vec<(&'static str, f64)>, Failed> {
             &IngestOptions::default(),
             &|_| Ok(postgres::login()),
             &mut |_| marks.push(started.elapsed()),
+            runner::Lineage::off(),
         )?;
         // started, staged, committed: three lines, three steps.
         let mut last = Duration::ZERO;

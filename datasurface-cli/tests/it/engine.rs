@@ -219,11 +219,7 @@ fn a_killed_run_recovers_with_no_loss_and_no_duplicate() {
     );
     // Lineage: each killed batch's run started and then failed (the next
     // run says so as it starts); only the batch that committed completed.
-    let events: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("events.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = super::lineage::events_in(&dir.join("events.jsonl"));
     let of = |kind: &str| -> Vec<String> {
         events
             .iter()

@@ -556,10 +556,11 @@ impl Lcg {
     }
 }
 
-/// Runs `job ingest` until it finishes a batch, waiting out a killed runner's session.
-fn ingest_to_the_end(s: &Scratch) -> super::Run {
+/// Runs `job ingest` (with `extra` in its environment) until it finishes a
+/// batch, waiting out a killed runner's session.
+fn ingest_to_the_end(s: &Scratch, extra: &[(&str, &str)]) -> super::Run {
     for _ in 0..60 {
-        let run = s.ingest();
+        let run = s.job(&["ingest", "--stream", "Shop", "--keep-history"], extra);
         if run.code == 0 {
             return run;
         }
@@ -579,9 +580,11 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
     let Some(s) = Scratch::new("kill", 20_000) else {
         return;
     };
+    let file = s.dir.join("events.jsonl");
+    let lineage = [("DATASURFACE_LINEAGE", file.to_str().unwrap())];
     // How long a batch takes here, so the kills land throughout one.
     let started = Instant::now();
-    assert_eq!(ingest_to_the_end(&s).code, 0);
+    assert_eq!(ingest_to_the_end(&s, &lineage).code, 0);
     let batch_ms = u64::try_from(started.elapsed().as_millis())
         .unwrap()
         .max(50);
@@ -600,7 +603,7 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
             random.below(89)
         ));
         let mut child = s
-            .command(&["ingest", "--stream", "Shop", "--keep-history"], &[])
+            .command(&["ingest", "--stream", "Shop", "--keep-history"], &lineage)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -610,9 +613,10 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
         let _ = child.wait();
     }
     // Finish whatever was left, then one batch of the source as it is now.
-    ingest_to_the_end(&s);
-    let last = ingest_to_the_end(&s);
+    ingest_to_the_end(&s, &lineage);
+    let last = ingest_to_the_end(&s, &lineage);
     assert_eq!(last.code, 0);
+    killed_runs_never_complete_falsely(&s, &file);
 
     let (merged, source) = s.live_and_source();
     assert!(
@@ -656,6 +660,46 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
         ),
         "0"
     );
+}
+
+/// Every committed batch's run completed once, after it started; no run
+/// that completed also failed; a run a killed runner left is carried on
+/// (`RUNNING`) by the runner that finishes it.
+fn killed_runs_never_complete_falsely(s: &Scratch, file: &std::path::Path) {
+    let events = super::lineage::events_in(file);
+    let runs = |kind: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["eventType"] == kind)
+            .map(|e| e["run"]["runId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (started, running, completed, failed) = (
+        runs("START"),
+        runs("RUNNING"),
+        runs("COMPLETE"),
+        runs("FAIL"),
+    );
+    let committed: usize = s
+        .merge_sql("SELECT count(*) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status = 'committed'")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        completed.len(),
+        committed,
+        "one COMPLETE per committed batch"
+    );
+    let distinct: std::collections::BTreeSet<&String> = completed.iter().collect();
+    assert_eq!(distinct.len(), completed.len(), "no run completes twice");
+    for run in &completed {
+        assert!(
+            started.contains(run),
+            "a run completes only after it started"
+        );
+        assert!(!failed.contains(run), "a run that completed did not fail");
+    }
+    assert!(running.iter().all(|r| started.contains(r)));
+    super::lineage::official_client_parses(file);
 }
 
 #[test]
@@ -1579,4 +1623,109 @@ fn the_sqlite_platform_mirrors_an_airflow_primary() {
     up();
     assert_eq!(primary_live_rows(&merge), s.merge_sql(live));
     assert!(primary_live_rows(&merge).contains("2:42:"));
+}
+
+#[test]
+fn jobs_send_openlineage_events_naming_the_postgres_tables() {
+    let Some(s) = Scratch::with_source(
+        "lineage",
+        10,
+        &Source::Transformer("SELECT id, qty FROM shop_items"),
+    ) else {
+        return;
+    };
+    hook_the_summary(&s);
+    let file = s.dir.join("events.jsonl");
+    let lineage = [("DATASURFACE_LINEAGE", file.to_str().unwrap())];
+    let ingest = ["ingest", "--stream", "Shop", "--keep-history"];
+    assert_eq!(s.job(&ingest, &lineage).code, 0);
+    // The hook skips a batch of a store it does not watch: the run aborts.
+    let held = s.job(
+        &[
+            "decide",
+            "--workspace",
+            "Summary",
+            "--run-type",
+            "asset_triggered",
+        ],
+        &lineage,
+    );
+    assert_eq!(held.code, 99, "{}{}", held.stdout, held.stderr);
+    let transformed = s.job(&["transform", "--workspace", "Summary"], &lineage);
+    assert_eq!(transformed.code, 0, "{}", transformed.stderr);
+    let out = ["ingest", "--stream", "Summary_Out", "--keep-history"];
+    assert_eq!(s.job(&out, &lineage).code, 0);
+    // A batch that fails ends FAIL, with the reason.
+    s.source_sql("DROP TABLE items");
+    assert_eq!(s.job(&ingest, &lineage).code, 3);
+
+    let events = super::lineage::events_in(&file);
+    let told: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["job"]["name"].as_str().unwrap(),
+                e["eventType"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "ingest.Shop START",
+            "ingest.Shop COMPLETE",
+            "transform.Summary ABORT",
+            "transform.Summary START",
+            "transform.Summary COMPLETE",
+            "ingest.Summary_Out START",
+            "ingest.Summary_Out COMPLETE",
+            "ingest.Shop START",
+            "ingest.Shop FAIL",
+        ]
+    );
+    let done = &events[1];
+    assert_eq!(done["job"]["namespace"], "datasurface/Shop/Airflow");
+    assert_eq!(done["run"]["runId"], events[0]["run"]["runId"]);
+    assert_eq!(done["inputs"][0]["namespace"], "postgres://localhost:5432");
+    assert_eq!(
+        done["inputs"][0]["name"],
+        format!("{}.public.items", s.source)
+    );
+    assert_eq!(
+        done["outputs"][0]["name"],
+        format!("{}.shop.shop_items_merge", s.merge)
+    );
+    assert_eq!(
+        done["outputs"][0]["outputFacets"]["datasurface_rowChanges"]["inserted"],
+        10
+    );
+    // The transformer writes the tables its output's stream reads.
+    let (transform, output) = (&events[4], &events[6]);
+    assert_eq!(
+        transform["job"]["facets"]["sql"]["query"],
+        "-- totals\nSELECT id, qty FROM shop_items"
+    );
+    let written: Vec<&serde_json::Value> = transform["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["name"])
+        .collect();
+    let read: Vec<&serde_json::Value> = output["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["name"])
+        .collect();
+    assert_eq!(written, read);
+    assert!(
+        events[8]["run"]["facets"]["errorMessage"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("items"),
+        "{}",
+        events[8]
+    );
+    super::lineage::official_client_parses(&file);
 }

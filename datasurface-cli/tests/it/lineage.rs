@@ -314,3 +314,12 @@ pub(super) fn official_client_parses(events: &std::path::Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The events of a JSON-lines file, in the order they were written.
+pub(super) fn events_in(file: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

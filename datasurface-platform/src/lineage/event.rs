@@ -171,6 +171,11 @@ impl RunEvent {
         Self::make("START", job, ids, at, places, None, Map::new())
     }
 
+    /// A run of `job` goes on: a runner carries on a batch another left.
+    pub fn running(job: &JobLineage, ids: &RunIds, at: &str, places: &dyn Namespaces) -> RunEvent {
+        Self::make("RUNNING", job, ids, at, places, None, Map::new())
+    }
+
     /// A run of `job` ended: `COMPLETE` if it committed, with what it did
     /// to each dataset and the checks that held; `FAIL` with its reason.
     pub fn end(

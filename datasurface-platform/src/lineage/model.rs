@@ -2,11 +2,37 @@
 //! platform's renderer puts in its templates, the same for every platform.
 
 use datasurface_model::DataType;
+use std::collections::BTreeMap;
+
+use datasurface_graph::{NodeKind, PlatformGraph};
 use datasurface_model::Documentation;
 use datasurface_model::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
 use datasurface_model::validate::ModelIndex;
 
 use super::job::{Check, DatasetLineage, Field, JobLineage, JobType, Place, team_owner};
+
+/// A consumer group on a platform's graph that reads a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reader {
+    /// Its workspace.
+    pub workspace: String,
+    /// The group.
+    pub group: String,
+    /// The workspace's container, if it has one.
+    pub container: Option<String>,
+    /// Whether the workspace has a code hook.
+    pub hooked: bool,
+}
+
+impl Reader {
+    /// The group as lineage names it: `<workspace>.<group>`.
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.workspace, self.group)
+    }
+}
+
+/// The groups that read each dataset, by `(store, dataset)`, sorted.
+pub type Readers = BTreeMap<(String, String), Vec<Reader>>;
 
 /// `job`, owned by a zone's team and described by its documentation.
 fn owned(
@@ -67,6 +93,67 @@ impl<'a> LineageModel<'a> {
         };
         job.sql = sql;
         job
+    }
+
+    /// The consumer groups of `graph` (one platform's) that read each dataset.
+    pub fn readers(&self, graph: &PlatformGraph) -> Readers {
+        let mut readers = Readers::new();
+        for node in graph.nodes() {
+            let NodeKind::Workspace {
+                workspace,
+                dataset_group,
+            } = &node.kind
+            else {
+                continue;
+            };
+            let Some(placed) = self.index.workspace(workspace) else {
+                continue;
+            };
+            let Some(group) = placed.item.dataset_groups.get(dataset_group) else {
+                continue;
+            };
+            let reader = Reader {
+                workspace: workspace.to_string(),
+                group: dataset_group.to_string(),
+                container: placed.item.container.as_ref().map(ToString::to_string),
+                hooked: placed.item.hook.is_some(),
+            };
+            for sink in &group.sinks {
+                let key = (sink.datastore.to_string(), sink.dataset.to_string());
+                let entry = readers.entry(key).or_default();
+                if !entry.contains(&reader) {
+                    entry.push(reader.clone());
+                }
+            }
+        }
+        for list in readers.values_mut() {
+            list.sort();
+        }
+        readers
+    }
+
+    /// What a batch writes of `store.dataset`: its merge table (`merge`,
+    /// a place and table), and the view of each group that reads it and
+    /// sees the batch when it commits, where `view` says it is.
+    pub fn written(
+        &self,
+        (store, dataset): (&DatastoreName, &DatasetName),
+        merge: (Place, &str),
+        readers: &Readers,
+        view: &dyn Fn(&Reader) -> Option<(Place, String)>,
+        physical: &dyn Fn(&DataType) -> String,
+    ) -> Vec<DatasetLineage> {
+        let mut written = vec![self.dataset(merge.0, merge.1, store, dataset, physical)];
+        let key = (store.to_string(), dataset.to_string());
+        for reader in readers.get(&key).into_iter().flatten() {
+            if let Some((place, table)) = view(reader) {
+                written.push(
+                    self.dataset(place, &table, store, dataset, physical)
+                        .for_group(reader.name()),
+                );
+            }
+        }
+        written
     }
 
     /// Dataset `store.dataset` at `place` in `table`: its owners, and its

@@ -11,8 +11,8 @@ use datasurface_platform::state::{BATCH_METRICS, BatchStatus};
 use super::Engine;
 
 /// The engine's places as OpenLineage names them: `sqlite://<host>`, and
-/// the database file's path then the table (a CSV folder's file for a CSV
-/// source).
+/// the database file's path then the table; a CSV source's file is
+/// `file://<host>` and its path.
 pub(crate) struct Places<'e>(&'e Engine);
 
 fn within(path: &Path, table: &str) -> String {
@@ -23,12 +23,19 @@ fn within(path: &Path, table: &str) -> String {
 impl Namespaces for Places<'_> {
     fn locate(&self, place: &Place, table: &str) -> (String, String) {
         let engine = self.0;
-        let namespace = format!("sqlite://{}", engine.lineage.host);
+        let host = &engine.lineage.host;
+        let namespace = format!("sqlite://{host}");
         let name = match place {
             Place::Merge => within(&engine.merge_path(), table),
             Place::Container(c) => within(&engine.container_path(c), table),
             Place::Source(c) => match engine.sources.get(c) {
-                Some(folder) if folder.is_dir() => within(folder, &format!("{table}.csv")),
+                // A CSV folder's file is a file, not a table of a database.
+                Some(folder) if folder.is_dir() => {
+                    return (
+                        format!("file://{host}"),
+                        within(folder, &format!("{table}.csv")),
+                    );
+                }
                 Some(file) => within(file, table),
                 None => format!("{c}/{table}"),
             },
