@@ -261,6 +261,12 @@ pub(crate) struct ServeArgs {
     /// How often to look for changed model files, in seconds; 0 reloads only on SIGHUP.
     #[arg(long, default_value_t = 2, value_name = "SECONDS")]
     pub(crate) poll: u64,
+    /// A `sqlite` platform's state directory whose run state `/metrics` adds (batches,
+    /// rows, last success, waiting streams, hooks' decisions), read at each scrape; give it
+    /// once per platform.
+    #[cfg(feature = "sqlite")]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) state: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) external: ExternalKinds,
 }
@@ -604,6 +610,11 @@ pub(crate) enum StatusFormat {
     Human,
     /// `{state, streams: [{stream, source, schedule, next, batches: [...]}]}` as JSON.
     Json,
+    /// Every stream's batches added up, as Prometheus metrics in its text format, for
+    /// `node_exporter`'s textfile collector: batches by status, rows, the last success, the
+    /// latest batch's duration, waiting streams and hooks' decisions, labelled by platform,
+    /// zone, team, datastore, dataset, workspace and stream.
+    Prometheus,
 }
 
 /// `init`.

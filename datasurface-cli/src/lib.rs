@@ -65,6 +65,8 @@ mod model;
 mod platforms;
 mod problem;
 mod release;
+#[cfg(feature = "sqlite")]
+mod run_metrics;
 #[cfg(feature = "serve")]
 mod serve;
 mod sources;

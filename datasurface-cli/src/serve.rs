@@ -60,6 +60,11 @@ pub(crate) fn run(
     };
     let name = version.valid.name.to_string();
     let service = Arc::new(ModelService::new(version));
+    #[cfg(feature = "sqlite")]
+    if !args.state.is_empty() {
+        let states = args.state.clone();
+        service.add_metrics(Arc::new(move || crate::run_metrics::read(&states)));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

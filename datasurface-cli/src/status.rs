@@ -28,9 +28,21 @@ pub(crate) fn run(
         );
         return Outcome::CouldNotRun;
     }
+    if args.format == StatusFormat::Prometheus {
+        return match crate::run_metrics::read(std::slice::from_ref(&args.state)) {
+            Ok(text) => match out.write_all(text.as_bytes()) {
+                Ok(()) => Outcome::Success,
+                Err(_) => Outcome::CouldNotRun,
+            },
+            Err(e) => {
+                let _ = writeln!(err, "{error}: {e}");
+                Outcome::CouldNotRun
+            }
+        };
+    }
     let last = args.last.unwrap_or(match args.format {
         StatusFormat::Json => 3,
-        StatusFormat::Human => 1,
+        StatusFormat::Human | StatusFormat::Prometheus => 1,
     });
     let read = Engine::open(&args.state, BTreeMap::new())
         .and_then(|e| Ok((e.status(usize::from(last))?, e.needs_operator()?)));
@@ -50,7 +62,9 @@ pub(crate) fn run(
                 "needsOperator": attention,
             })
         ),
-        StatusFormat::Human => table(app, &streams) + &needs_operator(app, &attention),
+        StatusFormat::Human | StatusFormat::Prometheus => {
+            table(app, &streams) + &needs_operator(app, &attention)
+        }
     };
     match out.write_all(text.as_bytes()) {
         Ok(()) => Outcome::Success,

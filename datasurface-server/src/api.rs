@@ -30,8 +30,9 @@ type Shared = State<Arc<ModelService>>;
 type Asked<T> = Result<Query<T>, QueryRejection>;
 
 /// The service's routes over `service`: `/api/v1/…` and `/openapi.json`
-/// (see [`ROUTES`](crate::ROUTES)), and the catalogue page at `/` with its
-/// assets under `/assets/`. Anything else is a 404 problem.
+/// (see [`ROUTES`](crate::ROUTES)), the catalogue page at `/` with its
+/// assets under `/assets/`, and Prometheus metrics at `/metrics`. Anything
+/// else is a 404 problem.
 pub fn router(service: Arc<ModelService>) -> Router {
     Router::new()
         .route("/", get(crate::catalogue::page))
@@ -61,6 +62,7 @@ pub fn router(service: Arc<ModelService>) -> Router {
         .route("/api/v1/platforms/{platform}/graph", get(graph))
         .route("/api/v1/diagnostics", get(diagnostics))
         .route("/api/v1/search", get(search))
+        .route("/metrics", get(crate::metrics::metrics))
         .fallback(|uri: Uri| async move {
             Problem::not_found(format!(
                 "no resource at `{}`; the resources are listed at /openapi.json",
@@ -70,6 +72,10 @@ pub fn router(service: Arc<ModelService>) -> Router {
         .layer(axum::middleware::map_response(crate::problem::as_problem))
         .layer(axum::middleware::map_response(
             crate::catalogue::no_sniffing,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&service),
+            crate::metrics::record,
         ))
         .with_state(service)
 }

@@ -39,6 +39,7 @@ mod catalogue;
 mod http;
 mod lineage;
 mod listen;
+mod metrics;
 mod openapi;
 mod problem;
 mod search;
@@ -47,6 +48,7 @@ mod snapshot;
 
 pub use api::router;
 pub use listen::{ConnectionLimits, serve};
+pub use metrics::ExtraMetrics;
 pub use openapi::{ROUTES, Route, openapi};
 pub use service::{ModelService, Rejected, ReloadStatus};
 pub use snapshot::ModelVersion;

@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use datasurface_model::validate::Diagnostic;
 use serde::Serialize;
 
+use crate::metrics::{ExtraMetrics, Metrics};
 use crate::snapshot::{ModelVersion, Snapshot};
 
 /// A model the loader could not make valid: why, for `/api/v1/diagnostics`.
@@ -40,6 +41,7 @@ pub struct ReloadStatus {
 pub struct ModelService {
     current: RwLock<Arc<Snapshot>>,
     status: RwLock<ReloadStatus>,
+    pub(crate) metrics: Metrics,
 }
 
 impl ModelService {
@@ -56,7 +58,15 @@ impl ModelService {
         ModelService {
             current: RwLock::new(Arc::new(snapshot)),
             status: RwLock::new(status),
+            metrics: Metrics::new(),
         }
+    }
+
+    /// Adds `extra`, metrics in Prometheus's text format made at each
+    /// scrape, to what `/metrics` answers (the command line adds the
+    /// platforms' run state). An error becomes a comment in the answer.
+    pub fn add_metrics(&self, extra: ExtraMetrics) {
+        self.metrics.add(extra);
     }
 
     /// Serves `loaded` from now on if it is a valid model, and keeps the
@@ -68,6 +78,7 @@ impl ModelService {
         let attempts = self.status().attempts + 1;
         let status = match loaded {
             Ok(version) if version.content_hash == self.current().version.content_hash => {
+                self.metrics.reloaded("unchanged");
                 ReloadStatus {
                     attempts,
                     ok: true,
@@ -93,6 +104,7 @@ impl ModelService {
                 );
                 // The old version is freed by the last request holding it.
                 drop(old);
+                self.metrics.reloaded("served");
                 ReloadStatus {
                     attempts,
                     ok: true,
@@ -101,13 +113,16 @@ impl ModelService {
                     serving,
                 }
             }
-            Err(rejected) => ReloadStatus {
-                attempts,
-                ok: false,
-                summary: format!("{}; still serving the last good model", rejected.summary),
-                diagnostics: rejected.diagnostics,
-                serving: self.current().version.content_hash.clone(),
-            },
+            Err(rejected) => {
+                self.metrics.reloaded("rejected");
+                ReloadStatus {
+                    attempts,
+                    ok: false,
+                    summary: format!("{}; still serving the last good model", rejected.summary),
+                    diagnostics: rejected.diagnostics,
+                    serving: self.current().version.content_hash.clone(),
+                }
+            }
         };
         *self.status.write().unwrap_or_else(PoisonError::into_inner) = status.clone();
         status

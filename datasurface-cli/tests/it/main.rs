@@ -22,6 +22,7 @@ mod graph;
 mod hooks;
 mod job;
 mod lineage;
+mod metrics;
 mod newcomer;
 mod platforms;
 mod serve;

@@ -19,8 +19,14 @@ pub(super) struct Server {
 
 impl Server {
     pub(super) fn start(model: &Path, poll: &str) -> Self {
+        Server::start_with(model, poll, &[])
+    }
+
+    /// The server on `model`, with more options.
+    pub(super) fn start_with(model: &Path, poll: &str, more: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
             .args(["serve", "--addr", "127.0.0.1:0", "--poll", poll])
+            .args(more)
             .arg(model)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -41,6 +47,11 @@ impl Server {
             "{first}"
         );
         Server { child, addr }
+    }
+
+    /// The address it listens on.
+    pub(super) fn addr(&self) -> &str {
+        &self.addr
     }
 
     /// The status line's code and the body of a GET.

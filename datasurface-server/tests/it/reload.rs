@@ -110,3 +110,49 @@ fn findings_are_placed_in_their_files_after_the_model_is_served() {
     assert_eq!(after["located"], true);
     assert_eq!(after["page"]["items"][0]["location"]["line"], 3);
 }
+
+#[test]
+fn metrics_count_reloads_by_outcome_and_say_when_the_files_fail() {
+    let server = Running::start(northwind_version("m1"));
+    let metrics = |server: &Running| {
+        let (status, headers, body) = server.get("/metrics", None);
+        assert_eq!(status, 200);
+        assert!(
+            headers
+                .iter()
+                .any(|(k, v)| k == "content-type" && v.starts_with("text/plain; version=0.0.4")),
+            "{headers:?}"
+        );
+        body
+    };
+    assert!(metrics(&server).contains("datasurface_model_files_valid 1\n"));
+    server.service.reload(Err(Rejected {
+        summary: "the model has 1 errors".to_owned(),
+        diagnostics: Vec::new(),
+    }));
+    let after = metrics(&server);
+    assert!(
+        after.contains("datasurface_model_files_valid 0\n"),
+        "{after}"
+    );
+    assert!(after.contains("datasurface_model_reloads_total{outcome=\"rejected\"} 1\n"));
+    server.service.reload(Ok(northwind_version("m1")));
+    server.service.reload(Ok(northwind_version("m2")));
+    let last = metrics(&server);
+    assert!(last.contains("datasurface_model_files_valid 1\n"), "{last}");
+    assert!(last.contains("datasurface_model_reloads_total{outcome=\"unchanged\"} 1\n"));
+    assert!(last.contains("datasurface_model_reloads_total{outcome=\"served\"} 1\n"));
+    // A path no route has is counted as `unmatched`, whatever it is, so a
+    // client cannot add label values.
+    for path in ["/a", "/b/c", "/%22%5C%0A"] {
+        assert_eq!(server.get(path, None).0, 404);
+    }
+    let counted = metrics(&server);
+    assert!(
+        counted.contains(
+            "datasurface_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 3\n"
+        ),
+        "{counted}"
+    );
+    assert!(!counted.contains("route=\"/a\""));
+}
