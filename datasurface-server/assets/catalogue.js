@@ -1,5 +1,6 @@
-// The catalogue: search the model, open a dataset to see its schema, owner,
-// readers and lineage. Every value comes from the model, which many teams
+// The catalogue: the model's zones, teams, datastores and workspaces; search
+// it; open a dataset to see its schema, owner, readers and lineage, and any
+// other resource as a page of its facts. Every value comes from the model, which many teams
 // write: it is put on the page only as text (textContent, attributes set one
 // by one), never as markup, and only paths under /api/v1/ are fetched.
 "use strict";
@@ -76,21 +77,90 @@ function typeName(type) {
   return values.length ? name + "(" + values.join(", ") + ")" : name;
 }
 
+/** A field's name as people read it: `datasetGroups` → `dataset groups`. */
+function words(key) {
+  return String(key).replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+}
+
+/**
+ * Any value of the model as people read it: an object as terms and their
+ * descriptions, a list as a list, a resource (`href`) as a link, yes and
+ * no for booleans; as text, never markup, and at most eight levels deep.
+ */
+function facts(value, depth = 0) {
+  if (value === null || value === undefined) return el("span", { class: "muted" }, "none");
+  if (depth > 8) return el("span", { class: "muted" }, "…");
+  if (Array.isArray(value)) {
+    if (!value.length) return el("span", { class: "muted" }, "none");
+    if (value.every((v) => v === null || typeof v !== "object")) return document.createTextNode(value.join(", "));
+    return el("ul", { class: "facts-list" }, value.map((v) => el("li", {}, facts(v, depth + 1))));
+  }
+  if (typeof value === "object") {
+    // A dataset named by its store and name: a link to its page.
+    if (typeof value.datastore === "string" && typeof value.dataset === "string" && Object.keys(value).length === 2) {
+      return link(API + "datastores/" + seg(value.datastore) + "/datasets/" + seg(value.dataset), value.datastore + "." + value.dataset);
+    }
+    const title = [value.name, value.workspace, value.href].find((t) => typeof t === "string");
+    const named = typeof value.href === "string" ? link(value.href, title) : null;
+    const entries = Object.entries(value).filter(([k]) => k !== "href" && !(named && k === "name"));
+    if (!entries.length) return named || el("span", { class: "muted" }, "none");
+    return el("div", { class: "fact" }, named,
+      el("dl", { class: "facts" }, entries.flatMap(([k, v]) => [
+        // Keys are the API's field names or the model's own names: shown as they are.
+        el("dt", {}, k),
+        el("dd", {}, typeof v === "string" && v.startsWith(API) ? link(v, v.slice(API.length)) : facts(v, depth + 1)),
+      ])));
+  }
+  if (typeof value === "boolean") return document.createTextNode(value ? "yes" : "no");
+  return document.createTextNode(String(value));
+}
+
 function tags(values) {
   return (values || []).map((v) => el("span", { class: "tag" }, v));
 }
 
 // Views.
 
+/** The lists the home page shows, each with its count's key. */
+const LISTS = [
+  ["zones", "Zones"],
+  ["teams", "Teams"],
+  ["datastores", "Datastores"],
+  ["workspaces", "Workspaces"],
+];
+
+/** A list of the API (`zones`, `teams`, …) as a table: the name as a link, then each other plain field. */
+function listing(items, id) {
+  const columns = [...new Set(items.flatMap((item) => Object.keys(item)))]
+    .filter((k) => k !== "href" && k !== "name" && items.some((i) => i[k] === null || typeof i[k] !== "object"));
+  return el("table", { id },
+    el("thead", {}, el("tr", {}, el("th", {}, "Name"), columns.map((c) => el("th", {}, words(c))))),
+    el("tbody", {}, items.map((item) =>
+      el("tr", {},
+        el("td", {}, item.href ? link(item.href, [item.name, item.workspace, item.href].find((t) => typeof t === "string")) : item.name),
+        columns.map((c) => el("td", {}, facts(item[c])))))));
+}
+
 async function home() {
   const eco = await api(API + "ecosystem");
   const counts = eco.counts || {};
+  const lists = await Promise.all(LISTS.map(([what]) => api(API + what + "?limit=20")));
+  const listed = new Set(["zones", "teams", "datastores", "workspaces", "transformers", "platforms"]);
   show(
     el("h1", {}, eco.name),
     description(eco.documentation),
-    el("dl", { class: "facts" },
-      Object.entries(counts).flatMap(([what, n]) => [el("dt", {}, what), el("dd", {}, n.toLocaleString())])),
-    el("p", { class: "muted" }, "Search above for a dataset by name or description, then open it to see its schema, who reads it and its lineage."),
+    el("dl", { class: "facts", id: "counts" },
+      Object.entries(counts).flatMap(([what, n]) => [
+        el("dt", {}, what),
+        el("dd", {}, listed.has(what) ? link(API + what, n.toLocaleString()) : n.toLocaleString()),
+      ])),
+    ...LISTS.flatMap(([what, title], i) => [
+      el("h2", {}, title + " ", el("span", { class: "muted" }, "(" + lists[i].total.toLocaleString() + ")")),
+      listing(lists[i].items, "list-" + what),
+      lists[i].total > lists[i].items.length
+        ? el("p", { class: "pager" }, link(API + what, "all " + lists[i].total.toLocaleString() + " " + what))
+        : null,
+    ]),
   );
 }
 
@@ -152,7 +222,7 @@ async function dataset(store, name) {
         el("tbody", {}, readers))
       : el("p", { class: "muted", id: "readers" }, "No workspace reads it."),
     el("h2", {}, "Lineage"),
-    el("p", { class: "muted" }, "Upstream on the left, downstream on the right, three steps each way; open a dataset to follow it."),
+    el("p", { class: "muted" }, "Data flows left to right, along the arrows: what feeds the dataset, then what it feeds, three steps each way; open a node to follow it."),
     el("div", { id: "lineage" }, drawLineage(lineage)),
   );
 }
@@ -164,33 +234,20 @@ async function dataset(store, name) {
 function drawLineage(graph) {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const self = graph.nodes.find((n) => n.side === "self");
+  // Each node one column right of the furthest node that feeds it, so every
+  // edge runs left to right (lineage has no cycles: validation refuses them).
+  const feeds = new Map(graph.nodes.map((n) => [n.id, []]));
+  for (const e of graph.edges) if (nodes.has(e.from) && feeds.has(e.to)) feeds.get(e.to).push(e.from);
   const layer = new Map();
-  if (self) layer.set(self.id, 0);
-  const forward = new Map();
-  const backward = new Map();
-  for (const e of graph.edges) {
-    if (!forward.has(e.from)) forward.set(e.from, []);
-    if (!backward.has(e.to)) backward.set(e.to, []);
-    forward.get(e.from).push(e.to);
-    backward.get(e.to).push(e.from);
-  }
-  // Breadth first, downstream then upstream, so each node takes its nearest column.
-  for (const [edges, step] of [[forward, 1], [backward, -1]]) {
-    let frontier = self ? [self.id] : [];
-    while (frontier.length) {
-      const next = [];
-      for (const id of frontier) {
-        for (const to of edges.get(id) || []) {
-          if (!layer.has(to) && nodes.has(to)) {
-            layer.set(to, layer.get(id) + step);
-            next.push(to);
-          }
-        }
-      }
-      frontier = next;
-    }
-  }
-  for (const n of graph.nodes) if (!layer.has(n.id)) layer.set(n.id, n.side === "upstream" ? -1 : 1);
+  const depthOf = (id, seen) => {
+    if (layer.has(id)) return layer.get(id);
+    if (seen.has(id)) return 0;
+    seen.add(id);
+    const d = Math.max(-1, ...feeds.get(id).map((f) => depthOf(f, seen))) + 1;
+    layer.set(id, d);
+    return d;
+  };
+  for (const n of graph.nodes) depthOf(n.id, new Set());
   const columns = [...new Set(layer.values())].sort((a, b) => a - b);
   const W = 210, H = 34, GX = 70, GY = 14, PAD = 16;
   const place = new Map();
@@ -202,12 +259,18 @@ function drawLineage(graph) {
   });
   const width = PAD * 2 + columns.length * W + (columns.length - 1) * GX;
   const height = PAD * 2 + rows * H + Math.max(rows - 1, 0) * GY;
-  const picture = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Lineage" });
+  const picture = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Lineage, data flowing left to right" });
+  picture.append(svg("defs", {},
+    svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto" },
+      svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }))));
   for (const e of graph.edges) {
     const a = place.get(e.from), b = place.get(e.to);
     if (!a || !b) continue;
     const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2, mid = (x1 + x2) / 2;
-    picture.append(svg("path", { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, "data-from": e.from, "data-to": e.to }));
+    picture.append(svg("path", {
+      d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, class: "edge",
+      "marker-end": "url(#arrow)", "data-from": e.from, "data-to": e.to,
+    }));
   }
   for (const n of graph.nodes) {
     const p = place.get(n.id);
@@ -247,25 +310,76 @@ async function datastore(store) {
       el("thead", {}, el("tr", {}, el("th", {}, "Dataset"), el("th", {}, "Columns"), el("th", {}, "Readers"), el("th", {}, "Description"))),
       el("tbody", {}, rows)),
     el("h2", {}, "Capture"),
-    el("pre", {}, JSON.stringify((d.datastore && d.datastore.capture) || {}, null, 2)),
+    el("div", { id: "capture" }, facts(d.datastore && d.datastore.capture)),
   );
 }
 
-/** Any other resource of the API, as its JSON. */
+/** What kind of resource an API path is. */
+function kindOf(path) {
+  const patterns = [
+    [/^zones\/[^/]+\/teams\/[^/]+$/, "team"],
+    [/^zones\/[^/]+$/, "zone"],
+    [/^workspaces\/[^/]+$/, "workspace"],
+    [/^platforms\/[^/]+\/graph$/, "platform graph"],
+    [/^platforms\/[^/]+$/, "platform"],
+  ];
+  const found = patterns.find(([re]) => re.test(path.split("?")[0]));
+  return found ? found[1] : path.split(/[/?]/)[0];
+}
+
+/** Any other resource of the API: a list as a table, anything else as its facts. */
 async function view(path) {
   const href = API + path;
   const body = await api(href);
+  const kind = kindOf(path);
+  if (Array.isArray(body.items)) {
+    const total = body.total === undefined ? body.items.length : body.total;
+    return show(
+      el("p", { class: "muted" }, "list"),
+      el("h1", {}, words(kind) + " ", el("span", { class: "muted" }, "(" + total.toLocaleString() + ")")),
+      listing(body.items, "list"),
+      body.next ? el("p", { class: "pager" }, link(body.next, "next page")) : null,
+    );
+  }
+  const doc = body.documentation || (body.workspace && body.workspace.documentation) ||
+    (body.declaration && body.declaration.documentation);
+  const rest = Object.fromEntries(Object.entries(body).filter(([k]) => !["name", "href", "documentation"].includes(k)));
   show(
-    el("p", { class: "muted" }, href),
-    el("h1", {}, body.name || path),
-    el("pre", {}, JSON.stringify(body, null, 2)),
+    el("p", { class: "muted" }, kind),
+    el("h1", { id: "resource-name" }, body.name || path),
+    description(doc),
+    el("div", { id: "resource", "data-kind": kind }, facts(rest)),
   );
+}
+
+/**
+ * Says, above every view, when the model served is not what the files hold:
+ * the last reload failed, so the last good model is served.
+ */
+async function staleness() {
+  const banner = document.getElementById("stale");
+  try {
+    const diagnostics = await api(API + "diagnostics?limit=1");
+    const reload = diagnostics.reload || {};
+    if (reload.ok === false) {
+      banner.replaceChildren(
+        el("strong", {}, "The model's files failed to load; this is the last good model. "),
+        reload.summary || "",
+        " ", link(API + "diagnostics", "Why"));
+      banner.hidden = false;
+    } else {
+      banner.hidden = true;
+    }
+  } catch {
+    banner.hidden = true;
+  }
 }
 
 // Routing: the address after `#` names the view, so views can be linked and
 // the browser's back button works.
 
 async function render() {
+  staleness();
   const hash = location.hash.replace(/^#\/?/, "");
   const [view_, ...rest] = hash.split("/");
   const parts = rest.map((p) => { try { return decodeURIComponent(p); } catch { return p; } });

@@ -175,17 +175,14 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
         }
         let edges = client
             .execute(
-                "return document.querySelectorAll('#lineage path').length",
+                "return document.querySelectorAll('#lineage path.edge').length",
                 Vec::new(),
             )
             .await
             .unwrap();
         assert_eq!(edges, json!(3));
-
-        let png = client.screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-        let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("catalogue.png");
-        std::fs::write(&shot, &png).unwrap();
+        edges_run_left_to_right(&client).await;
+        screenshot(&client, "catalogue").await;
 
         // Follow the lineage to the masked dataset, by its node.
         client
@@ -216,6 +213,166 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
             .unwrap();
         wait_text(&client, "main .error", "nope").await;
 
+        client.close().await.unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&profile);
+}
+
+/// Every lineage edge points the way data flows, left to right, with an
+/// arrowhead.
+async fn edges_run_left_to_right(client: &Client) {
+    let backwards = client
+        .execute(
+            "return [...document.querySelectorAll('#lineage path.edge')].filter(p => { \
+               const n = p.getAttribute('d').match(/-?[0-9.]+/g).map(Number); \
+               return !(n[0] < n[n.length - 2]) || p.getAttribute('marker-end') !== 'url(#arrow)'; }).length",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(backwards, json!(0));
+    assert_eq!(
+        client
+            .execute(
+                "return document.querySelectorAll('#lineage marker#arrow path').length",
+                Vec::new()
+            )
+            .await
+            .unwrap(),
+        json!(1)
+    );
+}
+
+/// Saves a screenshot of the page as `target/tmp/<name>.png`, beside the
+/// tests' other output.
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    std::fs::write(&shot, &png).unwrap();
+}
+
+/// What a page shows that no person should read: raw JSON, `undefined`,
+/// `[object Object]`, `null`; empty when it shows none.
+async fn raw(client: &Client) -> String {
+    let main = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pre = client
+        .execute(
+            "return document.querySelectorAll('main pre').length",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    if pre != json!(0) {
+        found.push("a <pre> block".to_owned());
+    }
+    for bad in ["undefined", "[object Object]", "{\"", "\":"] {
+        if main.contains(bad) {
+            found.push(format!("`{bad}`"));
+        }
+    }
+    if main.lines().any(|l| l.trim() == "null") {
+        found.push("`null`".to_owned());
+    }
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!("{} in:\n{main}", found.join(", "))
+    }
+}
+
+#[test]
+fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_stale() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let server = Running::start(hostile_northwind());
+    let driver = Driver::start(&chromedriver);
+    let profile =
+        std::env::temp_dir().join(format!("datasurface-chromium-kinds-{}", std::process::id()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = session(&chromium, &driver.url, &profile).await;
+        client.goto(&format!("{}/", server.base)).await.unwrap();
+        // The home page lists what there is, each a link.
+        for (list, name) in [
+            ("#list-zones", "USA"),
+            ("#list-teams", "NorthwindTeam"),
+            ("#list-datastores", "Masked_NW_Data"),
+            ("#list-workspaces", "ProductAnalytics"),
+        ] {
+            wait_text(&client, list, name).await;
+        }
+        let counts = wait_text(&client, "#counts", "datastores").await;
+        assert!(counts.contains("workspaces"), "{counts}");
+        assert_eq!(raw(&client).await, "");
+        screenshot(&client, "catalogue-home").await;
+
+        // Every kind of resource has a page of its own, no JSON on it.
+        client
+            .find(Locator::LinkText("ProductAnalytics"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_text(&client, "#resource-name", "ProductAnalytics").await;
+        let page = wait_text(&client, "#resource", "Reporting").await;
+        assert!(page.contains("Masked_NW_Data"), "{page}");
+        assert_eq!(raw(&client).await, "");
+        screenshot(&client, "catalogue-workspace").await;
+        for (path, shows, shot) in [
+            ("#/view/zones%2FUSA", "NorthwindTeam", "catalogue-zone"),
+            (
+                "#/view/zones%2FUSA%2Fteams%2FNorthwindTeam",
+                "Test Azure SQL",
+                "catalogue-team",
+            ),
+            ("#/view/platforms%2FLocal", "sqlite", "catalogue-platform"),
+            (
+                "#/view/transformers",
+                "MaskCustomersWorkSpace",
+                "catalogue-transformers",
+            ),
+            ("#/view/teams", "NorthwindTeam", "catalogue-teams"),
+            ("#/datastore/NW_Data", "customers", "catalogue-datastore"),
+        ] {
+            client
+                .goto(&format!("{}/{path}", server.base))
+                .await
+                .unwrap();
+            wait_text(&client, "main", shows).await;
+            assert_eq!(raw(&client).await, "", "{path}");
+            screenshot(&client, shot).await;
+        }
+
+        let capture = wait_text(&client, "#capture", "").await;
+        assert!(!capture.trim().is_empty() && capture != "none", "{capture}");
+
+        // A reload the files fail: the page says the model served is stale.
+        assert!(
+            client.find(Locator::Css("#stale[hidden]")).await.is_ok(),
+            "no banner while the files load"
+        );
+        server.service.reload(Err(datasurface_server::Rejected {
+            summary: "the model has 1 error".to_owned(),
+            diagnostics: Vec::new(),
+        }));
+        client.goto(&format!("{}/#/", server.base)).await.unwrap();
+        client.refresh().await.unwrap();
+        let banner = wait_text(&client, "#stale", "last good model").await;
+        assert!(banner.contains("the model has 1 error"), "{banner}");
+        screenshot(&client, "catalogue-stale").await;
         client.close().await.unwrap();
     });
     let _ = std::fs::remove_dir_all(&profile);
