@@ -61,6 +61,45 @@ pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
     exposition(&totals).map_err(|e| e.to_string())
 }
 
+/// What the state directories say of `store.dataset`, for the model
+/// service's freshness.
+#[cfg(feature = "serve")]
+pub(crate) fn dataset_runs(
+    states: &[std::path::PathBuf],
+    store: &str,
+    dataset: &str,
+) -> Result<Vec<datasurface_server::DatasetRun>, String> {
+    let mut runs = Vec::new();
+    for dir in states {
+        if !dir.join("merge.sqlite").is_file() {
+            continue;
+        }
+        let state =
+            datasurface_sqlite::engine::Engine::open(dir, std::collections::BTreeMap::new())
+                .and_then(|e| e.dataset_state(store, dataset))
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let Some(state) = state else { continue };
+        runs.push(datasurface_server::DatasetRun {
+            platform: state.platform.unwrap_or_default(),
+            stream: state.stream.stream,
+            last_committed: state.stream.last_success,
+            live_rows: Some(state.live_rows),
+            failed_batches: state.stream.failed,
+            unfinished_batches: state.stream.unfinished,
+            waiting: state.stream.waiting,
+            places: state
+                .places
+                .into_iter()
+                .map(|(group, file, view)| {
+                    let file = std::path::absolute(&file).unwrap_or(file);
+                    (group, file.display().to_string(), view)
+                })
+                .collect(),
+        });
+    }
+    Ok(runs)
+}
+
 /// Label values as the encoder takes them.
 fn refs(values: &[String]) -> Vec<&str> {
     values.iter().map(String::as_str).collect()

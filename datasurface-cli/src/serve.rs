@@ -61,10 +61,7 @@ pub(crate) fn run(
     let name = version.valid.name.to_string();
     let service = Arc::new(ModelService::new(version));
     #[cfg(feature = "sqlite")]
-    if !args.state.is_empty() {
-        let states = args.state.clone();
-        service.add_metrics(Arc::new(move || crate::run_metrics::read(&states)));
-    }
+    read_state(&service, &args.state);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -364,3 +361,18 @@ fn print_findings(app: &App<'_>, diagnostics: &[Diagnostic], err: &mut dyn Write
 
 /// How many findings a failed load prints.
 const SHOWN: usize = 20;
+
+/// Lets the service read the run state of the `sqlite` platforms whose
+/// state directories these are: `/metrics` and each dataset's freshness.
+#[cfg(feature = "sqlite")]
+fn read_state(service: &ModelService, states: &[std::path::PathBuf]) {
+    if states.is_empty() {
+        return;
+    }
+    let dirs = states.to_vec();
+    service.add_metrics(Arc::new(move || crate::run_metrics::read(&dirs)));
+    let dirs = states.to_vec();
+    service.add_run_state(Arc::new(move |store, dataset| {
+        crate::run_metrics::dataset_runs(&dirs, store.as_str(), dataset.as_str())
+    }));
+}

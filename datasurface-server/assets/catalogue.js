@@ -186,7 +186,9 @@ async function search(query) {
 
 async function dataset(store, name) {
   const base = API + "datastores/" + seg(store) + "/datasets/" + seg(name);
-  const [d, lineage] = await Promise.all([api(base), api(base + "/lineage?depth=3")]);
+  const [d, lineage, fresh] = await Promise.all([
+    api(base), api(base + "/lineage?depth=3"), api(base + "/freshness").catch((e) => ({ error: e.message, platforms: [] })),
+  ]);
   const schema = (d.dataset && d.dataset.schema) || {};
   const keys = new Set(schema.primaryKey || []);
   const columns = Object.entries(schema.columns || {}).map(([column, c]) =>
@@ -221,10 +223,51 @@ async function dataset(store, name) {
         el("thead", {}, el("tr", {}, el("th", {}, "Workspace"), el("th", {}, "Dataset group"), el("th", {}, "Platforms"), el("th", {}, "Through"))),
         el("tbody", {}, readers))
       : el("p", { class: "muted", id: "readers" }, "No workspace reads it."),
+    ...(freshness(fresh) || []),
     el("h2", {}, "Lineage"),
     el("p", { class: "muted" }, "Data flows left to right, along the arrows: what feeds the dataset, then what it feeds, three steps each way; open a node to follow it."),
     el("div", { id: "lineage" }, drawLineage(lineage)),
   );
+}
+
+/** A duration as people read it: `45 s`, `12 min`, `3 h`, `2 d`. */
+function ago(seconds) {
+  if (seconds < 120) return seconds + " s";
+  if (seconds < 7200) return Math.round(seconds / 60) + " min";
+  if (seconds < 172800) return Math.round(seconds / 3600) + " h";
+  return Math.round(seconds / 86400) + " d";
+}
+
+/**
+ * A dataset on the platforms whose state the service reads: when it last
+ * changed and how long ago, against what each consumer asks; its rows;
+ * failed and waiting batches; where each consumer queries it.
+ */
+function freshness(fresh) {
+  if (!fresh.readsState && !fresh.error) return null;
+  const section = [el("h2", {}, "Freshness")];
+  if (fresh.error) section.push(el("p", { class: "error", id: "freshness" }, "The platforms' state could not be read: " + fresh.error));
+  else if (!fresh.platforms.length) section.push(el("p", { class: "muted", id: "freshness" }, "No platform whose state this service reads ingests it yet."));
+  for (const p of fresh.platforms) {
+    section.push(el("div", { id: "freshness", class: "freshness" },
+      el("dl", { class: "facts" },
+        el("dt", {}, "Platform"), el("dd", {}, p.platform + " (stream " + p.stream + ")"),
+        el("dt", {}, "Last committed"), el("dd", {}, p.lastCommitted ? [p.lastCommitted, el("span", { class: "muted" }, " · " + ago(p.ageSeconds || 0) + " ago")] : el("span", { class: "muted" }, "never")),
+        el("dt", {}, "Live rows"), el("dd", {}, p.liveRows === undefined ? "unknown" : p.liveRows.toLocaleString()),
+        el("dt", {}, "Failed batches"), el("dd", { class: p.failedBatches ? "error" : "" }, String(p.failedBatches)),
+        el("dt", {}, "Waiting"), el("dd", {}, p.waiting ? "for its schedule" : p.unfinishedBatches ? p.unfinishedBatches + " batch under way" : "no")),
+      p.consumers.length
+        ? el("table", { class: "consumers" },
+          el("thead", {}, el("tr", {}, el("th", {}, "Consumer"), el("th", {}, "Asks for"), el("th", {}, "Fresh"), el("th", {}, "Query it in"), el("th", {}, "View"))),
+          el("tbody", {}, p.consumers.map((c) => el("tr", {},
+            el("td", {}, c.group),
+            el("td", {}, c.latency ? c.latency.toLowerCase() + (c.withinSeconds ? " (within " + ago(c.withinSeconds) + ")" : "") : "any"),
+            el("td", { class: c.fresh === false ? "error" : "" }, c.fresh === undefined ? "—" : c.fresh ? "yes" : "no, stale"),
+            el("td", {}, c.database),
+            el("td", {}, el("code", {}, c.view))))))
+        : el("p", { class: "muted" }, "No consumer group reads it on this platform.")));
+  }
+  return section;
 }
 
 /**

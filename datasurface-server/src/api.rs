@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use datasurface_graph::PlatformGraph;
 use datasurface_model::PlatformDeclaration;
@@ -53,6 +53,10 @@ pub fn router(service: Arc<ModelService>) -> Router {
         .route(
             "/api/v1/datastores/{store}/datasets/{dataset}/lineage",
             get(lineage),
+        )
+        .route(
+            "/api/v1/datastores/{store}/datasets/{dataset}/freshness",
+            get(freshness),
         )
         .route("/api/v1/workspaces", get(workspaces))
         .route("/api/v1/workspaces/{workspace}", get(workspace))
@@ -456,6 +460,46 @@ async fn lineage(
             q.depth.map_or(usize::MAX, crate::http::wide),
         ))
     })
+}
+
+async fn freshness(
+    State(s): Shared,
+    uri: Uri,
+    headers: HeaderMap,
+    Path((store, dataset)): Path<(String, String)>,
+) -> Response {
+    let snap = s.current();
+    let found =
+        found_dataset(&snap, &store, &dataset).map(|(_, _, s, d, _)| (s.clone(), d.clone()));
+    let (store, dataset) = match found {
+        Ok(names) => names,
+        Err(problem) => return problem.into_response(),
+    };
+    let state = s.run_state();
+    // Reading the platforms' state is IO: off the async workers.
+    let held = Arc::clone(&snap);
+    let body = tokio::task::spawn_blocking(move || {
+        to_json(&crate::freshness::freshness(
+            &held,
+            state.as_ref(),
+            &store,
+            &dataset,
+        ))
+    })
+    .await;
+    match body {
+        // The state changes with every batch: the tag is the answer's own.
+        Ok(Ok(bytes)) => {
+            let tag = tag_of(&snap, &uri, &String::from_utf8_lossy(&bytes));
+            answer_bytes(&headers, &tag, || Ok(("application/json", bytes)))
+        }
+        Ok(Err(problem)) => problem.into_response(),
+        Err(e) => Problem::other(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reading the platforms' state failed: {e}"),
+        )
+        .into_response(),
+    }
 }
 
 async fn workspaces(

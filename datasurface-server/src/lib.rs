@@ -36,6 +36,7 @@
 mod api;
 mod bodies;
 mod catalogue;
+mod freshness;
 mod http;
 mod lineage;
 mod listen;
@@ -47,6 +48,7 @@ mod service;
 mod snapshot;
 
 pub use api::router;
+pub use freshness::{DatasetRun, RunState};
 pub use listen::{ConnectionLimits, serve};
 pub use metrics::ExtraMetrics;
 pub use openapi::{ROUTES, Route, openapi};

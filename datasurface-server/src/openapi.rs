@@ -193,6 +193,14 @@ pub const ROUTES: &[Route] = &[
         named: true,
     },
     Route {
+        path: "/api/v1/datastores/{store}/datasets/{dataset}/freshness",
+        id: "getFreshness",
+        summary: "A dataset's freshness on each platform whose state the service reads (`serve --state`): its last committed batch and its age, live rows, failed and waiting batches, and where each consumer group queries it, judged against the group's latency.",
+        params: &[STORE, DATASET],
+        paged: false,
+        named: true,
+    },
+    Route {
         path: "/api/v1/workspaces",
         id: "listWorkspaces",
         summary: "Every workspace, with its zone and team.",
@@ -353,6 +361,15 @@ const LINKS: &[Link] = &[
         ],
     },
     Link {
+        from: "getDataset",
+        name: "freshness",
+        to: "getFreshness",
+        parameters: &[
+            ("store", "$request.path.store"),
+            ("dataset", "$request.path.dataset"),
+        ],
+    },
+    Link {
         from: "listWorkspaces",
         name: "workspace",
         to: "getWorkspace",
@@ -430,6 +447,7 @@ fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
         "listDatasets" => of::<Page<DatasetItem<'_>>>(generator),
         "getDataset" => of::<DatasetBody<'_>>(generator),
         "getLineage" => of::<Lineage>(generator),
+        "getFreshness" => of::<crate::freshness::Freshness>(generator),
         "listWorkspaces" => of::<Page<WorkspaceItem<'_>>>(generator),
         "getWorkspace" => of::<WorkspaceBody<'_>>(generator),
         "listTransformers" => of::<Page<TransformerItem<'_>>>(generator),

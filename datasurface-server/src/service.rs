@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use datasurface_model::validate::Diagnostic;
 use serde::Serialize;
 
+use crate::freshness::RunState;
 use crate::metrics::{ExtraMetrics, Metrics};
 use crate::snapshot::{ModelVersion, Snapshot};
 
@@ -37,11 +38,20 @@ pub struct ReloadStatus {
 
 /// The model service's state: the version being served and the last
 /// reload's outcome. Shared by every request (`Arc<ModelService>`).
-#[derive(Debug)]
 pub struct ModelService {
     current: RwLock<Arc<Snapshot>>,
     status: RwLock<ReloadStatus>,
     pub(crate) metrics: Metrics,
+    pub(crate) run_state: RwLock<Option<RunState>>,
+}
+
+impl std::fmt::Debug for ModelService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelService")
+            .field("current", &self.current)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ModelService {
@@ -59,7 +69,26 @@ impl ModelService {
             current: RwLock::new(Arc::new(snapshot)),
             status: RwLock::new(status),
             metrics: Metrics::new(),
+            run_state: RwLock::new(None),
         }
+    }
+
+    /// Reads the platforms' state of a dataset with `state`, for its
+    /// freshness (`/api/v1/datastores/{store}/datasets/{dataset}/freshness`
+    /// and the catalogue's dataset page).
+    pub fn add_run_state(&self, state: RunState) {
+        *self
+            .run_state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(state);
+    }
+
+    /// How the platforms' state is read, if it is.
+    pub(crate) fn run_state(&self) -> Option<RunState> {
+        self.run_state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Adds `extra`, metrics in Prometheus's text format made at each

@@ -209,6 +209,33 @@ fn prometheus_scrapes_serve_and_sees_requests_reloads_and_run_state() {
     ] {
         assert!(text.contains(line), "{line}\nnot in:\n{text}");
     }
+    // The dataset's freshness, from the same state: its last batch, live
+    // rows and where its consumer queries it, judged against the
+    // consumer's latency (minutes: within an hour).
+    let (code, fresh) = server.get("/api/v1/datastores/NW_Data/datasets/products/freshness");
+    assert_eq!(code, 200, "{fresh}");
+    let local = &fresh["platforms"][0];
+    assert_eq!(local["platform"], "Local", "{fresh}");
+    let source: u64 = rusqlite::Connection::open(dir.join("model/data/northwind.sqlite"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM products", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(local["liveRows"], source, "{fresh}");
+    assert_eq!(local["failedBatches"], 0);
+    let consumer = &local["consumers"][0];
+    assert_eq!(consumer["group"], "ProductAnalytics.Reporting");
+    assert_eq!(consumer["latency"], "MINUTES");
+    assert_eq!(consumer["fresh"], true, "{fresh}");
+    assert_eq!(
+        consumer["view"],
+        "ProductAnalytics__Reporting__NW_Data__products"
+    );
+    let database = std::path::PathBuf::from(consumer["database"].as_str().unwrap());
+    assert!(
+        database.is_absolute() && database.is_file(),
+        "{}",
+        database.display()
+    );
     if !have("promtool") || !have("prometheus") {
         return;
     }

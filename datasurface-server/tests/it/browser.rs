@@ -243,6 +243,53 @@ async fn edges_run_left_to_right(client: &Client) {
     );
 }
 
+/// With the platforms' state, a dataset's page says how fresh it is,
+/// against what each consumer asks, and where to query it.
+async fn shows_freshness(client: &Client, server: &Running) {
+    server
+        .service
+        .add_run_state(std::sync::Arc::new(|store, dataset| {
+            Ok(vec![datasurface_server::DatasetRun {
+                platform: "Local".to_owned(),
+                stream: store.to_string(),
+                last_committed: Some("2020-01-01T00:00:00Z".to_owned()),
+                live_rows: Some(91),
+                failed_batches: 1,
+                unfinished_batches: 0,
+                waiting: true,
+                places: vec![(
+                    "ProductAnalytics.Reporting".to_owned(),
+                    "/state/containers/Test_Azure_SQL.sqlite".to_owned(),
+                    format!("ProductAnalytics__Reporting__{store}__{dataset}"),
+                )],
+            }])
+        }));
+    client
+        .goto(&format!("{}/#/dataset/NW_Data/products", server.base))
+        .await
+        .unwrap();
+    let fresh = wait_text(client, "#freshness", "Last committed").await;
+    for shown in [
+        "2020-01-01T00:00:00Z",
+        "91",
+        "ProductAnalytics.Reporting",
+        "minutes (within 60 min)",
+        "no, stale",
+        "/state/containers/Test_Azure_SQL.sqlite",
+        "ProductAnalytics__Reporting__NW_Data__products",
+    ] {
+        assert!(fresh.contains(shown), "{shown} not in {fresh}");
+    }
+    client
+        .execute(
+            "document.getElementById('freshness').scrollIntoView()",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    screenshot(client, "catalogue-freshness").await;
+}
+
 /// Saves a screenshot of the page as `target/tmp/<name>.png`, beside the
 /// tests' other output.
 async fn screenshot(client: &Client, name: &str) {
@@ -358,6 +405,8 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
 
         let capture = wait_text(&client, "#capture", "").await;
         assert!(!capture.trim().is_empty() && capture != "none", "{capture}");
+
+        shows_freshness(&client, &server).await;
 
         // A reload the files fail: the page says the model served is stale.
         assert!(

@@ -10,6 +10,7 @@ use datasurface_platform::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION};
 use super::apply::jobs;
 use super::batch::Counts;
 use super::{Engine, EngineError, NextRun, sql};
+use crate::dialect::SqlDialect as _;
 use crate::spec::{IngestSpec, SourceSpec};
 
 /// One stream's batches, added up.
@@ -200,4 +201,76 @@ fn decisions(conn: &rusqlite::Connection) -> Result<Vec<HookDecisions>, EngineEr
         })
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
         .map_err(sql("cannot read the hooks' decisions"))
+}
+
+/// What a state directory says of one dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetState {
+    /// The platform, from the applied rendering's lineage.
+    pub platform: Option<String>,
+    /// Its stream's batches, added up.
+    pub stream: StreamTotals,
+    /// Its live rows in the merge tables.
+    pub live_rows: u64,
+    /// Where each live consumer group reads it: `<workspace>.<group>`, the
+    /// container's database file, and the view.
+    pub places: Vec<(String, std::path::PathBuf, String)>,
+}
+
+impl Engine {
+    /// What this state directory says of `store.dataset`; none when no
+    /// stream of the applied rendering ingests it.
+    pub fn dataset_state(
+        &self,
+        store: &str,
+        dataset: &str,
+    ) -> Result<Option<DatasetState>, EngineError> {
+        let rendering = self.applied()?;
+        let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
+        let Some((job, spec)) = ingests.iter().find_map(|j| {
+            (j.datastore == store)
+                .then(|| j.datasets.iter().find(|d| d.dataset == dataset))
+                .flatten()
+                .map(|d| (j, d))
+        }) else {
+            return Ok(None);
+        };
+        let totals = self.totals()?;
+        let Some(stream) = totals.streams.into_iter().find(|s| s.stream == job.stream) else {
+            return Ok(None);
+        };
+        let conn = self.open_merge()?;
+        let live: i64 = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM {} WHERE {} = {}",
+                    crate::dialect::Sqlite.quote(&spec.merge_table),
+                    crate::dialect::Sqlite.quote(datasurface_platform::state::BATCH_OUT),
+                    datasurface_platform::state::LIVE_BATCH
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql(format!(
+                "cannot count the live rows of `{store}.{dataset}`"
+            )))?;
+        let places = job
+            .lineage
+            .iter()
+            .flat_map(|l| &l.outputs)
+            .filter(|o| o.model_name == format!("{store}.{dataset}"))
+            .filter_map(|o| match (&o.group, &o.place) {
+                (Some(group), datasurface_platform::lineage::Place::Container(c)) => {
+                    Some((group.clone(), self.container_path(c), o.table.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(Some(DatasetState {
+            platform: totals.platform,
+            stream,
+            live_rows: count(live),
+            places,
+        }))
+    }
 }
