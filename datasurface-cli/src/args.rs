@@ -748,6 +748,30 @@ pub(crate) enum JobCommand {
     /// to run it, 99 not to (the DAG's decision task is then skipped, and the transformer
     /// with it).
     Decide(JobDecideArgs),
+    /// Print the merge database's run state as Prometheus metrics (every stream's batches
+    /// added up, hooks' decisions), for `node_exporter`'s textfile collector; the same
+    /// metrics `datasurface status --format prometheus` gives for a `sqlite` platform.
+    Status(JobStatusArgs),
+}
+
+/// `job status`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobStatusArgs {
+    /// The platform, by its name in the model.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: String,
+    /// How to print it.
+    #[arg(long, value_enum, default_value_t = JobStatusFormat::Prometheus)]
+    pub(crate) format: JobStatusFormat,
+}
+
+/// How `job status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum JobStatusFormat {
+    /// Prometheus's text format.
+    Prometheus,
+    /// The totals as JSON: `{platform, streams: [...], decisions: [...]}`.
+    Json,
 }
 
 /// `job apply`.

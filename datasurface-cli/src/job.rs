@@ -17,8 +17,8 @@ use datasurface_platform::model::HookEventKind;
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{
-    JobApplyArgs, JobArgs, JobCommand, JobDecideArgs, JobIngestArgs, JobTransformArgs,
-    TransformerJobArgs,
+    JobApplyArgs, JobArgs, JobCommand, JobDecideArgs, JobIngestArgs, JobStatusArgs,
+    JobStatusFormat, JobTransformArgs, TransformerJobArgs,
 };
 use crate::model::load_valid;
 use crate::platforms::{platform_name, render_loaded};
@@ -100,6 +100,7 @@ pub(crate) fn run(
                 }
             };
         }
+        JobCommand::Status(a) => status(a, out),
         JobCommand::Ingest(a) => ingest(app, a, out, err),
         JobCommand::Transform(a) => transform(app, a, out, err),
     };
@@ -120,6 +121,22 @@ fn printer(out: &mut dyn Write) -> impl FnMut(&str) + '_ {
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }
+}
+
+/// `datasurface job status`: the merge database's run state.
+fn status(args: &JobStatusArgs, out: &mut dyn Write) -> Result<(), JobError> {
+    same_platform(&args.platform)?;
+    let db = merge_database(None)?;
+    let totals = runner::run_totals(&db)?;
+    let text = match args.format {
+        JobStatusFormat::Prometheus => {
+            crate::run_metrics::exposition(std::slice::from_ref(&totals))
+                .map_err(|e| JobError::Setup(format!("cannot write the metrics: {e}")))?
+        }
+        JobStatusFormat::Json => format!("{:#}\n", serde_json::json!(totals)),
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| JobError::Setup(format!("cannot write the metrics: {e}")))
 }
 
 fn ingest(
@@ -482,7 +499,9 @@ mod tests {
                             ),
                         )
                     }
-                    JobCommand::Apply(_) => panic!("DAGs do not apply: {args:?}"),
+                    JobCommand::Apply(_) | JobCommand::Status(_) => {
+                        panic!("DAGs neither apply nor report: {args:?}")
+                    }
                 };
                 assert_eq!(named, platform);
                 // The spec the DAG names is the one rendered beside it.

@@ -65,7 +65,7 @@ mod model;
 mod platforms;
 mod problem;
 mod release;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "airflow"))]
 mod run_metrics;
 #[cfg(feature = "serve")]
 mod serve;

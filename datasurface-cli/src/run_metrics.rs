@@ -1,9 +1,9 @@
-//! A `sqlite` platform's run state as Prometheus metrics, with the
-//! governance labels (platform, zone, team, datastore, dataset, workspace,
-//! stream): for `status --format prometheus` (the textfile collector) and
-//! `serve --state` (its `/metrics`).
+//! A platform's run state as Prometheus metrics, with the governance
+//! labels (platform, zone, team, datastore, dataset, workspace, stream):
+//! for `status --format prometheus` and `job status` (the textfile
+//! collector) and `serve --state` (its `/metrics`).
 
-use datasurface_sqlite::engine::{RunTotals, StreamTotals};
+use datasurface_platform::{RunTotals, StreamTotals};
 use prometheus::{Encoder as _, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
 
 /// The most characters a label value keeps: model names are bounded by
@@ -43,6 +43,7 @@ fn seconds(time: &str) -> Option<f64> {
 
 /// The run state of the `sqlite` platforms whose state directories these
 /// are, in Prometheus's text format.
+#[cfg(feature = "sqlite")]
 pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
     let totals = states
         .iter()
@@ -63,7 +64,7 @@ pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
 
 /// What the state directories say of `store.dataset`, for the model
 /// service's freshness.
-#[cfg(feature = "serve")]
+#[cfg(all(feature = "sqlite", feature = "serve"))]
 pub(crate) fn dataset_runs(
     states: &[std::path::PathBuf],
     store: &str,
@@ -188,14 +189,12 @@ impl Families {
                 .inc_by(n);
         }
         for (change, n) in [
-            ("read", s.rows.total),
+            ("read", s.rows.read),
             ("inserted", s.rows.inserted),
             ("updated", s.rows.updated),
             ("deleted", s.rows.deleted),
         ] {
-            self.rows
-                .with_label_values(&refs(&with(change)))
-                .inc_by(u64::try_from(n).unwrap_or_default());
+            self.rows.with_label_values(&refs(&with(change))).inc_by(n);
         }
         let these = refs(&labels);
         if let Some(at) = s.last_success.as_deref().and_then(seconds) {

@@ -1729,3 +1729,37 @@ fn jobs_send_openlineage_events_naming_the_postgres_tables() {
     );
     super::lineage::official_client_parses(&file);
 }
+
+#[test]
+fn job_status_prints_the_run_state_as_prometheus_metrics() {
+    let Some(s) = Scratch::with_source(
+        "status",
+        10,
+        &Source::Transformer("SELECT id, qty FROM shop_items"),
+    ) else {
+        return;
+    };
+    hook_the_summary(&s);
+    assert_eq!(s.ingest().code, 0);
+    assert_eq!(decide(&s, "asset_triggered").code, 99);
+    s.source_sql("DROP TABLE items");
+    assert_eq!(s.ingest().code, 3);
+    let run = s.job(&["status"], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let text = &run.stdout;
+    for line in [
+        r#"datasurface_batches_total{dataset="",datastore="Shop",platform="Airflow",status="committed",stream="Shop",team="Shop",workspace="",zone="Main"} 1"#,
+        r#"datasurface_batches_total{dataset="",datastore="Shop",platform="Airflow",status="failed",stream="Shop",team="Shop",workspace="",zone="Main"} 1"#,
+        r#"datasurface_rows_total{change="inserted",dataset="",datastore="Shop",platform="Airflow",stream="Shop",team="Shop",workspace="",zone="Main"} 10"#,
+        r#"datasurface_hook_decisions_total{action="skip",platform="Airflow",workspace="Summary"} 1"#,
+        "# TYPE datasurface_last_success_timestamp_seconds gauge",
+    ] {
+        assert!(text.contains(line), "{line}\nnot in:\n{text}");
+    }
+    if super::metrics::have("promtool") {
+        assert_eq!(super::metrics::promtool_refuses(text), None);
+    }
+    let json = s.job(&["status", "--format", "json"], &[]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["platform"], "Airflow");
+}

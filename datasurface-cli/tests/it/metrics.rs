@@ -19,7 +19,7 @@ use super::{copy_northwind, datasurface, scratch};
     clippy::print_stderr,
     reason = "a skipped check says so in the test's output"
 )]
-fn have(tool: &str) -> bool {
+pub(super) fn have(tool: &str) -> bool {
     if Command::new(tool)
         .arg("--version")
         .output()
@@ -37,7 +37,7 @@ fn have(tool: &str) -> bool {
 }
 
 /// `promtool check metrics` on `text`: its verdict, as text, when it refuses.
-fn promtool_refuses(text: &str) -> Option<String> {
+pub(super) fn promtool_refuses(text: &str) -> Option<String> {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -3,103 +3,14 @@
 //! Reads only.
 
 use rusqlite::params;
-use serde::Serialize;
 
 use datasurface_platform::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION};
+use datasurface_platform::{HookDecisions, RowTotals, RunTotals, StreamTotals};
 
 use super::apply::jobs;
-use super::batch::Counts;
 use super::{Engine, EngineError, NextRun, sql};
 use crate::dialect::SqlDialect as _;
 use crate::spec::{IngestSpec, SourceSpec};
-
-/// One stream's batches, added up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamTotals {
-    /// The stream: a datastore, or `store#dataset`.
-    pub stream: String,
-    /// Its datastore.
-    pub datastore: String,
-    /// Its dataset, for a stream of one dataset.
-    pub dataset: Option<String>,
-    /// The zone and team that own the datastore, from the applied
-    /// rendering's lineage (none for one an older build rendered).
-    pub owner: Option<(String, String)>,
-    /// For a transformer's output: the transformer's workspace.
-    pub workspace: Option<String>,
-    /// Batches committed.
-    pub committed: u64,
-    /// Batches failed.
-    pub failed: u64,
-    /// Batches under way (a run is in one, or a killed run left it).
-    pub unfinished: u64,
-    /// What the committed batches did to rows, in all.
-    pub rows: Counts,
-    /// When the last committed batch ended (RFC 3339, UTC).
-    pub last_success: Option<String>,
-    /// How long the latest batch took, in seconds, if it ended.
-    pub last_seconds: Option<f64>,
-    /// Whether it waits for its cron schedule.
-    pub waiting: bool,
-}
-
-/// How many times a workspace's hook decided an action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HookDecisions {
-    /// The workspace.
-    pub workspace: String,
-    /// `run`, `skip`, `defer`, or what it failed to.
-    pub action: String,
-    /// How many times.
-    pub count: u64,
-}
-
-/// The run state of a state directory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunTotals {
-    /// The platform, from the applied rendering's lineage.
-    pub platform: Option<String>,
-    /// Each stream of the applied rendering, in key order.
-    pub streams: Vec<StreamTotals>,
-    /// Each workspace's hook's decisions, by action.
-    pub decisions: Vec<HookDecisions>,
-}
-
-impl StreamTotals {
-    /// A stream with no batches yet, labelled from its spec.
-    fn of(job: &IngestSpec) -> StreamTotals {
-        let owner = job
-            .lineage
-            .as_ref()
-            .and_then(|l| l.owners.first())
-            .and_then(|o| o.strip_prefix("team:"))
-            .and_then(|o| o.split_once('/'))
-            .map(|(zone, team)| (zone.to_owned(), team.to_owned()));
-        StreamTotals {
-            stream: job.stream.clone(),
-            datastore: job.datastore.clone(),
-            dataset: match job.datasets.as_slice() {
-                [only] if job.stream.contains('#') => Some(only.dataset.clone()),
-                _ => None,
-            },
-            owner,
-            workspace: match &job.source {
-                SourceSpec::Transformer { workspace } => Some(workspace.clone()),
-                _ => None,
-            },
-            committed: 0,
-            failed: 0,
-            unfinished: 0,
-            rows: Counts::default(),
-            last_success: None,
-            last_seconds: None,
-            waiting: false,
-        }
-    }
-}
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()
@@ -112,11 +23,7 @@ impl Engine {
         let rendering = self.applied()?;
         let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
         let conn = self.open_merge()?;
-        let mut totals = RunTotals {
-            platform: None,
-            streams: Vec::new(),
-            decisions: Vec::new(),
-        };
+        let mut totals = RunTotals::default();
         let mut each = conn
             .prepare(&format!(
                 "SELECT status, count(*), sum(rows_inserted), sum(rows_updated), sum(rows_deleted), \
@@ -127,13 +34,21 @@ impl Engine {
             .map_err(sql("cannot read the batches"))?;
         for job in &ingests {
             if totals.platform.is_none() {
-                totals.platform = job
-                    .lineage
-                    .as_ref()
-                    .and_then(|l| l.namespace.rsplit_once('/'))
-                    .map(|(_, platform)| platform.to_owned());
+                totals.platform = RunTotals::platform_of(job.lineage.as_ref());
             }
-            let mut t = StreamTotals::of(job);
+            let mut t = StreamTotals::new(
+                &job.stream,
+                &job.datastore,
+                match job.datasets.as_slice() {
+                    [only] if job.stream.contains('#') => Some(only.dataset.as_str()),
+                    _ => None,
+                },
+                job.lineage.as_ref(),
+                match &job.source {
+                    SourceSpec::Transformer { workspace } => Some(workspace.as_str()),
+                    _ => None,
+                },
+            );
             let rows = each
                 .query_map(params![job.stream], |r| {
                     Ok((
@@ -154,11 +69,12 @@ impl Engine {
                 match status.parse::<BatchStatus>() {
                     Ok(BatchStatus::Committed) => {
                         t.committed = count(n);
-                        t.rows = Counts {
-                            inserted: inserted.unwrap_or_default(),
-                            updated: updated.unwrap_or_default(),
-                            deleted: deleted.unwrap_or_default(),
-                            total: read.unwrap_or_default(),
+                        let n = |v: Option<i64>| count(v.unwrap_or_default());
+                        t.rows = RowTotals {
+                            read: n(read),
+                            inserted: n(inserted),
+                            updated: n(updated),
+                            deleted: n(deleted),
                         };
                         t.last_success = last;
                     }
