@@ -272,47 +272,88 @@ fn an_endpoint_that_is_down_fails_no_batch() {
     );
 }
 
-/// Parses every event of a JSON-lines file with the official
-/// `openlineage-python` client (`openlineage/parse_events.py`), from the
-/// virtualenv `DATASURFACE_API_TOOLS` names (`.ci/external` makes it).
-/// Without it the test says so and passes, unless
-/// `DATASURFACE_REQUIRE_EXTERNAL=1`.
+/// Checks every event of a JSON-lines file with the real OpenLineage tools:
+/// parsed by the official `openlineage-python` client
+/// (`openlineage/parse_events.py`), from the virtualenv
+/// `DATASURFACE_API_TOOLS` names, and validated against the
+/// specification's JSON Schemas in `DATASURFACE_OPENLINEAGE_SPEC`, with
+/// datasurface's own facets against `schema/openlineage-facets.json`
+/// (`openlineage/validate_events.py`). `.ci/external` makes both. Without
+/// them the test says so and passes, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
+pub(super) fn official_client_parses(events: &std::path::Path) {
+    let Some(python) = external("DATASURFACE_API_TOOLS", |dir| {
+        let python = dir.join("python");
+        std::process::Command::new(&python)
+            .args(["-c", "import openlineage.client.event_v2, jsonschema"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+            .then_some(python)
+    }) else {
+        return;
+    };
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    run_oracle(
+        std::process::Command::new(&python)
+            .arg(here.join("tests/it/openlineage/parse_events.py"))
+            .arg(events),
+        "the OpenLineage client refuses an event",
+        events,
+    );
+    let Some(spec) = external("DATASURFACE_OPENLINEAGE_SPEC", |dir| {
+        dir.join("OpenLineage.json")
+            .is_file()
+            .then(|| dir.to_owned())
+    }) else {
+        return;
+    };
+    run_oracle(
+        std::process::Command::new(&python)
+            .arg(here.join("tests/it/openlineage/validate_events.py"))
+            .arg(spec)
+            .arg(here.join("../schema/openlineage-facets.json"))
+            .arg(events),
+        "an event is not valid against the OpenLineage specification's JSON Schema",
+        events,
+    );
+}
+
+/// What `find` makes of the directory the environment variable `name`
+/// names; `None` (and the test says so) when it is unset or unusable,
+/// which `DATASURFACE_REQUIRE_EXTERNAL=1` turns into a failure.
 #[allow(
     clippy::print_stderr,
     reason = "a skipped check says so in the test's output"
 )]
-pub(super) fn official_client_parses(events: &std::path::Path) {
-    let python = std::env::var_os("DATASURFACE_API_TOOLS")
-        .map(|dir| std::path::PathBuf::from(dir).join("python"))
-        .filter(|p| {
-            std::process::Command::new(p)
-                .args(["-c", "import openlineage.client.event_v2"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    let Some(python) = python else {
-        let message = "openlineage-python is not installed (.ci/external installs it; set DATASURFACE_API_TOOLS to its virtualenv's bin directory)";
+fn external<T>(name: &str, find: impl Fn(&std::path::Path) -> Option<T>) -> Option<T> {
+    let found = std::env::var_os(name).and_then(|dir| find(std::path::Path::new(&dir)));
+    if found.is_none() {
+        let message = format!(
+            "{name} does not name the OpenLineage tools (.ci/external makes them: openlineage-python and jsonschema in DATASURFACE_API_TOOLS, the specification's schemas in DATASURFACE_OPENLINEAGE_SPEC)"
+        );
         assert!(
             std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
+            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
         );
         eprintln!("skipped: {message}");
-        return;
-    };
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/openlineage/parse_events.py");
-    let out = std::process::Command::new(python)
-        .arg(script)
-        .arg(events)
-        .output()
-        .unwrap();
+    }
+    found
+}
+
+/// Runs one of the Python oracles; its refusal fails the test.
+#[allow(
+    clippy::print_stderr,
+    reason = "what the oracle checked is the test's output"
+)]
+fn run_oracle(command: &mut std::process::Command, refusal: &str, events: &std::path::Path) {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
-        "the OpenLineage client refuses an event of {}: {}{}",
+        "{refusal} of {}: {}{}",
         events.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    eprint!("{}", String::from_utf8_lossy(&out.stdout));
 }
 
 /// The events of a JSON-lines file, in the order they were written.
