@@ -11,6 +11,7 @@ use std::process::Command;
 mod args;
 mod authority;
 mod boundaries;
+mod catalogue;
 mod check;
 mod codes;
 mod engine;
@@ -28,6 +29,10 @@ mod platforms;
 mod serve;
 mod verify;
 mod walkthrough;
+// The headless browser the catalogue page's tests drive, shared with
+// datasurface-server's.
+#[path = "../../../datasurface-server/tests/it/webdriver.rs"]
+mod webdriver;
 
 struct Run {
     code: i32,

@@ -62,7 +62,7 @@ pub(super) fn promtool_refuses(text: &str) -> Option<String> {
 }
 
 /// Northwind after `up`, in scratch directory `name`.
-fn northwind_run(name: &str) -> std::path::PathBuf {
+pub(super) fn northwind_run(name: &str) -> std::path::PathBuf {
     let dir = scratch(name);
     copy_northwind(&dir.join("model"), str::to_owned);
     let up = datasurface(&["up", "model", "--state", "state"], &dir);

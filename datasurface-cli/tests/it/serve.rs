@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{copy_northwind, datasurface, repo_root, scratch};
 
-const TEAM: &str = "zones/usa/teams/northwindteam.yaml";
+pub(super) const TEAM: &str = "zones/usa/teams/northwindteam.yaml";
 
 /// The server, killed if a test fails before stopping it.
 pub(super) struct Server {
@@ -82,7 +82,7 @@ impl Server {
     }
 
     /// Waits until the diagnostics show `attempts` reloads.
-    fn reloaded(&self, attempts: u64) -> serde_json::Value {
+    pub(super) fn reloaded(&self, attempts: u64) -> serde_json::Value {
         let start = Instant::now();
         loop {
             let (_, diagnostics) = self.get("/api/v1/diagnostics");

@@ -7,75 +7,15 @@
 //! `.ci/external` installs `chromium` and `chromium-driver`; without them
 //! the test says so and passes, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use datasurface_model::Documentation;
 use datasurface_model::fixtures::northwind;
 use datasurface_model::names::DatastoreName;
 use datasurface_server::ModelVersion;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::Running;
-
-/// The browser and its driver, or `None` (having said why) when missing.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let find = |var: &str, name: &str| {
-        std::env::var_os(var)
-            .map(PathBuf::from)
-            .or_else(|| Some(PathBuf::from("/usr/bin").join(name)))
-            .filter(|p| p.is_file())
-    };
-    let found = find("DATASURFACE_CHROMIUM", "chromium")
-        .zip(find("DATASURFACE_CHROMEDRIVER", "chromedriver"));
-    if found.is_none() {
-        crate::missing(
-            "Chromium and chromedriver are not installed (.ci/external installs Debian's chromium and chromium-driver)",
-        );
-    }
-    found
-}
-
-/// chromedriver on a free local port, killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    fn start(path: &PathBuf) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(path)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::webdriver::{Driver, browser, screenshot, session, wait_text};
 
 /// Northwind, one of whose descriptions is markup: the page must show it as text.
 fn hostile_northwind() -> ModelVersion {
@@ -94,24 +34,6 @@ fn hostile_northwind() -> ModelVersion {
         valid: datasurface_model::validate::validate(eco).unwrap(),
         diagnostics: Vec::new(),
         content_hash: "browser".to_owned(),
-    }
-}
-
-async fn wait_text(client: &Client, css: &str, expected: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await
-            && let Ok(text) = element.text().await
-            && text.contains(expected)
-        {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "`{css}` never showed `{expected}`; the page: {}",
-            client.source().await.unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -290,15 +212,6 @@ async fn shows_freshness(client: &Client, server: &Running) {
     screenshot(client, "catalogue-freshness").await;
 }
 
-/// Saves a screenshot of the page as `target/tmp/<name>.png`, beside the
-/// tests' other output.
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
-    std::fs::write(&shot, &png).unwrap();
-}
-
 /// What a page shows that no person should read: raw JSON, `undefined`,
 /// `[object Object]`, `null`; empty when it shows none.
 async fn raw(client: &Client) -> String {
@@ -425,29 +338,6 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
         client.close().await.unwrap();
     });
     let _ = std::fs::remove_dir_all(&profile);
-}
-
-/// A browser session: headless Chromium with a profile of its own and no
-/// background network (this machine has none beyond loopback).
-async fn session(chromium: &std::path::Path, driver: &str, profile: &std::path::Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--no-first-run", "--window-size=1280,1100",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver)
-        .await
-        .unwrap()
 }
 
 /// The ids of the lineage picture's nodes.

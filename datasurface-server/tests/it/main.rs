@@ -8,6 +8,7 @@ mod browser;
 mod connections;
 mod reload;
 mod tools;
+mod webdriver;
 
 use std::sync::Arc;
 
