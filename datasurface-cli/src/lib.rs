@@ -49,6 +49,8 @@ mod gate;
 mod generate;
 mod gitops;
 mod graph;
+#[cfg(feature = "serve")]
+mod history;
 #[cfg(feature = "hooks")]
 mod hook;
 #[cfg(any(feature = "sqlite", feature = "airflow"))]

@@ -285,6 +285,7 @@ fn load(
             let report = Report::new(found);
             if report.count(Severity::Error) == 0 {
                 let diagnostics = report.diagnostics().to_vec();
+                let changes = crate::history::changes(model, &documents);
                 let pending = Unlocated {
                     hash: hash.clone(),
                     diagnostics: diagnostics.clone(),
@@ -295,6 +296,7 @@ fn load(
                     valid,
                     diagnostics,
                     content_hash: hash,
+                    changes,
                 };
                 return Ok((version, pending));
             }

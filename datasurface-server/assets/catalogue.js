@@ -141,10 +141,57 @@ function listing(items, id) {
         columns.map((c) => el("td", {}, facts(item[c])))))));
 }
 
+/** Seconds from an RFC 3339 time to now (never negative). */
+function since(time) {
+  return Math.max(0, Math.round((Date.now() - Date.parse(time)) / 1000));
+}
+
+/**
+ * The newest change of each zone (its file or a team's) and each team
+ * (`zone/team`), from the changes the service lists newest first.
+ */
+function newest(changes) {
+  const zones = new Map();
+  const teams = new Map();
+  for (const c of changes) {
+    if (c.zone && !zones.has(c.zone)) zones.set(c.zone, c.changedAt);
+    if (c.team && !teams.has(c.zone + "/" + c.team)) teams.set(c.zone + "/" + c.team, c.changedAt);
+  }
+  return (what, item) => what === "zones" ? zones.get(item.name)
+    : teams.get(item.zone + "/" + (what === "teams" ? item.name : item.team));
+}
+
+/** A list's items with when they changed, the newest first (the rest as listed). */
+function byChange(items, changedAt) {
+  const dated = items.map((item, i) => ({ item, i, at: changedAt(item) }));
+  dated.sort((a, b) => (b.at ? Date.parse(b.at) : -Infinity) - (a.at ? Date.parse(a.at) : -Infinity) || a.i - b.i);
+  return dated.map(({ item, at }) => at ? { ...item, changed: ago(since(at)) + " ago" } : item);
+}
+
+/** The files that changed last: whose, when, and the commit or that it is not committed. */
+function recentChanges(changes) {
+  if (!changes.length) return [];
+  return [
+    el("h2", {}, "Recent changes"),
+    el("ol", { id: "changes", class: "changes" }, changes.slice(0, 8).map((c) =>
+      el("li", {},
+        el("span", { class: "when", title: c.changedAt }, ago(since(c.changedAt)) + " ago"),
+        c.href ? link(c.href, c.team ? c.team + " (" + c.zone + ")" : "zone " + c.zone) : el("span", {}, "the ecosystem"),
+        el("code", {}, c.file),
+        c.commit
+          ? el("span", { class: "subject" }, c.commit.subject, el("span", { class: "muted" }, " by " + c.commit.author + " · " + c.commit.id.slice(0, 12)))
+          : el("span", { class: "muted" }, c.origin === "uncommitted" ? "edited, not committed" : "file modified")))),
+  ];
+}
+
 async function home() {
   const eco = await api(API + "ecosystem");
   const counts = eco.counts || {};
-  const lists = await Promise.all(LISTS.map(([what]) => api(API + what + "?limit=20")));
+  const [changes, ...lists] = await Promise.all([
+    api(API + "changes?limit=1000").catch(() => ({ items: [] })),
+    ...LISTS.map(([what]) => api(API + what + "?limit=20")),
+  ]);
+  const changedAt = newest(changes.items);
   const listed = new Set(["zones", "teams", "datastores", "workspaces", "transformers", "platforms"]);
   show(
     el("h1", {}, eco.name),
@@ -154,9 +201,10 @@ async function home() {
         el("dt", {}, what),
         el("dd", {}, listed.has(what) ? link(API + what, n.toLocaleString()) : n.toLocaleString()),
       ])),
+    ...recentChanges(changes.items),
     ...LISTS.flatMap(([what, title], i) => [
       el("h2", {}, title + " ", el("span", { class: "muted" }, "(" + lists[i].total.toLocaleString() + ")")),
-      listing(lists[i].items, "list-" + what),
+      listing(byChange(lists[i].items, (item) => changedAt(what, item)), "list-" + what),
       lists[i].total > lists[i].items.length
         ? el("p", { class: "pager" }, link(API + what, "all " + lists[i].total.toLocaleString() + " " + what))
         : null,

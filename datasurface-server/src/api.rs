@@ -64,6 +64,7 @@ pub fn router(service: Arc<ModelService>) -> Router {
         .route("/api/v1/platforms", get(platforms))
         .route("/api/v1/platforms/{platform}", get(platform))
         .route("/api/v1/platforms/{platform}/graph", get(graph))
+        .route("/api/v1/changes", get(changes))
         .route("/api/v1/diagnostics", get(diagnostics))
         .route("/api/v1/search", get(search))
         .route("/metrics", get(crate::metrics::metrics))
@@ -715,6 +716,28 @@ struct DiagnosticsQuery {
     severity: Option<String>,
     offset: Option<u32>,
     limit: Option<u32>,
+}
+
+/// When the model's files last changed, newest first: each with the zone
+/// or team it defines and, from git, the commit.
+async fn changes(State(s): Shared, uri: Uri, headers: HeaderMap, q: Asked<PageQuery>) -> Response {
+    serve(&s, &uri, &headers, "", |snap| {
+        let q = asked(q)?;
+        let changes = &snap.version.changes;
+        let items = changes.iter().map(|c| {
+            let href = match (&c.zone, &c.team) {
+                (Some(zone), Some(team)) => Some(format!(
+                    "/api/v1/zones/{}/teams/{}",
+                    segment(zone.as_str()),
+                    segment(team.as_str())
+                )),
+                (Some(zone), None) => Some(format!("/api/v1/zones/{}", segment(zone.as_str()))),
+                _ => None,
+            };
+            crate::changes::ChangeItem::of(c, href)
+        });
+        to_json(&q.page(uri.path(), changes.len(), items, "")?)
+    })
 }
 
 async fn diagnostics(

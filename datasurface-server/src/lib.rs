@@ -36,6 +36,7 @@
 mod api;
 mod bodies;
 mod catalogue;
+mod changes;
 mod freshness;
 mod http;
 mod lineage;
@@ -48,6 +49,7 @@ mod service;
 mod snapshot;
 
 pub use api::router;
+pub use changes::{ChangeOrigin, FileChange};
 pub use freshness::{DatasetRun, RunState};
 pub use listen::{ConnectionLimits, serve};
 pub use metrics::ExtraMetrics;

@@ -261,6 +261,14 @@ pub const ROUTES: &[Route] = &[
         named: true,
     },
     Route {
+        path: "/api/v1/changes",
+        id: "listChanges",
+        summary: "When each of the model's files last changed, newest first: the zone or team it defines and, where the model is a git checkout, the commit (id, author, subject) that last changed it, or that the file differs from that commit.",
+        params: &[],
+        paged: true,
+        named: false,
+    },
+    Route {
         path: "/api/v1/diagnostics",
         id: "getDiagnostics",
         summary: "What checking the served model found, and the outcome of the last reload (with its findings when it failed).",
@@ -453,6 +461,7 @@ fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
         "listTransformers" => of::<Page<TransformerItem<'_>>>(generator),
         "listPlatforms" => of::<PlatformList<'_>>(generator),
         "getPlatform" => of::<PlatformBody<'_>>(generator),
+        "listChanges" => of::<Page<crate::changes::ChangeItem>>(generator),
         "getDiagnostics" => of::<DiagnosticsBody<'_>>(generator),
         "search" => of::<Page<SearchEntry>>(generator),
         // The graph export of `datasurface graph --format json`.

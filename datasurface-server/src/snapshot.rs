@@ -26,6 +26,10 @@ pub struct ModelVersion {
     /// bytes), which the service's `ETag`s are derived from: two processes
     /// serving the same files answer with the same tags.
     pub content_hash: String,
+    /// When each of the model's files last changed, as the loader found
+    /// out (the command line asks git); empty when it did not. Served
+    /// newest first at `/api/v1/changes`.
+    pub changes: Vec<crate::FileChange>,
 }
 
 /// Where a team's object sits: the positions of its zone, team and itself.
@@ -66,7 +70,8 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// Indexes a version (one pass over the model) and builds its graphs.
-    pub(crate) fn new(version: ModelVersion) -> Self {
+    pub(crate) fn new(mut version: ModelVersion) -> Self {
+        crate::changes::newest_first(&mut version.changes);
         let graphs = datasurface_graph::build(&version.valid);
         let eco: &Ecosystem = &version.valid;
         let mut stores = OrderedMap::default();

@@ -402,3 +402,86 @@ fn docs_serve_md_shows_what_serve_prints() {
         "docs/serve.md shows what `serve` prints"
     );
 }
+
+/// A commit made at a given time (author and committer), in `dir`.
+fn commit_at(dir: &Path, when: &str, author: &str, message: &str) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.email=dev@example.com", "-c"])
+        .arg(format!("user.name={author}"))
+        .args(["commit", "-q", "-a", "-m", message])
+        .env("GIT_AUTHOR_DATE", when)
+        .env("GIT_COMMITTER_DATE", when)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    super::git(dir, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn changes_come_from_git_newest_first_and_no_commit_text_forges_one() {
+    let dir = scratch("serve-changes");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    super::git(&dir, &["init", "-q"]);
+    super::git(&dir, &["add", "-A"]);
+    let first = commit_at(&dir, "2026-01-01T00:00:00Z", "Eco Owner", "Start Northwind");
+    let team = model.join(TEAM);
+    let text = std::fs::read_to_string(&team).unwrap();
+    std::fs::write(&team, format!("# described\n{text}")).unwrap();
+    // A subject with the separators a naive reader of `git log` splits on,
+    // naming another file: it must stay one commit's subject.
+    let hostile = "Describe the team\u{1e}0000000000000000000000000000000000000000 1\u{1f}zones/usa/zone.yaml";
+    let second = commit_at(&dir, "2026-02-01T00:00:00Z", "Team Dev", hostile);
+    let zone = model.join("zones/usa/zone.yaml");
+    let text = std::fs::read_to_string(&zone).unwrap();
+    std::fs::write(&zone, format!("# edited, not committed\n{text}")).unwrap();
+
+    let server = Server::start(&model, "0");
+    let (code, changes) = server.get("/api/v1/changes");
+    assert_eq!(code, 200, "{changes}");
+    let items = changes["items"].as_array().unwrap();
+    let files: Vec<&str> = items.iter().map(|c| c["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        ["zones/usa/zone.yaml", TEAM, "ecosystem.yaml"],
+        "{changes}"
+    );
+    assert_eq!(items[0]["origin"], "uncommitted");
+    assert_eq!(items[0]["href"], "/api/v1/zones/USA");
+    assert_eq!(items[1]["origin"], "commit");
+    assert_eq!(items[1]["changedAt"], "2026-02-01T00:00:00Z");
+    assert_eq!(items[1]["commit"]["id"], second.as_str());
+    assert_eq!(items[1]["commit"]["author"], "Team Dev");
+    assert_eq!(items[1]["commit"]["subject"], hostile);
+    assert_eq!(items[1]["team"], "NorthwindTeam");
+    assert_eq!(items[2]["commit"]["id"], first.as_str());
+    assert_eq!(items[2]["changedAt"], "2026-01-01T00:00:00Z");
+    assert!(items[2].get("href").is_none(), "{changes}");
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn outside_git_changes_are_the_files_modification_times() {
+    // Outside the repository this test runs in, which would hold it.
+    let model =
+        std::env::temp_dir().join(format!("datasurface-serve-changes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&model);
+    copy_northwind(&model, str::to_owned);
+    let server = Server::start(&model, "0");
+    let (_, changes) = server.get("/api/v1/changes");
+    let items = changes["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{changes}");
+    assert!(
+        items
+            .iter()
+            .all(|c| c["origin"] == "modified" && c.get("commit").is_none())
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&model);
+}

@@ -329,6 +329,7 @@ fn a_governance_only_platform_shows_in_lineage_and_among_platforms() {
         valid: datasurface_model::validate::validate(eco).unwrap(),
         diagnostics: Vec::new(),
         content_hash: "m1".to_owned(),
+        changes: Vec::new(),
     });
     let lineage = server.json("/api/v1/datastores/NW_Data/datasets/products/lineage");
     let group = lineage["nodes"]

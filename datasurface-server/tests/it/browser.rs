@@ -34,6 +34,7 @@ fn hostile_northwind() -> ModelVersion {
         valid: datasurface_model::validate::validate(eco).unwrap(),
         diagnostics: Vec::new(),
         content_hash: "browser".to_owned(),
+        changes: crate::northwind_changes(),
     }
 }
 
@@ -165,6 +166,42 @@ async fn edges_run_left_to_right(client: &Client) {
     );
 }
 
+/// The home page's recent changes, newest first, each commit's text shown
+/// as text; the lists say when each item last changed.
+async fn newest_changes_first(client: &Client) {
+    let changes = wait_text(client, "#changes", "NorthwindTeam (USA)").await;
+    let order: Vec<usize> = ["NorthwindTeam (USA)", "zone USA", "the ecosystem"]
+        .iter()
+        .map(|t| {
+            changes
+                .find(t)
+                .unwrap_or_else(|| panic!("{t} not in {changes}"))
+        })
+        .collect();
+    assert!(order.is_sorted(), "not newest first: {changes}");
+    for shown in [
+        "zones/usa/teams/northwindteam.yaml",
+        "Add <script>alert(1)</script> products' discontinued flag",
+        "by <b>Northwind</b> team · 222222222222",
+        "edited, not committed",
+        "Start the Northwind ecosystem",
+    ] {
+        assert!(changes.contains(shown), "{shown} not in {changes}");
+    }
+    assert_eq!(
+        client
+            .execute(
+                "return document.querySelectorAll('main script, main b').length",
+                Vec::new()
+            )
+            .await
+            .unwrap(),
+        json!(0)
+    );
+    let teams = wait_text(client, "#list-teams", "NorthwindTeam").await;
+    assert!(teams.contains(" ago"), "{teams}");
+}
+
 /// With the platforms' state, a dataset's page says how fresh it is,
 /// against what each consumer asks, and where to query it.
 async fn shows_freshness(client: &Client, server: &Running) {
@@ -275,6 +312,7 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
         }
         let counts = wait_text(&client, "#counts", "datastores").await;
         assert!(counts.contains("workspaces"), "{counts}");
+        newest_changes_first(&client).await;
         assert_eq!(raw(&client).await, "");
         screenshot(&client, "catalogue-home").await;
 

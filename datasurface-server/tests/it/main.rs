@@ -138,5 +138,45 @@ pub(crate) fn northwind_version(hash: &str) -> ModelVersion {
         valid: northwind().build_valid().unwrap(),
         diagnostics: Vec::new(),
         content_hash: hash.to_owned(),
+        changes: northwind_changes(),
     }
+}
+
+/// When Northwind's files changed, as a loader in a git checkout finds it:
+/// the team's file by a commit, the zone's edited since, the ecosystem's
+/// from before.
+pub(crate) fn northwind_changes() -> Vec<datasurface_server::FileChange> {
+    use datasurface_server::{ChangeOrigin, FileChange};
+    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+    vec![
+        FileChange {
+            file: "ecosystem.yaml".to_owned(),
+            zone: None,
+            team: None,
+            changed_at: at("2026-01-02T03:04:05Z"),
+            origin: ChangeOrigin::Commit {
+                id: "1111111111111111111111111111111111111111".to_owned(),
+                author: "Ecosystem Owner".to_owned(),
+                subject: "Start the Northwind ecosystem".to_owned(),
+            },
+        },
+        FileChange {
+            file: "zones/usa/teams/northwindteam.yaml".to_owned(),
+            zone: Some("USA".parse().unwrap()),
+            team: Some("NorthwindTeam".parse().unwrap()),
+            changed_at: at("2026-03-04T05:06:07Z"),
+            origin: ChangeOrigin::Commit {
+                id: "2222222222222222222222222222222222222222".to_owned(),
+                author: "<b>Northwind</b> team".to_owned(),
+                subject: "Add <script>alert(1)</script> products' discontinued flag".to_owned(),
+            },
+        },
+        FileChange {
+            file: "zones/usa.yaml".to_owned(),
+            zone: Some("USA".parse().unwrap()),
+            team: None,
+            changed_at: at("2026-02-03T04:05:06Z"),
+            origin: ChangeOrigin::Uncommitted,
+        },
+    ]
 }
