@@ -267,6 +267,13 @@ pub(crate) struct ServeArgs {
     #[cfg(feature = "sqlite")]
     #[arg(long, value_name = "DIR")]
     pub(crate) state: Vec<PathBuf>,
+    /// An `airflow` platform, by name, whose merge database `/metrics` and each dataset's
+    /// freshness read: its host, port, database and credential from the model, each
+    /// overridden and the login read from the environment as `datasurface job` reads them;
+    /// give it once per platform.
+    #[cfg(feature = "airflow")]
+    #[arg(long, value_name = "PLATFORM")]
+    pub(crate) airflow: Vec<String>,
     #[command(flatten)]
     pub(crate) external: ExternalKinds,
 }

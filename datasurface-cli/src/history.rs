@@ -23,7 +23,7 @@ const MAX_COMMITS: &str = "--max-count=20000";
 /// be read are left out; the rest come in the documents' order (the
 /// service sorts them newest first).
 pub(crate) fn changes(model: &Path, documents: &[DocumentSource]) -> Vec<FileChange> {
-    let root = crate::hook_load::model_root(model);
+    let root = datasurface_gate::ModelDir::new(model).root();
     let files: Vec<(PathBuf, &DocumentSource)> = documents
         .iter()
         .filter_map(|d| relative(model, &root, &d.path).map(|p| (p, d)))

@@ -29,7 +29,7 @@ fn variable(name: &str) -> Option<String> {
 
 /// The merge database from the environment the DAGs set, each setting
 /// falling back to `defaults` (the model's platform parameters) when given.
-fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, JobError> {
+pub(crate) fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, JobError> {
     let setting = |name: &str, default: Option<String>| {
         variable(name).or(default).ok_or_else(|| {
             JobError::Setup(format!(

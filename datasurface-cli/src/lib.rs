@@ -71,6 +71,8 @@ mod release;
 mod run_metrics;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(all(feature = "serve", any(feature = "sqlite", feature = "airflow")))]
+mod serve_state;
 mod sources;
 #[cfg(feature = "sqlite")]
 mod status;

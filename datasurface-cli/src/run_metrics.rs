@@ -45,7 +45,15 @@ fn seconds(time: &str) -> Option<f64> {
 /// are, in Prometheus's text format.
 #[cfg(feature = "sqlite")]
 pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
-    let totals = states
+    exposition(&sqlite_totals(states)?).map_err(|e| e.to_string())
+}
+
+/// The run state of the `sqlite` platforms whose state directories these are.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_totals(
+    states: &[std::path::PathBuf],
+) -> Result<Vec<datasurface_platform::RunTotals>, String> {
+    states
         .iter()
         .map(|dir| {
             if !dir.join("merge.sqlite").is_file() {
@@ -58,8 +66,7 @@ pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
                 .and_then(|e| e.totals())
                 .map_err(|e| format!("{}: {e}", dir.display()))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    exposition(&totals).map_err(|e| e.to_string())
+        .collect()
 }
 
 /// What the state directories say of `store.dataset`, for the model
@@ -80,25 +87,30 @@ pub(crate) fn dataset_runs(
                 .and_then(|e| e.dataset_state(store, dataset))
                 .map_err(|e| format!("{}: {e}", dir.display()))?;
         let Some(state) = state else { continue };
-        runs.push(datasurface_server::DatasetRun {
-            platform: state.platform.unwrap_or_default(),
-            stream: state.stream.stream,
-            last_committed: state.stream.last_success,
-            live_rows: Some(state.live_rows),
-            failed_batches: state.stream.failed,
-            unfinished_batches: state.stream.unfinished,
-            waiting: state.stream.waiting,
-            places: state
-                .places
-                .into_iter()
-                .map(|(group, file, view)| {
-                    let file = std::path::absolute(&file).unwrap_or(file);
-                    (group, file.display().to_string(), view)
-                })
-                .collect(),
-        });
+        runs.push(dataset_run(state));
     }
     Ok(runs)
+}
+
+/// A platform's state of a dataset as the model service shows it.
+#[cfg(feature = "serve")]
+pub(crate) fn dataset_run(
+    state: datasurface_platform::DatasetState,
+) -> datasurface_server::DatasetRun {
+    datasurface_server::DatasetRun {
+        platform: state.platform.unwrap_or_default(),
+        stream: state.stream.stream,
+        last_committed: state.stream.last_success,
+        live_rows: Some(state.live_rows),
+        failed_batches: state.stream.failed,
+        unfinished_batches: state.stream.unfinished,
+        waiting: state.stream.waiting,
+        places: state
+            .places
+            .into_iter()
+            .map(|p| (p.group, p.database, p.view))
+            .collect(),
+    }
 }
 
 /// Label values as the encoder takes them.

@@ -40,28 +40,20 @@ pub(crate) fn run(
     // Taken before the model is read, so an edit made while it loads, or
     // before the watch begins, is seen on the first poll.
     let seen = fingerprint(&args.model);
-    let (version, pending) = match load(app, &args.model, &external) {
+    let (version, pending) = match first_load(app, args, &external, err) {
         Ok(loaded) => loaded,
-        Err(rejected) => {
-            let _ = writeln!(
-                err,
-                "{}: {}: {}",
-                app.paint(Paint::Error, "error"),
-                args.model.display(),
-                rejected.summary
-            );
-            print_findings(app, &rejected.diagnostics, err);
-            let _ = writeln!(
-                err,
-                "fix the model (`datasurface check` lists every finding) and start again"
-            );
-            return Outcome::ModelErrors;
-        }
+        Err(outcome) => return outcome,
     };
     let name = version.valid.name.to_string();
+    #[cfg(any(feature = "sqlite", feature = "airflow"))]
+    let Ok(state) = crate::serve_state::StateSources::of(args, &version.valid)
+        .map_err(|why| writeln!(err, "{}: {why}", app.paint(Paint::Error, "error")))
+    else {
+        return Outcome::CouldNotRun;
+    };
     let service = Arc::new(ModelService::new(version));
-    #[cfg(feature = "sqlite")]
-    read_state(&service, &args.state);
+    #[cfg(any(feature = "sqlite", feature = "airflow"))]
+    state.hand_to(&service);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -361,20 +353,30 @@ fn print_findings(app: &App<'_>, diagnostics: &[Diagnostic], err: &mut dyn Write
     }
 }
 
+/// The model as `serve` starts with it; a model that does not load or
+/// validate is reported, and `serve` does not start.
+fn first_load(
+    app: &App<'_>,
+    args: &ServeArgs,
+    external: &[&str],
+    err: &mut dyn Write,
+) -> Result<(ModelVersion, Unlocated), Outcome> {
+    load(app, &args.model, external).map_err(|rejected| {
+        let _ = writeln!(
+            err,
+            "{}: {}: {}",
+            app.paint(Paint::Error, "error"),
+            args.model.display(),
+            rejected.summary
+        );
+        print_findings(app, &rejected.diagnostics, err);
+        let _ = writeln!(
+            err,
+            "fix the model (`datasurface check` lists every finding) and start again"
+        );
+        Outcome::ModelErrors
+    })
+}
+
 /// How many findings a failed load prints.
 const SHOWN: usize = 20;
-
-/// Lets the service read the run state of the `sqlite` platforms whose
-/// state directories these are: `/metrics` and each dataset's freshness.
-#[cfg(feature = "sqlite")]
-fn read_state(service: &ModelService, states: &[std::path::PathBuf]) {
-    if states.is_empty() {
-        return;
-    }
-    let dirs = states.to_vec();
-    service.add_metrics(Arc::new(move || crate::run_metrics::read(&dirs)));
-    let dirs = states.to_vec();
-    service.add_run_state(Arc::new(move |store, dataset| {
-        crate::run_metrics::dataset_runs(&dirs, store.as_str(), dataset.as_str())
-    }));
-}

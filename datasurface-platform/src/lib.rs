@@ -81,7 +81,9 @@ pub use resources::{
     PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,
     file_claims_with,
 };
-pub use run_totals::{HookDecisions, RowTotals, RunTotals, StreamTotals};
+pub use run_totals::{
+    ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
+};
 pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
 #[cfg(feature = "fs")]
 pub use saved_dir::{MAX_SAVED_FILE_BYTES, SavedDirError, Written, write_new};

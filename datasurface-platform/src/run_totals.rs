@@ -114,3 +114,100 @@ impl RunTotals {
             .map(|(_, platform)| platform.to_owned())
     }
 }
+
+/// Where a consumer group queries a dataset on a platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerPlace {
+    /// The group, as `<workspace>.<group>`.
+    pub group: String,
+    /// The database it queries, as the platform names it to people: a
+    /// file's path, or `postgres://host:port/database`.
+    pub database: String,
+    /// The view there (schema-qualified where the database has schemas).
+    pub view: String,
+}
+
+impl ConsumerPlace {
+    /// The consumer groups' views that a job's `lineage` writes of
+    /// `store.dataset`, each in the database `database` names for its
+    /// place (a view whose place it names none of is left out).
+    pub fn written(
+        lineage: Option<&JobLineage>,
+        store: &str,
+        dataset: &str,
+        database: impl Fn(&crate::lineage::Place) -> Option<String>,
+    ) -> Vec<ConsumerPlace> {
+        let model_name = format!("{store}.{dataset}");
+        lineage
+            .into_iter()
+            .flat_map(|l| &l.outputs)
+            .filter(|o| o.model_name == model_name)
+            .filter_map(|o| {
+                Some(ConsumerPlace {
+                    group: o.group.clone()?,
+                    database: database(&o.place)?,
+                    view: o.table.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// What a platform's state says of one dataset: its stream's batches, its
+/// live rows, and where each consumer group queries it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetState {
+    /// The platform, from the applied rendering's lineage.
+    pub platform: Option<String>,
+    /// Its stream's batches, added up.
+    pub stream: StreamTotals,
+    /// Its live rows in the merge tables.
+    pub live_rows: u64,
+    /// Where each consumer group that the platform delivers to queries it.
+    pub places: Vec<ConsumerPlace>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lineage::{DatasetLineage, JobType, Place};
+
+    #[test]
+    fn consumer_places_are_the_groups_views_of_that_dataset_where_the_platform_names_them() {
+        let view = |place: Place, table: &str, model: &str, group: Option<&str>| {
+            let mut d = DatasetLineage::new(place, table, "datasurface/Eco", model);
+            d.group = group.map(str::to_owned);
+            d
+        };
+        let job = JobLineage {
+            namespace: "datasurface/Eco/Local".to_owned(),
+            name: "ingest.Store".to_owned(),
+            job_type: JobType::Ingest,
+            owners: Vec::new(),
+            description: None,
+            sql: None,
+            inputs: Vec::new(),
+            outputs: vec![
+                view(Place::Merge, "s.store_a_merge", "Store.a", None),
+                view(Place::Merge, "ws.g_store_a", "Store.a", Some("WS.g")),
+                view(Place::container("c"), "g_store_a", "Store.a", Some("WS2.g")),
+                view(Place::Merge, "ws.g_store_b", "Store.b", Some("WS.g")),
+            ],
+        };
+        let places = ConsumerPlace::written(Some(&job), "Store", "a", |p| match p {
+            Place::Merge => Some("postgres://db:5432/merge".to_owned()),
+            _ => None,
+        });
+        assert_eq!(
+            places,
+            [ConsumerPlace {
+                group: "WS.g".to_owned(),
+                database: "postgres://db:5432/merge".to_owned(),
+                view: "ws.g_store_a".to_owned(),
+            }]
+        );
+        assert!(ConsumerPlace::written(None, "Store", "a", |_| Some(String::new())).is_empty());
+    }
+}

@@ -36,7 +36,7 @@ pub use decide::{Question, question, record, store_modules};
 pub use ingest::{BatchOutcome, IngestOptions, ingest};
 pub use lineage::{Lineage, held};
 pub use mirror::{MirroredDataset, live_rows};
-pub use totals::run_totals;
+pub use totals::{dataset_state, run_totals};
 pub use transform::{TransformOutcome, transform};
 
 /// Who a job logs in as: a credential's user and password.

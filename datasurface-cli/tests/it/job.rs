@@ -127,7 +127,16 @@ impl Scratch {
     fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_datasurface"));
         c.arg("job").args(args).current_dir(&self.dir);
-        for (k, v) in [
+        c.envs(self.env());
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// The environment a rendered task sets.
+    fn env(&self) -> [(&str, &str); 10] {
+        [
             ("DATASURFACE_PLATFORM", "Airflow"),
             ("DATASURFACE_MERGE_HOST", "localhost"),
             ("DATASURFACE_MERGE_PORT", "5432"),
@@ -138,13 +147,7 @@ impl Scratch {
             ("DATASURFACE_CREDENTIAL_MERGE_RW_PASSWORD", PASSWORD),
             ("DATASURFACE_CREDENTIAL_SHOP_READER_USER", ROLE),
             ("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", PASSWORD),
-        ] {
-            c.env(k, v);
-        }
-        for (k, v) in extra {
-            c.env(k, v);
-        }
-        c
+        ]
     }
 
     fn job(&self, args: &[&str], extra: &[(&str, &str)]) -> super::Run {
@@ -1762,4 +1765,72 @@ fn job_status_prints_the_run_state_as_prometheus_metrics() {
     let json = s.job(&["status", "--format", "json"], &[]);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json["platform"], "Airflow");
+}
+
+#[test]
+fn serve_reads_an_airflow_platforms_merge_database() {
+    let Some(s) = Scratch::new("serve", 10) else {
+        return;
+    };
+    assert_eq!(s.ingest().code, 0);
+    s.source_sql("DROP TABLE items");
+    assert_eq!(s.ingest().code, 3);
+    let model = s.dir.join("model");
+    // Only the credential comes from the environment: the merge database's
+    // host, port and name are the model's.
+    let env: Vec<(&str, &str)> = s
+        .env()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("DATASURFACE_CREDENTIAL_"))
+        .collect();
+    let server = super::serve::Server::start_in(&model, "0", &["--airflow", "Airflow"], &env);
+    let (code, fresh) = server.get("/api/v1/datastores/Shop/datasets/items/freshness");
+    assert_eq!(code, 200, "{fresh}");
+    let airflow = &fresh["platforms"][0];
+    assert_eq!(airflow["platform"], "Airflow", "{fresh}");
+    assert_eq!(airflow["liveRows"], 10, "{fresh}");
+    assert_eq!(airflow["failedBatches"], 1, "{fresh}");
+    assert!(airflow["lastCommitted"].is_string(), "{fresh}");
+    let consumer = &airflow["consumers"][0];
+    assert_eq!(consumer["group"], "Audit.Everything", "{fresh}");
+    assert_eq!(consumer["latency"], "HOURS");
+    assert_eq!(consumer["fresh"], true, "{fresh}");
+    assert_eq!(
+        consumer["database"],
+        format!("postgresql://localhost:5432/{}", s.merge)
+    );
+    // The view is there, and shows the live rows.
+    let view = consumer["view"].as_str().unwrap();
+    assert_eq!(s.merge_sql(&format!("SELECT count(*) FROM {view}")), "10");
+    let metrics = super::metrics::try_get(server.addr(), "/metrics").unwrap();
+    for line in [
+        r#"datasurface_batches_total{dataset="",datastore="Shop",platform="Airflow",status="committed",stream="Shop",team="Shop",workspace="",zone="Main"} 1"#,
+        r#"datasurface_batches_total{dataset="",datastore="Shop",platform="Airflow",status="failed",stream="Shop",team="Shop",workspace="",zone="Main"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line}\nnot in:\n{metrics}");
+    }
+    if super::metrics::have("promtool") {
+        assert_eq!(super::metrics::promtool_refuses(&metrics), None);
+    }
+}
+
+#[test]
+fn serve_refuses_a_platform_that_is_not_an_airflow_one_naming_it() {
+    let dir = super::scratch("serve-airflow-wrong");
+    super::copy_northwind(&dir, str::to_owned);
+    let run = super::datasurface(&["serve", "--airflow", "Local", "."], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("--airflow `Local`: platform `Local` is of kind `sqlite`"),
+        "{}",
+        run.stderr
+    );
+    let run = super::datasurface(&["serve", "--airflow", "Nope", "."], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("the model declares no platform `Nope`"),
+        "{}",
+        run.stderr
+    );
 }

@@ -111,7 +111,7 @@ fn status_writes_run_state_that_promtool_accepts() {
 }
 
 /// A GET of `path` on `addr`: the body, or none if nothing answers.
-fn try_get(addr: &str, path: &str) -> Option<String> {
+pub(super) fn try_get(addr: &str, path: &str) -> Option<String> {
     let mut stream = TcpStream::connect(addr).ok()?;
     write!(
         stream,

@@ -24,10 +24,16 @@ impl Server {
 
     /// The server on `model`, with more options.
     pub(super) fn start_with(model: &Path, poll: &str, more: &[&str]) -> Self {
+        Server::start_in(model, poll, more, &[])
+    }
+
+    /// The server on `model`, with more options and environment variables.
+    pub(super) fn start_in(model: &Path, poll: &str, more: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
             .args(["serve", "--addr", "127.0.0.1:0", "--poll", poll])
             .args(more)
             .arg(model)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -43,7 +49,7 @@ impl Server {
             .unwrap_or_else(|| panic!("no address in {first:?}"))
             .to_owned();
         assert!(
-            first.starts_with("serving ecosystem `Northwind` at http://127.0.0.1:"),
+            first.starts_with("serving ecosystem `") && first.contains("` at http://127.0.0.1:"),
             "{first}"
         );
         Server { child, addr }

@@ -5,7 +5,9 @@
 use rusqlite::params;
 
 use datasurface_platform::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION};
-use datasurface_platform::{HookDecisions, RowTotals, RunTotals, StreamTotals};
+use datasurface_platform::{
+    ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
+};
 
 use super::apply::jobs;
 use super::{Engine, EngineError, NextRun, sql};
@@ -119,20 +121,6 @@ fn decisions(conn: &rusqlite::Connection) -> Result<Vec<HookDecisions>, EngineEr
         .map_err(sql("cannot read the hooks' decisions"))
 }
 
-/// What a state directory says of one dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DatasetState {
-    /// The platform, from the applied rendering's lineage.
-    pub platform: Option<String>,
-    /// Its stream's batches, added up.
-    pub stream: StreamTotals,
-    /// Its live rows in the merge tables.
-    pub live_rows: u64,
-    /// Where each live consumer group reads it: `<workspace>.<group>`, the
-    /// container's database file, and the view.
-    pub places: Vec<(String, std::path::PathBuf, String)>,
-}
-
 impl Engine {
     /// What this state directory says of `store.dataset`; none when no
     /// stream of the applied rendering ingests it.
@@ -170,18 +158,16 @@ impl Engine {
             .map_err(sql(format!(
                 "cannot count the live rows of `{store}.{dataset}`"
             )))?;
-        let places = job
-            .lineage
-            .iter()
-            .flat_map(|l| &l.outputs)
-            .filter(|o| o.model_name == format!("{store}.{dataset}"))
-            .filter_map(|o| match (&o.group, &o.place) {
-                (Some(group), datasurface_platform::lineage::Place::Container(c)) => {
-                    Some((group.clone(), self.container_path(c), o.table.clone()))
+        // A container's database as a path people can open from anywhere.
+        let places =
+            ConsumerPlace::written(job.lineage.as_ref(), store, dataset, |place| match place {
+                datasurface_platform::lineage::Place::Container(c) => {
+                    let file = self.container_path(c);
+                    let file = std::path::absolute(&file).unwrap_or(file);
+                    Some(file.display().to_string())
                 }
                 _ => None,
-            })
-            .collect();
+            });
         Ok(Some(DatasetState {
             platform: totals.platform,
             stream,

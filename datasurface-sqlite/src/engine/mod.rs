@@ -29,8 +29,8 @@ use datasurface_platform::lineage::{LineageSink, NoLineage};
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
+pub use datasurface_platform::DatasetState;
 pub use hooks::{HookDecision, Hooks};
-pub use metrics::DatasetState;
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
 pub use status::{Attention, BatchRecord, NextRun, StreamState};
 

@@ -1,0 +1,128 @@
+//! The platforms' run state `serve` reads, for `/metrics` and each
+//! dataset's freshness: `sqlite` platforms' state directories (`--state`)
+//! and `airflow` platforms' merge databases (`--airflow`), read at each
+//! scrape or request, never cached.
+
+use std::sync::Arc;
+
+use datasurface_model::validate::ValidEcosystem;
+use datasurface_server::{DatasetRun, ModelService};
+
+use crate::args::ServeArgs;
+
+/// Where the platforms' state is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StateSources {
+    #[cfg(feature = "sqlite")]
+    dirs: Vec<std::path::PathBuf>,
+    /// Each `airflow` platform's name and merge database.
+    #[cfg(feature = "airflow")]
+    airflow: Vec<(String, datasurface_airflow::runner::MergeDatabase)>,
+}
+
+impl StateSources {
+    /// The sources `args` name, the `airflow` platforms' merge databases
+    /// found from the model (and the environment, as `datasurface job`
+    /// finds them); an error names the platform and what is missing.
+    #[cfg_attr(
+        not(feature = "airflow"),
+        allow(
+            clippy::unnecessary_wraps,
+            reason = "fails only for an airflow platform"
+        )
+    )]
+    pub(crate) fn of(args: &ServeArgs, valid: &ValidEcosystem) -> Result<StateSources, String> {
+        let _ = valid;
+        Ok(StateSources {
+            #[cfg(feature = "sqlite")]
+            dirs: args.state.clone(),
+            #[cfg(feature = "airflow")]
+            airflow: args
+                .airflow
+                .iter()
+                .map(|name| merge_database(valid, name).map(|db| (name.clone(), db)))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        let empty = true;
+        #[cfg(feature = "sqlite")]
+        let empty = empty && self.dirs.is_empty();
+        #[cfg(feature = "airflow")]
+        let empty = empty && self.airflow.is_empty();
+        empty
+    }
+
+    /// Lets `service` read them: `/metrics` and each dataset's freshness.
+    pub(crate) fn hand_to(self, service: &ModelService) {
+        if self.is_empty() {
+            return;
+        }
+        let sources = Arc::new(self);
+        let read = Arc::clone(&sources);
+        service.add_metrics(Arc::new(move || read.metrics()));
+        service.add_run_state(Arc::new(move |store, dataset| {
+            sources.dataset_runs(store.as_str(), dataset.as_str())
+        }));
+    }
+
+    /// Every platform's run state, in Prometheus's text format.
+    fn metrics(&self) -> Result<String, String> {
+        #[allow(unused_mut, reason = "one platform kind may be left out of the build")]
+        let mut totals = Vec::new();
+        #[cfg(feature = "sqlite")]
+        totals.extend(crate::run_metrics::sqlite_totals(&self.dirs)?);
+        #[cfg(feature = "airflow")]
+        for (name, db) in &self.airflow {
+            totals.push(
+                datasurface_airflow::runner::run_totals(db)
+                    .map_err(|e| format!("platform `{name}`: {e}"))?,
+            );
+        }
+        crate::run_metrics::exposition(&totals).map_err(|e| e.to_string())
+    }
+
+    /// What every platform's state says of `store.dataset`.
+    fn dataset_runs(&self, store: &str, dataset: &str) -> Result<Vec<DatasetRun>, String> {
+        #[allow(unused_mut, reason = "one platform kind may be left out of the build")]
+        let mut runs = Vec::new();
+        #[cfg(feature = "sqlite")]
+        runs.extend(crate::run_metrics::dataset_runs(
+            &self.dirs, store, dataset,
+        )?);
+        #[cfg(feature = "airflow")]
+        for (name, db) in &self.airflow {
+            let state = datasurface_airflow::runner::dataset_state(db, store, dataset)
+                .map_err(|e| format!("platform `{name}`: {e}"))?;
+            runs.extend(state.map(crate::run_metrics::dataset_run));
+        }
+        Ok(runs)
+    }
+}
+
+/// The merge database of the model's `airflow` platform `name`.
+#[cfg(feature = "airflow")]
+fn merge_database(
+    valid: &ValidEcosystem,
+    name: &str,
+) -> Result<datasurface_airflow::runner::MergeDatabase, String> {
+    use datasurface_platform::DataPlatform as _;
+    let Some(declaration) = valid.platforms.get(name) else {
+        return Err(format!(
+            "--airflow `{name}`: the model declares no platform `{name}`"
+        ));
+    };
+    if declaration.kind.as_str() != "airflow" {
+        return Err(format!(
+            "--airflow `{name}`: platform `{name}` is of kind `{}`; a `sqlite` platform's state is read with --state DIR",
+            declaration.kind
+        ));
+    }
+    let (config, _) = datasurface_airflow::AirflowConfig::read(
+        name,
+        declaration,
+        &datasurface_airflow::Airflow::new().version(),
+    );
+    crate::job::merge_database(Some(&config)).map_err(|e| format!("--airflow `{name}`: {e}"))
+}
