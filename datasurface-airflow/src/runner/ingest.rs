@@ -268,22 +268,55 @@ impl Batch {
         ended
     }
 
-    /// What lineage is told of a committed batch: its counts, for the
-    /// dataset of a stream of one (a stream of several counts them together).
-    fn lineage_outcome(&self, done: &BatchOutcome) -> Outcome {
+    /// What lineage is told of a committed batch: each dataset's counts,
+    /// as its staging and merge kept them in the batch's state (a batch an
+    /// older runner began has the stream's counts alone, which are told
+    /// for the dataset of a stream of one).
+    fn lineage_outcome(&mut self, done: &BatchOutcome) -> Outcome {
         let n = |v: i64| u64::try_from(v).unwrap_or_default();
-        let datasets = match self.spec.datasets.as_slice() {
-            [only] => vec![(
-                format!("{}.{}", self.spec.datastore, only.dataset),
+        let state: Option<serde_json::Value> = self
+            .db
+            .client
+            .query_opt(
+                &format!(
+                    "SELECT state FROM {} WHERE stream_key = $1 AND batch_id = $2",
+                    self.metrics()
+                ),
+                &[&self.spec.stream, &done.batch],
+            )
+            .ok()
+            .flatten()
+            .and_then(|r| r.get(0));
+        let kept = |d: &str| {
+            let state = state.as_ref()?;
+            let read = state.get("read")?.get(d)?.as_u64()?;
+            let changed = state.get("changed")?.get(d)?;
+            let at = |i: usize| changed.get(i).and_then(serde_json::Value::as_u64);
+            Some(DatasetOutcome {
+                read,
+                inserted: at(0)?,
+                updated: at(1)?,
+                deleted: at(2)?,
+            })
+        };
+        let store = &self.spec.datastore;
+        let mut datasets: Vec<(String, DatasetOutcome)> = self
+            .spec
+            .datasets
+            .iter()
+            .filter_map(|d| Some((format!("{store}.{}", d.dataset), kept(&d.dataset)?)))
+            .collect();
+        if let ([only], true) = (self.spec.datasets.as_slice(), datasets.is_empty()) {
+            datasets.push((
+                format!("{store}.{}", only.dataset),
                 DatasetOutcome {
                     read: n(done.read),
                     inserted: n(done.inserted),
                     updated: n(done.updated),
                     deleted: n(done.deleted),
                 },
-            )],
-            _ => Vec::new(),
-        };
+            ));
+        }
         Outcome {
             failure: None,
             datasets,
@@ -364,6 +397,7 @@ impl Batch {
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
         let mut total = 0u64;
         let mut next_marks = serde_json::Map::new();
+        let mut read = serde_json::Map::new();
         for d in &self.spec.datasets {
             tx.batch_execute(&format!("TRUNCATE {}", d.staging_table))
                 .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
@@ -388,13 +422,15 @@ impl Batch {
                     .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
             }
             total += staged.rows;
+            read.insert(d.dataset.clone(), json!(staged.rows));
             if let Some(mark) = staged.watermark {
                 next_marks.insert(d.dataset.clone(), json!(mark));
             }
         }
         source.close();
         let total = i64::try_from(total).unwrap_or(i64::MAX);
-        let state = json!({ "watermarks": next_marks });
+        // Each dataset's rows as well as the stream's, for its lineage.
+        let state = json!({ "watermarks": next_marks, "read": read });
         tx.execute(
             &format!(
                 "UPDATE {metrics} SET status = '{STAGED}', rows_total = $3, state = $4 \
@@ -461,6 +497,7 @@ impl Batch {
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
         let (mut inserted, mut updated, mut deleted) = (0u64, 0u64, 0u64);
         let mut touched = Vec::with_capacity(self.spec.datasets.len());
+        let mut by_dataset = serde_json::Map::new();
         for (i, d) in self.spec.datasets.iter().enumerate() {
             let at = |e: postgres::Error| {
                 format!("dataset `{}`: merging: {}", d.dataset, errors::text(&e))
@@ -475,6 +512,10 @@ impl Batch {
             deleted += gone;
             updated += changed;
             inserted += opened.saturating_sub(changed);
+            by_dataset.insert(
+                d.dataset.clone(),
+                json!([opened.saturating_sub(changed), changed, gone]),
+            );
             touched.push((i, changed + gone + opened));
             if !self.spec.keep_history && spec_changed {
                 tx.execute(&Statements::postgres().purge_closed(d), &[])
@@ -491,10 +532,18 @@ impl Batch {
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         tx.execute(
             &format!(
-                "UPDATE {metrics} SET status = '{MERGED}', rows_inserted = $3, rows_updated = $4, rows_deleted = $5 \
+                "UPDATE {metrics} SET status = '{MERGED}', rows_inserted = $3, rows_updated = $4, rows_deleted = $5, \
+                 state = coalesce(state, '{{}}'::jsonb) || jsonb_build_object('changed', $6::jsonb) \
                  WHERE stream_key = $1 AND batch_id = $2"
             ),
-            &[&self.spec.stream, &batch, &n(inserted), &n(updated), &n(deleted)],
+            &[
+                &self.spec.stream,
+                &batch,
+                &n(inserted),
+                &n(updated),
+                &n(deleted),
+                &serde_json::Value::Object(by_dataset),
+            ],
         )
         .map_err(|e| errors::text(&e))?;
         tx.commit()

@@ -146,6 +146,50 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// A transformer's run, as the child of the input batch that made it
+    /// due: of the streams that ingest what it reads (as its lineage names
+    /// its inputs), the one whose last batch committed most recently, as
+    /// Airflow triggers the transformer when an input's batch commits. A
+    /// run whose inputs have no committed batch has no parent.
+    pub(crate) fn triggered(mut self, merge: &mut Merge) -> Self {
+        let read: Vec<&str> = self
+            .job
+            .inputs
+            .iter()
+            .map(|d| d.model_name.as_str())
+            .collect();
+        let Ok(specs) = super::totals::ingest_specs(merge) else {
+            return self;
+        };
+        let streams: Vec<String> = specs
+            .into_iter()
+            .filter(|s| {
+                s.datasets
+                    .iter()
+                    .any(|d| read.contains(&format!("{}.{}", s.datastore, d.dataset).as_str()))
+            })
+            .map(|s| s.stream)
+            .collect();
+        let metrics = merge.table(datasurface_platform::state::BATCH_METRICS);
+        let last = merge.client.query_opt(
+            &format!(
+                "SELECT stream_key, batch_id, to_char(batch_start, {TIME}) FROM {metrics} \
+                 WHERE stream_key = ANY($1) AND status = '{}' \
+                 ORDER BY batch_end DESC, stream_key LIMIT 1",
+                datasurface_platform::state::BatchStatus::Committed
+            ),
+            &[&streams],
+        );
+        if let Ok(Some(row)) = last {
+            let (stream, batch, started): (String, i32, String) =
+                (row.get(0), row.get(1), row.get(2));
+            let name = format!("ingest.{stream}");
+            let run = RunIds::batch_run(&self.job.namespace, &name, i64::from(batch), &started);
+            self.ids = self.ids.with_parent(&self.job.namespace, &name, run);
+        }
+        self
+    }
+
     /// The run begins (`START`), or a runner carries on a batch another
     /// left (`RUNNING`).
     pub(crate) fn begin(&self, merge: &mut Merge, resumed: bool) {

@@ -109,7 +109,7 @@ pub fn dataset_state(
 }
 
 /// The ingestion specs `job apply` stored, by stream.
-fn ingest_specs(merge: &mut Merge) -> Result<Vec<IngestSpec>, postgres::Error> {
+pub(super) fn ingest_specs(merge: &mut Merge) -> Result<Vec<IngestSpec>, postgres::Error> {
     let specs = merge.table("job_spec");
     Ok(merge
         .client

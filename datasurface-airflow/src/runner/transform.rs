@@ -113,7 +113,8 @@ pub fn transform(
         spec.lineage.as_ref(),
         None,
         (&key, run),
-    );
+    )
+    .map(|events| events.triggered(&mut merge));
     if let Some(events) = &events {
         events.begin(&mut merge, false);
     }

@@ -1722,6 +1722,13 @@ fn jobs_send_openlineage_events_naming_the_postgres_tables() {
         .map(|i| &i["name"])
         .collect();
     assert_eq!(written, read);
+    // The transformer's run is the child of the batch that made it due.
+    for event in [&events[3], transform] {
+        let parent = &event["run"]["facets"]["parent"];
+        assert_eq!(parent["job"]["name"], "ingest.Shop", "{event}");
+        assert_eq!(parent["job"]["namespace"], "datasurface/Shop/Airflow");
+        assert_eq!(parent["run"]["runId"], done["run"]["runId"], "{event}");
+    }
     assert!(
         events[8]["run"]["facets"]["errorMessage"]["message"]
             .as_str()
@@ -1833,4 +1840,66 @@ fn serve_refuses_a_platform_that_is_not_an_airflow_one_naming_it() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_stream_of_several_datasets_reports_each_dataset_s_rows() {
+    let Some(s) = Scratch::new("multi", 10) else {
+        return;
+    };
+    s.source_sql(
+        "CREATE TABLE extras (id integer PRIMARY KEY, label text NOT NULL); \
+         INSERT INTO extras SELECT g, 'extra ' || g FROM generate_series(1, 3) g",
+    );
+    let team = s.dir.join("model/team.yaml");
+    let text = std::fs::read_to_string(&team).unwrap();
+    let text = text.replacen(
+        "          primaryKey: [id]\n",
+        "          primaryKey: [id]\n      extras:\n        schema:\n          columns:\n            id: {type: Integer, nullable: false}\n            label: {type: {String: {}}, nullable: false}\n          primaryKey: [id]\n",
+        1,
+    );
+    std::fs::write(&team, text).unwrap();
+    let model = s.dir.join("model");
+    let applied = s.job(&["apply", model.to_str().unwrap()], &[]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let file = s.dir.join("events.jsonl");
+    let lineage = [("DATASURFACE_LINEAGE", file.to_str().unwrap())];
+    assert_eq!(s.ingest().code, 0);
+    s.source_sql(
+        "UPDATE extras SET label = 'changed' WHERE id = 1; DELETE FROM items WHERE id <= 2",
+    );
+    let run = s.job(&["ingest", "--stream", "Shop", "--keep-history"], &lineage);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let events = super::lineage::events_in(&file);
+    let done = events.last().unwrap();
+    assert_eq!(done["eventType"], "COMPLETE");
+    let of = |table: &str| {
+        done["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == format!("{}.shop.{table}", s.merge))
+            .unwrap_or_else(|| panic!("no output {table}: {done}"))
+            .clone()
+    };
+    let (items, extras) = (of("shop_items_merge"), of("shop_extras_merge"));
+    let changes = |o: &serde_json::Value| o["outputFacets"]["datasurface_rowChanges"].clone();
+    assert_eq!(changes(&items)["deleted"], 2, "{items}");
+    assert_eq!(changes(&items)["updated"], 0);
+    assert_eq!(changes(&extras)["updated"], 1, "{extras}");
+    assert_eq!(changes(&extras)["deleted"], 0);
+    assert_eq!(items["outputFacets"]["outputStatistics"]["rowCount"], 2);
+    assert_eq!(extras["outputFacets"]["outputStatistics"]["rowCount"], 1);
+    let read = |name: &str| {
+        done["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == format!("{}.public.{name}", s.source))
+            .unwrap_or_else(|| panic!("no input {name}: {done}"))["inputFacets"]["dataQualityMetrics"]["rowCount"]
+            .clone()
+    };
+    assert_eq!(read("items"), 8);
+    assert_eq!(read("extras"), 3);
+    super::lineage::official_client_parses(&file);
 }
