@@ -1723,12 +1723,8 @@ fn jobs_send_openlineage_events_naming_the_postgres_tables() {
         .collect();
     assert_eq!(written, read);
     // The transformer's run is the child of the batch that made it due.
-    for event in [&events[3], transform] {
-        let parent = &event["run"]["facets"]["parent"];
-        assert_eq!(parent["job"]["name"], "ingest.Shop", "{event}");
-        assert_eq!(parent["job"]["namespace"], "datasurface/Shop/Airflow");
-        assert_eq!(parent["run"]["runId"], done["run"]["runId"], "{event}");
-    }
+    child_of(&events[3], done);
+    child_of(transform, done);
     assert!(
         events[8]["run"]["facets"]["errorMessage"]["message"]
             .as_str()
@@ -1840,6 +1836,14 @@ fn serve_refuses_a_platform_that_is_not_an_airflow_one_naming_it() {
         "{}",
         run.stderr
     );
+}
+
+/// `event` is of a run whose parent is `done`'s, an `ingest.Shop` batch.
+fn child_of(event: &serde_json::Value, done: &serde_json::Value) {
+    let parent = &event["run"]["facets"]["parent"];
+    assert_eq!(parent["job"]["name"], "ingest.Shop", "{event}");
+    assert_eq!(parent["job"]["namespace"], "datasurface/Shop/Airflow");
+    assert_eq!(parent["run"]["runId"], done["run"]["runId"], "{event}");
 }
 
 #[test]
