@@ -364,3 +364,51 @@ pub(super) fn events_in(file: &std::path::Path) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+#[test]
+fn a_run_the_engine_cannot_finish_still_ends_its_events() {
+    let (dir, run) = up_with_lineage("lineage-broken-container", "first.jsonl");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    // The container the consumers read is no longer a database.
+    let containers = dir.join("state/containers");
+    for entry in std::fs::read_dir(&containers).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+    }
+    let again = datasurface(
+        &[
+            "run",
+            "model",
+            "--state",
+            "state",
+            "--all",
+            "--lineage",
+            "second.jsonl",
+        ],
+        &dir,
+    );
+    assert_ne!(again.code, 0, "{}", again.transcript());
+    let events = events_in(&dir.join("second.jsonl"));
+    assert!(!events.is_empty(), "{}", again.transcript());
+    // Every run that started ended, and none of them falsely.
+    let mut open = std::collections::BTreeMap::new();
+    for e in &events {
+        let id = e["run"]["runId"].as_str().unwrap().to_owned();
+        match e["eventType"].as_str().unwrap() {
+            "START" => {
+                open.insert(id, e["job"]["name"].clone());
+            }
+            "FAIL" => {
+                open.remove(&id);
+                assert!(
+                    e["run"]["facets"]["errorMessage"]["message"].is_string(),
+                    "{e}"
+                );
+            }
+            other => panic!("{other} after a broken container: {e}"),
+        }
+    }
+    assert!(open.is_empty(), "runs with no end: {open:?}");
+    official_client_parses(&dir.join("second.jsonl"));
+}

@@ -16,7 +16,7 @@ use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
 use datasurface_platform::lineage::{DatasetOutcome, JobLineage, Outcome, RunEvent};
-use datasurface_platform::state::BATCH_OUT;
+use datasurface_platform::state::{BATCH_METRICS, BATCH_OUT, BatchStatus};
 
 use crate::spec::{DatasetSpec, IngestSpec, LIVE, SourceSpec};
 use crate::statements::Statements;
@@ -538,6 +538,24 @@ pub(crate) fn ingest(
         (l, ids)
     });
     let ended = run_batch(engine, &mut conn, job, batch, rows, marks);
+    if let (Some((l, ids)), Err(e)) = (&run, &ended) {
+        // The engine could not go on (a container it cannot open, the
+        // merge database gone): the run ends as the batch did, `COMPLETE`
+        // if it committed before (its later exports follow at the next
+        // run), else `FAIL`; never without an end.
+        let outcome = if committed(&conn, &job.stream, batch) {
+            Outcome::default()
+        } else {
+            Outcome::failed(e.to_string())
+        };
+        engine.emit(&RunEvent::end(
+            l,
+            ids,
+            &engine.now(),
+            &engine.places(),
+            &outcome,
+        ));
+    }
     if let (Some((l, ids)), Ok((_, ended))) = (&run, &ended) {
         let outcome = match ended {
             Ok((_, each)) => Outcome {
@@ -571,6 +589,16 @@ pub(crate) fn ingest(
         ));
     }
     ended.map(|(batch, ended)| (batch, ended.map(|(total, _)| total)))
+}
+
+/// Whether batch `batch` of `stream` committed (false when it cannot tell).
+fn committed(conn: &Connection, stream: &str, batch: i64) -> bool {
+    conn.query_row(
+        &format!("SELECT status FROM {BATCH_METRICS} WHERE stream_key = ?1 AND batch_id = ?2"),
+        params![stream, batch],
+        |r| r.get::<_, String>(0),
+    )
+    .is_ok_and(|s| s == BatchStatus::Committed.to_string())
 }
 
 /// A batch's counts, in all and for each dataset, or why it failed.

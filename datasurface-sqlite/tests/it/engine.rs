@@ -739,3 +739,64 @@ fn a_transformer_whose_result_outgrows_its_memory_fails_alone() {
         );
     }
 }
+
+/// Every event a run sends, as JSON.
+#[derive(Default)]
+struct Collected(std::sync::Mutex<Vec<serde_json::Value>>);
+
+impl datasurface_platform::lineage::LineageSink for Collected {
+    fn emit(&self, event: &datasurface_platform::lineage::RunEvent) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(event).unwrap());
+    }
+}
+
+#[test]
+fn a_container_broken_under_the_engine_ends_each_run_fail_never_open() {
+    let rig = shop("lineage-engine-error");
+    rig.apply(SHOP);
+    rig.run();
+    let sink = std::sync::Arc::new(Collected::default());
+    let engine = Engine::open(
+        &rig.dir.join("state"),
+        [
+            ("Drops".to_owned(), rig.dir.join("drops")),
+            ("Shop DB".to_owned(), rig.dir.join("shop.sqlite")),
+        ]
+        .into(),
+    )
+    .unwrap()
+    .with_lineage(sink.clone(), "test-host");
+    // The container the consumers read stops being a database under the
+    // engine: every batch that exports to it fails, and says why.
+    std::fs::write(rig.engine.container_path("Warehouse"), vec![7u8; 8192]).unwrap();
+    let ran = engine.run_once(Schedules::Ignore, &mut |_| {}).unwrap();
+    assert_eq!(
+        ran.streams
+            .iter()
+            .filter(|s| s.status == StreamStatus::Failed)
+            .count(),
+        2,
+        "{:?}",
+        committed(&ran)
+    );
+    let events = sink.0.lock().unwrap().clone();
+    assert!(!events.is_empty());
+    let mut open = BTreeMap::new();
+    for e in &events {
+        let id = e["run"]["runId"].as_str().unwrap().to_owned();
+        match e["eventType"].as_str().unwrap() {
+            "START" => {
+                open.insert(id, e["job"]["name"].clone());
+            }
+            "FAIL" => {
+                assert!(open.remove(&id).is_some(), "{e}");
+                assert!(e["run"]["facets"]["errorMessage"]["message"].is_string());
+            }
+            other => panic!("{other} from a batch that could not finish: {e}"),
+        }
+    }
+    assert!(open.is_empty(), "runs that never ended: {open:?}");
+}
