@@ -407,7 +407,7 @@ impl Renderer<'_> {
                 NodeKind::Workspace {
                     workspace,
                     dataset_group,
-                } => self.consumer(&lookup, &mut out, node, workspace, dataset_group)?,
+                } => self.consumer(&lookup, &lineage, &mut out, node, workspace, dataset_group)?,
                 NodeKind::DataTransformer { workspace } => {
                     self.transformer(&lookup, &lineage, &views, &mut out, node, workspace)?;
                 }
@@ -422,6 +422,7 @@ impl Renderer<'_> {
     fn consumer(
         &self,
         lookup: &Lookup<'_>,
+        lineage: &LineageModel<'_>,
         out: &mut Out,
         node: &Node,
         workspace: &WorkspaceName,
@@ -431,7 +432,7 @@ impl Renderer<'_> {
         let Some(container) = &ws.container else {
             return Ok(());
         };
-        let group = self.group(lookup, workspace, ws, dataset_group)?;
+        let group = self.group(lookup, lineage, workspace, ws, dataset_group)?;
         let spec = DatabaseSpec {
             target: Target::Container(container.to_string()),
             tables: group.tables,
@@ -547,6 +548,7 @@ impl Renderer<'_> {
     fn group(
         &self,
         lookup: &Lookup<'_>,
+        lineage: &LineageModel<'_>,
         workspace: &WorkspaceName,
         ws: &Workspace,
         group: &DatasetGroupName,
@@ -568,6 +570,10 @@ impl Renderer<'_> {
             delivery: None,
         };
         let mut delivered = Vec::new();
+        // A hooked group's delivery job reads its exports and writes the
+        // group's tables, which its views show.
+        let mut job = lineage.delivery_job(workspace, group.as_str());
+        let reader = format!("{workspace}.{group}");
         for (s, d) in sinks {
             let cols = self.dataset_columns(lookup, s, d)?;
             let name = naming::view(workspace.as_str(), group.as_str(), s.as_str(), d.as_str());
@@ -578,6 +584,16 @@ impl Renderer<'_> {
                 let versioned = versioned_table(table.clone(), &cols);
                 let single = self.store(lookup, s)?.capture.consistency()
                     == IngestionConsistency::SingleDataset;
+                if let Some(container) = &ws.container {
+                    let place = Place::container(container.as_str());
+                    job.inputs
+                        .push(lineage.dataset(place.clone(), &export, s, d, &physical));
+                    job.outputs.push(
+                        lineage
+                            .dataset(place, &name, s, d, &physical)
+                            .for_group(reader.clone()),
+                    );
+                }
                 delivered.push(DeliveredDataset {
                     stream: naming::stream(s.as_str(), single.then_some(d.as_str())),
                     export,
@@ -618,6 +634,7 @@ impl Renderer<'_> {
                     },
                 ),
                 datasets: delivered,
+                lineage: Some(job),
             });
         }
         Ok(out)

@@ -279,6 +279,10 @@ pub struct DeliverySpec {
     pub hook: HookJob,
     /// What the group reads.
     pub datasets: Vec<DeliveredDataset>,
+    /// The job as its OpenLineage events name it: the exports it reads and
+    /// the group's views it fills (a spec an older build rendered has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 /// One dataset a hooked group reads: copied from its export table into the

@@ -95,6 +95,21 @@ impl<'a> LineageModel<'a> {
         job
     }
 
+    /// The job that delivers dataset group `group` of hooked workspace
+    /// `workspace` (when its hook says to), owned by the workspace's team,
+    /// with no datasets yet.
+    pub fn delivery_job(&self, workspace: &WorkspaceName, group: &str) -> JobLineage {
+        let job = JobLineage::new(
+            self.namespace.clone(),
+            format!("deliver.{workspace}.{group}"),
+            JobType::Export,
+        );
+        match self.index.workspace(workspace) {
+            Some(p) => owned(job, p.zone, p.team, p.item.documentation.as_ref()),
+            None => job,
+        }
+    }
+
     /// The consumer groups of `graph` (one platform's) that read each dataset.
     pub fn readers(&self, graph: &PlatformGraph) -> Readers {
         let mut readers = Readers::new();

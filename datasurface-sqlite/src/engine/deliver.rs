@@ -12,6 +12,7 @@
 use rusqlite::OptionalExtension;
 use rusqlite::params;
 
+use datasurface_platform::lineage::{self, JobLineage, Outcome, RunIds, run_id};
 use datasurface_platform::model::HookEventKind;
 
 use super::batch::SQL;
@@ -134,13 +135,41 @@ impl Engine {
             };
             match self.put(&question, summary, progress)? {
                 Consulted::Run(at) => decision = at,
-                Consulted::Hold => return Ok(()),
+                Consulted::Hold => {
+                    self.delivery_held(d, summary);
+                    return Ok(());
+                }
             }
         }
+        let run = self.delivery_run(d, &due);
+        let delivered = self.copy_delivered(d, &due);
+        if let Some((job, ids)) = &run {
+            let outcome = match &delivered {
+                Ok(()) => Outcome::default(),
+                Err(e) => Outcome::failed(e.to_string()),
+            };
+            self.emit(&lineage::RunEvent::end(
+                job,
+                ids,
+                &self.now(),
+                &self.places(),
+                &outcome,
+            ));
+        }
+        delivered?;
+        if let (Some(decision), Some(batch)) = (decision, due.iter().map(|d| d.exported).max()) {
+            self.decision_ran(&d.workspace, decision, batch)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the group's tables with what its due exports hold, in one
+    /// transaction of the container's database.
+    fn copy_delivered(&self, d: &DeliverySpec, due: &[Due<'_>]) -> Result<(), EngineError> {
         let mut conn = open_db(&self.container_path(&d.container))?;
         let context = format!("cannot deliver group `{}.{}`", d.workspace, d.group);
         let tx = conn.transaction().map_err(sql(context.clone()))?;
-        for due in &due {
+        for due in due {
             let ds = due.dataset;
             for statement in SQL.deliver(&ds.table, &ds.export, &ds.columns) {
                 tx.execute(&statement, []).map_err(sql(context.clone()))?;
@@ -148,10 +177,58 @@ impl Engine {
             tx.execute(&SQL.set_export_state(MAIN), params![ds.table, due.exported])
                 .map_err(sql(context.clone()))?;
         }
-        tx.commit().map_err(sql(context))?;
-        if let (Some(decision), Some(batch)) = (decision, due.iter().map(|d| d.exported).max()) {
-            self.decision_ran(&d.workspace, decision, batch)?;
-        }
-        Ok(())
+        tx.commit().map_err(sql(context))
+    }
+
+    /// The delivery's run, begun (`START`): identified by the newest batch
+    /// it delivers and when it began, the child of that batch's run.
+    fn delivery_run<'d>(
+        &self,
+        d: &'d DeliverySpec,
+        due: &[Due<'_>],
+    ) -> Option<(&'d JobLineage, RunIds)> {
+        let job = d.lineage.as_ref()?;
+        let newest = due.iter().max_by_key(|d| d.exported)?;
+        let started = self.now();
+        let marks = [(
+            d.workspace.clone(),
+            newest.dataset.stream.clone(),
+            newest.exported,
+        )];
+        let ids = match self.open_merge() {
+            Ok(merge) => super::lineage::run_ids(&merge, job, newest.exported, &started, &marks),
+            Err(_) => RunIds::batch(job, newest.exported, &started),
+        };
+        self.emit(&lineage::RunEvent::start(
+            job,
+            &ids,
+            &started,
+            &self.places(),
+        ));
+        Some((job, ids))
+    }
+
+    /// Tells lineage that a delivery that was due did not run: the
+    /// workspace's hook held it.
+    fn delivery_held(&self, d: &DeliverySpec, summary: &RunSummary) {
+        let Some(job) = &d.lineage else { return };
+        let why = summary
+            .decisions
+            .iter()
+            .rev()
+            .find(|x| x.workspace == d.workspace)
+            .map_or("its hook held it", |x| x.reason.as_str());
+        let now = self.now();
+        let ids = RunIds {
+            run: run_id(&[&job.namespace, &job.name, "held", &now]),
+            parent: None,
+        };
+        self.emit(&lineage::RunEvent::abort(
+            job,
+            &ids,
+            &now,
+            &self.places(),
+            why,
+        ));
     }
 }

@@ -742,7 +742,25 @@ fn a_transformer_whose_result_outgrows_its_memory_fails_alone() {
 
 /// Every event a run sends, as JSON.
 #[derive(Default)]
-struct Collected(std::sync::Mutex<Vec<serde_json::Value>>);
+pub(crate) struct Collected(pub(crate) std::sync::Mutex<Vec<serde_json::Value>>);
+
+impl Collected {
+    /// `<job> <eventType>` of each event sent since the last call.
+    pub(crate) fn told(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .drain(..)
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["job"]["name"].as_str().unwrap(),
+                    e["eventType"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+}
 
 impl datasurface_platform::lineage::LineageSink for Collected {
     fn emit(&self, event: &datasurface_platform::lineage::RunEvent) {

@@ -13,7 +13,7 @@ use datasurface_platform::model::HookEventKind;
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_sqlite::engine::{Engine, Hooks, RunSummary, Schedules};
 
-use crate::engine::{Rig, SHOP, render, rows, shop};
+use crate::engine::{Collected, Rig, SHOP, render, rows, shop};
 use crate::schedules::{at, scheduled_shop};
 
 const SHA: &str = "a6e1060870315ce6c04fbb28a25487793b60f494f4d6101b807daf20ea558c19";
@@ -51,6 +51,8 @@ struct Hooked {
     engine: Engine,
     now: Arc<AtomicI64>,
     asked: Arc<Mutex<Vec<HookInput>>>,
+    /// The OpenLineage events its runs sent.
+    events: Arc<Collected>,
 }
 
 fn hooked(name: &str, model: &str, script: Script, given: bool) -> Hooked {
@@ -98,6 +100,8 @@ fn hooked_workspace(name: &str, model: &str, script: Script, given: Option<&str>
             DateTime::from_timestamp(clock.load(Ordering::SeqCst), 0).unwrap_or_default()
         })
         .with_hooks(hooks);
+    let events = Arc::new(Collected::default());
+    let engine = engine.with_lineage(events.clone(), "test-host");
     let next = render(model, "Local");
     engine
         .apply(
@@ -110,6 +114,7 @@ fn hooked_workspace(name: &str, model: &str, script: Script, given: Option<&str>
         engine,
         now,
         asked,
+        events,
     }
 }
 
@@ -372,6 +377,12 @@ fn a_hooked_group_sees_new_batches_only_when_its_hook_delivers_them() {
     // consumer of the same items sees them at once.
     let first = h.run_at(10, 20, Schedules::Ignore);
     assert_eq!(decided(&first), ["Live batchCommitted skip hook"]);
+    let told = h.events.told();
+    assert_eq!(
+        told.last().map(String::as_str),
+        Some("deliver.Live.Main ABORT"),
+        "{told:?}"
+    );
     assert_eq!(
         first.decisions[0].subject,
         Subject::Delivery {
@@ -398,8 +409,10 @@ fn a_hooked_group_sees_new_batches_only_when_its_hook_delivers_them() {
         .source("shop.sqlite")
         .execute_batch("INSERT INTO items VALUES (3, 'nib', 0.20)")
         .unwrap();
+    h.events.told();
     let third = h.run_at(10, 30, Schedules::Ignore);
     assert_eq!(decided(&third), ["Live batchCommitted run hook"]);
+    delivery_events(&h);
     assert_eq!(items(&h, "Live__Main__Shop__items"), ["1", "2", "3"]);
     assert_eq!(items(&h, "Live__Main__Feed__events"), ["1", "2"]);
     assert_eq!(
@@ -412,6 +425,58 @@ fn a_hooked_group_sees_new_batches_only_when_its_hook_delivers_them() {
     // Delivered and nothing new: not asked again.
     assert!(h.run_at(10, 35, Schedules::Ignore).decisions.is_empty());
     assert_eq!(h.asked(), 2);
+}
+
+/// The delivery's events: `START` and `COMPLETE` of one run, the child of
+/// the batch it delivers, reading the exports and writing the group's views.
+fn delivery_events(h: &Hooked) {
+    let events: Vec<serde_json::Value> = h.events.0.lock().unwrap().clone();
+    let delivery: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["job"]["name"] == "deliver.Live.Main")
+        .collect();
+    let kinds: Vec<&str> = delivery
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["START", "COMPLETE"], "{events:?}");
+    let (start, done) = (delivery[0], delivery[1]);
+    assert_eq!(start["run"]["runId"], done["run"]["runId"]);
+    assert_eq!(done["job"]["facets"]["jobType"]["jobType"], "EXPORT");
+    let shop = events
+        .iter()
+        .find(|e| e["job"]["name"] == "ingest.Shop" && e["eventType"] == "COMPLETE")
+        .unwrap();
+    assert_eq!(
+        start["run"]["facets"]["parent"]["run"]["runId"],
+        shop["run"]["runId"]
+    );
+    let names = |side: &str| -> Vec<String> {
+        done[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                d["name"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert!(
+        names("outputs").contains(&"Live__Main__Shop__items".to_owned()),
+        "{done}"
+    );
+    assert!(
+        names("inputs")
+            .iter()
+            .any(|n| n.contains("Shop") && n.contains("items")),
+        "{done}"
+    );
 }
 
 #[test]
