@@ -169,27 +169,39 @@ fn watch(
     mut seen: Vec<(String, u64, Option<SystemTime>)>,
     err: &mut dyn Write,
 ) {
-    let poll = (args.poll > 0).then(|| Duration::from_secs(args.poll));
+    // Without polling, the files are still looked at now and then, only
+    // to say (in the catalogue's banner) that the model served is older.
+    let every = Duration::from_secs(if args.poll > 0 {
+        args.poll
+    } else {
+        STALE_CHECK
+    });
+    let mut told = false;
     loop {
-        let wake = match poll {
-            Some(every) => match woken.recv_timeout(every) {
-                Ok(wake) => Some(wake),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => Some(Wake::Stop),
-            },
-            None => Some(woken.recv().unwrap_or(Wake::Stop)),
+        let wake = match woken.recv_timeout(every) {
+            Ok(wake) => Some(wake),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => Some(Wake::Stop),
         };
         match wake {
             Some(Wake::Stop) => return,
-            Some(Wake::Reload) => {}
+            Some(Wake::Reload) => seen = fingerprint(&args.model),
             None => {
                 let now = fingerprint(&args.model);
                 if now == seen {
                     continue;
                 }
+                if args.poll == 0 {
+                    if !told {
+                        service.files_changed();
+                        told = true;
+                    }
+                    continue;
+                }
                 seen = now;
             }
         }
+        told = false;
         let (loaded, pending) = match load(app, &args.model, external) {
             Ok((version, pending)) => (Ok(version), Some(pending)),
             Err(rejected) => (Err(rejected), None),
@@ -377,6 +389,10 @@ fn first_load(
         Outcome::ModelErrors
     })
 }
+
+/// How often, in seconds, a server that reloads only on SIGHUP looks
+/// whether the model's files changed, to say the model it serves is older.
+const STALE_CHECK: u64 = 5;
 
 /// How many findings a failed load prints.
 const SHOWN: usize = 20;

@@ -458,6 +458,11 @@ async function staleness() {
         reload.summary || "",
         " ", link(API + "diagnostics", "Why"));
       banner.hidden = false;
+    } else if (reload.filesChanged) {
+      banner.replaceChildren(
+        el("strong", {}, "The model's files changed after this model was loaded; "),
+        "it is shown as it was until the service reloads them (SIGHUP).");
+      banner.hidden = false;
     } else {
       banner.hidden = true;
     }

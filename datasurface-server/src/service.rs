@@ -34,6 +34,11 @@ pub struct ReloadStatus {
     pub diagnostics: Vec<Diagnostic>,
     /// The content hash of the model being served.
     pub serving: String,
+    /// Whether the model's files changed after the served model was loaded
+    /// and no reload has read them yet (the loader says so,
+    /// [`ModelService::files_changed`]): the model shown is older than
+    /// the files.
+    pub files_changed: bool,
 }
 
 /// The model service's state: the version being served and the last
@@ -64,6 +69,7 @@ impl ModelService {
             summary: "serving the model it started with".to_owned(),
             diagnostics: Vec::new(),
             serving: snapshot.version.content_hash.clone(),
+            files_changed: false,
         };
         ModelService {
             current: RwLock::new(Arc::new(snapshot)),
@@ -114,6 +120,7 @@ impl ModelService {
                     summary: "the model's files are unchanged".to_owned(),
                     diagnostics: Vec::new(),
                     serving: version.content_hash,
+                    files_changed: false,
                 }
             }
             Ok(version) => {
@@ -140,6 +147,7 @@ impl ModelService {
                     summary,
                     diagnostics: Vec::new(),
                     serving,
+                    files_changed: false,
                 }
             }
             Err(rejected) => {
@@ -150,6 +158,7 @@ impl ModelService {
                     summary: format!("{}; still serving the last good model", rejected.summary),
                     diagnostics: rejected.diagnostics,
                     serving: self.current().version.content_hash.clone(),
+                    files_changed: false,
                 }
             }
         };
@@ -180,6 +189,16 @@ impl ModelService {
         same
     }
 
+    /// Says that the model's files changed after the served model was
+    /// loaded, and that no reload has read them yet (a server reloading
+    /// only on demand); the next reload clears it.
+    pub fn files_changed(&self) {
+        self.status
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .files_changed = true;
+    }
+
     /// The last reload's outcome.
     pub fn status(&self) -> ReloadStatus {
         self.status
@@ -196,6 +215,6 @@ impl ModelService {
     /// The reload count and outcome, for tags of answers that show them.
     pub(crate) fn status_tag(&self) -> String {
         let status = self.status.read().unwrap_or_else(PoisonError::into_inner);
-        format!("{}:{}", status.attempts, status.ok)
+        format!("{}:{}:{}", status.attempts, status.ok, status.files_changed)
     }
 }

@@ -187,9 +187,27 @@ fn sighup_reloads_when_polling_is_off() {
         text.replacen("operational database.", "operational database!", 1),
     )
     .unwrap();
+    // Not reloaded, but the service says its model is older than the files.
+    let start = Instant::now();
+    loop {
+        let (_, diagnostics) = server.get("/api/v1/diagnostics");
+        if diagnostics["reload"]["filesChanged"] == true {
+            assert_eq!(diagnostics["reload"]["attempts"], 0);
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "never said the files changed: {diagnostics}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     server.signal("HUP");
     let diagnostics = server.reloaded(1);
     assert_eq!(diagnostics["reload"]["ok"], true, "{diagnostics}");
+    assert_eq!(
+        diagnostics["reload"]["filesChanged"], false,
+        "{diagnostics}"
+    );
     let (_, after) = server.get("/api/v1/ecosystem");
     assert_ne!(after["contentHash"], before["contentHash"]);
     let (code, _) = server.stop();

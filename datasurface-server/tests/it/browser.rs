@@ -359,11 +359,17 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
 
         shows_freshness(&client, &server).await;
 
-        // A reload the files fail: the page says the model served is stale.
+        // Files newer than the model served: the page says so.
         assert!(
             client.find(Locator::Css("#stale[hidden]")).await.is_ok(),
             "no banner while the files load"
         );
+        server.service.files_changed();
+        client.refresh().await.unwrap();
+        let newer = wait_text(&client, "#stale", "changed after this model was loaded").await;
+        assert!(newer.contains("SIGHUP"), "{newer}");
+        screenshot(&client, "catalogue-files-newer").await;
+        // A reload the files fail: the page says the model served is stale.
         server.service.reload(Err(datasurface_server::Rejected {
             summary: "the model has 1 error".to_owned(),
             diagnostics: Vec::new(),
