@@ -315,6 +315,11 @@ pub(crate) enum VerifyFormat {
     Sarif,
     /// The findings as GitHub Actions workflow annotations on standard output.
     Github,
+    /// A pull-request comment in GitHub-flavoured Markdown on standard output: the verdict,
+    /// the change by region and owner, the breaking changes and whom they break, each
+    /// platform's plan with its disruption, then the details collapsed; cut (with a note)
+    /// to fit a GitHub comment.
+    Markdown,
 }
 
 /// `choose`.
@@ -467,6 +472,9 @@ pub(crate) enum AdvanceFormat {
     Human,
     /// `{now, model, platforms: [{platform, kind, folder, decision, plan, ...}]}` as JSON.
     Json,
+    /// A pull-request comment in GitHub-flavoured Markdown: each platform's decision and plan
+    /// totals with its disruption, then its steps collapsed.
+    Markdown,
 }
 
 /// A `--now` that is not an RFC 3339 time.

@@ -735,6 +735,8 @@ fn advance_rendered(
         model,
     } = all;
     let mut reports = Vec::with_capacity(targets.len());
+    // The whole plans, for a comment that shows their steps.
+    let mut plans = Vec::new();
     for (target, rendered) in targets.iter().zip(rendered) {
         let (previous, from) = match (
             crate::platforms::load(&target.folder),
@@ -773,6 +775,19 @@ fn advance_rendered(
             let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
             return Outcome::CouldNotRun;
         }
+        if args.format == AdvanceFormat::Markdown {
+            let reason = if current {
+                "already rendered from this model"
+            } else {
+                reason.as_str()
+            };
+            plans.push(datasurface_gate::PlatformPlan {
+                name: target.name.to_string(),
+                kind: target.declaration.kind.to_string(),
+                plan: Ok(plan.clone()),
+                decision: Some(format!("{}: {reason}", decision.shown().1)),
+            });
+        }
         reports.push(AdvanceReport {
             platform: target.name.to_string(),
             kind: target.declaration.kind.to_string(),
@@ -797,7 +812,21 @@ fn advance_rendered(
     if !args.dry_run {
         orphan_folders(app, &args.out, loaded, err);
     }
-    print_decisions(app, args.format, now, model, &reports, out)
+    print_decisions(app, args.format, now, model, (&reports, &plans), out)
+}
+
+/// How many platforms advanced (or would), wait, and are current.
+fn tally(decisions: &[AdvanceReport]) -> String {
+    let count = |what| decisions.iter().filter(|d| d.decision == what).count();
+    let moved = match count(AdvanceOutcome::WouldAdvance) {
+        0 => format!("{} advanced", count(AdvanceOutcome::Advanced)),
+        n => format!("{n} would advance"),
+    };
+    format!(
+        "{moved}, {} waiting, {} current",
+        count(AdvanceOutcome::Waiting),
+        count(AdvanceOutcome::Current)
+    )
 }
 
 fn print_decisions(
@@ -805,10 +834,20 @@ fn print_decisions(
     format: AdvanceFormat,
     now: DateTime<Utc>,
     model: &ModelSource,
-    decisions: &[AdvanceReport],
+    (decisions, plans): (&[AdvanceReport], &[datasurface_gate::PlatformPlan]),
     out: &mut dyn Write,
 ) -> Outcome {
     let text = match format {
+        AdvanceFormat::Markdown => datasurface_gate::markdown::plans_comment(
+            &format!(
+                "datasurface advance: {}; model {} at {}",
+                tally(decisions),
+                model.short(),
+                time(now)
+            ),
+            plans,
+            datasurface_gate::markdown::GITHUB_COMMENT_LIMIT,
+        ),
         AdvanceFormat::Json => {
             let document = serde_json::json!({
                 "now": time(now),
@@ -854,16 +893,10 @@ fn print_decisions(
                     }
                 }
             }
-            let count = |what| decisions.iter().filter(|d| d.decision == what).count();
-            let moved = match count(AdvanceOutcome::WouldAdvance) {
-                0 => format!("{} advanced", count(AdvanceOutcome::Advanced)),
-                n => format!("{n} would advance"),
-            };
             let _ = writeln!(
                 text,
-                "{moved}, {} waiting, {} current; model {} at {}",
-                count(AdvanceOutcome::Waiting),
-                count(AdvanceOutcome::Current),
+                "{}; model {} at {}",
+                tally(decisions),
                 model.short(),
                 time(now)
             );

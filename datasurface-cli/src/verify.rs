@@ -16,7 +16,8 @@ impl VerifyFormat {
     /// The format the findings alone are printed in.
     fn findings(self) -> CheckFormat {
         match self {
-            VerifyFormat::Human => CheckFormat::Human,
+            // Markdown prints a comment of its own; never asked.
+            VerifyFormat::Human | VerifyFormat::Markdown => CheckFormat::Human,
             VerifyFormat::Json => CheckFormat::Json,
             VerifyFormat::Sarif => CheckFormat::Sarif,
             VerifyFormat::Github => CheckFormat::Github,
@@ -38,7 +39,10 @@ pub(crate) fn run(
         }
     };
     let external = args.external.as_strs();
-    let gate = crate::gate::gate(app, &external);
+    let mut gate = crate::gate::gate(app, &external);
+    if args.format == VerifyFormat::Markdown {
+        gate = gate.with_plans();
+    }
     let base = args.base.as_deref().map(ModelDir::new);
     let proposed = ModelDir::new(&args.proposed);
     let verified = gate.verify(
@@ -49,6 +53,22 @@ pub(crate) fn run(
     crate::gate::print_changed(app, &verified.changed_while_checked, err);
     crate::gate::print_platforms(app, &verified.platforms, err);
     let may_merge = verified.may_merge(args.deny_warnings);
+    if args.format == VerifyFormat::Markdown {
+        let options = datasurface_gate::markdown::CommentOptions {
+            deny_warnings: args.deny_warnings,
+            ..Default::default()
+        };
+        let comment =
+            datasurface_gate::markdown::verify_comment(&verified, &source.to_string(), &options);
+        let written = out.write_all(comment.as_bytes());
+        let outcome = match (written, verified.verification.is_some(), may_merge) {
+            (Err(_), _, _) | (Ok(()), false, _) => Outcome::CouldNotRun,
+            (Ok(()), true, true) => Outcome::Success,
+            (Ok(()), true, false) => Outcome::ModelErrors,
+        };
+        datasurface_model::parallel::drop_later(verified);
+        return outcome;
+    }
     let Some(verification) = verified.verification.as_ref() else {
         let findings: Vec<Finding> = verified.load_errors.iter().map(Finding::from).collect();
         let _ = findings::write(
@@ -94,7 +114,7 @@ pub(crate) fn run(
         VerifyFormat::Json => {
             out.write_all(verified.output(args.deny_warnings).to_json().as_bytes())
         }
-        VerifyFormat::Sarif | VerifyFormat::Github => findings::write(
+        VerifyFormat::Sarif | VerifyFormat::Github | VerifyFormat::Markdown => findings::write(
             app,
             &findings,
             &verified.sources,

@@ -168,6 +168,20 @@ pub struct Diagnostic {
     pub owner: Option<String>,
     /// Where in the model files, when the model came from files.
     pub location: Option<SourceLocation>,
+    /// For a change that breaks consumers: each workspace that reads what
+    /// changed, with the repository that owns it (who may approve the
+    /// break). Empty for any other finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<BrokenConsumer>,
+}
+
+/// A consumer a breaking change breaks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+pub struct BrokenConsumer {
+    /// The workspace that reads what changed.
+    pub workspace: String,
+    /// The repository that owns the workspace's team, in the base model.
+    pub owner: Option<String>,
 }
 
 impl Diagnostic {
@@ -186,7 +200,15 @@ impl Diagnostic {
             help: None,
             owner: None,
             location: None,
+            breaks: Vec::new(),
         }
+    }
+
+    /// The same finding, breaking these consumers.
+    #[must_use]
+    pub fn breaking(mut self, consumers: Vec<BrokenConsumer>) -> Self {
+        self.breaks = consumers;
+        self
     }
 
     /// The same finding with a help line.

@@ -55,6 +55,7 @@ pub struct Gate {
     registry: PlatformRegistry,
     hooks: Option<Arc<dyn HookLoader>>,
     external: Vec<String>,
+    plans: bool,
 }
 
 /// How the gate treated one platform the model declares.
@@ -177,6 +178,9 @@ pub struct Verified {
     pub platforms: Vec<PlatformChecked>,
     /// Documents that changed while the gate ran.
     pub changed_while_checked: Vec<String>,
+    /// With [`Gate::with_plans`], each platform's plan for the change, when
+    /// the proposed model is valid.
+    pub plans: Vec<crate::PlatformPlan>,
 }
 
 impl Verified {
@@ -223,7 +227,16 @@ impl Gate {
             registry,
             hooks: None,
             external: Vec::new(),
+            plans: false,
         }
+    }
+
+    /// Makes [`Gate::verify`] plan the change on every platform it knows
+    /// too ([`Verified::plans`]): both models rendered, for a reviewer.
+    #[must_use]
+    pub fn with_plans(mut self) -> Self {
+        self.plans = true;
+        self
     }
 
     /// Checks hook modules with `loader` (`datasurface_hooks::WasmLoader`):
@@ -396,6 +409,7 @@ impl Gate {
             crate::named_files::authorize(&self.registry, base_pair, (eco, proposed), source)
         };
         let mut platforms = Vec::new();
+        let mut plans = Vec::new();
         let mut verification = match validate::try_validate(proposed_loaded.ecosystem) {
             Ok(valid) => {
                 // The base passed the gate: its hook modules are not asked again.
@@ -409,6 +423,9 @@ impl Gate {
                 let verification =
                     verify::verify_checked(base_eco, &valid, &Report::new(found), source)
                         .with_files(changed, refused);
+                if self.plans {
+                    plans = crate::plans::plans(&self.registry, base_eco.cloned(), &valid);
+                }
                 drop_later(valid);
                 verification
             }
@@ -442,6 +459,7 @@ impl Gate {
             sources: proposed_sources,
             platforms,
             changed_while_checked,
+            plans,
         }
     }
 

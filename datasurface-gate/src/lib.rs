@@ -27,8 +27,10 @@ mod dir;
 mod finding;
 mod gate;
 mod hooks;
+pub mod markdown;
 mod memory;
 mod named_files;
+mod plans;
 mod read;
 mod source;
 
@@ -40,6 +42,7 @@ pub use hooks::{
     GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule, hook_modules,
 };
 pub use memory::MemoryModel;
+pub use plans::PlatformPlan;
 pub use read::read_model;
 pub use source::{
     Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent, NamedFileError,

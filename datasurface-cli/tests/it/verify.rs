@@ -274,3 +274,221 @@ fn verify_pairs_moved_files_by_content() {
     --- stderr
     ");
 }
+
+/// What a CommonMark renderer (with GitHub's tables) makes of `markdown`:
+/// each table's rows as the text of their cells, and the summaries of its
+/// `<details>`, and any markup other than the comment's own.
+fn rendered(markdown: &str) -> (Vec<Vec<String>>, Vec<String>) {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut rows = Vec::new();
+    let (mut row, mut cell): (Vec<String>, Option<String>) = (Vec::new(), None);
+    let mut html = Vec::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => row.push(cell.take().unwrap_or_default()),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => rows.push(std::mem::take(&mut row)),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(c) = cell.as_mut() {
+                    c.push_str(&t);
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) => html.push(h.trim().to_owned()),
+            _ => {}
+        }
+    }
+    (rows, html)
+}
+
+#[test]
+fn verify_writes_a_pull_request_comment_that_renders_as_github_shows_it() {
+    let dir = scratch("verify-markdown");
+    let proposed = dir.join("proposed");
+    std::fs::create_dir_all(&proposed).unwrap();
+    // A column the consumer reads is removed: a breaking change.
+    copy_northwind(&proposed, |team| {
+        team.replacen(
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n",
+            "",
+            1,
+        )
+    });
+    copy_northwind(&dir.join("base"), str::to_owned);
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            "base",
+            "--proposed",
+            "proposed",
+            "--source",
+            "northwind/northwind-team@main",
+            "--format",
+            "markdown",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    insta::assert_snapshot!(run.stdout);
+    let (rows, html) = rendered(&run.stdout);
+    // Every row of each table has its header's cells, no more, no fewer.
+    let mut width = 0;
+    for row in &rows {
+        if row
+            .first()
+            .is_some_and(|c| ["Region", "Change", "Platform"].contains(&c.as_str()))
+        {
+            width = row.len();
+        }
+        assert_eq!(row.len(), width, "{row:?} in\n{}", run.stdout);
+    }
+    assert!(
+        rows.contains(&vec![
+            "removed-column".to_owned(),
+            "in NW_Data.products, column discontinued is removed; workspaces ProductAnalytics read it".to_owned(),
+            "ProductAnalytics (github:northwind/northwind-team@main)".to_owned(),
+        ]),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.first().map(String::as_str) == Some("Local")
+                && r.get(1).map(String::as_str) == Some("sqlite")),
+        "{rows:?}"
+    );
+    // The only markup besides Markdown is the comment's own: its marker,
+    // its collapsed sections, the line breaks in findings.
+    for tag in &html {
+        assert!(
+            tag == "<!-- datasurface:verify -->"
+                || tag.starts_with("<details><summary>")
+                || tag == "</details>"
+                || tag == "<br>",
+            "{tag}"
+        );
+    }
+    assert_eq!(
+        run.stdout.matches("<details>").count(),
+        run.stdout.matches("</details>").count()
+    );
+}
+
+#[test]
+fn advance_dry_run_writes_its_plans_as_a_comment() {
+    let dir = scratch("advance-markdown");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let run = datasurface(
+        &[
+            "advance",
+            "model",
+            "--out",
+            "rendered",
+            "--dry-run",
+            "--now",
+            "2026-11-27T22:30:00Z",
+            "--format",
+            "markdown",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.starts_with(
+            "<!-- datasurface:advance -->\n### datasurface advance\\: 2 would advance"
+        ),
+        "{}",
+        run.stdout
+    );
+    let (rows, _) = rendered(&run.stdout);
+    assert_eq!(rows[0][..3], ["Platform", "Kind", "Decision"], "{rows:?}");
+    assert!(
+        rows.iter().skip(1).all(|r| r.len() == rows[0].len()),
+        "{rows:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("<details><summary>Plan of `Local` (sqlite)"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The command lines of a workflow: GitLab's `script` and `before_script`
+/// items, and GitHub's steps' `run`.
+fn commands_in(value: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut found = Vec::new();
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("script" | "before_script", serde_json::Value::Array(items)) => {
+                        found.extend(items.iter().cloned());
+                    }
+                    ("run", v) => found.push(v.clone()),
+                    _ => found.extend(commands_in(v)),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => found.extend(items.iter().flat_map(commands_in)),
+        _ => {}
+    }
+    found
+}
+
+#[test]
+fn the_example_workflows_post_the_comment_verify_writes() {
+    for file in ["docs/ci/github-verify.yml", "docs/ci/gitlab-verify.yml"] {
+        let text = std::fs::read_to_string(repo_root().join(file)).unwrap();
+        let parsed: Result<serde_json::Value, _> = serde_saphyr::from_str(&text);
+        assert!(parsed.is_ok(), "{file} is not YAML: {parsed:?}");
+        // Every command is a string (a `: ` in a plain scalar makes a map).
+        let commands = commands_in(&parsed.unwrap());
+        assert!(!commands.is_empty(), "{file}");
+        for command in commands {
+            assert!(
+                command.is_string(),
+                "{file}: {command} is not a command line"
+            );
+        }
+        assert!(
+            text.contains("datasurface verify --base base/model"),
+            "{file}"
+        );
+        assert!(text.contains("--format markdown > comment.md"), "{file}");
+        // It finds the comment it posted before by the comment's marker.
+        assert!(
+            text.contains(datasurface_gate::markdown::MARKER),
+            "{file} does not look for {}",
+            datasurface_gate::markdown::MARKER
+        );
+    }
+    // The GitLab form of the source, as the job passes it.
+    let dir = scratch("verify-markdown-gitlab");
+    copy_northwind(&dir.join("base/model"), str::to_owned);
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            "base/model",
+            "--proposed",
+            "model",
+            "--source",
+            "gitlab:northwind/northwind-team@feature",
+            "--format",
+            "markdown",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.starts_with(datasurface_gate::markdown::MARKER),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("`unknown-change-source`"),
+        "{}",
+        run.stdout
+    );
+}

@@ -267,3 +267,65 @@ proptest! {
         prop_assert_eq!(back, vec![finding]);
     }
 }
+
+/// Northwind, and Northwind with a column its consumer reads removed.
+fn northwind_breaking() -> (MemoryModel, MemoryModel) {
+    let base = memory_copy(&northwind());
+    let mut proposed = MemoryModel::new();
+    for (path, bytes) in files_under(&northwind()) {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let edited = text.replace(
+            "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n",
+            "",
+        );
+        proposed.insert(path, edited.into_bytes());
+    }
+    (base, proposed)
+}
+
+#[test]
+fn a_breaking_change_s_comment_names_whom_it_breaks_and_always_fits() {
+    use datasurface_gate::markdown::{CommentOptions, MARKER, verify_comment};
+    let (base, proposed) = northwind_breaking();
+    let source: Repository = "northwind/northwind-team@main".parse().unwrap();
+    let verified = gate().with_plans().verify(Some(&base), &proposed, &source);
+    let full = verify_comment(
+        &verified,
+        "northwind/northwind-team@main",
+        &CommentOptions::default(),
+    );
+    assert!(full.starts_with(MARKER), "{full}");
+    assert!(
+        full.contains("### ❌ datasurface: may not merge: 1 error"),
+        "{full}"
+    );
+    assert!(
+        full.contains(
+            "| `removed-column` | in `NW_Data.products`\\, column `discontinued` is removed"
+        ),
+        "{full}"
+    );
+    assert!(
+        full.contains("`ProductAnalytics` (`github:northwind/northwind-team@main`)"),
+        "{full}"
+    );
+    assert!(!full.contains("[!NOTE]"), "nothing is cut: {full}");
+    assert!(full.len() > 1_400, "a comment long enough to cut: {full}");
+    // However small the limit, the comment fits it, keeps its verdict, and
+    // says what it left out.
+    for limit in (700..full.len()).step_by(53) {
+        let options = CommentOptions {
+            limit,
+            ..CommentOptions::default()
+        };
+        let cut = verify_comment(&verified, "northwind/northwind-team@main", &options);
+        assert!(cut.len() <= limit, "{} > {limit}:\n{cut}", cut.len());
+        assert!(cut.contains("may not merge"), "{cut}");
+        assert!(cut.contains("[!NOTE]"), "{limit}: {cut}");
+        assert_eq!(
+            cut.matches("<details>").count(),
+            cut.matches("</details>").count(),
+            "{cut}"
+        );
+    }
+}

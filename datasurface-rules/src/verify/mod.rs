@@ -571,6 +571,30 @@ fn consumers(eco: &Ecosystem) -> BTreeMap<(&DatastoreName, &DatasetName), Vec<&W
     out
 }
 
+/// The repository that owns each workspace's team, in `eco`.
+fn workspace_owners(eco: &Ecosystem) -> BTreeMap<&WorkspaceName, Option<String>> {
+    eco.workspaces()
+        .map(|(at, name, _)| {
+            let region = Region::Team(at.zone.clone(), at.team.clone());
+            (name, regions::owner(eco, &region).map(ToString::to_string))
+        })
+        .collect()
+}
+
+/// The consumers a breaking change to what `list` reads breaks.
+fn broken(
+    list: Option<&Vec<&WorkspaceName>>,
+    owners: &BTreeMap<&WorkspaceName, Option<String>>,
+) -> Vec<datasurface_core::diagnostic::BrokenConsumer> {
+    list.into_iter()
+        .flatten()
+        .map(|w| datasurface_core::diagnostic::BrokenConsumer {
+            workspace: w.to_string(),
+            owner: owners.get(w).cloned().flatten(),
+        })
+        .collect()
+}
+
 fn readers(list: Option<&Vec<&WorkspaceName>>) -> String {
     match list {
         Some(list) if !list.is_empty() => {
@@ -600,6 +624,7 @@ fn compatibility(
         })
         .collect();
     let base_readers = consumers(base);
+    let owners = workspace_owners(base);
     for (name, old) in &old_stores {
         let old_path = ModelPath::team(old.zone, old.team).keys(["datastores", name.as_str()]);
         let Some(new) = new_stores.get(name) else {
@@ -629,7 +654,8 @@ fn compatibility(
                     )
                     .with_help(
                         "deprecate it first, wait until no workspace reads it, then remove it",
-                    ),
+                    )
+                    .breaking(broken(Some(&read), &owners)),
                 );
             }
             continue;
@@ -662,7 +688,8 @@ fn compatibility(
                         )
                         .with_help(
                             "deprecate it first, wait until no workspace reads it, then remove it",
-                        ),
+                        )
+                        .breaking(broken(read, &owners)),
                     );
                 }
                 continue;
@@ -677,7 +704,7 @@ fn compatibility(
                 (name, dataset),
                 (old_dataset, new_dataset),
                 &dataset_path,
-                read,
+                (read, &owners),
                 found,
             );
             version_checks(
@@ -698,7 +725,10 @@ fn dataset_breaks(
     (name, dataset): (&DatastoreName, &DatasetName),
     (old_dataset, new_dataset): (&datasurface_core::Dataset, &datasurface_core::Dataset),
     dataset_path: &ModelPath,
-    read: Option<&Vec<&WorkspaceName>>,
+    (read, owners): (
+        Option<&Vec<&WorkspaceName>>,
+        &BTreeMap<&WorkspaceName, Option<String>>,
+    ),
     found: &mut Vec<Diagnostic>,
 ) {
     for problem in schema_breaks(&old_dataset.schema, &new_dataset.schema) {
@@ -713,7 +743,8 @@ fn dataset_breaks(
                 path,
                 format!("in `{name}.{dataset}`, {}{}", problem.what, readers(read)),
             )
-            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str())),
+            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str()))
+            .breaking(broken(read, owners)),
         );
     }
     for (path, what) in classification_changes(old_dataset, new_dataset, dataset_path) {
@@ -724,7 +755,8 @@ fn dataset_breaks(
                 path,
                 format!("in `{name}.{dataset}`, {what}{}", readers(read)),
             )
-            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str())),
+            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str()))
+            .breaking(broken(read, owners)),
         );
     }
 }
@@ -844,7 +876,7 @@ mod unchanged_tests {
             let (store, name): (DatastoreName, DatasetName) = ("s".parse().map_err(|_| TestCaseError::fail("name"))?, "d".parse().map_err(|_| TestCaseError::fail("name"))?);
             let mut found = Vec::new();
             let path = ModelPath::root();
-            dataset_breaks((&store, &name), (&dataset, &dataset), &path, None, &mut found);
+            dataset_breaks((&store, &name), (&dataset, &dataset), &path, (None, &BTreeMap::new()), &mut found);
             version_checks(&store, &name, &dataset, &dataset, &path, &mut found);
             prop_assert!(found.is_empty(), "{found:?}");
         }

@@ -1,0 +1,237 @@
+//! Text from the model (names, messages, reasons, commit subjects) as
+//! GitHub-flavoured Markdown shows it: the one place any of it is made
+//! Markdown. Every ASCII punctuation character is backslash-escaped (which
+//! CommonMark allows for any of them), so no text makes emphasis, a link,
+//! a table cell's end, an HTML tag or an entity; line breaks become
+//! spaces, so no text starts a block; control and bidirectional-override
+//! characters become U+FFFD, so no text hides or reorders what a reviewer
+//! reads. Code spans pick a fence longer than any backtick run inside.
+
+/// What a character becomes when it cannot be shown as itself.
+const REPLACEMENT: char = '\u{FFFD}';
+
+/// Whether `c` is shown as U+FFFD: a control character other than a
+/// line break or tab, or one that reorders text (bidirectional overrides
+/// and isolates, as "Trojan Source" uses them).
+fn hidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// One line of `raw`: line breaks and tabs as spaces, hidden characters
+/// replaced.
+fn one_line(raw: &str) -> impl Iterator<Item = char> + '_ {
+    raw.chars().map(|c| match c {
+        '\n' | '\r' | '\t' => ' ',
+        c if hidden(c) => REPLACEMENT,
+        c => c,
+    })
+}
+
+/// `raw` as inline Markdown text, in a paragraph, a list item or a table
+/// cell, showing exactly `raw` (on one line).
+pub fn text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + raw.len() / 4);
+    for c in one_line(raw) {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A message of datasurface's (a finding, a help line, a plan step's
+/// reason), whose names it puts between backticks: those as code spans,
+/// the rest as [`text`]. A message whose backticks do not pair (a name
+/// holding one) is all text.
+pub fn message(raw: &str) -> String {
+    message_with(raw, code)
+}
+
+/// [`message`] in a table cell.
+pub fn message_in_cell(raw: &str) -> String {
+    message_with(raw, code_in_cell)
+}
+
+fn message_with(raw: &str, span: fn(&str) -> String) -> String {
+    let parts: Vec<&str> = raw.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return text(raw);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 0 {
+                text(part)
+            } else if part.is_empty() {
+                text("``")
+            } else {
+                span(part)
+            }
+        })
+        .collect()
+}
+
+/// `raw` as a code span, outside a table.
+pub fn code(raw: &str) -> String {
+    fenced(&one_line(raw).collect::<String>())
+}
+
+/// `raw` as a code span in a table cell: GitHub reads a cell's `|` before
+/// its code spans, so each is escaped, and shows as `|`.
+pub fn code_in_cell(raw: &str) -> String {
+    fenced(&one_line(raw).collect::<String>()).replace('|', "\\|")
+}
+
+/// A code span around `s`, with a fence longer than its longest run of
+/// backticks, padded where `s` starts or ends with one (or is all spaces).
+fn fenced(s: &str) -> String {
+    if s.is_empty() {
+        return String::new();
+    }
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = s.starts_with('`') || s.ends_with('`') || s.trim().is_empty();
+    if pad {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    /// The text a CommonMark renderer (with GitHub's tables) shows for
+    /// `markdown`, and whether it made anything but text and code.
+    fn rendered(markdown: &str) -> (String, Vec<String>) {
+        let mut shown = String::new();
+        let mut other = Vec::new();
+        for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+            match event {
+                Event::Text(t) | Event::Code(t) => shown.push_str(&t),
+                Event::Start(
+                    Tag::Paragraph
+                    | Tag::Table(_)
+                    | Tag::TableHead
+                    | Tag::TableRow
+                    | Tag::TableCell,
+                )
+                | Event::End(
+                    TagEnd::Paragraph
+                    | TagEnd::Table
+                    | TagEnd::TableHead
+                    | TagEnd::TableRow
+                    | TagEnd::TableCell,
+                ) => {}
+                other_event => other.push(format!("{other_event:?}")),
+            }
+        }
+        (shown, other)
+    }
+
+    /// What a reviewer is shown of `raw`.
+    fn shown(raw: &str) -> String {
+        one_line(raw).collect()
+    }
+
+    /// A cell of a one-column table holding `cell`, with a second cell
+    /// after it: the cell must end where it should.
+    fn in_table(cell: &str) -> (String, Vec<String>) {
+        rendered(&format!("| a | b |\n|---|---|\n| {cell} | end |\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn text_shows_exactly_what_it_is_given(raw in "\\PC{0,40}|[\\\\`*_<>&|\\[\\]()#!~\\- \n]{0,20}") {
+            prop_assume!(!shown(&raw).trim_matches(' ').is_empty());
+            let (got, other) = rendered(&text(&raw));
+            prop_assert!(other.is_empty(), "{:?} made {:?}", raw, other);
+            let expected = shown(&raw);
+            // A paragraph drops the spaces it starts and ends with (ASCII
+            // spaces only, as CommonMark says).
+            prop_assert_eq!(got.as_str(), expected.trim_matches(' '));
+        }
+
+        #[test]
+        fn text_in_a_table_cell_stays_in_its_cell(raw in "\\PC{0,40}|[\\\\`*_<>&|\\[\\]()#!~\\- \n]{0,20}") {
+            prop_assume!(!shown(&raw).trim_matches(' ').is_empty());
+            let (got, other) = in_table(&text(&raw));
+            prop_assert!(other.is_empty(), "{:?} made {:?}", raw, other);
+            prop_assert_eq!(got, format!("ab{}end", shown(&raw).trim_matches(' ')));
+        }
+
+        #[test]
+        fn code_shows_exactly_what_it_is_given(raw in "[a-z`|<*\\\\ ]{1,20}") {
+            prop_assume!(!raw.trim().is_empty());
+            let (got, other) = rendered(&code(&raw));
+            prop_assert!(other.is_empty(), "{:?} made {:?}", raw, other);
+            // A code span's content loses one space on each side when
+            // both are spaces, as CommonMark strips the padding.
+            let expected = shown(&raw);
+            let unpadded = expected.strip_prefix(' ').and_then(|s| s.strip_suffix(' '));
+            prop_assert!(got == expected || Some(got.as_str()) == unpadded, "{:?} shown as {:?}", raw, got);
+        }
+
+        #[test]
+        fn code_in_a_cell_stays_in_its_cell(raw in "[a-z`|<*\\\\ ]{1,20}") {
+            prop_assume!(!raw.trim().is_empty());
+            let (got, other) = in_table(&code_in_cell(&raw));
+            prop_assert!(other.is_empty(), "{:?} made {:?}", raw, other);
+            prop_assert!(got.starts_with("ab") && got.ends_with("end"), "{:?} shown as {:?}", raw, got);
+            let inner = &got[2..got.len() - 3];
+            let expected = shown(&raw);
+            let unpadded = expected.strip_prefix(' ').and_then(|s| s.strip_suffix(' '));
+            prop_assert!(inner == expected || Some(inner) == unpadded, "{:?} shown as {:?}", raw, inner);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_message_shows_its_text_with_names_as_code(
+            parts in proptest::collection::vec("[a-z<>*|\\_ ]{1,8}", 1..6)
+        ) {
+            let raw = parts.join("`");
+            let (got, other) = rendered(&message(&raw));
+            prop_assert!(other.is_empty(), "{:?} made {:?}", raw, other);
+            // What a reader sees is the message without its backticks
+            // when they pair (names as code), or with them.
+            let plain: String = raw.chars().filter(|c| *c != '`').collect();
+            let unpaired = raw.matches('`').count() % 2 == 1;
+            let want = if unpaired { raw.trim_matches(' ').to_owned() } else { plain.trim_matches(' ').to_owned() };
+            let squeezed = |s: &str| s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+            prop_assert_eq!(squeezed(&got), squeezed(&want));
+        }
+    }
+
+    #[test]
+    fn nothing_a_name_holds_makes_markup() {
+        for hostile in [
+            "<script>alert(1)</script>",
+            "[click](https://evil.example)",
+            "**bold** _it_",
+            "</details><details open>",
+            "a | b",
+            "&amp; &#60;",
+            "# heading\n- item",
+            "![img](x)",
+        ] {
+            let (got, other) = rendered(&text(hostile));
+            assert!(other.is_empty(), "{hostile}: {other:?}");
+            assert_eq!(got, shown(hostile));
+        }
+    }
+
+    #[test]
+    fn hidden_characters_are_shown_as_replacements() {
+        assert_eq!(text("a\u{202E}b\u{0007}c"), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(code("x\u{2066}y"), "`x\u{FFFD}y`");
+    }
+}
