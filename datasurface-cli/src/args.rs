@@ -298,6 +298,10 @@ pub(crate) struct VerifyArgs {
     /// Fail (exit 1) on warnings as well as errors.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
+    /// The time to judge the model's exceptions (which hold until a day) at, in RFC 3339
+    /// (`2026-11-27T22:30:00Z`); by default now.
+    #[arg(long, value_parser = parse_time)]
+    pub(crate) now: Option<chrono::DateTime<chrono::Utc>>,
     #[command(flatten)]
     pub(crate) external: ExternalKinds,
 }

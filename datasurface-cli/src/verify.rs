@@ -43,6 +43,9 @@ pub(crate) fn run(
     if args.format == VerifyFormat::Markdown {
         gate = gate.with_plans();
     }
+    if let Some(now) = args.now {
+        gate = gate.with_today(now.date_naive());
+    }
     let base = args.base.as_deref().map(ModelDir::new);
     let proposed = ModelDir::new(&args.proposed);
     let verified = gate.verify(

@@ -113,6 +113,10 @@ pub struct Ecosystem {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub environments: OrderedMap<EnvironmentName, crate::environment::Environment>,
+    /// Breaking changes the ecosystem's owner lets through, and warnings it
+    /// quiets in its own region (docs/pull-requests.md).
+    #[serde(default, skip_serializing_if = "crate::Exceptions::is_empty")]
+    pub exceptions: crate::Exceptions,
 }
 
 /// Where a team sits: its zone and its name.
@@ -146,6 +150,7 @@ impl Ecosystem {
             platform_choices: Vec::new(),
             primary_ingestion_platforms: OrderedMap::default(),
             environments: OrderedMap::default(),
+            exceptions: crate::Exceptions::default(),
         }
     }
 

@@ -104,6 +104,7 @@ impl RegionRef<'_> {
                     platform_choices,
                     primary_ingestion_platforms,
                     environments,
+                    exceptions,
                 } = a;
                 // What the gate chose is no one's writing: only what the
                 // ecosystem declares is compared.
@@ -123,6 +124,7 @@ impl RegionRef<'_> {
                     && *platform_choices == b.platform_choices
                     && *primary_ingestion_platforms == b.primary_ingestion_platforms
                     && *environments == b.environments
+                    && *exceptions == b.exceptions
             }
             (RegionRef::Zone(a), RegionRef::Zone(b)) => {
                 let GovernanceZone {
@@ -171,9 +173,10 @@ impl RegionRef<'_> {
                 credentials,
                 datastores,
                 workspaces,
+                exceptions,
             } = a;
             // In serialization order; absent fields are the ones serde skips.
-            let fields: [(&str, bool, bool, &Diff<'_>); 5] = [
+            let fields: [(&str, bool, bool, &Diff<'_>); 6] = [
                 (
                     "documentation",
                     documentation.is_some(),
@@ -210,6 +213,12 @@ impl RegionRef<'_> {
                     !workspaces.is_empty(),
                     !b.workspaces.is_empty(),
                     &|at, out| map_differences(workspaces, &b.workspaces, at, out),
+                ),
+                (
+                    "exceptions",
+                    !exceptions.is_empty(),
+                    !b.exceptions.is_empty(),
+                    &|at, out| value_differences(Some(exceptions), Some(&b.exceptions), at, out),
                 ),
             ];
             for (key, in_base, in_proposed, diff) in &fields {
@@ -255,6 +264,7 @@ impl RegionRef<'_> {
                     platform_choices,
                     primary_ingestion_platforms,
                     environments,
+                    exceptions,
                 } = eco;
                 let root = Ecosystem {
                     name: name.clone(),
@@ -271,6 +281,7 @@ impl RegionRef<'_> {
                     platform_choices: platform_choices.clone(),
                     primary_ingestion_platforms: primary_ingestion_platforms.clone(),
                     environments: environments.clone(),
+                    exceptions: exceptions.clone(),
                 };
                 to_value(&root)
             }

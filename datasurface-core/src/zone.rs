@@ -150,4 +150,8 @@ pub struct Team {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub workspaces: OrderedMap<WorkspaceName, Workspace>,
+    /// Breaking changes the team lets through for its consumers, and
+    /// warnings it quiets in its own region (docs/pull-requests.md).
+    #[serde(default, skip_serializing_if = "crate::Exceptions::is_empty")]
+    pub exceptions: crate::Exceptions,
 }

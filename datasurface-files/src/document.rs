@@ -335,6 +335,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for HeaderKeys<'_, 'de, A> {
 
 /// The body of a document of any kind.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one body a document, moved once into the model"
+)]
 pub(crate) enum AnyBody {
     Ecosystem(Ecosystem),
     GovernanceZone(GovernanceZone),

@@ -932,6 +932,7 @@ pub fn team() -> impl Strategy<Value = Team> {
                 credentials,
                 datastores,
                 workspaces,
+                exceptions: datasurface_core::Exceptions::default(),
             },
         )
         .boxed()
@@ -1176,6 +1177,7 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
                 platform_choices,
                 primary_ingestion_platforms,
                 environments,
+                exceptions: datasurface_core::Exceptions::default(),
             },
         )
 }

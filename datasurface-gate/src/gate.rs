@@ -56,6 +56,7 @@ pub struct Gate {
     hooks: Option<Arc<dyn HookLoader>>,
     external: Vec<String>,
     plans: bool,
+    today: Option<chrono::NaiveDate>,
 }
 
 /// How the gate treated one platform the model declares.
@@ -228,7 +229,22 @@ impl Gate {
             hooks: None,
             external: Vec::new(),
             plans: false,
+            today: None,
         }
+    }
+
+    /// Judges the model's exceptions (approvals and suppressions, which
+    /// hold until a day) on `today`, rather than on the clock's day.
+    #[must_use]
+    pub fn with_today(mut self, today: chrono::NaiveDate) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// The day exceptions are judged on.
+    fn today(&self) -> chrono::NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
     }
 
     /// Makes [`Gate::verify`] plan the change on every platform it knows
@@ -320,13 +336,15 @@ impl Gate {
                 let (beyond, handled) = self.beyond_validation(&valid, model, &BTreeSet::new());
                 platforms = handled;
                 found.extend_from_slice(beyond.diagnostics());
+                let found = verify::apply_suppressions(found, &valid, self.today());
                 drop_later(valid);
                 Report::new(found)
             }
             Err(invalid) => {
-                drop_later(invalid.ecosystem);
                 let mut found = invalid.report.diagnostics().to_vec();
                 found.extend(unserved);
+                let found = verify::apply_suppressions(found, &invalid.ecosystem, self.today());
+                drop_later(invalid.ecosystem);
                 Report::new(found)
             }
         };
@@ -405,8 +423,13 @@ impl Gate {
         let unserved = self.choose_platforms(&mut proposed_loaded.ecosystem);
         let base_eco = base_model.as_ref().map(|(_, _, m)| &m.ecosystem);
         let base_pair = base_eco.zip(base);
-        let files = |eco: &Ecosystem| {
-            crate::named_files::authorize(&self.registry, base_pair, (eco, proposed), source)
+        // The change judged: the findings, the named files, the exceptions.
+        let judged = |eco: &Ecosystem, found: Vec<Diagnostic>| {
+            let (changed, refused) =
+                crate::named_files::authorize(&self.registry, base_pair, (eco, proposed), source);
+            verify::verify_checked(base_eco, eco, &Report::new(found), source)
+                .with_files(changed, refused)
+                .with_exceptions(base_eco, eco, self.today())
         };
         let mut platforms = Vec::new();
         let mut plans = Vec::new();
@@ -419,10 +442,7 @@ impl Gate {
                 let mut found = valid.warnings().diagnostics().to_vec();
                 found.extend(unserved);
                 found.extend_from_slice(beyond.diagnostics());
-                let (changed, refused) = files(&valid);
-                let verification =
-                    verify::verify_checked(base_eco, &valid, &Report::new(found), source)
-                        .with_files(changed, refused);
+                let verification = judged(&valid, found);
                 if self.plans {
                     plans = crate::plans::plans(&self.registry, base_eco.cloned(), &valid);
                 }
@@ -430,15 +450,8 @@ impl Gate {
                 verification
             }
             Err(invalid) => {
-                let (changed, refused) = files(&invalid.ecosystem);
                 let found = [invalid.report.diagnostics(), &unserved[..]].concat();
-                let verification = verify::verify_checked(
-                    base_eco,
-                    &invalid.ecosystem,
-                    &Report::new(found),
-                    source,
-                )
-                .with_files(changed, refused);
+                let verification = judged(&invalid.ecosystem, found);
                 drop_later(invalid.ecosystem);
                 verification
             }

@@ -665,8 +665,9 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
     );
 }
 
-/// Every committed batch's run completed once, after it started; no run
-/// that completed also failed; a run a killed runner left is carried on
+/// No run completed that did not commit (a runner killed between its
+/// commit and its event leaves none), none twice, none before it started;
+/// no run that completed also failed; a run a killed runner left is carried on
 /// (`RUNNING`) by the runner that finishes it.
 fn killed_runs_never_complete_falsely(s: &Scratch, file: &std::path::Path) {
     let events = super::lineage::events_in(file);
@@ -687,11 +688,14 @@ fn killed_runs_never_complete_falsely(s: &Scratch, file: &std::path::Path) {
         .merge_sql("SELECT count(*) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status = 'committed'")
         .parse()
         .unwrap();
-    assert_eq!(
-        completed.len(),
-        committed,
-        "one COMPLETE per committed batch"
+    // A runner killed between its commit and its event leaves a committed
+    // batch with no COMPLETE (never one without a commit).
+    assert!(
+        completed.len() <= committed,
+        "{} COMPLETE events for {committed} committed batches",
+        completed.len()
     );
+    assert!(!completed.is_empty(), "batches that committed completed");
     let distinct: std::collections::BTreeSet<&String> = completed.iter().collect();
     assert_eq!(distinct.len(), completed.len(), "no run completes twice");
     for run in &completed {

@@ -492,3 +492,232 @@ fn the_example_workflows_post_the_comment_verify_writes() {
         run.stdout
     );
 }
+
+/// The approval of removing `products.discontinued`, until `until`, as a
+/// team's `exceptions` holds it.
+fn approval(until: &str) -> String {
+    format!(
+        "exceptions:\n  approvals:\n    - code: removed-column\n      path: /zones/USA/teams/NorthwindTeam/datastores/NW_Data/datasets/products/schema/columns/discontinued\n      reason: ProductAnalytics reads products_v2 from December; agreed in review\n      until: {until}\n"
+    )
+}
+
+const DISCONTINUED: &str =
+    "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n";
+
+/// `verify --format markdown` of a proposed Northwind against its base, at `now`.
+fn verify_markdown(dir: &Path, now: &str, source: &str) -> super::Run {
+    datasurface(
+        &[
+            "verify",
+            "--base",
+            "base",
+            "--proposed",
+            "proposed",
+            "--source",
+            source,
+            "--now",
+            now,
+            "--format",
+            "markdown",
+        ],
+        dir,
+    )
+}
+
+#[test]
+fn a_break_its_consumers_owner_approved_may_merge_until_the_approval_runs_out() {
+    let dir = scratch("verify-approval");
+    copy_northwind(&dir.join("base"), str::to_owned);
+    // The team owns the producer and its consumer: it removes the column,
+    // and approves the break for its consumer, in one change.
+    copy_northwind(&dir.join("proposed"), |team| {
+        format!(
+            "{}{}",
+            team.replacen(DISCONTINUED, "", 1),
+            approval("2026-12-31")
+        )
+    });
+    let run = verify_markdown(
+        &dir,
+        "2026-11-27T12:00:00Z",
+        "northwind/northwind-team@main",
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    insta::assert_snapshot!(run.stdout);
+    let (rows, _) = rendered(&run.stdout);
+    assert!(
+        rows.iter()
+            .any(|r| r.first().map(String::as_str) == Some("approval")
+                && r.get(3).map(String::as_str) == Some("github:northwind/northwind-team@main")
+                && r.get(4).map(String::as_str) == Some("2026-12-31")),
+        "{rows:?}"
+    );
+    // After its day, the same change may not merge, and the finding says
+    // who renews it.
+    let late = verify_markdown(
+        &dir,
+        "2027-01-02T00:00:00Z",
+        "northwind/northwind-team@main",
+    );
+    assert_eq!(late.code, 1, "{}", late.transcript());
+    assert!(
+        late.stdout.contains("`approval-expired`"),
+        "{}",
+        late.stdout
+    );
+    assert!(
+        late.stdout
+            .contains("`github:northwind/northwind-team@main` renews it"),
+        "{}",
+        late.stdout
+    );
+    // No approval runs for more than a year.
+    copy_northwind(&dir.join("proposed"), |team| {
+        format!(
+            "{}{}",
+            team.replacen(DISCONTINUED, "", 1),
+            approval("2029-01-01")
+        )
+    });
+    let long = verify_markdown(
+        &dir,
+        "2026-11-27T12:00:00Z",
+        "northwind/northwind-team@main",
+    );
+    assert_eq!(long.code, 1, "{}", long.transcript());
+    assert!(
+        long.stdout.contains("`exception-too-long`"),
+        "{}",
+        long.stdout
+    );
+}
+
+#[test]
+fn an_approval_by_a_team_whose_consumers_the_change_does_not_break_is_refused() {
+    let dir = scratch("verify-approval-other");
+    // Another team, owning no consumer of the dataset, approved the break
+    // in its own document (merged before).
+    for side in ["base", "proposed"] {
+        let model = dir.join(side);
+        copy_northwind(&model, |team| {
+            if side == "proposed" {
+                team.replacen(DISCONTINUED, "", 1)
+            } else {
+                team.to_owned()
+            }
+        });
+        let zone = model.join("zones/usa/zone.yaml");
+        let text = std::fs::read_to_string(&zone).unwrap();
+        std::fs::write(
+            &zone,
+            format!("{text}  Auditors:\n    repository:\n      name: northwind/auditors\n      branch: main\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            model.join("zones/usa/teams/auditors.yaml"),
+            format!(
+                "apiVersion: datasurface.dev/v1\nkind: Team\nzone: USA\nname: Auditors\n{}",
+                approval("2026-12-31")
+            ),
+        )
+        .unwrap();
+    }
+    let run = verify_markdown(
+        &dir,
+        "2026-11-27T12:00:00Z",
+        "northwind/northwind-team@main",
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("`approval-not-authorized`"),
+        "{}",
+        run.stdout
+    );
+    // It names the approver needed: the consumer's owner, or the ecosystem's.
+    for said in [
+        "owns none of the consumers it breaks",
+        "the approval belongs to the consumers",
+        "(`github:northwind/northwind-team@main`\\) or the ecosystem",
+    ] {
+        assert!(run.stdout.contains(said), "{said} not in {}", run.stdout);
+    }
+    assert!(
+        !run.stdout.contains("Let through on purpose"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_team_quiets_a_warning_in_its_own_region_and_no_further() {
+    let notes = "          primaryKey: [product_id]\n      notes:\n        schema:\n          columns:\n            note_id: {type: Integer, nullable: false}\n            body: {type: {String: {}}}\n          primaryKey: [note_id]\n";
+    let suppression = |path: &str| {
+        format!(
+            "exceptions:\n  suppressions:\n    - code: unclassified-dataset\n      path: {path}\n      reason: internal notes, classified next sprint\n"
+        )
+    };
+    let dir = scratch("verify-suppression");
+    copy_northwind(&dir.join("base"), str::to_owned);
+    // A dataset with no classification: a warning, which --deny-warnings fails on.
+    copy_northwind(&dir.join("proposed"), |team| {
+        team.replacen("          primaryKey: [product_id]\n", notes, 1)
+    });
+    let args = [
+        "verify",
+        "--base",
+        "base",
+        "--proposed",
+        "proposed",
+        "--source",
+        "northwind/northwind-team@main",
+        "--deny-warnings",
+        "--format",
+        "json",
+    ];
+    let warned = datasurface(&args, &dir);
+    assert_eq!(warned.code, 1, "{}", warned.transcript());
+    // The team quiets it in its own region, saying why: it may merge, and
+    // the output says what was quieted, by whom and why.
+    copy_northwind(&dir.join("proposed"), |team| {
+        format!(
+            "{}{}",
+            team.replacen("          primaryKey: [product_id]\n", notes, 1),
+            suppression("/zones/USA/teams/NorthwindTeam/datastores/NW_Data")
+        )
+    });
+    let quiet = datasurface(&args, &dir);
+    assert_eq!(quiet.code, 0, "{}", quiet.transcript());
+    let json: serde_json::Value = serde_json::from_str(&quiet.stdout).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unclassified-dataset")
+        .unwrap();
+    assert_eq!(finding["severity"], "info", "{finding}");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(quieted by `github:northwind/northwind-team@main`: internal notes, classified next sprint)"),
+        "{finding}"
+    );
+    // `check` of the proposed model alone quiets it too.
+    let check = datasurface(&["check", "--deny-warnings", "proposed"], &dir);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    // A suppression outside the team's own region is refused.
+    copy_northwind(&dir.join("proposed"), |team| {
+        format!(
+            "{}{}",
+            team.replacen("          primaryKey: [product_id]\n", notes, 1),
+            suppression("/zones/USA/teams/Elsewhere")
+        )
+    });
+    let refused = datasurface(&args, &dir);
+    assert_eq!(refused.code, 1, "{}", refused.transcript());
+    assert!(
+        refused.stdout.contains("suppression-not-authorized"),
+        "{}",
+        refused.stdout
+    );
+}

@@ -86,14 +86,18 @@ pub fn code_in_cell(raw: &str) -> String {
 }
 
 /// A code span around `s`, with a fence longer than its longest run of
-/// backticks, padded where `s` starts or ends with one (or is all spaces).
+/// backticks, padded with a space each side where `s` starts or ends with
+/// a backtick, or starts and ends with a space (which a code span would
+/// strip), so that it shows exactly `s`.
 fn fenced(s: &str) -> String {
     if s.is_empty() {
         return String::new();
     }
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    let pad = s.starts_with('`') || s.ends_with('`') || s.trim().is_empty();
+    let pad = s.starts_with('`')
+        || s.ends_with('`')
+        || (s.starts_with(' ') && s.ends_with(' ') && !s.trim().is_empty());
     if pad {
         format!("{fence} {s} {fence}")
     } else {

@@ -177,6 +177,7 @@ pub fn verify_comment(verified: &Verified, source: &str, options: &CommentOption
     out.line("");
     regions(&mut out, v);
     breaking_changes(&mut out, &breaking);
+    excepted(&mut out, v);
     plan_table(&mut out, &verified.plans);
     moves(&mut out, v);
     findings(&mut out, v);
@@ -216,13 +217,22 @@ fn headline(
             .iter()
             .flat_map(|d| d.breaks.iter().map(|b| b.workspace.as_str()))
             .collect();
+        let approved = breaking
+            .iter()
+            .filter(|d| d.severity != Severity::Error)
+            .count();
         parts.push(format!(
-            "**{}** breaking {} {}",
+            "**{}** breaking {}{} {}",
             breaking.len(),
             if breaking.len() == 1 {
                 "change"
             } else {
                 "changes"
+            },
+            if approved > 0 {
+                format!(", {approved} approved")
+            } else {
+                String::new()
             },
             if consumers.is_empty() {
                 "(no consumer reads what it changes)".to_owned()
@@ -350,6 +360,36 @@ fn breaking_changes(out: &mut Out, breaking: &[&Diagnostic]) {
         .collect();
     out.block(
         "#### Breaking changes\n\n| Change | What | Breaks (owner) |\n|---|---|---|",
+        rows,
+        "",
+    );
+}
+
+/// What exceptions let through on purpose: by whom, until when, why.
+fn excepted(out: &mut Out, v: &Verification) {
+    if v.excepted.is_empty() {
+        return;
+    }
+    let rows = v
+        .excepted
+        .iter()
+        .map(|e| {
+            format!(
+                "| {} | {} | {} | {} | {} | {} |",
+                e.kind,
+                code_in_cell(e.code),
+                code_in_cell(&e.path),
+                e.by.iter()
+                    .map(|b| code_in_cell(b))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                e.until.as_deref().map_or_else(|| "no end".to_owned(), text),
+                message_in_cell(&e.reason)
+            )
+        })
+        .collect();
+    out.block(
+        "#### Let through on purpose\n\n| Exception | Finding | At | Granted by | Until | Why |\n|---|---|---|---|---|---|",
         rows,
         "",
     );

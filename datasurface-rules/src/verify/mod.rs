@@ -16,6 +16,7 @@
 //! its own team's repository. The same comparison gives the change summary.
 
 mod compat;
+mod exceptions;
 mod files;
 mod numeric;
 
@@ -27,6 +28,7 @@ use serde::Serialize;
 pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
 use datasurface_core::regions;
 pub use datasurface_core::regions::{ChangeKind, Difference, Region, owner_of};
+pub use exceptions::{APPROVABLE, Excepted, apply_suppressions};
 pub use files::{FileChange, UNAUTHORIZED_FILE_CHANGE, authorize_files};
 
 use crate::validate::check;
@@ -135,6 +137,48 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
         "A dataset's version goes down, or is removed.",
         "A dataset's version never goes down: keep or raise it.",
     ),
+    crate::validate::CodeInfo::new(
+        "approval-expired",
+        Severity::Error,
+        "An approval of the breaking change in this pull request ran out.",
+        "An approval holds until its `until` day. Its granter renews it with a later day (at most a year ahead), in a change of its own region, or the change waits.",
+    ),
+    crate::validate::CodeInfo::new(
+        "approval-not-authorized",
+        Severity::Error,
+        "A breaking change is approved by a repository that owns none of the consumers it breaks.",
+        "A break is let through by the owners of every consumer it breaks (each in its own team's `exceptions`), or by the ecosystem's owner. The finding names who must approve.",
+    ),
+    crate::validate::CodeInfo::new(
+        "exception-invalid",
+        Severity::Error,
+        "An exception names no breaking change, or no day it holds until.",
+        "An approval names the code of a breaking change (`removed-column`, `primary-key-changed` …) and its model path as `verify` prints them, why, and `until` as YYYY-MM-DD.",
+    ),
+    crate::validate::CodeInfo::new(
+        "exception-too-long",
+        Severity::Error,
+        "An exception holds for more than a year.",
+        "Exceptions are for a while, not for ever: give a day within a year, and renew it if it must last.",
+    ),
+    crate::validate::CodeInfo::new(
+        "exception-unused",
+        Severity::Info,
+        "An approval lets nothing of this change through.",
+        "Once the change it approved has merged, its granter removes it.",
+    ),
+    crate::validate::CodeInfo::new(
+        "suppression-not-authorized",
+        Severity::Error,
+        "A suppression quiets warnings outside its owner's own region.",
+        "A team quiets warnings in its own team only, the ecosystem's owner in the ecosystem's own document only. Ask the owner of the path.",
+    ),
+    crate::validate::CodeInfo::new(
+        "suppression-of-error",
+        Severity::Warning,
+        "A suppression names a finding that is an error there.",
+        "Errors are never quieted. A breaking change is let through by an approval of its consumers' owners; anything else must be fixed.",
+    ),
 ];
 
 /// Everything verification found, and what changed.
@@ -151,6 +195,10 @@ pub struct Verification {
     /// [`PlatformMove`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<PlatformMove>,
+    /// The findings let through on purpose, by an approval or a
+    /// suppression ([`Verification::with_exceptions`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excepted: Vec<Excepted>,
 }
 
 /// A dataset group the gate chose a platform for, whose platform differs
@@ -233,9 +281,32 @@ impl Verification {
         self
     }
 
+    /// With the exceptions of `proposed` (`exceptions:` in its team and
+    /// ecosystem documents) applied on `today`: the breaking changes their
+    /// consumers' owners approved, and the warnings their regions' owners
+    /// quieted, are let through and listed; the exceptions that cannot be
+    /// taken are findings.
+    #[must_use]
+    pub fn with_exceptions(
+        mut self,
+        base: Option<&Ecosystem>,
+        proposed: &Ecosystem,
+        today: chrono::NaiveDate,
+    ) -> Self {
+        let found = self.report.diagnostics().to_vec();
+        let (found, excepted) = exceptions::apply(found, base, proposed, today);
+        self.report = Report::new(found);
+        self.excepted = excepted;
+        self
+    }
+
     /// The change summary for people.
     pub fn summary(&self) -> String {
-        if self.changes.is_empty() && self.files.is_empty() && self.moves.is_empty() {
+        if self.changes.is_empty()
+            && self.files.is_empty()
+            && self.moves.is_empty()
+            && self.excepted.is_empty()
+        {
             return "no changes\n".to_owned();
         }
         let mut out = String::new();
@@ -269,6 +340,18 @@ impl Verification {
                 m.dataset_group,
                 name(&m.from),
                 name(&m.to)
+            );
+        }
+        for e in &self.excepted {
+            let _ = writeln!(
+                out,
+                "{} `{}` at {}: let through by {} until {}: {}",
+                e.kind,
+                e.code,
+                e.path,
+                e.by.join(", "),
+                e.until.as_deref().unwrap_or("no end"),
+                e.reason
             );
         }
         out
@@ -362,6 +445,7 @@ pub fn verify_checked(
         changes,
         files: Vec::new(),
         moves: base.map(|base| moves(base, proposed)).unwrap_or_default(),
+        excepted: Vec::new(),
     }
 }
 

@@ -1,0 +1,428 @@
+//! Deliberate exceptions (`exceptions:` in a team's or the ecosystem's
+//! document): an approval lets one breaking change through when the
+//! owners of every consumer it breaks approved it (or the ecosystem's
+//! owner did), until a day; a suppression quiets warnings of one code
+//! below a path of its owner's own region. Each lives in its granter's
+//! region, so `verify` authorizes adding it like any change; what it lets
+//! through is shown, never hidden (its severity becomes `info`, with who
+//! granted it, why and until when).
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
+use datasurface_core::regions::{self, Region};
+use datasurface_core::{BreakApproval, Ecosystem, Exceptions, Suppression};
+
+/// The codes of breaking changes an approval may let through.
+pub const APPROVABLE: &[&str] = &[
+    "removed-datastore",
+    "removed-dataset",
+    "removed-column",
+    "incompatible-column-change",
+    "classification-changed",
+    "added-required-column",
+    "primary-key-changed",
+    "partition-keys-changed",
+];
+
+/// How far ahead an exception may run.
+const LONGEST_DAYS: i64 = 366;
+
+/// A finding an exception let through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Excepted {
+    /// `approval` or `suppression`.
+    pub kind: &'static str,
+    /// The finding's code.
+    pub code: &'static str,
+    /// The finding's model path.
+    pub path: String,
+    /// The repositories that granted it.
+    pub by: Vec<String>,
+    /// Why, as each granter wrote it.
+    pub reason: String,
+    /// The last day it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// One region's exceptions, with where they are and who owns them.
+struct Granter<'a> {
+    region: Region,
+    owner: String,
+    exceptions: &'a Exceptions,
+}
+
+fn granters<'a>(base: Option<&Ecosystem>, proposed: &'a Ecosystem) -> Vec<Granter<'a>> {
+    // Owners come from the base, so nothing a change adds authorizes itself.
+    let owner = |region: &Region| {
+        base.and_then(|b| regions::owner(b, region))
+            .or_else(|| regions::owner(proposed, region))
+            .map_or_else(String::new, ToString::to_string)
+    };
+    let mut out = vec![Granter {
+        region: Region::Ecosystem,
+        owner: owner(&Region::Ecosystem),
+        exceptions: &proposed.exceptions,
+    }];
+    for (zone_name, zone) in &proposed.zones {
+        for (team_name, team) in &zone.teams {
+            if team.exceptions.is_empty() {
+                continue;
+            }
+            let region = Region::Team(zone_name.clone(), team_name.clone());
+            out.push(Granter {
+                owner: owner(&region),
+                region,
+                exceptions: &team.exceptions,
+            });
+        }
+    }
+    out
+}
+
+fn at(granter: &Granter<'_>, list: &str, i: usize) -> ModelPath {
+    granter.region.path().keys(["exceptions", list]).index(i)
+}
+
+/// The day an exception's `until` names, or the finding that it names none.
+fn day(until: &str, path: &ModelPath) -> Result<NaiveDate, Box<Diagnostic>> {
+    NaiveDate::parse_from_str(until, "%Y-%m-%d").map_err(|_| {
+        Box::new(
+            Diagnostic::new(
+                "exception-invalid",
+                Severity::Error,
+                path.key("until"),
+                format!("`until` is `{until}`, not a day such as `2026-12-31`"),
+            )
+            .with_help(
+                "write the last day the exception holds, as YYYY-MM-DD, at most a year ahead",
+            ),
+        )
+    })
+}
+
+/// Whether `path` is `under` or below it.
+fn below(path: &str, under: &str) -> bool {
+    path == under || under == "/" || path.starts_with(&format!("{under}/"))
+}
+
+/// An approval that is well formed, with its day.
+struct Valid<'a> {
+    granter: &'a Granter<'a>,
+    at: ModelPath,
+    approval: &'a BreakApproval,
+    until: NaiveDate,
+    used: bool,
+}
+
+/// Applies the exceptions of `proposed` to the findings of its change from
+/// `base`, on `today`: what they let through becomes `info` (and is
+/// listed), and every exception that cannot be taken is a finding.
+pub(super) fn apply(
+    found: Vec<Diagnostic>,
+    base: Option<&Ecosystem>,
+    proposed: &Ecosystem,
+    today: NaiveDate,
+) -> (Vec<Diagnostic>, Vec<Excepted>) {
+    let granters = granters(base, proposed);
+    let mut out = Vec::new();
+    let mut approvals = Vec::new();
+    for g in &granters {
+        for (i, a) in g.exceptions.approvals.iter().enumerate() {
+            let path = at(g, "approvals", i);
+            match well_formed(&a.code, &a.until, &path, today, true) {
+                Ok(until) => approvals.push(Valid {
+                    granter: g,
+                    at: path,
+                    approval: a,
+                    until,
+                    used: false,
+                }),
+                Err(e) => out.push(*e),
+            }
+        }
+    }
+    let mut excepted = Vec::new();
+    let mut kept = Vec::new();
+    for mut d in found {
+        if d.severity == Severity::Error && APPROVABLE.contains(&d.code) {
+            let taken = approve(&mut d, &mut approvals, today, &mut out);
+            if let Some(e) = taken {
+                excepted.push(e);
+            }
+        }
+        kept.push(d);
+    }
+    for a in approvals.iter().filter(|a| !a.used) {
+        out.push(
+            Diagnostic::new(
+                "exception-unused",
+                Severity::Info,
+                a.at.clone(),
+                format!(
+                    "the approval of `{}` at `{}` lets nothing of this change through",
+                    a.approval.code, a.approval.path
+                ),
+            )
+            .with_help("once the change it approved has merged, remove the approval"),
+        );
+    }
+    let kept = suppress(kept, &granters, proposed, today, &mut out, &mut excepted);
+    out.extend(kept);
+    (out, excepted)
+}
+
+/// The suppressions of `eco` alone, applied to its own findings on
+/// `today`, for a model checked on its own (`check`): the warnings its
+/// regions' owners quieted become `info`, and the suppressions that cannot
+/// be taken are findings.
+pub fn apply_suppressions(
+    found: Vec<Diagnostic>,
+    eco: &Ecosystem,
+    today: NaiveDate,
+) -> Vec<Diagnostic> {
+    let granters = granters(None, eco);
+    let mut out = Vec::new();
+    let kept = suppress(found, &granters, eco, today, &mut out, &mut Vec::new());
+    out.extend(kept);
+    out
+}
+
+/// The day an exception holds until, if its code and day can be taken.
+fn well_formed(
+    code: &str,
+    until: &str,
+    path: &ModelPath,
+    today: NaiveDate,
+    approval: bool,
+) -> Result<NaiveDate, Box<Diagnostic>> {
+    if approval && !APPROVABLE.contains(&code) {
+        return Err(Box::new(Diagnostic::new(
+            "exception-invalid",
+            Severity::Error,
+            path.key("code"),
+            format!(
+                "an approval lets one breaking change through, and `{code}` is not the code of one"
+            ),
+        )
+        .with_help(format!("approve one of {}", APPROVABLE.join(", ")))));
+    }
+    let day = day(until, path)?;
+    if (day - today).num_days() > LONGEST_DAYS {
+        return Err(Box::new(Diagnostic::new(
+            "exception-too-long",
+            Severity::Error,
+            path.key("until"),
+            format!("it holds until {day}, more than a year from {today}"),
+        )
+        .with_help("an exception is for a while: give a day within a year, and renew it if it must last")));
+    }
+    Ok(day)
+}
+
+/// Lets `d` through if the approvals of every consumer it breaks (or the
+/// ecosystem's owner's) name it and hold today; otherwise says who still
+/// must approve, and refuses approvals by others and expired ones.
+fn approve(
+    d: &mut Diagnostic,
+    approvals: &mut [Valid<'_>],
+    today: NaiveDate,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Excepted> {
+    let path = d.path.to_string();
+    let mut granted: Vec<(String, String, NaiveDate)> = Vec::new();
+    let mut ecosystem = false;
+    let consumers: Vec<String> = d.breaks.iter().filter_map(|b| b.owner.clone()).collect();
+    // The consumers' owners who have not approved, as a list for people.
+    let needed = |granted: &[(String, String, NaiveDate)]| -> String {
+        let mut owners = consumers.clone();
+        owners.sort();
+        owners.dedup();
+        owners.retain(|o| !granted.iter().any(|(by, _, _)| by == o));
+        owners
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for a in approvals
+        .iter_mut()
+        .filter(|a| a.approval.code == d.code && a.approval.path == path)
+    {
+        a.used = true;
+        let by = &a.granter.owner;
+        if a.until < today {
+            out.push(expired(a, d.code, &path));
+            continue;
+        }
+        let is_ecosystem = a.granter.region == Region::Ecosystem;
+        if !is_ecosystem && !consumers.contains(by) {
+            out.push(not_authorized(a, d.code, &path, &needed(&granted)));
+            continue;
+        }
+        ecosystem |= is_ecosystem;
+        granted.push((by.clone(), a.approval.reason.clone(), a.until));
+    }
+    if granted.is_empty() {
+        return None;
+    }
+    let missing = needed(&granted);
+    if !ecosystem && !missing.is_empty() {
+        let _ = write!(
+            d.message,
+            "; approved by {}, and still to be approved by {missing}",
+            granted
+                .iter()
+                .map(|(by, _, _)| format!("`{by}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return None;
+    }
+    let until = granted.iter().map(|(_, _, u)| *u).min()?;
+    let by: Vec<String> = granted.iter().map(|(b, _, _)| b.clone()).collect();
+    let reason = granted
+        .iter()
+        .map(|(_, r, _)| r.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    d.severity = Severity::Info;
+    let _ = write!(
+        d.message,
+        " (approved by {} until {until}: {reason})",
+        by.iter()
+            .map(|b| format!("`{b}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some(Excepted {
+        kind: "approval",
+        code: d.code,
+        path,
+        by,
+        reason,
+        until: Some(until.to_string()),
+    })
+}
+
+/// The refusal of an approval that ran out.
+fn expired(a: &Valid<'_>, code: &str, path: &str) -> Diagnostic {
+    let by = &a.granter.owner;
+    Diagnostic::new(
+        "approval-expired",
+        Severity::Error,
+        a.at.clone(),
+        format!(
+            "the approval of `{code}` at `{path}` by `{by}` ran out on {}",
+            a.until
+        ),
+    )
+    .with_help(format!(
+        "`{by}` renews it with a later `until` (at most a year ahead), or the change waits"
+    ))
+}
+
+/// The refusal of an approval by one who owns none of the consumers, naming
+/// who may approve (`owners`).
+fn not_authorized(a: &Valid<'_>, code: &str, path: &str, owners: &str) -> Diagnostic {
+    Diagnostic::new(
+        "approval-not-authorized",
+        Severity::Error,
+        a.at.clone(),
+        format!(
+            "`{}` approves `{code}` at `{path}`, but owns none of the consumers it breaks",
+            a.granter.owner
+        ),
+    )
+    .with_help(if owners.is_empty() {
+        "only the ecosystem's owner may approve a break no consumer reads".to_owned()
+    } else {
+        format!("the approval belongs to the consumers' owners ({owners}) or the ecosystem's owner")
+    })
+}
+
+/// Quiets the warnings each suppression names in its owner's region.
+fn suppress(
+    found: Vec<Diagnostic>,
+    granters: &[Granter<'_>],
+    proposed: &Ecosystem,
+    today: NaiveDate,
+    out: &mut Vec<Diagnostic>,
+    excepted: &mut Vec<Excepted>,
+) -> Vec<Diagnostic> {
+    let mut active: Vec<(&Granter<'_>, &Suppression)> = Vec::new();
+    for g in granters {
+        for (i, s) in g.exceptions.suppressions.iter().enumerate() {
+            let path = at(g, "suppressions", i);
+            let until = match &s.until {
+                Some(u) => match well_formed(&s.code, u, &path, today, false) {
+                    Ok(day) => Some(day),
+                    Err(e) => {
+                        out.push(*e);
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let region = g.region.path().to_string();
+            let own = below(&s.path, &region)
+                && (g.region != Region::Ecosystem || !s.path.starts_with("/zones/"));
+            if !own {
+                out.push(
+                    Diagnostic::new(
+                        "suppression-not-authorized",
+                        Severity::Error,
+                        path.key("path"),
+                        format!(
+                            "`{}` quiets warnings at `{}`, outside its own region",
+                            g.owner, s.path
+                        ),
+                    )
+                    .with_help("a region's owner quiets warnings in its own region only: ask the owner of that path"),
+                );
+                continue;
+            }
+            if until.is_none_or(|u| u >= today) {
+                active.push((g, s));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|mut d| {
+            let at = d.path.to_string();
+            let matching = active.iter().find(|(g, s)| {
+                s.code == d.code
+                    && below(&at, &s.path)
+                    && regions::owner_of(proposed, &d.path).to_string() == g.owner
+            });
+            if let Some((g, s)) = matching {
+                if d.severity == Severity::Error {
+                    out.push(Diagnostic::new(
+                        "suppression-of-error",
+                        Severity::Warning,
+                        d.path.clone(),
+                        format!("a suppression by `{}` names `{}`, an error here: errors are not quieted", g.owner, d.code),
+                    ));
+                } else if d.severity == Severity::Warning {
+                    d.severity = Severity::Info;
+                    let _ = write!(d.message, " (quieted by `{}`: {})", g.owner, s.reason);
+                    excepted.push(Excepted {
+                        kind: "suppression",
+                        code: d.code,
+                        path: at,
+                        by: vec![g.owner.clone()],
+                        reason: s.reason.clone(),
+                        until: s.until.clone(),
+                    });
+                }
+            }
+            d
+        })
+        .collect()
+}
