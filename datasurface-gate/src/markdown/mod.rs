@@ -13,7 +13,7 @@ pub mod escape;
 use std::fmt::Write as _;
 
 use datasurface_platform::model::validate::{Diagnostic, Severity};
-use datasurface_platform::model::verify::{RegionChange, Verification};
+use datasurface_platform::model::verify::{APPROVABLE, RegionChange, Verification};
 use datasurface_platform::{Action, Disruption, Plan};
 
 use crate::{PlatformPlan, Verified};
@@ -50,18 +50,6 @@ impl Default for CommentOptions {
         }
     }
 }
-
-/// The codes of changes that break consumers.
-const BREAKING: &[&str] = &[
-    "removed-datastore",
-    "removed-dataset",
-    "removed-column",
-    "incompatible-column-change",
-    "classification-changed",
-    "added-required-column",
-    "primary-key-changed",
-    "partition-keys-changed",
-];
 
 /// A comment being written within its limit.
 struct Out {
@@ -171,7 +159,7 @@ pub fn verify_comment(verified: &Verified, source: &str, options: &CommentOption
         .report
         .diagnostics()
         .iter()
-        .filter(|d| BREAKING.contains(&d.code))
+        .filter(|d| APPROVABLE.contains(&d.code))
         .collect();
     out.line(&headline(v, source, &breaking, &verified.plans));
     out.line("");

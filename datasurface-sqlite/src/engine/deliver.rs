@@ -12,7 +12,7 @@
 use rusqlite::OptionalExtension;
 use rusqlite::params;
 
-use datasurface_platform::lineage::{self, JobLineage, Outcome, RunIds, run_id};
+use datasurface_platform::lineage::{self, JobLineage, Outcome, RunIds};
 use datasurface_platform::model::HookEventKind;
 
 use super::batch::SQL;
@@ -211,24 +211,8 @@ impl Engine {
     /// Tells lineage that a delivery that was due did not run: the
     /// workspace's hook held it.
     fn delivery_held(&self, d: &DeliverySpec, summary: &RunSummary) {
-        let Some(job) = &d.lineage else { return };
-        let why = summary
-            .decisions
-            .iter()
-            .rev()
-            .find(|x| x.workspace == d.workspace)
-            .map_or("its hook held it", |x| x.reason.as_str());
-        let now = self.now();
-        let ids = RunIds {
-            run: run_id(&[&job.namespace, &job.name, "held", &now]),
-            parent: None,
-        };
-        self.emit(&lineage::RunEvent::abort(
-            job,
-            &ids,
-            &now,
-            &self.places(),
-            why,
-        ));
+        if let Some(job) = &d.lineage {
+            self.aborted(job, &d.workspace, summary);
+        }
     }
 }

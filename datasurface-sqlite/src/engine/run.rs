@@ -373,12 +373,24 @@ impl Engine {
     /// Tells lineage that a transformer that was due did not run: its hook
     /// held it.
     fn held(&self, t: &TransformSpec, summary: &RunSummary) {
-        let Some(job) = &t.lineage else { return };
+        if let Some(job) = &t.lineage {
+            self.aborted(job, &t.workspace, summary);
+        }
+    }
+
+    /// Sends `job`'s `ABORT`: `workspace`'s hook held it, for the reason
+    /// of its last decision.
+    pub(super) fn aborted(
+        &self,
+        job: &datasurface_platform::lineage::JobLineage,
+        workspace: &str,
+        summary: &RunSummary,
+    ) {
         let why = summary
             .decisions
             .iter()
             .rev()
-            .find(|d| d.workspace == t.workspace)
+            .find(|d| d.workspace == workspace)
             .map_or("its hook held it", |d| d.reason.as_str());
         let now = self.now();
         let ids = RunIds {
