@@ -243,8 +243,9 @@ impl Gate {
 
     /// The day exceptions are judged on.
     fn today(&self) -> chrono::NaiveDate {
-        self.today
-            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+        self.today.unwrap_or_else(|| {
+            chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive()
+        })
     }
 
     /// Makes [`Gate::verify`] plan the change on every platform it knows

@@ -29,10 +29,18 @@ fn one_line(raw: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 /// `raw` as inline Markdown text, in a paragraph, a list item or a table
-/// cell, showing exactly `raw` (on one line).
+/// cell, showing exactly `raw` (on one line, without the spaces it starts
+/// and ends with, which Markdown would drop or read as an indented block
+/// or a line break).
 pub fn text(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len() + raw.len() / 4);
-    for c in one_line(raw) {
+    let line: String = one_line(raw).collect();
+    escaped(line.trim_matches(' '))
+}
+
+/// A line's characters, each ASCII punctuation character backslash-escaped.
+fn escaped(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + line.len() / 4);
+    for c in line.chars() {
         if c.is_ascii_punctuation() {
             out.push('\\');
         }
@@ -55,22 +63,24 @@ pub fn message_in_cell(raw: &str) -> String {
 }
 
 fn message_with(raw: &str, span: fn(&str) -> String) -> String {
-    let parts: Vec<&str> = raw.split('`').collect();
-    if parts.len().is_multiple_of(2) {
+    let line: String = one_line(raw).collect();
+    let line = line.trim_matches(' ');
+    let parts: Vec<&str> = line.split('`').collect();
+    let last = parts.len() - 1;
+    // Unpaired backticks, an empty name, or two names with nothing between
+    // (whose fences would run together): all text.
+    let plain = parts.len().is_multiple_of(2)
+        || parts
+            .iter()
+            .enumerate()
+            .any(|(i, p)| p.is_empty() && (i % 2 == 1 || (i > 0 && i < last)));
+    if plain {
         return text(raw);
     }
     parts
         .iter()
         .enumerate()
-        .map(|(i, part)| {
-            if i % 2 == 0 {
-                text(part)
-            } else if part.is_empty() {
-                text("``")
-            } else {
-                span(part)
-            }
-        })
+        .map(|(i, part)| if i % 2 == 0 { escaped(part) } else { span(part) })
         .collect()
 }
 
