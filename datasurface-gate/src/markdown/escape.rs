@@ -80,7 +80,13 @@ fn message_with(raw: &str, span: fn(&str) -> String) -> String {
     parts
         .iter()
         .enumerate()
-        .map(|(i, part)| if i % 2 == 0 { escaped(part) } else { span(part) })
+        .map(|(i, part)| {
+            if i % 2 == 0 {
+                escaped(part)
+            } else {
+                span(part)
+            }
+        })
         .collect()
 }
 
