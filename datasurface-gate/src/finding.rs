@@ -3,7 +3,7 @@
 
 use datasurface_platform::model::files::LoadError;
 use datasurface_platform::model::validate::{Diagnostic, Severity};
-use datasurface_platform::model::verify::{PlatformMove, RegionChange};
+use datasurface_platform::model::verify::{Excepted, PlatformMove, RegionChange};
 use serde::{Deserialize, Serialize};
 
 /// The version of the findings' JSON shape ([`Finding`], [`VerifyOutput`]).
@@ -83,6 +83,10 @@ pub struct VerifyOutput<'v> {
     /// The dataset groups whose chosen platform the change moves.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub moves: &'v [PlatformMove],
+    /// The findings exceptions let through on purpose: each approval or
+    /// suppression taken, with who granted it, why and until when.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub excepted: &'v [Excepted],
 }
 
 /// Findings as `datasurface check --format json` prints them: a JSON array,

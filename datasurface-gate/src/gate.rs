@@ -216,6 +216,10 @@ impl Verified {
                 .verification
                 .as_ref()
                 .map_or(&[], |v| v.moves.as_slice()),
+            excepted: self
+                .verification
+                .as_ref()
+                .map_or(&[], |v| v.excepted.as_slice()),
         }
     }
 }

@@ -552,6 +552,32 @@ fn a_break_its_consumers_owner_approved_may_merge_until_the_approval_runs_out() 
                 && r.get(4).map(String::as_str) == Some("2026-12-31")),
         "{rows:?}"
     );
+    // The JSON lists what was let through, by whom, why and until when.
+    let json = datasurface(
+        &[
+            "verify",
+            "--base",
+            "base",
+            "--proposed",
+            "proposed",
+            "--source",
+            "northwind/northwind-team@main",
+            "--now",
+            "2026-11-27T12:00:00Z",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(json.code, 0, "{}", json.transcript());
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["excepted"][0]["kind"], "approval", "{json}");
+    assert_eq!(json["excepted"][0]["code"], "removed-column");
+    assert_eq!(
+        json["excepted"][0]["by"][0],
+        "github:northwind/northwind-team@main"
+    );
+    assert_eq!(json["excepted"][0]["until"], "2026-12-31");
     // After its day, the same change may not merge, and the finding says
     // who renews it.
     let late = verify_markdown(

@@ -426,3 +426,77 @@ fn suppress(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datasurface_core::diagnostic::BrokenConsumer;
+
+    /// An ecosystem of two teams, each owning a consumer; `eco` and `a`
+    /// are the exceptions of the ecosystem's document and of team `A`.
+    fn model(eco: &str, a: &str) -> Ecosystem {
+        let text = format!(
+            "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: E\nowningRepository: {{name: e/eco, branch: main}}\nliveRepository: {{name: e/eco, branch: live}}\n{eco}\
+             zoneDeclarations:\n  Z: {{repository: {{name: e/z, branch: main}}}}\n\
+             zones:\n  Z:\n    teamDeclarations:\n      A: {{repository: {{name: e/a, branch: main}}}}\n      B: {{repository: {{name: e/b, branch: main}}}}\n\
+             \x20   teams:\n      A:\n{a}      B: {{}}\n"
+        );
+        datasurface_files::from_yaml_str(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+    }
+
+    fn approval(indent: &str) -> String {
+        format!(
+            "{indent}exceptions:\n{indent}  approvals:\n{indent}    - {{code: removed-column, path: /p, reason: agreed, until: 2026-12-31}}\n"
+        )
+    }
+
+    /// A removed column read by a workspace of `A` and one of `B`.
+    fn breaking() -> Diagnostic {
+        let consumer = |w: &str, o: &str| BrokenConsumer {
+            workspace: w.to_owned(),
+            owner: Some(format!("github:{o}@main")),
+        };
+        let d = Diagnostic::new(
+            "removed-column",
+            Severity::Error,
+            ModelPath::root().key("p"),
+            "column `c` is removed",
+        );
+        d.breaking(vec![consumer("WA", "e/a"), consumer("WB", "e/b")])
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_break_of_two_teams_consumers_needs_both_or_the_ecosystem() {
+        // Only A approved: still an error, naming B's repository.
+        let only_a = model("", &approval("        "));
+        let (found, excepted) = apply(vec![breaking()], None, &only_a, today());
+        assert!(excepted.is_empty());
+        let d = found.iter().find(|d| d.code == "removed-column").unwrap();
+        assert_eq!(d.severity, Severity::Error);
+        assert!(
+            d.message.ends_with(
+                "approved by `github:e/a@main`, and still to be approved by `github:e/b@main`"
+            ),
+            "{}",
+            d.message
+        );
+        // The ecosystem's owner approves for everyone.
+        let by_owner = model(&approval(""), "        {}\n");
+        let (found, excepted) = apply(vec![breaking()], None, &by_owner, today());
+        let d = found.iter().find(|d| d.code == "removed-column").unwrap();
+        assert_eq!(d.severity, Severity::Info, "{}", d.message);
+        assert_eq!(excepted.len(), 1);
+        assert_eq!(excepted[0].by, ["github:e/eco@main"]);
+        // An approval with nothing to let through says so, as info only.
+        let (found, _) = apply(Vec::new(), None, &by_owner, today());
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].code, found[0].severity),
+            ("exception-unused", Severity::Info)
+        );
+    }
+}
