@@ -143,6 +143,10 @@ pub(crate) enum Command {
     /// each holds until its platform can no longer serve the group.
     #[command(after_help = EXIT_MODEL)]
     Choose(ChooseArgs),
+    /// Data contracts in the Open Data Contract Standard (ODCS v3): write the model's
+    /// datastores as contracts, or turn contracts a team has into its datastores.
+    #[command(subcommand)]
+    Contract(ContractCommand),
     /// Print the JSON Schema of model documents (or, with --openapi, the OpenAPI 3.1 document
     /// of `serve`'s API).
     Schema(SchemaArgs),
@@ -154,6 +158,68 @@ pub(crate) enum Command {
     /// platforms (`Central` of kind airflow, the primary ingestion platform, and `Local` of kind
     /// sqlite).
     Generate(crate::generate::GenerateArgs),
+}
+
+/// `datasurface contract …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ContractCommand {
+    /// Write each datastore (or, with --per-dataset, each dataset) as an ODCS v3.1.0
+    /// contract: tables, columns with logical and physical types, keys, nullability,
+    /// classifications, documentation, the owning team and repository, and the consumers.
+    #[command(after_help = EXIT_MODEL)]
+    Export(ContractExportArgs),
+    /// Turn ODCS v3 contracts into a team's datastores, printed as a `Team` document to
+    /// move into the team's file; says what the contracts hold that a model cannot, and
+    /// refuses (naming each field) what it cannot express faithfully.
+    #[command(
+        after_help = "Exit codes: 0 imported (notes say what was left out); 1 a contract holds something a model cannot express (each named, nothing written); 2 could not run (usage, IO)."
+    )]
+    Import(ContractImportArgs),
+}
+
+/// `datasurface contract export`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ContractExportArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
+    /// Write `<datastore>.odcs.yaml` files into this directory (made if missing)
+    /// instead of printing the contracts.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// One contract per dataset (`<datastore>.<dataset>.odcs.yaml`) rather than per datastore.
+    #[arg(long)]
+    pub(crate) per_dataset: bool,
+    /// Only this datastore (repeat for more).
+    #[arg(long = "datastore", value_name = "NAME")]
+    pub(crate) datastores: Vec<String>,
+}
+
+/// `datasurface contract import`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ContractImportArgs {
+    /// The contracts (`.odcs.yaml`, YAML or JSON).
+    #[arg(required = true)]
+    pub(crate) contracts: Vec<PathBuf>,
+    /// The team's container the datastores are read from (a contract does not say how
+    /// data is captured): each is captured by a SQL snapshot of it, to adjust in the team file.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) container: String,
+    /// The name of the user-and-password credential to read the container with.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) credential: Option<String>,
+    /// Put every contract's tables into this datastore, whatever the contracts are named.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) datastore: Option<String>,
+    /// The team's zone, when the contracts' `domain` does not name it.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) zone: Option<String>,
+    /// The team, when the contracts' `team.name` does not name it.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) team: Option<String>,
+    /// Write the document to this new file instead of printing it (an existing file is
+    /// never replaced).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
 }
 
 /// `datasurface hook …`.

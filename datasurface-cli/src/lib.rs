@@ -41,6 +41,7 @@ mod args;
 mod check;
 mod choice;
 mod codes;
+mod contract;
 #[cfg(feature = "sqlite")]
 mod engine;
 mod findings;
@@ -354,6 +355,12 @@ impl App<'_> {
             Command::ExplainChoice(a) => choice::run(self, &a, out, err),
             Command::Release(a) => release::run(self, &a, out, err),
             Command::Choose(a) => choice::choose(self, &a, out, err),
+            Command::Contract(args::ContractCommand::Export(a)) => {
+                contract::export(self, &a, out, err)
+            }
+            Command::Contract(args::ContractCommand::Import(a)) => {
+                contract::import(self, &a, out, err)
+            }
             Command::Completions(a) => {
                 let mut command = <Args as clap::CommandFactory>::command()
                     .name(self.name.to_owned())

@@ -39,6 +39,6 @@ pub use load::{
 };
 pub use positions::locate;
 pub use save::{
-    PLATFORM_CHOICES_FILE, SaveError, to_choices_string, to_directory, to_json_string,
-    to_yaml_string,
+    PLATFORM_CHOICES_FILE, SaveError, team_to_string, to_choices_string, to_directory,
+    to_json_string, to_yaml_string,
 };

@@ -37,6 +37,17 @@ pub fn to_json_string(ecosystem: &Ecosystem) -> Result<String, SaveError> {
     render(&DocumentOut::new(ecosystem), Format::Json)
 }
 
+/// Writes one team's definition as a `Team` document: the file its
+/// repository owns, as `zones/<zone>/teams/<team>.yaml` holds it.
+pub fn team_to_string(
+    zone: &str,
+    name: &str,
+    team: &Team,
+    format: Format,
+) -> Result<String, SaveError> {
+    render_part::<Team>(team, Some(zone), name, format)
+}
+
 /// Splits a model into the usual directory layout, one document per file:
 ///
 /// ```text

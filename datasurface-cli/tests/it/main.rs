@@ -14,6 +14,7 @@ mod boundaries;
 mod catalogue;
 mod check;
 mod codes;
+mod contract;
 mod engine;
 mod environments;
 mod gate;

@@ -1,5 +1,6 @@
 //! The documentation, run as written: the README's quick start and Mermaid
-//! example, and every `console` block of docs/sqlite.md, whose `$ ` lines are
+//! example, and every `console` block of docs/sqlite.md (and of
+//! docs/environments.md and docs/contracts.md), whose `$ ` lines are
 //! commands and whose other lines are their output (`...` stands for any
 //! lines, `[..]` for any text within a line, and a last line `? N` for exit
 //! code N; 0 otherwise).
@@ -179,6 +180,27 @@ fn docs_environments_md_runs_as_written() {
     assert!(model.contains("  prod:\n    release: {tagPattern: \"v*\"}"));
 }
 
+/// docs/contracts.md's export and import, on copies of Northwind and the example contracts.
+#[test]
+fn docs_contracts_md_runs_as_written() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/contracts.md")).unwrap();
+    let dir = scratch("walkthrough-contracts");
+    for (from, to) in [
+        ("examples/models/northwind", "northwind"),
+        ("examples/contracts", "contracts"),
+    ] {
+        std::fs::create_dir_all(dir.join(to)).unwrap();
+        copy_dir(&repo_root().join(from), &dir.join(to));
+    }
+    let mut cwd = dir.clone();
+    let blocks = blocks(&doc, "console");
+    assert_eq!(blocks.len(), 3);
+    for steps in &blocks {
+        check(steps, &mut cwd);
+    }
+    assert_eq!(std::fs::read_dir(dir.join("exported")).unwrap().count(), 2);
+}
+
 #[test]
 fn docs_sqlite_md_runs_as_written() {
     let doc = std::fs::read_to_string(repo_root().join("docs/sqlite.md")).unwrap();
@@ -350,6 +372,11 @@ fn every_console_block_is_run() {
             "docs/environments.md",
             2,
             "walkthrough::docs_environments_md_runs_as_written",
+        ),
+        (
+            "docs/contracts.md",
+            3,
+            "walkthrough::docs_contracts_md_runs_as_written",
         ),
     ];
     let ci = std::fs::read_to_string(repo_root().join(".ci/run")).unwrap();

@@ -1,0 +1,253 @@
+//! `datasurface contract export` and `import` on the examples: the exports
+//! checked by the standard's own tools, export then import giving back the
+//! team files' datasets, and files never written through or replaced.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use datasurface_model::names::DatasetName;
+use datasurface_model::{Dataset, OrderedMap};
+
+use crate::{datasurface, repo_root, scratch};
+
+/// The ODCS tools' `bin` (datacontract-cli, open-data-contract-standard),
+/// or `None` having said why; `.ci/external` installs them.
+fn tools() -> Option<PathBuf> {
+    let dir = std::env::var_os("DATASURFACE_CONTRACT_TOOLS").map(PathBuf::from);
+    let found = dir.filter(|d| d.join("datacontract").is_file() && d.join("python").is_file());
+    if found.is_none() {
+        let message = "the ODCS tools are not installed (.ci/external installs them; set DATASURFACE_CONTRACT_TOOLS to their bin directory)";
+        assert!(
+            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
+        );
+        #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
+        {
+            eprintln!("skipped: {message}");
+        }
+    }
+    found
+}
+
+fn odcs_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".odcs.yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn exported_examples_pass_datacontract_lint_and_the_standard_model() {
+    let Some(bin) = tools() else { return };
+    let dir = scratch("contract-examples");
+    let mut files = Vec::new();
+    for model in ["northwind", "federated"] {
+        for (flag, sub) in [(None, "stores"), (Some("--per-dataset"), "datasets")] {
+            let out = dir.join(model).join(sub);
+            let path = repo_root().join("examples/models").join(model);
+            let mut args = vec![
+                "contract",
+                "export",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            args.extend(flag);
+            let run = datasurface(&args, &dir);
+            assert_eq!(run.code, 0, "{}", run.transcript());
+            files.extend(odcs_files(&out));
+        }
+    }
+    assert!(files.len() >= 12, "{files:?}");
+    for file in &files {
+        let out = Command::new(bin.join("datacontract"))
+            .arg("lint")
+            .arg(file)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("valid against ODCS v3.1.0"),
+            "{}: {text}",
+            file.display()
+        );
+    }
+    let script = repo_root().join("datasurface-contract/tests/it/check_contracts.py");
+    let out = Command::new(bin.join("python"))
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok ")).count(),
+        files.len(),
+        "{text}"
+    );
+}
+
+/// The datasets of a datastore in a `Team` document's YAML.
+fn datasets(team_yaml: &str, store: &str) -> OrderedMap<DatasetName, Dataset> {
+    let value: serde_json::Value = serde_saphyr::from_str(team_yaml).unwrap();
+    serde_json::from_value(value["datastores"][store]["datasets"].clone()).unwrap()
+}
+
+#[test]
+fn export_then_import_gives_back_every_teams_datasets() {
+    let dir = scratch("contract-round-trip");
+    for (model, teams) in [
+        ("northwind", &["zones/usa/teams/northwindteam.yaml"][..]),
+        (
+            "federated",
+            &[
+                "zones/usa/teams/trading.yaml",
+                "zones/usa/teams/risk.yaml",
+                "zones/eu/teams/customer.yaml",
+                "zones/eu/teams/analytics.yaml",
+            ][..],
+        ),
+    ] {
+        let path = repo_root().join("examples/models").join(model);
+        let out = dir.join(model);
+        let run = datasurface(
+            &[
+                "contract",
+                "export",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &dir,
+        );
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        for team in teams {
+            let text = std::fs::read_to_string(path.join(team)).unwrap();
+            let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+            let Some(stores) = value["datastores"].as_object() else {
+                continue;
+            };
+            for store in stores.keys() {
+                let contract = out.join(format!("{store}.odcs.yaml"));
+                let run = datasurface(
+                    &[
+                        "contract",
+                        "import",
+                        contract.to_str().unwrap(),
+                        "--container",
+                        "Any",
+                    ],
+                    &dir,
+                );
+                assert_eq!(run.code, 0, "{}", run.transcript());
+                assert_eq!(run.stderr, "", "nothing left out of what datasurface wrote");
+                assert!(
+                    run.stdout
+                        .contains(&format!("zone: {}\n", value["zone"].as_str().unwrap()))
+                );
+                assert_eq!(
+                    datasets(&run.stdout, store),
+                    datasets(&text, store),
+                    "{model} {store}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn import_writes_a_new_file_and_never_replaces_one() {
+    let dir = scratch("contract-import-out");
+    let contract = repo_root().join("examples/contracts/orders.odcs.yaml");
+    let target = dir.join("shop.yaml");
+    std::fs::write(&target, "# the team's own file\n").unwrap();
+    let args = [
+        "contract",
+        "import",
+        contract.to_str().unwrap(),
+        "--container",
+        "Shop DB",
+        "--team",
+        "Shop",
+        "--out",
+        "shop.yaml",
+    ];
+    let run = datasurface(&args, &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("never replaces one"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# the team's own file\n"
+    );
+    std::fs::remove_file(&target).unwrap();
+    let run = datasurface(&args, &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        written.contains("kind: Team\nzone: Sales\nname: Shop\n"),
+        "{written}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn export_never_writes_through_a_link() {
+    let dir = scratch("contract-export-link");
+    let outside = dir.join("outside.txt");
+    std::fs::write(&outside, "keep\n").unwrap();
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("NW_Data.odcs.yaml")).unwrap();
+    let model = repo_root().join("examples/models/northwind");
+    let run = datasurface(
+        &[
+            "contract",
+            "export",
+            model.to_str().unwrap(),
+            "--out",
+            "out",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
+}
+
+#[test]
+fn import_refuses_what_is_not_a_contract_file() {
+    let dir = scratch("contract-import-bad");
+    std::fs::create_dir_all(dir.join("a-directory")).unwrap();
+    let run = datasurface(
+        &["contract", "import", "a-directory", "--container", "X"],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("a-directory is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    let run = datasurface(
+        &["contract", "import", "missing.yaml", "--container", "X"],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("cannot read missing.yaml"),
+        "{}",
+        run.stderr
+    );
+}

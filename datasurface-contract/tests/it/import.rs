@@ -1,0 +1,168 @@
+//! Contracts written elsewhere: what imports, what is refused at its field,
+//! and what is left out and said.
+
+use datasurface_contract::{ContractFile, ImportOptions, import};
+use datasurface_core::capture::{
+    CaptureMetadata, CaptureMethod, Ingestion, IngestionConsistency, SqlSnapshot,
+};
+use datasurface_core::names::{ContainerName, TeamName, ZoneName};
+use datasurface_core::types::{DataType, Decimal, Text, Timestamp};
+
+/// A contract as a team might already have one: Postgres spellings,
+/// a quality rule, an SLA, a server and people (docs/contracts.md imports it).
+const ORDERS: &str = include_str!("../../../examples/contracts/orders.odcs.yaml");
+
+fn options() -> ImportOptions {
+    ImportOptions {
+        capture: CaptureMetadata::Ingestion(Ingestion {
+            container: ContainerName::new("Shop DB").expect("a container name"),
+            consistency: IngestionConsistency::MultiDataset,
+            trigger: None,
+            credential: None,
+            method: CaptureMethod::SqlSnapshot(SqlSnapshot::default()),
+        }),
+        datastore: None,
+        zone: None,
+        team: Some(TeamName::new("Shop").expect("a team name")),
+    }
+}
+
+fn file(path: &str, text: &str) -> Vec<ContractFile> {
+    vec![ContractFile {
+        path: path.to_owned(),
+        text: text.to_owned(),
+    }]
+}
+
+#[test]
+fn a_foreign_contract_imports_and_says_what_it_left_out() {
+    let imported = import(&file("orders.odcs.yaml", ORDERS), &options()).expect("imports");
+    assert_eq!(imported.zone, ZoneName::new("Sales").expect("a zone name"));
+    let store = &imported.datastores["orders"];
+    let orders = &store.datasets["orders"];
+    let columns = &orders.schema.columns;
+    assert_eq!(columns["order_id"].data_type, DataType::BigInt);
+    assert!(!columns["order_id"].nullable, "a key column is never null");
+    assert_eq!(
+        columns["customer_email"].data_type,
+        DataType::VarChar(Text::max(320))
+    );
+    assert_eq!(
+        columns["customer_email"].classifications[0].to_string(),
+        "PC1:email"
+    );
+    assert_eq!(
+        columns["total"].data_type,
+        DataType::Decimal(Decimal {
+            precision: 12,
+            scale: 2
+        })
+    );
+    assert!(!columns["total"].nullable);
+    assert_eq!(
+        columns["placed_at"].data_type,
+        DataType::Timestamp(Timestamp::default())
+    );
+    assert_eq!(columns["status"].data_type, DataType::String(Text::max(12)));
+    assert_eq!(orders.schema.primary_key.len(), 1);
+    // The source table's own name becomes the snapshot's table map.
+    let CaptureMetadata::Ingestion(ingestion) = &store.capture else {
+        panic!("ingested")
+    };
+    let CaptureMethod::SqlSnapshot(snapshot) = &ingestion.method else {
+        panic!("a snapshot")
+    };
+    assert_eq!(
+        snapshot.tables.get("orders").map(String::as_str),
+        Some("orders_v2")
+    );
+    assert_eq!(
+        orders.version.as_ref().map(ToString::to_string).as_deref(),
+        Some("2.1.0")
+    );
+    let dropped: Vec<String> = imported.dropped.iter().map(|n| n.at.clone()).collect();
+    assert_eq!(
+        dropped,
+        [
+            "team",
+            "servers",
+            "slaProperties",
+            "description.usage",
+            "schema[orders].properties[customer_email].criticalDataElement",
+            "schema[orders].properties[total].quality",
+            "schema[orders].properties[status].classification",
+        ],
+        "{:#?}",
+        imported.dropped
+    );
+    assert!(
+        imported
+            .dropped
+            .iter()
+            .all(|n| n.file == "orders.odcs.yaml")
+    );
+}
+
+#[test]
+fn what_cannot_be_expressed_is_refused_at_its_field() {
+    let broken = ORDERS
+        .replace("physicalType: numeric(12, 2)", "physicalType: numeric")
+        .replace(
+            "logicalType: timestamp\n        physicalType: timestamptz",
+            "logicalType: time",
+        )
+        .replace("primaryKey: true", "primaryKey: false")
+        .replace("name: customer_email", "name: customer-email");
+    let error = import(&file("orders.odcs.yaml", &broken), &options()).expect_err("refused");
+    let at: Vec<&str> = error.errors.iter().map(|n| n.at.as_str()).collect();
+    assert_eq!(
+        at,
+        [
+            "schema[orders].properties[customer-email].name",
+            "schema[orders].properties[total].physicalType",
+            "schema[orders].properties[placed_at]",
+        ],
+        "{error}"
+    );
+    let text = error.to_string();
+    assert!(text.contains("orders.odcs.yaml: schema[orders].properties[total].physicalType: `numeric` has no precision"), "{text}");
+    assert!(
+        text.contains("logicalType `time` is not a type datasurface can hold"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_table_without_a_key_and_a_missing_team_are_refused() {
+    let keyless = ORDERS.replace("primaryKey: true", "primaryKey: false");
+    let mut no_team = options();
+    no_team.team = None;
+    let error = import(&file("orders.odcs.yaml", &keyless), &no_team).expect_err("refused");
+    let text = error.to_string();
+    assert!(
+        text.contains("schema[orders]: has no primary key"),
+        "{text}"
+    );
+    assert!(
+        text.contains("team.name: no contract names the team"),
+        "{text}"
+    );
+}
+
+#[test]
+fn other_documents_are_refused_not_misread() {
+    for (text, says) in [
+        (
+            "apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\n",
+            "apiVersion: `v2.2.2` is not read",
+        ),
+        (
+            "dataContractSpecification: 1.1.0\nid: x\n",
+            "is not an ODCS v3 data contract",
+        ),
+        ("[1, 2", "is not YAML or JSON"),
+    ] {
+        let error = import(&file("c.yaml", text), &options()).expect_err("refused");
+        assert!(error.to_string().contains(says), "{error}");
+    }
+}

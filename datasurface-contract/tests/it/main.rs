@@ -1,0 +1,6 @@
+//! datasurface-contract's integration tests: export then import, and the
+//! contracts checked by the official ODCS tools.
+
+mod import;
+mod roundtrip;
+mod tools;
