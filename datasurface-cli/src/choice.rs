@@ -82,7 +82,14 @@ fn load(
         crate::check::report_load_errors(app, model, &errors, &[], human, out, err)
     })?;
     match files::load(&sources) {
-        Ok(loaded) => Ok((sources, loaded.ecosystem)),
+        Ok(loaded) => {
+            let mut ecosystem = loaded.ecosystem;
+            datasurface_gate::read_avro_files(
+                &mut ecosystem,
+                &datasurface_gate::ModelDir::new(model),
+            );
+            Ok((sources, ecosystem))
+        }
         Err(errors) => Err(crate::check::report_load_errors(
             app, model, &errors.0, &sources, human, out, err,
         )),

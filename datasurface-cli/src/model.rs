@@ -62,6 +62,7 @@ pub(crate) fn load_valid(
     };
     let documents = loaded.documents;
     let mut ecosystem = loaded.ecosystem;
+    datasurface_gate::read_avro_files(&mut ecosystem, &datasurface_gate::ModelDir::new(model));
     let unserved = crate::gate::gate(app, &[]).choose_platforms(&mut ecosystem);
     if let Some(env) = app.environment {
         match datasurface_platform::environments::in_environment(&ecosystem, env) {

@@ -275,6 +275,7 @@ fn load(
     let documents = loaded.documents;
     let gate = crate::gate::gate(app, external);
     let mut ecosystem = loaded.ecosystem;
+    datasurface_gate::read_avro_files(&mut ecosystem, &datasurface_gate::ModelDir::new(model));
     let unserved = gate.choose_platforms(&mut ecosystem);
     let mut report = match validate::try_validate(ecosystem) {
         Ok(valid) => {

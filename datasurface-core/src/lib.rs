@@ -107,7 +107,7 @@ pub use policy::{
     AllowDenyPolicy, ClassificationKind, DataClassification, PolicyMandate, StoragePolicy,
 };
 pub use repository::{Repository, RepositoryHost, RepositoryParseError};
-pub use schema::{Column, Schema};
+pub use schema::{AvroFile, AvroSource, Column, Schema};
 pub use types::{DataType, TypeKind};
 pub use vendor::{CloudVendor, InfrastructureLocation, InfrastructureVendor, LocationRef};
 pub use workspace::{

@@ -18,7 +18,8 @@ use crate::container::{ContainerKind, DatabaseEngine};
 use crate::diagnostic::ModelPath;
 use crate::grant::{CredentialDeclaration, Grantee, granted};
 use crate::names::{
-    ContainerName, CredentialName, DatastoreName, PlatformName, TeamName, WorkspaceName, ZoneName,
+    ContainerName, CredentialName, DatasetName, DatastoreName, PlatformName, TeamName,
+    WorkspaceName, ZoneName,
 };
 use crate::regions::{Region, owner_or_parent};
 use crate::workspace::CodeArtifact;
@@ -295,6 +296,8 @@ pub enum FileSite<'a> {
     SqliteContainer(&'a ContainerName),
     /// A workspace's hook module.
     HookModule(&'a WorkspaceName),
+    /// A dataset's Avro schema file.
+    AvroSchema(&'a DatastoreName, &'a DatasetName),
     /// A platform's parameter that maps a source container to a file or
     /// folder (the `sqlite` platform's `sources`): the file belongs to the
     /// container's team, and the ecosystem names it.
@@ -338,6 +341,16 @@ impl FileClaim<'_> {
                     .region_path()
                     .keys(["workspaces", workspace.as_str(), "hook", "module"])
             }
+            FileSite::AvroSchema(store, dataset) => self.owner.region_path().keys([
+                "datastores",
+                store.as_str(),
+                "datasets",
+                dataset.as_str(),
+                "schema",
+                "avro",
+                "file",
+                "path",
+            ]),
             FileSite::Platform {
                 platform,
                 parameter,
@@ -353,6 +366,9 @@ impl FileClaim<'_> {
         match self.site {
             FileSite::SqliteContainer(container) => format!("container `{container}`"),
             FileSite::HookModule(workspace) => format!("the hook of workspace `{workspace}`"),
+            FileSite::AvroSchema(store, dataset) => {
+                format!("the Avro schema of dataset `{store}.{dataset}`")
+            }
             FileSite::Platform {
                 platform,
                 parameter,
@@ -395,6 +411,18 @@ pub fn file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
                         grants: &c.grants,
                         site: FileSite::SqliteContainer(name),
                     });
+                }
+            }
+            for (store, s) in &t.datastores {
+                for (dataset, d) in &s.datasets {
+                    if let Some(crate::schema::AvroSource::File(file)) = &d.schema.avro {
+                        claims.push(FileClaim {
+                            path: file.path.as_str(),
+                            owner,
+                            grants: &[],
+                            site: FileSite::AvroSchema(store, dataset),
+                        });
+                    }
                 }
             }
             for (name, w) in &t.workspaces {

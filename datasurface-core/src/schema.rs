@@ -13,9 +13,19 @@ use crate::types::DataType;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Schema {
-    /// The columns, in order.
-    #[serde(deserialize_with = "crate::serde_util::unique_keys")]
+    /// The columns, in order. With `avro`, they come from the Avro record
+    /// and are left out (or, if written, must be the record's).
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::unique_keys",
+        skip_serializing_if = "crate::OrderedMap::is_empty"
+    )]
     pub columns: OrderedMap<ColumnName, Column>,
+    /// An Avro record that is the dataset's schema: its fields are the
+    /// columns, and `verify` compares versions by Avro's schema-resolution
+    /// rules, in the direction consumers read (docs/model-files.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avro: Option<AvroSource>,
     /// The primary key's columns, in key order. Validation requires one; its
     /// columns must exist and be `nullable: false`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -78,6 +88,37 @@ impl Column {
         self.classifications.extend(classifications);
         self
     }
+}
+
+/// Where a dataset's Avro schema is: inline, or in a file of the model.
+///
+/// ```yaml
+/// avro:
+///   file: {path: zones/usa/teams/schemas/order.avsc, sha256: 9f86…}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum AvroSource {
+    /// The schema itself (a `record`), written in the model's YAML or JSON.
+    Inline(serde_json::Value),
+    /// An `.avsc` file in the team's folder, pinned by its SHA-256.
+    File(AvroFile),
+}
+
+/// An Avro schema file the model names, pinned by its SHA-256 like a hook
+/// module: a changed file is a changed model, which `verify` authorizes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AvroFile {
+    /// The file, by its path from the model's root directory.
+    pub path: crate::names::ModelFilePath,
+    /// Its SHA-256, as `sha256sum` prints it.
+    pub sha256: crate::names::Sha256Digest,
+    /// The file's text once read (or why it could not be), filled in by
+    /// whoever read the model's files; never written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub text: Option<Result<std::sync::Arc<str>, String>>,
 }
 
 impl Schema {

@@ -604,6 +604,9 @@ fn assemble_parts(
     if documents.len() > 1 {
         order_by_declarations(&mut eco);
     }
+    // Inline Avro schemas make their datasets' columns now; a file's, once
+    // its reader has read the file (`datasurface_gate::read_avro_files`).
+    datasurface_avro::expand(&mut eco);
     Some(LoadedModel {
         ecosystem: eco,
         documents,

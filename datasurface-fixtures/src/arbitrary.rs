@@ -415,6 +415,7 @@ pub fn schema() -> impl Strategy<Value = Schema> {
                 columns,
                 primary_key,
                 partition_keys,
+                avro: None,
                 documentation: documentation.map(Box::new),
             },
         )

@@ -333,6 +333,7 @@ impl Gate {
         let counts = ModelCounts::of(&loaded.ecosystem, loaded.documents.len());
         let mut platforms = Vec::new();
         let mut ecosystem = loaded.ecosystem;
+        crate::read_avro_files(&mut ecosystem, model);
         let unserved = self.choose_platforms(&mut ecosystem);
         let mut report = match validate::try_validate(ecosystem) {
             Ok(valid) => {
@@ -421,10 +422,13 @@ impl Gate {
                 ..Verified::default()
             };
         };
-        // Both models see the platforms chosen for them (moves are between the two).
-        if let Some((_, _, m)) = base_model.as_mut() {
+        // Both models read their Avro schema files, and see the platforms
+        // chosen for them (moves are between the two).
+        if let (Some((_, _, m)), Some(files_of)) = (base_model.as_mut(), base) {
+            crate::read_avro_files(&mut m.ecosystem, files_of);
             self.choose_platforms(&mut m.ecosystem);
         }
+        crate::read_avro_files(&mut proposed_loaded.ecosystem, proposed);
         let unserved = self.choose_platforms(&mut proposed_loaded.ecosystem);
         let base_eco = base_model.as_ref().map(|(_, _, m)| &m.ecosystem);
         let base_pair = base_eco.zip(base);

@@ -23,6 +23,7 @@
 //! std::process::exit(if checked.passes(false) { 0 } else { 1 });
 //! ```
 
+mod avro_files;
 mod dir;
 mod finding;
 mod gate;
@@ -34,6 +35,7 @@ mod plans;
 mod read;
 mod source;
 
+pub use avro_files::{MAX_AVRO_FILE_BYTES, read_avro_files};
 pub use datasurface_platform as platform;
 pub use dir::ModelDir;
 pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_json};

@@ -23,6 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub use datasurface_avro as avro;
 pub use datasurface_core::*;
 pub use datasurface_files as files;
 pub use datasurface_rules::{BuildError, BuildValid, catalogue, validate, verify};

@@ -10,6 +10,7 @@ use std::process::Command;
 
 mod args;
 mod authority;
+mod avro;
 mod boundaries;
 mod catalogue;
 mod check;

@@ -36,7 +36,9 @@ pub struct FileChange {
 fn namer<'e>(eco: &'e Ecosystem, claim: &FileClaim<'_>) -> &'e Repository {
     match claim.site {
         FileSite::Platform { .. } => Owner::Ecosystem.repository(eco),
-        FileSite::SqliteContainer(_) | FileSite::HookModule(_) => claim.owner.repository(eco),
+        FileSite::SqliteContainer(_) | FileSite::HookModule(_) | FileSite::AvroSchema(..) => {
+            claim.owner.repository(eco)
+        }
     }
 }
 

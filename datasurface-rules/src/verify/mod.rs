@@ -90,6 +90,12 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
         "Deprecate the dataset first, wait until no workspace reads it, then remove it.",
     ),
     crate::validate::CodeInfo::new(
+        "avro-incompatible",
+        Severity::Error,
+        "A dataset's new Avro schema writes what consumers reading with its old one cannot read.",
+        "Both versions of the dataset are Avro records, so they are compared by Avro's schema-resolution rules, reading with the old schema what the new one writes: a field the old schema has must be in the new one (by name, or under a new name that lists the old one in `aliases`), types may only promote (int to long, float or double; long to float or double; float to double; string and bytes either way), a new enum symbol needs a default symbol in the old enum, and a union must cover each type the other may write (a field made nullable breaks readers of the old one). Fields may be added freely, and a field made not nullable is read as before. A removed column is `removed-column`: consumers' views follow the new columns. Keep the old type, or ship the new schema as a new dataset beside the old one.",
+    ),
+    crate::validate::CodeInfo::new(
         "removed-column",
         Severity::Error,
         "A column is removed from a dataset.",
@@ -815,7 +821,40 @@ fn dataset_breaks(
     ),
     found: &mut Vec<Diagnostic>,
 ) {
+    // Two Avro records are compared as Avro compares them: can a consumer
+    // reading with the old schema read what the new one writes? Types,
+    // nullability and added fields are then Avro's to judge. A removed
+    // column still breaks: consumers' views follow the new columns, so a
+    // reader's default never reaches them. Keys are the model's to judge.
+    let avro = avro_breaks(&old_dataset.schema, &new_dataset.schema);
+    let avro_judges =
+        |code: &str| matches!(code, "incompatible-column-change" | "added-required-column");
+    let removed: Vec<String> = old_dataset
+        .schema
+        .columns
+        .keys()
+        .filter(|c| !new_dataset.schema.columns.contains_key(*c))
+        .map(|c| format!("fields[{c}]"))
+        .collect();
+    for incompatibility in avro.iter().flatten().filter(|i| !removed.contains(&i.at)) {
+        found.push(
+            Diagnostic::new(
+                "avro-incompatible",
+                Severity::Error,
+                dataset_path.keys(["schema", "avro"]),
+                format!(
+                    "in `{name}.{dataset}`, consumers reading with the old Avro schema cannot read what the new one writes: {incompatibility}{}",
+                    readers(read)
+                ),
+            )
+            .with_help(SHIP_IT_INSTEAD.replace("<name>", dataset.as_str()))
+            .breaking(broken(read, owners)),
+        );
+    }
     for problem in schema_breaks(&old_dataset.schema, &new_dataset.schema) {
+        if avro.is_some() && avro_judges(problem.code) {
+            continue;
+        }
         let path = match &problem.column {
             Some(column) => dataset_path.keys(["schema", "columns", column.as_str()]),
             None => dataset_path.key("schema"),
@@ -843,6 +882,17 @@ fn dataset_breaks(
             .breaking(broken(read, owners)),
         );
     }
+}
+
+/// Why consumers reading with the old Avro record cannot read what the new
+/// one writes, when both versions are valid Avro records; `None` otherwise.
+fn avro_breaks(
+    old: &datasurface_core::Schema,
+    new: &datasurface_core::Schema,
+) -> Option<Vec<datasurface_avro::Incompatibility>> {
+    let reader = datasurface_avro::dataset_schema(old.avro.as_ref()?).ok()?;
+    let writer = datasurface_avro::dataset_schema(new.avro.as_ref()?).ok()?;
+    Some(datasurface_avro::can_read(&reader, &writer))
 }
 
 /// Every change of classification between two versions of a dataset: at

@@ -37,6 +37,7 @@ mod duplicate_workspace;
 mod empty_description;
 mod hard_vendor_policy_violation;
 mod incomplete_table_mapping;
+mod invalid_avro_schema;
 mod invalid_cron;
 mod invalid_data_type;
 mod invalid_github_repository;
@@ -134,6 +135,7 @@ pub static RULES: &[&Rule] = &[
     &key_column_unknown::RULE,
     &nullable_key_column::RULE,
     &invalid_data_type::RULE,
+    &invalid_avro_schema::RULE,
     &unknown_container::RULE,
     &container_kind_mismatch::RULE,
     &unknown_mapped_dataset::RULE,

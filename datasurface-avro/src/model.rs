@@ -1,0 +1,61 @@
+//! Avro schemas in a model: reading a dataset's, and filling in its columns.
+
+use datasurface_core::Ecosystem;
+use datasurface_core::schema::{AvroSource, Schema};
+
+use crate::parse::{AvroError, parse, parse_str};
+use crate::schema::AvroSchema;
+
+/// Why a dataset's Avro schema could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceProblem {
+    /// The file was not read: the model was not loaded from its directory.
+    NotRead,
+    /// The file could not be read, or is not the pinned one: why.
+    Unreadable(String),
+    /// The schema is not a valid Avro record for a dataset.
+    Invalid(Vec<AvroError>),
+}
+
+/// A dataset's Avro schema, parsed and validated (a file's, from the text
+/// its reader left in the model), and the columns it makes.
+pub fn dataset_schema(source: &AvroSource) -> Result<AvroSchema, SourceProblem> {
+    let schema = match source {
+        AvroSource::Inline(json) => parse(json),
+        AvroSource::File(file) => match &file.text {
+            None => return Err(SourceProblem::NotRead),
+            Some(Err(why)) => return Err(SourceProblem::Unreadable(why.clone())),
+            Some(Ok(text)) => parse_str(text),
+        },
+    }
+    .map_err(SourceProblem::Invalid)?;
+    crate::columns(&schema).map_err(SourceProblem::Invalid)?;
+    Ok(schema)
+}
+
+/// Fills in the columns of every dataset whose schema is a valid Avro
+/// record and that writes none. Idempotent; what it cannot fill in, the
+/// `invalid-avro-schema` rule reports.
+pub fn expand(model: &mut Ecosystem) {
+    for zone in model.zones.values_mut() {
+        for team in zone.teams.values_mut() {
+            for store in team.datastores.values_mut() {
+                for dataset in store.datasets.values_mut() {
+                    expand_schema(&mut dataset.schema);
+                }
+            }
+        }
+    }
+}
+
+fn expand_schema(schema: &mut Schema) {
+    if !schema.columns.is_empty() {
+        return;
+    }
+    let Some(source) = &schema.avro else { return };
+    if let Ok(avro) = dataset_schema(source)
+        && let Ok(columns) = crate::columns(&avro)
+    {
+        schema.columns = columns;
+    }
+}
