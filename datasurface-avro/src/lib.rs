@@ -25,8 +25,9 @@
 //! # Ok::<(), Vec<datasurface_avro::AvroError>>(())
 //! ```
 //!
-//! Pure: no IO. Recursive types and nesting deeper than [`MAX_DEPTH`] are
-//! refused rather than followed.
+//! Pure: no IO. Recursive types, nesting deeper than [`MAX_DEPTH`] and
+//! schemas that unfold to more than [`MAX_UNFOLDED`] types are refused
+//! rather than followed.
 
 mod columns;
 mod model;
@@ -36,6 +37,6 @@ mod schema;
 
 pub use columns::columns;
 pub use model::{SourceProblem, dataset_schema, expand};
-pub use parse::{AvroError, MAX_DEPTH, parse, parse_str};
-pub use resolve::{Incompatibility, can_read};
+pub use parse::{AvroError, MAX_DEPTH, MAX_UNFOLDED, parse, parse_str};
+pub use resolve::{Incompatibility, MAX_STEPS, can_read};
 pub use schema::{AvroSchema, Enum, Field, Fixed, FullName, Logical, Primitive, Record};

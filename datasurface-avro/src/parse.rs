@@ -12,6 +12,12 @@ use crate::schema::{AvroSchema, Enum, Field, Fixed, FullName, Logical, Primitive
 /// well within the stack.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most types a schema may unfold to, each named type counted every
+/// time it is used: its columns are made by unfolding it, so a schema
+/// that reuses a named type in each of many levels is refused rather
+/// than unfolded into millions of columns.
+pub const MAX_UNFOLDED: usize = 10_000;
+
 /// A problem in an Avro schema, at its place in the schema's JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{at}: {message}")]
@@ -28,8 +34,45 @@ pub fn parse(json: &Value) -> Result<AvroSchema, Vec<AvroError>> {
     let mut parser = Parser::default();
     let schema = parser.schema(json, "", "(schema)", 0);
     match schema {
-        Some(schema) if parser.errors.is_empty() => Ok(schema),
-        _ => Err(parser.errors),
+        Some(schema) if parser.errors.is_empty() => {
+            let mut left = MAX_UNFOLDED;
+            if unfold(&schema, &mut left) {
+                Ok(schema)
+            } else {
+                Err(vec![AvroError {
+                    at: "(schema)".to_owned(),
+                    message: format!(
+                        "the schema unfolds to more than {MAX_UNFOLDED} types (a named type counts each time it is used); split the dataset"
+                    ),
+                }])
+            }
+        }
+        _ => {
+            let more = parser.problems - parser.errors.len();
+            let mut errors = parser.errors;
+            if more > 0 {
+                errors.push(AvroError {
+                    at: "(schema)".to_owned(),
+                    message: format!("and {more} more problems like these"),
+                });
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// Counts the types a schema unfolds to against `left`; false once it
+/// runs out, having walked at most `left` of them.
+fn unfold(schema: &AvroSchema, left: &mut usize) -> bool {
+    if *left == 0 {
+        return false;
+    }
+    *left -= 1;
+    match schema {
+        AvroSchema::Primitive(..) | AvroSchema::Enum(_) | AvroSchema::Fixed(..) => true,
+        AvroSchema::Array(inner) | AvroSchema::Map(inner) => unfold(inner, left),
+        AvroSchema::Union(branches) => branches.iter().all(|b| unfold(b, left)),
+        AvroSchema::Record(r) => r.fields.iter().all(|f| unfold(&f.schema, left)),
     }
 }
 
@@ -49,6 +92,7 @@ struct Parser {
     named: BTreeMap<FullName, AvroSchema>,
     defining: BTreeSet<FullName>,
     errors: Vec<AvroError>,
+    problems: usize,
 }
 
 /// Whether a name part is an Avro name: `[A-Za-z_][A-Za-z0-9_]*`.
@@ -70,10 +114,15 @@ fn join(at: &str, key: &str) -> String {
 
 impl Parser {
     fn error(&mut self, at: &str, message: impl Into<String>) {
-        self.errors.push(AvroError {
-            at: at.to_owned(),
-            message: message.into(),
-        });
+        // A broken schema is told in its first problems, not all of them.
+        const SHOWN: usize = 50;
+        self.problems += 1;
+        if self.errors.len() < SHOWN {
+            self.errors.push(AvroError {
+                at: at.to_owned(),
+                message: message.into(),
+            });
+        }
     }
 
     fn schema(
@@ -720,6 +769,19 @@ mod tests {
                 "fields[5].default: the default `null` is not of type `string` (a union's default is a value of its first type)",
             ]
         );
+    }
+
+    #[test]
+    fn a_named_type_reused_at_every_level_is_refused_not_unfolded() {
+        // Each level's two records both hold the next level: 2^40 paths.
+        let mut level = json!({"type": "record", "name": "L40", "fields": []});
+        for i in (0..40).rev() {
+            level = json!({"type": "record", "name": format!("L{i}"), "fields": [
+                {"name": "a", "type": level},
+                {"name": "b", "type": format!("L{}", i + 1)},
+            ]});
+        }
+        assert!(errors(level)[0].contains("unfolds to more than 10000 types"));
     }
 
     #[test]

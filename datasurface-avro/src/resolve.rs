@@ -5,6 +5,8 @@
 //! union branches. Logical types do not take part, as in the
 //! specification: they change how a value reads, not whether it does.
 
+use std::collections::BTreeMap;
+
 use crate::schema::{AvroSchema, FullName, Primitive, Record};
 
 /// One reason a reader cannot read what a writer writes.
@@ -26,19 +28,69 @@ impl std::fmt::Display for Incompatibility {
     }
 }
 
+/// Schemas so intricate that comparing them takes more steps than this
+/// (unions of records of unions, many levels deep) are called
+/// incompatible rather than compared at length.
+pub const MAX_STEPS: usize = 1_000_000;
+
 /// Every reason `reader` cannot read data written with `writer`; empty
 /// when it can.
 pub fn can_read(reader: &AvroSchema, writer: &AvroSchema) -> Vec<Incompatibility> {
-    let mut out = Vec::new();
-    check(reader, writer, "", &mut out);
-    out
+    let mut cx = Cx::default();
+    check(&mut cx, reader, writer, "");
+    if cx.exhausted {
+        cx.push(
+            "",
+            format!("the schemas are too intricate to compare within {MAX_STEPS} steps; ship the new schema as a new dataset"),
+        );
+    }
+    cx.out
 }
 
-fn push(out: &mut Vec<Incompatibility>, at: &str, message: String) {
-    out.push(Incompatibility {
-        at: at.to_owned(),
-        message,
-    });
+/// A comparison under way: what it found, the steps it took, and which
+/// pairs of types it already knows to read each other.
+#[derive(Default)]
+struct Cx {
+    out: Vec<Incompatibility>,
+    steps: usize,
+    exhausted: bool,
+    known: BTreeMap<(usize, usize), bool>,
+}
+
+impl Cx {
+    fn push(&mut self, at: &str, message: String) {
+        self.out.push(Incompatibility {
+            at: at.to_owned(),
+            message,
+        });
+    }
+
+    /// Takes a step; false once the budget is spent.
+    fn step(&mut self) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.exhausted = true;
+        }
+        !self.exhausted
+    }
+
+    /// Whether `reader` reads all `writer` writes. Named types are shared,
+    /// so the same pair recurs: each is compared once.
+    fn compatible(&mut self, reader: &AvroSchema, writer: &AvroSchema) -> bool {
+        let key = (
+            std::ptr::from_ref(reader) as usize,
+            std::ptr::from_ref(writer) as usize,
+        );
+        if let Some(known) = self.known.get(&key) {
+            return *known;
+        }
+        let found = std::mem::take(&mut self.out);
+        check(self, reader, writer, "");
+        let compatible = self.out.is_empty() && !self.exhausted;
+        self.out = found;
+        self.known.insert(key, compatible);
+        compatible
+    }
 }
 
 fn join(at: &str, key: &str) -> String {
@@ -68,25 +120,26 @@ fn promotes(reader: Primitive, writer: Primitive) -> bool {
         )
 }
 
-fn check(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incompatibility>) {
+fn check(cx: &mut Cx, reader: &AvroSchema, writer: &AvroSchema, at: &str) {
     use AvroSchema as S;
+    if !cx.step() {
+        return;
+    }
     match (reader, writer) {
-        (S::Union(_), _) | (_, S::Union(_)) => unions(reader, writer, at, out),
+        (S::Union(_), _) | (_, S::Union(_)) => unions(cx, reader, writer, at),
         (S::Primitive(r, _), S::Primitive(w, _)) => {
             if !promotes(*r, *w) {
-                push(
-                    out,
+                cx.push(
                     at,
                     format!("`{}` cannot be read as `{}`", w.name(), r.name()),
                 );
             }
         }
-        (S::Array(r), S::Array(w)) => check(r, w, &join(at, "items"), out),
-        (S::Map(r), S::Map(w)) => check(r, w, &join(at, "values"), out),
+        (S::Array(r), S::Array(w)) => check(cx, r, w, &join(at, "items")),
+        (S::Map(r), S::Map(w)) => check(cx, r, w, &join(at, "values")),
         (S::Fixed(r, _), S::Fixed(w, _)) => {
             if !names_match(&r.name, &r.aliases, &w.name) {
-                push(
-                    out,
+                cx.push(
                     &join(at, "name"),
                     format!(
                         "the writer's fixed is `{}`; name it so, or add it to the reader's aliases",
@@ -95,8 +148,7 @@ fn check(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incom
                 );
             }
             if r.size != w.size {
-                push(
-                    out,
+                cx.push(
                     &join(at, "size"),
                     format!(
                         "the writer's fixed has {} bytes, the reader's {}",
@@ -107,8 +159,7 @@ fn check(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incom
         }
         (S::Enum(r), S::Enum(w)) => {
             if !names_match(&r.name, &r.aliases, &w.name) {
-                push(
-                    out,
+                cx.push(
                     &join(at, "name"),
                     format!(
                         "the writer's enum is `{}`; name it so, or add it to the reader's aliases",
@@ -123,8 +174,7 @@ fn check(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incom
                 .map(String::as_str)
                 .collect();
             if !missing.is_empty() && r.default.is_none() {
-                push(
-                    out,
+                cx.push(
                     &join(at, "symbols"),
                     format!(
                         "the reader lacks the writer's symbols {} and has no default symbol",
@@ -133,9 +183,8 @@ fn check(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incom
                 );
             }
         }
-        (S::Record(r), S::Record(w)) => record(r, w, at, out),
-        _ => push(
-            out,
+        (S::Record(r), S::Record(w)) => record(cx, r, w, at),
+        _ => cx.push(
             at,
             format!(
                 "{} cannot be read as {}",
@@ -148,7 +197,7 @@ fn check(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incom
 
 /// A union on either side: each type the writer may write must be read by
 /// the reader (by one of its branches, when the reader is a union).
-fn unions(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Incompatibility>) {
+fn unions(cx: &mut Cx, reader: &AvroSchema, writer: &AvroSchema, at: &str) {
     let lacking = |w: &AvroSchema| {
         format!(
             "the reader's union has no type for the writer's {}",
@@ -158,29 +207,28 @@ fn unions(reader: &AvroSchema, writer: &AvroSchema, at: &str, out: &mut Vec<Inco
     match (reader, writer) {
         (AvroSchema::Union(_), AvroSchema::Union(writers)) => {
             for (i, w) in writers.iter().enumerate() {
-                if !can_read(reader, w).is_empty() {
-                    push(out, &format!("{at}[{i}]"), lacking(w));
+                if !cx.compatible(reader, w) {
+                    cx.push(&format!("{at}[{i}]"), lacking(w));
                 }
             }
         }
         (_, AvroSchema::Union(writers)) => {
             for w in writers {
-                check(reader, w, at, out);
+                check(cx, reader, w, at);
             }
         }
         (AvroSchema::Union(readers), _) => {
-            if !readers.iter().any(|r| can_read(r, writer).is_empty()) {
-                push(out, at, lacking(writer));
+            if !readers.iter().any(|r| cx.compatible(r, writer)) {
+                cx.push(at, lacking(writer));
             }
         }
-        _ => check(reader, writer, at, out),
+        _ => check(cx, reader, writer, at),
     }
 }
 
-fn record(reader: &Record, writer: &Record, at: &str, out: &mut Vec<Incompatibility>) {
+fn record(cx: &mut Cx, reader: &Record, writer: &Record, at: &str) {
     if !names_match(&reader.name, &reader.aliases, &writer.name) {
-        push(
-            out,
+        cx.push(
             &join(at, "name"),
             format!(
                 "the writer's record is `{}`; name it so, or add it to the reader's aliases",
@@ -201,14 +249,13 @@ fn record(reader: &Record, writer: &Record, at: &str, out: &mut Vec<Incompatibil
                     .find_map(|alias| writer.fields.iter().find(|w| &w.name == alias))
             });
         match found {
-            Some(w) => check(&field.schema, &w.schema, &join(&field_at, "type"), out),
+            Some(w) => check(cx, &field.schema, &w.schema, &join(&field_at, "type")),
             None if field.default.is_some() => {}
             None => {
                 // An enum that has a default symbol reads any symbol; the
                 // reference implementation then compares the enum with the
                 // writer's record, which never matches.
-                push(
-                    out,
+                cx.push(
                     &field_at,
                     format!(
                         "the writer has no field `{}` (nor one of its aliases) and the reader gives it no default",
@@ -226,5 +273,42 @@ fn describe(schema: &AvroSchema) -> String {
         AvroSchema::Enum(e) => format!("enum `{}`", e.name),
         AvroSchema::Fixed(f, _) => format!("fixed `{}`", f.name),
         other => format!("`{}`", other.kind()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Unions of records of unions, every record its own: what a
+    /// comparison without memory or a budget would take 4^depth steps over.
+    fn intricate(depth: usize, names: &mut usize) -> serde_json::Value {
+        if depth == 0 {
+            return json!("int");
+        }
+        let mut branch = || {
+            *names += 1;
+            let name = format!("R{names}");
+            json!({"type": "record", "name": name, "fields": [{"name": "f", "type": intricate(depth - 1, names)}]})
+        };
+        let (a, b) = (branch(), branch());
+        json!([a, b])
+    }
+
+    #[test]
+    fn intricate_schemas_are_compared_within_a_budget() {
+        let mut names = 0;
+        let union = intricate(11, &mut names);
+        let record =
+            json!({"type": "record", "name": "Top", "fields": [{"name": "x", "type": union}]});
+        let reader = crate::parse(&record).unwrap_or_else(|e| panic!("{e:?}"));
+        let writer = crate::parse(&record).unwrap_or_else(|e| panic!("{e:?}"));
+        // It reads a copy of itself; the comparison ends, whatever it concludes.
+        let found = can_read(&reader, &writer);
+        assert!(
+            found.is_empty() || found.iter().any(|i| i.message.contains("too intricate")),
+            "{found:?}"
+        );
     }
 }

@@ -22,6 +22,7 @@ pub const APPROVABLE: &[&str] = &[
     "removed-dataset",
     "removed-column",
     "incompatible-column-change",
+    "avro-incompatible",
     "classification-changed",
     "added-required-column",
     "primary-key-changed",
