@@ -15,24 +15,6 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 
-/// The tools' `bin` directory, or `None` having said why.
-fn tools() -> Option<PathBuf> {
-    let dir = std::env::var_os("DATASURFACE_CONTRACT_TOOLS").map(PathBuf::from);
-    let found = dir.filter(|d| d.join("python").is_file());
-    if found.is_none() {
-        let message = "avro and fastavro are not installed (.ci/external installs them; set DATASURFACE_CONTRACT_TOOLS to their bin directory)";
-        assert!(
-            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
-        );
-        #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
-        {
-            eprintln!("skipped: {message}");
-        }
-    }
-    found
-}
-
 const PRIMITIVES: [&str; 7] = [
     "int", "long", "float", "double", "string", "bytes", "boolean",
 ];
@@ -178,7 +160,9 @@ fn pair() -> impl Strategy<Value = (Value, Value)> {
 
 #[test]
 fn resolution_agrees_with_apache_avro_and_fastavro_reads_it() {
-    let Some(bin) = tools() else { return };
+    let Some(bin) = crate::external::contract_tools() else {
+        return;
+    };
     let mut runner = TestRunner::deterministic();
     let strategy = pair();
     let pairs: Vec<(Value, Value)> = (0..2000)

@@ -10,25 +10,6 @@ use datasurface_model::{Dataset, OrderedMap};
 
 use crate::{datasurface, repo_root, scratch};
 
-/// The ODCS tools' `bin` (datacontract-cli, open-data-contract-standard),
-/// or `None` having said why; `.ci/external` installs them.
-fn tools() -> Option<PathBuf> {
-    let dir = std::env::var_os("DATASURFACE_CONTRACT_TOOLS").map(PathBuf::from);
-    let found = dir.filter(|d| d.join("datacontract").is_file() && d.join("python").is_file());
-    if found.is_none() {
-        let message = "the ODCS tools are not installed (.ci/external installs them; set DATASURFACE_CONTRACT_TOOLS to their bin directory)";
-        assert!(
-            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
-        );
-        #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
-        {
-            eprintln!("skipped: {message}");
-        }
-    }
-    found
-}
-
 fn odcs_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -41,7 +22,9 @@ fn odcs_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn exported_examples_pass_datacontract_lint_and_the_standard_model() {
-    let Some(bin) = tools() else { return };
+    let Some(bin) = crate::external::contract_tools() else {
+        return;
+    };
     let dir = scratch("contract-examples");
     let mut files = Vec::new();
     for model in ["northwind", "federated"] {

@@ -18,6 +18,8 @@ mod codes;
 mod contract;
 mod engine;
 mod environments;
+#[path = "../../../datasurface-contract/tests/it/external.rs"]
+mod external;
 mod gate;
 mod generate;
 mod gitops;

@@ -14,24 +14,6 @@ use datasurface_fixtures::arbitrary;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
-/// The tools' `bin` directory, or `None` (having said why) when missing.
-pub(crate) fn tools() -> Option<PathBuf> {
-    let dir = std::env::var_os("DATASURFACE_CONTRACT_TOOLS").map(PathBuf::from);
-    let found = dir.filter(|d| d.join("datacontract").is_file() && d.join("python").is_file());
-    if found.is_none() {
-        let message = "the ODCS tools are not installed (.ci/external installs datacontract-cli and open-data-contract-standard; set DATASURFACE_CONTRACT_TOOLS to their bin directory)";
-        assert!(
-            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"
-        );
-        #[allow(clippy::print_stderr, reason = "the test says what it could not check")]
-        {
-            eprintln!("skipped: {message}");
-        }
-    }
-    found
-}
-
 /// A scratch directory of this test's own, emptied first.
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -82,7 +64,9 @@ fn write(dir: &Path, model: &datasurface_core::Ecosystem, per_dataset: bool) -> 
 
 #[test]
 fn northwind_passes_datacontract_lint_and_the_standard_model() {
-    let Some(bin) = tools() else { return };
+    let Some(bin) = crate::external::contract_tools() else {
+        return;
+    };
     let dir = scratch("odcs-northwind");
     let model = datasurface_fixtures::northwind().build().expect("builds");
     let mut files = write(&dir, &model, false);
@@ -99,7 +83,9 @@ fn northwind_passes_datacontract_lint_and_the_standard_model() {
 
 #[test]
 fn generated_datastores_pass_the_standard_tools() {
-    let Some(bin) = tools() else { return };
+    let Some(bin) = crate::external::contract_tools() else {
+        return;
+    };
     let dir = scratch("odcs-generated");
     let mut runner = TestRunner::deterministic();
     let datasets = proptest::collection::vec(arbitrary::dataset(), 1..4);
