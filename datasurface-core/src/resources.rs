@@ -473,7 +473,12 @@ pub fn file_refusal(
             owner.owner,
             owner.owner.repository(eco)
         ),
-        None => "name a file of your own: hook modules are not shared".to_owned(),
+        None => match owner.site {
+            FileSite::AvroSchema(..) => {
+                "name a file of your own (a copy, pinned by its own digest): Avro schema files are not shared".to_owned()
+            }
+            _ => "name a file of your own: hook modules are not shared".to_owned(),
+        },
     };
     Some((
         user.model_path(),

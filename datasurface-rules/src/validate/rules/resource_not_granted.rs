@@ -18,7 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A team's element uses a data container, credential or file that another owner has not granted it.",
     explanation: "Each runtime resource the model names has an owner: a container the team that defines it, a \
                   credential whoever declares it under `credentials` (the ecosystem, a zone or a team; undeclared, the \
-                  one team that uses it), a file the team whose container or hook names it. Another team may use it \
+                  one team that uses it), a file the team whose container, hook or Avro schema names it. Another team may use it \
                   only when the owner grants it, in the owner's own document: `grants: [{team: <team>}]` (or \
                   `{zone: <zone>}`) on the container or the credential's declaration. Ask the owner's repository for \
                   the grant, or use a resource of your own. See docs/security.md.",
@@ -171,6 +171,22 @@ mod tests {
         model.yaml:32:47: error[resource-not-granted]: container `Sales DB` names `data/sales.sqlite`, the same file as `./Data/Sales.sqlite`, which belongs to team `Reporting` of zone `USA` (container `Warehouse`)
           at: /zones/USA/teams/Sales/containers/Sales DB/kind/database/database
           help: name a file of your own, or ask team `Reporting` of zone `USA` (github:acme/reporting@main) to add `grants: [{team: Sales}]` to container `Warehouse` (in github:acme/sales@main)
+        ");
+    }
+
+    /// A dataset's Avro schema file is its team's, as a hook module is.
+    #[test]
+    fn another_teams_file_as_an_avro_schema() {
+        insta::assert_snapshot!(case(&super::RULE, &[
+            ("                  primaryKey: [order_id]\n",
+             "                  primaryKey: [order_id]\n                  avro: {file: {path: hooks/totals.wasm, sha256: 0000000000000000000000000000000000000000000000000000000000000000}}\n"),
+        ]), @"
+        model.yaml:93:15: error[resource-not-granted]: the hook of workspace `Totals` names `hooks/totals.wasm`, the same file as `hooks/totals.wasm`, which belongs to team `Sales` of zone `USA` (the Avro schema of dataset `Orders.orders`)
+          at: /zones/USA/teams/Reporting/workspaces/Totals/hook/module
+          help: name a file of your own (a copy, pinned by its own digest): Avro schema files are not shared (in github:acme/reporting@main)
+        model.yaml:53:33: error[resource-not-granted]: the Avro schema of dataset `Orders.orders` names `hooks/totals.wasm`, the same file as `hooks/totals.wasm`, which belongs to team `Reporting` of zone `USA` (the hook of workspace `Totals`)
+          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/avro/file/path
+          help: name a file of your own: hook modules are not shared (in github:acme/sales@main)
         ");
     }
 }
