@@ -86,8 +86,8 @@ pub fn import(files: &[ContractFile], options: &ImportOptions) -> Result<Importe
     let mut errors = Vec::new();
     let mut dropped = Vec::new();
     let mut stores: OrderedMap<DatastoreName, (String, Datastore)> = OrderedMap::default();
-    let mut zone = options.zone.clone().map(|z| (z, String::from("--zone")));
-    let mut team = options.team.clone().map(|t| (t, String::from("--team")));
+    let mut zone = options.zone.clone().map(|z| (z, NamedBy::Flag("--zone")));
+    let mut team = options.team.clone().map(|t| (t, NamedBy::Flag("--team")));
     for file in files {
         let mut notes = Notes::for_file(&file.path);
         if let Some(contract) = parse(file, &mut notes) {
@@ -211,9 +211,17 @@ fn read_owner(contract: &Contract, notes: &mut Notes) -> (Option<ZoneName>, Opti
     (zone, team)
 }
 
+/// Where the zone or team an import keeps came from.
+enum NamedBy {
+    /// A command-line flag, which overrides the contracts.
+    Flag(&'static str),
+    /// The first contract file that named it.
+    File(String),
+}
+
 /// Keeps the first zone or team named, noting a contract that names another.
 fn agree<T: PartialEq + std::fmt::Display>(
-    kept: &mut Option<(T, String)>,
+    kept: &mut Option<(T, NamedBy)>,
     found: Option<T>,
     field: &str,
     file: &str,
@@ -221,20 +229,19 @@ fn agree<T: PartialEq + std::fmt::Display>(
 ) {
     let Some(found) = found else { return };
     match kept {
-        None => *kept = Some((found, file.to_owned())),
-        Some((first, from)) if *first != found => {
-            if from.starts_with("--") {
-                notes.dropped(
-                    field,
-                    &format!("`{found}` is overridden by {from} `{first}`"),
-                );
-            } else {
+        None => *kept = Some((found, NamedBy::File(file.to_owned()))),
+        Some((first, from)) if *first != found => match from {
+            NamedBy::Flag(flag) => notes.dropped(
+                field,
+                &format!("`{found}` is overridden by {flag} `{first}`"),
+            ),
+            NamedBy::File(from) => {
                 notes.error(
                     field,
                     &format!("`{found}` differs from `{first}` in {from}: one import makes one team's datastores; import them separately or give --zone and --team"),
                 );
             }
-        }
+        },
         Some(_) => {}
     }
 }
@@ -367,7 +374,9 @@ fn read_contract(
         );
         ok = false;
     }
-    (ok && notes.errors.is_empty()).then_some(())?;
+    if !ok || !notes.errors.is_empty() {
+        return None;
+    }
     Some((name?, store))
 }
 
@@ -531,7 +540,9 @@ fn read_dataset(
         notes,
     );
     read_dataset_customs(&mut dataset, customs, version, at, notes);
-    (ok).then_some(())?;
+    if !ok {
+        return None;
+    }
     Some((name?, dataset))
 }
 

@@ -166,3 +166,36 @@ fn other_documents_are_refused_not_misread() {
         assert!(error.to_string().contains(says), "{error}");
     }
 }
+
+#[test]
+fn a_flag_overrides_the_contracts_and_contracts_that_disagree_are_refused() {
+    let mut flagged = options();
+    flagged.zone = Some(ZoneName::new("Retail").expect("a zone name"));
+    let imported = import(&file("orders.odcs.yaml", ORDERS), &flagged).expect("imports");
+    assert_eq!(imported.zone.as_str(), "Retail");
+    let note = imported
+        .dropped
+        .iter()
+        .find(|n| n.at == "domain")
+        .expect("a note on `domain`");
+    assert_eq!(note.message, "`Sales` is overridden by --zone `Retail`");
+    let files = vec![
+        ContractFile {
+            path: "a.odcs.yaml".to_owned(),
+            text: ORDERS.to_owned(),
+        },
+        ContractFile {
+            path: "b.odcs.yaml".to_owned(),
+            text: ORDERS
+                .replace("domain: Sales", "domain: Retail")
+                .replace("name: orders\n", "name: returns\n"),
+        },
+    ];
+    let error = import(&files, &options()).expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("b.odcs.yaml: domain: `Retail` differs from `Sales` in a.odcs.yaml"),
+        "{error}"
+    );
+}
