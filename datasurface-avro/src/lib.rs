@@ -36,7 +36,7 @@ mod resolve;
 mod schema;
 
 pub use columns::columns;
-pub use model::{SourceProblem, dataset_schema, expand};
+pub use model::{DatasetAvro, SourceProblem, dataset_schema, expand};
 pub use parse::{AvroError, MAX_DEPTH, MAX_UNFOLDED, parse, parse_str};
 pub use resolve::{Incompatibility, MAX_STEPS, can_read};
 pub use schema::{AvroSchema, Enum, Field, Fixed, FullName, Logical, Primitive, Record};

@@ -1,7 +1,9 @@
 //! Avro schemas in a model: reading a dataset's, and filling in its columns.
 
-use datasurface_core::Ecosystem;
+use datasurface_core::names::ColumnName;
+use datasurface_core::schema::Column;
 use datasurface_core::schema::{AvroSource, Schema};
+use datasurface_core::{Ecosystem, OrderedMap};
 
 use crate::parse::{AvroError, parse, parse_str};
 use crate::schema::AvroSchema;
@@ -17,9 +19,18 @@ pub enum SourceProblem {
     Invalid(Vec<AvroError>),
 }
 
+/// A dataset's Avro record and the columns it makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetAvro {
+    /// The record, parsed and validated.
+    pub schema: AvroSchema,
+    /// Its fields as columns.
+    pub columns: OrderedMap<ColumnName, Column>,
+}
+
 /// A dataset's Avro schema, parsed and validated (a file's, from the text
 /// its reader left in the model), and the columns it makes.
-pub fn dataset_schema(source: &AvroSource) -> Result<AvroSchema, SourceProblem> {
+pub fn dataset_schema(source: &AvroSource) -> Result<DatasetAvro, SourceProblem> {
     let schema = match source {
         AvroSource::Inline(json) => parse(json),
         AvroSource::File(file) => match &file.text {
@@ -29,8 +40,8 @@ pub fn dataset_schema(source: &AvroSource) -> Result<AvroSchema, SourceProblem> 
         },
     }
     .map_err(SourceProblem::Invalid)?;
-    crate::columns(&schema).map_err(SourceProblem::Invalid)?;
-    Ok(schema)
+    let columns = crate::columns(&schema).map_err(SourceProblem::Invalid)?;
+    Ok(DatasetAvro { schema, columns })
 }
 
 /// Fills in the columns of every dataset whose schema is a valid Avro
@@ -53,9 +64,7 @@ fn expand_schema(schema: &mut Schema) {
         return;
     }
     let Some(source) = &schema.avro else { return };
-    if let Ok(avro) = dataset_schema(source)
-        && let Ok(columns) = crate::columns(&avro)
-    {
-        schema.columns = columns;
+    if let Ok(avro) = dataset_schema(source) {
+        schema.columns = avro.columns;
     }
 }

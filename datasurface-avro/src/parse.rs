@@ -236,22 +236,12 @@ impl Parser {
             "fixed" => self
                 .fixed(object, namespace, at)
                 .map(|f| AvroSchema::Fixed(f, None)),
-            "array" => {
-                let Some(items) = object.get("items") else {
-                    self.error(at, "an array needs `items`");
-                    return None;
-                };
-                let items = self.schema(items, namespace, &join(at, "items"), depth + 1)?;
-                Some(AvroSchema::Array(Box::new(items)))
-            }
-            "map" => {
-                let Some(values) = object.get("values") else {
-                    self.error(at, "a map needs `values`");
-                    return None;
-                };
-                let values = self.schema(values, namespace, &join(at, "values"), depth + 1)?;
-                Some(AvroSchema::Map(Box::new(values)))
-            }
+            "array" => self
+                .inner(object, "items", "an array", namespace, at, depth)
+                .map(|items| AvroSchema::Array(Box::new(items))),
+            "map" => self
+                .inner(object, "values", "a map", namespace, at, depth)
+                .map(|values| AvroSchema::Map(Box::new(values))),
             other => match Primitive::of(other) {
                 Some(p) => Some(AvroSchema::Primitive(p, None)),
                 None => self.reference(other, namespace, &join(at, "type")),
@@ -268,6 +258,23 @@ impl Parser {
                 None
             }
         }
+    }
+
+    /// The type an array's `items` or a map's `values` holds.
+    fn inner(
+        &mut self,
+        object: &Map<String, Value>,
+        key: &str,
+        what: &str,
+        namespace: &str,
+        at: &str,
+        depth: usize,
+    ) -> Option<AvroSchema> {
+        let Some(inner) = object.get(key) else {
+            self.error(at, format!("{what} needs `{key}`"));
+            return None;
+        };
+        self.schema(inner, namespace, &join(at, key), depth + 1)
     }
 
     fn logical(

@@ -892,7 +892,7 @@ fn avro_breaks(
 ) -> Option<Vec<datasurface_avro::Incompatibility>> {
     let reader = datasurface_avro::dataset_schema(old.avro.as_ref()?).ok()?;
     let writer = datasurface_avro::dataset_schema(new.avro.as_ref()?).ok()?;
-    Some(datasurface_avro::can_read(&reader, &writer))
+    Some(datasurface_avro::can_read(&reader.schema, &writer.schema))
 }
 
 /// Every change of classification between two versions of a dataset: at

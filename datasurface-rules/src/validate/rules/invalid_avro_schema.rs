@@ -36,8 +36,8 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                     .keys(["datasets", name.as_str(), "schema", "avro"])
             };
             let what = format!("the Avro schema of dataset `{}.{name}`", placed.name);
-            let schema = match datasurface_avro::dataset_schema(source) {
-                Ok(schema) => schema,
+            let avro = match datasurface_avro::dataset_schema(source) {
+                Ok(avro) => avro,
                 Err(SourceProblem::NotRead) => {
                     out.report(
                         path(),
@@ -65,9 +65,7 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                     continue;
                 }
             };
-            if let Ok(columns) = datasurface_avro::columns(&schema)
-                && columns != dataset.schema.columns
-            {
+            if avro.columns != dataset.schema.columns {
                 out.report(
                     placed.path("datastores").keys([
                         "datasets",
