@@ -48,14 +48,8 @@ pub fn dataset_schema(source: &AvroSource) -> Result<DatasetAvro, SourceProblem>
 /// record and that writes none. Idempotent; what it cannot fill in, the
 /// `invalid-avro-schema` rule reports.
 pub fn expand(model: &mut Ecosystem) {
-    for zone in model.zones.values_mut() {
-        for team in zone.teams.values_mut() {
-            for store in team.datastores.values_mut() {
-                for dataset in store.datasets.values_mut() {
-                    expand_schema(&mut dataset.schema);
-                }
-            }
-        }
+    for dataset in model.datasets_mut() {
+        expand_schema(&mut dataset.schema);
     }
 }
 

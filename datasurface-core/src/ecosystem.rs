@@ -174,6 +174,16 @@ impl Ecosystem {
         })
     }
 
+    /// Every dataset of every team's datastores, to change in place (such as
+    /// filling in the columns an Avro schema makes).
+    pub fn datasets_mut(&mut self) -> impl Iterator<Item = &mut crate::Dataset> {
+        self.zones
+            .values_mut()
+            .flat_map(|z| z.teams.values_mut())
+            .flat_map(|t| t.datastores.values_mut())
+            .flat_map(|s| s.datasets.values_mut())
+    }
+
     /// Every workspace of every team, with its team.
     pub fn workspaces(
         &self,

@@ -16,19 +16,11 @@ pub const MAX_AVRO_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// cannot be read is left in the model as why, for the
 /// `invalid-avro-schema` finding; nothing here fails.
 pub fn read_avro_files(model: &mut Ecosystem, source: &dyn ModelSource) {
-    for zone in model.zones.values_mut() {
-        for team in zone.teams.values_mut() {
-            for store in team.datastores.values_mut() {
-                for dataset in store.datasets.values_mut() {
-                    let Some(AvroSource::File(file)) = &mut dataset.schema.avro else {
-                        continue;
-                    };
-                    if file.text.is_some() {
-                        continue;
-                    }
-                    file.text = Some(read_one(source, file.path.as_str(), file.sha256.as_str()));
-                }
-            }
+    for dataset in model.datasets_mut() {
+        if let Some(AvroSource::File(file)) = &mut dataset.schema.avro
+            && file.text.is_none()
+        {
+            file.text = Some(read_one(source, file.path.as_str(), file.sha256.as_str()));
         }
     }
     datasurface_platform::model::avro::expand(model);
