@@ -112,7 +112,12 @@ impl App<'_> {
         err: &mut dyn std::io::Write,
         message: &str,
     ) -> crate::Outcome {
-        let _ = writeln!(err, "{}: {message}", self.paint(Paint::Error, "error"));
+        let _ = writeln!(
+            err,
+            "{}: {}",
+            self.paint(Paint::Error, "error"),
+            datasurface_model::redact::redact(message)
+        );
         crate::Outcome::CouldNotRun
     }
 }

@@ -9,7 +9,6 @@ use datasurface_platform::choose;
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{ChoiceFormat, ChooseArgs, ExplainChoiceArgs};
-use crate::sources::read_model;
 
 pub(crate) fn run(
     app: &App<'_>,
@@ -69,30 +68,26 @@ pub(crate) fn run(
     }
 }
 
-/// Reads and loads a model (valid or not: the choice is asked of what it
-/// says); on failure prints why and says how the command ends.
+/// The model as its teams wrote it (valid or not: the choice is asked of
+/// what it says), through the gate's pipeline; on failure prints why and
+/// says how the command ends.
 fn load(
     app: &App<'_>,
     model: &std::path::Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(Vec<files::SourceFile>, datasurface_model::Ecosystem), Outcome> {
-    let human = crate::args::CheckFormat::Human;
-    let sources = read_model(model).map_err(|errors| {
-        crate::check::report_load_errors(app, model, &errors, &[], human, out, err)
-    })?;
-    match files::load(&sources) {
-        Ok(loaded) => {
-            let mut ecosystem = loaded.ecosystem;
-            datasurface_gate::read_avro_files(
-                &mut ecosystem,
-                &datasurface_gate::ModelDir::new(model),
-            );
-            Ok((sources, ecosystem))
-        }
-        Err(errors) => Err(crate::check::report_load_errors(
-            app, model, &errors.0, &sources, human, out, err,
-        )),
+    let loaded = crate::model::load(
+        app,
+        model,
+        datasurface_gate::Upto::Written,
+        "choose its platforms",
+        out,
+        err,
+    )?;
+    match loaded.written {
+        Some(ecosystem) => Ok((loaded.sources, ecosystem)),
+        None => Err(Outcome::CouldNotRun),
     }
 }
 

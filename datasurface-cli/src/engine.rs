@@ -23,7 +23,16 @@ use crate::platforms::{diff, plan_text, platform_name, render_loaded};
 
 /// Where each source container's data is on this machine: the model's
 /// [`local_sources`], relative to the model's directory.
-fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
+///
+/// No source is read from inside the platform's state directory, whoever
+/// names it: the state holds every team's merged rows, and is the
+/// platform's own (`resources`), wherever `--state` puts it.
+fn sources(
+    valid: &ValidEcosystem,
+    platform: &str,
+    model: &Path,
+    state: &Path,
+) -> BTreeMap<String, PathBuf> {
     let base = crate::sources::model_dir(model);
     let Some(declaration) = valid.platforms.get(platform) else {
         return BTreeMap::new();
@@ -36,17 +45,33 @@ fn sources(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<Str
         _ => Vec::new(),
     };
     let root = std::fs::canonicalize(&base).ok();
+    // Made first, so a path into it is seen before the engine fills it.
+    let _ = std::fs::create_dir_all(state);
+    let state = std::fs::canonicalize(state).ok();
     local_sources(valid, declaration)
         .into_iter()
         .map(|(container, path)| (container, base.join(path)))
         .filter(|(container, path)| {
-            owners.contains(container)
-                || match (&root, std::fs::canonicalize(path)) {
-                    (Some(root), Ok(real)) => real.starts_with(root),
-                    _ => true,
-                }
+            let real = resolved(path);
+            let in_state =
+                matches!((&state, &real), (Some(state), Some(real)) if real.starts_with(state));
+            !in_state
+                && (owners.contains(container)
+                    || match (&root, &real) {
+                        (Some(root), Some(real)) => real.starts_with(root),
+                        _ => true,
+                    })
         })
         .collect()
+}
+
+/// Where a path leads, links followed: the file's own, or for a file not
+/// there yet, its folder's joined with its name.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().or_else(|| {
+        let folder = std::fs::canonicalize(path.parent()?).ok()?;
+        Some(folder.join(path.file_name()?))
+    })
 }
 
 /// The merge databases of the primary ingestion platforms a `sqlite`
@@ -114,7 +139,7 @@ fn choose(
         );
         return Err(Outcome::CouldNotRun);
     }
-    let engine = Engine::open(state, sources(&loaded.valid, &name, model))
+    let engine = Engine::open(state, sources(&loaded.valid, &name, model, state))
         .map_err(|e| {
             let _ = writeln!(err, "{error}: {e}");
             Outcome::CouldNotRun

@@ -412,7 +412,8 @@ mod tests {
 
     fn render(model: &str, platform: &str) -> Rendering {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(model);
-        let sources = crate::sources::read_model(&root).unwrap();
+        let sources =
+            datasurface_gate::read_model(&datasurface_gate::ModelDir::new(&root)).unwrap();
         let loaded = datasurface_model::files::load(&sources).unwrap();
         let valid = datasurface_model::validate::validate(loaded.ecosystem).unwrap();
         let graphs = datasurface_graph::build(&valid);

@@ -74,7 +74,8 @@ impl Target {
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Target::Http { url, .. } => f.write_str(url),
+            // A URL may carry a password or a token: never shown.
+            Target::Http { url, .. } => f.write_str(&datasurface_model::redact::redact(url)),
             Target::File(path) => write!(f, "{}", path.display()),
         }
     }
@@ -233,7 +234,7 @@ impl Lineage {
                 "{}: {lost} OpenLineage event{} could not be sent to {target}: {}; the batches are not affected",
                 app.paint(Paint::Warning, "warning"),
                 if lost == 1 { "" } else { "s" },
-                datasurface_model::text::for_terminal(&why),
+                datasurface_model::text::for_terminal(&datasurface_model::redact::redact(&why)),
             );
         }
     }
@@ -440,7 +441,10 @@ mod tests {
             .map(|a| a.port())
             .unwrap();
         let lineage = Lineage::open(Some(Target::Http {
-            url: format!("http://127.0.0.1:{port}/api/v1/lineage"),
+            // Credentials in the URL: never printed (issue 57).
+            url: format!(
+                "http://user:pw-secret@127.0.0.1:{port}/api/v1/lineage?api_key=tok-secret"
+            ),
             api_key: None,
         }));
         let job = datasurface_platform::lineage::JobLineage::new(
@@ -472,5 +476,15 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("the batches are not affected"), "{err}");
+        assert!(
+            !err.contains("pw-secret") && !err.contains("tok-secret"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "http://***@127.0.0.1:{port}/api/v1/lineage?api_key=***"
+            )),
+            "{err}"
+        );
     }
 }

@@ -1,16 +1,18 @@
-//! Loading and validating a model for the commands that need a valid one.
+//! The model for the commands that need a valid one, through the gate's one
+//! pipeline ([`datasurface_gate::Gate::load`]): `check` and these commands
+//! see the same model and the same findings.
 
 use std::io::Write;
 use std::path::Path;
 
+use datasurface_gate::{Gate, LoadOptions, ModelDir, Upto};
 use datasurface_model::files::{self, DocumentSource, SourceFile};
-use datasurface_model::validate::{self, Report, ValidEcosystem};
+use datasurface_model::validate::{Report, Severity, ValidEcosystem};
 
 use crate::Outcome;
 use crate::app::App;
 use crate::args::CheckFormat;
 use crate::findings;
-use crate::sources::read_model;
 
 /// A valid model, with what is needed to point findings at its files.
 pub(crate) struct Loaded {
@@ -28,8 +30,70 @@ impl Loaded {
     }
 }
 
-/// Reads, loads and validates a model; on failure prints why and says how the
-/// command ends. `doing` names what the model is needed for.
+/// Runs the gate's pipeline on `model` in the command's environment (`--env`)
+/// up to `upto`; on failure prints why and says how the command ends.
+/// `doing` names what the model is needed for.
+pub(crate) fn load(
+    app: &App<'_>,
+    model: &Path,
+    upto: Upto,
+    doing: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<datasurface_gate::Loaded, Outcome> {
+    let options = LoadOptions::new()
+        .environment(app.environment)
+        .upto(upto)
+        .with_texts();
+    // Platforms of kinds this program lacks are not this command's to
+    // render; hook modules are judged when a job asks them, by each
+    // workspace's failure policy (`check` judges them for the gate).
+    let gate = Gate::new(app.registry.clone()).with_unknown_kinds_external();
+    let loaded = gate.load(&ModelDir::new(model), &options);
+    crate::gate::print_changed(app, &loaded.changed_while_checked, err);
+    if !loaded.load_errors.is_empty() {
+        return Err(crate::check::report_load_errors(
+            app,
+            model,
+            &loaded.load_errors,
+            &loaded.sources,
+            CheckFormat::Human,
+            out,
+            err,
+        ));
+    }
+    if let Some(unknown) = &loaded.unknown_environment {
+        let _ = writeln!(
+            err,
+            "{}: {unknown}",
+            app.paint(crate::app::Paint::Error, "error")
+        );
+        return Err(Outcome::CouldNotRun);
+    }
+    if loaded.report.count(Severity::Error) > 0 {
+        let errors = Report::new(
+            loaded
+                .report
+                .diagnostics()
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .cloned()
+                .collect(),
+        );
+        let _ = err.write_all(
+            findings::human(&findings::of(&errors), &loaded.sources, app.color).as_bytes(),
+        );
+        let _ = writeln!(
+            err,
+            "the model has errors; fix them to {doing} (`datasurface check` lists them)"
+        );
+        return Err(Outcome::ModelErrors);
+    }
+    Ok(loaded)
+}
+
+/// Runs the gate's whole pipeline on `model`; a valid model, or on failure
+/// what was printed and how the command ends.
 pub(crate) fn load_valid(
     app: &App<'_>,
     model: &Path,
@@ -37,66 +101,18 @@ pub(crate) fn load_valid(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Loaded, Outcome> {
-    let human = CheckFormat::Human;
-    let sources = match read_model(model) {
-        Ok(sources) => sources,
-        Err(errors) => {
-            return Err(crate::check::report_load_errors(
-                app,
-                model,
-                &errors,
-                &[],
-                human,
-                out,
-                err,
-            ));
-        }
+    let loaded = load(app, model, Upto::Valid, doing, out, err)?;
+    // The pipeline keeps a model with no errors; without one it said why.
+    let Some(valid) = loaded.valid else {
+        let _ = writeln!(
+            err,
+            "the model could not be made valid to {doing} (`datasurface check` says why)"
+        );
+        return Err(Outcome::ModelErrors);
     };
-    let loaded = match files::load(&sources) {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            return Err(crate::check::report_load_errors(
-                app, model, &errors.0, &sources, human, out, err,
-            ));
-        }
-    };
-    let documents = loaded.documents;
-    let mut ecosystem = loaded.ecosystem;
-    datasurface_gate::read_avro_files(&mut ecosystem, &datasurface_gate::ModelDir::new(model));
-    let unserved = crate::gate::gate(app, &[]).choose_platforms(&mut ecosystem);
-    if let Some(env) = app.environment {
-        match datasurface_platform::environments::in_environment(&ecosystem, env) {
-            Ok(view) => ecosystem = view,
-            Err(e) => {
-                let _ = writeln!(err, "{}: {e}", app.paint(crate::app::Paint::Error, "error"));
-                return Err(Outcome::CouldNotRun);
-            }
-        }
-    }
-    let validated = validate::validate(ecosystem).and_then(|valid| {
-        if unserved.is_empty() {
-            Ok(valid)
-        } else {
-            let mut found = valid.warnings().diagnostics().to_vec();
-            found.extend(unserved);
-            Err(validate::Report::new(found))
-        }
-    });
-    match validated {
-        Ok(valid) => Ok(Loaded {
-            valid,
-            documents,
-            sources,
-        }),
-        Err(mut report) => {
-            files::locate(&mut report, &documents, &sources);
-            let _ = err
-                .write_all(findings::human(&findings::of(&report), &sources, app.color).as_bytes());
-            let _ = writeln!(
-                err,
-                "the model has errors; fix them to {doing} (`datasurface check` lists them)"
-            );
-            Err(Outcome::ModelErrors)
-        }
-    }
+    Ok(Loaded {
+        valid,
+        documents: loaded.documents,
+        sources: loaded.sources,
+    })
 }

@@ -12,15 +12,14 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
 
 use crate::sources::model_hash;
-use datasurface_model::files::{self, DocumentSource, LoadError, SourceFile};
-use datasurface_model::validate::{self, Diagnostic, ModelPath, Report, Severity, SourceLocation};
+use datasurface_model::files::LoadError;
+use datasurface_model::validate::{Diagnostic, ModelPath, Severity, SourceLocation};
 use datasurface_server::{ModelService, ModelVersion, Rejected};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::ServeArgs;
 use crate::check::counted;
-use crate::sources::read_model;
 
 /// What wakes the loading thread.
 enum Wake {
@@ -237,91 +236,62 @@ fn fingerprint(model: &Path) -> Vec<(String, u64, Option<SystemTime>)> {
         .collect()
 }
 
-/// A served model's findings, to be placed in its files once it is served.
+/// A served model's findings, located in its files, for the service once
+/// the model is served.
 struct Unlocated {
     hash: String,
     diagnostics: Vec<Diagnostic>,
-    documents: Vec<DocumentSource>,
-    sources: Vec<SourceFile>,
 }
 
 impl Unlocated {
-    /// Finds where each finding is in the files (reading each file with
-    /// findings again) and gives the service the located findings.
+    /// Gives the service the located findings.
     fn hand_to(self, service: &ModelService) {
-        if self.diagnostics.is_empty() {
-            return;
+        if !self.diagnostics.is_empty() {
+            service.located(&self.hash, self.diagnostics);
         }
-        let mut report = Report::new(self.diagnostics);
-        files::locate(&mut report, &self.documents, &self.sources);
-        service.located(&self.hash, report.diagnostics().to_vec());
-        datasurface_model::parallel::drop_later((self.documents, self.sources));
     }
 }
 
-/// Reads, loads and checks the model as `check` does; the findings of a
-/// valid model are placed in the files later ([`Unlocated`]), those of an
-/// invalid one at once.
+/// Reads, loads and checks the model through the gate's one pipeline, as
+/// `check` does (suppressions applied, findings located).
 fn load(
     app: &App<'_>,
     model: &Path,
     external: &[&str],
 ) -> Result<(ModelVersion, Unlocated), Rejected> {
-    let sources = read_model(model)
-        .map_err(|errors| from_load(&errors, "the model's files could not be read"))?;
-    let hash = model_hash(model, &sources);
-    let loaded = files::load(&sources)
-        .map_err(|errors| from_load(&errors.0, "the model could not be loaded"))?;
-    let documents = loaded.documents;
     let gate = crate::gate::gate(app, external);
-    let mut ecosystem = loaded.ecosystem;
-    datasurface_gate::read_avro_files(&mut ecosystem, &datasurface_gate::ModelDir::new(model));
-    let unserved = gate.choose_platforms(&mut ecosystem);
-    let mut report = match validate::try_validate(ecosystem) {
-        Ok(valid) => {
-            let mut found = valid.warnings().diagnostics().to_vec();
-            found.extend(unserved);
-            let (gate, _) = gate.beyond_validation(
-                &valid,
-                &datasurface_gate::ModelDir::new(model),
-                &std::collections::BTreeSet::new(),
-            );
-            found.extend_from_slice(gate.diagnostics());
-            let report = Report::new(found);
-            if report.count(Severity::Error) == 0 {
-                let diagnostics = report.diagnostics().to_vec();
-                let changes = crate::history::changes(model, &documents);
-                let pending = Unlocated {
-                    hash: hash.clone(),
-                    diagnostics: diagnostics.clone(),
-                    documents,
-                    sources,
-                };
-                let version = ModelVersion {
-                    valid,
-                    diagnostics,
-                    content_hash: hash,
-                    changes,
-                };
-                return Ok((version, pending));
-            }
-            datasurface_model::parallel::drop_later(valid);
-            report
-        }
-        Err(invalid) => {
-            let mut found = invalid.report.diagnostics().to_vec();
-            found.extend(unserved);
-            Report::new(found)
-        }
+    let options = datasurface_gate::LoadOptions::new().with_texts();
+    let loaded = gate.load(&datasurface_gate::ModelDir::new(model), &options);
+    if !loaded.load_errors.is_empty() {
+        return Err(from_load(
+            &loaded.load_errors,
+            "the model could not be loaded",
+        ));
+    }
+    let diagnostics = loaded.report.diagnostics().to_vec();
+    let Some(valid) = loaded.valid else {
+        return Err(Rejected {
+            summary: format!(
+                "the model has {}",
+                counted(loaded.report.count(Severity::Error), "error")
+            ),
+            diagnostics,
+        });
     };
-    files::locate(&mut report, &documents, &sources);
-    Err(Rejected {
-        summary: format!(
-            "the model has {}",
-            counted(report.count(Severity::Error), "error")
-        ),
-        diagnostics: report.diagnostics().to_vec(),
-    })
+    let hash = model_hash(model, &loaded.sources);
+    let changes = crate::history::changes(model, &loaded.documents);
+    datasurface_model::parallel::drop_later((loaded.documents, loaded.sources));
+    let pending = Unlocated {
+        hash: hash.clone(),
+        diagnostics: diagnostics.clone(),
+    };
+    let version = ModelVersion {
+        valid,
+        diagnostics,
+        content_hash: hash,
+        changes,
+    };
+    Ok((version, pending))
 }
 
 fn from_load(errors: &[LoadError], summary: &str) -> Rejected {

@@ -1,10 +1,9 @@
-//! Reading model files from disk, for the commands that load a model
-//! themselves: the library gate's confined reader ([`ModelDir`]).
+//! What the commands need of a model's files beyond the gate's pipeline:
+//! their content's hash and the directory paths start from.
 
 use std::path::Path;
 
-use datasurface_gate::ModelDir;
-use datasurface_model::files::{LoadError, SourceFile};
+use datasurface_model::files::SourceFile;
 
 /// A hash of the model's files: each file's path under the model and its
 /// text, in order, so it names the content wherever the command runs. The
@@ -35,12 +34,4 @@ pub(crate) fn model_dir(model: &Path) -> std::path::PathBuf {
     } else {
         model.parent().map(Path::to_path_buf).unwrap_or_default()
     }
-}
-
-/// Reads a model: one file, or every `.yaml`, `.yml` and `.json` file under a
-/// directory (hidden entries and saved renderings skipped), in path order.
-/// Paths in messages are shown relative to the current directory when they
-/// were given so.
-pub(crate) fn read_model(path: &Path) -> Result<Vec<SourceFile>, Vec<LoadError>> {
-    datasurface_gate::read_model(&ModelDir::new(path))
 }

@@ -18,8 +18,8 @@ use crate::container::{ContainerKind, DatabaseEngine};
 use crate::diagnostic::ModelPath;
 use crate::grant::{CredentialDeclaration, Grantee, granted};
 use crate::names::{
-    ContainerName, CredentialName, DatasetName, DatastoreName, PlatformName, TeamName,
-    WorkspaceName, ZoneName,
+    ContainerName, CredentialName, DatasetName, DatastoreName, EnvironmentName, PlatformName,
+    TeamName, WorkspaceName, ZoneName,
 };
 use crate::regions::{Region, owner_or_parent};
 use crate::workspace::CodeArtifact;
@@ -298,6 +298,15 @@ pub enum FileSite<'a> {
     HookModule(&'a WorkspaceName),
     /// A dataset's Avro schema file.
     AvroSchema(&'a DatastoreName, &'a DatasetName),
+    /// An environment's container map, giving a team's container a
+    /// `SQLITE` database file in that environment: the file holds the
+    /// container's data, so it is the container's team's.
+    EnvironmentContainer {
+        /// The environment.
+        environment: &'a EnvironmentName,
+        /// The team's container it maps.
+        container: &'a ContainerName,
+    },
     /// A platform's parameter that maps a source container to a file or
     /// folder (the `sqlite` platform's `sources`): the file belongs to the
     /// container's team, and the ecosystem names it.
@@ -336,6 +345,17 @@ impl FileClaim<'_> {
                 "database",
                 "database",
             ]),
+            FileSite::EnvironmentContainer {
+                environment,
+                container,
+            } => ModelPath::root().keys([
+                "environments",
+                environment.as_str(),
+                "containers",
+                container.as_str(),
+                "database",
+                "database",
+            ]),
             FileSite::HookModule(workspace) => {
                 self.owner
                     .region_path()
@@ -365,6 +385,10 @@ impl FileClaim<'_> {
     pub fn describe(&self) -> String {
         match self.site {
             FileSite::SqliteContainer(container) => format!("container `{container}`"),
+            FileSite::EnvironmentContainer {
+                environment,
+                container,
+            } => format!("environment `{environment}`'s map of container `{container}`"),
             FileSite::HookModule(workspace) => format!("the hook of workspace `{workspace}`"),
             FileSite::AvroSchema(store, dataset) => {
                 format!("the Avro schema of dataset `{store}.{dataset}`")
@@ -394,9 +418,47 @@ impl FileClaim<'_> {
     }
 }
 
-/// The files a model's teams name: each `SQLITE` container's file and each
-/// hook module, in model order.
+/// The files a model names: each `SQLITE` container's file, each Avro
+/// schema file and each hook module of its teams, in model order; then each
+/// file an environment's container map gives a team's container, owned by
+/// that container's team, in every environment's view at once (a file is
+/// one file whichever environment names it).
 pub fn file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
+    let mut claims = team_file_claims(eco);
+    for (environment, env) in &eco.environments {
+        for (container, kind) in &env.containers {
+            let ContainerKind::Database(db) = kind else {
+                continue;
+            };
+            if db.engine != DatabaseEngine::Sqlite {
+                continue;
+            }
+            let declared = eco.zones.iter().find_map(|(zone, z)| {
+                z.teams.iter().find_map(|(team, t)| {
+                    t.containers
+                        .get(container)
+                        .map(|c| (Owner::Team { zone, team }, c.grants.as_slice()))
+                })
+            });
+            // A map of a container nobody declares is `environment-unknown-name`;
+            // its file is still the ecosystem's, so no team's may lie on it.
+            let (owner, grants) = declared.unwrap_or((Owner::Ecosystem, &[]));
+            claims.push(FileClaim {
+                path: &db.database,
+                owner,
+                grants,
+                site: FileSite::EnvironmentContainer {
+                    environment,
+                    container,
+                },
+            });
+        }
+    }
+    claims
+}
+
+/// The files the teams' own elements name, in model order.
+fn team_file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
     let mut claims = Vec::new();
     for (zone, z) in &eco.zones {
         for (team, t) in &z.teams {
@@ -462,6 +524,7 @@ pub fn file_refusal(
     };
     let container = match owner.site {
         FileSite::SqliteContainer(c)
+        | FileSite::EnvironmentContainer { container: c, .. }
         | FileSite::Platform {
             container: Some(c), ..
         } => Some(c),
@@ -477,6 +540,9 @@ pub fn file_refusal(
             FileSite::AvroSchema(..) => {
                 "name a file of your own (a copy, pinned by its own digest): Avro schema files are not shared".to_owned()
             }
+            FileSite::Platform { platform, .. } => format!(
+                "name a file of your own, outside the files and folders platform `{platform}` keeps for itself"
+            ),
             _ => "name a file of your own: hook modules are not shared".to_owned(),
         },
     };

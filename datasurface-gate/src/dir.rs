@@ -24,6 +24,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::source::{
     Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent, NamedFileError,
+    Resolved,
 };
 
 /// The names a model directory's root document may have.
@@ -192,8 +193,43 @@ impl ModelSource for ModelDir {
         content(&self.root(), path)
     }
 
+    fn resolve(&self, path: &str) -> Resolved {
+        resolve_named(&self.root(), path)
+    }
+
     fn root_shown(&self) -> String {
         self.root().display().to_string()
+    }
+}
+
+/// Where a path the model names leads, links followed: a file that is not
+/// there yet by its folder's place. An absolute path, or one whose folder
+/// cannot be resolved, is taken as written (reading it is refused elsewhere).
+fn resolve_named(root: &Path, file: &str) -> Resolved {
+    let as_written = || Resolved::Inside(file.to_owned());
+    if Path::new(file).is_absolute() {
+        return as_written();
+    }
+    let Ok(real_root) = fs::canonicalize(root) else {
+        return as_written();
+    };
+    let path = root.join(file);
+    let real = fs::canonicalize(&path).ok().or_else(|| {
+        let folder = fs::canonicalize(path.parent()?).ok()?;
+        Some(folder.join(path.file_name()?))
+    });
+    let Some(real) = real else {
+        return as_written();
+    };
+    match real.strip_prefix(&real_root) {
+        Ok(inside) => Resolved::Inside(
+            inside
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        ),
+        Err(_) => Resolved::Outside(real.display().to_string()),
     }
 }
 

@@ -57,6 +57,7 @@ pub struct Gate {
     external: Vec<String>,
     plans: bool,
     today: Option<chrono::NaiveDate>,
+    unknown_external: bool,
 }
 
 /// How the gate treated one platform the model declares.
@@ -105,7 +106,7 @@ pub struct ModelCounts {
 }
 
 impl ModelCounts {
-    fn of(eco: &Ecosystem, documents: usize) -> Self {
+    pub(crate) fn of(eco: &Ecosystem, documents: usize) -> Self {
         ModelCounts {
             documents,
             zones: eco.zones.len(),
@@ -234,6 +235,7 @@ impl Gate {
             external: Vec::new(),
             plans: false,
             today: None,
+            unknown_external: false,
         }
     }
 
@@ -246,7 +248,7 @@ impl Gate {
     }
 
     /// The day exceptions are judged on.
-    fn today(&self) -> chrono::NaiveDate {
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
         self.today.unwrap_or_else(|| {
             chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive()
         })
@@ -279,6 +281,16 @@ impl Gate {
         self
     }
 
+    /// Leaves every kind the registry lacks to another program, as
+    /// [`with_external_kinds`](Self::with_external_kinds) would name them:
+    /// for a command that works on some of a model's platforms (render one,
+    /// draw the graphs), which the others' implementations do not concern.
+    #[must_use]
+    pub fn with_unknown_kinds_external(mut self) -> Self {
+        self.unknown_external = true;
+        self
+    }
+
     /// The platforms this gate lints.
     pub fn registry(&self) -> &PlatformRegistry {
         &self.registry
@@ -302,73 +314,19 @@ impl Gate {
             .collect()
     }
 
-    /// Checks one model, as `datasurface check` does.
+    /// Checks one model, as `datasurface check` does: the whole pipeline
+    /// ([`Gate::load`]) on the model as written.
     pub fn check(&self, model: &dyn ModelSource) -> Checked {
-        let ParsedModel {
-            files: mut sources,
-            parsed,
-            released,
-        } = match parse_model(model) {
-            Ok(parsed) => parsed,
-            Err(load_errors) => {
-                return Checked {
-                    load_errors,
-                    ..Checked::default()
-                };
-            }
-        };
-        let loaded = match files::assemble(parsed) {
-            Ok(loaded) => loaded,
-            Err(errors) => {
-                let changed_while_checked = released.restore(model, &mut sources);
-                return Checked {
-                    load_errors: errors.0,
-                    sources,
-                    changed_while_checked,
-                    ..Checked::default()
-                };
-            }
-        };
-        let name = loaded.ecosystem.name.to_string();
-        let counts = ModelCounts::of(&loaded.ecosystem, loaded.documents.len());
-        let mut platforms = Vec::new();
-        let mut ecosystem = loaded.ecosystem;
-        crate::read_avro_files(&mut ecosystem, model);
-        let unserved = self.choose_platforms(&mut ecosystem);
-        let mut report = match validate::try_validate(ecosystem) {
-            Ok(valid) => {
-                let mut found = valid.warnings().diagnostics().to_vec();
-                found.extend(unserved);
-                let (beyond, handled) = self.beyond_validation(&valid, model, &BTreeSet::new());
-                platforms = handled;
-                found.extend_from_slice(beyond.diagnostics());
-                let found = verify::apply_suppressions(found, &valid, self.today());
-                drop_later(valid);
-                Report::new(found)
-            }
-            Err(invalid) => {
-                let mut found = invalid.report.diagnostics().to_vec();
-                found.extend(unserved);
-                let found = verify::apply_suppressions(found, &invalid.ecosystem, self.today());
-                drop_later(invalid.ecosystem);
-                Report::new(found)
-            }
-        };
-        let changed_while_checked = if report.diagnostics().is_empty() {
-            Vec::new()
-        } else {
-            released.restore(model, &mut sources)
-        };
-        files::locate(&mut report, &loaded.documents, &sources);
-        drop_later(loaded.documents);
+        let loaded = self.load(model, &crate::LoadOptions::new());
+        drop_later((loaded.valid, loaded.documents));
         Checked {
-            load_errors: Vec::new(),
-            report,
-            sources,
-            name: Some(name),
-            counts,
-            platforms,
-            changed_while_checked,
+            load_errors: loaded.load_errors,
+            report: loaded.report,
+            sources: loaded.sources,
+            name: loaded.name,
+            counts: loaded.counts,
+            platforms: loaded.platforms,
+            changed_while_checked: loaded.changed_while_checked,
         }
     }
 
@@ -498,7 +456,16 @@ impl Gate {
         hooks_checked_before: &BTreeSet<HookModule>,
     ) -> (Report, Vec<PlatformChecked>) {
         let graphs = datasurface_platform::graph::build(valid);
-        let external: Vec<&str> = self.external.iter().map(String::as_str).collect();
+        let mut external: Vec<&str> = self.external.iter().map(String::as_str).collect();
+        if self.unknown_external {
+            external.extend(
+                valid
+                    .platforms
+                    .values()
+                    .map(|d| d.kind.as_str())
+                    .filter(|kind| self.registry.get(kind).is_none()),
+            );
+        }
         let handled = valid
             .platforms
             .iter()
@@ -521,6 +488,15 @@ impl Gate {
             .collect();
         let report = check_platforms(&self.registry, valid, &graphs, &external);
         drop_later(graphs);
+        let mut links = crate::links::findings(&self.registry, valid, model);
+        for d in &mut links {
+            d.owner = Some(owner_of(valid, &d.path).to_string());
+        }
+        let report = if links.is_empty() {
+            report
+        } else {
+            Report::new([report.diagnostics(), &links[..]].concat())
+        };
         let hooks =
             crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before);
         if hooks.diagnostics().is_empty() {

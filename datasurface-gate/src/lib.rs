@@ -28,9 +28,11 @@ mod dir;
 mod finding;
 mod gate;
 mod hooks;
+mod links;
 pub mod markdown;
 mod memory;
 mod named_files;
+mod pipeline;
 mod plans;
 mod read;
 mod source;
@@ -44,8 +46,10 @@ pub use hooks::{
     GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule, hook_modules,
 };
 pub use memory::MemoryModel;
+pub use pipeline::{LoadOptions, Loaded, Upto};
 pub use plans::PlatformPlan;
 pub use read::read_model;
 pub use source::{
     Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent, NamedFileError,
+    Resolved,
 };

@@ -18,18 +18,15 @@ use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with
 
 use crate::source::{ModelSource, NamedContent};
 
-/// Each declared platform's own resources, for the kinds the registry has.
+/// Each declared platform's own resources, for the kinds the registry has,
+/// in every environment's view.
 fn resources<'e>(
     registry: &PlatformRegistry,
     eco: &'e Ecosystem,
 ) -> Vec<(&'e PlatformName, PlatformResources)> {
-    eco.platforms
-        .iter()
-        .filter_map(|(name, declaration)| {
-            let platform = registry.get(declaration.kind.as_str())?;
-            Some((name, platform.resources(declaration)))
-        })
-        .collect()
+    datasurface_platform::platform_resources(eco, |_, declaration| {
+        registry.get(declaration.kind.as_str()).cloned()
+    })
 }
 
 /// The named files whose contents differ between the base (if any) and the

@@ -47,6 +47,16 @@ pub enum NamedContent {
     Refused(String),
 }
 
+/// Where a path the model names leads ([`ModelSource::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resolved {
+    /// A place inside the model, by its path from the model's root.
+    Inside(String),
+    /// Out of the model, through a link: where it leads, to show.
+    Outside(String),
+}
+
 /// Why a file the model names could not be read, for a finding: each says
 /// which file and what to do. A [`ModelSource`] of its own makes one with
 /// the constructors.
@@ -178,6 +188,14 @@ pub trait ModelSource: Sync {
     /// What a path the model names holds (a file or a folder), for a
     /// change's authorization.
     fn named_content(&self, path: &str) -> NamedContent;
+
+    /// Where a path the model names leads once links are followed, as the
+    /// engine that opens it will find it: ownership is judged on that, not
+    /// on the text. A source without links (memory, a Git tree read as
+    /// blobs) keeps the default, the path itself.
+    fn resolve(&self, path: &str) -> Resolved {
+        Resolved::Inside(path.to_owned())
+    }
 
     /// How help texts name the model's root, the directory model paths
     /// are relative to.

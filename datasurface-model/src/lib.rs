@@ -27,7 +27,7 @@ pub use datasurface_avro as avro;
 pub use datasurface_core::*;
 pub use datasurface_files as files;
 pub use datasurface_rules::{BuildError, BuildValid, catalogue, validate, verify};
-pub use datasurface_stdx::{parallel, suggest, text};
+pub use datasurface_stdx::{parallel, redact, suggest, text};
 
 /// Small ready ecosystems (`datasurface-fixtures`), with the `fixtures` feature.
 #[cfg(feature = "fixtures")]

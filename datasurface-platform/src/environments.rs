@@ -81,6 +81,9 @@ pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownE
     }
     view.primary_ingestion_platforms
         .retain(|_, primaries| !primaries.is_empty());
+    // The view is this environment's alone: the others name platforms it
+    // does not run.
+    view.environments.retain(|e, _| e.as_str() == name);
     for zone in view.zones.values_mut() {
         for team in zone.teams.values_mut() {
             for (name, container) in &mut team.containers {

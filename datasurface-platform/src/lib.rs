@@ -79,7 +79,7 @@ pub use rendering::{
 };
 pub use resources::{
     PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,
-    file_claims_with,
+    file_claims_with, platform_resources,
 };
 pub use run_totals::{
     ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,

@@ -157,10 +157,13 @@ pub fn check_platforms(
         },
     );
     found.extend(linted.into_iter().flatten());
-    let resources: Vec<_> = lints
-        .iter()
-        .map(|(name, declaration, platform)| (*name, platform.resources(declaration)))
-        .collect();
+    // Every view's: the declarations', then what each environment adds.
+    let resources = crate::resources::platform_resources(valid, |name, _| {
+        lints
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, platform)| platform.clone())
+    });
     found.extend(crate::resources::check_resources(valid, &resources));
     found.extend(crate::environments::check_environments(
         registry, valid, graphs,

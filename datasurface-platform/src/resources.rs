@@ -12,12 +12,12 @@
 //!
 //! [`DataPlatform::resources`]: crate::DataPlatform::resources
 
-use datasurface_model::Ecosystem;
 use datasurface_model::names::{ContainerName, CredentialName, PlatformName};
 use datasurface_model::resources::{
     Credentials, FileClaim, FileSite, Owner, file_claims, file_refusal, overlapping,
 };
 use datasurface_model::validate::{Diagnostic, ModelIndex, Severity, ValidEcosystem};
+use datasurface_model::{Ecosystem, PlatformDeclaration};
 
 /// The code of a model element that names a platform's own credential.
 pub const PLATFORM_CREDENTIAL: &str = "platform-credential";
@@ -109,7 +109,7 @@ pub fn file_claims_with<'a>(
                     },
                     p.item.grants.as_slice(),
                 ),
-                None => (Owner::Ecosystem, &[][..]),
+                None => (Owner::Platform(platform), &[][..]),
             };
             claims.push(FileClaim {
                 path: &file.path,
@@ -124,6 +124,52 @@ pub fn file_claims_with<'a>(
         }
     }
     (claims, model_claims)
+}
+
+/// Each declared platform's own resources, in every view of the model that
+/// runs it: its declaration as written, then as each environment that lays
+/// parameters over it runs it (a credential or a file an environment's
+/// parameters name is the platform's as much as its declaration's are).
+/// Platforms `resolve` gives no implementation for are left out.
+pub fn platform_resources(
+    eco: &Ecosystem,
+    resolve: impl Fn(
+        &PlatformName,
+        &PlatformDeclaration,
+    ) -> Option<std::sync::Arc<dyn crate::DataPlatform>>,
+) -> Vec<(&PlatformName, PlatformResources)> {
+    let mut found = Vec::new();
+    let mut overlays = Vec::new();
+    for (name, declaration) in &eco.platforms {
+        let Some(platform) = resolve(name, declaration) else {
+            continue;
+        };
+        let base = platform.resources(declaration);
+        for env in eco.environments.values() {
+            let Some(here) = env.platforms.get(name) else {
+                continue;
+            };
+            if here.parameters.is_empty() {
+                continue;
+            }
+            let mut overlaid = declaration.clone();
+            for (key, value) in &here.parameters {
+                overlaid.parameters.insert(key.clone(), value.clone());
+            }
+            let mut resources = platform.resources(&overlaid);
+            // Only what the environment adds: the rest is the declaration's.
+            resources
+                .credentials
+                .retain(|c| !base.credentials.contains(c));
+            resources.files.retain(|f| !base.files.contains(f));
+            if !resources.credentials.is_empty() || !resources.files.is_empty() {
+                overlays.push((name, resources));
+            }
+        }
+        found.push((name, base));
+    }
+    found.append(&mut overlays);
+    found
 }
 
 /// The gate's check of every platform's own resources against the model:

@@ -32,6 +32,11 @@ pub mod statements;
 
 pub use lints::LINT_CODES;
 
+/// The folder `datasurface up` and `run` keep the platform's state in when
+/// `--state` is not given, relative to where they run: the platform's own,
+/// so no team's file may lie in it (its `resources`).
+pub const DEFAULT_STATE_FOLDER: &str = "datasurface-state";
+
 use datasurface_platform::graph::PlatformGraph;
 use std::collections::BTreeMap;
 
@@ -161,7 +166,10 @@ impl DataPlatform for SqlitePlatform {
                 }
             }
         }
-        resources
+        // Its own state (merge database, batch records, every team's merged
+        // rows) lies in `datasurface-state` beside the model whenever `up`
+        // runs there: no team's file may lie in it, wherever `--state` points.
+        resources.file(DEFAULT_STATE_FOLDER, None, &[])
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {

@@ -5,5 +5,6 @@
 //! Nothing here knows the model; it depends on no other datasurface crate.
 
 pub mod parallel;
+pub mod redact;
 pub mod suggest;
 pub mod text;

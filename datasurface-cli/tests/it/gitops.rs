@@ -300,6 +300,7 @@ fn hostile_names_and_folders_are_refused_or_kept_safe() {
     // A platform named `..` renders into its own folder, never above OUT.
     let dotdot = text
         .replace("  Local:\n", "  '..':\n")
+        .replace("      Local: {}\n", "      '..': {}\n")
         .replace("platform: Local\n", "platform: '..'\n");
     std::fs::write(&eco, &dotdot).unwrap();
     let run = datasurface(&["render", &m, "--all", "--out", "out"], &dir);
@@ -386,7 +387,13 @@ fn nothing_is_written_unless_every_platform_renders() {
     std::fs::write(&eco, text).unwrap();
     let run = datasurface(&["render", &m, "--all", "--out", "out"], &dir);
     assert_ne!(run.code, 0, "{}", run.transcript());
-    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    // The gate's pipeline refuses the model before any platform renders.
+    assert!(
+        run.stderr.contains("invalid-platform-parameter")
+            && run.stderr.contains("the model has errors"),
+        "{}",
+        run.stderr
+    );
     assert!(!dir.join("out").exists());
 }
 

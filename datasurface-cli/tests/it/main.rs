@@ -17,6 +17,7 @@ mod check;
 mod codes;
 mod contract;
 mod engine;
+mod entry_points;
 mod environments;
 #[path = "../../../datasurface-contract/tests/it/external.rs"]
 mod external;
@@ -29,6 +30,7 @@ mod job;
 mod lineage;
 mod metrics;
 mod newcomer;
+mod ownerless;
 mod platforms;
 mod serve;
 mod verify;

@@ -35,7 +35,9 @@ pub struct FileChange {
 /// the element naming it (the ecosystem's for a file a platform maps).
 fn namer<'e>(eco: &'e Ecosystem, claim: &FileClaim<'_>) -> &'e Repository {
     match claim.site {
-        FileSite::Platform { .. } => Owner::Ecosystem.repository(eco),
+        FileSite::Platform { .. } | FileSite::EnvironmentContainer { .. } => {
+            Owner::Ecosystem.repository(eco)
+        }
         FileSite::SqliteContainer(_) | FileSite::HookModule(_) | FileSite::AvroSchema(..) => {
             claim.owner.repository(eco)
         }
