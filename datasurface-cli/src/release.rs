@@ -17,22 +17,65 @@ use crate::args::{ReleaseArgs, ReleaseFormat};
 /// # Errors
 ///
 /// When `pattern` is not a glob.
+#[cfg(test)]
 pub(crate) fn newest_tag<'a>(
     tags: impl IntoIterator<Item = &'a str>,
     pattern: &str,
 ) -> Result<Option<&'a str>, globset::Error> {
+    Ok(matching_newest_first(tags, pattern)?.into_iter().next())
+}
+
+/// The tags `pattern` matches, newest first: those that are semantic
+/// versions (a leading `v` ignored) by version, then the others by name.
+///
+/// # Errors
+///
+/// When `pattern` is not a glob.
+pub(crate) fn matching_newest_first<'a>(
+    tags: impl IntoIterator<Item = &'a str>,
+    pattern: &str,
+) -> Result<Vec<&'a str>, globset::Error> {
     let matcher = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()?
         .compile_matcher();
-    let matching: Vec<&str> = tags.into_iter().filter(|t| matcher.is_match(t)).collect();
     let version = |t: &str| semver::Version::parse(t.strip_prefix('v').unwrap_or(t)).ok();
-    let newest_version = matching
-        .iter()
-        .filter_map(|t| version(t).map(|v| (v, *t)))
-        .max()
-        .map(|(_, t)| t);
-    Ok(newest_version.or_else(|| matching.iter().max().copied()))
+    let mut versions = Vec::new();
+    let mut names = Vec::new();
+    for tag in tags.into_iter().filter(|t| matcher.is_match(t)) {
+        match version(tag) {
+            Some(v) => versions.push((v, tag)),
+            None => names.push(tag),
+        }
+    }
+    versions.sort();
+    names.sort_unstable();
+    Ok(versions
+        .into_iter()
+        .rev()
+        .map(|(_, t)| t)
+        .chain(names.into_iter().rev())
+        .collect())
+}
+
+/// The reference of the model's reviewed branch (the branch of its
+/// owning repository, where reviewed changes merge): the local branch, or
+/// the one fetched from `origin`.
+fn reviewed_ref(git: &dyn Fn(&[&str]) -> Option<String>, branch: &str) -> Option<String> {
+    [
+        format!("refs/heads/{branch}"),
+        format!("refs/remotes/origin/{branch}"),
+    ]
+    .into_iter()
+    .find(|r| {
+        git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{r}^{{commit}}"),
+        ])
+        .is_some()
+    })
 }
 
 pub(crate) fn run(
@@ -57,51 +100,30 @@ pub(crate) fn run(
     };
     let dir = crate::sources::model_dir(&args.model);
     let git = |a: &[&str]| crate::gitops::git_plumbing(&dir, a, None);
-    let (selector, name) = match &environment.release {
-        ReleaseSelector::Branch(branch) => ("branch", branch.to_string()),
-        ReleaseSelector::TagPattern(pattern) => {
-            let Some(listed) = git(&["tag", "--list"]) else {
-                return fail(
-                    err,
-                    &format!("{} is not in a git repository with tags", dir.display()),
-                );
-            };
-            match newest_tag(listed.lines(), pattern) {
-                Ok(Some(tag)) => ("tag", tag.to_owned()),
-                Ok(None) => {
-                    return fail(
-                        err,
-                        &format!(
-                            "no tag matches `{pattern}`, the release selector of environment `{env}`: tag a release first"
-                        ),
-                    );
-                }
-                Err(e) => {
-                    return fail(
-                        err,
-                        &format!(
-                            "environment `{env}`'s tag pattern `{pattern}` is not a glob: {e}"
-                        ),
-                    );
-                }
-            }
-        }
-    };
-    let reference = if selector == "branch" {
-        format!("refs/heads/{name}")
-    } else {
-        format!("refs/tags/{name}")
-    };
-    let Some(commit) = git(&["rev-parse", "--verify", &format!("{reference}^{{commit}}")])
-        .filter(|c| !c.is_empty())
-    else {
+    // An environment runs only reviewed history: commits the model's
+    // reviewed branch holds. A tag anyone can push, or a branch nobody
+    // reviews, is not a release.
+    let reviewed = loaded.valid.owning_repository.branch.to_string();
+    let Some(reviewed_at) = reviewed_ref(&git, &reviewed) else {
         return fail(
             err,
             &format!(
-                "environment `{env}` follows {selector} `{name}`, which {} does not have",
+                "{} has no branch `{reviewed}` (nor `origin/{reviewed}`), where the model's reviewed changes merge (its `owningRepository`): fetch it first",
                 dir.display()
             ),
         );
+    };
+    let (selector, name, commit) = match revision(
+        app,
+        &git,
+        env,
+        &environment.release,
+        (&reviewed, &reviewed_at),
+        &dir,
+        err,
+    ) {
+        Ok(found) => found,
+        Err(message) => return fail(err, &message),
     };
     let _ = match args.format {
         ReleaseFormat::Human => writeln!(
@@ -116,6 +138,90 @@ pub(crate) fn run(
         ),
     };
     Outcome::Success
+}
+
+/// The revision an environment's release selector picks, among the
+/// commits the reviewed branch (`reviewed`, at `reviewed_at`) holds: its
+/// kind (`branch` or `tag`), its name and its commit; or why there is none.
+/// Each newer tag passed over is a warning on `err`.
+fn revision(
+    app: &App<'_>,
+    git: &dyn Fn(&[&str]) -> Option<String>,
+    env: &str,
+    release: &ReleaseSelector,
+    (reviewed, reviewed_at): (&str, &str),
+    dir: &std::path::Path,
+    err: &mut dyn Write,
+) -> Result<(&'static str, String, String), String> {
+    let commit_of = |reference: &str| {
+        git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ])
+        .filter(|c| !c.is_empty())
+    };
+    let is_reviewed =
+        |commit: &str| git(&["merge-base", "--is-ancestor", commit, reviewed_at]).is_some();
+    match release {
+        ReleaseSelector::Branch(branch) => {
+            let Some(commit) = commit_of(&format!("refs/heads/{branch}")) else {
+                return Err(format!(
+                    "environment `{env}` follows branch `{branch}`, which {} does not have",
+                    dir.display()
+                ));
+            };
+            if !is_reviewed(&commit) {
+                return Err(format!(
+                    "environment `{env}` follows branch `{branch}`, whose head {commit} is not on the reviewed branch `{reviewed}`: an environment runs only what was reviewed and merged there"
+                ));
+            }
+            Ok(("branch", branch.to_string(), commit))
+        }
+        ReleaseSelector::TagPattern(pattern) => {
+            let Some(listed) = git(&["tag", "--list"]) else {
+                return Err(format!(
+                    "{} is not in a git repository with tags",
+                    dir.display()
+                ));
+            };
+            let candidates = match matching_newest_first(listed.lines(), pattern) {
+                Ok(candidates) => candidates,
+                Err(e) => {
+                    return Err(format!(
+                        "environment `{env}`'s tag pattern `{pattern}` is not a glob: {e}"
+                    ));
+                }
+            };
+            if candidates.is_empty() {
+                return Err(format!(
+                    "no tag matches `{pattern}`, the release selector of environment `{env}`: tag a release first"
+                ));
+            }
+            let mut chosen = None;
+            for tag in candidates {
+                let Some(commit) = commit_of(&format!("refs/tags/{tag}")) else {
+                    continue;
+                };
+                if is_reviewed(&commit) {
+                    chosen = Some((tag, commit));
+                    break;
+                }
+                let _ = writeln!(
+                    err,
+                    "{}: tag `{tag}` is passed over: its commit {commit} is not on the reviewed branch `{reviewed}`, so nobody reviewed what it holds",
+                    app.paint(crate::app::Paint::Warning, "warning")
+                );
+            }
+            let Some((tag, commit)) = chosen else {
+                return Err(format!(
+                    "no tag that matches `{pattern}` is on the reviewed branch `{reviewed}`: tag a commit that merged there"
+                ));
+            };
+            Ok(("tag", tag.to_owned(), commit))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! the consumers it breaks (or the ecosystem's owner), until a day; a
 //! [`Suppression`] quiets one warning code below a path of the owner's own
 //! region. Both say why. No exception turns the gate off: an approval names
-//! one finding by code and path, and a suppression never quiets an error.
+//! one finding by code, path and the change itself, and a suppression never
+//! quiets an error.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,13 @@ pub struct BreakApproval {
     /// The model path of that finding, as `verify` prints it
     /// (`/zones/USA/teams/NorthwindTeam/datastores/NW_Data/...`).
     pub path: String,
+    /// The change it approves, as `verify` prints it in the finding's help:
+    /// digests of what is at `path` before and after (`3f9a0c1b7d2e..none`
+    /// for a removal). A different change at the same path needs an
+    /// approval of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([0-9a-f]{12}|none)\.\.([0-9a-f]{12}|none)$"))]
+    pub change: Option<String>,
     /// Why it may break: who agreed, and what the consumers do instead.
     pub reason: String,
     /// The last day (UTC) it holds, as `2026-12-31`: at most a year ahead.

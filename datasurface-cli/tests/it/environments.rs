@@ -144,4 +144,36 @@ fn release_prints_the_revision_an_environment_runs() {
     );
     assert_eq!(run.stdout, format!("{second}\n"), "{}", run.transcript());
     assert_ne!(first, second);
+    // A tag pushed on a commit nobody merged is passed over, saying why:
+    // production runs only what the reviewed branch `main` holds.
+    git(&["checkout", "-q", "-b", "unreviewed"]);
+    std::fs::write(dir.join("zones/usa/teams/evil.yaml"), "# not reviewed\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "straight to prod"]);
+    git(&["tag", "v9.0.0"]);
+    let unreviewed = git(&["rev-parse", "HEAD"]);
+    git(&["checkout", "-q", "main"]);
+    let run = datasurface(&["release", ".", "--env", "prod"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(
+        run.stdout,
+        format!("environment `prod` runs tag `v1.10.0`, commit {second}\n")
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "tag `v9.0.0` is passed over: its commit {unreviewed} is not on the reviewed branch `main`"
+        )),
+        "{}",
+        run.transcript()
+    );
+    // With only unreviewed tags, nothing is released.
+    git(&["tag", "-d", "v1.9.0", "v1.10.0"]);
+    let run = datasurface(&["release", ".", "--env", "prod"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("no tag that matches `v*` is on the reviewed branch `main`"),
+        "{}",
+        run.transcript()
+    );
 }

@@ -494,11 +494,57 @@ fn the_example_workflows_post_the_comment_verify_writes() {
 }
 
 /// The approval of removing `products.discontinued`, until `until`, as a
-/// team's `exceptions` holds it.
+/// team's `exceptions` holds it, naming the change as `verify` does.
 fn approval(until: &str) -> String {
+    let change = discontinued_change();
     format!(
-        "exceptions:\n  approvals:\n    - code: removed-column\n      path: /zones/USA/teams/NorthwindTeam/datastores/NW_Data/datasets/products/schema/columns/discontinued\n      reason: ProductAnalytics reads products_v2 from December; agreed in review\n      until: {until}\n"
+        "exceptions:\n  approvals:\n    - code: removed-column\n      path: /zones/USA/teams/NorthwindTeam/datastores/NW_Data/datasets/products/schema/columns/discontinued\n      change: '{change}'\n      reason: ProductAnalytics reads products_v2 from December; agreed in review\n      until: {until}\n"
     )
+}
+
+/// The change that removing `products.discontinued` is, as `verify` names
+/// it in the finding's help for the approvers to copy.
+fn discontinued_change() -> String {
+    static CHANGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CHANGE
+        .get_or_init(|| {
+            let dir = scratch("verify-approval-change");
+            copy_northwind(&dir.join("base"), str::to_owned);
+            copy_northwind(&dir.join("proposed"), |team| {
+                team.replacen(DISCONTINUED, "", 1)
+            });
+            let run = datasurface(
+                &[
+                    "verify",
+                    "--base",
+                    "base",
+                    "--proposed",
+                    "proposed",
+                    "--source",
+                    "northwind/northwind-team@main",
+                    "--format",
+                    "json",
+                ],
+                &dir,
+            );
+            let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            let help = json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "removed-column")
+                .and_then(|f| f["help"].as_str())
+                .unwrap_or_else(|| panic!("no removed-column: {}", run.stdout))
+                .to_owned();
+            let change = help
+                .split("change: \"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("no change in {help}"));
+            assert!(change.ends_with("..none"), "{change}");
+            change.to_owned()
+        })
+        .clone()
 }
 
 const DISCONTINUED: &str =

@@ -51,6 +51,63 @@ pub struct Excepted {
     pub until: Option<String>,
 }
 
+/// What is at each finding's path in the base and the proposed model, to
+/// name a change by digests of the two; each model is written as its
+/// single-document JSON once, and only when a finding needs it.
+struct Sides<'e> {
+    base: Option<&'e Ecosystem>,
+    proposed: &'e Ecosystem,
+    written: Option<(Option<serde_json::Value>, Option<serde_json::Value>)>,
+}
+
+/// The digest of a value: the first 12 hex digits of the SHA-256 of its
+/// JSON, or `none` when nothing is there.
+fn digest(value: Option<&serde_json::Value>) -> String {
+    use sha2::Digest as _;
+    let Some(value) = value else {
+        return "none".to_owned();
+    };
+    let hash = sha2::Sha256::digest(value.to_string().as_bytes());
+    hash.iter().take(6).fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+impl<'e> Sides<'e> {
+    fn new(base: Option<&'e Ecosystem>, proposed: &'e Ecosystem) -> Self {
+        Sides {
+            base,
+            proposed,
+            written: None,
+        }
+    }
+
+    fn written(&mut self) -> &(Option<serde_json::Value>, Option<serde_json::Value>) {
+        let (base, proposed) = (self.base, self.proposed);
+        self.written.get_or_insert_with(|| {
+            (
+                base.and_then(|b| serde_json::to_value(b).ok()),
+                serde_json::to_value(proposed).ok(),
+            )
+        })
+    }
+
+    /// The change at `path`: `before..after`, each a [`digest`].
+    fn change(&mut self, path: &str) -> String {
+        let (base, proposed) = self.written();
+        let before = base.as_ref().and_then(|v| v.pointer(path));
+        let after = proposed.as_ref().and_then(|v| v.pointer(path));
+        format!("{}..{}", digest(before), digest(after))
+    }
+
+    /// The digest of what is at `path` in the proposed model.
+    fn now(&mut self, path: &str) -> String {
+        let (_, proposed) = self.written();
+        digest(proposed.as_ref().and_then(|v| v.pointer(path)))
+    }
+}
+
 /// One region's exceptions, with where they are and who owns them.
 struct Granter<'a> {
     region: Region,
@@ -150,27 +207,54 @@ pub(super) fn apply(
     }
     let mut excepted = Vec::new();
     let mut kept = Vec::new();
+    let mut sides = Sides::new(base, proposed);
     for mut d in found {
         if d.severity == Severity::Error && APPROVABLE.contains(&d.code) {
-            let taken = approve(&mut d, &mut approvals, today, &mut out);
+            let change = sides.change(&d.path.to_string());
+            let taken = approve(&mut d, &change, &mut approvals, today, &mut out);
             if let Some(e) = taken {
                 excepted.push(e);
+            } else {
+                let help = format!(
+                    "to let it through on purpose, the owners of the consumers it breaks approve this change in `exceptions.approvals`: \
+                     {{code: {}, path: \"{}\", change: \"{change}\", reason: …, until: …}}",
+                    d.code, d.path
+                );
+                d.help = Some(match d.help.take() {
+                    Some(h) => format!("{h}; {help}"),
+                    None => help,
+                });
             }
         }
         kept.push(d);
     }
     for a in approvals.iter().filter(|a| !a.used) {
-        out.push(
-            Diagnostic::new(
-                "exception-unused",
-                Severity::Info,
-                a.at.clone(),
+        let spent = a
+            .approval
+            .change
+            .as_deref()
+            .and_then(|c| c.split_once(".."))
+            .is_some_and(|(_, after)| after == sides.now(&a.approval.path));
+        let (message, help) = if spent {
+            (
+                format!(
+                    "the approval of `{}` at `{}` is spent: the change it approved has merged",
+                    a.approval.code, a.approval.path
+                ),
+                "remove the approval: it lets no other change through",
+            )
+        } else {
+            (
                 format!(
                     "the approval of `{}` at `{}` lets nothing of this change through",
                     a.approval.code, a.approval.path
                 ),
+                "once the change it approved has merged, remove the approval",
             )
-            .with_help("once the change it approved has merged, remove the approval"),
+        };
+        out.push(
+            Diagnostic::new("exception-unused", Severity::Info, a.at.clone(), message)
+                .with_help(help),
         );
     }
     let kept = suppress(kept, &granters, proposed, today, &mut out, &mut excepted);
@@ -231,6 +315,7 @@ fn well_formed(
 /// must approve, and refuses approvals by others and expired ones.
 fn approve(
     d: &mut Diagnostic,
+    change: &str,
     approvals: &mut [Valid<'_>],
     today: NaiveDate,
     out: &mut Vec<Diagnostic>,
@@ -255,6 +340,15 @@ fn approve(
         .iter_mut()
         .filter(|a| a.approval.code == d.code && a.approval.path == path)
     {
+        // An approval covers the one change it names.
+        match a.approval.change.as_deref() {
+            Some(named) if named == change => {}
+            named => {
+                a.used = true;
+                out.push(other_change(a, d.code, &path, named, change));
+                continue;
+            }
+        }
         a.used = true;
         let by = &a.granter.owner;
         if a.until < today {
@@ -309,6 +403,31 @@ fn approve(
         reason,
         until: Some(until.to_string()),
     })
+}
+
+/// The refusal of an approval that names no change, or another change at
+/// the same place than the one this model makes.
+fn other_change(
+    a: &Valid<'_>,
+    code: &str,
+    path: &str,
+    named: Option<&str>,
+    change: &str,
+) -> Diagnostic {
+    let by = &a.granter.owner;
+    let message = match named {
+        None => format!(
+            "the approval of `{code}` at `{path}` by `{by}` names no change, so it approves none"
+        ),
+        Some(named) => format!(
+            "the approval of `{code}` at `{path}` by `{by}` approves change `{named}`, and this is change `{change}`"
+        ),
+    };
+    Diagnostic::new("exception-invalid", Severity::Error, a.at.key("change"), message).with_help(
+        format!(
+            "an approval covers one change: `{by}` approves this one with `change: \"{change}\"` if it agrees, after looking at it"
+        ),
+    )
 }
 
 /// The refusal of an approval that ran out.
@@ -446,8 +565,13 @@ mod tests {
     }
 
     fn approval(indent: &str) -> String {
+        approval_of(indent, "/p", "none..none")
+    }
+
+    /// An approval of removing a column at `path`, of change `change`.
+    fn approval_of(indent: &str, path: &str, change: &str) -> String {
         format!(
-            "{indent}exceptions:\n{indent}  approvals:\n{indent}    - {{code: removed-column, path: /p, reason: agreed, until: 2026-12-31}}\n"
+            "{indent}exceptions:\n{indent}  approvals:\n{indent}    - {{code: removed-column, path: {path}, change: '{change}', reason: agreed, until: 2026-12-31}}\n"
         )
     }
 
@@ -498,6 +622,74 @@ mod tests {
         assert_eq!(
             (found[0].code, found[0].severity),
             ("exception-unused", Severity::Info)
+        );
+    }
+
+    /// `breaking()`, at `path`.
+    fn breaking_at(path: &str) -> Diagnostic {
+        let mut d = breaking();
+        d.path = ModelPath::root().key(path);
+        d
+    }
+
+    #[test]
+    fn an_approval_covers_the_one_change_it_names() {
+        // What `/name` holds in the proposed model, new since no base.
+        let named = |change: &str| model(&approval_of("", "/name", change), "        {}\n");
+        let eco = named("none..none");
+        let change = Sides::new(None, &eco).change("/name");
+        assert_eq!(
+            change,
+            format!("none..{}", digest(Some(&serde_json::json!("E"))))
+        );
+        // The change it names: let through.
+        let (found, excepted) = apply(vec![breaking_at("name")], None, &named(&change), today());
+        assert_eq!(excepted.len(), 1, "{found:?}");
+        // Another change at the same path: refused, and the finding stays,
+        // naming the change to approve.
+        for other in ["none..0123456789ab", "none..none"] {
+            let (found, excepted) = apply(vec![breaking_at("name")], None, &named(other), today());
+            assert!(excepted.is_empty());
+            let d = found.iter().find(|d| d.code == "removed-column").unwrap();
+            assert_eq!(d.severity, Severity::Error);
+            assert!(
+                d.help.as_deref().unwrap_or_default().contains(&change),
+                "{d:?}"
+            );
+            let refused = found
+                .iter()
+                .find(|d| d.code == "exception-invalid")
+                .unwrap();
+            assert!(
+                refused.message.contains(&format!(
+                    "approves change `{other}`, and this is change `{change}`"
+                )),
+                "{}",
+                refused.message
+            );
+        }
+        // No change named: refused as approving none.
+        let bare = model(
+            "exceptions:\n  approvals:\n    - {code: removed-column, path: /name, reason: agreed, until: 2026-12-31}\n",
+            "        {}\n",
+        );
+        let (found, excepted) = apply(vec![breaking_at("name")], None, &bare, today());
+        assert!(excepted.is_empty());
+        assert!(
+            found
+                .iter()
+                .any(|d| d.code == "exception-invalid" && d.message.contains("names no change")),
+            "{found:?}"
+        );
+        // Once merged, the model holds what it approved: spent.
+        let (found, _) = apply(Vec::new(), None, &named(&change), today());
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .ends_with("is spent: the change it approved has merged"),
+            "{}",
+            found[0].message
         );
     }
 }

@@ -158,8 +158,8 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
     crate::validate::CodeInfo::new(
         "exception-invalid",
         Severity::Error,
-        "An exception names no breaking change, or no day it holds until.",
-        "An approval names the code of a breaking change (`removed-column`, `primary-key-changed` …) and its model path as `verify` prints them, why, and `until` as YYYY-MM-DD.",
+        "An exception names no breaking change, another change than the one made, or no day it holds until.",
+        "An approval names the code of a breaking change (`removed-column`, `primary-key-changed` …), its model path and the change itself (`change`, two digests) as `verify` prints them, why, and `until` as YYYY-MM-DD. It covers that one change: a different change at the same path needs its own approval.",
     ),
     crate::validate::CodeInfo::new(
         "exception-too-long",
@@ -170,8 +170,8 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
     crate::validate::CodeInfo::new(
         "exception-unused",
         Severity::Info,
-        "An approval lets nothing of this change through.",
-        "Once the change it approved has merged, its granter removes it.",
+        "An approval lets nothing of this change through, or is spent.",
+        "An approval whose change has merged is spent: its granter removes it.",
     ),
     crate::validate::CodeInfo::new(
         "suppression-not-authorized",
