@@ -216,6 +216,7 @@ pub struct Kafka {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource" = "topic"))]
     pub topics: OrderedMap<DatasetName, String>,
 }
 
@@ -279,6 +280,7 @@ pub struct FileDrop {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource" = "drop-file"))]
     pub files: OrderedMap<DatasetName, String>,
 }
 

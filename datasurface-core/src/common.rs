@@ -19,6 +19,7 @@ pub struct Documentation {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource" = "none"))]
     pub tags: OrderedMap<String, String>,
 }
 

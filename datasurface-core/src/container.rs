@@ -115,6 +115,7 @@ pub struct Database {
     /// The engine.
     pub engine: DatabaseEngine,
     /// The database's name on its server (for `SQLite`, its file, relative to the platform's state).
+    #[schemars(extend("x-resource" = "database"))]
     pub database: String,
     /// Where the server listens; none for embedded engines and platform-resolved endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,6 +134,7 @@ pub struct Database {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HostPort {
     /// Host name, IPv4 or IPv6 address.
+    #[schemars(extend("x-resource" = "host"))]
     pub host: String,
     /// TCP port.
     pub port: u16,
@@ -144,8 +146,10 @@ pub struct HostPort {
 pub struct ObjectStorage {
     /// The service endpoint; none for the vendor's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resource" = "url"))]
     pub endpoint: Option<String>,
     /// The bucket (or top folder).
+    #[schemars(extend("x-resource" = "bucket"))]
     pub bucket: String,
     /// A prefix inside the bucket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,6 +174,7 @@ pub struct Lakehouse {
     pub format: TableFormat,
     /// The catalog that names the tables, such as a Glue or Unity catalog.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resource" = "catalog"))]
     pub catalog: Option<String>,
     /// Where the table files live.
     pub storage: ObjectStorage,
@@ -198,6 +203,7 @@ pub struct Encryption {
     pub name: Option<String>,
     /// Where the keys are kept, such as a key vault's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resource" = "key"))]
     pub key_container: Option<String>,
     /// Whether a third party can read the data as a super user.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

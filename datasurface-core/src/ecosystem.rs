@@ -63,6 +63,7 @@ pub struct Ecosystem {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource-keys" = "credential"))]
     pub credentials: OrderedMap<CredentialName, CredentialDeclaration>,
     /// The zones that may exist, and which repository owns each.
     #[serde(

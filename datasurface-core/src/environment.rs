@@ -34,6 +34,7 @@ pub struct Environment {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource-keys" = "container"))]
     pub containers: OrderedMap<ContainerName, ContainerKind>,
     /// What the environment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,6 +51,7 @@ pub struct EnvironmentPlatform {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource" = "platform-parameters"))]
     pub parameters: OrderedMap<String, serde_json::Value>,
 }
 
@@ -62,5 +64,5 @@ pub enum ReleaseSelector {
     /// The newest tag (by semantic version, then by name) that matches a
     /// glob pattern such as `v*` or `release-2026.*`: the environment moves
     /// when someone tags a release.
-    TagPattern(String),
+    TagPattern(#[schemars(extend("x-resource" = "tag"))] String),
 }

@@ -18,6 +18,7 @@ pub struct BreakApproval {
     pub code: String,
     /// The model path of that finding, as `verify` prints it
     /// (`/zones/USA/teams/NorthwindTeam/datastores/NW_Data/...`).
+    #[schemars(extend("x-resource" = "none"))]
     pub path: String,
     /// The change it approves, as `verify` prints it in the finding's help:
     /// digests of what is at `path` before and after (`3f9a0c1b7d2e..none`
@@ -40,6 +41,7 @@ pub struct Suppression {
     /// The code of the warnings it quiets.
     pub code: String,
     /// The model path they are at, or below.
+    #[schemars(extend("x-resource" = "none"))]
     pub path: String,
     /// Why they do not matter here.
     pub reason: String,

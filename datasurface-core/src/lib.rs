@@ -58,6 +58,7 @@ pub mod exceptions;
 pub mod grant;
 pub mod hook;
 pub mod index;
+pub mod inventory;
 pub mod names;
 pub mod places;
 pub mod platform;

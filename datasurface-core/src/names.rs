@@ -615,6 +615,9 @@ fn rule_pattern(rule: NameRule) -> &'static str {
 
 macro_rules! name_type {
     ($(#[$meta:meta])* $name:ident, $what:literal, $rule:expr) => {
+        name_type!($(#[$meta])* $name, $what, $rule, resource = "none");
+    };
+    ($(#[$meta:meta])* $name:ident, $what:literal, $rule:expr, resource = $resource:literal) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(SmolStr);
@@ -624,6 +627,10 @@ macro_rules! name_type {
             pub const WHAT: &'static str = $what;
             /// The rule this name follows.
             pub const RULE: NameRule = $rule;
+            /// What outside the model it names (`crate::inventory`), as
+            /// its schema's `x-resource` says: `none` for a name of the
+            /// model's own.
+            pub const RESOURCE: &'static str = $resource;
 
             /// Checks and wraps a name.
             pub fn new(value: impl Into<String> + AsRef<str>) -> Result<Self, NameError> {
@@ -739,7 +746,11 @@ macro_rules! name_type {
             }
 
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                name_schema($what, Self::RULE)
+                let mut schema = name_schema($what, Self::RULE);
+                if $resource != "none" {
+                    schema.insert("x-resource".to_owned(), $resource.into());
+                }
+                schema
             }
         }
     };
@@ -840,7 +851,7 @@ name_type!(
 );
 name_type!(
     /// The name of a data container, unique across the ecosystem.
-    ContainerName, "data container name", NameRule::Display
+    ContainerName, "data container name", NameRule::Display, resource = "container"
 );
 name_type!(
     /// The name of a zone policy, unique within its kind of policy in its zone.
@@ -848,20 +859,20 @@ name_type!(
 );
 name_type!(
     /// The name of a credential: a key into a platform's credential store, never a secret.
-    CredentialName, "credential name", NameRule::Credential
+    CredentialName, "credential name", NameRule::Credential, resource = "credential"
 );
 name_type!(
     /// A repository's path on its host: `owner/name`, or `group/subgroup/name` on GitLab.
-    RepositoryName, "repository name", NameRule::RepositoryPath
+    RepositoryName, "repository name", NameRule::RepositoryPath, resource = "repository"
 );
 name_type!(
     /// A git server's base URL, for GitHub Enterprise or a self-hosted GitLab:
     /// `https://git.acme.com`, or with a path, `https://acme.com/gitlab`.
-    ServerUrl, "server URL", NameRule::ServerUrl
+    ServerUrl, "server URL", NameRule::ServerUrl, resource = "url"
 );
 name_type!(
     /// A git branch name.
-    BranchName, "branch name", NameRule::GitBranch
+    BranchName, "branch name", NameRule::GitBranch, resource = "branch"
 );
 name_type!(
     /// The kind of a data platform: which implementation renders it, such as `sqlite`.
@@ -870,7 +881,7 @@ name_type!(
 name_type!(
     /// A file inside the model, by its path from the model's root directory,
     /// such as `hooks/monthly.wasm`. It can name nothing outside the model.
-    ModelFilePath, "path inside the model", NameRule::ModelFile
+    ModelFilePath, "path inside the model", NameRule::ModelFile, resource = "file"
 );
 name_type!(
     /// A SHA-256 digest in lower-case hexadecimal, as `sha256sum` prints it:

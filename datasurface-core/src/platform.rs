@@ -30,6 +30,7 @@ pub struct PlatformDeclaration {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource" = "platform-parameters"))]
     pub parameters: OrderedMap<String, serde_json::Value>,
     /// Run-time hints for single jobs, such as the memory an ingestion needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -155,6 +156,7 @@ pub struct PlatformHint {
     pub target: HintTarget,
     /// The hint's settings, such as `memory: 2Gi`.
     #[serde(deserialize_with = "crate::serde_util::unique_keys")]
+    #[schemars(extend("x-resource" = "platform-parameters"))]
     pub values: OrderedMap<String, serde_json::Value>,
 }
 

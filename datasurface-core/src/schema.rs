@@ -29,9 +29,11 @@ pub struct Schema {
     /// The primary key's columns, in key order. Validation requires one; its
     /// columns must exist and be `nullable: false`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-resource" = "none"))]
     pub primary_key: Vec<ColumnName>,
     /// The columns that partition ingestion, in order; they must exist and be `nullable: false`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-resource" = "none"))]
     pub partition_keys: Vec<ColumnName>,
     /// What the schema describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

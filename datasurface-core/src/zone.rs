@@ -86,6 +86,7 @@ pub struct GovernanceZone {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource-keys" = "credential"))]
     pub credentials: OrderedMap<CredentialName, CredentialDeclaration>,
     /// The teams the zone declares, and which repository owns each.
     #[serde(
@@ -127,6 +128,7 @@ pub struct Team {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource-keys" = "container"))]
     pub containers: OrderedMap<ContainerName, DataContainer>,
     /// The credentials the team owns, by name: its own datastores and containers may name them, and
     /// others only when granted (docs/security.md).
@@ -135,6 +137,7 @@ pub struct Team {
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
+    #[schemars(extend("x-resource-keys" = "credential"))]
     pub credentials: OrderedMap<CredentialName, CredentialDeclaration>,
     /// The datastores the team produces. Names are unique across the ecosystem.
     #[serde(

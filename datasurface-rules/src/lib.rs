@@ -27,6 +27,9 @@ pub mod catalogue;
 pub mod validate;
 pub mod verify;
 
+#[cfg(test)]
+mod inventory_judged;
+
 pub use build::{BuildError, BuildValid};
 pub use validate::{Invalid, ValidEcosystem, check, try_validate, validate};
 pub use verify::verify;
