@@ -43,6 +43,12 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
             codes: datasurface_platform::PLATFORM_CODES,
         },
         Section {
+            title: "Environments".into(),
+            intro: "`datasurface check` and `verify` report these for every environment the model declares:".into(),
+            area: "environments".into(),
+            codes: datasurface_gate::ENVIRONMENT_CODES,
+        },
+        Section {
             title: "Hooks".into(),
             intro: "`datasurface check` and `verify` report these for every hook module a model names:".into(),
             area: "hooks".into(),

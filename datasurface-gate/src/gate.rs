@@ -486,7 +486,16 @@ impl Gate {
                 }
             })
             .collect();
-        let report = check_platforms(&self.registry, valid, &graphs, &external);
+        let mut report = check_platforms(&self.registry, valid, &graphs, &external);
+        let environments = crate::environments::check_environments(&self.registry, valid, &graphs);
+        if !environments.is_empty() {
+            let mut found = report.diagnostics().to_vec();
+            found.extend(environments.into_iter().map(|mut d| {
+                d.owner = Some(owner_of(valid, &d.path).to_string());
+                d
+            }));
+            report = Report::new(found);
+        }
         drop_later(graphs);
         let mut links = crate::links::findings(&self.registry, valid, model);
         for d in &mut links {

@@ -25,6 +25,7 @@
 
 mod avro_files;
 mod dir;
+pub mod environments;
 mod finding;
 mod gate;
 mod hooks;
@@ -42,6 +43,23 @@ pub use datasurface_platform as platform;
 pub use dir::ModelDir;
 pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_json};
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
+/// The codes of the gate's check of every environment a model declares
+/// ([`environments::check_environments`]).
+pub const ENVIRONMENT_CODES: &[datasurface_platform::model::validate::CodeInfo] = &[
+    datasurface_platform::model::validate::CodeInfo::new(
+        environments::ENVIRONMENT_UNKNOWN_NAME,
+        datasurface_platform::model::validate::Severity::Error,
+        "An environment names a platform the model does not declare, or a container no team declares.",
+        "Each environment under `environments` runs declared platforms and maps teams' containers to physical ones. Correct the name, declare the platform, or remove the entry.",
+    ),
+    datasurface_platform::model::validate::CodeInfo::new(
+        environments::ENVIRONMENT_MAP_INCOMPLETE,
+        datasurface_platform::model::validate::Severity::Error,
+        "An environment maps some containers, but not every one its platforms use.",
+        "An environment with a `containers` map runs on the physical containers it lists, so each container its platforms read or write needs an entry there (the message lists the missing ones); a map left out entirely uses the containers as the teams declare them. docs/environments.md shows a complete map.",
+    ),
+];
+
 pub use hooks::{
     GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule, hook_modules,
 };

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeSet;
 
-use datasurface_platform::environments::{UnknownEnvironment, in_environment};
+use crate::environments::{UnknownEnvironment, in_environment};
 use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::files::{self, DocumentSource, LoadError, SourceFile};
 use datasurface_platform::model::parallel::drop_later;

@@ -21,7 +21,6 @@ pub mod choose;
 pub mod confined;
 mod content_changes;
 pub mod dialect;
-pub mod environments;
 pub mod escape;
 mod external;
 pub mod gitops;
@@ -140,18 +139,6 @@ pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
         model::validate::Severity::Error,
         "A dataset group no assignment names, and that no declared platform can serve.",
         "The gate chooses a platform for each dataset group the ecosystem does not assign: the first, in the ecosystem's `platformPreference` order (else the order of `platforms`), that has the capabilities the group needs and that the policies of the zones on its path allow. The message names each candidate and what refused it; `datasurface explain-choice <MODEL> <workspace>/<group>` prints the same reasoning. Change what the group asks for, declare a platform that can serve it, or assign it under `assignments`.",
-    ),
-    model::validate::CodeInfo::new(
-        environments::ENVIRONMENT_UNKNOWN_NAME,
-        model::validate::Severity::Error,
-        "An environment names a platform the model does not declare, or a container no team declares.",
-        "Each environment under `environments` runs declared platforms and maps teams' containers to physical ones. Correct the name, declare the platform, or remove the entry.",
-    ),
-    model::validate::CodeInfo::new(
-        environments::ENVIRONMENT_MAP_INCOMPLETE,
-        model::validate::Severity::Error,
-        "An environment maps some containers, but not every one its platforms use.",
-        "An environment with a `containers` map runs on the physical containers it lists, so each container its platforms read or write needs an entry there (the message lists the missing ones); a map left out entirely uses the containers as the teams declare them. docs/environments.md shows a complete map.",
     ),
     model::validate::CodeInfo::new(
         "unsupported-by-platform",

@@ -165,9 +165,6 @@ pub fn check_platforms(
             .map(|(_, _, platform)| platform.clone())
     });
     found.extend(crate::resources::check_resources(valid, &resources));
-    found.extend(crate::environments::check_environments(
-        registry, valid, graphs,
-    ));
     for finding in &mut found {
         if finding.owner.is_none() {
             finding.owner = Some(owner_of(valid, &finding.path).to_string());

@@ -8,7 +8,7 @@ use super::{copy_dir, copy_northwind, datasurface, repo_root, scratch};
 
 /// Northwind with a second team, `Evil`, declared in zone USA and defined
 /// by `evil`, a team document of its own.
-fn with_evil_team(dir: &Path, evil: &str) {
+pub(super) fn with_evil_team(dir: &Path, evil: &str) {
     copy_northwind(dir, str::to_owned);
     let zone = dir.join("zones/usa/zone.yaml");
     let text = std::fs::read_to_string(&zone).unwrap().replacen(

@@ -8,12 +8,13 @@
 
 use std::path::Path;
 
-use super::{copy_northwind, datasurface, scratch};
+use super::authority::with_evil_team;
+use super::{datasurface, scratch};
 
 /// Northwind with team `Evil` defined by `evil`, and the ecosystem
 /// document's `dev` environment replaced by `dev`.
 fn model(dir: &Path, dev: &str, evil: &str) {
-    copy_northwind(dir, str::to_owned);
+    with_evil_team(dir, evil);
     let eco = dir.join("ecosystem.yaml");
     let text = std::fs::read_to_string(&eco).unwrap();
     let old_dev = "  dev:\n    release: {branch: main}\n    platforms:\n      Local: {}\n";
@@ -22,18 +23,6 @@ fn model(dir: &Path, dev: &str, evil: &str) {
         "the example's dev environment moved"
     );
     std::fs::write(&eco, text.replacen(old_dev, dev, 1)).unwrap();
-    let zone = dir.join("zones/usa/zone.yaml");
-    let text = std::fs::read_to_string(&zone).unwrap().replacen(
-        "teamDeclarations:\n",
-        "teamDeclarations:\n  Evil:\n    repository: {name: evil/evil-team, branch: main}\n",
-        1,
-    );
-    std::fs::write(&zone, text).unwrap();
-    std::fs::write(
-        dir.join("zones/usa/teams/evil.yaml"),
-        format!("apiVersion: datasurface.dev/v1\nkind: Team\nzone: USA\nname: Evil\n{evil}"),
-    )
-    .unwrap();
 }
 
 const DEV: &str = "  dev:\n    release: {branch: main}\n    platforms:\n      Local: {}\n";

@@ -7,13 +7,13 @@
 //! (graphs, renderings, plans, the engines) then works on that view as on
 //! any model. It is pure.
 
-use datasurface_graph::{IntentionGraphs, NodeKind, PlatformGraph};
-use datasurface_model::names::{ContainerName, EnvironmentName, PlatformName};
-use datasurface_model::validate::{Diagnostic, ModelPath, Severity, ValidEcosystem};
-use datasurface_model::{Ecosystem, Environment, EnvironmentPlatform, PlatformDeclaration};
-
-use crate::platform::RenderContext;
-use crate::registry::PlatformRegistry;
+use datasurface_platform::graph::{IntentionGraphs, NodeKind, PlatformGraph};
+use datasurface_platform::model::names::{ContainerName, EnvironmentName, PlatformName};
+use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity, ValidEcosystem};
+use datasurface_platform::model::{
+    Ecosystem, Environment, EnvironmentPlatform, PlatformDeclaration,
+};
+use datasurface_platform::{PlatformRegistry, RenderContext};
 
 /// The code of a finding about an environment that names a platform or a
 /// container the model lacks.
@@ -289,8 +289,8 @@ fn overlaid_parameters(
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
-    use datasurface_model::OrderedMap;
     use datasurface_model::fixtures::northwind;
+    use datasurface_platform::model::OrderedMap;
 
     use super::*;
 
