@@ -67,6 +67,7 @@ mod mirror;
 mod model;
 mod platforms;
 mod problem;
+mod redacting;
 mod release;
 #[cfg(any(feature = "sqlite", feature = "airflow"))]
 mod run_metrics;
@@ -306,8 +307,18 @@ impl App<'_> {
         }
     }
 
-    /// Runs one command.
+    /// Runs one command, its standard error redacted (`redacting.rs`).
     fn dispatch(&self, command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+        let mut err = redacting::Redacting::new(err);
+        self.dispatch_redacted(command, out, &mut err)
+    }
+
+    fn dispatch_redacted(
+        &self,
+        command: Command,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Outcome {
         if let Some(env) = self.environment
             && !matches!(
                 command,
