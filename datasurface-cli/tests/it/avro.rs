@@ -9,7 +9,7 @@ use super::{copy_northwind, datasurface, scratch};
 const SCHEMA_FILE: &str = "zones/usa/teams/schemas/suppliers.avsc";
 
 /// Northwind's suppliers as an Avro record (their columns as written today).
-const SUPPLIERS: &str = r#"{
+pub(super) const SUPPLIERS: &str = r#"{
   "type": "record", "name": "Supplier", "namespace": "northwind",
   "fields": [
     {"name": "supplier_id", "type": "int"},
@@ -34,7 +34,7 @@ const COLUMNS: &str = "          columns:
 
 /// Northwind in `dir` with its suppliers' schema in `SCHEMA_FILE`, holding
 /// `schema` and pinned by `pin` (its own digest when `None`).
-fn northwind_with(dir: &Path, schema: &str, pin: Option<&str>) {
+pub(super) fn northwind_with(dir: &Path, schema: &str, pin: Option<&str>) {
     let digest = pin.map_or_else(
         || datasurface_platform::sha256_hex(schema.as_bytes()),
         str::to_owned,

@@ -49,72 +49,139 @@ fn check(dir: &Path) -> (i32, Vec<(String, String, String)>) {
     (run.code, codes(&json))
 }
 
-#[test]
-fn a_model_only_a_platforms_lint_refuses_is_refused_by_every_command() {
-    let dir = scratch("entry-points-lint");
-    copy_northwind(&dir.join("model"), str::to_owned);
-    let eco = dir.join("model/ecosystem.yaml");
-    let text = std::fs::read_to_string(&eco).unwrap().replacen(
-        "    parameters:\n      # The order",
-        "    parameters:\n      bogus: 1\n      # The order",
-        1,
-    );
-    std::fs::write(&eco, text).unwrap();
-    // `plan` plans from an empty saved rendering.
-    std::fs::create_dir_all(dir.join("r")).unwrap();
-    let (code, found) = check(&dir);
-    assert_eq!(code, 1);
+/// Replaces `old` by `new` in the file at `path`, which must hold it.
+fn edit(path: &Path, old: &str, new: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
     assert!(
-        found
-            .iter()
-            .any(|(c, ..)| c == "invalid-platform-parameter"),
-        "{found:?}"
+        text.contains(old),
+        "{} no longer holds {old:?}",
+        path.display()
     );
-    for args in ON_A_VALID_MODEL {
-        let run = datasurface(args, &dir);
-        assert_eq!(run.code, 1, "{args:?}: {}", run.transcript());
-        assert!(
-            run.stderr.contains("invalid-platform-parameter")
-                && run.stderr.contains("the model has errors"),
-            "{args:?}: {}",
-            run.transcript()
-        );
-    }
-    // The service refuses to start on it, as `check` fails it.
-    let run = datasurface(&["serve", "--addr", "127.0.0.1:0", "model"], &dir);
-    assert_eq!(run.code, 1, "{}", run.transcript());
-    assert!(
-        run.stderr.contains("invalid-platform-parameter"),
-        "{}",
-        run.transcript()
-    );
+    std::fs::write(path, text.replacen(old, new, 1)).unwrap();
 }
 
 #[test]
-fn check_and_the_service_report_the_same_findings() {
+fn a_model_check_refuses_is_refused_by_every_command() {
+    // Each a model that validates, refused later in the pipeline: by a
+    // platform's lint, by its Avro file's pin, by an environment's
+    // parameters, by a team's link to another owner's file.
+    type Make = fn(&Path);
+    let cases: [(&str, Make, &str); 4] = [
+        (
+            "a platform's lint",
+            |model| {
+                copy_northwind(model, str::to_owned);
+                edit(
+                    &model.join("ecosystem.yaml"),
+                    "    parameters:\n      # The order",
+                    "    parameters:\n      bogus: 1\n      # The order",
+                );
+            },
+            "invalid-platform-parameter",
+        ),
+        (
+            "an Avro file that is not what it pins",
+            |model| {
+                super::avro::northwind_with(model, super::avro::SUPPLIERS, Some(&"0".repeat(64)));
+            },
+            "invalid-avro-schema",
+        ),
+        (
+            "an environment's parameters",
+            |model| {
+                copy_northwind(model, str::to_owned);
+                edit(
+                    &model.join("ecosystem.yaml"),
+                    "      Local: {}\n",
+                    "      Local: {parameters: {bogus: 1}}\n",
+                );
+            },
+            "invalid-platform-parameter",
+        ),
+        (
+            "a team's link to another team's file",
+            |model| {
+                super::authority::with_evil_team(
+                    model,
+                    "containers:\n  Mine:\n    kind: {database: {engine: SQLITE, database: mine/orders.sqlite}}\n",
+                );
+                std::fs::create_dir_all(model.join("mine")).unwrap();
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(
+                    "../data/northwind.sqlite",
+                    model.join("mine/orders.sqlite"),
+                )
+                .unwrap();
+            },
+            "resource-not-granted",
+        ),
+    ];
+    for (i, (what, make, code)) in cases.into_iter().enumerate() {
+        if cfg!(not(unix)) && what.contains("link") {
+            continue;
+        }
+        let dir = scratch(&format!("entry-points-refused-{i}"));
+        make(&dir.join("model"));
+        // `plan` plans from an empty saved rendering.
+        std::fs::create_dir_all(dir.join("r")).unwrap();
+        let (status, found) = check(&dir);
+        assert_eq!(status, 1, "{what}: {found:?}");
+        assert!(found.iter().any(|(c, ..)| c == code), "{what}: {found:?}");
+        for args in ON_A_VALID_MODEL {
+            let run = datasurface(args, &dir);
+            assert_eq!(run.code, 1, "{what}: {args:?}: {}", run.transcript());
+            assert!(
+                run.stderr.contains(code) && run.stderr.contains("the model has errors"),
+                "{what}: {args:?}: {}",
+                run.transcript()
+            );
+        }
+        // The service refuses to start on it, as `check` fails it.
+        let run = datasurface(&["serve", "--addr", "127.0.0.1:0", "model"], &dir);
+        assert_eq!(run.code, 1, "{what}: {}", run.transcript());
+        assert!(run.stderr.contains(code), "{what}: {}", run.transcript());
+    }
+}
+
+/// Northwind's products gain an unclassified dataset (a warning); with
+/// `quiet`, the team suppresses it in its own region.
+fn with_notes(model: &Path, quiet: bool) {
     let notes = "          primaryKey: [product_id]\n      notes:\n        schema:\n          columns:\n            \
                  note_id: {type: Integer, nullable: false}\n            body: {type: {String: {}}}\n          primaryKey: [note_id]\n";
     let suppression = "exceptions:\n  suppressions:\n    - code: unclassified-dataset\n      \
                        path: /zones/USA/teams/NorthwindTeam/datastores/NW_Data\n      reason: internal notes, classified next sprint\n";
-    let models: [(&str, String); 3] = [
-        ("as it is", String::new()),
-        ("a warning", notes.to_owned()),
+    copy_northwind(model, |team| {
+        let team = team.replacen("          primaryKey: [product_id]\n", notes, 1);
+        if quiet {
+            format!("{team}{suppression}")
+        } else {
+            team
+        }
+    });
+}
+
+#[test]
+fn check_and_the_service_report_the_same_findings() {
+    // Northwind has environments, a hook and assignments; these add a
+    // warning, a suppression and an Avro file.
+    type Make = fn(&Path);
+    let models: [(&str, Make, Option<&str>); 4] = [
+        ("as it is", |m| copy_northwind(m, str::to_owned), None),
+        ("a warning", |m| with_notes(m, false), Some("warning")),
         (
             "a warning its owner quiets",
-            format!("{notes}\u{0}{suppression}"),
+            |m| with_notes(m, true),
+            Some("info"),
+        ),
+        (
+            "an Avro file",
+            |m| super::avro::northwind_with(m, super::avro::SUPPLIERS, None),
+            None,
         ),
     ];
-    for (i, (what, edit)) in models.iter().enumerate() {
+    for (i, (what, make, unclassified)) in models.into_iter().enumerate() {
         let dir = scratch(&format!("entry-points-same-{i}"));
-        let (added, appended) = edit.split_once('\u{0}').unwrap_or((edit.as_str(), ""));
-        copy_northwind(&dir.join("model"), |team| {
-            let team = if added.is_empty() {
-                team.to_owned()
-            } else {
-                team.replacen("          primaryKey: [product_id]\n", added, 1)
-            };
-            format!("{team}{appended}")
-        });
+        make(&dir.join("model"));
         let (code, checked) = check(&dir);
         assert_eq!(code, 0, "{what}: {checked:?}");
         let server = Server::start(&dir.join("model"), "0");
@@ -130,10 +197,22 @@ fn check_and_the_service_report_the_same_findings() {
             .iter()
             .find(|(c, ..)| c == "unclassified-dataset")
             .map(|(_, s, _)| s.as_str());
-        assert_eq!(
-            severity,
-            [None, Some("warning"), Some("info")][i],
-            "{what}: {checked:?}"
-        );
+        assert_eq!(severity, unclassified, "{what}: {checked:?}");
+        // And every command takes it (a batch may still fail on data the
+        // sample lacks: exit 3, not a refusal of the model).
+        std::fs::create_dir_all(dir.join("r")).unwrap();
+        for args in ON_A_VALID_MODEL.iter().filter(|a| !a.contains(&"job")) {
+            let run = datasurface(args, &dir);
+            assert!(
+                run.code == 0 || run.code == 3,
+                "{what}: {args:?}: {}",
+                run.transcript()
+            );
+            assert!(
+                !run.stderr.contains("the model has errors"),
+                "{what}: {args:?}: {}",
+                run.transcript()
+            );
+        }
     }
 }
