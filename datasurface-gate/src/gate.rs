@@ -317,8 +317,8 @@ impl Gate {
     /// Checks one model, as `datasurface check` does: the whole pipeline
     /// ([`Gate::load`]) on the model as written.
     pub fn check(&self, model: &dyn ModelSource) -> Checked {
-        let loaded = self.load(model, &crate::LoadOptions::new());
-        drop_later((loaded.valid, loaded.documents));
+        let loaded = self.load_keeping(model, &crate::LoadOptions::new(), false);
+        drop_later(loaded.documents);
         Checked {
             load_errors: loaded.load_errors,
             report: loaded.report,

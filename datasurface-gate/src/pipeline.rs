@@ -132,6 +132,18 @@ impl Gate {
     /// The one way from a model's files to a model (module docs): what
     /// `check` runs, and every other command before it works on the model.
     pub fn load(&self, model: &dyn ModelSource, options: &LoadOptions) -> Loaded {
+        self.load_keeping(model, options, true)
+    }
+
+    /// [`load`](Self::load); without `keep_valid` the valid model is let go
+    /// before the texts with findings are read again, so a caller that only
+    /// reports (`check`) never holds both.
+    pub(crate) fn load_keeping(
+        &self,
+        model: &dyn ModelSource,
+        options: &LoadOptions,
+        keep_valid: bool,
+    ) -> Loaded {
         let ParsedModel {
             files: mut sources,
             parsed,
@@ -194,7 +206,10 @@ impl Gate {
                 }
             }
         }
-        let (mut report, platforms, valid) = self.judge(ecosystem, unserved, model);
+        let (mut report, platforms, mut valid) = self.judge(ecosystem, unserved, model);
+        if !keep_valid {
+            drop_later(valid.take());
+        }
         let changed_while_checked = if report.diagnostics().is_empty() && !options.texts {
             Vec::new()
         } else {
