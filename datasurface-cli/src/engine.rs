@@ -52,7 +52,7 @@ fn sources(
         .into_iter()
         .map(|(container, path)| (container, base.join(path)))
         .filter(|(container, path)| {
-            let real = resolved(path);
+            let real = datasurface_platform::confined::leads_to(path);
             let in_state =
                 matches!((&state, &real), (Some(state), Some(real)) if real.starts_with(state));
             !in_state
@@ -63,15 +63,6 @@ fn sources(
                     })
         })
         .collect()
-}
-
-/// Where a path leads, links followed: the file's own, or for a file not
-/// there yet, its folder's joined with its name.
-fn resolved(path: &Path) -> Option<PathBuf> {
-    std::fs::canonicalize(path).ok().or_else(|| {
-        let folder = std::fs::canonicalize(path.parent()?).ok()?;
-        Some(folder.join(path.file_name()?))
-    })
 }
 
 /// The merge databases of the primary ingestion platforms a `sqlite`

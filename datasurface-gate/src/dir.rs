@@ -213,12 +213,7 @@ fn resolve_named(root: &Path, file: &str) -> Resolved {
     let Ok(real_root) = fs::canonicalize(root) else {
         return as_written();
     };
-    let path = root.join(file);
-    let real = fs::canonicalize(&path).ok().or_else(|| {
-        let folder = fs::canonicalize(path.parent()?).ok()?;
-        Some(folder.join(path.file_name()?))
-    });
-    let Some(real) = real else {
+    let Some(real) = datasurface_platform::confined::leads_to(&root.join(file)) else {
         return as_written();
     };
     match real.strip_prefix(&real_root) {

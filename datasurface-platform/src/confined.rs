@@ -179,6 +179,17 @@ pub fn file_in(folder: &Path, name: &str, extension: &str) -> Result<PathBuf, Co
     Ok(real)
 }
 
+/// Where `path` leads, links followed: the file's own real path, or for a
+/// file not there yet, its folder's joined with its name. `None` when its
+/// folder cannot be resolved either. What a reader would open, for
+/// comparing paths as it will (not as they are written).
+pub fn leads_to(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().or_else(|| {
+        let folder = std::fs::canonicalize(path.parent()?).ok()?;
+        Some(folder.join(path.file_name()?))
+    })
+}
+
 /// Where `path` leads, if it resolves (links followed) inside
 /// `real_folder`, itself already resolved: the check every reader of a
 /// team's or a model's files makes before it reads anything.
