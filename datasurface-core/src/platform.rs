@@ -57,6 +57,17 @@ impl PlatformDeclaration {
             documentation: None,
         }
     }
+
+    /// The declaration as an environment runs it: each parameter the
+    /// environment gives (`here`) replaces the declaration's.
+    #[must_use]
+    pub fn in_environment(&self, here: &crate::EnvironmentPlatform) -> PlatformDeclaration {
+        let mut declaration = self.clone();
+        for (key, value) in &here.parameters {
+            declaration.parameters.insert(key.clone(), value.clone());
+        }
+        declaration
+    }
 }
 
 /// When a platform's rendering moves to a new model.

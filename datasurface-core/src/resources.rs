@@ -433,12 +433,14 @@ pub fn file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
             if db.engine != DatabaseEngine::Sqlite {
                 continue;
             }
-            let declared = eco.zones.iter().find_map(|(zone, z)| {
-                z.teams.iter().find_map(|(team, t)| {
-                    t.containers
-                        .get(container)
-                        .map(|c| (Owner::Team { zone, team }, c.grants.as_slice()))
-                })
+            let declared = eco.container(container).map(|(at, c)| {
+                (
+                    Owner::Team {
+                        zone: at.zone,
+                        team: at.team,
+                    },
+                    c.grants.as_slice(),
+                )
             });
             // A map of a container nobody declares is `environment-unknown-name`;
             // its file is still the ecosystem's, so no team's may lie on it.

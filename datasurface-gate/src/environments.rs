@@ -10,9 +10,7 @@
 use datasurface_platform::graph::{IntentionGraphs, NodeKind, PlatformGraph};
 use datasurface_platform::model::names::{ContainerName, EnvironmentName, PlatformName};
 use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity, ValidEcosystem};
-use datasurface_platform::model::{
-    Ecosystem, Environment, EnvironmentPlatform, PlatformDeclaration,
-};
+use datasurface_platform::model::{Ecosystem, Environment};
 use datasurface_platform::{PlatformRegistry, RenderContext};
 
 /// The code of a finding about an environment that names a platform or a
@@ -64,7 +62,7 @@ pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownE
         .filter(|(p, _)| runs(p))
         .map(|(p, declaration)| {
             let declaration = match env.platforms.get(p) {
-                Some(here) => overlaid(declaration, here),
+                Some(here) => declaration.in_environment(here),
                 None => declaration.clone(),
             };
             (p.clone(), declaration)
@@ -94,16 +92,6 @@ pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownE
         }
     }
     Ok(view)
-}
-
-/// A platform's declaration as an environment runs it: each parameter the
-/// environment gives replaces the declaration's.
-fn overlaid(declaration: &PlatformDeclaration, here: &EnvironmentPlatform) -> PlatformDeclaration {
-    let mut declaration = declaration.clone();
-    for (key, value) in &here.parameters {
-        declaration.parameters.insert(key.clone(), value.clone());
-    }
-    declaration
 }
 
 /// The containers a platform's graph uses: the sources of what it ingests
@@ -248,7 +236,7 @@ fn overlaid_parameters(
         let Ok(platform) = registry.resolve_one(p, declaration) else {
             continue;
         };
-        let overlaid = overlaid(declaration, here);
+        let overlaid = declaration.in_environment(here);
         let empty;
         let graph = if let Some(g) = graphs.graphs.get(p) {
             g

@@ -152,11 +152,7 @@ pub fn platform_resources(
             if here.parameters.is_empty() {
                 continue;
             }
-            let mut overlaid = declaration.clone();
-            for (key, value) in &here.parameters {
-                overlaid.parameters.insert(key.clone(), value.clone());
-            }
-            let mut resources = platform.resources(&overlaid);
+            let mut resources = platform.resources(&declaration.in_environment(here));
             // Only what the environment adds: the rest is the declaration's.
             resources
                 .credentials
