@@ -486,37 +486,26 @@ impl Gate {
                 }
             })
             .collect();
-        let mut report = check_platforms(&self.registry, valid, &graphs, &external);
-        let environments = crate::environments::check_environments(&self.registry, valid, &graphs);
-        if !environments.is_empty() {
-            let mut found = report.diagnostics().to_vec();
-            found.extend(environments.into_iter().map(|mut d| {
-                d.owner = Some(owner_of(valid, &d.path).to_string());
-                d
-            }));
-            report = Report::new(found);
-        }
+        let report = check_platforms(&self.registry, valid, &graphs, &external);
+        // The gate's own checks: every environment, claims where links
+        // lead, hook modules. Each finding names its region's owner.
+        let mut own = crate::environments::check_environments(&self.registry, valid, &graphs);
         drop_later(graphs);
-        let mut links = crate::links::findings(&self.registry, valid, model);
-        for d in &mut links {
-            d.owner = Some(owner_of(valid, &d.path).to_string());
-        }
-        let report = if links.is_empty() {
-            report
-        } else {
-            Report::new([report.diagnostics(), &links[..]].concat())
-        };
-        let hooks =
-            crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before);
-        if hooks.diagnostics().is_empty() {
+        own.extend(crate::links::findings(&self.registry, valid, model));
+        own.extend_from_slice(
+            crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before)
+                .diagnostics(),
+        );
+        if own.is_empty() {
             return (report, handled);
         }
-        let mut found = report.diagnostics().to_vec();
-        found.extend(hooks.diagnostics().iter().cloned().map(|mut d| {
+        for d in &mut own {
             d.owner = Some(owner_of(valid, &d.path).to_string());
-            d
-        }));
-        (Report::new(found), handled)
+        }
+        (
+            Report::new([report.diagnostics(), &own[..]].concat()),
+            handled,
+        )
     }
 }
 
