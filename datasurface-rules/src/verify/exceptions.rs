@@ -7,6 +7,7 @@
 //! through is shown, never hidden (its severity becomes `info`, with who
 //! granted it, why and until when).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
@@ -52,12 +53,16 @@ pub struct Excepted {
 }
 
 /// What is at each finding's path in the base and the proposed model, to
-/// name a change by digests of the two; each model is written as its
-/// single-document JSON once, and only when a finding needs it.
+/// name a change by digests of the two. Only the region a path is in (its
+/// team, for every change an approval covers) is written as JSON, once per
+/// region and only when a finding or an approval needs it: a model of
+/// 100,000 datasets is never written whole for one changed column.
 struct Sides<'e> {
     base: Option<&'e Ecosystem>,
     proposed: &'e Ecosystem,
-    written: Option<(Option<serde_json::Value>, Option<serde_json::Value>)>,
+    /// Each region written, by the path it is at: the base's and the
+    /// proposed model's.
+    written: BTreeMap<String, (Option<serde_json::Value>, Option<serde_json::Value>)>,
 }
 
 /// The digest of a value: the first 12 hex digits of the SHA-256 of its
@@ -74,37 +79,75 @@ fn digest(value: Option<&serde_json::Value>) -> String {
     })
 }
 
+/// A JSON Pointer's segment as the key it names.
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// The region a JSON Pointer is in, as the pointer to it and the rest of
+/// the path below it: a team's (`/zones/Z/teams/T`), or the whole model's.
+fn region_of(path: &str) -> (&str, &str) {
+    let mut ends = path.match_indices('/').map(|(i, _)| i).chain([path.len()]);
+    let segments: Vec<&str> = path.split('/').skip(1).take(4).collect();
+    match (segments.as_slice(), ends.nth(4)) {
+        (["zones", _, "teams", _], Some(end)) => path.split_at(end),
+        _ => ("", path),
+    }
+}
+
+/// What is at `below` (a JSON Pointer, empty for itself) in a region written.
+fn find<'v>(region: Option<&'v serde_json::Value>, below: &str) -> Option<&'v serde_json::Value> {
+    if below.is_empty() {
+        region
+    } else {
+        region?.pointer(below)
+    }
+}
+
+/// What the region at `region` (from [`region_of`]) holds in `eco`, as JSON.
+fn write_region(eco: &Ecosystem, region: &str) -> Option<serde_json::Value> {
+    if region.is_empty() {
+        return serde_json::to_value(eco).ok();
+    }
+    let segments: Vec<String> = region.split('/').skip(1).map(unescape).collect();
+    let [_, zone, _, team] = segments.as_slice() else {
+        return None;
+    };
+    let team = eco.zones.get(zone.as_str())?.teams.get(team.as_str())?;
+    serde_json::to_value(team).ok()
+}
+
 impl<'e> Sides<'e> {
     fn new(base: Option<&'e Ecosystem>, proposed: &'e Ecosystem) -> Self {
         Sides {
             base,
             proposed,
-            written: None,
+            written: BTreeMap::new(),
         }
     }
 
-    fn written(&mut self) -> &(Option<serde_json::Value>, Option<serde_json::Value>) {
+    /// What is at `path` in the base and in the proposed model.
+    fn at(&mut self, path: &str) -> (Option<&serde_json::Value>, Option<&serde_json::Value>) {
+        let (region, below) = region_of(path);
         let (base, proposed) = (self.base, self.proposed);
-        self.written.get_or_insert_with(|| {
+        let (before, after) = self.written.entry(region.to_owned()).or_insert_with(|| {
             (
-                base.and_then(|b| serde_json::to_value(b).ok()),
-                serde_json::to_value(proposed).ok(),
+                base.and_then(|b| write_region(b, region)),
+                write_region(proposed, region),
             )
-        })
+        });
+        (find(before.as_ref(), below), find(after.as_ref(), below))
     }
 
     /// The change at `path`: `before..after`, each a [`digest`].
     fn change(&mut self, path: &str) -> String {
-        let (base, proposed) = self.written();
-        let before = base.as_ref().and_then(|v| v.pointer(path));
-        let after = proposed.as_ref().and_then(|v| v.pointer(path));
+        let (before, after) = self.at(path);
         format!("{}..{}", digest(before), digest(after))
     }
 
     /// The digest of what is at `path` in the proposed model.
     fn now(&mut self, path: &str) -> String {
-        let (_, proposed) = self.written();
-        digest(proposed.as_ref().and_then(|v| v.pointer(path)))
+        digest(self.at(path).1)
     }
 }
 
@@ -630,6 +673,29 @@ mod tests {
         let mut d = breaking();
         d.path = ModelPath::root().key(path);
         d
+    }
+
+    #[test]
+    fn a_change_is_read_from_its_teams_region_alone() {
+        assert_eq!(
+            region_of("/zones/Z/teams/T/datastores/S/datasets/d"),
+            ("/zones/Z/teams/T", "/datastores/S/datasets/d")
+        );
+        assert_eq!(region_of("/zones/Z/teams/T"), ("/zones/Z/teams/T", ""));
+        assert_eq!(
+            region_of("/zones/Z/teamDeclarations/T"),
+            ("", "/zones/Z/teamDeclarations/T")
+        );
+        assert_eq!(region_of("/name"), ("", "/name"));
+        // What the team's region holds is what the whole model holds there.
+        let eco = model("", &approval("        "));
+        let path = "/zones/Z/teams/A/exceptions/approvals/0";
+        let whole = serde_json::to_value(&eco).unwrap();
+        assert_eq!(
+            Sides::new(None, &eco).change(path),
+            format!("none..{}", digest(whole.pointer(path)))
+        );
+        assert_ne!(digest(whole.pointer(path)), "none");
     }
 
     #[test]
