@@ -112,12 +112,7 @@ impl App<'_> {
         err: &mut dyn std::io::Write,
         message: &str,
     ) -> crate::Outcome {
-        let _ = writeln!(
-            err,
-            "{}: {}",
-            self.paint(Paint::Error, "error"),
-            datasurface_model::redact::redact(message)
-        );
+        let _ = writeln!(err, "{}: {message}", self.paint(Paint::Error, "error"));
         crate::Outcome::CouldNotRun
     }
 }
