@@ -11,7 +11,7 @@
 use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::resources::{FileClaim, Owner, file_refusal, overlapping};
 use datasurface_platform::model::validate::{Diagnostic, Severity};
-use datasurface_platform::{PlatformRegistry, file_claims_with, platform_resources};
+use datasurface_platform::{PlatformRegistry, file_claims_with};
 
 use crate::source::{ModelSource, Resolved};
 
@@ -26,9 +26,7 @@ pub(crate) fn findings(
     eco: &Ecosystem,
     source: &dyn ModelSource,
 ) -> Vec<Diagnostic> {
-    let resources = platform_resources(eco, |_, declaration| {
-        registry.get(declaration.kind.as_str()).cloned()
-    });
+    let resources = crate::named_files::resources(registry, eco);
     let (claims, _) = file_claims_with(eco, &resources);
     let resolved: Vec<Resolved> = claims.iter().map(|c| source.resolve(c.path)).collect();
     let mut found = Vec::new();

@@ -20,7 +20,7 @@ use crate::source::{ModelSource, NamedContent};
 
 /// Each declared platform's own resources, for the kinds the registry has,
 /// in every environment's view.
-fn resources<'e>(
+pub(crate) fn resources<'e>(
     registry: &PlatformRegistry,
     eco: &'e Ecosystem,
 ) -> Vec<(&'e PlatformName, PlatformResources)> {
