@@ -127,6 +127,7 @@ impl fmt::Display for ResourceKind {
 
 /// One reference the model makes to a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResourceRef {
     /// What it names.
     pub kind: ResourceKind,
@@ -157,6 +158,7 @@ impl ResourceRef {
 
 /// What the model's schema says one field holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldKinds {
     /// What its strings name (through options, lists and map values).
     pub values: Option<ResourceKind>,
