@@ -736,7 +736,7 @@ fn two_runners_on_one_stream_make_one_batch() {
     let Some(s) = Scratch::new("twice", 200_000) else {
         return;
     };
-    let first = s
+    let mut first = s
         .command(&["ingest", "--stream", "Shop"], &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -750,6 +750,15 @@ fn two_runners_on_one_stream_make_one_batch() {
          (SELECT count(*) FROM (SELECT 1 FROM shop.runner_lock WHERE name = 'ingest Shop' FOR UPDATE SKIP LOCKED) x)",
     ) == "0"
     {
+        // A runner that ended before it was seen holding the stream says
+        // why, rather than leaving the wait to run out.
+        if let Some(status) = first.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = first.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+            }
+            panic!("the first runner ended ({status}) before it was seen taking the stream: {stderr}");
+        }
         assert!(
             Instant::now() < deadline,
             "the first runner never took the stream"
