@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use datasurface_gate::choose;
 use datasurface_model::files;
-use datasurface_platform::choose;
 
 use crate::Outcome;
 use crate::app::{App, Paint};

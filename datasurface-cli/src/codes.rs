@@ -43,6 +43,12 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
             codes: datasurface_platform::PLATFORM_CODES,
         },
         Section {
+            title: "Platform choice".into(),
+            intro: "`datasurface check` and `verify` report these for each dataset group the ecosystem does not assign:".into(),
+            area: "platform choice".into(),
+            codes: datasurface_gate::CHOICE_CODES,
+        },
+        Section {
             title: "Environments".into(),
             intro: "`datasurface check` and `verify` report these for every environment the model declares:".into(),
             area: "environments".into(),

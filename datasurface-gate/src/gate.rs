@@ -3,18 +3,19 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use datasurface_platform::choose;
+use crate::choose;
 use datasurface_platform::hook::HookLoader;
-use datasurface_platform::model::files::{self, LoadError, LoadedModel, SourceFile};
+use datasurface_platform::model::files::{self, LoadError, SourceFile};
 use datasurface_platform::model::regions;
-use datasurface_platform::model::validate::{self, Diagnostic, Report, Severity, ValidEcosystem};
+use datasurface_platform::model::validate::{Diagnostic, Report, Severity, ValidEcosystem};
 use datasurface_platform::model::verify::{self, Verification, owner_of};
 use datasurface_platform::model::{Ecosystem, Repository};
 use datasurface_platform::{PlatformRegistry, check_platforms};
 
 use crate::finding::{Finding, VerifyOutput};
 use crate::hooks::{HookModule, hook_modules};
-use crate::read::{ParsedModel, Released, parse_model, parse_models};
+use crate::pipeline::{Judged, Loaded, Written};
+use crate::read::{ParsedModel, parse_model, parse_models};
 use crate::source::ModelSource;
 
 use datasurface_platform::model::parallel::drop_later;
@@ -341,98 +342,77 @@ impl Gate {
         proposed: &dyn ModelSource,
         source: &Repository,
     ) -> Verified {
-        let (base_parsed, proposed_parsed) = match base {
+        // Steps 1 to 3 of the pipeline, on both models at once: a document
+        // both hold unchanged is parsed once.
+        let (base_written, proposed_written) = match base {
             Some(base) => {
                 let (b, p) = parse_models(base, proposed);
-                (Some(b), p)
+                let (b, p) = write_both(Some((b, base)), (p, proposed));
+                (b, p)
             }
-            None => (None, parse_model(proposed)),
+            None => write_both(None, (parse_model(proposed), proposed)),
         };
-        let (base_loaded, proposed_loaded) = assemble_both(base_parsed, proposed_parsed);
-        let mut load_errors = Vec::new();
-        let mut sources = Vec::new();
-        let mut changed_while_checked = Vec::new();
-        let mut take = |loaded: Assembled, files_of: &dyn ModelSource| match loaded {
-            Ok((files, released, Ok(model))) => Some((files, released, model)),
-            Ok((mut files, released, Err(errors))) => {
-                changed_while_checked.extend(released.restore(files_of, &mut files));
-                load_errors.extend(errors.0);
-                sources.extend(files);
-                None
+        let mut refused: Vec<Loaded> = Vec::new();
+        let mut base_model = base_written.and_then(|w| w.map_err(|r| refused.push(*r)).ok());
+        let proposed_model = proposed_written.map_err(|r| refused.push(*r)).ok();
+        let (Some(written), true) = (proposed_model, refused.is_empty()) else {
+            let mut verified = Verified::default();
+            for r in refused {
+                verified.load_errors.extend(r.load_errors);
+                verified.sources.extend(r.sources);
+                verified
+                    .changed_while_checked
+                    .extend(r.changed_while_checked);
             }
-            Err(errors) => {
-                load_errors.extend(errors);
-                None
-            }
+            return verified;
         };
-        let mut base_model = match (base_loaded, base) {
-            (Some(loaded), Some(files_of)) => take(loaded, files_of),
-            _ => None,
-        };
-        let proposed_model = take(proposed_loaded, proposed);
-        let (Some((mut proposed_sources, released, mut proposed_loaded)), true) =
-            (proposed_model, load_errors.is_empty())
-        else {
-            return Verified {
-                load_errors,
-                sources,
-                changed_while_checked,
-                ..Verified::default()
-            };
-        };
-        // Both models read their Avro schema files, and see the platforms
-        // chosen for them (moves are between the two).
-        if let (Some((_, _, m)), Some(files_of)) = (base_model.as_mut(), base) {
-            crate::read_avro_files(&mut m.ecosystem, files_of);
-            self.choose_platforms(&mut m.ecosystem);
+        let Written {
+            sources: mut proposed_sources,
+            released,
+            documents,
+            mut ecosystem,
+            ..
+        } = written;
+        // Steps 5 and 6 on both: each sees the platforms chosen for it
+        // (moves are between the two). Without an environment every view
+        // is the model itself.
+        if let Some(base) = base_model.as_mut() {
+            let _ = self.prepare(&mut base.ecosystem, None);
         }
-        crate::read_avro_files(&mut proposed_loaded.ecosystem, proposed);
-        let unserved = self.choose_platforms(&mut proposed_loaded.ecosystem);
-        let base_eco = base_model.as_ref().map(|(_, _, m)| &m.ecosystem);
+        let unserved = self.prepare(&mut ecosystem, None).unwrap_or_default();
+        let base_eco = base_model.as_ref().map(|w| &w.ecosystem);
         let base_pair = base_eco.zip(base);
-        // The change judged: the findings, the named files, the exceptions.
-        let judged = |eco: &Ecosystem, found: Vec<Diagnostic>| {
+        // The base passed the gate: its hook modules are not asked again.
+        let known = base_eco.map(hook_modules).unwrap_or_default();
+        // Step 7, concluded by judging the change: the findings, the named
+        // files, the exceptions; the plans when asked for.
+        let today = self.today();
+        let judged = self.judge(ecosystem, unserved, proposed, &known, |eco, found| {
+            let eco = eco.either();
             let (changed, refused) =
                 crate::named_files::authorize(&self.registry, base_pair, (eco, proposed), source);
             verify::verify_checked(base_eco, eco, &Report::new(found), source)
                 .with_files(changed, refused)
-                .with_exceptions(base_eco, eco, self.today())
+                .with_exceptions(base_eco, eco, today)
+        });
+        let Judged {
+            concluded: mut verification,
+            platforms,
+            valid,
+        } = judged;
+        let plans = match (&valid, self.plans) {
+            (Some(valid), true) => crate::plans::plans(&self.registry, base_eco.cloned(), valid),
+            _ => Vec::new(),
         };
-        let mut platforms = Vec::new();
-        let mut plans = Vec::new();
-        let mut verification = match validate::try_validate(proposed_loaded.ecosystem) {
-            Ok(valid) => {
-                // The base passed the gate: its hook modules are not asked again.
-                let known = base_eco.map(hook_modules).unwrap_or_default();
-                let (beyond, handled) = self.beyond_validation(&valid, proposed, &known);
-                platforms = handled;
-                let mut found = valid.warnings().diagnostics().to_vec();
-                found.extend(unserved);
-                found.extend_from_slice(beyond.diagnostics());
-                let verification = judged(&valid, found);
-                if self.plans {
-                    plans = crate::plans::plans(&self.registry, base_eco.cloned(), &valid);
-                }
-                drop_later(valid);
-                verification
-            }
-            Err(invalid) => {
-                let found = [invalid.report.diagnostics(), &unserved[..]].concat();
-                let verification = judged(&invalid.ecosystem, found);
-                drop_later(invalid.ecosystem);
-                verification
-            }
-        };
+        drop_later(valid);
         drop_later(base_model);
-        if !verification.report.diagnostics().is_empty() {
-            changed_while_checked.extend(released.restore(proposed, &mut proposed_sources));
-        }
-        files::locate(
-            &mut verification.report,
-            &proposed_loaded.documents,
-            &proposed_sources,
-        );
-        drop_later(proposed_loaded.documents);
+        let changed_while_checked = if verification.report.diagnostics().is_empty() {
+            Vec::new()
+        } else {
+            released.restore(proposed, &mut proposed_sources)
+        };
+        files::locate(&mut verification.report, &documents, &proposed_sources);
+        drop_later(documents);
         Verified {
             load_errors: Vec::new(),
             verification: Some(verification),
@@ -509,38 +489,24 @@ impl Gate {
     }
 }
 
-/// A model's documents, their texts' fingerprints, and the model assembled
-/// from them; or why the documents could not be read.
-type Assembled = Result<
-    (
-        Vec<SourceFile>,
-        Released,
-        Result<LoadedModel, files::LoadErrors>,
-    ),
-    Vec<LoadError>,
->;
+/// What [`Written::of`] makes of a parsed model.
+type WriteResult = Result<Written, Box<Loaded>>;
 
-/// The base (if any) and the proposed model, assembled at once.
-fn assemble_both(
-    base: Option<Result<ParsedModel, Vec<LoadError>>>,
-    proposed: Result<ParsedModel, Vec<LoadError>>,
-) -> (Option<Assembled>, Assembled) {
+/// A model's documents read and parsed, and where they were read from.
+type Parsed<'a> = (Result<ParsedModel, Vec<LoadError>>, &'a dyn ModelSource);
+
+/// Steps 2 and 3 of the pipeline on the base (if any) and the proposed
+/// model at once.
+fn write_both(
+    base: Option<Parsed<'_>>,
+    proposed: Parsed<'_>,
+) -> (Option<WriteResult>, WriteResult) {
     std::thread::scope(|scope| {
-        let base_loaded = scope.spawn(|| base.map(assemble));
-        let proposed_loaded = assemble(proposed);
-        match base_loaded.join() {
-            Ok(base_loaded) => (base_loaded, proposed_loaded),
+        let base_written = scope.spawn(|| base.map(|(parsed, model)| Written::of(parsed, model)));
+        let proposed_written = Written::of(proposed.0, proposed.1);
+        match base_written.join() {
+            Ok(base_written) => (base_written, proposed_written),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
-}
-
-fn assemble(parsed: Result<ParsedModel, Vec<LoadError>>) -> Assembled {
-    parsed.map(
-        |ParsedModel {
-             files,
-             parsed,
-             released,
-         }| (files, released, files::assemble(parsed)),
-    )
 }

@@ -29,7 +29,8 @@ use datasurface_platform::model::validate::{self, Report, Severity, ValidEcosyst
 use datasurface_platform::model::verify;
 
 use crate::gate::{Gate, ModelCounts, PlatformChecked};
-use crate::read::{ParsedModel, parse_model};
+use crate::hooks::HookModule;
+use crate::read::{ParsedModel, Released, parse_model};
 use crate::source::ModelSource;
 
 /// How far [`Gate::load`] goes, and in which environment.
@@ -144,70 +145,48 @@ impl Gate {
         options: &LoadOptions,
         keep_valid: bool,
     ) -> Loaded {
-        let ParsedModel {
-            files: mut sources,
-            parsed,
-            released,
-        } = match parse_model(model) {
-            Ok(parsed) => parsed,
-            Err(load_errors) => {
-                return Loaded {
-                    load_errors,
-                    ..Loaded::default()
-                };
-            }
+        let written = match Written::of(parse_model(model), model) {
+            Ok(written) => written,
+            Err(refused) => return *refused,
         };
-        let loaded = match files::assemble(parsed) {
-            Ok(loaded) => loaded,
-            Err(errors) => {
-                let changed_while_checked = released.restore(model, &mut sources);
-                return Loaded {
-                    load_errors: errors.0,
-                    sources,
-                    changed_while_checked,
-                    ..Loaded::default()
-                };
-            }
-        };
-        let name = Some(loaded.ecosystem.name.to_string());
-        let counts = ModelCounts::of(&loaded.ecosystem, loaded.documents.len());
-        let mut ecosystem = loaded.ecosystem;
-        crate::read_avro_files(&mut ecosystem, model);
-        let documents = loaded.documents;
         if options.upto == Upto::Written {
-            let changed_while_checked = if options.texts {
-                released.restore(model, &mut sources)
-            } else {
-                Vec::new()
-            };
-            return Loaded {
-                changed_while_checked,
-                sources,
-                documents,
-                name,
-                counts,
-                written: Some(ecosystem),
-                ..Loaded::default()
-            };
+            return written.into_loaded(model, options.texts);
         }
-        let unserved = self.choose_platforms(&mut ecosystem);
-        if let Some(env) = &options.environment {
-            match in_environment(&ecosystem, env) {
-                Ok(view) => ecosystem = view,
-                Err(unknown) => {
-                    return Loaded {
-                        unknown_environment: Some(unknown),
-                        sources,
-                        documents,
-                        name,
-                        counts,
-                        ..Loaded::default()
-                    };
-                }
+        let Written {
+            mut sources,
+            released,
+            documents,
+            mut ecosystem,
+            name,
+            counts,
+        } = written;
+        let unserved = match self.prepare(&mut ecosystem, options.environment.as_deref()) {
+            Ok(unserved) => unserved,
+            Err(unknown) => {
+                return Loaded {
+                    unknown_environment: Some(unknown),
+                    sources,
+                    documents,
+                    name,
+                    counts,
+                    ..Loaded::default()
+                };
             }
-        }
-        let (mut report, platforms, mut valid) = self.judge(ecosystem, unserved, model);
-        if !keep_valid {
+        };
+        let today = self.today();
+        let judged = self.judge(
+            ecosystem,
+            unserved,
+            model,
+            &BTreeSet::new(),
+            |eco, found| Report::new(verify::apply_suppressions(found, eco.either(), today)),
+        );
+        let Judged {
+            concluded: mut report,
+            platforms,
+            mut valid,
+        } = judged;
+        if !keep_valid || report.count(Severity::Error) > 0 {
             drop_later(valid.take());
         }
         let changed_while_checked = if report.diagnostics().is_empty() && !options.texts {
@@ -231,35 +210,173 @@ impl Gate {
         }
     }
 
-    /// Steps 7 and 8: validation and the rest of the gate, then the
-    /// owners' suppressions; the valid model, when no finding is an error.
-    fn judge(
+    /// Steps 5 and 6: a platform chosen for each group the model leaves
+    /// unassigned (an error, owned by its team, for each none can serve),
+    /// then the view of `environment`, when one is asked for.
+    pub(crate) fn prepare(
+        &self,
+        ecosystem: &mut Ecosystem,
+        environment: Option<&str>,
+    ) -> Result<Vec<validate::Diagnostic>, UnknownEnvironment> {
+        let unserved = self.choose_platforms(ecosystem);
+        if let Some(env) = environment {
+            *ecosystem = in_environment(ecosystem, env)?;
+        }
+        Ok(unserved)
+    }
+
+    /// Step 7 and what follows it: validation and the rest of the gate
+    /// (hook modules in `hooks_checked_before` not asked again), then
+    /// `conclude` on the model and every finding (`check` applies the
+    /// owners' suppressions; `verify` judges the change). The valid model,
+    /// when validation passed; the caller lets it go when it has no use.
+    pub(crate) fn judge<R>(
         &self,
         ecosystem: Ecosystem,
         unserved: Vec<validate::Diagnostic>,
         model: &dyn ModelSource,
-    ) -> (Report, Vec<PlatformChecked>, Option<ValidEcosystem>) {
+        hooks_checked_before: &BTreeSet<HookModule>,
+        conclude: impl FnOnce(Judging<'_>, Vec<validate::Diagnostic>) -> R,
+    ) -> Judged<R> {
         match validate::try_validate(ecosystem) {
             Ok(valid) => {
                 let mut found = valid.warnings().diagnostics().to_vec();
                 found.extend(unserved);
-                let (beyond, platforms) = self.beyond_validation(&valid, model, &BTreeSet::new());
+                let (beyond, platforms) =
+                    self.beyond_validation(&valid, model, hooks_checked_before);
                 found.extend_from_slice(beyond.diagnostics());
-                let report = Report::new(verify::apply_suppressions(found, &valid, self.today()));
-                if report.count(Severity::Error) == 0 {
-                    (report, platforms, Some(valid))
-                } else {
-                    drop_later(valid);
-                    (report, platforms, None)
+                Judged {
+                    concluded: conclude(Judging::Valid(&valid), found),
+                    platforms,
+                    valid: Some(valid),
                 }
             }
             Err(invalid) => {
                 let mut found = invalid.report.diagnostics().to_vec();
                 found.extend(unserved);
-                let found = verify::apply_suppressions(found, &invalid.ecosystem, self.today());
+                let concluded = conclude(Judging::Invalid(&invalid.ecosystem), found);
                 drop_later(invalid.ecosystem);
-                (Report::new(found), Vec::new(), None)
+                Judged {
+                    concluded,
+                    platforms: Vec::new(),
+                    valid: None,
+                }
             }
         }
     }
+}
+
+/// Steps 1 to 3 done: a model as its teams wrote it, with what places its
+/// findings later.
+pub(crate) struct Written {
+    /// The documents, their texts let go ([`Released`]).
+    pub(crate) sources: Vec<SourceFile>,
+    /// What the texts were, to read them again for messages.
+    pub(crate) released: Released,
+    /// What each document defined.
+    pub(crate) documents: Vec<DocumentSource>,
+    /// The model, its Avro files read.
+    pub(crate) ecosystem: Ecosystem,
+    /// The ecosystem's name.
+    pub(crate) name: Option<String>,
+    /// What it holds.
+    pub(crate) counts: ModelCounts,
+}
+
+impl Written {
+    /// Steps 2 and 3 on documents read and parsed from `model`; when they
+    /// cannot make a model, what [`Gate::load`] answers (boxed: it is large).
+    pub(crate) fn of(
+        parsed: Result<ParsedModel, Vec<LoadError>>,
+        model: &dyn ModelSource,
+    ) -> Result<Written, Box<Loaded>> {
+        let ParsedModel {
+            files: mut sources,
+            parsed,
+            released,
+        } = parsed.map_err(|load_errors| {
+            Box::new(Loaded {
+                load_errors,
+                ..Loaded::default()
+            })
+        })?;
+        let loaded = match files::assemble(parsed) {
+            Ok(loaded) => loaded,
+            Err(errors) => {
+                let changed_while_checked = released.restore(model, &mut sources);
+                return Err(Box::new(Loaded {
+                    load_errors: errors.0,
+                    sources,
+                    changed_while_checked,
+                    ..Loaded::default()
+                }));
+            }
+        };
+        let counts = ModelCounts::of(&loaded.ecosystem, loaded.documents.len());
+        let mut ecosystem = loaded.ecosystem;
+        crate::read_avro_files(&mut ecosystem, model);
+        Ok(Written {
+            sources,
+            released,
+            documents: loaded.documents,
+            name: Some(ecosystem.name.to_string()),
+            ecosystem,
+            counts,
+        })
+    }
+
+    /// What [`Upto::Written`] answers.
+    fn into_loaded(self, model: &dyn ModelSource, texts: bool) -> Loaded {
+        let Written {
+            mut sources,
+            released,
+            documents,
+            ecosystem,
+            name,
+            counts,
+        } = self;
+        let changed_while_checked = if texts {
+            released.restore(model, &mut sources)
+        } else {
+            Vec::new()
+        };
+        Loaded {
+            changed_while_checked,
+            sources,
+            documents,
+            name,
+            counts,
+            written: Some(ecosystem),
+            ..Loaded::default()
+        }
+    }
+}
+
+/// The model [`Gate::judge`] concludes on.
+#[derive(Clone, Copy)]
+pub(crate) enum Judging<'a> {
+    /// It validated.
+    Valid(&'a ValidEcosystem),
+    /// It did not: the findings say why.
+    Invalid(&'a Ecosystem),
+}
+
+impl<'a> Judging<'a> {
+    /// The model, valid or not.
+    pub(crate) fn either(self) -> &'a Ecosystem {
+        match self {
+            Judging::Valid(valid) => valid,
+            Judging::Invalid(eco) => eco,
+        }
+    }
+}
+
+/// What [`Gate::judge`] made of a model.
+pub(crate) struct Judged<R> {
+    /// What the caller concluded.
+    pub(crate) concluded: R,
+    /// Each declared platform and how the gate treated it (a valid model's).
+    pub(crate) platforms: Vec<PlatformChecked>,
+    /// The valid model, when validation passed.
+    pub(crate) valid: Option<ValidEcosystem>,
 }

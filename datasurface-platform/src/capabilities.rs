@@ -351,12 +351,13 @@ fn collect(
 /// (`ingests` says which: a store another platform ingests is mirrored).
 /// For choosing a platform before any graph is built; one index serves
 /// every group asked about.
-pub(crate) struct GroupNeeds<'a> {
+pub struct GroupNeeds<'a> {
     check: Check<'a>,
 }
 
 impl<'a> GroupNeeds<'a> {
-    pub(crate) fn new(eco: &'a Ecosystem) -> Self {
+    /// Needs of groups in `eco`.
+    pub fn new(eco: &'a Ecosystem) -> Self {
         GroupNeeds {
             check: Check {
                 index: ModelIndex::new(eco),
@@ -369,7 +370,7 @@ impl<'a> GroupNeeds<'a> {
     }
 
     /// What the group asks, each capability once, sorted.
-    pub(crate) fn of(
+    pub fn of(
         &mut self,
         workspace: &WorkspaceName,
         group: &DatasetGroupName,

@@ -16,7 +16,6 @@
 
 mod batch;
 mod capabilities;
-pub mod choose;
 #[cfg(feature = "fs")]
 pub mod confined;
 mod content_changes;
@@ -45,7 +44,7 @@ pub mod state;
 
 pub use batch::BatchFailure;
 pub use capabilities::{
-    Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, TriggerKind,
+    Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, GroupNeeds, TriggerKind,
     capabilities_used, check_capabilities,
 };
 pub use content_changes::{ContentChange, content_changes};
@@ -133,12 +132,6 @@ pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
         model::validate::Severity::Error,
         "A column's name starts with a prefix a platform keeps for its own columns.",
         "Platforms add columns of their own to merge tables (batch ids, row hashes). Rename the column so it does not start with the prefix the message names.",
-    ),
-    model::validate::CodeInfo::new(
-        choose::NO_PLATFORM_CAN_SERVE,
-        model::validate::Severity::Error,
-        "A dataset group no assignment names, and that no declared platform can serve.",
-        "The gate chooses a platform for each dataset group the ecosystem does not assign: the first, in the ecosystem's `platformPreference` order (else the order of `platforms`), that has the capabilities the group needs and that the policies of the zones on its path allow. The message names each candidate and what refused it; `datasurface explain-choice <MODEL> <workspace>/<group>` prints the same reasoning. Change what the group asks for, declare a platform that can serve it, or assign it under `assignments`.",
     ),
     model::validate::CodeInfo::new(
         "unsupported-by-platform",

@@ -205,7 +205,7 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     /// Whether the platform only governs pipelines another system runs
     /// (the built-in [`External`](crate::External) kind): it runs nothing,
     /// so the gate never chooses it for a dataset group
-    /// ([`choose`](crate::choose::choose)); only an assignment puts a group
+    /// (`datasurface_gate::choose`); only an assignment puts a group
     /// on it. The default is `false`: the platform runs what it renders.
     fn governs_only(&self) -> bool {
         false

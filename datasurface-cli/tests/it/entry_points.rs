@@ -1,6 +1,11 @@
 //! Every entry point reaches the model through the gate's one pipeline
-//! (`datasurface_gate::Gate::load`), so none sees a model another would
-//! refuse, and all report the same findings (issue 57).
+//! (`datasurface_gate::Gate::load`, whose stages `verify` runs on both of
+//! its models), so none sees a model another would refuse, and all report
+//! the same findings and see the same platforms chosen (issue 57).
+//!
+//! `choose` and `explain-choice` stop the pipeline before any platform is
+//! chosen or rule runs (they answer about the model as its teams wrote it,
+//! valid or not); they are held to the same choice the other commands see.
 
 use std::path::Path;
 
@@ -22,6 +27,28 @@ const ON_A_VALID_MODEL: &[&[&str]] = &[
     &["contract", "export", "model", "--out", "contracts"],
     &["job", "apply", "model", "--platform", "Azure Platform"],
 ];
+
+/// `verify` of the model at `model` against itself, from a team's
+/// repository: nothing changed, so its findings are the model's own.
+const VERIFY_UNCHANGED: &[&str] = &[
+    "verify",
+    "--base",
+    "model",
+    "--proposed",
+    "model",
+    "--source",
+    "northwind/northwind-team@main",
+    "--format",
+    "json",
+];
+
+/// `verify`'s exit code, whether it says the change may merge, and its findings.
+fn verify(dir: &Path) -> (i32, bool, Vec<(String, String, String)>) {
+    let run = datasurface(VERIFY_UNCHANGED, dir);
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.transcript()));
+    (run.code, json["mayMerge"] == true, codes(&json["findings"]))
+}
 
 /// Findings as `(code, severity, path)`, sorted, from `check --format json`
 /// or the service's `/api/v1/diagnostics`.
@@ -136,6 +163,18 @@ fn a_model_check_refuses_is_refused_by_every_command() {
                 run.transcript()
             );
         }
+        // `verify` will not let it merge, for the same reason.
+        let (status, may_merge, verified) = verify(&dir);
+        assert_eq!((status, may_merge), (1, false), "{what}: {verified:?}");
+        assert_eq!(verified, found, "{what}: `verify` and `check` disagree");
+        // `choose` and `explain-choice` answer about the model as written.
+        for args in [
+            &["choose", "model"][..],
+            &["explain-choice", "model", "ProductAnalytics/Reporting"],
+        ] {
+            let run = datasurface(args, &dir);
+            assert_eq!(run.code, 0, "{what}: {args:?}: {}", run.transcript());
+        }
         // The service refuses to start on it, as `check` fails it.
         let run = datasurface(&["serve", "--addr", "127.0.0.1:0", "model"], &dir);
         assert_eq!(run.code, 1, "{what}: {}", run.transcript());
@@ -160,12 +199,32 @@ fn with_notes(model: &Path, quiet: bool) {
     });
 }
 
+/// Northwind with its assignments left out and `Local` preferred: the gate
+/// chooses `Local` for its one group.
+fn with_choice(model: &Path) {
+    copy_northwind(model, str::to_owned);
+    let path = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text
+        .find("assignments:")
+        .expect("Northwind assigns its group");
+    std::fs::write(
+        &path,
+        text[..at].replacen(
+            "platforms:\n",
+            "platformPreference: [Local, Azure Platform]\nplatforms:\n",
+            1,
+        ),
+    )
+    .unwrap();
+}
+
 #[test]
-fn check_and_the_service_report_the_same_findings() {
-    // Northwind has environments, a hook and assignments; these add a
-    // warning, a suppression and an Avro file.
+fn every_entry_point_reports_the_same_findings_and_sees_the_same_choice() {
+    // Northwind has environments (with overlays), a hook and assignments;
+    // these add a warning, a suppression, an Avro file and a choice.
     type Make = fn(&Path);
-    let models: [(&str, Make, Option<&str>); 4] = [
+    let models: [(&str, Make, Option<&str>); 5] = [
         ("as it is", |m| copy_northwind(m, str::to_owned), None),
         ("a warning", |m| with_notes(m, false), Some("warning")),
         (
@@ -178,6 +237,7 @@ fn check_and_the_service_report_the_same_findings() {
             |m| super::avro::northwind_with(m, super::avro::SUPPLIERS, None),
             None,
         ),
+        ("a chosen platform", with_choice, None),
     ];
     for (i, (what, make, unclassified)) in models.into_iter().enumerate() {
         let dir = scratch(&format!("entry-points-same-{i}"));
@@ -191,6 +251,50 @@ fn check_and_the_service_report_the_same_findings() {
             codes(&answer["page"]["items"]),
             checked,
             "{what}: the service and `check` disagree: {answer}"
+        );
+        // `verify` of the unchanged model: the same findings, and it merges.
+        let (status, may_merge, verified) = verify(&dir);
+        assert_eq!((status, may_merge), (0, true), "{what}: {verified:?}");
+        assert_eq!(verified, checked, "{what}: `verify` and `check` disagree");
+        // The platform `choose` names for the group is the one every other
+        // command sees serving it.
+        let chosen = datasurface(&["choose", "model"], &dir);
+        assert_eq!(chosen.code, 0, "{what}: {}", chosen.transcript());
+        let why = datasurface(
+            &["explain-choice", "model", "ProductAnalytics/Reporting"],
+            &dir,
+        );
+        assert_eq!(why.code, 0, "{what}: {}", why.transcript());
+        let serving = if chosen.stdout == "ProductAnalytics/Reporting: Local\n" {
+            assert!(
+                why.stdout.contains("is served by `Local`"),
+                "{what}: {}",
+                why.stdout
+            );
+            "Local"
+        } else {
+            assert!(
+                chosen.stdout.starts_with("no dataset group needs a choice"),
+                "{what}: {}",
+                chosen.transcript()
+            );
+            assert!(
+                why.stdout.contains("assigned by the ecosystem"),
+                "{what}: {}",
+                why.stdout
+            );
+            "Azure Platform"
+        };
+        let graph = datasurface(&["graph", "model", "--platform", serving], &dir);
+        assert!(
+            graph.stdout.contains("ProductAnalytics"),
+            "{what}: {}",
+            graph.transcript()
+        );
+        assert_eq!(
+            serving == "Local",
+            what == "a chosen platform",
+            "{what}: only the chosen case is served by `Local`"
         );
         // The warning, then quieted by its owner: `info` everywhere.
         let severity = checked

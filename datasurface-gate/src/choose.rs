@@ -25,18 +25,17 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use datasurface_model::Ecosystem;
-use datasurface_model::names::{
+use datasurface_platform::model::Ecosystem;
+use datasurface_platform::model::names::{
     DatasetGroupName, PlatformName, PolicyName, WorkspaceName, ZoneName,
 };
-use datasurface_model::validate::{Diagnostic, ModelIndex, Severity};
-use datasurface_model::vendor::LocationRef;
+use datasurface_platform::model::validate::{Diagnostic, ModelIndex, Severity};
+use datasurface_platform::model::vendor::LocationRef;
 use serde::Serialize;
 
-use crate::capabilities::{Capability, GroupNeeds};
-use crate::registry::PlatformRegistry;
+use datasurface_platform::{Capability, GroupNeeds, PlatformRegistry};
 
-pub use datasurface_model::platform::RecordedChoice;
+pub use datasurface_platform::model::platform::RecordedChoice;
 
 /// Why a platform cannot serve a dataset group.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -77,7 +76,7 @@ pub enum Refusal {
         platform: PlatformName,
     },
     /// The platform only governs what another system runs
-    /// ([`DataPlatform::governs_only`](crate::DataPlatform::governs_only)):
+    /// ([`DataPlatform::governs_only`](datasurface_platform::DataPlatform::governs_only)):
     /// only an assignment puts a group on it.
     GovernsOnly,
 }
@@ -319,7 +318,7 @@ pub fn choose(
 
 /// What the chooser needs of a candidate's implementation.
 struct Judged {
-    capabilities: crate::Capabilities,
+    capabilities: datasurface_platform::Capabilities,
     governs_only: bool,
 }
 
@@ -328,7 +327,7 @@ pub const NO_PLATFORM_CAN_SERVE: &str = "no-platform-can-serve";
 
 /// Replaces the assignments the gate chose before (if any) with those it
 /// chooses now (see [`choose`]), each marked
-/// [`chosen`](datasurface_model::platform::DatasetGroupAssignment::chosen),
+/// [`chosen`](datasurface_platform::model::platform::DatasetGroupAssignment::chosen),
 /// provisioned and in production; returns every choice, those no platform
 /// can serve included. The gate calls it before validation, so graphs,
 /// renderings, lineage and the catalogue see the chosen platforms as they
@@ -344,15 +343,17 @@ pub fn assign_chosen(
         let Some(platform) = &c.platform else {
             continue;
         };
-        let mut assignment = datasurface_model::platform::PlatformAssignment::new(platform.clone());
-        assignment.status = datasurface_model::platform::AssignmentStatus::Provisioned;
-        eco.assignments
-            .push(datasurface_model::platform::DatasetGroupAssignment {
+        let mut assignment =
+            datasurface_platform::model::platform::PlatformAssignment::new(platform.clone());
+        assignment.status = datasurface_platform::model::platform::AssignmentStatus::Provisioned;
+        eco.assignments.push(
+            datasurface_platform::model::platform::DatasetGroupAssignment {
                 workspace: c.workspace.clone(),
                 dataset_group: c.dataset_group.clone(),
                 platforms: vec![assignment],
                 chosen: true,
-            });
+            },
+        );
     }
     choices
 }
@@ -433,7 +434,7 @@ fn refusals(
         Some(Judged { capabilities, .. }) => {
             // A store with primary ingestion platforms is ingested only by
             // them; the others mirror it and need nothing of its capture.
-            let ingests = |store: &datasurface_model::names::DatastoreName| {
+            let ingests = |store: &datasurface_platform::model::names::DatastoreName| {
                 eco.primary_ingestion_platforms
                     .get(store)
                     .is_none_or(|primaries| primaries.is_empty() || primaries.contains(platform))
@@ -476,9 +477,9 @@ fn refusals(
 fn policy_refusals(
     eco: &Ecosystem,
     zone: &ZoneName,
-    z: &datasurface_model::zone::GovernanceZone,
+    z: &datasurface_platform::model::zone::GovernanceZone,
     platform: &PlatformName,
-    declaration: &datasurface_model::platform::PlatformDeclaration,
+    declaration: &datasurface_platform::model::platform::PlatformDeclaration,
     found: &mut Vec<Refusal>,
 ) {
     for (policy, p) in &z.platform_policies {
@@ -550,14 +551,14 @@ mod tests {
     use std::path::Path;
     use std::sync::Arc;
 
-    use datasurface_model::Milestoning;
-    use datasurface_model::files::{self, SourceFile};
-    use datasurface_model::policy::AllowDenyPolicy;
-    use datasurface_model::validate::{Diagnostic, validate};
+    use datasurface_platform::model::Milestoning;
+    use datasurface_platform::model::files::{self, SourceFile};
+    use datasurface_platform::model::policy::AllowDenyPolicy;
+    use datasurface_platform::model::validate::{Diagnostic, validate};
     use proptest::prelude::*;
 
     use super::*;
-    use crate::{
+    use datasurface_platform::{
         Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, PlatformError,
         RenderContext, Rendering, TriggerKind, TypeKind,
     };
@@ -570,22 +571,22 @@ mod tests {
         fn kind(&self) -> &str {
             self.0
         }
-        fn version(&self) -> semver::Version {
-            semver::Version::new(0, 1, 0)
+        fn version(&self) -> datasurface_platform::semver::Version {
+            datasurface_platform::semver::Version::new(0, 1, 0)
         }
         fn capabilities(&self) -> Capabilities {
             self.1.clone()
         }
         fn lint(
             &self,
-            _: &datasurface_graph::PlatformGraph,
+            _: &datasurface_platform::graph::PlatformGraph,
             _: &RenderContext<'_>,
         ) -> Vec<Diagnostic> {
             Vec::new()
         }
         fn render(
             &self,
-            _: &datasurface_graph::PlatformGraph,
+            _: &datasurface_platform::graph::PlatformGraph,
             _: &RenderContext<'_>,
         ) -> Result<Rendering, PlatformError> {
             Ok(Rendering::default())
@@ -701,7 +702,7 @@ mod tests {
         let mut eco = northwind();
         let mut r = PlatformRegistry::new();
         let mut slow = everything(vec![Milestoning::LiveOnly, Milestoning::Forensic]);
-        slow.fastest_latency = Some(datasurface_model::Latency::Hours);
+        slow.fastest_latency = Some(datasurface_platform::model::Latency::Hours);
         r.register(Arc::new(Serves("sqlite", slow)));
         let mut forgetful = everything(vec![Milestoning::LiveOnly, Milestoning::Forensic]);
         forgetful.longest_retention_days = Some(365);
@@ -714,7 +715,9 @@ mod tests {
         assert_eq!(
             c.candidates[0].refusals,
             [Refusal::Unsupported {
-                missing: vec![Capability::Latency(datasurface_model::Latency::Minutes)]
+                missing: vec![Capability::Latency(
+                    datasurface_platform::model::Latency::Minutes
+                )]
             }]
         );
         // Seven years of history is more than a year.
@@ -726,7 +729,7 @@ mod tests {
             .find(|(n, _)| n.as_str() == "ProductAnalytics")
             .unwrap();
         let requirements = ws.dataset_groups[0].requirements.as_mut().unwrap();
-        requirements.latency = datasurface_model::Latency::Hours;
+        requirements.latency = datasurface_platform::model::Latency::Hours;
         requirements.retention = Some("P7Y".parse().unwrap());
         let c = choose(
             &r,
@@ -750,12 +753,12 @@ mod tests {
     #[test]
     fn a_governance_only_platform_is_never_chosen() {
         let mut eco = northwind();
-        let declaration: datasurface_model::PlatformDeclaration =
+        let declaration: datasurface_platform::model::PlatformDeclaration =
             serde_json::from_value(serde_json::json!({"kind": "external", "version": "^0.1"}))
                 .unwrap();
         eco.platforms.insert(name("Vendor ETL"), declaration);
         let mut r = registry(true);
-        r.register(Arc::new(crate::External));
+        r.register(Arc::new(datasurface_platform::External));
         let eco = preferring(&eco, &[name("Vendor ETL"), name("Azure Platform")]);
         // First in the preference, and able to do anything: still refused.
         let recorded = [RecordedChoice {
@@ -826,15 +829,16 @@ mod tests {
           `Azure Platform`: refused: it does not support LiveOnly milestoning
           `Local`: refused: no implementation of kind `sqlite` is available
         ");
-        eco.assignments
-            .push(datasurface_model::platform::DatasetGroupAssignment {
+        eco.assignments.push(
+            datasurface_platform::model::platform::DatasetGroupAssignment {
                 workspace: "ProductAnalytics".parse().unwrap(),
                 dataset_group: "Reporting".parse().unwrap(),
-                platforms: vec![datasurface_model::platform::PlatformAssignment::new(name(
-                    "Local",
-                ))],
+                platforms: vec![
+                    datasurface_platform::model::platform::PlatformAssignment::new(name("Local")),
+                ],
                 chosen: false,
-            });
+            },
+        );
         let choices = choose(&registry(true), &eco, &[]);
         assert!(
             choices
@@ -863,8 +867,9 @@ mod tests {
             serde_json::to_value(&base).unwrap()
         );
         assert!(
-            datasurface_model::regions::RegionRef::Ecosystem(&eco)
-                .same_as(datasurface_model::regions::RegionRef::Ecosystem(&base))
+            datasurface_platform::model::regions::RegionRef::Ecosystem(&eco).same_as(
+                datasurface_platform::model::regions::RegionRef::Ecosystem(&base)
+            )
         );
         // Choosing again replaces what was chosen.
         let again = assign_chosen(&registry(true), &mut eco, &[]);
@@ -922,10 +927,10 @@ mod tests {
             for c in &choices {
                 let Some(platform) = &c.platform else { continue };
                 let mut assigned = eco.clone();
-                assigned.assignments.push(datasurface_model::platform::DatasetGroupAssignment {
+                assigned.assignments.push(datasurface_platform::model::platform::DatasetGroupAssignment {
                     workspace: c.workspace.clone(),
                     dataset_group: c.dataset_group.clone(),
-                    platforms: vec![datasurface_model::platform::PlatformAssignment::new(platform.clone())],
+                    platforms: vec![datasurface_platform::model::platform::PlatformAssignment::new(platform.clone())],
                     chosen: false,
                 });
                 let report = match validate(assigned) {
