@@ -2,8 +2,9 @@
 //!
 //! Each step at 1,010, 10,100 and 101,000 datasets (the `stores` argument is
 //! 100, 1,000 or 10,000 datastores of 10 datasets): loading the model's files
-//! (YAML and JSON), validating it, building every platform's graph, verifying
-//! a one-column change against it, and rendering and diffing with the
+//! (YAML and JSON), validating it, taking its resource inventory, building
+//! every platform's graph, verifying a one-column change against it, and
+//! rendering and diffing with the
 //! `airflow` and `sqlite` platforms; and `datasurface check -q` and
 //! `verify -q` of the YAML model as whole commands (files read from a
 //! temporary directory, in process). Models are made once per size and
@@ -143,6 +144,15 @@ fn validate(bencher: divan::Bencher<'_, '_>, stores: usize) {
     bencher
         .with_inputs(|| f.model().clone())
         .bench_values(valid);
+}
+
+/// The resource inventory the authority checks read (validation takes it
+/// on a second core, beside the model's index).
+#[divan::bench(args = STORES, sample_count = 10, sample_size = 1)]
+fn resource_inventory(bencher: divan::Bencher<'_, '_>, stores: usize) {
+    let f = fixture(stores);
+    let model = f.model();
+    bencher.bench(|| datasurface_platform::model::inventory::inventory(model));
 }
 
 #[divan::bench(args = STORES, sample_count = 10, sample_size = 1)]

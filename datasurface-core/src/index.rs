@@ -52,49 +52,63 @@ impl SinkAt<'_> {
     }
 }
 
-/// What names a container: a datastore's ingestion or a workspace.
-#[derive(Debug, Clone, Copy)]
+/// What names a container: a datastore's ingestion, a workspace, or any
+/// other field of a team's element whose type names a container.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum ContainerUser<'a> {
     /// A datastore's `capture.ingestion.container`.
     Capture(Placed<'a, DatastoreName, Datastore>),
     /// A workspace's `container`.
     Workspace(Placed<'a, WorkspaceName, Workspace>),
+    /// Another field of team `team`'s, at `path`.
+    Field {
+        /// The team's zone.
+        zone: &'a ZoneName,
+        /// The team.
+        team: &'a TeamName,
+        /// Where it names the container.
+        path: ModelPath,
+    },
 }
 
 /// A team's element naming a data container.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ContainerUse<'a> {
     /// What names it.
     pub user: ContainerUser<'a>,
     /// The container's name.
-    pub container: &'a ContainerName,
+    pub container: ContainerName,
 }
 
 impl<'a> ContainerUse<'a> {
     /// The path of the name, built only when a finding needs it.
     pub fn path(&self) -> ModelPath {
-        match self.user {
+        match &self.user {
             ContainerUser::Capture(s) => {
                 s.path("datastores")
                     .keys(["capture", "ingestion", "container"])
             }
             ContainerUser::Workspace(w) => w.path("workspaces").key("container"),
+            ContainerUser::Field { path, .. } => path.clone(),
         }
     }
 
     /// The using team's zone and name.
     pub fn team(&self) -> (&'a ZoneName, &'a TeamName) {
-        match self.user {
+        match &self.user {
             ContainerUser::Capture(s) => (s.zone, s.team),
             ContainerUser::Workspace(w) => (w.zone, w.team),
+            ContainerUser::Field { zone, team, .. } => (zone, team),
         }
     }
 
     /// What names it, for messages: "datastore `X`" or "workspace `W`".
     pub fn describe(&self) -> String {
-        match self.user {
+        match &self.user {
             ContainerUser::Capture(s) => format!("datastore `{}`", s.name),
             ContainerUser::Workspace(w) => format!("workspace `{}`", w.name),
+            ContainerUser::Field { path, .. } => format!("`{path}`"),
         }
     }
 }

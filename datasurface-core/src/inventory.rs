@@ -387,8 +387,11 @@ pub fn inventory_with<T: Serialize + ?Sized>(
         defs: definitions(schema),
         root: Some((title, schema)),
         path: Vec::new(),
+        keys: String::new(),
         frames: Vec::new(),
         found: Vec::new(),
+        fields: HashMap::default(),
+        reaches: HashMap::default(),
     };
     // The walker refuses nothing a model holds; a value that fails to
     // serialize has already failed to save, and is walked as far as it went.
@@ -403,17 +406,82 @@ struct Frame<'c> {
     def: Option<(&'c str, &'c Value)>,
     kinds: FieldKinds,
     next: Option<(&'c str, &'c Value)>,
-    beside: Vec<(String, String)>,
+    beside: Vec<(&'static str, &'static str)>,
     field: Option<&'static str>,
+    /// The references found in this object's own fields: they are given
+    /// every enumerated field beside them when the object ends, whichever
+    /// order its fields come in.
+    mine: Vec<usize>,
+}
+
+/// One step of the walk's place: made a [`Segment`] only for a resource.
+enum Step {
+    Field(&'static str),
+    /// A map's key: where it lies in the walker's `keys`.
+    Key(usize, usize),
+    Index(usize),
+}
+
+impl Step {
+    fn segment(&self, keys: &str) -> Segment {
+        match self {
+            Step::Field(name) => Segment::Key((*name).to_owned()),
+            Step::Key(from, to) => {
+                Segment::Key(keys.get(*from..*to).unwrap_or_default().to_owned())
+            }
+            Step::Index(i) => Segment::Index(*i),
+        }
+    }
 }
 
 struct Walker<'c> {
     defs: &'c serde_json::Map<String, Value>,
     /// The schema of the value walked, until it is entered.
     root: Option<(&'c str, &'c Value)>,
-    path: Vec<Segment>,
+    path: Vec<Step>,
+    /// The text of the map keys on the path, one after another.
+    keys: String,
     frames: Vec<Frame<'c>>,
     found: Vec<ResourceRef>,
+    /// What each field of each definition holds, read from the schema once
+    /// per walk (by the definition's address and the field's name).
+    fields: HashMap<(usize, &'static str), Field<'c>>,
+    /// Whether anything below a definition can name a resource (by its
+    /// address).
+    reaches: HashMap<usize, bool>,
+}
+
+/// What the schema says of one field of one definition.
+#[derive(Clone, Copy)]
+struct Field<'c> {
+    kinds: FieldKinds,
+    next: Option<(&'c str, &'c Value)>,
+    /// Whether the walk goes below it: its value names a resource, or may
+    /// hold one, or may be an enumerated value a resource's meaning
+    /// depends on. A column's type names nothing and holds nothing that
+    /// does, so a model's million columns are passed by.
+    walked: bool,
+}
+
+/// The walk's lookup tables: only looked up, never iterated, so their
+/// order reaches no output.
+type HashMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
+
+/// The address of a schema, its identity for the walk's tables.
+fn address(schema: &Value) -> usize {
+    std::ptr::from_ref(schema) as usize
+}
+
+/// Whether a definition has enumerated values of its own (a unit
+/// variant), which the walk keeps beside a resource in the same object.
+fn has_unit_variants(def: &Value) -> bool {
+    def.get("enum").is_some()
+        || def.get("const").is_some()
+        || ["oneOf", "anyOf"].into_iter().any(|key| {
+            def.get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|variants| variants.iter().any(has_unit_variants))
+        })
 }
 
 /// Why the walk stopped; it never does for a model.
@@ -451,7 +519,84 @@ impl<'c> Walker<'c> {
             next: None,
             beside: Vec::new(),
             field: None,
+            mine: Vec::new(),
         });
+    }
+
+    /// Leaves the object being walked, giving the references found in its
+    /// fields the enumerated fields beside them.
+    fn leave(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        for i in frame.mine {
+            if let Some(found) = self.found.get_mut(i) {
+                found.beside = frame
+                    .beside
+                    .iter()
+                    .map(|&(f, v)| (f.to_owned(), v.to_owned()))
+                    .collect();
+            }
+        }
+    }
+
+    /// Leaves the last step of the path (and its key's text).
+    fn pop_path(&mut self) {
+        if let Some(Step::Key(from, _)) = self.path.pop() {
+            self.keys.truncate(from);
+        }
+    }
+
+    /// Whether the string walked now names a resource.
+    fn names(&self) -> bool {
+        self.frames
+            .last()
+            .is_some_and(|frame| frame.kinds.values.is_some())
+    }
+
+    /// Whether anything below `def` names a resource.
+    fn reaches(&mut self, def: &'c Value) -> bool {
+        let at = address(def);
+        if let Some(&known) = self.reaches.get(&at) {
+            return known;
+        }
+        // A type that holds itself reaches through its other fields.
+        self.reaches.insert(at, false);
+        let defs = self.defs;
+        let reaches = properties(def).into_iter().any(|(_, p)| {
+            field_kinds(p, defs) != FieldKinds::default()
+                || object_def(p, defs, 0).is_some_and(|(_, d)| self.reaches(d))
+        });
+        self.reaches.insert(at, reaches);
+        reaches
+    }
+
+    /// What the schema says field `key` of `def` holds.
+    fn lookup(&mut self, def: Option<(&'c str, &'c Value)>, key: &'static str) -> Field<'c> {
+        let Some((_, def)) = def else {
+            return Field {
+                kinds: FieldKinds::default(),
+                next: None,
+                walked: true,
+            };
+        };
+        if let Some(&known) = self.fields.get(&(address(def), key)) {
+            return known;
+        }
+        let defs = self.defs;
+        let found = property(def, key);
+        let kinds = found.map(|p| field_kinds(p, defs)).unwrap_or_default();
+        let next = found.and_then(|p| object_def(p, defs, 0));
+        // An enumerated value is kept beside a resource in this object.
+        let walked = kinds != FieldKinds::default()
+            || next.is_none_or(|(_, d)| has_unit_variants(d) || self.reaches(d));
+        let field = Field {
+            kinds,
+            next,
+            walked,
+        };
+        self.fields.insert((address(def), key), field);
+        field
     }
 
     fn field<T: Serialize + ?Sized>(
@@ -459,16 +604,20 @@ impl<'c> Walker<'c> {
         key: &'static str,
         value: &T,
     ) -> Result<(), WalkError> {
-        let defs = self.defs;
-        if let Some(frame) = self.frames.last_mut() {
-            let found = frame.def.and_then(|(_, def)| property(def, key));
-            frame.kinds = found.map(|p| field_kinds(p, defs)).unwrap_or_default();
-            frame.next = found.and_then(|p| object_def(p, defs, 0));
-            frame.field = Some(key);
+        if let Some(def) = self.frames.last().map(|frame| frame.def) {
+            let field = self.lookup(def, key);
+            if !field.walked {
+                return Ok(());
+            }
+            if let Some(frame) = self.frames.last_mut() {
+                frame.kinds = field.kinds;
+                frame.next = field.next;
+                frame.field = Some(key);
+            }
         }
-        self.path.push(Segment::Key(key.to_owned()));
+        self.path.push(Step::Field(key));
         let done = value.serialize(&mut *self);
-        self.path.pop();
+        self.pop_path();
         if let Some(frame) = self.frames.last_mut() {
             frame.kinds = FieldKinds::default();
             frame.next = None;
@@ -478,7 +627,8 @@ impl<'c> Walker<'c> {
     }
 
     fn leaf(&mut self, text: &str, key: bool) {
-        let Some(frame) = self.frames.last() else {
+        let at = self.found.len();
+        let Some(frame) = self.frames.last_mut() else {
             return;
         };
         let kind = if key {
@@ -487,12 +637,14 @@ impl<'c> Walker<'c> {
             frame.kinds.values
         };
         if let Some(kind) = kind {
+            frame.mine.push(at);
+            let frame = &*frame;
             self.found.push(ResourceRef {
                 kind,
                 name: text.to_owned(),
-                path: ModelPath(self.path.clone()),
+                path: ModelPath(self.path.iter().map(|s| s.segment(&self.keys)).collect()),
                 key,
-                beside: frame.beside.clone(),
+                beside: Vec::new(),
                 field: (
                     frame.def.map_or("", |(name, _)| name).to_owned(),
                     frame.field.unwrap_or_default().to_owned(),
@@ -505,49 +657,59 @@ impl<'c> Walker<'c> {
         if let Some(frame) = self.frames.last_mut()
             && let Some(field) = frame.field
         {
-            frame.beside.push((field.to_owned(), variant.to_owned()));
+            frame.beside.push((field, variant));
         }
     }
 }
 
-/// A map's key, as text.
-struct KeyText;
+/// A map's key, as text, written after the keys before it.
+struct KeyText<'k>(&'k mut String);
 
 macro_rules! key_as_text {
     ($($method:ident: $ty:ty),*) => {
-        $(fn $method(self, v: $ty) -> Result<String, WalkError> { Ok(v.to_string()) })*
+        $(fn $method(self, v: $ty) -> Result<(), WalkError> {
+            use std::fmt::Write as _;
+            write!(self.0, "{v}").map_err(ser::Error::custom)
+        })*
     };
 }
 
-impl ser::Serializer for KeyText {
-    type Ok = String;
+impl ser::Serializer for KeyText<'_> {
+    type Ok = ();
     type Error = WalkError;
-    type SerializeSeq = Impossible<String, WalkError>;
-    type SerializeTuple = Impossible<String, WalkError>;
-    type SerializeTupleStruct = Impossible<String, WalkError>;
-    type SerializeTupleVariant = Impossible<String, WalkError>;
-    type SerializeMap = Impossible<String, WalkError>;
-    type SerializeStruct = Impossible<String, WalkError>;
-    type SerializeStructVariant = Impossible<String, WalkError>;
+    type SerializeSeq = Impossible<(), WalkError>;
+    type SerializeTuple = Impossible<(), WalkError>;
+    type SerializeTupleStruct = Impossible<(), WalkError>;
+    type SerializeTupleVariant = Impossible<(), WalkError>;
+    type SerializeMap = Impossible<(), WalkError>;
+    type SerializeStruct = Impossible<(), WalkError>;
+    type SerializeStructVariant = Impossible<(), WalkError>;
 
     key_as_text!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
         serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
-        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char,
-        serialize_str: &str);
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char);
 
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, WalkError> {
+    fn serialize_str(self, v: &str) -> Result<(), WalkError> {
+        self.0.push_str(v);
+        Ok(())
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, v: &T) -> Result<(), WalkError> {
+        use std::fmt::Write as _;
+        write!(self.0, "{v}").map_err(ser::Error::custom)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), WalkError> {
         Err(ser::Error::custom("a key of bytes"))
     }
-    fn serialize_none(self) -> Result<String, WalkError> {
+    fn serialize_none(self) -> Result<(), WalkError> {
         Err(ser::Error::custom("a key of none"))
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<String, WalkError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), WalkError> {
         v.serialize(self)
     }
-    fn serialize_unit(self) -> Result<String, WalkError> {
+    fn serialize_unit(self) -> Result<(), WalkError> {
         Err(ser::Error::custom("a key of unit"))
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, WalkError> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), WalkError> {
         Err(ser::Error::custom("a key of unit"))
     }
     fn serialize_unit_variant(
@@ -555,14 +717,15 @@ impl ser::Serializer for KeyText {
         _: &'static str,
         _: u32,
         v: &'static str,
-    ) -> Result<String, WalkError> {
-        Ok(v.to_owned())
+    ) -> Result<(), WalkError> {
+        self.0.push_str(v);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         v: &T,
-    ) -> Result<String, WalkError> {
+    ) -> Result<(), WalkError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -571,7 +734,7 @@ impl ser::Serializer for KeyText {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, WalkError> {
+    ) -> Result<(), WalkError> {
         Err(ser::Error::custom("a key of a variant"))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, WalkError> {
@@ -628,17 +791,17 @@ struct Compound<'w, 'c> {
 impl Drop for Compound<'_, '_> {
     fn drop(&mut self) {
         if self.entered {
-            self.walker.frames.pop();
+            self.walker.leave();
         }
     }
 }
 
 impl Compound<'_, '_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WalkError> {
-        self.walker.path.push(Segment::Index(self.index));
+        self.walker.path.push(Step::Index(self.index));
         self.index += 1;
         let done = value.serialize(&mut *self.walker);
-        self.walker.path.pop();
+        self.walker.pop_path();
         done
     }
 }
@@ -672,7 +835,7 @@ impl ser::SerializeTupleVariant for Compound<'_, '_> {
         self.element(value)
     }
     fn end(self) -> Result<(), WalkError> {
-        self.walker.path.pop();
+        self.walker.pop_path();
         Ok(())
     }
 }
@@ -681,14 +844,29 @@ impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
     type Error = WalkError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), WalkError> {
-        let text = key.serialize(KeyText)?;
-        self.walker.path.push(Segment::Key(text.clone()));
-        self.walker.leaf(&text, true);
+        let from = self.walker.keys.len();
+        key.serialize(KeyText(&mut self.walker.keys))?;
+        let to = self.walker.keys.len();
+        self.walker.path.push(Step::Key(from, to));
+        let names = self
+            .walker
+            .frames
+            .last()
+            .is_some_and(|frame| frame.kinds.keys.is_some());
+        if names {
+            let text = self
+                .walker
+                .keys
+                .get(from..to)
+                .unwrap_or_default()
+                .to_owned();
+            self.walker.leaf(&text, true);
+        }
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WalkError> {
         let done = value.serialize(&mut *self.walker);
-        self.walker.path.pop();
+        self.walker.pop_path();
         done
     }
     fn end(self) -> Result<(), WalkError> {
@@ -722,7 +900,7 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
         self.walker.field(key, value)
     }
     fn end(self) -> Result<(), WalkError> {
-        self.walker.path.pop();
+        self.walker.pop_path();
         Ok(())
     }
 }
@@ -779,6 +957,13 @@ impl<'w, 'c> ser::Serializer for &'w mut Walker<'c> {
         self.leaf(v, false);
         Ok(())
     }
+    fn collect_str<T: fmt::Display + ?Sized>(self, v: &T) -> Result<(), WalkError> {
+        // Formatted only when it names a resource.
+        if self.names() {
+            self.leaf(&v.to_string(), false);
+        }
+        Ok(())
+    }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), WalkError> {
         Ok(())
     }
@@ -822,7 +1007,7 @@ impl<'w, 'c> ser::Serializer for &'w mut Walker<'c> {
         let def = self.pending();
         self.enter(def);
         let done = self.field(variant, value);
-        self.frames.pop();
+        self.leave();
         done
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, WalkError> {
@@ -857,7 +1042,7 @@ impl<'w, 'c> ser::Serializer for &'w mut Walker<'c> {
         variant: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, WalkError> {
-        self.path.push(Segment::Key(variant.to_owned()));
+        self.path.push(Step::Field(variant));
         Ok(Compound {
             walker: self,
             index: 0,
@@ -891,7 +1076,7 @@ impl<'w, 'c> ser::Serializer for &'w mut Walker<'c> {
         variant: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, WalkError> {
-        self.path.push(Segment::Key(variant.to_owned()));
+        self.path.push(Step::Field(variant));
         // The variant's fields are those of its object in the enum's schema.
         let def = self
             .pending()

@@ -2,27 +2,32 @@
 //!
 //! A model names things that live outside it: data containers, credentials
 //! in a secret store and files under the model's directory. This module
-//! reads from a model, in one pass, every *use* of such a name by a team's
-//! element and every *claim* of ownership (a declaration or a definition),
+//! reads every *use* of such a name by a team's element and every *claim*
+//! of ownership (a declaration or a definition) from the model's resource
+//! inventory ([`crate::inventory`], one walk derived from the types), so a
+//! field added later that names a credential, a file or a drop file is
+//! judged as soon as its type says what it names: a field this module has
+//! no words for is described by its place in the model and owned by the
+//! region it lies in. It interprets the inventory,
 //! so that the gate can refuse a use the owner did not grant
 //! (`resource-not-granted`, `duplicate-credential`) and a platform can add
 //! its own (`datasurface_platform::check_platforms`). The rules are in
 //! `docs/security.md`; nothing here reads a file.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
 use crate::OrderedMap;
-use crate::capture::CaptureMethod;
-use crate::container::{ContainerKind, DatabaseEngine};
-use crate::diagnostic::ModelPath;
+use crate::diagnostic::{ModelPath, Segment};
 use crate::grant::{CredentialDeclaration, Grantee, granted};
+use crate::inventory::{ResourceKind, ResourceRef, inventory};
 use crate::names::{
     ContainerName, CredentialName, DatasetName, DatastoreName, EnvironmentName, PlatformName,
     TeamName, WorkspaceName, ZoneName,
 };
 use crate::regions::{Region, owner_or_parent};
-use crate::workspace::CodeArtifact;
+use crate::zone::Team;
 use crate::{Ecosystem, Repository};
 
 /// Who owns a resource.
@@ -81,7 +86,8 @@ impl fmt::Display for Owner<'_> {
 }
 
 /// Where a team's element names a credential.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum CredentialSite<'a> {
     /// A datastore's capture: `capture.ingestion.credential`.
     Capture(&'a DatastoreName),
@@ -89,13 +95,15 @@ pub enum CredentialSite<'a> {
     KafkaCa(&'a ContainerName),
     /// The repository of a workspace's Python transformer.
     TransformerRepository(&'a WorkspaceName),
+    /// Any other field whose type says it names a credential: its place.
+    Field(ModelPath),
 }
 
 /// A team's element naming a credential.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CredentialUse<'a> {
     /// The credential.
-    pub name: &'a CredentialName,
+    pub name: CredentialName,
     /// The using team's zone.
     pub zone: &'a ZoneName,
     /// The using team.
@@ -108,7 +116,7 @@ impl CredentialUse<'_> {
     /// The model path of the name, built only for a finding.
     pub fn path(&self) -> ModelPath {
         let team = ModelPath::team(self.zone.as_str(), self.team.as_str());
-        match self.site {
+        match &self.site {
             CredentialSite::Capture(store) => team.keys([
                 "datastores",
                 store.as_str(),
@@ -133,17 +141,19 @@ impl CredentialUse<'_> {
                 "repository",
                 "credential",
             ]),
+            CredentialSite::Field(path) => path.clone(),
         }
     }
 
     /// What names it, for messages: "the capture of datastore `X`".
     pub fn describe(&self) -> String {
-        match self.site {
+        match &self.site {
             CredentialSite::Capture(store) => format!("the capture of datastore `{store}`"),
             CredentialSite::KafkaCa(container) => format!("Kafka container `{container}`"),
             CredentialSite::TransformerRepository(workspace) => {
                 format!("the transformer of workspace `{workspace}`")
             }
+            CredentialSite::Field(path) => format!("`{path}`"),
         }
     }
 }
@@ -175,7 +185,7 @@ pub struct Credentials<'a> {
     /// Every team element that names a credential.
     pub uses: Vec<CredentialUse<'a>>,
     /// The distinct teams that name each credential, in model order.
-    users: OrderedMap<&'a CredentialName, Vec<(&'a ZoneName, &'a TeamName)>>,
+    users: OrderedMap<CredentialName, Vec<(&'a ZoneName, &'a TeamName)>>,
 }
 
 /// Whether a use of a credential is allowed, and if not, why.
@@ -190,66 +200,52 @@ pub enum CredentialVerdict<'a> {
 }
 
 impl<'a> Credentials<'a> {
-    /// Reads every credential declaration and every use by a team's element.
+    /// Reads every credential declaration and every use by a team's element
+    /// from the model's inventory.
     pub fn of(eco: &'a Ecosystem) -> Self {
-        let mut found = Credentials::default();
-        let mut declare =
-            |owner: Owner<'a>, declared: &'a OrderedMap<CredentialName, CredentialDeclaration>| {
-                for (name, declaration) in declared {
-                    found
+        Credentials::of_inventory(eco, &inventory(eco))
+    }
+
+    /// [`of`](Self::of), reading `found`, the inventory of `eco`.
+    pub fn of_inventory(eco: &'a Ecosystem, found: &[ResourceRef]) -> Self {
+        let mut credentials = Credentials::default();
+        for r in found.iter().filter(|r| r.kind == ResourceKind::Credential) {
+            let keys = keys(&r.path);
+            if r.key {
+                if let Some((owner, declared)) = declared_at(eco, &keys) {
+                    credentials
                         .declared
-                        .entry(name)
+                        .entry(declared.0)
                         .or_default()
-                        .push(DeclaredCredential { owner, declaration });
+                        .push(DeclaredCredential {
+                            owner,
+                            declaration: declared.1,
+                        });
                 }
+                continue;
+            }
+            // Only a team's element uses a credential: the ecosystem's and
+            // the zones' own documents are written by those who grant.
+            let Some((zone, team, t, below)) = team_at(eco, &keys) else {
+                continue;
             };
-        declare(Owner::Ecosystem, &eco.credentials);
-        for (zone, z) in &eco.zones {
-            declare(Owner::Zone(zone), &z.credentials);
-            for (team, t) in &z.teams {
-                declare(Owner::Team { zone, team }, &t.credentials);
+            let Ok(name) = CredentialName::new(r.name.as_str()) else {
+                continue;
+            };
+            let site =
+                credential_site(t, below).unwrap_or_else(|| CredentialSite::Field(r.path.clone()));
+            let users = credentials.users.entry(name.clone()).or_default();
+            if !users.iter().any(|(_, t)| *t == team) {
+                users.push((zone, team));
             }
+            credentials.uses.push(CredentialUse {
+                name,
+                zone,
+                team,
+                site,
+            });
         }
-        for (zone, z) in &eco.zones {
-            for (team, t) in &z.teams {
-                let mut uses = |name: &'a CredentialName, site| {
-                    found.uses.push(CredentialUse {
-                        name,
-                        zone,
-                        team,
-                        site,
-                    });
-                    let users = found.users.entry(name).or_default();
-                    if !users.iter().any(|(_, t)| *t == team) {
-                        users.push((zone, team));
-                    }
-                };
-                for (store, s) in &t.datastores {
-                    if let Some(c) = s.capture.ingestion().and_then(|i| i.credential.as_ref()) {
-                        uses(&c.name, CredentialSite::Capture(store));
-                    }
-                }
-                for (container, c) in &t.containers {
-                    if let ContainerKind::Kafka(k) = &c.kind
-                        && let Some(name) = &k.ca_certificate
-                    {
-                        uses(name, CredentialSite::KafkaCa(container));
-                    }
-                }
-                for (workspace, w) in &t.workspaces {
-                    if let Some(CodeArtifact::PythonRepo(code)) =
-                        w.transformer.as_ref().map(|t| &t.code)
-                        && let Repository {
-                            credential: Some(name),
-                            ..
-                        } = &code.repository
-                    {
-                        uses(name, CredentialSite::TransformerRepository(workspace));
-                    }
-                }
-            }
-        }
-        found
+        credentials
     }
 
     /// The distinct teams that name a credential, in model order.
@@ -272,7 +268,7 @@ impl<'a> Credentials<'a> {
 
     /// Whether a use is allowed.
     pub fn verdict(&self, used: &CredentialUse<'a>) -> CredentialVerdict<'a> {
-        match self.declared.get(used.name).map(Vec::as_slice) {
+        match self.declared.get(&used.name).map(Vec::as_slice) {
             Some([one]) => {
                 if one.owner.is_team(used.team)
                     || granted(&one.declaration.grants, used.zone, used.team)
@@ -283,14 +279,15 @@ impl<'a> Credentials<'a> {
                 }
             }
             Some(_) => CredentialVerdict::NoSingleOwner,
-            None if self.users(used.name).len() > 1 => CredentialVerdict::NoSingleOwner,
+            None if self.users(&used.name).len() > 1 => CredentialVerdict::NoSingleOwner,
             None => CredentialVerdict::Allowed,
         }
     }
 }
 
 /// What claims a file under the model's directory.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum FileSite<'a> {
     /// A `SQLITE` database container's `database`.
     SqliteContainer(&'a ContainerName),
@@ -318,6 +315,9 @@ pub enum FileSite<'a> {
         /// The container it holds the data of, if the model defines it.
         container: Option<&'a ContainerName>,
     },
+    /// Any other field whose type says it names a file: its place. The
+    /// region it lies in owns the file.
+    Field(ModelPath),
 }
 
 /// A file (or folder) a model element names, with its owner and whom the
@@ -325,7 +325,7 @@ pub enum FileSite<'a> {
 #[derive(Debug, Clone)]
 pub struct FileClaim<'a> {
     /// The path as written, relative to the model's root.
-    pub path: &'a str,
+    pub path: Cow<'a, str>,
     /// Its owner.
     pub owner: Owner<'a>,
     /// Whom the owner grants it to.
@@ -337,7 +337,7 @@ pub struct FileClaim<'a> {
 impl FileClaim<'_> {
     /// The model path of the name, built only for a finding.
     pub fn model_path(&self) -> ModelPath {
-        match self.site {
+        match &self.site {
             FileSite::SqliteContainer(container) => self.owner.region_path().keys([
                 "containers",
                 container.as_str(),
@@ -377,13 +377,14 @@ impl FileClaim<'_> {
                 ..
             } => ModelPath::root()
                 .keys(["platforms", platform.as_str(), "parameters"])
-                .keys(parameter),
+                .keys(*parameter),
+            FileSite::Field(path) => path.clone(),
         }
     }
 
     /// What names it, for messages.
     pub fn describe(&self) -> String {
-        match self.site {
+        match &self.site {
             FileSite::SqliteContainer(container) => format!("container `{container}`"),
             FileSite::EnvironmentContainer {
                 environment,
@@ -404,12 +405,13 @@ impl FileClaim<'_> {
                     None => format!("platform `{platform}`'s `{parameter}`"),
                 }
             }
+            FileSite::Field(path) => format!("`{path}`"),
         }
     }
 
     /// How many parts its path has, as a file system resolves it.
     pub fn depth(&self) -> usize {
-        parts(self.path).len()
+        parts(&self.path).len()
     }
 
     /// Whether the claim's owner lets team `team` of zone `zone` name it.
@@ -418,90 +420,218 @@ impl FileClaim<'_> {
     }
 }
 
-/// The files a model names: each `SQLITE` container's file, each Avro
-/// schema file and each hook module of its teams, in model order; then each
-/// file an environment's container map gives a team's container, owned by
-/// that container's team, in every environment's view at once (a file is
-/// one file whichever environment names it).
+/// The files a model names, from its inventory: each `SQLITE` database
+/// container's file, each Avro schema file, each hook module and every
+/// other field whose type names a file, in model order; then each file an
+/// environment's container map gives a team's container, owned by that
+/// container's team, in every environment's view at once (a file is one
+/// file whichever environment names it).
 pub fn file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
-    let mut claims = team_file_claims(eco);
-    for (environment, env) in &eco.environments {
-        for (container, kind) in &env.containers {
-            let ContainerKind::Database(db) = kind else {
-                continue;
-            };
-            if db.engine != DatabaseEngine::Sqlite {
-                continue;
-            }
-            let declared = eco.container(container).map(|(at, c)| {
-                (
-                    Owner::Team {
-                        zone: at.zone,
-                        team: at.team,
-                    },
-                    c.grants.as_slice(),
-                )
-            });
-            // A map of a container nobody declares is `environment-unknown-name`;
-            // its file is still the ecosystem's, so no team's may lie on it.
-            let (owner, grants) = declared.unwrap_or((Owner::Ecosystem, &[]));
-            claims.push(FileClaim {
-                path: &db.database,
-                owner,
-                grants,
-                site: FileSite::EnvironmentContainer {
-                    environment,
-                    container,
-                },
-            });
-        }
-    }
+    file_claims_in(eco, &inventory(eco))
+}
+
+/// [`file_claims`], reading `found`, the inventory of `eco`.
+pub fn file_claims_in<'a>(eco: &'a Ecosystem, found: &[ResourceRef]) -> Vec<FileClaim<'a>> {
+    let (mut claims, environments): (Vec<_>, Vec<_>) = found
+        .iter()
+        .filter(|r| !r.key && names_file(r))
+        .map(|r| file_claim(eco, r))
+        .partition(|c| !matches!(c.site, FileSite::EnvironmentContainer { .. }));
+    claims.extend(environments);
     claims
 }
 
-/// The files the teams' own elements name, in model order.
-fn team_file_claims(eco: &Ecosystem) -> Vec<FileClaim<'_>> {
-    let mut claims = Vec::new();
-    for (zone, z) in &eco.zones {
-        for (team, t) in &z.teams {
-            let owner = Owner::Team { zone, team };
-            for (name, c) in &t.containers {
-                if let ContainerKind::Database(db) = &c.kind
-                    && db.engine == DatabaseEngine::Sqlite
-                {
-                    claims.push(FileClaim {
-                        path: &db.database,
-                        owner,
-                        grants: &c.grants,
-                        site: FileSite::SqliteContainer(name),
-                    });
-                }
-            }
-            for (store, s) in &t.datastores {
-                for (dataset, d) in &s.datasets {
-                    if let Some(crate::schema::AvroSource::File(file)) = &d.schema.avro {
-                        claims.push(FileClaim {
-                            path: file.path.as_str(),
-                            owner,
-                            grants: &[],
-                            site: FileSite::AvroSchema(store, dataset),
-                        });
-                    }
-                }
-            }
-            for (name, w) in &t.workspaces {
-                if let Some(hook) = &w.hook {
-                    claims.push(FileClaim {
-                        path: hook.module.as_str(),
-                        owner,
-                        grants: &[],
-                        site: FileSite::HookModule(name),
-                    });
-                }
-            }
-        }
+/// Whether a reference names a file under the model: a file, or a
+/// `SQLITE` database (which is one).
+fn names_file(r: &ResourceRef) -> bool {
+    match r.kind {
+        ResourceKind::File => true,
+        ResourceKind::Database => r.beside("engine") == Some("SQLITE"),
+        _ => false,
     }
-    claims
+}
+
+/// The claim a reference to a file makes: its owner, whom the owner
+/// grants it to, and what names it, read from where it lies.
+fn file_claim<'a>(eco: &'a Ecosystem, r: &ResourceRef) -> FileClaim<'a> {
+    let keys = keys(&r.path);
+    let path = Cow::Owned(r.name.clone());
+    let field = || FileSite::Field(r.path.clone());
+    if let Some((zone, team, t, below)) = team_at(eco, &keys) {
+        let owner = Owner::Team { zone, team };
+        let (grants, site) = match below {
+            ["containers", c, "kind", "database", "database"] => {
+                match t.containers.get_key_value(*c) {
+                    Some((name, container)) => {
+                        (container.grants.as_slice(), FileSite::SqliteContainer(name))
+                    }
+                    None => (&[][..], field()),
+                }
+            }
+            [
+                "datastores",
+                s,
+                "datasets",
+                d,
+                "schema",
+                "avro",
+                "file",
+                "path",
+            ] => {
+                let found = t
+                    .datastores
+                    .get_key_value(*s)
+                    .and_then(|(store, st)| Some((store, st.datasets.get_key_value(*d)?.0)));
+                match found {
+                    Some((store, dataset)) => (&[][..], FileSite::AvroSchema(store, dataset)),
+                    None => (&[][..], field()),
+                }
+            }
+            ["workspaces", w, "hook", "module"] => match t.workspaces.get_key_value(*w) {
+                Some((workspace, _)) => (&[][..], FileSite::HookModule(workspace)),
+                None => (&[][..], field()),
+            },
+            _ => (&[][..], field()),
+        };
+        return FileClaim {
+            path,
+            owner,
+            grants,
+            site,
+        };
+    }
+    if let [
+        "environments",
+        environment,
+        "containers",
+        container,
+        "database",
+        "database",
+    ] = keys[..]
+        && let Some((environment, env)) = eco.environments.get_key_value(environment)
+        && let Some((container, _)) = env.containers.get_key_value(container)
+    {
+        // A map of a container nobody declares is `environment-unknown-name`;
+        // its file is still the ecosystem's, so no team's may lie on it.
+        let (owner, grants) =
+            eco.container(container)
+                .map_or((Owner::Ecosystem, &[][..]), |(at, c)| {
+                    (
+                        Owner::Team {
+                            zone: at.zone,
+                            team: at.team,
+                        },
+                        c.grants.as_slice(),
+                    )
+                });
+        return FileClaim {
+            path,
+            owner,
+            grants,
+            site: FileSite::EnvironmentContainer {
+                environment,
+                container,
+            },
+        };
+    }
+    FileClaim {
+        path,
+        owner: region_owner(eco, &keys),
+        grants: &[],
+        site: field(),
+    }
+}
+
+/// A path's keys, a list's position as `[]`.
+fn keys(path: &ModelPath) -> Vec<&str> {
+    path.segments()
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.as_str(),
+            Segment::Index(_) => "[]",
+        })
+        .collect()
+}
+
+/// The team whose region `keys` lie in, and the keys below the team.
+fn team_at<'a, 'k>(
+    eco: &'a Ecosystem,
+    keys: &'k [&'k str],
+) -> Option<(&'a ZoneName, &'a TeamName, &'a Team, &'k [&'k str])> {
+    let ["zones", zone, "teams", team, below @ ..] = keys else {
+        return None;
+    };
+    let (zone, z) = eco.zones.get_key_value(*zone)?;
+    let (team, t) = z.teams.get_key_value(*team)?;
+    Some((zone, team, t, below))
+}
+
+/// Who owns the region `keys` lie in: a team, a zone or the ecosystem.
+fn region_owner<'a>(eco: &'a Ecosystem, keys: &[&str]) -> Owner<'a> {
+    if let Some((zone, team, ..)) = team_at(eco, keys) {
+        return Owner::Team { zone, team };
+    }
+    match keys {
+        ["zones", zone, ..] => eco
+            .zones
+            .get_key_value(*zone)
+            .map_or(Owner::Ecosystem, |(zone, _)| Owner::Zone(zone)),
+        _ => Owner::Ecosystem,
+    }
+}
+
+/// A declaration of a credential, at `keys`: its owner and the declaration.
+fn declared_at<'a>(
+    eco: &'a Ecosystem,
+    keys: &[&str],
+) -> Option<(Owner<'a>, (&'a CredentialName, &'a CredentialDeclaration))> {
+    match keys {
+        ["credentials", name] => Some((Owner::Ecosystem, eco.credentials.get_key_value(*name)?)),
+        ["zones", zone, "credentials", name] => {
+            let (zone, z) = eco.zones.get_key_value(*zone)?;
+            Some((Owner::Zone(zone), z.credentials.get_key_value(*name)?))
+        }
+        ["zones", _, "teams", _, "credentials", name] => {
+            let (zone, team, t, _) = team_at(eco, keys)?;
+            Some((
+                Owner::Team { zone, team },
+                t.credentials.get_key_value(*name)?,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// What names a credential at `below`, the keys below team `t`, when it
+/// is a place this module has words for.
+fn credential_site<'a>(t: &'a Team, below: &[&str]) -> Option<CredentialSite<'a>> {
+    match below {
+        [
+            "datastores",
+            store,
+            "capture",
+            "ingestion",
+            "credential",
+            "name",
+        ] => Some(CredentialSite::Capture(
+            t.datastores.get_key_value(*store)?.0,
+        )),
+        ["containers", container, "kind", "kafka", "caCertificate"] => Some(
+            CredentialSite::KafkaCa(t.containers.get_key_value(*container)?.0),
+        ),
+        [
+            "workspaces",
+            workspace,
+            "transformer",
+            "code",
+            "pythonRepo",
+            "repository",
+            "credential",
+        ] => Some(CredentialSite::TransformerRepository(
+            t.workspaces.get_key_value(*workspace)?.0,
+        )),
+        _ => None,
+    }
 }
 
 /// Why `user`'s claim is refused, when `owner`'s claim names the same file,
@@ -524,7 +654,7 @@ pub fn file_refusal(
         Ordering::Equal => "the same file as",
         Ordering::Greater => "a file inside",
     };
-    let container = match owner.site {
+    let container = match &owner.site {
         FileSite::SqliteContainer(c)
         | FileSite::EnvironmentContainer { container: c, .. }
         | FileSite::Platform {
@@ -538,14 +668,21 @@ pub fn file_refusal(
             owner.owner,
             owner.owner.repository(eco)
         ),
-        None => match owner.site {
+        None => match &owner.site {
             FileSite::AvroSchema(..) => {
                 "name a file of your own (a copy, pinned by its own digest): Avro schema files are not shared".to_owned()
             }
             FileSite::Platform { platform, .. } => format!(
                 "name a file of your own, outside the files and folders platform `{platform}` keeps for itself"
             ),
-            _ => "name a file of your own: hook modules are not shared".to_owned(),
+            FileSite::HookModule(_) => {
+                "name a file of your own: hook modules are not shared".to_owned()
+            }
+            _ => format!(
+                "name a file of your own, or ask {} ({}) for another way to share it",
+                owner.owner,
+                owner.owner.repository(eco)
+            ),
         },
     };
     Some((
@@ -588,7 +725,7 @@ pub fn overlapping(claims: &[FileClaim<'_>]) -> Vec<(usize, usize)> {
     let mut keyed: Vec<(Vec<String>, usize)> = claims
         .iter()
         .enumerate()
-        .map(|(i, c)| (parts(c.path), i))
+        .map(|(i, c)| (parts(&c.path), i))
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut found = Vec::new();
@@ -618,29 +755,54 @@ pub fn confined(path: &str) -> bool {
         && path.split('/').all(|p| p != "..")
 }
 
-/// Every file drop's file name, with its team and datastore, in model order.
-pub fn drop_files(eco: &Ecosystem) -> impl Iterator<Item = (ModelPath, &DatastoreName, &str)> + '_ {
-    eco.teams().flat_map(|(at, t)| {
-        t.datastores.iter().flat_map(move |(store, s)| {
-            let files = match s.capture.ingestion().map(|i| &i.method) {
-                Some(CaptureMethod::FileDrop(f)) => Some(&f.files),
+/// A file drop's file name: a name (or glob) relative to its container's
+/// folder.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DropFile<'a> {
+    /// Where the model names it.
+    pub path: ModelPath,
+    /// The datastore that reads it, when it is a datastore's capture.
+    pub store: Option<&'a DatastoreName>,
+    /// The name as written.
+    pub file: String,
+}
+
+impl DropFile<'_> {
+    /// What reads it, for messages: "datastore `X`".
+    pub fn describe(&self) -> String {
+        match self.store {
+            Some(store) => format!("datastore `{store}`"),
+            None => format!("`{}`", self.path),
+        }
+    }
+}
+
+/// Every file drop's file name, in model order, from its inventory.
+pub fn drop_files(eco: &Ecosystem) -> Vec<DropFile<'_>> {
+    drop_files_in(eco, &inventory(eco))
+}
+
+/// [`drop_files`], reading `found`, the inventory of `eco`.
+pub fn drop_files_in<'a>(eco: &'a Ecosystem, found: &[ResourceRef]) -> Vec<DropFile<'a>> {
+    found
+        .iter()
+        .filter(|r| r.kind == ResourceKind::DropFile && !r.key)
+        .map(|r| {
+            let keys = keys(&r.path);
+            let store = match team_at(eco, &keys) {
+                Some((.., t, ["datastores", store, "capture", ..])) => {
+                    t.datastores.get_key_value(*store).map(|(name, _)| name)
+                }
                 _ => None,
             };
-            files.into_iter().flatten().map(move |(dataset, file)| {
-                let path = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
-                    "datastores",
-                    store.as_str(),
-                    "capture",
-                    "ingestion",
-                    "method",
-                    "fileDrop",
-                    "files",
-                    dataset.as_str(),
-                ]);
-                (path, store, file.as_str())
-            })
+            DropFile {
+                path: r.path.clone(),
+                store,
+                file: r.name.clone(),
+            }
         })
-    })
+        .collect()
 }
 
 impl PartialOrd for Owner<'_> {
@@ -669,7 +831,7 @@ mod tests {
 
     fn claim<'a>(path: &'a str, owner: Owner<'a>) -> FileClaim<'a> {
         FileClaim {
-            path,
+            path: Cow::Borrowed(path),
             owner,
             grants: &[],
             site: FileSite::HookModule(Box::leak(Box::new(WorkspaceName::new("W").unwrap()))),
@@ -692,6 +854,51 @@ mod tests {
             claim("drops-b/../data/A.sqlite", tb),
         ];
         assert_eq!(overlapping(&claims), vec![(0, 1), (0, 6), (2, 4)]);
+    }
+
+    /// A field this module has no words for, which a later feature adds
+    /// (here a transformer's SQL file): the inventory names it, so it is
+    /// claimed by the region it lies in and judged like any other.
+    #[test]
+    fn a_file_named_where_this_module_has_no_words_is_its_regions_and_judged() {
+        let eco = Ecosystem::builder("Shop", "acme/eco@main", "acme/eco@live")
+            .zone("EU", "acme/eu@main", |z| {
+                z.team("Sales", "acme/sales@main", |t| {
+                    t.sqlite("Orders DB", "data/orders.sqlite", |c| c)
+                })
+                .team("Ops", "acme/ops@main", |t| t)
+            })
+            .build()
+            .unwrap();
+        let mut found = inventory(&eco);
+        let at = ModelPath::team("EU", "Ops").keys(["workspaces", "W", "transformer", "sqlFile"]);
+        found.push(ResourceRef {
+            kind: ResourceKind::File,
+            name: "./data/orders.sqlite".to_owned(),
+            path: at.clone(),
+            key: false,
+            beside: Vec::new(),
+            field: ("Transformer".to_owned(), "sqlFile".to_owned()),
+        });
+        let claims = file_claims_in(&eco, &found);
+        let new = claims.iter().find(|c| c.model_path() == at).unwrap();
+        assert_eq!(new.owner.to_string(), "team `Ops` of zone `EU`");
+        let pairs = overlapping(&claims);
+        assert_eq!(pairs.len(), 1, "{claims:?}");
+        let (i, j) = pairs[0];
+        let (user, owner) = if claims[i].model_path() == at {
+            (i, j)
+        } else {
+            (j, i)
+        };
+        let (path, message, _) = file_refusal(&eco, &claims[user], &claims[owner]).unwrap();
+        assert_eq!(path, at);
+        assert_eq!(
+            message,
+            "`/zones/EU/teams/Ops/workspaces/W/transformer/sqlFile` names `./data/orders.sqlite`, \
+             the same file as `data/orders.sqlite`, which belongs to team `Sales` of zone `EU` \
+             (container `Orders DB`)"
+        );
     }
 
     #[test]
@@ -742,7 +949,7 @@ mod tests {
             let mut expected = Vec::new();
             for i in 0..claims.len() {
                 for j in 0..claims.len() {
-                    let (pi, pj) = (parts(claims[i].path), parts(claims[j].path));
+                    let (pi, pj) = (parts(&claims[i].path), parts(&claims[j].path));
                     let inside = pj.len() >= pi.len() && pj[..pi.len()] == pi[..];
                     let first = pi < pj || (pi == pj && i < j);
                     if i != j && inside && first && claims[i].owner != claims[j].owner {

@@ -387,10 +387,15 @@ impl Gate {
         // Step 7, concluded by judging the change: the findings, the named
         // files, the exceptions; the plans when asked for.
         let today = self.today();
-        let judged = self.judge(ecosystem, unserved, proposed, &known, |eco, found| {
-            let eco = eco.either();
-            let (changed, refused) =
-                crate::named_files::authorize(&self.registry, base_pair, (eco, proposed), source);
+        let judged = self.judge(ecosystem, unserved, proposed, &known, |judging, found| {
+            let eco = judging.either();
+            let inventory = judging.inventory();
+            let (changed, refused) = crate::named_files::authorize(
+                &self.registry,
+                base_pair,
+                (eco, &inventory, proposed),
+                source,
+            );
             verify::verify_checked(base_eco, eco, &Report::new(found), source)
                 .with_files(changed, refused)
                 .with_exceptions(base_eco, eco, today)

@@ -8,9 +8,10 @@
 //! claimed path is resolved through the [`ModelSource`], and the claims are
 //! compared again on where they lead.
 
-use datasurface_platform::model::Ecosystem;
+use std::borrow::Cow;
+
 use datasurface_platform::model::resources::{FileClaim, Owner, file_refusal, overlapping};
-use datasurface_platform::model::validate::{Diagnostic, Severity};
+use datasurface_platform::model::validate::{Diagnostic, Severity, ValidEcosystem};
 use datasurface_platform::{PlatformRegistry, file_claims_with};
 
 use crate::source::{ModelSource, Resolved};
@@ -23,12 +24,13 @@ const RESOURCE_NOT_GRANTED: &str = "resource-not-granted";
 /// to another owner's file (or a folder holding one, or into one).
 pub(crate) fn findings(
     registry: &PlatformRegistry,
-    eco: &Ecosystem,
+    valid: &ValidEcosystem,
     source: &dyn ModelSource,
 ) -> Vec<Diagnostic> {
+    let eco = valid.ecosystem();
     let resources = crate::named_files::resources(registry, eco);
-    let (claims, _) = file_claims_with(eco, &resources);
-    let resolved: Vec<Resolved> = claims.iter().map(|c| source.resolve(c.path)).collect();
+    let (claims, _) = file_claims_with(eco, valid.inventory(), &resources);
+    let resolved: Vec<Resolved> = claims.iter().map(|c| source.resolve(&c.path)).collect();
     let mut found = Vec::new();
     let mut leads = Vec::with_capacity(claims.len());
     for (claim, resolved) in claims.iter().zip(&resolved) {
@@ -51,18 +53,22 @@ pub(crate) fn findings(
                     );
                 }
                 // Compared as written: it meets nothing inside the model.
-                leads.push(claim.path);
+                leads.push(&claim.path);
             }
         }
     }
-    if leads.iter().zip(&claims).all(|(lead, c)| *lead == c.path) {
+    if leads
+        .iter()
+        .zip(&claims)
+        .all(|(lead, c)| *lead == c.path.as_ref())
+    {
         return found;
     }
     let as_opened: Vec<FileClaim<'_>> = claims
         .iter()
         .zip(&leads)
         .map(|(c, lead)| FileClaim {
-            path: lead,
+            path: Cow::Borrowed(lead),
             ..c.clone()
         })
         .collect();

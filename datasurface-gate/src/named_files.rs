@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use datasurface_platform::model::inventory::{ResourceRef, inventory};
 use datasurface_platform::model::names::PlatformName;
 use datasurface_platform::model::regions::ChangeKind;
 use datasurface_platform::model::validate::Diagnostic;
@@ -34,27 +35,29 @@ pub(crate) fn resources<'e>(
 pub(crate) fn authorize(
     registry: &PlatformRegistry,
     base: Option<(&Ecosystem, &dyn ModelSource)>,
-    proposed: (&Ecosystem, &dyn ModelSource),
+    proposed: (&Ecosystem, &[ResourceRef], &dyn ModelSource),
     source: &Repository,
 ) -> (Vec<FileChange>, Vec<Diagnostic>) {
     let base_resources = base.map(|(eco, _)| resources(registry, eco));
     let proposed_resources = resources(registry, proposed.0);
+    let base_found = base.map(|(eco, _)| inventory(eco));
     let base_claims = base
         .zip(base_resources.as_ref())
-        .map(|((eco, _), r)| file_claims_with(eco, r).0);
-    let proposed_claims = file_claims_with(proposed.0, &proposed_resources).0;
+        .zip(base_found.as_deref())
+        .map(|(((eco, _), r), found)| file_claims_with(eco, found, r).0);
+    let proposed_claims = file_claims_with(proposed.0, proposed.1, &proposed_resources).0;
     let paths: BTreeSet<&str> = base_claims
         .iter()
         .flatten()
         .chain(&proposed_claims)
-        .map(|c| c.path)
+        .map(|c| c.path.as_ref())
         .collect();
     let mut changed = Vec::new();
     for path in paths {
         let before = base.map_or(NamedContent::Missing, |(_, files)| {
             files.named_content(path)
         });
-        let after = proposed.1.named_content(path);
+        let after = proposed.2.named_content(path);
         let kind = match (&before, &after) {
             (a, b) if a == b => continue,
             (NamedContent::Missing, _) => ChangeKind::Added,

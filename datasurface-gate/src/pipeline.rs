@@ -19,11 +19,13 @@
 //! 8. apply the suppressions its owners wrote (each in its own region);
 //! 9. place each finding at its file, line and column.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::environments::{UnknownEnvironment, in_environment};
 use datasurface_platform::model::Ecosystem;
 use datasurface_platform::model::files::{self, DocumentSource, LoadError, SourceFile};
+use datasurface_platform::model::inventory::{ResourceRef, inventory};
 use datasurface_platform::model::parallel::drop_later;
 use datasurface_platform::model::validate::{self, Report, Severity, ValidEcosystem};
 use datasurface_platform::model::verify;
@@ -367,6 +369,14 @@ impl<'a> Judging<'a> {
         match self {
             Judging::Valid(valid) => valid,
             Judging::Invalid(eco) => eco,
+        }
+    }
+
+    /// Its resource inventory: a valid model's, as validation took it.
+    pub(crate) fn inventory(self) -> Cow<'a, [ResourceRef]> {
+        match self {
+            Judging::Valid(valid) => Cow::Borrowed(valid.inventory()),
+            Judging::Invalid(eco) => Cow::Owned(inventory(eco)),
         }
     }
 }

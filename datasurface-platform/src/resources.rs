@@ -12,9 +12,10 @@
 //!
 //! [`DataPlatform::resources`]: crate::DataPlatform::resources
 
+use datasurface_model::inventory::ResourceRef;
 use datasurface_model::names::{ContainerName, CredentialName, PlatformName};
 use datasurface_model::resources::{
-    Credentials, FileClaim, FileSite, Owner, file_claims, file_refusal, overlapping,
+    Credentials, FileClaim, FileSite, Owner, file_claims_in, file_refusal, overlapping,
 };
 use datasurface_model::validate::{Diagnostic, ModelIndex, Severity, ValidEcosystem};
 use datasurface_model::{Ecosystem, PlatformDeclaration};
@@ -91,12 +92,16 @@ pub struct PlatformFile {
 /// platforms map, each owned by the team of the container whose data it
 /// holds (the ecosystem's when it holds none). Also says how many are the
 /// teams'.
+///
+/// `found` is the model's resource inventory
+/// ([`ValidEcosystem::inventory`], or `datasurface_model::inventory::inventory`).
 pub fn file_claims_with<'a>(
     eco: &'a Ecosystem,
+    found: &[ResourceRef],
     platforms: &'a [(&'a PlatformName, PlatformResources)],
 ) -> (Vec<FileClaim<'a>>, usize) {
     let index = ModelIndex::new(eco);
-    let mut claims = file_claims(eco);
+    let mut claims = file_claims_in(eco, found);
     let model_claims = claims.len();
     for (platform, resources) in platforms {
         for file in &resources.files {
@@ -112,7 +117,7 @@ pub fn file_claims_with<'a>(
                 None => (Owner::Platform(platform), &[][..]),
             };
             claims.push(FileClaim {
-                path: &file.path,
+                path: std::borrow::Cow::Borrowed(&file.path),
                 owner,
                 grants,
                 site: FileSite::Platform {
@@ -180,10 +185,10 @@ pub fn check_resources(
     let mut found = Vec::new();
     // Each pass reads the model only when some platform has something for it.
     if platforms.iter().any(|(_, r)| !r.credentials.is_empty()) {
-        own_credentials(eco, platforms, &mut found);
+        own_credentials(eco, valid.inventory(), platforms, &mut found);
     }
     if platforms.iter().any(|(_, r)| !r.files.is_empty()) {
-        mapped_files(eco, platforms, &mut found);
+        mapped_files(eco, valid.inventory(), platforms, &mut found);
     }
     found
 }
@@ -191,10 +196,11 @@ pub fn check_resources(
 /// A team's element or a declaration that names a platform's own credential.
 fn own_credentials(
     eco: &Ecosystem,
+    inventory: &[ResourceRef],
     platforms: &[(&PlatformName, PlatformResources)],
     found: &mut Vec<Diagnostic>,
 ) {
-    let credentials = Credentials::of(eco);
+    let credentials = Credentials::of_inventory(eco, inventory);
     for (platform, resources) in platforms {
         for own in &resources.credentials {
             let help = format!(
@@ -202,7 +208,7 @@ fn own_credentials(
                  name a credential your team owns (declared under `credentials` in its document)",
                 own.name
             );
-            for used in credentials.uses.iter().filter(|u| *u.name == own.name) {
+            for used in credentials.uses.iter().filter(|u| u.name == own.name) {
                 found.push(
                     Diagnostic::new(
                         PLATFORM_CREDENTIAL,
@@ -238,10 +244,11 @@ fn own_credentials(
 /// A team's file that overlaps one a platform maps for another team's container.
 fn mapped_files(
     eco: &Ecosystem,
+    inventory: &[ResourceRef],
     platforms: &[(&PlatformName, PlatformResources)],
     found: &mut Vec<Diagnostic>,
 ) {
-    let (claims, model_claims) = file_claims_with(eco, platforms);
+    let (claims, model_claims) = file_claims_with(eco, inventory, platforms);
     for (i, j) in overlapping(&claims) {
         // Pairs of the model's own claims are validation's; pairs of two
         // mapped files are the ecosystem's own choice.

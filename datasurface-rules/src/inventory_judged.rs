@@ -170,7 +170,7 @@ fn every_resource_the_walk_finds_is_judged_by_the_authority_checks() {
         .iter()
         .map(datasurface_core::resources::FileClaim::model_path)
         .collect();
-    let drops: Vec<ModelPath> = drop_files(&eco).map(|(path, ..)| path).collect();
+    let drops: Vec<ModelPath> = drop_files(&eco).into_iter().map(|d| d.path).collect();
     let found = inventory(&eco);
     let unjudged: Vec<String> = found
         .iter()

@@ -1,8 +1,9 @@
 //! What every rule sees: the model, its index and its credentials.
 
-use datasurface_core::diagnostic::ModelPath;
+use datasurface_core::diagnostic::{ModelPath, Segment};
 use datasurface_core::index::{ContainerUse, ContainerUser, DatasetAt, ModelIndex, Placed, SinkAt};
-use datasurface_core::names::{ContainerName, DatastoreName, ZoneName};
+use datasurface_core::inventory::{ResourceKind, ResourceRef, inventory};
+use datasurface_core::names::{ContainerName, DatastoreName, WorkspaceName, ZoneName};
 use datasurface_core::regions::Region;
 use datasurface_core::resources::Credentials;
 use datasurface_core::{
@@ -16,18 +17,31 @@ pub struct Context<'a> {
     pub eco: &'a Ecosystem,
     /// Its index.
     pub index: ModelIndex<'a>,
+    /// Every reference the model makes to a resource
+    /// ([`datasurface_core::inventory`]): what the authority rules judge.
+    pub inventory: Vec<ResourceRef>,
     /// Every credential's declarations and uses, read once for the rules
     /// that judge them.
     pub credentials: Credentials<'a>,
 }
 
 impl<'a> Context<'a> {
-    /// Indexes a model for validation.
+    /// Indexes a model for validation, and takes its resource inventory
+    /// (on another core, beside the index).
     pub fn new(eco: &'a Ecosystem) -> Self {
+        let (index, found) = std::thread::scope(|scope| {
+            let found = scope.spawn(|| inventory(eco));
+            let index = ModelIndex::new(eco);
+            match found.join() {
+                Ok(found) => (index, found),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
         Context {
             eco,
-            index: ModelIndex::new(eco),
-            credentials: Credentials::of(eco),
+            index,
+            credentials: Credentials::of_inventory(eco, &found),
+            inventory: found,
         }
     }
 
@@ -63,23 +77,62 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// Every place a team's element names a data container: each
-    /// datastore's ingestion, then each workspace, in model order.
+    /// Every place a team's element names a data container, in model
+    /// order, from the inventory: a datastore's ingestion, a workspace, and
+    /// any other field whose type names a container. A storage policy's
+    /// lists name the containers data may be stored in; they use none
+    /// (`storage-policy` judges the data's containers).
     pub fn container_uses(&self) -> impl Iterator<Item = ContainerUse<'a>> + '_ {
-        let captures = self.index.datastores.values().flatten().filter_map(|s| {
-            let ingestion = s.item.capture.ingestion()?;
-            Some(ContainerUse {
-                user: ContainerUser::Capture(*s),
-                container: &ingestion.container,
+        self.inventory
+            .iter()
+            .filter(|r| {
+                r.kind == ResourceKind::Container
+                    && !r.key
+                    && !r.field.0.starts_with("AllowDenyPolicy")
             })
-        });
-        let workspaces = self.index.workspaces.values().flatten().filter_map(|w| {
-            Some(ContainerUse {
-                user: ContainerUser::Workspace(*w),
-                container: w.item.container.as_ref()?,
+            .filter_map(|r| self.container_use(r))
+    }
+
+    /// The use a reference to a container makes, when a team's element makes it.
+    fn container_use(&self, r: &ResourceRef) -> Option<ContainerUse<'a>> {
+        let keys: Vec<&str> = r
+            .path
+            .segments()
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => k.as_str(),
+                Segment::Index(_) => "[]",
             })
-        });
-        captures.chain(workspaces)
+            .collect();
+        let ["zones", zone, "teams", team, below @ ..] = keys.as_slice() else {
+            return None;
+        };
+        let container = ContainerName::new(r.name.as_str()).ok()?;
+        let user = match below {
+            ["datastores", store, "capture", "ingestion", "container"] => {
+                DatastoreName::new(*store)
+                    .ok()
+                    .and_then(|s| self.index.datastore(&s))
+                    .map(ContainerUser::Capture)
+            }
+            ["workspaces", workspace, "container"] => WorkspaceName::new(*workspace)
+                .ok()
+                .and_then(|w| self.index.workspace(&w))
+                .map(ContainerUser::Workspace),
+            _ => None,
+        };
+        let user = if let Some(user) = user {
+            user
+        } else {
+            let (zone, z) = self.eco.zones.get_key_value(*zone)?;
+            let (team, _) = z.teams.get_key_value(*team)?;
+            ContainerUser::Field {
+                zone,
+                team,
+                path: r.path.clone(),
+            }
+        };
+        Some(ContainerUse { user, container })
     }
 
     /// The dataset a sink names, if it exists.

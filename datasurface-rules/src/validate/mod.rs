@@ -36,6 +36,8 @@ pub struct ValidEcosystem {
     warnings: Report,
     /// Built on first use: where each named object is.
     places: std::sync::OnceLock<Places>,
+    /// Every reference the model makes to a resource, as validation read it.
+    inventory: std::sync::OnceLock<Vec<datasurface_core::inventory::ResourceRef>>,
 }
 
 impl PartialEq for ValidEcosystem {
@@ -61,6 +63,15 @@ impl ValidEcosystem {
     /// built on the first call, then kept.
     pub fn places(&self) -> &Places {
         self.places.get_or_init(|| Places::new(&self.ecosystem))
+    }
+
+    /// Every reference the model makes to a resource
+    /// ([`datasurface_core::inventory`]), taken once: the authority checks
+    /// after validation (a platform's resources, where links lead, the
+    /// files a change touches) read it rather than walking the model again.
+    pub fn inventory(&self) -> &[datasurface_core::inventory::ResourceRef] {
+        self.inventory
+            .get_or_init(|| datasurface_core::inventory::inventory(&self.ecosystem))
     }
 
     /// The datastore of a name, found through [`places`](Self::places)
@@ -116,6 +127,11 @@ impl Deref for ValidEcosystem {
 
 /// Runs every rule over a model and reports every finding, sorted.
 pub fn check(ecosystem: &Ecosystem) -> Report {
+    checked(ecosystem).0
+}
+
+/// [`check`], and the model's resource inventory the rules read.
+fn checked(ecosystem: &Ecosystem) -> (Report, Vec<datasurface_core::inventory::ResourceRef>) {
     let cx = Context::new(ecosystem);
     // The rules on every core, their findings in the rules' order.
     let found: Vec<Diagnostic> = datasurface_stdx::parallel::each(
@@ -134,7 +150,7 @@ pub fn check(ecosystem: &Ecosystem) -> Report {
     for diagnostic in &mut found {
         diagnostic.owner = Some(cx.owner(&diagnostic.path).to_string());
     }
-    Report::new(found)
+    (Report::new(found), cx.inventory)
 }
 
 /// Validates a model: a [`ValidEcosystem`] if no rule finds an error, the whole report otherwise.
@@ -166,7 +182,7 @@ pub struct Invalid {
 /// [`validate`], handing the model back when it is not valid, for callers that
 /// go on with it (a gate that also verifies the change, or counts what it holds).
 pub fn try_validate(ecosystem: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>> {
-    let report = check(&ecosystem);
+    let (report, inventory) = checked(&ecosystem);
     if report.has_errors() {
         Err(Box::new(Invalid { ecosystem, report }))
     } else {
@@ -174,6 +190,7 @@ pub fn try_validate(ecosystem: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>
             ecosystem,
             warnings: report,
             places: std::sync::OnceLock::new(),
+            inventory: std::sync::OnceLock::from(inventory),
         })
     }
 }

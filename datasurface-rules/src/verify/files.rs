@@ -38,9 +38,8 @@ fn namer<'e>(eco: &'e Ecosystem, claim: &FileClaim<'_>) -> &'e Repository {
         FileSite::Platform { .. } | FileSite::EnvironmentContainer { .. } => {
             Owner::Ecosystem.repository(eco)
         }
-        FileSite::SqliteContainer(_) | FileSite::HookModule(_) | FileSite::AvroSchema(..) => {
-            claim.owner.repository(eco)
-        }
+        // A team's own element, or any other field: the region it lies in.
+        _ => claim.owner.repository(eco),
     }
 }
 

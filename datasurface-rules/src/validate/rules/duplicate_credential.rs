@@ -54,12 +54,12 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         }
     }
     for used in &credentials.uses {
-        if credentials.declared.contains_key(used.name) {
+        if credentials.declared.contains_key(&used.name) {
             continue;
         }
         if let CredentialVerdict::NoSingleOwner = credentials.verdict(used) {
             let others: Vec<String> = credentials
-                .users(used.name)
+                .users(&used.name)
                 .iter()
                 .filter(|(_, t)| *t != used.team)
                 .map(|(_, t)| format!("team `{t}`"))

@@ -10,7 +10,9 @@
 
 use super::prelude::*;
 use datasurface_core::grant::granted;
-use datasurface_core::resources::{CredentialVerdict, FileClaim, Owner, file_claims, overlapping};
+use datasurface_core::resources::{
+    CredentialVerdict, FileClaim, Owner, file_claims_in, overlapping,
+};
 
 pub(crate) static RULE: Rule = Rule {
     code: "resource-not-granted",
@@ -50,7 +52,7 @@ fn ask(
 
 fn containers(cx: &Context<'_>, out: &mut Findings) {
     for used in cx.container_uses() {
-        let Some(owner) = cx.index.container(used.container) else {
+        let Some(owner) = cx.index.container(&used.container) else {
             continue; // unknown-container or duplicate-container says so
         };
         let (zone, team) = used.team();
@@ -61,7 +63,7 @@ fn containers(cx: &Context<'_>, out: &mut Findings) {
             zone: owner.zone,
             team: owner.team,
         };
-        let name = used.container;
+        let name = &used.container;
         out.report(
             used.path(),
             format!(
@@ -97,7 +99,7 @@ fn credentials(cx: &Context<'_>, out: &mut Findings) {
 }
 
 fn files(cx: &Context<'_>, out: &mut Findings) {
-    let claims = file_claims(cx.eco);
+    let claims = file_claims_in(cx.eco, &cx.inventory);
     for (i, j) in overlapping(&claims) {
         refuse(cx, &claims[j], &claims[i], out);
         refuse(cx, &claims[i], &claims[j], out);

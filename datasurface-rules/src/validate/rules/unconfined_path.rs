@@ -7,7 +7,7 @@
 //! anything on the machine.
 
 use super::prelude::*;
-use datasurface_core::resources::{confined, drop_files};
+use datasurface_core::resources::{confined, drop_files_in};
 
 pub(crate) static RULE: Rule = Rule {
     code: "unconfined-path",
@@ -30,11 +30,15 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    for (path, store, file) in drop_files(cx.eco) {
-        if !confined(file) {
+    for drop in drop_files_in(cx.eco, &cx.inventory) {
+        if !confined(&drop.file) {
             out.report(
-                path,
-                format!("datastore `{store}` reads `{file}`, which is not inside its drop folder"),
+                drop.path.clone(),
+                format!(
+                    "{} reads `{}`, which is not inside its drop folder",
+                    drop.describe(),
+                    drop.file
+                ),
                 "name the file by a relative path inside the folder, without `..`",
             );
         }

@@ -19,11 +19,11 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &Context<'_>, out: &mut Findings) {
     let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
     for used in cx.container_uses() {
-        if !cx.index.containers.contains_key(used.container) {
+        if !cx.index.containers.contains_key(&used.container) {
             out.report(
                 used.path(),
                 format!("unknown data container `{}`", used.container),
-                suggest(used.container, &known, "containers"),
+                suggest(used.container.as_str(), &known, "containers"),
             );
         }
     }
