@@ -28,23 +28,24 @@ const ON_A_VALID_MODEL: &[&[&str]] = &[
     &["job", "apply", "model", "--platform", "Azure Platform"],
 ];
 
-/// `verify` of the model at `model` against itself, from a team's
-/// repository: nothing changed, so its findings are the model's own.
-const VERIFY_UNCHANGED: &[&str] = &[
-    "verify",
-    "--base",
-    "model",
-    "--proposed",
-    "model",
-    "--source",
-    "northwind/northwind-team@main",
-    "--format",
-    "json",
-];
-
-/// `verify`'s exit code, whether it says the change may merge, and its findings.
-fn verify(dir: &Path) -> (i32, bool, Vec<(String, String, String)>) {
-    let run = datasurface(VERIFY_UNCHANGED, dir);
+/// `verify` of the model at `model` against `base` (itself, when nothing
+/// changed), from the team's repository: its exit code, whether it says
+/// the change may merge, and its findings.
+fn verify_from(dir: &Path, base: &str) -> (i32, bool, Vec<(String, String, String)>) {
+    let run = datasurface(
+        &[
+            "verify",
+            "--base",
+            base,
+            "--proposed",
+            "model",
+            "--source",
+            "northwind/northwind-team@main",
+            "--format",
+            "json",
+        ],
+        dir,
+    );
     let json: serde_json::Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.transcript()));
     (run.code, json["mayMerge"] == true, codes(&json["findings"]))
@@ -164,7 +165,7 @@ fn a_model_check_refuses_is_refused_by_every_command() {
             );
         }
         // `verify` will not let it merge, for the same reason.
-        let (status, may_merge, verified) = verify(&dir);
+        let (status, may_merge, verified) = verify_from(&dir, "model");
         assert_eq!((status, may_merge), (1, false), "{what}: {verified:?}");
         assert_eq!(verified, found, "{what}: `verify` and `check` disagree");
         // `choose` and `explain-choice` answer about the model as written.
@@ -219,12 +220,26 @@ fn with_choice(model: &Path) {
     .unwrap();
 }
 
+/// Northwind without products' `discontinued` column, a break its
+/// consumer's owner (the same team) approves for a month.
+fn with_approval(model: &Path) {
+    let until = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    copy_northwind(model, |team| {
+        format!(
+            "{}{}",
+            team.replacen(super::verify::DISCONTINUED, "", 1),
+            super::verify::approval(&until)
+        )
+    });
+}
+
 #[test]
 fn every_entry_point_reports_the_same_findings_and_sees_the_same_choice() {
     // Northwind has environments (with overlays), a hook and assignments;
-    // these add a warning, a suppression, an Avro file and a choice.
+    // these add a warning, a suppression, an Avro file, a choice and an
+    // approved break (which `verify` judges against Northwind as it was).
     type Make = fn(&Path);
-    let models: [(&str, Make, Option<&str>); 5] = [
+    let models: [(&str, Make, Option<&str>); 6] = [
         ("as it is", |m| copy_northwind(m, str::to_owned), None),
         ("a warning", |m| with_notes(m, false), Some("warning")),
         (
@@ -238,6 +253,7 @@ fn every_entry_point_reports_the_same_findings_and_sees_the_same_choice() {
             None,
         ),
         ("a chosen platform", with_choice, None),
+        ("an approved break", with_approval, None),
     ];
     for (i, (what, make, unclassified)) in models.into_iter().enumerate() {
         let dir = scratch(&format!("entry-points-same-{i}"));
@@ -252,9 +268,27 @@ fn every_entry_point_reports_the_same_findings_and_sees_the_same_choice() {
             checked,
             "{what}: the service and `check` disagree: {answer}"
         );
-        // `verify` of the unchanged model: the same findings, and it merges.
-        let (status, may_merge, verified) = verify(&dir);
+        // `verify` of the change (none but the approved break): the same
+        // findings, and it merges.
+        copy_northwind(&dir.join("base"), str::to_owned);
+        let base = if what == "an approved break" {
+            "base"
+        } else {
+            "model"
+        };
+        let (status, may_merge, mut verified) = verify_from(&dir, base);
         assert_eq!((status, may_merge), (0, true), "{what}: {verified:?}");
+        if base == "base" {
+            // The change's own finding, approved: a note only `verify`,
+            // which sees the change, can make.
+            let approved = (
+                "removed-column".to_owned(),
+                "info".to_owned(),
+                "/zones/USA/teams/NorthwindTeam/datastores/NW_Data/datasets/products/schema/columns/discontinued".to_owned(),
+            );
+            assert!(verified.contains(&approved), "{what}: {verified:?}");
+            verified.retain(|f| *f != approved);
+        }
         assert_eq!(verified, checked, "{what}: `verify` and `check` disagree");
         // The platform `choose` names for the group is the one every other
         // command sees serving it.

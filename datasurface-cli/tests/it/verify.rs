@@ -495,7 +495,7 @@ fn the_example_workflows_post_the_comment_verify_writes() {
 
 /// The approval of removing `products.discontinued`, until `until`, as a
 /// team's `exceptions` holds it, naming the change as `verify` does.
-fn approval(until: &str) -> String {
+pub(super) fn approval(until: &str) -> String {
     let change = discontinued_change();
     format!(
         "exceptions:\n  approvals:\n    - code: removed-column\n      path: /zones/USA/teams/NorthwindTeam/datastores/NW_Data/datasets/products/schema/columns/discontinued\n      change: '{change}'\n      reason: ProductAnalytics reads products_v2 from December; agreed in review\n      until: {until}\n"
@@ -547,7 +547,7 @@ fn discontinued_change() -> String {
         .clone()
 }
 
-const DISCONTINUED: &str =
+pub(super) const DISCONTINUED: &str =
     "            discontinued: {type: Boolean, nullable: false, classifications: [PUB]}\n";
 
 /// `verify --format markdown` of a proposed Northwind against its base, at `now`.
