@@ -233,6 +233,52 @@ fn with_approval(model: &Path) {
     });
 }
 
+/// The platform `choose` names for Northwind's group (`Local` when the
+/// model leaves it to the gate, else the assigned `Azure Platform`) is the
+/// one `explain-choice` gives and every other command sees serving it.
+fn same_choice(dir: &Path, what: &str) {
+    // The platform `choose` names for the group is the one every other
+    // command sees serving it.
+    let chosen = datasurface(&["choose", "model"], dir);
+    assert_eq!(chosen.code, 0, "{what}: {}", chosen.transcript());
+    let why = datasurface(
+        &["explain-choice", "model", "ProductAnalytics/Reporting"],
+        dir,
+    );
+    assert_eq!(why.code, 0, "{what}: {}", why.transcript());
+    let serving = if chosen.stdout == "ProductAnalytics/Reporting: Local\n" {
+        assert!(
+            why.stdout.contains("is served by `Local`"),
+            "{what}: {}",
+            why.stdout
+        );
+        "Local"
+    } else {
+        assert!(
+            chosen.stdout.starts_with("no dataset group needs a choice"),
+            "{what}: {}",
+            chosen.transcript()
+        );
+        assert!(
+            why.stdout.contains("assigned by the ecosystem"),
+            "{what}: {}",
+            why.stdout
+        );
+        "Azure Platform"
+    };
+    let graph = datasurface(&["graph", "model", "--platform", serving], dir);
+    assert!(
+        graph.stdout.contains("ProductAnalytics"),
+        "{what}: {}",
+        graph.transcript()
+    );
+    assert_eq!(
+        serving == "Local",
+        what == "a chosen platform",
+        "{what}: only the chosen case is served by `Local`"
+    );
+}
+
 #[test]
 fn every_entry_point_reports_the_same_findings_and_sees_the_same_choice() {
     // Northwind has environments (with overlays), a hook and assignments;
@@ -290,46 +336,7 @@ fn every_entry_point_reports_the_same_findings_and_sees_the_same_choice() {
             verified.retain(|f| *f != approved);
         }
         assert_eq!(verified, checked, "{what}: `verify` and `check` disagree");
-        // The platform `choose` names for the group is the one every other
-        // command sees serving it.
-        let chosen = datasurface(&["choose", "model"], &dir);
-        assert_eq!(chosen.code, 0, "{what}: {}", chosen.transcript());
-        let why = datasurface(
-            &["explain-choice", "model", "ProductAnalytics/Reporting"],
-            &dir,
-        );
-        assert_eq!(why.code, 0, "{what}: {}", why.transcript());
-        let serving = if chosen.stdout == "ProductAnalytics/Reporting: Local\n" {
-            assert!(
-                why.stdout.contains("is served by `Local`"),
-                "{what}: {}",
-                why.stdout
-            );
-            "Local"
-        } else {
-            assert!(
-                chosen.stdout.starts_with("no dataset group needs a choice"),
-                "{what}: {}",
-                chosen.transcript()
-            );
-            assert!(
-                why.stdout.contains("assigned by the ecosystem"),
-                "{what}: {}",
-                why.stdout
-            );
-            "Azure Platform"
-        };
-        let graph = datasurface(&["graph", "model", "--platform", serving], &dir);
-        assert!(
-            graph.stdout.contains("ProductAnalytics"),
-            "{what}: {}",
-            graph.transcript()
-        );
-        assert_eq!(
-            serving == "Local",
-            what == "a chosen platform",
-            "{what}: only the chosen case is served by `Local`"
-        );
+        same_choice(&dir, what);
         // The warning, then quieted by its owner: `info` everywhere.
         let severity = checked
             .iter()
