@@ -3,28 +3,33 @@
 //!
 //! A control character can move the cursor, rewrite what a terminal shows
 //! or end a line of a log early; a bidirectional control (U+202E and its
-//! kin) shows text in another order than it is read (Trojan Source); a line
-//! or paragraph separator (U+2028, U+2029) starts a new line in some
-//! viewers and not others. One-line texts (names, a hook's reason) refuse
+//! kin, the Arabic letter mark U+061C) shows text in another order than it
+//! is read (Trojan Source); a zero-width character (U+200B to U+200D,
+//! U+2060, U+FEFF) hides inside a name, so two names that read alike
+//! differ; a line or paragraph separator (U+2028, U+2029) starts a new line
+//! in some viewers and not others. One-line texts (a hook's reason) refuse
 //! them ([`unsafe_in_line`]); any text printed is escaped
-//! ([`for_terminal`]).
+//! ([`for_terminal`]); a pull-request comment shows each as U+FFFD
+//! (`datasurface_gate::markdown`). [`is_unsafe`] is the one list.
 
 use std::borrow::Cow;
 
-/// Whether `c` changes how text around it is shown: a control character
-/// other than a line feed or a tab, a bidirectional control or mark, or a
-/// line or paragraph separator.
+/// Whether `c` changes how text around it is shown, or hides in it: a
+/// control character other than a line feed or a tab, a bidirectional
+/// control or mark, a zero-width character, or a line or paragraph
+/// separator.
 pub fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(
             c,
             '\u{61C}'
-                | '\u{200E}'
-                | '\u{200F}'
+                | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'
                 | '\u{2066}'..='\u{2069}'
                 | '\u{2028}'
                 | '\u{2029}'
+                | '\u{FEFF}'
         )
 }
 

@@ -3,19 +3,19 @@
 //! Markdown. Every ASCII punctuation character is backslash-escaped (which
 //! CommonMark allows for any of them), so no text makes emphasis, a link,
 //! a table cell's end, an HTML tag or an entity; line breaks become
-//! spaces, so no text starts a block; control and bidirectional-override
-//! characters become U+FFFD, so no text hides or reorders what a reviewer
-//! reads. Code spans pick a fence longer than any backtick run inside.
+//! spaces, so no text starts a block; every character the one text policy
+//! calls unsafe (`datasurface_model::text::is_unsafe`: controls,
+//! bidirectional controls and marks, zero-width characters, separators)
+//! becomes U+FFFD, so no text hides or reorders what a reviewer reads.
+//! Code spans pick a fence longer than any backtick run inside.
 
 /// What a character becomes when it cannot be shown as itself.
 const REPLACEMENT: char = '\u{FFFD}';
 
-/// Whether `c` is shown as U+FFFD: a control character other than a
-/// line break or tab, or one that reorders text (bidirectional overrides
-/// and isolates, as "Trojan Source" uses them).
+/// Whether `c` is shown as U+FFFD: what the one text policy calls unsafe
+/// (line breaks and tabs are spaces before this is asked).
 fn hidden(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    datasurface_platform::model::text::is_unsafe(c)
 }
 
 /// One line of `raw`: line breaks and tabs as spaces, hidden characters
@@ -253,5 +253,30 @@ mod tests {
     fn hidden_characters_are_shown_as_replacements() {
         assert_eq!(text("a\u{202E}b\u{0007}c"), "a\u{FFFD}b\u{FFFD}c");
         assert_eq!(code("x\u{2066}y"), "`x\u{FFFD}y`");
+        // Each class the docs name: the Arabic letter mark, zero-width
+        // space, non-joiner and joiner, word joiner, byte-order mark, the
+        // separators.
+        for c in [
+            '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{2028}',
+            '\u{2029}',
+        ] {
+            assert_eq!(text(&format!("a{c}b")), "a\u{FFFD}b", "{c:?}");
+            assert_eq!(
+                message_in_cell(&format!("`a{c}b`")),
+                message_in_cell("`a\u{FFFD}b`")
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_unsafe_character_reaches_a_comment(raw in "[a-z\u{0}-\u{1f}\u{61c}\u{200b}-\u{200f}\u{2028}-\u{202e}\u{2060}-\u{2069}\u{feff}]{0,30}") {
+            for shown in [text(&raw), code(&raw), message(&raw), message_in_cell(&raw), code_in_cell(&raw)] {
+                prop_assert!(
+                    !shown.chars().any(datasurface_platform::model::text::is_unsafe),
+                    "{:?} showed {:?}", raw, shown
+                );
+            }
+        }
     }
 }
