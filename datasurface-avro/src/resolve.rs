@@ -5,7 +5,7 @@
 //! union branches. Logical types do not take part, as in the
 //! specification: they change how a value reads, not whether it does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::schema::{AvroSchema, FullName, Primitive, Record};
 
@@ -167,11 +167,12 @@ fn check(cx: &mut Cx, reader: &AvroSchema, writer: &AvroSchema, at: &str) {
                     ),
                 );
             }
+            let known: BTreeSet<&str> = r.symbols.iter().map(String::as_str).collect();
             let missing: Vec<&str> = w
                 .symbols
                 .iter()
-                .filter(|s| !r.symbols.contains(s))
                 .map(String::as_str)
+                .filter(|s| !known.contains(s))
                 .collect();
             if !missing.is_empty() && r.default.is_none() {
                 cx.push(
@@ -236,18 +237,22 @@ fn record(cx: &mut Cx, reader: &Record, writer: &Record, at: &str) {
             ),
         );
     }
+    // The writer's fields by name: a record of many fields is matched in
+    // one pass, not one search per field.
+    let by_name: BTreeMap<&str, &crate::schema::Field> = writer
+        .fields
+        .iter()
+        .rev()
+        .map(|w| (w.name.as_str(), w))
+        .collect();
     for field in &reader.fields {
         let field_at = join(at, &format!("fields[{}]", field.name));
-        let found = writer
-            .fields
-            .iter()
-            .find(|w| w.name == field.name)
-            .or_else(|| {
-                field
-                    .aliases
-                    .iter()
-                    .find_map(|alias| writer.fields.iter().find(|w| &w.name == alias))
-            });
+        let found = by_name.get(field.name.as_str()).or_else(|| {
+            field
+                .aliases
+                .iter()
+                .find_map(|alias| by_name.get(alias.as_str()))
+        });
         match found {
             Some(w) => check(cx, &field.schema, &w.schema, &join(&field_at, "type")),
             None if field.default.is_some() => {}

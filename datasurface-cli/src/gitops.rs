@@ -85,10 +85,23 @@ fn ask_git(model: &Path) -> (Option<String>, bool) {
 
 /// Runs a git plumbing command in `dir` that runs nothing a repository can
 /// configure: no hooks, file-system monitor, pager, external diff or text
-/// conversion, and no clean or smudge filter (the commands used read the
-/// index and trees, and hash files with `--no-filters`); no prompt, and no
-/// write to the index. Its output, if it succeeded.
+/// conversion, no signature program (`log.showSignature` would run
+/// `gpg.program` for every signed commit `log` or `show` reads), no colour,
+/// and no clean or smudge filter (the commands used read the index and
+/// trees, and hash files with `--no-filters`); no prompt, and no write to
+/// the index. Its output as text, trimmed, if it succeeded.
 pub(crate) fn git_plumbing(dir: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
+    git_plumbing_bytes(dir, args, stdin).map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+/// [`git_plumbing`]'s output byte for byte: for `-z` output, whose names
+/// are bytes a file system chose (a line feed, invalid UTF-8), which
+/// trimming or a lossy decoding would make into another file's name.
+pub(crate) fn git_plumbing_bytes(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Option<Vec<u8>> {
     use std::io::Write as _;
     let mut command = Command::new("git");
     command
@@ -103,6 +116,16 @@ pub(crate) fn git_plumbing(dir: &Path, args: &[&str], stdin: Option<&str>) -> Op
             "core.pager=cat",
             "-c",
             "core.untrackedCache=false",
+            "-c",
+            "log.showSignature=false",
+            "-c",
+            "gpg.program=false",
+            "-c",
+            "gpg.ssh.program=false",
+            "-c",
+            "gpg.x509.program=false",
+            "-c",
+            "color.ui=never",
             "--no-pager",
             "--literal-pathspecs",
         ])
@@ -130,10 +153,7 @@ pub(crate) fn git_plumbing(dir: &Path, args: &[&str], stdin: Option<&str>) -> Op
         child.wait_with_output()
     })
     .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    output.status.success().then_some(output.stdout)
 }
 
 /// Whether the model's files (`pathspec` in `dir`) differ from the commit

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use datasurface_model::files::DocumentSource;
 use datasurface_server::{ChangeOrigin, FileChange};
 
-use crate::gitops::git_plumbing;
+use crate::gitops::{git_plumbing, git_plumbing_bytes};
 
 /// How many commits back the history is searched for a file's last
 /// change; a file unchanged for longer shows its modification time.
@@ -77,6 +77,31 @@ fn modified(path: &Path) -> Option<DateTime<Utc>> {
         .map(DateTime::<Utc>::from)
 }
 
+/// The commits of `git log --name-only -z --format=%x1e%H %ct` output:
+/// each id, its committer time and the names it changed. A record is
+/// `\x1e`, the id and time, a NUL and one line feed, then names each
+/// ended by a NUL; names are taken byte for byte (a name may start with a
+/// line feed), and one that is not UTF-8 names no document.
+fn log_records(log: &[u8]) -> impl Iterator<Item = (&str, DateTime<Utc>, Vec<&str>)> {
+    log.split(|b| *b == 0x1e).filter_map(|record| {
+        let end = record.iter().position(|b| *b == 0)?;
+        let header = std::str::from_utf8(record.get(..end)?).ok()?;
+        let (id, time) = header.trim().split_once(' ')?;
+        let at = time
+            .parse::<i64>()
+            .ok()
+            .and_then(|t| DateTime::from_timestamp(t, 0))?;
+        let rest = record.get(end + 1..)?;
+        let rest = rest.strip_prefix(b"\n").unwrap_or(rest);
+        let names = rest
+            .split(|b| *b == 0)
+            .filter(|n| !n.is_empty())
+            .filter_map(|n| std::str::from_utf8(n).ok())
+            .collect();
+        Some((id, at, names))
+    })
+}
+
 /// The git checkout the model's root is in.
 struct Git {
     dir: PathBuf,
@@ -132,13 +157,18 @@ impl Git {
     /// The files whose bytes are the commit's: the blob `HEAD` holds equals
     /// the working file hashed without filters.
     fn unchanged(&self, files: &[(PathBuf, &DocumentSource)]) -> Vec<PathBuf> {
-        let Some(tree) = self.run(&["ls-tree", "-r", "-z", "HEAD", "--", "."], None) else {
+        let Some(tree) =
+            git_plumbing_bytes(&self.dir, &["ls-tree", "-r", "-z", "HEAD", "--", "."], None)
+        else {
             return Vec::new();
         };
+        // Names byte for byte: one that is not UTF-8 is no document's.
         let at_head: BTreeMap<&str, &str> = tree
-            .split('\0')
+            .split(|b| *b == 0)
             .filter_map(|entry| {
-                let (meta, path) = entry.split_once('\t')?;
+                let tab = entry.iter().position(|b| *b == b'\t')?;
+                let meta = std::str::from_utf8(entry.get(..tab)?).ok()?;
+                let path = std::str::from_utf8(entry.get(tab + 1..)?).ok()?;
                 let mut fields = meta.split(' ');
                 let (_, kind, hash) = (fields.next()?, fields.next()?, fields.next()?);
                 (kind == "blob").then_some((path, hash))
@@ -189,7 +219,8 @@ impl Git {
         if wanted.is_empty() {
             return found;
         }
-        let Some(log) = self.run(
+        let Some(log) = git_plumbing_bytes(
+            &self.dir,
             &[
                 "log",
                 "--no-renames",
@@ -205,19 +236,8 @@ impl Git {
         ) else {
             return found;
         };
-        for record in log.split('\u{1e}').filter(|r| !r.is_empty()) {
-            let mut parts = record.split('\0');
-            let Some((id, time)) = parts.next().and_then(|h| h.trim().split_once(' ')) else {
-                continue;
-            };
-            let Some(at) = time
-                .parse::<i64>()
-                .ok()
-                .and_then(|t| DateTime::from_timestamp(t, 0))
-            else {
-                continue;
-            };
-            for name in parts.map(|n| n.trim_start_matches('\n')) {
+        for (id, at, names) in log_records(&log) {
+            for name in names {
                 if let Some(file) = wanted.remove(name) {
                     found.insert(file.clone(), (id.to_owned(), at));
                 }
@@ -248,5 +268,24 @@ impl Git {
             }
         }
         described
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_records;
+
+    #[test]
+    fn log_names_are_read_byte_for_byte() {
+        let mut log = b"\x1eaaa 100\0\n\na.yaml\0 b.yaml \0".to_vec();
+        log.extend_from_slice(b"\xff.yaml\0\x1ebbb 50\0\na.yaml\0");
+        let records: Vec<_> = log_records(&log).collect();
+        assert_eq!(records.len(), 2);
+        let (id, at, names) = &records[0];
+        assert_eq!((*id, at.timestamp()), ("aaa", 100));
+        // A leading line feed and spaces are the name's; a name that is
+        // not UTF-8 is no document's.
+        assert_eq!(names, &["\na.yaml", " b.yaml "]);
+        assert_eq!(records[1].2, ["a.yaml"]);
     }
 }

@@ -764,6 +764,52 @@ fn order_by_declarations(eco: &mut Ecosystem) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
+
+    const HEAD: &str = "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: E\n\
+                        owningRepository: {name: a/b, branch: main}\nliveRepository: {name: a/b, branch: live}\n";
+
+    /// Model documents as a hostile team writes them: many keys in block
+    /// and flow style, long quoted strings full of escapes, many comments,
+    /// long lists. Reading each grows about linearly.
+    #[test]
+    fn reading_a_document_grows_linearly_with_it() {
+        use datasurface_fixtures::growth::assert_near_linear;
+        type Make = fn(usize) -> String;
+        let shapes: [(&str, Make); 5] = [
+            ("a block map", |n| {
+                let mut t = format!("{HEAD}zoneDeclarations:\n");
+                for i in 0..n {
+                    let _ = writeln!(t, "  Z{i}: {{repository: {{name: a/z{i}, branch: main}}}}");
+                }
+                t
+            }),
+            ("a flow map", |n| {
+                let zones: Vec<String> = (0..n)
+                    .map(|i| format!("Z{i}: {{repository: {{name: a/z{i}, branch: main}}}}"))
+                    .collect();
+                format!("{HEAD}zoneDeclarations: {{{}}}\n", zones.join(", "))
+            }),
+            ("a quoted string of escapes", |n| {
+                format!("{HEAD}documentation: \"{}\"\n", "\\t\\u00e9\\\"".repeat(n))
+            }),
+            ("comments", |n| {
+                format!(
+                    "{}{HEAD}",
+                    "# a comment that says nothing at all\n".repeat(n)
+                )
+            }),
+            ("a long list", |n| {
+                let items: Vec<String> = (0..n).map(|i| format!("  - P{i}\n")).collect();
+                format!("{HEAD}platformPreference:\n{}", items.concat())
+            }),
+        ];
+        for (what, make) in shapes {
+            assert_near_linear(what, 100..=400_000, make, |text| {
+                let _ = from_yaml_str(text);
+            });
+        }
+    }
 
     #[test]
     fn the_platform_choices_are_recorded_once() {

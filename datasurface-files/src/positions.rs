@@ -22,10 +22,13 @@ pub(crate) type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
 /// way to a finding are kept: thousands of findings in a file of millions of
 /// lines cost one pass over it.
 pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFile]) {
+    // The files by path: a model of many documents finds each in a lookup.
+    let by_path: BTreeMap<&str, &SourceFile> =
+        files.iter().rev().map(|f| (f.path.as_str(), f)).collect();
     let documents: Vec<(ModelPath, &SourceFile)> = sources
         .iter()
         .filter_map(|doc| {
-            let file = files.iter().find(|f| f.path == doc.path)?;
+            let file = *by_path.get(doc.path.as_str())?;
             let prefix = match (doc.kind, &doc.zone, &doc.team) {
                 (DocumentKind::Team, Some(zone), Some(team)) => ModelPath::team(zone, team),
                 (DocumentKind::GovernanceZone, Some(zone), _) => ModelPath::zone(zone),
@@ -215,6 +218,7 @@ fn value_segment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     fn key(k: &str) -> Segment {
         Segment::Key(k.to_owned())
@@ -226,6 +230,78 @@ mod tests {
             .iter()
             .flat_map(|p| (0..=p.len()).map(|n| p[..n].to_vec()))
             .collect()
+    }
+
+    /// A team document of `n` datastores, each with a finding on its capture.
+    fn many_findings(n: usize) -> (Report, Vec<DocumentSource>, Vec<SourceFile>) {
+        let mut text = String::from("apiVersion: datasurface.dev/v1\nkind: Team\ndatastores:\n");
+        let mut found = Vec::new();
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "  S{i}:\n    capture: {{ingestion: {{container: C}}}}\n"
+            );
+            found.push(datasurface_core::diagnostic::Diagnostic::new(
+                "x",
+                datasurface_core::diagnostic::Severity::Warning,
+                ModelPath::team("Z", "T").keys(["datastores", &format!("S{i}"), "capture"]),
+                "m",
+            ));
+        }
+        let doc = DocumentSource {
+            path: "t.yaml".to_owned(),
+            kind: DocumentKind::Team,
+            zone: Some(datasurface_core::names::ZoneName::new("Z").unwrap()),
+            team: Some(datasurface_core::names::TeamName::new("T").unwrap()),
+        };
+        (
+            Report::new(found),
+            vec![doc],
+            vec![SourceFile::new("t.yaml", text)],
+        )
+    }
+
+    /// `n` team documents, each with one finding.
+    fn many_documents(n: usize) -> (Report, Vec<DocumentSource>, Vec<SourceFile>) {
+        let mut docs = Vec::new();
+        let mut files = Vec::new();
+        let mut found = Vec::new();
+        for i in 0..n {
+            let team = format!("T{i}");
+            let path = format!("teams/{team}.yaml");
+            files.push(SourceFile::new(
+                path.clone(),
+                "apiVersion: datasurface.dev/v1\nkind: Team\ndatastores:\n  S: {}\n",
+            ));
+            docs.push(DocumentSource {
+                path,
+                kind: DocumentKind::Team,
+                zone: Some(datasurface_core::names::ZoneName::new("Z").unwrap()),
+                team: Some(datasurface_core::names::TeamName::new(team.as_str()).unwrap()),
+            });
+            found.push(datasurface_core::diagnostic::Diagnostic::new(
+                "x",
+                datasurface_core::diagnostic::Severity::Warning,
+                ModelPath::team("Z", &team).keys(["datastores", "S"]),
+                "m",
+            ));
+        }
+        (Report::new(found), docs, files)
+    }
+
+    #[test]
+    fn placing_findings_grows_linearly_with_findings_and_documents() {
+        use datasurface_fixtures::growth::assert_near_linear;
+        for (what, make) in [
+            ("findings in one document", many_findings as fn(usize) -> _),
+            ("documents of one finding each", many_documents),
+        ] {
+            assert_near_linear(what, 100..=200_000, make, |(report, docs, files)| {
+                let mut report = report.clone();
+                locate(&mut report, docs, files);
+                assert!(report.diagnostics().iter().all(|d| d.location.is_some()));
+            });
+        }
     }
 
     #[test]

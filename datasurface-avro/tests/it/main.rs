@@ -3,4 +3,5 @@
 
 #[path = "../../../datasurface-contract/tests/it/external.rs"]
 mod external;
+mod growth;
 mod oracle;

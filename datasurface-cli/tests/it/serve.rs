@@ -490,6 +490,113 @@ fn changes_come_from_git_newest_first_and_no_commit_text_forges_one() {
     assert_eq!(code, 0, "{stderr}");
 }
 
+/// A commit of the index signed (with a signature git must ask
+/// `gpg.program` to check), from `parent`, made the checkout's `HEAD`.
+#[cfg(unix)]
+fn signed_commit(dir: &Path, parent: &str, when: i64) -> String {
+    let tree = super::git(dir, &["write-tree"]);
+    let body = format!(
+        "tree {tree}\nparent {parent}\nauthor Signer <s@example.com> {when} +0000\n\
+         committer Signer <s@example.com> {when} +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n \
+         -----END PGP SIGNATURE-----\n\nSigned change\n"
+    );
+    let mut child = Command::new("git")
+        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    super::git(dir, &["update-ref", "HEAD", &id]);
+    id
+}
+
+#[cfg(unix)]
+#[test]
+fn changes_run_no_signature_program_and_read_file_names_byte_for_byte() {
+    let dir = scratch("serve-changes-hostile-git");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    super::git(&dir, &["init", "-q"]);
+    super::git(&dir, &["add", "-A"]);
+    let first = commit_at(&dir, "2026-01-01T00:00:00Z", "Eco Owner", "Start Northwind");
+    // A file whose name is the team's document after a line feed, added
+    // and removed by someone else: the team's document is not theirs.
+    let lookalike = model.join(format!("\n{TEAM}"));
+    std::fs::create_dir_all(lookalike.parent().unwrap()).unwrap();
+    std::fs::write(&lookalike, "not a model\n").unwrap();
+    super::git(&dir, &["add", "-A"]);
+    commit_at(&dir, "2026-02-01T00:00:00Z", "Mallory", "Add a look-alike");
+    std::fs::remove_dir_all(
+        lookalike
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap(),
+    )
+    .unwrap();
+    commit_at(&dir, "2026-03-01T00:00:00Z", "Mallory", "Remove it");
+    // The ecosystem's last change is signed, and the checkout asks for
+    // signatures to be shown, with a program of its own choosing.
+    let eco = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&eco).unwrap();
+    std::fs::write(&eco, format!("# signed\n{text}")).unwrap();
+    super::git(&dir, &["add", "-A"]);
+    let parent = super::git(&dir, &["rev-parse", "HEAD"]);
+    let signed = signed_commit(&dir, &parent, 1_775_000_000);
+    let marker = dir.join("ran");
+    let program = dir.join("gpg");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\necho ran >> '{}'\ncat > /dev/null\nexit 1\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let mut mode = std::fs::metadata(&program).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(&program, mode).unwrap();
+    super::git(&dir, &["config", "log.showSignature", "true"]);
+    super::git(&dir, &["config", "gpg.program", program.to_str().unwrap()]);
+
+    let server = Server::start(&model, "0");
+    let (code, changes) = server.get("/api/v1/changes");
+    assert_eq!(code, 200, "{changes}");
+    let items = changes["items"].as_array().unwrap();
+    let of = |file: &str| {
+        items
+            .iter()
+            .find(|c| c["file"] == file)
+            .unwrap_or_else(|| panic!("{file}: {changes}"))
+    };
+    assert_eq!(of(TEAM)["commit"]["id"], first.as_str(), "{changes}");
+    assert_eq!(of(TEAM)["commit"]["author"], "Eco Owner", "{changes}");
+    assert_eq!(
+        of("ecosystem.yaml")["commit"]["id"],
+        signed.as_str(),
+        "{changes}"
+    );
+    assert_eq!(
+        of("ecosystem.yaml")["commit"]["author"],
+        "Signer",
+        "{changes}"
+    );
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!marker.exists(), "git ran the checkout's signature program");
+}
+
 #[test]
 fn outside_git_changes_are_the_files_modification_times() {
     // Outside the repository this test runs in, which would hold it.

@@ -1,6 +1,8 @@
 //! Contracts written elsewhere: what imports, what is refused at its field,
 //! and what is left out and said.
 
+use std::fmt::Write as _;
+
 use datasurface_contract::{ContractFile, ImportOptions, import};
 use datasurface_core::capture::{
     CaptureMetadata, CaptureMethod, Ingestion, IngestionConsistency, SqlSnapshot,
@@ -198,4 +200,39 @@ fn a_flag_overrides_the_contracts_and_contracts_that_disagree_are_refused() {
             .contains("b.odcs.yaml: domain: `Retail` differs from `Sales` in a.odcs.yaml"),
         "{error}"
     );
+}
+
+/// A contract of `tables` tables of `columns` columns each, and `notes`
+/// properties ODCS has and the model does not (each said in a note).
+fn large(tables: usize, columns: usize, notes: usize) -> String {
+    let mut text = String::from(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nname: big\nversion: 1.0.0\nstatus: active\ndomain: Sales\nschema:\n",
+    );
+    for t in 0..tables {
+        let _ = write!(text, "  - name: t{t}\n    properties:\n");
+        for c in 0..columns {
+            let _ = write!(
+                text,
+                "      - name: c{c}\n        logicalType: integer\n        primaryKey: {}\n",
+                c == 0
+            );
+            if c < notes {
+                text.push_str(
+                    "        tags: [a, b]\n        customProperties: [{property: x, value: y}]\n",
+                );
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn importing_grows_linearly_with_the_contract() {
+    use datasurface_fixtures::growth::assert_near_linear;
+    let run = |text: &String| {
+        let _ = import(&file("big.odcs.yaml", text), &options());
+    };
+    assert_near_linear("many tables", 10..=100_000, |n| large(n, 3, 1), run);
+    assert_near_linear("many columns", 10..=100_000, |n| large(1, n, 0), run);
+    assert_near_linear("many notes", 10..=100_000, |n| large(1, n, n), run);
 }

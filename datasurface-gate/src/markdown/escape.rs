@@ -268,6 +268,30 @@ mod tests {
         }
     }
 
+    /// Text a hostile team writes to make escaping slow: runs of backticks
+    /// of every length, punctuation, hidden characters.
+    #[test]
+    fn escaping_grows_linearly_with_its_text() {
+        use datasurface_fixtures::growth::assert_near_linear;
+        let hostile = |n: usize| -> String {
+            let mut text = String::new();
+            for i in 0..n {
+                text.push_str(&"`".repeat(i % 64 + 1));
+                text.push_str("x*|<\u{202E}");
+            }
+            text
+        };
+        assert_near_linear("escaping text", 100..=1_000_000, hostile, |s| {
+            let _ = text(s);
+        });
+        assert_near_linear("a code span", 100..=1_000_000, hostile, |s| {
+            let _ = code_in_cell(s);
+        });
+        assert_near_linear("a message", 100..=1_000_000, hostile, |s| {
+            let _ = message_in_cell(s);
+        });
+    }
+
     proptest! {
         #[test]
         fn no_unsafe_character_reaches_a_comment(raw in "[a-z\u{0}-\u{1f}\u{61c}\u{200b}-\u{200f}\u{2028}-\u{202e}\u{2060}-\u{2069}\u{feff}]{0,30}") {
