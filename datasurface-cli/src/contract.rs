@@ -12,6 +12,7 @@ use datasurface_model::capture::{
 };
 use datasurface_model::files::Format;
 use datasurface_model::names::{ContainerName, CredentialName, DatastoreName, TeamName, ZoneName};
+use datasurface_model::text;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -118,13 +119,22 @@ fn write_all(dir: &Path, documents: &[(&str, String)]) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Reads a contract the user named: a regular file of bounded size.
+/// Reads a contract the user named: a regular file of bounded size, which
+/// a link may reach only inside the working folder (a repository's
+/// `contracts/orders.yaml` that is a link to a key or a token elsewhere is
+/// refused, not read).
 fn read_contract(path: &Path) -> Result<ContractFile, Problem> {
-    let shown = path.display().to_string();
+    let shown = text::for_terminal(&path.display().to_string()).into_owned();
     let meta =
         std::fs::metadata(path).map_err(|e| Problem::new(format!("cannot read {shown}: {e}")))?;
     if !meta.is_file() {
         return Err(Problem::new(format!("{shown} is not a regular file")));
+    }
+    if leads_out_through_a_link(path) {
+        return Err(Problem::new(format!(
+            "{shown} is a link that leads out of the working folder, and is not read"
+        ))
+        .help("copy the contract into the working folder, or run the command where it lies"));
     }
     let mut text = String::new();
     std::fs::File::open(path)
@@ -137,6 +147,32 @@ fn read_contract(path: &Path) -> Result<ContractFile, Problem> {
         )));
     }
     Ok(ContractFile { path: shown, text })
+}
+
+/// Whether reaching `path` follows a link to a place outside the working
+/// folder: its real path is neither what it names nor inside the folder.
+fn leads_out_through_a_link(path: &Path) -> bool {
+    let (Ok(real), Ok(here)) = (
+        std::fs::canonicalize(path),
+        std::env::current_dir().and_then(std::fs::canonicalize),
+    ) else {
+        return true;
+    };
+    if real.starts_with(&here) {
+        return false;
+    }
+    // Outside the folder: allowed only when named as it is, without links.
+    let mut named = std::path::PathBuf::new();
+    for part in here.join(path).components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                named.pop();
+            }
+            other => named.push(other),
+        }
+    }
+    named != real
 }
 
 fn import_options(args: &ContractImportArgs) -> Result<ImportOptions, Problem> {
@@ -196,11 +232,17 @@ fn print_dropped(app: &App<'_>, dropped: &[Note], err: &mut dyn Write) {
         } else {
             String::new()
         };
+        // The contract's keys and the user's file names, as the terminal
+        // shows text from a model.
+        let line = format!(
+            "{file}: `{field}` left out at {}{more}: {message}",
+            shown.join(", ")
+        );
         let _ = writeln!(
             err,
-            "{}: {file}: `{field}` left out at {}{more}: {message}",
+            "{}: {}",
             app.paint(Paint::Note, "note"),
-            shown.join(", "),
+            text::for_terminal(&line)
         );
     }
 }
@@ -227,7 +269,12 @@ pub(crate) fn import(
         Ok(imported) => imported,
         Err(e) => {
             for note in &e.errors {
-                let _ = writeln!(err, "{}: {note}", app.paint(Paint::Error, "error"));
+                let _ = writeln!(
+                    err,
+                    "{}: {}",
+                    app.paint(Paint::Error, "error"),
+                    text::for_terminal(&note.to_string())
+                );
             }
             print_dropped(app, &e.dropped, err);
             let _ = writeln!(

@@ -257,14 +257,10 @@ impl LineageSink for FileSink {
             return;
         };
         if file.is_none() {
-            match std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-            {
+            match open_regular(&self.path) {
                 Ok(f) => *file = Some(f),
-                Err(e) => {
-                    self.losses.lose(format!("cannot open it: {e}"));
+                Err(why) => {
+                    self.losses.lose(why);
                     return;
                 }
             }
@@ -274,6 +270,32 @@ impl LineageSink for FileSink {
         {
             self.losses.lose(format!("cannot write it: {e}"));
         }
+    }
+}
+
+/// The lineage file, opened to append: a regular file (followed through
+/// links, as the user named it) or a new one. A FIFO would wait for a
+/// reader before the batch could go on, and a device or socket is not a
+/// file of events, so anything else is refused before it is opened.
+fn open_regular(path: &std::path::Path) -> Result<File, String> {
+    const NOT_A_FILE: &str =
+        "it is not a regular file (a FIFO, socket, device or folder); name a file";
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(NOT_A_FILE.to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot open it: {e}")),
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open it: {e}"))?;
+    // What was opened is what was looked at.
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok(file),
+        Ok(_) => Err(NOT_A_FILE.to_owned()),
+        Err(e) => Err(format!("cannot open it: {e}")),
     }
 }
 

@@ -132,20 +132,43 @@ pub fn import(files: &[ContractFile], options: &ImportOptions) -> Result<Importe
     })
 }
 
+/// Reads a contract. Its errors never quote the file's values: a file that
+/// is not a contract at all (a token, a key) is named, not shown.
 fn parse(file: &ContractFile, notes: &mut Notes) -> Option<Contract> {
     let value: Value = match serde_saphyr::from_str(&file.text) {
         Ok(value) => value,
         Err(e) => {
-            notes.error("(document)", &format!("is not YAML or JSON: {e}"));
+            let e = e.without_snippet();
+            let at = e
+                .location()
+                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+                .unwrap_or_default();
+            notes.error(
+                "(document)",
+                &format!("is not YAML or JSON{at}; nothing of it is shown"),
+            );
             return None;
         }
     };
+    if !value.is_object() {
+        notes.error(
+            "(document)",
+            &format!(
+                "is not an ODCS v3 data contract: it is {}, not a mapping of `apiVersion`, `kind`, `schema` …",
+                kind_of(&value)
+            ),
+        );
+        return None;
+    }
     let contract: Contract = match serde_json::from_value(value) {
         Ok(contract) => contract,
         Err(e) => {
             notes.error(
                 "(document)",
-                &format!("is not an ODCS v3 data contract: {e}"),
+                &format!(
+                    "is not an ODCS v3 data contract: {}",
+                    without_values(&e.to_string())
+                ),
             );
             return None;
         }
@@ -153,21 +176,51 @@ fn parse(file: &ContractFile, notes: &mut Notes) -> Option<Contract> {
     if !contract.api_version.starts_with("v3.") {
         notes.error(
             "apiVersion",
-            &format!(
-                "`{}` is not read: datasurface reads ODCS v3 (v3.0.0 to v3.2.0); upgrade the contract with datacontract-cli",
-                contract.api_version
-            ),
+            "is not read: datasurface reads ODCS v3 (v3.0.0 to v3.2.0); upgrade the contract with datacontract-cli",
         );
         return None;
     }
     if contract.kind != crate::odcs::KIND {
-        notes.error(
-            "kind",
-            &format!("`{}` is not `DataContract`", contract.kind),
-        );
+        notes.error("kind", "is not `DataContract`");
         return None;
     }
     Some(contract)
+}
+
+/// What a JSON value is, in words, without its content.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// A deserializer's message with every quoted value left out (`invalid
+/// type: string "…", expected …`): field names, in backticks, stay.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', false) => {
+                quoted = true;
+                out.push_str("\"…\"");
+            }
+            ('"', true) => quoted = false,
+            // An escaped character inside the value, a quote among them.
+            ('\\', true) => {
+                chars.next();
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
 }
 
 /// The zone and team a contract names, if it does.
@@ -618,4 +671,18 @@ fn read_dataset_customs(
         ],
         notes,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn no_value_survives_a_deserializers_message() {
+        assert_eq!(
+            without_values(r#"invalid type: string "ghp_t\"oken", expected struct Contract"#),
+            r#"invalid type: string "…", expected struct Contract"#
+        );
+        assert_eq!(without_values("unknown field `x`"), "unknown field `x`");
+    }
 }

@@ -234,3 +234,92 @@ fn import_refuses_what_is_not_a_contract_file() {
         run.stderr
     );
 }
+
+#[test]
+fn import_never_shows_what_a_file_holds_nor_paints_the_terminal() {
+    let dir = scratch("contract-import-hostile");
+    let token = "ghp_0123456789abcdefSECRET";
+    // A token file named directly, and through a link in a repository the
+    // user imports from: neither shows the token.
+    let outside = scratch("contract-import-hostile-outside");
+    std::fs::write(outside.join("token"), format!("{token}\n")).unwrap();
+    let run = datasurface(
+        &[
+            "contract",
+            "import",
+            outside.join("token").to_str().unwrap(),
+            "--container",
+            "C",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(run.stderr.contains("it is a string"), "{}", run.stderr);
+    assert!(!run.transcript().contains(token), "{}", run.transcript());
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.join("token"), dir.join("orders.yaml")).unwrap();
+        let run = datasurface(
+            &["contract", "import", "orders.yaml", "--container", "C"],
+            &dir,
+        );
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(
+            run.stderr
+                .contains("orders.yaml is a link that leads out of the working folder"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.transcript().contains(token), "{}", run.transcript());
+    }
+    // A file that is not YAML: where, never what.
+    std::fs::write(dir.join("broken.yaml"), format!("key: [{token}\n")).unwrap();
+    let run = datasurface(
+        &["contract", "import", "broken.yaml", "--container", "C"],
+        &dir,
+    );
+    assert!(
+        run.stderr.contains("is not YAML or JSON at line"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.transcript().contains(token), "{}", run.transcript());
+    // Keys that would paint the terminal are shown escaped.
+    let orders = std::fs::read_to_string(repo_root().join("examples/contracts/orders.odcs.yaml"))
+        .unwrap()
+        .replacen(
+            "        primaryKey: true\n",
+            "        primaryKey: true\n        \"\\e[2J\\e]0;owned\\a\": 1\n",
+            1,
+        );
+    std::fs::write(dir.join("painted.yaml"), orders).unwrap();
+    let run = datasurface(
+        &[
+            "contract",
+            "import",
+            "painted.yaml",
+            "--container",
+            "C",
+            "--team",
+            "Shop",
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("`\\u{1b}[2J\\u{1b}]0;owned\\u{7}` left out"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.transcript().contains('\u{1b}'),
+        "{:?}",
+        run.transcript()
+    );
+    assert!(
+        !run.transcript().contains('\u{7}'),
+        "{:?}",
+        run.transcript()
+    );
+}
