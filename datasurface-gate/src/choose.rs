@@ -257,6 +257,9 @@ pub fn choose(
         .workspaces
         .iter()
         .filter_map(|(name, placed)| placed.first().map(|p| (*name, p)))
+        // A transformer's groups run where its output's consumers are
+        // served; requirements on them are `transformer-group-requirements`.
+        .filter(|(_, placed)| placed.item.transformer.is_none())
         .flat_map(|(name, placed)| {
             placed
                 .item
@@ -663,6 +666,42 @@ mod tests {
             .iter()
             .find(|c| c.workspace.as_str() == "ProductAnalytics")
             .unwrap()
+    }
+
+    #[test]
+    fn a_transformers_groups_are_never_chosen_for() {
+        // Requirements on a transformer's group are
+        // `transformer-group-requirements`, its one finding: no choice is
+        // made (nor refused) for it.
+        let mut eco = northwind();
+        let requirements = eco
+            .workspaces()
+            .find(|(_, name, _)| name.as_str() == "ProductAnalytics")
+            .and_then(|(_, _, w)| w.dataset_groups.values().next())
+            .and_then(|g| g.requirements.clone())
+            .unwrap();
+        let mut transformers = 0;
+        for zone in eco.zones.values_mut() {
+            for team in zone.teams.values_mut() {
+                for ws in team.workspaces.values_mut() {
+                    if ws.transformer.is_some() {
+                        transformers += 1;
+                        for g in ws.dataset_groups.values_mut() {
+                            g.requirements = Some(requirements.clone());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(transformers > 0, "Northwind has a transformer");
+        let choices = choose(&PlatformRegistry::new(), &eco, &[]);
+        assert_eq!(
+            choices
+                .iter()
+                .map(|c| c.workspace.as_str())
+                .collect::<Vec<_>>(),
+            ["ProductAnalytics"]
+        );
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! The gate: what `datasurface check` and `verify` do, as a library call.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::choose;
@@ -13,7 +12,7 @@ use datasurface_platform::model::{Ecosystem, Repository};
 use datasurface_platform::{PlatformRegistry, check_platforms};
 
 use crate::finding::{Finding, VerifyOutput};
-use crate::hooks::{HookModule, hook_modules};
+use crate::hooks::{HookModules, hook_modules};
 use crate::pipeline::{Judged, Loaded, Written};
 use crate::read::{ParsedModel, parse_model, parse_models};
 use crate::source::ModelSource;
@@ -438,7 +437,7 @@ impl Gate {
         &self,
         valid: &ValidEcosystem,
         model: &dyn ModelSource,
-        hooks_checked_before: &BTreeSet<HookModule>,
+        hooks_checked_before: &HookModules,
     ) -> (Report, Vec<PlatformChecked>) {
         let graphs = datasurface_platform::graph::build(valid);
         let mut external: Vec<&str> = self.external.iter().map(String::as_str).collect();

@@ -19,6 +19,10 @@ pub const HOOK_MODULE: &str = "hook-module";
 /// The code of the gate's note that it was given no module runner.
 pub const HOOKS_NOT_CHECKED: &str = "hooks-not-checked";
 
+/// The code of the gate's warning that a team's hooks took longer than
+/// its budget, so a hook was not asked whole.
+pub const HOOK_BUDGET: &str = "hook-budget";
+
 /// The codes the gate reports about hooks.
 pub const HOOK_CODES: &[CodeInfo] = &[
     CodeInfo::new(
@@ -28,6 +32,12 @@ pub const HOOK_CODES: &[CodeInfo] = &[
         "The module is a file inside the model, by its path from the model's root (the directory of `ecosystem.yaml`); it must be a regular file there, its SHA-256 (as `sha256sum` prints it) must be the model's `sha256`, and it must be WebAssembly that imports nothing and exports `memory`, `ds_contract_version`, `ds_alloc` and `ds_decide` (docs/hooks.md). Try it with `datasurface hook test MODULE --event EVENT.json`.",
     ),
     CodeInfo::new(
+        HOOK_BUDGET,
+        Severity::Warning,
+        "A team's hook modules took longer together than the gate gives one team, so this hook was not asked whole.",
+        "The gate asks each team's hooks one after another within a budget of its own (`GATE_HOOK_BUDGET`, 10 s): another team's hooks never spend it. A hook the budget cut was read and its hash checked, but whether it decides is not known; at run time it is stopped at its own limits and its failure policy applies. Make the team's hooks decide faster, or lower the hook's `wallTimeMs` so the gate can try it whole (docs/hooks.md).",
+    ),
+    CodeInfo::new(
         HOOKS_NOT_CHECKED,
         Severity::Warning,
         "The gate ran without a hook module runner, so the model's hook modules were not checked.",
@@ -35,9 +45,10 @@ pub const HOOK_CODES: &[CodeInfo] = &[
     ),
 ];
 
-/// The wall time the gate gives the checks of all a model's hook modules
-/// together (docs/hooks.md). Modules are checked in parallel, each within
-/// its own limits and what is left of this budget.
+/// The wall time the gate gives the checks of one team's hook modules
+/// together (docs/hooks.md). A team's modules are asked one after another,
+/// each within its own limits and what is left of its team's budget; teams
+/// are checked in parallel, so one team's slow hooks spend no other's.
 pub const GATE_HOOK_BUDGET: Duration = Duration::from_secs(10);
 
 /// A hook module as the gate checks it: its pinned hash and the limits it
@@ -55,116 +66,183 @@ fn module_key(spec: &HookSpec) -> HookModule {
     )
 }
 
-/// The hook modules a model names, as the gate checks them.
-pub fn hook_modules(eco: &Ecosystem) -> BTreeSet<HookModule> {
-    hooked_workspaces(eco)
-        .map(|(.., spec)| module_key(spec))
-        .collect()
+/// The hook modules a model names, by the team whose workspaces name
+/// them, as the gate checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookModules(BTreeMap<(String, String), BTreeSet<HookModule>>);
+
+impl HookModules {
+    /// Whether the model names no hook module.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The modules team `team` of zone `zone` names.
+    fn of(&self, zone: &str, team: &str) -> Option<&BTreeSet<HookModule>> {
+        self.0.get(&(zone.to_owned(), team.to_owned()))
+    }
 }
 
-/// Every hooked workspace of a model: the path of its module, its name, its
-/// team, the workspace and its hook.
-fn hooked_workspaces(
-    eco: &Ecosystem,
-) -> impl Iterator<Item = (ModelPath, &str, &str, &Workspace, &HookSpec)> {
+/// The hook modules a model names, by team.
+pub fn hook_modules(eco: &Ecosystem) -> HookModules {
+    let mut found = HookModules::default();
+    for hooked in hooked_workspaces(eco) {
+        found
+            .0
+            .entry((hooked.zone.to_owned(), hooked.team.to_owned()))
+            .or_default()
+            .insert(module_key(hooked.spec));
+    }
+    found
+}
+
+/// A hooked workspace: where its module is named, and whose it is.
+struct Hooked<'e> {
+    path: ModelPath,
+    workspace: &'e str,
+    zone: &'e str,
+    team: &'e str,
+    ws: &'e Workspace,
+    spec: &'e HookSpec,
+}
+
+/// Every hooked workspace of a model, in model order.
+fn hooked_workspaces(eco: &Ecosystem) -> impl Iterator<Item = Hooked<'_>> {
     eco.workspaces().filter_map(|(at, name, ws)| {
-        let hook = ws.hook.as_ref()?;
+        let spec = ws.hook.as_ref()?;
         let path = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
             "workspaces",
             name.as_str(),
             "hook",
             "module",
         ]);
-        Some((path, name.as_str(), at.team.as_str(), ws, hook))
+        Some(Hooked {
+            path,
+            workspace: name.as_str(),
+            zone: at.zone.as_str(),
+            team: at.team.as_str(),
+            ws,
+            spec,
+        })
     })
 }
 
 /// What the gate finds about the hook modules a model names: each must be
 /// readable inside the model, match its pinned hash and keep the whole
 /// contract: it is asked once about the first event it wants, and must
-/// decide within its limits and the gate's budget ([`GATE_HOOK_BUDGET`]).
-/// Each distinct module (hash and limits) is asked once, the modules in
-/// parallel; one in `checked_before` (the base model's, which passed the
-/// gate) is read and its hash checked, but not asked again. With no loader,
-/// one warning says the modules were not checked.
+/// decide within its limits. Each team's distinct modules (hash and
+/// limits) are asked one after another within the team's own budget
+/// ([`GATE_HOOK_BUDGET`]), the teams in parallel; a hook the budget cuts
+/// gets a `hook-budget` warning, owned by its team. A team whose modules
+/// are those it had in `checked_before` (the base model's, which passed
+/// the gate) has them read and their hashes checked, not asked again; a
+/// team whose modules changed has them all asked, as `check` of the merged
+/// model will. With no loader, one warning says the modules were not
+/// checked.
 pub(crate) fn findings(
     source: &dyn ModelSource,
     loader: Option<&dyn HookLoader>,
     eco: &Ecosystem,
-    checked_before: &BTreeSet<HookModule>,
+    checked_before: &HookModules,
 ) -> Report {
-    let hooks: Vec<_> = hooked_workspaces(eco).collect();
+    let hooks: Vec<Hooked<'_>> = hooked_workspaces(eco).collect();
     let Some(loader) = loader else {
-        let found = hooks.first().map(|(path, workspace, ..)| {
+        let found = hooks.first().map(|h| {
             Diagnostic::new(
                 HOOKS_NOT_CHECKED,
                 Severity::Warning,
-                path.clone(),
+                h.path.clone(),
                 format!(
-                    "{} hook module(s), the first of workspace `{workspace}`, were not checked: this gate has no module runner",
-                    hooks.len()
+                    "{} hook module(s), the first of workspace `{}`, were not checked: this gate has no module runner",
+                    hooks.len(),
+                    h.workspace
                 ),
             )
         });
         return Report::new(found.into_iter().collect());
     };
-    // Each distinct module once; the first workspace that names it is asked.
-    let mut first: BTreeMap<HookModule, usize> = BTreeMap::new();
-    for (i, (.., spec)) in hooks.iter().enumerate() {
-        first.entry(module_key(spec)).or_insert(i);
+    // Each team's distinct modules, in model order; the first workspace of
+    // the team that names one is asked.
+    let now = hook_modules(eco);
+    let mut teams: BTreeMap<(&str, &str), Vec<(HookModule, usize)>> = BTreeMap::new();
+    for (i, h) in hooks.iter().enumerate() {
+        let modules = teams.entry((h.zone, h.team)).or_default();
+        let key = module_key(h.spec);
+        if !modules.iter().any(|(k, _)| *k == key) {
+            modules.push((key, i));
+        }
     }
-    let distinct: Vec<(&HookModule, &usize)> = first.iter().collect();
-    let deadline = Instant::now() + GATE_HOOK_BUDGET;
+    let teams: Vec<TeamModules<'_>> = teams.into_iter().collect();
     let outcomes = datasurface_platform::model::parallel::each(
-        &distinct,
-        |_| 1,
-        |&(key, &i)| {
-            let (_, workspace, team, ws, spec) = &hooks[i];
-            check_module(
-                source,
-                loader,
-                spec,
-                checked_before.contains(key),
-                deadline,
-                || probe_input(workspace, team, ws, spec),
-            )
+        &teams,
+        |(_, modules)| modules.len(),
+        |((zone, team), modules)| {
+            let known = now
+                .of(zone, team)
+                .is_some_and(|mine| checked_before.of(zone, team) == Some(mine));
+            let deadline = Instant::now() + GATE_HOOK_BUDGET;
+            modules
+                .iter()
+                .map(|(key, i)| {
+                    let h = &hooks[*i];
+                    let outcome = check_module(source, loader, h.spec, known, deadline, || {
+                        probe_input(h.workspace, h.team, h.ws, h.spec)
+                    });
+                    (key.clone(), outcome)
+                })
+                .collect::<Vec<_>>()
         },
     );
-    let outcome: BTreeMap<&HookModule, Result<(), ModuleRefused>> =
-        distinct.iter().map(|(key, _)| *key).zip(outcomes).collect();
+    let mut outcome: BTreeMap<(&str, &str, HookModule), Result<(), ModuleRefused>> =
+        BTreeMap::new();
+    for (((zone, team), _), found) in teams.iter().zip(outcomes) {
+        for (key, result) in found {
+            outcome.insert((zone, team, key), result);
+        }
+    }
     let root = source.root_shown();
     let mut found = Vec::new();
-    for (path, workspace, _, _, spec) in &hooks {
-        if let Some(Err(why)) = outcome.get(&module_key(spec)) {
-            found.push(
-                Diagnostic::new(
-                    HOOK_MODULE,
-                    Severity::Error,
-                    path.clone(),
-                    format!(
-                        "the hook of workspace `{workspace}` (`{}`): {why}",
-                        spec.module
-                    ),
-                )
-                .with_help(format!(
-                    "the path is from the model's root ({root}); `datasurface hook test {} --event EVENT.json` tries the module",
-                    std::path::Path::new(&root).join(spec.module.as_str()).display()
-                )),
-            );
-        }
+    for h in &hooks {
+        let Some(Err(why)) = outcome.get(&(h.zone, h.team, module_key(h.spec))) else {
+            continue;
+        };
+        let (code, severity) = match why {
+            ModuleRefused::OutOfBudget => (HOOK_BUDGET, Severity::Warning),
+            _ => (HOOK_MODULE, Severity::Error),
+        };
+        let message = match why {
+            ModuleRefused::OutOfBudget => format!(
+                "the hook of workspace `{}` (`{}`) was not asked whole: team `{}`'s hooks took the {} s the gate gives one team's hooks together",
+                h.workspace,
+                h.spec.module,
+                h.team,
+                GATE_HOOK_BUDGET.as_secs()
+            ),
+            _ => format!(
+                "the hook of workspace `{}` (`{}`): {why}",
+                h.workspace, h.spec.module
+            ),
+        };
+        found.push(
+            Diagnostic::new(code, severity, h.path.clone(), message).with_help(format!(
+                "the path is from the model's root ({root}); `datasurface hook test {} --event EVENT.json` tries the module",
+                std::path::Path::new(&root).join(h.spec.module.as_str()).display()
+            )),
+        );
     }
     Report::new(found)
 }
+
+/// A team (zone, name) and its distinct modules, each with the hooked
+/// workspace that asks it.
+type TeamModules<'e> = ((&'e str, &'e str), Vec<(HookModule, usize)>);
 
 /// Why the gate refused a hook module, for its finding.
 #[derive(Debug, thiserror::Error)]
 enum ModuleRefused {
     #[error(transparent)]
     File(#[from] NamedFileError),
-    #[error(
-        "the gate's budget for checking hooks ({} s for all of a model's hooks together) ran out before this hook decided; it may loop, or other hooks took the budget (their findings say which)",
-        GATE_HOOK_BUDGET.as_secs()
-    )]
+    #[error("the team's budget for checking hooks ran out before this hook decided")]
     OutOfBudget,
     #[error(transparent)]
     Load(HookError),
@@ -176,7 +254,7 @@ enum ModuleRefused {
 }
 
 /// Reads, loads and (unless `known`) asks one module, within its limits and
-/// what is left of the gate's budget at `deadline`.
+/// what is left of its team's budget at `deadline`.
 fn check_module(
     source: &dyn ModelSource,
     loader: &dyn HookLoader,

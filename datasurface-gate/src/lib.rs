@@ -72,7 +72,8 @@ pub const CHOICE_CODES: &[datasurface_platform::model::validate::CodeInfo] = &[
 ];
 
 pub use hooks::{
-    GATE_HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule, hook_modules,
+    GATE_HOOK_BUDGET, HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule,
+    HookModules, hook_modules,
 };
 pub use memory::MemoryModel;
 pub use pipeline::{LoadOptions, Loaded, Upto};

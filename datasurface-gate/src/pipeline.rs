@@ -20,7 +20,6 @@
 //! 9. place each finding at its file, line and column.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 use crate::environments::{UnknownEnvironment, in_environment};
 use datasurface_platform::model::Ecosystem;
@@ -31,7 +30,7 @@ use datasurface_platform::model::validate::{self, Report, Severity, ValidEcosyst
 use datasurface_platform::model::verify;
 
 use crate::gate::{Gate, ModelCounts, PlatformChecked};
-use crate::hooks::HookModule;
+use crate::hooks::HookModules;
 use crate::read::{ParsedModel, Released, parse_model};
 use crate::source::ModelSource;
 
@@ -180,7 +179,7 @@ impl Gate {
             ecosystem,
             unserved,
             model,
-            &BTreeSet::new(),
+            &HookModules::default(),
             |eco, found| Report::new(verify::apply_suppressions(found, eco.either(), today)),
         );
         let Judged {
@@ -237,7 +236,7 @@ impl Gate {
         ecosystem: Ecosystem,
         unserved: Vec<validate::Diagnostic>,
         model: &dyn ModelSource,
-        hooks_checked_before: &BTreeSet<HookModule>,
+        hooks_checked_before: &HookModules,
         conclude: impl FnOnce(Judging<'_>, Vec<validate::Diagnostic>) -> R,
     ) -> Judged<R> {
         match validate::try_validate(ecosystem) {

@@ -88,7 +88,7 @@ pub struct PlatformFile {
     pub parameter: Vec<String>,
 }
 
-/// Every file a model names: its teams' ([`file_claims`]), then those its
+/// Every file a model names: its teams' ([`file_claims_in`]), then those its
 /// platforms map, each owned by the team of the container whose data it
 /// holds (the ecosystem's when it holds none). Also says how many are the
 /// teams'.

@@ -2,6 +2,8 @@
 //! is missing, changed, outside the model or not a hook; `hook test` asks a
 //! module for a decision.
 
+use std::fmt::Write as _;
+
 use super::{copy_northwind, datasurface, repo_root, scratch};
 
 #[test]
@@ -277,9 +279,10 @@ fn the_gate_asks_each_hook_its_whole_contract_once() {
 }
 
 #[test]
-fn looping_hooks_at_their_highest_limits_share_the_gate_s_budget() {
-    // Two workspaces with a hook that loops, each allowed 30 s: the gate
-    // stops both at its budget for all hooks, and says so for each.
+fn a_hook_the_budget_cuts_is_reported_not_refused() {
+    // Two workspaces with a hook that loops, allowed 30 s: the gate stops
+    // it at the team's budget (10 s), and cannot tell it from a slow hook:
+    // it says so of each workspace, and the model still passes.
     let dir = scratch("hook-budget");
     northwind_with_hook(
         &dir,
@@ -288,13 +291,105 @@ fn looping_hooks_at_their_highest_limits_share_the_gate_s_budget() {
         true,
     );
     let run = datasurface(&["check", "."], &dir);
-    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(
-        run.stderr
-            .matches("the gate's budget for checking hooks (10 s")
-            .count(),
+        run.stderr.matches("warning[hook-budget]").count(),
         2,
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr.contains(
+            "team `NorthwindTeam`'s hooks took the 10 s the gate gives one team's hooks together"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Northwind with team `Evil`, whose `loops` workspaces each have a hook
+/// (a module of its own) that loops at the highest limits.
+fn northwind_with_evil_hooks(dir: &std::path::Path, loops: usize) {
+    let mut workspaces = String::from("workspaces:\n");
+    for i in 0..loops {
+        let bytes = module_deciding(&format!("(loop $l br $l) i64.const {i}"));
+        let sha = datasurface_platform::sha256_hex(&bytes);
+        std::fs::create_dir_all(dir.join("hooks")).unwrap();
+        let _ = write!(
+            workspaces,
+            "  Slow{i}:\n    hook:\n      module: hooks/slow{i}.wasm\n      sha256: {sha}\n      \
+             events: [manualRun]\n      limits: {{fuel: 10000000000, wallTimeMs: 30000}}\n    \
+             datasetGroups:\n      G:\n        sinks:\n          - {{datastore: NW_Data, dataset: products}}\n"
+        );
+        std::fs::write(dir.join(format!("hooks/slow{i}.wasm")), bytes).unwrap();
+    }
+    super::authority::with_evil_team(dir, &workspaces);
+}
+
+#[test]
+fn one_teams_slow_hooks_spend_only_its_own_budget() {
+    // Team `Evil`'s three hooks loop: they take Evil's budget, and more
+    // cores than the machine has. Northwind's hook is asked within a
+    // budget of its own, and passes, as it did alone.
+    let dir = scratch("hook-budget-teams");
+    let model = dir.join("model");
+    northwind_with_evil_hooks(&model, 3);
+    let run = datasurface(&["check", "model", "--format", "json"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let hooks: Vec<(String, String)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().is_some_and(|c| c.starts_with("hook")))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(hooks.len(), 3, "{hooks:?}");
+    for (code, path) in &hooks {
+        assert_eq!(code, "hook-budget", "{hooks:?}");
+        assert!(path.starts_with("/zones/USA/teams/Evil/"), "{hooks:?}");
+    }
+    // `verify` of Evil's change judges its hooks as `check` judges the
+    // merged model: all of them, in Evil's budget.
+    let base = dir.join("base");
+    super::authority::with_evil_team(&base, "");
+    let verified = |source: &str| {
+        datasurface(
+            &[
+                "verify",
+                "--base",
+                "base",
+                "--proposed",
+                "model",
+                "--source",
+                source,
+                "--format",
+                "json",
+            ],
+            &dir,
+        )
+    };
+    let run = verified("evil/evil-team@main");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["mayMerge"], true, "{}", run.transcript());
+    assert_eq!(
+        run.stdout.matches("\"hook-budget\"").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    // The service starts on it, and reports them.
+    let server = super::serve::Server::start(&model, "0");
+    let (_, answer) = server.get("/api/v1/diagnostics");
+    assert_eq!(
+        answer.to_string().matches("\"hook-budget\"").count(),
+        3,
+        "{answer}"
+    );
+    drop(server);
 }

@@ -104,8 +104,8 @@ pub const VERIFY_CODES: &[crate::validate::CodeInfo] = &[
     crate::validate::CodeInfo::new(
         "incompatible-column-change",
         Severity::Error,
-        "A column's type narrows or changes family, or its nullability changes.",
-        "Types may only widen: longer text, larger integers, wider floats, more decimal scale and digits. Ship other changes as a new dataset.",
+        "A column's type no longer holds every value it held, or its nullability changes.",
+        "A new type must hold every value of the old one exactly: longer text (in the same Unicode or non-Unicode family), larger integers, wider floats, more decimal digits and scale. Numbers are compared by the values they hold, across integers, decimals and floats: `Integer` to `IEEE64` holds (53 bits of precision), `BigInt` to `IEEE64` does not, `Decimal(5, 0)` to `Integer` holds, `Decimal(5, 2)` to any binary float does not (0.01 is not one). Ship other changes as a new dataset.",
     ),
     crate::validate::CodeInfo::new(
         "classification-changed",

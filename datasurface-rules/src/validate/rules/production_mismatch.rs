@@ -2,12 +2,11 @@
 //!
 //! A production workspace that reads non-production data depends on data
 //! nobody supports; a non-production workspace that reads production data is
-//! fine but worth knowing about. Each is reported once per workspace and
-//! datastore, at the first sink that reads it, and, when the datastore is a
-//! transformer's output, once more at that transformer: both ends see it. A
-//! transformer whose output datastore differs from its own workspace in
-//! production status is reported at the transformer (the reference warns
-//! there too). All are warnings.
+//! fine but worth knowing about. Each is one finding per workspace and
+//! datastore, at the first sink that reads it: the reader chose to read it
+//! (a transformer's output is named in the message). A transformer whose
+//! output datastore differs from its own workspace in production status is
+//! reported at the transformer. All are warnings.
 
 use super::prelude::*;
 use datasurface_core::names::{DatastoreName, WorkspaceName};
@@ -19,8 +18,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A dataset group and the datastore it reads, or a transformer and the datastore it writes, differ in production status.",
     explanation: "Make sure a production workspace reads production data; a non-production workspace reading \
-                  production data is allowed but reported. Each pair is reported once at the reading workspace's \
-                  first sink and, when the datastore is a transformer's output, once at that transformer.",
+                  production data is allowed but reported. Each pair is reported once, at the reading workspace's \
+                  first sink, naming the transformer when the datastore is one's output.",
     example: &[(
         "            container: Warehouse\n            productionStatus: PRODUCTION\n            priority: HIGH\n",
         "            container: Warehouse\n            priority: HIGH\n",
@@ -53,8 +52,7 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         }
     }
     // A workspace and the datastores it reads: once per pair, at the first
-    // sink that reads the datastore; and when the datastore is a
-    // transformer's output, once more at that transformer, the other end.
+    // sink that reads the datastore.
     let mut seen: BTreeSet<(&WorkspaceName, &DatastoreName)> = BTreeSet::new();
     for at in cx.sinks() {
         let Some(store) = cx.index.datastore(&at.sink.datastore) else {
@@ -103,24 +101,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             message,
             "align the production status of the workspace and the datastore",
         );
-        if let Some(w) = writer {
-            out.report(
-                w.path("workspaces").key("transformer"),
-                format!(
-                    "the output `{}` of {} transformer `{}` is read by {} workspace `{}`",
-                    at.sink.datastore,
-                    status(ds),
-                    w.name,
-                    status(ws),
-                    at.workspace.name
-                ),
-                if ds == ProductionStatus::Production {
-                    "a non-production consumer of production data is allowed; make sure it is meant"
-                } else {
-                    "a production consumer depends on data nobody supports: make the transformer and its output production, or the consumer not"
-                },
-            );
-        }
     }
 }
 
@@ -144,14 +124,11 @@ mod tests {
         model.yaml:102:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Orders`
           at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
           help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
-        model.yaml:85:13: warning[production-mismatch]: the output `Customer_Totals` of production transformer `Totals` is read by non-production workspace `Dashboard`
-          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
-          help: a non-production consumer of production data is allowed; make sure it is meant (in github:acme/reporting@main)
         ");
     }
 
     /// A production consumer of a non-production transformer's output is
-    /// reported once at each end, however many sinks read it.
+    /// one finding, however many sinks read it.
     #[test]
     fn a_production_consumer_of_a_non_production_output() {
         let text = BASE_MODEL
@@ -181,7 +158,6 @@ mod tests {
             found,
             [
                 "/zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0: production workspace `Dashboard` reads non-production datastore `Customer_Totals`, the output of transformer `Totals`",
-                "/zones/USA/teams/Reporting/workspaces/Totals/transformer: the output `Customer_Totals` of non-production transformer `Totals` is read by production workspace `Dashboard`",
             ]
         );
     }

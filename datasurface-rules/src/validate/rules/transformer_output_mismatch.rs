@@ -2,9 +2,10 @@
 //!
 //! A transformer writes one datastore of its own team, and that datastore
 //! says so in its capture: `transformerOutput: {workspace: ...}`. Both
-//! directions are checked. An output datastore that is missing or in another
-//! team is reported at the transformer; any other mismatch at both ends, the
-//! datastore's capture and each transformer's `outputDatastore`.
+//! directions are checked, and each mismatch is one finding: an output
+//! datastore that is missing or in another team at the transformer; any
+//! other at the datastore's capture, naming every transformer involved
+//! (both ends are the same team's to fix).
 
 use super::prelude::*;
 use datasurface_core::index::Placed;
@@ -90,10 +91,6 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
                 .push(*ws);
         }
     }
-    let at_transformer = |w: &Writer<'_>| {
-        w.path("workspaces")
-            .keys(["transformer", "outputDatastore"])
-    };
     for store in cx.index.datastores.values().flatten() {
         if cx
             .zone(store.zone)
@@ -148,24 +145,6 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
                         "point the other transformers' `outputDatastore` at datastores of their own",
                     );
                 }
-                for w in writers.iter().filter(|w| *w.name != t.workspace) {
-                    out.report(
-                        at_transformer(w),
-                        format!(
-                            "transformer `{}` writes datastore `{}`, whose capture names workspace `{}` as its writer",
-                            w.name, store.name, t.workspace
-                        ),
-                        format!(
-                            "point `outputDatastore` at a datastore captured as `transformerOutput: {{workspace: {}}}`{}",
-                            w.name,
-                            if named {
-                                String::new()
-                            } else {
-                                format!(", or make `{}`'s capture name `{}`", store.name, w.name)
-                            }
-                        ),
-                    );
-                }
             }
             CaptureMetadata::Ingestion(_) if !writers.is_empty() => {
                 ingested(store, writers, out);
@@ -175,8 +154,8 @@ fn from_the_datastore(cx: &Context<'_>, out: &mut Findings) {
     }
 }
 
-/// A datastore captured by ingestion that transformers write: at the
-/// datastore's capture, and at each transformer.
+/// A datastore captured by ingestion that transformers write: one finding,
+/// at the datastore's capture, naming them.
 fn ingested(
     store: &Placed<'_, DatastoreName, Datastore>,
     writers: &[Writer<'_>],
@@ -201,19 +180,6 @@ fn ingested(
             writers[0].name
         ),
     );
-    for w in writers {
-        out.report(
-            w.path("workspaces").keys(["transformer", "outputDatastore"]),
-            format!(
-                "the output datastore `{}` of transformer `{}` is captured by ingestion, not as a transformer's output",
-                store.name, w.name
-            ),
-            format!(
-                "give `{}` `capture: {{transformerOutput: {{workspace: {}}}}}`, or point `outputDatastore` at a datastore captured that way",
-                store.name, w.name
-            ),
-        );
-    }
 }
 
 #[cfg(test)]
@@ -224,16 +190,13 @@ mod tests {
         model.yaml:68:43: error[transformer-output-mismatch]: datastore `Customer_Totals` says workspace `Dashboard` writes it, but the transformer of workspace `Totals` does
           at: /zones/USA/teams/Reporting/datastores/Customer_Totals/capture/transformerOutput/workspace
           help: write `transformerOutput: {workspace: Totals}`, or point that transformer's `outputDatastore` elsewhere (in github:acme/reporting@main)
-        model.yaml:86:15: error[transformer-output-mismatch]: transformer `Totals` writes datastore `Customer_Totals`, whose capture names workspace `Dashboard` as its writer
-          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer/outputDatastore
-          help: point `outputDatastore` at a datastore captured as `transformerOutput: {workspace: Totals}`, or make `Customer_Totals`'s capture name `Totals` (in github:acme/reporting@main)
         ");
     }
 
-    /// An output captured by ingestion is reported at the datastore and at
-    /// the transformer, once each.
+    /// An output captured by ingestion is one problem: one finding, at the
+    /// datastore's capture, naming the transformer.
     #[test]
-    fn an_ingested_output_is_reported_at_both_ends() {
+    fn an_ingested_output_is_one_finding() {
         use super::super::{BASE_MODEL, testing::report_for};
         let text = BASE_MODEL.replacen(
             "            capture: {transformerOutput: {workspace: Totals}}\n",
@@ -251,7 +214,6 @@ mod tests {
             found,
             [
                 "/zones/USA/teams/Reporting/datastores/Customer_Totals/capture: datastore `Customer_Totals` is captured by ingestion, but it is the output of the transformer of workspace `Totals`",
-                "/zones/USA/teams/Reporting/workspaces/Totals/transformer/outputDatastore: the output datastore `Customer_Totals` of transformer `Totals` is captured by ingestion, not as a transformer's output",
             ]
         );
     }

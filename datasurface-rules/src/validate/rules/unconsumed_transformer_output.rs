@@ -32,6 +32,11 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         let Some(transformer) = &ws.item.transformer else {
             continue;
         };
+        // An output store that is not defined is `transformer-output-mismatch`'s
+        // one finding: nobody can read what does not exist.
+        if cx.index.datastore(&transformer.output_datastore).is_none() {
+            continue;
+        }
         if !read.contains(transformer.output_datastore.as_str()) {
             out.report(
                 ws.path("workspaces").key("transformer"),
@@ -47,6 +52,21 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_output_store_that_is_not_defined_is_one_finding() {
+        let text = super::super::BASE_MODEL.replacen(
+            "outputDatastore: Customer_Totals",
+            "outputDatastore: Nowhere",
+            1,
+        );
+        let codes = super::super::testing::report_for(&text).codes();
+        assert!(codes.contains(&"transformer-output-mismatch"), "{codes:?}");
+        assert!(
+            !codes.contains(&"unconsumed-transformer-output"),
+            "{codes:?}"
+        );
+    }
+
     #[test]
     fn example() {
         insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
