@@ -288,4 +288,28 @@ mod tests {
         assert_eq!(names, &["\na.yaml", " b.yaml "]);
         assert_eq!(records[1].2, ["a.yaml"]);
     }
+
+    /// A history of many commits of many files, and file names of every
+    /// length: reading it grows about linearly.
+    #[test]
+    fn reading_the_history_grows_linearly_with_it() {
+        let history = |n: usize| {
+            let mut log = Vec::new();
+            for i in 0..n {
+                log.extend_from_slice(format!("\x1e{i:040} {i}\0\n").as_bytes());
+                for j in 0..4 {
+                    log.extend_from_slice(format!("{}{j}.yaml\0", "d/".repeat(i % 50)).as_bytes());
+                }
+            }
+            log
+        };
+        datasurface_fixtures::growth::assert_near_linear(
+            "reading git history",
+            100..=1_000_000,
+            history,
+            |log| {
+                assert!(log_records(log).count() > 0);
+            },
+        );
+    }
 }
