@@ -464,8 +464,8 @@ fn a_second_run_while_one_writes_writes_nothing() {
 /// minute (a FIFO once made it wait for ever, holding the lock).
 #[cfg(unix)]
 fn advance_within_a_minute(dir: &Path, m: &str) -> (i32, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
-        .args([
+    let run = super::datasurface_within_a_minute(
+        &[
             "advance",
             m,
             "--out",
@@ -473,25 +473,11 @@ fn advance_within_a_minute(dir: &Path, m: &str) -> (i32, String) {
             "--platform",
             "Local",
             "--force",
-        ])
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("advance hung on a hostile folder");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        ],
+        dir,
+        "advance hung on a hostile folder",
+    );
+    (run.code, run.stderr)
 }
 
 #[cfg(unix)]

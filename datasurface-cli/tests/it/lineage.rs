@@ -284,38 +284,25 @@ fn a_lineage_file_that_is_a_fifo_fails_no_batch_and_is_named() {
     assert!(made.success());
     // Before, the first event waited for a reader for ever, the batch
     // `started`: the command is stopped after a minute if it waits.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
-        .args([
+    let run = super::datasurface_within_a_minute(
+        &[
             "up",
             "model",
             "--state",
             "state",
             "--lineage",
             "events.fifo",
-        ])
-        .current_dir(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("`up --lineage` to a FIFO with no reader did not end");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
+        ],
+        &dir,
+        "`up --lineage` to a FIFO with no reader did not end",
     );
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("2 batches, 0 failed"), "{stdout}");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("2 batches, 0 failed"), "{}", run.stdout);
     assert!(
-        stderr.contains("could not be sent to events.fifo: it is not a regular file"),
-        "{stderr}"
+        run.stderr
+            .contains("could not be sent to events.fifo: it is not a regular file"),
+        "{}",
+        run.stderr
     );
 }
 

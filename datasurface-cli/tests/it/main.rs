@@ -73,6 +73,32 @@ fn datasurface(args: &[&str], cwd: &Path) -> Run {
     }
 }
 
+/// [`datasurface`], stopped and failed with `hung` if it runs for more than
+/// a minute: for a command a hostile input once made wait for ever.
+fn datasurface_within_a_minute(args: &[&str], cwd: &Path, hung: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("the binary runs").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{hung}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Runs git in `dir` as a test's committer; its output. Fails the test
 /// when git fails.
 fn git(dir: &Path, args: &[&str]) -> String {
