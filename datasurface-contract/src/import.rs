@@ -176,7 +176,7 @@ fn parse(file: &ContractFile, notes: &mut Notes) -> Option<Contract> {
     if !contract.api_version.starts_with("v3.") {
         notes.error(
             "apiVersion",
-            "is not read: datasurface reads ODCS v3 (v3.0.0 to v3.2.0); upgrade the contract with datacontract-cli",
+            "is not an ODCS v3 version, which datasurface reads (v3.0.0 to v3.2.0); upgrade the contract with datacontract-cli",
         );
         return None;
     }

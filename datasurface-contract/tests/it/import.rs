@@ -156,7 +156,7 @@ fn other_documents_are_refused_not_misread() {
     for (text, says) in [
         (
             "apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\n",
-            "apiVersion: `v2.2.2` is not read",
+            "apiVersion: is not an ODCS v3 version",
         ),
         (
             "dataContractSpecification: 1.1.0\nid: x\n",
