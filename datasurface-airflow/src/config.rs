@@ -17,6 +17,18 @@ pub enum Executor {
     Local,
 }
 
+/// Where the release workflow (`.github/workflows/release.yml`) publishes
+/// the job runner's image: the project's GitHub repository on GitHub's
+/// registry. One name everywhere: the default `image`, the docs and the
+/// workflow (a test reads the workflow and checks it).
+pub const IMAGE_REPOSITORY: &str = "ghcr.io/datasurface/datasurface-rs";
+
+/// The job runner's image for datasurface `version` (`0.1.0`): tagged as
+/// the release's `v*` tag, as the release workflow pushes it.
+pub fn default_image(version: &str) -> String {
+    format!("{IMAGE_REPOSITORY}:v{version}")
+}
+
 /// The platform's settings. Every parameter is optional.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AirflowConfig {
@@ -24,7 +36,9 @@ pub struct AirflowConfig {
     pub executor: Executor,
     /// `namespace`: the Kubernetes namespace of the job pods (default `datasurface`).
     pub namespace: String,
-    /// `image`: the job runner's container image (default `datasurface/datasurface:<version>`).
+    /// `image`: the job runner's container image (default
+    /// [`default_image`]: the image the release workflow publishes for this
+    /// version).
     pub image: String,
     /// `schema`: the PostgreSQL schema of the merge tables (default: the platform's name, as an identifier).
     pub schema: String,
@@ -134,11 +148,9 @@ impl AirflowConfig {
         let config = AirflowConfig {
             executor,
             namespace: reader.text("namespace", "datasurface", is_dns_label),
-            image: reader.text(
-                "image",
-                &format!("datasurface/datasurface:{version}"),
-                |v| !v.is_empty() && !v.contains(char::is_whitespace),
-            ),
+            image: reader.text("image", &default_image(&version.to_string()), |v| {
+                !v.is_empty() && !v.contains(char::is_whitespace)
+            }),
             schema: reader.text("schema", &ident(&[platform]), |v| ident(&[v]) == v),
             merge_host: reader.text("mergeHost", "localhost", |v| {
                 !v.is_empty() && !v.contains(char::is_whitespace)

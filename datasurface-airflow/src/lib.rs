@@ -58,7 +58,9 @@ use datasurface_platform::{
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
 
-pub use config::{AirflowConfig, DEFAULT_MAX_CHUNK_SIZE, Executor};
+pub use config::{
+    AirflowConfig, DEFAULT_MAX_CHUNK_SIZE, Executor, IMAGE_REPOSITORY, default_image,
+};
 pub use lints::LINT_CODES;
 pub use render::{CHUNKS, DEFAULT_SCHEDULE, PLATFORM_SQL};
 

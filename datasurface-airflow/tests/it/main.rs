@@ -245,3 +245,56 @@ fn lint_code_examples_give_their_findings() {
     let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
     assert!(failures.is_empty(), "{}", text.join("\n\n"));
 }
+
+/// The job runner's image has one name: the platform's default, the image
+/// the release workflow pushes for a `v*` tag, and what the docs tell an
+/// operator to build or pull.
+#[test]
+fn the_default_image_is_the_one_the_release_workflow_publishes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let workflow = read(".github/workflows/release.yml");
+    assert!(
+        workflow.contains("tags: [\"v*\"]")
+            && workflow.contains("tags: ghcr.io/${{ github.repository }}:${{ github.ref_name }}"),
+        "the release workflow no longer pushes ghcr.io/<repository>:<v tag>"
+    );
+    // The repository the manifests name is the one the workflow runs in.
+    let manifest = read("Cargo.toml");
+    let repository = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = \"https://github.com/"))
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap();
+    assert_eq!(
+        datasurface_airflow::IMAGE_REPOSITORY,
+        format!("ghcr.io/{repository}")
+    );
+    assert_eq!(
+        datasurface_airflow::default_image("0.1.0"),
+        format!("ghcr.io/{repository}:v0.1.0")
+    );
+    let rendered = render(&northwind(), "Azure Platform");
+    let specs: Vec<&str> = rendered
+        .artifacts
+        .values()
+        .map(|a| a.content.as_str())
+        .filter(|t| t.contains("\"image\": \""))
+        .collect();
+    assert!(!specs.is_empty());
+    let version = env!("CARGO_PKG_VERSION");
+    for spec in specs {
+        assert!(
+            spec.contains(&format!("\"ghcr.io/{repository}:v{version}\"")),
+            "{spec}"
+        );
+    }
+    for doc in ["README.md", "docs/airflow.md"] {
+        let text = read(doc);
+        assert!(!text.contains("datasurface/datasurface:"), "{doc}");
+        assert!(
+            text.contains(datasurface_airflow::IMAGE_REPOSITORY),
+            "{doc}"
+        );
+    }
+}
