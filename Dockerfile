@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 #
-# The image the `airflow` platform's tasks run in, `datasurface/datasurface:<version>`:
+# The image the `airflow` platform's tasks run in, `ghcr.io/datasurface/datasurface-rs:v<version>`:
 # the `datasurface` binary on a slim Debian, run as an unprivileged user.
 #
-#   docker build -t datasurface/datasurface:0.1.0 .
+#   docker build -t ghcr.io/datasurface/datasurface-rs:v0.1.0 .
 #
 # The same image serves the model service's read-only REST API (docs/serve.md):
 #
-#   docker run --rm -p 8080:8080 -v "$PWD/model:/model:ro" datasurface/datasurface:0.1.0 \
+#   docker run --rm -p 8080:8080 -v "$PWD/model:/model:ro" ghcr.io/datasurface/datasurface-rs:v0.1.0 \
 #       serve /model --addr 0.0.0.0:8080
 #
 # The build stage compiles the command line (SQLite is compiled in, so the

@@ -289,7 +289,7 @@ fn the_default_image_is_the_one_the_release_workflow_publishes() {
             "{spec}"
         );
     }
-    for doc in ["README.md", "docs/airflow.md"] {
+    for doc in ["README.md", "docs/airflow.md", "Dockerfile"] {
         let text = read(doc);
         assert!(!text.contains("datasurface/datasurface:"), "{doc}");
         assert!(
