@@ -51,8 +51,14 @@ grep -q "nothing was installed" "$work/refused"
 [ ! -e "$work/home/.local/bin/datasurface" ]
 echo "$good" > "$work/release/datasurface-$target.tar.gz.sha256"
 
+# A download that fails stops the README's line with an error.
+if "${clean[@]}" sh -c "cd '$work' && curl -sSfL http://127.0.0.1:$port/missing/install.sh -o install.sh && sh install.sh" 2>/dev/null; then
+    echo "check-install: the README's install line succeeded although its download failed" >&2
+    exit 1
+fi
+
 # The README's binary route: one download, then `init` and `up`.
-"${clean[@]}" sh -c "curl -sSfL http://127.0.0.1:$port/install.sh | sh"
+"${clean[@]}" sh -c "cd '$work' && curl -sSfL http://127.0.0.1:$port/install.sh -o install.sh && sh install.sh"
 cd "$work/home"
 "${clean[@]}" "$work/home/.local/bin/datasurface" init shop >/dev/null
 cd shop

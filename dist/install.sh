@@ -2,7 +2,10 @@
 # Installs the `datasurface` command from a release: no Rust toolchain, one
 # download and its checksum.
 #
-#   curl -sSfL https://github.com/datasurface/datasurface-rs/releases/latest/download/install.sh | sh
+#   curl -sSfL https://github.com/datasurface/datasurface-rs/releases/latest/download/install.sh -o install.sh && sh install.sh
+#
+# (saved, then run: piped to `sh`, a failed download would run nothing and
+# report success)
 #
 # Settings, all optional, from the environment:
 #   DATASURFACE_VERSION       a release such as 0.1.0 (default: the latest)

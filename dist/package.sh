@@ -6,7 +6,7 @@
 #
 # writes OUT_DIR/datasurface-TARGET.tar.gz (.zip for Windows
 # targets), holding `datasurface` (or `datasurface.exe`), README.md,
-# CHANGELOG.md and LICENSE when present, and beside it a `.sha256` file in
+# CHANGELOG.md and the licence files when present, and beside it a `.sha256` file in
 # `sha256sum` format. Prints the archive's path. The name carries no version,
 # so `releases/latest/download/datasurface-TARGET.tar.gz` is always the
 # newest; the version is the release's tag, and `datasurface --version`.
