@@ -1,8 +1,10 @@
 //! Diagnostic: invalid-data-type
 //!
 //! Each data type has its own rules: sizes and dimensions are positive; a
-//! decimal's scale is at most its precision; a float format's significand
-//! fits in its bits, its exponent range holds 0 and reaches above it
+//! decimal's scale is at most its precision; a float format's sign,
+//! significand and exponent fill its bits exactly (every code of the
+//! exponent field is a binade, zero, or infinity and NaN), its exponent range
+//! holds 0 and reaches above it
 //! (`maxExponent` at least 1, `minExponent` at most 0), and only a format without
 //! infinities may encode NaN as negative zero; a micro-scaling format is
 //! built from float formats. Every named float format passes these rules —
@@ -168,6 +170,29 @@ pub(crate) fn float_problem(f: &FloatFormat) -> Option<String> {
             f.precision - 1
         ));
     }
+    // The bits left for the exponent are a field whose every code means
+    // something, as in every binary format: a range that leaves codes
+    // unused (`minExponent: 0` in a 16-bit format) is not an encoding, and
+    // is most often a mistyped exponent.
+    let field = u32::from(f.bits) - u32::from(f.signed) - (u32::from(f.precision) - 1);
+    let available = 1_i128.checked_shl(field).filter(|_| field < 100);
+    if available != Some(i128::from(codes)) {
+        let extra = codes - binades;
+        let fit = available.map(|a| i128::from(f.max_exponent) - (a - i128::from(extra)) + 1);
+        let hint = match fit {
+            Some(min) if min >= i128::from(i32::MIN) => format!(
+                "with `maxExponent: {}`, the smallest exponent that fills it is `minExponent: {min}`",
+                f.max_exponent
+            ),
+            _ => "use fewer bits or a larger precision".to_owned(),
+        };
+        return Some(format!(
+            "the exponent range (`minExponent: {}` to `maxExponent: {}`) uses {codes} of the {} codes of its {field}-bit exponent field; {hint}",
+            f.min_exponent,
+            f.max_exponent,
+            available.map_or_else(|| format!("2^{field}"), |a| a.to_string()),
+        ));
+    }
     None
 }
 
@@ -242,8 +267,7 @@ mod tests {
                 5,
                 Some("the smallest exponent (`minExponent: 5`) must be at most 0"),
             ),
-            (1, -1, None),
-            (2, 0, None),
+            (127, -126, None),
         ] {
             let f = FloatFormat {
                 max_exponent: max,
@@ -251,6 +275,66 @@ mod tests {
                 ..ieee32
             };
             assert_eq!(float_problem(&f).as_deref(), why, "{max} {min}");
+        }
+    }
+
+    #[test]
+    fn a_float_formats_exponent_field_is_filled() {
+        let ieee16 = DataType::Ieee16.float_format().unwrap();
+        let fp4 = DataType::Fp4E2m1.float_format().unwrap();
+        for (f, why) in [
+            // A mistyped smallest exponent leaves 14 codes unused.
+            (
+                FloatFormat { min_exponent: 0, ..ieee16 },
+                Some("the exponent range (`minExponent: 0` to `maxExponent: 15`) uses 18 of the 32 codes of its 5-bit exponent field; with `maxExponent: 15`, the smallest exponent that fills it is `minExponent: -14`"),
+            ),
+            // The same range in more bits than it needs.
+            (
+                FloatFormat { bits: 17, ..ieee16 },
+                Some("the exponent range (`minExponent: -14` to `maxExponent: 15`) uses 32 of the 64 codes of its 6-bit exponent field; with `maxExponent: 15`, the smallest exponent that fills it is `minExponent: -46`"),
+            ),
+            // A precision so small that the field is out of any range.
+            (
+                FloatFormat { bits: 300, ..ieee16 },
+                Some("the exponent range (`minExponent: -14` to `maxExponent: 15`) uses 32 of the 2^289 codes of its 289-bit exponent field; use fewer bits or a larger precision"),
+            ),
+            // FP4 E2M1's smallest exponent is 0, and that fills its field.
+            (fp4, None),
+            (FloatFormat { min_exponent: -1, ..fp4 }, Some("4 bits cannot hold it: it needs 5 (1 sign, 1 significand, 3 exponent)")),
+        ] {
+            assert_eq!(float_problem(&f).as_deref(), why, "{f:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A format built from a filled exponent field passes, and moving
+        /// its smallest exponent by any amount makes it fail.
+        #[test]
+        fn exactly_the_filled_exponent_ranges_pass(
+            signed in proptest::bool::ANY,
+            precision in 2u16..60,
+            field in 2u32..12,
+            top in 0i32..3000,
+            non_finite in proptest::sample::select(vec![
+                NonFiniteBehavior::Ieee754, NonFiniteBehavior::NanOnly, NonFiniteBehavior::FiniteOnly,
+            ]),
+            shift in -50i32..50,
+        ) {
+            let f = FloatFormat {
+                bits: u16::from(signed) + precision - 1 + u16::try_from(field).unwrap(),
+                non_finite,
+                signed,
+                ..FloatFormat::ieee(0, precision, 0, 0)
+            };
+            let binades = (1 << field) - i32::from(f.has_zero()) - i32::from(f.has_infinities());
+            // The range holds 0 and 1 whatever its top.
+            let max_exponent = 1 + top % (binades - 1);
+            let min_exponent = max_exponent - binades + 1;
+            let f = FloatFormat { max_exponent, ..f };
+            let filled = FloatFormat { min_exponent, ..f };
+            proptest::prop_assert_eq!(float_problem(&filled), None);
+            let moved = FloatFormat { min_exponent: min_exponent + shift, ..f };
+            proptest::prop_assert_eq!(float_problem(&moved).is_none(), shift == 0);
         }
     }
 
