@@ -600,9 +600,11 @@ pub(crate) struct EngineTarget {
     /// The platform; by default the model's only platform of kind `sqlite`.
     #[arg(long)]
     pub(crate) platform: Option<String>,
-    /// The platform's state directory: its databases and what it applied.
-    #[arg(long, default_value = "datasurface-state")]
-    pub(crate) state: PathBuf,
+    /// The platform's state directory: its databases and what it applied. By default
+    /// `datasurface-state` in the model's folder (the folder given, or the model file's), so a
+    /// model keeps its state wherever the command runs from.
+    #[arg(long)]
+    pub(crate) state: Option<PathBuf>,
 }
 
 /// `apply`.

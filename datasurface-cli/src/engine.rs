@@ -12,7 +12,7 @@ use datasurface_platform::{Disruption, Plan, render_platform};
 use datasurface_sqlite::engine::{
     Engine, HookDecision, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
 };
-use datasurface_sqlite::local_sources;
+use datasurface_sqlite::{DEFAULT_STATE_FOLDER, local_sources};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Outcome;
@@ -83,6 +83,46 @@ fn primaries(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<S
     }
 }
 
+/// The state directory of `model`: `given`, or `datasurface-state` in the
+/// model's folder, whatever the working folder. A state an earlier version
+/// kept in the working folder is never passed over silently: while the
+/// model's own has none, a command that would start a new one names the old
+/// one and how to carry on from it.
+fn state_of(
+    app: &App<'_>,
+    model: &Path,
+    given: Option<&Path>,
+    err: &mut dyn Write,
+) -> Result<PathBuf, Outcome> {
+    if let Some(given) = given {
+        return Ok(given.to_path_buf());
+    }
+    let folder = crate::sources::model_dir(model);
+    let state = if folder.as_os_str().is_empty() || folder == Path::new(".") {
+        PathBuf::from(DEFAULT_STATE_FOLDER)
+    } else {
+        folder.join(DEFAULT_STATE_FOLDER)
+    };
+    let here = Path::new(DEFAULT_STATE_FOLDER);
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let held = |dir: &Path| dir.join("merge.sqlite").is_file();
+    if !held(&state) && held(here) && !same(here, &state) {
+        let error = app.paint(Paint::Error, "error");
+        let _ = writeln!(
+            err,
+            "{error}: the state of {model} is kept in its folder, at {state}, which holds none yet; {here} in the working folder holds a state (where earlier versions kept it), and starting a new one would run every stream again from batch 1\n  help: to carry on from it, move it: `mv {here} {state}`; to use it where it is, pass `--state {here}`; to start afresh, pass `--state {state}`",
+            model = model.display(),
+            state = state.display(),
+            here = here.display(),
+        );
+        return Err(Outcome::CouldNotRun);
+    }
+    Ok(state)
+}
+
 /// A loaded model, the `sqlite` platform chosen in it, and the engine over
 /// its state directory: what `apply`, `run` and `up` work on.
 struct Chosen {
@@ -104,6 +144,7 @@ fn choose(
         state,
     } = target;
     let platform = platform.as_deref();
+    let state = &state_of(app, model, state.as_deref(), err)?;
     let loaded = crate::model::load_valid(app, model, "apply or run it", out, err)?;
     let name = platform_name(app, &loaded.valid, platform, Some("sqlite"), err)
         .ok_or(Outcome::CouldNotRun)?;
@@ -639,4 +680,27 @@ fn where_to_look(engine: &Engine, out: &mut dyn Write) {
             );
         }
     }
+}
+
+/// For the process's own command line only (never an embedding program,
+/// whose process is its own): Ctrl-C in `apply`, `run` or `up` ends the
+/// command at once, as it always did, and says what it left and that the
+/// next command carries on from there, instead of ending silently. Exit
+/// code 130, as a shell reports a command a SIGINT ended.
+pub(crate) fn say_what_an_interrupt_leaves(command: &crate::args::Command) {
+    let said = match command {
+        crate::args::Command::Apply(_) => {
+            "interrupted: the model is not recorded as applied; the next `apply`, `run` or `up` applies it again, finishing what was half made"
+        }
+        crate::args::Command::Run(_) | crate::args::Command::Up(_) => {
+            "interrupted: committed batches are kept and the batch in progress is rolled back; the next `run` or `up` carries on from there, and nothing is counted twice"
+        }
+        _ => return,
+    };
+    // Fails only when a handler is already set (by whoever embeds this),
+    // which then decides.
+    let _ = ctrlc::set_handler(move || {
+        let _ = writeln!(std::io::stderr(), "\n{said}");
+        std::process::exit(130);
+    });
 }

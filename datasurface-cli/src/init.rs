@@ -71,7 +71,7 @@ pub(crate) fn run(
     if app.chatty() {
         let _ = writeln!(
             out,
-            "\nNext:\n  datasurface check {shown}\n  datasurface up {shown} --state {shown}/datasurface-state\n\ndocs/sqlite.md explains every line of it."
+            "\nNext:\n  datasurface check {shown}\n  datasurface up {shown}\n\ndocs/sqlite.md explains every line of it."
         );
     }
     Outcome::Success

@@ -246,6 +246,8 @@ impl Datasurface {
         };
         // Standard error stays unlocked: a progress bar's drawing thread
         // writes to it while a command runs.
+        #[cfg(feature = "sqlite")]
+        engine::say_what_an_interrupt_leaves(&args.command);
         let mut stdout = std::io::stdout().lock();
         let mut stderr = std::io::stderr();
         app.dispatch(args.command, &mut stdout, &mut stderr).into()

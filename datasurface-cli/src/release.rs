@@ -104,6 +104,17 @@ pub(crate) fn run(
     // reviewed branch holds. A tag anyone can push, or a branch nobody
     // reviews, is not a release.
     let reviewed = loaded.valid.owning_repository.branch.to_string();
+    // Outside a repository there is no history to release from at all:
+    // say so, not that a branch is missing.
+    if git(&["rev-parse", "--git-dir"]).is_none() {
+        return fail(
+            err,
+            &format!(
+                "{} is not in a git repository, so it has no reviewed history to release from\n  help: run `release` in a clone of the model's repository (its `owningRepository`), or `git init` and commit the model to try it",
+                dir.display()
+            ),
+        );
+    }
     let Some(reviewed_at) = reviewed_ref(&git, &reviewed) else {
         return fail(
             err,

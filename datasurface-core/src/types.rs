@@ -3,7 +3,9 @@
 //! Types carry no nullability: that belongs to the [`Column`].
 //! In model files a type without parameters is written by name
 //! (`type: Integer`), and a type with parameters as a one-key map
-//! (`type: {VarChar: {maxSize: 50}}`, or `{VarChar: {}}` for no limit).
+//! (`type: {VarChar: {maxSize: 50}}`); a type whose settings all have
+//! defaults may be written either way (`type: Timestamp` is
+//! `{Timestamp: {}}`, `type: VarChar` is `{VarChar: {}}`, no limit).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -276,8 +278,12 @@ pub struct MicroScaling {
     /// Elements per shared scale; must be positive.
     pub batch_size: u32,
     /// The float type of the shared scale.
+    #[serde(with = "written::boxed")]
+    #[schemars(schema_with = "written::schema")]
     pub scale_type: Box<DataType>,
     /// The float type of each element.
+    #[serde(with = "written::boxed")]
+    #[schemars(schema_with = "written::schema")]
     pub element_type: Box<DataType>,
 }
 
@@ -366,6 +372,8 @@ pub struct Vector {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Array {
     /// The type of each element.
+    #[serde(with = "written::boxed")]
+    #[schemars(schema_with = "written::schema")]
     pub element_type: Box<DataType>,
     /// The maximum number of elements; none means no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -377,8 +385,12 @@ pub struct Array {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Map {
     /// The type of the keys.
+    #[serde(with = "written::boxed")]
+    #[schemars(schema_with = "written::schema")]
     pub key_type: Box<DataType>,
     /// The type of the values.
+    #[serde(with = "written::boxed")]
+    #[schemars(schema_with = "written::schema")]
     pub value_type: Box<DataType>,
 }
 
@@ -846,6 +858,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_type_whose_settings_all_default_is_written_by_name() {
+        let column = |yaml: &str| -> Result<Column, String> {
+            serde_saphyr::from_str(yaml).map_err(|e| e.to_string())
+        };
+        for name in DataType::DEFAULTED_NAMES {
+            let bare = column(&format!("type: {name}")).unwrap();
+            let full = column(&format!("type: {{{name}: {{}}}}")).unwrap();
+            assert_eq!(bare, full, "{name}");
+        }
+        assert_eq!(
+            column("type: Timestamp").unwrap().data_type,
+            DataType::Timestamp(Timestamp::default())
+        );
+        // Inside other types too.
+        let nested =
+            column("type: {Map: {keyType: String, valueType: {Array: {elementType: Timestamp}}}}")
+                .unwrap();
+        assert_eq!(
+            serde_json::to_string(&nested.data_type).unwrap(),
+            r#"{"Map":{"keyType":{"String":{}},"valueType":{"Array":{"elementType":{"Timestamp":{}}}}}}"#
+        );
+        // Settings still apply, and a type that needs one still says so.
+        assert_eq!(
+            column("type: {VarChar: {maxSize: 5}}").unwrap().data_type,
+            varchar(5)
+        );
+        let needs = column("type: FixedInteger").unwrap_err();
+        assert!(needs.contains("FixedInteger"), "{needs}");
+        let unknown = column("type: Timestamps").unwrap_err();
+        assert!(unknown.contains("Timestamps"), "{unknown}");
+        assert!(column("type: 3").is_err());
+    }
+
+    #[test]
     fn named_floats_have_formats() {
         assert_eq!(DataType::Ieee32.float_format().unwrap().precision, 24);
         assert_eq!(
@@ -883,5 +929,111 @@ mod tests {
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"IEEE32\"");
         let t: DataType = serde_json::from_str("{\"VarChar\":{\"maxSize\":20}}").unwrap();
         assert_eq!(t, DataType::VarChar(Text::max(20)));
+    }
+}
+
+/// How model files write a data type: by name (`Integer`, and the types
+/// whose settings all have defaults: `String`, `Timestamp`, `Binary`, …) or
+/// as a one-key map of its settings (`{VarChar: {maxSize: 50}}`). Used with
+/// `#[serde(with)]` on every field that holds a type.
+pub(crate) mod written {
+    use std::fmt;
+
+    use serde::de::{self, IntoDeserializer as _, MapAccess, Visitor};
+    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+
+    use super::DataType;
+
+    pub(crate) fn serialize<S: Serializer>(t: &DataType, s: S) -> Result<S::Ok, S::Error> {
+        t.serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DataType, D::Error> {
+        d.deserialize_any(Written)
+    }
+
+    /// The same, boxed.
+    pub(crate) mod boxed {
+        use serde::{Deserializer, Serializer};
+
+        use super::DataType;
+
+        pub(crate) fn serialize<S: Serializer>(t: &DataType, s: S) -> Result<S::Ok, S::Error> {
+            super::serialize(t, s)
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Box<DataType>, D::Error> {
+            super::deserialize(d).map(Box::new)
+        }
+    }
+
+    struct Written;
+
+    impl<'de> Visitor<'de> for Written {
+        type Value = DataType;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(
+                "a data type: a name such as `Integer` or `Timestamp`, or a one-key map of its settings such as `{VarChar: {maxSize: 50}}`",
+            )
+        }
+
+        fn visit_str<E: de::Error>(self, name: &str) -> Result<DataType, E> {
+            match DataType::with_default_settings(name) {
+                Some(t) => Ok(t),
+                None => DataType::deserialize(name.into_deserializer()),
+            }
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DataType, A::Error> {
+            DataType::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+
+    /// The JSON Schema of a written type: a [`DataType`], or the name of a
+    /// type whose settings all have defaults.
+    pub(crate) fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let full = generator.subschema_for::<DataType>();
+        let names: Vec<&str> = DataType::DEFAULTED_NAMES.to_vec();
+        schemars::json_schema!({
+            "anyOf": [
+                full,
+                {
+                    "description": "A type whose settings all have defaults, by name.",
+                    "enum": names,
+                },
+            ]
+        })
+    }
+}
+
+impl DataType {
+    /// The types whose settings all have defaults, which model files may
+    /// write by name alone (`type: Timestamp` is `{Timestamp: {}}`).
+    pub const DEFAULTED_NAMES: [&'static str; 7] = [
+        "VarChar",
+        "NVarChar",
+        "String",
+        "Timestamp",
+        "Variant",
+        "Binary",
+        "Geography",
+    ];
+
+    /// The type `name` is with every setting at its default, for the types
+    /// of [`DataType::DEFAULTED_NAMES`].
+    pub fn with_default_settings(name: &str) -> Option<DataType> {
+        Some(match name {
+            "VarChar" => DataType::VarChar(Text::default()),
+            "NVarChar" => DataType::NVarChar(Text::default()),
+            "String" => DataType::String(Text::default()),
+            "Timestamp" => DataType::Timestamp(Timestamp::default()),
+            "Variant" => DataType::Variant(Bounded::default()),
+            "Binary" => DataType::Binary(Bounded::default()),
+            "Geography" => DataType::Geography(Box::default()),
+            _ => return None,
+        })
     }
 }

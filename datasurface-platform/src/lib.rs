@@ -19,6 +19,8 @@ mod capabilities;
 #[cfg(feature = "fs")]
 pub mod confined;
 mod content_changes;
+#[cfg(feature = "csv")]
+pub mod csv_drop;
 pub mod dialect;
 pub mod escape;
 mod external;

@@ -118,26 +118,57 @@ fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpe
     }
 }
 
+/// Who reads a view, which decides how it shows a decimal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// A consumer reads the values: a decimal with a scale is its exact
+    /// text at the declared scale (`80.00`), at any of its 18 digits.
+    Consumer,
+    /// A transformer's SQL computes with the values: a decimal is a SQLite
+    /// number, which compares, sorts and sums as a number (15 digits exact;
+    /// the platform refuses wider decimals a transformer reads).
+    Transformer,
+}
+
 /// A column as a view shows it. A decimal is stored as a whole number of
-/// `10^-scale` units (exact, and it sorts and sums right); a view shows it as
-/// a SQLite number, which carries up to 15 digits exactly (the platform
-/// refuses decimals of more). Values a version before this one stored as
-/// text read the same.
-fn presented(d: Sqlite, c: &ColumnSpec) -> String {
+/// `10^-scale` units (exact, and it sorts and sums right); how a view shows
+/// it depends on its [`Reader`]. Values a version before this one stored as
+/// text read as they were written.
+fn presented(d: Sqlite, c: &ColumnSpec, reader: Reader) -> String {
     let name = d.quote(&c.name);
-    match (c.affinity, c.scale) {
-        (Affinity::Decimal, Some(scale)) if scale > 0 => format!(
+    match (c.affinity, c.scale, reader) {
+        (Affinity::Decimal, Some(scale), Reader::Consumer) if scale > 0 => {
+            // Whole units and the fraction, by integer arithmetic: exact for
+            // every 64-bit value the platform stores (at most 18 digits, so
+            // `abs` cannot overflow).
+            let unit = 10_i64
+                .checked_pow(scale)
+                .map_or_else(|| format!("1e{scale}"), |u| u.to_string());
+            let zeros = "0".repeat(usize::try_from(scale).unwrap_or(0));
+            format!(
+                "CASE typeof({name}) WHEN 'integer' THEN \
+                 CASE WHEN {name} < 0 THEN '-' ELSE '' END || (abs({name}) / {unit}) || '.' || \
+                 substr('{zeros}' || (abs({name}) % {unit}), -{scale}) ELSE {name} END AS {name}"
+            )
+        }
+        (Affinity::Decimal, Some(scale), Reader::Transformer) if scale > 0 => format!(
             "CASE typeof({name}) WHEN 'integer' THEN {name} / 1e{scale} ELSE CAST({name} AS REAL) END AS {name}"
         ),
-        (Affinity::Decimal, _) => format!("CAST({name} AS INTEGER) AS {name}"),
+        (Affinity::Decimal, _, _) => format!("CAST({name} AS INTEGER) AS {name}"),
         _ => name,
     }
 }
 
 /// A view of a versioned table: live rows only, or every version.
-fn view(name: String, table: &str, columns: &[ColumnSpec], versions: bool) -> ViewSpec {
+fn view(
+    name: String,
+    table: &str,
+    columns: &[ColumnSpec],
+    versions: bool,
+    reader: Reader,
+) -> ViewSpec {
     let d = Sqlite;
-    let mut cols: Vec<String> = columns.iter().map(|c| presented(d, c)).collect();
+    let mut cols: Vec<String> = columns.iter().map(|c| presented(d, c, reader)).collect();
     let filter = if versions {
         cols.push(format!("\"{}\"", state::BATCH_IN));
         cols.push(format!("\"{}\"", state::BATCH_OUT));
@@ -606,12 +637,24 @@ impl Renderer<'_> {
                 export
             };
             match milestoning {
-                Milestoning::LiveOnly => out.views.push(view(name, &table, &cols, false)),
-                Milestoning::Forensic => out.views.push(view(name, &table, &cols, true)),
-                Milestoning::LiveWithForensicHistory => {
+                Milestoning::LiveOnly => {
                     out.views
-                        .push(view(format!("{name}__history"), &table, &cols, true));
-                    out.views.push(view(name, &table, &cols, false));
+                        .push(view(name, &table, &cols, false, Reader::Consumer));
+                }
+                Milestoning::Forensic => {
+                    out.views
+                        .push(view(name, &table, &cols, true, Reader::Consumer));
+                }
+                Milestoning::LiveWithForensicHistory => {
+                    out.views.push(view(
+                        format!("{name}__history"),
+                        &table,
+                        &cols,
+                        true,
+                        Reader::Consumer,
+                    ));
+                    out.views
+                        .push(view(name, &table, &cols, false, Reader::Consumer));
                 }
             }
         }
@@ -674,6 +717,7 @@ impl Renderer<'_> {
                 &naming::export(s.as_str(), d.as_str()),
                 &cols,
                 false,
+                Reader::Transformer,
             ));
             let single =
                 self.store(lookup, s)?.capture.consistency() == IngestionConsistency::SingleDataset;

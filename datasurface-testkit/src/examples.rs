@@ -102,13 +102,22 @@ pub fn check_code_examples(platform: Arc<dyn DataPlatform>, base: &str) -> Vec<E
     failures
 }
 
-/// Why an example could not be run.
+/// Why a model text could not be checked, or an example not run.
 #[derive(Debug, thiserror::Error)]
-enum Broken {
+#[non_exhaustive]
+pub enum Broken {
+    /// An example's edit does not match the base model exactly once.
     #[error("the edit's text matches the base model {matches} times, not once:\n{find}")]
-    Edit { matches: usize, find: String },
+    Edit {
+        /// How many times it matches.
+        matches: usize,
+        /// The text it looks for.
+        find: String,
+    },
+    /// The model text does not load.
     #[error("the model does not load: {0}")]
     Load(files::LoadErrors),
+    /// The model breaks a model rule.
     #[error("the model is not valid:\n{0}")]
     Invalid(Report),
 }
@@ -130,6 +139,19 @@ fn apply_edits(base: &str, edits: &[(&str, &str)]) -> Result<String, Broken> {
 }
 
 /// What the gate's platform checks report on a model, located in its file.
+/// What `datasurface check` reports about one model file, [`EXAMPLE_FILE`]
+/// holding `text`, with `platform` registered: the platforms' findings
+/// (the model's own rules must pass), located in the file. For testing a
+/// platform's checks on a model written out in a test.
+///
+/// # Errors
+/// When the text does not load, or the model breaks a model rule.
+pub fn check_model_text(platform: Arc<dyn DataPlatform>, text: &str) -> Result<Report, Broken> {
+    let mut registry = PlatformRegistry::new();
+    registry.register(platform);
+    platform_report(&registry, text)
+}
+
 fn platform_report(registry: &PlatformRegistry, text: &str) -> Result<Report, Broken> {
     let sources = [SourceFile::new(EXAMPLE_FILE, text)];
     let loaded = files::load(&sources).map_err(Broken::Load)?;

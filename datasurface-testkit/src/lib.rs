@@ -46,5 +46,7 @@ pub use datasurface_generate::{
 /// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.
 pub use datasurface_model::fixtures;
 #[cfg(feature = "conformance")]
-pub use examples::{EXAMPLE_FILE, ExampleFailure, check_code_examples, example_base};
+pub use examples::{
+    Broken, EXAMPLE_FILE, ExampleFailure, check_code_examples, check_model_text, example_base,
+};
 pub use secrets::find_secrets;

@@ -924,10 +924,8 @@ fn csv_file(
     let mut record = csv::StringRecord::new();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e
-                .position()
-                .map_or(String::new(), |p| format!(":{}", p.line()));
-            format!("{shown}{line}: dataset `{}`: {e}", d.dataset)
+            let (line, what) = datasurface_platform::csv_drop::record_problem(&e);
+            format!("{shown}{line}: dataset `{}`: {what}", d.dataset)
         })?;
         if !more {
             break;

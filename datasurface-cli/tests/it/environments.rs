@@ -115,6 +115,25 @@ fn an_environment_renders_only_its_platforms_with_its_parameters() {
 }
 
 #[test]
+fn release_outside_git_says_there_is_no_repository() {
+    // Outside the workspace's checkout, so no repository lies above it.
+    let dir = std::env::temp_dir().join(format!("ds-release-no-git-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    copy_northwind(&dir, str::to_owned);
+    let run = datasurface(&["release", ".", "--env", "dev"], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("is not in a git repository, so it has no reviewed history to release from")
+            && !run.stderr.contains("has no branch"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn release_prints_the_revision_an_environment_runs() {
     let dir = scratch("environments-release");
     copy_northwind(&dir, str::to_owned);

@@ -98,7 +98,7 @@ impl Scratch {
         let scratch = Scratch { merge, source, dir };
         scratch.source_sql(&format!(
             "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer, \
-             price numeric(10, 2), note text, updated timestamptz NOT NULL DEFAULT '2025-01-01'); \
+             price numeric(18, 2), note text, updated timestamptz NOT NULL DEFAULT '2025-01-01'); \
              INSERT INTO items SELECT g, 'item ' || g, g % 100, (g % 1000) / 10.0, \
              CASE WHEN g % 3 = 0 THEN NULL ELSE repeat('n', g % 50) END FROM generate_series(1, {rows}) g"
         ));
@@ -372,7 +372,7 @@ datastores:
             id: {{type: Integer, nullable: false}}
             name: {{type: {{VarChar: {{maxSize: 20}}}}, nullable: false}}
             qty: {{type: Integer}}
-            price: {{type: {{Decimal: {{precision: 10, scale: 2}}}}}}
+            price: {{type: {{Decimal: {{precision: 18, scale: 2}}}}}}
             note: {{type: {{String: {{}}}}}}{watermark_column}
           primaryKey: [id]
 {summary_store}workspaces:
@@ -1270,7 +1270,7 @@ fn values_arrive_exactly_or_fail_the_batch_naming_them() {
                 write_sqlite(&s.dir.join("shop.sqlite"), rows);
             }
         };
-        // price is Decimal(10, 2): a third place would be rounded away.
+        // price is Decimal(18, 2): a third place would be rounded away.
         write(&["1|tea|3|1.23456|"]);
         let bad = s.ingest();
         assert_eq!(bad.code, 3, "{name}: {}", bad.stderr);
@@ -1281,7 +1281,7 @@ fn values_arrive_exactly_or_fail_the_batch_naming_them() {
         };
         assert!(
             bad.stderr.contains(&format!(
-                "{place}, column `price`: `1.23456` has 5 decimal places, but the column is numeric(10, 2)"
+                "{place}, column `price`: `1.23456` has 5 decimal places, but the column is numeric(18, 2)"
             )),
             "{name}: {}",
             bad.stderr
@@ -1304,13 +1304,28 @@ fn values_arrive_exactly_or_fail_the_batch_naming_them() {
     assert_eq!(bad.code, 3, "{}", bad.stderr);
     assert!(
         bad.stderr.contains(
-            "column `price`: `1.23456` has 5 decimal places, but the column is numeric(10, 2)"
+            "column `price`: `1.23456` has 5 decimal places, but the column is numeric(18, 2)"
         ),
         "{}",
         bad.stderr
     );
     s.source_sql("UPDATE items SET price = 1.23 WHERE id = 2");
     said(&s.ingest(), "3 rows read, +3 ~0 -0", "exact_pg");
+    // Amounts of more units than a float holds exactly (2^53 is
+    // 9007199254740992) reach the consumer's view digit for digit.
+    s.source_sql(
+        "ALTER TABLE items ALTER COLUMN price TYPE numeric(18, 2); \
+         UPDATE items SET price = 90071992547409.93 WHERE id = 1; \
+         UPDATE items SET price = 9999999999999999.99 WHERE id = 2; \
+         UPDATE items SET price = -9999999999999999.99 WHERE id = 3",
+    );
+    said(&s.ingest(), "3 rows read, +0 ~3 -0", "exact_pg");
+    assert_eq!(
+        s.merge_sql(
+            "SELECT string_agg(id || ':' || price::text, ',' ORDER BY id) FROM shop_audit.everything_shop_items"
+        ),
+        "1:90071992547409.93,2:9999999999999999.99,3:-9999999999999999.99"
+    );
     // SQLite stores whatever it is given: bytes in a text column, and text
     // that is not UTF-8, are refused rather than turned into text.
     let Some(s) = Scratch::with_source("exact_blob", 10, &Source::Sqlite) else {
@@ -1366,7 +1381,7 @@ fn a_source_whose_text_is_not_utf8_fails_naming_the_encoding() {
     .unwrap();
     s.source_sql(
         "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer, \
-         price numeric(10, 2), note text, updated timestamptz NOT NULL DEFAULT '2025-01-01'); \
+         price numeric(18, 2), note text, updated timestamptz NOT NULL DEFAULT '2025-01-01'); \
          INSERT INTO items VALUES (1, 'caf' || convert_from('\\xe9', 'SQL_ASCII'), 1, 1.00, NULL)",
     );
     let bad = s.ingest();

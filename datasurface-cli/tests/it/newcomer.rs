@@ -887,3 +887,75 @@ fn status_shows_as_many_batches_as_asked() {
     let zero = datasurface(&["status", "--state", "s", "--last", "0"], &shop);
     assert_eq!(zero.code, 2, "{}", zero.transcript());
 }
+
+#[test]
+fn ctrl_c_in_run_says_what_it_left_and_the_next_run_carries_on() {
+    let dir = scratch("interrupted");
+    let shop = init_shop(&dir);
+    let up = datasurface(&["up", "."], &shop);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args(["run", ".", "--every", "1h"])
+        .current_dir(&shop)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its first run ends within seconds; then it waits an hour.
+    std::thread::sleep(Duration::from_secs(3));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: committed batches are kept and the batch in progress is rolled back; the next `run` or `up` carries on from there"),
+        "{stderr}"
+    );
+    let next = datasurface(&["run", "."], &shop);
+    assert_eq!(next.code, 0, "{}", next.transcript());
+}
+
+#[test]
+fn a_model_keeps_its_state_wherever_the_command_runs_from() {
+    let dir = scratch("state-follows-model");
+    let shop = init_shop(&dir);
+    let up = datasurface(&["up", "."], &shop);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(shop.join("datasurface-state/merge.sqlite").is_file());
+    // From the parent folder: the same state, carried on (batch 2, not 1).
+    let again = datasurface(&["run", "shop", "--all"], &dir);
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    assert!(
+        again.stdout.contains("batch    2 committed")
+            && again
+                .stdout
+                .contains("merge database shop/datasurface-state/merge.sqlite"),
+        "{}",
+        again.stdout
+    );
+    assert!(!dir.join("datasurface-state").exists());
+    // A state an earlier version kept in the working folder is not passed
+    // over: the command stops and says how to carry on from it.
+    let other = scratch("state-left-behind");
+    let moved = init_shop(&other);
+    let old = datasurface(&["up", "shop", "--state", "datasurface-state"], &other);
+    assert_eq!(old.code, 0, "{}", old.transcript());
+    let refused = datasurface(&["run", "shop"], &other);
+    assert_eq!(refused.code, 2, "{}", refused.transcript());
+    assert!(
+        refused
+            .stderr
+            .contains("datasurface-state in the working folder holds a state")
+            && refused
+                .stderr
+                .contains("`mv datasurface-state shop/datasurface-state`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!moved.join("datasurface-state").exists());
+}

@@ -161,12 +161,13 @@ fn check(steps: &[Step], cwd: &mut PathBuf) {
 #[test]
 fn docs_environments_md_runs_as_written() {
     let doc = std::fs::read_to_string(repo_root().join("docs/environments.md")).unwrap();
+    // From the repository's root, as the page says: a copy of the example
+    // where the checkout has it.
     let dir = scratch("walkthrough-environments");
-    std::fs::create_dir_all(dir.join("northwind")).unwrap();
-    copy_dir(
-        &repo_root().join("examples/models/northwind"),
-        &dir.join("northwind"),
-    );
+    let northwind = dir.join("examples/models/northwind");
+    std::fs::create_dir_all(&northwind).unwrap();
+    copy_dir(&repo_root().join("examples/models/northwind"), &northwind);
+    assert!(doc.contains("run from the repository's root"));
     let mut cwd = dir.clone();
     let blocks = blocks(&doc, "console");
     assert_eq!(blocks.len(), 2);
@@ -184,14 +185,14 @@ fn docs_environments_md_runs_as_written() {
 #[test]
 fn docs_contracts_md_runs_as_written() {
     let doc = std::fs::read_to_string(repo_root().join("docs/contracts.md")).unwrap();
+    // From the repository's root, as the page says: copies of the examples
+    // where the checkout has them.
     let dir = scratch("walkthrough-contracts");
-    for (from, to) in [
-        ("examples/models/northwind", "northwind"),
-        ("examples/contracts", "contracts"),
-    ] {
-        std::fs::create_dir_all(dir.join(to)).unwrap();
-        copy_dir(&repo_root().join(from), &dir.join(to));
+    for example in ["examples/models/northwind", "examples/contracts"] {
+        std::fs::create_dir_all(dir.join(example)).unwrap();
+        copy_dir(&repo_root().join(example), &dir.join(example));
     }
+    assert!(doc.contains("run from the repository's root"));
     let mut cwd = dir.clone();
     let blocks = blocks(&doc, "console");
     assert_eq!(blocks.len(), 3);

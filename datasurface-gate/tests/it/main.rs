@@ -301,7 +301,7 @@ fn a_breaking_change_s_comment_names_whom_it_breaks_and_always_fits() {
     );
     assert!(
         full.contains(
-            "| `removed-column` | in `NW_Data.products`\\, column `discontinued` is removed"
+            "| `removed-column` | in `NW_Data.products`, column `discontinued` is removed"
         ),
         "{full}"
     );

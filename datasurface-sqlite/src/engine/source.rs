@@ -200,10 +200,8 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFail
     let mut record = csv::StringRecord::new();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e
-                .position()
-                .map_or(String::new(), |p| format!(":{}", p.line()));
-            format!("{shown}{line}: {e}")
+            let (line, what) = datasurface_platform::csv_drop::record_problem(&e);
+            format!("{shown}{line}: {what}")
         })?;
         if !more {
             break;

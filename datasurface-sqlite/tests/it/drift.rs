@@ -39,7 +39,7 @@ fn a_consumer_removed_and_added_again_is_back_filled_in_full() {
             &w,
             "SELECT id, price FROM Audit__History__Shop__items WHERE ds_surf_batch_out = 2147483647 ORDER BY id"
         ),
-        ["1|1.75", "2|4", "3|0.75"]
+        ["1|1.75", "2|4.00", "3|0.75"]
     );
     // And it keeps up from there.
     rig.source("shop.sqlite")
@@ -141,7 +141,7 @@ fn a_deleted_container_database_is_made_again_by_apply() {
 }
 
 #[test]
-fn decimals_are_kept_exactly_and_sort_as_numbers() {
+fn decimals_are_kept_exactly_and_shown_at_their_scale() {
     let rig = shop("decimals");
     rig.source("shop.sqlite")
         .execute_batch(
@@ -151,10 +151,19 @@ fn decimals_are_kept_exactly_and_sort_as_numbers() {
     rig.apply(SHOP);
     rig.run();
     let w = rig.warehouse("Warehouse");
-    // Numeric order, not text order ("10.00" < "100.5" < "9.99").
+    // A consumer reads each amount as written at the declared scale, and
+    // sorts it as a number by casting it.
     assert_eq!(
-        rows(&w, "SELECT id FROM Live__Main__Shop__items ORDER BY price"),
-        ["2", "1", "3", "4"]
+        rows(
+            &w,
+            "SELECT id, price, typeof(price) FROM Live__Main__Shop__items ORDER BY CAST(price AS REAL)"
+        ),
+        [
+            "2|9.99|text",
+            "1|10.00|text",
+            "3|100.50|text",
+            "4|123456.78|text"
+        ]
     );
     // Stored as whole cents: exact, whatever the value.
     let merge = Connection::open(rig.engine.merge_path()).unwrap();
@@ -188,6 +197,57 @@ fn decimals_are_kept_exactly_and_sort_as_numbers() {
 }
 
 #[test]
+fn decimals_beyond_the_digits_of_a_float_reach_consumers_exactly() {
+    let rig = shop("wide-decimals");
+    let price = "price: {type: {Decimal: {precision: 8, scale: 2}}}";
+    let wide = SHOP.replacen(
+        price,
+        "price: {type: {Decimal: {precision: 18, scale: 2}}}",
+        1,
+    );
+    // 2^53 is 9007199254740992: every amount here is more units than a
+    // float holds exactly, and the last two are the widest of 18 digits.
+    // (A SQLite source keeps them exactly only as text.)
+    rig.source("shop.sqlite")
+        .execute_batch(
+            "DROP TABLE items; CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price TEXT); \
+             INSERT INTO items VALUES \
+             (1, 'a', '90071992547409.93'), (2, 'b', '1234567890123456.78'), \
+             (3, 'c', '9999999999999999.99'), (4, 'd', '-9999999999999999.99');",
+        )
+        .unwrap();
+    rig.apply(&wide);
+    let summary = rig.run();
+    assert!(
+        summary.streams.iter().all(|s| s.message.is_none()),
+        "{summary:?}"
+    );
+    let merge = Connection::open(rig.engine.merge_path()).unwrap();
+    assert_eq!(
+        rows(&merge, "SELECT price FROM Shop__items ORDER BY id"),
+        [
+            "9007199254740993",
+            "123456789012345678",
+            "999999999999999999",
+            "-999999999999999999"
+        ]
+    );
+    let w = rig.warehouse("Warehouse");
+    assert_eq!(
+        rows(
+            &w,
+            "SELECT id, price FROM Live__Main__Shop__items ORDER BY id"
+        ),
+        [
+            "1|90071992547409.93",
+            "2|1234567890123456.78",
+            "3|9999999999999999.99",
+            "4|-9999999999999999.99"
+        ]
+    );
+}
+
+#[test]
 fn a_decimal_whose_scale_changes_keeps_its_values() {
     let rig = shop("rescaled");
     rig.source("shop.sqlite")
@@ -217,7 +277,7 @@ fn a_decimal_whose_scale_changes_keeps_its_values() {
             &w,
             "SELECT id, price FROM Live__Main__Shop__items ORDER BY id"
         ),
-        ["1|10.25", "2|-0.05"]
+        ["1|10.2500", "2|-0.0500"]
     );
     // The next batch merges on as before.
     rig.source("shop.sqlite")
@@ -229,7 +289,7 @@ fn a_decimal_whose_scale_changes_keeps_its_values() {
             &w,
             "SELECT id, price FROM Live__Main__Shop__items ORDER BY id"
         ),
-        ["1|10.2575", "2|-0.05"]
+        ["1|10.2575", "2|-0.0500"]
     );
     // A narrower one that cannot hold what is stored is refused, saying so,
     // and the table stays as it was.

@@ -239,7 +239,7 @@ fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
             &w,
             "SELECT id, name, price FROM Live__Main__Shop__items ORDER BY id"
         ),
-        ["2|ink|4"]
+        ["2|ink|4.00"]
     );
     let at = |batch: i64| {
         rows(
@@ -249,16 +249,16 @@ fn history_is_kept_for_forensic_consumers_and_live_views_show_the_present() {
             ),
         )
     };
-    assert_eq!(at(1), ["1|1.5", "2|4"]);
-    assert_eq!(at(2), ["1|2", "2|4"]);
-    assert_eq!(at(3), ["2|4"]);
+    assert_eq!(at(1), ["1|1.50", "2|4.00"]);
+    assert_eq!(at(2), ["1|2.00", "2|4.00"]);
+    assert_eq!(at(3), ["2|4.00"]);
     // Every version, with the batches that opened and closed it.
     assert_eq!(
         rows(
             &w,
             "SELECT id, price, ds_surf_batch_in, ds_surf_batch_out FROM Audit__History__Shop__items WHERE id = 1 ORDER BY ds_surf_batch_in"
         ),
-        ["1|1.5|1|2", "1|2|2|3"]
+        ["1|1.50|1|2", "1|2.00|2|3"]
     );
     // Applying the same model again changes nothing.
     assert_eq!(rig.apply(model), 0);
@@ -356,6 +356,10 @@ fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
             "has no rows, but 2 rows are live from the last batch",
         ),
         ("id\n1\n", "has no column `kind`"),
+        (
+            "id,kind\n1,view\n2\n",
+            "drops/events.csv:3: the row has 1 field, but the header names 2 columns; give every row one field per column (an empty field for no value), and quote a field that holds a comma",
+        ),
     ] {
         std::fs::write(rig.dir.join("drops/events.csv"), bad).unwrap();
         let summary = rig.run();
@@ -378,7 +382,7 @@ fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
             &merge,
             "SELECT status, count(*) FROM batch_metrics WHERE stream_key = 'Feed' GROUP BY status ORDER BY status"
         ),
-        ["committed|1", "failed|8"]
+        ["committed|1", "failed|9"]
     );
 }
 
@@ -646,10 +650,10 @@ fn closed_versions_are_kept_as_long_as_the_longest_retention_and_no_longer() {
     };
     // Closed on day 1: two days later it is younger than the retention and stays.
     run(3);
-    assert_eq!(versions(), ["1.5", "2"]);
+    assert_eq!(versions(), ["1.50", "2.00"]);
     // Four days later it is older than every consumer asks for: purged.
     run(5);
-    assert_eq!(versions(), ["2"]);
+    assert_eq!(versions(), ["2.00"]);
     assert_eq!(
         rows(
             &rig.warehouse("Warehouse"),

@@ -235,7 +235,7 @@ fn a_stream_reaches_more_containers_than_sqlite_attaches_at_once() {
     rig.apply(&model);
     rig.run();
     for i in 0..23 {
-        assert_eq!(mart_items(&rig, i), ["1:1.5", "2:4.0"], "mart {i}");
+        assert_eq!(mart_items(&rig, i), ["1:1.50", "2:4.00"], "mart {i}");
     }
     rig.source("shop.sqlite")
         .execute_batch(
@@ -246,7 +246,7 @@ fn a_stream_reaches_more_containers_than_sqlite_attaches_at_once() {
     for i in 0..23 {
         assert_eq!(
             mart_items(&rig, i),
-            ["1:1.5", "2:9.99", "3:0.2"],
+            ["1:1.50", "2:9.99", "3:0.20"],
             "mart {i}"
         );
     }
@@ -255,9 +255,9 @@ fn a_stream_reaches_more_containers_than_sqlite_attaches_at_once() {
     rig.warehouse("Mart 20")
         .execute_batch("UPDATE ds_export_state SET batch = batch - 1; DELETE FROM ds_export__Shop__items WHERE id = 3")
         .unwrap();
-    assert_eq!(mart_items(&rig, 20), ["1:1.5", "2:9.99"]);
+    assert_eq!(mart_items(&rig, 20), ["1:1.50", "2:9.99"]);
     rig.run();
-    assert_eq!(mart_items(&rig, 20), ["1:1.5", "2:9.99", "3:0.2"]);
+    assert_eq!(mart_items(&rig, 20), ["1:1.50", "2:9.99", "3:0.20"]);
 }
 
 #[test]

@@ -285,22 +285,40 @@ mod tests {
         for (f, why) in [
             // A mistyped smallest exponent leaves 14 codes unused.
             (
-                FloatFormat { min_exponent: 0, ..ieee16 },
-                Some("the exponent range (`minExponent: 0` to `maxExponent: 15`) uses 18 of the 32 codes of its 5-bit exponent field; with `maxExponent: 15`, the smallest exponent that fills it is `minExponent: -14`"),
+                FloatFormat {
+                    min_exponent: 0,
+                    ..ieee16
+                },
+                Some(
+                    "the exponent range (`minExponent: 0` to `maxExponent: 15`) uses 18 of the 32 codes of its 5-bit exponent field; with `maxExponent: 15`, the smallest exponent that fills it is `minExponent: -14`",
+                ),
             ),
             // The same range in more bits than it needs.
             (
                 FloatFormat { bits: 17, ..ieee16 },
-                Some("the exponent range (`minExponent: -14` to `maxExponent: 15`) uses 32 of the 64 codes of its 6-bit exponent field; with `maxExponent: 15`, the smallest exponent that fills it is `minExponent: -46`"),
+                Some(
+                    "the exponent range (`minExponent: -14` to `maxExponent: 15`) uses 32 of the 64 codes of its 6-bit exponent field; with `maxExponent: 15`, the smallest exponent that fills it is `minExponent: -46`",
+                ),
             ),
             // A precision so small that the field is out of any range.
             (
-                FloatFormat { bits: 300, ..ieee16 },
-                Some("the exponent range (`minExponent: -14` to `maxExponent: 15`) uses 32 of the 2^289 codes of its 289-bit exponent field; use fewer bits or a larger precision"),
+                FloatFormat {
+                    bits: 300,
+                    ..ieee16
+                },
+                Some(
+                    "the exponent range (`minExponent: -14` to `maxExponent: 15`) uses 32 of the 2^289 codes of its 289-bit exponent field; use fewer bits or a larger precision",
+                ),
             ),
             // FP4 E2M1's smallest exponent is 0, and that fills its field.
             (fp4, None),
-            (FloatFormat { min_exponent: -1, ..fp4 }, Some("4 bits cannot hold it: it needs 5 (1 sign, 1 significand, 3 exponent)")),
+            (
+                FloatFormat {
+                    min_exponent: -1,
+                    ..fp4
+                },
+                Some("4 bits cannot hold it: it needs 5 (1 sign, 1 significand, 3 exponent)"),
+            ),
         ] {
             assert_eq!(float_problem(&f).as_deref(), why, "{f:?}");
         }
