@@ -305,6 +305,10 @@ pub(crate) enum CheckFormat {
     Sarif,
     /// GitHub Actions workflow annotations on standard output, one per finding.
     Github,
+    /// Each finding in short on standard output, `file:line:column: severity[code]:
+    /// message` with its path and help on indented lines: for grep and editors' problem
+    /// matchers, and as `explain` shows its examples.
+    Short,
 }
 
 /// `schema`.

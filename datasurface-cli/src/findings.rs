@@ -25,11 +25,24 @@ pub(crate) fn write(
     err: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     use crate::args::CheckFormat;
+    // For people, in the order of the files: by file, line and column
+    // (findings without a place last, in the report's order). The machine
+    // formats keep the report's order, which embedding programs share.
+    let mut in_file_order: Vec<&Finding> = findings.iter().collect();
+    if matches!(format, CheckFormat::Human | CheckFormat::Short) {
+        in_file_order.sort_by(|a, b| {
+            let place = |f: &Finding| (f.file.is_none(), f.file.clone(), f.line, f.column);
+            place(a).cmp(&place(b))
+        });
+    }
+    let findings: Vec<Finding> = in_file_order.into_iter().cloned().collect();
+    let findings = findings.as_slice();
     match format {
         CheckFormat::Human => err.write_all(human(findings, sources, app.color).as_bytes()),
         CheckFormat::Json => out.write_all(json(findings).as_bytes()),
         CheckFormat::Sarif => out.write_all(sarif(findings, app.registry).as_bytes()),
         CheckFormat::Github => out.write_all(github(findings).as_bytes()),
+        CheckFormat::Short => out.write_all(short(findings).as_bytes()),
     }
 }
 
@@ -92,6 +105,16 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
             let _ = writeln!(out, "{pad} = help: {}", for_terminal(help));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// Each finding in its short form, a line each (with its path and help on
+/// the lines below), model text escaped for the terminal.
+pub(crate) fn short(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let _ = writeln!(out, "{}", for_terminal(&f.to_string()));
     }
     out
 }

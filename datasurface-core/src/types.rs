@@ -981,14 +981,30 @@ pub(crate) mod written {
         }
 
         fn visit_str<E: de::Error>(self, name: &str) -> Result<DataType, E> {
-            match DataType::with_default_settings(name) {
-                Some(t) => Ok(t),
-                None => DataType::deserialize(name.into_deserializer()),
+            if let Some(t) = DataType::with_default_settings(name) {
+                return Ok(t);
             }
+            DataType::deserialize(name.into_deserializer()).map_err(|e| {
+                // A type that has settings, named alone: said as the loader
+                // says it of every kind with settings.
+                if super::TypeKind::ALL.iter().any(|k| k.name() == name) {
+                    E::custom(format!("`{name}` needs its settings here"))
+                } else {
+                    e
+                }
+            })
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DataType, A::Error> {
-            DataType::deserialize(de::value::MapAccessDeserializer::new(map))
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DataType, A::Error> {
+            let t = DataType::deserialize(de::value::MapAccessDeserializer::new(&mut map))?;
+            // Read to the map's end: a reader may insist, and a second key
+            // is a mistake.
+            if map.next_key::<de::IgnoredAny>()?.is_some() {
+                return Err(de::Error::custom(
+                    "a type with settings is a one-key map, such as `{VarChar: {maxSize: 50}}`",
+                ));
+            }
+            Ok(t)
         }
     }
 

@@ -96,6 +96,13 @@ pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) ->
             .with_help("model documents are plain data; look for huge alias expansions or a generated file gone wrong"),
         other => {
             let message = clean_message(&other.to_string());
+            // A type with settings named alone (the types' own reader says so).
+            if let Some(word) = message
+                .strip_prefix('`')
+                .and_then(|m| m.strip_suffix("` needs its settings here"))
+            {
+                return truncation_hint(located(needs_settings(file, word)), text);
+            }
             let help = syntax_help(&message, text, inner.location().map(|l| usize_of(l.line())));
             let err = LoadError::new(file, message);
             match help {
@@ -243,7 +250,7 @@ const SETTINGS_EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "MicroScaling",
-        "{MicroScaling: {batchSize: 32, scaleType: Fp8E8m0, elementType: Fp4E2m1}}",
+        "{MicroScaling: {batchSize: 32, scaleType: FP8_E8M0, elementType: FP4_E2M1}}",
     ),
     (
         "database",
@@ -265,10 +272,9 @@ fn needs_settings(file: &str, word: &str) -> LoadError {
         .iter()
         .find(|(kind, _)| kind.eq_ignore_ascii_case(word))
         .map_or_else(|| format!("{{{word}: {{…}}}}"), |(_, e)| (*e).to_owned());
-    LoadError::new(file, format!("`{word}` needs its settings here"))
-        .with_help(format!(
-            "a kind with settings is a one-key map: write `{example}` (or `{{{word}: {{}}}}` if every setting has a default)"
-        ))
+    LoadError::new(file, format!("`{word}` needs its settings here")).with_help(format!(
+        "a kind with settings is a one-key map: write `{example}`"
+    ))
 }
 
 /// The plain word a value was written as, when the parser stopped at it or

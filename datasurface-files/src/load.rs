@@ -130,6 +130,8 @@ enum Parsed {
 pub struct ParsedFile {
     path: String,
     result: Result<Parsed, LoadError>,
+    /// Problems after the first, where they are independent of it.
+    further: Vec<LoadError>,
 }
 
 impl ParsedFile {
@@ -138,18 +140,163 @@ impl ParsedFile {
         &self.path
     }
 
-    /// What is wrong with the file, if it could not be parsed.
+    /// What is wrong with the file, if it could not be parsed: its first
+    /// problem.
     pub fn error(&self) -> Option<&LoadError> {
         self.result.as_ref().err()
+    }
+
+    /// Every problem found in the file, in the order of its lines: the
+    /// first, then those that do not follow from it (see [`parse`]).
+    pub fn errors(&self) -> impl Iterator<Item = &LoadError> {
+        self.error().into_iter().chain(&self.further)
+    }
+
+    fn of(file: &SourceFile, result: Result<Parsed, LoadError>) -> Self {
+        let further = match &result {
+            Err(first) => further_errors(file, first),
+            Ok(_) => Vec::new(),
+        };
+        ParsedFile {
+            path: file.path.clone(),
+            result,
+            further,
+        }
     }
 }
 
 /// Parses one model file (see [`ParsedFile`]).
+///
+/// A document's problems are reported together where one cannot cause the
+/// next: after a misspelt field (`unknown field`) in block YAML, the field
+/// is set aside and the rest of the document read on, so a file with three
+/// misspelt fields reports three errors at once, not one per attempt.
 pub fn parse(file: &SourceFile) -> ParsedFile {
-    ParsedFile {
-        path: file.path.clone(),
-        result: parse_file(file),
+    ParsedFile::of(file, parse_file(file))
+}
+
+/// At most this many problems per file after its first.
+const FURTHER_ERRORS: usize = 20;
+
+/// The problems of a YAML document after `first`: while the last one found
+/// is an unknown field written in block style, its key and value are
+/// blanked out (their lines left empty, so every other line keeps its
+/// number) and the text is read again. Anything else may follow from what
+/// came before, and ends the search.
+fn further_errors(file: &SourceFile, first: &LoadError) -> Vec<LoadError> {
+    if Format::of_path(&file.path) != Some(Format::Yaml) {
+        return Vec::new();
     }
+    let mut text = file.text.clone();
+    let mut last = first.clone();
+    let mut found = Vec::new();
+    while found.len() < FURTHER_ERRORS && last.message.starts_with("unknown field `") {
+        let (Some(line), Some(column)) = (last.line, last.column) else {
+            break;
+        };
+        let name = last.message.split('`').nth(1).unwrap_or_default();
+        // Read on as if the field were spelt as suggested, so its absence
+        // is not a second problem; set it aside when nothing is suggested.
+        let meant = last
+            .help
+            .as_deref()
+            .and_then(|h| h.strip_prefix("did you mean `"))
+            .and_then(|h| h.split('`').next());
+        let Some(next_text) = (match meant {
+            Some(meant) => respell_key(&text, line, column, name, meant),
+            None => blank_key(&text, line, column, name),
+        }) else {
+            break;
+        };
+        text = next_text;
+        let again = SourceFile::new(file.path.clone(), text.clone());
+        let Err(next) = parse_file(&again) else {
+            break;
+        };
+        // The same problem again would be a loop; a field missing from the
+        // map whose key was set aside may be that key, so it is not said.
+        let set_aside = meant.is_none()
+            && next.message.starts_with("missing field")
+            && next.line.is_some_and(|l| l <= line);
+        if next == last || set_aside || found.contains(&next) {
+            break;
+        }
+        found.push(next.clone());
+        last = next;
+    }
+    found
+}
+
+/// `text` with the key `name` at `line` and `column` (1-based) written as
+/// `meant`; `None` when `name` is not there.
+fn respell_key(text: &str, line: usize, column: usize, name: &str, meant: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + meant.len());
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let start = l.char_indices().nth(column.checked_sub(1)?)?.0;
+            let rest = &l[start..];
+            let quoted = rest.starts_with(['"', '\'']);
+            let key = if quoted { &rest[1..] } else { rest };
+            let after = key.strip_prefix(name)?;
+            let key_ends = after.starts_with(':') || (quoted && after.starts_with(['"', '\'']));
+            if !key_ends {
+                return None;
+            }
+            out.push_str(&l[..start]);
+            if quoted {
+                out.push_str(&rest[..1]);
+            }
+            out.push_str(meant);
+            out.push_str(after);
+        } else {
+            out.push_str(l);
+        }
+    }
+    Some(out)
+}
+
+/// `text` with the block-style key at `line` and `column` (1-based), and
+/// the lines of its value, made empty; `None` when the key is not the
+/// first thing on its line (a flow map) or not there at all. A list item's
+/// `- ` stays, so the item's other keys still belong to it.
+fn blank_key(text: &str, line: usize, column: usize, name: &str) -> Option<String> {
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let at = line.checked_sub(1)?;
+    let target = *lines.get(at)?;
+    let start = column.checked_sub(1)?;
+    let prefix = target.get(..start)?;
+    if !prefix.chars().all(|c| c == ' ' || c == '-') {
+        return None;
+    }
+    let rest = target.get(start..)?;
+    let key_end = rest.find(':')?;
+    if rest[..key_end].trim().trim_matches(['"', '\'']) != name {
+        return None;
+    }
+    let kept_prefix = prefix.trim_end();
+    let mut out = String::with_capacity(text.len());
+    for l in &lines[..at] {
+        out.push_str(l);
+    }
+    out.push_str(kept_prefix);
+    out.push('\n');
+    // The value's own lines: deeper than the key, or blank, or comments.
+    let mut end = at + 1;
+    while let Some(l) = lines.get(end) {
+        let body = l.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let blank = body.trim().is_empty() || body.trim_start().starts_with('#');
+        if !blank && indent < column {
+            break;
+        }
+        out.push('\n');
+        end += 1;
+    }
+    lines.drain(..end);
+    for l in lines {
+        out.push_str(l);
+    }
+    Some(out)
 }
 
 /// Parses a file of one model and a file of another, such as the same path
@@ -166,6 +313,7 @@ pub fn parse_pair(first: &SourceFile, second: &SourceFile) -> (ParsedFile, Parse
             let copy = ParsedFile {
                 path: second.path.clone(),
                 result: Ok(doc.clone()),
+                further: Vec::new(),
             };
             (parsed, copy)
         }
@@ -184,7 +332,10 @@ pub fn assemble(files: Vec<ParsedFile>) -> Result<LoadedModel, LoadErrors> {
     for file in files {
         match file.result {
             Ok(doc) => parsed.push((file.path, doc)),
-            Err(error) => errors.push(error),
+            Err(error) => {
+                errors.push(error);
+                errors.extend(file.further);
+            }
         }
     }
     let assembled = assemble_parts(parsed, &mut errors, first.as_deref());
@@ -265,10 +416,7 @@ pub fn load_both(
             // again for each file that is it.
             (None, Some(Err(_)) | None) => parse_file(file),
         };
-        results.push(ParsedFile {
-            path: file.path.clone(),
-            result,
-        });
+        results.push(ParsedFile::of(file, result));
     }
     let proposed_results = results.split_off(base.len());
     // The two models are assembled at once.
@@ -764,6 +912,72 @@ fn order_by_declarations(eco: &mut Ecosystem) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn misspelt_fields_of_a_document_are_reported_together() {
+        let text = "apiVersion: datasurface.dev/v1
+kind: Team
+zone: Z
+name: T
+datastores:
+  Orders:
+    capture:
+      ingestion:
+        containr: Db
+        consistency: MULTI_DATASET
+        method:
+          sqlSnapshot: {}
+    datasets:
+      orders:
+        schema:
+          colums:
+            id: {type: Integer, nullable: false}
+            amount: {type: Integer}
+          primaryKey: [id]
+workspaces:
+  - descripton: a list item's first key
+";
+        let parsed = parse(&SourceFile::new("team.yaml", text));
+        let found: Vec<(Option<usize>, Option<usize>, &str)> = parsed
+            .errors()
+            .map(|e| (e.line, e.column, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found[..2],
+            [
+                (Some(9), Some(9), "unknown field `containr`"),
+                (Some(16), Some(11), "unknown field `colums`"),
+            ],
+            "{found:?}"
+        );
+        // Whatever follows is a problem of its own, after those, in line order.
+        assert!(found.windows(2).all(|w| w[0].0 < w[1].0), "{found:?}");
+        // The model's load reports them all.
+        let all = load(&[SourceFile::new("team.yaml", text)]).unwrap_err();
+        assert!(all.0.len() >= 2, "{all:?}");
+        // A file that is right after its first problem reports one.
+        let one = parse(&SourceFile::new(
+            "t.yaml",
+            "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Z\nteamz: {}\n",
+        ));
+        assert_eq!(one.errors().count(), 1);
+    }
+
+    #[test]
+    fn a_blanked_key_keeps_every_line_number() {
+        let text = "a:\n  b: 1\n  bad:\n    deep: 2\n\n    deeper: 3\n  c: 4\n- x: 1\n";
+        assert_eq!(
+            blank_key(text, 3, 3, "bad").as_deref(),
+            Some("a:\n  b: 1\n\n\n\n\n  c: 4\n- x: 1\n")
+        );
+        assert_eq!(
+            blank_key("- bad: 1\n  ok: 2\n", 1, 3, "bad").as_deref(),
+            Some("-\n  ok: 2\n")
+        );
+        // A flow map, or another name there: nothing is blanked.
+        assert_eq!(blank_key("a: {bad: 1, ok: 2}\n", 1, 5, "bad"), None);
+        assert_eq!(blank_key("a:\n  ok: 1\n", 2, 3, "bad"), None);
+    }
     use std::fmt::Write as _;
 
     const HEAD: &str = "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: E\n\

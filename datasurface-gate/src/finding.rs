@@ -40,6 +40,33 @@ pub struct Finding {
     pub column: Option<usize>,
 }
 
+/// The short form, `datasurface check --format short` (and the examples
+/// `datasurface explain` shows): `file:line:column: severity[code]: message`,
+/// then the model path and the help on indented lines, as a
+/// [`Diagnostic`] displays.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}")?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+                if let Some(column) = self.column {
+                    write!(f, ":{column}")?;
+                }
+            }
+            write!(f, ": ")?;
+        }
+        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)?;
+        if let Some(path) = &self.path {
+            write!(f, "\n  at: {path}")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
 impl From<&LoadError> for Finding {
     fn from(e: &LoadError) -> Self {
         Finding {

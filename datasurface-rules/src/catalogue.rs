@@ -25,12 +25,16 @@ fn edit_block(rule: &Rule) -> String {
 
 /// The Markdown of an example: the edit, then the report.
 fn example_markdown(diff: &str, report: &str) -> String {
-    format!("\nExample:\n\n```diff\n{diff}```\n\n```text\n{report}\n```\n")
+    format!(
+        "\nExample, and what `datasurface check --format short` reports:\n\n```diff\n{diff}```\n\n```text\n{report}\n```\n"
+    )
 }
 
 /// The plain text of an example: the edit, then the report.
 fn example_text(diff: &str, report: &str) -> String {
-    format!("\nFor example, this edit of a valid model:\n\n{diff}\nis reported as:\n\n{report}\n")
+    format!(
+        "\nFor example, this edit of a valid model:\n\n{diff}\nis reported (`datasurface check --format short`) as:\n\n{report}\n"
+    )
 }
 
 /// A catalogue section for a list of codes: a heading, a sentence, a table,
@@ -145,7 +149,7 @@ mod tests {
         for rule in RULES {
             let text = explain(rule.code).unwrap_or_default();
             assert!(
-                text.contains("is reported as:"),
+                text.contains("is reported (`datasurface check --format short`) as:"),
                 "the example of `{}` does not work:\n{text}",
                 rule.code
             );

@@ -138,7 +138,15 @@ function listing(items, id) {
     el("tbody", {}, items.map((item) =>
       el("tr", {},
         el("td", {}, item.href ? link(item.href, [item.name, item.workspace, item.href].find((t) => typeof t === "string")) : item.name),
-        columns.map((c) => el("td", {}, facts(item[c])))))));
+        columns.map((c) => el("td", {}, cell(c, item[c])))))));
+}
+
+/** A list's cell: what a field's absence means, where it means something. */
+function cell(field, value) {
+  if (field === "producedBy") {
+    return value ? link(API + "workspaces/" + seg(value), "transformer of " + value) : document.createTextNode("its capture");
+  }
+  return facts(value);
 }
 
 /** Seconds from an RFC 3339 time to now (never negative). */
@@ -340,7 +348,11 @@ function drawLineage(graph) {
   };
   for (const n of graph.nodes) depthOf(n.id, new Set());
   const columns = [...new Set(layer.values())].sort((a, b) => a - b);
-  const W = 210, H = 34, GX = 70, GY = 14, PAD = 16;
+  // Boxes as wide as the longest label (monospace-ish 7 px a character), so
+  // no name is cut; the title still shows it in full.
+  const kindLine = (n) => n.kind + (n.platforms ? " · " + n.platforms.join(", ") : "");
+  const longest = Math.max(0, ...graph.nodes.map((n) => Math.max(n.name.length, kindLine(n).length)));
+  const W = Math.max(210, 16 + Math.ceil(longest * 7.2)), H = 34, GX = 70, GY = 14, PAD = 16;
   const place = new Map();
   let rows = 0;
   columns.forEach((c, ci) => {
@@ -365,12 +377,11 @@ function drawLineage(graph) {
   }
   for (const n of graph.nodes) {
     const p = place.get(n.id);
-    const cut = (text) => text.length > 30 ? text.slice(0, 29) + "…" : text;
-    const label = cut(n.name);
+    const label = n.name;
     const box = svg("g", { class: "node " + n.kind + (n.side === "self" ? " self" : ""), "data-id": n.id, transform: `translate(${p.x},${p.y})` },
       svg("title", {}, n.kind + " " + n.name + (n.platforms ? ", run by " + n.platforms.join(", ") : "")),
       svg("rect", { width: W, height: H, rx: 5 }),
-      svg("text", { x: 8, y: 12, class: "nodekind" }, cut(n.kind + (n.platforms ? " · " + n.platforms.join(", ") : ""))),
+      svg("text", { x: 8, y: 12, class: "nodekind" }, kindLine(n)),
       svg("text", { x: 8, y: 27 }, label));
     const to = n.side === "self" ? null : route(n.href);
     if (to) {
@@ -405,6 +416,60 @@ async function datastore(store) {
   );
 }
 
+/** A milestoning, latency or other setting as people read it. */
+function setting(value) {
+  return typeof value === "string" ? words(value.replace(/_/g, " ")) : facts(value);
+}
+
+/** A workspace: who owns it, where it is delivered, what each group reads and needs, and its transformer. */
+function workspacePage(body) {
+  const w = body.workspace || {};
+  const platformsOf = new Map((body.assignments || []).map((a) => [a.name, a.platforms || []]));
+  const groups = Object.entries(w.datasetGroups || {}).map(([group, g]) => {
+    const req = g.requirements || {};
+    const label = (k) => { const w_ = words(k); return w_.charAt(0).toUpperCase() + w_.slice(1); };
+    const needs = Object.entries(req).flatMap(([k, v]) => [el("dt", {}, label(k)), el("dd", {}, setting(v))]);
+    const platforms = platformsOf.get(group) || [];
+    const sinks = (g.sinks || []).map((sink) =>
+      el("tr", {},
+        el("td", {}, link(API + "datastores/" + seg(sink.datastore) + "/datasets/" + seg(sink.dataset), sink.datastore + "." + sink.dataset)),
+        el("td", {}, link(API + "datastores/" + seg(sink.datastore), sink.datastore))));
+    return el("section", { class: "group", "data-group": group },
+      el("h3", {}, group),
+      description(g.documentation),
+      el("dl", { class: "facts" },
+        el("dt", {}, "Delivered by"),
+        el("dd", {}, platforms.length ? platforms.map((p, i) => [i ? ", " : "", link(API + "platforms/" + seg(p), p)]).flat()
+          : el("span", { class: "muted" }, w.transformer ? "wherever its output is delivered" : "no platform yet")),
+        ...needs),
+      el("table", { class: "sinks" },
+        el("thead", {}, el("tr", {}, el("th", {}, "Reads dataset"), el("th", {}, "Of datastore"))),
+        el("tbody", {}, sinks)));
+  });
+  const t = w.transformer;
+  const code = t && t.code ? Object.keys(t.code)[0] : null;
+  show(
+    el("p", { class: "muted" }, "workspace"),
+    el("h1", { id: "resource-name" }, body.name),
+    description(w.documentation),
+    el("dl", { class: "facts", id: "workspace-facts" },
+      el("dt", {}, "Owner"), el("dd", {}, link(API + "zones/" + seg(body.zone) + "/teams/" + seg(body.team), "team " + body.team), " in zone ", link(API + "zones/" + seg(body.zone), body.zone)),
+      el("dt", {}, "Container"), el("dd", {}, w.container ? String(w.container) : el("span", { class: "muted" }, "none")),
+      el("dt", {}, "Priority"), el("dd", {}, setting(w.priority || "LOW")),
+      // Defaults are left out of the model's JSON: shown as they are.
+      el("dt", {}, "Production status"), el("dd", {}, setting(w.productionStatus || "NOT_PRODUCTION")),
+      w.hook ? [el("dt", {}, "Hook"), el("dd", {}, facts(w.hook))] : []),
+    el("h2", {}, "Dataset groups ", el("span", { class: "muted" }, "(" + groups.length + ")")),
+    ...groups,
+    t ? el("h2", {}, "Transformer") : null,
+    t ? el("dl", { class: "facts", id: "transformer" },
+      el("dt", {}, "Writes"), el("dd", {}, link(API + "datastores/" + seg(t.outputDatastore), t.outputDatastore)),
+      el("dt", {}, "Code"), el("dd", {}, code ? words(code) : el("span", { class: "muted" }, "none")),
+      t.trigger ? [el("dt", {}, "Runs"), el("dd", {}, facts(t.trigger))] : [],
+      t.limits ? [el("dt", {}, "Limits"), el("dd", {}, facts(t.limits))] : []) : null,
+  );
+}
+
 /** What kind of resource an API path is. */
 function kindOf(path) {
   const patterns = [
@@ -432,6 +497,7 @@ async function view(path) {
       body.next ? el("p", { class: "pager" }, link(body.next, "next page")) : null,
     );
   }
+  if (kind === "workspace" && body.workspace) return workspacePage(body);
   const doc = body.documentation || (body.workspace && body.workspace.documentation) ||
     (body.declaration && body.declaration.documentation);
   const rest = Object.fromEntries(Object.entries(body).filter(([k]) => !["name", "href", "documentation"].includes(k)));

@@ -44,7 +44,7 @@ impl fmt::Display for ExampleFailure {
 /// Checks every code `platform` declares: each has an example; the base
 /// model reports none of it; and the example's edits of `base` (see
 /// [`example_base`]) give exactly the documented report of that code, as
-/// `datasurface check` prints it for a file named [`EXAMPLE_FILE`].
+/// `datasurface check --format short` prints it for a file named [`EXAMPLE_FILE`].
 ///
 /// Returns the failures; none means every example holds.
 pub fn check_code_examples(platform: Arc<dyn DataPlatform>, base: &str) -> Vec<ExampleFailure> {

@@ -301,3 +301,51 @@ fn model_text_reaches_the_terminal_escaped() {
         run.stderr
     );
 }
+
+/// What `explain` shows a code's example reports is what `check --format
+/// short` prints for that example model: one format, not two.
+#[test]
+fn explain_shows_what_check_short_prints() {
+    let dir = scratch("check-short");
+    for code in ["unknown-dataset", "invalid-data-type"] {
+        let rule = datasurface_model::validate::rules::RULES
+            .iter()
+            .find(|r| r.code == code)
+            .unwrap();
+        let text = datasurface_model::validate::rules::example_model(rule).unwrap();
+        std::fs::write(dir.join("example.yaml"), text).unwrap();
+        let check = datasurface(&["check", "example.yaml", "--format", "short"], &dir);
+        assert_eq!(check.code, 1, "{}", check.transcript());
+        let explain = datasurface(&["explain", code], &dir);
+        let shown = explain.stdout.split("as:\n\n").nth(1).unwrap().trim_end();
+        assert!(
+            check.stdout.contains(shown),
+            "explain shows\n{shown}\ncheck --format short prints\n{}",
+            check.stdout
+        );
+    }
+}
+
+/// For people, findings come in the order of the file: `products` (line 51)
+/// before `customers` (line 70), although the model's paths sort the other
+/// way; the JSON keeps the report's order.
+#[test]
+fn findings_for_people_follow_the_lines_of_the_file() {
+    let dir = scratch("line-order");
+    copy_northwind(&dir, |team| {
+        team.replacen("primaryKey: [product_id]", "primaryKey: [product_idd]", 1)
+            .replacen("primaryKey: [customer_id]", "primaryKey: [customer_idd]", 1)
+    });
+    for format in ["human", "short"] {
+        let run = datasurface(&["check", ".", "--format", format], &dir);
+        assert_eq!(run.code, 1, "{}", run.transcript());
+        let text = run.stdout + &run.stderr;
+        let products = text.find("product_idd").unwrap();
+        let customers = text.find("customer_idd").unwrap();
+        assert!(products < customers, "{format}:\n{text}");
+    }
+    let json = datasurface(&["check", ".", "--format", "json"], &dir);
+    let products = json.stdout.find("product_idd").unwrap();
+    let customers = json.stdout.find("customer_idd").unwrap();
+    assert!(customers < products, "{}", json.stdout);
+}

@@ -11,7 +11,12 @@ fn explain_a_code_and_the_catalogue() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("is reported as:"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("is reported (`datasurface check --format short`) as:"),
+        "{}",
+        run.stdout
+    );
     let run = datasurface(&["explain", "missing-primary-kee"], &repo_root());
     assert_eq!(run.code, 2);
     assert!(

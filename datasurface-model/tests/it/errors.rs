@@ -88,8 +88,8 @@ fn truncated_document() {
 #[test]
 fn type_kind_without_settings() {
     insta::assert_snapshot!(load_team_with(|t| t.replacen(
-        "{type: {NVarChar: {maxSize: 40}}",
-        "{type: NVarChar",
+        "{type: {Decimal: {precision: 10, scale: 2}}",
+        "{type: Decimal",
         1
     )));
 }

@@ -96,6 +96,20 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
                 "{node} is not drawn: {nodes:?}"
             );
         }
+        // Every label whole, in a box that holds it: nothing cut to "…".
+        let cut = client
+            .execute(
+                "return [...document.querySelectorAll('#lineage g.node')].filter(g => { \
+                   const [kind, name] = g.querySelectorAll('text'); \
+                   const box = g.querySelector('rect').getBBox().width; \
+                   return name.textContent.includes('…') || kind.textContent.includes('…') \
+                     || name.getComputedTextLength() > box || kind.getComputedTextLength() > box; \
+                 }).map(g => g.dataset.id)",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(cut, json!([]), "labels cut or overflowing");
         let edges = client
             .execute(
                 "return document.querySelectorAll('#lineage path.edge').length",
@@ -310,6 +324,13 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
         ] {
             wait_text(&client, list, name).await;
         }
+        // A captured datastore is produced by its capture, not by "none".
+        let stores = wait_text(&client, "#list-datastores", "its capture").await;
+        assert!(
+            stores.contains("transformer of MaskCustomersWorkSpace"),
+            "{stores}"
+        );
+        assert!(!stores.contains("none"), "{stores}");
         let counts = wait_text(&client, "#counts", "datastores").await;
         assert!(counts.contains("workspaces"), "{counts}");
         newest_changes_first(&client).await;
@@ -324,9 +345,7 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
             .click()
             .await
             .unwrap();
-        wait_text(&client, "#resource-name", "ProductAnalytics").await;
-        let page = wait_text(&client, "#resource", "Reporting").await;
-        assert!(page.contains("Masked_NW_Data"), "{page}");
+        workspace_page_reads_as_one(&client).await;
         assert_eq!(raw(&client).await, "");
         screenshot(&client, "catalogue-workspace").await;
         for (path, shows, shot) in [
@@ -382,6 +401,30 @@ fn the_catalogue_lists_the_model_has_a_page_for_every_kind_and_says_when_it_is_s
         client.close().await.unwrap();
     });
     let _ = std::fs::remove_dir_all(&profile);
+}
+
+/// A workspace's page reads as one: its owner, each group's platforms,
+/// needs and the datasets it reads, as links.
+async fn workspace_page_reads_as_one(client: &Client) {
+    wait_text(client, "#resource-name", "ProductAnalytics").await;
+    let page = wait_text(client, "main", "Reporting").await;
+    for shown in [
+        "team NorthwindTeam in zone USA",
+        "Delivered by",
+        "Masked_NW_Data.customers",
+        "NW_Data.products",
+        "Milestoning",
+        "not production",
+    ] {
+        assert!(page.contains(shown), "{shown} not in {page}");
+    }
+    assert!(
+        client
+            .find(Locator::LinkText("Masked_NW_Data.customers"))
+            .await
+            .is_ok(),
+        "{page}"
+    );
 }
 
 /// The ids of the lineage picture's nodes.
