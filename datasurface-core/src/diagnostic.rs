@@ -60,6 +60,18 @@ impl ModelPath {
         ModelPath(Vec::new())
     }
 
+    /// Its keys, with a list's position as `[]`: the shape to match a path
+    /// against (`["zones", zone, "teams", team, "workspaces", w, ..]`).
+    pub fn shape(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => k.as_str(),
+                Segment::Index(_) => "[]",
+            })
+            .collect()
+    }
+
     /// This path with a key appended.
     #[must_use]
     pub fn key(&self, key: impl fmt::Display) -> Self {

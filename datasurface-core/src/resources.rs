@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use crate::OrderedMap;
-use crate::diagnostic::{ModelPath, Segment};
+use crate::diagnostic::ModelPath;
 use crate::grant::{CredentialDeclaration, Grantee, granted};
 use crate::inventory::{ResourceKind, ResourceRef, inventory};
 use crate::names::{
@@ -210,7 +210,7 @@ impl<'a> Credentials<'a> {
     pub fn of_inventory(eco: &'a Ecosystem, found: &[ResourceRef]) -> Self {
         let mut credentials = Credentials::default();
         for r in found.iter().filter(|r| r.kind == ResourceKind::Credential) {
-            let keys = keys(&r.path);
+            let keys = r.path.shape();
             if r.key {
                 if let Some((owner, declared)) = declared_at(eco, &keys) {
                     credentials
@@ -454,7 +454,7 @@ fn names_file(r: &ResourceRef) -> bool {
 /// The claim a reference to a file makes: its owner, whom the owner
 /// grants it to, and what names it, read from where it lies.
 fn file_claim<'a>(eco: &'a Ecosystem, r: &ResourceRef) -> FileClaim<'a> {
-    let keys = keys(&r.path);
+    let keys = r.path.shape();
     let path = Cow::Owned(r.name.clone());
     let field = || FileSite::Field(r.path.clone());
     if let Some((zone, team, t, below)) = team_at(eco, &keys) {
@@ -542,19 +542,9 @@ fn file_claim<'a>(eco: &'a Ecosystem, r: &ResourceRef) -> FileClaim<'a> {
     }
 }
 
-/// A path's keys, a list's position as `[]`.
-fn keys(path: &ModelPath) -> Vec<&str> {
-    path.segments()
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => k.as_str(),
-            Segment::Index(_) => "[]",
-        })
-        .collect()
-}
-
-/// The team whose region `keys` lie in, and the keys below the team.
-fn team_at<'a, 'k>(
+/// The team whose region a path's `keys` ([`ModelPath::shape`]) lie in,
+/// and the keys below the team.
+pub fn team_at<'a, 'k>(
     eco: &'a Ecosystem,
     keys: &'k [&'k str],
 ) -> Option<(&'a ZoneName, &'a TeamName, &'a Team, &'k [&'k str])> {
@@ -789,7 +779,7 @@ pub fn drop_files_in<'a>(eco: &'a Ecosystem, found: &[ResourceRef]) -> Vec<DropF
         .iter()
         .filter(|r| r.kind == ResourceKind::DropFile && !r.key)
         .map(|r| {
-            let keys = keys(&r.path);
+            let keys = r.path.shape();
             let store = match team_at(eco, &keys) {
                 Some((.., t, ["datastores", store, "capture", ..])) => {
                     t.datastores.get_key_value(*store).map(|(name, _)| name)

@@ -1,6 +1,6 @@
 //! What every rule sees: the model, its index and its credentials.
 
-use datasurface_core::diagnostic::{ModelPath, Segment};
+use datasurface_core::diagnostic::ModelPath;
 use datasurface_core::index::{ContainerUse, ContainerUser, DatasetAt, ModelIndex, Placed, SinkAt};
 use datasurface_core::inventory::{ResourceKind, ResourceRef, inventory};
 use datasurface_core::names::{ContainerName, DatastoreName, WorkspaceName, ZoneName};
@@ -95,18 +95,8 @@ impl<'a> Context<'a> {
 
     /// The use a reference to a container makes, when a team's element makes it.
     fn container_use(&self, r: &ResourceRef) -> Option<ContainerUse<'a>> {
-        let keys: Vec<&str> = r
-            .path
-            .segments()
-            .iter()
-            .map(|s| match s {
-                Segment::Key(k) => k.as_str(),
-                Segment::Index(_) => "[]",
-            })
-            .collect();
-        let ["zones", zone, "teams", team, below @ ..] = keys.as_slice() else {
-            return None;
-        };
+        let keys = r.path.shape();
+        let (zone, team, _, below) = datasurface_core::resources::team_at(self.eco, &keys)?;
         let container = ContainerName::new(r.name.as_str()).ok()?;
         let user = match below {
             ["datastores", store, "capture", "ingestion", "container"] => {
@@ -121,17 +111,11 @@ impl<'a> Context<'a> {
                 .map(ContainerUser::Workspace),
             _ => None,
         };
-        let user = if let Some(user) = user {
-            user
-        } else {
-            let (zone, z) = self.eco.zones.get_key_value(*zone)?;
-            let (team, _) = z.teams.get_key_value(*team)?;
-            ContainerUser::Field {
-                zone,
-                team,
-                path: r.path.clone(),
-            }
-        };
+        let user = user.unwrap_or_else(|| ContainerUser::Field {
+            zone,
+            team,
+            path: r.path.clone(),
+        });
         Some(ContainerUse { user, container })
     }
 
