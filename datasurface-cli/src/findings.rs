@@ -28,15 +28,15 @@ pub(crate) fn write(
     // For people, in the order of the files: by file, line and column
     // (findings without a place last, in the report's order). The machine
     // formats keep the report's order, which embedding programs share.
-    let mut in_file_order: Vec<&Finding> = findings.iter().collect();
-    if matches!(format, CheckFormat::Human | CheckFormat::Short) {
-        in_file_order.sort_by(|a, b| {
-            let place = |f: &Finding| (f.file.is_none(), f.file.clone(), f.line, f.column);
-            place(a).cmp(&place(b))
-        });
-    }
-    let findings: Vec<Finding> = in_file_order.into_iter().cloned().collect();
-    let findings = findings.as_slice();
+    let in_file_order;
+    let findings = if matches!(format, CheckFormat::Human | CheckFormat::Short) {
+        let mut sorted = findings.to_vec();
+        sorted.sort_by(|a, b| place(a).cmp(&place(b)));
+        in_file_order = sorted;
+        in_file_order.as_slice()
+    } else {
+        findings
+    };
     match format {
         CheckFormat::Human => err.write_all(human(findings, sources, app.color).as_bytes()),
         CheckFormat::Json => out.write_all(json(findings).as_bytes()),
@@ -44,6 +44,12 @@ pub(crate) fn write(
         CheckFormat::Github => out.write_all(github(findings).as_bytes()),
         CheckFormat::Short => out.write_all(short(findings).as_bytes()),
     }
+}
+
+/// Where a finding is, for ordering: by file, line and column, findings
+/// without a file last.
+fn place(f: &Finding) -> (bool, Option<&str>, Option<usize>, Option<usize>) {
+    (f.file.is_none(), f.file.as_deref(), f.line, f.column)
 }
 
 /// The findings of a report, as [`Finding`]s.

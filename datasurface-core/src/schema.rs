@@ -45,7 +45,10 @@ pub struct Schema {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Column {
     /// The data type.
-    #[serde(rename = "type", with = "crate::types::written")]
+    #[serde(
+        rename = "type",
+        deserialize_with = "crate::types::written::deserialize"
+    )]
     #[schemars(schema_with = "crate::types::written::schema")]
     pub data_type: DataType,
     /// Whether the column may hold nulls. Defaults to true, as in SQL.

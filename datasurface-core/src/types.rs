@@ -278,11 +278,11 @@ pub struct MicroScaling {
     /// Elements per shared scale; must be positive.
     pub batch_size: u32,
     /// The float type of the shared scale.
-    #[serde(with = "written::boxed")]
+    #[serde(deserialize_with = "written::boxed")]
     #[schemars(schema_with = "written::schema")]
     pub scale_type: Box<DataType>,
     /// The float type of each element.
-    #[serde(with = "written::boxed")]
+    #[serde(deserialize_with = "written::boxed")]
     #[schemars(schema_with = "written::schema")]
     pub element_type: Box<DataType>,
 }
@@ -372,7 +372,7 @@ pub struct Vector {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Array {
     /// The type of each element.
-    #[serde(with = "written::boxed")]
+    #[serde(deserialize_with = "written::boxed")]
     #[schemars(schema_with = "written::schema")]
     pub element_type: Box<DataType>,
     /// The maximum number of elements; none means no limit.
@@ -385,11 +385,11 @@ pub struct Array {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Map {
     /// The type of the keys.
-    #[serde(with = "written::boxed")]
+    #[serde(deserialize_with = "written::boxed")]
     #[schemars(schema_with = "written::schema")]
     pub key_type: Box<DataType>,
     /// The type of the values.
-    #[serde(with = "written::boxed")]
+    #[serde(deserialize_with = "written::boxed")]
     #[schemars(schema_with = "written::schema")]
     pub value_type: Box<DataType>,
 }
@@ -935,38 +935,23 @@ mod tests {
 /// How model files write a data type: by name (`Integer`, and the types
 /// whose settings all have defaults: `String`, `Timestamp`, `Binary`, …) or
 /// as a one-key map of its settings (`{VarChar: {maxSize: 50}}`). Used with
-/// `#[serde(with)]` on every field that holds a type.
+/// `#[serde(deserialize_with)]` on every field that holds a type (the
+/// derived `Serialize` writes it out, a type with settings as a map).
 pub(crate) mod written {
     use std::fmt;
 
     use serde::de::{self, IntoDeserializer as _, MapAccess, Visitor};
-    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+    use serde::{Deserialize as _, Deserializer};
 
     use super::DataType;
-
-    pub(crate) fn serialize<S: Serializer>(t: &DataType, s: S) -> Result<S::Ok, S::Error> {
-        t.serialize(s)
-    }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DataType, D::Error> {
         d.deserialize_any(Written)
     }
 
     /// The same, boxed.
-    pub(crate) mod boxed {
-        use serde::{Deserializer, Serializer};
-
-        use super::DataType;
-
-        pub(crate) fn serialize<S: Serializer>(t: &DataType, s: S) -> Result<S::Ok, S::Error> {
-            super::serialize(t, s)
-        }
-
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Box<DataType>, D::Error> {
-            super::deserialize(d).map(Box::new)
-        }
+    pub(crate) fn boxed<'de, D: Deserializer<'de>>(d: D) -> Result<Box<DataType>, D::Error> {
+        deserialize(d).map(Box::new)
     }
 
     struct Written;
@@ -988,7 +973,7 @@ pub(crate) mod written {
                 // A type that has settings, named alone: said as the loader
                 // says it of every kind with settings.
                 if super::TypeKind::ALL.iter().any(|k| k.name() == name) {
-                    E::custom(format!("`{name}` needs its settings here"))
+                    E::custom(format!("`{name}` {}", super::NEEDS_SETTINGS))
                 } else {
                     e
                 }
@@ -1024,6 +1009,10 @@ pub(crate) mod written {
         })
     }
 }
+
+/// What a type with settings named alone (`type: Decimal`) is told, after
+/// its quoted name: the loader recognises it by this and adds an example.
+pub const NEEDS_SETTINGS: &str = "needs its settings here";
 
 impl DataType {
     /// The types whose settings all have defaults, which model files may

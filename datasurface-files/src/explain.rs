@@ -1,6 +1,7 @@
 //! Turns parser errors into located, actionable [`LoadError`]s.
 
 use crate::error::LoadError;
+use datasurface_core::types::NEEDS_SETTINGS;
 use datasurface_stdx::suggest::{nearest, quote_list};
 
 /// Field names that suggest someone is about to put a secret in the model.
@@ -99,7 +100,8 @@ pub(crate) fn yaml_error(file: &str, text: &str, error: &serde_saphyr::Error) ->
             // A type with settings named alone (the types' own reader says so).
             if let Some(word) = message
                 .strip_prefix('`')
-                .and_then(|m| m.strip_suffix("` needs its settings here"))
+                .and_then(|m| m.strip_suffix(NEEDS_SETTINGS))
+                .and_then(|m| m.strip_suffix("` "))
             {
                 return truncation_hint(located(needs_settings(file, word)), text);
             }
@@ -272,7 +274,7 @@ fn needs_settings(file: &str, word: &str) -> LoadError {
         .iter()
         .find(|(kind, _)| kind.eq_ignore_ascii_case(word))
         .map_or_else(|| format!("{{{word}: {{…}}}}"), |(_, e)| (*e).to_owned());
-    LoadError::new(file, format!("`{word}` needs its settings here")).with_help(format!(
+    LoadError::new(file, format!("`{word}` {NEEDS_SETTINGS}")).with_help(format!(
         "a kind with settings is a one-key map: write `{example}`"
     ))
 }

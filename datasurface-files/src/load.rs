@@ -187,7 +187,7 @@ fn further_errors(file: &SourceFile, first: &LoadError) -> Vec<LoadError> {
     if Format::of_path(&file.path) != Some(Format::Yaml) {
         return Vec::new();
     }
-    let mut text = file.text.clone();
+    let mut current = file.clone();
     let mut last = first.clone();
     let mut found = Vec::new();
     while found.len() < FURTHER_ERRORS && last.message.starts_with("unknown field `") {
@@ -203,14 +203,13 @@ fn further_errors(file: &SourceFile, first: &LoadError) -> Vec<LoadError> {
             .and_then(|h| h.strip_prefix("did you mean `"))
             .and_then(|h| h.split('`').next());
         let Some(next_text) = (match meant {
-            Some(meant) => respell_key(&text, line, column, name, meant),
-            None => blank_key(&text, line, column, name),
+            Some(meant) => respell_key(&current.text, line, column, name, meant),
+            None => blank_key(&current.text, line, column, name),
         }) else {
             break;
         };
-        text = next_text;
-        let again = SourceFile::new(file.path.clone(), text.clone());
-        let Err(next) = parse_file(&again) else {
+        current = SourceFile::new(file.path.clone(), next_text);
+        let Err(next) = parse_file(&current) else {
             break;
         };
         // The same problem again would be a loop; a field missing from the
@@ -260,7 +259,7 @@ fn respell_key(text: &str, line: usize, column: usize, name: &str, meant: &str) 
 /// first thing on its line (a flow map) or not there at all. A list item's
 /// `- ` stays, so the item's other keys still belong to it.
 fn blank_key(text: &str, line: usize, column: usize, name: &str) -> Option<String> {
-    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let at = line.checked_sub(1)?;
     let target = *lines.get(at)?;
     let start = column.checked_sub(1)?;
@@ -292,8 +291,7 @@ fn blank_key(text: &str, line: usize, column: usize, name: &str) -> Option<Strin
         out.push('\n');
         end += 1;
     }
-    lines.drain(..end);
-    for l in lines {
+    for l in &lines[end..] {
         out.push_str(l);
     }
     Some(out)

@@ -50,7 +50,7 @@ pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
                         column_path(at.zone, at.team, datastore, name, column),
                         format!("column `{column}` of `{datastore}.{name}` is {why}"),
                     )
-                    .with_help("use a narrower type (Decimal of up to 18 digits, integers of up to 64 bits signed)"),
+                    .with_help(format!("use a narrower type (Decimal of up to {STORED_DIGITS} digits, integers of up to 64 bits signed)")),
                 );
             }
         }
@@ -103,7 +103,7 @@ fn transformer_inputs(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
                             sink.datastore, sink.dataset, d.precision
                         ),
                     )
-                    .with_help("use a Decimal of up to 15 digits, or run the transformer on a platform with exact decimals"),
+                    .with_help(format!("use a Decimal of up to {COMPUTED_DIGITS} digits, or run the transformer on a platform with exact decimals")),
                 );
             }
         }
