@@ -103,6 +103,18 @@ fn state_of(
     } else {
         folder.join(DEFAULT_STATE_FOLDER)
     };
+    // The model's folder is its teams' to fill: a link or a file where the
+    // state belongs would send every team's merged rows wherever it points.
+    if std::fs::symlink_metadata(&state).is_ok_and(|m| !m.is_dir()) {
+        let error = app.paint(Paint::Error, "error");
+        let _ = writeln!(
+            err,
+            "{error}: {} is where the state of {} belongs, but it is a link or a file, not a folder\n  help: remove it, or name a state folder with `--state DIR`",
+            state.display(),
+            model.display(),
+        );
+        return Err(Outcome::CouldNotRun);
+    }
     let here = Path::new(DEFAULT_STATE_FOLDER);
     let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,

@@ -958,4 +958,20 @@ fn a_model_keeps_its_state_wherever_the_command_runs_from() {
         refused.stderr
     );
     assert!(!moved.join("datasurface-state").exists());
+    // A link where the state belongs is never followed.
+    let linked = scratch("state-linked");
+    let shop = init_shop(&linked);
+    std::fs::create_dir_all(linked.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(linked.join("elsewhere"), shop.join("datasurface-state")).unwrap();
+    let refused = datasurface(&["up", "shop"], &linked);
+    assert_eq!(refused.code, 2, "{}", refused.transcript());
+    assert!(
+        refused.stderr.contains("is a link or a file, not a folder"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(linked.join("elsewhere")).unwrap().count(),
+        0
+    );
 }
