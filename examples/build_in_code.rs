@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     for warning in gated.warnings.diagnostics() {
         eprintln!("{warning}");
     }
-    match datasurface_model::files::to_yaml_string(gated.valid.ecosystem()) {
+    match datasurface_files::to_yaml_string(gated.valid.ecosystem()) {
         Ok(yaml) => {
             print!("{yaml}");
             ExitCode::SUCCESS

@@ -5,14 +5,15 @@
 //! asset URIs, and the environment variables and Kubernetes secrets of
 //! credentials. Columns may not start with the platform's `ds_surf_`.
 
-use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_platform::model::names::{
-    ContainerName, CredentialName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+use datasurface_core::{
+    names::ContainerName, names::CredentialName, names::DatasetGroupName, names::DatasetName,
+    names::DatastoreName, names::WorkspaceName,
 };
-use datasurface_platform::model::validate::{Diagnostic, Places};
+use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::{
     Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
 };
+use datasurface_rules::{validate::Diagnostic, validate::Places};
 
 use crate::config::AirflowConfig;
 use crate::dags::credential_variable;

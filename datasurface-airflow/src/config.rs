@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use datasurface_platform::model::PlatformDeclaration;
-use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity};
+use datasurface_core::PlatformDeclaration;
+use datasurface_rules::{validate::Diagnostic, validate::ModelPath, validate::Severity};
 use serde_json::Value;
 
 use crate::names::ident;

@@ -49,14 +49,14 @@ pub mod spec;
 pub mod sql;
 pub mod statements;
 
+use datasurface_core::names::CredentialName;
+use datasurface_core::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::graph::PlatformGraph;
-use datasurface_platform::model::names::CredentialName;
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic};
-use datasurface_platform::model::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
+use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
 
 pub use config::{
     AirflowConfig, DEFAULT_MAX_CHUNK_SIZE, Executor, IMAGE_REPOSITORY, default_image,

@@ -3,22 +3,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
-use datasurface_platform::hook::{HookJob, Subject};
-use datasurface_platform::lineage::{JobLineage, LineageModel, Place, Readers};
-use datasurface_platform::model::capture::IngestionConsistency;
-use datasurface_platform::model::names::{
-    ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
-};
-use datasurface_platform::model::validate::ModelIndex;
-use datasurface_platform::model::{
+use datasurface_core::capture::IngestionConsistency;
+use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Datastore,
     Ecosystem, Milestoning, StepTrigger, Workspace,
 };
+use datasurface_core::{
+    names::ContainerName, names::DatasetGroupName, names::DatasetName, names::DatastoreName,
+    names::PlatformName, names::WorkspaceName,
+};
+use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
+use datasurface_platform::hook::{HookJob, Subject};
+use datasurface_platform::lineage::{JobLineage, LineageModel, Place, Readers};
 use datasurface_platform::{
     Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
     kept_history,
 };
+use datasurface_rules::validate::ModelIndex;
 
 use crate::config::AirflowConfig;
 use crate::dags::{Dag, Schedule};
@@ -286,7 +287,7 @@ impl Renderer<'_> {
         lookup: &Lookup<'l>,
         store: &DatastoreName,
         dataset: &DatasetName,
-    ) -> Result<&'l datasurface_platform::model::Dataset, PlatformError> {
+    ) -> Result<&'l datasurface_core::Dataset, PlatformError> {
         lookup
             .store(self.platform(), store)?
             .datasets
@@ -599,7 +600,7 @@ impl Renderer<'_> {
         store: &Datastore,
         datastore: &DatastoreName,
         name: &DatasetName,
-        dataset: &datasurface_platform::model::Dataset,
+        dataset: &datasurface_core::Dataset,
     ) -> DatasetSpec {
         let (store_name, dataset_name) = (datastore.as_str(), name.as_str());
         let source_table = match &store.capture {
@@ -645,7 +646,7 @@ impl Renderer<'_> {
         name: &WorkspaceName,
         schema: &str,
         inputs: &[(&DatastoreName, &DatasetName)],
-        transformer: &datasurface_platform::model::DataTransformer,
+        transformer: &datasurface_core::DataTransformer,
         output: &Datastore,
     ) {
         let input_views: Vec<(String, String)> = inputs
@@ -684,7 +685,7 @@ impl Renderer<'_> {
         &self,
         name: &WorkspaceName,
         schema: String,
-        transformer: &datasurface_platform::model::DataTransformer,
+        transformer: &datasurface_core::DataTransformer,
         output: &Datastore,
     ) -> TransformSpec {
         let queries = match &transformer.code {
@@ -726,7 +727,7 @@ impl Renderer<'_> {
         &self,
         (lineage, readers): RenderLineage<'_>,
         datastore: &DatastoreName,
-        datasets: &[(&DatasetName, &datasurface_platform::model::Dataset)],
+        datasets: &[(&DatasetName, &datasurface_core::Dataset)],
         spec: &IngestSpec,
     ) -> JobLineage {
         let mut job = lineage.ingest_job(&spec.stream, datastore);
@@ -789,7 +790,7 @@ impl Renderer<'_> {
         &self,
         lineage: &LineageModel<'_>,
         name: &WorkspaceName,
-        (transformer, output): (&datasurface_platform::model::DataTransformer, &Datastore),
+        (transformer, output): (&datasurface_core::DataTransformer, &Datastore),
         inputs: &[(&DatastoreName, &DatasetName)],
         spec: &TransformSpec,
     ) -> JobLineage {
@@ -898,10 +899,7 @@ impl Renderer<'_> {
             "CREATE SCHEMA IF NOT EXISTS {};\nBEGIN;",
             quoted(&schema)
         );
-        let mut inputs: Vec<(
-            &DatastoreName,
-            &datasurface_platform::model::names::DatasetName,
-        )> = ws
+        let mut inputs: Vec<(&DatastoreName, &datasurface_core::names::DatasetName)> = ws
             .sinks()
             .map(|(_, s)| (&s.datastore, &s.dataset))
             .collect();
@@ -1091,7 +1089,7 @@ impl Renderer<'_> {
 
 /// A dataset's columns as the rendered DDL makes them.
 /// A model type as PostgreSQL stores it, for lineage's schemas.
-fn physical(t: &datasurface_platform::model::DataType) -> String {
+fn physical(t: &datasurface_core::DataType) -> String {
     sql::pg_type(t)
         .unwrap_or(std::borrow::Cow::Borrowed("text"))
         .into_owned()
@@ -1100,7 +1098,7 @@ fn physical(t: &datasurface_platform::model::DataType) -> String {
 /// The lineage model and the groups that read each dataset, for one render.
 type RenderLineage<'a> = (&'a LineageModel<'a>, &'a Readers);
 
-fn column_specs(schema: &datasurface_platform::model::Schema) -> Vec<ColumnSpec> {
+fn column_specs(schema: &datasurface_core::Schema) -> Vec<ColumnSpec> {
     sql::columns(schema)
         .into_iter()
         .map(|(name, pg_type, nullable)| ColumnSpec {

@@ -180,9 +180,9 @@ pub struct TransformSpec {
     /// left out, and then not written).
     #[serde(
         default,
-        skip_serializing_if = "datasurface_platform::model::TransformerLimits::is_default"
+        skip_serializing_if = "datasurface_core::TransformerLimits::is_default"
     )]
-    pub limits: datasurface_platform::model::TransformerLimits,
+    pub limits: datasurface_core::TransformerLimits,
     /// The workspace's code hook, which `datasurface job decide` asks before
     /// the transformer runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]

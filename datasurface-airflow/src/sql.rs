@@ -9,10 +9,10 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use datasurface_core::names::ColumnName;
+use datasurface_core::types::Text;
+use datasurface_core::{DataType, Schema};
 use datasurface_platform::TypeKind;
-use datasurface_platform::model::names::ColumnName;
-use datasurface_platform::model::types::Text;
-use datasurface_platform::model::{DataType, Schema};
 
 use crate::names::{ident, push_quoted, push_quoted_list, qualified, quoted};
 
@@ -423,7 +423,7 @@ pub fn view(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datasurface_platform::model::types::{Array, FixedInteger};
+    use datasurface_core::{types::Array, types::FixedInteger};
 
     #[test]
     fn types_map_to_postgres() {
@@ -455,7 +455,7 @@ mod tests {
 
     #[test]
     fn views_show_live_rows_or_every_version() {
-        use datasurface_platform::model::Column;
+        use datasurface_core::Column;
         let mut s = Schema::default();
         for name in ["id", "name"] {
             let column = ColumnName::new(name).unwrap();

@@ -17,11 +17,11 @@ use datasurface_bench::{
     STORES, command, diff, files, graphs, load, model, platforms, proposal, render, valid,
     verify_change, verify_command, write_files,
 };
+use datasurface_core::{Ecosystem, Repository};
+use datasurface_files::{Format, SourceFile};
 use datasurface_platform::Rendering;
 use datasurface_platform::graph::IntentionGraphs;
-use datasurface_platform::model::files::{Format, SourceFile};
-use datasurface_platform::model::validate::ValidEcosystem;
-use datasurface_platform::model::{Ecosystem, Repository};
+use datasurface_rules::validate::ValidEcosystem;
 
 fn main() {
     divan::main();
@@ -152,7 +152,7 @@ fn validate(bencher: divan::Bencher<'_, '_>, stores: usize) {
 fn resource_inventory(bencher: divan::Bencher<'_, '_>, stores: usize) {
     let f = fixture(stores);
     let model = f.model();
-    bencher.bench(|| datasurface_platform::model::inventory::inventory(model));
+    bencher.bench(|| datasurface_core::inventory::inventory(model));
 }
 
 #[divan::bench(args = STORES, sample_count = 10, sample_size = 1)]

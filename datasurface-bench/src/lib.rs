@@ -11,13 +11,13 @@
 
 pub mod postgres;
 
+use datasurface_core::names::PlatformName;
+use datasurface_core::{Ecosystem, Repository};
+use datasurface_files::{self as files, Format, SourceFile};
 use datasurface_platform::graph::{IntentionGraphs, build};
-use datasurface_platform::model::files::{self, Format, SourceFile};
-use datasurface_platform::model::names::PlatformName;
-use datasurface_platform::model::validate::{ValidEcosystem, validate};
-use datasurface_platform::model::verify::{Verification, verify};
-use datasurface_platform::model::{Ecosystem, Repository};
 use datasurface_platform::{DataPlatform, Plan, Rendering, render_with};
+use datasurface_rules::{validate::ValidEcosystem, validate::validate};
+use datasurface_rules::{verify::Verification, verify::verify};
 use datasurface_testkit::{Shape, edits, generate_for};
 
 /// The benchmark sizes, in datastores: 1,010, 10,100 and 101,000 datasets

@@ -6,9 +6,9 @@ use std::process::Command;
 
 use datasurface_airflow::runner::{self, Endpoint, Login, MergeDatabase};
 use datasurface_airflow::spec::IngestSpec;
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::validate;
+use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::render_with;
+use datasurface_rules::validate::validate;
 
 use crate::Failed;
 

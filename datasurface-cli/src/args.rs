@@ -249,13 +249,13 @@ pub(crate) struct HookTestArgs {
     #[arg(long)]
     pub(crate) sha256: Option<String>,
     /// Fuel (instructions) for the decision.
-    #[arg(long, default_value_t = datasurface_model::HookLimits::DEFAULT_FUEL)]
+    #[arg(long, default_value_t = datasurface_core::HookLimits::DEFAULT_FUEL)]
     pub(crate) fuel: u64,
     /// Memory the module may grow to, in MiB.
-    #[arg(long, default_value_t = datasurface_model::HookLimits::DEFAULT_MEMORY_MIB)]
+    #[arg(long, default_value_t = datasurface_core::HookLimits::DEFAULT_MEMORY_MIB)]
     pub(crate) memory_mib: u32,
     /// Wall time for the decision, in milliseconds.
-    #[arg(long, default_value_t = datasurface_model::HookLimits::DEFAULT_WALL_TIME_MS)]
+    #[arg(long, default_value_t = datasurface_core::HookLimits::DEFAULT_WALL_TIME_MS)]
     pub(crate) wall_time_ms: u32,
 }
 

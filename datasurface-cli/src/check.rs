@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use datasurface_files::{LoadError, LoadErrorKind, SourceFile};
 use datasurface_gate::{Checked, Finding, ModelCounts, ModelDir};
-use datasurface_model::files::{LoadError, LoadErrorKind, SourceFile};
-use datasurface_model::validate::{Report, Severity};
+use datasurface_rules::{validate::Report, validate::Severity};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -43,7 +43,7 @@ pub(crate) fn run(
     // `--quiet` prints, for people, only what fails the check; the summary
     // still counts everything.
     let report = if args.format == CheckFormat::Human && !app.chatty() {
-        let fails = |d: &&datasurface_model::validate::Diagnostic| {
+        let fails = |d: &&datasurface_rules::validate::Diagnostic| {
             d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
         };
         Report::new(report.diagnostics().iter().filter(fails).cloned().collect())
@@ -72,7 +72,7 @@ pub(crate) fn run(
             writeln!(out, "{summary}")
         }
     });
-    datasurface_model::parallel::drop_later(sources);
+    datasurface_stdx::parallel::drop_later(sources);
     match (written, failed) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::ModelErrors,

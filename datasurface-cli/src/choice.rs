@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use datasurface_files as files;
 use datasurface_gate::choose;
-use datasurface_model::files;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -76,7 +76,7 @@ fn load(
     model: &std::path::Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<(Vec<files::SourceFile>, datasurface_model::Ecosystem), Outcome> {
+) -> Result<(Vec<files::SourceFile>, datasurface_core::Ecosystem), Outcome> {
     let loaded = crate::model::load(
         app,
         model,
@@ -93,7 +93,7 @@ fn load(
 
 /// Why no choice was made for `workspace/group`, in words.
 fn not_chosen(
-    eco: &datasurface_model::Ecosystem,
+    eco: &datasurface_core::Ecosystem,
     choices: &[choose::Choice],
     workspace: &str,
     group: &str,
@@ -173,11 +173,11 @@ pub(crate) fn choose(
     }
     let unserved = choices.iter().filter(|c| c.platform.is_none()).count();
     if args.write {
-        let record = datasurface_model::PlatformChoices {
+        let record = datasurface_core::PlatformChoices {
             platform_choices: choices
                 .iter()
                 .filter_map(|c| {
-                    Some(datasurface_model::RecordedChoice {
+                    Some(datasurface_core::RecordedChoice {
                         workspace: c.workspace.clone(),
                         dataset_group: c.dataset_group.clone(),
                         platform: c.platform.clone()?,
@@ -213,7 +213,7 @@ pub(crate) fn choose(
 fn write_record(
     dir: &std::path::Path,
     sources: &[files::SourceFile],
-    record: &datasurface_model::PlatformChoices,
+    record: &datasurface_core::PlatformChoices,
 ) -> Result<std::path::PathBuf, String> {
     let json = sources.iter().any(|f| f.path == "ecosystem.json");
     let ext = if json { "json" } else { "yaml" };

@@ -5,9 +5,9 @@
 
 use std::io::Write;
 
-use datasurface_model::catalogue::{self, code_section, explain_listed};
-use datasurface_model::validate::{self, CodeInfo};
 use datasurface_platform::PlatformRegistry;
+use datasurface_rules::{catalogue, catalogue::code_section, catalogue::explain_listed};
+use datasurface_rules::{validate, validate::CodeInfo};
 
 use crate::Outcome;
 use crate::app::App;
@@ -28,7 +28,7 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
             title: "Loading model files".into(),
             intro: "Every command that reads a model reports these before validating it:".into(),
             area: "loading model files".into(),
-            codes: datasurface_model::files::LOAD_CODES,
+            codes: datasurface_files::LOAD_CODES,
         },
         Section {
             title: "Intention graphs".into(),
@@ -118,7 +118,7 @@ pub(crate) fn all(registry: &PlatformRegistry) -> Vec<CodeInfo> {
         .iter()
         .map(|r| CodeInfo::new(r.code, r.severity, r.summary, r.explanation))
         .collect();
-    all.extend(datasurface_model::verify::VERIFY_CODES.iter().copied());
+    all.extend(datasurface_rules::verify::VERIFY_CODES.iter().copied());
     for s in sections(registry) {
         all.extend(s.codes.iter().copied());
     }
@@ -183,7 +183,7 @@ pub(crate) fn explain(
 fn severity(
     registry: &PlatformRegistry,
     code: &str,
-) -> Option<datasurface_model::validate::Severity> {
+) -> Option<datasurface_rules::validate::Severity> {
     all(registry)
         .iter()
         .find(|c| c.code == code)
@@ -193,7 +193,7 @@ fn severity(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datasurface_model::validate::Severity;
+    use datasurface_rules::validate::Severity;
 
     #[test]
     fn every_code_is_explained_once() {

@@ -6,13 +6,16 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use datasurface_contract::{ContractFile, ExportOptions, ImportOptions, Note};
-use datasurface_model::capture::{
-    CaptureMetadata, CaptureMethod, Credential, CredentialType, Ingestion, IngestionConsistency,
-    SqlSnapshot,
+use datasurface_core::{
+    capture::CaptureMetadata, capture::CaptureMethod, capture::Credential, capture::CredentialType,
+    capture::Ingestion, capture::IngestionConsistency, capture::SqlSnapshot,
 };
-use datasurface_model::files::Format;
-use datasurface_model::names::{ContainerName, CredentialName, DatastoreName, TeamName, ZoneName};
-use datasurface_model::text;
+use datasurface_core::{
+    names::ContainerName, names::CredentialName, names::DatastoreName, names::TeamName,
+    names::ZoneName,
+};
+use datasurface_files::Format;
+use datasurface_stdx::text;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -286,11 +289,11 @@ pub(crate) fn import(
         }
     };
     print_dropped(app, &imported.dropped, err);
-    let team = datasurface_model::Team {
+    let team = datasurface_core::Team {
         datastores: imported.datastores,
-        ..datasurface_model::Team::default()
+        ..datasurface_core::Team::default()
     };
-    let text = match datasurface_model::files::team_to_string(
+    let text = match datasurface_files::team_to_string(
         imported.zone.as_str(),
         imported.team.as_str(),
         &team,

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use datasurface_model::validate::ValidEcosystem;
 use datasurface_platform::hook::Subject;
 use datasurface_platform::{Disruption, Plan, render_platform};
+use datasurface_rules::validate::ValidEcosystem;
 use datasurface_sqlite::engine::{
     Engine, HookDecision, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
 };
@@ -166,7 +166,7 @@ fn choose(
             .valid
             .platforms
             .keys()
-            .map(datasurface_model::names::PlatformName::as_str)
+            .map(datasurface_core::names::PlatformName::as_str)
             .collect();
         let _ = writeln!(
             err,
@@ -198,9 +198,6 @@ fn choose(
         Some(reader) => engine.with_primary_reader(reader),
         None => engine,
     };
-    for line in engine.moved_state() {
-        let _ = writeln!(err, "{}: {line}", app.paint(Paint::Note, "note"));
-    }
     Ok(Chosen {
         loaded,
         name,
@@ -258,7 +255,7 @@ fn apply_chosen(
                 let _ = writeln!(
                     err,
                     "{error}: {}",
-                    datasurface_model::text::for_terminal(&message.to_string())
+                    datasurface_stdx::text::for_terminal(&message.to_string())
                 );
                 return Outcome::CouldNotRun;
             }
@@ -361,7 +358,7 @@ fn decision_line(app: &App<'_>, d: &HookDecision) -> String {
     };
     format!(
         "{head}: {}{fuel}",
-        datasurface_model::text::for_terminal(&d.reason)
+        datasurface_stdx::text::for_terminal(&d.reason)
     )
 }
 
@@ -377,7 +374,7 @@ fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
             o.stream,
             o.batch,
             app.paint(Paint::Error, "FAILED"),
-            datasurface_model::text::for_terminal(o.message.as_deref().unwrap_or_default())
+            datasurface_stdx::text::for_terminal(o.message.as_deref().unwrap_or_default())
         ),
     }
 }

@@ -1,13 +1,13 @@
 //! Printing findings: for people (rustc-style, with the source line), as
 //! JSON, as SARIF 2.1.0 for code scanning, and as GitHub workflow annotations.
 
-use datasurface_model::text::for_terminal;
+use datasurface_stdx::text::for_terminal;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use datasurface_model::files::SourceFile;
-use datasurface_model::validate::{Report, Severity};
+use datasurface_files::SourceFile;
 use datasurface_platform::PlatformRegistry;
+use datasurface_rules::{validate::Report, validate::Severity};
 
 use crate::app::{Paint, paint_if};
 use serde_json::{Value, json};
@@ -70,7 +70,7 @@ pub(crate) fn human(findings: &[Finding], sources: &[SourceFile], color: bool) -
         };
         let label = paint_if(color, paint, &format!("{}[{}]", f.severity, f.code));
         // Model values inside messages, paths and source lines reach the
-        // terminal escaped (datasurface_model::text).
+        // terminal escaped (datasurface_stdx::text).
         let _ = writeln!(out, "{label}: {}", for_terminal(&f.message));
         let source_line = f.file.as_ref().zip(f.line).and_then(|(file, line)| {
             let all = lines.entry(file.as_str()).or_insert_with(|| {

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use datasurface_files::{Format, to_directory};
 use datasurface_generate::{Shape, generate_for};
-use datasurface_model::files::{Format, to_directory};
 
 use crate::Outcome;
 use crate::problem::Problem;
@@ -165,7 +165,7 @@ fn is_empty_dir(dir: &Path) -> bool {
 
 /// Writes the files into a directory beside `dir`, then moves it into place,
 /// so `dir` is never left half written.
-fn write_all(dir: &Path, files: &[datasurface_model::files::SourceFile]) -> Result<(), Problem> {
+fn write_all(dir: &Path, files: &[datasurface_files::SourceFile]) -> Result<(), Problem> {
     let staging = dir.with_extension(format!("partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     for file in files {

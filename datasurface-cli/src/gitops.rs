@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use datasurface_model::files::SourceFile;
-use datasurface_model::names::PlatformName;
-use datasurface_model::{AdvanceTiming, Cadence, PlatformDeclaration};
+use datasurface_core::names::PlatformName;
+use datasurface_core::{AdvanceTiming, Cadence, PlatformDeclaration};
+use datasurface_files::SourceFile;
 use datasurface_platform::gitops::{
     ModelSource, SOURCE_FILE, SourceRecord, folder_clashes, folder_name, read_source_record,
     rendering_hash, write_source_record,

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use datasurface_model::validate::Severity;
+use datasurface_rules::validate::Severity;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -35,7 +35,7 @@ pub(crate) fn run(
         let known: Vec<&str> = graphs
             .graphs
             .keys()
-            .map(datasurface_model::names::PlatformName::as_str)
+            .map(datasurface_core::names::PlatformName::as_str)
             .collect();
         let asked = args
             .platform

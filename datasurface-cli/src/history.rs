@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use datasurface_model::files::DocumentSource;
+use datasurface_files::DocumentSource;
 use datasurface_server::{ChangeOrigin, FileChange};
 
 use crate::gitops::{git_plumbing, git_plumbing_bytes};

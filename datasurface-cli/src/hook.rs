@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
+use datasurface_core::HookLimits;
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_model::HookLimits;
 use datasurface_platform::hook::{Decide, HookContext, HookEvent, HookInput, Subject};
 
 use crate::Outcome;

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use datasurface_core::names::ModelFilePath;
+use datasurface_core::{Ecosystem, Hook as HookSpec};
 use datasurface_gate::{ModelDir, ModelSource as _};
 use datasurface_hooks::{Limits, MAX_MODULE_BYTES, WasmHook};
-use datasurface_model::names::ModelFilePath;
-use datasurface_model::{Ecosystem, Hook as HookSpec};
 
 use crate::problem::Problem;
 

@@ -9,10 +9,10 @@ use datasurface_airflow::runner::{
     self, Endpoint, IngestOptions, JobError, Login, MergeDatabase, Question, credential,
 };
 use datasurface_airflow::{Airflow, AirflowConfig};
+use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::DataPlatform;
 use datasurface_platform::hook::{HookError, ask, verdict};
-use datasurface_platform::model::HookEventKind;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -282,7 +282,7 @@ fn decide(
         out,
         "transformer `{workspace}`: hook on {kind}: {}{until}: {} [decision {decision}, {}]{fuel}",
         verdict.action,
-        datasurface_model::text::for_terminal(&verdict.reason),
+        datasurface_stdx::text::for_terminal(&verdict.reason),
         verdict.by_name()
     );
     let _ = writeln!(out, "asked: {}", input.to_json());
@@ -414,8 +414,8 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(model);
         let sources =
             datasurface_gate::read_model(&datasurface_gate::ModelDir::new(&root)).unwrap();
-        let loaded = datasurface_model::files::load(&sources).unwrap();
-        let valid = datasurface_model::validate::validate(loaded.ecosystem).unwrap();
+        let loaded = datasurface_files::load(&sources).unwrap();
+        let valid = datasurface_rules::validate::validate(loaded.ecosystem).unwrap();
         let graphs = datasurface_graph::build(&valid);
         let name = valid.platforms.get_key_value(platform).unwrap().0;
         render_with(&Airflow::new(), &valid, &graphs, name)

@@ -8,7 +8,7 @@
 //! ```no_run
 //! # use datasurface_platform::{Capabilities, DataPlatform, PlatformError, RenderContext, Rendering};
 //! # use datasurface_platform::graph::PlatformGraph;
-//! # use datasurface_platform::model::validate::Diagnostic;
+//! # use datasurface_rules::validate::Diagnostic;
 //! # #[derive(Debug)]
 //! # struct Dbt;
 //! # impl DataPlatform for Dbt {
@@ -387,12 +387,12 @@ impl App<'_> {
                     serde_json::to_string_pretty(&datasurface_server::openapi()).unwrap_or_default()
                         + "\n"
                 } else {
-                    datasurface_model::files::json_schema_string()
+                    datasurface_files::json_schema_string()
                 };
                 #[cfg(not(feature = "serve"))]
                 let text = {
                     let args::SchemaArgs {} = a;
-                    datasurface_model::files::json_schema_string()
+                    datasurface_files::json_schema_string()
                 };
                 match out.write_all(text.as_bytes()) {
                     Ok(()) => Outcome::Success,

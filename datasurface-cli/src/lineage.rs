@@ -75,7 +75,7 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             // A URL may carry a password or a token: never shown.
-            Target::Http { url, .. } => f.write_str(&datasurface_model::redact::redact(url)),
+            Target::Http { url, .. } => f.write_str(&datasurface_stdx::redact::redact(url)),
             Target::File(path) => write!(f, "{}", path.display()),
         }
     }
@@ -234,7 +234,7 @@ impl Lineage {
                 "{}: {lost} OpenLineage event{} could not be sent to {target}: {}; the batches are not affected",
                 app.paint(Paint::Warning, "warning"),
                 if lost == 1 { "" } else { "s" },
-                datasurface_model::text::for_terminal(&datasurface_model::redact::redact(&why)),
+                datasurface_stdx::text::for_terminal(&datasurface_stdx::redact::redact(&why)),
             );
         }
     }

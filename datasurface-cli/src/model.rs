@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use datasurface_files::{self as files, DocumentSource, SourceFile};
 use datasurface_gate::{Gate, LoadOptions, ModelDir, Upto};
-use datasurface_model::files::{self, DocumentSource, SourceFile};
-use datasurface_model::validate::{Report, Severity, ValidEcosystem};
+use datasurface_rules::{validate::Report, validate::Severity, validate::ValidEcosystem};
 
 use crate::Outcome;
 use crate::app::App;

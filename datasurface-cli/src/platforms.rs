@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::Path;
 
 use datasurface_graph::IntentionGraphs;
-use datasurface_model::validate::ValidEcosystem;
 use datasurface_platform::{
     Plan, RenderFailure, Rendered, Rendering, SavedDirError, render_platform,
 };
+use datasurface_rules::validate::ValidEcosystem;
 
 use crate::Outcome;
 use crate::app::{App, Paint};

@@ -1,5 +1,5 @@
 //! Standard error, redacted: every line a command writes to it passes
-//! through the one redaction (`datasurface_model::redact`), so no message,
+//! through the one redaction (`datasurface_stdx::redact`), so no message,
 //! warning or log line shows a password or a token a URL or connection
 //! string held, whichever command or library wrote it.
 
@@ -26,7 +26,7 @@ impl<'w> Redacting<'w> {
             return Ok(());
         }
         let text = String::from_utf8_lossy(&self.line);
-        let shown = datasurface_model::redact::redact(&text);
+        let shown = datasurface_stdx::redact::redact(&text);
         let done = self.inner.write_all(shown.as_bytes());
         self.line.clear();
         done

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use datasurface_model::ReleaseSelector;
+use datasurface_core::ReleaseSelector;
 
 use crate::Outcome;
 use crate::app::App;

@@ -12,8 +12,10 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
 
 use crate::sources::model_hash;
-use datasurface_model::files::LoadError;
-use datasurface_model::validate::{Diagnostic, ModelPath, Severity, SourceLocation};
+use datasurface_files::LoadError;
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelPath, validate::Severity, validate::SourceLocation,
+};
 use datasurface_server::{ModelService, ModelVersion, Rejected};
 
 use crate::Outcome;
@@ -280,7 +282,7 @@ fn load(
     };
     let hash = model_hash(model, &loaded.sources);
     let changes = crate::history::changes(model, &loaded.documents);
-    datasurface_model::parallel::drop_later((loaded.documents, loaded.sources));
+    datasurface_stdx::parallel::drop_later((loaded.documents, loaded.sources));
     let pending = Unlocated {
         hash: hash.clone(),
         diagnostics: diagnostics.clone(),

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use datasurface_model::validate::ValidEcosystem;
+use datasurface_rules::validate::ValidEcosystem;
 use datasurface_server::{DatasetRun, ModelService};
 
 use crate::args::ServeArgs;

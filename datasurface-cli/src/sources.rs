@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use datasurface_model::files::SourceFile;
+use datasurface_files::SourceFile;
 
 /// A hash of the model's files: each file's path under the model and its
 /// text, in order, so it names the content wherever the command runs. The

@@ -175,7 +175,7 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
                 b.batch,
                 app.paint(Paint::Error, "failed"),
                 b.ended_at.as_deref().unwrap_or(&b.started_at),
-                datasurface_model::text::for_terminal(b.message.as_deref().unwrap_or("no message"))
+                datasurface_stdx::text::for_terminal(b.message.as_deref().unwrap_or("no message"))
             );
         }
     }

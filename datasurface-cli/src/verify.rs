@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
+use datasurface_core::Repository;
 use datasurface_gate::{Finding, ModelDir, ModelSource};
-use datasurface_model::Repository;
-use datasurface_model::validate::{Diagnostic, Report, Severity};
-use datasurface_model::verify::Verification;
+use datasurface_rules::verify::Verification;
+use datasurface_rules::{validate::Diagnostic, validate::Report, validate::Severity};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -69,7 +69,7 @@ pub(crate) fn run(
             (Ok(()), true, true) => Outcome::Success,
             (Ok(()), true, false) => Outcome::ModelErrors,
         };
-        datasurface_model::parallel::drop_later(verified);
+        datasurface_stdx::parallel::drop_later(verified);
         return outcome;
     }
     let Some(verification) = verified.verification.as_ref() else {
@@ -126,7 +126,7 @@ pub(crate) fn run(
             err,
         ),
     };
-    datasurface_model::parallel::drop_later(verified);
+    datasurface_stdx::parallel::drop_later(verified);
     match (written, may_merge) {
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::Success,

@@ -98,8 +98,6 @@ pub use exceptions::{BreakApproval, Exceptions, Suppression};
 pub use grant::{CredentialDeclaration, Grantee};
 pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
 pub use names::NameError;
-#[allow(deprecated, reason = "the old name, kept for one release")]
-pub use platform::CadenceVerdict;
 pub use platform::{
     AdvanceTiming, AdvanceWindow, AssignmentStatus, Cadence, DatasetGroupAssignment, HintTarget,
     PlatformAssignment, PlatformChoices, PlatformDeclaration, PlatformHint, RecordedChoice,

@@ -117,22 +117,12 @@ pub enum AdvanceTiming {
     },
 }
 
-/// The name [`AdvanceTiming`] had before it was told apart from hooks' verdicts.
-#[deprecated(since = "0.1.0", note = "renamed `AdvanceTiming`")]
-pub type CadenceVerdict = AdvanceTiming;
-
 impl AdvanceWindow {
     /// The longest window, a week, in minutes.
     pub const MAX_MINUTES: u32 = 7 * 24 * 60;
 }
 
 impl Cadence {
-    /// The name [`Cadence::timing`] had.
-    #[deprecated(since = "0.1.0", note = "renamed `Cadence::timing`")]
-    pub fn verdict(&self, now: chrono::DateTime<chrono::Utc>) -> AdvanceTiming {
-        self.timing(now)
-    }
-
     /// Whether the platform may advance at `now`. A window whose schedule
     /// does not parse never opens (the `invalid-cron` rule reports it).
     pub fn timing(&self, now: chrono::DateTime<chrono::Utc>) -> AdvanceTiming {

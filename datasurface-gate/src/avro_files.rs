@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use datasurface_platform::model::Ecosystem;
-use datasurface_platform::model::schema::AvroSource;
+use datasurface_core::Ecosystem;
+use datasurface_core::schema::AvroSource;
 
 use crate::source::ModelSource;
 
@@ -23,7 +23,7 @@ pub fn read_avro_files(model: &mut Ecosystem, source: &dyn ModelSource) {
             file.text = Some(read_one(source, file.path.as_str(), file.sha256.as_str()));
         }
     }
-    datasurface_platform::model::avro::expand(model);
+    datasurface_avro::expand(model);
 }
 
 fn read_one(source: &dyn ModelSource, path: &str, pinned: &str) -> Result<Arc<str>, String> {

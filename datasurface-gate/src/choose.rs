@@ -25,17 +25,18 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use datasurface_platform::model::Ecosystem;
-use datasurface_platform::model::names::{
-    DatasetGroupName, PlatformName, PolicyName, WorkspaceName, ZoneName,
+use datasurface_core::Ecosystem;
+use datasurface_core::vendor::LocationRef;
+use datasurface_core::{
+    names::DatasetGroupName, names::PlatformName, names::PolicyName, names::WorkspaceName,
+    names::ZoneName,
 };
-use datasurface_platform::model::validate::{Diagnostic, ModelIndex, Severity};
-use datasurface_platform::model::vendor::LocationRef;
+use datasurface_rules::{validate::Diagnostic, validate::ModelIndex, validate::Severity};
 use serde::Serialize;
 
 use datasurface_platform::{Capability, GroupNeeds, PlatformRegistry};
 
-pub use datasurface_platform::model::platform::RecordedChoice;
+pub use datasurface_core::platform::RecordedChoice;
 
 /// Why a platform cannot serve a dataset group.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -330,7 +331,7 @@ pub const NO_PLATFORM_CAN_SERVE: &str = "no-platform-can-serve";
 
 /// Replaces the assignments the gate chose before (if any) with those it
 /// chooses now (see [`choose`]), each marked
-/// [`chosen`](datasurface_platform::model::platform::DatasetGroupAssignment::chosen),
+/// [`chosen`](datasurface_core::platform::DatasetGroupAssignment::chosen),
 /// provisioned and in production; returns every choice, those no platform
 /// can serve included. The gate calls it before validation, so graphs,
 /// renderings, lineage and the catalogue see the chosen platforms as they
@@ -346,17 +347,15 @@ pub fn assign_chosen(
         let Some(platform) = &c.platform else {
             continue;
         };
-        let mut assignment =
-            datasurface_platform::model::platform::PlatformAssignment::new(platform.clone());
-        assignment.status = datasurface_platform::model::platform::AssignmentStatus::Provisioned;
-        eco.assignments.push(
-            datasurface_platform::model::platform::DatasetGroupAssignment {
+        let mut assignment = datasurface_core::platform::PlatformAssignment::new(platform.clone());
+        assignment.status = datasurface_core::platform::AssignmentStatus::Provisioned;
+        eco.assignments
+            .push(datasurface_core::platform::DatasetGroupAssignment {
                 workspace: c.workspace.clone(),
                 dataset_group: c.dataset_group.clone(),
                 platforms: vec![assignment],
                 chosen: true,
-            },
-        );
+            });
     }
     choices
 }
@@ -437,7 +436,7 @@ fn refusals(
         Some(Judged { capabilities, .. }) => {
             // A store with primary ingestion platforms is ingested only by
             // them; the others mirror it and need nothing of its capture.
-            let ingests = |store: &datasurface_platform::model::names::DatastoreName| {
+            let ingests = |store: &datasurface_core::names::DatastoreName| {
                 eco.primary_ingestion_platforms
                     .get(store)
                     .is_none_or(|primaries| primaries.is_empty() || primaries.contains(platform))
@@ -480,9 +479,9 @@ fn refusals(
 fn policy_refusals(
     eco: &Ecosystem,
     zone: &ZoneName,
-    z: &datasurface_platform::model::zone::GovernanceZone,
+    z: &datasurface_core::zone::GovernanceZone,
     platform: &PlatformName,
-    declaration: &datasurface_platform::model::platform::PlatformDeclaration,
+    declaration: &datasurface_core::platform::PlatformDeclaration,
     found: &mut Vec<Refusal>,
 ) {
     for (policy, p) in &z.platform_policies {
@@ -554,10 +553,10 @@ mod tests {
     use std::path::Path;
     use std::sync::Arc;
 
-    use datasurface_platform::model::Milestoning;
-    use datasurface_platform::model::files::{self, SourceFile};
-    use datasurface_platform::model::policy::AllowDenyPolicy;
-    use datasurface_platform::model::validate::{Diagnostic, validate};
+    use datasurface_core::Milestoning;
+    use datasurface_core::policy::AllowDenyPolicy;
+    use datasurface_files::{self as files, SourceFile};
+    use datasurface_rules::{validate::Diagnostic, validate::validate};
     use proptest::prelude::*;
 
     use super::*;
@@ -741,7 +740,7 @@ mod tests {
         let mut eco = northwind();
         let mut r = PlatformRegistry::new();
         let mut slow = everything(vec![Milestoning::LiveOnly, Milestoning::Forensic]);
-        slow.fastest_latency = Some(datasurface_platform::model::Latency::Hours);
+        slow.fastest_latency = Some(datasurface_core::Latency::Hours);
         r.register(Arc::new(Serves("sqlite", slow)));
         let mut forgetful = everything(vec![Milestoning::LiveOnly, Milestoning::Forensic]);
         forgetful.longest_retention_days = Some(365);
@@ -754,9 +753,7 @@ mod tests {
         assert_eq!(
             c.candidates[0].refusals,
             [Refusal::Unsupported {
-                missing: vec![Capability::Latency(
-                    datasurface_platform::model::Latency::Minutes
-                )]
+                missing: vec![Capability::Latency(datasurface_core::Latency::Minutes)]
             }]
         );
         // Seven years of history is more than a year.
@@ -768,7 +765,7 @@ mod tests {
             .find(|(n, _)| n.as_str() == "ProductAnalytics")
             .unwrap();
         let requirements = ws.dataset_groups[0].requirements.as_mut().unwrap();
-        requirements.latency = datasurface_platform::model::Latency::Hours;
+        requirements.latency = datasurface_core::Latency::Hours;
         requirements.retention = Some("P7Y".parse().unwrap());
         let c = choose(
             &r,
@@ -792,7 +789,7 @@ mod tests {
     #[test]
     fn a_governance_only_platform_is_never_chosen() {
         let mut eco = northwind();
-        let declaration: datasurface_platform::model::PlatformDeclaration =
+        let declaration: datasurface_core::PlatformDeclaration =
             serde_json::from_value(serde_json::json!({"kind": "external", "version": "^0.1"}))
                 .unwrap();
         eco.platforms.insert(name("Vendor ETL"), declaration);
@@ -868,16 +865,15 @@ mod tests {
           `Azure Platform`: refused: it does not support LiveOnly milestoning
           `Local`: refused: no implementation of kind `sqlite` is available
         ");
-        eco.assignments.push(
-            datasurface_platform::model::platform::DatasetGroupAssignment {
+        eco.assignments
+            .push(datasurface_core::platform::DatasetGroupAssignment {
                 workspace: "ProductAnalytics".parse().unwrap(),
                 dataset_group: "Reporting".parse().unwrap(),
-                platforms: vec![
-                    datasurface_platform::model::platform::PlatformAssignment::new(name("Local")),
-                ],
+                platforms: vec![datasurface_core::platform::PlatformAssignment::new(name(
+                    "Local",
+                ))],
                 chosen: false,
-            },
-        );
+            });
         let choices = choose(&registry(true), &eco, &[]);
         assert!(
             choices
@@ -906,9 +902,8 @@ mod tests {
             serde_json::to_value(&base).unwrap()
         );
         assert!(
-            datasurface_platform::model::regions::RegionRef::Ecosystem(&eco).same_as(
-                datasurface_platform::model::regions::RegionRef::Ecosystem(&base)
-            )
+            datasurface_core::regions::RegionRef::Ecosystem(&eco)
+                .same_as(datasurface_core::regions::RegionRef::Ecosystem(&base))
         );
         // Choosing again replaces what was chosen.
         let again = assign_chosen(&registry(true), &mut eco, &[]);
@@ -966,10 +961,10 @@ mod tests {
             for c in &choices {
                 let Some(platform) = &c.platform else { continue };
                 let mut assigned = eco.clone();
-                assigned.assignments.push(datasurface_platform::model::platform::DatasetGroupAssignment {
+                assigned.assignments.push(datasurface_core::platform::DatasetGroupAssignment {
                     workspace: c.workspace.clone(),
                     dataset_group: c.dataset_group.clone(),
-                    platforms: vec![datasurface_platform::model::platform::PlatformAssignment::new(platform.clone())],
+                    platforms: vec![datasurface_core::platform::PlatformAssignment::new(platform.clone())],
                     chosen: false,
                 });
                 let report = match validate(assigned) {

@@ -17,8 +17,8 @@ use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use datasurface_files::{Format, LoadError, SourceFile};
 use datasurface_platform::confined::resolve_inside;
-use datasurface_platform::model::files::{Format, LoadError, SourceFile};
 use datasurface_platform::to_hex;
 use sha2::{Digest as _, Sha256};
 

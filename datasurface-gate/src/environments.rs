@@ -7,11 +7,13 @@
 //! (graphs, renderings, plans, the engines) then works on that view as on
 //! any model. It is pure.
 
+use datasurface_core::{Ecosystem, Environment};
+use datasurface_core::{names::ContainerName, names::EnvironmentName, names::PlatformName};
 use datasurface_platform::graph::{IntentionGraphs, NodeKind, PlatformGraph};
-use datasurface_platform::model::names::{ContainerName, EnvironmentName, PlatformName};
-use datasurface_platform::model::validate::{Diagnostic, ModelPath, Severity, ValidEcosystem};
-use datasurface_platform::model::{Ecosystem, Environment};
 use datasurface_platform::{PlatformRegistry, RenderContext};
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelPath, validate::Severity, validate::ValidEcosystem,
+};
 
 /// The code of a finding about an environment that names a platform or a
 /// container the model lacks.
@@ -277,8 +279,8 @@ fn overlaid_parameters(
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
-    use datasurface_model::fixtures::northwind;
-    use datasurface_platform::model::OrderedMap;
+    use datasurface_core::OrderedMap;
+    use datasurface_fixtures::northwind;
 
     use super::*;
 

@@ -1,9 +1,9 @@
 //! Findings as every caller sees them: the JSON `datasurface check
 //! --format json` prints, as a type.
 
-use datasurface_platform::model::files::LoadError;
-use datasurface_platform::model::validate::{Diagnostic, Severity};
-use datasurface_platform::model::verify::{Excepted, PlatformMove, RegionChange};
+use datasurface_files::LoadError;
+use datasurface_rules::{validate::Diagnostic, validate::Severity};
+use datasurface_rules::{verify::Excepted, verify::PlatformMove, verify::RegionChange};
 use serde::{Deserialize, Serialize};
 
 /// The version of the findings' JSON shape ([`Finding`], [`VerifyOutput`]).

@@ -3,13 +3,15 @@
 use std::sync::Arc;
 
 use crate::choose;
+use datasurface_core::regions;
+use datasurface_core::{Ecosystem, Repository};
+use datasurface_files::{self as files, LoadError, SourceFile};
 use datasurface_platform::hook::HookLoader;
-use datasurface_platform::model::files::{self, LoadError, SourceFile};
-use datasurface_platform::model::regions;
-use datasurface_platform::model::validate::{Diagnostic, Report, Severity, ValidEcosystem};
-use datasurface_platform::model::verify::{self, Verification, owner_of};
-use datasurface_platform::model::{Ecosystem, Repository};
 use datasurface_platform::{PlatformRegistry, check_platforms};
+use datasurface_rules::{
+    validate::Diagnostic, validate::Report, validate::Severity, validate::ValidEcosystem,
+};
+use datasurface_rules::{verify, verify::Verification, verify::owner_of};
 
 use crate::finding::{Finding, VerifyOutput};
 use crate::hooks::{HookModules, hook_modules};
@@ -17,7 +19,7 @@ use crate::pipeline::{Judged, Loaded, Written};
 use crate::read::{ParsedModel, parse_model, parse_models};
 use crate::source::ModelSource;
 
-use datasurface_platform::model::parallel::drop_later;
+use datasurface_stdx::parallel::drop_later;
 
 /// The gate every change to a model passes: its files read (from a
 /// [`ModelSource`]), loaded, validated, verified against a base, its

@@ -5,11 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use datasurface_core::{Ecosystem, Hook as HookSpec, HookEventKind, Workspace};
 use datasurface_platform::hook::{
     HookContext, HookError, HookEvent, HookInput, HookLoader, RowCounts, Subject,
 };
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
-use datasurface_platform::model::{Ecosystem, Hook as HookSpec, HookEventKind, Workspace};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Report,
+    validate::Severity,
+};
 
 use crate::source::{ModelSource, NamedFileError};
 
@@ -173,7 +176,7 @@ pub(crate) fn findings(
         }
     }
     let teams: Vec<TeamModules<'_>> = teams.into_iter().collect();
-    let outcomes = datasurface_platform::model::parallel::each(
+    let outcomes = datasurface_stdx::parallel::each(
         &teams,
         |(_, modules)| modules.len(),
         |((zone, team), modules)| {

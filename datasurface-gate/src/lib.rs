@@ -46,26 +46,26 @@ pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_js
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
 /// The codes of the gate's check of every environment a model declares
 /// ([`environments::check_environments`]).
-pub const ENVIRONMENT_CODES: &[datasurface_platform::model::validate::CodeInfo] = &[
-    datasurface_platform::model::validate::CodeInfo::new(
+pub const ENVIRONMENT_CODES: &[datasurface_rules::validate::CodeInfo] = &[
+    datasurface_rules::validate::CodeInfo::new(
         environments::ENVIRONMENT_UNKNOWN_NAME,
-        datasurface_platform::model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "An environment names a platform the model does not declare, or a container no team declares.",
         "Each environment under `environments` runs declared platforms and maps teams' containers to physical ones. Correct the name, declare the platform, or remove the entry.",
     ),
-    datasurface_platform::model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         environments::ENVIRONMENT_MAP_INCOMPLETE,
-        datasurface_platform::model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "An environment maps some containers, but not every one its platforms use.",
         "An environment with a `containers` map runs on the physical containers it lists, so each container its platforms read or write needs an entry there (the message lists the missing ones); a map left out entirely uses the containers as the teams declare them. docs/environments.md shows a complete map.",
     ),
 ];
 
 /// The codes of the gate's choice of platforms ([`choose`]).
-pub const CHOICE_CODES: &[datasurface_platform::model::validate::CodeInfo] = &[
-    datasurface_platform::model::validate::CodeInfo::new(
+pub const CHOICE_CODES: &[datasurface_rules::validate::CodeInfo] = &[
+    datasurface_rules::validate::CodeInfo::new(
         choose::NO_PLATFORM_CAN_SERVE,
-        datasurface_platform::model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "A dataset group no assignment names, and that no declared platform can serve.",
         "The gate chooses a platform for each dataset group the ecosystem does not assign: the first, in the ecosystem's `platformPreference` order (else the order of `platforms`), that has the capabilities the group needs and that the policies of the zones on its path allow. The message names each candidate and what refused it; `datasurface explain-choice <MODEL> <workspace>/<group>` prints the same reasoning. Change what the group asks for, declare a platform that can serve it, or assign it under `assignments`.",
     ),

@@ -10,9 +10,11 @@
 
 use std::borrow::Cow;
 
-use datasurface_platform::model::resources::{FileClaim, Owner, file_refusal, overlapping};
-use datasurface_platform::model::validate::{Diagnostic, Severity, ValidEcosystem};
+use datasurface_core::{
+    resources::FileClaim, resources::Owner, resources::file_refusal, resources::overlapping,
+};
 use datasurface_platform::{PlatformRegistry, file_claims_with};
+use datasurface_rules::{validate::Diagnostic, validate::Severity, validate::ValidEcosystem};
 
 use crate::source::{ModelSource, Resolved};
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use datasurface_platform::model::files::{Format, LoadError, SourceFile};
+use datasurface_files::{Format, LoadError, SourceFile};
 use sha2::{Digest as _, Sha256};
 
 use crate::source::{Listed, Listing, MAX_FILE_BYTES, ModelSource, NamedContent, NamedFileError};

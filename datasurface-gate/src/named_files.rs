@@ -1,7 +1,7 @@
 //! The files a model names (source files, hook modules, the files and
 //! folders platforms map), compared between the base and the proposed model
 //! to see which a change touches: the gate authorizes each changed one like
-//! the element that names it (`datasurface_model::verify::authorize_files`).
+//! the element that names it (`datasurface_rules::verify::authorize_files`).
 //!
 //! Each source reads a named path only inside the model, as it reads
 //! documents: a link out of the model, a FIFO, a socket or a device is
@@ -9,13 +9,13 @@
 
 use std::collections::BTreeSet;
 
-use datasurface_platform::model::inventory::{ResourceRef, inventory};
-use datasurface_platform::model::names::PlatformName;
-use datasurface_platform::model::regions::ChangeKind;
-use datasurface_platform::model::validate::Diagnostic;
-use datasurface_platform::model::verify::{FileChange, authorize_files};
-use datasurface_platform::model::{Ecosystem, Repository};
+use datasurface_core::names::PlatformName;
+use datasurface_core::regions::ChangeKind;
+use datasurface_core::{Ecosystem, Repository};
+use datasurface_core::{inventory::ResourceRef, inventory::inventory};
 use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with};
+use datasurface_rules::validate::Diagnostic;
+use datasurface_rules::{verify::FileChange, verify::authorize_files};
 
 use crate::source::{ModelSource, NamedContent};
 

@@ -2,10 +2,10 @@
 //! model's rendering to the proposed one's, for a pull request's reviewer
 //! ([`Gate::with_plans`](crate::Gate::with_plans)).
 
+use datasurface_core::Ecosystem;
 use datasurface_platform::graph::build;
-use datasurface_platform::model::Ecosystem;
-use datasurface_platform::model::validate::{ValidEcosystem, try_validate};
 use datasurface_platform::{Plan, PlatformRegistry, Rendering, render_with};
+use datasurface_rules::{validate::ValidEcosystem, validate::try_validate};
 
 /// One platform's plan for a change.
 #[derive(Debug, Clone, PartialEq, Eq)]

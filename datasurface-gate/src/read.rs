@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use datasurface_platform::model::files::{self, LoadError, ParsedFile, SourceFile};
-use datasurface_platform::model::parallel;
+use datasurface_files::{self as files, LoadError, ParsedFile, SourceFile};
+use datasurface_stdx::parallel;
 
 use crate::source::{Listed, Listing, MAX_MODEL_BYTES, ModelSource};
 

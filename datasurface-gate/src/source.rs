@@ -1,6 +1,6 @@
 //! Where the gate reads a model from: the one kind of IO it does, injected.
 
-use datasurface_platform::model::files::{LoadError, SourceFile};
+use datasurface_files::{LoadError, SourceFile};
 
 /// The largest model document read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;

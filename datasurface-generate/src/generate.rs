@@ -1,8 +1,8 @@
 //! A generator of valid ecosystems of any size, deterministic from a seed.
 
+use datasurface_core::Ecosystem;
+use datasurface_core::Milestoning;
 use datasurface_platform::DataPlatform;
-use datasurface_platform::model::Ecosystem;
-use datasurface_platform::model::Milestoning;
 use serde_json::{Map, Value, json};
 
 use crate::palette::{Palette, source_kinds};

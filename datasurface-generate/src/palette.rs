@@ -1,6 +1,6 @@
 //! What a generated model may use: a platform's capabilities, turned into model values.
 
-use datasurface_platform::model::Milestoning;
+use datasurface_core::Milestoning;
 use datasurface_platform::{
     Capabilities, CaptureKind, CodeKind, ContainerCategory, FileFormat, TriggerKind, TypeKind,
 };

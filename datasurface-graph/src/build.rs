@@ -2,13 +2,17 @@
 
 use std::collections::BTreeSet;
 
-use datasurface_model::names::{
-    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
-};
-use datasurface_model::validate::{Diagnostic, ModelPath, Report, Severity, ValidEcosystem};
-use datasurface_model::{
+use datasurface_core::{
     CaptureMetadata, Datastore, Ecosystem, IngestionConsistency, OrderedMap, Workspace,
     WorkspacePriority,
+};
+use datasurface_core::{
+    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
+    names::WorkspaceName,
+};
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelPath, validate::Report, validate::Severity,
+    validate::ValidEcosystem,
 };
 use indexmap::IndexMap;
 
@@ -67,7 +71,7 @@ pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
     let lookup = Lookup::new(eco);
     // Each platform's consumers, on every core.
     let platforms: Vec<&PlatformName> = eco.platforms.keys().collect();
-    let rooted = datasurface_model::parallel::each(
+    let rooted = datasurface_stdx::parallel::each(
         &platforms,
         |platform| {
             eco.assignments
@@ -137,7 +141,7 @@ pub fn build(valid: &ValidEcosystem) -> IntentionGraphs {
     // Every node is in: the index is sorted once, before the passes that
     // walk the nodes in order.
     let mut each: Vec<&mut PlatformGraph> = graphs.values_mut().collect();
-    datasurface_model::parallel::each_mut(&mut each, |g| g.len(), |g| g.sort_index());
+    datasurface_stdx::parallel::each_mut(&mut each, |g| g.len(), |g| g.sort_index());
     propagate_priorities(&mut graphs, &lookup);
     let mut found = Vec::new();
     unassigned_groups(eco, &mut found);
@@ -337,7 +341,7 @@ fn unassigned_groups(eco: &Ecosystem, found: &mut Vec<Diagnostic>) {
         .filter(|a| {
             a.platforms
                 .iter()
-                .any(datasurface_model::PlatformAssignment::is_live)
+                .any(datasurface_core::PlatformAssignment::is_live)
         })
         .map(|a| (&a.workspace, &a.dataset_group))
         .collect();

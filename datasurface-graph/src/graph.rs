@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use datasurface_model::OrderedMap;
-use datasurface_model::names::PlatformName;
+use datasurface_core::OrderedMap;
+use datasurface_core::names::PlatformName;
 use petgraph::Direction;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::Serialize;

@@ -17,8 +17,8 @@
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let text = include_str!("../../datasurface-rules/src/validate/rules/base.yaml");
-//! let model = datasurface_model::files::from_yaml_str(text)?;
-//! let valid = datasurface_model::validate::validate(model).map_err(|r| r.to_string())?;
+//! let model = datasurface_files::from_yaml_str(text)?;
+//! let valid = datasurface_rules::validate::validate(model).map_err(|r| r.to_string())?;
 //! let graphs = datasurface_graph::build(&valid);
 //! let graph = &graphs.graphs["Batch"];
 //! assert!(graph.find("Workspace/Batch/Dashboard/Live").is_some());
@@ -36,16 +36,16 @@ mod node;
 pub use build::{IntentionGraphs, build};
 
 /// The codes of the findings [`build`] reports.
-pub const GRAPH_CODES: &[datasurface_model::validate::CodeInfo] = &[
-    datasurface_model::validate::CodeInfo::new(
+pub const GRAPH_CODES: &[datasurface_rules::validate::CodeInfo] = &[
+    datasurface_rules::validate::CodeInfo::new(
         "unassigned-dataset-group",
-        datasurface_model::validate::Severity::Warning,
+        datasurface_rules::validate::Severity::Warning,
         "No platform delivers a consumer's dataset group.",
         "A group with `requirements` is served by the platform the gate chooses for it (`datasurface explain-choice`); one without is served only where an assignment names it. Give the group its requirements, or assign it to a platform under `assignments` in the Ecosystem document.",
     ),
 ];
 pub use chunk::Chunking;
-pub use datasurface_model::validate::ValidEcosystem;
+pub use datasurface_rules::validate::ValidEcosystem;
 pub use export::mermaid;
 pub use graph::{Cycle, Edge, PlatformGraph};
 pub use node::{Node, NodeKey, NodeKind};

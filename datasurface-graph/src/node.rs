@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use datasurface_model::WorkspacePriority;
-use datasurface_model::names::{
-    ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+use datasurface_core::WorkspacePriority;
+use datasurface_core::{
+    names::ContainerName, names::DatasetGroupName, names::DatasetName, names::DatastoreName,
+    names::PlatformName, names::WorkspaceName,
 };
 use serde::{Deserialize, Serialize};
 

@@ -4,9 +4,9 @@
 //!
 //! `cargo bench -p datasurface-hooks --bench decide`
 
+use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::hook::{Decide, HookContext, HookEvent, HookInput, RowCounts, Subject};
-use datasurface_platform::model::HookEventKind;
 
 fn main() {
     divan::main();

@@ -1,7 +1,7 @@
 //! Runs workspaces' code hooks as sandboxed WebAssembly.
 //!
 //! A hook is a WebAssembly module the team keeps in its repository, pinned
-//! in the model by its SHA-256 ([`model::Hook`](datasurface_platform::model::Hook)).
+//! in the model by its SHA-256 ([`model::Hook`](datasurface_core::Hook)).
 //! [`WasmHook::load`] checks the module once (its hash, that it is valid
 //! WebAssembly, that it imports nothing and exports what the contract
 //! needs); [`WasmHook`] then implements the contract's
@@ -39,8 +39,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use datasurface_core::HookLimits;
 use datasurface_platform::hook::{Decide, Decision, HookError, HookInput, HookLoader, HookRun};
-use datasurface_platform::model::HookLimits;
 use datasurface_platform::sha256_hex;
 use wasmi::{
     Config, Engine, Linker, Memory, Module, ResourceLimiter, Store, TypedFunc, TypedResumableCall,

@@ -8,16 +8,16 @@
 //! | `datasurface-files` | the v1 file format: documents, loading, the fast YAML reader, positions, saving, the JSON Schema | rarely: documents that load today load tomorrow |
 //! | `datasurface-rules` | validation, change verification, the catalogue of codes | often |
 //!
-//! This crate re-exports them at the paths they had when they were one
-//! crate (`datasurface_model::files`, `datasurface_model::validate`, …), so
-//! code written against those paths keeps compiling. New code may depend on
-//! the three crates it needs instead; a platform gets all of them from
-//! `datasurface-platform`.
+//! This crate re-exports them under one name, for an application that wants
+//! one dependency: `datasurface_model::files`, `datasurface_model::validate`,
+//! the model's types at the root. It holds no code of its own. A platform
+//! gets the same crates from `datasurface-platform`; the crates of this
+//! workspace import the crate that defines what they use.
 //!
 //! ```
-//! use datasurface_model::{BuildValid, fixtures};
+//! use datasurface_model::{BuildValid, Ecosystem};
 //!
-//! let valid = fixtures::northwind().build_valid()?;
+//! let valid = Ecosystem::builder("Shop", "acme/eco@main", "acme/eco@live").build_valid()?;
 //! let yaml = datasurface_model::files::to_yaml_string(valid.ecosystem())?;
 //! assert_eq!(datasurface_model::files::from_yaml_str(&yaml)?, *valid.ecosystem());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -3,13 +3,17 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use datasurface_graph::{NodeKind, PlatformGraph};
-use datasurface_model::capture::FileFormat;
-use datasurface_model::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
-use datasurface_model::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
-use datasurface_model::{
+use datasurface_core::capture::FileFormat;
+use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DataType, Ecosystem, Latency,
     Milestoning, StepTrigger, TypeKind,
+};
+use datasurface_core::{
+    names::ContainerName, names::DatasetGroupName, names::DatastoreName, names::WorkspaceName,
+};
+use datasurface_graph::{NodeKind, PlatformGraph};
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelIndex, validate::ModelPath, validate::Severity,
 };
 use serde::Serialize;
 
@@ -472,7 +476,7 @@ impl Check<'_> {
             Capability::CaptureMethod(CaptureKind::of(&store.capture)),
         );
         if let Some(ingestion) = store.capture.ingestion()
-            && let datasurface_model::CaptureMethod::FileDrop(drop) = &ingestion.method
+            && let datasurface_core::CaptureMethod::FileDrop(drop) = &ingestion.method
         {
             self.uses(
                 || path().keys(["capture", "ingestion", "method", "fileDrop", "format"]),

@@ -157,7 +157,7 @@ pub fn no_link_below(root: &Path, path: &Path) -> Result<(), ConfinedError> {
 /// none), if it is a regular file that resolves inside the folder: a name
 /// with `..` or a root, or a link that leads out of the folder, is refused.
 pub fn file_in(folder: &Path, name: &str, extension: &str) -> Result<PathBuf, ConfinedError> {
-    if !datasurface_model::resources::confined(name) {
+    if !datasurface_core::resources::confined(name) {
         return Err(ConfinedError::NotInside {
             name: name.to_owned(),
             folder: folder.to_path_buf(),

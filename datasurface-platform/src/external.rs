@@ -21,10 +21,10 @@
 
 use std::collections::BTreeMap;
 
+use datasurface_core::capture::FileFormat;
+use datasurface_core::{Milestoning, TypeKind};
 use datasurface_graph::{Node, NodeKey, NodeKind, PlatformGraph};
-use datasurface_model::capture::FileFormat;
-use datasurface_model::validate::{CodeInfo, Diagnostic};
-use datasurface_model::{Milestoning, TypeKind};
+use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -201,7 +201,7 @@ fn entry_key(kind: &NodeKind) -> ArtifactKey {
             parts.extend(
                 dataset
                     .as_ref()
-                    .map(datasurface_model::names::DatasetName::as_str),
+                    .map(datasurface_core::names::DatasetName::as_str),
             );
             ArtifactKey::from_parts(&parts, "json")
         }
@@ -363,9 +363,9 @@ fn sorted(value: Value) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
-    use datasurface_model::fixtures::northwind;
-    use datasurface_model::validate::validate;
-    use datasurface_model::{Ecosystem, PlatformDeclaration};
+    use datasurface_core::{Ecosystem, PlatformDeclaration};
+    use datasurface_fixtures::northwind;
+    use datasurface_rules::validate::validate;
 
     use super::*;
     use crate::render_with;

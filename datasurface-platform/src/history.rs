@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::graph::{NodeKind, PlatformGraph};
-use crate::model::names::DatastoreName;
-use crate::model::validate::ModelIndex;
-use crate::model::{Milestoning, RetentionPeriod};
+use datasurface_core::names::DatastoreName;
+use datasurface_core::{Milestoning, RetentionPeriod};
+use datasurface_rules::validate::ModelIndex;
 
 /// How long a datastore's closed row versions are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,9 @@
 //! implementations and checks their versions; renderings save to files and
 //! load back ([`Rendering::to_files`]).
 //!
-//! A third-party platform needs only this crate: it re-exports the model and
-//! graph crates.
+//! A third-party platform needs only this crate: it re-exports the crates
+//! below it, each under one name ([`model`], [`files`], [`rules`],
+//! [`graph`], [`stdx`]).
 
 mod batch;
 mod capabilities;
@@ -50,15 +51,25 @@ pub use capabilities::{
     capabilities_used, check_capabilities,
 };
 pub use content_changes::{ContentChange, content_changes};
-pub use datasurface_graph as graph;
-pub use datasurface_model as model;
-pub use datasurface_model::TypeKind;
-pub use datasurface_model::capture::FileFormat;
+/// The model as plain data (`datasurface-core`): names, types, containers,
+/// diagnostics, the index.
+pub use datasurface_core as model;
+pub use datasurface_core::TypeKind;
+pub use datasurface_core::capture::FileFormat;
 /// Cron schedules: parse, next firing ([`cron::Schedule::next_after`],
 /// [`cron::Schedule::firings_after`]) and fixed intervals
 /// ([`cron::Schedule::fixed_interval`]), read as the model's `invalid-cron`
 /// rule reads them.
-pub use datasurface_model::cron;
+pub use datasurface_core::cron;
+/// The file format (`datasurface-files`): loading and saving model files.
+pub use datasurface_files as files;
+/// The intention graphs a platform renders (`datasurface-graph`).
+pub use datasurface_graph as graph;
+/// The model's rules (`datasurface-rules`): validation, the valid
+/// ecosystem, change verification.
+pub use datasurface_rules as rules;
+/// Text, escaping helpers and bounded parallelism (`datasurface-stdx`).
+pub use datasurface_stdx as stdx;
 pub use external::{EXTERNAL_KIND, External};
 pub use history::{Kept, kept_history};
 pub use moves::mark_moves;
@@ -98,46 +109,46 @@ pub use spec_json::to_spec_json;
 
 /// The codes of the diagnostics that resolving platforms and checking their
 /// capabilities report.
-pub const PLATFORM_CODES: &[model::validate::CodeInfo] = &[
-    model::validate::CodeInfo::new(
+pub const PLATFORM_CODES: &[datasurface_rules::validate::CodeInfo] = &[
+    datasurface_rules::validate::CodeInfo::new(
         PLATFORM_CREDENTIAL,
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "A team's element or a credential declaration names a credential a platform uses for itself.",
         "A platform logs in with credentials of its own (the `airflow` platform's merge credential, `mergeCredential`): with them it can read and write every team's data. No capture, container, transformer or declaration may name one, or the platform would log in with it on a team's behalf, to a server the team chose. Name a credential your team owns (declared under `credentials` in its document); docs/security.md explains who owns what.",
     ),
-    model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         "unknown-platform-kind",
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "A platform declaration names a kind no registered implementation has.",
         "Use one of the kinds the message lists (this build knows them), or register an implementation of that kind. A kind that another program renders is not an error where the gate is told so: `datasurface check --platform-kinds-external <KIND>` (and `verify`), or `external_kinds` of `check_platforms`.",
     ),
-    model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         "platform-version-mismatch",
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "A platform declaration's version requirement does not accept the available implementation.",
         "Widen the requirement (such as `^0.1`) to accept the implementation's version, or use an implementation it accepts.",
     ),
-    model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         "invalid-platform-parameter",
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "A parameter of a platform is unknown or has a wrong value.",
         "Each platform kind reads its own parameters; the message and its help say which it reads and what value it expected. Correct the name or the value, or leave the parameter out for its default.",
     ),
-    model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         "physical-name-collision",
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "Two model objects would become one physical name on a platform (a table, view, file, DAG or other name).",
         "Platforms fold case, replace characters and shorten long names, so distinct model names can meet; two sources would then write one table. The message names both objects and the physical name: rename one of them.",
     ),
-    model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         "reserved-column-name",
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "A column's name starts with a prefix a platform keeps for its own columns.",
         "Platforms add columns of their own to merge tables (batch ids, row hashes). Rename the column so it does not start with the prefix the message names.",
     ),
-    model::validate::CodeInfo::new(
+    datasurface_rules::validate::CodeInfo::new(
         "unsupported-by-platform",
-        model::validate::Severity::Error,
+        datasurface_rules::validate::Severity::Error,
         "The model asks a platform for something its capabilities do not include.",
         "A capture method, milestoning strategy, container kind, column type, trigger or transformer code kind that the platform does not declare. Assign the dataset group to a platform that supports it, or change what the model asks for. Nothing is rendered until it is fixed.",
     ),

@@ -5,9 +5,9 @@
 
 use std::fmt::Write as _;
 
+use datasurface_core::Ecosystem;
+use datasurface_core::names::PlatformName;
 use datasurface_graph::NodeKey;
-use datasurface_model::Ecosystem;
-use datasurface_model::names::PlatformName;
 
 use crate::plan::{Action, Disruption, Plan};
 use crate::rendering::Rendering;
@@ -40,7 +40,7 @@ fn group_of(node: &NodeKey) -> Option<(&str, &str)> {
 ///
 /// ```
 /// use datasurface_platform::{Plan, Rendering, mark_moves};
-/// use datasurface_platform::model::fixtures::northwind;
+/// use datasurface_fixtures::northwind;
 ///
 /// let eco = northwind().build()?;
 /// let mut plan = Plan::default();
@@ -101,8 +101,8 @@ pub fn mark_moves(plan: &mut Plan, previous: &Rendering, platform: &PlatformName
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
-    use datasurface_model::fixtures::northwind;
-    use datasurface_model::platform::RecordedChoice;
+    use datasurface_core::platform::RecordedChoice;
+    use datasurface_fixtures::northwind;
 
     use super::*;
     use crate::plan::diff;

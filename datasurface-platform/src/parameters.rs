@@ -7,7 +7,7 @@
 //! findings) and in `render` (which uses the value):
 //!
 //! ```
-//! use datasurface_platform::model::PlatformDeclaration;
+//! use datasurface_core::PlatformDeclaration;
 //! use datasurface_platform::read_parameters;
 //! use datasurface_platform::schemars::JsonSchema;
 //! use serde::Deserialize;
@@ -42,9 +42,9 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use datasurface_model::PlatformDeclaration;
-use datasurface_model::suggest::suggest;
-use datasurface_model::validate::{Diagnostic, ModelPath, Severity};
+use datasurface_core::PlatformDeclaration;
+use datasurface_rules::{validate::Diagnostic, validate::ModelPath, validate::Severity};
+use datasurface_stdx::suggest::suggest;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

@@ -12,14 +12,17 @@
 
 use std::collections::BTreeMap;
 
-use datasurface_model::OrderedMap;
+use datasurface_core::OrderedMap;
 use indexmap::map::Entry;
 use std::fmt::Write as _;
 
 use crate::graph::{NodeKind, PlatformGraph};
-use crate::model::Dataset;
-use crate::model::names::DatasetName;
-use crate::model::validate::{Diagnostic, ModelIndex, ModelPath, Severity, ValidEcosystem};
+use datasurface_core::Dataset;
+use datasurface_core::names::DatasetName;
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelIndex, validate::ModelPath, validate::Severity,
+    validate::ValidEcosystem,
+};
 
 /// The code of a collision.
 pub const COLLISION: &str = "physical-name-collision";
@@ -41,13 +44,14 @@ impl Claimant {
     /// The model object a graph node stands for, and its path: so a
     /// platform that claims names by node (`PhysicalNames<NodeKey>`, or its
     /// own owners holding nodes) describes every claimant in one call. The
-    /// paths come from [`ValidEcosystem::places`](crate::model::validate::ValidEcosystem::places),
+    /// paths come from [`ValidEcosystem::places`](datasurface_rules::validate::ValidEcosystem::places),
     /// built once per model.
     ///
     /// ```
     /// use datasurface_platform::Claimant;
     /// use datasurface_platform::graph::NodeKind;
-    /// use datasurface_platform::model::{BuildValid, fixtures::northwind};
+    /// use datasurface_fixtures::northwind;
+    /// use datasurface_rules::BuildValid;
     ///
     /// let valid = northwind().build_valid()?;
     /// let node = NodeKind::Export {
@@ -60,7 +64,10 @@ impl Claimant {
     /// assert!(claimant.path.to_string().ends_with("/datastores/NW_Data/datasets/customers"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn for_node(valid: &crate::model::validate::ValidEcosystem, node: &NodeKind) -> Claimant {
+    pub fn for_node(
+        valid: &datasurface_rules::validate::ValidEcosystem,
+        node: &NodeKind,
+    ) -> Claimant {
         let places = valid.places();
         let (what, path) = match node {
             NodeKind::Ingest {
@@ -140,7 +147,7 @@ impl<T> Ord for Carried<T> {
 ///
 /// ```
 /// use datasurface_platform::{Claimant, PhysicalNames};
-/// use datasurface_platform::model::validate::ModelPath;
+/// use datasurface_rules::validate::ModelPath;
 ///
 /// let mut names = PhysicalNames::new("p", "folds case");
 /// names.claim("a table", "A_b", true, ("A", "b"));
@@ -282,7 +289,8 @@ pub fn ingested_datasets(graph: &PlatformGraph, index: &ModelIndex<'_>) -> usize
 /// ```
 /// use datasurface_platform::graph::NodeKind;
 /// use datasurface_platform::ingested_by;
-/// use datasurface_platform::model::{BuildValid, fixtures::northwind};
+/// use datasurface_fixtures::northwind;
+/// use datasurface_rules::BuildValid;
 ///
 /// let valid = northwind().build_valid()?;
 /// let node = NodeKind::Ingest { datastore: "NW_Data".parse()?, dataset: None, from_platform: None };

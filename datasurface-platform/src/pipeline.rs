@@ -1,10 +1,10 @@
 //! The pipeline every caller runs: resolve a platform, check what its graph asks
 //! of it, and render.
 
+use datasurface_core::names::PlatformName;
 use datasurface_graph::{IntentionGraphs, PlatformGraph};
-use datasurface_model::names::PlatformName;
-use datasurface_model::validate::{Diagnostic, Report, ValidEcosystem};
-use datasurface_model::verify::owner_of;
+use datasurface_rules::verify::owner_of;
+use datasurface_rules::{validate::Diagnostic, validate::Report, validate::ValidEcosystem};
 
 use crate::capabilities::check_capabilities;
 use crate::platform::{DataPlatform, PlatformError, RenderContext};
@@ -129,7 +129,7 @@ pub fn check_platforms(
         .iter()
         .flat_map(|lint| [(lint, true), (lint, false)])
         .collect();
-    let linted = crate::model::parallel::each(
+    let linted = datasurface_stdx::parallel::each(
         &work,
         |&(&(name, ..), capabilities)| {
             let nodes = graphs.graphs.get(name).map_or(0, PlatformGraph::len);
@@ -193,7 +193,7 @@ pub struct Gated {
 ///
 /// ```
 /// use datasurface_platform::{PlatformRegistry, gate};
-/// use datasurface_platform::model::Ecosystem;
+/// use datasurface_core::Ecosystem;
 ///
 /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
 ///     .platform("Local", "sqlite", |p| p)
@@ -204,11 +204,11 @@ pub struct Gated {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn gate(
-    ecosystem: datasurface_model::Ecosystem,
+    ecosystem: datasurface_core::Ecosystem,
     registry: &PlatformRegistry,
     external_kinds: &[&str],
 ) -> Result<Gated, Report> {
-    let valid = datasurface_model::validate::validate(ecosystem)?;
+    let valid = datasurface_rules::validate::validate(ecosystem)?;
     let graphs = datasurface_graph::build(&valid);
     let found = check_platforms(registry, &valid, &graphs, external_kinds);
     let mut all = valid.warnings().diagnostics().to_vec();

@@ -2,11 +2,13 @@
 
 use std::fmt;
 
+use datasurface_core::container::Database;
+use datasurface_core::{CaptureMetadata, DataTransformer, Ingestion, PlatformDeclaration};
+use datasurface_core::{
+    names::ContainerName, names::DatastoreName, names::PlatformName, names::WorkspaceName,
+};
 use datasurface_graph::PlatformGraph;
-use datasurface_model::container::Database;
-use datasurface_model::names::{ContainerName, DatastoreName, PlatformName, WorkspaceName};
-use datasurface_model::validate::{CodeInfo, Diagnostic, ValidEcosystem};
-use datasurface_model::{CaptureMetadata, DataTransformer, Ingestion, PlatformDeclaration};
+use datasurface_rules::{validate::CodeInfo, validate::Diagnostic, validate::ValidEcosystem};
 
 use crate::capabilities::Capabilities;
 use crate::plan::{self, Plan};
@@ -142,9 +144,9 @@ pub enum PlatformError {
 ///
 /// ```
 /// # use datasurface_platform::{Capabilities, DataPlatform, Plan, PlatformError, PlatformResources, RenderContext, Rendering};
-/// # use datasurface_platform::model::PlatformDeclaration;
+/// # use datasurface_core::PlatformDeclaration;
 /// # use datasurface_platform::graph::PlatformGraph;
-/// # use datasurface_platform::model::validate::{CodeInfo, Diagnostic};
+/// # use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
 /// #[derive(Debug)]
 /// struct Logged<P>(P);
 ///

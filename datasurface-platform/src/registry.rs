@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datasurface_model::names::PlatformName;
-use datasurface_model::validate::{Diagnostic, ModelPath, Report, Severity};
-use datasurface_model::{Ecosystem, PlatformDeclaration};
+use datasurface_core::names::PlatformName;
+use datasurface_core::{Ecosystem, PlatformDeclaration};
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelPath, validate::Report, validate::Severity,
+};
 
 use crate::platform::DataPlatform;
 

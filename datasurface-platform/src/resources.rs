@@ -12,13 +12,16 @@
 //!
 //! [`DataPlatform::resources`]: crate::DataPlatform::resources
 
-use datasurface_model::inventory::ResourceRef;
-use datasurface_model::names::{ContainerName, CredentialName, PlatformName};
-use datasurface_model::resources::{
-    Credentials, FileClaim, FileSite, Owner, file_claims_in, file_refusal, overlapping,
+use datasurface_core::inventory::ResourceRef;
+use datasurface_core::{Ecosystem, PlatformDeclaration};
+use datasurface_core::{names::ContainerName, names::CredentialName, names::PlatformName};
+use datasurface_core::{
+    resources::Credentials, resources::FileClaim, resources::FileSite, resources::Owner,
+    resources::file_claims_in, resources::file_refusal, resources::overlapping,
 };
-use datasurface_model::validate::{Diagnostic, ModelIndex, Severity, ValidEcosystem};
-use datasurface_model::{Ecosystem, PlatformDeclaration};
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelIndex, validate::Severity, validate::ValidEcosystem,
+};
 
 /// The code of a model element that names a platform's own credential.
 pub const PLATFORM_CREDENTIAL: &str = "platform-credential";
@@ -94,7 +97,7 @@ pub struct PlatformFile {
 /// teams'.
 ///
 /// `found` is the model's resource inventory
-/// ([`ValidEcosystem::inventory`], or `datasurface_model::inventory::inventory`).
+/// ([`ValidEcosystem::inventory`], or `datasurface_core::inventory::inventory`).
 pub fn file_claims_with<'a>(
     eco: &'a Ecosystem,
     found: &[ResourceRef],

@@ -9,10 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
+use datasurface_core::PlatformDeclaration;
+use datasurface_core::{names::DatasetName, names::DatastoreName, names::PlatformName};
 use datasurface_graph::PlatformGraph;
-use datasurface_model::PlatformDeclaration;
-use datasurface_model::names::{DatasetName, DatastoreName, PlatformName};
-use datasurface_model::validate::Severity;
+use datasurface_rules::validate::Severity;
 use serde::Deserialize;
 
 use crate::bodies::{
@@ -280,7 +280,7 @@ async fn teams(State(s): Shared, uri: Uri, headers: HeaderMap, q: Asked<PageQuer
 }
 
 /// The description of what a piece of documentation documents.
-fn described(documentation: Option<&datasurface_model::Documentation>) -> Option<&str> {
+fn described(documentation: Option<&datasurface_core::Documentation>) -> Option<&str> {
     documentation.map(|d| d.description.as_str())
 }
 
@@ -325,7 +325,7 @@ fn found_store<'a>(
         &'a str,
         &'a str,
         &'a DatastoreName,
-        &'a datasurface_model::Datastore,
+        &'a datasurface_core::Datastore,
     ),
     Problem,
 > {
@@ -383,7 +383,7 @@ fn found_dataset<'a>(
         &'a str,
         &'a DatastoreName,
         &'a DatasetName,
-        &'a datasurface_model::Dataset,
+        &'a datasurface_core::Dataset,
     ),
     Problem,
 > {

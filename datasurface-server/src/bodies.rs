@@ -7,17 +7,20 @@
 //! The model's own objects (a datastore, a dataset, a workspace, policies)
 //! appear as the model file format writes them, with that format's schema.
 
-use datasurface_model::diagnostic::Diagnostic;
-use datasurface_model::names::ContainerName;
-use datasurface_model::names::{
-    DatasetGroupName, DatasetName, DatastoreName, EcosystemName, PlatformName, PolicyName,
-    TeamName, VendorName, WorkspaceName, ZoneName,
-};
-use datasurface_model::policy::{AllowDenyPolicy, DataClassification, StoragePolicy};
-use datasurface_model::{
+use datasurface_core::diagnostic::Diagnostic;
+use datasurface_core::names::ContainerName;
+use datasurface_core::{
     CloudVendor, DataContainer, Dataset, Datastore, Documentation, InfrastructureVendor,
     LocationRef, OrderedMap, PlatformDeclaration, Repository, StepTrigger, TeamDeclaration,
     Workspace,
+};
+use datasurface_core::{
+    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::EcosystemName,
+    names::PlatformName, names::PolicyName, names::TeamName, names::VendorName,
+    names::WorkspaceName, names::ZoneName,
+};
+use datasurface_core::{
+    policy::AllowDenyPolicy, policy::DataClassification, policy::StoragePolicy,
 };
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use datasurface_model::names::{
-    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+use datasurface_core::{
+    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
+    names::WorkspaceName,
 };
 use schemars::JsonSchema;
 use serde::Serialize;

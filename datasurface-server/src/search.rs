@@ -2,7 +2,7 @@
 //! datastore, dataset and workspace, its text folded once when the version
 //! is indexed, so a query is one pass of substring tests.
 
-use datasurface_model::{Documentation, Ecosystem};
+use datasurface_core::{Documentation, Ecosystem};
 use serde::Serialize;
 
 /// What a search finds: an object of the model and where to read it.

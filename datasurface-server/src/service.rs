@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use datasurface_model::validate::Diagnostic;
+use datasurface_rules::validate::Diagnostic;
 use serde::Serialize;
 
 use crate::freshness::RunState;

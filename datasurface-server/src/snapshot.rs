@@ -4,12 +4,13 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use datasurface_graph::IntentionGraphs;
-use datasurface_model::names::{
-    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+use datasurface_core::{Datastore, Ecosystem, OrderedMap, Team, Workspace};
+use datasurface_core::{
+    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
+    names::WorkspaceName,
 };
-use datasurface_model::validate::{Diagnostic, Severity, ValidEcosystem};
-use datasurface_model::{Datastore, Ecosystem, OrderedMap, Team, Workspace};
+use datasurface_graph::IntentionGraphs;
+use datasurface_rules::{validate::Diagnostic, validate::Severity, validate::ValidEcosystem};
 
 use crate::search::SearchEntry;
 

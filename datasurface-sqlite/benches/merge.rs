@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::graph::build;
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::validate;
 use datasurface_platform::{DataPlatform, render_with};
+use datasurface_rules::validate::validate;
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_sqlite::engine::{Engine, Schedules};
 

@@ -5,13 +5,16 @@
 //! without case, and file systems may too, so case is folded. Columns may not
 //! start with the platform's `ds_`.
 
-use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_platform::model::names::{
-    ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+use datasurface_core::{
+    names::ContainerName, names::DatasetGroupName, names::DatasetName, names::DatastoreName,
+    names::WorkspaceName,
 };
-use datasurface_platform::model::validate::{Diagnostic, ModelIndex, ModelPath, Places};
+use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::{
     Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
+};
+use datasurface_rules::{
+    validate::Diagnostic, validate::ModelIndex, validate::ModelPath, validate::Places,
 };
 
 use crate::render::naming;
@@ -109,10 +112,10 @@ fn describe(places: &Places, owner: &Owner<'_>) -> Claimant {
 /// The names a dataset group's sink claims in its container: its view, the
 /// view's `__history`, and for a hooked workspace the group's own table.
 fn group_names(
-    ws: &datasurface_platform::model::Workspace,
+    ws: &datasurface_core::Workspace,
     workspace: &WorkspaceName,
     group: &DatasetGroupName,
-    sink: &datasurface_platform::model::DatasetSink,
+    sink: &datasurface_core::DatasetSink,
 ) -> Vec<String> {
     let (w, g, s, d) = (
         workspace.as_str(),

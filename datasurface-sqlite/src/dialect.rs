@@ -2,9 +2,9 @@
 //! [`datasurface_platform::dialect`], shared with the `airflow` platform;
 //! this module says which model types the engine stores, and how.
 
+use datasurface_core::DataType;
 use datasurface_platform::TypeKind;
 pub use datasurface_platform::dialect::{Affinity, Postgres, SqlDialect, Sqlite};
-use datasurface_platform::model::DataType;
 
 /// How the platform stores a model type, or `None` if it cannot.
 pub fn affinity(t: &DataType) -> Option<Affinity> {

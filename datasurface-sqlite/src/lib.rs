@@ -40,16 +40,17 @@ pub const DEFAULT_STATE_FOLDER: &str = "datasurface-state";
 use datasurface_platform::graph::PlatformGraph;
 use std::collections::BTreeMap;
 
-use datasurface_platform::model::names::ContainerName;
-use datasurface_platform::model::validate::{
-    CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity,
-};
-use datasurface_platform::model::{
+use datasurface_core::names::ContainerName;
+use datasurface_core::{
     ContainerKind, DatabaseEngine, Ecosystem, Latency, Milestoning, PlatformDeclaration,
 };
 use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
+};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelIndex, validate::ModelPath,
+    validate::Severity,
 };
 
 /// Whether a path a team wrote stays inside the model's directory: relative,

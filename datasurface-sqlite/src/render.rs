@@ -2,23 +2,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
-use datasurface_platform::hook::{HookJob, Subject};
-use datasurface_platform::lineage::{DatasetLineage, JobLineage, LineageModel, Place, Readers};
-use datasurface_platform::model::capture::IngestionConsistency;
-use datasurface_platform::model::names::{
-    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
-};
-use datasurface_platform::model::validate::ModelIndex;
-use datasurface_platform::model::{
+use datasurface_core::capture::IngestionConsistency;
+use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, DataTransformer, Dataset, Datastore, Ecosystem,
     Milestoning, StepTrigger, Workspace,
 };
+use datasurface_core::{
+    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
+    names::WorkspaceName,
+};
+use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
+use datasurface_platform::hook::{HookJob, Subject};
+use datasurface_platform::lineage::{DatasetLineage, JobLineage, LineageModel, Place, Readers};
 use datasurface_platform::state;
 use datasurface_platform::{
     Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
     kept_history,
 };
+use datasurface_rules::validate::ModelIndex;
 use serde::Serialize;
 
 use crate::dialect::{Affinity, SqlDialect, Sqlite, affinity};
@@ -192,7 +193,7 @@ fn columns(dataset: &Dataset) -> Vec<ColumnSpec> {
             affinity: affinity(&c.data_type).unwrap_or(Affinity::Text),
             nullable: c.nullable && !dataset.schema.primary_key.contains(name),
             scale: match &c.data_type {
-                datasurface_platform::model::DataType::Decimal(d) => Some(d.scale),
+                datasurface_core::DataType::Decimal(d) => Some(d.scale),
                 _ => None,
             },
             check: value_check(&c.data_type),
@@ -201,8 +202,8 @@ fn columns(dataset: &Dataset) -> Vec<ColumnSpec> {
 }
 
 /// What a model type asks of every value.
-fn value_check(t: &datasurface_platform::model::DataType) -> Option<ValueCheck> {
-    use datasurface_platform::model::DataType;
+fn value_check(t: &datasurface_core::DataType) -> Option<ValueCheck> {
+    use datasurface_core::DataType;
     if let Some(i) = t.integer() {
         return Some(ValueCheck::Integer {
             bits: i.bits,
@@ -315,9 +316,9 @@ fn written(
 }
 
 /// The declared SQLite type of a model type, as lineage's schemas give it.
-fn physical(t: &datasurface_platform::model::DataType) -> String {
+fn physical(t: &datasurface_core::DataType) -> String {
     let scale = match t {
-        datasurface_platform::model::DataType::Decimal(d) => Some(d.scale),
+        datasurface_core::DataType::Decimal(d) => Some(d.scale),
         _ => None,
     };
     Sqlite.column_type(affinity(t).unwrap_or(Affinity::Text), scale)

@@ -250,7 +250,7 @@ impl TransformSpec {
     pub fn memory_bytes(&self) -> u64 {
         u64::from(
             self.memory_mib
-                .unwrap_or(datasurface_platform::model::TransformerLimits::DEFAULT_MEMORY_MIB),
+                .unwrap_or(datasurface_core::TransformerLimits::DEFAULT_MEMORY_MIB),
         ) << 20
     }
 
@@ -258,7 +258,7 @@ impl TransformSpec {
     pub fn timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(u64::from(
             self.timeout_seconds
-                .unwrap_or(datasurface_platform::model::TransformerLimits::DEFAULT_TIMEOUT_SECONDS),
+                .unwrap_or(datasurface_core::TransformerLimits::DEFAULT_TIMEOUT_SECONDS),
         ))
     }
 }
@@ -299,31 +299,3 @@ pub struct DeliveredDataset {
     /// The columns copied, system columns first.
     pub columns: Vec<String>,
 }
-
-/// The name [`IngestSpec`] had before both platforms spoke one vocabulary.
-#[deprecated(
-    since = "0.1.0",
-    note = "renamed `IngestSpec`, as the airflow platform names it"
-)]
-pub type IngestJob = IngestSpec;
-/// The name [`DatasetSpec`] had.
-#[deprecated(
-    since = "0.1.0",
-    note = "renamed `DatasetSpec`, as the airflow platform names it"
-)]
-pub type DatasetJob = DatasetSpec;
-/// The name [`TransformSpec`] had.
-#[deprecated(
-    since = "0.1.0",
-    note = "renamed `TransformSpec`, as the airflow platform names it"
-)]
-pub type TransformJob = TransformSpec;
-/// The name [`DeliverySpec`] had.
-#[deprecated(since = "0.1.0", note = "renamed `DeliverySpec`")]
-pub type DeliveryJob = DeliverySpec;
-/// The name [`SourceSpec`] had.
-#[deprecated(
-    since = "0.1.0",
-    note = "renamed `SourceSpec`, as the airflow platform names it"
-)]
-pub type Source = SourceSpec;

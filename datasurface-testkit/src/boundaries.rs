@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use datasurface_core::names::DatastoreName;
+use datasurface_core::{Documentation, Ecosystem};
 use datasurface_platform::Rendering;
-use datasurface_platform::model::names::DatastoreName;
-use datasurface_platform::model::{Documentation, Ecosystem};
 
 /// Text that breaks out of a line, a string or a template if it is not
 /// escaped: each line of it must never stand alone in a rendered file.
@@ -224,9 +224,9 @@ pub fn with_container_twins(model: &Ecosystem) -> Option<(Ecosystem, [(String, S
     let original = team_ref.workspaces.get(&ws_name)?.clone();
     let mut copies = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let c: datasurface_platform::model::names::ContainerName = name.parse().ok()?;
+        let c: datasurface_core::names::ContainerName = name.parse().ok()?;
         team_ref.containers.insert(c.clone(), declared.clone());
-        let w: datasurface_platform::model::names::WorkspaceName =
+        let w: datasurface_core::names::WorkspaceName =
             format!("{ws_name}_twin{i}").parse().ok()?;
         let mut copy = original.clone();
         copy.container = Some(c);

@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use datasurface_core::{CaptureMetadata, Credential, CredentialType, Ecosystem};
+use datasurface_files::{self as files, Format, SourceFile};
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph, build};
-use datasurface_platform::model::files::{self, Format, SourceFile};
-use datasurface_platform::model::validate::validate;
-use datasurface_platform::model::{CaptureMetadata, Credential, CredentialType, Ecosystem};
 use datasurface_platform::{
     ArtifactKey, Capability, CaptureKind, DataPlatform, Rendering, capabilities_used, render_with,
 };
+use datasurface_rules::validate::validate;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
 
@@ -31,7 +31,7 @@ pub enum KitError {
     Generate(#[from] datasurface_generate::GenerateError),
     /// The model does not validate.
     #[error("the model is not valid:\n{0}")]
-    Invalid(Box<datasurface_platform::model::validate::Report>),
+    Invalid(Box<datasurface_rules::validate::Report>),
     /// The model declares no platform of the kit's name.
     #[error("the model declares no `{PLATFORM_NAME}`")]
     NoPlatform,
@@ -233,10 +233,10 @@ impl<'a> Conformance<'a> {
     /// trait's contract, so that `explain` and the catalogue know every code.
     fn note_undeclared_codes(
         &self,
-        valid: &datasurface_platform::model::validate::ValidEcosystem,
+        valid: &datasurface_rules::validate::ValidEcosystem,
         graphs: &datasurface_platform::graph::IntentionGraphs,
-        name: &datasurface_platform::model::names::PlatformName,
-        declaration: &datasurface_platform::model::PlatformDeclaration,
+        name: &datasurface_core::names::PlatformName,
+        declaration: &datasurface_core::PlatformDeclaration,
     ) {
         let empty;
         let graph = if let Some(graph) = graphs.graphs.get(name) {

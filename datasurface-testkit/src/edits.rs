@@ -1,7 +1,7 @@
 //! Edits of a model that a plan must carry out: the everyday changes of an ecosystem.
 
-use datasurface_platform::model::names::WorkspaceName;
-use datasurface_platform::model::{
+use datasurface_core::names::WorkspaceName;
+use datasurface_core::{
     AssignmentStatus, Column, Ecosystem, Milestoning, PlatformAssignment, Workspace,
 };
 

@@ -7,9 +7,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::{CodeInfo, Report, rules::BASE_MODEL, validate};
+use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::{DataPlatform, PlatformRegistry, check_platforms, graph};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Report, validate::rules::BASE_MODEL, validate::validate,
+};
 
 /// The name of the example models' file, as their reports cite it.
 pub const EXAMPLE_FILE: &str = "model.yaml";

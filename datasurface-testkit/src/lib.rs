@@ -38,13 +38,13 @@ pub mod strategy;
 
 #[cfg(feature = "conformance")]
 pub use conformance::{Conformance, ConformanceReport, Outcome, PLATFORM_NAME, exercise_shape};
+/// Small ready ecosystems as builders (a minimal one, Northwind) that a test
+/// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.
+pub use datasurface_fixtures as fixtures;
 pub use datasurface_generate::{
     CAPTURE_METHODS, CODE_KINDS, CONTAINER_KINDS, DATA_TYPES, FILE_FORMATS, GenerateError,
     MILESTONING, Palette, PlatformSpec, Shape, TRIGGERS, generate, generate_for, source_kinds,
 };
-/// Small ready ecosystems as builders (a minimal one, Northwind) that a test
-/// extends in a line or two: `fixtures::minimal().define_zone(…).build_valid()`.
-pub use datasurface_model::fixtures;
 #[cfg(feature = "conformance")]
 pub use examples::{
     Broken, EXAMPLE_FILE, ExampleFailure, check_code_examples, check_model_text, example_base,

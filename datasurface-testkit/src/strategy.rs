@@ -1,6 +1,6 @@
 //! Proptest strategies for valid ecosystems.
 
-use datasurface_platform::model::Ecosystem;
+use datasurface_core::Ecosystem;
 use proptest::prelude::*;
 
 use datasurface_generate::Palette;

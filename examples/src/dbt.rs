@@ -3,16 +3,16 @@
 //! consumer group reads). `examples/custom_platform.rs` runs the conformance
 //! suite on it; `examples/dbt_cli.rs` is its own `datasurface` command line.
 
+use datasurface_core::Milestoning;
+use datasurface_core::{names::DatasetName, names::DatastoreName};
 use datasurface_platform::graph::NodeKind::{Ingest, Workspace};
 use datasurface_platform::graph::PlatformGraph;
-use datasurface_platform::model::Milestoning;
-use datasurface_platform::model::names::{DatasetName, DatastoreName};
-use datasurface_platform::model::validate::{Diagnostic, ModelPath};
 use datasurface_platform::{
     Artifact, ArtifactKey as Key, Capabilities, CaptureKind, Claimant, ContainerCategory,
     DataPlatform, PhysicalNames, TriggerKind, TypeKind,
 };
 use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
+use datasurface_rules::{validate::Diagnostic, validate::ModelPath};
 
 /// Renders dbt sources and models; dbt and its scheduler do the rest.
 #[derive(Debug, Clone, Copy, Default)]

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use datasurface_model::files::{self, SourceFile};
+use datasurface_files::{self as files, SourceFile};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -29,7 +29,7 @@ fn example_paths() -> Vec<PathBuf> {
     paths
 }
 
-fn load_example(name: &str) -> datasurface_model::Ecosystem {
+fn load_example(name: &str) -> datasurface_core::Ecosystem {
     let dir = repo_root().join("examples/models").join(name);
     let sources: Vec<SourceFile> = example_paths()
         .into_iter()
@@ -223,7 +223,7 @@ fn the_federated_example_exercises_federated_ownership() {
 
 #[test]
 fn every_example_model_validates_without_errors_or_warnings() {
-    use datasurface_model::validate::{Severity, check};
+    use datasurface_rules::{validate::Severity, validate::check};
     let northwind = check(&load_example("northwind"));
     assert!(northwind.is_empty(), "northwind:\n{northwind}");
     let federated = check(&load_example("federated"));

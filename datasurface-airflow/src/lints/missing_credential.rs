@@ -1,7 +1,9 @@
 //! Diagnostic: airflow-missing-credential
 
 use datasurface_platform::graph::NodeKind;
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
+};
 
 use super::Lint;
 

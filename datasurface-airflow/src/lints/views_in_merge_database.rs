@@ -1,8 +1,10 @@
 //! Diagnostic: airflow-views-in-merge-database
 
+use datasurface_core::{ContainerKind, DatabaseEngine};
 use datasurface_platform::graph::NodeKind;
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
-use datasurface_platform::model::{ContainerKind, DatabaseEngine};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
+};
 
 use super::Lint;
 

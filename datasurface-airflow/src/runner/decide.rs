@@ -10,11 +10,11 @@
 
 use chrono::{DateTime, Utc};
 
+use datasurface_core::HookEventKind;
 use datasurface_platform::hook::{
     HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk, PastDecision, RowCounts, Verdict,
     next_ask,
 };
-use datasurface_platform::model::HookEventKind;
 
 use super::{JobError, Merge, MergeDatabase, errors};
 use crate::spec::{TRANSFORM, TransformSpec};

@@ -15,10 +15,10 @@ use datasurface_airflow::dags::{DagSpec, Operator};
 use datasurface_airflow::factory::ChunkManifest;
 use datasurface_airflow::{Airflow, CHUNKS, DEFAULT_MAX_CHUNK_SIZE};
 use datasurface_platform::graph::build;
-use datasurface_platform::model::validate::validate;
 use datasurface_platform::{
     Action, ArtifactKey, DataPlatform, Rendering, dependency_order, render_with,
 };
+use datasurface_rules::validate::validate;
 use datasurface_testkit::edits::EDITS;
 use datasurface_testkit::{Conformance, Shape, generate_for};
 use serde_json::json;

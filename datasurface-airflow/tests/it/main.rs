@@ -12,10 +12,10 @@ use std::path::Path;
 
 use datasurface_airflow::Airflow;
 use datasurface_airflow::dags::{DagSpec, Operator};
+use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::graph::build;
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::validate;
 use datasurface_platform::{ArtifactKey, DataPlatform, Plan, Rendering, render_with};
+use datasurface_rules::validate::validate;
 use datasurface_testkit::{Conformance, Palette, strategy};
 use proptest::prelude::*;
 use serde_json::json;

@@ -35,7 +35,7 @@ use std::time::Instant;
 use datasurface_airflow::Airflow;
 use datasurface_airflow::dags::DagSpec;
 use datasurface_bench::{Failed, graphs, model, targets_exit, valid};
-use datasurface_platform::model::names::PlatformName;
+use datasurface_core::names::PlatformName;
 use datasurface_platform::{Rendering, render_with};
 use serde_json::{Value, json};
 

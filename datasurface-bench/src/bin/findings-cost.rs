@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use datasurface_bench::{Failed, command, files, model, proposal, targets_exit, write_files};
-use datasurface_platform::model::files::Format;
+use datasurface_files::Format;
 
 /// Each format's time against the quiet command's, at most.
 const TARGET: f64 = 1.2;

@@ -41,7 +41,7 @@ use datasurface_airflow::dags::{credential_variable, env};
 use datasurface_airflow::runner::{self, IngestOptions};
 use datasurface_bench::postgres::{self, PASSWORD, ROLE};
 use datasurface_bench::{Failed, targets_exit, write_files};
-use datasurface_platform::model::files::SourceFile;
+use datasurface_files::SourceFile;
 
 /// A quiet `job ingest`, at most (ms, the median).
 const JOB_TARGET_MS: f64 = 150.0;

@@ -31,7 +31,7 @@ use datasurface_bench::{
     STORES, command, diff, files, graphs, load, model, platforms, proposal, render, valid,
     verify_change, verify_command, write_files,
 };
-use datasurface_platform::model::files::{Format, SourceFile};
+use datasurface_files::{Format, SourceFile};
 
 /// Why a measurement could not be made, for the terminal.
 type Failed = Box<dyn std::error::Error + Send + Sync>;

@@ -308,11 +308,11 @@ fn model_text_reaches_the_terminal_escaped() {
 fn explain_shows_what_check_short_prints() {
     let dir = scratch("check-short");
     for code in ["unknown-dataset", "invalid-data-type"] {
-        let rule = datasurface_model::validate::rules::RULES
+        let rule = datasurface_rules::validate::rules::RULES
             .iter()
             .find(|r| r.code == code)
             .unwrap();
-        let text = datasurface_model::validate::rules::example_model(rule).unwrap();
+        let text = datasurface_rules::validate::rules::example_model(rule).unwrap();
         std::fs::write(dir.join("example.yaml"), text).unwrap();
         let check = datasurface(&["check", "example.yaml", "--format", "short"], &dir);
         assert_eq!(check.code, 1, "{}", check.transcript());

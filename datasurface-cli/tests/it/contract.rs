@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use datasurface_model::names::DatasetName;
-use datasurface_model::{Dataset, OrderedMap};
+use datasurface_core::names::DatasetName;
+use datasurface_core::{Dataset, OrderedMap};
 
 use crate::{datasurface, repo_root, scratch};
 

@@ -5,7 +5,7 @@
 //! `?`, quotes, `%`, `/` and `=` never do, and are left), so no text makes emphasis, a link,
 //! a table cell's end, an HTML tag or an entity; line breaks become
 //! spaces, so no text starts a block; every character the one text policy
-//! calls unsafe (`datasurface_model::text::is_unsafe`: controls,
+//! calls unsafe (`datasurface_stdx::text::is_unsafe`: controls,
 //! bidirectional controls and marks, zero-width characters, separators)
 //! becomes U+FFFD, so no text hides or reorders what a reviewer reads.
 //! Code spans pick a fence longer than any backtick run inside.
@@ -16,7 +16,7 @@ const REPLACEMENT: char = '\u{FFFD}';
 /// Whether `c` is shown as U+FFFD: what the one text policy calls unsafe
 /// (line breaks and tabs are spaces before this is asked).
 fn hidden(c: char) -> bool {
-    datasurface_platform::model::text::is_unsafe(c)
+    datasurface_stdx::text::is_unsafe(c)
 }
 
 /// One line of `raw`: line breaks and tabs as spaces, hidden characters
@@ -307,7 +307,7 @@ mod tests {
         fn no_unsafe_character_reaches_a_comment(raw in "[a-z\u{0}-\u{1f}\u{61c}\u{200b}-\u{200f}\u{2028}-\u{202e}\u{2060}-\u{2069}\u{feff}]{0,30}") {
             for shown in [text(&raw), code(&raw), message(&raw), message_in_cell(&raw), code_in_cell(&raw)] {
                 prop_assert!(
-                    !shown.chars().any(datasurface_platform::model::text::is_unsafe),
+                    !shown.chars().any(datasurface_stdx::text::is_unsafe),
                     "{:?} showed {:?}", raw, shown
                 );
             }

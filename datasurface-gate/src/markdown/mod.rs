@@ -12,9 +12,9 @@ pub mod escape;
 
 use std::fmt::Write as _;
 
-use datasurface_platform::model::validate::{Diagnostic, Severity};
-use datasurface_platform::model::verify::{APPROVABLE, RegionChange, Verification};
 use datasurface_platform::{Action, Disruption, Plan};
+use datasurface_rules::{validate::Diagnostic, validate::Severity};
+use datasurface_rules::{verify::APPROVABLE, verify::RegionChange, verify::Verification};
 
 use crate::{PlatformPlan, Verified};
 use escape::{code, code_in_cell, message, message_in_cell, text};
@@ -456,7 +456,7 @@ fn moves(out: &mut Out, v: &Verification) {
     if v.moves.is_empty() {
         return;
     }
-    let name = |p: &Option<datasurface_platform::model::names::PlatformName>| {
+    let name = |p: &Option<datasurface_core::names::PlatformName>| {
         p.as_ref()
             .map_or_else(|| "no platform".to_owned(), |p| code(p.as_str()))
     };

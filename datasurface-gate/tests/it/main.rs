@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use datasurface_core::{HookLimits, Repository};
 use datasurface_gate::platform::hook::{
     Action, Decide, Decision, HookError, HookInput, HookLoader,
 };
-use datasurface_gate::platform::model::{HookLimits, Repository};
 use datasurface_gate::platform::{PlatformRegistry, sha256_hex};
 use datasurface_gate::{
     Finding, Gate, HOOK_MODULE, HOOKS_NOT_CHECKED, MemoryModel, ModelDir, ModelSource,
@@ -239,8 +239,8 @@ fn the_findings_schema_is_versioned_and_describes_every_field() {
     }
 }
 
-fn severity() -> impl Strategy<Value = datasurface_gate::platform::model::validate::Severity> {
-    use datasurface_gate::platform::model::validate::Severity;
+fn severity() -> impl Strategy<Value = datasurface_rules::validate::Severity> {
+    use datasurface_rules::validate::Severity;
     prop_oneof![
         Just(Severity::Error),
         Just(Severity::Warning),

@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use datasurface_files::{self as files, SourceFile};
 use datasurface_graph::{IntentionGraphs, NodeKey, PlatformGraph, build};
-use datasurface_model::files::{self, SourceFile};
-use datasurface_model::validate::{Severity, validate};
+use datasurface_rules::{validate::Severity, validate::validate};
 use proptest::prelude::*;
 
 fn graphs_of(text: &str) -> IntentionGraphs {
@@ -67,7 +67,7 @@ fn northwind_is_the_seeds_figure() {
     assert!(
         g.nodes()
             .iter()
-            .all(|n| n.priority == datasurface_model::WorkspacePriority::High)
+            .all(|n| n.priority == datasurface_core::WorkspacePriority::High)
     );
     let order: Vec<String> = g
         .bring_up_order()
@@ -360,7 +360,7 @@ fn the_primary_platform_ingests_what_others_mirror_even_with_no_consumer_of_its_
         batch
             .nodes()
             .iter()
-            .all(|n| n.priority == datasurface_model::WorkspacePriority::High),
+            .all(|n| n.priority == datasurface_core::WorkspacePriority::High),
         "{:?}",
         batch.nodes()
     );

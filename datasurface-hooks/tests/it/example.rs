@@ -5,9 +5,9 @@
 
 use std::path::PathBuf;
 
+use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::hook::{Action, Decide, HookEvent, HookInput, RowCounts};
-use datasurface_platform::model::HookEventKind;
 
 use super::{at, input};
 

@@ -3,11 +3,11 @@
 mod example;
 
 use chrono::{DateTime, Utc};
+use datasurface_core::{FailurePolicy, HookEventKind};
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::hook::{
     Action, Decide, HookContext, HookError, HookEvent, HookInput, Subject, ask,
 };
-use datasurface_platform::model::{FailurePolicy, HookEventKind};
 use datasurface_platform::sha256_hex;
 use std::time::Duration;
 

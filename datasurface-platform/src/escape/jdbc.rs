@@ -8,8 +8,8 @@
 //! percent-encoded (or braced, for SQL Server), and a host is accepted only
 //! as a host name or IP address.
 
-use datasurface_model::DatabaseEngine;
-use datasurface_model::container::Database;
+use datasurface_core::DatabaseEngine;
+use datasurface_core::container::Database;
 
 /// The JDBC URL of a database: `None` for an engine with no JDBC driver
 /// here, or a host that is not a host name, IPv4 or bracketed IPv6 address.
@@ -18,7 +18,7 @@ use datasurface_model::container::Database;
 ///
 /// ```
 /// use datasurface_platform::escape::jdbc;
-/// use datasurface_platform::model::container::Database;
+/// use datasurface_core::container::Database;
 ///
 /// let db: Database = serde_json::from_value(serde_json::json!({
 ///     "engine": "POSTGRES", "database": "shop?socketFactory=x",

@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::HookEventKind;
+use datasurface_core::HookEventKind;
 
 /// The version of the contract: of [`HookInput`] and [`Decision`] as JSON.
 pub const CONTRACT_VERSION: u32 = 1;
@@ -232,7 +232,7 @@ impl Decision {
                 "the reason has {chars} characters; keep it to {MAX_REASON_CHARS}"
             ));
         }
-        if let Some(c) = crate::model::text::unsafe_in_line(&self.reason) {
+        if let Some(c) = datasurface_stdx::text::unsafe_in_line(&self.reason) {
             return bad(format!(
                 "the reason contains the control character {}; write one line of text",
                 c.escape_unicode()
@@ -380,7 +380,7 @@ pub trait HookLoader: Send + Sync + std::fmt::Debug {
     fn max_module_bytes(&self) -> u64;
 
     /// The wall time one decision of a module with these limits may take.
-    fn wall_time(&self, limits: &datasurface_model::HookLimits) -> std::time::Duration;
+    fn wall_time(&self, limits: &datasurface_core::HookLimits) -> std::time::Duration;
 
     /// Loads a module: checks its bytes against the SHA-256 the model pins
     /// and against the hook contract, to decide under `limits` but for at
@@ -389,7 +389,7 @@ pub trait HookLoader: Send + Sync + std::fmt::Debug {
         &self,
         bytes: &[u8],
         pinned_sha256: &str,
-        limits: &datasurface_model::HookLimits,
+        limits: &datasurface_core::HookLimits,
         wall_time: std::time::Duration,
     ) -> Result<Box<dyn Decide>, HookError>;
 }

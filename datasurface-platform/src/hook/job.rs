@@ -9,7 +9,7 @@ use super::{
     Action, Decide, HookContext, HookError, HookEvent, HookInput, HookRun, MAX_PAST_DECISIONS,
     PastDecision, Subject,
 };
-use crate::model::{FailurePolicy, HookEventKind, HookLimits};
+use datasurface_core::{FailurePolicy, HookEventKind, HookLimits};
 
 /// How a verdict came about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,7 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
 impl HookJob {
     /// The job spec of a model's hook.
     pub fn new(
-        hook: &crate::model::Hook,
+        hook: &datasurface_core::Hook,
         workspace: &str,
         team: &str,
         platform: &str,

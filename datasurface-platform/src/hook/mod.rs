@@ -2,11 +2,11 @@
 //! answers, the same for every platform and every kind of hook.
 //!
 //! A platform that reaches an event a workspace's hook wants (see
-//! [`model::Hook`](crate::model::Hook)) builds a [`HookInput`] (the event,
+//! [`model::Hook`](datasurface_core::Hook)) builds a [`HookInput`] (the event,
 //! and the context: workspace, subject, platform, the last decisions and
 //! when it last ran), asks the hook ([`Decide`]), and turns the answer, or the
 //! failure, into a [`Verdict`] with [`verdict`], which applies the hook's
-//! [`FailurePolicy`](crate::model::FailurePolicy). The verdict says whether to run, and why; the platform
+//! [`FailurePolicy`](datasurface_core::FailurePolicy). The verdict says whether to run, and why; the platform
 //! records it with the batch.
 //!
 //! Hooks speak JSON: [`HookInput`] serializes to the document a WebAssembly
@@ -21,11 +21,6 @@
 mod contract;
 mod job;
 mod schedule;
-
-/// The name [`Decide`] had before it was told apart from the model's
-/// [`Hook`](crate::model::Hook), the declaration of a workspace's hook.
-#[deprecated(since = "0.1.0", note = "renamed `Decide`")]
-pub use contract::Decide as Hook;
 
 pub use contract::{
     Action, CONTRACT_VERSION, Decide, Decision, HookContext, HookError, HookEvent, HookInput,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Action, PastDecision};
-use crate::model::HookEventKind;
+use datasurface_core::HookEventKind;
 
 /// Whether a platform asks a hook about a subject that is due, or holds it
 /// by the hook's last decision.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::model::{FailurePolicy, HookEventKind, HookLimits};
+use datasurface_core::{FailurePolicy, HookEventKind, HookLimits};
 
 fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()

@@ -1,13 +1,16 @@
 //! A job's lineage from the model: the owners, schemas and documentation a
 //! platform's renderer puts in its templates, the same for every platform.
 
-use datasurface_model::DataType;
+use datasurface_core::DataType;
 use std::collections::BTreeMap;
 
+use datasurface_core::Documentation;
+use datasurface_core::{
+    names::DatasetName, names::DatastoreName, names::TeamName, names::WorkspaceName,
+    names::ZoneName,
+};
 use datasurface_graph::{NodeKind, PlatformGraph};
-use datasurface_model::Documentation;
-use datasurface_model::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
-use datasurface_model::validate::ModelIndex;
+use datasurface_rules::validate::ModelIndex;
 
 use super::job::{Check, DatasetLineage, Field, JobLineage, JobType, Place, team_owner};
 
@@ -217,7 +220,7 @@ impl<'a> LineageModel<'a> {
         if !key.is_empty() {
             let columns: Vec<&str> = key
                 .iter()
-                .map(datasurface_model::names::ColumnName::as_str)
+                .map(datasurface_core::names::ColumnName::as_str)
                 .collect();
             checks.push(Check {
                 assertion: "unique".into(),

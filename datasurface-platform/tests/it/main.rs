@@ -6,15 +6,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use datasurface_core::{Ecosystem, Milestoning};
+use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::graph::{NodeKind, PlatformGraph, build};
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::{Diagnostic, ValidEcosystem, validate};
-use datasurface_platform::model::{Ecosystem, Milestoning};
 use datasurface_platform::{
     Action, Artifact, ArtifactKey, Capabilities, CaptureKind, CodeKind, ContainerCategory,
     DataPlatform, PlatformError, PlatformRegistry, RenderContext, Rendering, TriggerKind, TypeKind,
     check_capabilities,
 };
+use datasurface_rules::{validate::Diagnostic, validate::ValidEcosystem, validate::validate};
 use serde_json::json;
 
 /// A platform that renders one JSON job spec per graph node.

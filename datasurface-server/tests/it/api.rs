@@ -1,6 +1,6 @@
 //! Every route, answers and problems.
 
-use datasurface_model::BuildValid as _;
+use datasurface_rules::BuildValid as _;
 use datasurface_server::{ROUTES, openapi};
 
 use crate::{Running, header, northwind_version};
@@ -30,9 +30,7 @@ fn encoded(name: &str) -> String {
 }
 
 fn platform() -> String {
-    let eco = datasurface_model::fixtures::northwind()
-        .build_valid()
-        .unwrap();
+    let eco = datasurface_fixtures::northwind().build_valid().unwrap();
     eco.platforms.keys().next().unwrap().to_string()
 }
 
@@ -315,8 +313,8 @@ fn every_answer_is_what_the_openapi_document_says_field_by_field() {
 /// (`external`) platform, is in the catalogue and its lineage like any other.
 #[test]
 fn a_governance_only_platform_shows_in_lineage_and_among_platforms() {
-    let mut eco = datasurface_model::fixtures::northwind().build().unwrap();
-    let declaration: datasurface_model::PlatformDeclaration = serde_json::from_value(
+    let mut eco = datasurface_fixtures::northwind().build().unwrap();
+    let declaration: datasurface_core::PlatformDeclaration = serde_json::from_value(
         serde_json::json!({"kind": "external", "version": "^0.1", "parameters": {"system": "Informatica"}}),
     )
     .unwrap();
@@ -326,7 +324,7 @@ fn a_governance_only_platform_shows_in_lineage_and_among_platforms() {
     assigned.platform = "Vendor ETL".parse().unwrap();
     eco.assignments[0].platforms = vec![assigned];
     let server = Running::start(crate::ModelVersion {
-        valid: datasurface_model::validate::validate(eco).unwrap(),
+        valid: datasurface_rules::validate::validate(eco).unwrap(),
         diagnostics: Vec::new(),
         content_hash: "m1".to_owned(),
         changes: Vec::new(),

@@ -7,9 +7,9 @@
 //! `.ci/external` installs `chromium` and `chromium-driver`; without them
 //! the test says so and passes, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
 
-use datasurface_model::Documentation;
-use datasurface_model::fixtures::northwind;
-use datasurface_model::names::DatastoreName;
+use datasurface_core::Documentation;
+use datasurface_core::names::DatastoreName;
+use datasurface_fixtures::northwind;
 use datasurface_server::ModelVersion;
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -31,7 +31,7 @@ fn hostile_northwind() -> ModelVersion {
         }
     }
     ModelVersion {
-        valid: datasurface_model::validate::validate(eco).unwrap(),
+        valid: datasurface_rules::validate::validate(eco).unwrap(),
         diagnostics: Vec::new(),
         content_hash: "browser".to_owned(),
         changes: crate::northwind_changes(),

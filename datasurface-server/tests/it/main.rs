@@ -12,8 +12,8 @@ mod webdriver;
 
 use std::sync::Arc;
 
-use datasurface_model::BuildValid as _;
-use datasurface_model::fixtures::northwind;
+use datasurface_fixtures::northwind;
+use datasurface_rules::BuildValid as _;
 use datasurface_server::{ModelService, ModelVersion};
 
 /// Says that a test could not check what it checks because a tool is

@@ -1,7 +1,7 @@
 //! Reloads: a valid model is swapped in whole, an invalid one is refused
 //! and the last good one kept, with the refusal's findings visible.
 
-use datasurface_model::validate::{Diagnostic, ModelPath, Severity};
+use datasurface_rules::{validate::Diagnostic, validate::ModelPath, validate::Severity};
 use datasurface_server::Rejected;
 
 use crate::{Running, northwind_version};
@@ -95,7 +95,7 @@ fn findings_are_placed_in_their_files_after_the_model_is_served() {
     assert!(before["page"]["items"][0]["location"].is_null());
     let tag = crate::header(&headers, "etag").unwrap().to_owned();
     let mut placed = warning();
-    placed.location = Some(datasurface_model::validate::SourceLocation {
+    placed.location = Some(datasurface_rules::validate::SourceLocation {
         file: "zones/usa/zone.yaml".to_owned(),
         line: 3,
         column: 1,

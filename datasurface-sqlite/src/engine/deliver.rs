@@ -12,8 +12,8 @@
 use rusqlite::OptionalExtension;
 use rusqlite::params;
 
+use datasurface_core::HookEventKind;
 use datasurface_platform::lineage::{self, JobLineage, Outcome, RunIds};
-use datasurface_platform::model::HookEventKind;
 
 use super::batch::SQL;
 use super::hooks::{Consulted, Question};

@@ -16,11 +16,11 @@ use rusqlite::OptionalExtension;
 use rusqlite::params;
 use serde::Serialize;
 
+use datasurface_core::HookEventKind;
 use datasurface_platform::hook::{
     Action, Decide, HookError, HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk,
     PastDecision, RowCounts, Subject, ask, next_ask, verdict,
 };
-use datasurface_platform::model::HookEventKind;
 
 use super::batch::SQL;
 use super::run::{RunEvent, RunSummary, Schedules, Waiting, schedule};

@@ -12,7 +12,6 @@ mod deliver;
 mod hooks;
 mod lineage;
 mod metrics;
-mod migrate;
 mod pool;
 mod reconcile;
 mod run;
@@ -105,7 +104,6 @@ pub struct Engine {
     primary_reader: Option<Arc<dyn PrimaryReader>>,
     clock: Clock,
     hooks: Arc<Hooks>,
-    moved: Vec<String>,
     pool: pool::Pool,
     lineage: Lineage,
 }
@@ -141,16 +139,11 @@ impl Engine {
     /// An engine over a state directory (made if missing). `sources` maps
     /// source container names to the local SQLite files or CSV folders that
     /// hold their data.
-    ///
-    /// State an older build wrote under the names the platforms no longer
-    /// use is moved to today's names first, keeping every row
-    /// ([`Engine::moved_state`] says what moved).
     pub fn open(state: &Path, sources: BTreeMap<String, PathBuf>) -> Result<Self, EngineError> {
         std::fs::create_dir_all(state.join("containers")).map_err(io(format!(
             "cannot create the state directory {}",
             state.display()
         )))?;
-        let moved = migrate::migrate_state(state)?;
         Ok(Engine {
             state: state.to_path_buf(),
             sources,
@@ -158,16 +151,9 @@ impl Engine {
             primary_reader: None,
             clock: Arc::new(chrono::Utc::now),
             hooks: Arc::new(Hooks::new()),
-            moved,
             pool: pool::Pool::default(),
             lineage: Lineage::default(),
         })
-    }
-
-    /// What opening the state directory moved from an older build's names
-    /// to today's, one line per database; empty when nothing needed it.
-    pub fn moved_state(&self) -> &[String] {
-        &self.moved
     }
 
     /// The engine with the merge databases of the primary ingestion

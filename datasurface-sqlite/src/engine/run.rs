@@ -19,8 +19,8 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use serde::Serialize;
 
+use datasurface_core::cron::Schedule;
 use datasurface_platform::lineage::{self, RunIds, run_id};
-use datasurface_platform::model::cron::Schedule;
 
 use super::apply::jobs;
 use super::batch::{self, Counts, SQL, last_committed};

@@ -8,11 +8,13 @@ mod path_outside_model;
 mod primary_unreadable;
 mod source_not_local;
 
+use datasurface_core::names::DatastoreName;
+use datasurface_core::{Datastore, Ecosystem};
 use datasurface_platform::RenderContext;
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_platform::model::names::DatastoreName;
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelIndex, Placed};
-use datasurface_platform::model::{Datastore, Ecosystem};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelIndex, validate::Placed,
+};
 
 /// The platform's own diagnostic codes.
 pub const LINT_CODES: &[CodeInfo] = &[

@@ -1,7 +1,9 @@
 //! Diagnostic: sqlite-path-outside-model
 
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
-use datasurface_platform::model::{ContainerKind, DatabaseEngine};
+use datasurface_core::{ContainerKind, DatabaseEngine};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
+};
 
 use super::Lint;
 use crate::confined;

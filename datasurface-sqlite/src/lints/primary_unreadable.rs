@@ -5,7 +5,9 @@
 //! rows of the primary's merge database rather than the source.
 
 use datasurface_platform::graph::NodeKind;
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
+};
 
 use super::Lint;
 

@@ -1,6 +1,8 @@
 //! Diagnostic: sqlite-source-not-local
 
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
+use datasurface_rules::{
+    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
+};
 
 use super::Lint;
 use crate::local_sources;

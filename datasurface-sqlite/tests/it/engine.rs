@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::graph::build;
-use datasurface_platform::model::files::{self, SourceFile};
-use datasurface_platform::model::validate::validate;
 use datasurface_platform::{DataPlatform, Rendering, render_with};
+use datasurface_rules::validate::validate;
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_sqlite::engine::{Engine, RunEvent, RunSummary, Schedules, StreamStatus};
 use rusqlite::Connection;

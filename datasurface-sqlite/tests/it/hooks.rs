@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration};
+use datasurface_core::HookEventKind;
 use datasurface_platform::DataPlatform;
 use datasurface_platform::hook::{Action, Decision, HookError, HookInput, Subject};
-use datasurface_platform::model::HookEventKind;
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_sqlite::engine::{Engine, Hooks, RunSummary, Schedules};
 

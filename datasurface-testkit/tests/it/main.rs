@@ -5,13 +5,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use datasurface_core::Milestoning;
 use datasurface_platform::graph::{PlatformGraph, build};
-use datasurface_platform::model::Milestoning;
-use datasurface_platform::model::validate::{Diagnostic, validate};
 use datasurface_platform::{
     Artifact, ArtifactKey, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform,
     FileFormat, PlatformError, RenderContext, Rendering, TriggerKind, TypeKind, check_capabilities,
 };
+use datasurface_rules::{validate::Diagnostic, validate::validate};
 use datasurface_testkit::{
     Conformance, MILESTONING, Palette, PlatformSpec, Shape, generate, strategy,
 };
@@ -95,11 +95,11 @@ impl DataPlatform for Specs {
         self.capabilities.clone()
     }
 
-    fn codes(&self) -> &'static [datasurface_platform::model::validate::CodeInfo] {
-        const CODES: &[datasurface_platform::model::validate::CodeInfo] =
-            &[datasurface_platform::model::validate::CodeInfo::new(
+    fn codes(&self) -> &'static [datasurface_rules::validate::CodeInfo] {
+        const CODES: &[datasurface_rules::validate::CodeInfo] =
+            &[datasurface_rules::validate::CodeInfo::new(
                 "specs-note",
-                datasurface_platform::model::validate::Severity::Info,
+                datasurface_rules::validate::Severity::Info,
                 "The specs platform renders every node as JSON.",
                 "Nothing to do: it says what the platform does.",
             )];
@@ -119,7 +119,7 @@ impl DataPlatform for Specs {
             found.extend(
                 names.into_diagnostics(|node| datasurface_platform::Claimant {
                     what: (*node).to_owned(),
-                    path: datasurface_platform::model::validate::ModelPath::root(),
+                    path: datasurface_rules::validate::ModelPath::root(),
                 }),
             );
         }
@@ -131,8 +131,8 @@ impl DataPlatform for Specs {
         };
         found.push(Diagnostic::new(
             code,
-            datasurface_platform::model::validate::Severity::Info,
-            datasurface_platform::model::validate::ModelPath::root(),
+            datasurface_rules::validate::Severity::Info,
+            datasurface_rules::validate::ModelPath::root(),
             "specs renders every node as JSON",
         ));
         found

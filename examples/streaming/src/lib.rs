@@ -11,7 +11,7 @@ use datasurface_platform::graph::{Node, NodeKind, PlatformGraph};
 use datasurface_platform::model::container::Database;
 use datasurface_platform::model::names::{ContainerName, CredentialName, DatasetName};
 use datasurface_platform::model::names::{DatastoreName, WorkspaceName};
-use datasurface_platform::model::validate::{CodeInfo, Diagnostic, Severity};
+use datasurface_platform::rules::validate::{CodeInfo, Diagnostic, Severity};
 use datasurface_platform::model::{CaptureMethod, CodeArtifact, Dataset};
 use datasurface_platform::model::{DataType, DatabaseEngine as Engine, Milestoning};
 use datasurface_platform::model::{PlatformDeclaration, StepTrigger};

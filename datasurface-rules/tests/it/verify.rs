@@ -1,13 +1,13 @@
 //! Change verification: the reference's pull-request scenario, its holes, and properties.
 
-use datasurface_model::arbitrary;
-use datasurface_model::build::TeamBuilder;
-use datasurface_model::files;
-use datasurface_model::types::{DataType::Integer, varchar};
-use datasurface_model::validate::Severity;
-use datasurface_model::validate::rules::BASE_MODEL;
-use datasurface_model::verify::{ChangeKind, Verification, verify};
-use datasurface_model::{CloudVendor, DatabaseEngine::Postgres, Ecosystem, Repository};
+use datasurface_core::build::TeamBuilder;
+use datasurface_core::{CloudVendor, DatabaseEngine::Postgres, Ecosystem, Repository};
+use datasurface_core::{types::DataType::Integer, types::varchar};
+use datasurface_files as files;
+use datasurface_fixtures::arbitrary;
+use datasurface_rules::validate::Severity;
+use datasurface_rules::validate::rules::BASE_MODEL;
+use datasurface_rules::{verify::ChangeKind, verify::Verification, verify::verify};
 use proptest::prelude::*;
 
 fn model(text: &str) -> Ecosystem {
@@ -162,7 +162,7 @@ fn the_reference_scenario_forwards_and_backwards() {
     let deprecated = |eco: &Ecosystem, zone: &str, team: &str| {
         let mut eco = eco.clone();
         for store in eco.zones[zone].teams[team].datastores.values_mut() {
-            store.deprecation = datasurface_model::Deprecation::deprecated("the team is closing");
+            store.deprecation = datasurface_core::Deprecation::deprecated("the team is closing");
         }
         eco
     };
@@ -233,14 +233,14 @@ fn creation_and_deletion_take_two_phases() {
     let mut both = eu_paris.clone();
     both.zones["EU"].team_declarations.insert(
         "LyonTeam".parse().unwrap(),
-        datasurface_model::TeamDeclaration {
+        datasurface_core::TeamDeclaration {
             repository: repo("acme/repo@LyonMain"),
             documentation: None,
         },
     );
     both.zones["EU"].teams.insert(
         "LyonTeam".parse().unwrap(),
-        datasurface_model::Team::default(),
+        datasurface_core::Team::default(),
     );
     let v = verify(Some(&eu), &both, &repo("acme/repo@EUmain"));
     assert!(codes(&v).contains(&"undeclared-region"), "{}", v.report);
@@ -364,7 +364,7 @@ fn adding_a_dataset_passes_and_removing_one_fails_unless_deprecated_and_unused()
     let (base, _) = base_with(str::to_owned);
     let mut read_and_deprecated = base.clone();
     read_and_deprecated.zones["USA"].teams["Sales"].datastores["Orders"].datasets["customers"]
-        .deprecation = datasurface_model::Deprecation::deprecated("moving");
+        .deprecation = datasurface_core::Deprecation::deprecated("moving");
     let mut gone = read_and_deprecated.clone();
     gone.zones["USA"].teams["Sales"].datastores["Orders"]
         .datasets
@@ -557,7 +557,7 @@ proptest! {
     fn a_model_against_itself_changes_nothing(eco in arbitrary::ecosystem(), pick in any::<usize>()) {
         let v = verify(Some(&eco), &eco, &known_source(&eco, pick));
         prop_assert!(v.changes.is_empty());
-        prop_assert_eq!(v.report, datasurface_model::validate::check(&eco));
+        prop_assert_eq!(v.report, datasurface_rules::validate::check(&eco));
     }
 
     /// Adding a nullable column passes from the owning team and fails from any other team.
@@ -570,7 +570,7 @@ proptest! {
         let base = model(BASE_MODEL);
         prop_assume!(!["order_id", "customer_id", "amount", "name"].contains(&column.as_str()));
         let mut proposed = base.clone();
-        let new_column: datasurface_model::Column = serde_saphyr::from_str(&format!("type: {data_type}")).unwrap();
+        let new_column: datasurface_core::Column = serde_saphyr::from_str(&format!("type: {data_type}")).unwrap();
         proposed.zones["USA"].teams["Sales"].datastores["Orders"].datasets[dataset].schema.columns.insert(column.clone(), new_column);
         let v = verify(Some(&base), &proposed, &repo(SALES));
         prop_assert!(v.may_merge(), "{}", v.report);
@@ -611,14 +611,14 @@ fn a_region_declared_to_its_declarer_may_be_defined_at_once() {
     let mut both = base.clone();
     both.zone_declarations.insert(
         "APAC".parse().unwrap(),
-        datasurface_model::ZoneDeclaration {
+        datasurface_core::ZoneDeclaration {
             repository: repo("acme/repo@main"),
             documentation: None,
         },
     );
     both.zones.insert(
         "APAC".parse().unwrap(),
-        datasurface_model::GovernanceZone::default(),
+        datasurface_core::GovernanceZone::default(),
     );
     let v = verify(Some(&base), &both, &repo("acme/repo@main"));
     assert!(v.may_merge(), "{}", v.report);

@@ -1,7 +1,7 @@
 //! Serializing a model and loading it again gives an equal model, in the same order.
 
-use datasurface_model::arbitrary;
-use datasurface_model::files::{self, Format};
+use datasurface_files::{self as files, Format};
+use datasurface_fixtures::arbitrary;
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {

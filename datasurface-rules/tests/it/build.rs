@@ -2,10 +2,11 @@
 //! survives a trip through YAML and JSON, and every bad name is reported
 //! at once, with where it was given.
 
-use datasurface_model::build::BuildProblems;
-use datasurface_model::files;
-use datasurface_model::fixtures;
-use datasurface_model::{Ecosystem, Schema, arbitrary};
+use datasurface_core::build::BuildProblems;
+use datasurface_core::{Ecosystem, Schema};
+use datasurface_files as files;
+use datasurface_fixtures as fixtures;
+use datasurface_fixtures::arbitrary;
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -129,7 +130,7 @@ proptest! {
             .iter()
             .enumerate()
             .map(|(i, n)| if n.is_empty() { String::new() } else { format!("{n}{i}") })
-            .filter(|n| n.parse::<datasurface_model::names::DatastoreName>().is_err())
+            .filter(|n| n.parse::<datasurface_core::names::DatastoreName>().is_err())
             .collect();
         match result {
             Ok(_) => prop_assert!(bad.is_empty()),
@@ -147,7 +148,7 @@ proptest! {
 /// Mistakes anywhere are all reported by one `build`, each where it was made.
 #[test]
 fn every_problem_is_reported_at_once() {
-    use datasurface_model::types::DataType::Integer;
+    use datasurface_core::types::DataType::Integer;
     let problems = fixtures::minimal()
         .platform("Cloud", "airflow", |p| p.version("one point oh"))
         .define_zone("EU", |z| {
@@ -182,7 +183,7 @@ fn every_problem_is_reported_at_once() {
 /// A datastore reopened to extend it stays where it was among the others.
 #[test]
 fn a_reopened_item_keeps_its_place() {
-    use datasurface_model::types::DataType::Integer;
+    use datasurface_core::types::DataType::Integer;
     let eco = fixtures::northwind()
         .define_zone("USA", |z| {
             z.define_team("NorthwindTeam", |t| {
@@ -199,7 +200,7 @@ fn a_reopened_item_keeps_its_place() {
     let stores: Vec<&str> = team
         .datastores
         .keys()
-        .map(datasurface_model::names::DatastoreName::as_str)
+        .map(datasurface_core::names::DatastoreName::as_str)
         .collect();
     assert_eq!(stores, ["NW_Data", "Masked_NW_Data"]);
     assert_eq!(team.datastores["NW_Data"].datasets.len(), 4);

@@ -1,7 +1,7 @@
 //! The committed JSON Schema matches the code, and agrees with what the code writes.
 
-use datasurface_model::arbitrary;
-use datasurface_model::files::{self, Format};
+use datasurface_files::{self as files, Format};
+use datasurface_fixtures::arbitrary;
 use proptest::prelude::*;
 
 fn validator() -> jsonschema::Validator {

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use datasurface_model::types::{DataType, Decimal, FixedInteger, FloatFormat};
-use datasurface_model::verify::type_change_problem;
+use datasurface_core::{types::DataType, types::Decimal, types::FixedInteger, types::FloatFormat};
+use datasurface_rules::verify::type_change_problem;
 
 /// A value: exact, or a special. Every value here is `±k · 2^a · 5^b` with
 /// `k` prime to 10, which is canonical (and holds the smallest bfloat16 and

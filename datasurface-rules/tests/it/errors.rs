@@ -1,6 +1,6 @@
 //! Load errors: one located line with a message, and a help line, for each kind of mistake.
 
-use datasurface_model::files::{self, SourceFile};
+use datasurface_files::{self as files, SourceFile};
 
 /// The northwind team document, changed by `edit`, loaded alone; the error text.
 fn load_team_with(edit: impl Fn(&str) -> String) -> String {
@@ -73,7 +73,7 @@ fn reserved_word_as_column_name() {
         }
     }
     let loaded = files::load(&files_in).expect("the edited model loads");
-    let mut report = datasurface_model::validate::check(&loaded.ecosystem);
+    let mut report = datasurface_rules::validate::check(&loaded.ecosystem);
     files::locate(&mut report, &loaded.documents, &files_in);
     insta::assert_snapshot!(report.only("reserved-name").to_string());
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use datasurface_model::files::{self, LoadErrorKind, SourceFile};
+use datasurface_files::{self as files, LoadErrorKind, SourceFile};
 
 const ECO: &str = "apiVersion: datasurface.dev/v1
 kind: Ecosystem
@@ -52,13 +52,13 @@ fn zones_and_teams_follow_declaration_order_not_file_order() {
         .ecosystem
         .zones
         .keys()
-        .map(datasurface_model::names::ZoneName::as_str)
+        .map(datasurface_core::names::ZoneName::as_str)
         .collect();
     assert_eq!(zones, ["EU", "USA"]);
     let teams: Vec<&str> = model.ecosystem.zones["USA"]
         .teams
         .keys()
-        .map(datasurface_model::names::TeamName::as_str)
+        .map(datasurface_core::names::TeamName::as_str)
         .collect();
     assert_eq!(teams, ["NY", "Boston"]);
     assert_eq!(model.documents.len(), 5);

@@ -1,18 +1,14 @@
-//! Integration tests of `datasurface-model`: one binary, one module per concern.
+//! Integration tests of `datasurface-files`: loading model files, their
+//! errors, round trips and the JSON Schema; one module per concern.
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
-mod build;
 mod directory;
-mod errors;
 mod no_panic;
-mod numeric;
 mod roundtrip;
 mod schema;
-mod validation;
-mod verify;
 
-use datasurface_model::files::SourceFile;
+use datasurface_files::SourceFile;
 
 /// The repository's root directory.
 pub(crate) fn repo_root() -> std::path::PathBuf {
@@ -29,7 +25,7 @@ pub(crate) fn example_files(name: &str) -> Vec<SourceFile> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if datasurface_model::files::Format::of_path(&path.to_string_lossy()).is_some() {
+            } else if datasurface_files::Format::of_path(&path.to_string_lossy()).is_some() {
                 paths.push(path);
             }
         }

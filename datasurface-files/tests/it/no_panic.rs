@@ -1,6 +1,6 @@
 //! Nothing panics on any input, and every parse error is located.
 
-use datasurface_model::files::{self, LoadErrorKind, SourceFile};
+use datasurface_files::{self as files, LoadErrorKind, SourceFile};
 use proptest::prelude::*;
 
 proptest! {

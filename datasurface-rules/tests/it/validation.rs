@@ -3,10 +3,12 @@
 
 use std::fmt::Write as _;
 
-use datasurface_model::files;
-use datasurface_model::validate::rules::{BASE_MODEL, RULES, example_model};
-use datasurface_model::validate::{Report, check, validate};
-use datasurface_model::{AssignmentStatus, Ecosystem};
+use datasurface_core::{AssignmentStatus, Ecosystem};
+use datasurface_files as files;
+use datasurface_rules::{validate::Report, validate::check, validate::validate};
+use datasurface_rules::{
+    validate::rules::BASE_MODEL, validate::rules::RULES, validate::rules::example_model,
+};
 
 fn load(text: &str) -> Ecosystem {
     files::from_yaml_str(text).unwrap_or_else(|e| panic!("{e}"))
