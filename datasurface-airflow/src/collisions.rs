@@ -5,15 +5,14 @@
 //! asset URIs, and the environment variables and Kubernetes secrets of
 //! credentials. Columns may not start with the platform's `ds_surf_`.
 
-use datasurface_core::{
-    names::ContainerName, names::CredentialName, names::DatasetGroupName, names::DatasetName,
-    names::DatastoreName, names::WorkspaceName,
+use datasurface_core::names::{
+    ContainerName, CredentialName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::{
     Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
 };
-use datasurface_rules::{validate::Diagnostic, validate::Places};
+use datasurface_rules::validate::{Diagnostic, Places};
 
 use crate::config::AirflowConfig;
 use crate::dags::credential_variable;

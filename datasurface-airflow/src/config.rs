@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use datasurface_core::PlatformDeclaration;
-use datasurface_rules::{validate::Diagnostic, validate::ModelPath, validate::Severity};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Severity};
 use serde_json::Value;
 
 use crate::names::ident;

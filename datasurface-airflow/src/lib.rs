@@ -56,7 +56,7 @@ use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
-use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
+use datasurface_rules::validate::{CodeInfo, Diagnostic};
 
 pub use config::{
     AirflowConfig, DEFAULT_MAX_CHUNK_SIZE, Executor, IMAGE_REPOSITORY, default_image,

@@ -4,22 +4,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use datasurface_core::capture::IngestionConsistency;
+use datasurface_core::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+};
 use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Datastore,
     Ecosystem, Milestoning, StepTrigger, Workspace,
 };
-use datasurface_core::{
-    names::ContainerName, names::DatasetGroupName, names::DatasetName, names::DatastoreName,
-    names::PlatformName, names::WorkspaceName,
-};
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
-use datasurface_platform::hook::{HookJob, Subject};
-use datasurface_platform::lineage::{JobLineage, LineageModel, Place, Readers};
 use datasurface_platform::{
     Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
     kept_history,
 };
 use datasurface_rules::validate::ModelIndex;
+use datasurface_runtime::hook::{HookJob, Subject};
+use datasurface_runtime::lineage::{JobLineage, LineageModel, Place, Readers};
 
 use crate::config::AirflowConfig;
 use crate::dags::{Dag, Schedule};

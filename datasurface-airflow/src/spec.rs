@@ -7,8 +7,8 @@
 //! (`--spec`), so a job whose DAG and database came from different models
 //! refuses to run instead of drifting.
 
-use datasurface_platform::hook::HookJob;
-use datasurface_platform::lineage::JobLineage;
+use datasurface_runtime::hook::HookJob;
+use datasurface_runtime::lineage::JobLineage;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of job spec, as stored in the `job_spec` table.

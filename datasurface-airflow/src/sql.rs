@@ -17,8 +17,8 @@ use datasurface_platform::TypeKind;
 use crate::names::{ident, push_quoted, push_quoted_list, qualified, quoted};
 
 /// The batch id that marks a live (not yet closed) row version.
-pub use datasurface_platform::state::LIVE_BATCH;
-use datasurface_platform::state::{
+pub use datasurface_runtime::state::LIVE_BATCH;
+use datasurface_runtime::state::{
     ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, BatchStatus, HOOK_DECISION, KEY_HASH,
 };
 
@@ -423,7 +423,7 @@ pub fn view(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datasurface_core::{types::Array, types::FixedInteger};
+    use datasurface_core::types::{Array, FixedInteger};
 
     #[test]
     fn types_map_to_postgres() {

@@ -11,7 +11,7 @@
 use crate::names::qualified;
 use crate::spec::DatasetSpec;
 use datasurface_platform::dialect::{Postgres, SqlDialect};
-use datasurface_platform::state::{
+use datasurface_runtime::state::{
     ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, KEY_HASH, LIVE_BATCH,
 };
 

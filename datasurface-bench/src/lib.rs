@@ -3,7 +3,7 @@
 //! with peak memory (`cargo run --release -p datasurface-bench --bin
 //! scale-report`).
 //!
-//! Sizes follow seed 004's enterprise: S datastores of 10 datasets of 10
+//! Sizes follow the `DataPlatform` design's enterprise: S datastores of 10 datasets of 10
 //! columns, 0.3·S consumer workspaces reading 5 datasets each, 0.1·S
 //! transformers in chains, one zone per 1,000 stores, two platforms
 //! (`Central`, kind `airflow`, the primary ingestion platform, and `Local`,
@@ -16,8 +16,8 @@ use datasurface_core::{Ecosystem, Repository};
 use datasurface_files::{self as files, Format, SourceFile};
 use datasurface_platform::graph::{IntentionGraphs, build};
 use datasurface_platform::{DataPlatform, Plan, Rendering, render_with};
-use datasurface_rules::{validate::ValidEcosystem, validate::validate};
-use datasurface_rules::{verify::Verification, verify::verify};
+use datasurface_rules::validate::{ValidEcosystem, validate};
+use datasurface_rules::verify::{Verification, verify};
 use datasurface_testkit::{Shape, edits, generate_for};
 
 /// The benchmark sizes, in datastores: 1,010, 10,100 and 101,000 datasets

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use datasurface_files::{LoadError, LoadErrorKind, SourceFile};
 use datasurface_gate::{Checked, Finding, ModelCounts, ModelDir};
-use datasurface_rules::{validate::Report, validate::Severity};
+use datasurface_rules::validate::{Report, Severity};
 
 use crate::Outcome;
 use crate::app::{App, Paint};

@@ -246,7 +246,7 @@ fn write_record(
     };
     let path = dir.join(&name);
     let temp = dir.join(format!(".{name}.new-{}", std::process::id()));
-    datasurface_platform::write_new(&temp, text.as_bytes())
+    datasurface_runtime::write_new(&temp, text.as_bytes())
         .and_then(|()| std::fs::rename(&temp, &path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temp);

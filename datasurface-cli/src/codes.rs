@@ -6,7 +6,10 @@
 use std::io::Write;
 
 use datasurface_platform::PlatformRegistry;
-use datasurface_rules::{catalogue, catalogue::code_section, catalogue::explain_listed};
+use datasurface_rules::{
+    catalogue,
+    catalogue::{code_section, explain_listed},
+};
 use datasurface_rules::{validate, validate::CodeInfo};
 
 use crate::Outcome;

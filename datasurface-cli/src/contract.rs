@@ -6,14 +6,11 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use datasurface_contract::{ContractFile, ExportOptions, ImportOptions, Note};
-use datasurface_core::{
-    capture::CaptureMetadata, capture::CaptureMethod, capture::Credential, capture::CredentialType,
-    capture::Ingestion, capture::IngestionConsistency, capture::SqlSnapshot,
+use datasurface_core::capture::{
+    CaptureMetadata, CaptureMethod, Credential, CredentialType, Ingestion, IngestionConsistency,
+    SqlSnapshot,
 };
-use datasurface_core::{
-    names::ContainerName, names::CredentialName, names::DatastoreName, names::TeamName,
-    names::ZoneName,
-};
+use datasurface_core::names::{ContainerName, CredentialName, DatastoreName, TeamName, ZoneName};
 use datasurface_files::Format;
 use datasurface_stdx::text;
 

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use datasurface_platform::hook::Subject;
 use datasurface_platform::{Disruption, Plan, render_platform};
 use datasurface_rules::validate::ValidEcosystem;
+use datasurface_runtime::hook::Subject;
 use datasurface_sqlite::engine::{
     Engine, HookDecision, RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus,
 };
@@ -52,7 +52,7 @@ fn sources(
         .into_iter()
         .map(|(container, path)| (container, base.join(path)))
         .filter(|(container, path)| {
-            let real = datasurface_platform::confined::leads_to(path);
+            let real = datasurface_runtime::confined::leads_to(path);
             let in_state =
                 matches!((&state, &real), (Some(state), Some(real)) if real.starts_with(state));
             !in_state

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use datasurface_files::SourceFile;
 use datasurface_platform::PlatformRegistry;
-use datasurface_rules::{validate::Report, validate::Severity};
+use datasurface_rules::validate::{Report, Severity};
 
 use crate::app::{Paint, paint_if};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! `datasurface render --all` and `datasurface advance`: every platform's
-//! rendering in a folder of its own, for a GitOps branch (seed 004).
+//! rendering in a folder of its own, for a GitOps branch.
 //!
-//! The layout of `OUT` is `datasurface_platform::gitops`: one folder per
+//! The layout of `OUT` is `datasurface_runtime::gitops`: one folder per
 //! platform, holding the saved rendering and `source.json`, which says
 //! which model the rendering came from. Terraform, Argo or a platform's own applier watch the
 //! folders; `advance` moves each one to a new model when the platform's
@@ -16,11 +16,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use datasurface_core::names::PlatformName;
 use datasurface_core::{AdvanceTiming, Cadence, PlatformDeclaration};
 use datasurface_files::SourceFile;
-use datasurface_platform::gitops::{
+use datasurface_platform::{Action, Disruption, Plan, Rendered, Rendering};
+use datasurface_runtime::gitops::{
     ModelSource, SOURCE_FILE, SourceRecord, folder_clashes, folder_name, read_source_record,
     rendering_hash, write_source_record,
 };
-use datasurface_platform::{Action, Disruption, Plan, Rendered, Rendering};
 use serde::Serialize;
 
 use crate::Outcome;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use datasurface_core::HookLimits;
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_platform::hook::{Decide, HookContext, HookEvent, HookInput, Subject};
+use datasurface_runtime::hook::{Decide, HookContext, HookEvent, HookInput, Subject};
 
 use crate::Outcome;
 use crate::args::HookTestArgs;

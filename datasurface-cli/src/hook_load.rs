@@ -51,7 +51,7 @@ pub(crate) fn engine_hooks(model: &Path, eco: &Ecosystem) -> datasurface_sqlite:
             Err(why) => hooks.insert_failed(
                 workspace,
                 spec.sha256.as_str(),
-                datasurface_platform::hook::HookError::Module(format!(
+                datasurface_runtime::hook::HookError::Module(format!(
                     "the hook of workspace `{workspace}` (`{}`): {why}",
                     spec.module
                 )),

@@ -12,7 +12,7 @@ use datasurface_airflow::{Airflow, AirflowConfig};
 use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::DataPlatform;
-use datasurface_platform::hook::{HookError, ask, verdict};
+use datasurface_runtime::hook::{HookError, ask, verdict};
 
 use crate::Outcome;
 use crate::app::{App, Paint};

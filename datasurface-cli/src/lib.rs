@@ -150,7 +150,7 @@ impl Datasurface {
     /// cargo features).
     pub fn new() -> Self {
         let mut registry = PlatformRegistry::new();
-        registry.register(Arc::new(datasurface_platform::External));
+        registry.register(Arc::new(datasurface_gate::External));
         #[cfg(feature = "airflow")]
         registry.register(Arc::new(datasurface_airflow::Airflow::new()));
         #[cfg(feature = "sqlite")]

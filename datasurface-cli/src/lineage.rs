@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use datasurface_platform::lineage::{LineageSink, NoLineage, RunEvent};
+use datasurface_runtime::lineage::{LineageSink, NoLineage, RunEvent};
 
 use crate::app::{App, Paint};
 use crate::args::LineageArgs;
@@ -445,12 +445,8 @@ mod tests {
     }
 
     struct Nowhere;
-    impl datasurface_platform::lineage::Namespaces for Nowhere {
-        fn locate(
-            &self,
-            _: &datasurface_platform::lineage::Place,
-            table: &str,
-        ) -> (String, String) {
+    impl datasurface_runtime::lineage::Namespaces for Nowhere {
+        fn locate(&self, _: &datasurface_runtime::lineage::Place, table: &str) -> (String, String) {
             ("ns".into(), table.into())
         }
     }
@@ -469,12 +465,12 @@ mod tests {
             ),
             api_key: None,
         }));
-        let job = datasurface_platform::lineage::JobLineage::new(
+        let job = datasurface_runtime::lineage::JobLineage::new(
             "ns".into(),
             "ingest.S".into(),
-            datasurface_platform::lineage::JobType::Ingest,
+            datasurface_runtime::lineage::JobType::Ingest,
         );
-        let ids = datasurface_platform::lineage::RunIds::batch(&job, 1, "t");
+        let ids = datasurface_runtime::lineage::RunIds::batch(&job, 1, "t");
         lineage.sink().emit(&RunEvent::start(
             &job,
             &ids,

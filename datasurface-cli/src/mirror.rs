@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use datasurface_airflow::AirflowConfig;
 use datasurface_airflow::runner::{self, Endpoint, MirroredDataset};
-use datasurface_platform::{BatchFailure, DataPlatform};
+use datasurface_platform::DataPlatform;
 use datasurface_rules::validate::ValidEcosystem;
+use datasurface_runtime::BatchFailure;
 use datasurface_sqlite::engine::PrimaryReader;
 use datasurface_sqlite::spec::IngestSpec;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use datasurface_files::{self as files, DocumentSource, SourceFile};
 use datasurface_gate::{Gate, LoadOptions, ModelDir, Upto};
-use datasurface_rules::{validate::Report, validate::Severity, validate::ValidEcosystem};
+use datasurface_rules::validate::{Report, Severity, ValidEcosystem};
 
 use crate::Outcome;
 use crate::app::App;

@@ -5,10 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use datasurface_graph::IntentionGraphs;
-use datasurface_platform::{
-    Plan, RenderFailure, Rendered, Rendering, SavedDirError, render_platform,
-};
+use datasurface_platform::{Plan, RenderFailure, Rendered, Rendering, render_platform};
 use datasurface_rules::validate::ValidEcosystem;
+use datasurface_runtime::SavedDirError;
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -232,7 +231,7 @@ pub(crate) fn plan(
 /// first plan can start from nothing.
 pub(crate) fn load(dir: &Path) -> Result<Rendering, Problem> {
     let shown = dir.display();
-    Rendering::read_dir(dir).map_err(|e| match e {
+    datasurface_runtime::read_rendering(dir).map_err(|e| match e {
         SavedDirError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             Problem::new(format!("cannot read the saved rendering {shown}: {source}")).help(format!(
                 "render it first with `datasurface render MODEL --platform NAME --out {shown}`, or pass an empty directory to plan from nothing"
@@ -247,13 +246,15 @@ pub(crate) fn load(dir: &Path) -> Result<Rendering, Problem> {
 /// Writes a rendering to `dir`, replacing a rendering saved there before but
 /// never anything else (only the files that changed are written).
 pub(crate) fn save(rendering: &Rendering, dir: &Path) -> Result<(), Problem> {
-    rendering.write_dir(dir).map(|_| ()).map_err(|e| match e {
-        SavedDirError::NotARendering(_) => {
-            Problem::new(&e).help("choose an empty or new directory")
-        }
-        other => Problem::new(format!(
-            "cannot write the rendering at {}: {other}",
-            dir.display()
-        )),
-    })
+    datasurface_runtime::write_rendering(rendering, dir)
+        .map(|_| ())
+        .map_err(|e| match e {
+            SavedDirError::NotARendering(_) => {
+                Problem::new(&e).help("choose an empty or new directory")
+            }
+            other => Problem::new(format!(
+                "cannot write the rendering at {}: {other}",
+                dir.display()
+            )),
+        })
 }

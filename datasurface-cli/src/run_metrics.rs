@@ -3,7 +3,7 @@
 //! for `status --format prometheus` and `job status` (the textfile
 //! collector) and `serve --state` (its `/metrics`).
 
-use datasurface_platform::{RunTotals, StreamTotals};
+use datasurface_runtime::{RunTotals, StreamTotals};
 use prometheus::{Encoder as _, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
 
 /// The most characters a label value keeps: model names are bounded by
@@ -52,7 +52,7 @@ pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
 #[cfg(feature = "sqlite")]
 pub(crate) fn sqlite_totals(
     states: &[std::path::PathBuf],
-) -> Result<Vec<datasurface_platform::RunTotals>, String> {
+) -> Result<Vec<datasurface_runtime::RunTotals>, String> {
     states
         .iter()
         .map(|dir| {
@@ -95,7 +95,7 @@ pub(crate) fn dataset_runs(
 /// A platform's state of a dataset as the model service shows it.
 #[cfg(feature = "serve")]
 pub(crate) fn dataset_run(
-    state: datasurface_platform::DatasetState,
+    state: datasurface_runtime::DatasetState,
 ) -> datasurface_server::DatasetRun {
     datasurface_server::DatasetRun {
         platform: state.platform.unwrap_or_default(),

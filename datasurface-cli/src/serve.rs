@@ -13,9 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::sources::model_hash;
 use datasurface_files::LoadError;
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelPath, validate::Severity, validate::SourceLocation,
-};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Severity, SourceLocation};
 use datasurface_server::{ModelService, ModelVersion, Rejected};
 
 use crate::Outcome;

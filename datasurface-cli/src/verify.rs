@@ -4,8 +4,8 @@ use std::io::Write;
 
 use datasurface_core::Repository;
 use datasurface_gate::{Finding, ModelDir, ModelSource};
+use datasurface_rules::validate::{Diagnostic, Report, Severity};
 use datasurface_rules::verify::Verification;
-use datasurface_rules::{validate::Diagnostic, validate::Report, validate::Severity};
 
 use crate::Outcome;
 use crate::app::{App, Paint};

@@ -5,7 +5,7 @@
 //! The model only names the module (a file inside the model, pinned by its
 //! SHA-256), the events it wants, what happens when it fails and the limits
 //! it runs under. What a hook receives and answers (the contract) is in
-//! `datasurface_platform::hook`; the sandbox that runs modules is the
+//! `datasurface_runtime::hook`; the sandbox that runs modules is the
 //! `datasurface-hooks` crate; `docs/hooks.md` describes both.
 
 use schemars::JsonSchema;

@@ -112,7 +112,7 @@ enum Parsed {
 /// than the model and the files in hand.
 ///
 /// ```
-/// use datasurface_files::{SourceFile, assemble, parse};
+/// use datasurface_files::{assemble, parse, SourceFile};
 ///
 /// let root = SourceFile::new(
 ///     "ecosystem.yaml",

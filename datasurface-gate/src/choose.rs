@@ -1,6 +1,6 @@
 //! Choosing the platform that serves a dataset group the ecosystem does not
-//! assign by hand (seed 004: "the model will select a specific platform to
-//! service a specific Workspace").
+//! assign by hand: the model selects the platform that services each
+//! workspace's group.
 //!
 //! The candidates are the ecosystem's platforms in its owner's preference
 //! order. A candidate is refused when its kind has no implementation, when it
@@ -26,12 +26,11 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use datasurface_core::Ecosystem;
-use datasurface_core::vendor::LocationRef;
-use datasurface_core::{
-    names::DatasetGroupName, names::PlatformName, names::PolicyName, names::WorkspaceName,
-    names::ZoneName,
+use datasurface_core::names::{
+    DatasetGroupName, PlatformName, PolicyName, WorkspaceName, ZoneName,
 };
-use datasurface_rules::{validate::Diagnostic, validate::ModelIndex, validate::Severity};
+use datasurface_core::vendor::LocationRef;
+use datasurface_rules::validate::{Diagnostic, ModelIndex, Severity};
 use serde::Serialize;
 
 use datasurface_platform::{Capability, GroupNeeds, PlatformRegistry};
@@ -556,7 +555,7 @@ mod tests {
     use datasurface_core::Milestoning;
     use datasurface_core::policy::AllowDenyPolicy;
     use datasurface_files::{self as files, SourceFile};
-    use datasurface_rules::{validate::Diagnostic, validate::validate};
+    use datasurface_rules::validate::{Diagnostic, validate};
     use proptest::prelude::*;
 
     use super::*;
@@ -794,7 +793,7 @@ mod tests {
                 .unwrap();
         eco.platforms.insert(name("Vendor ETL"), declaration);
         let mut r = registry(true);
-        r.register(Arc::new(datasurface_platform::External));
+        r.register(Arc::new(crate::External));
         let eco = preferring(&eco, &[name("Vendor ETL"), name("Azure Platform")]);
         // First in the preference, and able to do anything: still refused.
         let recorded = [RecordedChoice {

@@ -18,8 +18,8 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use datasurface_files::{Format, LoadError, SourceFile};
-use datasurface_platform::confined::resolve_inside;
 use datasurface_platform::to_hex;
+use datasurface_runtime::confined::resolve_inside;
 use sha2::{Digest as _, Sha256};
 
 use crate::source::{
@@ -213,7 +213,7 @@ fn resolve_named(root: &Path, file: &str) -> Resolved {
     let Ok(real_root) = fs::canonicalize(root) else {
         return as_written();
     };
-    let Some(real) = datasurface_platform::confined::leads_to(&root.join(file)) else {
+    let Some(real) = datasurface_runtime::confined::leads_to(&root.join(file)) else {
         return as_written();
     };
     match real.strip_prefix(&real_root) {
@@ -239,7 +239,7 @@ fn read_named(root: &Path, file: &str, max: u64) -> Result<Vec<u8>, NamedFileErr
     let real_root = fs::canonicalize(root)
         .map_err(|e| NamedFileError::unresolved_root(root.display().to_string(), e))?;
     let real = resolve_inside(&real_root, &path).map_err(|e| match e {
-        datasurface_platform::confined::ConfinedError::Outside { real, .. } => {
+        datasurface_runtime::confined::ConfinedError::Outside { real, .. } => {
             NamedFileError::outside(&shown, real.display().to_string())
         }
         other => NamedFileError::confined(other),

@@ -7,13 +7,11 @@
 //! (graphs, renderings, plans, the engines) then works on that view as on
 //! any model. It is pure.
 
+use datasurface_core::names::{ContainerName, EnvironmentName, PlatformName};
 use datasurface_core::{Ecosystem, Environment};
-use datasurface_core::{names::ContainerName, names::EnvironmentName, names::PlatformName};
 use datasurface_platform::graph::{IntentionGraphs, NodeKind, PlatformGraph};
 use datasurface_platform::{PlatformRegistry, RenderContext};
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelPath, validate::Severity, validate::ValidEcosystem,
-};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Severity, ValidEcosystem};
 
 /// The code of a finding about an environment that names a platform or a
 /// container the model lacks.

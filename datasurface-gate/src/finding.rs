@@ -2,8 +2,8 @@
 //! --format json` prints, as a type.
 
 use datasurface_files::LoadError;
-use datasurface_rules::{validate::Diagnostic, validate::Severity};
-use datasurface_rules::{verify::Excepted, verify::PlatformMove, verify::RegionChange};
+use datasurface_rules::validate::{Diagnostic, Severity};
+use datasurface_rules::verify::{Excepted, PlatformMove, RegionChange};
 use serde::{Deserialize, Serialize};
 
 /// The version of the findings' JSON shape ([`Finding`], [`VerifyOutput`]).

@@ -6,12 +6,13 @@ use crate::choose;
 use datasurface_core::regions;
 use datasurface_core::{Ecosystem, Repository};
 use datasurface_files::{self as files, LoadError, SourceFile};
-use datasurface_platform::hook::HookLoader;
 use datasurface_platform::{PlatformRegistry, check_platforms};
+use datasurface_rules::validate::{Diagnostic, Report, Severity, ValidEcosystem};
 use datasurface_rules::{
-    validate::Diagnostic, validate::Report, validate::Severity, validate::ValidEcosystem,
+    verify,
+    verify::{Verification, owner_of},
 };
-use datasurface_rules::{verify, verify::Verification, verify::owner_of};
+use datasurface_runtime::hook::HookLoader;
 
 use crate::finding::{Finding, VerifyOutput};
 use crate::hooks::{HookModules, hook_modules};

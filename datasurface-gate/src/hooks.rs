@@ -6,12 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use datasurface_core::{Ecosystem, Hook as HookSpec, HookEventKind, Workspace};
-use datasurface_platform::hook::{
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Report, Severity};
+use datasurface_runtime::hook::{
     HookContext, HookError, HookEvent, HookInput, HookLoader, RowCounts, Subject,
-};
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Report,
-    validate::Severity,
 };
 
 use crate::source::{ModelSource, NamedFileError};

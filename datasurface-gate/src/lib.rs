@@ -3,7 +3,7 @@
 //! gate, a service, a test) and get the same findings without the binary.
 //!
 //! A [`Gate`] holds the platforms it lints (a [`PlatformRegistry`](platform::PlatformRegistry))
-//! and, optionally, a hook module runner ([`HookLoader`](platform::hook::HookLoader),
+//! and, optionally, a hook module runner ([`HookLoader`](datasurface_runtime::hook::HookLoader),
 //! such as `datasurface_hooks::WasmLoader`). It reads a model through a
 //! [`ModelSource`]: a directory on disk ([`ModelDir`], the confined reader
 //! every command uses), files in memory ([`MemoryModel`]), or an
@@ -27,6 +27,7 @@ mod avro_files;
 pub mod choose;
 mod dir;
 pub mod environments;
+mod external;
 mod finding;
 mod gate;
 mod hooks;
@@ -42,6 +43,7 @@ mod source;
 pub use avro_files::{MAX_AVRO_FILE_BYTES, read_avro_files};
 pub use datasurface_platform as platform;
 pub use dir::ModelDir;
+pub use external::{EXTERNAL_KIND, External};
 pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_json};
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
 /// The codes of the gate's check of every environment a model declares

@@ -10,11 +10,9 @@
 
 use std::borrow::Cow;
 
-use datasurface_core::{
-    resources::FileClaim, resources::Owner, resources::file_refusal, resources::overlapping,
-};
+use datasurface_core::resources::{FileClaim, Owner, file_refusal, overlapping};
 use datasurface_platform::{PlatformRegistry, file_claims_with};
-use datasurface_rules::{validate::Diagnostic, validate::Severity, validate::ValidEcosystem};
+use datasurface_rules::validate::{Diagnostic, Severity, ValidEcosystem};
 
 use crate::source::{ModelSource, Resolved};
 

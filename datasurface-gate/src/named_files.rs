@@ -9,13 +9,13 @@
 
 use std::collections::BTreeSet;
 
+use datasurface_core::inventory::{ResourceRef, inventory};
 use datasurface_core::names::PlatformName;
 use datasurface_core::regions::ChangeKind;
 use datasurface_core::{Ecosystem, Repository};
-use datasurface_core::{inventory::ResourceRef, inventory::inventory};
 use datasurface_platform::{PlatformRegistry, PlatformResources, file_claims_with};
 use datasurface_rules::validate::Diagnostic;
-use datasurface_rules::{verify::FileChange, verify::authorize_files};
+use datasurface_rules::verify::{FileChange, authorize_files};
 
 use crate::source::{ModelSource, NamedContent};
 

@@ -23,10 +23,13 @@ use std::borrow::Cow;
 
 use crate::environments::{UnknownEnvironment, in_environment};
 use datasurface_core::Ecosystem;
-use datasurface_core::{inventory::ResourceRef, inventory::inventory};
+use datasurface_core::inventory::{ResourceRef, inventory};
 use datasurface_files::{self as files, DocumentSource, LoadError, SourceFile};
 use datasurface_rules::verify;
-use datasurface_rules::{validate, validate::Report, validate::Severity, validate::ValidEcosystem};
+use datasurface_rules::{
+    validate,
+    validate::{Report, Severity, ValidEcosystem},
+};
 use datasurface_stdx::parallel::drop_later;
 
 use crate::gate::{Gate, ModelCounts, PlatformChecked};

@@ -5,7 +5,7 @@
 use datasurface_core::Ecosystem;
 use datasurface_platform::graph::build;
 use datasurface_platform::{Plan, PlatformRegistry, Rendering, render_with};
-use datasurface_rules::{validate::ValidEcosystem, validate::try_validate};
+use datasurface_rules::validate::{ValidEcosystem, try_validate};
 
 /// One platform's plan for a change.
 #[derive(Debug, Clone, PartialEq, Eq)]

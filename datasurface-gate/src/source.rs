@@ -93,7 +93,7 @@ enum NamedFileErrorKind {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Confined(datasurface_platform::confined::ConfinedError),
+    Confined(datasurface_runtime::confined::ConfinedError),
 }
 
 impl NamedFileError {
@@ -150,7 +150,7 @@ impl NamedFileError {
     }
 
     /// The confined reader refused the path.
-    pub(crate) fn confined(error: datasurface_platform::confined::ConfinedError) -> Self {
+    pub(crate) fn confined(error: datasurface_runtime::confined::ConfinedError) -> Self {
         NamedFileErrorKind::Confined(error).into()
     }
 }

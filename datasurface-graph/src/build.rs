@@ -2,18 +2,14 @@
 
 use std::collections::BTreeSet;
 
+use datasurface_core::names::{
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+};
 use datasurface_core::{
     CaptureMetadata, Datastore, Ecosystem, IngestionConsistency, OrderedMap, Workspace,
     WorkspacePriority,
 };
-use datasurface_core::{
-    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
-    names::WorkspaceName,
-};
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelPath, validate::Report, validate::Severity,
-    validate::ValidEcosystem,
-};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Report, Severity, ValidEcosystem};
 use indexmap::IndexMap;
 
 use crate::graph::PlatformGraph;

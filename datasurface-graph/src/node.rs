@@ -3,9 +3,8 @@
 use std::fmt;
 
 use datasurface_core::WorkspacePriority;
-use datasurface_core::{
-    names::ContainerName, names::DatasetGroupName, names::DatasetName, names::DatastoreName,
-    names::PlatformName, names::WorkspaceName,
+use datasurface_core::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@
 
 use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_platform::hook::{Decide, HookContext, HookEvent, HookInput, RowCounts, Subject};
+use datasurface_runtime::hook::{Decide, HookContext, HookEvent, HookInput, RowCounts, Subject};
 
 fn main() {
     divan::main();

@@ -40,8 +40,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use datasurface_core::HookLimits;
-use datasurface_platform::hook::{Decide, Decision, HookError, HookInput, HookLoader, HookRun};
 use datasurface_platform::sha256_hex;
+use datasurface_runtime::hook::{Decide, Decision, HookError, HookInput, HookLoader, HookRun};
 use wasmi::{
     Config, Engine, Linker, Memory, Module, ResourceLimiter, Store, TypedFunc, TypedResumableCall,
 };

@@ -4,17 +4,13 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use datasurface_core::capture::FileFormat;
+use datasurface_core::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
 use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DataType, Ecosystem, Latency,
     Milestoning, StepTrigger, TypeKind,
 };
-use datasurface_core::{
-    names::ContainerName, names::DatasetGroupName, names::DatastoreName, names::WorkspaceName,
-};
 use datasurface_graph::{NodeKind, PlatformGraph};
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelIndex, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 use serde::Serialize;
 
 use crate::platform::RenderContext;

@@ -7,7 +7,7 @@
 //! third-party platform on another database writes one more implementation.
 //!
 //! ```
-//! use datasurface_platform::dialect::{Postgres, Sqlite, SqlDialect};
+//! use datasurface_platform::dialect::{Postgres, SqlDialect, Sqlite};
 //!
 //! assert_eq!(Postgres.param(2), "$2");
 //! assert_eq!(Sqlite.param(2), "?2");

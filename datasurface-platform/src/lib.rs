@@ -15,20 +15,11 @@
 //! below it, each under one name ([`model`], [`files`], [`rules`],
 //! [`graph`], [`stdx`]).
 
-mod batch;
 mod capabilities;
-#[cfg(feature = "fs")]
-pub mod confined;
 mod content_changes;
-#[cfg(feature = "csv")]
-pub mod csv_drop;
 pub mod dialect;
 pub mod escape;
-mod external;
-pub mod gitops;
 mod history;
-pub mod hook;
-pub mod lineage;
 mod moves;
 mod parameters;
 mod physical;
@@ -38,14 +29,9 @@ mod platform;
 mod registry;
 mod rendering;
 mod resources;
-mod run_totals;
 mod saved;
-#[cfg(feature = "fs")]
-mod saved_dir;
 mod spec_json;
-pub mod state;
 
-pub use batch::BatchFailure;
 pub use capabilities::{
     Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, GroupNeeds, TriggerKind,
     capabilities_used, check_capabilities,
@@ -70,7 +56,6 @@ pub use datasurface_graph as graph;
 pub use datasurface_rules as rules;
 /// Text, escaping helpers and bounded parallelism (`datasurface-stdx`).
 pub use datasurface_stdx as stdx;
-pub use external::{EXTERNAL_KIND, External};
 pub use history::{Kept, kept_history};
 pub use moves::mark_moves;
 pub use parameters::{INVALID_PARAMETER, Parameters, parameter_docs, read_parameters};
@@ -92,12 +77,7 @@ pub use resources::{
     PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,
     file_claims_with, platform_resources,
 };
-pub use run_totals::{
-    ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
-};
-pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
-#[cfg(feature = "fs")]
-pub use saved_dir::{MAX_SAVED_FILE_BYTES, SavedDirError, Written, write_new};
+pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError, listed_files};
 /// The `schemars` crate, for a platform's typed parameters
 /// ([`read_parameters`]): derive `JsonSchema` with
 /// `#[schemars(crate = "datasurface_platform::schemars")]`.

@@ -39,7 +39,7 @@ fn group_of(node: &NodeKey) -> Option<(&str, &str)> {
 ///   from the start: its disruption is at least a backfill.
 ///
 /// ```
-/// use datasurface_platform::{Plan, Rendering, mark_moves};
+/// use datasurface_platform::{mark_moves, Plan, Rendering};
 /// use datasurface_fixtures::northwind;
 ///
 /// let eco = northwind().build()?;

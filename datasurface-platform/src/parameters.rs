@@ -43,7 +43,7 @@
 //! ```
 
 use datasurface_core::PlatformDeclaration;
-use datasurface_rules::{validate::Diagnostic, validate::ModelPath, validate::Severity};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Severity};
 use datasurface_stdx::suggest::suggest;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;

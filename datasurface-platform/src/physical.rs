@@ -19,10 +19,7 @@ use std::fmt::Write as _;
 use crate::graph::{NodeKind, PlatformGraph};
 use datasurface_core::Dataset;
 use datasurface_core::names::DatasetName;
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelIndex, validate::ModelPath, validate::Severity,
-    validate::ValidEcosystem,
-};
+use datasurface_rules::validate::{Diagnostic, ModelIndex, ModelPath, Severity, ValidEcosystem};
 
 /// The code of a collision.
 pub const COLLISION: &str = "physical-name-collision";

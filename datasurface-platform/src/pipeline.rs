@@ -3,8 +3,8 @@
 
 use datasurface_core::names::PlatformName;
 use datasurface_graph::{IntentionGraphs, PlatformGraph};
+use datasurface_rules::validate::{Diagnostic, Report, ValidEcosystem};
 use datasurface_rules::verify::owner_of;
-use datasurface_rules::{validate::Diagnostic, validate::Report, validate::ValidEcosystem};
 
 use crate::capabilities::check_capabilities;
 use crate::platform::{DataPlatform, PlatformError, RenderContext};
@@ -192,7 +192,7 @@ pub struct Gated {
 /// embeds validation, or a model built in code:
 ///
 /// ```
-/// use datasurface_platform::{PlatformRegistry, gate};
+/// use datasurface_platform::{gate, PlatformRegistry};
 /// use datasurface_core::Ecosystem;
 ///
 /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")

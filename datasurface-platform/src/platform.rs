@@ -3,12 +3,10 @@
 use std::fmt;
 
 use datasurface_core::container::Database;
+use datasurface_core::names::{ContainerName, DatastoreName, PlatformName, WorkspaceName};
 use datasurface_core::{CaptureMetadata, DataTransformer, Ingestion, PlatformDeclaration};
-use datasurface_core::{
-    names::ContainerName, names::DatastoreName, names::PlatformName, names::WorkspaceName,
-};
 use datasurface_graph::PlatformGraph;
-use datasurface_rules::{validate::CodeInfo, validate::Diagnostic, validate::ValidEcosystem};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ValidEcosystem};
 
 use crate::capabilities::Capabilities;
 use crate::plan::{self, Plan};
@@ -146,7 +144,7 @@ pub enum PlatformError {
 /// # use datasurface_platform::{Capabilities, DataPlatform, Plan, PlatformError, PlatformResources, RenderContext, Rendering};
 /// # use datasurface_core::PlatformDeclaration;
 /// # use datasurface_platform::graph::PlatformGraph;
-/// # use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
+/// # use datasurface_rules::validate::{CodeInfo, Diagnostic};
 /// #[derive(Debug)]
 /// struct Logged<P>(P);
 ///
@@ -205,7 +203,7 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     }
 
     /// Whether the platform only governs pipelines another system runs
-    /// (the built-in [`External`](crate::External) kind): it runs nothing,
+    /// (the built-in `external` kind, `datasurface_gate::External`): it runs nothing,
     /// so the gate never chooses it for a dataset group
     /// (`datasurface_gate::choose`); only an assignment puts a group
     /// on it. The default is `false`: the platform runs what it renders.

@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use datasurface_core::names::PlatformName;
 use datasurface_core::{Ecosystem, PlatformDeclaration};
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelPath, validate::Report, validate::Severity,
-};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Report, Severity};
 
 use crate::platform::DataPlatform;
 

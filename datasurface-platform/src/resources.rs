@@ -13,15 +13,12 @@
 //! [`DataPlatform::resources`]: crate::DataPlatform::resources
 
 use datasurface_core::inventory::ResourceRef;
+use datasurface_core::names::{ContainerName, CredentialName, PlatformName};
+use datasurface_core::resources::{
+    Credentials, FileClaim, FileSite, Owner, file_claims_in, file_refusal, overlapping,
+};
 use datasurface_core::{Ecosystem, PlatformDeclaration};
-use datasurface_core::{names::ContainerName, names::CredentialName, names::PlatformName};
-use datasurface_core::{
-    resources::Credentials, resources::FileClaim, resources::FileSite, resources::Owner,
-    resources::file_claims_in, resources::file_refusal, resources::overlapping,
-};
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelIndex, validate::Severity, validate::ValidEcosystem,
-};
+use datasurface_rules::validate::{Diagnostic, ModelIndex, Severity, ValidEcosystem};
 
 /// The code of a model element that names a platform's own credential.
 pub const PLATFORM_CREDENTIAL: &str = "platform-credential";

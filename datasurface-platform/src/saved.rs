@@ -58,8 +58,7 @@ pub enum SavedRenderingError {
 
 /// The artifact files a saved rendering's index lists: each one's checked
 /// relative path under [`ARTIFACTS_DIR`] and the content hash recorded.
-#[cfg(feature = "fs")]
-pub(crate) fn listed_files(index_text: &str) -> Result<Vec<(String, String)>, SavedRenderingError> {
+pub fn listed_files(index_text: &str) -> Result<Vec<(String, String)>, SavedRenderingError> {
     let index: Index = serde_json::from_str(index_text)
         .map_err(|e| SavedRenderingError::BadIndex(e.to_string()))?;
     Ok(index
@@ -72,7 +71,7 @@ pub(crate) fn listed_files(index_text: &str) -> Result<Vec<(String, String)>, Sa
 impl Rendering {
     /// The text of the rendering's index, [`INDEX_FILE`]: each artifact's
     /// graph node, content hash and dependencies, by key.
-    pub(crate) fn index_text(&self) -> String {
+    pub fn index_text(&self) -> String {
         let index = Index {
             format: 1,
             artifacts: self

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use datasurface_core::PlatformDeclaration;
-use datasurface_core::{names::DatasetName, names::DatastoreName, names::PlatformName};
+use datasurface_core::names::{DatasetName, DatastoreName, PlatformName};
 use datasurface_graph::PlatformGraph;
 use datasurface_rules::validate::Severity;
 use serde::Deserialize;

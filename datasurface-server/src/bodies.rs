@@ -9,18 +9,15 @@
 
 use datasurface_core::diagnostic::Diagnostic;
 use datasurface_core::names::ContainerName;
+use datasurface_core::names::{
+    DatasetGroupName, DatasetName, DatastoreName, EcosystemName, PlatformName, PolicyName,
+    TeamName, VendorName, WorkspaceName, ZoneName,
+};
+use datasurface_core::policy::{AllowDenyPolicy, DataClassification, StoragePolicy};
 use datasurface_core::{
     CloudVendor, DataContainer, Dataset, Datastore, Documentation, InfrastructureVendor,
     LocationRef, OrderedMap, PlatformDeclaration, Repository, StepTrigger, TeamDeclaration,
     Workspace,
-};
-use datasurface_core::{
-    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::EcosystemName,
-    names::PlatformName, names::PolicyName, names::TeamName, names::VendorName,
-    names::WorkspaceName, names::ZoneName,
-};
-use datasurface_core::{
-    policy::AllowDenyPolicy, policy::DataClassification, policy::StoragePolicy,
 };
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -3,7 +3,7 @@
 //! first so that people see what moved before what did not.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use datasurface_core::{names::TeamName, names::ZoneName};
+use datasurface_core::names::{TeamName, ZoneName};
 use schemars::JsonSchema;
 use serde::Serialize;
 

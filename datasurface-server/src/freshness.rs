@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use datasurface_core::names::{DatasetName, DatastoreName, WorkspaceName};
 use datasurface_core::workspace::Latency;
-use datasurface_core::{names::DatasetName, names::DatastoreName, names::WorkspaceName};
 use schemars::JsonSchema;
 use serde::Serialize;
 

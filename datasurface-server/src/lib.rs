@@ -1,6 +1,6 @@
 //! The model service: a read-only REST API over a validated DataSurface
 //! model, for platforms written in other languages and for people who want
-//! to know who reads a dataset and what feeds it (seed 004).
+//! to know who reads a dataset and what feeds it.
 //!
 //! The service holds one [`ModelVersion`] at a time, built by the caller's
 //! loader (the command line reads the model directory; a test builds one in

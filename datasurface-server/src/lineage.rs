@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use datasurface_core::{
-    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
-    names::WorkspaceName,
+use datasurface_core::names::{
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use schemars::JsonSchema;
 use serde::Serialize;

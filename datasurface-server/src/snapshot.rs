@@ -4,13 +4,12 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use datasurface_core::{Datastore, Ecosystem, OrderedMap, Team, Workspace};
-use datasurface_core::{
-    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
-    names::WorkspaceName,
+use datasurface_core::names::{
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
+use datasurface_core::{Datastore, Ecosystem, OrderedMap, Team, Workspace};
 use datasurface_graph::IntentionGraphs;
-use datasurface_rules::{validate::Diagnostic, validate::Severity, validate::ValidEcosystem};
+use datasurface_rules::validate::{Diagnostic, Severity, ValidEcosystem};
 
 use crate::search::SearchEntry;
 

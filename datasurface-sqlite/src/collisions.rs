@@ -5,17 +5,14 @@
 //! without case, and file systems may too, so case is folded. Columns may not
 //! start with the platform's `ds_`.
 
-use datasurface_core::{
-    names::ContainerName, names::DatasetGroupName, names::DatasetName, names::DatastoreName,
-    names::WorkspaceName,
+use datasurface_core::names::{
+    ContainerName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::{
     Carried, Claimant, PhysicalNames, ingested_datasets, is_reserved_column, reserved_column,
 };
-use datasurface_rules::{
-    validate::Diagnostic, validate::ModelIndex, validate::ModelPath, validate::Places,
-};
+use datasurface_rules::validate::{Diagnostic, ModelIndex, ModelPath, Places};
 
 use crate::render::naming;
 

@@ -48,10 +48,7 @@ use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelIndex, validate::ModelPath,
-    validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity};
 
 /// Whether a path a team wrote stays inside the model's directory: relative,
 /// with no `..`, no home directory and no drive.

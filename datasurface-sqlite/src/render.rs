@@ -3,23 +3,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_core::capture::IngestionConsistency;
+use datasurface_core::names::{
+    DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
+};
 use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, DataTransformer, Dataset, Datastore, Ecosystem,
     Milestoning, StepTrigger, Workspace,
 };
-use datasurface_core::{
-    names::DatasetGroupName, names::DatasetName, names::DatastoreName, names::PlatformName,
-    names::WorkspaceName,
-};
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
-use datasurface_platform::hook::{HookJob, Subject};
-use datasurface_platform::lineage::{DatasetLineage, JobLineage, LineageModel, Place, Readers};
-use datasurface_platform::state;
 use datasurface_platform::{
     Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
     kept_history,
 };
 use datasurface_rules::validate::ModelIndex;
+use datasurface_runtime::hook::{HookJob, Subject};
+use datasurface_runtime::lineage::{DatasetLineage, JobLineage, LineageModel, Place, Readers};
+use datasurface_runtime::state;
 use serde::Serialize;
 
 use crate::dialect::{Affinity, SqlDialect, Sqlite, affinity};

@@ -2,15 +2,15 @@
 //! database, which the engine reconciles) and job specs (what each ingestion
 //! stream and transformer does). Both are JSON artifacts.
 
-use datasurface_platform::hook::HookJob;
-use datasurface_platform::lineage::JobLineage;
-use datasurface_platform::state;
+use datasurface_runtime::hook::HookJob;
+use datasurface_runtime::lineage::JobLineage;
+use datasurface_runtime::state;
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Affinity;
 
 /// The batch id of a live (not yet closed) row version.
-pub const LIVE: i64 = datasurface_platform::state::LIVE_BATCH;
+pub const LIVE: i64 = datasurface_runtime::state::LIVE_BATCH;
 
 /// The columns every merge and export table starts with, before the
 /// dataset's own: the batch that opened the version, the batch that closed

@@ -7,7 +7,7 @@
 //! and documented on each statement.
 
 use crate::dialect::SqlDialect;
-use datasurface_platform::state::{
+use datasurface_runtime::state::{
     ALL_HASH, BATCH_METRICS, BATCH_OUT, BatchStatus, HOOK_DECISION, KEY_HASH, LIVE_BATCH,
 };
 

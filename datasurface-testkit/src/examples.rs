@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use datasurface_files::{self as files, SourceFile};
 use datasurface_platform::{DataPlatform, PlatformRegistry, check_platforms, graph};
-use datasurface_rules::{
-    validate::CodeInfo, validate::Report, validate::rules::BASE_MODEL, validate::validate,
-};
+use datasurface_rules::validate::{CodeInfo, Report, rules::BASE_MODEL, validate};
 
 /// The name of the example models' file, as their reports cite it.
 pub const EXAMPLE_FILE: &str = "model.yaml";

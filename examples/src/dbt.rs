@@ -4,7 +4,7 @@
 //! suite on it; `examples/dbt_cli.rs` is its own `datasurface` command line.
 
 use datasurface_core::Milestoning;
-use datasurface_core::{names::DatasetName, names::DatastoreName};
+use datasurface_core::names::{DatasetName, DatastoreName};
 use datasurface_platform::graph::NodeKind::{Ingest, Workspace};
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::{
@@ -12,7 +12,7 @@ use datasurface_platform::{
     DataPlatform, PhysicalNames, TriggerKind, TypeKind,
 };
 use datasurface_platform::{PlatformError as Error, RenderContext, Rendering};
-use datasurface_rules::{validate::Diagnostic, validate::ModelPath};
+use datasurface_rules::validate::{Diagnostic, ModelPath};
 
 /// Renders dbt sources and models; dbt and its scheduler do the rest.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,7 +1,7 @@
 //! Examples of datasurface.
 //!
 //! [`northwind`] is the Northwind ecosystem of the `DataPlatform` design
-//! (seed 004) built in code with the model's builder
+//! built in code with the model's builder
 //! ([`datasurface_core::build`]): the same model as the YAML directory
 //! `examples/models/northwind`, which a test checks. Its source is the test
 //! fixture `datasurface_fixtures::northwind` (124 lines against the

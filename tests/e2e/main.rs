@@ -223,7 +223,7 @@ fn the_federated_example_exercises_federated_ownership() {
 
 #[test]
 fn every_example_model_validates_without_errors_or_warnings() {
-    use datasurface_rules::{validate::Severity, validate::check};
+    use datasurface_rules::validate::{Severity, check};
     let northwind = check(&load_example("northwind"));
     assert!(northwind.is_empty(), "northwind:\n{northwind}");
     let federated = check(&load_example("federated"));

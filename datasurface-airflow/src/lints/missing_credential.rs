@@ -1,9 +1,7 @@
 //! Diagnostic: airflow-missing-credential
 
 use datasurface_platform::graph::NodeKind;
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
 

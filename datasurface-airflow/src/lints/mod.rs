@@ -9,7 +9,7 @@ mod views_in_merge_database;
 
 use datasurface_platform::RenderContext;
 use datasurface_platform::graph::PlatformGraph;
-use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
+use datasurface_rules::validate::{CodeInfo, Diagnostic};
 
 use crate::config::AirflowConfig;
 use crate::render::Lookup;

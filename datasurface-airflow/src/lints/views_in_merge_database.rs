@@ -2,9 +2,7 @@
 
 use datasurface_core::{ContainerKind, DatabaseEngine};
 use datasurface_platform::graph::NodeKind;
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
 

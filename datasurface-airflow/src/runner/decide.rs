@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 
 use datasurface_core::HookEventKind;
-use datasurface_platform::hook::{
+use datasurface_runtime::hook::{
     HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk, PastDecision, RowCounts, Verdict,
     next_ask,
 };
@@ -19,7 +19,7 @@ use datasurface_platform::hook::{
 use super::{JobError, Merge, MergeDatabase, errors};
 use crate::spec::{TRANSFORM, TransformSpec};
 use crate::sql::COMMITTED;
-use datasurface_platform::state::{BATCH_METRICS, HOOK_DECISION};
+use datasurface_runtime::state::{BATCH_METRICS, HOOK_DECISION};
 
 use super::TIME;
 

@@ -17,8 +17,8 @@ use super::{JobError, Login, Merge, MergeDatabase, errors};
 use crate::spec::{INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::Statements;
-use datasurface_platform::lineage::{DatasetOutcome, Outcome};
-use datasurface_platform::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
+use datasurface_runtime::lineage::{DatasetOutcome, Outcome};
+use datasurface_runtime::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,8 +1,8 @@
-//! The runner's OpenLineage events (see [`datasurface_platform::lineage`]):
+//! The runner's OpenLineage events (see [`datasurface_runtime::lineage`]):
 //! where its places are, and a run's events, timed by the merge database's
 //! clock.
 
-use datasurface_platform::lineage::{
+use datasurface_runtime::lineage::{
     JobLineage, LineageSink, Namespaces, NoLineage, Outcome, Place, RunEvent, RunIds,
 };
 
@@ -127,7 +127,7 @@ impl<'a> Run<'a> {
         (stream, batch): (&str, i32),
     ) -> Option<Run<'a>> {
         let job = job?;
-        let metrics = merge.table(datasurface_platform::state::BATCH_METRICS);
+        let metrics = merge.table(datasurface_runtime::state::BATCH_METRICS);
         let started: String = merge
             .client
             .query_one(
@@ -170,13 +170,13 @@ impl<'a> Run<'a> {
             })
             .map(|s| s.stream)
             .collect();
-        let metrics = merge.table(datasurface_platform::state::BATCH_METRICS);
+        let metrics = merge.table(datasurface_runtime::state::BATCH_METRICS);
         let last = merge.client.query_opt(
             &format!(
                 "SELECT stream_key, batch_id, to_char(batch_start, {TIME}) FROM {metrics} \
                  WHERE stream_key = ANY($1) AND status = '{}' \
                  ORDER BY batch_end DESC, stream_key LIMIT 1",
-                datasurface_platform::state::BatchStatus::Committed
+                datasurface_runtime::state::BatchStatus::Committed
             ),
             &[&streams],
         );
@@ -243,7 +243,7 @@ pub fn held(
     let at = now(&mut merge);
     let places = Places::of(&merge, None, lineage.host);
     let ids = RunIds {
-        run: datasurface_platform::lineage::run_id(&[&job.namespace, &job.name, "held", &at]),
+        run: datasurface_runtime::lineage::run_id(&[&job.namespace, &job.name, "held", &at]),
         parent: None,
     };
     lineage

@@ -4,7 +4,7 @@
 use super::sources::primary_snapshot;
 use super::{BatchFailure, Endpoint, errors};
 use crate::names::{ident, qualified, quoted};
-use datasurface_platform::state;
+use datasurface_runtime::state;
 
 /// One dataset to read: its name and its columns, in order.
 #[derive(Debug, Clone, Copy)]

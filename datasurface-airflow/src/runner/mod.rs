@@ -142,7 +142,7 @@ pub enum JobError {
     },
 }
 
-pub(crate) use datasurface_platform::{BatchFailure, batch_failure as failure};
+pub(crate) use datasurface_runtime::{BatchFailure, batch_failure as failure};
 
 /// How PostgreSQL writes a time for the runner to read (sessions are UTC):
 /// RFC 3339, to the microsecond.

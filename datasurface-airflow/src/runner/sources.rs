@@ -8,7 +8,7 @@ use super::{BatchFailure, JobError, failure};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use datasurface_platform::state;
+use datasurface_runtime::state;
 use postgres::Transaction;
 use rusqlite::types::ValueRef;
 
@@ -888,7 +888,7 @@ fn csv_file(
             d.source_table
         ));
     }
-    let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
+    let path = datasurface_runtime::confined::file_in(folder, &d.source_table, "csv")
         .map_err(|e| format!("dataset `{}`: {e}", d.dataset))?;
     let shown = shown_path(folder, &d.source_table);
     let mut reader = csv::Reader::from_path(&path)
@@ -924,7 +924,7 @@ fn csv_file(
     let mut record = csv::StringRecord::new();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            let (line, what) = datasurface_platform::csv_drop::record_problem(&e);
+            let (line, what) = datasurface_runtime::csv_drop::record_problem(&e);
             format!("{shown}{line}: dataset `{}`: {what}", d.dataset)
         })?;
         if !more {

@@ -3,10 +3,13 @@
 //! metrics system scrapes, and what it says of one dataset (`serve`'s
 //! freshness). Reads only.
 
-use datasurface_platform::lineage::Place;
-use datasurface_platform::state::{self, BATCH_METRICS, BatchStatus, HOOK_DECISION};
-use datasurface_platform::{
+use datasurface_runtime::lineage::Place;
+use datasurface_runtime::{
     ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
+};
+use datasurface_runtime::{
+    state,
+    state::{BATCH_METRICS, BatchStatus, HOOK_DECISION},
 };
 
 use super::{JobError, Merge, MergeDatabase, TIME, errors};

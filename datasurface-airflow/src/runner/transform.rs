@@ -6,7 +6,7 @@
 
 use super::{BatchFailure, failure};
 use crate::sql::{COMMITTED, FAILED, STARTED};
-use datasurface_platform::state::{BATCH_METRICS, HOOK_DECISION};
+use datasurface_runtime::state::{BATCH_METRICS, HOOK_DECISION};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use super::{Endpoint, JobError, Login, Merge, MergeDatabase, connect_with, error
 use crate::names::quoted;
 use crate::spec::{TRANSFORM, TransformOutput, TransformSpec};
 use crate::statements::Statements;
-use datasurface_platform::lineage::Outcome;
+use datasurface_runtime::lineage::Outcome;
 
 /// What a transformer run did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,7 +36,7 @@ use std::time::Instant;
 use datasurface_airflow::runner::{self, IngestOptions, Lineage};
 use datasurface_bench::Failed;
 use datasurface_bench::postgres::{self, merge_db, psql};
-use datasurface_platform::lineage::{LineageSink, RunEvent};
+use datasurface_runtime::lineage::{LineageSink, RunEvent};
 
 /// The `sqlite` model: a CSV drop of `events` read by one consumer group.
 const FEED: &str = r"apiVersion: datasurface.dev/v1

@@ -1,5 +1,5 @@
 //! What a stream with nothing new costs, the unit of "thousands to millions
-//! of jobs a day" (seed 004):
+//! of jobs a day":
 //!
 //! - **`airflow`**: `datasurface job ingest` of a one-table PostgreSQL
 //!   source (1,000 rows of 10 columns by default) that has not changed since

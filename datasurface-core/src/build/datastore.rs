@@ -18,7 +18,7 @@ use crate::{
 /// [`file_drop`](Self::file_drop) or [`output_of`](Self::output_of).
 ///
 /// ```
-/// # use datasurface_core::{Ecosystem, CredentialType};
+/// # use datasurface_core::{CredentialType, Ecosystem};
 /// use datasurface_core::types::DataType::Integer;
 /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
 ///     .zone("EU", "acme/eu@main", |z| z.team("Sales", "acme/sales@main", |t| t

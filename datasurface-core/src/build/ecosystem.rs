@@ -95,7 +95,7 @@ impl EcosystemBuilder {
     /// Adds an infrastructure vendor and its locations.
     ///
     /// ```
-    /// # use datasurface_core::{Ecosystem, CloudVendor};
+    /// # use datasurface_core::{CloudVendor, Ecosystem};
     /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
     ///     .vendor("AWS", |v| v.cloud(CloudVendor::Aws).location("EU", |l| l.places(["eu-west-1"])))
     ///     .build()?;
@@ -241,7 +241,7 @@ impl EcosystemBuilder {
     /// another status.
     ///
     /// ```
-    /// # use datasurface_core::{Ecosystem, AssignmentStatus};
+    /// # use datasurface_core::{AssignmentStatus, Ecosystem};
     /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
     ///     .assign("Reports", "Main", "Local")
     ///     .assign_as("Reports", "Main", "Cloud", AssignmentStatus::Provisioning)
@@ -261,7 +261,7 @@ impl EcosystemBuilder {
     /// Assigns a workspace's dataset group to a platform with a status.
     ///
     /// ```
-    /// # use datasurface_core::{Ecosystem, AssignmentStatus};
+    /// # use datasurface_core::{AssignmentStatus, Ecosystem};
     /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
     ///     .assign_as("Reports", "Main", "Local", AssignmentStatus::Decommissioned)
     ///     .build()?;

@@ -409,7 +409,7 @@ impl TeamBuilder {
     /// (the endpoint, if any, with [`ContainerBuilder::endpoint`]).
     ///
     /// ```
-    /// # use datasurface_core::{Ecosystem, DatabaseEngine};
+    /// # use datasurface_core::{DatabaseEngine, Ecosystem};
     /// let eco = Ecosystem::builder("Acme", "acme/eco@main", "acme/eco@live")
     ///     .zone("EU", "acme/eu@main", |z| z.team("Sales", "acme/sales@main", |t| t
     ///         .database("Orders DB", DatabaseEngine::Postgres, "orders", |c| c.endpoint("db.acme.example", 5432))))

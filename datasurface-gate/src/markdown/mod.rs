@@ -13,8 +13,8 @@ pub mod escape;
 use std::fmt::Write as _;
 
 use datasurface_platform::{Action, Disruption, Plan};
-use datasurface_rules::{validate::Diagnostic, validate::Severity};
-use datasurface_rules::{verify::APPROVABLE, verify::RegionChange, verify::Verification};
+use datasurface_rules::validate::{Diagnostic, Severity};
+use datasurface_rules::verify::{APPROVABLE, RegionChange, Verification};
 
 use crate::{PlatformPlan, Verified};
 use escape::{code, code_in_cell, message, message_in_cell, text};

@@ -8,13 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datasurface_core::{HookLimits, Repository};
-use datasurface_gate::platform::hook::{
-    Action, Decide, Decision, HookError, HookInput, HookLoader,
-};
 use datasurface_gate::platform::{PlatformRegistry, sha256_hex};
 use datasurface_gate::{
     Finding, Gate, HOOK_MODULE, HOOKS_NOT_CHECKED, MemoryModel, ModelDir, ModelSource,
 };
+use datasurface_runtime::hook::{Action, Decide, Decision, HookError, HookInput, HookLoader};
 use proptest::prelude::*;
 
 fn northwind() -> PathBuf {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use datasurface_files::{self as files, SourceFile};
 use datasurface_graph::{IntentionGraphs, NodeKey, PlatformGraph, build};
-use datasurface_rules::{validate::Severity, validate::validate};
+use datasurface_rules::validate::{Severity, validate};
 use proptest::prelude::*;
 
 fn graphs_of(text: &str) -> IntentionGraphs {

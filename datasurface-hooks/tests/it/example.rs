@@ -1,13 +1,13 @@
 //! The example hook of `examples/hooks/`, written in C and compiled with
 //! clang (CI rebuilds it from its source and runs these against that build
-//! too, through `DATASURFACE_HOOK_EXAMPLE`): seed 000's "run on the first of
+//! too, through `DATASURFACE_HOOK_EXAMPLE`): the motivating case, "run on the first of
 //! the month, or when the input has a new batch".
 
 use std::path::PathBuf;
 
 use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_platform::hook::{Action, Decide, HookEvent, HookInput, RowCounts};
+use datasurface_runtime::hook::{Action, Decide, HookEvent, HookInput, RowCounts};
 
 use super::{at, input};
 

@@ -5,10 +5,10 @@ mod example;
 use chrono::{DateTime, Utc};
 use datasurface_core::{FailurePolicy, HookEventKind};
 use datasurface_hooks::{Limits, WasmHook};
-use datasurface_platform::hook::{
+use datasurface_platform::sha256_hex;
+use datasurface_runtime::hook::{
     Action, Decide, HookContext, HookError, HookEvent, HookInput, Subject, ask,
 };
-use datasurface_platform::sha256_hex;
 use std::time::Duration;
 
 /// A hook module whose `ds_decide` has `body` (which leaves an i64 on the
@@ -63,7 +63,7 @@ fn load(bytes: &[u8]) -> WasmHook {
     WasmHook::load(bytes, None, Limits::default()).expect("the module loads")
 }
 
-fn decide(bytes: &[u8]) -> Result<datasurface_platform::hook::HookRun, HookError> {
+fn decide(bytes: &[u8]) -> Result<datasurface_runtime::hook::HookRun, HookError> {
     load(bytes).decide(&input())
 }
 

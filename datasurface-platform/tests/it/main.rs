@@ -14,7 +14,7 @@ use datasurface_platform::{
     DataPlatform, PlatformError, PlatformRegistry, RenderContext, Rendering, TriggerKind, TypeKind,
     check_capabilities,
 };
-use datasurface_rules::{validate::Diagnostic, validate::ValidEcosystem, validate::validate};
+use datasurface_rules::validate::{Diagnostic, ValidEcosystem, validate};
 use serde_json::json;
 
 /// A platform that renders one JSON job spec per graph node.

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use datasurface_core::{types::DataType, types::Decimal, types::FixedInteger, types::FloatFormat};
+use datasurface_core::types::{DataType, Decimal, FixedInteger, FloatFormat};
 use datasurface_rules::verify::type_change_problem;
 
 /// A value: exact, or a special. Every value here is `±k · 2^a · 5^b` with

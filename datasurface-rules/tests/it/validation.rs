@@ -5,10 +5,8 @@ use std::fmt::Write as _;
 
 use datasurface_core::{AssignmentStatus, Ecosystem};
 use datasurface_files as files;
-use datasurface_rules::{validate::Report, validate::check, validate::validate};
-use datasurface_rules::{
-    validate::rules::BASE_MODEL, validate::rules::RULES, validate::rules::example_model,
-};
+use datasurface_rules::validate::rules::{BASE_MODEL, RULES, example_model};
+use datasurface_rules::validate::{Report, check, validate};
 
 fn load(text: &str) -> Ecosystem {
     files::from_yaml_str(text).unwrap_or_else(|e| panic!("{e}"))

@@ -1,13 +1,13 @@
 //! Change verification: the reference's pull-request scenario, its holes, and properties.
 
 use datasurface_core::build::TeamBuilder;
+use datasurface_core::types::{DataType::Integer, varchar};
 use datasurface_core::{CloudVendor, DatabaseEngine::Postgres, Ecosystem, Repository};
-use datasurface_core::{types::DataType::Integer, types::varchar};
 use datasurface_files as files;
 use datasurface_fixtures::arbitrary;
 use datasurface_rules::validate::Severity;
 use datasurface_rules::validate::rules::BASE_MODEL;
-use datasurface_rules::{verify::ChangeKind, verify::Verification, verify::verify};
+use datasurface_rules::verify::{ChangeKind, Verification, verify};
 use proptest::prelude::*;
 
 fn model(text: &str) -> Ecosystem {

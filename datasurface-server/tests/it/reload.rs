@@ -1,7 +1,7 @@
 //! Reloads: a valid model is swapped in whole, an invalid one is refused
 //! and the last good one kept, with the refusal's findings visible.
 
-use datasurface_rules::{validate::Diagnostic, validate::ModelPath, validate::Severity};
+use datasurface_rules::validate::{Diagnostic, ModelPath, Severity};
 use datasurface_server::Rejected;
 
 use crate::{Running, northwind_version};

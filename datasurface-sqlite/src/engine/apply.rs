@@ -35,7 +35,7 @@ pub(crate) fn load_rendering(dir: &Path) -> Result<Rendering, EngineError> {
     if !dir.exists() {
         return Ok(Rendering::default());
     }
-    Rendering::read_dir(dir).map_err(|e| {
+    datasurface_runtime::read_rendering(dir).map_err(|e| {
         EngineError::State(format!(
             "the applied rendering cannot be read: {e}; apply the model again after moving {} aside",
             dir.display()
@@ -154,8 +154,7 @@ impl Engine {
     /// Records a rendering as applied: each changed file written beside,
     /// then swapped in.
     fn save(&self, rendering: &Rendering) -> Result<(), EngineError> {
-        rendering
-            .write_dir(&self.rendering_dir())
+        datasurface_runtime::write_rendering(rendering, &self.rendering_dir())
             .map(|_| ())
             .map_err(|e| EngineError::State(format!("cannot record the applied rendering: {e}")))
     }

@@ -15,8 +15,8 @@ use super::values::{conform, hash, shown};
 use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
-use datasurface_platform::lineage::{DatasetOutcome, JobLineage, Outcome, RunEvent};
-use datasurface_platform::state::{BATCH_METRICS, BATCH_OUT, BatchStatus};
+use datasurface_runtime::lineage::{DatasetOutcome, JobLineage, Outcome, RunEvent};
+use datasurface_runtime::state::{BATCH_METRICS, BATCH_OUT, BatchStatus};
 
 use crate::spec::{DatasetSpec, IngestSpec, LIVE, SourceSpec};
 use crate::statements::Statements;

@@ -13,7 +13,10 @@ use rusqlite::OptionalExtension;
 use rusqlite::params;
 
 use datasurface_core::HookEventKind;
-use datasurface_platform::lineage::{self, JobLineage, Outcome, RunIds};
+use datasurface_runtime::{
+    lineage,
+    lineage::{JobLineage, Outcome, RunIds},
+};
 
 use super::batch::SQL;
 use super::hooks::{Consulted, Question};

@@ -17,7 +17,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use datasurface_core::HookEventKind;
-use datasurface_platform::hook::{
+use datasurface_runtime::hook::{
     Action, Decide, HookError, HookEvent, HookInput, HookJob, MAX_PAST_DECISIONS, NextAsk,
     PastDecision, RowCounts, Subject, ask, next_ask, verdict,
 };

@@ -1,12 +1,12 @@
 //! The engine's OpenLineage events: where its places are, and each run's
-//! identity (see [`datasurface_platform::lineage`]).
+//! identity (see [`datasurface_runtime::lineage`]).
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use datasurface_platform::lineage::{JobLineage, Namespaces, Place, RunEvent, RunIds};
-use datasurface_platform::state::{BATCH_METRICS, BatchStatus};
+use datasurface_runtime::lineage::{JobLineage, Namespaces, Place, RunEvent, RunIds};
+use datasurface_runtime::state::{BATCH_METRICS, BatchStatus};
 
 use super::Engine;
 

@@ -4,8 +4,8 @@
 
 use rusqlite::params;
 
-use datasurface_platform::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION};
-use datasurface_platform::{
+use datasurface_runtime::state::{BATCH_METRICS, BatchStatus, HOOK_DECISION};
+use datasurface_runtime::{
     ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
 };
 
@@ -149,8 +149,8 @@ impl Engine {
                 &format!(
                     "SELECT count(*) FROM {} WHERE {} = {}",
                     crate::dialect::Sqlite.quote(&spec.merge_table),
-                    crate::dialect::Sqlite.quote(datasurface_platform::state::BATCH_OUT),
-                    datasurface_platform::state::LIVE_BATCH
+                    crate::dialect::Sqlite.quote(datasurface_runtime::state::BATCH_OUT),
+                    datasurface_runtime::state::LIVE_BATCH
                 ),
                 [],
                 |r| r.get(0),
@@ -161,7 +161,7 @@ impl Engine {
         // A container's database as a path people can open from anywhere.
         let places =
             ConsumerPlace::written(job.lineage.as_ref(), store, dataset, |place| match place {
-                datasurface_platform::lineage::Place::Container(c) => {
+                datasurface_runtime::lineage::Place::Container(c) => {
                     let file = self.container_path(c);
                     let file = std::path::absolute(&file).unwrap_or(file);
                     Some(file.display().to_string())

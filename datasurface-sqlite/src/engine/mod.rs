@@ -24,11 +24,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datasurface_platform::Rendering;
-use datasurface_platform::lineage::{LineageSink, NoLineage};
+use datasurface_runtime::lineage::{LineageSink, NoLineage};
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
-pub use datasurface_platform::DatasetState;
+pub use datasurface_runtime::DatasetState;
 pub use hooks::{HookDecision, Hooks};
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
 pub use status::{Attention, BatchRecord, NextRun, StreamState};
@@ -60,7 +60,7 @@ pub enum EngineError {
     State(String),
 }
 
-pub(crate) use datasurface_platform::{BatchFailure, batch_failure as failure};
+pub(crate) use datasurface_runtime::{BatchFailure, batch_failure as failure};
 
 pub(crate) fn sql(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> EngineError {
     let context = context.into();

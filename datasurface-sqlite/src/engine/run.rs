@@ -20,7 +20,10 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 use datasurface_core::cron::Schedule;
-use datasurface_platform::lineage::{self, RunIds, run_id};
+use datasurface_runtime::{
+    lineage,
+    lineage::{RunIds, run_id},
+};
 
 use super::apply::jobs;
 use super::batch::{self, Counts, SQL, last_committed};
@@ -382,7 +385,7 @@ impl Engine {
     /// of its last decision.
     pub(super) fn aborted(
         &self,
-        job: &datasurface_platform::lineage::JobLineage,
+        job: &datasurface_runtime::lineage::JobLineage,
         workspace: &str,
         summary: &RunSummary,
     ) {

@@ -77,7 +77,7 @@ pub(crate) fn live_rows(
 ) -> Result<Rows, BatchFailure> {
     let live = format!(
         " WHERE {} = {}",
-        Sqlite.quote(datasurface_platform::state::BATCH_OUT),
+        Sqlite.quote(datasurface_runtime::state::BATCH_OUT),
         crate::spec::LIVE
     );
     let mut rows = table_rows(conn, path, d, &live)?;
@@ -166,7 +166,7 @@ fn table_rows(
 /// Reads `<folder>/<source table>` (adding `.csv` if it has no extension):
 /// a header row naming the columns, then one row per record.
 pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFailure> {
-    let path = datasurface_platform::confined::file_in(folder, &d.source_table, "csv")
+    let path = datasurface_runtime::confined::file_in(folder, &d.source_table, "csv")
         .map_err(BatchFailure::from_error)?;
     let shown = shown_path(folder, &d.source_table);
     let mut reader =
@@ -200,7 +200,7 @@ pub(crate) fn csv_file(folder: &Path, d: &DatasetSpec) -> Result<Rows, BatchFail
     let mut record = csv::StringRecord::new();
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            let (line, what) = datasurface_platform::csv_drop::record_problem(&e);
+            let (line, what) = datasurface_runtime::csv_drop::record_problem(&e);
             format!("{shown}{line}: {what}")
         })?;
         if !more {

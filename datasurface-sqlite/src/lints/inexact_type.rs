@@ -1,13 +1,9 @@
 //! Diagnostic: sqlite-inexact-type
 
 use datasurface_core::DataType;
-use datasurface_core::{
-    names::ColumnName, names::DatasetName, names::DatastoreName, names::TeamName, names::ZoneName,
-};
+use datasurface_core::names::{ColumnName, DatasetName, DatastoreName, TeamName, ZoneName};
 use datasurface_platform::graph::NodeKind;
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
 

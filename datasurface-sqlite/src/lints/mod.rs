@@ -12,9 +12,7 @@ use datasurface_core::names::DatastoreName;
 use datasurface_core::{Datastore, Ecosystem};
 use datasurface_platform::RenderContext;
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelIndex, validate::Placed,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelIndex, Placed};
 
 /// The platform's own diagnostic codes.
 pub const LINT_CODES: &[CodeInfo] = &[

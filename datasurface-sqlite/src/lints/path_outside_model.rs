@@ -1,9 +1,7 @@
 //! Diagnostic: sqlite-path-outside-model
 
 use datasurface_core::{ContainerKind, DatabaseEngine};
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
 use crate::confined;

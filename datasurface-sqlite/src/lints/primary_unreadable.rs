@@ -5,9 +5,7 @@
 //! rows of the primary's merge database rather than the source.
 
 use datasurface_platform::graph::NodeKind;
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
 

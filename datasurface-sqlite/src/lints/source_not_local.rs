@@ -1,8 +1,6 @@
 //! Diagnostic: sqlite-source-not-local
 
-use datasurface_rules::{
-    validate::CodeInfo, validate::Diagnostic, validate::ModelPath, validate::Severity,
-};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
 use crate::local_sources;

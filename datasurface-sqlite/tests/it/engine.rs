@@ -766,8 +766,8 @@ impl Collected {
     }
 }
 
-impl datasurface_platform::lineage::LineageSink for Collected {
-    fn emit(&self, event: &datasurface_platform::lineage::RunEvent) {
+impl datasurface_runtime::lineage::LineageSink for Collected {
+    fn emit(&self, event: &datasurface_runtime::lineage::RunEvent) {
         self.0
             .lock()
             .unwrap()

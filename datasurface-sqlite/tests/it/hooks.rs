@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration};
 use datasurface_core::HookEventKind;
 use datasurface_platform::DataPlatform;
-use datasurface_platform::hook::{Action, Decision, HookError, HookInput, Subject};
+use datasurface_runtime::hook::{Action, Decision, HookError, HookInput, Subject};
 use datasurface_sqlite::SqlitePlatform;
 use datasurface_sqlite::engine::{Engine, Hooks, RunSummary, Schedules};
 

@@ -11,7 +11,7 @@ use datasurface_platform::{
     Artifact, ArtifactKey, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform,
     FileFormat, PlatformError, RenderContext, Rendering, TriggerKind, TypeKind, check_capabilities,
 };
-use datasurface_rules::{validate::Diagnostic, validate::validate};
+use datasurface_rules::validate::{Diagnostic, validate};
 use datasurface_testkit::{
     Conformance, MILESTONING, Palette, PlatformSpec, Shape, generate, strategy,
 };
@@ -239,12 +239,6 @@ fn a_correct_platform_passes() {
     let report = Conformance::new(&Specs::new(Flaw::None)).run();
     report.assert_passes();
     assert!(report.outcomes.len() >= 10, "{report}");
-}
-
-/// The built-in governance-only kind keeps the contract every platform keeps.
-#[test]
-fn the_external_kind_passes() {
-    Conformance::new(&datasurface_platform::External).assert_passes();
 }
 
 #[test]

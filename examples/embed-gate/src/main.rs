@@ -14,7 +14,7 @@ use datasurface_gate::{Gate, ModelDir, ModelSource, to_json};
 fn gate() -> Gate {
     let mut registry = PlatformRegistry::new();
     // Built into the platform crate: pipelines another system runs.
-    registry.register(Arc::new(datasurface_gate::platform::External));
+    registry.register(Arc::new(datasurface_gate::External));
     registry.register(Arc::new(datasurface_airflow::Airflow::new()));
     registry.register(Arc::new(datasurface_sqlite::SqlitePlatform));
     Gate::new(registry).with_hooks(Arc::new(datasurface_hooks::WasmLoader))

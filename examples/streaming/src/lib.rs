@@ -5,7 +5,7 @@
 //! `datasurface-platform`: typed parameters, escaping, cron intervals,
 //! claims with their model paths, the model's cached index.
 
-use datasurface_platform::escape::sql::Dialect::{self, FlinkSql};
+use datasurface_platform::escape::sql::{Dialect, Dialect::FlinkSql};
 use datasurface_platform::escape::{jdbc, yaml};
 use datasurface_platform::graph::{Node, NodeKind, PlatformGraph};
 use datasurface_platform::model::container::Database;
@@ -13,12 +13,12 @@ use datasurface_platform::model::names::{ContainerName, CredentialName, DatasetN
 use datasurface_platform::model::names::{DatastoreName, WorkspaceName};
 use datasurface_platform::rules::validate::{CodeInfo, Diagnostic, Severity};
 use datasurface_platform::model::{CaptureMethod, CodeArtifact, Dataset};
-use datasurface_platform::model::{DataType, DatabaseEngine as Engine, Milestoning};
+use datasurface_platform::model::{DatabaseEngine as Engine, DataType, Milestoning};
 use datasurface_platform::model::{PlatformDeclaration, StepTrigger};
 use datasurface_platform::{Artifact, ArtifactKey as Key, Capabilities, CaptureKind, Claimant};
 use datasurface_platform::{CodeKind, ContainerCategory, DataPlatform, PhysicalNames};
 use datasurface_platform::{PlatformError as Error, PlatformResources, RenderContext, Rendering};
-use datasurface_platform::{TriggerKind, TypeKind, ingested_by, read_parameters, semver};
+use datasurface_platform::{ingested_by, read_parameters, semver, TriggerKind, TypeKind};
 use serde_json::{Value, json};
 
 /// The streaming platform, kind `streaming`.

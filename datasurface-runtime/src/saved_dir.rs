@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use crate::confined::{ConfinedError, no_link_below, read_regular};
-use crate::rendering::{Artifact, ArtifactKey, Rendering};
-use crate::saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
+use datasurface_platform::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError};
+use datasurface_platform::{Artifact, ArtifactKey, Rendering};
 
 /// The largest file a saved rendering may hold, in bytes.
 pub const MAX_SAVED_FILE_BYTES: u64 = 256 << 20;
@@ -92,130 +92,128 @@ fn read_tree(root: &Path, dir: &Path, files: &mut Vec<SavedFile>) -> Result<(), 
     Ok(())
 }
 
-impl Rendering {
-    /// Reads a rendering saved in a directory. An empty directory is an empty
-    /// rendering; a missing one is an error of kind `NotFound`.
-    pub fn read_dir(dir: &Path) -> Result<Rendering, SavedDirError> {
-        let mut files = Vec::new();
-        read_tree(dir, dir, &mut files)?;
-        if files.is_empty() {
-            return Ok(Rendering::default());
-        }
-        Rendering::from_files(&files).map_err(|source| SavedDirError::Unreadable {
-            path: dir.to_path_buf(),
-            source,
-        })
+/// Reads a rendering saved in a directory. An empty directory is an empty
+/// rendering; a missing one is an error of kind `NotFound`.
+pub fn read_rendering(dir: &Path) -> Result<Rendering, SavedDirError> {
+    let mut files = Vec::new();
+    read_tree(dir, dir, &mut files)?;
+    if files.is_empty() {
+        return Ok(Rendering::default());
     }
-
-    /// Saves the rendering in a directory, replacing a rendering saved there
-    /// before but never anything else. Only what changed is written: an
-    /// artifact file whose content the saved index recorded with the same
-    /// hash, and that still holds exactly that content, is left as it is
-    /// (so a one-team change rewrites that team's artifacts, and tools that
-    /// watch the files see only those); every other file is replaced whole
-    /// (written beside it, then renamed over it), the index last, and files
-    /// the new rendering no longer has are removed.
-    pub fn write_dir(&self, dir: &Path) -> Result<Written, SavedDirError> {
-        // What the rendering saved here before wrote: only those files may
-        // go, and those whose hash is unchanged may stay.
-        let mut before: BTreeMap<String, String> = BTreeMap::new();
-        if dir.exists() {
-            let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
-            if !empty {
-                let index = dir.join(INDEX_FILE);
-                let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
-                    return Err(SavedDirError::NotARendering(dir.to_path_buf()));
-                };
-                let text = String::from_utf8_lossy(&bytes);
-                before = crate::saved::listed_files(&text)
-                    .map_err(|source| SavedDirError::Unreadable {
-                        path: dir.to_path_buf(),
-                        source,
-                    })?
-                    .into_iter()
-                    .collect();
-            }
-        }
-        // Into the directory (a link to one stays a link), each file replaced
-        // whole, the index last: a crash leaves an index that does not match
-        // its files, which reading reports, and rendering again repairs.
-        fs::create_dir_all(dir).map_err(io(dir))?;
-        // Each artifact is a file of its own: they are compared and written
-        // on every core, and the first error in key order is the one said.
-        // The folders checked (no link on the way) and made are remembered,
-        // so each is looked at once, not once for each of its files.
-        let artifacts: Vec<(&ArtifactKey, &Artifact)> = self.artifacts.iter().collect();
-        let folders: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
-        let outcomes = datasurface_stdx::parallel::each(
-            &artifacts,
-            |(_, artifact)| artifact.content.len(),
-            |(key, artifact)| -> Result<bool, SavedDirError> {
-                let relative = format!("{ARTIFACTS_DIR}/{key}");
-                let path = dir.join(&relative);
-                let parent = path.parent().unwrap_or(dir);
-                let known = folders
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .contains(parent);
-                if !known {
-                    // No folder on the way to a file may be a link: a write or
-                    // removal through one would change files outside the directory.
-                    no_link_below(dir, &path)?;
-                    fs::create_dir_all(parent).map_err(io(parent))?;
-                    folders
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .extend(
-                            parent
-                                .ancestors()
-                                .take_while(|a| a.starts_with(dir))
-                                .map(Path::to_path_buf),
-                        );
-                }
-                let same = before.get(&relative) == Some(&artifact.hash)
-                    && matches!(
-                        read_regular(&path, MAX_SAVED_FILE_BYTES),
-                        Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
-                    );
-                if !same {
-                    replace(&path, &artifact.content)?;
-                }
-                Ok(same)
-            },
-        );
-        let mut written = Written::default();
-        for same in outcomes {
-            if same? {
-                written.unchanged += 1;
-            } else {
-                written.written += 1;
-            }
-        }
-        let now: BTreeSet<String> = self
-            .artifacts
-            .keys()
-            .map(|key| format!("{ARTIFACTS_DIR}/{key}"))
-            .collect();
-        let index = dir.join(INDEX_FILE);
-        no_link_below(dir, &index)?;
-        write_whole(&index, &self.index_text())?;
-        for path in before.keys().filter(|p| !now.contains(p.as_str())) {
-            let file = dir.join(path);
-            no_link_below(dir, &file)?;
-            match fs::remove_file(&file) {
-                Ok(()) => {
-                    remove_empty_parents(dir, &file);
-                    written.removed += 1;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io(&file)(e)),
-            }
-        }
-        Ok(written)
-    }
+    Rendering::from_files(&files).map_err(|source| SavedDirError::Unreadable {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
-/// What [`Rendering::write_dir`] did to the artifact files.
+/// Saves the rendering in a directory, replacing a rendering saved there
+/// before but never anything else. Only what changed is written: an
+/// artifact file whose content the saved index recorded with the same
+/// hash, and that still holds exactly that content, is left as it is
+/// (so a one-team change rewrites that team's artifacts, and tools that
+/// watch the files see only those); every other file is replaced whole
+/// (written beside it, then renamed over it), the index last, and files
+/// the new rendering no longer has are removed.
+pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, SavedDirError> {
+    // What the rendering saved here before wrote: only those files may
+    // go, and those whose hash is unchanged may stay.
+    let mut before: BTreeMap<String, String> = BTreeMap::new();
+    if dir.exists() {
+        let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
+        if !empty {
+            let index = dir.join(INDEX_FILE);
+            let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
+                return Err(SavedDirError::NotARendering(dir.to_path_buf()));
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            before = datasurface_platform::listed_files(&text)
+                .map_err(|source| SavedDirError::Unreadable {
+                    path: dir.to_path_buf(),
+                    source,
+                })?
+                .into_iter()
+                .collect();
+        }
+    }
+    // Into the directory (a link to one stays a link), each file replaced
+    // whole, the index last: a crash leaves an index that does not match
+    // its files, which reading reports, and rendering again repairs.
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    // Each artifact is a file of its own: they are compared and written
+    // on every core, and the first error in key order is the one said.
+    // The folders checked (no link on the way) and made are remembered,
+    // so each is looked at once, not once for each of its files.
+    let artifacts: Vec<(&ArtifactKey, &Artifact)> = rendering.artifacts.iter().collect();
+    let folders: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    let outcomes = datasurface_stdx::parallel::each(
+        &artifacts,
+        |(_, artifact)| artifact.content.len(),
+        |(key, artifact)| -> Result<bool, SavedDirError> {
+            let relative = format!("{ARTIFACTS_DIR}/{key}");
+            let path = dir.join(&relative);
+            let parent = path.parent().unwrap_or(dir);
+            let known = folders
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(parent);
+            if !known {
+                // No folder on the way to a file may be a link: a write or
+                // removal through one would change files outside the directory.
+                no_link_below(dir, &path)?;
+                fs::create_dir_all(parent).map_err(io(parent))?;
+                folders
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(
+                        parent
+                            .ancestors()
+                            .take_while(|a| a.starts_with(dir))
+                            .map(Path::to_path_buf),
+                    );
+            }
+            let same = before.get(&relative) == Some(&artifact.hash)
+                && matches!(
+                    read_regular(&path, MAX_SAVED_FILE_BYTES),
+                    Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
+                );
+            if !same {
+                replace(&path, &artifact.content)?;
+            }
+            Ok(same)
+        },
+    );
+    let mut written = Written::default();
+    for same in outcomes {
+        if same? {
+            written.unchanged += 1;
+        } else {
+            written.written += 1;
+        }
+    }
+    let now: BTreeSet<String> = rendering
+        .artifacts
+        .keys()
+        .map(|key| format!("{ARTIFACTS_DIR}/{key}"))
+        .collect();
+    let index = dir.join(INDEX_FILE);
+    no_link_below(dir, &index)?;
+    write_whole(&index, &rendering.index_text())?;
+    for path in before.keys().filter(|p| !now.contains(p.as_str())) {
+        let file = dir.join(path);
+        no_link_below(dir, &file)?;
+        match fs::remove_file(&file) {
+            Ok(()) => {
+                remove_empty_parents(dir, &file);
+                written.removed += 1;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&file)(e)),
+        }
+    }
+    Ok(written)
+}
+
+/// What [`write_rendering`] did to the artifact files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Written {
@@ -284,7 +282,7 @@ fn remove_empty_parents(root: &Path, file: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rendering::{Artifact, ArtifactKey};
+    use datasurface_platform::{Artifact, ArtifactKey};
 
     #[test]
     fn renderings_round_trip_through_a_directory_that_is_never_clobbered() {
@@ -298,20 +296,20 @@ mod tests {
         )
         .unwrap();
         let out = dir.join("out");
-        r.write_dir(&out).unwrap();
-        assert_eq!(Rendering::read_dir(&out).unwrap(), r);
-        r.write_dir(&out).unwrap();
-        assert_eq!(Rendering::read_dir(&out).unwrap(), r);
+        write_rendering(&r, &out).unwrap();
+        assert_eq!(read_rendering(&out).unwrap(), r);
+        write_rendering(&r, &out).unwrap();
+        assert_eq!(read_rendering(&out).unwrap(), r);
         fs::create_dir_all(dir.join("empty")).unwrap();
-        assert!(Rendering::read_dir(&dir.join("empty")).unwrap().is_empty());
+        assert!(read_rendering(&dir.join("empty")).unwrap().is_empty());
         assert!(matches!(
-            Rendering::read_dir(&dir.join("missing")),
+            read_rendering(&dir.join("missing")),
             Err(SavedDirError::Io { .. })
         ));
         fs::create_dir_all(dir.join("other")).unwrap();
         fs::write(dir.join("other/notes.txt"), "keep").unwrap();
         assert!(matches!(
-            r.write_dir(&dir.join("other")),
+            write_rendering(&r, &dir.join("other")),
             Err(SavedDirError::NotARendering(_))
         ));
         assert_eq!(
@@ -345,7 +343,7 @@ mod tests {
         };
         let out = dir.join("out");
         let first = rendering("SELECT 2;");
-        let w = first.write_dir(&out).unwrap();
+        let w = write_rendering(&first, &out).unwrap();
         assert_eq!((w.written, w.unchanged, w.removed), (3, 0, 0));
         let a = out.join("artifacts/sql/a.sql");
         // A file replaced whole is a new file: its inode tells.
@@ -355,16 +353,16 @@ mod tests {
         let before = inode(&a);
         // One artifact changed: one file written, the others kept as they are.
         let second = rendering("SELECT 22;");
-        let w = second.write_dir(&out).unwrap();
+        let w = write_rendering(&second, &out).unwrap();
         assert_eq!((w.written, w.unchanged, w.removed), (1, 2, 0));
         #[cfg(unix)]
         assert_eq!(inode(&a), before);
-        assert_eq!(Rendering::read_dir(&out).unwrap(), second);
+        assert_eq!(read_rendering(&out).unwrap(), second);
         // A file changed by hand is written again, though its hash did not change.
         fs::write(out.join("artifacts/sql/c.sql"), "DROP TABLE x;").unwrap();
-        let w = second.write_dir(&out).unwrap();
+        let w = write_rendering(&second, &out).unwrap();
         assert_eq!((w.written, w.unchanged), (1, 2));
-        assert_eq!(Rendering::read_dir(&out).unwrap(), second);
+        assert_eq!(read_rendering(&out).unwrap(), second);
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -392,11 +390,11 @@ mod tests {
         fs::create_dir_all(&real).unwrap();
         let out = dir.join("out");
         std::os::unix::fs::symlink(&real, &out).unwrap();
-        first.write_dir(&out).unwrap();
+        write_rendering(&first, &out).unwrap();
         fs::write(out.join("artifacts/sql/mine.txt"), "someone's notes").unwrap();
-        second.write_dir(&out).unwrap();
+        write_rendering(&second, &out).unwrap();
         assert!(fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
-        assert_eq!(Rendering::read_dir(&real).unwrap(), second);
+        assert_eq!(read_rendering(&real).unwrap(), second);
         assert!(!real.join("artifacts/sql/gone").exists());
         assert_eq!(
             fs::read_to_string(real.join("artifacts/sql/mine.txt")).unwrap(),
@@ -410,7 +408,7 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(
-            second.write_dir(&out),
+            write_rendering(&second, &out),
             Err(SavedDirError::Unreadable { .. })
         ));
         assert!(dir.join("victim.txt").exists());
@@ -438,7 +436,7 @@ mod tests {
         let out = dir.join("out");
         fs::create_dir_all(out.join("artifacts")).unwrap();
         std::os::unix::fs::symlink(&outside, out.join("artifacts/sql")).unwrap();
-        assert!(r.write_dir(&out).is_err());
+        assert!(write_rendering(&r, &out).is_err());
         assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
         // A link where a file's temporary goes is replaced, not followed.
         let target = outside.join("target.txt");

@@ -55,7 +55,7 @@ pub fn run_id(parts: &[&str]) -> String {
     b.copy_from_slice(&digest[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex = crate::to_hex(&b);
+    let hex = datasurface_platform::to_hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

@@ -19,7 +19,7 @@
 //! identity are the caller's.
 //!
 //! ```
-//! use datasurface_platform::lineage::{
+//! use datasurface_runtime::lineage::{
 //!     DatasetLineage, Field, JobLineage, JobType, Namespaces, Place, RunEvent, RunIds, Outcome,
 //! };
 //!

@@ -14,7 +14,8 @@
 //! a change asks of them.
 //!
 //! ```
-//! use datasurface_platform::{DataPlatform, External};
+//! use datasurface_gate::External;
+//! use datasurface_platform::DataPlatform;
 //! assert_eq!(External.kind(), "external");
 //! assert!(External.governs_only());
 //! ```
@@ -24,16 +25,16 @@ use std::collections::BTreeMap;
 use datasurface_core::capture::FileFormat;
 use datasurface_core::{Milestoning, TypeKind};
 use datasurface_graph::{Node, NodeKey, NodeKind, PlatformGraph};
-use datasurface_rules::{validate::CodeInfo, validate::Diagnostic};
+use datasurface_rules::validate::{CodeInfo, Diagnostic};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::capabilities::{Capabilities, CaptureKind, CodeKind, ContainerCategory, TriggerKind};
-use crate::parameters::read_parameters;
-use crate::physical::{Claimant, PhysicalNames};
-use crate::platform::{DataPlatform, PlatformError, RenderContext};
-use crate::rendering::{Artifact, ArtifactKey, Rendering, artifacts_upstream};
+use datasurface_platform::{
+    Artifact, ArtifactKey, Capabilities, CaptureKind, Claimant, CodeKind, ContainerCategory,
+    DataPlatform, PhysicalNames, PlatformError, RenderContext, Rendering, TriggerKind,
+    artifacts_upstream, read_parameters,
+};
 
 /// The kind's name in model files.
 pub const EXTERNAL_KIND: &str = "external";
@@ -177,10 +178,11 @@ impl DataPlatform for External {
                 }),
                 expects: expects(&node.kind, context)?,
             };
-            let text = crate::to_spec_json(&entry).map_err(|e| PlatformError::Other {
-                platform: context.platform.to_string(),
-                source: Box::new(e),
-            })?;
+            let text =
+                datasurface_platform::to_spec_json(&entry).map_err(|e| PlatformError::Other {
+                    platform: context.platform.to_string(),
+                    source: Box::new(e),
+                })?;
             let after = artifacts_upstream(graph, &node.key, &keys);
             rendering.insert(
                 entry_key(&node.kind),
@@ -368,7 +370,13 @@ mod tests {
     use datasurface_rules::validate::validate;
 
     use super::*;
-    use crate::render_with;
+    use datasurface_platform::render_with;
+
+    /// The built-in governance-only kind keeps the contract every platform keeps.
+    #[test]
+    fn keeps_the_platform_contract() {
+        datasurface_testkit::Conformance::new(&External).assert_passes();
+    }
 
     /// Northwind with `Vendor ETL`, an `external` platform, serving its one
     /// group beside the others.
@@ -386,7 +394,7 @@ mod tests {
         eco
     }
 
-    fn render(eco: Ecosystem) -> Result<Rendering, crate::RenderFailure> {
+    fn render(eco: Ecosystem) -> Result<Rendering, datasurface_platform::RenderFailure> {
         let valid = validate(eco).unwrap();
         let graphs = datasurface_graph::build(&valid);
         render_with(&External, &valid, &graphs, &"Vendor ETL".parse().unwrap()).map(|r| r.rendering)
@@ -425,7 +433,7 @@ mod tests {
     #[test]
     fn a_misspelt_parameter_is_refused_at_its_path() {
         let failure = render(model(&serde_json::json!({"sytem": "Informatica"}))).unwrap_err();
-        let crate::RenderFailure::Refused { report, .. } = failure else {
+        let datasurface_platform::RenderFailure::Refused { report, .. } = failure else {
             panic!("{failure}");
         };
         let d = &report.diagnostics()[0];

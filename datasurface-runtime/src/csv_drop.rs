@@ -8,7 +8,7 @@
 /// let mut reader = csv::Reader::from_reader("id,name,amount\n1,tea\n".as_bytes());
 /// let mut record = csv::StringRecord::new();
 /// let error = reader.read_record(&mut record).unwrap_err();
-/// let (line, what) = datasurface_platform::csv_drop::record_problem(&error);
+/// let (line, what) = datasurface_runtime::csv_drop::record_problem(&error);
 /// assert_eq!(line, ":2");
 /// assert_eq!(
 ///     what,

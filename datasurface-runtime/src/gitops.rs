@@ -1,4 +1,4 @@
-//! The GitOps layout (seed 004): every platform's rendering in a folder of
+//! The GitOps layout: every platform's rendering in a folder of
 //! its own under one directory, for a branch that Terraform, Argo or a
 //! platform's own applier watches.
 //!
@@ -17,7 +17,7 @@
 //! meaning.
 //!
 //! ```
-//! use datasurface_platform::gitops::{ModelSource, SourceRecord, folder_name};
+//! use datasurface_runtime::gitops::{folder_name, ModelSource, SourceRecord};
 //!
 //! assert_eq!(folder_name("Azure Platform"), "Azure%20Platform");
 //! let model = ModelSource::new(Some("4f1c2a9e0b7d".into()), false, "9a0b".repeat(16));
@@ -33,7 +33,7 @@ use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Rendering, content_hash};
+use datasurface_platform::{Rendering, content_hash};
 
 /// The file in each platform's folder that names the model it was rendered from.
 pub const SOURCE_FILE: &str = "source.json";
@@ -76,7 +76,7 @@ impl SourceRecord {
 
     /// The record as `source.json` holds it: pretty JSON and a newline.
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        crate::to_spec_json(self)
+        datasurface_platform::to_spec_json(self)
     }
 
     /// Reads a record from `source.json`'s bytes.

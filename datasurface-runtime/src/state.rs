@@ -5,7 +5,7 @@
 //! of hooks' decisions.
 //!
 //! ```
-//! use datasurface_platform::state::{BatchStatus, LIVE_BATCH, BATCH_OUT};
+//! use datasurface_runtime::state::{BATCH_OUT, BatchStatus, LIVE_BATCH};
 //!
 //! let live = format!("\"{BATCH_OUT}\" = {LIVE_BATCH}");
 //! assert_eq!(live, "\"ds_surf_batch_out\" = 2147483647");

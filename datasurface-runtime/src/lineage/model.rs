@@ -5,10 +5,7 @@ use datasurface_core::DataType;
 use std::collections::BTreeMap;
 
 use datasurface_core::Documentation;
-use datasurface_core::{
-    names::DatasetName, names::DatastoreName, names::TeamName, names::WorkspaceName,
-    names::ZoneName,
-};
+use datasurface_core::names::{DatasetName, DatastoreName, TeamName, WorkspaceName, ZoneName};
 use datasurface_graph::{NodeKind, PlatformGraph};
 use datasurface_rules::validate::ModelIndex;
 

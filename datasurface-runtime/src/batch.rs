@@ -5,7 +5,7 @@
 /// as the batch's message; nothing matches on it.
 ///
 /// ```
-/// use datasurface_platform::{BatchFailure, batch_failure};
+/// use datasurface_runtime::{batch_failure, BatchFailure};
 ///
 /// let failure: BatchFailure = batch_failure!("dataset `{}`, row {}: a repeated key", "orders", 7);
 /// assert_eq!(failure, "dataset `orders`, row 7: a repeated key");

@@ -1,0 +1,45 @@
+//! What the runtimes of datasurface platforms share.
+//!
+//! [`datasurface_platform`] is what a platform renders with; this crate is
+//! what a platform that also *runs* its rendering uses, so every runner
+//! speaks of its work in the same words:
+//!
+//! - [`state`]: the names of the state a runner keeps (version columns,
+//!   the live batch, batch statuses, the tables of batches and decisions);
+//! - [`RunTotals`]: what batches add up to, for metrics, and
+//!   [`BatchFailure`], what a runner says when a batch fails;
+//! - [`hook`]: the contract of a workspace's code hook, and how its answer
+//!   or failure becomes a verdict;
+//! - [`lineage`]: the OpenLineage job a platform renders with each job, and
+//!   the run events a runner makes of it;
+//! - [`csv_drop`] (feature `csv`): malformed rows of CSV drops described
+//!   for a data team;
+//! - the file layouts (feature `fs`): saved renderings in a directory
+//!   ([`read_rendering`], [`write_rendering`]), the [`gitops`] folders an
+//!   applier watches, and [`confined`], the one place a file name a team
+//!   wrote becomes a path on the machine.
+//!
+//! A platform that only renders (a Terraform or Argo back end whose applier
+//! is another program) needs none of it.
+
+mod batch;
+#[cfg(feature = "fs")]
+pub mod confined;
+#[cfg(feature = "csv")]
+pub mod csv_drop;
+pub mod gitops;
+pub mod hook;
+pub mod lineage;
+mod run_totals;
+#[cfg(feature = "fs")]
+mod saved_dir;
+pub mod state;
+
+pub use batch::BatchFailure;
+pub use run_totals::{
+    ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
+};
+#[cfg(feature = "fs")]
+pub use saved_dir::{
+    MAX_SAVED_FILE_BYTES, SavedDirError, Written, read_rendering, write_new, write_rendering,
+};
