@@ -1,17 +1,27 @@
-//! The platform's settings, read from its declaration's `parameters`.
+//! The platform's settings: its declaration's `parameters`, read with
+//! [`read_parameters`] into [`AirflowParameters`] (one documented type,
+//! whose JSON Schema `datasurface explain --platform airflow` prints), then
+//! resolved into [`AirflowConfig`] with the defaults that depend on the
+//! platform's name and version.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use datasurface_core::PlatformDeclaration;
-use datasurface_rules::validate::{Diagnostic, ModelPath, Severity};
-use serde_json::Value;
+use datasurface_platform::read_parameters;
+use datasurface_platform::schemars::{self, JsonSchema};
+use datasurface_rules::validate::Diagnostic;
+use serde::{Deserialize, Serialize};
 
 use crate::names::ident;
 
 /// Where each task runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[schemars(crate = "datasurface_platform::schemars")]
+#[serde(rename_all = "lowercase")]
 pub enum Executor {
     /// A Kubernetes pod per task (`KubernetesPodOperator`).
+    #[default]
     Kubernetes,
     /// A local process on the Airflow worker (`BashOperator`).
     Local,
@@ -80,22 +90,190 @@ pub struct AirflowConfig {
 /// says how to size it; `docs/performance.md` has the figures).
 pub const DEFAULT_MAX_CHUNK_SIZE: usize = 500;
 
-/// The parameters this platform reads.
-pub const PARAMETERS: [&str; 13] = [
-    "executor",
-    "namespace",
-    "image",
-    "schema",
-    "mergeHost",
-    "mergePort",
-    "mergeDatabase",
-    "mergeCredential",
-    "maxChunkSize",
-    "retries",
-    "sources",
-    "plaintextSources",
-    "primaries",
-];
+/// A value a parameter refused, and what it should have been.
+#[derive(Debug, thiserror::Error)]
+#[error("`{value}` is not {expected}")]
+pub struct BadValue {
+    value: String,
+    expected: &'static str,
+}
+
+/// A text parameter with a check: each is its own type, so the check runs
+/// where serde reads it and the refusal becomes the finding's message.
+macro_rules! checked_text {
+    ($(#[$doc:meta])* $name:ident, $expected:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+        #[schemars(crate = "datasurface_platform::schemars")]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = BadValue;
+            fn try_from(value: String) -> Result<Self, BadValue> {
+                let check: fn(&str) -> bool = $check;
+                if check(&value) {
+                    Ok($name(value))
+                } else {
+                    Err(BadValue { value, expected: $expected })
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+checked_text!(
+    /// A Kubernetes namespace.
+    Namespace,
+    "a Kubernetes namespace (lower-case letters, digits and `-`, at most 63)",
+    is_dns_label
+);
+checked_text!(
+    /// A word: not empty, no white space.
+    Word,
+    "a non-empty string without spaces",
+    |v| !v.is_empty() && !v.contains(char::is_whitespace)
+);
+checked_text!(
+    /// A lower-case PostgreSQL identifier, as the platform writes one.
+    Schema,
+    "a lower-case PostgreSQL identifier",
+    |v| ident(&[v]) == v
+);
+checked_text!(
+    /// Any text but the empty one.
+    NonEmpty,
+    "a non-empty string",
+    |v| !v.is_empty()
+);
+checked_text!(
+    /// A credential's name: letters, digits, `_`, `-` and `.`.
+    Credential,
+    "a credential name (letters, digits, `_`, `-` and `.`)",
+    |v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+);
+
+/// A whole number parameter from `MIN` to `MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub struct Bounded<const MIN: u64, const MAX: u64>(u64);
+
+/// A whole number parameter out of its range.
+#[derive(Debug, thiserror::Error)]
+#[error("{value} is not a whole number from {min} to {max}")]
+pub struct OutOfRange {
+    value: u64,
+    min: u64,
+    max: u64,
+}
+
+impl<const MIN: u64, const MAX: u64> TryFrom<u64> for Bounded<MIN, MAX> {
+    type Error = OutOfRange;
+    fn try_from(value: u64) -> Result<Self, OutOfRange> {
+        if (MIN..=MAX).contains(&value) {
+            Ok(Bounded(value))
+        } else {
+            Err(OutOfRange {
+                value,
+                min: MIN,
+                max: MAX,
+            })
+        }
+    }
+}
+
+impl<const MIN: u64, const MAX: u64> From<Bounded<MIN, MAX>> for u64 {
+    fn from(value: Bounded<MIN, MAX>) -> u64 {
+        value.0
+    }
+}
+
+impl<const MIN: u64, const MAX: u64> JsonSchema for Bounded<MIN, MAX> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Bounded_{MIN}_{MAX}").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": MIN, "maximum": MAX })
+    }
+}
+
+/// The `airflow` platform's parameters, as a declaration writes them. Every
+/// one is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[schemars(crate = "datasurface_platform::schemars")]
+#[serde(rename_all = "camelCase", default)]
+pub struct AirflowParameters {
+    /// Where each task runs: `kubernetes`, a pod per task, or `local`, a
+    /// process on the Airflow worker.
+    pub executor: Executor,
+    /// The Kubernetes namespace of the job pods.
+    pub namespace: Namespace,
+    /// The job runner's container image. By default, the image the release
+    /// workflow publishes for this version.
+    pub image: Option<Word>,
+    /// The PostgreSQL schema of the merge tables. By default, the
+    /// platform's name as an identifier.
+    pub schema: Option<Schema>,
+    /// The host of the PostgreSQL merge database.
+    pub merge_host: Word,
+    /// The port of the merge database.
+    pub merge_port: Bounded<1, 65535>,
+    /// The merge database's name.
+    pub merge_database: NonEmpty,
+    /// The name of the platform's own credential for the merge database:
+    /// it reads and writes every stream's tables, so no team may name it.
+    pub merge_credential: Credential,
+    /// The most DAGs one factory file `dags/chunk_<n>.py` builds
+    /// (docs/airflow.md says how to size it).
+    pub max_chunk_size: Bounded<1, 100_000>,
+    /// How often Airflow retries a failed task.
+    pub retries: Bounded<0, 100>,
+    /// Source containers read from files on the worker, by container name:
+    /// a SQLite database file for a SQL capture, a folder of CSV files for a
+    /// file drop. Only files named here are read.
+    pub sources: BTreeMap<String, NonEmpty>,
+    /// Source hosts the ecosystem's owners let the runner reach without TLS
+    /// (docs/security.md, with the risk).
+    pub plaintext_sources: Vec<Word>,
+    /// The merge databases of the primary ingestion platforms this one
+    /// mirrors, by platform name, as files on the worker (a `sqlite`
+    /// platform's `<state directory>/merge.sqlite`).
+    pub primaries: BTreeMap<String, NonEmpty>,
+}
+
+impl Default for AirflowParameters {
+    fn default() -> Self {
+        let text = |s: &str| s.to_owned();
+        AirflowParameters {
+            executor: Executor::Kubernetes,
+            namespace: Namespace(text("datasurface")),
+            image: None,
+            schema: None,
+            merge_host: Word(text("localhost")),
+            merge_port: Bounded(5432),
+            merge_database: NonEmpty(text("datasurface")),
+            merge_credential: Credential(text("merge_rw")),
+            max_chunk_size: Bounded(DEFAULT_MAX_CHUNK_SIZE as u64),
+            retries: Bounded(2),
+            sources: BTreeMap::new(),
+            plaintext_sources: Vec::new(),
+            primaries: BTreeMap::new(),
+        }
+    }
+}
 
 impl AirflowConfig {
     /// The settings of a declaration, and every problem with its parameters as
@@ -105,76 +283,31 @@ impl AirflowConfig {
         declaration: &PlatformDeclaration,
         version: &semver::Version,
     ) -> (Self, Vec<Diagnostic>) {
-        let mut found = Vec::new();
-        let path = ModelPath::root().keys(["platforms", platform, "parameters"]);
-        for key in declaration.parameters.keys() {
-            if !PARAMETERS.contains(&key.as_str()) {
-                let nearest = PARAMETERS
-                    .iter()
-                    .map(|p| (strsim::jaro_winkler(p, key), *p))
-                    .filter(|(score, _)| *score > 0.8)
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, p)| p);
-                let help = match nearest {
-                    Some(p) => format!(
-                        "did you mean `{p}`? The `airflow` platform reads: {}",
-                        PARAMETERS.join(", ")
-                    ),
-                    None => format!("the `airflow` platform reads: {}", PARAMETERS.join(", ")),
-                };
-                found.push(
-                    Diagnostic::new(
-                        "invalid-platform-parameter",
-                        Severity::Error,
-                        path.key(key),
-                        format!("platform `{platform}` has no parameter `{key}`"),
-                    )
-                    .with_help(help),
-                );
-            }
-        }
-        let mut reader = Reader {
-            declaration,
-            path: &path,
-            platform,
-            found: &mut found,
-        };
-        let executor = match reader.text("executor", "kubernetes", |v| {
-            matches!(v, "kubernetes" | "local")
-        }) {
-            e if e == "local" => Executor::Local,
-            _ => Executor::Kubernetes,
-        };
+        let read = read_parameters::<AirflowParameters>(platform, declaration);
+        let p = read.value;
         let config = AirflowConfig {
-            executor,
-            namespace: reader.text("namespace", "datasurface", is_dns_label),
-            image: reader.text("image", &default_image(&version.to_string()), |v| {
-                !v.is_empty() && !v.contains(char::is_whitespace)
-            }),
-            schema: reader.text("schema", &ident(&[platform]), |v| ident(&[v]) == v),
-            merge_host: reader.text("mergeHost", "localhost", |v| {
-                !v.is_empty() && !v.contains(char::is_whitespace)
-            }),
-            merge_port: u16::try_from(reader.number("mergePort", 5432, 1, 65535)).unwrap_or(5432),
-            merge_database: reader.text("mergeDatabase", "datasurface", |v| !v.is_empty()),
-            merge_credential: reader.text("mergeCredential", "merge_rw", |v| {
-                !v.is_empty()
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-            }),
-            max_chunk_size: usize::try_from(reader.number(
-                "maxChunkSize",
-                DEFAULT_MAX_CHUNK_SIZE as u64,
-                1,
-                100_000,
-            ))
-            .unwrap_or(DEFAULT_MAX_CHUNK_SIZE),
-            retries: u32::try_from(reader.number("retries", 2, 0, 100)).unwrap_or(2),
-            sources: reader.paths("sources"),
-            plaintext_sources: reader.hosts("plaintextSources"),
-            primaries: reader.paths("primaries"),
+            executor: p.executor,
+            namespace: p.namespace.into(),
+            image: p
+                .image
+                .map_or_else(|| default_image(&version.to_string()), String::from),
+            schema: p.schema.map_or_else(|| ident(&[platform]), String::from),
+            merge_host: p.merge_host.into(),
+            merge_port: u16::try_from(u64::from(p.merge_port)).unwrap_or(5432),
+            merge_database: p.merge_database.into(),
+            merge_credential: p.merge_credential.into(),
+            max_chunk_size: usize::try_from(u64::from(p.max_chunk_size))
+                .unwrap_or(DEFAULT_MAX_CHUNK_SIZE),
+            retries: u32::try_from(u64::from(p.retries)).unwrap_or(2),
+            sources: p.sources.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            plaintext_sources: p.plaintext_sources.into_iter().map(String::from).collect(),
+            primaries: p
+                .primaries
+                .into_iter()
+                .map(|(k, v)| (k, v.into()))
+                .collect(),
         };
-        (config, found)
+        (config, read.findings)
     }
 }
 
@@ -187,111 +320,89 @@ fn is_dns_label(v: &str) -> bool {
         && !v.ends_with('-')
 }
 
-struct Reader<'a> {
-    declaration: &'a PlatformDeclaration,
-    path: &'a ModelPath,
-    platform: &'a str,
-    found: &'a mut Vec<Diagnostic>,
-}
+#[cfg(test)]
+mod tests {
+    use datasurface_platform::{DataPlatform, describe_parameters};
 
-impl Reader<'_> {
-    fn bad(&mut self, key: &str, value: &Value, expected: &str) {
-        self.found.push(
-            Diagnostic::new(
-                "invalid-platform-parameter",
-                Severity::Error,
-                self.path.key(key),
-                format!(
-                    "parameter `{key}` of platform `{}` is {value}, which is not {expected}",
-                    self.platform
-                ),
-            )
-            .with_help(format!(
-                "give `{key}` {expected}, or leave it out for the default"
-            )),
+    use super::*;
+
+    fn declaration(parameters: serde_json::Value) -> PlatformDeclaration {
+        let mut declaration = serde_json::json!({ "kind": "airflow", "version": "^0.1" });
+        declaration["parameters"] = parameters;
+        serde_json::from_value(declaration).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Every parameter `explain` describes is one the platform reads, and
+    /// its default as described reads back without a finding.
+    #[test]
+    fn every_described_parameter_is_read_with_its_default() {
+        let schema = crate::Airflow::new().parameters();
+        let docs = describe_parameters(schema.as_ref().unwrap_or_else(|| panic!("a schema")));
+        assert_eq!(docs.len(), 13);
+        let version = semver::Version::new(0, 1, 0);
+        for doc in docs {
+            let value: serde_json::Value = match &doc.default {
+                Some(default) => serde_json::from_str(default).unwrap_or_else(|e| panic!("{e}")),
+                None => serde_json::json!("x"),
+            };
+            let (_, found) = AirflowConfig::read(
+                "P",
+                &declaration(serde_json::json!({ (doc.name.clone()): value })),
+                &version,
+            );
+            assert!(found.is_empty(), "{}: {found:?}", doc.name);
+            assert!(!doc.description.is_empty(), "{} is documented", doc.name);
+        }
+    }
+
+    /// A bad value falls back to its default and is found at its path, with
+    /// what it should have been; the others are read.
+    #[test]
+    fn bad_values_are_found_where_they_are() {
+        let version = semver::Version::new(0, 1, 0);
+        let (config, found) = AirflowConfig::read(
+            "Central",
+            &declaration(serde_json::json!({
+                "namespace": "Not A Label", "mergePort": 0, "retries": 3,
+                "executor": "ssh", "schema": "Bad-Schema", "retires": 1
+            })),
+            &version,
         );
-    }
-
-    fn text(&mut self, key: &str, default: &str, ok: impl Fn(&str) -> bool) -> String {
-        match self.declaration.parameters.get(key) {
-            None => default.to_owned(),
-            Some(Value::String(s)) if ok(s) => s.clone(),
-            Some(other) => {
-                let expected = match key {
-                    "executor" => "`kubernetes` or `local`",
-                    "namespace" => "a Kubernetes namespace (lower-case letters, digits and `-`)",
-                    "schema" => "a lower-case PostgreSQL identifier",
-                    "mergeCredential" => "a credential name",
-                    _ => "a non-empty string without spaces",
-                };
-                let other = other.clone();
-                self.bad(key, &other, expected);
-                default.to_owned()
-            }
-        }
-    }
-
-    fn hosts(&mut self, key: &str) -> Vec<String> {
-        match self.declaration.parameters.get(key) {
-            None => Vec::new(),
-            Some(Value::Array(hosts))
-                if hosts.iter().all(|h| {
-                    h.as_str()
-                        .is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace))
-                }) =>
-            {
-                hosts
-                    .iter()
-                    .filter_map(|h| h.as_str().map(str::to_owned))
-                    .collect()
-            }
-            Some(other) => {
-                let other = other.clone();
-                self.bad(
-                    key,
-                    &other,
-                    "a list of host names, such as `[legacy-db.example]`",
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    fn paths(&mut self, key: &str) -> BTreeMap<String, String> {
-        match self.declaration.parameters.get(key) {
-            None => BTreeMap::new(),
-            Some(Value::Object(map))
-                if map
-                    .values()
-                    .all(|v| v.as_str().is_some_and(|p| !p.is_empty())) =>
-            {
-                map.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            }
-            Some(other) => {
-                let other = other.clone();
-                self.bad(
-                    key,
-                    &other,
-                    "a map of container names to paths on the worker",
-                );
-                BTreeMap::new()
-            }
-        }
-    }
-
-    fn number(&mut self, key: &str, default: u64, min: u64, max: u64) -> u64 {
-        match self.declaration.parameters.get(key) {
-            None => default,
-            Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (min..=max).contains(&n)) => {
-                n.as_u64().unwrap_or(default)
-            }
-            Some(other) => {
-                let other = other.clone();
-                self.bad(key, &other, &format!("a whole number from {min} to {max}"));
-                default
-            }
-        }
+        assert_eq!(config.namespace, "datasurface");
+        assert_eq!(config.merge_port, 5432);
+        assert_eq!(config.retries, 3);
+        assert_eq!(config.executor, Executor::Kubernetes);
+        assert_eq!(config.schema, "central");
+        let at: Vec<String> = found.iter().map(|d| d.path.to_string()).collect();
+        assert_eq!(
+            at,
+            [
+                "/platforms/Central/parameters/namespace",
+                "/platforms/Central/parameters/mergePort",
+                "/platforms/Central/parameters/executor",
+                "/platforms/Central/parameters/schema",
+                "/platforms/Central/parameters/retires",
+            ]
+        );
+        assert!(
+            found[0].message.contains("is not a Kubernetes namespace"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[1]
+                .message
+                .contains("0 is not a whole number from 1 to 65535"),
+            "{}",
+            found[1].message
+        );
+        assert!(
+            found[4]
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("did you mean `retries`?")),
+            "{:?}",
+            found[4].help
+        );
     }
 }

@@ -59,7 +59,8 @@ use datasurface_platform::{
 use datasurface_rules::validate::{CodeInfo, Diagnostic};
 
 pub use config::{
-    AirflowConfig, DEFAULT_MAX_CHUNK_SIZE, Executor, IMAGE_REPOSITORY, default_image,
+    AirflowConfig, AirflowParameters, DEFAULT_MAX_CHUNK_SIZE, Executor, IMAGE_REPOSITORY,
+    default_image,
 };
 pub use lints::LINT_CODES;
 pub use render::{CHUNKS, DEFAULT_SCHEDULE, PLATFORM_SQL};
@@ -114,6 +115,12 @@ impl DataPlatform for Airflow {
 
     fn codes(&self) -> &'static [CodeInfo] {
         LINT_CODES
+    }
+
+    fn parameters(&self) -> Option<datasurface_platform::schemars::Schema> {
+        Some(datasurface_platform::schemars::schema_for!(
+            config::AirflowParameters
+        ))
     }
 
     /// The merge credential (`mergeCredential`, by default `merge_rw`): it

@@ -549,7 +549,7 @@ impl Parser {
         if let Some(default) = &default
             && let Err(why) = check_default(&schema, default, 0)
         {
-            self.error(&join(at, "default"), why);
+            self.error(&join(at, "default"), why.to_string());
             return None;
         }
         let doc = object.get("doc").and_then(Value::as_str).map(str::to_owned);
@@ -648,20 +648,37 @@ fn full_name(name: &str, namespace: &str) -> FullName {
     }
 }
 
+/// Why a field's default is not a value of its type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum BadDefault {
+    /// A value of another type.
+    #[error("the default `{value}` is not of type `{kind}`")]
+    WrongType { value: Value, kind: String },
+    /// Nested deeper than a schema may be.
+    #[error("the default nests too deep")]
+    TooDeep,
+    /// A record's default without a field that has no default of its own.
+    #[error("the default `{value}` has no value for field `{field}`, which has no default")]
+    MissingField { value: Value, field: String },
+    /// A union's default, which is a value of its first type.
+    #[error("{0} (a union's default is a value of its first type)")]
+    OfUnion(Box<BadDefault>),
+}
+
 /// Why a field's default is not a value of its type (a union's is of its first branch).
 pub(crate) fn check_default(
     schema: &AvroSchema,
     value: &Value,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), BadDefault> {
     let wrong = || {
-        Err(format!(
-            "the default `{value}` is not of type `{}`",
-            schema.kind()
-        ))
+        Err(BadDefault::WrongType {
+            value: value.clone(),
+            kind: schema.kind().to_string(),
+        })
     };
     if depth > MAX_DEPTH {
-        return Err("the default nests too deep".to_owned());
+        return Err(BadDefault::TooDeep);
     }
     match (schema, value) {
         (AvroSchema::Primitive(Primitive::Null, _), Value::Null)
@@ -700,15 +717,16 @@ pub(crate) fn check_default(
             r.fields.iter().try_for_each(|f| match map.get(&f.name) {
                 Some(v) => check_default(&f.schema, v, depth + 1),
                 None if f.default.is_some() => Ok(()),
-                None => Err(format!(
-                    "the default `{value}` has no value for field `{}`, which has no default",
-                    f.name
-                )),
+                None => Err(BadDefault::MissingField {
+                    value: value.clone(),
+                    field: f.name.clone(),
+                }),
             })
         }
         (AvroSchema::Union(branches), v) => match branches.first() {
-            Some(first) => check_default(first, v, depth + 1)
-                .map_err(|why| format!("{why} (a union's default is a value of its first type)")),
+            Some(first) => {
+                check_default(first, v, depth + 1).map_err(|why| BadDefault::OfUnion(Box::new(why)))
+            }
             None => wrong(),
         },
         _ => wrong(),

@@ -152,7 +152,7 @@ pub fn set_up(merge: &str, source: &str, rows: u64) -> Result<IngestSpec, Failed
     let graphs = datasurface_platform::graph::build(&valid);
     let name = valid.platforms.keys().next().ok_or("no platform")?.clone();
     let rendered = render_with(&datasurface_airflow::Airflow::new(), &valid, &graphs, &name)?;
-    runner::apply(&merge_db(merge), &rendered.rendering, &mut |_| {})?;
+    runner::Runner::new(merge_db(merge)).apply(&rendered.rendering, &mut |_| {})?;
     let spec = rendered
         .rendering
         .artifacts

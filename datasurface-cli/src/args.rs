@@ -128,7 +128,7 @@ pub(crate) enum Command {
     #[command(after_help = EXIT_PLAIN)]
     Serve(ServeArgs),
     /// Explain a diagnostic code; without one, list every code with its summary
-    /// (`--all`: the whole catalogue, in Markdown).
+    /// (`--all`: the whole catalogue, in Markdown; `--platform KIND`: a platform's parameters).
     Explain(ExplainArgs),
     /// Print the revision of the model an environment runs (`--env NAME`): the head of its
     /// release branch, or the newest tag its release pattern matches.
@@ -725,6 +725,10 @@ pub(crate) struct ExplainArgs {
     /// Print the whole catalogue, in Markdown (the text of docs/diagnostics.md).
     #[arg(long, conflicts_with = "code")]
     pub(crate) all: bool,
+    /// Describe the parameters a platform kind reads (such as `airflow`):
+    /// each one's type, default and documentation.
+    #[arg(long, value_name = "KIND", conflicts_with_all = ["code", "all"])]
+    pub(crate) platform: Option<String>,
 }
 
 /// `completions`.

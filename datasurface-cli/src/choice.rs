@@ -9,6 +9,7 @@ use datasurface_gate::choose;
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{ChoiceFormat, ChooseArgs, ExplainChoiceArgs};
+use crate::problem::Problem;
 
 pub(crate) fn run(
     app: &App<'_>,
@@ -194,7 +195,7 @@ pub(crate) fn choose(
                     path.display()
                 );
             }
-            Err(message) => return fail(err, &message),
+            Err(problem) => return fail(err, &problem.to_string()),
         }
     }
     if unserved > 0 {
@@ -214,7 +215,7 @@ fn write_record(
     dir: &std::path::Path,
     sources: &[files::SourceFile],
     record: &datasurface_core::PlatformChoices,
-) -> Result<std::path::PathBuf, String> {
+) -> Result<std::path::PathBuf, Problem> {
     let json = sources.iter().any(|f| f.path == "ecosystem.json");
     let ext = if json { "json" } else { "yaml" };
     let name = format!("{}.{ext}", files::PLATFORM_CHOICES_FILE);
@@ -226,17 +227,17 @@ fn write_record(
             })
     });
     if let Some(other) = elsewhere {
-        return Err(format!(
+        return Err(Problem::new(format!(
             "{} records the choices already: remove it, or keep the record there by hand",
             other.path
-        ));
+        )));
     }
     let format = if json {
         files::Format::Json
     } else {
         files::Format::Yaml
     };
-    let text = files::to_choices_string(record, format).map_err(|e| e.to_string())?;
+    let text = files::to_choices_string(record, format).map_err(Problem::new)?;
     let text = if json {
         text
     } else {
@@ -250,7 +251,7 @@ fn write_record(
         .and_then(|()| std::fs::rename(&temp, &path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temp);
-            format!("cannot write {}: {e}", path.display())
+            Problem::new(format!("cannot write {}: {e}", path.display()))
         })?;
     Ok(path)
 }

@@ -6,11 +6,8 @@
 use std::io::Write;
 
 use datasurface_platform::PlatformRegistry;
-use datasurface_rules::{
-    catalogue,
-    catalogue::{code_section, explain_listed},
-};
-use datasurface_rules::{validate, validate::CodeInfo};
+use datasurface_rules::catalogue::{self, code_section, explain_listed};
+use datasurface_rules::validate::{self, CodeInfo};
 
 use crate::Outcome;
 use crate::app::App;
@@ -154,6 +151,9 @@ pub(crate) fn explain(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
+    if let Some(kind) = args.platform.as_deref() {
+        return explain_platform(app, kind.trim(), out, err);
+    }
     let text = match (args.all, args.code.as_deref()) {
         (true, _) => Some(catalogue(app.registry)),
         (false, None) => Some(index(app.registry)),
@@ -179,6 +179,94 @@ pub(crate) fn explain(
         Ok(()) => Outcome::Success,
         Err(_) => Outcome::CouldNotRun,
     }
+}
+
+/// `explain --platform KIND`: the parameters a registered platform kind
+/// reads, from the schema of its parameter type.
+fn explain_platform(
+    app: &App<'_>,
+    kind: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let Some(platform) = app.registry.get(kind) else {
+        let kinds = app.registry.kinds();
+        let _ = writeln!(
+            err,
+            "{}: no platform kind `{}` in this build\n  help: {}",
+            app.paint(crate::app::Paint::Error, "error"),
+            datasurface_stdx::text::for_terminal(kind),
+            datasurface_stdx::suggest::suggest(kind, &kinds, "the kinds it has")
+        );
+        return Outcome::CouldNotRun;
+    };
+    match out.write_all(platform_parameters(platform.as_ref()).as_bytes()) {
+        Ok(()) => Outcome::Success,
+        Err(_) => Outcome::CouldNotRun,
+    }
+}
+
+/// A platform's parameters, for people.
+fn platform_parameters(platform: &dyn datasurface_platform::DataPlatform) -> String {
+    use std::fmt::Write as _;
+    let kind = platform.kind();
+    let mut text = String::new();
+    let Some(schema) = platform.parameters() else {
+        let _ = writeln!(
+            text,
+            "The `{kind}` platform ({}) does not describe its parameters.",
+            platform.version()
+        );
+        return text;
+    };
+    let docs = datasurface_platform::describe_parameters(&schema);
+    if docs.is_empty() {
+        let _ = writeln!(
+            text,
+            "The `{kind}` platform ({}) reads no parameters.",
+            platform.version()
+        );
+        return text;
+    }
+    let intro = format!(
+        "The `{kind}` platform ({}) reads these parameters, under `parameters:` in a platform's declaration; each may be left out for its default.",
+        platform.version()
+    );
+    for line in wrap(&intro, 78) {
+        let _ = writeln!(text, "{line}");
+    }
+    for doc in docs {
+        let _ = write!(text, "\n{}: {}", doc.name, doc.takes);
+        if let Some(default) = doc.default {
+            let _ = write!(text, " (default {default})");
+        }
+        let _ = writeln!(text);
+        if !doc.description.is_empty() {
+            for line in wrap(&doc.description, 76) {
+                let _ = writeln!(text, "  {line}");
+            }
+        }
+    }
+    text
+}
+
+/// Text in lines of at most `width` characters, broken at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// The severity a listed code has; errors for codes no list knows.

@@ -40,10 +40,10 @@ fn sources(
     // A team's container file is read only if it resolves inside the model's
     // directory (a link out of it is not followed); the ecosystem owner's
     // `sources` may name any file.
-    let owners: Vec<String> = match declaration.parameters.get("sources") {
-        Some(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
+    let owners: Vec<String> = datasurface_sqlite::SqliteParameters::of(declaration)
+        .sources
+        .into_keys()
+        .collect();
     let root = std::fs::canonicalize(&base).ok();
     // Made first, so a path into it is seen before the engine fills it.
     let _ = std::fs::create_dir_all(state);
@@ -70,17 +70,17 @@ fn sources(
 /// relative to the model's directory.
 fn primaries(valid: &ValidEcosystem, platform: &str, model: &Path) -> BTreeMap<String, PathBuf> {
     let base = crate::sources::model_dir(model);
-    match valid
-        .platforms
-        .get(platform)
-        .and_then(|d| d.parameters.get("primaries"))
-    {
-        Some(serde_json::Value::Object(map)) => map
-            .iter()
-            .filter_map(|(name, path)| Some((name.clone(), base.join(path.as_str()?))))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
+    let Some(declaration) = valid.platforms.get(platform) else {
+        return BTreeMap::new();
+    };
+    datasurface_sqlite::SqliteParameters::of(declaration)
+        .primaries
+        .into_iter()
+        .filter_map(|(name, primary)| match primary {
+            datasurface_sqlite::Primary::File(path) => Some((name, base.join(path))),
+            datasurface_sqlite::Primary::Credential(_) => None,
+        })
+        .collect()
 }
 
 /// The state directory of `model`: `given`, or `datasurface-state` in the

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use datasurface_airflow::dags::env;
 use datasurface_airflow::runner::{
-    self, Endpoint, IngestOptions, JobError, Login, MergeDatabase, Question, credential,
+    self, Endpoint, IngestOptions, JobError, Login, MergeDatabase, Question, Runner, credential,
 };
 use datasurface_airflow::{Airflow, AirflowConfig};
 use datasurface_core::HookEventKind;
@@ -32,7 +32,7 @@ fn variable(name: &str) -> Option<String> {
 pub(crate) fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDatabase, JobError> {
     let setting = |name: &str, default: Option<String>| {
         variable(name).or(default).ok_or_else(|| {
-            JobError::Setup(format!(
+            JobError::settings(format!(
                 "{name} is not set: the rendered DAGs set it; outside Airflow, set it to the platform's merge database setting"
             ))
         })
@@ -40,7 +40,7 @@ pub(crate) fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDa
     let host = setting(env::MERGE_HOST, defaults.map(|c| c.merge_host.clone()))?;
     let port = setting(env::MERGE_PORT, defaults.map(|c| c.merge_port.to_string()))?;
     let port: u16 = port.parse().map_err(|_| {
-        JobError::Setup(format!(
+        JobError::settings(format!(
             "{} is `{port}`, which is not a port number",
             env::MERGE_PORT
         ))
@@ -73,7 +73,7 @@ fn login(name: &str) -> Result<Login, JobError> {
 /// Checks that `--platform` names the platform the environment was rendered for.
 fn same_platform(platform: &str) -> Result<(), JobError> {
     match variable(env::PLATFORM) {
-        Some(p) if p != platform => Err(JobError::Setup(format!(
+        Some(p) if p != platform => Err(JobError::settings(format!(
             "--platform is `{platform}` but {} is `{p}`: the task runs one platform's job",
             env::PLATFORM
         ))),
@@ -127,16 +127,16 @@ fn printer(out: &mut dyn Write) -> impl FnMut(&str) + '_ {
 fn status(args: &JobStatusArgs, out: &mut dyn Write) -> Result<(), JobError> {
     same_platform(&args.platform)?;
     let db = merge_database(None)?;
-    let totals = runner::run_totals(&db)?;
+    let totals = Runner::new(db).run_totals()?;
     let text = match args.format {
         JobStatusFormat::Prometheus => {
             crate::run_metrics::exposition(std::slice::from_ref(&totals))
-                .map_err(|e| JobError::Setup(format!("cannot write the metrics: {e}")))?
+                .map_err(|e| JobError::settings(format!("cannot write the metrics: {e}")))?
         }
         JobStatusFormat::Json => format!("{:#}\n", serde_json::json!(totals)),
     };
     out.write_all(text.as_bytes())
-        .map_err(|e| JobError::Setup(format!("cannot write the metrics: {e}")))
+        .map_err(|e| JobError::settings(format!("cannot write the metrics: {e}")))
 }
 
 fn ingest(
@@ -159,17 +159,13 @@ fn ingest(
     let lineage = crate::lineage::Lineage::for_args(&args.lineage);
     let sink = lineage.sink();
     let host = crate::lineage::host();
-    let ran = runner::ingest(
-        &db,
-        &args.stream,
-        &options,
-        &login,
-        &mut printer(out),
-        runner::Lineage {
+    let ran = Runner::new(db)
+        .with_logins(login)
+        .with_lineage(runner::Lineage {
             sink: sink.as_ref(),
             host: &host,
-        },
-    );
+        })
+        .ingest(&args.stream, &options, &mut printer(out));
     lineage.finish(app, err);
     ran.map(|_| ())
 }
@@ -186,16 +182,12 @@ fn transform(
     let lineage = crate::lineage::Lineage::for_args(&args.lineage);
     let sink = lineage.sink();
     let host = crate::lineage::host();
-    let ran = runner::transform(
-        &db,
-        &args.workspace,
-        args.spec.as_deref(),
-        &mut printer(out),
-        runner::Lineage {
+    let ran = Runner::new(db)
+        .with_lineage(runner::Lineage {
             sink: sink.as_ref(),
             host: &host,
-        },
-    );
+        })
+        .transform(&args.workspace, args.spec.as_deref(), &mut printer(out));
     lineage.finish(app, err);
     ran.map(|_| ())
 }
@@ -210,7 +202,7 @@ fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
         "scheduled" => Ok(HookEventKind::ScheduleTick),
         "asset_triggered" | "dataset_triggered" => Ok(HookEventKind::BatchCommitted),
         "manual" | "backfill" => Ok(HookEventKind::ManualRun),
-        _ => Err(JobError::Setup(format!(
+        _ => Err(JobError::settings(format!(
             "--run-type is `{run_type}`, which is not a kind of Airflow DAG run: use scheduled, asset_triggered, manual or backfill (the rendered DAG passes {{{{ dag_run.run_type }}}})"
         ))),
     }
@@ -230,7 +222,8 @@ fn decide(
     let db = merge_database(None)?;
     let workspace = &args.workspace;
     let now = chrono::Utc::now();
-    let question = runner::question(&db, workspace, args.spec.as_deref(), kind, now)?;
+    let jobs = Runner::new(db);
+    let question = jobs.question(workspace, args.spec.as_deref(), kind, now)?;
     let (job, module, input) = match question {
         Question::NotWanted(kind) => {
             let _ = writeln!(
@@ -247,7 +240,7 @@ fn decide(
             );
             held(
                 app,
-                (&db, args),
+                (jobs.merge_database(), args),
                 &format!("its hook deferred it until {until}"),
                 err,
             );
@@ -268,7 +261,7 @@ fn decide(
         Ok(hook) => ask(hook, &input, job.on_failure),
         Err(e) => verdict(Err(e.clone()), job.on_failure),
     };
-    let decision = runner::record(&db, workspace, &input.event, &verdict)?;
+    let decision = jobs.record(workspace, &input.event, &verdict)?;
     let until = verdict.until.map_or_else(String::new, |u| {
         format!(
             " until {}",
@@ -287,7 +280,7 @@ fn decide(
     );
     let _ = writeln!(out, "asked: {}", input.to_json());
     if !verdict.runs() {
-        held(app, (&db, args), &verdict.reason, err);
+        held(app, (jobs.merge_database(), args), &verdict.reason, err);
     }
     Ok(verdict.runs())
 }
@@ -303,16 +296,12 @@ fn held(
     let lineage = crate::lineage::Lineage::for_args(&args.lineage);
     let sink = lineage.sink();
     let host = crate::lineage::host();
-    let sent = runner::held(
-        db,
-        &args.workspace,
-        args.spec.as_deref(),
-        why,
-        runner::Lineage {
+    let sent = Runner::new(db.clone())
+        .with_lineage(runner::Lineage {
             sink: sink.as_ref(),
             host: &host,
-        },
-    );
+        })
+        .held(&args.workspace, args.spec.as_deref(), why);
     if let Err(e) = sent {
         let _ = writeln!(
             err,
@@ -363,7 +352,8 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
             return Outcome::CouldNotRun;
         }
     };
-    let applied = runner::apply(&db, &rendered.rendering, &mut printer(&mut *out));
+    let jobs = Runner::new(db);
+    let applied = jobs.apply(&rendered.rendering, &mut printer(&mut *out));
     let applied = applied.and_then(|summary| {
         let (modules, warnings) = crate::hook_load::applied_modules(
             &args.model,
@@ -373,7 +363,7 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
         for warning in warnings {
             let _ = writeln!(err, "{}: {warning}", app.paint(Paint::Warning, "warning"));
         }
-        let stored = runner::store_modules(&db, &modules)?;
+        let stored = jobs.store_modules(&modules)?;
         if stored > 0 {
             let _ = writeln!(out, "stored {stored} hook modules");
         }
@@ -384,7 +374,9 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
             let _ = writeln!(
                 out,
                 "applied platform `{name}` to {}/{} (schema `{}`): {summary}",
-                db.endpoint.host, db.endpoint.database, db.schema
+                jobs.merge_database().endpoint.host,
+                jobs.merge_database().endpoint.database,
+                jobs.merge_database().schema
             );
             Outcome::Success
         }

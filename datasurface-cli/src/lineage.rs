@@ -16,6 +16,7 @@ use datasurface_runtime::lineage::{LineageSink, NoLineage, RunEvent};
 
 use crate::app::{App, Paint};
 use crate::args::LineageArgs;
+use crate::problem::Problem;
 
 /// How many events wait for the endpoint before new ones are dropped.
 const QUEUE: usize = 1024;
@@ -260,7 +261,7 @@ impl LineageSink for FileSink {
             match open_regular(&self.path) {
                 Ok(f) => *file = Some(f),
                 Err(why) => {
-                    self.losses.lose(why);
+                    self.losses.lose(why.to_string());
                     return;
                 }
             }
@@ -277,25 +278,25 @@ impl LineageSink for FileSink {
 /// links, as the user named it) or a new one. A FIFO would wait for a
 /// reader before the batch could go on, and a device or socket is not a
 /// file of events, so anything else is refused before it is opened.
-fn open_regular(path: &std::path::Path) -> Result<File, String> {
+fn open_regular(path: &std::path::Path) -> Result<File, Problem> {
     const NOT_A_FILE: &str =
         "it is not a regular file (a FIFO, socket, device or folder); name a file";
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => return Err(NOT_A_FILE.to_owned()),
+        Ok(m) if !m.is_file() => return Err(Problem::new(NOT_A_FILE)),
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot open it: {e}")),
+        Err(e) => return Err(Problem::new(format!("cannot open it: {e}"))),
     }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| format!("cannot open it: {e}"))?;
+        .map_err(|e| Problem::new(format!("cannot open it: {e}")))?;
     // What was opened is what was looked at.
     match file.metadata() {
         Ok(m) if m.is_file() => Ok(file),
-        Ok(_) => Err(NOT_A_FILE.to_owned()),
-        Err(e) => Err(format!("cannot open it: {e}")),
+        Ok(_) => Err(Problem::new(NOT_A_FILE)),
+        Err(e) => Err(Problem::new(format!("cannot open it: {e}"))),
     }
 }
 

@@ -35,17 +35,15 @@ pub(crate) fn airflow_primaries(
     valid: &ValidEcosystem,
     platform: &str,
 ) -> Option<Arc<dyn PrimaryReader>> {
-    let map = valid
-        .platforms
-        .get(platform)?
-        .parameters
-        .get("primaries")?
-        .as_object()?;
+    let primaries =
+        datasurface_sqlite::SqliteParameters::of(valid.platforms.get(platform)?).primaries;
     let version = datasurface_airflow::Airflow::new().version();
-    let found: BTreeMap<String, Primary> = map
-        .iter()
+    let found: BTreeMap<String, Primary> = primaries
+        .into_iter()
         .filter_map(|(name, entry)| {
-            let credential = entry.get("credential")?.as_str()?.to_owned();
+            let datasurface_sqlite::Primary::Credential(credential) = entry else {
+                return None;
+            };
             let (declared, declaration) = valid.platforms.get_key_value(name.as_str())?;
             if declaration.kind.as_str() != "airflow" {
                 return None;

@@ -9,6 +9,7 @@ use datasurface_core::ReleaseSelector;
 use crate::Outcome;
 use crate::app::App;
 use crate::args::{ReleaseArgs, ReleaseFormat};
+use crate::problem::Problem;
 
 /// The newest of `tags` that `pattern` (a glob: `*`, `?`, `[…]`) matches:
 /// by semantic version (a leading `v` ignored) among those that are one,
@@ -134,7 +135,7 @@ pub(crate) fn run(
         err,
     ) {
         Ok(found) => found,
-        Err(message) => return fail(err, &message),
+        Err(problem) => return fail(err, &problem.to_string()),
     };
     let _ = match args.format {
         ReleaseFormat::Human => writeln!(
@@ -163,7 +164,7 @@ fn revision(
     (reviewed, reviewed_at): (&str, &str),
     dir: &std::path::Path,
     err: &mut dyn Write,
-) -> Result<(&'static str, String, String), String> {
+) -> Result<(&'static str, String, String), Problem> {
     let commit_of = |reference: &str| {
         git(&[
             "rev-parse",
@@ -178,37 +179,37 @@ fn revision(
     match release {
         ReleaseSelector::Branch(branch) => {
             let Some(commit) = commit_of(&format!("refs/heads/{branch}")) else {
-                return Err(format!(
+                return Err(Problem::new(format!(
                     "environment `{env}` follows branch `{branch}`, which {} does not have",
                     dir.display()
-                ));
+                )));
             };
             if !is_reviewed(&commit) {
-                return Err(format!(
+                return Err(Problem::new(format!(
                     "environment `{env}` follows branch `{branch}`, whose head {commit} is not on the reviewed branch `{reviewed}`: an environment runs only what was reviewed and merged there"
-                ));
+                )));
             }
             Ok(("branch", branch.to_string(), commit))
         }
         ReleaseSelector::TagPattern(pattern) => {
             let Some(listed) = git(&["tag", "--list"]) else {
-                return Err(format!(
+                return Err(Problem::new(format!(
                     "{} is not in a git repository with tags",
                     dir.display()
-                ));
+                )));
             };
             let candidates = match matching_newest_first(listed.lines(), pattern) {
                 Ok(candidates) => candidates,
                 Err(e) => {
-                    return Err(format!(
+                    return Err(Problem::new(format!(
                         "environment `{env}`'s tag pattern `{pattern}` is not a glob: {e}"
-                    ));
+                    )));
                 }
             };
             if candidates.is_empty() {
-                return Err(format!(
+                return Err(Problem::new(format!(
                     "no tag matches `{pattern}`, the release selector of environment `{env}`: tag a release first"
-                ));
+                )));
             }
             let mut chosen = None;
             for tag in candidates {
@@ -226,9 +227,9 @@ fn revision(
                 );
             }
             let Some((tag, commit)) = chosen else {
-                return Err(format!(
+                return Err(Problem::new(format!(
                     "no tag that matches `{pattern}` is on the reviewed branch `{reviewed}`: tag a commit that merged there"
-                ));
+                )));
             };
             Ok(("tag", tag.to_owned(), commit))
         }

@@ -44,27 +44,32 @@ fn seconds(time: &str) -> Option<f64> {
 /// The run state of the `sqlite` platforms whose state directories these
 /// are, in Prometheus's text format.
 #[cfg(feature = "sqlite")]
-pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, String> {
-    exposition(&sqlite_totals(states)?).map_err(|e| e.to_string())
+pub(crate) fn read(states: &[std::path::PathBuf]) -> Result<String, crate::problem::Problem> {
+    exposition(&sqlite_totals(states)?)
+        .map_err(|e| crate::problem::Problem::new(format!("cannot write the metrics: {e}")))
 }
 
 /// The run state of the `sqlite` platforms whose state directories these are.
 #[cfg(feature = "sqlite")]
 pub(crate) fn sqlite_totals(
     states: &[std::path::PathBuf],
-) -> Result<Vec<datasurface_runtime::RunTotals>, String> {
+) -> Result<Vec<datasurface_runtime::RunTotals>, crate::problem::Problem> {
     states
         .iter()
         .map(|dir| {
             if !dir.join("merge.sqlite").is_file() {
-                return Err(format!(
+                return Err(crate::problem::Problem::new(format!(
                     "{} is not a state directory (it has no merge.sqlite)",
                     dir.display()
-                ));
+                ))
+                .help(format!(
+                    "`datasurface up MODEL --state {}` makes one",
+                    dir.display()
+                )));
             }
             datasurface_sqlite::engine::Engine::open(dir, std::collections::BTreeMap::new())
                 .and_then(|e| e.totals())
-                .map_err(|e| format!("{}: {e}", dir.display()))
+                .map_err(|e| crate::problem::Problem::new(format!("{}: {e}", dir.display())))
         })
         .collect()
 }
@@ -76,7 +81,7 @@ pub(crate) fn dataset_runs(
     states: &[std::path::PathBuf],
     store: &str,
     dataset: &str,
-) -> Result<Vec<datasurface_server::DatasetRun>, String> {
+) -> Result<Vec<datasurface_server::DatasetRun>, crate::problem::Problem> {
     let mut runs = Vec::new();
     for dir in states {
         if !dir.join("merge.sqlite").is_file() {
@@ -85,7 +90,7 @@ pub(crate) fn dataset_runs(
         let state =
             datasurface_sqlite::engine::Engine::open(dir, std::collections::BTreeMap::new())
                 .and_then(|e| e.dataset_state(store, dataset))
-                .map_err(|e| format!("{}: {e}", dir.display()))?;
+                .map_err(|e| crate::problem::Problem::new(format!("{}: {e}", dir.display())))?;
         let Some(state) = state else { continue };
         runs.push(dataset_run(state));
     }

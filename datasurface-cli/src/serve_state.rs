@@ -9,6 +9,7 @@ use datasurface_rules::validate::ValidEcosystem;
 use datasurface_server::{DatasetRun, ModelService};
 
 use crate::args::ServeArgs;
+use crate::problem::Problem;
 
 /// Where the platforms' state is.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +32,7 @@ impl StateSources {
             reason = "fails only for an airflow platform"
         )
     )]
-    pub(crate) fn of(args: &ServeArgs, valid: &ValidEcosystem) -> Result<StateSources, String> {
+    pub(crate) fn of(args: &ServeArgs, valid: &ValidEcosystem) -> Result<StateSources, Problem> {
         let _ = valid;
         Ok(StateSources {
             #[cfg(feature = "sqlite")]
@@ -61,14 +62,16 @@ impl StateSources {
         }
         let sources = Arc::new(self);
         let read = Arc::clone(&sources);
-        service.add_metrics(Arc::new(move || read.metrics()));
+        service.add_metrics(Arc::new(move || read.metrics().map_err(Into::into)));
         service.add_run_state(Arc::new(move |store, dataset| {
-            sources.dataset_runs(store.as_str(), dataset.as_str())
+            sources
+                .dataset_runs(store.as_str(), dataset.as_str())
+                .map_err(Into::into)
         }));
     }
 
     /// Every platform's run state, in Prometheus's text format.
-    fn metrics(&self) -> Result<String, String> {
+    fn metrics(&self) -> Result<String, Problem> {
         #[allow(unused_mut, reason = "one platform kind may be left out of the build")]
         let mut totals = Vec::new();
         #[cfg(feature = "sqlite")]
@@ -76,15 +79,17 @@ impl StateSources {
         #[cfg(feature = "airflow")]
         for (name, db) in &self.airflow {
             totals.push(
-                datasurface_airflow::runner::run_totals(db)
-                    .map_err(|e| format!("platform `{name}`: {e}"))?,
+                datasurface_airflow::runner::Runner::new(db.clone())
+                    .run_totals()
+                    .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?,
             );
         }
-        crate::run_metrics::exposition(&totals).map_err(|e| e.to_string())
+        crate::run_metrics::exposition(&totals)
+            .map_err(|e| Problem::new(format!("cannot write the metrics: {e}")))
     }
 
     /// What every platform's state says of `store.dataset`.
-    fn dataset_runs(&self, store: &str, dataset: &str) -> Result<Vec<DatasetRun>, String> {
+    fn dataset_runs(&self, store: &str, dataset: &str) -> Result<Vec<DatasetRun>, Problem> {
         #[allow(unused_mut, reason = "one platform kind may be left out of the build")]
         let mut runs = Vec::new();
         #[cfg(feature = "sqlite")]
@@ -93,8 +98,9 @@ impl StateSources {
         )?);
         #[cfg(feature = "airflow")]
         for (name, db) in &self.airflow {
-            let state = datasurface_airflow::runner::dataset_state(db, store, dataset)
-                .map_err(|e| format!("platform `{name}`: {e}"))?;
+            let state = datasurface_airflow::runner::Runner::new(db.clone())
+                .dataset_state(store, dataset)
+                .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?;
             runs.extend(state.map(crate::run_metrics::dataset_run));
         }
         Ok(runs)
@@ -106,23 +112,34 @@ impl StateSources {
 fn merge_database(
     valid: &ValidEcosystem,
     name: &str,
-) -> Result<datasurface_airflow::runner::MergeDatabase, String> {
+) -> Result<datasurface_airflow::runner::MergeDatabase, Problem> {
     use datasurface_platform::DataPlatform as _;
     let Some(declaration) = valid.platforms.get(name) else {
-        return Err(format!(
+        return Err(Problem::new(format!(
             "--airflow `{name}`: the model declares no platform `{name}`"
-        ));
+        ))
+        .help(datasurface_stdx::suggest::suggest(
+            name,
+            &valid
+                .platforms
+                .keys()
+                .map(datasurface_core::names::PlatformName::as_str)
+                .collect::<Vec<_>>(),
+            "its platforms",
+        )));
     };
     if declaration.kind.as_str() != "airflow" {
-        return Err(format!(
-            "--airflow `{name}`: platform `{name}` is of kind `{}`; a `sqlite` platform's state is read with --state DIR",
+        return Err(Problem::new(format!(
+            "--airflow `{name}`: platform `{name}` is of kind `{}`",
             declaration.kind
-        ));
+        ))
+        .help("a `sqlite` platform's state is read with --state DIR"));
     }
     let (config, _) = datasurface_airflow::AirflowConfig::read(
         name,
         declaration,
         &datasurface_airflow::Airflow::new().version(),
     );
-    crate::job::merge_database(Some(&config)).map_err(|e| format!("--airflow `{name}`: {e}"))
+    crate::job::merge_database(Some(&config))
+        .map_err(|e| Problem::new(format!("--airflow `{name}`: {e}")))
 }

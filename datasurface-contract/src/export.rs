@@ -3,8 +3,8 @@
 use datasurface_core::capture::CaptureMethod;
 use datasurface_core::common::ProductionStatus;
 use datasurface_core::names::{DatasetName, DatastoreName};
+use datasurface_core::regions::{self, Region};
 use datasurface_core::{Dataset, Datastore, Ecosystem, TeamLocation};
-use datasurface_core::{regions, regions::Region};
 use serde_json::{Value, json};
 
 use crate::columns::{self, CLASSIFICATIONS};

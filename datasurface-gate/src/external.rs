@@ -45,7 +45,7 @@ pub const EXTERNAL_KIND: &str = "external";
 pub struct External;
 
 /// The `external` platform's parameters.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 struct Settings {
     /// The system that runs these pipelines, as its operators call it (such
@@ -144,6 +144,10 @@ impl DataPlatform for External {
 
     fn codes(&self) -> &'static [CodeInfo] {
         &[]
+    }
+
+    fn parameters(&self) -> Option<schemars::Schema> {
+        Some(schemars::schema_for!(Settings))
     }
 
     fn governs_only(&self) -> bool {
@@ -438,6 +442,11 @@ mod tests {
         };
         let d = &report.diagnostics()[0];
         assert_eq!(d.path.to_string(), "/platforms/Vendor ETL/parameters/sytem");
-        assert_eq!(d.help.as_deref(), Some("did you mean `system`?"));
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "did you mean `system`? (`datasurface explain --platform external` describes each)"
+            )
+        );
     }
 }

@@ -8,10 +8,7 @@ use datasurface_core::{Ecosystem, Repository};
 use datasurface_files::{self as files, LoadError, SourceFile};
 use datasurface_platform::{PlatformRegistry, check_platforms};
 use datasurface_rules::validate::{Diagnostic, Report, Severity, ValidEcosystem};
-use datasurface_rules::{
-    verify,
-    verify::{Verification, owner_of},
-};
+use datasurface_rules::verify::{self, Verification, owner_of};
 use datasurface_runtime::hook::HookLoader;
 
 use crate::finding::{Finding, VerifyOutput};

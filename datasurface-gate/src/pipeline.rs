@@ -25,11 +25,8 @@ use crate::environments::{UnknownEnvironment, in_environment};
 use datasurface_core::Ecosystem;
 use datasurface_core::inventory::{ResourceRef, inventory};
 use datasurface_files::{self as files, DocumentSource, LoadError, SourceFile};
+use datasurface_rules::validate::{self, Report, Severity, ValidEcosystem};
 use datasurface_rules::verify;
-use datasurface_rules::{
-    validate,
-    validate::{Report, Severity, ValidEcosystem},
-};
 use datasurface_stdx::parallel::drop_later;
 
 use crate::gate::{Gate, ModelCounts, PlatformChecked};

@@ -4,11 +4,11 @@
 
 use datasurface_core::Ecosystem;
 use datasurface_platform::graph::build;
-use datasurface_platform::{Plan, PlatformRegistry, Rendering, render_with};
+use datasurface_platform::{Plan, PlatformRegistry, RenderFailure, Rendering, render_with};
 use datasurface_rules::validate::{ValidEcosystem, try_validate};
 
 /// One platform's plan for a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct PlatformPlan {
     /// The platform's name in the proposed model.
     pub name: String,
@@ -17,7 +17,7 @@ pub struct PlatformPlan {
     /// The steps from the base model's rendering to the proposed one's
     /// (from nothing when the base has no such platform, or no valid
     /// rendering), or why the proposed model could not be rendered.
-    pub plan: Result<Plan, String>,
+    pub plan: Result<Plan, RenderFailure>,
     /// What was decided for it, when something decides (`advance`: it
     /// advances, waits for its cadence, or is current, and why).
     pub decision: Option<String>,
@@ -50,8 +50,7 @@ pub(crate) fn plans(
                 _ => Rendering::default(),
             };
             let plan = render_with(platform.as_ref(), proposed, &graphs, name)
-                .map(|next| platform.diff(&previous, &next.rendering))
-                .map_err(|e| e.to_string());
+                .map(|next| platform.diff(&previous, &next.rendering));
             Some(PlatformPlan {
                 name: name.to_string(),
                 kind: kind.to_owned(),

@@ -2,24 +2,50 @@
 
 use std::fmt::Write as _;
 
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::chunk::Chunking;
-use crate::graph::PlatformGraph;
+use crate::graph::{Edge, PlatformGraph};
+use crate::node::{Node, NodeKey};
+
+/// A graph as `datasurface graph --format json` writes it and the model
+/// service serves it: nodes and edges sorted by key, and the chunks if
+/// asked for.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct GraphExport<'a> {
+    /// The platform whose graph it is.
+    pub platform: &'a str,
+    /// Every node, by key.
+    pub nodes: Vec<&'a Node>,
+    /// Every edge: `from` must happen before `to`.
+    pub edges: Vec<Edge>,
+    /// The chunks, each a list of node keys in bring-up order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<&'a [Vec<NodeKey>]>,
+    /// The edges whose ends are in different chunks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_chunk_edges: Option<&'a [Edge]>,
+}
 
 impl PlatformGraph {
+    /// The graph as its JSON export describes it.
+    pub fn export<'a>(&'a self, chunking: Option<&'a Chunking>) -> GraphExport<'a> {
+        GraphExport {
+            platform: self.platform().as_str(),
+            nodes: self.nodes(),
+            edges: self.edges(),
+            chunks: chunking.map(|c| c.chunks.as_slice()),
+            cross_chunk_edges: chunking.map(|c| c.cross_edges.as_slice()),
+        }
+    }
+
     /// The graph as stable JSON: nodes and edges sorted by key, and the chunks if given.
     pub fn to_json(&self, chunking: Option<&Chunking>) -> serde_json::Value {
-        let mut value = json!({
-            "platform": self.platform().as_str(),
-            "nodes": self.nodes(),
-            "edges": self.edges(),
-        });
-        if let Some(chunking) = chunking {
-            value["chunks"] = json!(chunking.chunks);
-            value["crossChunkEdges"] = json!(chunking.cross_edges);
-        }
-        value
+        // Names, keys and lists only: serializing it cannot fail.
+        serde_json::to_value(self.export(chunking)).unwrap_or(serde_json::Value::Null)
     }
 
     /// The graph in Graphviz DOT, one cluster per chunk if given.

@@ -24,7 +24,7 @@ pub struct PlatformGraph {
 }
 
 /// A directed edge, by node keys.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct Edge {
     /// The step that must happen first.
     pub from: NodeKey,

@@ -46,6 +46,6 @@ pub const GRAPH_CODES: &[datasurface_rules::validate::CodeInfo] = &[
 ];
 pub use chunk::Chunking;
 pub use datasurface_rules::validate::ValidEcosystem;
-pub use export::mermaid;
+pub use export::{GraphExport, mermaid};
 pub use graph::{Cycle, Edge, PlatformGraph};
 pub use node::{Node, NodeKey, NodeKind};

@@ -6,6 +6,7 @@ use datasurface_core::WorkspacePriority;
 use datasurface_core::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A node's identity: it depends only on what the node means, never on build
@@ -13,7 +14,9 @@ use serde::{Deserialize, Serialize};
 /// `Ingest/<platform>/<store>[/<dataset>]`, `Export/<platform>/<container>/<store>/<dataset>`,
 /// `Trigger/<platform>/<workspace>`, `DataTransformer/<platform>/<workspace>` and
 /// `Workspace/<platform>/<workspace>/<dataset group>`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(transparent)]
 pub struct NodeKey(String);
 
@@ -50,7 +53,7 @@ impl fmt::Display for NodeKey {
 }
 
 /// What a node asks the platform to do.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -132,7 +135,7 @@ impl NodeKind {
 }
 
 /// A node of an intention graph.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Node {
     /// Its stable key.
     pub key: NodeKey,

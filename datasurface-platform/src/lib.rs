@@ -16,6 +16,7 @@
 //! [`graph`], [`stdx`]).
 
 mod capabilities;
+mod codes;
 mod content_changes;
 pub mod dialect;
 pub mod escape;
@@ -36,6 +37,7 @@ pub use capabilities::{
     Capabilities, Capability, CaptureKind, CodeKind, ContainerCategory, GroupNeeds, TriggerKind,
     capabilities_used, check_capabilities,
 };
+pub use codes::PLATFORM_CODES;
 pub use content_changes::{ContentChange, content_changes};
 /// The model as plain data (`datasurface-core`): names, types, containers,
 /// diagnostics, the index.
@@ -58,7 +60,10 @@ pub use datasurface_rules as rules;
 pub use datasurface_stdx as stdx;
 pub use history::{Kept, kept_history};
 pub use moves::mark_moves;
-pub use parameters::{INVALID_PARAMETER, Parameters, parameter_docs, read_parameters};
+pub use parameters::{
+    INVALID_PARAMETER, ParameterDoc, Parameters, describe_parameters, parameter_docs,
+    read_parameters,
+};
 pub use physical::{
     COLLISION, Carried, Claimant, PhysicalNames, RESERVED_COLUMN, ingested_by, ingested_datasets,
     is_reserved_column, reserved_column,
@@ -86,50 +91,3 @@ pub use schemars;
 /// dependency of its own to name its version.
 pub use semver;
 pub use spec_json::to_spec_json;
-
-/// The codes of the diagnostics that resolving platforms and checking their
-/// capabilities report.
-pub const PLATFORM_CODES: &[datasurface_rules::validate::CodeInfo] = &[
-    datasurface_rules::validate::CodeInfo::new(
-        PLATFORM_CREDENTIAL,
-        datasurface_rules::validate::Severity::Error,
-        "A team's element or a credential declaration names a credential a platform uses for itself.",
-        "A platform logs in with credentials of its own (the `airflow` platform's merge credential, `mergeCredential`): with them it can read and write every team's data. No capture, container, transformer or declaration may name one, or the platform would log in with it on a team's behalf, to a server the team chose. Name a credential your team owns (declared under `credentials` in its document); docs/security.md explains who owns what.",
-    ),
-    datasurface_rules::validate::CodeInfo::new(
-        "unknown-platform-kind",
-        datasurface_rules::validate::Severity::Error,
-        "A platform declaration names a kind no registered implementation has.",
-        "Use one of the kinds the message lists (this build knows them), or register an implementation of that kind. A kind that another program renders is not an error where the gate is told so: `datasurface check --platform-kinds-external <KIND>` (and `verify`), or `external_kinds` of `check_platforms`.",
-    ),
-    datasurface_rules::validate::CodeInfo::new(
-        "platform-version-mismatch",
-        datasurface_rules::validate::Severity::Error,
-        "A platform declaration's version requirement does not accept the available implementation.",
-        "Widen the requirement (such as `^0.1`) to accept the implementation's version, or use an implementation it accepts.",
-    ),
-    datasurface_rules::validate::CodeInfo::new(
-        "invalid-platform-parameter",
-        datasurface_rules::validate::Severity::Error,
-        "A parameter of a platform is unknown or has a wrong value.",
-        "Each platform kind reads its own parameters; the message and its help say which it reads and what value it expected. Correct the name or the value, or leave the parameter out for its default.",
-    ),
-    datasurface_rules::validate::CodeInfo::new(
-        "physical-name-collision",
-        datasurface_rules::validate::Severity::Error,
-        "Two model objects would become one physical name on a platform (a table, view, file, DAG or other name).",
-        "Platforms fold case, replace characters and shorten long names, so distinct model names can meet; two sources would then write one table. The message names both objects and the physical name: rename one of them.",
-    ),
-    datasurface_rules::validate::CodeInfo::new(
-        "reserved-column-name",
-        datasurface_rules::validate::Severity::Error,
-        "A column's name starts with a prefix a platform keeps for its own columns.",
-        "Platforms add columns of their own to merge tables (batch ids, row hashes). Rename the column so it does not start with the prefix the message names.",
-    ),
-    datasurface_rules::validate::CodeInfo::new(
-        "unsupported-by-platform",
-        datasurface_rules::validate::Severity::Error,
-        "The model asks a platform for something its capabilities do not include.",
-        "A capture method, milestoning strategy, container kind, column type, trigger or transformer code kind that the platform does not declare. Assign the dataset group to a platform that supports it, or change what the model asks for. Nothing is rendered until it is fixed.",
-    ),
-];

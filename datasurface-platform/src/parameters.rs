@@ -38,7 +38,10 @@
 //! assert_eq!(read.value.partitions, 3);
 //! let found: Vec<String> = read.findings.iter().map(|d| d.path.to_string()).collect();
 //! assert_eq!(found, ["/platforms/Kafka/parameters/partitions", "/platforms/Kafka/parameters/conectUrl"]);
-//! assert_eq!(read.findings[1].help.as_deref(), Some("did you mean `connectUrl`?"));
+//! assert_eq!(
+//!     read.findings[1].help.as_deref(),
+//!     Some("did you mean `connectUrl`? (`datasurface explain --platform streaming` describes each)")
+//! );
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
@@ -85,6 +88,156 @@ pub fn parameter_docs<T: JsonSchema>() -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// One parameter of a platform, as `datasurface explain --platform KIND`
+/// prints it: from the JSON Schema of the type the platform reads its
+/// parameters into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterDoc {
+    /// The parameter's name, as a declaration writes it.
+    pub name: String,
+    /// What it takes, in words: `string`, `integer from 1 to 65535`,
+    /// `` `kubernetes` or `local` ``, `map of string`, …
+    pub takes: String,
+    /// Its default, as JSON; `None` when the schema gives none.
+    pub default: Option<String>,
+    /// Its documentation.
+    pub description: String,
+}
+
+/// Each parameter of a platform's parameter schema
+/// ([`DataPlatform::parameters`](crate::DataPlatform::parameters)), in
+/// declaration order.
+///
+/// ```
+/// use datasurface_platform::describe_parameters;
+/// use datasurface_platform::schemars::{self, JsonSchema};
+///
+/// /// The platform's settings.
+/// #[derive(Default, serde::Serialize, JsonSchema)]
+/// #[schemars(crate = "datasurface_platform::schemars")]
+/// #[serde(rename_all = "camelCase", default)]
+/// struct Settings {
+///     /// Partitions of each topic.
+///     partitions: u16,
+/// }
+///
+/// let docs = describe_parameters(&schemars::schema_for!(Settings));
+/// assert_eq!(docs[0].name, "partitions");
+/// assert_eq!(docs[0].takes, "integer from 0 to 65535");
+/// assert_eq!(docs[0].default.as_deref(), Some("0"));
+/// assert_eq!(docs[0].description, "Partitions of each topic.");
+/// ```
+pub fn describe_parameters(schema: &schemars::Schema) -> Vec<ParameterDoc> {
+    let root = schema.as_value();
+    let Some(properties) = root.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| ParameterDoc {
+            name: name.clone(),
+            takes: takes(root, property, 0),
+            default: property
+                .get("default")
+                .filter(|d| !d.is_null())
+                .map(Value::to_string),
+            description: property
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        })
+        .collect()
+}
+
+/// A schema's `$ref` to one of its `$defs`, followed.
+fn resolved<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .and_then(|name| root.get("$defs")?.get(name))
+        .unwrap_or(schema)
+}
+
+/// What a schema takes, in words.
+fn takes(root: &Value, schema: &Value, depth: usize) -> String {
+    let schema = resolved(root, schema);
+    if depth > 4 {
+        return "value".to_owned();
+    }
+    let alternatives = ["anyOf", "oneOf"]
+        .iter()
+        .find_map(|k| schema.get(*k).and_then(Value::as_array));
+    if let Some(options) = alternatives {
+        let words: Vec<String> = options
+            .iter()
+            .map(|o| resolved(root, o))
+            .filter(|o| o.get("type").and_then(Value::as_str) != Some("null"))
+            .map(|o| takes(root, o, depth + 1))
+            .collect();
+        return words.join(" or ");
+    }
+    if let Some(value) = schema.get("const") {
+        return match value.as_str() {
+            Some(s) => format!("`{s}`"),
+            None => value.to_string(),
+        };
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let words: Vec<String> = values
+            .iter()
+            .map(|v| match v.as_str() {
+                Some(s) => format!("`{s}`"),
+                None => v.to_string(),
+            })
+            .collect();
+        return match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => words.join(""),
+        };
+    }
+    let kind = match schema.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("value"),
+        _ => "value",
+    };
+    match kind {
+        "integer" | "number" => {
+            match (
+                schema.get("minimum").and_then(Value::as_i64),
+                schema.get("maximum").and_then(Value::as_i64),
+            ) {
+                (Some(min), Some(max)) => format!("{kind} from {min} to {max}"),
+                (Some(min), None) => format!("{kind} of at least {min}"),
+                (None, Some(max)) => format!("{kind} of at most {max}"),
+                (None, None) => kind.to_owned(),
+            }
+        }
+        "array" => match schema.get("items") {
+            Some(items) => format!("list of {}", takes(root, items, depth + 1)),
+            None => "list".to_owned(),
+        },
+        "object" => match schema.get("additionalProperties") {
+            Some(values) if values.is_object() => {
+                format!("map of {}", takes(root, values, depth + 1))
+            }
+            _ => match schema.get("properties").and_then(Value::as_object) {
+                Some(fields) => format!(
+                    "{{{}}}",
+                    fields.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                None => "map".to_owned(),
+            },
+        },
+        other => other.to_owned(),
+    }
+}
+
 /// Reads the `parameters` of platform `platform`'s declaration into `T`.
 ///
 /// A parameter `T` does not have is reported with the nearest name `T`
@@ -111,7 +264,11 @@ where
                     path.key(key),
                     format!("platform `{platform}` has no parameter `{key}`"),
                 )
-                .with_help(suggest(key, &names, "its parameters")),
+                .with_help(format!(
+                    "{} (`datasurface explain --platform {}` describes each)",
+                    suggest(key, &names, "its parameters"),
+                    declaration.kind
+                )),
             );
             continue;
         };
@@ -230,7 +387,7 @@ mod tests {
         assert_eq!(found[2].0, "/platforms/P/parameters/retires");
         assert_eq!(
             read.findings[2].help.as_deref(),
-            Some("did you mean `retries`?")
+            Some("did you mean `retries`? (`datasurface explain --platform k` describes each)")
         );
         assert_eq!(
             parameter_docs::<Settings>()[0],

@@ -157,6 +157,7 @@ pub enum PlatformError {
 ///     }
 ///     fn codes(&self) -> &'static [CodeInfo] { self.0.codes() }
 ///     fn resources(&self, d: &PlatformDeclaration) -> PlatformResources { self.0.resources(d) }
+///     fn parameters(&self) -> Option<datasurface_platform::schemars::Schema> { self.0.parameters() }
 ///     fn governs_only(&self) -> bool { self.0.governs_only() }
 ///     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
 ///         self.0.render(graph, cx)
@@ -187,6 +188,16 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     /// checks that `lint` reports no other code.
     fn codes(&self) -> &'static [CodeInfo] {
         &[]
+    }
+
+    /// The JSON Schema of the platform's `parameters`: the type it reads
+    /// them into with [`read_parameters`](crate::read_parameters)
+    /// (`schemars::schema_for!(Settings)`). `datasurface explain --platform
+    /// KIND` prints each parameter from it, with its type, default and
+    /// documentation ([`crate::describe_parameters`]). The default, `None`,
+    /// says nothing about them.
+    fn parameters(&self) -> Option<schemars::Schema> {
+        None
     }
 
     /// The credentials the platform logs in with for itself and the files

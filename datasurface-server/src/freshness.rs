@@ -36,8 +36,11 @@ pub struct DatasetRun {
 }
 
 /// Reads the platforms' state for a dataset; errors are shown, not served.
-pub type RunState =
-    Arc<dyn Fn(&DatastoreName, &DatasetName) -> Result<Vec<DatasetRun>, String> + Send + Sync>;
+pub type RunState = Arc<
+    dyn Fn(&DatastoreName, &DatasetName) -> Result<Vec<DatasetRun>, crate::StateError>
+        + Send
+        + Sync,
+>;
 
 /// A consumer group's view of the dataset on a platform.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -134,7 +137,7 @@ pub(crate) fn freshness(
         Err(e) => {
             return Freshness {
                 reads_state: true,
-                error: Some(e),
+                error: Some(e.to_string()),
                 platforms: Vec::new(),
             };
         }

@@ -52,7 +52,7 @@ pub use api::router;
 pub use changes::{ChangeOrigin, FileChange};
 pub use freshness::{DatasetRun, RunState};
 pub use listen::{ConnectionLimits, serve};
-pub use metrics::ExtraMetrics;
+pub use metrics::{ExtraMetrics, StateError};
 pub use openapi::{ROUTES, Route, openapi};
 pub use service::{ModelService, Rejected, ReloadStatus};
 pub use snapshot::ModelVersion;

@@ -19,7 +19,10 @@ use prometheus::{
 use crate::service::ModelService;
 
 /// More metrics, in Prometheus's text format, appended to the service's own.
-pub type ExtraMetrics = Arc<dyn Fn() -> Result<String, String> + Send + Sync>;
+pub type ExtraMetrics = Arc<dyn Fn() -> Result<String, StateError> + Send + Sync>;
+
+/// Why the platforms' state could not be read, for `/metrics` and freshness.
+pub type StateError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The service's metrics.
 pub(crate) struct Metrics {
@@ -143,7 +146,7 @@ impl Metrics {
             match extra() {
                 Ok(more) => text.push_str(&more),
                 Err(e) => {
-                    let line = e.replace(['\n', '\r'], " ");
+                    let line = e.to_string().replace(['\n', '\r'], " ");
                     let _ = writeln!(text, "# the platforms' run state could not be read: {line}");
                 }
             }

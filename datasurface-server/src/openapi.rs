@@ -464,7 +464,7 @@ fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
         "listChanges" => of::<Page<crate::changes::ChangeItem>>(generator),
         "getDiagnostics" => of::<DiagnosticsBody<'_>>(generator),
         "search" => of::<Page<SearchEntry>>(generator),
-        // The graph export of `datasurface graph --format json`.
+        "getPlatformGraph" => of::<datasurface_graph::GraphExport<'_>>(generator),
         _ => json!({"type": "object"}),
     }
 }
@@ -485,7 +485,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     }
     let content = if route.id == "getPlatformGraph" {
         json!({
-            "application/json": {"schema": {"type": "object"}},
+            "application/json": {"schema": body_schema(route.id, generator)},
             "text/vnd.graphviz": {"schema": {"type": "string"}},
             "text/plain": {"schema": {"type": "string"}},
         })

@@ -26,11 +26,13 @@ pub mod dialect;
 #[cfg(feature = "engine")]
 pub mod engine;
 mod lints;
+mod parameters;
 pub mod render;
 pub mod spec;
 pub mod statements;
 
 pub use lints::LINT_CODES;
+pub use parameters::{NotAPrimary, Primary, SqliteParameters};
 
 /// The folder `datasurface up` and `run` keep the platform's state in when
 /// `--state` is not given, relative to where they run: the platform's own,
@@ -38,6 +40,7 @@ pub use lints::LINT_CODES;
 pub const DEFAULT_STATE_FOLDER: &str = "datasurface-state";
 
 use datasurface_platform::graph::PlatformGraph;
+use datasurface_platform::schemars::{self, Schema};
 use std::collections::BTreeMap;
 
 use datasurface_core::names::ContainerName;
@@ -48,7 +51,7 @@ use datasurface_platform::{
     Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
     FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
-use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelIndex, ModelPath, Severity};
+use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelIndex};
 
 /// Whether a path a team wrote stays inside the model's directory: relative,
 /// with no `..`, no home directory and no drive.
@@ -85,13 +88,7 @@ pub fn local_sources(
             found.insert(name.to_string(), db.database.clone());
         }
     }
-    if let Some(serde_json::Value::Object(map)) = declaration.parameters.get("sources") {
-        for (container, path) in map {
-            if let Some(path) = path.as_str() {
-                found.insert(container.clone(), path.to_owned());
-            }
-        }
-    }
+    found.extend(SqliteParameters::of(declaration).sources);
     found
 }
 
@@ -139,29 +136,28 @@ impl DataPlatform for SqlitePlatform {
         LINT_CODES
     }
 
+    fn parameters(&self) -> Option<Schema> {
+        Some(schemars::schema_for!(SqliteParameters))
+    }
+
     /// The files and folders `sources` maps, each holding its container's
     /// data: they are that container's team's, and no other team's file may
     /// lie on them.
     fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {
         let mut resources = PlatformResources::new();
-        if let Some(serde_json::Value::Object(map)) = declaration.parameters.get("sources") {
-            for (container, path) in map {
-                if let Some(path) = path.as_str() {
-                    resources = resources.file(
-                        path,
-                        ContainerName::new(container.as_str()).ok(),
-                        &["sources", container],
-                    );
-                }
-            }
+        let parameters = SqliteParameters::of(declaration);
+        for (container, path) in &parameters.sources {
+            resources = resources.file(
+                path,
+                ContainerName::new(container.as_str()).ok(),
+                &["sources", container],
+            );
         }
         // Another platform's merge database holds every team's data: no
         // team's file may lie on it.
-        if let Some(serde_json::Value::Object(map)) = declaration.parameters.get("primaries") {
-            for (platform, path) in map {
-                if let Some(path) = path.as_str() {
-                    resources = resources.file(path, None, &["primaries", platform]);
-                }
+        for (platform, primary) in &parameters.primaries {
+            if let Primary::File(path) = primary {
+                resources = resources.file(path, None, &["primaries", platform]);
             }
         }
         // Its own state (merge database, batch records, every team's merged
@@ -171,65 +167,8 @@ impl DataPlatform for SqlitePlatform {
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
-        let mut found = Vec::new();
-        let path = ModelPath::root().keys(["platforms", context.platform.as_str(), "parameters"]);
-        let sources = context.declaration.parameters.get("sources");
-        for key in context
-            .declaration
-            .parameters
-            .keys()
-            .filter(|k| *k != "sources" && *k != "primaries")
-        {
-            found.push(
-                Diagnostic::new(
-                    "invalid-platform-parameter",
-                    Severity::Error,
-                    path.key(key),
-                    format!("platform `{}` has no parameter `{key}`", context.platform),
-                )
-                .with_help("the `sqlite` platform reads `sources` and `primaries` only"),
-            );
-        }
-        // A primary's merge database file, or for an `airflow` primary the
-        // credential to read its merge tables with.
-        let entry_ok = |v: &serde_json::Value| {
-            v.is_string()
-                || v.as_object().is_some_and(|o| {
-                    o.len() == 1
-                        && o.get("credential")
-                            .is_some_and(serde_json::Value::is_string)
-                })
-        };
-        if let Some(other) = context
-            .declaration
-            .parameters
-            .get("primaries")
-            .filter(|v| !v.as_object().is_some_and(|m| m.values().all(entry_ok)))
-        {
-            found.push(
-                Diagnostic::new(
-                    "invalid-platform-parameter",
-                    Severity::Error,
-                    path.key("primaries"),
-                    format!("parameter `primaries` of platform `{}` is {other}, which is not a map of platform names to merge database files (or, for an `airflow` primary, to `{{credential: NAME}}`)", context.platform),
-                )
-                .with_help("write `primaries: {Local: local-state/merge.sqlite, Azure: {credential: mirror_reader}}`"),
-            );
-        }
-        if let Some(other) = sources.filter(|v| {
-            !v.as_object()
-                .is_some_and(|m| m.values().all(serde_json::Value::is_string))
-        }) {
-            found.push(
-                Diagnostic::new(
-                    "invalid-platform-parameter",
-                    Severity::Error,
-                    path.key("sources"),
-                    format!("parameter `sources` of platform `{}` is {other}, which is not a map of container names to paths", context.platform),
-                )
-                .with_help("write `sources: {\"NW Source DB\": data/northwind.sqlite}`"),
-            );
-        }
+        let mut found =
+            SqliteParameters::read(context.platform.as_str(), context.declaration).findings;
         let index = ModelIndex::new(context.ecosystem.ecosystem());
         found.extend(collisions::check(
             context.platform.as_str(),

@@ -51,8 +51,20 @@ pub fn check_code_examples(platform: Arc<dyn DataPlatform>, base: &str) -> Vec<E
     let codes: &'static [CodeInfo] = platform.codes();
     let mut registry = PlatformRegistry::new();
     registry.register(platform);
+    check_examples(&registry, codes, base)
+}
+
+/// Checks the examples of `codes` as [`check_code_examples`] does, with
+/// every platform of `registry`: for codes that are no one platform's, such
+/// as [`datasurface_platform::PLATFORM_CODES`], whose examples may change a
+/// platform's kind.
+pub fn check_examples(
+    registry: &PlatformRegistry,
+    codes: &[CodeInfo],
+    base: &str,
+) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
-    let base_report = match platform_report(&registry, base) {
+    let base_report = match platform_report(registry, base) {
         Ok(report) => report,
         Err(problem) => {
             return vec![ExampleFailure {
@@ -84,7 +96,7 @@ pub fn check_code_examples(platform: Arc<dyn DataPlatform>, base: &str) -> Vec<E
                 continue;
             }
         };
-        let report = match platform_report(&registry, &text) {
+        let report = match platform_report(registry, &text) {
             Ok(report) => report.only(info.code),
             Err(problem) => {
                 failures.push(fail(problem.to_string()));

@@ -47,6 +47,7 @@ pub use datasurface_generate::{
 };
 #[cfg(feature = "conformance")]
 pub use examples::{
-    Broken, EXAMPLE_FILE, ExampleFailure, check_code_examples, check_model_text, example_base,
+    Broken, EXAMPLE_FILE, ExampleFailure, check_code_examples, check_examples, check_model_text,
+    example_base,
 };
 pub use secrets::find_secrets;

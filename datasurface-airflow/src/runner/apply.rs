@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::{Rendering, content_hash, dependency_order};
 
-use super::{JobError, Merge, MergeDatabase, errors};
+use super::{JobError, Merge, MergeDatabase};
 use crate::spec::{INGEST, IngestSpec, TRANSFORM, TransformSpec, spec_hash};
 
 /// What an apply did.
@@ -48,15 +48,14 @@ fn job_of(key: &str, content: &str) -> Result<Option<(&'static str, String)>, Ba
 }
 
 /// Applies `rendering` (an `airflow` platform's) to its merge database.
-pub fn apply(
+pub(crate) fn apply(
     db: &MergeDatabase,
     rendering: &Rendering,
     log: &mut dyn FnMut(&str),
 ) -> Result<ApplySummary, JobError> {
     let mut merge = Merge::open(db)?;
     merge.lock("apply", "the rendering")?;
-    let setup =
-        |what: &str, e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
+    let setup = |what: &str, e: &postgres::Error| JobError::database(what, e);
     let applied_table = merge.table("applied_artifact");
     let specs_table = merge.table("job_spec");
     let applied: BTreeMap<String, String> = read_rows(
@@ -85,8 +84,8 @@ pub fn apply(
     for key in dependency_order(rendering) {
         let artifact = &rendering.artifacts[key];
         let hash = content_hash(&artifact.content);
-        let job =
-            job_of(key.as_str(), &artifact.content).map_err(|f| JobError::Setup(f.to_string()))?;
+        let job = job_of(key.as_str(), &artifact.content)
+            .map_err(|f| JobError::not_applied(f.to_string()))?;
         if let Some(job) = &job {
             jobs.insert(job.clone());
         }
@@ -149,7 +148,7 @@ fn read_rows(
     query: &str,
     what: &str,
 ) -> Result<Vec<postgres::Row>, JobError> {
-    let setup = |e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
+    let setup = |e: &postgres::Error| JobError::database(what, e);
     let exists: Option<String> = merge
         .client
         .query_one("SELECT to_regclass($1)::text", &[&table])
@@ -172,8 +171,7 @@ fn retire(
     summary: &mut ApplySummary,
     log: &mut dyn FnMut(&str),
 ) -> Result<(), JobError> {
-    let setup =
-        |what: &str, e: &postgres::Error| JobError::Setup(format!("{what}: {}", errors::text(e)));
+    let setup = |what: &str, e: &postgres::Error| JobError::database(what, e);
     let applied_table = merge.table("applied_artifact");
     let specs_table = merge.table("job_spec");
     let have: BTreeSet<&str> = rendering

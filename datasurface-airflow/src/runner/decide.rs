@@ -16,7 +16,7 @@ use datasurface_runtime::hook::{
     next_ask,
 };
 
-use super::{JobError, Merge, MergeDatabase, errors};
+use super::{JobError, Merge, MergeDatabase};
 use crate::spec::{TRANSFORM, TransformSpec};
 use crate::sql::COMMITTED;
 use datasurface_runtime::state::{BATCH_METRICS, HOOK_DECISION};
@@ -44,19 +44,19 @@ pub enum Question {
 }
 
 fn setup(what: &str) -> impl Fn(postgres::Error) -> JobError + '_ {
-    move |e| JobError::Setup(format!("{what}: {}", errors::text(&e)))
+    move |e| JobError::database(what, &e)
 }
 
 fn time(text: &str) -> Result<DateTime<Utc>, JobError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| JobError::Setup(format!("the merge database gave the time `{text}` ({e})")))
+        .map_err(|e| JobError::merge(format!("it gave the time `{text}` ({e})")))
 }
 
 /// A value a decision records by its contract name (an event, an action).
 fn named<T: std::str::FromStr>(workspace: &str, field: &str, text: &str) -> Result<T, JobError> {
     text.parse().map_err(|_| {
-        JobError::Setup(format!(
+        JobError::merge(format!(
             "a hook decision of `{workspace}` records the {field} `{text}`, which this datasurface does not know"
         ))
     })
@@ -64,7 +64,7 @@ fn named<T: std::str::FromStr>(workspace: &str, field: &str, text: &str) -> Resu
 
 /// What to do about transformer `workspace` on an event of `kind` at `now`:
 /// its applied spec (checked against the DAG's `spec_hash`) must have a hook.
-pub fn question(
+pub(crate) fn question(
     db: &MergeDatabase,
     workspace: &str,
     spec_hash: Option<&str>,
@@ -74,7 +74,7 @@ pub fn question(
     let mut merge = Merge::open(db)?;
     let (spec, _): (TransformSpec, String) = merge.spec(TRANSFORM, workspace, spec_hash)?;
     let Some(hook) = spec.hook else {
-        return Err(JobError::Setup(format!(
+        return Err(JobError::not_applied(format!(
             "transformer `{workspace}` has no hook in the applied spec: its DAG has no decision task; render and deploy the DAGs of the applied model"
         )));
     };
@@ -177,7 +177,7 @@ pub fn question(
 
 /// Records a verdict about transformer `workspace` as its next decision;
 /// returns its number.
-pub fn record(
+pub(crate) fn record(
     db: &MergeDatabase,
     workspace: &str,
     event: &HookEvent,
@@ -214,7 +214,10 @@ pub fn record(
 
 /// Stores hook modules, by SHA-256, for decision tasks to read; a module
 /// already stored is left as it is. Returns how many were new.
-pub fn store_modules(db: &MergeDatabase, modules: &[(String, Vec<u8>)]) -> Result<usize, JobError> {
+pub(crate) fn store_modules(
+    db: &MergeDatabase,
+    modules: &[(String, Vec<u8>)],
+) -> Result<usize, JobError> {
     let mut merge = Merge::open(db)?;
     let table = merge.table("hook_module");
     let mut stored = 0;

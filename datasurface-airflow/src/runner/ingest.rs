@@ -71,7 +71,7 @@ impl std::fmt::Display for BatchOutcome {
 /// Runs one batch of `stream` (or finishes the one left unfinished).
 /// `login` resolves a source credential by name; `log` hears each step;
 /// `lineage` hears the batch's OpenLineage events.
-pub fn ingest(
+pub(crate) fn ingest(
     db: &MergeDatabase,
     stream: &str,
     options: &IngestOptions,
@@ -85,7 +85,7 @@ pub fn ingest(
     if let Some(keep) = options.keep_history
         && keep != spec.keep_history
     {
-        return Err(JobError::Setup(format!(
+        return Err(JobError::not_applied(format!(
             "the DAG says stream `{stream}` {} closed row versions, but its applied spec says it {}: apply the model the DAGs were rendered from",
             if keep { "keeps" } else { "purges" },
             if spec.keep_history { "keeps" } else { "purges" },
@@ -101,7 +101,7 @@ pub fn ingest(
             Some(p) => format!("mirrors it from platform `{p}`"),
             None => "ingests it from its source".to_owned(),
         };
-        return Err(JobError::Setup(format!(
+        return Err(JobError::not_applied(format!(
             "the DAG of stream `{stream}` {}, but its applied spec {}: apply the model the DAGs were rendered from",
             said(options.from_platform.as_deref()),
             said(mirrors),
@@ -136,11 +136,10 @@ impl Batch {
     }
 
     fn setup(&self, e: &postgres::Error) -> JobError {
-        JobError::Setup(format!(
-            "stream `{}`: the merge database: {}",
-            self.spec.stream,
-            errors::text(e)
-        ))
+        JobError::database(
+            format!("stream `{}`: the merge database", self.spec.stream),
+            e,
+        )
     }
 
     /// The stream's latest batch (its latest committed one, if `committed`): `columns` of its row.
@@ -167,12 +166,15 @@ impl Batch {
             .map_err(|e| self.setup(&e))?;
         let Some(row) = row else { return Ok(None) };
         let status: String = row.get(1);
-        let status = status.parse().map_err(|e: UnknownStatus| {
-            JobError::Setup(format!(
-                "stream `{}`: the merge database's `{BATCH_METRICS}`: {e}",
-                self.spec.stream
-            ))
-        })?;
+        let status = status
+            .parse()
+            .map_err(|e: UnknownStatus| JobError::Database {
+                context: format!(
+                    "stream `{}`: the merge database's `{BATCH_METRICS}`",
+                    self.spec.stream
+                ),
+                message: e.to_string(),
+            })?;
         Ok(Some(Last {
             batch: row.get(0),
             status,
@@ -198,7 +200,7 @@ impl Batch {
             .db
             .client
             .transaction()
-            .map_err(|e| JobError::Setup(errors::text(&e)))?;
+            .map_err(|e| JobError::database("the merge database", &e))?;
         let batch: i32 = tx
             .query_one(
                 &format!(
@@ -208,7 +210,7 @@ impl Batch {
                 ),
                 &[&stream],
             )
-            .map_err(|e| JobError::Setup(errors::text(&e)))?
+            .map_err(|e| JobError::database("the merge database", &e))?
             .get(0);
         tx.execute(
             &format!(
@@ -217,8 +219,9 @@ impl Batch {
             ),
             &[&stream, &batch, &hash],
         )
-        .map_err(|e| JobError::Setup(errors::text(&e)))?;
-        tx.commit().map_err(|e| JobError::Setup(errors::text(&e)))?;
+        .map_err(|e| JobError::database("the merge database", &e))?;
+        tx.commit()
+            .map_err(|e| JobError::database("the merge database", &e))?;
         Ok(batch)
     }
 

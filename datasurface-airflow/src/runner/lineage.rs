@@ -227,7 +227,7 @@ fn now(merge: &mut Merge) -> String {
 /// Tells lineage that transformer `workspace` was due and did not run: its
 /// hook held it, for `why` (an `ABORT` event). Nothing is sent when the
 /// applied spec has no lineage; nothing here fails the decision.
-pub fn held(
+pub(crate) fn held(
     db: &super::MergeDatabase,
     workspace: &str,
     spec_hash: Option<&str>,

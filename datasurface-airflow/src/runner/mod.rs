@@ -1,9 +1,11 @@
 //! `datasurface job`: the job runner the rendered DAGs call, on PostgreSQL.
 //!
-//! This is the platform's IO: it connects to the merge database (and to
-//! sources), applies renderings ([`apply`]), ingests one batch of one stream
-//! ([`ingest`]), runs transformers ([`transform`]) and prepares and records
-//! the decisions of their hooks ([`question`], [`record`]). It reads no
+//! This is the platform's IO, behind one type, [`Runner`]: it connects to
+//! the merge database (and to sources), applies renderings
+//! ([`Runner::apply`]), ingests one batch of one stream
+//! ([`Runner::ingest`]), runs transformers ([`Runner::transform`]) and
+//! prepares and records the decisions of their hooks
+//! ([`Runner::question`], [`Runner::record`]). It reads no
 //! environment itself: the caller (the CLI) passes the merge database's
 //! address and a lookup for credentials, which the rendering names and the
 //! worker's environment (or a Kubernetes secret through it) holds.
@@ -20,6 +22,7 @@ mod apply;
 mod decide;
 mod errors;
 mod exact;
+mod handle;
 mod ingest;
 mod lineage;
 mod mirror;
@@ -27,17 +30,18 @@ mod sources;
 mod totals;
 mod transform;
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::names::qualified;
 
-pub use apply::{ApplySummary, apply};
-pub use decide::{Question, question, record, store_modules};
-pub use ingest::{BatchOutcome, IngestOptions, ingest};
-pub use lineage::{Lineage, held};
+pub use apply::ApplySummary;
+pub use decide::Question;
+pub use handle::Runner;
+pub use ingest::{BatchOutcome, IngestOptions};
+pub use lineage::Lineage;
 pub use mirror::{MirroredDataset, live_rows};
-pub use totals::{dataset_state, run_totals};
-pub use transform::{TransformOutcome, transform};
+pub use transform::TransformOutcome;
 
 /// Who a job logs in as: a credential's user and password.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,12 +74,13 @@ pub fn credential(
 ) -> Result<Login, JobError> {
     let user_var = credential_variable(name, "user");
     let password_var = credential_variable(name, "password");
-    let user = variable(&user_var).filter(|u| !u.is_empty()).ok_or_else(|| {
-        JobError::Setup(format!(
-            "credential `{name}` is not set: set {user_var} (and {password_var}) in the worker's environment, \
-             or create the Kubernetes secret the rendering's airflow/secrets.md names"
-        ))
-    })?;
+    let user = variable(&user_var)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| JobError::CredentialMissing {
+            name: name.to_owned(),
+            user_variable: user_var.clone(),
+            password_variable: password_var.clone(),
+        })?;
     Ok(Login {
         user,
         password: variable(&password_var),
@@ -114,13 +119,60 @@ pub struct MergeDatabase {
     pub schema: String,
 }
 
-/// Why a job did not do its work.
+/// Why a job did not do its work. Only [`JobError::BatchFailed`] means a
+/// batch was started: every other kind left the merge tables as they were.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JobError {
-    /// It could not start: settings, credentials, the merge database, a
-    /// missing or different spec. Nothing was changed.
-    #[error("{0}")]
-    Setup(String),
+    /// What the runner was given is wrong: its settings, arguments or
+    /// environment.
+    #[error("{message}")]
+    Settings {
+        /// What is wrong, and how to fix it.
+        message: String,
+    },
+    /// A credential the job needs is not in the worker's environment.
+    #[error(
+        "credential `{name}` is not set: set {user_variable} (and {password_variable}) in the worker's environment, \
+         or create the Kubernetes secret the rendering's airflow/secrets.md names"
+    )]
+    CredentialMissing {
+        /// The credential's name in the model.
+        name: String,
+        /// The variable that holds its user.
+        user_variable: String,
+        /// The variable that holds its password.
+        password_variable: String,
+    },
+    /// The merge credential can do more than the platform needs, so the
+    /// runner refuses it.
+    #[error(
+        "the merge credential logs in as `{user}`, which has {}: the runner refuses a merge credential \
+         that can do more than the platform needs. Give it only {MERGE_LEAST_RIGHTS} (docs/airflow.md)",
+        rights.join(", ")
+    )]
+    MergeCredentialTooMighty {
+        /// The role it logs in as.
+        user: String,
+        /// What it has that it must not.
+        rights: Vec<String>,
+    },
+    /// The merge database could not be reached, refused the job, or holds
+    /// what this build cannot read.
+    #[error("{context}: {message}")]
+    Database {
+        /// What the job was doing, naming the stream or transformer.
+        context: String,
+        /// What PostgreSQL (or the connection) said.
+        message: String,
+    },
+    /// The job the DAG names is not applied to the merge database as the
+    /// DAG was rendered: the DAGs and the database come from different models.
+    #[error("{message}")]
+    NotApplied {
+        /// What differs, and how to bring them together.
+        message: String,
+    },
     /// Another runner is working on the same stream or transformer.
     #[error(
         "another `datasurface job` is running `{name}` on this merge database; this one exits without a batch (the other's batch stands)"
@@ -140,6 +192,39 @@ pub enum JobError {
         /// Why, naming the dataset, row and column where there is one.
         message: String,
     },
+}
+
+impl JobError {
+    /// A job's settings, arguments or environment are wrong.
+    pub fn settings(message: impl Into<String>) -> Self {
+        JobError::Settings {
+            message: message.into(),
+        }
+    }
+
+    /// PostgreSQL failed or refused what the job was doing (`context`).
+    pub(crate) fn database(context: impl Into<String>, e: &postgres::Error) -> Self {
+        JobError::Database {
+            context: context.into(),
+            message: errors::text(e),
+        }
+    }
+
+    /// The merge database could not be reached, or said something this
+    /// build cannot read.
+    pub(crate) fn merge(message: impl fmt::Display) -> Self {
+        JobError::Database {
+            context: "the merge database".to_owned(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The job the DAG names is not applied as it was rendered.
+    pub(crate) fn not_applied(message: impl Into<String>) -> Self {
+        JobError::NotApplied {
+            message: message.into(),
+        }
+    }
 }
 
 pub(crate) use datasurface_runtime::{BatchFailure, batch_failure as failure};
@@ -300,12 +385,7 @@ fn too_mighty(client: &mut postgres::Client, user: &str) -> Result<(), JobError>
              FROM pg_roles r WHERE r.rolname = current_user",
             &[],
         )
-        .map_err(|e| {
-            JobError::Setup(format!(
-                "cannot read the merge credential's rights: {}",
-                errors::text(&e)
-            ))
-        })?;
+        .map_err(|e| JobError::database("cannot read the merge credential's rights", &e))?;
     let (superuser, bypass, members): (bool, bool, Vec<String>) =
         (row.get(0), row.get(1), row.get(2));
     let mut too_much = Vec::new();
@@ -319,11 +399,10 @@ fn too_mighty(client: &mut postgres::Client, user: &str) -> Result<(), JobError>
     if too_much.is_empty() {
         return Ok(());
     }
-    Err(JobError::Setup(format!(
-        "the merge credential logs in as `{user}`, which has {}: the runner refuses a merge credential \
-         that can do more than the platform needs. Give it only {MERGE_LEAST_RIGHTS} (docs/airflow.md)",
-        too_much.join(", ")
-    )))
+    Err(JobError::MergeCredentialTooMighty {
+        user: user.to_owned(),
+        rights: too_much,
+    })
 }
 
 /// An open merge database: its connection and schema, and, once a job has
@@ -341,8 +420,8 @@ pub(crate) const MERGE_LEAST_RIGHTS: &str = "a login role that owns the merge da
 
 impl Merge {
     pub(crate) fn open(db: &MergeDatabase) -> Result<Self, JobError> {
-        let mut client = connect(&db.endpoint, "the merge database", false)
-            .map_err(|f| JobError::Setup(f.to_string()))?;
+        let mut client =
+            connect(&db.endpoint, "the merge database", false).map_err(JobError::merge)?;
         too_mighty(&mut client, &db.endpoint.login.user)?;
         Ok(Merge {
             client,
@@ -366,11 +445,9 @@ impl Merge {
     pub(crate) fn lock(&mut self, what: &str, name: &str) -> Result<(), JobError> {
         let table = self.table("runner_lock");
         let key = format!("{what} {name}");
-        let failed = |e: &postgres::Error| {
-            JobError::Setup(format!("cannot lock `{name}`: {}", errors::text(e)))
-        };
-        let mut held = connect(&self.endpoint, "the merge database", false)
-            .map_err(|f| JobError::Setup(f.to_string()))?;
+        let failed = |e: &postgres::Error| JobError::database(format!("cannot lock `{name}`"), e);
+        let mut held =
+            connect(&self.endpoint, "the merge database", false).map_err(JobError::merge)?;
         let insert = format!("INSERT INTO {table} (name) VALUES ($1) ON CONFLICT DO NOTHING");
         if let Err(e) = held.execute(&insert, &[&key]) {
             use postgres::error::SqlState;
@@ -423,10 +500,10 @@ impl Merge {
         let exists: Option<String> = self
             .client
             .query_one("SELECT to_regclass($1)::text", &[&table])
-            .map_err(|e| JobError::Setup(errors::text(&e)))?
+            .map_err(|e| JobError::database("the merge database", &e))?
             .get(0);
         let not_applied = |detail: &str| {
-            JobError::Setup(format!(
+            JobError::not_applied(format!(
                 "{detail}: run `datasurface job apply <MODEL> --platform <PLATFORM>` with the model the DAGs were rendered from"
             ))
         };
@@ -444,7 +521,7 @@ impl Merge {
                 ),
                 &[&kind, &name],
             )
-            .map_err(|e| JobError::Setup(errors::text(&e)))?
+            .map_err(|e| JobError::database("the merge database", &e))?
             .ok_or_else(|| {
                 not_applied(&format!(
                     "no {kind} job `{name}` is applied in schema `{}` of the merge database",
@@ -455,14 +532,14 @@ impl Merge {
         if let Some(expected) = expected
             && expected != hash
         {
-            return Err(JobError::Setup(format!(
+            return Err(JobError::not_applied(format!(
                 "the DAG was rendered with spec {expected} of {kind} job `{name}`, but the merge database has spec {hash} (applied {at} UTC): \
                  the DAGs and the database come from different models. Apply the model the DAGs were rendered from \
                  (`datasurface job apply`), or render and deploy the DAGs of the applied model"
             )));
         }
         let spec = serde_json::from_str(&text).map_err(|e| {
-            JobError::Setup(format!(
+            JobError::not_applied(format!(
                 "the stored spec of {kind} job `{name}` cannot be read by this datasurface ({e}): apply the model again with this version"
             ))
         })?;

@@ -4,12 +4,9 @@
 //! freshness). Reads only.
 
 use datasurface_runtime::lineage::Place;
+use datasurface_runtime::state::{self, BATCH_METRICS, BatchStatus, HOOK_DECISION};
 use datasurface_runtime::{
     ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
-};
-use datasurface_runtime::{
-    state,
-    state::{BATCH_METRICS, BatchStatus, HOOK_DECISION},
 };
 
 use super::{JobError, Merge, MergeDatabase, TIME, errors};
@@ -22,12 +19,9 @@ fn count(v: i64) -> u64 {
 
 /// The error of a read of the run state.
 fn unreadable(db: &MergeDatabase) -> impl Fn(postgres::Error) -> JobError + '_ {
-    move |e| {
-        JobError::Setup(format!(
-            "cannot read the run state in schema `{}`: {}; has `datasurface job apply` run?",
-            db.schema,
-            errors::text(&e)
-        ))
+    move |e| JobError::Database {
+        context: format!("cannot read the run state in schema `{}`", db.schema),
+        message: format!("{}; has `datasurface job apply` run?", errors::text(&e)),
     }
 }
 
@@ -43,7 +37,7 @@ fn read_only(db: &MergeDatabase) -> Result<Merge, JobError> {
 }
 
 /// Every applied stream's batches added up, and the hooks' decisions.
-pub fn run_totals(db: &MergeDatabase) -> Result<RunTotals, JobError> {
+pub(crate) fn run_totals(db: &MergeDatabase) -> Result<RunTotals, JobError> {
     let mut merge = read_only(db)?;
     let failed = unreadable(db);
     let mut totals = RunTotals::default();
@@ -62,7 +56,7 @@ pub fn run_totals(db: &MergeDatabase) -> Result<RunTotals, JobError> {
 /// What the merge database says of `store.dataset`: its stream's batches,
 /// its live rows, and the views its consumer groups query; none when no
 /// applied stream ingests it.
-pub fn dataset_state(
+pub(crate) fn dataset_state(
     db: &MergeDatabase,
     store: &str,
     dataset: &str,

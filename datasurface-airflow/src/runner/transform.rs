@@ -48,7 +48,7 @@ impl std::fmt::Display for TransformOutcome {
 }
 
 /// Runs transformer `workspace`.
-pub fn transform(
+pub(crate) fn transform(
     db: &MergeDatabase,
     workspace: &str,
     spec_hash: Option<&str>,
@@ -62,9 +62,7 @@ pub fn transform(
     let key = format!("transformer:{workspace}");
     let counter = merge.table("batch_counter");
     let metrics = merge.table(BATCH_METRICS);
-    let setup = |e: &postgres::Error| {
-        JobError::Setup(format!("transformer `{workspace}`: {}", errors::text(e)))
-    };
+    let setup = |e: &postgres::Error| JobError::database(format!("transformer `{workspace}`"), e);
     let run: i32 = merge
         .client
         .query_one(
@@ -142,9 +140,7 @@ fn run_transformer(
 ) -> Result<TransformOutcome, JobError> {
     let workspace = spec.workspace.as_str();
     let metrics = merge.table(BATCH_METRICS);
-    let setup = |e: &postgres::Error| {
-        JobError::Setup(format!("transformer `{workspace}`: {}", errors::text(e)))
-    };
+    let setup = |e: &postgres::Error| JobError::database(format!("transformer `{workspace}`"), e);
     match fill(merge, spec) {
         Ok(rows) => {
             let total = i64::try_from(rows.iter().map(|(_, n)| n).sum::<u64>()).unwrap_or(i64::MAX);

@@ -6,6 +6,7 @@
 
 mod escaping;
 mod external;
+mod runner;
 
 use std::fmt::Write as _;
 use std::path::Path;

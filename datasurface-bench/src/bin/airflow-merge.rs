@@ -58,14 +58,9 @@ fn main() -> ExitCode {
 /// One batch by the runner, in this process; prints its peak memory.
 fn child(database: &str) -> ExitCode {
     let login = |_: &str| Ok(postgres::login());
-    let outcome = runner::ingest(
-        &merge_db(database),
-        "Wide",
-        &IngestOptions::default(),
-        &login,
-        &mut |_| {},
-        runner::Lineage::off(),
-    );
+    let outcome = runner::Runner::new(merge_db(database))
+        .with_logins(login)
+        .ingest("Wide", &IngestOptions::default(), &mut |_| {});
     match outcome {
         Ok(o) => {
             println!("{o}");

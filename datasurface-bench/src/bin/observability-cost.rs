@@ -230,14 +230,10 @@ fn ingest_child(database: &str, events: Option<&Path>) -> ExitCode {
         },
         None => Lineage::off(),
     };
-    match runner::ingest(
-        &merge_db(database),
-        "Wide",
-        &IngestOptions::default(),
-        &login,
-        &mut |_| {},
-        lineage,
-    ) {
+    let jobs = runner::Runner::new(merge_db(database))
+        .with_logins(login)
+        .with_lineage(lineage);
+    match jobs.ingest("Wide", &IngestOptions::default(), &mut |_| {}) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -194,14 +194,11 @@ fn steps(merge: &str) -> Result<Vec<(&'static str, f64)>, Failed> {
     for _ in 0..RUNS {
         let started = Instant::now();
         let mut marks = Vec::new();
-        runner::ingest(
-            &postgres::merge_db(merge),
-            "Wide",
-            &IngestOptions::default(),
-            &|_| Ok(postgres::login()),
-            &mut |_| marks.push(started.elapsed()),
-            runner::Lineage::off(),
-        )?;
+        runner::Runner::new(postgres::merge_db(merge))
+            .with_logins(|_| Ok(postgres::login()))
+            .ingest("Wide", &IngestOptions::default(), &mut |_| {
+                marks.push(started.elapsed());
+            })?;
         // started, staged, committed: three lines, three steps.
         let mut last = Duration::ZERO;
         for (i, at) in marks.iter().take(names.len()).enumerate() {

@@ -61,3 +61,36 @@ fn explain_without_a_code_lists_every_code() {
         run.stdout
     );
 }
+
+/// `explain --platform KIND` describes every parameter a built-in kind
+/// reads, from the type it reads them into; an unknown kind is refused with
+/// the kinds there are.
+#[test]
+fn explain_describes_each_platforms_parameters() {
+    for kind in ["airflow", "sqlite"] {
+        let run = datasurface(&["explain", "--platform", kind], &repo_root());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!(format!("platform_parameters_{kind}"), run.stdout);
+    }
+    let run = datasurface(&["explain", "--platform", "airflo"], &repo_root());
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean `airflow`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The platform pipeline's own codes (unknown kinds, versions, parameters,
+/// capabilities, physical names, platforms' credentials) each carry an
+/// example that gives the finding `explain` shows, with every built-in
+/// platform registered.
+#[test]
+fn platform_code_examples_give_their_findings() {
+    let registry = datasurface_cli::Datasurface::new().registry().clone();
+    let base = datasurface_testkit::example_base("sqlite", "^0.1", "");
+    let failures =
+        datasurface_testkit::check_examples(&registry, datasurface_platform::PLATFORM_CODES, &base);
+    let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{}", text.join("\n\n"));
+}

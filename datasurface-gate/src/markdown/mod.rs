@@ -432,7 +432,7 @@ fn plan_table(out: &mut Out, plans: &[PlatformPlan]) {
                     "| {} | {} |{decision} | | | | could not render: {} |",
                     code_in_cell(&p.name),
                     text(&p.kind),
-                    message_in_cell(why)
+                    message_in_cell(&why.to_string())
                 ),
             }
         })

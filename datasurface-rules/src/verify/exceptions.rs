@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
+use datasurface_core::regions::{self, Region};
 use datasurface_core::{BreakApproval, Ecosystem, Exceptions, Suppression};
-use datasurface_core::{regions, regions::Region};
 
 /// The codes of breaking changes an approval may let through.
 pub const APPROVABLE: &[&str] = &[

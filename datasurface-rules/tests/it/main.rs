@@ -12,30 +12,10 @@ mod verify;
 
 use datasurface_files::SourceFile;
 
-/// Reads every model file under an example model directory, as the CLI does.
+/// Every model file under an example model directory, as the CLI reads it.
 pub(crate) fn example_files(name: &str) -> Vec<SourceFile> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("examples/models")
-        .join(name);
-    let mut paths = Vec::new();
-    let mut stack = vec![dir.clone()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if datasurface_files::Format::of_path(&path.to_string_lossy()).is_some() {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
-    paths
+    datasurface_fixtures::example_model(name)
         .into_iter()
-        .map(|p| {
-            let shown = p.strip_prefix(&dir).unwrap().display().to_string();
-            SourceFile::new(shown, std::fs::read_to_string(&p).unwrap())
-        })
+        .map(|(path, text)| SourceFile::new(path, text))
         .collect()
 }

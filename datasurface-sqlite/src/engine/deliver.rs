@@ -13,10 +13,7 @@ use rusqlite::OptionalExtension;
 use rusqlite::params;
 
 use datasurface_core::HookEventKind;
-use datasurface_runtime::{
-    lineage,
-    lineage::{JobLineage, Outcome, RunIds},
-};
+use datasurface_runtime::lineage::{self, JobLineage, Outcome, RunIds};
 
 use super::batch::SQL;
 use super::hooks::{Consulted, Question};

@@ -20,10 +20,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 use datasurface_core::cron::Schedule;
-use datasurface_runtime::{
-    lineage,
-    lineage::{RunIds, run_id},
-};
+use datasurface_runtime::lineage::{self, RunIds, run_id};
 
 use super::apply::jobs;
 use super::batch::{self, Counts, SQL, last_committed};

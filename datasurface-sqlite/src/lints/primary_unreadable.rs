@@ -42,12 +42,7 @@ pub(super) const NOT_MAPPED: CodeInfo = CodeInfo::new(
 );
 
 pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
-    let mapped = cx
-        .context
-        .declaration
-        .parameters
-        .get("primaries")
-        .and_then(serde_json::Value::as_object);
+    let mapped = crate::SqliteParameters::of(cx.context.declaration).primaries;
     let mut seen = std::collections::BTreeSet::new();
     for node in cx.graph.nodes() {
         let NodeKind::Ingest {
@@ -63,12 +58,11 @@ pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
         }
         let kind = cx.eco.platforms.get(primary).map(|d| d.kind.as_str());
         let entry = ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]);
-        let mapping = mapped.and_then(|m| m.get(primary.as_str()));
-        let readable = match kind {
-            Some("sqlite") => mapping.is_some_and(serde_json::Value::is_string),
-            Some("airflow") => mapping.is_some_and(serde_json::Value::is_object),
-            _ => false,
-        };
+        let readable = matches!(
+            (kind, mapped.get(primary.as_str())),
+            (Some("sqlite"), Some(crate::Primary::File(_)))
+                | (Some("airflow"), Some(crate::Primary::Credential(_)))
+        );
         if !matches!(kind, Some("sqlite" | "airflow")) {
             found.push(
                 UNREADABLE

@@ -5,7 +5,7 @@
 //! `datasurface-platform`: typed parameters, escaping, cron intervals,
 //! claims with their model paths, the model's cached index.
 
-use datasurface_platform::escape::sql::{Dialect, Dialect::FlinkSql};
+use datasurface_platform::escape::sql::Dialect::{self, FlinkSql};
 use datasurface_platform::escape::{jdbc, yaml};
 use datasurface_platform::graph::{Node, NodeKind, PlatformGraph};
 use datasurface_platform::model::container::Database;
