@@ -337,3 +337,84 @@ fn the_dockerfile_builds_a_small_non_root_runner_image() {
         "the build context leaves out target/"
     );
 }
+
+/// The workspace's layers, from `cargo metadata`: no crate depends on the
+/// facade `datasurface-model` (each imports the crate that defines what it
+/// uses); the plugin API depends on nothing above it, so a third-party
+/// platform pays only for the model, its rules and the graphs; and the
+/// plugin API stays small enough to read (at most 6,000 lines).
+#[test]
+fn the_facade_sits_on_top_and_the_plugin_api_stays_small() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packages = metadata["packages"].as_array().unwrap();
+    let depends_on = |package: &serde_json::Value| -> Vec<String> {
+        package["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for package in packages {
+        let name = package["name"].as_str().unwrap();
+        if name != "datasurface-model" {
+            assert!(
+                !depends_on(package).iter().any(|d| d == "datasurface-model"),
+                "{name} depends on the facade datasurface-model: depend on datasurface-core, -files or -rules"
+            );
+        }
+    }
+    let platform = packages
+        .iter()
+        .find(|p| p["name"] == "datasurface-platform")
+        .unwrap();
+    let above = [
+        "datasurface-runtime",
+        "datasurface-gate",
+        "datasurface-hooks",
+        "datasurface-testkit",
+        "datasurface-airflow",
+        "datasurface-sqlite",
+        "datasurface-server",
+        "datasurface-cli",
+        "datasurface-model",
+    ];
+    for dependency in depends_on(platform) {
+        assert!(
+            !above.contains(&dependency.as_str()),
+            "datasurface-platform depends on {dependency}, which is above it"
+        );
+    }
+    let mut lines = 0;
+    let mut stack = vec![repo_root().join("datasurface-platform/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                lines += std::fs::read_to_string(&path).unwrap().lines().count();
+            }
+        }
+    }
+    assert!(
+        lines <= 6_000,
+        "datasurface-platform has {lines} lines: move what only runners or the gate need to datasurface-runtime or datasurface-gate"
+    );
+}
