@@ -103,7 +103,7 @@ impl DataPlatform for Airflow {
                 ContainerCategory::ObjectStorage,
                 ContainerCategory::PlatformManaged,
             ],
-            data_types: sql::SUPPORTED_TYPES.to_vec(),
+            data_types: sql::supported_types(),
             triggers: vec![TriggerKind::Cron, TriggerKind::External],
             code_kinds: vec![CodeKind::Sql, CodeKind::PythonRepo],
             file_formats: vec![FileFormat::Csv],

@@ -125,6 +125,31 @@ pub enum SourceSpec {
     },
 }
 
+impl datasurface_runtime::IngestStream for IngestSpec {
+    fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    fn datastore(&self) -> &str {
+        &self.datastore
+    }
+
+    fn datasets(&self) -> Vec<&str> {
+        self.datasets.iter().map(|d| d.dataset.as_str()).collect()
+    }
+
+    fn lineage(&self) -> Option<&JobLineage> {
+        self.lineage.as_ref()
+    }
+
+    fn transformer(&self) -> Option<&str> {
+        match &self.source {
+            SourceSpec::Transformer { workspace } => Some(workspace),
+            _ => None,
+        }
+    }
+}
+
 /// One dataset of a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -33,35 +33,15 @@ pub(crate) const MERGED: &str = BatchStatus::Merged.as_str();
 #[cfg(feature = "runner")]
 pub(crate) const FAILED: &str = BatchStatus::Failed.as_str();
 
-/// The column types the platform stores, by model name.
-pub const SUPPORTED_TYPES: [TypeKind; 26] = [
-    TypeKind::Boolean,
-    TypeKind::TinyInt,
-    TypeKind::SmallInt,
-    TypeKind::Integer,
-    TypeKind::BigInt,
-    TypeKind::FixedInteger,
-    TypeKind::Decimal,
-    TypeKind::Ieee16,
-    TypeKind::Ieee32,
-    TypeKind::Ieee64,
-    TypeKind::Char,
-    TypeKind::NChar,
-    TypeKind::VarChar,
-    TypeKind::NVarChar,
-    TypeKind::String,
-    TypeKind::Date,
-    TypeKind::Timestamp,
-    TypeKind::Interval,
-    TypeKind::Variant,
-    TypeKind::Binary,
-    TypeKind::Vector,
-    TypeKind::Array,
-    TypeKind::Map,
-    TypeKind::Struct,
-    TypeKind::CustomFloat,
-    TypeKind::Geography,
-];
+/// The model types the platform stores: each kind whose example
+/// ([`TypeKind::example`]) has a PostgreSQL type, so the capabilities it declares are
+/// what its type mapping does, never a second list.
+pub fn supported_types() -> Vec<TypeKind> {
+    TypeKind::ALL
+        .into_iter()
+        .filter(|kind| pg_type(&kind.example()).is_some())
+        .collect()
+}
 
 fn text(kind: &str, t: &Text) -> Cow<'static, str> {
     match t.max_size {
@@ -423,6 +403,13 @@ pub fn view(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the type mapping stores, which the platform declares.
+    #[test]
+    fn supported_types_are_what_the_mapping_stores() {
+        let names: Vec<&str> = supported_types().into_iter().map(TypeKind::name).collect();
+        insta::assert_snapshot!(names.join(" "));
+    }
     use datasurface_core::types::{Array, FixedInteger};
 
     #[test]
@@ -446,7 +433,7 @@ mod tests {
         assert_eq!(pg_type(&DataType::Fp8E4m3), None);
         // Every type the platform declares has a PostgreSQL type.
         let palette = datasurface_testkit::Palette::everything();
-        for name in SUPPORTED_TYPES {
+        for name in supported_types() {
             let sample: DataType =
                 serde_json::from_value(palette.sample_type(name.name()).unwrap()).unwrap();
             assert!(pg_type(&sample).is_some(), "{name}");

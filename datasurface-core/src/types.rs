@@ -609,8 +609,78 @@ impl TypeKind {
         TypeKind::Geography,
     ];
 
+    /// A type of this kind with typical settings, for asking what a
+    /// platform makes of the kind: a platform's supported kinds are those
+    /// whose example it stores ([`DataType::kind`] of it is `self`).
+    pub fn example(self) -> DataType {
+        let text = |max_size: u32| Text {
+            max_size: Some(max_size),
+            collation: None,
+        };
+        match self {
+            TypeKind::Boolean => DataType::Boolean,
+            TypeKind::TinyInt => DataType::TinyInt,
+            TypeKind::SmallInt => DataType::SmallInt,
+            TypeKind::Integer => DataType::Integer,
+            TypeKind::BigInt => DataType::BigInt,
+            TypeKind::FixedInteger => DataType::FixedInteger(FixedInteger {
+                bits: 32,
+                signed: true,
+            }),
+            TypeKind::Decimal => DataType::Decimal(Decimal {
+                precision: 12,
+                scale: 2,
+            }),
+            TypeKind::Ieee16 => DataType::Ieee16,
+            TypeKind::Ieee32 => DataType::Ieee32,
+            TypeKind::Ieee64 => DataType::Ieee64,
+            TypeKind::Ieee128 => DataType::Ieee128,
+            TypeKind::Ieee256 => DataType::Ieee256,
+            TypeKind::Fp8E4m3 => DataType::Fp8E4m3,
+            TypeKind::Fp8E5m2 => DataType::Fp8E5m2,
+            TypeKind::Fp8E5m2Fnuz => DataType::Fp8E5m2Fnuz,
+            TypeKind::Fp8E4m3Fnuz => DataType::Fp8E4m3Fnuz,
+            TypeKind::Fp8E8m0 => DataType::Fp8E8m0,
+            TypeKind::Fp6E2m3 => DataType::Fp6E2m3,
+            TypeKind::Fp6E3m2 => DataType::Fp6E3m2,
+            TypeKind::Fp4E2m1 => DataType::Fp4E2m1,
+            TypeKind::CustomFloat => DataType::CustomFloat(FloatFormat::ieee(32, 24, 127, -126)),
+            TypeKind::Mxfp8E4m3 => DataType::Mxfp8E4m3,
+            TypeKind::Mxfp8E5m2 => DataType::Mxfp8E5m2,
+            TypeKind::Mxfp6E2m3 => DataType::Mxfp6E2m3,
+            TypeKind::Mxfp6E3m2 => DataType::Mxfp6E3m2,
+            TypeKind::Mxfp4E2m1 => DataType::Mxfp4E2m1,
+            TypeKind::MicroScaling => DataType::MicroScaling(MicroScaling {
+                batch_size: 32,
+                scale_type: Box::new(DataType::Fp8E8m0),
+                element_type: Box::new(DataType::Fp8E4m3),
+            }),
+            TypeKind::Char => DataType::Char(text(10)),
+            TypeKind::NChar => DataType::NChar(text(10)),
+            TypeKind::VarChar => DataType::VarChar(text(100)),
+            TypeKind::NVarChar => DataType::NVarChar(text(100)),
+            TypeKind::String => DataType::String(Text::default()),
+            TypeKind::Date => DataType::Date,
+            TypeKind::Timestamp => DataType::Timestamp(Timestamp::default()),
+            TypeKind::Interval => DataType::Interval,
+            TypeKind::Variant => DataType::Variant(Bounded::default()),
+            TypeKind::Binary => DataType::Binary(Bounded::default()),
+            TypeKind::Vector => DataType::Vector(Vector { dimensions: 8 }),
+            TypeKind::Array => DataType::Array(Array {
+                element_type: Box::new(DataType::Integer),
+                max_size: None,
+            }),
+            TypeKind::Map => DataType::Map(Map {
+                key_type: Box::new(DataType::VarChar(text(100))),
+                value_type: Box::new(DataType::Integer),
+            }),
+            TypeKind::Struct => DataType::Struct(Box::default()),
+            TypeKind::Geography => DataType::Geography(Box::default()),
+        }
+    }
+
     /// Its name in model files, such as `VarChar` or `IEEE32`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             TypeKind::Boolean => "Boolean",
             TypeKind::TinyInt => "TinyInt",
@@ -856,6 +926,15 @@ impl DataType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each kind's example is of that kind, so a platform that asks what it
+    /// makes of the example asks about the kind.
+    #[test]
+    fn every_kinds_example_is_of_that_kind() {
+        for kind in TypeKind::ALL {
+            assert_eq!(kind.example().kind(), kind);
+        }
+    }
 
     #[test]
     fn a_type_whose_settings_all_default_is_written_by_name() {

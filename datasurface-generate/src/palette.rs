@@ -50,51 +50,16 @@ pub const MILESTONING: [Milestoning; 3] = [
     Milestoning::Forensic,
     Milestoning::LiveWithForensicHistory,
 ];
-/// Every column type name the model has.
-pub const DATA_TYPES: [&str; 42] = [
-    "Boolean",
-    "TinyInt",
-    "SmallInt",
-    "Integer",
-    "BigInt",
-    "FixedInteger",
-    "Decimal",
-    "IEEE16",
-    "IEEE32",
-    "IEEE64",
-    "IEEE128",
-    "IEEE256",
-    "FP8_E4M3",
-    "FP8_E5M2",
-    "FP8_E5M2FNUZ",
-    "FP8_E4M3FNUZ",
-    "FP8_E8M0",
-    "FP6_E2M3",
-    "FP6_E3M2",
-    "FP4_E2M1",
-    "CustomFloat",
-    "MXFP8_E4M3",
-    "MXFP8_E5M2",
-    "MXFP6_E2M3",
-    "MXFP6_E3M2",
-    "MXFP4_E2M1",
-    "MicroScaling",
-    "Char",
-    "NChar",
-    "VarChar",
-    "NVarChar",
-    "String",
-    "Date",
-    "Timestamp",
-    "Interval",
-    "Variant",
-    "Binary",
-    "Vector",
-    "Array",
-    "Map",
-    "Struct",
-    "Geography",
-];
+/// Every column type name the model has, in [`TypeKind::ALL`]'s order.
+pub const DATA_TYPES: [&str; TypeKind::ALL.len()] = {
+    let mut names = [""; TypeKind::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = TypeKind::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// The container kind a capture method reads, in order of preference.
 pub fn source_kinds(method: &str) -> &'static [&'static str] {

@@ -37,7 +37,7 @@ pub mod state;
 
 pub use batch::BatchFailure;
 pub use run_totals::{
-    ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
+    ConsumerPlace, DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
 };
 #[cfg(feature = "fs")]
 pub use saved_dir::{

@@ -50,7 +50,39 @@ pub struct StreamTotals {
     pub waiting: bool,
 }
 
+/// What every platform's ingest spec says of its stream: the words its run
+/// totals are made of, read the same way whichever platform rendered it.
+pub trait IngestStream {
+    /// The stream's key: its datastore, or `<datastore>#<dataset>` for one
+    /// dataset ingested on its own.
+    fn stream(&self) -> &str;
+    /// The datastore.
+    fn datastore(&self) -> &str;
+    /// The datasets it ingests, by name.
+    fn datasets(&self) -> Vec<&str>;
+    /// The job as its OpenLineage events name it, if the spec has it.
+    fn lineage(&self) -> Option<&JobLineage>;
+    /// The workspace whose transformer's output it ingests, if it does.
+    fn transformer(&self) -> Option<&str>;
+}
+
 impl StreamTotals {
+    /// A stream with no batches yet, as its ingest spec describes it.
+    pub fn of(spec: &impl IngestStream) -> StreamTotals {
+        let datasets = spec.datasets();
+        let dataset = match datasets.as_slice() {
+            [only] if spec.stream().contains('#') => Some(*only),
+            _ => None,
+        };
+        StreamTotals::new(
+            spec.stream(),
+            spec.datastore(),
+            dataset,
+            spec.lineage(),
+            spec.transformer(),
+        )
+    }
+
     /// A stream with no batches yet: `stream` of `datastore` (whose one
     /// dataset it is, if `dataset`), owned as its `lineage` says, the
     /// output of `workspace`'s transformer if it is one.
@@ -173,6 +205,57 @@ pub struct DatasetState {
 mod tests {
     use super::*;
     use crate::lineage::{DatasetLineage, JobType, Place};
+
+    /// An ingest spec as a platform might write one.
+    struct Spec {
+        stream: &'static str,
+        datasets: Vec<&'static str>,
+        transformer: Option<&'static str>,
+    }
+
+    impl IngestStream for Spec {
+        fn stream(&self) -> &str {
+            self.stream
+        }
+        fn datastore(&self) -> &str {
+            self.stream.split('#').next().unwrap_or_default()
+        }
+        fn datasets(&self) -> Vec<&str> {
+            self.datasets.clone()
+        }
+        fn lineage(&self) -> Option<&JobLineage> {
+            None
+        }
+        fn transformer(&self) -> Option<&str> {
+            self.transformer
+        }
+    }
+
+    /// A stream of one dataset ingested on its own names it; a datastore's
+    /// stream does not, even when it has one dataset; a transformer's
+    /// output names its workspace.
+    #[test]
+    fn a_stream_is_read_from_its_spec_the_same_way_on_every_platform() {
+        let alone = StreamTotals::of(&Spec {
+            stream: "Orders#lines",
+            datasets: vec!["lines"],
+            transformer: None,
+        });
+        assert_eq!(alone.dataset.as_deref(), Some("lines"));
+        let whole = StreamTotals::of(&Spec {
+            stream: "Orders",
+            datasets: vec!["lines"],
+            transformer: Some("Totals"),
+        });
+        assert_eq!(
+            (
+                whole.dataset,
+                whole.workspace.as_deref(),
+                whole.datastore.as_str()
+            ),
+            (None, Some("Totals"), "Orders")
+        );
+    }
 
     #[test]
     fn consumer_places_are_the_groups_views_of_that_dataset_where_the_platform_names_them() {

@@ -122,7 +122,7 @@ impl DataPlatform for SqlitePlatform {
                 ContainerCategory::ObjectStorage,
                 ContainerCategory::PlatformManaged,
             ],
-            data_types: dialect::SUPPORTED_TYPES.to_vec(),
+            data_types: dialect::supported_types(),
             triggers: vec![TriggerKind::Cron, TriggerKind::External],
             code_kinds: vec![CodeKind::Sql],
             file_formats: vec![FileFormat::Csv],

@@ -11,7 +11,7 @@ use datasurface_runtime::{
 
 use super::{JobError, Merge, MergeDatabase, TIME, errors};
 use crate::names::{ident, qualified, quoted};
-use crate::spec::{INGEST, IngestSpec, SourceSpec};
+use crate::spec::{INGEST, IngestSpec};
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()
@@ -122,19 +122,7 @@ pub(super) fn ingest_specs(merge: &mut Merge) -> Result<Vec<IngestSpec>, postgre
 /// One stream's batches, added up.
 fn stream_totals(merge: &mut Merge, job: &IngestSpec) -> Result<StreamTotals, postgres::Error> {
     let metrics = merge.table(BATCH_METRICS);
-    let mut t = StreamTotals::new(
-        &job.stream,
-        &job.datastore,
-        match job.datasets.as_slice() {
-            [only] if job.stream.contains('#') => Some(only.dataset.as_str()),
-            _ => None,
-        },
-        job.lineage.as_ref(),
-        match &job.source {
-            SourceSpec::Transformer { workspace } => Some(workspace.as_str()),
-            _ => None,
-        },
-    );
+    let mut t = StreamTotals::of(job);
     let grouped = merge.client.query(
         &format!(
             "SELECT status, count(*), sum(rows_total)::bigint, sum(rows_inserted)::bigint, \

@@ -12,7 +12,7 @@ use datasurface_runtime::{
 use super::apply::jobs;
 use super::{Engine, EngineError, NextRun, sql};
 use crate::dialect::SqlDialect as _;
-use crate::spec::{IngestSpec, SourceSpec};
+use crate::spec::IngestSpec;
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()
@@ -38,19 +38,7 @@ impl Engine {
             if totals.platform.is_none() {
                 totals.platform = RunTotals::platform_of(job.lineage.as_ref());
             }
-            let mut t = StreamTotals::new(
-                &job.stream,
-                &job.datastore,
-                match job.datasets.as_slice() {
-                    [only] if job.stream.contains('#') => Some(only.dataset.as_str()),
-                    _ => None,
-                },
-                job.lineage.as_ref(),
-                match &job.source {
-                    SourceSpec::Transformer { workspace } => Some(workspace.as_str()),
-                    _ => None,
-                },
-            );
+            let mut t = StreamTotals::of(job);
             let rows = each
                 .query_map(params![job.stream], |r| {
                     Ok((
