@@ -114,10 +114,7 @@ pub(crate) fn catalogue(registry: &PlatformRegistry) -> String {
 
 /// Every code with its severity, summary and explanation.
 pub(crate) fn all(registry: &PlatformRegistry) -> Vec<CodeInfo> {
-    let mut all: Vec<CodeInfo> = validate::rules::RULES
-        .iter()
-        .map(|r| CodeInfo::new(r.code, r.severity, r.summary, r.explanation))
-        .collect();
+    let mut all: Vec<CodeInfo> = validate::rules::RULES.iter().map(|r| r.info).collect();
     all.extend(datasurface_rules::verify::VERIFY_CODES.iter().copied());
     for s in sections(registry) {
         all.extend(s.codes.iter().copied());

@@ -4,24 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::validate::check;
-use crate::validate::rules::{RULES, Rule, example_model};
-use datasurface_core::diagnostic::{CodeInfo, Report};
-use datasurface_files::{self as files, SourceFile};
-
-/// What a rule reports on its own example: the example's findings of that rule.
-fn example_report(rule: &Rule) -> Option<Report> {
-    let text = example_model(rule)?;
-    let files = [SourceFile::new("example.yaml", text)];
-    let loaded = files::load(&files).ok()?;
-    let mut report = check(&loaded.ecosystem);
-    files::locate(&mut report, &loaded.documents, &files);
-    Some(report.only(rule.code))
-}
-
-fn edit_block(rule: &Rule) -> String {
-    datasurface_core::diagnostic::edit_block(rule.example)
-}
+use crate::validate::rules::RULES;
+use datasurface_core::diagnostic::CodeInfo;
 
 /// The Markdown of an example: the edit, then the report.
 fn example_markdown(diff: &str, report: &str) -> String {
@@ -81,13 +65,13 @@ pub fn explain(code: &str) -> Option<String> {
     if let Some(text) = explain_listed(code, "change verification", crate::verify::VERIFY_CODES) {
         return Some(text);
     }
-    let rule = RULES.iter().find(|r| r.code == code)?;
+    let info = &RULES.iter().find(|r| r.info.code == code)?.info;
     let mut out = format!(
         "{} ({})\n\n{}\n\n{}\n",
-        rule.code, rule.severity, rule.summary, rule.explanation
+        info.code, info.severity, info.summary, info.explanation
     );
-    if let Some(report) = example_report(rule) {
-        out.push_str(&example_text(&edit_block(rule), &report.to_string()));
+    if let Some(example) = &info.example {
+        out.push_str(&example_text(&example.diff(), example.finding));
     }
     Some(out)
 }
@@ -101,21 +85,21 @@ pub fn catalogue() -> String {
          model, followed by what `datasurface check` reports for it.\n\n\
          | code | severity | finds |\n|---|---|---|\n",
     );
-    for rule in RULES {
+    for info in RULES.iter().map(|r| &r.info) {
         let _ = writeln!(
             out,
             "| [`{}`](#{}) | {} | {} |",
-            rule.code, rule.code, rule.severity, rule.summary
+            info.code, info.code, info.severity, info.summary
         );
     }
-    for rule in RULES {
+    for info in RULES.iter().map(|r| &r.info) {
         let _ = write!(
             out,
             "\n## {}\n\n**{}.** {}\n\n{}\n",
-            rule.code, rule.severity, rule.summary, rule.explanation
+            info.code, info.severity, info.summary, info.explanation
         );
-        if let Some(report) = example_report(rule) {
-            out.push_str(&example_markdown(&edit_block(rule), &report.to_string()));
+        if let Some(example) = &info.example {
+            out.push_str(&example_markdown(&example.diff(), example.finding));
         }
     }
     out.push_str(&code_section(
@@ -132,7 +116,7 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_kebab_case() {
-        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.info.code).collect();
         assert!(
             codes
                 .iter()
@@ -147,11 +131,11 @@ mod tests {
     #[test]
     fn every_rule_explains_itself_with_its_example() {
         for rule in RULES {
-            let text = explain(rule.code).unwrap_or_default();
+            let text = explain(rule.info.code).unwrap_or_default();
             assert!(
                 text.contains("is reported (`datasurface check --format short`) as:"),
                 "the example of `{}` does not work:\n{text}",
-                rule.code
+                rule.info.code
             );
         }
         assert!(explain("no-such-code").is_none());

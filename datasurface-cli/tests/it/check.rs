@@ -310,11 +310,11 @@ fn explain_shows_what_check_short_prints() {
     for code in ["unknown-dataset", "invalid-data-type"] {
         let rule = datasurface_rules::validate::rules::RULES
             .iter()
-            .find(|r| r.code == code)
+            .find(|r| r.info.code == code)
             .unwrap();
         let text = datasurface_rules::validate::rules::example_model(rule).unwrap();
-        std::fs::write(dir.join("example.yaml"), text).unwrap();
-        let check = datasurface(&["check", "example.yaml", "--format", "short"], &dir);
+        std::fs::write(dir.join("model.yaml"), text).unwrap();
+        let check = datasurface(&["check", "model.yaml", "--format", "short"], &dir);
         assert_eq!(check.code, 1, "{}", check.transcript());
         let explain = datasurface(&["explain", code], &dir);
         let shown = explain.stdout.split("as:\n\n").nth(1).unwrap().trim_end();

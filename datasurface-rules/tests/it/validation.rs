@@ -42,7 +42,7 @@ fn findings_do_not_depend_on_the_order_of_zones_and_teams() {
                 .map(|d| (d.code, d.path.to_string(), d.severity))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(strip(&a), strip(&b), "the example of `{}`", rule.code);
+        assert_eq!(strip(&a), strip(&b), "the example of `{}`", rule.info.code);
     }
 }
 
@@ -59,7 +59,7 @@ fn validation_never_changes_the_model() {
             Ok(valid) => valid.warnings().clone(),
             Err(report) => report,
         };
-        assert!(report.codes().contains(&rule.code));
+        assert!(report.codes().contains(&rule.info.code));
     }
 }
 
@@ -75,7 +75,10 @@ fn a_table_without_a_primary_key_is_an_error() {
 /// names against `zone/team` keys and could never fire.)
 #[test]
 fn the_duplicate_team_check_works() {
-    let rule = RULES.iter().find(|r| r.code == "duplicate-team").unwrap();
+    let rule = RULES
+        .iter()
+        .find(|r| r.info.code == "duplicate-team")
+        .unwrap();
     assert_eq!(codes(&example_model(rule).unwrap()), ["duplicate-team"]);
 }
 
@@ -84,7 +87,7 @@ fn the_duplicate_team_check_works() {
 #[test]
 fn platform_and_storage_policies_are_enforced() {
     for code in ["platform-policy-violation", "storage-policy-violation"] {
-        let rule = RULES.iter().find(|r| r.code == code).unwrap();
+        let rule = RULES.iter().find(|r| r.info.code == code).unwrap();
         assert_eq!(codes(&example_model(rule).unwrap()), [code]);
     }
 }
@@ -161,7 +164,7 @@ fn ml_float_formats_pass_their_own_rules() {
 fn decommissioned_assignments_are_not_live() {
     let rule = RULES
         .iter()
-        .find(|r| r.code == "platform-policy-violation")
+        .find(|r| r.info.code == "platform-policy-violation")
         .unwrap();
     let mut model = load(&example_model(rule).unwrap());
     assert_eq!(check(&model).codes(), ["platform-policy-violation"]);
@@ -178,21 +181,21 @@ fn a_model_with_many_violations_reports_exactly_their_codes() {
     let mut expected: Vec<&str> = Vec::new();
     for rule in RULES {
         if !rule
-            .example
+            .edits()
             .iter()
             .all(|(find, _)| text.matches(find).count() == 1)
         {
             continue;
         }
         let mut next = text.clone();
-        for (find, replace) in rule.example {
+        for (find, replace) in rule.edits() {
             next = next.replacen(find, replace, 1);
         }
         let Ok(model) = files::from_yaml_str(&next) else {
             continue;
         };
         let mut wanted = expected.clone();
-        wanted.push(rule.code);
+        wanted.push(rule.info.code);
         wanted.sort_unstable();
         if check(&model).codes() == wanted {
             text = next;

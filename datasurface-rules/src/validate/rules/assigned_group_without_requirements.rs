@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "assigned-group-without-requirements",
-    severity: Severity::Error,
-    summary: "A dataset group is assigned to a platform but states no requirements.",
-    explanation: "Add `requirements: {milestoning, latency, ...}` to the group, so the platform knows what to deliver.",
-    example: &[(
+    info: CodeInfo::new(
+        "assigned-group-without-requirements",
+        Severity::Error,
+        "A dataset group is assigned to a platform but states no requirements.",
+        "Add `requirements: {milestoning, latency, ...}` to the group, so the platform knows what to deliver.",
+    )
+    .with_example(
+        &[(
         "                requirements: {milestoning: LIVE_ONLY, latency: MINUTES}\n",
         "",
     )],
+        "model.yaml:100:15: error[assigned-group-without-requirements]: dataset group `Dashboard.Live` is assigned (assignment 0) but states no requirements
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live
+  help: add `requirements: {milestoning: ..., latency: ...}` to the group (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -41,17 +48,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "add `requirements: {milestoning: ..., latency: ...}` to the group",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:100:15: error[assigned-group-without-requirements]: dataset group `Dashboard.Live` is assigned (assignment 0) but states no requirements
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live
-          help: add `requirements: {milestoning: ..., latency: ...}` to the group (in github:acme/reporting@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "assigned-transformer-group",
-    severity: Severity::Error,
-    summary: "A dataset group of a transformer's workspace is assigned to a platform.",
-    explanation: "Transformers run where their output is consumed; assign the consumers' dataset groups instead.",
-    example: &[(
+    info: CodeInfo::new(
+        "assigned-transformer-group",
+        Severity::Error,
+        "A dataset group of a transformer's workspace is assigned to a platform.",
+        "Transformers run where their output is consumed; assign the consumers' dataset groups instead.",
+    )
+    .with_example(
+        &[(
         "  - workspace: Dashboard\n    datasetGroup: Live\n",
         "  - workspace: Totals\n    datasetGroup: Input\n",
     )],
+        "model.yaml:109:5: error[assigned-transformer-group]: `Totals.Input` feeds a transformer, which follows its consumers' platforms
+  at: /assignments/0
+  help: remove the assignment; assign the dataset groups that consume the transformer's output (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -30,17 +37,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "remove the assignment; assign the dataset groups that consume the transformer's output",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:109:5: error[assigned-transformer-group]: `Totals.Input` feeds a transformer, which follows its consumers' platforms
-          at: /assignments/0
-          help: remove the assignment; assign the dataset groups that consume the transformer's output (in github:acme/ecosystem@main)
-        ");
     }
 }

@@ -7,15 +7,22 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "classification-policy-violation",
-    severity: Severity::Error,
-    summary: "A workspace receives data of a classification that its zone's policies do not allow.",
-    explanation: "Read a dataset with allowed data instead (for example a masked one made by a transformer), or ask the \
+    info: CodeInfo::new(
+        "classification-policy-violation",
+        Severity::Error,
+        "A workspace receives data of a classification that its zone's policies do not allow.",
+        "Read a dataset with allowed data instead (for example a masked one made by a transformer), or ask the \
                   zone's owners to change the policy.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "              orders:\n                classifications: [PUB]\n",
         "              orders:\n                classifications: [MNPI]\n",
     )],
+        "model.yaml:84:21: error[classification-policy-violation]: `Orders.orders` holds MNPI data, which policy `No MNPI` of zone `USA` does not allow in its workspaces
+  at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/sinks/0
+  help: read a dataset without this data (a masked one, say), or ask the zone's owners to change the policy (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -41,17 +48,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:84:21: error[classification-policy-violation]: `Orders.orders` holds MNPI data, which policy `No MNPI` of zone `USA` does not allow in its workspaces
-          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/sinks/0
-          help: read a dataset without this data (a masked one, say), or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "classification-verifier-violation",
-    severity: Severity::Error,
-    summary: "A workspace receives data of a classification that its own classification verifier refuses.",
-    explanation: "Remove the sink, read a dataset with acceptable data, or widen the workspace's `classificationVerifier`.",
-    example: &[(
+    info: CodeInfo::new(
+        "classification-verifier-violation",
+        Severity::Error,
+        "A workspace receives data of a classification that its own classification verifier refuses.",
+        "Remove the sink, read a dataset with acceptable data, or widen the workspace's `classificationVerifier`.",
+    )
+    .with_example(
+        &[(
         "            priority: HIGH\n",
         "            priority: HIGH\n            classificationVerifier: {denied: [\"PC1:name\"]}\n",
     )],
+        "model.yaml:104:21: error[classification-verifier-violation]: `Orders.customers` holds PC1:name data, which workspace `Dashboard` refuses
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+  help: remove the sink, or widen the workspace's `classificationVerifier` (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -37,17 +44,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:104:21: error[classification-verifier-violation]: `Orders.customers` holds PC1:name data, which workspace `Dashboard` refuses
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
-          help: remove the sink, or widen the workspace's `classificationVerifier` (in github:acme/reporting@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "classified-twice",
-    severity: Severity::Error,
-    summary: "A dataset is classified both as a whole and on its columns.",
-    explanation: "Keep either the dataset's `classifications` or the columns' — not both.",
-    example: &[(
+    info: CodeInfo::new(
+        "classified-twice",
+        Severity::Error,
+        "A dataset is classified both as a whole and on its columns.",
+        "Keep either the dataset's `classifications` or the columns' — not both.",
+    )
+    .with_example(
+        &[(
         "order_id: {type: BigInt, nullable: false}",
         "order_id: {type: BigInt, nullable: false, classifications: [PUB]}",
     )],
+        "model.yaml:49:63: error[classified-twice]: column `order_id` is classified, but dataset `Orders.orders` is classified as a whole
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order_id/classifications
+  help: remove the column's classifications, or the dataset's (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -31,17 +38,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:49:63: error[classified-twice]: column `order_id` is classified, but dataset `Orders.orders` is classified as a whole
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order_id/classifications
-          help: remove the column's classifications, or the dataset's (in github:acme/sales@main)
-        ");
     }
 }

@@ -7,11 +7,18 @@ use super::prelude::*;
 use datasurface_core::{CaptureMethod, ContainerKind};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "container-kind-mismatch",
-    severity: Severity::Error,
-    summary: "A capture method or workspace uses a kind of data container it cannot work with.",
-    explanation: "SQL snapshot, SQL watermark and CDC capture read a `database`; Kafka capture reads a `kafka` cluster; file drops read `objectStorage` or a `lakehouse`; workspaces receive data in anything but a Kafka cluster. Point the reference at a container of the right kind.",
-    example: &[("method: {sqlSnapshot: {}}", "method: {kafka: {}}")],
+    info: CodeInfo::new(
+        "container-kind-mismatch",
+        Severity::Error,
+        "A capture method or workspace uses a kind of data container it cannot work with.",
+        "SQL snapshot, SQL watermark and CDC capture read a `database`; Kafka capture reads a `kafka` cluster; file drops read `objectStorage` or a `lakehouse`; workspaces receive data in anything but a Kafka cluster. Point the reference at a container of the right kind.",
+    )
+    .with_example(
+        &[("method: {sqlSnapshot: {}}", "method: {kafka: {}}")],
+        "model.yaml:39:17: error[container-kind-mismatch]: `kafka` capture reads a Kafka cluster, but container `Sales DB` is a database
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+  help: capture from a Kafka cluster, or use a capture method that reads a database (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -80,17 +87,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "give the workspace a database, lakehouse, object storage or platform-managed container",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:39:17: error[container-kind-mismatch]: `kafka` capture reads a Kafka cluster, but container `Sales DB` is a database
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
-          help: capture from a Kafka cluster, or use a capture method that reads a database (in github:acme/sales@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "dataset-group-without-sinks",
-    severity: Severity::Error,
-    summary: "A dataset group has no sinks.",
-    explanation: "Add the datasets the group needs under `sinks`, or remove the group.",
-    example: &[(
+    info: CodeInfo::new(
+        "dataset-group-without-sinks",
+        Severity::Error,
+        "A dataset group has no sinks.",
+        "Add the datasets the group needs under `sinks`, or remove the group.",
+    )
+    .with_example(
+        &[(
         "              Input:\n                sinks:\n                  - {datastore: Orders, dataset: orders}\n",
         "              Input: {}\n",
     )],
+        "model.yaml:82:15: error[dataset-group-without-sinks]: dataset group `Totals.Input` has no sinks
+  at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input
+  help: add the datasets it needs under `sinks`, or remove the group (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -30,17 +37,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:82:15: error[dataset-group-without-sinks]: dataset group `Totals.Input` has no sinks
-          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input
-          help: add the datasets it needs under `sinks`, or remove the group (in github:acme/reporting@main)
-        ");
     }
 }

@@ -7,15 +7,22 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "dataset-not-approved",
-    severity: Severity::Error,
-    summary: "A dataset group uses a dataset that its producer has not approved for it.",
-    explanation: "Ask the producing team to add `{workspace, datasetGroup, dataset}` to the datastore's `approvals`, \
+    info: CodeInfo::new(
+        "dataset-not-approved",
+        Severity::Error,
+        "A dataset group uses a dataset that its producer has not approved for it.",
+        "Ask the producing team to add `{workspace, datasetGroup, dataset}` to the datastore's `approvals`, \
                   or remove the sink.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "          Orders:\n            productionStatus: PRODUCTION\n",
         "          Orders:\n            productionStatus: PRODUCTION\n            approvals:\n              - {workspace: Totals, datasetGroup: Input, dataset: orders}\n",
     )],
+        "model.yaml:105:21: error[dataset-not-approved]: `Orders.customers` is not approved for dataset group `Dashboard.Live`
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+  help: ask team `Sales` to add {workspace: Dashboard, datasetGroup: Live, dataset: customers} to the approvals of `Orders` (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -40,17 +47,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 ),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:105:21: error[dataset-not-approved]: `Orders.customers` is not approved for dataset group `Dashboard.Live`
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
-          help: ask team `Sales` to add {workspace: Dashboard, datasetGroup: Live, dataset: customers} to the approvals of `Orders` (in github:acme/reporting@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "datastore-without-datasets",
-    severity: Severity::Error,
-    summary: "A datastore has no datasets.",
-    explanation: "Add the datasets the datastore publishes, or remove the datastore.",
-    example: &[(
+    info: CodeInfo::new(
+        "datastore-without-datasets",
+        Severity::Error,
+        "A datastore has no datasets.",
+        "Add the datasets the datastore publishes, or remove the datastore.",
+    )
+    .with_example(
+        &[(
         "        datastores:\n          Customer_Totals:",
         "        datastores:\n          Empty_Store:\n            capture:\n              ingestion: {container: Warehouse, consistency: MULTI_DATASET, method: {sqlSnapshot: {}}}\n            datasets: {}\n          Customer_Totals:",
     )],
+        "model.yaml:69:13: error[datastore-without-datasets]: datastore `Empty_Store` has no datasets
+  at: /zones/USA/teams/Reporting/datastores/Empty_Store/datasets
+  help: add the datasets it publishes, or remove the datastore (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -26,17 +33,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "add the datasets it publishes, or remove the datastore",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:69:13: error[datastore-without-datasets]: datastore `Empty_Store` has no datasets
-          at: /zones/USA/teams/Reporting/datastores/Empty_Store/datasets
-          help: add the datasets it publishes, or remove the datastore (in github:acme/reporting@main)
-        ");
     }
 }

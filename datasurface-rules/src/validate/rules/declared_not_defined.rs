@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "declared-not-defined",
-    severity: Severity::Info,
-    summary: "A zone or team is declared but not yet defined.",
-    explanation: "This is the first step of the two-phase protocol: the parent declared the zone or team, and its own repository has not defined it yet. Nothing to fix unless the definition was forgotten.",
-    example: &[(
+    info: CodeInfo::new(
+        "declared-not-defined",
+        Severity::Info,
+        "A zone or team is declared but not yet defined.",
+        "This is the first step of the two-phase protocol: the parent declared the zone or team, and its own repository has not defined it yet. Nothing to fix unless the definition was forgotten.",
+    )
+    .with_example(
+        &[(
         "      Reporting: {repository: {name: acme/reporting, branch: main}}\n",
         "      Reporting: {repository: {name: acme/reporting, branch: main}}\n      Later: {repository: {name: acme/later, branch: main}}\n",
     )],
+        "model.yaml:28:7: info[declared-not-defined]: team `Later` of zone `USA` is declared but not yet defined
+  at: /zones/USA/teamDeclarations/Later
+  help: github:acme/later@main defines it with a Team document (in github:acme/usa@main)",
+    ),
     check,
 };
 
@@ -37,17 +44,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:28:7: info[declared-not-defined]: team `Later` of zone `USA` is declared but not yet defined
-          at: /zones/USA/teamDeclarations/Later
-          help: github:acme/later@main defines it with a Team document (in github:acme/usa@main)
-        ");
     }
 }

@@ -9,15 +9,22 @@ use super::prelude::*;
 use datasurface_core::DeprecationsAllowed;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "deprecated-dataset",
-    severity: Severity::Error,
-    summary: "A dataset group reads a deprecated dataset.",
-    explanation: "Move to the dataset's replacement. Until then, set `deprecationsAllowed: ALLOWED` on the sink to turn \
+    info: CodeInfo::new(
+        "deprecated-dataset",
+        Severity::Error,
+        "A dataset group reads a deprecated dataset.",
+        "Move to the dataset's replacement. Until then, set `deprecationsAllowed: ALLOWED` on the sink to turn \
                   the error into a warning.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "              customers:\n                classifications: [\"PC1:name\"]\n",
         "              customers:\n                classifications: [\"PC1:name\"]\n                deprecation: {status: DEPRECATED, reason: use customers_v2}\n",
     )],
+        "model.yaml:104:21: error[deprecated-dataset]: `Orders.customers` is deprecated: use customers_v2
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+  help: move to its replacement, or set `deprecationsAllowed: ALLOWED` on the sink while you do (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -50,17 +57,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 out.report_as(Severity::Warning, at.path(), message, "move to its replacement");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:104:21: error[deprecated-dataset]: `Orders.customers` is deprecated: use customers_v2
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
-          help: move to its replacement, or set `deprecationsAllowed: ALLOWED` on the sink while you do (in github:acme/reporting@main)
-        ");
     }
 }

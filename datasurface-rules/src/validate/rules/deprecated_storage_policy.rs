@@ -7,12 +7,15 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "deprecated-storage-policy",
-    severity: Severity::Error,
-    summary: "A dataset follows a deprecated storage policy.",
-    explanation: "Move the dataset to a current storage policy of its zone. A deprecated dataset (or one in a \
+    info: CodeInfo::new(
+        "deprecated-storage-policy",
+        Severity::Error,
+        "A dataset follows a deprecated storage policy.",
+        "Move the dataset to a current storage policy of its zone. A deprecated dataset (or one in a \
                   deprecated datastore) only gets a warning.",
-    example: &[
+    )
+    .with_example(
+        &[
         (
             "    classificationPolicies:\n      No MNPI:",
             "    storagePolicies:\n      Old Storage: {deprecation: {status: DEPRECATED, reason: use New Storage}}\n    classificationPolicies:\n      No MNPI:",
@@ -22,6 +25,10 @@ pub(crate) static RULE: Rule = Rule {
             "              orders:\n                classifications: [PUB]\n                storagePolicies: [Old Storage]\n",
         ),
     ],
+        "model.yaml:49:35: error[deprecated-storage-policy]: storage policy `Old Storage` of zone `USA` is deprecated: use New Storage
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/storagePolicies/0
+  help: follow a current storage policy of the zone instead (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -59,17 +66,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "follow a current storage policy of the zone instead",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:49:35: error[deprecated-storage-policy]: storage policy `Old Storage` of zone `USA` is deprecated: use New Storage
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/storagePolicies/0
-          help: follow a current storage policy of the zone instead (in github:acme/sales@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "duplicate-assignment",
-    severity: Severity::Error,
-    summary: "A dataset group is assigned twice, or to the same platform twice.",
-    explanation: "Keep one assignment entry per dataset group, listing each platform once.",
-    example: &[(
+    info: CodeInfo::new(
+        "duplicate-assignment",
+        Severity::Error,
+        "A dataset group is assigned twice, or to the same platform twice.",
+        "Keep one assignment entry per dataset group, listing each platform once.",
+    )
+    .with_example(
+        &[(
         "  - workspace: Dashboard\n",
         "  - workspace: Dashboard\n    datasetGroup: Live\n    platforms: [{platform: Batch, status: PROVISIONED}]\n  - workspace: Dashboard\n",
     )],
+        "model.yaml:112:5: error[duplicate-assignment]: dataset group `Dashboard.Live` is assigned again
+  at: /assignments/1
+  help: merge the entries: one entry per dataset group, with all its platforms (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -49,17 +56,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:112:5: error[duplicate-assignment]: dataset group `Dashboard.Live` is assigned again
-          at: /assignments/1
-          help: merge the entries: one entry per dataset group, with all its platforms (in github:acme/ecosystem@main)
-        ");
     }
 }

@@ -10,14 +10,17 @@ use super::prelude::*;
 use datasurface_core::resources::CredentialVerdict;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "duplicate-credential",
-    severity: Severity::Error,
-    summary: "A credential is declared by two owners, or used by two teams and declared by none.",
-    explanation: "A credential's name is where the secret store keeps it, so one owner must hold it. Its owner \
+    info: CodeInfo::new(
+        "duplicate-credential",
+        Severity::Error,
+        "A credential is declared by two owners, or used by two teams and declared by none.",
+        "A credential's name is where the secret store keeps it, so one owner must hold it. Its owner \
                   declares it under `credentials` in its own document (the ecosystem's, a zone's or a team's) and \
                   grants it to the other teams that need it (`grants: [{team: <team>}]`); or each team uses a \
                   credential of its own name. See docs/security.md.",
-    example: &[
+    )
+    .with_example(
+        &[
         (
             "      Reporting:\n        containers:\n",
             "      Reporting:\n        credentials:\n          sales_reader: {}\n        containers:\n",
@@ -27,6 +30,13 @@ pub(crate) static RULE: Rule = Rule {
             "      Sales:\n        credentials:\n          sales_reader: {}\n        containers:\n",
         ),
     ],
+        "model.yaml:64:11: error[duplicate-credential]: credential `sales_reader` is also declared by team `Sales` of zone `USA`
+  at: /zones/USA/teams/Reporting/credentials/sales_reader
+  help: keep one declaration, by the credential's owner, and grant it to the others (in github:acme/reporting@main)
+model.yaml:31:11: error[duplicate-credential]: credential `sales_reader` is also declared by team `Reporting` of zone `USA`
+  at: /zones/USA/teams/Sales/credentials/sales_reader
+  help: keep one declaration, by the credential's owner, and grant it to the others (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -84,18 +94,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::super::testing::case;
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @"
-        model.yaml:64:11: error[duplicate-credential]: credential `sales_reader` is also declared by team `Sales` of zone `USA`
-          at: /zones/USA/teams/Reporting/credentials/sales_reader
-          help: keep one declaration, by the credential's owner, and grant it to the others (in github:acme/reporting@main)
-        model.yaml:31:11: error[duplicate-credential]: credential `sales_reader` is also declared by team `Reporting` of zone `USA`
-          at: /zones/USA/teams/Sales/credentials/sales_reader
-          help: keep one declaration, by the credential's owner, and grant it to the others (in github:acme/sales@main)
-        ");
-    }
 
     #[test]
     fn two_teams_use_an_undeclared_credential() {

@@ -6,33 +6,28 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "duplicate-datastore",
-    severity: Severity::Error,
-    summary: "Two teams define a datastore of the same name.",
-    explanation: "Datastore names are unique across the ecosystem. Rename one of them; if both teams mean the same \
+    info: CodeInfo::new(
+        "duplicate-datastore",
+        Severity::Error,
+        "Two teams define a datastore of the same name.",
+        "Datastore names are unique across the ecosystem. Rename one of them; if both teams mean the same \
                   datastore, keep it in one team.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "        datastores:\n          Customer_Totals:",
         "        datastores:\n          Orders:\n            capture:\n              ingestion: {container: Warehouse, consistency: MULTI_DATASET, method: {sqlSnapshot: {}}}\n            datasets:\n              copy:\n                classifications: [PUB]\n                schema: {columns: {id: {type: Integer, nullable: false}}, primaryKey: [id]}\n          Customer_Totals:",
     )],
+        "model.yaml:66:11: error[duplicate-datastore]: datastore `Orders` is also defined in team `Sales` of zone `USA`
+  at: /zones/USA/teams/Reporting/datastores/Orders
+  help: rename one of them; names are unique across the ecosystem (in github:acme/reporting@main)
+model.yaml:35:11: error[duplicate-datastore]: datastore `Orders` is also defined in team `Reporting` of zone `USA`
+  at: /zones/USA/teams/Sales/datastores/Orders
+  help: rename one of them; names are unique across the ecosystem (in github:acme/sales@main)",
+    ),
     check,
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
     super::report_duplicates(&cx.index.datastores, "datastores", "datastore", out);
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:66:11: error[duplicate-datastore]: datastore `Orders` is also defined in team `Sales` of zone `USA`
-          at: /zones/USA/teams/Reporting/datastores/Orders
-          help: rename one of them; names are unique across the ecosystem (in github:acme/reporting@main)
-        model.yaml:35:11: error[duplicate-datastore]: datastore `Orders` is also defined in team `Reporting` of zone `USA`
-          at: /zones/USA/teams/Sales/datastores/Orders
-          help: rename one of them; names are unique across the ecosystem (in github:acme/sales@main)
-        ");
-    }
 }

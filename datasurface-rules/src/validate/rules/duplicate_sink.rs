@@ -5,14 +5,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "duplicate-sink",
-    severity: Severity::Error,
-    summary: "A dataset group lists the same dataset twice.",
-    explanation: "Remove the repeated sink.",
-    example: &[(
+    info: CodeInfo::new(
+        "duplicate-sink",
+        Severity::Error,
+        "A dataset group lists the same dataset twice.",
+        "Remove the repeated sink.",
+    )
+    .with_example(
+        &[(
         "                  - {datastore: Orders, dataset: orders}\n",
         "                  - {datastore: Orders, dataset: orders}\n                  - {datastore: Orders, dataset: orders, deprecationsAllowed: ALLOWED}\n",
     )],
+        "model.yaml:85:21: error[duplicate-sink]: dataset group `Totals.Input` lists `Orders.orders` twice
+  at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/sinks/1
+  help: remove the repeated sink (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -35,17 +42,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:85:21: error[duplicate-sink]: dataset group `Totals.Input` lists `Orders.orders` twice
-          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/sinks/1
-          help: remove the repeated sink (in github:acme/reporting@main)
-        ");
     }
 }

@@ -7,14 +7,24 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "duplicate-team",
-    severity: Severity::Error,
-    summary: "Two zones define a team of the same name.",
-    explanation: "Team names are unique across the ecosystem. Rename one of the teams.",
-    example: &[(
+    info: CodeInfo::new(
+        "duplicate-team",
+        Severity::Error,
+        "Two zones define a team of the same name.",
+        "Team names are unique across the ecosystem. Rename one of the teams.",
+    )
+    .with_example(
+        &[(
         "  EU:\n    locationPolicies:",
         "  EU:\n    teamDeclarations:\n      Sales: {repository: {name: acme/eu-sales, branch: main}}\n    teams:\n      Sales: {}\n    locationPolicies:",
     )],
+        "model.yaml:109:7: error[duplicate-team]: team `Sales` is also defined in zone `USA`
+  at: /zones/EU/teams/Sales
+  help: rename one of the teams; team names are unique across the ecosystem (in github:acme/eu-sales@main)
+model.yaml:29:7: error[duplicate-team]: team `Sales` is also defined in zone `EU`
+  at: /zones/USA/teams/Sales
+  help: rename one of the teams; team names are unique across the ecosystem (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -40,20 +50,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "rename one of the teams; team names are unique across the ecosystem",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:109:7: error[duplicate-team]: team `Sales` is also defined in zone `USA`
-          at: /zones/EU/teams/Sales
-          help: rename one of the teams; team names are unique across the ecosystem (in github:acme/eu-sales@main)
-        model.yaml:29:7: error[duplicate-team]: team `Sales` is also defined in zone `EU`
-          at: /zones/USA/teams/Sales
-          help: rename one of the teams; team names are unique across the ecosystem (in github:acme/sales@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@ use super::prelude::*;
 use datasurface_core::Documentation;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "empty-description",
-    severity: Severity::Error,
-    summary: "A documentation block has an empty description.",
-    explanation: "Write a description, or remove the `documentation` block.",
-    example: &[(
-        "documentation: {description: Amazon Web Services.}",
-        "documentation: {description: \"\"}",
-    )],
+    info: CodeInfo::new(
+        "empty-description",
+        Severity::Error,
+        "A documentation block has an empty description.",
+        "Write a description, or remove the `documentation` block.",
+    )
+    .with_example(
+        &[(
+            "documentation: {description: Amazon Web Services.}",
+            "documentation: {description: \"\"}",
+        )],
+        "model.yaml:9:21: error[empty-description]: the description is empty
+  at: /vendors/AWS/documentation/description
+  help: write what this is, or remove the `documentation` block (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -107,16 +114,4 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 /// Whether a description is empty; only those get a path built.
 fn blank(doc: &Documentation) -> bool {
     doc.description.trim().is_empty()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:9:21: error[empty-description]: the description is empty
-          at: /vendors/AWS/documentation/description
-          help: write what this is, or remove the `documentation` block (in github:acme/ecosystem@main)
-        ");
-    }
 }

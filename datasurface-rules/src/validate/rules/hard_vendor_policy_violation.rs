@@ -9,15 +9,28 @@ use super::container_policies::holdings;
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "hard-vendor-policy-violation",
-    severity: Severity::Error,
-    summary: "A container holding a zone's data runs on a hard cloud vendor that a policy of that zone does not allow.",
-    explanation: "Use a container on an allowed cloud, set the vendor's `hardCloudVendor`, or ask the zone's owners to \
+    info: CodeInfo::new(
+        "hard-vendor-policy-violation",
+        Severity::Error,
+        "A container holding a zone's data runs on a hard cloud vendor that a policy of that zone does not allow.",
+        "Use a container on an allowed cloud, set the vendor's `hardCloudVendor`, or ask the zone's owners to \
                   change the policy.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "    classificationPolicies:\n      No MNPI:",
         "    hardVendorPolicies:\n      Private only: {allowed: [PRIVATE]}\n    classificationPolicies:\n      No MNPI:",
     )],
+        "model.yaml:98:13: error[hard-vendor-policy-violation]: container `Warehouse` runs on AWS, which policy `Private only` of zone `USA` does not allow (workspace `Dashboard` uses it)
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+  help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+model.yaml:81:13: error[hard-vendor-policy-violation]: container `Warehouse` runs on AWS, which policy `Private only` of zone `USA` does not allow (workspace `Totals` uses it)
+  at: /zones/USA/teams/Reporting/workspaces/Totals/container
+  help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+model.yaml:41:17: error[hard-vendor-policy-violation]: container `Sales DB` runs on AWS, which policy `Private only` of zone `USA` does not allow (datastore `Orders` is captured from it)
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+  help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -51,23 +64,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:98:13: error[hard-vendor-policy-violation]: container `Warehouse` runs on AWS, which policy `Private only` of zone `USA` does not allow (workspace `Dashboard` uses it)
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
-          help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        model.yaml:81:13: error[hard-vendor-policy-violation]: container `Warehouse` runs on AWS, which policy `Private only` of zone `USA` does not allow (workspace `Totals` uses it)
-          at: /zones/USA/teams/Reporting/workspaces/Totals/container
-          help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        model.yaml:41:17: error[hard-vendor-policy-violation]: container `Sales DB` runs on AWS, which policy `Private only` of zone `USA` does not allow (datastore `Orders` is captured from it)
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
-          help: use a container on an allowed cloud, or ask the zone's owners to change the policy (in github:acme/sales@main)
-        ");
     }
 }

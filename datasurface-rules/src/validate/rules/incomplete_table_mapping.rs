@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "incomplete-table-mapping",
-    severity: Severity::Error,
-    summary: "A capture mapping names some of the datastore's datasets but not all.",
-    explanation: "Either map no dataset (each is then read under its own name) or map every one.",
-    example: &[(
+    info: CodeInfo::new(
+        "incomplete-table-mapping",
+        Severity::Error,
+        "A capture mapping names some of the datastore's datasets but not all.",
+        "Either map no dataset (each is then read under its own name) or map every one.",
+    )
+    .with_example(
+        &[(
         "method: {sqlSnapshot: {}}",
         "method: {sqlSnapshot: {tables: {orders: public.orders}}}",
     )],
+        "model.yaml:43:40: error[incomplete-table-mapping]: `tables` of `Orders` does not map `customers`
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables
+  help: map every dataset, or none (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -56,17 +63,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "map every dataset, or none",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:43:40: error[incomplete-table-mapping]: `tables` of `Orders` does not map `customers`
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables
-          help: map every dataset, or none (in github:acme/sales@main)
-        ");
     }
 }

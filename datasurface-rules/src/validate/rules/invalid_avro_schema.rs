@@ -13,14 +13,21 @@ use datasurface_avro::SourceProblem;
 use datasurface_core::schema::AvroSource;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-avro-schema",
-    severity: Severity::Error,
-    summary: "A dataset's Avro schema is not a valid record, cannot be read, or differs from the columns written beside it.",
-    explanation: "Fix the record where the finding says (each problem names its place in the schema, such as `fields[2].default`). A file is read from the model's directory, as a regular file inside it, and must have the SHA-256 the model pins (`sha256sum FILE`); check a model with Avro files as a directory, not a single document. Leave `columns` out: they come from the record.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-avro-schema",
+        Severity::Error,
+        "A dataset's Avro schema is not a valid record, cannot be read, or differs from the columns written beside it.",
+        "Fix the record where the finding says (each problem names its place in the schema, such as `fields[2].default`). A file is read from the model's directory, as a regular file inside it, and must have the SHA-256 the model pins (`sha256sum FILE`); check a model with Avro files as a directory, not a single document. Leave `columns` out: they come from the record.",
+    )
+    .with_example(
+        &[(
         "order_id: {type: BigInt, nullable: false}\n                    customer_id: {type: Integer, nullable: false}\n                    amount: {type: {Decimal: {precision: 12, scale: 2}}}\n",
         "order_id: {type: BigInt, nullable: false}\n                  avro:\n                    inline: {type: record, name: Order, fields: [{name: order_id, type: long}, {name: amount, type: int, default: \"none\"}]}\n",
     )],
+        "model.yaml:51:21: error[invalid-avro-schema]: the Avro schema of dataset `Orders.orders` is not valid: fields[1].default: the default `\"none\"` is not of type `int`
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/avro/inline
+  help: fix the record there; `datasurface explain invalid-avro-schema` says what a dataset's record may hold (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -81,17 +88,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r#"
-        model.yaml:51:21: error[invalid-avro-schema]: the Avro schema of dataset `Orders.orders` is not valid: fields[1].default: the default `"none"` is not of type `int`
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/avro/inline
-          help: fix the record there; `datasurface explain invalid-avro-schema` says what a dataset's record may hold (in github:acme/sales@main)
-        "#);
     }
 }

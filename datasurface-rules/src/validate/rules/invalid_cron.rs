@@ -11,15 +11,22 @@ use datasurface_core::cron::Schedule;
 use datasurface_core::{AdvanceWindow, Cadence, StepTrigger};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-cron",
-    severity: Severity::Error,
-    summary: "A cron trigger's or a platform cadence window's schedule is not a valid five-field cron expression.",
-    explanation: "Write five fields: minute, hour, day of month, month and day of week, such as `*/15 * * * *` \
+    info: CodeInfo::new(
+        "invalid-cron",
+        Severity::Error,
+        "A cron trigger's or a platform cadence window's schedule is not a valid five-field cron expression.",
+        "Write five fields: minute, hour, day of month, month and day of week, such as `*/15 * * * *` \
                   (every quarter hour) or `30 2 * * 1-5` (02:30 on weekdays).",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "trigger: {cron: \"*/15 * * * *\"}",
         "trigger: {cron: \"*/15 * * *\"}",
     )],
+        "model.yaml:41:27: error[invalid-cron]: invalid cron schedule `*/15 * * *`: it has 4 fields; cron needs 5 (minute hour day-of-month month day-of-week)
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/trigger/cron
+  help: write minute, hour, day of month, month and day of week, such as `*/15 * * * *` or `30 2 * * 1-5` (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -105,17 +112,8 @@ fn check_trigger<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::BASE_MODEL;
     use super::super::testing::report_for;
-    use super::super::{BASE_MODEL, testing};
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:41:27: error[invalid-cron]: invalid cron schedule `*/15 * * *`: it has 4 fields; cron needs 5 (minute hour day-of-month month day-of-week)
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/trigger/cron
-          help: write minute, hour, day of month, month and day of week, such as `*/15 * * * *` or `30 2 * * 1-5` (in github:acme/sales@main)
-        ");
-    }
 
     fn with_cadence(cadence: &str) -> String {
         let model = BASE_MODEL.replacen(

@@ -14,14 +14,21 @@ use super::prelude::*;
 use datasurface_core::types::{DataType, FloatFormat, NanEncoding, NonFiniteBehavior};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-data-type",
-    severity: Severity::Error,
-    summary: "A column's data type breaks that type's rules.",
-    explanation: "Fix the type's settings as the message says.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-data-type",
+        Severity::Error,
+        "A column's data type breaks that type's rules.",
+        "Fix the type's settings as the message says.",
+    )
+    .with_example(
+        &[(
         "amount: {type: {Decimal: {precision: 12, scale: 2}}}",
         "amount: {type: {Decimal: {precision: 12, scale: 20}}}",
     )],
+        "model.yaml:51:30: error[invalid-data-type]: invalid type for column `amount` of `Orders.orders`: the scale (20) is larger than the precision (12)
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/amount/type
+  help: correct the type's settings; `datasurface explain invalid-data-type` lists the rules (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -218,15 +225,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:51:30: error[invalid-data-type]: invalid type for column `amount` of `Orders.orders`: the scale (20) is larger than the precision (12)
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/amount/type
-          help: correct the type's settings; `datasurface explain invalid-data-type` lists the rules (in github:acme/sales@main)
-        ");
-    }
 
     #[test]
     fn every_named_float_format_passes() {

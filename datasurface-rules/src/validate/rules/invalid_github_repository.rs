@@ -6,14 +6,21 @@ use super::prelude::*;
 use datasurface_core::{CodeArtifact, Repository, RepositoryHost};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-github-repository",
-    severity: Severity::Error,
-    summary: "A GitHub repository's name is not `owner/name` of at most 100 characters.",
-    explanation: "GitHub repositories are `owner/name`: exactly one `/`. Deeper paths are GitLab's; set `host: GITLAB` if that is what it is.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-github-repository",
+        Severity::Error,
+        "A GitHub repository's name is not `owner/name` of at most 100 characters.",
+        "GitHub repositories are `owner/name`: exactly one `/`. Deeper paths are GitLab's; set `host: GITLAB` if that is what it is.",
+    )
+    .with_example(
+        &[(
         "owningRepository: {name: acme/ecosystem, branch: main}",
         "owningRepository: {name: acme/eco/system, branch: main}",
     )],
+        "model.yaml:4:20: error[invalid-github-repository]: `acme/eco/system` is not a GitHub repository name
+  at: /owningRepository/name
+  help: GitHub repositories are `owner/name`: exactly one `/`. Deeper paths are GitLab's; set `host: GITLAB` if that is what it is. (in github:acme/eco/system@main)",
+    ),
     check,
 };
 
@@ -59,20 +66,8 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             out.report(
                 path.key("name"),
                 format!("`{}` is not a GitHub repository name", repo.name),
-                RULE.explanation,
+                RULE.info.explanation,
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:4:20: error[invalid-github-repository]: `acme/eco/system` is not a GitHub repository name
-          at: /owningRepository/name
-          help: GitHub repositories are `owner/name`: exactly one `/`. Deeper paths are GitLab's; set `host: GITLAB` if that is what it is. (in github:acme/eco/system@main)
-        ");
     }
 }

@@ -7,14 +7,21 @@ use super::prelude::*;
 use datasurface_core::{HintTarget, IngestionConsistency};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-hint",
-    severity: Severity::Error,
-    summary: "A platform hint targets a datastore, dataset or transformer that does not exist or cannot take it.",
-    explanation: "An ingestion hint names a datastore, plus a dataset only for single-dataset capture; a transformer hint names a workspace with a transformer.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-hint",
+        Severity::Error,
+        "A platform hint targets a datastore, dataset or transformer that does not exist or cannot take it.",
+        "An ingestion hint names a datastore, plus a dataset only for single-dataset capture; a transformer hint names a workspace with a transformer.",
+    )
+    .with_example(
+        &[(
         "    locations: [AWS:USA/us-east-1]\nzoneDeclarations:",
         "    locations: [AWS:USA/us-east-1]\n    hints:\n      - target: {ingestion: {datastore: Orders, dataset: orders}}\n        values: {memory: 2Gi}\nzoneDeclarations:",
     )],
+        "model.yaml:19:9: error[invalid-hint]: hint of platform `Batch`: datastore `Orders` is ingested as a whole, so a hint cannot name one dataset
+  at: /platforms/Batch/hints/0/target
+  help: An ingestion hint names a datastore, plus a dataset only for single-dataset capture; a transformer hint names a workspace with a transformer. (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -61,21 +68,9 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 out.report(
                     path,
                     format!("hint of platform `{name}`: {problem}"),
-                    RULE.explanation,
+                    RULE.info.explanation,
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:19:9: error[invalid-hint]: hint of platform `Batch`: datastore `Orders` is ingested as a whole, so a hint cannot name one dataset
-          at: /platforms/Batch/hints/0/target
-          help: An ingestion hint names a datastore, plus a dataset only for single-dataset capture; a transformer hint names a workspace with a transformer. (in github:acme/ecosystem@main)
-        ");
     }
 }

@@ -9,14 +9,21 @@ use super::prelude::*;
 use datasurface_core::hook::HookEventKind;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-hook",
-    severity: Severity::Error,
-    summary: "A workspace's hook lists no event, lists one twice, or sets a limit out of range.",
-    explanation: "List each event the hook decides on once (`batchCommitted`, `scheduleTick`, `modelChanged`, `manualRun`), and keep each limit above zero and at most its maximum: `fuel` 10,000,000,000, `memoryMib` 256, `wallTimeMs` 30,000. Leave a limit out for the platform's default.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-hook",
+        Severity::Error,
+        "A workspace's hook lists no event, lists one twice, or sets a limit out of range.",
+        "List each event the hook decides on once (`batchCommitted`, `scheduleTick`, `modelChanged`, `manualRun`), and keep each limit above zero and at most its maximum: `fuel` 10,000,000,000, `memoryMib` 256, `wallTimeMs` 30,000. Leave a limit out for the platform's default.",
+    )
+    .with_example(
+        &[(
         "events: [batchCommitted, scheduleTick]",
         "events: [batchCommitted, batchCommitted]",
     )],
+        "model.yaml:94:40: error[invalid-hook]: the hook of workspace `Totals` lists the event `batchCommitted` twice
+  at: /zones/USA/teams/Reporting/workspaces/Totals/hook/events/1
+  help: list each event once (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -67,15 +74,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::super::{BASE_MODEL, testing::report_for};
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:94:40: error[invalid-hook]: the hook of workspace `Totals` lists the event `batchCommitted` twice
-          at: /zones/USA/teams/Reporting/workspaces/Totals/hook/events/1
-          help: list each event once (in github:acme/reporting@main)
-        ");
-    }
 
     #[test]
     fn no_event_and_limits_out_of_range() {

@@ -7,14 +7,21 @@ use datasurface_core::ContainerKind;
 use datasurface_core::container::HostPort;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-host",
-    severity: Severity::Error,
-    summary: "An endpoint's host is not a host name or an IP address.",
-    explanation: "Write a host name such as `db.example.com` (labels of letters, digits, `-` and `_`), an IPv4 address or an IPv6 address.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-host",
+        Severity::Error,
+        "An endpoint's host is not a host name or an IP address.",
+        "Write a host name such as `db.example.com` (labels of letters, digits, `-` and `_`), an IPv4 address or an IPv6 address.",
+    )
+    .with_example(
+        &[(
         "kind: {database: {engine: POSTGRES, database: sales}}",
         "kind: {database: {engine: POSTGRES, database: sales, endpoint: {host: \"sales db\", port: 5432}}}",
     )],
+        "model.yaml:32:77: error[invalid-host]: `sales db` is not a host name or IP address
+  at: /zones/USA/teams/Sales/containers/Sales DB/kind/database/endpoint/host
+  help: Write a host name such as `db.example.com` (labels of letters, digits, `-` and `_`), an IPv4 address or an IPv6 address. (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -65,21 +72,9 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 out.report(
                     path,
                     format!("`{}` is not a host name or IP address", endpoint.host),
-                    RULE.explanation,
+                    RULE.info.explanation,
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:32:77: error[invalid-host]: `sales db` is not a host name or IP address
-          at: /zones/USA/teams/Sales/containers/Sales DB/kind/database/endpoint/host
-          help: Write a host name such as `db.example.com` (labels of letters, digits, `-` and `_`), an IPv4 address or an IPv6 address. (in github:acme/sales@main)
-        ");
     }
 }

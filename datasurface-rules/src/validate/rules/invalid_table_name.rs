@@ -6,14 +6,21 @@ use super::prelude::*;
 use datasurface_core::CaptureMethod;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-table-name",
-    severity: Severity::Error,
-    summary: "A capture mapping names a source table that is not a valid, possibly schema-qualified, SQL name.",
-    explanation: "Write the table as `table`, `schema.table` or `database.schema.table`, each part a letter or `_` followed by letters, digits, `_` or `$`.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-table-name",
+        Severity::Error,
+        "A capture mapping names a source table that is not a valid, possibly schema-qualified, SQL name.",
+        "Write the table as `table`, `schema.table` or `database.schema.table`, each part a letter or `_` followed by letters, digits, `_` or `$`.",
+    )
+    .with_example(
+        &[(
         "method: {sqlSnapshot: {}}",
         "method: {sqlSnapshot: {tables: {orders: \"public.or ders\", customers: public.customers}}}",
     )],
+        "model.yaml:43:49: error[invalid-table-name]: `public.or ders` is not a valid source table name
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables/orders
+  help: write `table`, `schema.table` or `database.schema.table` (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -58,17 +65,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:43:49: error[invalid-table-name]: `public.or ders` is not a valid source table name
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables/orders
-          help: write `table`, `schema.table` or `database.schema.table` (in github:acme/sales@main)
-        ");
     }
 }

@@ -12,16 +12,23 @@ use super::prelude::*;
 use datasurface_core::TransformerLimits;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-transformer-limits",
-    severity: Severity::Error,
-    summary: "A transformer sets a time or memory limit of zero or above its maximum.",
-    explanation: "Keep each limit above zero and at most its maximum: `timeoutSeconds` 21,600 (default 900), \
+    info: CodeInfo::new(
+        "invalid-transformer-limits",
+        Severity::Error,
+        "A transformer sets a time or memory limit of zero or above its maximum.",
+        "Keep each limit above zero and at most its maximum: `timeoutSeconds` 21,600 (default 900), \
                   `lockTimeoutSeconds` 600 (default 30), `idleTimeoutSeconds` 600 (default 60), `memoryMib` 16,384 \
                   (default 1,024). Leave a limit out for the default.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "                    totals: SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id\n",
         "                    totals: SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id\n              limits: {timeoutSeconds: 0}\n",
     )],
+        "model.yaml:91:24: error[invalid-transformer-limits]: the transformer of workspace `Totals` has `timeoutSeconds: 0`, outside 1 to 21600
+  at: /zones/USA/teams/Reporting/workspaces/Totals/transformer/limits/timeoutSeconds
+  help: give a value from 1 to 21600, or leave it out for the default (900 seconds for `timeoutSeconds`) (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -43,17 +50,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 ),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @"
-        model.yaml:91:24: error[invalid-transformer-limits]: the transformer of workspace `Totals` has `timeoutSeconds: 0`, outside 1 to 21600
-          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer/limits/timeoutSeconds
-          help: give a value from 1 to 21600, or leave it out for the default (900 seconds for `timeoutSeconds`) (in github:acme/reporting@main)
-        ");
     }
 }

@@ -8,14 +8,21 @@ use datasurface_core::CaptureMethod;
 use datasurface_core::types::DataType;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "invalid-watermark-type",
-    severity: Severity::Error,
-    summary: "A SQL watermark capture uses a watermark type that cannot order changes.",
-    explanation: "The watermark column must only grow; use an integer type (such as `BigInt`) or `Timestamp`.",
-    example: &[(
+    info: CodeInfo::new(
+        "invalid-watermark-type",
+        Severity::Error,
+        "A SQL watermark capture uses a watermark type that cannot order changes.",
+        "The watermark column must only grow; use an integer type (such as `BigInt`) or `Timestamp`.",
+    )
+    .with_example(
+        &[(
         "method: {sqlSnapshot: {}}",
         "method: {sqlWatermark: {watermarkColumn: updated_on, watermarkType: Date}}",
     )],
+        "model.yaml:43:70: error[invalid-watermark-type]: the watermark type must be an integer type or `Timestamp`
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlWatermark/watermarkType
+  help: use a column that grows with every change, such as a `BigInt` sequence or an update `Timestamp` (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -38,17 +45,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "use a column that grows with every change, such as a `BigInt` sequence or an update `Timestamp`",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:43:70: error[invalid-watermark-type]: the watermark type must be an integer type or `Timestamp`
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlWatermark/watermarkType
-          help: use a column that grows with every change, such as a `BigInt` sequence or an update `Timestamp` (in github:acme/sales@main)
-        ");
     }
 }

@@ -7,11 +7,18 @@ use super::prelude::*;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "key-column-unknown",
-    severity: Severity::Error,
-    summary: "A primary-key or partition-key entry is not a column of the schema, or is repeated.",
-    explanation: "Fix the column name in `primaryKey` or `partitionKeys`, add the column, or remove the repeat.",
-    example: &[("primaryKey: [order_id]", "primaryKey: [order_idd]")],
+    info: CodeInfo::new(
+        "key-column-unknown",
+        Severity::Error,
+        "A primary-key or partition-key entry is not a column of the schema, or is repeated.",
+        "Fix the column name in `primaryKey` or `partitionKeys`, add the column, or remove the repeat.",
+    )
+    .with_example(
+        &[("primaryKey: [order_id]", "primaryKey: [order_idd]")],
+        "model.yaml:52:32: error[key-column-unknown]: `primaryKey` names `order_idd`, which is not a column of `Orders.orders`
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/primaryKey/0
+  help: did you mean `order_id`? (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -56,17 +63,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:52:32: error[key-column-unknown]: `primaryKey` names `order_idd`, which is not a column of `Orders.orders`
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/primaryKey/0
-          help: did you mean `order_id`? (in github:acme/sales@main)
-        ");
     }
 }

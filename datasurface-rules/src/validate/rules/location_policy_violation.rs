@@ -15,12 +15,15 @@ use super::container_policies::holdings;
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "location-policy-violation",
-    severity: Severity::Error,
-    summary: "A container holding a zone's data is in a location that a location policy of that zone does not allow.",
-    explanation: "Use a container in a location the zone allows, or ask the zone's owners to change the policy. \
+    info: CodeInfo::new(
+        "location-policy-violation",
+        Severity::Error,
+        "A container holding a zone's data is in a location that a location policy of that zone does not allow.",
+        "Use a container in a location the zone allows, or ask the zone's owners to change the policy. \
                   Containers that the platform manages (`platformManaged`) are placed by the platform and not checked here.",
-    example: &[
+    )
+    .with_example(
+        &[
         (
             "          Warehouse:\n            kind: {database: {engine: POSTGRES, database: warehouse}}\n            locations: [AWS:USA/us-east-1]",
             "          Warehouse:\n            kind: {database: {engine: POSTGRES, database: warehouse}}\n            locations: [AWS:EU/eu-west-1]",
@@ -30,6 +33,13 @@ pub(crate) static RULE: Rule = Rule {
             "    locationPolicies:\n      US only: {allowed: [\"AWS:USA/us-east-1\"]}\n    classificationPolicies:\n      No MNPI:",
         ),
     ],
+        "model.yaml:98:13: error[location-policy-violation]: container `Warehouse` is in `AWS:EU/eu-west-1`, which location policy `US only` of zone `USA` does not allow (workspace `Dashboard` uses it)
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+  help: use a container in an allowed location, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+model.yaml:81:13: error[location-policy-violation]: container `Warehouse` is in `AWS:EU/eu-west-1`, which location policy `US only` of zone `USA` does not allow (workspace `Totals` uses it)
+  at: /zones/USA/teams/Reporting/workspaces/Totals/container
+  help: use a container in an allowed location, or ask the zone's owners to change the policy (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -69,18 +79,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::super::{BASE_MODEL, testing::report_for};
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:98:13: error[location-policy-violation]: container `Warehouse` is in `AWS:EU/eu-west-1`, which location policy `US only` of zone `USA` does not allow (workspace `Dashboard` uses it)
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
-          help: use a container in an allowed location, or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        model.yaml:81:13: error[location-policy-violation]: container `Warehouse` is in `AWS:EU/eu-west-1`, which location policy `US only` of zone `USA` does not allow (workspace `Totals` uses it)
-          at: /zones/USA/teams/Reporting/workspaces/Totals/container
-          help: use a container in an allowed location, or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        ");
-    }
 
     /// A USA workspace that reads EU data is held to the EU's location policy, not only its own zone's.
     #[test]

@@ -7,12 +7,19 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "missing-primary-key",
-    severity: Severity::Error,
-    summary: "A dataset's schema has no primary key.",
-    explanation: "Add `primaryKey: [column, …]` to the schema, naming the columns that identify a row; \
+    info: CodeInfo::new(
+        "missing-primary-key",
+        Severity::Error,
+        "A dataset's schema has no primary key.",
+        "Add `primaryKey: [column, …]` to the schema, naming the columns that identify a row; \
                   they must be `nullable: false`.",
-    example: &[("\n                  primaryKey: [order_id]", "")],
+    )
+    .with_example(
+        &[("\n                  primaryKey: [order_id]", "")],
+        "model.yaml:47:17: error[missing-primary-key]: dataset `Orders.orders` has no primary key
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema
+  help: add `primaryKey: [...]` naming the columns that identify a row (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -29,17 +36,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:47:17: error[missing-primary-key]: dataset `Orders.orders` has no primary key
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema
-          help: add `primaryKey: [...]` naming the columns that identify a row (in github:acme/sales@main)
-        ");
     }
 }

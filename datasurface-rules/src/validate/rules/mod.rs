@@ -6,11 +6,12 @@
 //! makes the rule fire; the catalogue and `datasurface explain` show it.
 
 use crate::validate::Context;
-use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
+use datasurface_core::diagnostic::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 pub(crate) mod prelude {
     pub(crate) use super::{Findings, Rule};
     pub(crate) use crate::validate::Context;
+    pub(crate) use datasurface_core::diagnostic::CodeInfo;
     pub(crate) use datasurface_core::diagnostic::{ModelPath, Severity};
 }
 
@@ -88,21 +89,22 @@ mod zone_not_declared;
 /// The base model every rule's example edits: small, and valid under every rule.
 pub const BASE_MODEL: &str = include_str!("base.yaml");
 
-/// A validation rule.
+/// A validation rule: its code as every diagnostic code is described (a
+/// [`CodeInfo`]: code, severity, summary, explanation, and an example edit
+/// of [`BASE_MODEL`] with the finding it gives), and its check.
 #[derive(Debug)]
 pub struct Rule {
-    /// The stable code of its findings, such as `missing-primary-key`.
-    pub code: &'static str,
-    /// The severity of its findings (some rules lower it case by case).
-    pub severity: Severity,
-    /// One line: what it finds.
-    pub summary: &'static str,
-    /// Why it matters and how to fix it.
-    pub explanation: &'static str,
-    /// Text edits of [`BASE_MODEL`] that make the rule fire: each `(find, replace)`
-    /// pair must match exactly once.
-    pub example: &'static [(&'static str, &'static str)],
+    /// The code, its documentation and its example.
+    pub info: CodeInfo,
     pub(crate) check: fn(&Context<'_>, &mut Findings),
+}
+
+impl Rule {
+    /// The example's edits of [`BASE_MODEL`]: each `(find, replace)` pair
+    /// matches exactly once.
+    pub fn edits(&self) -> &'static [(&'static str, &'static str)] {
+        self.info.example.map_or(&[], |e| e.edits)
+    }
 }
 
 /// Every rule, in catalogue order.
@@ -188,8 +190,8 @@ pub struct Findings {
 impl Findings {
     pub(crate) fn new(rule: &Rule) -> Self {
         Findings {
-            code: rule.code,
-            severity: rule.severity,
+            code: rule.info.code,
+            severity: rule.info.severity,
             found: Vec::new(),
         }
     }
@@ -248,7 +250,7 @@ pub(crate) fn report_duplicates<N: std::fmt::Display, T>(
 /// Applies a rule's example edits to the base model.
 pub fn example_model(rule: &Rule) -> Option<String> {
     let mut text = BASE_MODEL.to_owned();
-    for (find, replace) in rule.example {
+    for (find, replace) in rule.edits() {
         if text.matches(find).count() != 1 {
             return None;
         }
@@ -292,27 +294,49 @@ pub(crate) mod testing {
             );
             text = text.replacen(find, replace, 1);
         }
-        report_for(&text).only(rule.code).to_string()
+        report_for(&text).only(rule.info.code).to_string()
     }
 
     /// The base model passes the rule; its example fails it, with findings of this rule only.
     pub(crate) fn example_fires_alone(rule: &Rule) -> String {
         let base = report_for(BASE_MODEL);
         assert!(
-            !base.codes().contains(&rule.code),
+            !base.codes().contains(&rule.info.code),
             "the base model fires `{}`:\n{base}",
-            rule.code
+            rule.info.code
         );
         let example = example_model(rule).unwrap_or_else(|| {
-            panic!("every example edit of `{}` matches exactly once", rule.code)
+            panic!(
+                "every example edit of `{}` matches exactly once",
+                rule.info.code
+            )
         });
         let report = report_for(&example);
         assert_eq!(
             report.codes(),
-            [rule.code],
+            [rule.info.code],
             "the example of `{}` fires exactly its own code:\n{report}",
-            rule.code
+            rule.info.code
         );
         report.to_string()
+    }
+
+    /// Every rule's example, and only it, fires on the base model, and
+    /// gives exactly the finding its [`CodeInfo`] documents (what `explain`
+    /// and docs/diagnostics.md show).
+    #[test]
+    fn every_rule_s_example_gives_the_finding_it_documents() {
+        for rule in super::RULES {
+            let Some(example) = rule.info.example else {
+                panic!("`{}` has no example", rule.info.code);
+            };
+            let documented = example.finding;
+            assert_eq!(
+                example_fires_alone(rule).trim_end(),
+                documented.trim_end(),
+                "the example of `{}`",
+                rule.info.code
+            );
+        }
     }
 }

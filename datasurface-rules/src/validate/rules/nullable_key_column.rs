@@ -7,14 +7,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "nullable-key-column",
-    severity: Severity::Error,
-    summary: "A primary-key or partition-key column is nullable.",
-    explanation: "Add `nullable: false` to the column (columns are nullable by default).",
-    example: &[(
+    info: CodeInfo::new(
+        "nullable-key-column",
+        Severity::Error,
+        "A primary-key or partition-key column is nullable.",
+        "Add `nullable: false` to the column (columns are nullable by default).",
+    )
+    .with_example(
+        &[(
         "order_id: {type: BigInt, nullable: false}",
         "order_id: {type: BigInt}",
     )],
+        "model.yaml:49:21: error[nullable-key-column]: primary-key column `order_id` of `Orders.orders` is nullable
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order_id
+  help: add `nullable: false` to the column (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -52,17 +59,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:49:21: error[nullable-key-column]: primary-key column `order_id` of `Orders.orders` is nullable
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order_id
-          help: add `nullable: false` to the column (in github:acme/sales@main)
-        ");
     }
 }

@@ -7,15 +7,22 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "owning-is-live-repository",
-    severity: Severity::Error,
-    summary: "The ecosystem's owning and live repositories are the same branch.",
-    explanation: "Pull requests merge into the owning repository; platforms render the live one. Keep them apart, \
+    info: CodeInfo::new(
+        "owning-is-live-repository",
+        Severity::Error,
+        "The ecosystem's owning and live repositories are the same branch.",
+        "Pull requests merge into the owning repository; platforms render the live one. Keep them apart, \
                   usually as two branches of one repository, so that going live is a step of its own.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "liveRepository: {name: acme/ecosystem, branch: live}",
         "liveRepository: {name: acme/ecosystem, branch: main}",
     )],
+        "model.yaml:5:1: error[owning-is-live-repository]: the live repository is the owning repository, `github:acme/ecosystem@main`
+  at: /liveRepository
+  help: name another branch as `liveRepository`, such as `live` (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -30,17 +37,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             ),
             "name another branch as `liveRepository`, such as `live`",
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:5:1: error[owning-is-live-repository]: the live repository is the owning repository, `github:acme/ecosystem@main`
-          at: /liveRepository
-          help: name another branch as `liveRepository`, such as `live` (in github:acme/ecosystem@main)
-        ");
     }
 }

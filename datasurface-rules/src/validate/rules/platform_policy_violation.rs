@@ -11,14 +11,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "platform-policy-violation",
-    severity: Severity::Error,
-    summary: "A platform delivers a zone's data although that zone's platform policies do not allow it.",
-    explanation: "Assign the dataset group to a platform the zones of its data allow, or ask those zones' owners to change their policies. Decommissioned assignments are not checked.",
-    example: &[(
+    info: CodeInfo::new(
+        "platform-policy-violation",
+        Severity::Error,
+        "A platform delivers a zone's data although that zone's platform policies do not allow it.",
+        "Assign the dataset group to a platform the zones of its data allow, or ask those zones' owners to change their policies. Decommissioned assignments are not checked.",
+    )
+    .with_example(
+        &[(
         "    classificationPolicies:\n      No MNPI:",
         "    platformPolicies:\n      Not Batch: {denied: [Batch]}\n    classificationPolicies:\n      No MNPI:",
     )],
+        "model.yaml:114:9: error[platform-policy-violation]: platform `Batch` would deliver to `Dashboard.Live` of zone `USA`, but policy `Not Batch` of that zone does not allow it
+  at: /assignments/0/platforms/0
+  help: assign the group to an allowed platform, or ask the zone's owners to change the policy (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -73,15 +80,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::super::{BASE_MODEL, testing::report_for};
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:114:9: error[platform-policy-violation]: platform `Batch` would deliver to `Dashboard.Live` of zone `USA`, but policy `Not Batch` of that zone does not allow it
-          at: /assignments/0/platforms/0
-          help: assign the group to an allowed platform, or ask the zone's owners to change the policy (in github:acme/ecosystem@main)
-        ");
-    }
 
     /// An EU workspace reads only USA data; the EU's own platform policy
     /// still binds where its groups are delivered.

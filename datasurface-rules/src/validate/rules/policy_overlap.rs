@@ -9,14 +9,21 @@ use super::prelude::*;
 use datasurface_core::AllowDenyPolicy;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "policy-overlap",
-    severity: Severity::Error,
-    summary: "A policy both allows and denies the same value.",
-    explanation: "Remove the value from one of the two lists of the policy.",
-    example: &[(
-        "EU only: {allowed: [\"AWS:EU/eu-west-1\"]}",
-        "EU only: {allowed: [\"AWS:EU/eu-west-1\"], denied: [\"AWS:EU/eu-west-1\"]}",
-    )],
+    info: CodeInfo::new(
+        "policy-overlap",
+        Severity::Error,
+        "A policy both allows and denies the same value.",
+        "Remove the value from one of the two lists of the policy.",
+    )
+    .with_example(
+        &[(
+            "EU only: {allowed: [\"AWS:EU/eu-west-1\"]}",
+            "EU only: {allowed: [\"AWS:EU/eu-west-1\"], denied: [\"AWS:EU/eu-west-1\"]}",
+        )],
+        "model.yaml:107:57: error[policy-overlap]: `AWS:EU/eu-west-1` is both allowed and denied
+  at: /zones/EU/locationPolicies/EU only/denied/0
+  help: remove it from `allowed` or from `denied` (in github:acme/eu@main)",
+    ),
     check,
 };
 
@@ -83,17 +90,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 verifier,
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:107:57: error[policy-overlap]: `AWS:EU/eu-west-1` is both allowed and denied
-          at: /zones/EU/locationPolicies/EU only/denied/0
-          help: remove it from `allowed` or from `denied` (in github:acme/eu@main)
-        ");
     }
 }

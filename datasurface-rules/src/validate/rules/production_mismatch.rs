@@ -14,16 +14,26 @@ use datasurface_core::{CaptureMetadata, ProductionStatus};
 use std::collections::BTreeSet;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "production-mismatch",
-    severity: Severity::Warning,
-    summary: "A dataset group and the datastore it reads, or a transformer and the datastore it writes, differ in production status.",
-    explanation: "Make sure a production workspace reads production data; a non-production workspace reading \
+    info: CodeInfo::new(
+        "production-mismatch",
+        Severity::Warning,
+        "A dataset group and the datastore it reads, or a transformer and the datastore it writes, differ in production status.",
+        "Make sure a production workspace reads production data; a non-production workspace reading \
                   production data is allowed but reported. Each pair is reported once, at the reading workspace's \
                   first sink, naming the transformer when the datastore is one's output.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "            container: Warehouse\n            productionStatus: PRODUCTION\n            priority: HIGH\n",
         "            container: Warehouse\n            priority: HIGH\n",
     )],
+        "model.yaml:101:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Customer_Totals`, the output of transformer `Totals`
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0
+  help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
+model.yaml:102:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Orders`
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
+  help: align the production status of the workspace and the datastore (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -115,18 +125,6 @@ fn status(status: ProductionStatus) -> &'static str {
 mod tests {
     use super::super::{BASE_MODEL, testing::report_for};
 
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:101:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Customer_Totals`, the output of transformer `Totals`
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/0
-          help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
-        model.yaml:102:21: warning[production-mismatch]: non-production workspace `Dashboard` reads production datastore `Orders`
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1
-          help: align the production status of the workspace and the datastore (in github:acme/reporting@main)
-        ");
-    }
-
     /// A production consumer of a non-production transformer's output is
     /// one finding, however many sinks read it.
     #[test]
@@ -151,7 +149,7 @@ mod tests {
         let found: Vec<String> = report
             .diagnostics()
             .iter()
-            .filter(|d| d.code == super::RULE.code && d.message.contains("Customer_Totals"))
+            .filter(|d| d.code == super::RULE.info.code && d.message.contains("Customer_Totals"))
             .map(|d| format!("{}: {}", d.path, d.message))
             .collect();
         assert_eq!(

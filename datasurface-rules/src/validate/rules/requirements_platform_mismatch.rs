@@ -6,11 +6,14 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "requirements-platform-mismatch",
-    severity: Severity::Error,
-    summary: "A dataset group insists on a platform that none of its live assignments is.",
-    explanation: "Assign the group to the platform its requirements name, or drop `platform` from its requirements.",
-    example: &[
+    info: CodeInfo::new(
+        "requirements-platform-mismatch",
+        Severity::Error,
+        "A dataset group insists on a platform that none of its live assignments is.",
+        "Assign the group to the platform its requirements name, or drop `platform` from its requirements.",
+    )
+    .with_example(
+        &[
         (
             "                requirements: {milestoning: LIVE_ONLY, latency: MINUTES}\n",
             "                requirements: {milestoning: LIVE_ONLY, latency: MINUTES, platform: Stream}\n",
@@ -20,6 +23,10 @@ pub(crate) static RULE: Rule = Rule {
             "platforms:\n  Stream: {kind: kafka-streams, version: ^1.0}\n  Batch:\n",
         ),
     ],
+        "model.yaml:105:74: error[requirements-platform-mismatch]: dataset group `Dashboard.Live` requires platform `Stream`, but is assigned to `Batch`
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/requirements/platform
+  help: assign the group to the platform it requires, or drop `platform` from its requirements (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -51,17 +58,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:105:74: error[requirements-platform-mismatch]: dataset group `Dashboard.Live` requires platform `Stream`, but is assigned to `Batch`
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/requirements/platform
-          help: assign the group to the platform it requires, or drop `platform` from its requirements (in github:acme/reporting@main)
-        ");
     }
 }

@@ -12,15 +12,22 @@ use datasurface_core::names::reserved_sql_word;
 use datasurface_core::types::DataType;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "reserved-name",
-    severity: Severity::Error,
-    summary: "A datastore, dataset, column, workspace or dataset group is named by a reserved SQL word.",
-    explanation: "Rename it: a name that becomes a database object may not be a reserved SQL word, in any case. \
+    info: CodeInfo::new(
+        "reserved-name",
+        Severity::Error,
+        "A datastore, dataset, column, workspace or dataset group is named by a reserved SQL word.",
+        "Rename it: a name that becomes a database object may not be a reserved SQL word, in any case. \
                   Renaming a dataset or column that consumers read is a breaking change; rename before it is published.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "amount: {type: {Decimal: {precision: 12, scale: 2}}}",
         "order: {type: {Decimal: {precision: 12, scale: 2}}}",
     )],
+        "model.yaml:51:21: error[reserved-name]: column `order` is named by the reserved SQL word `ORDER`
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order
+  help: choose another name, for example `order_` (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -109,15 +116,6 @@ fn fields(
 #[cfg(test)]
 mod tests {
     use super::super::testing::case;
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:51:21: error[reserved-name]: column `order` is named by the reserved SQL word `ORDER`
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/schema/columns/order
-          help: choose another name, for example `order_` (in github:acme/sales@main)
-        ");
-    }
 
     /// A reference that is a reserved word is not this rule's: it names
     /// nothing, so the rule for what it refers to suggests what was meant.

@@ -15,19 +15,26 @@ use datasurface_core::resources::{
 };
 
 pub(crate) static RULE: Rule = Rule {
-    code: "resource-not-granted",
-    severity: Severity::Error,
-    summary: "A team's element uses a data container, credential or file that another owner has not granted it.",
-    explanation: "Each runtime resource the model names has an owner: a container the team that defines it, a \
+    info: CodeInfo::new(
+        "resource-not-granted",
+        Severity::Error,
+        "A team's element uses a data container, credential or file that another owner has not granted it.",
+        "Each runtime resource the model names has an owner: a container the team that defines it, a \
                   credential whoever declares it under `credentials` (the ecosystem, a zone or a team; undeclared, the \
                   one team that uses it), a file the team whose container, hook or Avro schema names it. Another team may use it \
                   only when the owner grants it, in the owner's own document: `grants: [{team: <team>}]` (or \
                   `{zone: <zone>}`) on the container or the credential's declaration. Ask the owner's repository for \
                   the grant, or use a resource of your own. See docs/security.md.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "            container: Warehouse\n            productionStatus: PRODUCTION\n            priority: HIGH\n",
         "            container: Sales DB\n            productionStatus: PRODUCTION\n            priority: HIGH\n",
     )],
+        "model.yaml:96:13: error[resource-not-granted]: workspace `Dashboard` uses data container `Sales DB` of team `Sales` of zone `USA`, which has not granted it to team `Reporting`
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+  help: ask team `Sales` of zone `USA` (github:acme/sales@main) to add `grants: [{team: Reporting}]` to container `Sales DB` in its document, or use one of your own (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -119,15 +126,6 @@ fn refuse(cx: &Context<'_>, user: &FileClaim<'_>, owner: &FileClaim<'_>, out: &m
 #[cfg(test)]
 mod tests {
     use super::super::testing::case;
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @"
-        model.yaml:96:13: error[resource-not-granted]: workspace `Dashboard` uses data container `Sales DB` of team `Sales` of zone `USA`, which has not granted it to team `Reporting`
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
-          help: ask team `Sales` of zone `USA` (github:acme/sales@main) to add `grants: [{team: Reporting}]` to container `Sales DB` in its document, or use one of your own (in github:acme/reporting@main)
-        ");
-    }
 
     #[test]
     fn a_granted_container_is_allowed() {

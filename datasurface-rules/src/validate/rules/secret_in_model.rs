@@ -12,14 +12,21 @@ use super::prelude::*;
 use datasurface_core::ContainerKind;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "secret-in-model",
-    severity: Severity::Error,
-    summary: "A platform parameter, hint or database option looks like a secret.",
-    explanation: "Secret values never go in the model, which every team reads and which platforms render into artifacts. Name a credential instead (`credential: {name: <name>, type: USER_PASSWORD}` on a capture, or the platform's own credential parameters), and keep the value in the platform's secret store.",
-    example: &[(
+    info: CodeInfo::new(
+        "secret-in-model",
+        Severity::Error,
+        "A platform parameter, hint or database option looks like a secret.",
+        "Secret values never go in the model, which every team reads and which platforms render into artifacts. Name a credential instead (`credential: {name: <name>, type: USER_PASSWORD}` on a capture, or the platform's own credential parameters), and keep the value in the platform's secret store.",
+    )
+    .with_example(
+        &[(
         "    kind: sqlite\n    version: ^0.1\n",
         "    kind: sqlite\n    version: ^0.1\n    parameters: {apiToken: s3cr3t}\n",
     )],
+        "model.yaml:17:18: error[secret-in-model]: `apiToken` looks like a secret; secret values never go in the model
+  at: /platforms/Batch/parameters/apiToken
+  help: name a credential instead, and keep its value in the platform's secret store (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -125,15 +132,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:17:18: error[secret-in-model]: `apiToken` looks like a secret; secret values never go in the model
-          at: /platforms/Batch/parameters/apiToken
-          help: name a credential instead, and keep its value in the platform's secret store (in github:acme/ecosystem@main)
-        ");
-    }
 
     #[test]
     fn what_looks_like_a_secret() {

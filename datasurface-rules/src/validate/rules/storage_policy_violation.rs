@@ -13,14 +13,24 @@ use datasurface_core::names::{ContainerName, PolicyName, ZoneName};
 use datasurface_core::{Dataset, PolicyMandate};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "storage-policy-violation",
-    severity: Severity::Error,
-    summary: "A dataset's data is held in a container that a storage policy binding it does not allow.",
-    explanation: "Capture the datastore into a container the policy allows, or ask the zone's owners to allow this one.",
-    example: &[(
+    info: CodeInfo::new(
+        "storage-policy-violation",
+        Severity::Error,
+        "A dataset's data is held in a container that a storage policy binding it does not allow.",
+        "Capture the datastore into a container the policy allows, or ask the zone's owners to allow this one.",
+    )
+    .with_example(
+        &[(
         "    classificationPolicies:\n      No MNPI:",
         "    storagePolicies:\n      Warehouse only: {mandate: MANDATED_WITHIN_ZONE, containers: {allowed: [Warehouse]}}\n    classificationPolicies:\n      No MNPI:",
     )],
+        "model.yaml:55:15: error[storage-policy-violation]: dataset `Orders.customers` is held in container `Sales DB`, which storage policy `Warehouse only` of zone `USA` does not allow
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/customers
+  help: capture the datastore into a container the policy allows (in github:acme/sales@main)
+model.yaml:47:15: error[storage-policy-violation]: dataset `Orders.orders` is held in container `Sales DB`, which storage policy `Warehouse only` of zone `USA` does not allow
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders
+  help: capture the datastore into a container the policy allows (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -87,18 +97,6 @@ fn violated<'a>(
 #[cfg(test)]
 mod tests {
     use super::super::{BASE_MODEL, testing::report_for};
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:55:15: error[storage-policy-violation]: dataset `Orders.customers` is held in container `Sales DB`, which storage policy `Warehouse only` of zone `USA` does not allow
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/customers
-          help: capture the datastore into a container the policy allows (in github:acme/sales@main)
-        model.yaml:47:15: error[storage-policy-violation]: dataset `Orders.orders` is held in container `Sales DB`, which storage policy `Warehouse only` of zone `USA` does not allow
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders
-          help: capture the datastore into a container the policy allows (in github:acme/sales@main)
-        ");
-    }
 
     /// Every container a dataset is exported to is held to the policy, not
     /// only the one it is captured into.

@@ -7,14 +7,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "team-not-declared",
-    severity: Severity::Error,
-    summary: "A team is defined but its zone does not declare it.",
-    explanation: "Add the team to its zone's `teamDeclarations`, with the repository that owns it; or remove the definition.",
-    example: &[(
+    info: CodeInfo::new(
+        "team-not-declared",
+        Severity::Error,
+        "A team is defined but its zone does not declare it.",
+        "Add the team to its zone's `teamDeclarations`, with the repository that owns it; or remove the definition.",
+    )
+    .with_example(
+        &[(
         "      Reporting: {repository: {name: acme/reporting, branch: main}}\n",
         "",
     )],
+        "model.yaml:59:7: error[team-not-declared]: team `Reporting` is defined, but zone `USA` does not declare it
+  at: /zones/USA/teams/Reporting
+  help: declare it under the zone's `teamDeclarations`, or remove its definition (in github:acme/usa@main)",
+    ),
     check,
 };
 
@@ -29,17 +36,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:59:7: error[team-not-declared]: team `Reporting` is defined, but zone `USA` does not declare it
-          at: /zones/USA/teams/Reporting
-          help: declare it under the zone's `teamDeclarations`, or remove its definition (in github:acme/usa@main)
-        ");
     }
 }

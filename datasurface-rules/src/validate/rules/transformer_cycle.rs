@@ -15,15 +15,22 @@ use datasurface_core::CaptureMetadata;
 use datasurface_core::names::{DatastoreName, WorkspaceName};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "transformer-cycle",
-    severity: Severity::Error,
-    summary: "Data transformers depend on each other in a cycle.",
-    explanation: "A transformer reads, directly or through other transformers, the data it writes, so nothing can run first. \
+    info: CodeInfo::new(
+        "transformer-cycle",
+        Severity::Error,
+        "Data transformers depend on each other in a cycle.",
+        "A transformer reads, directly or through other transformers, the data it writes, so nothing can run first. \
                   Break the cycle: read an ingested copy of the data, or split the transformer in two.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "                  - {datastore: Orders, dataset: orders}\n            transformer:",
         "                  - {datastore: Orders, dataset: orders}\n                  - {datastore: Customer_Totals, dataset: totals}\n            transformer:",
     )],
+        "model.yaml:86:13: error[transformer-cycle]: transformers depend on each other in a cycle: `Totals` writes `Customer_Totals`, which `Totals` reads
+  at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
+  help: break the cycle: a transformer must not read, directly or through others, the data it writes (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -145,15 +152,6 @@ fn ring(
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:86:13: error[transformer-cycle]: transformers depend on each other in a cycle: `Totals` writes `Customer_Totals`, which `Totals` reads
-          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
-          help: break the cycle: a transformer must not read, directly or through others, the data it writes (in github:acme/reporting@main)
-        ");
-    }
 
     /// Two separate cycles, neither delivered by any platform: both are
     /// reported, each once, each with a path through it.

@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "transformer-group-requirements",
-    severity: Severity::Error,
-    summary: "A dataset group of a transformer's workspace states platform requirements.",
-    explanation: "A transformer runs on whichever platforms deliver its output to consumers, and inherits their requirements. Remove `requirements` from the group.",
-    example: &[(
+    info: CodeInfo::new(
+        "transformer-group-requirements",
+        Severity::Error,
+        "A dataset group of a transformer's workspace states platform requirements.",
+        "A transformer runs on whichever platforms deliver its output to consumers, and inherits their requirements. Remove `requirements` from the group.",
+    )
+    .with_example(
+        &[(
         "              Input:\n                sinks:\n                  - {datastore: Orders, dataset: orders}\n",
         "              Input:\n                sinks:\n                  - {datastore: Orders, dataset: orders}\n                requirements: {milestoning: FORENSIC, latency: HOURS}\n",
     )],
+        "model.yaml:85:17: error[transformer-group-requirements]: dataset group `Totals.Input` feeds a transformer, which inherits its consumers' requirements
+  at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/requirements
+  help: remove `requirements` from the group (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -31,17 +38,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:85:17: error[transformer-group-requirements]: dataset group `Totals.Input` feeds a transformer, which inherits its consumers' requirements
-          at: /zones/USA/teams/Reporting/workspaces/Totals/datasetGroups/Input/requirements
-          help: remove `requirements` from the group (in github:acme/reporting@main)
-        ");
     }
 }

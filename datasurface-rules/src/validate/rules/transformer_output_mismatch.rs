@@ -13,14 +13,21 @@ use datasurface_core::names::{DatastoreName, TeamName, WorkspaceName, ZoneName};
 use datasurface_core::{CaptureMetadata, Datastore, OrderedMap, Workspace};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "transformer-output-mismatch",
-    severity: Severity::Error,
-    summary: "A data transformer and its output datastore do not point at each other within one team.",
-    explanation: "A transformer's `outputDatastore` must be a datastore of the same team whose capture is `transformerOutput: {workspace: <the transformer's workspace>}`, and such a capture must name a workspace whose transformer writes it.",
-    example: &[(
+    info: CodeInfo::new(
+        "transformer-output-mismatch",
+        Severity::Error,
+        "A data transformer and its output datastore do not point at each other within one team.",
+        "A transformer's `outputDatastore` must be a datastore of the same team whose capture is `transformerOutput: {workspace: <the transformer's workspace>}`, and such a capture must name a workspace whose transformer writes it.",
+    )
+    .with_example(
+        &[(
         "capture: {transformerOutput: {workspace: Totals}}",
         "capture: {transformerOutput: {workspace: Dashboard}}",
     )],
+        "model.yaml:68:43: error[transformer-output-mismatch]: datastore `Customer_Totals` says workspace `Dashboard` writes it, but the transformer of workspace `Totals` does
+  at: /zones/USA/teams/Reporting/datastores/Customer_Totals/capture/transformerOutput/workspace
+  help: write `transformerOutput: {workspace: Totals}`, or point that transformer's `outputDatastore` elsewhere (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -184,14 +191,6 @@ fn ingested(
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:68:43: error[transformer-output-mismatch]: datastore `Customer_Totals` says workspace `Dashboard` writes it, but the transformer of workspace `Totals` does
-          at: /zones/USA/teams/Reporting/datastores/Customer_Totals/capture/transformerOutput/workspace
-          help: write `transformerOutput: {workspace: Totals}`, or point that transformer's `outputDatastore` elsewhere (in github:acme/reporting@main)
-        ");
-    }
 
     /// An output captured by ingestion is one problem: one finding, at the
     /// datastore's capture, naming the transformer.
@@ -207,7 +206,7 @@ mod tests {
         let found: Vec<String> = report
             .diagnostics()
             .iter()
-            .filter(|d| d.code == super::RULE.code)
+            .filter(|d| d.code == super::RULE.info.code)
             .map(|d| format!("{}: {}", d.path, d.message))
             .collect();
         assert_eq!(

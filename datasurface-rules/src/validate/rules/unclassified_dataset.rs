@@ -7,14 +7,21 @@ use super::prelude::*;
 use datasurface_core::ProductionStatus;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unclassified-dataset",
-    severity: Severity::Warning,
-    summary: "A dataset has no classification at all.",
-    explanation: "Add `classifications: [...]` to the dataset or to its columns. Production datastores require it.",
-    example: &[(
+    info: CodeInfo::new(
+        "unclassified-dataset",
+        Severity::Warning,
+        "A dataset has no classification at all.",
+        "Add `classifications: [...]` to the dataset or to its columns. Production datastores require it.",
+    )
+    .with_example(
+        &[(
         "        datastores:\n          Customer_Totals:",
         "        datastores:\n          Scratch:\n            capture:\n              ingestion: {container: Warehouse, consistency: MULTI_DATASET, method: {sqlSnapshot: {}}}\n            datasets:\n              notes:\n                schema: {columns: {id: {type: Integer, nullable: false}}, primaryKey: [id]}\n          Customer_Totals:",
     )],
+        "model.yaml:70:15: warning[unclassified-dataset]: dataset `Scratch.notes` has no classification
+  at: /zones/USA/teams/Reporting/datastores/Scratch/datasets/notes
+  help: add `classifications: [...]` to the dataset or its columns (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -32,17 +39,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "add `classifications: [...]` to the dataset or its columns",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:70:15: warning[unclassified-dataset]: dataset `Scratch.notes` has no classification
-          at: /zones/USA/teams/Reporting/datastores/Scratch/datasets/notes
-          help: add `classifications: [...]` to the dataset or its columns (in github:acme/reporting@main)
-        ");
     }
 }

@@ -8,15 +8,22 @@ use super::prelude::*;
 use datasurface_core::ProductionStatus;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unclassified-production-data",
-    severity: Severity::Error,
-    summary: "A dataset of a production datastore is not fully classified.",
-    explanation: "Give the dataset `classifications: [...]`, or give every column its own. Production data must be \
+    info: CodeInfo::new(
+        "unclassified-production-data",
+        Severity::Error,
+        "A dataset of a production datastore is not fully classified.",
+        "Give the dataset `classifications: [...]`, or give every column its own. Production data must be \
                   classified so that classification policies can be enforced.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "              orders:\n                classifications: [PUB]\n",
         "              orders:\n",
     )],
+        "model.yaml:45:15: error[unclassified-production-data]: dataset `Orders.orders` of a production datastore has unclassified columns: `order_id`, `customer_id`, `amount`
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders
+  help: classify the dataset as a whole with `classifications: [...]`, or classify each of these columns (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -48,17 +55,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             format!("dataset `{}.{}` of a production datastore has unclassified columns: {columns}", at.store.name, at.name),
             "classify the dataset as a whole with `classifications: [...]`, or classify each of these columns",
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:45:15: error[unclassified-production-data]: dataset `Orders.orders` of a production datastore has unclassified columns: `order_id`, `customer_id`, `amount`
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders
-          help: classify the dataset as a whole with `classifications: [...]`, or classify each of these columns (in github:acme/sales@main)
-        ");
     }
 }

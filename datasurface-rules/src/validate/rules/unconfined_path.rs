@@ -10,13 +10,16 @@ use super::prelude::*;
 use datasurface_core::resources::{confined, drop_files_in};
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unconfined-path",
-    severity: Severity::Error,
-    summary: "A file drop names a file outside its folder.",
-    explanation: "A file drop's `files` are names (or globs) relative to its container's folder: no `..`, no \
+    info: CodeInfo::new(
+        "unconfined-path",
+        Severity::Error,
+        "A file drop names a file outside its folder.",
+        "A file drop's `files` are names (or globs) relative to its container's folder: no `..`, no \
                   leading `/` or `~`, no `\\` and no drive. Put the file in the folder, or ask the folder's owner \
                   to map another folder for the container.",
-    example: &[
+    )
+    .with_example(
+        &[
         (
             "kind: {database: {engine: POSTGRES, database: sales}}",
             "kind: {objectStorage: {bucket: sales}}",
@@ -26,6 +29,10 @@ pub(crate) static RULE: Rule = Rule {
             "method: {fileDrop: {files: {orders: ../../other-team/orders.csv, customers: customers.csv}}}",
         ),
     ],
+        "model.yaml:43:45: error[unconfined-path]: datastore `Orders` reads `../../other-team/orders.csv`, which is not inside its drop folder
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/fileDrop/files/orders
+  help: name the file by a relative path inside the folder, without `..` (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -42,17 +49,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "name the file by a relative path inside the folder, without `..`",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @"
-        model.yaml:43:45: error[unconfined-path]: datastore `Orders` reads `../../other-team/orders.csv`, which is not inside its drop folder
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/fileDrop/files/orders
-          help: name the file by a relative path inside the folder, without `..` (in github:acme/sales@main)
-        ");
     }
 }

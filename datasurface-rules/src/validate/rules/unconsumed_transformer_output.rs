@@ -8,14 +8,21 @@ use std::collections::BTreeSet;
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unconsumed-transformer-output",
-    severity: Severity::Warning,
-    summary: "No dataset group reads the output of a data transformer.",
-    explanation: "Platforms run a transformer only for the consumers of its output. Add a dataset group that reads it, or remove the transformer (deprecate its output store first if others may come to read it).",
-    example: &[(
+    info: CodeInfo::new(
+        "unconsumed-transformer-output",
+        Severity::Warning,
+        "No dataset group reads the output of a data transformer.",
+        "Platforms run a transformer only for the consumers of its output. Add a dataset group that reads it, or remove the transformer (deprecate its output store first if others may come to read it).",
+    )
+    .with_example(
+        &[(
         "                  - {datastore: Customer_Totals, dataset: totals}\n",
         "",
     )],
+        "model.yaml:85:13: warning[unconsumed-transformer-output]: no dataset group reads `Customer_Totals`, the output of transformer `Totals`, so no platform runs it
+  at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
+  help: add a dataset group that reads it, or remove the transformer (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -65,14 +72,5 @@ mod tests {
             !codes.contains(&"unconsumed-transformer-output"),
             "{codes:?}"
         );
-    }
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:85:13: warning[unconsumed-transformer-output]: no dataset group reads `Customer_Totals`, the output of transformer `Totals`, so no platform runs it
-          at: /zones/USA/teams/Reporting/workspaces/Totals/transformer
-          help: add a dataset group that reads it, or remove the transformer (in github:acme/reporting@main)
-        ");
     }
 }

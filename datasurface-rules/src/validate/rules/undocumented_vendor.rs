@@ -6,14 +6,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "undocumented-vendor",
-    severity: Severity::Error,
-    summary: "An infrastructure vendor has no documentation.",
-    explanation: "Add `documentation: {description: ...}` to the vendor in the Ecosystem document.",
-    example: &[(
+    info: CodeInfo::new(
+        "undocumented-vendor",
+        Severity::Error,
+        "An infrastructure vendor has no documentation.",
+        "Add `documentation: {description: ...}` to the vendor in the Ecosystem document.",
+    )
+    .with_example(
+        &[(
         "    documentation: {description: Amazon Web Services.}\n",
         "",
     )],
+        "model.yaml:7:3: error[undocumented-vendor]: vendor `AWS` has no documentation
+  at: /vendors/AWS
+  help: add `documentation: {description: ...}` saying what the vendor is (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -26,17 +33,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "add `documentation: {description: ...}` saying what the vendor is",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:7:3: error[undocumented-vendor]: vendor `AWS` has no documentation
-          at: /vendors/AWS
-          help: add `documentation: {description: ...}` saying what the vendor is (in github:acme/ecosystem@main)
-        ");
     }
 }

@@ -6,11 +6,18 @@ use super::prelude::*;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-assignment-target",
-    severity: Severity::Error,
-    summary: "A platform assignment names a workspace or dataset group that does not exist.",
-    explanation: "Fix the workspace or dataset group name of the assignment, or remove it.",
-    example: &[("    datasetGroup: Live\n", "    datasetGroup: Lives\n")],
+    info: CodeInfo::new(
+        "unknown-assignment-target",
+        Severity::Error,
+        "A platform assignment names a workspace or dataset group that does not exist.",
+        "Fix the workspace or dataset group name of the assignment, or remove it.",
+    )
+    .with_example(
+        &[("    datasetGroup: Live\n", "    datasetGroup: Lives\n")],
+        "model.yaml:110:5: error[unknown-assignment-target]: workspace `Dashboard` has no dataset group `Lives`
+  at: /assignments/0/datasetGroup
+  help: did you mean `Live`? (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -48,17 +55,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
             }
             Some(_) => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:110:5: error[unknown-assignment-target]: workspace `Dashboard` has no dataset group `Lives`
-          at: /assignments/0/datasetGroup
-          help: did you mean `Live`? (in github:acme/ecosystem@main)
-        ");
     }
 }

@@ -7,12 +7,19 @@ use super::prelude::*;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-container",
-    severity: Severity::Error,
-    summary: "A datastore or workspace names a data container that no team defines.",
-    explanation: "Data containers are defined under a team's `containers`, with names unique across the ecosystem. \
+    info: CodeInfo::new(
+        "unknown-container",
+        Severity::Error,
+        "A datastore or workspace names a data container that no team defines.",
+        "Data containers are defined under a team's `containers`, with names unique across the ecosystem. \
                   Fix the name, or define the container.",
-    example: &[("container: Sales DB\n", "container: Sales DBX\n")],
+    )
+    .with_example(
+        &[("container: Sales DB\n", "container: Sales DBX\n")],
+        "model.yaml:39:17: error[unknown-container]: unknown data container `Sales DBX`
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+  help: did you mean `Sales DB`? (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -26,17 +33,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 suggest(used.container.as_str(), &known, "containers"),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:39:17: error[unknown-container]: unknown data container `Sales DBX`
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
-          help: did you mean `Sales DB`? (in github:acme/sales@main)
-        ");
     }
 }

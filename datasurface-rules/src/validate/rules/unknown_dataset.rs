@@ -7,14 +7,21 @@ use super::prelude::*;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-dataset",
-    severity: Severity::Error,
-    summary: "A dataset group's sink names a datastore or dataset that does not exist.",
-    explanation: "Fix the datastore or dataset name of the sink, or remove the sink.",
-    example: &[(
-        "- {datastore: Orders, dataset: customers}",
-        "- {datastore: Orders, dataset: customer}",
-    )],
+    info: CodeInfo::new(
+        "unknown-dataset",
+        Severity::Error,
+        "A dataset group's sink names a datastore or dataset that does not exist.",
+        "Fix the datastore or dataset name of the sink, or remove the sink.",
+    )
+    .with_example(
+        &[(
+            "- {datastore: Orders, dataset: customers}",
+            "- {datastore: Orders, dataset: customer}",
+        )],
+        "model.yaml:103:41: error[unknown-dataset]: datastore `Orders` has no dataset `customer`
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1/dataset
+  help: did you mean `customers`? (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -56,17 +63,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:103:41: error[unknown-dataset]: datastore `Orders` has no dataset `customer`
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/datasetGroups/Live/sinks/1/dataset
-          help: did you mean `customers`? (in github:acme/reporting@main)
-        ");
     }
 }

@@ -9,15 +9,22 @@ use datasurface_core::LocationRef;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-location",
-    severity: Severity::Error,
-    summary: "A location names a vendor or a location that the ecosystem does not declare.",
-    explanation: "Locations are written `Vendor:Location/Child` and resolve against the `vendors` of the Ecosystem document. \
+    info: CodeInfo::new(
+        "unknown-location",
+        Severity::Error,
+        "A location names a vendor or a location that the ecosystem does not declare.",
+        "Locations are written `Vendor:Location/Child` and resolve against the `vendors` of the Ecosystem document. \
                   Fix the spelling, or ask the ecosystem's owners to add the location.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "database: sales}}\n            locations: [AWS:USA/us-east-1]",
         "database: sales}}\n            locations: [AWS:USA/us-east-9]",
     )],
+        "model.yaml:33:25: error[unknown-location]: unknown location `AWS:USA/us-east-9`: `AWS:USA` has no location `us-east-9`
+  at: /zones/USA/teams/Sales/containers/Sales DB/locations/0
+  help: did you mean `us-east-1`? (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -96,16 +103,4 @@ fn problem(cx: &Context<'_>, location: &LocationRef) -> Option<(String, String)>
         );
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:33:25: error[unknown-location]: unknown location `AWS:USA/us-east-9`: `AWS:USA` has no location `us-east-9`
-          at: /zones/USA/teams/Sales/containers/Sales DB/locations/0
-          help: did you mean `us-east-1`? (in github:acme/sales@main)
-        ");
-    }
 }

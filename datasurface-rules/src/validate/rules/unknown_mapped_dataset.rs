@@ -10,14 +10,21 @@ use datasurface_core::names::DatasetName;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-mapped-dataset",
-    severity: Severity::Error,
-    summary: "A capture mapping (tables, topics or files) names a dataset the datastore does not have.",
-    explanation: "The keys of `tables`, `topics` and `files` are the datastore's dataset names. Fix the key or remove the entry.",
-    example: &[(
+    info: CodeInfo::new(
+        "unknown-mapped-dataset",
+        Severity::Error,
+        "A capture mapping (tables, topics or files) names a dataset the datastore does not have.",
+        "The keys of `tables`, `topics` and `files` are the datastore's dataset names. Fix the key or remove the entry.",
+    )
+    .with_example(
+        &[(
         "method: {sqlSnapshot: {}}",
         "method: {sqlSnapshot: {tables: {ordrs: public.orders}}}",
     )],
+        "model.yaml:43:49: error[unknown-mapped-dataset]: `tables` maps `ordrs`, which is not a dataset of `Orders`
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables/ordrs
+  help: did you mean `orders`? (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -63,17 +70,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:43:49: error[unknown-mapped-dataset]: `tables` maps `ordrs`, which is not a dataset of `Orders`
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/sqlSnapshot/tables/ordrs
-          help: did you mean `orders`? (in github:acme/sales@main)
-        ");
     }
 }

@@ -9,12 +9,19 @@ use datasurface_core::names::PlatformName;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-platform",
-    severity: Severity::Error,
-    summary: "A reference names a data platform that the ecosystem does not declare.",
-    explanation: "Data platforms are declared under `platforms` in the Ecosystem document. Fix the name, \
+    info: CodeInfo::new(
+        "unknown-platform",
+        Severity::Error,
+        "A reference names a data platform that the ecosystem does not declare.",
+        "Data platforms are declared under `platforms` in the Ecosystem document. Fix the name, \
                   or ask the ecosystem's owners to declare the platform.",
-    example: &[("  Orders: [Batch]", "  Orders: [Batchh]")],
+    )
+    .with_example(
+        &[("  Orders: [Batch]", "  Orders: [Batchh]")],
+        "model.yaml:114:12: error[unknown-platform]: unknown platform `Batchh`
+  at: /primaryIngestionPlatforms/Orders/0
+  help: did you mean `Batch`? (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -88,14 +95,6 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:114:12: error[unknown-platform]: unknown platform `Batchh`
-          at: /primaryIngestionPlatforms/Orders/0
-          help: did you mean `Batch`? (in github:acme/ecosystem@main)
-        ");
-    }
 
     #[test]
     fn a_name_near_none_lists_the_declared_platforms() {

@@ -6,11 +6,18 @@ use super::prelude::*;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-primary-ingestion-datastore",
-    severity: Severity::Error,
-    summary: "A primary ingestion platform is set for a datastore that does not exist.",
-    explanation: "Fix the datastore's name under `primaryIngestionPlatforms`, or remove the entry.",
-    example: &[("  Orders: [Batch]", "  Ordrs: [Batch]")],
+    info: CodeInfo::new(
+        "unknown-primary-ingestion-datastore",
+        Severity::Error,
+        "A primary ingestion platform is set for a datastore that does not exist.",
+        "Fix the datastore's name under `primaryIngestionPlatforms`, or remove the entry.",
+    )
+    .with_example(
+        &[("  Orders: [Batch]", "  Ordrs: [Batch]")],
+        "model.yaml:114:3: error[unknown-primary-ingestion-datastore]: unknown datastore `Ordrs`
+  at: /primaryIngestionPlatforms/Ordrs
+  help: did you mean `Orders`? (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -24,17 +31,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 suggest(store, &stores, "datastores"),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:114:3: error[unknown-primary-ingestion-datastore]: unknown datastore `Ordrs`
-          at: /primaryIngestionPlatforms/Ordrs
-          help: did you mean `Orders`? (in github:acme/ecosystem@main)
-        ");
     }
 }

@@ -8,15 +8,22 @@ use datasurface_core::names::PolicyName;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-storage-policy",
-    severity: Severity::Error,
-    summary: "A dataset names a storage policy that its zone does not define.",
-    explanation: "Datasets are governed by the storage policies of their own zone. Fix the name, or ask the zone's \
+    info: CodeInfo::new(
+        "unknown-storage-policy",
+        Severity::Error,
+        "A dataset names a storage policy that its zone does not define.",
+        "Datasets are governed by the storage policies of their own zone. Fix the name, or ask the zone's \
                   owners to define the policy.",
-    example: &[(
+    )
+    .with_example(
+        &[(
         "              orders:\n                classifications: [PUB]\n",
         "              orders:\n                classifications: [PUB]\n                storagePolicies: [Nope]\n",
     )],
+        "model.yaml:47:35: error[unknown-storage-policy]: zone `USA` has no storage policy `Nope`
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/storagePolicies/0
+  help: there are no storage policies in zone `USA` (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -43,17 +50,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:47:35: error[unknown-storage-policy]: zone `USA` has no storage policy `Nope`
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/orders/storagePolicies/0
-          help: there are no storage policies in zone `USA` (in github:acme/sales@main)
-        ");
     }
 }

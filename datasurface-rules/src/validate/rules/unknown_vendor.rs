@@ -6,14 +6,21 @@ use super::prelude::*;
 use datasurface_stdx::suggest::suggest;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "unknown-vendor",
-    severity: Severity::Error,
-    summary: "A vendor policy names a vendor that the ecosystem does not declare.",
-    explanation: "Fix the vendor's name in the policy, or ask the ecosystem's owners to declare the vendor.",
-    example: &[(
+    info: CodeInfo::new(
+        "unknown-vendor",
+        Severity::Error,
+        "A vendor policy names a vendor that the ecosystem does not declare.",
+        "Fix the vendor's name in the policy, or ask the ecosystem's owners to declare the vendor.",
+    )
+    .with_example(
+        &[(
         "    classificationPolicies:\n      No MNPI:",
         "    vendorPolicies:\n      Approved: {allowed: [AWS, Azur]}\n    classificationPolicies:\n      No MNPI:",
     )],
+        "model.yaml:24:33: error[unknown-vendor]: unknown vendor `Azur`
+  at: /zones/USA/vendorPolicies/Approved/allowed/1
+  help: vendors: `AWS` (in github:acme/usa@main)",
+    ),
     check,
 };
 
@@ -39,17 +46,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:24:33: error[unknown-vendor]: unknown vendor `Azur`
-          at: /zones/USA/vendorPolicies/Approved/allowed/1
-          help: vendors: `AWS` (in github:acme/usa@main)
-        ");
     }
 }

@@ -9,14 +9,27 @@ use super::container_policies::holdings;
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "vendor-policy-violation",
-    severity: Severity::Error,
-    summary: "A container holding a zone's data is run by a vendor that a vendor policy of that zone does not allow.",
-    explanation: "Use a container of an allowed vendor, or ask the zone's owners to change the policy.",
-    example: &[(
+    info: CodeInfo::new(
+        "vendor-policy-violation",
+        Severity::Error,
+        "A container holding a zone's data is run by a vendor that a vendor policy of that zone does not allow.",
+        "Use a container of an allowed vendor, or ask the zone's owners to change the policy.",
+    )
+    .with_example(
+        &[(
         "    classificationPolicies:\n      No MNPI:",
         "    vendorPolicies:\n      No AWS: {denied: [AWS]}\n    classificationPolicies:\n      No MNPI:",
     )],
+        "model.yaml:98:13: error[vendor-policy-violation]: container `Warehouse` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (workspace `Dashboard` uses it)
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
+  help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+model.yaml:81:13: error[vendor-policy-violation]: container `Warehouse` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (workspace `Totals` uses it)
+  at: /zones/USA/teams/Reporting/workspaces/Totals/container
+  help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/reporting@main)
+model.yaml:41:17: error[vendor-policy-violation]: container `Sales DB` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (datastore `Orders` is captured from it)
+  at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
+  help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -37,23 +50,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:98:13: error[vendor-policy-violation]: container `Warehouse` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (workspace `Dashboard` uses it)
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard/container
-          help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        model.yaml:81:13: error[vendor-policy-violation]: container `Warehouse` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (workspace `Totals` uses it)
-          at: /zones/USA/teams/Reporting/workspaces/Totals/container
-          help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/reporting@main)
-        model.yaml:41:17: error[vendor-policy-violation]: container `Sales DB` is run by `AWS`, which vendor policy `No AWS` of zone `USA` does not allow (datastore `Orders` is captured from it)
-          at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/container
-          help: use a container of an allowed vendor, or ask the zone's owners to change the policy (in github:acme/sales@main)
-        ");
     }
 }

@@ -6,14 +6,21 @@ use super::prelude::*;
 use datasurface_core::CaptureMethod;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "watermark-column-missing",
-    severity: Severity::Error,
-    summary: "A dataset of a SQL watermark capture lacks the watermark column, or has it with another type.",
-    explanation: "Every dataset of the datastore needs the watermark column, with exactly the watermark type.",
-    example: &[(
+    info: CodeInfo::new(
+        "watermark-column-missing",
+        Severity::Error,
+        "A dataset of a SQL watermark capture lacks the watermark column, or has it with another type.",
+        "Every dataset of the datastore needs the watermark column, with exactly the watermark type.",
+    )
+    .with_example(
+        &[(
         "method: {sqlSnapshot: {}}",
         "method: {sqlWatermark: {watermarkColumn: order_id, watermarkType: BigInt}}",
     )],
+        "model.yaml:56:19: error[watermark-column-missing]: dataset `Orders.customers` has no watermark column `order_id`
+  at: /zones/USA/teams/Sales/datastores/Orders/datasets/customers/schema/columns
+  help: add the column, or capture this datastore another way (in github:acme/sales@main)",
+    ),
     check,
 };
 
@@ -47,17 +54,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 Some(_) => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:56:19: error[watermark-column-missing]: dataset `Orders.customers` has no watermark column `order_id`
-          at: /zones/USA/teams/Sales/datastores/Orders/datasets/customers/schema/columns
-          help: add the column, or capture this datastore another way (in github:acme/sales@main)
-        ");
     }
 }

@@ -8,14 +8,21 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "workspace-without-container",
-    severity: Severity::Warning,
-    summary: "A workspace has no data container, so no platform can deliver to it.",
-    explanation: "Give the workspace a `container` (use a `platformManaged` container to let the platform choose).",
-    example: &[(
+    info: CodeInfo::new(
+        "workspace-without-container",
+        Severity::Warning,
+        "A workspace has no data container, so no platform can deliver to it.",
+        "Give the workspace a `container` (use a `platformManaged` container to let the platform choose).",
+    )
+    .with_example(
+        &[(
         "          Dashboard:\n            container: Warehouse\n",
         "          Dashboard:\n",
     )],
+        "model.yaml:95:11: warning[workspace-without-container]: workspace `Dashboard` has no data container, so nothing can be delivered to it
+  at: /zones/USA/teams/Reporting/workspaces/Dashboard
+  help: add `container:`; a `platformManaged` container lets the platform choose (in github:acme/reporting@main)",
+    ),
     check,
 };
 
@@ -62,14 +69,5 @@ mod tests {
         assert_eq!(report.codes(), ["workspace-without-container"], "{report}");
         assert_eq!(finding.severity, Severity::Error);
         assert!(finding.message.contains("cannot run"), "{finding}");
-    }
-
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:95:11: warning[workspace-without-container]: workspace `Dashboard` has no data container, so nothing can be delivered to it
-          at: /zones/USA/teams/Reporting/workspaces/Dashboard
-          help: add `container:`; a `platformManaged` container lets the platform choose (in github:acme/reporting@main)
-        ");
     }
 }

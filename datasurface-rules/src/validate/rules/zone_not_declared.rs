@@ -7,12 +7,19 @@
 use super::prelude::*;
 
 pub(crate) static RULE: Rule = Rule {
-    code: "zone-not-declared",
-    severity: Severity::Error,
-    summary: "A governance zone is defined but the ecosystem does not declare it.",
-    explanation: "Add the zone to `zoneDeclarations` in the Ecosystem document, with the repository that owns it, \
+    info: CodeInfo::new(
+        "zone-not-declared",
+        Severity::Error,
+        "A governance zone is defined but the ecosystem does not declare it.",
+        "Add the zone to `zoneDeclarations` in the Ecosystem document, with the repository that owns it, \
                   before (or in the same change as) its definition; or remove the definition.",
-    example: &[("  EU: {repository: {name: acme/eu, branch: main}}\n", "")],
+    )
+    .with_example(
+        &[("  EU: {repository: {name: acme/eu, branch: main}}\n", "")],
+        "model.yaml:104:3: error[zone-not-declared]: zone `EU` is defined, but the ecosystem does not declare it
+  at: /zones/EU
+  help: declare it under `zoneDeclarations` in the Ecosystem document, or remove its definition (in github:acme/ecosystem@main)",
+    ),
     check,
 };
 
@@ -25,17 +32,5 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                 "declare it under `zoneDeclarations` in the Ecosystem document, or remove its definition",
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn example() {
-        insta::assert_snapshot!(super::super::testing::example_fires_alone(&super::RULE), @r"
-        model.yaml:104:3: error[zone-not-declared]: zone `EU` is defined, but the ecosystem does not declare it
-          at: /zones/EU
-          help: declare it under `zoneDeclarations` in the Ecosystem document, or remove its definition (in github:acme/ecosystem@main)
-        ");
     }
 }
