@@ -11,14 +11,14 @@ use datasurface_platform::graph::{Node, NodeKind, PlatformGraph};
 use datasurface_platform::model::container::Database;
 use datasurface_platform::model::names::{ContainerName, CredentialName, DatasetName};
 use datasurface_platform::model::names::{DatastoreName, WorkspaceName};
-use datasurface_platform::rules::validate::{CodeInfo, Diagnostic, Severity};
 use datasurface_platform::model::{CaptureMethod, CodeArtifact, Dataset};
-use datasurface_platform::model::{DatabaseEngine as Engine, DataType, Milestoning};
+use datasurface_platform::model::{DataType, DatabaseEngine as Engine, Milestoning};
 use datasurface_platform::model::{PlatformDeclaration, StepTrigger};
+use datasurface_platform::rules::validate::{CodeInfo, Diagnostic, Severity};
 use datasurface_platform::{Artifact, ArtifactKey as Key, Capabilities, CaptureKind, Claimant};
 use datasurface_platform::{CodeKind, ContainerCategory, DataPlatform, PhysicalNames};
 use datasurface_platform::{PlatformError as Error, PlatformResources, RenderContext, Rendering};
-use datasurface_platform::{ingested_by, read_parameters, semver, TriggerKind, TypeKind};
+use datasurface_platform::{TriggerKind, TypeKind, ingested_by, read_parameters, semver};
 use serde_json::{Value, json};
 
 /// The streaming platform, kind `streaming`.
