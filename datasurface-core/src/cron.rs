@@ -18,7 +18,57 @@ const FIELDS: [(&str, u32, u32); 5] = [
     ("day of week", 0, 7),
 ];
 
+/// A field of a cron schedule, in the order they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CronField {
+    /// Minutes, 0 to 59.
+    Minute,
+    /// Hours, 0 to 23.
+    Hour,
+    /// Days of the month, 1 to 31.
+    DayOfMonth,
+    /// Months, 1 to 12.
+    Month,
+    /// Days of the week, 0 (Sunday) to 6; a written 7 is Sunday too.
+    DayOfWeek,
+}
+
+impl CronField {
+    /// Every field, in the order a schedule writes them.
+    pub const ALL: [CronField; 5] = [
+        CronField::Minute,
+        CronField::Hour,
+        CronField::DayOfMonth,
+        CronField::Month,
+        CronField::DayOfWeek,
+    ];
+
+    fn index(self) -> usize {
+        match self {
+            CronField::Minute => 0,
+            CronField::Hour => 1,
+            CronField::DayOfMonth => 2,
+            CronField::Month => 3,
+            CronField::DayOfWeek => 4,
+        }
+    }
+}
+
 /// A parsed cron schedule.
+///
+/// Platforms that hand schedules to another scheduler (a cloud scheduler,
+/// Kubernetes `CronJob`s) read its fields rather than the text:
+///
+/// ```
+/// use datasurface_core::cron::{CronField, Schedule};
+///
+/// let schedule: Schedule = "*/20 9-17 * * 1-5".parse()?;
+/// assert_eq!(schedule.values(CronField::Minute), [0, 20, 40]);
+/// assert_eq!(schedule.values(CronField::DayOfWeek), [1, 2, 3, 4, 5]);
+/// assert!(schedule.is_every(CronField::Month));
+/// assert!(!schedule.is_every(CronField::Hour));
+/// # Ok::<(), datasurface_core::cron::CronError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     /// One bit per allowed value of each field, in field order.
@@ -132,6 +182,38 @@ fn parse_part(part: &str, min: u32, max: u32) -> Result<u64, PartProblem> {
 }
 
 impl Schedule {
+    /// The values `field` allows, ascending (a day of the week written 7
+    /// is 0, Sunday).
+    pub fn values(&self, field: CronField) -> Vec<u32> {
+        let (_, min, max) = FIELDS[field.index()];
+        let max = if field == CronField::DayOfWeek {
+            6
+        } else {
+            max
+        };
+        (min..=max)
+            .filter(|v| self.has(field.index(), *v))
+            .collect()
+    }
+
+    /// Whether `field` allows every value, as `*` does.
+    pub fn is_every(&self, field: CronField) -> bool {
+        let (_, min, max) = FIELDS[field.index()];
+        let max = if field == CronField::DayOfWeek {
+            6
+        } else {
+            max
+        };
+        (min..=max).all(|v| self.has(field.index(), v))
+    }
+
+    /// Whether a day fires when *either* day field allows it (both are
+    /// restricted, as in `0 0 1 * 1`: the first of the month and every
+    /// Monday) rather than when both do, as Unix cron reads them.
+    pub fn days_match_either(&self) -> bool {
+        !(self.any_day_of_month || self.any_day_of_week)
+    }
+
     fn has(&self, field: usize, value: u32) -> bool {
         self.bits[field] & (1 << value) != 0
     }
@@ -270,8 +352,23 @@ impl Schedule {
 
 #[cfg(test)]
 mod tests {
-    use super::Schedule;
+    use super::{CronField, Schedule};
     use chrono::{DateTime, Utc};
+
+    /// A schedule's fields read back as the values they allow; Sunday is
+    /// 0 however it was written; restricted day fields match either.
+    #[test]
+    fn fields_read_back_as_their_values() {
+        let s: Schedule = "0 3 1,15 */3 7".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.values(CronField::Minute), [0]);
+        assert_eq!(s.values(CronField::DayOfMonth), [1, 15]);
+        assert_eq!(s.values(CronField::Month), [1, 4, 7, 10]);
+        assert_eq!(s.values(CronField::DayOfWeek), [0]);
+        assert!(s.days_match_either());
+        let every: Schedule = "* * * * *".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert!(CronField::ALL.iter().all(|f| every.is_every(*f)));
+        assert!(!every.days_match_either());
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use datasurface_core::container::Database;
+use datasurface_core::container::{DataContainer, Database};
 use datasurface_core::names::{ContainerName, DatastoreName, PlatformName, WorkspaceName};
 use datasurface_core::{CaptureMetadata, DataTransformer, Ingestion, PlatformDeclaration};
 use datasurface_graph::PlatformGraph;
@@ -33,6 +33,11 @@ impl<'a> RenderContext<'a> {
             CaptureMetadata::Ingestion(ingestion) => Some(ingestion),
             CaptureMetadata::TransformerOutput(_) => None,
         }
+    }
+
+    /// A container the model declares, of any kind.
+    pub fn container(&self, container: &ContainerName) -> Option<&'a DataContainer> {
+        self.ecosystem.find_container(container)
     }
 
     /// The database of a container, when it is one.
