@@ -91,7 +91,8 @@ pub(crate) fn check<'a>(
                 workspace,
                 dataset_group,
             } => claims.group(workspace, dataset_group),
-            NodeKind::Trigger { .. } => {}
+            // A trigger names nothing; `render` refuses a kind it does not know.
+            _ => {}
         }
     }
     let Claims { names, found, .. } = claims;
@@ -139,7 +140,7 @@ fn describe(places: &Places, owner: &Owner<'_>) -> Claimant {
             places.dataset_group(ws, group),
         ),
     };
-    Claimant { what, path }
+    Claimant::new(what, path)
 }
 
 struct Claims<'a> {

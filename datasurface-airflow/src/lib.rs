@@ -86,31 +86,29 @@ impl DataPlatform for Airflow {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            capture_methods: vec![
+        Capabilities::new()
+            .with_capture_methods([
                 CaptureKind::SqlSnapshot,
                 CaptureKind::SqlWatermark,
                 CaptureKind::FileDrop,
                 CaptureKind::TransformerOutput,
-            ],
-            milestoning: vec![
+            ])
+            .with_milestoning([
                 Milestoning::LiveOnly,
                 Milestoning::Forensic,
                 Milestoning::LiveWithForensicHistory,
-            ],
-            container_kinds: vec![
+            ])
+            .with_container_kinds([
                 ContainerCategory::Database,
                 ContainerCategory::ObjectStorage,
                 ContainerCategory::PlatformManaged,
-            ],
-            data_types: sql::supported_types(),
-            triggers: vec![TriggerKind::Cron, TriggerKind::External],
-            code_kinds: vec![CodeKind::Sql, CodeKind::PythonRepo],
-            file_formats: vec![FileFormat::Csv],
+            ])
+            .with_data_types(sql::supported_types())
+            .with_triggers([TriggerKind::Cron, TriggerKind::External])
+            .with_code_kinds([CodeKind::Sql, CodeKind::PythonRepo])
+            .with_file_formats([FileFormat::Csv])
             // Batches on a schedule or a `run`: minutes behind at best.
-            fastest_latency: Some(Latency::Minutes),
-            longest_retention_days: None,
-        }
+            .with_fastest_latency(Latency::Minutes)
     }
 
     fn codes(&self) -> &'static [CodeInfo] {

@@ -192,6 +192,7 @@ impl Renderer<'_> {
                     workspace,
                     dataset_group,
                 } => (self.workspace(&lookup, workspace, dataset_group)?, None),
+                _ => return Err(self.context.unsupported(format!("node `{}`", node.key))),
             };
             if let Some(sql_key) = keys.sql.get(&node.key) {
                 rendering.insert(
@@ -1275,7 +1276,6 @@ fn artifact_keys(kind: &NodeKind) -> (Option<ArtifactKey>, Option<ArtifactKey>) 
             )),
             None,
         ),
-        NodeKind::Trigger { .. } => (None, None),
         NodeKind::DataTransformer { workspace } => (
             Some(ArtifactKey::from_parts(
                 &["sql", "transformer", workspace.as_str()],
@@ -1301,5 +1301,8 @@ fn artifact_keys(kind: &NodeKind) -> (Option<ArtifactKey>, Option<ArtifactKey>) 
             )),
             None,
         ),
+        // A trigger, or a kind this platform does not render (`render`
+        // refuses it).
+        _ => (None, None),
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use datasurface_files::{LoadError, LoadErrorKind, SourceFile};
+use datasurface_files::{LoadError, SourceFile};
 use datasurface_gate::{Checked, Finding, ModelCounts, ModelDir};
 use datasurface_rules::validate::{Report, Severity};
 
@@ -105,11 +105,11 @@ pub(crate) fn report_load_errors(
     if written.is_err() {
         return Outcome::CouldNotRun;
     }
-    // Documents that parsed but do not fit together are the model's errors; anything else could not run.
-    if errors.iter().all(|e| e.kind == LoadErrorKind::Model) {
-        Outcome::ModelErrors
-    } else {
-        Outcome::CouldNotRun
+    // Documents that parsed but do not fit together are the model's errors;
+    // anything else could not run (the gate's `Verdict`, for every caller).
+    match datasurface_gate::Verdict::of_load_errors(errors) {
+        datasurface_gate::Verdict::Refused => Outcome::ModelErrors,
+        _ => Outcome::CouldNotRun,
     }
 }
 

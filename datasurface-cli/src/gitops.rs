@@ -900,12 +900,7 @@ fn print_decisions(
                     d.reason
                 );
                 for step in &d.steps {
-                    let (sign, verb) = match step.action {
-                        Action::Create => ('+', "create"),
-                        Action::Update => ('~', "update"),
-                        Action::Replace => ('±', "replace"),
-                        Action::Delete => ('-', "delete"),
-                    };
+                    let (sign, verb) = (step.action.sign(), step.action.verb());
                     let _ = writeln!(text, "    {sign} {verb:<7} {}", step.artifact);
                     let _ = writeln!(text, "        why: {}", step.reason);
                     if step.disruption != Disruption::None {

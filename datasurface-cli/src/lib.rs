@@ -147,13 +147,14 @@ impl Default for Datasurface {
 impl Datasurface {
     /// The command line with the built-in platforms this build has:
     /// `external` (governance only, always), `airflow` and `sqlite` (their
-    /// cargo features).
+    /// cargo features `airflow-lint` and `sqlite-lint`, which render and
+    /// lint with no runtime; `airflow` and `sqlite` add the runtimes).
     pub fn new() -> Self {
         let mut registry = PlatformRegistry::new();
         registry.register(Arc::new(datasurface_gate::External));
-        #[cfg(feature = "airflow")]
+        #[cfg(feature = "airflow-lint")]
         registry.register(Arc::new(datasurface_airflow::Airflow::new()));
-        #[cfg(feature = "sqlite")]
+        #[cfg(feature = "sqlite-lint")]
         registry.register(Arc::new(datasurface_sqlite::SqlitePlatform));
         Datasurface {
             registry,

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use datasurface_core::Repository;
-use datasurface_gate::{Finding, ModelDir, ModelSource};
+use datasurface_gate::{Finding, ModelDir, ModelSource, Verified};
 use datasurface_rules::validate::{Diagnostic, Report, Severity};
 use datasurface_rules::verify::Verification;
 
@@ -73,17 +73,7 @@ pub(crate) fn run(
         return outcome;
     }
     let Some(verification) = verified.verification.as_ref() else {
-        let findings: Vec<Finding> = verified.load_errors.iter().map(Finding::from).collect();
-        let _ = findings::write(
-            app,
-            &findings,
-            &verified.sources,
-            args.format.findings(),
-            out,
-            err,
-        );
-        let _ = writeln!(err, "could not verify: a model could not be loaded");
-        return Outcome::CouldNotRun;
+        return not_verified(app, &verified, args, out, err);
     };
     // `--quiet` prints, for people, only what fails the gate, as `check`
     // does; the verdict still counts everything.
@@ -131,6 +121,36 @@ pub(crate) fn run(
         (Err(_), _) => Outcome::CouldNotRun,
         (Ok(()), true) => Outcome::Success,
         (Ok(()), false) => Outcome::ModelErrors,
+    }
+}
+
+/// What `verify` prints and returns when a model could not be loaded.
+fn not_verified(
+    app: &App<'_>,
+    verified: &Verified,
+    args: &VerifyArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    // JSON is the verify object in every case, as the library's
+    // `Verified::output` gives it; other formats show the findings.
+    let written = if args.format == VerifyFormat::Json {
+        out.write_all(verified.output(args.deny_warnings).to_json().as_bytes())
+    } else {
+        let findings: Vec<Finding> = verified.load_errors.iter().map(Finding::from).collect();
+        findings::write(
+            app,
+            &findings,
+            &verified.sources,
+            args.format.findings(),
+            out,
+            err,
+        )
+    };
+    let _ = writeln!(err, "could not verify: a model could not be loaded");
+    match (written, verified.verdict(args.deny_warnings)) {
+        (Ok(()), datasurface_gate::Verdict::Refused) => Outcome::ModelErrors,
+        _ => Outcome::CouldNotRun,
     }
 }
 

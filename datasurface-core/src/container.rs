@@ -55,6 +55,7 @@ impl DataContainer {
 /// The kinds of data container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum ContainerKind {
     /// A SQL database.
     Database(Database),
@@ -69,6 +70,17 @@ pub enum ContainerKind {
 }
 
 impl ContainerKind {
+    /// The kind as a sentence names it: "a database", "object storage" …
+    pub fn described(&self) -> &'static str {
+        match self {
+            ContainerKind::Database(_) => "a database",
+            ContainerKind::ObjectStorage(_) => "object storage",
+            ContainerKind::Lakehouse(_) => "a lakehouse",
+            ContainerKind::Kafka(_) => "a Kafka cluster",
+            ContainerKind::PlatformManaged => "platform-managed",
+        }
+    }
+
     /// The database, when the container is one.
     pub fn database(&self) -> Option<&Database> {
         match self {

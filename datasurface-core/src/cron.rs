@@ -54,6 +54,15 @@ impl CronField {
     }
 }
 
+/// How [`Schedule::field_written`] writes a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Unix cron; for a day field, whether it was written from `*`.
+    Unix { star: Option<bool> },
+    /// Amazon `EventBridge`: steps from the first value, weekdays from 1.
+    EventBridge,
+}
+
 /// A parsed cron schedule.
 ///
 /// Platforms that hand schedules to another scheduler (a cloud scheduler,
@@ -207,6 +216,134 @@ impl Schedule {
         (min..=max).all(|v| self.has(field.index(), v))
     }
 
+    /// The field as cron text, in the shortest of the usual forms that
+    /// keeps its meaning: `*`, `*/15`, `1-5`, `0,30`, `1-5,10`. Day of
+    /// week uses 0 for Sunday. A day field keeps whether it was written
+    /// from `*`, which decides how the two day fields combine
+    /// ([`Schedule::days_match_either`]).
+    pub fn field_text(&self, field: CronField) -> String {
+        let star = match field {
+            CronField::DayOfMonth => Some(self.any_day_of_month),
+            CronField::DayOfWeek => Some(self.any_day_of_week),
+            _ => None,
+        };
+        self.field_written(field, Form::Unix { star })
+    }
+
+    /// The schedule as five-field Unix cron text in that form, as
+    /// Kubernetes `CronJob`s, Airflow and systemd-like schedulers read it:
+    /// equal schedules give equal text, whatever was written.
+    ///
+    /// ```
+    /// use datasurface_core::cron::Schedule;
+    /// let schedule: Schedule = "0,15,30,45 9,10,11,12 * * 1,2,3,4,5".parse()?;
+    /// assert_eq!(schedule.to_unix(), "*/15 9-12 * * 1-5");
+    /// # Ok::<(), datasurface_core::cron::CronError>(())
+    /// ```
+    pub fn to_unix(&self) -> String {
+        CronField::ALL
+            .iter()
+            .map(|f| self.field_text(*f))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The schedule as an Amazon `EventBridge` cron expression
+    /// (`cron(minutes hours day-of-month month day-of-week year)`, in UTC):
+    /// days of the week numbered 1 (Sunday) to 7, and `?` in the day field
+    /// that does not decide. `None` when both day fields decide (as in
+    /// `0 6 1 * 1`), which `EventBridge` cannot say: a platform reports that
+    /// in its lint.
+    ///
+    /// ```
+    /// use datasurface_core::cron::Schedule;
+    /// let weekdays: Schedule = "*/20 9-17 * * 1-5".parse()?;
+    /// assert_eq!(weekdays.to_eventbridge().as_deref(), Some("cron(0/20 9-17 ? * 2-6 *)"));
+    /// let monthly: Schedule = "0 6 1 * *".parse()?;
+    /// assert_eq!(monthly.to_eventbridge().as_deref(), Some("cron(0 6 1 * ? *)"));
+    /// let either: Schedule = "0 6 1 * 1".parse()?;
+    /// assert_eq!(either.to_eventbridge(), None);
+    /// # Ok::<(), datasurface_core::cron::CronError>(())
+    /// ```
+    pub fn to_eventbridge(&self) -> Option<String> {
+        let every_date = self.is_every(CronField::DayOfMonth);
+        let every_weekday = self.is_every(CronField::DayOfWeek);
+        let text = |f: CronField| self.field_written(f, Form::EventBridge);
+        let (date, weekday) = if self.days_match_either() {
+            // A day fires when either field allows it: only a field that
+            // allows every day leaves something to say.
+            if !(every_date || every_weekday) {
+                return None;
+            }
+            ("*".to_owned(), "?".to_owned())
+        } else if every_date {
+            ("?".to_owned(), text(CronField::DayOfWeek))
+        } else if every_weekday {
+            (text(CronField::DayOfMonth), "?".to_owned())
+        } else {
+            return None;
+        };
+        Some(format!(
+            "cron({} {} {date} {} {weekday} *)",
+            text(CronField::Minute),
+            text(CronField::Hour),
+            text(CronField::Month)
+        ))
+    }
+
+    /// The field's values written as `*`, a step, ranges and lists.
+    fn field_written(&self, field: CronField, form: Form) -> String {
+        let values = self.values(field);
+        let (_, min, max) = FIELDS[field.index()];
+        let max = if field == CronField::DayOfWeek {
+            6
+        } else {
+            max
+        };
+        // A day field that was not written from `*` must not become one,
+        // and one that was must stay one.
+        let star = match form {
+            Form::Unix { star } => star,
+            Form::EventBridge => None,
+        };
+        if self.is_every(field) && star != Some(false) {
+            return "*".to_owned();
+        }
+        let step = match values[..] {
+            [first, second, ..] if first == min => Some(second - first),
+            [_] if star == Some(true) => Some(max - min + 1),
+            _ => None,
+        };
+        if let Some(step) = step {
+            let stepped: Vec<u32> = (min..=max)
+                .step_by(usize::try_from(step).unwrap_or(usize::MAX))
+                .collect();
+            if (step > 1 || star == Some(true)) && values == stepped && star != Some(false) {
+                return match form {
+                    Form::Unix { .. } => format!("*/{step}"),
+                    Form::EventBridge => format!("{min}/{step}"),
+                };
+            }
+        }
+        let shift = u32::from(form == Form::EventBridge && field == CronField::DayOfWeek);
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < values.len() {
+            let mut j = i;
+            while j + 1 < values.len() && values[j + 1] == values[j] + 1 {
+                j += 1;
+            }
+            let (a, b) = (values[i] + shift, values[j] + shift);
+            match j - i {
+                0 => parts.push(a.to_string()),
+                1 => parts.extend([a.to_string(), b.to_string()]),
+                _ => parts.push(format!("{a}-{b}")),
+            }
+            i = j + 1;
+        }
+        parts.join(",")
+    }
+
     /// Whether a day fires when *either* day field allows it (both are
     /// restricted, as in `0 0 1 * 1`: the first of the month and every
     /// Monday) rather than when both do, as Unix cron reads them.
@@ -354,6 +491,42 @@ impl Schedule {
 mod tests {
     use super::{CronField, Schedule};
     use chrono::{DateTime, Utc};
+    use proptest::prelude::*;
+
+    /// One field: `*`, a step, a range, or a list of values in `lo..=hi`.
+    fn field(lo: u32, hi: u32) -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("*".to_owned()),
+            (2..=hi.max(2)).prop_map(|step| format!("*/{step}")),
+            (lo..=hi, lo..=hi).prop_map(|(a, b)| format!("{}-{}", a.min(b), a.max(b))),
+            proptest::collection::btree_set(lo..=hi, 1..5).prop_map(|set| {
+                set.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
+        ]
+    }
+
+    proptest! {
+        /// The Unix text of a schedule parses back to the same schedule,
+        /// and is stable: written again, it is the same text.
+        #[test]
+        fn unix_text_reads_back_as_the_schedule(
+            fields in (field(0, 59), field(0, 23), field(1, 31), field(1, 12), field(0, 6)),
+        ) {
+            let (m, h, dom, mon, dow) = fields;
+            let text = format!("{m} {h} {dom} {mon} {dow}");
+            let schedule: Schedule = text.parse().map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+            let unix = schedule.to_unix();
+            let back: Schedule = unix.parse().map_err(|e| TestCaseError::fail(format!("{unix}: {e}")))?;
+            prop_assert_eq!(back.to_unix(), unix.clone());
+            for f in CronField::ALL {
+                prop_assert_eq!(back.values(f), schedule.values(f), "{} -> {}", text, unix);
+            }
+            prop_assert_eq!(back.days_match_either(), schedule.days_match_either(), "{} -> {}", text, unix);
+        }
+    }
 
     /// A schedule's fields read back as the values they allow; Sunday is
     /// 0 however it was written; restricted day fields match either.

@@ -165,6 +165,7 @@ pub struct SourceLocation {
 
 /// One finding of validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// The stable code of the rule that found it, such as `missing-primary-key`.
     pub code: &'static str,

@@ -59,6 +59,7 @@ pub mod grant;
 pub mod hook;
 pub mod index;
 pub mod inventory;
+pub mod kinds;
 pub mod names;
 pub mod places;
 pub mod platform;
@@ -97,6 +98,7 @@ pub use environment::{Environment, EnvironmentPlatform, ReleaseSelector};
 pub use exceptions::{BreakApproval, Exceptions, Suppression};
 pub use grant::{CredentialDeclaration, Grantee};
 pub use hook::{FailurePolicy, Hook, HookEventKind, HookLimits};
+pub use kinds::{CaptureKind, CodeKind, ContainerCategory, TriggerKind};
 pub use names::NameError;
 pub use platform::{
     AdvanceTiming, AdvanceWindow, AssignmentStatus, Cadence, DatasetGroupAssignment, HintTarget,

@@ -16,6 +16,7 @@ use crate::schema::Column;
 /// A column's data type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub enum DataType {
     /// True or false.
     Boolean,

@@ -1,19 +1,16 @@
-//! The example model directories under `examples/models`, read as the CLI
-//! reads a model directory: for tests that load them.
+//! A model directory read as the CLI reads one: for tests that load the
+//! repository's example models.
 
 use std::path::{Path, PathBuf};
 
-/// Every model file (`.yaml`, `.yml`, `.json`) under
-/// `examples/models/<name>`, in path order, as (path relative to that
-/// directory, text).
+/// Every model file (`.yaml`, `.yml`, `.json`) under `dir`, in path order,
+/// as (path relative to `dir`, text).
 ///
 /// # Panics
 ///
 /// When the directory or a file cannot be read: it is a test's input.
-pub fn example_model(name: &str) -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/models")
-        .join(name);
+pub fn model_files(dir: &Path) -> Vec<(String, String)> {
+    let dir = dir.to_path_buf();
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut stack = vec![dir.clone()];
     while let Some(folder) = stack.pop() {

@@ -595,24 +595,20 @@ mod tests {
     }
 
     fn everything(milestoning: Vec<Milestoning>) -> Capabilities {
-        Capabilities {
-            capture_methods: vec![CaptureKind::SqlSnapshot, CaptureKind::TransformerOutput],
-            milestoning,
-            container_kinds: vec![ContainerCategory::Database],
-            data_types: vec![
+        Capabilities::new()
+            .with_capture_methods([CaptureKind::SqlSnapshot, CaptureKind::TransformerOutput])
+            .with_milestoning(milestoning)
+            .with_container_kinds([ContainerCategory::Database])
+            .with_data_types([
                 TypeKind::Integer,
                 TypeKind::SmallInt,
                 TypeKind::Boolean,
                 TypeKind::NVarChar,
                 TypeKind::NChar,
                 TypeKind::Decimal,
-            ],
-            triggers: vec![TriggerKind::Cron],
-            code_kinds: vec![CodeKind::Sql],
-            file_formats: Vec::new(),
-            fastest_latency: None,
-            longest_retention_days: None,
-        }
+            ])
+            .with_triggers([TriggerKind::Cron])
+            .with_code_kinds([CodeKind::Sql])
     }
 
     /// `airflow` serves everything Northwind asks; `sqlite` only forensic

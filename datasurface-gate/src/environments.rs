@@ -122,7 +122,8 @@ pub fn containers_used<'a>(eco: &'a Ecosystem, graph: &'a PlatformGraph) -> Vec<
                     used.push(c);
                 }
             }
-            NodeKind::Ingest { .. } | NodeKind::Trigger { .. } => {}
+            // Mirrors and triggers use no container of their own.
+            _ => {}
         }
     }
     used.sort();
@@ -244,11 +245,7 @@ fn overlaid_parameters(
             empty = PlatformGraph::new(p.clone());
             &empty
         };
-        let context = RenderContext {
-            ecosystem: valid,
-            platform: p,
-            declaration: &overlaid,
-        };
+        let context = RenderContext::new(valid, p, &overlaid);
         let base = ModelPath::root().keys(["platforms", p.as_str(), "parameters"]);
         let moved_to = ModelPath::root().keys([
             "environments",

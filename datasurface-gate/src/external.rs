@@ -92,21 +92,18 @@ impl DataPlatform for External {
     /// Everything: what an external system can do is its operators' business,
     /// so nothing is refused for want of a capability.
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            capture_methods: CaptureKind::ALL.to_vec(),
-            milestoning: vec![
+        Capabilities::new()
+            .with_capture_methods(CaptureKind::ALL.to_vec())
+            .with_milestoning([
                 Milestoning::LiveOnly,
                 Milestoning::Forensic,
                 Milestoning::LiveWithForensicHistory,
-            ],
-            container_kinds: ContainerCategory::ALL.to_vec(),
-            data_types: TypeKind::ALL.to_vec(),
-            triggers: TriggerKind::ALL.to_vec(),
-            code_kinds: CodeKind::ALL.to_vec(),
-            file_formats: FileFormat::ALL.to_vec(),
-            fastest_latency: None,
-            longest_retention_days: None,
-        }
+            ])
+            .with_container_kinds(ContainerCategory::ALL.to_vec())
+            .with_data_types(TypeKind::ALL.to_vec())
+            .with_triggers(TriggerKind::ALL.to_vec())
+            .with_code_kinds(CodeKind::ALL.to_vec())
+            .with_file_formats(FileFormat::ALL.to_vec())
     }
 
     /// Its parameters, and entries whose files would be one where case is
@@ -120,24 +117,14 @@ impl DataPlatform for External {
         );
         let nodes = graph.nodes();
         for node in &nodes {
-            names.claim_key(&entry_key(&node.kind), &node.kind);
+            names.claim_key(&entry_key(node), &node.kind);
         }
         let places = context.ecosystem.places();
-        found.extend(names.into_diagnostics(|kind| Claimant {
-            what: kind.key(context.platform).describe(),
-            path: match kind {
-                NodeKind::Ingest { datastore, .. } => places.datastore(datastore),
-                NodeKind::Export {
-                    datastore, dataset, ..
-                } => places.dataset(datastore, dataset),
-                NodeKind::Trigger { workspace } | NodeKind::DataTransformer { workspace } => {
-                    places.workspace(workspace)
-                }
-                NodeKind::Workspace {
-                    workspace,
-                    dataset_group,
-                } => places.dataset_group(workspace, dataset_group),
-            },
+        found.extend(names.into_diagnostics(|kind| {
+            Claimant::new(
+                kind.key(context.platform).describe(),
+                kind.described(places).1,
+            )
         }));
         found
     }
@@ -169,7 +156,7 @@ impl DataPlatform for External {
         let nodes = graph.nodes();
         let keys: BTreeMap<NodeKey, ArtifactKey> = nodes
             .iter()
-            .map(|node| (node.key.clone(), entry_key(&node.kind)))
+            .map(|node| (node.key.clone(), entry_key(node)))
             .collect();
         let mut rendering = Rendering::default();
         for node in nodes {
@@ -189,7 +176,7 @@ impl DataPlatform for External {
                 })?;
             let after = artifacts_upstream(graph, &node.key, &keys);
             rendering.insert(
-                entry_key(&node.kind),
+                entry_key(node),
                 Artifact::new(Some(node.key.clone()), text, after),
             )?;
         }
@@ -198,8 +185,8 @@ impl DataPlatform for External {
 }
 
 /// An entry's key: `inventory/<pipeline>/<its names>.json`.
-fn entry_key(kind: &NodeKind) -> ArtifactKey {
-    match kind {
+fn entry_key(node: &Node) -> ArtifactKey {
+    match &node.kind {
         NodeKind::Ingest {
             datastore, dataset, ..
         } => {
@@ -243,6 +230,13 @@ fn entry_key(kind: &NodeKind) -> ArtifactKey {
             ],
             "json",
         ),
+        // A kind this platform does not know yet: keyed by its node.
+        _ => {
+            let parts: Vec<&str> = std::iter::once("inventory")
+                .chain(node.key.as_str().split('/'))
+                .collect();
+            ArtifactKey::from_parts(&parts, "json")
+        }
     }
 }
 
@@ -346,6 +340,7 @@ fn expects(kind: &NodeKind, cx: &RenderContext<'_>) -> Result<Value, PlatformErr
                 Value::Array(sinks.into_iter().map(Value::String).collect()),
             );
         }
+        _ => return Err(cx.unsupported("a kind of graph node it does not know")),
     }
     Ok(Value::Object(out))
 }

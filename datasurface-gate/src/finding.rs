@@ -1,7 +1,7 @@
 //! Findings as every caller sees them: the JSON `datasurface check
 //! --format json` prints, as a type.
 
-use datasurface_files::LoadError;
+use datasurface_files::{LoadError, LoadErrorKind};
 use datasurface_rules::validate::{Diagnostic, Severity};
 use datasurface_rules::verify::{Excepted, PlatformMove, RegionChange};
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,7 @@ pub const FINDINGS_VERSION: u32 = 1;
 /// A list of them is what `datasurface check --format json` prints
 /// ([`to_json`]); an application embedding the gate gets the same values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Finding {
     /// Its code, such as `unknown-dataset` (`datasurface explain CODE`).
     pub code: String,
@@ -38,6 +39,23 @@ pub struct Finding {
     pub line: Option<usize>,
     /// The 1-based column in that line.
     pub column: Option<usize>,
+}
+
+impl Finding {
+    /// A finding with no model path, help or place in a file: set those
+    /// fields, which stay public, as needed.
+    pub fn new(code: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            code: code.into(),
+            severity,
+            path: None,
+            message: message.into(),
+            help: None,
+            file: None,
+            line: None,
+            column: None,
+        }
+    }
 }
 
 /// The short form, `datasurface check --format short` (and the examples
@@ -97,11 +115,71 @@ impl From<&Diagnostic> for Finding {
     }
 }
 
-/// What `datasurface verify --format json` prints.
+/// What the gate decided about a model or a change, as the command line's
+/// exit status says it.
+///
+/// ```
+/// use datasurface_gate::Verdict;
+/// assert_eq!(Verdict::Refused.exit_code(), 1);
+/// assert_eq!(serde_json::to_string(&Verdict::NotLoaded)?, r#""notLoaded""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The model passes, or the change may merge: it loaded, and no finding
+    /// is an error (nor, with `--deny-warnings`, a warning). Exit status 0.
+    Passed,
+    /// The model or change is refused: a finding is an error (or a warning,
+    /// with `--deny-warnings`), or its documents parsed but do not fit
+    /// together (`model-structure`). Exit status 1.
+    Refused,
+    /// A model could not be loaded: a file could not be read or does not
+    /// parse (`load-error`), so nothing was checked. Exit status 2.
+    NotLoaded,
+}
+
+impl Verdict {
+    /// The verdict of loading errors alone: none is [`Verdict::Passed`];
+    /// documents that do not fit together are the model's errors; anything
+    /// else did not load.
+    pub fn of_load_errors(errors: &[LoadError]) -> Self {
+        if errors.is_empty() {
+            Verdict::Passed
+        } else if errors.iter().all(|e| e.kind == LoadErrorKind::Model) {
+            Verdict::Refused
+        } else {
+            Verdict::NotLoaded
+        }
+    }
+
+    /// Whether the model passes or the change may merge.
+    pub fn passed(self) -> bool {
+        self == Verdict::Passed
+    }
+
+    /// The command line's exit status for it: 0, 1 or 2.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Passed => 0,
+            Verdict::Refused => 1,
+            Verdict::NotLoaded => 2,
+        }
+    }
+}
+
+/// What `datasurface verify --format json` prints, in every case: when a
+/// model does not load, `findings` holds why and the rest is empty.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct VerifyOutput<'v> {
-    /// Whether the change may merge (with `--deny-warnings`, warnings also refuse it).
+    /// What the gate decided: `passed`, `refused`, or `notLoaded` (a model
+    /// could not be loaded, so nothing was verified).
+    pub verdict: Verdict,
+    /// Whether the change may merge (with `--deny-warnings`, warnings also
+    /// refuse it): `verdict` is `passed`.
     pub may_merge: bool,
     /// Every finding.
     pub findings: Vec<Finding>,

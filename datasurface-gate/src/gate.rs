@@ -11,7 +11,7 @@ use datasurface_rules::validate::{Diagnostic, Report, Severity, ValidEcosystem};
 use datasurface_rules::verify::{self, Verification, owner_of};
 use datasurface_runtime::hook::HookLoader;
 
-use crate::finding::{Finding, VerifyOutput};
+use crate::finding::{Finding, Verdict, VerifyOutput};
 use crate::hooks::{HookModules, hook_modules};
 use crate::pipeline::{Judged, Loaded, Written};
 use crate::read::{ParsedModel, parse_model, parse_models};
@@ -158,9 +158,21 @@ impl Checked {
     /// Whether the model passes: it loaded, and no finding is an error (nor,
     /// with `deny_warnings`, a warning).
     pub fn passes(&self, deny_warnings: bool) -> bool {
-        self.load_errors.is_empty()
-            && self.report.count(Severity::Error) == 0
-            && !(deny_warnings && self.report.count(Severity::Warning) > 0)
+        self.verdict(deny_warnings).passed()
+    }
+
+    /// What the gate decided, as `datasurface check`'s exit status says it.
+    pub fn verdict(&self, deny_warnings: bool) -> Verdict {
+        if !self.load_errors.is_empty() {
+            return Verdict::of_load_errors(&self.load_errors);
+        }
+        if self.report.count(Severity::Error) > 0
+            || (deny_warnings && self.report.count(Severity::Warning) > 0)
+        {
+            Verdict::Refused
+        } else {
+            Verdict::Passed
+        }
     }
 }
 
@@ -189,9 +201,24 @@ impl Verified {
     /// Whether the change may merge: both models loaded and no finding is
     /// an error (nor, with `deny_warnings`, a warning).
     pub fn may_merge(&self, deny_warnings: bool) -> bool {
-        self.verification.as_ref().is_some_and(|v| {
-            v.may_merge() && !(deny_warnings && v.report.count(Severity::Warning) > 0)
-        })
+        self.verdict(deny_warnings).passed()
+    }
+
+    /// What the gate decided, as `datasurface verify`'s exit status says
+    /// it: [`Verdict::NotLoaded`] when a model could not be loaded, which
+    /// [`may_merge`](Self::may_merge) alone cannot tell from a refusal.
+    pub fn verdict(&self, deny_warnings: bool) -> Verdict {
+        match &self.verification {
+            Some(v) if self.load_errors.is_empty() => {
+                if v.may_merge() && !(deny_warnings && v.report.count(Severity::Warning) > 0) {
+                    Verdict::Passed
+                } else {
+                    Verdict::Refused
+                }
+            }
+            _ if self.load_errors.is_empty() => Verdict::NotLoaded,
+            _ => Verdict::of_load_errors(&self.load_errors),
+        }
     }
 
     /// Every finding (load errors, or the verification's), in the JSON shape.
@@ -207,6 +234,7 @@ impl Verified {
     /// What `datasurface verify --format json` prints.
     pub fn output(&self, deny_warnings: bool) -> VerifyOutput<'_> {
         VerifyOutput {
+            verdict: self.verdict(deny_warnings),
             may_merge: self.may_merge(deny_warnings),
             findings: self.findings(),
             changes: self

@@ -44,7 +44,7 @@ pub use avro_files::{MAX_AVRO_FILE_BYTES, read_avro_files};
 pub use datasurface_platform as platform;
 pub use dir::ModelDir;
 pub use external::{EXTERNAL_KIND, External};
-pub use finding::{FINDINGS_VERSION, Finding, VerifyOutput, finding_schema, to_json};
+pub use finding::{FINDINGS_VERSION, Finding, Verdict, VerifyOutput, finding_schema, to_json};
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
 /// The codes of the gate's check of every environment a model declares
 /// ([`environments::check_environments`]).

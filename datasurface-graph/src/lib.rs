@@ -16,7 +16,57 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let text = include_str!("../../datasurface-rules/src/validate/rules/base.yaml");
+//! let text = r#"
+//! apiVersion: datasurface.dev/v1
+//! kind: Ecosystem
+//! name: Shop
+//! owningRepository: {name: acme/ecosystem, branch: main}
+//! liveRepository: {name: acme/ecosystem, branch: live}
+//! vendors:
+//!   AWS:
+//!     hardCloudVendor: AWS
+//!     documentation: {description: Amazon Web Services.}
+//!     locations: {USA: {locations: {us-east-1: {}}}}
+//! platforms:
+//!   Batch: {kind: sqlite, version: ^0.1, locations: [AWS:USA/us-east-1]}
+//! zoneDeclarations:
+//!   USA: {repository: {name: acme/usa, branch: main}}
+//! zones:
+//!   USA:
+//!     teamDeclarations:
+//!       Sales: {repository: {name: acme/sales, branch: main}}
+//!     teams:
+//!       Sales:
+//!         containers:
+//!           Sales DB:
+//!             kind: {database: {engine: POSTGRES, database: sales}}
+//!             locations: [AWS:USA/us-east-1]
+//!         datastores:
+//!           Orders:
+//!             capture:
+//!               ingestion:
+//!                 container: Sales DB
+//!                 consistency: MULTI_DATASET
+//!                 trigger: {cron: "*/15 * * * *"}
+//!                 credential: {name: sales_reader, type: USER_PASSWORD}
+//!                 method: {sqlSnapshot: {}}
+//!             datasets:
+//!               orders:
+//!                 classifications: [PUB]
+//!                 schema:
+//!                   columns:
+//!                     order_id: {type: BigInt, nullable: false}
+//!                   primaryKey: [order_id]
+//!         workspaces:
+//!           Dashboard:
+//!             container: Sales DB
+//!             datasetGroups:
+//!               Live:
+//!                 sinks: [{datastore: Orders, dataset: orders}]
+//!                 requirements: {milestoning: LIVE_ONLY, latency: MINUTES}
+//! assignments:
+//!   - {workspace: Dashboard, datasetGroup: Live, platforms: [{platform: Batch, status: PROVISIONED}]}
+//! "#;
 //! let model = datasurface_files::from_yaml_str(text)?;
 //! let valid = datasurface_rules::validate::validate(model).map_err(|r| r.to_string())?;
 //! let graphs = datasurface_graph::build(&valid);

@@ -3,9 +3,11 @@
 use std::fmt;
 
 use datasurface_core::WorkspacePriority;
+use datasurface_core::diagnostic::ModelPath;
 use datasurface_core::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
+use datasurface_core::places::Places;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +61,7 @@ impl fmt::Display for NodeKey {
     rename_all_fields = "camelCase",
     tag = "kind"
 )]
+#[non_exhaustive]
 pub enum NodeKind {
     /// Ingest a datastore (or one dataset of a single-dataset datastore).
     Ingest {
@@ -102,6 +105,53 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The model object the node stands for, as a finding names it (such
+    /// as "the export of `NW_Data.customers` to `Mart A`"), and its place
+    /// in the model.
+    pub fn described(&self, places: &Places) -> (String, ModelPath) {
+        match self {
+            NodeKind::Ingest {
+                datastore,
+                dataset: None,
+                ..
+            } => (
+                format!("the ingestion of `{datastore}`"),
+                places.datastore(datastore),
+            ),
+            NodeKind::Ingest {
+                datastore,
+                dataset: Some(dataset),
+                ..
+            } => (
+                format!("the ingestion of `{datastore}.{dataset}`"),
+                places.dataset(datastore, dataset),
+            ),
+            NodeKind::Export {
+                container,
+                datastore,
+                dataset,
+            } => (
+                format!("the export of `{datastore}.{dataset}` to `{container}`"),
+                places.dataset(datastore, dataset),
+            ),
+            NodeKind::Trigger { workspace } => (
+                format!("the trigger of transformer `{workspace}`"),
+                places.workspace(workspace),
+            ),
+            NodeKind::DataTransformer { workspace } => (
+                format!("transformer `{workspace}`"),
+                places.workspace(workspace),
+            ),
+            NodeKind::Workspace {
+                workspace,
+                dataset_group,
+            } => (
+                format!("dataset group `{workspace}.{dataset_group}`"),
+                places.dataset_group(workspace, dataset_group),
+            ),
+        }
+    }
+
     /// The node's stable key on a platform.
     pub fn key(&self, platform: &PlatformName) -> NodeKey {
         NodeKey(match self {

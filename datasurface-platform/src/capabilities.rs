@@ -4,168 +4,28 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use datasurface_core::capture::FileFormat;
+use datasurface_core::kinds::{CaptureKind, CodeKind, ContainerCategory, TriggerKind};
 use datasurface_core::names::{ContainerName, DatasetGroupName, DatastoreName, WorkspaceName};
-use datasurface_core::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DataType, Ecosystem, Latency,
-    Milestoning, StepTrigger, TypeKind,
-};
+use datasurface_core::{DataType, Ecosystem, Latency, Milestoning, TypeKind};
 use datasurface_graph::{NodeKind, PlatformGraph};
 use datasurface_rules::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 use serde::Serialize;
 
 use crate::platform::RenderContext;
 
-/// A kind of thing a model can ask for, by the name model files write, so
-/// that a platform's capabilities are checked by the compiler: a misspelled
-/// capability does not compile. Serialized and shown as that name.
-macro_rules! kinds {
-    ($(
-        $(#[$doc:meta])*
-        $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }
-    )+) => {$(
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-        }
-
-        impl $name {
-            /// Every kind, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// Its name in model files.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.name())
-            }
-        }
-    )+};
-}
-
-kinds! {
-    /// How a datastore is captured: a capture method, or the output of a transformer.
-    CaptureKind {
-        /// `sqlSnapshot`.
-        SqlSnapshot => "sqlSnapshot",
-        /// `sqlWatermark`.
-        SqlWatermark => "sqlWatermark",
-        /// `cdc`.
-        Cdc => "cdc",
-        /// `kafka`.
-        Kafka => "kafka",
-        /// `fileDrop`.
-        FileDrop => "fileDrop",
-        /// `transformerOutput`: a datastore a transformer writes.
-        TransformerOutput => "transformerOutput",
-    }
-    /// A kind of data container.
-    ContainerCategory {
-        /// `database`.
-        Database => "database",
-        /// `objectStorage`.
-        ObjectStorage => "objectStorage",
-        /// `lakehouse`.
-        Lakehouse => "lakehouse",
-        /// `kafka`.
-        Kafka => "kafka",
-        /// `platformManaged`.
-        PlatformManaged => "platformManaged",
-    }
-    /// A kind of ingestion or transformer trigger.
-    TriggerKind {
-        /// `cron`.
-        Cron => "cron",
-        /// `external`.
-        External => "external",
-    }
-    /// A kind of transformer code.
-    CodeKind {
-        /// `sql`.
-        Sql => "sql",
-        /// `pythonRepo`.
-        PythonRepo => "pythonRepo",
-        /// `python`.
-        Python => "python",
-        /// `builtin`.
-        Builtin => "builtin",
-    }
-}
-
-impl CaptureKind {
-    /// How a datastore is captured.
-    pub fn of(capture: &CaptureMetadata) -> Self {
-        match capture {
-            CaptureMetadata::Ingestion(i) => match i.method {
-                CaptureMethod::SqlSnapshot(_) => CaptureKind::SqlSnapshot,
-                CaptureMethod::SqlWatermark(_) => CaptureKind::SqlWatermark,
-                CaptureMethod::Cdc(_) => CaptureKind::Cdc,
-                CaptureMethod::Kafka(_) => CaptureKind::Kafka,
-                CaptureMethod::FileDrop(_) => CaptureKind::FileDrop,
-            },
-            CaptureMetadata::TransformerOutput(_) => CaptureKind::TransformerOutput,
-        }
-    }
-}
-
-impl ContainerCategory {
-    /// A container's kind.
-    pub fn of(kind: &ContainerKind) -> Self {
-        match kind {
-            ContainerKind::Database(_) => ContainerCategory::Database,
-            ContainerKind::ObjectStorage(_) => ContainerCategory::ObjectStorage,
-            ContainerKind::Lakehouse(_) => ContainerCategory::Lakehouse,
-            ContainerKind::Kafka(_) => ContainerCategory::Kafka,
-            ContainerKind::PlatformManaged => ContainerCategory::PlatformManaged,
-        }
-    }
-}
-
-impl TriggerKind {
-    /// A trigger's kind.
-    pub fn of(trigger: &StepTrigger) -> Self {
-        match trigger {
-            StepTrigger::Cron(_) => TriggerKind::Cron,
-            StepTrigger::External(_) => TriggerKind::External,
-        }
-    }
-}
-
-impl CodeKind {
-    /// A transformer's code kind.
-    pub fn of(code: &CodeArtifact) -> Self {
-        match code {
-            CodeArtifact::Sql(_) => CodeKind::Sql,
-            CodeArtifact::PythonRepo(_) => CodeKind::PythonRepo,
-            CodeArtifact::Python(_) => CodeKind::Python,
-            CodeArtifact::Builtin(_) => CodeKind::Builtin,
-        }
-    }
-}
-
 /// What a platform supports, each list typed ([`CaptureKind`],
 /// [`ContainerCategory`], [`TypeKind`] …), shown by the names model files use.
 ///
+/// It grows as the model does, so it is built from [`Capabilities::new`]
+/// (nothing supported) with one `with_` method per list; its fields stay
+/// readable.
+///
 /// ```
 /// use datasurface_platform::{Capabilities, CaptureKind, ContainerCategory, TypeKind};
-/// let declared = Capabilities {
-///     capture_methods: vec![CaptureKind::SqlSnapshot],
-///     container_kinds: vec![ContainerCategory::Database],
-///     data_types: vec![TypeKind::Integer, TypeKind::VarChar],
-///     ..Capabilities::default()
-/// };
+/// let declared = Capabilities::new()
+///     .with_capture_methods([CaptureKind::SqlSnapshot])
+///     .with_container_kinds([ContainerCategory::Database])
+///     .with_data_types([TypeKind::Integer, TypeKind::VarChar]);
 /// assert_eq!(serde_json::to_value(&declared)?["dataTypes"], serde_json::json!(["Integer", "VarChar"]));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -174,13 +34,11 @@ impl CodeKind {
 ///
 /// ```compile_fail
 /// # use datasurface_platform::{Capabilities, CaptureKind};
-/// let declared = Capabilities {
-///     capture_methods: vec![CaptureKind::SqlSnapshott],
-///     ..Capabilities::default()
-/// };
+/// let declared = Capabilities::new().with_capture_methods([CaptureKind::SqlSnapshott]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Capabilities {
     /// How datastores are captured: the capture methods, and `transformerOutput`.
     pub capture_methods: Vec<CaptureKind>,
@@ -210,6 +68,79 @@ pub struct Capabilities {
     pub longest_retention_days: Option<u64>,
 }
 
+impl Capabilities {
+    /// Nothing supported: add what the platform does with the `with_` methods.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The capture methods (and `transformerOutput`) it ingests.
+    #[must_use]
+    pub fn with_capture_methods(mut self, kinds: impl IntoIterator<Item = CaptureKind>) -> Self {
+        self.capture_methods = kinds.into_iter().collect();
+        self
+    }
+
+    /// The milestoning strategies it keeps.
+    #[must_use]
+    pub fn with_milestoning(mut self, strategies: impl IntoIterator<Item = Milestoning>) -> Self {
+        self.milestoning = strategies.into_iter().collect();
+        self
+    }
+
+    /// The container kinds it reads and writes.
+    #[must_use]
+    pub fn with_container_kinds(
+        mut self,
+        kinds: impl IntoIterator<Item = ContainerCategory>,
+    ) -> Self {
+        self.container_kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// The column types it stores.
+    #[must_use]
+    pub fn with_data_types(mut self, types: impl IntoIterator<Item = TypeKind>) -> Self {
+        self.data_types = types.into_iter().collect();
+        self
+    }
+
+    /// The ingestion triggers it runs.
+    #[must_use]
+    pub fn with_triggers(mut self, triggers: impl IntoIterator<Item = TriggerKind>) -> Self {
+        self.triggers = triggers.into_iter().collect();
+        self
+    }
+
+    /// The transformer code kinds it runs.
+    #[must_use]
+    pub fn with_code_kinds(mut self, kinds: impl IntoIterator<Item = CodeKind>) -> Self {
+        self.code_kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// The file formats a `fileDrop` capture may use.
+    #[must_use]
+    pub fn with_file_formats(mut self, formats: impl IntoIterator<Item = FileFormat>) -> Self {
+        self.file_formats = formats.into_iter().collect();
+        self
+    }
+
+    /// The freshest latency it keeps a group's data to.
+    #[must_use]
+    pub fn with_fastest_latency(mut self, latency: Latency) -> Self {
+        self.fastest_latency = Some(latency);
+        self
+    }
+
+    /// The longest history, in days, it keeps for a forensic group.
+    #[must_use]
+    pub fn with_longest_retention_days(mut self, days: u64) -> Self {
+        self.longest_retention_days = Some(days);
+        self
+    }
+}
+
 /// Calls `f` with a type and every type inside it.
 fn each_type(t: &DataType, f: &mut dyn FnMut(&DataType)) {
     f(t);
@@ -221,6 +152,7 @@ fn each_type(t: &DataType, f: &mut dyn FnMut(&DataType)) {
 /// One thing a model can ask of a platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase", tag = "category", content = "name")]
+#[non_exhaustive]
 pub enum Capability {
     /// A capture method, such as `sqlSnapshot`.
     CaptureMethod(CaptureKind),

@@ -20,6 +20,7 @@ use crate::escape::sql as escape;
 /// How a column is stored and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Affinity {
     /// Whole numbers.
     Integer,

@@ -10,6 +10,7 @@ use datasurface_rules::validate::ModelIndex;
 
 /// How long a datastore's closed row versions are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kept {
     /// A forensic consumer asks for no limit.
     Forever,

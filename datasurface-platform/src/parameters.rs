@@ -92,6 +92,7 @@ pub fn parameter_docs<T: JsonSchema>() -> Vec<(String, String)> {
 /// prints it: from the JSON Schema of the type the platform reads its
 /// parameters into.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParameterDoc {
     /// The parameter's name, as a declaration writes it.
     pub name: String,

@@ -30,6 +30,7 @@ pub const RESERVED_COLUMN: &str = "reserved-column-name";
 /// Who claimed a physical name, as a finding names it: the model object
 /// (such as "dataset `NW_Data.customers`") and where it is in the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Claimant {
     /// The model object, as the message names it.
     pub what: String,
@@ -38,6 +39,14 @@ pub struct Claimant {
 }
 
 impl Claimant {
+    /// A claimant: the model object as a finding names it, and its place.
+    pub fn new(what: impl Into<String>, path: ModelPath) -> Self {
+        Claimant {
+            what: what.into(),
+            path,
+        }
+    }
+
     /// The model object a graph node stands for, and its path: so a
     /// platform that claims names by node (`PhysicalNames<NodeKey>`, or its
     /// own owners holding nodes) describes every claimant in one call. The
@@ -65,48 +74,7 @@ impl Claimant {
         valid: &datasurface_rules::validate::ValidEcosystem,
         node: &NodeKind,
     ) -> Claimant {
-        let places = valid.places();
-        let (what, path) = match node {
-            NodeKind::Ingest {
-                datastore,
-                dataset: None,
-                ..
-            } => (
-                format!("the ingestion of `{datastore}`"),
-                places.datastore(datastore),
-            ),
-            NodeKind::Ingest {
-                datastore,
-                dataset: Some(dataset),
-                ..
-            } => (
-                format!("the ingestion of `{datastore}.{dataset}`"),
-                places.dataset(datastore, dataset),
-            ),
-            NodeKind::Export {
-                container,
-                datastore,
-                dataset,
-            } => (
-                format!("the export of `{datastore}.{dataset}` to `{container}`"),
-                places.dataset(datastore, dataset),
-            ),
-            NodeKind::Trigger { workspace } => (
-                format!("the trigger of transformer `{workspace}`"),
-                places.workspace(workspace),
-            ),
-            NodeKind::DataTransformer { workspace } => (
-                format!("transformer `{workspace}`"),
-                places.workspace(workspace),
-            ),
-            NodeKind::Workspace {
-                workspace,
-                dataset_group,
-            } => (
-                format!("dataset group `{workspace}.{dataset_group}`"),
-                places.dataset_group(workspace, dataset_group),
-            ),
-        };
+        let (what, path) = node.described(valid.places());
         Claimant { what, path }
     }
 }
@@ -149,9 +117,8 @@ impl<T> Ord for Carried<T> {
 /// let mut names = PhysicalNames::new("p", "folds case");
 /// names.claim("a table", "A_b", true, ("A", "b"));
 /// names.claim("a table", "a_B", true, ("a", "B"));
-/// let found = names.into_diagnostics(|(store, dataset)| Claimant {
-///     what: format!("dataset `{store}.{dataset}`"),
-///     path: ModelPath::root().keys(["datastores", store]),
+/// let found = names.into_diagnostics(|(store, dataset)| {
+///     Claimant::new(format!("dataset `{store}.{dataset}`"), ModelPath::root().keys(["datastores", store]))
 /// });
 /// assert_eq!(found.len(), 1);
 /// ```

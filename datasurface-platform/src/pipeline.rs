@@ -39,6 +39,7 @@ pub enum RenderFailure {
 
 /// A platform's rendering of a model, with the warnings found on the way.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Rendered {
     /// What the platform rendered.
     pub rendering: Rendering,
@@ -176,6 +177,7 @@ pub fn check_platforms(
 /// A model that passed the whole gate: valid, with its intention graphs,
 /// and the warnings of every check.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Gated {
     /// The validated model.
     pub valid: ValidEcosystem,

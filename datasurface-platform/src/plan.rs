@@ -12,6 +12,7 @@ use crate::rendering::{Artifact, ArtifactKey, Rendering};
 /// What a step does to one artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Action {
     /// Make a new artifact.
     Create,
@@ -28,6 +29,7 @@ pub enum Action {
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Disruption {
     /// Nothing running notices. The default.
     #[default]
@@ -38,6 +40,40 @@ pub enum Disruption {
     Backfill,
     /// Data is dropped.
     DataDropped,
+}
+
+impl Action {
+    /// The verb a plan shows: `create`, `update`, `replace`, `delete`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// The sign a plan shows before the verb: `+`, `~`, `±`, `-`.
+    pub fn sign(self) -> char {
+        match self {
+            Action::Create => '+',
+            Action::Update => '~',
+            Action::Replace => '±',
+            Action::Delete => '-',
+        }
+    }
+
+    /// Whether a step of this action fits an artifact that was in the
+    /// previous rendering (`was`) and is in the next (`is`): a create only
+    /// what is new, a delete only what is gone, an update or replace only
+    /// what is in both.
+    pub fn fits(self, was: bool, is: bool) -> bool {
+        match self {
+            Action::Create => !was && is,
+            Action::Delete => was && !is,
+            Action::Update | Action::Replace => was && is,
+        }
+    }
 }
 
 impl fmt::Display for Disruption {
@@ -54,6 +90,7 @@ impl fmt::Display for Disruption {
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Step {
     /// What it does.
     pub action: Action,
@@ -71,12 +108,48 @@ pub struct Step {
 /// The steps from one rendering to the next: creates, updates and replaces with
 /// what they depend on first; then deletes with what depends on them first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Plan {
     /// The steps, in the order to run them.
     pub steps: Vec<Step>,
 }
 
+impl Step {
+    /// A step with no disruption and, for a delete, no artifact: add them
+    /// with [`Step::with_disruption`] and [`Step::with_artifact`].
+    pub fn new(action: Action, key: ArtifactKey, reason: impl Into<String>) -> Self {
+        Step {
+            action,
+            key,
+            reason: reason.into(),
+            disruption: Disruption::None,
+            artifact: None,
+        }
+    }
+
+    /// With how much it disturbs the running system.
+    #[must_use]
+    pub fn with_disruption(mut self, disruption: Disruption) -> Self {
+        self.disruption = disruption;
+        self
+    }
+
+    /// With the artifact as it will be (every action but delete).
+    #[must_use]
+    pub fn with_artifact(mut self, artifact: Artifact) -> Self {
+        self.artifact = Some(artifact);
+        self
+    }
+}
+
 impl Plan {
+    /// A plan of these steps, in the order given: a platform's own
+    /// [`diff`](crate::DataPlatform::diff) orders them with
+    /// [`dependency_order`] first.
+    pub fn new(steps: Vec<Step>) -> Self {
+        Plan { steps }
+    }
+
     /// Whether the plan changes nothing.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
@@ -134,12 +207,7 @@ impl Plan {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for step in &self.steps {
-            let (sign, verb) = match step.action {
-                Action::Create => ('+', "create"),
-                Action::Update => ('~', "update"),
-                Action::Replace => ('±', "replace"),
-                Action::Delete => ('-', "delete"),
-            };
+            let (sign, verb) = (step.action.sign(), step.action.verb());
             writeln!(f, "{sign} {verb:<7} {}", step.key)?;
             writeln!(f, "    why: {}", step.reason)?;
             if step.disruption != Disruption::None {

@@ -15,6 +15,7 @@ use crate::resources::PlatformResources;
 
 /// What a platform renders for: the validated model, and which of its platform declarations.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct RenderContext<'a> {
     /// The model.
     pub ecosystem: &'a ValidEcosystem,
@@ -25,6 +26,21 @@ pub struct RenderContext<'a> {
 }
 
 impl<'a> RenderContext<'a> {
+    /// The context of one platform declaration of a validated model, as
+    /// the pipeline ([`crate::render_with`]) makes it; tests of a platform
+    /// make their own.
+    pub fn new(
+        ecosystem: &'a ValidEcosystem,
+        platform: &'a PlatformName,
+        declaration: &'a PlatformDeclaration,
+    ) -> Self {
+        RenderContext {
+            ecosystem,
+            platform,
+            declaration,
+        }
+    }
+
     /// The ingestion of a datastore: how it is captured, from which
     /// container, when and with which credential. `None` for a store the
     /// model lacks or a transformer's output.

@@ -189,10 +189,22 @@ impl fmt::Display for ArtifactKey {
 }
 
 /// One rendered artifact: a DAG file, a DDL script, a job spec …
+///
+/// Most artifacts realise one graph node ([`Artifact::node`]). A
+/// *platform-level* artifact realises none: a provider block, a shared
+/// schema, an index of the others. Such artifacts are allowed; their keys
+/// come from the platform's own structure (a constant such as
+/// `terraform/providers.tf.json`, or parts of its parameters), never from
+/// the order of the model, and the same contract holds for them: rendered
+/// deterministically, listing in `depends_on` what must exist first, and
+/// planned by [`diff`](crate::DataPlatform::diff) like any other. Plans show
+/// them with `no node`; findings about a team's element cannot point at
+/// them, so they must not carry what a team owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Artifact {
-    /// The graph node it realises, if it realises one.
+    /// The graph node it realises; `None` for a platform-level artifact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<NodeKey>,
     /// Its content.

@@ -70,6 +70,7 @@ impl PlatformResources {
 
 /// A credential a platform uses for itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlatformCredential {
     /// Its name in the secret store.
     pub name: CredentialName,
@@ -79,6 +80,7 @@ pub struct PlatformCredential {
 
 /// A file or folder a platform's parameters map.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlatformFile {
     /// Its path, relative to the model's root (or absolute).
     pub path: String,

@@ -14,11 +14,22 @@ pub const ARTIFACTS_DIR: &str = "artifacts";
 
 /// A file of a saved rendering: its path relative to the rendering's directory, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SavedFile {
     /// The relative path, `/`-separated.
     pub path: String,
     /// The text.
     pub text: String,
+}
+
+impl SavedFile {
+    /// A file at a relative, `/`-separated path.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        SavedFile {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

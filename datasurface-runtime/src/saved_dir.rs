@@ -84,10 +84,7 @@ fn read_tree(root: &Path, dir: &Path, files: &mut Vec<SavedFile>) -> Result<(), 
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        files.push(SavedFile {
-            path: parts.join("/"),
-            text,
-        });
+        files.push(SavedFile::new(parts.join("/"), text));
     }
     Ok(())
 }

@@ -280,7 +280,9 @@ pub(crate) fn spec_key(node: &Node, eco: &Ecosystem) -> Option<ArtifactKey> {
             "transformers".into(),
             workspace.to_string(),
         ],
-        NodeKind::Trigger { .. } => return None,
+        // A trigger, or a kind this platform does not render (`render`
+        // refuses it).
+        _ => return None,
     };
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     Some(key(&parts))
@@ -443,6 +445,7 @@ impl Renderer<'_> {
                     self.transformer(&lookup, &lineage, &views, &mut out, node, workspace)?;
                 }
                 NodeKind::Trigger { .. } => {}
+                _ => return Err(self.context.unsupported(format!("node `{}`", node.key))),
             }
         }
         Ok(out.rendering)

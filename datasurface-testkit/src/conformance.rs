@@ -245,11 +245,7 @@ impl<'a> Conformance<'a> {
             empty = PlatformGraph::new(name.clone());
             &empty
         };
-        let context = datasurface_platform::RenderContext {
-            ecosystem: valid,
-            platform: name,
-            declaration,
-        };
+        let context = datasurface_platform::RenderContext::new(valid, name, declaration);
         let declared = self
             .platform
             .codes()
@@ -389,11 +385,8 @@ impl<'a> Conformance<'a> {
         let Some((name, graph)) = graphs.graphs.get_key_value(PLATFORM_NAME) else {
             return vec!["the generated model gives the platform no graph".into()];
         };
-        let context = datasurface_platform::RenderContext {
-            ecosystem: &valid,
-            platform: name,
-            declaration: &valid.platforms[name],
-        };
+        let context =
+            datasurface_platform::RenderContext::new(&valid, name, &valid.platforms[name]);
         let used: BTreeSet<Capability> = capabilities_used(graph, &context)
             .into_iter()
             .map(|(_, c)| c)
@@ -700,13 +693,7 @@ impl<'a> Conformance<'a> {
         for step in &plan.steps {
             let was = from.artifacts.contains_key(&step.key);
             let is = to.artifacts.contains_key(&step.key);
-            let fits = match step.action {
-                datasurface_platform::Action::Create => !was && is,
-                datasurface_platform::Action::Delete => was && !is,
-                datasurface_platform::Action::Update | datasurface_platform::Action::Replace => {
-                    was && is
-                }
-            };
+            let fits = step.action.fits(was, is);
             if !fits {
                 failures.push(format!(
                     "with {what}, the plan's step `{:?} {}` does not fit the renderings",

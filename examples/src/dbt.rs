@@ -45,21 +45,19 @@ impl DataPlatform for Dbt {
         datasurface_platform::semver::Version::new(1, 0, 0)
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            capture_methods: vec![CaptureKind::SqlSnapshot],
-            milestoning: vec![Milestoning::LiveOnly],
-            container_kinds: vec![ContainerCategory::Database],
-            data_types: vec![
+        Capabilities::new()
+            .with_capture_methods([CaptureKind::SqlSnapshot])
+            .with_milestoning([Milestoning::LiveOnly])
+            .with_container_kinds([ContainerCategory::Database])
+            .with_data_types([
                 TypeKind::Integer,
                 TypeKind::BigInt,
                 TypeKind::VarChar,
                 TypeKind::Decimal,
                 TypeKind::Date,
                 TypeKind::Boolean,
-            ],
-            triggers: vec![TriggerKind::Cron],
-            ..Capabilities::default()
-        }
+            ])
+            .with_triggers([TriggerKind::Cron])
     }
 
     /// dbt names sources and models by file, and file systems may ignore
@@ -73,9 +71,11 @@ impl DataPlatform for Dbt {
             }
         }
         // Only stores that collide are described.
-        names.into_diagnostics(|s| Claimant {
-            what: format!("datastore `{s}`"),
-            path: ModelPath::root().keys(["datastores", s.as_str()]),
+        names.into_diagnostics(|s| {
+            Claimant::new(
+                format!("datastore `{s}`"),
+                ModelPath::root().keys(["datastores", s.as_str()]),
+            )
         })
     }
 

@@ -390,6 +390,7 @@ fn disruption(d: Disruption) -> String {
         Disruption::Recreate => "re-create, no data lost".to_owned(),
         Disruption::Backfill => "⚠️ **re-ingest or backfill**".to_owned(),
         Disruption::DataDropped => "🛑 **data dropped**".to_owned(),
+        other => format!("**{other}**"),
     }
 }
 
@@ -549,6 +550,7 @@ fn steps(plan: &Plan) -> Vec<String> {
                 Action::Update => "✏️ update",
                 Action::Replace => "🔁 replace",
                 Action::Delete => "➖ delete",
+                other => other.verb(),
             };
             let mut item = format!("- {verb} {}: {}", code(s.key.as_str()), message(&s.reason));
             if s.disruption != Disruption::None {

@@ -112,7 +112,10 @@ impl HookLoader for PinLoader {
 fn placeless(findings: Vec<Finding>) -> Vec<Finding> {
     findings
         .into_iter()
-        .map(|f| Finding { file: None, ..f })
+        .map(|mut f| {
+            f.file = None;
+            f
+        })
         .collect()
 }
 
@@ -259,7 +262,9 @@ proptest! {
         line in proptest::option::of(1usize..100_000),
         column in proptest::option::of(1usize..1_000),
     ) {
-        let finding = Finding { code, severity, path, message, help, file, line, column };
+        let mut finding = Finding::new(code, severity, message);
+        (finding.path, finding.help, finding.file) = (path, help, file);
+        (finding.line, finding.column) = (line, column);
         let json = datasurface_gate::to_json(std::slice::from_ref(&finding));
         let back: Vec<Finding> = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(back, vec![finding]);

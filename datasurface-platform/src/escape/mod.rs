@@ -9,6 +9,7 @@
 //! | SQL identifiers and string literals, by dialect | [`sql::Dialect::ident`], [`sql::Dialect::literal`] |
 //! | JSON strings | [`json::string`] |
 //! | YAML scalars | [`yaml::scalar`] |
+//! | HCL and Terraform strings (native and JSON syntax), template markers doubled | [`hcl::string`], [`hcl::json_string`] |
 //! | POSIX shell words | [`shell::word`] |
 //! | JDBC connection URLs | [`jdbc::url`] |
 //! | Python string literals and docstrings | [`python::str_literal`], [`python::docstring`] |
@@ -31,6 +32,7 @@
 //! assert_eq!(python::str_literal("\n"), r#""\n""#);
 //! ```
 
+pub mod hcl;
 pub mod jdbc;
 pub mod json;
 pub mod python;

@@ -30,23 +30,21 @@ impl JobSpecs {
         JobSpecs {
             kind: "airflow",
             version: semver::Version::new(0, 1, 3),
-            capabilities: Capabilities {
-                capture_methods: vec![CaptureKind::SqlSnapshot, CaptureKind::TransformerOutput],
-                milestoning: vec![Milestoning::LiveOnly, Milestoning::Forensic],
-                container_kinds: vec![ContainerCategory::Database],
-                data_types: vec![
+            capabilities: Capabilities::new()
+                .with_capture_methods([CaptureKind::SqlSnapshot, CaptureKind::TransformerOutput])
+                .with_milestoning([Milestoning::LiveOnly, Milestoning::Forensic])
+                .with_container_kinds([ContainerCategory::Database])
+                .with_data_types([
                     TypeKind::Integer,
                     TypeKind::SmallInt,
                     TypeKind::Boolean,
                     TypeKind::NVarChar,
                     TypeKind::NChar,
                     TypeKind::Decimal,
-                ],
-                triggers: vec![TriggerKind::Cron],
-                code_kinds: vec![CodeKind::Sql],
-                file_formats: Vec::new(),
-                ..Capabilities::default()
-            },
+                ])
+                .with_triggers([TriggerKind::Cron])
+                .with_code_kinds([CodeKind::Sql])
+                .with_file_formats(Vec::new()),
         }
     }
 }
@@ -133,11 +131,7 @@ fn valid(files: &[SourceFile]) -> ValidEcosystem {
 fn render(platform: &dyn DataPlatform, valid: &ValidEcosystem) -> Rendering {
     let graphs = build(valid);
     let name = valid.platforms.keys().next().unwrap();
-    let context = RenderContext {
-        ecosystem: valid,
-        platform: name,
-        declaration: &valid.platforms[name],
-    };
+    let context = RenderContext::new(valid, name, &valid.platforms[name]);
     platform.render(&graphs.graphs[name], &context).unwrap()
 }
 
@@ -170,11 +164,7 @@ fn capabilities_are_checked_before_rendering() {
     let valid = valid(&northwind_text());
     let graphs = build(&valid);
     let name = valid.platforms.keys().next().unwrap();
-    let context = RenderContext {
-        ecosystem: &valid,
-        platform: name,
-        declaration: &valid.platforms[name],
-    };
+    let context = RenderContext::new(&valid, name, &valid.platforms[name]);
     let platform = JobSpecs::azure();
     assert!(platform.lint(&graphs.graphs[name], &context).is_empty());
     let mut poorer = JobSpecs::azure();

@@ -14,7 +14,10 @@ use datasurface_files::SourceFile;
 
 /// Every model file under an example model directory, as the CLI reads it.
 pub(crate) fn example_files(name: &str) -> Vec<SourceFile> {
-    datasurface_fixtures::example_model(name)
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/models")
+        .join(name);
+    datasurface_fixtures::model_files(&dir)
         .into_iter()
         .map(|(path, text)| SourceFile::new(path, text))
         .collect()

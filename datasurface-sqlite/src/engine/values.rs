@@ -52,6 +52,7 @@ fn kind(affinity: Affinity) -> &'static str {
         Affinity::Text => "text",
         Affinity::Blob => "bytes",
         Affinity::Boolean => "true or false",
+        _ => "a value",
     }
 }
 

@@ -56,16 +56,14 @@ struct Specs {
 }
 
 fn everything() -> Capabilities {
-    Capabilities {
-        capture_methods: CaptureKind::ALL.to_vec(),
-        milestoning: MILESTONING.to_vec(),
-        container_kinds: ContainerCategory::ALL.to_vec(),
-        data_types: TypeKind::ALL.to_vec(),
-        triggers: TriggerKind::ALL.to_vec(),
-        code_kinds: CodeKind::ALL.to_vec(),
-        file_formats: FileFormat::ALL.to_vec(),
-        ..Capabilities::default()
-    }
+    Capabilities::new()
+        .with_capture_methods(CaptureKind::ALL.to_vec())
+        .with_milestoning(MILESTONING.to_vec())
+        .with_container_kinds(ContainerCategory::ALL.to_vec())
+        .with_data_types(TypeKind::ALL.to_vec())
+        .with_triggers(TriggerKind::ALL.to_vec())
+        .with_code_kinds(CodeKind::ALL.to_vec())
+        .with_file_formats(FileFormat::ALL.to_vec())
 }
 
 impl Specs {
@@ -116,12 +114,12 @@ impl DataPlatform for Specs {
                 let key = ArtifactKey::for_node(&node.key, "json");
                 names.claim("a file", key.as_str(), true, node.key.as_str());
             }
-            found.extend(
-                names.into_diagnostics(|node| datasurface_platform::Claimant {
-                    what: (*node).to_owned(),
-                    path: datasurface_rules::validate::ModelPath::root(),
-                }),
-            );
+            found.extend(names.into_diagnostics(|node| {
+                datasurface_platform::Claimant::new(
+                    *node,
+                    datasurface_rules::validate::ModelPath::root(),
+                )
+            }));
         }
         // A note about every model: declared, unless the flaw forgets to.
         let code = if self.flaw == Flaw::UndeclaredCode {

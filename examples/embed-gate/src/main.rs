@@ -1,8 +1,9 @@
 //! `datasurface-embed-gate check <MODEL>` and `… verify <BASE> <PROPOSED> <REPOSITORY>`:
 //! the findings `datasurface check` and `datasurface verify` print with
 //! `--format json`, from the library, with the same platforms and hook runner.
-//! Exits 0 when the model passes (or the change may merge), 1 when not, 2 on
-//! a wrong command line.
+//! Exits as `datasurface` does, by the gate's verdict: 0 when the model
+//! passes (or the change may merge), 1 when refused, 2 when a model could not
+//! be loaded or the command line is wrong.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,11 +24,11 @@ fn gate() -> Gate {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let passed = match args[..] {
+    let verdict = match args[..] {
         ["check", model] => {
             let checked = gate().check(&ModelDir::new(model));
             print!("{}", to_json(&checked.findings()));
-            checked.passes(false)
+            checked.verdict(false)
         }
         ["verify", base, proposed, repository] => {
             let Ok(repository) = repository.parse() else {
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
                 &repository,
             );
             print!("{}", verified.output(false).to_json());
-            verified.may_merge(false)
+            verified.verdict(false)
         }
         _ => {
             eprintln!(
@@ -52,9 +53,5 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(verdict.exit_code())
 }

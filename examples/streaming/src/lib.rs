@@ -148,15 +148,13 @@ impl DataPlatform for Streaming {
 
     fn capabilities(&self) -> Capabilities {
         use CaptureKind as C;
-        Capabilities {
-            capture_methods: vec![C::SqlSnapshot, C::SqlWatermark, C::TransformerOutput],
-            milestoning: vec![Milestoning::LiveOnly],
-            container_kinds: vec![ContainerCategory::Database],
-            data_types: TypeKind::ALL.iter().copied().filter(|k| flink(*k).is_some()).collect(),
-            triggers: vec![TriggerKind::Cron],
-            code_kinds: vec![CodeKind::Sql],
-            ..Capabilities::default()
-        }
+        Capabilities::new()
+            .with_capture_methods([C::SqlSnapshot, C::SqlWatermark, C::TransformerOutput])
+            .with_milestoning([Milestoning::LiveOnly])
+            .with_container_kinds([ContainerCategory::Database])
+            .with_data_types(TypeKind::ALL.iter().copied().filter(|k| flink(*k).is_some()))
+            .with_triggers([TriggerKind::Cron])
+            .with_code_kinds([CodeKind::Sql])
     }
 
     fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {

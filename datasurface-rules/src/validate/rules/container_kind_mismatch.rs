@@ -37,16 +37,6 @@ fn expected(method: &CaptureMethod) -> (&'static str, fn(&ContainerKind) -> bool
     }
 }
 
-fn kind_name(kind: &ContainerKind) -> &'static str {
-    match kind {
-        ContainerKind::Database(_) => "a database",
-        ContainerKind::ObjectStorage(_) => "object storage",
-        ContainerKind::Lakehouse(_) => "a lakehouse",
-        ContainerKind::Kafka(_) => "a Kafka cluster",
-        ContainerKind::PlatformManaged => "platform-managed",
-    }
-}
-
 fn check(cx: &Context<'_>, out: &mut Findings) {
     for store in cx.index.datastores.values().flatten() {
         let Some(ingestion) = store.item.capture.ingestion() else {
@@ -65,11 +55,11 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
                     "`{}` capture reads {wanted}, but container `{}` is {}",
                     ingestion.method.name(),
                     ingestion.container,
-                    kind_name(&container.item.kind)
+                    container.item.kind.described()
                 ),
                 format!(
                     "capture from {wanted}, or use a capture method that reads {}",
-                    kind_name(&container.item.kind)
+                    container.item.kind.described()
                 ),
             );
         }
