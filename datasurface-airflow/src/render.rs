@@ -653,7 +653,7 @@ impl Renderer<'_> {
             .iter()
             .map(|(s, d)| (schema.to_owned(), ident(&[s.as_str(), d.as_str()])))
             .collect();
-        let output_tables: Vec<(String, String)> = output
+        let mut output_tables: Vec<(String, String)> = output
             .datasets
             .keys()
             .map(|d| {
@@ -661,6 +661,7 @@ impl Renderer<'_> {
                 (self.config.schema.clone(), table)
             })
             .collect();
+        output_tables.sort();
         sql::transformer_role(
             text,
             &self.transformer_role(name),
@@ -693,15 +694,18 @@ impl Renderer<'_> {
             _ => None,
         };
         let out_store = transformer.output_datastore.as_str();
+        // A store's datasets are a set: sorted, so the model's order does
+        // not reach the job.
+        let mut datasets: Vec<_> = output.datasets.iter().collect();
+        datasets.sort_by(|a, b| a.0.cmp(b.0));
         TransformSpec {
             workspace: name.to_string(),
             limits: transformer.limits,
             role: self.transformer_role(name),
             schema,
             output_stream: out_store.to_owned(),
-            outputs: output
-                .datasets
-                .iter()
+            outputs: datasets
+                .into_iter()
                 .map(|(dataset, d)| TransformOutput {
                     dataset: dataset.to_string(),
                     query: queries
@@ -796,8 +800,8 @@ impl Renderer<'_> {
     ) -> JobLineage {
         let sql = match &transformer.code {
             CodeArtifact::Sql(sql) => Some(
-                sql.queries
-                    .iter()
+                sql.sorted_queries()
+                    .into_iter()
                     .map(|(d, q)| format!("-- {d}\n{q}"))
                     .collect::<Vec<_>>()
                     .join("\n"),
@@ -919,7 +923,9 @@ impl Renderer<'_> {
         }
         text.push_str("COMMIT;\n\n");
         let output = lookup.store(self.platform(), &transformer.output_datastore)?;
-        for (dataset_name, d) in &output.datasets {
+        let mut outputs: Vec<_> = output.datasets.iter().collect();
+        outputs.sort_by(|a, b| a.0.cmp(b.0));
+        for (dataset_name, d) in outputs {
             sql::transformer_output_table(
                 &mut text,
                 &self.config.schema,

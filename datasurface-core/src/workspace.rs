@@ -483,6 +483,22 @@ pub struct SqlCode {
     pub queries: OrderedMap<DatasetName, String>,
 }
 
+impl SqlCode {
+    /// Each output dataset and its query, sorted by dataset: each query
+    /// writes its own dataset, so their order in the model means nothing,
+    /// and a platform that renders them in this order renders the same
+    /// model written in another order the same.
+    pub fn sorted_queries(&self) -> Vec<(&DatasetName, &str)> {
+        let mut queries: Vec<(&DatasetName, &str)> = self
+            .queries
+            .iter()
+            .map(|(dataset, query)| (dataset, query.as_str()))
+            .collect();
+        queries.sort_by(|a, b| a.0.cmp(b.0));
+        queries
+    }
+}
+
 /// Settings of [`CodeArtifact::PythonRepo`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -127,7 +127,8 @@ pub enum PlatformError {
 ///   [`diff`](Self::diff) finds only what changed. Neither keys nor content
 ///   depend on the order of the model's files, or of its maps and lists
 ///   whose order carries no meaning (zones, teams, datastores, datasets,
-///   workspaces, groups, sinks, assignments; columns keep theirs): the same
+///   workspaces, groups, sinks, a SQL transformer's queries, assignments;
+///   columns keep theirs): the same
 ///   model in another order renders equal, byte for byte. Sort what comes
 ///   from a set (a store's datasets, for example) before writing it.
 /// * No artifact contains a secret: credentials are named, and resolved by the

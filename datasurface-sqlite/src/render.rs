@@ -744,9 +744,9 @@ impl Renderer<'_> {
         )?;
         let queries = match &transformer.code {
             CodeArtifact::Sql(sql) => sql
-                .queries
-                .iter()
-                .map(|(d, q)| (d.to_string(), q.clone()))
+                .sorted_queries()
+                .into_iter()
+                .map(|(d, q)| (d.to_string(), q.to_owned()))
                 .collect(),
             _ => Vec::new(),
         };
@@ -809,8 +809,8 @@ impl Renderer<'_> {
             workspace,
             match &transformer.code {
                 CodeArtifact::Sql(sql) => Some(
-                    sql.queries
-                        .iter()
+                    sql.sorted_queries()
+                        .into_iter()
                         .map(|(d, q)| format!("-- {d}\n{q}"))
                         .collect::<Vec<_>>()
                         .join("\n"),

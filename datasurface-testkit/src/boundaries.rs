@@ -11,9 +11,10 @@ use datasurface_platform::Rendering;
 
 /// Text that breaks out of a line, a string or a template if it is not
 /// escaped: each line of it must never stand alone in a rendered file.
-pub const HOSTILE_LINES: [&str; 4] = [
+pub const HOSTILE_LINES: &[&str] = &[
     "'; DROP TABLE audit; --",
     "{{ 7 * 7 }}",
+    "${file(\"/tmp/pwned-template\")}%{ if true }x%{ endif }",
     "$(touch /tmp/pwned)",
     "\"}]} ,{\"evil\": true",
 ];
@@ -46,7 +47,17 @@ pub fn with_hostile_text(model: &Ecosystem) -> Ecosystem {
 
 /// What each hostile line does once it is code: the marks the kit looks
 /// for outside literals and comments, and in JSON and YAML keys.
-pub const HOSTILE_MARKS: [&str; 4] = ["DROP TABLE audit", "7 * 7", "touch /tmp/pwned", "evil"];
+pub const HOSTILE_MARKS: &[&str] = &[
+    "DROP TABLE audit",
+    "7 * 7",
+    "touch /tmp/pwned",
+    "evil",
+    "/tmp/pwned-template",
+];
+
+/// The mark of the hostile template line: a string holding it must hold
+/// its `${` and `%{` escaped where strings are templates (Terraform).
+const TEMPLATE_MARK: &str = "/tmp/pwned-template";
 
 /// What the free-text check found in a rendering with hostile text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,6 +89,17 @@ pub fn escaped_text(rendering: &Rendering) -> EscapedText {
             .map_or_else(String::new, |n| format!(" (node `{n}`)"));
         match Language::of(name) {
             Some(Language::Prose) => {}
+            Some(Language::TerraformJson) => {
+                match serde_json::from_str::<serde_json::Value>(content) {
+                    Ok(value) => {
+                        keys_with_marks(&value, name, &node, &mut found.failures);
+                        templates_with_marks(&value, name, &node, &mut found.failures);
+                    }
+                    Err(e) => found.failures.push(format!(
+                        "`{name}`{node} is not JSON once free text is hostile: {e}"
+                    )),
+                }
+            }
             Some(Language::Json) => match serde_json::from_str::<serde_json::Value>(content) {
                 Ok(value) => keys_with_marks(&value, name, &node, &mut found.failures),
                 Err(e) => found.failures.push(format!(
@@ -124,6 +146,56 @@ pub fn escaped_text(rendering: &Rendering) -> EscapedText {
         }
     }
     found
+}
+
+/// Fails every string of Terraform JSON that holds the hostile template
+/// line with a template sequence (`${`, `%{`) not escaped (`$${`, `%%{`):
+/// Terraform would evaluate free text from the model.
+fn templates_with_marks(
+    value: &serde_json::Value,
+    name: &str,
+    node: &str,
+    failures: &mut Vec<String>,
+) {
+    match value {
+        serde_json::Value::String(text) if text.contains(TEMPLATE_MARK) => {
+            if let Some(at) = unescaped_template(text) {
+                failures.push(format!(
+                    "`{name}`{node}: free text from the model is a Terraform template, not a literal: `{}…` (escape `${{` as `$${{` and `%{{` as `%%{{`: `escape::hcl`)",
+                    text[at..].chars().take(24).collect::<String>()
+                ));
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for inner in map.values() {
+                templates_with_marks(inner, name, node, failures);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                templates_with_marks(item, name, node, failures);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Where a template sequence (`${` or `%{`) starts in HCL template text,
+/// reading `$${` and `%%{` as the literal text they escape.
+fn unescaped_template(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let (c, next) = (bytes[i], bytes[i + 1]);
+        if (c == b'$' || c == b'%') && next == c && bytes.get(i + 2) == Some(&b'{') {
+            i += 3;
+        } else if (c == b'$' || c == b'%') && next == b'{' {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Fails every key of a parsed JSON or YAML value that holds a hostile mark:
@@ -265,6 +337,21 @@ pub fn keys_equal_without_case(rendering: &Rendering) -> Vec<String> {
         }
     }
     failures
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::unescaped_template;
+
+    #[test]
+    fn escaped_markers_are_literal_text() {
+        assert_eq!(unescaped_template("a ${b}"), Some(2));
+        assert_eq!(unescaped_template("%{ if x }"), Some(0));
+        assert_eq!(unescaped_template("$${b} %%{c}"), None);
+        // `$` then the escape `$${`: literal text, as HCL reads it.
+        assert_eq!(unescaped_template("$$${b}"), None);
+        assert_eq!(unescaped_template("$ {b} 100%"), None);
+    }
 }
 
 #[cfg(test)]

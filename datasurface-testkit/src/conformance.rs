@@ -7,7 +7,8 @@ use datasurface_core::{CaptureMetadata, Credential, CredentialType, Ecosystem};
 use datasurface_files::{self as files, Format, SourceFile};
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph, build};
 use datasurface_platform::{
-    ArtifactKey, Capability, CaptureKind, DataPlatform, Rendering, capabilities_used, render_with,
+    ArtifactKey, Capability, CaptureKind, DataPlatform, RenderFailure, Rendering,
+    capabilities_used, render_with,
 };
 use datasurface_rules::validate::validate;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -86,6 +87,11 @@ pub struct Conformance<'a> {
     platform: &'a dyn DataPlatform,
     parameters: Map<String, Value>,
     random_pairs: u32,
+    /// The model the examples of the platform's codes edit, when not the
+    /// default ([`crate::example_base`] with the platform's kind).
+    example_base: Option<String>,
+    /// Whether the platform says its lint reports no code of its own.
+    without_own_codes: bool,
     /// Every code the platform's `lint` reported on the models the suite
     /// rendered that neither `codes()` nor [`datasurface_platform::PLATFORM_CODES`]
     /// declares, with where.
@@ -175,8 +181,31 @@ impl<'a> Conformance<'a> {
             platform,
             parameters: Map::new(),
             random_pairs: 24,
+            example_base: None,
+            without_own_codes: false,
             undeclared: std::cell::RefCell::default(),
         }
+    }
+
+    /// The valid model the examples of the platform's codes edit
+    /// ([`CodeInfo::with_example`](datasurface_rules::validate::CodeInfo::with_example)),
+    /// for a platform that cannot render the default: the model every
+    /// validation rule's example edits, its one platform `Batch` of this
+    /// kind ([`crate::example_base`]).
+    #[must_use]
+    pub fn with_example_base(mut self, model: impl Into<String>) -> Self {
+        self.example_base = Some(model.into());
+        self
+    }
+
+    /// Says the platform's lint reports no code of its own, only the
+    /// toolbox's ([`datasurface_platform::PLATFORM_CODES`]): the suite then
+    /// accepts an empty [`DataPlatform::codes`]. Without it an empty
+    /// `codes()` fails, as the suite cannot tell it from codes forgotten.
+    #[must_use]
+    pub fn without_own_codes(mut self) -> Self {
+        self.without_own_codes = true;
+        self
     }
 
     /// The parameters the generated models declare for the platform.
@@ -208,11 +237,10 @@ impl<'a> Conformance<'a> {
     /// A model that uses every capability the platform declares.
     pub fn exercise_model(&self) -> Result<Ecosystem, KitError> {
         let palette = Palette::from_capabilities(&self.platform.capabilities());
-        Ok(generate(
-            &exercise_shape(&palette),
-            &palette,
-            &[self.spec()],
-        )?)
+        let model = generate(&exercise_shape(&palette), &palette, &[self.spec()])?;
+        // Transformers with several inputs and queries, whose order the
+        // order checks then vary.
+        Ok(crate::edits::widened(&model))
     }
 
     /// Validates, builds the graph and renders, as `datasurface render` does.
@@ -329,18 +357,7 @@ impl<'a> Conformance<'a> {
             "artifact-keys-distinct-without-case",
             boundaries::keys_equal_without_case(&rendering),
         );
-        let (failures, not_judged) = self.hostile(&model);
-        report.check("free-text-stays-quoted", failures);
-        if !not_judged.is_empty() {
-            report.note(
-                "free-text-stays-quoted",
-                format!(
-                    "the kit cannot read the language of {} artifact(s), so it judged them only by whole lines: {}",
-                    not_judged.len(),
-                    not_judged.join(", ")
-                ),
-            );
-        }
+        self.check_hostile(&mut report, &model);
         report.check(
             "platform-credentials-are-refused-to-teams",
             self.own_credentials_refused(&model),
@@ -356,6 +373,10 @@ impl<'a> Conformance<'a> {
         report.check(
             "plans-apply-for-random-pairs",
             self.random(self.random_pairs),
+        );
+        report.check(
+            "declared-codes-fire-on-their-examples",
+            self.code_examples(),
         );
         // Every model above was rendered through `render`, which noted the
         // codes its lint reported.
@@ -374,6 +395,111 @@ impl<'a> Conformance<'a> {
     #[track_caller]
     pub fn assert_passes(&self) {
         self.run().assert_passes();
+    }
+
+    /// Each code the platform declares has an example, and the platform's
+    /// lint reports the code on it and not on the base model (unless the
+    /// example edits nothing: a code reported on every model); every code
+    /// the lint reports there is declared. An empty `codes()` must be said
+    /// ([`Conformance::without_own_codes`]).
+    fn code_examples(&self) -> Vec<String> {
+        let codes = self.platform.codes();
+        if codes.is_empty() {
+            return if self.without_own_codes {
+                Vec::new()
+            } else {
+                vec!["the platform declares no codes of its own (`DataPlatform::codes`): the suite cannot tell that from codes forgotten. Declare each code its lint reports, with an example (`CodeInfo::with_example`); if it reports none, say so with `Conformance::without_own_codes()`".into()]
+            };
+        }
+        let base = self.example_base.clone().unwrap_or_else(|| {
+            let parameters = if self.parameters.is_empty() {
+                String::new()
+            } else {
+                Value::Object(self.parameters.clone()).to_string()
+            };
+            crate::example_base(
+                self.platform.kind(),
+                &format!("={}", self.platform.version()),
+                &parameters,
+            )
+        });
+        let base_codes = match self.lint_text(&base) {
+            Ok(codes) => codes,
+            Err(problem) => {
+                return vec![format!(
+                    "the base model of the code examples: {problem}; give the suite one the platform renders with `Conformance::with_example_base`"
+                )];
+            }
+        };
+        let mut failures = Vec::new();
+        for info in codes {
+            let Some(example) = &info.example else {
+                failures.push(format!(
+                    "`{}` has no example: give it one with `CodeInfo::with_example` (edits of the base model that make the lint report it, and the report)",
+                    info.code
+                ));
+                continue;
+            };
+            // A code the lint reports on every model (a note) has an
+            // example with no edits; any other must not fire on the base.
+            if !example.edits.is_empty() && base_codes.contains(info.code) {
+                failures.push(format!("the base model already reports `{}`", info.code));
+                continue;
+            }
+            let fired = crate::examples::apply_edits(&base, example.edits)
+                .map_err(|e| e.to_string())
+                .and_then(|text| self.lint_text(&text));
+            match fired {
+                Ok(fired) if fired.contains(info.code) => {}
+                Ok(fired) => failures.push(format!(
+                    "the example of `{}` does not make the lint report it (it reports {})",
+                    info.code,
+                    if fired.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        fired
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                )),
+                Err(problem) => failures.push(format!("the example of `{}`: {problem}", info.code)),
+            }
+        }
+        failures
+    }
+
+    /// The codes the platform's own checks report on a model text, on
+    /// every platform of its kind (noting undeclared ones as
+    /// [`Conformance::render`] does); the model must load and pass the
+    /// model's rules.
+    fn lint_text(&self, text: &str) -> Result<BTreeSet<&'static str>, String> {
+        let eco = files::from_yaml_str(text).map_err(|e| format!("it does not load: {e}"))?;
+        let valid = validate(eco).map_err(|report| format!("it is not valid:\n{report}"))?;
+        let graphs = build(&valid);
+        let mut codes = BTreeSet::new();
+        let mut any = false;
+        for (name, declaration) in &valid.platforms {
+            if declaration.kind.as_str() != self.platform.kind() {
+                continue;
+            }
+            any = true;
+            self.note_undeclared_codes(&valid, &graphs, name, declaration);
+            let diagnostics = match render_with(self.platform, &valid, &graphs, name) {
+                Ok(rendered) => rendered.warnings.diagnostics().to_vec(),
+                Err(RenderFailure::Refused { report, .. }) => report.diagnostics().to_vec(),
+                Err(other) => return Err(other.to_string()),
+            };
+            codes.extend(diagnostics.iter().map(|d| d.code));
+        }
+        if !any {
+            return Err(format!(
+                "it declares no `{}` platform",
+                self.platform.kind()
+            ));
+        }
+        Ok(codes)
     }
 
     fn exercised(&self, model: &Ecosystem) -> Vec<String> {
@@ -460,6 +586,23 @@ impl<'a> Conformance<'a> {
     /// Renders the model with hostile documentation everywhere: free text
     /// must stay inside its quotes. Returns the failures and the artifacts
     /// in languages the kit cannot read.
+    /// The free-text check, with a note of the artifacts it could only
+    /// judge by whole lines.
+    fn check_hostile(&self, report: &mut ConformanceReport, model: &Ecosystem) {
+        let (failures, not_judged) = self.hostile(model);
+        report.check("free-text-stays-quoted", failures);
+        if !not_judged.is_empty() {
+            report.note(
+                "free-text-stays-quoted",
+                format!(
+                    "the kit cannot read the language of {} artifact(s), so it judged them only by whole lines: {}",
+                    not_judged.len(),
+                    not_judged.join(", ")
+                ),
+            );
+        }
+    }
+
     fn hostile(&self, model: &Ecosystem) -> (Vec<String>, Vec<String>) {
         match self.render(&boundaries::with_hostile_text(model)) {
             Ok(rendering) => {

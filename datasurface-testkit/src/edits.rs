@@ -1,8 +1,8 @@
 //! Edits of a model that a plan must carry out: the everyday changes of an ecosystem.
 
-use datasurface_core::names::WorkspaceName;
+use datasurface_core::names::{DatasetName, WorkspaceName};
 use datasurface_core::{
-    AssignmentStatus, Column, Ecosystem, Milestoning, PlatformAssignment, Workspace,
+    AssignmentStatus, Column, DatasetSink, Ecosystem, Milestoning, PlatformAssignment, Workspace,
 };
 
 /// A named change of a model.
@@ -192,7 +192,8 @@ pub fn decommission_everything(eco: &mut Ecosystem) -> bool {
 
 /// The model with every map and list whose order carries no meaning reversed:
 /// vendors, platforms, zones, teams, containers, datastores, datasets,
-/// workspaces, groups, sinks and assignments (columns keep their order).
+/// workspaces, groups, sinks, a SQL transformer's queries and assignments
+/// (columns keep their order).
 pub fn reversed(eco: &Ecosystem) -> Ecosystem {
     let mut eco = eco.clone();
     eco.vendors.reverse();
@@ -216,8 +217,81 @@ pub fn reversed(eco: &Ecosystem) -> Ecosystem {
                 for group in ws.dataset_groups.values_mut() {
                     group.sinks.reverse();
                 }
+                if let Some(transformer) = &mut ws.transformer
+                    && let datasurface_core::CodeArtifact::Sql(sql) = &mut transformer.code
+                {
+                    sql.queries.reverse();
+                }
             }
         }
     }
     eco
+}
+
+/// The model with every SQL transformer given a second input and a second
+/// query: its first query again, into a copy of its output dataset, and the
+/// other dataset of its first input's store as another sink. So the
+/// suite's order checks see transformers with several of each, whose
+/// order a platform might otherwise keep.
+pub fn widened(eco: &Ecosystem) -> Ecosystem {
+    let mut wide = eco.clone();
+    // Each SQL transformer's workspace, its second sink, and its copied
+    // query's output, found on the model before it changes.
+    let mut plans = Vec::new();
+    for (at, ws_name, ws) in eco.workspaces() {
+        let team_name = at.team;
+        let Some(transformer) = &ws.transformer else {
+            continue;
+        };
+        let datasurface_core::CodeArtifact::Sql(sql) = &transformer.code else {
+            continue;
+        };
+        let Some((output, query)) = sql.queries.first() else {
+            continue;
+        };
+        let second_sink = ws.dataset_groups.values().find_map(|group| {
+            let first = group.sinks.first()?;
+            let (_, store) = eco.datastore(&first.datastore)?;
+            let other = store
+                .datasets
+                .keys()
+                .find(|d| **d != first.dataset && !group.sinks.iter().any(|s| s.dataset == **d))?;
+            Some(DatasetSink::new(first.datastore.clone(), other.clone()))
+        });
+        let Ok(copy) = format!("{output}_wide").parse::<DatasetName>() else {
+            continue;
+        };
+        plans.push((
+            team_name.clone(),
+            ws_name.clone(),
+            transformer.output_datastore.clone(),
+            output.clone(),
+            copy,
+            query.clone(),
+            second_sink,
+        ));
+    }
+    for (team_name, ws_name, store_name, output, copy, query, sink) in plans {
+        for zone in wide.zones.values_mut() {
+            let Some(team) = zone.teams.get_mut(&team_name) else {
+                continue;
+            };
+            if let Some(store) = team.datastores.get_mut(&store_name)
+                && let Some(dataset) = store.datasets.get(&output).cloned()
+            {
+                store.datasets.insert(copy.clone(), dataset);
+            }
+            if let Some(ws) = team.workspaces.get_mut(&ws_name) {
+                if let Some(transformer) = &mut ws.transformer
+                    && let datasurface_core::CodeArtifact::Sql(sql) = &mut transformer.code
+                {
+                    sql.queries.insert(copy.clone(), query.clone());
+                }
+                if let (Some(sink), Some(group)) = (&sink, ws.dataset_groups.values_mut().next()) {
+                    group.sinks.push(sink.clone());
+                }
+            }
+        }
+    }
+    wide
 }

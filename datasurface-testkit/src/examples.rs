@@ -135,7 +135,7 @@ pub enum Broken {
 }
 
 /// Applies `(find, replace)` edits, each of whose `find` must match once.
-fn apply_edits(base: &str, edits: &[(&str, &str)]) -> Result<String, Broken> {
+pub(crate) fn apply_edits(base: &str, edits: &[(&str, &str)]) -> Result<String, Broken> {
     let mut text = base.to_owned();
     for (find, replace) in edits {
         let matches = text.matches(find).count();

@@ -24,6 +24,9 @@ pub enum Language {
     Shell,
     /// JSON: parsed; free text must be only in string values.
     Json,
+    /// Terraform's JSON syntax (`.tf.json`): JSON whose strings are HCL
+    /// templates, so free text must also keep `${` and `%{` escaped.
+    TerraformJson,
     /// YAML: parsed; free text must be only in scalar values.
     Yaml,
     /// Prose (Markdown, plain text): free text is what it holds.
@@ -34,6 +37,9 @@ impl Language {
     /// The language of a file, by its extension; `None` for one the kit
     /// cannot judge.
     pub fn of(path: &str) -> Option<Language> {
+        if path.to_ascii_lowercase().ends_with(".tf.json") {
+            return Some(Language::TerraformJson);
+        }
         let extension = std::path::Path::new(path)
             .extension()?
             .to_str()?
@@ -57,6 +63,7 @@ impl fmt::Display for Language {
             Language::Python => "Python",
             Language::Shell => "shell",
             Language::Json => "JSON",
+            Language::TerraformJson => "Terraform JSON",
             Language::Yaml => "YAML",
             Language::Prose => "prose",
         })
@@ -95,7 +102,9 @@ pub fn code_of(text: &str, language: Language) -> Result<String, Unclosed> {
         Language::Sql => lexer.sql()?,
         Language::Python => lexer.python()?,
         Language::Shell => lexer.shell()?,
-        Language::Json | Language::Yaml | Language::Prose => return Ok(String::new()),
+        Language::Json | Language::TerraformJson | Language::Yaml | Language::Prose => {
+            return Ok(String::new());
+        }
     }
     Ok(lexer.code)
 }

@@ -80,13 +80,25 @@ fn plan(before: &Rendering, after: &Rendering) -> Plan {
     plan
 }
 
+/// The example base model on this platform: its source database has an endpoint.
+fn example_base() -> String {
+    datasurface_testkit::example_base("airflow", "^0.1", "").replacen(
+        "{engine: POSTGRES, database: sales}",
+        "{engine: POSTGRES, database: sales, endpoint: {host: sales.example, port: 5432}}",
+        1,
+    )
+}
+
 #[test]
 fn the_airflow_platform_conforms() {
-    Conformance::new(&Airflow).assert_passes();
+    Conformance::new(&Airflow)
+        .with_example_base(example_base())
+        .assert_passes();
     let mut local = serde_json::Map::new();
     local.insert("executor".into(), json!("local"));
     local.insert("schema".into(), json!("merge"));
     Conformance::new(&Airflow)
+        .with_example_base(example_base())
         .with_parameters(local)
         .random_pairs(8)
         .assert_passes();
@@ -237,11 +249,7 @@ proptest! {
 /// report its entry documents (and `explain` shows).
 #[test]
 fn lint_code_examples_give_their_findings() {
-    let base = datasurface_testkit::example_base("airflow", "^0.1", "").replacen(
-        "{engine: POSTGRES, database: sales}",
-        "{engine: POSTGRES, database: sales, endpoint: {host: sales.example, port: 5432}}",
-        1,
-    );
+    let base = example_base();
     let failures = datasurface_testkit::check_code_examples(std::sync::Arc::new(Airflow), &base);
     let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
     assert!(failures.is_empty(), "{}", text.join("\n\n"));

@@ -16,7 +16,9 @@ use datasurface_testkit::Conformance;
 
 #[test]
 fn the_sqlite_platform_conforms() {
-    Conformance::new(&SqlitePlatform).assert_passes();
+    Conformance::new(&SqlitePlatform)
+        .with_example_base(example_base())
+        .assert_passes();
 }
 
 /// The example base model on this platform, its source file mapped.

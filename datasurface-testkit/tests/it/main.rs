@@ -35,8 +35,13 @@ enum Flaw {
     CaseBlind,
     /// Writes a datastore's description into an artifact as it is.
     RawText,
+    /// Writes descriptions into Terraform JSON as JSON strings, whose
+    /// `${…}` Terraform would then evaluate.
+    RawTemplate,
     /// Lint reports a code `codes()` does not declare.
     UndeclaredCode,
+    /// `codes()` is empty, though its lint reports a code of its own.
+    NoCodes,
     /// Refuses no names that meet, makes keys that replace what they cannot
     /// keep with `_`, and replaces an artifact whose key is taken.
     LossyKeys,
@@ -94,13 +99,18 @@ impl DataPlatform for Specs {
     }
 
     fn codes(&self) -> &'static [datasurface_rules::validate::CodeInfo] {
+        // A note on every model: its example edits nothing.
         const CODES: &[datasurface_rules::validate::CodeInfo] =
             &[datasurface_rules::validate::CodeInfo::new(
                 "specs-note",
                 datasurface_rules::validate::Severity::Info,
                 "The specs platform renders every node as JSON.",
                 "Nothing to do: it says what the platform does.",
-            )];
+            )
+            .with_example(&[], "info[specs-note]: every node is rendered as JSON")];
+        if self.flaw == Flaw::NoCodes {
+            return &[];
+        }
         CODES
     }
 
@@ -211,6 +221,28 @@ impl DataPlatform for Specs {
                 rendering.insert(key, artifact)?;
             }
         }
+        // A platform-level artifact (no node): the stores' descriptions as
+        // Terraform locals, sorted, each a template-escaped string.
+        let quote = if self.flaw == Flaw::RawTemplate {
+            datasurface_platform::escape::json::string
+        } else {
+            datasurface_platform::escape::hcl::json_string
+        };
+        let mut descriptions: Vec<String> = context
+            .ecosystem
+            .datastores()
+            .filter_map(|(_, _, s)| s.documentation.as_ref())
+            .map(|d| quote(&d.description))
+            .collect();
+        descriptions.sort();
+        let locals = format!(
+            "{{\"locals\": {{\"descriptions\": [{}]}}}}\n",
+            descriptions.join(", ")
+        );
+        rendering.insert(
+            ArtifactKey::new("terraform/descriptions.tf.json").unwrap(),
+            Artifact::new(None, locals, Vec::new()),
+        )?;
         Ok(rendering)
     }
     fn diff(&self, previous: &Rendering, next: &Rendering) -> datasurface_platform::Plan {
@@ -282,9 +314,23 @@ fn each_flaw_is_caught_by_its_check() {
         ["names-that-meet-are-refused-or-kept-apart"]
     );
     assert!(failed_checks(Flaw::RawText).contains(&"free-text-stays-quoted"));
+    assert_eq!(failed_checks(Flaw::RawTemplate), ["free-text-stays-quoted"]);
+    // It reports another code in place of its declared one, whose example
+    // then reports nothing.
     assert_eq!(
         failed_checks(Flaw::UndeclaredCode),
-        ["lint-codes-are-declared"]
+        [
+            "declared-codes-fire-on-their-examples",
+            "lint-codes-are-declared"
+        ]
+    );
+    // An empty `codes()` fails even where no model shows its lint's codes.
+    assert_eq!(
+        failed_checks(Flaw::NoCodes),
+        [
+            "declared-codes-fire-on-their-examples",
+            "lint-codes-are-declared"
+        ]
     );
     // Stable keys are not enough: the contract asks for equal content too.
     assert_eq!(

@@ -51,19 +51,22 @@ pub const CODES: &[CodeInfo] = &[
         Severity::Error,
         "An ingestion's cron schedule does not fire at a fixed interval.",
         "Kafka Connect polls a database every `poll.interval.ms`: write a schedule with even gaps, such as `*/15 * * * *` or `0 3 * * *`.",
-    ),
+    )
+    .with_example(&[(r#"{cron: "*/15 * * * *"}"#, r#"{cron: "0 9,17 * * *"}"#)], "model.yaml:35:11: error[streaming-irregular-schedule]: its schedule has uneven gaps\n  at: /zones/USA/teams/Sales/datastores/Orders\n  help: the change belongs in github:acme/sales@main"),
     CodeInfo::new(
         "streaming-unsupported-database",
         Severity::Error,
         "A container is a database this platform has no Kafka Connect connector for.",
         "The platform reads and writes PostgreSQL, MySQL, SQL Server and Oracle. Use one of them, or another platform.",
-    ),
+    )
+    .with_example(&[("{engine: POSTGRES, database: sales}", "{engine: DB2, database: sales}")], "model.yaml:31:11: error[streaming-unsupported-database]: `Sales DB` is Db2\n  at: /zones/USA/teams/Sales/containers/Sales DB\n  help: the change belongs in github:acme/sales@main"),
     CodeInfo::new(
         "streaming-query-not-one-select",
         Severity::Error,
         "A transformer's query is not one SELECT.",
         "Flink runs each query as `INSERT INTO <output> <query>`: write one `SELECT` (or `WITH … SELECT`), with no `;` and no `/*`.",
-    ),
+    )
+    .with_example(&[("GROUP BY customer_id", "GROUP BY customer_id; DELETE FROM orders")], "model.yaml:78:11: error[streaming-query-not-one-select]: the query of `totals` is not one SELECT\n  at: /zones/USA/teams/Reporting/workspaces/Totals\n  help: the change belongs in github:acme/reporting@main"),
 ];
 
 /// A database's JDBC URL (escaped by the toolbox) and SQL dialect, where the platform has a driver.
@@ -327,7 +330,6 @@ type Job = Option<(String, Vec<Key>)>;
 fn flink_job(s: &Settings, cx: &RenderContext, ws: &WorkspaceName) -> Result<Job, Error> {
     let Some(t) = cx.transformer(ws) else { return Ok(None) };
     let CodeArtifact::Sql(code) = &t.code else { return Ok(None) };
-    let queries = &code.queries;
     let (mut sql, mut after) = (String::new(), Vec::new());
     for (store, dataset) in job_tables(cx, ws) {
         let found = cx.ecosystem.find_datastore(store).and_then(|st| st.datasets.get(dataset));
@@ -343,7 +345,7 @@ fn flink_job(s: &Settings, cx: &RenderContext, ws: &WorkspaceName) -> Result<Job
         );
         after.push(topic_key(store, dataset));
     }
-    for (dataset, query) in queries {
+    for (dataset, query) in code.sorted_queries() {
         let table = FlinkSql.ident(&format!("{}_{dataset}", t.output_datastore));
         sql += &format!("INSERT INTO {table}\n{query}\n;\n");
     }
@@ -351,7 +353,8 @@ fn flink_job(s: &Settings, cx: &RenderContext, ws: &WorkspaceName) -> Result<Job
 }
 
 /// The tables of a SQL transformer's job, named as its queries name them
-/// (`<store>_<dataset>`): each dataset it reads, then each it writes.
+/// (`<store>_<dataset>`): each dataset it reads, then each it writes, each
+/// side sorted and once.
 fn job_tables<'a>(
     cx: &RenderContext<'a>,
     ws: &WorkspaceName,
@@ -360,7 +363,14 @@ fn job_tables<'a>(
         return Vec::new();
     };
     let CodeArtifact::Sql(code) = &t.code else { return Vec::new() };
-    let inputs =
-        w.dataset_groups.values().flat_map(|g| &g.sinks).map(|k| (&k.datastore, &k.dataset));
-    inputs.chain(code.queries.keys().map(|d| (&t.output_datastore, d))).collect()
+    let mut inputs: Vec<_> = w
+        .dataset_groups
+        .values()
+        .flat_map(|g| &g.sinks)
+        .map(|k| (&k.datastore, &k.dataset))
+        .collect();
+    inputs.sort();
+    inputs.dedup();
+    inputs.extend(code.sorted_queries().into_iter().map(|(d, _)| (&t.output_datastore, d)));
+    inputs
 }

@@ -21,6 +21,18 @@ fn the_platform_conforms() {
     report.assert_passes();
 }
 
+/// Each code's example gives the report it documents, as `check` prints it.
+#[test]
+fn its_code_examples_give_their_findings() {
+    let base = datasurface_testkit::example_base("streaming", "^0.1", "");
+    let failures = datasurface_testkit::check_code_examples(std::sync::Arc::new(Streaming), &base);
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    );
+}
+
 #[test]
 fn its_codes_are_explained_and_its_commands_are_its_own() {
     let (outcome, text) =
