@@ -33,6 +33,21 @@
 //! The rendering is pure. [`runner`] is the job runner the DAGs call
 //! (`datasurface job`): it applies a rendering to the merge database, ingests
 //! batches and runs transformers, on PostgreSQL.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use datasurface_airflow::Airflow;
+//! use datasurface_platform::{PlatformRegistry, gate, render_platform};
+//!
+//! // Northwind declares an `airflow` platform, `Azure Platform`, beside a `sqlite` one.
+//! let mut registry = PlatformRegistry::new();
+//! registry.register(Arc::new(Airflow::new()));
+//! let model = datasurface_testkit::fixtures::northwind().build()?;
+//! let gated = gate(model, &registry, &["sqlite"]).map_err(|r| r.to_string())?;
+//! let rendered = render_platform(&registry, &gated.valid, &gated.graphs, "Azure Platform")?;
+//! assert!(rendered.rendering.artifacts.keys().any(|k| k.as_str() == "sql/000_platform.sql"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod collisions;
 pub mod config;

@@ -35,6 +35,15 @@
 //!
 //! `docs/hooks.md` has the JSON of both sides, and `examples/hooks/` a hook
 //! written in C.
+//!
+//! ```
+//! use datasurface_hooks::{Limits, WasmHook};
+//! // A module that imports anything (here WASI's `fd_write`) is refused at load.
+//! let reaching_out = wat::parse_str(r#"(module (import "wasi_snapshot_preview1" "fd_write" (func)))"#)?;
+//! let refused = WasmHook::load(&reaching_out, None, Limits::default());
+//! assert!(refused.is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -21,6 +21,13 @@
 //!
 //! A platform that only renders (a Terraform or Argo back end whose applier
 //! is another program) needs none of it.
+//!
+//! ```
+//! use datasurface_runtime::state::{BATCH_OUT, LIVE_BATCH};
+//! // Every runner names a merge table's live rows alike.
+//! let live = format!("SELECT * FROM orders WHERE {BATCH_OUT} = {LIVE_BATCH}");
+//! assert_eq!(live, "SELECT * FROM orders WHERE ds_surf_batch_out = 2147483647");
+//! ```
 
 mod batch;
 #[cfg(feature = "fs")]

@@ -20,6 +20,21 @@
 //! a primary ingestion platform (another `sqlite` platform) to its merge
 //! database, which a stream this platform mirrors reads instead of the
 //! source.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use datasurface_platform::{PlatformRegistry, gate, render_platform};
+//! use datasurface_sqlite::SqlitePlatform;
+//!
+//! // Northwind declares a `sqlite` platform, `Local`, beside an `airflow` one.
+//! let mut registry = PlatformRegistry::new();
+//! registry.register(Arc::new(SqlitePlatform));
+//! let model = datasurface_testkit::fixtures::northwind().build()?;
+//! let gated = gate(model, &registry, &["airflow"]).map_err(|r| r.to_string())?;
+//! let rendered = render_platform(&registry, &gated.valid, &gated.graphs, "Local")?;
+//! assert!(rendered.rendering.artifacts.keys().any(|k| k.as_str().starts_with("jobs/ingest/")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod collisions;
 pub mod dialect;

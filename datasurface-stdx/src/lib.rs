@@ -3,6 +3,11 @@
 //! place that says which characters may reach a terminal as they are.
 //!
 //! Nothing here knows the model; it depends on no other datasurface crate.
+//!
+//! ```
+//! use datasurface_stdx::suggest::suggest;
+//! assert_eq!(suggest("sqlte", &["sqlite", "airflow"], "kinds"), "did you mean `sqlite`?");
+//! ```
 
 pub mod parallel;
 pub mod redact;
