@@ -60,7 +60,8 @@ mod hook_load;
 mod init;
 #[cfg(feature = "airflow")]
 mod job;
-#[cfg(feature = "lineage")]
+// Its senders serve the runners: with neither, nothing sends events.
+#[cfg(all(feature = "lineage", any(feature = "sqlite", feature = "airflow")))]
 mod lineage;
 #[cfg(all(feature = "airflow", feature = "sqlite"))]
 mod mirror;
