@@ -744,10 +744,14 @@ fn two_runners_on_one_stream_make_one_batch() {
         .unwrap();
     // Wait until the first runner holds the stream.
     let deadline = Instant::now() + Duration::from_secs(60);
-    // The runners' lock is a row of `runner_lock` locked by the first runner.
+    // The runners' lock is a row of `runner_lock` the first runner locked
+    // and holds in a transaction left open. It is seen in the sessions'
+    // activity, not by locking the row: a probe that locked it, however
+    // briefly, could make the runner itself find the stream busy.
     while s.merge_sql(
-        "SELECT (SELECT count(*) FROM shop.runner_lock WHERE name = 'ingest Shop') - \
-         (SELECT count(*) FROM (SELECT 1 FROM shop.runner_lock WHERE name = 'ingest Shop' FOR UPDATE SKIP LOCKED) x)",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND state = 'idle in transaction' \
+         AND query LIKE '%runner_lock%FOR UPDATE NOWAIT%'",
     ) == "0"
     {
         // A runner that ended before it was seen holding the stream says
