@@ -115,6 +115,8 @@
 //!               Main:
 //!                 sinks: [{datastore: Shop, dataset: items}]
 //!                 requirements: {milestoning: LIVE_ONLY, latency: HOURS}
+//! assignments:
+//!   - {workspace: Reports, datasetGroup: Main, platforms: [{platform: Nightly, status: PROVISIONED}]}
 //! "#)?;
 //! let mut registry = PlatformRegistry::new();
 //! registry.register(Arc::new(Jobs));
