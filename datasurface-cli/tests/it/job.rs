@@ -761,7 +761,9 @@ fn two_runners_on_one_stream_make_one_batch() {
             if let Some(mut pipe) = first.stderr.take() {
                 let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
             }
-            panic!("the first runner ended ({status}) before it was seen taking the stream: {stderr}");
+            panic!(
+                "the first runner ended ({status}) before it was seen taking the stream: {stderr}"
+            );
         }
         assert!(
             Instant::now() < deadline,
