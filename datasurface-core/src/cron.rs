@@ -43,6 +43,13 @@ impl CronField {
         CronField::DayOfWeek,
     ];
 
+    /// The values the field can hold, least and greatest (day of week 0 to
+    /// 6: a written 7 is read as 0).
+    fn range(self) -> (u32, u32) {
+        let (_, min, max) = FIELDS[self.index()];
+        (min, if self == CronField::DayOfWeek { 6 } else { max })
+    }
+
     fn index(self) -> usize {
         match self {
             CronField::Minute => 0,
@@ -194,12 +201,7 @@ impl Schedule {
     /// The values `field` allows, ascending (a day of the week written 7
     /// is 0, Sunday).
     pub fn values(&self, field: CronField) -> Vec<u32> {
-        let (_, min, max) = FIELDS[field.index()];
-        let max = if field == CronField::DayOfWeek {
-            6
-        } else {
-            max
-        };
+        let (min, max) = field.range();
         (min..=max)
             .filter(|v| self.has(field.index(), *v))
             .collect()
@@ -207,12 +209,7 @@ impl Schedule {
 
     /// Whether `field` allows every value, as `*` does.
     pub fn is_every(&self, field: CronField) -> bool {
-        let (_, min, max) = FIELDS[field.index()];
-        let max = if field == CronField::DayOfWeek {
-            6
-        } else {
-            max
-        };
+        let (min, max) = field.range();
         (min..=max).all(|v| self.has(field.index(), v))
     }
 
@@ -294,12 +291,7 @@ impl Schedule {
     /// The field's values written as `*`, a step, ranges and lists.
     fn field_written(&self, field: CronField, form: Form) -> String {
         let values = self.values(field);
-        let (_, min, max) = FIELDS[field.index()];
-        let max = if field == CronField::DayOfWeek {
-            6
-        } else {
-            max
-        };
+        let (min, max) = field.range();
         // A day field that was not written from `*` must not become one,
         // and one that was must stay one.
         let star = match form {
