@@ -107,10 +107,7 @@ pub(crate) fn report_load_errors(
     }
     // Documents that parsed but do not fit together are the model's errors;
     // anything else could not run (the gate's `Verdict`, for every caller).
-    match datasurface_gate::Verdict::of_load_errors(errors) {
-        datasurface_gate::Verdict::Refused => Outcome::ModelErrors,
-        _ => Outcome::CouldNotRun,
-    }
+    Outcome::from(datasurface_gate::Verdict::of_load_errors(errors))
 }
 
 /// `n noun`, or `n nouns`.

@@ -108,6 +108,17 @@ pub enum Outcome {
     NotNow = 99,
 }
 
+/// The gate's verdict as the command's outcome: the same 0, 1 or 2.
+impl From<datasurface_gate::Verdict> for Outcome {
+    fn from(verdict: datasurface_gate::Verdict) -> Self {
+        match verdict {
+            datasurface_gate::Verdict::Passed => Outcome::Success,
+            datasurface_gate::Verdict::Refused => Outcome::ModelErrors,
+            _ => Outcome::CouldNotRun,
+        }
+    }
+}
+
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
         ExitCode::from(outcome as u8)

@@ -148,9 +148,9 @@ fn not_verified(
         )
     };
     let _ = writeln!(err, "could not verify: a model could not be loaded");
-    match (written, verified.verdict(args.deny_warnings)) {
-        (Ok(()), datasurface_gate::Verdict::Refused) => Outcome::ModelErrors,
-        _ => Outcome::CouldNotRun,
+    match written {
+        Ok(()) => Outcome::from(verified.verdict(args.deny_warnings)),
+        Err(_) => Outcome::CouldNotRun,
     }
 }
 
