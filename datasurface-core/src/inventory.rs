@@ -444,8 +444,10 @@ struct Walker<'c> {
     frames: Vec<Frame<'c>>,
     found: Vec<ResourceRef>,
     /// What each field of each definition holds, read from the schema once
-    /// per walk (by the definition's address and the field's name).
-    fields: HashMap<(usize, &'static str), Field<'c>>,
+    /// per walk (by the definition's address and the field name's: serde
+    /// names a field with the same static text each time, so no text is
+    /// hashed or compared).
+    fields: HashMap<(usize, usize, usize), Field<'c>>,
     /// Whether anything below a definition can name a resource (by its
     /// address).
     reaches: HashMap<usize, bool>,
@@ -580,7 +582,8 @@ impl<'c> Walker<'c> {
                 walked: true,
             };
         };
-        if let Some(&known) = self.fields.get(&(address(def), key)) {
+        let at = (address(def), key.as_ptr().addr(), key.len());
+        if let Some(&known) = self.fields.get(&at) {
             return known;
         }
         let defs = self.defs;
@@ -595,7 +598,7 @@ impl<'c> Walker<'c> {
             next,
             walked,
         };
-        self.fields.insert((address(def), key), field);
+        self.fields.insert(at, field);
         field
     }
 

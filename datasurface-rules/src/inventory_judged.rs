@@ -128,9 +128,11 @@ fn model() -> datasurface_core::Ecosystem {
 fn judged(cx: &Context<'_>, claimed: &[ModelPath], drops: &[ModelPath], r: &ResourceRef) -> bool {
     let under_environment = r.path.to_string().starts_with("/environments/");
     match (r.kind, r.key) {
-        (ResourceKind::Credential, false) => cx.credentials.uses.iter().any(|u| u.path() == r.path),
+        (ResourceKind::Credential, false) => {
+            cx.credentials().uses.iter().any(|u| u.path() == r.path)
+        }
         (ResourceKind::Credential, true) => cx
-            .credentials
+            .credentials()
             .declared
             .iter()
             .any(|(name, all)| all.iter().any(|d| d.path(name) == r.path)),
@@ -165,7 +167,8 @@ fn judged(cx: &Context<'_>, claimed: &[ModelPath], drops: &[ModelPath], r: &Reso
 #[test]
 fn every_resource_the_walk_finds_is_judged_by_the_authority_checks() {
     let eco = model();
-    let cx = Context::new(&eco);
+    let cell = std::sync::OnceLock::new();
+    let cx = Context::new(&eco, &cell);
     let claimed: Vec<ModelPath> = file_claims(&eco)
         .iter()
         .map(datasurface_core::resources::FileClaim::model_path)

@@ -73,9 +73,15 @@ pub fn each_mut<T: Send>(
 
 /// How many threads work on `items` items: one per core, at most one per item.
 fn threads_for(items: usize) -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items)
+    cores().min(items)
+}
+
+/// The cores this process may use, asked once: the standard library reads
+/// the control group's quota files each time (about half a millisecond, as
+/// much as a small model's whole validation).
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// `run` on `threads` threads at once, the calling thread one of them: it

@@ -1,5 +1,7 @@
 //! What every rule sees: the model, its index and its credentials.
 
+use std::sync::OnceLock;
+
 use datasurface_core::diagnostic::ModelPath;
 use datasurface_core::index::{ContainerUse, ContainerUser, DatasetAt, ModelIndex, Placed, SinkAt};
 use datasurface_core::inventory::{ResourceKind, ResourceRef, inventory};
@@ -18,31 +20,38 @@ pub struct Context<'a> {
     /// Its index.
     pub index: ModelIndex<'a>,
     /// Every reference the model makes to a resource
-    /// ([`datasurface_core::inventory`]): what the authority rules judge.
-    pub inventory: Vec<ResourceRef>,
-    /// Every credential's declarations and uses, read once for the rules
-    /// that judge them.
-    pub credentials: Credentials<'a>,
+    /// ([`datasurface_core::inventory`]), taken when a rule first asks
+    /// ([`inventory`](Self::inventory)), or beforehand on a core of its own
+    /// while the rules that do not read it run.
+    inventory: &'a OnceLock<Vec<ResourceRef>>,
+    /// Every credential's declarations and uses, read from the inventory
+    /// once for the rules that judge them.
+    credentials: OnceLock<Credentials<'a>>,
 }
 
 impl<'a> Context<'a> {
-    /// Indexes a model for validation, and takes its resource inventory
-    /// (on another core, beside the index).
-    pub fn new(eco: &'a Ecosystem) -> Self {
-        let (index, found) = std::thread::scope(|scope| {
-            let found = scope.spawn(|| inventory(eco));
-            let index = ModelIndex::new(eco);
-            match found.join() {
-                Ok(found) => (index, found),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+    /// Indexes a model for validation. Its resource inventory is kept in
+    /// `inventory`: whoever fills it first (a rule, or a thread started
+    /// beforehand) fills it for every rule.
+    pub fn new(eco: &'a Ecosystem, inventory: &'a OnceLock<Vec<ResourceRef>>) -> Self {
         Context {
             eco,
-            index,
-            credentials: Credentials::of_inventory(eco, &found),
-            inventory: found,
+            index: ModelIndex::new(eco),
+            inventory,
+            credentials: OnceLock::new(),
         }
+    }
+
+    /// Every reference the model makes to a resource: what the authority
+    /// rules judge. Taken on the first call (another caller waits for it).
+    pub fn inventory(&self) -> &'a [ResourceRef] {
+        self.inventory.get_or_init(|| inventory(self.eco))
+    }
+
+    /// Every credential's declarations and uses, from the inventory.
+    pub fn credentials(&self) -> &Credentials<'a> {
+        self.credentials
+            .get_or_init(|| Credentials::of_inventory(self.eco, self.inventory()))
     }
 
     /// Every dataset of every datastore.
@@ -83,7 +92,7 @@ impl<'a> Context<'a> {
     /// lists name the containers data may be stored in; they use none
     /// (`storage-policy` judges the data's containers).
     pub fn container_uses(&self) -> impl Iterator<Item = ContainerUse<'a>> + '_ {
-        self.inventory
+        self.inventory()
             .iter()
             .filter(|r| {
                 r.kind == ResourceKind::Container

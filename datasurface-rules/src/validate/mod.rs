@@ -131,26 +131,40 @@ pub fn check(ecosystem: &Ecosystem) -> Report {
 }
 
 /// [`check`], and the model's resource inventory the rules read.
+///
+/// The inventory is taken on a thread of its own from the start, beside
+/// the index and then beside the rules that do not read it, which run
+/// first ([`rules::Rule::reads_inventory`]): no core waits for it while
+/// there is other work.
 fn checked(ecosystem: &Ecosystem) -> (Report, Vec<datasurface_core::inventory::ResourceRef>) {
-    let cx = Context::new(ecosystem);
-    // The rules on every core, their findings in the rules' order.
-    let found: Vec<Diagnostic> = datasurface_stdx::parallel::each(
-        rules::RULES,
-        |_| 1,
-        |rule| {
-            let mut findings = rules::Findings::new(rule);
-            (rule.check)(&cx, &mut findings);
-            findings.found
-        },
-    )
-    .into_iter()
-    .flatten()
-    .collect();
-    let mut found = found;
-    for diagnostic in &mut found {
-        diagnostic.owner = Some(cx.owner(&diagnostic.path).to_string());
-    }
-    (Report::new(found), cx.inventory)
+    let inventory = std::sync::OnceLock::new();
+    let found = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            inventory.get_or_init(|| datasurface_core::inventory::inventory(ecosystem));
+        });
+        let cx = Context::new(ecosystem, &inventory);
+        // The rules on every core, their findings in the rules' order.
+        let mut found: Vec<Diagnostic> = datasurface_stdx::parallel::each(
+            rules::RULES,
+            |rule| usize::from(!rule.reads_inventory()),
+            |rule| {
+                let mut findings = rules::Findings::new(rule);
+                (rule.check)(&cx, &mut findings);
+                findings.found
+            },
+        )
+        .into_iter()
+        .flatten()
+        .collect();
+        for diagnostic in &mut found {
+            diagnostic.owner = Some(cx.owner(&diagnostic.path).to_string());
+        }
+        found
+    });
+    let inventory = inventory
+        .into_inner()
+        .unwrap_or_else(|| datasurface_core::inventory::inventory(ecosystem));
+    (Report::new(found), inventory)
 }
 
 /// Validates a model: a [`ValidEcosystem`] if no rule finds an error, the whole report otherwise.

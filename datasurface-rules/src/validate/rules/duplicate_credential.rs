@@ -41,7 +41,7 @@ model.yaml:31:11: error[duplicate-credential]: credential `sales_reader` is also
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    let credentials = &cx.credentials;
+    let credentials = cx.credentials();
     for (name, declared) in &credentials.declared {
         if declared.len() < 2 {
             continue;

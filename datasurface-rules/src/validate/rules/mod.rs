@@ -99,7 +99,23 @@ pub struct Rule {
     pub(crate) check: fn(&Context<'_>, &mut Findings),
 }
 
+/// The rules that read the resource inventory ([`Context::inventory`]):
+/// validation runs them after the others, while the inventory is taken on
+/// a core of its own. Only the order depends on this list: a rule missing
+/// from it waits for the inventory when it asks.
+const READ_INVENTORY: [&str; 4] = [
+    "duplicate-credential",
+    "resource-not-granted",
+    "unconfined-path",
+    "unknown-container",
+];
+
 impl Rule {
+    /// Whether the rule reads the resource inventory (its scheduling only).
+    pub fn reads_inventory(&self) -> bool {
+        READ_INVENTORY.contains(&self.info.code)
+    }
+
     /// The example's edits of [`BASE_MODEL`]: each `(find, replace)` pair
     /// matches exactly once.
     pub fn edits(&self) -> &'static [(&'static str, &'static str)] {

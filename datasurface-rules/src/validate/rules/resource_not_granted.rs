@@ -83,7 +83,7 @@ fn containers(cx: &Context<'_>, out: &mut Findings) {
 }
 
 fn credentials(cx: &Context<'_>, out: &mut Findings) {
-    let credentials = &cx.credentials;
+    let credentials = cx.credentials();
     for used in &credentials.uses {
         if let CredentialVerdict::NotGranted(owner) = credentials.verdict(used) {
             out.report(
@@ -106,7 +106,7 @@ fn credentials(cx: &Context<'_>, out: &mut Findings) {
 }
 
 fn files(cx: &Context<'_>, out: &mut Findings) {
-    let claims = file_claims_in(cx.eco, &cx.inventory);
+    let claims = file_claims_in(cx.eco, cx.inventory());
     for (i, j) in overlapping(&claims) {
         refuse(cx, &claims[j], &claims[i], out);
         refuse(cx, &claims[i], &claims[j], out);

@@ -37,7 +37,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    for drop in drop_files_in(cx.eco, &cx.inventory) {
+    for drop in drop_files_in(cx.eco, cx.inventory()) {
         if !confined(&drop.file) {
             out.report(
                 drop.path.clone(),
