@@ -176,11 +176,22 @@ pub struct Classifier {
     schema: Value,
 }
 
+/// [`model_schema`] as JSON, kept in the crate: generating the schema from
+/// the types takes about 2 ms, as long as a small model's whole check, and
+/// reading it back a fraction of that. The test `kept_model_schema_is_current`
+/// fails when a type changes without it (and says how to renew it).
+const KEPT_MODEL_SCHEMA: &str = include_str!("inventory_schema.json");
+
 impl Classifier {
-    /// The classifier of the model's own types (generated once).
+    /// The classifier of the model's own types (made once per process,
+    /// from their schema as kept in the crate).
     pub fn model() -> &'static Classifier {
         static MODEL: OnceLock<Classifier> = OnceLock::new();
-        MODEL.get_or_init(|| Classifier::from_schema(model_schema()))
+        MODEL.get_or_init(|| {
+            Classifier::from_schema(
+                serde_json::from_str(KEPT_MODEL_SCHEMA).unwrap_or_else(|_| model_schema()),
+            )
+        })
     }
 
     /// A classifier reading `schema`: the root's properties are the walked
@@ -1241,6 +1252,22 @@ mod tests {
                 "file /reportFile out/report.csv Feature.reportFile",
                 "credential /parts/1/login svc Part.login",
             ]
+        );
+    }
+
+    #[test]
+    fn kept_model_schema_is_current() {
+        let now = serde_json::to_string(&model_schema()).unwrap();
+        if now != KEPT_MODEL_SCHEMA && std::env::var_os("DATASURFACE_BLESS").is_some() {
+            let kept = concat!(env!("CARGO_MANIFEST_DIR"), "/src/inventory_schema.json");
+            std::fs::write(kept, &now).unwrap();
+            return;
+        }
+        assert!(
+            now == KEPT_MODEL_SCHEMA,
+            "the model's types changed, and the schema the resource inventory reads \
+             (datasurface-core/src/inventory_schema.json) did not: renew it with \
+             `DATASURFACE_BLESS=1 cargo test -p datasurface-core kept_model_schema_is_current`"
         );
     }
 

@@ -409,24 +409,37 @@ impl Gate {
         }
         let unserved = self.prepare(&mut ecosystem, None).unwrap_or_default();
         let base_eco = base_model.as_ref().map(|w| &w.ecosystem);
-        let base_pair = base_eco.zip(base);
         // The base passed the gate: its hook modules are not asked again.
         let known = base_eco.map(hook_modules).unwrap_or_default();
         // Step 7, concluded by judging the change: the findings, the named
-        // files, the exceptions; the plans when asked for.
+        // files, the exceptions; the plans when asked for. The base's
+        // resource inventory (the files it names) is taken on a core of its
+        // own meanwhile.
         let today = self.today();
-        let judged = self.judge(ecosystem, unserved, proposed, &known, |judging, found| {
-            let eco = judging.either();
-            let inventory = judging.inventory();
-            let (changed, refused) = crate::named_files::authorize(
-                &self.registry,
-                base_pair,
-                (eco, &inventory, proposed),
-                source,
-            );
-            verify::verify_checked(base_eco, eco, &Report::new(found), source)
-                .with_files(changed, refused)
-                .with_exceptions(base_eco, eco, today)
+        let judged = std::thread::scope(|scope| {
+            let base_found =
+                base_eco.map(|eco| scope.spawn(|| datasurface_core::inventory::inventory(eco)));
+            self.judge(ecosystem, unserved, proposed, &known, |judging, found| {
+                let eco = judging.either();
+                let inventory = judging.inventory();
+                let base_found = base_found.map(|thread| match thread.join() {
+                    Ok(found) => found,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                });
+                let base_triple = base_eco
+                    .zip(base_found.as_deref())
+                    .zip(base)
+                    .map(|((eco, found), files)| (eco, found, files));
+                let (changed, refused) = crate::named_files::authorize(
+                    &self.registry,
+                    base_triple,
+                    (eco, &inventory, proposed),
+                    source,
+                );
+                verify::verify_checked(base_eco, eco, &Report::new(found), source)
+                    .with_files(changed, refused)
+                    .with_exceptions(base_eco, eco, today)
+            })
         });
         let Judged {
             concluded: mut verification,

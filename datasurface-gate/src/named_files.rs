@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use datasurface_core::inventory::{ResourceRef, inventory};
+use datasurface_core::inventory::ResourceRef;
 use datasurface_core::names::PlatformName;
 use datasurface_core::regions::ChangeKind;
 use datasurface_core::{Ecosystem, Repository};
@@ -34,17 +34,15 @@ pub(crate) fn resources<'e>(
 /// proposed model, each authorized for `source`.
 pub(crate) fn authorize(
     registry: &PlatformRegistry,
-    base: Option<(&Ecosystem, &dyn ModelSource)>,
+    base: Option<(&Ecosystem, &[ResourceRef], &dyn ModelSource)>,
     proposed: (&Ecosystem, &[ResourceRef], &dyn ModelSource),
     source: &Repository,
 ) -> (Vec<FileChange>, Vec<Diagnostic>) {
-    let base_resources = base.map(|(eco, _)| resources(registry, eco));
+    let base_resources = base.map(|(eco, ..)| resources(registry, eco));
     let proposed_resources = resources(registry, proposed.0);
-    let base_found = base.map(|(eco, _)| inventory(eco));
     let base_claims = base
         .zip(base_resources.as_ref())
-        .zip(base_found.as_deref())
-        .map(|(((eco, _), r), found)| file_claims_with(eco, found, r).0);
+        .map(|((eco, found, _), r)| file_claims_with(eco, found, r).0);
     let proposed_claims = file_claims_with(proposed.0, proposed.1, &proposed_resources).0;
     let paths: BTreeSet<&str> = base_claims
         .iter()
@@ -54,7 +52,7 @@ pub(crate) fn authorize(
         .collect();
     let mut changed = Vec::new();
     for path in paths {
-        let before = base.map_or(NamedContent::Missing, |(_, files)| {
+        let before = base.map_or(NamedContent::Missing, |(_, _, files)| {
             files.named_content(path)
         });
         let after = proposed.2.named_content(path);
@@ -68,7 +66,7 @@ pub(crate) fn authorize(
     }
     authorize_files(
         base.zip(base_claims.as_deref())
-            .map(|((eco, _), c)| (eco, c)),
+            .map(|((eco, ..), c)| (eco, c)),
         (proposed.0, &proposed_claims),
         &changed,
         source,

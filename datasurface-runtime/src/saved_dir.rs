@@ -111,10 +111,18 @@ pub fn read_rendering(dir: &Path) -> Result<Rendering, SavedDirError> {
 /// watch the files see only those); every other file is replaced whole
 /// (written beside it, then renamed over it), the index last, and files
 /// the new rendering no longer has are removed.
+///
+/// A file is not read to tell that it still holds what the index
+/// recorded when nothing has touched it since that save: it is a regular
+/// file of the recorded content's length, last modified before the index
+/// was (strictly: a file changed in the same tick of the file system's
+/// clock is read). Only a hand that edits a file and sets its time back
+/// goes unseen; reading the rendering (`read_rendering`) checks every hash.
 pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, SavedDirError> {
     // What the rendering saved here before wrote: only those files may
     // go, and those whose hash is unchanged may stay.
     let mut before: BTreeMap<String, String> = BTreeMap::new();
+    let mut saved_at = None;
     if dir.exists() {
         let empty = fs::read_dir(dir).map_err(io(dir))?.next().is_none();
         if !empty {
@@ -122,6 +130,7 @@ pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, Sav
             let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
                 return Err(SavedDirError::NotARendering(dir.to_path_buf()));
             };
+            saved_at = fs::symlink_metadata(&index).and_then(|m| m.modified()).ok();
             let text = String::from_utf8_lossy(&bytes);
             before = datasurface_platform::listed_files(&text)
                 .map_err(|source| SavedDirError::Unreadable {
@@ -145,7 +154,7 @@ pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, Sav
     let outcomes = datasurface_stdx::parallel::each(
         &artifacts,
         |(_, artifact)| artifact.content.len(),
-        |(key, artifact)| -> Result<bool, SavedDirError> {
+        |(key, artifact)| -> Result<Kept, SavedDirError> {
             let relative = format!("{ARTIFACTS_DIR}/{key}");
             let path = dir.join(&relative);
             let parent = path.parent().unwrap_or(dir);
@@ -168,23 +177,33 @@ pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, Sav
                             .map(Path::to_path_buf),
                     );
             }
-            let same = before.get(&relative) == Some(&artifact.hash)
-                && matches!(
-                    read_regular(&path, MAX_SAVED_FILE_BYTES),
-                    Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
-                );
+            if before.get(&relative) != Some(&artifact.hash) {
+                replace(&path, &artifact.content)?;
+                return Ok(Kept::Written);
+            }
+            if untouched_since(&path, artifact.content.len(), saved_at) {
+                return Ok(Kept::Untouched);
+            }
+            let same = matches!(
+                read_regular(&path, MAX_SAVED_FILE_BYTES),
+                Ok(Some(bytes)) if bytes == artifact.content.as_bytes()
+            );
             if !same {
                 replace(&path, &artifact.content)?;
+                return Ok(Kept::Written);
             }
-            Ok(same)
+            Ok(Kept::Compared)
         },
     );
     let mut written = Written::default();
-    for same in outcomes {
-        if same? {
-            written.unchanged += 1;
-        } else {
-            written.written += 1;
+    for kept in outcomes {
+        match kept? {
+            Kept::Written => written.written += 1,
+            Kept::Untouched => written.unchanged += 1,
+            Kept::Compared => {
+                written.unchanged += 1;
+                written.compared += 1;
+            }
         }
     }
     let now: BTreeSet<String> = rendering
@@ -210,6 +229,30 @@ pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, Sav
     Ok(written)
 }
 
+/// What became of one artifact's file.
+enum Kept {
+    /// Written: new, changed, or changed on disk since it was saved.
+    Written,
+    /// Left as it was, untouched since it was saved (not read).
+    Untouched,
+    /// Left as it was, read and found the same.
+    Compared,
+}
+
+/// Whether the file at `path` is, by its metadata alone, as the last save
+/// left it: a regular file (no link) of `len` bytes, modified strictly
+/// before the index saved at `saved_at` was.
+fn untouched_since(path: &Path, len: usize, saved_at: Option<std::time::SystemTime>) -> bool {
+    let Some(saved_at) = saved_at else {
+        return false;
+    };
+    fs::symlink_metadata(path).is_ok_and(|m| {
+        m.file_type().is_file()
+            && usize::try_from(m.len()).is_ok_and(|l| l == len)
+            && m.modified().is_ok_and(|t| t < saved_at)
+    })
+}
+
 /// What [`write_rendering`] did to the artifact files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -218,6 +261,9 @@ pub struct Written {
     pub written: usize,
     /// Files left as they were: the same content as before.
     pub unchanged: usize,
+    /// Of those, the files read to tell (changed on disk after the index
+    /// was saved, or in the same tick); the others were not read.
+    pub compared: usize,
     /// Files removed: artifacts the rendering no longer has.
     pub removed: usize,
 }
@@ -357,6 +403,28 @@ mod tests {
         assert_eq!(read_rendering(&out).unwrap(), second);
         // A file changed by hand is written again, though its hash did not change.
         fs::write(out.join("artifacts/sql/c.sql"), "DROP TABLE x;").unwrap();
+        let w = write_rendering(&second, &out).unwrap();
+        assert_eq!((w.written, w.unchanged), (1, 2));
+        assert_eq!(read_rendering(&out).unwrap(), second);
+        // Files untouched since the index was saved are not read: with
+        // their times a second before the index's, saving again reads none.
+        let saved = fs::metadata(out.join(INDEX_FILE))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let earlier = saved - std::time::Duration::from_secs(1);
+        for key in ["a", "b", "c"] {
+            let file = fs::File::options()
+                .write(true)
+                .open(out.join(format!("artifacts/sql/{key}.sql")))
+                .unwrap();
+            file.set_modified(earlier).unwrap();
+        }
+        let w = write_rendering(&second, &out).unwrap();
+        assert_eq!((w.written, w.unchanged, w.compared), (0, 3, 0));
+        // A hand edit of the same length after the save is read, and mended.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(out.join("artifacts/sql/a.sql"), "SELECT 9;").unwrap();
         let w = write_rendering(&second, &out).unwrap();
         assert_eq!((w.written, w.unchanged), (1, 2));
         assert_eq!(read_rendering(&out).unwrap(), second);

@@ -15,7 +15,9 @@
 //! build's with `cargo build --release`. Both run the same model files,
 //! written by this build's generator, in alternating order (baseline,
 //! current, current, baseline, …) so that a machine whose speed drifts
-//! favours neither; each figure is the median of `--rounds` runs. Each run
+//! favours neither; each figure is the median of `--rounds` runs, and each
+//! ratio the median of the rounds' ratios (a round's two runs are
+//! neighbours in time, so a drift in the machine's speed cancels). Each run
 //! is a child process of a small child of this program, which reports the
 //! run's wall time and its peak resident memory (`getrusage` of its only
 //! child), so no figure is another run's.
@@ -359,6 +361,19 @@ fn median(runs: &[Run], figure: impl Fn(&Run) -> f64) -> f64 {
     }
 }
 
+/// The median of `current`'s figures over `base`'s, round by round.
+fn paired(base: &[Run], current: &[Run], figure: impl Fn(&Run) -> f64) -> f64 {
+    let ratios: Vec<Run> = base
+        .iter()
+        .zip(current)
+        .map(|(b, c)| Run {
+            ms: figure(c) / figure(b),
+            mb: 0.0,
+        })
+        .collect();
+    median(&ratios, |r| r.ms)
+}
+
 /// Prints the table; whether every figure is within the tolerance.
 fn report(
     cases: &[Case],
@@ -374,7 +389,13 @@ fn report(
     for (case, [base, current]) in cases.iter().zip(figures) {
         let (ms0, ms1) = (median(base, |r| r.ms), median(current, |r| r.ms));
         let (mb0, mb1) = (median(base, |r| r.mb), median(current, |r| r.mb));
-        let (time, memory) = (ms1 / ms0, mb1 / mb0);
+        // Each round's two runs are neighbours in time: the median of
+        // their ratios is steadier than the ratio of the medians on a
+        // machine whose speed drifts.
+        let (time, memory) = (
+            paired(base, current, |r| r.ms),
+            paired(base, current, |r| r.mb),
+        );
         let limit = 1.0 + tolerance / 100.0;
         let verdict = if time <= limit && memory <= limit {
             "within"
@@ -388,7 +409,7 @@ fn report(
         );
     }
     println!(
-        "\nmedians of {} runs each; tolerance {tolerance}%",
+        "\nmedians of {} runs each, ratios the medians of each round's; tolerance {tolerance}%",
         figures.first().map_or(0, |f| f[0].len())
     );
     within
