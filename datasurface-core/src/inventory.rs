@@ -403,6 +403,7 @@ pub fn inventory_with<T: Serialize + ?Sized>(
         found: Vec::new(),
         fields: HashMap::default(),
         reaches: HashMap::default(),
+        own: HashMap::default(),
     };
     // The walker refuses nothing a model holds; a value that fails to
     // serialize has already failed to save, and is walked as far as it went.
@@ -462,6 +463,8 @@ struct Walker<'c> {
     /// Whether anything below a definition can name a resource (by its
     /// address).
     reaches: HashMap<usize, bool>,
+    /// Whether a definition's own fields name a resource (by its address).
+    own: HashMap<usize, bool>,
 }
 
 /// What the schema says of one field of one definition.
@@ -584,6 +587,20 @@ impl<'c> Walker<'c> {
         reaches
     }
 
+    /// Whether any field of `def` itself names a resource (by its address).
+    fn names_own(&mut self, def: &'c Value) -> bool {
+        let at = address(def);
+        if let Some(&known) = self.own.get(&at) {
+            return known;
+        }
+        let defs = self.defs;
+        let own = properties(def)
+            .into_iter()
+            .any(|(_, p)| field_kinds(p, defs) != FieldKinds::default());
+        self.own.insert(at, own);
+        own
+    }
+
     /// What the schema says field `key` of `def` holds.
     fn lookup(&mut self, def: Option<(&'c str, &'c Value)>, key: &'static str) -> Field<'c> {
         let Some((_, def)) = def else {
@@ -601,9 +618,13 @@ impl<'c> Walker<'c> {
         let found = property(def, key);
         let kinds = found.map(|p| field_kinds(p, defs)).unwrap_or_default();
         let next = found.and_then(|p| object_def(p, defs, 0));
-        // An enumerated value is kept beside a resource in this object.
+        // Below a field the schema says nothing of (text, a number, a
+        // free-form value) nothing is found; an enumerated value is kept
+        // only beside a resource in this same object, so it is walked only
+        // when the object has fields that name one.
         let walked = kinds != FieldKinds::default()
-            || next.is_none_or(|(_, d)| has_unit_variants(d) || self.reaches(d));
+            || next.is_some_and(|(_, d)| self.reaches(d))
+            || (self.names_own(def) && next.is_none_or(|(_, d)| has_unit_variants(d)));
         let field = Field {
             kinds,
             next,
