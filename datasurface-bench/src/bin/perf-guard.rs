@@ -414,3 +414,42 @@ fn report(
     );
     within
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(ms: &[f64]) -> Vec<Run> {
+        ms.iter().map(|&ms| Run { ms, mb: 1.0 }).collect()
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert!((median(&runs(&[3.0, 1.0, 2.0]), |r| r.ms) - 2.0).abs() < 1e-9);
+        assert!((median(&runs(&[4.0, 1.0, 2.0, 3.0]), |r| r.ms) - 2.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_drift_shared_by_a_round_cancels_in_its_ratio() {
+        // The machine slows down by half in the second and third rounds;
+        // the current build is 10% slower in every round.
+        let base = runs(&[100.0, 150.0, 150.0]);
+        let current = runs(&[110.0, 165.0, 165.0]);
+        assert!((paired(&base, &current, |r| r.ms) - 1.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn options_read_and_refuse() {
+        let args: Vec<String> = ["--rounds", "3", "--stores", "10,20", "--tolerance", "2.5"]
+            .map(str::to_owned)
+            .to_vec();
+        let o = Options::parse(&args).unwrap();
+        assert_eq!(
+            (o.rounds, o.stores.clone(), o.tolerance),
+            (3, vec![10, 20], 2.5)
+        );
+        assert!(Options::parse(&["--rounds".to_owned()]).is_err());
+        assert!(Options::parse(&["--rounds".to_owned(), "0".to_owned()]).is_err());
+        assert!(Options::parse(&["--bogus".to_owned(), "1".to_owned()]).is_err());
+    }
+}
