@@ -10,7 +10,9 @@
 //! `x-resource-keys`. [`inventory`] serializes the model through a
 //! [`serde::Serializer`] of its own and, at each string, asks the schema
 //! generated from the same types what the field holds: no hand-kept list of
-//! fields can fall behind the types.
+//! fields can fall behind the types. The schema is kept in the crate as
+//! [`model_schema`] generates it (`inventory_schema.json`, read once per
+//! process), and a test fails when the types change without it.
 //!
 //! The tests hold the rest: every field whose name says it names a resource
 //! (`file`, `credential`, `host`, `branch` …) carries `x-resource` (`none`
