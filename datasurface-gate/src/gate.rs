@@ -369,7 +369,6 @@ impl Gate {
         proposed: &dyn ModelSource,
         source: &Repository,
     ) -> Verified {
-        crate::pipeline::warm_up();
         // Steps 1 to 3 of the pipeline, on both models at once: a document
         // both hold unchanged is parsed once.
         let (base_written, proposed_written) = match base {

@@ -34,21 +34,6 @@ use crate::hooks::HookModules;
 use crate::read::{ParsedModel, Released, parse_model};
 use crate::source::ModelSource;
 
-/// Makes the resource inventory's classifier (from the model types' JSON
-/// Schema, about a millisecond, once per process) on a thread of its own
-/// while the files are read and parsed, so that validation finds it made:
-/// a small model's whole check takes a few milliseconds.
-pub(crate) fn warm_up() {
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    STARTED.call_once(|| {
-        let _ = std::thread::Builder::new()
-            .name("datasurface-schema".to_owned())
-            .spawn(|| {
-                datasurface_core::inventory::Classifier::model();
-            });
-    });
-}
-
 /// How far [`Gate::load`] goes, and in which environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -161,7 +146,6 @@ impl Gate {
         options: &LoadOptions,
         keep_valid: bool,
     ) -> Loaded {
-        warm_up();
         let written = match Written::of(parse_model(model), model) {
             Ok(written) => written,
             Err(refused) => return *refused,
