@@ -68,8 +68,9 @@ use datasurface_core::names::CredentialName;
 use datasurface_core::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::{
-    Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
-    FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
+    Action, ArtifactSink, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform,
+    Disruption, FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering,
+    TriggerKind,
 };
 use datasurface_rules::validate::{CodeInfo, Diagnostic};
 
@@ -176,6 +177,17 @@ impl DataPlatform for Airflow {
         graph: &PlatformGraph,
         context: &RenderContext<'_>,
     ) -> Result<Rendering, PlatformError> {
+        let mut rendering = Rendering::default();
+        self.render_into(graph, context, &mut rendering)?;
+        Ok(rendering)
+    }
+
+    fn render_into(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+        sink: &mut dyn ArtifactSink,
+    ) -> Result<(), PlatformError> {
         let (config, problems) = AirflowConfig::read(
             context.platform.as_str(),
             context.declaration,
@@ -193,7 +205,7 @@ impl DataPlatform for Airflow {
             graph,
             context,
         }
-        .render()
+        .render(sink)
     }
 
     /// The default plan, with the disruption this platform knows: DAGs and

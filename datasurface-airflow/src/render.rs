@@ -13,7 +13,7 @@ use datasurface_core::{
 };
 use datasurface_platform::graph::{NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::{
-    Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
+    Artifact, ArtifactKey, ArtifactSink, Kept, PlatformError, RenderContext, artifacts_upstream,
     kept_history,
 };
 use datasurface_rules::validate::ModelIndex;
@@ -127,7 +127,7 @@ impl Renderer<'_> {
         ident(&[&self.config.schema, workspace])
     }
 
-    pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
+    pub(crate) fn render(&self, rendering: &mut dyn ArtifactSink) -> Result<(), PlatformError> {
         let eco = self.context.ecosystem.ecosystem();
         let lookup = Lookup::new(eco);
         let history = kept_history(self.graph, &lookup.0);
@@ -144,10 +144,9 @@ impl Renderer<'_> {
                 keys.dag.insert(node.key.clone(), dag);
             }
         }
-        let mut rendering = Rendering::default();
         let mut platform_sql = self.header("The platform's schema and its batch bookkeeping.");
         sql::platform_tables(&mut platform_sql, &self.config.schema);
-        rendering.insert(
+        rendering.put(
             platform_key.clone(),
             Artifact::new(None, platform_sql, Vec::new()),
         )?;
@@ -195,24 +194,23 @@ impl Renderer<'_> {
                 _ => return Err(self.context.unsupported(format!("node `{}`", node.key))),
             };
             if let Some(sql_key) = keys.sql.get(&node.key) {
-                rendering.insert(
+                rendering.put(
                     sql_key.clone(),
                     Artifact::new(Some(node.key.clone()), sql_text, sql_deps),
                 )?;
             }
             if let (Some((dag, spec)), Some(dag_key)) = (dag, keys.dag.get(&node.key)) {
-                let entry =
-                    self.insert_dag(&mut rendering, &keys, &node.key, dag, spec, dag_key)?;
+                let entry = self.insert_dag(rendering, &keys, &node.key, dag, spec, dag_key)?;
                 dag_keys.push(dag_key.clone());
                 dag_ids.insert(node.key.clone(), entry);
             }
         }
-        self.insert_chunks(&mut rendering, dag_ids, dag_keys)?;
-        rendering.insert(
+        self.insert_chunks(rendering, dag_ids, dag_keys)?;
+        rendering.put(
             key("airflow/secrets.md"),
             Artifact::new(None, self.secrets(&self.credentials(&lookup)), Vec::new()),
         )?;
-        Ok(rendering)
+        Ok(())
     }
 
     /// Inserts a node's job spec and its DAG's spec, which names the job
@@ -220,7 +218,7 @@ impl Renderer<'_> {
     /// in the chunk manifest.
     fn insert_dag(
         &self,
-        rendering: &mut Rendering,
+        rendering: &mut dyn ArtifactSink,
         keys: &Keys,
         node: &NodeKey,
         mut dag: Dag,
@@ -230,7 +228,7 @@ impl Renderer<'_> {
         // The job's spec, stored by `job apply` after the node's SQL.
         dag.name_spec(&spec_hash(&spec));
         let node_sql: Vec<ArtifactKey> = keys.sql.get(node).cloned().into_iter().collect();
-        rendering.insert(
+        rendering.put(
             spec_key.clone(),
             Artifact::new(Some(node.clone()), spec, node_sql.clone()),
         )?;
@@ -238,7 +236,7 @@ impl Renderer<'_> {
         deps.extend(node_sql);
         deps.push(spec_key);
         let text = self.json(&dag.spec(&self.config, self.platform()))?;
-        rendering.insert(
+        rendering.put(
             dag_key.clone(),
             Artifact::new(Some(node.clone()), text, deps),
         )?;
@@ -258,14 +256,14 @@ impl Renderer<'_> {
     /// not there yet.
     fn insert_chunks(
         &self,
-        rendering: &mut Rendering,
+        rendering: &mut dyn ArtifactSink,
         dags: BTreeMap<NodeKey, ChunkDag>,
         dag_keys: Vec<ArtifactKey>,
     ) -> Result<(), PlatformError> {
         let manifest = self.chunks(dags);
         let manifest_key = key(CHUNKS);
         for chunk in &manifest.chunks {
-            rendering.insert(
+            rendering.put(
                 key(&factory::chunk_path(chunk.chunk)),
                 Artifact::new(
                     None,
@@ -274,7 +272,7 @@ impl Renderer<'_> {
                 ),
             )?;
         }
-        rendering.insert(
+        rendering.put(
             manifest_key,
             Artifact::new(None, self.json(&manifest)?, dag_keys),
         )?;

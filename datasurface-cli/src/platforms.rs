@@ -5,9 +5,11 @@ use std::io::Write;
 use std::path::Path;
 
 use datasurface_graph::IntentionGraphs;
-use datasurface_platform::{Plan, RenderFailure, Rendered, Rendering, render_platform};
+use datasurface_platform::{
+    Plan, RenderFailure, Rendered, Rendering, render_platform, render_platform_into,
+};
 use datasurface_rules::validate::ValidEcosystem;
-use datasurface_runtime::SavedDirError;
+use datasurface_runtime::{RenderingWriter, SavedDirError};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -115,27 +117,42 @@ pub(crate) fn render_one(
             loaded.print(app, &mut rendered.warnings, err);
             Ok(rendered)
         }
-        Err(RenderFailure::Refused { mut report, .. }) => {
+        Err(failure) => Err(refused(app, loaded, platform, failure, err)),
+    }
+}
+
+/// Prints why a platform did not render.
+fn refused(
+    app: &App<'_>,
+    loaded: &Loaded,
+    platform: &str,
+    failure: RenderFailure,
+    err: &mut dyn Write,
+) -> Outcome {
+    match failure {
+        RenderFailure::Refused { mut report, .. } => {
             loaded.print(app, &mut report, err);
             let _ = writeln!(
                 err,
                 "{}: platform `{platform}` cannot render this model; nothing was written",
                 app.paint(Paint::Error, "error")
             );
-            Err(Outcome::ModelErrors)
+            Outcome::ModelErrors
         }
-        Err(e @ RenderFailure::UnknownPlatform { .. }) => {
+        e @ RenderFailure::UnknownPlatform { .. } => {
             let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
-            Err(Outcome::CouldNotRun)
+            Outcome::CouldNotRun
         }
-        Err(e) => {
+        e => {
             let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
-            Err(Outcome::ModelErrors)
+            Outcome::ModelErrors
         }
     }
 }
 
-/// `datasurface render MODEL [--platform NAME] --out DIR`.
+/// `datasurface render MODEL [--platform NAME] --out DIR`: the platform
+/// renders artifact by artifact into the folder (`RenderingWriter`), so
+/// the rendering is never held whole.
 pub(crate) fn render(
     app: &App<'_>,
     args: &RenderArgs,
@@ -145,22 +162,54 @@ pub(crate) fn render(
     if args.all {
         return crate::gitops::render_all(app, args, out, err);
     }
-    let (_, name, rendered) = match rendered(app, &args.model, args.platform.as_deref(), out, err) {
-        Ok(r) => r,
+    let loaded = match load_valid(app, &args.model, "render it", out, err) {
+        Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
-    match save(&rendered.rendering, &args.out) {
-        Ok(()) => {
+    let Some(name) = platform_name(app, &loaded.valid, args.platform.as_deref(), None, err) else {
+        return Outcome::CouldNotRun;
+    };
+    let graphs = match graphs(app, &loaded, err) {
+        Ok(graphs) => graphs,
+        Err(outcome) => return outcome,
+    };
+    let dir = &args.out;
+    let mut writer = match RenderingWriter::open(dir) {
+        Ok(writer) => writer,
+        Err(e) => {
+            let problem = saving_problem(e, dir);
+            let _ = writeln!(err, "{}: {problem}", app.paint(Paint::Error, "error"));
+            return Outcome::CouldNotRun;
+        }
+    };
+    match render_platform_into(app.registry, &loaded.valid, &graphs, &name, &mut writer) {
+        Ok(mut warnings) => loaded.print(app, &mut warnings, err),
+        Err(failure) => {
+            let started = matches!(failure, RenderFailure::Platform(_));
+            let outcome = refused(app, &loaded, &name, failure, err);
+            if started {
+                let _ = writeln!(
+                    err,
+                    "  note: {} may be partly rewritten and no longer match its `rendering.json`; render again to repair it",
+                    dir.display()
+                );
+            }
+            return outcome;
+        }
+    }
+    match writer.finish() {
+        Ok(written) => {
             let _ = writeln!(
                 out,
                 "rendered {} artifacts of platform `{name}` into {}",
-                rendered.rendering.len(),
-                args.out.display()
+                written.written + written.unchanged,
+                dir.display(),
             );
             Outcome::Success
         }
-        Err(message) => {
-            let _ = writeln!(err, "{}: {message}", app.paint(Paint::Error, "error"));
+        Err(e) => {
+            let problem = saving_problem(e, dir);
+            let _ = writeln!(err, "{}: {problem}", app.paint(Paint::Error, "error"));
             Outcome::CouldNotRun
         }
     }
@@ -248,13 +297,18 @@ pub(crate) fn load(dir: &Path) -> Result<Rendering, Problem> {
 pub(crate) fn save(rendering: &Rendering, dir: &Path) -> Result<(), Problem> {
     datasurface_runtime::write_rendering(rendering, dir)
         .map(|_| ())
-        .map_err(|e| match e {
-            SavedDirError::NotARendering(_) => {
-                Problem::new(&e).help("choose an empty or new directory")
-            }
-            other => Problem::new(format!(
-                "cannot write the rendering at {}: {other}",
-                dir.display()
-            )),
-        })
+        .map_err(|e| saving_problem(e, dir))
+}
+
+/// Why a rendering could not be saved in `dir`, and what to do.
+fn saving_problem(e: SavedDirError, dir: &Path) -> Problem {
+    match e {
+        SavedDirError::NotARendering(_) => {
+            Problem::new(&e).help("choose an empty or new directory")
+        }
+        other => Problem::new(format!(
+            "cannot write the rendering at {}: {other}",
+            dir.display()
+        )),
+    }
 }

@@ -147,6 +147,7 @@ mod registry;
 mod rendering;
 mod resources;
 mod saved;
+mod sink;
 mod spec_json;
 
 pub use capabilities::{
@@ -185,7 +186,8 @@ pub use physical::{
     is_reserved_column, reserved_column,
 };
 pub use pipeline::{
-    Gated, RenderFailure, Rendered, check_platforms, gate, render_platform, render_with,
+    Gated, RenderFailure, Rendered, check_platforms, gate, render_platform, render_platform_into,
+    render_with, render_with_into,
 };
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
 pub use platform::{DataPlatform, PlatformError, RenderContext};
@@ -198,7 +200,9 @@ pub use resources::{
     PLATFORM_CREDENTIAL, PlatformCredential, PlatformFile, PlatformResources, check_resources,
     file_claims_with, platform_resources,
 };
-pub use saved::{ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedRenderingError, listed_files};
+pub use saved::{
+    ARTIFACTS_DIR, INDEX_FILE, SavedFile, SavedIndex, SavedRenderingError, listed_files,
+};
 /// The `schemars` crate, for a platform's typed parameters
 /// ([`read_parameters`]): derive `JsonSchema` with
 /// `#[schemars(crate = "datasurface_platform::schemars")]`.
@@ -206,4 +210,5 @@ pub use schemars;
 /// The `semver` crate, for [`DataPlatform::version`]: a platform needs no
 /// dependency of its own to name its version.
 pub use semver;
+pub use sink::{ArtifactSink, SinkError};
 pub use spec_json::to_spec_json;

@@ -10,6 +10,7 @@ use crate::capabilities::check_capabilities;
 use crate::platform::{DataPlatform, PlatformError, RenderContext};
 use crate::registry::PlatformRegistry;
 use crate::rendering::Rendering;
+use crate::sink::ArtifactSink;
 
 /// Why a platform of a model could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,25 @@ pub fn render_platform(
     graphs: &IntentionGraphs,
     name: &str,
 ) -> Result<Rendered, RenderFailure> {
+    let mut rendering = Rendering::default();
+    let warnings = render_platform_into(registry, valid, graphs, name, &mut rendering)?;
+    Ok(Rendered {
+        rendering,
+        warnings,
+    })
+}
+
+/// [`render_platform`] artifact by artifact into `sink`
+/// ([`DataPlatform::render_into`]): nothing is put when the platform is
+/// refused; the platform's lint warnings are returned. What writes a
+/// rendering to disk as it comes need not hold it whole.
+pub fn render_platform_into(
+    registry: &PlatformRegistry,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    name: &str,
+    sink: &mut dyn ArtifactSink,
+) -> Result<Report, RenderFailure> {
     let Some((name, _)) = valid.platforms.get_key_value(name) else {
         return Err(RenderFailure::UnknownPlatform {
             name: name.to_owned(),
@@ -74,7 +94,7 @@ pub fn render_platform(
             platform: name.to_string(),
             report: Report::new(vec![*problem]),
         })?;
-    render_with(platform.as_ref(), valid, graphs, name)
+    render_with_into(platform.as_ref(), valid, graphs, name, sink)
 }
 
 /// What a platform finds in its graph before rendering: the capabilities check,
@@ -233,6 +253,23 @@ pub fn render_with(
     graphs: &IntentionGraphs,
     name: &PlatformName,
 ) -> Result<Rendered, RenderFailure> {
+    let mut rendering = Rendering::default();
+    let warnings = render_with_into(platform, valid, graphs, name, &mut rendering)?;
+    Ok(Rendered {
+        rendering,
+        warnings,
+    })
+}
+
+/// [`render_platform_into`] with a given implementation instead of a
+/// registry.
+pub fn render_with_into(
+    platform: &dyn DataPlatform,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    name: &PlatformName,
+    sink: &mut dyn ArtifactSink,
+) -> Result<Report, RenderFailure> {
     let empty;
     let graph = if let Some(graph) = graphs.graphs.get(name) {
         graph
@@ -258,9 +295,6 @@ pub fn render_with(
             report,
         });
     }
-    let rendering = platform.render(graph, &context)?;
-    Ok(Rendered {
-        rendering,
-        warnings: report,
-    })
+    platform.render_into(graph, &context, sink)?;
+    Ok(report)
 }

@@ -12,6 +12,7 @@ use crate::capabilities::Capabilities;
 use crate::plan::{self, Plan};
 use crate::rendering::Rendering;
 use crate::resources::PlatformResources;
+use crate::sink::{ArtifactSink, SinkError};
 
 /// What a platform renders for: the validated model, and which of its platform declarations.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +104,10 @@ pub enum PlatformError {
     /// Two of its artifacts got one key, so one would have been lost.
     #[error(transparent)]
     DuplicateArtifact(#[from] crate::rendering::DuplicateArtifact),
+    /// The sink it rendered into ([`DataPlatform::render_into`]) could not
+    /// keep an artifact.
+    #[error(transparent)]
+    Sink(SinkError),
     /// Any other failure of the platform.
     #[error("platform `{platform}` failed")]
     Other {
@@ -112,6 +117,15 @@ pub enum PlatformError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl From<SinkError> for PlatformError {
+    fn from(error: SinkError) -> Self {
+        match error {
+            SinkError::Duplicate(duplicate) => PlatformError::DuplicateArtifact(duplicate),
+            other => PlatformError::Sink(other),
+        }
+    }
 }
 
 /// A data platform: it turns its intention graph into something real.
@@ -156,14 +170,16 @@ pub enum PlatformError {
 /// A type that wraps another platform (to add logging, rename its kind, or
 /// decorate its artifacts) must forward **every** method, the provided ones
 /// included: [`codes`](Self::codes), or `datasurface explain` and SARIF lose
-/// the inner platform's codes; [`resources`](Self::resources), or the gate
+/// the inner platform's codes; [`render_into`](Self::render_into), or the
+/// command line's `render` renders through the inner platform's `render`,
+/// holding its whole rendering; [`resources`](Self::resources), or the gate
 /// no longer keeps teams away from the inner platform's own credentials; and [`diff`](Self::diff), or the plans fall
 /// back to the default diff and lose the inner platform's refined reasons,
 /// replaces and disruption, which reviewers rely on to see what a change
 /// breaks. The compiler cannot catch a forgotten provided method, so:
 ///
 /// ```
-/// # use datasurface_platform::{Capabilities, DataPlatform, Plan, PlatformError, PlatformResources, RenderContext, Rendering};
+/// # use datasurface_platform::{ArtifactSink, Capabilities, DataPlatform, Plan, PlatformError, PlatformResources, RenderContext, Rendering};
 /// # use datasurface_core::PlatformDeclaration;
 /// # use datasurface_platform::graph::PlatformGraph;
 /// # use datasurface_rules::validate::{CodeInfo, Diagnostic};
@@ -183,6 +199,14 @@ pub enum PlatformError {
 ///     fn governs_only(&self) -> bool { self.0.governs_only() }
 ///     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
 ///         self.0.render(graph, cx)
+///     }
+///     fn render_into(
+///         &self,
+///         graph: &PlatformGraph,
+///         cx: &RenderContext<'_>,
+///         sink: &mut dyn ArtifactSink,
+///     ) -> Result<(), PlatformError> {
+///         self.0.render_into(graph, cx, sink)
 ///     }
 ///     fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan { self.0.diff(previous, next) }
 /// }
@@ -250,6 +274,37 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
         graph: &PlatformGraph,
         context: &RenderContext<'_>,
     ) -> Result<Rendering, PlatformError>;
+
+    /// Renders the graph artifact by artifact into `sink`, so that what
+    /// writes them (the command line's `render`, to a folder) need not hold
+    /// the whole rendering. The artifacts put are exactly those
+    /// [`render`](Self::render) returns, byte for byte, in any order (the
+    /// test kit's `Conformance` suite checks it); an error from the sink
+    /// ends the render with that error.
+    ///
+    /// The default renders whole with [`render`](Self::render) and puts
+    /// each artifact, so every platform streams without a change; a
+    /// platform whose renderings are large implements this, and makes
+    /// `render` collect it:
+    ///
+    /// ```text
+    /// fn render(&self, graph, cx) -> Result<Rendering, PlatformError> {
+    ///     let mut rendering = Rendering::default();
+    ///     self.render_into(graph, cx, &mut rendering)?;
+    ///     Ok(rendering)
+    /// }
+    /// ```
+    fn render_into(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+        sink: &mut dyn ArtifactSink,
+    ) -> Result<(), PlatformError> {
+        for (key, artifact) in self.render(graph, context)?.artifacts {
+            sink.put(key, artifact)?;
+        }
+        Ok(())
+    }
 
     /// The plan from a previous rendering to a new one. The default, [`plan::diff`],
     /// is correct for any platform; implementations may refine reasons and

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rendering::{Artifact, ArtifactKey, Rendering, content_hash};
+use crate::rendering::{Artifact, ArtifactKey, DuplicateArtifact, Rendering, content_hash};
 
 /// The index file of a saved rendering.
 pub const INDEX_FILE: &str = "rendering.json";
@@ -39,7 +39,15 @@ struct Index {
     artifacts: BTreeMap<ArtifactKey, Entry>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// [`Index`] as it is written, borrowing its entries.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexRef<'a> {
+    format: u32,
+    artifacts: &'a BTreeMap<ArtifactKey, Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,28 +87,83 @@ pub fn listed_files(index_text: &str) -> Result<Vec<(String, String)>, SavedRend
         .collect())
 }
 
+/// A saved rendering's index, built artifact by artifact without keeping
+/// their content: what a writer that streams a rendering to disk
+/// (`datasurface_runtime::RenderingWriter`) writes last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedIndex {
+    artifacts: BTreeMap<ArtifactKey, Entry>,
+}
+
+impl SavedIndex {
+    /// An index of no artifacts.
+    pub fn new() -> Self {
+        SavedIndex::default()
+    }
+
+    /// Lists an artifact (its node, hash and dependencies) under a key no
+    /// other has; a key listed before is an error naming both nodes, as
+    /// [`Rendering::insert`]'s is.
+    pub fn add(&mut self, key: ArtifactKey, artifact: &Artifact) -> Result<(), DuplicateArtifact> {
+        let entry = Entry {
+            node: artifact.node.clone(),
+            hash: artifact.hash.clone(),
+            depends_on: artifact.depends_on.clone(),
+        };
+        match self.artifacts.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(entry);
+                Ok(())
+            }
+            std::collections::btree_map::Entry::Occupied(there) => {
+                let of = |node: Option<&datasurface_graph::NodeKey>| {
+                    node.map_or_else(|| "no node".to_owned(), |n| format!("node `{n}`"))
+                };
+                Err(DuplicateArtifact {
+                    key: there.key().clone(),
+                    first: of(there.get().node.as_ref()),
+                    second: of(artifact.node.as_ref()),
+                })
+            }
+        }
+    }
+
+    /// The artifacts listed, in key order.
+    pub fn keys(&self) -> impl Iterator<Item = &ArtifactKey> {
+        self.artifacts.keys()
+    }
+
+    /// How many artifacts are listed.
+    pub fn len(&self) -> usize {
+        self.artifacts.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.artifacts.is_empty()
+    }
+
+    /// The text of [`INDEX_FILE`]: each artifact's graph node, content
+    /// hash and dependencies, by key.
+    pub fn text(&self) -> String {
+        let index = IndexRef {
+            format: 1,
+            artifacts: &self.artifacts,
+        };
+        format!("{:#}\n", serde_json::to_value(&index).unwrap_or_default())
+    }
+}
+
 impl Rendering {
     /// The text of the rendering's index, [`INDEX_FILE`]: each artifact's
     /// graph node, content hash and dependencies, by key.
     pub fn index_text(&self) -> String {
-        let index = Index {
-            format: 1,
-            artifacts: self
-                .artifacts
-                .iter()
-                .map(|(k, a)| {
-                    (
-                        k.clone(),
-                        Entry {
-                            node: a.node.clone(),
-                            hash: a.hash.clone(),
-                            depends_on: a.depends_on.clone(),
-                        },
-                    )
-                })
-                .collect(),
-        };
-        format!("{:#}\n", serde_json::to_value(&index).unwrap_or_default())
+        let mut index = SavedIndex::new();
+        for (key, artifact) in &self.artifacts {
+            // The rendering's keys are distinct.
+            let _ = index.add(key.clone(), artifact);
+        }
+        index.text()
     }
 
     /// The rendering as files: the index and one file per artifact.

@@ -63,8 +63,9 @@ use datasurface_core::{
     ContainerKind, DatabaseEngine, Ecosystem, Latency, Milestoning, PlatformDeclaration,
 };
 use datasurface_platform::{
-    Action, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, Disruption,
-    FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
+    Action, ArtifactSink, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform,
+    Disruption, FileFormat, Plan, PlatformError, PlatformResources, RenderContext, Rendering,
+    TriggerKind,
 };
 use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelIndex};
 
@@ -198,6 +199,17 @@ impl DataPlatform for SqlitePlatform {
         graph: &PlatformGraph,
         context: &RenderContext<'_>,
     ) -> Result<Rendering, PlatformError> {
+        let mut rendering = Rendering::default();
+        self.render_into(graph, context, &mut rendering)?;
+        Ok(rendering)
+    }
+
+    fn render_into(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+        sink: &mut dyn ArtifactSink,
+    ) -> Result<(), PlatformError> {
         let eco = context.ecosystem.ecosystem();
         let spec_keys = graph
             .nodes()
@@ -209,7 +221,7 @@ impl DataPlatform for SqlitePlatform {
             context,
             spec_keys,
         }
-        .render()
+        .render(sink)
     }
 
     /// The default plan, with what this platform knows: a job definition is a

@@ -12,7 +12,7 @@ use datasurface_core::{
 };
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::{
-    Artifact, ArtifactKey, Kept, PlatformError, RenderContext, Rendering, artifacts_upstream,
+    Artifact, ArtifactKey, ArtifactSink, Kept, PlatformError, RenderContext, artifacts_upstream,
     kept_history,
 };
 use datasurface_rules::validate::ModelIndex;
@@ -333,8 +333,8 @@ struct Group {
 }
 
 /// The rendering being made, and the spec each node rendered.
-struct Out {
-    rendering: Rendering,
+struct Out<'s> {
+    rendering: &'s mut dyn ArtifactSink,
     spec_of: BTreeMap<NodeKey, ArtifactKey>,
     platform_key: ArtifactKey,
 }
@@ -363,15 +363,15 @@ impl Renderer<'_> {
         })
     }
 
-    pub(crate) fn render(&self) -> Result<Rendering, PlatformError> {
+    pub(crate) fn render(&self, sink: &mut dyn ArtifactSink) -> Result<(), PlatformError> {
         let eco: &Ecosystem = self.context.ecosystem.ecosystem();
         let lookup = ModelIndex::new(eco);
         let mut out = Out {
-            rendering: Rendering::default(),
+            rendering: sink,
             spec_of: BTreeMap::new(),
             platform_key: key(&PLATFORM_SPEC),
         };
-        out.rendering.insert(
+        out.rendering.put(
             out.platform_key.clone(),
             Artifact::new(None, self.json(&platform_tables())?, Vec::new()),
         )?;
@@ -401,7 +401,7 @@ impl Renderer<'_> {
                     parts.extend(dataset.as_ref().map(DatasetName::as_str));
                     let spec_key = self.add_spec(&mut out, node, &parts, &spec)?;
                     let job_key = key(&["jobs", "ingest", &job.stream.replace('#', "__")]);
-                    out.rendering.insert(
+                    out.rendering.put(
                         job_key,
                         Artifact::new(Some(node.key.clone()), self.json(&job)?, vec![spec_key]),
                     )?;
@@ -448,7 +448,7 @@ impl Renderer<'_> {
                 _ => return Err(self.context.unsupported(format!("node `{}`", node.key))),
             }
         }
-        Ok(out.rendering)
+        Ok(())
     }
 
     /// A consumer group's tables and views in its container, and for a
@@ -457,7 +457,7 @@ impl Renderer<'_> {
         &self,
         lookup: &Lookup<'_>,
         lineage: &LineageModel<'_>,
-        out: &mut Out,
+        out: &mut Out<'_>,
         node: &Node,
         workspace: &WorkspaceName,
         dataset_group: &DatasetGroupName,
@@ -485,7 +485,7 @@ impl Renderer<'_> {
             &spec,
         )?;
         if let Some(delivery) = group.delivery {
-            out.rendering.insert(
+            out.rendering.put(
                 key(&[
                     "jobs",
                     "delivery",
@@ -505,7 +505,7 @@ impl Renderer<'_> {
     /// Adds a database spec for a node, after the specs of its nearest ancestors.
     fn add_spec(
         &self,
-        out: &mut Out,
+        out: &mut Out<'_>,
         node: &Node,
         parts: &[&str],
         spec: &DatabaseSpec,
@@ -513,7 +513,7 @@ impl Renderer<'_> {
         let mut deps = artifacts_upstream(self.graph, &node.key, &self.spec_keys);
         deps.push(out.platform_key.clone());
         let spec_key = key(parts);
-        out.rendering.insert(
+        out.rendering.put(
             spec_key.clone(),
             Artifact::new(Some(node.key.clone()), self.json(spec)?, deps),
         )?;
@@ -692,7 +692,7 @@ impl Renderer<'_> {
         lookup: &Lookup<'_>,
         lineage: &LineageModel<'_>,
         group_views: &Readers,
-        out: &mut Out,
+        out: &mut Out<'_>,
         node: &Node,
         workspace: &WorkspaceName,
     ) -> Result<(), PlatformError> {
@@ -788,7 +788,7 @@ impl Renderer<'_> {
             ..job
         };
         let job_key = key(&["jobs", "transformer", workspace.as_str()]);
-        out.rendering.insert(
+        out.rendering.put(
             job_key,
             Artifact::new(Some(node.key.clone()), self.json(&job)?, vec![spec_key]),
         )?;

@@ -324,6 +324,10 @@ impl<'a> Conformance<'a> {
             "render-is-deterministic",
             self.deterministic(&model, &rendering),
         );
+        report.check(
+            "render-into-puts-what-render-returns",
+            self.streamed(&model, &rendering),
+        );
         report.check("diff-of-equal-renderings-is-empty", {
             let plan = self.platform.diff(&rendering, &rendering);
             if plan.is_empty() {
@@ -766,6 +770,40 @@ impl<'a> Conformance<'a> {
                 differences(first, &second)
             )],
             Err(e) => vec![format!("the second render failed: {e}")],
+        }
+    }
+
+    /// `render_into` puts exactly the artifacts `render` returns: what the
+    /// command line writes to a folder (streamed, as `streamed` was) is
+    /// what a plan compares (whole).
+    fn streamed(&self, model: &Ecosystem, streamed: &Rendering) -> Vec<String> {
+        let whole = validate(model.clone())
+            .map_err(|report| KitError::Invalid(Box::new(report)))
+            .and_then(|valid| {
+                let graphs = build(&valid);
+                let (name, declaration) = valid
+                    .platforms
+                    .get_key_value(PLATFORM_NAME)
+                    .ok_or(KitError::NoPlatform)?;
+                let empty;
+                let graph = if let Some(graph) = graphs.graphs.get(name) {
+                    graph
+                } else {
+                    empty = PlatformGraph::new(name.clone());
+                    &empty
+                };
+                let context = datasurface_platform::RenderContext::new(&valid, name, declaration);
+                self.platform
+                    .render(graph, &context)
+                    .map_err(|e| KitError::from(Box::new(RenderFailure::from(e))))
+            });
+        match whole {
+            Ok(whole) if &whole == streamed => Vec::new(),
+            Ok(whole) => vec![format!(
+                "`render_into` puts other artifacts than `render` returns: {}; make `render` collect what `render_into` puts, or leave `render_into` to its default",
+                differences(&whole, streamed)
+            )],
+            Err(e) => vec![format!("`render` failed where `render_into` did not: {e}")],
         }
     }
 

@@ -51,6 +51,8 @@ enum Flaw {
     /// Its own diff runs the default plan's steps backwards: exports are
     /// made before the ingestion that fills them.
     BackwardsPlan,
+    /// Streams (`render_into`) one artifact fewer than its `render` returns.
+    StreamsLess,
 }
 
 #[derive(Debug)]
@@ -245,6 +247,21 @@ impl DataPlatform for Specs {
         )?;
         Ok(rendering)
     }
+    fn render_into(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+        sink: &mut dyn datasurface_platform::ArtifactSink,
+    ) -> Result<(), PlatformError> {
+        let mut artifacts = self.render(graph, context)?.artifacts;
+        if self.flaw == Flaw::StreamsLess {
+            let _ = artifacts.pop_last();
+        }
+        for (key, artifact) in artifacts {
+            sink.put(key, artifact)?;
+        }
+        Ok(())
+    }
     fn diff(&self, previous: &Rendering, next: &Rendering) -> datasurface_platform::Plan {
         let mut plan = datasurface_platform::diff(previous, next);
         if self.flaw == Flaw::BackwardsPlan {
@@ -282,6 +299,10 @@ fn each_flaw_is_caught_by_its_check() {
         ]
     );
     assert!(failed_checks(Flaw::Counter).contains(&"render-is-deterministic"));
+    assert_eq!(
+        failed_checks(Flaw::StreamsLess),
+        ["render-into-puts-what-render-returns"]
+    );
     // The secret line also breaks the JSON artifact it is added to.
     assert!(failed_checks(Flaw::Secret).contains(&"no-secrets-in-artifacts"));
     // Each failure names the artifact and the model element it realises.
