@@ -1,12 +1,19 @@
-//! The guard against getting slower: `datasurface check -q` and `verify -q`
-//! of the generated models, and `check` of Northwind, as whole processes,
-//! by this build and by a recorded baseline build, in one run.
+//! The guard against getting slower: `datasurface check -q`, `verify -q`
+//! and `render -q` (of platform `Central`, into a new folder and again with
+//! nothing changed) of the generated models, and `check` of Northwind, as
+//! whole processes, by this build and by a recorded baseline build, in one
+//! run.
 //!
 //! ```sh
 //! cargo run --release -p datasurface-bench --bin perf-guard
 //! cargo run --release -p datasurface-bench --bin perf-guard -- \
-//!     --baseline 8bc5fa2 --rounds 9 --stores 1010 --tolerance 5
+//!     --baseline 8bc5fa2 --rounds 9 --stores 1010 --tolerance 5 \
+//!     --render-dir /dev/shm/perf-guard
 //! ```
+//!
+//! Renderings go under `--render-dir` (default `target/perf-guard/renders`),
+//! a folder per build; on a memory file system (`/dev/shm`) the figures
+//! leave out the disk's own cost of creating files.
 //!
 //! The baseline is the commit in `.ci/perf-baseline` (the build before the
 //! last round of features) unless `--baseline` names another. Its command
@@ -53,7 +60,7 @@ fn main() -> ExitCode {
         Ok(options) => options,
         Err(e) => {
             eprintln!(
-                "error: {e}\n\nusage: perf-guard [--baseline REV] [--rounds N] [--stores N,N] [--tolerance PCT]"
+                "error: {e}\n\nusage: perf-guard [--baseline REV] [--rounds N] [--stores N,N] [--tolerance PCT] [--render-dir DIR]"
             );
             return ExitCode::from(2);
         }
@@ -75,6 +82,7 @@ struct Options {
     rounds: usize,
     stores: Vec<usize>,
     tolerance: f64,
+    render_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -84,6 +92,7 @@ impl Options {
             rounds: 7,
             stores: STORES.to_vec(),
             tolerance: 5.0,
+            render_dir: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -94,6 +103,7 @@ impl Options {
                 "--baseline" => options.baseline = Some(value.clone()),
                 "--rounds" => options.rounds = value.parse()?,
                 "--tolerance" => options.tolerance = value.parse()?,
+                "--render-dir" => options.render_dir = Some(PathBuf::from(value)),
                 "--stores" => {
                     options.stores = value.split(',').map(str::parse).collect::<Result<_, _>>()?;
                 }
@@ -111,6 +121,30 @@ impl Options {
 struct Case {
     name: String,
     args: Vec<String>,
+    /// The folder it renders into (each build its own, `OUT-0`, `OUT-1`,
+    /// in place of the argument `OUT`), and whether it is removed before
+    /// each run.
+    renders: Option<(PathBuf, bool)>,
+}
+
+impl Case {
+    /// The arguments of a run by build `which` (0 the baseline), its
+    /// folder made new first when the case asks.
+    fn prepare(&self, which: usize) -> Result<Vec<String>, Failed> {
+        let Some((out, fresh)) = &self.renders else {
+            return Ok(self.args.clone());
+        };
+        let mine = PathBuf::from(format!("{}-{which}", out.display()));
+        if *fresh && mine.exists() {
+            std::fs::remove_dir_all(&mine)?;
+        }
+        let out = path(out);
+        Ok(self
+            .args
+            .iter()
+            .map(|a| if *a == out { path(&mine) } else { a.clone() })
+            .collect())
+    }
 }
 
 /// One run's figures.
@@ -138,7 +172,11 @@ fn guard(options: &Options) -> Result<bool, Failed> {
     let baseline = build_baseline(&root, &commit)?;
     let current = build_current(&root)?;
     let work = root.join("target/perf-guard/models");
-    let cases = cases(&root, &work, &options.stores)?;
+    let renders = options
+        .render_dir
+        .clone()
+        .unwrap_or_else(|| root.join("target/perf-guard/renders"));
+    let cases = cases(&root, &work, &options.stores, &renders)?;
     let exe = std::env::current_exe()?;
     let mut figures: Vec<[Vec<Run>; 2]> = cases.iter().map(|_| [Vec::new(), Vec::new()]).collect();
     for round in 0..options.rounds {
@@ -148,7 +186,8 @@ fn guard(options: &Options) -> Result<bool, Failed> {
             let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
             for which in order {
                 let binary = if which == 0 { &baseline } else { &current };
-                runs[which].push(measure(&exe, binary, &case.args)?);
+                let args = case.prepare(which)?;
+                runs[which].push(measure(&exe, binary, &args)?);
             }
         }
     }
@@ -235,11 +274,12 @@ fn cargo_build(dir: &Path, target: Option<&Path>) -> Result<(), Failed> {
 
 /// The commands compared: Northwind's `check`, then at each size `check -q`
 /// of the generated model and `verify -q` of a one-column change to it.
-fn cases(root: &Path, work: &Path, stores: &[usize]) -> Result<Vec<Case>, Failed> {
+fn cases(root: &Path, work: &Path, stores: &[usize], renders: &Path) -> Result<Vec<Case>, Failed> {
     let northwind = root.join("examples/models/northwind");
     let mut cases = vec![Case {
         name: "Northwind `check -q`".to_owned(),
         args: vec!["check".into(), "-q".into(), path(&northwind)],
+        renders: None,
     }];
     for &size in stores {
         let dir = work.join(size.to_string());
@@ -258,6 +298,7 @@ fn cases(root: &Path, work: &Path, stores: &[usize]) -> Result<Vec<Case>, Failed
         cases.push(Case {
             name: format!("`check -q`, {datasets} datasets"),
             args: vec!["check".into(), "-q".into(), path(&base)],
+            renders: None,
         });
         cases.push(Case {
             name: format!("`verify -q`, {datasets} datasets"),
@@ -273,7 +314,27 @@ fn cases(root: &Path, work: &Path, stores: &[usize]) -> Result<Vec<Case>, Failed
             ]
             .map(str::to_owned)
             .to_vec(),
+            renders: None,
         });
+        // Into a new folder, then again over the first one's.
+        for (fresh, what) in [(true, "new folder"), (false, "nothing changed")] {
+            let out = renders.join(format!("{size}-{}", if fresh { "new" } else { "same" }));
+            cases.push(Case {
+                name: format!("`render -q` airflow, {datasets} datasets, {what}"),
+                args: [
+                    "render",
+                    "-q",
+                    &path(&base),
+                    "--platform",
+                    "Central",
+                    "--out",
+                    &path(&out),
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                renders: Some((out, fresh)),
+            });
+        }
     }
     Ok(cases)
 }
@@ -439,14 +500,51 @@ mod tests {
     }
 
     #[test]
+    fn each_build_renders_into_a_folder_of_its_own_made_new_when_asked() {
+        let dir = std::env::temp_dir().join(format!("perf-guard-{}", std::process::id()));
+        let out = dir.join("r");
+        let case = Case {
+            name: String::new(),
+            args: vec!["render".into(), "--out".into(), path(&out)],
+            renders: Some((out.clone(), true)),
+        };
+        let mine = dir.join("r-1");
+        std::fs::create_dir_all(&mine).unwrap();
+        assert_eq!(case.prepare(1).unwrap(), ["render", "--out", &path(&mine)]);
+        assert!(!mine.exists());
+        let kept = Case {
+            renders: Some((out, false)),
+            ..case
+        };
+        std::fs::create_dir_all(&mine).unwrap();
+        let _ = kept.prepare(1).unwrap();
+        assert!(mine.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn options_read_and_refuse() {
-        let args: Vec<String> = ["--rounds", "3", "--stores", "10,20", "--tolerance", "2.5"]
-            .map(str::to_owned)
-            .to_vec();
+        let args: Vec<String> = [
+            "--rounds",
+            "3",
+            "--stores",
+            "10,20",
+            "--tolerance",
+            "2.5",
+            "--render-dir",
+            "/dev/shm/g",
+        ]
+        .map(str::to_owned)
+        .to_vec();
         let o = Options::parse(&args).unwrap();
         assert_eq!(
-            (o.rounds, o.stores.clone(), o.tolerance),
-            (3, vec![10, 20], 2.5)
+            (
+                o.rounds,
+                o.stores.clone(),
+                o.tolerance,
+                o.render_dir.clone()
+            ),
+            (3, vec![10, 20], 2.5, Some(PathBuf::from("/dev/shm/g")))
         );
         assert!(Options::parse(&["--rounds".to_owned()]).is_err());
         assert!(Options::parse(&["--rounds".to_owned(), "0".to_owned()]).is_err());
