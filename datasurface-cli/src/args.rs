@@ -494,6 +494,11 @@ pub(crate) struct RenderArgs {
     /// The directory to save the rendering in; a rendering saved there before is replaced.
     #[arg(long)]
     pub(crate) out: PathBuf,
+    /// Render even when nothing the last render into OUT read has changed (by default such
+    /// a render leaves OUT as it is: it reads every file of the model again, but neither
+    /// loads the model nor renders).
+    #[arg(long, conflicts_with = "all")]
+    pub(crate) force: bool,
     #[command(flatten)]
     pub(crate) source: ModelCommit,
     #[command(flatten)]

@@ -70,6 +70,7 @@ mod platforms;
 mod problem;
 mod redacting;
 mod release;
+mod render_record;
 #[cfg(any(feature = "sqlite", feature = "airflow"))]
 mod run_metrics;
 #[cfg(feature = "serve")]

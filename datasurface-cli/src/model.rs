@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use datasurface_files::{self as files, DocumentSource, SourceFile};
-use datasurface_gate::{Gate, LoadOptions, ModelDir, Upto};
+use datasurface_gate::{Gate, LoadOptions, ModelDir, ModelSource, Upto};
 use datasurface_rules::validate::{Report, Severity, ValidEcosystem};
 
 use crate::Outcome;
@@ -41,6 +41,20 @@ pub(crate) fn load(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<datasurface_gate::Loaded, Outcome> {
+    load_from(app, &ModelDir::new(model), model, upto, doing, out, err)
+}
+
+/// [`load`] through a source of the command's own (one that records what
+/// is read), for the model at `model`.
+pub(crate) fn load_from(
+    app: &App<'_>,
+    source: &dyn ModelSource,
+    model: &Path,
+    upto: Upto,
+    doing: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<datasurface_gate::Loaded, Outcome> {
     let options = LoadOptions::new()
         .environment(app.environment)
         .upto(upto)
@@ -49,7 +63,7 @@ pub(crate) fn load(
     // render; hook modules are judged when a job asks them, by each
     // workspace's failure policy (`check` judges them for the gate).
     let gate = Gate::new(app.registry.clone()).with_unknown_kinds_external();
-    let loaded = gate.load(&ModelDir::new(model), &options);
+    let loaded = gate.load(source, &options);
     crate::gate::print_changed(app, &loaded.changed_while_checked, err);
     if !loaded.load_errors.is_empty() {
         return Err(crate::check::report_load_errors(
@@ -101,7 +115,19 @@ pub(crate) fn load_valid(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Loaded, Outcome> {
-    let loaded = load(app, model, Upto::Valid, doing, out, err)?;
+    load_valid_from(app, &ModelDir::new(model), model, doing, out, err)
+}
+
+/// [`load_valid`] through a source of the command's own.
+pub(crate) fn load_valid_from(
+    app: &App<'_>,
+    source: &dyn ModelSource,
+    model: &Path,
+    doing: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Loaded, Outcome> {
+    let loaded = load_from(app, source, model, Upto::Valid, doing, out, err)?;
     // The pipeline keeps a model with no errors; without one it said why.
     let Some(valid) = loaded.valid else {
         let _ = writeln!(

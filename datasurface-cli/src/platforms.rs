@@ -12,10 +12,13 @@ use datasurface_rules::validate::ValidEcosystem;
 use datasurface_runtime::{RenderingWriter, SavedDirError};
 
 use crate::Outcome;
+use crate::app::Verbosity;
 use crate::app::{App, Paint};
 use crate::args::{PlanArgs, PlanFormat, RenderArgs};
-use crate::model::{Loaded, load_valid};
+use crate::model::{Loaded, load_valid, load_valid_from};
 use crate::problem::Problem;
+use crate::render_record::{RenderRecords, Unchanged};
+use datasurface_gate::{ModelDir, Recording};
 
 /// The platform a command works on: the one named, or else the model's only
 /// platform (of `kind`, if given); prints why not.
@@ -162,7 +165,19 @@ pub(crate) fn render(
     if args.all {
         return crate::gitops::render_all(app, args, out, err);
     }
-    let loaded = match load_valid(app, &args.model, "render it", out, err) {
+    let dir = &args.out;
+    let model = ModelDir::new(&args.model);
+    let records = RenderRecords::new(args, app.environment);
+    if let Some(unchanged) = records.as_ref().and_then(|r| r.unchanged(&model, dir)) {
+        say_unchanged(app, &unchanged, dir, out, err);
+        return Outcome::Success;
+    }
+    // What this render reads is recorded, for the next one.
+    let recording = Recording::new(&model);
+    if let Some(records) = &records {
+        records.forget(dir);
+    }
+    let loaded = match load_valid_from(app, &recording, &args.model, "render it", out, err) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
@@ -173,7 +188,7 @@ pub(crate) fn render(
         Ok(graphs) => graphs,
         Err(outcome) => return outcome,
     };
-    let dir = &args.out;
+    let mut findings = graphs.report.diagnostics().len();
     let mut writer = match RenderingWriter::open(dir) {
         Ok(writer) => writer,
         Err(e) => {
@@ -183,7 +198,10 @@ pub(crate) fn render(
         }
     };
     match render_platform_into(app.registry, &loaded.valid, &graphs, &name, &mut writer) {
-        Ok(mut warnings) => loaded.print(app, &mut warnings, err),
+        Ok(mut warnings) => {
+            findings += warnings.diagnostics().len();
+            loaded.print(app, &mut warnings, err);
+        }
         Err(failure) => {
             let started = matches!(failure, RenderFailure::Platform(_));
             let outcome = refused(app, &loaded, &name, failure, err);
@@ -199,6 +217,9 @@ pub(crate) fn render(
     }
     match writer.finish() {
         Ok(written) => {
+            if let Some(records) = &records {
+                records.keep(dir, &name, findings, recording.record());
+            }
             let _ = writeln!(
                 out,
                 "rendered {} artifacts of platform `{name}` into {}",
@@ -213,6 +234,38 @@ pub(crate) fn render(
             Outcome::CouldNotRun
         }
     }
+}
+
+/// What `render` says of a folder it leaves as it is: what it holds, and
+/// why it was not rendered again.
+fn say_unchanged(
+    app: &App<'_>,
+    unchanged: &Unchanged,
+    dir: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) {
+    if app.verbosity > Verbosity::Quiet {
+        let _ = writeln!(
+            err,
+            "{}: nothing the last render into {} read has changed, and its files are as it left them: left as they are{}\n  help: `--force` renders anyway",
+            app.paint(Paint::Note, "note"),
+            dir.display(),
+            match unchanged.findings {
+                0 => String::new(),
+                n => format!(
+                    " (it found {n} warnings, not repeated here; `datasurface check` lists the model's)"
+                ),
+            },
+        );
+    }
+    let _ = writeln!(
+        out,
+        "rendered {} artifacts of platform `{}` into {}",
+        unchanged.artifacts,
+        unchanged.platform,
+        dir.display(),
+    );
 }
 
 /// The plan from `previous` to a platform's new rendering, by the platform's own diff.

@@ -38,6 +38,7 @@ mod named_files;
 mod pipeline;
 mod plans;
 mod read;
+mod recorded;
 mod source;
 
 pub use avro_files::{MAX_AVRO_FILE_BYTES, read_avro_files};
@@ -81,6 +82,7 @@ pub use memory::MemoryModel;
 pub use pipeline::{LoadOptions, Loaded, Upto};
 pub use plans::PlatformPlan;
 pub use read::read_model;
+pub use recorded::{Recording, SourceRecord};
 pub use source::{
     Listed, Listing, MAX_FILE_BYTES, MAX_MODEL_BYTES, ModelSource, NamedContent, NamedFileError,
     Resolved,

@@ -48,6 +48,6 @@ pub use run_totals::{
 };
 #[cfg(feature = "fs")]
 pub use saved_dir::{
-    MAX_SAVED_FILE_BYTES, RenderingWriter, SavedDirError, Written, read_rendering, write_new,
-    write_rendering,
+    MAX_SAVED_FILE_BYTES, RenderingWriter, SavedDirError, Written, read_rendering,
+    unchanged_since_saved, write_new, write_rendering,
 };

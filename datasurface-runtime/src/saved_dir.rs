@@ -172,6 +172,8 @@ pub struct RenderingWriter {
     /// Artifacts put and not yet written, and their bytes.
     pending: Vec<(ArtifactKey, Artifact)>,
     pending_bytes: usize,
+    /// The file system's time of the last artifact file written.
+    last_written: Option<std::time::SystemTime>,
     /// When to write what is held: [`BATCH_BYTES`], [`BATCH_FILES`].
     batch: (usize, usize),
     done: Written,
@@ -182,6 +184,14 @@ pub struct RenderingWriter {
 const BATCH_BYTES: usize = 8 << 20;
 /// How many artifacts it holds at most before it writes them.
 const BATCH_FILES: usize = 2048;
+/// How many times the index is written again, 2 ms apart, to fall in a
+/// later tick of the file system's clock than its files.
+const TICK_TRIES: usize = 50;
+
+/// When a file was last modified, by the file system's clock.
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    fs::symlink_metadata(path).and_then(|m| m.modified()).ok()
+}
 
 impl RenderingWriter {
     /// Starts writing into `dir`, which may be missing, empty, or hold a
@@ -220,6 +230,7 @@ impl RenderingWriter {
             index: SavedIndex::new(),
             pending: Vec::new(),
             pending_bytes: 0,
+            last_written: None,
             batch: (BATCH_BYTES, BATCH_FILES),
             done: Written::default(),
         })
@@ -237,7 +248,23 @@ impl RenderingWriter {
             .collect();
         let index = dir.join(INDEX_FILE);
         no_link_below(dir, &index)?;
-        write_whole(&index, &self.index.text())?;
+        let text = self.index.text();
+        write_whole(&index, &text)?;
+        // The index is written after its files, and must be seen to be:
+        // a file whose time is not strictly before the index's is read the
+        // next time (`untouched_since`), and the folder does not count as
+        // unchanged (`unchanged_since_saved`). File systems keep time in
+        // ticks of up to a few milliseconds, so an index written in the
+        // tick of its last file is written again in the next tick.
+        if let Some(last) = self.last_written {
+            for _ in 0..TICK_TRIES {
+                if modified(&index).is_none_or(|at| at > last) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                write_whole(&index, &text)?;
+            }
+        }
         let mut written = self.done;
         for path in self.before.keys().filter(|p| !now.contains(p.as_str())) {
             let file = dir.join(path);
@@ -272,7 +299,10 @@ impl RenderingWriter {
         );
         for kept in outcomes {
             match kept? {
-                Kept::Written => self.done.written += 1,
+                Kept::Written(at) => {
+                    self.done.written += 1;
+                    self.last_written = self.last_written.max(at);
+                }
                 Kept::Untouched => self.done.unchanged += 1,
                 Kept::Compared => {
                     self.done.unchanged += 1;
@@ -312,7 +342,7 @@ impl RenderingWriter {
         }
         if self.before.get(&relative) != Some(&artifact.hash) {
             replace(&path, &artifact.content)?;
-            return Ok(Kept::Written);
+            return Ok(Kept::Written(modified(&path)));
         }
         if untouched_since(&path, artifact.content.len(), self.saved_at) {
             return Ok(Kept::Untouched);
@@ -323,7 +353,7 @@ impl RenderingWriter {
         );
         if !same {
             replace(&path, &artifact.content)?;
-            return Ok(Kept::Written);
+            return Ok(Kept::Written(modified(&path)));
         }
         Ok(Kept::Compared)
     }
@@ -341,10 +371,52 @@ impl ArtifactSink for RenderingWriter {
     }
 }
 
+/// A saved rendering as its last save left it, by metadata alone: the
+/// SHA-256 of its index's text and how many artifacts it lists, when
+/// every listed file is a regular file last modified before the index
+/// was (as [`write_rendering`] judges a file it need not read); `None`
+/// when one is missing, replaced by something else or touched since, or
+/// there is no index. No artifact is read: a caller that knows the index
+/// it wrote (by its digest) knows the folder still holds that rendering,
+/// save for a hand that edits a file and sets its time back.
+pub fn unchanged_since_saved(dir: &Path) -> Result<Option<(String, usize)>, SavedDirError> {
+    let index = dir.join(INDEX_FILE);
+    no_link_below(dir, &index)?;
+    let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
+        return Ok(None);
+    };
+    let Ok(saved_at) = fs::symlink_metadata(&index).and_then(|m| m.modified()) else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let Ok(listed) = datasurface_platform::listed_files(&text) else {
+        return Ok(None);
+    };
+    let untouched = datasurface_stdx::parallel::each(
+        &listed,
+        |_| 1,
+        |(path, _)| {
+            let file = dir.join(path);
+            no_link_below(dir, &file).is_ok()
+                && fs::symlink_metadata(&file).is_ok_and(|m| {
+                    m.file_type().is_file() && m.modified().is_ok_and(|t| t < saved_at)
+                })
+        },
+    );
+    if !untouched.into_iter().all(|u| u) {
+        return Ok(None);
+    }
+    Ok(Some((
+        datasurface_platform::sha256_hex(&bytes),
+        listed.len(),
+    )))
+}
+
 /// What became of one artifact's file.
 enum Kept {
-    /// Written: new, changed, or changed on disk since it was saved.
-    Written,
+    /// Written: new, changed, or changed on disk since it was saved; when
+    /// it was, by the file system's clock.
+    Written(Option<std::time::SystemTime>),
     /// Left as it was, untouched since it was saved (not read).
     Untouched,
     /// Left as it was, read and found the same.
@@ -535,6 +607,27 @@ mod tests {
             RenderingWriter::open(&other),
             Err(SavedDirError::NotARendering(_))
         ));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_folder_is_unchanged_until_a_file_is_touched_or_gone() {
+        let dir = scratch("unchanged");
+        let out = dir.join("out");
+        assert!(unchanged_since_saved(&out).unwrap().is_none());
+        let r = rendering(&[("a.sql", "1"), ("b/c.sql", "2")]);
+        // The index falls in a later tick of the clock than its files,
+        // however quickly they are written.
+        write_rendering(&r, &out).unwrap();
+        let index = fs::read(out.join(INDEX_FILE)).unwrap();
+        let expected = Some((datasurface_platform::sha256_hex(&index), 2));
+        assert_eq!(unchanged_since_saved(&out).unwrap(), expected);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(out.join("artifacts/b/c.sql"), "2").unwrap();
+        assert_eq!(unchanged_since_saved(&out).unwrap(), None);
+        write_rendering(&r, &out).unwrap();
+        fs::remove_file(out.join("artifacts/a.sql")).unwrap();
+        assert_eq!(unchanged_since_saved(&out).unwrap(), None);
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -60,9 +60,16 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Where the commands the tests run keep their records (`render`'s): the
+/// tests' own, never the user's cache.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache")
+}
+
 fn datasurface(args: &[&str], cwd: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_datasurface"))
         .args(args)
+        .env("DATASURFACE_CACHE_DIR", cache_dir())
         .current_dir(cwd)
         .output()
         .expect("the binary runs");
@@ -78,6 +85,7 @@ fn datasurface(args: &[&str], cwd: &Path) -> Run {
 fn datasurface_within_a_minute(args: &[&str], cwd: &Path, hung: &str) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
         .args(args)
+        .env("DATASURFACE_CACHE_DIR", cache_dir())
         .current_dir(cwd)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

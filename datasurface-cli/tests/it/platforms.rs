@@ -4,6 +4,65 @@ use std::path::Path;
 
 use super::{copy_northwind, datasurface, scratch};
 
+/// A render that nothing has changed since the last one leaves the folder
+/// as it is without loading the model; any change to the model, the
+/// folder, the options or a request for `--force` renders again.
+#[test]
+fn a_render_nothing_changed_is_skipped_and_anything_changed_renders() {
+    let dir = scratch("render-unchanged");
+    let model = dir.join("model");
+    copy_northwind(&model, str::to_owned);
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "model", "--platform", "Local", "--out", "r"];
+        args.extend_from_slice(extra);
+        datasurface(&args, &dir)
+    };
+    let skipped = |run: &super::Run| {
+        run.stderr
+            .contains("nothing the last render into r read has changed")
+    };
+    let first = render(&[]);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    assert!(!skipped(&first), "{}", first.transcript());
+    let second = render(&[]);
+    assert_eq!(second.code, 0, "{}", second.transcript());
+    assert!(skipped(&second), "{}", second.transcript());
+    assert_eq!(second.stdout, first.stdout, "the same last line");
+    // A file of the rendering edited by hand: rendered again, and repaired.
+    let mut file = dir.join("r/artifacts");
+    while file.is_dir() {
+        file = std::fs::read_dir(&file)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .min()
+            .unwrap();
+    }
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&file, "edited by hand").unwrap();
+    let repaired = render(&[]);
+    assert!(!skipped(&repaired), "{}", repaired.transcript());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    assert!(skipped(&render(&[])));
+    // A document of the model edited: rendered again.
+    copy_northwind(&model, |t| format!("{t}\n"));
+    let edited = render(&[]);
+    assert!(!skipped(&edited), "{}", edited.transcript());
+    assert!(skipped(&render(&[])));
+    // A new document in the model: rendered again (it may add a team).
+    std::fs::write(model.join("zones/usa/teams/notes.yaml"), "").unwrap();
+    let added = render(&[]);
+    assert!(!skipped(&added), "{}", added.transcript());
+    std::fs::remove_file(model.join("zones/usa/teams/notes.yaml")).unwrap();
+    let _ = render(&[]);
+    // `--force` renders; a quiet skip says nothing but its last line.
+    assert!(!skipped(&render(&["--force"])));
+    let quiet = render(&["-q"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.transcript());
+    assert_eq!(quiet.stderr, "", "{}", quiet.transcript());
+    assert_eq!(quiet.stdout, first.stdout);
+}
+
 #[test]
 fn render_then_plan_a_change() {
     let dir = scratch("render");

@@ -1,0 +1,370 @@
+//! What a run read of a model, to tell later, without running again,
+//! whether it would read the same.
+//!
+//! The gate's pipeline is pure but for its [`ModelSource`]: every byte of
+//! a model reaches it as the answer to one of the source's questions (the
+//! listing, a document, a file the model names, where a path leads). A
+//! [`Recording`] passes each question on and keeps a digest of the
+//! question and its answer; the [`SourceRecord`] it ends with
+//! [`holds`](SourceRecord::holds) for a source that answers every one of
+//! them the same. A run of the same program, with the same options and
+//! date, over a source the record holds for would then do exactly what the
+//! recorded run did, so a caller may keep that run's outcome instead (the
+//! command line's `render` leaves a rendering that nothing changed as it
+//! is). Anything else (a document edited, added or removed, a named file
+//! changed, a link moved) fails the record, and the caller runs in full.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use datasurface_files::{LoadError, SourceFile};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::source::{Listed, Listing, ModelSource, NamedContent, NamedFileError, Resolved};
+
+/// One question a [`ModelSource`] was asked.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Question {
+    /// [`ModelSource::list`].
+    List,
+    /// [`ModelSource::read`] of a listed document within a budget.
+    Read {
+        path: String,
+        place: String,
+        size: u64,
+        budget: u64,
+    },
+    /// [`ModelSource::read_again`].
+    ReadAgain {
+        path: String,
+        place: String,
+        size: u64,
+    },
+    /// [`ModelSource::read_named`].
+    ReadNamed { path: String, max: u64 },
+    /// [`ModelSource::named_content`].
+    NamedContent { path: String },
+    /// [`ModelSource::resolve`].
+    Resolve { path: String },
+    /// [`ModelSource::root_shown`].
+    RootShown,
+}
+
+impl Question {
+    /// Asks `source` again; the digest of its answer.
+    fn ask(&self, source: &dyn ModelSource) -> String {
+        let listed = |path: &str, place: &str, size: u64| Listed {
+            path: path.to_owned(),
+            place: place.to_owned(),
+            size,
+        };
+        match self {
+            Question::List => of_listing(&source.list()),
+            Question::Read {
+                path,
+                place,
+                size,
+                budget,
+            } => of_read(&source.read(&listed(path, place, *size), *budget)),
+            Question::ReadAgain { path, place, size } => {
+                of_read_again(source.read_again(&listed(path, place, *size)).as_ref())
+            }
+            Question::ReadNamed { path, max } => of_bytes(&source.read_named(path, *max)),
+            Question::NamedContent { path } => of_debug(&source.named_content(path)),
+            Question::Resolve { path } => of_debug(&source.resolve(path)),
+            Question::RootShown => of_debug(&source.root_shown()),
+        }
+    }
+
+    /// How much reading asking it again costs, to share the work out.
+    fn weight(&self) -> usize {
+        match self {
+            Question::Read { size, .. } | Question::ReadAgain { size, .. } => {
+                usize::try_from(*size).unwrap_or(usize::MAX)
+            }
+            Question::ReadNamed { max, .. } => {
+                usize::try_from(*max).unwrap_or(usize::MAX).min(1 << 20)
+            }
+            _ => 1,
+        }
+    }
+}
+
+/// The SHA-256, in hex, of parts each written with its length first, so no
+/// two lists of parts meet.
+fn digest(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    datasurface_platform::to_hex(&hasher.finalize())
+}
+
+/// An answer that is not read text, by its debug form: within one build
+/// of the program (the records' callers key them by it) the same answer
+/// always prints the same.
+fn of_debug(answer: &impl std::fmt::Debug) -> String {
+    digest(&[format!("{answer:?}").as_bytes()])
+}
+
+fn of_listing(answer: &Result<Listing, Vec<LoadError>>) -> String {
+    of_debug(answer)
+}
+
+fn of_read(answer: &Result<SourceFile, LoadError>) -> String {
+    match answer {
+        Ok(file) => digest(&[b"ok", file.path.as_bytes(), file.text.as_bytes()]),
+        Err(e) => digest(&[b"err", format!("{e:?}").as_bytes()]),
+    }
+}
+
+fn of_read_again(answer: Option<&SourceFile>) -> String {
+    match answer {
+        Some(file) => digest(&[b"some", file.path.as_bytes(), file.text.as_bytes()]),
+        None => digest(&[b"none"]),
+    }
+}
+
+fn of_bytes(answer: &Result<Vec<u8>, NamedFileError>) -> String {
+    match answer {
+        Ok(bytes) => digest(&[b"ok", bytes]),
+        Err(e) => digest(&[b"err", format!("{e:?}").as_bytes()]),
+    }
+}
+
+/// A [`ModelSource`] that passes every question on to another and keeps
+/// the digest of each question's answer; [`record`](Self::record) gives
+/// them.
+///
+/// ```
+/// use datasurface_gate::{Gate, MemoryModel, Recording};
+/// use datasurface_gate::platform::PlatformRegistry;
+///
+/// let model = MemoryModel::new().with_file(
+///     "ecosystem.yaml",
+///     "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Acme\nowningRepository: acme/eco@main\nliveRepository: acme/eco@live\n",
+/// );
+/// let recording = Recording::new(&model);
+/// let _ = Gate::new(PlatformRegistry::new()).check(&recording);
+/// let record = recording.record();
+/// assert!(record.holds(&model));
+/// let edited = model.clone().with_file("notes.yaml", "");
+/// assert!(!record.holds(&edited));
+/// ```
+pub struct Recording<'s> {
+    source: &'s dyn ModelSource,
+    answers: Mutex<BTreeMap<Question, String>>,
+}
+
+impl std::fmt::Debug for Recording<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let asked = self
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("Recording")
+            .field("asked", &asked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s> Recording<'s> {
+    /// Records what `source` is asked.
+    pub fn new(source: &'s dyn ModelSource) -> Self {
+        Recording {
+            source,
+            answers: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Every question asked so far, with the digest of its answer.
+    pub fn record(&self) -> SourceRecord {
+        SourceRecord {
+            format: SourceRecord::FORMAT,
+            answers: self
+                .answers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .map(|(question, answer)| (question.clone(), answer.clone()))
+                .collect(),
+        }
+    }
+
+    fn keep(&self, question: Question, answer: String) {
+        // A question asked twice got one answer from a source that did not
+        // change in between; if it did, the two differ and the record
+        // keeps one that a later source cannot match for both, which is
+        // what the `changed_while_checked` check of the run reports anyway.
+        let _ = self
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(question, answer);
+    }
+}
+
+impl ModelSource for Recording<'_> {
+    fn list(&self) -> Result<Listing, Vec<LoadError>> {
+        let answer = self.source.list();
+        self.keep(Question::List, of_listing(&answer));
+        answer
+    }
+
+    fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
+        let answer = self.source.read(document, budget);
+        self.keep(
+            Question::Read {
+                path: document.path.clone(),
+                place: document.place.clone(),
+                size: document.size,
+                budget,
+            },
+            of_read(&answer),
+        );
+        answer
+    }
+
+    fn read_again(&self, document: &Listed) -> Option<SourceFile> {
+        let answer = self.source.read_again(document);
+        self.keep(
+            Question::ReadAgain {
+                path: document.path.clone(),
+                place: document.place.clone(),
+                size: document.size,
+            },
+            of_read_again(answer.as_ref()),
+        );
+        answer
+    }
+
+    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
+        let answer = self.source.read_named(path, max);
+        self.keep(
+            Question::ReadNamed {
+                path: path.to_owned(),
+                max,
+            },
+            of_bytes(&answer),
+        );
+        answer
+    }
+
+    fn named_content(&self, path: &str) -> NamedContent {
+        let answer = self.source.named_content(path);
+        self.keep(
+            Question::NamedContent {
+                path: path.to_owned(),
+            },
+            of_debug(&answer),
+        );
+        answer
+    }
+
+    fn resolve(&self, path: &str) -> Resolved {
+        let answer = self.source.resolve(path);
+        self.keep(
+            Question::Resolve {
+                path: path.to_owned(),
+            },
+            of_debug(&answer),
+        );
+        answer
+    }
+
+    fn root_shown(&self) -> String {
+        let answer = self.source.root_shown();
+        self.keep(Question::RootShown, of_debug(&answer));
+        answer
+    }
+}
+
+/// What a run asked of its model's source and the digest of each answer
+/// ([`Recording`]), to be kept (it serializes to JSON) and checked later
+/// with [`holds`](Self::holds). It holds no text of the model, only
+/// digests, and the paths the model names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceRecord {
+    format: u32,
+    answers: Vec<(Question, String)>,
+}
+
+impl SourceRecord {
+    /// The format this build writes and reads.
+    const FORMAT: u32 = 1;
+
+    /// Whether `source` answers every recorded question as the recorded
+    /// source did: asked again, on every core, each read in full. A record
+    /// of another format, or of no questions, holds for nothing.
+    pub fn holds(&self, source: &dyn ModelSource) -> bool {
+        if self.format != Self::FORMAT || self.answers.is_empty() {
+            return false;
+        }
+        let same = datasurface_stdx::parallel::each(
+            &self.answers,
+            |(question, _)| question.weight(),
+            |(question, answer)| question.ask(source) == *answer,
+        );
+        same.into_iter().all(|same| same)
+    }
+
+    /// How many questions it holds.
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Gate, MemoryModel};
+    use datasurface_platform::PlatformRegistry;
+
+    fn northwind() -> (MemoryModel, Vec<(String, String)>) {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/models/northwind");
+        let files = datasurface_fixtures::model_files(&dir);
+        let mut model = MemoryModel::new();
+        for (path, text) in &files {
+            model.insert(path.clone(), text.clone());
+        }
+        (model, files)
+    }
+
+    #[test]
+    fn a_record_holds_for_the_same_bytes_and_fails_for_any_change() {
+        let (model, files) = northwind();
+        let recording = Recording::new(&model);
+        let checked = Gate::new(PlatformRegistry::new()).check(&recording);
+        assert!(checked.load_errors.is_empty());
+        let record = recording.record();
+        assert!(record.len() > 2, "{record:?}");
+        assert!(record.holds(&model));
+        assert!(record.holds(&model.clone()));
+        // A byte more in any one document fails it.
+        for (place, text) in &files {
+            let mut edited = model.clone();
+            edited.insert(place.clone(), format!("{text}\n"));
+            assert!(!record.holds(&edited), "{place} changed, the record held");
+        }
+        // So does a new document, and one gone.
+        assert!(!record.holds(&model.clone().with_file("zones/more.yaml", "")));
+        let json = serde_json::to_string(&record).unwrap();
+        let back: SourceRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, record);
+        // Another format holds for nothing.
+        let other: SourceRecord =
+            serde_json::from_str(&json.replacen("\"format\":1", "\"format\":2", 1)).unwrap();
+        assert!(!other.holds(&model));
+    }
+}
