@@ -177,9 +177,7 @@ impl DataPlatform for Airflow {
         graph: &PlatformGraph,
         context: &RenderContext<'_>,
     ) -> Result<Rendering, PlatformError> {
-        let mut rendering = Rendering::default();
-        self.render_into(graph, context, &mut rendering)?;
-        Ok(rendering)
+        Rendering::collect(|sink| self.render_into(graph, context, sink))
     }
 
     fn render_into(

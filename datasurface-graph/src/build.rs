@@ -25,6 +25,18 @@ pub struct IntentionGraphs {
     pub report: Report,
 }
 
+impl IntentionGraphs {
+    /// The graph of a platform: the one built, or an empty one for a name
+    /// the model does not declare (or declared after they were built), so
+    /// that rendering it plans the deletion of what it had.
+    pub fn graph(&self, platform: &PlatformName) -> std::borrow::Cow<'_, PlatformGraph> {
+        self.graphs.get(platform).map_or_else(
+            || std::borrow::Cow::Owned(PlatformGraph::new(platform.clone())),
+            std::borrow::Cow::Borrowed,
+        )
+    }
+}
+
 /// Lookups the builder needs, made once.
 struct Lookup<'a> {
     eco: &'a Ecosystem,

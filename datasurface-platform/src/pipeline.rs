@@ -158,13 +158,8 @@ pub fn check_platforms(
             if capabilities { nodes } else { nodes * 4 }
         },
         |&(&(name, declaration, ref platform), capabilities)| {
-            let empty;
-            let graph = if let Some(graph) = graphs.graphs.get(name) {
-                graph
-            } else {
-                empty = PlatformGraph::new(name.clone());
-                &empty
-            };
+            let graph = graphs.graph(name);
+            let graph = graph.as_ref();
             let context = RenderContext {
                 ecosystem: valid,
                 platform: name,
@@ -270,13 +265,8 @@ pub fn render_with_into(
     name: &PlatformName,
     sink: &mut dyn ArtifactSink,
 ) -> Result<Report, RenderFailure> {
-    let empty;
-    let graph = if let Some(graph) = graphs.graphs.get(name) {
-        graph
-    } else {
-        empty = PlatformGraph::new(name.clone());
-        &empty
-    };
+    let graph = graphs.graph(name);
+    let graph = graph.as_ref();
     let Some(declaration) = valid.platforms.get(name) else {
         return Err(RenderFailure::UnknownPlatform {
             name: name.to_string(),

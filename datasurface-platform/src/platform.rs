@@ -289,9 +289,7 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     ///
     /// ```text
     /// fn render(&self, graph, cx) -> Result<Rendering, PlatformError> {
-    ///     let mut rendering = Rendering::default();
-    ///     self.render_into(graph, cx, &mut rendering)?;
-    ///     Ok(rendering)
+    ///     Rendering::collect(|sink| self.render_into(graph, cx, sink))
     /// }
     /// ```
     fn render_into(

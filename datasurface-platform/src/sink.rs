@@ -37,6 +37,25 @@ pub trait ArtifactSink {
     fn put(&mut self, key: ArtifactKey, artifact: Artifact) -> Result<(), SinkError>;
 }
 
+impl Rendering {
+    /// The rendering `fill` puts into a sink: how a platform that
+    /// implements [`render_into`](crate::DataPlatform::render_into) makes
+    /// its `render`.
+    ///
+    /// ```text
+    /// fn render(&self, graph, cx) -> Result<Rendering, PlatformError> {
+    ///     Rendering::collect(|sink| self.render_into(graph, cx, sink))
+    /// }
+    /// ```
+    pub fn collect<E>(
+        fill: impl FnOnce(&mut dyn ArtifactSink) -> Result<(), E>,
+    ) -> Result<Rendering, E> {
+        let mut rendering = Rendering::default();
+        fill(&mut rendering)?;
+        Ok(rendering)
+    }
+}
+
 impl ArtifactSink for Rendering {
     fn put(&mut self, key: ArtifactKey, artifact: Artifact) -> Result<(), SinkError> {
         Ok(self.insert(key, artifact)?)
@@ -52,6 +71,19 @@ impl<S: ArtifactSink + ?Sized> ArtifactSink for &mut S {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collect_keeps_what_was_put_and_passes_an_error_on() {
+        let key = ArtifactKey::new("a.sql").unwrap();
+        let r: Result<Rendering, SinkError> =
+            Rendering::collect(|sink| sink.put(key.clone(), Artifact::new(None, "1", Vec::new())));
+        assert_eq!(r.unwrap().artifacts[&key].content, "1");
+        let twice = Rendering::collect(|sink| {
+            sink.put(key.clone(), Artifact::new(None, "1", Vec::new()))?;
+            sink.put(key.clone(), Artifact::new(None, "2", Vec::new()))
+        });
+        assert!(matches!(twice, Err(SinkError::Duplicate(_))));
+    }
 
     #[test]
     fn a_rendering_as_a_sink_refuses_a_key_put_twice() {

@@ -199,9 +199,7 @@ impl DataPlatform for SqlitePlatform {
         graph: &PlatformGraph,
         context: &RenderContext<'_>,
     ) -> Result<Rendering, PlatformError> {
-        let mut rendering = Rendering::default();
-        self.render_into(graph, context, &mut rendering)?;
-        Ok(rendering)
+        Rendering::collect(|sink| self.render_into(graph, context, sink))
     }
 
     fn render_into(

@@ -266,13 +266,8 @@ impl<'a> Conformance<'a> {
         name: &datasurface_core::names::PlatformName,
         declaration: &datasurface_core::PlatformDeclaration,
     ) {
-        let empty;
-        let graph = if let Some(graph) = graphs.graphs.get(name) {
-            graph
-        } else {
-            empty = PlatformGraph::new(name.clone());
-            &empty
-        };
+        let graph = graphs.graph(name);
+        let graph = graph.as_ref();
         let context = datasurface_platform::RenderContext::new(valid, name, declaration);
         let declared = self
             .platform
@@ -785,13 +780,8 @@ impl<'a> Conformance<'a> {
                     .platforms
                     .get_key_value(PLATFORM_NAME)
                     .ok_or(KitError::NoPlatform)?;
-                let empty;
-                let graph = if let Some(graph) = graphs.graphs.get(name) {
-                    graph
-                } else {
-                    empty = PlatformGraph::new(name.clone());
-                    &empty
-                };
+                let graph = graphs.graph(name);
+                let graph = graph.as_ref();
                 let context = datasurface_platform::RenderContext::new(&valid, name, declaration);
                 self.platform
                     .render(graph, &context)

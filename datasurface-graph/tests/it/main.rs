@@ -123,6 +123,16 @@ fn nearest_upstream_looks_through_refused_nodes() {
 }
 
 #[test]
+fn a_platform_without_a_graph_has_an_empty_one() {
+    let graphs = northwind();
+    let (name, built) = graphs.graphs.first().unwrap();
+    assert!(matches!(graphs.graph(name), std::borrow::Cow::Borrowed(g) if std::ptr::eq(g, built)));
+    let other = datasurface_core::names::PlatformName::new("Nowhere").unwrap();
+    let empty = graphs.graph(&other);
+    assert_eq!((empty.len(), empty.platform()), (0, &other));
+}
+
+#[test]
 fn building_twice_gives_identical_output() {
     let (a, b) = (northwind(), northwind());
     for (name, g) in &a.graphs {
