@@ -495,8 +495,8 @@ pub(crate) struct RenderArgs {
     #[arg(long)]
     pub(crate) out: PathBuf,
     /// Render even when nothing the last render into OUT read has changed (by default such
-    /// a render leaves OUT as it is: it reads every file of the model again, but neither
-    /// loads the model nor renders).
+    /// a render leaves OUT as it is: it looks at the model's files again, reading those
+    /// whose size, time or identity on disk moved, but neither loads the model nor renders).
     #[arg(long, conflicts_with = "all")]
     pub(crate) force: bool,
     #[command(flatten)]

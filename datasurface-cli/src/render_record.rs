@@ -9,8 +9,9 @@
 //! the user's cache directory (`DATASURFACE_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/datasurface`, else `~/.cache/datasurface`), one per
 //! folder. The next render into that folder with the same program, options
-//! and date asks the model the recorded questions again (reading every
-//! document in full) and looks at the folder's files' metadata: when every
+//! and date asks the model the recorded questions again (reading each
+//! document whose stamp, its size, time and identity on disk, moved since
+//! it was read) and looks at the folder's files' metadata: when every
 //! answer is the same and the folder is as the render left it, it would
 //! write nothing, and is skipped. Anything else renders in full.
 //! `render --force` always renders.

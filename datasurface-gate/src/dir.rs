@@ -100,6 +100,26 @@ impl ModelDir {
     }
 }
 
+/// A file's identity on disk and the time its metadata last changed
+/// (which any write, and any setting of its modification time, moves).
+#[cfg(unix)]
+fn identity(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt as _;
+    format!(
+        "{}:{} {}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    )
+}
+
+/// Elsewhere, the size and modification time are the stamp.
+#[cfg(not(unix))]
+fn identity(_: &fs::Metadata) -> String {
+    String::new()
+}
+
 impl ModelSource for ModelDir {
     fn list(&self) -> Result<Listing, Vec<LoadError>> {
         let path = self.path.as_path();
@@ -173,6 +193,29 @@ impl ModelSource for ModelDir {
 
     fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
         read_file(&self.on_disk(document), &mut { budget })
+    }
+
+    fn stamp(&self, document: &Listed) -> Option<String> {
+        let meta = fs::metadata(self.on_disk(document)).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let modified = meta.modified().ok()?;
+        // A file changed within the last second may change again within
+        // the same tick of the file system's clock, and keep its time.
+        let settled = std::time::SystemTime::now()
+            .duration_since(modified)
+            .is_ok_and(|age| age >= std::time::Duration::from_secs(1));
+        if !settled {
+            return None;
+        }
+        let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!(
+            "{} {} {}",
+            meta.len(),
+            since.as_nanos(),
+            identity(&meta)
+        ))
     }
 
     fn read_again(&self, document: &Listed) -> Option<SourceFile> {

@@ -53,6 +53,32 @@ enum Question {
 }
 
 impl Question {
+    /// The listed document it reads, if it reads one.
+    fn listed(&self) -> Option<Listed> {
+        match self {
+            Question::Read {
+                path, place, size, ..
+            }
+            | Question::ReadAgain { path, place, size } => Some(Listed {
+                path: path.clone(),
+                place: place.clone(),
+                size: *size,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether `source` gives the answer it got: a document whose stamp is
+    /// the one recorded is not read again.
+    fn answered_alike(&self, answer: &Answer, source: &dyn ModelSource) -> bool {
+        if let (Some(stamp), Some(listed)) = (&answer.stamp, self.listed())
+            && source.stamp(&listed).as_ref() == Some(stamp)
+        {
+            return true;
+        }
+        self.ask(source) == answer.digest
+    }
+
     /// Asks `source` again; the digest of its answer.
     fn ask(&self, source: &dyn ModelSource) -> String {
         let listed = |path: &str, place: &str, size: u64| Listed {
@@ -90,6 +116,17 @@ impl Question {
             _ => 1,
         }
     }
+}
+
+/// What a question got: the digest of its answer, and for a document the
+/// source's stamp of it when asked ([`ModelSource::stamp`]), taken before
+/// it was read, so a stamp never vouches for bytes newer than the digest's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Answer {
+    digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stamp: Option<String>,
 }
 
 /// The SHA-256, in hex, of parts each written with its length first, so no
@@ -156,7 +193,7 @@ fn of_bytes(answer: &Result<Vec<u8>, NamedFileError>) -> String {
 /// ```
 pub struct Recording<'s> {
     source: &'s dyn ModelSource,
-    answers: Mutex<BTreeMap<Question, String>>,
+    answers: Mutex<BTreeMap<Question, Answer>>,
 }
 
 impl std::fmt::Debug for Recording<'_> {
@@ -195,7 +232,12 @@ impl<'s> Recording<'s> {
         }
     }
 
-    fn keep(&self, question: Question, answer: String) {
+    fn keep(&self, question: Question, digest: String) {
+        self.keep_stamped(question, digest, None);
+    }
+
+    fn keep_stamped(&self, question: Question, digest: String, stamp: Option<String>) {
+        let answer = Answer { digest, stamp };
         // A question asked twice got one answer from a source that did not
         // change in between; if it did, the two differ and the record
         // keeps one that a later source cannot match for both, which is
@@ -216,8 +258,9 @@ impl ModelSource for Recording<'_> {
     }
 
     fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
+        let stamp = self.source.stamp(document);
         let answer = self.source.read(document, budget);
-        self.keep(
+        self.keep_stamped(
             Question::Read {
                 path: document.path.clone(),
                 place: document.place.clone(),
@@ -225,19 +268,26 @@ impl ModelSource for Recording<'_> {
                 budget,
             },
             of_read(&answer),
+            stamp,
         );
         answer
     }
 
+    fn stamp(&self, document: &Listed) -> Option<String> {
+        self.source.stamp(document)
+    }
+
     fn read_again(&self, document: &Listed) -> Option<SourceFile> {
+        let stamp = self.source.stamp(document);
         let answer = self.source.read_again(document);
-        self.keep(
+        self.keep_stamped(
             Question::ReadAgain {
                 path: document.path.clone(),
                 place: document.place.clone(),
                 size: document.size,
             },
             of_read_again(answer.as_ref()),
+            stamp,
         );
         answer
     }
@@ -291,16 +341,18 @@ impl ModelSource for Recording<'_> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SourceRecord {
     format: u32,
-    answers: Vec<(Question, String)>,
+    answers: Vec<(Question, Answer)>,
 }
 
 impl SourceRecord {
     /// The format this build writes and reads.
-    const FORMAT: u32 = 1;
+    const FORMAT: u32 = 2;
 
     /// Whether `source` answers every recorded question as the recorded
-    /// source did: asked again, on every core, each read in full. A record
-    /// of another format, or of no questions, holds for nothing.
+    /// source did: asked again, on every core, each read in full, but for
+    /// a document whose stamp ([`ModelSource::stamp`]) is the one taken
+    /// when it was read. A record of another format, or of no questions,
+    /// holds for nothing.
     pub fn holds(&self, source: &dyn ModelSource) -> bool {
         if self.format != Self::FORMAT || self.answers.is_empty() {
             return false;
@@ -308,7 +360,7 @@ impl SourceRecord {
         let same = datasurface_stdx::parallel::each(
             &self.answers,
             |(question, _)| question.weight(),
-            |(question, answer)| question.ask(source) == *answer,
+            |(question, answer)| question.answered_alike(answer, source),
         );
         same.into_iter().all(|same| same)
     }
@@ -341,6 +393,83 @@ mod tests {
         (model, files)
     }
 
+    /// A directory's source that counts the documents it reads.
+    struct Counting<'a>(&'a crate::ModelDir, std::sync::atomic::AtomicUsize);
+
+    impl ModelSource for Counting<'_> {
+        fn list(&self) -> Result<Listing, Vec<LoadError>> {
+            self.0.list()
+        }
+        fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
+            let _ = self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.0.read(document, budget)
+        }
+        fn stamp(&self, document: &Listed) -> Option<String> {
+            self.0.stamp(document)
+        }
+        fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
+            self.0.read_named(path, max)
+        }
+        fn named_content(&self, path: &str) -> NamedContent {
+            self.0.named_content(path)
+        }
+        fn root_shown(&self) -> String {
+            self.0.root_shown()
+        }
+    }
+
+    #[test]
+    fn a_settled_file_whose_stamp_holds_is_not_read_and_any_write_is_seen() {
+        let dir = std::env::temp_dir().join(format!("datasurface-recorded-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (_, files) = northwind();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        for (path, text) in &files {
+            let file = dir.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, text).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        let model = crate::ModelDir::new(&dir);
+        let recording = Recording::new(&model);
+        let _ = Gate::new(PlatformRegistry::new()).check(&recording);
+        let record = recording.record();
+        let counting = Counting(&model, std::sync::atomic::AtomicUsize::new(0));
+        assert!(record.holds(&counting));
+        assert_eq!(
+            counting.1.load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "nothing read"
+        );
+        // The same size, its time set back: its metadata's own time moved
+        // (on Unix; elsewhere size and time are the stamp), so it is read,
+        // and the change is seen.
+        if cfg!(not(unix)) {
+            return;
+        }
+        let (path, text) = &files[0];
+        let file = dir.join(path);
+        let edited: String = text.chars().rev().collect();
+        std::fs::write(&file, &edited).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(!record.holds(&counting));
+        assert!(counting.1.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+        // Written back as it was: the bytes are the recorded ones again.
+        std::fs::write(&file, text).unwrap();
+        assert!(record.holds(&model));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn a_record_holds_for_the_same_bytes_and_fails_for_any_change() {
         let (model, files) = northwind();
@@ -364,7 +493,7 @@ mod tests {
         assert_eq!(back, record);
         // Another format holds for nothing.
         let other: SourceRecord =
-            serde_json::from_str(&json.replacen("\"format\":1", "\"format\":2", 1)).unwrap();
+            serde_json::from_str(&json.replacen("\"format\":2", "\"format\":1", 1)).unwrap();
         assert!(!other.holds(&model));
     }
 }

@@ -173,6 +173,18 @@ pub trait ModelSource: Sync {
     /// error names the document and says how to fix it.
     fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError>;
 
+    /// A stamp of a listed document that changes whenever its bytes may
+    /// have: for a file on disk, its size, modification time and identity.
+    /// `None` where there is none (a source in memory), or where it cannot
+    /// be trusted (a file modified within the last second, whose next
+    /// change could keep its time). A [`SourceRecord`](crate::SourceRecord)
+    /// takes a document whose stamp is unchanged as unchanged, without
+    /// reading it.
+    fn stamp(&self, document: &Listed) -> Option<String> {
+        let _ = document;
+        None
+    }
+
     /// Reads a listed document again, to show findings in it; `None` if it
     /// is no longer a readable regular file. The gate compares the text with
     /// what it loaded and shows nothing from a document that changed.

@@ -172,7 +172,8 @@ pub struct RenderingWriter {
     /// Artifacts put and not yet written, and their bytes.
     pending: Vec<(ArtifactKey, Artifact)>,
     pending_bytes: usize,
-    /// The file system's time of the last artifact file written.
+    /// The file system's latest time among the artifact files written or
+    /// read: the index must be later.
     last_written: Option<std::time::SystemTime>,
     /// When to write what is held: [`BATCH_BYTES`], [`BATCH_FILES`].
     batch: (usize, usize),
@@ -304,9 +305,10 @@ impl RenderingWriter {
                     self.last_written = self.last_written.max(at);
                 }
                 Kept::Untouched => self.done.unchanged += 1,
-                Kept::Compared => {
+                Kept::Compared(at) => {
                     self.done.unchanged += 1;
                     self.done.compared += 1;
+                    self.last_written = self.last_written.max(at);
                 }
             }
         }
@@ -355,7 +357,7 @@ impl RenderingWriter {
             replace(&path, &artifact.content)?;
             return Ok(Kept::Written(modified(&path)));
         }
-        Ok(Kept::Compared)
+        Ok(Kept::Compared(modified(&path)))
     }
 }
 
@@ -392,24 +394,62 @@ pub fn unchanged_since_saved(dir: &Path) -> Result<Option<(String, usize)>, Save
     let Ok(listed) = datasurface_platform::listed_files(&text) else {
         return Ok(None);
     };
-    let untouched = datasurface_stdx::parallel::each(
-        &listed,
-        |_| 1,
-        |(path, _)| {
-            let file = dir.join(path);
-            no_link_below(dir, &file).is_ok()
-                && fs::symlink_metadata(&file).is_ok_and(|m| {
-                    m.file_type().is_file() && m.modified().is_ok_and(|t| t < saved_at)
-                })
-        },
-    );
-    if !untouched.into_iter().all(|u| u) {
+    // Each file's time, from one walk of the folder (a link anywhere in it
+    // and the folder does not count as unchanged): a file looked at from
+    // its folder, not by its whole path, costs one call.
+    let mut times = BTreeMap::new();
+    if !file_times(dir, "", &mut times) {
+        return Ok(None);
+    }
+    let untouched = listed
+        .iter()
+        .all(|(path, _)| times.get(path.as_str()).is_some_and(|t| *t < saved_at));
+    if !untouched {
         return Ok(None);
     }
     Ok(Some((
         datasurface_platform::sha256_hex(&bytes),
         listed.len(),
     )))
+}
+
+/// Adds the modification time of every regular file below `dir` to
+/// `times`, by its `/`-separated path from the rendering's folder
+/// (`prefix`); `false` at a link, a special file, or a folder or file it
+/// cannot look at.
+fn file_times(
+    dir: &Path,
+    prefix: &str,
+    times: &mut BTreeMap<String, std::time::SystemTime>,
+) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    for entry in entries {
+        let Ok(entry) = entry else { return false };
+        let Ok(kind) = entry.file_type() else {
+            return false;
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if kind.is_dir() {
+            if !file_times(&entry.path(), &path, times) {
+                return false;
+            }
+        } else if kind.is_file() {
+            let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
+                return false;
+            };
+            times.insert(path, modified);
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// What became of one artifact's file.
@@ -419,8 +459,9 @@ enum Kept {
     Written(Option<std::time::SystemTime>),
     /// Left as it was, untouched since it was saved (not read).
     Untouched,
-    /// Left as it was, read and found the same.
-    Compared,
+    /// Left as it was, read and found the same; when it was last
+    /// modified (perhaps after the last save).
+    Compared(Option<std::time::SystemTime>),
 }
 
 /// Whether the file at `path` is, by its metadata alone, as the last save
@@ -626,6 +667,14 @@ mod tests {
         fs::write(out.join("artifacts/b/c.sql"), "2").unwrap();
         assert_eq!(unchanged_since_saved(&out).unwrap(), None);
         write_rendering(&r, &out).unwrap();
+        // A link anywhere in the folder: not as the render left it.
+        #[cfg(unix)]
+        {
+            assert!(unchanged_since_saved(&out).unwrap().is_some());
+            std::os::unix::fs::symlink("/etc", out.join("artifacts/b/elsewhere")).unwrap();
+            assert_eq!(unchanged_since_saved(&out).unwrap(), None);
+            fs::remove_file(out.join("artifacts/b/elsewhere")).unwrap();
+        }
         fs::remove_file(out.join("artifacts/a.sql")).unwrap();
         assert_eq!(unchanged_since_saved(&out).unwrap(), None);
         let _ = fs::remove_dir_all(&dir);
