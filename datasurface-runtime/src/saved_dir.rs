@@ -139,15 +139,24 @@ pub fn write_rendering(rendering: &Rendering, dir: &Path) -> Result<Written, Sav
 /// batches of a few megabytes, each on every core.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let (registry, valid, graphs): (datasurface_platform::PlatformRegistry, datasurface_platform::rules::validate::ValidEcosystem, datasurface_platform::graph::IntentionGraphs) = todo!();
+/// use datasurface_platform::PlatformRegistry;
+/// use datasurface_platform::graph::IntentionGraphs;
+/// use datasurface_platform::rules::validate::ValidEcosystem;
 /// use datasurface_runtime::RenderingWriter;
-/// let mut writer = RenderingWriter::open("out/nightly".as_ref())?;
-/// let warnings =
-///     datasurface_platform::render_platform_into(&registry, &valid, &graphs, "Nightly", &mut writer)?;
-/// let written = writer.finish()?;
-/// println!("{} written, {} as they were", written.written, written.unchanged);
-/// # Ok(()) }
+///
+/// fn save_nightly(
+///     registry: &PlatformRegistry,
+///     valid: &ValidEcosystem,
+///     graphs: &IntentionGraphs,
+/// ) -> Result<(), Box<dyn std::error::Error>> {
+///     let mut writer = RenderingWriter::open("out/nightly".as_ref())?;
+///     let _warnings = datasurface_platform::render_platform_into(
+///         registry, valid, graphs, "Nightly", &mut writer,
+///     )?;
+///     let written = writer.finish()?;
+///     println!("{} written, {} as they were", written.written, written.unchanged);
+///     Ok(())
+/// }
 /// ```
 ///
 /// Until [`finish`](Self::finish) writes the index, the folder's files
@@ -209,7 +218,7 @@ impl RenderingWriter {
                 let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
                     return Err(SavedDirError::NotARendering(dir.to_path_buf()));
                 };
-                saved_at = fs::symlink_metadata(&index).and_then(|m| m.modified()).ok();
+                saved_at = modified(&index);
                 let text = String::from_utf8_lossy(&bytes);
                 before = datasurface_platform::listed_files(&text)
                     .map_err(|source| SavedDirError::Unreadable {
@@ -387,7 +396,7 @@ pub fn unchanged_since_saved(dir: &Path) -> Result<Option<(String, usize)>, Save
     let Some(bytes) = read_regular(&index, MAX_SAVED_FILE_BYTES)? else {
         return Ok(None);
     };
-    let Ok(saved_at) = fs::symlink_metadata(&index).and_then(|m| m.modified()) else {
+    let Some(saved_at) = modified(&index) else {
         return Ok(None);
     };
     let text = String::from_utf8_lossy(&bytes);
