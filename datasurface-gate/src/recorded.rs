@@ -87,7 +87,7 @@ impl Question {
             size,
         };
         match self {
-            Question::List => of_listing(&source.list()),
+            Question::List => of_debug(&source.list()),
             Question::Read {
                 path,
                 place,
@@ -145,10 +145,6 @@ fn digest(parts: &[&[u8]]) -> String {
 /// always prints the same.
 fn of_debug(answer: &impl std::fmt::Debug) -> String {
     digest(&[format!("{answer:?}").as_bytes()])
-}
-
-fn of_listing(answer: &Result<Listing, Vec<LoadError>>) -> String {
-    of_debug(answer)
 }
 
 fn of_read(answer: &Result<SourceFile, LoadError>) -> String {
@@ -232,12 +228,19 @@ impl<'s> Recording<'s> {
         }
     }
 
-    fn keep(&self, question: Question, digest: String) {
-        self.keep_stamped(question, digest, None);
-    }
-
-    fn keep_stamped(&self, question: Question, digest: String, stamp: Option<String>) {
-        let answer = Answer { digest, stamp };
+    /// Keeps a question's answer, by `digest`, with the document's stamp
+    /// taken before it was asked; gives the answer back.
+    fn kept<T>(
+        &self,
+        question: Question,
+        stamp: Option<String>,
+        answer: T,
+        digest: impl FnOnce(&T) -> String,
+    ) -> T {
+        let answer_digest = Answer {
+            digest: digest(&answer),
+            stamp,
+        };
         // A question asked twice got one answer from a source that did not
         // change in between; if it did, the two differ and the record
         // keeps one that a later source cannot match for both, which is
@@ -246,31 +249,25 @@ impl<'s> Recording<'s> {
             .answers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(question, answer);
+            .insert(question, answer_digest);
+        answer
     }
 }
 
 impl ModelSource for Recording<'_> {
     fn list(&self) -> Result<Listing, Vec<LoadError>> {
-        let answer = self.source.list();
-        self.keep(Question::List, of_listing(&answer));
-        answer
+        self.kept(Question::List, None, self.source.list(), of_debug)
     }
 
     fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
+        let question = Question::Read {
+            path: document.path.clone(),
+            place: document.place.clone(),
+            size: document.size,
+            budget,
+        };
         let stamp = self.source.stamp(document);
-        let answer = self.source.read(document, budget);
-        self.keep_stamped(
-            Question::Read {
-                path: document.path.clone(),
-                place: document.place.clone(),
-                size: document.size,
-                budget,
-            },
-            of_read(&answer),
-            stamp,
-        );
-        answer
+        self.kept(question, stamp, self.source.read(document, budget), of_read)
     }
 
     fn stamp(&self, document: &Listed) -> Option<String> {
@@ -278,58 +275,46 @@ impl ModelSource for Recording<'_> {
     }
 
     fn read_again(&self, document: &Listed) -> Option<SourceFile> {
+        let question = Question::ReadAgain {
+            path: document.path.clone(),
+            place: document.place.clone(),
+            size: document.size,
+        };
         let stamp = self.source.stamp(document);
-        let answer = self.source.read_again(document);
-        self.keep_stamped(
-            Question::ReadAgain {
-                path: document.path.clone(),
-                place: document.place.clone(),
-                size: document.size,
-            },
-            of_read_again(answer.as_ref()),
-            stamp,
-        );
-        answer
+        self.kept(question, stamp, self.source.read_again(document), |a| {
+            of_read_again(a.as_ref())
+        })
     }
 
     fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
-        let answer = self.source.read_named(path, max);
-        self.keep(
-            Question::ReadNamed {
-                path: path.to_owned(),
-                max,
-            },
-            of_bytes(&answer),
-        );
-        answer
+        let question = Question::ReadNamed {
+            path: path.to_owned(),
+            max,
+        };
+        self.kept(question, None, self.source.read_named(path, max), of_bytes)
     }
 
     fn named_content(&self, path: &str) -> NamedContent {
-        let answer = self.source.named_content(path);
-        self.keep(
-            Question::NamedContent {
-                path: path.to_owned(),
-            },
-            of_debug(&answer),
-        );
-        answer
+        let question = Question::NamedContent {
+            path: path.to_owned(),
+        };
+        self.kept(question, None, self.source.named_content(path), of_debug)
     }
 
     fn resolve(&self, path: &str) -> Resolved {
-        let answer = self.source.resolve(path);
-        self.keep(
-            Question::Resolve {
-                path: path.to_owned(),
-            },
-            of_debug(&answer),
-        );
-        answer
+        let question = Question::Resolve {
+            path: path.to_owned(),
+        };
+        self.kept(question, None, self.source.resolve(path), of_debug)
     }
 
     fn root_shown(&self) -> String {
-        let answer = self.source.root_shown();
-        self.keep(Question::RootShown, of_debug(&answer));
-        answer
+        self.kept(
+            Question::RootShown,
+            None,
+            self.source.root_shown(),
+            of_debug,
+        )
     }
 }
 
