@@ -13,7 +13,7 @@ use datasurface_core::{
 };
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::{
-    Artifact, ArtifactKey, ArtifactSink, Kept, PlatformError, RenderContext, SinkError,
+    Artifact, ArtifactKey, ArtifactSink, Kept, PlatformError, RenderContext, Rendering,
     artifacts_upstream, kept_history,
 };
 use datasurface_rules::validate::ModelIndex;
@@ -101,22 +101,10 @@ struct Shared<'r, 'a> {
     platform_key: &'r ArtifactKey,
 }
 
-/// One node's artifacts, in the order it made them, and its DAG's entry
-/// in the chunk manifest.
+/// One node's artifacts, and its DAG's entry in the chunk manifest.
 struct NodeOut {
-    artifacts: Collected,
+    artifacts: Rendering,
     dag: Option<(NodeKey, ArtifactKey, ChunkDag)>,
-}
-
-/// Artifacts collected in the order they came; the sink they are put in
-/// afterwards refuses a key put twice.
-struct Collected(Vec<(ArtifactKey, Artifact)>);
-
-impl ArtifactSink for Collected {
-    fn put(&mut self, key: ArtifactKey, artifact: Artifact) -> Result<(), SinkError> {
-        self.0.push((key, artifact));
-        Ok(())
-    }
 }
 
 /// Everything one render needs.
@@ -205,7 +193,7 @@ impl Renderer<'_> {
             );
             for out in rendered {
                 let Some(out) = out? else { continue };
-                for (key, artifact) in out.artifacts.0 {
+                for (key, artifact) in out.artifacts.artifacts {
                     rendering.put(key, artifact)?;
                 }
                 if let Some((node, dag_key, entry)) = out.dag {
@@ -273,7 +261,7 @@ impl Renderer<'_> {
             _ => return Err(self.context.unsupported(format!("node `{}`", node.key))),
         };
         let mut out = NodeOut {
-            artifacts: Collected(Vec::new()),
+            artifacts: Rendering::default(),
             dag: None,
         };
         if let Some(sql_key) = keys.sql.get(&node.key) {
