@@ -48,7 +48,9 @@ pub fn dataset_schema(source: &AvroSource) -> Result<DatasetAvro, SourceProblem>
 /// record and that writes none. Idempotent; what it cannot fill in, the
 /// `invalid-avro-schema` rule reports.
 pub fn expand(model: &mut Ecosystem) {
-    for dataset in model.datasets_mut() {
+    let unexpanded =
+        |d: &datasurface_core::Dataset| d.schema.columns.is_empty() && d.schema.avro.is_some();
+    for dataset in model.datasets_mut_where(unexpanded) {
         expand_schema(&mut dataset.schema);
     }
 }

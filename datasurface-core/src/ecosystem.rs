@@ -160,7 +160,7 @@ impl Ecosystem {
         self.zones.iter().flat_map(|(zone, z)| {
             z.teams
                 .iter()
-                .map(move |(team, t)| (TeamLocation { zone, team }, t))
+                .map(move |(team, t)| (TeamLocation { zone, team }, &**t))
         })
     }
 
@@ -175,14 +175,25 @@ impl Ecosystem {
         })
     }
 
-    /// Every dataset of every team's datastores, to change in place (such as
-    /// filling in the columns an Avro schema makes).
-    pub fn datasets_mut(&mut self) -> impl Iterator<Item = &mut crate::Dataset> {
+    /// Every dataset `wanted` picks, to change in place (such as filling in
+    /// the columns an Avro schema makes). A team another model shares is
+    /// copied first ([`Arc::make_mut`](std::sync::Arc::make_mut)), and only
+    /// when it holds a dataset `wanted` picks.
+    pub fn datasets_mut_where(
+        &mut self,
+        wanted: impl Fn(&crate::Dataset) -> bool + Copy,
+    ) -> impl Iterator<Item = &mut crate::Dataset> {
         self.zones
             .values_mut()
             .flat_map(|z| z.teams.values_mut())
-            .flat_map(|t| t.datastores.values_mut())
+            .filter(move |t| {
+                t.datastores
+                    .values()
+                    .any(|s| s.datasets.values().any(wanted))
+            })
+            .flat_map(|t| std::sync::Arc::make_mut(t).datastores.values_mut())
             .flat_map(|s| s.datasets.values_mut())
+            .filter(move |d| wanted(d))
     }
 
     /// Every workspace of every team, with its team.

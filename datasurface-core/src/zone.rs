@@ -1,5 +1,7 @@
 //! Governance zones and their teams.
 
+use std::sync::Arc;
+
 use crate::OrderedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -96,12 +98,15 @@ pub struct GovernanceZone {
     )]
     pub team_declarations: OrderedMap<TeamName, TeamDeclaration>,
     /// The teams' definitions. In a model directory each usually comes from its own `Team` document.
+    // Each is shared (`Arc`): two versions of a model (a change's base and
+    // proposal, a served model and its reload) hold one copy of every team
+    // their documents leave alike. Change one with `Arc::make_mut`.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
-    pub teams: OrderedMap<TeamName, Team>,
+    pub teams: OrderedMap<TeamName, Arc<Team>>,
 }
 
 /// A zone's declaration that a team exists, and which repository owns it.

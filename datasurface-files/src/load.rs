@@ -1,6 +1,7 @@
 //! Reading documents and assembling them into one [`Ecosystem`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use datasurface_core::OrderedMap;
 
@@ -101,7 +102,8 @@ enum Parsed {
         /// zone no document defines (the text is gone by then).
         zone_at: (usize, usize),
         name: TeamName,
-        team: Team,
+        /// Shared: the same document in two models is one team.
+        team: Arc<Team>,
     },
 }
 
@@ -506,7 +508,7 @@ fn parsed(
                 zone,
                 zone_at,
                 name,
-                team,
+                team: Arc::new(team),
             })
         }
     }
@@ -660,7 +662,7 @@ fn key_position(text: &str, format: Format, key: &str) -> Option<(usize, usize)>
 struct Parts {
     ecosystems: Vec<(String, Ecosystem)>,
     zones: Vec<(String, ZoneName, GovernanceZone)>,
-    teams: Vec<(TeamDocument, Team)>,
+    teams: Vec<(TeamDocument, Arc<Team>)>,
     choices: Vec<(String, PlatformChoices)>,
     documents: Vec<DocumentSource>,
 }
@@ -819,7 +821,7 @@ fn add_zones(
 fn add_teams(
     eco: &mut Ecosystem,
     zone_origin: &OrderedMap<ZoneName, String>,
-    teams: Vec<(TeamDocument, Team)>,
+    teams: Vec<(TeamDocument, Arc<Team>)>,
     errors: &mut Vec<LoadError>,
 ) {
     let mut origin: OrderedMap<(ZoneName, TeamName), String> = eco

@@ -982,7 +982,10 @@ pub fn zone() -> impl Strategy<Value = GovernanceZone> {
                 platform_policies,
                 credentials,
                 team_declarations,
-                teams,
+                teams: teams
+                    .into_iter()
+                    .map(|(name, team)| (name, std::sync::Arc::new(team)))
+                    .collect(),
             },
         )
         .boxed()

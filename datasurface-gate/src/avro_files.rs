@@ -16,10 +16,9 @@ pub const MAX_AVRO_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// cannot be read is left in the model as why, for the
 /// `invalid-avro-schema` finding; nothing here fails.
 pub fn read_avro_files(model: &mut Ecosystem, source: &dyn ModelSource) {
-    for dataset in model.datasets_mut() {
-        if let Some(AvroSource::File(file)) = &mut dataset.schema.avro
-            && file.text.is_none()
-        {
+    let unread = |d: &datasurface_core::Dataset| matches!(&d.schema.avro, Some(AvroSource::File(file)) if file.text.is_none());
+    for dataset in model.datasets_mut_where(unread) {
+        if let Some(AvroSource::File(file)) = &mut dataset.schema.avro {
             file.text = Some(read_one(source, file.path.as_str(), file.sha256.as_str()));
         }
     }

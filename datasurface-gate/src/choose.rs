@@ -676,7 +676,7 @@ mod tests {
             .unwrap();
         let mut transformers = 0;
         for zone in eco.zones.values_mut() {
-            for team in zone.teams.values_mut() {
+            for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
                 for ws in team.workspaces.values_mut() {
                     if ws.transformer.is_some() {
                         transformers += 1;
@@ -755,7 +755,7 @@ mod tests {
         let (_, ws) = eco
             .zones
             .values_mut()
-            .flat_map(|z| z.teams.values_mut())
+            .flat_map(|z| z.teams.values_mut().map(std::sync::Arc::make_mut))
             .flat_map(|t| t.workspaces.iter_mut())
             .find(|(n, _)| n.as_str() == "ProductAnalytics")
             .unwrap();
@@ -999,7 +999,7 @@ mod tests {
                 if reverse_teams {
                     zone.teams.reverse();
                 }
-                for team in zone.teams.values_mut() {
+                for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
                     if reverse_items {
                         team.datastores.reverse();
                         team.workspaces.reverse();
@@ -1008,7 +1008,7 @@ mod tests {
             }
             prop_assert_eq!(&choose(&registry(true), &shuffled, &[]), &choices);
             // A new workspace: a choice more, the others as they were.
-            let team = shuffled.zones.values_mut().next().unwrap().teams.values_mut().next().unwrap();
+            let team = shuffled.zones.values_mut().next().unwrap().teams.values_mut().map(std::sync::Arc::make_mut).next().unwrap();
             let copy = team.workspaces.values().find(|w| w.transformer.is_none()).unwrap().clone();
             team.workspaces.insert("Another".parse().unwrap(), copy);
             let more = choose(&registry(true), &shuffled, &[]);

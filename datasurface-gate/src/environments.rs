@@ -83,8 +83,15 @@ pub fn in_environment(eco: &Ecosystem, name: &str) -> Result<Ecosystem, UnknownE
     // does not run.
     view.environments.retain(|e, _| e.as_str() == name);
     for zone in view.zones.values_mut() {
-        for team in zone.teams.values_mut() {
-            for (name, container) in &mut team.containers {
+        // Only a team whose containers the environment maps is copied;
+        // the others stay shared with the model.
+        let mapped = |team: &&mut std::sync::Arc<datasurface_core::Team>| {
+            team.containers
+                .keys()
+                .any(|c| env.containers.contains_key(c))
+        };
+        for team in zone.teams.values_mut().filter(mapped) {
+            for (name, container) in &mut std::sync::Arc::make_mut(team).containers {
                 if let Some(kind) = env.containers.get(name) {
                     container.kind = kind.clone();
                 }

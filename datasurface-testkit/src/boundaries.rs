@@ -30,7 +30,7 @@ pub fn with_hostile_text(model: &Ecosystem) -> Ecosystem {
     let mut eco = model.clone();
     let text = hostile_text();
     for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             for store in team.datastores.values_mut() {
                 store.documentation = Some(Box::new(Documentation::new(text.clone())));
                 for dataset in store.datasets.values_mut() {
@@ -238,12 +238,17 @@ pub fn with_case_twin(model: &Ecosystem) -> Option<(Ecosystem, DatastoreName, Da
         })
     })?;
     let twin: DatastoreName = original.as_str().to_ascii_uppercase().parse().ok()?;
-    let team_ref = eco.zones.get_mut(&zone)?.teams.get_mut(&team)?;
+    let team_ref = eco
+        .zones
+        .get_mut(&zone)?
+        .teams
+        .get_mut(&team)
+        .map(std::sync::Arc::make_mut)?;
     let store = team_ref.datastores.get(&original)?.clone();
     team_ref.datastores.insert(twin.clone(), store);
     let mut read = false;
     for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             for ws in team.workspaces.values_mut() {
                 for group in ws.dataset_groups.values_mut() {
                     let copies: Vec<_> = group
@@ -292,7 +297,12 @@ pub fn with_container_twins(model: &Ecosystem) -> Option<(Ecosystem, [(String, S
             .find_map(|team| team.containers.get(&container).cloned())
     })?;
     let names = [format!("{container} twin"), format!("{container}_twin")];
-    let team_ref = eco.zones.get_mut(&zone)?.teams.get_mut(&team)?;
+    let team_ref = eco
+        .zones
+        .get_mut(&zone)?
+        .teams
+        .get_mut(&team)
+        .map(std::sync::Arc::make_mut)?;
     let original = team_ref.workspaces.get(&ws_name)?.clone();
     let mut copies = Vec::new();
     for (i, name) in names.iter().enumerate() {

@@ -631,7 +631,7 @@ impl<'a> Conformance<'a> {
             let Some(ingestion) = eco
                 .zones
                 .values_mut()
-                .flat_map(|z| z.teams.values_mut())
+                .flat_map(|z| z.teams.values_mut().map(std::sync::Arc::make_mut))
                 .flat_map(|t| t.datastores.values_mut())
                 .find_map(|s| match &mut s.capture {
                     CaptureMetadata::Ingestion(i) => Some(i),

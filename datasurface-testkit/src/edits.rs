@@ -53,7 +53,7 @@ pub fn add_nullable_column(eco: &mut Ecosystem) -> bool {
         return false;
     };
     for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             if let Some(dataset) = team
                 .datastores
                 .get_mut(&sink.datastore)
@@ -95,7 +95,7 @@ pub fn add_consumer(eco: &mut Ecosystem) -> bool {
     };
     let mut added = false;
     for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             if let Some(ws) = team.workspaces.get(&original).cloned() {
                 team.workspaces.insert(copy.clone(), ws);
                 added = true;
@@ -129,7 +129,7 @@ pub fn remove_consumer(eco: &mut Ecosystem) -> bool {
     };
     eco.assignments.retain(|a| a.workspace != last);
     for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             team.workspaces.shift_remove(&last);
         }
     }
@@ -140,7 +140,7 @@ fn first_consumer_mut(eco: &mut Ecosystem) -> Option<&mut Workspace> {
     let name = first_assigned(eco)?;
     eco.zones
         .values_mut()
-        .flat_map(|z| z.teams.values_mut())
+        .flat_map(|z| z.teams.values_mut().map(std::sync::Arc::make_mut))
         .find_map(|t| t.workspaces.get_mut(&name))
 }
 
@@ -205,7 +205,7 @@ pub fn reversed(eco: &Ecosystem) -> Ecosystem {
     for zone in eco.zones.values_mut() {
         zone.team_declarations.reverse();
         zone.teams.reverse();
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             team.containers.reverse();
             team.datastores.reverse();
             for store in team.datastores.values_mut() {
@@ -273,7 +273,7 @@ pub fn widened(eco: &Ecosystem) -> Ecosystem {
     }
     for (team_name, ws_name, store_name, output, copy, query, sink) in plans {
         for zone in wide.zones.values_mut() {
-            let Some(team) = zone.teams.get_mut(&team_name) else {
+            let Some(team) = zone.teams.get_mut(&team_name).map(std::sync::Arc::make_mut) else {
                 continue;
             };
             if let Some(store) = team.datastores.get_mut(&store_name)

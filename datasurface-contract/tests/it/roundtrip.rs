@@ -108,9 +108,7 @@ mod generated {
             per_dataset in any::<bool>(),
         ) {
             let mut model = northwind();
-            let store = model
-                .zones[0]
-                .teams[0]
+            let store = std::sync::Arc::make_mut(&mut model.zones[0].teams[0])
                 .datastores
                 .get_mut("NW_Data")
                 .expect("Northwind has NW_Data");

@@ -92,7 +92,7 @@ fn generated_datastores_pass_the_standard_tools() {
     let mut files = Vec::new();
     for round in 0..24 {
         let mut model = datasurface_fixtures::northwind().build().expect("builds");
-        let store = model.zones[0].teams[0]
+        let store = std::sync::Arc::make_mut(&mut model.zones[0].teams[0])
             .datastores
             .get_mut("NW_Data")
             .expect("Northwind has NW_Data");

@@ -269,6 +269,24 @@ macro_rules! builder {
             }
         }
     };
+    // An item the model shares (`Arc`): built as a value, finished shared,
+    // reopened from its shared form (copied only when another holds it).
+    ($(#[$meta:meta])* $builder:ident => shared $item:ty) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        #[must_use]
+        pub struct $builder {
+            item: $item,
+            problems: super::Problems,
+        }
+
+        impl super::Finish for $builder {
+            type Item = std::sync::Arc<$item>;
+            fn finish(self) -> (std::sync::Arc<$item>, super::Problems) {
+                (std::sync::Arc::new(self.item), self.problems)
+            }
+        }
+    };
 }
 use builder;
 

@@ -107,8 +107,10 @@ impl ZoneBuilder {
         name: &str,
         f: impl FnOnce(TeamBuilder) -> R,
     ) -> Self {
-        let start = |team: Option<Team>, problems| TeamBuilder {
-            item: team.unwrap_or_default(),
+        let start = |team: Option<std::sync::Arc<Team>>, problems| TeamBuilder {
+            item: team
+                .map(std::sync::Arc::unwrap_or_clone)
+                .unwrap_or_default(),
             problems,
         };
         reopen::<TeamName, _, _>(
@@ -348,7 +350,7 @@ builder! {
     /// assert_eq!(eco.zones["EU"].teams["Sales"].containers.len(), 2);
     /// # Ok::<(), datasurface_core::build::BuildProblems>(())
     /// ```
-    TeamBuilder => Team
+    TeamBuilder => shared Team
 }
 
 impl TeamBuilder {

@@ -1038,7 +1038,7 @@ mod unchanged_tests {
                 if let Some(d) = proposed
                     .zones
                     .get_mut(zone)
-                    .and_then(|z| z.teams.get_mut(team))
+                    .and_then(|z| z.teams.get_mut(team).map(std::sync::Arc::make_mut))
                     .and_then(|t| t.datastores.get_mut(store))
                     .and_then(|s| s.datasets.get_mut(dataset))
                 {

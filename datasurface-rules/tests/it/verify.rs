@@ -161,7 +161,10 @@ fn the_reference_scenario_forwards_and_backwards() {
     // itself; the ecosystem removes the last declaration.
     let deprecated = |eco: &Ecosystem, zone: &str, team: &str| {
         let mut eco = eco.clone();
-        for store in eco.zones[zone].teams[team].datastores.values_mut() {
+        for store in std::sync::Arc::make_mut(&mut eco.zones[zone].teams[team])
+            .datastores
+            .values_mut()
+        {
             store.deprecation = datasurface_core::Deprecation::deprecated("the team is closing");
         }
         eco
@@ -238,10 +241,9 @@ fn creation_and_deletion_take_two_phases() {
             documentation: None,
         },
     );
-    both.zones["EU"].teams.insert(
-        "LyonTeam".parse().unwrap(),
-        datasurface_core::Team::default(),
-    );
+    both.zones["EU"]
+        .teams
+        .insert("LyonTeam".parse().unwrap(), std::sync::Arc::default());
     let v = verify(Some(&eu), &both, &repo("acme/repo@EUmain"));
     assert!(codes(&v).contains(&"undeclared-region"), "{}", v.report);
 }
@@ -363,10 +365,10 @@ fn adding_a_dataset_passes_and_removing_one_fails_unless_deprecated_and_unused()
     // Deprecated but still read: it may not.
     let (base, _) = base_with(str::to_owned);
     let mut read_and_deprecated = base.clone();
-    read_and_deprecated.zones["USA"].teams["Sales"].datastores["Orders"].datasets["customers"]
+    std::sync::Arc::make_mut(&mut read_and_deprecated.zones["USA"].teams["Sales"]).datastores["Orders"].datasets["customers"]
         .deprecation = datasurface_core::Deprecation::deprecated("moving");
     let mut gone = read_and_deprecated.clone();
-    gone.zones["USA"].teams["Sales"].datastores["Orders"]
+    std::sync::Arc::make_mut(&mut gone.zones["USA"].teams["Sales"]).datastores["Orders"]
         .datasets
         .shift_remove("customers");
     let v = verify(Some(&read_and_deprecated), &gone, &repo(SALES));
@@ -571,7 +573,7 @@ proptest! {
         prop_assume!(!["order_id", "customer_id", "amount", "name"].contains(&column.as_str()));
         let mut proposed = base.clone();
         let new_column: datasurface_core::Column = serde_saphyr::from_str(&format!("type: {data_type}")).unwrap();
-        proposed.zones["USA"].teams["Sales"].datastores["Orders"].datasets[dataset].schema.columns.insert(column.clone(), new_column);
+        std::sync::Arc::make_mut(&mut proposed.zones["USA"].teams["Sales"]).datastores["Orders"].datasets[dataset].schema.columns.insert(column.clone(), new_column);
         let v = verify(Some(&base), &proposed, &repo(SALES));
         prop_assert!(v.may_merge(), "{}", v.report);
         let v = verify(Some(&base), &proposed, &repo("acme/reporting@main"));

@@ -22,7 +22,7 @@ fn hostile_northwind() -> ModelVersion {
     let mut eco = northwind().build().unwrap();
     let store = DatastoreName::new("NW_Data").unwrap();
     for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut() {
+        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
             if let Some(d) = team.datastores.get_mut(&store) {
                 d.documentation = Some(Box::new(Documentation::new(
                     "<img src=x onerror=\"document.body.dataset.pwned='yes'\">Products, suppliers and customers from the order system",
