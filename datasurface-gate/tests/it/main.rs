@@ -15,6 +15,8 @@ use datasurface_gate::{
 use datasurface_runtime::hook::{Action, Decide, Decision, HookError, HookInput, HookLoader};
 use proptest::prelude::*;
 
+mod incremental;
+
 fn northwind() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/models/northwind")
 }

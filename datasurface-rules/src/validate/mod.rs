@@ -11,6 +11,7 @@
 //! them, and [`catalogue`](crate::catalogue) documents them.
 
 mod context;
+pub mod incremental;
 pub mod rules;
 
 use std::ops::Deref;
