@@ -44,6 +44,21 @@ pub fn model(stores: usize) -> Ecosystem {
         .unwrap_or_else(|e| panic!("the benchmark model cannot be generated: {e}"))
 }
 
+/// The benchmark model with `stores` datastores, its producers in teams of
+/// `stores_per_team` stores (one producer and one consumer team a zone).
+///
+/// # Panics
+/// If the generator fails, which is a bug the generator's own tests catch.
+pub fn model_in_teams(stores: usize, stores_per_team: usize) -> Ecosystem {
+    let platforms = platforms();
+    let named: Vec<(&str, &dyn DataPlatform)> =
+        platforms.iter().map(|(n, p)| (*n, p.as_ref())).collect();
+    let mut shape = Shape::new(stores, 10, 10);
+    shape.zones = stores.div_ceil(stores_per_team.max(1)).max(2);
+    generate_for(&shape, &named)
+        .unwrap_or_else(|e| panic!("the benchmark model cannot be generated: {e}"))
+}
+
 /// A model's files in the usual directory layout.
 ///
 /// # Panics

@@ -175,6 +175,21 @@ impl Ecosystem {
         })
     }
 
+    /// Every team `pick` picks, to change in place: a team another model
+    /// shares is copied first ([`Arc::make_mut`](std::sync::Arc::make_mut)),
+    /// and only when it is picked, so the teams a change leaves alone stay
+    /// shared.
+    pub fn teams_mut_where(
+        &mut self,
+        pick: impl Fn(&Team) -> bool + Copy,
+    ) -> impl Iterator<Item = &mut Team> {
+        self.zones
+            .values_mut()
+            .flat_map(|z| z.teams.values_mut())
+            .filter(move |t| pick(t))
+            .map(std::sync::Arc::make_mut)
+    }
+
     /// Every dataset `wanted` picks, to change in place (such as filling in
     /// the columns an Avro schema makes). A team another model shares is
     /// copied first ([`Arc::make_mut`](std::sync::Arc::make_mut)), and only

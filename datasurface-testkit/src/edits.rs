@@ -52,29 +52,33 @@ pub fn add_nullable_column(eco: &mut Ecosystem) -> bool {
     else {
         return false;
     };
-    for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
-            if let Some(dataset) = team
-                .datastores
-                .get_mut(&sink.datastore)
-                .and_then(|s| s.datasets.get_mut(&sink.dataset))
-            {
-                let Some(last) = dataset.schema.columns.values().last() else {
-                    return false;
-                };
-                let column = Column {
-                    nullable: true,
-                    ..Column::new(last.data_type.clone())
-                };
-                let Ok(name) = "added_column".parse() else {
-                    return false;
-                };
-                dataset.schema.columns.insert(name, column);
-                return true;
-            }
-        }
-    }
-    false
+    let holds = |t: &datasurface_core::Team| {
+        t.datastores
+            .get(&sink.datastore)
+            .is_some_and(|s| s.datasets.contains_key(&sink.dataset))
+    };
+    let Some(team) = eco.teams_mut_where(holds).next() else {
+        return false;
+    };
+    let Some(dataset) = team
+        .datastores
+        .get_mut(&sink.datastore)
+        .and_then(|s| s.datasets.get_mut(&sink.dataset))
+    else {
+        return false;
+    };
+    let Some(last) = dataset.schema.columns.values().last() else {
+        return false;
+    };
+    let column = Column {
+        nullable: true,
+        ..Column::new(last.data_type.clone())
+    };
+    let Ok(name) = "added_column".parse() else {
+        return false;
+    };
+    dataset.schema.columns.insert(name, column);
+    true
 }
 
 /// The first consumer workspace: one with an assigned dataset group.
@@ -94,12 +98,10 @@ pub fn add_consumer(eco: &mut Ecosystem) -> bool {
         return false;
     };
     let mut added = false;
-    for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
-            if let Some(ws) = team.workspaces.get(&original).cloned() {
-                team.workspaces.insert(copy.clone(), ws);
-                added = true;
-            }
+    for team in eco.teams_mut_where(|t| t.workspaces.contains_key(&original)) {
+        if let Some(ws) = team.workspaces.get(&original).cloned() {
+            team.workspaces.insert(copy.clone(), ws);
+            added = true;
         }
     }
     let assignments: Vec<_> = eco
@@ -128,19 +130,15 @@ pub fn remove_consumer(eco: &mut Ecosystem) -> bool {
         return false;
     };
     eco.assignments.retain(|a| a.workspace != last);
-    for zone in eco.zones.values_mut() {
-        for team in zone.teams.values_mut().map(std::sync::Arc::make_mut) {
-            team.workspaces.shift_remove(&last);
-        }
+    for team in eco.teams_mut_where(|t| t.workspaces.contains_key(&last)) {
+        team.workspaces.shift_remove(&last);
     }
     true
 }
 
 fn first_consumer_mut(eco: &mut Ecosystem) -> Option<&mut Workspace> {
     let name = first_assigned(eco)?;
-    eco.zones
-        .values_mut()
-        .flat_map(|z| z.teams.values_mut().map(std::sync::Arc::make_mut))
+    eco.teams_mut_where(|t| t.workspaces.contains_key(&name))
         .find_map(|t| t.workspaces.get_mut(&name))
 }
 

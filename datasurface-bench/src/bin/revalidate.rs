@@ -2,9 +2,11 @@
 //! it changes, against validating the whole changed model, in one run:
 //! `cargo run --release -p datasurface-bench --bin revalidate -- [STORES…]`.
 //!
-//! Each size is the benchmark model (`datasurface_bench::model`), changed
-//! as `verify`'s benchmark changes it (a nullable column added to a
-//! dataset a consumer reads); both give the same findings, or it says so.
+//! Each size is the benchmark model (`datasurface_bench::model`: 1,000
+//! stores a producer team), then the same with teams of 100 stores
+//! (`model_in_teams`), as an enterprise's teams are, each changed as
+//! `verify`'s benchmark changes it (a nullable column added to a dataset
+//! a consumer reads); both ways give the same findings, or it says so.
 //! Medians of `--rounds` rounds (7 by default), in milliseconds.
 
 #![allow(
@@ -15,9 +17,10 @@
 
 use std::time::Instant;
 
-use datasurface_bench::{model, proposal};
+use datasurface_bench::{model, model_in_teams, proposal};
 use datasurface_core::Ecosystem;
-use datasurface_rules::validate::{check, incremental::revalidate};
+use datasurface_rules::validate::check;
+use datasurface_rules::validate::incremental::Prior;
 
 fn main() -> std::process::ExitCode {
     let mut rounds = 7;
@@ -38,19 +41,34 @@ fn main() -> std::process::ExitCode {
     if sizes.is_empty() {
         sizes = vec![1010, 10100];
     }
-    println!("| datasets | check, whole (ms) | revalidate (ms) | ratio | same findings |");
-    println!("|---:|---:|---:|---:|---|");
-    for stores in sizes {
-        let base = model(stores);
+    println!(
+        "| datasets | stores a team | check, whole (ms) | index the prior once (ms) | revalidate (ms) | ratio | same findings |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---|");
+    let models = sizes
+        .iter()
+        .flat_map(|&stores| [(stores, 1000), (stores, 100)]);
+    for (stores, per_team) in models {
+        let base = if per_team == 1000 {
+            model(stores)
+        } else {
+            model_in_teams(stores, per_team)
+        };
         let (proposed, _) = proposal(&base);
         let base_found = check(&base).diagnostics().to_vec();
         let (whole, whole_found) = median(rounds, || check(&proposed).diagnostics().to_vec());
-        let (incremental, found) = median(rounds, || {
-            revalidate(&base, &base_found, &proposed).unwrap_or_default()
-        });
+        let (indexing, prior) = median(rounds, || Prior::new(base.clone(), base_found.clone()));
+        let (incremental, found) = median(rounds, || prior.revalidate(&proposed));
+        let Some(found) = found else {
+            println!(
+                "| {} | {whole:.1} | {indexing:.1} | not a change it handles | | |",
+                datasets(&base)
+            );
+            continue;
+        };
         let same = sorted(whole_found) == sorted(found);
         println!(
-            "| {} | {whole:.1} | {incremental:.1} | {:.3} | {same} |",
+            "| {} | {per_team} | {whole:.1} | {indexing:.1} | {incremental:.1} | {:.3} | {same} |",
             datasets(&base),
             incremental / whole
         );

@@ -27,6 +27,32 @@ pub struct Context<'a> {
     /// Every credential's declarations and uses, read from the inventory
     /// once for the rules that judge them.
     credentials: OnceLock<Credentials<'a>>,
+    /// The names a rule's help offers, when the model checked is a part of
+    /// a larger one whose names they are ([`Names`]).
+    names: Option<&'a Names>,
+}
+
+/// The names of a whole model's datastores, workspaces and containers, in
+/// its index's order: what the help of a finding about an unknown name
+/// offers. A part of a model checked alone ([`super::incremental`]) offers
+/// the whole model's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    pub(crate) datastores: Vec<String>,
+    pub(crate) workspaces: Vec<String>,
+    pub(crate) containers: Vec<String>,
+}
+
+impl Names {
+    /// The names `model` offers.
+    pub fn of(model: &Ecosystem) -> Self {
+        let index = ModelIndex::new(model);
+        Names {
+            datastores: index.datastores.keys().map(ToString::to_string).collect(),
+            workspaces: index.workspaces.keys().map(ToString::to_string).collect(),
+            containers: index.containers.keys().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -39,6 +65,43 @@ impl<'a> Context<'a> {
             index: ModelIndex::new(eco),
             inventory,
             credentials: OnceLock::new(),
+            names: None,
+        }
+    }
+
+    /// [`new`](Self::new), for a part of a model whose whole has `names`.
+    pub(crate) fn within(
+        eco: &'a Ecosystem,
+        inventory: &'a OnceLock<Vec<ResourceRef>>,
+        names: &'a Names,
+    ) -> Self {
+        Context {
+            names: Some(names),
+            ..Context::new(eco, inventory)
+        }
+    }
+
+    /// The datastores' names a help offers.
+    pub fn datastore_names(&self) -> Vec<&str> {
+        match self.names {
+            Some(names) => names.datastores.iter().map(String::as_str).collect(),
+            None => self.index.datastores.keys().map(|s| s.as_str()).collect(),
+        }
+    }
+
+    /// The workspaces' names a help offers.
+    pub fn workspace_names(&self) -> Vec<&str> {
+        match self.names {
+            Some(names) => names.workspaces.iter().map(String::as_str).collect(),
+            None => self.index.workspaces.keys().map(|s| s.as_str()).collect(),
+        }
+    }
+
+    /// The containers' names a help offers.
+    pub fn container_names(&self) -> Vec<&str> {
+        match self.names {
+            Some(names) => names.containers.iter().map(String::as_str).collect(),
+            None => self.index.containers.keys().map(|s| s.as_str()).collect(),
         }
     }
 

@@ -16,7 +16,7 @@ pub mod rules;
 
 use std::ops::Deref;
 
-pub use context::Context;
+pub use context::{Context, Names};
 pub use datasurface_core::diagnostic::{
     CodeInfo, Diagnostic, ModelPath, Report, Segment, Severity, SourceLocation,
 };
@@ -138,12 +138,23 @@ pub fn check(ecosystem: &Ecosystem) -> Report {
 /// first ([`rules::Rule::reads_inventory`]): no core waits for it while
 /// there is other work.
 fn checked(ecosystem: &Ecosystem) -> (Report, Vec<datasurface_core::inventory::ResourceRef>) {
+    checked_within(ecosystem, None)
+}
+
+/// [`checked`] of a part of a model whose whole has `names`, when it is one.
+pub(crate) fn checked_within(
+    ecosystem: &Ecosystem,
+    names: Option<&Names>,
+) -> (Report, Vec<datasurface_core::inventory::ResourceRef>) {
     let inventory = std::sync::OnceLock::new();
     let found = std::thread::scope(|scope| {
         scope.spawn(|| {
             inventory.get_or_init(|| datasurface_core::inventory::inventory(ecosystem));
         });
-        let cx = Context::new(ecosystem, &inventory);
+        let cx = match names {
+            Some(names) => Context::within(ecosystem, &inventory, names),
+            None => Context::new(ecosystem, &inventory),
+        };
         // The rules on every core, their findings in the rules' order.
         let mut found: Vec<Diagnostic> = datasurface_stdx::parallel::each(
             rules::RULES,

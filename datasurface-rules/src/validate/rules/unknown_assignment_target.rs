@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    let workspaces: Vec<&str> = cx.index.workspaces.keys().map(|w| w.as_str()).collect();
+    let workspaces = cx.workspace_names();
     for (i, assignment) in cx.eco.assignments.iter().enumerate() {
         let path = ModelPath::root().key("assignments").index(i);
         match cx.index.workspace(&assignment.workspace) {

@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    let known: Vec<&str> = cx.index.containers.keys().map(|c| c.as_str()).collect();
+    let known = cx.container_names();
     for used in cx.container_uses() {
         if !cx.index.containers.contains_key(&used.container) {
             out.report(

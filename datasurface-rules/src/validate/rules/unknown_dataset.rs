@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    let stores: Vec<&str> = cx.index.datastores.keys().map(|s| s.as_str()).collect();
+    let stores = cx.datastore_names();
     for placed in cx.index.workspaces.values().flatten() {
         for (group, g) in &placed.item.dataset_groups {
             for (i, sink) in g.sinks.iter().enumerate() {

@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
-    let stores: Vec<&str> = cx.index.datastores.keys().map(|s| s.as_str()).collect();
+    let stores = cx.datastore_names();
     for store in cx.eco.primary_ingestion_platforms.keys() {
         if !cx.index.datastores.contains_key(store) {
             out.report(

@@ -1,0 +1,326 @@
+//! Validation of a changed model from the findings of the model it changes:
+//! what [`check`](super::check) finds in the whole new model, found by
+//! running every rule on the part of it the change can reach.
+//!
+//! A change that keeps the ecosystem's and every zone's own content and
+//! the set of teams edits team elements: containers, credentials,
+//! datastores and workspaces (a team's head, its documentation and
+//! exceptions, counts as one more element). Each finding is anchored at
+//! the element its path lies in (an assignment, a recorded choice or a
+//! primary-ingestion entry at the element it names). The findings of an
+//! element are a function of that element and of what it can see: the
+//! elements it names, those that name it, and those that share one of its
+//! names. So the elements whose findings can change are the changed ones
+//! and their neighbours in either model; their findings come from running
+//! every rule on a sub-model holding them with everything they name (to the
+//! end of every chain) and everything that names them, and every other
+//! finding is the previous model's.
+//!
+//! Which element names which is read off the values, not off a list of
+//! fields: every string an element holds (a key or a value, at any depth)
+//! that is the name of another element is a reference to it, so a field
+//! added to the model cannot escape. It over-approximates (a column named
+//! like a datastore "names" it), which only makes the sub-model larger.
+//!
+//! A [`Prior`] keeps a checked model's index (what names what) between
+//! changes, so a change indexes only the teams it changes, unless it adds,
+//! removes or renames an element (then the new model is indexed whole).
+//! When the change is of another kind (the ecosystem's or a zone's own
+//! content, a team added or removed), [`Prior::revalidate`] answers `None`
+//! and the caller validates the whole model.
+
+mod anchor;
+mod index;
+mod strings;
+mod sub_model;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use datasurface_core::Ecosystem;
+use datasurface_core::diagnostic::Diagnostic;
+use datasurface_core::regions::RegionRef;
+
+use anchor::{Entries, anchor};
+use index::{Element, Graph, Index, Overlay, Part, parts};
+
+/// A checked model and its findings, indexed to check its changes
+/// ([`revalidate`](Self::revalidate)).
+pub struct Prior {
+    model: Ecosystem,
+    findings: Vec<Diagnostic>,
+    index: Index,
+    entries: Entries,
+    /// Each entry of the ecosystem's and zones' own content, with the
+    /// strings it holds.
+    all_entries: Vec<(Option<String>, BTreeSet<String>)>,
+    /// The names its findings' help offers.
+    names: super::Names,
+}
+
+impl std::fmt::Debug for Prior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prior")
+            .field("findings", &self.findings.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prior {
+    /// `model`, whose whole check found `findings`, indexed: one walk of
+    /// every element, about as long as the check.
+    pub fn new(model: Ecosystem, findings: Vec<Diagnostic>) -> Self {
+        let index = Index::of(&model);
+        let entries = Entries::of(&model);
+        let all_entries = entries.all();
+        let names = super::Names::of(&model);
+        Prior {
+            model,
+            findings,
+            index,
+            entries,
+            all_entries,
+            names,
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Ecosystem {
+        &self.model
+    }
+
+    /// Its findings.
+    pub fn findings(&self) -> &[Diagnostic] {
+        &self.findings
+    }
+
+    /// What [`check`](super::check) finds in `new`, running the rules only
+    /// where the change from this model to `new` can change a finding
+    /// (module docs). `None` when the change is not one this handles: the
+    /// caller checks the whole model.
+    ///
+    /// The findings are those of the whole check, in another order:
+    /// compare them sorted.
+    pub fn revalidate(&self, new: &Ecosystem) -> Option<Vec<Diagnostic>> {
+        let prior = &self.model;
+        if !same_outside_teams(prior, new) {
+            return None;
+        }
+        let teams = changed_teams(prior, new);
+        if teams.is_empty() {
+            return Some(self.findings.clone());
+        }
+        let mut changed = changed_elements(prior, new, &teams);
+        if changed.is_empty() {
+            return Some(self.findings.clone());
+        }
+        let renamed = !same_names(prior, new, &teams);
+        let whole;
+        let overlay;
+        let after: &dyn Graph = if renamed {
+            whole = Index::of(new);
+            &whole
+        } else {
+            overlay = Overlay::new(&self.index, new, &teams);
+            &overlay
+        };
+        let before: &dyn Graph = &self.index;
+        let by_name_after = if renamed {
+            Cow::Owned(index::names_of(new, |_, _| true))
+        } else {
+            Cow::Borrowed(&self.index.by_name)
+        };
+        // What a changed element starts or stops naming is seen by a
+        // different set of elements: the way through it is open too.
+        let mut moved = BTreeSet::new();
+        for element in &changed {
+            let (was, is) = (before.names(element), after.names(element));
+            moved.extend(was.symmetric_difference(&is).cloned());
+        }
+        changed.extend(moved);
+        // The elements whose findings can change: those within two steps of
+        // a changed one in either model (a transformer's output read by a
+        // changed workspace is one step from it, the transformer two), and
+        // those that share a name with one.
+        let mut scope = before.around(&changed, 2, &changed);
+        scope.extend(after.around(&changed, 2, &changed));
+        for by_name in [&self.index.by_name, &*by_name_after] {
+            for element in &changed {
+                scope.extend(by_name.get(&element.name).into_iter().flatten().cloned());
+            }
+        }
+        // The sub-model: what a rule judging the scope can read, two steps
+        // around it, everything those name to the end of every chain, and
+        // what the ecosystem's and zones' entries that name the scope name.
+        let present: BTreeSet<Element> = scope.iter().filter(|e| exists(new, e)).cloned().collect();
+        let mut keep = after.around(&present, 2, &changed);
+        let names: BTreeSet<&str> = scope.iter().map(|e| e.name.as_str()).collect();
+        for (_, entry) in &self.all_entries {
+            if entry.iter().any(|s| names.contains(s.as_str())) {
+                for s in entry {
+                    keep.extend(by_name_after.get(s).into_iter().flatten().cloned());
+                }
+            }
+        }
+        after.reach(&mut keep);
+        // What the ecosystem's and zones' entries name stands in (a
+        // primary-ingestion entry of a datastore left out goes with it),
+        // with the containers and credentials a stand-in names.
+        let mut stand_ins = BTreeSet::new();
+        for (key, entry) in &self.all_entries {
+            if key.as_deref() == Some("primaryIngestionPlatforms") {
+                continue;
+            }
+            for s in entry {
+                stand_ins.extend(by_name_after.get(s).into_iter().flatten().cloned());
+            }
+        }
+        let mut shared = BTreeSet::new();
+        for e in &stand_ins {
+            shared.extend(
+                after
+                    .names(e)
+                    .into_iter()
+                    .filter(|n| n.kind == "containers" || n.kind == "credentials"),
+            );
+        }
+        stand_ins.extend(shared);
+        let sub = sub_model::sub_model(new, &keep, &stand_ins, &names);
+        let names_after = if renamed {
+            Cow::Owned(super::Names::of(new))
+        } else {
+            Cow::Borrowed(&self.names)
+        };
+        let (sub_found, _) = super::checked_within(&sub, Some(&names_after));
+        // The ecosystem's and zones' own content is alike in both models:
+        // so are their entries.
+        let mut found: Vec<Diagnostic> = self
+            .findings
+            .iter()
+            .filter(|d| !anchor(&self.entries, &d.path).within(&scope, &names))
+            .cloned()
+            .collect();
+        for d in sub_found.diagnostics() {
+            if anchor(&self.entries, &d.path).within(&scope, &names) {
+                found.push(d.clone());
+            }
+        }
+        Some(found)
+    }
+}
+
+/// What [`check`](super::check) finds in `new`, given what it found in
+/// `prior` (`prior_findings`): [`Prior::revalidate`] of a prior made for
+/// the one call. To check several changes of one model, keep the
+/// [`Prior`].
+pub fn revalidate(
+    prior: &Ecosystem,
+    prior_findings: &[Diagnostic],
+    new: &Ecosystem,
+) -> Option<Vec<Diagnostic>> {
+    Prior::new(prior.clone(), prior_findings.to_vec()).revalidate(new)
+}
+
+/// Whether the ecosystem's own content, every zone's and the set of teams
+/// are alike in both models.
+fn same_outside_teams(prior: &Ecosystem, new: &Ecosystem) -> bool {
+    RegionRef::Ecosystem(prior).same_as(RegionRef::Ecosystem(new))
+        && prior.zones.len() == new.zones.len()
+        && prior
+            .zones
+            .iter()
+            .zip(&new.zones)
+            .all(|((a, za), (b, zb))| {
+                a == b
+                    && RegionRef::Zone(za).same_as(RegionRef::Zone(zb))
+                    && za.teams.keys().eq(zb.teams.keys())
+            })
+}
+
+/// The teams (by zone and team name) the two models do not share: what
+/// may differ, element by element ([`changed_elements`]).
+fn changed_teams(prior: &Ecosystem, new: &Ecosystem) -> BTreeSet<(String, String)> {
+    let mut changed = BTreeSet::new();
+    for (zone, z) in &new.zones {
+        for (team, t) in &z.teams {
+            let was = prior.zones.get(zone).and_then(|z| z.teams.get(team));
+            if !was.is_some_and(|was| Arc::ptr_eq(was, t)) {
+                changed.insert((zone.to_string(), team.to_string()));
+            }
+        }
+    }
+    changed
+}
+
+/// The elements of the changed teams that differ, or are in one model only.
+fn changed_elements(
+    prior: &Ecosystem,
+    new: &Ecosystem,
+    teams: &BTreeSet<(String, String)>,
+) -> BTreeSet<Element> {
+    let mut changed = BTreeSet::new();
+    for (zone, team) in teams {
+        let of = |model: &Ecosystem| {
+            model
+                .zones
+                .get(zone.as_str())
+                .and_then(|z| z.teams.get(team.as_str()))
+                .cloned()
+        };
+        let (old, now) = (of(prior), of(new));
+        let olds: BTreeMap<Element, Part<'_>> = old
+            .as_deref()
+            .map(|t| parts(zone, team, t))
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let nows = now
+            .as_deref()
+            .map(|t| parts(zone, team, t))
+            .unwrap_or_default();
+        for (e, part) in &nows {
+            if olds.get(e) != Some(part) {
+                changed.insert(e.clone());
+            }
+        }
+        let now_elements: BTreeSet<&Element> = nows.iter().map(|(e, _)| e).collect();
+        for e in olds.keys() {
+            if !now_elements.contains(e) {
+                changed.insert(e.clone());
+            }
+        }
+    }
+    changed
+}
+
+/// Whether the changed teams name their elements alike in both models.
+fn same_names(prior: &Ecosystem, new: &Ecosystem, teams: &BTreeSet<(String, String)>) -> bool {
+    let wanted = |zone: &str, team: &str| teams.contains(&(zone.to_owned(), team.to_owned()));
+    let names = |model: &Ecosystem| -> BTreeSet<Element> {
+        index::names_of(model, wanted)
+            .into_values()
+            .flatten()
+            .collect()
+    };
+    names(prior) == names(new)
+}
+
+/// Whether `element` is in `model`.
+fn exists(model: &Ecosystem, element: &Element) -> bool {
+    let Some(team) = model
+        .zones
+        .get(element.zone.as_str())
+        .and_then(|z| z.teams.get(element.team.as_str()))
+    else {
+        return false;
+    };
+    match element.kind {
+        "" => true,
+        "containers" => team.containers.contains_key(element.name.as_str()),
+        "credentials" => team.credentials.contains_key(element.name.as_str()),
+        "datastores" => team.datastores.contains_key(element.name.as_str()),
+        "workspaces" => team.workspaces.contains_key(element.name.as_str()),
+        _ => false,
+    }
+}
