@@ -254,24 +254,14 @@ trait Finish {
 /// Declares a builder of the form `{ item, problems }` and its [`Finish`].
 macro_rules! builder {
     ($(#[$meta:meta])* $builder:ident => $item:ty) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone)]
-        #[must_use]
-        pub struct $builder {
-            item: $item,
-            problems: super::Problems,
-        }
-
-        impl super::Finish for $builder {
-            type Item = $item;
-            fn finish(self) -> ($item, super::Problems) {
-                (self.item, self.problems)
-            }
-        }
+        builder!(@define $(#[$meta])* $builder, $item, $item, std::convert::identity);
     };
     // An item the model shares (`Arc`): built as a value, finished shared,
     // reopened from its shared form (copied only when another holds it).
     ($(#[$meta:meta])* $builder:ident => shared $item:ty) => {
+        builder!(@define $(#[$meta])* $builder, $item, std::sync::Arc<$item>, std::sync::Arc::new);
+    };
+    (@define $(#[$meta:meta])* $builder:ident, $item:ty, $finished:ty, $finish:path) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
         #[must_use]
@@ -281,9 +271,9 @@ macro_rules! builder {
         }
 
         impl super::Finish for $builder {
-            type Item = std::sync::Arc<$item>;
-            fn finish(self) -> (std::sync::Arc<$item>, super::Problems) {
-                (std::sync::Arc::new(self.item), self.problems)
+            type Item = $finished;
+            fn finish(self) -> ($finished, super::Problems) {
+                ($finish(self.item), self.problems)
             }
         }
     };

@@ -57,6 +57,10 @@ pub struct Prior {
     all_entries: Vec<(Option<String>, BTreeSet<String>)>,
     /// The names its findings' help offers.
     names: super::Names,
+    /// What stands in for the elements the entries name ([`stand_ins`]).
+    stand_ins: BTreeSet<Element>,
+    /// The entries (positions in `all_entries`) that hold each string.
+    entries_naming: datasurface_core::OrderedMap<String, Vec<usize>>,
 }
 
 impl std::fmt::Debug for Prior {
@@ -75,6 +79,14 @@ impl Prior {
         let entries = Entries::of(&model);
         let all_entries = entries.all();
         let names = super::Names::of(&model);
+        let stand_ins = stand_ins(&all_entries, &index.by_name, &index);
+        let mut entries_naming: datasurface_core::OrderedMap<String, Vec<usize>> =
+            datasurface_core::OrderedMap::default();
+        for (i, (_, strings)) in all_entries.iter().enumerate() {
+            for s in strings {
+                entries_naming.entry(s.clone()).or_default().push(i);
+            }
+        }
         Prior {
             model,
             findings,
@@ -82,6 +94,8 @@ impl Prior {
             entries,
             all_entries,
             names,
+            stand_ins,
+            entries_naming,
         }
     }
 
@@ -156,36 +170,42 @@ impl Prior {
         let present: BTreeSet<Element> = scope.iter().filter(|e| exists(new, e)).cloned().collect();
         let mut keep = after.around(&present, 2, &changed);
         let names: BTreeSet<&str> = scope.iter().map(|e| e.name.as_str()).collect();
-        for (_, entry) in &self.all_entries {
-            if entry.iter().any(|s| names.contains(s.as_str())) {
-                for s in entry {
-                    keep.extend(by_name_after.get(s).into_iter().flatten().cloned());
-                }
+        let naming: BTreeSet<usize> = names
+            .iter()
+            .flat_map(|n| self.entries_naming.get(*n).into_iter().flatten().copied())
+            .collect();
+        for entry in naming.iter().filter_map(|i| self.all_entries.get(*i)) {
+            for s in &entry.1 {
+                keep.extend(by_name_after.get(s).into_iter().flatten().cloned());
             }
         }
         after.reach(&mut keep);
-        // What the ecosystem's and zones' entries name stands in (a
-        // primary-ingestion entry of a datastore left out goes with it),
-        // with the containers and credentials a stand-in names.
-        let mut stand_ins = BTreeSet::new();
-        for (key, entry) in &self.all_entries {
-            if key.as_deref() == Some("primaryIngestionPlatforms") {
-                continue;
+        // What the ecosystem's and zones' entries name stands in, with the
+        // containers and credentials a stand-in names (kept with the prior
+        // when no element was renamed).
+        let stand_ins = if renamed {
+            Cow::Owned(stand_ins(&self.all_entries, &by_name_after, after))
+        } else {
+            let mut more = BTreeSet::new();
+            for e in self
+                .stand_ins
+                .iter()
+                .filter(|e| teams.contains(&(e.zone.clone(), e.team.clone())))
+            {
+                more.extend(
+                    after
+                        .names(e)
+                        .into_iter()
+                        .filter(|n| SHARED.contains(&n.kind)),
+                );
             }
-            for s in entry {
-                stand_ins.extend(by_name_after.get(s).into_iter().flatten().cloned());
+            if more.is_empty() {
+                Cow::Borrowed(&self.stand_ins)
+            } else {
+                more.extend(self.stand_ins.iter().cloned());
+                Cow::Owned(more)
             }
-        }
-        let mut shared = BTreeSet::new();
-        for e in &stand_ins {
-            shared.extend(
-                after
-                    .names(e)
-                    .into_iter()
-                    .filter(|n| n.kind == "containers" || n.kind == "credentials"),
-            );
-        }
-        stand_ins.extend(shared);
+        };
         let sub = sub_model::sub_model(new, &keep, &stand_ins, &names);
         let names_after = if renamed {
             Cow::Owned(super::Names::of(new))
@@ -323,4 +343,41 @@ fn exists(model: &Ecosystem, element: &Element) -> bool {
         "workspaces" => team.workspaces.contains_key(element.name.as_str()),
         _ => false,
     }
+}
+
+/// The kinds of element a stand-in's own names bring in with it.
+const SHARED: [&str; 2] = ["containers", "credentials"];
+
+/// The elements the ecosystem's and zones' entries name (but for the
+/// fields whose entries go with what they name, `sub_model::PRUNED`), with
+/// the containers and credentials those name: what stands in for them in
+/// a sub-model.
+fn stand_ins(
+    entries: &[(Option<String>, BTreeSet<String>)],
+    by_name: &datasurface_core::OrderedMap<String, Vec<Element>>,
+    graph: &dyn Graph,
+) -> BTreeSet<Element> {
+    let mut found = BTreeSet::new();
+    for (key, entry) in entries {
+        if key
+            .as_deref()
+            .is_some_and(|k| sub_model::PRUNED.contains(&k))
+        {
+            continue;
+        }
+        for s in entry {
+            found.extend(by_name.get(s).into_iter().flatten().cloned());
+        }
+    }
+    let mut shared = BTreeSet::new();
+    for e in &found {
+        shared.extend(
+            graph
+                .names(e)
+                .into_iter()
+                .filter(|n| SHARED.contains(&n.kind)),
+        );
+    }
+    found.extend(shared);
+    found
 }

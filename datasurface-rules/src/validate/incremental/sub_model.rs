@@ -4,9 +4,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use datasurface_core::{Datastore, Ecosystem, GovernanceZone, Team, Workspace};
+use datasurface_core::{Datastore, Ecosystem, GovernanceZone, OrderedMap, Team, Workspace};
 
 use super::index::Element;
+
+/// The ecosystem's fields whose entries go with the datastore they name
+/// when it is left out, rather than have it stand in. (A list's entries
+/// stay: findings name them by position, as "assignment 3".)
+pub(super) const PRUNED: [&str; 1] = ["primaryIngestionPlatforms"];
 
 /// `model` with only the elements `keep` holds, each whole (and every
 /// team's head), and those `stand_ins` holds and `keep` does not as
@@ -63,40 +68,17 @@ pub(super) fn sub_model<'a>(
             if whole {
                 continue;
             }
-            let containers = containers
-                .iter()
-                .filter(|(n, _)| holds("containers", n) || stands("containers", n))
-                .map(|(n, c)| (n.clone(), c.clone()))
-                .collect();
-            let credentials = credentials
-                .iter()
-                .filter(|(n, _)| holds("credentials", n) || stands("credentials", n))
-                .map(|(n, c)| (n.clone(), c.clone()))
-                .collect();
-            let datastores = datastores
-                .iter()
-                .filter_map(|(n, s)| {
-                    if holds("datastores", n) {
-                        Some((n.clone(), s.clone()))
-                    } else if stands("datastores", n) {
-                        Some((n.clone(), stand_in_store(s)))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            let workspaces = workspaces
-                .iter()
-                .filter_map(|(n, w)| {
-                    if holds("workspaces", n) {
-                        Some((n.clone(), w.clone()))
-                    } else if stands("workspaces", n) {
-                        Some((n.clone(), stand_in_workspace(w)))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            // Each element kept whole, standing in, or left out.
+            let containers = only(containers, "containers", &holds, &stands, Clone::clone);
+            let credentials = only(credentials, "credentials", &holds, &stands, Clone::clone);
+            let datastores = only(datastores, "datastores", &holds, &stands, stand_in_store);
+            let workspaces = only(
+                workspaces,
+                "workspaces",
+                &holds,
+                &stands,
+                stand_in_workspace,
+            );
             *t = Arc::new(Team {
                 documentation: documentation.clone(),
                 containers,
@@ -138,4 +120,26 @@ fn stand_in_workspace(workspace: &Workspace) -> Workspace {
     }
     w.transformer = None;
     w
+}
+
+/// The entries of `map` (of elements of `kind`) `holds` picks, and those
+/// `stands` picks as their `stand_in`.
+fn only<K: Clone + AsRef<str> + std::hash::Hash + Eq, V: Clone>(
+    map: &OrderedMap<K, V>,
+    kind: &'static str,
+    holds: &dyn Fn(&'static str, &str) -> bool,
+    stands: &dyn Fn(&'static str, &str) -> bool,
+    stand_in: fn(&V) -> V,
+) -> OrderedMap<K, V> {
+    map.iter()
+        .filter_map(|(n, v)| {
+            if holds(kind, n.as_ref()) {
+                Some((n.clone(), v.clone()))
+            } else if stands(kind, n.as_ref()) {
+                Some((n.clone(), stand_in(v)))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
