@@ -190,6 +190,14 @@ impl Ecosystem {
             .map(std::sync::Arc::make_mut)
     }
 
+    /// Every dataset of every team's datastores, to change in place. Every
+    /// team another model shares is copied first; to copy only the teams
+    /// that hold what you change, use
+    /// [`datasets_mut_where`](Self::datasets_mut_where).
+    pub fn datasets_mut(&mut self) -> impl Iterator<Item = &mut crate::Dataset> {
+        self.datasets_mut_where(|_| true)
+    }
+
     /// Every dataset `wanted` picks, to change in place (such as filling in
     /// the columns an Avro schema makes). A team another model shares is
     /// copied first ([`Arc::make_mut`](std::sync::Arc::make_mut)), and only
