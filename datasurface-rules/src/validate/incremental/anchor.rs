@@ -73,7 +73,7 @@ impl Entries {
             }
         }
         if let Some(value) = self.value.pointer(&pointer) {
-            strings(value, &mut |s| {
+            each_string(value, &mut |s| {
                 found.insert(s.to_owned());
             });
         }
@@ -88,7 +88,7 @@ impl Entries {
             Value::Object(fields) => {
                 for (k, v) in fields {
                     let mut found = BTreeSet::from([k.clone()]);
-                    strings(v, &mut |s| {
+                    each_string(v, &mut |s| {
                         found.insert(s.to_owned());
                     });
                     out.push((field.cloned(), found));
@@ -97,7 +97,7 @@ impl Entries {
             Value::Array(items) => {
                 for v in items {
                     let mut found = BTreeSet::new();
-                    strings(v, &mut |s| {
+                    each_string(v, &mut |s| {
                         found.insert(s.to_owned());
                     });
                     out.push((field.cloned(), found));
@@ -125,9 +125,4 @@ impl Entries {
 /// The anchor of `path`: its team element, or else its entry of `entries`.
 pub(super) fn anchor(entries: &Entries, path: &ModelPath) -> Anchor {
     team_element(path).map_or_else(|| entries.entry_of(path), Anchor::Element)
-}
-
-/// Calls `f` on every string in `value`, keys included.
-fn strings(value: &Value, f: &mut dyn FnMut(&str)) {
-    each_string(value, f);
 }

@@ -218,15 +218,7 @@ impl Index {
     /// Indexes a whole model.
     pub(super) fn of(model: &Ecosystem) -> Self {
         let by_name = names_of(model, |_, _| true);
-        let mut names = BTreeMap::new();
-        for (zone, z) in &model.zones {
-            for (team, t) in &z.teams {
-                for (element, part) in parts(zone.as_str(), team.as_str(), t) {
-                    let resolved = resolve(&by_name, &element, &part);
-                    names.insert(element, resolved);
-                }
-            }
-        }
+        let mut names = named_in(model, &by_name, |_, _| true);
         add_resources(model, &mut names);
         let named_by = reversed(&names);
         Index {
@@ -266,18 +258,9 @@ impl<'a> Overlay<'a> {
         model: &Ecosystem,
         changed: &BTreeSet<(String, String)>,
     ) -> Self {
-        let mut names = BTreeMap::new();
-        for (zone, z) in &model.zones {
-            for (team, t) in &z.teams {
-                if !changed.contains(&(zone.to_string(), team.to_string())) {
-                    continue;
-                }
-                for (element, part) in parts(zone.as_str(), team.as_str(), t) {
-                    let resolved = resolve(&prior.by_name, &element, &part);
-                    names.insert(element, resolved);
-                }
-            }
-        }
+        let mut names = named_in(model, &prior.by_name, |zone, team| {
+            changed.contains(&(zone.to_owned(), team.to_owned()))
+        });
         let mut only = model.clone();
         for (zone, z) in &mut only.zones {
             z.teams
@@ -343,6 +326,28 @@ pub(super) fn names_of(
         }
     }
     by_name
+}
+
+/// What each element of the teams of `model` `wanted` picks (by zone and
+/// team) names, its names resolved by `by_name`.
+fn named_in(
+    model: &Ecosystem,
+    by_name: &OrderedMap<String, Vec<Element>>,
+    wanted: impl Fn(&str, &str) -> bool,
+) -> BTreeMap<Element, BTreeSet<Element>> {
+    let mut names = BTreeMap::new();
+    for (zone, z) in &model.zones {
+        for (team, t) in &z.teams {
+            if !wanted(zone.as_str(), team.as_str()) {
+                continue;
+            }
+            for (element, part) in parts(zone.as_str(), team.as_str(), t) {
+                let resolved = resolve(by_name, &element, &part);
+                names.insert(element, resolved);
+            }
+        }
+    }
+    names
 }
 
 /// The elements `part` (of `element`) names: every string it holds that is
