@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, SystemTime};
 
-use crate::sources::model_hash;
+use crate::sources::model_hash_with;
 use datasurface_files::LoadError;
+use datasurface_gate::Kept;
 use datasurface_rules::validate::{Diagnostic, ModelPath, Severity, SourceLocation};
 use datasurface_server::{ModelService, ModelVersion, Rejected};
 
@@ -39,7 +40,10 @@ pub(crate) fn run(
     // Taken before the model is read, so an edit made while it loads, or
     // before the watch begins, is seen on the first poll.
     let seen = fingerprint(&args.model);
-    let (version, pending) = match first_load(app, args, &external, err) {
+    // What each load keeps so that the next does work in proportion to
+    // what changed.
+    let mut kept = Kept::new();
+    let (version, pending) = match first_load(app, args, &external, &mut kept, err) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
@@ -109,7 +113,16 @@ pub(crate) fn run(
     );
     let _ = out.flush();
     pending.hand_to(&service);
-    watch(app, args, &external, &service, &woken, seen, err);
+    // While nothing changes: the model is indexed so that the first reload
+    // validates only what its change reaches.
+    kept.index();
+    let watching = Watching {
+        args,
+        external: &external,
+        service: &service,
+        woken: &woken,
+    };
+    watch(app, &watching, &mut kept, seen, err);
     let _ = stop.send(());
     let ended = runtime.block_on(server);
     runtime.shutdown_timeout(Duration::from_secs(5));
@@ -158,16 +171,30 @@ async fn signals(wake: mpsc::Sender<Wake>) {
     let _ = wake.send(Wake::Stop);
 }
 
-/// Loads the model again whenever asked or its files change, until told to stop.
+/// What [`watch`] serves and listens to.
+struct Watching<'a> {
+    args: &'a ServeArgs,
+    external: &'a [&'a str],
+    service: &'a ModelService,
+    woken: &'a mpsc::Receiver<Wake>,
+}
+
+/// Loads the model again whenever asked or its files change, until told
+/// to stop; each load does again only what the files' changes reach
+/// (`kept`).
 fn watch(
     app: &App<'_>,
-    args: &ServeArgs,
-    external: &[&str],
-    service: &ModelService,
-    woken: &mpsc::Receiver<Wake>,
+    watching: &Watching<'_>,
+    kept: &mut Kept,
     mut seen: Vec<(String, u64, Option<SystemTime>)>,
     err: &mut dyn Write,
 ) {
+    let Watching {
+        args,
+        external,
+        service,
+        woken,
+    } = *watching;
     // Without polling, the files are still looked at now and then, only
     // to say (in the catalogue's banner) that the model served is older.
     let every = Duration::from_secs(if args.poll > 0 {
@@ -201,7 +228,7 @@ fn watch(
             }
         }
         told = false;
-        let (loaded, pending) = match load(app, &args.model, external) {
+        let (loaded, pending) = match load(app, &args.model, external, kept) {
             Ok((version, pending)) => (Ok(version), Some(pending)),
             Err(rejected) => (Err(rejected), None),
         };
@@ -216,6 +243,7 @@ fn watch(
             let _ = writeln!(err, "{}", app.paint(Paint::Warning, &line));
             print_findings(app, &status.diagnostics, err);
         }
+        kept.index();
     }
 }
 
@@ -258,10 +286,11 @@ fn load(
     app: &App<'_>,
     model: &Path,
     external: &[&str],
+    kept: &mut Kept,
 ) -> Result<(ModelVersion, Unlocated), Rejected> {
     let gate = crate::gate::gate(app, external);
     let options = datasurface_gate::LoadOptions::new().with_texts();
-    let loaded = gate.load(&datasurface_gate::ModelDir::new(model), &options);
+    let loaded = gate.load_again(&datasurface_gate::ModelDir::new(model), &options, kept);
     if !loaded.load_errors.is_empty() {
         return Err(from_load(
             &loaded.load_errors,
@@ -278,7 +307,8 @@ fn load(
             diagnostics,
         });
     };
-    let hash = model_hash(model, &loaded.sources);
+    let hash = model_hash_with(model, &loaded.sources, |file| kept.digest(file));
+    kept.keep_digests_of(loaded.sources.iter().map(|f| f.path.as_str()));
     let changes = crate::history::changes(model, &loaded.documents);
     datasurface_stdx::parallel::drop_later((loaded.documents, loaded.sources));
     let pending = Unlocated {
@@ -342,9 +372,10 @@ fn first_load(
     app: &App<'_>,
     args: &ServeArgs,
     external: &[&str],
+    kept: &mut Kept,
     err: &mut dyn Write,
 ) -> Result<(ModelVersion, Unlocated), Outcome> {
-    load(app, &args.model, external).map_err(|rejected| {
+    load(app, &args.model, external, kept).map_err(|rejected| {
         let _ = writeln!(
             err,
             "{}: {}: {}",

@@ -9,6 +9,18 @@ use datasurface_files::SourceFile;
 /// text, in order, so it names the content wherever the command runs. The
 /// service's entity tags and GitOps renderings' `source.json` use it.
 pub(crate) fn model_hash(model: &Path, sources: &[SourceFile]) -> String {
+    model_hash_with(model, sources, |file| {
+        datasurface_platform::content_hash(&file.text)
+    })
+}
+
+/// [`model_hash`], each file's own digest taken by `digest` (which may
+/// keep the digests of files whose texts did not change).
+pub(crate) fn model_hash_with(
+    model: &Path,
+    sources: &[SourceFile],
+    mut digest: impl FnMut(&SourceFile) -> String,
+) -> String {
     let mut all = String::new();
     for file in sources {
         let path = Path::new(&file.path);
@@ -20,7 +32,7 @@ pub(crate) fn model_hash(model: &Path, sources: &[SourceFile]) -> String {
             .unwrap_or(path);
         all.push_str(&under.to_string_lossy());
         all.push('\0');
-        all.push_str(&datasurface_platform::content_hash(&file.text));
+        all.push_str(&digest(file));
         all.push('\n');
     }
     datasurface_platform::content_hash(&all)

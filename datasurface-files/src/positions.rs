@@ -20,7 +20,9 @@ pub(crate) type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
 ///
 /// Each file with findings is read once more, and only the positions on the
 /// way to a finding are kept: thousands of findings in a file of millions of
-/// lines cost one pass over it.
+/// lines cost one pass over it. A finding already located (by a caller
+/// that knows where it is, such as a reload that kept the places of the
+/// last load's findings in files since unchanged) keeps its place.
 pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFile]) {
     // The files by path: a model of many documents finds each in a lookup.
     let by_path: BTreeMap<&str, &SourceFile> =
@@ -53,7 +55,7 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
             .find_map(|n| by_prefix.get(&segments[..n]).copied())
     };
     let mut wanted: BTreeMap<usize, BTreeSet<Vec<Segment>>> = BTreeMap::new();
-    for diagnostic in report.diagnostics() {
+    for diagnostic in report.diagnostics().iter().filter(|d| d.location.is_none()) {
         let segments = diagnostic.path.segments();
         let Some(i) = document_of(segments) else {
             continue;
@@ -72,7 +74,11 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
     )
     .into_iter()
     .collect();
-    for diagnostic in report.diagnostics_mut() {
+    for diagnostic in report
+        .diagnostics_mut()
+        .iter_mut()
+        .filter(|d| d.location.is_none())
+    {
         let segments = diagnostic.path.segments();
         let Some(i) = document_of(segments) else {
             continue;

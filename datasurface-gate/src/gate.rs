@@ -345,7 +345,7 @@ impl Gate {
     /// Checks one model, as `datasurface check` does: the whole pipeline
     /// ([`Gate::load`]) on the model as written.
     pub fn check(&self, model: &dyn ModelSource) -> Checked {
-        let loaded = self.load_keeping(model, &crate::LoadOptions::new(), false);
+        let loaded = self.load_keeping(model, &crate::LoadOptions::new(), false, None);
         drop_later(loaded.documents);
         Checked {
             load_errors: loaded.load_errors,
@@ -418,7 +418,7 @@ impl Gate {
         let judged = std::thread::scope(|scope| {
             let base_found =
                 base_eco.map(|eco| scope.spawn(|| datasurface_core::inventory::inventory(eco)));
-            self.judge(ecosystem, unserved, proposed, &known, |judging, found| {
+            self.judge(ecosystem, unserved, proposed, &known, None, |judging, found| {
                 let eco = judging.either();
                 let inventory = judging.inventory();
                 let base_found = base_found.map(|thread| match thread.join() {

@@ -31,6 +31,7 @@ mod external;
 mod finding;
 mod gate;
 mod hooks;
+mod kept;
 mod links;
 pub mod markdown;
 mod memory;
@@ -78,6 +79,7 @@ pub use hooks::{
     GATE_HOOK_BUDGET, HOOK_BUDGET, HOOK_CODES, HOOK_MODULE, HOOKS_NOT_CHECKED, HookModule,
     HookModules, hook_modules,
 };
+pub use kept::Kept;
 pub use memory::MemoryModel;
 pub use pipeline::{LoadOptions, Loaded, Upto};
 pub use plans::PlatformPlan;

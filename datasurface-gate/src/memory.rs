@@ -53,6 +53,14 @@ impl MemoryModel {
         self.files.insert(path.into(), bytes.into());
     }
 
+    /// Removes the file at `path` from the model's root; its bytes, if it
+    /// was there.
+    pub fn remove(&mut self, path: &str) -> Option<Vec<u8>> {
+        self.files
+            .remove(path)
+            .or_else(|| self.files.remove(&Self::key(path)))
+    }
+
     /// A path as stored: `/`-separated, without `./`.
     fn key(path: &str) -> String {
         path.trim_start_matches("./").replace('\\', "/")

@@ -31,7 +31,8 @@ use datasurface_stdx::parallel::drop_later;
 
 use crate::gate::{Gate, ModelCounts, PlatformChecked};
 use crate::hooks::HookModules;
-use crate::read::{ParsedModel, Released, parse_model};
+use crate::kept::{Kept, Validated};
+use crate::read::{ParsedModel, Released, parse_again, parse_model};
 use crate::source::ModelSource;
 
 /// How far [`Gate::load`] goes, and in which environment.
@@ -134,7 +135,24 @@ impl Gate {
     /// The one way from a model's files to a model (module docs): what
     /// `check` runs, and every other command before it works on the model.
     pub fn load(&self, model: &dyn ModelSource, options: &LoadOptions) -> Loaded {
-        self.load_keeping(model, options, true)
+        self.load_keeping(model, options, true, None)
+    }
+
+    /// [`load`](Self::load) of a model loaded before with the same options,
+    /// doing again only what its files' changes since can reach: documents
+    /// whose paths and bytes are unchanged are not parsed again, and the
+    /// rules run only where the change can alter a finding (validation's
+    /// [`Prior`](datasurface_rules::validate::incremental::Prior)). What it
+    /// answers is what `load` answers; `kept` keeps what the next load
+    /// needs ([`Kept`]). A first load, or one with other options, is whole.
+    pub fn load_again(
+        &self,
+        model: &dyn ModelSource,
+        options: &LoadOptions,
+        kept: &mut Kept,
+    ) -> Loaded {
+        kept.for_options(options);
+        self.load_keeping(model, options, true, Some(kept))
     }
 
     /// [`load`](Self::load); without `keep_valid` the valid model is let go
@@ -145,8 +163,25 @@ impl Gate {
         model: &dyn ModelSource,
         options: &LoadOptions,
         keep_valid: bool,
+        mut kept: Option<&mut Kept>,
     ) -> Loaded {
-        let written = match Written::of(parse_model(model), model) {
+        // The places of the last load's findings, good for this load's
+        // only while no other load came between (kept again when this one
+        // locates its findings).
+        let places = kept.as_deref_mut().map(Kept::take_places);
+        let parsed = match kept.as_deref_mut() {
+            Some(kept) => {
+                let (parsed, unchanged) = parse_again(model, &mut kept.documents, options.texts);
+                kept.parsed = match &parsed {
+                    Ok(model) => model.parsed.len() - unchanged.len(),
+                    Err(_) => 0,
+                };
+                kept.unchanged = unchanged;
+                parsed
+            }
+            None => parse_model(model),
+        };
+        let written = match Written::of(parsed, model) {
             Ok(written) => written,
             Err(refused) => return *refused,
         };
@@ -180,6 +215,7 @@ impl Gate {
             unserved,
             model,
             &HookModules::default(),
+            kept.as_deref_mut().map(|k| &mut k.validated),
             |eco, found| Report::new(verify::apply_suppressions(found, eco.either(), today)),
         );
         let Judged {
@@ -195,7 +231,13 @@ impl Gate {
         } else {
             released.restore(model, &mut sources)
         };
+        if let (Some(kept), Some(places)) = (kept.as_deref(), &places) {
+            kept.place(&mut report, places);
+        }
         files::locate(&mut report, &documents, &sources);
+        if let Some(kept) = kept {
+            kept.keep_places(&report);
+        }
         Loaded {
             load_errors: Vec::new(),
             unknown_environment: None,
@@ -237,9 +279,14 @@ impl Gate {
         unserved: Vec<validate::Diagnostic>,
         model: &dyn ModelSource,
         hooks_checked_before: &HookModules,
+        validated: Option<&mut Validated>,
         conclude: impl FnOnce(Judging<'_>, Vec<validate::Diagnostic>) -> R,
     ) -> Judged<R> {
-        match validate::try_validate(ecosystem) {
+        let outcome = match validated {
+            Some(validated) => validated.validate(ecosystem),
+            None => validate::try_validate(ecosystem),
+        };
+        match outcome {
             Ok(valid) => {
                 let mut found = valid.warnings().diagnostics().to_vec();
                 found.extend(unserved);

@@ -1,7 +1,7 @@
 //! Reading and parsing a model's documents on every core, each document's
 //! text let go once parsed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_files::{self as files, LoadError, ParsedFile, SourceFile};
 use datasurface_stdx::parallel;
@@ -81,25 +81,27 @@ pub(crate) struct ParsedModel {
     pub(crate) released: Released,
 }
 
-/// A document read and parsed, its text let go: its path, its document and
-/// its fingerprint.
-type Done = (String, ParsedFile, (usize, u64));
+/// A document read and parsed: its path, its document, its fingerprint and
+/// its text when it is kept (let go otherwise).
+type Done = (String, ParsedFile, (usize, u64), Option<String>);
 
 fn parsed_model(
     listing: &Listing,
     done: Vec<Result<Done, LoadError>>,
 ) -> Result<ParsedModel, Vec<LoadError>> {
     let done = gather(listing.refused.clone(), done)?;
+    let texts_kept = done.iter().all(|d| d.3.is_some());
     let mut model = ParsedModel {
         files: Vec::with_capacity(done.len()),
         parsed: Vec::with_capacity(done.len()),
         released: Released {
             documents: listing.documents.clone(),
             fingerprints: Vec::with_capacity(done.len()),
+            texts_kept,
         },
     };
-    for (path, parsed, print) in done {
-        model.files.push(SourceFile::new(path, String::new()));
+    for (path, parsed, print, text) in done {
+        model.files.push(SourceFile::new(path, text.unwrap_or_default()));
         model.parsed.push(parsed);
         model.released.fingerprints.push(print);
     }
@@ -109,7 +111,58 @@ fn parsed_model(
 /// A document's path, parse and fingerprint, its text let go.
 fn done(file: SourceFile, parsed: ParsedFile) -> Done {
     let print = fingerprint(&file.text);
-    (file.path, parsed, print)
+    (file.path, parsed, print, None)
+}
+
+/// The documents a load parsed, by place, with their fingerprints: what
+/// the next load of the same model need not parse again.
+pub(crate) type ParsedBefore = BTreeMap<String, ((usize, u64), ParsedFile)>;
+
+/// [`parse_model`], parsing only the documents `before` does not hold with
+/// the same path and bytes (the others are its parses), and keeping every
+/// text when `keep_texts`; `before` becomes this load's, and the answer
+/// says which documents (by path) were taken from it.
+pub(crate) fn parse_again(
+    source: &dyn ModelSource,
+    before: &mut ParsedBefore,
+    keep_texts: bool,
+) -> (Result<ParsedModel, Vec<LoadError>>, BTreeSet<String>) {
+    let listing = match source.list() {
+        Ok(listing) => listing,
+        Err(errors) => return (Err(errors), BTreeSet::new()),
+    };
+    let entries = entries(&listing);
+    let known: &ParsedBefore = before;
+    let done = parallel::each(&entries, Entry::weight, |entry| {
+        entry.read(source).map(|file| {
+            let print = fingerprint(&file.text);
+            let parsed = match known.get(entry.listed.place.as_str()) {
+                Some((was, parsed)) if *was == print && parsed.path() == file.path => {
+                    (parsed.clone(), false)
+                }
+                _ => (files::parse(&file), true),
+            };
+            (file, parsed, print)
+        })
+    });
+    let mut now = ParsedBefore::new();
+    let mut unchanged = BTreeSet::new();
+    let done = entries
+        .iter()
+        .zip(done)
+        .map(|(entry, read)| {
+            read.map(|(file, (parsed, anew), print)| {
+                if !anew {
+                    unchanged.insert(file.path.clone());
+                }
+                now.insert(entry.listed.place.clone(), (print, parsed.clone()));
+                let text = keep_texts.then_some(file.text);
+                (file.path, parsed, print, text)
+            })
+        })
+        .collect();
+    *before = now;
+    (parsed_model(&listing, done), unchanged)
 }
 
 fn parse_one(file: SourceFile) -> Done {
@@ -248,10 +301,12 @@ pub(crate) struct Released {
     documents: Vec<Listed>,
     /// Each document's length and hash, in the documents' order.
     fingerprints: Vec<(usize, u64)>,
+    /// Whether the texts were kept, not let go: nothing to read again.
+    texts_kept: bool,
 }
 
 /// The fingerprint of a text: its length and a hash of its bytes.
-fn fingerprint(text: &str) -> (usize, u64) {
+pub(crate) fn fingerprint(text: &str) -> (usize, u64) {
     use std::hash::BuildHasher as _;
     (
         text.len(),
@@ -267,6 +322,9 @@ impl Released {
         source: &dyn ModelSource,
         files: &mut [SourceFile],
     ) -> Vec<String> {
+        if self.texts_kept {
+            return Vec::new();
+        }
         let read = parallel::each(
             &self.documents,
             |d| usize::try_from(d.size).unwrap_or(usize::MAX),

@@ -162,6 +162,19 @@ fn an_edit_that_breaks_the_model_keeps_the_last_good_one_served_and_a_good_one_i
     assert_eq!(diagnostics["reload"]["ok"], true, "{diagnostics}");
     let (_, after) = server.get("/api/v1/ecosystem");
     assert_ne!(after["contentHash"], before["contentHash"]);
+    // The reload took the unchanged files from the load before: it serves
+    // what a server started on these files serves.
+    let fresh = Server::start(&model, "0");
+    let (_, started) = fresh.get("/api/v1/ecosystem");
+    assert_eq!(after, started, "a reload serves what a first load serves");
+    let findings = |server: &Server| {
+        let (_, mut diagnostics) = server.get("/api/v1/diagnostics");
+        diagnostics.as_object_mut().unwrap().remove("reload");
+        diagnostics
+    };
+    assert_eq!(findings(&server), findings(&fresh));
+    let (code, _) = fresh.stop();
+    assert_eq!(code, 0);
     let (code, stderr) = server.stop();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("reload 1: the model has"), "{stderr}");

@@ -13,10 +13,10 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// A small generator of numbers, from the case's seed.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         // splitmix64
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -25,7 +25,7 @@ impl Dice {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             0
         } else {
@@ -33,14 +33,14 @@ impl Dice {
         }
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         items.get(self.below(items.len()))
     }
 }
 
 /// A generated model with several zones, teams reading each other's
 /// datasets, transformers in chains and two platforms.
-fn model(seed: u64, stores: usize) -> Ecosystem {
+pub(crate) fn model(seed: u64, stores: usize) -> Ecosystem {
     let mut shape = Shape::new(stores, 2, 3);
     shape.zones = 3;
     shape.seed = seed;
@@ -178,7 +178,7 @@ fn edit(team: &mut Value, whole: &Value, names: &[String], dice: &mut Dice) {
 
 /// The model with one team edited `edits` times; `None` when the edits
 /// made something that is not a team.
-fn edited(model: &Ecosystem, dice: &mut Dice, edits: usize) -> Option<Ecosystem> {
+pub(crate) fn edited(model: &Ecosystem, dice: &mut Dice, edits: usize) -> Option<Ecosystem> {
     let whole = serde_json::to_value(model).ok()?;
     let mut names = Vec::new();
     strings(&whole, &mut names);
@@ -215,7 +215,7 @@ fn sorted(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 /// An example model of the repository, as its files load.
-fn example(name: &str) -> Ecosystem {
+pub(crate) fn example(name: &str) -> Ecosystem {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/models")
         .join(name);

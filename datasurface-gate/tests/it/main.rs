@@ -16,6 +16,7 @@ use datasurface_runtime::hook::{Action, Decide, Decision, HookError, HookInput, 
 use proptest::prelude::*;
 
 mod incremental;
+mod load_again;
 
 fn northwind() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/models/northwind")

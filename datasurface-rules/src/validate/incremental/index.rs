@@ -229,6 +229,37 @@ impl Index {
     }
 }
 
+impl Index {
+    /// This index with the teams `changed` of `model` indexed again, as
+    /// [`Overlay`] sees them: the index of `model` when its elements have
+    /// the names this index's had.
+    pub(super) fn apply(&mut self, model: &Ecosystem, changed: &BTreeSet<(String, String)>) {
+        let overlay = Overlay::new(self, model, changed);
+        let (names, teams) = (overlay.names, overlay.teams);
+        let in_changed = |e: &Element| teams.iter().any(|(zone, team)| e.in_team(zone, team));
+        let gone: Vec<Element> = self.names.keys().filter(|e| in_changed(e)).cloned().collect();
+        for element in gone {
+            for named in self.names.remove(&element).unwrap_or_default() {
+                if let Some(by) = self.named_by.get_mut(&named) {
+                    by.remove(&element);
+                    if by.is_empty() {
+                        self.named_by.remove(&named);
+                    }
+                }
+            }
+        }
+        for (element, named) in names {
+            for n in &named {
+                self.named_by
+                    .entry(n.clone())
+                    .or_default()
+                    .insert(element.clone());
+            }
+            self.names.insert(element, named);
+        }
+    }
+}
+
 impl Graph for Index {
     fn names(&self, element: &Element) -> BTreeSet<Element> {
         self.names.get(element).cloned().unwrap_or_default()

@@ -42,6 +42,8 @@ use datasurface_core::Ecosystem;
 use datasurface_core::diagnostic::Diagnostic;
 use datasurface_core::regions::RegionRef;
 
+use super::{Invalid, Report, ValidEcosystem};
+
 use anchor::{Entries, anchor};
 use index::{Element, Graph, Index, Overlay, Part, parts};
 
@@ -109,6 +111,56 @@ impl Prior {
         &self.findings
     }
 
+    /// [`try_validate`](super::try_validate) of `new`, from this prior's
+    /// findings where the change allows ([`revalidate`](Self::revalidate)),
+    /// the whole model otherwise; then this prior becomes `new`'s
+    /// ([`advance`](Self::advance)), to validate the next change from.
+    ///
+    /// # Errors
+    ///
+    /// When `new` is not valid: the model handed back with every finding.
+    pub fn try_validate(&mut self, new: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>> {
+        let report = match self.revalidate(&new) {
+            Some(found) => Report::new(found),
+            None => super::checked(&new).0,
+        };
+        self.advance(new.clone(), report.diagnostics().to_vec());
+        if report.has_errors() {
+            Err(Box::new(Invalid {
+                ecosystem: new,
+                report,
+            }))
+        } else {
+            Ok(ValidEcosystem {
+                ecosystem: new,
+                warnings: report,
+                places: std::sync::OnceLock::new(),
+                inventory: std::sync::OnceLock::new(),
+            })
+        }
+    }
+
+    /// Makes this the prior of `model`, whose check found `findings`:
+    /// indexing again only the teams it does not share with this prior's
+    /// model when the change is one [`revalidate`](Self::revalidate)
+    /// handles and renames, adds or removes no element; indexing `model`
+    /// whole otherwise.
+    pub fn advance(&mut self, model: Ecosystem, findings: Vec<Diagnostic>) {
+        let teams = changed_teams(&self.model, &model);
+        if !same_outside_teams(&self.model, &model)
+            || naming(&self.model, &model, &teams) != Naming::Same
+        {
+            *self = Prior::new(model, findings);
+            return;
+        }
+        if !teams.is_empty() {
+            self.index.apply(&model, &teams);
+            self.stand_ins = stand_ins(&self.all_entries, &self.index.by_name, &self.index);
+        }
+        self.model = model;
+        self.findings = findings;
+    }
+
     /// What [`check`](super::check) finds in `new`, running the rules only
     /// where the change from this model to `new` can change a finding
     /// (module docs). `None` when the change is not one this handles: the
@@ -125,11 +177,27 @@ impl Prior {
         if teams.is_empty() {
             return Some(self.findings.clone());
         }
+        let naming = naming(prior, new, &teams);
+        if naming == Naming::Reordered {
+            return None;
+        }
         let mut changed = changed_elements(prior, new, &teams);
         if changed.is_empty() {
             return Some(self.findings.clone());
         }
-        let renamed = !same_names(prior, new, &teams);
+        let renamed = naming == Naming::Renamed;
+        // A finding's help may offer the names closest to one it does not
+        // know, from the whole model's: when those change, so may the help
+        // of a finding the change does not otherwise reach.
+        let names_after = if renamed {
+            let names = super::Names::of(new);
+            if names != self.names && self.findings.iter().any(|d| d.help.is_some()) {
+                return None;
+            }
+            Cow::Owned(names)
+        } else {
+            Cow::Borrowed(&self.names)
+        };
         let whole;
         let overlay;
         let after: &dyn Graph = if renamed {
@@ -186,32 +254,9 @@ impl Prior {
         let stand_ins = if renamed {
             Cow::Owned(stand_ins(&self.all_entries, &by_name_after, after))
         } else {
-            let mut more = BTreeSet::new();
-            for e in self
-                .stand_ins
-                .iter()
-                .filter(|e| teams.contains(&(e.zone.clone(), e.team.clone())))
-            {
-                more.extend(
-                    after
-                        .names(e)
-                        .into_iter()
-                        .filter(|n| SHARED.contains(&n.kind)),
-                );
-            }
-            if more.is_empty() {
-                Cow::Borrowed(&self.stand_ins)
-            } else {
-                more.extend(self.stand_ins.iter().cloned());
-                Cow::Owned(more)
-            }
+            self.stand_ins_after(&teams, after)
         };
         let sub = sub_model::sub_model(new, &keep, &stand_ins, &names);
-        let names_after = if renamed {
-            Cow::Owned(super::Names::of(new))
-        } else {
-            Cow::Borrowed(&self.names)
-        };
         let (sub_found, _) = super::checked_within(&sub, Some(&names_after));
         // The ecosystem's and zones' own content is alike in both models:
         // so are their entries.
@@ -227,6 +272,37 @@ impl Prior {
             }
         }
         Some(found)
+    }
+}
+
+impl Prior {
+    /// The stand-ins of a changed model whose elements keep their names:
+    /// the prior's, with the containers and credentials the stand-ins of
+    /// the changed `teams` now name (`after`).
+    fn stand_ins_after(
+        &self,
+        teams: &BTreeSet<(String, String)>,
+        after: &dyn Graph,
+    ) -> Cow<'_, BTreeSet<Element>> {
+        let mut more = BTreeSet::new();
+        for e in self
+            .stand_ins
+            .iter()
+            .filter(|e| teams.contains(&(e.zone.clone(), e.team.clone())))
+        {
+            more.extend(
+                after
+                    .names(e)
+                    .into_iter()
+                    .filter(|n| SHARED.contains(&n.kind)),
+            );
+        }
+        if more.is_empty() {
+            Cow::Borrowed(&self.stand_ins)
+        } else {
+            more.extend(self.stand_ins.iter().cloned());
+            Cow::Owned(more)
+        }
     }
 }
 
@@ -314,16 +390,35 @@ fn changed_elements(
     changed
 }
 
-/// Whether the changed teams name their elements alike in both models.
-fn same_names(prior: &Ecosystem, new: &Ecosystem, teams: &BTreeSet<(String, String)>) -> bool {
+/// How the changed teams name their elements in both models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    /// Alike, in the same order.
+    Same,
+    /// Alike, in another order: the help of a finding anywhere, which offers
+    /// the first of the names closest to the one it does not know, may
+    /// change.
+    Reordered,
+    /// Otherwise.
+    Renamed,
+}
+
+fn naming(prior: &Ecosystem, new: &Ecosystem, teams: &BTreeSet<(String, String)>) -> Naming {
     let wanted = |zone: &str, team: &str| teams.contains(&(zone.to_owned(), team.to_owned()));
-    let names = |model: &Ecosystem| -> BTreeSet<Element> {
+    let names = |model: &Ecosystem| -> Vec<Element> {
         index::names_of(model, wanted)
             .into_values()
             .flatten()
             .collect()
     };
-    names(prior) == names(new)
+    let (before, after) = (names(prior), names(new));
+    if before == after {
+        Naming::Same
+    } else if before.iter().collect::<BTreeSet<_>>() == after.iter().collect::<BTreeSet<_>>() {
+        Naming::Reordered
+    } else {
+        Naming::Renamed
+    }
 }
 
 /// Whether `element` is in `model`.
