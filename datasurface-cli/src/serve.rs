@@ -307,8 +307,10 @@ fn load(
             diagnostics,
         });
     };
-    let hash = model_hash_with(model, &loaded.sources, |file| kept.digest(file));
-    kept.keep_digests_of(loaded.sources.iter().map(|f| f.path.as_str()));
+    let hash = model_hash_with(model, &loaded.sources, |file| {
+        kept.digest(&file.path)
+            .unwrap_or_else(|| datasurface_platform::content_hash(&file.text))
+    });
     let changes = crate::history::changes(model, &loaded.documents);
     datasurface_stdx::parallel::drop_later((loaded.documents, loaded.sources));
     let pending = Unlocated {

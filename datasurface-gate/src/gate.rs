@@ -418,27 +418,34 @@ impl Gate {
         let judged = std::thread::scope(|scope| {
             let base_found =
                 base_eco.map(|eco| scope.spawn(|| datasurface_core::inventory::inventory(eco)));
-            self.judge(ecosystem, unserved, proposed, &known, None, |judging, found| {
-                let eco = judging.either();
-                let inventory = judging.inventory();
-                let base_found = base_found.map(|thread| match thread.join() {
-                    Ok(found) => found,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                });
-                let base_triple = base_eco
-                    .zip(base_found.as_deref())
-                    .zip(base)
-                    .map(|((eco, found), files)| (eco, found, files));
-                let (changed, refused) = crate::named_files::authorize(
-                    &self.registry,
-                    base_triple,
-                    (eco, &inventory, proposed),
-                    source,
-                );
-                verify::verify_checked(base_eco, eco, &Report::new(found), source)
-                    .with_files(changed, refused)
-                    .with_exceptions(base_eco, eco, today)
-            })
+            self.judge(
+                ecosystem,
+                unserved,
+                proposed,
+                &known,
+                None,
+                |judging, found| {
+                    let eco = judging.either();
+                    let inventory = judging.inventory();
+                    let base_found = base_found.map(|thread| match thread.join() {
+                        Ok(found) => found,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    });
+                    let base_triple = base_eco
+                        .zip(base_found.as_deref())
+                        .zip(base)
+                        .map(|((eco, found), files)| (eco, found, files));
+                    let (changed, refused) = crate::named_files::authorize(
+                        &self.registry,
+                        base_triple,
+                        (eco, &inventory, proposed),
+                        source,
+                    );
+                    verify::verify_checked(base_eco, eco, &Report::new(found), source)
+                        .with_files(changed, refused)
+                        .with_exceptions(base_eco, eco, today)
+                },
+            )
         });
         let Judged {
             concluded: mut verification,

@@ -5,18 +5,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_core::Ecosystem;
-use datasurface_files::SourceFile;
 use datasurface_core::diagnostic::{ModelPath, SourceLocation};
-use datasurface_rules::validate::{self, Diagnostic, Invalid, Report, ValidEcosystem};
 use datasurface_rules::validate::incremental::Prior;
+use datasurface_rules::validate::{self, Diagnostic, Invalid, Report, ValidEcosystem};
 
 use crate::LoadOptions;
-use crate::read::ParsedBefore;
+use crate::read::{Digest, ParsedBefore};
 
 /// What the last [`Gate::load_again`](crate::Gate::load_again) of a model
 /// kept for the next: each document as parsed (by its place and bytes),
 /// the model as validated with its findings, indexed to validate a change
-/// from them ([`Prior`]), and each document's content digest.
+/// from them ([`Prior`]), and the SHA-256 of each document's bytes.
 ///
 /// Nothing kept is trusted over the files: a document is taken from the
 /// last load only when its path and bytes are those it had, the findings
@@ -37,9 +36,8 @@ pub struct Kept {
     pub(crate) unchanged: BTreeSet<String>,
     /// Where the last load's findings are, by their paths in the model.
     places: Places,
-    /// Each document's content digest, by path, with its text's length
-    /// and hash.
-    digests: BTreeMap<String, ((usize, u64), String)>,
+    /// The SHA-256 of each document the last load read, by its path.
+    pub(crate) digests: BTreeMap<String, Digest>,
 }
 
 /// Where findings are, by their paths in the model.
@@ -99,20 +97,14 @@ impl Kept {
         matches!(self.validated, Validated::Indexed(_))
     }
 
-    /// The content digest of a document's text
-    /// ([`datasurface_platform::content_hash`]), kept by its path and
-    /// computed again only when its text is not the one it was of.
-    pub fn digest(&mut self, file: &SourceFile) -> String {
-        let print = crate::read::fingerprint(&file.text);
-        if let Some((was, digest)) = self.digests.get(&file.path)
-            && *was == print
-        {
-            return digest.clone();
-        }
-        let digest = datasurface_platform::content_hash(&file.text);
+    /// The SHA-256 of the bytes of the document the last load read at
+    /// `path` ([`datasurface_platform::content_hash`] of its text), if it
+    /// read one there: a program that hashes the model's content need not
+    /// hash its documents again.
+    pub fn digest(&self, path: &str) -> Option<String> {
         self.digests
-            .insert(file.path.clone(), (print, digest.clone()));
-        digest
+            .get(path)
+            .map(|d| datasurface_platform::to_hex(d))
     }
 
     /// Places each finding of `report` where the last load placed a
@@ -142,12 +134,6 @@ impl Kept {
             .iter()
             .filter_map(|d| Some((d.path.clone(), d.location.clone()?)))
             .collect();
-    }
-
-    /// Forgets the digests of documents not in `paths`.
-    pub fn keep_digests_of<'p>(&mut self, paths: impl IntoIterator<Item = &'p str>) {
-        let keep: std::collections::BTreeSet<&str> = paths.into_iter().collect();
-        self.digests.retain(|path, _| keep.contains(path.as_str()));
     }
 
     /// Forgets everything when `options` are not those of the loads it

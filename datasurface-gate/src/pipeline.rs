@@ -177,6 +177,11 @@ impl Gate {
                     Err(_) => 0,
                 };
                 kept.unchanged = unchanged;
+                kept.digests = kept
+                    .documents
+                    .values()
+                    .map(|(digest, parsed)| (parsed.path().to_owned(), *digest))
+                    .collect();
                 parsed
             }
             None => parse_model(model),

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_files::{self as files, LoadError, ParsedFile, SourceFile};
 use datasurface_stdx::parallel;
+use sha2::Digest as _;
 
 use crate::source::{Listed, Listing, MAX_MODEL_BYTES, ModelSource};
 
@@ -101,7 +102,9 @@ fn parsed_model(
         },
     };
     for (path, parsed, print, text) in done {
-        model.files.push(SourceFile::new(path, text.unwrap_or_default()));
+        model
+            .files
+            .push(SourceFile::new(path, text.unwrap_or_default()));
         model.parsed.push(parsed);
         model.released.fingerprints.push(print);
     }
@@ -114,9 +117,13 @@ fn done(file: SourceFile, parsed: ParsedFile) -> Done {
     (file.path, parsed, print, None)
 }
 
-/// The documents a load parsed, by place, with their fingerprints: what
-/// the next load of the same model need not parse again.
-pub(crate) type ParsedBefore = BTreeMap<String, ((usize, u64), ParsedFile)>;
+/// The SHA-256 of a document's bytes.
+pub(crate) type Digest = [u8; 32];
+
+/// The documents a load parsed, by place, with the SHA-256 of their bytes:
+/// what the next load of the same model need not parse again. A digest an
+/// author cannot make collide, so no edit can pass for the bytes before it.
+pub(crate) type ParsedBefore = BTreeMap<String, (Digest, ParsedFile)>;
 
 /// [`parse_model`], parsing only the documents `before` does not hold with
 /// the same path and bytes (the others are its parses), and keeping every
@@ -135,14 +142,14 @@ pub(crate) fn parse_again(
     let known: &ParsedBefore = before;
     let done = parallel::each(&entries, Entry::weight, |entry| {
         entry.read(source).map(|file| {
-            let print = fingerprint(&file.text);
+            let digest: Digest = sha2::Sha256::digest(file.text.as_bytes()).into();
             let parsed = match known.get(entry.listed.place.as_str()) {
-                Some((was, parsed)) if *was == print && parsed.path() == file.path => {
+                Some((was, parsed)) if *was == digest && parsed.path() == file.path => {
                     (parsed.clone(), false)
                 }
                 _ => (files::parse(&file), true),
             };
-            (file, parsed, print)
+            (file, parsed, digest)
         })
     });
     let mut now = ParsedBefore::new();
@@ -151,11 +158,12 @@ pub(crate) fn parse_again(
         .iter()
         .zip(done)
         .map(|(entry, read)| {
-            read.map(|(file, (parsed, anew), print)| {
+            read.map(|(file, (parsed, anew), digest)| {
                 if !anew {
                     unchanged.insert(file.path.clone());
                 }
-                now.insert(entry.listed.place.clone(), (print, parsed.clone()));
+                now.insert(entry.listed.place.clone(), (digest, parsed.clone()));
+                let print = fingerprint(&file.text);
                 let text = keep_texts.then_some(file.text);
                 (file.path, parsed, print, text)
             })

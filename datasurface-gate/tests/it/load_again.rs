@@ -167,10 +167,17 @@ fn loading_again_unchanged_parses_nothing() {
     let again = answer(&gate.load_again(&on_disk, &options, &mut kept));
     assert_eq!(kept.parsed(), 0);
     assert_eq!(first, again);
+    for (path, text) in files_of(&model) {
+        let digest = datasurface_gate::platform::sha256_hex(text.as_bytes());
+        assert_eq!(kept.digest(&path), Some(digest), "{path}");
+    }
+    assert_eq!(kept.digest("no/such.yaml"), None);
     let texts = LoadOptions::new().with_texts();
     let _ = gate.load_again(&on_disk, &texts, &mut kept);
-    assert_eq!(kept.parsed(), files_of(&model).len(), "other options: a whole load");
+    assert_eq!(
+        kept.parsed(),
+        files_of(&model).len(),
+        "other options: a whole load"
+    );
     assert!(!kept.is_indexed());
 }
-
-

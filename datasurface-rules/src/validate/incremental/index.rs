@@ -237,7 +237,12 @@ impl Index {
         let overlay = Overlay::new(self, model, changed);
         let (names, teams) = (overlay.names, overlay.teams);
         let in_changed = |e: &Element| teams.iter().any(|(zone, team)| e.in_team(zone, team));
-        let gone: Vec<Element> = self.names.keys().filter(|e| in_changed(e)).cloned().collect();
+        let gone: Vec<Element> = self
+            .names
+            .keys()
+            .filter(|e| in_changed(e))
+            .cloned()
+            .collect();
         for element in gone {
             for named in self.names.remove(&element).unwrap_or_default() {
                 if let Some(by) = self.named_by.get_mut(&named) {
