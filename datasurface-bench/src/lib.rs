@@ -24,6 +24,31 @@ use datasurface_testkit::{Shape, edits, generate_for};
 /// (transformer outputs included).
 pub const STORES: [usize; 3] = [100, 1_000, 10_000];
 
+/// What a one-shot benchmark's command line asks: `[--rounds N]
+/// [STORES…]`, the rounds (`rounds` unless given) and the sizes in stores
+/// (1,010 and 10,100 unless given); `None`, the usage line printed, when
+/// an argument is neither.
+#[allow(clippy::print_stderr, reason = "the usage line, for people")]
+pub fn asked(program: &str, rounds: usize) -> Option<(usize, Vec<usize>)> {
+    let mut rounds = rounds;
+    let mut sizes = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--rounds" {
+            rounds = args.next().and_then(|r| r.parse().ok()).unwrap_or(rounds);
+        } else if let Ok(size) = arg.parse::<usize>() {
+            sizes.push(size);
+        } else {
+            eprintln!("usage: {program} [--rounds N] [STORES…]");
+            return None;
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![1010, 10100];
+    }
+    Some((rounds, sizes))
+}
+
 /// The platforms of every benchmark model, by name.
 pub fn platforms() -> [(&'static str, Box<dyn DataPlatform>); 2] {
     [

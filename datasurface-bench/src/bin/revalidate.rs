@@ -23,24 +23,9 @@ use datasurface_rules::validate::check;
 use datasurface_rules::validate::incremental::Prior;
 
 fn main() -> std::process::ExitCode {
-    let mut rounds = 7;
-    let mut sizes = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--rounds" => rounds = args.next().and_then(|r| r.parse().ok()).unwrap_or(rounds),
-            size => {
-                let Ok(size) = size.parse::<usize>() else {
-                    eprintln!("usage: revalidate [--rounds N] [STORES…]");
-                    return std::process::ExitCode::FAILURE;
-                };
-                sizes.push(size);
-            }
-        }
-    }
-    if sizes.is_empty() {
-        sizes = vec![1010, 10100];
-    }
+    let Some((rounds, sizes)) = datasurface_bench::asked("revalidate", 7) else {
+        return std::process::ExitCode::FAILURE;
+    };
     println!(
         "| datasets | stores a team | check, whole (ms) | index the prior once (ms) | revalidate (ms) | ratio | same findings |"
     );

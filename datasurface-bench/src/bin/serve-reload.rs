@@ -12,8 +12,8 @@
 //! team file changed as `verify`'s benchmark changes it (a nullable column
 //! added to a dataset a consumer reads), then writes it back. Both ways
 //! must find the same findings, or it says so. Medians of `--rounds`
-//! rounds (5 by default), in milliseconds; the reload's phases are
-//! printed beside it.
+//! rounds (5 by default), in milliseconds, with how many documents the
+//! reload parsed.
 
 #![allow(
     clippy::print_stderr,
@@ -33,24 +33,9 @@ use datasurface_rules::validate::Diagnostic;
 use datasurface_server::{ModelService, ModelVersion};
 
 fn main() -> std::process::ExitCode {
-    let mut rounds = 5;
-    let mut sizes = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--rounds" => rounds = args.next().and_then(|r| r.parse().ok()).unwrap_or(rounds),
-            size => {
-                let Ok(size) = size.parse::<usize>() else {
-                    eprintln!("usage: serve-reload [--rounds N] [STORES…]");
-                    return std::process::ExitCode::FAILURE;
-                };
-                sizes.push(size);
-            }
-        }
-    }
-    if sizes.is_empty() {
-        sizes = vec![1010, 10100];
-    }
+    let Some((rounds, sizes)) = datasurface_bench::asked("serve-reload", 5) else {
+        return std::process::ExitCode::FAILURE;
+    };
     println!(
         "| datasets | first load: gate (ms) | first load: service (ms) | index, once (ms) | reload: gate (ms) | reload: service (ms) | reload / first load | same findings |"
     );
