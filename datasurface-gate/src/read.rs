@@ -149,7 +149,8 @@ pub(crate) fn parse_again(
                 }
                 _ => (files::parse(&file), true),
             };
-            (file, parsed, digest)
+            let print = fingerprint(&file.text);
+            (file, parsed, (digest, print))
         })
     });
     let mut now = ParsedBefore::new();
@@ -158,12 +159,11 @@ pub(crate) fn parse_again(
         .iter()
         .zip(done)
         .map(|(entry, read)| {
-            read.map(|(file, (parsed, anew), digest)| {
+            read.map(|(file, (parsed, anew), (digest, print))| {
                 if !anew {
                     unchanged.insert(file.path.clone());
                 }
                 now.insert(entry.listed.place.clone(), (digest, parsed.clone()));
-                let print = fingerprint(&file.text);
                 let text = keep_texts.then_some(file.text);
                 (file.path, parsed, print, text)
             })
@@ -314,7 +314,7 @@ pub(crate) struct Released {
 }
 
 /// The fingerprint of a text: its length and a hash of its bytes.
-pub(crate) fn fingerprint(text: &str) -> (usize, u64) {
+fn fingerprint(text: &str) -> (usize, u64) {
     use std::hash::BuildHasher as _;
     (
         text.len(),
