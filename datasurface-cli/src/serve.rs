@@ -101,7 +101,14 @@ pub(crate) fn run(
         },
         log,
     ));
-    runtime.spawn(signals(wake));
+    // The handlers are in place before the address is printed: a signal
+    // sent as soon as the server answers is never met by the default
+    // action, which would end the process without a word.
+    let listening = {
+        let _entered = runtime.enter();
+        Signals::listen()
+    };
+    runtime.spawn(signals(listening, wake));
     let _ = writeln!(
         out,
         "serving ecosystem `{name}` at http://{bound}/ (the catalogue at /, the API under /api/v1/, its document at /openapi.json); reloading on SIGHUP{}",
@@ -139,15 +146,42 @@ pub(crate) fn run(
     }
 }
 
+/// The signals a server listens to, registered with the runtime entered.
+struct Signals {
+    #[cfg(unix)]
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
+    /// Registers SIGHUP, SIGTERM and SIGINT now (the caller has entered
+    /// the runtime); where they cannot be, only Ctrl-C is heard.
+    fn listen() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                unix: match (
+                    signal(SignalKind::hangup()),
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::interrupt()),
+                ) {
+                    (Ok(hup), Ok(term), Ok(int)) => Some([hup, term, int]),
+                    _ => None,
+                },
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Signals {}
+        }
+    }
+}
+
 /// Waits for SIGHUP (reload), Ctrl-C or SIGTERM (stop).
-async fn signals(wake: mpsc::Sender<Wake>) {
+async fn signals(listening: Signals, wake: mpsc::Sender<Wake>) {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut hup), Ok(mut term)) = (
-            signal(SignalKind::hangup()),
-            signal(SignalKind::terminate()),
-        ) else {
+        let Some([mut hup, mut term, mut int]) = listening.unix else {
             let _ = tokio::signal::ctrl_c().await;
             let _ = wake.send(Wake::Stop);
             return;
@@ -160,12 +194,13 @@ async fn signals(wake: mpsc::Sender<Wake>) {
                     }
                 }
                 _ = term.recv() => break,
-                _ = tokio::signal::ctrl_c() => break,
+                _ = int.recv() => break,
             }
         }
     }
     #[cfg(not(unix))]
     {
+        let Signals {} = listening;
         let _ = tokio::signal::ctrl_c().await;
     }
     let _ = wake.send(Wake::Stop);

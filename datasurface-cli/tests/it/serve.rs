@@ -103,8 +103,14 @@ impl Server {
         }
     }
 
-    fn stop(mut self) -> (i32, String) {
-        self.signal("TERM");
+    fn stop(self) -> (i32, String) {
+        self.stop_with("TERM")
+    }
+
+    /// Stops the server with the signal `name`; its exit code (-1 when a
+    /// signal ended it) and what it wrote to stderr.
+    fn stop_with(mut self, name: &str) -> (i32, String) {
+        self.signal(name);
         let mut stderr = String::new();
         self.child
             .stderr
@@ -225,6 +231,20 @@ fn sighup_reloads_when_polling_is_off() {
     assert_ne!(after["contentHash"], before["contentHash"]);
     let (code, _) = server.stop();
     assert_eq!(code, 0);
+}
+
+#[test]
+fn a_signal_sent_as_soon_as_the_address_is_printed_is_heard() {
+    // No request first: the signal arrives while the server may still be
+    // starting, and must be handled, never met by the default action.
+    let model = northwind("serve-early-signal");
+    for name in ["TERM", "INT"] {
+        for _ in 0..3 {
+            let server = Server::start(&model, "0");
+            let (code, stderr) = server.stop_with(name);
+            assert_eq!(code, 0, "SIG{name} right after the address: {stderr}");
+        }
+    }
 }
 
 #[test]
