@@ -324,7 +324,7 @@ fn load(
     kept: &mut Kept,
 ) -> Result<(ModelVersion, Unlocated), Rejected> {
     let gate = crate::gate::gate(app, external);
-    let options = datasurface_gate::LoadOptions::new().with_texts();
+    let options = datasurface_gate::LoadOptions::new().with_texts_to_place();
     let loaded = gate.load_again(&datasurface_gate::ModelDir::new(model), &options, kept);
     if !loaded.load_errors.is_empty() {
         return Err(from_load(
@@ -342,9 +342,10 @@ fn load(
             diagnostics,
         });
     };
+    // The load keeps the digest of every document it loaded, read this
+    // time or vouched for by its stamp (the texts are let go).
     let hash = model_hash_with(model, &loaded.sources, |file| {
-        kept.digest(&file.path)
-            .unwrap_or_else(|| datasurface_platform::content_hash(&file.text))
+        kept.digest(&file.path).unwrap_or_default()
     });
     let changes = crate::history::changes(model, &loaded.documents);
     datasurface_stdx::parallel::drop_later((loaded.documents, loaded.sources));
@@ -357,6 +358,7 @@ fn load(
         diagnostics,
         content_hash: hash,
         changes,
+        graphs: loaded.graphs,
     };
     Ok((version, pending))
 }

@@ -29,6 +29,7 @@ use serde_json::Value;
 
 use crate::Ecosystem;
 use crate::diagnostic::{ModelPath, Segment};
+use crate::zone::Team;
 
 /// What kind of thing outside the model a reference names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -382,31 +383,117 @@ fn value_kind(
 
 /// Every reference `eco` makes to a resource, in model order, found by
 /// serializing it beside the schema of its types ([`Classifier`]).
+///
+/// A large model is walked team by team on every core (each team is
+/// walked as it would be in place, and the teams' references are put back
+/// where the whole walk meets them), so the answer is
+/// [`inventory_with`]'s.
 pub fn inventory(eco: &Ecosystem) -> Vec<ResourceRef> {
-    inventory_with(eco, Classifier::model())
+    let classifier = Classifier::model();
+    let elements: usize = eco
+        .zones
+        .values()
+        .flat_map(|zone| zone.teams.values())
+        .map(|team| team_weight(team))
+        .sum();
+    if elements < SPLIT_FROM {
+        return inventory_with(eco, classifier);
+    }
+    inventory_split(eco, classifier)
 }
+
+/// The elements (datastores and workspaces) from which a model's teams are
+/// walked on every core: below it, starting threads costs more than the
+/// walk (Northwind's is a few microseconds).
+const SPLIT_FROM: usize = 512;
+
+/// What walking a team costs, roughly.
+fn team_weight(team: &Team) -> usize {
+    1 + team.datastores.len() + team.workspaces.len()
+}
+
+/// [`inventory`] team by team: the model without its teams' insides, then
+/// each team's, in runs of neighbouring teams on every core.
+fn inventory_split(eco: &Ecosystem, classifier: &Classifier) -> Vec<ResourceRef> {
+    let mut walker = Walker::new(classifier);
+    if !walker.defs.contains_key(TEAM) {
+        // A schema without teams has nothing to split on.
+        return inventory_with(eco, classifier);
+    }
+    walker.defer = Some(TEAM);
+    let _ = eco.serialize(&mut walker);
+    let Walker {
+        found: outside,
+        holes,
+        ..
+    } = walker;
+    // Each hole is a team, at `zones/<zone>/teams/<team>`.
+    let teams: Option<Vec<(&Team, &ModelPath)>> = holes
+        .iter()
+        .map(|(_, path)| match path.0.as_slice() {
+            [
+                Segment::Key(zones),
+                Segment::Key(zone),
+                Segment::Key(teams),
+                Segment::Key(team),
+            ] if zones == "zones" && teams == "teams" => {
+                let team = eco.zones.get(zone.as_str())?.teams.get(team.as_str())?;
+                Some((&**team, path))
+            }
+            _ => None,
+        })
+        .collect();
+    let Some(teams) = teams else {
+        return inventory_with(eco, classifier);
+    };
+    // Runs of neighbouring teams, a few per core, so that a walker (and
+    // what it learns of the schema) serves many teams.
+    let total: usize = teams.iter().map(|(team, _)| team_weight(team)).sum();
+    let per_run = total
+        .div_ceil(datasurface_stdx::parallel::cores() * 4)
+        .max(1);
+    let mut runs: Vec<&[(&Team, &ModelPath)]> = Vec::new();
+    let (mut from, mut weight) = (0, 0);
+    for (i, (team, _)) in teams.iter().enumerate() {
+        weight += team_weight(team);
+        if weight >= per_run {
+            runs.push(teams.get(from..=i).unwrap_or_default());
+            (from, weight) = (i + 1, 0);
+        }
+    }
+    runs.push(teams.get(from..).unwrap_or_default());
+    let insides = datasurface_stdx::parallel::each(
+        &runs,
+        |run| run.iter().map(|(team, _)| team_weight(team)).sum(),
+        |run| {
+            let mut walker = Walker::new(classifier);
+            run.iter()
+                .map(|(team, path)| walker.walk_at(TEAM, path, *team))
+                .collect::<Vec<_>>()
+        },
+    );
+    let mut found =
+        Vec::with_capacity(outside.len() + insides.iter().flatten().map(Vec::len).sum::<usize>());
+    let mut outside = outside.into_iter();
+    let mut taken = 0;
+    for ((at, _), inside) in holes.iter().zip(insides.into_iter().flatten()) {
+        found.extend(outside.by_ref().take(at - taken));
+        taken = *at;
+        found.extend(inside);
+    }
+    found.extend(outside);
+    found
+}
+
+/// The schema's name for a team, whose insides [`inventory`] walks apart.
+const TEAM: &str = "Team";
 
 /// [`inventory`] of any serializable value, against `classifier`'s schema.
 pub fn inventory_with<T: Serialize + ?Sized>(
     value: &T,
     classifier: &Classifier,
 ) -> Vec<ResourceRef> {
-    let schema = classifier.schema();
-    let title = schema
-        .get("title")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let mut walker = Walker {
-        defs: definitions(schema),
-        root: Some((title, schema)),
-        path: Vec::new(),
-        keys: String::new(),
-        frames: Vec::new(),
-        found: Vec::new(),
-        fields: HashMap::default(),
-        reaches: HashMap::default(),
-        own: HashMap::default(),
-    };
+    let mut walker = Walker::new(classifier);
     // The walker refuses nothing a model holds; a value that fails to
     // serialize has already failed to save, and is walked as far as it went.
     let _ = value.serialize(&mut walker);
@@ -426,6 +513,9 @@ struct Frame<'c> {
     /// every enumerated field beside them when the object ends, whichever
     /// order its fields come in.
     mine: Vec<usize>,
+    /// Whether the object is left to another walk ([`Walker::defer`]):
+    /// none of its fields is walked.
+    deferred: bool,
 }
 
 /// One step of the walk's place: made a [`Segment`] only for a resource.
@@ -467,6 +557,10 @@ struct Walker<'c> {
     reaches: HashMap<usize, bool>,
     /// Whether a definition's own fields name a resource (by its address).
     own: HashMap<usize, bool>,
+    /// A definition whose objects are not walked but left as holes, each
+    /// at the number of references found before it and its place.
+    defer: Option<&'static str>,
+    holes: Vec<(usize, ModelPath)>,
 }
 
 /// What the schema says of one field of one definition.
@@ -521,6 +615,58 @@ impl ser::Error for WalkError {
 }
 
 impl<'c> Walker<'c> {
+    /// A walk of a value of the schema's root type.
+    fn new(classifier: &'c Classifier) -> Walker<'c> {
+        let schema = classifier.schema();
+        let title = schema
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Walker {
+            defs: definitions(schema),
+            root: Some((title, schema)),
+            path: Vec::new(),
+            keys: String::new(),
+            frames: Vec::new(),
+            found: Vec::new(),
+            fields: HashMap::default(),
+            reaches: HashMap::default(),
+            own: HashMap::default(),
+            defer: None,
+            holes: Vec::new(),
+        }
+    }
+
+    /// The references in `value`, an object of definition `def` at `path`,
+    /// as a walk of the whole finds them there; what the walker learnt of
+    /// the schema is kept for the next.
+    fn walk_at<T: Serialize + ?Sized>(
+        &mut self,
+        def: &'c str,
+        path: &ModelPath,
+        value: &T,
+    ) -> Vec<ResourceRef> {
+        self.root = self
+            .defs
+            .get_key_value(def)
+            .map(|(name, def)| (name.as_str(), def));
+        self.path.clear();
+        self.keys.clear();
+        self.frames.clear();
+        for segment in &path.0 {
+            match segment {
+                Segment::Key(key) => {
+                    let from = self.keys.len();
+                    self.keys.push_str(key);
+                    self.path.push(Step::Key(from, self.keys.len()));
+                }
+                Segment::Index(i) => self.path.push(Step::Index(*i)),
+            }
+        }
+        let _ = value.serialize(&mut *self);
+        std::mem::take(&mut self.found)
+    }
+
     /// The definition the next object takes: the one the field being
     /// walked refers to, or the root's.
     fn pending(&mut self) -> Option<(&'c str, &'c Value)> {
@@ -531,6 +677,11 @@ impl<'c> Walker<'c> {
     }
 
     fn enter(&mut self, def: Option<(&'c str, &'c Value)>) {
+        let deferred = self.defer.is_some() && def.map(|(name, _)| name) == self.defer;
+        if deferred {
+            let path = ModelPath(self.path.iter().map(|s| s.segment(&self.keys)).collect());
+            self.holes.push((self.found.len(), path));
+        }
         self.frames.push(Frame {
             def,
             kinds: FieldKinds::default(),
@@ -538,6 +689,7 @@ impl<'c> Walker<'c> {
             beside: Vec::new(),
             field: None,
             mine: Vec::new(),
+            deferred,
         });
     }
 
@@ -641,6 +793,9 @@ impl<'c> Walker<'c> {
         key: &'static str,
         value: &T,
     ) -> Result<(), WalkError> {
+        if self.frames.last().is_some_and(|frame| frame.deferred) {
+            return Ok(());
+        }
         if let Some(def) = self.frames.last().map(|frame| frame.def) {
             let field = self.lookup(def, key);
             if !field.walked {

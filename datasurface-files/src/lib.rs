@@ -37,7 +37,7 @@ pub use load::{
     DocumentSource, Format, LoadedModel, ParsedFile, SourceFile, assemble, from_json_str,
     from_yaml_str, load, load_both, parse, parse_pair,
 };
-pub use positions::locate;
+pub use positions::{locate, to_locate, with_findings};
 pub use save::{
     PLATFORM_CHOICES_FILE, SaveError, team_to_string, to_choices_string, to_directory,
     to_json_string, to_yaml_string,

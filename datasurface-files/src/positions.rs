@@ -9,7 +9,7 @@ use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::document::DocumentKind;
 use crate::load::{DocumentSource, SourceFile};
-use datasurface_core::diagnostic::{ModelPath, Report, Segment, SourceLocation};
+use datasurface_core::diagnostic::{Diagnostic, ModelPath, Report, Segment, SourceLocation};
 
 /// The 1-based line and column of every key and list item of a document, by path.
 pub(crate) type Positions = BTreeMap<Vec<Segment>, (usize, usize)>;
@@ -27,20 +27,9 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
     // The files by path: a model of many documents finds each in a lookup.
     let by_path: BTreeMap<&str, &SourceFile> =
         files.iter().rev().map(|f| (f.path.as_str(), f)).collect();
-    let documents: Vec<(ModelPath, &SourceFile)> = sources
-        .iter()
-        .filter_map(|doc| {
-            let file = *by_path.get(doc.path.as_str())?;
-            let prefix = match (doc.kind, &doc.zone, &doc.team) {
-                (DocumentKind::Team, Some(zone), Some(team)) => ModelPath::team(zone, team),
-                (DocumentKind::GovernanceZone, Some(zone), _) => ModelPath::zone(zone),
-                // The record shares the root with the Ecosystem document,
-                // which findings there are placed in.
-                (DocumentKind::PlatformChoices, ..) => return None,
-                _ => ModelPath::root(),
-            };
-            Some((prefix, file))
-        })
+    let documents: Vec<(ModelPath, &SourceFile)> = prefixes(sources)
+        .into_iter()
+        .filter_map(|(prefix, path)| Some((prefix, *by_path.get(path)?)))
         .collect();
     let by_prefix: BTreeMap<&[Segment], usize> = documents
         .iter()
@@ -48,12 +37,7 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
         .map(|(i, (prefix, _))| (prefix.segments(), i))
         .collect();
     // Which document each finding is in, and every path on the way to each.
-    let document_of = |segments: &[Segment]| {
-        [4, 2, 0]
-            .into_iter()
-            .filter(|&n| n <= segments.len())
-            .find_map(|n| by_prefix.get(&segments[..n]).copied())
-    };
+    let document_of = |segments: &[Segment]| document_of(&by_prefix, segments);
     let mut wanted: BTreeMap<usize, BTreeSet<Vec<Segment>>> = BTreeMap::new();
     for diagnostic in report.diagnostics().iter().filter(|d| d.location.is_none()) {
         let segments = diagnostic.path.segments();
@@ -99,6 +83,68 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
             });
         }
     }
+}
+
+/// The files [`locate`] reads to place `report`'s findings not yet placed:
+/// those of the documents the findings are in, by path. A caller that let
+/// the texts go reads these again, and no others.
+pub fn to_locate<'s>(report: &Report, sources: &'s [DocumentSource]) -> BTreeSet<&'s str> {
+    documents_of(report, sources, |d| d.location.is_none())
+}
+
+/// The files of the documents `report`'s findings are in, placed or not,
+/// by path: those whose lines a program showing the findings shows.
+pub fn with_findings<'s>(report: &Report, sources: &'s [DocumentSource]) -> BTreeSet<&'s str> {
+    documents_of(report, sources, |_| true)
+}
+
+/// The files of the documents the findings `which` chooses are in.
+fn documents_of<'s>(
+    report: &Report,
+    sources: &'s [DocumentSource],
+    which: impl Fn(&Diagnostic) -> bool,
+) -> BTreeSet<&'s str> {
+    let documents = prefixes(sources);
+    let by_prefix: BTreeMap<&[Segment], usize> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, (prefix, _))| (prefix.segments(), i))
+        .collect();
+    report
+        .diagnostics()
+        .iter()
+        .filter(|d| which(d))
+        .filter_map(|d| document_of(&by_prefix, d.path.segments()))
+        .filter_map(|i| documents.get(i).map(|(_, path)| *path))
+        .collect()
+}
+
+/// Each document's place in the model (where its findings' paths start),
+/// and its file's path.
+fn prefixes(sources: &[DocumentSource]) -> Vec<(ModelPath, &str)> {
+    sources
+        .iter()
+        .filter_map(|doc| {
+            let prefix = match (doc.kind, &doc.zone, &doc.team) {
+                (DocumentKind::Team, Some(zone), Some(team)) => ModelPath::team(zone, team),
+                (DocumentKind::GovernanceZone, Some(zone), _) => ModelPath::zone(zone),
+                // The record shares the root with the Ecosystem document,
+                // which findings there are placed in.
+                (DocumentKind::PlatformChoices, ..) => return None,
+                _ => ModelPath::root(),
+            };
+            Some((prefix, doc.path.as_str()))
+        })
+        .collect()
+}
+
+/// The document (by its position in `by_prefix`'s list) a path is in: a
+/// team's, a zone's or the root's, the deepest that holds it.
+fn document_of(by_prefix: &BTreeMap<&[Segment], usize>, segments: &[Segment]) -> Option<usize> {
+    [4, 2, 0]
+        .into_iter()
+        .filter(|&n| n <= segments.len())
+        .find_map(|n| by_prefix.get(&segments[..n]).copied())
 }
 
 /// What the walk is inside: a map (and the key whose value comes next) or a

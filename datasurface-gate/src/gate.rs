@@ -6,6 +6,7 @@ use crate::choose;
 use datasurface_core::regions;
 use datasurface_core::{Ecosystem, Repository};
 use datasurface_files::{self as files, LoadError, SourceFile};
+use datasurface_platform::graph::IntentionGraphs;
 use datasurface_platform::{PlatformRegistry, check_platforms};
 use datasurface_rules::validate::{Diagnostic, Report, Severity, ValidEcosystem};
 use datasurface_rules::verify::{self, Verification, owner_of};
@@ -423,7 +424,7 @@ impl Gate {
                 unserved,
                 proposed,
                 &known,
-                None,
+                (None, false),
                 |judging, found| {
                     let eco = judging.either();
                     let inventory = judging.inventory();
@@ -453,15 +454,19 @@ impl Gate {
             valid,
         } = judged;
         let plans = match (&valid, self.plans) {
-            (Some(valid), true) => crate::plans::plans(&self.registry, base_eco.cloned(), valid),
+            (Some((valid, _)), true) => {
+                crate::plans::plans(&self.registry, base_eco.cloned(), valid)
+            }
             _ => Vec::new(),
         };
         drop_later(valid);
         drop_later(base_model);
-        let changed_while_checked = if verification.report.diagnostics().is_empty() {
+        // The texts of the documents with findings come back, to show them.
+        let with_findings = files::with_findings(&verification.report, &documents);
+        let changed_while_checked = if with_findings.is_empty() {
             Vec::new()
         } else {
-            released.restore(proposed, &mut proposed_sources)
+            released.restore_only(proposed, &mut proposed_sources, Some(&with_findings))
         };
         files::locate(&mut verification.report, &documents, &proposed_sources);
         drop_later(documents);
@@ -487,6 +492,19 @@ impl Gate {
         model: &dyn ModelSource,
         hooks_checked_before: &HookModules,
     ) -> (Report, Vec<PlatformChecked>) {
+        let (report, handled, graphs) =
+            self.beyond_validation_keeping(valid, model, hooks_checked_before);
+        drop_later(graphs);
+        (report, handled)
+    }
+
+    /// [`Gate::beyond_validation`], with the intention graphs it built.
+    pub(crate) fn beyond_validation_keeping(
+        &self,
+        valid: &ValidEcosystem,
+        model: &dyn ModelSource,
+        hooks_checked_before: &HookModules,
+    ) -> (Report, Vec<PlatformChecked>, IntentionGraphs) {
         let graphs = datasurface_platform::graph::build(valid);
         let mut external: Vec<&str> = self.external.iter().map(String::as_str).collect();
         if self.unknown_external {
@@ -522,14 +540,13 @@ impl Gate {
         // The gate's own checks: every environment, claims where links
         // lead, hook modules. Each finding names its region's owner.
         let mut own = crate::environments::check_environments(&self.registry, valid, &graphs);
-        drop_later(graphs);
         own.extend(crate::links::findings(&self.registry, valid, model));
         own.extend_from_slice(
             crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before)
                 .diagnostics(),
         );
         if own.is_empty() {
-            return (report, handled);
+            return (report, handled, graphs);
         }
         for d in &mut own {
             d.owner = Some(owner_of(valid, &d.path).to_string());
@@ -537,6 +554,7 @@ impl Gate {
         (
             Report::new([report.diagnostics(), &own[..]].concat()),
             handled,
+            graphs,
         )
     }
 }

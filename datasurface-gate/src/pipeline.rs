@@ -25,6 +25,7 @@ use crate::environments::{UnknownEnvironment, in_environment};
 use datasurface_core::Ecosystem;
 use datasurface_core::inventory::{ResourceRef, inventory};
 use datasurface_files::{self as files, DocumentSource, LoadError, SourceFile};
+use datasurface_platform::graph::IntentionGraphs;
 use datasurface_rules::validate::{self, Report, Severity, ValidEcosystem};
 use datasurface_rules::verify;
 use datasurface_stdx::parallel::drop_later;
@@ -47,6 +48,12 @@ pub struct LoadOptions {
     /// Whether every document's text is kept ([`Loaded::sources`]), to hash
     /// the model's content; otherwise only those with findings are.
     pub texts: bool,
+    /// Whether texts are read again only to place the findings a
+    /// [`Gate::load_again`] could not place from the last load, not to
+    /// show their lines: a program that shows none (`serve`) reads no
+    /// document again that did not change. Ignored with
+    /// [`texts`](LoadOptions::texts).
+    pub texts_to_place: bool,
 }
 
 impl LoadOptions {
@@ -66,6 +73,14 @@ impl LoadOptions {
     #[must_use]
     pub fn with_texts(mut self) -> Self {
         self.texts = true;
+        self
+    }
+
+    /// Reading texts again only to place findings
+    /// ([`texts_to_place`](LoadOptions::texts_to_place)).
+    #[must_use]
+    pub fn with_texts_to_place(mut self) -> Self {
+        self.texts_to_place = true;
         self
     }
 
@@ -102,7 +117,8 @@ pub struct Loaded {
     /// Every finding, suppressions applied, located in its file.
     pub report: Report,
     /// The model's documents; the texts of those with findings are read
-    /// again to show them, the others are empty.
+    /// again to show them (only those whose findings were still to be
+    /// placed with [`LoadOptions::texts_to_place`]), the others are empty.
     pub sources: Vec<SourceFile>,
     /// What each document defined, to place findings found later.
     pub documents: Vec<DocumentSource>,
@@ -119,6 +135,10 @@ pub struct Loaded {
     /// With [`Upto::Valid`], the valid model (platforms chosen, the
     /// environment laid over it) when no finding is an error.
     pub valid: Option<ValidEcosystem>,
+    /// With [`valid`](Loaded::valid), its intention graphs, as the gate
+    /// built them to lint its platforms: a program that serves or renders
+    /// the model need not build them again.
+    pub graphs: Option<IntentionGraphs>,
 }
 
 impl Loaded {
@@ -180,7 +200,7 @@ impl Gate {
                 kept.digests = kept
                     .documents
                     .values()
-                    .map(|(digest, parsed)| (parsed.path().to_owned(), *digest))
+                    .map(|was| (was.parsed.path().to_owned(), was.digest))
                     .collect();
                 parsed
             }
@@ -220,7 +240,7 @@ impl Gate {
             unserved,
             model,
             &HookModules::default(),
-            kept.as_deref_mut().map(|k| &mut k.validated),
+            (kept.as_deref_mut().map(|k| &mut k.validated), keep_valid),
             |eco, found| Report::new(verify::apply_suppressions(found, eco.either(), today)),
         );
         let Judged {
@@ -231,18 +251,32 @@ impl Gate {
         if !keep_valid || report.count(Severity::Error) > 0 {
             drop_later(valid.take());
         }
-        let changed_while_checked = if report.diagnostics().is_empty() && !options.texts {
-            Vec::new()
-        } else {
-            released.restore(model, &mut sources)
-        };
         if let (Some(kept), Some(places)) = (kept.as_deref(), &places) {
             kept.place(&mut report, places);
         }
+        // The texts come back for the documents with findings, or only
+        // for those whose findings are still to be placed (every text when
+        // all are kept).
+        let changed_while_checked = if options.texts {
+            released.restore(model, &mut sources)
+        } else {
+            let wanted = if options.texts_to_place {
+                files::to_locate(&report, &documents)
+            } else {
+                files::with_findings(&report, &documents)
+            };
+            if wanted.is_empty() {
+                Vec::new()
+            } else {
+                released.restore_only(model, &mut sources, Some(&wanted))
+            }
+        };
         files::locate(&mut report, &documents, &sources);
         if let Some(kept) = kept {
             kept.keep_places(&report);
         }
+        let (valid, graphs) = valid.unzip();
+        let graphs = graphs.flatten();
         Loaded {
             load_errors: Vec::new(),
             unknown_environment: None,
@@ -255,6 +289,7 @@ impl Gate {
             changed_while_checked,
             written: None,
             valid,
+            graphs,
         }
     }
 
@@ -278,13 +313,15 @@ impl Gate {
     /// `conclude` on the model and every finding (`check` applies the
     /// owners' suppressions; `verify` judges the change). The valid model,
     /// when validation passed; the caller lets it go when it has no use.
+    /// Validation starts from `validated` when given; the intention graphs
+    /// are kept when asked.
     pub(crate) fn judge<R>(
         &self,
         ecosystem: Ecosystem,
         unserved: Vec<validate::Diagnostic>,
         model: &dyn ModelSource,
         hooks_checked_before: &HookModules,
-        validated: Option<&mut Validated>,
+        (validated, keep_graphs): (Option<&mut Validated>, bool),
         conclude: impl FnOnce(Judging<'_>, Vec<validate::Diagnostic>) -> R,
     ) -> Judged<R> {
         let outcome = match validated {
@@ -295,13 +332,20 @@ impl Gate {
             Ok(valid) => {
                 let mut found = valid.warnings().diagnostics().to_vec();
                 found.extend(unserved);
-                let (beyond, platforms) =
-                    self.beyond_validation(&valid, model, hooks_checked_before);
+                let (beyond, platforms, graphs) =
+                    self.beyond_validation_keeping(&valid, model, hooks_checked_before);
+                // Let go before concluding unless the caller keeps them.
+                let graphs = if keep_graphs {
+                    Some(graphs)
+                } else {
+                    drop_later(graphs);
+                    None
+                };
                 found.extend_from_slice(beyond.diagnostics());
                 Judged {
                     concluded: conclude(Judging::Valid(&valid), found),
                     platforms,
-                    valid: Some(valid),
+                    valid: Some((valid, graphs)),
                 }
             }
             Err(invalid) => {
@@ -438,6 +482,7 @@ pub(crate) struct Judged<R> {
     pub(crate) concluded: R,
     /// Each declared platform and how the gate treated it (a valid model's).
     pub(crate) platforms: Vec<PlatformChecked>,
-    /// The valid model, when validation passed.
-    pub(crate) valid: Option<ValidEcosystem>,
+    /// The valid model when validation passed, and its intention graphs
+    /// when the caller keeps them.
+    pub(crate) valid: Option<(ValidEcosystem, Option<IntentionGraphs>)>,
 }

@@ -120,15 +120,33 @@ fn done(file: SourceFile, parsed: ParsedFile) -> Done {
 /// The SHA-256 of a document's bytes.
 pub(crate) type Digest = [u8; 32];
 
-/// The documents a load parsed, by place, with the SHA-256 of their bytes:
-/// what the next load of the same model need not parse again. A digest an
-/// author cannot make collide, so no edit can pass for the bytes before it.
-pub(crate) type ParsedBefore = BTreeMap<String, (Digest, ParsedFile)>;
+/// The documents a load parsed, by place: what the next load of the same
+/// model need not parse again, or read.
+pub(crate) type ParsedBefore = BTreeMap<String, Before>;
+
+/// A document a load read and parsed.
+#[derive(Clone)]
+pub(crate) struct Before {
+    /// The SHA-256 of its bytes: a digest an author cannot make collide,
+    /// so no edit can pass for the bytes before it.
+    pub(crate) digest: Digest,
+    /// Its fingerprint, which tells whether it changed while it was
+    /// checked.
+    pub(crate) print: (usize, u64),
+    /// Its stamp when it was read ([`ModelSource::stamp`]).
+    pub(crate) stamp: Option<String>,
+    /// Its parse.
+    pub(crate) parsed: ParsedFile,
+}
 
 /// [`parse_model`], parsing only the documents `before` does not hold with
 /// the same path and bytes (the others are its parses), and keeping every
 /// text when `keep_texts`; `before` becomes this load's, and the answer
 /// says which documents (by path) were taken from it.
+///
+/// Unless texts are kept, a document whose [stamp](ModelSource::stamp) is
+/// the one it had when `before` read it is not read again: the source
+/// vouches that its bytes did not change.
 pub(crate) fn parse_again(
     source: &dyn ModelSource,
     before: &mut ParsedBefore,
@@ -141,16 +159,32 @@ pub(crate) fn parse_again(
     let entries = entries(&listing);
     let known: &ParsedBefore = before;
     let done = parallel::each(&entries, Entry::weight, |entry| {
+        let was = known.get(entry.listed.place.as_str());
+        let stamp = source.stamp(entry.listed);
+        if !keep_texts
+            && let Some(was) = was
+            && stamp.is_some()
+            && was.stamp == stamp
+        {
+            let path = was.parsed.path().to_owned();
+            return Ok((path, was.clone(), false, None));
+        }
         entry.read(source).map(|file| {
             let digest: Digest = sha2::Sha256::digest(file.text.as_bytes()).into();
-            let parsed = match known.get(entry.listed.place.as_str()) {
-                Some((was, parsed)) if *was == digest && parsed.path() == file.path => {
-                    (parsed.clone(), false)
+            let (parsed, anew) = match was {
+                Some(was) if was.digest == digest && was.parsed.path() == file.path => {
+                    (was.parsed.clone(), false)
                 }
                 _ => (files::parse(&file), true),
             };
-            let print = fingerprint(&file.text);
-            (file, parsed, (digest, print))
+            let now = Before {
+                digest,
+                print: fingerprint(&file.text),
+                stamp,
+                parsed,
+            };
+            let text = keep_texts.then_some(file.text);
+            (file.path, now, anew, text)
         })
     });
     let mut now = ParsedBefore::new();
@@ -159,13 +193,13 @@ pub(crate) fn parse_again(
         .iter()
         .zip(done)
         .map(|(entry, read)| {
-            read.map(|(file, (parsed, anew), (digest, print))| {
+            read.map(|(path, was, anew, text)| {
                 if !anew {
-                    unchanged.insert(file.path.clone());
+                    unchanged.insert(path.clone());
                 }
-                now.insert(entry.listed.place.clone(), (digest, parsed.clone()));
-                let text = keep_texts.then_some(file.text);
-                (file.path, parsed, print, text)
+                let (parsed, print) = (was.parsed.clone(), was.print);
+                now.insert(entry.listed.place.clone(), was);
+                (path, parsed, print, text)
             })
         })
         .collect();
@@ -330,19 +364,40 @@ impl Released {
         source: &dyn ModelSource,
         files: &mut [SourceFile],
     ) -> Vec<String> {
+        self.restore_only(source, files, None)
+    }
+
+    /// [`Released::restore`] of the files whose paths are in `only` (of
+    /// every file when it is `None`); the others keep their texts empty.
+    pub(crate) fn restore_only(
+        &self,
+        source: &dyn ModelSource,
+        files: &mut [SourceFile],
+        only: Option<&BTreeSet<&str>>,
+    ) -> Vec<String> {
         if self.texts_kept {
             return Vec::new();
         }
+        let wanted: Vec<Option<&Listed>> = self
+            .documents
+            .iter()
+            .zip(files.iter())
+            .map(|(d, file)| {
+                only.is_none_or(|o| o.contains(file.path.as_str()))
+                    .then_some(d)
+            })
+            .collect();
         let read = parallel::each(
-            &self.documents,
-            |d| usize::try_from(d.size).unwrap_or(usize::MAX),
-            |d| source.read_again(d),
+            &wanted,
+            |d| d.map_or(0, |d| usize::try_from(d.size).unwrap_or(usize::MAX)),
+            |d| d.map(|d| source.read_again(d)),
         );
         let mut changed = Vec::new();
         for ((file, again), print) in files.iter_mut().zip(read).zip(&self.fingerprints) {
             match again {
-                Some(again) if fingerprint(&again.text) == *print => file.text = again.text,
-                _ => changed.push(file.path.clone()),
+                None => {}
+                Some(Some(again)) if fingerprint(&again.text) == *print => file.text = again.text,
+                Some(_) => changed.push(file.path.clone()),
             }
         }
         changed

@@ -30,6 +30,10 @@ pub struct ModelVersion {
     /// out (the command line asks git); empty when it did not. Served
     /// newest first at `/api/v1/changes`.
     pub changes: Vec<crate::FileChange>,
+    /// The model's intention graphs, when the loader built them (the
+    /// gate's `Loaded::graphs`), so they are not built twice; built here
+    /// when `None`. They must be those of `valid`.
+    pub graphs: Option<IntentionGraphs>,
 }
 
 /// Where a team's object sits: the positions of its zone, team and itself.
@@ -72,7 +76,10 @@ impl Snapshot {
     /// Indexes a version (one pass over the model) and builds its graphs.
     pub(crate) fn new(mut version: ModelVersion) -> Self {
         crate::changes::newest_first(&mut version.changes);
-        let graphs = datasurface_graph::build(&version.valid);
+        let graphs = version
+            .graphs
+            .take()
+            .unwrap_or_else(|| datasurface_graph::build(&version.valid));
         let eco: &Ecosystem = &version.valid;
         let mut stores = OrderedMap::default();
         let mut workspaces = OrderedMap::default();

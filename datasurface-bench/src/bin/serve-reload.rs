@@ -5,8 +5,8 @@
 //! Each size is the benchmark model in teams of 100 stores (an
 //! enterprise's teams; `model_in_teams`), written to files under
 //! `target/serve-reload/<stores>/`. The first load is what `serve` does
-//! when it starts: the gate's whole pipeline ([`Gate::load`], texts kept
-//! for the content hash) and the service indexing the version. A reload
+//! when it starts: the gate's whole pipeline ([`Gate::load`], texts read
+//! again only to place findings) and the service indexing the version. A reload
 //! is what it does when a file changes, through the same pieces, with
 //! what the last load kept ([`Gate::load_again`]): each round writes one
 //! team file changed as `verify`'s benchmark changes it (a nullable column
@@ -87,7 +87,7 @@ fn measure(stores: usize, rounds: usize) -> Result<String, String> {
     drop((base, proposed, base_files));
     let gate = gate();
     let model = ModelDir::new(&dir);
-    let options = LoadOptions::new().with_texts();
+    let options = LoadOptions::new().with_texts_to_place();
     let write = |file: &SourceFile| {
         std::fs::write(dir.join(&file.path), &file.text)
             .map_err(|e| format!("{}: {e}", dir.join(&file.path).display()))
@@ -181,11 +181,7 @@ fn version(loaded: Loaded, kept: &Kept) -> Result<ModelVersion, String> {
     for s in &loaded.sources {
         all.push_str(&s.path);
         all.push('\0');
-        all.push_str(
-            &kept
-                .digest(&s.path)
-                .unwrap_or_else(|| datasurface_platform::content_hash(&s.text)),
-        );
+        all.push_str(&kept.digest(&s.path).unwrap_or_default());
         all.push('\n');
     }
     let hash = datasurface_platform::content_hash(&all);
@@ -194,6 +190,7 @@ fn version(loaded: Loaded, kept: &Kept) -> Result<ModelVersion, String> {
         diagnostics: loaded.report.diagnostics().to_vec(),
         content_hash: hash,
         changes: Vec::new(),
+        graphs: loaded.graphs,
     })
 }
 

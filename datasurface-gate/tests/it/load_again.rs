@@ -4,16 +4,78 @@
 //! put back, a team renamed on disk), each load compared finding by finding,
 //! places in the files included.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use datasurface_core::Ecosystem;
-use datasurface_files::Format;
+use datasurface_files::{Format, LoadError, SourceFile};
 use datasurface_gate::platform::PlatformRegistry;
-use datasurface_gate::{Gate, Kept, LoadOptions, Loaded, MemoryModel};
+use datasurface_gate::{
+    Gate, Kept, Listed, Listing, LoadOptions, Loaded, MemoryModel, ModelSource, NamedContent,
+    NamedFileError, Resolved,
+};
 use proptest::prelude::*;
 
 use super::incremental::{Dice, edited, example, model};
 
 fn gate() -> Gate {
     Gate::new(PlatformRegistry::new()).with_external_kinds(["airflow", "sqlite"])
+}
+
+/// A model in memory whose documents have stamps: each document's stamp
+/// is its text's SHA-256 (as honest as a file system's), and reads to
+/// load are counted (not those that place findings).
+struct Stamped<'m> {
+    model: &'m MemoryModel,
+    reads: AtomicUsize,
+}
+
+impl<'m> Stamped<'m> {
+    fn new(model: &'m MemoryModel) -> Self {
+        Stamped {
+            model,
+            reads: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl ModelSource for Stamped<'_> {
+    fn list(&self) -> Result<Listing, Vec<LoadError>> {
+        self.model.list()
+    }
+    fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.model.read(document, budget)
+    }
+    fn read_again(&self, document: &Listed) -> Option<SourceFile> {
+        // To place findings: not counted.
+        self.model.read_again(document)
+    }
+    fn stamp(&self, document: &Listed) -> Option<String> {
+        let file = self.model.read_again(document)?;
+        Some(datasurface_gate::platform::sha256_hex(file.text.as_bytes()))
+    }
+    fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {
+        self.model.read_named(path, max)
+    }
+    fn named_content(&self, path: &str) -> NamedContent {
+        self.model.named_content(path)
+    }
+    fn resolve(&self, path: &str) -> Resolved {
+        self.model.resolve(path)
+    }
+    fn root_shown(&self) -> String {
+        self.model.root_shown()
+    }
+}
+
+/// What a load answers, as text to compare, without the texts of its
+/// documents (which differ by design when texts are read again only to
+/// place findings).
+fn answer_placed(loaded: &Loaded) -> Vec<String> {
+    answer(loaded)
+        .into_iter()
+        .filter(|line| !line.starts_with("source "))
+        .collect()
 }
 
 /// What a load answers, as text to compare.
@@ -29,6 +91,16 @@ fn answer(loaded: &Loaded) -> Vec<String> {
     out.push(format!("counts: {:?}", loaded.counts));
     out.push(format!("platforms: {:?}", loaded.platforms));
     out.push(format!("valid: {}", loaded.valid.is_some()));
+    // The graphs kept are the valid model's.
+    let built = loaded
+        .valid
+        .as_ref()
+        .map(|valid| format!("{:?}", datasurface_gate::platform::graph::build(valid)));
+    assert_eq!(
+        loaded.graphs.as_ref().map(|g| format!("{g:?}")),
+        built,
+        "the graphs a load keeps are its valid model's"
+    );
     out.extend(
         loaded
             .sources
@@ -65,9 +137,25 @@ fn write_changes(into: &mut MemoryModel, was: &[(String, String)], now: &[(Strin
 /// `seed`; how many changed models loaded, and how many of those loads
 /// took documents from the last.
 fn compare(seed: u64, steps: usize, base: &Ecosystem) -> Result<(usize, usize), TestCaseError> {
+    compare_with(seed, steps, base, false)
+}
+
+/// [`compare`]; with `stamped`, the documents have stamps and texts are
+/// read again only to place findings, so an unchanged document is not
+/// read at all.
+fn compare_with(
+    seed: u64,
+    steps: usize,
+    base: &Ecosystem,
+    stamped: bool,
+) -> Result<(usize, usize), TestCaseError> {
     let mut dice = Dice(seed);
     let gate = gate();
-    let options = LoadOptions::new().with_texts();
+    let (options, shown): (_, fn(&Loaded) -> Vec<String>) = if stamped {
+        (LoadOptions::new().with_texts_to_place(), answer_placed)
+    } else {
+        (LoadOptions::new().with_texts(), answer)
+    };
     let mut current = base.clone();
     let mut files = files_of(&current);
     let mut on_disk = MemoryModel::new();
@@ -109,11 +197,21 @@ fn compare(seed: u64, steps: usize, base: &Ecosystem) -> Result<(usize, usize), 
         if dice.below(2) == 0 {
             kept.index();
         }
-        let again = gate.load_again(&on_disk, &options, &mut kept);
+        let source = Stamped::new(&on_disk);
+        let again = gate.load_again(&source, &options, &mut kept);
         let whole = gate.load(&on_disk, &options);
         let whole_loaded = whole.load_errors.is_empty();
         loaded += usize::from(step > 0 && whole_loaded);
-        let (again, whole) = (answer(&again), answer(&whole));
+        if stamped && whole_loaded {
+            // Only what changed was read.
+            let reads = source.reads.load(Ordering::Relaxed);
+            prop_assert!(
+                step == 0 || reads <= kept.parsed(),
+                "seed {seed}, step {step}: {reads} documents read, {} parsed",
+                kept.parsed()
+            );
+        }
+        let (again, whole) = (shown(&again), shown(&whole));
         if again != whole {
             let missing: Vec<&String> = whole.iter().filter(|l| !again.contains(l)).collect();
             let extra: Vec<&String> = again.iter().filter(|l| !whole.contains(l)).collect();
@@ -148,6 +246,15 @@ proptest! {
             compare(seed, 5, &example(name))?;
         }
     }
+
+    /// The same when the source vouches for unchanged documents with
+    /// stamps and texts are read again only to place findings: what did
+    /// not change is not read.
+    #[test]
+    fn loading_again_by_stamps_answers_what_loading_whole_answers(seed in any::<u64>()) {
+        compare_with(seed, 8, &model(seed, 24), true)?;
+        compare_with(seed, 5, &example("federated"), true)?;
+    }
 }
 
 /// A load with other options starts afresh; one after no change parses
@@ -180,4 +287,46 @@ fn loading_again_unchanged_parses_nothing() {
         "other options: a whole load"
     );
     assert!(!kept.is_indexed());
+}
+
+/// On disk, a document whose stamp (size, modification time, identity)
+/// is unchanged is not read again; an edit that keeps the size and sets
+/// the modification time back is still seen (the time its metadata
+/// changed moves with any write).
+#[test]
+fn on_disk_an_edit_that_hides_its_time_is_still_read() {
+    use std::time::{Duration, SystemTime};
+    let model = example("northwind");
+    let dir = super::scratch("load-again-stamps");
+    let long_ago = SystemTime::now() - Duration::from_secs(3600);
+    let age = |path: &std::path::Path| {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(long_ago).unwrap();
+    };
+    for (path, text) in files_of(&model) {
+        let at = dir.join(&path);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(&at, text).unwrap();
+        age(&at);
+    }
+    let on_disk = datasurface_gate::ModelDir::new(&dir);
+    let gate = gate();
+    let options = LoadOptions::new().with_texts_to_place();
+    let mut kept = Kept::new();
+    let first = answer_placed(&gate.load_again(&on_disk, &options, &mut kept));
+    let again = answer_placed(&gate.load_again(&on_disk, &options, &mut kept));
+    assert_eq!(kept.parsed(), 0);
+    assert_eq!(first, again);
+    // The same number of bytes, another workspace name, the old time.
+    let team = dir.join("zones/usa/teams/northwindteam.yaml");
+    let text = std::fs::read_to_string(&team).unwrap();
+    let edited = text.replacen("MaskCustomersWorkSpace", "MaskCustomersWorkSpacX", 1);
+    assert_ne!(edited, text);
+    assert_eq!(edited.len(), text.len());
+    std::fs::write(&team, &edited).unwrap();
+    age(&team);
+    let after = answer_placed(&gate.load_again(&on_disk, &options, &mut kept));
+    assert_eq!(kept.parsed(), 1, "the edited document is read and parsed");
+    assert_eq!(after, answer_placed(&gate.load(&on_disk, &options)));
+    assert_ne!(after, first, "the edit shows");
 }

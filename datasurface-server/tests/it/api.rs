@@ -328,6 +328,7 @@ fn a_governance_only_platform_shows_in_lineage_and_among_platforms() {
         diagnostics: Vec::new(),
         content_hash: "m1".to_owned(),
         changes: Vec::new(),
+        graphs: None,
     });
     let lineage = server.json("/api/v1/datastores/NW_Data/datasets/products/lineage");
     let group = lineage["nodes"]

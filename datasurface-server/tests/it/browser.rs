@@ -35,6 +35,7 @@ fn hostile_northwind() -> ModelVersion {
         diagnostics: Vec::new(),
         content_hash: "browser".to_owned(),
         changes: crate::northwind_changes(),
+        graphs: None,
     }
 }
 

@@ -139,6 +139,7 @@ pub(crate) fn northwind_version(hash: &str) -> ModelVersion {
         diagnostics: Vec::new(),
         content_hash: hash.to_owned(),
         changes: northwind_changes(),
+        graphs: None,
     }
 }
 
