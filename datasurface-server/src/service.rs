@@ -62,7 +62,7 @@ impl std::fmt::Debug for ModelService {
 impl ModelService {
     /// A service serving `version`.
     pub fn new(version: ModelVersion) -> Self {
-        let snapshot = Snapshot::new(version);
+        let snapshot = Snapshot::new(version, None);
         let status = ReloadStatus {
             attempts: 0,
             ok: true,
@@ -124,7 +124,7 @@ impl ModelService {
                 }
             }
             Ok(version) => {
-                let snapshot = Arc::new(Snapshot::new(version));
+                let snapshot = Arc::new(Snapshot::new(version, Some(&self.current())));
                 let serving = snapshot.version.content_hash.clone();
                 let plural = |n: usize| if n == 1 { "" } else { "s" };
                 let summary = format!(

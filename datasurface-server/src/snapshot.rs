@@ -11,7 +11,7 @@ use datasurface_core::{Datastore, Ecosystem, OrderedMap, Team, Workspace};
 use datasurface_graph::IntentionGraphs;
 use datasurface_rules::validate::{Diagnostic, Severity, ValidEcosystem};
 
-use crate::search::SearchEntry;
+use crate::search::SearchIndex;
 
 /// A validated model as the service serves it: built by the caller's
 /// loader, which reads and checks the model as `datasurface check` does.
@@ -64,7 +64,7 @@ pub(crate) struct Snapshot {
     pub(crate) producers: OrderedMap<DatastoreName, WorkspaceName>,
     /// The platforms each dataset group is assigned to.
     pub(crate) assigned: OrderedMap<(WorkspaceName, DatasetGroupName), Vec<PlatformName>>,
-    pub(crate) search: Vec<SearchEntry>,
+    pub(crate) search: SearchIndex,
     pub(crate) errors: usize,
     pub(crate) warnings: usize,
     /// The findings with their places in the files, once the caller has
@@ -73,8 +73,10 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    /// Indexes a version (one pass over the model) and builds its graphs.
-    pub(crate) fn new(mut version: ModelVersion) -> Self {
+    /// Indexes a version (one pass over the model) and builds its graphs
+    /// (unless the version brings them); what `previous` indexed of a
+    /// team both share is kept.
+    pub(crate) fn new(mut version: ModelVersion, previous: Option<&Snapshot>) -> Self {
         crate::changes::newest_first(&mut version.changes);
         let graphs = version
             .graphs
@@ -132,7 +134,7 @@ impl Snapshot {
                 .count()
         };
         let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-        let search = crate::search::entries(&version.valid);
+        let search = SearchIndex::new(&version.valid, previous.map(|p| &p.search));
         Snapshot {
             version,
             graphs,
