@@ -234,8 +234,13 @@ impl Index {
     /// [`Overlay`] sees them: the index of `model` when its elements have
     /// the names this index's had.
     pub(super) fn apply(&mut self, model: &Ecosystem, changed: &BTreeSet<(String, String)>) {
-        let overlay = Overlay::new(self, model, changed);
-        let (names, teams) = (overlay.names, overlay.teams);
+        let reindexed = Overlay::new(self, model, changed).into_reindexed();
+        self.apply_reindexed(reindexed);
+    }
+
+    /// This index with teams indexed again ([`Overlay::into_reindexed`]).
+    pub(super) fn apply_reindexed(&mut self, reindexed: Reindexed) {
+        let Reindexed { names, teams } = reindexed;
         let in_changed = |e: &Element| teams.iter().any(|(zone, team)| e.in_team(zone, team));
         let gone: Vec<Element> = self
             .names
@@ -275,6 +280,13 @@ impl Graph for Index {
     }
 }
 
+/// Teams of a changed model indexed again: what each of their elements
+/// names.
+pub(super) struct Reindexed {
+    names: BTreeMap<Element, BTreeSet<Element>>,
+    teams: BTreeSet<(String, String)>,
+}
+
 /// A changed model's index: the prior's, with its changed teams indexed
 /// again (their elements keep their names, so no other element's
 /// references move).
@@ -309,6 +321,15 @@ impl<'a> Overlay<'a> {
             teams: changed.clone(),
             names,
             named_by,
+        }
+    }
+
+    /// What it indexed again, for the prior's index to take
+    /// ([`Index::apply_reindexed`]).
+    pub(super) fn into_reindexed(self) -> Reindexed {
+        Reindexed {
+            names: self.names,
+            teams: self.teams,
         }
     }
 

@@ -120,11 +120,18 @@ impl Prior {
     ///
     /// When `new` is not valid: the model handed back with every finding.
     pub fn try_validate(&mut self, new: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>> {
-        let report = match self.revalidate(&new) {
-            Some(found) => Report::new(found),
-            None => super::checked(&new).0,
+        let report = match self.revalidate_with(&new) {
+            Some((found, next)) => {
+                let report = Report::new(found);
+                self.advance_by(new.clone(), report.diagnostics().to_vec(), next);
+                report
+            }
+            None => {
+                let report = super::checked(&new).0;
+                self.advance(new.clone(), report.diagnostics().to_vec());
+                report
+            }
         };
-        self.advance(new.clone(), report.diagnostics().to_vec());
         if report.has_errors() {
             Err(Box::new(Invalid {
                 ecosystem: new,
@@ -161,6 +168,24 @@ impl Prior {
         self.findings = findings;
     }
 
+    /// [`advance`](Self::advance) with what revalidating `model` learnt of
+    /// the change ([`Next`]), so nothing is compared or indexed twice.
+    fn advance_by(&mut self, model: Ecosystem, findings: Vec<Diagnostic>, next: Next) {
+        match next {
+            Next::Same => {}
+            Next::Whole => {
+                *self = Prior::new(model, findings);
+                return;
+            }
+            Next::Reindexed(reindexed) => {
+                self.index.apply_reindexed(reindexed);
+                self.stand_ins = stand_ins(&self.all_entries, &self.index.by_name, &self.index);
+            }
+        }
+        self.model = model;
+        self.findings = findings;
+    }
+
     /// What [`check`](super::check) finds in `new`, running the rules only
     /// where the change from this model to `new` can change a finding
     /// (module docs). `None` when the change is not one this handles: the
@@ -169,13 +194,19 @@ impl Prior {
     /// The findings are those of the whole check, in another order:
     /// compare them sorted.
     pub fn revalidate(&self, new: &Ecosystem) -> Option<Vec<Diagnostic>> {
+        self.revalidate_with(new).map(|(found, _)| found)
+    }
+
+    /// [`revalidate`](Self::revalidate), and how this prior moves on to
+    /// `new` ([`Prior::advance_by`]).
+    fn revalidate_with(&self, new: &Ecosystem) -> Option<(Vec<Diagnostic>, Next)> {
         let prior = &self.model;
         if !same_outside_teams(prior, new) {
             return None;
         }
         let teams = changed_teams(prior, new);
         if teams.is_empty() {
-            return Some(self.findings.clone());
+            return Some((self.findings.clone(), Next::Same));
         }
         let naming = naming(prior, new, &teams);
         if naming == Naming::Reordered {
@@ -183,7 +214,8 @@ impl Prior {
         }
         let mut changed = changed_elements(prior, new, &teams);
         if changed.is_empty() {
-            return Some(self.findings.clone());
+            // The teams' elements are alike: so is what they name.
+            return Some((self.findings.clone(), Next::Same));
         }
         let renamed = naming == Naming::Renamed;
         // A finding's help may offer the names closest to one it does not
@@ -199,13 +231,12 @@ impl Prior {
             Cow::Borrowed(&self.names)
         };
         let whole;
-        let overlay;
+        let mut overlay = None;
         let after: &dyn Graph = if renamed {
             whole = Index::of(new);
             &whole
         } else {
-            overlay = Overlay::new(&self.index, new, &teams);
-            &overlay
+            overlay.insert(Overlay::new(&self.index, new, &teams))
         };
         let before: &dyn Graph = &self.index;
         let by_name_after = if renamed {
@@ -271,8 +302,22 @@ impl Prior {
                 found.push(d.clone());
             }
         }
-        Some(found)
+        let next = match overlay {
+            Some(overlay) => Next::Reindexed(overlay.into_reindexed()),
+            None => Next::Whole,
+        };
+        Some((found, next))
     }
+}
+
+/// How a prior moves on to a model it revalidated.
+enum Next {
+    /// Its index holds: no element changed.
+    Same,
+    /// The changed teams, indexed again while revalidating.
+    Reindexed(index::Reindexed),
+    /// Elements were renamed, added or removed: indexed whole.
+    Whole,
 }
 
 impl Prior {
