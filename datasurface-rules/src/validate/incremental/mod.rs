@@ -120,17 +120,14 @@ impl Prior {
     ///
     /// When `new` is not valid: the model handed back with every finding.
     pub fn try_validate(&mut self, new: Ecosystem) -> Result<ValidEcosystem, Box<Invalid>> {
-        let report = match self.revalidate_with(&new) {
-            Some((found, next)) => {
-                let report = Report::new(found);
-                self.advance_by(new.clone(), report.diagnostics().to_vec(), next);
-                report
-            }
-            None => {
-                let report = super::checked(&new).0;
-                self.advance(new.clone(), report.diagnostics().to_vec());
-                report
-            }
+        let report = if let Some((found, next)) = self.revalidate_with(&new) {
+            let report = Report::new(found);
+            self.advance_by(new.clone(), report.diagnostics().to_vec(), next);
+            report
+        } else {
+            let report = super::checked(&new).0;
+            self.advance(new.clone(), report.diagnostics().to_vec());
+            report
         };
         if report.has_errors() {
             Err(Box::new(Invalid {
