@@ -161,10 +161,13 @@ pub(crate) fn parse_again(
     let done = parallel::each(&entries, Entry::weight, |entry| {
         let was = known.get(entry.listed.place.as_str());
         let stamp = source.stamp(entry.listed);
+        // Vouched for, and within what the documents before it leave of the
+        // model's size limit (a whole load would refuse it otherwise).
         if !keep_texts
             && let Some(was) = was
             && stamp.is_some()
             && was.stamp == stamp
+            && entry.listed.size <= entry.share
         {
             let path = was.parsed.path().to_owned();
             return Ok((path, was.clone(), false, None));
@@ -412,6 +415,54 @@ mod tests {
 
     use super::*;
     use crate::ModelDir;
+
+    /// A model in memory whose listing says the first document fills the
+    /// model's size limit, and whose every document has the same stamp.
+    struct Full(crate::MemoryModel);
+
+    impl ModelSource for Full {
+        fn list(&self) -> Result<Listing, Vec<LoadError>> {
+            let mut listing = self.0.list()?;
+            if let Some(first) = listing.documents.first_mut() {
+                first.size = MAX_MODEL_BYTES;
+            }
+            Ok(listing)
+        }
+        fn read(&self, document: &Listed, budget: u64) -> Result<SourceFile, LoadError> {
+            self.0.read(document, budget)
+        }
+        fn stamp(&self, _: &Listed) -> Option<String> {
+            Some("unchanged".to_owned())
+        }
+        fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, crate::NamedFileError> {
+            self.0.read_named(path, max)
+        }
+        fn named_content(&self, path: &str) -> crate::NamedContent {
+            self.0.named_content(path)
+        }
+        fn root_shown(&self) -> String {
+            self.0.root_shown()
+        }
+    }
+
+    #[test]
+    fn a_document_vouched_for_is_still_refused_past_the_models_size_limit() {
+        let mut model = crate::MemoryModel::new();
+        model.insert("ecosystem.yaml", "kind: Ecosystem\n");
+        model.insert("teams/a.yaml", "kind: Team\n");
+        let mut before = ParsedBefore::new();
+        let (first, _) = parse_again(&model, &mut before, false);
+        assert!(first.is_ok());
+        for was in before.values_mut() {
+            was.stamp = Some("unchanged".to_owned());
+        }
+        // The second document is past the limit: it is read, and refused,
+        // as a whole load refuses it.
+        let (again, _) = parse_again(&Full(model), &mut before, false);
+        let errors = again.err().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].to_string().contains("teams/a.yaml"), "{errors:?}");
+    }
 
     #[test]
     fn released_texts_come_back_unless_the_file_changed() {
