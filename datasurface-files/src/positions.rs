@@ -46,7 +46,12 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
         };
         let relative = &segments[documents[i].0.segments().len()..];
         let paths = wanted.entry(i).or_default();
-        for n in 0..=relative.len() {
+        // Every prefix of a path held means every shorter one is: from the
+        // longest, copy only those not held yet.
+        for n in (0..=relative.len()).rev() {
+            if paths.contains(&relative[..n]) {
+                break;
+            }
             paths.insert(relative[..n].to_vec());
         }
     }
