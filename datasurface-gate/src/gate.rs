@@ -463,11 +463,8 @@ impl Gate {
         drop_later(base_model);
         // The texts of the documents with findings come back, to show them.
         let with_findings = files::with_findings(&verification.report, &documents);
-        let changed_while_checked = if with_findings.is_empty() {
-            Vec::new()
-        } else {
-            released.restore_only(proposed, &mut proposed_sources, Some(&with_findings))
-        };
+        let changed_while_checked =
+            released.restore_only(proposed, &mut proposed_sources, Some(&with_findings));
         files::locate(&mut verification.report, &documents, &proposed_sources);
         drop_later(documents);
         Verified {

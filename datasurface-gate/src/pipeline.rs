@@ -265,11 +265,7 @@ impl Gate {
             } else {
                 files::with_findings(&report, &documents)
             };
-            if wanted.is_empty() {
-                Vec::new()
-            } else {
-                released.restore_only(model, &mut sources, Some(&wanted))
-            }
+            released.restore_only(model, &mut sources, Some(&wanted))
         };
         files::locate(&mut report, &documents, &sources);
         if let Some(kept) = kept {

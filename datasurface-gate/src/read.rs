@@ -378,7 +378,7 @@ impl Released {
         files: &mut [SourceFile],
         only: Option<&BTreeSet<&str>>,
     ) -> Vec<String> {
-        if self.texts_kept {
+        if self.texts_kept || only.is_some_and(BTreeSet::is_empty) {
             return Vec::new();
         }
         let wanted: Vec<Option<&Listed>> = self

@@ -230,15 +230,9 @@ impl Index {
 }
 
 impl Index {
-    /// This index with the teams `changed` of `model` indexed again, as
-    /// [`Overlay`] sees them: the index of `model` when its elements have
-    /// the names this index's had.
-    pub(super) fn apply(&mut self, model: &Ecosystem, changed: &BTreeSet<(String, String)>) {
-        let reindexed = Overlay::new(self, model, changed).into_reindexed();
-        self.apply_reindexed(reindexed);
-    }
-
-    /// This index with teams indexed again ([`Overlay::into_reindexed`]).
+    /// This index with teams indexed again ([`Overlay::into_reindexed`]):
+    /// the index of the changed model, whose elements have the names this
+    /// index's had.
     pub(super) fn apply_reindexed(&mut self, reindexed: Reindexed) {
         let Reindexed { names, teams } = reindexed;
         let in_changed = |e: &Element| teams.iter().any(|(zone, team)| e.in_team(zone, team));

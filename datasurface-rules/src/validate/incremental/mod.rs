@@ -151,18 +151,16 @@ impl Prior {
     /// whole otherwise.
     pub fn advance(&mut self, model: Ecosystem, findings: Vec<Diagnostic>) {
         let teams = changed_teams(&self.model, &model);
-        if !same_outside_teams(&self.model, &model)
+        let next = if !same_outside_teams(&self.model, &model)
             || naming(&self.model, &model, &teams) != Naming::Same
         {
-            *self = Prior::new(model, findings);
-            return;
-        }
-        if !teams.is_empty() {
-            self.index.apply(&model, &teams);
-            self.stand_ins = stand_ins(&self.all_entries, &self.index.by_name, &self.index);
-        }
-        self.model = model;
-        self.findings = findings;
+            Next::Whole
+        } else if teams.is_empty() {
+            Next::Same
+        } else {
+            Next::Reindexed(Overlay::new(&self.index, &model, &teams).into_reindexed())
+        };
+        self.advance_by(model, findings, next);
     }
 
     /// [`advance`](Self::advance) with what revalidating `model` learnt of
