@@ -5,6 +5,7 @@
 //! asset URIs, and the environment variables and Kubernetes secrets of
 //! credentials. Columns may not start with the platform's `ds_surf_`.
 
+use datasurface_core::CaptureMethod;
 use datasurface_core::names::{
     ContainerName, CredentialName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
@@ -21,6 +22,9 @@ use crate::render::Lookup;
 
 /// The namespace of Airflow asset URIs.
 const ASSET: &str = "an Airflow asset";
+
+/// The namespace of replication slots (and the publications named alike).
+const SLOT: &str = "a replication slot and publication on a source";
 
 /// How names map, for the help.
 const RULE: &str = "folds case, writes characters other than letters and digits as `_`, joins name parts with `_` and shortens names over 63 bytes";
@@ -63,6 +67,7 @@ pub(crate) fn check<'a>(
     places: &'a Places,
 ) -> Vec<Diagnostic> {
     let mut claims = Claims {
+        config,
         platform,
         database: &config.merge_database,
         schema: &config.schema,
@@ -79,8 +84,11 @@ pub(crate) fn check<'a>(
     for node in graph.nodes() {
         match &node.kind {
             NodeKind::Ingest {
-                datastore, dataset, ..
-            } => claims.ingest(datastore, dataset.as_ref()),
+                datastore,
+                dataset,
+                from_platform,
+                ..
+            } => claims.ingest(datastore, dataset.as_ref(), from_platform.is_some()),
             NodeKind::Export {
                 container,
                 datastore,
@@ -144,6 +152,7 @@ fn describe(places: &Places, owner: &Owner<'_>) -> Claimant {
 }
 
 struct Claims<'a> {
+    config: &'a AirflowConfig,
     platform: &'a str,
     database: &'a str,
     schema: &'a str,
@@ -167,7 +176,12 @@ impl<'a> Claims<'a> {
         physical
     }
 
-    fn ingest(&mut self, datastore: &'a DatastoreName, dataset: Option<&'a DatasetName>) {
+    fn ingest(
+        &mut self,
+        datastore: &'a DatastoreName,
+        dataset: Option<&'a DatasetName>,
+        mirrored: bool,
+    ) {
         let Some(store) = self.lookup.0.datastore(datastore).map(|p| p.item) else {
             return;
         };
@@ -175,6 +189,15 @@ impl<'a> Claims<'a> {
         parts.extend(dataset.map(DatasetName::as_str));
         let stream = Owner::Ingestion(datastore, dataset);
         self.names.claim("a DAG id", dag_id(&parts), true, stream);
+        if !mirrored
+            && let Some(ingestion) = store.capture.ingestion()
+            && matches!(ingestion.method, CaptureMethod::Cdc(_))
+        {
+            // Its slot and publication on the source, its changes table here.
+            let (slot, changes) = crate::render::cdc_names(self.config, (datastore, dataset));
+            self.names.claim(SLOT, slot, true, stream);
+            self.names.claim(&self.relations, changes, true, stream);
+        }
         for (name, d) in &store.datasets {
             if dataset.is_some_and(|only| only != name) {
                 continue;

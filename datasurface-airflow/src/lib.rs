@@ -106,6 +106,7 @@ impl DataPlatform for Airflow {
             .with_capture_methods([
                 CaptureKind::SqlSnapshot,
                 CaptureKind::SqlWatermark,
+                CaptureKind::Cdc,
                 CaptureKind::FileDrop,
                 CaptureKind::TransformerOutput,
             ])

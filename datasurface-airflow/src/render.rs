@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use datasurface_core::capture::IngestionConsistency;
+use datasurface_core::capture::{CdcStart, IngestionConsistency};
 use datasurface_core::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
@@ -26,8 +26,8 @@ use crate::escape::markdown::code;
 use crate::factory::{self, Chunk, ChunkDag, ChunkManifest};
 use crate::names::{dag_id, ident, k8s_name, qualified, quoted};
 use crate::spec::{
-    ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformHook, TransformOutput, TransformSpec,
-    spec_hash,
+    CdcSpec, ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformHook, TransformOutput,
+    TransformSpec, spec_hash,
 };
 use crate::sql::{self, Versions};
 
@@ -576,15 +576,13 @@ impl Renderer<'_> {
                 "purged (every consumer reads live rows)"
             }
         ));
-        for (name, d) in &datasets {
-            sql::ingest_tables(
-                &mut text,
-                &self.config.schema,
-                datastore.as_str(),
-                name.as_str(),
-                &d.schema,
-            );
-        }
+        self.ingest_tables(
+            &mut text,
+            store,
+            (datastore, dataset),
+            &datasets,
+            from_platform,
+        );
         let schedule = self.ingest_schedule(store);
         let mut arguments = vec![
             "ingest".to_owned(),
@@ -603,13 +601,14 @@ impl Renderer<'_> {
             arguments.push("--from-platform".to_owned());
             arguments.push(p.to_owned());
         }
-        let credentials = match (&store.capture, from_platform) {
-            (CaptureMetadata::Ingestion(i), None) => {
-                i.credential.iter().map(|c| c.name.to_string()).collect()
-            }
-            _ => Vec::new(),
-        };
-        let source = source_spec(&self.config, lookup, store, from_platform);
+        let credentials = source_credentials(store, from_platform);
+        let source = source_spec(
+            &self.config,
+            lookup,
+            store,
+            (datastore, dataset),
+            from_platform,
+        );
         let dataset_specs = datasets
             .iter()
             .map(|(name, d)| {
@@ -654,6 +653,35 @@ impl Renderer<'_> {
             decide: None,
         };
         Ok((text, dag, (spec_key, self.json(&spec)?)))
+    }
+
+    /// A stream's tables: each dataset's staging and merge tables, and a
+    /// change data capture stream's changes table.
+    fn ingest_tables(
+        &self,
+        text: &mut String,
+        store: &Datastore,
+        stream: Stream<'_>,
+        datasets: &[(&DatasetName, &datasurface_core::Dataset)],
+        from_platform: Option<&str>,
+    ) {
+        let cdc = match (&store.capture, from_platform) {
+            (CaptureMetadata::Ingestion(i), None) => matches!(i.method, CaptureMethod::Cdc(_)),
+            _ => false,
+        };
+        for (name, d) in datasets {
+            sql::ingest_tables(
+                text,
+                &self.config.schema,
+                (stream.0.as_str(), name.as_str()),
+                &d.schema,
+                cdc,
+            );
+        }
+        if cdc {
+            let (_, changes) = cdc_names(&self.config, stream);
+            sql::cdc_changes_table(text, &self.config.schema, &changes);
+        }
     }
 
     /// A dataset's part of its stream's spec.
@@ -1197,10 +1225,61 @@ pub(crate) fn sqlite_merge_table(store: &str, dataset: &str) -> String {
     format!("{store}__{dataset}")
 }
 
+/// The stream a source is read for: its datastore, and its one dataset
+/// when it has a stream of its own.
+pub(crate) type Stream<'a> = (&'a DatastoreName, Option<&'a DatasetName>);
+
+/// The names a change data capture stream reads its source through: its
+/// replication slot (a name on the source's whole server, so it carries
+/// where the stream merges: host, database, schema) and publication, the
+/// same name, and its changes table in the platform's schema.
+pub(crate) fn cdc_names(config: &AirflowConfig, (store, dataset): Stream<'_>) -> (String, String) {
+    let mut parts = vec![
+        "dssurf",
+        config.merge_host.as_str(),
+        config.merge_database.as_str(),
+        config.schema.as_str(),
+        store.as_str(),
+    ];
+    parts.extend(dataset.map(DatasetName::as_str));
+    let slot = ident(&parts);
+    let mut table = vec![store.as_str()];
+    table.extend(dataset.map(DatasetName::as_str));
+    table.push("changes");
+    (slot, ident(&table))
+}
+
+/// The credentials a stream's job reads its source with: none for a
+/// mirror, which reads the primary's merge database.
+fn source_credentials(store: &Datastore, from_platform: Option<&str>) -> Vec<String> {
+    match (&store.capture, from_platform) {
+        (CaptureMetadata::Ingestion(i), None) => {
+            i.credential.iter().map(|c| c.name.to_string()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// How a change data capture stream reads its source.
+fn cdc_spec(
+    config: &AirflowConfig,
+    stream: Stream<'_>,
+    cdc: &datasurface_core::capture::Cdc,
+) -> CdcSpec {
+    let (slot, changes) = cdc_names(config, stream);
+    CdcSpec {
+        publication: slot.clone(),
+        slot,
+        snapshot_first: cdc.start == CdcStart::SnapshotThenChanges,
+        changes_table: qualified(&config.schema, &changes),
+    }
+}
+
 pub(crate) fn source_spec(
     config: &AirflowConfig,
     lookup: &Lookup<'_>,
     store: &Datastore,
+    stream: Stream<'_>,
     from_platform: Option<&str>,
 ) -> SourceSpec {
     let unsupported = |reason: String| SourceSpec::Unsupported { reason };
@@ -1249,9 +1328,10 @@ pub(crate) fn source_spec(
         .0
         .container(&ingestion.container)
         .map(|c| &c.item.kind);
-    let watermark = match &ingestion.method {
-        CaptureMethod::SqlSnapshot(_) => None,
-        CaptureMethod::SqlWatermark(w) => Some(w.watermark_column.to_string()),
+    let (watermark, cdc) = match &ingestion.method {
+        CaptureMethod::SqlSnapshot(_) => (None, None),
+        CaptureMethod::SqlWatermark(w) => (Some(w.watermark_column.to_string()), None),
+        CaptureMethod::Cdc(c) => (None, Some(cdc_spec(config, stream, c))),
         CaptureMethod::FileDrop(_) => {
             return match local {
                 Some(folder) => SourceSpec::Csv { container, folder },
@@ -1260,7 +1340,7 @@ pub(crate) fn source_spec(
                 )),
             };
         }
-        other => {
+        other @ CaptureMethod::Kafka(_) => {
             return unsupported(format!(
                 "the job runner does not read `{}` captures",
                 other.name()
@@ -1268,6 +1348,11 @@ pub(crate) fn source_spec(
         }
     };
     if let Some(path) = local {
+        if cdc.is_some() {
+            return unsupported(format!(
+                "change data capture reads PostgreSQL's log of changes, and container `{container}` is mapped to a file on the workers"
+            ));
+        }
         return SourceSpec::Sqlite { container, path };
     }
     match kind {
@@ -1283,6 +1368,7 @@ pub(crate) fn source_spec(
                     .iter()
                     .any(|h| h.eq_ignore_ascii_case(&endpoint.host)),
                 watermark,
+                cdc,
             },
             (DatabaseEngine::Postgres, None) => unsupported(format!(
                 "PostgreSQL container `{container}` names no endpoint (host and port)"

@@ -70,6 +70,11 @@ pub enum SourceSpec {
         /// changed rows. Without one, every batch reads a whole snapshot.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         watermark: Option<String>,
+        /// For change data capture: the replication slot and publication the
+        /// stream reads its changes through. Without it (and a watermark),
+        /// every batch reads a whole snapshot.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cdc: Option<CdcSpec>,
     },
     /// Tables of a SQLite database file on the worker.
     Sqlite {
@@ -123,6 +128,25 @@ pub enum SourceSpec {
         /// Why.
         reason: String,
     },
+}
+
+/// How a change data capture stream reads its source: through a logical
+/// replication slot decoding (`pgoutput`) a publication of exactly the
+/// stream's tables and columns. Both names are the platform's own, never
+/// a team's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CdcSpec {
+    /// The replication slot, on the source's server.
+    pub slot: String,
+    /// The publication, in the source's database.
+    pub publication: String,
+    /// Whether the first batch loads a snapshot of every table, taken where
+    /// the slot starts (`snapshotThenChanges`), or reads only changes.
+    pub snapshot_first: bool,
+    /// The table each batch's changes are staged in, qualified and quoted:
+    /// one row a change, every dataset of the stream.
+    pub changes_table: String,
 }
 
 impl datasurface_runtime::IngestStream for IngestSpec {

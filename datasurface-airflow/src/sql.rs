@@ -19,7 +19,8 @@ use crate::names::{ident, push_quoted, push_quoted_list, qualified, quoted};
 /// The batch id that marks a live (not yet closed) row version.
 pub use datasurface_runtime::state::LIVE_BATCH;
 use datasurface_runtime::state::{
-    ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, BatchStatus, HOOK_DECISION, KEY_HASH,
+    ALL_HASH, BATCH_ID, BATCH_IN, BATCH_METRICS, BATCH_OUT, BatchStatus, CHANGE, HOOK_DECISION,
+    KEY_HASH,
 };
 
 /// The statuses as `batch_metrics` stores them, for statements.
@@ -248,7 +249,17 @@ fn converging_table<'a>(
 /// Merge tables always keep row versions (`ds_surf_batch_in`/`_out`, with
 /// live rows at [`LIVE_BATCH`]): whether closed versions are kept or purged is
 /// the job's choice, so changing a consumer's milestoning never changes a table.
-pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str, s: &Schema) {
+///
+/// A merge table fed by change data capture (`cdc`) keeps every version a
+/// batch makes of a key: its primary key takes [`CHANGE`] too, and a table
+/// an earlier capture made has its key widened in place.
+pub fn ingest_tables(
+    out: &mut String,
+    schema: &str,
+    (store, dataset): (&str, &str),
+    s: &Schema,
+    cdc: bool,
+) {
     const BATCH_ID_COLUMN: TableColumn<'static> = (BATCH_ID, Cow::Borrowed("integer"), false);
     const BATCH_IN_COLUMN: TableColumn<'static> = (BATCH_IN, Cow::Borrowed("integer"), false);
     const ALL_HASH_COLUMN: TableColumn<'static> = (ALL_HASH, Cow::Borrowed("char(32)"), false);
@@ -267,19 +278,76 @@ pub fn ingest_tables(out: &mut String, schema: &str, store: &str, dataset: &str,
         format!("integer DEFAULT {LIVE_BATCH}").into(),
         false,
     );
-    let merge_cols = [
+    let change: TableColumn<'static> = (CHANGE, Cow::Borrowed("bigint DEFAULT 0"), false);
+    let versions = [
         &BATCH_IN_COLUMN,
         &batch_out,
         &ALL_HASH_COLUMN,
         &KEY_HASH_COLUMN,
-    ]
-    .into_iter()
-    .chain(&cols);
-    converging_table(out, &merge, merge_cols, key.chain([BATCH_IN]));
+    ];
+    let merge_cols = versions
+        .into_iter()
+        .chain(cdc.then_some(&change))
+        .chain(&cols);
+    let merge_key = key.clone().chain([BATCH_IN]).chain(cdc.then_some(CHANGE));
+    converging_table(out, &merge, merge_cols, merge_key.clone());
+    if cdc {
+        widen_primary_key(out, &merge, merge_key);
+    }
     let _ = writeln!(
         out,
         "CREATE INDEX IF NOT EXISTS {} ON {merge} (\"{KEY_HASH}\") WHERE \"{BATCH_OUT}\" = {LIVE_BATCH};\n",
         quoted(&ident(&[store, dataset, "live_key"])),
+    );
+}
+
+/// Makes `table`'s primary key `key` when it lacks [`CHANGE`]: a merge
+/// table an earlier snapshot or watermark capture made, now fed by change
+/// data capture. Only the key's index is built again; no row changes.
+fn widen_primary_key<'a>(out: &mut String, table: &str, key: impl Iterator<Item = &'a str>) {
+    let alter = format!("ALTER TABLE {table} DROP CONSTRAINT ");
+    let mut add = String::from(", ADD PRIMARY KEY (");
+    push_quoted_list(&mut add, key);
+    add.push(')');
+    let literal = crate::escape::sql::literal;
+    let _ = writeln!(
+        out,
+        "DO $$\n\
+         DECLARE pk name;\n\
+         BEGIN\n    \
+             SELECT c.conname INTO pk FROM pg_constraint c\n        \
+                 WHERE c.conrelid = {table_literal}::regclass AND c.contype = 'p'\n        \
+                 AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid\n            \
+                     AND a.attnum = ANY (c.conkey) AND a.attname = {change});\n    \
+             IF pk IS NOT NULL THEN\n        \
+                 EXECUTE {alter} || quote_ident(pk) || {add};\n    \
+             END IF;\n\
+         END $$;\n",
+        table_literal = literal(table),
+        change = literal(CHANGE),
+        alter = literal(&alter),
+        add = literal(&add),
+    );
+}
+
+/// The table a change data capture stream stages each batch's changes in,
+/// one row a change to any of its datasets, in the order the source made
+/// them: the dataset, the operation (`I`, `U`, `D`, or `T` for a table
+/// emptied), the columns an update left out (large values it did not
+/// change), and the values as text in the columns' order when staged.
+pub fn cdc_changes_table(out: &mut String, schema: &str, table: &str) {
+    let table = qualified(schema, table);
+    let _ = writeln!(
+        out,
+        "-- The stream's changes, as read from the source's replication slot, until merged.\n\
+         CREATE TABLE IF NOT EXISTS {table} (\n    \
+             \"{BATCH_ID}\" integer NOT NULL,\n    \
+             \"{CHANGE}\" bigint NOT NULL,\n    \
+             ds_surf_dataset text NOT NULL,\n    \
+             ds_surf_op char(1) NOT NULL,\n    \
+             ds_surf_unchanged text[],\n    \
+             ds_surf_values text[] NOT NULL,\n    \
+             PRIMARY KEY (\"{BATCH_ID}\", \"{CHANGE}\")\n);\n"
     );
 }
 

@@ -352,7 +352,8 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
             return Outcome::CouldNotRun;
         }
     };
-    let jobs = Runner::new(db);
+    // Change data capture streams' slots are made with their sources' credentials.
+    let jobs = Runner::new(db).with_logins(login);
     let applied = jobs.apply(&rendered.rendering, &mut printer(&mut *out));
     let applied = applied.and_then(|summary| {
         let (modules, warnings) = crate::hook_load::applied_modules(

@@ -193,9 +193,19 @@ pub struct SqlWatermark {
     pub watermark_type: DataType,
 }
 
-/// Settings of [`CaptureMethod::Cdc`].
+/// Settings of [`CaptureMethod::Cdc`]: the source database's own log of
+/// changes (PostgreSQL's logical decoding), read from a position the
+/// platform keeps, so a batch costs what changed, not the table.
+///
+/// ```yaml
+/// method:
+///   cdc:
+///     tables: {customers: sales.customers}
+///     start: changesOnly      # default: snapshotThenChanges
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Cdc {
     /// The source table of each dataset, as for snapshots.
     #[serde(
@@ -204,6 +214,46 @@ pub struct Cdc {
         skip_serializing_if = "crate::OrderedMap::is_empty"
     )]
     pub tables: OrderedMap<DatasetName, String>,
+    /// Where the stream's first batch starts.
+    #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
+    pub start: CdcStart,
+}
+
+impl Cdc {
+    /// Change data capture of tables named like their datasets, from a
+    /// snapshot.
+    pub fn new() -> Self {
+        Cdc::default()
+    }
+
+    /// The same, starting as `start` says.
+    #[must_use]
+    pub fn with_start(mut self, start: CdcStart) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// The same, reading each dataset in `tables` from the source table
+    /// named beside it.
+    #[must_use]
+    pub fn with_tables(mut self, tables: OrderedMap<DatasetName, String>) -> Self {
+        self.tables = tables;
+        self
+    }
+}
+
+/// Where a change data capture stream's first batch starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum CdcStart {
+    /// A consistent snapshot of every table, taken where the changes start,
+    /// then the changes after it: every row once, none twice.
+    #[default]
+    SnapshotThenChanges,
+    /// Only the changes made after the stream starts reading, for tables
+    /// whose rows were loaded another way.
+    ChangesOnly,
 }
 
 /// Settings of [`CaptureMethod::Kafka`].

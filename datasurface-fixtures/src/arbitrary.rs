@@ -13,7 +13,9 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
-use datasurface_core::capture::{Cdc, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
+use datasurface_core::capture::{
+    Cdc, CdcStart, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark,
+};
 use datasurface_core::container::{
     Database, Encryption, HostPort, KafkaCluster, Lakehouse, ObjectStorage, TableFormat,
 };
@@ -524,7 +526,14 @@ fn capture_method() -> impl Strategy<Value = CaptureMethod> {
                 })
             }
         ),
-        tables().prop_map(|tables| CaptureMethod::Cdc(Cdc { tables })),
+        (tables(), any::<bool>()).prop_map(|(tables, changes_only)| {
+            let start = if changes_only {
+                CdcStart::ChangesOnly
+            } else {
+                CdcStart::SnapshotThenChanges
+            };
+            CaptureMethod::Cdc(Cdc::new().with_tables(tables).with_start(start))
+        }),
         map(dataset_name(), text(), 2).prop_map(|topics| CaptureMethod::Kafka(Kafka { topics })),
         (
             prop_oneof![

@@ -12,6 +12,8 @@
 //!   or failure becomes a verdict;
 //! - [`lineage`]: the OpenLineage job a platform renders with each job, and
 //!   the run events a runner makes of it;
+//! - [`pgoutput`]: PostgreSQL's logical replication messages, decoded,
+//!   for a runner that reads a table's changes from a replication slot;
 //! - [`csv_drop`] (feature `csv`): malformed rows of CSV drops described
 //!   for a data team;
 //! - the file layouts (feature `fs`): saved renderings in a directory
@@ -37,6 +39,7 @@ pub mod csv_drop;
 pub mod gitops;
 pub mod hook;
 pub mod lineage;
+pub mod pgoutput;
 mod run_totals;
 #[cfg(feature = "fs")]
 mod saved_dir;

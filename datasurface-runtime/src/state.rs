@@ -36,6 +36,11 @@ pub const BATCH_OUT: &str = "ds_surf_batch_out";
 pub const KEY_HASH: &str = "ds_surf_key_hash";
 /// The hash of all of a row's columns.
 pub const ALL_HASH: &str = "ds_surf_all_hash";
+/// Which of a batch's versions of one key a row version is, in a merge
+/// table fed by change data capture: 0 for the version the batch leaves,
+/// and the number of the change that made it for each earlier one (a row
+/// changed twice between batches leaves two versions).
+pub const CHANGE: &str = "ds_surf_change";
 
 /// The table of batches: one row per batch of each stream, with its
 /// status, times, row counts and why it failed.

@@ -10,7 +10,7 @@ pub(super) const CODE: CodeInfo = CodeInfo::new(
     "airflow-unreadable-source",
     Severity::Warning,
     "An ingestion that an `airflow` platform renders reads a source its job runner cannot read.",
-    "`datasurface job ingest` reads PostgreSQL tables (snapshot or watermark), SQLite files and folders of CSV files named in the platform's `sources` parameter, and transformer outputs. The stream renders, but every batch fails with this reason until the source is one of those.",
+    "`datasurface job ingest` reads PostgreSQL tables (snapshot, watermark or change data capture), SQLite files and folders of CSV files named in the platform's `sources` parameter, and transformer outputs. The stream renders, but every batch fails with this reason until the source is one of those.",
 )
 .with_example(
     &[(
@@ -25,6 +25,7 @@ pub(super) const CODE: CodeInfo = CodeInfo::new(
 pub(super) fn check(cx: &Lint<'_>, node: &NodeKind, found: &mut Vec<Diagnostic>) {
     let NodeKind::Ingest {
         datastore,
+        dataset,
         from_platform,
         ..
     } = node
@@ -34,8 +35,13 @@ pub(super) fn check(cx: &Lint<'_>, node: &NodeKind, found: &mut Vec<Diagnostic>)
     if let Some(primary) = from_platform {
         // A mirror reads the primary's merge database, never the source.
         if let Some(at) = cx.lookup.0.datastore(datastore)
-            && let spec::SourceSpec::Unsupported { reason } =
-                render::source_spec(cx.config, cx.lookup, at.item, Some(primary.as_str()))
+            && let spec::SourceSpec::Unsupported { reason } = render::source_spec(
+                cx.config,
+                cx.lookup,
+                at.item,
+                (datastore, dataset.as_ref()),
+                Some(primary.as_str()),
+            )
         {
             found.push(
                 CODE.at(
@@ -51,8 +57,13 @@ pub(super) fn check(cx: &Lint<'_>, node: &NodeKind, found: &mut Vec<Diagnostic>)
         return;
     }
     if let Some(at) = cx.lookup.0.datastore(datastore)
-        && let spec::SourceSpec::Unsupported { reason } =
-            render::source_spec(cx.config, cx.lookup, at.item, None)
+        && let spec::SourceSpec::Unsupported { reason } = render::source_spec(
+            cx.config,
+            cx.lookup,
+            at.item,
+            (datastore, dataset.as_ref()),
+            None,
+        )
     {
         found.push(
             CODE.at(

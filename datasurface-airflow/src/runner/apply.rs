@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_platform::{Rendering, content_hash, dependency_order};
 
-use super::{JobError, Merge, MergeDatabase};
+use super::{JobError, Login, Merge, MergeDatabase};
 use crate::spec::{INGEST, IngestSpec, TRANSFORM, TransformSpec, spec_hash};
 
 /// What an apply did.
@@ -21,6 +21,10 @@ pub struct ApplySummary {
     pub specs_stored: usize,
     /// Job specs removed because the rendering no longer has their job (their tables stay).
     pub specs_removed: usize,
+    /// Replication slots made for change data capture streams.
+    pub slots_made: usize,
+    /// Replication slots dropped with the streams the rendering no longer has.
+    pub slots_dropped: usize,
 }
 
 impl std::fmt::Display for ApplySummary {
@@ -29,7 +33,15 @@ impl std::fmt::Display for ApplySummary {
             f,
             "{} scripts run ({} unchanged), {} job specs stored, {} removed",
             self.scripts_run, self.scripts_unchanged, self.specs_stored, self.specs_removed
-        )
+        )?;
+        if self.slots_made + self.slots_dropped > 0 {
+            write!(
+                f,
+                ", {} replication slots made, {} dropped",
+                self.slots_made, self.slots_dropped
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -47,12 +59,70 @@ fn job_of(key: &str, content: &str) -> Result<Option<(&'static str, String)>, Ba
     }
 }
 
-/// Applies `rendering` (an `airflow` platform's) to its merge database.
+/// Applies `rendering` (an `airflow` platform's) to its merge database,
+/// then sets up the sources of its change data capture streams (and drops
+/// the slots of those it no longer has); `login` finds a source's
+/// credential.
 pub(crate) fn apply(
     db: &MergeDatabase,
     rendering: &Rendering,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
     log: &mut dyn FnMut(&str),
 ) -> Result<ApplySummary, JobError> {
+    let (mut summary, retired) = apply_to_merge(db, rendering, log)?;
+    // A slot is made waiting for every transaction on its server to end,
+    // so with the lock let go: the source may share the merge database's.
+    let mut failed = Vec::new();
+    for spec in ingest_specs(rendering) {
+        match super::cdc::set_up(&spec, login) {
+            Ok(super::cdc::SetUp::Made) => {
+                summary.slots_made += 1;
+                log(&format!(
+                    "made the replication slot of stream `{}`",
+                    spec.stream
+                ));
+            }
+            Ok(super::cdc::SetUp::Kept) => {}
+            Err(why) => failed.push(format!("stream `{}`: {why}", spec.stream)),
+        }
+    }
+    for spec in retired {
+        match super::cdc::tear_down(&spec, login) {
+            Ok(left) => {
+                summary.slots_dropped += 1;
+                log(&format!(
+                    "dropped the replication slot of stream `{}`, which no stream reads now",
+                    spec.stream
+                ));
+                if let Some(left) = left {
+                    log(&left);
+                }
+            }
+            Err(why) => failed.push(format!("stream `{}` (removed): {why}", spec.stream)),
+        }
+    }
+    if failed.is_empty() {
+        Ok(summary)
+    } else {
+        Err(JobError::not_applied(format!(
+            "applied ({summary}), but the change data capture of {} could not be set up: {}",
+            if failed.len() == 1 {
+                "one stream"
+            } else {
+                "some streams"
+            },
+            failed.join("; ")
+        )))
+    }
+}
+
+/// The rendering's scripts and specs on the merge database, under the
+/// apply lock; the specs of change data capture streams it retired.
+fn apply_to_merge(
+    db: &MergeDatabase,
+    rendering: &Rendering,
+    log: &mut dyn FnMut(&str),
+) -> Result<(ApplySummary, Vec<IngestSpec>), JobError> {
     let mut merge = Merge::open(db)?;
     merge.lock("apply", "the rendering")?;
     let setup = |what: &str, e: &postgres::Error| JobError::database(what, e);
@@ -78,6 +148,17 @@ pub(crate) fn apply(
     )?
     .iter()
     .map(|row| ((row.get(0), row.get(1)), row.get(2)))
+    .collect();
+    // The change data capture streams as applied before, for their slots.
+    let slots_before: Vec<IngestSpec> = read_rows(
+        &mut merge,
+        &specs_table,
+        &format!("SELECT spec::text FROM {specs_table} WHERE kind = '{INGEST}'"),
+        "reading the job specs",
+    )?
+    .iter()
+    .filter_map(|row| serde_json::from_str::<IngestSpec>(row.get(0)).ok())
+    .filter(|spec| super::cdc::of(spec).is_some())
     .collect();
     let mut summary = ApplySummary::default();
     let mut jobs: BTreeSet<(&'static str, String)> = BTreeSet::new();
@@ -137,7 +218,27 @@ pub(crate) fn apply(
             .map_err(|e| setup(&format!("applying {key}"), &e))?;
     }
     retire(&mut merge, rendering, &applied, &jobs, &mut summary, log)?;
-    Ok(summary)
+    // A slot no stream reads any more: its stream left the model, or reads
+    // its source another way, or under another name.
+    let reading: BTreeSet<String> = ingest_specs(rendering)
+        .iter()
+        .filter_map(|spec| super::cdc::of(spec).map(|c| c.slot.clone()))
+        .collect();
+    let retired = slots_before
+        .into_iter()
+        .filter(|spec| super::cdc::of(spec).is_some_and(|c| !reading.contains(&c.slot)))
+        .collect();
+    Ok((summary, retired))
+}
+
+/// The ingest specs of a rendering.
+fn ingest_specs(rendering: &Rendering) -> Vec<IngestSpec> {
+    rendering
+        .artifacts
+        .iter()
+        .filter(|(key, _)| key.as_str().starts_with("jobs/ingest/"))
+        .filter_map(|(_, a)| serde_json::from_str(&a.content).ok())
+        .collect()
 }
 
 /// The rows of `query` if `table` exists, or none before the first apply

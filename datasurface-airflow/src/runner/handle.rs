@@ -99,13 +99,16 @@ impl<'a> Runner<'a> {
     }
 
     /// Puts a rendering onto the merge database: its tables, views, roles
-    /// and job specs, only what changed; `log` hears each step.
+    /// and job specs, only what changed; then makes the publications and
+    /// replication slots of its change data capture streams on their
+    /// sources (and drops the slots of streams it no longer has); `log`
+    /// hears each step.
     pub fn apply(
         &self,
         rendering: &Rendering,
         log: &mut dyn FnMut(&str),
     ) -> Result<ApplySummary, JobError> {
-        super::apply::apply(&self.db, rendering, log)
+        super::apply::apply(&self.db, rendering, &self.logins, log)
     }
 
     /// Runs one batch of `stream` (or finishes the one left unfinished).

@@ -12,9 +12,9 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::lineage::{Lineage, Run};
-use super::sources;
 use super::{JobError, Login, Merge, MergeDatabase, errors};
-use crate::spec::{INGEST, IngestSpec};
+use super::{cdc, sources};
+use crate::spec::{CdcSpec, INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::Statements;
 use datasurface_runtime::lineage::{DatasetOutcome, Outcome};
@@ -361,6 +361,18 @@ impl Batch {
             }
         }
         self.commit(batch).map_err(|message| fail(self, message))?;
+        if cdc::of(&self.spec).is_some() {
+            // The slot goes past what the batch merged; if it cannot now,
+            // the next batch moves it first.
+            let advanced = self
+                .cdc_position(Some(batch))
+                .and_then(|p| p.map_or(Ok(()), |p| cdc::advance(&self.spec, &p, login)));
+            if let Err(why) = advanced {
+                log(&format!(
+                    "stream `{stream}`: batch {batch} committed, but its replication slot was not advanced yet ({why}); the next batch advances it first"
+                ));
+            }
+        }
         let outcome = self.outcome(batch, resumed_from)?;
         log(&format!(
             "{outcome} in {:.1} s",
@@ -388,6 +400,9 @@ impl Batch {
         batch: i32,
         login: &dyn Fn(&str) -> Result<Login, JobError>,
     ) -> Result<i64, BatchFailure> {
+        if let Some(cdc) = cdc::of(&self.spec).cloned() {
+            return self.stage_changes(batch, &cdc, login);
+        }
         let marks = self.watermarks().map_err(BatchFailure::from_error)?;
         // A whole snapshot from a source (a transformer's output may be empty).
         let snapshot = match &self.spec.source {
@@ -446,6 +461,74 @@ impl Batch {
         Ok(total)
     }
 
+    /// Where the stream's change data capture stood after batch `batch`
+    /// (its latest committed one when `None`), as its state keeps it.
+    fn cdc_position(&mut self, batch: Option<i32>) -> Result<Option<cdc::Position>, BatchFailure> {
+        let row = match batch {
+            Some(batch) => self.db.client.query_opt(
+                &format!(
+                    "SELECT state FROM {} WHERE stream_key = $1 AND batch_id = $2",
+                    self.metrics()
+                ),
+                &[&self.spec.stream, &batch],
+            ),
+            None => self.latest("state", true),
+        }
+        .map_err(|e| errors::text(&e))?;
+        let state: Option<serde_json::Value> = row.and_then(|r| r.get(0));
+        match state.and_then(|s| s.get("cdc").cloned()) {
+            Some(position) => serde_json::from_value(position).map(Some).map_err(|e| {
+                failure!("the stream's change data capture position cannot be read: {e}")
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// Stages a change data capture batch, in one transaction: the changes
+    /// since the last batch (or the first batch's snapshot), and where the
+    /// slot may go once the batch commits.
+    fn stage_changes(
+        &mut self,
+        batch: i32,
+        cdc: &CdcSpec,
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
+    ) -> Result<i64, BatchFailure> {
+        let last = self.cdc_position(None)?;
+        let metrics = self.metrics();
+        let spec = self.spec.clone();
+        let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
+        let staged = cdc::stage(&mut tx, &spec, cdc, batch, last, login)?;
+        if staged.position.loaded_snapshot {
+            for d in spec.datasets.iter().filter(|d| !d.allow_empty) {
+                if staged.read.get(&d.dataset).copied().unwrap_or(0) > 0 {
+                    continue;
+                }
+                let live: i64 = tx
+                    .query_one(&Statements::postgres().live_rows(d), &[])
+                    .and_then(|row| row.try_get(0))
+                    .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+                if live > 0 {
+                    return Err(failure!(
+                        "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
+                        d.dataset
+                    ));
+                }
+            }
+        }
+        let total = i64::try_from(staged.rows).unwrap_or(i64::MAX);
+        let state = json!({ "cdc": staged.position, "read": staged.read });
+        tx.execute(
+            &format!(
+                "UPDATE {metrics} SET status = '{STAGED}', rows_total = $3, state = $4 \
+                 WHERE stream_key = $1 AND batch_id = $2"
+            ),
+            &[&spec.stream, &batch, &total, &state],
+        )
+        .map_err(|e| errors::text(&e))?;
+        tx.commit().map_err(|e| errors::text(&e))?;
+        Ok(total)
+    }
+
     /// Gathers statistics on the merge tables a batch changed in large part
     /// (see [`needs_statistics`]), after the merge committed, so the next
     /// batch's merge is planned on today's row counts. A failure here loses
@@ -488,6 +571,15 @@ impl Batch {
             crate::spec::SourceSpec::Postgres { watermark, .. } => watermark.is_none(),
             _ => true,
         };
+        // A change data capture batch merges its changes, unless it is the
+        // first, which loaded a snapshot.
+        let cdc_batch = match cdc::of(&self.spec).cloned() {
+            Some(cdc) => self
+                .cdc_position(Some(batch))?
+                .filter(|p| !p.loaded_snapshot)
+                .map(|p| (cdc, p)),
+            None => None,
+        };
         let metrics = self.metrics();
         let schema = self.db.schema.clone();
         // A stream that stopped keeping history purges what it kept once, when its spec changes.
@@ -505,13 +597,23 @@ impl Batch {
             let at = |e: postgres::Error| {
                 format!("dataset `{}`: merging: {}", d.dataset, errors::text(&e))
             };
-            let s = Statements::postgres().merge(d, self.spec.keep_history, snapshot);
-            let changed = tx.execute(&s.close_changed, &[&batch]).map_err(at)?;
-            let gone = match &s.close_deleted {
-                Some(q) => tx.execute(q, &[&batch]).map_err(at)?,
-                None => 0,
+            let (changed, gone, opened) = if let Some((cdc, position)) = &cdc_batch {
+                let columns = position
+                    .columns
+                    .get(&d.dataset)
+                    .cloned()
+                    .unwrap_or_default();
+                merge_changes(&mut tx, d, cdc, &columns, self.spec.keep_history, batch)?
+            } else {
+                let s = Statements::postgres().merge(d, self.spec.keep_history, snapshot);
+                let changed = tx.execute(&s.close_changed, &[&batch]).map_err(at)?;
+                let gone = match &s.close_deleted {
+                    Some(q) => tx.execute(q, &[&batch]).map_err(at)?,
+                    None => 0,
+                };
+                let opened = tx.execute(&s.open_new, &[&batch]).map_err(at)?;
+                (changed, gone, opened)
             };
-            let opened = tx.execute(&s.open_new, &[&batch]).map_err(at)?;
             deleted += gone;
             updated += changed;
             inserted += opened.saturating_sub(changed);
@@ -563,6 +665,10 @@ impl Batch {
             tx.batch_execute(&format!("TRUNCATE {}", d.staging_table))
                 .map_err(|e| errors::text(&e))?;
         }
+        if let Some(cdc) = cdc::of(&self.spec) {
+            tx.batch_execute(&format!("TRUNCATE {}", cdc.changes_table))
+                .map_err(|e| errors::text(&e))?;
+        }
         tx.execute(
             &format!(
                 "UPDATE {metrics} SET status = '{COMMITTED}', batch_end = now(), \
@@ -599,6 +705,51 @@ impl Batch {
             resumed_from,
         })
     }
+}
+
+/// Merges dataset `d`'s changes of a change data capture batch: how many
+/// versions it made by updating a key (closing its live version, or
+/// keeping an earlier one), how many live versions it closed for a delete,
+/// and how many versions it opened (new keys and updates).
+fn merge_changes(
+    tx: &mut postgres::Transaction<'_>,
+    d: &crate::spec::DatasetSpec,
+    cdc: &CdcSpec,
+    columns: &[String],
+    keep_history: bool,
+    batch: i32,
+) -> Result<(u64, u64, u64), BatchFailure> {
+    let at = |e: postgres::Error| format!("dataset `{}`: merging: {}", d.dataset, errors::text(&e));
+    let s = Statements::postgres().cdc_merge(d, &cdc.changes_table, columns, keep_history);
+    tx.execute(&s.typed[0], &[]).map_err(at)?;
+    tx.execute(&s.typed[1], &[&batch, &d.dataset]).map_err(at)?;
+    tx.execute(&s.fill_left_out, &[]).map_err(at)?;
+    let left_out: i64 = tx.query_one(&s.still_left_out, &[]).map_err(at)?.get(0);
+    if left_out > 0 {
+        return Err(failure!(
+            "dataset `{}`: {left_out} updates left out a large value they did not change, and the row has no earlier version to take it from: set `REPLICA IDENTITY FULL` on the source table, or start the stream with a snapshot",
+            d.dataset
+        ));
+    }
+    let truncated: i64 = tx.query_one(&s.truncated_at, &[]).map_err(at)?.get(0);
+    tx.execute(&s.last, &[]).map_err(at)?;
+    // Each earlier version a batch keeps is an update of its key.
+    let earlier = match &s.keep_earlier {
+        Some(q) => tx.execute(q, &[&batch, &truncated]).map_err(at)?,
+        None => 0,
+    };
+    let mut gone = tx
+        .execute(&s.close_deleted, &[&batch, &truncated])
+        .map_err(at)?;
+    let changed = tx
+        .execute(&s.close_changed, &[&batch, &truncated])
+        .map_err(at)?;
+    gone += tx
+        .execute(&s.close_truncated, &[&batch, &truncated])
+        .map_err(at)?;
+    let opened = tx.execute(&s.open_new, &[&batch, &truncated]).map_err(at)?;
+    tx.batch_execute(&s.drop).map_err(at)?;
+    Ok((changed + earlier, gone, opened + earlier))
 }
 
 /// Whether a merge table needs fresh statistics after a batch changed

@@ -19,6 +19,7 @@
 //! saying so.
 
 mod apply;
+mod cdc;
 mod decide;
 mod errors;
 mod exact;

@@ -67,6 +67,7 @@ pub(crate) fn open(
             credential,
             plaintext,
             watermark,
+            cdc: _,
         } => {
             let Some(name) = credential else {
                 return Err(failure!(
@@ -576,7 +577,7 @@ fn named_twice<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
         .find(|name| !seen.insert(name.to_ascii_lowercase()))
 }
 
-fn match_columns<'a>(
+pub(crate) fn match_columns<'a>(
     d: &DatasetSpec,
     table: &str,
     present: &'a [(String, Option<String>)],
@@ -613,7 +614,7 @@ fn match_columns<'a>(
     Ok(out)
 }
 
-fn postgres_table(
+pub(crate) fn postgres_table(
     src: &mut postgres::Client,
     tx: &mut Transaction<'_>,
     d: &DatasetSpec,

@@ -7,6 +7,7 @@
 //! with a password, as the job logs in over TCP. When PostgreSQL is missing
 //! the tests say so and pass, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -79,9 +80,12 @@ impl Scratch {
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
              CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
         ));
-        // Applying a transformer makes its role.
-        let _ = psql_admin(&format!("ALTER ROLE {ROLE} CREATEROLE"));
+        // Applying a transformer makes its role; reading changes needs REPLICATION.
+        let _ = psql_admin(&format!("ALTER ROLE {ROLE} CREATEROLE REPLICATION"));
         for db in [&merge, &source] {
+            let _ = psql_admin(&format!(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{db}'"
+            ));
             psql_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
             psql_admin(&format!("CREATE DATABASE {db} OWNER {ROLE}")).unwrap();
         }
@@ -192,6 +196,10 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         if !std::thread::panicking() {
             for db in [&self.merge, &self.source] {
+                // A database with a replication slot cannot be dropped.
+                let _ = psql_admin(&format!(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{db}'"
+                ));
                 let _ = psql_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
             }
             let _ = std::fs::remove_dir_all(&self.dir);
@@ -224,6 +232,9 @@ enum Source {
     /// A snapshot, and a transformer `Summary` reading it with this query
     /// into `Summary_Out.totals` (`id`, `qty`), which the consumer reads too.
     Transformer(&'static str),
+    /// The PostgreSQL table's changes, through a replication slot, after
+    /// a first snapshot (the login role gets `REPLICATION`).
+    Cdc,
 }
 
 /// The transformer variant's parts of the model: the consumer's sink on its
@@ -261,6 +272,7 @@ fn capture_parts(
         | Source::Transformer(_)
         | Source::AirflowMirror
         | Source::SqliteMirrorsAirflow => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
+        Source::Cdc => ("{cdc: {}}", "Orders", String::new(), ""),
         Source::Watermark => (
             "{sqlWatermark: {watermarkColumn: updated, watermarkType: {Timestamp: {}}}}",
             "Orders",
@@ -419,6 +431,139 @@ fn batches_merge_changes_and_keep_their_history() {
     assert_eq!(live, "100");
     let (merged, source) = s.live_and_source();
     assert_eq!(merged, source);
+}
+
+/// Each version of the rows `ids` in the merge table: `id:qty:in:out:change`.
+fn versions(s: &Scratch, ids: &str) -> String {
+    s.merge_sql(&format!(
+        "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || ds_surf_batch_in || ':' || \
+         ds_surf_batch_out || ':' || ds_surf_change, ' ' ORDER BY id, ds_surf_batch_in, ds_surf_batch_out, ds_surf_change) \
+         FROM shop.shop_items_merge WHERE id IN ({ids})"
+    ))
+}
+
+#[test]
+fn change_data_capture_merges_every_change_once_and_keeps_each_version() {
+    let Some(s) = Scratch::with_source("cdc", 100, &Source::Cdc) else {
+        return;
+    };
+    let first = s.ingest();
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    said(
+        &first,
+        "batch 1 committed: 100 rows read, +100 ~0 -0",
+        "the snapshot",
+    );
+    // A change made once the slot is there but before the next batch, an
+    // update of a row twice, a delete, an insert.
+    s.source_sql(
+        "UPDATE items SET qty = 1000 WHERE id = 1; DELETE FROM items WHERE id = 2; \
+         INSERT INTO items VALUES (500, 'new', 1, 2.50, NULL); \
+         UPDATE items SET qty = 7 WHERE id = 3; UPDATE items SET qty = 8 WHERE id = 3",
+    );
+    let second = s.ingest();
+    said(
+        &second,
+        "batch 2 committed: 5 rows read, +1 ~3 -1",
+        "five changes",
+    );
+    assert_eq!(
+        versions(&s, "1, 2, 3, 500"),
+        "1:1:1:2:0 1:1000:2:2147483647:0 2:2:1:2:0 3:3:1:2:0 3:7:2:2:4 3:8:2:2147483647:0 500:1:2:2147483647:0",
+        "each version of a row changed twice is kept"
+    );
+    let (merged, source) = s.live_and_source();
+    assert_eq!(merged, source);
+    // Nothing new: nothing read, nothing changed, the slot where it was.
+    let slot = || {
+        psql_admin(&format!(
+            "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE database = '{}'",
+            s.source
+        ))
+        .unwrap()
+    };
+    let third = s.ingest();
+    said(
+        &third,
+        "batch 3 committed: 0 rows read, +0 ~0 -0",
+        "nothing new",
+    );
+    let advanced = slot();
+    assert!(!advanced.is_empty(), "the stream has its slot");
+    // A large value, kept out of line, that a later update leaves out.
+    s.source_sql(
+        "UPDATE items SET note = (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 3000) g) WHERE id = 4",
+    );
+    said(
+        &s.ingest(),
+        "batch 4 committed: 1 rows read, +0 ~1 -0",
+        "a large value",
+    );
+    s.source_sql("UPDATE items SET qty = 9 WHERE id = 4");
+    said(
+        &s.ingest(),
+        "batch 5 committed: 1 rows read, +0 ~1 -0",
+        "the value left out",
+    );
+    let (merged, source) = s.live_and_source();
+    assert_eq!(
+        merged, source,
+        "the large value is taken from the live version"
+    );
+    // A table emptied and given one row back.
+    s.source_sql("TRUNCATE items; INSERT INTO items VALUES (1, 'back', 1, 1, NULL)");
+    said(&s.ingest(), "batch 6 committed: 2 rows read", "a truncate");
+    let (merged, source) = s.live_and_source();
+    assert_eq!(
+        merged, source,
+        "an emptied table leaves only what came back"
+    );
+    assert_ne!(slot(), advanced, "the slot moved past what was merged");
+    a_column_dropped_at_the_source_fails_until_it_is_back(&s);
+    // The store read another way: apply drops the slot no stream reads.
+    switch_to_snapshots(&s);
+    assert_eq!(slot(), "", "no slot is left pinning the source's log");
+}
+
+/// PostgreSQL keeps a published column from being dropped or changed; one
+/// an operator takes out of the publication and drops fails the batch
+/// naming it. Added back, the batch puts it back in the publication.
+fn a_column_dropped_at_the_source_fails_until_it_is_back(s: &Scratch) {
+    let publication = s.source_sql("SELECT pubname FROM pg_publication");
+    s.source_sql(&format!(
+        "ALTER PUBLICATION {publication} SET TABLE items (id, name, price, note); ALTER TABLE items DROP COLUMN qty"
+    ));
+    let drifted = s.ingest();
+    assert_eq!(drifted.code, 3, "{}{}", drifted.stdout, drifted.stderr);
+    assert!(
+        drifted.stderr.contains("has no column `qty`"),
+        "{}",
+        drifted.stderr
+    );
+    s.source_sql("ALTER TABLE items ADD COLUMN qty integer");
+    let mended = s.ingest();
+    assert_eq!(mended.code, 0, "{}{}", mended.stdout, mended.stderr);
+    assert_eq!(
+        s.source_sql(&format!(
+            "SELECT array_to_string(attnames, ',') FROM pg_publication_tables WHERE pubname = '{publication}'"
+        )),
+        "id,name,price,note,qty"
+    );
+}
+
+/// Reads the store with snapshots instead: `job apply` drops its slot.
+fn switch_to_snapshots(s: &Scratch) {
+    let team = s.dir.join("model/team.yaml");
+    let text = std::fs::read_to_string(&team).unwrap();
+    std::fs::write(&team, text.replace("{cdc: {}}", "{sqlSnapshot: {}}")).unwrap();
+    let model = s.dir.join("model");
+    let applied = s.job(&["apply", model.to_str().unwrap()], &[]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    said(
+        &applied,
+        "0 replication slots made, 1 dropped",
+        "the slot dropped",
+    );
 }
 
 /// A way to break a batch, how to mend it, and what the failure must say.
@@ -668,6 +813,122 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
             "SELECT count(*) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status NOT IN ('committed', 'failed')"
         ),
         "0"
+    );
+}
+
+/// Writes to the source until `stop`: each transaction adds one to the
+/// quantity of a few of twenty rows (so a key's versions count up by one,
+/// and a change merged twice or missed is a step of another size),
+/// sometimes adds a row and sometimes deletes another.
+fn write_until(s: &Scratch, stop: &std::sync::atomic::AtomicBool, seed: u64) -> u32 {
+    let mut random = Lcg(seed);
+    let mut transactions = 0;
+    for next_id in 200_000.. {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let mut sql = String::from("BEGIN;");
+        for _ in 0..=random.below(3) {
+            // Twenty hot keys: most changes meet others of their key in a batch.
+            let id = 1 + random.below(20);
+            let _ = write!(sql, " UPDATE items SET qty = qty + 1 WHERE id = {id};");
+        }
+        match random.below(4) {
+            0 => {
+                let _ = write!(
+                    sql,
+                    " INSERT INTO items VALUES ({next_id}, 'new', 0, 1.00, NULL);"
+                );
+            }
+            1 => {
+                let id = 21 + random.below(1980);
+                let _ = write!(sql, " DELETE FROM items WHERE id = {id};");
+            }
+            _ => {}
+        }
+        sql.push_str(" COMMIT;");
+        s.source_sql(&sql);
+        transactions += 1;
+    }
+    transactions
+}
+
+#[test]
+fn change_data_capture_killed_at_random_with_writers_merges_each_change_once() {
+    let Some(s) = Scratch::with_source("cdckill", 2000, &Source::Cdc) else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let seed = std::env::var("DATASURFACE_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(now.as_secs() ^ u64::from(now.subsec_nanos()));
+    eprintln!("seed {seed} (replay with DATASURFACE_KILL_SEED={seed})");
+    let mut random = Lcg(seed);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // Writers run from before the snapshot to the last kill.
+        let writer = scope.spawn(|| write_until(&s, &stop, seed));
+        // Changes between the slot's start and the snapshot: the slot
+        // holds them and the snapshot too, and each must count once.
+        std::thread::sleep(Duration::from_millis(700));
+        let started = Instant::now();
+        assert_eq!(
+            ingest_to_the_end(&s, &[]).code,
+            0,
+            "the snapshot (seed {seed})"
+        );
+        let batch_ms = u64::try_from(started.elapsed().as_millis())
+            .unwrap()
+            .max(50);
+        for _ in 0..24 {
+            let mut child = s
+                .command(&["ingest", "--stream", "Shop", "--keep-history"], &[])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(random.below(batch_ms * 3 / 2)));
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let written = writer.join().unwrap();
+        eprintln!("the writers committed {written} transactions");
+        assert!(written > 0, "the writers wrote");
+    });
+    // Finish whatever was left, then a batch of what is there now.
+    ingest_to_the_end(&s, &[]);
+    ingest_to_the_end(&s, &[]);
+    let (merged, source) = s.live_and_source();
+    assert!(
+        merged == source,
+        "the live rows are the source's rows (seed {seed})"
+    );
+    let one = |sql: &str| s.merge_sql(sql);
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM (SELECT id FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647 GROUP BY id HAVING count(*) > 1) x"
+        ),
+        "0",
+        "one live version per key (seed {seed})"
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM (SELECT qty - lag(qty) OVER (PARTITION BY id ORDER BY ds_surf_batch_in, ds_surf_batch_out, ds_surf_change) AS step \
+             FROM shop.shop_items_merge) x WHERE step IS NOT NULL AND step <> 1"
+        ),
+        "0",
+        "each key's versions count up by one: no change missed or merged twice (seed {seed})"
+    );
+    assert_eq!(
+        one(
+            "SELECT sum(rows_inserted) - sum(rows_deleted) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status = 'committed'"
+        ),
+        one("SELECT count(*) FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647"),
+        "the counts add up to the live rows: nothing counted twice (seed {seed})"
     );
 }
 

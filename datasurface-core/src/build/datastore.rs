@@ -3,7 +3,7 @@
 use crate::OrderedMap;
 
 use super::{Finish, Problems, add_new, builder, describe, statuses};
-use crate::capture::{Cdc, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
+use crate::capture::{Cdc, CdcStart, FileDrop, FileFormat, Kafka, SqlSnapshot, SqlWatermark};
 use crate::names::{ColumnName, DatasetName, WorkspaceName};
 use crate::types::DataType;
 use crate::{
@@ -105,9 +105,15 @@ impl DatastoreBuilder {
         self.ingest(container, method)
     }
 
-    /// Captured from a database's change data capture.
+    /// Captured from a database's change data capture, from a snapshot.
     pub fn cdc(self, container: &str) -> Self {
-        self.ingest(container, CaptureMethod::Cdc(Cdc::default()))
+        self.ingest(container, CaptureMethod::Cdc(Cdc::new()))
+    }
+
+    /// Captured from a database's change data capture, starting as `start`
+    /// says (only the changes, for tables loaded another way).
+    pub fn cdc_from(self, container: &str, start: CdcStart) -> Self {
+        self.ingest(container, CaptureMethod::Cdc(Cdc::new().with_start(start)))
     }
 
     /// Captured from Kafka topics, one per dataset.

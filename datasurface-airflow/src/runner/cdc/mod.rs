@@ -1,0 +1,383 @@
+//! Change data capture from PostgreSQL: a stream's changes read from a
+//! logical replication slot (`pgoutput`) decoding a publication of exactly
+//! its tables and columns, so a batch costs what changed, not the table.
+//!
+//! A batch reads the changes committed before a position fixed when it
+//! starts (`pg_logical_slot_peek_binary_changes`, which leaves the slot
+//! where it was), stages them in the stream's changes table in the order
+//! the source made them, and records in its state how far the slot may go.
+//! The slot is advanced only after the merge commits; a runner killed
+//! before that advances it at the start of the next batch. So every change
+//! is merged once: staged twice, a batch's changes are merged by one batch.
+//!
+//! The first batch makes the slot, and, unless the stream reads only
+//! changes, loads a snapshot of every table taken after the slot began:
+//! changes the snapshot already holds (their transactions are visible in
+//! it) are skipped when the slot reads them, until its position passes the
+//! snapshot's.
+
+mod changes;
+mod source;
+
+use std::collections::BTreeMap;
+
+use datasurface_runtime::pgoutput::Lsn;
+use postgres::Transaction;
+use serde::{Deserialize, Serialize};
+
+use super::sources;
+use super::{BatchFailure, JobError, Login, errors, failure};
+use crate::names::quoted;
+use crate::spec::{CdcSpec, IngestSpec, SourceSpec};
+use changes::Changes;
+use source::{connect, publish, slot, tables};
+
+/// Where a stream's change data capture stands after a batch, kept in the
+/// batch's state (`cdc`) in `batch_metrics`: what the next batch starts from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Position {
+    /// How far the slot may be advanced once this batch commits: it has
+    /// merged every change before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) advance_to: Option<String>,
+    /// The snapshot the first batch loaded, while the slot may still hold
+    /// changes it saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) snapshot: Option<Snapshot>,
+    /// Whether this batch staged a snapshot (merged as one) rather than changes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) loaded_snapshot: bool,
+    /// Each dataset's columns in the order its staged values are in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) columns: BTreeMap<String, Vec<String>>,
+}
+
+/// A snapshot of the source (`pg_current_snapshot()`): which transactions
+/// it saw, and the position of the log when it was taken. Every
+/// transaction it saw committed before that position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Snapshot {
+    /// The oldest transaction still running: older ones it saw.
+    pub(crate) xmin: u64,
+    /// The first transaction not yet started: it saw none from here.
+    pub(crate) xmax: u64,
+    /// Transactions between running when it was taken: it saw none of them.
+    pub(crate) running: Vec<u64>,
+    /// The log's position when it was taken.
+    pub(crate) until: String,
+}
+
+impl Snapshot {
+    /// Reads `pg_current_snapshot()`'s text, `xmin:xmax:xip,…`.
+    fn parse(text: &str, until: String) -> Option<Snapshot> {
+        let mut parts = text.split(':');
+        let xmin = parts.next()?.parse().ok()?;
+        let xmax = parts.next()?.parse().ok()?;
+        let running = match parts.next()? {
+            "" => Vec::new(),
+            list => list
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()?,
+        };
+        Some(Snapshot {
+            xmin,
+            xmax,
+            running,
+            until,
+        })
+    }
+
+    /// Whether the snapshot saw transaction `xid` (32 bits, as a decoded
+    /// `Begin` names it; placed in the epoch nearest the snapshot's).
+    fn saw(&self, xid: u32) -> bool {
+        let full = widen(xid, self.xmax);
+        full < self.xmin || (full < self.xmax && !self.running.contains(&full))
+    }
+}
+
+/// A 32-bit transaction id as the 64-bit one nearest `near`.
+fn widen(xid: u32, near: u64) -> u64 {
+    const EPOCH: u64 = 1 << 32;
+    let candidate = (near & !(EPOCH - 1)) | u64::from(xid);
+    if candidate > near.saturating_add(EPOCH / 2) {
+        candidate.saturating_sub(EPOCH)
+    } else if candidate.saturating_add(EPOCH / 2) < near {
+        candidate.saturating_add(EPOCH)
+    } else {
+        candidate
+    }
+}
+
+/// What staging a change data capture batch did.
+pub(crate) struct Staged {
+    /// Rows (or changes) staged, in all.
+    pub(crate) rows: u64,
+    /// By dataset.
+    pub(crate) read: BTreeMap<String, u64>,
+    /// Where the stream stands once the batch commits.
+    pub(crate) position: Position,
+}
+
+/// The stream's change data capture settings and source endpoint, when it
+/// has them.
+pub(crate) fn of(spec: &IngestSpec) -> Option<&CdcSpec> {
+    match &spec.source {
+        SourceSpec::Postgres { cdc, .. } => cdc.as_ref(),
+        _ => None,
+    }
+}
+
+/// Stages a batch of a change data capture stream: the first batch makes
+/// the slot (and loads a snapshot unless the stream reads only changes);
+/// every later one stages the changes committed since the last.
+pub(crate) fn stage(
+    tx: &mut Transaction<'_>,
+    spec: &IngestSpec,
+    cdc: &CdcSpec,
+    batch: i32,
+    last: Option<Position>,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<Staged, BatchFailure> {
+    let mut client = connect(spec, login)?;
+    let tables = tables(&mut client, spec)?;
+    publish(&mut client, cdc, &tables)?;
+    let columns: BTreeMap<String, Vec<String>> = spec
+        .datasets
+        .iter()
+        .map(|d| {
+            let names = d.columns.iter().map(|c| c.name.clone()).collect();
+            (d.dataset.clone(), names)
+        })
+        .collect();
+    tx.batch_execute(&format!("TRUNCATE {}", cdc.changes_table))
+        .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
+    let Some(confirmed) = slot(&mut client, cdc)? else {
+        return Err(match last {
+            None => failure!(
+                "the stream's replication slot `{}` does not exist yet: `datasurface job apply` makes it, before the stream's first batch",
+                cdc.slot
+            ),
+            Some(_) => failure!(
+                "the replication slot `{}` this stream reads is gone (an operator dropped it, or the source was restored from a backup): the changes made since its last batch cannot be read, and the stream stops rather than miss them",
+                cdc.slot
+            ),
+        });
+    };
+    let Some(last) = last else {
+        return first(&mut client, tx, spec, cdc, batch, columns);
+    };
+    if let Some(to) = last.advance_to.as_deref().and_then(Lsn::parse)
+        && confirmed < to
+    {
+        advance_slot(&mut client, cdc, to)?;
+    }
+    let upto: String = client
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .map_err(|e| failure!("source: {}", errors::text(&e)))?
+        .get(0);
+    let mut reader = Changes::new(spec, &tables, last.snapshot.as_ref());
+    let read = reader.stage(&mut client, tx, cdc, batch, &upto)?;
+    let upto_lsn = Lsn::parse(&upto).unwrap_or_default();
+    let advance_to = reader.last_end.map_or(upto_lsn, |end| end.max(upto_lsn));
+    // Past the snapshot's position the slot holds nothing it saw.
+    let snapshot = last
+        .snapshot
+        .filter(|s| Lsn::parse(&s.until).is_none_or(|until| upto_lsn < until));
+    Ok(Staged {
+        rows: read.values().sum(),
+        read,
+        position: Position {
+            advance_to: Some(advance_to.to_string()),
+            snapshot,
+            loaded_snapshot: false,
+            columns,
+        },
+    })
+}
+
+/// The stream's first batch: a snapshot of every table (unless the stream
+/// reads only changes), taken after its slot began, so the slot's changes
+/// the snapshot holds can be told by their transactions.
+fn first(
+    client: &mut postgres::Client,
+    tx: &mut Transaction<'_>,
+    spec: &IngestSpec,
+    cdc: &CdcSpec,
+    batch: i32,
+    columns: BTreeMap<String, Vec<String>>,
+) -> Result<Staged, BatchFailure> {
+    if !cdc.snapshot_first {
+        return Ok(Staged {
+            rows: 0,
+            read: BTreeMap::new(),
+            position: Position {
+                columns,
+                ..Position::default()
+            },
+        });
+    }
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .map_err(|e| failure!("source: {}", errors::text(&e)))?;
+    let row = client
+        .query_one(
+            "SELECT pg_current_snapshot()::text, pg_current_wal_lsn()::text",
+            &[],
+        )
+        .map_err(|e| failure!("source: {}", errors::text(&e)))?;
+    let (text, until): (String, String) = (row.get(0), row.get(1));
+    let snapshot = Snapshot::parse(&text, until)
+        .ok_or_else(|| failure!("source: cannot read its snapshot `{text}`"))?;
+    let mut read = BTreeMap::new();
+    for d in &spec.datasets {
+        tx.batch_execute(&format!("TRUNCATE {}", d.staging_table))
+            .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+        let staged = sources::postgres_table(client, tx, d, batch, None, None, false)?;
+        read.insert(d.dataset.clone(), staged.rows);
+    }
+    let _ = client.batch_execute("COMMIT");
+    Ok(Staged {
+        rows: read.values().sum(),
+        read,
+        position: Position {
+            advance_to: None,
+            snapshot: Some(snapshot),
+            loaded_snapshot: true,
+            columns,
+        },
+    })
+}
+
+fn advance_slot(client: &mut postgres::Client, cdc: &CdcSpec, to: Lsn) -> Result<(), BatchFailure> {
+    client
+        .execute(
+            "SELECT pg_replication_slot_advance($1, $2::text::pg_lsn)",
+            &[&cdc.slot, &to.to_string()],
+        )
+        .map(|_| ())
+        .map_err(|e| {
+            failure!(
+                "replication slot `{}`: cannot advance it to {to}: {}",
+                cdc.slot,
+                errors::text(&e)
+            )
+        })
+}
+
+/// Advances the stream's slot past what a committed batch merged; a
+/// failure loses nothing (the next batch advances it first) and is told.
+pub(crate) fn advance(
+    spec: &IngestSpec,
+    position: &Position,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<(), BatchFailure> {
+    let (Some(cdc), Some(to)) = (
+        of(spec),
+        position.advance_to.as_deref().and_then(Lsn::parse),
+    ) else {
+        return Ok(());
+    };
+    let mut client = connect(spec, login)?;
+    match slot(&mut client, cdc)? {
+        Some(confirmed) if confirmed < to => advance_slot(&mut client, cdc, to),
+        _ => Ok(()),
+    }
+}
+
+/// What `job apply` did to a change data capture stream's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SetUp {
+    /// Its slot was made now.
+    Made,
+    /// Its slot was there.
+    Kept,
+}
+
+/// Makes a change data capture stream's publication hold exactly its
+/// tables and columns, and its replication slot exist: what `job apply`
+/// does, holding no lock, since making a slot waits for every transaction
+/// running on the source's server to end.
+pub(crate) fn set_up(
+    spec: &IngestSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<SetUp, BatchFailure> {
+    let Some(cdc) = of(spec) else {
+        return Ok(SetUp::Kept);
+    };
+    let mut client = connect(spec, login)?;
+    let tables = tables(&mut client, spec)?;
+    publish(&mut client, cdc, &tables)?;
+    if slot(&mut client, cdc)?.is_some() {
+        return Ok(SetUp::Kept);
+    }
+    client
+        .execute(
+            "SELECT pg_create_logical_replication_slot($1, 'pgoutput')",
+            &[&cdc.slot],
+        )
+        .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?;
+    Ok(SetUp::Made)
+}
+
+/// Drops the replication slot of a stream the model no longer has, so it
+/// pins no log on the source, and its publication when the login may (or
+/// says what the tables' owner must run).
+pub(crate) fn tear_down(
+    spec: &IngestSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<Option<String>, BatchFailure> {
+    let Some(cdc) = of(spec) else {
+        return Ok(None);
+    };
+    let mut client = connect(spec, login)?;
+    if slot(&mut client, cdc)?.is_some() {
+        client
+            .execute("SELECT pg_drop_replication_slot($1)", &[&cdc.slot])
+            .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?;
+    }
+    let statement = format!("DROP PUBLICATION IF EXISTS {}", quoted(&cdc.publication));
+    let dropped = client.transaction().and_then(|mut tx| {
+        tx.batch_execute(&format!("SET TRANSACTION READ WRITE; {statement}"))?;
+        tx.commit()
+    });
+    Ok(dropped.err().map(|e| {
+        format!(
+            "publication `{}` stays ({}): have the owner of its tables run `{statement};` on the source database",
+            cdc.publication,
+            errors::text(&e)
+        )
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_saw_what_committed_before_it_and_nothing_running() {
+        let s = Snapshot::parse("100:105:101,103", "0/10".into()).unwrap();
+        for (xid, saw) in [
+            (99, true),
+            (100, true),
+            (101, false),
+            (102, true),
+            (103, false),
+            (104, true),
+            (105, false),
+            (200, false),
+        ] {
+            assert_eq!(s.saw(xid), saw, "{xid}");
+        }
+        // Ids of another epoch: the nearest one counts.
+        let far = Snapshot::parse("4294967390:4294967400:", "0/10".into()).unwrap();
+        assert!(far.saw(50), "epoch 1, id 50 is older");
+        assert!(!far.saw(120), "epoch 1, id 120 is newer");
+        assert!(far.saw(u32::MAX - 5), "epoch 0's last ids are older");
+        assert_eq!(Snapshot::parse("1:2", "x".into()), None);
+        assert_eq!(Snapshot::parse("a:2:", "x".into()), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! The source side of a change data capture stream: the login, its
+//! tables, the publication and the slot.
+
+use std::collections::BTreeMap;
+
+use datasurface_runtime::pgoutput::Lsn;
+
+use super::super::sources;
+use super::super::{
+    BatchFailure, Endpoint, JobError, Login, Transport, connect_with, errors, failure,
+};
+use crate::names::quoted;
+use crate::spec::{CdcSpec, IngestSpec, SourceSpec};
+
+/// Connects to the stream's source for its slot, refusing a login that can
+/// do more than change data capture needs.
+pub(super) fn connect(
+    spec: &IngestSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<postgres::Client, BatchFailure> {
+    let SourceSpec::Postgres {
+        container,
+        host,
+        port,
+        database,
+        credential,
+        plaintext,
+        ..
+    } = &spec.source
+    else {
+        return Err(BatchFailure::from("the stream reads no PostgreSQL source"));
+    };
+    let Some(name) = credential else {
+        return Err(failure!(
+            "source container `{container}` needs a credential: add one to the capture"
+        ));
+    };
+    let endpoint = Endpoint {
+        host: host.clone(),
+        port: *port,
+        database: database.clone(),
+        login: login(name).map_err(BatchFailure::from_error)?,
+    };
+    let mut client = connect_with(
+        &endpoint,
+        &format!("source container `{container}`"),
+        "-c default_transaction_read_only=on",
+        Transport::to_source(host, *plaintext),
+    )?;
+    let row = client
+        .query_one(
+            "SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .map_err(|e| failure!("source container `{container}`: {}", errors::text(&e)))?;
+    let (superuser, replication): (bool, bool) = (row.get(0), row.get(1));
+    if superuser {
+        return Err(failure!(
+            "credential `{name}` logs in to source container `{container}` as a superuser: change data capture needs only REPLICATION and SELECT on the stream's tables, and the runner refuses more (docs/airflow.md)"
+        ));
+    }
+    if !replication {
+        return Err(failure!(
+            "credential `{name}` cannot read source container `{container}`'s changes: its role needs the REPLICATION attribute (`ALTER ROLE {} REPLICATION`, by the source's administrator)",
+            quoted(&endpoint.login.user)
+        ));
+    }
+    Ok(client)
+}
+
+/// A source table of the stream: its name as the source writes it, its
+/// schema and name apart (as a decoded relation names them), and the
+/// source's name of each of the dataset's columns, in order.
+pub(super) struct Table {
+    pub(super) shown: String,
+    pub(super) namespace: String,
+    pub(super) name: String,
+    pub(super) columns: Vec<String>,
+    /// The source's types by id and modifier, as `format_type` writes them.
+    pub(super) types: BTreeMap<(u32, i32), String>,
+}
+
+/// Finds each dataset's table and columns, and refuses a table whose
+/// updates and deletes a publication would stop: one with no key to
+/// identify its rows by.
+pub(super) fn tables(
+    client: &mut postgres::Client,
+    spec: &IngestSpec,
+) -> Result<Vec<Table>, BatchFailure> {
+    let mut out = Vec::with_capacity(spec.datasets.len());
+    for d in &spec.datasets {
+        let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
+        let row = client
+            .query_opt(
+                "SELECT format('%I.%I', n.nspname, c.relname), n.nspname::text, c.relname::text, \
+                        c.relreplident::text, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
+                &[&d.source_table],
+            )
+            .map_err(|e| fail(&e))?;
+        let Some(row) = row else {
+            return Err(failure!(
+                "dataset `{}`: the source database has no table `{}`",
+                d.dataset,
+                d.source_table
+            ));
+        };
+        let (shown, namespace, name, identity, has_key): (String, String, String, String, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+        if identity == "n" || (identity == "d" && !has_key) {
+            return Err(failure!(
+                "dataset `{}`: the source table `{shown}` has no primary key or replica identity, so once published its updates and deletes would fail at the source: give it a primary key (or `ALTER TABLE … REPLICA IDENTITY FULL`) before reading its changes",
+                d.dataset
+            ));
+        }
+        let rows = client
+            .query(
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod \
+                 FROM pg_attribute a \
+                 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                &[&d.source_table],
+            )
+            .map_err(|e| fail(&e))?;
+        let present: Vec<(String, Option<String>)> =
+            rows.iter().map(|r| (r.get(0), Some(r.get(1)))).collect();
+        let types = rows
+            .iter()
+            .map(|r| ((r.get::<_, u32>(2), r.get::<_, i32>(3)), r.get(1)))
+            .collect();
+        let columns = sources::match_columns(d, &shown, &present)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        out.push(Table {
+            shown,
+            namespace,
+            name,
+            columns,
+            types,
+        });
+    }
+    Ok(out)
+}
+
+/// Makes the publication hold exactly the stream's tables and columns,
+/// or says what the source's owner must run when the login may not.
+pub(super) fn publish(
+    client: &mut postgres::Client,
+    cdc: &CdcSpec,
+    tables: &[Table],
+) -> Result<(), BatchFailure> {
+    let fail =
+        |e: &postgres::Error| failure!("publication `{}`: {}", cdc.publication, errors::text(e));
+    let mut wanted: Vec<(String, Vec<String>)> = tables
+        .iter()
+        .map(|t| {
+            let mut columns = t.columns.clone();
+            columns.sort();
+            (t.shown.clone(), columns)
+        })
+        .collect();
+    wanted.sort();
+    let exists = client
+        .query_opt(
+            "SELECT 1 FROM pg_publication WHERE pubname = $1",
+            &[&cdc.publication],
+        )
+        .map_err(|e| fail(&e))?
+        .is_some();
+    if exists {
+        let mut held: Vec<(String, Vec<String>)> = client
+            .query(
+                "SELECT format('%I.%I', schemaname, tablename), attnames::text[] FROM pg_publication_tables WHERE pubname = $1",
+                &[&cdc.publication],
+            )
+            .map_err(|e| fail(&e))?
+            .iter()
+            .map(|r| {
+                let mut columns: Vec<String> = r.get(1);
+                columns.sort();
+                (r.get(0), columns)
+            })
+            .collect();
+        held.sort();
+        if held == wanted {
+            return Ok(());
+        }
+    }
+    let mut list = String::new();
+    for (n, t) in tables.iter().enumerate() {
+        if n > 0 {
+            list.push_str(", ");
+        }
+        list.push_str(&t.shown);
+        list.push_str(" (");
+        crate::names::push_quoted_list(&mut list, t.columns.iter().map(String::as_str));
+        list.push(')');
+    }
+    let statement = if exists {
+        format!(
+            "ALTER PUBLICATION {} SET TABLE {list}",
+            quoted(&cdc.publication)
+        )
+    } else {
+        format!(
+            "CREATE PUBLICATION {} FOR TABLE {list}",
+            quoted(&cdc.publication)
+        )
+    };
+    let mut tx = client.transaction().map_err(|e| fail(&e))?;
+    let done = tx
+        .batch_execute(&format!("SET TRANSACTION READ WRITE; {statement}"))
+        .and_then(|()| tx.commit());
+    match done {
+        Ok(()) => Ok(()),
+        Err(e) => Err(failure!(
+            "the stream's publication `{}` is missing or does not hold exactly its tables and columns, and the source credential cannot make it so ({}): have the owner of the tables run `{statement};` on the source database",
+            cdc.publication,
+            errors::text(&e)
+        )),
+    }
+}
+
+/// The slot's position of what it has confirmed, if the slot exists.
+pub(super) fn slot(
+    client: &mut postgres::Client,
+    cdc: &CdcSpec,
+) -> Result<Option<Lsn>, BatchFailure> {
+    let row = client
+        .query_opt(
+            "SELECT coalesce(confirmed_flush_lsn, restart_lsn)::text FROM pg_replication_slots WHERE slot_name = $1",
+            &[&cdc.slot],
+        )
+        .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?;
+    Ok(row.map(|r| {
+        r.get::<_, Option<String>>(0)
+            .as_deref()
+            .and_then(Lsn::parse)
+            .unwrap_or_default()
+    }))
+}
