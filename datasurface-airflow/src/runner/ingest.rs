@@ -421,17 +421,8 @@ impl Batch {
                 .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
             let staged =
                 source.stage(&mut tx, d, batch, marks.get(&d.dataset).map(String::as_str))?;
-            if staged.rows == 0 && snapshot && !d.allow_empty {
-                let live: i64 = tx
-                    .query_one(&Statements::postgres().live_rows(d), &[])
-                    .and_then(|row| row.try_get(0))
-                    .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
-                if live > 0 {
-                    return Err(failure!(
-                        "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
-                        d.dataset
-                    ));
-                }
+            if snapshot {
+                refuse_an_empty_snapshot(&mut tx, d, staged.rows)?;
             }
             if staged.rows > 0 {
                 // Fresh statistics for the merge that follows: the staging
@@ -499,20 +490,9 @@ impl Batch {
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
         let staged = cdc::stage(&mut tx, &spec, cdc, batch, last, login)?;
         if staged.position.loaded_snapshot {
-            for d in spec.datasets.iter().filter(|d| !d.allow_empty) {
-                if staged.read.get(&d.dataset).copied().unwrap_or(0) > 0 {
-                    continue;
-                }
-                let live: i64 = tx
-                    .query_one(&Statements::postgres().live_rows(d), &[])
-                    .and_then(|row| row.try_get(0))
-                    .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
-                if live > 0 {
-                    return Err(failure!(
-                        "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
-                        d.dataset
-                    ));
-                }
+            for d in &spec.datasets {
+                let rows = staged.read.get(&d.dataset).copied().unwrap_or(0);
+                refuse_an_empty_snapshot(&mut tx, d, rows)?;
             }
         }
         let total = i64::try_from(staged.rows).unwrap_or(i64::MAX);
@@ -705,6 +685,30 @@ impl Batch {
             resumed_from,
         })
     }
+}
+
+/// Refuses a snapshot of dataset `d` that staged no rows while rows are
+/// live from the last batch (unless the dataset allows it): an empty source
+/// is more often broken than emptied.
+fn refuse_an_empty_snapshot(
+    tx: &mut postgres::Transaction<'_>,
+    d: &crate::spec::DatasetSpec,
+    staged: u64,
+) -> Result<(), BatchFailure> {
+    if staged > 0 || d.allow_empty {
+        return Ok(());
+    }
+    let live: i64 = tx
+        .query_one(&Statements::postgres().live_rows(d), &[])
+        .and_then(|row| row.try_get(0))
+        .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+    if live > 0 {
+        return Err(failure!(
+            "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
+            d.dataset
+        ));
+    }
+    Ok(())
 }
 
 /// Merges dataset `d`'s changes of a change data capture batch: how many

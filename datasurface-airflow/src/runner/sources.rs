@@ -61,32 +61,10 @@ pub(crate) fn open(
     match spec {
         SourceSpec::Postgres {
             container,
-            host,
-            port,
-            database,
-            credential,
-            plaintext,
             watermark,
-            cdc: _,
+            ..
         } => {
-            let Some(name) = credential else {
-                return Err(failure!(
-                    "source container `{container}` needs a credential: add one to the capture"
-                ));
-            };
-            let endpoint = Endpoint {
-                host: host.clone(),
-                port: *port,
-                database: database.clone(),
-                login: login(name).map_err(BatchFailure::from_error)?,
-            };
-            let transport = Transport::to_source(host, *plaintext);
-            let mut client = connect_with(
-                &endpoint,
-                &format!("source container `{container}`"),
-                "-c default_transaction_read_only=on",
-                transport,
-            )?;
+            let (mut client, _) = connect_source(spec, login)?;
             client
                 .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .map_err(|e| format!("source container `{container}`: {}", errors::text(&e)))?;
@@ -139,6 +117,45 @@ pub(crate) fn open(
         SourceSpec::Transformer { .. } => Ok(Source::Transformer),
         SourceSpec::Unsupported { reason } => Err(BatchFailure::from(reason.as_str())),
     }
+}
+
+/// Connects to a PostgreSQL source as its capture's credential, over the
+/// transport a source gets ([`Transport::to_source`]), in sessions that
+/// are read only unless a transaction says otherwise; the credential's name.
+pub(crate) fn connect_source<'s>(
+    spec: &'s SourceSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<(postgres::Client, &'s str), BatchFailure> {
+    let SourceSpec::Postgres {
+        container,
+        host,
+        port,
+        database,
+        credential,
+        plaintext,
+        ..
+    } = spec
+    else {
+        return Err(BatchFailure::from("the stream reads no PostgreSQL source"));
+    };
+    let Some(name) = credential else {
+        return Err(failure!(
+            "source container `{container}` needs a credential: add one to the capture"
+        ));
+    };
+    let endpoint = Endpoint {
+        host: host.clone(),
+        port: *port,
+        database: database.clone(),
+        login: login(name).map_err(BatchFailure::from_error)?,
+    };
+    let client = connect_with(
+        &endpoint,
+        &format!("source container `{container}`"),
+        "-c default_transaction_read_only=on",
+        Transport::to_source(host, *plaintext),
+    )?;
+    Ok((client, name))
 }
 
 /// Connects to an `airflow` primary's merge database (`what`, in messages)

@@ -736,16 +736,7 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
     let batch_ms = u64::try_from(started.elapsed().as_millis())
         .unwrap()
         .max(50);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    // Replayed with DATASURFACE_KILL_SEED; printed first, so a failure at
-    // any assertion shows it (the harness shows a failed test's output).
-    let seed = std::env::var("DATASURFACE_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(now.as_secs() ^ u64::from(now.subsec_nanos()));
-    eprintln!("seed {seed} (replay with DATASURFACE_KILL_SEED={seed})");
+    let seed = kill_seed();
     let mut random = Lcg(seed);
     for (kill, next_id) in (0..24).zip(100_000..) {
         // Change the source: some rows updated, one deleted, one added.
@@ -771,20 +762,8 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
     let last = ingest_to_the_end(&s, &lineage);
     assert_eq!(last.code, 0);
     killed_runs_never_complete_falsely(&s, &file);
-
-    let (merged, source) = s.live_and_source();
-    assert!(
-        merged == source,
-        "the live rows are the source's rows (seed {seed})"
-    );
+    the_live_rows_are_the_source_s(&s, seed);
     let one = |sql: &str| s.merge_sql(sql);
-    assert_eq!(
-        one(
-            "SELECT count(*) FROM (SELECT id FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647 GROUP BY id HAVING count(*) > 1) x"
-        ),
-        "0",
-        "one live version per key"
-    );
     assert_eq!(
         one(
             "SELECT count(*) FROM (SELECT ds_surf_batch_out, lead(ds_surf_batch_in) OVER (PARTITION BY id ORDER BY ds_surf_batch_in) AS next \
@@ -800,13 +779,6 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
         ),
         "0",
         "every version was opened by a committed batch"
-    );
-    assert_eq!(
-        one(
-            "SELECT sum(rows_inserted) - sum(rows_deleted) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status = 'committed'"
-        ),
-        one("SELECT count(*) FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647"),
-        "the counts add up to the live rows: nothing counted twice"
     );
     assert_eq!(
         one(
@@ -858,14 +830,7 @@ fn change_data_capture_killed_at_random_with_writers_merges_each_change_once() {
     let Some(s) = Scratch::with_source("cdckill", 2000, &Source::Cdc) else {
         return;
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    let seed = std::env::var("DATASURFACE_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(now.as_secs() ^ u64::from(now.subsec_nanos()));
-    eprintln!("seed {seed} (replay with DATASURFACE_KILL_SEED={seed})");
+    let seed = kill_seed();
     let mut random = Lcg(seed);
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -902,6 +867,21 @@ fn change_data_capture_killed_at_random_with_writers_merges_each_change_once() {
     // Finish whatever was left, then a batch of what is there now.
     ingest_to_the_end(&s, &[]);
     ingest_to_the_end(&s, &[]);
+    the_live_rows_are_the_source_s(&s, seed);
+    assert_eq!(
+        s.merge_sql(
+            "SELECT count(*) FROM (SELECT qty - lag(qty) OVER (PARTITION BY id ORDER BY ds_surf_batch_in, ds_surf_batch_out, ds_surf_change) AS step \
+             FROM shop.shop_items_merge) x WHERE step IS NOT NULL AND step <> 1"
+        ),
+        "0",
+        "each key's versions count up by one: no change missed or merged twice (seed {seed})"
+    );
+}
+
+/// After batches killed at random (`seed`): the live rows are the
+/// source's, one live version a key, and the batches' counts add up to
+/// them: nothing counted twice.
+fn the_live_rows_are_the_source_s(s: &Scratch, seed: u64) {
     let (merged, source) = s.live_and_source();
     assert!(
         merged == source,
@@ -917,19 +897,30 @@ fn change_data_capture_killed_at_random_with_writers_merges_each_change_once() {
     );
     assert_eq!(
         one(
-            "SELECT count(*) FROM (SELECT qty - lag(qty) OVER (PARTITION BY id ORDER BY ds_surf_batch_in, ds_surf_batch_out, ds_surf_change) AS step \
-             FROM shop.shop_items_merge) x WHERE step IS NOT NULL AND step <> 1"
-        ),
-        "0",
-        "each key's versions count up by one: no change missed or merged twice (seed {seed})"
-    );
-    assert_eq!(
-        one(
             "SELECT sum(rows_inserted) - sum(rows_deleted) FROM shop.batch_metrics WHERE stream_key = 'Shop' AND status = 'committed'"
         ),
         one("SELECT count(*) FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647"),
         "the counts add up to the live rows: nothing counted twice (seed {seed})"
     );
+}
+
+/// The seed of a test that kills runners at random: `DATASURFACE_KILL_SEED`
+/// replays one. Printed first, so a failure at any assertion shows it (the
+/// harness shows a failed test's output).
+#[allow(
+    clippy::print_stderr,
+    reason = "the seed replays a failure, so the test prints it"
+)]
+fn kill_seed() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let seed = std::env::var("DATASURFACE_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(now.as_secs() ^ u64::from(now.subsec_nanos()));
+    eprintln!("seed {seed} (replay with DATASURFACE_KILL_SEED={seed})");
+    seed
 }
 
 /// No run completed that did not commit (a runner killed between its

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use datasurface_runtime::pgoutput::Lsn;
 
 use super::super::sources;
-use super::super::{
-    BatchFailure, Endpoint, JobError, Login, Transport, connect_with, errors, failure,
-};
+use super::super::{BatchFailure, JobError, Login, errors, failure};
 use crate::names::quoted;
 use crate::spec::{CdcSpec, IngestSpec, SourceSpec};
 
@@ -18,42 +16,18 @@ pub(super) fn connect(
     spec: &IngestSpec,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Result<postgres::Client, BatchFailure> {
-    let SourceSpec::Postgres {
-        container,
-        host,
-        port,
-        database,
-        credential,
-        plaintext,
-        ..
-    } = &spec.source
-    else {
-        return Err(BatchFailure::from("the stream reads no PostgreSQL source"));
+    let (mut client, name) = sources::connect_source(&spec.source, login)?;
+    let container = match &spec.source {
+        SourceSpec::Postgres { container, .. } => container.as_str(),
+        _ => "",
     };
-    let Some(name) = credential else {
-        return Err(failure!(
-            "source container `{container}` needs a credential: add one to the capture"
-        ));
-    };
-    let endpoint = Endpoint {
-        host: host.clone(),
-        port: *port,
-        database: database.clone(),
-        login: login(name).map_err(BatchFailure::from_error)?,
-    };
-    let mut client = connect_with(
-        &endpoint,
-        &format!("source container `{container}`"),
-        "-c default_transaction_read_only=on",
-        Transport::to_source(host, *plaintext),
-    )?;
     let row = client
         .query_one(
-            "SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user",
+            "SELECT rolsuper, rolreplication, current_user::text FROM pg_roles WHERE rolname = current_user",
             &[],
         )
         .map_err(|e| failure!("source container `{container}`: {}", errors::text(&e)))?;
-    let (superuser, replication): (bool, bool) = (row.get(0), row.get(1));
+    let (superuser, replication, user): (bool, bool, String) = (row.get(0), row.get(1), row.get(2));
     if superuser {
         return Err(failure!(
             "credential `{name}` logs in to source container `{container}` as a superuser: change data capture needs only REPLICATION and SELECT on the stream's tables, and the runner refuses more (docs/airflow.md)"
@@ -62,7 +36,7 @@ pub(super) fn connect(
     if !replication {
         return Err(failure!(
             "credential `{name}` cannot read source container `{container}`'s changes: its role needs the REPLICATION attribute (`ALTER ROLE {} REPLICATION`, by the source's administrator)",
-            quoted(&endpoint.login.user)
+            quoted(&user)
         ));
     }
     Ok(client)
