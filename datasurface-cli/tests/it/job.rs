@@ -747,15 +747,7 @@ fn runners_killed_at_random_moments_lose_nothing_and_count_nothing_twice() {
              INSERT INTO items VALUES ({next_id}, 'added {kill}', 1, 1.00, NULL)",
             random.below(89)
         ));
-        let mut child = s
-            .command(&["ingest", "--stream", "Shop", "--keep-history"], &lineage)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(random.below(batch_ms * 3 / 2)));
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_a_runner(&s, &lineage, random.below(batch_ms * 3 / 2));
     }
     // Finish whatever was left, then one batch of the source as it is now.
     ingest_to_the_end(&s, &lineage);
@@ -849,15 +841,7 @@ fn change_data_capture_killed_at_random_with_writers_merges_each_change_once() {
             .unwrap()
             .max(50);
         for _ in 0..24 {
-            let mut child = s
-                .command(&["ingest", "--stream", "Shop", "--keep-history"], &[])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(random.below(batch_ms * 3 / 2)));
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_a_runner(&s, &[], random.below(batch_ms * 3 / 2));
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let written = writer.join().unwrap();
@@ -902,6 +886,20 @@ fn the_live_rows_are_the_source_s(s: &Scratch, seed: u64) {
         one("SELECT count(*) FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647"),
         "the counts add up to the live rows: nothing counted twice (seed {seed})"
     );
+}
+
+/// Starts `job ingest` (with `extra` in its environment) and kills it
+/// after `ms` milliseconds, wherever it is.
+fn kill_a_runner(s: &Scratch, extra: &[(&str, &str)], ms: u64) {
+    let mut child = s
+        .command(&["ingest", "--stream", "Shop", "--keep-history"], extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(ms));
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The seed of a test that kills runners at random: `DATASURFACE_KILL_SEED`
