@@ -17,7 +17,7 @@ use super::{cdc, sources};
 use crate::spec::{CdcSpec, INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::Statements;
-use datasurface_runtime::lineage::{DatasetOutcome, Outcome};
+use datasurface_runtime::lineage::{ChangeCapture, DatasetOutcome, Outcome};
 use datasurface_runtime::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
@@ -320,9 +320,21 @@ impl Batch {
                 },
             ));
         }
-        Outcome {
-            failure: None,
-            datasets,
+        let change_capture = cdc::of(&self.spec).and_then(|c| {
+            let position: cdc::Position =
+                serde_json::from_value(state.as_ref()?.get("cdc")?.clone()).ok()?;
+            Some(ChangeCapture {
+                slot: c.slot.clone(),
+                from: position.read_from,
+                to: position.advance_to,
+                snapshot: position.loaded_snapshot,
+                changes: n(done.read),
+            })
+        });
+        let outcome = Outcome::committed(datasets);
+        match change_capture {
+            Some(capture) => outcome.with_change_capture(capture),
+            None => outcome,
         }
     }
 

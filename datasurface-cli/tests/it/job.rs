@@ -461,7 +461,25 @@ fn change_data_capture_merges_every_change_once_and_keeps_each_version() {
          INSERT INTO items VALUES (500, 'new', 1, 2.50, NULL); \
          UPDATE items SET qty = 7 WHERE id = 3; UPDATE items SET qty = 8 WHERE id = 3",
     );
-    let second = s.ingest();
+    let events = s.dir.join("events.jsonl");
+    let second = s.job(
+        &["ingest", "--stream", "Shop", "--keep-history"],
+        &[("DATASURFACE_LINEAGE", events.to_str().unwrap())],
+    );
+    let complete = super::lineage::events_in(&events)
+        .into_iter()
+        .find(|e| e["eventType"] == "COMPLETE")
+        .expect("the batch's run completed");
+    let capture = &complete["run"]["facets"]["datasurface_changeCapture"];
+    assert_eq!(capture["changes"], 5, "{capture}");
+    assert_eq!(capture["snapshot"], false, "{capture}");
+    assert!(
+        capture["slot"]
+            .as_str()
+            .is_some_and(|slot| slot.starts_with("dssurf_")),
+        "{capture}"
+    );
+    assert_ne!(capture["from"], capture["to"], "{capture}");
     said(
         &second,
         "batch 2 committed: 5 rows read, +1 ~3 -1",

@@ -123,22 +123,59 @@ pub struct DatasetOutcome {
     pub deleted: u64,
 }
 
-/// How a run ended.
+/// How a run ended: [`Outcome::committed`] or [`Outcome::failed`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Outcome {
     /// Why it failed; none if it committed.
     pub failure: Option<String>,
     /// What it did, by the model name (`<store>.<dataset>`) of each dataset
     /// it wrote; counts of datasets not listed are unknown.
     pub datasets: Vec<(String, DatasetOutcome)>,
+    /// For a batch of a change data capture stream: where it read its
+    /// source's log.
+    pub change_capture: Option<ChangeCapture>,
+}
+
+/// Where a change data capture batch read its source's log, for its run's
+/// `datasurface_changeCapture` facet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeCapture {
+    /// The replication slot (or the source's own name for its place).
+    pub slot: String,
+    /// The position it read after: where the slot stood when it began.
+    pub from: Option<String>,
+    /// The position the slot moves to once the batch commits.
+    pub to: Option<String>,
+    /// Whether the batch loaded a snapshot rather than changes.
+    pub snapshot: bool,
+    /// The changes it read.
+    pub changes: u64,
 }
 
 impl Outcome {
+    /// A run that committed, and what it did to each dataset it wrote, by
+    /// its model name (`<store>.<dataset>`).
+    pub fn committed(datasets: Vec<(String, DatasetOutcome)>) -> Outcome {
+        Outcome {
+            datasets,
+            ..Outcome::default()
+        }
+    }
+
+    /// The same, for a change data capture batch that read its source's
+    /// log as `capture` says.
+    #[must_use]
+    pub fn with_change_capture(mut self, capture: ChangeCapture) -> Outcome {
+        self.change_capture = Some(capture);
+        self
+    }
+
     /// A run that failed, and why.
     pub fn failed(message: impl Into<String>) -> Outcome {
         Outcome {
             failure: Some(message.into()),
-            datasets: Vec::new(),
+            ..Outcome::default()
         }
     }
 
@@ -192,6 +229,21 @@ impl RunEvent {
                 facet(
                     &facet_schema("1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet"),
                     fields(json!({"message": message, "programmingLanguage": "RUST"})),
+                ),
+            );
+        }
+        if let Some(c) = &outcome.change_capture {
+            let mut at = json!({"slot": c.slot, "snapshot": c.snapshot, "changes": c.changes});
+            for (key, position) in [("from", &c.from), ("to", &c.to)] {
+                if let (Some(position), Some(at)) = (position, at.as_object_mut()) {
+                    at.insert(key.into(), json!(position));
+                }
+            }
+            run_facets.insert(
+                "datasurface_changeCapture".into(),
+                facet(
+                    &format!("{OWN_FACETS}#/$defs/ChangeCaptureRunFacet"),
+                    fields(at),
                 ),
             );
         }
@@ -536,18 +588,15 @@ mod tests {
     fn a_committed_batch_reports_counts_and_checks_and_a_failed_one_its_reason() {
         let job = job();
         let ids = RunIds::batch(&job, 3, "t0");
-        let done = Outcome {
-            failure: None,
-            datasets: vec![(
-                "S.d".into(),
-                DatasetOutcome {
-                    read: 5,
-                    inserted: 2,
-                    updated: 1,
-                    deleted: 1,
-                },
-            )],
-        };
+        let done = Outcome::committed(vec![(
+            "S.d".into(),
+            DatasetOutcome {
+                read: 5,
+                inserted: 2,
+                updated: 1,
+                deleted: 1,
+            },
+        )]);
         let ok = serde_json::to_value(RunEvent::end(&job, &ids, "t1", &Here, &done)).unwrap();
         assert_eq!(ok["eventType"], "COMPLETE");
         let out = &ok["outputs"][0]["outputFacets"];
@@ -582,6 +631,28 @@ mod tests {
             "no checks held"
         );
         assert_eq!(ok["run"]["runId"], failed["run"]["runId"]);
+        assert!(
+            ok["run"].get("facets").is_none(),
+            "not a change data capture"
+        );
+        let captured = Outcome::committed(Vec::new()).with_change_capture(ChangeCapture {
+            slot: "dssurf_s".into(),
+            from: Some("0/16B3748".into()),
+            to: Some("0/16B37F0".into()),
+            snapshot: false,
+            changes: 5,
+        });
+        let cdc = serde_json::to_value(RunEvent::end(&job, &ids, "t1", &Here, &captured)).unwrap();
+        let facet = &cdc["run"]["facets"]["datasurface_changeCapture"];
+        assert_eq!(facet["slot"], "dssurf_s");
+        assert_eq!(facet["from"], "0/16B3748");
+        assert_eq!(facet["to"], "0/16B37F0");
+        assert_eq!(facet["changes"], 5);
+        assert!(
+            facet["_schemaURL"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("#/$defs/ChangeCaptureRunFacet"))
+        );
     }
 
     #[test]

@@ -55,8 +55,8 @@ mod job;
 mod model;
 
 pub use event::{
-    DatasetOutcome, LineageSink, Namespaces, NoLineage, Outcome, PRODUCER, RunEvent, RunIds,
-    SCHEMA_URL, run_id,
+    ChangeCapture, DatasetOutcome, LineageSink, Namespaces, NoLineage, Outcome, PRODUCER, RunEvent,
+    RunIds, SCHEMA_URL, run_id,
 };
 pub use job::{
     Check, DatasetLineage, Field, JobLineage, JobType, Place, job_namespace, model_namespace,

@@ -558,10 +558,8 @@ pub(crate) fn ingest(
     }
     if let (Some((l, ids)), Ok((_, ended))) = (&run, &ended) {
         let outcome = match ended {
-            Ok((_, each)) => Outcome {
-                failure: None,
-                datasets: job
-                    .datasets
+            Ok((_, each)) => Outcome::committed(
+                job.datasets
                     .iter()
                     .zip(each)
                     .map(|(d, c)| {
@@ -577,7 +575,7 @@ pub(crate) fn ingest(
                         )
                     })
                     .collect(),
-            },
+            ),
             Err(why) => Outcome::failed(why.to_string()),
         };
         engine.emit(&RunEvent::end(

@@ -37,6 +37,9 @@ use source::{connect, publish, slot, tables};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Position {
+    /// Where the slot stood when the batch read it: the changes after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) read_from: Option<String>,
     /// How far the slot may be advanced once this batch commits: it has
     /// merged every change before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,10 +173,13 @@ pub(crate) fn stage(
     let Some(last) = last else {
         return first(&mut client, tx, spec, cdc, batch, columns);
     };
-    if let Some(to) = last.advance_to.as_deref().and_then(Lsn::parse)
-        && confirmed < to
-    {
-        advance_slot(&mut client, cdc, to)?;
+    let last_to = last
+        .advance_to
+        .as_deref()
+        .and_then(Lsn::parse)
+        .unwrap_or_default();
+    if confirmed < last_to {
+        advance_slot(&mut client, cdc, last_to)?;
     }
     let upto: String = client
         .query_one("SELECT pg_current_wal_lsn()::text", &[])
@@ -191,6 +197,7 @@ pub(crate) fn stage(
         rows: read.values().sum(),
         read,
         position: Position {
+            read_from: Some(confirmed.max(last_to).to_string()),
             advance_to: Some(advance_to.to_string()),
             snapshot,
             loaded_snapshot: false,
@@ -244,6 +251,7 @@ fn first(
         rows: read.values().sum(),
         read,
         position: Position {
+            read_from: None,
             advance_to: None,
             snapshot: Some(snapshot),
             loaded_snapshot: true,
