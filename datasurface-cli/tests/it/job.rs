@@ -235,6 +235,8 @@ enum Source {
     /// The PostgreSQL table's changes, through a replication slot, after
     /// a first snapshot (the login role gets `REPLICATION`).
     Cdc,
+    /// The same, but only the changes made since `job apply` made the slot.
+    CdcChangesOnly,
 }
 
 /// The transformer variant's parts of the model: the consumer's sink on its
@@ -273,6 +275,7 @@ fn capture_parts(
         | Source::AirflowMirror
         | Source::SqliteMirrorsAirflow => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
         Source::Cdc => ("{cdc: {}}", "Orders", String::new(), ""),
+        Source::CdcChangesOnly => ("{cdc: {start: changesOnly}}", "Orders", String::new(), ""),
         Source::Watermark => (
             "{sqlWatermark: {watermarkColumn: updated, watermarkType: {Timestamp: {}}}}",
             "Orders",
@@ -431,6 +434,25 @@ fn batches_merge_changes_and_keep_their_history() {
     assert_eq!(live, "100");
     let (merged, source) = s.live_and_source();
     assert_eq!(merged, source);
+}
+
+#[test]
+fn change_data_capture_from_changes_only_loads_no_snapshot() {
+    let Some(s) = Scratch::with_source("cdconly", 100, &Source::CdcChangesOnly) else {
+        return;
+    };
+    s.source_sql("UPDATE items SET qty = 1000 WHERE id = 1; INSERT INTO items VALUES (500, 'new', 1, 2.50, NULL)");
+    let first = s.ingest();
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    said(
+        &first,
+        "batch 1 committed: 2 rows read, +2 ~0 -0",
+        "two changes, no snapshot",
+    );
+    assert_eq!(
+        versions(&s, "1, 2, 500"),
+        "1:1000:1:2147483647:0 500:1:1:2147483647:0"
+    );
 }
 
 /// Each version of the rows `ids` in the merge table: `id:qty:in:out:change`.

@@ -170,8 +170,11 @@ pub(crate) fn stage(
             ),
         });
     };
-    let Some(last) = last else {
-        return first(&mut client, tx, spec, cdc, batch, columns);
+    // A stream that reads only changes starts with the slot's first.
+    let last = match last {
+        Some(last) => last,
+        None if cdc.snapshot_first => return first(&mut client, tx, spec, batch, columns),
+        None => Position::default(),
     };
     let last_to = last
         .advance_to
@@ -206,27 +209,16 @@ pub(crate) fn stage(
     })
 }
 
-/// The stream's first batch: a snapshot of every table (unless the stream
-/// reads only changes), taken after its slot began, so the slot's changes
-/// the snapshot holds can be told by their transactions.
+/// The first batch of a stream that starts with a snapshot: every table,
+/// read after its slot began, so the slot's changes the snapshot holds can
+/// be told by their transactions.
 fn first(
     client: &mut postgres::Client,
     tx: &mut Transaction<'_>,
     spec: &IngestSpec,
-    cdc: &CdcSpec,
     batch: i32,
     columns: BTreeMap<String, Vec<String>>,
 ) -> Result<Staged, BatchFailure> {
-    if !cdc.snapshot_first {
-        return Ok(Staged {
-            rows: 0,
-            read: BTreeMap::new(),
-            position: Position {
-                columns,
-                ..Position::default()
-            },
-        });
-    }
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .map_err(|e| failure!("source: {}", errors::text(&e)))?;
