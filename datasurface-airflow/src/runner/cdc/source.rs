@@ -196,20 +196,40 @@ pub(super) fn publish(
 }
 
 /// The slot's position of what it has confirmed, if the slot exists.
+///
+/// A slot another session is reading is waited for, up to
+/// [`SLOT_BUSY_FOR`]: a runner killed while it read leaves its session
+/// until the server notices (within a second); one still reading after
+/// that is another program's, and the batch stops naming its process.
 pub(super) fn slot(
     client: &mut postgres::Client,
     cdc: &CdcSpec,
 ) -> Result<Option<Lsn>, BatchFailure> {
-    let row = client
-        .query_opt(
-            "SELECT coalesce(confirmed_flush_lsn, restart_lsn)::text FROM pg_replication_slots WHERE slot_name = $1",
-            &[&cdc.slot],
-        )
-        .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?;
-    Ok(row.map(|r| {
-        r.get::<_, Option<String>>(0)
-            .as_deref()
-            .and_then(Lsn::parse)
-            .unwrap_or_default()
-    }))
+    let started = std::time::Instant::now();
+    loop {
+        let row = client
+            .query_opt(
+                "SELECT coalesce(confirmed_flush_lsn, restart_lsn)::text, active_pid \
+                 FROM pg_replication_slots WHERE slot_name = $1",
+                &[&cdc.slot],
+            )
+            .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (at, reader): (Option<String>, Option<i32>) = (row.get(0), row.get(1));
+        match reader {
+            Some(pid) if started.elapsed() >= SLOT_BUSY_FOR => {
+                return Err(failure!(
+                    "replication slot `{}` is being read by process {pid} on the source, which is not this stream's runner: stop that reader (`SELECT pg_terminate_backend({pid})`, by the source's administrator)",
+                    cdc.slot
+                ));
+            }
+            Some(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+            None => return Ok(Some(at.as_deref().and_then(Lsn::parse).unwrap_or_default())),
+        }
+    }
 }
+
+/// How long a batch waits for a slot another session holds.
+const SLOT_BUSY_FOR: std::time::Duration = std::time::Duration::from_secs(15);
