@@ -50,6 +50,28 @@ struct Scratch {
 impl Scratch {
     /// Makes the databases and applies the model, or says PostgreSQL is missing.
     fn new(name: &str) -> Option<Scratch> {
+        let scratch = Scratch::databases(name)?;
+        scratch.source_sql(
+            "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer); \
+             INSERT INTO items SELECT g, 'item ' || g, g % 100 FROM generate_series(1, 100) g",
+        );
+        scratch.apply(&scratch.model());
+        Some(scratch)
+    }
+
+    /// Applies a model's `Airflow` platform to the merge database (and its
+    /// change data capture streams' sources).
+    fn apply(&self, model: &[SourceFile]) {
+        let rendering = crate::render(model, "Airflow");
+        let mut steps = Vec::new();
+        let applied = self
+            .runner()
+            .apply(&rendering, &mut |step| steps.push(step.to_owned()));
+        assert!(applied.is_ok(), "{applied:?}\n{}", steps.join("\n"));
+    }
+
+    /// Makes the two databases, or says PostgreSQL is missing.
+    fn databases(name: &str) -> Option<Scratch> {
         if psql("postgres", false, "SELECT 1").is_err() {
             let message = "SKIPPED: PostgreSQL is not available here (start it with .ci/external)";
             assert!(
@@ -71,23 +93,23 @@ impl Scratch {
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
              CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
         ));
-        admin(&format!("ALTER ROLE {ROLE} CREATEROLE"));
+        // Tests run at once, and two sessions altering one role collide:
+        // only one that finds the role without its rights alters it.
+        for _ in 0..5 {
+            let alter = format!(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}' \
+                 AND rolcreaterole AND rolreplication) THEN ALTER ROLE {ROLE} CREATEROLE REPLICATION; END IF; END $$"
+            );
+            if psql("postgres", false, &alter).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         for db in [&merge, &source] {
             admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
             admin(&format!("CREATE DATABASE {db} OWNER {ROLE}"));
         }
-        let scratch = Scratch { merge, source };
-        scratch.source_sql(
-            "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer); \
-             INSERT INTO items SELECT g, 'item ' || g, g % 100 FROM generate_series(1, 100) g",
-        );
-        let rendering = crate::render(&scratch.model(), "Airflow");
-        let mut steps = Vec::new();
-        let applied = scratch
-            .runner()
-            .apply(&rendering, &mut |step| steps.push(step.to_owned()));
-        assert!(applied.is_ok(), "{applied:?}\n{}", steps.join("\n"));
-        Some(scratch)
+        Some(Scratch { merge, source })
     }
 
     /// The model: one store read by snapshot from the source database, one
@@ -180,6 +202,14 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         for db in [&self.merge, &self.source] {
+            // A database with a replication slot cannot be dropped.
+            let _ = psql(
+                "postgres",
+                false,
+                &format!(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{db}'"
+                ),
+            );
             let _ = psql(
                 "postgres",
                 false,
@@ -235,6 +265,77 @@ fn batches_merge_changes_and_keep_their_history() {
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("items has a state"));
     assert_eq!(state.live_rows, 100, "{state:?}");
+}
+
+/// The `Shop` model with two datasets read by change data capture, one
+/// from a table in a schema of its own.
+fn two_table_cdc_model(s: &Scratch) -> Vec<SourceFile> {
+    let mut files = s.model();
+    let team = &mut files[2];
+    let text = team
+        .text
+        .replace("method: {sqlSnapshot: {}}", "method: {cdc: {tables: {items: items, orders: sales.orders}}}")
+        .replace(
+            "          primaryKey: [id]\nworkspaces:",
+            "          primaryKey: [id]\n      orders:\n        schema:\n          columns:\n            \
+             order_id: {type: BigInt, nullable: false}\n            item: {type: Integer}\n            \
+             amount: {type: {Decimal: {precision: 10, scale: 2}}}\n          primaryKey: [order_id]\nworkspaces:",
+        )
+        .replace(
+            "sinks: [{datastore: Shop, dataset: items}]",
+            "sinks: [{datastore: Shop, dataset: items}, {datastore: Shop, dataset: orders}]",
+        );
+    *team = SourceFile::new("team.yaml", text);
+    files
+}
+
+/// One stream of two tables read by change data capture: a transaction
+/// that changes both is merged into both, in one batch.
+#[test]
+fn one_change_data_capture_stream_reads_two_tables_at_one_moment() {
+    let Some(s) = Scratch::databases("cdc2") else {
+        return;
+    };
+    s.source_sql(
+        "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer); \
+         INSERT INTO items SELECT g, 'item ' || g, g % 100 FROM generate_series(1, 100) g; \
+         CREATE SCHEMA sales; \
+         CREATE TABLE sales.orders (order_id bigint PRIMARY KEY, item integer, amount numeric(10, 2)); \
+         INSERT INTO sales.orders SELECT g, g, g * 1.5 FROM generate_series(1, 10) g",
+    );
+    s.apply(&two_table_cdc_model(&s));
+    let runner = s.runner();
+    let first = Scratch::ingest(&runner).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((first.read, first.inserted), (110, 110), "{first}");
+    s.source_sql(
+        "BEGIN; UPDATE items SET qty = 7 WHERE id = 1; \
+         INSERT INTO sales.orders VALUES (11, 1, 2.25); DELETE FROM sales.orders WHERE order_id = 2; COMMIT",
+    );
+    let second = Scratch::ingest(&runner).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (second.read, second.inserted, second.updated, second.deleted),
+        (3, 1, 1, 1),
+        "{second}"
+    );
+    let live = |table: &str, key: &str| {
+        s.merge_sql(&format!(
+            "SELECT string_agg(t::text, ';' ORDER BY {key}) FROM (SELECT * FROM {table}) t"
+        ))
+    };
+    let merged_orders = live(
+        "(SELECT order_id, item, amount FROM shop.shop_orders_merge WHERE ds_surf_batch_out = 2147483647) m",
+        "order_id",
+    );
+    let source_orders = s.source_sql(
+        "SELECT string_agg(t::text, ';' ORDER BY order_id) FROM (SELECT order_id, item, amount FROM sales.orders) t",
+    );
+    assert_eq!(merged_orders, source_orders);
+    assert_eq!(
+        s.merge_sql(
+            "SELECT qty FROM shop.shop_items_merge WHERE id = 1 AND ds_surf_batch_out = 2147483647"
+        ),
+        "7"
+    );
 }
 
 #[test]
