@@ -10,10 +10,12 @@
 //! before that advances it at the start of the next batch. So every change
 //! is merged once: staged twice, a batch's changes are merged by one batch.
 //!
-//! The first batch makes the slot, and, unless the stream reads only
-//! changes, loads a snapshot of every table taken after the slot began:
-//! changes the snapshot already holds (their transactions are visible in
-//! it) are skipped when the slot reads them, until its position passes the
+//! `job apply` makes the publication and the slot (`set_up`), holding no
+//! lock: making a slot waits for every transaction on the source's server
+//! to end. Unless the stream reads only changes, its first batch loads a
+//! snapshot of every table, taken after the slot began: changes the
+//! snapshot already holds (their transactions are visible in it) are
+//! skipped when the slot reads them, until its position passes the
 //! snapshot's.
 
 mod changes;
@@ -134,9 +136,9 @@ pub(crate) fn of(spec: &IngestSpec) -> Option<&CdcSpec> {
     }
 }
 
-/// Stages a batch of a change data capture stream: the first batch makes
-/// the slot (and loads a snapshot unless the stream reads only changes);
-/// every later one stages the changes committed since the last.
+/// Stages a batch of a change data capture stream: the first batch loads
+/// a snapshot (unless the stream reads only changes); every later one
+/// stages the changes committed since the last.
 pub(crate) fn stage(
     tx: &mut Transaction<'_>,
     spec: &IngestSpec,
