@@ -80,6 +80,13 @@ pub struct AirflowConfig {
     /// `sqlite` platform's `<state directory>/merge.sqlite`. A mirrored
     /// stream reads the primary's live rows there, never the source.
     pub primaries: BTreeMap<String, String>,
+    /// `slotLagLimitMib`, `slotAgeLimitMinutes`: a change data capture
+    /// stream whose replication slot holds more of its source's log than
+    /// this many bytes (default 1 GiB), or changes older than this many
+    /// seconds (default a day), needs an operator (`job status` says so).
+    pub slot_lag_limit_bytes: u64,
+    /// See `slot_lag_limit_bytes`.
+    pub slot_age_limit_seconds: u64,
 }
 
 /// The most DAGs one chunk's factory file builds, unless `maxChunkSize`
@@ -252,6 +259,14 @@ pub struct AirflowParameters {
     /// mirrors, by platform name, as files on the worker (a `sqlite`
     /// platform's `<state directory>/merge.sqlite`).
     pub primaries: BTreeMap<String, NonEmpty>,
+    /// How much of its source's log, in MiB, a change data capture
+    /// stream's replication slot may hold before the stream needs an
+    /// operator (`datasurface job status` and `/metrics` say so).
+    pub slot_lag_limit_mib: Bounded<1, 16_777_216>,
+    /// How old, in minutes, the oldest change a change data capture
+    /// stream's replication slot holds may be before the stream needs an
+    /// operator.
+    pub slot_age_limit_minutes: Bounded<1, 5_256_000>,
 }
 
 impl Default for AirflowParameters {
@@ -271,6 +286,8 @@ impl Default for AirflowParameters {
             sources: BTreeMap::new(),
             plaintext_sources: Vec::new(),
             primaries: BTreeMap::new(),
+            slot_lag_limit_mib: Bounded(1024),
+            slot_age_limit_minutes: Bounded(24 * 60),
         }
     }
 }
@@ -306,6 +323,8 @@ impl AirflowConfig {
                 .into_iter()
                 .map(|(k, v)| (k, v.into()))
                 .collect(),
+            slot_lag_limit_bytes: u64::from(p.slot_lag_limit_mib) << 20,
+            slot_age_limit_seconds: u64::from(p.slot_age_limit_minutes) * 60,
         };
         (config, read.findings)
     }
@@ -338,7 +357,7 @@ mod tests {
     fn every_described_parameter_is_read_with_its_default() {
         let schema = crate::Airflow::new().parameters();
         let docs = describe_parameters(schema.as_ref().unwrap_or_else(|| panic!("a schema")));
-        assert_eq!(docs.len(), 13);
+        assert_eq!(docs.len(), 15);
         let version = semver::Version::new(0, 1, 0);
         for doc in docs {
             let value: serde_json::Value = match &doc.default {

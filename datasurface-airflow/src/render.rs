@@ -1272,6 +1272,8 @@ fn cdc_spec(
         slot,
         snapshot_first: cdc.start == CdcStart::SnapshotThenChanges,
         changes_table: qualified(&config.schema, &changes),
+        lag_limit_bytes: config.slot_lag_limit_bytes,
+        age_limit_seconds: config.slot_age_limit_seconds,
     }
 }
 

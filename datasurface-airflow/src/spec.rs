@@ -147,6 +147,12 @@ pub struct CdcSpec {
     /// The table each batch's changes are staged in, qualified and quoted:
     /// one row a change, every dataset of the stream.
     pub changes_table: String,
+    /// The most bytes of the source's log the slot may hold before the
+    /// stream needs an operator (the platform's `slotLagLimitMib`).
+    pub lag_limit_bytes: u64,
+    /// The oldest, in seconds, the changes the slot holds may be before
+    /// the stream needs an operator (`slotAgeLimitMinutes`).
+    pub age_limit_seconds: u64,
 }
 
 impl datasurface_runtime::IngestStream for IngestSpec {

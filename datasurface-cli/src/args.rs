@@ -848,6 +848,11 @@ pub(crate) enum JobCommand {
     /// to run it, 99 not to (the DAG's decision task is then skipped, and the transformer
     /// with it).
     Decide(JobDecideArgs),
+    /// Restart a change data capture stream from a fresh snapshot: for a replication slot that
+    /// is gone, lost changes, or holds more of its source's log than the platform allows
+    /// (`job status` says which). Makes the slot anew, then runs a batch that loads the
+    /// snapshot; later batches read changes from there.
+    Resync(JobResyncArgs),
     /// Print the merge database's run state as Prometheus metrics (every stream's batches
     /// added up, hooks' decisions), for `node_exporter`'s textfile collector; the same
     /// metrics `datasurface status --format prometheus` gives for a `sqlite` platform.
@@ -908,6 +913,19 @@ pub(crate) struct JobIngestArgs {
     /// The hash of the job spec the DAG was rendered with; the job refuses to run another.
     #[arg(long)]
     pub(crate) spec: Option<String>,
+    #[command(flatten)]
+    pub(crate) lineage: LineageArgs,
+}
+
+/// `job resync`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobResyncArgs {
+    /// The platform, by its name in the model.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: String,
+    /// The change data capture stream: a datastore, or `datastore#dataset`.
+    #[arg(long)]
+    pub(crate) stream: String,
     #[command(flatten)]
     pub(crate) lineage: LineageArgs,
 }

@@ -17,7 +17,7 @@ use datasurface_runtime::hook::{HookError, ask, verdict};
 use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{
-    JobApplyArgs, JobArgs, JobCommand, JobDecideArgs, JobIngestArgs, JobStatusArgs,
+    JobApplyArgs, JobArgs, JobCommand, JobDecideArgs, JobIngestArgs, JobResyncArgs, JobStatusArgs,
     JobStatusFormat, JobTransformArgs, TransformerJobArgs,
 };
 use crate::model::load_valid;
@@ -66,7 +66,9 @@ pub(crate) fn merge_database(defaults: Option<&AirflowConfig>) -> Result<MergeDa
     })
 }
 
-fn login(name: &str) -> Result<Login, JobError> {
+/// A source credential's login, from the environment variables the
+/// rendering names for it.
+pub(crate) fn login(name: &str) -> Result<Login, JobError> {
     credential(name, &variable)
 }
 
@@ -102,6 +104,7 @@ pub(crate) fn run(
         }
         JobCommand::Status(a) => status(a, out),
         JobCommand::Ingest(a) => ingest(app, a, out, err),
+        JobCommand::Resync(a) => resync(app, a, out, err),
         JobCommand::Transform(a) => transform(app, a, out, err),
     };
     match result {
@@ -127,7 +130,7 @@ fn printer(out: &mut dyn Write) -> impl FnMut(&str) + '_ {
 fn status(args: &JobStatusArgs, out: &mut dyn Write) -> Result<(), JobError> {
     same_platform(&args.platform)?;
     let db = merge_database(None)?;
-    let totals = Runner::new(db).run_totals()?;
+    let totals = Runner::new(db).with_logins(login).run_totals()?;
     let text = match args.format {
         JobStatusFormat::Prometheus => {
             crate::run_metrics::exposition(std::slice::from_ref(&totals))
@@ -166,6 +169,28 @@ fn ingest(
             host: &host,
         })
         .ingest(&args.stream, &options, &mut printer(out));
+    lineage.finish(app, err);
+    ran.map(|_| ())
+}
+
+fn resync(
+    app: &App<'_>,
+    args: &JobResyncArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), JobError> {
+    same_platform(&args.platform)?;
+    let db = merge_database(None)?;
+    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
+    let sink = lineage.sink();
+    let host = crate::lineage::host();
+    let ran = Runner::new(db)
+        .with_logins(login)
+        .with_lineage(runner::Lineage {
+            sink: sink.as_ref(),
+            host: &host,
+        })
+        .resync(&args.stream, &mut printer(out));
     lineage.finish(app, err);
     ran.map(|_| ())
 }
@@ -493,8 +518,8 @@ mod tests {
                             ),
                         )
                     }
-                    JobCommand::Apply(_) | JobCommand::Status(_) => {
-                        panic!("DAGs neither apply nor report: {args:?}")
+                    JobCommand::Apply(_) | JobCommand::Status(_) | JobCommand::Resync(_) => {
+                        panic!("DAGs neither apply, resync nor report: {args:?}")
                     }
                 };
                 assert_eq!(named, platform);

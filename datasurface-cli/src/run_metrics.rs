@@ -132,6 +132,9 @@ struct Families {
     unfinished: GaugeVec,
     waiting: GaugeVec,
     decisions: IntCounterVec,
+    slot_lag: GaugeVec,
+    slot_age: GaugeVec,
+    slot_needs_operator: GaugeVec,
 }
 
 impl Families {
@@ -149,6 +152,11 @@ impl Families {
         };
         let with = |extra: &'static str| -> Vec<&'static str> {
             STREAM.iter().copied().chain([extra]).collect()
+        };
+        let slot_gauge = |name: &str, help: &str| {
+            let g = GaugeVec::new(Opts::new(name, help), &with("slot"))?;
+            registry.register(Box::new(g.clone()))?;
+            Ok::<_, prometheus::Error>(g)
         };
         Ok(Families {
             batches: counter(
@@ -181,6 +189,18 @@ impl Families {
                 "datasurface_hook_decisions_total",
                 "What a workspace's hook decided, by action.",
                 &["platform", "workspace", "action"],
+            )?,
+            slot_lag: slot_gauge(
+                "datasurface_cdc_slot_lag_bytes",
+                "Bytes of its source's log a change data capture stream's replication slot holds back.",
+            )?,
+            slot_age: slot_gauge(
+                "datasurface_cdc_slot_age_seconds",
+                "How old the oldest change a change data capture stream's replication slot holds can be.",
+            )?,
+            slot_needs_operator: slot_gauge(
+                "datasurface_cdc_slot_needs_operator",
+                "1 when a change data capture stream's replication slot is past the platform's limits, gone, or unreadable (`job status --format json` says why and the command that mends it).",
             )?,
         })
     }
@@ -227,6 +247,27 @@ impl Families {
         self.waiting
             .with_label_values(&these)
             .set(if s.waiting { 1.0 } else { 0.0 });
+        if let Some(slot) = &s.slot {
+            let labels = with(&bounded(&slot.name));
+            let labels = refs(&labels);
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "bytes of log, exact in an f64 below 2^53"
+            )]
+            if let Some(lag) = slot.lag_bytes {
+                self.slot_lag.with_label_values(&labels).set(lag as f64);
+            }
+            if let Some(age) = slot.age_seconds {
+                self.slot_age.with_label_values(&labels).set(age);
+            }
+            self.slot_needs_operator.with_label_values(&labels).set(
+                if slot.needs_operator.is_some() {
+                    1.0
+                } else {
+                    0.0
+                },
+            );
+        }
     }
 }
 

@@ -80,6 +80,7 @@ impl StateSources {
         for (name, db) in &self.airflow {
             totals.push(
                 datasurface_airflow::runner::Runner::new(db.clone())
+                    .with_logins(crate::job::login)
                     .run_totals()
                     .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?,
             );

@@ -47,7 +47,8 @@ pub mod state;
 
 pub use batch::BatchFailure;
 pub use run_totals::{
-    ConsumerPlace, DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
+    ConsumerPlace, DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, SlotState,
+    StreamTotals,
 };
 #[cfg(feature = "fs")]
 pub use saved_dir::{

@@ -48,6 +48,33 @@ pub struct StreamTotals {
     pub last_seconds: Option<f64>,
     /// Whether it waits for its cron schedule.
     pub waiting: bool,
+    /// For a change data capture stream: its replication slot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<SlotState>,
+}
+
+/// A change data capture stream's replication slot, as its source's server
+/// reports it: what it holds back, and whether it needs an operator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotState {
+    /// The slot's name.
+    pub name: String,
+    /// Bytes of the source's log from the slot's position to the current
+    /// one: what it keeps the server from recycling (none when the slot
+    /// could not be read).
+    pub lag_bytes: Option<u64>,
+    /// Seconds since the changes the slot still holds began: since the
+    /// start of the last batch whose changes it let go of (none before
+    /// its stream's first).
+    pub age_seconds: Option<f64>,
+    /// PostgreSQL's `wal_status` of the slot: `reserved`, `extended`,
+    /// `unreserved`, or `lost` (its changes are gone); none when there is
+    /// no slot.
+    pub wal_status: Option<String>,
+    /// Why the slot needs an operator, with the command that mends it;
+    /// none while it keeps up.
+    pub needs_operator: Option<String>,
 }
 
 /// What every platform's ingest spec says of its stream: the words its run
@@ -110,6 +137,7 @@ impl StreamTotals {
             last_success: None,
             last_seconds: None,
             waiting: false,
+            slot: None,
         }
     }
 }

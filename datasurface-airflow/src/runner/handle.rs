@@ -121,6 +121,20 @@ impl<'a> Runner<'a> {
         super::ingest::ingest(&self.db, stream, options, &self.logins, log, self.lineage)
     }
 
+    /// Restarts change data capture stream `stream` from a fresh snapshot:
+    /// for a slot that is gone, lost changes, or holds more of its source's
+    /// log than the platform allows (`run_totals` says which). Remakes the
+    /// slot where the source's log is now, then runs a batch that loads a
+    /// snapshot and merges it as a snapshot capture does (a row deleted
+    /// meanwhile is closed); later batches read changes from there.
+    pub fn resync(
+        &self,
+        stream: &str,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BatchOutcome, JobError> {
+        super::ingest::resync(&self.db, stream, &self.logins, log, self.lineage)
+    }
+
     /// Runs transformer `workspace` once, in a role of its own.
     pub fn transform(
         &self,
@@ -170,9 +184,11 @@ impl<'a> Runner<'a> {
         super::decide::store_modules(&self.db, modules)
     }
 
-    /// What the platform's batches add up to, stream by stream.
+    /// What the platform's batches add up to, stream by stream, with each
+    /// change data capture stream's replication slot (read on its source
+    /// with the credential the runner finds for it).
     pub fn run_totals(&self) -> Result<RunTotals, JobError> {
-        super::totals::run_totals(&self.db)
+        super::totals::run_totals(&self.db, &self.logins)
     }
 
     /// The state of one dataset of `store`: its last batch and rows.

@@ -117,6 +117,67 @@ pub(crate) fn ingest(
     .run(login, log, lineage)
 }
 
+/// Restarts change data capture stream `stream` from a fresh snapshot,
+/// for a slot that is gone, lost changes, or holds more of the source's log
+/// than its platform allows: marks a batch as the snapshot (the stream's
+/// lock held), remakes the slot where the source's log is now (no lock
+/// held: making a slot waits for every transaction on the source's
+/// server), then runs that batch. A run killed anywhere leaves the marked
+/// batch, which the next `job ingest` finishes as a snapshot.
+pub(crate) fn resync(
+    db: &MergeDatabase,
+    stream: &str,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+    log: &mut dyn FnMut(&str),
+    lineage: Lineage<'_>,
+) -> Result<BatchOutcome, JobError> {
+    let spec = {
+        let mut merge_db = Merge::open(db)?;
+        let (spec, hash): (IngestSpec, String) = merge_db.spec(INGEST, stream, None)?;
+        if cdc::of(&spec).is_none() {
+            return Err(JobError::settings(format!(
+                "stream `{stream}` does not capture changes: `job resync` restarts a change data capture stream from a snapshot (this stream's batches read its source whole, or from a watermark, already)"
+            )));
+        }
+        merge_db.lock("ingest", stream)?;
+        let mut batch = Batch {
+            db: merge_db,
+            spec,
+            hash,
+            started: Instant::now(),
+        };
+        let marked = match batch.last()? {
+            Some(last) if last.status == BatchStatus::Started => last.batch,
+            Some(last) if !last.status.is_finished() => {
+                return Err(JobError::not_applied(format!(
+                    "stream `{stream}`: batch {} was left {} and holds changes it read: finish it first (`datasurface job ingest --stream {stream}`), then resync",
+                    last.batch, last.status
+                )));
+            }
+            _ => batch.start()?,
+        };
+        batch.mark_resync(marked)?;
+        log(&format!(
+            "stream `{stream}`: batch {marked} will load a fresh snapshot"
+        ));
+        batch.spec
+    };
+    cdc::remake_slot(&spec, login).map_err(|e| JobError::Database {
+        context: format!("stream `{stream}`: its source"),
+        message: format!("{e} (the batch marked for the snapshot waits: run `job resync` again)"),
+    })?;
+    if let Some(c) = cdc::of(&spec) {
+        log(&format!(
+            "stream `{stream}`: replication slot `{}` made anew",
+            c.slot
+        ));
+    }
+    ingest(db, stream, &IngestOptions::default(), login, log, lineage)
+}
+
+/// The key of a batch's state that marks it as a fresh snapshot.
+const RESYNC: &str = "resync";
+
 struct Batch {
     db: Merge,
     spec: IngestSpec,
@@ -358,7 +419,7 @@ impl Batch {
             }
         };
         if state == BatchStatus::Started {
-            match self.stage(batch, login) {
+            match self.stage(batch, login, log) {
                 Ok(rows) => log(&format!(
                     "stream `{stream}`: batch {batch} staged {rows} rows"
                 )),
@@ -411,9 +472,10 @@ impl Batch {
         &mut self,
         batch: i32,
         login: &dyn Fn(&str) -> Result<Login, JobError>,
+        log: &mut dyn FnMut(&str),
     ) -> Result<i64, BatchFailure> {
         if let Some(cdc) = cdc::of(&self.spec).cloned() {
-            return self.stage_changes(batch, &cdc, login);
+            return self.stage_changes(batch, &cdc, login, log);
         }
         let marks = self.watermarks().map_err(BatchFailure::from_error)?;
         // A whole snapshot from a source (a transformer's output may be empty).
@@ -495,12 +557,21 @@ impl Batch {
         batch: i32,
         cdc: &CdcSpec,
         login: &dyn Fn(&str) -> Result<Login, JobError>,
+        log: &mut dyn FnMut(&str),
     ) -> Result<i64, BatchFailure> {
-        let last = self.cdc_position(None)?;
+        let resync = self.resyncing(batch)?;
+        let start = match (resync, self.cdc_position(None)?) {
+            (true, _) => cdc::Start::Resync,
+            (false, Some(last)) => cdc::Start::Last(last),
+            (false, None) => cdc::Start::First,
+        };
         let metrics = self.metrics();
         let spec = self.spec.clone();
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
-        let staged = cdc::stage(&mut tx, &spec, cdc, batch, last, login)?;
+        let staged = cdc::stage(&mut tx, &spec, cdc, batch, start, login)?;
+        for note in &staged.notes {
+            log(&format!("stream `{}`: {note}", spec.stream));
+        }
         if staged.position.loaded_snapshot {
             for d in &spec.datasets {
                 let rows = staged.read.get(&d.dataset).copied().unwrap_or(0);
@@ -508,7 +579,10 @@ impl Batch {
             }
         }
         let total = i64::try_from(staged.rows).unwrap_or(i64::MAX);
-        let state = json!({ "cdc": staged.position, "read": staged.read });
+        let mut state = json!({ "cdc": staged.position, "read": staged.read });
+        if resync {
+            state[RESYNC] = json!(true);
+        }
         tx.execute(
             &format!(
                 "UPDATE {metrics} SET status = '{STAGED}', rows_total = $3, state = $4 \
@@ -519,6 +593,38 @@ impl Batch {
         .map_err(|e| errors::text(&e))?;
         tx.commit().map_err(|e| errors::text(&e))?;
         Ok(total)
+    }
+
+    /// Whether batch `batch` is a change data capture stream's fresh
+    /// snapshot, as `job resync` marked it.
+    fn resyncing(&mut self, batch: i32) -> Result<bool, BatchFailure> {
+        let row = self
+            .db
+            .client
+            .query_opt(
+                &format!(
+                    "SELECT coalesce((state ->> '{RESYNC}')::boolean, false) FROM {} \
+                     WHERE stream_key = $1 AND batch_id = $2",
+                    self.metrics()
+                ),
+                &[&self.spec.stream, &batch],
+            )
+            .map_err(|e| errors::text(&e))?;
+        Ok(row.is_some_and(|r| r.get(0)))
+    }
+
+    /// Marks batch `batch` as a fresh snapshot (`job resync`).
+    fn mark_resync(&mut self, batch: i32) -> Result<(), JobError> {
+        let q = format!(
+            "UPDATE {} SET state = coalesce(state, '{{}}'::jsonb) || '{{\"{RESYNC}\": true}}'::jsonb \
+             WHERE stream_key = $1 AND batch_id = $2",
+            self.metrics()
+        );
+        self.db
+            .client
+            .execute(&q, &[&self.spec.stream, &batch])
+            .map(|_| ())
+            .map_err(|e| self.setup(&e))
     }
 
     /// Gathers statistics on the merge tables a batch changed in large part

@@ -9,7 +9,7 @@ use datasurface_runtime::{
     ConsumerPlace, DatasetState, HookDecisions, RowTotals, RunTotals, StreamTotals,
 };
 
-use super::{JobError, Merge, MergeDatabase, TIME, errors};
+use super::{JobError, Login, Merge, MergeDatabase, TIME, cdc, errors};
 use crate::names::{ident, qualified, quoted};
 use crate::spec::{INGEST, IngestSpec};
 
@@ -36,8 +36,13 @@ fn read_only(db: &MergeDatabase) -> Result<Merge, JobError> {
     Ok(merge)
 }
 
-/// Every applied stream's batches added up, and the hooks' decisions.
-pub(crate) fn run_totals(db: &MergeDatabase) -> Result<RunTotals, JobError> {
+/// Every applied stream's batches added up (a change data capture
+/// stream's slot read on its source with the credential `login` finds),
+/// and the hooks' decisions.
+pub(crate) fn run_totals(
+    db: &MergeDatabase,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<RunTotals, JobError> {
     let mut merge = read_only(db)?;
     let failed = unreadable(db);
     let mut totals = RunTotals::default();
@@ -45,9 +50,9 @@ pub(crate) fn run_totals(db: &MergeDatabase) -> Result<RunTotals, JobError> {
         if totals.platform.is_none() {
             totals.platform = RunTotals::platform_of(job.lineage.as_ref());
         }
-        totals
-            .streams
-            .push(stream_totals(&mut merge, &job).map_err(&failed)?);
+        let mut stream = stream_totals(&mut merge, &job).map_err(&failed)?;
+        stream.slot = cdc::slot_state(&mut merge, &job, stream.committed, login);
+        totals.streams.push(stream);
     }
     totals.decisions = decisions(&mut merge).map_err(&failed)?;
     Ok(totals)

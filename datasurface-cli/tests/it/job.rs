@@ -455,6 +455,149 @@ fn change_data_capture_from_changes_only_loads_no_snapshot() {
     );
 }
 
+/// The replication slot of stream `Shop`, as `job status --format json` reports it.
+fn slot_status(s: &Scratch) -> serde_json::Value {
+    let run = s.job(&["status", "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    json["streams"][0]["slot"].clone()
+}
+
+#[test]
+fn a_lagging_or_lost_slot_is_reported_and_resync_mends_it() {
+    let Some(s) = Scratch::with_source("cdclag", 100, &Source::Cdc) else {
+        return;
+    };
+    // A limit of 4 MiB of the source's log, for the test to pass it.
+    let ecosystem = s.dir.join("model/ecosystem.yaml");
+    let text = std::fs::read_to_string(&ecosystem).unwrap();
+    std::fs::write(
+        &ecosystem,
+        text.replace(
+            "executor: local, schema: shop,",
+            "executor: local, slotLagLimitMib: 4, schema: shop,",
+        ),
+    )
+    .unwrap();
+    let model = s.dir.join("model");
+    let applied = s.job(&["apply", model.to_str().unwrap()], &[]);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let first = s.ingest();
+    said(&first, "batch 1 committed: 100 rows read", "the snapshot");
+    said(
+        &first,
+        "source table `public.items` has columns the model does not name, which are not published and not read: `updated`",
+        "a column the model does not know",
+    );
+    let slot = slot_status(&s);
+    assert!(
+        slot["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("dssurf_")),
+        "{slot}"
+    );
+    assert_eq!(slot["walStatus"], "reserved", "{slot}");
+    assert!(
+        slot["lagBytes"].as_u64().is_some_and(|b| b < 4 << 20),
+        "{slot}"
+    );
+    assert!(slot["ageSeconds"].as_f64().is_some(), "{slot}");
+    assert_eq!(slot["needsOperator"], serde_json::Value::Null, "{slot}");
+
+    // Changes the stream does not read: the slot holds them back.
+    s.source_sql(
+        "INSERT INTO items SELECT g, 'more ' || g, 1, 1, repeat('x', 400) FROM generate_series(1000, 20000) g",
+    );
+    let slot = slot_status(&s);
+    let why = slot["needsOperator"].as_str().unwrap_or_default();
+    assert!(
+        slot["lagBytes"].as_u64().is_some_and(|b| b > 4 << 20),
+        "{slot}"
+    );
+    assert!(why.contains("over the platform's limit of 4 MiB"), "{why}");
+    assert!(
+        why.contains("`datasurface job ingest --stream Shop`"),
+        "{why}"
+    );
+    assert!(
+        why.contains("`datasurface job resync --stream Shop`"),
+        "{why}"
+    );
+    let metrics = s.job(&["status"], &[]).stdout;
+    let needs = metrics
+        .lines()
+        .find(|l| l.starts_with("datasurface_cdc_slot_needs_operator{"))
+        .unwrap_or_default();
+    assert!(
+        needs.ends_with(" 1") && needs.contains("stream=\"Shop\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("datasurface_cdc_slot_lag_bytes{"),
+        "{metrics}"
+    );
+    if super::metrics::have("promtool") {
+        assert_eq!(super::metrics::promtool_refuses(&metrics), None);
+    }
+    said(
+        &s.ingest(),
+        "batch 2 committed: 19001 rows read",
+        "the changes",
+    );
+    // The merge database shares the source's server here: the log its
+    // merge wrote is after the batch's position, and the next batch lets
+    // go of it.
+    said(&s.ingest(), "batch 3 committed: 0 rows read", "nothing new");
+    let slot = slot_status(&s);
+    assert_eq!(slot["needsOperator"], serde_json::Value::Null, "{slot}");
+    a_dropped_slot_stops_the_stream_until_it_is_resynced(&s);
+}
+
+/// The slot dropped by an operator, with changes made meanwhile: the batch
+/// stops rather than miss them, and says how to mend it; `job resync` does.
+fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
+    psql_admin(&format!(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{}'",
+        s.source
+    ))
+    .unwrap();
+    s.source_sql("DELETE FROM items WHERE id < 10; UPDATE items SET qty = 5 WHERE id = 20");
+    let stopped = s.ingest();
+    assert_eq!(stopped.code, 3, "{}{}", stopped.stdout, stopped.stderr);
+    assert!(
+        stopped.stderr.contains("is gone") && stopped.stderr.contains("job resync --stream Shop"),
+        "{}",
+        stopped.stderr
+    );
+    let why = slot_status(s)["needsOperator"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(why.contains("is gone"), "{why}");
+    let resynced = s.job(&["resync", "--stream", "Shop"], &[]);
+    assert_eq!(resynced.code, 0, "{}{}", resynced.stdout, resynced.stderr);
+    said(&resynced, "made anew", "the slot remade");
+    said(
+        &resynced,
+        "batch 5 committed: 19092 rows read, +0 ~1 -9",
+        "the fresh snapshot",
+    );
+    let (merged, source) = s.live_and_source();
+    assert_eq!(
+        merged, source,
+        "the snapshot closed the rows deleted meanwhile"
+    );
+    s.source_sql("UPDATE items SET qty = 6 WHERE id = 20");
+    said(
+        &s.ingest(),
+        "batch 6 committed: 1 rows read, +0 ~1 -0",
+        "changes again",
+    );
+    let (merged, source) = s.live_and_source();
+    assert_eq!(merged, source);
+    assert_eq!(slot_status(s)["needsOperator"], serde_json::Value::Null);
+}
+
 /// Each version of the rows `ids` in the merge table: `id:qty:in:out:change`.
 fn versions(s: &Scratch, ids: &str) -> String {
     s.merge_sql(&format!(

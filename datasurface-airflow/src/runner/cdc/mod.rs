@@ -19,6 +19,7 @@
 //! snapshot's.
 
 mod changes;
+mod lag;
 mod source;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,7 @@ use super::{BatchFailure, JobError, Login, errors, failure};
 use crate::names::quoted;
 use crate::spec::{CdcSpec, IngestSpec, SourceSpec};
 use changes::Changes;
+pub(crate) use lag::slot_state;
 use source::{connect, publish, slot, tables};
 
 /// Where a stream's change data capture stands after a batch, kept in the
@@ -117,6 +119,18 @@ fn widen(xid: u32, near: u64) -> u64 {
     }
 }
 
+/// Where a change data capture batch starts.
+#[derive(Debug)]
+pub(crate) enum Start {
+    /// The stream's first batch: a snapshot, unless it reads only changes.
+    First,
+    /// After the position the stream's last committed batch left.
+    Last(Position),
+    /// A fresh snapshot an operator asked for (`job resync`), taken after
+    /// the slot it remade began: what came before is not read.
+    Resync,
+}
+
 /// What staging a change data capture batch did.
 pub(crate) struct Staged {
     /// Rows (or changes) staged, in all.
@@ -125,6 +139,9 @@ pub(crate) struct Staged {
     pub(crate) read: BTreeMap<String, u64>,
     /// Where the stream stands once the batch commits.
     pub(crate) position: Position,
+    /// What the operator is told: the source's columns the model does not
+    /// name, which are not published.
+    pub(crate) notes: Vec<String>,
 }
 
 /// The stream's change data capture settings and source endpoint, when it
@@ -144,12 +161,27 @@ pub(crate) fn stage(
     spec: &IngestSpec,
     cdc: &CdcSpec,
     batch: i32,
-    last: Option<Position>,
+    start: Start,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Result<Staged, BatchFailure> {
     let mut client = connect(spec, login)?;
     let tables = tables(&mut client, spec)?;
     publish(&mut client, cdc, &tables)?;
+    let notes = tables
+        .iter()
+        .filter(|t| !t.ignored.is_empty())
+        .map(|t| {
+            format!(
+                "source table `{}` has columns the model does not name, which are not published and not read: {}",
+                t.shown,
+                t.ignored
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
     let columns: BTreeMap<String, Vec<String>> = spec
         .datasets
         .iter()
@@ -161,22 +193,30 @@ pub(crate) fn stage(
     tx.batch_execute(&format!("TRUNCATE {}", cdc.changes_table))
         .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
     let Some(confirmed) = slot(&mut client, cdc)? else {
-        return Err(match last {
-            None => failure!(
+        let resync = format!("`datasurface job resync --stream {}`", spec.stream);
+        return Err(match start {
+            Start::First => failure!(
                 "the stream's replication slot `{}` does not exist yet: `datasurface job apply` makes it, before the stream's first batch",
                 cdc.slot
             ),
-            Some(_) => failure!(
-                "the replication slot `{}` this stream reads is gone (an operator dropped it, or the source was restored from a backup): the changes made since its last batch cannot be read, and the stream stops rather than miss them",
+            Start::Last(_) => failure!(
+                "the replication slot `{}` this stream reads is gone (an operator dropped it, or the source was restored from a backup): the changes made since its last batch cannot be read, and the stream stops rather than miss them; {resync} makes a new slot and loads a fresh snapshot",
+                cdc.slot
+            ),
+            Start::Resync => failure!(
+                "the replication slot `{}` is gone, and this batch's fresh snapshot needs it: run {resync} again, which makes it",
                 cdc.slot
             ),
         });
     };
     // A stream that reads only changes starts with the slot's first.
-    let last = match last {
-        Some(last) => last,
-        None if cdc.snapshot_first => return first(&mut client, tx, spec, batch, columns),
-        None => Position::default(),
+    let last = match start {
+        Start::Last(last) => last,
+        Start::Resync => return first(&mut client, tx, spec, batch, columns, notes),
+        Start::First if cdc.snapshot_first => {
+            return first(&mut client, tx, spec, batch, columns, notes);
+        }
+        Start::First => Position::default(),
     };
     let last_to = last
         .advance_to
@@ -208,6 +248,7 @@ pub(crate) fn stage(
             loaded_snapshot: false,
             columns,
         },
+        notes,
     })
 }
 
@@ -220,6 +261,7 @@ fn first(
     spec: &IngestSpec,
     batch: i32,
     columns: BTreeMap<String, Vec<String>>,
+    notes: Vec<String>,
 ) -> Result<Staged, BatchFailure> {
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -251,6 +293,7 @@ fn first(
             loaded_snapshot: true,
             columns,
         },
+        notes,
     })
 }
 
@@ -307,6 +350,25 @@ pub(crate) fn set_up(
     spec: &IngestSpec,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Result<SetUp, BatchFailure> {
+    make_slot(spec, login, false)
+}
+
+/// Drops the stream's replication slot, if it has one, and makes a new one
+/// where the source's log is now (and its publication hold exactly its
+/// tables and columns): what `job resync` does before its batch loads a
+/// fresh snapshot, holding no lock.
+pub(crate) fn remake_slot(
+    spec: &IngestSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<(), BatchFailure> {
+    make_slot(spec, login, true).map(|_| ())
+}
+
+fn make_slot(
+    spec: &IngestSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+    remake: bool,
+) -> Result<SetUp, BatchFailure> {
     let Some(cdc) = of(spec) else {
         return Ok(SetUp::Kept);
     };
@@ -314,7 +376,10 @@ pub(crate) fn set_up(
     let tables = tables(&mut client, spec)?;
     publish(&mut client, cdc, &tables)?;
     if slot(&mut client, cdc)?.is_some() {
-        return Ok(SetUp::Kept);
+        if !remake {
+            return Ok(SetUp::Kept);
+        }
+        drop_slot(&mut client, cdc)?;
     }
     client
         .execute(
@@ -337,9 +402,7 @@ pub(crate) fn tear_down(
     };
     let mut client = connect(spec, login)?;
     if slot(&mut client, cdc)?.is_some() {
-        client
-            .execute("SELECT pg_drop_replication_slot($1)", &[&cdc.slot])
-            .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?;
+        drop_slot(&mut client, cdc)?;
     }
     let statement = format!("DROP PUBLICATION IF EXISTS {}", quoted(&cdc.publication));
     let dropped = client.transaction().and_then(|mut tx| {
@@ -353,6 +416,13 @@ pub(crate) fn tear_down(
             errors::text(&e)
         )
     }))
+}
+
+fn drop_slot(client: &mut postgres::Client, cdc: &CdcSpec) -> Result<(), BatchFailure> {
+    client
+        .execute("SELECT pg_drop_replication_slot($1)", &[&cdc.slot])
+        .map(|_| ())
+        .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub(super) struct Table {
     pub(super) columns: Vec<String>,
     /// The source's types by id and modifier, as `format_type` writes them.
     pub(super) types: BTreeMap<(u32, i32), String>,
+    /// The source's columns the model does not name: never published.
+    pub(super) ignored: Vec<String>,
 }
 
 /// Finds each dataset's table and columns, and refuses a table whose
@@ -101,9 +103,14 @@ pub(super) fn tables(
             .iter()
             .map(|r| ((r.get::<_, u32>(2), r.get::<_, i32>(3)), r.get(1)))
             .collect();
-        let columns = sources::match_columns(d, &shown, &present)?
+        let columns: Vec<String> = sources::match_columns(d, &shown, &present)?
             .into_iter()
             .map(str::to_owned)
+            .collect();
+        let ignored = present
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| !columns.contains(name))
             .collect();
         out.push(Table {
             shown,
@@ -111,6 +118,7 @@ pub(super) fn tables(
             name,
             columns,
             types,
+            ignored,
         });
     }
     Ok(out)

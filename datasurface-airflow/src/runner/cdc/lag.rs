@@ -1,0 +1,252 @@
+//! How far a change data capture stream's replication slot has fallen
+//! behind its source, and whether it needs an operator: what `job status`
+//! and `/metrics` report of it. Reads only.
+
+use datasurface_runtime::SlotState;
+use datasurface_runtime::pgoutput::Lsn;
+use datasurface_runtime::state::{BATCH_METRICS, BatchStatus};
+
+use super::super::{JobError, Login, Merge, errors};
+use super::source::connect;
+use crate::spec::{CdcSpec, IngestSpec};
+
+/// What the source's server says of a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Found {
+    /// Bytes of log from the slot's position to the current one.
+    pub(super) lag_bytes: u64,
+    /// The slot's position.
+    pub(super) at: Lsn,
+    /// `wal_status`.
+    pub(super) wal_status: String,
+}
+
+/// The state of `spec`'s replication slot, if it has one: read on its
+/// source with the stream's own credential, and its age from the batches
+/// the merge database recorded. A slot that cannot be read is reported as
+/// needing an operator, with why.
+pub(crate) fn slot_state(
+    merge: &mut Merge,
+    spec: &IngestSpec,
+    committed: u64,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Option<SlotState> {
+    let cdc = super::of(spec)?;
+    let found = match read(spec, cdc, login) {
+        Ok(found) => found,
+        Err(why) => {
+            return Some(SlotState {
+                name: cdc.slot.clone(),
+                lag_bytes: None,
+                age_seconds: None,
+                wal_status: None,
+                needs_operator: Some(format!(
+                    "cannot read replication slot `{}` on the source: {why}",
+                    cdc.slot
+                )),
+            });
+        }
+    };
+    let age_seconds = found
+        .as_ref()
+        .and_then(|f| age(merge, &spec.stream, f.at).ok().flatten());
+    Some(SlotState {
+        name: cdc.slot.clone(),
+        lag_bytes: found.as_ref().map(|f| f.lag_bytes),
+        age_seconds,
+        wal_status: found.as_ref().map(|f| f.wal_status.clone()),
+        needs_operator: verdict(
+            &spec.stream,
+            cdc,
+            found.as_ref(),
+            age_seconds,
+            committed > 0,
+        ),
+    })
+}
+
+/// The slot as the source's server reports it; none when it has no such
+/// slot.
+fn read(
+    spec: &IngestSpec,
+    cdc: &CdcSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<Option<Found>, String> {
+    let mut client = connect(spec, login).map_err(|e| e.to_string())?;
+    let row = client
+        .query_opt(
+            "SELECT greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), \
+             coalesce(confirmed_flush_lsn, restart_lsn)), 0)::bigint, \
+             coalesce(confirmed_flush_lsn, restart_lsn)::text, coalesce(wal_status, 'lost') \
+             FROM pg_replication_slots WHERE slot_name = $1",
+            &[&cdc.slot],
+        )
+        .map_err(|e| errors::text(&e))?;
+    Ok(row.map(|row| {
+        let (lag, at, wal_status): (Option<i64>, Option<String>, String) =
+            (row.get(0), row.get(1), row.get(2));
+        Found {
+            lag_bytes: lag.and_then(|l| u64::try_from(l).ok()).unwrap_or_default(),
+            at: at.as_deref().and_then(Lsn::parse).unwrap_or_default(),
+            wal_status,
+        }
+    }))
+}
+
+/// Seconds since the oldest change a slot at `at` can hold was made: since
+/// the start of the latest committed batch whose changes it let go of (it
+/// read up to where the log was when it started), or of the stream's first
+/// batch when none did.
+fn age(merge: &mut Merge, stream: &str, at: Lsn) -> Result<Option<f64>, postgres::Error> {
+    let metrics = merge.table(BATCH_METRICS);
+    let rows = merge.client.query(
+        &format!(
+            "SELECT extract(epoch FROM now() - batch_start)::double precision, \
+             state -> 'cdc' ->> 'advanceTo' FROM {metrics} \
+             WHERE stream_key = $1 AND status = '{}' ORDER BY batch_id DESC",
+            BatchStatus::Committed
+        ),
+        &[&stream],
+    )?;
+    let mut oldest = None;
+    for row in rows {
+        let (seconds, to): (Option<f64>, Option<String>) = (row.get(0), row.get(1));
+        if to
+            .as_deref()
+            .and_then(Lsn::parse)
+            .is_some_and(|to| to <= at)
+        {
+            return Ok(seconds);
+        }
+        oldest = seconds.or(oldest);
+    }
+    Ok(oldest)
+}
+
+/// Why a slot needs an operator, and the command that mends it; none while
+/// it keeps up. `ran` says whether the stream has committed a batch.
+pub(super) fn verdict(
+    stream: &str,
+    cdc: &CdcSpec,
+    found: Option<&Found>,
+    age_seconds: Option<f64>,
+    ran: bool,
+) -> Option<String> {
+    let resync = format!("`datasurface job resync --stream {stream}`");
+    let Some(found) = found else {
+        return Some(if ran {
+            format!(
+                "replication slot `{}` is gone (dropped, or the source restored from a backup): the changes since the stream's last batch cannot be read; {resync} makes a new slot and loads a fresh snapshot",
+                cdc.slot
+            )
+        } else {
+            format!(
+                "replication slot `{}` does not exist yet: `datasurface job apply` makes it",
+                cdc.slot
+            )
+        });
+    };
+    if found.wal_status == "lost" {
+        return Some(format!(
+            "replication slot `{}` has lost changes it had not read (the source recycled its log past the slot, `max_slot_wal_keep_size`); {resync} makes a new slot and loads a fresh snapshot",
+            cdc.slot
+        ));
+    }
+    let mend = format!(
+        "run its batches (`datasurface job ingest --stream {stream}`: its DAG may be paused or failing), or let go of what the slot holds with {resync}, which loads a fresh snapshot"
+    );
+    if found.lag_bytes > cdc.lag_limit_bytes {
+        return Some(format!(
+            "replication slot `{}` holds {} MiB of the source's log, over the platform's limit of {} MiB (`slotLagLimitMib`): {mend}",
+            cdc.slot,
+            found.lag_bytes >> 20,
+            cdc.lag_limit_bytes >> 20
+        ));
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a limit in seconds, far below 2^52"
+    )]
+    let limit = cdc.age_limit_seconds as f64;
+    match age_seconds {
+        Some(age) if age > limit => Some(format!(
+            "replication slot `{}` holds changes {} minutes old, over the platform's limit of {} minutes (`slotAgeLimitMinutes`): {mend}",
+            cdc.slot,
+            minutes(age),
+            cdc.age_limit_seconds / 60
+        )),
+        _ => None,
+    }
+}
+
+/// Whole minutes in `seconds`.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "an age in minutes, rounded down; a negative one is 0"
+)]
+fn minutes(seconds: f64) -> u64 {
+    (seconds / 60.0).max(0.0) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cdc() -> CdcSpec {
+        CdcSpec {
+            slot: "dssurf_s".into(),
+            publication: "dssurf_s".into(),
+            snapshot_first: true,
+            changes_table: "\"s\".\"Store_changes\"".into(),
+            lag_limit_bytes: 10 << 20,
+            age_limit_seconds: 3600,
+        }
+    }
+
+    fn found(lag_bytes: u64, wal_status: &str) -> Found {
+        Found {
+            lag_bytes,
+            at: Lsn::default(),
+            wal_status: wal_status.into(),
+        }
+    }
+
+    /// Each way a slot needs an operator names the command that mends it;
+    /// a slot within both limits needs none.
+    #[test]
+    fn a_slot_needs_an_operator_past_a_limit_or_when_gone_and_says_the_mend() {
+        let c = cdc();
+        let ok = found(1 << 20, "reserved");
+        assert_eq!(verdict("Store", &c, Some(&ok), Some(60.0), true), None);
+        let cases = [
+            (
+                None,
+                None,
+                false,
+                "does not exist yet: `datasurface job apply`",
+            ),
+            (None, None, true, "is gone"),
+            (Some(found(0, "lost")), None, true, "has lost changes"),
+            (
+                Some(found(11 << 20, "extended")),
+                None,
+                true,
+                "holds 11 MiB",
+            ),
+            (
+                Some(ok.clone()),
+                Some(3601.0 * 2.0),
+                true,
+                "120 minutes old",
+            ),
+        ];
+        for (found, age, ran, says) in cases {
+            let v = verdict("Store", &c, found.as_ref(), age, ran).unwrap_or_default();
+            assert!(v.contains(says), "{v}");
+            if ran {
+                assert!(v.contains("`datasurface job resync --stream Store`"), "{v}");
+            }
+        }
+    }
+}
