@@ -217,21 +217,18 @@ impl<'a> Statements<'a> {
                 self.list("s.", &cols),
             )
         };
-        let same = |a: &str, b: &str| {
-            key.iter()
-                .map(|k| format!("{a}.{q} = {b}.{q}", q = self.d.quote(k)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
+        // Each change with the key's latest (a window, not a lookup per
+        // change: the table has no index, and a batch may hold millions).
         let keep_earlier = keep_history.then(|| {
             insert(
                 &p1,
                 "s.ds_surf_seq",
-                "ds_surf_cdc",
                 &format!(
-                    "s.ds_surf_op IN ('I', 'U') AND (s.ds_surf_seq < {p2}::bigint OR EXISTS \
-                     (SELECT 1 FROM ds_surf_cdc l WHERE l.ds_surf_op <> 'T' AND l.ds_surf_seq > s.ds_surf_seq AND {}))",
-                    same("l", "s")
+                    "(SELECT c.*, max(c.ds_surf_seq) FILTER (WHERE c.ds_surf_op <> 'T') \
+                     OVER (PARTITION BY {keys}) AS ds_surf_latest FROM ds_surf_cdc c)"
+                ),
+                &format!(
+                    "s.ds_surf_op IN ('I', 'U') AND (s.ds_surf_seq < {p2}::bigint OR s.ds_surf_latest > s.ds_surf_seq)"
                 ),
             )
         });
