@@ -2,6 +2,7 @@
 //! a source database with one 10-column table, a merge database with the
 //! platform's rendering applied, and `psql` for the floor.
 
+use std::fmt::Write as _;
 use std::process::Command;
 
 use datasurface_airflow::runner::{self, Endpoint, Login, MergeDatabase};
@@ -76,9 +77,22 @@ pub const COLUMNS: &str = "id bigint PRIMARY KEY, qty integer NOT NULL, amount n
     name varchar(40) NOT NULL, note text, flag boolean, day date, at timestamptz, \
     ratio double precision, code varchar(8)";
 
+/// How datastore `Wide` is captured: a snapshot of table `wide`.
+pub const SNAPSHOT: &str = "{sqlSnapshot: {tables: {items: wide}}}";
+
+/// Change data capture of table `wide`, from a snapshot on.
+pub const CDC: &str = "{cdc: {tables: {items: wide}}}";
+
 /// The one-platform model: datastore `Wide` (dataset `items` from table
 /// `wide` of database `source`) merged by platform `Airflow` into `merge`.
 pub fn model(merge: &str, source: &str) -> Vec<SourceFile> {
+    model_of(merge, source, &[("Wide", SNAPSHOT)])
+}
+
+/// The one-platform model with a datastore for each of `stores` (its name,
+/// and how it captures table `wide` of database `source`), each with
+/// dataset `items`, merged by platform `Airflow` into `merge`.
+pub fn model_of(merge: &str, source: &str, stores: &[(&str, &str)]) -> Vec<SourceFile> {
     let ecosystem = format!(
         "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Bench\n\
          owningRepository: {{name: bench/eco, branch: main}}\nliveRepository: {{name: bench/eco, branch: live}}\n\
@@ -88,20 +102,32 @@ pub fn model(merge: &str, source: &str) -> Vec<SourceFile> {
     );
     let zone = "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Main\n\
                 teamDeclarations:\n  Team: {repository: {name: bench/eco, branch: main}}\n";
+    let mut datastores = String::new();
+    for (name, method) in stores {
+        let _ = write!(
+            datastores,
+            "  {name}:\n    capture:\n      ingestion:\n        container: Src\n        consistency: MULTI_DATASET\n        \
+             credential: {{name: reader, type: USER_PASSWORD}}\n        method: {method}\n    \
+             datasets:\n      items:\n        schema:\n          columns:\n            \
+             id: {{type: BigInt, nullable: false}}\n            qty: {{type: Integer, nullable: false}}\n            \
+             amount: {{type: {{Decimal: {{precision: 12, scale: 2}}}}}}\n            name: {{type: {{VarChar: {{maxSize: 40}}}}, nullable: false}}\n            \
+             note: {{type: {{String: {{}}}}}}\n            flag: {{type: Boolean}}\n            day: {{type: Date}}\n            \
+             at: {{type: {{Timestamp: {{}}}}}}\n            ratio: {{type: IEEE64}}\n            code: {{type: {{VarChar: {{maxSize: 8}}}}}}\n          \
+             primaryKey: [id]\n"
+        );
+    }
+    let sinks: Vec<String> = stores
+        .iter()
+        .map(|(name, _)| format!("{{datastore: {name}, dataset: items}}"))
+        .collect();
     let team = format!(
         "apiVersion: datasurface.dev/v1\nkind: Team\nzone: Main\nname: Team\n\
          containers:\n  Src: {{kind: {{database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: 5432}}}}}}}}\n  \
          Out: {{kind: platformManaged}}\n\
-         datastores:\n  Wide:\n    capture:\n      ingestion:\n        container: Src\n        consistency: MULTI_DATASET\n        \
-         credential: {{name: reader, type: USER_PASSWORD}}\n        method: {{sqlSnapshot: {{tables: {{items: wide}}}}}}\n    \
-         datasets:\n      items:\n        schema:\n          columns:\n            \
-         id: {{type: BigInt, nullable: false}}\n            qty: {{type: Integer, nullable: false}}\n            \
-         amount: {{type: {{Decimal: {{precision: 12, scale: 2}}}}}}\n            name: {{type: {{VarChar: {{maxSize: 40}}}}, nullable: false}}\n            \
-         note: {{type: {{String: {{}}}}}}\n            flag: {{type: Boolean}}\n            day: {{type: Date}}\n            \
-         at: {{type: {{Timestamp: {{}}}}}}\n            ratio: {{type: IEEE64}}\n            code: {{type: {{VarChar: {{maxSize: 8}}}}}}\n          \
-         primaryKey: [id]\n\
-         workspaces:\n  Audit:\n    container: Out\n    datasetGroups:\n      Everything:\n        sinks: [{{datastore: Wide, dataset: items}}]\n        \
-         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n"
+         datastores:\n{datastores}\
+         workspaces:\n  Audit:\n    container: Out\n    datasetGroups:\n      Everything:\n        sinks: [{}]\n        \
+         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n",
+        sinks.join(", ")
     );
     vec![
         SourceFile::new("ecosystem.yaml", ecosystem),
@@ -118,12 +144,31 @@ pub fn model(merge: &str, source: &str) -> Vec<SourceFile> {
 ///
 /// When PostgreSQL is not there or refuses a step, with the statement.
 pub fn set_up(merge: &str, source: &str, rows: u64) -> Result<IngestSpec, Failed> {
+    set_up_stores(merge, source, rows, &[("Wide", SNAPSHOT)])?
+        .pop()
+        .ok_or_else(|| "no job spec".into())
+}
+
+/// [`set_up`] with a datastore for each of `stores` (see [`model_of`]);
+/// the role may read changes (`REPLICATION`), and `job apply` makes the
+/// slots of change data capture stores. Returns their job specs, in order.
+///
+/// # Errors
+///
+/// When PostgreSQL is not there or refuses a step, with the statement.
+pub fn set_up_stores(
+    merge: &str,
+    source: &str,
+    rows: u64,
+    stores: &[(&str, &str)],
+) -> Result<Vec<IngestSpec>, Failed> {
     psql(
         "postgres",
         true,
         &format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
-             CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$"
+             CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$; \
+             ALTER ROLE {ROLE} REPLICATION"
         ),
     )?;
     for db in [merge, source] {
@@ -146,29 +191,45 @@ pub fn set_up(merge: &str, source: &str, rows: u64) -> Result<IngestSpec, Failed
         ),
     )?;
     psql(source, false, "VACUUM ANALYZE wide")?;
-    let files = model(merge, source);
+    let files = model_of(merge, source, stores);
     let loaded = files::load(&files)?;
     let valid = validate(loaded.ecosystem).map_err(|e| format!("{e:?}"))?;
     let graphs = datasurface_platform::graph::build(&valid);
     let name = valid.platforms.keys().next().ok_or("no platform")?.clone();
     let rendered = render_with(&datasurface_airflow::Airflow::new(), &valid, &graphs, &name)?;
-    runner::Runner::new(merge_db(merge)).apply(&rendered.rendering, &mut |_| {})?;
-    let spec = rendered
-        .rendering
-        .artifacts
+    runner::Runner::new(merge_db(merge))
+        .with_logins(|_| Ok(login()))
+        .apply(&rendered.rendering, &mut |_| {})?;
+    stores
         .iter()
-        .find(|(k, _)| k.as_str() == "jobs/ingest/Wide.json")
-        .ok_or("no job spec")?
-        .1;
-    Ok(serde_json::from_str(&spec.content)?)
+        .map(|(store, _)| {
+            let key = format!("jobs/ingest/{store}.json");
+            let spec = rendered
+                .rendering
+                .artifacts
+                .iter()
+                .find(|(k, _)| k.as_str() == key)
+                .ok_or_else(|| format!("no job spec {key}"))?
+                .1;
+            Ok(serde_json::from_str(&spec.content)?)
+        })
+        .collect()
 }
 
-/// Drops database `db` if it is there, whoever is connected.
+/// Drops database `db` if it is there, whoever is connected, and the
+/// replication slots on it first.
 ///
 /// # Errors
 ///
 /// When PostgreSQL refuses.
 pub fn drop_database(db: &str) -> Result<(), Failed> {
+    psql(
+        "postgres",
+        true,
+        &format!(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{db}'"
+        ),
+    )?;
     psql(
         "postgres",
         true,
