@@ -113,6 +113,7 @@ pub(crate) fn ingest(
         spec,
         hash,
         started: Instant::now(),
+        source: cdc::Session::default(),
     }
     .run(login, log, lineage)
 }
@@ -145,6 +146,7 @@ pub(crate) fn resync(
             spec,
             hash,
             started: Instant::now(),
+            source: cdc::Session::default(),
         };
         let marked = match batch.last()? {
             Some(last) if last.status == BatchStatus::Started => last.batch,
@@ -183,6 +185,8 @@ struct Batch {
     spec: IngestSpec,
     hash: String,
     started: Instant,
+    /// A change data capture batch's session on its source.
+    source: cdc::Session,
 }
 
 /// The state of a stream's last batch.
@@ -437,9 +441,11 @@ impl Batch {
         if cdc::of(&self.spec).is_some() {
             // The slot goes past what the batch merged; if it cannot now,
             // the next batch moves it first.
-            let advanced = self
-                .cdc_position(Some(batch))
-                .and_then(|p| p.map_or(Ok(()), |p| cdc::advance(&self.spec, &p, login)));
+            let advanced = self.cdc_position(Some(batch)).and_then(|p| {
+                p.map_or(Ok(()), |p| {
+                    cdc::advance(&self.spec, &p, &mut self.source, login)
+                })
+            });
             if let Err(why) = advanced {
                 log(&format!(
                     "stream `{stream}`: batch {batch} committed, but its replication slot was not advanced yet ({why}); the next batch advances it first"
@@ -568,7 +574,7 @@ impl Batch {
         let metrics = self.metrics();
         let spec = self.spec.clone();
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
-        let staged = cdc::stage(&mut tx, &spec, cdc, batch, start, login)?;
+        let staged = cdc::stage(&mut tx, &spec, cdc, batch, start, &mut self.source, login)?;
         for note in &staged.notes {
             log(&format!("stream `{}`: {note}", spec.stream));
         }

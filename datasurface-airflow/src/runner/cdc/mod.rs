@@ -162,11 +162,12 @@ pub(crate) fn stage(
     cdc: &CdcSpec,
     batch: i32,
     start: Start,
+    session: &mut Session,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Result<Staged, BatchFailure> {
-    let mut client = connect(spec, login)?;
-    let tables = tables(&mut client, spec)?;
-    publish(&mut client, cdc, &tables)?;
+    let client = session.client(spec, login)?;
+    let tables = tables(client, spec)?;
+    publish(client, cdc, &tables)?;
     let notes = tables
         .iter()
         .filter(|t| !t.ignored.is_empty())
@@ -192,7 +193,7 @@ pub(crate) fn stage(
         .collect();
     tx.batch_execute(&format!("TRUNCATE {}", cdc.changes_table))
         .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
-    let Some(confirmed) = slot(&mut client, cdc)? else {
+    let Some(confirmed) = slot(client, cdc)? else {
         let resync = format!("`datasurface job resync --stream {}`", spec.stream);
         return Err(match start {
             Start::First => failure!(
@@ -212,9 +213,9 @@ pub(crate) fn stage(
     // A stream that reads only changes starts with the slot's first.
     let last = match start {
         Start::Last(last) => last,
-        Start::Resync => return first(&mut client, tx, spec, batch, columns, notes),
+        Start::Resync => return first(client, tx, spec, batch, columns, notes),
         Start::First if cdc.snapshot_first => {
-            return first(&mut client, tx, spec, batch, columns, notes);
+            return first(client, tx, spec, batch, columns, notes);
         }
         Start::First => Position::default(),
     };
@@ -224,14 +225,14 @@ pub(crate) fn stage(
         .and_then(Lsn::parse)
         .unwrap_or_default();
     if confirmed < last_to {
-        advance_slot(&mut client, cdc, last_to)?;
+        advance_slot(client, cdc, last_to)?;
     }
     let upto: String = client
         .query_one("SELECT pg_current_wal_lsn()::text", &[])
         .map_err(|e| failure!("source: {}", errors::text(&e)))?
         .get(0);
     let mut reader = Changes::new(spec, &tables, last.snapshot.as_ref());
-    let read = reader.stage(&mut client, tx, cdc, batch, &upto)?;
+    let read = reader.stage(client, tx, cdc, batch, &upto)?;
     let upto_lsn = Lsn::parse(&upto).unwrap_or_default();
     let advance_to = reader.last_end.map_or(upto_lsn, |end| end.max(upto_lsn));
     // Past the snapshot's position the slot holds nothing it saw.
@@ -318,6 +319,7 @@ fn advance_slot(client: &mut postgres::Client, cdc: &CdcSpec, to: Lsn) -> Result
 pub(crate) fn advance(
     spec: &IngestSpec,
     position: &Position,
+    session: &mut Session,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Result<(), BatchFailure> {
     let (Some(cdc), Some(to)) = (
@@ -326,10 +328,30 @@ pub(crate) fn advance(
     ) else {
         return Ok(());
     };
-    let mut client = connect(spec, login)?;
-    match slot(&mut client, cdc)? {
-        Some(confirmed) if confirmed < to => advance_slot(&mut client, cdc, to),
+    let client = session.client(spec, login)?;
+    match slot(client, cdc)? {
+        Some(confirmed) if confirmed < to => advance_slot(client, cdc, to),
         _ => Ok(()),
+    }
+}
+
+/// A batch's session on its stream's source, opened when first needed
+/// and kept from staging to advancing the slot: one login per batch.
+#[derive(Default)]
+pub(crate) struct Session(Option<postgres::Client>);
+
+impl Session {
+    fn client(
+        &mut self,
+        spec: &IngestSpec,
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
+    ) -> Result<&mut postgres::Client, BatchFailure> {
+        if self.0.as_ref().is_none_or(postgres::Client::is_closed) {
+            self.0 = Some(connect(spec, login)?);
+        }
+        self.0
+            .as_mut()
+            .ok_or_else(|| failure!("the source's session is gone"))
     }
 }
 
