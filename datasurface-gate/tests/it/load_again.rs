@@ -329,4 +329,5 @@ fn on_disk_an_edit_that_hides_its_time_is_still_read() {
     assert_eq!(kept.parsed(), 1, "the edited document is read and parsed");
     assert_eq!(after, answer_placed(&gate.load(&on_disk, &options)));
     assert_ne!(after, first, "the edit shows");
+    let _ = std::fs::remove_dir_all(&dir);
 }

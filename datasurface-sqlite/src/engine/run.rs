@@ -803,6 +803,8 @@ mod tests {
                 ),
             }
             prop_assert!(started.elapsed() < std::time::Duration::from_secs(20), "{query}");
+            drop(conn);
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }
