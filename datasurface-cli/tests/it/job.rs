@@ -496,13 +496,11 @@ fn a_lagging_or_lost_slot_is_reported_and_resync_mends_it() {
             .is_some_and(|n| n.starts_with("dssurf_")),
         "{slot}"
     );
+    // The cluster's log is every database's: other tests write to it too,
+    // so what the slot holds is only ever checked from below.
     assert_eq!(slot["walStatus"], "reserved", "{slot}");
-    assert!(
-        slot["lagBytes"].as_u64().is_some_and(|b| b < 4 << 20),
-        "{slot}"
-    );
+    assert!(slot["lagBytes"].as_u64().is_some(), "{slot}");
     assert!(slot["ageSeconds"].as_f64().is_some(), "{slot}");
-    assert_eq!(slot["needsOperator"], serde_json::Value::Null, "{slot}");
 
     // Changes the stream does not read: the slot holds them back.
     s.source_sql(
@@ -544,12 +542,11 @@ fn a_lagging_or_lost_slot_is_reported_and_resync_mends_it() {
         "batch 2 committed: 19001 rows read",
         "the changes",
     );
-    // The merge database shares the source's server here: the log its
-    // merge wrote is after the batch's position, and the next batch lets
-    // go of it.
+    // The log written since (the merge's own, on this shared server) is
+    // let go of by the next batch: the slot goes past where the log was.
+    let before = s.source_sql("SELECT pg_current_wal_lsn()");
     said(&s.ingest(), "batch 3 committed: 0 rows read", "nothing new");
-    let slot = slot_status(&s);
-    assert_eq!(slot["needsOperator"], serde_json::Value::Null, "{slot}");
+    slot_is_past(&s, &before);
     a_dropped_slot_stops_the_stream_until_it_is_resynced(&s);
 }
 
@@ -595,7 +592,19 @@ fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
     );
     let (merged, source) = s.live_and_source();
     assert_eq!(merged, source);
-    assert_eq!(slot_status(s)["needsOperator"], serde_json::Value::Null);
+    let before = s.source_sql("SELECT pg_current_wal_lsn()");
+    said(&s.ingest(), "batch 7 committed: 0 rows read", "nothing new");
+    slot_is_past(s, &before);
+}
+
+/// Asserts the stream's slot let go of the log before position `lsn`.
+fn slot_is_past(s: &Scratch, lsn: &str) {
+    let past = psql_admin(&format!(
+        "SELECT confirmed_flush_lsn >= '{lsn}'::pg_lsn FROM pg_replication_slots WHERE database = '{}'",
+        s.source
+    ))
+    .unwrap();
+    assert_eq!(past, "t", "the slot is not past {lsn}: {}", slot_status(s));
 }
 
 /// Each version of the rows `ids` in the merge table: `id:qty:in:out:change`.
