@@ -46,8 +46,30 @@ pub fn login() -> Login {
 ///
 /// When `psql` cannot start or the statement fails, with its message.
 pub fn psql(database: &str, admin: bool, sql: &str) -> Result<String, Failed> {
+    psql_at(5432, database, admin, sql)
+}
+
+/// The port of the source databases' server: `DATASURFACE_BENCH_SOURCE_PORT`,
+/// else 5432, the merge databases' own. A change data capture slot reads
+/// its whole server's log, so benchmarks of it put the source on a server
+/// of its own, as a source is in production (`docs/performance.md`).
+pub fn source_port() -> u16 {
+    std::env::var("DATASURFACE_BENCH_SOURCE_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5432)
+}
+
+/// [`psql`] on the server at `port`.
+///
+/// # Errors
+///
+/// When `psql` cannot start or the statement fails, with its message.
+pub fn psql_at(port: u16, database: &str, admin: bool, sql: &str) -> Result<String, Failed> {
     let mut c = Command::new("psql");
     c.args([
+        "-p",
+        &port.to_string(),
         "-X",
         "-q",
         "-t",
@@ -120,9 +142,10 @@ pub fn model_of(merge: &str, source: &str, stores: &[(&str, &str)]) -> Vec<Sourc
         .iter()
         .map(|(name, _)| format!("{{datastore: {name}, dataset: items}}"))
         .collect();
+    let port = source_port();
     let team = format!(
         "apiVersion: datasurface.dev/v1\nkind: Team\nzone: Main\nname: Team\n\
-         containers:\n  Src: {{kind: {{database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: 5432}}}}}}}}\n  \
+         containers:\n  Src: {{kind: {{database: {{engine: POSTGRES, database: {source}, endpoint: {{host: localhost, port: {port}}}}}}}}}\n  \
          Out: {{kind: platformManaged}}\n\
          datastores:\n{datastores}\
          workspaces:\n  Audit:\n    container: Out\n    datasetGroups:\n      Everything:\n        sinks: [{}]\n        \
@@ -162,24 +185,30 @@ pub fn set_up_stores(
     rows: u64,
     stores: &[(&str, &str)],
 ) -> Result<Vec<IngestSpec>, Failed> {
-    psql(
-        "postgres",
-        true,
-        &format!(
-            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
-             CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$; \
-             ALTER ROLE {ROLE} REPLICATION"
-        ),
-    )?;
-    for db in [merge, source] {
-        drop_database(db)?;
-        psql(
+    let port = source_port();
+    for at in [5432, port] {
+        psql_at(
+            at,
+            "postgres",
+            true,
+            &format!(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN \
+                 CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$; \
+                 ALTER ROLE {ROLE} REPLICATION"
+            ),
+        )?;
+    }
+    for (at, db) in [(5432, merge), (port, source)] {
+        drop_database_at(at, db)?;
+        psql_at(
+            at,
             "postgres",
             true,
             &format!("CREATE DATABASE {db} OWNER {ROLE}"),
         )?;
     }
-    psql(
+    psql_at(
+        port,
         source,
         false,
         &format!(
@@ -190,7 +219,7 @@ pub fn set_up_stores(
              g / 7.0, 'c' || (g % 9999) FROM generate_series(1, {rows}) g"
         ),
     )?;
-    psql(source, false, "VACUUM ANALYZE wide")?;
+    psql_at(port, source, false, "VACUUM ANALYZE wide")?;
     let files = model_of(merge, source, stores);
     let loaded = files::load(&files)?;
     let valid = validate(loaded.ecosystem).map_err(|e| format!("{e:?}"))?;
@@ -223,14 +252,25 @@ pub fn set_up_stores(
 ///
 /// When PostgreSQL refuses.
 pub fn drop_database(db: &str) -> Result<(), Failed> {
-    psql(
+    drop_database_at(5432, db)
+}
+
+/// [`drop_database`] on the server at `port`.
+///
+/// # Errors
+///
+/// When PostgreSQL refuses.
+pub fn drop_database_at(port: u16, db: &str) -> Result<(), Failed> {
+    psql_at(
+        port,
         "postgres",
         true,
         &format!(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{db}'"
         ),
     )?;
-    psql(
+    psql_at(
+        port,
         "postgres",
         true,
         &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),

@@ -13,13 +13,22 @@
 //! first the runner's, then the floor's: changes applied a second.
 //!
 //! ```sh
-//! .ci/external    # PostgreSQL 15, wal_level = logical, a superuser role for this user
-//! cargo run --release -p datasurface-bench --bin airflow-cdc
-//! cargo run --release -p datasurface-bench --bin airflow-cdc -- 1000000 30
+//! .ci/external    # PostgreSQL 15, a superuser role for this user
+//! # The source on a server of its own, with wal_level = logical:
+//! pg_createcluster 15 cdcsrc -p 5433 --start
+//! su postgres -c "psql -p 5433 -c 'ALTER SYSTEM SET wal_level = logical'"
+//! pg_ctlcluster 15 cdcsrc restart
+//! su postgres -c "createuser --superuser $(id -un) -p 5433"
+//! DATASURFACE_BENCH_SOURCE_PORT=5433 cargo run --release -p datasurface-bench --bin airflow-cdc
+//! DATASURFACE_BENCH_SOURCE_PORT=5433 cargo run --release -p datasurface-bench --bin airflow-cdc -- 1000000 30
 //! ```
 //!
-//! The arguments: the rows (default 10,000,000) and the seconds of each
-//! sustained run (default 60). Each runner batch runs in a child process
+//! A slot decodes its whole server's log: with the source on the merge
+//! databases' server, every batch would also read past the merge's own
+//! writes (tens of GB at 10,000,000 rows, kept by the slots until read),
+//! which a production source does not have. The arguments: the rows
+//! (default 10,000,000) and the seconds of each sustained run (default
+//! 60). Each runner batch runs in a child process
 //! of this binary (the library `datasurface job ingest` calls), which
 //! reports its own peak resident memory. Figures go to
 //! `docs/performance.md`.
@@ -43,7 +52,9 @@ use datasurface_airflow::runner::{self, IngestOptions};
 use datasurface_airflow::spec::{DatasetSpec, IngestSpec, SourceSpec};
 use datasurface_airflow::statements::Statements;
 use datasurface_bench::Failed;
-use datasurface_bench::postgres::{self, CDC, PASSWORD, ROLE, SNAPSHOT, merge_db, peak_kb, psql};
+use datasurface_bench::postgres::{
+    self, CDC, PASSWORD, ROLE, SNAPSHOT, merge_db, peak_kb, psql, psql_at, source_port,
+};
 use datasurface_runtime::pgoutput::{self, Message, Value};
 
 /// A change data capture batch's time against a snapshot batch's, at most.
@@ -68,8 +79,8 @@ fn main() -> ExitCode {
     let merge_name = format!("ds_bench_merge_{}", std::process::id());
     let source = format!("{merge_name}_src");
     let reported = report(&merge_name, &source, rows, seconds);
-    for db in [&merge_name, &source] {
-        if let Err(e) = postgres::drop_database(db) {
+    for (port, db) in [(5432, &merge_name), (source_port(), &source)] {
+        if let Err(e) = postgres::drop_database_at(port, db) {
             eprintln!("warning: {e}");
         }
     }
@@ -150,9 +161,9 @@ fn runner_batch(database: &str, stream: &str) -> Result<Ran, Failed> {
 
 /// A session as the benchmarks' role over loopback, without TLS: the
 /// floor's, and the writers'.
-fn session(database: &str) -> Result<Client, Failed> {
+fn session(port: u16, database: &str) -> Result<Client, Failed> {
     Ok(Client::connect(
-        &format!("host=localhost port=5432 dbname={database} user={ROLE} password={PASSWORD}"),
+        &format!("host=localhost port={port} dbname={database} user={ROLE} password={PASSWORD}"),
         NoTls,
     )?)
 }
@@ -177,14 +188,14 @@ impl Floor {
             return Err("the change data capture stream has no slot".into());
         };
         let d = &cdc.datasets[0];
-        let mut merge = session(merge_name)?;
+        let mut merge = session(5432, merge_name)?;
         merge.batch_execute(&format!(
             "CREATE SCHEMA floor; \
              CREATE TABLE floor.changes (LIKE {} INCLUDING ALL); \
              CREATE TABLE floor.merge (LIKE {} INCLUDING ALL)",
             c.changes_table, d.merge_table
         ))?;
-        let mut source = session(source_name)?;
+        let mut source = session(source_port(), source_name)?;
         source.execute(
             "SELECT pg_create_logical_replication_slot($1, 'pgoutput')",
             &[&FLOOR_SLOT],
@@ -311,7 +322,7 @@ impl Writers {
         let changed = Arc::new(AtomicU64::new(0));
         let mut threads = Vec::with_capacity(writers);
         for _ in 0..writers {
-            let mut client = session(source)?;
+            let mut client = session(source_port(), source)?;
             let (stop, changed) = (Arc::clone(&stop), Arc::clone(&changed));
             let n = i64::try_from(rows).unwrap_or(i64::MAX);
             threads.push(std::thread::spawn(move || {
@@ -395,7 +406,8 @@ fn report(merge_name: &str, source: &str, rows: u64, seconds: u64) -> Result<(),
         );
     }
     floor.seed(&cdc.datasets[0].merge_table)?;
-    psql(
+    psql_at(
+        source_port(),
         source,
         false,
         "UPDATE wide SET qty = qty + 1, note = 'changed' WHERE id % 100 = 7",
