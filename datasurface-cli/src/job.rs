@@ -142,14 +142,39 @@ fn status(args: &JobStatusArgs, out: &mut dyn Write) -> Result<(), JobError> {
         .map_err(|e| JobError::settings(format!("cannot write the metrics: {e}")))
 }
 
+/// Runs `job` on the merge database's runner (with the source credentials
+/// from the environment when `sources`), its OpenLineage events sent as
+/// `lineage` says, once `platform` is checked against the environment's.
+fn with_events<T>(
+    app: &App<'_>,
+    (platform, lineage): (&str, &crate::args::LineageArgs),
+    sources: bool,
+    err: &mut dyn Write,
+    job: impl FnOnce(&Runner<'_>) -> Result<T, JobError>,
+) -> Result<(), JobError> {
+    same_platform(platform)?;
+    let db = merge_database(None)?;
+    let events = crate::lineage::Lineage::for_args(lineage);
+    let sink = events.sink();
+    let host = crate::lineage::host();
+    let mut runner = Runner::new(db);
+    if sources {
+        runner = runner.with_logins(login);
+    }
+    let ran = job(&runner.with_lineage(runner::Lineage {
+        sink: sink.as_ref(),
+        host: &host,
+    }));
+    events.finish(app, err);
+    ran.map(|_| ())
+}
+
 fn ingest(
     app: &App<'_>,
     args: &JobIngestArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), JobError> {
-    same_platform(&args.platform)?;
-    let db = merge_database(None)?;
     let options = IngestOptions {
         spec: args.spec.clone(),
         keep_history: match (args.keep_history, args.live_only) {
@@ -159,18 +184,9 @@ fn ingest(
         },
         from_platform: args.from_platform.clone(),
     };
-    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
-    let sink = lineage.sink();
-    let host = crate::lineage::host();
-    let ran = Runner::new(db)
-        .with_logins(login)
-        .with_lineage(runner::Lineage {
-            sink: sink.as_ref(),
-            host: &host,
-        })
-        .ingest(&args.stream, &options, &mut printer(out));
-    lineage.finish(app, err);
-    ran.map(|_| ())
+    with_events(app, (&args.platform, &args.lineage), true, err, |r| {
+        r.ingest(&args.stream, &options, &mut printer(out))
+    })
 }
 
 fn resync(
@@ -179,20 +195,9 @@ fn resync(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), JobError> {
-    same_platform(&args.platform)?;
-    let db = merge_database(None)?;
-    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
-    let sink = lineage.sink();
-    let host = crate::lineage::host();
-    let ran = Runner::new(db)
-        .with_logins(login)
-        .with_lineage(runner::Lineage {
-            sink: sink.as_ref(),
-            host: &host,
-        })
-        .resync(&args.stream, &mut printer(out));
-    lineage.finish(app, err);
-    ran.map(|_| ())
+    with_events(app, (&args.platform, &args.lineage), true, err, |r| {
+        r.resync(&args.stream, &mut printer(out))
+    })
 }
 
 fn transform(
@@ -202,19 +207,9 @@ fn transform(
     err: &mut dyn Write,
 ) -> Result<(), JobError> {
     let args = &args.job;
-    same_platform(&args.platform)?;
-    let db = merge_database(None)?;
-    let lineage = crate::lineage::Lineage::for_args(&args.lineage);
-    let sink = lineage.sink();
-    let host = crate::lineage::host();
-    let ran = Runner::new(db)
-        .with_lineage(runner::Lineage {
-            sink: sink.as_ref(),
-            host: &host,
-        })
-        .transform(&args.workspace, args.spec.as_deref(), &mut printer(out));
-    lineage.finish(app, err);
-    ran.map(|_| ())
+    with_events(app, (&args.platform, &args.lineage), false, err, |r| {
+        r.transform(&args.workspace, args.spec.as_deref(), &mut printer(out))
+    })
 }
 
 /// The event a DAG run is, from Airflow's kind of run (`scheduled`,

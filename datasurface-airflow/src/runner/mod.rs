@@ -37,6 +37,7 @@ use std::time::Duration;
 use crate::names::qualified;
 
 pub use apply::ApplySummary;
+pub use cdc::CHANGE_ROW;
 pub use decide::Question;
 pub use handle::Runner;
 pub use ingest::{BatchOutcome, IngestOptions};

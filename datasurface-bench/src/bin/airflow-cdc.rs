@@ -46,7 +46,6 @@ use std::time::{Duration, Instant};
 
 use ::postgres::binary_copy::BinaryCopyInWriter;
 use ::postgres::fallible_iterator::FallibleIterator as _;
-use ::postgres::types::Type;
 use ::postgres::{Client, NoTls};
 use datasurface_airflow::runner::{self, IngestOptions};
 use datasurface_airflow::spec::{DatasetSpec, IngestSpec, SourceSpec};
@@ -232,17 +231,7 @@ impl Floor {
         let mut tx = self.merge.transaction()?;
         tx.batch_execute("TRUNCATE floor.changes")?;
         let sink = tx.copy_in("COPY floor.changes FROM STDIN (FORMAT binary)")?;
-        let mut writer = BinaryCopyInWriter::new(
-            sink,
-            &[
-                Type::INT4,
-                Type::INT8,
-                Type::TEXT,
-                Type::BPCHAR,
-                Type::TEXT_ARRAY,
-                Type::TEXT_ARRAY,
-            ],
-        );
+        let mut writer = BinaryCopyInWriter::new(sink, &runner::CHANGE_ROW);
         let params: [&(dyn ::postgres::types::ToSql + Sync); 2] = [&FLOOR_SLOT, &self.publication];
         let mut rows = self.source.query_raw(
             "SELECT data FROM pg_logical_slot_get_binary_changes($1, NULL, NULL, \

@@ -15,6 +15,19 @@ use super::Snapshot;
 use super::source::Table;
 use crate::spec::{CdcSpec, DatasetSpec, IngestSpec};
 
+/// The types of a row of a stream's changes table, in the order its
+/// binary `COPY` sends them: the batch, the change's number, the dataset,
+/// the operation (`I`, `U`, `D`, `T`), the columns an update left out, and
+/// the values as text in the dataset's staged column order.
+pub const CHANGE_ROW: [Type; 6] = [
+    Type::INT4,
+    Type::INT8,
+    Type::TEXT,
+    Type::BPCHAR,
+    Type::TEXT_ARRAY,
+    Type::TEXT_ARRAY,
+];
+
 /// The operation of a staged change.
 const INSERT: &str = "I";
 const UPDATE: &str = "U";
@@ -102,17 +115,7 @@ impl<'a> Changes<'a> {
                 cdc.changes_table
             ))
             .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
-        let mut writer = BinaryCopyInWriter::new(
-            sink,
-            &[
-                Type::INT4,
-                Type::INT8,
-                Type::TEXT,
-                Type::BPCHAR,
-                Type::TEXT_ARRAY,
-                Type::TEXT_ARRAY,
-            ],
-        );
+        let mut writer = BinaryCopyInWriter::new(sink, &CHANGE_ROW);
         self.type_names = client
             .query("SELECT oid, format_type(oid, NULL) FROM pg_type", &[])
             .map_err(|e| slot_fail(&e))?

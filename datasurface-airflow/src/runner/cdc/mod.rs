@@ -32,6 +32,7 @@ use super::sources;
 use super::{BatchFailure, JobError, Login, errors, failure};
 use crate::names::quoted;
 use crate::spec::{CdcSpec, IngestSpec, SourceSpec};
+pub use changes::CHANGE_ROW;
 use changes::Changes;
 pub(crate) use lag::slot_state;
 use source::{connect, publish, slot, tables};
