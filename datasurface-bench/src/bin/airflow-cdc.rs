@@ -78,7 +78,12 @@ fn main() -> ExitCode {
     let merge_name = format!("ds_bench_merge_{}", std::process::id());
     let source = format!("{merge_name}_src");
     let reported = report(&merge_name, &source, rows, seconds);
-    for (port, db) in [(5432, &merge_name), (source_port(), &source)] {
+    // DATASURFACE_BENCH_KEEP=1 keeps the databases, to look at their plans.
+    let keep = std::env::var_os("DATASURFACE_BENCH_KEEP").is_some();
+    for (port, db) in [(5432, &merge_name), (source_port(), &source)]
+        .into_iter()
+        .filter(|_| !keep)
+    {
         if let Err(e) = postgres::drop_database_at(port, db) {
             eprintln!("warning: {e}");
         }
