@@ -571,9 +571,31 @@ fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
         .unwrap_or_default()
         .to_owned();
     assert!(why.contains("is gone"), "{why}");
+    // A resync that marks its batch but cannot make the slot leaves the
+    // batch marked; the next resync finishes that batch.
+    let refused = s.job(
+        &["resync", "--stream", "Shop"],
+        &[("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", "wrong")],
+    );
+    assert_ne!(refused.code, 0, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("run `job resync` again"),
+        "{}",
+        refused.stderr
+    );
+    said(
+        &refused,
+        "batch 5 will load a fresh snapshot",
+        "the batch marked",
+    );
     let resynced = s.job(&["resync", "--stream", "Shop"], &[]);
     assert_eq!(resynced.code, 0, "{}{}", resynced.stdout, resynced.stderr);
     said(&resynced, "made anew", "the slot remade");
+    said(
+        &resynced,
+        "batch 5 was left started; finishing it",
+        "the same batch",
+    );
     said(
         &resynced,
         "batch 5 committed: 19092 rows read, +0 ~1 -9",
