@@ -20,6 +20,22 @@ impl BatchFailure {
     pub fn from_error(error: impl std::fmt::Display) -> Self {
         BatchFailure(error.to_string())
     }
+
+    /// A snapshot of `dataset` came back empty while `live` rows are live
+    /// from the last batch: every platform refuses it in these words.
+    ///
+    /// ```
+    /// use datasurface_runtime::BatchFailure;
+    ///
+    /// let refused = BatchFailure::empty_snapshot("orders", 42);
+    /// assert!(refused.contains("42 rows are live"));
+    /// assert!(refused.contains("allowEmptySnapshot: true"));
+    /// ```
+    pub fn empty_snapshot(dataset: &str, live: impl std::fmt::Display) -> Self {
+        BatchFailure(format!(
+            "the snapshot of dataset `{dataset}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset"
+        ))
+    }
 }
 
 impl From<String> for BatchFailure {

@@ -827,10 +827,7 @@ fn refuse_an_empty_snapshot(
         .and_then(|row| row.try_get(0))
         .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
     if live > 0 {
-        return Err(failure!(
-            "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
-            d.dataset
-        ));
+        return Err(BatchFailure::empty_snapshot(&d.dataset, live));
     }
     Ok(())
 }

@@ -450,10 +450,7 @@ fn empty_snapshots(
             )
             .unwrap_or(0);
         if live > 0 {
-            return Err(failure!(
-                "the snapshot of dataset `{}` has no rows, but {live} rows are live from the last batch: an empty source is more often broken than emptied, so nothing was deleted; if it is really empty now, set `allowEmptySnapshot: true` on the dataset",
-                d.dataset
-            ));
+            return Err(BatchFailure::empty_snapshot(&d.dataset, live));
         }
     }
     Ok(())
