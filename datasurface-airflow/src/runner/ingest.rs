@@ -566,10 +566,11 @@ impl Batch {
         log: &mut dyn FnMut(&str),
     ) -> Result<i64, BatchFailure> {
         let resync = self.resyncing(batch)?;
-        let start = match (resync, self.cdc_position(None)?) {
-            (true, _) => cdc::Start::Resync,
-            (false, Some(last)) => cdc::Start::Last(last),
-            (false, None) => cdc::Start::First,
+        let start = if resync {
+            cdc::Start::Resync
+        } else {
+            self.cdc_position(None)?
+                .map_or(cdc::Start::First, cdc::Start::Last)
         };
         let metrics = self.metrics();
         let spec = self.spec.clone();

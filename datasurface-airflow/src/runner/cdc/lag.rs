@@ -99,28 +99,32 @@ fn read(
 /// batch when none did.
 fn age(merge: &mut Merge, stream: &str, at: Lsn) -> Result<Option<f64>, postgres::Error> {
     let metrics = merge.table(BATCH_METRICS);
-    let rows = merge.client.query(
-        &format!(
-            "SELECT extract(epoch FROM now() - batch_start)::double precision, \
-             state -> 'cdc' ->> 'advanceTo' FROM {metrics} \
-             WHERE stream_key = $1 AND status = '{}' ORDER BY batch_id DESC",
+    // One row each, whatever the stream's history: a scrape reads this.
+    // The position is written by the runner; one that is not a position
+    // is passed over rather than failing the read.
+    let to = "state -> 'cdc' ->> 'advanceTo'";
+    let since = |filter: &str, order: &str| {
+        format!(
+            "SELECT extract(epoch FROM now() - batch_start)::double precision FROM {metrics} \
+             WHERE stream_key = $1 AND status = '{}'{filter} ORDER BY batch_id {order} LIMIT 1",
             BatchStatus::Committed
+        )
+    };
+    let let_go = since(
+        &format!(
+            " AND CASE WHEN {to} ~ '^[0-9A-Fa-f]{{1,8}}/[0-9A-Fa-f]{{1,8}}$' \
+             THEN ({to})::pg_lsn <= $2::text::pg_lsn ELSE false END"
         ),
-        &[&stream],
-    )?;
-    let mut oldest = None;
-    for row in rows {
-        let (seconds, to): (Option<f64>, Option<String>) = (row.get(0), row.get(1));
-        if to
-            .as_deref()
-            .and_then(Lsn::parse)
-            .is_some_and(|to| to <= at)
-        {
-            return Ok(seconds);
-        }
-        oldest = seconds.or(oldest);
+        "DESC",
+    );
+    let at = at.to_string();
+    if let Some(row) = merge.client.query_opt(&let_go, &[&stream, &at])? {
+        return Ok(row.get(0));
     }
-    Ok(oldest)
+    Ok(merge
+        .client
+        .query_opt(&since("", "ASC"), &[&stream])?
+        .and_then(|row| row.get(0)))
 }
 
 /// Why a slot needs an operator, and the command that mends it; none while
