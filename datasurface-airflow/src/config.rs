@@ -97,6 +97,14 @@ pub struct AirflowConfig {
 /// says how to size it; `docs/performance.md` has the figures).
 pub const DEFAULT_MAX_CHUNK_SIZE: usize = 500;
 
+/// How much of its source's log, in MiB, a change data capture slot may
+/// hold unless `slotLagLimitMib` says otherwise.
+pub const DEFAULT_SLOT_LAG_LIMIT_MIB: u64 = 1024;
+
+/// How old, in minutes, the changes a slot holds may be unless
+/// `slotAgeLimitMinutes` says otherwise: a day.
+pub const DEFAULT_SLOT_AGE_LIMIT_MINUTES: u64 = 24 * 60;
+
 /// A value a parameter refused, and what it should have been.
 #[derive(Debug, thiserror::Error)]
 #[error("`{value}` is not {expected}")]
@@ -286,8 +294,8 @@ impl Default for AirflowParameters {
             sources: BTreeMap::new(),
             plaintext_sources: Vec::new(),
             primaries: BTreeMap::new(),
-            slot_lag_limit_mib: Bounded(1024),
-            slot_age_limit_minutes: Bounded(24 * 60),
+            slot_lag_limit_mib: Bounded(DEFAULT_SLOT_LAG_LIMIT_MIB),
+            slot_age_limit_minutes: Bounded(DEFAULT_SLOT_AGE_LIMIT_MINUTES),
         }
     }
 }

@@ -148,11 +148,23 @@ pub struct CdcSpec {
     /// one row a change, every dataset of the stream.
     pub changes_table: String,
     /// The most bytes of the source's log the slot may hold before the
-    /// stream needs an operator (the platform's `slotLagLimitMib`).
+    /// stream needs an operator (the platform's `slotLagLimitMib`; a spec
+    /// applied before the limits existed reads as the default, 1 GiB).
+    #[serde(default = "default_lag_limit_bytes")]
     pub lag_limit_bytes: u64,
     /// The oldest, in seconds, the changes the slot holds may be before
-    /// the stream needs an operator (`slotAgeLimitMinutes`).
+    /// the stream needs an operator (`slotAgeLimitMinutes`; by default a
+    /// day).
+    #[serde(default = "default_age_limit_seconds")]
     pub age_limit_seconds: u64,
+}
+
+fn default_lag_limit_bytes() -> u64 {
+    crate::config::DEFAULT_SLOT_LAG_LIMIT_MIB << 20
+}
+
+fn default_age_limit_seconds() -> u64 {
+    crate::config::DEFAULT_SLOT_AGE_LIMIT_MINUTES * 60
 }
 
 impl datasurface_runtime::IngestStream for IngestSpec {
@@ -271,4 +283,26 @@ pub struct TransformOutput {
     pub table: String,
     /// Its columns, in order.
     pub columns: Vec<ColumnSpec>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream's settings applied before the slot limits existed read
+    /// with the platform's defaults, so `job status` can judge its slot.
+    #[test]
+    fn a_cdc_spec_without_limits_reads_with_the_defaults() {
+        let spec: CdcSpec = serde_json::from_value(serde_json::json!({
+            "slot": "dssurf_s",
+            "publication": "dssurf_s",
+            "snapshotFirst": true,
+            "changesTable": "\"s\".\"Store_changes\"",
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (spec.lag_limit_bytes, spec.age_limit_seconds),
+            (1024 << 20, 24 * 60 * 60)
+        );
+    }
 }
