@@ -198,6 +198,11 @@ fn choose(
         Some(reader) => engine.with_primary_reader(reader),
         None => engine,
     };
+    #[cfg(feature = "airflow")]
+    let engine = match crate::capture::reader(loaded.valid.ecosystem()) {
+        Some(reader) => engine.with_change_reader(reader),
+        None => engine,
+    };
     Ok(Chosen {
         loaded,
         name,
@@ -295,6 +300,21 @@ fn apply_chosen(
                         out,
                         "  transformer `{t}`'s query changed: the next run rebuilds its output"
                     );
+                }
+                for s in &summary.slots_made {
+                    let _ = writeln!(
+                        out,
+                        "  made the replication slot of stream `{s}` on its source"
+                    );
+                }
+                for s in &summary.slots_dropped {
+                    let _ = writeln!(
+                        out,
+                        "  dropped the replication slot of stream `{s}`, which no stream reads now"
+                    );
+                }
+                for n in &summary.notes {
+                    let _ = writeln!(out, "  {n}");
                 }
             }
             Outcome::Success

@@ -38,6 +38,8 @@ use datasurface_platform::{DataPlatform, PlatformRegistry};
 
 mod app;
 mod args;
+#[cfg(all(feature = "airflow", feature = "sqlite"))]
+mod capture;
 mod check;
 mod choice;
 mod codes;

@@ -125,6 +125,7 @@ impl DataPlatform for SqlitePlatform {
         Capabilities::new()
             .with_capture_methods([
                 CaptureKind::SqlSnapshot,
+                CaptureKind::Cdc,
                 CaptureKind::FileDrop,
                 CaptureKind::TransformerOutput,
             ])

@@ -10,7 +10,7 @@ use datasurface_platform::{Parameters, read_parameters};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The `sqlite` platform's parameters, as a declaration writes them. Both
+/// The `sqlite` platform's parameters, as a declaration writes them. All
 /// are optional and the ecosystem owner's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[schemars(crate = "datasurface_platform::schemars")]
@@ -25,6 +25,10 @@ pub struct SqliteParameters {
     /// primary `{credential: NAME}`, the credential to read its merge
     /// tables with.
     pub primaries: BTreeMap<String, Primary>,
+    /// Hosts of PostgreSQL sources (followed through change data capture)
+    /// the ecosystem's owners let the engine reach without TLS
+    /// (docs/security.md, with the risk). Every other host needs TLS.
+    pub plaintext_sources: Vec<String>,
 }
 
 impl SqliteParameters {

@@ -99,6 +99,84 @@ fn versioned_table(name: String, columns: &[ColumnSpec]) -> TableSpec {
     }
 }
 
+/// Where a stream reads its rows, and the source table of each dataset
+/// when its capture names them.
+fn source_of(
+    store: &Datastore,
+    from_platform: Option<&str>,
+    cdc: Option<SourceSpec>,
+) -> (
+    SourceSpec,
+    Option<datasurface_core::OrderedMap<DatasetName, String>>,
+) {
+    match (&store.capture, from_platform) {
+        // A mirror reads the primary's merge tables, whatever the capture.
+        (_, Some(primary)) => (
+            SourceSpec::Primary {
+                platform: primary.to_owned(),
+            },
+            None,
+        ),
+        (CaptureMetadata::TransformerOutput(t), None) => (
+            SourceSpec::Transformer {
+                workspace: t.workspace.to_string(),
+            },
+            None,
+        ),
+        (CaptureMetadata::Ingestion(i), None) => match &i.method {
+            CaptureMethod::FileDrop(f) => (
+                SourceSpec::CsvFiles {
+                    container: i.container.to_string(),
+                },
+                Some(f.files.clone()),
+            ),
+            CaptureMethod::SqlSnapshot(s) => (
+                SourceSpec::SqliteSnapshot {
+                    container: i.container.to_string(),
+                },
+                Some(s.tables.clone()),
+            ),
+            CaptureMethod::Cdc(c) => (
+                cdc.unwrap_or_else(|| SourceSpec::SqliteSnapshot {
+                    container: i.container.to_string(),
+                }),
+                Some(c.tables.clone()),
+            ),
+            _ => (
+                SourceSpec::SqliteSnapshot {
+                    container: i.container.to_string(),
+                },
+                None,
+            ),
+        },
+    }
+}
+
+/// The replication slot (and publication) a change data capture stream
+/// reads through: a name on the source's whole server, so it says whose it
+/// is (`dssurf_sqlite_` and a readable part of the stream) and ends with 16
+/// hex digits of the hash of `whose` (the ecosystem, the platform and the
+/// source database) and the stream, which keeps every stream's name its own
+/// however its parts map to PostgreSQL's letters.
+pub(crate) fn slot_name(whose: &[&str], stream: &str) -> String {
+    let readable: String = stream
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(24)
+        .collect();
+    let mut all = whose.to_vec();
+    all.push(stream);
+    // The parts as a JSON list: no two lists are the same text.
+    let hash = datasurface_platform::content_hash(&serde_json::to_string(&all).unwrap_or_default());
+    format!("dssurf_sqlite_{readable}_{}", &hash[..16])
+}
+
 /// A dataset's staging table: one batch of rows with their hashes.
 fn staging_table(store: &str, dataset: &str, columns: &[ColumnSpec]) -> TableSpec {
     let hash = |name: &str| ColumnSpec {
@@ -389,8 +467,22 @@ impl Renderer<'_> {
                     let store = self.store(&lookup, datastore)?;
                     let keep = history.get(datastore).copied();
                     let from = from_platform.as_ref().map(PlatformName::as_str);
-                    let (spec, mut job) =
-                        Self::ingest(datastore, dataset.as_ref(), from, store, &exports, keep);
+                    let cdc = self.cdc_source(
+                        &lookup,
+                        store,
+                        &naming::stream(
+                            datastore.as_str(),
+                            dataset.as_ref().map(DatasetName::as_str),
+                        ),
+                    );
+                    let (spec, mut job) = Self::ingest(
+                        (datastore, dataset.as_ref()),
+                        from,
+                        store,
+                        cdc,
+                        &exports,
+                        keep,
+                    );
                     job.lineage = Some(Self::ingest_lineage(
                         &lineage,
                         (datastore, store),
@@ -855,9 +947,9 @@ impl Renderer<'_> {
     ) -> JobLineage {
         let mut lineage_job = lineage.ingest_job(&job.stream, name);
         let place = match &job.source {
-            SourceSpec::SqliteSnapshot { container } | SourceSpec::CsvFiles { container } => {
-                Some(Place::source(container))
-            }
+            SourceSpec::SqliteSnapshot { container }
+            | SourceSpec::CsvFiles { container }
+            | SourceSpec::PostgresCdc { container, .. } => Some(Place::source(container)),
             SourceSpec::Primary { platform } => Some(Place::Primary(platform.clone())),
             SourceSpec::Transformer { .. } => None,
         };
@@ -879,11 +971,60 @@ impl Renderer<'_> {
         lineage_job
     }
 
+    /// The source of a change data capture from a PostgreSQL container with
+    /// an endpoint; none for any other capture (or container, which lint
+    /// reports).
+    fn cdc_source(
+        &self,
+        lookup: &Lookup<'_>,
+        store: &Datastore,
+        stream: &str,
+    ) -> Option<SourceSpec> {
+        let CaptureMetadata::Ingestion(i) = &store.capture else {
+            return None;
+        };
+        let CaptureMethod::Cdc(cdc) = &i.method else {
+            return None;
+        };
+        let container = lookup.container(&i.container)?;
+        let datasurface_core::ContainerKind::Database(db) = &container.item.kind else {
+            return None;
+        };
+        let (datasurface_core::DatabaseEngine::Postgres, Some(endpoint)) =
+            (db.engine, &db.endpoint)
+        else {
+            return None;
+        };
+        let plaintext = crate::SqliteParameters::of(self.context.declaration)
+            .plaintext_sources
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&endpoint.host));
+        Some(SourceSpec::PostgresCdc {
+            container: i.container.to_string(),
+            host: endpoint.host.clone(),
+            port: endpoint.port,
+            database: db.database.clone(),
+            credential: i.credential.as_ref().map(|c| c.name.to_string()),
+            plaintext,
+            slot: slot_name(
+                &[
+                    self.context.ecosystem.ecosystem().name.as_str(),
+                    self.platform(),
+                    &endpoint.host,
+                    &endpoint.port.to_string(),
+                    &db.database,
+                ],
+                stream,
+            ),
+            snapshot_first: cdc.start == datasurface_core::capture::CdcStart::SnapshotThenChanges,
+        })
+    }
+
     fn ingest(
-        datastore: &DatastoreName,
-        dataset: Option<&DatasetName>,
+        (datastore, dataset): (&DatastoreName, Option<&DatasetName>),
         from_platform: Option<&str>,
         store: &Datastore,
+        cdc: Option<SourceSpec>,
         exports: &Exports,
         history: Option<Kept>,
     ) -> (DatabaseSpec, IngestSpec) {
@@ -893,41 +1034,7 @@ impl Renderer<'_> {
             .filter(|(n, _)| dataset.is_none_or(|d| d == *n))
             .collect();
         datasets.sort_by_key(|(n, _)| *n);
-        let (source, tables) = match (&store.capture, from_platform) {
-            // A mirror reads the primary's merge tables, whatever the capture.
-            (_, Some(primary)) => (
-                SourceSpec::Primary {
-                    platform: primary.to_owned(),
-                },
-                None,
-            ),
-            (CaptureMetadata::TransformerOutput(t), None) => (
-                SourceSpec::Transformer {
-                    workspace: t.workspace.to_string(),
-                },
-                None,
-            ),
-            (CaptureMetadata::Ingestion(i), None) => match &i.method {
-                CaptureMethod::FileDrop(f) => (
-                    SourceSpec::CsvFiles {
-                        container: i.container.to_string(),
-                    },
-                    Some(f.files.clone()),
-                ),
-                CaptureMethod::SqlSnapshot(s) => (
-                    SourceSpec::SqliteSnapshot {
-                        container: i.container.to_string(),
-                    },
-                    Some(s.tables.clone()),
-                ),
-                _ => (
-                    SourceSpec::SqliteSnapshot {
-                        container: i.container.to_string(),
-                    },
-                    None,
-                ),
-            },
-        };
+        let (source, tables) = source_of(store, from_platform, cdc);
         let mut spec = DatabaseSpec {
             target: Target::Merge,
             tables: Vec::new(),
@@ -1014,6 +1121,9 @@ fn platform_tables() -> DatabaseSpec {
                     col("rows_total", Affinity::Integer, true),
                     col("seconds", Affinity::Real, true),
                     col("message", Affinity::Text, true),
+                    // Where a change data capture stream stands once the
+                    // batch has committed (its position, as JSON).
+                    col("state", Affinity::Text, true),
                 ],
                 primary_key: vec!["stream_key".into(), "batch_id".into()],
                 indexes: Vec::new(),
@@ -1049,5 +1159,38 @@ fn platform_tables() -> DatabaseSpec {
             },
         ],
         views: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slot_name;
+    use proptest::prelude::*;
+
+    #[test]
+    fn streams_that_map_to_the_same_letters_get_their_own_slots() {
+        let whose = ["Shop", "Local", "db.example", "5432", "sales"];
+        let a = slot_name(&whose, "Orders#line items");
+        let b = slot_name(&whose, "Orders#line_items");
+        assert_ne!(a, b);
+        assert!(a.starts_with("dssurf_sqlite_orders_line_items_"), "{a}");
+        // Another source database is another slot, even with every name alike.
+        let other = ["Shop", "Local", "db.example", "5432", "sales2"];
+        assert_ne!(slot_name(&other, "Orders"), slot_name(&whose, "Orders"));
+        // A part may not run into the next.
+        assert_ne!(slot_name(&["ab", "c"], "s"), slot_name(&["a", "bc"], "s"));
+    }
+
+    proptest! {
+        #[test]
+        fn a_slot_name_is_a_short_plain_postgres_name(
+            whose in proptest::collection::vec(".{0,40}", 0..6),
+            stream in ".{0,80}",
+        ) {
+            let whose: Vec<&str> = whose.iter().map(String::as_str).collect();
+            let name = slot_name(&whose, &stream);
+            prop_assert!(name.len() <= 63, "{name}");
+            prop_assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{name}");
+        }
     }
 }

@@ -145,6 +145,36 @@ pub enum SourceSpec {
         /// The transformer's workspace.
         workspace: String,
     },
+    /// Tables of a PostgreSQL database, followed through change data
+    /// capture: the stream's first batch loads a snapshot (unless it reads
+    /// only changes), each later one the changes committed since, read from
+    /// a replication slot through a publication of exactly its tables and
+    /// columns. The command line's reader does the reading
+    /// ([`ChangeReader`](crate::engine::ChangeReader)).
+    PostgresCdc {
+        /// The container.
+        container: String,
+        /// The database's host.
+        host: String,
+        /// Its port.
+        port: u16,
+        /// The database.
+        database: String,
+        /// The credential the capture names: its owner's login, which may
+        /// replicate and read the tables and nothing more.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        credential: Option<String>,
+        /// Whether the host is one the ecosystem's owners let be reached
+        /// without TLS (the platform's `plaintextSources`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        plaintext: bool,
+        /// The replication slot, on the source's server, and the
+        /// publication, in its database (one name): the platform's, never a
+        /// team's.
+        slot: String,
+        /// Whether the first batch loads a snapshot (`snapshotThenChanges`).
+        snapshot_first: bool,
+    },
     /// The live rows that another `sqlite` platform, the datastore's
     /// primary ingestion platform, has merged: read from its merge database
     /// (the platform's `primaries` parameter says where), never from the

@@ -343,6 +343,19 @@ impl<'a> Statements<'a> {
         ]
     }
 
+    /// Records a key a change data capture batch deleted as changed, if it
+    /// has a live version. 1 = part, 2 = key hash.
+    pub fn mark_gone(&self, d: &DatasetSpec) -> String {
+        format!(
+            "INSERT INTO {} (part, key) SELECT {}, \"{KEY_HASH}\" FROM {} \
+             WHERE \"{KEY_HASH}\" = {} AND \"{BATCH_OUT}\" = {LIVE_BATCH} ON CONFLICT DO NOTHING",
+            self.changed(),
+            self.p(1),
+            self.q(&d.merge_table),
+            self.p(2)
+        )
+    }
+
     fn changed_keys(&self, part: usize) -> String {
         format!("SELECT key FROM {} WHERE part = {part}", self.changed())
     }

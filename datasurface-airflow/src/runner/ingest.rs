@@ -575,7 +575,12 @@ impl Batch {
         let metrics = self.metrics();
         let spec = self.spec.clone();
         let mut tx = self.db.client.transaction().map_err(|e| errors::text(&e))?;
-        let staged = cdc::stage(&mut tx, &spec, cdc, batch, start, &mut self.source, login)?;
+        let mut target = cdc::MergeDb {
+            tx: &mut tx,
+            cdc,
+            batch,
+        };
+        let staged = cdc::stage(&mut target, &spec, cdc, start, &mut self.source, login)?;
         for note in &staged.notes {
             log(&format!("stream `{}`: {note}", spec.stream));
         }

@@ -19,6 +19,7 @@
 //! saying so.
 
 mod apply;
+pub mod capture;
 mod cdc;
 mod decide;
 mod errors;

@@ -237,6 +237,9 @@ enum Source {
     Cdc,
     /// The same, but only the changes made since `job apply` made the slot.
     CdcChangesOnly,
+    /// The PostgreSQL table's changes, followed by the `sqlite` platform
+    /// `Local` (state in `<dir>/local`), the only platform of the consumer.
+    SqliteCdc,
 }
 
 /// The transformer variant's parts of the model: the consumer's sink on its
@@ -274,7 +277,7 @@ fn capture_parts(
         | Source::Transformer(_)
         | Source::AirflowMirror
         | Source::SqliteMirrorsAirflow => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
-        Source::Cdc => ("{cdc: {}}", "Orders", String::new(), ""),
+        Source::Cdc | Source::SqliteCdc => ("{cdc: {}}", "Orders", String::new(), ""),
         Source::CdcChangesOnly => ("{cdc: {start: changesOnly}}", "Orders", String::new(), ""),
         Source::Watermark => (
             "{sqlWatermark: {watermarkColumn: updated, watermarkType: {Timestamp: {}}}}",
@@ -329,7 +332,17 @@ fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> Str
             ", {platform: Local, status: PROVISIONED}",
             "primaryIngestionPlatforms:\n  Shop: [Airflow]\n",
         ),
+        Source::SqliteCdc => (
+            "  Local: {kind: sqlite, version: ^0.1}\n".to_owned(),
+            "",
+            "",
+        ),
         _ => (String::new(), "", ""),
+    };
+    let assigned = if matches!(kind, Source::SqliteCdc) {
+        "Local"
+    } else {
+        "Airflow"
     };
     let (summary_sink, transformer, summary_store) = transformer_parts(kind);
     format!(
@@ -349,7 +362,7 @@ platforms:
 assignments:
   - workspace: Audit
     datasetGroup: Everything
-    platforms: [{{platform: Airflow, status: PROVISIONED}}{local_assigned}]
+    platforms: [{{platform: {assigned}, status: PROVISIONED}}{local_assigned}]
 {primaries}---
 apiVersion: datasurface.dev/v1
 kind: GovernanceZone
@@ -1883,6 +1896,107 @@ fn primary_live_rows(merge: &std::path::Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// `datasurface up` on the `sqlite` platform `Local` (state in
+/// `<dir>/local`), with the source's credential; `args` follow.
+fn local(s: &Scratch, args: &[&str]) -> super::Run {
+    let mut up = Command::new(env!("CARGO_BIN_EXE_datasurface"));
+    up.args(args)
+        .args(["model", "--platform", "Local", "--state", "local"])
+        .current_dir(&s.dir)
+        .env("DATASURFACE_CREDENTIAL_SHOP_READER_USER", ROLE)
+        .env("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", PASSWORD);
+    ran(&mut up)
+}
+
+/// The `sqlite` platform's slots on the test's source.
+fn sqlite_slots(s: &Scratch) -> String {
+    psql_admin(&format!(
+        "SELECT count(*) FROM pg_replication_slots WHERE database = '{}' AND slot_name LIKE 'dssurf_sqlite_%'",
+        s.source
+    ))
+    .unwrap_or_default()
+}
+
+/// Every version of the rows `ids` in `Local`'s merge table:
+/// `id:qty:in:out`, in order.
+fn local_versions(s: &Scratch, ids: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(s.dir.join("local/merge.sqlite"))
+        .arg(format!(
+            "SELECT group_concat(row, ' ') FROM (SELECT id || ':' || coalesce(qty, '-') || ':' || \
+             ds_surf_batch_in || ':' || ds_surf_batch_out AS row FROM \"Shop__items\" \
+             WHERE id IN ({ids}) ORDER BY id, ds_surf_batch_in, ds_surf_batch_out)"
+        ))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The embedded default follows a live PostgreSQL source: `apply` makes
+/// the slot, the first run loads a snapshot, later runs merge only the
+/// changes (updates, deletes, an emptied table), each once, and a stream
+/// that leaves the platform drops its slot.
+#[test]
+fn the_sqlite_platform_follows_a_postgres_source_s_changes() {
+    let Some(s) = Scratch::with_source("sqcdc", 100, &Source::SqliteCdc) else {
+        return;
+    };
+    let applied = local(&s, &["apply"]);
+    assert_eq!(applied.code, 0, "{}", applied.transcript());
+    said(
+        &applied,
+        "made the replication slot of stream `Shop`",
+        "apply",
+    );
+    assert_eq!(sqlite_slots(&s), "1");
+    let first = local(&s, &["run"]);
+    said(&first, "+100 ~0 -0", "the snapshot");
+    let live = "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) FROM items";
+    let merge = s.dir.join("local/merge.sqlite");
+    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
+
+    s.source_sql(
+        "UPDATE items SET qty = 1000 WHERE id = 1; DELETE FROM items WHERE id = 2; \
+         INSERT INTO items VALUES (500, 'new', 1, 2.50, NULL); \
+         UPDATE items SET qty = 7 WHERE id = 3; UPDATE items SET qty = 8 WHERE id = 3",
+    );
+    let second = local(&s, &["run"]);
+    said(&second, "+1 ~2 -1", "five changes to four keys");
+    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
+    assert_eq!(
+        local_versions(&s, "1, 2"),
+        "1:1:1:2 1:1000:2:2147483647 2:2:1:2"
+    );
+    let again = local(&s, &["run"]);
+    said(
+        &again,
+        "+0 ~0 -0",
+        "nothing changed since: nothing is merged twice",
+    );
+
+    s.source_sql("TRUNCATE items; INSERT INTO items VALUES (9, 'back', 9, 9.00, NULL)");
+    let third = local(&s, &["run"]);
+    said(&third, "-99", "an emptied table");
+    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
+
+    // The consumer moves to the other platform: this one drops its slot.
+    let ecosystem = s.dir.join("model/ecosystem.yaml");
+    let text = std::fs::read_to_string(&ecosystem).unwrap();
+    std::fs::write(
+        &ecosystem,
+        text.replace("platform: Local", "platform: Airflow"),
+    )
+    .unwrap();
+    let moved = local(&s, &["apply"]);
+    assert_eq!(moved.code, 0, "{}", moved.transcript());
+    said(
+        &moved,
+        "dropped the replication slot of stream `Shop`",
+        "apply",
+    );
+    assert_eq!(sqlite_slots(&s), "0");
 }
 
 /// The mirror's ingest task, as its rendered DAG runs it.

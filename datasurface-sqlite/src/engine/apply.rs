@@ -8,7 +8,7 @@ use datasurface_platform::{Action, Plan, Rendering, Step};
 
 use super::pool::Pooled;
 use super::{Engine, EngineError, batch, reconcile};
-use crate::spec::{DatabaseSpec, IngestSpec, Target, TransformSpec};
+use crate::spec::{DatabaseSpec, IngestSpec, SourceSpec, Target, TransformSpec};
 
 /// What applying a plan did. Every step of the plan is either a database
 /// step or a job definition recorded with the applied rendering:
@@ -29,6 +29,18 @@ pub struct ApplySummary {
     /// Database artifacts found drifted (a table or a container's database
     /// removed outside datasurface) and made again, by artifact key.
     pub repaired: Vec<String>,
+    /// Change data capture streams whose replication slot was made on their
+    /// source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slots_made: Vec<String>,
+    /// Streams that left the model whose slot was dropped from their
+    /// source, so it holds none of the source's log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slots_dropped: Vec<String>,
+    /// What the operator is told: a publication the source's login could
+    /// not drop, with what its tables' owner must run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 pub(crate) fn load_rendering(dir: &Path) -> Result<Rendering, EngineError> {
@@ -147,8 +159,82 @@ impl Engine {
                 summary.backfilled.push(format!("{container}/{table}"));
             }
         }
+        // A stream that left the model lets its source's log go before the
+        // rendering that forgets it is saved: a failure leaves the step to
+        // the next apply.
+        self.tear_down_captures(&previous, next, &mut summary)?;
         self.save(next)?;
+        self.set_up_captures(next, &mut summary)?;
         Ok(summary)
+    }
+
+    /// Drops the replication slots of the change data capture streams of
+    /// `previous` that `next` no longer reads through the same slot.
+    fn tear_down_captures(
+        &self,
+        previous: &Rendering,
+        next: &Rendering,
+        summary: &mut ApplySummary,
+    ) -> Result<(), EngineError> {
+        let Some(reader) = &self.change_reader else {
+            return Ok(());
+        };
+        let kept: BTreeSet<String> = jobs::<IngestSpec>(next, "jobs/ingest/")?
+            .iter()
+            .filter_map(capture_slot)
+            .collect();
+        let mut failed = Vec::new();
+        for job in jobs::<IngestSpec>(previous, "jobs/ingest/")? {
+            let Some(slot) = capture_slot(&job) else {
+                continue;
+            };
+            if kept.contains(&slot) {
+                continue;
+            }
+            match reader.tear_down(&job) {
+                Ok(left) => {
+                    summary.slots_dropped.push(job.stream.clone());
+                    summary.notes.extend(left);
+                }
+                Err(why) => failed.push(format!("stream `{}` (removed): {why}", job.stream)),
+            }
+        }
+        not_set_up(
+            &failed,
+            "dropped; apply again once the source can be reached",
+        )
+    }
+
+    /// Makes the publication and replication slot of every change data
+    /// capture stream of `next` that lacks them. Making a slot waits for
+    /// every transaction on the source's server to end.
+    fn set_up_captures(
+        &self,
+        next: &Rendering,
+        summary: &mut ApplySummary,
+    ) -> Result<(), EngineError> {
+        let captures: Vec<IngestSpec> = jobs::<IngestSpec>(next, "jobs/ingest/")?
+            .into_iter()
+            .filter(|j| capture_slot(j).is_some())
+            .collect();
+        if captures.is_empty() {
+            return Ok(());
+        }
+        let Some(reader) = &self.change_reader else {
+            return Err(EngineError::State(format!(
+                "applied, but {} change data capture streams cannot be set up: this engine was given no reader of PostgreSQL sources (the `datasurface` command line gives one)",
+                captures.len()
+            )));
+        };
+        let mut failed = Vec::new();
+        for job in &captures {
+            match reader.set_up(job) {
+                Ok(true) => summary.slots_made.push(job.stream.clone()),
+                Ok(false) => {}
+                Err(why) => failed.push(format!("stream `{}`: {why}", job.stream)),
+            }
+        }
+        not_set_up(&failed, "set up; apply again once it can be")
     }
 
     /// Records a rendering as applied: each changed file written beside,
@@ -158,6 +244,32 @@ impl Engine {
             .map(|_| ())
             .map_err(|e| EngineError::State(format!("cannot record the applied rendering: {e}")))
     }
+}
+
+/// The replication slot a stream reads its source's changes through, if
+/// it does.
+fn capture_slot(job: &IngestSpec) -> Option<String> {
+    match &job.source {
+        SourceSpec::PostgresCdc { slot, .. } => Some(slot.clone()),
+        _ => None,
+    }
+}
+
+/// An error naming each stream whose change data capture could not be
+/// set up (or torn down), if any.
+fn not_set_up(failed: &[String], what: &str) -> Result<(), EngineError> {
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::State(format!(
+        "the change data capture of {} could not be {what}: {}",
+        if failed.len() == 1 {
+            "one stream"
+        } else {
+            "some streams"
+        },
+        failed.join("; ")
+    )))
 }
 
 /// The workspace of a transformer whose queries a step changes: its output

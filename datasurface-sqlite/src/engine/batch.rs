@@ -9,6 +9,7 @@ use std::time::Instant;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::capture::{self, Captured};
 use super::pool::Pooled;
 use super::source::Rows;
 use super::values::{conform, hash, shown};
@@ -472,18 +473,34 @@ fn check_all(
         .collect()
 }
 
+/// What a batch merges: each dataset's rows (a snapshot, or what a
+/// transformer made), or a change data capture's changes.
+enum Checked {
+    Rows(Vec<Vec<Staged>>),
+    Changes(Vec<capture::Reduced>),
+}
+
 /// Merges every dataset of a batch, purging versions closed before `cutoff`.
 fn merge_all(
     tx: &Connection,
     job: &IngestSpec,
     batch: i64,
-    checked: &[Vec<Staged>],
+    checked: &Checked,
     cutoff: Option<&str>,
 ) -> Result<(Counts, Vec<Counts>), rusqlite::Error> {
     let mut counts = Counts::default();
     let mut each = Vec::with_capacity(job.datasets.len());
-    for (part, (d, staged)) in job.datasets.iter().zip(checked).enumerate() {
-        let c = merge(tx, d, part, batch, staged, job.keep_history)?;
+    for (part, d) in job.datasets.iter().enumerate() {
+        let c = match checked {
+            Checked::Rows(rows) => match rows.get(part) {
+                Some(staged) => merge(tx, d, part, batch, staged, job.keep_history)?,
+                None => Counts::default(),
+            },
+            Checked::Changes(changes) => match changes.get(part) {
+                Some(reduced) => capture::merge(tx, d, part, batch, reduced, job.keep_history)?,
+                None => Counts::default(),
+            },
+        };
         counts.inserted += c.inserted;
         counts.updated += c.updated;
         counts.deleted += c.deleted;
@@ -510,6 +527,7 @@ pub(crate) fn ingest(
     engine: &Engine,
     job: &IngestSpec,
     rows: Result<BTreeMap<String, Rows>, BatchFailure>,
+    capture: Option<&Captured>,
     marks: &[(String, String, i64)],
     lineage: Option<&JobLineage>,
 ) -> Result<(i64, Ended), EngineError> {
@@ -534,7 +552,7 @@ pub(crate) fn ingest(
         engine.emit(&RunEvent::start(l, &ids, &started, &engine.places()));
         (l, ids)
     });
-    let ended = run_batch(engine, &mut conn, job, batch, rows, marks);
+    let ended = run_batch(engine, &mut conn, job, batch, (rows, capture), marks);
     if let (Some((l, ids)), Err(e)) = (&run, &ended) {
         // The engine could not go on (a container it cannot open, the
         // merge database gone): the run ends as the batch did, `COMPLETE`
@@ -599,12 +617,19 @@ fn committed(conn: &Connection, stream: &str, batch: i64) -> bool {
 /// A batch's counts, in all and for each dataset, or why it failed.
 type EndedEach = Result<(Counts, Vec<Counts>), BatchFailure>;
 
+/// What a batch read: each dataset's rows (or why they could not be
+/// read), and for a change data capture where it stands and its changes.
+type ReadRows<'c> = (
+    Result<BTreeMap<String, Rows>, BatchFailure>,
+    Option<&'c Captured>,
+);
+
 fn run_batch(
     engine: &Engine,
     conn: &mut Pooled,
     job: &IngestSpec,
     batch: i64,
-    rows: Result<BTreeMap<String, Rows>, BatchFailure>,
+    (rows, capture): ReadRows<'_>,
     marks: &[(String, String, i64)],
 ) -> Result<(i64, EndedEach), EngineError> {
     let clock = Instant::now();
@@ -612,9 +637,12 @@ fn run_batch(
     let stream = job.stream.as_str();
     let checked = match rows.and_then(|rows| {
         missing_exports(engine, job)?;
+        if let Some(changes) = capture.and_then(|c| c.changes.as_ref()) {
+            return Ok(Checked::Changes(capture::reduce(job, changes)?));
+        }
         let checked = check_all(job, rows)?;
         empty_snapshots(conn, job, &checked)?;
-        Ok(checked)
+        Ok(Checked::Rows(checked))
     }) {
         Ok(c) => c,
         Err(message) => {
@@ -649,6 +677,9 @@ fn run_batch(
             for (workspace, input, input_batch) in marks {
                 tx.execute(&SQL.mark_input(), params![workspace, input, input_batch])?;
             }
+            if let Some(c) = capture {
+                capture::keep_position(&tx, stream, batch, &c.position)?;
+            }
             tx.execute(
                 &SQL.commit_batch(),
                 params![
@@ -681,6 +712,11 @@ fn run_batch(
             return Ok((batch, Err(message)));
         }
     };
+    // The batch has committed: the source may let its changes go. A
+    // failure here loses nothing, since the next batch lets them go first.
+    if let (Some(c), Some(reader)) = (capture, &engine.change_reader) {
+        let _ = reader.advance(job, &c.position);
+    }
     // The batch has committed; further containers follow it (a crash here
     // leaves them a batch behind, which the next run catches up).
     for group in groups.iter().skip(1) {

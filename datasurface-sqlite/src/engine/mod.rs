@@ -8,6 +8,7 @@
 
 mod apply;
 mod batch;
+mod capture;
 mod deliver;
 mod hooks;
 mod lineage;
@@ -28,6 +29,7 @@ use datasurface_runtime::lineage::{LineageSink, NoLineage};
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
+pub use capture::{CaptureBatch, CaptureRead, Change, ChangeOp, ChangeReader};
 pub use datasurface_runtime::DatasetState;
 pub use hooks::{HookDecision, Hooks};
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};
@@ -102,6 +104,7 @@ pub struct Engine {
     sources: BTreeMap<String, PathBuf>,
     primaries: BTreeMap<String, PathBuf>,
     primary_reader: Option<Arc<dyn PrimaryReader>>,
+    change_reader: Option<Arc<dyn ChangeReader>>,
     clock: Clock,
     hooks: Arc<Hooks>,
     pool: pool::Pool,
@@ -149,6 +152,7 @@ impl Engine {
             sources,
             primaries: BTreeMap::new(),
             primary_reader: None,
+            change_reader: None,
             clock: Arc::new(chrono::Utc::now),
             hooks: Arc::new(Hooks::new()),
             pool: pool::Pool::default(),
@@ -172,6 +176,16 @@ impl Engine {
     #[must_use]
     pub fn with_primary_reader(mut self, reader: Arc<dyn PrimaryReader>) -> Self {
         self.primary_reader = Some(reader);
+        self
+    }
+
+    /// The engine with a reader of PostgreSQL change data capture (see
+    /// [`ChangeReader`]), for streams whose source is
+    /// [`SourceSpec::PostgresCdc`](crate::spec::SourceSpec::PostgresCdc):
+    /// without one their batches fail, saying so.
+    #[must_use]
+    pub fn with_change_reader(mut self, reader: Arc<dyn ChangeReader>) -> Self {
+        self.change_reader = Some(reader);
         self
     }
 

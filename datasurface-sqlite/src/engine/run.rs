@@ -24,6 +24,7 @@ use datasurface_runtime::lineage::{self, RunIds, run_id};
 
 use super::apply::jobs;
 use super::batch::{self, Counts, SQL, last_committed};
+use super::capture::Captured;
 use super::hooks::{Consulted, HookDecision};
 use super::source::{self, Rows};
 use super::{Engine, EngineError, sql};
@@ -179,6 +180,12 @@ impl Engine {
                     job.stream
                 ));
             }
+            SourceSpec::PostgresCdc { .. } => {
+                return Err(failure!(
+                    "`{}` follows a PostgreSQL source's changes, read through change data capture",
+                    job.stream
+                ));
+            }
         };
         let Some(path) = self.sources.get(container) else {
             return Err(failure!(
@@ -199,6 +206,75 @@ impl Engine {
                 Ok((d.dataset.clone(), rows))
             })
             .collect()
+    }
+
+    /// Reads a change data capture stream's next batch through the
+    /// engine's [`ChangeReader`](super::ChangeReader), from where its last
+    /// committed batch left it: a snapshot's rows, or its changes (and no
+    /// rows). A batch that could not be read fails with the reason.
+    #[allow(clippy::type_complexity, reason = "the rows and the capture")]
+    fn read_capture(
+        &self,
+        job: &IngestSpec,
+    ) -> Result<
+        (
+            Result<BTreeMap<String, Rows>, BatchFailure>,
+            Option<Captured>,
+        ),
+        EngineError,
+    > {
+        let Some(reader) = &self.change_reader else {
+            return Ok((
+                Err(failure!(
+                    "`{}` follows a PostgreSQL source's changes, and this engine was given no reader of them: run it with the `datasurface` command line, which reads them",
+                    job.stream
+                )),
+                None,
+            ));
+        };
+        let from = {
+            let conn = self.open_merge()?;
+            super::capture::last_position(&conn, &job.stream)?
+        };
+        let batch = match reader.read(job, from.as_ref()) {
+            Ok(b) => b,
+            Err(e) => return Ok((Err(e), None)),
+        };
+        let (rows, changes) = match batch.read {
+            super::CaptureRead::Snapshot(datasets) => {
+                let rows = job
+                    .datasets
+                    .iter()
+                    .zip(datasets)
+                    .map(|(d, rows)| {
+                        let values = rows
+                            .into_iter()
+                            .map(|row| {
+                                row.into_iter()
+                                    .map(|v| v.map_or(Value::Null, Value::Text))
+                                    .collect()
+                            })
+                            .collect();
+                        (
+                            d.dataset.clone(),
+                            Rows {
+                                values,
+                                origin: source::Origin::Rows,
+                            },
+                        )
+                    })
+                    .collect();
+                (rows, None)
+            }
+            super::CaptureRead::Changes(changes) => (BTreeMap::new(), Some(changes)),
+        };
+        Ok((
+            Ok(rows),
+            Some(Captured {
+                position: batch.position,
+                changes,
+            }),
+        ))
     }
 
     /// Reads a mirrored stream: the live rows of the primary ingestion
@@ -311,9 +387,19 @@ impl Engine {
         progress(RunEvent::Due(due.len()));
         for job in due {
             progress(RunEvent::Started(&job.stream));
-            let rows = self.read(job);
+            let (rows, captured) = match &job.source {
+                SourceSpec::PostgresCdc { .. } => self.read_capture(job)?,
+                _ => (self.read(job), None),
+            };
             read(&job.stream, &rows, progress);
-            let (batch, ended) = batch::ingest(self, job, rows, &[], job.lineage.as_ref())?;
+            let (batch, ended) = batch::ingest(
+                self,
+                job,
+                rows,
+                captured.as_ref(),
+                &[],
+                job.lineage.as_ref(),
+            )?;
             let o = outcome(&job.stream, batch, ended);
             progress(RunEvent::Ended(&o));
             summary.streams.push(o);
@@ -348,7 +434,8 @@ impl Engine {
                 progress(RunEvent::Started(&output.stream));
                 let rows = self.transform(t, output);
                 read(&output.stream, &rows, progress);
-                let (batch, ended) = batch::ingest(self, output, rows, &marks, t.lineage.as_ref())?;
+                let (batch, ended) =
+                    batch::ingest(self, output, rows, None, &marks, t.lineage.as_ref())?;
                 if let Some(decision) = decision {
                     self.decision_ran(&t.workspace, decision, batch)?;
                 }

@@ -128,6 +128,9 @@ impl Engine {
                 (SourceSpec::CsvFiles { container }, _) => {
                     (format!("csv:{container}"), job.cron.clone())
                 }
+                (SourceSpec::PostgresCdc { container, .. }, _) => {
+                    (format!("cdc:{container}"), job.cron.clone())
+                }
                 (SourceSpec::Primary { platform }, _) => {
                     (format!("platform:{platform}"), job.cron.clone())
                 }

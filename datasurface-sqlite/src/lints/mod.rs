@@ -3,6 +3,7 @@
 //! example base model and the report it gives, which a test runs) and the
 //! check that reports it.
 
+mod cdc_source;
 mod inexact_type;
 mod path_outside_model;
 mod primary_unreadable;
@@ -21,6 +22,7 @@ pub const LINT_CODES: &[CodeInfo] = &[
     inexact_type::CODE,
     primary_unreadable::UNREADABLE,
     primary_unreadable::NOT_MAPPED,
+    cdc_source::CODE,
 ];
 
 /// What every check reads.
@@ -72,5 +74,6 @@ pub(crate) fn check(
     inexact_type::check(&cx, &mut found);
     source_not_local::check(&cx, &mut found);
     primary_unreadable::check(&cx, &mut found);
+    cdc_source::check(&cx, &mut found);
     found
 }

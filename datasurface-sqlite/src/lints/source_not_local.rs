@@ -27,6 +27,11 @@ pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
         let Some(ingestion) = at.item.capture.ingestion() else {
             continue;
         };
+        // A change data capture is read over the network (or reported by
+        // `sqlite-cdc-not-postgres`).
+        if matches!(ingestion.method, datasurface_core::CaptureMethod::Cdc(_)) {
+            continue;
+        }
         if !local.contains_key(ingestion.container.as_str()) {
             found.push(
                 CODE.at(

@@ -4,15 +4,13 @@
 use std::collections::BTreeMap;
 
 use datasurface_runtime::pgoutput::{self, Lsn, Message, Relation, Value};
-use postgres::Transaction;
-use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 
 use super::super::exact::{self, Kind};
 use super::super::sources::type_family;
 use super::super::{BatchFailure, errors, failure};
-use super::Snapshot;
 use super::source::Table;
+use super::{Change, Snapshot, Target};
 use crate::spec::{CdcSpec, DatasetSpec, IngestSpec};
 
 /// The types of a row of a stream's changes table, in the order its
@@ -98,24 +96,17 @@ impl<'a> Changes<'a> {
         }
     }
 
-    /// Stages every change committed before `upto`; the changes by dataset.
+    /// Stages every change committed before `upto` in `target`; the
+    /// changes by dataset.
     pub(super) fn stage(
         &mut self,
         client: &mut postgres::Client,
-        tx: &mut Transaction<'_>,
+        target: &mut dyn Target,
         cdc: &CdcSpec,
-        batch: i32,
         upto: &str,
     ) -> Result<BTreeMap<String, u64>, BatchFailure> {
         let slot_fail =
             |e: &postgres::Error| failure!("replication slot `{}`: {}", cdc.slot, errors::text(e));
-        let sink = tx
-            .copy_in(&format!(
-                "COPY {} FROM STDIN (FORMAT binary)",
-                cdc.changes_table
-            ))
-            .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
-        let mut writer = BinaryCopyInWriter::new(sink, &CHANGE_ROW);
         self.type_names = client
             .query("SELECT oid, format_type(oid, NULL) FROM pg_type", &[])
             .map_err(|e| slot_fail(&e))?
@@ -124,7 +115,7 @@ impl<'a> Changes<'a> {
             .collect();
         let params: [&(dyn postgres::types::ToSql + Sync); 3] =
             [&cdc.slot, &upto, &cdc.publication];
-        let rows = client
+        let mut rows = client
             .query_raw(
                 "SELECT data FROM pg_logical_slot_peek_binary_changes($1, $2::text::pg_lsn, NULL, \
                  'proto_version', '1', 'publication_names', $3)",
@@ -138,46 +129,49 @@ impl<'a> Changes<'a> {
             .map(|d| (d.dataset.clone(), 0))
             .collect();
         let mut staged = Vec::new();
-        let mut rows = rows;
-        while let Some(row) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
-            .map_err(|e| slot_fail(&e))?
-        {
-            let data: &[u8] = row.get(0);
-            let message = pgoutput::decode(data).map_err(|e| {
-                failure!(
-                    "replication slot `{}`: a change that cannot be read: {e}",
-                    cdc.slot
-                )
-            })?;
-            match message {
-                Message::Begin { xid, .. } => {
-                    self.skipping = self.snapshot.is_some_and(|s| s.saw(xid));
+        target.changes(&mut |emit| {
+            while let Some(row) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
+                .map_err(|e| slot_fail(&e))?
+            {
+                let data: &[u8] = row.get(0);
+                let message = pgoutput::decode(data).map_err(|e| {
+                    failure!(
+                        "replication slot `{}`: a change that cannot be read: {e}",
+                        cdc.slot
+                    )
+                })?;
+                match message {
+                    Message::Begin { xid, .. } => {
+                        self.skipping = self.snapshot.is_some_and(|s| s.saw(xid));
+                    }
+                    Message::Commit { end_lsn, .. } => {
+                        self.last_end = Some(self.last_end.map_or(end_lsn, |e| e.max(end_lsn)));
+                        self.skipping = false;
+                    }
+                    Message::Relation(r) => {
+                        let mapped = self.map(&r)?;
+                        self.relations.insert(r.id, mapped);
+                    }
+                    _ if self.skipping => {}
+                    other => self.change(other, &mut staged)?,
                 }
-                Message::Commit { end_lsn, .. } => {
-                    self.last_end = Some(self.last_end.map_or(end_lsn, |e| e.max(end_lsn)));
-                    self.skipping = false;
+                for (dataset, op, unchanged, values) in staged.drain(..) {
+                    self.seq += 1;
+                    let name = &self.spec.datasets[dataset].dataset;
+                    if let Some(n) = read.get_mut(name) {
+                        *n += 1;
+                    }
+                    emit(Change {
+                        seq: self.seq,
+                        dataset: name,
+                        op,
+                        unchanged: &unchanged,
+                        values: &values,
+                    })?;
                 }
-                Message::Relation(r) => {
-                    let mapped = self.map(&r)?;
-                    self.relations.insert(r.id, mapped);
-                }
-                _ if self.skipping => {}
-                other => self.change(other, &mut staged)?,
             }
-            for (dataset, op, unchanged, values) in staged.drain(..) {
-                self.seq += 1;
-                let name = &self.spec.datasets[dataset].dataset;
-                if let Some(n) = read.get_mut(name) {
-                    *n += 1;
-                }
-                writer
-                    .write(&[&batch, &self.seq, name, &op, &unchanged, &values])
-                    .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
-            }
-        }
-        writer
-            .finish()
-            .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
+            Ok(())
+        })?;
         Ok(read)
     }
 

@@ -31,10 +31,11 @@ use serde::{Deserialize, Serialize};
 use super::sources;
 use super::{BatchFailure, JobError, Login, errors, failure};
 use crate::names::quoted;
-use crate::spec::{CdcSpec, IngestSpec, SourceSpec};
+use crate::spec::{CdcSpec, DatasetSpec, IngestSpec, SourceSpec};
 pub use changes::CHANGE_ROW;
 use changes::Changes;
 pub(crate) use lag::slot_state;
+use postgres::binary_copy::BinaryCopyInWriter;
 use source::{connect, publish, slot, tables};
 
 /// Where a stream's change data capture stands after a batch, kept in the
@@ -145,6 +146,88 @@ pub(crate) struct Staged {
     pub(crate) notes: Vec<String>,
 }
 
+/// A change a batch stages: its number in the batch (from 1, in the order
+/// the source made them), dataset, operation (`I`, `U`, `D`, or `T` for a
+/// `TRUNCATE`), the columns an update left out (large values it did not
+/// change, and no earlier change of the batch had), and its values as text
+/// in the dataset's column order.
+pub(crate) struct Change<'a> {
+    pub(crate) seq: i64,
+    pub(crate) dataset: &'a str,
+    pub(crate) op: &'static str,
+    pub(crate) unchanged: &'a [String],
+    pub(crate) values: &'a [Option<String>],
+}
+
+/// Where a batch stages what it reads from the source: the merge
+/// database's staging and changes tables (this platform's own batches,
+/// [`MergeDb`]), or memory (another platform following the capture,
+/// `capture::read`).
+pub(crate) trait Target {
+    /// Forgets what an earlier attempt at the batch staged.
+    fn clear(&mut self) -> Result<(), BatchFailure>;
+    /// Stages every row of dataset `d`'s table, read in the snapshot
+    /// `client` has open; how many.
+    fn table(
+        &mut self,
+        client: &mut postgres::Client,
+        d: &DatasetSpec,
+    ) -> Result<u64, BatchFailure>;
+    /// Stages the changes `read` gives its callback, in order.
+    fn changes(&mut self, read: &mut ReadChanges<'_>) -> Result<(), BatchFailure>;
+}
+
+/// Reads a batch's changes, giving each to the callback it is passed.
+pub(crate) type ReadChanges<'r> = dyn FnMut(&mut dyn FnMut(Change<'_>) -> Result<(), BatchFailure>) -> Result<(), BatchFailure>
+    + 'r;
+
+/// The merge database as a batch's [`Target`]: the datasets' staging tables
+/// and the stream's changes table, in the batch's transaction.
+pub(crate) struct MergeDb<'t, 'tx> {
+    pub(crate) tx: &'t mut Transaction<'tx>,
+    pub(crate) cdc: &'t CdcSpec,
+    pub(crate) batch: i32,
+}
+
+impl Target for MergeDb<'_, '_> {
+    fn clear(&mut self) -> Result<(), BatchFailure> {
+        self.tx
+            .batch_execute(&format!("TRUNCATE {}", self.cdc.changes_table))
+            .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))
+    }
+
+    fn table(
+        &mut self,
+        client: &mut postgres::Client,
+        d: &DatasetSpec,
+    ) -> Result<u64, BatchFailure> {
+        self.tx
+            .batch_execute(&format!("TRUNCATE {}", d.staging_table))
+            .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
+        sources::postgres_table(client, self.tx, d, self.batch, None, None, false).map(|s| s.rows)
+    }
+
+    fn changes(&mut self, read: &mut ReadChanges<'_>) -> Result<(), BatchFailure> {
+        let writing =
+            |e: &postgres::Error| failure!("the stream's changes table: {}", errors::text(e));
+        let sink = self
+            .tx
+            .copy_in(&format!(
+                "COPY {} FROM STDIN (FORMAT binary)",
+                self.cdc.changes_table
+            ))
+            .map_err(|e| writing(&e))?;
+        let mut writer = BinaryCopyInWriter::new(sink, &CHANGE_ROW);
+        let batch = self.batch;
+        read(&mut |c: Change<'_>| {
+            writer
+                .write(&[&batch, &c.seq, &c.dataset, &c.op, &c.unchanged, &c.values])
+                .map_err(|e| writing(&e))
+        })?;
+        writer.finish().map(|_| ()).map_err(|e| writing(&e))
+    }
+}
+
 /// The stream's change data capture settings and source endpoint, when it
 /// has them.
 pub(crate) fn of(spec: &IngestSpec) -> Option<&CdcSpec> {
@@ -158,10 +241,9 @@ pub(crate) fn of(spec: &IngestSpec) -> Option<&CdcSpec> {
 /// a snapshot (unless the stream reads only changes); every later one
 /// stages the changes committed since the last.
 pub(crate) fn stage(
-    tx: &mut Transaction<'_>,
+    target: &mut dyn Target,
     spec: &IngestSpec,
     cdc: &CdcSpec,
-    batch: i32,
     start: Start,
     session: &mut Session,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
@@ -192,8 +274,7 @@ pub(crate) fn stage(
             (d.dataset.clone(), names)
         })
         .collect();
-    tx.batch_execute(&format!("TRUNCATE {}", cdc.changes_table))
-        .map_err(|e| failure!("the stream's changes table: {}", errors::text(&e)))?;
+    target.clear()?;
     let Some(confirmed) = slot(client, cdc)? else {
         let resync = format!("`datasurface job resync --stream {}`", spec.stream);
         return Err(match start {
@@ -214,9 +295,9 @@ pub(crate) fn stage(
     // A stream that reads only changes starts with the slot's first.
     let last = match start {
         Start::Last(last) => last,
-        Start::Resync => return first(client, tx, spec, batch, columns, notes),
+        Start::Resync => return first(client, target, spec, columns, notes),
         Start::First if cdc.snapshot_first => {
-            return first(client, tx, spec, batch, columns, notes);
+            return first(client, target, spec, columns, notes);
         }
         Start::First => Position::default(),
     };
@@ -233,7 +314,7 @@ pub(crate) fn stage(
         .map_err(|e| failure!("source: {}", errors::text(&e)))?
         .get(0);
     let mut reader = Changes::new(spec, &tables, last.snapshot.as_ref());
-    let read = reader.stage(client, tx, cdc, batch, &upto)?;
+    let read = reader.stage(client, target, cdc, &upto)?;
     let upto_lsn = Lsn::parse(&upto).unwrap_or_default();
     let advance_to = reader.last_end.map_or(upto_lsn, |end| end.max(upto_lsn));
     // Past the snapshot's position the slot holds nothing it saw.
@@ -259,9 +340,8 @@ pub(crate) fn stage(
 /// be told by their transactions.
 fn first(
     client: &mut postgres::Client,
-    tx: &mut Transaction<'_>,
+    target: &mut dyn Target,
     spec: &IngestSpec,
-    batch: i32,
     columns: BTreeMap<String, Vec<String>>,
     notes: Vec<String>,
 ) -> Result<Staged, BatchFailure> {
@@ -279,10 +359,8 @@ fn first(
         .ok_or_else(|| failure!("source: cannot read its snapshot `{text}`"))?;
     let mut read = BTreeMap::new();
     for d in &spec.datasets {
-        tx.batch_execute(&format!("TRUNCATE {}", d.staging_table))
-            .map_err(|e| format!("dataset `{}`: {}", d.dataset, errors::text(&e)))?;
-        let staged = sources::postgres_table(client, tx, d, batch, None, None, false)?;
-        read.insert(d.dataset.clone(), staged.rows);
+        let rows = target.table(client, d)?;
+        read.insert(d.dataset.clone(), rows);
     }
     let _ = client.batch_execute("COMMIT");
     Ok(Staged {

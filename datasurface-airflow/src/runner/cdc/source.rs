@@ -217,7 +217,9 @@ pub(super) fn slot(
     loop {
         let row = client
             .query_opt(
-                "SELECT coalesce(confirmed_flush_lsn, restart_lsn)::text, active_pid \
+                "SELECT coalesce(confirmed_flush_lsn, restart_lsn)::text, active_pid, \
+                        coalesce(database::text, ''), database IS NOT DISTINCT FROM current_database() \
+                        AND plugin IS NOT DISTINCT FROM 'pgoutput' \
                  FROM pg_replication_slots WHERE slot_name = $1",
                 &[&cdc.slot],
             )
@@ -225,7 +227,15 @@ pub(super) fn slot(
         let Some(row) = row else {
             return Ok(None);
         };
-        let (at, reader): (Option<String>, Option<i32>) = (row.get(0), row.get(1));
+        let (at, reader, database, ours): (Option<String>, Option<i32>, String, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        if !ours {
+            return Err(failure!(
+                "replication slot `{}` on the source's server is not this stream's: it decodes database `{database}` (or another plugin than `pgoutput`), not the source's; have the server's administrator drop it (`SELECT pg_drop_replication_slot('{}')`) once nothing reads it, then apply again",
+                cdc.slot,
+                cdc.slot
+            ));
+        }
         match reader {
             Some(pid) if started.elapsed() >= SLOT_BUSY_FOR => {
                 return Err(failure!(

@@ -1,0 +1,304 @@
+//! Following a PostgreSQL change data capture from a platform of another
+//! kind (the `sqlite` platform): the same publication, slot, snapshot and
+//! decoding this runner's own batches use, with what a batch reads handed
+//! back in memory instead of staged in a merge database. The caller keeps
+//! each batch's [`Captured::position`] with the batch, and passes it back
+//! to read the next one and to [`advance`] the slot once the batch has
+//! committed, so every change is merged once.
+//!
+//! The stream is described by an [`IngestSpec`] whose source is
+//! [`SourceSpec::Postgres`](crate::spec::SourceSpec::Postgres) with change data capture: only its stream,
+//! source and datasets' names, source tables, columns and keys are read.
+
+use super::cdc::{self, Change, Position, ReadChanges, Session, Start, Target};
+use super::{BatchFailure, JobError, Login, errors, failure};
+use crate::names::quoted;
+use crate::spec::{DatasetSpec, IngestSpec};
+
+/// Where a batch starts reading.
+#[derive(Debug, Clone, Copy)]
+pub enum From<'a> {
+    /// The stream's first batch: a snapshot, unless it reads only changes.
+    First,
+    /// After the batch that left this position ([`Captured::position`]).
+    After(&'a serde_json::Value),
+    /// A fresh snapshot after [`remake`] made the slot again.
+    Resync,
+}
+
+/// What a batch read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Read {
+    /// Every row of each dataset (in the spec's order), each value as
+    /// PostgreSQL writes it as text (`None` for null), in the dataset's
+    /// column order: the batch merges it as a snapshot.
+    Snapshot(Vec<Vec<Vec<Option<String>>>>),
+    /// The changes committed since the last batch, in the order the source
+    /// made them.
+    Changes(Vec<CapturedChange>),
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    /// A row was inserted.
+    Insert,
+    /// A row was updated (its key may have changed: the old key is gone).
+    Update,
+    /// A row was deleted: only its key's values are set.
+    Delete,
+    /// The table was emptied (`TRUNCATE`): it has no values.
+    Truncate,
+}
+
+/// One change a batch read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturedChange {
+    /// The dataset, by its place in the spec.
+    pub dataset: usize,
+    /// What it did.
+    pub op: ChangeOp,
+    /// Columns (by place) an update left out: large values it did not
+    /// change that no earlier change of the batch had. Their values are
+    /// the key's current ones.
+    pub unchanged: Vec<usize>,
+    /// Its values as text, in the dataset's column order.
+    pub values: Vec<Option<String>>,
+}
+
+/// A batch read from the capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    /// The rows or changes.
+    pub read: Read,
+    /// Where the stream stands once the batch commits: keep it with the
+    /// batch, pass it to [`advance`] after the commit and to [`read`] for
+    /// the next batch.
+    pub position: serde_json::Value,
+    /// What the operator is told: source columns the model does not name.
+    pub notes: Vec<String>,
+}
+
+/// The login a credential names, as the command line finds it.
+pub type LoginOf<'a> = dyn Fn(&str) -> Result<Login, JobError> + 'a;
+
+/// Makes the stream's publication hold exactly its tables and columns and
+/// its slot exist (what applying a plan does, holding no lock); true when
+/// the slot was made now.
+///
+/// # Errors
+///
+/// When the source cannot be reached, its login may do more than change
+/// data capture needs, or a table cannot be published, saying which.
+pub fn set_up(spec: &IngestSpec, login: &LoginOf<'_>) -> Result<bool, BatchFailure> {
+    cdc::set_up(spec, login).map(|s| s == cdc::SetUp::Made)
+}
+
+/// Drops the slot of a stream the model no longer has, and its
+/// publication when the login may; what the tables' owner must run when
+/// it may not.
+///
+/// # Errors
+///
+/// When the source cannot be reached or the slot cannot be dropped.
+pub fn tear_down(spec: &IngestSpec, login: &LoginOf<'_>) -> Result<Option<String>, BatchFailure> {
+    cdc::tear_down(spec, login)
+}
+
+/// Drops the stream's slot and makes it again where the source's log is
+/// now, for a batch read [`From::Resync`].
+///
+/// # Errors
+///
+/// As [`set_up`].
+pub fn remake(spec: &IngestSpec, login: &LoginOf<'_>) -> Result<(), BatchFailure> {
+    cdc::remake_slot(spec, login)
+}
+
+/// Reads the stream's next batch: a snapshot for its first (unless it
+/// reads only changes), then the changes committed since the last batch,
+/// up to where the source's log was when this one started. The slot is
+/// first advanced past what the last batch merged, if a crash left it
+/// behind; this batch's changes stay in it until [`advance`].
+///
+/// # Errors
+///
+/// When the spec reads no change data capture, the source cannot be read,
+/// the slot is gone (the error names `job resync`), or the source's schema
+/// has drifted from the model's, saying which.
+pub fn read(
+    spec: &IngestSpec,
+    from: From<'_>,
+    login: &LoginOf<'_>,
+) -> Result<Captured, BatchFailure> {
+    let settings = cdc::of(spec)
+        .ok_or_else(|| failure!("stream `{}` reads no change data capture", spec.stream))?;
+    let start = match from {
+        From::First => Start::First,
+        From::Resync => Start::Resync,
+        From::After(position) => Start::Last(
+            serde_json::from_value::<Position>(position.clone()).map_err(|e| {
+                failure!(
+                    "stream `{}`: the position its last batch kept cannot be read ({e}); `datasurface job resync` starts it afresh",
+                    spec.stream
+                )
+            })?,
+        ),
+    };
+    let mut memory = Memory {
+        spec,
+        rows: Vec::new(),
+        changes: Vec::new(),
+    };
+    let mut session = Session::default();
+    let staged = cdc::stage(&mut memory, spec, settings, start, &mut session, login)?;
+    let position = serde_json::to_value(&staged.position)
+        .map_err(|e| failure!("stream `{}`: its position: {e}", spec.stream))?;
+    let read = if staged.position.loaded_snapshot {
+        Read::Snapshot(memory.rows)
+    } else {
+        Read::Changes(memory.changes)
+    };
+    Ok(Captured {
+        read,
+        position,
+        notes: staged.notes,
+    })
+}
+
+/// Lets the stream's slot go past what a committed batch read: call it
+/// once the batch that [`read`] `position` has committed. A failure loses
+/// nothing: the next [`read`] advances it first.
+///
+/// # Errors
+///
+/// When the source cannot be reached or the slot cannot be advanced.
+pub fn advance(
+    spec: &IngestSpec,
+    position: &serde_json::Value,
+    login: &LoginOf<'_>,
+) -> Result<(), BatchFailure> {
+    let position: Position = serde_json::from_value(position.clone())
+        .map_err(|e| failure!("stream `{}`: its position: {e}", spec.stream))?;
+    cdc::advance(spec, &position, &mut Session::default(), login)
+}
+
+/// A batch read into memory.
+struct Memory<'s> {
+    spec: &'s IngestSpec,
+    rows: Vec<Vec<Vec<Option<String>>>>,
+    changes: Vec<CapturedChange>,
+}
+
+impl Target for Memory<'_> {
+    fn clear(&mut self) -> Result<(), BatchFailure> {
+        self.rows.clear();
+        self.changes.clear();
+        Ok(())
+    }
+
+    fn table(
+        &mut self,
+        client: &mut postgres::Client,
+        d: &DatasetSpec,
+    ) -> Result<u64, BatchFailure> {
+        let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
+        let table: Option<String> = client
+            .query_one("SELECT to_regclass($1)::text", &[&d.source_table])
+            .map_err(|e| fail(&e))?
+            .get(0);
+        let table = table.ok_or_else(|| {
+            failure!(
+                "dataset `{}`: the source database has no table `{}`",
+                d.dataset,
+                d.source_table
+            )
+        })?;
+        let present: Vec<(String, Option<String>)> = client
+            .query(
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+                 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                &[&d.source_table],
+            )
+            .map_err(|e| fail(&e))?
+            .iter()
+            .map(|r| (r.get(0), Some(r.get(1))))
+            .collect();
+        let names = super::sources::match_columns(d, &table, &present)?;
+        let select: Vec<String> = names
+            .iter()
+            .map(|n| format!("{}::text", quoted(n)))
+            .collect();
+        let rows = client
+            .query(&format!("SELECT {} FROM {table}", select.join(", ")), &[])
+            .map_err(|e| fail(&e))?;
+        let rows: Vec<Vec<Option<String>>> = rows
+            .iter()
+            .map(|r| (0..names.len()).map(|i| r.get(i)).collect())
+            .collect();
+        let n = rows.len() as u64;
+        self.rows.push(rows);
+        Ok(n)
+    }
+
+    fn changes(&mut self, read: &mut ReadChanges<'_>) -> Result<(), BatchFailure> {
+        let spec = self.spec;
+        let out = &mut self.changes;
+        read(&mut |c: Change<'_>| {
+            let dataset = spec
+                .datasets
+                .iter()
+                .position(|d| d.dataset == c.dataset)
+                .ok_or_else(|| failure!("a change to unknown dataset `{}`", c.dataset))?;
+            let columns = &spec.datasets[dataset].columns;
+            let op = match c.op {
+                "I" => ChangeOp::Insert,
+                "U" => ChangeOp::Update,
+                "D" => ChangeOp::Delete,
+                _ => ChangeOp::Truncate,
+            };
+            out.push(CapturedChange {
+                dataset,
+                op,
+                unchanged: c
+                    .unchanged
+                    .iter()
+                    .filter_map(|u| columns.iter().position(|col| &col.name == u))
+                    .collect(),
+                values: c.values.to_vec(),
+            });
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::SourceSpec;
+
+    #[test]
+    fn a_spec_without_change_data_capture_is_refused_before_any_login() {
+        let spec = IngestSpec {
+            stream: "s".into(),
+            datastore: "s".into(),
+            source: SourceSpec::Transformer {
+                workspace: "w".into(),
+            },
+            keep_history: false,
+            retention_days: None,
+            datasets: Vec::new(),
+            lineage: None,
+        };
+        let login = |_: &str| -> Result<Login, JobError> { panic!("no login is needed") };
+        let e = read(&spec, From::First, &login).unwrap_err();
+        assert!(
+            e.to_string().contains("reads no change data capture"),
+            "{e}"
+        );
+        let bad = serde_json::json!({"readFrom": 7});
+        let e = advance(&spec, &bad, &login).unwrap_err();
+        assert!(e.to_string().contains("its position"), "{e}");
+    }
+}

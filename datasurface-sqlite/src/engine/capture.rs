@@ -1,0 +1,313 @@
+//! Following a PostgreSQL source through change data capture: the
+//! [`ChangeReader`] the command line gives the engine reads each batch (a
+//! snapshot first, then the changes since the last batch), the engine
+//! merges it and keeps where the stream stands in the batch's `state`, and
+//! only once the batch has committed is the source told it may let those
+//! changes go. A batch that fails or is killed leaves the source holding
+//! them, so the next batch reads them again: every change is merged once.
+//!
+//! A batch's changes are brought to each key's last state (an insert or
+//! update leaves its row, a delete or an emptied table none) and merged by
+//! key and row hash as a snapshot of just those keys is.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::batch::{Counts, SQL};
+use super::values::{conform, hash};
+use super::{BatchFailure, EngineError, failure, sql};
+use crate::spec::{DatasetSpec, IngestSpec};
+use datasurface_runtime::state::{BATCH_METRICS, BatchStatus};
+
+/// Reads PostgreSQL change data capture for the engine: the command line
+/// implements it with the `airflow` platform's reader, so this crate needs
+/// no PostgreSQL client. Every call names the stream's spec, whose source is
+/// [`SourceSpec::PostgresCdc`](crate::spec::SourceSpec::PostgresCdc).
+pub trait ChangeReader: Send + Sync {
+    /// Makes the stream's publication and replication slot, when missing
+    /// (applying a plan does it); true when the slot was made now.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be reached or set up, saying why and, when
+    /// its owner must act, what to run.
+    fn set_up(&self, job: &IngestSpec) -> Result<bool, BatchFailure>;
+
+    /// Drops the slot of a stream the model no longer has (so it pins none
+    /// of the source's log), and its publication when the login may; what
+    /// the tables' owner must run when it may not.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be reached or the slot cannot be dropped.
+    fn tear_down(&self, job: &IngestSpec) -> Result<Option<String>, BatchFailure>;
+
+    /// Reads the stream's next batch from `from`: the position the last
+    /// committed batch kept, or none for the stream's first.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be read, its slot is gone, or its schema has
+    /// drifted from the model's, saying which: the batch fails.
+    fn read(
+        &self,
+        job: &IngestSpec,
+        from: Option<&serde_json::Value>,
+    ) -> Result<CaptureBatch, BatchFailure>;
+
+    /// Lets the source drop what a committed batch read, up to `position`.
+    ///
+    /// # Errors
+    ///
+    /// When the source cannot be reached: nothing is lost, since the next
+    /// [`read`](ChangeReader::read) lets it go first.
+    fn advance(&self, job: &IngestSpec, position: &serde_json::Value) -> Result<(), BatchFailure>;
+}
+
+/// A batch read from a change data capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureBatch {
+    /// The rows, or the changes.
+    pub read: CaptureRead,
+    /// Where the stream stands once the batch commits, kept with it.
+    pub position: serde_json::Value,
+    /// What the operator is told (source columns the model does not name).
+    pub notes: Vec<String>,
+}
+
+/// What a change data capture batch read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaptureRead {
+    /// Every row of each dataset, in the spec's order, each value as the
+    /// source writes it as text (`None` for null), in the dataset's column
+    /// order: merged as a snapshot.
+    Snapshot(Vec<Vec<Vec<Option<String>>>>),
+    /// The changes since the last batch, in the order the source made them.
+    Changes(Vec<Change>),
+}
+
+/// One change to one row (or, for [`ChangeOp::Truncate`], a table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The dataset, by its place in the spec.
+    pub dataset: usize,
+    /// What it did.
+    pub op: ChangeOp,
+    /// Columns (by place) an update left out because it did not change
+    /// them: their values are the key's live version's.
+    pub unchanged: Vec<usize>,
+    /// Its values as text, in the dataset's column order (a delete's key
+    /// columns only).
+    pub values: Vec<Option<String>>,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    /// A row was inserted.
+    Insert,
+    /// A row was updated.
+    Update,
+    /// A row was deleted.
+    Delete,
+    /// The table was emptied.
+    Truncate,
+}
+
+/// A change data capture batch as the engine merges it: where the stream
+/// stands once it commits, and its changes (none when it read a snapshot,
+/// whose rows are merged as any snapshot's).
+#[derive(Debug)]
+pub(crate) struct Captured {
+    pub(crate) position: serde_json::Value,
+    pub(crate) changes: Option<Vec<Change>>,
+}
+
+/// The position the stream's last committed batch kept, if any.
+pub(crate) fn last_position(
+    conn: &Connection,
+    stream: &str,
+) -> Result<Option<serde_json::Value>, EngineError> {
+    let text: Option<String> = conn
+        .query_row(
+            &format!(
+                "SELECT state FROM {BATCH_METRICS} WHERE stream_key = ?1 AND status = ?2 \
+                 AND state IS NOT NULL ORDER BY batch_id DESC LIMIT 1"
+            ),
+            params![stream, BatchStatus::Committed.as_str()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql(format!("cannot read where `{stream}` stands")))?;
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| {
+            EngineError::State(format!(
+                "the position the last batch of `{stream}` kept cannot be read ({e}); move the state directory aside to start the stream afresh"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// Records where the stream stands, in the batch's own transaction.
+pub(crate) fn keep_position(
+    tx: &Connection,
+    stream: &str,
+    batch: i64,
+    position: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("UPDATE {BATCH_METRICS} SET state = ?3 WHERE stream_key = ?1 AND batch_id = ?2"),
+        params![stream, batch, position.to_string()],
+    )
+    .map(|_| ())
+}
+
+/// A dataset's changes brought to each key's last state.
+pub(crate) struct Reduced {
+    /// Each changed key's row (by key hash), or none when it is gone.
+    last: BTreeMap<String, Option<(String, Vec<Value>)>>,
+    /// Whether the table was emptied: every live key not in `last` goes.
+    truncated: bool,
+    /// How many changes there were.
+    changes: i64,
+}
+
+/// Checks and reduces every dataset's changes; the first bad value fails
+/// the batch, naming the change.
+pub(crate) fn reduce(job: &IngestSpec, changes: &[Change]) -> Result<Vec<Reduced>, BatchFailure> {
+    let mut out: Vec<Reduced> = job
+        .datasets
+        .iter()
+        .map(|_| Reduced {
+            last: BTreeMap::new(),
+            truncated: false,
+            changes: 0,
+        })
+        .collect();
+    for (n, change) in changes.iter().enumerate() {
+        let (Some(d), Some(r)) = (
+            job.datasets.get(change.dataset),
+            out.get_mut(change.dataset),
+        ) else {
+            return Err(failure!(
+                "change {} names dataset {} of a stream with {}",
+                n + 1,
+                change.dataset,
+                job.datasets.len()
+            ));
+        };
+        r.changes += 1;
+        if change.op == ChangeOp::Truncate {
+            r.last.clear();
+            r.truncated = true;
+            continue;
+        }
+        let key_at = key_columns(d);
+        let at = |e: BatchFailure| failure!("change {} of dataset `{}`: {e}", n + 1, d.dataset);
+        let mut values = Vec::with_capacity(d.columns.len());
+        for (i, c) in d.columns.iter().enumerate() {
+            let text = change.values.get(i).cloned().flatten();
+            let wanted = change.op != ChangeOp::Delete || key_at.contains(&i);
+            let value = match text {
+                Some(t) if wanted => conform(Value::Text(t), c).map_err(at)?,
+                _ => Value::Null,
+            };
+            values.push(value);
+        }
+        let key_hash = hash(key_at.iter().map(|&i| &values[i]));
+        if change.op == ChangeOp::Delete {
+            r.last.insert(key_hash, None);
+            continue;
+        }
+        if !change.unchanged.is_empty() {
+            return Err(failure!(
+                "change {} of dataset `{}` left out {} (large values it did not change), which this platform cannot take from the key's live version yet: give the source table `REPLICA IDENTITY FULL` so every change carries them",
+                n + 1,
+                d.dataset,
+                change
+                    .unchanged
+                    .iter()
+                    .filter_map(|&i| d.columns.get(i))
+                    .map(|c| format!("`{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for (i, c) in d.columns.iter().enumerate() {
+            if !c.nullable && values[i] == Value::Null {
+                return Err(failure!(
+                    "change {} of dataset `{}`: column `{}` may not be empty, and the change has no value for it",
+                    n + 1,
+                    d.dataset,
+                    c.name
+                ));
+            }
+        }
+        let all_hash = hash(values.iter());
+        r.last.insert(key_hash, Some((all_hash, values)));
+    }
+    Ok(out)
+}
+
+fn key_columns(d: &DatasetSpec) -> Vec<usize> {
+    d.primary_key
+        .iter()
+        .filter_map(|k| d.columns.iter().position(|c| &c.name == k))
+        .collect()
+}
+
+/// Merges dataset `part`'s reduced changes into its merge table as batch
+/// `batch`, recording the keys it changed (for the exports), as a snapshot
+/// of just those keys would: a key whose row is unchanged is left alone.
+pub(crate) fn merge(
+    tx: &Connection,
+    d: &DatasetSpec,
+    part: usize,
+    batch: i64,
+    reduced: &Reduced,
+    keep_history: bool,
+) -> Result<Counts, rusqlite::Error> {
+    tx.execute(&SQL.clear(&d.staging_table), [])?;
+    {
+        let mut insert = tx.prepare(&SQL.stage(d))?;
+        for (key_hash, row) in &reduced.last {
+            if let Some((all_hash, values)) = row {
+                let mut params: Vec<&dyn rusqlite::ToSql> = vec![key_hash, all_hash];
+                params.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
+                insert.execute(params.as_slice())?;
+            }
+        }
+    }
+    let [updated, inserted, not_staged] = SQL.find_changes(d, part);
+    let updated = tx.execute(&updated, [])?;
+    let inserted = tx.execute(&inserted, [])?;
+    let mut deleted = 0;
+    {
+        let mut gone = tx.prepare(&SQL.mark_gone(d))?;
+        for (key_hash, row) in &reduced.last {
+            if row.is_none() {
+                deleted += gone.execute(params![i64::try_from(part).unwrap_or(0), key_hash])?;
+            }
+        }
+    }
+    if reduced.truncated {
+        deleted += tx.execute(&not_staged, [])?;
+    }
+    tx.execute(&SQL.close_changed(d, part), [batch])?;
+    tx.execute(&SQL.open_changed(d, part), [batch])?;
+    if !keep_history {
+        tx.execute(&SQL.purge_closed(d), [])?;
+    }
+    tx.execute(&SQL.clear(&d.staging_table), [])?;
+    let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(Counts {
+        inserted: to_i64(inserted),
+        updated: to_i64(updated),
+        deleted: to_i64(deleted),
+        total: reduced.changes,
+    })
+}
