@@ -655,6 +655,11 @@ pub(crate) struct RunArgs {
     /// Run every source stream and scheduled transformer now, whatever its cron schedule.
     #[arg(long)]
     pub(crate) all: bool,
+    /// First load this change data capture stream afresh: make its replication slot anew
+    /// where the source's log is now, and load a fresh snapshot. What mends a stream whose
+    /// slot is gone or lost changes; then the run goes on as usual.
+    #[arg(long, value_name = "STREAM")]
+    pub(crate) resync: Option<String>,
     /// How to print what ran.
     #[arg(long, value_enum, default_value_t = RunFormat::Human)]
     pub(crate) format: RunFormat,

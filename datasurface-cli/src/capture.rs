@@ -12,7 +12,9 @@ use datasurface_airflow::runner::capture::{self, From as Start};
 use datasurface_airflow::spec as airflow;
 use datasurface_core::{CaptureMetadata, CaptureMethod, Ecosystem};
 use datasurface_runtime::{BatchFailure, batch_failure as failure};
-use datasurface_sqlite::engine::{CaptureBatch, CaptureRead, Change, ChangeOp, ChangeReader};
+use datasurface_sqlite::engine::{
+    CaptureBatch, CaptureFrom, CaptureRead, Change, ChangeOp, ChangeReader,
+};
 use datasurface_sqlite::spec::{IngestSpec, SourceSpec};
 
 /// Each followed dataset's columns as PostgreSQL types them, by datastore
@@ -142,13 +144,28 @@ impl ChangeReader for PostgresChanges {
         capture::tear_down(&self.spec(job)?, &crate::job::login)
     }
 
+    fn remake(&self, job: &IngestSpec) -> Result<(), BatchFailure> {
+        capture::remake(&self.spec(job)?, &crate::job::login)
+    }
+
     fn read(
         &self,
         job: &IngestSpec,
-        from: Option<&serde_json::Value>,
+        from: CaptureFrom<'_>,
+        resync: &str,
     ) -> Result<CaptureBatch, BatchFailure> {
-        let start = from.map_or(Start::First, Start::After);
-        let read = capture::read(&self.spec(job)?, start, &crate::job::login)?;
+        let start = match from {
+            CaptureFrom::First => Start::First,
+            CaptureFrom::After(position) => Start::After(position),
+            CaptureFrom::Resync => Start::Resync,
+            other => {
+                return Err(failure!(
+                    "stream `{}`: this build cannot start a batch {other:?}",
+                    job.stream
+                ));
+            }
+        };
+        let read = capture::read(&self.spec(job)?, start, resync, &crate::job::login)?;
         Ok(CaptureBatch {
             read: match read.read {
                 capture::Read::Snapshot(rows) => CaptureRead::Snapshot(rows),
@@ -177,6 +194,8 @@ impl ChangeReader for PostgresChanges {
             },
             position: read.position,
             notes: read.notes,
+            read_from: read.read_from,
+            read_to: read.read_to,
         })
     }
 

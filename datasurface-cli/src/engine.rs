@@ -432,6 +432,23 @@ pub(crate) fn run(
     if let Some(outcome) = apply_if_safe(app, &chosen, &args.target.model, json, out, err) {
         return outcome;
     }
+    if let Some(stream) = &args.resync {
+        match chosen.engine.resync(stream, &mut |_| {}) {
+            Ok(o) if o.status == StreamStatus::Failed => {
+                let _ = writeln!(out, "{}", line(app, &o, None));
+                lineage.finish(app, err);
+                return Outcome::BatchesFailed;
+            }
+            Ok(o) => {
+                let _ = writeln!(out, "{} (loaded afresh)", line(app, &o, None));
+            }
+            Err(e) => {
+                let _ = writeln!(err, "{}: {e}", app.paint(Paint::Error, "error"));
+                lineage.finish(app, err);
+                return Outcome::CouldNotRun;
+            }
+        }
+    }
     let ran = run_chosen(
         app,
         &chosen.engine,
@@ -562,6 +579,10 @@ fn run_chosen(
                     bar.suspend(|| writeln!(out, "{}", line(app, o, took)))
                         .unwrap_or_default();
                 }
+            }
+            RunEvent::Note { stream, note } if !json => {
+                bar.suspend(|| writeln!(out, "{stream}: {note}"))
+                    .unwrap_or_default();
             }
             // Every decision is news: the hook was asked about something new.
             RunEvent::Decided(d) if !json => {

@@ -1148,6 +1148,15 @@ fn platform_tables() -> DatabaseSpec {
                 indexes: Vec::new(),
             },
             TableSpec {
+                name: "capture_resync".into(),
+                columns: vec![
+                    col("stream_key", Affinity::Text, false),
+                    col("asked", Affinity::Text, false),
+                ],
+                primary_key: vec!["stream_key".into()],
+                indexes: Vec::new(),
+            },
+            TableSpec {
                 name: "transformer_input".into(),
                 columns: vec![
                     col("workspace", Affinity::Text, false),

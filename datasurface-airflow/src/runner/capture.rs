@@ -78,6 +78,12 @@ pub struct Captured {
     pub position: serde_json::Value,
     /// What the operator is told: source columns the model does not name.
     pub notes: Vec<String>,
+    /// The position of the source's log the batch read after, as
+    /// PostgreSQL writes it (`0/16B3748`): none for a snapshot.
+    pub read_from: Option<String>,
+    /// The position the slot moves to once the batch commits: none for a
+    /// snapshot, which lets nothing go.
+    pub read_to: Option<String>,
 }
 
 /// The login a credential names, as the command line finds it.
@@ -125,11 +131,13 @@ pub fn remake(spec: &IngestSpec, login: &LoginOf<'_>) -> Result<(), BatchFailure
 /// # Errors
 ///
 /// When the spec reads no change data capture, the source cannot be read,
-/// the slot is gone (the error names `job resync`), or the source's schema
-/// has drifted from the model's, saying which.
+/// the slot is gone (the error names `resync`, the caller's command that
+/// mends it), or the source's schema has drifted from the model's, saying
+/// which.
 pub fn read(
     spec: &IngestSpec,
     from: From<'_>,
+    resync: &str,
     login: &LoginOf<'_>,
 ) -> Result<Captured, BatchFailure> {
     let settings = cdc::of(spec)
@@ -150,6 +158,7 @@ pub fn read(
         spec,
         rows: Vec::new(),
         changes: Vec::new(),
+        resync,
     };
     let mut session = Session::default();
     let staged = cdc::stage(&mut memory, spec, settings, start, &mut session, login)?;
@@ -164,6 +173,8 @@ pub fn read(
         read,
         position,
         notes: staged.notes,
+        read_from: staged.position.read_from,
+        read_to: staged.position.advance_to,
     })
 }
 
@@ -189,6 +200,7 @@ struct Memory<'s> {
     spec: &'s IngestSpec,
     rows: Vec<Vec<Vec<Option<String>>>>,
     changes: Vec<CapturedChange>,
+    resync: &'s str,
 }
 
 impl Target for Memory<'_> {
@@ -242,6 +254,10 @@ impl Target for Memory<'_> {
         Ok(n)
     }
 
+    fn resync(&self, _: &str) -> String {
+        self.resync.to_owned()
+    }
+
     fn changes(&mut self, read: &mut ReadChanges<'_>) -> Result<(), BatchFailure> {
         let spec = self.spec;
         let out = &mut self.changes;
@@ -292,7 +308,7 @@ mod tests {
             lineage: None,
         };
         let login = |_: &str| -> Result<Login, JobError> { panic!("no login is needed") };
-        let e = read(&spec, From::First, &login).unwrap_err();
+        let e = read(&spec, From::First, "resync", &login).unwrap_err();
         assert!(
             e.to_string().contains("reads no change data capture"),
             "{e}"

@@ -1981,6 +1981,41 @@ fn the_sqlite_platform_follows_a_postgres_source_s_changes() {
     said(&third, "-99", "an emptied table");
     assert_eq!(primary_live_rows(&merge), s.source_sql(live));
 
+    // A column the model does not name is told of, and not read.
+    s.source_sql("ALTER TABLE items ADD COLUMN extra integer; UPDATE items SET qty = 10, extra = 1 WHERE id = 9");
+    let told = local(&s, &["run"]);
+    said(
+        &told,
+        "has columns the model does not name",
+        "a new source column",
+    );
+    said(&told, "`extra`", "the new column named");
+    said(&told, "+0 ~1 -0", "the update merged");
+
+    // A slot dropped behind the platform's back stops the stream, until it
+    // is loaded afresh.
+    psql_admin(&format!(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{}'",
+        s.source
+    ))
+    .unwrap();
+    s.source_sql("INSERT INTO items VALUES (10, 'lost', 1, 1.00, NULL)");
+    let stopped = local(&s, &["run"]);
+    assert_ne!(stopped.code, 0, "{}", stopped.transcript());
+    said(&stopped, "--resync Shop", "the failure names the mend");
+    let mended = local(&s, &["run", "--resync", "Shop"]);
+    assert_eq!(mended.code, 0, "{}", mended.transcript());
+    said(&mended, "(loaded afresh)", "resync");
+    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
+    assert_eq!(sqlite_slots(&s), "1");
+    s.source_sql("UPDATE items SET qty = 11 WHERE id = 10");
+    said(
+        &local(&s, &["run"]),
+        "+0 ~1 -0",
+        "changes again after the resync",
+    );
+    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
+
     // The consumer moves to the other platform: this one drops its slot.
     let ecosystem = s.dir.join("model/ecosystem.yaml");
     let text = std::fs::read_to_string(&ecosystem).unwrap();

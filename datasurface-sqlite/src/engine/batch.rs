@@ -573,23 +573,26 @@ pub(crate) fn ingest(
     }
     if let (Some((l, ids)), Ok((_, ended))) = (&run, &ended) {
         let outcome = match ended {
-            Ok((_, each)) => Outcome::committed(
-                job.datasets
-                    .iter()
-                    .zip(each)
-                    .map(|(d, c)| {
-                        let n = |v: i64| u64::try_from(v).unwrap_or_default();
-                        (
-                            format!("{}.{}", job.datastore, d.dataset),
-                            DatasetOutcome {
-                                read: n(c.total),
-                                inserted: n(c.inserted),
-                                updated: n(c.updated),
-                                deleted: n(c.deleted),
-                            },
-                        )
-                    })
-                    .collect(),
+            Ok((_, each)) => with_capture(
+                Outcome::committed(
+                    job.datasets
+                        .iter()
+                        .zip(each)
+                        .map(|(d, c)| {
+                            let n = |v: i64| u64::try_from(v).unwrap_or_default();
+                            (
+                                format!("{}.{}", job.datastore, d.dataset),
+                                DatasetOutcome {
+                                    read: n(c.total),
+                                    inserted: n(c.inserted),
+                                    updated: n(c.updated),
+                                    deleted: n(c.deleted),
+                                },
+                            )
+                        })
+                        .collect(),
+                ),
+                capture,
             ),
             Err(why) => Outcome::failed(why.to_string()),
         };
@@ -602,6 +605,14 @@ pub(crate) fn ingest(
         ));
     }
     ended.map(|(batch, ended)| (batch, ended.map(|(total, _)| total)))
+}
+
+/// A committed run's outcome, with where a change data capture batch read.
+fn with_capture(outcome: Outcome, capture: Option<&Captured>) -> Outcome {
+    match capture {
+        Some(c) => outcome.with_change_capture(c.lineage.clone()),
+        None => outcome,
+    }
 }
 
 /// Whether batch `batch` of `stream` committed (false when it cannot tell).
@@ -678,7 +689,7 @@ fn run_batch(
                 tx.execute(&SQL.mark_input(), params![workspace, input, input_batch])?;
             }
             if let Some(c) = capture {
-                capture::keep_position(&tx, stream, batch, &c.position)?;
+                capture::keep_position(&tx, stream, batch, c)?;
             }
             tx.execute(
                 &SQL.commit_batch(),

@@ -19,6 +19,7 @@ use super::batch::{Counts, SQL};
 use super::values::{conform, hash};
 use super::{BatchFailure, EngineError, failure, sql};
 use crate::spec::{DatasetSpec, IngestSpec};
+use datasurface_runtime::lineage::ChangeCapture;
 use datasurface_runtime::state::{BATCH_METRICS, BatchStatus};
 
 /// Reads PostgreSQL change data capture for the engine: the command line
@@ -44,8 +45,16 @@ pub trait ChangeReader: Send + Sync {
     /// When the source cannot be reached or the slot cannot be dropped.
     fn tear_down(&self, job: &IngestSpec) -> Result<Option<String>, BatchFailure>;
 
-    /// Reads the stream's next batch from `from`: the position the last
-    /// committed batch kept, or none for the stream's first.
+    /// Drops the stream's slot, if it has one, and makes it again where the
+    /// source's log is now, for a batch read [`CaptureFrom::Resync`].
+    ///
+    /// # Errors
+    ///
+    /// As [`set_up`](ChangeReader::set_up).
+    fn remake(&self, job: &IngestSpec) -> Result<(), BatchFailure>;
+
+    /// Reads the stream's next batch from `from`. When the slot is gone, the
+    /// failure names `resync`, the command that mends it.
     ///
     /// # Errors
     ///
@@ -54,7 +63,8 @@ pub trait ChangeReader: Send + Sync {
     fn read(
         &self,
         job: &IngestSpec,
-        from: Option<&serde_json::Value>,
+        from: CaptureFrom<'_>,
+        resync: &str,
     ) -> Result<CaptureBatch, BatchFailure>;
 
     /// Lets the source drop what a committed batch read, up to `position`.
@@ -66,6 +76,19 @@ pub trait ChangeReader: Send + Sync {
     fn advance(&self, job: &IngestSpec, position: &serde_json::Value) -> Result<(), BatchFailure>;
 }
 
+/// Where a change data capture batch starts reading.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum CaptureFrom<'a> {
+    /// The stream's first batch: a snapshot, unless it reads only changes.
+    First,
+    /// After the batch that kept this position ([`CaptureBatch::position`]).
+    After(&'a serde_json::Value),
+    /// A fresh snapshot an operator asked for, after
+    /// [`remake`](ChangeReader::remake).
+    Resync,
+}
+
 /// A batch read from a change data capture.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaptureBatch {
@@ -75,6 +98,12 @@ pub struct CaptureBatch {
     pub position: serde_json::Value,
     /// What the operator is told (source columns the model does not name).
     pub notes: Vec<String>,
+    /// The position of the source's log the batch read after, as the
+    /// source writes it; none for a snapshot.
+    pub read_from: Option<String>,
+    /// The position the source may let go up to once the batch commits;
+    /// none for a snapshot.
+    pub read_to: Option<String>,
 }
 
 /// What a change data capture batch read.
@@ -124,6 +153,53 @@ pub enum ChangeOp {
 pub(crate) struct Captured {
     pub(crate) position: serde_json::Value,
     pub(crate) changes: Option<Vec<Change>>,
+    /// Where the batch read, for its run's lineage.
+    pub(crate) lineage: ChangeCapture,
+    /// Whether it is the fresh snapshot an operator asked for.
+    pub(crate) resync: bool,
+}
+
+/// The table of streams an operator asked to load afresh: a stream in it
+/// reads a fresh snapshot at its next batch, which takes it out.
+pub(crate) const RESYNC: &str = "capture_resync";
+
+/// Records that `stream`'s next batch loads a fresh snapshot: done before
+/// its slot is made anew, so a run killed in between still loads it.
+pub(crate) fn ask_resync(conn: &Connection, stream: &str, now: &str) -> Result<(), EngineError> {
+    conn.execute(
+        &format!(
+            "INSERT INTO {RESYNC} (stream_key, asked) VALUES (?1, ?2) \
+             ON CONFLICT (stream_key) DO UPDATE SET asked = excluded.asked"
+        ),
+        params![stream, now],
+    )
+    .map(|_| ())
+    .map_err(sql(format!(
+        "cannot record that `{stream}` is to be loaded afresh"
+    )))
+}
+
+/// Whether `stream`'s next batch loads a fresh snapshot.
+pub(crate) fn resync_asked(conn: &Connection, stream: &str) -> Result<bool, EngineError> {
+    conn.query_row(
+        &format!("SELECT count(*) FROM {RESYNC} WHERE stream_key = ?1"),
+        [stream],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(sql(format!(
+        "cannot read whether `{stream}` is to be loaded afresh"
+    )))
+}
+
+/// Forgets that `stream` was to be loaded afresh, in the transaction of
+/// the batch that loaded it.
+pub(crate) fn resynced(tx: &Connection, stream: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("DELETE FROM {RESYNC} WHERE stream_key = ?1"),
+        [stream],
+    )
+    .map(|_| ())
 }
 
 /// The position the stream's last committed batch kept, if any.
@@ -152,18 +228,22 @@ pub(crate) fn last_position(
     .transpose()
 }
 
-/// Records where the stream stands, in the batch's own transaction.
+/// Records where the stream stands, in the batch's own transaction, and
+/// forgets an operator's ask to load it afresh once a fresh snapshot did.
 pub(crate) fn keep_position(
     tx: &Connection,
     stream: &str,
     batch: i64,
-    position: &serde_json::Value,
+    captured: &Captured,
 ) -> rusqlite::Result<()> {
     tx.execute(
         &format!("UPDATE {BATCH_METRICS} SET state = ?3 WHERE stream_key = ?1 AND batch_id = ?2"),
-        params![stream, batch, position.to_string()],
-    )
-    .map(|_| ())
+        params![stream, batch, captured.position.to_string()],
+    )?;
+    if captured.resync {
+        resynced(tx, stream)?;
+    }
+    Ok(())
 }
 
 /// A dataset's changes brought to each key's last state.

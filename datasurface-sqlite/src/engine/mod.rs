@@ -29,7 +29,7 @@ use datasurface_runtime::lineage::{LineageSink, NoLineage};
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
-pub use capture::{CaptureBatch, CaptureRead, Change, ChangeOp, ChangeReader};
+pub use capture::{CaptureBatch, CaptureFrom, CaptureRead, Change, ChangeOp, ChangeReader};
 pub use datasurface_runtime::DatasetState;
 pub use hooks::{HookDecision, Hooks};
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};

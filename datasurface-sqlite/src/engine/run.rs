@@ -117,6 +117,15 @@ pub enum RunEvent<'a> {
     Ended(&'a StreamOutcome),
     /// A workspace's hook decided whether its transformer runs.
     Decided(&'a HookDecision),
+    /// What the operator is told of a batch that goes on: a change data
+    /// capture's source has columns the model does not name, which are
+    /// not read.
+    Note {
+        /// The stream.
+        stream: &'a str,
+        /// What the operator is told.
+        note: &'a str,
+    },
 }
 
 /// Tells `progress` how many rows a batch read, if it read them.
@@ -216,6 +225,7 @@ impl Engine {
     fn read_capture(
         &self,
         job: &IngestSpec,
+        progress: &mut dyn FnMut(RunEvent<'_>),
     ) -> Result<
         (
             Result<BTreeMap<String, Rows>, BatchFailure>,
@@ -232,13 +242,43 @@ impl Engine {
                 None,
             ));
         };
-        let from = {
+        let (from, resync) = {
             let conn = self.open_merge()?;
-            super::capture::last_position(&conn, &job.stream)?
+            if super::capture::resync_asked(&conn, &job.stream)? {
+                (None, true)
+            } else {
+                (super::capture::last_position(&conn, &job.stream)?, false)
+            }
         };
-        let batch = match reader.read(job, from.as_ref()) {
+        let start = match (&from, resync) {
+            (_, true) => super::CaptureFrom::Resync,
+            (Some(position), false) => super::CaptureFrom::After(position),
+            (None, false) => super::CaptureFrom::First,
+        };
+        let hint = format!("`datasurface run` with `--resync {}`", job.stream);
+        let batch = match reader.read(job, start, &hint) {
             Ok(b) => b,
             Err(e) => return Ok((Err(e), None)),
+        };
+        for note in &batch.notes {
+            progress(RunEvent::Note {
+                stream: &job.stream,
+                note,
+            });
+        }
+        let slot = match &job.source {
+            SourceSpec::PostgresCdc { slot, .. } => slot.clone(),
+            _ => String::new(),
+        };
+        let lineage = datasurface_runtime::lineage::ChangeCapture {
+            slot,
+            from: batch.read_from.clone(),
+            to: batch.read_to.clone(),
+            snapshot: matches!(batch.read, super::CaptureRead::Snapshot(_)),
+            changes: match &batch.read {
+                super::CaptureRead::Changes(c) => c.len() as u64,
+                _ => 0,
+            },
         };
         let (rows, changes) = match batch.read {
             super::CaptureRead::Snapshot(datasets) => {
@@ -273,6 +313,8 @@ impl Engine {
             Some(Captured {
                 position: batch.position,
                 changes,
+                lineage,
+                resync,
             }),
         ))
     }
@@ -386,22 +428,7 @@ impl Engine {
         }
         progress(RunEvent::Due(due.len()));
         for job in due {
-            progress(RunEvent::Started(&job.stream));
-            let (rows, captured) = match &job.source {
-                SourceSpec::PostgresCdc { .. } => self.read_capture(job)?,
-                _ => (self.read(job), None),
-            };
-            read(&job.stream, &rows, progress);
-            let (batch, ended) = batch::ingest(
-                self,
-                job,
-                rows,
-                captured.as_ref(),
-                &[],
-                job.lineage.as_ref(),
-            )?;
-            let o = outcome(&job.stream, batch, ended);
-            progress(RunEvent::Ended(&o));
+            let o = self.run_stream(job, progress)?;
             summary.streams.push(o);
         }
         // Transformers, until none is due: each pass can make the next one due.
@@ -455,6 +482,87 @@ impl Engine {
         let deliveries: Vec<DeliverySpec> = jobs(&rendering, "jobs/delivery/")?;
         self.deliver_all(&deliveries, &mut summary, progress)?;
         Ok(summary)
+    }
+
+    /// Runs one batch of a source stream.
+    fn run_stream(
+        &self,
+        job: &IngestSpec,
+        progress: &mut dyn FnMut(RunEvent<'_>),
+    ) -> Result<StreamOutcome, EngineError> {
+        progress(RunEvent::Started(&job.stream));
+        let (rows, captured) = match &job.source {
+            SourceSpec::PostgresCdc { .. } => self.read_capture(job, progress)?,
+            _ => (self.read(job), None),
+        };
+        read(&job.stream, &rows, progress);
+        let (batch, ended) = batch::ingest(
+            self,
+            job,
+            rows,
+            captured.as_ref(),
+            &[],
+            job.lineage.as_ref(),
+        )?;
+        let o = outcome(&job.stream, batch, ended);
+        progress(RunEvent::Ended(&o));
+        Ok(o)
+    }
+
+    /// Loads change data capture stream `stream` afresh, now: its
+    /// replication slot is made again where the source's log is, and a
+    /// batch loads a fresh snapshot taken after it began (closing the rows
+    /// the source no longer has). What mends a stream whose slot is gone,
+    /// or lost changes the source no longer keeps. The ask is recorded
+    /// first, so if the run is killed, or the snapshot fails, the stream's
+    /// next batch loads the snapshot instead: no change is ever skipped.
+    ///
+    /// # Errors
+    ///
+    /// When the stream is not an applied change data capture stream, the
+    /// engine has no reader of them, or the merge database cannot be read.
+    /// A batch that fails is in the outcome.
+    pub fn resync(
+        &self,
+        stream: &str,
+        progress: &mut dyn FnMut(RunEvent<'_>),
+    ) -> Result<StreamOutcome, EngineError> {
+        let _session = self.session();
+        let rendering = self.applied()?;
+        let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
+        let Some(job) = ingests.iter().find(|j| j.stream == stream) else {
+            let followed: Vec<&str> = ingests
+                .iter()
+                .filter(|j| matches!(j.source, SourceSpec::PostgresCdc { .. }))
+                .map(|j| j.stream.as_str())
+                .collect();
+            return Err(EngineError::State(format!(
+                "no stream `{stream}` is applied in {}; the change data capture streams: {}",
+                self.state.display(),
+                if followed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    followed.join(", ")
+                }
+            )));
+        };
+        if !matches!(job.source, SourceSpec::PostgresCdc { .. }) {
+            return Err(EngineError::State(format!(
+                "`{stream}` does not follow a source through change data capture: each of its batches reads the whole source already"
+            )));
+        }
+        let Some(reader) = &self.change_reader else {
+            return Err(EngineError::State(format!(
+                "`{stream}` follows a PostgreSQL source's changes, and this engine was given no reader of them: run it with the `datasurface` command line"
+            )));
+        };
+        super::capture::ask_resync(&*self.open_merge()?, stream, &self.now())?;
+        reader.remake(job).map_err(|e| {
+            EngineError::State(format!(
+                "`{stream}`'s replication slot could not be made anew ({e}); its next batch loads a fresh snapshot all the same"
+            ))
+        })?;
+        self.run_stream(job, progress)
     }
 
     /// Tells lineage that a transformer that was due did not run: its hook

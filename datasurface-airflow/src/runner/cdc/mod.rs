@@ -175,6 +175,11 @@ pub(crate) trait Target {
     ) -> Result<u64, BatchFailure>;
     /// Stages the changes `read` gives its callback, in order.
     fn changes(&mut self, read: &mut ReadChanges<'_>) -> Result<(), BatchFailure>;
+    /// The command that makes stream `stream`'s slot anew and loads a fresh
+    /// snapshot, as a message names it.
+    fn resync(&self, stream: &str) -> String {
+        format!("`datasurface job resync --stream {stream}`")
+    }
 }
 
 /// Reads a batch's changes, giving each to the callback it is passed.
@@ -276,7 +281,7 @@ pub(crate) fn stage(
         .collect();
     target.clear()?;
     let Some(confirmed) = slot(client, cdc)? else {
-        let resync = format!("`datasurface job resync --stream {}`", spec.stream);
+        let resync = target.resync(&spec.stream);
         return Err(match start {
             Start::First => failure!(
                 "the stream's replication slot `{}` does not exist yet: `datasurface job apply` makes it, before the stream's first batch",
