@@ -2034,6 +2034,96 @@ fn the_sqlite_platform_follows_a_postgres_source_s_changes() {
     assert_eq!(sqlite_slots(&s), "0");
 }
 
+/// Runners of the `sqlite` platform killed at random while writers change
+/// the source: once a run finishes, the live rows are the source's, and the
+/// committed batches' counts add up to them (no change merged twice).
+#[test]
+fn the_sqlite_platform_killed_at_random_with_writers_merges_each_change_once() {
+    let Some(s) = Scratch::with_source("sqcdckill", 2000, &Source::SqliteCdc) else {
+        return;
+    };
+    let applied = local(&s, &["apply"]);
+    assert_eq!(applied.code, 0, "{}", applied.transcript());
+    let seed = kill_seed();
+    let mut random = Lcg(seed);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| write_until(&s, &stop, seed));
+        std::thread::sleep(Duration::from_millis(500));
+        let first = local(&s, &["run"]);
+        assert_eq!(
+            first.code,
+            0,
+            "the snapshot (seed {seed}): {}",
+            first.transcript()
+        );
+        // A run of changes, start to end: most of it is loading the model,
+        // so kills fall in its later part, where the batch is.
+        let started = Instant::now();
+        let second = local(&s, &["run"]);
+        assert_eq!(
+            second.code,
+            0,
+            "changes (seed {seed}): {}",
+            second.transcript()
+        );
+        let run_ms = u64::try_from(started.elapsed().as_millis())
+            .unwrap()
+            .max(50);
+        for _ in 0..20 {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"));
+            child
+                .args(["run", "model", "--platform", "Local", "--state", "local"])
+                .current_dir(&s.dir)
+                .env("DATASURFACE_CREDENTIAL_SHOP_READER_USER", ROLE)
+                .env("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", PASSWORD)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            let mut child = child.spawn().unwrap();
+            std::thread::sleep(Duration::from_millis(
+                run_ms / 2 + random.below(run_ms * 3 / 4),
+            ));
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(writer.join().unwrap() > 0, "the writers wrote");
+    });
+    for _ in 0..2 {
+        let run = local(&s, &["run"]);
+        assert_eq!(run.code, 0, "seed {seed}: {}", run.transcript());
+    }
+    let live = "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) FROM items";
+    let merge = s.dir.join("local/merge.sqlite");
+    assert!(
+        primary_live_rows(&merge) == s.source_sql(live),
+        "the live rows are the source's (seed {seed})"
+    );
+    let counted = Command::new("sqlite3")
+        .arg(&merge)
+        .arg(
+            "SELECT (SELECT sum(rows_inserted) - sum(rows_deleted) FROM batch_metrics \
+             WHERE stream_key = 'Shop' AND status = 'committed') \
+             - (SELECT count(*) FROM \"Shop__items\" WHERE ds_surf_batch_out = 2147483647)",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&counted.stdout).trim(),
+        "0",
+        "the counts add up to the live rows: nothing counted twice (seed {seed})"
+    );
+    let batches = Command::new("sqlite3")
+        .arg(&merge)
+        .arg("SELECT group_concat(status || ' ' || n, ', ') FROM (SELECT status, count(*) AS n FROM batch_metrics GROUP BY status)")
+        .output()
+        .unwrap();
+    eprintln!(
+        "batches: {}",
+        String::from_utf8_lossy(&batches.stdout).trim()
+    );
+}
+
 /// The mirror's ingest task, as its rendered DAG runs it.
 fn mirror(s: &Scratch) -> super::Run {
     s.job(
