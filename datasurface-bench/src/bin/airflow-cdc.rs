@@ -28,7 +28,8 @@
 //! writes (tens of GB at 10,000,000 rows, kept by the slots until read),
 //! which a production source does not have. The arguments: the rows
 //! (default 10,000,000) and the seconds of each sustained run (default
-//! 60). Each runner batch runs in a child process
+//! 10: past it, on 2 cores, neither keeps up with the writers and batches
+//! grow without end). Each runner batch runs in a child process
 //! of this binary (the library `datasurface job ingest` calls), which
 //! reports its own peak resident memory. Figures go to
 //! `docs/performance.md`.
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
         .first()
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000_000);
-    let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(60);
+    let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let merge_name = format!("ds_bench_merge_{}", std::process::id());
     let source = format!("{merge_name}_src");
     let reported = report(&merge_name, &source, rows, seconds);
@@ -185,8 +186,10 @@ struct Floor {
 }
 
 impl Floor {
-    /// Makes the floor's tables beside the runner's and its slot on the
-    /// source (before any change the runner reads).
+    /// Makes the floor's tables beside the runner's, laid out as the
+    /// platform lays out a change data capture merge table (its indexes,
+    /// and a tenth of each page left free), and its slot on the source
+    /// (before any change the runner reads).
     fn new(merge_name: &str, source_name: &str, cdc: &IngestSpec) -> Result<Floor, Failed> {
         let SourceSpec::Postgres { cdc: Some(c), .. } = &cdc.source else {
             return Err("the change data capture stream has no slot".into());
@@ -196,7 +199,7 @@ impl Floor {
         merge.batch_execute(&format!(
             "CREATE SCHEMA floor; \
              CREATE TABLE floor.changes (LIKE {} INCLUDING ALL); \
-             CREATE TABLE floor.merge (LIKE {} INCLUDING ALL)",
+             CREATE TABLE floor.merge (LIKE {} INCLUDING ALL) WITH (fillfactor = 90)",
             c.changes_table, d.merge_table
         ))?;
         let mut source = session(source_port(), source_name)?;
@@ -406,8 +409,13 @@ fn report(merge_name: &str, source: &str, rows: u64, seconds: u64) -> Result<(),
         false,
         "UPDATE wide SET qty = qty + 1, note = 'changed' WHERE id % 100 = 7",
     )?;
+    // Each timed batch starts from a checkpoint: the last one's dirty
+    // pages and log are written, so no batch pays for another's.
+    settle(merge_name)?;
     let snapshot = runner_batch(merge_name, "Wide")?;
+    settle(merge_name)?;
     let changes = runner_batch(merge_name, "WideCdc")?;
+    settle(merge_name)?;
     let (floor_s, floor_read) = floor.batch()?;
     for (stream, ran) in [("Wide", &snapshot), ("WideCdc", &changes)] {
         eprintln!("  {}", ran.summary);
@@ -446,6 +454,16 @@ fn report(merge_name: &str, source: &str, rows: u64, seconds: u64) -> Result<(),
         "runner / floor: {:.2} of the floor's rate",
         runner_rate / floor_rate
     );
+    Ok(())
+}
+
+/// Writes every dirty page of both servers (`CHECKPOINT`), so the next
+/// timed batch pays for no write an earlier one left.
+fn settle(merge_name: &str) -> Result<(), Failed> {
+    psql(merge_name, true, "CHECKPOINT")?;
+    if source_port() != 5432 {
+        psql_at(source_port(), "postgres", true, "CHECKPOINT")?;
+    }
     Ok(())
 }
 
