@@ -216,27 +216,7 @@ impl Target for Memory<'_> {
         d: &DatasetSpec,
     ) -> Result<u64, BatchFailure> {
         let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
-        let table: Option<String> = client
-            .query_one("SELECT to_regclass($1)::text", &[&d.source_table])
-            .map_err(|e| fail(&e))?
-            .get(0);
-        let table = table.ok_or_else(|| {
-            failure!(
-                "dataset `{}`: the source database has no table `{}`",
-                d.dataset,
-                d.source_table
-            )
-        })?;
-        let present: Vec<(String, Option<String>)> = client
-            .query(
-                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
-                 WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                &[&d.source_table],
-            )
-            .map_err(|e| fail(&e))?
-            .iter()
-            .map(|r| (r.get(0), Some(r.get(1))))
-            .collect();
+        let (table, present) = super::sources::source_table(client, d)?;
         let names = super::sources::match_columns(d, &table, &present)?;
         let select: Vec<String> = names
             .iter()

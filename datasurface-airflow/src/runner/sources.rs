@@ -641,27 +641,7 @@ pub(crate) fn postgres_table(
     live_only: bool,
 ) -> Result<Staged, BatchFailure> {
     let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
-    let table: Option<String> = src
-        .query_one("SELECT to_regclass($1)::text", &[&d.source_table])
-        .map_err(|e| fail(&e))?
-        .get(0);
-    let Some(table) = table else {
-        return Err(failure!(
-            "dataset `{}`: the source database has no table `{}`",
-            d.dataset,
-            d.source_table
-        ));
-    };
-    let present: Vec<(String, Option<String>)> = src
-        .query(
-            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
-             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            &[&d.source_table],
-        )
-        .map_err(|e| fail(&e))?
-        .iter()
-        .map(|r| (r.get(0), Some(r.get(1))))
-        .collect();
+    let (table, present) = source_table(src, d)?;
     let names = match_columns(d, &table, &present)?;
     let select: Vec<String> = names.iter().map(|n| quoted(n)).collect();
     let mut filter = if live_only {
@@ -718,6 +698,38 @@ pub(crate) fn postgres_table(
         rows,
         watermark: next_mark,
     })
+}
+
+/// Dataset `d`'s source table as the source writes its name, and its
+/// columns with their types, in order; a failure when it has none.
+#[allow(clippy::type_complexity, reason = "a name and its typed columns")]
+pub(crate) fn source_table(
+    src: &mut postgres::Client,
+    d: &DatasetSpec,
+) -> Result<(String, Vec<(String, Option<String>)>), BatchFailure> {
+    let fail = |e: &postgres::Error| failure!("dataset `{}`: {}", d.dataset, errors::text(e));
+    let table: Option<String> = src
+        .query_one("SELECT to_regclass($1)::text", &[&d.source_table])
+        .map_err(|e| fail(&e))?
+        .get(0);
+    let Some(table) = table else {
+        return Err(failure!(
+            "dataset `{}`: the source database has no table `{}`",
+            d.dataset,
+            d.source_table
+        ));
+    };
+    let present = src
+        .query(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            &[&d.source_table],
+        )
+        .map_err(|e| fail(&e))?
+        .iter()
+        .map(|r| (r.get(0), Some(r.get(1))))
+        .collect();
+    Ok((table, present))
 }
 
 /// The positions of the dataset's decimal columns whose source column is

@@ -128,6 +128,34 @@ pub enum RunEvent<'a> {
     },
 }
 
+/// Each dataset's rows as another platform's reader gives them (values as
+/// text, `None` for null, datasets in the job's order), conformed later as
+/// a CSV source's are.
+#[allow(clippy::type_complexity, reason = "datasets of rows of values")]
+fn text_rows(job: &IngestSpec, datasets: Vec<Vec<Vec<Option<String>>>>) -> BTreeMap<String, Rows> {
+    job.datasets
+        .iter()
+        .zip(datasets)
+        .map(|(d, rows)| {
+            let values = rows
+                .into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .map(|v| v.map_or(Value::Null, Value::Text))
+                        .collect()
+                })
+                .collect();
+            (
+                d.dataset.clone(),
+                Rows {
+                    values,
+                    origin: source::Origin::Rows,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Tells `progress` how many rows a batch read, if it read them.
 fn read(
     stream: &str,
@@ -281,31 +309,7 @@ impl Engine {
             },
         };
         let (rows, changes) = match batch.read {
-            super::CaptureRead::Snapshot(datasets) => {
-                let rows = job
-                    .datasets
-                    .iter()
-                    .zip(datasets)
-                    .map(|(d, rows)| {
-                        let values = rows
-                            .into_iter()
-                            .map(|row| {
-                                row.into_iter()
-                                    .map(|v| v.map_or(Value::Null, Value::Text))
-                                    .collect()
-                            })
-                            .collect();
-                        (
-                            d.dataset.clone(),
-                            Rows {
-                                values,
-                                origin: source::Origin::Rows,
-                            },
-                        )
-                    })
-                    .collect();
-                (rows, None)
-            }
+            super::CaptureRead::Snapshot(datasets) => (text_rows(job, datasets), None),
             super::CaptureRead::Changes(changes) => (BTreeMap::new(), Some(changes)),
         };
         Ok((
@@ -333,29 +337,7 @@ impl Engine {
                 .as_ref()
                 .and_then(|r| r.live_rows(platform, job))
         {
-            let read = read?;
-            return Ok(job
-                .datasets
-                .iter()
-                .zip(read)
-                .map(|(d, rows)| {
-                    let values = rows
-                        .into_iter()
-                        .map(|row| {
-                            row.into_iter()
-                                .map(|v| v.map_or(Value::Null, Value::Text))
-                                .collect()
-                        })
-                        .collect();
-                    (
-                        d.dataset.clone(),
-                        Rows {
-                            values,
-                            origin: source::Origin::Rows,
-                        },
-                    )
-                })
-                .collect());
+            return Ok(text_rows(job, read?));
         }
         let Some(path) = self.primaries.get(platform) else {
             return Err(failure!(
