@@ -54,6 +54,7 @@ pub enum ChangeOp {
 
 /// One change a batch read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CapturedChange {
     /// The dataset, by its place in the spec.
     pub dataset: usize,
@@ -69,6 +70,7 @@ pub struct CapturedChange {
 
 /// A batch read from the capture.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Captured {
     /// The rows or changes.
     pub read: Read,

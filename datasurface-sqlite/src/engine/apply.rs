@@ -15,6 +15,7 @@ use crate::spec::{DatabaseSpec, IngestSpec, SourceSpec, Target, TransformSpec};
 /// `database_steps + recorded` is the plan's length.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ApplySummary {
     /// Database steps carried out: tables and views made, changed or removed.
     pub database_steps: usize,

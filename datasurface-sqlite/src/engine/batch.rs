@@ -108,11 +108,7 @@ struct Staged {
 /// Checks every row of a dataset; the first problem fails the batch, named
 /// by where the row came from (a file's line, as an editor counts).
 fn check(d: &DatasetSpec, rows: Rows) -> Result<Vec<Staged>, BatchFailure> {
-    let key_at: Vec<usize> = d
-        .primary_key
-        .iter()
-        .filter_map(|k| d.columns.iter().position(|c| &c.name == k))
-        .collect();
+    let key_at = capture::key_columns(d);
     // Each key's hash, and the row it was first seen on.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut staged = Vec::with_capacity(rows.values.len());
@@ -164,25 +160,22 @@ fn merge(
     staged: &[Staged],
     keep_history: bool,
 ) -> Result<Counts, rusqlite::Error> {
-    tx.execute(&SQL.clear(&d.staging_table), [])?;
-    {
-        let mut insert = tx.prepare(&SQL.stage(d))?;
-        for row in staged {
-            let mut values: Vec<&dyn rusqlite::ToSql> = vec![&row.key_hash, &row.all_hash];
-            values.extend(row.values.iter().map(|v| v as &dyn rusqlite::ToSql));
-            insert.execute(values.as_slice())?;
-        }
-    }
+    stage(
+        tx,
+        d,
+        staged.iter().map(|r| {
+            (
+                r.key_hash.as_str(),
+                r.all_hash.as_str(),
+                r.values.as_slice(),
+            )
+        }),
+    )?;
     let [updated, inserted, deleted] = SQL.find_changes(d, part);
     let updated = tx.execute(&updated, [])?;
     let inserted = tx.execute(&inserted, [])?;
     let deleted = tx.execute(&deleted, [])?;
-    tx.execute(&SQL.close_changed(d, part), [batch])?;
-    tx.execute(&SQL.open_changed(d, part), [batch])?;
-    if !keep_history {
-        tx.execute(&SQL.purge_closed(d), [])?;
-    }
-    tx.execute(&SQL.clear(&d.staging_table), [])?;
+    close_and_open(tx, d, part, batch, keep_history)?;
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Counts {
         inserted: to_i64(inserted),
@@ -190,6 +183,42 @@ fn merge(
         deleted: to_i64(deleted),
         total: to_i64(staged.len()),
     })
+}
+
+/// Fills dataset `d`'s staging table with `rows` (key hash, row hash,
+/// values), emptying it first.
+pub(crate) fn stage<'r>(
+    tx: &Connection,
+    d: &DatasetSpec,
+    rows: impl Iterator<Item = (&'r str, &'r str, &'r [Value])>,
+) -> Result<(), rusqlite::Error> {
+    tx.execute(&SQL.clear(&d.staging_table), [])?;
+    let mut insert = tx.prepare(&SQL.stage(d))?;
+    for (key_hash, all_hash, values) in rows {
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&key_hash, &all_hash];
+        params.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
+        insert.execute(params.as_slice())?;
+    }
+    Ok(())
+}
+
+/// Closes the live versions of the keys recorded as changed, opens the
+/// staged rows of those keys, purges closed versions when nobody reads
+/// history, and empties staging.
+pub(crate) fn close_and_open(
+    tx: &Connection,
+    d: &DatasetSpec,
+    part: usize,
+    batch: i64,
+    keep_history: bool,
+) -> Result<(), rusqlite::Error> {
+    tx.execute(&SQL.close_changed(d, part), [batch])?;
+    tx.execute(&SQL.open_changed(d, part), [batch])?;
+    if !keep_history {
+        tx.execute(&SQL.purge_closed(d), [])?;
+    }
+    tx.execute(&SQL.clear(&d.staging_table), [])?;
+    Ok(())
 }
 
 /// How an export is brought to a batch.

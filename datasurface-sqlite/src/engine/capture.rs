@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::batch::{Counts, SQL};
+use super::batch::{self, Counts, SQL};
 use super::values::{conform, hash};
 use super::{BatchFailure, EngineError, failure, sql};
 use crate::spec::{DatasetSpec, IngestSpec};
@@ -268,6 +268,7 @@ pub(crate) fn reduce(job: &IngestSpec, changes: &[Change]) -> Result<Vec<Reduced
             changes: 0,
         })
         .collect();
+    let keys: Vec<Vec<usize>> = job.datasets.iter().map(key_columns).collect();
     for (n, change) in changes.iter().enumerate() {
         let (Some(d), Some(r)) = (
             job.datasets.get(change.dataset),
@@ -286,7 +287,7 @@ pub(crate) fn reduce(job: &IngestSpec, changes: &[Change]) -> Result<Vec<Reduced
             r.truncated = true;
             continue;
         }
-        let key_at = key_columns(d);
+        let key_at = &keys[change.dataset];
         let at = |e: BatchFailure| failure!("change {} of dataset `{}`: {e}", n + 1, d.dataset);
         let mut values = Vec::with_capacity(d.columns.len());
         for (i, c) in d.columns.iter().enumerate() {
@@ -333,7 +334,8 @@ pub(crate) fn reduce(job: &IngestSpec, changes: &[Change]) -> Result<Vec<Reduced
     Ok(out)
 }
 
-fn key_columns(d: &DatasetSpec) -> Vec<usize> {
+/// Where each of dataset `d`'s key columns is among its columns.
+pub(crate) fn key_columns(d: &DatasetSpec) -> Vec<usize> {
     d.primary_key
         .iter()
         .filter_map(|k| d.columns.iter().position(|c| &c.name == k))
@@ -351,17 +353,14 @@ pub(crate) fn merge(
     reduced: &Reduced,
     keep_history: bool,
 ) -> Result<Counts, rusqlite::Error> {
-    tx.execute(&SQL.clear(&d.staging_table), [])?;
-    {
-        let mut insert = tx.prepare(&SQL.stage(d))?;
-        for (key_hash, row) in &reduced.last {
-            if let Some((all_hash, values)) = row {
-                let mut params: Vec<&dyn rusqlite::ToSql> = vec![key_hash, all_hash];
-                params.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
-                insert.execute(params.as_slice())?;
-            }
-        }
-    }
+    batch::stage(
+        tx,
+        d,
+        reduced.last.iter().filter_map(|(key_hash, row)| {
+            row.as_ref()
+                .map(|(all_hash, values)| (key_hash.as_str(), all_hash.as_str(), values.as_slice()))
+        }),
+    )?;
     let [updated, inserted, not_staged] = SQL.find_changes(d, part);
     let updated = tx.execute(&updated, [])?;
     let inserted = tx.execute(&inserted, [])?;
@@ -377,12 +376,7 @@ pub(crate) fn merge(
     if reduced.truncated {
         deleted += tx.execute(&not_staged, [])?;
     }
-    tx.execute(&SQL.close_changed(d, part), [batch])?;
-    tx.execute(&SQL.open_changed(d, part), [batch])?;
-    if !keep_history {
-        tx.execute(&SQL.purge_closed(d), [])?;
-    }
-    tx.execute(&SQL.clear(&d.staging_table), [])?;
+    batch::close_and_open(tx, d, part, batch, keep_history)?;
     let to_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Counts {
         inserted: to_i64(inserted),
