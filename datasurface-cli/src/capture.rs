@@ -11,9 +11,10 @@ use std::sync::Arc;
 use datasurface_airflow::runner::capture::{self, From as Start};
 use datasurface_airflow::spec as airflow;
 use datasurface_core::{CaptureMetadata, CaptureMethod, Ecosystem};
+use datasurface_runtime::SlotState;
 use datasurface_runtime::{BatchFailure, batch_failure as failure};
 use datasurface_sqlite::engine::{
-    CaptureBatch, CaptureFrom, CaptureRead, Change, ChangeOp, ChangeReader,
+    BatchesSince, CaptureBatch, CaptureFrom, CaptureRead, Change, ChangeOp, ChangeReader, SlotMends,
 };
 use datasurface_sqlite::spec::{IngestSpec, SourceSpec};
 
@@ -51,25 +52,15 @@ pub(crate) fn reader(eco: &Ecosystem) -> Option<Arc<dyn ChangeReader>> {
     (!columns.is_empty()).then(|| Arc::new(PostgresChanges(columns)) as Arc<dyn ChangeReader>)
 }
 
+/// A reader that only reports slots (`status`, `/metrics`), from a state
+/// directory without its model: it reads no batch.
+pub(crate) fn slot_reader() -> Arc<dyn ChangeReader> {
+    Arc::new(PostgresChanges::default())
+}
+
 impl PostgresChanges {
     /// The stream as the `airflow` reader takes it.
     fn spec(&self, job: &IngestSpec) -> Result<airflow::IngestSpec, BatchFailure> {
-        let SourceSpec::PostgresCdc {
-            container,
-            host,
-            port,
-            database,
-            credential,
-            plaintext,
-            slot,
-            snapshot_first,
-        } = &job.source
-        else {
-            return Err(failure!(
-                "`{}` does not follow a PostgreSQL source's changes",
-                job.stream
-            ));
-        };
         let mut datasets = Vec::with_capacity(job.datasets.len());
         for d in &job.datasets {
             let typed = self
@@ -106,6 +97,32 @@ impl PostgresChanges {
                 allow_empty: d.allow_empty,
             });
         }
+        stream_spec(job, datasets)
+    }
+}
+
+/// The stream, with `datasets`, as the `airflow` reader takes it.
+fn stream_spec(
+    job: &IngestSpec,
+    datasets: Vec<airflow::DatasetSpec>,
+) -> Result<airflow::IngestSpec, BatchFailure> {
+    let SourceSpec::PostgresCdc {
+        container,
+        host,
+        port,
+        database,
+        credential,
+        plaintext,
+        slot,
+        snapshot_first,
+    } = &job.source
+    else {
+        return Err(failure!(
+            "`{}` does not follow a PostgreSQL source's changes",
+            job.stream
+        ));
+    };
+    {
         Ok(airflow::IngestSpec {
             stream: job.stream.clone(),
             datastore: job.datastore.clone(),
@@ -142,6 +159,19 @@ impl ChangeReader for PostgresChanges {
 
     fn tear_down(&self, job: &IngestSpec) -> Result<Option<String>, BatchFailure> {
         capture::tear_down(&self.spec(job)?, &crate::job::login)
+    }
+
+    fn slot(
+        &self,
+        job: &IngestSpec,
+        ran: bool,
+        since: &mut BatchesSince<'_>,
+        mends: &SlotMends,
+    ) -> Option<SlotState> {
+        let spec = stream_spec(job, Vec::new()).ok()?;
+        let mends =
+            capture::Mends::new(mends.run.clone(), mends.resync.clone(), mends.make.clone());
+        capture::slot(&spec, ran, since, &mends, &crate::job::login)
     }
 
     fn remake(&self, job: &IngestSpec) -> Result<(), BatchFailure> {

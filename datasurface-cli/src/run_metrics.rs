@@ -67,7 +67,12 @@ pub(crate) fn sqlite_totals(
                     dir.display()
                 )));
             }
-            datasurface_sqlite::engine::Engine::open(dir, std::collections::BTreeMap::new())
+            let engine =
+                datasurface_sqlite::engine::Engine::open(dir, std::collections::BTreeMap::new());
+            // A stream following a PostgreSQL source: its slot, read there.
+            #[cfg(feature = "airflow")]
+            let engine = engine.map(|e| e.with_change_reader(crate::capture::slot_reader()));
+            engine
                 .and_then(|e| e.totals())
                 .map_err(|e| crate::problem::Problem::new(format!("{}: {e}", dir.display())))
         })

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
+use datasurface_runtime::SlotState;
 use datasurface_sqlite::engine::{Attention, Engine, NextRun, StreamState};
 use serde_json::json;
 
@@ -44,9 +45,18 @@ pub(crate) fn run(
         StatusFormat::Json => 3,
         StatusFormat::Human | StatusFormat::Prometheus => 1,
     });
-    let read = Engine::open(&args.state, BTreeMap::new())
-        .and_then(|e| Ok((e.status(usize::from(last))?, e.needs_operator()?)));
-    let (streams, attention) = match read {
+    let engine = Engine::open(&args.state, BTreeMap::new());
+    // A stream following a PostgreSQL source: its slot, read there.
+    #[cfg(feature = "airflow")]
+    let engine = engine.map(|e| e.with_change_reader(crate::capture::slot_reader()));
+    let read = engine.and_then(|e| {
+        Ok((
+            e.status(usize::from(last))?,
+            e.needs_operator()?,
+            e.slots()?,
+        ))
+    });
+    let (streams, attention, slots) = match read {
         Ok(read) => read,
         Err(e) => {
             let _ = writeln!(err, "{error}: {e}");
@@ -59,11 +69,15 @@ pub(crate) fn run(
             json!({
                 "state": args.state.display().to_string(),
                 "streams": streams,
+                "slots": slots
+                    .iter()
+                    .map(|(stream, slot)| json!({"stream": stream, "slot": slot}))
+                    .collect::<Vec<_>>(),
                 "needsOperator": attention,
             })
         ),
         StatusFormat::Human | StatusFormat::Prometheus => {
-            table(app, &streams) + &needs_operator(app, &attention)
+            table(app, &streams) + &slot_lines(app, &slots) + &needs_operator(app, &attention)
         }
     };
     match out.write_all(text.as_bytes()) {
@@ -85,6 +99,34 @@ fn needs_operator(app: &App<'_>, attention: &[Attention]) -> String {
     );
     for a in attention {
         let _ = writeln!(out, "  {}\n    run: {}", a.problem, a.command);
+    }
+    out
+}
+
+/// Each replication slot a stream follows a source through: what it holds
+/// of the source's log, and, when it needs an operator, why and the fix.
+fn slot_lines(app: &App<'_>, slots: &[(String, SlotState)]) -> String {
+    let mut out = String::new();
+    if slots.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "\nreplication slots:");
+    for (stream, slot) in slots {
+        let held = slot.lag_bytes.map_or_else(
+            || "unknown".to_owned(),
+            |b| format!("{} KiB of the source's log", b >> 10),
+        );
+        let age = slot
+            .age_seconds
+            .map_or_else(String::new, |a| format!(", oldest change {a:.0} s"));
+        let _ = writeln!(out, "  {stream}: `{}` holds {held}{age}", slot.name);
+        if let Some(why) = &slot.needs_operator {
+            let _ = writeln!(
+                out,
+                "    {}: {why}",
+                app.paint(Paint::Error, "needs an operator")
+            );
+        }
     }
     out
 }

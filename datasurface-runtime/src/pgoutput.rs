@@ -1,6 +1,7 @@
 //! PostgreSQL's logical replication messages (`pgoutput`, protocol version
-//! 1), as `pg_logical_slot_peek_binary_changes` returns them one row each:
-//! what a change data capture runner reads from a replication slot.
+//! 1), as a logical replication stream sends them (or
+//! `pg_logical_slot_peek_binary_changes` returns them, one row each): what
+//! a change data capture runner reads from a replication slot.
 //!
 //! Decoding is pure and borrows from the message: a value is a slice of
 //! the bytes it came in. Every length and count is checked against what is

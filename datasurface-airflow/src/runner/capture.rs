@@ -10,10 +10,13 @@
 //! [`SourceSpec::Postgres`](crate::spec::SourceSpec::Postgres) with change data capture: only its stream,
 //! source and datasets' names, source tables, columns and keys are read.
 
+pub use super::cdc::Mends;
 use super::cdc::{self, Change, Position, ReadChanges, Session, Start, Target};
 use super::{BatchFailure, JobError, Login, errors, failure};
 use crate::names::quoted;
 use crate::spec::{DatasetSpec, IngestSpec};
+use datasurface_runtime::SlotState;
+use datasurface_runtime::pgoutput::Lsn;
 
 /// Where a batch starts reading.
 #[derive(Debug, Clone, Copy)]
@@ -126,9 +129,10 @@ pub fn remake(spec: &IngestSpec, login: &LoginOf<'_>) -> Result<(), BatchFailure
 
 /// Reads the stream's next batch: a snapshot for its first (unless it
 /// reads only changes), then the changes committed since the last batch,
-/// up to where the source's log was when this one started. The slot is
-/// first advanced past what the last batch merged, if a crash left it
-/// behind; this batch's changes stay in it until [`advance`].
+/// up to where the source's log was when this one started, streamed once
+/// from where the last batch stopped (whatever the slot says, if a crash
+/// kept it from being told); this batch's changes stay in the slot until
+/// [`advance`].
 ///
 /// # Errors
 ///
@@ -182,7 +186,8 @@ pub fn read(
 
 /// Lets the stream's slot go past what a committed batch read: call it
 /// once the batch that [`read`] `position` has committed. A failure loses
-/// nothing: the next [`read`] advances it first.
+/// nothing: the next [`read`] starts after `position` all the same, and
+/// its own [`advance`] lets the slot go past both.
 ///
 /// # Errors
 ///
@@ -196,6 +201,41 @@ pub fn advance(
         .map_err(|e| failure!("stream `{}`: its position: {e}", spec.stream))?;
     cdc::advance(spec, &position, &mut Session::default(), login)
 }
+
+/// The stream's replication slot as its source's server reports it: how
+/// much of the source's log it holds, how old the oldest change it can
+/// hold is, and whether it needs an operator, worded with the caller's
+/// `mends`. `ran`: whether the stream has committed a batch; `since`:
+/// how old its batches are ([`Since`]). A slot that cannot be read needs an operator, saying why. None when
+/// the spec reads no change data capture.
+pub fn slot(
+    spec: &IngestSpec,
+    ran: bool,
+    since: &mut Since<'_>,
+    mends: &Mends,
+    login: &LoginOf<'_>,
+) -> Option<SlotState> {
+    cdc::state_of(
+        spec,
+        ran,
+        &mut |at| {
+            since(&|kept| {
+                serde_json::from_value::<Position>(kept.clone())
+                    .ok()
+                    .and_then(|p| p.advance_to.as_deref().and_then(Lsn::parse))
+                    .is_some_and(|to| to <= at)
+            })
+        },
+        mends,
+        login,
+    )
+}
+
+/// How old a stream's batches are, for [`slot`]: given a test of a kept
+/// [`Captured::position`], the seconds since the start of the latest
+/// committed batch whose position passes it, or else of the stream's
+/// first committed batch (none before one).
+pub type Since<'a> = dyn FnMut(&dyn Fn(&serde_json::Value) -> bool) -> Option<f64> + 'a;
 
 /// A batch read into memory.
 struct Memory<'s> {

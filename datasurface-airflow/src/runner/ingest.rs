@@ -440,7 +440,7 @@ impl Batch {
         self.commit(batch).map_err(|message| fail(self, message))?;
         if cdc::of(&self.spec).is_some() {
             // The slot goes past what the batch merged; if it cannot now,
-            // the next batch moves it first.
+            // the next batch still starts after it, and moves it.
             let advanced = self.cdc_position(Some(batch)).and_then(|p| {
                 p.map_or(Ok(()), |p| {
                     cdc::advance(&self.spec, &p, &mut self.source, login)
@@ -448,7 +448,7 @@ impl Batch {
             });
             if let Err(why) = advanced {
                 log(&format!(
-                    "stream `{stream}`: batch {batch} committed, but its replication slot was not advanced yet ({why}); the next batch advances it first"
+                    "stream `{stream}`: batch {batch} committed, but its replication slot was not told yet ({why}); the next batch starts after it all the same, and tells it"
                 ));
             }
         }

@@ -282,7 +282,13 @@ impl Transport {
 /// each time a connector is built (about 40 ms), and a job connects two or
 /// three times.
 fn tls() -> Result<postgres_native_tls::MakeTlsConnector, BatchFailure> {
-    static CONNECTOR: std::sync::OnceLock<Result<postgres_native_tls::MakeTlsConnector, String>> =
+    tls_connector().map(postgres_native_tls::MakeTlsConnector::new)
+}
+
+/// The runner's TLS connector ([`tls`]), for a connection it speaks
+/// itself (a source's replication stream).
+pub(crate) fn tls_connector() -> Result<native_tls::TlsConnector, BatchFailure> {
+    static CONNECTOR: std::sync::OnceLock<Result<native_tls::TlsConnector, String>> =
         std::sync::OnceLock::new();
     CONNECTOR
         .get_or_init(|| {
@@ -290,7 +296,6 @@ fn tls() -> Result<postgres_native_tls::MakeTlsConnector, BatchFailure> {
                 .danger_accept_invalid_certs(true)
                 .danger_accept_invalid_hostnames(true)
                 .build()
-                .map(postgres_native_tls::MakeTlsConnector::new)
                 .map_err(|e| e.to_string())
         })
         .clone()

@@ -126,6 +126,29 @@ pub(crate) fn connect_source<'s>(
     spec: &'s SourceSpec,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Result<(postgres::Client, &'s str), BatchFailure> {
+    let (endpoint, transport, what) = source_endpoint(spec, login)?;
+    let client = connect_with(
+        &endpoint,
+        &what,
+        "-c default_transaction_read_only=on",
+        transport,
+    )?;
+    let name = match spec {
+        SourceSpec::Postgres {
+            credential: Some(name),
+            ..
+        } => name.as_str(),
+        _ => "",
+    };
+    Ok((client, name))
+}
+
+/// Where a PostgreSQL source is, who logs in to it (its capture's
+/// credential) and over what; what it is, for messages.
+pub(crate) fn source_endpoint(
+    spec: &SourceSpec,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Result<(Endpoint, Transport, String), BatchFailure> {
     let SourceSpec::Postgres {
         container,
         host,
@@ -149,13 +172,11 @@ pub(crate) fn connect_source<'s>(
         database: database.clone(),
         login: login(name).map_err(BatchFailure::from_error)?,
     };
-    let client = connect_with(
-        &endpoint,
-        &format!("source container `{container}`"),
-        "-c default_transaction_read_only=on",
+    Ok((
+        endpoint,
         Transport::to_source(host, *plaintext),
-    )?;
-    Ok((client, name))
+        format!("source container `{container}`"),
+    ))
 }
 
 /// Connects to an `airflow` primary's merge database (`what`, in messages)

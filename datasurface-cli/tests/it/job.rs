@@ -8,7 +8,7 @@
 //! the tests say so and pass, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -1910,6 +1910,20 @@ fn local(s: &Scratch, args: &[&str]) -> super::Run {
     ran(&mut up)
 }
 
+/// `datasurface status --state local` in `format`, with the capture's
+/// credential (it reads each slot on the source).
+fn local_status(s: &Scratch, format: &str) -> String {
+    let mut status = Command::new(env!("CARGO_BIN_EXE_datasurface"));
+    status
+        .args(["status", "--state", "local", "--format", format])
+        .current_dir(&s.dir)
+        .env("DATASURFACE_CREDENTIAL_SHOP_READER_USER", ROLE)
+        .env("DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD", PASSWORD);
+    let run = ran(&mut status);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    run.stdout
+}
+
 /// The `sqlite` platform's slots on the test's source.
 fn sqlite_slots(s: &Scratch) -> String {
     psql_admin(&format!(
@@ -1975,6 +1989,15 @@ fn the_sqlite_platform_follows_a_postgres_source_s_changes() {
         "+0 ~0 -0",
         "nothing changed since: nothing is merged twice",
     );
+    // `status` reads the slot on the source.
+    let status: serde_json::Value = serde_json::from_str(&local_status(&s, "json")).unwrap();
+    let slot = &status["slots"][0];
+    assert_eq!(slot["stream"], "Shop", "{status:#}");
+    assert!(slot["slot"]["lagBytes"].is_u64(), "{status:#}");
+    assert!(slot["slot"]["ageSeconds"].is_f64(), "{status:#}");
+    assert!(slot["slot"]["needsOperator"].is_null(), "{status:#}");
+    let shown = local_status(&s, "human");
+    assert!(shown.contains("replication slots:"), "{shown}");
 
     s.source_sql("TRUNCATE items; INSERT INTO items VALUES (9, 'back', 9, 9.00, NULL)");
     let third = local(&s, &["run"]);
@@ -1992,29 +2015,7 @@ fn the_sqlite_platform_follows_a_postgres_source_s_changes() {
     said(&told, "`extra`", "the new column named");
     said(&told, "+0 ~1 -0", "the update merged");
 
-    // A slot dropped behind the platform's back stops the stream, until it
-    // is loaded afresh.
-    psql_admin(&format!(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{}'",
-        s.source
-    ))
-    .unwrap();
-    s.source_sql("INSERT INTO items VALUES (10, 'lost', 1, 1.00, NULL)");
-    let stopped = local(&s, &["run"]);
-    assert_ne!(stopped.code, 0, "{}", stopped.transcript());
-    said(&stopped, "--resync Shop", "the failure names the mend");
-    let mended = local(&s, &["run", "--resync", "Shop"]);
-    assert_eq!(mended.code, 0, "{}", mended.transcript());
-    said(&mended, "(loaded afresh)", "resync");
-    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
-    assert_eq!(sqlite_slots(&s), "1");
-    s.source_sql("UPDATE items SET qty = 11 WHERE id = 10");
-    said(
-        &local(&s, &["run"]),
-        "+0 ~1 -0",
-        "changes again after the resync",
-    );
-    assert_eq!(primary_live_rows(&merge), s.source_sql(live));
+    a_dropped_sqlite_slot_is_reported_and_loaded_afresh(&s, &merge, live);
 
     // The consumer moves to the other platform: this one drops its slot.
     let ecosystem = s.dir.join("model/ecosystem.yaml");
@@ -2032,6 +2033,49 @@ fn the_sqlite_platform_follows_a_postgres_source_s_changes() {
         "apply",
     );
     assert_eq!(sqlite_slots(&s), "0");
+}
+
+/// A slot dropped behind the `sqlite` platform's back: `status` says so
+/// with the mend, the stream stops, and `--resync` loads it afresh.
+fn a_dropped_sqlite_slot_is_reported_and_loaded_afresh(s: &Scratch, merge: &Path, live: &str) {
+    // A slot dropped behind the platform's back stops the stream, until it
+    // is loaded afresh.
+    psql_admin(&format!(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{}'",
+        s.source
+    ))
+    .unwrap();
+    s.source_sql("INSERT INTO items VALUES (10, 'lost', 1, 1.00, NULL)");
+    let status: serde_json::Value = serde_json::from_str(&local_status(s, "json")).unwrap();
+    let why = status["slots"][0]["slot"]["needsOperator"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        why.contains("is gone") && why.contains("--resync Shop`"),
+        "{status:#}"
+    );
+    let metrics = local_status(s, "prometheus");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("datasurface_cdc_slot_needs_operator{") && l.ends_with(" 1")),
+        "{metrics}"
+    );
+    let stopped = local(s, &["run"]);
+    assert_ne!(stopped.code, 0, "{}", stopped.transcript());
+    said(&stopped, "--resync Shop", "the failure names the mend");
+    let mended = local(s, &["run", "--resync", "Shop"]);
+    assert_eq!(mended.code, 0, "{}", mended.transcript());
+    said(&mended, "(loaded afresh)", "resync");
+    assert_eq!(primary_live_rows(merge), s.source_sql(live));
+    assert_eq!(sqlite_slots(s), "1");
+    s.source_sql("UPDATE items SET qty = 11 WHERE id = 10");
+    said(
+        &local(s, &["run"]),
+        "+0 ~1 -0",
+        "changes again after the resync",
+    );
+    assert_eq!(primary_live_rows(merge), s.source_sql(live));
 }
 
 /// Runners of the `sqlite` platform killed at random while writers change

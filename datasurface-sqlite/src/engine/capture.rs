@@ -15,10 +15,12 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::apply::jobs;
 use super::batch::{self, Counts, SQL};
 use super::values::{conform, hash};
-use super::{BatchFailure, EngineError, failure, sql};
-use crate::spec::{DatasetSpec, IngestSpec};
+use super::{BatchFailure, Engine, EngineError, failure, sql};
+use crate::spec::{DatasetSpec, IngestSpec, SourceSpec};
+use datasurface_runtime::SlotState;
 use datasurface_runtime::lineage::ChangeCapture;
 use datasurface_runtime::state::{BATCH_METRICS, BatchStatus};
 
@@ -74,6 +76,57 @@ pub trait ChangeReader: Send + Sync {
     /// When the source cannot be reached: nothing is lost, since the next
     /// [`read`](ChangeReader::read) lets it go first.
     fn advance(&self, job: &IngestSpec, position: &serde_json::Value) -> Result<(), BatchFailure>;
+
+    /// The stream's replication slot as its source reports it, for
+    /// `status` and `/metrics`: how much of the source's log it holds, how
+    /// old the oldest change it can hold is, and whether it needs an
+    /// operator, worded with `mends`. `ran`: whether the stream has
+    /// committed a batch. `since` is given a test of a kept
+    /// [`CaptureBatch::position`] and answers the seconds since the start
+    /// of the latest committed batch whose position passes it, or else of
+    /// the stream's first. None when the reader cannot tell (the default).
+    fn slot(
+        &self,
+        job: &IngestSpec,
+        ran: bool,
+        since: &mut BatchesSince<'_>,
+        mends: &SlotMends,
+    ) -> Option<SlotState> {
+        let _ = (job, ran, since, mends);
+        None
+    }
+}
+
+/// How old a stream's batches are, for [`ChangeReader::slot`]: given a
+/// test of a kept [`CaptureBatch::position`], the seconds since the start
+/// of the latest committed batch whose position passes it, or else of the
+/// stream's first committed batch (none before one).
+pub type BatchesSince<'a> = dyn FnMut(&dyn Fn(&serde_json::Value) -> bool) -> Option<f64> + 'a;
+
+/// The commands that mend a stream's replication slot on this platform,
+/// quoted as code, for what a slot that needs an operator says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SlotMends {
+    /// Runs the stream's batches.
+    pub run: String,
+    /// Makes the slot anew and loads a fresh snapshot.
+    pub resync: String,
+    /// Makes a slot that does not exist yet.
+    pub make: String,
+}
+
+impl SlotMends {
+    /// This state directory's commands for `stream` (`MODEL` stands for
+    /// the model's path).
+    fn of(state: &std::path::Path, stream: &str) -> SlotMends {
+        let state = state.display();
+        SlotMends {
+            run: format!("`datasurface run MODEL --state {state}`"),
+            resync: format!("`datasurface run MODEL --state {state} --resync {stream}`"),
+            make: format!("`datasurface apply MODEL --state {state}`"),
+        }
+    }
 }
 
 /// Where a change data capture batch starts reading.
@@ -200,6 +253,100 @@ pub(crate) fn resynced(tx: &Connection, stream: &str) -> rusqlite::Result<()> {
         [stream],
     )
     .map(|_| ())
+}
+
+impl Engine {
+    /// Each change data capture stream's replication slot, by stream, as
+    /// its source reports it through the [`ChangeReader`] (which reads the
+    /// source: one connection each); none without a reader.
+    ///
+    /// # Errors
+    ///
+    /// When the state directory cannot be read. A slot that cannot be
+    /// read is not an error: it needs an operator, saying why.
+    pub fn slots(&self) -> Result<Vec<(String, SlotState)>, EngineError> {
+        let Some(reader) = &self.change_reader else {
+            return Ok(Vec::new());
+        };
+        let rendering = self.applied()?;
+        let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
+        let conn = self.open_merge()?;
+        let now = (self.clock)();
+        let mut slots = Vec::new();
+        for job in ingests
+            .iter()
+            .filter(|j| matches!(j.source, SourceSpec::PostgresCdc { .. }))
+        {
+            let first = first_batch_start(&conn, &job.stream)?;
+            let mut failed = None;
+            let mut since = |let_go: &dyn Fn(&serde_json::Value) -> bool| {
+                let start = match latest_let_go(&conn, &job.stream, let_go) {
+                    Ok(start) => start.or_else(|| first.clone()),
+                    Err(e) => {
+                        failed = Some(e);
+                        None
+                    }
+                }?;
+                let start = chrono::DateTime::parse_from_rfc3339(&start).ok()?;
+                #[allow(
+                    clippy::cast_precision_loss,
+                    reason = "milliseconds of an age, far below 2^52"
+                )]
+                let seconds =
+                    (now - start.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0;
+                Some(seconds)
+            };
+            let mends = SlotMends::of(&self.state, &job.stream);
+            let slot = reader.slot(job, first.is_some(), &mut since, &mends);
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            slots.extend(slot.map(|slot| (job.stream.clone(), slot)));
+        }
+        Ok(slots)
+    }
+}
+
+/// When the stream's first committed batch started, if it has one.
+fn first_batch_start(conn: &Connection, stream: &str) -> Result<Option<String>, EngineError> {
+    conn.query_row(
+        &format!(
+            "SELECT batch_start FROM {BATCH_METRICS} WHERE stream_key = ?1 AND status = ?2 \
+             ORDER BY batch_id LIMIT 1"
+        ),
+        params![stream, BatchStatus::Committed.as_str()],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(sql(format!("cannot read the batches of `{stream}`")))
+}
+
+/// When the stream's latest committed batch whose kept position passes
+/// `let_go` started, newest first (usually the first row read).
+fn latest_let_go(
+    conn: &Connection,
+    stream: &str,
+    let_go: &dyn Fn(&serde_json::Value) -> bool,
+) -> Result<Option<String>, EngineError> {
+    let failed = |e| sql(format!("cannot read the batches of `{stream}`"))(e);
+    let mut query = conn
+        .prepare(&format!(
+            "SELECT batch_start, state FROM {BATCH_METRICS} WHERE stream_key = ?1 AND status = ?2 \
+             AND state IS NOT NULL ORDER BY batch_id DESC"
+        ))
+        .map_err(failed)?;
+    let mut rows = query
+        .query(params![stream, BatchStatus::Committed.as_str()])
+        .map_err(failed)?;
+    while let Some(row) = rows.next().map_err(failed)? {
+        let start: String = row.get(0).map_err(failed)?;
+        let state: String = row.get(1).map_err(failed)?;
+        // A position that is not JSON is passed over: a scrape reads this.
+        if serde_json::from_str(&state).is_ok_and(|kept| let_go(&kept)) {
+            return Ok(Some(start));
+        }
+    }
+    Ok(None)
 }
 
 /// The position the stream's last committed batch kept, if any.

@@ -19,9 +19,12 @@ fn count(v: i64) -> u64 {
 }
 
 impl Engine {
-    /// Every stream's batches added up, and the hooks' decisions.
+    /// Every stream's batches added up, and the hooks' decisions; a change
+    /// data capture stream's replication slot too, when the engine has a
+    /// [`ChangeReader`](super::ChangeReader) (which reads the source).
     pub fn totals(&self) -> Result<RunTotals, EngineError> {
         let streams = self.status(1)?;
+        let mut slots = self.slots()?;
         let rendering = self.applied()?;
         let ingests: Vec<IngestSpec> = jobs(&rendering, "jobs/ingest/")?;
         let conn = self.open_merge()?;
@@ -82,6 +85,9 @@ impl Engine {
                         .and_then(|b| b.millis)
                         .map(|ms| ms as f64 / 1000.0);
                 }
+            }
+            if let Some(at) = slots.iter().position(|(stream, _)| *stream == job.stream) {
+                t.slot = Some(slots.swap_remove(at).1);
             }
             totals.streams.push(t);
         }

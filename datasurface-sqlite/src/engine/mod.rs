@@ -29,7 +29,9 @@ use datasurface_runtime::lineage::{LineageSink, NoLineage};
 
 pub use apply::ApplySummary;
 pub use batch::Counts;
-pub use capture::{CaptureBatch, CaptureFrom, CaptureRead, Change, ChangeOp, ChangeReader};
+pub use capture::{
+    BatchesSince, CaptureBatch, CaptureFrom, CaptureRead, Change, ChangeOp, ChangeReader, SlotMends,
+};
 pub use datasurface_runtime::DatasetState;
 pub use hooks::{HookDecision, Hooks};
 pub use run::{RunEvent, RunSummary, Schedules, StreamOutcome, StreamStatus, Waiting};

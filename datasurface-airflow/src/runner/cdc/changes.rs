@@ -1,5 +1,5 @@
-//! Reading a batch's changes from a stream's replication slot into its
-//! changes table, in the order the source made them.
+//! Reading a batch's changes from a stream's replication slot, streamed
+//! once, into its target, in the order the source made them.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use postgres::types::Type;
 use super::super::exact::{self, Kind};
 use super::super::sources::type_family;
 use super::super::{BatchFailure, errors, failure};
+use super::replication::{Event, Replication};
 use super::source::Table;
 use super::{Change, Snapshot, Target};
 use crate::spec::{CdcSpec, DatasetSpec, IngestSpec};
@@ -59,7 +60,6 @@ pub(super) struct Changes<'a> {
     latest: BTreeMap<KeyOf, Row>,
     skipping: bool,
     seq: i64,
-    pub(super) last_end: Option<Lsn>,
 }
 
 impl<'a> Changes<'a> {
@@ -92,62 +92,59 @@ impl<'a> Changes<'a> {
             latest: BTreeMap::new(),
             skipping: false,
             seq: 0,
-            last_end: None,
         }
     }
 
-    /// Stages every change committed before `upto` in `target`; the
-    /// changes by dataset.
+    /// Stages in `target` every change of the transactions that committed
+    /// from `from` (or where the slot stands, if later) to before `upto`,
+    /// streamed once over `stream`; the changes by dataset.
     pub(super) fn stage(
         &mut self,
         client: &mut postgres::Client,
+        stream: &mut Replication,
         target: &mut dyn Target,
         cdc: &CdcSpec,
-        upto: &str,
+        (from, upto): (Lsn, Lsn),
     ) -> Result<BTreeMap<String, u64>, BatchFailure> {
-        let slot_fail =
-            |e: &postgres::Error| failure!("replication slot `{}`: {}", cdc.slot, errors::text(e));
         self.type_names = client
             .query("SELECT oid, format_type(oid, NULL) FROM pg_type", &[])
-            .map_err(|e| slot_fail(&e))?
+            .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        let params: [&(dyn postgres::types::ToSql + Sync); 3] =
-            [&cdc.slot, &upto, &cdc.publication];
-        let mut rows = client
-            .query_raw(
-                "SELECT data FROM pg_logical_slot_peek_binary_changes($1, $2::text::pg_lsn, NULL, \
-                 'proto_version', '1', 'publication_names', $3)",
-                params,
-            )
-            .map_err(|e| slot_fail(&e))?;
         let mut read: BTreeMap<String, u64> = self
             .spec
             .datasets
             .iter()
             .map(|d| (d.dataset.clone(), 0))
             .collect();
+        stream.start(&cdc.slot, from, &cdc.publication)?;
+        stream.ping()?;
         let mut staged = Vec::new();
         target.changes(&mut |emit| {
-            while let Some(row) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
-                .map_err(|e| slot_fail(&e))?
-            {
-                let data: &[u8] = row.get(0);
-                let message = pgoutput::decode(data).map_err(|e| {
+            loop {
+                let data = match stream.next()? {
+                    // Every transaction that committed before `upto` is sent.
+                    Event::SentUpTo(sent) if sent >= upto => break,
+                    Event::SentUpTo(_) => {
+                        stream.ping()?;
+                        continue;
+                    }
+                    Event::Data(data) => data,
+                };
+                let message = pgoutput::decode(&data).map_err(|e| {
                     failure!(
                         "replication slot `{}`: a change that cannot be read: {e}",
                         cdc.slot
                     )
                 })?;
                 match message {
+                    // Transactions come in the order they committed.
+                    Message::Begin { final_lsn, .. } if final_lsn >= upto => break,
                     Message::Begin { xid, .. } => {
                         self.skipping = self.snapshot.is_some_and(|s| s.saw(xid));
                     }
-                    Message::Commit { end_lsn, .. } => {
-                        self.last_end = Some(self.last_end.map_or(end_lsn, |e| e.max(end_lsn)));
-                        self.skipping = false;
-                    }
+                    Message::Commit { .. } => self.skipping = false,
                     Message::Relation(r) => {
                         let mapped = self.map(&r)?;
                         self.relations.insert(r.id, mapped);
@@ -172,6 +169,7 @@ impl<'a> Changes<'a> {
             }
             Ok(())
         })?;
+        stream.stop()?;
         Ok(read)
     }
 

@@ -21,6 +21,48 @@ pub(super) struct Found {
     pub(super) wal_status: String,
 }
 
+/// The commands that mend a stream's replication slot, as the platform
+/// that runs the stream words them (each quoted as code, as in
+/// `` `datasurface job apply` ``), for what a slot that needs an operator
+/// says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Mends {
+    /// Runs the stream's batches, and where they may be stuck.
+    pub run: String,
+    /// Makes the slot anew and loads a fresh snapshot.
+    pub resync: String,
+    /// Makes a slot that does not exist yet.
+    pub make: String,
+}
+
+impl Mends {
+    /// The commands: `run` the stream's batches, `resync` it (a new slot
+    /// and a fresh snapshot), and `make` its slot.
+    pub fn new(
+        run: impl Into<String>,
+        resync: impl Into<String>,
+        make: impl Into<String>,
+    ) -> Mends {
+        Mends {
+            run: run.into(),
+            resync: resync.into(),
+            make: make.into(),
+        }
+    }
+
+    /// This platform's: `datasurface job …`.
+    fn airflow(stream: &str) -> Mends {
+        Mends {
+            run: format!(
+                "`datasurface job ingest --stream {stream}`: its DAG may be paused or failing"
+            ),
+            resync: format!("`datasurface job resync --stream {stream}`"),
+            make: "`datasurface job apply`".to_owned(),
+        }
+    }
+}
+
 /// The state of `spec`'s replication slot, if it has one: read on its
 /// source with the stream's own credential, and its age from the batches
 /// the merge database recorded. A slot that cannot be read is reported as
@@ -29,6 +71,26 @@ pub(crate) fn slot_state(
     merge: &mut Merge,
     spec: &IngestSpec,
     committed: u64,
+    login: &dyn Fn(&str) -> Result<Login, JobError>,
+) -> Option<SlotState> {
+    state_of(
+        spec,
+        committed > 0,
+        &mut |at| age(merge, &spec.stream, at).ok().flatten(),
+        &Mends::airflow(&spec.stream),
+        login,
+    )
+}
+
+/// The state of `spec`'s replication slot, if it has one, for any
+/// platform: `age` is how old the oldest change a slot at a position can
+/// hold is, from the platform's batches; `ran` whether the stream has
+/// committed a batch.
+pub(crate) fn state_of(
+    spec: &IngestSpec,
+    ran: bool,
+    age: &mut dyn FnMut(Lsn) -> Option<f64>,
+    mends: &Mends,
     login: &dyn Fn(&str) -> Result<Login, JobError>,
 ) -> Option<SlotState> {
     let cdc = super::of(spec)?;
@@ -47,21 +109,13 @@ pub(crate) fn slot_state(
             });
         }
     };
-    let age_seconds = found
-        .as_ref()
-        .and_then(|f| age(merge, &spec.stream, f.at).ok().flatten());
+    let age_seconds = found.as_ref().and_then(|f| age(f.at));
     Some(SlotState {
         name: cdc.slot.clone(),
         lag_bytes: found.as_ref().map(|f| f.lag_bytes),
         age_seconds,
         wal_status: found.as_ref().map(|f| f.wal_status.clone()),
-        needs_operator: verdict(
-            &spec.stream,
-            cdc,
-            found.as_ref(),
-            age_seconds,
-            committed > 0,
-        ),
+        needs_operator: verdict(cdc, found.as_ref(), age_seconds, ran, mends),
     })
 }
 
@@ -130,13 +184,13 @@ fn age(merge: &mut Merge, stream: &str, at: Lsn) -> Result<Option<f64>, postgres
 /// Why a slot needs an operator, and the command that mends it; none while
 /// it keeps up. `ran` says whether the stream has committed a batch.
 pub(super) fn verdict(
-    stream: &str,
     cdc: &CdcSpec,
     found: Option<&Found>,
     age_seconds: Option<f64>,
     ran: bool,
+    mends: &Mends,
 ) -> Option<String> {
-    let resync = format!("`datasurface job resync --stream {stream}`");
+    let resync = &mends.resync;
     let Some(found) = found else {
         return Some(if ran {
             format!(
@@ -145,8 +199,8 @@ pub(super) fn verdict(
             )
         } else {
             format!(
-                "replication slot `{}` does not exist yet: `datasurface job apply` makes it",
-                cdc.slot
+                "replication slot `{}` does not exist yet: {} makes it",
+                cdc.slot, mends.make
             )
         });
     };
@@ -157,7 +211,8 @@ pub(super) fn verdict(
         ));
     }
     let mend = format!(
-        "run its batches (`datasurface job ingest --stream {stream}`: its DAG may be paused or failing), or let go of what the slot holds with {resync}, which loads a fresh snapshot"
+        "run its batches ({}), or let go of what the slot holds with {resync}, which loads a fresh snapshot",
+        mends.run
     );
     if found.lag_bytes > cdc.lag_limit_bytes {
         return Some(format!(
@@ -222,7 +277,8 @@ mod tests {
     fn a_slot_needs_an_operator_past_a_limit_or_when_gone_and_says_the_mend() {
         let c = cdc();
         let ok = found(1 << 20, "reserved");
-        assert_eq!(verdict("Store", &c, Some(&ok), Some(60.0), true), None);
+        let mends = Mends::airflow("Store");
+        assert_eq!(verdict(&c, Some(&ok), Some(60.0), true, &mends), None);
         let cases = [
             (
                 None,
@@ -246,7 +302,7 @@ mod tests {
             ),
         ];
         for (found, age, ran, says) in cases {
-            let v = verdict("Store", &c, found.as_ref(), age, ran).unwrap_or_default();
+            let v = verdict(&c, found.as_ref(), age, ran, &mends).unwrap_or_default();
             assert!(v.contains(says), "{v}");
             if ran {
                 assert!(v.contains("`datasurface job resync --stream Store`"), "{v}");

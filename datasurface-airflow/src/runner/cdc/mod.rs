@@ -2,13 +2,19 @@
 //! logical replication slot (`pgoutput`) decoding a publication of exactly
 //! its tables and columns, so a batch costs what changed, not the table.
 //!
-//! A batch reads the changes committed before a position fixed when it
-//! starts (`pg_logical_slot_peek_binary_changes`, which leaves the slot
-//! where it was), stages them in the stream's changes table in the order
-//! the source made them, and records in its state how far the slot may go.
-//! The slot is advanced only after the merge commits; a runner killed
-//! before that advances it at the start of the next batch. So every change
-//! is merged once: staged twice, a batch's changes are merged by one batch.
+//! A batch streams, over a replication connection, the changes of the
+//! transactions that committed from where the last batch stopped to a
+//! position fixed when it starts (`START_REPLICATION` at the last batch's
+//! position: the server skips what committed before it, whatever the slot
+//! says), stages them in the stream's changes table in the order the
+//! source made them, and records that position in its state. The slot is
+//! told only after the merge commits, and is never read past what the
+//! batch records: a runner killed before telling it leaves the slot
+//! behind, and the next batch still starts where this one stopped. So
+//! every change is merged once: staged twice, a batch's changes are merged
+//! by one batch. The log is decoded once per batch (the slot's telling
+//! decodes next to nothing, where `pg_replication_slot_advance` decodes it
+//! all again).
 //!
 //! `job apply` makes the publication and the slot (`set_up`), holding no
 //! lock: making a slot waits for every transaction on the source's server
@@ -20,6 +26,7 @@
 
 mod changes;
 mod lag;
+mod replication;
 mod source;
 
 use std::collections::BTreeMap;
@@ -34,8 +41,10 @@ use crate::names::quoted;
 use crate::spec::{CdcSpec, DatasetSpec, IngestSpec, SourceSpec};
 pub use changes::CHANGE_ROW;
 use changes::Changes;
-pub(crate) use lag::slot_state;
+pub use lag::Mends;
+pub(crate) use lag::{slot_state, state_of};
 use postgres::binary_copy::BinaryCopyInWriter;
+use replication::Replication;
 use source::{connect, publish, slot, tables};
 
 /// Where a stream's change data capture stands after a batch, kept in the
@@ -311,17 +320,24 @@ pub(crate) fn stage(
         .as_deref()
         .and_then(Lsn::parse)
         .unwrap_or_default();
-    if confirmed < last_to {
-        advance_slot(client, cdc, last_to)?;
-    }
+    // Where the log is flushed, not written: the server streams nothing
+    // past that, so waiting for the rest would hold the batch up (until the
+    // WAL writer flushes it) for changes of no transaction that had
+    // committed (a commit is flushed before it returns; one made with
+    // `synchronous_commit = off` comes with the next batch).
     let upto: String = client
-        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .query_one("SELECT pg_current_wal_flush_lsn()::text", &[])
         .map_err(|e| failure!("source: {}", errors::text(&e)))?
         .get(0);
-    let mut reader = Changes::new(spec, &tables, last.snapshot.as_ref());
-    let read = reader.stage(client, target, cdc, &upto)?;
     let upto_lsn = Lsn::parse(&upto).unwrap_or_default();
-    let advance_to = reader.last_end.map_or(upto_lsn, |end| end.max(upto_lsn));
+    let mut reader = Changes::new(spec, &tables, last.snapshot.as_ref());
+    let (client, stream) = session.both(spec, login)?;
+    let read = reader
+        .stage(client, stream, target, cdc, (last_to, upto_lsn))
+        .inspect_err(|_| session.stream = None)?;
+    // A walsender streams once per connection: PostgreSQL 15 ends a second
+    // `START_REPLICATION` on it at once, before it reads what it is sent.
+    session.stream = None;
     // Past the snapshot's position the slot holds nothing it saw.
     let snapshot = last
         .snapshot
@@ -331,7 +347,7 @@ pub(crate) fn stage(
         read,
         position: Position {
             read_from: Some(confirmed.max(last_to).to_string()),
-            advance_to: Some(advance_to.to_string()),
+            advance_to: Some(upto),
             snapshot,
             loaded_snapshot: false,
             columns,
@@ -382,24 +398,10 @@ fn first(
     })
 }
 
-fn advance_slot(client: &mut postgres::Client, cdc: &CdcSpec, to: Lsn) -> Result<(), BatchFailure> {
-    client
-        .execute(
-            "SELECT pg_replication_slot_advance($1, $2::text::pg_lsn)",
-            &[&cdc.slot, &to.to_string()],
-        )
-        .map(|_| ())
-        .map_err(|e| {
-            failure!(
-                "replication slot `{}`: cannot advance it to {to}: {}",
-                cdc.slot,
-                errors::text(&e)
-            )
-        })
-}
-
-/// Advances the stream's slot past what a committed batch merged; a
-/// failure loses nothing (the next batch advances it first) and is told.
+/// Tells the stream's slot that a committed batch merged every change
+/// before its position, so the source may let go of the log before it. A
+/// failure loses nothing (the next batch starts after what it merged,
+/// whatever the slot says, and tells it then) and is told.
 pub(crate) fn advance(
     spec: &IngestSpec,
     position: &Position,
@@ -414,15 +416,22 @@ pub(crate) fn advance(
     };
     let client = session.client(spec, login)?;
     match slot(client, cdc)? {
-        Some(confirmed) if confirmed < to => advance_slot(client, cdc, to),
+        Some(confirmed) if confirmed < to => session
+            .replication(spec, login)?
+            .confirm(&cdc.slot, to, &cdc.publication)
+            .inspect_err(|_| session.stream = None),
         _ => Ok(()),
     }
 }
 
-/// A batch's session on its stream's source, opened when first needed
-/// and kept from staging to advancing the slot: one login per batch.
+/// A batch's sessions on its stream's source, opened when first needed
+/// and kept from staging to telling the slot: one login per batch for
+/// its queries, and one for its replication stream.
 #[derive(Default)]
-pub(crate) struct Session(Option<postgres::Client>);
+pub(crate) struct Session {
+    client: Option<postgres::Client>,
+    stream: Option<Replication>,
+}
 
 impl Session {
     fn client(
@@ -430,12 +439,39 @@ impl Session {
         spec: &IngestSpec,
         login: &dyn Fn(&str) -> Result<Login, JobError>,
     ) -> Result<&mut postgres::Client, BatchFailure> {
-        if self.0.as_ref().is_none_or(postgres::Client::is_closed) {
-            self.0 = Some(connect(spec, login)?);
+        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+            self.client = Some(connect(spec, login)?);
         }
-        self.0
+        self.client
             .as_mut()
             .ok_or_else(|| failure!("the source's session is gone"))
+    }
+
+    fn both(
+        &mut self,
+        spec: &IngestSpec,
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
+    ) -> Result<(&mut postgres::Client, &mut Replication), BatchFailure> {
+        self.client(spec, login)?;
+        self.replication(spec, login)?;
+        match (self.client.as_mut(), self.stream.as_mut()) {
+            (Some(client), Some(stream)) => Ok((client, stream)),
+            _ => Err(failure!("the source's session is gone")),
+        }
+    }
+
+    fn replication(
+        &mut self,
+        spec: &IngestSpec,
+        login: &dyn Fn(&str) -> Result<Login, JobError>,
+    ) -> Result<&mut Replication, BatchFailure> {
+        if self.stream.is_none() {
+            let (endpoint, transport, what) = sources::source_endpoint(&spec.source, login)?;
+            self.stream = Some(Replication::connect(&endpoint, &what, transport)?);
+        }
+        self.stream
+            .as_mut()
+            .ok_or_else(|| failure!("the source's replication session is gone"))
     }
 }
 
