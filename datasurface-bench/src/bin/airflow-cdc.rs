@@ -280,6 +280,7 @@ impl Floor {
             writer.write(&[&batch, &seq, &dataset, &op, &unchanged, &values])?;
         }
         writer.finish()?;
+        let read = started.elapsed().as_secs_f64();
         let s = Statements::postgres().cdc_merge(
             &self.dataset,
             "floor.changes",
@@ -300,6 +301,13 @@ impl Floor {
         tx.execute(&s.open_new, &[&batch, &truncated])?;
         tx.batch_execute(&s.drop)?;
         tx.commit()?;
+        // As the runner's DATASURFACE_BENCH_STEPS tells its steps.
+        if std::env::var_os("DATASURFACE_BENCH_STEPS").is_some() {
+            eprintln!(
+                "  floor batch {batch}: read and staged {read:.3} s, merged {:.3} s",
+                started.elapsed().as_secs_f64() - read
+            );
+        }
         Ok((
             started.elapsed().as_secs_f64(),
             u64::try_from(seq).unwrap_or(0),
