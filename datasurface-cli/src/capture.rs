@@ -122,34 +122,31 @@ fn stream_spec(
             job.stream
         ));
     };
-    {
-        Ok(airflow::IngestSpec {
-            stream: job.stream.clone(),
-            datastore: job.datastore.clone(),
-            source: airflow::SourceSpec::Postgres {
-                container: container.clone(),
-                host: host.clone(),
-                port: *port,
-                database: database.clone(),
-                credential: credential.clone(),
-                plaintext: *plaintext,
-                watermark: None,
-                cdc: Some(airflow::CdcSpec {
-                    slot: slot.clone(),
-                    publication: slot.clone(),
-                    snapshot_first: *snapshot_first,
-                    changes_table: String::new(),
-                    lag_limit_bytes: datasurface_airflow::config::DEFAULT_SLOT_LAG_LIMIT_MIB << 20,
-                    age_limit_seconds: datasurface_airflow::config::DEFAULT_SLOT_AGE_LIMIT_MINUTES
-                        * 60,
-                }),
-            },
-            keep_history: job.keep_history,
-            retention_days: job.retention_days,
-            datasets,
-            lineage: None,
-        })
-    }
+    Ok(airflow::IngestSpec {
+        stream: job.stream.clone(),
+        datastore: job.datastore.clone(),
+        source: airflow::SourceSpec::Postgres {
+            container: container.clone(),
+            host: host.clone(),
+            port: *port,
+            database: database.clone(),
+            credential: credential.clone(),
+            plaintext: *plaintext,
+            watermark: None,
+            cdc: Some(airflow::CdcSpec {
+                slot: slot.clone(),
+                publication: slot.clone(),
+                snapshot_first: *snapshot_first,
+                changes_table: String::new(),
+                lag_limit_bytes: datasurface_airflow::config::DEFAULT_SLOT_LAG_LIMIT_MIB << 20,
+                age_limit_seconds: datasurface_airflow::config::DEFAULT_SLOT_AGE_LIMIT_MINUTES * 60,
+            }),
+        },
+        keep_history: job.keep_history,
+        retention_days: job.retention_days,
+        datasets,
+        lineage: None,
+    })
 }
 
 impl ChangeReader for PostgresChanges {
