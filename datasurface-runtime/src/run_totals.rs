@@ -22,6 +22,7 @@ pub struct RowTotals {
 /// One stream's batches, added up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StreamTotals {
     /// The stream: a datastore, or `store#dataset`.
     pub stream: String,
@@ -57,12 +58,13 @@ pub struct StreamTotals {
 /// reports it: what it holds back, and whether it needs an operator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SlotState {
     /// The slot's name.
     pub name: String,
-    /// Bytes of the source's log from the slot's position to the current
-    /// one: what it keeps the server from recycling (none when the slot
-    /// could not be read).
+    /// Bytes of the source's log from where the slot restarts decoding
+    /// (its `restart_lsn`) to the current position: what it keeps the
+    /// server from recycling (none when the slot could not be read).
     pub lag_bytes: Option<u64>,
     /// Seconds since the changes the slot still holds began: since the
     /// start of the last batch whose changes it let go of (none before
@@ -75,6 +77,19 @@ pub struct SlotState {
     /// Why the slot needs an operator, with the command that mends it;
     /// none while it keeps up.
     pub needs_operator: Option<String>,
+}
+
+impl SlotState {
+    /// Slot `name`, with nothing known of it yet.
+    pub fn new(name: impl Into<String>) -> SlotState {
+        SlotState {
+            name: name.into(),
+            lag_bytes: None,
+            age_seconds: None,
+            wal_status: None,
+            needs_operator: None,
+        }
+    }
 }
 
 /// What every platform's ingest spec says of its stream: the words its run

@@ -584,6 +584,16 @@ fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
         .unwrap_or_default()
         .to_owned();
     assert!(why.contains("is gone"), "{why}");
+    // An apply makes the slot again, where the source's log is now: the
+    // changes made meanwhile are not in it, so the stream still stops.
+    let model = s.dir.join("model");
+    let applied = s.job(&["apply", model.to_str().unwrap()], &[]);
+    said(
+        &applied,
+        "made the replication slot of stream `Shop`",
+        "apply",
+    );
+    stops_at_a_slot_moved_past_it(s);
     // A resync that marks its batch but cannot make the slot leaves the
     // batch marked; the next resync finishes that batch.
     let refused = s.job(
@@ -598,7 +608,7 @@ fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
     );
     said(
         &refused,
-        "batch 5 will load a fresh snapshot",
+        "batch 6 will load a fresh snapshot",
         "the batch marked",
     );
     let resynced = s.job(&["resync", "--stream", "Shop"], &[]);
@@ -606,12 +616,12 @@ fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
     said(&resynced, "made anew", "the slot remade");
     said(
         &resynced,
-        "batch 5 was left started; finishing it",
+        "batch 6 was left started; finishing it",
         "the same batch",
     );
     said(
         &resynced,
-        "batch 5 committed: 19092 rows read, +0 ~1 -9",
+        "batch 6 committed: 19092 rows read, +0 ~1 -9",
         "the fresh snapshot",
     );
     let (merged, source) = s.live_and_source();
@@ -622,14 +632,85 @@ fn a_dropped_slot_stops_the_stream_until_it_is_resynced(s: &Scratch) {
     s.source_sql("UPDATE items SET qty = 6 WHERE id = 20");
     said(
         &s.ingest(),
-        "batch 6 committed: 1 rows read, +0 ~1 -0",
+        "batch 7 committed: 1 rows read, +0 ~1 -0",
         "changes again",
     );
     let (merged, source) = s.live_and_source();
     assert_eq!(merged, source);
     let before = s.source_sql("SELECT pg_current_wal_lsn()");
-    said(&s.ingest(), "batch 7 committed: 0 rows read", "nothing new");
+    said(&s.ingest(), "batch 8 committed: 0 rows read", "nothing new");
     slot_is_past(s, &before);
+}
+
+/// A runner killed after it told the slot, while streaming, of its batch's
+/// first commit (before the batch was staged): the next batch finds the
+/// slot there and merges every change once. A slot told one byte further
+/// has skipped that transaction, and the stream stops rather than miss it.
+#[test]
+fn a_slot_told_of_a_killed_batch_s_first_commit_loses_nothing() {
+    let Some(s) = Scratch::with_source("cdctold", 100, &Source::Cdc) else {
+        return;
+    };
+    said(
+        &s.ingest(),
+        "batch 1 committed: 100 rows read",
+        "the snapshot",
+    );
+    said(&s.ingest(), "batch 2 committed: 0 rows read", "nothing new");
+    s.source_sql("UPDATE items SET qty = 7 WHERE id = 1");
+    s.source_sql("UPDATE items SET qty = 8 WHERE id = 2");
+    // Where the killed attempt left the slot: at its first commit.
+    tell_slot(&s, "");
+    said(
+        &s.ingest(),
+        "batch 3 committed: 2 rows read, +0 ~2 -0",
+        "both changes, the first one too",
+    );
+    let (merged, source) = s.live_and_source();
+    assert_eq!(merged, source);
+    s.source_sql("UPDATE items SET qty = 9 WHERE id = 3");
+    tell_slot(&s, " + 1");
+    stops_at_a_slot_moved_past_it(&s);
+}
+
+/// Asserts the stream's next batch stops because its slot stands past what
+/// it merged, naming the command that mends it.
+fn stops_at_a_slot_moved_past_it(s: &Scratch) {
+    let stopped = s.ingest();
+    assert_eq!(stopped.code, 3, "{}{}", stopped.stdout, stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains("has moved past what the stream has merged")
+            && stopped.stderr.contains("job resync --stream Shop"),
+        "{}",
+        stopped.stderr
+    );
+}
+
+/// Moves the stream's slot to the commit of the first transaction it
+/// holds (`plus` after it, as SQL: `" + 1"`), as a runner tells it while
+/// streaming: read from the `Begin` message `pgoutput` sends for it.
+fn tell_slot(s: &Scratch, plus: &str) {
+    let slot = "(SELECT slot_name FROM pg_replication_slots WHERE database = current_database())";
+    let first = psql(
+        &s.source,
+        false,
+        &format!(
+            "SELECT ('0/0'::pg_lsn + ('x' || encode(substring(data FROM 2 FOR 8), 'hex'))::bit(64)::bigint::numeric)::text \
+             FROM pg_logical_slot_peek_binary_changes({slot}, NULL, NULL, 'proto_version', '1', \
+             'publication_names', (SELECT string_agg(quote_ident(pubname), ',') FROM pg_publication)) \
+             WHERE get_byte(data, 0) = ascii('B') LIMIT 1"
+        ),
+    )
+    .unwrap();
+    assert!(first.contains('/'), "no transaction in the slot: {first:?}");
+    psql(
+        &s.source,
+        false,
+        &format!("SELECT pg_replication_slot_advance({slot}, '{first}'::pg_lsn{plus})"),
+    )
+    .unwrap();
 }
 
 /// Asserts the stream's slot let go of the log before position `lsn`.

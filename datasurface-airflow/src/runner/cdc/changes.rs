@@ -42,6 +42,23 @@ struct Mapped {
     at: Vec<Option<usize>>,
 }
 
+/// Which changes a batch streams, and what it may tell its slot.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Range {
+    /// Where the stream's last batch stopped: every change of a
+    /// transaction that committed before it is merged.
+    pub(super) from: Lsn,
+    /// Where the log was flushed when the batch began: it stages the
+    /// transactions that committed before it.
+    pub(super) upto: Lsn,
+    /// Where the slot stands: what it was last told.
+    pub(super) slot_at: Lsn,
+    /// How far the stream has merged its slot's changes, which the slot
+    /// is never told past but by an earlier attempt at this batch; `None`
+    /// for a stream that reads only changes and has merged none.
+    pub(super) merged: Option<Lsn>,
+}
+
 /// Reads a batch's changes from the slot into the changes table.
 pub(super) struct Changes<'a> {
     spec: &'a IngestSpec,
@@ -96,16 +113,43 @@ impl<'a> Changes<'a> {
     }
 
     /// Stages in `target` every change of the transactions that committed
-    /// from `from` (or where the slot stands, if later) to before `upto`,
-    /// streamed once over `stream`; the changes by dataset.
+    /// from `range.from` (or where the slot stands, if later) to before
+    /// `range.upto`, streamed once over `stream`; the changes by dataset.
+    ///
+    /// The slot is told of its first transaction's commit as soon as it
+    /// comes: nothing commits between where the stream starts and there
+    /// that the stream has not merged. Told then, the slot can move the
+    /// place it restarts decoding from past what it holds now (a server
+    /// takes one such place at a time, and only once told past it), so
+    /// the next batch does not decode this one's changes again. A slot told
+    /// past what the stream merged is refused unless its first transaction
+    /// commits exactly there: an earlier attempt at this batch told it so.
     pub(super) fn stage(
         &mut self,
         client: &mut postgres::Client,
         stream: &mut Replication,
         target: &mut dyn Target,
         cdc: &CdcSpec,
-        (from, upto): (Lsn, Lsn),
+        range: Range,
     ) -> Result<BTreeMap<String, u64>, BatchFailure> {
+        let Range {
+            from,
+            upto,
+            slot_at,
+            merged,
+        } = range;
+        // Told past what the stream merged: by an earlier attempt, if its
+        // first transaction commits where the slot stands.
+        let ahead = merged.is_some_and(|m| slot_at > m);
+        let resync = target.resync(&self.spec.stream);
+        let moved = || -> BatchFailure {
+            failure!(
+                "the replication slot `{}` this stream reads has moved past what the stream has merged (it starts at {slot_at}, the stream merged the changes before {}): it was made anew (by an apply after it was dropped) or read by another program, so the changes between cannot be read, and the stream stops rather than miss them; {} makes a new slot and loads a fresh snapshot",
+                cdc.slot,
+                merged.unwrap_or_default(),
+                resync,
+            )
+        };
         self.type_names = client
             .query("SELECT oid, format_type(oid, NULL) FROM pg_type", &[])
             .map_err(|e| failure!("replication slot `{}`: {}", cdc.slot, errors::text(&e)))?
@@ -121,6 +165,7 @@ impl<'a> Changes<'a> {
         stream.start(&cdc.slot, from, &cdc.publication)?;
         stream.ping()?;
         let mut staged = Vec::new();
+        let mut first = true;
         target.changes(&mut |emit| {
             loop {
                 let data = match stream.next()? {
@@ -141,7 +186,16 @@ impl<'a> Changes<'a> {
                 match message {
                     // Transactions come in the order they committed.
                     Message::Begin { final_lsn, .. } if final_lsn >= upto => break,
-                    Message::Begin { xid, .. } => {
+                    Message::Begin { xid, final_lsn, .. } => {
+                        if first {
+                            first = false;
+                            if ahead && final_lsn != slot_at {
+                                return Err(moved());
+                            }
+                            if final_lsn > slot_at {
+                                stream.tell(final_lsn)?;
+                            }
+                        }
                         self.skipping = self.snapshot.is_some_and(|s| s.saw(xid));
                     }
                     Message::Commit { .. } => self.skipping = false,
@@ -166,6 +220,10 @@ impl<'a> Changes<'a> {
                         values: &values,
                     })?;
                 }
+            }
+            // An earlier attempt told the slot of a transaction before `upto`.
+            if ahead && first {
+                return Err(moved());
             }
             Ok(())
         })?;

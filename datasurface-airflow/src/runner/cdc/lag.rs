@@ -13,7 +13,8 @@ use crate::spec::{CdcSpec, IngestSpec};
 /// What the source's server says of a slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Found {
-    /// Bytes of log from the slot's position to the current one.
+    /// Bytes of log from where the slot restarts decoding (what the
+    /// server keeps for it) to the current position.
     pub(super) lag_bytes: u64,
     /// The slot's position.
     pub(super) at: Lsn,
@@ -97,26 +98,21 @@ pub(crate) fn state_of(
     let found = match read(spec, cdc, login) {
         Ok(found) => found,
         Err(why) => {
-            return Some(SlotState {
-                name: cdc.slot.clone(),
-                lag_bytes: None,
-                age_seconds: None,
-                wal_status: None,
-                needs_operator: Some(format!(
-                    "cannot read replication slot `{}` on the source: {why}",
-                    cdc.slot
-                )),
-            });
+            let mut state = SlotState::new(&cdc.slot);
+            state.needs_operator = Some(format!(
+                "cannot read replication slot `{}` on the source: {why}",
+                cdc.slot
+            ));
+            return Some(state);
         }
     };
     let age_seconds = found.as_ref().and_then(|f| age(f.at));
-    Some(SlotState {
-        name: cdc.slot.clone(),
-        lag_bytes: found.as_ref().map(|f| f.lag_bytes),
-        age_seconds,
-        wal_status: found.as_ref().map(|f| f.wal_status.clone()),
-        needs_operator: verdict(cdc, found.as_ref(), age_seconds, ran, mends),
-    })
+    let mut state = SlotState::new(&cdc.slot);
+    state.lag_bytes = found.as_ref().map(|f| f.lag_bytes);
+    state.age_seconds = age_seconds;
+    state.wal_status = found.as_ref().map(|f| f.wal_status.clone());
+    state.needs_operator = verdict(cdc, found.as_ref(), age_seconds, ran, mends);
+    Some(state)
 }
 
 /// The slot as the source's server reports it; none when it has no such
@@ -130,7 +126,7 @@ fn read(
     let row = client
         .query_opt(
             "SELECT greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), \
-             coalesce(confirmed_flush_lsn, restart_lsn)), 0)::bigint, \
+             coalesce(restart_lsn, confirmed_flush_lsn)), 0)::bigint, \
              coalesce(confirmed_flush_lsn, restart_lsn)::text, coalesce(wal_status, 'lost') \
              FROM pg_replication_slots WHERE slot_name = $1",
             &[&cdc.slot],

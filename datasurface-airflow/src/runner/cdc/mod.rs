@@ -8,13 +8,15 @@
 //! position: the server skips what committed before it, whatever the slot
 //! says), stages them in the stream's changes table in the order the
 //! source made them, and records that position in its state. The slot is
-//! told only after the merge commits, and is never read past what the
-//! batch records: a runner killed before telling it leaves the slot
-//! behind, and the next batch still starts where this one stopped. So
-//! every change is merged once: staged twice, a batch's changes are merged
-//! by one batch. The log is decoded once per batch (the slot's telling
-//! decodes next to nothing, where `pg_replication_slot_advance` decodes it
-//! all again).
+//! told the position only after the merge commits: a runner killed before
+//! telling it leaves the slot behind, and the next batch still starts
+//! where this one stopped. So every change is merged once: staged twice, a
+//! batch's changes are merged by one batch. While streaming, the slot is
+//! told only of the commit of the batch's first transaction, before which
+//! nothing is left unmerged, so the server may move the place it restarts
+//! decoding from past the last batch's changes (see `Changes::stage`). The
+//! log is decoded once per batch (the slot's telling decodes next to
+//! nothing, where `pg_replication_slot_advance` decodes it all again).
 //!
 //! `job apply` makes the publication and the slot (`set_up`), holding no
 //! lock: making a slot waits for every transaction on the source's server
@@ -40,7 +42,7 @@ use super::{BatchFailure, JobError, Login, errors, failure};
 use crate::names::quoted;
 use crate::spec::{CdcSpec, DatasetSpec, IngestSpec, SourceSpec};
 pub use changes::CHANGE_ROW;
-use changes::Changes;
+use changes::{Changes, Range};
 pub use lag::Mends;
 pub(crate) use lag::{slot_state, state_of};
 use postgres::binary_copy::BinaryCopyInWriter;
@@ -333,7 +335,18 @@ pub(crate) fn stage(
     let mut reader = Changes::new(spec, &tables, last.snapshot.as_ref());
     let (client, stream) = session.both(spec, login)?;
     let read = reader
-        .stage(client, stream, target, cdc, (last_to, upto_lsn))
+        .stage(
+            client,
+            stream,
+            target,
+            cdc,
+            Range {
+                from: last_to,
+                upto: upto_lsn,
+                slot_at: confirmed,
+                merged: merged_up_to(&last),
+            },
+        )
         .inspect_err(|_| session.stream = None)?;
     // A walsender streams once per connection: PostgreSQL 15 ends a second
     // `START_REPLICATION` on it at once, before it reads what it is sent.
@@ -354,6 +367,18 @@ pub(crate) fn stage(
         },
         notes,
     })
+}
+
+/// How far a stream has merged the changes of its slot after the batch
+/// that left `last`: the slot never starts past it (it is told no further,
+/// and is made before the snapshot a stream starts with), unless it was
+/// made anew or another program read it. `None` for a stream that reads
+/// only changes and has merged none.
+fn merged_up_to(last: &Position) -> Option<Lsn> {
+    last.advance_to
+        .as_deref()
+        .or_else(|| last.snapshot.as_ref().map(|s| s.until.as_str()))
+        .and_then(Lsn::parse)
 }
 
 /// The first batch of a stream that starts with a snapshot: every table,

@@ -66,6 +66,9 @@ pub(super) struct Replication {
     chunk: Vec<u8>,
     what: String,
     pinged: Option<Instant>,
+    /// What this connection has told the slot is merged (zero: nothing):
+    /// every status update says it again.
+    told: Lsn,
 }
 
 enum Io {
@@ -138,6 +141,7 @@ impl Replication {
             chunk: vec![0; 64 * 1024],
             what: what.to_owned(),
             pinged: None,
+            told: Lsn::default(),
         };
         replication
             .log_in(endpoint, transport, tls.as_deref())
@@ -305,7 +309,7 @@ impl Replication {
                                 data[1..9].try_into().unwrap_or_default(),
                             ));
                             if data[17] == 1 {
-                                self.status(Lsn::default(), false)?;
+                                self.status(false)?;
                             }
                             return Ok(Event::SentUpTo(sent));
                         }
@@ -333,7 +337,15 @@ impl Replication {
             return Ok(());
         }
         self.pinged = Some(Instant::now());
-        self.status(Lsn::default(), true)
+        self.status(true)
+    }
+
+    /// Tells the slot, while streaming, that every change before `at` is
+    /// merged, so it may let go of the log before it (and take the place
+    /// it restarts decoding from past it).
+    pub(super) fn tell(&mut self, at: Lsn) -> Result<(), BatchFailure> {
+        self.told = self.told.max(at);
+        self.status(false)
     }
 
     /// Ends streaming. The connection takes commands again, but not another
@@ -358,14 +370,15 @@ impl Replication {
         publication: &str,
     ) -> Result<(), BatchFailure> {
         self.start(slot, to, publication)?;
-        self.status(to, false)?;
+        self.tell(to)?;
         self.stop()
     }
 
-    /// A standby status update: every change before `at` is written,
-    /// flushed and applied (nothing, when `at` is zero); `reply` asks the
-    /// server to answer at once.
-    fn status(&mut self, at: Lsn, reply: bool) -> Result<(), BatchFailure> {
+    /// A standby status update: every change before what it has told is
+    /// written, flushed and applied (nothing, when it has told nothing);
+    /// `reply` asks the server to answer at once.
+    fn status(&mut self, reply: bool) -> Result<(), BatchFailure> {
+        let at = self.told;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
@@ -668,15 +681,21 @@ mod tests {
             data.extend_from_slice(&[0; 24]);
             data.extend_from_slice(b"Bchange");
             send(s, b'd', &data);
+            // Told while streaming: written, flushed and applied, no reply asked.
+            let told = 0x1_0000_0020_u64.to_be_bytes().repeat(3);
+            let (tag, status) = tagged(s);
+            assert_eq!((tag, status[0], status.len()), (b'd', b'r', 34));
+            assert_eq!(&status[1..25], &told[..]);
+            assert_eq!(status[33], 0);
             let mut keepalive = vec![b'k'];
             keepalive.extend_from_slice(&0x2_0000_0000_u64.to_be_bytes());
             keepalive.extend_from_slice(&[0; 8]);
             keepalive.push(1);
             send(s, b'd', &keepalive);
-            // The reply the keepalive asked for confirms nothing.
+            // The reply the keepalive asked for says again what was told.
             let (tag, status) = tagged(s);
             assert_eq!((tag, status[0], status.len()), (b'd', b'r', 34));
-            assert_eq!(&status[1..25], &[0; 24]);
+            assert_eq!(&status[1..25], &told[..]);
             assert_eq!(status[33], 0);
             assert_eq!(tagged(s).0, b'c');
             send(s, b'c', b"");
@@ -695,6 +714,7 @@ mod tests {
             Event::Data(data) => assert_eq!(&data[..], b"Bchange"),
             other @ Event::SentUpTo(_) => panic!("{other:?}"),
         }
+        stream.tell(Lsn(0x1_0000_0020)).unwrap();
         assert_sent_up_to(&mut stream, Lsn(0x2_0000_0000));
         stream.stop().unwrap();
         drop(stream);
