@@ -127,6 +127,11 @@ pub(crate) enum Command {
     /// that validates is swapped in; the last good one keeps being served).
     #[command(after_help = EXIT_PLAIN)]
     Serve(ServeArgs),
+    #[cfg(feature = "mcp")]
+    /// Answer assistants over the Model Context Protocol on standard input and output:
+    /// every question the model service answers, as a read-only tool (docs/mcp.md).
+    #[command(after_help = EXIT_PLAIN)]
+    Mcp(McpArgs),
     /// Explain a diagnostic code; without one, list every code with its summary
     /// (`--all`: the whole catalogue, in Markdown; `--platform KIND`: a platform's parameters).
     Explain(ExplainArgs),
@@ -344,6 +349,16 @@ pub(crate) struct ServeArgs {
     #[cfg(feature = "airflow")]
     #[arg(long, value_name = "PLATFORM")]
     pub(crate) airflow: Vec<String>,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
+}
+
+/// `mcp`.
+#[cfg(feature = "mcp")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct McpArgs {
+    /// The model file or directory.
+    pub(crate) model: PathBuf,
     #[command(flatten)]
     pub(crate) external: ExternalKinds,
 }

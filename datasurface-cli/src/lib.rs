@@ -65,6 +65,8 @@ mod job;
 // Its senders serve the runners: with neither, nothing sends events.
 #[cfg(all(feature = "lineage", any(feature = "sqlite", feature = "airflow")))]
 mod lineage;
+#[cfg(feature = "mcp")]
+mod mcp;
 #[cfg(all(feature = "airflow", feature = "sqlite"))]
 mod mirror;
 mod model;
@@ -380,6 +382,8 @@ impl App<'_> {
             Command::Hook(args::HookCommand::Test(a)) => hook::test(&a, out, err),
             #[cfg(feature = "serve")]
             Command::Serve(a) => serve::run(self, &a, out, err),
+            #[cfg(feature = "mcp")]
+            Command::Mcp(a) => mcp::run(self, &a, out, err),
             Command::Explain(a) => codes::explain(self, &a, out, err),
             Command::ExplainChoice(a) => choice::run(self, &a, out, err),
             Command::Release(a) => release::run(self, &a, out, err),

@@ -43,7 +43,7 @@ pub(crate) fn run(
     // What each load keeps so that the next does work in proportion to
     // what changed.
     let mut kept = Kept::new();
-    let (version, pending) = match first_load(app, args, &external, &mut kept, err) {
+    let (version, pending) = match first_load(app, &args.model, &external, &mut kept, err) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
@@ -57,19 +57,8 @@ pub(crate) fn run(
     let service = Arc::new(ModelService::new(version));
     #[cfg(any(feature = "sqlite", feature = "airflow"))]
     state.hand_to(&service);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "{}: could not start the server: {e}",
-                app.paint(Paint::Error, "error")
-            );
-            return Outcome::CouldNotRun;
-        }
+    let Some(runtime) = runtime(app, err) else {
+        return Outcome::CouldNotRun;
     };
     let listener = match runtime.block_on(tokio::net::TcpListener::bind(args.addr)) {
         Ok(listener) => listener,
@@ -301,14 +290,14 @@ fn fingerprint(model: &Path) -> Vec<(String, u64, Option<SystemTime>)> {
 
 /// A served model's findings, located in its files, for the service once
 /// the model is served.
-struct Unlocated {
+pub(crate) struct Unlocated {
     hash: String,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Unlocated {
     /// Gives the service the located findings.
-    fn hand_to(self, service: &ModelService) {
+    pub(crate) fn hand_to(self, service: &ModelService) {
         if !self.diagnostics.is_empty() {
             service.located(&self.hash, self.diagnostics);
         }
@@ -405,21 +394,37 @@ fn print_findings(app: &App<'_>, diagnostics: &[Diagnostic], err: &mut dyn Write
     }
 }
 
-/// The model as `serve` starts with it; a model that does not load or
-/// validate is reported, and `serve` does not start.
-fn first_load(
+/// The runtime a server answers on; none (and why, on `err`) when it
+/// cannot be had.
+pub(crate) fn runtime(app: &App<'_>, err: &mut dyn Write) -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            let _ = writeln!(
+                err,
+                "{}: could not start the server: {e}",
+                app.paint(Paint::Error, "error")
+            );
+        })
+        .ok()
+}
+
+/// The model as `serve` (or `mcp`) starts with it; a model that does not
+/// load or validate is reported, and the server does not start.
+pub(crate) fn first_load(
     app: &App<'_>,
-    args: &ServeArgs,
+    model: &Path,
     external: &[&str],
     kept: &mut Kept,
     err: &mut dyn Write,
 ) -> Result<(ModelVersion, Unlocated), Outcome> {
-    load(app, &args.model, external, kept).map_err(|rejected| {
+    load(app, model, external, kept).map_err(|rejected| {
         let _ = writeln!(
             err,
             "{}: {}: {}",
             app.paint(Paint::Error, "error"),
-            args.model.display(),
+            model.display(),
             rejected.summary
         );
         print_findings(app, &rejected.diagnostics, err);

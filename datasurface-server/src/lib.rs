@@ -41,6 +41,8 @@ mod freshness;
 mod http;
 mod lineage;
 mod listen;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 mod metrics;
 mod openapi;
 mod problem;

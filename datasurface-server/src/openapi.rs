@@ -416,7 +416,8 @@ fn links(route: &Route) -> Option<Value> {
     (!found.is_empty()).then(|| Value::Object(found))
 }
 
-fn parameter(p: &Param) -> Value {
+/// The JSON Schema of a parameter's value.
+pub(crate) fn param_schema(p: &Param) -> Map<String, Value> {
     let mut schema = Map::new();
     schema.insert("type".to_owned(), json!(p.kind));
     if p.kind == "integer" {
@@ -429,6 +430,11 @@ fn parameter(p: &Param) -> Value {
     if !p.one_of.is_empty() {
         schema.insert("enum".to_owned(), json!(p.one_of));
     }
+    schema
+}
+
+fn parameter(p: &Param) -> Value {
+    let schema = param_schema(p);
     json!({
         "name": p.name,
         "in": if p.place == In::Path { "path" } else { "query" },
@@ -467,6 +473,29 @@ fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
         "getPlatformGraph" => of::<datasurface_graph::GraphExport<'_>>(generator),
         _ => json!({"type": "object"}),
     }
+}
+
+/// The schema of a route's JSON answer standing alone (its definitions
+/// under `$defs`), an object: a tool's output schema.
+#[cfg(feature = "mcp")]
+pub(crate) fn output_schema(id: &str) -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/$defs".into();
+            s.contract = Contract::Serialize;
+        })
+        .into_generator();
+    let body = body_schema(id, &mut generator);
+    let mut schema = match body {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    schema.insert("type".to_owned(), json!("object"));
+    let defs = generator.take_definitions(true);
+    if !defs.is_empty() {
+        schema.insert("$defs".to_owned(), Value::Object(defs));
+    }
+    Value::Object(schema)
 }
 
 fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {

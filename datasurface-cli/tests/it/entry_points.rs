@@ -176,10 +176,25 @@ fn a_model_check_refuses_is_refused_by_every_command() {
             let run = datasurface(args, &dir);
             assert_eq!(run.code, 0, "{what}: {args:?}: {}", run.transcript());
         }
-        // The service refuses to start on it, as `check` fails it.
-        let run = datasurface(&["serve", "--addr", "127.0.0.1:0", "model"], &dir);
-        assert_eq!(run.code, 1, "{what}: {}", run.transcript());
-        assert!(run.stderr.contains(code), "{what}: {}", run.transcript());
+        // The services refuse to start on it, as `check` fails it.
+        for args in [
+            &["serve", "--addr", "127.0.0.1:0", "model"][..],
+            #[cfg(feature = "mcp")]
+            &["mcp", "model"],
+        ] {
+            let run = datasurface(args, &dir);
+            assert_eq!(run.code, 1, "{what}: {args:?}: {}", run.transcript());
+            assert!(
+                run.stderr.contains(code),
+                "{what}: {args:?}: {}",
+                run.transcript()
+            );
+            assert!(
+                run.stdout.is_empty(),
+                "{what}: {args:?}: {}",
+                run.transcript()
+            );
+        }
     }
 }
 

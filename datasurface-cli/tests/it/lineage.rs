@@ -315,7 +315,7 @@ fn a_lineage_file_that_is_a_fifo_fails_no_batch_and_is_named() {
 /// (`openlineage/validate_events.py`). `.ci/external` makes both. Without
 /// them the test says so and passes, unless `DATASURFACE_REQUIRE_EXTERNAL=1`.
 pub(super) fn official_client_parses(events: &std::path::Path) {
-    let Some(python) = external("DATASURFACE_API_TOOLS", |dir| {
+    let Some(python) = external("DATASURFACE_API_TOOLS", OPENLINEAGE_TOOLS, |dir| {
         let python = dir.join("python");
         std::process::Command::new(&python)
             .args(["-c", "import openlineage.client.event_v2, jsonschema"])
@@ -333,7 +333,7 @@ pub(super) fn official_client_parses(events: &std::path::Path) {
         "the OpenLineage client refuses an event",
         events,
     );
-    let Some(spec) = external("DATASURFACE_OPENLINEAGE_SPEC", |dir| {
+    let Some(spec) = external("DATASURFACE_OPENLINEAGE_SPEC", OPENLINEAGE_TOOLS, |dir| {
         dir.join("OpenLineage.json")
             .is_file()
             .then(|| dir.to_owned())
@@ -351,19 +351,24 @@ pub(super) fn official_client_parses(events: &std::path::Path) {
     );
 }
 
+/// The OpenLineage tools, as a skipped test names them.
+const OPENLINEAGE_TOOLS: &str = "the OpenLineage tools (.ci/external makes them: openlineage-python and jsonschema in DATASURFACE_API_TOOLS, the specification's schemas in DATASURFACE_OPENLINEAGE_SPEC)";
+
 /// What `find` makes of the directory the environment variable `name`
-/// names; `None` (and the test says so) when it is unset or unusable,
+/// names (`tools` says what it should name); `None` (and the test says so) when it is unset or unusable,
 /// which `DATASURFACE_REQUIRE_EXTERNAL=1` turns into a failure.
 #[allow(
     clippy::print_stderr,
     reason = "a skipped check says so in the test's output"
 )]
-fn external<T>(name: &str, find: impl Fn(&std::path::Path) -> Option<T>) -> Option<T> {
+pub(super) fn external<T>(
+    name: &str,
+    tools: &str,
+    find: impl Fn(&std::path::Path) -> Option<T>,
+) -> Option<T> {
     let found = std::env::var_os(name).and_then(|dir| find(std::path::Path::new(&dir)));
     if found.is_none() {
-        let message = format!(
-            "{name} does not name the OpenLineage tools (.ci/external makes them: openlineage-python and jsonschema in DATASURFACE_API_TOOLS, the specification's schemas in DATASURFACE_OPENLINEAGE_SPEC)"
-        );
+        let message = format!("{name} does not name {tools}");
         assert!(
             std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
             "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires them"

@@ -28,6 +28,8 @@ mod graph;
 mod hooks;
 mod job;
 mod lineage;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod metrics;
 mod newcomer;
 mod ownerless;

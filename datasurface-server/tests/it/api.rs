@@ -6,7 +6,7 @@ use datasurface_server::{ROUTES, openapi};
 use crate::{Running, header, northwind_version};
 
 /// A path of each route with Northwind's names in it.
-fn sample(route: &str) -> String {
+pub(crate) fn sample(route: &str) -> String {
     route
         .replace("{zone}", "USA")
         .replace("{team}", "NorthwindTeam")
@@ -29,7 +29,7 @@ fn encoded(name: &str) -> String {
         .collect()
 }
 
-fn platform() -> String {
+pub(crate) fn platform() -> String {
     let eco = datasurface_fixtures::northwind().build_valid().unwrap();
     eco.platforms.keys().next().unwrap().to_string()
 }

@@ -6,6 +6,8 @@
 mod api;
 mod browser;
 mod connections;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod reload;
 mod tools;
 mod webdriver;
