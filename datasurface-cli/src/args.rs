@@ -336,6 +336,16 @@ pub(crate) struct ServeArgs {
     /// How often to look for changed model files, in seconds; 0 reloads only on SIGHUP.
     #[arg(long, default_value_t = 2, value_name = "SECONDS")]
     pub(crate) poll: u64,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+    #[command(flatten)]
+    pub(crate) external: ExternalKinds,
+}
+
+/// Where a server reads the platforms' run state (`serve` and `mcp`).
+#[cfg(feature = "serve")]
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct StateArgs {
     /// A `sqlite` platform's state directory whose run state `/metrics` adds (batches,
     /// rows, last success, waiting streams, hooks' decisions), read at each scrape; give it
     /// once per platform.
@@ -349,8 +359,6 @@ pub(crate) struct ServeArgs {
     #[cfg(feature = "airflow")]
     #[arg(long, value_name = "PLATFORM")]
     pub(crate) airflow: Vec<String>,
-    #[command(flatten)]
-    pub(crate) external: ExternalKinds,
 }
 
 /// `mcp`.
@@ -359,6 +367,8 @@ pub(crate) struct ServeArgs {
 pub(crate) struct McpArgs {
     /// The model file or directory.
     pub(crate) model: PathBuf,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
     #[command(flatten)]
     pub(crate) external: ExternalKinds,
 }

@@ -132,7 +132,7 @@ pub(crate) fn json(findings: &[Finding]) -> String {
 
 /// A SARIF 2.1.0 log, for code-scanning tools that annotate pull requests.
 pub(crate) fn sarif(findings: &[Finding], registry: &PlatformRegistry) -> String {
-    let rules: Vec<Value> = crate::codes::all(registry)
+    let rules: Vec<Value> = datasurface_gate::codes::all(registry)
         .iter()
         .map(|c| {
             json!({"id": c.code, "shortDescription": {"text": c.summary}, "fullDescription": {"text": c.explanation}})

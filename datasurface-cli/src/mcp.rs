@@ -3,7 +3,10 @@
 //!
 //! The model is loaded as `serve` loads it (validation, graphs, every
 //! platform's lint); a model that does not validate is reported on
-//! standard error and nothing is served. The command's output (standard
+//! standard error and nothing is served. Besides the model service's
+//! questions, the gate's: checking a proposed change (as `verify`),
+//! explaining a code (as `explain`) and a platform choice (as
+//! `explain-choice`). The command's output (standard
 //! output) carries only the protocol's messages.
 
 use std::io::Write;
@@ -11,7 +14,7 @@ use std::sync::Arc;
 
 use tokio::io::AsyncReadExt as _;
 
-use datasurface_gate::Kept;
+use datasurface_gate::{Kept, ModelDir};
 use datasurface_server::ModelService;
 use datasurface_server::mcp::McpServer;
 
@@ -32,15 +35,29 @@ pub(crate) fn run(
             Ok(loaded) => loaded,
             Err(outcome) => return outcome,
         };
+    #[cfg(any(feature = "sqlite", feature = "airflow"))]
+    let Ok(state) = crate::serve_state::StateSources::of(&args.state, &version.valid)
+        .map_err(|why| writeln!(err, "{}: {why}", app.paint(Paint::Error, "error")))
+    else {
+        return Outcome::CouldNotRun;
+    };
     let service = Arc::new(ModelService::new(version));
+    #[cfg(any(feature = "sqlite", feature = "airflow"))]
+    state.hand_to(&service);
     pending.hand_to(&service);
+    // `check_change` lays a proposal over the model's files as they are
+    // when it is asked, and verifies it as `datasurface verify` does.
+    let mcp = McpServer::new(service).with_gate(
+        crate::gate::gate(app, &external),
+        Arc::new(ModelDir::new(&args.model)),
+    );
     let Some(runtime) = crate::serve::runtime(app, err) else {
         return Outcome::CouldNotRun;
     };
     // The server answers on the runtime's threads into a pipe; this thread
     // copies the pipe to `out`, which holds standard output.
     let (answers, mut from_server) = tokio::io::duplex(64 * 1024);
-    let served = runtime.spawn(McpServer::new(service).serve_io(tokio::io::stdin(), answers));
+    let served = runtime.spawn(mcp.serve_io(tokio::io::stdin(), answers));
     let mut chunk = vec![0; 64 * 1024];
     loop {
         match runtime.block_on(from_server.read(&mut chunk)) {

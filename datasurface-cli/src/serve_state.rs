@@ -8,7 +8,7 @@ use std::sync::Arc;
 use datasurface_rules::validate::ValidEcosystem;
 use datasurface_server::{DatasetRun, ModelService};
 
-use crate::args::ServeArgs;
+use crate::args::StateArgs;
 use crate::problem::Problem;
 
 /// Where the platforms' state is.
@@ -32,7 +32,7 @@ impl StateSources {
             reason = "fails only for an airflow platform"
         )
     )]
-    pub(crate) fn of(args: &ServeArgs, valid: &ValidEcosystem) -> Result<StateSources, Problem> {
+    pub(crate) fn of(args: &StateArgs, valid: &ValidEcosystem) -> Result<StateSources, Problem> {
         let _ = valid;
         Ok(StateSources {
             #[cfg(feature = "sqlite")]

@@ -25,6 +25,7 @@
 
 mod avro_files;
 pub mod choose;
+pub mod codes;
 mod dir;
 pub mod environments;
 mod external;
@@ -36,6 +37,7 @@ mod links;
 pub mod markdown;
 mod memory;
 mod named_files;
+mod overlay;
 mod pipeline;
 mod plans;
 mod read;
@@ -48,6 +50,7 @@ pub use dir::ModelDir;
 pub use external::{EXTERNAL_KIND, External};
 pub use finding::{FINDINGS_VERSION, Finding, Verdict, VerifyOutput, finding_schema, to_json};
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
+pub use overlay::{Overlay, OverlayError};
 /// The codes of the gate's check of every environment a model declares
 /// ([`environments::check_environments`]).
 pub const ENVIRONMENT_CODES: &[datasurface_rules::validate::CodeInfo] = &[

@@ -55,6 +55,10 @@ pub fn router(service: Arc<ModelService>) -> Router {
             get(lineage),
         )
         .route(
+            "/api/v1/datastores/{store}/datasets/{dataset}/impact",
+            get(impact),
+        )
+        .route(
             "/api/v1/datastores/{store}/datasets/{dataset}/freshness",
             get(freshness),
         )
@@ -458,6 +462,41 @@ async fn lineage(
             snap,
             store,
             name,
+            q.depth.map_or(usize::MAX, crate::http::wide),
+        ))
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImpactQuery {
+    column: Option<String>,
+    depth: Option<u32>,
+}
+
+async fn impact(
+    State(s): Shared,
+    uri: Uri,
+    headers: HeaderMap,
+    Path((store, dataset)): Path<(String, String)>,
+    q: Asked<ImpactQuery>,
+) -> Response {
+    serve(&s, &uri, &headers, "", |snap| {
+        let q = asked(q)?;
+        let (zone, team, store, name, d) = found_dataset(snap, &store, &dataset)?;
+        let column = match q.column.as_deref() {
+            Some(column) => Some(
+                crate::impact::column_asked(d, column)
+                    .map_err(|why| Problem::not_found(format!("`{store}.{name}`: {why}")))?,
+            ),
+            None => None,
+        };
+        to_json(&crate::impact::impact(
+            snap,
+            (zone, team),
+            store,
+            name,
+            column,
             q.depth.map_or(usize::MAX, crate::http::wide),
         ))
     })

@@ -39,6 +39,7 @@ mod catalogue;
 mod changes;
 mod freshness;
 mod http;
+mod impact;
 mod lineage;
 mod listen;
 #[cfg(feature = "mcp")]

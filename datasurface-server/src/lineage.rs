@@ -81,7 +81,11 @@ fn transformer_node(snap: &Snapshot, ws: &WorkspaceName, side: &'static str) -> 
 
 /// The platforms of a workspace's group (or of all its groups), as
 /// `name (kind)`, sorted.
-fn platforms(snap: &Snapshot, ws: &WorkspaceName, group: Option<&DatasetGroupName>) -> Vec<String> {
+pub(crate) fn platforms(
+    snap: &Snapshot,
+    ws: &WorkspaceName,
+    group: Option<&DatasetGroupName>,
+) -> Vec<String> {
     let eco = snap.eco();
     let names: BTreeSet<&PlatformName> = snap
         .assigned

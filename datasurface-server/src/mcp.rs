@@ -31,10 +31,17 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt as _;
 
+use datasurface_gate::{Gate, ModelSource};
+
 use crate::ROUTES;
 use crate::http::{MAX_LIMIT, segment};
 use crate::openapi::{In, Route, output_schema, param_schema};
 use crate::service::ModelService;
+
+mod gate_tools;
+
+use gate_tools::GateTools;
+pub use gate_tools::MAX_CHANGE_BYTES;
 
 /// The largest answer a tool returns, in bytes: a bigger one (a large
 /// platform's graph) is a tool error that says how to ask for less.
@@ -48,8 +55,10 @@ const INSTRUCTIONS: &str = "A read-only view of a validated DataSurface model: i
 /// command line's `datasurface mcp` uses standard input and output).
 #[derive(Clone)]
 pub struct McpServer {
+    service: Arc<ModelService>,
     router: Router,
     tools: Arc<Vec<Tool>>,
+    gate: Option<Arc<GateTools>>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -64,9 +73,30 @@ impl McpServer {
     /// The server of `service`, answering from its current version.
     pub fn new(service: Arc<ModelService>) -> McpServer {
         McpServer {
-            router: crate::router(service),
+            router: crate::router(Arc::clone(&service)),
+            service,
             tools: Arc::new(tools()),
+            gate: None,
         }
+    }
+
+    /// With the tools that ask the gate: `check_change` (a proposed change
+    /// laid over the model's `files` and verified against them, as
+    /// `datasurface verify` does, plans included), `explain_code` and
+    /// `explain_platform_choice`. `files` are the served model's files as
+    /// they are now (the command line's model directory); nothing is
+    /// written to them.
+    #[must_use]
+    pub fn with_gate(mut self, gate: Gate, files: Arc<dyn ModelSource + Send + Sync>) -> Self {
+        let mut all = tools();
+        all.extend(GateTools::tools());
+        self.tools = Arc::new(all);
+        self.gate = Some(Arc::new(GateTools {
+            gate: Arc::new(gate.with_plans()),
+            files,
+            checking: tokio::sync::Semaphore::new(1),
+        }));
+        self
     }
 
     /// Serves one client over standard input and output until it closes
@@ -105,6 +135,11 @@ impl McpServer {
 
     /// Answers tool `name` with `arguments`, as `tools/call` does.
     pub async fn call(&self, name: &str, arguments: &JsonObject) -> CallToolResult {
+        if let Some(gate) = &self.gate
+            && let Some(answer) = gate.call(name, arguments, &self.service).await
+        {
+            return answer;
+        }
         let Some(route) = ROUTES.iter().find(|r| tool_name(r.id) == name) else {
             return failed(format!("no tool `{name}`: `tools/list` names every tool"));
         };
@@ -194,7 +229,8 @@ pub fn tool_name(id: &str) -> String {
     out
 }
 
-/// Every tool: one per route, in the routes' order.
+/// The tools over the routes: one per route, in the routes' order (a
+/// server [`with_gate`](McpServer::with_gate) has three more).
 pub fn tools() -> Vec<Tool> {
     ROUTES.iter().map(tool).collect()
 }
@@ -208,13 +244,18 @@ fn tool(route: &Route) -> Tool {
     if let Value::Object(schema) = output_schema(route.id) {
         t.output_schema = Some(Arc::new(schema));
     }
+    t.annotations = Some(read_only());
+    t
+}
+
+/// What every tool is: it only reads, and asks nothing outside the model.
+fn read_only() -> ToolAnnotations {
     let mut hints = ToolAnnotations::default();
     hints.read_only_hint = Some(true);
     hints.destructive_hint = Some(false);
     hints.idempotent_hint = Some(true);
     hints.open_world_hint = Some(false);
-    t.annotations = Some(hints);
-    t
+    hints
 }
 
 /// The parameters a tool takes: the route's, but a graph only as JSON.

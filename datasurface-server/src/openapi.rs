@@ -193,6 +193,27 @@ pub const ROUTES: &[Route] = &[
         named: true,
     },
     Route {
+        path: "/api/v1/datastores/{store}/datasets/{dataset}/impact",
+        id: "getImpact",
+        summary: "Who a change to a dataset (or one of its columns) would break: each dataset group that reads it, or reads what a transformer derives from it, nearest first, with the team that owns it; the teams whose owners `verify` asks to approve a breaking change.",
+        params: &[
+            STORE,
+            DATASET,
+            query(
+                "column",
+                "A column of the dataset the change is to (its key and classifications are shown).",
+                "string",
+            ),
+            query(
+                "depth",
+                "How many transformers away to follow (all, if not given).",
+                "integer",
+            ),
+        ],
+        paged: false,
+        named: true,
+    },
+    Route {
         path: "/api/v1/datastores/{store}/datasets/{dataset}/freshness",
         id: "getFreshness",
         summary: "A dataset's freshness on each platform whose state the service reads (`serve --state`): its last committed batch and its age, live rows, failed and waiting batches, and where each consumer group queries it, judged against the group's latency.",
@@ -370,6 +391,15 @@ const LINKS: &[Link] = &[
     },
     Link {
         from: "getDataset",
+        name: "impact",
+        to: "getImpact",
+        parameters: &[
+            ("store", "$request.path.store"),
+            ("dataset", "$request.path.dataset"),
+        ],
+    },
+    Link {
+        from: "getDataset",
         name: "freshness",
         to: "getFreshness",
         parameters: &[
@@ -461,6 +491,7 @@ fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
         "listDatasets" => of::<Page<DatasetItem<'_>>>(generator),
         "getDataset" => of::<DatasetBody<'_>>(generator),
         "getLineage" => of::<Lineage>(generator),
+        "getImpact" => of::<crate::impact::Impact>(generator),
         "getFreshness" => of::<crate::freshness::Freshness>(generator),
         "listWorkspaces" => of::<Page<WorkspaceItem<'_>>>(generator),
         "getWorkspace" => of::<WorkspaceBody<'_>>(generator),

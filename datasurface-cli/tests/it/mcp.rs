@@ -150,3 +150,329 @@ fn the_official_python_client_calls_every_tool_and_gets_the_rest_answers() {
         "{refused}"
     );
 }
+
+/// A session with `datasurface mcp`, spoken by hand over its standard
+/// input and output: newline-delimited JSON-RPC.
+struct Session {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    id: u64,
+}
+
+impl Session {
+    fn start(model: &str, cwd: &std::path::Path) -> Session {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
+            .args(["mcp", model])
+            .env("DATASURFACE_CACHE_DIR", super::cache_dir())
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("the binary runs");
+        let stdin = child.stdin.take().unwrap();
+        let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut session = Session {
+            child,
+            stdin,
+            lines,
+            id: 0,
+        };
+        let init = session.request(
+            "initialize",
+            &json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}),
+        );
+        assert_eq!(init["serverInfo"]["name"], "datasurface", "{init}");
+        session.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        session
+    }
+
+    fn send(&mut self, message: &Value) {
+        use std::io::Write as _;
+        writeln!(self.stdin, "{message}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The result of a request (its answer's `result`).
+    fn request(&mut self, method: &str, params: &Value) -> Value {
+        self.id += 1;
+        let id = self.id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        for line in self.lines.by_ref() {
+            let message: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            if message["id"] == id {
+                assert!(message.get("error").is_none(), "{method}: {message}");
+                return message["result"].clone();
+            }
+        }
+        panic!("`datasurface mcp` ended before answering {method}");
+    }
+
+    fn call(&mut self, name: &str, arguments: &Value) -> Value {
+        self.request("tools/call", &json!({"name": name, "arguments": arguments}))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every file under `dir`, by its path from `dir`, with its bytes.
+fn files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let place = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(place, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// `check_change`'s `files`: each file `proposed` changes from `base`.
+fn changed_files(base: &std::path::Path, proposed: &std::path::Path) -> Value {
+    let (base, proposed) = (files(base), files(proposed));
+    let mut changed = serde_json::Map::new();
+    for (place, bytes) in &proposed {
+        if base.get(place) != Some(bytes) {
+            changed.insert(
+                place.clone(),
+                json!(String::from_utf8(bytes.clone()).unwrap()),
+            );
+        }
+    }
+    for place in base.keys().filter(|p| !proposed.contains_key(*p)) {
+        changed.insert(place.clone(), Value::Null);
+    }
+    Value::Object(changed)
+}
+
+/// The change from `base` to `proposed` as `git diff` writes it for a
+/// review: paths from the model's root, renames found.
+fn git_patch(base: &std::path::Path, proposed: &std::path::Path, work: &std::path::Path) -> String {
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "core.autocrlf=false",
+            ])
+            .args(args)
+            .current_dir(work)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    std::fs::create_dir_all(work).unwrap();
+    super::copy_dir(base, work);
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    for entry in std::fs::read_dir(work).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n != ".git") {
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path).unwrap();
+            } else {
+                std::fs::remove_file(&path).unwrap();
+            }
+        }
+    }
+    super::copy_dir(proposed, work);
+    git(&["add", "-A"]);
+    git(&["diff", "--cached", "--find-renames"])
+}
+
+/// A proposed change of the verify tests: its team document edited.
+struct Case<'a> {
+    name: &'a str,
+    edit: &'a dyn Fn(&str) -> String,
+    source: &'a str,
+    verdict: &'a str,
+}
+
+/// `check_change` gives the verdict and findings `datasurface verify` gives
+/// on the verify tests' changes, whether the change comes as files or as
+/// a patch, and writes nothing.
+#[test]
+fn check_change_agrees_with_verify() {
+    const PHONE: &str = "            phone: {type: {NVarChar: {maxSize: 24}}}\n";
+    let until = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let fax = |t: &str| {
+        t.replacen(
+            PHONE,
+            &format!("{PHONE}            fax: {{type: {{NVarChar: {{maxSize: 24}}}}}}\n"),
+            1,
+        )
+    };
+    let removed = |t: &str| t.replacen(super::verify::DISCONTINUED, "", 1);
+    let approved = |t: &str| format!("{}{}", removed(t), super::verify::approval(&until));
+    let broken = |t: &str| format!("{t}\n  - : [unclosed\n");
+    let team = "northwind/northwind-team@main";
+    let case = |name, edit, source, verdict| Case {
+        name,
+        edit,
+        source,
+        verdict,
+    };
+    let cases = [
+        case("a nullable column from its owner", &fax, team, "passed"),
+        case(
+            "a column from the zone's repository",
+            &fax,
+            "northwind/usa-zone@main",
+            "refused",
+        ),
+        case(
+            "a column from a stranger",
+            &fax,
+            "someone/else@main",
+            "refused",
+        ),
+        case("a removed column", &removed, team, "refused"),
+        case(
+            "a removed column its consumers' owner approved",
+            &approved,
+            team,
+            "passed",
+        ),
+        case(
+            "a team document that does not parse",
+            &broken,
+            team,
+            "notLoaded",
+        ),
+    ];
+    let dir = scratch("mcp-check");
+    copy_northwind(&dir.join("base"), str::to_owned);
+    let before = files(&dir.join("base"));
+    let mut session = Session::start("base", &dir);
+    for (n, case) in cases.iter().enumerate() {
+        check_agrees(&mut session, &dir, n, case);
+    }
+    // A change that does not apply is the assistant's to fix; nothing was written.
+    let result = session.call(
+        "check_change",
+        &json!({"repository": team, "patch": "--- a/zones/usa/teams/northwindteam.yaml\n+++ b/zones/usa/teams/northwindteam.yaml\n@@ -1 +1 @@\n-not there\n+x\n"}),
+    );
+    assert_eq!(result["isError"], true, "{result}");
+    let result = session.call(
+        "check_change",
+        &json!({"repository": team, "files": {"../outside.yaml": "x"}}),
+    );
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not a path inside the model"),
+        "{result}"
+    );
+    drop(session);
+    assert_eq!(
+        files(&dir.join("base")),
+        before,
+        "check_change wrote to the model"
+    );
+}
+
+/// `verify`'s answer to `case`, and `check_change`'s given the change as
+/// files and as a patch: the same.
+fn check_agrees(session: &mut Session, dir: &std::path::Path, n: usize, case: &Case<'_>) {
+    let proposed = format!("proposed{n}");
+    copy_northwind(&dir.join(&proposed), case.edit);
+    let run = super::datasurface(
+        &[
+            "verify",
+            "--base",
+            "base",
+            "--proposed",
+            &proposed,
+            "--source",
+            case.source,
+            "--format",
+            "json",
+        ],
+        dir,
+    );
+    let verified: Value = serde_json::from_str(&run.stdout.replace(&format!("{proposed}/"), ""))
+        .unwrap_or_else(|e| panic!("{}: {e}: {}", case.name, run.transcript()));
+    assert_eq!(
+        verified["verdict"],
+        case.verdict,
+        "{}: {}",
+        case.name,
+        run.transcript()
+    );
+    let as_files = changed_files(&dir.join("base"), &dir.join(&proposed));
+    let patch = git_patch(
+        &dir.join("base"),
+        &dir.join(&proposed),
+        &dir.join(format!("git{n}")),
+    );
+    for arguments in [
+        json!({"repository": case.source, "files": as_files}),
+        json!({"repository": case.source, "patch": patch}),
+    ] {
+        let given = if arguments.get("patch").is_some() {
+            "a patch"
+        } else {
+            "files"
+        };
+        let result = session.call("check_change", &arguments);
+        assert_eq!(result["isError"], false, "{}: {result}", case.name);
+        let mut checked: Value =
+            serde_json::from_str(&result["structuredContent"].to_string().replace("base/", ""))
+                .unwrap();
+        let object = checked.as_object_mut().unwrap();
+        assert_eq!(
+            object.remove("changedFiles").unwrap(),
+            json!(["zones/usa/teams/northwindteam.yaml"]),
+            "{}",
+            case.name
+        );
+        let plans = object.remove("plans").unwrap();
+        if case.verdict == "passed" {
+            assert!(
+                plans
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["steps"].as_array().is_some_and(|s| !s.is_empty())),
+                "{}: a change that may merge has a plan: {plans}",
+                case.name
+            );
+        }
+        assert_eq!(
+            checked, verified,
+            "{}: check_change given {given} is not verify",
+            case.name
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 use datasurface_rules::BuildValid as _;
 use datasurface_server::{ROUTES, openapi};
+use serde_json::Value;
 
 use crate::{Running, header, northwind_version};
 
@@ -116,6 +117,72 @@ fn a_dataset_shows_its_schema_owner_readers_and_lineage() {
     let shallow =
         server.json("/api/v1/datastores/Masked_NW_Data/datasets/customers/lineage?depth=0");
     assert_eq!(shallow["nodes"].as_array().unwrap().len(), 2, "{shallow}");
+}
+
+/// Who a change reaches: the groups reading the dataset, then those
+/// reading what a transformer derives from it, with their owners.
+#[test]
+fn a_dataset_s_impact_names_each_consumer_and_its_team_nearest_first() {
+    let server = Running::start(northwind_version("m1"));
+    let impact =
+        server.json("/api/v1/datastores/NW_Data/datasets/customers/impact?column=contact_name");
+    let consumers: Vec<(String, u64, Value)> = impact["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                format!(
+                    "{}.{}",
+                    c["workspace"].as_str().unwrap(),
+                    c["group"].as_str().unwrap()
+                ),
+                c["distance"].as_u64().unwrap(),
+                c["via"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        consumers,
+        [
+            ("MaskCustomersWorkSpace.Input".to_owned(), 0, Value::Null),
+            (
+                "ProductAnalytics.Reporting".to_owned(),
+                1,
+                serde_json::json!(["MaskCustomersWorkSpace"])
+            ),
+        ],
+        "{impact}"
+    );
+    assert_eq!(impact["consumers"][0]["feedsTransformer"], true);
+    assert_eq!(impact["column"]["primaryKey"], false);
+    assert_eq!(
+        impact["teams"],
+        serde_json::json!([{"zone": "USA", "team": "NorthwindTeam", "groups": 2, "owner": true, "href": "/api/v1/zones/USA/teams/NorthwindTeam"}])
+    );
+    assert!(
+        impact["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("A change to column `contact_name` of `NW_Data.customers` reaches 2 dataset groups (1 reading it directly) of 1 team."),
+        "{impact}"
+    );
+    // Not past the first transformer.
+    let near = server.json("/api/v1/datastores/NW_Data/datasets/customers/impact?depth=0");
+    assert_eq!(near["consumers"].as_array().unwrap().len(), 1, "{near}");
+    let key =
+        server.json("/api/v1/datastores/NW_Data/datasets/customers/impact?column=customer_id");
+    assert_eq!(key["column"]["primaryKey"], true);
+    assert!(
+        key["summary"].as_str().unwrap().contains("key column"),
+        "{key}"
+    );
+    let (status, _, body) = server.get(
+        "/api/v1/datastores/NW_Data/datasets/customers/impact?column=contact_nam",
+        None,
+    );
+    assert_eq!(status, 404);
+    assert!(body.contains("did you mean `contact_name`?"), "{body}");
 }
 
 #[test]
