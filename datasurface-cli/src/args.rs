@@ -338,12 +338,31 @@ pub(crate) struct ServeArgs {
     pub(crate) poll: u64,
     #[command(flatten)]
     pub(crate) state: StateArgs,
+    #[cfg(feature = "mcp")]
+    #[command(flatten)]
+    pub(crate) mcp: McpHttpArgs,
     #[command(flatten)]
     pub(crate) external: ExternalKinds,
 }
 
+/// Who may use `serve`'s `/mcp` besides a client on the same machine.
+#[cfg(feature = "mcp")]
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct McpHttpArgs {
+    /// Also answer `/mcp` requests whose `Host` is HOST (a name, or `name:port`);
+    /// only loopback names are answered otherwise.
+    #[arg(long = "mcp-host", value_name = "HOST")]
+    pub(crate) hosts: Vec<String>,
+    /// Also answer `/mcp` requests from browser pages of ORIGIN
+    /// (`https://app.example.com:443`; `:*` for any port); only loopback pages otherwise.
+    #[arg(long = "mcp-origin", value_name = "ORIGIN")]
+    pub(crate) origins: Vec<String>,
+    /// Ask every `/mcp` request for the bearer token in the environment variable VAR.
+    #[arg(long = "mcp-token-env", value_name = "VAR")]
+    pub(crate) token_env: Option<String>,
+}
+
 /// Where a server reads the platforms' run state (`serve` and `mcp`).
-#[cfg(feature = "serve")]
 #[derive(Debug, Default, clap::Args)]
 pub(crate) struct StateArgs {
     /// A `sqlite` platform's state directory whose run state `/metrics` adds (batches,

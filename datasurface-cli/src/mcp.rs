@@ -97,3 +97,33 @@ pub(crate) fn run(
         }
     }
 }
+
+/// `serve`'s `/mcp`: the same tools over the streamable HTTP transport,
+/// admitted as `--mcp-host`, `--mcp-origin` and `--mcp-token-env` say; an
+/// error says why they cannot be.
+pub(crate) fn http_router(
+    app: &App<'_>,
+    args: &crate::args::ServeArgs,
+    external: &[&str],
+    service: &Arc<ModelService>,
+) -> Result<datasurface_server::Router, String> {
+    let mut access = datasurface_server::mcp::HttpAccess::new()
+        .with_hosts(args.mcp.hosts.iter().cloned())
+        .with_origins(args.mcp.origins.iter().cloned());
+    if let Some(var) = &args.mcp.token_env {
+        match std::env::var(var) {
+            Ok(token) if !token.trim().is_empty() => access = access.with_token(token.trim()),
+            _ => {
+                return Err(format!(
+                    "--mcp-token-env names `{var}`, which the environment does not set (or sets empty); export the token there"
+                ));
+            }
+        }
+    }
+    Ok(McpServer::new(Arc::clone(service))
+        .with_gate(
+            crate::gate::gate(app, external),
+            Arc::new(ModelDir::new(&args.model)),
+        )
+        .http_router(&access))
+}

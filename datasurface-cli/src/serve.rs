@@ -78,6 +78,11 @@ pub(crate) fn run(
     let (wake, woken) = mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = datasurface_server::router(Arc::clone(&service));
+    #[cfg(feature = "mcp")]
+    let router = match crate::mcp::http_router(app, args, &external, &service) {
+        Ok(mcp) => router.merge(mcp),
+        Err(why) => return app.could_not_run(err, &why),
+    };
     let log: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(|line: &str| {
         let _ = writeln!(std::io::stderr(), "serve: {line}");
     });
@@ -100,7 +105,12 @@ pub(crate) fn run(
     runtime.spawn(signals(listening, wake));
     let _ = writeln!(
         out,
-        "serving ecosystem `{name}` at http://{bound}/ (the catalogue at /, the API under /api/v1/, its document at /openapi.json); reloading on SIGHUP{}",
+        "serving ecosystem `{name}` at http://{bound}/ (the catalogue at /, the API under /api/v1/, its document at /openapi.json{}); reloading on SIGHUP{}",
+        if cfg!(feature = "mcp") {
+            ", the Model Context Protocol at /mcp"
+        } else {
+            ""
+        },
         if args.poll > 0 {
             " and when the model's files change"
         } else {

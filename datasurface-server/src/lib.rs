@@ -52,6 +52,8 @@ mod service;
 mod snapshot;
 
 pub use api::router;
+/// The router [`router`] makes, to merge more routes into (such as `/mcp`).
+pub use axum::Router;
 pub use changes::{ChangeOrigin, FileChange};
 pub use freshness::{DatasetRun, RunState};
 pub use listen::{ConnectionLimits, serve};

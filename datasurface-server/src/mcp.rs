@@ -39,9 +39,11 @@ use crate::openapi::{In, Route, output_schema, param_schema};
 use crate::service::ModelService;
 
 mod gate_tools;
+mod http;
 
 use gate_tools::GateTools;
 pub use gate_tools::MAX_CHANGE_BYTES;
+pub use http::HttpAccess;
 
 /// The largest answer a tool returns, in bytes: a bigger one (a large
 /// platform's graph) is a tool error that says how to ask for less.

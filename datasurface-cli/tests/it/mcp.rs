@@ -61,6 +61,66 @@ fn questions(platform: &str, platform_segment: &str) -> (Vec<Value>, Vec<String>
     (calls, paths)
 }
 
+/// The questions only the gate answers, with what its commands print.
+fn gate_questions(model: &std::path::Path) -> (Vec<Value>, Vec<String>) {
+    let cwd = model.parent().unwrap();
+    let explained = super::datasurface(&["explain", "removed-column"], cwd);
+    let chosen = super::datasurface(
+        &[
+            "explain-choice",
+            model.to_str().unwrap(),
+            "ProductAnalytics/Reporting",
+        ],
+        cwd,
+    );
+    assert_eq!(chosen.code, 0, "{}", chosen.transcript());
+    let team = model.join("zones/usa/teams/northwindteam.yaml");
+    let text = std::fs::read_to_string(team).unwrap().replacen(
+        "            phone: {type: {NVarChar: {maxSize: 24}}}\n",
+        "            phone: {type: {NVarChar: {maxSize: 24}}}\n            fax: {type: {NVarChar: {maxSize: 24}}}\n",
+        1,
+    );
+    (
+        vec![
+            json!({"name": "explain_code", "arguments": {"code": "removed-column"}}),
+            json!({"name": "explain_platform_choice", "arguments": {"workspace": "ProductAnalytics", "datasetGroup": "Reporting"}}),
+            json!({"name": "check_change", "arguments": {"repository": "northwind/northwind-team@main", "files": {"zones/usa/teams/northwindteam.yaml": text}}}),
+        ],
+        vec![explained.stdout, chosen.stdout.trim_end().to_owned()],
+    )
+}
+
+/// Runs the Python client on `target` (the binary, or `/mcp`'s URL) with
+/// `calls`: the session's line, then one per call.
+fn python_client(
+    python: &std::path::Path,
+    target: &str,
+    model: &std::path::Path,
+    calls: &std::path::Path,
+    token: &str,
+) -> Vec<Value> {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python)
+        .arg(here.join("tests/it/mcp/client.py"))
+        .arg(target)
+        .arg(model)
+        .arg(calls)
+        .env("DATASURFACE_MCP_TOKEN", token)
+        .env("DATASURFACE_CACHE_DIR", super::cache_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the Python client failed on {target}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn the_official_python_client_calls_every_tool_and_gets_the_rest_answers() {
     let Some(python) = external(
@@ -80,7 +140,13 @@ fn the_official_python_client_calls_every_tool_and_gets_the_rest_answers() {
     let dir = scratch("mcp-python");
     let model = dir.join("model");
     copy_northwind(&model, str::to_owned);
-    let server = Server::start(&model, "0");
+    let token = "a-token-only-this-test-knows";
+    let server = Server::start_in(
+        &model,
+        "0",
+        &["--mcp-token-env", "DS_TEST_MCP_TOKEN"],
+        &[("DS_TEST_MCP_TOKEN", token)],
+    );
     let (_, platforms) = server.get("/api/v1/platforms");
     let first = &platforms["items"][0];
     let platform = first["name"].as_str().unwrap().to_owned();
@@ -93,27 +159,30 @@ fn the_official_python_client_calls_every_tool_and_gets_the_rest_answers() {
         .unwrap()
         .to_owned();
     let (mut calls, paths) = questions(&platform, &platform_segment);
+    let (gate_calls, printed) = gate_questions(&model);
+    calls.extend(gate_calls);
     calls
         .push(json!({"name": "get_dataset", "arguments": {"store": "NW_Data", "dataset": "nope"}}));
     let calls_file = dir.join("calls.json");
     std::fs::write(&calls_file, Value::Array(calls).to_string()).unwrap();
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(&python)
-        .arg(here.join("tests/it/mcp/client.py"))
-        .arg(env!("CARGO_BIN_EXE_datasurface"))
-        .arg(&model)
-        .arg(&calls_file)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the Python client failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines = stdout
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap());
+    let url = format!("http://{}/mcp", server.addr());
+    for target in [env!("CARGO_BIN_EXE_datasurface"), url.as_str()] {
+        let lines = python_client(&python, target, &model, &calls_file, token);
+        answers_as_rest_and_commands(target, &lines, &server, &paths, &printed);
+    }
+    refuses_strangers(&server, token);
+}
+
+/// The session's tools, each route tool's answer the REST answer, the
+/// gate's tools' what their commands print.
+fn answers_as_rest_and_commands(
+    target: &str,
+    lines: &[Value],
+    server: &Server,
+    paths: &[String],
+    printed: &[String],
+) {
+    let mut lines = lines.iter();
     let session = lines.next().unwrap();
     assert_eq!(session["server"], "datasurface", "{session}");
     assert!(
@@ -128,19 +197,32 @@ fn the_official_python_client_calls_every_tool_and_gets_the_rest_answers() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let names: Vec<String> = ROUTES.iter().map(|r| tool_name(r.id)).collect();
-    assert_eq!(listed, names, "{session}");
-    for path in &paths {
+    let mut names: Vec<String> = ROUTES.iter().map(|r| tool_name(r.id)).collect();
+    names.extend(["check_change", "explain_code", "explain_platform_choice"].map(String::from));
+    assert_eq!(listed, names, "{target}: {session}");
+    for path in paths {
         let answer = lines.next().unwrap();
-        assert_eq!(answer["isError"], false, "{path}: {answer}");
+        assert_eq!(answer["isError"], false, "{target}: {path}: {answer}");
         let (code, rest) = server.get(path);
         assert_eq!(code, 200, "{path}: {rest}");
         assert_eq!(
             answer["structured"], rest,
-            "{}: not the REST answer to {path}",
+            "{target}: {}: not the REST answer to {path}",
             answer["name"]
         );
     }
+    let explained = lines.next().unwrap();
+    assert_eq!(
+        explained["structured"]["explanation"], printed[0],
+        "{target}"
+    );
+    let chosen = lines.next().unwrap();
+    assert_eq!(chosen["structured"]["reasoning"], printed[1], "{target}");
+    let checked = lines.next().unwrap();
+    assert_eq!(
+        checked["structured"]["verdict"], "passed",
+        "{target}: {checked}"
+    );
     let refused = lines.next().unwrap();
     assert_eq!(refused["isError"], true, "{refused}");
     assert!(
@@ -149,6 +231,31 @@ fn the_official_python_client_calls_every_tool_and_gets_the_rest_answers() {
             .is_some_and(|t| t.contains("no dataset `nope` in datastore `NW_Data`")),
         "{refused}"
     );
+}
+
+/// Without the token, or from a page elsewhere, `/mcp` answers nothing.
+fn refuses_strangers(server: &Server, token: &str) {
+    let post = |headers: &str| {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        write!(
+            stream,
+            "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            server.addr(),
+            body.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(post("").starts_with("HTTP/1.1 401"), "{}", post(""));
+    assert!(post("Authorization: Bearer wrong\r\n").starts_with("HTTP/1.1 401"));
+    let elsewhere = post(&format!(
+        "Authorization: Bearer {token}\r\nOrigin: https://evil.example\r\n"
+    ));
+    assert!(elsewhere.starts_with("HTTP/1.1 403"), "{elsewhere}");
 }
 
 /// A session with `datasurface mcp`, spoken by hand over its standard

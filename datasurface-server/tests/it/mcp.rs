@@ -221,3 +221,67 @@ fn the_documentation_lists_every_tool() {
         );
     }
 }
+
+/// `/mcp` over HTTP, in process: the token asked, loopback hosts and
+/// origins answered, others refused before the protocol reads them.
+#[test]
+fn over_http_only_the_allowed_are_answered() {
+    use tower::ServiceExt as _;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let running = Running::start(northwind_version("mcp-http"));
+    let router = McpServer::new(Arc::clone(&running.service)).http_router(
+        &datasurface_server::mcp::HttpAccess::new()
+            .with_token("t0ken")
+            .with_hosts(["models.example.com"]),
+    );
+    let post = |headers: &[(&str, &str)]| {
+        let mut request = axum::http::Request::post("/mcp")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+        let request = request
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        runtime.block_on(async {
+            let response = router.clone().oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        })
+    };
+    let token = ("authorization", "Bearer t0ken");
+    let (status, body) = post(&[("host", "127.0.0.1:8080"), token]);
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["result"]["serverInfo"]["name"], "datasurface");
+    assert_eq!(post(&[("host", "models.example.com"), token]).0, 200);
+    assert_eq!(post(&[("host", "127.0.0.1:8080")]).0, 401);
+    assert_eq!(
+        post(&[("host", "127.0.0.1:8080"), ("authorization", "Bearer t0ke")]).0,
+        401
+    );
+    assert_eq!(post(&[("host", "rebound.example"), token]).0, 403);
+    assert_eq!(
+        post(&[
+            ("host", "localhost"),
+            ("origin", "https://evil.example"),
+            token
+        ])
+        .0,
+        403
+    );
+    assert_eq!(
+        post(&[
+            ("host", "localhost"),
+            ("origin", "http://localhost:3000"),
+            token
+        ])
+        .0,
+        200
+    );
+}
