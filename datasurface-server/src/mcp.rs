@@ -22,9 +22,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    InitializeResult, JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
-    Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, InitializeResult, JsonObject, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -40,10 +41,13 @@ use crate::service::ModelService;
 
 mod gate_tools;
 mod http;
+mod prompts;
+mod resources;
 
 use gate_tools::GateTools;
 pub use gate_tools::MAX_CHANGE_BYTES;
 pub use http::HttpAccess;
+pub use resources::FILES;
 
 /// The largest answer a tool returns, in bytes: a bigger one (a large
 /// platform's graph) is a tool error that says how to ask for less.
@@ -149,34 +153,46 @@ impl McpServer {
             Ok(uri) => uri,
             Err(why) => return failed(why),
         };
-        let request = match Request::get(&uri).body(Body::empty()) {
-            Ok(request) => request,
-            Err(e) => return failed(format!("cannot ask for `{uri}`: {e}")),
-        };
+        match self.get(&uri).await {
+            Ok(body) => CallToolResult::structured(body),
+            Err(why) => failed(format!("{name}: {why}")),
+        }
+    }
+
+    /// The REST answer to `GET uri` (a path and query), or why there is none.
+    async fn get(&self, uri: &str) -> Result<Value, String> {
+        let request = Request::get(uri)
+            .body(Body::empty())
+            .map_err(|e| format!("cannot ask for `{uri}`: {e}"))?;
         let response = match self.router.clone().oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         };
         let status = response.status();
         let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_ANSWER_BYTES).await else {
-            return failed(format!(
-                "the answer to `{name}` is over {} MiB: ask for less (a smaller `limit`, a `depth`, or `chunkSize` for a graph)",
+            return Err(format!(
+                "the answer is over {} MiB: ask for less (a smaller `limit`, a `depth`, or `chunkSize` for a graph)",
                 MAX_ANSWER_BYTES >> 20
             ));
         };
-        let body: Value = match serde_json::from_slice(&bytes) {
-            Ok(body) => body,
-            Err(e) => return failed(format!("the answer to `{name}` is not JSON: {e}")),
-        };
+        let body: Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("the answer is not JSON: {e}"))?;
         if status == StatusCode::OK {
-            CallToolResult::structured(body)
+            Ok(body)
         } else {
-            let detail = body
+            Err(body
                 .get("detail")
                 .and_then(Value::as_str)
-                .unwrap_or("the service could not answer");
-            failed(format!("{name}: {detail}"))
+                .unwrap_or("the service could not answer")
+                .to_owned())
         }
+    }
+
+    /// The model's files, when the server was given them.
+    fn files(&self) -> Option<&dyn ModelSource> {
+        self.gate
+            .as_ref()
+            .map(|g| g.files.as_ref() as &dyn ModelSource)
     }
 }
 
@@ -187,12 +203,18 @@ fn failed(text: String) -> CallToolResult {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> InitializeResult {
-        InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                "datasurface",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
+        InitializeResult::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "datasurface",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -205,6 +227,46 @@ impl ServerHandler for McpServer {
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        self.resources(request.as_ref())
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(McpServer::resource_templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        self.read(&request.uri).await.map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::prompt(&request.name, request.arguments.as_ref()).map(Into::into)
     }
 
     async fn call_tool(

@@ -583,3 +583,98 @@ fn check_agrees(session: &mut Session, dir: &std::path::Path, n: usize, case: &C
         );
     }
 }
+
+/// The model's documents are resources, read as their teams wrote them;
+/// every object the API names is a resource by template; the prompts fill
+/// in their arguments.
+#[test]
+fn documents_and_objects_are_resources_and_the_asks_are_prompts() {
+    let dir = scratch("mcp-resources");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let mut session = Session::start("model", &dir);
+    let listed = session.request("resources/list", &json!({}));
+    let uris: Vec<&str> = listed["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["uri"].as_str())
+        .collect();
+    let team = "datasurface://files/zones/usa/teams/northwindteam.yaml";
+    assert!(uris.contains(&team), "{listed}");
+    assert!(uris.contains(&"datasurface://api/v1/ecosystem"), "{listed}");
+    assert!(
+        !uris
+            .iter()
+            .any(|u| u.contains("/data/") || u.contains("/hooks/")),
+        "{listed}"
+    );
+    let read = session.request("resources/read", &json!({"uri": team}));
+    assert_eq!(
+        read["contents"][0]["text"],
+        std::fs::read_to_string(dir.join("model/zones/usa/teams/northwindteam.yaml")).unwrap()
+    );
+    assert_eq!(read["contents"][0]["mimeType"], "application/yaml");
+    let templates = session.request("resources/templates/list", &json!({}));
+    let dataset_template = templates["resourceTemplates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "get_dataset")
+        .unwrap_or_else(|| panic!("{templates}"));
+    assert_eq!(
+        dataset_template["uriTemplate"],
+        "datasurface://api/v1/datastores/{store}/datasets/{dataset}"
+    );
+    let read = session.request(
+        "resources/read",
+        &json!({"uri": "datasurface://api/v1/datastores/NW_Data/datasets/customers"}),
+    );
+    let tool = session.call(
+        "get_dataset",
+        &json!({"store": "NW_Data", "dataset": "customers"}),
+    )["structuredContent"]
+        .clone();
+    let text: Value = serde_json::from_str(read["contents"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text, tool);
+    // A name with a space, written raw or escaped, is the same platform.
+    let raw = session.request(
+        "resources/read",
+        &json!({"uri": "datasurface://api/v1/platforms/Azure Platform"}),
+    );
+    let escaped = session.request(
+        "resources/read",
+        &json!({"uri": "datasurface://api/v1/platforms/Azure%20Platform"}),
+    );
+    assert_eq!(raw["contents"][0]["text"], escaped["contents"][0]["text"]);
+    // Nothing outside the documents and the API.
+    for uri in [
+        "datasurface://files/data/northwind.sqlite",
+        "datasurface://files/../../etc/passwd",
+        "datasurface://metrics",
+        "file:///etc/passwd",
+    ] {
+        session.id += 1;
+        let id = session.id;
+        session.send(&json!({"jsonrpc": "2.0", "id": id, "method": "resources/read", "params": {"uri": uri}}));
+        let answer: Value = loop {
+            let line = session.lines.next().unwrap().unwrap();
+            let message: Value = serde_json::from_str(&line).unwrap();
+            if message["id"] == id {
+                break message;
+            }
+        };
+        assert!(answer.get("error").is_some(), "{uri}: {answer}");
+    }
+    let prompts = session.request("prompts/list", &json!({}));
+    assert_eq!(prompts["prompts"].as_array().unwrap().len(), 3, "{prompts}");
+    let asked = session.request(
+        "prompts/get",
+        &json!({"name": "what_breaks_if_i_drop_a_column", "arguments": {"store": "NW_Data", "dataset": "products", "column": "discontinued"}}),
+    );
+    let text = asked["messages"][0]["content"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("column `discontinued` from dataset `products`")
+            && text.contains("`get_impact`"),
+        "{text}"
+    );
+}
