@@ -678,3 +678,92 @@ fn documents_and_objects_are_resources_and_the_asks_are_prompts() {
         "{text}"
     );
 }
+
+/// Whether `actual` holds what the documentation shows of it: `…` stands
+/// for any value, a text ending in `…` for any text it begins, and a list
+/// ending in `…` for its first items and more.
+fn holds(shown: &Value, actual: &Value) -> bool {
+    const MORE: &str = "\u{2026}";
+    match (shown, actual) {
+        (Value::String(s), _) if s == MORE => true,
+        (Value::String(s), Value::String(a)) if s.ends_with(MORE) => {
+            a.starts_with(s.trim_end_matches(MORE))
+        }
+        (Value::Object(s), Value::Object(a)) => s
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|found| holds(v, found))),
+        (Value::Array(s), Value::Array(a)) => {
+            let more = s.last().is_some_and(|last| last == MORE);
+            let shown = if more { &s[..s.len() - 1] } else { &s[..] };
+            (if more {
+                a.len() > shown.len()
+            } else {
+                a.len() == shown.len()
+            }) && shown.iter().zip(a).all(|(s, a)| holds(s, a))
+        }
+        _ => shown == actual,
+    }
+}
+
+/// Every example of docs/mcp.md, replayed on Northwind: the call is
+/// answered, and the answer holds what the example shows.
+#[test]
+fn every_documented_example_is_what_the_tool_answers() {
+    let doc = std::fs::read_to_string(super::repo_root().join("docs/mcp.md")).unwrap();
+    let examples = doc
+        .split("## Each tool, with an example")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/mcp.md has its examples");
+    let dir = scratch("mcp-doc-examples");
+    copy_northwind(&dir.join("model"), str::to_owned);
+    let mut session = Session::start("model", &dir);
+    let mut shown = Vec::new();
+    for section in examples.split("\n### `").skip(1) {
+        let name = section.split('`').next().unwrap();
+        let blocks: Vec<Value> = section
+            .split("```json\n")
+            .skip(1)
+            .map(|b| serde_json::from_str(b.split("\n```").next().unwrap()).unwrap())
+            .collect();
+        let [arguments, answer] = blocks.as_slice() else {
+            panic!(
+                "docs/mcp.md: `{name}` shows {} JSON blocks, not a call and an answer",
+                blocks.len()
+            );
+        };
+        let result = session.call(name, arguments);
+        assert_eq!(result["isError"], false, "docs/mcp.md: `{name}`: {result}");
+        assert!(
+            holds(answer, &result["structuredContent"]),
+            "docs/mcp.md: the example of `{name}` is not what it answers now; show this instead:\n{:#}",
+            result["structuredContent"]
+        );
+        shown.push(name.to_owned());
+    }
+    let tools = session.request("tools/list", &json!({}));
+    let listed: Vec<&str> = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        shown, listed,
+        "docs/mcp.md shows an example of each tool, in their order"
+    );
+}
+
+#[test]
+fn what_the_documentation_shows_is_held() {
+    let actual = json!({"a": [1, 2, 3], "b": "a long text", "c": {"d": 1, "e": 2}});
+    assert!(holds(
+        &json!({"a": [1, "\u{2026}"], "b": "a lo\u{2026}", "c": {"d": 1}}),
+        &actual
+    ));
+    assert!(holds(&json!({"b": "\u{2026}", "c": "\u{2026}"}), &actual));
+    assert!(!holds(&json!({"a": [1, 2]}), &actual));
+    assert!(!holds(&json!({"a": [2, "\u{2026}"]}), &actual));
+    assert!(!holds(&json!({"b": "long\u{2026}"}), &actual));
+    assert!(!holds(&json!({"f": 1}), &actual));
+}
