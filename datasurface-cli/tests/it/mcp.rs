@@ -269,9 +269,15 @@ struct Session {
 
 impl Session {
     fn start(model: &str, cwd: &std::path::Path) -> Session {
+        Session::start_with(&[model], cwd)
+    }
+
+    /// `datasurface mcp` with `args` (the model and options).
+    fn start_with(args: &[&str], cwd: &std::path::Path) -> Session {
         use std::io::BufRead as _;
         let mut child = Command::new(env!("CARGO_BIN_EXE_datasurface"))
-            .args(["mcp", model])
+            .arg("mcp")
+            .args(args)
             .env("DATASURFACE_CACHE_DIR", super::cache_dir())
             .current_dir(cwd)
             .stdin(std::process::Stdio::piped())
@@ -766,4 +772,26 @@ fn what_the_documentation_shows_is_held() {
     assert!(!holds(&json!({"a": [2, "\u{2026}"]}), &actual));
     assert!(!holds(&json!({"b": "long\u{2026}"}), &actual));
     assert!(!holds(&json!({"f": 1}), &actual));
+}
+
+/// With `--state`, `get_freshness` answers from the platform's last
+/// batches, as `serve --state` does.
+#[test]
+fn freshness_comes_from_the_platform_s_state() {
+    let dir = super::metrics::northwind_run("mcp-freshness");
+    let mut session = Session::start_with(&["model", "--state", "state"], &dir);
+    let answer = session.call(
+        "get_freshness",
+        &json!({"store": "NW_Data", "dataset": "products"}),
+    );
+    let freshness = &answer["structuredContent"];
+    assert_eq!(freshness["readsState"], true, "{answer}");
+    let local = &freshness["platforms"][0];
+    assert_eq!(local["platform"], "Local", "{answer}");
+    assert!(local["lastCommitted"].is_string(), "{answer}");
+    assert_eq!(local["failedBatches"], 0, "{answer}");
+    assert_eq!(
+        local["consumers"][0]["group"], "ProductAnalytics.Reporting",
+        "{answer}"
+    );
 }
