@@ -35,7 +35,7 @@ use tower::ServiceExt as _;
 use datasurface_gate::{Gate, ModelSource};
 
 use crate::ROUTES;
-use crate::http::{MAX_LIMIT, segment};
+use crate::http::segment;
 use crate::openapi::{In, Route, output_schema, param_schema};
 use crate::service::ModelService;
 
@@ -322,11 +322,11 @@ fn read_only() -> ToolAnnotations {
     hints
 }
 
-/// The parameters a tool takes: the route's, but a graph only as JSON.
+/// The parameters a tool takes: the route's (with `offset` and `limit`
+/// for a list), but a graph only as JSON.
 fn params(route: &Route) -> impl Iterator<Item = &crate::openapi::Param> {
     route
-        .params
-        .iter()
+        .all_params()
         .filter(|p| !(route.id == "getPlatformGraph" && p.name == "format"))
 }
 
@@ -340,16 +340,6 @@ fn input_schema(route: &Route) -> JsonObject {
         if p.place == In::Path {
             required.push(json!(p.name));
         }
-    }
-    if route.paged {
-        properties.insert(
-            "offset".to_owned(),
-            json!({"type": "integer", "minimum": 0, "maximum": u32::MAX, "description": "How many items to pass over."}),
-        );
-        properties.insert(
-            "limit".to_owned(),
-            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "description": "How many items a page holds (100 if not given)."}),
-        );
     }
     let mut schema = Map::new();
     schema.insert("type".to_owned(), json!("object"));
@@ -366,16 +356,7 @@ fn input_schema(route: &Route) -> JsonObject {
 /// missing, or one of the wrong type is refused, naming it).
 fn request_uri(route: &Route, arguments: &JsonObject) -> Result<String, String> {
     let name = tool_name(route.id);
-    let known: Vec<&str> = params(route)
-        .map(|p| p.name)
-        .chain(
-            route
-                .paged
-                .then_some(["offset", "limit"])
-                .into_iter()
-                .flatten(),
-        )
-        .collect();
+    let known: Vec<&str> = params(route).map(|p| p.name).collect();
     if let Some(unknown) = arguments.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(format!(
             "{name} takes no argument `{unknown}`; it takes {}",
@@ -390,13 +371,7 @@ fn request_uri(route: &Route, arguments: &JsonObject) -> Result<String, String> 
             }
         ));
     }
-    let whole = |key: &str| {
-        ["offset", "limit"].contains(&key)
-            || route
-                .params
-                .iter()
-                .any(|p| p.name == key && p.kind == "integer")
-    };
+    let whole = |key: &str| params(route).any(|p| p.name == key && p.kind == "integer");
     let text = |key: &str| -> Result<Option<String>, String> {
         match (arguments.get(key), whole(key)) {
             (None | Some(Value::Null), _) => Ok(None),
@@ -420,11 +395,6 @@ fn request_uri(route: &Route, arguments: &JsonObject) -> Result<String, String> 
             }
             (In::Query, Some(value)) => query.push(format!("{}={}", p.name, segment(&value))),
             (In::Query, None) => {}
-        }
-    }
-    for key in ["offset", "limit"].iter().filter(|_| route.paged) {
-        if let Some(value) = text(key)? {
-            query.push(format!("{key}={}", segment(&value)));
         }
     }
     if query.is_empty() {

@@ -41,6 +41,16 @@ pub struct Param {
     pub max_length: Option<u32>,
 }
 
+/// Where a paged route's page starts.
+const OFFSET: Param = query("offset", "How many items to pass over.", "integer");
+
+/// How many items a paged route's page holds.
+const LIMIT: Param = query(
+    "limit",
+    "How many items a page holds (100 if not given).",
+    "integer",
+);
+
 /// A route of the service.
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
@@ -56,6 +66,16 @@ pub struct Route {
     pub paged: bool,
     /// Whether it can answer 404 (a name the model does not hold).
     pub named: bool,
+}
+
+impl Route {
+    /// Its parameters, then `offset` and `limit` if it is paged.
+    pub fn all_params(&self) -> impl Iterator<Item = &Param> {
+        const PAGE: [Param; 2] = [OFFSET, LIMIT];
+        self.params
+            .iter()
+            .chain(if self.paged { &PAGE[..] } else { &[] })
+    }
 }
 
 const fn path(name: &'static str, description: &'static str) -> Param {
@@ -451,8 +471,14 @@ pub(crate) fn param_schema(p: &Param) -> Map<String, Value> {
     let mut schema = Map::new();
     schema.insert("type".to_owned(), json!(p.kind));
     if p.kind == "integer" {
-        schema.insert("minimum".to_owned(), json!(0));
-        schema.insert("maximum".to_owned(), json!(u32::MAX));
+        // A page holds at least one item and at most `MAX_LIMIT`.
+        let (least, most) = if p.name == LIMIT.name {
+            (1, u64::try_from(crate::http::MAX_LIMIT).unwrap_or(u64::MAX))
+        } else {
+            (0, u64::from(u32::MAX))
+        };
+        schema.insert("minimum".to_owned(), json!(least));
+        schema.insert("maximum".to_owned(), json!(most));
     }
     if let Some(n) = p.max_length {
         schema.insert("maxLength".to_owned(), json!(n));
@@ -530,19 +556,7 @@ pub(crate) fn output_schema(id: &str) -> Value {
 }
 
 fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
-    let mut params: Vec<Value> = route.params.iter().map(parameter).collect();
-    if route.paged {
-        params.push(json!({
-            "name": "offset", "in": "query", "required": false,
-            "description": "How many items to pass over.",
-            "schema": {"type": "integer", "minimum": 0, "maximum": u32::MAX}
-        }));
-        params.push(json!({
-            "name": "limit", "in": "query", "required": false,
-            "description": "How many items a page holds (100 if not given).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": crate::http::MAX_LIMIT}
-        }));
-    }
+    let params: Vec<Value> = route.all_params().map(parameter).collect();
     let content = if route.id == "getPlatformGraph" {
         json!({
             "application/json": {"schema": body_schema(route.id, generator)},

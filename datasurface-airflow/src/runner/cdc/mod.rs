@@ -317,11 +317,8 @@ pub(crate) fn stage(
         }
         Start::First => Position::default(),
     };
-    let last_to = last
-        .advance_to
-        .as_deref()
-        .and_then(Lsn::parse)
-        .unwrap_or_default();
+    let advanced = last.advance_to.as_deref().and_then(Lsn::parse);
+    let last_to = advanced.unwrap_or_default();
     // Where the log is flushed, not written: the server streams nothing
     // past that, so waiting for the rest would hold the batch up (until the
     // WAL writer flushes it) for changes of no transaction that had
@@ -344,7 +341,7 @@ pub(crate) fn stage(
                 from: last_to,
                 upto: upto_lsn,
                 slot_at: confirmed,
-                merged: merged_up_to(&last),
+                merged: merged_up_to(advanced, &last),
             },
         )
         .inspect_err(|_| session.stream = None)?;
@@ -373,12 +370,10 @@ pub(crate) fn stage(
 /// that left `last`: the slot never starts past it (it is told no further,
 /// and is made before the snapshot a stream starts with), unless it was
 /// made anew or another program read it. `None` for a stream that reads
-/// only changes and has merged none.
-fn merged_up_to(last: &Position) -> Option<Lsn> {
-    last.advance_to
-        .as_deref()
-        .or_else(|| last.snapshot.as_ref().map(|s| s.until.as_str()))
-        .and_then(Lsn::parse)
+/// only changes and has merged none. `advanced` is where `last` says the
+/// slot was told to advance to, parsed.
+fn merged_up_to(advanced: Option<Lsn>, last: &Position) -> Option<Lsn> {
+    advanced.or_else(|| last.snapshot.as_ref().and_then(|s| Lsn::parse(&s.until)))
 }
 
 /// The first batch of a stream that starts with a snapshot: every table,
