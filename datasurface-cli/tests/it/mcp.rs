@@ -429,6 +429,8 @@ struct Case<'a> {
     edit: &'a dyn Fn(&str) -> String,
     source: &'a str,
     verdict: &'a str,
+    /// Whether the team document also moves (to `zones/usa/northwind-team.yaml`).
+    moved: bool,
 }
 
 /// `check_change` gives the verdict and findings `datasurface verify` gives
@@ -454,6 +456,7 @@ fn check_change_agrees_with_verify() {
         edit,
         source,
         verdict,
+        moved: false,
     };
     let cases = [
         case("a nullable column from its owner", &fax, team, "passed"),
@@ -482,6 +485,15 @@ fn check_change_agrees_with_verify() {
             team,
             "notLoaded",
         ),
+        Case {
+            moved: true,
+            ..case(
+                "a column added in a document that moves",
+                &fax,
+                team,
+                "passed",
+            )
+        },
     ];
     let dir = scratch("mcp-check");
     copy_northwind(&dir.join("base"), str::to_owned);
@@ -520,6 +532,17 @@ fn check_change_agrees_with_verify() {
 fn check_agrees(session: &mut Session, dir: &std::path::Path, n: usize, case: &Case<'_>) {
     let proposed = format!("proposed{n}");
     copy_northwind(&dir.join(&proposed), case.edit);
+    let team = "zones/usa/teams/northwindteam.yaml";
+    let mut changed = vec![team];
+    if case.moved {
+        let usa = dir.join(&proposed).join("zones/usa");
+        std::fs::rename(
+            usa.join("teams/northwindteam.yaml"),
+            usa.join("northwind-team.yaml"),
+        )
+        .unwrap();
+        changed.insert(0, "zones/usa/northwind-team.yaml");
+    }
     let run = super::datasurface(
         &[
             "verify",
@@ -566,7 +589,7 @@ fn check_agrees(session: &mut Session, dir: &std::path::Path, n: usize, case: &C
         let object = checked.as_object_mut().unwrap();
         assert_eq!(
             object.remove("changedFiles").unwrap(),
-            json!(["zones/usa/teams/northwindteam.yaml"]),
+            json!(changed),
             "{}",
             case.name
         );
