@@ -129,7 +129,8 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     #[cfg(feature = "mcp")]
     /// Answer assistants over the Model Context Protocol on standard input and output:
-    /// every question the model service answers, as a read-only tool (docs/mcp.md).
+    /// every question the model service answers, and checking a change as `verify` does,
+    /// as read-only tools; the model's documents as resources (docs/mcp.md).
     #[command(after_help = EXIT_PLAIN)]
     Mcp(McpArgs),
     /// Explain a diagnostic code; without one, list every code with its summary
@@ -365,9 +366,9 @@ pub(crate) struct McpHttpArgs {
 /// Where a server reads the platforms' run state (`serve` and `mcp`).
 #[derive(Debug, Default, clap::Args)]
 pub(crate) struct StateArgs {
-    /// A `sqlite` platform's state directory whose run state `/metrics` adds (batches,
-    /// rows, last success, waiting streams, hooks' decisions), read at each scrape; give it
-    /// once per platform.
+    /// A `sqlite` platform's state directory, whose run state `/metrics` adds (batches,
+    /// rows, last success, waiting streams, hooks' decisions) and each dataset's freshness
+    /// reads, at each request; give it once per platform.
     #[cfg(feature = "sqlite")]
     #[arg(long, value_name = "DIR")]
     pub(crate) state: Vec<PathBuf>,
