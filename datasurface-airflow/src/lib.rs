@@ -101,6 +101,16 @@ impl DataPlatform for Airflow {
         semver::Version::new(0, 1, 0)
     }
 
+    fn transformer_sql(&self) -> Option<datasurface_platform::TransformerSql> {
+        // Inputs are views in the workspace's schema, named as `names::ident` makes them.
+        Some(
+            datasurface_platform::TransformerSql::new(
+                datasurface_platform::escape::sql::Dialect::Postgres,
+            )
+            .with_input_names(|store, dataset| crate::names::ident(&[store, dataset])),
+        )
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
             .with_capture_methods([

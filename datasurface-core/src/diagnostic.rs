@@ -186,6 +186,13 @@ pub struct Diagnostic {
     /// break). Empty for any other finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaks: Vec<BrokenConsumer>,
+    /// For a finding inside a text value (a transformer's query), where in
+    /// that text: its line and column, both from 1. Placing the finding in
+    /// its file turns it into the file's line and column, whatever the
+    /// value's style (a block scalar, a quoted string, a JSON string).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub in_text: Option<(usize, usize)>,
 }
 
 /// A consumer a breaking change breaks.
@@ -214,7 +221,16 @@ impl Diagnostic {
             owner: None,
             location: None,
             breaks: Vec::new(),
+            in_text: None,
         }
+    }
+
+    /// The same finding, at `line` and `column` (both from 1) of the text
+    /// value at its path.
+    #[must_use]
+    pub fn in_text(mut self, line: usize, column: usize) -> Self {
+        self.in_text = Some((line, column));
+        self
     }
 
     /// The same finding, breaking these consumers.

@@ -26,6 +26,7 @@ mod load;
 mod positions;
 mod quick_positions;
 mod save;
+mod text_value;
 
 pub use document::{
     API_GROUP, API_MAJOR, API_VERSION, ApiVersion, ApiVersionError, DocumentBody, DocumentKind,

@@ -81,6 +81,13 @@ pub fn locate(report: &mut Report, sources: &[DocumentSource], files: &[SourceFi
             .rev()
             .find_map(|n| positions.get(&relative[..n]));
         if let Some(&(line, column)) = at {
+            // A finding inside a text value, placed at its own character
+            // when the value's key is the one found.
+            let (line, column) = diagnostic
+                .in_text
+                .filter(|_| positions.get(relative) == Some(&(line, column)))
+                .and_then(|within| crate::text_value::place(&file.text, (line, column), within))
+                .unwrap_or((line, column));
             diagnostic.location = Some(SourceLocation {
                 file: file.path.clone(),
                 line,

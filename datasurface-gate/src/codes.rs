@@ -45,6 +45,12 @@ fn sections(registry: &PlatformRegistry) -> Vec<Section> {
             codes: crate::CHOICE_CODES,
         },
         Section {
+            title: "Transformers' SQL".into(),
+            intro: "`datasurface check` and `verify` report these for every SQL transformer's query, in the SQL dialect of each platform that runs it:".into(),
+            area: "transformers' SQL".into(),
+            codes: crate::SQL_CODES,
+        },
+        Section {
             title: "Environments".into(),
             intro: "`datasurface check` and `verify` report these for every environment the model declares:".into(),
             area: "environments".into(),

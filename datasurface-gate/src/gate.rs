@@ -538,6 +538,11 @@ impl Gate {
         // lead, hook modules. Each finding names its region's owner.
         let mut own = crate::environments::check_environments(&self.registry, valid, &graphs);
         own.extend(crate::links::findings(&self.registry, valid, model));
+        own.extend(crate::transformer_sql::findings(
+            &self.registry,
+            valid,
+            &graphs,
+        ));
         own.extend_from_slice(
             crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before)
                 .diagnostics(),

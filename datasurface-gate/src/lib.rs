@@ -43,6 +43,7 @@ mod plans;
 mod read;
 mod recorded;
 mod source;
+mod transformer_sql;
 
 pub use avro_files::{MAX_AVRO_FILE_BYTES, read_avro_files};
 pub use datasurface_platform as platform;
@@ -51,6 +52,7 @@ pub use external::{EXTERNAL_KIND, External};
 pub use finding::{FINDINGS_VERSION, Finding, Verdict, VerifyOutput, finding_schema, to_json};
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
 pub use overlay::{Overlay, OverlayError};
+pub use transformer_sql::{SQL_CODES, SQL_NOT_ANALYSED, SQL_OUTPUT_MISMATCH, SQL_UNRESOLVED};
 /// The codes of the gate's check of every environment a model declares
 /// ([`environments::check_environments`]).
 pub const ENVIRONMENT_CODES: &[datasurface_rules::validate::CodeInfo] = &[

@@ -190,7 +190,7 @@ pub use pipeline::{
     render_with, render_with_into,
 };
 pub use plan::{Action, Disruption, Plan, Step, dependency_order, diff};
-pub use platform::{DataPlatform, PlatformError, RenderContext};
+pub use platform::{DataPlatform, PlatformError, RenderContext, TransformerSql};
 pub use registry::PlatformRegistry;
 pub use rendering::{
     Artifact, ArtifactKey, ArtifactKeyError, DuplicateArtifact, Rendering, artifacts_upstream,

@@ -173,7 +173,9 @@ impl From<SinkError> for PlatformError {
 /// the inner platform's codes; [`render_into`](Self::render_into), or the
 /// command line's `render` renders through the inner platform's `render`,
 /// holding its whole rendering; [`resources`](Self::resources), or the gate
-/// no longer keeps teams away from the inner platform's own credentials; and [`diff`](Self::diff), or the plans fall
+/// no longer keeps teams away from the inner platform's own credentials;
+/// [`transformer_sql`](Self::transformer_sql), or the gate checks
+/// the inner platform's transformers in ANSI SQL; and [`diff`](Self::diff), or the plans fall
 /// back to the default diff and lose the inner platform's refined reasons,
 /// replaces and disruption, which reviewers rely on to see what a change
 /// breaks. The compiler cannot catch a forgotten provided method, so:
@@ -197,6 +199,9 @@ impl From<SinkError> for PlatformError {
 ///     fn resources(&self, d: &PlatformDeclaration) -> PlatformResources { self.0.resources(d) }
 ///     fn parameters(&self) -> Option<datasurface_platform::schemars::Schema> { self.0.parameters() }
 ///     fn governs_only(&self) -> bool { self.0.governs_only() }
+///     fn transformer_sql(&self) -> Option<datasurface_platform::TransformerSql> {
+///         self.0.transformer_sql()
+///     }
 ///     fn render(&self, graph: &PlatformGraph, cx: &RenderContext<'_>) -> Result<Rendering, PlatformError> {
 ///         self.0.render(graph, cx)
 ///     }
@@ -268,6 +273,16 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
         false
     }
 
+    /// How the platform runs SQL transformers' queries: the SQL dialect,
+    /// and the name by which a query reads each input. The gate resolves
+    /// every table and column a query names with it (a misspelt column is
+    /// an error at `check`, where it is written, not a failed run), and
+    /// derives each query's column lineage. The default, `None`, runs no
+    /// SQL of the model's; such queries are checked as ANSI SQL.
+    fn transformer_sql(&self) -> Option<TransformerSql> {
+        None
+    }
+
     /// Renders the graph into artifacts.
     fn render(
         &self,
@@ -309,5 +324,44 @@ pub trait DataPlatform: Send + Sync + fmt::Debug {
     /// disruption.
     fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan {
         plan::diff(previous, next)
+    }
+}
+
+/// How a platform runs SQL transformers' queries
+/// ([`DataPlatform::transformer_sql`]).
+///
+/// ```
+/// use datasurface_platform::TransformerSql;
+/// use datasurface_platform::escape::sql::Dialect;
+///
+/// let sql = TransformerSql::new(Dialect::Postgres)
+///     .with_input_names(|store, dataset| format!("{store}_{dataset}").to_lowercase());
+/// assert_eq!((sql.input_name)("NW_Data", "customers"), "nw_data_customers");
+/// assert_eq!((TransformerSql::new(Dialect::Sqlite).input_name)("NW_Data", "customers"), "NW_Data_customers");
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct TransformerSql {
+    /// The dialect the queries run in.
+    pub dialect: crate::escape::sql::Dialect,
+    /// The name a query reads an input dataset by, from its datastore's
+    /// and its own name.
+    pub input_name: fn(&str, &str) -> String,
+}
+
+impl TransformerSql {
+    /// Queries in `dialect`, reading each input as `<datastore>_<dataset>`.
+    pub fn new(dialect: crate::escape::sql::Dialect) -> Self {
+        TransformerSql {
+            dialect,
+            input_name: |store, dataset| format!("{store}_{dataset}"),
+        }
+    }
+
+    /// Queries read each input by the name `name` gives it.
+    #[must_use]
+    pub fn with_input_names(mut self, name: fn(&str, &str) -> String) -> Self {
+        self.input_name = name;
+        self
     }
 }

@@ -199,9 +199,9 @@ impl Walk<'_> {
 
     /// A subquery of an expression: its columns need no names.
     fn subquery(&mut self, query: &sqlparser::ast::Query) -> Vec<crate::walk::Out> {
-        self.in_expression += 1;
+        self.unnamed_ok += 1;
         let outs = self.query(query);
-        self.in_expression -= 1;
+        self.unnamed_ok -= 1;
         outs
     }
 

@@ -53,9 +53,11 @@ pub(crate) struct Walk<'a> {
     /// The scopes of the `SELECT`s being walked, innermost last (a
     /// subquery may name its enclosing queries' columns).
     pub(crate) scopes: Vec<Scope>,
-    /// How many subqueries of an expression (a scalar subquery, `IN`,
-    /// `EXISTS`) are being walked: their columns need no names.
-    pub(crate) in_expression: usize,
+    /// How many parts being walked write columns that need no names (a
+    /// `WITH` query, a derived table, a subquery of an expression, the
+    /// right side of a set operation): only the query's own output is
+    /// written to a dataset, by name.
+    pub(crate) unnamed_ok: usize,
 }
 
 /// A column a query part writes, with where it is made.
@@ -86,7 +88,7 @@ impl<'a> Walk<'a> {
             filtered: BTreeSet::new(),
             ctes: Vec::new(),
             scopes: Vec::new(),
-            in_expression: 0,
+            unnamed_ok: 0,
         }
     }
 
@@ -137,7 +139,30 @@ impl<'a> Walk<'a> {
         let before = self.ctes.len();
         if let Some(with) = &query.with {
             for cte in &with.cte_tables {
+                // A recursive query names itself: in scope as it is walked,
+                // with the columns its alias names (unknown without).
+                let recursive = with.recursive.then(|| Rel {
+                    name: cte.alias.name.value.clone(),
+                    quoted: cte.alias.name.quote_style.is_some(),
+                    columns: cte
+                        .alias
+                        .columns
+                        .iter()
+                        .map(|c| Col {
+                            name: c.name.value.clone(),
+                            sources: Vec::new(),
+                        })
+                        .collect(),
+                    unknown: cte.alias.columns.is_empty(),
+                });
+                let pushed = recursive.is_some();
+                self.ctes.extend(recursive);
+                self.unnamed_ok += 1;
                 let outs = self.query(&cte.query);
+                self.unnamed_ok -= 1;
+                if pushed {
+                    self.ctes.pop();
+                }
                 let rel = self.relation(&cte.alias, outs);
                 self.ctes.push(rel);
             }
@@ -189,7 +214,9 @@ impl<'a> Walk<'a> {
             SetExpr::Query(query) => self.query(query),
             SetExpr::SetOperation { left, right, .. } => {
                 let mut left = self.set_expr(left);
+                self.unnamed_ok += 1;
                 let right = self.set_expr(right);
+                self.unnamed_ok -= 1;
                 if left.len() != right.len() {
                     let place = right.first().map(|o| o.at).unwrap_or_default();
                     self.problem(
@@ -328,7 +355,18 @@ impl<'a> Walk<'a> {
                 let Some(ident) = name.0.last().and_then(|p| p.as_ident()) else {
                     return;
                 };
-                let mut rel = self.table(ident);
+                let mut rel = if name.0.len() > 1 {
+                    // Another schema's table: never one of the inputs.
+                    self.not_an_input(&name.to_string(), at(name.span()), &ident.value);
+                    Rel {
+                        name: ident.value.clone(),
+                        quoted: ident.quote_style.is_some(),
+                        columns: Vec::new(),
+                        unknown: true,
+                    }
+                } else {
+                    self.table(ident)
+                };
                 if let Some(alias) = alias {
                     let outs = rel
                         .columns
@@ -348,7 +386,9 @@ impl<'a> Walk<'a> {
             TableFactor::Derived {
                 subquery, alias, ..
             } => {
+                self.unnamed_ok += 1;
                 let outs = self.query(subquery);
+                self.unnamed_ok -= 1;
                 let rel = match alias {
                     Some(alias) => self.relation(alias, outs),
                     None => Rel {
@@ -414,18 +454,29 @@ impl<'a> Walk<'a> {
                 unknown: false,
             };
         }
+        self.not_an_input(&ident.value, at(ident.span), &ident.value);
+        Rel {
+            name: ident.value.clone(),
+            quoted,
+            columns: Vec::new(),
+            unknown: true,
+        }
+    }
+
+    /// A problem: the table written `written` (named `name`) is none of
+    /// the query's inputs or `WITH` queries.
+    fn not_an_input(&mut self, written: &str, place: Location, name: &str) {
         let known: Vec<&str> = self
             .inputs
             .iter()
             .map(|i| i.name.as_str())
             .chain(self.ctes.iter().map(|c| c.name.as_str()))
             .collect();
-        let suggestion = nearest(&ident.value, &known);
+        let suggestion = nearest(name, &known);
         self.problem(
             ProblemKind::UnknownTable,
             format!(
-                "`{}` is not a table this query may read; it reads {}",
-                ident.value,
+                "`{written}` is not a table this query may read; it reads {}",
                 if known.is_empty() {
                     "nothing".to_owned()
                 } else {
@@ -436,15 +487,9 @@ impl<'a> Walk<'a> {
                         .join(", ")
                 }
             ),
-            at(ident.span),
+            place,
             suggestion,
         );
-        Rel {
-            name: ident.value.clone(),
-            quoted,
-            columns: Vec::new(),
-            unknown: true,
-        }
     }
 
     /// The columns one select item writes, into `outs`.
@@ -462,7 +507,7 @@ impl<'a> Walk<'a> {
                 let place = at(expr.span());
                 let name = name.unwrap_or_else(|| {
                     let text = expr.to_string();
-                    if self.in_expression > 0 {
+                    if self.unnamed_ok > 0 {
                         return text;
                     }
                     self.problem(

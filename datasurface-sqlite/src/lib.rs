@@ -121,6 +121,15 @@ impl DataPlatform for SqlitePlatform {
         semver::Version::new(0, 1, 0)
     }
 
+    fn transformer_sql(&self) -> Option<datasurface_platform::TransformerSql> {
+        Some(
+            datasurface_platform::TransformerSql::new(
+                datasurface_platform::escape::sql::Dialect::Sqlite,
+            )
+            .with_input_names(crate::render::naming::input),
+        )
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
             .with_capture_methods([

@@ -349,3 +349,46 @@ fn findings_for_people_follow_the_lines_of_the_file() {
     let customers = json.stdout.find("customer_idd").unwrap();
     assert!(customers < products, "{}", json.stdout);
 }
+
+/// A transformer's query is checked against its inputs' schemas in the
+/// dialect of each platform that runs it: a misspelt column is an error
+/// at its own line and column in the team's document, with the nearest
+/// name; a query that writes other columns than its dataset, or reads a
+/// table that is not one of its inputs, is an error too.
+#[test]
+fn a_transformer_s_query_is_checked_where_it_is_written() {
+    const QUERY: &str = "        sql:\n          queries:\n            customers: >-\n              SELECT customer_id, company_name, '***' AS contact_name, city, country\n              FROM NW_Data_customers\n";
+    let dir = scratch("check-transformer-sql");
+    let cases = [
+        (
+            "misspelt",
+            "        sql:\n          queries:\n            customers: |\n              SELECT customer_id, company_name, '***' AS contact_name,\n                     upper(citty) AS city, country\n              FROM NW_Data_customers\n",
+        ),
+        (
+            "mismatch",
+            "        sql:\n          queries:\n            customers: >-\n              SELECT customer_id, company_name, '***' AS contact, city\n              FROM NW_Data_customers\n",
+        ),
+        (
+            "other-table",
+            "        sql:\n          queries:\n            customers: SELECT customer_id, company_name, contact_name, city, country FROM shop.batch_metrics\n",
+        ),
+        (
+            "unparseable",
+            "        sql:\n          queries:\n            customers: SELECT customer_id, FROM WHERE\n",
+        ),
+    ];
+    for (name, query) in cases {
+        copy_northwind(&dir.join(name), |team| {
+            assert!(team.contains(QUERY), "the Northwind query moved");
+            team.replacen(QUERY, query, 1)
+        });
+    }
+    let run = datasurface(&["check", "--format", "short", "misspelt"], &dir);
+    insta::assert_snapshot!("transformer_sql_misspelt", run.transcript());
+    let run = datasurface(&["check", "--format", "short", "mismatch"], &dir);
+    insta::assert_snapshot!("transformer_sql_mismatch", run.transcript());
+    let run = datasurface(&["check", "--format", "short", "other-table"], &dir);
+    insta::assert_snapshot!("transformer_sql_other_table", run.transcript());
+    let run = datasurface(&["check", "--format", "short", "unparseable"], &dir);
+    insta::assert_snapshot!("transformer_sql_unparseable", run.transcript());
+}

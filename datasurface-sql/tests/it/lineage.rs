@@ -146,6 +146,11 @@ filtered by NW_Data_customers.customer_id
 filtered by NW_Data_orders.customer_id",
     ),
     (
+        "a recursive CTE names itself",
+        "WITH RECURSIVE n(i, who) AS (SELECT 1, customer_id FROM NW_Data_orders UNION ALL SELECT i + 1, who FROM n WHERE i < 3) SELECT who FROM n",
+        "who <- NW_Data_orders.customer_id copied",
+    ),
+    (
         "names in any case (SQLite)",
         "SELECT CITY FROM nw_data_CUSTOMERS",
         "CITY <- NW_Data_customers.city copied",

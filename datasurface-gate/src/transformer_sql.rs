@@ -1,0 +1,294 @@
+//! The gate's check of SQL transformers' queries: each one parsed in the
+//! dialect of every platform that runs it, every table and column it names
+//! resolved against the transformer's inputs, and what it writes compared
+//! with its output dataset's columns, so a misspelt column is an error at
+//! `check`, where it is written, rather than a failed run.
+
+use datasurface_core::CodeArtifact;
+use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
+use datasurface_platform::escape::sql::Dialect as Quoting;
+use datasurface_platform::graph::{IntentionGraphs, NodeKind};
+use datasurface_platform::{PlatformRegistry, TransformerSql};
+use datasurface_rules::validate::{CodeInfo, ValidEcosystem};
+use datasurface_sql::{Dialect, Input, ProblemKind};
+
+/// A query names a table or column its inputs do not have, or a column
+/// two of them have.
+pub const SQL_UNRESOLVED: &str = "transformer-sql-unresolved";
+/// A query writes other columns than its output dataset has.
+pub const SQL_OUTPUT_MISMATCH: &str = "transformer-sql-output-mismatch";
+/// A query does not parse, or holds what its lineage does not follow.
+pub const SQL_NOT_ANALYSED: &str = "transformer-sql-not-analysed";
+
+/// The codes of the check.
+pub const SQL_CODES: &[CodeInfo] = &[
+    CodeInfo::new(
+        SQL_UNRESOLVED,
+        Severity::Error,
+        "A transformer's query names a table or column its inputs do not have, or a column more than one of them has.",
+        "A SQL transformer reads its workspace's sinks, each as the table `<datastore>_<dataset>` with the dataset's columns, and nothing else. Every table and column its query names is resolved against them, in the SQL dialect of each platform that runs it (PostgreSQL folds a name not in double quotes to lower case; SQLite matches names in any case), so a misspelt name fails `check` where it is written instead of the run. The message names the nearest right name; qualify a column two tables have (`o.customer_id`).",
+    ),
+    CodeInfo::new(
+        SQL_OUTPUT_MISMATCH,
+        Severity::Error,
+        "A transformer's query writes other columns than its output dataset declares.",
+        "Each query writes one dataset of the transformer's output datastore, whose schema says its columns: the query must write each of them, by name (`AS` names a computed one), and no other.",
+    ),
+    CodeInfo::new(
+        SQL_NOT_ANALYSED,
+        Severity::Warning,
+        "A transformer's query does not parse in its platform's SQL dialect, or holds a part its column lineage does not follow.",
+        "The gate parses each query to check the names it uses and to find its column lineage. A query that does not parse will fail when it runs: the message says where the parser stopped. A part the lineage does not follow (a table function, an unusual expression) leaves that part's columns out of the lineage and unchecked.",
+    ),
+];
+
+/// The findings of every SQL transformer of `valid`.
+pub(crate) fn findings(
+    registry: &PlatformRegistry,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (at, name, workspace) in valid.workspaces() {
+        let Some(transformer) = &workspace.transformer else {
+            continue;
+        };
+        let CodeArtifact::Sql(code) = &transformer.code else {
+            continue;
+        };
+        // The inputs: each sink, with its dataset's columns.
+        let sinks: Vec<(String, String, Vec<String>)> = workspace
+            .sinks()
+            .filter_map(|(_, sink)| {
+                let (_, store) = valid.datastore(&sink.datastore)?;
+                let dataset = store.datasets.get(&sink.dataset)?;
+                Some((
+                    sink.datastore.to_string(),
+                    sink.dataset.to_string(),
+                    dataset
+                        .schema
+                        .columns
+                        .keys()
+                        .map(ToString::to_string)
+                        .collect(),
+                ))
+            })
+            .collect();
+        let output = valid
+            .datastore(&transformer.output_datastore)
+            .map(|(_, store)| store);
+        let dialects = dialects(registry, valid, graphs, name);
+        let place = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
+            "workspaces",
+            name.as_str(),
+            "transformer",
+            "code",
+            "sql",
+            "queries",
+        ]);
+        for (dataset, sql) in &code.queries {
+            let path = place.key(dataset);
+            let what = format!(
+                "the query for `{}.{dataset}` of workspace `{name}`",
+                transformer.output_datastore
+            );
+            // Each problem once, with the dialects it is found in.
+            let mut problems: Vec<(datasurface_sql::Problem, Vec<&str>)> = Vec::new();
+            let mut output_checked = false;
+            for (dialect, shown, input_name) in &dialects {
+                let inputs: Vec<Input> = sinks
+                    .iter()
+                    .map(|(store, dataset, columns)| {
+                        Input::new(input_name(store, dataset), columns.iter().cloned())
+                    })
+                    .collect();
+                let lineage = datasurface_sql::analyze(sql, *dialect, &inputs);
+                for problem in &lineage.problems {
+                    // The same mistake in each dialect: at the same place,
+                    // of the same kind (a message may name the inputs as
+                    // the dialect names them).
+                    match problems
+                        .iter_mut()
+                        .find(|(p, _)| p.at == problem.at && p.kind == problem.kind)
+                    {
+                        Some((_, found_in)) => found_in.push(shown),
+                        None => problems.push((problem.clone(), vec![shown])),
+                    }
+                }
+                let columns = output
+                    .and_then(|store| store.datasets.get(dataset))
+                    .map(|d| &d.schema.columns);
+                let parsed = lineage
+                    .problems
+                    .iter()
+                    .all(|p| p.kind != ProblemKind::Unparseable);
+                if let (Some(columns), true, false) = (columns, parsed, output_checked) {
+                    output_checked = true;
+                    found.extend(mismatch(
+                        &what,
+                        *dialect,
+                        columns,
+                        &lineage,
+                        &path,
+                        transformer,
+                    ));
+                }
+            }
+            for (problem, found_in) in problems {
+                found.push(finding(
+                    &what,
+                    &problem,
+                    &found_in,
+                    dialects.len(),
+                    name,
+                    &path,
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The finding of one problem of a query, found in the dialects
+/// `found_in` of the `of` it runs in.
+fn finding(
+    what: &str,
+    problem: &datasurface_sql::Problem,
+    found_in: &[&str],
+    of: usize,
+    workspace: &datasurface_core::names::WorkspaceName,
+    path: &ModelPath,
+) -> Diagnostic {
+    let (code, severity) = match problem.kind {
+        ProblemKind::Unparseable | ProblemKind::Unsupported => {
+            (SQL_NOT_ANALYSED, Severity::Warning)
+        }
+        ProblemKind::UnnamedColumn => (SQL_OUTPUT_MISMATCH, Severity::Error),
+        _ => (SQL_UNRESOLVED, Severity::Error),
+    };
+    let dialects = if found_in.len() < of {
+        format!(" (in {})", found_in.join(" and "))
+    } else {
+        String::new()
+    };
+    let message = format!("{what}{dialects}: {}", problem.message);
+    let help = match &problem.suggestion {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => match problem.kind {
+            ProblemKind::UnknownTable => format!(
+                "a transformer reads its workspace's sinks, each as a table named for its datastore and dataset: add the dataset to a group of `{workspace}` to read it"
+            ),
+            ProblemKind::Unparseable => format!("correct the query so it parses as {}", found_in.join(" and ")),
+            _ => "the inputs' columns are their datasets' schemas' (`datasurface explain transformer-sql-unresolved`)".to_owned(),
+        },
+    };
+    let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Diagnostic::new(code, severity, path.clone(), message)
+        .with_help(help)
+        .in_text(at(problem.at.line), at(problem.at.column))
+}
+
+/// The finding of a query that writes other columns than its dataset
+/// has, if it does.
+fn mismatch(
+    what: &str,
+    dialect: Dialect,
+    columns: &datasurface_core::OrderedMap<
+        datasurface_core::names::ColumnName,
+        datasurface_core::Column,
+    >,
+    lineage: &datasurface_sql::Lineage,
+    path: &ModelPath,
+    transformer: &datasurface_core::DataTransformer,
+) -> Option<Diagnostic> {
+    let same = |written: &str, column: &str| match dialect {
+        Dialect::Postgres => written == column || written.to_lowercase() == column,
+        _ => written.eq_ignore_ascii_case(column),
+    };
+    let missing: Vec<String> = columns
+        .keys()
+        .filter(|c| !lineage.columns.iter().any(|w| same(&w.name, c.as_str())))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let extra: Vec<&datasurface_sql::OutputColumn> = lineage
+        .columns
+        .iter()
+        .filter(|w| !columns.keys().any(|c| same(&w.name, c.as_str())))
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return None;
+    }
+    let mut said = Vec::new();
+    if !missing.is_empty() {
+        said.push(format!("does not write {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        let names: Vec<String> = extra.iter().map(|c| format!("`{}`", c.name)).collect();
+        said.push(format!(
+            "writes {}, which the dataset does not have",
+            names.join(", ")
+        ));
+    }
+    let mut finding = Diagnostic::new(
+        SQL_OUTPUT_MISMATCH,
+        Severity::Error,
+        path.clone(),
+        format!("{what} {}", said.join(", and ")),
+    )
+    .with_help(format!(
+        "write each column of `{}`'s dataset schema, by name (`AS` names a computed one), and no other",
+        transformer.output_datastore
+    ));
+    if let Some(first) = extra.first() {
+        let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        finding = finding.in_text(at(first.at.line), at(first.at.column));
+    }
+    Some(finding)
+}
+
+/// How a dialect is named in a message, and how a query names an input.
+type Runs = (Dialect, String, fn(&str, &str) -> String);
+
+/// The dialects the transformer of `workspace` runs in: each platform's
+/// whose graph runs it, else ANSI SQL; with how a message names each and
+/// how its queries name their inputs there.
+fn dialects(
+    registry: &PlatformRegistry,
+    valid: &ValidEcosystem,
+    graphs: &IntentionGraphs,
+    workspace: &datasurface_core::names::WorkspaceName,
+) -> Vec<Runs> {
+    let mut found: Vec<Runs> = Vec::new();
+    for (platform, graph) in &graphs.graphs {
+        let runs = graph.nodes().iter().any(
+            |n| matches!(&n.kind, NodeKind::DataTransformer { workspace: w } if w == workspace),
+        );
+        if !runs {
+            continue;
+        }
+        let runs = valid
+            .platforms
+            .get(platform)
+            .and_then(|d| registry.get(d.kind.as_str()))
+            .and_then(|p| p.transformer_sql())
+            .unwrap_or_else(|| TransformerSql::new(Quoting::Ansi));
+        let dialect = match runs.dialect {
+            Quoting::Sqlite => Dialect::Sqlite,
+            Quoting::Postgres => Dialect::Postgres,
+            _ => Dialect::Generic,
+        };
+        let shown = match dialect {
+            Dialect::Sqlite => "SQLite".to_owned(),
+            Dialect::Postgres => "PostgreSQL".to_owned(),
+            _ => "ANSI SQL".to_owned(),
+        };
+        if !found.iter().any(|(d, _, _)| *d == dialect) {
+            found.push((dialect, shown, runs.input_name));
+        }
+    }
+    if found.is_empty() {
+        let ansi = TransformerSql::new(Quoting::Ansi);
+        found.push((Dialect::Generic, "ANSI SQL".to_owned(), ansi.input_name));
+    }
+    found
+}
