@@ -102,13 +102,7 @@ impl DataPlatform for Airflow {
     }
 
     fn transformer_sql(&self) -> Option<datasurface_platform::TransformerSql> {
-        // Inputs are views in the workspace's schema, named as `names::ident` makes them.
-        Some(
-            datasurface_platform::TransformerSql::new(
-                datasurface_platform::escape::sql::Dialect::Postgres,
-            )
-            .with_input_names(|store, dataset| crate::names::ident(&[store, dataset])),
-        )
+        Some(transformer_sql())
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -258,4 +252,11 @@ impl DataPlatform for Airflow {
         }
         plan
     }
+}
+
+/// How the platform runs transformers' queries: PostgreSQL, each input a
+/// view in the workspace's schema named as [`names::ident`] makes it.
+pub(crate) fn transformer_sql() -> datasurface_platform::TransformerSql {
+    datasurface_platform::TransformerSql::new(datasurface_platform::escape::sql::Dialect::Postgres)
+        .with_input_names(|store, dataset| crate::names::ident(&[store, dataset]))
 }

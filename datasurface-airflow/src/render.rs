@@ -928,6 +928,7 @@ impl Renderer<'_> {
                 &physical,
             ));
         }
+        lineage.add_column_lineage(&mut job, transformer, inputs, &crate::transformer_sql());
         job
     }
 

@@ -272,11 +272,7 @@ fn dialects(
             .and_then(|d| registry.get(d.kind.as_str()))
             .and_then(|p| p.transformer_sql())
             .unwrap_or_else(|| TransformerSql::new(Quoting::Ansi));
-        let dialect = match runs.dialect {
-            Quoting::Sqlite => Dialect::Sqlite,
-            Quoting::Postgres => Dialect::Postgres,
-            _ => Dialect::Generic,
-        };
+        let dialect = datasurface_runtime::lineage::dialect_of(&runs);
         let shown = match dialect {
             Dialect::Sqlite => "SQLite".to_owned(),
             Dialect::Postgres => "PostgreSQL".to_owned(),

@@ -122,12 +122,7 @@ impl DataPlatform for SqlitePlatform {
     }
 
     fn transformer_sql(&self) -> Option<datasurface_platform::TransformerSql> {
-        Some(
-            datasurface_platform::TransformerSql::new(
-                datasurface_platform::escape::sql::Dialect::Sqlite,
-            )
-            .with_input_names(crate::render::naming::input),
-        )
+        Some(transformer_sql())
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -315,6 +310,13 @@ fn in_place(step: &mut datasurface_platform::Step, previous: &Rendering, next: &
         ),
     };
     step.reason.push_str(&said);
+}
+
+/// How the platform runs transformers' queries: SQLite, each input a view
+/// named as [`render::naming::input`] names it.
+pub(crate) fn transformer_sql() -> datasurface_platform::TransformerSql {
+    datasurface_platform::TransformerSql::new(datasurface_platform::escape::sql::Dialect::Sqlite)
+        .with_input_names(crate::render::naming::input)
 }
 
 #[cfg(test)]

@@ -933,6 +933,12 @@ impl Renderer<'_> {
                 ));
             }
         }
+        lineage.add_column_lineage(
+            &mut job_lineage,
+            transformer,
+            sinks,
+            &crate::transformer_sql(),
+        );
         job_lineage
     }
 

@@ -209,6 +209,28 @@ fn up_sends_events_whose_lineage_is_the_model_services() {
         ingest["run"]["runId"]
     );
     assert_eq!(transform["job"]["namespace"], "datasurface/Northwind/Local");
+    // Its output says which input column makes each column: the masked
+    // contact comes from none (a constant), the others are copies.
+    let masked = transform["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["facets"].get("columnLineage").is_some())
+        .unwrap_or_else(|| panic!("no columnLineage: {transform}"));
+    let columns = &masked["facets"]["columnLineage"]["fields"];
+    assert_eq!(
+        columns["contact_name"]["inputFields"],
+        serde_json::json!([])
+    );
+    let city = &columns["city"]["inputFields"][0];
+    assert_eq!(city["field"], "city");
+    assert_eq!(city["transformations"][0]["subtype"], "IDENTITY");
+    let input = transform["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == city["name"] && i["namespace"] == city["namespace"]);
+    assert!(input.is_some(), "{city} is none of the inputs: {transform}");
     // Namespaces name the real databases.
     let merge = std::fs::canonicalize(dir.join("state/merge.sqlite")).unwrap();
     let complete = events

@@ -327,12 +327,76 @@ impl RunEvent {
             outputs: job
                 .outputs
                 .iter()
-                .map(|d| dataset(d, places, committed, false))
+                .map(|d| {
+                    let mut value = dataset(d, places, committed, false);
+                    if let (Some(lineage), Some(facets)) = (
+                        &d.column_lineage,
+                        value.get_mut("facets").and_then(Value::as_object_mut),
+                    ) {
+                        facets.insert(
+                            "columnLineage".into(),
+                            column_facet(lineage, &job.inputs, places),
+                        );
+                    }
+                    value
+                })
                 .collect(),
             producer: PRODUCER,
             schema_url: SCHEMA_URL,
         }
     }
+}
+
+/// OpenLineage's `columnLineage` facet of an output: each input column by
+/// the namespace and name its input has in the event.
+fn column_facet(
+    lineage: &super::ColumnLineage,
+    inputs: &[DatasetLineage],
+    places: &dyn Namespaces,
+) -> Value {
+    let input_field = |c: &super::InputColumn, kind: &str| {
+        let (namespace, name) = inputs
+            .iter()
+            .find(|i| i.model_name == c.dataset && i.group.is_none())
+            .map_or_else(
+                || (String::new(), c.dataset.clone()),
+                |i| places.locate(&i.place, &i.table),
+            );
+        let mut transformation = json!({"type": kind, "subtype": c.subtype});
+        if c.masking {
+            transformation["masking"] = Value::Bool(true);
+        }
+        json!({
+            "namespace": namespace,
+            "name": name,
+            "field": c.field,
+            "transformations": [transformation],
+        })
+    };
+    let fields: Map<String, Value> = lineage
+        .fields
+        .iter()
+        .map(|f| {
+            let inputs: Vec<Value> = f.inputs.iter().map(|c| input_field(c, "DIRECT")).collect();
+            (f.field.clone(), json!({ "inputFields": inputs }))
+        })
+        .collect();
+    let dataset: Vec<Value> = lineage
+        .dataset
+        .iter()
+        .map(|c| input_field(c, "INDIRECT"))
+        .collect();
+    let mut body = json!({ "fields": fields });
+    if !dataset.is_empty() {
+        body["dataset"] = Value::Array(dataset);
+    }
+    facet(
+        &facet_schema("1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet"),
+        match body {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        },
+    )
 }
 
 fn owners_facet(schema: &str, owners: &[String]) -> Value {

@@ -150,6 +150,10 @@ pub struct DatasetLineage {
     /// What a batch checks of its rows (on the datasets a job reads).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    /// For a transformer's output: which input columns make each column
+    /// (the transformer's query, analysed when the job was rendered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_lineage: Option<super::ColumnLineage>,
 }
 
 impl DatasetLineage {
@@ -164,7 +168,15 @@ impl DatasetLineage {
             owners: Vec::new(),
             fields: Vec::new(),
             checks: Vec::new(),
+            column_lineage: None,
         }
+    }
+
+    /// The same, with the column lineage of the query that writes it.
+    #[must_use]
+    pub fn with_column_lineage(mut self, lineage: Option<super::ColumnLineage>) -> Self {
+        self.column_lineage = lineage;
+        self
     }
 
     /// The same, with its columns.

@@ -50,10 +50,14 @@
 //! assert_eq!(json["outputs"][0]["namespace"], "sqlite://localhost");
 //! ```
 
+mod columns;
 mod event;
 mod job;
 mod model;
 
+pub use columns::{
+    ColumnLineage, FieldLineage, InputColumn, TransformerInput, column_lineage, dialect_of,
+};
 pub use event::{
     ChangeCapture, DatasetOutcome, LineageSink, Namespaces, NoLineage, Outcome, PRODUCER, RunEvent,
     RunIds, SCHEMA_URL, run_id,

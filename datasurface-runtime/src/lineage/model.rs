@@ -95,6 +95,53 @@ impl<'a> LineageModel<'a> {
         job
     }
 
+    /// Gives each output of `job`, a transformer's, the column lineage of
+    /// the query that writes it, as the platform runs its queries (`sql`):
+    /// `inputs` are the transformer's, as the job reads them.
+    pub fn add_column_lineage(
+        &self,
+        job: &mut JobLineage,
+        transformer: &datasurface_core::DataTransformer,
+        inputs: &[(&DatastoreName, &DatasetName)],
+        sql: &datasurface_platform::TransformerSql,
+    ) {
+        let datasurface_core::CodeArtifact::Sql(code) = &transformer.code else {
+            return;
+        };
+        let inputs: Vec<super::TransformerInput> = inputs
+            .iter()
+            .filter_map(|(store, dataset)| {
+                let columns = self
+                    .index
+                    .datastore(store)?
+                    .item
+                    .datasets
+                    .get(*dataset)?
+                    .schema
+                    .columns
+                    .keys()
+                    .map(ToString::to_string)
+                    .collect();
+                Some(super::TransformerInput {
+                    table: (sql.input_name)(store.as_str(), dataset.as_str()),
+                    dataset: format!("{store}.{dataset}"),
+                    columns,
+                })
+            })
+            .collect();
+        let out = &transformer.output_datastore;
+        for output in job.outputs.iter_mut().filter(|o| o.group.is_none()) {
+            let query = code
+                .queries
+                .iter()
+                .find(|(d, _)| format!("{out}.{d}") == output.model_name)
+                .map(|(_, q)| q);
+            if let Some(query) = query {
+                output.column_lineage = super::column_lineage(query, sql, &inputs);
+            }
+        }
+    }
+
     /// The job that delivers dataset group `group` of hooked workspace
     /// `workspace` (when its hook says to), owned by the workspace's team,
     /// with no datasets yet.

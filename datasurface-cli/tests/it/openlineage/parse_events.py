@@ -14,6 +14,7 @@ import sys
 import attr
 from openlineage.client import event_v2 as ev
 from openlineage.client.generated import (
+    column_lineage_dataset as cl,
     data_quality_assertions_dataset as dqa,
     data_quality_metrics_input_dataset as dqm,
     documentation_job,
@@ -43,6 +44,19 @@ def build(cls, value, nested=None):
     object.__setattr__(built, "_producer", producer)
     assert built._schemaURL == schema_url, (built._schemaURL, schema_url)
     return built
+
+
+def input_fields(values):
+    """The client's input fields of a column lineage facet."""
+    return [
+        cl.InputField(
+            namespace=f["namespace"],
+            name=f["name"],
+            field=f["field"],
+            transformations=[cl.Transformation(**t) for t in f.get("transformations", [])],
+        )
+        for f in values
+    ]
 
 
 def owners(cls):
@@ -79,6 +93,17 @@ FACETS = {
             symlinks_dataset.SymlinksDatasetFacet,
             v,
             {"identifiers": lambda ids: [symlinks_dataset.Identifier(**i) for i in ids]},
+        ),
+        "columnLineage": lambda v: build(
+            cl.ColumnLineageDatasetFacet,
+            v,
+            {
+                "fields": lambda fs: {
+                    name: cl.Fields(inputFields=input_fields(f["inputFields"]))
+                    for name, f in fs.items()
+                },
+                "dataset": input_fields,
+            },
         ),
     },
     "input": {
