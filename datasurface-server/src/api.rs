@@ -55,6 +55,10 @@ pub fn router(service: Arc<ModelService>) -> Router {
             get(lineage),
         )
         .route(
+            "/api/v1/datastores/{store}/datasets/{dataset}/columns",
+            get(columns),
+        )
+        .route(
             "/api/v1/datastores/{store}/datasets/{dataset}/impact",
             get(impact),
         )
@@ -464,6 +468,19 @@ async fn lineage(
             name,
             q.depth.map_or(usize::MAX, crate::http::wide),
         ))
+    })
+}
+
+async fn columns(
+    State(s): Shared,
+    uri: Uri,
+    headers: HeaderMap,
+    Path((store, dataset)): Path<(String, String)>,
+) -> Response {
+    serve(&s, &uri, &headers, "", |snap| {
+        let (_, _, store, name, d) = found_dataset(snap, &store, &dataset)?;
+        let columns: Vec<String> = d.schema.columns.keys().map(ToString::to_string).collect();
+        to_json(&crate::columns::column_lineage(snap, store, name, &columns))
     })
 }
 

@@ -37,6 +37,7 @@ mod api;
 mod bodies;
 mod catalogue;
 mod changes;
+mod columns;
 mod freshness;
 mod http;
 mod impact;

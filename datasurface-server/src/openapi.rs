@@ -213,6 +213,14 @@ pub const ROUTES: &[Route] = &[
         named: true,
     },
     Route {
+        path: "/api/v1/datastores/{store}/datasets/{dataset}/columns",
+        id: "getColumnLineage",
+        summary: "A dataset's column lineage: for a transformer's output, the input columns each column comes from (copied, transformed, aggregated, through which functions) and those that decide its rows; for any dataset, the columns of transformers' outputs each of its columns makes.",
+        params: &[STORE, DATASET],
+        paged: false,
+        named: true,
+    },
+    Route {
         path: "/api/v1/datastores/{store}/datasets/{dataset}/impact",
         id: "getImpact",
         summary: "Who a change to a dataset (or one of its columns) would break: each dataset group that reads it, or reads what a transformer derives from it, nearest first, with the team that owns it; the teams whose owners `verify` asks to approve a breaking change.",
@@ -411,6 +419,15 @@ const LINKS: &[Link] = &[
     },
     Link {
         from: "getDataset",
+        name: "columns",
+        to: "getColumnLineage",
+        parameters: &[
+            ("store", "$request.path.store"),
+            ("dataset", "$request.path.dataset"),
+        ],
+    },
+    Link {
+        from: "getDataset",
         name: "impact",
         to: "getImpact",
         parameters: &[
@@ -517,6 +534,7 @@ fn body_schema(id: &str, generator: &mut SchemaGenerator) -> Value {
         "listDatasets" => of::<Page<DatasetItem<'_>>>(generator),
         "getDataset" => of::<DatasetBody<'_>>(generator),
         "getLineage" => of::<Lineage>(generator),
+        "getColumnLineage" => of::<crate::columns::ColumnLineage>(generator),
         "getImpact" => of::<crate::impact::Impact>(generator),
         "getFreshness" => of::<crate::freshness::Freshness>(generator),
         "listWorkspaces" => of::<Page<WorkspaceItem<'_>>>(generator),

@@ -119,6 +119,41 @@ fn a_dataset_shows_its_schema_owner_readers_and_lineage() {
     assert_eq!(shallow["nodes"].as_array().unwrap().len(), 2, "{shallow}");
 }
 
+/// Column lineage both ways: the masked copy's columns from the
+/// customers' (the masked contact from none), the customers' columns into
+/// the masked copy's.
+#[test]
+fn a_dataset_s_columns_show_what_makes_them_and_what_they_make() {
+    let server = Running::start(northwind_version("m1"));
+    let masked = server.json("/api/v1/datastores/Masked_NW_Data/datasets/customers/columns");
+    assert_eq!(masked["producedBy"], "MaskCustomersWorkSpace");
+    let from: Vec<(String, Value)> = masked["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_owned(), c["from"].clone()))
+        .collect();
+    assert_eq!(
+        from[0].1,
+        serde_json::json!([{"store": "NW_Data", "dataset": "customers", "column": "customer_id", "how": "copied"}])
+    );
+    assert_eq!(
+        from.iter().find(|(n, _)| n == "contact_name").unwrap().1,
+        Value::Null,
+        "{masked}"
+    );
+    let customers = server.json("/api/v1/datastores/NW_Data/datasets/customers/columns");
+    let city = customers["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "city")
+        .unwrap();
+    assert_eq!(city["feeds"][0]["store"], "Masked_NW_Data");
+    assert_eq!(city["feeds"][0]["column"], "city");
+    assert!(customers.get("producedBy").is_none());
+}
+
 /// Who a change reaches: the groups reading the dataset, then those
 /// reading what a transformer derives from it, with their owners.
 #[test]
