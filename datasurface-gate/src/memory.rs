@@ -71,6 +71,47 @@ impl MemoryModel {
     }
 }
 
+/// A listed document's bytes held in memory, as its text: within the
+/// limits a document on disk is read within, and UTF-8.
+pub(crate) fn document_in_memory(
+    document: &Listed,
+    bytes: &[u8],
+    budget: u64,
+) -> Result<SourceFile, LoadError> {
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > MAX_FILE_BYTES {
+        return Err(LoadError::document(
+            &document.path,
+            format!(
+                "the file is larger than {} MiB, the most a model file may be",
+                MAX_FILE_BYTES >> 20
+            ),
+            "split it: each zone and team can have its own document",
+        ));
+    }
+    if read > budget {
+        return Err(LoadError::document(
+            &document.path,
+            format!(
+                "the model is larger than {} MiB in all, the most datasurface reads",
+                crate::source::MAX_MODEL_BYTES >> 20
+            ),
+            "check that the model holds only its documents",
+        ));
+    }
+    let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+        LoadError::document(
+            &document.path,
+            format!(
+                "the file is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            "save the file as UTF-8",
+        )
+    })?;
+    Ok(SourceFile::new(document.path.clone(), text))
+}
+
 impl ModelSource for MemoryModel {
     fn list(&self) -> Result<Listing, Vec<LoadError>> {
         let has_root = ["ecosystem.yaml", "ecosystem.yml", "ecosystem.json"]
@@ -109,38 +150,7 @@ impl ModelSource for MemoryModel {
                 "list the model again",
             )
         })?;
-        let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        if read > MAX_FILE_BYTES {
-            return Err(LoadError::document(
-                &document.path,
-                format!(
-                    "the file is larger than {} MiB, the most a model file may be",
-                    MAX_FILE_BYTES >> 20
-                ),
-                "split it: each zone and team can have its own document",
-            ));
-        }
-        if read > budget {
-            return Err(LoadError::document(
-                &document.path,
-                format!(
-                    "the model is larger than {} MiB in all, the most datasurface reads",
-                    crate::source::MAX_MODEL_BYTES >> 20
-                ),
-                "check that the model holds only its documents",
-            ));
-        }
-        let text = String::from_utf8(bytes.clone()).map_err(|e| {
-            LoadError::document(
-                &document.path,
-                format!(
-                    "the file is not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                "save the file as UTF-8",
-            )
-        })?;
-        Ok(SourceFile::new(document.path.clone(), text))
+        document_in_memory(document, bytes, budget)
     }
 
     fn read_named(&self, path: &str, max: u64) -> Result<Vec<u8>, NamedFileError> {

@@ -365,28 +365,7 @@ impl ModelSource for Overlay<'_> {
                 "list the model again",
             ));
         };
-        let size = bytes.len() as u64;
-        if size > MAX_FILE_BYTES.min(budget) {
-            return Err(LoadError::document(
-                &document.path,
-                format!(
-                    "the file is larger than {} MiB, the most a model file may be, or than what the model's other files leave",
-                    MAX_FILE_BYTES >> 20
-                ),
-                "split it: each zone and team can have its own document",
-            ));
-        }
-        let text = String::from_utf8(bytes.clone()).map_err(|e| {
-            LoadError::document(
-                &document.path,
-                format!(
-                    "the file is not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                "save the file as UTF-8",
-            )
-        })?;
-        Ok(SourceFile::new(document.path.clone(), text))
+        crate::memory::document_in_memory(document, bytes, budget)
     }
 
     fn stamp(&self, document: &Listed) -> Option<String> {

@@ -4,8 +4,11 @@
 //! with its output dataset's columns, so a misspelt column is an error at
 //! `check`, where it is written, rather than a failed run.
 
+use std::collections::BTreeMap;
+
 use datasurface_core::CodeArtifact;
 use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
+use datasurface_core::names::WorkspaceName;
 use datasurface_platform::escape::sql::Dialect as Quoting;
 use datasurface_platform::graph::{IntentionGraphs, NodeKind};
 use datasurface_platform::{PlatformRegistry, TransformerSql};
@@ -42,25 +45,74 @@ pub const SQL_CODES: &[CodeInfo] = &[
     ),
 ];
 
-/// The findings of every SQL transformer of `valid`.
+/// The findings of every SQL transformer of `valid`, the transformers
+/// shared out over the machine's cores.
 pub(crate) fn findings(
     registry: &PlatformRegistry,
     valid: &ValidEcosystem,
     graphs: &IntentionGraphs,
 ) -> Vec<Diagnostic> {
+    let work: Vec<SqlTransformer<'_>> = valid
+        .workspaces()
+        .filter_map(|(at, name, workspace)| {
+            let transformer = workspace.transformer.as_ref()?;
+            let CodeArtifact::Sql(code) = &transformer.code else {
+                return None;
+            };
+            Some(SqlTransformer {
+                at,
+                name,
+                workspace,
+                transformer,
+                code,
+            })
+        })
+        .collect();
+    if work.is_empty() {
+        return Vec::new();
+    }
+    let runs = dialects(registry, valid, graphs);
+    let ansi = vec![ansi()];
+    let index = datasurface_core::index::ModelIndex::new(valid);
+    datasurface_stdx::parallel::each(
+        &work,
+        |t| t.code.queries.values().map(String::len).sum(),
+        |t| one(&index, runs.get(t.name).unwrap_or(&ansi), t),
+    )
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A SQL transformer, with where it is.
+struct SqlTransformer<'a> {
+    at: datasurface_core::TeamLocation<'a>,
+    name: &'a WorkspaceName,
+    workspace: &'a datasurface_core::Workspace,
+    transformer: &'a datasurface_core::DataTransformer,
+    code: &'a datasurface_core::workspace::SqlCode,
+}
+
+/// The findings of one SQL transformer, run in `dialects`.
+fn one(
+    index: &datasurface_core::index::ModelIndex<'_>,
+    dialects: &[Runs],
+    t: &SqlTransformer<'_>,
+) -> Vec<Diagnostic> {
+    let SqlTransformer {
+        at,
+        name,
+        workspace,
+        transformer,
+        code,
+    } = t;
     let mut found = Vec::new();
-    for (at, name, workspace) in valid.workspaces() {
-        let Some(transformer) = &workspace.transformer else {
-            continue;
-        };
-        let CodeArtifact::Sql(code) = &transformer.code else {
-            continue;
-        };
+    {
         // The inputs: each sink, with its dataset's columns.
         let sinks: Vec<(String, String, Vec<String>)> = workspace
             .sinks()
             .filter_map(|(_, sink)| {
-                let (_, store) = valid.datastore(&sink.datastore)?;
+                let store = index.datastore(&sink.datastore)?.item;
                 let dataset = store.datasets.get(&sink.dataset)?;
                 Some((
                     sink.datastore.to_string(),
@@ -74,10 +126,9 @@ pub(crate) fn findings(
                 ))
             })
             .collect();
-        let output = valid
+        let output = index
             .datastore(&transformer.output_datastore)
-            .map(|(_, store)| store);
-        let dialects = dialects(registry, valid, graphs, name);
+            .map(|p| p.item);
         let place = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
             "workspaces",
             name.as_str(),
@@ -95,7 +146,7 @@ pub(crate) fn findings(
             // Each problem once, with the dialects it is found in.
             let mut problems: Vec<(datasurface_sql::Problem, Vec<&str>)> = Vec::new();
             let mut output_checked = false;
-            for (dialect, shown, input_name) in &dialects {
+            for (dialect, shown, input_name) in dialects {
                 let inputs: Vec<Input> = sinks
                     .iter()
                     .map(|(store, dataset, columns)| {
@@ -249,23 +300,16 @@ fn mismatch(
 /// How a dialect is named in a message, and how a query names an input.
 type Runs = (Dialect, String, fn(&str, &str) -> String);
 
-/// The dialects the transformer of `workspace` runs in: each platform's
-/// whose graph runs it, else ANSI SQL; with how a message names each and
-/// how its queries name their inputs there.
-fn dialects(
+/// The dialects each transformer runs in, by its workspace: each
+/// platform's whose graph runs it (one pass over the graphs); a
+/// transformer no platform runs is checked as ANSI SQL ([`ansi`]).
+fn dialects<'g>(
     registry: &PlatformRegistry,
     valid: &ValidEcosystem,
-    graphs: &IntentionGraphs,
-    workspace: &datasurface_core::names::WorkspaceName,
-) -> Vec<Runs> {
-    let mut found: Vec<Runs> = Vec::new();
+    graphs: &'g IntentionGraphs,
+) -> BTreeMap<&'g WorkspaceName, Vec<Runs>> {
+    let mut found: BTreeMap<&WorkspaceName, Vec<Runs>> = BTreeMap::new();
     for (platform, graph) in &graphs.graphs {
-        let runs = graph.nodes().iter().any(
-            |n| matches!(&n.kind, NodeKind::DataTransformer { workspace: w } if w == workspace),
-        );
-        if !runs {
-            continue;
-        }
         let runs = valid
             .platforms
             .get(platform)
@@ -273,18 +317,34 @@ fn dialects(
             .and_then(|p| p.transformer_sql())
             .unwrap_or_else(|| TransformerSql::new(Quoting::Ansi));
         let dialect = datasurface_runtime::lineage::dialect_of(&runs);
-        let shown = match dialect {
-            Dialect::Sqlite => "SQLite".to_owned(),
-            Dialect::Postgres => "PostgreSQL".to_owned(),
-            _ => "ANSI SQL".to_owned(),
-        };
-        if !found.iter().any(|(d, _, _)| *d == dialect) {
-            found.push((dialect, shown, runs.input_name));
+        for node in graph.nodes() {
+            let NodeKind::DataTransformer { workspace } = &node.kind else {
+                continue;
+            };
+            let all = found.entry(workspace).or_default();
+            if !all.iter().any(|(d, _, _)| *d == dialect) {
+                all.push((dialect, shown(dialect), runs.input_name));
+            }
         }
     }
-    if found.is_empty() {
-        let ansi = TransformerSql::new(Quoting::Ansi);
-        found.push((Dialect::Generic, "ANSI SQL".to_owned(), ansi.input_name));
-    }
     found
+}
+
+/// ANSI SQL, inputs named `<datastore>_<dataset>`.
+fn ansi() -> Runs {
+    (
+        Dialect::Generic,
+        shown(Dialect::Generic),
+        TransformerSql::new(Quoting::Ansi).input_name,
+    )
+}
+
+/// A dialect as a message names it.
+fn shown(dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Sqlite => "SQLite",
+        Dialect::Postgres => "PostgreSQL",
+        _ => "ANSI SQL",
+    }
+    .to_owned()
 }
