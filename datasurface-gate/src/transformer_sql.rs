@@ -73,7 +73,21 @@ pub(crate) fn findings(
     }
     let runs = dialects(registry, valid, graphs);
     let ansi = vec![ansi()];
-    let index = datasurface_core::index::ModelIndex::new(valid);
+    // Only the datastores the transformers read and write, by name.
+    let wanted: std::collections::BTreeSet<&datasurface_core::names::DatastoreName> = work
+        .iter()
+        .flat_map(|t| {
+            t.workspace
+                .sinks()
+                .map(|(_, sink)| &sink.datastore)
+                .chain([&t.transformer.output_datastore])
+        })
+        .collect();
+    let index: Stores<'_> = valid
+        .datastores()
+        .filter(|(_, name, _)| wanted.contains(name))
+        .map(|(_, name, store)| (name, store))
+        .collect();
     datasurface_stdx::parallel::each(
         &work,
         |t| t.code.queries.values().map(String::len).sum(),
@@ -93,12 +107,12 @@ struct SqlTransformer<'a> {
     code: &'a datasurface_core::workspace::SqlCode,
 }
 
+/// The datastores the transformers read and write, by name.
+type Stores<'a> =
+    BTreeMap<&'a datasurface_core::names::DatastoreName, &'a datasurface_core::Datastore>;
+
 /// The findings of one SQL transformer, run in `dialects`.
-fn one(
-    index: &datasurface_core::index::ModelIndex<'_>,
-    dialects: &[Runs],
-    t: &SqlTransformer<'_>,
-) -> Vec<Diagnostic> {
+fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Diagnostic> {
     let SqlTransformer {
         at,
         name,
@@ -112,7 +126,7 @@ fn one(
         let sinks: Vec<(String, String, Vec<String>)> = workspace
             .sinks()
             .filter_map(|(_, sink)| {
-                let store = index.datastore(&sink.datastore)?.item;
+                let store = index.get(&sink.datastore)?;
                 let dataset = store.datasets.get(&sink.dataset)?;
                 Some((
                     sink.datastore.to_string(),
@@ -126,9 +140,7 @@ fn one(
                 ))
             })
             .collect();
-        let output = index
-            .datastore(&transformer.output_datastore)
-            .map(|p| p.item);
+        let output = index.get(&transformer.output_datastore).copied();
         let place = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
             "workspaces",
             name.as_str(),
