@@ -186,6 +186,12 @@ pub struct Diagnostic {
     /// break). Empty for any other finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaks: Vec<BrokenConsumer>,
+    /// For a finding the owners of other data may let through (a
+    /// transformer writing their data less classified than they do): the
+    /// repositories whose approvals, together, let it through. A breaking
+    /// change's approvers are the owners of the consumers it breaks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvers: Vec<String>,
     /// For a finding inside a text value (a transformer's query), where in
     /// that text: its line and column, both from 1. Placing the finding in
     /// its file turns it into the file's line and column, whatever the
@@ -221,6 +227,7 @@ impl Diagnostic {
             owner: None,
             location: None,
             breaks: Vec::new(),
+            approvers: Vec::new(),
             in_text: None,
         }
     }
@@ -237,6 +244,14 @@ impl Diagnostic {
     #[must_use]
     pub fn breaking(mut self, consumers: Vec<BrokenConsumer>) -> Self {
         self.breaks = consumers;
+        self
+    }
+
+    /// The same finding, let through only by the approvals of each of
+    /// `owners` (repositories), or of the ecosystem's owner.
+    #[must_use]
+    pub fn approved_by(mut self, owners: Vec<String>) -> Self {
+        self.approvers = owners;
         self
     }
 

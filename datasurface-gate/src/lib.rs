@@ -25,6 +25,7 @@
 
 mod avro_files;
 pub mod choose;
+mod classification_flow;
 pub mod codes;
 mod dir;
 pub mod environments;
@@ -46,6 +47,7 @@ mod source;
 mod transformer_sql;
 
 pub use avro_files::{MAX_AVRO_FILE_BYTES, read_avro_files};
+pub use classification_flow::CLASSIFICATION_DROPPED;
 pub use datasurface_platform as platform;
 pub use dir::ModelDir;
 pub use external::{EXTERNAL_KIND, External};

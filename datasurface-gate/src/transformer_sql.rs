@@ -9,11 +9,14 @@ use std::collections::BTreeMap;
 use datasurface_core::CodeArtifact;
 use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
 use datasurface_core::names::WorkspaceName;
+use datasurface_core::regions::{self, Region};
 use datasurface_platform::escape::sql::Dialect as Quoting;
 use datasurface_platform::graph::{IntentionGraphs, NodeKind};
 use datasurface_platform::{PlatformRegistry, TransformerSql};
 use datasurface_rules::validate::{CodeInfo, ValidEcosystem};
 use datasurface_sql::{Dialect, Input, ProblemKind};
+
+use crate::classification_flow::{self, FlowInput, FlowOutput};
 
 /// A query names a table or column its inputs do not have, or a column
 /// two of them have.
@@ -43,6 +46,7 @@ pub const SQL_CODES: &[CodeInfo] = &[
         "A transformer's query does not parse in its platform's SQL dialect, or holds a part its column lineage does not follow.",
         "The gate parses each query to check the names it uses and to find its column lineage. A query that does not parse will fail when it runs: the message says where the parser stopped. A part the lineage does not follow (a table function, an unusual expression) leaves that part's columns out of the lineage and unchecked.",
     ),
+    classification_flow::FLOW_CODE,
 ];
 
 /// The findings of every SQL transformer of `valid`, the transformers
@@ -86,7 +90,11 @@ pub(crate) fn findings(
     let index: Stores<'_> = valid
         .datastores()
         .filter(|(_, name, _)| wanted.contains(name))
-        .map(|(_, name, store)| (name, store))
+        .map(|(at, name, store)| {
+            let region = Region::Team(at.zone.clone(), at.team.clone());
+            let owner = regions::owner_or_parent(valid, &region).to_string();
+            (name, (at, store, owner))
+        })
         .collect();
     datasurface_stdx::parallel::each(
         &work,
@@ -107,9 +115,16 @@ struct SqlTransformer<'a> {
     code: &'a datasurface_core::workspace::SqlCode,
 }
 
-/// The datastores the transformers read and write, by name.
-type Stores<'a> =
-    BTreeMap<&'a datasurface_core::names::DatastoreName, &'a datasurface_core::Datastore>;
+/// The datastores the transformers read and write, by name, each with
+/// where it is and the repository that owns it.
+type Stores<'a> = BTreeMap<
+    &'a datasurface_core::names::DatastoreName,
+    (
+        datasurface_core::TeamLocation<'a>,
+        &'a datasurface_core::Datastore,
+        String,
+    ),
+>;
 
 /// The findings of one SQL transformer, run in `dialects`.
 fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Diagnostic> {
@@ -121,92 +136,102 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
         code,
     } = t;
     let mut found = Vec::new();
-    {
-        // The inputs: each sink, with its dataset's columns.
-        let sinks: Vec<(String, String, Vec<String>)> = workspace
-            .sinks()
-            .filter_map(|(_, sink)| {
-                let store = index.get(&sink.datastore)?;
-                let dataset = store.datasets.get(&sink.dataset)?;
-                Some((
-                    sink.datastore.to_string(),
-                    sink.dataset.to_string(),
-                    dataset
-                        .schema
-                        .columns
-                        .keys()
-                        .map(ToString::to_string)
-                        .collect(),
-                ))
+    // The inputs: each sink, with its dataset and where it is.
+    let sinks: Vec<Sink<'_>> = workspace
+        .sinks()
+        .filter_map(|(_, sink)| {
+            let (_, store, owner) = index.get(&sink.datastore)?;
+            let dataset = store.datasets.get(&sink.dataset)?;
+            Some(Sink {
+                store: &sink.datastore,
+                dataset_name: &sink.dataset,
+                dataset,
+                owner,
             })
-            .collect();
-        let output = index.get(&transformer.output_datastore).copied();
-        let place = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
-            "workspaces",
-            name.as_str(),
-            "transformer",
-            "code",
-            "sql",
-            "queries",
-        ]);
-        for (dataset, sql) in &code.queries {
-            let path = place.key(dataset);
-            let what = format!(
-                "the query for `{}.{dataset}` of workspace `{name}`",
-                transformer.output_datastore
-            );
-            // Each problem once, with the dialects it is found in.
-            let mut problems: Vec<(datasurface_sql::Problem, Vec<&str>)> = Vec::new();
-            let mut output_checked = false;
-            for (dialect, shown, input_name) in dialects {
-                let inputs: Vec<Input> = sinks
-                    .iter()
-                    .map(|(store, dataset, columns)| {
-                        Input::new(input_name(store, dataset), columns.iter().cloned())
-                    })
-                    .collect();
-                let lineage = datasurface_sql::analyze(sql, *dialect, &inputs);
-                for problem in &lineage.problems {
-                    // The same mistake in each dialect: at the same place,
-                    // of the same kind (a message may name the inputs as
-                    // the dialect names them).
-                    match problems
-                        .iter_mut()
-                        .find(|(p, _)| p.at == problem.at && p.kind == problem.kind)
-                    {
-                        Some((_, found_in)) => found_in.push(shown),
-                        None => problems.push((problem.clone(), vec![shown])),
-                    }
-                }
-                let columns = output
-                    .and_then(|store| store.datasets.get(dataset))
-                    .map(|d| &d.schema.columns);
-                let parsed = lineage
-                    .problems
-                    .iter()
-                    .all(|p| p.kind != ProblemKind::Unparseable);
-                if let (Some(columns), true, false) = (columns, parsed, output_checked) {
-                    output_checked = true;
-                    found.extend(mismatch(
-                        &what,
-                        *dialect,
-                        columns,
-                        &lineage,
-                        &path,
-                        transformer,
-                    ));
+        })
+        .collect();
+    let output_at = index.get(&transformer.output_datastore);
+    let output = output_at.map(|(_, store, _)| *store);
+    let place = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
+        "workspaces",
+        name.as_str(),
+        "transformer",
+        "code",
+        "sql",
+        "queries",
+    ]);
+    for (dataset, sql) in &code.queries {
+        let path = place.key(dataset);
+        let what = format!(
+            "the query for `{}.{dataset}` of workspace `{name}`",
+            transformer.output_datastore
+        );
+        // Each problem once, with the dialects it is found in.
+        let mut problems: Vec<(datasurface_sql::Problem, Vec<&str>)> = Vec::new();
+        let mut output_checked = false;
+        for (dialect, shown, input_name) in dialects {
+            let inputs: Vec<Input> = sinks
+                .iter()
+                .map(|sink| {
+                    Input::new(
+                        input_name(sink.store.as_str(), sink.dataset_name.as_str()),
+                        sink.dataset.schema.columns.keys().map(ToString::to_string),
+                    )
+                })
+                .collect();
+            let lineage = datasurface_sql::analyze(sql, *dialect, &inputs);
+            for problem in &lineage.problems {
+                // The same mistake in each dialect: at the same place,
+                // of the same kind (a message may name the inputs as
+                // the dialect names them).
+                match problems
+                    .iter_mut()
+                    .find(|(p, _)| p.at == problem.at && p.kind == problem.kind)
+                {
+                    Some((_, found_in)) => found_in.push(shown),
+                    None => problems.push((problem.clone(), vec![shown])),
                 }
             }
-            for (problem, found_in) in problems {
-                found.push(finding(
+            let columns = output
+                .and_then(|store| store.datasets.get(dataset))
+                .map(|d| &d.schema.columns);
+            let parsed = lineage
+                .problems
+                .iter()
+                .all(|p| p.kind != ProblemKind::Unparseable);
+            if let (Some(columns), true, false) = (columns, parsed, output_checked) {
+                output_checked = true;
+                found.extend(mismatch(
                     &what,
-                    &problem,
-                    &found_in,
-                    dialects.len(),
-                    name,
+                    *dialect,
+                    columns,
+                    &lineage,
                     &path,
+                    transformer,
+                ));
+                // What the query writes is classified as what it
+                // comes from: judged once, in the first dialect it
+                // parses in.
+                found.extend(flow(
+                    &lineage,
+                    *dialect,
+                    output_at,
+                    dataset,
+                    (name, transformer),
+                    &sinks,
+                    &inputs,
                 ));
             }
+        }
+        for (problem, found_in) in problems {
+            found.push(finding(
+                &what,
+                &problem,
+                &found_in,
+                dialects.len(),
+                name,
+                &path,
+            ));
         }
     }
     found
@@ -264,10 +289,7 @@ fn mismatch(
     path: &ModelPath,
     transformer: &datasurface_core::DataTransformer,
 ) -> Option<Diagnostic> {
-    let same = |written: &str, column: &str| match dialect {
-        Dialect::Postgres => written == column || written.to_lowercase() == column,
-        _ => written.eq_ignore_ascii_case(column),
-    };
+    let same = |written: &str, column: &str| dialect.writes(written, column);
     let missing: Vec<String> = columns
         .keys()
         .filter(|c| !lineage.columns.iter().any(|w| same(&w.name, c.as_str())))
@@ -307,6 +329,58 @@ fn mismatch(
         finding = finding.in_text(at(first.at.line), at(first.at.column));
     }
     Some(finding)
+}
+
+/// The classifications a query's `lineage` drops, writing `dataset` of
+/// the transformer's output (`output`, if it is known).
+fn flow(
+    lineage: &datasurface_sql::Lineage,
+    dialect: Dialect,
+    output: Option<&(
+        datasurface_core::TeamLocation<'_>,
+        &datasurface_core::Datastore,
+        String,
+    )>,
+    dataset: &datasurface_core::names::DatasetName,
+    (workspace, transformer): (&WorkspaceName, &datasurface_core::DataTransformer),
+    sinks: &[Sink<'_>],
+    inputs: &[Input],
+) -> Vec<Diagnostic> {
+    let Some((at, store, _)) = output else {
+        return Vec::new();
+    };
+    let Some((dataset_name, dataset)) = store.datasets.get_key_value(dataset) else {
+        return Vec::new();
+    };
+    let flow = FlowOutput {
+        store: &transformer.output_datastore,
+        dataset_name,
+        dataset,
+        path: ModelPath::team(at.zone.as_str(), at.team.as_str())
+            .keys(["datastores", transformer.output_datastore.as_str()])
+            .keys(["datasets", dataset_name.as_str()]),
+        workspace,
+    };
+    let flow_inputs: Vec<FlowInput<'_>> = sinks
+        .iter()
+        .zip(inputs)
+        .map(|(sink, input)| FlowInput {
+            table: input.name.clone(),
+            store: sink.store,
+            dataset_name: sink.dataset_name,
+            dataset: sink.dataset,
+            owner: sink.owner.clone(),
+        })
+        .collect();
+    classification_flow::findings(lineage, dialect, &flow, &flow_inputs)
+}
+
+/// A transformer's input, with what its checks need.
+struct Sink<'a> {
+    store: &'a datasurface_core::names::DatastoreName,
+    dataset_name: &'a datasurface_core::names::DatasetName,
+    dataset: &'a datasurface_core::Dataset,
+    owner: &'a String,
 }
 
 /// How a dialect is named in a message, and how a query names an input.

@@ -242,17 +242,21 @@ async function search(query) {
 
 async function dataset(store, name) {
   const base = API + "datastores/" + seg(store) + "/datasets/" + seg(name);
-  const [d, lineage, fresh] = await Promise.all([
+  const [d, lineage, fresh, byColumn] = await Promise.all([
     api(base), api(base + "/lineage?depth=3"), api(base + "/freshness").catch((e) => ({ error: e.message, platforms: [] })),
+    api(base + "/columns").catch(() => ({ columns: [] })),
   ]);
   const schema = (d.dataset && d.dataset.schema) || {};
   const keys = new Set(schema.primaryKey || []);
+  const links = new Map((byColumn.columns || []).map((c) => [c.name, c]));
   const columns = Object.entries(schema.columns || {}).map(([column, c]) =>
     el("tr", {},
       el("td", {}, column),
       el("td", {}, typeName(c.type)),
       el("td", {}, keys.has(column) ? "key" : c.nullable === false ? "not null" : ""),
-      el("td", {}, tags(c.classifications))));
+      el("td", {}, tags(c.classifications)),
+      el("td", { class: "from" }, columnRefs(links.get(column), "from", byColumn.producedBy)),
+      el("td", { class: "feeds" }, columnRefs(links.get(column), "feeds"))));
   const readers = (d.readers || []).map((r) =>
     el("tr", {},
       el("td", {}, link(r.href, r.workspace)),
@@ -271,8 +275,13 @@ async function dataset(store, name) {
       el("dt", {}, "Deprecated"), el("dd", {}, d.dataset && d.dataset.deprecation ? "yes" : "no")),
     el("h2", {}, "Schema"),
     el("table", { id: "schema" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Column"), el("th", {}, "Type"), el("th", {}, "Key"), el("th", {}, "Classifications"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Column"), el("th", {}, "Type"), el("th", {}, "Key"), el("th", {}, "Classifications"),
+        el("th", {}, "Comes from"), el("th", {}, "Feeds"))),
       el("tbody", {}, columns)),
+    (byColumn.filteredBy || []).length
+      ? el("p", { id: "filtered-by" }, "Rows chosen by ", columnRefs({ filteredBy: byColumn.filteredBy }, "filteredBy"))
+      : null,
+    ...(byColumn.problems || []).map((p) => el("p", { class: "muted column-problem" }, "Column lineage incomplete: " + p)),
     el("h2", {}, "Read by"),
     readers.length
       ? el("table", { id: "readers" },
@@ -284,6 +293,24 @@ async function dataset(store, name) {
     el("p", { class: "muted" }, "Data flows left to right, along the arrows: what feeds the dataset, then what it feeds, three steps each way; open a node to follow it."),
     el("div", { id: "lineage" }, drawLineage(lineage)),
   );
+}
+
+/**
+ * A column's lineage one way (`from`: the input columns it comes from;
+ * `feeds`: the transformers' output columns it makes), each a link to its
+ * dataset with how, and the functions on the way. A transformer's column
+ * that comes from no column is a constant.
+ */
+function columnRefs(links, way, producedBy) {
+  const refs = (links && links[way]) || [];
+  if (!refs.length) {
+    return way === "from" && producedBy && links ? el("span", { class: "muted" }, "a constant") : "";
+  }
+  return refs.flatMap((r, i) => [
+    i ? ", " : "",
+    link(API + "datastores/" + seg(r.store) + "/datasets/" + seg(r.dataset), r.store + "." + r.dataset + "." + r.column),
+    el("span", { class: "how" }, " " + r.how + (r.through && r.through.length ? " by " + r.through.join(" → ") : "")),
+  ]);
 }
 
 /** A duration as people read it: `45 s`, `12 min`, `3 h`, `2 d`. */

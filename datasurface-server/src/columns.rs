@@ -140,7 +140,7 @@ pub(crate) fn column_lineage(
         for out in &lineage.columns {
             let Some(link) = links
                 .iter_mut()
-                .find(|l| l.name.eq_ignore_ascii_case(&out.name))
+                .find(|l| datasurface_sql::Dialect::Generic.writes(&out.name, &l.name))
             else {
                 continue;
             };
@@ -212,7 +212,7 @@ fn feeds(snap: &Snapshot, store: &DatastoreName, dataset: &DatasetName, links: &
                 for s in written
                     .sources
                     .iter()
-                    .filter(|s| s.table.eq_ignore_ascii_case(&table))
+                    .filter(|s| datasurface_sql::Dialect::Generic.matches(&s.table, false, &table))
                 {
                     if let Some(link) = links.iter_mut().find(|l| l.name == s.column) {
                         let feed = ColumnRef {

@@ -47,6 +47,32 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// Whether `written`, a table or column name as a query writes it (in
+    /// double quotes when `quoted`), names `name`, as the dialect matches
+    /// names: PostgreSQL folds a name not in quotes to lower case and
+    /// matches a quoted one exactly; the others match whatever the case.
+    ///
+    /// ```
+    /// use datasurface_sql::Dialect;
+    ///
+    /// assert!(Dialect::Postgres.matches("Amount", false, "amount"));
+    /// assert!(!Dialect::Postgres.matches("Amount", true, "amount"));
+    /// assert!(Dialect::Sqlite.matches("AMOUNT", true, "amount"));
+    /// ```
+    pub fn matches(self, written: &str, quoted: bool, name: &str) -> bool {
+        match self {
+            Dialect::Postgres if quoted => written == name,
+            Dialect::Postgres => written.to_lowercase() == name,
+            _ => written.eq_ignore_ascii_case(name),
+        }
+    }
+
+    /// Whether the column a query writes as `written` ([`OutputColumn::name`],
+    /// whose quotes are not kept) may be the column `name`.
+    pub fn writes(self, written: &str, name: &str) -> bool {
+        self.matches(written, true, name) || self.matches(written, false, name)
+    }
+
     fn parser(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {
             Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
@@ -109,6 +135,37 @@ pub struct Source {
     /// see masking or hashing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub through: Vec<String>,
+}
+
+/// The functions whose result keeps nothing of a value a reader could
+/// use: hashes and masks. A value that passes through one is masked
+/// ([`Source::masked`]).
+pub const MASKING: &[&str] = &[
+    "md5",
+    "sha",
+    "sha1",
+    "sha2",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "digest",
+    "hmac",
+    "crypt",
+    "hash",
+    "hashtext",
+    "hashtextextended",
+    "xxhash64",
+    "crc32",
+    "mask",
+];
+
+impl Source {
+    /// Whether its values reach the output only masked: through one of
+    /// the [`MASKING`] functions.
+    pub fn masked(&self) -> bool {
+        self.through.iter().any(|f| MASKING.contains(&f.as_str()))
+    }
 }
 
 /// A column a query writes.

@@ -128,11 +128,7 @@ impl<'a> Walk<'a> {
     /// Whether the name `written` (quoted or not) names `name`, as the
     /// dialect matches names.
     pub(crate) fn same(&self, written: &str, quoted: bool, name: &str) -> bool {
-        match self.dialect {
-            Dialect::Postgres if quoted => written == name,
-            Dialect::Postgres => written.to_lowercase() == name,
-            _ => written.eq_ignore_ascii_case(name),
-        }
+        self.dialect.matches(written, quoted, name)
     }
 
     pub(crate) fn query(&mut self, query: &Query) -> Vec<Out> {

@@ -24,7 +24,7 @@ fn check_refuses_hook_modules_that_cannot_be_used() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("northwindteam.yaml:113:7"),
+        run.stderr.contains("northwindteam.yaml:112:7"),
         "{}",
         run.stderr
     );

@@ -793,3 +793,150 @@ fn a_team_quiets_a_warning_in_its_own_region_and_no_further() {
         refused.stdout
     );
 }
+
+/// A team of its own, `Marketing`, whose transformer copies Northwind's
+/// customers into a public dataset, with the query `select`, and what its
+/// document adds (`more`).
+fn marketing(model: &Path, select: &str, more: &str) {
+    let zone = model.join("zones/usa/zone.yaml");
+    let text = std::fs::read_to_string(&zone).unwrap();
+    if !text.contains("Marketing:") {
+        std::fs::write(
+            &zone,
+            format!("{text}  Marketing:\n    repository:\n      name: northwind/marketing\n      branch: main\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        model.join("zones/usa/teams/marketing.yaml"),
+        format!(
+            "apiVersion: datasurface.dev/v1
+kind: Team
+zone: USA
+name: Marketing
+containers:
+  Marketing DB:
+    kind: {{database: {{engine: POSTGRES, database: marketing, endpoint: {{host: marketing.example, port: 5432}}}}}}
+    locations: [Azure:USA/eastus]
+datastores:
+  Contacts:
+    capture:
+      transformerOutput: {{workspace: ContactList}}
+    datasets:
+      contacts:
+        classifications: [PUB]
+        schema:
+          columns:
+            customer_id: {{type: {{NChar: {{maxSize: 5}}}}, nullable: false}}
+            contact_name: {{type: {{NVarChar: {{maxSize: 30}}}}}}
+          primaryKey: [customer_id]
+workspaces:
+  ContactList:
+    container: Marketing DB
+    datasetGroups:
+      Input:
+        sinks:
+          - {{datastore: NW_Data, dataset: customers}}
+    transformer:
+      outputDatastore: Contacts
+      code:
+        sql:
+          queries:
+            contacts: {select}
+  Campaigns:
+    container: Marketing DB
+    datasetGroups:
+      Mailing:
+        sinks:
+          - {{datastore: Contacts, dataset: contacts}}
+{more}"
+        ),
+    )
+    .unwrap();
+}
+
+const CONTACTS: &str =
+    "/zones/USA/teams/Marketing/datastores/Contacts/datasets/contacts/classifications";
+
+/// An approval of the contact names' declassification, by whoever's
+/// document it is in.
+fn declassified(until: &str) -> String {
+    format!(
+        "exceptions:\n  approvals:\n    - code: classification-dropped\n      path: {CONTACTS}\n      reason: company contacts are in the trade register\n      until: \"{until}\"\n"
+    )
+}
+
+#[test]
+fn a_transformer_that_publishes_personal_data_needs_its_owners_approval() {
+    let dir = scratch("verify-classification-flow");
+    let masked = "SELECT customer_id, '***' AS contact_name FROM NW_Data_customers";
+    let copied = "SELECT customer_id, contact_name FROM NW_Data_customers";
+    copy_northwind(&dir.join("base"), str::to_owned);
+    marketing(&dir.join("base"), masked, "");
+    // Marketing copies the contact names into its public dataset: `check`
+    // and `verify` both refuse, at the classification, naming the source
+    // and who may approve.
+    copy_northwind(&dir.join("proposed"), str::to_owned);
+    marketing(&dir.join("proposed"), copied, "");
+    let check = datasurface(&["check", "--format", "short", "proposed"], &dir);
+    assert_eq!(check.code, 1, "{}", check.transcript());
+    insta::assert_snapshot!("classification_dropped", check.transcript());
+    let run = verify_markdown(&dir, "2026-11-27T12:00:00Z", "northwind/marketing@main");
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("`classification-dropped`"),
+        "{}",
+        run.stdout
+    );
+    // Hashed in the query, it passes.
+    marketing(
+        &dir.join("proposed"),
+        "SELECT customer_id, md5(contact_name) AS contact_name FROM NW_Data_customers",
+        "",
+    );
+    let run = verify_markdown(&dir, "2026-11-27T12:00:00Z", "northwind/marketing@main");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    // Marketing cannot approve its own declassification.
+    marketing(&dir.join("proposed"), copied, &declassified("2027-06-30"));
+    let run = verify_markdown(&dir, "2026-11-27T12:00:00Z", "northwind/marketing@main");
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    for said in [
+        "`approval-not-authorized`",
+        "owns none of the data it lets through",
+        "the approval belongs to the data",
+    ] {
+        assert!(run.stdout.contains(said), "{said} not in {}", run.stdout);
+    }
+    // Northwind, which owns the customers, approves it in its own
+    // document; once merged, Marketing's copy passes `check` and `verify`
+    // until the approval's day, and is listed as let through.
+    copy_northwind(&dir.join("base"), |team| {
+        format!("{team}{}", declassified("2027-06-30"))
+    });
+    marketing(&dir.join("base"), masked, "");
+    copy_northwind(&dir.join("proposed"), |team| {
+        format!("{team}{}", declassified("2027-06-30"))
+    });
+    marketing(&dir.join("proposed"), copied, "");
+    let check = datasurface(&["check", "--format", "short", "proposed"], &dir);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    let run = verify_markdown(&dir, "2026-11-27T12:00:00Z", "northwind/marketing@main");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("classification-dropped"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("github:northwind/northwind-team@main"),
+        "{}",
+        run.stdout
+    );
+    let late = verify_markdown(&dir, "2027-07-01T00:00:00Z", "northwind/marketing@main");
+    assert_eq!(late.code, 1, "{}", late.transcript());
+    assert!(
+        late.stdout.contains("`approval-expired`"),
+        "{}",
+        late.stdout
+    );
+}

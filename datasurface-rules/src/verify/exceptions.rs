@@ -30,6 +30,12 @@ pub const APPROVABLE: &[&str] = &[
     "partition-keys-changed",
 ];
 
+/// The codes of findings about the model as it is, not a change, that an
+/// approval lets through while it holds, at `check` as at `verify`,
+/// without naming a change: a transformer writing its inputs' data less
+/// classified than they are, approved by the inputs' owners.
+pub const STANDING: &[&str] = &["classification-dropped"];
+
 /// How far ahead an exception may run.
 const LONGEST_DAYS: i64 = 366;
 
@@ -230,12 +236,57 @@ pub(super) fn apply(
     proposed: &Ecosystem,
     today: NaiveDate,
 ) -> (Vec<Diagnostic>, Vec<Excepted>) {
+    exceptions(found, base, proposed, today, true)
+}
+
+/// The exceptions of `eco` alone, applied to its own findings on `today`,
+/// for a model checked on its own (`check`): the warnings its regions'
+/// owners quieted, and the findings of the model as it is that standing
+/// approvals let through ([`STANDING`]), become `info`; the exceptions
+/// that cannot be taken are findings. Approvals of a change wait for
+/// `verify`, which sees the change.
+pub fn apply_suppressions(
+    found: Vec<Diagnostic>,
+    eco: &Ecosystem,
+    today: NaiveDate,
+) -> Vec<Diagnostic> {
+    exceptions(found, None, eco, today, false).0
+}
+
+/// [`apply`] when `change` (`verify`), or, for `check`, the exceptions
+/// that do not need a change to judge.
+fn exceptions(
+    found: Vec<Diagnostic>,
+    base: Option<&Ecosystem>,
+    proposed: &Ecosystem,
+    today: NaiveDate,
+    change: bool,
+) -> (Vec<Diagnostic>, Vec<Excepted>) {
     let granters = granters(base, proposed);
     let mut out = Vec::new();
     let mut approvals = Vec::new();
     for g in &granters {
         for (i, a) in g.exceptions.approvals.iter().enumerate() {
+            let standing = STANDING.contains(&a.code.as_str());
+            if !change && !standing {
+                continue;
+            }
             let path = at(g, "approvals", i);
+            if standing && a.change.is_some() {
+                out.push(
+                    Diagnostic::new(
+                        "exception-invalid",
+                        Severity::Error,
+                        path.key("change"),
+                        format!(
+                            "an approval of `{}` holds for what is at its path while it lasts, not for one change",
+                            a.code
+                        ),
+                    )
+                    .with_help("remove `change`"),
+                );
+                continue;
+            }
             match well_formed(&a.code, &a.until, &path, today, true) {
                 Ok(until) => approvals.push(Valid {
                     granter: g,
@@ -252,17 +303,32 @@ pub(super) fn apply(
     let mut kept = Vec::new();
     let mut sides = Sides::new(base, proposed);
     for mut d in found {
-        if d.severity == Severity::Error && APPROVABLE.contains(&d.code) {
-            let change = sides.change(&d.path.to_string());
-            let taken = approve(&mut d, &change, &mut approvals, today, &mut out);
+        let standing = STANDING.contains(&d.code);
+        if d.severity == Severity::Error && (standing || (change && APPROVABLE.contains(&d.code))) {
+            let named = (!standing).then(|| sides.change(&d.path.to_string()));
+            let taken = approve(&mut d, named.as_deref(), &mut approvals, today, &mut out);
             if let Some(e) = taken {
                 excepted.push(e);
             } else {
-                let help = format!(
-                    "to let it through on purpose, the owners of the consumers it breaks approve this change in `exceptions.approvals`: \
-                     {{code: {}, path: \"{}\", change: \"{change}\", reason: …, until: …}}",
-                    d.code, d.path
-                );
+                let help = match &named {
+                    Some(named) => format!(
+                        "to let it through on purpose, the owners of the consumers it breaks approve this change in `exceptions.approvals`: \
+                         {{code: {}, path: \"{}\", change: \"{named}\", reason: …, until: …}}",
+                        d.code, d.path
+                    ),
+                    None => format!(
+                        "to let it through on purpose, {} {} it in `exceptions.approvals`: \
+                         {{code: {}, path: \"{}\", reason: …, until: …}}",
+                        shown_owners(&d.approvers),
+                        if d.approvers.len() > 1 {
+                            "each approve"
+                        } else {
+                            "approves"
+                        },
+                        d.code,
+                        d.path
+                    ),
+                };
                 d.help = Some(match d.help.take() {
                     Some(h) => format!("{h}; {help}"),
                     None => help,
@@ -272,53 +338,59 @@ pub(super) fn apply(
         kept.push(d);
     }
     for a in approvals.iter().filter(|a| !a.used) {
-        let spent = a
-            .approval
-            .change
-            .as_deref()
-            .and_then(|c| c.split_once(".."))
-            .is_some_and(|(_, after)| after == sides.now(&a.approval.path));
-        let (message, help) = if spent {
-            (
-                format!(
-                    "the approval of `{}` at `{}` is spent: the change it approved has merged",
-                    a.approval.code, a.approval.path
-                ),
-                "remove the approval: it lets no other change through",
-            )
-        } else {
-            (
-                format!(
-                    "the approval of `{}` at `{}` lets nothing of this change through",
-                    a.approval.code, a.approval.path
-                ),
-                "once the change it approved has merged, remove the approval",
-            )
-        };
-        out.push(
-            Diagnostic::new("exception-unused", Severity::Info, a.at.clone(), message)
-                .with_help(help),
-        );
+        out.push(unused(a, &mut sides));
     }
     let kept = suppress(kept, &granters, proposed, today, &mut out, &mut excepted);
     out.extend(kept);
     (out, excepted)
 }
 
-/// The suppressions of `eco` alone, applied to its own findings on
-/// `today`, for a model checked on its own (`check`): the warnings its
-/// regions' owners quieted become `info`, and the suppressions that cannot
-/// be taken are findings.
-pub fn apply_suppressions(
-    found: Vec<Diagnostic>,
-    eco: &Ecosystem,
-    today: NaiveDate,
-) -> Vec<Diagnostic> {
-    let granters = granters(None, eco);
-    let mut out = Vec::new();
-    let kept = suppress(found, &granters, eco, today, &mut out, &mut Vec::new());
-    out.extend(kept);
-    out
+/// The owners, as a list for people.
+fn shown_owners(owners: &[String]) -> String {
+    if owners.is_empty() {
+        return "the ecosystem's owner".to_owned();
+    }
+    owners
+        .iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The note that an approval let nothing through.
+fn unused(a: &Valid<'_>, sides: &mut Sides<'_>) -> Diagnostic {
+    let spent = a
+        .approval
+        .change
+        .as_deref()
+        .and_then(|c| c.split_once(".."))
+        .is_some_and(|(_, after)| after == sides.now(&a.approval.path));
+    let (message, help) = if STANDING.contains(&a.approval.code.as_str()) {
+        (
+            format!(
+                "the approval of `{}` at `{}` lets nothing through: nothing there needs it",
+                a.approval.code, a.approval.path
+            ),
+            "remove the approval, or correct its path to the finding's",
+        )
+    } else if spent {
+        (
+            format!(
+                "the approval of `{}` at `{}` is spent: the change it approved has merged",
+                a.approval.code, a.approval.path
+            ),
+            "remove the approval: it lets no other change through",
+        )
+    } else {
+        (
+            format!(
+                "the approval of `{}` at `{}` lets nothing of this change through",
+                a.approval.code, a.approval.path
+            ),
+            "once the change it approved has merged, remove the approval",
+        )
+    };
+    Diagnostic::new("exception-unused", Severity::Info, a.at.clone(), message).with_help(help)
 }
 
 /// The day an exception holds until, if its code and day can be taken.
@@ -329,7 +401,7 @@ fn well_formed(
     today: NaiveDate,
     approval: bool,
 ) -> Result<NaiveDate, Box<Diagnostic>> {
-    if approval && !APPROVABLE.contains(&code) {
+    if approval && !APPROVABLE.contains(&code) && !STANDING.contains(&code) {
         return Err(Box::new(Diagnostic::new(
             "exception-invalid",
             Severity::Error,
@@ -338,7 +410,10 @@ fn well_formed(
                 "an approval lets one breaking change through, and `{code}` is not the code of one"
             ),
         )
-        .with_help(format!("approve one of {}", APPROVABLE.join(", ")))));
+        .with_help(format!(
+            "approve one of {}",
+            [APPROVABLE, STANDING].concat().join(", ")
+        ))));
     }
     let day = day(until, path)?;
     if (day - today).num_days() > LONGEST_DAYS {
@@ -353,12 +428,13 @@ fn well_formed(
     Ok(day)
 }
 
-/// Lets `d` through if the approvals of every consumer it breaks (or the
-/// ecosystem's owner's) name it and hold today; otherwise says who still
-/// must approve, and refuses approvals by others and expired ones.
+/// Lets `d` through if the approvals of every consumer it breaks and
+/// every other approver it names (or the ecosystem's owner's) name it (and
+/// `change`, for a change) and hold today; otherwise says who still must
+/// approve, and refuses approvals by others and expired ones.
 fn approve(
     d: &mut Diagnostic,
-    change: &str,
+    change: Option<&str>,
     approvals: &mut [Valid<'_>],
     today: NaiveDate,
     out: &mut Vec<Diagnostic>,
@@ -366,7 +442,12 @@ fn approve(
     let path = d.path.to_string();
     let mut granted: Vec<(String, String, NaiveDate)> = Vec::new();
     let mut ecosystem = false;
-    let consumers: Vec<String> = d.breaks.iter().filter_map(|b| b.owner.clone()).collect();
+    let consumers: Vec<String> = d
+        .breaks
+        .iter()
+        .filter_map(|b| b.owner.clone())
+        .chain(d.approvers.iter().cloned())
+        .collect();
     // The consumers' owners who have not approved, as a list for people.
     let needed = |granted: &[(String, String, NaiveDate)]| -> String {
         let mut owners = consumers.clone();
@@ -383,10 +464,11 @@ fn approve(
         .iter_mut()
         .filter(|a| a.approval.code == d.code && a.approval.path == path)
     {
-        // An approval covers the one change it names.
-        match a.approval.change.as_deref() {
-            Some(named) if named == change => {}
-            named => {
+        // An approval of a change covers the one change it names.
+        match (a.approval.change.as_deref(), change) {
+            (Some(named), Some(change)) if named == change => {}
+            (_, None) => {}
+            (named, Some(change)) => {
                 a.used = true;
                 out.push(other_change(a, d.code, &path, named, change));
                 continue;
@@ -493,19 +575,32 @@ fn expired(a: &Valid<'_>, code: &str, path: &str) -> Diagnostic {
 /// The refusal of an approval by one who owns none of the consumers, naming
 /// who may approve (`owners`).
 fn not_authorized(a: &Valid<'_>, code: &str, path: &str, owners: &str) -> Diagnostic {
+    let standing = STANDING.contains(&code);
+    let whose = if standing {
+        "the data it lets through"
+    } else {
+        "the consumers it breaks"
+    };
     Diagnostic::new(
         "approval-not-authorized",
         Severity::Error,
         a.at.clone(),
         format!(
-            "`{}` approves `{code}` at `{path}`, but owns none of the consumers it breaks",
+            "`{}` approves `{code}` at `{path}`, but owns none of {whose}",
             a.granter.owner
         ),
     )
-    .with_help(if owners.is_empty() {
-        "only the ecosystem's owner may approve a break no consumer reads".to_owned()
-    } else {
-        format!("the approval belongs to the consumers' owners ({owners}) or the ecosystem's owner")
+    .with_help(match (owners.is_empty(), standing) {
+        (true, false) => {
+            "only the ecosystem's owner may approve a break no consumer reads".to_owned()
+        }
+        (true, true) => "only the ecosystem's owner may approve it".to_owned(),
+        (false, false) => format!(
+            "the approval belongs to the consumers' owners ({owners}) or the ecosystem's owner"
+        ),
+        (false, true) => {
+            format!("the approval belongs to the data's owners ({owners}) or the ecosystem's owner")
+        }
     })
 }
 

@@ -28,7 +28,7 @@ use serde::Serialize;
 pub use compat::{SchemaBreak, column_problem, schema_breaks, type_change_problem};
 use datasurface_core::regions;
 pub use datasurface_core::regions::{ChangeKind, Difference, Region, owner_of};
-pub use exceptions::{APPROVABLE, Excepted, apply_suppressions};
+pub use exceptions::{APPROVABLE, Excepted, STANDING, apply_suppressions};
 pub use files::{FileChange, UNAUTHORIZED_FILE_CHANGE, authorize_files};
 
 use crate::validate::check;

@@ -8,24 +8,6 @@ use serde::{Deserialize, Serialize};
 use datasurface_platform::TransformerSql;
 use datasurface_platform::escape::sql::Dialect as Quoting;
 
-/// The functions whose result keeps nothing of the original value a
-/// reader could use: a hash. A column that comes through one is masked.
-const MASKING: &[&str] = &[
-    "md5",
-    "sha1",
-    "sha224",
-    "sha256",
-    "sha384",
-    "sha512",
-    "sha2",
-    "digest",
-    "hash",
-    "hashtext",
-    "hashtextextended",
-    "xxhash64",
-    "crc32",
-];
-
 /// The `datasurface-sql` dialect of a platform's transformer queries.
 pub fn dialect_of(sql: &TransformerSql) -> datasurface_sql::Dialect {
     match sql.dialect {
@@ -128,7 +110,7 @@ pub fn column_lineage(
                         datasurface_sql::How::Aggregated => "AGGREGATION",
                     }
                     .to_owned(),
-                    masking: s.through.iter().any(|f| MASKING.contains(&f.as_str())),
+                    masking: s.masked(),
                 })
                 .collect(),
         })

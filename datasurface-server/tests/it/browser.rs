@@ -134,6 +134,7 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
             .unwrap();
         wait_text(&client, "#dataset-name", "Masked_NW_Data.customers").await;
         wait_text(&client, "#readers", "ProductAnalytics").await;
+        column_lineage_links(&client).await;
 
         markup_shows_as_text(&client, &server.base).await;
 
@@ -154,6 +155,30 @@ fn the_catalogue_finds_a_dataset_and_shows_its_readers_and_lineage() {
         client.close().await.unwrap();
     });
     let _ = std::fs::remove_dir_all(&profile);
+}
+
+/// On the masked customers' page, each column says where it comes from,
+/// by a link; the source's page says which transformers' columns each of
+/// its columns makes.
+async fn column_lineage_links(client: &Client) {
+    let schema = wait_text(client, "#schema", "NW_Data.customers.customer_id copied").await;
+    assert!(schema.contains("a constant"), "{schema}");
+    client
+        .find(Locator::LinkText("NW_Data.customers.city"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(client, "#readers", "MaskCustomersWorkSpace").await;
+    let schema = wait_text(client, "#schema", "Masked_NW_Data.customers.city copied").await;
+    let contact = schema
+        .lines()
+        .find(|l| l.starts_with("contact_name"))
+        .unwrap_or_else(|| panic!("no row contact_name in {schema}"));
+    assert!(!contact.contains("Masked_NW_Data"), "{schema}");
+    client.back().await.unwrap();
+    wait_text(client, "#dataset-name", "Masked_NW_Data.customers").await;
 }
 
 /// Every lineage edge points the way data flows, left to right, with an
