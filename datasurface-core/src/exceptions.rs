@@ -10,7 +10,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A breaking change let through on purpose.
+/// A finding let through on purpose: a breaking change, approved by the
+/// owners of the consumers it breaks; or a transformer writing data less
+/// classified than it is, approved by the data's owners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BreakApproval {
@@ -30,8 +32,12 @@ pub struct BreakApproval {
     /// Why it may break: who agreed, and what the consumers do instead.
     pub reason: String,
     /// The last day (UTC) it holds, as `2026-12-31`: at most a year ahead.
+    /// An approval of a change must say; a standing approval (of a
+    /// transformer writing the granter's data less classified,
+    /// `classification-dropped`) without it holds until it is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
-    pub until: String,
+    pub until: Option<String>,
 }
 
 /// A warning quieted on purpose, below a path of the owner's own region.

@@ -61,6 +61,38 @@ pub(crate) struct FlowOutput<'a> {
     pub(crate) path: ModelPath,
     /// The transformer's workspace.
     pub(crate) workspace: &'a WorkspaceName,
+    /// Whether the lineage judged is not the query's own but [`opaque`]:
+    /// the code is not SQL, or its query's lineage is not whole.
+    pub(crate) opaque: bool,
+}
+
+/// The lineage of code whose own is not known: each column of `output`
+/// comes from every column of every input, computed.
+pub(crate) fn opaque(output: &Dataset, inputs: &[datasurface_sql::Input]) -> Lineage {
+    let sources: Vec<Source> = inputs
+        .iter()
+        .flat_map(|input| {
+            input.columns.iter().map(|column| Source {
+                table: input.name.clone(),
+                column: column.clone(),
+                how: datasurface_sql::How::Transformed,
+                through: Vec::new(),
+            })
+        })
+        .collect();
+    Lineage {
+        columns: output
+            .schema
+            .columns
+            .keys()
+            .map(|name| datasurface_sql::OutputColumn {
+                name: name.to_string(),
+                at: datasurface_sql::Location::default(),
+                sources: sources.clone(),
+            })
+            .collect(),
+        ..Lineage::default()
+    }
 }
 
 /// The kinds that make a column sensitive: every kind but `PUB`, of its
@@ -153,70 +185,119 @@ pub(crate) fn findings(
     inputs: &[FlowInput<'_>],
 ) -> Vec<Diagnostic> {
     let dropped = dropped(lineage, dialect, output.dataset, inputs);
+    // One finding per classification to change: the dataset's, when it
+    // classifies as a whole, else each column's.
     let mut columns: Vec<&str> = dropped.iter().map(|d| d.column.as_str()).collect();
     columns.dedup();
-    columns
+    let groups: Vec<Vec<&str>> = if output.dataset.classifications.is_some() {
+        vec![columns]
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect()
+    } else {
+        columns.into_iter().map(|c| vec![c]).collect()
+    };
+    groups
         .into_iter()
-        .map(|column| {
-            let from: Vec<&Dropped<'_>> = dropped.iter().filter(|d| d.column == column).collect();
-            let kinds: BTreeSet<ClassificationKind> =
-                from.iter().flat_map(|d| d.kinds.iter().copied()).collect();
-            let kinds: Vec<&str> = kinds.into_iter().map(ClassificationKind::code).collect();
-            let sources: Vec<String> = from
-                .iter()
-                .map(|d| {
-                    let input = &inputs[d.input];
-                    let how = match d.source.how {
-                        datasurface_sql::How::Copied => "copied",
-                        datasurface_sql::How::Transformed => "computed",
-                        datasurface_sql::How::Aggregated => "aggregated",
-                    };
-                    format!(
-                        "`{}.{}.{}` ({how})",
-                        input.store, input.dataset_name, d.source.column
-                    )
-                })
-                .collect();
-            let mut approvers: Vec<String> =
-                from.iter().map(|d| inputs[d.input].owner.clone()).collect();
-            approvers.sort();
-            approvers.dedup();
-            let (path, declared) = if let Some(whole) = &output.dataset.classifications {
-                (output.path.key("classifications"), shown(whole))
-            } else {
-                let declared = output
-                    .dataset
-                    .schema
-                    .columns
-                    .get(column)
-                    .map_or_else(|| "nothing".to_owned(), |c| shown(&c.classifications));
-                (
-                    output.path.keys(["schema", "columns", column, "classifications"]),
-                    declared,
-                )
-            };
-            Diagnostic::new(
-                CLASSIFICATION_DROPPED,
-                Severity::Error,
-                path,
-                format!(
-                    "column `{column}` of `{}.{}` is classified {declared}, but the query of workspace `{}` writes it from {}, which {} `{}`",
-                    output.store,
-                    output.dataset_name,
-                    output.workspace,
-                    sources.join(", "),
-                    if from.len() == 1 { "is" } else { "are" },
-                    kinds.join("`, `"),
-                ),
-            )
-            .with_help(format!(
-                "classify it at least `{}`, or hash or mask it in the query (`md5({col})`, `sha256({col})`)",
-                kinds.join("`, `"),
-                col = from.first().map_or(column, |d| d.source.column.as_str()),
-            ))
-            .approved_by(approvers)
-        })
+        .map(|columns| one_finding(&columns, &dropped, output, inputs))
         .collect()
+}
+
+/// The finding of `columns` (one, or all of a dataset classified as a
+/// whole) and the classifications they drop.
+fn one_finding(
+    columns: &[&str],
+    dropped: &[Dropped<'_>],
+    output: &FlowOutput<'_>,
+    inputs: &[FlowInput<'_>],
+) -> Diagnostic {
+    let from: Vec<&Dropped<'_>> = dropped
+        .iter()
+        .filter(|d| columns.contains(&d.column.as_str()))
+        .collect();
+    let kinds: BTreeSet<ClassificationKind> =
+        from.iter().flat_map(|d| d.kinds.iter().copied()).collect();
+    let kinds: Vec<&str> = kinds.into_iter().map(ClassificationKind::code).collect();
+    let kinds = kinds.join("`, `");
+    // Each source once, with how it comes (unless the lineage is not
+    // the query's own).
+    let mut sources: Vec<String> = Vec::new();
+    for d in &from {
+        let input = &inputs[d.input];
+        let how = match (output.opaque, d.source.how) {
+            (true, _) => "",
+            (false, datasurface_sql::How::Copied) => " (copied)",
+            (false, datasurface_sql::How::Transformed) => " (computed)",
+            (false, datasurface_sql::How::Aggregated) => " (aggregated)",
+        };
+        let source = format!(
+            "`{}.{}.{}`{how}",
+            input.store, input.dataset_name, d.source.column
+        );
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    let mut approvers: Vec<String> = from.iter().map(|d| inputs[d.input].owner.clone()).collect();
+    approvers.sort();
+    approvers.dedup();
+    let (path, declared) = match (&output.dataset.classifications, columns) {
+        (Some(whole), _) => (output.path.key("classifications"), shown(whole)),
+        (None, [column, ..]) => (
+            output
+                .path
+                .keys(["schema", "columns", column, "classifications"]),
+            output
+                .dataset
+                .schema
+                .columns
+                .get(*column)
+                .map_or_else(|| "nothing".to_owned(), |c| shown(&c.classifications)),
+        ),
+        (None, []) => (output.path.clone(), "nothing".to_owned()),
+    };
+    let named: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+    let subject = format!(
+        "{} {} of `{}.{}` {} classified {declared}",
+        if columns.len() == 1 {
+            "column"
+        } else {
+            "columns"
+        },
+        named.join(", "),
+        output.store,
+        output.dataset_name,
+        if columns.len() == 1 { "is" } else { "are" },
+    );
+    let are = if sources.len() == 1 { "is" } else { "are" };
+    let (message, help) = if output.opaque {
+        (
+            format!(
+                "{subject}, but the transformer of workspace `{}` has no column lineage (its code is not SQL, or its query's lineage is not whole), so it may write there what it reads: {}, which {are} `{kinds}`",
+                output.workspace,
+                sources.join(", "),
+            ),
+            format!(
+                "classify it at least `{kinds}`, or write the transformer as SQL whose lineage shows what reaches each column"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{subject}, but the query of workspace `{}` writes {} from {}, which {are} `{kinds}`",
+                output.workspace,
+                if columns.len() == 1 { "it" } else { "them" },
+                sources.join(", "),
+            ),
+            format!(
+                "classify it at least `{kinds}`, or hash or mask it in the query (`md5({col})`, `sha256({col})`)",
+                col = from.first().map_or("…", |d| d.source.column.as_str()),
+            ),
+        )
+    };
+    Diagnostic::new(CLASSIFICATION_DROPPED, Severity::Error, path, message)
+        .with_help(help)
+        .approved_by(approvers)
 }
 
 /// Classifications as a message shows them: `PUB`, `PC1:name`, or
@@ -405,12 +486,16 @@ mod tests {
                     dataset: &output,
                     path: ModelPath::root(),
                     workspace: &workspace,
+                    opaque: false,
                 },
                 &flow,
             );
             let mut columns: Vec<&str> = got.iter().map(|d| d.column.as_str()).collect();
             columns.dedup();
-            prop_assert_eq!(findings.len(), columns.len());
+            // One finding per column, or one for a dataset classified as
+            // a whole.
+            let expected = if whole.is_some() { columns.len().min(1) } else { columns.len() };
+            prop_assert_eq!(findings.len(), expected);
             for finding in &findings {
                 prop_assert_eq!(finding.code, CLASSIFICATION_DROPPED);
                 prop_assert_eq!(&finding.approvers, &vec!["github:a/producer@main".to_owned()]);

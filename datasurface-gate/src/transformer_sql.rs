@@ -56,12 +56,16 @@ pub(crate) fn findings(
     valid: &ValidEcosystem,
     graphs: &IntentionGraphs,
 ) -> Vec<Diagnostic> {
+    // Every transformer: a SQL one's queries are analysed; any other's
+    // code is opaque, so its classifications are judged as if every
+    // column it reads could reach every column it writes.
     let work: Vec<SqlTransformer<'_>> = valid
         .workspaces()
         .filter_map(|(at, name, workspace)| {
             let transformer = workspace.transformer.as_ref()?;
-            let CodeArtifact::Sql(code) = &transformer.code else {
-                return None;
+            let code = match &transformer.code {
+                CodeArtifact::Sql(code) => Some(code),
+                _ => None,
             };
             Some(SqlTransformer {
                 at,
@@ -98,7 +102,10 @@ pub(crate) fn findings(
         .collect();
     datasurface_stdx::parallel::each(
         &work,
-        |t| t.code.queries.values().map(String::len).sum(),
+        |t| {
+            t.code
+                .map_or(1, |c| c.queries.values().map(String::len).sum())
+        },
         |t| one(&index, runs.get(t.name).unwrap_or(&ansi), t),
     )
     .into_iter()
@@ -112,7 +119,8 @@ struct SqlTransformer<'a> {
     name: &'a WorkspaceName,
     workspace: &'a datasurface_core::Workspace,
     transformer: &'a datasurface_core::DataTransformer,
-    code: &'a datasurface_core::workspace::SqlCode,
+    /// Its queries, if it is a SQL transformer.
+    code: Option<&'a datasurface_core::workspace::SqlCode>,
 }
 
 /// The datastores the transformers read and write, by name, each with
@@ -136,20 +144,7 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
         code,
     } = t;
     let mut found = Vec::new();
-    // The inputs: each sink, with its dataset and where it is.
-    let sinks: Vec<Sink<'_>> = workspace
-        .sinks()
-        .filter_map(|(_, sink)| {
-            let (_, store, owner) = index.get(&sink.datastore)?;
-            let dataset = store.datasets.get(&sink.dataset)?;
-            Some(Sink {
-                store: &sink.datastore,
-                dataset_name: &sink.dataset,
-                dataset,
-                owner,
-            })
-        })
-        .collect();
+    let sinks = sinks_of(index, workspace);
     let output_at = index.get(&transformer.output_datastore);
     let output = output_at.map(|(_, store, _)| *store);
     let place = ModelPath::team(at.zone.as_str(), at.team.as_str()).keys([
@@ -160,6 +155,14 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
         "sql",
         "queries",
     ]);
+    let Some(code) = code else {
+        // Code whose column lineage is not known: each of its output's
+        // datasets may hold any column it reads.
+        for dataset in output.iter().flat_map(|store| store.datasets.keys()) {
+            found.extend(flow(None, output_at, dataset, (name, transformer), &sinks));
+        }
+        return found;
+    };
     for (dataset, sql) in &code.queries {
         let path = place.key(dataset);
         let what = format!(
@@ -169,16 +172,10 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
         // Each problem once, with the dialects it is found in.
         let mut problems: Vec<(datasurface_sql::Problem, Vec<&str>)> = Vec::new();
         let mut output_checked = false;
+        // The first whole lineage found, to judge classifications by.
+        let mut whole: Option<(datasurface_sql::Lineage, Dialect, Vec<Input>)> = None;
         for (dialect, shown, input_name) in dialects {
-            let inputs: Vec<Input> = sinks
-                .iter()
-                .map(|sink| {
-                    Input::new(
-                        input_name(sink.store.as_str(), sink.dataset_name.as_str()),
-                        sink.dataset.schema.columns.keys().map(ToString::to_string),
-                    )
-                })
-                .collect();
+            let inputs = inputs_named(&sinks, *input_name);
             let lineage = datasurface_sql::analyze(sql, *dialect, &inputs);
             for problem in &lineage.problems {
                 // The same mistake in each dialect: at the same place,
@@ -209,20 +206,26 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
                     &path,
                     transformer,
                 ));
-                // What the query writes is classified as what it
-                // comes from: judged once, in the first dialect it
-                // parses in.
-                found.extend(flow(
-                    &lineage,
-                    *dialect,
-                    output_at,
-                    dataset,
-                    (name, transformer),
-                    &sinks,
-                    &inputs,
-                ));
+            }
+            let is_whole = lineage
+                .problems
+                .iter()
+                .all(|p| !matches!(p.kind, ProblemKind::Unparseable | ProblemKind::Unsupported));
+            if is_whole && whole.is_none() {
+                whole = Some((lineage, *dialect, inputs));
             }
         }
+        // What the query writes is classified as what it comes from,
+        // judged once, in the first dialect its lineage is whole in; where
+        // it is whole in none, as if any column it reads could reach any
+        // column it writes.
+        found.extend(flow(
+            whole.as_ref().map(|(l, d, i)| (l, *d, &i[..])),
+            output_at,
+            dataset,
+            (name, transformer),
+            &sinks,
+        ));
         for (problem, found_in) in problems {
             found.push(finding(
                 &what,
@@ -331,11 +334,42 @@ fn mismatch(
     Some(finding)
 }
 
+/// A transformer's inputs: each sink of its workspace, with its dataset
+/// and who owns it.
+fn sinks_of<'a>(index: &Stores<'a>, workspace: &'a datasurface_core::Workspace) -> Vec<Sink<'a>> {
+    workspace
+        .sinks()
+        .filter_map(|(_, sink)| {
+            let (_, store, owner) = index.get(&sink.datastore)?;
+            let dataset = store.datasets.get(&sink.dataset)?;
+            Some(Sink {
+                store: &sink.datastore,
+                dataset_name: &sink.dataset,
+                dataset,
+                owner: owner.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The inputs as a dialect's queries name them.
+fn inputs_named(sinks: &[Sink<'_>], input_name: fn(&str, &str) -> String) -> Vec<Input> {
+    sinks
+        .iter()
+        .map(|sink| {
+            Input::new(
+                input_name(sink.store.as_str(), sink.dataset_name.as_str()),
+                sink.dataset.schema.columns.keys().map(ToString::to_string),
+            )
+        })
+        .collect()
+}
+
 /// The classifications a query's `lineage` drops, writing `dataset` of
-/// the transformer's output (`output`, if it is known).
+/// the transformer's output (`output`, if it is known); without a whole
+/// lineage, as if every input column could reach every output column.
 fn flow(
-    lineage: &datasurface_sql::Lineage,
-    dialect: Dialect,
+    whole: Option<(&datasurface_sql::Lineage, Dialect, &[Input])>,
     output: Option<&(
         datasurface_core::TeamLocation<'_>,
         &datasurface_core::Datastore,
@@ -344,13 +378,23 @@ fn flow(
     dataset: &datasurface_core::names::DatasetName,
     (workspace, transformer): (&WorkspaceName, &datasurface_core::DataTransformer),
     sinks: &[Sink<'_>],
-    inputs: &[Input],
 ) -> Vec<Diagnostic> {
     let Some((at, store, _)) = output else {
         return Vec::new();
     };
     let Some((dataset_name, dataset)) = store.datasets.get_key_value(dataset) else {
         return Vec::new();
+    };
+    // Without a whole lineage, every input column reaches every output
+    // column, the inputs named as ANSI SQL names them.
+    let every;
+    let ansi;
+    let (lineage, dialect, inputs) = if let Some(whole) = whole {
+        whole
+    } else {
+        ansi = inputs_named(sinks, TransformerSql::new(Quoting::Ansi).input_name);
+        every = classification_flow::opaque(dataset, &ansi);
+        (&every, Dialect::Generic, &ansi[..])
     };
     let flow = FlowOutput {
         store: &transformer.output_datastore,
@@ -360,6 +404,7 @@ fn flow(
             .keys(["datastores", transformer.output_datastore.as_str()])
             .keys(["datasets", dataset_name.as_str()]),
         workspace,
+        opaque: whole.is_none(),
     };
     let flow_inputs: Vec<FlowInput<'_>> = sinks
         .iter()
@@ -380,7 +425,7 @@ struct Sink<'a> {
     store: &'a datasurface_core::names::DatastoreName,
     dataset_name: &'a datasurface_core::names::DatasetName,
     dataset: &'a datasurface_core::Dataset,
-    owner: &'a String,
+    owner: String,
 }
 
 /// How a dialect is named in a message, and how a query names an input.

@@ -888,6 +888,27 @@ fn a_transformer_that_publishes_personal_data_needs_its_owners_approval() {
         "{}",
         run.stdout
     );
+    // Code whose lineage is not known (Python) may write any column it
+    // reads into any column it writes: judged so, it fails too.
+    let team = dir.join("proposed/zones/usa/teams/marketing.yaml");
+    let text = std::fs::read_to_string(&team).unwrap();
+    let python = text.replacen(
+        &format!("        sql:\n          queries:\n            contacts: {copied}\n"),
+        "        pythonRepo: {repository: {name: northwind/marketing-code, branch: main}, version: v1}\n",
+        1,
+    );
+    assert_ne!(python, text, "the query moved");
+    std::fs::write(&team, python).unwrap();
+    let check = datasurface(&["check", "--format", "short", "proposed"], &dir);
+    assert_eq!(check.code, 1, "{}", check.transcript());
+    assert!(
+        check.stdout.contains("error[classification-dropped]")
+            && check
+                .stdout
+                .contains("has no column lineage (its code is not SQL"),
+        "{}",
+        check.transcript()
+    );
     // Hashed in the query, it passes.
     marketing(
         &dir.join("proposed"),

@@ -223,7 +223,8 @@ struct Valid<'a> {
     granter: &'a Granter<'a>,
     at: ModelPath,
     approval: &'a BreakApproval,
-    until: NaiveDate,
+    /// The last day it holds, if it ends.
+    until: Option<NaiveDate>,
     used: bool,
 }
 
@@ -287,7 +288,20 @@ fn exceptions(
                 );
                 continue;
             }
-            match well_formed(&a.code, &a.until, &path, today, true) {
+            let until = match (&a.until, standing) {
+                (Some(until), _) => well_formed(&a.code, until, &path, today, true).map(Some),
+                (None, true) => known_code(&a.code, &path, true).map(|()| None),
+                (None, false) => Err(Box::new(
+                    Diagnostic::new(
+                        "exception-invalid",
+                        Severity::Error,
+                        path.clone(),
+                        format!("the approval of `{}` at `{}` does not say until when", a.code, a.path),
+                    )
+                    .with_help("an approval of a change holds until a day: add `until: YYYY-MM-DD`, at most a year ahead"),
+                )),
+            };
+            match until {
                 Ok(until) => approvals.push(Valid {
                     granter: g,
                     at: path,
@@ -401,6 +415,22 @@ fn well_formed(
     today: NaiveDate,
     approval: bool,
 ) -> Result<NaiveDate, Box<Diagnostic>> {
+    known_code(code, path, approval)?;
+    let day = day(until, path)?;
+    if (day - today).num_days() > LONGEST_DAYS {
+        return Err(Box::new(Diagnostic::new(
+            "exception-too-long",
+            Severity::Error,
+            path.key("until"),
+            format!("it holds until {day}, more than a year from {today}"),
+        )
+        .with_help("an exception is for a while: give a day within a year, and renew it if it must last")));
+    }
+    Ok(day)
+}
+
+/// Whether `code` is one an approval (when `approval`) may name.
+fn known_code(code: &str, path: &ModelPath, approval: bool) -> Result<(), Box<Diagnostic>> {
     if approval && !APPROVABLE.contains(&code) && !STANDING.contains(&code) {
         return Err(Box::new(Diagnostic::new(
             "exception-invalid",
@@ -415,17 +445,7 @@ fn well_formed(
             [APPROVABLE, STANDING].concat().join(", ")
         ))));
     }
-    let day = day(until, path)?;
-    if (day - today).num_days() > LONGEST_DAYS {
-        return Err(Box::new(Diagnostic::new(
-            "exception-too-long",
-            Severity::Error,
-            path.key("until"),
-            format!("it holds until {day}, more than a year from {today}"),
-        )
-        .with_help("an exception is for a while: give a day within a year, and renew it if it must last")));
-    }
-    Ok(day)
+    Ok(())
 }
 
 /// Lets `d` through if the approvals of every consumer it breaks and
@@ -440,7 +460,7 @@ fn approve(
     out: &mut Vec<Diagnostic>,
 ) -> Option<Excepted> {
     let path = d.path.to_string();
-    let mut granted: Vec<(String, String, NaiveDate)> = Vec::new();
+    let mut granted: Vec<(String, String, Option<NaiveDate>)> = Vec::new();
     let mut ecosystem = false;
     let consumers: Vec<String> = d
         .breaks
@@ -449,7 +469,7 @@ fn approve(
         .chain(d.approvers.iter().cloned())
         .collect();
     // The consumers' owners who have not approved, as a list for people.
-    let needed = |granted: &[(String, String, NaiveDate)]| -> String {
+    let needed = |granted: &[(String, String, Option<NaiveDate>)]| -> String {
         let mut owners = consumers.clone();
         owners.sort();
         owners.dedup();
@@ -476,7 +496,7 @@ fn approve(
         }
         a.used = true;
         let by = &a.granter.owner;
-        if a.until < today {
+        if a.until.is_some_and(|until| until < today) {
             out.push(expired(a, d.code, &path));
             continue;
         }
@@ -504,7 +524,7 @@ fn approve(
         );
         return None;
     }
-    let until = granted.iter().map(|(_, _, u)| *u).min()?;
+    let until = granted.iter().filter_map(|(_, _, u)| *u).min();
     let by: Vec<String> = granted.iter().map(|(b, _, _)| b.clone()).collect();
     let reason = granted
         .iter()
@@ -514,11 +534,12 @@ fn approve(
     d.severity = Severity::Info;
     let _ = write!(
         d.message,
-        " (approved by {} until {until}: {reason})",
+        " (approved by {}{}: {reason})",
         by.iter()
             .map(|b| format!("`{b}`"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        until.map_or_else(String::new, |u| format!(" until {u}"))
     );
     Some(Excepted {
         kind: "approval",
@@ -526,7 +547,7 @@ fn approve(
         path,
         by,
         reason,
-        until: Some(until.to_string()),
+        until: until.map(|u| u.to_string()),
     })
 }
 
@@ -564,7 +585,7 @@ fn expired(a: &Valid<'_>, code: &str, path: &str) -> Diagnostic {
         a.at.clone(),
         format!(
             "the approval of `{code}` at `{path}` by `{by}` ran out on {}",
-            a.until
+            a.until.map_or_else(String::new, |u| u.to_string())
         ),
     )
     .with_help(format!(
