@@ -57,6 +57,7 @@ pub mod escape;
 pub mod factory;
 mod lints;
 pub mod names;
+mod quality;
 mod render;
 #[cfg(feature = "runner")]
 pub mod runner;

@@ -724,6 +724,11 @@ impl Renderer<'_> {
                 .map(ToString::to_string)
                 .collect(),
             staging_table: table("staging"),
+            quality: datasurface_runtime::quality::checks(
+                dataset,
+                &table("merge"),
+                &crate::quality::Stored,
+            ),
             merge_table: table("merge"),
             allow_empty: dataset.allow_empty_snapshot,
         }

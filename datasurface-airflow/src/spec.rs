@@ -213,6 +213,9 @@ pub struct DatasetSpec {
     /// dataset's `allowEmptySnapshot`); otherwise it fails the batch.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_empty: bool,
+    /// Its quality rules, as the statements each merge runs before it commits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<datasurface_runtime::quality::QualityCheck>,
 }
 
 /// A column and its PostgreSQL type.

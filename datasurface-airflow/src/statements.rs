@@ -459,6 +459,7 @@ mod tests {
             staging_table: "\"p\".\"s\"".into(),
             merge_table: "\"p\".\"m\"".into(),
             allow_empty: false,
+            quality: Vec::new(),
         }
     }
 

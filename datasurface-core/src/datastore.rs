@@ -86,6 +86,7 @@ pub struct DatasetApproval {
 /// A dataset: one table of a datastore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Dataset {
     /// The dataset's schema.
     pub schema: Schema,
@@ -108,6 +109,11 @@ pub struct Dataset {
     /// emptied or unreachable source table never deletes every row silently.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_empty_snapshot: bool,
+    /// Quality rules every platform checks on each batch before it is
+    /// visible: row counts, allowed values, ranges, uniqueness beyond the
+    /// key, freshness, and SQL conditions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<crate::quality::QualityRule>,
     /// What the dataset holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation: Option<Box<Documentation>>,
@@ -123,6 +129,7 @@ impl Dataset {
             deprecation: Deprecation::default(),
             version: None,
             allow_empty_snapshot: false,
+            quality: Vec::new(),
             documentation: None,
         }
     }

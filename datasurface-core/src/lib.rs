@@ -64,6 +64,7 @@ pub mod names;
 pub mod places;
 pub mod platform;
 pub mod policy;
+pub mod quality;
 pub mod regions;
 pub mod repository;
 pub mod resources;

@@ -446,15 +446,14 @@ pub fn dataset() -> impl Strategy<Value = Dataset> {
                 documentation,
                 allow_empty_snapshot,
             )| {
-                Dataset {
-                    schema,
-                    classifications,
-                    storage_policies,
-                    deprecation,
-                    version,
-                    allow_empty_snapshot,
-                    documentation: documentation.map(Box::new),
-                }
+                let mut dataset = Dataset::new(schema);
+                dataset.classifications = classifications;
+                dataset.storage_policies = storage_policies;
+                dataset.deprecation = deprecation;
+                dataset.version = version;
+                dataset.allow_empty_snapshot = allow_empty_snapshot;
+                dataset.documentation = documentation.map(Box::new);
+                dataset
             },
         )
 }

@@ -543,6 +543,7 @@ impl Gate {
             valid,
             &graphs,
         ));
+        own.extend(crate::quality_sql::findings(&self.registry, valid, &graphs));
         own.extend_from_slice(
             crate::hooks::findings(model, self.hooks.as_deref(), valid, hooks_checked_before)
                 .diagnostics(),

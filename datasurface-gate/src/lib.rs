@@ -41,6 +41,7 @@ mod named_files;
 mod overlay;
 mod pipeline;
 mod plans;
+mod quality_sql;
 mod read;
 mod recorded;
 mod source;
@@ -54,6 +55,7 @@ pub use external::{EXTERNAL_KIND, External};
 pub use finding::{FINDINGS_VERSION, Finding, Verdict, VerifyOutput, finding_schema, to_json};
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
 pub use overlay::{Overlay, OverlayError};
+pub use quality_sql::QUALITY_CHECK_INVALID;
 pub use transformer_sql::{SQL_CODES, SQL_NOT_ANALYSED, SQL_OUTPUT_MISMATCH, SQL_UNRESOLVED};
 /// The codes of the gate's check of every environment a model declares
 /// ([`environments::check_environments`]).

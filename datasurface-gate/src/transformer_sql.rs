@@ -47,6 +47,7 @@ pub const SQL_CODES: &[CodeInfo] = &[
         "The gate parses each query to check the names it uses and to find its column lineage. A query that does not parse will fail when it runs: the message says where the parser stopped. A part the lineage does not follow (a table function, an unusual expression) leaves that part's columns out of the lineage and unchecked.",
     ),
     classification_flow::FLOW_CODE,
+    crate::quality_sql::QUALITY_CODE,
 ];
 
 /// The findings of every SQL transformer of `valid`, the transformers

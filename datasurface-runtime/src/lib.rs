@@ -40,6 +40,7 @@ pub mod gitops;
 pub mod hook;
 pub mod lineage;
 pub mod pgoutput;
+pub mod quality;
 mod run_totals;
 #[cfg(feature = "fs")]
 mod saved_dir;

@@ -25,6 +25,7 @@
 //! assert!(lineage.columns[1].sources.is_empty(), "a constant comes from no column");
 //! ```
 
+pub mod condition;
 mod expr;
 mod walk;
 

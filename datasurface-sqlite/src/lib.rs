@@ -42,6 +42,7 @@ pub mod dialect;
 pub mod engine;
 mod lints;
 mod parameters;
+mod quality;
 pub mod render;
 pub mod spec;
 pub mod statements;

@@ -1080,6 +1080,11 @@ impl Renderer<'_> {
                     .map(|c| (c.clone(), naming::export(s, n)))
                     .collect(),
                 allow_empty: d.allow_empty_snapshot,
+                quality: datasurface_runtime::quality::checks(
+                    d,
+                    &Sqlite.quote(&naming::merge(s, n)),
+                    &crate::quality::Stored,
+                ),
             });
         }
         let cron = match store.capture.ingestion().and_then(|i| i.trigger.as_ref()) {

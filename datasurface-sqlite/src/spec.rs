@@ -260,6 +260,9 @@ pub struct DatasetSpec {
     /// Whether a snapshot with no rows may empty it (`allowEmptySnapshot`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_empty: bool,
+    /// Its quality rules, as the statements each batch runs before it commits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<datasurface_runtime::quality::QualityCheck>,
 }
 
 /// A transformer: its SQL runs in its workspace's container database over

@@ -577,6 +577,7 @@ mod tests {
             merge_table: "merge_shop_items".into(),
             exports: vec![("Warehouse".into(), "export_shop_items".into())],
             allow_empty: false,
+            quality: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ use crate::spec::{CdcSpec, INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::Statements;
 use datasurface_runtime::lineage::{ChangeCapture, DatasetOutcome, Outcome};
+use datasurface_runtime::quality::{Parameter, QualityResult};
 use datasurface_runtime::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
@@ -744,6 +745,9 @@ impl Batch {
                 .map_err(at)?;
             }
         }
+        // Before the merge commits (and its views show it): a batch that
+        // breaks a `fail` rule rolls back whole when `tx` drops.
+        let _judged = judge_quality(&mut tx, &self.spec, batch)?;
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         tx.execute(
             &format!(
@@ -842,6 +846,57 @@ fn refuse_an_empty_snapshot(
 /// versions it made by updating a key (closing its live version, or
 /// keeping an earlier one), how many live versions it closed for a delete,
 /// and how many versions it opened (new keys and updates).
+/// Runs every dataset's quality statements on the merged batch, before it
+/// commits: each rule's result, by dataset, or the first `fail` rule broken.
+fn judge_quality(
+    tx: &mut postgres::Transaction<'_>,
+    spec: &crate::spec::IngestSpec,
+    batch: i32,
+) -> Result<Vec<(String, QualityResult)>, BatchFailure> {
+    let mut results = Vec::new();
+    for d in &spec.datasets {
+        for check in &d.quality {
+            let at = |e: postgres::Error| {
+                format!(
+                    "dataset `{}`: checking quality rule `{}`: {}",
+                    d.dataset,
+                    check.name,
+                    errors::text(&e)
+                )
+            };
+            let oldest;
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> = match check.parameter {
+                Parameter::None => Vec::new(),
+                Parameter::Batch => vec![&batch],
+                Parameter::Oldest => {
+                    let minutes = i64::from(check.minutes.unwrap_or(0));
+                    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+                    oldest = (now - chrono::Duration::minutes(minutes))
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                    vec![&oldest]
+                }
+            };
+            let row = tx.query_opt(&check.sql, &params).map_err(at)?;
+            let row = row
+                .map(|r| -> Result<_, postgres::Error> {
+                    let count: i64 = r.try_get(0)?;
+                    let values = (1..=check.shows.len())
+                        .map(|i| r.try_get::<_, Option<String>>(i))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((count, values))
+                })
+                .transpose()
+                .map_err(at)?;
+            let result = check.result(row);
+            if result.fails() {
+                return Err(BatchFailure::from(result.sentence(&d.dataset)));
+            }
+            results.push((d.dataset.clone(), result));
+        }
+    }
+    Ok(results)
+}
+
 fn merge_changes(
     tx: &mut postgres::Transaction<'_>,
     d: &crate::spec::DatasetSpec,

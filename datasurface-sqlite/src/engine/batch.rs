@@ -17,6 +17,7 @@ use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
 use datasurface_runtime::lineage::{DatasetOutcome, JobLineage, Outcome, RunEvent};
+use datasurface_runtime::quality::{Parameter, QualityResult};
 use datasurface_runtime::state::{BATCH_METRICS, BATCH_OUT, BatchStatus};
 
 use crate::spec::{DatasetSpec, IngestSpec, LIVE, SourceSpec};
@@ -502,6 +503,48 @@ fn check_all(
         .collect()
 }
 
+/// Runs every dataset's quality statements on the merged batch, before it
+/// commits: each rule's result, by dataset, or the first `fail` rule
+/// broken (the caller then rolls the batch back).
+fn judge_quality(
+    tx: &Connection,
+    engine: &Engine,
+    job: &IngestSpec,
+    batch: i64,
+) -> Result<Result<Vec<(String, QualityResult)>, BatchFailure>, rusqlite::Error> {
+    let mut results = Vec::new();
+    for d in &job.datasets {
+        for check in &d.quality {
+            let mut statement = tx.prepare(&check.sql)?;
+            let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, Vec<Option<String>>)> {
+                let count: i64 = r.get(0)?;
+                let values = (1..=check.shows.len())
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((count, values))
+            };
+            let row = match check.parameter {
+                Parameter::None => statement.query_row([], read),
+                Parameter::Batch => statement.query_row([batch], read),
+                Parameter::Oldest => {
+                    statement.query_row([engine.minutes_ago(check.minutes.unwrap_or(0))], read)
+                }
+            };
+            let row = match row {
+                Ok(row) => Some(row),
+                Err(rusqlite::Error::QueryReturnedNoRows) => None,
+                Err(e) => return Err(e),
+            };
+            let result = check.result(row);
+            if result.fails() {
+                return Ok(Err(BatchFailure::from(result.sentence(&d.dataset))));
+            }
+            results.push((d.dataset.clone(), result));
+        }
+    }
+    Ok(Ok(results))
+}
+
 /// What a batch merges: each dataset's rows (a snapshot, or what a
 /// transformer made), or a change data capture's changes.
 enum Checked {
@@ -707,12 +750,18 @@ fn run_batch(
         engine,
         &first,
         stream,
-        |conn| -> Result<(Counts, Vec<Counts>), rusqlite::Error> {
+        |conn| -> Result<Result<(Counts, Vec<Counts>), BatchFailure>, rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(&SQL.mark_staged(), params![stream, batch])?;
             tx.execute(&SQL.create_changed(), [])?;
             tx.execute(&SQL.clear_changed(), [])?;
             let (counts, each) = merge_all(&tx, job, batch, &checked, cutoff.as_deref())?;
+            // Dropping the transaction rolls the merge back: nothing of a
+            // batch that breaks a `fail` rule is ever visible.
+            let _judged = match judge_quality(&tx, engine, job, batch)? {
+                Ok(judged) => judged,
+                Err(broken) => return Ok(Err(broken)),
+            };
             export_group(&tx, job, &first, batch, sync, cutoff.as_deref())?;
             for (workspace, input, input_batch) in marks {
                 tx.execute(&SQL.mark_input(), params![workspace, input, input_batch])?;
@@ -734,11 +783,22 @@ fn run_batch(
                 ],
             )?;
             tx.commit()?;
-            Ok((counts, each))
+            Ok(Ok((counts, each)))
         },
     )?;
     let counts = match result {
-        Ok(counts) => counts,
+        Ok(Ok(counts)) => counts,
+        Ok(Err(broken)) => {
+            fail(
+                conn,
+                stream,
+                batch,
+                &broken.to_string(),
+                seconds(&clock),
+                &engine.now(),
+            )?;
+            return Ok((batch, Err(broken)));
+        }
         Err(e) => {
             let message = failure!("the merge failed and was rolled back: {e}");
             fail(

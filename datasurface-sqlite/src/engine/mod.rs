@@ -226,6 +226,12 @@ impl Engine {
         then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
+    /// The time `minutes` ago, as a freshness rule's oldest allowed time.
+    pub(crate) fn minutes_ago(&self, minutes: u32) -> String {
+        let then = (self.clock)() - chrono::Duration::minutes(i64::from(minutes));
+        then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
     /// The state directory.
     pub fn state(&self) -> &Path {
         &self.state

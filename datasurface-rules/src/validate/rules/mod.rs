@@ -45,6 +45,7 @@ mod invalid_github_repository;
 mod invalid_hint;
 mod invalid_hook;
 mod invalid_host;
+mod invalid_quality_rule;
 mod invalid_table_name;
 mod invalid_transformer_limits;
 mod invalid_watermark_type;
@@ -162,6 +163,7 @@ pub static RULES: &[&Rule] = &[
     &reserved_name::RULE,
     &invalid_watermark_type::RULE,
     &watermark_column_missing::RULE,
+    &invalid_quality_rule::RULE,
     &invalid_cron::RULE,
     &transformer_output_mismatch::RULE,
     &transformer_group_requirements::RULE,

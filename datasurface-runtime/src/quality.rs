@@ -1,0 +1,472 @@
+//! A dataset's quality rules as the statements an engine runs on each
+//! batch, after the merge and before the commit, so a batch that breaks a
+//! `fail` rule leaves nothing visible.
+//!
+//! Made once, at render (pure), into each job's spec: the statements are
+//! in the artifacts, and a plan shows a changed rule as a changed
+//! statement. Every statement returns no row when its rule holds, and one
+//! row when it does not: how many rows (or groups) break it, then the
+//! values a person needs to find the first, as text. A row rule looks at
+//! the live rows the batch wrote (parameter 1 is the batch); a row count,
+//! uniqueness and freshness look at every live row (freshness's parameter
+//! 1 is the oldest time allowed).
+//!
+//! The engine says how it stores values ([`Engine`]): SQLite keeps a
+//! decimal as whole units of its scale, so a rule's `12.50` is compared as
+//! `1250` there, exactly. A `check` rule's SQL is parsed and written again
+//! by [`datasurface_sql::condition`], never passed through.
+
+use datasurface_core::quality::{Literal, QualityRule, Severity};
+use datasurface_core::{DataType, Dataset};
+use datasurface_platform::dialect::SqlDialect;
+use serde::{Deserialize, Serialize};
+
+use crate::state::{BATCH_IN, BATCH_OUT, LIVE_BATCH};
+
+/// How an engine stores the values rules compare, beyond its quoting.
+pub trait Engine {
+    /// The engine's SQL: quoting and parameters.
+    fn dialect(&self) -> &dyn SqlDialect;
+    /// The parser dialect of a `check` rule's SQL.
+    fn sql_dialect(&self) -> datasurface_sql::Dialect;
+    /// The stored column `quoted` (of `data_type`) as the value it means.
+    fn value(&self, quoted: &str, data_type: &DataType) -> String {
+        let _ = data_type;
+        quoted.to_owned()
+    }
+    /// A rule's literal, as the engine stores a value of `data_type`.
+    fn literal(&self, literal: &Literal, data_type: &DataType) -> String;
+    /// A condition true when `newest`, a value of `data_type`, is older
+    /// than the time in the statement's first parameter (ISO 8601 text).
+    fn older_than(&self, newest: &str, data_type: &DataType) -> String;
+}
+
+/// What a statement's parameter 1 is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Parameter {
+    /// None: the statement takes no parameter.
+    None,
+    /// The batch, whose rows a row rule looks at.
+    Batch,
+    /// The oldest time a freshness rule allows, as ISO 8601 text.
+    Oldest,
+}
+
+/// One rule of a dataset, made into its statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QualityCheck {
+    /// The rule's name.
+    pub name: String,
+    /// Its kind, as the model writes it (`rowCount`, `range`, …).
+    pub kind: String,
+    /// What breaking it does.
+    pub severity: Severity,
+    /// The columns it names, for lineage's assertions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// The statement.
+    pub sql: String,
+    /// What its parameter is.
+    pub parameter: Parameter,
+    /// For freshness: how old the newest value may be, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    /// What the values after the count in a returned row are.
+    pub shows: Vec<String>,
+    /// What one counted thing is: `row`, `group` or `batch`.
+    pub counts: String,
+}
+
+/// Each quality rule of `dataset`, as statements over `merge_table` (quoted
+/// and qualified by the caller).
+///
+/// A `check` rule whose SQL is not a condition over the dataset's columns
+/// (which validation refuses, so a rendered model has none) becomes a
+/// statement that always reports the problem: its batches fail rather than
+/// pass unchecked.
+pub fn checks(dataset: &Dataset, merge_table: &str, engine: &dyn Engine) -> Vec<QualityCheck> {
+    dataset
+        .quality
+        .iter()
+        .map(|rule| check(dataset, rule, merge_table, engine))
+        .collect()
+}
+
+fn check(
+    dataset: &Dataset,
+    rule: &QualityRule,
+    merge_table: &str,
+    engine: &dyn Engine,
+) -> QualityCheck {
+    let d = engine.dialect();
+    let live = format!("{} = {LIVE_BATCH}", d.quote(BATCH_OUT));
+    let of_batch = format!("{live} AND {} = {}", d.quote(BATCH_IN), d.param(1));
+    let type_of = |column: &str| {
+        dataset
+            .schema
+            .columns
+            .iter()
+            .find(|(name, _)| name.as_str() == column)
+            .map(|(_, c)| &c.data_type)
+    };
+    let value = |column: &str| match type_of(column) {
+        Some(t) => engine.value(&d.quote(column), t),
+        None => d.quote(column),
+    };
+    let text = |expr: String| format!("CAST({expr} AS TEXT)");
+    let key: Vec<String> = dataset
+        .schema
+        .primary_key
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect();
+    let mut made = QualityCheck {
+        name: rule.name().into_owned(),
+        kind: rule.kind().to_owned(),
+        severity: rule.severity(),
+        columns: rule
+            .columns()
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        sql: String::new(),
+        parameter: Parameter::Batch,
+        minutes: None,
+        shows: Vec::new(),
+        counts: "row".to_owned(),
+    };
+    // A row rule: the rows of the batch whose `broken` is true, the first
+    // shown by its key and `shown` columns.
+    let rows = |broken: String, shown: &[String], made: &mut QualityCheck| {
+        let mut select = vec!["count(*) OVER ()".to_owned()];
+        let mut shows = Vec::new();
+        for column in key.iter().chain(shown.iter().filter(|c| !key.contains(c))) {
+            select.push(text(value(column)));
+            shows.push(column.clone());
+        }
+        made.sql = format!(
+            "SELECT {} FROM {merge_table} WHERE {of_batch} AND ({broken}) LIMIT 1",
+            select.join(", ")
+        );
+        made.shows = shows;
+    };
+    match rule {
+        QualityRule::RowCount(r) => {
+            let mut wrong = Vec::new();
+            if let Some(min) = r.min {
+                wrong.push(format!("count(*) < {min}"));
+            }
+            if let Some(max) = r.max {
+                wrong.push(format!("count(*) > {max}"));
+            }
+            made.sql = format!(
+                "SELECT CAST(1 AS BIGINT), CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} HAVING {}",
+                wrong.join(" OR ")
+            );
+            made.parameter = Parameter::None;
+            made.shows = vec!["rows".to_owned()];
+            made.counts = "batch".to_owned();
+        }
+        QualityRule::AllowedValues(r) => {
+            let column = r.column.as_str();
+            let t = type_of(column).unwrap_or(&DataType::Boolean);
+            let values: Vec<String> = r.values.iter().map(|v| engine.literal(v, t)).collect();
+            let broken = format!(
+                "{} IS NOT NULL AND {} NOT IN ({})",
+                d.quote(column),
+                d.quote(column),
+                values.join(", ")
+            );
+            rows(broken, &[column.to_owned()], &mut made);
+        }
+        QualityRule::Range(r) => {
+            let column = r.column.as_str();
+            let t = type_of(column).unwrap_or(&DataType::Boolean);
+            let mut wrong = Vec::new();
+            if let Some(min) = &r.min {
+                wrong.push(format!("{} < {}", d.quote(column), engine.literal(min, t)));
+            }
+            if let Some(max) = &r.max {
+                wrong.push(format!("{} > {}", d.quote(column), engine.literal(max, t)));
+            }
+            rows(wrong.join(" OR "), &[column.to_owned()], &mut made);
+        }
+        QualityRule::Unique(r) => {
+            let quoted: Vec<String> = r.columns.iter().map(|c| d.quote(c.as_str())).collect();
+            let present: Vec<String> = quoted.iter().map(|q| format!("{q} IS NOT NULL")).collect();
+            let shown: Vec<String> = r.columns.iter().map(|c| text(value(c.as_str()))).collect();
+            made.sql = format!(
+                "SELECT count(*) OVER (), {}, CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} AND {} GROUP BY {} HAVING count(*) > 1 LIMIT 1",
+                shown.join(", "),
+                present.join(" AND "),
+                quoted.join(", ")
+            );
+            made.parameter = Parameter::None;
+            made.shows = r.columns.iter().map(|c| c.as_str().to_owned()).collect();
+            made.shows.push("rows".to_owned());
+            made.counts = "group".to_owned();
+        }
+        QualityRule::Freshness(r) => {
+            let column = r.column.as_str();
+            let t = type_of(column).unwrap_or(&DataType::Date);
+            let newest = format!("max({})", d.quote(column));
+            made.sql = format!(
+                "SELECT CAST(1 AS BIGINT), {} FROM {merge_table} WHERE {live} HAVING {newest} IS NULL OR {}",
+                text(newest.clone()),
+                engine.older_than(&newest, t)
+            );
+            made.parameter = Parameter::Oldest;
+            made.minutes = Some(r.minutes.get());
+            made.shows = vec![format!("newest {column}")];
+            made.counts = "batch".to_owned();
+        }
+        QualityRule::Check(r) => {
+            let names: Vec<&str> = dataset.schema.columns.keys().map(|c| c.as_str()).collect();
+            let condition =
+                match datasurface_sql::condition::parse(&r.sql, engine.sql_dialect(), &names) {
+                    Ok(condition) => condition,
+                    Err(problem) => return refused(made, &problem.message, d),
+                };
+            let quoting = Quoting { engine, dataset };
+            let broken = format!("NOT {}", condition.render(&quoting));
+            made.columns = condition.columns().to_vec();
+            let shown = condition.columns().to_vec();
+            rows(broken, &shown, &mut made);
+        }
+        _ => return refused(made, "this kind of rule is not known to this version", d),
+    }
+    made
+}
+
+/// A statement that always reports `problem`: the rule cannot be checked.
+fn refused(mut made: QualityCheck, problem: &str, d: &dyn SqlDialect) -> QualityCheck {
+    made.sql = format!("SELECT CAST(1 AS BIGINT), {}", d.literal(problem));
+    made.parameter = Parameter::None;
+    made.shows = vec!["the rule cannot be checked".to_owned()];
+    made.counts = "batch".to_owned();
+    made
+}
+
+/// A `check` rule's columns as the values they mean, and its text quoted.
+struct Quoting<'a> {
+    engine: &'a dyn Engine,
+    dataset: &'a Dataset,
+}
+
+impl datasurface_sql::condition::Quoting for Quoting<'_> {
+    fn column(&self, name: &str) -> String {
+        let quoted = self.engine.dialect().quote(name);
+        match self
+            .dataset
+            .schema
+            .columns
+            .iter()
+            .find(|(c, _)| c.as_str() == name)
+        {
+            Some((_, column)) => self.engine.value(&quoted, &column.data_type),
+            None => quoted,
+        }
+    }
+
+    fn text(&self, value: &str) -> String {
+        self.engine.dialect().literal(value)
+    }
+}
+
+/// How a batch fared against one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QualityResult {
+    /// The rule.
+    pub name: String,
+    /// Its kind.
+    pub kind: String,
+    /// What breaking it does.
+    pub severity: Severity,
+    /// The columns it names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// Whether the batch kept it.
+    pub passed: bool,
+    /// When it did not: what breaks it, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+}
+
+impl QualityCheck {
+    /// The result of the statement: `row` is the row it returned (the count,
+    /// then the values [`QualityCheck::shows`] names), if it returned one.
+    pub fn result(&self, row: Option<(i64, Vec<Option<String>>)>) -> QualityResult {
+        let found = row.map(|(count, values)| {
+            let shown: Vec<String> = self
+                .shows
+                .iter()
+                .zip(&values)
+                .map(|(what, v)| match v {
+                    Some(v) => format!("{what} = {v}"),
+                    None => format!("{what} is null"),
+                })
+                .collect();
+            match self.counts.as_str() {
+                "batch" => shown.join(", "),
+                counted => format!(
+                    "{count} {counted}{} break{} it; the first has {}",
+                    if count == 1 { "" } else { "s" },
+                    if count == 1 { "s" } else { "" },
+                    shown.join(", ")
+                ),
+            }
+        });
+        QualityResult {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            severity: self.severity,
+            columns: self.columns.clone(),
+            passed: found.is_none(),
+            found,
+        }
+    }
+}
+
+impl QualityResult {
+    /// Whether the result fails its batch.
+    pub fn fails(&self) -> bool {
+        !self.passed && self.severity == Severity::Fail
+    }
+
+    /// The result in a sentence: `dataset \`orders\`: quality rule
+    /// \`amount-range\` (range, fail) is broken: 3 rows break it; …`.
+    pub fn sentence(&self, dataset: &str) -> String {
+        match &self.found {
+            None => format!(
+                "dataset `{dataset}`: quality rule `{}` ({}) holds",
+                self.name, self.kind
+            ),
+            Some(found) => format!(
+                "dataset `{dataset}`: quality rule `{}` ({}, {}) is broken: {found}",
+                self.name,
+                self.kind,
+                self.severity.as_str()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datasurface_core::names::ColumnName;
+    use datasurface_core::quality::{Literal, QualityRule, Severity};
+    use datasurface_core::types::{Text, decimal};
+    use datasurface_core::{Column, DataType, Dataset, Schema};
+    use datasurface_platform::dialect::{Postgres, SqlDialect};
+
+    use super::{Engine, checks};
+
+    /// PostgreSQL as the `airflow` platform stores values: as they are.
+    struct Pg;
+    impl Engine for Pg {
+        fn dialect(&self) -> &dyn SqlDialect {
+            &Postgres
+        }
+        fn sql_dialect(&self) -> datasurface_sql::Dialect {
+            datasurface_sql::Dialect::Postgres
+        }
+        fn literal(&self, literal: &Literal, _: &DataType) -> String {
+            match literal {
+                Literal::Text(t) => Postgres.literal(t),
+                other => other.to_string(),
+            }
+        }
+        fn older_than(&self, newest: &str, _: &DataType) -> String {
+            format!("{newest} < CAST($1 AS TEXT)::timestamptz")
+        }
+    }
+
+    fn name(n: &str) -> ColumnName {
+        ColumnName::new(n).expect("a column name")
+    }
+
+    fn orders() -> Dataset {
+        let mut schema = Schema::default();
+        schema
+            .columns
+            .insert(name("order_id"), Column::required(DataType::BigInt));
+        schema.columns.insert(
+            name("status"),
+            Column::new(DataType::VarChar(Text::max(10))),
+        );
+        schema
+            .columns
+            .insert(name("amount"), Column::new(decimal(12, 2)));
+        schema
+            .columns
+            .insert(name("ordered_at"), Column::new(DataType::Date));
+        schema.primary_key.push(name("order_id"));
+        let mut dataset = Dataset::new(schema);
+        dataset.quality = vec![
+            QualityRule::row_count(Some(1), None),
+            QualityRule::allowed_values(
+                name("status"),
+                vec![Literal::Text("open".into()), Literal::Text("it's".into())],
+            ),
+            QualityRule::range(name("amount"), Some(Literal::Number("0".into())), None)
+                .with_severity(Severity::Warn),
+            QualityRule::unique(vec![name("status"), name("ordered_at")]),
+            QualityRule::freshness(
+                name("ordered_at"),
+                std::num::NonZeroU32::new(1440).expect("positive"),
+            ),
+            QualityRule::check("amount < 1000 OR status = 'big'").named("small"),
+        ];
+        dataset
+    }
+
+    #[test]
+    fn every_kind_of_rule_is_one_statement() {
+        let made = checks(&orders(), "\"nw\".\"orders_merge\"", &Pg);
+        insta::assert_snapshot!(
+            made.iter()
+                .map(|c| format!(
+                    "{} ({}, {:?}, {:?}):\n  {}",
+                    c.name, c.kind, c.severity, c.parameter, c.sql
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    #[test]
+    fn a_check_that_reaches_outside_its_row_is_refused() {
+        let mut dataset = orders();
+        dataset.quality = vec![QualityRule::check(
+            "amount < (SELECT max(amount) FROM orders)",
+        )];
+        let made = checks(&dataset, "t", &Pg);
+        let refused = made[0].result(Some((1, vec![Some("no".into())])));
+        assert!(
+            refused.fails(),
+            "a rule that cannot be checked fails its batches"
+        );
+        assert!(made[0].sql.contains("cannot hold"), "{}", made[0].sql);
+    }
+
+    #[test]
+    fn results_say_which_rule_row_and_value() {
+        let made = checks(&orders(), "t", &Pg);
+        let range = &made[2];
+        let broken = range.result(Some((3, vec![Some("7".into()), Some("-5.00".into())])));
+        assert!(
+            !broken.passed && !broken.fails(),
+            "a warn rule reports and commits"
+        );
+        assert_eq!(
+            broken.sentence("orders"),
+            "dataset `orders`: quality rule `amount-range` (range, warn) is broken: 3 rows break it; the first has order_id = 7, amount = -5.00"
+        );
+        let allowed = made[1].result(Some((1, vec![Some("8".into()), None])));
+        assert!(allowed.fails());
+        assert!(made[0].result(None).passed);
+    }
+}
