@@ -366,6 +366,7 @@ impl Batch {
                 inserted: at(0)?,
                 updated: at(1)?,
                 deleted: at(2)?,
+                broken: Vec::new(),
             })
         };
         let store = &self.spec.datastore;
@@ -383,6 +384,7 @@ impl Batch {
                     inserted: n(done.inserted),
                     updated: n(done.updated),
                     deleted: n(done.deleted),
+                    broken: Vec::new(),
                 },
             ));
         }

@@ -111,8 +111,11 @@ pub trait Namespaces {
 }
 
 /// What a dataset's batch did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DatasetOutcome {
+    /// The checks (as [`Check::assertion`] names them) that did not hold
+    /// while the batch committed: broken quality rules of severity `warn`.
+    pub broken: Vec<String>,
     /// Rows read.
     pub read: u64,
     /// Rows with a new key.
@@ -524,7 +527,8 @@ fn input_facets(
             .checks
             .iter()
             .map(|c| {
-                let mut a = fields(json!({"assertion": c.assertion, "success": true}));
+                let held = !done.is_some_and(|d| d.broken.contains(&c.assertion));
+                let mut a = fields(json!({"assertion": c.assertion, "success": held}));
                 if let Some(column) = &c.column {
                     a.insert("column".into(), column.clone().into());
                 }
@@ -616,10 +620,16 @@ mod tests {
             .owned_by("Z", "T");
         job.inputs.push(
             DatasetLineage::new(Place::source("src"), "t", "datasurface/E", "S.d").with_checks(
-                vec![Check {
-                    assertion: "not_null".into(),
-                    column: Some("id".into()),
-                }],
+                vec![
+                    Check {
+                        assertion: "not_null".into(),
+                        column: Some("id".into()),
+                    },
+                    Check {
+                        assertion: "quality:range:amount-range".into(),
+                        column: Some("amount".into()),
+                    },
+                ],
             ),
         );
         job.outputs.push(
@@ -659,6 +669,7 @@ mod tests {
                 inserted: 2,
                 updated: 1,
                 deleted: 1,
+                broken: vec!["quality:range:amount-range".into()],
             },
         )]);
         let ok = serde_json::to_value(RunEvent::end(&job, &ids, "t1", &Here, &done)).unwrap();
@@ -671,6 +682,10 @@ mod tests {
         assert_eq!(
             input["dataQualityAssertions"]["assertions"][0]["success"],
             true
+        );
+        assert_eq!(
+            input["dataQualityAssertions"]["assertions"][1]["success"], false,
+            "a warn rule the batch broke is reported, not held"
         );
         assert_eq!(input["dataQualityMetrics"]["rowCount"], 5);
         assert_eq!(

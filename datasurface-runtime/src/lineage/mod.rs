@@ -66,4 +66,4 @@ pub use job::{
     Check, DatasetLineage, Field, JobLineage, JobType, Place, job_namespace, model_namespace,
     team_owner,
 };
-pub use model::{LineageModel, Reader, Readers};
+pub use model::{LineageModel, Reader, Readers, quality_assertion};

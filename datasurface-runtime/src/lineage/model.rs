@@ -283,6 +283,19 @@ impl<'a> LineageModel<'a> {
                 column: Some(name.to_string()),
             });
         }
+        // The dataset's quality rules, each by its kind and name.
+        for rule in &d.quality {
+            let columns: Vec<&str> = rule.columns().iter().map(|c| c.as_str()).collect();
+            checks.push(Check {
+                assertion: quality_assertion(rule.kind(), &rule.name()),
+                column: (!columns.is_empty()).then(|| columns.join(",")),
+            });
+        }
         checks
     }
+}
+
+/// How lineage names a quality rule's check: `quality:<kind>:<name>`.
+pub fn quality_assertion(kind: &str, name: &str) -> String {
+    format!("quality:{kind}:{name}")
 }

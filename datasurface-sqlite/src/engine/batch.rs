@@ -659,6 +659,7 @@ pub(crate) fn ingest(
                                     inserted: n(c.inserted),
                                     updated: n(c.updated),
                                     deleted: n(c.deleted),
+                                    broken: Vec::new(),
                                 },
                             )
                         })
