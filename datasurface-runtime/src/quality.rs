@@ -146,8 +146,15 @@ fn check(
             select.push(text(value(column)));
             shows.push(column.clone());
         }
+        // The first by key, so the same batch always names the same row.
+        let order: Vec<String> = key.iter().map(|k| d.quote(k)).collect();
+        let order = if order.is_empty() {
+            String::new()
+        } else {
+            format!(" ORDER BY {}", order.join(", "))
+        };
         made.sql = format!(
-            "SELECT {} FROM {merge_table} WHERE {of_batch} AND ({broken}) LIMIT 1",
+            "SELECT {} FROM {merge_table} WHERE {of_batch} AND ({broken}){order} LIMIT 1",
             select.join(", ")
         );
         made.shows = shows;
@@ -198,9 +205,10 @@ fn check(
             let present: Vec<String> = quoted.iter().map(|q| format!("{q} IS NOT NULL")).collect();
             let shown: Vec<String> = r.columns.iter().map(|c| text(value(c.as_str()))).collect();
             made.sql = format!(
-                "SELECT count(*) OVER (), {}, CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} AND {} GROUP BY {} HAVING count(*) > 1 LIMIT 1",
+                "SELECT count(*) OVER (), {}, CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} AND {} GROUP BY {} HAVING count(*) > 1 ORDER BY {} LIMIT 1",
                 shown.join(", "),
                 present.join(" AND "),
+                quoted.join(", "),
                 quoted.join(", ")
             );
             made.parameter = Parameter::None;

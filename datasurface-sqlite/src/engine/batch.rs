@@ -645,12 +645,13 @@ pub(crate) fn ingest(
     }
     if let (Some((l, ids)), Ok((_, ended))) = (&run, &ended) {
         let outcome = match ended {
-            Ok((_, each)) => with_capture(
+            Ok((_, each, broken)) => with_capture(
                 Outcome::committed(
                     job.datasets
                         .iter()
                         .zip(each)
-                        .map(|(d, c)| {
+                        .zip(broken)
+                        .map(|((d, c), broken)| {
                             let n = |v: i64| u64::try_from(v).unwrap_or_default();
                             (
                                 format!("{}.{}", job.datastore, d.dataset),
@@ -659,7 +660,7 @@ pub(crate) fn ingest(
                                     inserted: n(c.inserted),
                                     updated: n(c.updated),
                                     deleted: n(c.deleted),
-                                    broken: Vec::new(),
+                                    broken: broken.clone(),
                                 },
                             )
                         })
@@ -677,7 +678,7 @@ pub(crate) fn ingest(
             &outcome,
         ));
     }
-    ended.map(|(batch, ended)| (batch, ended.map(|(total, _)| total)))
+    ended.map(|(batch, ended)| (batch, ended.map(|(total, _, _)| total)))
 }
 
 /// A committed run's outcome, with where a change data capture batch read.
@@ -699,7 +700,9 @@ fn committed(conn: &Connection, stream: &str, batch: i64) -> bool {
 }
 
 /// A batch's counts, in all and for each dataset, or why it failed.
-type EndedEach = Result<(Counts, Vec<Counts>), BatchFailure>;
+/// A batch's counts, each dataset's, and each dataset's broken `warn`
+/// quality rules (as lineage names their checks).
+type EndedEach = Result<(Counts, Vec<Counts>, Vec<Vec<String>>), BatchFailure>;
 
 /// What a batch read: each dataset's rows (or why they could not be
 /// read), and for a change data capture where it stands and its changes.
@@ -751,7 +754,10 @@ fn run_batch(
         engine,
         &first,
         stream,
-        |conn| -> Result<Result<(Counts, Vec<Counts>), BatchFailure>, rusqlite::Error> {
+        |conn| -> Result<
+            Result<(Counts, Vec<Counts>, Vec<Vec<String>>), BatchFailure>,
+            rusqlite::Error,
+        > {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(&SQL.mark_staged(), params![stream, batch])?;
             tx.execute(&SQL.create_changed(), [])?;
@@ -759,7 +765,7 @@ fn run_batch(
             let (counts, each) = merge_all(&tx, job, batch, &checked, cutoff.as_deref())?;
             // Dropping the transaction rolls the merge back: nothing of a
             // batch that breaks a `fail` rule is ever visible.
-            let _judged = match judge_quality(&tx, engine, job, batch)? {
+            let judged = match judge_quality(&tx, engine, job, batch)? {
                 Ok(judged) => judged,
                 Err(broken) => return Ok(Err(broken)),
             };
@@ -784,7 +790,21 @@ fn run_batch(
                 ],
             )?;
             tx.commit()?;
-            Ok(Ok((counts, each)))
+            // Each dataset's `warn` rules the batch broke, for its lineage.
+            let broken = job
+                .datasets
+                .iter()
+                .map(|d| {
+                    judged
+                        .iter()
+                        .filter(|(dataset, r)| *dataset == d.dataset && !r.passed)
+                        .map(|(_, r)| {
+                            datasurface_runtime::lineage::quality_assertion(&r.kind, &r.name)
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(Ok((counts, each, broken)))
         },
     )?;
     let counts = match result {

@@ -387,6 +387,56 @@ fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
 }
 
 #[test]
+fn a_batch_breaking_a_fail_quality_rule_leaves_nothing_visible_and_a_warn_rule_commits() {
+    let rig = shop("quality");
+    let model = SHOP.replacen(
+        "                    kind: {type: {VarChar: {maxSize: 20}}}\n                  primaryKey: [id]\n",
+        "                    kind: {type: {VarChar: {maxSize: 20}}}\n                  primaryKey: [id]\n                quality:\n                  - allowedValues: {column: kind, values: [view, buy]}\n                  - range: {column: id, max: 100, severity: warn}\n                  - check: {name: small-id, sql: \"id < 1000\"}\n",
+        1,
+    );
+    assert_ne!(model, SHOP);
+    rig.apply(&model);
+    rig.run();
+    let live = || {
+        rows(
+            &rig.warehouse("Warehouse"),
+            "SELECT id, kind FROM Live__Main__Feed__events ORDER BY id",
+        )
+    };
+    let before = live();
+    for (bad, why) in [
+        (
+            "id,kind\n1,view\n3,sell\n4,sell\n",
+            "dataset `events`: quality rule `kind-allowed-values` (allowedValues, fail) is broken: 2 rows break it; the first has id = 3, kind = sell",
+        ),
+        (
+            "id,kind\n1,view\n2,buy\n5000,view\n",
+            "quality rule `small-id` (check, fail) is broken: 1 row breaks it; the first has id = 5000",
+        ),
+    ] {
+        std::fs::write(rig.dir.join("drops/events.csv"), bad).unwrap();
+        let summary = rig.run();
+        let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
+        assert_eq!(feed.status, StreamStatus::Failed, "{bad}");
+        assert!(
+            feed.message.as_deref().unwrap().contains(why),
+            "{:?}",
+            feed.message
+        );
+        assert_eq!(live(), before, "nothing of the batch is visible");
+    }
+    std::fs::write(
+        rig.dir.join("drops/events.csv"),
+        "id,kind\n1,view\n500,buy\n",
+    )
+    .unwrap();
+    let summary = rig.run();
+    let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
+    assert_eq!(feed.status, StreamStatus::Committed, "{:?}", feed.message);
+    assert_eq!(live(), ["1|view", "500|buy"], "a broken warn rule commits");
+}
+
+#[test]
 fn a_new_column_and_a_new_workspace_backfill_without_reingesting() {
     let rig = shop("grow");
     let model = SHOP;
