@@ -95,6 +95,8 @@ impl PostgresChanges {
                 staging_table: String::new(),
                 merge_table: String::new(),
                 allow_empty: d.allow_empty,
+                // The reader only reads; the engine checks quality.
+                quality: Vec::new(),
             });
         }
         stream_spec(job, datasets)
