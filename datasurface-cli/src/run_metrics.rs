@@ -131,6 +131,7 @@ fn refs(values: &[String]) -> Vec<&str> {
 /// The metric families of the run state.
 struct Families {
     batches: IntCounterVec,
+    warned: IntCounterVec,
     rows: IntCounterVec,
     last_success: GaugeVec,
     duration: GaugeVec,
@@ -168,6 +169,11 @@ impl Families {
                 "datasurface_batches_total",
                 "Batches of a stream that ended, by how they ended (committed or failed).",
                 &with("status"),
+            )?,
+            warned: counter(
+                "datasurface_quality_warned_batches_total",
+                "Committed batches of a stream that broke a `warn` quality rule (`status` says which).",
+                &STREAM,
             )?,
             rows: counter(
                 "datasurface_rows_total",
@@ -230,6 +236,9 @@ impl Families {
                 .with_label_values(&refs(&with(status)))
                 .inc_by(n);
         }
+        self.warned
+            .with_label_values(&refs(&labels))
+            .inc_by(s.warned);
         for (change, n) in [
             ("read", s.rows.read),
             ("inserted", s.rows.inserted),

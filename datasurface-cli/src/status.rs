@@ -140,7 +140,8 @@ fn next(n: &NextRun) -> String {
     }
 }
 
-/// One row per stream, then each failing stream's failure in full.
+/// One row per stream, then each failing stream's failure in full, and
+/// the warnings of each stream's latest batch that committed with some.
 fn table(app: &App<'_>, streams: &[StreamState]) -> String {
     let header = [
         "STREAM", "SOURCE", "BATCH", "STATUS", "ENDED", "ROWS", "CHANGES", "NEXT",
@@ -219,6 +220,22 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
                 b.ended_at.as_deref().unwrap_or(&b.started_at),
                 datasurface_stdx::text::for_terminal(b.message.as_deref().unwrap_or("no message"))
             );
+        }
+    }
+    // A latest batch that committed but broke a `warn` quality rule.
+    for s in streams {
+        if let Some(b) = s.batches.first().filter(|b| b.status == "committed") {
+            if let Some(said) = &b.message {
+                let _ = write!(
+                    out,
+                    "\n{} batch {} {} at {}: {}\n",
+                    s.stream,
+                    b.batch,
+                    app.paint(Paint::Warning, "committed with warnings"),
+                    b.ended_at.as_deref().unwrap_or(&b.started_at),
+                    datasurface_stdx::text::for_terminal(said)
+                );
+            }
         }
     }
     let waiting = streams

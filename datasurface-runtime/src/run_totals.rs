@@ -39,6 +39,8 @@ pub struct StreamTotals {
     pub committed: u64,
     /// Batches failed.
     pub failed: u64,
+    /// Committed batches that broke a `warn` quality rule.
+    pub warned: u64,
     /// Batches under way (a run is in one, or a killed run left it).
     pub unfinished: u64,
     /// What the committed batches did to rows, in all.
@@ -147,6 +149,7 @@ impl StreamTotals {
             workspace: workspace.map(str::to_owned),
             committed: 0,
             failed: 0,
+            warned: 0,
             unfinished: 0,
             rows: RowTotals::default(),
             last_success: None,

@@ -108,11 +108,12 @@ impl<'a> Statements<'a> {
     }
 
     /// Commits a batch with its counts. 1 = stream, 2 = batch, 3 = now,
-    /// 4..7 = rows inserted, updated, deleted and read, 8 = seconds.
+    /// 4..7 = rows inserted, updated, deleted and read, 8 = seconds,
+    /// 9 = the `warn` quality rules it broke (null if none).
     pub fn commit_batch(&self) -> String {
         format!(
             "UPDATE {BATCH_METRICS} SET status = '{COMMITTED}', batch_end = {}, rows_inserted = {}, \
-             rows_updated = {}, rows_deleted = {}, rows_total = {}, seconds = {} \
+             rows_updated = {}, rows_deleted = {}, rows_total = {}, seconds = {}, message = {} \
              WHERE stream_key = {} AND batch_id = {}",
             self.p(3),
             self.p(4),
@@ -120,6 +121,7 @@ impl<'a> Statements<'a> {
             self.p(6),
             self.p(7),
             self.p(8),
+            self.p(9),
             self.p(1),
             self.p(2)
         )

@@ -356,6 +356,16 @@ impl Batch {
             .ok()
             .flatten()
             .and_then(|r| r.get(0));
+        // The `warn` rules the batch broke, as its merge kept them.
+        let broken = |d: &str| -> Vec<String> {
+            state
+                .as_ref()
+                .and_then(|s| s.get("broken")?.get(d)?.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        };
         let kept = |d: &str| {
             let state = state.as_ref()?;
             let read = state.get("read")?.get(d)?.as_u64()?;
@@ -366,7 +376,7 @@ impl Batch {
                 inserted: at(0)?,
                 updated: at(1)?,
                 deleted: at(2)?,
-                broken: Vec::new(),
+                broken: broken(d),
             })
         };
         let store = &self.spec.datastore;
@@ -384,7 +394,7 @@ impl Batch {
                     inserted: n(done.inserted),
                     updated: n(done.updated),
                     deleted: n(done.deleted),
-                    broken: Vec::new(),
+                    broken: broken(&only.dataset),
                 },
             ));
         }
@@ -749,12 +759,28 @@ impl Batch {
         }
         // Before the merge commits (and its views show it): a batch that
         // breaks a `fail` rule rolls back whole when `tx` drops.
-        let _judged = judge_quality(&mut tx, &self.spec, batch)?;
+        let judged = judge_quality(&mut tx, &self.spec, batch)?;
+        // The `warn` rules it broke: by dataset for lineage, and as the
+        // batch's message for `status`.
+        let mut broken = serde_json::Map::new();
+        let mut warnings = Vec::new();
+        for (dataset, result) in judged.iter().filter(|(_, r)| !r.passed) {
+            if let serde_json::Value::Array(rules) =
+                broken.entry(dataset.clone()).or_insert_with(|| json!([]))
+            {
+                rules.push(json!(datasurface_runtime::lineage::quality_assertion(
+                    &result.kind,
+                    &result.name
+                )));
+            }
+            warnings.push(result.sentence(dataset));
+        }
+        let message = (!warnings.is_empty()).then(|| warnings.join("; "));
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         tx.execute(
             &format!(
                 "UPDATE {metrics} SET status = '{MERGED}', rows_inserted = $3, rows_updated = $4, rows_deleted = $5, \
-                 state = coalesce(state, '{{}}'::jsonb) || jsonb_build_object('changed', $6::jsonb) \
+                 message = $8, state = coalesce(state, '{{}}'::jsonb) || jsonb_build_object('changed', $6::jsonb, 'broken', $7::jsonb) \
                  WHERE stream_key = $1 AND batch_id = $2"
             ),
             &[
@@ -764,6 +790,8 @@ impl Batch {
                 &n(updated),
                 &n(deleted),
                 &serde_json::Value::Object(by_dataset),
+                &serde_json::Value::Object(broken),
+                &message,
             ],
         )
         .map_err(|e| errors::text(&e))?;
@@ -844,10 +872,6 @@ fn refuse_an_empty_snapshot(
     Ok(())
 }
 
-/// Merges dataset `d`'s changes of a change data capture batch: how many
-/// versions it made by updating a key (closing its live version, or
-/// keeping an earlier one), how many live versions it closed for a delete,
-/// and how many versions it opened (new keys and updates).
 /// Runs every dataset's quality statements on the merged batch, before it
 /// commits: each rule's result, by dataset, or the first `fail` rule broken.
 fn judge_quality(
@@ -899,6 +923,10 @@ fn judge_quality(
     Ok(results)
 }
 
+/// Merges dataset `d`'s changes of a change data capture batch: how many
+/// versions it made by updating a key (closing its live version, or
+/// keeping an earlier one), how many live versions it closed for a delete,
+/// and how many versions it opened (new keys and updates).
 fn merge_changes(
     tx: &mut postgres::Transaction<'_>,
     d: &crate::spec::DatasetSpec,

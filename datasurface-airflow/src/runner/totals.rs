@@ -132,7 +132,7 @@ fn stream_totals(merge: &mut Merge, job: &IngestSpec) -> Result<StreamTotals, po
         &format!(
             "SELECT status, count(*), sum(rows_total)::bigint, sum(rows_inserted)::bigint, \
              sum(rows_updated)::bigint, sum(rows_deleted)::bigint, \
-             to_char(max(batch_end) FILTER (WHERE status = '{}'), {TIME}) \
+             to_char(max(batch_end) FILTER (WHERE status = '{}'), {TIME}), count(message) \
              FROM {metrics} WHERE stream_key = $1 GROUP BY status",
             BatchStatus::Committed
         ),
@@ -151,6 +151,7 @@ fn stream_totals(merge: &mut Merge, job: &IngestSpec) -> Result<StreamTotals, po
                     deleted: n(5),
                 };
                 t.last_success = g.get(6);
+                t.warned = n(7);
             }
             Ok(BatchStatus::Failed) => t.failed = n(1),
             _ => t.unfinished += n(1),

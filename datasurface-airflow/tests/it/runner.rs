@@ -445,3 +445,49 @@ fn refusals_are_typed() {
         "{mighty:?}"
     );
 }
+
+/// Quality rules on PostgreSQL: a broken `warn` rule commits and is
+/// recorded with the batch; a broken `fail` rule leaves nothing of the
+/// batch visible and says which rule, row and value.
+#[test]
+fn a_batch_breaking_a_fail_quality_rule_leaves_nothing_visible() {
+    let Some(s) = Scratch::databases("quality") else {
+        return;
+    };
+    s.source_sql(
+        "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer); \
+         INSERT INTO items SELECT g, 'item ' || g, g % 100 FROM generate_series(1, 100) g",
+    );
+    let mut model = s.model();
+    let team = &mut model[2];
+    let text = team.text.replace(
+        "          primaryKey: [id]\n",
+        "          primaryKey: [id]\n        quality:\n          \
+         - check: {name: qty-bounded, sql: \"qty < 5000 AND name <> 'forbidden'\"}\n          \
+         - range: {column: qty, min: 0, max: 90, severity: warn}\n",
+    );
+    *team = SourceFile::new("team.yaml", text);
+    s.apply(&model);
+    let runner = s.runner();
+    let first = Scratch::ingest(&runner).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((first.batch, first.inserted), (1, 100), "{first}");
+    let said = s.merge_sql("SELECT message FROM shop.batch_metrics WHERE batch_id = 1");
+    assert!(
+        said.contains("quality rule `qty-range` (range, warn) is broken: 9 rows break it; the first has id = 91, qty = 91"),
+        "{said}"
+    );
+    let totals = runner.run_totals().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(totals.streams[0].warned, 1, "{totals:?}");
+    let before = s.versions();
+    s.source_sql("UPDATE items SET qty = 9999 WHERE id = 2; UPDATE items SET qty = 5 WHERE id = 1");
+    let failed = Scratch::ingest(&runner);
+    let Err(JobError::BatchFailed { batch, message, .. }) = &failed else {
+        panic!("a failed batch, not {failed:?}");
+    };
+    assert_eq!(*batch, 2);
+    assert_eq!(
+        message,
+        "dataset `items`: quality rule `qty-bounded` (check, fail) is broken: 1 row breaks it; the first has id = 2, qty = 9999, name = item 2",
+    );
+    assert_eq!(s.versions(), before, "nothing of the batch is visible");
+}

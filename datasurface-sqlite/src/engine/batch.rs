@@ -545,6 +545,17 @@ fn judge_quality(
     Ok(Ok(results))
 }
 
+/// The `warn` rules a committed batch broke, as its message says them
+/// (none: no message).
+fn warnings(judged: &[(String, QualityResult)]) -> Option<String> {
+    let said: Vec<String> = judged
+        .iter()
+        .filter(|(_, r)| !r.passed)
+        .map(|(dataset, r)| r.sentence(dataset))
+        .collect();
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
 /// What a batch merges: each dataset's rows (a snapshot, or what a
 /// transformer made), or a change data capture's changes.
 enum Checked {
@@ -786,7 +797,8 @@ fn run_batch(
                     counts.updated,
                     counts.deleted,
                     counts.total,
-                    seconds(&clock)
+                    seconds(&clock),
+                    warnings(&judged)
                 ],
             )?;
             tx.commit()?;

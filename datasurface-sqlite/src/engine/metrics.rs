@@ -32,7 +32,7 @@ impl Engine {
         let mut each = conn
             .prepare(&format!(
                 "SELECT status, count(*), sum(rows_inserted), sum(rows_updated), sum(rows_deleted), \
-                 sum(rows_total), max(CASE WHEN status = '{}' THEN batch_end END) \
+                 sum(rows_total), max(CASE WHEN status = '{}' THEN batch_end END), count(message) \
                  FROM {BATCH_METRICS} WHERE stream_key = ?1 GROUP BY status",
                 BatchStatus::Committed
             ))
@@ -54,14 +54,16 @@ impl Engine {
                             r.get::<_, Option<i64>>(5)?,
                         ],
                         r.get::<_, Option<String>>(6)?,
+                        r.get::<_, i64>(7)?,
                     ))
                 })
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
                 .map_err(sql(format!("cannot read the batches of `{}`", job.stream)))?;
-            for (status, n, [inserted, updated, deleted, read], last) in rows {
+            for (status, n, [inserted, updated, deleted, read], last, said) in rows {
                 match status.parse::<BatchStatus>() {
                     Ok(BatchStatus::Committed) => {
                         t.committed = count(n);
+                        t.warned = count(said);
                         let n = |v: Option<i64>| count(v.unwrap_or_default());
                         t.rows = RowTotals {
                             read: n(read),

@@ -28,7 +28,8 @@ pub struct BatchRecord {
     /// What it did to its rows (nothing, unless it committed).
     #[serde(flatten)]
     pub rows: Counts,
-    /// Why it failed.
+    /// Why it failed; for a committed batch, the `warn` quality rules it
+    /// broke.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }

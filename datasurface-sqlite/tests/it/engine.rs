@@ -434,6 +434,19 @@ fn a_batch_breaking_a_fail_quality_rule_leaves_nothing_visible_and_a_warn_rule_c
     let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
     assert_eq!(feed.status, StreamStatus::Committed, "{:?}", feed.message);
     assert_eq!(live(), ["1|view", "500|buy"], "a broken warn rule commits");
+    // The batch's record says which `warn` rule it broke; the totals
+    // (`/metrics`) count it.
+    let status = rig.engine.status(1).unwrap();
+    let feed = status.iter().find(|s| s.stream == "Feed").unwrap();
+    assert_eq!(
+        feed.batches[0].message.as_deref(),
+        Some(
+            "dataset `events`: quality rule `id-range` (range, warn) is broken: 1 row breaks it; the first has id = 500"
+        )
+    );
+    let totals = rig.engine.totals().unwrap();
+    let feed = totals.streams.iter().find(|s| s.stream == "Feed").unwrap();
+    assert_eq!((feed.committed, feed.warned), (2, 1), "{feed:?}");
 }
 
 #[test]
