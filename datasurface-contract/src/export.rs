@@ -225,6 +225,7 @@ fn schema_object(
         properties,
         ..SchemaObject::default()
     };
+    crate::quality::quality_out(&dataset.quality, &mut object);
     columns::documentation_out(
         dataset.documentation.as_deref(),
         &mut object.description,

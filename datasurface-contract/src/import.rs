@@ -585,6 +585,7 @@ fn read_dataset(
         ok = false;
     }
     let mut dataset = Dataset::new(schema);
+    dataset.quality = crate::quality::quality_in(object, at, notes);
     dataset.documentation = columns::documentation_in(
         object.description.as_deref(),
         &object.tags,

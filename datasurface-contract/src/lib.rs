@@ -38,6 +38,7 @@ mod export;
 mod import;
 mod notes;
 pub mod odcs;
+mod quality;
 mod types;
 
 pub use export::{ExportError, ExportOptions, Exported, export};

@@ -116,6 +116,9 @@ pub struct SchemaObject {
     /// The columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
+    /// The table's quality rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<DataQuality>,
     /// Key and value pairs ODCS has no field for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom_properties: Vec<CustomProperty>,
@@ -171,9 +174,76 @@ pub struct Property {
     /// An array's element.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Box<Property>>,
+    /// The column's quality rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<DataQuality>,
     /// Key and value pairs ODCS has no field for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom_properties: Vec<CustomProperty>,
+    /// Every other field.
+    #[serde(flatten, skip_serializing)]
+    pub rest: Map<String, Value>,
+}
+
+/// A quality rule (ODCS's `DataQuality`): a `library` metric compared
+/// with a bound, or a `custom` engine's own rule. datasurface writes the
+/// metrics ODCS defines where a rule is one (`rowCount`, `invalidValues`,
+/// `duplicateValues`) and its own rules, whole, as `engine: datasurface`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataQuality {
+    /// The rule's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What it checks, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `library` (the default), `sql`, `custom` or `text`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A library rule's metric: `rowCount`, `invalidValues`,
+    /// `duplicateValues`, `nullValues` or `missingValues`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// The metric's earlier name (ODCS v3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The metric's arguments, such as `validValues`.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub arguments: Map<String, Value>,
+    /// The metric must equal this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_be: Option<Value>,
+    /// The metric must be at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_be_greater_or_equal_to: Option<Value>,
+    /// The metric must be more than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_be_greater_than: Option<Value>,
+    /// The metric must be at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_be_less_or_equal_to: Option<Value>,
+    /// The metric must be less than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_be_less_than: Option<Value>,
+    /// The metric must lie between these two, both included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_be_between: Option<Vec<Value>>,
+    /// The unit of the bound: `rows` (the default) or `percent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The quality dimension it measures, such as `conformity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension: Option<String>,
+    /// `error` or `warning` (datasurface's `fail` and `warn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// A custom rule's engine: datasurface reads its own, `datasurface`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// A custom rule's definition, in its engine's terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<Value>,
     /// Every other field.
     #[serde(flatten, skip_serializing)]
     pub rest: Map<String, Value>,

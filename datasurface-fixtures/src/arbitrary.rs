@@ -1193,3 +1193,47 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
             },
         )
 }
+
+/// A quality rule of any kind on some of `columns` (which must not be
+/// empty), named or not, of either severity. For round trips: it need not
+/// pass validation (a range's bounds need not suit the column's type).
+pub fn quality_rule(
+    columns: Vec<ColumnName>,
+) -> impl Strategy<Value = datasurface_core::quality::QualityRule> {
+    use datasurface_core::quality::{Literal, QualityRule, Severity};
+    let literal = prop_oneof![
+        any::<bool>().prop_map(Literal::Bool),
+        any::<i32>().prop_map(|n| Literal::Number(n.to_string())),
+        "[a-z ]{0,8}".prop_map(Literal::Text),
+    ];
+    let column = proptest::sample::select(columns.clone());
+    let some = proptest::sample::subsequence(columns.clone(), 1..=columns.len().min(3));
+    let rule = prop_oneof![
+        (option::of(0u64..100), option::of(100u64..1000))
+            .prop_map(|(min, max)| QualityRule::row_count(min, max)),
+        (column.clone(), vec(literal.clone(), 1..4))
+            .prop_map(|(c, values)| QualityRule::allowed_values(c, values)),
+        (
+            column.clone(),
+            option::of(literal.clone()),
+            option::of(literal)
+        )
+            .prop_map(|(c, min, max)| QualityRule::range(c, min, max)),
+        some.prop_map(QualityRule::unique),
+        (column, 1u32..10_000).prop_map(|(c, minutes)| {
+            QualityRule::freshness(c, std::num::NonZeroU32::MIN.saturating_add(minutes))
+        }),
+        "[a-z_]{1,6} (<|>=|<>) [0-9]{1,3}".prop_map(QualityRule::check),
+    ];
+    (rule, option::of("rule-[0-9]{1,4}"), any::<bool>()).prop_map(|(rule, name, warn)| {
+        let rule = match name {
+            Some(name) => rule.named(name),
+            None => rule,
+        };
+        if warn {
+            rule.with_severity(Severity::Warn)
+        } else {
+            rule
+        }
+    })
+}

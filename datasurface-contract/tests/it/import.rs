@@ -7,7 +7,8 @@ use datasurface_contract::{ContractFile, ImportOptions, import};
 use datasurface_core::capture::{
     CaptureMetadata, CaptureMethod, Ingestion, IngestionConsistency, SqlSnapshot,
 };
-use datasurface_core::names::{ContainerName, TeamName, ZoneName};
+use datasurface_core::names::{ColumnName, ContainerName, TeamName, ZoneName};
+use datasurface_core::quality::{Literal, QualityRule, Severity};
 use datasurface_core::types::{DataType, Decimal, Text, Timestamp};
 
 /// A contract as a team might already have one: Postgres spellings,
@@ -82,6 +83,21 @@ fn a_foreign_contract_imports_and_says_what_it_left_out() {
         orders.version.as_ref().map(ToString::to_string).as_deref(),
         Some("2.1.0")
     );
+    // ODCS's metrics that are datasurface rules become them; its SQL and
+    // a rule on nulls (the column's `required`) are left out and said.
+    assert_eq!(
+        orders.quality,
+        [
+            QualityRule::row_count(Some(1), None),
+            QualityRule::allowed_values(
+                ColumnName::new("status").expect("a column name"),
+                ["placed", "paid", "shipped", "cancelled"]
+                    .map(|v| Literal::Text(v.to_owned()))
+                    .to_vec()
+            )
+            .with_severity(Severity::Warn),
+        ]
+    );
     let dropped: Vec<String> = imported.dropped.iter().map(|n| n.at.clone()).collect();
     assert_eq!(
         dropped,
@@ -91,8 +107,9 @@ fn a_foreign_contract_imports_and_says_what_it_left_out() {
             "slaProperties",
             "description.usage",
             "schema[orders].properties[customer_email].criticalDataElement",
-            "schema[orders].properties[total].quality",
             "schema[orders].properties[status].classification",
+            "schema[orders].quality[1]",
+            "schema[orders].properties[total].quality[0]",
         ],
         "{:#?}",
         imported.dropped

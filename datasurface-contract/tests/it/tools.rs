@@ -68,7 +68,8 @@ fn northwind_passes_datacontract_lint_and_the_standard_model() {
         return;
     };
     let dir = scratch("odcs-northwind");
-    let model = datasurface_fixtures::northwind().build().expect("builds");
+    // With a quality rule of each kind: ODCS metrics and datasurface's own.
+    let model = crate::northwind_with_rules();
     let mut files = write(&dir, &model, false);
     let per_dataset = dir.join("per-dataset");
     std::fs::create_dir_all(&per_dataset).expect("makes a directory");
