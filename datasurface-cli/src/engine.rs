@@ -385,10 +385,20 @@ fn decision_line(app: &App<'_>, d: &HookDecision) -> String {
 fn line(app: &App<'_>, o: &StreamOutcome, took: Option<Duration>) -> String {
     let took = took.map_or_else(String::new, |d| format!(" in {} ms", d.as_millis()));
     match o.status {
-        StreamStatus::Committed => format!(
-            "{:<40} batch {:>4} committed: {} read, {}{took}",
-            o.stream, o.batch, o.rows.total, o.rows
-        ),
+        StreamStatus::Committed => {
+            let warned = o.message.as_deref().map_or_else(String::new, |said| {
+                format!(
+                    "\n{:<40} {}: {}",
+                    "",
+                    app.paint(Paint::Warning, "warning"),
+                    datasurface_stdx::text::for_terminal(said)
+                )
+            });
+            format!(
+                "{:<40} batch {:>4} committed: {} read, {}{took}{warned}",
+                o.stream, o.batch, o.rows.total, o.rows
+            )
+        }
         StreamStatus::Failed => format!(
             "{:<40} batch {:>4} {}: {}{took}",
             o.stream,

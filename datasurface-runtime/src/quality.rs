@@ -34,6 +34,11 @@ pub trait Engine {
         let _ = data_type;
         quoted.to_owned()
     }
+    /// The stored column `quoted` (of `data_type`) as text a person reads
+    /// in a broken rule's message.
+    fn shown(&self, quoted: &str, data_type: &DataType) -> String {
+        format!("CAST({} AS TEXT)", self.value(quoted, data_type))
+    }
     /// A rule's literal, as the engine stores a value of `data_type`.
     fn literal(&self, literal: &Literal, data_type: &DataType) -> String;
     /// A condition true when `newest`, a value of `data_type`, is older
@@ -111,11 +116,11 @@ fn check(
             .find(|(name, _)| name.as_str() == column)
             .map(|(_, c)| &c.data_type)
     };
-    let value = |column: &str| match type_of(column) {
-        Some(t) => engine.value(&d.quote(column), t),
-        None => d.quote(column),
-    };
     let text = |expr: String| format!("CAST({expr} AS TEXT)");
+    let shown = |column: &str| match type_of(column) {
+        Some(t) => engine.shown(&d.quote(column), t),
+        None => text(d.quote(column)),
+    };
     let key: Vec<String> = dataset
         .schema
         .primary_key
@@ -138,12 +143,12 @@ fn check(
         counts: "row".to_owned(),
     };
     // A row rule: the rows of the batch whose `broken` is true, the first
-    // shown by its key and `shown` columns.
-    let rows = |broken: String, shown: &[String], made: &mut QualityCheck| {
+    // shown by its key and `also` columns.
+    let rows = |broken: String, also: &[String], made: &mut QualityCheck| {
         let mut select = vec!["count(*) OVER ()".to_owned()];
         let mut shows = Vec::new();
-        for column in key.iter().chain(shown.iter().filter(|c| !key.contains(c))) {
-            select.push(text(value(column)));
+        for column in key.iter().chain(also.iter().filter(|c| !key.contains(c))) {
+            select.push(shown(column));
             shows.push(column.clone());
         }
         // The first by key, so the same batch always names the same row.
@@ -203,10 +208,10 @@ fn check(
         QualityRule::Unique(r) => {
             let quoted: Vec<String> = r.columns.iter().map(|c| d.quote(c.as_str())).collect();
             let present: Vec<String> = quoted.iter().map(|q| format!("{q} IS NOT NULL")).collect();
-            let shown: Vec<String> = r.columns.iter().map(|c| text(value(c.as_str()))).collect();
+            let values: Vec<String> = r.columns.iter().map(|c| shown(c.as_str())).collect();
             made.sql = format!(
                 "SELECT count(*) OVER (), {}, CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} AND {} GROUP BY {} HAVING count(*) > 1 ORDER BY {} LIMIT 1",
-                shown.join(", "),
+                values.join(", "),
                 present.join(" AND "),
                 quoted.join(", "),
                 quoted.join(", ")
@@ -240,8 +245,8 @@ fn check(
             let quoting = Quoting { engine, dataset };
             let broken = format!("NOT {}", condition.render(&quoting));
             made.columns = condition.columns().to_vec();
-            let shown = condition.columns().to_vec();
-            rows(broken, &shown, &mut made);
+            let columns = condition.columns().to_vec();
+            rows(broken, &columns, &mut made);
         }
         _ => return refused(made, "this kind of rule is not known to this version", d),
     }

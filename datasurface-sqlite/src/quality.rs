@@ -58,6 +58,15 @@ impl Engine for Stored {
         }
     }
 
+    fn shown(&self, quoted: &str, data_type: &DataType) -> String {
+        match data_type {
+            DataType::Boolean => {
+                format!("CASE {quoted} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
+            }
+            other => format!("CAST({} AS TEXT)", self.value(quoted, other)),
+        }
+    }
+
     fn literal(&self, literal: &Literal, data_type: &DataType) -> String {
         match (literal, scale(data_type)) {
             (Literal::Bool(b), _) => if *b { "1" } else { "0" }.to_owned(),

@@ -392,3 +392,44 @@ fn a_transformer_s_query_is_checked_where_it_is_written() {
     let run = datasurface(&["check", "--format", "short", "unparseable"], &dir);
     insta::assert_snapshot!("transformer_sql_unparseable", run.transcript());
 }
+
+/// A `check` quality rule's SQL is read as a condition on the dataset's
+/// own columns: a misspelt column is an error at its line and column with
+/// the nearest name, and a subquery (reading other data) is refused; a
+/// rule on a column the dataset lacks is refused by validation.
+#[test]
+fn a_quality_rule_is_checked_where_it_is_written() {
+    const KEY: &str = "          primaryKey: [product_id]\n";
+    let dir = scratch("check-quality-rules");
+    let cases = [
+        (
+            "misspelt",
+            "        quality:\n          - check: {name: stocked, sql: \"units_in_stock >= 0 AND unit_prise < 1000\"}\n",
+        ),
+        (
+            "subquery",
+            "        quality:\n          - check: {sql: \"unit_price < (SELECT max(unit_price) FROM NW_Data_customers)\"}\n",
+        ),
+        (
+            "no-column",
+            "        quality:\n          - range: {column: price, min: 0}\n          - allowedValues: {column: discontinued, values: [maybe]}\n",
+        ),
+        (
+            "sound",
+            "        quality:\n          - rowCount: {min: 1}\n          - check: {name: cheap, sql: \"unit_price < 50 OR discontinued\", severity: warn}\n",
+        ),
+    ];
+    for (name, rules) in cases {
+        copy_northwind(&dir.join(name), |team| {
+            assert!(team.contains(KEY), "the Northwind products key moved");
+            team.replacen(KEY, &format!("{KEY}{rules}"), 1)
+        });
+    }
+    for name in ["misspelt", "subquery", "no-column"] {
+        let run = datasurface(&["check", "--format", "short", name], &dir);
+        assert_eq!(run.code, 1, "{}", run.transcript());
+        insta::assert_snapshot!(format!("quality_rule_{name}"), run.transcript());
+    }
+    let run = datasurface(&["check", "sound"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+}

@@ -51,8 +51,9 @@ impl std::fmt::Display for Counts {
     }
 }
 
-/// How a batch ended: committed with its counts, or failed with why.
-pub(crate) type Ended = Result<Counts, BatchFailure>;
+/// How a batch ended: committed with its counts and the `warn` quality
+/// rules it broke (as its record keeps them), or failed with why.
+pub(crate) type Ended = Result<(Counts, Option<String>), BatchFailure>;
 
 /// The statements the engine sends.
 pub(crate) const SQL: Statements<'static> = Statements::new(&Sqlite);
@@ -689,7 +690,10 @@ pub(crate) fn ingest(
             &outcome,
         ));
     }
-    ended.map(|(batch, ended)| (batch, ended.map(|(total, _, _)| total)))
+    ended.map(|(batch, ended)| {
+        let warned = |total| (total, warnings_of(&conn, &job.stream, batch));
+        (batch, ended.map(|(total, _, _)| warned(total)))
+    })
 }
 
 /// A committed run's outcome, with where a change data capture batch read.
@@ -698,6 +702,18 @@ fn with_capture(outcome: Outcome, capture: Option<&Captured>) -> Outcome {
         Some(c) => outcome.with_change_capture(c.lineage.clone()),
         None => outcome,
     }
+}
+
+/// The `warn` quality rules committed batch `batch` of `stream` broke, as
+/// its record keeps them (none when it cannot tell).
+fn warnings_of(conn: &Connection, stream: &str, batch: i64) -> Option<String> {
+    conn.query_row(
+        &format!("SELECT message FROM {BATCH_METRICS} WHERE stream_key = ?1 AND batch_id = ?2"),
+        params![stream, batch],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .ok()
+    .flatten()
 }
 
 /// Whether batch `batch` of `stream` committed (false when it cannot tell).

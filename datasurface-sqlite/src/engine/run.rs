@@ -56,7 +56,8 @@ pub struct StreamOutcome {
     /// What it did to its rows.
     #[serde(flatten)]
     pub rows: Counts,
-    /// Why it failed.
+    /// Why it failed; for a committed batch, the `warn` quality rules it
+    /// broke.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -190,9 +191,13 @@ pub(super) fn schedule(what: &str, cron: &str) -> Result<Schedule, EngineError> 
     })
 }
 
-fn outcome(stream: &str, batch: i64, ended: Result<Counts, BatchFailure>) -> StreamOutcome {
+fn outcome(
+    stream: &str,
+    batch: i64,
+    ended: Result<(Counts, Option<String>), BatchFailure>,
+) -> StreamOutcome {
     let (status, counts, message) = match ended {
-        Ok(c) => (StreamStatus::Committed, c, None),
+        Ok((c, warnings)) => (StreamStatus::Committed, c, warnings),
         Err(m) => (StreamStatus::Failed, Counts::default(), Some(m.to_string())),
     };
     StreamOutcome {
