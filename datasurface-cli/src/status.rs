@@ -208,8 +208,26 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
         };
         write_row(row, paint);
     }
-    let failing: Vec<&StreamState> = streams.iter().filter(|s| s.failing()).collect();
-    for s in &failing {
+    let failing = streams.iter().filter(|s| s.failing()).count();
+    latest(app, streams, &mut out);
+    let waiting = streams
+        .iter()
+        .filter(|s| matches!(s.next, NextRun::Scheduled(_) | NextRun::Never))
+        .count();
+    let _ = write!(
+        out,
+        "\n{} streams, {} failing, {} waiting for their schedule\n",
+        streams.len(),
+        failing,
+        waiting
+    );
+    out
+}
+
+/// The latest batch of each failing stream, its failure in full; and of
+/// each stream whose latest batch committed with warnings, those.
+fn latest(app: &App<'_>, streams: &[StreamState], out: &mut String) {
+    for s in streams.iter().filter(|s| s.failing()) {
         if let Some(b) = s.batches.first() {
             let _ = write!(
                 out,
@@ -224,30 +242,18 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
     }
     // A latest batch that committed but broke a `warn` quality rule.
     for s in streams {
-        if let Some(b) = s.batches.first().filter(|b| b.status == "committed") {
-            if let Some(said) = &b.message {
-                let _ = write!(
-                    out,
-                    "\n{} batch {} {} at {}: {}\n",
-                    s.stream,
-                    b.batch,
-                    app.paint(Paint::Warning, "committed with warnings"),
-                    b.ended_at.as_deref().unwrap_or(&b.started_at),
-                    datasurface_stdx::text::for_terminal(said)
-                );
-            }
+        if let Some(b) = s.batches.first().filter(|b| b.status == "committed")
+            && let Some(said) = &b.message
+        {
+            let _ = write!(
+                out,
+                "\n{} batch {} {} at {}: {}\n",
+                s.stream,
+                b.batch,
+                app.paint(Paint::Warning, "committed with warnings"),
+                b.ended_at.as_deref().unwrap_or(&b.started_at),
+                datasurface_stdx::text::for_terminal(said)
+            );
         }
     }
-    let waiting = streams
-        .iter()
-        .filter(|s| matches!(s.next, NextRun::Scheduled(_) | NextRun::Never))
-        .count();
-    let _ = write!(
-        out,
-        "\n{} streams, {} failing, {} waiting for their schedule\n",
-        streams.len(),
-        failing.len(),
-        waiting
-    );
-    out
 }

@@ -46,7 +46,7 @@ fn entry_out(rule: &QualityRule) -> (Option<&ColumnName>, DataQuality) {
         severity: Some(
             match rule.severity() {
                 Severity::Warn => "warning",
-                _ => "error",
+                Severity::Fail => "error",
             }
             .to_owned(),
         ),
@@ -59,7 +59,7 @@ fn entry_out(rule: &QualityRule) -> (Option<&ColumnName>, DataQuality) {
             entry.unit = Some("rows".to_owned());
             match (r.min, r.max) {
                 (Some(min), Some(max)) => {
-                    entry.must_be_between = Some(vec![min.into(), max.into()])
+                    entry.must_be_between = Some(vec![min.into(), max.into()]);
                 }
                 (Some(min), None) => entry.must_be_greater_or_equal_to = Some(min.into()),
                 (None, Some(max)) => entry.must_be_less_or_equal_to = Some(max.into()),

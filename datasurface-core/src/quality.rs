@@ -50,6 +50,10 @@ impl Severity {
         }
     }
 
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde's skip_serializing_if passes a reference"
+    )]
     fn is_default(&self) -> bool {
         *self == Severity::Fail
     }

@@ -1198,16 +1198,16 @@ pub fn ecosystem() -> impl Strategy<Value = Ecosystem> {
 /// empty), named or not, of either severity. For round trips: it need not
 /// pass validation (a range's bounds need not suit the column's type).
 pub fn quality_rule(
-    columns: Vec<ColumnName>,
-) -> impl Strategy<Value = datasurface_core::quality::QualityRule> {
+    columns: &[ColumnName],
+) -> impl Strategy<Value = datasurface_core::quality::QualityRule> + use<> {
     use datasurface_core::quality::{Literal, QualityRule, Severity};
     let literal = prop_oneof![
         any::<bool>().prop_map(Literal::Bool),
         any::<i32>().prop_map(|n| Literal::Number(n.to_string())),
         "[a-z ]{0,8}".prop_map(Literal::Text),
     ];
-    let column = proptest::sample::select(columns.clone());
-    let some = proptest::sample::subsequence(columns.clone(), 1..=columns.len().min(3));
+    let column = proptest::sample::select(columns.to_vec());
+    let some = proptest::sample::subsequence(columns.to_vec(), 1..=columns.len().min(3));
     let rule = prop_oneof![
         (option::of(0u64..100), option::of(100u64..1000))
             .prop_map(|(min, max)| QualityRule::row_count(min, max)),

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use datasurface_core::diagnostic::{CodeInfo, Diagnostic, ModelPath, Severity};
-use datasurface_core::names::DatastoreName;
+use datasurface_core::names::{ColumnName, DatastoreName};
 use datasurface_core::quality::QualityRule;
 use datasurface_graph::{IntentionGraphs, NodeKind};
 use datasurface_platform::escape::sql::Dialect as Quoting;
@@ -44,8 +44,12 @@ pub(crate) fn findings(
                     .get(store_name)
                     .cloned()
                     .unwrap_or_else(|| vec![Dialect::Generic]);
-                let columns: Vec<&str> =
-                    dataset.schema.columns.keys().map(|c| c.as_str()).collect();
+                let columns: Vec<&str> = dataset
+                    .schema
+                    .columns
+                    .keys()
+                    .map(ColumnName::as_str)
+                    .collect();
                 let path = ModelPath::team(at.zone.as_str(), at.team.as_str())
                     .keys([
                         "datastores",

@@ -16,7 +16,8 @@
 //! `1250` there, exactly. A `check` rule's SQL is parsed and written again
 //! by [`datasurface_sql::condition`], never passed through.
 
-use datasurface_core::quality::{Literal, QualityRule, Severity};
+use datasurface_core::names::ColumnName;
+use datasurface_core::quality::{Freshness, Literal, QualityRule, RowCount, Severity, Unique};
 use datasurface_core::{DataType, Dataset};
 use datasurface_platform::dialect::SqlDialect;
 use serde::{Deserialize, Serialize};
@@ -107,26 +108,19 @@ fn check(
 ) -> QualityCheck {
     let d = engine.dialect();
     let live = format!("{} = {LIVE_BATCH}", d.quote(BATCH_OUT));
-    let of_batch = format!("{live} AND {} = {}", d.quote(BATCH_IN), d.param(1));
-    let type_of = |column: &str| {
-        dataset
+    let maker = Maker {
+        of_batch: format!("{live} AND {} = {}", d.quote(BATCH_IN), d.param(1)),
+        live,
+        dataset,
+        merge_table,
+        engine,
+        key: dataset
             .schema
-            .columns
+            .primary_key
             .iter()
-            .find(|(name, _)| name.as_str() == column)
-            .map(|(_, c)| &c.data_type)
+            .map(|k| k.as_str().to_owned())
+            .collect(),
     };
-    let text = |expr: String| format!("CAST({expr} AS TEXT)");
-    let shown = |column: &str| match type_of(column) {
-        Some(t) => engine.shown(&d.quote(column), t),
-        None => text(d.quote(column)),
-    };
-    let key: Vec<String> = dataset
-        .schema
-        .primary_key
-        .iter()
-        .map(|k| k.as_str().to_owned())
-        .collect();
     let mut made = QualityCheck {
         name: rule.name().into_owned(),
         kind: rule.kind().to_owned(),
@@ -142,48 +136,11 @@ fn check(
         shows: Vec::new(),
         counts: "row".to_owned(),
     };
-    // A row rule: the rows of the batch whose `broken` is true, the first
-    // shown by its key and `also` columns.
-    let rows = |broken: String, also: &[String], made: &mut QualityCheck| {
-        let mut select = vec!["count(*) OVER ()".to_owned()];
-        let mut shows = Vec::new();
-        for column in key.iter().chain(also.iter().filter(|c| !key.contains(c))) {
-            select.push(shown(column));
-            shows.push(column.clone());
-        }
-        // The first by key, so the same batch always names the same row.
-        let order: Vec<String> = key.iter().map(|k| d.quote(k)).collect();
-        let order = if order.is_empty() {
-            String::new()
-        } else {
-            format!(" ORDER BY {}", order.join(", "))
-        };
-        made.sql = format!(
-            "SELECT {} FROM {merge_table} WHERE {of_batch} AND ({broken}){order} LIMIT 1",
-            select.join(", ")
-        );
-        made.shows = shows;
-    };
     match rule {
-        QualityRule::RowCount(r) => {
-            let mut wrong = Vec::new();
-            if let Some(min) = r.min {
-                wrong.push(format!("count(*) < {min}"));
-            }
-            if let Some(max) = r.max {
-                wrong.push(format!("count(*) > {max}"));
-            }
-            made.sql = format!(
-                "SELECT CAST(1 AS BIGINT), CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} HAVING {}",
-                wrong.join(" OR ")
-            );
-            made.parameter = Parameter::None;
-            made.shows = vec!["rows".to_owned()];
-            made.counts = "batch".to_owned();
-        }
+        QualityRule::RowCount(r) => maker.row_count(r, &mut made),
         QualityRule::AllowedValues(r) => {
             let column = r.column.as_str();
-            let t = type_of(column).unwrap_or(&DataType::Boolean);
+            let t = maker.type_of(column).unwrap_or(&DataType::Boolean);
             let values: Vec<String> = r.values.iter().map(|v| engine.literal(v, t)).collect();
             let broken = format!(
                 "{} IS NOT NULL AND {} NOT IN ({})",
@@ -191,11 +148,11 @@ fn check(
                 d.quote(column),
                 values.join(", ")
             );
-            rows(broken, &[column.to_owned()], &mut made);
+            maker.rows(&broken, &[column.to_owned()], &mut made);
         }
         QualityRule::Range(r) => {
             let column = r.column.as_str();
-            let t = type_of(column).unwrap_or(&DataType::Boolean);
+            let t = maker.type_of(column).unwrap_or(&DataType::Boolean);
             let mut wrong = Vec::new();
             if let Some(min) = &r.min {
                 wrong.push(format!("{} < {}", d.quote(column), engine.literal(min, t)));
@@ -203,40 +160,17 @@ fn check(
             if let Some(max) = &r.max {
                 wrong.push(format!("{} > {}", d.quote(column), engine.literal(max, t)));
             }
-            rows(wrong.join(" OR "), &[column.to_owned()], &mut made);
+            maker.rows(&wrong.join(" OR "), &[column.to_owned()], &mut made);
         }
-        QualityRule::Unique(r) => {
-            let quoted: Vec<String> = r.columns.iter().map(|c| d.quote(c.as_str())).collect();
-            let present: Vec<String> = quoted.iter().map(|q| format!("{q} IS NOT NULL")).collect();
-            let values: Vec<String> = r.columns.iter().map(|c| shown(c.as_str())).collect();
-            made.sql = format!(
-                "SELECT count(*) OVER (), {}, CAST(count(*) AS TEXT) FROM {merge_table} WHERE {live} AND {} GROUP BY {} HAVING count(*) > 1 ORDER BY {} LIMIT 1",
-                values.join(", "),
-                present.join(" AND "),
-                quoted.join(", "),
-                quoted.join(", ")
-            );
-            made.parameter = Parameter::None;
-            made.shows = r.columns.iter().map(|c| c.as_str().to_owned()).collect();
-            made.shows.push("rows".to_owned());
-            made.counts = "group".to_owned();
-        }
-        QualityRule::Freshness(r) => {
-            let column = r.column.as_str();
-            let t = type_of(column).unwrap_or(&DataType::Date);
-            let newest = format!("max({})", d.quote(column));
-            made.sql = format!(
-                "SELECT CAST(1 AS BIGINT), {} FROM {merge_table} WHERE {live} HAVING {newest} IS NULL OR {}",
-                text(newest.clone()),
-                engine.older_than(&newest, t)
-            );
-            made.parameter = Parameter::Oldest;
-            made.minutes = Some(r.minutes.get());
-            made.shows = vec![format!("newest {column}")];
-            made.counts = "batch".to_owned();
-        }
+        QualityRule::Unique(r) => maker.unique(r, &mut made),
+        QualityRule::Freshness(r) => maker.freshness(r, &mut made),
         QualityRule::Check(r) => {
-            let names: Vec<&str> = dataset.schema.columns.keys().map(|c| c.as_str()).collect();
+            let names: Vec<&str> = dataset
+                .schema
+                .columns
+                .keys()
+                .map(ColumnName::as_str)
+                .collect();
             let condition =
                 match datasurface_sql::condition::parse(&r.sql, engine.sql_dialect(), &names) {
                     Ok(condition) => condition,
@@ -246,11 +180,135 @@ fn check(
             let broken = format!("NOT {}", condition.render(&quoting));
             made.columns = condition.columns().to_vec();
             let columns = condition.columns().to_vec();
-            rows(broken, &columns, &mut made);
+            maker.rows(&broken, &columns, &mut made);
         }
         _ => return refused(made, "this kind of rule is not known to this version", d),
     }
     made
+}
+
+/// What every rule's statement is made with: the dataset, its merge
+/// table, and the conditions on live rows and on the batch's own.
+struct Maker<'a> {
+    dataset: &'a Dataset,
+    merge_table: &'a str,
+    engine: &'a dyn Engine,
+    /// The live rows.
+    live: String,
+    /// The live rows the batch wrote.
+    of_batch: String,
+    /// The primary key's columns.
+    key: Vec<String>,
+}
+
+impl Maker<'_> {
+    fn type_of(&self, column: &str) -> Option<&DataType> {
+        self.dataset
+            .schema
+            .columns
+            .iter()
+            .find(|(name, _)| name.as_str() == column)
+            .map(|(_, c)| &c.data_type)
+    }
+
+    /// A column as text a person reads.
+    fn readable(&self, column: &str) -> String {
+        let quoted = self.engine.dialect().quote(column);
+        match self.type_of(column) {
+            Some(t) => self.engine.shown(&quoted, t),
+            None => format!("CAST({quoted} AS TEXT)"),
+        }
+    }
+
+    /// A row rule: the rows of the batch for which `broken` is true, the
+    /// first shown by its key and `also` columns.
+    fn rows(&self, broken: &str, also: &[String], made: &mut QualityCheck) {
+        let d = self.engine.dialect();
+        let mut select = vec!["count(*) OVER ()".to_owned()];
+        let mut shows = Vec::new();
+        for column in self
+            .key
+            .iter()
+            .chain(also.iter().filter(|c| !self.key.contains(c)))
+        {
+            select.push(self.readable(column));
+            shows.push(column.clone());
+        }
+        // The first by key, so the same batch always names the same row.
+        let order: Vec<String> = self.key.iter().map(|k| d.quote(k)).collect();
+        let order = if order.is_empty() {
+            String::new()
+        } else {
+            format!(" ORDER BY {}", order.join(", "))
+        };
+        made.sql = format!(
+            "SELECT {} FROM {} WHERE {} AND ({broken}){order} LIMIT 1",
+            select.join(", "),
+            self.merge_table,
+            self.of_batch
+        );
+        made.shows = shows;
+    }
+
+    fn row_count(&self, r: &RowCount, made: &mut QualityCheck) {
+        let mut wrong = Vec::new();
+        if let Some(min) = r.min {
+            wrong.push(format!("count(*) < {min}"));
+        }
+        if let Some(max) = r.max {
+            wrong.push(format!("count(*) > {max}"));
+        }
+        made.sql = format!(
+            "SELECT CAST(1 AS BIGINT), CAST(count(*) AS TEXT) FROM {} WHERE {} HAVING {}",
+            self.merge_table,
+            self.live,
+            wrong.join(" OR ")
+        );
+        made.parameter = Parameter::None;
+        made.shows = vec!["rows".to_owned()];
+        "batch".clone_into(&mut made.counts);
+    }
+
+    fn unique(&self, r: &Unique, made: &mut QualityCheck) {
+        let d = self.engine.dialect();
+        let quoted: Vec<String> = r.columns.iter().map(|c| d.quote(c.as_str())).collect();
+        let present: Vec<String> = quoted.iter().map(|q| format!("{q} IS NOT NULL")).collect();
+        let values: Vec<String> = r
+            .columns
+            .iter()
+            .map(|c| self.readable(c.as_str()))
+            .collect();
+        made.sql = format!(
+            "SELECT count(*) OVER (), {}, CAST(count(*) AS TEXT) FROM {} WHERE {} AND {} GROUP BY {} HAVING count(*) > 1 ORDER BY {} LIMIT 1",
+            values.join(", "),
+            self.merge_table,
+            self.live,
+            present.join(" AND "),
+            quoted.join(", "),
+            quoted.join(", ")
+        );
+        made.parameter = Parameter::None;
+        made.shows = r.columns.iter().map(|c| c.as_str().to_owned()).collect();
+        made.shows.push("rows".to_owned());
+        "group".clone_into(&mut made.counts);
+    }
+
+    fn freshness(&self, r: &Freshness, made: &mut QualityCheck) {
+        let d = self.engine.dialect();
+        let column = r.column.as_str();
+        let t = self.type_of(column).unwrap_or(&DataType::Date);
+        let newest = format!("max({})", d.quote(column));
+        made.sql = format!(
+            "SELECT CAST(1 AS BIGINT), CAST({newest} AS TEXT) FROM {} WHERE {} HAVING {newest} IS NULL OR {}",
+            self.merge_table,
+            self.live,
+            self.engine.older_than(&newest, t)
+        );
+        made.parameter = Parameter::Oldest;
+        made.minutes = Some(r.minutes.get());
+        made.shows = vec![format!("newest {column}")];
+        "batch".clone_into(&mut made.counts);
+    }
 }
 
 /// A statement that always reports `problem`: the rule cannot be checked.
@@ -258,7 +316,7 @@ fn refused(mut made: QualityCheck, problem: &str, d: &dyn SqlDialect) -> Quality
     made.sql = format!("SELECT CAST(1 AS BIGINT), {}", d.literal(problem));
     made.parameter = Parameter::None;
     made.shows = vec!["the rule cannot be checked".to_owned()];
-    made.counts = "batch".to_owned();
+    "batch".clone_into(&mut made.counts);
     made
 }
 
@@ -349,8 +407,8 @@ impl QualityResult {
         !self.passed && self.severity == Severity::Fail
     }
 
-    /// The result in a sentence: `dataset \`orders\`: quality rule
-    /// \`amount-range\` (range, fail) is broken: 3 rows break it; …`.
+    /// The result in a sentence: the dataset, the rule with its kind and
+    /// severity, how many rows break it and the first one's key and values.
     pub fn sentence(&self, dataset: &str) -> String {
         match &self.found {
             None => format!(

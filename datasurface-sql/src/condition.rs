@@ -284,55 +284,63 @@ fn check(
             }
             else_result.as_deref().map_or(Ok(()), each)
         }
-        Expr::Function(f) => {
-            let name = match f.name.0.as_slice() {
-                [part] => part.as_ident().map(|i| i.value.to_ascii_lowercase()),
-                _ => None,
-            };
-            let Some(name) = name.filter(|n| FUNCTIONS.contains(&n.as_str())) else {
-                return Err(unsupported(
-                    &format!(
-                        "the function `{}` (these may be called: {})",
-                        f.name,
-                        FUNCTIONS.join(", ")
-                    ),
-                    expr,
-                ));
-            };
-            let plain = f.over.is_none()
-                && f.filter.is_none()
-                && f.within_group.is_empty()
-                && f.null_treatment.is_none()
-                && !f.uses_odbc_syntax
-                && matches!(f.parameters, FunctionArguments::None);
-            let FunctionArguments::List(list) = &f.args else {
-                return Err(unsupported(
-                    &format!("`{name}` without its arguments in parentheses"),
-                    expr,
-                ));
-            };
-            if !plain || list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
-                return Err(unsupported(
-                    &format!("`{name}` with clauses beyond its arguments"),
-                    expr,
-                ));
-            }
-            for arg in &list.args {
-                match arg {
-                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => each(e)?,
-                    _ => {
-                        return Err(unsupported(
-                            &format!("a named or `*` argument of `{name}`"),
-                            expr,
-                        ));
-                    }
-                }
-            }
-            Ok(())
-        }
+        Expr::Function(f) => check_function(f, expr, &mut each),
         Expr::Subquery(_) | Expr::Exists { .. } => Err(unsupported("a subquery", expr)),
         _ => Err(unsupported("this expression", expr)),
     }
+}
+
+/// Refuses a function call beyond the allowed functions and their plain
+/// arguments, each checked by `each`.
+fn check_function(
+    f: &sqlparser::ast::Function,
+    expr: &Expr,
+    each: &mut dyn FnMut(&Expr) -> Result<(), Problem>,
+) -> Result<(), Problem> {
+    let name = match f.name.0.as_slice() {
+        [part] => part.as_ident().map(|i| i.value.to_ascii_lowercase()),
+        _ => None,
+    };
+    let Some(name) = name.filter(|n| FUNCTIONS.contains(&n.as_str())) else {
+        return Err(unsupported(
+            &format!(
+                "the function `{}` (these may be called: {})",
+                f.name,
+                FUNCTIONS.join(", ")
+            ),
+            expr,
+        ));
+    };
+    let plain = f.over.is_none()
+        && f.filter.is_none()
+        && f.within_group.is_empty()
+        && f.null_treatment.is_none()
+        && !f.uses_odbc_syntax
+        && matches!(f.parameters, FunctionArguments::None);
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(unsupported(
+            &format!("`{name}` without its arguments in parentheses"),
+            expr,
+        ));
+    };
+    if !plain || list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+        return Err(unsupported(
+            &format!("`{name}` with clauses beyond its arguments"),
+            expr,
+        ));
+    }
+    for arg in &list.args {
+        match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => each(e)?,
+            _ => {
+                return Err(unsupported(
+                    &format!("a named or `*` argument of `{name}`"),
+                    expr,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How an allowed binary operator is written.
@@ -358,28 +366,14 @@ fn operator(op: &BinaryOperator) -> Option<&'static str> {
 
 /// Writes a checked expression; `names` are the columns its names mean, in
 /// the order [`check`] met them (this walk meets them in the same order).
-fn write<'n>(
-    expr: &Expr,
-    names: &mut std::slice::Iter<'n, String>,
-    q: &dyn Quoting,
-    out: &mut String,
-) {
+fn write(expr: &Expr, names: &mut std::slice::Iter<'_, String>, q: &dyn Quoting, out: &mut String) {
     let mut w = |e: &Expr, out: &mut String| write(e, names, q, out);
     match expr {
         Expr::Identifier(ident) => {
             let name = names.next().map_or(ident.value.as_str(), String::as_str);
             out.push_str(&q.column(name));
         }
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => {
-                // The tokenizer made it of digits, `.`, `e` and signs.
-                out.push_str(n);
-            }
-            Value::SingleQuotedString(s) => out.push_str(&q.text(s)),
-            Value::Boolean(true) => out.push_str("TRUE"),
-            Value::Boolean(false) => out.push_str("FALSE"),
-            _ => out.push_str("NULL"),
-        },
+        Expr::Value(v) => out.push_str(&written_value(&v.value, q)),
         Expr::BinaryOp { left, op, right } => {
             out.push('(');
             w(left, out);
@@ -421,14 +415,9 @@ fn write<'n>(
         } => {
             out.push('(');
             w(inner, out);
-            out.push_str(if *negated { " NOT IN (" } else { " IN (" });
-            for (i, e) in list.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                w(e, out);
-            }
-            out.push_str("))");
+            out.push_str(if *negated { " NOT IN " } else { " IN " });
+            write_list(list, &mut w, out);
+            out.push(')');
         }
         Expr::Between {
             expr: inner,
@@ -436,16 +425,15 @@ fn write<'n>(
             low,
             high,
         } => {
-            out.push('(');
-            w(inner, out);
-            out.push_str(if *negated {
+            let between = if *negated {
                 " NOT BETWEEN "
             } else {
                 " BETWEEN "
-            });
-            w(low, out);
-            out.push_str(" AND ");
-            w(high, out);
+            };
+            for (e, before) in [(inner, "("), (low, between), (high, " AND ")] {
+                out.push_str(before);
+                w(e, out);
+            }
             out.push(')');
         }
         Expr::Like {
@@ -465,49 +453,96 @@ fn write<'n>(
             conditions,
             else_result,
             ..
-        } => {
-            out.push_str("(CASE");
-            if let Some(operand) = operand {
-                out.push(' ');
-                w(operand, out);
-            }
-            for when in conditions {
-                out.push_str(" WHEN ");
-                w(&when.condition, out);
-                out.push_str(" THEN ");
-                w(&when.result, out);
-            }
-            if let Some(e) = else_result {
-                out.push_str(" ELSE ");
-                w(e, out);
-            }
-            out.push_str(" END)");
-        }
-        Expr::Function(f) => {
-            let name = f
-                .name
-                .0
-                .first()
-                .and_then(|p| p.as_ident())
-                .map(|i| i.value.to_ascii_lowercase())
-                .unwrap_or_default();
-            out.push_str(&name);
-            out.push('(');
-            if let FunctionArguments::List(list) = &f.args {
-                for (i, arg) in list.args.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg {
-                        w(e, out);
-                    }
-                }
-            }
-            out.push(')');
-        }
+        } => write_case(
+            (operand.as_deref(), conditions, else_result.as_deref()),
+            &mut w,
+            out,
+        ),
+        Expr::Function(f) => write_function(f, &mut w, out),
         // `check` refused everything else.
         _ => out.push_str("NULL"),
     }
+}
+
+/// A checked value as written: a number as the tokenizer read it (digits,
+/// `.`, `e` and signs), text through the caller's quoting.
+fn written_value(value: &Value, q: &dyn Quoting) -> String {
+    match value {
+        Value::Number(n, _) => n.clone(),
+        Value::SingleQuotedString(s) => q.text(s),
+        Value::Boolean(true) => "TRUE".to_owned(),
+        Value::Boolean(false) => "FALSE".to_owned(),
+        _ => "NULL".to_owned(),
+    }
+}
+
+/// Writes a `CASE`: its operand, its `WHEN`s and its `ELSE`.
+fn write_case(
+    (operand, conditions, else_result): (Option<&Expr>, &[sqlparser::ast::CaseWhen], Option<&Expr>),
+    w: &mut dyn FnMut(&Expr, &mut String),
+    out: &mut String,
+) {
+    out.push_str("(CASE");
+    if let Some(operand) = operand {
+        out.push(' ');
+        w(operand, out);
+    }
+    for when in conditions {
+        out.push_str(" WHEN ");
+        w(&when.condition, out);
+        out.push_str(" THEN ");
+        w(&when.result, out);
+    }
+    if let Some(e) = else_result {
+        out.push_str(" ELSE ");
+        w(e, out);
+    }
+    out.push_str(" END)");
+}
+
+/// Writes an allowed function's call: its name in lower case, then its
+/// arguments.
+fn write_function(
+    f: &sqlparser::ast::Function,
+    w: &mut dyn FnMut(&Expr, &mut String),
+    out: &mut String,
+) {
+    let name = f
+        .name
+        .0
+        .first()
+        .and_then(|p| p.as_ident())
+        .map(|i| i.value.to_ascii_lowercase())
+        .unwrap_or_default();
+    out.push_str(&name);
+    let args: Vec<&Expr> = match &f.args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    write_list(args, w, out);
+}
+
+/// Writes `(a, b, …)`.
+fn write_list<'e>(
+    list: impl IntoIterator<Item = &'e Expr>,
+    w: &mut dyn FnMut(&Expr, &mut String),
+    out: &mut String,
+) {
+    out.push('(');
+    for (i, e) in list.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        w(e, out);
+    }
+    out.push(')');
 }
 
 #[cfg(test)]

@@ -468,9 +468,34 @@ fn a_batch_breaking_a_fail_quality_rule_leaves_nothing_visible() {
     );
     *team = SourceFile::new("team.yaml", text);
     s.apply(&model);
-    let runner = s.runner();
+    let events = Events::default();
+    let runner = s
+        .runner()
+        .with_lineage(datasurface_airflow::runner::Lineage {
+            sink: &events,
+            host: "test",
+        });
     let first = Scratch::ingest(&runner).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((first.batch, first.inserted), (1, 100), "{first}");
+    // The run's lineage names each rule, and says which one broke.
+    let complete = events.last();
+    let assertions = &complete["inputs"][0]["inputFacets"]["dataQualityAssertions"]["assertions"];
+    let held = |name: &str| {
+        assertions
+            .as_array()
+            .and_then(|all| all.iter().find(|a| a["assertion"] == name))
+            .map(|a| a["success"].clone())
+    };
+    assert_eq!(
+        held("quality:range:qty-range"),
+        Some(serde_json::json!(false)),
+        "{complete:#}"
+    );
+    assert_eq!(
+        held("quality:check:qty-bounded"),
+        Some(serde_json::json!(true)),
+        "{complete:#}"
+    );
     let said = s.merge_sql("SELECT message FROM shop.batch_metrics WHERE batch_id = 1");
     assert!(
         said.contains("quality rule `qty-range` (range, warn) is broken: 9 rows break it; the first has id = 91, qty = 91"),
@@ -490,4 +515,27 @@ fn a_batch_breaking_a_fail_quality_rule_leaves_nothing_visible() {
         "dataset `items`: quality rule `qty-bounded` (check, fail) is broken: 1 row breaks it; the first has id = 2, qty = 9999, name = item 2",
     );
     assert_eq!(s.versions(), before, "nothing of the batch is visible");
+}
+
+/// A lineage sink that keeps each event, as JSON.
+#[derive(Default)]
+struct Events(std::sync::Mutex<Vec<serde_json::Value>>);
+
+impl datasurface_runtime::lineage::LineageSink for Events {
+    fn emit(&self, event: &datasurface_runtime::lineage::RunEvent) {
+        if let (Ok(mut all), Ok(json)) = (self.0.lock(), serde_json::to_value(event)) {
+            all.push(json);
+        }
+    }
+}
+
+impl Events {
+    /// The last event sent.
+    fn last(&self) -> serde_json::Value {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|all| all.last().cloned())
+            .unwrap_or_default()
+    }
 }

@@ -107,7 +107,7 @@ mod generated {
         (arbitrary::dataset(), 1usize..3, 0usize..3).prop_flat_map(|(d, keys, parts)| {
             let d = keyed(d, keys, parts);
             let columns: Vec<_> = d.schema.columns.keys().cloned().collect();
-            vec(arbitrary::quality_rule(columns), 0..5).prop_map(move |rules| {
+            vec(arbitrary::quality_rule(&columns), 0..5).prop_map(move |rules| {
                 let mut d = d.clone();
                 d.quality = in_contract_order(&d, rules);
                 d

@@ -546,6 +546,21 @@ fn judge_quality(
     Ok(Ok(results))
 }
 
+/// Each dataset's `warn` rules a batch broke, as lineage names their
+/// assertions.
+fn broken_by_dataset(job: &IngestSpec, judged: &[(String, QualityResult)]) -> Vec<Vec<String>> {
+    job.datasets
+        .iter()
+        .map(|d| {
+            judged
+                .iter()
+                .filter(|(dataset, r)| *dataset == d.dataset && !r.passed)
+                .map(|(_, r)| datasurface_runtime::lineage::quality_assertion(&r.kind, &r.name))
+                .collect()
+        })
+        .collect()
+}
+
 /// The `warn` rules a committed batch broke, as its message says them
 /// (none: no message).
 fn warnings(judged: &[(String, QualityResult)]) -> Option<String> {
@@ -749,6 +764,10 @@ fn run_batch(
     let clock = Instant::now();
     let seconds = |clock: &Instant| clock.elapsed().as_secs_f64();
     let stream = job.stream.as_str();
+    let failed = |conn: &Pooled, message: &BatchFailure| {
+        let why = message.to_string();
+        fail(conn, stream, batch, &why, seconds(&clock), &engine.now())
+    };
     let checked = match rows.and_then(|rows| {
         missing_exports(engine, job)?;
         if let Some(changes) = capture.and_then(|c| c.changes.as_ref()) {
@@ -760,14 +779,7 @@ fn run_batch(
     }) {
         Ok(c) => c,
         Err(message) => {
-            fail(
-                conn,
-                stream,
-                batch,
-                &message.to_string(),
-                seconds(&clock),
-                &engine.now(),
-            )?;
+            failed(conn, &message)?;
             return Ok((batch, Err(message)));
         }
     };
@@ -781,10 +793,7 @@ fn run_batch(
         engine,
         &first,
         stream,
-        |conn| -> Result<
-            Result<(Counts, Vec<Counts>, Vec<Vec<String>>), BatchFailure>,
-            rusqlite::Error,
-        > {
+        |conn| -> Result<EndedEach, rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(&SQL.mark_staged(), params![stream, batch])?;
             tx.execute(&SQL.create_changed(), [])?;
@@ -818,46 +827,15 @@ fn run_batch(
                 ],
             )?;
             tx.commit()?;
-            // Each dataset's `warn` rules the batch broke, for its lineage.
-            let broken = job
-                .datasets
-                .iter()
-                .map(|d| {
-                    judged
-                        .iter()
-                        .filter(|(dataset, r)| *dataset == d.dataset && !r.passed)
-                        .map(|(_, r)| {
-                            datasurface_runtime::lineage::quality_assertion(&r.kind, &r.name)
-                        })
-                        .collect()
-                })
-                .collect();
-            Ok(Ok((counts, each, broken)))
+            Ok(Ok((counts, each, broken_by_dataset(job, &judged))))
         },
     )?;
-    let counts = match result {
-        Ok(Ok(counts)) => counts,
-        Ok(Err(broken)) => {
-            fail(
-                conn,
-                stream,
-                batch,
-                &broken.to_string(),
-                seconds(&clock),
-                &engine.now(),
-            )?;
-            return Ok((batch, Err(broken)));
-        }
-        Err(e) => {
-            let message = failure!("the merge failed and was rolled back: {e}");
-            fail(
-                conn,
-                stream,
-                batch,
-                &message.to_string(),
-                seconds(&clock),
-                &engine.now(),
-            )?;
+    let ended =
+        result.unwrap_or_else(|e| Err(failure!("the merge failed and was rolled back: {e}")));
+    let counts = match ended {
+        Ok(counts) => counts,
+        Err(message) => {
+            failed(conn, &message)?;
             return Ok((batch, Err(message)));
         }
     };

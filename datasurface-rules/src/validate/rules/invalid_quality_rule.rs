@@ -7,6 +7,7 @@
 //! where SQL is read (`quality-check-unresolved`).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use datasurface_core::names::ColumnName;
 use datasurface_core::quality::{Literal, QualityRule};
 use datasurface_core::{Column, DataType, Dataset};
 
@@ -69,8 +70,9 @@ impl Kind {
     /// example of a value that can.
     fn refuses(self, value: &Literal) -> Option<(&'static str, &'static str)> {
         let fits = match (self, value) {
-            (Kind::Bool, Literal::Bool(_)) | (Kind::Number, Literal::Number(_)) => true,
-            (Kind::Text, Literal::Text(_)) => true,
+            (Kind::Bool, Literal::Bool(_))
+            | (Kind::Number, Literal::Number(_))
+            | (Kind::Text, Literal::Text(_)) => true,
             (Kind::Date, Literal::Text(t)) => NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok(),
             (Kind::Timestamp, Literal::Text(t)) => {
                 DateTime::parse_from_rfc3339(t).is_ok()
@@ -125,18 +127,21 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
 fn judge(dataset: &Dataset, rule: &QualityRule, lead: &str, path: &ModelPath, out: &mut Findings) {
     let mut columns = Vec::new();
     for column in rule.columns() {
-        match dataset.schema.columns.get(column) {
-            Some(found) => columns.push((column, found)),
-            None => {
-                let known: Vec<&str> = dataset.schema.columns.keys().map(|c| c.as_str()).collect();
-                let help =
-                    datasurface_stdx::suggest::suggest(column.as_str(), &known, "its columns");
-                out.report(
-                    path.clone(),
-                    format!("{lead} names column `{column}`, which the dataset does not have"),
-                    help,
-                );
-            }
+        if let Some(found) = dataset.schema.columns.get(column) {
+            columns.push((column, found));
+        } else {
+            let known: Vec<&str> = dataset
+                .schema
+                .columns
+                .keys()
+                .map(ColumnName::as_str)
+                .collect();
+            let help = datasurface_stdx::suggest::suggest(column.as_str(), &known, "its columns");
+            out.report(
+                path.clone(),
+                format!("{lead} names column `{column}`, which the dataset does not have"),
+                help,
+            );
         }
     }
     if columns.len() != rule.columns().len() {
