@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use datasurface_runtime::SlotState;
-use datasurface_sqlite::engine::{Attention, Engine, NextRun, StreamState};
+use datasurface_sqlite::engine::{Attention, BatchRecord, Engine, NextRun, StreamState};
 use serde_json::json;
 
 use crate::Outcome;
@@ -227,17 +227,20 @@ fn table(app: &App<'_>, streams: &[StreamState]) -> String {
 /// The latest batch of each failing stream, its failure in full; and of
 /// each stream whose latest batch committed with warnings, those.
 fn latest(app: &App<'_>, streams: &[StreamState], out: &mut String) {
+    let mut say = |s: &StreamState, b: &BatchRecord, how: String, said: &str| {
+        let _ = write!(
+            out,
+            "\n{} batch {} {how} at {}: {}\n",
+            s.stream,
+            b.batch,
+            b.ended_at.as_deref().unwrap_or(&b.started_at),
+            datasurface_stdx::text::for_terminal(said)
+        );
+    };
     for s in streams.iter().filter(|s| s.failing()) {
         if let Some(b) = s.batches.first() {
-            let _ = write!(
-                out,
-                "\n{} batch {} {} at {}: {}\n",
-                s.stream,
-                b.batch,
-                app.paint(Paint::Error, "failed"),
-                b.ended_at.as_deref().unwrap_or(&b.started_at),
-                datasurface_stdx::text::for_terminal(b.message.as_deref().unwrap_or("no message"))
-            );
+            let why = b.message.as_deref().unwrap_or("no message");
+            say(s, b, app.paint(Paint::Error, "failed"), why);
         }
     }
     // A latest batch that committed but broke a `warn` quality rule.
@@ -245,14 +248,11 @@ fn latest(app: &App<'_>, streams: &[StreamState], out: &mut String) {
         if let Some(b) = s.batches.first().filter(|b| b.status == "committed")
             && let Some(said) = &b.message
         {
-            let _ = write!(
-                out,
-                "\n{} batch {} {} at {}: {}\n",
-                s.stream,
-                b.batch,
+            say(
+                s,
+                b,
                 app.paint(Paint::Warning, "committed with warnings"),
-                b.ended_at.as_deref().unwrap_or(&b.started_at),
-                datasurface_stdx::text::for_terminal(said)
+                said,
             );
         }
     }

@@ -9,8 +9,7 @@ use datasurface_core::diagnostic::{CodeInfo, Diagnostic, ModelPath, Severity};
 use datasurface_core::names::{ColumnName, DatastoreName};
 use datasurface_core::quality::QualityRule;
 use datasurface_graph::{IntentionGraphs, NodeKind};
-use datasurface_platform::escape::sql::Dialect as Quoting;
-use datasurface_platform::{PlatformRegistry, TransformerSql};
+use datasurface_platform::PlatformRegistry;
 use datasurface_rules::ValidEcosystem;
 use datasurface_sql::{Dialect, ProblemKind};
 
@@ -107,12 +106,7 @@ fn ingested_in<'g>(
 ) -> BTreeMap<&'g DatastoreName, Vec<Dialect>> {
     let mut found: BTreeMap<&DatastoreName, Vec<Dialect>> = BTreeMap::new();
     for (platform, graph) in &graphs.graphs {
-        let runs = valid
-            .platforms
-            .get(platform)
-            .and_then(|d| registry.get(d.kind.as_str()))
-            .and_then(|p| p.transformer_sql())
-            .unwrap_or_else(|| TransformerSql::new(Quoting::Ansi));
+        let runs = crate::transformer_sql::runs_on(registry, valid, platform);
         let dialect = datasurface_runtime::lineage::dialect_of(&runs);
         for node in graph.nodes() {
             let NodeKind::Ingest { datastore, .. } = &node.kind else {

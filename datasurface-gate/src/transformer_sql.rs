@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use datasurface_core::CodeArtifact;
 use datasurface_core::diagnostic::{Diagnostic, ModelPath, Severity};
-use datasurface_core::names::WorkspaceName;
+use datasurface_core::names::{PlatformName, WorkspaceName};
 use datasurface_core::regions::{self, Region};
 use datasurface_platform::escape::sql::Dialect as Quoting;
 use datasurface_platform::graph::{IntentionGraphs, NodeKind};
@@ -429,6 +429,21 @@ struct Sink<'a> {
     owner: String,
 }
 
+/// How platform `platform` runs SQL: as its kind says, or as ANSI SQL
+/// when it does not say (or is not registered).
+pub(crate) fn runs_on(
+    registry: &PlatformRegistry,
+    valid: &ValidEcosystem,
+    platform: &PlatformName,
+) -> TransformerSql {
+    valid
+        .platforms
+        .get(platform)
+        .and_then(|d| registry.get(d.kind.as_str()))
+        .and_then(|p| p.transformer_sql())
+        .unwrap_or_else(|| TransformerSql::new(Quoting::Ansi))
+}
+
 /// How a dialect is named in a message, and how a query names an input.
 type Runs = (Dialect, String, fn(&str, &str) -> String);
 
@@ -442,12 +457,7 @@ fn dialects<'g>(
 ) -> BTreeMap<&'g WorkspaceName, Vec<Runs>> {
     let mut found: BTreeMap<&WorkspaceName, Vec<Runs>> = BTreeMap::new();
     for (platform, graph) in &graphs.graphs {
-        let runs = valid
-            .platforms
-            .get(platform)
-            .and_then(|d| registry.get(d.kind.as_str()))
-            .and_then(|p| p.transformer_sql())
-            .unwrap_or_else(|| TransformerSql::new(Quoting::Ansi));
+        let runs = runs_on(registry, valid, platform);
         let dialect = datasurface_runtime::lineage::dialect_of(&runs);
         for node in graph.nodes() {
             let NodeKind::DataTransformer { workspace } = &node.kind else {

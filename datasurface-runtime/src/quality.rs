@@ -136,6 +136,19 @@ fn check(
         shows: Vec::new(),
         counts: "row".to_owned(),
     };
+    // A number reaches the statement as written: only a plain one does
+    // (the model's files make no other; code could).
+    let literals: Vec<&Literal> = match rule {
+        QualityRule::AllowedValues(r) => r.values.iter().collect(),
+        QualityRule::Range(r) => r.min.iter().chain(r.max.iter()).collect(),
+        _ => Vec::new(),
+    };
+    if let Some(Literal::Number(n)) = literals
+        .into_iter()
+        .find(|v| matches!(v, Literal::Number(n) if !plain_number(n)))
+    {
+        return refused(made, &format!("`{n}` is not a number"), d);
+    }
     match rule {
         QualityRule::RowCount(r) => maker.row_count(r, &mut made),
         QualityRule::AllowedValues(r) => {
@@ -185,6 +198,14 @@ fn check(
         _ => return refused(made, "this kind of rule is not known to this version", d),
     }
     made
+}
+
+/// Whether `n` is a finite number in decimal or exponent notation, and
+/// nothing else.
+fn plain_number(n: &str) -> bool {
+    n.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && n.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// What every rule's statement is made with: the dataset, its merge
@@ -539,5 +560,27 @@ mod tests {
         let allowed = made[1].result(Some((1, vec![Some("8".into()), None])));
         assert!(allowed.fails());
         assert!(made[0].result(None).passed);
+    }
+    #[test]
+    fn a_number_that_is_not_one_is_refused_not_written() {
+        let column = ColumnName::new("amount").expect("a column name");
+        let mut dataset = Dataset::new(Schema::default());
+        dataset
+            .schema
+            .columns
+            .insert(column.clone(), Column::new(DataType::Integer));
+        dataset.quality = vec![QualityRule::range(
+            column,
+            Some(Literal::Number("0) OR (1 = 1".to_owned())),
+            None,
+        )];
+        let made = checks(&dataset, "t", &Pg);
+        // The statement only reports the problem, the text quoted in it.
+        assert_eq!(
+            made[0].sql,
+            "SELECT CAST(1 AS BIGINT), '`0) OR (1 = 1` is not a number'"
+        );
+        assert_eq!(made[0].shows, ["the rule cannot be checked"]);
+        assert!(super::plain_number("-1.5e3") && !super::plain_number("1;"));
     }
 }

@@ -121,14 +121,8 @@ pub fn parse(sql: &str, dialect: Dialect, columns: &[&str]) -> Result<Condition,
             ));
         }
         Err(e) => {
-            let message = e.to_string();
-            let place = crate::location_in(&message).unwrap_or(start);
-            let message = message
-                .split(" at Line: ")
-                .next()
-                .unwrap_or(&message)
-                .trim_start_matches("sql parser error: ")
-                .to_owned();
+            let (message, place) = crate::parser_error(&e);
+            let place = place.unwrap_or(start);
             return Err(problem(
                 ProblemKind::Unparseable,
                 format!("the condition does not parse: {message}"),

@@ -269,14 +269,8 @@ pub fn analyze(sql: &str, dialect: Dialect, inputs: &[Input]) -> Lineage {
     let statements = match sqlparser::parser::Parser::parse_sql(parser.as_ref(), sql) {
         Ok(statements) => statements,
         Err(e) => {
-            let message = e.to_string();
-            let at = location_in(&message).unwrap_or_else(|| end_of(sql));
-            let message = message
-                .split(" at Line: ")
-                .next()
-                .unwrap_or(&message)
-                .trim_start_matches("sql parser error: ")
-                .to_owned();
+            let (message, at) = parser_error(&e);
+            let at = at.unwrap_or_else(|| end_of(sql));
             return unparseable(format!("the query does not parse: {message}"), at);
         }
     };
@@ -317,6 +311,20 @@ fn end_of(sql: &str) -> Location {
         line: line as u64,
         column: column as u64,
     }
+}
+
+/// A parser error's message without its place and prefix, and the place
+/// it names.
+pub(crate) fn parser_error(e: &sqlparser::parser::ParserError) -> (String, Option<Location>) {
+    let message = e.to_string();
+    let at = location_in(&message);
+    let text = message
+        .split(" at Line: ")
+        .next()
+        .unwrap_or(&message)
+        .trim_start_matches("sql parser error: ")
+        .to_owned();
+    (text, at)
 }
 
 /// The `Line: L, Column: C` a parser error ends with, if it has one.

@@ -44,21 +44,27 @@ fn reimport(model: &Ecosystem, options: &ExportOptions) -> Vec<(String, Datastor
     out
 }
 
-#[test]
-fn northwind_round_trips_per_datastore_and_per_dataset() {
-    let model = northwind();
+/// Every datastore of `model` comes back equal, exported per datastore
+/// and per dataset.
+fn round_trips(model: &Ecosystem) {
     for per_dataset in [false, true] {
         let options = ExportOptions {
             per_dataset,
             ..ExportOptions::default()
         };
-        let back = reimport(&model, &options);
+        let back = reimport(model, &options);
         let want: Vec<(String, Datastore)> = model
             .datastores()
             .map(|(_, n, s)| (n.to_string(), s.clone()))
             .collect();
         assert_eq!(back, want, "per dataset: {per_dataset}");
     }
+}
+
+#[test]
+fn northwind_round_trips_per_datastore_and_per_dataset() {
+    let model = northwind();
+    round_trips(&model);
 }
 
 #[test]
@@ -71,18 +77,7 @@ fn quality_rules_round_trip_as_odcs_metrics_or_datasurface_rules() {
         .find("- name: suppliers")
         .expect("suppliers is exported");
     insta::assert_snapshot!(&yaml[start..end]);
-    for per_dataset in [false, true] {
-        let options = ExportOptions {
-            per_dataset,
-            ..ExportOptions::default()
-        };
-        let back = reimport(&model, &options);
-        let want: Vec<(String, Datastore)> = model
-            .datastores()
-            .map(|(_, n, s)| (n.to_string(), s.clone()))
-            .collect();
-        assert_eq!(back, want, "per dataset: {per_dataset}");
-    }
+    round_trips(&model);
 }
 
 #[test]

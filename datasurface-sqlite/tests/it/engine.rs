@@ -123,6 +123,19 @@ pub(crate) fn render(model: &str, platform: &str) -> Rendering {
         .rendering
 }
 
+/// Drops `csv` as the feed's file and runs: its batch fails, saying `why`.
+fn feed_fails(rig: &Rig, csv: &str, why: &str) {
+    std::fs::write(rig.dir.join("drops/events.csv"), csv).unwrap();
+    let summary = rig.run();
+    let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
+    assert_eq!(feed.status, StreamStatus::Failed, "{csv}");
+    assert!(
+        feed.message.as_deref().unwrap().contains(why),
+        "{:?}",
+        feed.message
+    );
+}
+
 impl Rig {
     pub(crate) fn new(name: &str, sources: &[(&str, &str)]) -> Self {
         let dir = scratch(name);
@@ -361,15 +374,7 @@ fn a_bad_batch_fails_whole_and_the_last_committed_state_stands() {
             "drops/events.csv:3: the row has 1 field, but the header names 2 columns; give every row one field per column (an empty field for no value), and quote a field that holds a comma",
         ),
     ] {
-        std::fs::write(rig.dir.join("drops/events.csv"), bad).unwrap();
-        let summary = rig.run();
-        let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
-        assert_eq!(feed.status, StreamStatus::Failed, "{bad}");
-        assert!(
-            feed.message.as_deref().unwrap().contains(why),
-            "{:?}",
-            feed.message
-        );
+        feed_fails(&rig, bad, why);
         let after = rows(
             &rig.warehouse("Warehouse"),
             "SELECT id, kind FROM Live__Main__Feed__events ORDER BY id",
@@ -414,15 +419,7 @@ fn a_batch_breaking_a_fail_quality_rule_leaves_nothing_visible_and_a_warn_rule_c
             "quality rule `small-id` (check, fail) is broken: 1 row breaks it; the first has id = 5000",
         ),
     ] {
-        std::fs::write(rig.dir.join("drops/events.csv"), bad).unwrap();
-        let summary = rig.run();
-        let feed = summary.streams.iter().find(|s| s.stream == "Feed").unwrap();
-        assert_eq!(feed.status, StreamStatus::Failed, "{bad}");
-        assert!(
-            feed.message.as_deref().unwrap().contains(why),
-            "{:?}",
-            feed.message
-        );
+        feed_fails(&rig, bad, why);
         assert_eq!(live(), before, "nothing of the batch is visible");
     }
     std::fs::write(
