@@ -113,7 +113,7 @@ pub trait Namespaces {
 /// What a dataset's batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DatasetOutcome {
-    /// The checks (as [`Check::assertion`] names them) that did not hold
+    /// The checks (as [`Check::assertion`](super::Check::assertion) names them) that did not hold
     /// while the batch committed: broken quality rules of severity `warn`.
     pub broken: Vec<String>,
     /// Rows read.
