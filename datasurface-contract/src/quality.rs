@@ -233,6 +233,14 @@ fn entry_in(
             return None;
         }
     };
+    // What the rule keeps no place for is said, not lost.
+    if entry.description.as_deref().is_some_and(|d| !d.is_empty()) {
+        notes.dropped(
+            &format!("{at}.description"),
+            "datasurface keeps no description of a quality rule: its name says what it checks",
+        );
+    }
+    notes.rest(at, &entry.rest);
     // A name the rule would be given anyway is left implicit, as written.
     Some(match entry.name.as_deref() {
         Some(name) if name != rule.name() => rule.named(name),
@@ -253,7 +261,10 @@ fn library_in(
     notes: &mut Notes,
 ) -> Option<QualityRule> {
     let metric = entry.metric.as_deref().or(entry.rule.as_deref());
-    if !entry.rest.is_empty() || entry.unit.as_deref().is_some_and(|u| u != "rows") {
+    let negated = ["mustNotBe", "mustNotBeBetween"]
+        .iter()
+        .any(|k| entry.rest.contains_key(*k));
+    if negated || entry.unit.as_deref().is_some_and(|u| u != "rows") {
         return leave_out(
             at,
             notes,

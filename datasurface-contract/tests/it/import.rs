@@ -108,6 +108,7 @@ fn a_foreign_contract_imports_and_says_what_it_left_out() {
             "description.usage",
             "schema[orders].properties[customer_email].criticalDataElement",
             "schema[orders].properties[status].classification",
+            "schema[orders].quality[0].businessImpact",
             "schema[orders].quality[1]",
             "schema[orders].properties[total].quality[0]",
         ],
