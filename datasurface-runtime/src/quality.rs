@@ -446,6 +446,28 @@ impl QualityResult {
     }
 }
 
+/// The sentences of the rules a committed batch broke (its `warn` rules),
+/// joined, as the batch's record keeps them; none when it broke none.
+/// `judged` is each rule's result with its dataset.
+pub fn warnings(judged: &[(String, QualityResult)]) -> Option<String> {
+    let said: Vec<String> = judged
+        .iter()
+        .filter(|(_, r)| !r.passed)
+        .map(|(dataset, r)| r.sentence(dataset))
+        .collect();
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// The rules of `dataset` a batch broke, as lineage names their
+/// assertions ([`crate::lineage::quality_assertion`]).
+pub fn broken(judged: &[(String, QualityResult)], dataset: &str) -> Vec<String> {
+    judged
+        .iter()
+        .filter(|(d, r)| d == dataset && !r.passed)
+        .map(|(_, r)| crate::lineage::quality_assertion(&r.kind, &r.name))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use datasurface_core::names::ColumnName;

@@ -18,7 +18,7 @@ use crate::spec::{CdcSpec, INGEST, IngestSpec};
 use crate::sql::{COMMITTED, FAILED, MERGED, STAGED, STARTED};
 use crate::statements::Statements;
 use datasurface_runtime::lineage::{ChangeCapture, DatasetOutcome, Outcome};
-use datasurface_runtime::quality::{Parameter, QualityResult};
+use datasurface_runtime::quality::{self, Parameter, QualityResult};
 use datasurface_runtime::state::{BATCH_METRICS, BatchStatus, UnknownStatus};
 
 /// What the DAG asks of the job, checked against the stored spec.
@@ -760,7 +760,17 @@ impl Batch {
         // Before the merge commits (and its views show it): a batch that
         // breaks a `fail` rule rolls back whole when `tx` drops.
         let judged = judge_quality(&mut tx, &self.spec, batch)?;
-        let (broken, message) = warned(&judged);
+        // The `warn` rules it broke: by dataset for lineage, and as the
+        // batch's message for `status`.
+        let broken: serde_json::Map<String, serde_json::Value> = self
+            .spec
+            .datasets
+            .iter()
+            .map(|d| (d.dataset.clone(), quality::broken(&judged, &d.dataset)))
+            .filter(|(_, rules)| !rules.is_empty())
+            .map(|(d, rules)| (d, json!(rules)))
+            .collect();
+        let message = quality::warnings(&judged);
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         tx.execute(
             &format!(
@@ -855,27 +865,6 @@ fn refuse_an_empty_snapshot(
         return Err(BatchFailure::empty_snapshot(&d.dataset, live));
     }
     Ok(())
-}
-
-/// The `warn` rules a batch broke: by dataset, as lineage names their
-/// assertions, and in sentences, as the batch's message for `status`.
-fn warned(
-    judged: &[(String, QualityResult)],
-) -> (serde_json::Map<String, serde_json::Value>, Option<String>) {
-    let mut broken = serde_json::Map::new();
-    let mut warnings = Vec::new();
-    for (dataset, result) in judged.iter().filter(|(_, r)| !r.passed) {
-        if let serde_json::Value::Array(rules) =
-            broken.entry(dataset.clone()).or_insert_with(|| json!([]))
-        {
-            rules.push(json!(datasurface_runtime::lineage::quality_assertion(
-                &result.kind,
-                &result.name
-            )));
-        }
-        warnings.push(result.sentence(dataset));
-    }
-    (broken, (!warnings.is_empty()).then(|| warnings.join("; ")))
 }
 
 /// Runs every dataset's quality statements on the merged batch, before it

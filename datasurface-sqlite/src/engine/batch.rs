@@ -17,7 +17,7 @@ use super::{Engine, EngineError, open_db, sql};
 use crate::dialect::SqlDialect;
 use crate::dialect::Sqlite;
 use datasurface_runtime::lineage::{DatasetOutcome, JobLineage, Outcome, RunEvent};
-use datasurface_runtime::quality::{Parameter, QualityResult};
+use datasurface_runtime::quality::{self, Parameter, QualityResult};
 use datasurface_runtime::state::{BATCH_METRICS, BATCH_OUT, BatchStatus};
 
 use crate::spec::{DatasetSpec, IngestSpec, LIVE, SourceSpec};
@@ -546,32 +546,6 @@ fn judge_quality(
     Ok(Ok(results))
 }
 
-/// Each dataset's `warn` rules a batch broke, as lineage names their
-/// assertions.
-fn broken_by_dataset(job: &IngestSpec, judged: &[(String, QualityResult)]) -> Vec<Vec<String>> {
-    job.datasets
-        .iter()
-        .map(|d| {
-            judged
-                .iter()
-                .filter(|(dataset, r)| *dataset == d.dataset && !r.passed)
-                .map(|(_, r)| datasurface_runtime::lineage::quality_assertion(&r.kind, &r.name))
-                .collect()
-        })
-        .collect()
-}
-
-/// The `warn` rules a committed batch broke, as its message says them
-/// (none: no message).
-fn warnings(judged: &[(String, QualityResult)]) -> Option<String> {
-    let said: Vec<String> = judged
-        .iter()
-        .filter(|(_, r)| !r.passed)
-        .map(|(dataset, r)| r.sentence(dataset))
-        .collect();
-    (!said.is_empty()).then(|| said.join("; "))
-}
-
 /// What a batch merges: each dataset's rows (a snapshot, or what a
 /// transformer made), or a change data capture's changes.
 enum Checked {
@@ -823,11 +797,15 @@ fn run_batch(
                     counts.deleted,
                     counts.total,
                     seconds(&clock),
-                    warnings(&judged)
+                    quality::warnings(&judged)
                 ],
             )?;
             tx.commit()?;
-            Ok(Ok((counts, each, broken_by_dataset(job, &judged))))
+            let broken = job
+                .datasets
+                .iter()
+                .map(|d| quality::broken(&judged, &d.dataset));
+            Ok(Ok((counts, each, broken.collect())))
         },
     )?;
     let ended =
