@@ -192,24 +192,7 @@ pub struct SecretKey {
 /// the event the hook is asked about. Written by us, never from the model.
 const RUN_TYPE: &str = "{{ dag_run.run_type }}";
 
-/// The environment variable a credential's part is passed in, such as
-/// `DATASURFACE_CREDENTIAL_NW_READER_PASSWORD`.
-pub fn credential_variable(credential: &str, part: &str) -> String {
-    let name: String = credential
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!(
-        "DATASURFACE_CREDENTIAL_{name}_{}",
-        part.to_ascii_uppercase()
-    )
-}
+pub use datasurface_runtime::credential_variable;
 
 impl Dag {
     /// Names the hash of the job spec rendered beside the DAG, which every

@@ -165,7 +165,8 @@ impl Datasurface {
     /// The command line with the built-in platforms this build has:
     /// `external` (governance only, always), `airflow` and `sqlite` (their
     /// cargo features `airflow-lint` and `sqlite-lint`, which render and
-    /// lint with no runtime; `airflow` and `sqlite` add the runtimes).
+    /// lint with no runtime; `airflow` and `sqlite` add the runtimes), and
+    /// `spark` (`spark-lint`: its job specs, views and driver program).
     pub fn new() -> Self {
         let mut registry = PlatformRegistry::new();
         registry.register(Arc::new(datasurface_gate::External));
@@ -173,6 +174,8 @@ impl Datasurface {
         registry.register(Arc::new(datasurface_airflow::Airflow::new()));
         #[cfg(feature = "sqlite-lint")]
         registry.register(Arc::new(datasurface_sqlite::SqlitePlatform));
+        #[cfg(feature = "spark-lint")]
+        registry.register(Arc::new(datasurface_spark::Spark::new()));
         Datasurface {
             registry,
             identity: Identity::default(),

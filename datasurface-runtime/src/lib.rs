@@ -47,6 +47,35 @@ mod saved_dir;
 pub mod state;
 
 pub use batch::BatchFailure;
+
+/// The environment variable a credential's part (`user`, `password`) is
+/// passed to a job in, such as `DATASURFACE_CREDENTIAL_NW_READER_PASSWORD`:
+/// one convention for every platform's jobs. Characters other than ASCII
+/// letters and digits become `_`, so platforms claim these names and refuse
+/// two credentials that would share one.
+///
+/// ```
+/// assert_eq!(
+///     datasurface_runtime::credential_variable("nw-reader", "password"),
+///     "DATASURFACE_CREDENTIAL_NW_READER_PASSWORD"
+/// );
+/// ```
+pub fn credential_variable(credential: &str, part: &str) -> String {
+    let name: String = credential
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "DATASURFACE_CREDENTIAL_{name}_{}",
+        part.to_ascii_uppercase()
+    )
+}
 pub use run_totals::{
     ConsumerPlace, DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, SlotState,
     StreamTotals,

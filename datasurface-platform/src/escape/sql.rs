@@ -34,6 +34,11 @@ pub enum Dialect {
     /// Apache Flink SQL (Calcite): `` `ident` `` with `` ` `` doubled,
     /// `'text'` with `'` doubled.
     FlinkSql,
+    /// Apache Spark SQL: `` `ident` `` with `` ` `` doubled; `'text'` with
+    /// `'` and `\` escaped by a backslash. Spark reads `''` inside a literal
+    /// as the end of one literal and the start of another (which it joins
+    /// on), so a doubled quote would vanish: it is never written.
+    SparkSql,
 }
 
 impl Dialect {
@@ -45,7 +50,7 @@ impl Dialect {
         let (open, close) = match self {
             Dialect::Ansi | Dialect::Postgres | Dialect::Sqlite => ('"', '"'),
             Dialect::SqlServer => ('[', ']'),
-            Dialect::MySql | Dialect::FlinkSql => ('`', '`'),
+            Dialect::MySql | Dialect::FlinkSql | Dialect::SparkSql => ('`', '`'),
         };
         let mut out = String::with_capacity(name.len() + 2);
         out.push(open);
@@ -80,7 +85,7 @@ impl Dialect {
                 out.push('E');
                 true
             }
-            Dialect::MySql => true,
+            Dialect::MySql | Dialect::SparkSql => true,
             Dialect::SqlServer => {
                 out.push('N');
                 false
@@ -90,6 +95,7 @@ impl Dialect {
         out.push('\'');
         for c in text.chars() {
             match c {
+                '\'' if self == Dialect::SparkSql => out.push_str("\\'"),
                 '\'' => out.push_str("''"),
                 '\\' if backslashes => out.push_str("\\\\"),
                 '\0' if self == Dialect::MySql => out.push_str("\\0"),
@@ -107,13 +113,14 @@ mod tests {
 
     use super::Dialect;
 
-    const ALL: [Dialect; 6] = [
+    const ALL: [Dialect; 7] = [
         Dialect::Ansi,
         Dialect::Postgres,
         Dialect::Sqlite,
         Dialect::SqlServer,
         Dialect::MySql,
         Dialect::FlinkSql,
+        Dialect::SparkSql,
     ];
 
     /// How each dialect's lexer reads a quoted token at the start of `sql`:
@@ -121,10 +128,12 @@ mod tests {
     fn lex(dialect: Dialect, sql: &str, literal: bool) -> Option<(String, &str)> {
         let (prefix, open, close, backslash) = match (dialect, literal) {
             (Dialect::SqlServer, false) => ("", '[', ']', false),
-            (Dialect::MySql | Dialect::FlinkSql, false) => ("", '`', '`', false),
+            (Dialect::MySql | Dialect::FlinkSql | Dialect::SparkSql, false) => {
+                ("", '`', '`', false)
+            }
             (_, false) => ("", '"', '"', false),
             (Dialect::SqlServer, true) => ("N", '\'', '\'', false),
-            (Dialect::MySql, true) => ("", '\'', '\'', true),
+            (Dialect::MySql | Dialect::SparkSql, true) => ("", '\'', '\'', true),
             (Dialect::Postgres, true) if sql.starts_with('E') => ("E", '\'', '\'', true),
             (_, true) => ("", '\'', '\'', false),
         };
@@ -156,6 +165,8 @@ mod tests {
         assert_eq!(Dialect::Postgres.literal("it's"), "'it''s'");
         assert_eq!(Dialect::MySql.literal("a\\'\0"), "'a\\\\''\\0'");
         assert_eq!(Dialect::Sqlite.literal("a\\b"), "'a\\b'");
+        assert_eq!(Dialect::SparkSql.literal("it's a\\"), "'it\\'s a\\\\'");
+        assert_eq!(Dialect::SparkSql.ident("a`b"), "`a``b`");
         assert_eq!(
             Dialect::Postgres.qualified(&["s", "t\"x"]),
             "\"s\".\"t\"\"x\""

@@ -1,0 +1,164 @@
+//! The platform's settings: its declaration's `parameters`, read with
+//! [`read_parameters`] into [`SparkParameters`] (one documented type, whose
+//! JSON Schema `datasurface explain --platform spark` prints), then checked.
+
+use std::collections::BTreeMap;
+
+use datasurface_core::PlatformDeclaration;
+use datasurface_platform::read_parameters;
+use datasurface_platform::schemars::JsonSchema;
+use datasurface_rules::validate::{Diagnostic, ModelPath, Severity};
+use serde::{Deserialize, Serialize};
+
+/// Where the warehouse is unless `warehouse` says otherwise.
+pub const DEFAULT_WAREHOUSE: &str = "/var/lib/datasurface/warehouse";
+/// The Spark master unless `master` says otherwise: every core of the worker.
+pub const DEFAULT_MASTER: &str = "local[*]";
+/// Where Debian's `libpostgresql-jdbc-java` puts PostgreSQL's JDBC driver.
+pub const DEFAULT_JDBC_JAR: &str = "/usr/share/java/postgresql.jar";
+
+/// The `spark` platform's parameters, as a declaration writes them. Every
+/// one is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[schemars(crate = "datasurface_platform::schemars")]
+#[serde(rename_all = "camelCase", default)]
+pub struct SparkParameters {
+    /// Where the tables and batch records are: an absolute local path
+    /// (`/data/warehouse`) or a Hadoop file system URL (`hdfs://nn/warehouse`,
+    /// `s3a://bucket/warehouse`, `abfss://…`). Default
+    /// `/var/lib/datasurface/warehouse`.
+    pub warehouse: String,
+    /// The Spark master the applications are submitted to: `local[*]`
+    /// (default), `local[4]`, `spark://host:7077`, `yarn`, `k8s://…`.
+    pub master: String,
+    /// The `spark-submit` command on the machines that submit jobs (default
+    /// `spark-submit`, found on the `PATH`).
+    pub spark_submit: String,
+    /// JDBC driver jars the applications load to read database sources
+    /// (default: Debian's PostgreSQL driver, `/usr/share/java/postgresql.jar`).
+    pub jdbc_jars: Vec<String>,
+    /// Spark settings every application is submitted with (`--conf`), by
+    /// name: memory, executors, a metastore. The platform's own settings
+    /// (the Parquet codec) come after them and cannot be changed.
+    pub spark_conf: BTreeMap<String, String>,
+    /// File drop containers read from folders the applications can reach,
+    /// by container name: a local path or a Hadoop file system URL of a
+    /// folder with one CSV file per dataset. Only folders named here are
+    /// read: which files jobs may read is the ecosystem owner's choice.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl Default for SparkParameters {
+    fn default() -> Self {
+        SparkParameters {
+            warehouse: DEFAULT_WAREHOUSE.to_owned(),
+            master: DEFAULT_MASTER.to_owned(),
+            spark_submit: "spark-submit".to_owned(),
+            jdbc_jars: vec![DEFAULT_JDBC_JAR.to_owned()],
+            spark_conf: BTreeMap::new(),
+            sources: BTreeMap::new(),
+        }
+    }
+}
+
+/// The platform's settings, read and checked.
+pub type SparkConfig = SparkParameters;
+
+impl SparkParameters {
+    /// Reads a declaration's parameters: each bad one falls back to its
+    /// default, with an `invalid-platform-parameter` finding at its path.
+    pub fn read(platform: &str, declaration: &PlatformDeclaration) -> (Self, Vec<Diagnostic>) {
+        let read = read_parameters::<SparkParameters>(platform, declaration);
+        let mut value = read.value;
+        let mut findings = read.findings;
+        let mut refuse = |name: &str, message: String| {
+            findings.push(
+                Diagnostic::new(
+                    datasurface_platform::INVALID_PARAMETER,
+                    Severity::Error,
+                    ModelPath::root().keys(["platforms", platform, "parameters", name]),
+                    message,
+                )
+                .with_help(format!("correct `{name}`, or leave it out for its default")),
+            );
+        };
+        if !is_location(&value.warehouse) {
+            refuse(
+                "warehouse",
+                format!(
+                    "`{}` is not an absolute path or a file system URL (`hdfs://…`, `s3a://…`): the warehouse must be the same place for every application",
+                    value.warehouse
+                ),
+            );
+            DEFAULT_WAREHOUSE.clone_into(&mut value.warehouse);
+        }
+        for (container, folder) in &value.sources {
+            if !is_location(folder) {
+                refuse(
+                    "sources",
+                    format!(
+                        "the folder of container `{container}`, `{folder}`, is not an absolute path or a file system URL"
+                    ),
+                );
+            }
+        }
+        value.sources.retain(|_, folder| is_location(folder));
+        if value.master.trim().is_empty() || value.spark_submit.trim().is_empty() {
+            refuse(
+                "master",
+                "the Spark master and `sparkSubmit` cannot be empty".to_owned(),
+            );
+            DEFAULT_MASTER.clone_into(&mut value.master);
+        }
+        (value, findings)
+    }
+}
+
+/// An absolute path or a URL with a scheme (`s3a://…`), with no `..`
+/// segment and no control character.
+fn is_location(text: &str) -> bool {
+    let absolute = text.starts_with('/')
+        || text.split_once("://").is_some_and(|(scheme, rest)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && !rest.is_empty()
+        });
+    absolute && !text.split('/').any(|s| s == "..") && !text.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared(parameters: &serde_json::Value) -> PlatformDeclaration {
+        serde_json::from_value(serde_json::json!({
+            "kind": "spark", "version": "^0.1", "parameters": parameters
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_relative_warehouse_is_refused_at_its_path() {
+        let (config, found) = SparkParameters::read(
+            "Lake",
+            &declared(&serde_json::json!({"warehouse": "wh/../x"})),
+        );
+        assert_eq!(config.warehouse, DEFAULT_WAREHOUSE);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].path.to_string(),
+            "/platforms/Lake/parameters/warehouse"
+        );
+        let (config, found) = SparkParameters::read(
+            "Lake",
+            &declared(&serde_json::json!({"warehouse": "s3a://bucket/wh", "master": "local[2]"})),
+        );
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(
+            (config.warehouse.as_str(), config.master.as_str()),
+            ("s3a://bucket/wh", "local[2]")
+        );
+    }
+}

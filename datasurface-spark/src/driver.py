@@ -1,0 +1,400 @@
+"""datasurface's Spark driver program: runs one rendered job spec.
+
+    spark-submit driver.py ingest <spec.json>
+
+The same program for every model and stream: everything it does comes
+from the spec, which holds only values (names, paths, Spark types). No
+text of the model is ever run as code.
+
+An ingestion batch reads the stream's source, merges each dataset by key
+and row hash into its table in the warehouse, and commits by writing one
+small file, ``meta/committed/<batch>.json``: readers see the batch whole or
+not at all. A run that finds the output of an earlier, killed run of the
+same batch removes it and runs the batch again.
+
+Exit status: 0 the batch committed; 2 the job could not run (the spec, a
+credential, the warehouse); 3 the batch failed: nothing of it is visible,
+and ``meta/runs/<batch>.json`` says why.
+"""
+
+import datetime
+import json
+import os
+import sys
+import traceback
+
+SPEC_VERSION = 1
+LIVE_PARTITION = "ds_batch"
+HISTORY_PARTITION = "ds_batch_out"
+BATCH_IN = "ds_surf_batch_in"
+ROW_HASH = "ds_surf_all_hash"
+CLOSED_BY = "ds_surf_closed_by"
+
+
+class CannotRun(Exception):
+    """The job could not run: exit status 2."""
+
+
+class BatchFailed(Exception):
+    """The batch failed and was rolled back: exit status 3."""
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def quoted(name):
+    """A column name as Spark's column parser reads it whole."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+class Warehouse:
+    """Files in the warehouse, through Hadoop's file system API, so a local
+    path and an object store URL are read and written alike."""
+
+    def __init__(self, spark):
+        self.jvm = spark._jvm
+        self.conf = spark._jsc.hadoopConfiguration()
+
+    def _path(self, path):
+        return self.jvm.org.apache.hadoop.fs.Path(path)
+
+    def _fs(self, path):
+        return self._path(path).getFileSystem(self.conf)
+
+    def exists(self, path):
+        return self._fs(path).exists(self._path(path))
+
+    def delete(self, path):
+        if self.exists(path):
+            self._fs(path).delete(self._path(path), True)
+
+    def children(self, path):
+        if not self.exists(path):
+            return []
+        return [s.getPath().getName() for s in self._fs(path).listStatus(self._path(path))]
+
+    def read(self, path):
+        fs = self._fs(path)
+        stream = fs.open(self._path(path))
+        try:
+            reader = self.jvm.java.io.BufferedReader(
+                self.jvm.java.io.InputStreamReader(stream, "UTF-8")
+            )
+            lines = []
+            line = reader.readLine()
+            while line is not None:
+                lines.append(line)
+                line = reader.readLine()
+            return "\n".join(lines)
+        finally:
+            stream.close()
+
+    def write(self, path, text, scratch):
+        """Writes ``text`` to ``path`` whole: to a scratch file first, then
+        renamed into place, so a reader never sees half of it."""
+        fs = self._fs(path)
+        tmp = self._path("%s/%s-%d" % (scratch, os.path.basename(path), os.getpid()))
+        out = fs.create(tmp, True)
+        try:
+            out.write(bytearray(text.encode("utf-8")))
+        finally:
+            out.close()
+        target = self._path(path)
+        fs.mkdirs(target.getParent())
+        if fs.exists(target):
+            fs.delete(target, False)
+        if not fs.rename(tmp, target):
+            raise CannotRun("cannot move %s into place" % path)
+
+
+def load_spec(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            spec = json.load(f)
+    except (OSError, ValueError) as e:
+        raise CannotRun("cannot read the job spec %s: %s" % (path, e))
+    if spec.get("version") != SPEC_VERSION:
+        raise CannotRun(
+            "the job spec %s is format %r, and this driver runs format %d: render the model with the datasurface that shipped this driver"
+            % (path, spec.get("version"), SPEC_VERSION)
+        )
+    return spec
+
+
+class Ingest:
+    def __init__(self, spark, spec, out):
+        from pyspark.sql import functions
+
+        self.F = functions
+        self.spark = spark
+        self.spec = spec
+        self.out = out
+        self.files = Warehouse(spark)
+        self.root = spec["root"]
+        self.meta = self.root + "/meta"
+
+    def say(self, line):
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def committed(self):
+        """The committed batches, in order."""
+        batches = []
+        for name in self.files.children(self.meta + "/committed"):
+            stem = name[: -len(".json")] if name.endswith(".json") else ""
+            if stem.isdigit():
+                batches.append(int(stem))
+        return sorted(batches)
+
+    def record(self, batch, record):
+        self.files.write(
+            "%s/runs/%d.json" % (self.meta, batch),
+            json.dumps(record, sort_keys=True),
+            self.meta + "/scratch",
+        )
+
+    def partitions(self, dataset, batch):
+        table = dataset["table"]
+        return [
+            "%s/live/%s=%d" % (table, LIVE_PARTITION, batch),
+            "%s/history/%s=%d" % (table, HISTORY_PARTITION, batch),
+        ]
+
+    def roll_back(self, batch):
+        for dataset in self.spec["datasets"]:
+            for path in self.partitions(dataset, batch):
+                self.files.delete(path)
+
+    def run(self):
+        stream = self.spec["stream"]
+        committed = self.committed()
+        last = committed[-1] if committed else 0
+        batch = last + 1
+        run_path = "%s/runs/%d.json" % (self.meta, batch)
+        attempt = 1
+        if self.files.exists(run_path):
+            earlier = json.loads(self.files.read(run_path))
+            attempt = earlier.get("attempt", 1) + 1
+            if earlier.get("state") == "ingesting":
+                self.say(
+                    "%s batch %d: an earlier run was stopped before it committed; its output is removed and the batch runs again"
+                    % (stream, batch)
+                )
+        # Whatever is there for this batch is an uncommitted leftover.
+        self.roll_back(batch)
+        started = now()
+        self.record(batch, {"batch": batch, "state": "ingesting", "attempt": attempt, "started": started})
+        source = self.spec["source"]
+        if "unsupported" in source:
+            return self.fail(batch, attempt, started, source["unsupported"]["reason"])
+        try:
+            counts = {}
+            for dataset in self.spec["datasets"]:
+                counts[dataset["dataset"]] = self.merge(dataset, batch, last)
+        except CannotRun:
+            self.roll_back(batch)
+            raise
+        except BatchFailed as e:
+            return self.fail(batch, attempt, started, str(e))
+        except Exception as e:  # Spark's errors: a source, a cast, a file.
+            return self.fail(batch, attempt, started, first_line(e))
+        record = {
+            "batch": batch,
+            "stream": stream,
+            "started": started,
+            "committed": now(),
+            "datasets": counts,
+        }
+        # The commit: one file, written whole.
+        self.files.write(
+            "%s/committed/%d.json" % (self.meta, batch),
+            json.dumps(record, sort_keys=True),
+            self.meta + "/scratch",
+        )
+        self.record(batch, dict(record, state="committed", attempt=attempt))
+        self.tidy(batch)
+        shown = ", ".join(
+            "%s +%d ~%d -%d (%d live)"
+            % (name, c["inserted"], c["updated"], c["deleted"], c["live"])
+            for name, c in sorted(counts.items())
+        )
+        self.say("%s batch %d committed: %s" % (stream, batch, shown))
+        return 0
+
+    def fail(self, batch, attempt, started, why):
+        self.roll_back(batch)
+        self.record(
+            batch,
+            {"batch": batch, "state": "failed", "attempt": attempt, "started": started, "ended": now(), "message": why},
+        )
+        self.say("%s batch %d failed, and nothing of it is visible: %s" % (self.spec["stream"], batch, why))
+        return 3
+
+    def tidy(self, batch):
+        """Removes live tables older than the one before ``batch``: a reader
+        that took the previous batch a moment ago can still read it."""
+        for dataset in self.spec["datasets"]:
+            live = dataset["table"] + "/live"
+            for name in self.files.children(live):
+                prefix = LIVE_PARTITION + "="
+                if name.startswith(prefix) and name[len(prefix):].isdigit():
+                    if int(name[len(prefix):]) < batch - 1:
+                        self.files.delete(live + "/" + name)
+
+    def read_source(self, dataset):
+        source = self.spec["source"]
+        spark = self.spark
+        if "jdbc" in source:
+            jdbc = source["jdbc"]
+            reader = (
+                spark.read.format("jdbc")
+                .option("url", jdbc["url"])
+                .option("driver", jdbc["driver"])
+                .option("dbtable", dataset["sourceTable"])
+            )
+            for option, variable in (("user", jdbc.get("userVariable")), ("password", jdbc.get("passwordVariable"))):
+                if variable is None:
+                    continue
+                value = os.environ.get(variable)
+                if value is None and option == "user":
+                    raise CannotRun(
+                        "credential for container `%s` is not set: set %s and %s"
+                        % (jdbc["container"], jdbc.get("userVariable"), jdbc.get("passwordVariable"))
+                    )
+                if value is not None:
+                    reader = reader.option(option, value)
+            return reader.load()
+        if "csv" in source:
+            from pyspark.sql.types import StringType, StructField, StructType
+
+            schema = StructType([StructField(c["name"], StringType(), True) for c in dataset["columns"]])
+            path = source["csv"]["folder"].rstrip("/") + "/" + dataset["sourceTable"]
+            return (
+                spark.read.option("header", True)
+                .option("mode", "FAILFAST")
+                .option("enforceSchema", False)
+                .schema(schema)
+                .csv(path)
+            )
+        raise CannotRun("the job spec's source is not one this driver reads: %s" % sorted(source))
+
+    def merge(self, dataset, batch, last):
+        F = self.F
+        name = dataset["dataset"]
+        columns = dataset["columns"]
+        key = dataset["primaryKey"]
+        table = dataset["table"]
+        source = self.read_source(dataset)
+        missing = [c["name"] for c in columns if c["name"] not in source.columns]
+        if missing:
+            raise BatchFailed(
+                "dataset `%s`: the source has no column %s (it has %s)"
+                % (name, ", ".join("`%s`" % m for m in missing), ", ".join("`%s`" % c for c in source.columns))
+            )
+        names = [c["name"] for c in columns]
+        rows = source.select(
+            *[F.col(quoted(c["name"])).cast(c["sparkType"]).alias(c["name"]) for c in columns]
+        )
+        rows = rows.withColumn(ROW_HASH, F.sha2(F.to_json(F.struct(*[F.col(quoted(n)) for n in names])), 256))
+        ddl = ", ".join("%s %s" % (quoted(c["name"]), c["sparkType"]) for c in columns)
+        ddl += ", %s string, %s int" % (ROW_HASH, BATCH_IN)
+        previous_path = "%s/live/%s=%d" % (table, LIVE_PARTITION, last)
+        if last > 0 and self.files.exists(previous_path):
+            previous = self.spark.read.parquet(previous_path)
+            previous = previous.select(
+                *[
+                    F.col(quoted(c["name"])) if c["name"] in previous.columns else F.lit(None).cast(c["sparkType"]).alias(c["name"])
+                    for c in columns
+                ],
+                F.col(ROW_HASH),
+                F.col(BATCH_IN).cast("int"),
+            )
+        else:
+            previous = self.spark.createDataFrame([], ddl)
+        duplicate = rows.groupBy(*[F.col(quoted(k)) for k in key]).count().where(F.col("count") > 1).limit(1).collect()
+        if duplicate:
+            shown = ", ".join("%s = %s" % (k, duplicate[0][i]) for i, k in enumerate(key))
+            raise BatchFailed("dataset `%s`: the source has more than one row with key %s" % (name, shown))
+        fields = names + [ROW_HASH]
+        keys = ["__k%d" % i for i in range(len(key))]
+        was = previous.select(
+            *[F.col(quoted(k)).alias(keys[i]) for i, k in enumerate(key)],
+            F.struct(*[F.col(quoted(f)) for f in fields + [BATCH_IN]]).alias("was"),
+        )
+        now_ = rows.select(
+            *[F.col(quoted(k)).alias(keys[i]) for i, k in enumerate(key)],
+            F.struct(*[F.col(quoted(f)) for f in fields], F.lit(batch).cast("int").alias(BATCH_IN)).alias("now"),
+        )
+        joined = was.join(now_, on=keys, how="full_outer")
+        same = F.col("was").isNotNull() & F.col("now").isNotNull() & (
+            F.col("was." + ROW_HASH) == F.col("now." + ROW_HASH)
+        )
+        op = (
+            F.when(F.col("was").isNull(), F.lit("insert"))
+            .when(F.col("now").isNull(), F.lit("delete"))
+            .when(same, F.lit("same"))
+            .otherwise(F.lit("update"))
+        )
+        from pyspark import StorageLevel
+
+        joined = joined.withColumn("op", op).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            counts = {r["op"]: r["count"] for r in joined.groupBy("op").count().collect()}
+            if counts.get("insert", 0) + counts.get("update", 0) + counts.get("same", 0) == 0 and counts.get("delete", 0) > 0 and not dataset.get("allowEmpty", False):
+                raise BatchFailed(
+                    "dataset `%s`: the source has no rows, and the last batch had %d: an emptied or unreachable source never deletes every row unless the dataset says `allowEmptySnapshot: true`"
+                    % (name, counts["delete"])
+                )
+            live = joined.where(F.col("now").isNotNull()).select(
+                F.when(F.col("op") == "same", F.col("was")).otherwise(F.col("now")).alias("row")
+            ).select("row.*")
+            live.write.mode("overwrite").parquet("%s/live/%s=%d" % (table, LIVE_PARTITION, batch))
+            if self.spec["keepHistory"]:
+                closed = joined.where(F.col("op").isin("update", "delete")).select(
+                    "was.*", F.col("op").alias(CLOSED_BY)
+                )
+                closed.write.mode("overwrite").parquet("%s/history/%s=%d" % (table, HISTORY_PARTITION, batch))
+        finally:
+            joined.unpersist()
+        inserted, updated, deleted = counts.get("insert", 0), counts.get("update", 0), counts.get("delete", 0)
+        return {
+            "inserted": inserted,
+            "updated": updated,
+            "deleted": deleted,
+            "live": inserted + updated + counts.get("same", 0),
+        }
+
+
+def first_line(error):
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:2000]
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] != "ingest":
+        sys.stderr.write("usage: spark-submit driver.py ingest <spec.json>\n")
+        return 2
+    try:
+        spec = load_spec(argv[2])
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.builder.appName("datasurface ingest " + spec["stream"]).getOrCreate()
+        # snappy-java picks the wrong native library on a glibc host that
+        # also has musl's loader (xerial/snappy-java#692); zstd loads.
+        spark.conf.set("spark.sql.parquet.compression.codec", "zstd")
+        spark.sparkContext.setLogLevel("ERROR")
+        try:
+            return Ingest(spark, spec, sys.stdout).run()
+        finally:
+            spark.stop()
+    except CannotRun as e:
+        sys.stderr.write("error: %s\n" % e)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

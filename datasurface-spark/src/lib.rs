@@ -1,0 +1,143 @@
+//! The `spark` data platform: the data plane scales past one database.
+//!
+//! Every ingestion stream is a run of one fixed Apache Spark application,
+//! the driver program [`DRIVER_PROGRAM`] (`spark/driver.py`), over the
+//! stream's rendered JSON job spec (see [`spec`]). It reads the stream's
+//! source (PostgreSQL over JDBC, or a folder of CSV files) and merges each
+//! dataset by key and row hash into milestoned Parquet tables in the
+//! warehouse, in a layout any engine can read (see [`layout`]). A batch is
+//! visible once, whole: its commit is one small file, and a killed run's
+//! output is removed before the batch runs again.
+//!
+//! For its intention graph the platform renders:
+//!
+//! * `spark/driver.py`: the driver program, the same for every model;
+//! * `jobs/ingest/<store>[/<dataset>].json`: each stream's job spec;
+//! * `views/<workspace>/<group>.sql`: each consumer group's views in the
+//!   Spark catalog, a database per workspace, live or forensic as the
+//!   group asks, over the committed batches only.
+//!
+//! The rendering is pure. [`runner`] (feature `runner`) submits the driver
+//! with `spark-submit` and reads the warehouse's batch records.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use datasurface_spark::Spark;
+//! use datasurface_platform::{DataPlatform, PlatformRegistry};
+//!
+//! let mut registry = PlatformRegistry::new();
+//! registry.register(Arc::new(Spark::new()));
+//! assert_eq!(Spark::new().kind(), "spark");
+//! ```
+
+mod collisions;
+pub mod config;
+pub mod layout;
+pub mod names;
+mod render;
+#[cfg(feature = "runner")]
+pub mod runner;
+pub mod spec;
+pub mod types;
+
+use datasurface_core::{Latency, Milestoning};
+use datasurface_platform::graph::PlatformGraph;
+use datasurface_platform::{
+    ArtifactSink, Capabilities, CaptureKind, ContainerCategory, DataPlatform, FileFormat,
+    PlatformError, RenderContext, Rendering, TriggerKind,
+};
+use datasurface_rules::validate::{Diagnostic, ModelIndex};
+
+pub use collisions::RESERVED_PREFIX;
+pub use config::{SparkConfig, SparkParameters};
+pub use render::{DRIVER, DRIVER_PROGRAM, ingest_key, views_key};
+
+/// The `spark` platform.
+#[derive(Debug, Clone, Default)]
+pub struct Spark;
+
+impl Spark {
+    /// The platform.
+    pub fn new() -> Self {
+        Spark
+    }
+}
+
+impl DataPlatform for Spark {
+    fn kind(&self) -> &'static str {
+        "spark"
+    }
+
+    fn version(&self) -> semver::Version {
+        semver::Version::new(0, 1, 0)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+            .with_capture_methods([CaptureKind::SqlSnapshot, CaptureKind::FileDrop])
+            .with_milestoning([
+                Milestoning::LiveOnly,
+                Milestoning::Forensic,
+                Milestoning::LiveWithForensicHistory,
+            ])
+            .with_container_kinds([
+                ContainerCategory::Database,
+                ContainerCategory::ObjectStorage,
+                ContainerCategory::PlatformManaged,
+            ])
+            .with_data_types(types::supported_types())
+            .with_triggers([TriggerKind::Cron, TriggerKind::External])
+            .with_file_formats([FileFormat::Csv])
+            // A batch is an application run: minutes behind at best.
+            .with_fastest_latency(Latency::Minutes)
+    }
+
+    fn parameters(&self) -> Option<datasurface_platform::schemars::Schema> {
+        Some(datasurface_platform::schemars::schema_for!(SparkParameters))
+    }
+
+    fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
+        let (config, mut found) =
+            SparkParameters::read(context.platform.as_str(), context.declaration);
+        let index = ModelIndex::new(context.ecosystem.ecosystem());
+        found.extend(collisions::check(
+            context.platform.as_str(),
+            &config,
+            graph,
+            &index,
+            context.ecosystem.places(),
+        ));
+        found
+    }
+
+    fn render(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+    ) -> Result<Rendering, PlatformError> {
+        Rendering::collect(|sink| self.render_into(graph, context, sink))
+    }
+
+    fn render_into(
+        &self,
+        graph: &PlatformGraph,
+        context: &RenderContext<'_>,
+        sink: &mut dyn ArtifactSink,
+    ) -> Result<(), PlatformError> {
+        let (config, problems) =
+            SparkParameters::read(context.platform.as_str(), context.declaration);
+        if let Some(problem) = problems.first() {
+            return Err(PlatformError::Configuration {
+                platform: context.platform.to_string(),
+                message: problem.message.clone(),
+            });
+        }
+        render::Renderer {
+            config,
+            version: self.version(),
+            graph,
+            context,
+        }
+        .render(sink)
+    }
+}

@@ -1,0 +1,411 @@
+//! From an intention graph to job specs, catalog views and the driver.
+
+use std::fmt::Write as _;
+
+use datasurface_core::capture::IngestionConsistency;
+use datasurface_core::names::{DatasetGroupName, DatasetName, DatastoreName, WorkspaceName};
+use datasurface_core::{
+    CaptureMetadata, CaptureMethod, ContainerKind, DatabaseEngine, Datastore, Milestoning,
+};
+use datasurface_platform::escape::jdbc;
+use datasurface_platform::escape::sql::Dialect::{Postgres, SparkSql};
+use datasurface_platform::graph::{NodeKind, PlatformGraph};
+use datasurface_platform::{
+    Artifact, ArtifactKey, ArtifactSink, PlatformError, RenderContext, kept_history,
+};
+use datasurface_rules::validate::ModelIndex;
+use datasurface_runtime::credential_variable;
+
+use crate::config::SparkConfig;
+use crate::layout::{self, HISTORY_PARTITION, LIVE_PARTITION};
+use crate::names;
+use crate::spec::{ColumnSpec, DatasetSpec, IngestSpec, SPEC_VERSION, SourceSpec};
+use crate::types::spark_type;
+
+/// The key of the driver program every job runs.
+pub const DRIVER: &str = "spark/driver.py";
+
+/// The driver program: one fixed `PySpark` application that runs a job spec.
+pub const DRIVER_PROGRAM: &str = include_str!("driver.py");
+
+/// The JDBC driver class of PostgreSQL sources.
+const POSTGRES_DRIVER: &str = "org.postgresql.Driver";
+
+/// The key of a stream's job spec.
+pub fn ingest_key(store: &str, dataset: Option<&str>) -> ArtifactKey {
+    let mut parts = vec!["jobs", "ingest", store];
+    parts.extend(dataset);
+    ArtifactKey::from_parts(&parts, "json")
+}
+
+/// The key of a dataset group's views.
+pub fn views_key(workspace: &str, group: &str) -> ArtifactKey {
+    ArtifactKey::from_parts(&["views", workspace, group], "sql")
+}
+
+/// Everything one render needs.
+pub(crate) struct Renderer<'a> {
+    pub(crate) config: SparkConfig,
+    pub(crate) version: semver::Version,
+    pub(crate) graph: &'a PlatformGraph,
+    pub(crate) context: &'a RenderContext<'a>,
+}
+
+impl Renderer<'_> {
+    fn platform(&self) -> &str {
+        self.context.platform.as_str()
+    }
+
+    fn missing(&self, what: &str, name: &str) -> PlatformError {
+        PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: format!("the graph names {what} `{name}`, which the model lacks").into(),
+        }
+    }
+
+    pub(crate) fn render(&self, sink: &mut dyn ArtifactSink) -> Result<(), PlatformError> {
+        let index = ModelIndex::new(self.context.ecosystem.ecosystem());
+        let history = kept_history(self.graph, &index);
+        sink.put(
+            ArtifactKey::from_parts(&["spark", "driver"], "py"),
+            Artifact::new(None, DRIVER_PROGRAM.to_owned(), Vec::new()),
+        )?;
+        for node in self.graph.nodes() {
+            match &node.kind {
+                NodeKind::Ingest {
+                    datastore,
+                    dataset,
+                    from_platform,
+                } => {
+                    let store = index
+                        .datastore(datastore)
+                        .map(|p| p.item)
+                        .ok_or_else(|| self.missing("datastore", datastore.as_str()))?;
+                    let spec = self.ingest(
+                        (datastore, dataset.as_ref()),
+                        store,
+                        from_platform
+                            .as_ref()
+                            .map(datasurface_core::names::PlatformName::as_str),
+                        &index,
+                        history.contains_key(datastore),
+                    );
+                    let json = datasurface_platform::to_spec_json(&spec).map_err(|e| {
+                        PlatformError::Other {
+                            platform: self.platform().to_owned(),
+                            source: Box::new(e),
+                        }
+                    })?;
+                    sink.put(
+                        ingest_key(
+                            datastore.as_str(),
+                            dataset.as_ref().map(DatasetName::as_str),
+                        ),
+                        Artifact::new(Some(node.key.clone()), json, Vec::new()),
+                    )?;
+                }
+                NodeKind::Workspace {
+                    workspace,
+                    dataset_group,
+                } => {
+                    let sql = self.views(&index, workspace, dataset_group)?;
+                    sink.put(
+                        views_key(workspace.as_str(), dataset_group.as_str()),
+                        Artifact::new(Some(node.key.clone()), sql, Vec::new()),
+                    )?;
+                }
+                // Exports are the views; triggers and transformers render nothing yet.
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn ingest(
+        &self,
+        (datastore, dataset): (&DatastoreName, Option<&DatasetName>),
+        store: &Datastore,
+        from_platform: Option<&str>,
+        index: &ModelIndex<'_>,
+        keep_history: bool,
+    ) -> IngestSpec {
+        let stream = names::stream(datastore.as_str(), dataset.map(DatasetName::as_str));
+        let root = layout::stream_dir(&self.config.warehouse, &stream);
+        let (source, tables) = self.source(store, from_platform, index);
+        let mut datasets: Vec<_> = store
+            .datasets
+            .iter()
+            .filter(|(n, _)| dataset.is_none_or(|d| d == *n))
+            .collect();
+        datasets.sort_by_key(|(n, _)| *n);
+        let datasets = datasets
+            .into_iter()
+            .map(|(name, d)| {
+                let named = tables
+                    .as_ref()
+                    .and_then(|t| t.get(name).cloned())
+                    .unwrap_or_else(|| name.to_string());
+                let source_table = match source {
+                    // `schema.table` or `table`, each part quoted.
+                    SourceSpec::Jdbc { .. } => {
+                        Postgres.qualified(&named.split('.').collect::<Vec<_>>())
+                    }
+                    _ => named,
+                };
+                DatasetSpec {
+                    dataset: name.to_string(),
+                    source_table,
+                    columns: d
+                        .schema
+                        .columns
+                        .iter()
+                        .map(|(c, col)| ColumnSpec {
+                            name: c.to_string(),
+                            // Lint refuses a type the platform cannot store.
+                            spark_type: spark_type(&col.data_type)
+                                .map_or_else(|| "string".to_owned(), std::borrow::Cow::into_owned),
+                            nullable: col.nullable,
+                        })
+                        .collect(),
+                    primary_key: d
+                        .schema
+                        .primary_key
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    table: layout::table_dir(&root, name.as_str()),
+                    allow_empty: d.allow_empty_snapshot,
+                }
+            })
+            .collect();
+        IngestSpec {
+            version: SPEC_VERSION,
+            platform: self.platform().to_owned(),
+            stream,
+            datastore: datastore.to_string(),
+            root,
+            source,
+            keep_history,
+            datasets,
+        }
+    }
+
+    /// Where a stream reads its rows, and the source table of each dataset
+    /// when its capture names them.
+    fn source(
+        &self,
+        store: &Datastore,
+        from_platform: Option<&str>,
+        index: &ModelIndex<'_>,
+    ) -> (
+        SourceSpec,
+        Option<datasurface_core::OrderedMap<DatasetName, String>>,
+    ) {
+        let unsupported = |reason: String| (SourceSpec::Unsupported { reason }, None);
+        if let Some(p) = from_platform {
+            return unsupported(format!(
+                "this stream is ingested by platform `{p}`, and the `spark` driver does not read another platform's tables yet"
+            ));
+        }
+        let ingestion = match &store.capture {
+            CaptureMetadata::Ingestion(i) => i,
+            CaptureMetadata::TransformerOutput(t) => {
+                return unsupported(format!(
+                    "transformer `{}`'s output: the `spark` platform does not run transformers yet",
+                    t.workspace
+                ));
+            }
+        };
+        let container = ingestion.container.to_string();
+        match &ingestion.method {
+            CaptureMethod::SqlSnapshot(s) => {
+                let kind = index.container(&ingestion.container).map(|c| &c.item.kind);
+                let Some(ContainerKind::Database(db)) = kind else {
+                    return unsupported(format!("container `{container}` is not a database"));
+                };
+                if db.engine != DatabaseEngine::Postgres {
+                    return unsupported(format!(
+                        "the driver reads PostgreSQL databases over JDBC; container `{container}` is a {:?} database",
+                        db.engine
+                    ));
+                }
+                let Some(url) = jdbc::url(db) else {
+                    return unsupported(format!(
+                        "container `{container}`'s host is not a host name or IP address"
+                    ));
+                };
+                let credential = ingestion.credential.as_ref().map(|c| c.name.as_str());
+                (
+                    SourceSpec::Jdbc {
+                        container,
+                        url,
+                        driver: POSTGRES_DRIVER.to_owned(),
+                        user_variable: credential.map(|c| credential_variable(c, "user")),
+                        password_variable: credential.map(|c| credential_variable(c, "password")),
+                    },
+                    Some(s.tables.clone()),
+                )
+            }
+            CaptureMethod::FileDrop(f) => match self.config.sources.get(&container) {
+                Some(_) if f.files.values().any(|file| !plain_file_name(file)) => {
+                    unsupported(format!(
+                        "a file name of container `{container}` is not a plain file name: each must name a file in the folder, without `/`, `\\`, `:`, a wildcard (`*?[]{{}}`) or a leading `.`"
+                    ))
+                }
+                Some(folder) => (
+                    SourceSpec::Csv {
+                        container,
+                        folder: folder.clone(),
+                    },
+                    Some(f.files.clone()),
+                ),
+                None => unsupported(format!(
+                    "file drop container `{container}` has no folder the applications can read: map it in the platform's `sources` parameter"
+                )),
+            },
+            other => unsupported(format!(
+                "the `spark` driver does not read `{}` captures yet",
+                other.name()
+            )),
+        }
+    }
+
+    /// A dataset group's views, as Spark SQL: a database for the workspace
+    /// and a view per dataset over its table's committed rows, live or with
+    /// every version as the group asks.
+    fn views(
+        &self,
+        index: &ModelIndex<'_>,
+        workspace: &WorkspaceName,
+        group: &DatasetGroupName,
+    ) -> Result<String, PlatformError> {
+        let ws = index
+            .workspace(workspace)
+            .map(|p| p.item)
+            .ok_or_else(|| self.missing("workspace", workspace.as_str()))?;
+        let g = ws
+            .dataset_groups
+            .get(group)
+            .ok_or_else(|| self.missing("dataset group", group.as_str()))?;
+        let milestoning = g
+            .requirements
+            .as_ref()
+            .map_or(Milestoning::LiveOnly, |r| r.milestoning);
+        let mut sinks: Vec<_> = g.sinks.iter().map(|s| (&s.datastore, &s.dataset)).collect();
+        sinks.sort();
+        sinks.dedup();
+        let database = SparkSql.ident(&names::database(workspace.as_str()));
+        let mut out = format!(
+            "-- Rendered by datasurface-spark {}: a dataset group's views over its datasets' committed rows.\nCREATE DATABASE IF NOT EXISTS {database};\n",
+            self.version
+        );
+        for (s, d) in sinks {
+            let store = index
+                .datastore(s)
+                .map(|p| p.item)
+                .ok_or_else(|| self.missing("datastore", s.as_str()))?;
+            let dataset = store
+                .datasets
+                .get(d)
+                .ok_or_else(|| self.missing("dataset", d.as_str()))?;
+            let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
+            let stream = names::stream(s.as_str(), single.then_some(d.as_str()));
+            let root = layout::stream_dir(&self.config.warehouse, &stream);
+            let table = layout::table_dir(&root, d.as_str());
+            let columns: Vec<String> = dataset
+                .schema
+                .columns
+                .keys()
+                .map(|c| SparkSql.ident(c.as_str()))
+                .collect();
+            let view = names::view(group.as_str(), s.as_str(), d.as_str());
+            let source = Source {
+                table: &table,
+                root: &root,
+                columns: &columns.join(", "),
+            };
+            let (name, forensic) = (format!("{database}.{}", SparkSql.ident(&view)), true);
+            match milestoning {
+                Milestoning::LiveOnly => view_sql(&mut out, &name, &source, !forensic),
+                Milestoning::Forensic => view_sql(&mut out, &name, &source, forensic),
+                Milestoning::LiveWithForensicHistory => {
+                    view_sql(&mut out, &name, &source, !forensic);
+                    let history =
+                        format!("{database}.{}", SparkSql.ident(&format!("{view}__history")));
+                    view_sql(&mut out, &history, &source, forensic);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A file name that reads as one file in a folder, by Hadoop's paths and
+/// Spark's globbing alike: a team's text never leaves its folder or
+/// matches another dataset's file.
+fn plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c.is_control() || "/\\:*?[]{}".contains(c))
+}
+
+/// What a view reads: a dataset's table and its stream's batch records.
+struct Source<'s> {
+    table: &'s str,
+    root: &'s str,
+    columns: &'s str,
+}
+
+/// One view: the live rows of the highest committed batch, and with
+/// `forensic` every closed version too, each with the batches it was
+/// live from and to (`2147483647` while live).
+fn view_sql(out: &mut String, name: &str, source: &Source<'_>, forensic: bool) {
+    let Source {
+        table,
+        root,
+        columns,
+    } = source;
+    let committed = format!(
+        "(SELECT max(`batch`) FROM json.{})",
+        SparkSql.ident(&format!("{root}/meta/committed"))
+    );
+    let live = SparkSql.ident(&format!("{table}/live"));
+    let batch_in = SparkSql.ident(layout::BATCH_IN);
+    let live_partition = SparkSql.ident(LIVE_PARTITION);
+    if forensic {
+        let history = SparkSql.ident(&format!("{table}/history"));
+        let history_partition = SparkSql.ident(HISTORY_PARTITION);
+        let _ = write!(
+            out,
+            "CREATE OR REPLACE VIEW {name} AS\n  SELECT {columns}, {batch_in}, 2147483647 AS `ds_surf_batch_out` FROM parquet.{live} WHERE {live_partition} = {committed}\n  UNION ALL\n  SELECT {columns}, {batch_in}, {history_partition} AS `ds_surf_batch_out` FROM parquet.{history} WHERE {history_partition} <= {committed};\n"
+        );
+    } else {
+        let _ = write!(
+            out,
+            "CREATE OR REPLACE VIEW {name} AS\n  SELECT {columns} FROM parquet.{live} WHERE {live_partition} = {committed};\n"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_file_name;
+
+    #[test]
+    fn a_file_name_stays_in_its_folder() {
+        assert!(plain_file_name("orders 2024.csv"));
+        for bad in [
+            "../x.csv",
+            "a/b.csv",
+            "*.csv",
+            ".hidden",
+            "c:x",
+            "{a,b}.csv",
+            "",
+        ] {
+            assert!(!plain_file_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The job runner: submits the driver program over a stream's job spec
+//! with `spark-submit`, and reads a local warehouse's batch records.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use crate::config::SparkConfig;
+
+/// How the driver's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ran {
+    /// The batch committed.
+    Committed,
+    /// The batch failed: nothing of it is visible, and its run record says why.
+    BatchFailed,
+}
+
+/// Why a job could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// `spark-submit` could not be started.
+    #[error(
+        "cannot start `{command}`: {source} (set the platform's `sparkSubmit`, or put spark-submit on the PATH)"
+    )]
+    Spawn {
+        /// The command.
+        command: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The application ended without a batch's outcome: the spec, a
+    /// credential, the warehouse or Spark itself.
+    #[error("the Spark application for `{spec}` could not run (exit status {status}): {tail}")]
+    CouldNotRun {
+        /// The job spec.
+        spec: String,
+        /// Its exit status.
+        status: String,
+        /// The last lines it wrote on standard error.
+        tail: String,
+    },
+    /// A batch record could not be read.
+    #[error("cannot read {path}: {message}")]
+    Record {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// How applications are submitted: the platform's parameters.
+#[derive(Debug, Clone)]
+pub struct Submitter {
+    spark_submit: String,
+    master: String,
+    jars: Vec<String>,
+    conf: Vec<(String, String)>,
+    env: Vec<(String, String)>,
+}
+
+impl Submitter {
+    /// The submitter the platform's parameters describe.
+    pub fn new(config: &SparkConfig) -> Self {
+        Submitter {
+            spark_submit: config.spark_submit.clone(),
+            master: config.master.clone(),
+            jars: config.jdbc_jars.clone(),
+            conf: config
+                .spark_conf
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            env: Vec::new(),
+        }
+    }
+
+    /// Sets an environment variable of the applications, such as a
+    /// credential's (`DATASURFACE_CREDENTIAL_<NAME>_USER`, `_PASSWORD`),
+    /// beside those they inherit.
+    #[must_use]
+    pub fn with_env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Submits with `spark_submit` instead of the parameter's (a test's own
+    /// pyspark, an operator's wrapper).
+    #[must_use]
+    pub fn with_spark_submit(mut self, spark_submit: impl Into<String>) -> Self {
+        self.spark_submit = spark_submit.into();
+        self
+    }
+
+    /// The command that runs the driver over a spec: every value is its own
+    /// argument, never a shell's text.
+    pub fn command(&self, driver: &Path, spec: &Path) -> Command {
+        let mut command = Command::new(&self.spark_submit);
+        command.arg("--master").arg(&self.master);
+        let jars: Vec<&str> = self
+            .jars
+            .iter()
+            .map(String::as_str)
+            .filter(|j| !j.is_empty())
+            .collect();
+        if !jars.is_empty() {
+            command.arg("--jars").arg(jars.join(","));
+        }
+        for (name, value) in &self.conf {
+            command.arg("--conf").arg(format!("{name}={value}"));
+        }
+        command.arg(driver).arg("ingest").arg(spec);
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Runs one batch of the stream whose spec is `spec` in the rendering
+    /// saved at `rendered`, passing each line the driver prints to `say`.
+    pub fn ingest(
+        &self,
+        rendered: &Path,
+        spec: &Path,
+        say: &mut dyn FnMut(&str),
+    ) -> Result<Ran, RunError> {
+        let driver = rendered.join(crate::DRIVER);
+        let mut child = self
+            .command(&driver, &rendered.join(spec))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| RunError::Spawn {
+                command: self.spark_submit.clone(),
+                source,
+            })?;
+        let errors = child.stderr.take().map(|stderr| {
+            std::thread::spawn(move || {
+                let mut tail: Vec<String> = Vec::new();
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    tail.push(line);
+                    if tail.len() > 20 {
+                        tail.remove(0);
+                    }
+                }
+                tail
+            })
+        });
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                say(&line);
+            }
+        }
+        let status = child.wait().map_err(|source| RunError::Spawn {
+            command: self.spark_submit.clone(),
+            source,
+        })?;
+        let tail = errors
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default()
+            .join("\n");
+        match status.code() {
+            Some(0) => Ok(Ran::Committed),
+            Some(3) => Ok(Ran::BatchFailed),
+            code => Err(RunError::CouldNotRun {
+                spec: spec.display().to_string(),
+                status: code
+                    .map_or_else(|| "none: killed by a signal".to_owned(), |c| c.to_string()),
+                tail,
+            }),
+        }
+    }
+}
+
+/// A committed batch, as `meta/committed/<batch>.json` records it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Committed {
+    /// The batch.
+    pub batch: u64,
+    /// When its run started (UTC, RFC 3339).
+    pub started: String,
+    /// When it committed.
+    pub committed: String,
+    /// Rows by dataset.
+    pub datasets: std::collections::BTreeMap<String, Counts>,
+}
+
+/// What a batch did to one dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Counts {
+    /// Keys that were new.
+    pub inserted: u64,
+    /// Keys whose row changed.
+    pub updated: u64,
+    /// Keys that went.
+    pub deleted: u64,
+    /// Live rows after the batch.
+    pub live: u64,
+}
+
+/// The committed batches of a stream in a local warehouse, in order:
+/// `root` is the stream's directory (its spec's `root`).
+pub fn committed(root: &Path) -> Result<Vec<Committed>, RunError> {
+    let dir: PathBuf = root.join("meta").join("committed");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(RunError::Record {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            });
+        }
+    };
+    let mut batches = Vec::new();
+    for entry in entries.map_while(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let bad = |message: String| RunError::Record {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+        batches.push(serde_json::from_str::<Committed>(&text).map_err(|e| bad(e.to_string()))?);
+    }
+    batches.sort_by_key(|b| b.batch);
+    Ok(batches)
+}

@@ -1,0 +1,104 @@
+//! Job specs: what each ingestion stream does, rendered as JSON artifacts
+//! (`jobs/ingest/<stream>.json`) that the platform's one driver program
+//! (`spark/driver.py`) reads. A spec holds only values: names, paths and
+//! types the driver passes to Spark's API as data. No model text is ever
+//! run as code; the one piece of SQL a spec holds, a JDBC source's table,
+//! is an identifier quoted in PostgreSQL's dialect.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of the spec format; the driver refuses any other.
+pub const SPEC_VERSION: u32 = 1;
+
+/// One ingestion stream: a datastore, or one dataset of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngestSpec {
+    /// The spec format's version, [`SPEC_VERSION`].
+    pub version: u32,
+    /// The platform.
+    pub platform: String,
+    /// The stream's key: the datastore, or `store#dataset`.
+    pub stream: String,
+    /// The datastore.
+    pub datastore: String,
+    /// The stream's directory in the warehouse (see [`crate::layout`]).
+    pub root: String,
+    /// Where rows come from.
+    pub source: SourceSpec,
+    /// Whether closed row versions are kept (a forensic consumer reads them).
+    pub keep_history: bool,
+    /// The datasets it ingests, by name.
+    pub datasets: Vec<DatasetSpec>,
+}
+
+/// Where an ingestion stream's rows come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum SourceSpec {
+    /// Tables of a database read over JDBC, a whole snapshot each batch.
+    Jdbc {
+        /// The source container's name.
+        container: String,
+        /// The JDBC URL (see `datasurface_platform::escape::jdbc::url`).
+        url: String,
+        /// The JDBC driver class.
+        driver: String,
+        /// The environment variable holding the user name, when the
+        /// capture names a credential.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_variable: Option<String>,
+        /// The environment variable holding the password.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password_variable: Option<String>,
+    },
+    /// A folder of CSV files, one per dataset, each with a header row.
+    Csv {
+        /// The source container's name.
+        container: String,
+        /// The folder: a local path or a file system URL.
+        folder: String,
+    },
+    /// A source the driver cannot read (yet): the stream fails with this reason.
+    Unsupported {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One dataset of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// The dataset.
+    pub dataset: String,
+    /// What it is read from: for JDBC the table, qualified and quoted in the
+    /// source's dialect; for CSV the file name in the folder.
+    pub source_table: String,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnSpec>,
+    /// Its primary key.
+    pub primary_key: Vec<String>,
+    /// Its directory in the warehouse.
+    pub table: String,
+    /// Whether a snapshot with no rows may delete every live row (the
+    /// dataset's `allowEmptySnapshot`); otherwise it fails the batch.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty: bool,
+}
+
+/// A column and its Spark SQL type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Its name.
+    pub name: String,
+    /// Its Spark SQL type (see [`crate::types::spark_type`]).
+    pub spark_type: String,
+    /// Whether it may hold no value.
+    pub nullable: bool,
+}
