@@ -903,10 +903,41 @@ pub(crate) enum JobCommand {
     /// (`job status` says which). Makes the slot anew, then runs a batch that loads the
     /// snapshot; later batches read changes from there.
     Resync(JobResyncArgs),
+    /// Run one batch of a `spark` platform's stream, or one run of its transformer, with
+    /// spark-submit: the model's rendering of the platform, its driver program and the job's
+    /// spec, in a folder of its own. Source credentials come from the environment
+    /// (`DATASURFACE_CREDENTIAL_<NAME>_USER`, `_PASSWORD`).
+    #[cfg(all(feature = "spark", feature = "airflow"))]
+    Spark(JobSparkArgs),
     /// Print the merge database's run state as Prometheus metrics (every stream's batches
     /// added up, hooks' decisions), for `node_exporter`'s textfile collector; the same
     /// metrics `datasurface status --format prometheus` gives for a `sqlite` platform.
     Status(JobStatusArgs),
+}
+
+/// `job spark`.
+#[cfg(all(feature = "spark", feature = "airflow"))]
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobSparkArgs {
+    /// The model file or directory.
+    #[arg(env = "DATASURFACE_MODEL")]
+    pub(crate) model: PathBuf,
+    /// The platform, by its name in the model; by default the model's only `spark` platform.
+    #[arg(long, env = "DATASURFACE_PLATFORM")]
+    pub(crate) platform: Option<String>,
+    /// The stream to ingest one batch of: a datastore, or `datastore#dataset`.
+    #[arg(
+        long,
+        conflicts_with = "transformer",
+        required_unless_present = "transformer"
+    )]
+    pub(crate) stream: Option<String>,
+    /// The transformer to run, by its workspace.
+    #[arg(long)]
+    pub(crate) transformer: Option<String>,
+    /// spark-submit, instead of the platform's `sparkSubmit`.
+    #[arg(long, env = "DATASURFACE_SPARK_SUBMIT")]
+    pub(crate) spark_submit: Option<String>,
 }
 
 /// `job status`.

@@ -103,6 +103,8 @@ pub(crate) fn run(
             };
         }
         JobCommand::Status(a) => status(a, out),
+        #[cfg(all(feature = "spark", feature = "airflow"))]
+        JobCommand::Spark(a) => return crate::spark::run(app, a, out, err),
         JobCommand::Ingest(a) => ingest(app, a, out, err),
         JobCommand::Resync(a) => resync(app, a, out, err),
         JobCommand::Transform(a) => transform(app, a, out, err),
@@ -516,6 +518,8 @@ mod tests {
                     JobCommand::Apply(_) | JobCommand::Status(_) | JobCommand::Resync(_) => {
                         panic!("DAGs neither apply, resync nor report: {args:?}")
                     }
+                    #[cfg(feature = "spark")]
+                    JobCommand::Spark(_) => panic!("an `airflow` DAG runs no spark job: {args:?}"),
                 };
                 assert_eq!(named, platform);
                 // The spec the DAG names is the one rendered beside it.

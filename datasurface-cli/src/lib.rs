@@ -82,6 +82,8 @@ mod serve;
 #[cfg(all(feature = "serve", any(feature = "sqlite", feature = "airflow")))]
 mod serve_state;
 mod sources;
+#[cfg(all(feature = "spark", feature = "airflow"))]
+mod spark;
 #[cfg(feature = "sqlite")]
 mod status;
 mod verify;

@@ -486,6 +486,7 @@ fn shown(dialect: Dialect) -> String {
     match dialect {
         Dialect::Sqlite => "SQLite",
         Dialect::Postgres => "PostgreSQL",
+        Dialect::Spark => "Spark SQL",
         _ => "ANSI SQL",
     }
     .to_owned()

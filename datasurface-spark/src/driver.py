@@ -1,6 +1,7 @@
 """datasurface's Spark driver program: runs one rendered job spec.
 
     spark-submit driver.py ingest <spec.json>
+    spark-submit driver.py transform <spec.json>
 
 The same program for every model and stream: everything it does comes
 from the spec, which holds only values (names, paths, Spark types). No
@@ -12,7 +13,14 @@ small file, ``meta/committed/<batch>.json``: readers see the batch whole or
 not at all. A run that finds the output of an earlier, killed run of the
 same batch removes it and runs the batch again.
 
-Exit status: 0 the batch committed; 2 the job could not run (the spec, a
+A transformer's run makes each input a temporary view of its committed
+live rows, and nothing else readable: queries on files are off, functions
+that call Java are dropped, each query must parse as a query alone (no
+command, no INSERT), and every table its plan reads must be one of the
+inputs. Its results are staged, and ``staged/ready.json`` names them,
+written whole, for the output store's stream to ingest.
+
+Exit status: 0 the batch committed (or the transformer staged its output); 2 the job could not run (the spec, a
 credential, the warehouse); 3 the batch failed: nothing of it is visible,
 and ``meta/runs/<batch>.json`` says why.
 """
@@ -69,6 +77,10 @@ class Warehouse:
         if self.exists(path):
             self._fs(path).delete(self._path(path), True)
 
+    def qualified(self, path):
+        """The path as Spark names what it read: with its file system."""
+        return self._fs(path).makeQualified(self._path(path)).toString()
+
     def children(self, path):
         if not self.exists(path):
             return []
@@ -108,6 +120,16 @@ class Warehouse:
             raise CannotRun("cannot move %s into place" % path)
 
 
+def committed_batches(files, root):
+    """The committed batches of the stream whose directory is ``root``, in order."""
+    batches = []
+    for name in files.children(root + "/meta/committed"):
+        stem = name[: -len(".json")] if name.endswith(".json") else ""
+        if stem.isdigit():
+            batches.append(int(stem))
+    return sorted(batches)
+
+
 def load_spec(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -133,6 +155,8 @@ class Ingest:
         self.files = Warehouse(spark)
         self.root = spec["root"]
         self.meta = self.root + "/meta"
+        # A transformer's staged output, read once per batch.
+        self.ready = None
 
     def say(self, line):
         self.out.write(line + "\n")
@@ -140,12 +164,7 @@ class Ingest:
 
     def committed(self):
         """The committed batches, in order."""
-        batches = []
-        for name in self.files.children(self.meta + "/committed"):
-            stem = name[: -len(".json")] if name.endswith(".json") else ""
-            if stem.isdigit():
-                batches.append(int(stem))
-        return sorted(batches)
+        return committed_batches(self.files, self.root)
 
     def record(self, batch, record):
         self.files.write(
@@ -277,6 +296,22 @@ class Ingest:
                 .schema(schema)
                 .csv(path)
             )
+        if "staged" in source:
+            staged = source["staged"]
+            ready = staged["folder"] + "/ready.json"
+            if not self.files.exists(ready):
+                raise BatchFailed(
+                    "transformer `%s` has staged no output yet: run it first" % staged["workspace"]
+                )
+            if self.ready is None:
+                self.ready = json.loads(self.files.read(ready))
+            path = self.ready["datasets"].get(dataset["dataset"])
+            if path is None:
+                raise BatchFailed(
+                    "transformer `%s` staged no rows for dataset `%s`"
+                    % (staged["workspace"], dataset["dataset"])
+                )
+            return spark.read.parquet(path)
         raise CannotRun("the job spec's source is not one this driver reads: %s" % sorted(source))
 
     def merge(self, dataset, batch, last):
@@ -366,26 +401,148 @@ class Ingest:
         }
 
 
+# Functions that call into the JVM, which a team's query may not use.
+JAVA_FUNCTIONS = ("reflect", "java_method", "try_reflect")
+
+
+class Transform:
+    def __init__(self, spark, spec, out):
+        self.spark = spark
+        self.spec = spec
+        self.out = out
+        self.files = Warehouse(spark)
+
+    def say(self, line):
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def lock_down(self):
+        """Leaves a query nothing to read but its inputs' views."""
+        spark = self.spark
+        spark.conf.set("spark.sql.runSQLOnFiles", "false")
+        jvm = spark._jvm
+        registry = spark._jsparkSession.sessionState().functionRegistry()
+        some = jvm.scala.Option.apply
+        for name in JAVA_FUNCTIONS:
+            identifier = jvm.org.apache.spark.sql.catalyst.FunctionIdentifier.apply(
+                name, some("builtin"), some("system")
+            )
+            registry.dropFunction(identifier)
+
+    def inputs(self):
+        """Each input's committed live rows as a temporary view; the live
+        directories they read."""
+        allowed = []
+        for input in self.spec["inputs"]:
+            batches = committed_batches(self.files, input["root"])
+            if not batches:
+                raise BatchFailed("input `%s` has no committed batch yet" % input["view"])
+            path = "%s/live/%s=%d" % (input["table"], LIVE_PARTITION, batches[-1])
+            rows = self.spark.read.parquet(path).select(*[quoted(c) for c in input["columns"]])
+            rows.createOrReplaceTempView(input["view"])
+            allowed.append(self.files.qualified(path))
+        return allowed
+
+    def checked(self, output, allowed):
+        """The output's query as a DataFrame, once it is a query alone over
+        the inputs."""
+        spark = self.spark
+        name = output["dataset"]
+        query = output["query"]
+        try:
+            spark._jsparkSession.sessionState().sqlParser().parseQuery(query)
+        except Exception as e:
+            raise BatchFailed(
+                "dataset `%s`: the query is not one SELECT (no command, INSERT or second statement): %s"
+                % (name, first_line(e))
+            )
+        rows = spark.sql(query)
+        leaves = rows._jdf.queryExecution().analyzed().collectLeaves()
+        for i in range(leaves.length()):
+            leaf = leaves.apply(i)
+            kind = leaf.getClass().getSimpleName()
+            if kind in ("OneRowRelation", "LocalRelation", "Range"):
+                continue
+            read = []
+            if kind == "LogicalRelation":
+                paths = leaf.relation().location().rootPaths()
+                read = [paths.apply(j).toString() for j in range(paths.length())]
+            if not read or not all(p in allowed for p in read):
+                raise BatchFailed(
+                    "dataset `%s`: the query reads something other than the transformer's inputs (%s)"
+                    % (name, kind)
+                )
+        columns = output["columns"]
+        have = {c.lower(): c for c in rows.columns}
+        missing = [c["name"] for c in columns if c["name"].lower() not in have]
+        if missing or len(rows.columns) != len(columns):
+            raise BatchFailed(
+                "dataset `%s`: the query writes %s, and the dataset has %s"
+                % (name, ", ".join(rows.columns), ", ".join(c["name"] for c in columns))
+            )
+        F = __import__("pyspark.sql.functions", fromlist=["col"])
+        return rows.select(
+            *[F.col(quoted(have[c["name"].lower()])).cast(c["sparkType"]).alias(c["name"]) for c in columns]
+        )
+
+    def run(self):
+        workspace = self.spec["workspace"]
+        staged = self.spec["staged"]
+        try:
+            self.lock_down()
+            allowed = self.inputs()
+            run = "%s-%d" % (now().replace(":", "").replace("-", ""), os.getpid())
+            written = {}
+            shown = []
+            for i, output in enumerate(self.spec["outputs"]):
+                rows = self.checked(output, allowed)
+                path = "%s/runs/%s/%d" % (staged, run, i)
+                rows.write.mode("overwrite").parquet(path)
+                written[output["dataset"]] = path
+                shown.append("%s %d rows" % (output["dataset"], self.spark.read.parquet(path).count()))
+        except BatchFailed as e:
+            self.say("transformer `%s` failed, and staged nothing: %s" % (workspace, e))
+            return 3
+        except CannotRun:
+            raise
+        except Exception as e:
+            self.say("transformer `%s` failed, and staged nothing: %s" % (workspace, first_line(e)))
+            return 3
+        self.files.write(
+            staged + "/ready.json",
+            json.dumps({"run": run, "datasets": written}, sort_keys=True),
+            staged + "/scratch",
+        )
+        # Keep this run and the one before it, which a stream may be reading.
+        runs = sorted(self.files.children(staged + "/runs"))
+        for old in runs[: max(0, len(runs) - 2)]:
+            self.files.delete(staged + "/runs/" + old)
+        self.say("transformer `%s` staged: %s" % (workspace, ", ".join(shown)))
+        return 0
+
+
 def first_line(error):
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:2000]
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] != "ingest":
-        sys.stderr.write("usage: spark-submit driver.py ingest <spec.json>\n")
+    if len(argv) != 3 or argv[1] not in ("ingest", "transform"):
+        sys.stderr.write("usage: spark-submit driver.py ingest|transform <spec.json>\n")
         return 2
     try:
         spec = load_spec(argv[2])
         from pyspark.sql import SparkSession
 
-        spark = SparkSession.builder.appName("datasurface ingest " + spec["stream"]).getOrCreate()
+        what = spec["stream"] if argv[1] == "ingest" else spec["workspace"]
+        spark = SparkSession.builder.appName("datasurface %s %s" % (argv[1], what)).getOrCreate()
         # snappy-java picks the wrong native library on a glibc host that
         # also has musl's loader (xerial/snappy-java#692); zstd loads.
         spark.conf.set("spark.sql.parquet.compression.codec", "zstd")
         spark.sparkContext.setLogLevel("ERROR")
         try:
-            return Ingest(spark, spec, sys.stdout).run()
+            job = Ingest if argv[1] == "ingest" else Transform
+            return job(spark, spec, sys.stdout).run()
         finally:
             spark.stop()
     except CannotRun as e:

@@ -34,6 +34,7 @@ mod collisions;
 pub mod config;
 pub mod layout;
 pub mod names;
+mod plan;
 mod render;
 #[cfg(feature = "runner")]
 pub mod runner;
@@ -43,14 +44,14 @@ pub mod types;
 use datasurface_core::{Latency, Milestoning};
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::{
-    ArtifactSink, Capabilities, CaptureKind, ContainerCategory, DataPlatform, FileFormat,
-    PlatformError, RenderContext, Rendering, TriggerKind,
+    ArtifactSink, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, FileFormat,
+    Plan, PlatformError, RenderContext, Rendering, TriggerKind,
 };
 use datasurface_rules::validate::{Diagnostic, ModelIndex};
 
 pub use collisions::RESERVED_PREFIX;
 pub use config::{SparkConfig, SparkParameters};
-pub use render::{DRIVER, DRIVER_PROGRAM, ingest_key, views_key};
+pub use render::{DRIVER, DRIVER_PROGRAM, ingest_key, transform_key, views_key};
 
 /// The `spark` platform.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +75,11 @@ impl DataPlatform for Spark {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
-            .with_capture_methods([CaptureKind::SqlSnapshot, CaptureKind::FileDrop])
+            .with_capture_methods([
+                CaptureKind::SqlSnapshot,
+                CaptureKind::FileDrop,
+                CaptureKind::TransformerOutput,
+            ])
             .with_milestoning([
                 Milestoning::LiveOnly,
                 Milestoning::Forensic,
@@ -87,9 +92,14 @@ impl DataPlatform for Spark {
             ])
             .with_data_types(types::supported_types())
             .with_triggers([TriggerKind::Cron, TriggerKind::External])
+            .with_code_kinds([CodeKind::Sql])
             .with_file_formats([FileFormat::Csv])
             // A batch is an application run: minutes behind at best.
             .with_fastest_latency(Latency::Minutes)
+    }
+
+    fn transformer_sql(&self) -> Option<datasurface_platform::TransformerSql> {
+        Some(transformer_sql())
     }
 
     fn parameters(&self) -> Option<datasurface_platform::schemars::Schema> {
@@ -108,6 +118,14 @@ impl DataPlatform for Spark {
             context.ecosystem.places(),
         ));
         found
+    }
+
+    /// The default plan, with the disruption this platform knows: a new
+    /// stream loads its source whole; a new column evolves its table's
+    /// schema; a key or type change rebuilds the table; keeping history
+    /// from now on cannot recover what was not kept.
+    fn diff(&self, previous: &Rendering, next: &Rendering) -> Plan {
+        plan::diff(previous, next)
     }
 
     fn render(
@@ -140,4 +158,11 @@ impl DataPlatform for Spark {
         }
         .render(sink)
     }
+}
+
+/// How the platform runs transformers' queries: Spark SQL, each input a
+/// temporary view named `<datastore>_<dataset>` (Spark compares names
+/// without case).
+pub(crate) fn transformer_sql() -> datasurface_platform::TransformerSql {
+    datasurface_platform::TransformerSql::new(datasurface_platform::escape::sql::Dialect::SparkSql)
 }

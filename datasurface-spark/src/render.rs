@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use datasurface_core::capture::IngestionConsistency;
 use datasurface_core::names::{DatasetGroupName, DatasetName, DatastoreName, WorkspaceName};
 use datasurface_core::{
-    CaptureMetadata, CaptureMethod, ContainerKind, DatabaseEngine, Datastore, Milestoning,
+    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Datastore,
+    Milestoning,
 };
 use datasurface_platform::escape::jdbc;
 use datasurface_platform::escape::sql::Dialect::{Postgres, SparkSql};
@@ -19,7 +20,10 @@ use datasurface_runtime::credential_variable;
 use crate::config::SparkConfig;
 use crate::layout::{self, HISTORY_PARTITION, LIVE_PARTITION};
 use crate::names;
-use crate::spec::{ColumnSpec, DatasetSpec, IngestSpec, SPEC_VERSION, SourceSpec};
+use crate::spec::{
+    ColumnSpec, DatasetSpec, IngestSpec, InputSpec, OutputSpec, SPEC_VERSION, SourceSpec,
+    TransformSpec,
+};
 use crate::types::spark_type;
 
 /// The key of the driver program every job runs.
@@ -36,6 +40,11 @@ pub fn ingest_key(store: &str, dataset: Option<&str>) -> ArtifactKey {
     let mut parts = vec!["jobs", "ingest", store];
     parts.extend(dataset);
     ArtifactKey::from_parts(&parts, "json")
+}
+
+/// The key of a transformer's job spec.
+pub fn transform_key(workspace: &str) -> ArtifactKey {
+    ArtifactKey::from_parts(&["jobs", "transformer", workspace], "json")
 }
 
 /// The key of a dataset group's views.
@@ -61,6 +70,95 @@ impl Renderer<'_> {
             platform: self.platform().to_owned(),
             source: format!("the graph names {what} `{name}`, which the model lacks").into(),
         }
+    }
+
+    fn json(&self, spec: &impl serde::Serialize) -> Result<String, PlatformError> {
+        datasurface_platform::to_spec_json(spec).map_err(|e| PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: Box::new(e),
+        })
+    }
+
+    /// A dataset's stream directory and table directory.
+    fn table_of(&self, store: &Datastore, s: &str, d: &str) -> (String, String) {
+        let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
+        let stream = names::stream(s, single.then_some(d));
+        let root = layout::stream_dir(&self.config.warehouse, &stream);
+        let table = layout::table_dir(&root, d);
+        (root, table)
+    }
+
+    /// A transformer's job: its inputs, its queries, where it stages.
+    fn transform(
+        &self,
+        index: &ModelIndex<'_>,
+        workspace: &WorkspaceName,
+    ) -> Result<TransformSpec, PlatformError> {
+        let ws = index
+            .workspace(workspace)
+            .map(|p| p.item)
+            .ok_or_else(|| self.missing("workspace", workspace.as_str()))?;
+        let transformer = ws
+            .transformer
+            .as_ref()
+            .ok_or_else(|| self.missing("transformer", workspace.as_str()))?;
+        let mut sinks: Vec<_> = ws
+            .sinks()
+            .map(|(_, s)| (&s.datastore, &s.dataset))
+            .collect();
+        sinks.sort();
+        sinks.dedup();
+        let mut inputs = Vec::new();
+        for (s, d) in sinks {
+            let store = index
+                .datastore(s)
+                .map(|p| p.item)
+                .ok_or_else(|| self.missing("datastore", s.as_str()))?;
+            let dataset = store
+                .datasets
+                .get(d)
+                .ok_or_else(|| self.missing("dataset", d.as_str()))?;
+            let (root, table) = self.table_of(store, s.as_str(), d.as_str());
+            inputs.push(InputSpec {
+                view: (crate::transformer_sql().input_name)(s.as_str(), d.as_str()),
+                root,
+                table,
+                columns: dataset
+                    .schema
+                    .columns
+                    .keys()
+                    .map(ToString::to_string)
+                    .collect(),
+            });
+        }
+        let output = &transformer.output_datastore;
+        let out_store = index
+            .datastore(output)
+            .map(|p| p.item)
+            .ok_or_else(|| self.missing("datastore", output.as_str()))?;
+        let outputs = match &transformer.code {
+            CodeArtifact::Sql(sql) => sql
+                .sorted_queries()
+                .into_iter()
+                .filter_map(|(d, query)| {
+                    let dataset = out_store.datasets.get(d)?;
+                    Some(OutputSpec {
+                        dataset: d.to_string(),
+                        query: query.to_owned(),
+                        columns: columns(dataset),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(TransformSpec {
+            version: SPEC_VERSION,
+            platform: self.platform().to_owned(),
+            workspace: workspace.to_string(),
+            inputs,
+            outputs,
+            staged: staged_dir(&layout::stream_dir(&self.config.warehouse, output.as_str())),
+        })
     }
 
     pub(crate) fn render(&self, sink: &mut dyn ArtifactSink) -> Result<(), PlatformError> {
@@ -90,12 +188,7 @@ impl Renderer<'_> {
                         &index,
                         history.contains_key(datastore),
                     );
-                    let json = datasurface_platform::to_spec_json(&spec).map_err(|e| {
-                        PlatformError::Other {
-                            platform: self.platform().to_owned(),
-                            source: Box::new(e),
-                        }
-                    })?;
+                    let json = self.json(&spec)?;
                     sink.put(
                         ingest_key(
                             datastore.as_str(),
@@ -114,7 +207,14 @@ impl Renderer<'_> {
                         Artifact::new(Some(node.key.clone()), sql, Vec::new()),
                     )?;
                 }
-                // Exports are the views; triggers and transformers render nothing yet.
+                NodeKind::DataTransformer { workspace } => {
+                    let spec = self.transform(&index, workspace)?;
+                    sink.put(
+                        transform_key(workspace.as_str()),
+                        Artifact::new(Some(node.key.clone()), self.json(&spec)?, Vec::new()),
+                    )?;
+                }
+                // Exports are the views; a trigger is its transformer's schedule.
                 _ => {}
             }
         }
@@ -131,7 +231,7 @@ impl Renderer<'_> {
     ) -> IngestSpec {
         let stream = names::stream(datastore.as_str(), dataset.map(DatasetName::as_str));
         let root = layout::stream_dir(&self.config.warehouse, &stream);
-        let (source, tables) = self.source(store, from_platform, index);
+        let (source, tables) = self.source(store, from_platform, index, &root);
         let mut datasets: Vec<_> = store
             .datasets
             .iter()
@@ -150,23 +250,15 @@ impl Renderer<'_> {
                     SourceSpec::Jdbc { .. } => {
                         Postgres.qualified(&named.split('.').collect::<Vec<_>>())
                     }
+                    // `<folder>/<file>`, with `.csv` if it has no extension, as
+                    // every platform reads a drop.
+                    SourceSpec::Csv { .. } if !named.contains('.') => format!("{named}.csv"),
                     _ => named,
                 };
                 DatasetSpec {
                     dataset: name.to_string(),
                     source_table,
-                    columns: d
-                        .schema
-                        .columns
-                        .iter()
-                        .map(|(c, col)| ColumnSpec {
-                            name: c.to_string(),
-                            // Lint refuses a type the platform cannot store.
-                            spark_type: spark_type(&col.data_type)
-                                .map_or_else(|| "string".to_owned(), std::borrow::Cow::into_owned),
-                            nullable: col.nullable,
-                        })
-                        .collect(),
+                    columns: columns(d),
                     primary_key: d
                         .schema
                         .primary_key
@@ -197,6 +289,7 @@ impl Renderer<'_> {
         store: &Datastore,
         from_platform: Option<&str>,
         index: &ModelIndex<'_>,
+        root: &str,
     ) -> (
         SourceSpec,
         Option<datasurface_core::OrderedMap<DatasetName, String>>,
@@ -210,10 +303,13 @@ impl Renderer<'_> {
         let ingestion = match &store.capture {
             CaptureMetadata::Ingestion(i) => i,
             CaptureMetadata::TransformerOutput(t) => {
-                return unsupported(format!(
-                    "transformer `{}`'s output: the `spark` platform does not run transformers yet",
-                    t.workspace
-                ));
+                return (
+                    SourceSpec::Staged {
+                        workspace: t.workspace.to_string(),
+                        folder: staged_dir(root),
+                    },
+                    None,
+                );
             }
         };
         let container = ingestion.container.to_string();
@@ -308,10 +404,7 @@ impl Renderer<'_> {
                 .datasets
                 .get(d)
                 .ok_or_else(|| self.missing("dataset", d.as_str()))?;
-            let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
-            let stream = names::stream(s.as_str(), single.then_some(d.as_str()));
-            let root = layout::stream_dir(&self.config.warehouse, &stream);
-            let table = layout::table_dir(&root, d.as_str());
+            let (root, table) = self.table_of(store, s.as_str(), d.as_str());
             let columns: Vec<String> = dataset
                 .schema
                 .columns
@@ -338,6 +431,27 @@ impl Renderer<'_> {
         }
         Ok(out)
     }
+}
+
+/// Where a transformer stages the output its store's stream ingests.
+fn staged_dir(root: &str) -> String {
+    format!("{root}/staged")
+}
+
+/// A dataset's columns as the driver casts them.
+fn columns(dataset: &datasurface_core::Dataset) -> Vec<ColumnSpec> {
+    dataset
+        .schema
+        .columns
+        .iter()
+        .map(|(c, col)| ColumnSpec {
+            name: c.to_string(),
+            // Capabilities refuse a type the platform cannot store.
+            spark_type: spark_type(&col.data_type)
+                .map_or_else(|| "string".to_owned(), std::borrow::Cow::into_owned),
+            nullable: col.nullable,
+        })
+        .collect()
 }
 
 /// A file name that reads as one file in a folder, by Hadoop's paths and

@@ -9,13 +9,33 @@ use serde::Deserialize;
 
 use crate::config::SparkConfig;
 
+/// What the driver does with a spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Job {
+    /// One batch of an ingestion stream (`jobs/ingest/…`).
+    Ingest,
+    /// One run of a transformer (`jobs/transformer/…`).
+    Transform,
+}
+
+impl Job {
+    fn verb(self) -> &'static str {
+        match self {
+            Job::Ingest => "ingest",
+            Job::Transform => "transform",
+        }
+    }
+}
+
 /// How the driver's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Ran {
-    /// The batch committed.
+    /// The batch committed, or the transformer staged its output.
     Committed,
-    /// The batch failed: nothing of it is visible, and its run record says why.
+    /// The batch (or transformer) failed: nothing of it is visible, and
+    /// its run record (or the driver's last line) says why.
     BatchFailed,
 }
 
@@ -97,9 +117,9 @@ impl Submitter {
         self
     }
 
-    /// The command that runs the driver over a spec: every value is its own
-    /// argument, never a shell's text.
-    pub fn command(&self, driver: &Path, spec: &Path) -> Command {
+    /// The command that runs the driver's `job` (`ingest` or `transform`)
+    /// over a spec: every value is its own argument, never a shell's text.
+    pub fn command(&self, driver: &Path, job: Job, spec: &Path) -> Command {
         let mut command = Command::new(&self.spark_submit);
         command.arg("--master").arg(&self.master);
         let jars: Vec<&str> = self
@@ -114,22 +134,25 @@ impl Submitter {
         for (name, value) in &self.conf {
             command.arg("--conf").arg(format!("{name}={value}"));
         }
-        command.arg(driver).arg("ingest").arg(spec);
+        command.arg(driver).arg(job.verb()).arg(spec);
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
-    /// Runs one batch of the stream whose spec is `spec` in the rendering
-    /// saved at `rendered`, passing each line the driver prints to `say`.
-    pub fn ingest(
+    /// Runs `job` over the spec `spec` (a key of the rendering whose
+    /// artifacts are in the folder `rendered`), passing each line the
+    /// driver prints to `say`: one batch of a stream, or one run of a
+    /// transformer.
+    pub fn run(
         &self,
         rendered: &Path,
+        job: Job,
         spec: &Path,
         say: &mut dyn FnMut(&str),
     ) -> Result<Ran, RunError> {
         let driver = rendered.join(crate::DRIVER);
         let mut child = self
-            .command(&driver, &rendered.join(spec))
+            .command(&driver, job, &rendered.join(spec))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

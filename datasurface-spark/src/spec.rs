@@ -63,6 +63,14 @@ pub enum SourceSpec {
         /// The folder: a local path or a file system URL.
         folder: String,
     },
+    /// The output a transformer staged (see [`TransformSpec::staged`]): the
+    /// file `ready.json` in this folder names each dataset's staged rows.
+    Staged {
+        /// The transformer's workspace.
+        workspace: String,
+        /// The folder.
+        folder: String,
+    },
     /// A source the driver cannot read (yet): the stream fails with this reason.
     Unsupported {
         /// Why.
@@ -101,4 +109,50 @@ pub struct ColumnSpec {
     pub spark_type: String,
     /// Whether it may hold no value.
     pub nullable: bool,
+}
+
+/// A SQL transformer: its queries run as Spark SQL over its inputs' live
+/// rows, each input a temporary view and nothing else readable, and stage
+/// their results for the output datastore's stream to ingest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransformSpec {
+    /// The spec format's version, [`SPEC_VERSION`].
+    pub version: u32,
+    /// The platform.
+    pub platform: String,
+    /// The transformer's workspace.
+    pub workspace: String,
+    /// The datasets it reads, each as the view its queries name.
+    pub inputs: Vec<InputSpec>,
+    /// One query per output dataset.
+    pub outputs: Vec<OutputSpec>,
+    /// Where it stages its results: the output stream's `staged` folder.
+    pub staged: String,
+}
+
+/// An input of a transformer: a dataset's committed live rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InputSpec {
+    /// The view its queries read it by.
+    pub view: String,
+    /// Its stream's directory.
+    pub root: String,
+    /// Its table's directory.
+    pub table: String,
+    /// Its columns, in order.
+    pub columns: Vec<String>,
+}
+
+/// One output dataset of a transformer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutputSpec {
+    /// The dataset.
+    pub dataset: String,
+    /// The team's `SELECT` for it.
+    pub query: String,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnSpec>,
 }

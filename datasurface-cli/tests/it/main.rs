@@ -35,6 +35,7 @@ mod newcomer;
 mod ownerless;
 mod platforms;
 mod serve;
+mod spark;
 mod verify;
 mod walkthrough;
 // The headless browser the catalogue page's tests drive, shared with

@@ -17,5 +17,5 @@ pub(crate) const CODE: CodeInfo = CodeInfo::new(
     ],
     "model.yaml:15:5: error[unknown-platform-kind]: no implementation of platform kind `sqlit` is available for platform `Batch`
   at: /platforms/Batch/kind
-  help: available kinds: airflow, external, sqlite; if another program renders kind `sqlit`, tell the gate so (`--platform-kinds-external sqlit`) (in github:acme/ecosystem@main)",
+  help: available kinds: airflow, external, spark, sqlite; if another program renders kind `sqlit`, tell the gate so (`--platform-kinds-external sqlit`) (in github:acme/ecosystem@main)",
 );

@@ -13,6 +13,7 @@ pub fn dialect_of(sql: &TransformerSql) -> datasurface_sql::Dialect {
     match sql.dialect {
         Quoting::Sqlite => datasurface_sql::Dialect::Sqlite,
         Quoting::Postgres => datasurface_sql::Dialect::Postgres,
+        Quoting::SparkSql => datasurface_sql::Dialect::Spark,
         _ => datasurface_sql::Dialect::Generic,
     }
 }

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use datasurface_files::SourceFile;
-use datasurface_spark::runner::{Ran, Submitter, committed};
-use datasurface_spark::{SparkParameters, ingest_key, views_key};
+use datasurface_spark::runner::{Job, Ran, Submitter, committed};
+use datasurface_spark::{SparkParameters, ingest_key, transform_key, views_key};
 
 const ROLE: &str = "datasurface_spark_test";
 const PASSWORD: &str = "spark-test-password";
@@ -67,18 +67,28 @@ fn psql(database: &str, sql: &str) -> Result<String, String> {
     }
 }
 
+/// Spark's settings for small data on a small machine: few shuffle
+/// partitions, no web UI.
+const CONF: &str = "{spark.sql.shuffle.partitions: '2', spark.ui.enabled: 'false'}";
+
 /// The model: one store read by snapshot from `source`, one consumer group
 /// keeping history, on a `spark` platform whose warehouse is `warehouse`.
-fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
+/// `Sneak`'s query reads a file of the warehouse instead of its input,
+/// which the gate refuses (`check`) and the driver must refuse too.
+pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
     let warehouse = warehouse.display();
     let ecosystem = format!(
         "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Shop\n\
          owningRepository: {{name: shop/ecosystem, branch: main}}\n\
          liveRepository: {{name: shop/ecosystem, branch: live}}\n\
          platforms:\n  Lake:\n    kind: spark\n    version: ^0.1\n    \
-         parameters: {{warehouse: \"{warehouse}\", master: \"local[2]\"}}\n\
+         parameters: {{warehouse: \"{warehouse}\", master: \"local[2]\", sparkConf: {CONF}}}\n\
          zoneDeclarations:\n  Main:\n    repository: {{name: shop/ecosystem, branch: main}}\n\
          assignments:\n  - workspace: Audit\n    datasetGroup: Everything\n    \
+         platforms: [{{platform: Lake, status: PROVISIONED}}]\n  \
+         - workspace: Audit\n    datasetGroup: Masked\n    \
+         platforms: [{{platform: Lake, status: PROVISIONED}}]\n  \
+         - workspace: Audit\n    datasetGroup: Sneaked\n    \
          platforms: [{{platform: Lake, status: PROVISIONED}}]\n"
     );
     let zone = "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Main\n\
@@ -92,10 +102,29 @@ fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
          datasets:\n      items:\n        schema:\n          columns:\n            \
          id: {{type: Integer, nullable: false}}\n            \
          name: {{type: {{VarChar: {{maxSize: 20}}}}, nullable: false}}\n            \
-         qty: {{type: Integer}}\n          primaryKey: [id]\n\
-         workspaces:\n  Audit:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
+         qty: {{type: Integer}}\n          primaryKey: [id]\n  \
+         Masked:\n    capture: {{transformerOutput: {{workspace: Mask}}}}\n    \
+         datasets:\n      items:\n        schema:\n          columns:\n            \
+         id: {{type: Integer, nullable: false}}\n            \
+         name: {{type: {{VarChar: {{maxSize: 20}}}}, nullable: false}}\n          primaryKey: [id]\n  \
+         Sneaked:\n    capture: {{transformerOutput: {{workspace: Sneak}}}}\n    \
+         datasets:\n      items:\n        schema:\n          columns:\n            \
+         id: {{type: Integer, nullable: false}}\n          primaryKey: [id]\n\
+         workspaces:\n  Mask:\n    container: Analytics\n    datasetGroups:\n      Input:\n        \
+         sinks: [{{datastore: Shop, dataset: items}}]\n    \
+         transformer:\n      outputDatastore: Masked\n      code:\n        sql:\n          queries:\n            \
+         items: \"SELECT id, '***' AS name FROM Shop_items WHERE qty > 3\"\n  \
+         Sneak:\n    container: Analytics\n    datasetGroups:\n      Input:\n        \
+         sinks: [{{datastore: Shop, dataset: items}}]\n    \
+         transformer:\n      outputDatastore: Sneaked\n      code:\n        sql:\n          queries:\n            \
+         items: \"SELECT id FROM parquet.`{warehouse}/Shop/tables/items/live/ds_batch=1`\"\n  \
+         Audit:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
          sinks: [{{datastore: Shop, dataset: items}}]\n        \
-         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n"
+         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n      \
+         Masked:\n        sinks: [{{datastore: Masked, dataset: items}}]\n        \
+         requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}\n      \
+         Sneaked:\n        sinks: [{{datastore: Sneaked, dataset: items}}]\n        \
+         requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}\n"
     );
     vec![
         SourceFile::new("ecosystem.yaml", ecosystem),
@@ -144,8 +173,13 @@ impl Lake {
     fn submitter(&self) -> Submitter {
         let (config, _) = SparkParameters::read(
             "Lake",
-            &serde_json::from_value(serde_json::json!({"kind": "spark", "version": "^0.1", "parameters": {"master": "local[2]"}}))
-                .unwrap(),
+            &serde_json::from_value(
+                serde_json::json!({"kind": "spark", "version": "^0.1", "parameters": {
+                    "master": "local[2]",
+                    "sparkConf": {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"}
+                }}),
+            )
+            .unwrap(),
         );
         // The credential the spec names, in the variables it names.
         let mut submitter = Submitter::new(&config);
@@ -159,11 +193,14 @@ impl Lake {
     }
 
     fn ingest(&self) -> (Ran, Vec<String>) {
+        self.run(Job::Ingest, &ingest_key("Shop", None))
+    }
+
+    fn run(&self, job: Job, key: &datasurface_platform::ArtifactKey) -> (Ran, Vec<String>) {
         let mut lines = Vec::new();
-        let key = ingest_key("Shop", None);
         let ran = self
             .submitter()
-            .ingest(&self.rendered(), Path::new(key.as_str()), &mut |l| {
+            .run(&self.rendered(), job, Path::new(key.as_str()), &mut |l| {
                 lines.push(l.to_owned());
             })
             .unwrap_or_else(|e| panic!("{e}"));
@@ -172,14 +209,17 @@ impl Lake {
 
     /// Each query's rows, from one Spark application.
     fn query(&self, queries: &[&str]) -> Vec<Vec<String>> {
+        self.query_group("Everything", queries)
+    }
+
+    /// Each query's rows over the views of group `group` of `Audit`.
+    fn query_group(&self, group: &str, queries: &[&str]) -> Vec<Vec<String>> {
         let script = self.dir.join("query.py");
         std::fs::write(&script, QUERY).unwrap();
-        let views = self
-            .rendered()
-            .join(views_key("Audit", "Everything").as_str());
+        let views = self.rendered().join(views_key("Audit", group).as_str());
         let out = Command::new(&self.submit)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .args(["--master", "local[1]"])
+            .args(["--master", "local[1]", "--conf", "spark.ui.enabled=false"])
             .arg(&script)
             .arg(&views)
             .args(queries)
@@ -313,6 +353,35 @@ fn batches_merge_keep_history_and_survive_a_kill() {
         ]
     );
 
+    // The transformer reads the committed live rows of its input, and its
+    // output is ingested like any store's.
+    let (ran, lines) = lake.run(Job::Transform, &transform_key("Mask"));
+    assert_eq!(ran, Ran::Committed, "{lines:?}");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("transformer `Mask` staged: items 45 rows")
+    );
+    let (ran, lines) = lake.run(Job::Ingest, &ingest_key("Masked", None));
+    assert_eq!(ran, Ran::Committed, "{lines:?}");
+    assert_eq!(
+        lake.query_group(
+            "Masked",
+            &["SELECT count(*) AS n, min(name) AS m FROM audit.masked__masked__items"]
+        ),
+        [[r#"{"m": "***", "n": 45}"#]]
+    );
+
+    // A query that reads anything but its inputs stages nothing.
+    let (ran, lines) = lake.run(Job::Transform, &transform_key("Sneak"));
+    assert_eq!(ran, Ran::BatchFailed, "{lines:?}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("transformer `Sneak` failed, and staged nothing")),
+        "{lines:?}"
+    );
+    assert!(!lake.warehouse().join("Sneaked/staged/ready.json").exists());
+
     // A third batch, killed once it has started writing.
     psql(
         &lake.source,
@@ -324,6 +393,7 @@ fn batches_merge_keep_history_and_survive_a_kill() {
         .submitter()
         .command(
             &lake.rendered().join(datasurface_spark::DRIVER),
+            Job::Ingest,
             &lake.rendered().join(key.as_str()),
         )
         .stdout(Stdio::null())

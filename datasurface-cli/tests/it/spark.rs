@@ -1,0 +1,136 @@
+//! `datasurface job spark`: the `spark` platform's jobs without a
+//! scheduler. A stream the platform does not run is refused by name before
+//! anything is submitted; with pyspark on the machine (`.ci/external`), a
+//! CSV drop is ingested by a real Spark application in local mode.
+
+use std::path::{Path, PathBuf};
+
+use super::datasurface;
+
+/// A model of one CSV drop ingested by a `spark` platform, in `dir`.
+fn model(dir: &Path) -> PathBuf {
+    let drops = dir.join("drops");
+    let warehouse = dir.join("warehouse");
+    std::fs::create_dir_all(&drops).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        drops.join("events.csv"),
+        "id,what\n1,open\n2,close\n3,open\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let model = dir.join("model");
+    std::fs::create_dir_all(&model).unwrap_or_else(|e| panic!("{e}"));
+    let ecosystem = format!(
+        "apiVersion: datasurface.dev/v1\nkind: Ecosystem\nname: Feeds\n\
+         owningRepository: {{name: feeds/ecosystem, branch: main}}\n\
+         liveRepository: {{name: feeds/ecosystem, branch: live}}\n\
+         platforms:\n  Lake:\n    kind: spark\n    version: ^0.1\n    parameters:\n      \
+         warehouse: \"{}\"\n      master: \"local[1]\"\n      \
+         sparkConf: {{spark.sql.shuffle.partitions: '1', spark.ui.enabled: 'false'}}\n      \
+         sources: {{Drops: \"{}\"}}\n\
+         zoneDeclarations:\n  Main:\n    repository: {{name: feeds/ecosystem, branch: main}}\n\
+         assignments:\n  - workspace: Watch\n    datasetGroup: Everything\n    \
+         platforms: [{{platform: Lake, status: PROVISIONED}}]\n",
+        warehouse.display(),
+        drops.display()
+    );
+    let zone = "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Main\n\
+                teamDeclarations:\n  Feeds:\n    repository: {name: feeds/ecosystem, branch: main}\n";
+    let team = "apiVersion: datasurface.dev/v1\nkind: Team\nzone: Main\nname: Feeds\n\
+         containers:\n  Drops:\n    kind: {objectStorage: {bucket: drops}}\n  \
+         Analytics:\n    kind: platformManaged\n\
+         datastores:\n  Feed:\n    capture: {ingestion: {container: Drops, consistency: MULTI_DATASET, method: {fileDrop: {}}}}\n    \
+         datasets:\n      events:\n        schema:\n          columns:\n            \
+         id: {type: Integer, nullable: false}\n            what: {type: {VarChar: {maxSize: 10}}}\n          \
+         primaryKey: [id]\n\
+         workspaces:\n  Watch:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
+         sinks: [{datastore: Feed, dataset: events}]\n        \
+         requirements: {milestoning: LIVE_ONLY, latency: HOURS}\n";
+    for (name, text) in [
+        ("ecosystem.yaml", ecosystem.as_str()),
+        ("zone.yaml", zone),
+        ("team.yaml", team),
+    ] {
+        std::fs::write(model.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    model
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("spark-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn job_spark_names_the_streams_it_runs() {
+    let dir = scratch("unknown");
+    let model = model(&dir);
+    let model = model.to_string_lossy();
+    let run = datasurface(&["job", "spark", &model, "--stream", "Fed"], &dir);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("platform `Lake` runs no stream `Fed`; it runs `Feed`"),
+        "{}",
+        run.transcript()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `spark-submit` of the pyspark virtualenv `.ci/external` makes.
+fn spark_submit() -> Option<PathBuf> {
+    let path = std::env::var_os("DATASURFACE_SPARK_SUBMIT").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/datasurface/spark-4/bin/spark-submit")
+        },
+        PathBuf::from,
+    );
+    path.is_file().then_some(path)
+}
+
+#[test]
+fn job_spark_ingests_a_drop_with_real_spark() {
+    let Some(submit) = spark_submit() else {
+        let message = "SKIPPED: pyspark is not available here (install it with .ci/external)";
+        assert!(
+            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
+        );
+        return;
+    };
+    let dir = scratch("drop");
+    let model = model(&dir);
+    let python = submit.with_file_name("python");
+    let home = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        .args(["job", "spark"])
+        .arg(&model)
+        .args(["--stream", "Feed", "--spark-submit"])
+        .arg(&submit)
+        .env("DATASURFACE_CACHE_DIR", super::cache_dir())
+        .env("SPARK_HOME", String::from_utf8_lossy(&home.stdout).trim())
+        .env("PYSPARK_PYTHON", &python)
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Feed batch 1 committed: events +3 ~0 -0 (3 live)"),
+        "{stdout}"
+    );
+    assert!(dir.join("warehouse/Feed/meta/committed/1.json").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
