@@ -14,6 +14,9 @@ use crate::config::SparkConfig;
 use crate::layout;
 use crate::names;
 
+/// The namespace of the DAGs' ids.
+const DAG_IDS: &str = "an Airflow DAG id";
+
 /// The prefix of the platform's own columns.
 pub const RESERVED_PREFIX: &str = "ds_surf_";
 
@@ -28,6 +31,8 @@ enum Owner<'a> {
     Dataset(&'a DatastoreName, &'a DatasetName),
     /// A workspace, for its database.
     Workspace(&'a WorkspaceName),
+    /// A transformer, for its DAG.
+    Transformer(&'a WorkspaceName),
     /// A dataset of a group, for its view.
     View(
         &'a WorkspaceName,
@@ -47,6 +52,9 @@ impl Owner<'_> {
                 Claimant::new(format!("dataset `{s}.{d}`"), places.dataset(s, d))
             }
             Owner::Workspace(w) => Claimant::new(format!("workspace `{w}`"), places.workspace(w)),
+            Owner::Transformer(w) => {
+                Claimant::new(format!("transformer `{w}`"), places.workspace(w))
+            }
             Owner::View(w, g, s, d) => Claimant::new(
                 format!("dataset `{s}.{d}` of group `{w}.{g}`"),
                 places.dataset_group(w, g),
@@ -82,11 +90,20 @@ pub(crate) fn check(
                     dataset.as_ref().map(DatasetName::as_str),
                 );
                 let root = layout::stream_dir(&config.warehouse, &stream);
+                let owner = Owner::Stream(datastore, dataset.as_ref());
                 claimed.claim(
                     "a stream's directory in the warehouse",
                     root.clone(),
                     true,
-                    Owner::Stream(datastore, dataset.as_ref()),
+                    owner,
+                );
+                let mut id = vec![platform, datastore.as_str()];
+                id.extend(dataset.as_ref().map(DatasetName::as_str));
+                claimed.claim(
+                    DAG_IDS,
+                    datasurface_airflow::names::dag_id(&id),
+                    true,
+                    owner,
                 );
                 let Some(store) = index.datastore(datastore).map(|p| p.item) else {
                     continue;
@@ -142,6 +159,12 @@ pub(crate) fn check(
                     claimed.claim(&namespace, view, true, owner);
                 }
             }
+            NodeKind::DataTransformer { workspace } => claimed.claim(
+                DAG_IDS,
+                datasurface_airflow::names::dag_id(&[platform, "transformer", workspace.as_str()]),
+                true,
+                Owner::Transformer(workspace),
+            ),
             _ => {}
         }
     }

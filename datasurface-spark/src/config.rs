@@ -46,7 +46,19 @@ pub struct SparkParameters {
     /// folder with one CSV file per dataset. Only folders named here are
     /// read: which files jobs may read is the ecosystem owner's choice.
     pub sources: BTreeMap<String, String>,
+    /// Where the rendering is on the Airflow workers that run the DAGs'
+    /// tasks: the folder holding `spark/driver.py` and `jobs/` (default
+    /// `/opt/datasurface/rendering`). GitOps puts it there.
+    pub rendering: String,
+    /// How often Airflow retries a failed task, a minute apart (default 2).
+    pub retries: u32,
+    /// The most DAGs one factory file `dags/chunk_<n>.py` builds (default
+    /// 500, as the `airflow` platform's).
+    pub max_chunk_size: usize,
 }
+
+/// Where the rendering is on the workers unless `rendering` says otherwise.
+pub const DEFAULT_RENDERING: &str = "/opt/datasurface/rendering";
 
 impl Default for SparkParameters {
     fn default() -> Self {
@@ -57,6 +69,9 @@ impl Default for SparkParameters {
             jdbc_jars: vec![DEFAULT_JDBC_JAR.to_owned()],
             spark_conf: BTreeMap::new(),
             sources: BTreeMap::new(),
+            rendering: DEFAULT_RENDERING.to_owned(),
+            retries: 2,
+            max_chunk_size: datasurface_airflow::DEFAULT_MAX_CHUNK_SIZE,
         }
     }
 }
@@ -103,6 +118,20 @@ impl SparkParameters {
             }
         }
         value.sources.retain(|_, folder| is_location(folder));
+        if !value.rendering.starts_with('/') || !is_location(&value.rendering) {
+            refuse(
+                "rendering",
+                format!(
+                    "`{}` is not an absolute path on the workers",
+                    value.rendering
+                ),
+            );
+            DEFAULT_RENDERING.clone_into(&mut value.rendering);
+        }
+        if value.max_chunk_size == 0 {
+            refuse("maxChunkSize", "a chunk holds at least one DAG".to_owned());
+            value.max_chunk_size = datasurface_airflow::DEFAULT_MAX_CHUNK_SIZE;
+        }
         if value.master.trim().is_empty() || value.spark_submit.trim().is_empty() {
             refuse(
                 "master",

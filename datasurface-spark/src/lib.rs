@@ -13,6 +13,8 @@
 //!
 //! * `spark/driver.py`: the driver program, the same for every model;
 //! * `jobs/ingest/<store>[/<dataset>].json`: each stream's job spec;
+//! * `jobs/transformer/<workspace>.json`: each SQL transformer's job spec;
+//! * `dags/…`: Apache Airflow 3 DAGs that submit each job (see [`dags`]);
 //! * `views/<workspace>/<group>.sql`: each consumer group's views in the
 //!   Spark catalog, a database per workspace, live or forensic as the
 //!   group asks, over the committed batches only.
@@ -32,6 +34,7 @@
 
 mod collisions;
 pub mod config;
+pub mod dags;
 pub mod layout;
 pub mod names;
 mod plan;

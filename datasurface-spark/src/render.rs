@@ -17,7 +17,11 @@ use datasurface_platform::{
 use datasurface_rules::validate::ModelIndex;
 use datasurface_runtime::credential_variable;
 
+use datasurface_airflow::dags::Schedule;
+use datasurface_airflow::factory::ChunkDag;
+
 use crate::config::SparkConfig;
+use crate::dags::{self, SparkDag};
 use crate::layout::{self, HISTORY_PARTITION, LIVE_PARTITION};
 use crate::names;
 use crate::spec::{
@@ -168,6 +172,7 @@ impl Renderer<'_> {
             ArtifactKey::from_parts(&["spark", "driver"], "py"),
             Artifact::new(None, DRIVER_PROGRAM.to_owned(), Vec::new()),
         )?;
+        let mut dags = Dags::default();
         for node in self.graph.nodes() {
             match &node.kind {
                 NodeKind::Ingest {
@@ -189,13 +194,16 @@ impl Renderer<'_> {
                         history.contains_key(datastore),
                     );
                     let json = self.json(&spec)?;
+                    let key = ingest_key(
+                        datastore.as_str(),
+                        dataset.as_ref().map(DatasetName::as_str),
+                    );
                     sink.put(
-                        ingest_key(
-                            datastore.as_str(),
-                            dataset.as_ref().map(DatasetName::as_str),
-                        ),
+                        key.clone(),
                         Artifact::new(Some(node.key.clone()), json, Vec::new()),
                     )?;
+                    let dag = self.ingest_dag(store, &spec, key.as_str());
+                    dags.put(sink, node, &dag, (&self.config, self.platform()), &key)?;
                 }
                 NodeKind::Workspace {
                     workspace,
@@ -209,16 +217,114 @@ impl Renderer<'_> {
                 }
                 NodeKind::DataTransformer { workspace } => {
                     let spec = self.transform(&index, workspace)?;
+                    let key = transform_key(workspace.as_str());
                     sink.put(
-                        transform_key(workspace.as_str()),
+                        key.clone(),
                         Artifact::new(Some(node.key.clone()), self.json(&spec)?, Vec::new()),
                     )?;
+                    let dag = self.transform_dag(&index, workspace, &spec, key.as_str())?;
+                    dags.put(sink, node, &dag, (&self.config, self.platform()), &key)?;
                 }
                 // Exports are the views; a trigger is its transformer's schedule.
                 _ => {}
             }
         }
+        let manifest = dags::chunks(
+            self.graph,
+            self.platform(),
+            self.config.max_chunk_size,
+            dags.entries,
+        );
+        let manifest_key = ArtifactKey::from_parts(&["dags", "chunks"], "json");
+        for chunk in &manifest.chunks {
+            let (path, text) = dags::chunk_file(chunk.chunk, &self.version);
+            let (stem, _) = path.rsplit_once('.').unwrap_or((path.as_str(), ""));
+            let parts: Vec<&str> = stem.split('/').collect();
+            sink.put(
+                ArtifactKey::from_parts(&parts, "py"),
+                Artifact::new(None, text, vec![manifest_key.clone()]),
+            )?;
+        }
+        sink.put(
+            manifest_key,
+            Artifact::new(None, self.json(&manifest)?, dags.keys),
+        )?;
         Ok(())
+    }
+
+    /// A stream's DAG: on its capture's trigger (hourly without one), or
+    /// for a transformer's output, when the transformer has staged it.
+    fn ingest_dag<'s>(
+        &self,
+        store: &Datastore,
+        spec: &'s IngestSpec,
+        key: &'s str,
+    ) -> SparkDag<'s> {
+        let platform = self.platform();
+        let schedule = match &store.capture {
+            CaptureMetadata::TransformerOutput(t) => {
+                Schedule::AnyOf(vec![dags::transformer_asset(
+                    platform,
+                    t.workspace.as_str(),
+                )])
+            }
+            CaptureMetadata::Ingestion(i) => dags::schedule(
+                i.trigger.as_ref(),
+                Schedule::Cron(dags::DEFAULT_SCHEDULE.to_owned()),
+            ),
+        };
+        let (store_name, dataset) = match spec.stream.split_once('#') {
+            Some((s, d)) => (s, Some(d)),
+            None => (spec.stream.as_str(), None),
+        };
+        let mut id = vec![platform, store_name];
+        id.extend(dataset);
+        SparkDag {
+            dag_id: datasurface_airflow::names::dag_id(&id),
+            description: format!("Ingests a batch of `{}` into the warehouse.", spec.stream),
+            schedule,
+            job: "ingest",
+            spec: key,
+            outlets: spec
+                .datasets
+                .iter()
+                .map(|d| dags::dataset_asset(platform, &spec.datastore, &d.dataset))
+                .collect(),
+        }
+    }
+
+    /// A transformer's DAG: on its trigger, or when any input's stream commits.
+    fn transform_dag<'s>(
+        &self,
+        index: &ModelIndex<'_>,
+        workspace: &WorkspaceName,
+        spec: &'s TransformSpec,
+        key: &'s str,
+    ) -> Result<SparkDag<'s>, PlatformError> {
+        let platform = self.platform();
+        let ws = index
+            .workspace(workspace)
+            .map(|p| p.item)
+            .ok_or_else(|| self.missing("workspace", workspace.as_str()))?;
+        let mut inputs: Vec<String> = ws
+            .sinks()
+            .map(|(_, s)| dags::dataset_asset(platform, s.datastore.as_str(), s.dataset.as_str()))
+            .collect();
+        inputs.sort();
+        inputs.dedup();
+        let trigger = ws.transformer.as_ref().and_then(|t| t.trigger.as_ref());
+        Ok(SparkDag {
+            dag_id: datasurface_airflow::names::dag_id(&[
+                platform,
+                "transformer",
+                workspace.as_str(),
+            ]),
+            description: format!("Runs transformer `{workspace}` and stages its output."),
+            schedule: dags::schedule(trigger, Schedule::AnyOf(inputs)),
+            job: "transform",
+            spec: key,
+            outlets: vec![dags::transformer_asset(platform, &spec.workspace)],
+        })
     }
 
     fn ingest(
@@ -463,6 +569,54 @@ fn plain_file_name(name: &str) -> bool {
         && !name
             .chars()
             .any(|c| c.is_control() || "/\\:*?[]{}".contains(c))
+}
+
+/// The DAG specs rendered so far, and their entries in the chunk manifest.
+#[derive(Default)]
+struct Dags {
+    entries: std::collections::BTreeMap<datasurface_platform::graph::NodeKey, ChunkDag>,
+    keys: Vec<ArtifactKey>,
+}
+
+impl Dags {
+    /// Puts a node's DAG spec, after its job spec, and keeps its entry.
+    fn put(
+        &mut self,
+        sink: &mut dyn ArtifactSink,
+        node: &datasurface_platform::graph::Node,
+        dag: &SparkDag<'_>,
+        (config, platform): (&SparkConfig, &str),
+        spec_key: &ArtifactKey,
+    ) -> Result<(), PlatformError> {
+        let (kind, name) = spec_key
+            .as_str()
+            .strip_prefix("jobs/")
+            .and_then(|rest| rest.split_once('/'))
+            .unwrap_or(("ingest", spec_key.as_str()));
+        let key = ArtifactKey::from_parts(&["dags", kind, name.trim_end_matches(".json")], "json");
+        let spec = dag.spec(config, platform);
+        let text = datasurface_platform::to_spec_json(&spec).map_err(|e| PlatformError::Other {
+            platform: platform.to_owned(),
+            source: Box::new(e),
+        })?;
+        sink.put(
+            key.clone(),
+            Artifact::new(Some(node.key.clone()), text, vec![spec_key.clone()]),
+        )?;
+        self.entries.insert(
+            node.key.clone(),
+            ChunkDag {
+                dag_id: dag.dag_id.clone(),
+                spec: key
+                    .as_str()
+                    .strip_prefix("dags/")
+                    .unwrap_or(key.as_str())
+                    .to_owned(),
+            },
+        );
+        self.keys.push(key);
+        Ok(())
+    }
 }
 
 /// What a view reads: a dataset's table and its stream's batch records.

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
+mod dags;
 mod engine;
 
 use datasurface_files::SourceFile;
