@@ -70,6 +70,8 @@ pub(crate) struct SparkDag<'a> {
     pub(crate) job: &'a str,
     /// The job spec's key in the rendering.
     pub(crate) spec: &'a str,
+    /// A transformer's memory (`--driver-memory`, MiB).
+    pub(crate) memory_mib: Option<u32>,
     pub(crate) outlets: Vec<String>,
 }
 
@@ -92,6 +94,9 @@ impl SparkDag<'_> {
         }
         for (name, value) in &config.spark_conf {
             words.extend(["--conf".to_owned(), format!("{name}={value}")]);
+        }
+        if let Some(mib) = self.memory_mib {
+            words.extend(["--driver-memory".to_owned(), format!("{mib}m")]);
         }
         words.push(format!("{root}/{}", crate::DRIVER));
         words.push(self.job.to_owned());

@@ -486,8 +486,32 @@ class Transform:
         )
 
     def run(self):
+        import threading
+
         workspace = self.spec["workspace"]
         staged = self.spec["staged"]
+        limit = self.spec["timeoutSeconds"]
+        late = threading.Event()
+        done = threading.Event()
+
+        def stop():
+            # Past the limit, every job is cancelled, including one that
+            # starts after the first cancel, until the run gives up.
+            if done.wait(limit):
+                return
+            late.set()
+            while not done.is_set():
+                self.spark.sparkContext.cancelAllJobs()
+                done.wait(0.2)
+
+        watch = threading.Thread(target=stop, daemon=True)
+        watch.start()
+        try:
+            return self.stage(workspace, staged, late, limit)
+        finally:
+            done.set()
+
+    def stage(self, workspace, staged, late, limit):
         try:
             self.lock_down()
             allowed = self.inputs()
@@ -495,6 +519,8 @@ class Transform:
             written = {}
             shown = []
             for i, output in enumerate(self.spec["outputs"]):
+                if late.is_set():
+                    break
                 rows = self.checked(output, allowed)
                 path = "%s/runs/%s/%d" % (staged, run, i)
                 rows.write.mode("overwrite").parquet(path)
@@ -506,7 +532,14 @@ class Transform:
         except CannotRun:
             raise
         except Exception as e:
-            self.say("transformer `%s` failed, and staged nothing: %s" % (workspace, first_line(e)))
+            why = "it ran past its limit of %d s" % limit if late.is_set() else first_line(e)
+            self.say("transformer `%s` failed, and staged nothing: %s" % (workspace, why))
+            return 3
+        if late.is_set():
+            self.say(
+                "transformer `%s` failed, and staged nothing: it ran past its limit of %d s"
+                % (workspace, limit)
+            )
             return 3
         self.files.write(
             staged + "/ready.json",

@@ -162,6 +162,8 @@ impl Renderer<'_> {
             inputs,
             outputs,
             staged: staged_dir(&layout::stream_dir(&self.config.warehouse, output.as_str())),
+            timeout_seconds: transformer.limits.timeout_seconds(),
+            memory_mib: transformer.limits.memory_mib(),
         })
     }
 
@@ -285,6 +287,7 @@ impl Renderer<'_> {
             schedule,
             job: "ingest",
             spec: key,
+            memory_mib: None,
             outlets: spec
                 .datasets
                 .iter()
@@ -323,6 +326,7 @@ impl Renderer<'_> {
             schedule: dags::schedule(trigger, Schedule::AnyOf(inputs)),
             job: "transform",
             spec: key,
+            memory_mib: Some(spec.memory_mib),
             outlets: vec![dags::transformer_asset(platform, &spec.workspace)],
         })
     }

@@ -82,6 +82,7 @@ pub struct Submitter {
     jars: Vec<String>,
     conf: Vec<(String, String)>,
     env: Vec<(String, String)>,
+    driver_memory_mib: Option<u32>,
 }
 
 impl Submitter {
@@ -97,7 +98,16 @@ impl Submitter {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             env: Vec::new(),
+            driver_memory_mib: None,
         }
+    }
+
+    /// Gives the application `mib` MiB (`--driver-memory`): a
+    /// transformer's limit, which [`run`](Self::run) reads from its spec.
+    #[must_use]
+    pub fn with_driver_memory(mut self, mib: u32) -> Self {
+        self.driver_memory_mib = Some(mib);
+        self
     }
 
     /// Sets an environment variable of the applications, such as a
@@ -134,6 +144,9 @@ impl Submitter {
         for (name, value) in &self.conf {
             command.arg("--conf").arg(format!("{name}={value}"));
         }
+        if let Some(mib) = self.driver_memory_mib {
+            command.arg("--driver-memory").arg(format!("{mib}m"));
+        }
         command.arg(driver).arg(job.verb()).arg(spec);
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
@@ -151,8 +164,25 @@ impl Submitter {
         say: &mut dyn FnMut(&str),
     ) -> Result<Ran, RunError> {
         let driver = rendered.join(crate::DRIVER);
-        let mut child = self
-            .command(&driver, job, &rendered.join(spec))
+        let spec_path = rendered.join(spec);
+        let submitter = match job {
+            // A transformer's application gets the memory its limits allow.
+            Job::Transform => {
+                let text = std::fs::read_to_string(&spec_path).map_err(|e| RunError::Record {
+                    path: spec_path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                let read: crate::spec::TransformSpec =
+                    serde_json::from_str(&text).map_err(|e| RunError::Record {
+                        path: spec_path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                self.clone().with_driver_memory(read.memory_mib)
+            }
+            Job::Ingest => self.clone(),
+        };
+        let mut child = submitter
+            .command(&driver, job, &spec_path)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

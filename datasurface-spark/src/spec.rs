@@ -129,6 +129,12 @@ pub struct TransformSpec {
     pub outputs: Vec<OutputSpec>,
     /// Where it stages its results: the output stream's `staged` folder.
     pub staged: String,
+    /// How long one run may take, in seconds: the driver cancels its
+    /// queries then, and the run fails staging nothing.
+    pub timeout_seconds: u32,
+    /// The memory, in MiB, of the application that runs its queries (its
+    /// driver, which holds a local master's executors): `--driver-memory`.
+    pub memory_mib: u32,
 }
 
 /// An input of a transformer: a dataset's committed live rows.

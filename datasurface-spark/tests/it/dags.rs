@@ -74,8 +74,10 @@ fn rendered_dags_load_in_airflow() {
         [
             "lake__masked",
             "lake__shop",
+            "lake__slowed",
             "lake__sneaked",
             "lake__transformer__mask",
+            "lake__transformer__slow",
             "lake__transformer__sneak"
         ]
     );

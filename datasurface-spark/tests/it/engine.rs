@@ -89,6 +89,8 @@ pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
          - workspace: Audit\n    datasetGroup: Masked\n    \
          platforms: [{{platform: Lake, status: PROVISIONED}}]\n  \
          - workspace: Audit\n    datasetGroup: Sneaked\n    \
+         platforms: [{{platform: Lake, status: PROVISIONED}}]\n  \
+         - workspace: Audit\n    datasetGroup: Slowed\n    \
          platforms: [{{platform: Lake, status: PROVISIONED}}]\n"
     );
     let zone = "apiVersion: datasurface.dev/v1\nkind: GovernanceZone\nname: Main\n\
@@ -109,6 +111,9 @@ pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
          name: {{type: {{VarChar: {{maxSize: 20}}}}, nullable: false}}\n          primaryKey: [id]\n  \
          Sneaked:\n    capture: {{transformerOutput: {{workspace: Sneak}}}}\n    \
          datasets:\n      items:\n        schema:\n          columns:\n            \
+         id: {{type: Integer, nullable: false}}\n          primaryKey: [id]\n  \
+         Slowed:\n    capture: {{transformerOutput: {{workspace: Slow}}}}\n    \
+         datasets:\n      items:\n        schema:\n          columns:\n            \
          id: {{type: Integer, nullable: false}}\n          primaryKey: [id]\n\
          workspaces:\n  Mask:\n    container: Analytics\n    datasetGroups:\n      Input:\n        \
          sinks: [{{datastore: Shop, dataset: items}}]\n    \
@@ -118,12 +123,18 @@ pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
          sinks: [{{datastore: Shop, dataset: items}}]\n    \
          transformer:\n      outputDatastore: Sneaked\n      code:\n        sql:\n          queries:\n            \
          items: \"SELECT id FROM parquet.`{warehouse}/Shop/tables/items/live/ds_batch=1`\"\n  \
+         Slow:\n    container: Analytics\n    datasetGroups:\n      Input:\n        \
+         sinks: [{{datastore: Shop, dataset: items}}]\n    \
+         transformer:\n      outputDatastore: Slowed\n      limits: {{timeoutSeconds: 1}}\n      code:\n        sql:\n          queries:\n            \
+         items: \"SELECT a.id FROM Shop_items a CROSS JOIN range(1000000000) r\"\n  \
          Audit:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
          sinks: [{{datastore: Shop, dataset: items}}]\n        \
          requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n      \
          Masked:\n        sinks: [{{datastore: Masked, dataset: items}}]\n        \
          requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}\n      \
          Sneaked:\n        sinks: [{{datastore: Sneaked, dataset: items}}]\n        \
+         requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}\n      \
+         Slowed:\n        sinks: [{{datastore: Slowed, dataset: items}}]\n        \
          requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}\n"
     );
     vec![
@@ -318,6 +329,47 @@ fn setup() -> Option<Lake> {
     Some(lake)
 }
 
+/// The transformer reads the committed live rows of its input, and its
+/// output is ingested like any store's; one that reads anything else, or
+/// runs past its time limit, stages nothing.
+fn transformers_run_on_their_inputs_only(lake: &Lake) {
+    // The transformer reads the committed live rows of its input, and its
+    // output is ingested like any store's.
+    let (ran, lines) = lake.run(Job::Transform, &transform_key("Mask"));
+    assert_eq!(ran, Ran::Committed, "{lines:?}");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("transformer `Mask` staged: items 45 rows")
+    );
+    let (ran, lines) = lake.run(Job::Ingest, &ingest_key("Masked", None));
+    assert_eq!(ran, Ran::Committed, "{lines:?}");
+    assert_eq!(
+        lake.query_group(
+            "Masked",
+            &["SELECT count(*) AS n, min(name) AS m FROM audit.masked__masked__items"]
+        ),
+        [[r#"{"m": "***", "n": 45}"#]]
+    );
+
+    // A query that reads anything but its inputs stages nothing.
+    let (ran, lines) = lake.run(Job::Transform, &transform_key("Sneak"));
+    assert_eq!(ran, Ran::BatchFailed, "{lines:?}");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("transformer `Sneak` failed, and staged nothing")),
+        "{lines:?}"
+    );
+    assert!(!lake.warehouse().join("Sneaked/staged/ready.json").exists());
+    // A query past its transformer's time limit is cancelled.
+    let (ran, lines) = lake.run(Job::Transform, &transform_key("Slow"));
+    assert_eq!(ran, Ran::BatchFailed, "{lines:?}");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("transformer `Slow` failed, and staged nothing: it ran past its limit of 1 s")
+    );
+}
+
 /// Two batches merge inserts, changes and deletes and keep the closed
 /// versions; the views show the committed rows; a run killed in the middle
 /// of the third batch leaves the views as they were, and the next run
@@ -353,34 +405,7 @@ fn batches_merge_keep_history_and_survive_a_kill() {
         ]
     );
 
-    // The transformer reads the committed live rows of its input, and its
-    // output is ingested like any store's.
-    let (ran, lines) = lake.run(Job::Transform, &transform_key("Mask"));
-    assert_eq!(ran, Ran::Committed, "{lines:?}");
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some("transformer `Mask` staged: items 45 rows")
-    );
-    let (ran, lines) = lake.run(Job::Ingest, &ingest_key("Masked", None));
-    assert_eq!(ran, Ran::Committed, "{lines:?}");
-    assert_eq!(
-        lake.query_group(
-            "Masked",
-            &["SELECT count(*) AS n, min(name) AS m FROM audit.masked__masked__items"]
-        ),
-        [[r#"{"m": "***", "n": 45}"#]]
-    );
-
-    // A query that reads anything but its inputs stages nothing.
-    let (ran, lines) = lake.run(Job::Transform, &transform_key("Sneak"));
-    assert_eq!(ran, Ran::BatchFailed, "{lines:?}");
-    assert!(
-        lines
-            .last()
-            .is_some_and(|l| l.starts_with("transformer `Sneak` failed, and staged nothing")),
-        "{lines:?}"
-    );
-    assert!(!lake.warehouse().join("Sneaked/staged/ready.json").exists());
+    transformers_run_on_their_inputs_only(&lake);
 
     // A third batch, killed once it has started writing.
     psql(
