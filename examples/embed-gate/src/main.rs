@@ -18,6 +18,7 @@ fn gate() -> Gate {
     registry.register(Arc::new(datasurface_gate::External));
     registry.register(Arc::new(datasurface_airflow::Airflow::new()));
     registry.register(Arc::new(datasurface_sqlite::SqlitePlatform));
+    registry.register(Arc::new(datasurface_spark::Spark::new()));
     Gate::new(registry).with_hooks(Arc::new(datasurface_hooks::WasmLoader))
 }
 
