@@ -15,6 +15,9 @@
 //! `dags/chunks.json` ([`ChunkManifest`]), is the only file a new chunking
 //! changes besides the factory files that appear or go.
 
+use std::collections::BTreeMap;
+
+use datasurface_platform::graph::{NodeKey, PlatformGraph};
 use serde::{Deserialize, Serialize};
 
 /// The factory program every chunk file runs (`build(<chunk>)` at its end).
@@ -67,6 +70,41 @@ pub struct ChunkDag {
     pub dag_id: String,
     /// Its spec's path under `dags/`, such as `ingest/NW_Data.json`.
     pub spec: String,
+}
+
+impl ChunkManifest {
+    /// Chunks `dags` (the DAG of each node that has one) in the graph's
+    /// bring-up order, at most `max` DAGs a chunk, dropping chunks left
+    /// empty: what `dags/chunks.json` of platform `platform` says. DAG
+    /// specs do not name their chunk, so a new chunking changes only the
+    /// manifest and the factory files that appear or go. Every platform
+    /// whose DAGs the factory program builds chunks them so.
+    pub fn of(
+        graph: &PlatformGraph,
+        platform: &str,
+        max: usize,
+        mut dags: BTreeMap<NodeKey, ChunkDag>,
+    ) -> ChunkManifest {
+        let chunking = graph.chunks_weighted(max, |node| usize::from(dags.contains_key(&node.key)));
+        let chunks = chunking
+            .chunks
+            .iter()
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .filter_map(|k| dags.remove(k))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|dags| !dags.is_empty())
+            .enumerate()
+            .map(|(n, dags)| Chunk { chunk: n + 1, dags })
+            .collect();
+        ChunkManifest {
+            platform: platform.to_owned(),
+            max_chunk_size: max,
+            chunks,
+        }
+    }
 }
 
 #[cfg(test)]

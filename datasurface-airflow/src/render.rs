@@ -23,7 +23,7 @@ use datasurface_runtime::lineage::{JobLineage, LineageModel, Place, Readers};
 use crate::config::AirflowConfig;
 use crate::dags::{Dag, Schedule};
 use crate::escape::markdown::code;
-use crate::factory::{self, Chunk, ChunkDag, ChunkManifest};
+use crate::factory::{self, ChunkDag, ChunkManifest};
 use crate::names::{dag_id, ident, k8s_name, qualified, quoted};
 use crate::spec::{
     CdcSpec, ColumnSpec, DatasetSpec, IngestSpec, SourceSpec, TransformHook, TransformOutput,
@@ -324,7 +324,12 @@ impl Renderer<'_> {
         dags: BTreeMap<NodeKey, ChunkDag>,
         dag_keys: Vec<ArtifactKey>,
     ) -> Result<(), PlatformError> {
-        let manifest = self.chunks(dags);
+        let manifest = ChunkManifest::of(
+            self.graph,
+            self.platform(),
+            self.config.max_chunk_size,
+            dags,
+        );
         let manifest_key = key(CHUNKS);
         for chunk in &manifest.chunks {
             rendering.put(
@@ -1081,36 +1086,6 @@ impl Renderer<'_> {
         }
         let spec_key = ArtifactKey::from_parts(&["jobs", "transformer", name.as_str()], "json");
         Ok((text, dag, (spec_key, self.json(&spec)?)))
-    }
-
-    /// Which DAGs go together: the graph's chunks, each at most
-    /// `maxChunkSize` DAGs, one factory file each (see [`factory`]). DAG
-    /// specs do not name their chunk, so a new chunking changes only the
-    /// manifest and the factory files that appear or go.
-    fn chunks(&self, mut dags: BTreeMap<NodeKey, ChunkDag>) -> ChunkManifest {
-        let chunking = self
-            .graph
-            .chunks_weighted(self.config.max_chunk_size, |node| {
-                usize::from(dags.contains_key(&node.key))
-            });
-        let chunks = chunking
-            .chunks
-            .iter()
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .filter_map(|k| dags.remove(k))
-                    .collect::<Vec<_>>()
-            })
-            .filter(|dags| !dags.is_empty())
-            .enumerate()
-            .map(|(n, dags)| Chunk { chunk: n + 1, dags })
-            .collect();
-        ChunkManifest {
-            platform: self.platform().to_owned(),
-            max_chunk_size: self.config.max_chunk_size,
-            chunks,
-        }
     }
 
     /// The credentials the DAGs name, with what uses each.

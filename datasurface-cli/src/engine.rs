@@ -19,7 +19,7 @@ use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::{ApplyArgs, EngineTarget, PlanFormat, RunArgs, RunFormat, UpArgs};
 use crate::model::Loaded;
-use crate::platforms::{diff, plan_text, platform_name, render_loaded};
+use crate::platforms::{diff, plan_text, platform_of_kind, render_loaded};
 
 /// Where each source container's data is on this machine: the model's
 /// [`local_sources`], relative to the model's directory.
@@ -158,31 +158,16 @@ fn choose(
     let platform = platform.as_deref();
     let state = &state_of(app, model, state.as_deref(), err)?;
     let loaded = crate::model::load_valid(app, model, "apply or run it", out, err)?;
-    let name = platform_name(app, &loaded.valid, platform, Some("sqlite"), err)
-        .ok_or(Outcome::CouldNotRun)?;
+    let (name, _) = platform_of_kind(
+        app,
+        &loaded.valid,
+        platform,
+        "sqlite",
+        "`apply`, `run` and `up` work on `sqlite` platforms (render and plan work for every kind)",
+        err,
+    )
+    .ok_or(Outcome::CouldNotRun)?;
     let error = app.paint(Paint::Error, "error");
-    let Some(declaration) = loaded.valid.platforms.get(name.as_str()) else {
-        let declared: Vec<&str> = loaded
-            .valid
-            .platforms
-            .keys()
-            .map(datasurface_core::names::PlatformName::as_str)
-            .collect();
-        let _ = writeln!(
-            err,
-            "{error}: the model declares no platform `{name}`; it declares: {}",
-            declared.join(", ")
-        );
-        return Err(Outcome::CouldNotRun);
-    };
-    let kind = declaration.kind.as_str();
-    if kind != "sqlite" {
-        let _ = writeln!(
-            err,
-            "{error}: platform `{name}` is of kind `{kind}`; `apply`, `run` and `up` work on `sqlite` platforms (render and plan work for every kind)"
-        );
-        return Err(Outcome::CouldNotRun);
-    }
     let engine = Engine::open(state, sources(&loaded.valid, &name, model, state))
         .map_err(|e| {
             let _ = writeln!(err, "{error}: {e}");

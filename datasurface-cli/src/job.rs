@@ -21,7 +21,7 @@ use crate::args::{
     JobStatusFormat, JobTransformArgs, TransformerJobArgs,
 };
 use crate::model::load_valid;
-use crate::platforms::{platform_name, render_loaded};
+use crate::platforms::{platform_of_kind, render_loaded};
 
 fn variable(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -340,28 +340,16 @@ fn apply(app: &App<'_>, args: &JobApplyArgs, out: &mut dyn Write, err: &mut dyn 
         Ok(l) => l,
         Err(outcome) => return outcome,
     };
-    let kind = "airflow";
-    let Some(name) = platform_name(
+    let Some((name, declaration)) = platform_of_kind(
         app,
         &loaded.valid,
         args.platform.as_deref(),
-        Some(kind),
+        "airflow",
+        "`job apply` applies `airflow` platforms (a `sqlite` platform is applied by `datasurface apply`)",
         err,
     ) else {
         return Outcome::CouldNotRun;
     };
-    let Some(declaration) = loaded.valid.platforms.get(name.as_str()) else {
-        let _ = writeln!(err, "{error}: the model declares no platform `{name}`");
-        return Outcome::CouldNotRun;
-    };
-    if declaration.kind.as_str() != kind {
-        let _ = writeln!(
-            err,
-            "{error}: platform `{name}` is of kind `{}`; `job apply` applies `airflow` platforms (a `sqlite` platform is applied by `datasurface apply`)",
-            declaration.kind
-        );
-        return Outcome::CouldNotRun;
-    }
     let rendered = match render_loaded(app, &loaded, &name, err) {
         Ok(r) => r,
         Err(outcome) => return outcome,

@@ -59,6 +59,44 @@ pub(crate) fn platform_name(
     None
 }
 
+/// The platform of kind `kind` a command works on ([`platform_name`]), with
+/// its declaration; prints why not: a name the model does not declare (with
+/// those it does), or a platform of another kind (`works`, such as
+/// "`job spark` runs `spark` platforms' jobs", says what the command does).
+pub(crate) fn platform_of_kind<'v>(
+    app: &App<'_>,
+    valid: &'v ValidEcosystem,
+    named: Option<&str>,
+    kind: &str,
+    works: &str,
+    err: &mut dyn Write,
+) -> Option<(String, &'v datasurface_core::PlatformDeclaration)> {
+    let name = platform_name(app, valid, named, Some(kind), err)?;
+    let error = app.paint(Paint::Error, "error");
+    let Some(declaration) = valid.platforms.get(name.as_str()) else {
+        let declared: Vec<&str> = valid
+            .platforms
+            .keys()
+            .map(datasurface_core::names::PlatformName::as_str)
+            .collect();
+        let _ = writeln!(
+            err,
+            "{error}: the model declares no platform `{name}`; it declares: {}",
+            declared.join(", ")
+        );
+        return None;
+    };
+    if declaration.kind.as_str() != kind {
+        let _ = writeln!(
+            err,
+            "{error}: platform `{name}` is of kind `{}`; {works}",
+            declaration.kind
+        );
+        return None;
+    }
+    Some((name, declaration))
+}
+
 /// Loads the model and renders one platform; prints why not on failure.
 fn rendered(
     app: &App<'_>,

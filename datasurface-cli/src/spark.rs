@@ -15,7 +15,7 @@ use crate::Outcome;
 use crate::app::{App, Paint};
 use crate::args::JobSparkArgs;
 use crate::model::load_valid;
-use crate::platforms::{platform_name, render_loaded};
+use crate::platforms::{platform_of_kind, render_loaded};
 
 /// A folder removed when the job ends, whatever its outcome.
 struct Scratch(PathBuf);
@@ -50,27 +50,16 @@ pub(crate) fn run(
         Ok(l) => l,
         Err(outcome) => return outcome,
     };
-    let Some(name) = platform_name(
+    let Some((name, declaration)) = platform_of_kind(
         app,
         &loaded.valid,
         args.platform.as_deref(),
-        Some("spark"),
+        "spark",
+        "`job spark` runs `spark` platforms' jobs",
         err,
     ) else {
         return Outcome::CouldNotRun;
     };
-    let Some(declaration) = loaded.valid.platforms.get(name.as_str()) else {
-        let _ = writeln!(err, "{error}: the model declares no platform `{name}`");
-        return Outcome::CouldNotRun;
-    };
-    if declaration.kind.as_str() != "spark" {
-        let _ = writeln!(
-            err,
-            "{error}: platform `{name}` is of kind `{}`; `job spark` runs `spark` platforms' jobs",
-            declaration.kind
-        );
-        return Outcome::CouldNotRun;
-    }
     let rendered = match render_loaded(app, &loaded, &name, err) {
         Ok(r) => r,
         Err(outcome) => return outcome,

@@ -143,6 +143,18 @@ impl SparkParameters {
     }
 }
 
+/// The local path of a location: itself when absolute, the path of a
+/// `file:` URL; `None` for another file system's URL.
+pub(crate) fn local_path(location: &str) -> Option<&str> {
+    if location.starts_with('/') {
+        Some(location)
+    } else {
+        location
+            .strip_prefix("file://")
+            .filter(|p| p.starts_with('/'))
+    }
+}
+
 /// An absolute path or a URL with a scheme (`s3a://…`), with no `..`
 /// segment and no control character.
 fn is_location(text: &str) -> bool {

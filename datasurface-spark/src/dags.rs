@@ -17,10 +17,9 @@ use std::collections::BTreeMap;
 
 use datasurface_airflow::dags::{DagSpec, Operator, Schedule, TaskSpec};
 use datasurface_airflow::escape::jinja::inert;
-use datasurface_airflow::factory::{self, Chunk, ChunkDag, ChunkManifest};
+use datasurface_airflow::factory;
 use datasurface_core::StepTrigger;
 use datasurface_platform::escape::shell;
-use datasurface_platform::graph::{NodeKey, PlatformGraph};
 
 use crate::config::SparkConfig;
 use crate::layout::segment;
@@ -122,35 +121,6 @@ impl SparkDag<'_> {
                 },
             }],
         }
-    }
-}
-
-/// The chunk manifest of `dags`, chunked as the graph's bring-up order
-/// allows, at most `max` DAGs a chunk.
-pub(crate) fn chunks(
-    graph: &PlatformGraph,
-    platform: &str,
-    max: usize,
-    mut dags: BTreeMap<NodeKey, ChunkDag>,
-) -> ChunkManifest {
-    let chunking = graph.chunks_weighted(max, |node| usize::from(dags.contains_key(&node.key)));
-    let chunks = chunking
-        .chunks
-        .iter()
-        .map(|chunk| {
-            chunk
-                .iter()
-                .filter_map(|k| dags.remove(k))
-                .collect::<Vec<_>>()
-        })
-        .filter(|dags| !dags.is_empty())
-        .enumerate()
-        .map(|(n, dags)| Chunk { chunk: n + 1, dags })
-        .collect();
-    ChunkManifest {
-        platform: platform.to_owned(),
-        max_chunk_size: max,
-        chunks,
     }
 }
 

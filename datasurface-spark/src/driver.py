@@ -81,6 +81,15 @@ class Warehouse:
         """The path as Spark names what it read: with its file system."""
         return self._fs(path).makeQualified(self._path(path)).toString()
 
+    def regular_file(self, path):
+        """Whether ``path`` is a regular file, not a link to one: a drop
+        folder's link could name a file its team may not read."""
+        fs = self._fs(path)
+        if not fs.exists(self._path(path)):
+            return False
+        status = fs.getFileLinkStatus(self._path(path))
+        return status.isFile() and not status.isSymlink()
+
     def children(self, path):
         if not self.exists(path):
             return []
@@ -289,6 +298,11 @@ class Ingest:
 
             schema = StructType([StructField(c["name"], StringType(), True) for c in dataset["columns"]])
             path = source["csv"]["folder"].rstrip("/") + "/" + dataset["sourceTable"]
+            if not self.files.regular_file(path):
+                raise BatchFailed(
+                    "%s is missing or not a regular file: a drop folder holds the datasets' CSV files themselves, never links"
+                    % path
+                )
             return (
                 spark.read.option("header", True)
                 .option("mode", "FAILFAST")

@@ -44,11 +44,12 @@ pub mod runner;
 pub mod spec;
 pub mod types;
 
-use datasurface_core::{Latency, Milestoning};
+use datasurface_core::names::ContainerName;
+use datasurface_core::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::{
     ArtifactSink, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, FileFormat,
-    Plan, PlatformError, RenderContext, Rendering, TriggerKind,
+    Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
 use datasurface_rules::validate::{Diagnostic, ModelIndex};
 
@@ -107,6 +108,39 @@ impl DataPlatform for Spark {
 
     fn parameters(&self) -> Option<datasurface_platform::schemars::Schema> {
         Some(datasurface_platform::schemars::schema_for!(SparkParameters))
+    }
+
+    /// The folders its parameters map on the machines that run jobs: each
+    /// of `sources` holds its container's team's files, the warehouse every
+    /// team's rows, the rendering every job's spec. No team's file may lie
+    /// on them. The platform logs in with no credential of its own: a
+    /// database source's credential is its datastore's.
+    fn resources(&self, declaration: &PlatformDeclaration) -> PlatformResources {
+        let (config, _) = SparkParameters::read("", declaration);
+        let mut resources = PlatformResources::new();
+        for (container, folder) in &config.sources {
+            if let Some(path) = config::local_path(folder) {
+                resources = resources.file(
+                    path,
+                    ContainerName::new(container.as_str()).ok(),
+                    &["sources", container],
+                );
+            }
+        }
+        for (parameter, folder) in [
+            ("warehouse", &config.warehouse),
+            ("rendering", &config.rendering),
+        ] {
+            if let Some(path) = config::local_path(folder) {
+                let named: &[&str] = if declaration.parameters.contains_key(parameter) {
+                    &[parameter]
+                } else {
+                    &[]
+                };
+                resources = resources.file(path, None, named);
+            }
+        }
+        resources
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {

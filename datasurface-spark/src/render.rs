@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use datasurface_core::capture::IngestionConsistency;
 use datasurface_core::names::{DatasetGroupName, DatasetName, DatastoreName, WorkspaceName};
 use datasurface_core::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Datastore,
-    Milestoning,
+    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Dataset,
+    Datastore, Milestoning, Workspace,
 };
 use datasurface_platform::escape::jdbc;
 use datasurface_platform::escape::sql::Dialect::{Postgres, SparkSql};
@@ -18,7 +18,7 @@ use datasurface_rules::validate::ModelIndex;
 use datasurface_runtime::credential_variable;
 
 use datasurface_airflow::dags::Schedule;
-use datasurface_airflow::factory::ChunkDag;
+use datasurface_airflow::factory::{ChunkDag, ChunkManifest};
 
 use crate::config::SparkConfig;
 use crate::dags::{self, SparkDag};
@@ -76,6 +76,42 @@ impl Renderer<'_> {
         }
     }
 
+    /// The datastore the graph names.
+    fn store<'m>(
+        &self,
+        index: &ModelIndex<'m>,
+        name: &DatastoreName,
+    ) -> Result<&'m Datastore, PlatformError> {
+        index
+            .datastore(name)
+            .map(|p| p.item)
+            .ok_or_else(|| self.missing("datastore", name.as_str()))
+    }
+
+    /// The workspace the graph names.
+    fn workspace<'m>(
+        &self,
+        index: &ModelIndex<'m>,
+        name: &WorkspaceName,
+    ) -> Result<&'m Workspace, PlatformError> {
+        index
+            .workspace(name)
+            .map(|p| p.item)
+            .ok_or_else(|| self.missing("workspace", name.as_str()))
+    }
+
+    /// A dataset of a store the graph names.
+    fn dataset<'m>(
+        &self,
+        store: &'m Datastore,
+        name: &DatasetName,
+    ) -> Result<&'m Dataset, PlatformError> {
+        store
+            .datasets
+            .get(name)
+            .ok_or_else(|| self.missing("dataset", name.as_str()))
+    }
+
     fn json(&self, spec: &impl serde::Serialize) -> Result<String, PlatformError> {
         datasurface_platform::to_spec_json(spec).map_err(|e| PlatformError::Other {
             platform: self.platform().to_owned(),
@@ -98,10 +134,7 @@ impl Renderer<'_> {
         index: &ModelIndex<'_>,
         workspace: &WorkspaceName,
     ) -> Result<TransformSpec, PlatformError> {
-        let ws = index
-            .workspace(workspace)
-            .map(|p| p.item)
-            .ok_or_else(|| self.missing("workspace", workspace.as_str()))?;
+        let ws = self.workspace(index, workspace)?;
         let transformer = ws
             .transformer
             .as_ref()
@@ -114,14 +147,8 @@ impl Renderer<'_> {
         sinks.dedup();
         let mut inputs = Vec::new();
         for (s, d) in sinks {
-            let store = index
-                .datastore(s)
-                .map(|p| p.item)
-                .ok_or_else(|| self.missing("datastore", s.as_str()))?;
-            let dataset = store
-                .datasets
-                .get(d)
-                .ok_or_else(|| self.missing("dataset", d.as_str()))?;
+            let store = self.store(index, s)?;
+            let dataset = self.dataset(store, d)?;
             let (root, table) = self.table_of(store, s.as_str(), d.as_str());
             inputs.push(InputSpec {
                 view: (crate::transformer_sql().input_name)(s.as_str(), d.as_str()),
@@ -136,10 +163,7 @@ impl Renderer<'_> {
             });
         }
         let output = &transformer.output_datastore;
-        let out_store = index
-            .datastore(output)
-            .map(|p| p.item)
-            .ok_or_else(|| self.missing("datastore", output.as_str()))?;
+        let out_store = self.store(index, output)?;
         let outputs = match &transformer.code {
             CodeArtifact::Sql(sql) => sql
                 .sorted_queries()
@@ -182,10 +206,7 @@ impl Renderer<'_> {
                     dataset,
                     from_platform,
                 } => {
-                    let store = index
-                        .datastore(datastore)
-                        .map(|p| p.item)
-                        .ok_or_else(|| self.missing("datastore", datastore.as_str()))?;
+                    let store = self.store(&index, datastore)?;
                     let spec = self.ingest(
                         (datastore, dataset.as_ref()),
                         store,
@@ -231,7 +252,7 @@ impl Renderer<'_> {
                 _ => {}
             }
         }
-        let manifest = dags::chunks(
+        let manifest = ChunkManifest::of(
             self.graph,
             self.platform(),
             self.config.max_chunk_size,
@@ -305,10 +326,7 @@ impl Renderer<'_> {
         key: &'s str,
     ) -> Result<SparkDag<'s>, PlatformError> {
         let platform = self.platform();
-        let ws = index
-            .workspace(workspace)
-            .map(|p| p.item)
-            .ok_or_else(|| self.missing("workspace", workspace.as_str()))?;
+        let ws = self.workspace(index, workspace)?;
         let mut inputs: Vec<String> = ws
             .sinks()
             .map(|(_, s)| dags::dataset_asset(platform, s.datastore.as_str(), s.dataset.as_str()))
@@ -485,10 +503,7 @@ impl Renderer<'_> {
         workspace: &WorkspaceName,
         group: &DatasetGroupName,
     ) -> Result<String, PlatformError> {
-        let ws = index
-            .workspace(workspace)
-            .map(|p| p.item)
-            .ok_or_else(|| self.missing("workspace", workspace.as_str()))?;
+        let ws = self.workspace(index, workspace)?;
         let g = ws
             .dataset_groups
             .get(group)
@@ -506,14 +521,8 @@ impl Renderer<'_> {
             self.version
         );
         for (s, d) in sinks {
-            let store = index
-                .datastore(s)
-                .map(|p| p.item)
-                .ok_or_else(|| self.missing("datastore", s.as_str()))?;
-            let dataset = store
-                .datasets
-                .get(d)
-                .ok_or_else(|| self.missing("dataset", d.as_str()))?;
+            let store = self.store(index, s)?;
+            let dataset = self.dataset(store, d)?;
             let (root, table) = self.table_of(store, s.as_str(), d.as_str());
             let columns: Vec<String> = dataset
                 .schema

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use datasurface_airflow::dags::{DagSpec, Operator};
+use datasurface_airflow::dags::DagSpec;
 use datasurface_airflow::factory::ChunkManifest;
 use datasurface_airflow::{Airflow, CHUNKS, DEFAULT_MAX_CHUNK_SIZE};
 use datasurface_platform::graph::build;
@@ -23,7 +23,7 @@ use datasurface_testkit::edits::EDITS;
 use datasurface_testkit::{Conformance, Shape, generate_for};
 use serde_json::json;
 
-use super::{northwind, render};
+use super::{dagbag, northwind, render};
 
 fn required() -> bool {
     std::env::var("DATASURFACE_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1")
@@ -203,111 +203,6 @@ fn write_dags(rendering: &Rendering, dir: &Path) -> Vec<DagSpec> {
     specs
 }
 
-/// Loads a DAG folder with Airflow's `DagBag`, as the DAG processor does,
-/// and prints every DAG it built as Airflow holds it: its schedule (a cron,
-/// the URIs of the assets it waits for, or none), tags, retries, and each
-/// task's id, operator, outlets and upstream tasks.
-const DAGBAG: &str = r#"
-import json, sys
-from airflow.models.dagbag import DagBag
-from airflow.sdk import Asset
-
-def assets(schedule):
-    if isinstance(schedule, Asset):
-        return [schedule.uri]
-    found = []
-    for item in getattr(schedule, "objects", None) or schedule:
-        found.extend(assets(item))
-    return found
-
-def schedule(dag):
-    s = dag.schedule
-    if s is None:
-        return "external"
-    if isinstance(s, str):
-        return {"cron": s}
-    return {"anyOf": assets(s)}
-
-bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
-dags = {}
-for dag_id, dag in sorted(bag.dags.items()):
-    dags[dag_id] = {
-        "schedule": schedule(dag),
-        "tags": sorted(dag.tags),
-        "retries": dag.default_args["retries"],
-        "tasks": [
-            {
-                "taskId": t.task_id,
-                "operator": type(t).__name__,
-                "outlets": [o.uri for o in t.outlets],
-                "upstream": sorted(t.upstream_task_ids),
-            }
-            for t in dag.tasks
-        ],
-    }
-errors = {str(k): str(v) for k, v in bag.import_errors.items()}
-print(json.dumps({"dags": dags, "errors": errors}))
-"#;
-
-/// Loads `dags` with Airflow's `DagBag` and checks that it built exactly the
-/// DAGs `specs` describe: every DAG id once, with its schedule, assets,
-/// tags, retries and tasks in order, and no import error.
-fn assert_airflow_builds(python: &Path, dags: &Path, specs: &[DagSpec]) {
-    let home = dags.with_file_name("airflow-home");
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(DAGBAG)
-        .arg(dags)
-        .env("AIRFLOW_HOME", &home)
-        .env("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "DagBag failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("unexpected DagBag output ({e}):\n{stdout}"));
-    assert_eq!(result["errors"], json!({}), "DAG import errors");
-    let built = result["dags"].as_object().unwrap();
-    let mut expected = serde_json::Map::new();
-    for spec in specs {
-        let mut previous: Option<&str> = None;
-        let tasks: Vec<serde_json::Value> = spec
-            .tasks
-            .iter()
-            .map(|t| {
-                let operator = match t.operator {
-                    Operator::Bash { .. } => "BashOperator",
-                    Operator::Pod { .. } => "KubernetesPodOperator",
-                };
-                let upstream: Vec<&str> = previous.into_iter().collect();
-                previous = Some(&t.task_id);
-                json!({"taskId": t.task_id, "operator": operator, "outlets": t.outlets, "upstream": upstream})
-            })
-            .collect();
-        let mut tags = spec.tags.clone();
-        tags.sort();
-        let schedule = serde_json::to_value(&spec.schedule).unwrap();
-        let previous = expected.insert(
-            spec.dag_id.clone(),
-            json!({"schedule": schedule, "tags": tags, "retries": spec.retries, "tasks": tasks}),
-        );
-        assert!(previous.is_none(), "two specs for DAG {}", spec.dag_id);
-    }
-    assert_eq!(built.len(), expected.len(), "DAGs built against specs");
-    for (dag_id, want) in &expected {
-        assert_eq!(
-            built.get(dag_id),
-            Some(want),
-            "DAG {dag_id} as Airflow built it"
-        );
-    }
-    let _ = std::fs::remove_dir_all(&home);
-}
-
 #[test]
 fn rendered_dags_import_under_airflow_3() {
     let Some(python) = airflow_python() else {
@@ -331,7 +226,7 @@ fn rendered_dags_import_under_airflow_3() {
         let r = kit.render(&kit.exercise_model().unwrap()).unwrap();
         specs.extend(write_dags(&r, &dags.join(name)));
     }
-    assert_airflow_builds(&python, &dags, &specs);
+    dagbag::assert_airflow_builds(&python, &dags, &specs);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -378,7 +273,7 @@ fn a_generated_model_loads(stores: usize, max_chunk_size: Option<usize>) {
         chunks.chunks.iter().map(|c| c.dags.len()).sum::<usize>(),
         specs.len()
     );
-    assert_airflow_builds(&python, &dags, &specs);
+    dagbag::assert_airflow_builds(&python, &dags, &specs);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

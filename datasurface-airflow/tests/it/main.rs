@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
+mod dagbag;
 mod escaping;
 mod external;
 mod runner;

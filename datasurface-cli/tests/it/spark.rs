@@ -110,17 +110,20 @@ fn job_spark_ingests_a_drop_with_real_spark() {
         ])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
-        .args(["job", "spark"])
-        .arg(&model)
-        .args(["--stream", "Feed", "--spark-submit"])
-        .arg(&submit)
-        .env("DATASURFACE_CACHE_DIR", super::cache_dir())
-        .env("SPARK_HOME", String::from_utf8_lossy(&home.stdout).trim())
-        .env("PYSPARK_PYTHON", &python)
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
+            .args(["job", "spark"])
+            .arg(&model)
+            .args(["--stream", "Feed", "--spark-submit"])
+            .arg(&submit)
+            .env("DATASURFACE_CACHE_DIR", super::cache_dir())
+            .env("SPARK_HOME", String::from_utf8_lossy(&home.stdout).trim())
+            .env("PYSPARK_PYTHON", &python)
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let out = run();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -132,5 +135,20 @@ fn job_spark_ingests_a_drop_with_real_spark() {
         "{stdout}"
     );
     assert!(dir.join("warehouse/Feed/meta/committed/1.json").is_file());
+
+    // A link in the drop folder to a file beside it is not read.
+    let drop = dir.join("drops/events.csv");
+    let elsewhere = dir.join("elsewhere.csv");
+    std::fs::rename(&drop, &elsewhere).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&elsewhere, &drop).unwrap_or_else(|e| panic!("{e}"));
+    let out = run();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("is missing or not a regular file"), "{said}");
+    assert!(!dir.join("warehouse/Feed/meta/committed/2.json").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

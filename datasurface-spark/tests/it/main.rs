@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
+#[path = "../../../datasurface-airflow/tests/it/dagbag.rs"]
+mod dagbag;
 mod dags;
 mod engine;
 
@@ -63,4 +65,44 @@ fn plans_say_what_a_change_disrupts() {
     let (disruption, reason) = step(&edited("qty: {type: Integer}", "qty: {type: BigInt}"));
     assert_eq!(disruption, Disruption::Recreate, "{reason}");
     assert!(reason.contains("from int to bigint"), "{reason}");
+}
+
+/// The folders its parameters map on the workers are claimed: a source
+/// folder by its container's team, the warehouse and the rendering by the
+/// platform; another file system's URL is not a file of the model's.
+#[test]
+fn claims_the_folders_its_parameters_map() {
+    use datasurface_platform::DataPlatform;
+    let declaration: datasurface_core::PlatformDeclaration =
+        serde_json::from_value(serde_json::json!({
+            "kind": "spark", "version": "^0.1",
+            "parameters": {
+                "warehouse": "/data/warehouse",
+                "sources": {"Drops": "file:///data/drops", "Remote": "s3a://bucket/drops"}
+            }
+        }))
+        .unwrap();
+    let resources = Spark::new().resources(&declaration);
+    assert!(resources.credentials.is_empty());
+    let files: Vec<(&str, Option<&str>, Vec<&str>)> = resources
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.path.as_str(),
+                f.container
+                    .as_ref()
+                    .map(datasurface_core::names::ContainerName::as_str),
+                f.parameter.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("/data/drops", Some("Drops"), vec!["sources", "Drops"]),
+            ("/data/warehouse", None, vec!["warehouse"]),
+            ("/opt/datasurface/rendering", None, vec![]),
+        ]
+    );
 }
