@@ -104,6 +104,7 @@ impl DataPlatform for External {
             .with_triggers(TriggerKind::ALL.to_vec())
             .with_code_kinds(CodeKind::ALL.to_vec())
             .with_file_formats(FileFormat::ALL.to_vec())
+            .with_hooks()
     }
 
     /// Its parameters, and entries whose files would be one where case is

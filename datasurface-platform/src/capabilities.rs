@@ -66,6 +66,10 @@ pub struct Capabilities {
     /// (the default): any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub longest_retention_days: Option<u64>,
+    /// Whether it asks a workspace's `hook` before running its transformer
+    /// (docs/hooks.md). A platform that does not would run a hooked
+    /// transformer unasked, so a model with one is refused on it.
+    pub hooks: bool,
 }
 
 impl Capabilities {
@@ -133,6 +137,14 @@ impl Capabilities {
         self
     }
 
+    /// It asks a workspace's hook before running its transformer, as the
+    /// hook's events say, and keeps to the decision.
+    #[must_use]
+    pub fn with_hooks(mut self) -> Self {
+        self.hooks = true;
+        self
+    }
+
     /// The longest history, in days, it keeps for a forensic group.
     #[must_use]
     pub fn with_longest_retention_days(mut self, days: u64) -> Self {
@@ -173,6 +185,8 @@ pub enum Capability {
     /// A dataset group's retention of history, in days (see
     /// [`Capabilities::longest_retention_days`]).
     RetentionDays(u64),
+    /// A hook deciding when a workspace's transformer runs.
+    Hooks,
 }
 
 impl fmt::Display for Capability {
@@ -187,6 +201,7 @@ impl fmt::Display for Capability {
             Capability::FileFormat(k) => write!(f, "`{k}` files"),
             Capability::Latency(l) => write!(f, "{l:?} latency"),
             Capability::RetentionDays(d) => write!(f, "keeping history {d} days"),
+            Capability::Hooks => write!(f, "hooks deciding when a transformer runs"),
         }
     }
 }
@@ -206,11 +221,13 @@ impl Capabilities {
             Capability::RetentionDays(d) => {
                 self.longest_retention_days.is_none_or(|most| *d <= most)
             }
+            Capability::Hooks => self.hooks,
         }
     }
 
     /// Every capability declared, one by one (the lists; the bounds
-    /// `fastest_latency` and `longest_retention_days` are not listed).
+    /// `fastest_latency` and `longest_retention_days`, and `hooks`, are not
+    /// listed: a generated model exercises the lists).
     pub fn all(&self) -> Vec<Capability> {
         let mut all = Vec::new();
         all.extend(
@@ -475,6 +492,12 @@ impl Check<'_> {
             ])
         };
         self.uses(path, Capability::CodeKind(CodeKind::of(&transformer.code)));
+        if at.item.hook.is_some() {
+            let hook = || {
+                ModelPath::team(at.zone, at.team).keys(["workspaces", workspace.as_str(), "hook"])
+            };
+            self.uses(hook, Capability::Hooks);
+        }
     }
 
     fn group(&mut self, workspace: &WorkspaceName, group: &DatasetGroupName) {

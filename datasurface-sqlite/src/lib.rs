@@ -148,6 +148,8 @@ impl DataPlatform for SqlitePlatform {
             .with_triggers([TriggerKind::Cron, TriggerKind::External])
             .with_code_kinds([CodeKind::Sql])
             .with_file_formats([FileFormat::Csv])
+            // A hooked transformer runs only when its hook says so.
+            .with_hooks()
             // Batches on a schedule or a `run`: minutes behind at best.
             .with_fastest_latency(Latency::Minutes)
     }

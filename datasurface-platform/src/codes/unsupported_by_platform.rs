@@ -6,7 +6,7 @@ pub(crate) const CODE: CodeInfo = CodeInfo::new(
     "unsupported-by-platform",
     Severity::Error,
     "The model asks a platform for something its capabilities do not include.",
-    "A capture method, milestoning strategy, container kind, column type, trigger or transformer code kind that the platform does not declare. Assign the dataset group to a platform that supports it, or change what the model asks for. Nothing is rendered until it is fixed.",
+    "A capture method, milestoning strategy, container kind, column type, trigger, transformer code kind or hook that the platform does not declare. Assign the dataset group to a platform that supports it, or change what the model asks for. Nothing is rendered until it is fixed.",
 )
 .with_example(
     &[

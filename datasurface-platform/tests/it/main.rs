@@ -44,7 +44,8 @@ impl JobSpecs {
                 ])
                 .with_triggers([TriggerKind::Cron])
                 .with_code_kinds([CodeKind::Sql])
-                .with_file_formats(Vec::new()),
+                .with_file_formats(Vec::new())
+                .with_hooks(),
         }
     }
 }
@@ -173,6 +174,8 @@ fn capabilities_are_checked_before_rendering() {
         .data_types
         .retain(|t| *t != TypeKind::Decimal);
     poorer.capabilities.code_kinds.clear();
+    // A platform that does not ask hooks refuses a hooked transformer.
+    poorer.capabilities.hooks = false;
     let found = poorer.lint(&graphs.graphs[name], &context);
     let messages: Vec<String> = found
         .iter()
