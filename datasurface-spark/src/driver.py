@@ -346,25 +346,19 @@ class Ingest:
             *[F.col(quoted(c["name"])).cast(c["sparkType"]).alias(c["name"]) for c in columns]
         )
         rows = rows.withColumn(ROW_HASH, F.sha2(F.to_json(F.struct(*[F.col(quoted(n)) for n in names])), 256))
-        ddl = ", ".join("%s %s" % (quoted(c["name"]), c["sparkType"]) for c in columns)
-        ddl += ", %s string, %s int" % (ROW_HASH, BATCH_IN)
         previous_path = "%s/live/%s=%d" % (table, LIVE_PARTITION, last)
-        if last > 0 and self.files.exists(previous_path):
-            previous = self.spark.read.parquet(previous_path)
-            previous = previous.select(
-                *[
-                    F.col(quoted(c["name"])) if c["name"] in previous.columns else F.lit(None).cast(c["sparkType"]).alias(c["name"])
-                    for c in columns
-                ],
-                F.col(ROW_HASH),
-                F.col(BATCH_IN).cast("int"),
-            )
-        else:
-            previous = self.spark.createDataFrame([], ddl)
-        duplicate = rows.groupBy(*[F.col(quoted(k)) for k in key]).count().where(F.col("count") > 1).limit(1).collect()
-        if duplicate:
-            shown = ", ".join("%s = %s" % (k, duplicate[0][i]) for i, k in enumerate(key))
-            raise BatchFailed("dataset `%s`: the source has more than one row with key %s" % (name, shown))
+        first = last == 0 or not self.files.exists(previous_path)
+        if first:
+            return self.first_load(dataset, rows, batch)
+        previous = self.spark.read.parquet(previous_path)
+        previous = previous.select(
+            *[
+                F.col(quoted(c["name"])) if c["name"] in previous.columns else F.lit(None).cast(c["sparkType"]).alias(c["name"])
+                for c in columns
+            ],
+            F.col(ROW_HASH),
+            F.col(BATCH_IN).cast("int"),
+        )
         fields = names + [ROW_HASH]
         keys = ["__k%d" % i for i in range(len(key))]
         was = previous.select(
@@ -389,6 +383,8 @@ class Ingest:
 
         joined = joined.withColumn("op", op).persist(StorageLevel.MEMORY_AND_DISK)
         try:
+            # On the joined rows, already grouped by key: no second read of the source.
+            self.refuse_duplicates(name, key, joined.where(F.col("now").isNotNull()), keys)
             counts = {r["op"]: r["count"] for r in joined.groupBy("op").count().collect()}
             if counts.get("insert", 0) + counts.get("update", 0) + counts.get("same", 0) == 0 and counts.get("delete", 0) > 0 and not dataset.get("allowEmpty", False):
                 raise BatchFailed(
@@ -413,6 +409,37 @@ class Ingest:
             "deleted": deleted,
             "live": inserted + updated + counts.get("same", 0),
         }
+
+
+    def first_load(self, dataset, rows, batch):
+        """A table's first batch: every row is new, so there is nothing to
+        join with. An empty history partition is written beside the live
+        rows, so forensic views read the table's history from the start."""
+        F = self.F
+        table = dataset["table"]
+        live_path = "%s/live/%s=%d" % (table, LIVE_PARTITION, batch)
+        live = rows.withColumn(BATCH_IN, F.lit(batch).cast("int"))
+        live.write.mode("overwrite").parquet(live_path)
+        # Checked on what was written, reading its key columns alone: the
+        # source is read once. A batch that fails is rolled back.
+        written = self.spark.read.parquet(live_path)
+        self.refuse_duplicates(dataset["dataset"], dataset["primaryKey"], written, dataset["primaryKey"])
+        if self.spec["keepHistory"]:
+            closed = live.limit(0).withColumn(CLOSED_BY, F.lit(None).cast("string"))
+            closed.write.mode("overwrite").parquet("%s/history/%s=%d" % (table, HISTORY_PARTITION, batch))
+        inserted = written.count()
+        return {"inserted": inserted, "updated": 0, "deleted": 0, "live": inserted}
+
+    def refuse_duplicates(self, name, key, frame, columns):
+        """Fails the batch when two of ``frame``'s rows have one key (the
+        model's ``key``, in ``frame``'s ``columns``)."""
+        F = self.F
+        duplicate = (
+            frame.groupBy(*[F.col(quoted(c)) for c in columns]).count().where(F.col("count") > 1).limit(1).collect()
+        )
+        if duplicate:
+            shown = ", ".join("%s = %s" % (k, duplicate[0][i]) for i, k in enumerate(key))
+            raise BatchFailed("dataset `%s`: the source has more than one row with key %s" % (name, shown))
 
 
 # Functions that call into the JVM, which a team's query may not use.
