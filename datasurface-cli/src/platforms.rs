@@ -63,6 +63,7 @@ pub(crate) fn platform_name(
 /// its declaration; prints why not: a name the model does not declare (with
 /// those it does), or a platform of another kind (`works`, such as
 /// "`job spark` runs `spark` platforms' jobs", says what the command does).
+#[cfg(any(feature = "sqlite", feature = "airflow"))]
 pub(crate) fn platform_of_kind<'v>(
     app: &App<'_>,
     valid: &'v ValidEcosystem,
