@@ -347,8 +347,7 @@ class Ingest:
         )
         rows = rows.withColumn(ROW_HASH, F.sha2(F.to_json(F.struct(*[F.col(quoted(n)) for n in names])), 256))
         previous_path = "%s/live/%s=%d" % (table, LIVE_PARTITION, last)
-        first = last == 0 or not self.files.exists(previous_path)
-        if first:
+        if last == 0 or not self.files.exists(previous_path):
             return self.first_load(dataset, rows, batch)
         previous = self.spark.read.parquet(previous_path)
         previous = previous.select(
@@ -409,7 +408,6 @@ class Ingest:
             "deleted": deleted,
             "live": inserted + updated + counts.get("same", 0),
         }
-
 
     def first_load(self, dataset, rows, batch):
         """A table's first batch: every row is new, so there is nothing to

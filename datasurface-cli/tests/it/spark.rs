@@ -123,24 +123,28 @@ fn job_spark_ingests_a_drop_with_real_spark() {
             .output()
             .unwrap_or_else(|e| panic!("{e}"))
     };
-    let said = |out: &std::process::Output| {
-        format!(
+    // A run that fails its batch saying `text`, committing no batch `batch`.
+    let refused = |text: &str, batch: u32| {
+        let out = run();
+        let said = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
-        )
+        );
+        assert!(!out.status.success(), "{said}");
+        assert!(said.contains(text), "no {text:?} in:\n{said}");
+        assert!(
+            !dir.join(format!("warehouse/Feed/meta/committed/{batch}.json"))
+                .exists()
+        );
     };
     // Two rows with one key fail the first batch, and nothing is committed.
     let drop = dir.join("drops/events.csv");
     std::fs::write(&drop, "id,what\n1,open\n1,close\n").unwrap_or_else(|e| panic!("{e}"));
-    let out = run();
-    assert!(!out.status.success(), "{}", said(&out));
-    assert!(
-        said(&out).contains("dataset `events`: the source has more than one row with key id = 1"),
-        "{}",
-        said(&out)
+    refused(
+        "dataset `events`: the source has more than one row with key id = 1",
+        1,
     );
-    assert!(!dir.join("warehouse/Feed/meta/committed/1.json").exists());
     assert!(
         !dir.join("warehouse/Feed/tables/events/live/ds_batch=1")
             .exists()
@@ -163,24 +167,11 @@ fn job_spark_ingests_a_drop_with_real_spark() {
     let elsewhere = dir.join("elsewhere.csv");
     std::fs::rename(&drop, &elsewhere).unwrap_or_else(|e| panic!("{e}"));
     std::os::unix::fs::symlink(&elsewhere, &drop).unwrap_or_else(|e| panic!("{e}"));
-    let out = run();
-    assert!(!out.status.success(), "{}", said(&out));
-    assert!(
-        said(&out).contains("is missing or not a regular file"),
-        "{}",
-        said(&out)
-    );
-    assert!(!dir.join("warehouse/Feed/meta/committed/2.json").exists());
+    refused("is missing or not a regular file", 2);
 
     // Nor, in a later batch, two rows with one key.
     std::fs::remove_file(&drop).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(&drop, "id,what\n1,open\n2,close\n2,open\n").unwrap_or_else(|e| panic!("{e}"));
-    let out = run();
-    assert!(
-        !out.status.success() && said(&out).contains("more than one row with key id = 2"),
-        "{}",
-        said(&out)
-    );
-    assert!(!dir.join("warehouse/Feed/meta/committed/2.json").exists());
+    refused("more than one row with key id = 2", 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
