@@ -190,7 +190,7 @@ pub struct SecretKey {
 /// The Jinja expression a decision task passes as `--run-type`: Airflow's
 /// kind of DAG run (`scheduled`, `manual`, `asset_triggered`, `backfill`),
 /// the event the hook is asked about. Written by us, never from the model.
-const RUN_TYPE: &str = "{{ dag_run.run_type }}";
+pub const RUN_TYPE: &str = "{{ dag_run.run_type }}";
 
 pub use datasurface_runtime::credential_variable;
 

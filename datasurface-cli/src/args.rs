@@ -938,6 +938,21 @@ pub(crate) struct JobSparkArgs {
     /// spark-submit, instead of the platform's `sparkSubmit`.
     #[arg(long, env = "DATASURFACE_SPARK_SUBMIT")]
     pub(crate) spark_submit: Option<String>,
+    /// Instead of running the transformer, ask its hook whether it runs now and record the
+    /// decision in the warehouse: exits 0 to run it, 99 not to (the DAG's decision task is
+    /// then skipped, and the transformer with it).
+    #[arg(long, requires = "transformer")]
+    pub(crate) decide: bool,
+    /// With --decide: Airflow's kind of DAG run, the event the hook is asked about:
+    /// `scheduled` (scheduleTick), `asset_triggered` (batchCommitted), `manual` or `backfill`
+    /// (manualRun). By default `manual`.
+    #[arg(long, requires = "decide")]
+    pub(crate) run_type: Option<String>,
+    /// With --decide: the transformer's job spec as deployed beside its DAG; nothing is
+    /// decided unless the model renders the same spec (the worker's model is the one the DAGs
+    /// were rendered from).
+    #[arg(long, requires = "decide")]
+    pub(crate) deployed_spec: Option<PathBuf>,
 }
 
 /// `job status`.

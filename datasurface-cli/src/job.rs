@@ -217,7 +217,7 @@ fn transform(
 /// The event a DAG run is, from Airflow's kind of run (`scheduled`,
 /// `asset_triggered`, `manual`, `backfill`; `DagRunType.MANUAL` as some
 /// versions print it).
-fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
+pub(crate) fn run_event(run_type: &str) -> Result<HookEventKind, JobError> {
     let lower = run_type.trim().to_ascii_lowercase();
     let kind = lower.strip_prefix("dagruntype.").unwrap_or(&lower);
     match kind {

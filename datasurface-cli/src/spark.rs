@@ -3,12 +3,22 @@
 //! the platform rendered as every command does; the rendering is written to
 //! a folder of the job's own, and `datasurface_spark::runner` submits its
 //! driver program over the job's spec.
+//!
+//! With `--decide` it runs nothing: it asks a hooked transformer's hook
+//! about this run (the module read from the model's directory, the event
+//! and context from the warehouse, see `datasurface_spark::decide`),
+//! records the decision there, and exits 0 to run the transformer or 99
+//! not to: the transformer DAG's decision task.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::ArtifactKey;
+use datasurface_runtime::hook::{HookError, HookJob, ask, verdict};
+use datasurface_spark::decide::{self, Question};
 use datasurface_spark::runner::{Job, Ran, Submitter};
+use datasurface_spark::spec::TransformSpec;
 use datasurface_spark::{SparkParameters, ingest_key, transform_key};
 
 use crate::Outcome;
@@ -105,6 +115,9 @@ pub(crate) fn run(
         );
         return Outcome::CouldNotRun;
     }
+    if args.decide {
+        return decide(app, args, &loaded, (&rendered.rendering, &key), out, err);
+    }
     submit(
         app,
         args,
@@ -113,6 +126,150 @@ pub(crate) fn run(
         out,
         err,
     )
+}
+
+/// Reads a file a deployment holds, no larger than a job spec may be.
+fn read_deployed(path: &Path) -> std::io::Result<String> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.is_file() || meta.len() > datasurface_runtime::MAX_SAVED_FILE_BYTES {
+        return Err(std::io::Error::other(
+            "not a regular file of a job spec's size",
+        ));
+    }
+    std::fs::read_to_string(path)
+}
+
+/// `datasurface job spark --transformer W --decide`: asks the transformer's
+/// hook about this run, records its decision in the warehouse, and says
+/// whether the transformer runs now (0) or not (99).
+fn decide(
+    app: &App<'_>,
+    args: &JobSparkArgs,
+    loaded: &crate::model::Loaded,
+    (rendering, key): (&datasurface_platform::Rendering, &ArtifactKey),
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let error = app.paint(Paint::Error, "error");
+    let workspace = args.transformer.as_deref().unwrap_or_default();
+    let Some(artifact) = rendering.artifacts.get(key) else {
+        return Outcome::CouldNotRun;
+    };
+    if let Some(deployed) = &args.deployed_spec {
+        match read_deployed(deployed) {
+            Ok(text) if text == artifact.content => {}
+            Ok(_) => {
+                let _ = writeln!(
+                    err,
+                    "{error}: the spec deployed at {} is not the one this model renders for transformer `{workspace}`: give this worker the model the DAGs were rendered from (`DATASURFACE_MODEL`), or deploy this model's rendering",
+                    deployed.display()
+                );
+                return Outcome::CouldNotRun;
+            }
+            Err(e) => {
+                let _ = writeln!(err, "{error}: cannot read {}: {e}", deployed.display());
+                return Outcome::CouldNotRun;
+            }
+        }
+    }
+    let spec: TransformSpec = match serde_json::from_str(&artifact.content) {
+        Ok(spec) => spec,
+        Err(e) => {
+            let _ = writeln!(err, "{error}: transformer `{workspace}`'s spec: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let Some(hook) = spec.hook else {
+        let _ = writeln!(
+            err,
+            "{error}: workspace `{workspace}` has no hook: its transformer runs without asking; its DAG has no decision task"
+        );
+        return Outcome::CouldNotRun;
+    };
+    let kind = match crate::job::run_event(args.run_type.as_deref().unwrap_or("manual")) {
+        Ok(kind) => kind,
+        Err(e) => {
+            let _ = writeln!(err, "{error}: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let now = chrono::Utc::now();
+    let input = match decide::question(&hook, kind, now) {
+        Ok(Question::Ask(input)) => input,
+        Ok(Question::Deferred(until)) => {
+            let until = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let _ = writeln!(
+                out,
+                "transformer `{workspace}`: its hook deferred it until {until}: not run, not asked"
+            );
+            return Outcome::NotNow;
+        }
+        Ok(_) => {
+            let _ = writeln!(
+                out,
+                "transformer `{workspace}`: its hook does not decide on {kind}: run"
+            );
+            return Outcome::Success;
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{error}: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let verdict = match module(loaded, &args.model, workspace, &hook.job) {
+        Ok(wasm) => ask(&wasm, &input, hook.job.on_failure),
+        Err(e) => verdict(Err(e), hook.job.on_failure),
+    };
+    let decision = match decide::record(&hook, &input.event, &verdict) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = writeln!(err, "{error}: the decision was not recorded: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    let until = verdict.until.map_or_else(String::new, |u| {
+        format!(
+            " until {}",
+            u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    });
+    let fuel = verdict
+        .fuel
+        .map_or_else(String::new, |f| format!(" ({f} fuel)"));
+    let _ = writeln!(
+        out,
+        "transformer `{workspace}`: hook on {kind}: {}{until}: {} [decision {decision}, {}]{fuel}",
+        verdict.action,
+        datasurface_stdx::text::for_terminal(&verdict.reason),
+        verdict.by_name()
+    );
+    let _ = writeln!(out, "asked: {}", input.to_json());
+    if verdict.runs() {
+        Outcome::Success
+    } else {
+        Outcome::NotNow
+    }
+}
+
+/// The hook's module, read from the model's directory (a regular file
+/// inside it) and checked against the spec's SHA-256 and the hook contract.
+fn module(
+    loaded: &crate::model::Loaded,
+    model: &Path,
+    workspace: &str,
+    job: &HookJob,
+) -> Result<WasmHook, HookError> {
+    let spec = loaded
+        .valid
+        .ecosystem()
+        .workspaces()
+        .find(|(_, name, _)| name.as_str() == workspace)
+        .and_then(|(_, _, ws)| ws.hook.as_ref())
+        .ok_or_else(|| HookError::Module(format!("workspace `{workspace}` has no hook")))?;
+    let bytes =
+        crate::hook_load::read_model_file(&crate::hook_load::model_root(model), &spec.module)
+            .map_err(|e| HookError::Module(format!("`{}`: {e}", spec.module)))?;
+    WasmHook::load(&bytes, Some(&job.sha256), Limits::from_model(&job.limits))
 }
 
 fn submit(

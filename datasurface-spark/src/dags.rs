@@ -11,11 +11,14 @@
 //! publishes its own, which its output's stream runs on. Credentials appear
 //! by name only: the worker's environment holds their values
 //! (`DATASURFACE_CREDENTIAL_<NAME>_USER`, `_PASSWORD`), which the task adds
-//! to.
+//! to. A hooked transformer's DAG asks its hook first, in a decision task
+//! (`datasurface job spark --decide` on the worker, with the model in
+//! `DATASURFACE_MODEL`), which Airflow skips, with the transformer's task,
+//! when the hook says not to run.
 
 use std::collections::BTreeMap;
 
-use datasurface_airflow::dags::{DagSpec, Operator, Schedule, TaskSpec};
+use datasurface_airflow::dags::{DagSpec, Operator, RUN_TYPE, SKIP_EXIT_CODE, Schedule, TaskSpec};
 use datasurface_airflow::escape::jinja::inert;
 use datasurface_airflow::factory;
 use datasurface_core::StepTrigger;
@@ -72,6 +75,8 @@ pub(crate) struct SparkDag<'a> {
     /// A transformer's memory (`--driver-memory`, MiB).
     pub(crate) memory_mib: Option<u32>,
     pub(crate) outlets: Vec<String>,
+    /// A hooked transformer's workspace: its DAG asks the hook first.
+    pub(crate) decide: Option<&'a str>,
 }
 
 impl SparkDag<'_> {
@@ -105,22 +110,66 @@ impl SparkDag<'_> {
             "DATASURFACE_PLATFORM".to_owned(),
             inert(platform).into_owned(),
         )]);
+        let mut tasks = Vec::with_capacity(2);
+        if let Some(workspace) = self.decide {
+            tasks.push(decide_task(
+                workspace,
+                &format!("{root}/{}", self.spec),
+                env.clone(),
+            ));
+        }
+        tasks.push(TaskSpec {
+            task_id: self.job.to_owned(),
+            outlets: self.outlets.clone(),
+            skip_on_exit_code: None,
+            operator: Operator::Bash {
+                bash_command: inert(&command.join(" ")).into_owned(),
+                env,
+            },
+        });
         DagSpec {
             dag_id: self.dag_id.clone(),
             description: self.description.clone(),
             schedule: self.schedule.clone(),
             tags: vec!["datasurface".to_owned(), "spark".to_owned()],
             retries: config.retries,
-            tasks: vec![TaskSpec {
-                task_id: self.job.to_owned(),
-                outlets: self.outlets.clone(),
-                skip_on_exit_code: None,
-                operator: Operator::Bash {
-                    bash_command: inert(&command.join(" ")).into_owned(),
-                    env,
-                },
-            }],
+            tasks,
         }
+    }
+}
+
+/// A hooked transformer's decision task: `datasurface job spark --decide`
+/// on the worker, with the model the DAGs were rendered from
+/// (`DATASURFACE_MODEL` in the worker's environment), which checks that the
+/// deployed spec is the one the model renders, asks the hook about this DAG
+/// run and records its decision. It exits [`SKIP_EXIT_CODE`] when the hook
+/// says not to run, which skips the task and the transformer's after it.
+fn decide_task(workspace: &str, spec: &str, env: BTreeMap<String, String>) -> TaskSpec {
+    let words: Vec<String> = [
+        "datasurface",
+        "job",
+        "spark",
+        "--transformer",
+        workspace,
+        "--decide",
+        "--deployed-spec",
+        spec,
+    ]
+    .iter()
+    .map(|w| shell::word(w))
+    .collect();
+    let mut command = inert(&words.join(" ")).into_owned();
+    // The template is ours and renders to a bare word.
+    command.push_str(" --run-type ");
+    command.push_str(RUN_TYPE);
+    TaskSpec {
+        task_id: "decide".to_owned(),
+        outlets: Vec::new(),
+        skip_on_exit_code: Some(SKIP_EXIT_CODE),
+        operator: Operator::Bash {
+            bash_command: command,
+            env,
+        },
     }
 }
 

@@ -5,6 +5,7 @@
 //! <warehouse>/<stream>/
 //!     meta/committed/<batch>.json        one per committed batch: the commit point
 //!     meta/runs/<batch>.json             the latest attempt at each batch
+//!     meta/decisions/<n>.json            a transformer output's hook decisions
 //!     tables/<dataset>/live/ds_batch=<batch>/part-*.parquet
 //!     tables/<dataset>/history/ds_batch_out=<batch>/part-*.parquet
 //! ```

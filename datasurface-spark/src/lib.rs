@@ -35,6 +35,8 @@
 mod collisions;
 pub mod config;
 pub mod dags;
+#[cfg(feature = "runner")]
+pub mod decide;
 pub mod layout;
 pub mod names;
 mod plan;
@@ -46,12 +48,13 @@ pub mod types;
 
 use datasurface_core::names::ContainerName;
 use datasurface_core::{Latency, Milestoning, PlatformDeclaration};
+use datasurface_platform::graph::NodeKind;
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::{
     ArtifactSink, Capabilities, CaptureKind, CodeKind, ContainerCategory, DataPlatform, FileFormat,
     Plan, PlatformError, PlatformResources, RenderContext, Rendering, TriggerKind,
 };
-use datasurface_rules::validate::{Diagnostic, ModelIndex};
+use datasurface_rules::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 
 pub use collisions::RESERVED_PREFIX;
 pub use config::{SparkConfig, SparkParameters};
@@ -97,6 +100,8 @@ impl DataPlatform for Spark {
             .with_data_types(types::supported_types())
             .with_triggers([TriggerKind::Cron, TriggerKind::External])
             .with_code_kinds([CodeKind::Sql])
+            // A hooked transformer's DAG asks its hook first.
+            .with_hooks()
             .with_file_formats([FileFormat::Csv])
             // A batch is an application run: minutes behind at best.
             .with_fastest_latency(Latency::Minutes)
@@ -154,6 +159,12 @@ impl DataPlatform for Spark {
             &index,
             context.ecosystem.places(),
         ));
+        found.extend(hooks_need_a_local_warehouse(
+            context.platform.as_str(),
+            &config,
+            graph,
+            &index,
+        ));
         found
     }
 
@@ -195,6 +206,47 @@ impl DataPlatform for Spark {
         }
         .render(sink)
     }
+}
+
+/// A hooked transformer's decisions are files in the warehouse, which the
+/// job runner (`datasurface job spark --decide`) reads and writes as local
+/// files: on a warehouse it cannot reach so, each hook is refused.
+fn hooks_need_a_local_warehouse(
+    platform: &str,
+    config: &SparkConfig,
+    graph: &PlatformGraph,
+    index: &ModelIndex<'_>,
+) -> Vec<Diagnostic> {
+    if config::local_path(&config.warehouse).is_some() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for node in graph.nodes() {
+        let NodeKind::DataTransformer { workspace } = &node.kind else {
+            continue;
+        };
+        let Some(at) = index.workspace(workspace) else {
+            continue;
+        };
+        if at.item.hook.is_none() {
+            continue;
+        }
+        found.push(
+            Diagnostic::new(
+                "unsupported-by-platform",
+                Severity::Error,
+                ModelPath::team(at.zone, at.team).keys(["workspaces", workspace.as_str(), "hook"]),
+                format!(
+                    "platform `{platform}` keeps a hook's decisions in its warehouse, which its job runner reads as local files, and `{}` is not local",
+                    config.warehouse
+                ),
+            )
+            .with_help(
+                "give the platform's `warehouse` a local path or a `file:` URL (an object store mounted as one), or run this transformer on another platform",
+            ),
+        );
+    }
+    found
 }
 
 /// How the platform runs transformers' queries: Spark SQL, each input a

@@ -16,6 +16,7 @@ use datasurface_platform::{
 };
 use datasurface_rules::validate::ModelIndex;
 use datasurface_runtime::credential_variable;
+use datasurface_runtime::hook::{HookJob, Subject};
 
 use datasurface_airflow::dags::Schedule;
 use datasurface_airflow::factory::{ChunkDag, ChunkManifest};
@@ -25,8 +26,8 @@ use crate::dags::{self, SparkDag};
 use crate::layout::{self, HISTORY_PARTITION, LIVE_PARTITION};
 use crate::names;
 use crate::spec::{
-    ColumnSpec, DatasetSpec, IngestSpec, InputSpec, OutputSpec, SPEC_VERSION, SourceSpec,
-    TransformSpec,
+    ColumnSpec, DatasetSpec, HookSpec, HookStream, IngestSpec, InputSpec, OutputSpec, SPEC_VERSION,
+    SourceSpec, TransformSpec,
 };
 use crate::types::spark_type;
 
@@ -100,6 +101,18 @@ impl Renderer<'_> {
             .ok_or_else(|| self.missing("workspace", name.as_str()))
     }
 
+    /// The team that owns a workspace the graph names.
+    fn team_of(
+        &self,
+        index: &ModelIndex<'_>,
+        name: &WorkspaceName,
+    ) -> Result<String, PlatformError> {
+        index
+            .workspace(name)
+            .map(|p| p.team.to_string())
+            .ok_or_else(|| self.missing("workspace", name.as_str()))
+    }
+
     /// A dataset of a store the graph names.
     fn dataset<'m>(
         &self,
@@ -119,11 +132,15 @@ impl Renderer<'_> {
         })
     }
 
+    /// A dataset's stream key (the datastore, or `store#dataset`).
+    fn stream_of(store: &Datastore, s: &str, d: &str) -> String {
+        let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
+        names::stream(s, single.then_some(d))
+    }
+
     /// A dataset's stream directory and table directory.
     fn table_of(&self, store: &Datastore, s: &str, d: &str) -> (String, String) {
-        let single = store.capture.consistency() == IngestionConsistency::SingleDataset;
-        let stream = names::stream(s, single.then_some(d));
-        let root = layout::stream_dir(&self.config.warehouse, &stream);
+        let root = layout::stream_dir(&self.config.warehouse, &Self::stream_of(store, s, d));
         let table = layout::table_dir(&root, d);
         (root, table)
     }
@@ -146,10 +163,12 @@ impl Renderer<'_> {
         sinks.sort();
         sinks.dedup();
         let mut inputs = Vec::new();
+        let mut heard = std::collections::BTreeMap::new();
         for (s, d) in sinks {
             let store = self.store(index, s)?;
             let dataset = self.dataset(store, d)?;
             let (root, table) = self.table_of(store, s.as_str(), d.as_str());
+            heard.insert(Self::stream_of(store, s.as_str(), d.as_str()), root.clone());
             inputs.push(InputSpec {
                 view: (crate::transformer_sql().input_name)(s.as_str(), d.as_str()),
                 root,
@@ -164,6 +183,26 @@ impl Renderer<'_> {
         }
         let output = &transformer.output_datastore;
         let out_store = self.store(index, output)?;
+        let output_root = layout::stream_dir(&self.config.warehouse, output.as_str());
+        let hook = match &ws.hook {
+            Some(hook) => Some(HookSpec {
+                job: HookJob::new(
+                    hook,
+                    workspace.as_str(),
+                    &self.team_of(index, workspace)?,
+                    self.platform(),
+                    Subject::Transformer {
+                        output_datastore: output.to_string(),
+                    },
+                ),
+                inputs: heard
+                    .into_iter()
+                    .map(|(stream, root)| HookStream { stream, root })
+                    .collect(),
+                output: output_root.clone(),
+            }),
+            None => None,
+        };
         let outputs = match &transformer.code {
             CodeArtifact::Sql(sql) => sql
                 .sorted_queries()
@@ -185,9 +224,10 @@ impl Renderer<'_> {
             workspace: workspace.to_string(),
             inputs,
             outputs,
-            staged: staged_dir(&layout::stream_dir(&self.config.warehouse, output.as_str())),
+            staged: staged_dir(&output_root),
             timeout_seconds: transformer.limits.timeout_seconds(),
             memory_mib: transformer.limits.memory_mib(),
+            hook,
         })
     }
 
@@ -309,6 +349,7 @@ impl Renderer<'_> {
             job: "ingest",
             spec: key,
             memory_mib: None,
+            decide: None,
             outlets: spec
                 .datasets
                 .iter()
@@ -346,6 +387,7 @@ impl Renderer<'_> {
             spec: key,
             memory_mib: Some(spec.memory_mib),
             outlets: vec![dags::transformer_asset(platform, &spec.workspace)],
+            decide: spec.hook.as_ref().map(|_| spec.workspace.as_str()),
         })
     }
 

@@ -5,6 +5,7 @@
 //! run as code; the one piece of SQL a spec holds, a JDBC source's table,
 //! is an identifier quoted in PostgreSQL's dialect.
 
+use datasurface_runtime::hook::HookJob;
 use serde::{Deserialize, Serialize};
 
 /// The version of the spec format; the driver refuses any other.
@@ -135,6 +136,36 @@ pub struct TransformSpec {
     /// The memory, in MiB, of the application that runs its queries (its
     /// driver, which holds a local master's executors): `--driver-memory`.
     pub memory_mib: u32,
+    /// The workspace's code hook, which `datasurface job spark --decide`
+    /// asks before the transformer runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<HookSpec>,
+}
+
+/// A transformer's hook, as its job spec carries it: the hook, and where the
+/// runner finds what it is asked about and records what it decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookSpec {
+    /// The hook.
+    pub job: HookJob,
+    /// The streams whose committed batches are the hook's `batchCommitted`
+    /// events: the transformer's inputs'.
+    pub inputs: Vec<HookStream>,
+    /// The stream directory of the transformer's output: its committed
+    /// batches are the transformer's runs, and its `meta/decisions` holds
+    /// the hook's decisions (see [`crate::layout`]).
+    pub output: String,
+}
+
+/// A stream a hook hears of: its key and its directory in the warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HookStream {
+    /// The stream's key: its datastore, or `datastore#dataset`.
+    pub stream: String,
+    /// Its directory.
+    pub root: String,
 }
 
 /// An input of a transformer: a dataset's committed live rows.

@@ -9,14 +9,17 @@
 #   2. writes a copy of the model naming that database and a fresh
 #      warehouse folder, checks and renders its `spark` platform;
 #   3. runs each job once in dependency order with `datasurface job spark`
-#      (ingest NW_Data, the masking transformer, ingest its output);
+#      (ingest NW_Data, ask the masking transformer's hook, run the
+#      transformer, ingest its output);
 #   4. reads every consumer view with Spark and checks that each of
 #      ProductAnalytics' views holds the same rows as on the embedded
 #      `sqlite` platform (`datasurface up --all` on examples/models/northwind,
 #      whose SQLite source holds the same rows), and that every customer's
 #      contact name is masked;
 #   5. changes the source (one row changed, one deleted, one added), runs
-#      the ingest again, and checks the live view and the forensic history.
+#      the ingest again, and checks the live view and the forensic history;
+#   6. asks the hook again: after that batch it runs the transformer, after
+#      a batch that changed nothing it does not (exit 99).
 #
 # Uses the `datasurface` on PATH, or builds it from this repository. Exits
 # non-zero if a job fails or a check does not hold. Leaves the database, its
@@ -83,7 +86,12 @@ datasurface render "$work/model" --out "$work/rendering"
 
 job() { datasurface job spark "$work/model" --spark-submit "$submit" "$@"; }
 step "running each job once, in dependency order"
+decide() {
+    job --transformer MaskCustomersWorkSpace --decide --run-type asset_triggered \
+        --deployed-spec "$work/rendering/artifacts/jobs/transformer/MaskCustomersWorkSpace.json"
+}
 job --stream NW_Data
+decide
 job --transformer MaskCustomersWorkSpace
 job --stream Masked_NW_Data
 
@@ -182,6 +190,16 @@ expected_live=$'1 99.99\n1000 12.50'
 expected_history=$'1 1 21.91 2\n1 2 99.99 2147483647\n2 1 67.14 2\n1000 2 12.50 2147483647'
 [ "$live" = "$expected_live" ] || { echo "error: the live view does not show the change" >&2; exit 1; }
 [ "$history" = "$expected_history" ] || { echo "error: the forensic history is not as expected" >&2; exit 1; }
+
+step "the transformer's hook: a batch with changes runs it, one without does not"
+decide
+job --stream NW_Data
+status=0
+decide || status=$?
+[ "$status" = 99 ] || { echo "error: the hook ran the transformer after a batch that changed nothing (exit $status)" >&2; exit 1; }
+decisions="$(find "$work/warehouse/Masked_NW_Data/meta/decisions" -name '*.json' | wc -l)"
+[ "$decisions" = 3 ] || { echo "error: $decisions hook decisions recorded, not 3" >&2; exit 1; }
+echo "the hook ran the transformer twice and skipped it once: $decisions decisions recorded"
 
 echo "done: source database $database, role $role, warehouse $work/warehouse"
 echo "clean up: $0 --clean $database (and rm -rf $work)"

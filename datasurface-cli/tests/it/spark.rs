@@ -175,3 +175,112 @@ fn job_spark_ingests_a_drop_with_real_spark() {
     refused("more than one row with key id = 2", 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Writes a committed batch's record of stream `stream`, as the driver does.
+fn commit(warehouse: &Path, stream: &str, batch: u64, changed: u64) {
+    let dir = warehouse.join(stream).join("meta/committed");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let record = serde_json::json!({
+        "batch": batch, "started": "2026-11-28T10:00:00Z",
+        "committed": format!("2026-11-28T10:0{batch}:00Z"),
+        "datasets": {"products": {"inserted": changed, "updated": 0, "deleted": 0, "live": 120}},
+    });
+    std::fs::write(dir.join(format!("{batch}.json")), record.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// `job spark --decide` asks the example's hook (its module read from the
+/// model's directory) about the newest batch of the transformer's inputs,
+/// exits 0 to run it or 99 not to, and keeps each decision in the
+/// warehouse; a deployed spec the model does not render decides nothing.
+#[test]
+fn job_spark_decide_asks_the_transformers_hook() {
+    let dir = scratch("decide");
+    let model = dir.join("model");
+    std::fs::create_dir_all(&model).unwrap_or_else(|e| panic!("{e}"));
+    super::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/spark/model"),
+        &model,
+    );
+    let warehouse = dir.join("warehouse");
+    let ecosystem = model.join("ecosystem.yaml");
+    let text = std::fs::read_to_string(&ecosystem).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &ecosystem,
+        text.replace(
+            "warehouse: /var/lib/datasurface/warehouse",
+            &format!("warehouse: {}", warehouse.display()),
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let model = model.to_string_lossy();
+    let decide = |run_type: &str, extra: &[&str]| {
+        let mut args = vec![
+            "job",
+            "spark",
+            &model,
+            "--transformer",
+            "MaskCustomersWorkSpace",
+            "--decide",
+            "--run-type",
+            run_type,
+        ];
+        args.extend(extra);
+        datasurface(&args, &dir)
+    };
+
+    commit(&warehouse, "NW_Data", 1, 120);
+    let run = decide("asset_triggered", &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "hook on batchCommitted: run: a new batch of NW_Data with changes [decision 1, hook]"
+        ),
+        "{}",
+        run.transcript()
+    );
+    commit(&warehouse, "NW_Data", 2, 0);
+    let run = decide("asset_triggered", &[]);
+    assert_eq!(run.code, 99, "{}", run.transcript());
+    assert!(
+        run.stdout
+            .contains("skip: a new batch of NW_Data that changed nothing [decision 2, hook]"),
+        "{}",
+        run.transcript()
+    );
+    let run = decide("manual", &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let decisions = warehouse.join("Masked_NW_Data/meta/decisions");
+    let mut kept: Vec<String> = std::fs::read_dir(&decisions)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|e| {
+            e.map_or_else(
+                |e| panic!("{e}"),
+                |e| e.file_name().to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        ["0000000001.json", "0000000002.json", "0000000003.json"]
+    );
+
+    // A worker whose model renders another spec than the deployed one.
+    let deployed = dir.join("Mask.json");
+    std::fs::write(&deployed, "{}").unwrap_or_else(|e| panic!("{e}"));
+    let run = decide("manual", &["--deployed-spec", &deployed.to_string_lossy()]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("is not the one this model renders"),
+        "{}",
+        run.transcript()
+    );
+    // Only a transformer is decided about.
+    let run = datasurface(
+        &["job", "spark", &model, "--stream", "NW_Data", "--decide"],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,8 @@
 //! The rendered DAGs as Apache Airflow 3.1 loads them: every DAG of the
-//! chunk manifest built by the factory files with no import error, each
-//! one `BashOperator` task that submits the driver, scheduled and linked by
-//! assets as the graph says. Airflow is found as `.ci/external` installs it
+//! chunk manifest built by the factory files with no import error, each a
+//! `BashOperator` task that submits the driver (a hooked transformer's
+//! after its decision task), scheduled and linked by assets as the graph
+//! says. Airflow is found as `.ci/external` installs it
 //! (`DATASURFACE_AIRFLOW_PYTHON`, or `~/.cache/datasurface/airflow-3.1`);
 //! without it the test says so and passes, unless
 //! `DATASURFACE_REQUIRE_EXTERNAL=1`.
@@ -27,10 +28,8 @@ fn airflow_python() -> Option<PathBuf> {
 fn rendered_dags_load_in_airflow() {
     let dir = std::env::temp_dir().join(format!("ds-spark-dags-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let rendering = crate::render(
-        &crate::engine::model("shop", std::path::Path::new("/warehouse")),
-        "Lake",
-    );
+    // `Mask` is hooked: its DAG asks the hook first.
+    let rendering = crate::render(&crate::decide::hooked("/warehouse"), "Lake");
     let mut specs: Vec<DagSpec> = Vec::new();
     for (key, artifact) in &rendering.artifacts {
         let path = dir.join(key.as_str());
@@ -57,9 +56,18 @@ fn rendered_dags_load_in_airflow() {
         ]
     );
     for spec in &specs {
+        let tasks: Vec<&str> = spec.tasks.iter().map(|t| t.task_id.as_str()).collect();
+        let expected: &[&str] = match spec.dag_id.as_str() {
+            "lake__transformer__mask" => &["decide", "transform"],
+            id if id.starts_with("lake__transformer__") => &["transform"],
+            _ => &["ingest"],
+        };
+        assert_eq!(tasks, expected, "{}", spec.dag_id);
         assert!(
-            matches!(spec.tasks.as_slice(), [task] if matches!(task.operator, Operator::Bash { .. })),
-            "{} is not one BashOperator task",
+            spec.tasks
+                .iter()
+                .all(|t| matches!(t.operator, Operator::Bash { .. })),
+            "{} has a task that is not a BashOperator",
             spec.dag_id
         );
     }
@@ -80,6 +88,20 @@ fn rendered_dags_load_in_airflow() {
     assert_eq!(
         shop.as_str(),
         Some(datasurface_airflow::escape::jinja::inert(command).as_ref())
+    );
+    // The hooked transformer's decision task asks the hook with the run's
+    // type, which Airflow fills in when it runs.
+    let decide = &built["lake__transformer__mask"]["tasks"][0]["bashCommand"];
+    let words = "datasurface job spark --transformer Mask --decide --deployed-spec /opt/datasurface/rendering/jobs/transformer/Mask.json";
+    assert_eq!(
+        decide.as_str(),
+        Some(
+            format!(
+                "{} --run-type {{{{ dag_run.run_type }}}}",
+                datasurface_airflow::escape::jinja::inert(words)
+            )
+            .as_str()
+        )
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

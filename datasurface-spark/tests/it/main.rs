@@ -7,6 +7,7 @@
 #[path = "../../../datasurface-airflow/tests/it/dagbag.rs"]
 mod dagbag;
 mod dags;
+mod decide;
 mod engine;
 
 use datasurface_files::SourceFile;
