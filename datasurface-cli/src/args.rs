@@ -928,13 +928,21 @@ pub(crate) struct JobSparkArgs {
     /// The stream to ingest one batch of: a datastore, or `datastore#dataset`.
     #[arg(
         long,
-        conflicts_with = "transformer",
-        required_unless_present = "transformer"
+        conflicts_with_all = ["transformer", "status"],
+        required_unless_present_any = ["transformer", "status"]
     )]
     pub(crate) stream: Option<String>,
     /// The transformer to run, by its workspace.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "status")]
     pub(crate) transformer: Option<String>,
+    /// Instead of running a job, print the platform's run state from its warehouse's records:
+    /// every stream's batches added up and every hook's decisions, as `job status` prints an
+    /// `airflow` platform's (for `node_exporter`'s textfile collector).
+    #[arg(long)]
+    pub(crate) status: bool,
+    /// With --status: how to print it.
+    #[arg(long, value_enum, default_value_t = JobStatusFormat::Prometheus, requires = "status")]
+    pub(crate) format: JobStatusFormat,
     /// spark-submit, instead of the platform's `sparkSubmit`.
     #[arg(long, env = "DATASURFACE_SPARK_SUBMIT")]
     pub(crate) spark_submit: Option<String>,

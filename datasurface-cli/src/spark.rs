@@ -8,7 +8,8 @@
 //! about this run (the module read from the model's directory, the event
 //! and context from the warehouse, see `datasurface_spark::decide`),
 //! records the decision there, and exits 0 to run the transformer or 99
-//! not to: the transformer DAG's decision task.
+//! not to: the transformer DAG's decision task. With `--status` it prints
+//! the platform's run state from the warehouse's records.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ use datasurface_spark::{SparkParameters, ingest_key, transform_key};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
-use crate::args::JobSparkArgs;
+use crate::args::{JobSparkArgs, JobStatusFormat};
 use crate::model::load_valid;
 use crate::platforms::{platform_of_kind, render_loaded};
 
@@ -74,6 +75,16 @@ pub(crate) fn run(
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    if args.status {
+        return status(
+            app,
+            (&name, &loaded),
+            &rendered.rendering,
+            args.format,
+            out,
+            err,
+        );
+    }
     let (job, key, what) = match (&args.stream, &args.transformer) {
         (Some(stream), _) => {
             let (store, dataset) = match stream.split_once('#') {
@@ -126,6 +137,51 @@ pub(crate) fn run(
         out,
         err,
     )
+}
+
+/// `datasurface job spark --status`: the platform's run state, read from
+/// its warehouse's records.
+fn status(
+    app: &App<'_>,
+    (platform, loaded): (&str, &crate::model::Loaded),
+    rendering: &datasurface_platform::Rendering,
+    format: JobStatusFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let error = app.paint(Paint::Error, "error");
+    let mut totals = match datasurface_spark::totals::run_totals(platform, rendering) {
+        Ok(totals) => totals,
+        Err(e) => {
+            let _ = writeln!(err, "{error}: platform `{platform}`: {e}");
+            return Outcome::CouldNotRun;
+        }
+    };
+    // The governance labels: each stream's datastore's zone and team.
+    for stream in &mut totals.streams {
+        stream.owner = loaded
+            .valid
+            .ecosystem()
+            .datastores()
+            .find(|(_, name, _)| name.as_str() == stream.datastore)
+            .map(|(at, _, _)| (at.zone.to_string(), at.team.to_string()));
+    }
+    let text = match format {
+        JobStatusFormat::Prometheus => {
+            crate::run_metrics::exposition(std::slice::from_ref(&totals)).map_err(|e| e.to_string())
+        }
+        JobStatusFormat::Json => Ok(format!("{:#}\n", serde_json::json!(totals))),
+    };
+    match text {
+        Ok(text) => {
+            let _ = out.write_all(text.as_bytes());
+            Outcome::Success
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{error}: cannot write the run state: {e}");
+            Outcome::CouldNotRun
+        }
+    }
 }
 
 /// Reads a file a deployment holds, no larger than a job spec may be.

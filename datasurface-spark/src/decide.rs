@@ -26,7 +26,7 @@ use datasurface_runtime::hook::{
     HookEvent, HookInput, MAX_PAST_DECISIONS, NextAsk, PastDecision, RowCounts, Verdict, next_ask,
 };
 
-use crate::runner::{RunError, committed};
+use crate::runner::{RunError, bad, committed, local, time};
 use crate::spec::HookSpec;
 
 /// What a decision task does before asking, or what to ask.
@@ -61,25 +61,11 @@ pub struct Decision {
 
 /// The folder of a hook's decisions.
 fn decisions_dir(hook: &HookSpec) -> Result<PathBuf, RunError> {
-    Ok(local(&hook.output)?.join("meta").join("decisions"))
+    Ok(local(&hook.output, WHAT)?.join("meta").join("decisions"))
 }
 
-/// A stream directory of the spec as a local path.
-fn local(root: &str) -> Result<PathBuf, RunError> {
-    crate::config::local_path(root)
-        .map(PathBuf::from)
-        .ok_or_else(|| RunError::Record {
-            path: root.to_owned(),
-            message: "a hook's decisions are kept in the warehouse, which the job runner reads as local files: give the platform a local `warehouse` (or a `file:` URL)".to_owned(),
-        })
-}
-
-fn bad(path: &Path, message: &dyn std::fmt::Display) -> RunError {
-    RunError::Record {
-        path: path.display().to_string(),
-        message: message.to_string(),
-    }
-}
+/// What needs the warehouse's records.
+const WHAT: &str = "a hook's decisions are kept in";
 
 /// The decision a file name holds: ten digits, then `.json`.
 fn numbered(name: &str) -> Option<u64> {
@@ -158,7 +144,7 @@ pub fn question(
     if kind == HookEventKind::BatchCommitted {
         let mut newest: Option<(DateTime<Utc>, &str, PathBuf, crate::runner::Committed)> = None;
         for input in &hook.inputs {
-            let root = local(&input.root)?;
+            let root = local(&input.root, WHAT)?;
             if let Some(last) = committed(&root)?.pop() {
                 let at = time(&root, &last.committed)?;
                 if newest.as_ref().is_none_or(|(t, ..)| at > *t) {
@@ -181,19 +167,13 @@ pub fn question(
             }));
         }
     }
-    let output = local(&hook.output)?;
+    let output = local(&hook.output, WHAT)?;
     let last_run = committed(&output)?
         .pop()
         .map(|b| time(&output, &b.started))
         .transpose()?;
     let context = hook.job.context(last_run, past);
     Ok(Question::Ask(Box::new(HookInput::new(event, context))))
-}
-
-fn time(path: &Path, text: &str) -> Result<DateTime<Utc>, RunError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| bad(path, &format!("it gives the time `{text}` ({e})")))
 }
 
 /// Records a verdict on `event` as the hook's next decision, written whole

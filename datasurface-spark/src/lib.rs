@@ -44,6 +44,8 @@ mod render;
 #[cfg(feature = "runner")]
 pub mod runner;
 pub mod spec;
+#[cfg(feature = "runner")]
+pub mod totals;
 pub mod types;
 
 use datasurface_core::names::ContainerName;

@@ -286,3 +286,31 @@ pub fn committed(root: &Path) -> Result<Vec<Committed>, RunError> {
     batches.sort_by_key(|b| b.batch);
     Ok(batches)
 }
+
+/// A record that could not be read or written, and why.
+pub(crate) fn bad(path: &Path, message: &dyn std::fmt::Display) -> RunError {
+    RunError::Record {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// A stream directory of a spec as a local path: the runner reads and
+/// writes the warehouse's records as local files (`what` needs them).
+pub(crate) fn local(root: &str, what: &str) -> Result<PathBuf, RunError> {
+    crate::config::local_path(root)
+        .map(PathBuf::from)
+        .ok_or_else(|| RunError::Record {
+            path: root.to_owned(),
+            message: format!(
+                "{what} the warehouse, which the job runner reads as local files: give the platform a local `warehouse` (or a `file:` URL)"
+            ),
+        })
+}
+
+/// A record's RFC 3339 time.
+pub(crate) fn time(path: &Path, text: &str) -> Result<chrono::DateTime<chrono::Utc>, RunError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| bad(path, &format!("it gives the time `{text}` ({e})")))
+}

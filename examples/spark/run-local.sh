@@ -19,7 +19,8 @@
 #   5. changes the source (one row changed, one deleted, one added), runs
 #      the ingest again, and checks the live view and the forensic history;
 #   6. asks the hook again: after that batch it runs the transformer, after
-#      a batch that changed nothing it does not (exit 99).
+#      a batch that changed nothing it does not (exit 99); prints the run
+#      state (`job spark --status`).
 #
 # Uses the `datasurface` on PATH, or builds it from this repository. Exits
 # non-zero if a job fails or a check does not hold. Leaves the database, its
@@ -200,6 +201,9 @@ decide || status=$?
 decisions="$(find "$work/warehouse/Masked_NW_Data/meta/decisions" -name '*.json' | wc -l)"
 [ "$decisions" = 3 ] || { echo "error: $decisions hook decisions recorded, not 3" >&2; exit 1; }
 echo "the hook ran the transformer twice and skipped it once: $decisions decisions recorded"
+
+step "the run state, as node_exporter's textfile collector reads it"
+job --status | grep -E '^datasurface_(batches_total|hook_decisions_total)\{'
 
 echo "done: source database $database, role $role, warehouse $work/warehouse"
 echo "clean up: $0 --clean $database (and rm -rf $work)"

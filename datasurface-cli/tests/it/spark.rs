@@ -266,6 +266,37 @@ fn job_spark_decide_asks_the_transformers_hook() {
         ["0000000001.json", "0000000002.json", "0000000003.json"]
     );
 
+    // The run state: the stream's batches and the hook's decisions.
+    let run = datasurface(
+        &["job", "spark", &model, "--status", "--format", "json"],
+        &dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let state: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let nw = state["streams"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["stream"] == "NW_Data"))
+        .unwrap_or_else(|| panic!("{state:#}"));
+    assert_eq!(nw["committed"], 2, "{state:#}");
+    assert_eq!(nw["owner"], serde_json::json!(["USA", "NorthwindTeam"]));
+    assert_eq!(
+        state["decisions"],
+        serde_json::json!([
+            {"workspace": "MaskCustomersWorkSpace", "action": "run", "count": 2},
+            {"workspace": "MaskCustomersWorkSpace", "action": "skip", "count": 1},
+        ])
+    );
+    let run = datasurface(&["job", "spark", &model, "--status"], &dir);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "datasurface_hook_decisions_total{action=\"skip\",platform=\"Lake\",workspace=\"MaskCustomersWorkSpace\"} 1"
+        ),
+        "{}",
+        run.stdout
+    );
+
     // A worker whose model renders another spec than the deployed one.
     let deployed = dir.join("Mask.json");
     std::fs::write(&deployed, "{}").unwrap_or_else(|e| panic!("{e}"));

@@ -239,3 +239,72 @@ fn a_hook_on_a_warehouse_the_runner_cannot_read_is_refused() {
     let plain = crate::engine::model("shop", Path::new("s3a://bucket/warehouse"));
     crate::render(&plain, "Lake");
 }
+
+/// The run state is read from the same records: each stream's committed
+/// batches added up, the attempts that did not commit, a killed run's
+/// batch unfinished, and each hook's decisions by action.
+#[test]
+fn the_run_state_adds_up_the_warehouse_records() {
+    use datasurface_spark::totals;
+    let dir = warehouse("totals");
+    let rendering = crate::render(&hooked(&dir.display().to_string()), "Lake");
+    let hook = hook_of(&rendering);
+    let shop = &hook.inputs[0].root;
+    commit(shop, 1, "2026-11-28T00:00:30Z", 100);
+    commit(shop, 2, "2026-11-28T00:01:00Z", 3);
+    let runs = Path::new(shop).join("meta/runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    // Batch 2 committed at its second attempt; batch 3's run was killed.
+    std::fs::write(
+        runs.join("2.json"),
+        r#"{"batch": 2, "state": "committed", "attempt": 2}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        runs.join("3.json"),
+        r#"{"batch": 3, "state": "ingesting", "attempt": 1}"#,
+    )
+    .unwrap();
+    let event = datasurface_runtime::hook::HookEvent::new(
+        HookEventKind::ManualRun,
+        at("2026-11-28T01:00:00Z"),
+    );
+    for action in [Action::Run, Action::Skip, Action::Run] {
+        decide::record(&hook, &event, &verdict(action, None)).unwrap();
+    }
+
+    let state = totals::run_totals("Lake", &rendering).unwrap();
+    assert_eq!(state.platform.as_deref(), Some("Lake"));
+    let shop = state.streams.iter().find(|s| s.stream == "Shop").unwrap();
+    assert_eq!(
+        (shop.committed, shop.failed, shop.unfinished),
+        (2, 1, 1),
+        "{shop:?}"
+    );
+    assert_eq!((shop.rows.read, shop.rows.inserted), (200, 103));
+    assert_eq!(shop.last_success.as_deref(), Some("2026-11-28T00:01:00Z"));
+    assert_eq!(shop.last_seconds, Some(2_332_860.0));
+    // A stream with no batch yet is there, with nothing counted.
+    let masked = state.streams.iter().find(|s| s.stream == "Masked").unwrap();
+    assert_eq!(
+        (masked.committed, masked.workspace.as_deref()),
+        (0, Some("Mask"))
+    );
+    let decisions: Vec<(&str, &str, u64)> = state
+        .decisions
+        .iter()
+        .map(|d| (d.workspace.as_str(), d.action.as_str(), d.count))
+        .collect();
+    assert_eq!(decisions, [("Mask", "run", 2), ("Mask", "skip", 1)]);
+
+    let items = totals::dataset_state("Lake", &rendering, "Shop", "items")
+        .unwrap()
+        .unwrap();
+    assert_eq!((items.live_rows, items.stream.committed), (100, 2));
+    assert!(
+        totals::dataset_state("Lake", &rendering, "Shop", "nothing")
+            .unwrap()
+            .is_none()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,200 @@
+//! A `spark` platform's run state, read from its warehouse's records (see
+//! [`crate::layout`]): each stream's batches added up and each hook's
+//! decisions counted, in the words every platform reports them
+//! ([`RunTotals`]), for `datasurface job spark --status` (Prometheus's
+//! text format for a textfile collector, or JSON).
+//!
+//! Read from the rendering's job specs, so only streams and hooks the
+//! platform runs are reported; the warehouse must be local, as for hooks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use datasurface_platform::Rendering;
+use datasurface_runtime::{
+    DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
+};
+
+use crate::runner::{RunError, bad, committed, local, time};
+
+/// What needs the warehouse's records.
+const WHAT: &str = "the run state is read from";
+use crate::spec::{IngestSpec, SourceSpec, TransformSpec};
+
+impl IngestStream for IngestSpec {
+    fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    fn datastore(&self) -> &str {
+        &self.datastore
+    }
+
+    fn datasets(&self) -> Vec<&str> {
+        self.datasets.iter().map(|d| d.dataset.as_str()).collect()
+    }
+
+    fn lineage(&self) -> Option<&datasurface_runtime::lineage::JobLineage> {
+        None
+    }
+
+    fn transformer(&self) -> Option<&str> {
+        match &self.source {
+            SourceSpec::Staged { workspace, .. } => Some(workspace),
+            _ => None,
+        }
+    }
+}
+
+/// The latest attempt at a batch, as `meta/runs/<batch>.json` records it.
+#[derive(Debug, Deserialize)]
+struct Run {
+    batch: u64,
+    state: String,
+    /// How many times the batch has been run.
+    #[serde(default = "first")]
+    attempt: u64,
+}
+
+fn first() -> u64 {
+    1
+}
+
+/// The job specs of a rendering under `prefix` (`jobs/ingest/`).
+fn specs<T: serde::de::DeserializeOwned>(
+    rendering: &Rendering,
+    prefix: &str,
+) -> Result<Vec<T>, RunError> {
+    rendering
+        .artifacts
+        .iter()
+        .filter(|(key, _)| key.as_str().starts_with(prefix))
+        .map(|(key, artifact)| {
+            serde_json::from_str(&artifact.content).map_err(|e| RunError::Record {
+                path: key.as_str().to_owned(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The latest attempts at a stream's batches.
+fn attempts(root: &Path) -> Result<Vec<Run>, RunError> {
+    let dir = root.join("meta").join("runs");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(bad(&dir, &e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| bad(&dir, &e))?.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(&path, &e))?;
+        found.push(serde_json::from_str::<Run>(&text).map_err(|e| bad(&path, &e))?);
+    }
+    Ok(found)
+}
+
+/// One stream's batches, added up: every committed batch's rows (a
+/// snapshot's rows read are the live rows it leaves), the last one's end
+/// and length, and every attempt that did not commit (a killed run's
+/// batch, until it is run again, is unfinished).
+pub fn stream_totals(spec: &IngestSpec) -> Result<StreamTotals, RunError> {
+    let root = local(&spec.root, WHAT)?;
+    let mut totals = StreamTotals::of(spec);
+    let batches = committed(&root)?;
+    for batch in &batches {
+        for counts in batch.datasets.values() {
+            totals.rows = RowTotals {
+                read: totals.rows.read + counts.live,
+                inserted: totals.rows.inserted + counts.inserted,
+                updated: totals.rows.updated + counts.updated,
+                deleted: totals.rows.deleted + counts.deleted,
+            };
+        }
+    }
+    totals.committed = u64::try_from(batches.len()).unwrap_or(u64::MAX);
+    if let Some(last) = batches.last() {
+        let ended = time(&root, &last.committed)?;
+        let took = ended - time(&root, &last.started)?;
+        totals.last_success = Some(last.committed.clone());
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a batch's milliseconds are exact in an f64"
+        )]
+        let seconds = took.num_milliseconds() as f64 / 1000.0;
+        totals.last_seconds = Some(seconds);
+    }
+    let last = batches.last().map_or(0, |b| b.batch);
+    for attempt in attempts(&root)? {
+        match attempt.state.as_str() {
+            "failed" => totals.failed += attempt.attempt,
+            "ingesting" if attempt.batch > last => {
+                totals.failed += attempt.attempt.saturating_sub(1);
+                totals.unfinished += 1;
+            }
+            _ => totals.failed += attempt.attempt.saturating_sub(1),
+        }
+    }
+    Ok(totals)
+}
+
+/// The platform's run state: each stream its rendering runs, in key
+/// order, and each hooked transformer's decisions by action.
+pub fn run_totals(platform: &str, rendering: &Rendering) -> Result<RunTotals, RunError> {
+    let mut streams = specs::<IngestSpec>(rendering, "jobs/ingest/")?
+        .iter()
+        .map(stream_totals)
+        .collect::<Result<Vec<_>, _>>()?;
+    streams.sort_by(|a, b| a.stream.cmp(&b.stream));
+    let mut decisions = Vec::new();
+    for spec in specs::<TransformSpec>(rendering, "jobs/transformer/")? {
+        let Some(hook) = &spec.hook else { continue };
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for decision in crate::decide::decisions(hook, usize::MAX)? {
+            *counts.entry(decision.past.action.as_str()).or_default() += 1;
+        }
+        decisions.extend(counts.into_iter().map(|(action, count)| HookDecisions {
+            workspace: spec.workspace.clone(),
+            action: action.to_owned(),
+            count,
+        }));
+    }
+    Ok(RunTotals {
+        platform: Some(platform.to_owned()),
+        streams,
+        decisions,
+    })
+}
+
+/// What the warehouse says of `store.dataset`: its stream's batches and its
+/// live rows after the last committed one.
+pub fn dataset_state(
+    platform: &str,
+    rendering: &Rendering,
+    store: &str,
+    dataset: &str,
+) -> Result<Option<DatasetState>, RunError> {
+    let Some(spec) = specs::<IngestSpec>(rendering, "jobs/ingest/")?
+        .into_iter()
+        .find(|s| s.datastore == store && s.datasets.iter().any(|d| d.dataset == dataset))
+    else {
+        return Ok(None);
+    };
+    let stream = stream_totals(&spec)?;
+    let live_rows = committed(&local(&spec.root, WHAT)?)?
+        .last()
+        .and_then(|b| b.datasets.get(dataset))
+        .map_or(0, |c| c.live);
+    Ok(Some(DatasetState {
+        platform: Some(platform.to_owned()),
+        stream,
+        live_rows,
+        places: Vec::new(),
+    }))
+}
