@@ -189,13 +189,9 @@ fn commit(warehouse: &Path, stream: &str, batch: u64, changed: u64) {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// `job spark --decide` asks the example's hook (its module read from the
-/// model's directory) about the newest batch of the transformer's inputs,
-/// exits 0 to run it or 99 not to, and keeps each decision in the
-/// warehouse; a deployed spec the model does not render decides nothing.
-#[test]
-fn job_spark_decide_asks_the_transformers_hook() {
-    let dir = scratch("decide");
+/// The Northwind spark example's model in `dir/model`, its warehouse
+/// `dir/warehouse`.
+fn northwind(dir: &Path) -> (String, PathBuf) {
     let model = dir.join("model");
     std::fs::create_dir_all(&model).unwrap_or_else(|e| panic!("{e}"));
     super::copy_dir(
@@ -213,24 +209,35 @@ fn job_spark_decide_asks_the_transformers_hook() {
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let model = model.to_string_lossy();
-    let decide = |run_type: &str, extra: &[&str]| {
-        let mut args = vec![
-            "job",
-            "spark",
-            &model,
-            "--transformer",
-            "MaskCustomersWorkSpace",
-            "--decide",
-            "--run-type",
-            run_type,
-        ];
-        args.extend(extra);
-        datasurface(&args, &dir)
-    };
+    (model.to_string_lossy().into_owned(), warehouse)
+}
 
+/// `job spark --decide` of the example's hooked transformer.
+fn decide(dir: &Path, model: &str, run_type: &str, extra: &[&str]) -> super::Run {
+    let mut args = vec![
+        "job",
+        "spark",
+        model,
+        "--transformer",
+        "MaskCustomersWorkSpace",
+        "--decide",
+        "--run-type",
+        run_type,
+    ];
+    args.extend(extra);
+    datasurface(&args, dir)
+}
+
+/// `job spark --decide` asks the example's hook (its module read from the
+/// model's directory) about the newest batch of the transformer's inputs,
+/// exits 0 to run it or 99 not to, and keeps each decision in the
+/// warehouse; a deployed spec the model does not render decides nothing.
+#[test]
+fn job_spark_decide_asks_the_transformers_hook() {
+    let dir = scratch("decide");
+    let (model, warehouse) = northwind(&dir);
     commit(&warehouse, "NW_Data", 1, 120);
-    let run = decide("asset_triggered", &[]);
+    let run = decide(&dir, &model, "asset_triggered", &[]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(
         run.stdout.contains(
@@ -240,7 +247,7 @@ fn job_spark_decide_asks_the_transformers_hook() {
         run.transcript()
     );
     commit(&warehouse, "NW_Data", 2, 0);
-    let run = decide("asset_triggered", &[]);
+    let run = decide(&dir, &model, "asset_triggered", &[]);
     assert_eq!(run.code, 99, "{}", run.transcript());
     assert!(
         run.stdout
@@ -248,7 +255,7 @@ fn job_spark_decide_asks_the_transformers_hook() {
         "{}",
         run.transcript()
     );
-    let run = decide("manual", &[]);
+    let run = decide(&dir, &model, "manual", &[]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     let decisions = warehouse.join("Masked_NW_Data/meta/decisions");
     let mut kept: Vec<String> = std::fs::read_dir(&decisions)
@@ -266,7 +273,41 @@ fn job_spark_decide_asks_the_transformers_hook() {
         ["0000000001.json", "0000000002.json", "0000000003.json"]
     );
 
-    // The run state: the stream's batches and the hook's decisions.
+    // A worker whose model renders another spec than the deployed one.
+    let deployed = dir.join("Mask.json");
+    std::fs::write(&deployed, "{}").unwrap_or_else(|e| panic!("{e}"));
+    let run = decide(
+        &dir,
+        &model,
+        "manual",
+        &["--deployed-spec", &deployed.to_string_lossy()],
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("is not the one this model renders"),
+        "{}",
+        run.transcript()
+    );
+    // Only a transformer is decided about.
+    let run = datasurface(
+        &["job", "spark", &model, "--stream", "NW_Data", "--decide"],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `job spark --status`: the streams' batches, with their owners, and the
+/// hook's decisions, as JSON and as Prometheus metrics.
+#[test]
+fn job_spark_status_reads_the_warehouse_records() {
+    let dir = scratch("status");
+    let (model, warehouse) = northwind(&dir);
+    commit(&warehouse, "NW_Data", 1, 120);
+    assert_eq!(decide(&dir, &model, "asset_triggered", &[]).code, 0);
+    commit(&warehouse, "NW_Data", 2, 0);
+    assert_eq!(decide(&dir, &model, "asset_triggered", &[]).code, 99);
+    assert_eq!(decide(&dir, &model, "manual", &[]).code, 0);
     let run = datasurface(
         &["job", "spark", &model, "--status", "--format", "json"],
         &dir,
@@ -296,22 +337,5 @@ fn job_spark_decide_asks_the_transformers_hook() {
         "{}",
         run.stdout
     );
-
-    // A worker whose model renders another spec than the deployed one.
-    let deployed = dir.join("Mask.json");
-    std::fs::write(&deployed, "{}").unwrap_or_else(|e| panic!("{e}"));
-    let run = decide("manual", &["--deployed-spec", &deployed.to_string_lossy()]);
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(
-        run.stderr.contains("is not the one this model renders"),
-        "{}",
-        run.transcript()
-    );
-    // Only a transformer is decided about.
-    let run = datasurface(
-        &["job", "spark", &model, "--stream", "NW_Data", "--decide"],
-        &dir,
-    );
-    assert_eq!(run.code, 2, "{}", run.transcript());
     let _ = std::fs::remove_dir_all(&dir);
 }
