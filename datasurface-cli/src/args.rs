@@ -379,6 +379,12 @@ pub(crate) struct StateArgs {
     #[cfg(feature = "airflow")]
     #[arg(long, value_name = "PLATFORM")]
     pub(crate) airflow: Vec<String>,
+    /// A `spark` platform, by name, whose warehouse's records `/metrics` and each dataset's
+    /// freshness read, as `datasurface job spark --status` reads them (the platform rendered
+    /// from the model served at start; its warehouse local); give it once per platform.
+    #[cfg(feature = "spark")]
+    #[arg(long, value_name = "PLATFORM")]
+    pub(crate) spark: Vec<String>,
 }
 
 /// `mcp`.

@@ -1,7 +1,8 @@
 //! The platforms' run state `serve` reads, for `/metrics` and each
-//! dataset's freshness: `sqlite` platforms' state directories (`--state`)
-//! and `airflow` platforms' merge databases (`--airflow`), read at each
-//! scrape or request, never cached.
+//! dataset's freshness: `sqlite` platforms' state directories (`--state`),
+//! `airflow` platforms' merge databases (`--airflow`) and `spark`
+//! platforms' warehouses (`--spark`), read at each scrape or request, never
+//! cached.
 
 use std::sync::Arc;
 
@@ -19,6 +20,12 @@ pub(crate) struct StateSources {
     /// Each `airflow` platform's name and merge database.
     #[cfg(feature = "airflow")]
     airflow: Vec<(String, datasurface_airflow::runner::MergeDatabase)>,
+    /// Each `spark` platform's name and rendering (its job specs say where
+    /// each stream's records are), with the model's zones and teams.
+    #[cfg(feature = "spark")]
+    spark: Vec<(String, datasurface_platform::Rendering)>,
+    #[cfg(feature = "spark")]
+    owners: std::collections::BTreeMap<String, (String, String)>,
 }
 
 impl StateSources {
@@ -43,6 +50,14 @@ impl StateSources {
                 .iter()
                 .map(|name| merge_database(valid, name).map(|db| (name.clone(), db)))
                 .collect::<Result<_, _>>()?,
+            #[cfg(feature = "spark")]
+            spark: args
+                .spark
+                .iter()
+                .map(|name| spark_rendering(valid, name).map(|r| (name.clone(), r)))
+                .collect::<Result<_, _>>()?,
+            #[cfg(feature = "spark")]
+            owners: datasurface_spark::totals::owners(valid.ecosystem()),
         })
     }
 
@@ -52,6 +67,8 @@ impl StateSources {
         let empty = empty && self.dirs.is_empty();
         #[cfg(feature = "airflow")]
         let empty = empty && self.airflow.is_empty();
+        #[cfg(feature = "spark")]
+        let empty = empty && self.spark.is_empty();
         empty
     }
 
@@ -85,6 +102,13 @@ impl StateSources {
                     .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?,
             );
         }
+        #[cfg(feature = "spark")]
+        for (name, rendering) in &self.spark {
+            let mut state = datasurface_spark::totals::run_totals(name, rendering)
+                .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?;
+            datasurface_spark::totals::with_owners(&mut state, &self.owners);
+            totals.push(state);
+        }
         crate::run_metrics::exposition(&totals)
             .map_err(|e| Problem::new(format!("cannot write the metrics: {e}")))
     }
@@ -101,6 +125,12 @@ impl StateSources {
         for (name, db) in &self.airflow {
             let state = datasurface_airflow::runner::Runner::new(db.clone())
                 .dataset_state(store, dataset)
+                .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?;
+            runs.extend(state.map(crate::run_metrics::dataset_run));
+        }
+        #[cfg(feature = "spark")]
+        for (name, rendering) in &self.spark {
+            let state = datasurface_spark::totals::dataset_state(name, rendering, store, dataset)
                 .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?;
             runs.extend(state.map(crate::run_metrics::dataset_run));
         }
@@ -143,4 +173,28 @@ fn merge_database(
     );
     crate::job::merge_database(Some(&config))
         .map_err(|e| Problem::new(format!("--airflow `{name}`: {e}")))
+}
+
+/// The rendering of the model's `spark` platform `name`, whose job specs
+/// say where its streams' records are.
+#[cfg(feature = "spark")]
+fn spark_rendering(
+    valid: &ValidEcosystem,
+    name: &str,
+) -> Result<datasurface_platform::Rendering, Problem> {
+    let Some((platform, declaration)) = valid.platforms.get_key_value(name) else {
+        return Err(Problem::new(format!(
+            "--spark `{name}`: the model declares no platform `{name}`"
+        )));
+    };
+    if declaration.kind.as_str() != "spark" {
+        return Err(Problem::new(format!(
+            "--spark `{name}`: platform `{name}` is of kind `{}`",
+            declaration.kind
+        )));
+    }
+    let graphs = datasurface_platform::graph::build(valid);
+    datasurface_platform::render_with(&datasurface_spark::Spark::new(), valid, &graphs, platform)
+        .map(|r| r.rendering)
+        .map_err(|e| Problem::new(format!("--spark `{name}`: {e}")))
 }

@@ -157,15 +157,10 @@ fn status(
             return Outcome::CouldNotRun;
         }
     };
-    // The governance labels: each stream's datastore's zone and team.
-    for stream in &mut totals.streams {
-        stream.owner = loaded
-            .valid
-            .ecosystem()
-            .datastores()
-            .find(|(_, name, _)| name.as_str() == stream.datastore)
-            .map(|(at, _, _)| (at.zone.to_string(), at.team.to_string()));
-    }
+    datasurface_spark::totals::with_owners(
+        &mut totals,
+        &datasurface_spark::totals::owners(loaded.valid.ecosystem()),
+    );
     let text = match format {
         JobStatusFormat::Prometheus => {
             crate::run_metrics::exposition(std::slice::from_ref(&totals)).map_err(|e| e.to_string())

@@ -172,6 +172,23 @@ pub fn run_totals(platform: &str, rendering: &Rendering) -> Result<RunTotals, Ru
     })
 }
 
+/// Each datastore's zone and team, as the model places them: the
+/// governance labels of its stream's metrics (the job specs do not carry
+/// them).
+pub fn owners(ecosystem: &datasurface_core::Ecosystem) -> BTreeMap<String, (String, String)> {
+    ecosystem
+        .datastores()
+        .map(|(at, name, _)| (name.to_string(), (at.zone.to_string(), at.team.to_string())))
+        .collect()
+}
+
+/// Labels each stream with its datastore's owner, from [`owners`].
+pub fn with_owners(totals: &mut RunTotals, owners: &BTreeMap<String, (String, String)>) {
+    for stream in &mut totals.streams {
+        stream.owner = owners.get(&stream.datastore).cloned();
+    }
+}
+
 /// What the warehouse says of `store.dataset`: its stream's batches and its
 /// live rows after the last committed one.
 pub fn dataset_state(

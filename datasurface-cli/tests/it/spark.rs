@@ -337,5 +337,30 @@ fn job_spark_status_reads_the_warehouse_records() {
         "{}",
         run.stdout
     );
+
+    // The model service reads the same: `/metrics` and each dataset's freshness.
+    let server = super::serve::Server::start_with(Path::new(&model), "1", &["--spark", "Lake"]);
+    let (code, fresh) = server.get("/api/v1/datastores/NW_Data/datasets/products/freshness");
+    assert_eq!(code, 200, "{fresh:#}");
+    assert_eq!(fresh["readsState"], true, "{fresh:#}");
+    let lake = &fresh["platforms"][0];
+    assert_eq!(
+        (&lake["platform"], &lake["stream"], &lake["liveRows"]),
+        (
+            &serde_json::json!("Lake"),
+            &serde_json::json!("NW_Data"),
+            &serde_json::json!(120)
+        ),
+        "{fresh:#}"
+    );
+    assert_eq!(lake["lastCommitted"], "2026-11-28T10:02:00Z", "{fresh:#}");
+    let metrics = super::metrics::try_get(server.addr(), "/metrics").unwrap_or_default();
+    assert!(
+        metrics.contains(
+            "datasurface_hook_decisions_total{action=\"run\",platform=\"Lake\",workspace=\"MaskCustomersWorkSpace\"} 2"
+        ),
+        "{metrics}"
+    );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
