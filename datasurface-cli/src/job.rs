@@ -12,7 +12,7 @@ use datasurface_airflow::{Airflow, AirflowConfig};
 use datasurface_core::HookEventKind;
 use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::DataPlatform;
-use datasurface_runtime::hook::{HookError, ask, verdict};
+use datasurface_runtime::hook::{HookError, HookInput, Verdict, ask, verdict};
 
 use crate::Outcome;
 use crate::app::{App, Paint};
@@ -284,6 +284,22 @@ fn decide(
         Err(e) => verdict(Err(e.clone()), job.on_failure),
     };
     let decision = jobs.record(workspace, &input.event, &verdict)?;
+    say_decision(out, workspace, &verdict, decision, &input);
+    if !verdict.runs() {
+        held(app, (jobs.merge_database(), args), &verdict.reason, err);
+    }
+    Ok(verdict.runs())
+}
+
+/// Says what a transformer's hook decided, under which number, and what
+/// it was asked: the decision task's log, the same on every platform.
+pub(crate) fn say_decision(
+    out: &mut dyn Write,
+    workspace: &str,
+    verdict: &Verdict,
+    decision: impl std::fmt::Display,
+    input: &HookInput,
+) {
     let until = verdict.until.map_or_else(String::new, |u| {
         format!(
             " until {}",
@@ -295,16 +311,13 @@ fn decide(
         .map_or_else(String::new, |f| format!(" ({f} fuel)"));
     let _ = writeln!(
         out,
-        "transformer `{workspace}`: hook on {kind}: {}{until}: {} [decision {decision}, {}]{fuel}",
+        "transformer `{workspace}`: hook on {}: {}{until}: {} [decision {decision}, {}]{fuel}",
+        input.event.kind,
         verdict.action,
         datasurface_stdx::text::for_terminal(&verdict.reason),
         verdict.by_name()
     );
     let _ = writeln!(out, "asked: {}", input.to_json());
-    if !verdict.runs() {
-        held(app, (jobs.merge_database(), args), &verdict.reason, err);
-    }
-    Ok(verdict.runs())
 }
 
 /// Sends the `ABORT` of a transformer its hook held, where `--lineage`

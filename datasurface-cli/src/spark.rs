@@ -278,23 +278,7 @@ fn decide(
             return Outcome::CouldNotRun;
         }
     };
-    let until = verdict.until.map_or_else(String::new, |u| {
-        format!(
-            " until {}",
-            u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        )
-    });
-    let fuel = verdict
-        .fuel
-        .map_or_else(String::new, |f| format!(" ({f} fuel)"));
-    let _ = writeln!(
-        out,
-        "transformer `{workspace}`: hook on {kind}: {}{until}: {} [decision {decision}, {}]{fuel}",
-        verdict.action,
-        datasurface_stdx::text::for_terminal(&verdict.reason),
-        verdict.by_name()
-    );
-    let _ = writeln!(out, "asked: {}", input.to_json());
+    crate::job::say_decision(out, workspace, &verdict, decision, &input);
     if verdict.runs() {
         Outcome::Success
     } else {
