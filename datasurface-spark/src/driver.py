@@ -241,7 +241,13 @@ class Ingest:
             self.meta + "/scratch",
         )
         self.record(batch, dict(record, state="committed", attempt=attempt))
-        self.tidy(batch)
+        try:
+            self.tidy(batch)
+        except Exception as e:  # The batch stands; the next one tidies again.
+            self.say(
+                "%s batch %d: old partitions were not removed, and the next batch tries again: %s"
+                % (stream, batch, first_line(e))
+            )
         shown = ", ".join(
             "%s +%d ~%d -%d (%d live)"
             % (name, c["inserted"], c["updated"], c["deleted"], c["live"])
@@ -261,7 +267,11 @@ class Ingest:
 
     def tidy(self, batch):
         """Removes live tables older than the one before ``batch``: a reader
-        that took the previous batch a moment ago can still read it."""
+        that took the previous batch a moment ago can still read it. Then
+        the history partitions past the consumers' retention: the versions
+        a batch closed, once that batch committed more than
+        ``retentionDays`` days ago (or all of them, when history is no
+        longer kept)."""
         for dataset in self.spec["datasets"]:
             live = dataset["table"] + "/live"
             for name in self.files.children(live):
@@ -269,6 +279,29 @@ class Ingest:
                 if name.startswith(prefix) and name[len(prefix):].isdigit():
                     if int(name[len(prefix):]) < batch - 1:
                         self.files.delete(live + "/" + name)
+        days = self.spec.get("retentionDays")
+        if self.spec["keepHistory"] and days is None:
+            return
+        cutoff = None
+        if self.spec["keepHistory"]:
+            cutoff = (
+                datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)
+            ).strftime("%Y-%m-%dT%H:%M:%SZ")
+        prefix = HISTORY_PARTITION + "="
+        for dataset in self.spec["datasets"]:
+            history = dataset["table"] + "/history"
+            for name in self.files.children(history):
+                closed_by = name[len(prefix):]
+                if not (name.startswith(prefix) and closed_by.isdigit()):
+                    continue
+                if cutoff is not None:
+                    record = "%s/committed/%s.json" % (self.meta, closed_by)
+                    if not self.files.exists(record):
+                        continue
+                    # RFC 3339 times in UTC, as `now()` writes them, sort as text.
+                    if json.loads(self.files.read(record))["committed"] >= cutoff:
+                        continue
+                self.files.delete(history + "/" + name)
 
     def read_source(self, dataset):
         source = self.spec["source"]

@@ -12,7 +12,7 @@ use datasurface_platform::escape::jdbc;
 use datasurface_platform::escape::sql::Dialect::{Postgres, SparkSql};
 use datasurface_platform::graph::{NodeKind, PlatformGraph};
 use datasurface_platform::{
-    Artifact, ArtifactKey, ArtifactSink, PlatformError, RenderContext, kept_history,
+    Artifact, ArtifactKey, ArtifactSink, Kept, PlatformError, RenderContext, kept_history,
 };
 use datasurface_rules::validate::ModelIndex;
 use datasurface_runtime::credential_variable;
@@ -254,7 +254,7 @@ impl Renderer<'_> {
                             .as_ref()
                             .map(datasurface_core::names::PlatformName::as_str),
                         &index,
-                        history.contains_key(datastore),
+                        history.get(datastore).copied(),
                     );
                     let json = self.json(&spec)?;
                     let key = ingest_key(
@@ -397,7 +397,7 @@ impl Renderer<'_> {
         store: &Datastore,
         from_platform: Option<&str>,
         index: &ModelIndex<'_>,
-        keep_history: bool,
+        kept: Option<Kept>,
     ) -> IngestSpec {
         let stream = names::stream(datastore.as_str(), dataset.map(DatasetName::as_str));
         let root = layout::stream_dir(&self.config.warehouse, &stream);
@@ -447,7 +447,8 @@ impl Renderer<'_> {
             datastore: datastore.to_string(),
             root,
             source,
-            keep_history,
+            keep_history: kept.is_some(),
+            retention_days: kept.and_then(Kept::days),
             datasets,
         }
     }

@@ -29,6 +29,12 @@ pub struct IngestSpec {
     pub source: SourceSpec,
     /// Whether closed row versions are kept (a forensic consumer reads them).
     pub keep_history: bool,
+    /// When history is kept: the longest retention forensic consumers ask
+    /// for, in days. The versions a batch closed go (its `history`
+    /// partition) once that batch committed longer ago; none keeps them for
+    /// ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u64>,
     /// The datasets it ingests, by name.
     pub datasets: Vec<DatasetSpec>,
 }

@@ -129,7 +129,7 @@ pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
          items: \"SELECT a.id FROM Shop_items a CROSS JOIN range(1000000000) r\"\n  \
          Audit:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
          sinks: [{{datastore: Shop, dataset: items}}]\n        \
-         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS}}\n      \
+         requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS, retention: P30D}}\n      \
          Masked:\n        sinks: [{{datastore: Masked, dataset: items}}]\n        \
          requirements: {{milestoning: LIVE_ONLY, latency: HOURS}}\n      \
          Sneaked:\n        sinks: [{{datastore: Sneaked, dataset: items}}]\n        \
@@ -440,6 +440,16 @@ fn batches_merge_keep_history_and_survive_a_kill() {
     assert_eq!(lake.counts().len(), 2, "the killed batch committed");
     assert_eq!(lake.query(&[live, history]), before);
 
+    // The group keeps history 30 days: once batch 2 committed longer ago,
+    // the next batch removes the versions it closed.
+    let record = lake.warehouse().join("Shop/meta/committed/2.json");
+    let text = std::fs::read_to_string(&record).unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let at = committed["committed"].as_str().unwrap();
+    std::fs::write(&record, text.replace(at, "2026-01-01T00:00:00Z")).unwrap();
+    // Hadoop's checksum of the file, which would no longer match.
+    std::fs::remove_file(record.with_file_name(".2.json.crc")).unwrap();
+
     let (ran, lines) = lake.ingest();
     assert_eq!(ran, Ran::Committed, "{lines:?}");
     assert!(
@@ -447,6 +457,10 @@ fn batches_merge_keep_history_and_survive_a_kill() {
         "{lines:?}"
     );
     assert_eq!(lake.counts()[2], (0, 1, 0, 99));
+    assert_eq!(
+        lake.query(&[history]),
+        [[r#"{"b": 3, "n": 1}"#, r#"{"b": 2147483647, "n": 99}"#]]
+    );
     assert_eq!(
         lake.query(&["SELECT name FROM audit.everything__shop__items WHERE id = 1"]),
         [[r#"{"name": "renamed"}"#]]
