@@ -36,7 +36,7 @@ pub(crate) fn run(
             Err(outcome) => return outcome,
         };
     #[cfg(any(feature = "sqlite", feature = "airflow"))]
-    let Ok(state) = crate::serve_state::StateSources::of(&args.state, &version.valid)
+    let Ok(state) = crate::serve_state::StateSources::of(&args.state, &version.valid, app.registry)
         .map_err(|why| writeln!(err, "{}: {why}", app.paint(Paint::Error, "error")))
     else {
         return Outcome::CouldNotRun;

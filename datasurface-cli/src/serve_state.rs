@@ -39,8 +39,12 @@ impl StateSources {
             reason = "fails only for an airflow platform"
         )
     )]
-    pub(crate) fn of(args: &StateArgs, valid: &ValidEcosystem) -> Result<StateSources, Problem> {
-        let _ = valid;
+    pub(crate) fn of(
+        args: &StateArgs,
+        valid: &ValidEcosystem,
+        registry: &datasurface_platform::PlatformRegistry,
+    ) -> Result<StateSources, Problem> {
+        let _ = (valid, registry);
         Ok(StateSources {
             #[cfg(feature = "sqlite")]
             dirs: args.state.clone(),
@@ -54,7 +58,7 @@ impl StateSources {
             spark: args
                 .spark
                 .iter()
-                .map(|name| spark_rendering(valid, name).map(|r| (name.clone(), r)))
+                .map(|name| spark_rendering(valid, registry, name).map(|r| (name.clone(), r)))
                 .collect::<Result<_, _>>()?,
             #[cfg(feature = "spark")]
             owners: datasurface_spark::totals::owners(valid.ecosystem()),
@@ -176,13 +180,15 @@ fn merge_database(
 }
 
 /// The rendering of the model's `spark` platform `name`, whose job specs
-/// say where its streams' records are.
+/// say where its streams' records are: rendered as every command renders,
+/// through the registry.
 #[cfg(feature = "spark")]
 fn spark_rendering(
     valid: &ValidEcosystem,
+    registry: &datasurface_platform::PlatformRegistry,
     name: &str,
 ) -> Result<datasurface_platform::Rendering, Problem> {
-    let Some((platform, declaration)) = valid.platforms.get_key_value(name) else {
+    let Some(declaration) = valid.platforms.get(name) else {
         return Err(Problem::new(format!(
             "--spark `{name}`: the model declares no platform `{name}`"
         )));
@@ -194,7 +200,7 @@ fn spark_rendering(
         )));
     }
     let graphs = datasurface_platform::graph::build(valid);
-    datasurface_platform::render_with(&datasurface_spark::Spark::new(), valid, &graphs, platform)
+    datasurface_platform::render_platform(registry, valid, &graphs, name)
         .map(|r| r.rendering)
         .map_err(|e| Problem::new(format!("--spark `{name}`: {e}")))
 }

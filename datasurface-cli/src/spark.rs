@@ -179,15 +179,17 @@ fn status(
     }
 }
 
-/// Reads a file a deployment holds, no larger than a job spec may be.
-fn read_deployed(path: &Path) -> std::io::Result<String> {
-    let meta = std::fs::symlink_metadata(path)?;
-    if !meta.is_file() || meta.len() > datasurface_runtime::MAX_SAVED_FILE_BYTES {
-        return Err(std::io::Error::other(
-            "not a regular file of a job spec's size",
-        ));
+/// Reads a file a deployment holds: a regular file (never a link), no
+/// larger than a saved rendering's file may be.
+fn read_deployed(path: &Path) -> Result<String, String> {
+    match datasurface_runtime::confined::read_regular(
+        path,
+        datasurface_runtime::MAX_SAVED_FILE_BYTES,
+    ) {
+        Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|e| e.to_string()),
+        Ok(None) => Err("nothing is there".to_owned()),
+        Err(e) => Err(e.to_string()),
     }
-    std::fs::read_to_string(path)
 }
 
 /// `datasurface job spark --transformer W --decide`: asks the transformer's

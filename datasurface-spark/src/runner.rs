@@ -259,32 +259,29 @@ pub struct Counts {
 /// The committed batches of a stream in a local warehouse, in order:
 /// `root` is the stream's directory (its spec's `root`).
 pub fn committed(root: &Path) -> Result<Vec<Committed>, RunError> {
-    let dir: PathBuf = root.join("meta").join("committed");
-    let entries = match std::fs::read_dir(&dir) {
+    let mut batches: Vec<Committed> = records(&root.join("meta").join("committed"))?;
+    batches.sort_by_key(|b| b.batch);
+    Ok(batches)
+}
+
+/// Every JSON record of a folder of the warehouse's `meta`, in no order;
+/// none when the folder is not there.
+pub(crate) fn records<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>, RunError> {
+    let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(RunError::Record {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            });
-        }
+        Err(e) => return Err(bad(dir, &e)),
     };
-    let mut batches = Vec::new();
-    for entry in entries.map_while(Result::ok) {
-        let path = entry.path();
+    let mut found = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| bad(dir, &e))?.path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let bad = |message: String| RunError::Record {
-            path: path.display().to_string(),
-            message,
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        batches.push(serde_json::from_str::<Committed>(&text).map_err(|e| bad(e.to_string()))?);
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(&path, &e))?;
+        found.push(serde_json::from_str(&text).map_err(|e| bad(&path, &e))?);
     }
-    batches.sort_by_key(|b| b.batch);
-    Ok(batches)
+    Ok(found)
 }
 
 /// A record that could not be read or written, and why.

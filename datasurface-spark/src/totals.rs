@@ -8,7 +8,6 @@
 //! platform runs are reported; the warehouse must be local, as for hooks.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
@@ -17,11 +16,11 @@ use datasurface_runtime::{
     DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
 };
 
-use crate::runner::{RunError, bad, committed, local, time};
+use crate::runner::{Committed, RunError, committed, local, records, time};
+use crate::spec::{IngestSpec, SourceSpec, TransformSpec};
 
 /// What needs the warehouse's records.
 const WHAT: &str = "the run state is read from";
-use crate::spec::{IngestSpec, SourceSpec, TransformSpec};
 
 impl IngestStream for IngestSpec {
     fn stream(&self) -> &str {
@@ -80,31 +79,12 @@ fn specs<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
-/// The latest attempts at a stream's batches.
-fn attempts(root: &Path) -> Result<Vec<Run>, RunError> {
-    let dir = root.join("meta").join("runs");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(bad(&dir, &e)),
-    };
-    let mut found = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| bad(&dir, &e))?.path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(&path, &e))?;
-        found.push(serde_json::from_str::<Run>(&text).map_err(|e| bad(&path, &e))?);
-    }
-    Ok(found)
-}
-
 /// One stream's batches, added up: every committed batch's rows (a
 /// snapshot's rows read are the live rows it leaves), the last one's end
 /// and length, and every attempt that did not commit (a killed run's
-/// batch, until it is run again, is unfinished).
-pub fn stream_totals(spec: &IngestSpec) -> Result<StreamTotals, RunError> {
+/// batch, until it is run again, is unfinished); and its last committed
+/// batch.
+fn stream_state(spec: &IngestSpec) -> Result<(StreamTotals, Option<Committed>), RunError> {
     let root = local(&spec.root, WHAT)?;
     let mut totals = StreamTotals::of(spec);
     let batches = committed(&root)?;
@@ -131,7 +111,7 @@ pub fn stream_totals(spec: &IngestSpec) -> Result<StreamTotals, RunError> {
         totals.last_seconds = Some(seconds);
     }
     let last = batches.last().map_or(0, |b| b.batch);
-    for attempt in attempts(&root)? {
+    for attempt in records::<Run>(&root.join("meta").join("runs"))? {
         match attempt.state.as_str() {
             "failed" => totals.failed += attempt.attempt,
             "ingesting" if attempt.batch > last => {
@@ -141,7 +121,7 @@ pub fn stream_totals(spec: &IngestSpec) -> Result<StreamTotals, RunError> {
             _ => totals.failed += attempt.attempt.saturating_sub(1),
         }
     }
-    Ok(totals)
+    Ok((totals, batches.into_iter().next_back()))
 }
 
 /// The platform's run state: each stream its rendering runs, in key
@@ -149,7 +129,7 @@ pub fn stream_totals(spec: &IngestSpec) -> Result<StreamTotals, RunError> {
 pub fn run_totals(platform: &str, rendering: &Rendering) -> Result<RunTotals, RunError> {
     let mut streams = specs::<IngestSpec>(rendering, "jobs/ingest/")?
         .iter()
-        .map(stream_totals)
+        .map(|spec| stream_state(spec).map(|(totals, _)| totals))
         .collect::<Result<Vec<_>, _>>()?;
     streams.sort_by(|a, b| a.stream.cmp(&b.stream));
     let mut decisions = Vec::new();
@@ -203,10 +183,9 @@ pub fn dataset_state(
     else {
         return Ok(None);
     };
-    let stream = stream_totals(&spec)?;
-    let live_rows = committed(&local(&spec.root, WHAT)?)?
-        .last()
-        .and_then(|b| b.datasets.get(dataset))
+    let (stream, last) = stream_state(&spec)?;
+    let live_rows = last
+        .and_then(|b| b.datasets.get(dataset).copied())
         .map_or(0, |c| c.live);
     Ok(Some(DatasetState {
         platform: Some(platform.to_owned()),
