@@ -967,6 +967,11 @@ pub(crate) struct JobSparkArgs {
     /// were rendered from).
     #[arg(long, requires = "decide")]
     pub(crate) deployed_spec: Option<PathBuf>,
+    /// Where the run's OpenLineage events go (a batch's or a transformer's run; not with
+    /// --status or --decide). The events name the run by its batch's records, which the
+    /// runner reads from a local warehouse.
+    #[command(flatten)]
+    pub(crate) lineage: LineageArgs,
 }
 
 /// `job status`.

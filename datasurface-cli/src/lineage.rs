@@ -184,6 +184,11 @@ impl Lineage {
         Lineage::open(Target::configured(args, &|name| std::env::var(name).ok()))
     }
 
+    /// Whether events go anywhere.
+    pub(crate) fn is_on(&self) -> bool {
+        self.target.is_some()
+    }
+
     /// The sink runners send to.
     pub(crate) fn sink(&self) -> Arc<dyn LineageSink> {
         self.sink.clone()

@@ -21,11 +21,9 @@ pub(crate) struct StateSources {
     #[cfg(feature = "airflow")]
     airflow: Vec<(String, datasurface_airflow::runner::MergeDatabase)>,
     /// Each `spark` platform's name and rendering (its job specs say where
-    /// each stream's records are), with the model's zones and teams.
+    /// each stream's records are, and its lineage who owns it).
     #[cfg(feature = "spark")]
     spark: Vec<(String, datasurface_platform::Rendering)>,
-    #[cfg(feature = "spark")]
-    owners: std::collections::BTreeMap<String, (String, String)>,
 }
 
 impl StateSources {
@@ -60,8 +58,6 @@ impl StateSources {
                 .iter()
                 .map(|name| spark_rendering(valid, registry, name).map(|r| (name.clone(), r)))
                 .collect::<Result<_, _>>()?,
-            #[cfg(feature = "spark")]
-            owners: datasurface_spark::totals::owners(valid.ecosystem()),
         })
     }
 
@@ -108,10 +104,10 @@ impl StateSources {
         }
         #[cfg(feature = "spark")]
         for (name, rendering) in &self.spark {
-            let mut state = datasurface_spark::totals::run_totals(name, rendering)
-                .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?;
-            datasurface_spark::totals::with_owners(&mut state, &self.owners);
-            totals.push(state);
+            totals.push(
+                datasurface_spark::totals::run_totals(name, rendering)
+                    .map_err(|e| Problem::new(format!("platform `{name}`: {e}")))?,
+            );
         }
         crate::run_metrics::exposition(&totals)
             .map_err(|e| Problem::new(format!("cannot write the metrics: {e}")))

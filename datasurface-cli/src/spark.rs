@@ -18,8 +18,9 @@ use datasurface_hooks::{Limits, WasmHook};
 use datasurface_platform::ArtifactKey;
 use datasurface_runtime::hook::{HookError, HookJob, ask, verdict};
 use datasurface_spark::decide::{self, Question};
+use datasurface_spark::events;
 use datasurface_spark::runner::{Job, Ran, Submitter};
-use datasurface_spark::spec::TransformSpec;
+use datasurface_spark::spec::{IngestSpec, TransformSpec};
 use datasurface_spark::{SparkParameters, ingest_key, transform_key};
 
 use crate::Outcome;
@@ -76,14 +77,7 @@ pub(crate) fn run(
         Err(outcome) => return outcome,
     };
     if args.status {
-        return status(
-            app,
-            (&name, &loaded),
-            &rendered.rendering,
-            args.format,
-            out,
-            err,
-        );
+        return status(app, &name, &rendered.rendering, args.format, out, err);
     }
     let (job, key, what) = match (&args.stream, &args.transformer) {
         (Some(stream), _) => {
@@ -143,24 +137,20 @@ pub(crate) fn run(
 /// its warehouse's records.
 fn status(
     app: &App<'_>,
-    (platform, loaded): (&str, &crate::model::Loaded),
+    platform: &str,
     rendering: &datasurface_platform::Rendering,
     format: JobStatusFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Outcome {
     let error = app.paint(Paint::Error, "error");
-    let mut totals = match datasurface_spark::totals::run_totals(platform, rendering) {
+    let totals = match datasurface_spark::totals::run_totals(platform, rendering) {
         Ok(totals) => totals,
         Err(e) => {
             let _ = writeln!(err, "{error}: platform `{platform}`: {e}");
             return Outcome::CouldNotRun;
         }
     };
-    datasurface_spark::totals::with_owners(
-        &mut totals,
-        &datasurface_spark::totals::owners(loaded.valid.ecosystem()),
-    );
     let text = match format {
         JobStatusFormat::Prometheus => {
             crate::run_metrics::exposition(std::slice::from_ref(&totals)).map_err(|e| e.to_string())
@@ -335,10 +325,52 @@ fn submit(
     if let Some(spark_submit) = &args.spark_submit {
         submitter = submitter.with_spark_submit(spark_submit.clone());
     }
+    let events = crate::lineage::Lineage::for_args(&args.lineage);
+    let sink = events.sink();
+    let host = crate::lineage::host();
+    let lineage = events::Lineage {
+        sink: sink.as_ref(),
+        host: &host,
+        warehouse: &config.warehouse,
+    };
+    let started = chrono::Utc::now().format(events::TIME_FORMAT).to_string();
+    let content = rendering
+        .artifacts
+        .get(key)
+        .map(|a| a.content.as_str())
+        .unwrap_or_default();
+    // The spec is read for its lineage only when events go somewhere.
+    let specs = match (events.is_on(), job) {
+        (false, _) => None,
+        (true, Job::Transform) => serde_json::from_str(content).ok().map(Specs::Transform),
+        (true, _) => serde_json::from_str(content).ok().map(Specs::Ingest),
+    };
+    let run = match &specs {
+        None => Ok(None),
+        Some(Specs::Ingest(spec)) => events::Run::ingest(lineage, spec, &started),
+        Some(Specs::Transform(spec)) => events::Run::transform(lineage, spec, &started),
+    };
+    let run = run.unwrap_or_else(|e| {
+        let warning = app.paint(Paint::Warning, "warning");
+        let _ = writeln!(err, "{warning}: this run sends no OpenLineage events: {e}");
+        None
+    });
+    if let Some(run) = &run {
+        run.begin();
+        submitter = submitter.with_started(started.as_str());
+    }
+    let mut said = None;
     let ran = submitter.run(&scratch.0, job, Path::new(key.as_str()), &mut |line| {
         let _ = writeln!(out, "{}", datasurface_stdx::text::for_terminal(line));
         let _ = out.flush();
+        said = Some(line.to_owned());
     });
+    if let Some(run) = &run {
+        let at = chrono::Utc::now().format(events::TIME_FORMAT).to_string();
+        run.end(&ran, &at, said.as_deref());
+    }
+    drop(run);
+    events.finish(app, err);
     match ran {
         Ok(Ran::Committed) => Outcome::Success,
         Ok(_) => Outcome::BatchesFailed,
@@ -347,4 +379,10 @@ fn submit(
             Outcome::CouldNotRun
         }
     }
+}
+
+/// A job's spec, read for its lineage.
+enum Specs {
+    Ingest(IngestSpec),
+    Transform(TransformSpec),
 }

@@ -1,7 +1,10 @@
 """datasurface's Spark driver program: runs one rendered job spec.
 
-    spark-submit driver.py ingest <spec.json>
+    spark-submit driver.py ingest <spec.json> [--started YYYY-MM-DDThh:mm:ss.sssZ]
     spark-submit driver.py transform <spec.json>
+
+(``--started`` is the batch's start as the runner that submitted it names
+its run in OpenLineage events; by default the driver's clock.)
 
 The same program for every model and stream: everything it does comes
 from the spec, which holds only values (names, paths, Spark types). No
@@ -28,6 +31,7 @@ and ``meta/runs/<batch>.json`` says why.
 import datetime
 import json
 import os
+import re
 import sys
 import traceback
 
@@ -154,7 +158,7 @@ def load_spec(path):
 
 
 class Ingest:
-    def __init__(self, spark, spec, out):
+    def __init__(self, spark, spec, out, started=None):
         from pyspark.sql import functions
 
         self.F = functions
@@ -166,6 +170,8 @@ class Ingest:
         self.meta = self.root + "/meta"
         # A transformer's staged output, read once per batch.
         self.ready = None
+        # The batch's start as the runner that submitted it names its run.
+        self.started = started
 
     def say(self, line):
         self.out.write(line + "\n")
@@ -211,7 +217,7 @@ class Ingest:
                 )
         # Whatever is there for this batch is an uncommitted leftover.
         self.roll_back(batch)
-        started = now()
+        started = self.started or now()
         self.record(batch, {"batch": batch, "state": "ingesting", "attempt": attempt, "started": started})
         source = self.spec["source"]
         if "unsupported" in source:
@@ -415,9 +421,7 @@ class Ingest:
 
         joined = joined.withColumn("op", op).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            # On the joined rows, already grouped by key: no second read of the source.
-            self.refuse_duplicates(name, key, joined.where(F.col("now").isNotNull()), keys)
-            counts = {r["op"]: r["count"] for r in joined.groupBy("op").count().collect()}
+            counts = self.tally(name, key, joined, keys)
             if counts.get("insert", 0) + counts.get("update", 0) + counts.get("same", 0) == 0 and counts.get("delete", 0) > 0 and not dataset.get("allowEmpty", False):
                 raise BatchFailed(
                     "dataset `%s`: the source has no rows, and the last batch had %d: an emptied or unreachable source never deletes every row unless the dataset says `allowEmptySnapshot: true`"
@@ -454,23 +458,89 @@ class Ingest:
         # Checked on what was written, reading its key columns alone: the
         # source is read once. A batch that fails is rolled back.
         written = self.spark.read.parquet(live_path)
-        self.refuse_duplicates(dataset["dataset"], dataset["primaryKey"], written, dataset["primaryKey"])
+        column = integral_key(self.F, dataset)
+        if column is None:
+            inserted = self.refuse_duplicates(dataset["dataset"], dataset["primaryKey"], written, dataset["primaryKey"])
+        else:
+            inserted = self.refuse_duplicate_numbers(dataset["dataset"], column, written)
         if self.spec["keepHistory"]:
             closed = live.limit(0).withColumn(CLOSED_BY, F.lit(None).cast("string"))
             closed.write.mode("overwrite").parquet("%s/history/%s=%d" % (table, HISTORY_PARTITION, batch))
-        inserted = written.count()
         return {"inserted": inserted, "updated": 0, "deleted": 0, "live": inserted}
+
+    def tally(self, name, key, joined, keys):
+        """Counts ``joined``'s rows by what the batch does to each (``op``),
+        and fails the batch when the source has two rows with one key (the
+        model's ``key``, ``keys`` in ``joined``): one aggregate over the
+        joined rows, with no second read of the source."""
+        F = self.F
+        ops = ("insert", "update", "delete", "same")
+        per_key = joined.groupBy(*[F.col(quoted(k)) for k in keys]).agg(
+            F.count("now").alias("rows"),
+            *[F.sum(F.when(F.col("op") == op, 1).otherwise(0)).alias(op) for op in ops]
+        )
+        total = per_key.agg(F.max("rows").alias("most"), *[F.sum(op).alias(op) for op in ops]).collect()[0]
+        if (total["most"] or 0) > 1:
+            self.duplicate(name, key, per_key.where(F.col("rows") > 1))
+        return {op: total[op] or 0 for op in ops}
+
+    def duplicate(self, name, key, duplicates):
+        """Fails the batch, showing the key of ``duplicates``' first row."""
+        row = duplicates.limit(1).collect()[0]
+        shown = ", ".join("%s = %s" % (k, row[i]) for i, k in enumerate(key))
+        raise BatchFailed("dataset `%s`: the source has more than one row with key %s" % (name, shown))
+
+    def refuse_duplicate_numbers(self, name, column, frame):
+        """``refuse_duplicates`` for a key of one whole-number column: its
+        values are counted into bitmaps, one per range of 32,768 values
+        (Spark's ``bitmap_*`` functions), so only a few small bitmaps from
+        each task cross the shuffle rather than every key. Keys are unique
+        when the bitmaps hold as many values as there are rows with a key,
+        and at most one row has none. Only then is a key to show looked for,
+        grouping by key."""
+        F = self.F
+        value = F.col(quoted(column)).cast("bigint")
+        per_range = frame.groupBy(F.bitmap_bucket_number(value).alias("range")).agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.count(value).alias("keyed"),
+            F.bitmap_construct_agg(F.bitmap_bit_position(value)).alias("keys"),
+        )
+        total = per_range.agg(
+            F.sum("rows").alias("rows"),
+            F.sum("keyed").alias("keyed"),
+            F.sum(F.bitmap_count("keys")).alias("distinct"),
+        ).collect()[0]
+        rows, keyed, distinct = total["rows"] or 0, total["keyed"] or 0, total["distinct"] or 0
+        if distinct < keyed or rows - keyed > 1:
+            return self.refuse_duplicates(name, [column], frame, [column])
+        return rows
 
     def refuse_duplicates(self, name, key, frame, columns):
         """Fails the batch when two of ``frame``'s rows have one key (the
-        model's ``key``, in ``frame``'s ``columns``)."""
+        model's ``key``, in ``frame``'s ``columns``); returns how many rows
+        ``frame`` has. One aggregate gives both (rows per key, then their
+        sum and largest), so a first load reads its written keys once; a
+        key to show is looked for only when there is one."""
         F = self.F
-        duplicate = (
-            frame.groupBy(*[F.col(quoted(c)) for c in columns]).count().where(F.col("count") > 1).limit(1).collect()
-        )
-        if duplicate:
-            shown = ", ".join("%s = %s" % (k, duplicate[0][i]) for i, k in enumerate(key))
-            raise BatchFailed("dataset `%s`: the source has more than one row with key %s" % (name, shown))
+        per_key = frame.groupBy(*[F.col(quoted(c)) for c in columns]).count()
+        total = per_key.agg(F.sum("count").alias("rows"), F.max("count").alias("most")).collect()[0]
+        if (total["most"] or 0) > 1:
+            self.duplicate(name, key, per_key.where(F.col("count") > 1))
+        return total["rows"] or 0
+
+
+# The Spark types of whole numbers, whose keys are checked with bitmaps.
+WHOLE_NUMBERS = ("tinyint", "smallint", "int", "bigint")
+
+
+def integral_key(F, dataset):
+    """The column of ``dataset``'s key when it is one whole-number column
+    and Spark has bitmap aggregates (3.5 and later); otherwise ``None``."""
+    key = dataset["primaryKey"]
+    if len(key) != 1 or not hasattr(F, "bitmap_construct_agg"):
+        return None
+    types = {c["name"]: c["sparkType"] for c in dataset["columns"]}
+    return key[0] if types.get(key[0]) in WHOLE_NUMBERS else None
 
 
 # Functions that call into the JVM, which a team's query may not use.
@@ -631,9 +701,18 @@ def first_line(error):
     return text.splitlines()[0][:2000]
 
 
+STARTED = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3})?Z\Z")
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("ingest", "transform"):
-        sys.stderr.write("usage: spark-submit driver.py ingest|transform <spec.json>\n")
+    started = None
+    if len(argv) == 5 and argv[1] == "ingest" and argv[3] == "--started" and STARTED.match(argv[4]):
+        started = argv[4]
+    elif len(argv) != 3 or argv[1] not in ("ingest", "transform"):
+        sys.stderr.write(
+            "usage: spark-submit driver.py ingest <spec.json> [--started YYYY-MM-DDThh:mm:ss.sssZ]\n"
+            "       spark-submit driver.py transform <spec.json>\n"
+        )
         return 2
     try:
         spec = load_spec(argv[2])
@@ -646,8 +725,9 @@ def main(argv):
         spark.conf.set("spark.sql.parquet.compression.codec", "zstd")
         spark.sparkContext.setLogLevel("ERROR")
         try:
-            job = Ingest if argv[1] == "ingest" else Transform
-            return job(spark, spec, sys.stdout).run()
+            if argv[1] == "ingest":
+                return Ingest(spark, spec, sys.stdout, started).run()
+            return Transform(spark, spec, sys.stdout).run()
         finally:
             spark.stop()
     except CannotRun as e:

@@ -19,8 +19,12 @@
 //!   Spark catalog, a database per workspace, live or forensic as the
 //!   group asks, over the committed batches only.
 //!
+//! Each job spec carries the job's OpenLineage template (its owners, what it
+//! reads and writes, placed as [`lineage`] names them).
+//!
 //! The rendering is pure. [`runner`] (feature `runner`) submits the driver
-//! with `spark-submit` and reads the warehouse's batch records.
+//! with `spark-submit` and reads the warehouse's batch records; `events`
+//! (the same feature) tells OpenLineage of each submitted run.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -37,7 +41,10 @@ pub mod config;
 pub mod dags;
 #[cfg(feature = "runner")]
 pub mod decide;
+#[cfg(feature = "runner")]
+pub mod events;
 pub mod layout;
+pub mod lineage;
 pub mod names;
 mod plan;
 mod render;

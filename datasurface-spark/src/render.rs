@@ -17,6 +17,7 @@ use datasurface_platform::{
 use datasurface_rules::validate::ModelIndex;
 use datasurface_runtime::credential_variable;
 use datasurface_runtime::hook::{HookJob, Subject};
+use datasurface_runtime::lineage::{JobLineage, LineageModel, Place, Readers};
 
 use datasurface_airflow::dags::Schedule;
 use datasurface_airflow::factory::{ChunkDag, ChunkManifest};
@@ -150,6 +151,7 @@ impl Renderer<'_> {
         &self,
         index: &ModelIndex<'_>,
         workspace: &WorkspaceName,
+        lineage: &LineageModel<'_>,
     ) -> Result<TransformSpec, PlatformError> {
         let ws = self.workspace(index, workspace)?;
         let transformer = ws
@@ -164,13 +166,16 @@ impl Renderer<'_> {
         sinks.dedup();
         let mut inputs = Vec::new();
         let mut heard = std::collections::BTreeMap::new();
+        let read: Vec<(&DatastoreName, &DatasetName)> = sinks.clone();
         for (s, d) in sinks {
             let store = self.store(index, s)?;
             let dataset = self.dataset(store, d)?;
             let (root, table) = self.table_of(store, s.as_str(), d.as_str());
-            heard.insert(Self::stream_of(store, s.as_str(), d.as_str()), root.clone());
+            let stream = Self::stream_of(store, s.as_str(), d.as_str());
+            heard.insert(stream.clone(), root.clone());
             inputs.push(InputSpec {
                 view: (crate::transformer_sql().input_name)(s.as_str(), d.as_str()),
+                stream,
                 root,
                 table,
                 columns: dataset
@@ -218,22 +223,37 @@ impl Renderer<'_> {
                 .collect(),
             _ => Vec::new(),
         };
+        let staged = staged_dir(&output_root);
+        let lineage = transform_lineage(
+            lineage,
+            workspace,
+            (transformer, out_store),
+            (&read, &inputs),
+            &staged,
+        );
         Ok(TransformSpec {
             version: SPEC_VERSION,
             platform: self.platform().to_owned(),
             workspace: workspace.to_string(),
             inputs,
             outputs,
-            staged: staged_dir(&output_root),
+            staged,
             timeout_seconds: transformer.limits.timeout_seconds(),
             memory_mib: transformer.limits.memory_mib(),
             hook,
+            lineage: Some(lineage),
         })
     }
 
     pub(crate) fn render(&self, sink: &mut dyn ArtifactSink) -> Result<(), PlatformError> {
         let index = ModelIndex::new(self.context.ecosystem.ecosystem());
         let history = kept_history(self.graph, &index);
+        let lineage = LineageModel::new(
+            &index,
+            self.context.ecosystem.ecosystem().name.as_str(),
+            self.platform(),
+        );
+        let readers = lineage.readers(self.graph);
         sink.put(
             ArtifactKey::from_parts(&["spark", "driver"], "py"),
             Artifact::new(None, DRIVER_PROGRAM.to_owned(), Vec::new()),
@@ -253,7 +273,7 @@ impl Renderer<'_> {
                         from_platform
                             .as_ref()
                             .map(datasurface_core::names::PlatformName::as_str),
-                        &index,
+                        (&index, (&lineage, &readers)),
                         history.get(datastore).copied(),
                     );
                     let json = self.json(&spec)?;
@@ -279,7 +299,7 @@ impl Renderer<'_> {
                     )?;
                 }
                 NodeKind::DataTransformer { workspace } => {
-                    let spec = self.transform(&index, workspace)?;
+                    let spec = self.transform(&index, workspace, &lineage)?;
                     let key = transform_key(workspace.as_str());
                     sink.put(
                         key.clone(),
@@ -396,7 +416,7 @@ impl Renderer<'_> {
         (datastore, dataset): (&DatastoreName, Option<&DatasetName>),
         store: &Datastore,
         from_platform: Option<&str>,
-        index: &ModelIndex<'_>,
+        (index, lineage): (&ModelIndex<'_>, (&LineageModel<'_>, &Readers)),
         kept: Option<Kept>,
     ) -> IngestSpec {
         let stream = names::stream(datastore.as_str(), dataset.map(DatasetName::as_str));
@@ -408,7 +428,8 @@ impl Renderer<'_> {
             .filter(|(n, _)| dataset.is_none_or(|d| d == *n))
             .collect();
         datasets.sort_by_key(|(n, _)| *n);
-        let datasets = datasets
+        let ordered: Vec<&DatasetName> = datasets.iter().map(|(n, _)| *n).collect();
+        let datasets: Vec<DatasetSpec> = datasets
             .into_iter()
             .map(|(name, d)| {
                 let named = tables
@@ -440,7 +461,7 @@ impl Renderer<'_> {
                 }
             })
             .collect();
-        IngestSpec {
+        let mut spec = IngestSpec {
             version: SPEC_VERSION,
             platform: self.platform().to_owned(),
             stream,
@@ -450,7 +471,15 @@ impl Renderer<'_> {
             keep_history: kept.is_some(),
             retention_days: kept.and_then(Kept::days),
             datasets,
-        }
+            lineage: None,
+        };
+        spec.lineage = Some(ingest_lineage(
+            lineage,
+            datastore,
+            (&ordered, tables.as_ref()),
+            &spec,
+        ));
+        spec
     }
 
     /// Where a stream reads its rows, and the source table of each dataset
@@ -593,6 +622,115 @@ impl Renderer<'_> {
         }
         Ok(out)
     }
+}
+
+/// A column's type as lineage's schemas show it: Spark SQL's.
+fn physical(t: &datasurface_core::DataType) -> String {
+    spark_type(t).map_or_else(|| "string".to_owned(), std::borrow::Cow::into_owned)
+}
+
+/// The name lineage gives a transformer's staged output of `dataset`: one
+/// dataset across runs (each run's files are in a folder of its own).
+fn staged_name(staged: &str, dataset: &str) -> String {
+    format!("{staged}/{}", layout::segment(dataset))
+}
+
+/// The lineage of an ingestion job: its source's tables (with the checks
+/// a batch makes of them), the warehouse tables it writes, and the view of
+/// each group on this platform that reads them.
+fn ingest_lineage(
+    (lineage, readers): (&LineageModel<'_>, &Readers),
+    datastore: &DatastoreName,
+    (names, tables): (
+        &[&DatasetName],
+        Option<&datasurface_core::OrderedMap<DatasetName, String>>,
+    ),
+    spec: &IngestSpec,
+) -> JobLineage {
+    let mut job = lineage.ingest_job(&spec.stream, datastore);
+    let store = datastore.as_str();
+    for (name, d) in names.iter().zip(&spec.datasets) {
+        let read = match &spec.source {
+            SourceSpec::Jdbc { container, .. } => Some((
+                Place::source(container),
+                // The table as the capture names it, unquoted.
+                tables
+                    .and_then(|t| t.get(*name).cloned())
+                    .unwrap_or_else(|| name.to_string()),
+            )),
+            SourceSpec::Csv { container, .. } => {
+                Some((Place::source(container), d.source_table.clone()))
+            }
+            SourceSpec::Staged { folder, .. } => {
+                Some((Place::Merge, staged_name(folder, name.as_str())))
+            }
+            SourceSpec::Unsupported { .. } => None,
+        };
+        if let Some((place, table)) = read {
+            job.inputs.push(
+                lineage
+                    .dataset(place, &table, datastore, name, &physical)
+                    .with_checks(lineage.checks(datastore, name)),
+            );
+        }
+        job.outputs.extend(lineage.written(
+            (datastore, name),
+            (Place::Merge, &d.table),
+            readers,
+            &|r| {
+                Some((
+                    Place::Merge,
+                    format!(
+                        "{}.{}",
+                        names::database(&r.workspace),
+                        names::view(&r.group, store, name.as_str())
+                    ),
+                ))
+            },
+            &physical,
+        ));
+    }
+    job
+}
+
+/// The lineage of a transformer's job: its SQL, the warehouse tables of
+/// its inputs (`read`, as `inputs` places them), and its staged outputs.
+fn transform_lineage(
+    lineage: &LineageModel<'_>,
+    workspace: &WorkspaceName,
+    (transformer, output): (&datasurface_core::DataTransformer, &Datastore),
+    (read, inputs): (&[(&DatastoreName, &DatasetName)], &[InputSpec]),
+    staged: &str,
+) -> JobLineage {
+    let sql = match &transformer.code {
+        CodeArtifact::Sql(sql) => Some(
+            sql.sorted_queries()
+                .into_iter()
+                .map(|(d, q)| format!("-- {d}\n{q}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => None,
+    };
+    let mut job = lineage.transform_job(workspace, sql);
+    for ((store, dataset), input) in read.iter().zip(inputs) {
+        job.inputs
+            .push(lineage.dataset(Place::Merge, &input.table, store, dataset, &physical));
+    }
+    let out = &transformer.output_datastore;
+    let mut outputs: Vec<&DatasetName> = output.datasets.keys().collect();
+    outputs.sort();
+    for dataset in outputs {
+        job.outputs.push(lineage.dataset(
+            Place::Merge,
+            &staged_name(staged, dataset.as_str()),
+            out,
+            dataset,
+            &physical,
+        ));
+    }
+    lineage.add_column_lineage(&mut job, transformer, read, &crate::transformer_sql());
+    job
 }
 
 /// Where a transformer stages the output its store's stream ingests.

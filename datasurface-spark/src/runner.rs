@@ -83,6 +83,7 @@ pub struct Submitter {
     conf: Vec<(String, String)>,
     env: Vec<(String, String)>,
     driver_memory_mib: Option<u32>,
+    started: Option<String>,
 }
 
 impl Submitter {
@@ -99,6 +100,7 @@ impl Submitter {
                 .collect(),
             env: Vec::new(),
             driver_memory_mib: None,
+            started: None,
         }
     }
 
@@ -116,6 +118,16 @@ impl Submitter {
     #[must_use]
     pub fn with_env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Records `started` (UTC, [`crate::events::TIME_FORMAT`]) as the start of
+    /// the batch an ingestion run makes (`--started`), rather than the
+    /// driver's clock when it begins: the time its OpenLineage events name
+    /// the run by (see [`crate::events`]).
+    #[must_use]
+    pub fn with_started(mut self, started: impl Into<String>) -> Self {
+        self.started = Some(started.into());
         self
     }
 
@@ -148,6 +160,9 @@ impl Submitter {
             command.arg("--driver-memory").arg(format!("{mib}m"));
         }
         command.arg(driver).arg(job.verb()).arg(spec);
+        if let (Job::Ingest, Some(started)) = (job, &self.started) {
+            command.arg("--started").arg(started);
+        }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }

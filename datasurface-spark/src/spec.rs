@@ -6,6 +6,7 @@
 //! is an identifier quoted in PostgreSQL's dialect.
 
 use datasurface_runtime::hook::HookJob;
+use datasurface_runtime::lineage::JobLineage;
 use serde::{Deserialize, Serialize};
 
 /// The version of the spec format; the driver refuses any other.
@@ -14,6 +15,7 @@ pub const SPEC_VERSION: u32 = 1;
 /// One ingestion stream: a datastore, or one dataset of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct IngestSpec {
     /// The spec format's version, [`SPEC_VERSION`].
     pub version: u32,
@@ -37,6 +39,11 @@ pub struct IngestSpec {
     pub retention_days: Option<u64>,
     /// The datasets it ingests, by name.
     pub datasets: Vec<DatasetSpec>,
+    /// The job's OpenLineage template: its owners, its source's tables
+    /// (with the checks a batch makes), the warehouse tables it writes and
+    /// the consumer views that read them (see [`crate::lineage`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 /// Where an ingestion stream's rows come from.
@@ -46,6 +53,7 @@ pub struct IngestSpec {
     rename_all_fields = "camelCase",
     deny_unknown_fields
 )]
+#[non_exhaustive]
 pub enum SourceSpec {
     /// Tables of a database read over JDBC, a whole snapshot each batch.
     Jdbc {
@@ -88,6 +96,7 @@ pub enum SourceSpec {
 /// One dataset of a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DatasetSpec {
     /// The dataset.
     pub dataset: String,
@@ -109,6 +118,7 @@ pub struct DatasetSpec {
 /// A column and its Spark SQL type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ColumnSpec {
     /// Its name.
     pub name: String,
@@ -123,6 +133,7 @@ pub struct ColumnSpec {
 /// their results for the output datastore's stream to ingest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TransformSpec {
     /// The spec format's version, [`SPEC_VERSION`].
     pub version: u32,
@@ -146,12 +157,17 @@ pub struct TransformSpec {
     /// asks before the transformer runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hook: Option<HookSpec>,
+    /// The job's OpenLineage template: its owners and SQL, the input tables
+    /// it reads and the staged output it writes (see [`crate::lineage`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<JobLineage>,
 }
 
 /// A transformer's hook, as its job spec carries it: the hook, and where the
 /// runner finds what it is asked about and records what it decides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct HookSpec {
     /// The hook.
     pub job: HookJob,
@@ -167,6 +183,7 @@ pub struct HookSpec {
 /// A stream a hook hears of: its key and its directory in the warehouse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct HookStream {
     /// The stream's key: its datastore, or `datastore#dataset`.
     pub stream: String,
@@ -177,9 +194,12 @@ pub struct HookStream {
 /// An input of a transformer: a dataset's committed live rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct InputSpec {
     /// The view its queries read it by.
     pub view: String,
+    /// Its stream's key: its datastore, or `datastore#dataset`.
+    pub stream: String,
     /// Its stream's directory.
     pub root: String,
     /// Its table's directory.
@@ -191,6 +211,7 @@ pub struct InputSpec {
 /// One output dataset of a transformer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OutputSpec {
     /// The dataset.
     pub dataset: String,

@@ -12,12 +12,17 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use datasurface_platform::Rendering;
+use datasurface_runtime::lineage::Place;
 use datasurface_runtime::{
-    DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
+    ConsumerPlace, DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
 };
 
 use crate::runner::{Committed, RunError, committed, local, records, time};
 use crate::spec::{IngestSpec, SourceSpec, TransformSpec};
+
+/// Spark's session catalog, where each group's views are: the database a
+/// dataset's freshness names for them.
+pub const SESSION_CATALOG: &str = "spark_catalog";
 
 /// What needs the warehouse's records.
 const WHAT: &str = "the run state is read from";
@@ -36,7 +41,7 @@ impl IngestStream for IngestSpec {
     }
 
     fn lineage(&self) -> Option<&datasurface_runtime::lineage::JobLineage> {
-        None
+        self.lineage.as_ref()
     }
 
     fn transformer(&self) -> Option<&str> {
@@ -152,23 +157,6 @@ pub fn run_totals(platform: &str, rendering: &Rendering) -> Result<RunTotals, Ru
     })
 }
 
-/// Each datastore's zone and team, as the model places them: the
-/// governance labels of its stream's metrics (the job specs do not carry
-/// them).
-pub fn owners(ecosystem: &datasurface_core::Ecosystem) -> BTreeMap<String, (String, String)> {
-    ecosystem
-        .datastores()
-        .map(|(at, name, _)| (name.to_string(), (at.zone.to_string(), at.team.to_string())))
-        .collect()
-}
-
-/// Labels each stream with its datastore's owner, from [`owners`].
-pub fn with_owners(totals: &mut RunTotals, owners: &BTreeMap<String, (String, String)>) {
-    for stream in &mut totals.streams {
-        stream.owner = owners.get(&stream.datastore).cloned();
-    }
-}
-
 /// What the warehouse says of `store.dataset`: its stream's batches and its
 /// live rows after the last committed one.
 pub fn dataset_state(
@@ -187,10 +175,15 @@ pub fn dataset_state(
     let live_rows = last
         .and_then(|b| b.datasets.get(dataset).copied())
         .map_or(0, |c| c.live);
+    // Each group's view, in Spark's session catalog (`spark_catalog`), as
+    // the stream's lineage names the views its batches write.
+    let places = ConsumerPlace::written(spec.lineage.as_ref(), store, dataset, |place| {
+        (*place == Place::Merge).then(|| SESSION_CATALOG.to_owned())
+    });
     Ok(Some(DatasetState {
         platform: Some(platform.to_owned()),
         stream,
         live_rows,
-        places: Vec::new(),
+        places,
     }))
 }

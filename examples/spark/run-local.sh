@@ -20,7 +20,9 @@
 #      the ingest again, and checks the live view and the forensic history;
 #   6. asks the hook again: after that batch it runs the transformer, after
 #      a batch that changed nothing it does not (exit 99); prints the run
-#      state (`job spark --status`).
+#      state (`job spark --status`) and the OpenLineage events every run
+#      sent (each `START` ended, the transformer's runs children of the
+#      batches that made them due).
 #
 # Uses the `datasurface` on PATH, or builds it from this repository. Exits
 # non-zero if a job fails or a check does not hold. Leaves the database, its
@@ -85,7 +87,9 @@ sed -i "s#warehouse: /var/lib/datasurface/warehouse#warehouse: $work/warehouse#"
 datasurface check "$work/model"
 datasurface render "$work/model" --out "$work/rendering"
 
-job() { datasurface job spark "$work/model" --spark-submit "$submit" "$@"; }
+# Every run sends its OpenLineage events to a file (`--lineage`).
+lineage="$work/lineage.jsonl"
+job() { datasurface job spark "$work/model" --spark-submit "$submit" --lineage "$lineage" "$@"; }
 step "running each job once, in dependency order"
 decide() {
     job --transformer MaskCustomersWorkSpace --decide --run-type asset_triggered \
@@ -204,6 +208,24 @@ echo "the hook ran the transformer twice and skipped it once: $decisions decisio
 
 step "the run state, as node_exporter's textfile collector reads it"
 job --status | grep -E '^datasurface_(batches_total|hook_decisions_total)\{'
+
+step "the OpenLineage events each run sent ($lineage)"
+python3 - "$lineage" <<'PY'
+import collections, json, sys
+
+events = [json.loads(line) for line in open(sys.argv[1])]
+runs = collections.defaultdict(list)
+for e in events:
+    runs[(e["job"]["name"], e["run"]["runId"])].append(e["eventType"])
+for (job, run), kinds in sorted(runs.items()):
+    print("%-40s %s %s" % (job, run[:8], " ".join(kinds)))
+    if kinds not in (["START", "COMPLETE"], ["START", "FAIL"]):
+        sys.exit("error: run %s of %s sent %s" % (run, job, kinds))
+children = [e for e in events if e["job"]["name"].startswith("transform.") and e["eventType"] == "START"]
+if not children or not all(e["run"]["facets"].get("parent") for e in children):
+    sys.exit("error: a transformer's run names no parent batch")
+print("runs: %d, each started and ended; transformer runs: %d, each the child of a batch" % (len(runs), len(children)))
+PY
 
 echo "done: source database $database, role $role, warehouse $work/warehouse"
 echo "clean up: $0 --clean $database (and rm -rf $work)"

@@ -110,12 +110,15 @@ fn job_spark_ingests_a_drop_with_real_spark() {
         ])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
+    let events = dir.join("events.jsonl");
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
             .args(["job", "spark"])
             .arg(&model)
             .args(["--stream", "Feed", "--spark-submit"])
             .arg(&submit)
+            .arg("--lineage")
+            .arg(&events)
             .env("DATASURFACE_CACHE_DIR", super::cache_dir())
             .env("SPARK_HOME", String::from_utf8_lossy(&home.stdout).trim())
             .env("PYSPARK_PYTHON", &python)
@@ -162,6 +165,7 @@ fn job_spark_ingests_a_drop_with_real_spark() {
         "{stdout}"
     );
     assert!(dir.join("warehouse/Feed/meta/committed/1.json").is_file());
+    told(&events, &dir);
 
     // A link in the drop folder to a file beside it is not read.
     let elsewhere = dir.join("elsewhere.csv");
@@ -174,6 +178,65 @@ fn job_spark_ingests_a_drop_with_real_spark() {
     std::fs::write(&drop, "id,what\n1,open\n2,close\n2,open\n").unwrap_or_else(|e| panic!("{e}"));
     refused("more than one row with key id = 2", 2);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What the first two runs told OpenLineage: batch 1 failed on its
+/// duplicate key, then a second attempt (another run) committed it.
+fn told(file: &Path, dir: &Path) {
+    let events = super::lineage::events_in(file);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["START", "FAIL", "START", "COMPLETE"], "{events:#?}");
+    let run = |i: usize| events[i]["run"]["runId"].clone();
+    assert_eq!((run(0), run(2)), (run(1), run(3)));
+    assert_ne!(run(0), run(2));
+    assert_eq!(
+        events[1]["run"]["facets"]["errorMessage"]["message"],
+        "dataset `events`: the source has more than one row with key id = 1"
+    );
+    let done = &events[3];
+    assert_eq!(done["job"]["name"], "ingest.Feed");
+    let input = &done["inputs"][0];
+    assert!(
+        input["namespace"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("file://")),
+        "{input}"
+    );
+    assert_eq!(
+        input["name"],
+        dir.join("drops/events.csv").display().to_string()
+    );
+    let outputs: Vec<(&str, &serde_json::Value)> = done["outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| (o["name"].as_str().unwrap_or_default(), o))
+        .collect();
+    let table = dir
+        .join("warehouse/Feed/tables/events")
+        .display()
+        .to_string();
+    assert_eq!(
+        outputs.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        [table.as_str(), "watch.everything__feed__events"],
+        "{outputs:#?}"
+    );
+    assert_eq!(
+        outputs[0].1["outputFacets"]["outputStatistics"]["rowCount"],
+        3
+    );
+    // The batch's run is named by the start its commit record keeps.
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("warehouse/Feed/meta/committed/1.json"))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(done["eventTime"].as_str().map(str::len), Some(24));
+    assert_eq!(record["started"], events[2]["eventTime"]);
+    super::lineage::official_client_parses(file);
 }
 
 /// Writes a committed batch's record of stream `stream`, as the driver does.
@@ -354,6 +417,30 @@ fn job_spark_status_reads_the_warehouse_records() {
         "{fresh:#}"
     );
     assert_eq!(lake["lastCommitted"], "2026-11-28T10:02:00Z", "{fresh:#}");
+    // Where each consumer group queries it: its view in Spark's catalog.
+    let consumers: Vec<(&serde_json::Value, &serde_json::Value, &serde_json::Value)> =
+        lake["consumers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| (&c["group"], &c["database"], &c["view"]))
+            .collect();
+    assert_eq!(
+        consumers,
+        [
+            (
+                &serde_json::json!("Audit.Changes"),
+                &serde_json::json!("spark_catalog"),
+                &serde_json::json!("audit.changes__nw_data__products")
+            ),
+            (
+                &serde_json::json!("ProductAnalytics.Reporting"),
+                &serde_json::json!("spark_catalog"),
+                &serde_json::json!("productanalytics.reporting__nw_data__products")
+            )
+        ],
+        "{fresh:#}"
+    );
     let metrics = super::metrics::try_get(server.addr(), "/metrics").unwrap_or_default();
     assert!(
         metrics.contains(

@@ -164,6 +164,19 @@ for sql in sys.argv[2:]:
 spark.stop()
 "#;
 
+/// The events a run sends, kept as JSON.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<serde_json::Value>>);
+
+impl datasurface_runtime::lineage::LineageSink for Kept {
+    fn emit(&self, event: &datasurface_runtime::lineage::RunEvent) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(event).unwrap());
+    }
+}
+
 struct Lake {
     submit: PathBuf,
     /// `SPARK_HOME` and `PYSPARK_PYTHON` of the virtualenv's pyspark.
@@ -216,6 +229,68 @@ impl Lake {
             })
             .unwrap_or_else(|e| panic!("{e}"));
         (ran, lines)
+    }
+
+    /// A transformer's run, with its OpenLineage events checked: `START`
+    /// and `COMPLETE`, the child of the input's last batch, reading the
+    /// input's table and writing its staged output, named by their paths.
+    fn run_told(&self, key: &datasurface_platform::ArtifactKey) -> (Ran, Vec<String>) {
+        use datasurface_spark::events::{Lineage, Run};
+        let rendered = self.rendered().join(key.as_str());
+        let spec: datasurface_spark::spec::TransformSpec =
+            serde_json::from_str(&std::fs::read_to_string(rendered).unwrap()).unwrap();
+        let warehouse = self.warehouse().display().to_string();
+        let kept = Kept::default();
+        let lineage = Lineage {
+            sink: &kept,
+            host: "worker-1",
+            warehouse: &warehouse,
+        };
+        let started = "2026-11-29T02:00:00.000Z";
+        let run = Run::transform(lineage, &spec, started).unwrap().unwrap();
+        run.begin();
+        let mut lines = Vec::new();
+        let ran = self.submitter().run(
+            &self.rendered(),
+            Job::Transform,
+            Path::new(key.as_str()),
+            &mut |l| {
+                lines.push(l.to_owned());
+            },
+        );
+        run.end(&ran, started, lines.last().map(String::as_str));
+        let events = kept.0.into_inner().unwrap();
+        let kinds: Vec<&serde_json::Value> = events.iter().map(|e| &e["eventType"]).collect();
+        assert_eq!(kinds, ["START", "COMPLETE"], "{events:#?}");
+        let input = committed(&self.warehouse().join("Shop"))
+            .unwrap()
+            .pop()
+            .unwrap();
+        let job = spec.lineage.as_ref().unwrap();
+        let parent = &events[0]["run"]["facets"]["parent"];
+        assert_eq!(parent["job"]["name"], "ingest.Shop");
+        assert_eq!(
+            parent["run"]["runId"],
+            datasurface_runtime::lineage::RunIds::batch_run(
+                &job.namespace,
+                "ingest.Shop",
+                2,
+                &input.started
+            )
+        );
+        let names = |side: &str| -> Vec<(String, String)> {
+            events[1][side]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| (d["namespace"].to_string(), d["name"].to_string()))
+                .collect()
+        };
+        let path = |p: &str| format!("{:?}", self.warehouse().join(p).display().to_string());
+        let host = "\"file://worker-1\"".to_owned();
+        assert_eq!(names("inputs"), [(host.clone(), path("Shop/tables/items"))]);
+        assert_eq!(names("outputs"), [(host, path("Masked/staged/items"))]);
+        (ran.unwrap(), lines)
     }
 
     /// Each query's rows, from one Spark application.
@@ -334,8 +409,9 @@ fn setup() -> Option<Lake> {
 /// runs past its time limit, stages nothing.
 fn transformers_run_on_their_inputs_only(lake: &Lake) {
     // The transformer reads the committed live rows of its input, and its
-    // output is ingested like any store's.
-    let (ran, lines) = lake.run(Job::Transform, &transform_key("Mask"));
+    // output is ingested like any store's; its run is the child of the
+    // input batch that committed last.
+    let (ran, lines) = lake.run_told(&transform_key("Mask"));
     assert_eq!(ran, Ran::Committed, "{lines:?}");
     assert_eq!(
         lines.last().map(String::as_str),
