@@ -170,6 +170,8 @@ class Ingest:
         self.meta = self.root + "/meta"
         # A transformer's staged output, read once per batch.
         self.ready = None
+        # The primary's batch a mirror reads, chosen once per batch.
+        self.primary_batch = None
         # The batch's start as the runner that submitted it names its run.
         self.started = started
 
@@ -240,6 +242,8 @@ class Ingest:
             "committed": now(),
             "datasets": counts,
         }
+        if self.primary_batch is not None:
+            record["mirrored"] = {"platform": source["mirror"]["platform"], "batch": self.primary_batch}
         # The commit: one file, written whole.
         self.files.write(
             "%s/committed/%d.json" % (self.meta, batch),
@@ -365,7 +369,26 @@ class Ingest:
                     % (staged["workspace"], dataset["dataset"])
                 )
             return spark.read.parquet(path)
+        if "mirror" in source:
+            return spark.read.parquet(
+                "%s/live/%s=%d" % (dataset["sourceTable"], LIVE_PARTITION, self.mirrored(source["mirror"]))
+            )
         raise CannotRun("the job spec's source is not one this driver reads: %s" % sorted(source))
+
+    def mirrored(self, mirror):
+        """The primary's last committed batch, chosen once per batch: every
+        dataset is read from the same one. The primary keeps the live rows
+        of its batch before the last, so a batch it commits meanwhile does
+        not take them away."""
+        if self.primary_batch is None:
+            batches = committed_batches(self.files, mirror["root"])
+            if not batches:
+                raise BatchFailed(
+                    "platform `%s` has committed no batch of this stream yet: it ingests the store, and this platform mirrors its tables; run its batch first"
+                    % mirror["platform"]
+                )
+            self.primary_batch = batches[-1]
+        return self.primary_batch
 
     def merge(self, dataset, batch, last):
         F = self.F

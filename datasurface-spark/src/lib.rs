@@ -80,9 +80,12 @@ impl Spark {
     }
 }
 
+/// The platform kind: `kind: spark` in a declaration.
+pub const KIND: &str = "spark";
+
 impl DataPlatform for Spark {
     fn kind(&self) -> &'static str {
-        "spark"
+        KIND
     }
 
     fn version(&self) -> semver::Version {
@@ -174,6 +177,11 @@ impl DataPlatform for Spark {
             graph,
             &index,
         ));
+        found.extend(mirrors_need_a_spark_primary(
+            context.platform.as_str(),
+            graph,
+            context.ecosystem.ecosystem(),
+        ));
         found
     }
 
@@ -253,6 +261,47 @@ fn hooks_need_a_local_warehouse(
             .with_help(
                 "give the platform's `warehouse` a local path or a `file:` URL (an object store mounted as one), or run this transformer on another platform",
             ),
+        );
+    }
+    found
+}
+
+/// A store this platform mirrors (its primary ingests it) whose primary is
+/// not a `spark` platform: the driver reads only another `spark`
+/// platform's tables, so the stream could never run.
+fn mirrors_need_a_spark_primary(
+    platform: &str,
+    graph: &PlatformGraph,
+    ecosystem: &datasurface_core::Ecosystem,
+) -> Vec<Diagnostic> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut found = Vec::new();
+    for node in graph.nodes() {
+        let NodeKind::Ingest {
+            datastore,
+            from_platform: Some(primary),
+            ..
+        } = &node.kind
+        else {
+            continue;
+        };
+        let kind = ecosystem.platforms.get(primary).map(|d| d.kind.as_str());
+        if kind == Some(KIND) || !seen.insert((datastore, primary)) {
+            continue;
+        }
+        found.push(
+            Diagnostic::new(
+                "unsupported-by-platform",
+                Severity::Error,
+                ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]),
+                format!(
+                    "platform `{platform}` would mirror `{datastore}` from platform `{primary}` (kind `{}`), and it mirrors another `spark` platform's tables only",
+                    kind.unwrap_or("unknown")
+                ),
+            )
+            .with_help(format!(
+                "add `{platform}` to `primaryIngestionPlatforms` of `{datastore}` so it reads the source itself, or make a `spark` platform its primary"
+            )),
         );
     }
     found

@@ -13,6 +13,7 @@
 //! | a consumer group's view in the Spark catalog | the warehouse's | `<database>.<view>` |
 //! | a PostgreSQL source over JDBC | `postgres://host:port` | `database.schema.table` |
 //! | a CSV drop | the folder's, as a warehouse path | the file's path |
+//! | a mirrored store: the primary `spark` platform's table | its file system's | its path |
 //!
 //! Views have no path: they are named as Hive names its tables, in the
 //! namespace of the warehouse they read, where no path can look like them
@@ -51,7 +52,9 @@ impl Namespaces for Places<'_> {
                 &format!("{}/{table}", folder.trim_end_matches('/')),
                 self.host,
             ),
-            (Place::Merge, _) if table.contains('/') => storage(table, self.host),
+            (Place::Merge | Place::Primary(_), _) if table.contains('/') => {
+                storage(table, self.host)
+            }
             (Place::Merge, _) => (storage(self.warehouse, self.host).0, table.to_owned()),
             (other, _) => (
                 format!("datasurface://{}", self.host),

@@ -22,7 +22,7 @@ use datasurface_runtime::lineage::{JobLineage, LineageModel, Place, Readers};
 use datasurface_airflow::dags::Schedule;
 use datasurface_airflow::factory::{ChunkDag, ChunkManifest};
 
-use crate::config::SparkConfig;
+use crate::config::{SparkConfig, SparkParameters};
 use crate::dags::{self, SparkDag};
 use crate::layout::{self, HISTORY_PARTITION, LIVE_PARTITION};
 use crate::names;
@@ -364,7 +364,13 @@ impl Renderer<'_> {
         id.extend(dataset);
         SparkDag {
             dag_id: datasurface_airflow::names::dag_id(&id),
-            description: format!("Ingests a batch of `{}` into the warehouse.", spec.stream),
+            description: match &spec.source {
+                SourceSpec::Mirror { platform, .. } => format!(
+                    "Mirrors `{}` into the warehouse from the tables of platform `{platform}`, which ingests it.",
+                    spec.stream
+                ),
+                _ => format!("Ingests a batch of `{}` into the warehouse.", spec.stream),
+            },
             schedule,
             job: "ingest",
             spec: key,
@@ -421,7 +427,7 @@ impl Renderer<'_> {
     ) -> IngestSpec {
         let stream = names::stream(datastore.as_str(), dataset.map(DatasetName::as_str));
         let root = layout::stream_dir(&self.config.warehouse, &stream);
-        let (source, tables) = self.source(store, from_platform, index, &root);
+        let (source, tables) = self.source(store, (&stream, from_platform), index, &root);
         let mut datasets: Vec<_> = store
             .datasets
             .iter()
@@ -436,7 +442,7 @@ impl Renderer<'_> {
                     .as_ref()
                     .and_then(|t| t.get(name).cloned())
                     .unwrap_or_else(|| name.to_string());
-                let source_table = match source {
+                let source_table = match &source {
                     // `schema.table` or `table`, each part quoted.
                     SourceSpec::Jdbc { .. } => {
                         Postgres.qualified(&named.split('.').collect::<Vec<_>>())
@@ -444,6 +450,7 @@ impl Renderer<'_> {
                     // `<folder>/<file>`, with `.csv` if it has no extension, as
                     // every platform reads a drop.
                     SourceSpec::Csv { .. } if !named.contains('.') => format!("{named}.csv"),
+                    SourceSpec::Mirror { root, .. } => layout::table_dir(root, name.as_str()),
                     _ => named,
                 };
                 DatasetSpec {
@@ -487,7 +494,7 @@ impl Renderer<'_> {
     fn source(
         &self,
         store: &Datastore,
-        from_platform: Option<&str>,
+        (stream, from_platform): (&str, Option<&str>),
         index: &ModelIndex<'_>,
         root: &str,
     ) -> (
@@ -496,9 +503,28 @@ impl Renderer<'_> {
     ) {
         let unsupported = |reason: String| (SourceSpec::Unsupported { reason }, None);
         if let Some(p) = from_platform {
-            return unsupported(format!(
-                "this stream is ingested by platform `{p}`, and the `spark` driver does not read another platform's tables yet"
-            ));
+            let primary = self
+                .context
+                .ecosystem
+                .ecosystem()
+                .platforms
+                .get_key_value(p);
+            return match primary {
+                Some((name, declaration)) if declaration.kind == crate::KIND => {
+                    let (theirs, _) = SparkParameters::read(name.as_str(), declaration);
+                    (
+                        SourceSpec::Mirror {
+                            platform: p.to_owned(),
+                            root: layout::stream_dir(&theirs.warehouse, stream),
+                        },
+                        None,
+                    )
+                }
+                _ => unsupported(format!(
+                    "this stream is ingested by platform `{p}` (kind `{}`), and the `spark` driver mirrors another `spark` platform's tables only",
+                    primary.map_or("unknown", |(_, d)| d.kind.as_str())
+                )),
+            };
         }
         let ingestion = match &store.capture {
             CaptureMetadata::Ingestion(i) => i,
@@ -663,6 +689,9 @@ fn ingest_lineage(
             }
             SourceSpec::Staged { folder, .. } => {
                 Some((Place::Merge, staged_name(folder, name.as_str())))
+            }
+            SourceSpec::Mirror { platform, .. } => {
+                Some((Place::Primary(platform.clone()), d.source_table.clone()))
             }
             SourceSpec::Unsupported { .. } => None,
         };

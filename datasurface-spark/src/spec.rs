@@ -86,6 +86,17 @@ pub enum SourceSpec {
         /// The folder.
         folder: String,
     },
+    /// The live rows another `spark` platform committed: this platform
+    /// mirrors a store that one ingests (`primaryIngestionPlatforms`), and
+    /// never reads the source. Each batch reads the primary's last
+    /// committed batch of every dataset (`<table>/live/ds_batch=<n>`, the
+    /// dataset's `sourceTable` being the primary's table directory).
+    Mirror {
+        /// The primary platform.
+        platform: String,
+        /// Its directory of the stream (see [`crate::layout`]).
+        root: String,
+    },
     /// A source the driver cannot read (yet): the stream fails with this reason.
     Unsupported {
         /// Why.
@@ -101,7 +112,8 @@ pub struct DatasetSpec {
     /// The dataset.
     pub dataset: String,
     /// What it is read from: for JDBC the table, qualified and quoted in the
-    /// source's dialect; for CSV the file name in the folder.
+    /// source's dialect; for CSV the file name in the folder; for a mirror
+    /// the primary's table directory.
     pub source_table: String,
     /// Its columns, in order.
     pub columns: Vec<ColumnSpec>,

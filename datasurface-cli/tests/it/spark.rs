@@ -78,6 +78,36 @@ fn job_spark_names_the_streams_it_runs() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The model of [`model`] with a second `spark` platform, `Copy`, whose
+/// workspace reads `Feed`, which `primaryIngestionPlatforms` says `Lake`
+/// ingests: `Copy` mirrors `Lake`'s tables.
+fn mirrored(dir: &Path) -> PathBuf {
+    let model = model(dir);
+    let edit = |file: &str, edit: &dyn Fn(String) -> String| {
+        let path = model.join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, edit(text)).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let copy = format!(
+        "  Copy:\n    kind: spark\n    version: ^0.1\n    parameters:\n      \
+         warehouse: \"{}\"\n      master: \"local[1]\"\n      \
+         sparkConf: {{spark.sql.shuffle.partitions: '1', spark.ui.enabled: 'false'}}\n",
+        dir.join("copy").display()
+    );
+    edit("ecosystem.yaml", &|text| {
+        text.replace("zoneDeclarations:", &format!("{copy}zoneDeclarations:"))
+            + "  - workspace: Replica\n    datasetGroup: Everything\n    \
+               platforms: [{platform: Copy, status: PROVISIONED}]\n\
+               primaryIngestionPlatforms:\n  Feed: [Lake]\n"
+    });
+    edit("team.yaml", &|text| {
+        text + "  Replica:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
+                sinks: [{datastore: Feed, dataset: events}]\n        \
+                requirements: {milestoning: LIVE_ONLY, latency: HOURS}\n"
+    });
+    model
+}
+
 /// `spark-submit` of the pyspark virtualenv `.ci/external` makes.
 fn spark_submit() -> Option<PathBuf> {
     let path = std::env::var_os("DATASURFACE_SPARK_SUBMIT").map_or_else(
@@ -177,6 +207,100 @@ fn job_spark_ingests_a_drop_with_real_spark() {
     std::fs::remove_file(&drop).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(&drop, "id,what\n1,open\n2,close\n2,open\n").unwrap_or_else(|e| panic!("{e}"));
     refused("more than one row with key id = 2", 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `SPARK_HOME` and `PYSPARK_PYTHON` of `submit`'s virtualenv.
+fn spark_env(submit: &Path) -> [(&'static str, String); 2] {
+    let python = submit.with_file_name("python");
+    let home = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    [
+        (
+            "SPARK_HOME",
+            String::from_utf8_lossy(&home.stdout).trim().to_owned(),
+        ),
+        ("PYSPARK_PYTHON", python.display().to_string()),
+    ]
+}
+
+#[test]
+fn job_spark_mirrors_another_spark_platform_without_reading_the_source() {
+    let Some(submit) = spark_submit() else {
+        let message = "SKIPPED: pyspark is not available here (install it with .ci/external)";
+        assert!(
+            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
+        );
+        return;
+    };
+    let dir = scratch("mirror");
+    let model = mirrored(&dir);
+    let env = spark_env(&submit);
+    let run = |platform: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
+            .args(["job", "spark"])
+            .arg(&model)
+            .args(["--platform", platform, "--stream", "Feed", "--spark-submit"])
+            .arg(&submit)
+            .env("DATASURFACE_CACHE_DIR", super::cache_dir())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), said)
+    };
+    // Nothing to mirror before the primary commits a batch.
+    let (code, said) = run("Copy");
+    assert_eq!(code, Some(3), "{said}");
+    assert!(
+        said.contains("platform `Lake` has committed no batch of this stream yet"),
+        "{said}"
+    );
+    let (code, said) = run("Lake");
+    assert_eq!(code, Some(0), "{said}");
+    // The mirror reads the primary's tables, never the drop.
+    std::fs::remove_file(dir.join("drops/events.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, said) = run("Copy");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("Feed batch 1 committed: events +3 ~0 -0 (3 live)"),
+        "{said}"
+    );
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("copy/Feed/meta/committed/1.json"))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        record["mirrored"],
+        serde_json::json!({"platform": "Lake", "batch": 1})
+    );
+    // The primary's next batch changes, adds and deletes a row; the
+    // mirror's merges the same into its own tables.
+    std::fs::write(
+        dir.join("drops/events.csv"),
+        "id,what\n1,open\n2,reopen\n4,open\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run("Lake").0, Some(0));
+    std::fs::remove_file(dir.join("drops/events.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, said) = run("Copy");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("Feed batch 2 committed: events +1 ~1 -1 (3 live)"),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -9,6 +9,7 @@ mod dagbag;
 mod dags;
 mod decide;
 mod engine;
+mod mirror;
 
 use datasurface_files::SourceFile;
 use datasurface_platform::Rendering;
