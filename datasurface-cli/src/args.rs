@@ -962,10 +962,10 @@ pub(crate) struct JobSparkArgs {
     /// (manualRun). By default `manual`.
     #[arg(long, requires = "decide")]
     pub(crate) run_type: Option<String>,
-    /// With --decide: the transformer's job spec as deployed beside its DAG; nothing is
-    /// decided unless the model renders the same spec (the worker's model is the one the DAGs
-    /// were rendered from).
-    #[arg(long, requires = "decide")]
+    /// The job's spec as deployed beside its DAG: nothing runs (or is decided) unless the model
+    /// renders the same spec, so the worker's model is the one the DAGs were rendered from. The
+    /// DAGs' tasks pass it.
+    #[arg(long, conflicts_with = "status")]
     pub(crate) deployed_spec: Option<PathBuf>,
     /// Where the run's OpenLineage events go (a batch's or a transformer's run; not with
     /// --status or --decide). The events name the run by its batch's records, which the

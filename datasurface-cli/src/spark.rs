@@ -120,6 +120,32 @@ pub(crate) fn run(
         );
         return Outcome::CouldNotRun;
     }
+    if let Some(deployed) = &args.deployed_spec {
+        let rendered_spec = rendered
+            .rendering
+            .artifacts
+            .get(&key)
+            .map(|a| a.content.as_str());
+        match read_deployed(deployed) {
+            Ok(text) if Some(text.as_str()) == rendered_spec => {}
+            Ok(_) => {
+                let _ = writeln!(
+                    err,
+                    "{error}: the spec deployed at {} is not the one this model renders for {what} `{}`: give this worker the model the DAGs were rendered from (`DATASURFACE_MODEL`), or deploy this model's rendering",
+                    deployed.display(),
+                    args.stream
+                        .as_deref()
+                        .or(args.transformer.as_deref())
+                        .unwrap_or_default(),
+                );
+                return Outcome::CouldNotRun;
+            }
+            Err(e) => {
+                let _ = writeln!(err, "{error}: cannot read {}: {e}", deployed.display());
+                return Outcome::CouldNotRun;
+            }
+        }
+    }
     if args.decide {
         return decide(app, args, &loaded, (&rendered.rendering, &key), out, err);
     }
@@ -198,23 +224,6 @@ fn decide(
     let Some(artifact) = rendering.artifacts.get(key) else {
         return Outcome::CouldNotRun;
     };
-    if let Some(deployed) = &args.deployed_spec {
-        match read_deployed(deployed) {
-            Ok(text) if text == artifact.content => {}
-            Ok(_) => {
-                let _ = writeln!(
-                    err,
-                    "{error}: the spec deployed at {} is not the one this model renders for transformer `{workspace}`: give this worker the model the DAGs were rendered from (`DATASURFACE_MODEL`), or deploy this model's rendering",
-                    deployed.display()
-                );
-                return Outcome::CouldNotRun;
-            }
-            Err(e) => {
-                let _ = writeln!(err, "{error}: cannot read {}: {e}", deployed.display());
-                return Outcome::CouldNotRun;
-            }
-        }
-    }
     let spec: TransformSpec = match serde_json::from_str(&artifact.content) {
         Ok(spec) => spec,
         Err(e) => {

@@ -55,6 +55,25 @@ pub struct SparkParameters {
     /// The most DAGs one factory file `dags/chunk_<n>.py` builds (default
     /// 500, as the `airflow` platform's).
     pub max_chunk_size: usize,
+    /// What each DAG task runs (default `sparkSubmit`).
+    pub task_command: TaskCommand,
+}
+
+/// What a DAG's task runs to submit its job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[schemars(crate = "datasurface_platform::schemars")]
+#[serde(rename_all = "camelCase")]
+pub enum TaskCommand {
+    /// `spark-submit` of the driver over the deployed spec: the workers
+    /// need Spark and the rendering only.
+    #[default]
+    SparkSubmit,
+    /// `datasurface job spark --stream S | --transformer W --deployed-spec
+    /// SPEC`, with the model the DAGs were rendered from in the workers'
+    /// `DATASURFACE_MODEL`: the deployed spec is checked against the model
+    /// before anything runs, and each run sends OpenLineage events where
+    /// the OpenLineage clients' settings say (`OPENLINEAGE_URL`).
+    Datasurface,
 }
 
 /// Where the rendering is on the workers unless `rendering` says otherwise.
@@ -72,6 +91,7 @@ impl Default for SparkParameters {
             rendering: DEFAULT_RENDERING.to_owned(),
             retries: 2,
             max_chunk_size: datasurface_airflow::DEFAULT_MAX_CHUNK_SIZE,
+            task_command: TaskCommand::SparkSubmit,
         }
     }
 }

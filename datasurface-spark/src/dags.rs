@@ -24,7 +24,7 @@ use datasurface_airflow::factory;
 use datasurface_core::StepTrigger;
 use datasurface_platform::escape::shell;
 
-use crate::config::SparkConfig;
+use crate::config::{SparkConfig, TaskCommand};
 use crate::layout::segment;
 
 /// The schedule of a stream whose capture names no trigger.
@@ -70,6 +70,9 @@ pub(crate) struct SparkDag<'a> {
     pub(crate) schedule: Schedule,
     /// `ingest` or `transform`.
     pub(crate) job: &'a str,
+    /// What `datasurface job spark` runs: `--stream` and the stream's key,
+    /// or `--transformer` and the workspace.
+    pub(crate) runs: (&'a str, &'a str),
     /// The job spec's key in the rendering.
     pub(crate) spec: &'a str,
     /// A transformer's memory (`--driver-memory`, MiB).
@@ -85,26 +88,17 @@ impl SparkDag<'_> {
     /// Jinja.
     pub(crate) fn spec(&self, config: &SparkConfig, platform: &str) -> DagSpec {
         let root = config.rendering.trim_end_matches('/');
-        let mut words: Vec<String> = vec![config.spark_submit.clone()];
-        words.extend(["--master".to_owned(), config.master.clone()]);
-        let jars: Vec<&str> = config
-            .jdbc_jars
-            .iter()
-            .map(String::as_str)
-            .filter(|j| !j.is_empty())
-            .collect();
-        if !jars.is_empty() {
-            words.extend(["--jars".to_owned(), jars.join(",")]);
-        }
-        for (name, value) in &config.spark_conf {
-            words.extend(["--conf".to_owned(), format!("{name}={value}")]);
-        }
-        if let Some(mib) = self.memory_mib {
-            words.extend(["--driver-memory".to_owned(), format!("{mib}m")]);
-        }
-        words.push(format!("{root}/{}", crate::DRIVER));
-        words.push(self.job.to_owned());
-        words.push(format!("{root}/{}", self.spec));
+        let words = match config.task_command {
+            TaskCommand::SparkSubmit => self.spark_submit(config, root),
+            TaskCommand::Datasurface => ["datasurface", "job", "spark", self.runs.0, self.runs.1]
+                .iter()
+                .map(|w| (*w).to_owned())
+                .chain([
+                    "--deployed-spec".to_owned(),
+                    format!("{root}/{}", self.spec),
+                ])
+                .collect(),
+        };
         let command: Vec<String> = words.iter().map(|w| shell::word(w)).collect();
         let env = BTreeMap::from([(
             "DATASURFACE_PLATFORM".to_owned(),
@@ -135,6 +129,32 @@ impl SparkDag<'_> {
             retries: config.retries,
             tasks,
         }
+    }
+
+    /// `spark-submit` of the driver over the job's spec, as the platform's
+    /// parameters say.
+    fn spark_submit(&self, config: &SparkConfig, root: &str) -> Vec<String> {
+        let mut words: Vec<String> = vec![config.spark_submit.clone()];
+        words.extend(["--master".to_owned(), config.master.clone()]);
+        let jars: Vec<&str> = config
+            .jdbc_jars
+            .iter()
+            .map(String::as_str)
+            .filter(|j| !j.is_empty())
+            .collect();
+        if !jars.is_empty() {
+            words.extend(["--jars".to_owned(), jars.join(",")]);
+        }
+        for (name, value) in &config.spark_conf {
+            words.extend(["--conf".to_owned(), format!("{name}={value}")]);
+        }
+        if let Some(mib) = self.memory_mib {
+            words.extend(["--driver-memory".to_owned(), format!("{mib}m")]);
+        }
+        words.push(format!("{root}/{}", crate::DRIVER));
+        words.push(self.job.to_owned());
+        words.push(format!("{root}/{}", self.spec));
+        words
     }
 }
 

@@ -75,6 +75,29 @@ fn job_spark_names_the_streams_it_runs() {
         "{}",
         run.transcript()
     );
+    // A task whose deployed spec is not what the worker's model renders
+    // runs nothing.
+    let deployed = dir.join("Feed.json");
+    std::fs::write(&deployed, "{}").unwrap_or_else(|e| panic!("{e}"));
+    let run = datasurface(
+        &[
+            "job",
+            "spark",
+            &model,
+            "--stream",
+            "Feed",
+            "--deployed-spec",
+            &deployed.to_string_lossy(),
+        ],
+        &dir,
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("is not the one this model renders for stream `Feed`"),
+        "{}",
+        run.transcript()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -105,3 +105,54 @@ fn rendered_dags_load_in_airflow() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With `taskCommand: datasurface`, each task runs `datasurface job spark`
+/// over its deployed spec (checked against the worker's model, and sending
+/// OpenLineage events) instead of `spark-submit`.
+#[test]
+fn tasks_can_run_the_job_through_datasurface() {
+    let mut files = crate::decide::hooked("/warehouse");
+    for file in &mut files {
+        if file.path.ends_with("ecosystem.yaml") {
+            let text = file.text.replace(
+                "master: \"local[2]\"",
+                "master: \"local[2]\", taskCommand: datasurface",
+            );
+            assert_ne!(
+                text, file.text,
+                "the model's platform has no master to follow"
+            );
+            *file = datasurface_files::SourceFile::new(file.path.clone(), text);
+        }
+    }
+    let rendering = crate::render(&files, "Lake");
+    let command = |key: &str| -> Vec<String> {
+        let spec: DagSpec = serde_json::from_str(
+            &rendering.artifacts[&datasurface_platform::ArtifactKey::new(key).unwrap()].content,
+        )
+        .unwrap();
+        spec.tasks
+            .iter()
+            .map(|t| match &t.operator {
+                Operator::Bash { bash_command, .. } => bash_command.clone(),
+                other @ Operator::Pod { .. } => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    // As the task's shell reads it: quoted words, inert for Jinja.
+    let inert = |words: String| datasurface_airflow::escape::jinja::inert(&words).into_owned();
+    let root = "/opt/datasurface/rendering/jobs";
+    assert_eq!(
+        command("dags/ingest/Shop.json"),
+        [inert(format!(
+            "datasurface job spark --stream Shop --deployed-spec {root}/ingest/Shop.json"
+        ))]
+    );
+    let mask = command("dags/transformer/Mask.json");
+    assert_eq!(
+        mask[1],
+        inert(format!(
+            "datasurface job spark --transformer Mask --deployed-spec {root}/transformer/Mask.json"
+        ))
+    );
+}
