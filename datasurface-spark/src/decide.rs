@@ -16,6 +16,7 @@
 //! mounted as one): the platform's lint refuses a hooked transformer on any
 //! other.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -26,7 +27,7 @@ use datasurface_runtime::hook::{
     HookEvent, HookInput, MAX_PAST_DECISIONS, NextAsk, PastDecision, RowCounts, Verdict, next_ask,
 };
 
-use crate::runner::{RunError, bad, committed, local, time};
+use crate::runner::{RunError, bad, last_committed, local, time};
 use crate::spec::HookSpec;
 
 /// What a decision task does before asking, or what to ask.
@@ -102,24 +103,101 @@ pub fn decisions(hook: &HookSpec, most: usize) -> Result<Vec<Decision>, RunError
         .into_iter()
         .take(most)
     {
-        let kind = std::fs::symlink_metadata(&path).map_err(|e| bad(&path, &e))?;
-        if !kind.is_file() {
-            return Err(bad(
-                &path,
-                &"a decision record is not a regular file: remove it; decisions are written only by `datasurface job spark --decide`",
-            ));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(&path, &e))?;
-        let decision: Decision = serde_json::from_str(&text).map_err(|e| bad(&path, &e))?;
-        if decision.decision != number {
-            return Err(bad(
-                &path,
-                &format!("it records decision {}", decision.decision),
-            ));
-        }
+        let decision = read_decision(number, &path)?;
         found.push(decision);
     }
     Ok(found)
+}
+
+/// How many decisions the summary of a hook's decisions folds at a time:
+/// a reader counts at most this many files beside it.
+const FOLD: u64 = 100;
+
+/// A hook's decisions counted by action, through decision `through`
+/// ([`crate::layout::TOTALS`] in its decisions' folder).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Counted {
+    through: u64,
+    actions: BTreeMap<String, u64>,
+}
+
+/// A hook's decisions counted by action: the summary's counts, and each
+/// decision after it read.
+pub fn counts(hook: &HookSpec) -> Result<BTreeMap<String, u64>, RunError> {
+    let dir = decisions_dir(hook)?;
+    let summary = counted(&dir)?;
+    let mut actions = summary.actions;
+    for (number, path) in numbered_files(&dir)? {
+        if number > summary.through {
+            *actions
+                .entry(
+                    read_decision(number, &path)?
+                        .past
+                        .action
+                        .as_str()
+                        .to_owned(),
+                )
+                .or_default() += 1;
+        }
+    }
+    Ok(actions)
+}
+
+/// The summary of a decisions folder; an empty one where there is none.
+fn counted(dir: &Path) -> Result<Counted, RunError> {
+    let path = dir.join(crate::layout::TOTALS);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| bad(&path, &e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Counted::default()),
+        Err(e) => Err(bad(&path, &e)),
+    }
+}
+
+/// Folds the decisions through `through` into the summary: what it holds
+/// and those after it. Decisions never change once written, so two
+/// deciders folding at once write the same summary, each whole.
+fn fold(dir: &Path, through: u64) -> Result<(), RunError> {
+    let mut summary = counted(dir)?;
+    for (number, path) in numbered_files(dir)? {
+        if number > summary.through && number <= through {
+            *summary
+                .actions
+                .entry(
+                    read_decision(number, &path)?
+                        .past
+                        .action
+                        .as_str()
+                        .to_owned(),
+                )
+                .or_default() += 1;
+        }
+    }
+    summary.through = through;
+    let temp = dir.join(format!(".totals.json.new-{}", std::process::id()));
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| bad(&temp, &e))?;
+    datasurface_runtime::write_new(&temp, text.as_bytes()).map_err(|e| bad(&temp, &e))?;
+    std::fs::rename(&temp, dir.join(crate::layout::TOTALS)).map_err(|e| bad(dir, &e))
+}
+
+/// Decision `number`, from its file: a regular file holding that decision.
+fn read_decision(number: u64, path: &Path) -> Result<Decision, RunError> {
+    let kind = std::fs::symlink_metadata(path).map_err(|e| bad(path, &e))?;
+    if !kind.is_file() {
+        return Err(bad(
+            path,
+            &"a decision record is not a regular file: remove it; decisions are written only by `datasurface job spark --decide`",
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| bad(path, &e))?;
+    let decision: Decision = serde_json::from_str(&text).map_err(|e| bad(path, &e))?;
+    if decision.decision != number {
+        return Err(bad(
+            path,
+            &format!("it records decision {}", decision.decision),
+        ));
+    }
+    Ok(decision)
 }
 
 /// What to do about a hooked transformer on an event of `kind` at `now`.
@@ -145,7 +223,7 @@ pub fn question(
         let mut newest: Option<(DateTime<Utc>, &str, PathBuf, crate::runner::Committed)> = None;
         for input in &hook.inputs {
             let root = local(&input.root, WHAT)?;
-            if let Some(last) = committed(&root)?.pop() {
+            if let Some(last) = last_committed(&root)? {
                 let at = time(&root, &last.committed)?;
                 if newest.as_ref().is_none_or(|(t, ..)| at > *t) {
                     newest = Some((at, input.stream.as_str(), root, last));
@@ -168,8 +246,7 @@ pub fn question(
         }
     }
     let output = local(&hook.output, WHAT)?;
-    let last_run = committed(&output)?
-        .pop()
+    let last_run = last_committed(&output)?
         .map(|b| time(&output, &b.started))
         .transpose()?;
     let context = hook.job.context(last_run, past);
@@ -199,7 +276,14 @@ pub fn record(hook: &HookSpec, event: &HookEvent, verdict: &Verdict) -> Result<u
         let linked = std::fs::hard_link(&temp, &path);
         let _ = std::fs::remove_file(&temp);
         match linked {
-            Ok(()) => return Ok(number),
+            Ok(()) => {
+                // Now and then the summary takes in the decisions before
+                // this one; one that is not written is folded next time.
+                if number % FOLD == 0 {
+                    let _ = fold(&dir, number);
+                }
+                return Ok(number);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => number += 1,
             Err(e) => return Err(bad(&path, &e)),
         }

@@ -37,6 +37,7 @@ import traceback
 
 SPEC_VERSION = 1
 LIVE_PARTITION = "ds_batch"
+TOTALS = "totals.json"
 HISTORY_PARTITION = "ds_batch_out"
 BATCH_IN = "ds_surf_batch_in"
 ROW_HASH = "ds_surf_all_hash"
@@ -252,6 +253,13 @@ class Ingest:
         )
         self.record(batch, dict(record, state="committed", attempt=attempt))
         try:
+            self.add_up(batch, counts, attempt)
+        except Exception as e:  # A cache: the run state reads the records instead.
+            self.say(
+                "%s batch %d: the stream's totals were not updated, and the run state reads its records instead: %s"
+                % (stream, batch, first_line(e))
+            )
+        try:
             self.tidy(batch)
         except Exception as e:  # The batch stands; the next one tidies again.
             self.say(
@@ -265,6 +273,33 @@ class Ingest:
         )
         self.say("%s batch %d committed: %s" % (stream, batch, shown))
         return 0
+
+    def add_up(self, batch, counts, attempt):
+        """Adds the committed batch to ``meta/totals.json``: the stream's
+        committed batches added up through one, which the run state reads
+        in place of their records (a cache of them: the records are the
+        truth, and a reader adds those after it)."""
+        path = "%s/%s" % (self.meta, TOTALS)
+        totals = json.loads(self.files.read(path)) if self.files.exists(path) else None
+        if totals is None or totals.get("through") != batch - 1:
+            totals = self.added_up(batch - 1)
+        add_counts(totals, counts, attempt)
+        totals["through"] = batch
+        self.files.write(path, json.dumps(totals, sort_keys=True), self.meta + "/scratch")
+
+    def added_up(self, through):
+        """The committed batches through ``through``, added up from their
+        records: once, for a stream whose totals are missing or behind."""
+        totals = {"through": 0, "batches": 0, "failed": 0, "rows": {"read": 0, "inserted": 0, "updated": 0, "deleted": 0}}
+        for batch in self.committed():
+            if batch > through:
+                break
+            record = json.loads(self.files.read("%s/committed/%d.json" % (self.meta, batch)))
+            run = "%s/runs/%d.json" % (self.meta, batch)
+            attempt = json.loads(self.files.read(run)).get("attempt", 1) if self.files.exists(run) else 1
+            add_counts(totals, record["datasets"], attempt)
+        totals["through"] = through
+        return totals
 
     def fail(self, batch, attempt, started, why):
         self.roll_back(batch)
@@ -717,6 +752,20 @@ class Transform:
             self.files.delete(staged + "/runs/" + old)
         self.say("transformer `%s` staged: %s" % (workspace, ", ".join(shown)))
         return 0
+
+
+def add_counts(totals, counts, attempt):
+    """Adds one committed batch (its counts by dataset, and the attempt that
+    committed it) to ``totals``: a snapshot's rows read are the live rows
+    it leaves, and the attempts before the last did not commit."""
+    rows = totals["rows"]
+    for c in counts.values():
+        rows["read"] += c["live"]
+        rows["inserted"] += c["inserted"]
+        rows["updated"] += c["updated"]
+        rows["deleted"] += c["deleted"]
+    totals["batches"] += 1
+    totals["failed"] += attempt - 1
 
 
 def first_line(error):

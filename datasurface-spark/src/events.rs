@@ -21,7 +21,7 @@ use datasurface_runtime::lineage::{
 use serde::Deserialize;
 
 use crate::lineage::Places;
-use crate::runner::{Ran, RunError, committed, local};
+use crate::runner::{Ran, RunError, committed_after, last_committed, local};
 use crate::spec::{IngestSpec, TransformSpec};
 
 /// The format of a run's start as the runner gives it to the driver
@@ -95,7 +95,7 @@ impl<'a> Run<'a> {
         };
         let root = local(&spec.root, "OpenLineage events need")?;
         // The driver's rule: the batch after the last committed one.
-        let batch = committed(&root)?.last().map_or(1, |c| c.batch + 1);
+        let batch = last_committed(&root)?.map_or(1, |c| c.batch + 1);
         Ok(Some(Run {
             lineage,
             job,
@@ -128,7 +128,7 @@ impl<'a> Run<'a> {
         let mut last: Option<(String, String, u64, String)> = None;
         for input in &spec.inputs {
             let root = local(&input.root, "OpenLineage events need")?;
-            if let Some(c) = committed(&root)?.pop() {
+            if let Some(c) = last_committed(&root)? {
                 // Records' times sort as text (UTC, one format).
                 if last.as_ref().is_none_or(|(at, ..)| c.committed > *at) {
                     last = Some((c.committed, input.stream.clone(), c.batch, c.started));
@@ -197,7 +197,7 @@ impl<'a> Run<'a> {
         else {
             return Outcome::committed(Vec::new());
         };
-        let datasets = committed(root)
+        let datasets = committed_after(root, batch.saturating_sub(1))
             .ok()
             .and_then(|all| all.into_iter().find(|c| c.batch == *batch))
             .map(|c| {

@@ -5,7 +5,9 @@
 //! <warehouse>/<stream>/
 //!     meta/committed/<batch>.json        one per committed batch: the commit point
 //!     meta/runs/<batch>.json             the latest attempt at each batch
+//!     meta/totals.json                   the committed batches added up, through one
 //!     meta/decisions/<n>.json            a transformer output's hook decisions
+//!     meta/decisions/totals.json         the decisions counted by action, through one
 //!     tables/<dataset>/live/ds_batch=<batch>/part-*.parquet
 //!     tables/<dataset>/history/ds_batch_out=<batch>/part-*.parquet
 //! ```
@@ -28,6 +30,10 @@ pub const HISTORY_PARTITION: &str = "ds_batch_out";
 pub const BATCH_IN: &str = "ds_surf_batch_in";
 /// The column of a row's hash over every column, which tells changed rows.
 pub const ROW_HASH: &str = "ds_surf_all_hash";
+/// The file, in a stream's `meta` (and in its `meta/decisions`), that adds
+/// up the records through one batch (or decision): `{"through": n, …}`. It
+/// is a cache: the records are the truth, and readers add those after `n`.
+pub const TOTALS: &str = "totals.json";
 
 /// A model name as one path segment of a file system or object store.
 ///
@@ -111,6 +117,24 @@ mod tests {
             prop_assert_eq!(unsegment(&s), Some(name.clone()));
             prop_assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)), "{}", s);
             prop_assert!(!s.starts_with(['_', '.']), "{}", s);
+        }
+    }
+
+    /// The driver program writes and reads the layout by the same names.
+    #[test]
+    fn the_driver_uses_the_layouts_names() {
+        for (name, value) in [
+            ("LIVE_PARTITION", LIVE_PARTITION),
+            ("HISTORY_PARTITION", HISTORY_PARTITION),
+            ("BATCH_IN", BATCH_IN),
+            ("ROW_HASH", ROW_HASH),
+            ("TOTALS", TOTALS),
+        ] {
+            let line = format!("\n{name} = \"{value}\"\n");
+            assert!(
+                crate::DRIVER_PROGRAM.contains(&line),
+                "the driver has no {line:?}"
+            );
         }
     }
 

@@ -274,14 +274,27 @@ pub struct Counts {
 /// The committed batches of a stream in a local warehouse, in order:
 /// `root` is the stream's directory (its spec's `root`).
 pub fn committed(root: &Path) -> Result<Vec<Committed>, RunError> {
-    let mut batches: Vec<Committed> = records(&root.join("meta").join("committed"))?;
-    batches.sort_by_key(|b| b.batch);
-    Ok(batches)
+    committed_after(root, 0)
 }
 
-/// Every JSON record of a folder of the warehouse's `meta`, in no order;
-/// none when the folder is not there.
-pub(crate) fn records<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>, RunError> {
+/// The committed batches of a stream numbered after `after`, in order:
+/// only their records are read.
+pub fn committed_after(root: &Path, after: u64) -> Result<Vec<Committed>, RunError> {
+    records_after(&root.join("meta").join("committed"), after)
+}
+
+/// A stream's last committed batch: one record read, whatever its history.
+pub fn last_committed(root: &Path) -> Result<Option<Committed>, RunError> {
+    let dir = root.join("meta").join("committed");
+    let Some((_, path)) = batch_files(&dir)?.pop() else {
+        return Ok(None);
+    };
+    read_record(&path).map(Some)
+}
+
+/// A folder's records named by their batch (`<batch>.json`), in order of
+/// batch; any other file is not one (a record being written, a summary).
+fn batch_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, RunError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -290,13 +303,37 @@ pub(crate) fn records<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<
     let mut found = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| bad(dir, &e))?.path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
+        let batch = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(batch) = batch {
+            found.push((batch, path));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(&path, &e))?;
-        found.push(serde_json::from_str(&text).map_err(|e| bad(&path, &e))?);
     }
+    found.sort_by_key(|(batch, _)| *batch);
     Ok(found)
+}
+
+/// The records of a folder of the warehouse's `meta` named by a batch
+/// after `after`, in order of batch; none when the folder is not there.
+pub(crate) fn records_after<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    after: u64,
+) -> Result<Vec<T>, RunError> {
+    batch_files(dir)?
+        .into_iter()
+        .filter(|(batch, _)| *batch > after)
+        .map(|(_, path)| read_record(&path))
+        .collect()
+}
+
+/// One JSON record.
+pub(crate) fn read_record<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RunError> {
+    let text = std::fs::read_to_string(path).map_err(|e| bad(path, &e))?;
+    serde_json::from_str(&text).map_err(|e| bad(path, &e))
 }
 
 /// A record that could not be read or written, and why.

@@ -7,7 +7,7 @@
 //! Read from the rendering's job specs, so only streams and hooks the
 //! platform runs are reported; the warehouse must be local, as for hooks.
 
-use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -17,7 +17,9 @@ use datasurface_runtime::{
     ConsumerPlace, DatasetState, HookDecisions, IngestStream, RowTotals, RunTotals, StreamTotals,
 };
 
-use crate::runner::{Committed, RunError, committed, local, records, time};
+use crate::runner::{
+    Committed, RunError, committed_after, last_committed, local, read_record, records_after, time,
+};
 use crate::spec::{IngestSpec, SourceSpec, TransformSpec};
 
 /// Spark's session catalog, where each group's views are: the database a
@@ -84,15 +86,59 @@ fn specs<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
+/// A stream's batches added up by the driver as each commits
+/// (`meta/totals.json`): every committed batch up to `through`, so the run
+/// state reads only the records of batches after it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    /// The last batch it adds up.
+    through: u64,
+    /// Committed batches.
+    batches: u64,
+    /// Attempts at those batches that did not commit.
+    failed: u64,
+    /// Their rows.
+    rows: SummaryRows,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SummaryRows {
+    read: u64,
+    inserted: u64,
+    updated: u64,
+    deleted: u64,
+}
+
+/// The stream's summary, if the driver has written one.
+fn summary(root: &Path) -> Result<Option<Summary>, RunError> {
+    let path = root.join("meta").join(crate::layout::TOTALS);
+    match std::fs::symlink_metadata(&path) {
+        Ok(_) => read_record(&path).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::runner::bad(&path, &e)),
+    }
+}
+
 /// One stream's batches, added up: every committed batch's rows (a
 /// snapshot's rows read are the live rows it leaves), the last one's end
 /// and length, and every attempt that did not commit (a killed run's
 /// batch, until it is run again, is unfinished); and its last committed
-/// batch.
+/// batch. What the driver's summary adds up is taken from it: only the
+/// records of later batches are read, so a stream's history costs nothing.
 fn stream_state(spec: &IngestSpec) -> Result<(StreamTotals, Option<Committed>), RunError> {
     let root = local(&spec.root, WHAT)?;
     let mut totals = StreamTotals::of(spec);
-    let batches = committed(&root)?;
+    let summary = summary(&root)?.unwrap_or_default();
+    totals.rows = RowTotals {
+        read: summary.rows.read,
+        inserted: summary.rows.inserted,
+        updated: summary.rows.updated,
+        deleted: summary.rows.deleted,
+    };
+    totals.committed = summary.batches;
+    totals.failed = summary.failed;
+    let batches = committed_after(&root, summary.through)?;
     for batch in &batches {
         for counts in batch.datasets.values() {
             totals.rows = RowTotals {
@@ -103,8 +149,12 @@ fn stream_state(spec: &IngestSpec) -> Result<(StreamTotals, Option<Committed>), 
             };
         }
     }
-    totals.committed = u64::try_from(batches.len()).unwrap_or(u64::MAX);
-    if let Some(last) = batches.last() {
+    totals.committed += u64::try_from(batches.len()).unwrap_or(u64::MAX);
+    let last = match batches.into_iter().next_back() {
+        Some(last) => Some(last),
+        None => last_committed(&root)?,
+    };
+    if let Some(last) = &last {
         let ended = time(&root, &last.committed)?;
         let took = ended - time(&root, &last.started)?;
         totals.last_success = Some(last.committed.clone());
@@ -115,18 +165,18 @@ fn stream_state(spec: &IngestSpec) -> Result<(StreamTotals, Option<Committed>), 
         let seconds = took.num_milliseconds() as f64 / 1000.0;
         totals.last_seconds = Some(seconds);
     }
-    let last = batches.last().map_or(0, |b| b.batch);
-    for attempt in records::<Run>(&root.join("meta").join("runs"))? {
+    let last_batch = last.as_ref().map_or(0, |b| b.batch);
+    for attempt in records_after::<Run>(&root.join("meta").join("runs"), summary.through)? {
         match attempt.state.as_str() {
             "failed" => totals.failed += attempt.attempt,
-            "ingesting" if attempt.batch > last => {
+            "ingesting" if attempt.batch > last_batch => {
                 totals.failed += attempt.attempt.saturating_sub(1);
                 totals.unfinished += 1;
             }
             _ => totals.failed += attempt.attempt.saturating_sub(1),
         }
     }
-    Ok((totals, batches.into_iter().next_back()))
+    Ok((totals, last))
 }
 
 /// The platform's run state: each stream its rendering runs, in key
@@ -140,15 +190,15 @@ pub fn run_totals(platform: &str, rendering: &Rendering) -> Result<RunTotals, Ru
     let mut decisions = Vec::new();
     for spec in specs::<TransformSpec>(rendering, "jobs/transformer/")? {
         let Some(hook) = &spec.hook else { continue };
-        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-        for decision in crate::decide::decisions(hook, usize::MAX)? {
-            *counts.entry(decision.past.action.as_str()).or_default() += 1;
-        }
-        decisions.extend(counts.into_iter().map(|(action, count)| HookDecisions {
-            workspace: spec.workspace.clone(),
-            action: action.to_owned(),
-            count,
-        }));
+        decisions.extend(
+            crate::decide::counts(hook)?
+                .into_iter()
+                .map(|(action, count)| HookDecisions {
+                    workspace: spec.workspace.clone(),
+                    action,
+                    count,
+                }),
+        );
     }
     Ok(RunTotals {
         platform: Some(platform.to_owned()),

@@ -308,3 +308,94 @@ fn the_run_state_adds_up_the_warehouse_records() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// What the driver's `meta/totals.json` adds up (and every hundredth
+/// decision's summary) is read in its records' place: the run state reads
+/// only the records after it, so a long history costs nothing at a scrape.
+#[test]
+fn the_run_state_reads_the_totals_in_place_of_the_records_they_cover() {
+    use datasurface_spark::totals;
+    let dir = warehouse("summaries");
+    let rendering = crate::render(&hooked(&dir.display().to_string()), "Lake");
+    let hook = hook_of(&rendering);
+    let shop = Path::new(&hook.inputs[0].root);
+    for batch in 1..=3 {
+        commit(
+            &shop.display().to_string(),
+            batch,
+            &format!("2026-11-28T00:0{batch}:00Z"),
+            batch * 10,
+        );
+    }
+    std::fs::create_dir_all(shop.join("meta/runs")).unwrap();
+    std::fs::write(
+        shop.join("meta/runs/2.json"),
+        r#"{"batch": 2, "state": "committed", "attempt": 3}"#,
+    )
+    .unwrap();
+    let event = datasurface_runtime::hook::HookEvent::new(
+        HookEventKind::ManualRun,
+        at("2026-11-28T01:00:00Z"),
+    );
+    for n in 1..=101 {
+        let action = if n % 4 == 0 {
+            Action::Skip
+        } else {
+            Action::Run
+        };
+        decide::record(&hook, &event, &verdict(action, None)).unwrap();
+    }
+    let from_records = totals::run_totals("Lake", &rendering).unwrap();
+
+    // The driver's totals through batch 2, as it writes them; the records
+    // they cover are then unreadable, and not read.
+    std::fs::write(
+        shop.join("meta/totals.json"),
+        r#"{"batches": 2, "failed": 2, "rows": {"deleted": 0, "inserted": 30, "read": 200, "updated": 0}, "through": 2}"#,
+    )
+    .unwrap();
+    for covered in [
+        "meta/committed/1.json",
+        "meta/committed/2.json",
+        "meta/runs/2.json",
+    ] {
+        std::fs::write(shop.join(covered), "not a record").unwrap();
+    }
+    // The hundredth decision folded the first hundred.
+    let decisions = shop.parent().unwrap().join("Masked/meta/decisions");
+    let folded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(decisions.join("totals.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        folded,
+        serde_json::json!({"through": 100, "actions": {"run": 75, "skip": 25}})
+    );
+    std::fs::write(decisions.join("0000000001.json"), "not a record").unwrap();
+
+    let from_totals = totals::run_totals("Lake", &rendering).unwrap();
+    assert_eq!(from_totals, from_records);
+    let shop_state = from_totals
+        .streams
+        .iter()
+        .find(|s| s.stream == "Shop")
+        .unwrap();
+    assert_eq!(
+        (
+            shop_state.committed,
+            shop_state.failed,
+            shop_state.rows.inserted
+        ),
+        (3, 2, 60)
+    );
+    assert_eq!(
+        shop_state.last_success.as_deref(),
+        Some("2026-11-28T00:03:00Z")
+    );
+    let counts: Vec<(&str, u64)> = from_totals
+        .decisions
+        .iter()
+        .map(|d| (d.action.as_str(), d.count))
+        .collect();
+    assert_eq!(counts, [("run", 76), ("skip", 25)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

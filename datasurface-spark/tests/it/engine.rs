@@ -541,6 +541,19 @@ fn batches_merge_keep_history_and_survive_a_kill() {
         lake.query(&["SELECT name FROM audit.everything__shop__items WHERE id = 1"]),
         [[r#"{"name": "renamed"}"#]]
     );
+    // The driver kept the stream's totals as it committed: the run state
+    // read from them is the one its records add up to.
+    let rendering = crate::render(&model(&lake.source, &lake.warehouse()), "Lake");
+    let from_totals = datasurface_spark::totals::run_totals("Lake", &rendering).unwrap();
+    let totals = lake.warehouse().join("Shop/meta/totals.json");
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&totals).unwrap()).unwrap();
+    assert_eq!((&kept["through"], &kept["batches"]), (&3.into(), &3.into()));
+    std::fs::remove_file(&totals).unwrap();
+    assert_eq!(
+        datasurface_spark::totals::run_totals("Lake", &rendering).unwrap(),
+        from_totals
+    );
     let _ = psql(
         "postgres",
         &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", lake.source),
