@@ -898,17 +898,7 @@ impl Renderer<'_> {
         inputs: &[(&DatastoreName, &DatasetName)],
         spec: &TransformSpec,
     ) -> JobLineage {
-        let sql = match &transformer.code {
-            CodeArtifact::Sql(sql) => Some(
-                sql.sorted_queries()
-                    .into_iter()
-                    .map(|(d, q)| format!("-- {d}\n{q}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            _ => None,
-        };
-        let mut job = lineage.transform_job(name, sql);
+        let mut job = lineage.transformer_job(name, transformer);
         for (store, dataset) in inputs {
             job.inputs.push(lineage.dataset(
                 Place::Merge,

@@ -126,22 +126,23 @@ struct Counted {
 /// decision after it read.
 pub fn counts(hook: &HookSpec) -> Result<BTreeMap<String, u64>, RunError> {
     let dir = decisions_dir(hook)?;
-    let summary = counted(&dir)?;
-    let mut actions = summary.actions;
-    for (number, path) in numbered_files(&dir)? {
-        if number > summary.through {
-            *actions
-                .entry(
-                    read_decision(number, &path)?
-                        .past
-                        .action
-                        .as_str()
-                        .to_owned(),
-                )
+    let mut summary = counted(&dir)?;
+    count(&dir, &mut summary, u64::MAX)?;
+    Ok(summary.actions)
+}
+
+/// Adds to `summary` each decision after those it counts, through `through`.
+fn count(dir: &Path, summary: &mut Counted, through: u64) -> Result<(), RunError> {
+    for (number, path) in numbered_files(dir)? {
+        if number > summary.through && number <= through {
+            let action = read_decision(number, &path)?.past.action;
+            *summary
+                .actions
+                .entry(action.as_str().to_owned())
                 .or_default() += 1;
         }
     }
-    Ok(actions)
+    Ok(())
 }
 
 /// The summary of a decisions folder; an empty one where there is none.
@@ -159,20 +160,7 @@ fn counted(dir: &Path) -> Result<Counted, RunError> {
 /// deciders folding at once write the same summary, each whole.
 fn fold(dir: &Path, through: u64) -> Result<(), RunError> {
     let mut summary = counted(dir)?;
-    for (number, path) in numbered_files(dir)? {
-        if number > summary.through && number <= through {
-            *summary
-                .actions
-                .entry(
-                    read_decision(number, &path)?
-                        .past
-                        .action
-                        .as_str()
-                        .to_owned(),
-                )
-                .or_default() += 1;
-        }
-    }
+    count(dir, &mut summary, through)?;
     summary.through = through;
     let temp = dir.join(format!(".totals.json.new-{}", std::process::id()));
     let text = serde_json::to_string_pretty(&summary).map_err(|e| bad(&temp, &e))?;

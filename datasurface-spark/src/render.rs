@@ -733,17 +733,7 @@ fn transform_lineage(
     (read, inputs): (&[(&DatastoreName, &DatasetName)], &[InputSpec]),
     staged: &str,
 ) -> JobLineage {
-    let sql = match &transformer.code {
-        CodeArtifact::Sql(sql) => Some(
-            sql.sorted_queries()
-                .into_iter()
-                .map(|(d, q)| format!("-- {d}\n{q}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
-        _ => None,
-    };
-    let mut job = lineage.transform_job(workspace, sql);
+    let mut job = lineage.transformer_job(workspace, transformer);
     for ((store, dataset), input) in read.iter().zip(inputs) {
         job.inputs
             .push(lineage.dataset(Place::Merge, &input.table, store, dataset, &physical));

@@ -897,19 +897,7 @@ impl Renderer<'_> {
         container: &str,
         sinks: &[(&DatastoreName, &DatasetName)],
     ) -> JobLineage {
-        let mut job_lineage = lineage.transform_job(
-            workspace,
-            match &transformer.code {
-                CodeArtifact::Sql(sql) => Some(
-                    sql.sorted_queries()
-                        .into_iter()
-                        .map(|(d, q)| format!("-- {d}\n{q}"))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ),
-                _ => None,
-            },
-        );
+        let mut job_lineage = lineage.transformer_job(workspace, transformer);
         for &(s, d) in sinks {
             job_lineage.inputs.push(lineage.dataset(
                 Place::container(container),

@@ -145,40 +145,12 @@ fn spark_submit() -> Option<PathBuf> {
 
 #[test]
 fn job_spark_ingests_a_drop_with_real_spark() {
-    let Some(submit) = spark_submit() else {
-        let message = "SKIPPED: pyspark is not available here (install it with .ci/external)";
-        assert!(
-            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
-        );
-        return;
-    };
+    let Some(spark) = Pyspark::find() else { return };
     let dir = scratch("drop");
     let model = model(&dir);
-    let python = submit.with_file_name("python");
-    let home = std::process::Command::new(&python)
-        .args([
-            "-c",
-            "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
     let events = dir.join("events.jsonl");
-    let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
-            .args(["job", "spark"])
-            .arg(&model)
-            .args(["--stream", "Feed", "--spark-submit"])
-            .arg(&submit)
-            .arg("--lineage")
-            .arg(&events)
-            .env("DATASURFACE_CACHE_DIR", super::cache_dir())
-            .env("SPARK_HOME", String::from_utf8_lossy(&home.stdout).trim())
-            .env("PYSPARK_PYTHON", &python)
-            .current_dir(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
+    let lineage = events.display().to_string();
+    let run = || spark.job(&model, &["--stream", "Feed", "--lineage", &lineage], &dir);
     // A run that fails its batch saying `text`, committing no batch `batch`.
     let refused = |text: &str, batch: u32| {
         let out = run();
@@ -233,49 +205,66 @@ fn job_spark_ingests_a_drop_with_real_spark() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `SPARK_HOME` and `PYSPARK_PYTHON` of `submit`'s virtualenv.
-fn spark_env(submit: &Path) -> [(&'static str, String); 2] {
-    let python = submit.with_file_name("python");
-    let home = std::process::Command::new(&python)
-        .args([
-            "-c",
-            "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    [
-        (
-            "SPARK_HOME",
-            String::from_utf8_lossy(&home.stdout).trim().to_owned(),
-        ),
-        ("PYSPARK_PYTHON", python.display().to_string()),
-    ]
+/// The pyspark `.ci/external` installs: its `spark-submit`, and the
+/// `SPARK_HOME` and `PYSPARK_PYTHON` it needs.
+struct Pyspark {
+    submit: PathBuf,
+    env: [(&'static str, String); 2],
+}
+
+impl Pyspark {
+    /// The pyspark here; none (and the test says so) when there is none,
+    /// which `DATASURFACE_REQUIRE_EXTERNAL=1` makes a failure.
+    fn find() -> Option<Pyspark> {
+        let Some(submit) = spark_submit() else {
+            let message = "SKIPPED: pyspark is not available here (install it with .ci/external)";
+            assert!(
+                std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+                "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
+            );
+            return None;
+        };
+        let python = submit.with_file_name("python");
+        let home = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
+            ])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let env = [
+            (
+                "SPARK_HOME",
+                String::from_utf8_lossy(&home.stdout).trim().to_owned(),
+            ),
+            ("PYSPARK_PYTHON", python.display().to_string()),
+        ];
+        Some(Pyspark { submit, env })
+    }
+
+    /// `datasurface job spark <model> --spark-submit … <args>`, run in `dir`.
+    fn job(&self, model: &Path, args: &[&str], dir: &Path) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
+            .args(["job", "spark"])
+            .arg(model)
+            .args(args)
+            .arg("--spark-submit")
+            .arg(&self.submit)
+            .env("DATASURFACE_CACHE_DIR", super::cache_dir())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
 }
 
 #[test]
 fn job_spark_mirrors_another_spark_platform_without_reading_the_source() {
-    let Some(submit) = spark_submit() else {
-        let message = "SKIPPED: pyspark is not available here (install it with .ci/external)";
-        assert!(
-            std::env::var("DATASURFACE_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
-            "{message}, and DATASURFACE_REQUIRE_EXTERNAL=1 requires it"
-        );
-        return;
-    };
+    let Some(spark) = Pyspark::find() else { return };
     let dir = scratch("mirror");
     let model = mirrored(&dir);
-    let env = spark_env(&submit);
     let run = |platform: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
-            .args(["job", "spark"])
-            .arg(&model)
-            .args(["--platform", platform, "--stream", "Feed", "--spark-submit"])
-            .arg(&submit)
-            .env("DATASURFACE_CACHE_DIR", super::cache_dir())
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let out = spark.job(&model, &["--platform", platform, "--stream", "Feed"], &dir);
         let said = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

@@ -95,6 +95,28 @@ impl<'a> LineageModel<'a> {
         job
     }
 
+    /// The job that runs `transformer`, workspace `workspace`'s, owned by the
+    /// workspace's team, with its SQL (each query after a `-- <dataset>`
+    /// line, in dataset order) when it is a SQL transformer, and no
+    /// datasets yet.
+    pub fn transformer_job(
+        &self,
+        workspace: &WorkspaceName,
+        transformer: &datasurface_core::DataTransformer,
+    ) -> JobLineage {
+        let sql = match &transformer.code {
+            datasurface_core::CodeArtifact::Sql(sql) => Some(
+                sql.sorted_queries()
+                    .into_iter()
+                    .map(|(d, q)| format!("-- {d}\n{q}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            _ => None,
+        };
+        self.transform_job(workspace, sql)
+    }
+
     /// Gives each output of `job`, a transformer's, the column lineage of
     /// the query that writes it, as the platform runs its queries (`sql`):
     /// `inputs` are the transformer's, as the job reads them.
