@@ -32,56 +32,32 @@
 # transformer roles `job apply` made for NAME (their names start with it).
 set -euo pipefail
 
-if [ "${1:-}" = "--clean" ]; then
-    name="${2:?usage: run-local.sh --clean NAME}"
-    case "$name" in *[!a-z0-9_]*) echo "error: '$name' is not a name this script makes" >&2; exit 2 ;; esac
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
-DROP DATABASE IF EXISTS "$name" WITH (FORCE);
-DROP DATABASE IF EXISTS "${name}_source" WITH (FORCE);
-DO \$\$ DECLARE r record; BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname = '$name' OR rolname LIKE '${name}\_%' LOOP
-    EXECUTE format('DROP ROLE %I', r.rolname);
-  END LOOP;
-END \$\$;
-SQL
-    echo "dropped databases $name and ${name}_source, and the roles named for them"
-    exit 0
-fi
-
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# step, check_name, use_datasurface, new_password, make_role_and_databases, clean_and_exit
+source "$here/../lib/local.sh"
+
+if [ "${1:-}" = "--clean" ]; then
+    clean_and_exit "${2:?usage: run-local.sh --clean NAME}"
+fi
+
 venv="${DATASURFACE_AIRFLOW_VENV:-$HOME/.cache/datasurface/airflow-3.1}"
 database="${DATASURFACE_E2E_DATABASE:-nw_e2e_$(date +%s)_$$}"
 source_db="${database}_source"
+check_name "$database"
 work="$(mktemp -d "${TMPDIR:-/tmp}/datasurface-airflow-XXXXXX")"
-step() { printf '\n==> %s\n' "$*"; }
 
-if ! command -v datasurface >/dev/null 2>&1; then
-    step "building datasurface"
-    cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p datasurface-cli
-    # Where cargo put it: CARGO_TARGET_DIR and cargo's config included.
-    target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-    PATH="$target_dir/debug:$PATH"
-fi
+use_datasurface "$root"
 export PATH="$venv/bin:$PATH"
 command -v airflow >/dev/null || { echo "error: no Apache Airflow at $venv: run .ci/external" >&2; exit 2; }
 
-case "$database" in *[!a-z0-9_]*) echo "error: DATASURFACE_E2E_DATABASE must be lower-case letters, digits and _" >&2; exit 2 ;; esac
 # This run's own login role, named as its merge database: no role another
 # run or another user shares has its password changed.
 role="$database"
 step "PostgreSQL: role $role, databases $database and $source_db"
-password="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
-DROP DATABASE IF EXISTS "$database";
-DROP DATABASE IF EXISTS "$source_db";
-DROP ROLE IF EXISTS "$role";
--- CREATEROLE: applying a transformer makes the role its queries run as.
-CREATE ROLE "$role" LOGIN CREATEROLE PASSWORD '$password';
-CREATE DATABASE "$database" OWNER "$role";
-CREATE DATABASE "$source_db" OWNER "$role";
-SQL
+password="$(new_password)"
+# CREATEROLE: applying a transformer makes the role its queries run as.
+make_role_and_databases "$role" CREATEROLE "$password" "$database" "$source_db"
 echo "clean up afterwards: $0 --clean $database"
 # The credentials the rendering names (airflow/secrets.md), by environment variable.
 export DATASURFACE_CREDENTIAL_MERGE_RW_USER="$role"

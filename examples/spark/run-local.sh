@@ -32,46 +32,30 @@
 #   examples/spark/run-local.sh --clean NAME
 set -euo pipefail
 
-if [ "${1:-}" = "--clean" ]; then
-    name="${2:?usage: run-local.sh --clean NAME}"
-    case "$name" in *[!a-z0-9_]*) echo "error: '$name' is not a name this script makes" >&2; exit 2 ;; esac
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
-DROP DATABASE IF EXISTS "$name" WITH (FORCE);
-DROP ROLE IF EXISTS "$name";
-SQL
-    echo "dropped database $name and role $name"
-    exit 0
-fi
-
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# step, check_name, use_datasurface, new_password, make_role_and_databases, clean_and_exit
+source "$here/../lib/local.sh"
+
+if [ "${1:-}" = "--clean" ]; then
+    clean_and_exit "${2:?usage: run-local.sh --clean NAME}"
+fi
+
 venv="${DATASURFACE_SPARK_VENV:-$HOME/.cache/datasurface/spark-4}"
 database="${DATASURFACE_E2E_DATABASE:-nw_spark_$(date +%s)_$$}"
+check_name "$database"
 work="$(mktemp -d "${TMPDIR:-/tmp}/datasurface-spark-XXXXXX")"
-step() { printf '\n==> %s\n' "$*"; }
 
-if ! command -v datasurface >/dev/null 2>&1; then
-    step "building datasurface"
-    cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p datasurface-cli
-    target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
-        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-    PATH="$target_dir/debug:$PATH"
-fi
+use_datasurface "$root"
 [ -x "$venv/bin/spark-submit" ] || { echo "error: no pyspark at $venv: run .ci/external" >&2; exit 2; }
 submit="$venv/bin/spark-submit"
 SPARK_HOME="$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
 export SPARK_HOME PYSPARK_PYTHON="$venv/bin/python"
 
-case "$database" in *[!a-z0-9_]*) echo "error: DATASURFACE_E2E_DATABASE must be lower-case letters, digits and _" >&2; exit 2 ;; esac
 role="$database"
 step "PostgreSQL: role $role, source database $database"
-password="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
-DROP DATABASE IF EXISTS "$database";
-DROP ROLE IF EXISTS "$role";
-CREATE ROLE "$role" LOGIN PASSWORD '$password';
-CREATE DATABASE "$database" OWNER "$role";
-SQL
+password="$(new_password)"
+make_role_and_databases "$role" "" "$password" "$database"
 echo "clean up afterwards: $0 --clean $database"
 # The source's credential, `nw_reader`, by the variables the job spec names.
 export DATASURFACE_CREDENTIAL_NW_READER_USER="$role"
