@@ -126,28 +126,27 @@ pub(crate) fn run(
             .artifacts
             .get(&key)
             .map(|a| a.content.as_str());
-        match read_deployed(deployed) {
-            Ok(text) if Some(text.as_str()) == rendered_spec => {}
-            Ok(_) => {
-                let _ = writeln!(
-                    err,
-                    "{error}: the spec deployed at {} is not the one this model renders for {what} `{}`: give this worker the model the DAGs were rendered from (`DATASURFACE_MODEL`), or deploy this model's rendering",
-                    deployed.display(),
-                    args.stream
-                        .as_deref()
-                        .or(args.transformer.as_deref())
-                        .unwrap_or_default(),
-                );
-                return Outcome::CouldNotRun;
-            }
-            Err(e) => {
-                let _ = writeln!(err, "{error}: cannot read {}: {e}", deployed.display());
-                return Outcome::CouldNotRun;
-            }
+        if let Err(e) = same_spec(deployed, rendered_spec) {
+            let _ = writeln!(
+                err,
+                "{error}: {e} for {what} `{}`: give this worker the model the DAGs were rendered from (`DATASURFACE_MODEL`), or deploy this model's rendering",
+                args.stream
+                    .as_deref()
+                    .or(args.transformer.as_deref())
+                    .unwrap_or_default(),
+            );
+            return Outcome::CouldNotRun;
         }
     }
     if args.decide {
-        return decide(app, args, &loaded, (&rendered.rendering, &key), out, err);
+        return decide(
+            app,
+            (args, &loaded),
+            (&name, declaration),
+            (&rendered.rendering, &key),
+            out,
+            err,
+        );
     }
     submit(
         app,
@@ -195,6 +194,19 @@ fn status(
     }
 }
 
+/// Whether the spec deployed at `deployed` is the one the model renders
+/// (`rendered`); why not.
+fn same_spec(deployed: &Path, rendered: Option<&str>) -> Result<(), String> {
+    match read_deployed(deployed) {
+        Ok(text) if Some(text.as_str()) == rendered => Ok(()),
+        Ok(_) => Err(format!(
+            "the spec deployed at {} is not the one this model renders",
+            deployed.display()
+        )),
+        Err(e) => Err(format!("cannot read {}: {e}", deployed.display())),
+    }
+}
+
 /// Reads a file a deployment holds: a regular file (never a link), no
 /// larger than a saved rendering's file may be.
 fn read_deployed(path: &Path) -> Result<String, String> {
@@ -213,8 +225,8 @@ fn read_deployed(path: &Path) -> Result<String, String> {
 /// whether the transformer runs now (0) or not (99).
 fn decide(
     app: &App<'_>,
-    args: &JobSparkArgs,
-    loaded: &crate::model::Loaded,
+    (args, loaded): (&JobSparkArgs, &crate::model::Loaded),
+    platform: (&str, &datasurface_core::PlatformDeclaration),
     (rendering, key): (&datasurface_platform::Rendering, &ArtifactKey),
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -231,7 +243,7 @@ fn decide(
             return Outcome::CouldNotRun;
         }
     };
-    let Some(hook) = spec.hook else {
+    let Some(hook) = &spec.hook else {
         let _ = writeln!(
             err,
             "{error}: workspace `{workspace}` has no hook: its transformer runs without asking; its DAG has no decision task"
@@ -246,7 +258,7 @@ fn decide(
         }
     };
     let now = chrono::Utc::now();
-    let input = match decide::question(&hook, kind, now) {
+    let input = match decide::question(hook, kind, now) {
         Ok(Question::Ask(input)) => input,
         Ok(Question::Deferred(until)) => {
             let until = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -272,7 +284,7 @@ fn decide(
         Ok(wasm) => ask(&wasm, &input, hook.job.on_failure),
         Err(e) => verdict(Err(e), hook.job.on_failure),
     };
-    let decision = match decide::record(&hook, &input.event, &verdict) {
+    let decision = match decide::record(hook, &input.event, &verdict) {
         Ok(n) => n,
         Err(e) => {
             let _ = writeln!(err, "{error}: the decision was not recorded: {e}");
@@ -283,8 +295,46 @@ fn decide(
     if verdict.runs() {
         Outcome::Success
     } else {
+        held(app, (args, platform), &spec, &verdict.reason, err);
         Outcome::NotNow
     }
+}
+
+/// Tells lineage, where `--lineage` says, that the transformer was due and
+/// its hook held it (`ABORT`, the child of the input batch that made it
+/// due); lineage never changes the decision.
+fn held(
+    app: &App<'_>,
+    (args, (name, declaration)): (
+        &JobSparkArgs,
+        (&str, &datasurface_core::PlatformDeclaration),
+    ),
+    spec: &TransformSpec,
+    why: &str,
+    err: &mut dyn Write,
+) {
+    let events = crate::lineage::Lineage::for_args(&args.lineage);
+    if !events.is_on() {
+        return;
+    }
+    let sink = events.sink();
+    let host = crate::lineage::host();
+    let (config, _) = SparkParameters::read(name, declaration);
+    let lineage = events::Lineage {
+        sink: sink.as_ref(),
+        host: &host,
+        warehouse: &config.warehouse,
+    };
+    let at = chrono::Utc::now().format(events::TIME_FORMAT).to_string();
+    match events::Run::transform(lineage, spec, &at) {
+        Ok(Some(run)) => run.held(why),
+        Ok(None) => {}
+        Err(e) => {
+            let warning = app.paint(Paint::Warning, "warning");
+            let _ = writeln!(err, "{warning}: the hold was not sent to lineage: {e}");
+        }
+    }
+    events.finish(app, err);
 }
 
 /// The hook's module, read from the model's directory (a regular file

@@ -165,6 +165,18 @@ impl<'a> Run<'a> {
         ));
     }
 
+    /// The run was due and did not go ahead: the transformer's hook held
+    /// it, for `why` (`ABORT`, at the run's start).
+    pub fn held(&self, why: &str) {
+        self.lineage.sink.emit(&RunEvent::abort(
+            self.job,
+            &self.ids,
+            &self.started,
+            &self.places,
+            why,
+        ));
+    }
+
     /// The run ended at `at` as `ran` says (`COMPLETE` or `FAIL`); `said`
     /// is the last line the driver printed, the reason a transformer failed.
     pub fn end(&self, ran: &Result<Ran, RunError>, at: &str, said: Option<&str>) {

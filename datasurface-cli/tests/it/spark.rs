@@ -446,7 +446,14 @@ fn job_spark_decide_asks_the_transformers_hook() {
         run.transcript()
     );
     commit(&warehouse, "NW_Data", 2, 0);
-    let run = decide(&dir, &model, "asset_triggered", &[]);
+    let events = dir.join("held.jsonl");
+    let lineage = events.display().to_string();
+    let run = decide(
+        &dir,
+        &model,
+        "asset_triggered",
+        &["--lineage", lineage.as_str()],
+    );
     assert_eq!(run.code, 99, "{}", run.transcript());
     assert!(
         run.stdout
@@ -454,6 +461,19 @@ fn job_spark_decide_asks_the_transformers_hook() {
         "{}",
         run.transcript()
     );
+    // Lineage hears that the transformer was due, after batch 2, and held.
+    let held = super::lineage::events_in(&events);
+    assert_eq!(held.len(), 1, "{held:#?}");
+    let run = &held[0]["run"]["facets"];
+    assert_eq!(
+        (&held[0]["eventType"], &held[0]["job"]["name"]),
+        (
+            &serde_json::json!("ABORT"),
+            &serde_json::json!("transform.MaskCustomersWorkSpace")
+        )
+    );
+    assert_eq!(run["datasurface_hook"]["decision"], "hold", "{run:#}");
+    assert_eq!(run["parent"]["job"]["name"], "ingest.NW_Data", "{run:#}");
     let run = decide(&dir, &model, "manual", &[]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     let decisions = warehouse.join("Masked_NW_Data/meta/decisions");
