@@ -306,6 +306,16 @@ impl FileFormat {
     /// Every file format.
     pub const ALL: [FileFormat; 3] = [FileFormat::Csv, FileFormat::JsonLines, FileFormat::Parquet];
 
+    /// The extension of a file of this format, which a dataset's file has
+    /// unless the capture names it: `csv`, `jsonl` or `parquet`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::JsonLines => "jsonl",
+            FileFormat::Parquet => "parquet",
+        }
+    }
+
     /// Its name in model files: `CSV`, `JSON_LINES` or `PARQUET`.
     pub fn name(self) -> &'static str {
         match self {

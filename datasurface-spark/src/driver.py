@@ -371,23 +371,32 @@ class Ingest:
                 if value is not None:
                     reader = reader.option(option, value)
             return reader.load()
-        if "csv" in source:
+        if "files" in source:
             from pyspark.sql.types import StringType, StructField, StructType
 
-            schema = StructType([StructField(c["name"], StringType(), True) for c in dataset["columns"]])
-            path = source["csv"]["folder"].rstrip("/") + "/" + dataset["sourceTable"]
+            files = source["files"]
+            path = files["folder"].rstrip("/") + "/" + dataset["sourceTable"]
             if not self.files.regular_file(path):
                 raise BatchFailed(
-                    "%s is missing or not a regular file: a drop folder holds the datasets' CSV files themselves, never links"
+                    "%s is missing or not a regular file: a drop folder holds the datasets' files themselves, never links"
                     % path
                 )
-            return (
-                spark.read.option("header", True)
-                .option("mode", "FAILFAST")
-                .option("enforceSchema", False)
-                .schema(schema)
-                .csv(path)
-            )
+            # Text formats are read as text, then cast to the model's types
+            # as every source is; Parquet has types of its own.
+            text = StructType([StructField(c["name"], StringType(), True) for c in dataset["columns"]])
+            if files["format"] == "CSV":
+                return (
+                    spark.read.option("header", True)
+                    .option("mode", "FAILFAST")
+                    .option("enforceSchema", False)
+                    .schema(text)
+                    .csv(path)
+                )
+            if files["format"] == "JSON_LINES":
+                return spark.read.option("mode", "FAILFAST").schema(text).json(path)
+            if files["format"] == "PARQUET":
+                return spark.read.parquet(path)
+            raise CannotRun("the job spec's files are %r, which this driver does not read" % files["format"])
         if "staged" in source:
             staged = source["staged"]
             ready = staged["folder"] + "/ready.json"

@@ -114,7 +114,7 @@ impl DataPlatform for Spark {
             .with_code_kinds([CodeKind::Sql])
             // A hooked transformer's DAG asks its hook first.
             .with_hooks()
-            .with_file_formats([FileFormat::Csv])
+            .with_file_formats(FileFormat::ALL)
             // A batch is an application run: minutes behind at best.
             .with_fastest_latency(Latency::Minutes)
     }

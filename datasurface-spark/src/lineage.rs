@@ -12,7 +12,7 @@
 //! | the same on HDFS (`hdfs://nn:8020/…`) | `hdfs://nn:8020` | its path |
 //! | a consumer group's view in the Spark catalog | the warehouse's | `<database>.<view>` |
 //! | a PostgreSQL source over JDBC | `postgres://host:port` | `database.schema.table` |
-//! | a CSV drop | the folder's, as a warehouse path | the file's path |
+//! | a file drop | the folder's, as a warehouse path | the file's path |
 //! | a mirrored store: the primary `spark` platform's table | its file system's | its path |
 //!
 //! Views have no path: they are named as Hive names its tables, in the
@@ -48,7 +48,7 @@ impl Namespaces for Places<'_> {
     fn locate(&self, place: &Place, table: &str) -> (String, String) {
         match (place, self.source) {
             (Place::Source(_), Some(SourceSpec::Jdbc { url, .. })) => postgres(url, table),
-            (Place::Source(_), Some(SourceSpec::Csv { folder, .. })) => storage(
+            (Place::Source(_), Some(SourceSpec::Files { folder, .. })) => storage(
                 &format!("{}/{table}", folder.trim_end_matches('/')),
                 self.host,
             ),
@@ -184,9 +184,10 @@ mod tests {
             places.locate(&Place::Merge, "s3a://lake/wh/NW/tables/customers"),
             ("s3://lake".to_owned(), "wh/NW/tables/customers".to_owned())
         );
-        let csv = SourceSpec::Csv {
+        let csv = SourceSpec::Files {
             container: "Drops".to_owned(),
             folder: "/srv/drops/".to_owned(),
+            format: datasurface_core::capture::FileFormat::Csv,
         };
         let places = Places::new(Some(&csv), "/srv/wh", "w1");
         assert_eq!(

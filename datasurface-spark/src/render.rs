@@ -449,9 +449,11 @@ impl Renderer<'_> {
                     SourceSpec::Jdbc { .. } => {
                         Postgres.qualified(&named.split('.').collect::<Vec<_>>())
                     }
-                    // `<folder>/<file>`, with `.csv` if it has no extension, as
-                    // every platform reads a drop.
-                    SourceSpec::Csv { .. } if !named.contains('.') => format!("{named}.csv"),
+                    // `<folder>/<file>`, with its format's extension if it has
+                    // none, as every platform reads a drop.
+                    SourceSpec::Files { format, .. } if !named.contains('.') => {
+                        format!("{named}.{}", format.extension())
+                    }
                     SourceSpec::Mirror { root, .. } => layout::table_dir(root, name.as_str()),
                     _ => named,
                 };
@@ -577,9 +579,10 @@ impl Renderer<'_> {
                     ))
                 }
                 Some(folder) => (
-                    SourceSpec::Csv {
+                    SourceSpec::Files {
                         container,
                         folder: folder.clone(),
+                        format: f.format,
                     },
                     Some(f.files.clone()),
                 ),
@@ -686,7 +689,7 @@ fn ingest_lineage(
                     .and_then(|t| t.get(*name).cloned())
                     .unwrap_or_else(|| name.to_string()),
             )),
-            SourceSpec::Csv { container, .. } => {
+            SourceSpec::Files { container, .. } => {
                 Some((Place::source(container), d.source_table.clone()))
             }
             SourceSpec::Staged { folder, .. } => {

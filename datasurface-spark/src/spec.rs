@@ -71,12 +71,15 @@ pub enum SourceSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password_variable: Option<String>,
     },
-    /// A folder of CSV files, one per dataset, each with a header row.
-    Csv {
+    /// A folder of files, one per dataset: CSV with a header row, JSON
+    /// lines, or Parquet.
+    Files {
         /// The source container's name.
         container: String,
         /// The folder: a local path or a file system URL.
         folder: String,
+        /// The files' format.
+        format: datasurface_core::capture::FileFormat,
     },
     /// The output a transformer staged (see [`TransformSpec::staged`]): the
     /// file `ready.json` in this folder names each dataset's staged rows.
@@ -112,7 +115,7 @@ pub struct DatasetSpec {
     /// The dataset.
     pub dataset: String,
     /// What it is read from: for JDBC the table, qualified and quoted in the
-    /// source's dialect; for CSV the file name in the folder; for a mirror
+    /// source's dialect; for files the file's name in the folder; for a mirror
     /// the primary's table directory.
     pub source_table: String,
     /// Its columns, in order.

@@ -316,6 +316,68 @@ fn job_spark_mirrors_another_spark_platform_without_reading_the_source() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A drop of JSON lines or Parquet files reads as a CSV drop does: text
+/// cast to the model's types, or Parquet's own types.
+#[test]
+fn job_spark_reads_json_lines_and_parquet_drops() {
+    let Some(spark) = Pyspark::find() else { return };
+    let dir = scratch("formats");
+    let model = model(&dir);
+    let run = |what: &str| {
+        let out = spark.job(&model, &["--stream", "Feed"], &dir);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{what}: {said}");
+        said
+    };
+    run("the CSV drop");
+    // That batch's live table is a Parquet file to drop.
+    let live = dir.join("warehouse/Feed/tables/events/live/ds_batch=1");
+    let part = std::fs::read_dir(&live)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap_or_else(|| panic!("no Parquet file in {}", live.display()));
+    let parquet = std::fs::read(&part).unwrap_or_else(|e| panic!("{e}"));
+    let jsonl = b"{\"id\": 7, \"what\": \"open\"}\n{\"id\": 8, \"what\": null}\n".to_vec();
+    let team = model.join("team.yaml");
+    let csv = std::fs::read_to_string(&team).unwrap_or_else(|e| panic!("{e}"));
+    for (format, file, bytes, said) in [
+        (
+            "JSON_LINES",
+            "events.jsonl",
+            jsonl,
+            "events +2 ~0 -0 (2 live)",
+        ),
+        (
+            "PARQUET",
+            "events.parquet",
+            parquet,
+            "events +3 ~0 -0 (3 live)",
+        ),
+    ] {
+        let text = csv.replace(
+            "method: {fileDrop: {}}",
+            &format!("method: {{fileDrop: {{format: {format}}}}}"),
+        );
+        assert_ne!(text, csv);
+        std::fs::write(&team, text).unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_dir_all(dir.join("warehouse"));
+        let _ = std::fs::remove_file(dir.join("drops/events.csv"));
+        std::fs::write(dir.join("drops").join(file), bytes).unwrap_or_else(|e| panic!("{e}"));
+        let out = run(format);
+        assert!(
+            out.contains(&format!("Feed batch 1 committed: {said}")),
+            "{out}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// What the first two runs told OpenLineage: batch 1 failed on its
 /// duplicate key, then a second attempt (another run) committed it.
 fn told(file: &Path, dir: &Path) {
