@@ -563,8 +563,8 @@ class Ingest:
         (Spark's ``bitmap_*`` functions), so only a few small bitmaps from
         each task cross the shuffle rather than every key. Keys are unique
         when the bitmaps hold as many values as there are rows with a key,
-        and at most one row has none. Only then is a key to show looked for,
-        grouping by key."""
+        and at most one row has none; otherwise the key to show is found by
+        grouping, as for any key."""
         F = self.F
         value = F.col(quoted(column)).cast("bigint")
         per_range = frame.groupBy(F.bitmap_bucket_number(value).alias("range")).agg(
