@@ -185,6 +185,7 @@ impl Lineage {
     }
 
     /// Whether events go anywhere.
+    #[cfg(all(feature = "spark", feature = "airflow"))]
     pub(crate) fn is_on(&self) -> bool {
         self.target.is_some()
     }

@@ -21,8 +21,8 @@
 #   6. asks the hook again: after that batch it runs the transformer, after
 #      a batch that changed nothing it does not (exit 99); prints the run
 #      state (`job spark --status`) and the OpenLineage events every run
-#      sent (each `START` ended, the transformer's runs children of the
-#      batches that made them due).
+#      sent (each `START` ended, the hook's skip an `ABORT`, the
+#      transformer's runs children of the batches that made them due).
 #
 # Uses the `datasurface` on PATH, or builds it from this repository. Exits
 # non-zero if a job fails or a check does not hold. Leaves the database, its
@@ -203,12 +203,15 @@ for e in events:
     runs[(e["job"]["name"], e["run"]["runId"])].append(e["eventType"])
 for (job, run), kinds in sorted(runs.items()):
     print("%-40s %s %s" % (job, run[:8], " ".join(kinds)))
-    if kinds not in (["START", "COMPLETE"], ["START", "FAIL"]):
+    if kinds not in (["START", "COMPLETE"], ["START", "FAIL"], ["ABORT"]):
         sys.exit("error: run %s of %s sent %s" % (run, job, kinds))
-children = [e for e in events if e["job"]["name"].startswith("transform.") and e["eventType"] == "START"]
-if not children or not all(e["run"]["facets"].get("parent") for e in children):
+transformer = [e for e in events if e["job"]["name"].startswith("transform.") and e["eventType"] in ("START", "ABORT")]
+if not transformer or not all(e["run"]["facets"].get("parent") for e in transformer):
     sys.exit("error: a transformer's run names no parent batch")
-print("runs: %d, each started and ended; transformer runs: %d, each the child of a batch" % (len(runs), len(children)))
+held = sum(1 for e in events if e["eventType"] == "ABORT")
+if held != 1:
+    sys.exit("error: %d runs were held, and the hook skipped the transformer once" % held)
+print("runs: %d, each started and ended or held (%d held by the hook); transformer runs: %d, each the child of a batch" % (len(runs), held, len(transformer)))
 PY
 
 echo "done: source database $database, role $role, warehouse $work/warehouse"
