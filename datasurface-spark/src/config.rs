@@ -163,6 +163,34 @@ impl SparkParameters {
     }
 }
 
+/// The options of `spark-submit` every application gets from the platform's
+/// parameters (`--master`, `--jars`, each `--conf`), and a transformer's
+/// `--driver-memory`: what the DAGs' tasks and the job runner both submit
+/// with, each value its own word.
+pub(crate) fn submit_options<'a>(
+    master: &str,
+    jars: &[String],
+    conf: impl IntoIterator<Item = (&'a String, &'a String)>,
+    memory_mib: Option<u32>,
+) -> Vec<String> {
+    let mut words = vec!["--master".to_owned(), master.to_owned()];
+    let jars: Vec<&str> = jars
+        .iter()
+        .map(String::as_str)
+        .filter(|j| !j.is_empty())
+        .collect();
+    if !jars.is_empty() {
+        words.extend(["--jars".to_owned(), jars.join(",")]);
+    }
+    for (name, value) in conf {
+        words.extend(["--conf".to_owned(), format!("{name}={value}")]);
+    }
+    if let Some(mib) = memory_mib {
+        words.extend(["--driver-memory".to_owned(), format!("{mib}m")]);
+    }
+    words
+}
+
 /// The local path of a location: itself when absolute, the path of a
 /// `file:` URL; `None` for another file system's URL.
 pub(crate) fn local_path(location: &str) -> Option<&str> {

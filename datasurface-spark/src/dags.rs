@@ -135,22 +135,12 @@ impl SparkDag<'_> {
     /// parameters say.
     fn spark_submit(&self, config: &SparkConfig, root: &str) -> Vec<String> {
         let mut words: Vec<String> = vec![config.spark_submit.clone()];
-        words.extend(["--master".to_owned(), config.master.clone()]);
-        let jars: Vec<&str> = config
-            .jdbc_jars
-            .iter()
-            .map(String::as_str)
-            .filter(|j| !j.is_empty())
-            .collect();
-        if !jars.is_empty() {
-            words.extend(["--jars".to_owned(), jars.join(",")]);
-        }
-        for (name, value) in &config.spark_conf {
-            words.extend(["--conf".to_owned(), format!("{name}={value}")]);
-        }
-        if let Some(mib) = self.memory_mib {
-            words.extend(["--driver-memory".to_owned(), format!("{mib}m")]);
-        }
+        words.extend(crate::config::submit_options(
+            &config.master,
+            &config.jdbc_jars,
+            &config.spark_conf,
+            self.memory_mib,
+        ));
         words.push(format!("{root}/{}", crate::DRIVER));
         words.push(self.job.to_owned());
         words.push(format!("{root}/{}", self.spec));

@@ -143,22 +143,12 @@ impl Submitter {
     /// over a spec: every value is its own argument, never a shell's text.
     pub fn command(&self, driver: &Path, job: Job, spec: &Path) -> Command {
         let mut command = Command::new(&self.spark_submit);
-        command.arg("--master").arg(&self.master);
-        let jars: Vec<&str> = self
-            .jars
-            .iter()
-            .map(String::as_str)
-            .filter(|j| !j.is_empty())
-            .collect();
-        if !jars.is_empty() {
-            command.arg("--jars").arg(jars.join(","));
-        }
-        for (name, value) in &self.conf {
-            command.arg("--conf").arg(format!("{name}={value}"));
-        }
-        if let Some(mib) = self.driver_memory_mib {
-            command.arg("--driver-memory").arg(format!("{mib}m"));
-        }
+        command.args(crate::config::submit_options(
+            &self.master,
+            &self.jars,
+            self.conf.iter().map(|(k, v)| (k, v)),
+            self.driver_memory_mib,
+        ));
         command.arg(driver).arg(job.verb()).arg(spec);
         if let (Job::Ingest, Some(started)) = (job, &self.started) {
             command.arg("--started").arg(started);
