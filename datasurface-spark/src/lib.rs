@@ -22,7 +22,7 @@
 //! Each job spec carries the job's OpenLineage template (its owners, what it
 //! reads and writes, placed as [`lineage`] names them).
 //!
-//! The rendering is pure. [`runner`] (feature `runner`) submits the driver
+//! The rendering is pure. `runner` (feature `runner`) submits the driver
 //! with `spark-submit` and reads the warehouse's batch records; `events`
 //! (the same feature) tells OpenLineage of each submitted run.
 //!
