@@ -56,6 +56,7 @@ pub mod dags;
 pub mod escape;
 pub mod factory;
 mod lints;
+pub mod mirrored;
 pub mod names;
 mod quality;
 mod render;

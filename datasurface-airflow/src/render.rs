@@ -854,7 +854,7 @@ impl Renderer<'_> {
                         format!("{schema}.{}", ident(&["dt", store, dataset]))
                     }
                     SourceSpec::AirflowPrimary { schema, .. } => {
-                        format!("{schema}.{}", ident(&[store, dataset, "merge"]))
+                        crate::mirrored::merge_table(schema, store, dataset)
                     }
                     SourceSpec::SqlitePrimary { .. } => sqlite_merge_table(store, dataset),
                     _ => d.source_table.clone(),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use datasurface_core::PlatformDeclaration;
+use datasurface_core::names::CredentialName;
 use datasurface_platform::read_parameters;
 use datasurface_platform::schemars::JsonSchema;
 use datasurface_rules::validate::{Diagnostic, ModelPath, Severity};
@@ -57,6 +58,23 @@ pub struct SparkParameters {
     pub max_chunk_size: usize,
     /// What each DAG task runs (default `sparkSubmit`).
     pub task_command: TaskCommand,
+    /// How the applications read the primary ingestion platforms this one
+    /// mirrors, by platform name: for an `airflow` primary,
+    /// `{credential: NAME}`, the credential that may read its merge tables
+    /// (its operators grant it `SELECT` on the platform's schema). A
+    /// `spark` primary needs no entry: its warehouse is read in place.
+    pub primaries: BTreeMap<String, PrimaryAccess>,
+}
+
+/// How a mirror reads a primary ingestion platform's merge tables.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[schemars(crate = "datasurface_platform::schemars")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrimaryAccess {
+    /// The credential it logs in with: the platform's own, which no team's
+    /// element may name. Its user and password reach the applications as
+    /// `DATASURFACE_CREDENTIAL_<NAME>_USER` and `_PASSWORD`.
+    pub credential: String,
 }
 
 /// What a DAG's task runs to submit its job.
@@ -92,6 +110,7 @@ impl Default for SparkParameters {
             retries: 2,
             max_chunk_size: datasurface_airflow::DEFAULT_MAX_CHUNK_SIZE,
             task_command: TaskCommand::SparkSubmit,
+            primaries: BTreeMap::new(),
         }
     }
 }
@@ -138,6 +157,20 @@ impl SparkParameters {
             }
         }
         value.sources.retain(|_, folder| is_location(folder));
+        for (primary, access) in &value.primaries {
+            if CredentialName::new(access.credential.as_str()).is_err() {
+                refuse(
+                    "primaries",
+                    format!(
+                        "the credential of primary `{primary}`, `{}`, is not a credential name",
+                        access.credential
+                    ),
+                );
+            }
+        }
+        value
+            .primaries
+            .retain(|_, access| CredentialName::new(access.credential.as_str()).is_ok());
         if !value.rendering.starts_with('/') || !is_location(&value.rendering) {
             refuse(
                 "rendering",

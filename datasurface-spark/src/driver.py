@@ -42,6 +42,10 @@ HISTORY_PARTITION = "ds_batch_out"
 BATCH_IN = "ds_surf_batch_in"
 ROW_HASH = "ds_surf_all_hash"
 CLOSED_BY = "ds_surf_closed_by"
+# How many rows a JDBC read fetches at a time.
+JDBC_FETCH_SIZE = 10000
+# How many times a mirror reads an `airflow` primary that keeps merging.
+MIRROR_READS = 3
 
 
 class CannotRun(Exception):
@@ -226,9 +230,7 @@ class Ingest:
         if "unsupported" in source:
             return self.fail(batch, attempt, started, source["unsupported"]["reason"])
         try:
-            counts = {}
-            for dataset in self.spec["datasets"]:
-                counts[dataset["dataset"]] = self.merge(dataset, batch, last)
+            counts = self.merge_all(batch, last)
         except CannotRun:
             self.roll_back(batch)
             raise
@@ -244,7 +246,8 @@ class Ingest:
             "datasets": counts,
         }
         if self.primary_batch is not None:
-            record["mirrored"] = {"platform": source["mirror"]["platform"], "batch": self.primary_batch}
+            primary = source.get("mirror") or source["airflowPrimary"]
+            record["mirrored"] = {"platform": primary["platform"], "batch": self.primary_batch}
         # The commit: one file, written whole.
         self.files.write(
             "%s/committed/%d.json" % (self.meta, batch),
@@ -273,6 +276,70 @@ class Ingest:
         )
         self.say("%s batch %d committed: %s" % (stream, batch, shown))
         return 0
+
+    def merge_all(self, batch, last):
+        """Merges every dataset of the batch; says each one's counts. A
+        mirror of an `airflow` primary reads its last merged batch before
+        and after reading every dataset: when it moved, the datasets may
+        come from different batches of the primary, so this batch's output
+        is removed and they are read again."""
+        primary = self.spec["source"].get("airflowPrimary")
+        for _ in range(MIRROR_READS):
+            if primary is not None:
+                self.primary_batch = self.merged_batch(primary)
+            counts = {}
+            for dataset in self.spec["datasets"]:
+                counts[dataset["dataset"]] = self.merge(dataset, batch, last)
+            if primary is None or self.merged_batch(primary) == self.primary_batch:
+                return counts
+            self.say(
+                "%s batch %d: platform `%s` merged a batch while this one read its tables; reading them again"
+                % (self.spec["stream"], batch, primary["platform"])
+            )
+            self.roll_back(batch)
+        raise BatchFailed(
+            "platform `%s` merged a batch each of the %d times this batch read its tables; run it again later"
+            % (primary["platform"], MIRROR_READS)
+        )
+
+    def merged_batch(self, primary):
+        """An `airflow` primary's last merged batch of the stream."""
+        rows = self.jdbc(primary, query=primary["lastBatch"]).collect()
+        merged = rows[0][0] if rows else None
+        if merged is None:
+            raise BatchFailed(
+                "platform `%s` has merged no batch of this stream yet: it ingests the store, and this platform mirrors its tables; run its batch first"
+                % primary["platform"]
+            )
+        return int(merged)
+
+    def jdbc(self, connection, table=None, query=None):
+        """A JDBC read of ``table`` (or ``query``) with the connection's
+        URL, driver and credential, fetching rows in pages rather than
+        all at once. A source's credential is optional; a primary's is not."""
+        reader = (
+            self.spark.read.format("jdbc")
+            .option("url", connection["url"])
+            .option("driver", connection["driver"])
+            .option("fetchsize", JDBC_FETCH_SIZE)
+        )
+        reader = reader.option("dbtable", table) if query is None else reader.option("query", query)
+        user, password = connection.get("userVariable"), connection.get("passwordVariable")
+        if user is not None and os.environ.get(user) is None:
+            raise CannotRun(
+                "credential for %s is not set: set %s and %s"
+                % (
+                    "container `%s`" % connection["container"]
+                    if "container" in connection
+                    else "platform `%s`'s merge tables" % connection["platform"],
+                    user,
+                    password,
+                )
+            )
+        for option, variable in (("user", user), ("password", password)):
+            if variable is not None and os.environ.get(variable) is not None:
+                reader = reader.option(option, os.environ[variable])
+        return reader.load()
 
     def add_up(self, batch, counts, attempt):
         """Adds the committed batch to ``meta/totals.json``: the stream's
@@ -352,25 +419,9 @@ class Ingest:
         source = self.spec["source"]
         spark = self.spark
         if "jdbc" in source:
-            jdbc = source["jdbc"]
-            reader = (
-                spark.read.format("jdbc")
-                .option("url", jdbc["url"])
-                .option("driver", jdbc["driver"])
-                .option("dbtable", dataset["sourceTable"])
-            )
-            for option, variable in (("user", jdbc.get("userVariable")), ("password", jdbc.get("passwordVariable"))):
-                if variable is None:
-                    continue
-                value = os.environ.get(variable)
-                if value is None and option == "user":
-                    raise CannotRun(
-                        "credential for container `%s` is not set: set %s and %s"
-                        % (jdbc["container"], jdbc.get("userVariable"), jdbc.get("passwordVariable"))
-                    )
-                if value is not None:
-                    reader = reader.option(option, value)
-            return reader.load()
+            return self.jdbc(source["jdbc"], table=dataset["sourceTable"])
+        if "airflowPrimary" in source:
+            return self.jdbc(source["airflowPrimary"], table=dataset["sourceTable"])
         if "files" in source:
             from pyspark.sql.types import StringType, StructField, StructType
 

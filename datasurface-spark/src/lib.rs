@@ -3,7 +3,9 @@
 //! Every ingestion stream is a run of one fixed Apache Spark application,
 //! the driver program [`DRIVER_PROGRAM`] (`spark/driver.py`), over the
 //! stream's rendered JSON job spec (see [`spec`]). It reads the stream's
-//! source (PostgreSQL over JDBC, or a folder of CSV files) and merges each
+//! source (PostgreSQL over JDBC, a folder of CSV, JSON lines or Parquet
+//! files; for a store another platform ingests, that `spark` platform's
+//! tables or that `airflow` platform's merge tables) and merges each
 //! dataset by key and row hash into milestoned Parquet tables in the
 //! warehouse, in a layout any engine can read (see [`layout`]). A batch is
 //! visible once, whole: its commit is one small file, and a killed run's
@@ -47,6 +49,7 @@ pub mod layout;
 pub mod lineage;
 pub mod names;
 mod plan;
+mod primaries;
 mod render;
 #[cfg(feature = "runner")]
 pub mod runner;
@@ -55,7 +58,7 @@ pub mod spec;
 pub mod totals;
 pub mod types;
 
-use datasurface_core::names::ContainerName;
+use datasurface_core::names::{ContainerName, CredentialName};
 use datasurface_core::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::graph::NodeKind;
 use datasurface_platform::graph::PlatformGraph;
@@ -66,7 +69,7 @@ use datasurface_platform::{
 use datasurface_rules::validate::{Diagnostic, ModelIndex, ModelPath, Severity};
 
 pub use collisions::RESERVED_PREFIX;
-pub use config::{SparkConfig, SparkParameters};
+pub use config::{PrimaryAccess, SparkConfig, SparkParameters};
 pub use render::{DRIVER, DRIVER_PROGRAM, ingest_key, transform_key, views_key};
 
 /// The `spark` platform.
@@ -144,6 +147,12 @@ impl DataPlatform for Spark {
                 );
             }
         }
+        // It logs in to the primaries it mirrors as itself.
+        for (primary, access) in &config.primaries {
+            if let Ok(name) = CredentialName::new(access.credential.as_str()) {
+                resources = resources.credential(name, &["primaries", primary, "credential"]);
+            }
+        }
         for (parameter, folder) in [
             ("warehouse", &config.warehouse),
             ("rendering", &config.rendering),
@@ -177,8 +186,8 @@ impl DataPlatform for Spark {
             graph,
             &index,
         ));
-        found.extend(mirrors_need_a_spark_primary(
-            context.platform.as_str(),
+        found.extend(mirrors_need_a_readable_primary(
+            (context.platform.as_str(), &config),
             graph,
             context.ecosystem.ecosystem(),
         ));
@@ -266,11 +275,12 @@ fn hooks_need_a_local_warehouse(
     found
 }
 
-/// A store this platform mirrors (its primary ingests it) whose primary is
-/// not a `spark` platform: the driver reads only another `spark`
-/// platform's tables, so the stream could never run.
-fn mirrors_need_a_spark_primary(
-    platform: &str,
+/// A mirrored store (`primaryIngestionPlatforms`) whose primary's tables
+/// the applications could never read: a primary of another kind, an
+/// `airflow` primary with no credential mapped in `primaries`, or one whose
+/// merge database JDBC cannot reach.
+fn mirrors_need_a_readable_primary(
+    (platform, config): (&str, &SparkParameters),
     graph: &PlatformGraph,
     ecosystem: &datasurface_core::Ecosystem,
 ) -> Vec<Diagnostic> {
@@ -285,24 +295,24 @@ fn mirrors_need_a_spark_primary(
         else {
             continue;
         };
-        let kind = ecosystem.platforms.get(primary).map(|d| d.kind.as_str());
-        if kind == Some(KIND) || !seen.insert((datastore, primary)) {
+        if !seen.insert((datastore, primary)) {
             continue;
         }
-        found.push(
-            Diagnostic::new(
-                "unsupported-by-platform",
-                Severity::Error,
-                ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]),
-                format!(
-                    "platform `{platform}` would mirror `{datastore}` from platform `{primary}` (kind `{}`), and it mirrors another `spark` platform's tables only",
-                    kind.unwrap_or("unknown")
-                ),
-            )
-            .with_help(format!(
-                "add `{platform}` to `primaryIngestionPlatforms` of `{datastore}` so it reads the source itself, or make a `spark` platform its primary"
-            )),
-        );
+        if let Err(why) = primaries::read(
+            (platform, config),
+            ecosystem,
+            (datastore.as_str(), primary.as_str()),
+        ) {
+            found.push(
+                Diagnostic::new(
+                    "unsupported-by-platform",
+                    Severity::Error,
+                    why.at,
+                    why.message,
+                )
+                .with_help(why.help),
+            );
+        }
     }
     found
 }

@@ -14,6 +14,7 @@
 //! | a PostgreSQL source over JDBC | `postgres://host:port` | `database.schema.table` |
 //! | a file drop | the folder's, as a warehouse path | the file's path |
 //! | a mirrored store: the primary `spark` platform's table | its file system's | its path |
+//! | a mirrored store: the primary `airflow` platform's merge table | `postgres://host:port` | `database.schema.table` |
 //!
 //! Views have no path: they are named as Hive names its tables, in the
 //! namespace of the warehouse they read, where no path can look like them
@@ -47,7 +48,10 @@ impl<'a> Places<'a> {
 impl Namespaces for Places<'_> {
     fn locate(&self, place: &Place, table: &str) -> (String, String) {
         match (place, self.source) {
-            (Place::Source(_), Some(SourceSpec::Jdbc { url, .. })) => postgres(url, table),
+            (Place::Source(_), Some(SourceSpec::Jdbc { url, .. }))
+            | (Place::Primary(_), Some(SourceSpec::AirflowPrimary { url, .. })) => {
+                postgres(url, table)
+            }
             (Place::Source(_), Some(SourceSpec::Files { folder, .. })) => storage(
                 &format!("{}/{table}", folder.trim_end_matches('/')),
                 self.host,
@@ -206,6 +210,26 @@ mod tests {
                 .locate(&Place::source("NW"), "t")
                 .0,
             "postgres://[::1]:5432"
+        );
+        // A mirror of an `airflow` primary reads its merge tables, named as
+        // that platform's own lineage names them.
+        let primary = SourceSpec::AirflowPrimary {
+            platform: "Central".to_owned(),
+            url: "jdbc:postgresql://merge.internal:5432/lake".to_owned(),
+            driver: String::new(),
+            user_variable: String::new(),
+            password_variable: String::new(),
+            last_batch: String::new(),
+        };
+        assert_eq!(
+            Places::new(Some(&primary), "/wh", "w1").locate(
+                &Place::Primary("Central".to_owned()),
+                "shop.shop_items_merge"
+            ),
+            (
+                "postgres://merge.internal:5432".to_owned(),
+                "lake.shop.shop_items_merge".to_owned()
+            )
         );
     }
 }

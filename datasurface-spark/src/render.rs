@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use datasurface_core::capture::IngestionConsistency;
-use datasurface_core::names::{DatasetGroupName, DatasetName, DatastoreName, WorkspaceName};
+use datasurface_core::names::{
+    ColumnName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
+};
 use datasurface_core::{
     CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Dataset,
     Datastore, Milestoning, Workspace,
@@ -22,10 +24,11 @@ use datasurface_runtime::lineage::{JobLineage, LineageModel, Place, Readers};
 use datasurface_airflow::dags::Schedule;
 use datasurface_airflow::factory::{ChunkDag, ChunkManifest};
 
-use crate::config::{SparkConfig, SparkParameters};
+use crate::config::SparkConfig;
 use crate::dags::{self, SparkDag};
 use crate::layout::{self, HISTORY_PARTITION, LIVE_PARTITION};
 use crate::names;
+use crate::primaries::PrimaryRead;
 use crate::spec::{
     ColumnSpec, DatasetSpec, HookSpec, HookStream, IngestSpec, InputSpec, OutputSpec, SPEC_VERSION,
     SourceSpec, TransformSpec,
@@ -365,7 +368,8 @@ impl Renderer<'_> {
         SparkDag {
             dag_id: datasurface_airflow::names::dag_id(&id),
             description: match &spec.source {
-                SourceSpec::Mirror { platform, .. } => format!(
+                SourceSpec::Mirror { platform, .. }
+                | SourceSpec::AirflowPrimary { platform, .. } => format!(
                     "Mirrors `{}` into the warehouse from the tables of platform `{platform}`, which ingests it.",
                     spec.stream
                 ),
@@ -429,7 +433,12 @@ impl Renderer<'_> {
     ) -> IngestSpec {
         let stream = names::stream(datastore.as_str(), dataset.map(DatasetName::as_str));
         let root = layout::stream_dir(&self.config.warehouse, &stream);
-        let (source, tables) = self.source(store, (&stream, from_platform), index, &root);
+        let (source, named) = self.source(
+            (datastore.as_str(), store),
+            (&stream, from_platform),
+            index,
+            &root,
+        );
         let mut datasets: Vec<_> = store
             .datasets
             .iter()
@@ -440,21 +449,23 @@ impl Renderer<'_> {
         let datasets: Vec<DatasetSpec> = datasets
             .into_iter()
             .map(|(name, d)| {
-                let named = tables
+                let query = named.as_ref().and_then(|n| n.query(name));
+                let named = named
                     .as_ref()
-                    .and_then(|t| t.get(name).cloned())
+                    .and_then(|n| n.name(name))
                     .unwrap_or_else(|| name.to_string());
-                let source_table = match &source {
+                let source_table = match (&source, query) {
+                    (_, Some(query)) => query.to_owned(),
                     // `schema.table` or `table`, each part quoted.
-                    SourceSpec::Jdbc { .. } => {
+                    (SourceSpec::Jdbc { .. }, _) => {
                         Postgres.qualified(&named.split('.').collect::<Vec<_>>())
                     }
                     // `<folder>/<file>`, with its format's extension if it has
                     // none, as every platform reads a drop.
-                    SourceSpec::Files { format, .. } if !named.contains('.') => {
+                    (SourceSpec::Files { format, .. }, _) if !named.contains('.') => {
                         format!("{named}.{}", format.extension())
                     }
-                    SourceSpec::Mirror { root, .. } => layout::table_dir(root, name.as_str()),
+                    (SourceSpec::Mirror { root, .. }, _) => layout::table_dir(root, name.as_str()),
                     _ => named,
                 };
                 DatasetSpec {
@@ -487,48 +498,99 @@ impl Renderer<'_> {
         spec.lineage = Some(ingest_lineage(
             lineage,
             datastore,
-            (&ordered, tables.as_ref()),
+            (&ordered, named.as_ref()),
             &spec,
         ));
         spec
+    }
+
+    /// Where a stream of a store primary `p` ingests reads its rows: the
+    /// primary's tables, never the source.
+    fn mirror_source(
+        &self,
+        (store_name, store): (&str, &Datastore),
+        stream: &str,
+        p: &str,
+    ) -> (SourceSpec, Option<Named>) {
+        let read = crate::primaries::read(
+            (self.platform(), &self.config),
+            self.context.ecosystem.ecosystem(),
+            (store_name, p),
+        );
+        match read {
+            Ok(PrimaryRead::Spark { warehouse }) => (
+                SourceSpec::Mirror {
+                    platform: p.to_owned(),
+                    root: layout::stream_dir(&warehouse, stream),
+                },
+                None,
+            ),
+            Ok(PrimaryRead::Airflow {
+                url,
+                schema,
+                credential,
+            }) => (
+                SourceSpec::AirflowPrimary {
+                    platform: p.to_owned(),
+                    url,
+                    driver: POSTGRES_DRIVER.to_owned(),
+                    user_variable: credential_variable(&credential, "user"),
+                    password_variable: credential_variable(&credential, "password"),
+                    last_batch: datasurface_airflow::mirrored::last_merged_batch(&schema, stream),
+                },
+                Some(Named::Queried(
+                    store
+                        .datasets
+                        .iter()
+                        .map(|(d, dataset)| {
+                            let columns: Vec<&str> = dataset
+                                .schema
+                                .columns
+                                .keys()
+                                .map(ColumnName::as_str)
+                                .collect();
+                            let query = datasurface_airflow::mirrored::live_rows(
+                                &schema,
+                                store_name,
+                                d.as_str(),
+                                &columns,
+                            );
+                            (
+                                d.clone(),
+                                (
+                                    datasurface_airflow::mirrored::merge_table(
+                                        &schema,
+                                        store_name,
+                                        d.as_str(),
+                                    ),
+                                    format!("({query}) AS {}", Postgres.ident("live")),
+                                ),
+                            )
+                        })
+                        .collect(),
+                )),
+            ),
+            Err(why) => (
+                SourceSpec::Unsupported {
+                    reason: why.message,
+                },
+                None,
+            ),
+        }
     }
 
     /// Where a stream reads its rows, and the source table of each dataset
     /// when its capture names them.
     fn source(
         &self,
-        store: &Datastore,
+        (store_name, store): (&str, &Datastore),
         (stream, from_platform): (&str, Option<&str>),
         index: &ModelIndex<'_>,
         root: &str,
-    ) -> (
-        SourceSpec,
-        Option<datasurface_core::OrderedMap<DatasetName, String>>,
-    ) {
+    ) -> (SourceSpec, Option<Named>) {
         let unsupported = |reason: String| (SourceSpec::Unsupported { reason }, None);
         if let Some(p) = from_platform {
-            let primary = self
-                .context
-                .ecosystem
-                .ecosystem()
-                .platforms
-                .get_key_value(p);
-            return match primary {
-                Some((name, declaration)) if declaration.kind == crate::KIND => {
-                    let (theirs, _) = SparkParameters::read(name.as_str(), declaration);
-                    (
-                        SourceSpec::Mirror {
-                            platform: p.to_owned(),
-                            root: layout::stream_dir(&theirs.warehouse, stream),
-                        },
-                        None,
-                    )
-                }
-                _ => unsupported(format!(
-                    "this stream is ingested by platform `{p}` (kind `{}`), and the `spark` driver mirrors another `spark` platform's tables only",
-                    primary.map_or("unknown", |(_, d)| d.kind.as_str())
-                )),
-            };
+            return self.mirror_source((store_name, store), stream, p);
         }
         let ingestion = match &store.capture {
             CaptureMetadata::Ingestion(i) => i,
@@ -569,7 +631,7 @@ impl Renderer<'_> {
                         user_variable: credential.map(|c| credential_variable(c, "user")),
                         password_variable: credential.map(|c| credential_variable(c, "password")),
                     },
-                    Some(s.tables.clone()),
+                    Some(Named::Tables(s.tables.clone())),
                 )
             }
             CaptureMethod::FileDrop(f) => match self.config.sources.get(&container) {
@@ -584,7 +646,7 @@ impl Renderer<'_> {
                         folder: folder.clone(),
                         format: f.format,
                     },
-                    Some(f.files.clone()),
+                    Some(Named::Tables(f.files.clone())),
                 ),
                 None => unsupported(format!(
                     "file drop container `{container}` has no folder the applications can read: map it in the platform's `sources` parameter"
@@ -662,6 +724,33 @@ fn physical(t: &datasurface_core::DataType) -> String {
 
 /// The name lineage gives a transformer's staged output of `dataset`: one
 /// dataset across runs (each run's files are in a folder of its own).
+/// What a stream's source calls each dataset.
+#[derive(Debug, Clone)]
+enum Named {
+    /// Its table or file, as the capture names it.
+    Tables(datasurface_core::OrderedMap<DatasetName, String>),
+    /// A primary's table (`schema.table`), and the query of the rows read.
+    Queried(datasurface_core::OrderedMap<DatasetName, (String, String)>),
+}
+
+impl Named {
+    /// The table or file the source calls dataset `d`, unquoted.
+    fn name(&self, d: &DatasetName) -> Option<String> {
+        match self {
+            Named::Tables(t) => t.get(d).cloned(),
+            Named::Queried(q) => q.get(d).map(|(table, _)| table.clone()),
+        }
+    }
+
+    /// The query whose rows are dataset `d`'s, if the source says one.
+    fn query(&self, d: &DatasetName) -> Option<&str> {
+        match self {
+            Named::Tables(_) => None,
+            Named::Queried(q) => q.get(d).map(|(_, query)| query.as_str()),
+        }
+    }
+}
+
 fn staged_name(staged: &str, dataset: &str) -> String {
     format!("{staged}/{}", layout::segment(dataset))
 }
@@ -672,10 +761,7 @@ fn staged_name(staged: &str, dataset: &str) -> String {
 fn ingest_lineage(
     (lineage, readers): (&LineageModel<'_>, &Readers),
     datastore: &DatastoreName,
-    (names, tables): (
-        &[&DatasetName],
-        Option<&datasurface_core::OrderedMap<DatasetName, String>>,
-    ),
+    (names, read_as): (&[&DatasetName], Option<&Named>),
     spec: &IngestSpec,
 ) -> JobLineage {
     let mut job = lineage.ingest_job(&spec.stream, datastore);
@@ -685,8 +771,8 @@ fn ingest_lineage(
             SourceSpec::Jdbc { container, .. } => Some((
                 Place::source(container),
                 // The table as the capture names it, unquoted.
-                tables
-                    .and_then(|t| t.get(*name).cloned())
+                read_as
+                    .and_then(|n| n.name(name))
                     .unwrap_or_else(|| name.to_string()),
             )),
             SourceSpec::Files { container, .. } => {
@@ -698,6 +784,10 @@ fn ingest_lineage(
             SourceSpec::Mirror { platform, .. } => {
                 Some((Place::Primary(platform.clone()), d.source_table.clone()))
             }
+            // The primary's merge table, `schema.table`.
+            SourceSpec::AirflowPrimary { platform, .. } => read_as
+                .and_then(|n| n.name(name))
+                .map(|table| (Place::Primary(platform.clone()), table)),
             SourceSpec::Unsupported { .. } => None,
         };
         if let Some((place, table)) = read {

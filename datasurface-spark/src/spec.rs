@@ -100,6 +100,29 @@ pub enum SourceSpec {
         /// Its directory of the stream (see [`crate::layout`]).
         root: String,
     },
+    /// The live rows an `airflow` platform, the store's primary ingestion
+    /// platform, has merged: its merge tables in PostgreSQL, read over JDBC
+    /// with the credential the `primaries` parameter maps, never the
+    /// source. Each dataset's `sourceTable` is a query of its merge table's
+    /// live rows (see `datasurface_airflow::mirrored`). The driver reads the
+    /// primary's last merged batch (`lastBatch`) before and after reading
+    /// every dataset, and reads again when it moved: the datasets it merges
+    /// are all as of one batch of the primary.
+    AirflowPrimary {
+        /// The primary platform.
+        platform: String,
+        /// Its merge database's JDBC URL.
+        url: String,
+        /// The JDBC driver class.
+        driver: String,
+        /// The environment variable holding the credential's user name.
+        user_variable: String,
+        /// The environment variable holding its password.
+        password_variable: String,
+        /// The query of the primary's last merged batch of the stream: one
+        /// row, one column, null when it has merged none.
+        last_batch: String,
+    },
     /// A source the driver cannot read (yet): the stream fails with this reason.
     Unsupported {
         /// Why.
@@ -116,7 +139,8 @@ pub struct DatasetSpec {
     pub dataset: String,
     /// What it is read from: for JDBC the table, qualified and quoted in the
     /// source's dialect; for files the file's name in the folder; for a mirror
-    /// the primary's table directory.
+    /// of a `spark` primary its table directory, and of an `airflow` primary
+    /// a parenthesised query of its live rows, as JDBC's `dbtable` takes it.
     pub source_table: String,
     /// Its columns, in order.
     pub columns: Vec<ColumnSpec>,

@@ -59,7 +59,7 @@ use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::schemars::{self, Schema};
 use std::collections::BTreeMap;
 
-use datasurface_core::names::ContainerName;
+use datasurface_core::names::{ContainerName, CredentialName};
 use datasurface_core::{
     ContainerKind, DatabaseEngine, Ecosystem, Latency, Milestoning, PlatformDeclaration,
 };
@@ -178,8 +178,17 @@ impl DataPlatform for SqlitePlatform {
         // Another platform's merge database holds every team's data: no
         // team's file may lie on it.
         for (platform, primary) in &parameters.primaries {
-            if let Primary::File(path) = primary {
-                resources = resources.file(path, None, &["primaries", platform]);
+            match primary {
+                Primary::File(path) => {
+                    resources = resources.file(path, None, &["primaries", platform]);
+                }
+                // It logs in to an `airflow` primary as itself.
+                Primary::Credential(name) => {
+                    if let Ok(name) = CredentialName::new(name.as_str()) {
+                        resources =
+                            resources.credential(name, &["primaries", platform, "credential"]);
+                    }
+                }
             }
         }
         // Its own state (merge database, batch records, every team's merged

@@ -110,7 +110,7 @@ impl Scratch {
         let mut apply = vec!["apply", model.to_str().unwrap()];
         if matches!(
             source_kind,
-            Source::AirflowMirror | Source::SqliteMirrorsAirflow
+            Source::AirflowMirror | Source::SqliteMirrorsAirflow | Source::SparkMirrorsAirflow
         ) {
             apply.extend(["--platform", "Airflow"]);
         }
@@ -229,6 +229,10 @@ enum Source {
     /// the `sqlite` platform `Local` mirrors from its merge tables with the
     /// credential `mirror_reader`.
     SqliteMirrorsAirflow,
+    /// A snapshot that the `airflow` platform `Airflow` ingests, and that
+    /// the `spark` platform `Lake` (warehouse `<dir>/lake`) mirrors from its
+    /// merge tables over JDBC with the credential `mirror_reader`.
+    SparkMirrorsAirflow,
     /// A snapshot, and a transformer `Summary` reading it with this query
     /// into `Summary_Out.totals` (`id`, `qty`), which the consumer reads too.
     Transformer(&'static str),
@@ -276,7 +280,8 @@ fn capture_parts(
         Source::Snapshot
         | Source::Transformer(_)
         | Source::AirflowMirror
-        | Source::SqliteMirrorsAirflow => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
+        | Source::SqliteMirrorsAirflow
+        | Source::SparkMirrorsAirflow => ("{sqlSnapshot: {}}", "Orders", String::new(), ""),
         Source::Cdc | Source::SqliteCdc => ("{cdc: {}}", "Orders", String::new(), ""),
         Source::CdcChangesOnly => ("{cdc: {start: changesOnly}}", "Orders", String::new(), ""),
         Source::Watermark => (
@@ -312,9 +317,14 @@ fn capture_parts(
     }
 }
 
-fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
-    let (method, container, sources, watermark_column) = capture_parts(kind, dir);
-    let (local_platform, local_assigned, primaries) = match kind {
+/// The model's second platform, if the source has one: its declaration,
+/// its assignment to the consumer's group, and the primaries it mirrors.
+fn second_platform(
+    kind: &Source,
+    merge: &str,
+    dir: &std::path::Path,
+) -> (String, &'static str, &'static str) {
+    match kind {
         Source::SqliteMirror => (
             "  Local: {kind: sqlite, version: ^0.1}\n".to_owned(),
             ", {platform: Local, status: PROVISIONED}",
@@ -332,13 +342,29 @@ fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> Str
             ", {platform: Local, status: PROVISIONED}",
             "primaryIngestionPlatforms:\n  Shop: [Airflow]\n",
         ),
+        Source::SparkMirrorsAirflow => (
+            format!(
+                "  Lake:\n    kind: spark\n    version: ^0.1\n    parameters:\n      \
+                 warehouse: \"{}\"\n      master: \"local[1]\"\n      \
+                 sparkConf: {{spark.sql.shuffle.partitions: '1', spark.ui.enabled: 'false'}}\n      \
+                 primaries: {{Airflow: {{credential: mirror_reader}}}}\n",
+                dir.join("lake").display()
+            ),
+            ", {platform: Lake, status: PROVISIONED}",
+            "primaryIngestionPlatforms:\n  Shop: [Airflow]\n",
+        ),
         Source::SqliteCdc => (
             "  Local: {kind: sqlite, version: ^0.1}\n".to_owned(),
             "",
             "",
         ),
         _ => (String::new(), "", ""),
-    };
+    }
+}
+
+fn model(merge: &str, source: &str, kind: &Source, dir: &std::path::Path) -> String {
+    let (method, container, sources, watermark_column) = capture_parts(kind, dir);
+    let (local_platform, local_assigned, primaries) = second_platform(kind, merge, dir);
     let assigned = if matches!(kind, Source::SqliteCdc) {
         "Local"
     } else {
@@ -2512,6 +2538,103 @@ fn the_sqlite_platform_mirrors_an_airflow_primary() {
     up();
     assert_eq!(primary_live_rows(&merge), s.merge_sql(live));
     assert!(primary_live_rows(&merge).contains("2:42:"));
+}
+
+/// The same across to Spark: the `airflow` platform ingests the PostgreSQL
+/// source, and the `spark` platform mirrors its merge tables over JDBC
+/// with a credential of its own, the source table renamed away before each
+/// mirror run. Its tables hold the primary's live rows, value for value,
+/// and keep the versions the primary's second batch closed.
+#[test]
+fn the_spark_platform_mirrors_an_airflow_primary() {
+    let Some(spark) = super::spark::Pyspark::find() else {
+        return;
+    };
+    let Some(s) = Scratch::with_source("sparkmirror", 5, &Source::SparkMirrorsAirflow) else {
+        return;
+    };
+    let mirror = || {
+        let out = spark
+            .command(
+                &s.dir.join("model"),
+                &["--platform", "Lake", "--stream", "Shop"],
+                &s.dir,
+            )
+            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_USER", ROLE)
+            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), said)
+    };
+    let mirrored = |batch: u32| -> serde_json::Value {
+        let record = s.dir.join(format!("lake/Shop/meta/committed/{batch}.json"));
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(record).unwrap())
+            .unwrap()["mirrored"]
+            .clone()
+    };
+    // Nothing to mirror before the primary merges a batch.
+    let (code, told) = mirror();
+    assert_eq!(code, Some(3), "{told}");
+    assert!(
+        told.contains("platform `Airflow` has merged no batch of this stream yet"),
+        "{told}"
+    );
+    let live = "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) \
+                FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647";
+    said(&s.ingest(), "5 rows read, +5 ~0 -0", "primary");
+    let first = s.merge_sql(live);
+    s.source_sql("ALTER TABLE items RENAME TO items_away");
+    let (code, told) = mirror();
+    assert_eq!(code, Some(0), "{told}");
+    assert!(
+        told.contains("Shop batch 1 committed: items +5 ~0 -0 (5 live)"),
+        "{told}"
+    );
+    assert_eq!(
+        mirrored(1),
+        serde_json::json!({"platform": "Airflow", "batch": 1})
+    );
+    s.source_sql("ALTER TABLE items_away RENAME TO items");
+    s.source_sql("UPDATE items SET qty = 42 WHERE id = 2; DELETE FROM items WHERE id = 4");
+    said(&s.ingest(), "4 rows read, +0 ~1 -1", "primary");
+    s.source_sql("ALTER TABLE items RENAME TO items_away");
+    let (code, told) = mirror();
+    assert_eq!(code, Some(0), "{told}");
+    assert!(
+        told.contains("Shop batch 2 committed: items +0 ~1 -1 (4 live)"),
+        "{told}"
+    );
+    assert_eq!(
+        mirrored(2),
+        serde_json::json!({"platform": "Airflow", "batch": 2})
+    );
+    let table = s.dir.join("lake/Shop/tables/items");
+    let row = "concat_ws(':', cast(id AS string), coalesce(cast(qty AS string), '-'), cast(price AS string), coalesce(note, '-'))";
+    let rows = spark.rows(
+        &s.dir,
+        row,
+        &[
+            &table.join("live/ds_batch=1"),
+            &table.join("live/ds_batch=2"),
+            &table.join("history/ds_batch_out=2"),
+        ],
+    );
+    assert_eq!(rows[..2], [first, s.merge_sql(live)]);
+    assert!(rows[1].contains("2:42:"), "{rows:?}");
+    // The versions batch 2 closed: the row it changed and the one it deleted.
+    assert_eq!(
+        rows[2]
+            .split(' ')
+            .map(|r| r.split(':').next().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["2", "4"],
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -207,7 +207,7 @@ fn job_spark_ingests_a_drop_with_real_spark() {
 
 /// The pyspark `.ci/external` installs: its `spark-submit`, and the
 /// `SPARK_HOME` and `PYSPARK_PYTHON` it needs.
-struct Pyspark {
+pub(super) struct Pyspark {
     submit: PathBuf,
     env: [(&'static str, String); 2],
 }
@@ -215,7 +215,7 @@ struct Pyspark {
 impl Pyspark {
     /// The pyspark here; none (and the test says so) when there is none,
     /// which `DATASURFACE_REQUIRE_EXTERNAL=1` makes a failure.
-    fn find() -> Option<Pyspark> {
+    pub(super) fn find() -> Option<Pyspark> {
         let Some(submit) = spark_submit() else {
             let message = "SKIPPED: pyspark is not available here (install it with .ci/external)";
             assert!(
@@ -244,7 +244,15 @@ impl Pyspark {
 
     /// `datasurface job spark <model> --spark-submit … <args>`, run in `dir`.
     fn job(&self, model: &Path, args: &[&str], dir: &Path) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"))
+        self.command(model, args, dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The command of [`Pyspark::job`], to add to.
+    pub(super) fn command(&self, model: &Path, args: &[&str], dir: &Path) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_datasurface"));
+        command
             .args(["job", "spark"])
             .arg(model)
             .args(args)
@@ -252,9 +260,41 @@ impl Pyspark {
             .arg(&self.submit)
             .env("DATASURFACE_CACHE_DIR", super::cache_dir())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(dir)
+            .current_dir(dir);
+        command
+    }
+
+    /// The rows of each Parquet folder of `folders`, each row as Spark SQL
+    /// expression `row` says, in `id` order, joined by spaces: one line per
+    /// folder, from one Spark application.
+    pub(super) fn rows(&self, dir: &Path, row: &str, folders: &[&Path]) -> Vec<String> {
+        let script = dir.join("rows.py");
+        std::fs::write(
+            &script,
+            "import sys\nfrom pyspark.sql import SparkSession\n\
+             spark = SparkSession.builder.getOrCreate()\n\
+             for folder in sys.argv[2:]:\n    \
+             spark.read.parquet(folder).createOrReplaceTempView('t')\n    \
+             print(' '.join(r[0] for r in spark.sql('SELECT %s FROM t ORDER BY id' % sys.argv[1]).collect()))\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let out = std::process::Command::new(&self.submit)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(["--master", "local[1]", "--conf", "spark.ui.enabled=false"])
+            .arg(&script)
+            .arg(row)
+            .args(folders)
             .output()
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@ pub(crate) const CODE: CodeInfo = CodeInfo::new(
     crate::resources::PLATFORM_CREDENTIAL,
     Severity::Error,
     "A team's element or a credential declaration names a credential a platform uses for itself.",
-    "A platform logs in with credentials of its own (the `airflow` platform's merge credential, `mergeCredential`): with them it can read and write every team's data. No capture, container, transformer or declaration may name one, or the platform would log in with it on a team's behalf, to a server the team chose. Name a credential your team owns (declared under `credentials` in its document); docs/security.md explains who owns what.",
+    "A platform logs in with credentials of its own (the `airflow` platform's merge credential, `mergeCredential`; the credential a mirror reads a primary's merge tables with, under `primaries`): with them it can read and write every team's data. No capture, container, transformer or declaration may name one, or the platform would log in with it on a team's behalf, to a server the team chose. Name a credential your team owns (declared under `credentials` in its document); docs/security.md explains who owns what.",
 )
 .with_example(
     &[

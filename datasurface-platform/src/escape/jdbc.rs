@@ -50,6 +50,24 @@ pub fn url(db: &Database) -> Option<String> {
     })
 }
 
+/// The JDBC URL of a PostgreSQL database at `host`:`port`, for a database a
+/// platform's parameters name rather than a container (another platform's
+/// merge database): `None` when `host` is not a host name, IPv4 or
+/// bracketed IPv6 address (a socket directory, say, which JDBC cannot reach).
+///
+/// ```
+/// use datasurface_platform::escape::jdbc;
+///
+/// assert_eq!(
+///     jdbc::postgres("merge.internal", 5432, "lake&x").as_deref(),
+///     Some("jdbc:postgresql://merge.internal:5432/lake%26x")
+/// );
+/// assert_eq!(jdbc::postgres("/var/run/postgresql", 5432, "lake"), None);
+/// ```
+pub fn postgres(host: &str, port: u16, database: &str) -> Option<String> {
+    is_host(host).then(|| format!("jdbc:postgresql://{host}:{port}/{}", percent(database)))
+}
+
 /// A host name, an IPv4 address, or an IPv6 address in brackets.
 fn is_host(host: &str) -> bool {
     let name = !host.is_empty()
@@ -110,6 +128,12 @@ mod tests {
         );
         assert_eq!(u("POSTGRES", "a", "evil/x?y=").as_deref(), None);
         assert_eq!(u("SQLITE", "a", "h").as_deref(), None);
+        // A database a platform names, not a container, is written alike.
+        assert_eq!(
+            postgres("h", 1, "a/b?c").as_deref(),
+            u("POSTGRES", "a/b?c", "h").as_deref()
+        );
+        assert_eq!(postgres("evil/x?y=", 1, "a"), None);
     }
 
     proptest! {

@@ -404,6 +404,76 @@ fn setup() -> Option<Lake> {
     Some(lake)
 }
 
+/// A mirror of an `airflow` primary reads the primary's last merged batch
+/// before and after reading its tables, and reads them again when it moved:
+/// here the "primary" is the source database, and its last merged batch a
+/// sequence, which moves at every read (three reads, then the batch fails)
+/// or settles at the third.
+fn a_mirror_reads_again_while_its_primary_merges(lake: &Lake) {
+    let rendered = lake.rendered().join(ingest_key("Shop", None).as_str());
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rendered).unwrap()).unwrap();
+    let root = lake.warehouse().join("Mirror").display().to_string();
+    spec["stream"] = "Mirror".into();
+    spec["root"] = root.clone().into();
+    spec["datasets"][0]["table"] = format!("{root}/tables/items").into();
+    spec["datasets"][0]["sourceTable"] = "items".into();
+    psql(
+        &lake.source,
+        &format!(
+            "CREATE SEQUENCE moving; CREATE SEQUENCE settling; \
+             ALTER SEQUENCE moving OWNER TO {ROLE}; ALTER SEQUENCE settling OWNER TO {ROLE}"
+        ),
+    )
+    .unwrap();
+    let mut run = |last_batch: &str| {
+        spec["source"] = serde_json::json!({"airflowPrimary": {
+            "platform": "Central",
+            "url": format!("jdbc:postgresql://localhost:5432/{}", lake.source),
+            "driver": "org.postgresql.Driver",
+            "userVariable": "DATASURFACE_CREDENTIAL_SHOP_READER_USER",
+            "passwordVariable": "DATASURFACE_CREDENTIAL_SHOP_READER_PASSWORD",
+            "lastBatch": last_batch,
+        }});
+        let key = "jobs/ingest/Mirror.json";
+        std::fs::write(lake.rendered().join(key), spec.to_string()).unwrap();
+        let mut lines = Vec::new();
+        let ran = lake
+            .submitter()
+            .run(&lake.rendered(), Job::Ingest, Path::new(key), &mut |l| {
+                lines.push(l.to_owned());
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        (ran, lines)
+    };
+    let (ran, lines) = run("SELECT nextval('moving')");
+    assert_eq!(ran, Ran::BatchFailed, "{lines:?}");
+    let failed = std::fs::read_to_string(Path::new(&root).join("meta/runs/1.json")).unwrap();
+    assert!(
+        failed.contains(
+            "platform `Central` merged a batch each of the 3 times this batch read its tables"
+        ),
+        "{failed}"
+    );
+    assert!(committed(Path::new(&root)).unwrap().is_empty());
+    let (ran, lines) = run("SELECT least(nextval('settling'), 3)");
+    assert_eq!(ran, Ran::Committed, "{lines:?}");
+    let again: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("reading them again"))
+        .collect();
+    assert_eq!(again.len(), 1, "{lines:?}");
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(&root).join("meta/committed/1.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        record["mirrored"],
+        serde_json::json!({"platform": "Central", "batch": 3})
+    );
+    assert_eq!(record["datasets"]["items"]["live"], 99);
+}
+
 /// The transformer reads the committed live rows of its input, and its
 /// output is ingested like any store's; one that reads anything else, or
 /// runs past its time limit, stages nothing.
@@ -482,6 +552,7 @@ fn batches_merge_keep_history_and_survive_a_kill() {
     );
 
     transformers_run_on_their_inputs_only(&lake);
+    a_mirror_reads_again_while_its_primary_merges(&lake);
 
     // A third batch, killed once it has started writing.
     psql(
