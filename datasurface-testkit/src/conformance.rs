@@ -362,6 +362,10 @@ impl<'a> Conformance<'a> {
             self.own_credentials_refused(&model),
         );
         report.check(
+            "credential-parameters-are-claimed",
+            self.credential_parameters_claimed(),
+        );
+        report.check(
             "names-that-meet-are-refused-or-kept-apart",
             self.twins(&model),
         );
@@ -615,6 +619,46 @@ impl<'a> Conformance<'a> {
                 Vec::new(),
             ),
         }
+    }
+
+    /// Every parameter that names a credential (each text property of the
+    /// parameter schema whose name says `credential`, found however deep)
+    /// is claimed by [`DataPlatform::resources`] when it is set: otherwise
+    /// the gate lets a team name the credential the platform logs in with.
+    fn credential_parameters_claimed(&self) -> Vec<String> {
+        let Some(schema) = self.platform.parameters() else {
+            return Vec::new();
+        };
+        let mut failures = Vec::new();
+        for (i, path) in crate::credential_parameters::credential_parameters(schema.as_value())
+            .iter()
+            .enumerate()
+        {
+            let name = format!("kit_credential_{i}");
+            let parameters =
+                crate::credential_parameters::with_value(&self.parameters, path, &name);
+            let declaration = serde_json::json!({
+                "kind": self.platform.kind(),
+                "version": format!("={}", self.platform.version()),
+                "parameters": parameters,
+            });
+            let shown = crate::credential_parameters::shown(path);
+            let declaration: datasurface_core::PlatformDeclaration =
+                match serde_json::from_value(declaration) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        failures.push(format!("parameter `{shown}`: no declaration sets it: {e}"));
+                        continue;
+                    }
+                };
+            let claimed = self.platform.resources(&declaration).credentials;
+            if !claimed.iter().any(|c| c.name.as_str() == name) {
+                failures.push(format!(
+                    "parameter `{shown}` names a credential, and `resources()` does not claim `{name}` when it is set there: claim it (`PlatformResources::credential`), so no team's element may name the credential the platform logs in with"
+                ));
+            }
+        }
+        failures
     }
 
     /// A team's capture that names one of the platform's own credentials

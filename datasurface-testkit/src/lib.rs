@@ -28,6 +28,8 @@
 pub mod boundaries;
 #[cfg(feature = "conformance")]
 mod conformance;
+#[cfg(feature = "conformance")]
+mod credential_parameters;
 pub mod edits;
 #[cfg(feature = "conformance")]
 mod examples;

@@ -53,6 +53,24 @@ enum Flaw {
     BackwardsPlan,
     /// Streams (`render_into`) one artifact fewer than its `render` returns.
     StreamsLess,
+    /// Claims the credential of `auditCredential` but not those of its
+    /// `readers` map, a parameter added later.
+    UnclaimedCredential,
+}
+
+/// The specs platform's parameters: two name credentials it logs in with.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", default)]
+struct SpecsParameters {
+    /// The credential it reads the audit log with.
+    audit_credential: Option<String>,
+    /// How it reads each other platform: `{credential: NAME}`.
+    readers: std::collections::BTreeMap<String, Reader>,
+}
+
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct Reader {
+    credential: String,
 }
 
 #[derive(Debug)]
@@ -114,6 +132,33 @@ impl DataPlatform for Specs {
             return &[];
         }
         CODES
+    }
+
+    fn parameters(&self) -> Option<schemars::Schema> {
+        Some(schemars::schema_for!(SpecsParameters))
+    }
+
+    fn resources(
+        &self,
+        declaration: &datasurface_core::PlatformDeclaration,
+    ) -> datasurface_platform::PlatformResources {
+        let parameters: SpecsParameters = serde_json::from_value(serde_json::Value::Object(
+            declaration.parameters.clone().into_iter().collect(),
+        ))
+        .unwrap_or_default();
+        let mut claimed = Vec::from_iter(parameters.audit_credential);
+        if self.flaw != Flaw::UnclaimedCredential {
+            claimed.extend(parameters.readers.into_values().map(|r| r.credential));
+        }
+        claimed.into_iter().fold(
+            datasurface_platform::PlatformResources::new(),
+            |resources, name| {
+                resources.credential(
+                    datasurface_core::names::CredentialName::new(name).unwrap(),
+                    &[],
+                )
+            },
+        )
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
@@ -382,6 +427,31 @@ fn each_flaw_is_caught_by_its_check() {
             .iter()
             .any(|f| f.contains("(copies of one another) rendered with")),
         "{report}"
+    );
+}
+
+/// A credential parameter is found in the parameter schema, not listed by
+/// hand: one the platform forgot to claim fails the kit, alone.
+#[test]
+fn an_unclaimed_credential_parameter_is_caught() {
+    let report = Conformance::new(&Specs::new(Flaw::UnclaimedCredential))
+        .random_pairs(1)
+        .run();
+    let unclaimed: Vec<&String> = report
+        .outcomes
+        .iter()
+        .filter(|o| !o.failures.is_empty())
+        .flat_map(|o| o.failures.iter().map(move |f| (o.check, f)))
+        .map(|(check, f)| {
+            assert_eq!(check, "credential-parameters-are-claimed", "{f}");
+            f
+        })
+        .collect();
+    assert_eq!(unclaimed.len(), 1, "{report}");
+    assert!(
+        unclaimed[0].starts_with("parameter `readers.Kit.credential` names a credential"),
+        "{}",
+        unclaimed[0]
     );
 }
 
