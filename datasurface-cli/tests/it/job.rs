@@ -2586,33 +2586,26 @@ fn the_spark_platform_mirrors_an_airflow_primary() {
     );
     let live = "SELECT string_agg(id || ':' || coalesce(qty::text, '-') || ':' || price || ':' || coalesce(note, '-'), ' ' ORDER BY id) \
                 FROM shop.shop_items_merge WHERE ds_surf_batch_out = 2147483647";
+    // One mirror run with the source table away: batch `batch`, from the
+    // primary's batch of the same number, saying `counts`.
+    let round = |batch: u32, counts: &str| {
+        s.source_sql("ALTER TABLE items RENAME TO items_away");
+        let (code, told) = mirror();
+        assert_eq!(code, Some(0), "{told}");
+        let committed = format!("Shop batch {batch} committed: items {counts}");
+        assert!(told.contains(&committed), "{told}");
+        assert_eq!(
+            mirrored(batch),
+            serde_json::json!({"platform": "Airflow", "batch": batch})
+        );
+        s.source_sql("ALTER TABLE items_away RENAME TO items");
+    };
     said(&s.ingest(), "5 rows read, +5 ~0 -0", "primary");
     let first = s.merge_sql(live);
-    s.source_sql("ALTER TABLE items RENAME TO items_away");
-    let (code, told) = mirror();
-    assert_eq!(code, Some(0), "{told}");
-    assert!(
-        told.contains("Shop batch 1 committed: items +5 ~0 -0 (5 live)"),
-        "{told}"
-    );
-    assert_eq!(
-        mirrored(1),
-        serde_json::json!({"platform": "Airflow", "batch": 1})
-    );
-    s.source_sql("ALTER TABLE items_away RENAME TO items");
+    round(1, "+5 ~0 -0 (5 live)");
     s.source_sql("UPDATE items SET qty = 42 WHERE id = 2; DELETE FROM items WHERE id = 4");
     said(&s.ingest(), "4 rows read, +0 ~1 -1", "primary");
-    s.source_sql("ALTER TABLE items RENAME TO items_away");
-    let (code, told) = mirror();
-    assert_eq!(code, Some(0), "{told}");
-    assert!(
-        told.contains("Shop batch 2 committed: items +0 ~1 -1 (4 live)"),
-        "{told}"
-    );
-    assert_eq!(
-        mirrored(2),
-        serde_json::json!({"platform": "Airflow", "batch": 2})
-    );
+    round(2, "+0 ~1 -1 (4 live)");
     let table = s.dir.join("lake/Shop/tables/items");
     let row = "concat_ws(':', cast(id AS string), coalesce(cast(qty AS string), '-'), cast(price AS string), coalesce(note, '-'))";
     let rows = spark.rows(
