@@ -2553,17 +2553,18 @@ fn the_spark_platform_mirrors_an_airflow_primary() {
     let Some(s) = Scratch::with_source("sparkmirror", 5, &Source::SparkMirrorsAirflow) else {
         return;
     };
-    let mirror = || {
-        let out = spark
-            .command(
-                &s.dir.join("model"),
-                &["--platform", "Lake", "--stream", "Shop"],
-                &s.dir,
-            )
-            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_USER", ROLE)
-            .env("DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD", PASSWORD)
-            .output()
-            .unwrap();
+    let run = |credential: bool| {
+        let mut command = spark.command(
+            &s.dir.join("model"),
+            &["--platform", "Lake", "--stream", "Shop"],
+            &s.dir,
+        );
+        if credential {
+            command
+                .env("DATASURFACE_CREDENTIAL_MIRROR_READER_USER", ROLE)
+                .env("DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD", PASSWORD);
+        }
+        let out = command.output().unwrap();
         let said = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -2571,12 +2572,20 @@ fn the_spark_platform_mirrors_an_airflow_primary() {
         );
         (out.status.code(), said)
     };
+    let mirror = || run(true);
     let mirrored = |batch: u32| -> serde_json::Value {
         let record = s.dir.join(format!("lake/Shop/meta/committed/{batch}.json"));
         serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(record).unwrap())
             .unwrap()["mirrored"]
             .clone()
     };
+    // Without its credential the job cannot run, and says what to set.
+    let (code, told) = run(false);
+    assert_eq!(code, Some(2), "{told}");
+    assert!(
+        told.contains("credential for platform `Airflow`'s merge tables is not set: set DATASURFACE_CREDENTIAL_MIRROR_READER_USER and DATASURFACE_CREDENTIAL_MIRROR_READER_PASSWORD"),
+        "{told}"
+    );
     // Nothing to mirror before the primary merges a batch.
     let (code, told) = mirror();
     assert_eq!(code, Some(3), "{told}");
