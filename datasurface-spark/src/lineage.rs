@@ -100,6 +100,9 @@ fn postgres(url: &str, table: &str) -> (String, String) {
         .next()
         .unwrap_or_default();
     let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+    // The URL's path is the database's name percent-encoded
+    // (`escape::jdbc`); lineage names it as it is.
+    let database = percent_encoding::percent_decode_str(database).decode_utf8_lossy();
     // An IPv6 host is bracketed: its port, if any, follows the `]`.
     let has_port = match authority.rsplit_once(']') {
         Some((_, after)) => after.starts_with(':'),
@@ -210,6 +213,20 @@ mod tests {
                 .locate(&Place::source("NW"), "t")
                 .0,
             "postgres://[::1]:5432"
+        );
+        // A database's name as it is, not as the URL encodes it.
+        let encoded = SourceSpec::Jdbc {
+            container: "NW".to_owned(),
+            url: "jdbc:postgresql://h:5432/north%20wind".to_owned(),
+            driver: String::new(),
+            user_variable: None,
+            password_variable: None,
+        };
+        assert_eq!(
+            Places::new(Some(&encoded), "/wh", "w1")
+                .locate(&Place::source("NW"), "t")
+                .1,
+            "north wind.public.t"
         );
         // A mirror of an `airflow` primary reads its merge tables, named as
         // that platform's own lineage names them.
