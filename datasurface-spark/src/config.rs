@@ -28,15 +28,18 @@ pub struct SparkParameters {
     /// (`/data/warehouse`) or a Hadoop file system URL (`hdfs://nn/warehouse`,
     /// `s3a://bucket/warehouse`, `abfss://…`). Default
     /// `/var/lib/datasurface/warehouse`.
+    #[schemars(extend("x-resource" = "file"))]
     pub warehouse: String,
     /// The Spark master the applications are submitted to: `local[*]`
     /// (default), `local[4]`, `spark://host:7077`, `yarn`, `k8s://…`.
     pub master: String,
     /// The `spark-submit` command on the machines that submit jobs (default
     /// `spark-submit`, found on the `PATH`).
+    #[schemars(extend("x-resource" = "file"))]
     pub spark_submit: String,
     /// JDBC driver jars the applications load to read database sources
     /// (default: Debian's PostgreSQL driver, `/usr/share/java/postgresql.jar`).
+    #[schemars(extend("x-resource" = "file"))]
     pub jdbc_jars: Vec<String>,
     /// Spark settings every application is submitted with (`--conf`), by
     /// name: memory, executors, a metastore. The platform's own settings
@@ -46,10 +49,12 @@ pub struct SparkParameters {
     /// by container name: a local path or a Hadoop file system URL of a
     /// folder with one CSV file per dataset. Only folders named here are
     /// read: which files jobs may read is the ecosystem owner's choice.
+    #[schemars(extend("x-resource" = "file"))]
     pub sources: BTreeMap<String, String>,
     /// Where the rendering is on the Airflow workers that run the DAGs'
     /// tasks: the folder holding `spark/driver.py` and `jobs/` (default
     /// `/opt/datasurface/rendering`). GitOps puts it there.
+    #[schemars(extend("x-resource" = "file"))]
     pub rendering: String,
     /// How often Airflow retries a failed task, a minute apart (default 2).
     pub retries: u32,

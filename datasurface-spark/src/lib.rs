@@ -153,10 +153,15 @@ impl DataPlatform for Spark {
                 resources = resources.credential(name, &["primaries", primary, "credential"]);
             }
         }
-        for (parameter, folder) in [
+        // Its own folders, and the programs and jars its applications run.
+        let own = [
             ("warehouse", &config.warehouse),
             ("rendering", &config.rendering),
-        ] {
+            ("sparkSubmit", &config.spark_submit),
+        ]
+        .into_iter()
+        .chain(config.jdbc_jars.iter().map(|jar| ("jdbcJars", jar)));
+        for (parameter, folder) in own {
             if let Some(path) = config::local_path(folder) {
                 let named: &[&str] = if declaration.parameters.contains_key(parameter) {
                     &[parameter]

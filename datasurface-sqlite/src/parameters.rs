@@ -19,6 +19,7 @@ pub struct SqliteParameters {
     /// Where source containers' data is on this machine, by container name:
     /// a SQLite database file for a SQL capture, a folder of CSV files for a
     /// file drop. Relative paths are relative to the model's folder.
+    #[schemars(extend("x-resource" = "file"))]
     pub sources: BTreeMap<String, String>,
     /// The primary ingestion platforms this one mirrors, by platform name:
     /// a `sqlite` primary's merge database file, or for an `airflow`
@@ -94,7 +95,7 @@ impl JsonSchema for Primary {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "oneOf": [
-                { "type": "string", "minLength": 1, "description": "a `sqlite` primary's merge database file" },
+                { "type": "string", "minLength": 1, "x-resource": "file", "description": "a `sqlite` primary's merge database file" },
                 {
                     "type": "object",
                     "properties": { "credential": { "type": "string", "minLength": 1 } },

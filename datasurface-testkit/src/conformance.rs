@@ -362,8 +362,8 @@ impl<'a> Conformance<'a> {
             self.own_credentials_refused(&model),
         );
         report.check(
-            "credential-parameters-are-claimed",
-            self.credential_parameters_claimed(),
+            "resource-parameters-are-claimed",
+            self.resource_parameters_claimed(),
         );
         report.check(
             "names-that-meet-are-refused-or-kept-apart",
@@ -621,28 +621,29 @@ impl<'a> Conformance<'a> {
         }
     }
 
-    /// Every parameter that names a credential (each text property of the
-    /// parameter schema whose name says `credential`, found however deep)
-    /// is claimed by [`DataPlatform::resources`] when it is set: otherwise
-    /// the gate lets a team name the credential the platform logs in with.
-    fn credential_parameters_claimed(&self) -> Vec<String> {
+    /// Every parameter that names a credential or a file (each text
+    /// property of the parameter schema whose name says `credential`, or
+    /// that carries `"x-resource": "credential"` or `"file"`, found however
+    /// deep) is claimed by [`DataPlatform::resources`] when it is set:
+    /// otherwise the gate lets a team name the credential the platform logs
+    /// in with, or lay its files over the platform's.
+    fn resource_parameters_claimed(&self) -> Vec<String> {
+        use crate::resource_parameters::{Names, resource_parameters, shown, with_value};
         let Some(schema) = self.platform.parameters() else {
             return Vec::new();
         };
         let mut failures = Vec::new();
-        for (i, path) in crate::credential_parameters::credential_parameters(schema.as_value())
-            .iter()
-            .enumerate()
-        {
-            let name = format!("kit_credential_{i}");
-            let parameters =
-                crate::credential_parameters::with_value(&self.parameters, path, &name);
+        for (i, (path, names)) in resource_parameters(schema.as_value()).iter().enumerate() {
+            let value = match names {
+                Names::Credential => format!("kit_credential_{i}"),
+                Names::File => format!("/kit/file_{i}"),
+            };
             let declaration = serde_json::json!({
                 "kind": self.platform.kind(),
                 "version": format!("={}", self.platform.version()),
-                "parameters": parameters,
+                "parameters": with_value(&self.parameters, path, &value),
             });
-            let shown = crate::credential_parameters::shown(path);
+            let shown = shown(path);
             let declaration: datasurface_core::PlatformDeclaration =
                 match serde_json::from_value(declaration) {
                     Ok(d) => d,
@@ -651,10 +652,25 @@ impl<'a> Conformance<'a> {
                         continue;
                     }
                 };
-            let claimed = self.platform.resources(&declaration).credentials;
-            if !claimed.iter().any(|c| c.name.as_str() == name) {
+            let resources = self.platform.resources(&declaration);
+            let (claimed, what, how) = match names {
+                Names::Credential => (
+                    resources
+                        .credentials
+                        .iter()
+                        .any(|c| c.name.as_str() == value),
+                    "a credential",
+                    "`PlatformResources::credential`, so no team's element may name the credential the platform logs in with",
+                ),
+                Names::File => (
+                    resources.files.iter().any(|f| f.path == value),
+                    "a file",
+                    "`PlatformResources::file`, so no team's file may lie over the platform's",
+                ),
+            };
+            if !claimed {
                 failures.push(format!(
-                    "parameter `{shown}` names a credential, and `resources()` does not claim `{name}` when it is set there: claim it (`PlatformResources::credential`), so no team's element may name the credential the platform logs in with"
+                    "parameter `{shown}` names {what}, and `resources()` does not claim `{value}` when it is set there: claim it ({how})"
                 ));
             }
         }

@@ -28,12 +28,12 @@
 pub mod boundaries;
 #[cfg(feature = "conformance")]
 mod conformance;
-#[cfg(feature = "conformance")]
-mod credential_parameters;
 pub mod edits;
 #[cfg(feature = "conformance")]
 mod examples;
 pub mod lexing;
+#[cfg(feature = "conformance")]
+mod resource_parameters;
 mod secrets;
 #[cfg(feature = "conformance")]
 pub mod strategy;

@@ -70,8 +70,9 @@ fn plans_say_what_a_change_disrupts() {
 }
 
 /// The folders its parameters map on the workers are claimed: a source
-/// folder by its container's team, the warehouse and the rendering by the
-/// platform; another file system's URL is not a file of the model's.
+/// folder by its container's team, the warehouse, the rendering and the
+/// JDBC jars its applications load by the platform; another file system's
+/// URL is not a file of the model's.
 #[test]
 fn claims_the_folders_its_parameters_map() {
     use datasurface_platform::DataPlatform;
@@ -105,6 +106,7 @@ fn claims_the_folders_its_parameters_map() {
             ("/data/drops", Some("Drops"), vec!["sources", "Drops"]),
             ("/data/warehouse", None, vec!["warehouse"]),
             ("/opt/datasurface/rendering", None, vec![]),
+            ("/usr/share/java/postgresql.jar", None, vec![]),
         ]
     );
 }

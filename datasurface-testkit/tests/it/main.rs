@@ -53,9 +53,10 @@ enum Flaw {
     BackwardsPlan,
     /// Streams (`render_into`) one artifact fewer than its `render` returns.
     StreamsLess,
-    /// Claims the credential of `auditCredential` but not those of its
-    /// `readers` map, a parameter added later.
-    UnclaimedCredential,
+    /// Claims the credential of `auditCredential` and the folder of `logs`,
+    /// but not the credentials of its `readers` map or the folder of
+    /// `spool`, parameters added later.
+    UnclaimedResources,
 }
 
 /// The specs platform's parameters: two name credentials it logs in with.
@@ -66,6 +67,12 @@ struct SpecsParameters {
     audit_credential: Option<String>,
     /// How it reads each other platform: `{credential: NAME}`.
     readers: std::collections::BTreeMap<String, Reader>,
+    /// Where it writes its logs.
+    #[schemars(extend("x-resource" = "file"))]
+    logs: Option<String>,
+    /// Where it keeps work in progress.
+    #[schemars(extend("x-resource" = "file"))]
+    spool: Option<String>,
 }
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -147,10 +154,12 @@ impl DataPlatform for Specs {
         ))
         .unwrap_or_default();
         let mut claimed = Vec::from_iter(parameters.audit_credential);
-        if self.flaw != Flaw::UnclaimedCredential {
+        let mut folders = Vec::from_iter(parameters.logs);
+        if self.flaw != Flaw::UnclaimedResources {
             claimed.extend(parameters.readers.into_values().map(|r| r.credential));
+            folders.extend(parameters.spool);
         }
-        claimed.into_iter().fold(
+        let resources = claimed.into_iter().fold(
             datasurface_platform::PlatformResources::new(),
             |resources, name| {
                 resources.credential(
@@ -158,7 +167,10 @@ impl DataPlatform for Specs {
                     &[],
                 )
             },
-        )
+        );
+        folders.into_iter().fold(resources, |resources, folder| {
+            resources.file(folder, None, &[])
+        })
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {
@@ -430,28 +442,31 @@ fn each_flaw_is_caught_by_its_check() {
     );
 }
 
-/// A credential parameter is found in the parameter schema, not listed by
-/// hand: one the platform forgot to claim fails the kit, alone.
+/// The parameters that name a credential or a file are found in the
+/// parameter schema, not listed by hand: those the platform forgot to
+/// claim fail the kit, alone.
 #[test]
-fn an_unclaimed_credential_parameter_is_caught() {
-    let report = Conformance::new(&Specs::new(Flaw::UnclaimedCredential))
+fn unclaimed_resource_parameters_are_caught() {
+    let report = Conformance::new(&Specs::new(Flaw::UnclaimedResources))
         .random_pairs(1)
         .run();
-    let unclaimed: Vec<&String> = report
+    let unclaimed: Vec<&str> = report
         .outcomes
         .iter()
         .filter(|o| !o.failures.is_empty())
         .flat_map(|o| o.failures.iter().map(move |f| (o.check, f)))
         .map(|(check, f)| {
-            assert_eq!(check, "credential-parameters-are-claimed", "{f}");
-            f
+            assert_eq!(check, "resource-parameters-are-claimed", "{f}");
+            f.split(", and").next().unwrap_or_default()
         })
         .collect();
-    assert_eq!(unclaimed.len(), 1, "{report}");
-    assert!(
-        unclaimed[0].starts_with("parameter `readers.Kit.credential` names a credential"),
-        "{}",
-        unclaimed[0]
+    assert_eq!(
+        unclaimed,
+        [
+            "parameter `readers.Kit.credential` names a credential",
+            "parameter `spool` names a file"
+        ],
+        "{report}"
     );
 }
 

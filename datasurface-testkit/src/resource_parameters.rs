@@ -1,14 +1,19 @@
-//! The parameters that name a credential, found in a platform's parameter
-//! schema ([`DataPlatform::parameters`]) rather than listed by hand: every
-//! text property whose name says `credential` (`credential`,
-//! `mergeCredential`, a map `readCredentials`), however deep, through maps,
-//! lists, `$ref`s and `oneOf`/`anyOf`/`allOf` branches.
+//! The parameters that name a credential or a file, found in a platform's
+//! parameter schema ([`DataPlatform::parameters`]) rather than listed by
+//! hand, however deep, through maps, lists, `$ref`s and
+//! `oneOf`/`anyOf`/`allOf` branches: a credential is every text property
+//! whose name says `credential` (`credential`, `mergeCredential`, a map
+//! `readCredentials`) or that carries `"x-resource": "credential"`; a file
+//! (or folder) every text property that carries `"x-resource": "file"`, as
+//! the model's own fields say what they name
+//! (`datasurface_core::inventory`). A mark on a map or a list is its
+//! values'.
 //!
-//! A platform logs in with such a credential for itself, so it must claim
-//! it ([`DataPlatform::resources`]) for the gate to refuse a team's element
-//! that names it. The conformance kit sets each one found and asks
-//! `resources` for it: a parameter added later, and not claimed, fails the
-//! kit, whichever platform it is on.
+//! A platform logs in with such a credential for itself, and reads or
+//! writes such a file, so it must claim it ([`DataPlatform::resources`])
+//! for the gate to refuse a team's element that names it. The conformance
+//! kit sets each one found and asks `resources` for it: a parameter added
+//! later, and not claimed, fails the kit, whichever platform it is on.
 //!
 //! [`DataPlatform::parameters`]: datasurface_platform::DataPlatform::parameters
 //! [`DataPlatform::resources`]: datasurface_platform::DataPlatform::resources
@@ -17,6 +22,15 @@ use serde_json::{Map, Value};
 
 /// A map's key in a path the kit makes up.
 pub(crate) const MAP_KEY: &str = "Kit";
+
+/// What a parameter names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// A credential the platform logs in with.
+    Credential,
+    /// A file or folder the platform reads or writes.
+    File,
+}
 
 /// One step of a path to a parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +41,11 @@ pub(crate) enum Step {
     Item,
 }
 
-/// Every path to a parameter that names a credential, in `schema`'s order.
-pub(crate) fn credential_parameters(schema: &Value) -> Vec<Vec<Step>> {
+/// Every path to a parameter that names a credential or a file, and
+/// which, in `schema`'s order.
+pub(crate) fn resource_parameters(schema: &Value) -> Vec<(Vec<Step>, Names)> {
     let mut found = Vec::new();
-    walk(schema, schema, &mut Vec::new(), false, &mut found, 0);
-    found.dedup();
+    walk(schema, schema, &mut Vec::new(), None, &mut found, 0);
     found
 }
 
@@ -43,8 +57,8 @@ fn walk(
     root: &Value,
     schema: &Value,
     path: &mut Vec<Step>,
-    named: bool,
-    found: &mut Vec<Vec<Step>>,
+    named: Option<Names>,
+    found: &mut Vec<(Vec<Step>, Names)>,
     depth: usize,
 ) {
     if depth > DEPTH {
@@ -53,6 +67,11 @@ fn walk(
     let Some(object) = schema.as_object() else {
         return;
     };
+    let named = match object.get("x-resource").and_then(Value::as_str) {
+        Some("credential") => Some(Names::Credential),
+        Some("file") => Some(Names::File),
+        _ => named,
+    };
     if let Some(target) = object
         .get("$ref")
         .and_then(Value::as_str)
@@ -60,8 +79,11 @@ fn walk(
     {
         walk(root, target, path, named, found, depth + 1);
     }
-    if named && is_text(object) && !found.contains(path) {
-        found.push(path.clone());
+    if let Some(names) = named
+        && is_text(object)
+        && !found.iter().any(|(p, _)| p == path)
+    {
+        found.push((path.clone(), names));
     }
     for branches in ["oneOf", "anyOf", "allOf"] {
         for branch in object
@@ -76,7 +98,10 @@ fn walk(
     if let Some(properties) = object.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
             path.push(Step::Key(name.clone()));
-            let says = name.to_ascii_lowercase().contains("credential");
+            let says = name
+                .to_ascii_lowercase()
+                .contains("credential")
+                .then_some(Names::Credential);
             walk(root, property, path, says, found, depth + 1);
             path.pop();
         }
@@ -167,38 +192,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_are_found_through_refs_maps_lists_and_branches() {
+    fn credentials_and_files_are_found_through_refs_maps_lists_and_branches() {
         let schema = json!({
             "type": "object",
             "properties": {
                 "mergeCredential": {"$ref": "#/$defs/Credential", "default": "merge_rw"},
-                "warehouse": {"type": "string"},
+                "warehouse": {"type": "string", "x-resource": "file"},
+                "master": {"type": "string"},
                 "primaries": {"type": "object", "additionalProperties": {"$ref": "#/$defs/Primary"}},
                 "readCredentials": {"type": "array", "items": {"type": "string"}},
+                "jars": {"type": "array", "items": {"type": "string"}, "x-resource": "file"},
                 "optionalCredential": {"type": ["string", "null"]},
                 "credentialCount": {"type": "integer"}
             },
             "$defs": {
                 "Credential": {"type": "string"},
                 "Primary": {"oneOf": [
-                    {"type": "string"},
+                    {"type": "string", "x-resource": "file"},
                     {"type": "object", "properties": {"credential": {"type": "string"}}}
                 ]}
             }
         });
-        let found: Vec<String> = credential_parameters(&schema)
+        let found: Vec<(String, Names)> = resource_parameters(&schema)
             .iter()
-            .map(|p| shown(p))
+            .map(|(p, names)| (shown(p), *names))
             .collect();
-        assert_eq!(
-            found,
-            [
-                "mergeCredential",
-                "primaries.Kit.credential",
-                "readCredentials[0]",
-                "optionalCredential"
-            ]
-        );
+        let expected = [
+            ("mergeCredential", Names::Credential),
+            ("warehouse", Names::File),
+            ("primaries.Kit", Names::File),
+            ("primaries.Kit.credential", Names::Credential),
+            ("readCredentials[0]", Names::Credential),
+            ("jars[0]", Names::File),
+            ("optionalCredential", Names::Credential),
+        ];
+        assert_eq!(found, expected.map(|(p, n)| (p.to_owned(), n)).to_vec());
     }
 
     #[test]
@@ -227,6 +255,6 @@ mod tests {
         let schema = json!({"$defs": {"Node": {"type": "object", "properties": {
             "next": {"$ref": "#/$defs/Node"}, "credential": {"type": "string"}
         }}}, "$ref": "#/$defs/Node"});
-        assert!(!credential_parameters(&schema).is_empty());
+        assert!(!resource_parameters(&schema).is_empty());
     }
 }
