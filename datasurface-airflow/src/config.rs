@@ -259,6 +259,7 @@ pub struct AirflowParameters {
     /// Source containers read from files on the worker, by container name:
     /// a SQLite database file for a SQL capture, a folder of CSV files for a
     /// file drop. Only files named here are read.
+    #[schemars(extend("x-resource" = "file"))]
     pub sources: BTreeMap<String, NonEmpty>,
     /// Source hosts the ecosystem's owners let the runner reach without TLS
     /// (docs/security.md, with the risk).
@@ -266,6 +267,7 @@ pub struct AirflowParameters {
     /// The merge databases of the primary ingestion platforms this one
     /// mirrors, by platform name, as files on the worker (a `sqlite`
     /// platform's `<state directory>/merge.sqlite`).
+    #[schemars(extend("x-resource" = "file"))]
     pub primaries: BTreeMap<String, NonEmpty>,
     /// How much of its source's log, in MiB, a change data capture
     /// stream's replication slot may hold before the stream needs an

@@ -66,7 +66,7 @@ pub mod spec;
 pub mod sql;
 pub mod statements;
 
-use datasurface_core::names::CredentialName;
+use datasurface_core::names::{ContainerName, CredentialName};
 use datasurface_core::{Latency, Milestoning, PlatformDeclaration};
 use datasurface_platform::graph::PlatformGraph;
 use datasurface_platform::{
@@ -156,11 +156,24 @@ impl DataPlatform for Airflow {
         } else {
             &[]
         };
-        match CredentialName::new(config.merge_credential) {
+        let mut resources = match CredentialName::new(config.merge_credential) {
             Ok(name) => PlatformResources::new().credential(name, parameter),
             // lint reports a merge credential that is not a name.
             Err(_) => PlatformResources::new(),
+        };
+        // The files the worker reads a container's data from are its
+        // team's; another platform's merge database holds every team's.
+        for (container, path) in &config.sources {
+            resources = resources.file(
+                path,
+                ContainerName::new(container.as_str()).ok(),
+                &["sources", container],
+            );
         }
+        for (platform, path) in &config.primaries {
+            resources = resources.file(path, None, &["primaries", platform]);
+        }
+        resources
     }
 
     fn lint(&self, graph: &PlatformGraph, context: &RenderContext<'_>) -> Vec<Diagnostic> {

@@ -131,6 +131,36 @@ fn another_owners_resources_are_refused_at_check() {
     }
 }
 
+/// Another platform's merge database, which the `airflow` platform's
+/// `primaries` maps to mirror it, holds every team's rows: a team's SQLite
+/// container may not lie on it.
+#[test]
+fn a_team_file_on_a_mapped_merge_database_is_refused() {
+    let dir = scratch("authority-primaries");
+    with_evil_team(
+        &dir.join("model"),
+        "containers:\n  Copy:\n    kind: {database: {engine: SQLITE, database: state/merge.sqlite}}\n",
+    );
+    let ecosystem = dir.join("model/ecosystem.yaml");
+    let text = std::fs::read_to_string(&ecosystem).unwrap().replacen(
+        "    documentation:\n      description: Batch pipelines on Apache Airflow, merging into PostgreSQL.\n",
+        "    parameters: {primaries: {Local: state/merge.sqlite}}\n    documentation:\n      description: Batch pipelines on Apache Airflow, merging into PostgreSQL.\n",
+        1,
+    );
+    assert!(text.contains("primaries: {Local"), "{text}");
+    std::fs::write(&ecosystem, text).unwrap();
+    let run = datasurface(&["check", "model", "--format", "json"], &dir);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("resource-not-granted")
+            && run
+                .stdout
+                .contains("platform `Azure Platform`'s `primaries`"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_change_to_another_owners_file_may_not_merge() {
     let dir = scratch("authority-file-change");
