@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use datasurface_core::OrderedMap;
-use datasurface_core::names::PlatformName;
+use datasurface_core::names::{DatastoreName, PlatformName};
 use petgraph::Direction;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use serde::Serialize;
 
-use crate::node::{Node, NodeKey};
+use crate::node::{Node, NodeKey, NodeKind};
 
 /// The intention graph of one data platform: what it must do, and in what order.
 ///
@@ -100,6 +100,25 @@ impl PlatformGraph {
             nodes.sort_by(|a, b| a.key.cmp(&b.key));
         }
         nodes
+    }
+
+    /// Each store this platform mirrors (`primaryIngestionPlatforms` names
+    /// another platform, which ingests it) and that primary, once, in node
+    /// order.
+    pub fn mirrored(&self) -> Vec<(&DatastoreName, &PlatformName)> {
+        let mut seen = BTreeSet::new();
+        self.nodes()
+            .into_iter()
+            .filter_map(|node| match &node.kind {
+                NodeKind::Ingest {
+                    datastore,
+                    from_platform: Some(primary),
+                    ..
+                } => Some((datastore, primary)),
+                _ => None,
+            })
+            .filter(|pair| seen.insert(*pair))
+            .collect()
     }
 
     /// The node of a key.

@@ -289,20 +289,8 @@ fn mirrors_need_a_readable_primary(
     graph: &PlatformGraph,
     ecosystem: &datasurface_core::Ecosystem,
 ) -> Vec<Diagnostic> {
-    let mut seen = std::collections::BTreeSet::new();
     let mut found = Vec::new();
-    for node in graph.nodes() {
-        let NodeKind::Ingest {
-            datastore,
-            from_platform: Some(primary),
-            ..
-        } = &node.kind
-        else {
-            continue;
-        };
-        if !seen.insert((datastore, primary)) {
-            continue;
-        }
+    for (datastore, primary) in graph.mirrored() {
         if let Err(why) = primaries::read(
             (platform, config),
             ecosystem,

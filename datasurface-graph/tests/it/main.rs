@@ -179,6 +179,13 @@ fn a_store_is_ingested_once_across_platforms() {
     );
     // The transformer still runs on Stream, on Orders taken from Batch.
     assert!(stream.find("DataTransformer/Stream/Totals").is_some());
+    let mirrored: Vec<(&str, &str)> = stream
+        .mirrored()
+        .into_iter()
+        .map(|(store, primary)| (store.as_str(), primary.as_str()))
+        .collect();
+    assert_eq!(mirrored, [("Orders", "Batch")]);
+    assert!(batch.mirrored().is_empty());
     // Without a primary ingestion platform, each platform ingests for itself.
     let graphs = graphs_of(&two_platforms(false));
     let stream = &graphs.graphs["Stream"];

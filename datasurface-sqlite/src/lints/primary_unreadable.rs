@@ -4,7 +4,6 @@
 //! a `sqlite` platform that is not among them mirrors it, reading the live
 //! rows of the primary's merge database rather than the source.
 
-use datasurface_platform::graph::NodeKind;
 use datasurface_rules::validate::{CodeInfo, Diagnostic, ModelPath, Severity};
 
 use super::Lint;
@@ -43,19 +42,7 @@ pub(super) const NOT_MAPPED: CodeInfo = CodeInfo::new(
 
 pub(super) fn check(cx: &Lint<'_, '_>, found: &mut Vec<Diagnostic>) {
     let mapped = crate::SqliteParameters::of(cx.context.declaration).primaries;
-    let mut seen = std::collections::BTreeSet::new();
-    for node in cx.graph.nodes() {
-        let NodeKind::Ingest {
-            datastore,
-            from_platform: Some(primary),
-            ..
-        } = &node.kind
-        else {
-            continue;
-        };
-        if !seen.insert((datastore, primary)) {
-            continue;
-        }
+    for (datastore, primary) in cx.graph.mirrored() {
         let kind = cx.eco.platforms.get(primary).map(|d| d.kind.as_str());
         let entry = ModelPath::root().keys(["primaryIngestionPlatforms", datastore.as_str()]);
         let readable = matches!(
