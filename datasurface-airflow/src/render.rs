@@ -8,8 +8,8 @@ use datasurface_core::names::{
     ContainerName, DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use datasurface_core::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Datastore,
-    Ecosystem, Milestoning, StepTrigger, Workspace,
+    CaptureMetadata, CaptureMethod, ContainerKind, DatabaseEngine, Datastore, Ecosystem,
+    Milestoning, StepTrigger, Workspace,
 };
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::{
@@ -786,13 +786,12 @@ impl Renderer<'_> {
         &self,
         name: &WorkspaceName,
         schema: String,
-        transformer: &datasurface_core::DataTransformer,
+        (transformer, queries): (
+            &datasurface_core::DataTransformer,
+            &[(datasurface_core::names::DatasetName, String)],
+        ),
         output: &Datastore,
     ) -> TransformSpec {
-        let queries = match &transformer.code {
-            CodeArtifact::Sql(sql) => Some(&sql.queries),
-            _ => None,
-        };
         let out_store = transformer.output_datastore.as_str();
         // A store's datasets are a set: sorted, so the model's order does
         // not reach the job.
@@ -809,8 +808,9 @@ impl Renderer<'_> {
                 .map(|(dataset, d)| TransformOutput {
                     dataset: dataset.to_string(),
                     query: queries
-                        .and_then(|q| q.get(dataset))
-                        .cloned()
+                        .iter()
+                        .find(|(d, _)| d == dataset)
+                        .map(|(_, q)| q.clone())
                         .unwrap_or_default(),
                     table: qualified(
                         &self.config.schema,
@@ -1060,7 +1060,18 @@ impl Renderer<'_> {
             ],
             decide: None,
         };
-        let mut spec = self.transform_spec(name, schema, transformer, output);
+        // Each query as the gate judged it, written again for PostgreSQL.
+        let queries = datasurface_runtime::transformer_query::rendered_queries(
+            name.as_str(),
+            ws,
+            &crate::transformer_sql(),
+            |store| lookup.0.datastore(store).map(|p| p.item),
+        )
+        .map_err(|e| PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: Box::new(e),
+        })?;
+        let mut spec = self.transform_spec(name, schema, (transformer, &queries), output);
         spec.hook = self.transformer_hook(lookup, name, ws, &inputs)?;
         spec.lineage =
             Some(self.transform_lineage(lineage.0, name, (transformer, output), &inputs, &spec));

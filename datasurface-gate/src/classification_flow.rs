@@ -442,7 +442,7 @@ mod tests {
             let columns: Vec<String> = input.schema.columns.keys().map(ToString::to_string).collect();
             let lineage = datasurface_sql::analyze(
                 &sql,
-                Dialect::Sqlite,
+                Dialect::Spark,
                 &[datasurface_sql::Input::new("S_d", columns)],
             );
             prop_assert!(lineage.problems.is_empty(), "{sql}: {:?}", lineage.problems);
@@ -455,7 +455,7 @@ mod tests {
                 dataset: &input,
                 owner: "github:a/producer@main".to_owned(),
             }];
-            let got = dropped(&lineage, Dialect::Sqlite, &output, &flow);
+            let got = dropped(&lineage, Dialect::Spark, &output, &flow);
             let strip = |list: &[ClassificationKind]| -> BTreeSet<ClassificationKind> {
                 list.iter().copied().filter(|k| *k != ClassificationKind::Pub).collect()
             };

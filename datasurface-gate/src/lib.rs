@@ -56,7 +56,9 @@ pub use finding::{FINDINGS_VERSION, Finding, Verdict, VerifyOutput, finding_sche
 pub use gate::{Checked, Gate, ModelCounts, PlatformChecked, PlatformHandling, Verified};
 pub use overlay::{Overlay, OverlayError};
 pub use quality_sql::QUALITY_CHECK_INVALID;
-pub use transformer_sql::{SQL_CODES, SQL_NOT_ANALYSED, SQL_OUTPUT_MISMATCH, SQL_UNRESOLVED};
+pub use transformer_sql::{
+    SQL_CODES, SQL_NOT_ANALYSED, SQL_OUTPUT_MISMATCH, SQL_REFUSED, SQL_UNRESOLVED,
+};
 /// The codes of the gate's check of every environment a model declares
 /// ([`environments::check_environments`]).
 pub const ENVIRONMENT_CODES: &[datasurface_rules::validate::CodeInfo] = &[

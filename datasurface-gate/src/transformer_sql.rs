@@ -14,7 +14,7 @@ use datasurface_platform::escape::sql::Dialect as Quoting;
 use datasurface_platform::graph::{IntentionGraphs, NodeKind};
 use datasurface_platform::{PlatformRegistry, TransformerSql};
 use datasurface_rules::validate::{CodeInfo, ValidEcosystem};
-use datasurface_sql::{Dialect, Input, ProblemKind};
+use datasurface_sql::{Dialect, Input, ProblemKind, query};
 
 use crate::classification_flow::{self, FlowInput, FlowOutput};
 
@@ -23,8 +23,12 @@ use crate::classification_flow::{self, FlowInput, FlowOutput};
 pub const SQL_UNRESOLVED: &str = "transformer-sql-unresolved";
 /// A query writes other columns than its output dataset has.
 pub const SQL_OUTPUT_MISMATCH: &str = "transformer-sql-output-mismatch";
-/// A query does not parse, or holds what its lineage does not follow.
+/// A query no platform runs does not parse, or holds what its lineage
+/// does not follow.
 pub const SQL_NOT_ANALYSED: &str = "transformer-sql-not-analysed";
+/// A query a platform runs holds what no transformer's query may, its
+/// engines read it differently, or the gate cannot read it.
+pub const SQL_REFUSED: &str = "transformer-sql-refused";
 
 /// The codes of the check.
 pub const SQL_CODES: &[CodeInfo] = &[
@@ -43,8 +47,14 @@ pub const SQL_CODES: &[CodeInfo] = &[
     CodeInfo::new(
         SQL_NOT_ANALYSED,
         Severity::Warning,
-        "A transformer's query does not parse in its platform's SQL dialect, or holds a part its column lineage does not follow.",
-        "The gate parses each query to check the names it uses and to find its column lineage. A query that does not parse will fail when it runs: the message says where the parser stopped. A part the lineage does not follow (a table function, an unusual expression) leaves that part's columns out of the lineage and unchecked.",
+        "A transformer's query that no platform runs does not parse as ANSI SQL, or holds a part its column lineage does not follow.",
+        "The gate parses each query to check the names it uses and to find its column lineage. A query no platform runs yet is read as ANSI SQL, and what the gate cannot read there is only a warning; once a platform runs it, the same is an error (`transformer-sql-refused`).",
+    ),
+    CodeInfo::new(
+        SQL_REFUSED,
+        Severity::Error,
+        "A transformer's query holds what no transformer's query may, reads differently to its engines, or cannot be read by the gate.",
+        "What runs is what was judged: the gate reads each query once in the SQL of every engine that runs it, and the platform sends the engine SQL written again from that reading, never the text as written (docs/security.md). So a query is refused at its line and column when it holds what an engine would read otherwise than the gate (`${`, which Spark SQL substitutes before it parses; a comment inside a comment; a backslash in quotes), when two of its engines read it differently, when it steps outside the relational subset every engine runs alike (projections, filters, joins, aggregates, windows, unions, `WITH`, sorts, casts, `CASE`, `LIKE`, `IN`, `EXISTS` and subqueries; no scripts, table functions, files, settings, recursion or reflection), when it calls a function not every one of its engines runs, or when the gate cannot read it at all. The functions: `abs`, `avg`, `coalesce`, `concat`, `concat_ws`, `count`, `dense_rank`, `first_value`, `lag`, `last_value`, `lead`, `length`, `lower`, `ltrim`, `max`, `min`, `ntile`, `nullif`, `rank`, `replace`, `round`, `row_number`, `rtrim`, `substr`, `sum`, `trim` and `upper` on every engine; `greatest`, `least` and `md5` on PostgreSQL and Spark SQL; `string_agg` on PostgreSQL and SQLite; `instr` on SQLite and Spark SQL; `group_concat` on SQLite; `sha2` on Spark SQL.",
     ),
     classification_flow::FLOW_CODE,
     crate::quality_sql::QUALITY_CODE,
@@ -107,7 +117,10 @@ pub(crate) fn findings(
             t.code
                 .map_or(1, |c| c.queries.values().map(String::len).sum())
         },
-        |t| one(&index, runs.get(t.name).unwrap_or(&ansi), t),
+        |t| match runs.get(t.name) {
+            Some(dialects) => one(&index, dialects, true, t),
+            None => one(&index, &ansi, false, t),
+        },
     )
     .into_iter()
     .flatten()
@@ -135,8 +148,14 @@ type Stores<'a> = BTreeMap<
     ),
 >;
 
-/// The findings of one SQL transformer, run in `dialects`.
-fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Diagnostic> {
+/// The findings of one SQL transformer, run in `dialects` (by a platform
+/// when `runs`, else only read as ANSI SQL).
+fn one(
+    index: &Stores<'_>,
+    dialects: &[Runs],
+    runs: bool,
+    t: &SqlTransformer<'_>,
+) -> Vec<Diagnostic> {
     let SqlTransformer {
         at,
         name,
@@ -175,9 +194,18 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
         let mut output_checked = false;
         // The first whole lineage found, to judge classifications by.
         let mut whole: Option<(datasurface_sql::Lineage, Dialect, Vec<Input>)> = None;
+        // Where the engines part: one query to all of them, or refused.
+        let engines: Vec<Dialect> = dialects.iter().map(|(d, _, _)| *d).collect();
+        for problem in query::differences(sql, &engines) {
+            problems.push((
+                problem,
+                dialects.iter().map(|(_, s, _)| s.as_str()).collect(),
+            ));
+        }
         for (dialect, shown, input_name) in dialects {
             let inputs = inputs_named(&sinks, *input_name);
-            let lineage = datasurface_sql::analyze(sql, *dialect, &inputs);
+            let reading = query::read(sql, *dialect, &inputs);
+            let lineage = reading.lineage().clone();
             for problem in &lineage.problems {
                 // The same mistake in each dialect: at the same place,
                 // of the same kind (a message may name the inputs as
@@ -199,14 +227,28 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
                 .all(|p| p.kind != ProblemKind::Unparseable);
             if let (Some(columns), true, false) = (columns, parsed, output_checked) {
                 output_checked = true;
-                found.extend(mismatch(
-                    &what,
-                    *dialect,
-                    columns,
-                    &lineage,
-                    &path,
-                    transformer,
-                ));
+                let mismatched = mismatch(&what, *dialect, columns, &lineage, &path, transformer);
+                let names: Vec<&str> = columns.keys().map(|c| c.as_str()).collect();
+                let assigned = query::assign(&lineage, *dialect, &names);
+                match (mismatched, assigned) {
+                    (Some(finding), _) => found.push(finding),
+                    (None, Err(problem)) => found.push(
+                        Diagnostic::new(
+                            SQL_OUTPUT_MISMATCH,
+                            Severity::Error,
+                            path.clone(),
+                            format!("{what}: {}", problem.message),
+                        )
+                        .with_help(
+                            "write each column of the dataset once, by a name only it answers to",
+                        )
+                        .in_text(
+                            usize::try_from(problem.at.line).unwrap_or(1),
+                            usize::try_from(problem.at.column).unwrap_or(1),
+                        ),
+                    ),
+                    (None, Ok(_)) => {}
+                }
             }
             let is_whole = lineage
                 .problems
@@ -231,8 +273,7 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
             found.push(finding(
                 &what,
                 &problem,
-                &found_in,
-                dialects.len(),
+                (&found_in, dialects.len(), runs),
                 name,
                 &path,
             ));
@@ -242,17 +283,19 @@ fn one(index: &Stores<'_>, dialects: &[Runs], t: &SqlTransformer<'_>) -> Vec<Dia
 }
 
 /// The finding of one problem of a query, found in the dialects
-/// `found_in` of the `of` it runs in.
+/// `found_in` of the `of` it runs in (by a platform, when `runs`).
 fn finding(
     what: &str,
     problem: &datasurface_sql::Problem,
-    found_in: &[&str],
-    of: usize,
+    (found_in, of, runs): (&[&str], usize, bool),
     workspace: &datasurface_core::names::WorkspaceName,
     path: &ModelPath,
 ) -> Diagnostic {
     let (code, severity) = match problem.kind {
-        ProblemKind::Unparseable | ProblemKind::Unsupported => {
+        ProblemKind::Unparseable | ProblemKind::Unsupported | ProblemKind::Refused if runs => {
+            (SQL_REFUSED, Severity::Error)
+        }
+        ProblemKind::Unparseable | ProblemKind::Unsupported | ProblemKind::Refused => {
             (SQL_NOT_ANALYSED, Severity::Warning)
         }
         ProblemKind::UnnamedColumn => (SQL_OUTPUT_MISMATCH, Severity::Error),
@@ -271,6 +314,7 @@ fn finding(
                 "a transformer reads its workspace's sinks, each as a table named for its datastore and dataset: add the dataset to a group of `{workspace}` to read it"
             ),
             ProblemKind::Unparseable => format!("correct the query so it parses as {}", found_in.join(" and ")),
+            ProblemKind::Refused | ProblemKind::Unsupported => "write the query within the subset every engine runs alike (`datasurface explain transformer-sql-refused`)".to_owned(),
             _ => "the inputs' columns are their datasets' schemas' (`datasurface explain transformer-sql-unresolved`)".to_owned(),
         },
     };
@@ -490,4 +534,21 @@ fn shown(dialect: Dialect) -> String {
         _ => "ANSI SQL",
     }
     .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The explanation of `transformer-sql-refused` names every function
+    /// a query may call.
+    #[test]
+    fn the_refusal_s_explanation_lists_every_function() {
+        let info = super::SQL_CODES
+            .iter()
+            .find(|c| c.code == super::SQL_REFUSED)
+            .map(|c| c.explanation);
+        for f in datasurface_sql::functions::FUNCTIONS {
+            let named = format!("`{}`", f.name);
+            assert!(info.is_some_and(|e| e.contains(&named)), "{named}");
+        }
+    }
 }

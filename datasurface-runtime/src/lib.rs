@@ -45,6 +45,7 @@ mod run_totals;
 #[cfg(feature = "fs")]
 mod saved_dir;
 pub mod state;
+pub mod transformer_query;
 
 pub use batch::BatchFailure;
 

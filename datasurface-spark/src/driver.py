@@ -664,6 +664,30 @@ def integral_key(F, dataset):
 # Functions that call into the JVM, which a team's query may not use.
 JAVA_FUNCTIONS = ("reflect", "java_method", "try_reflect")
 
+# The logical plan nodes of the relational subset the gate allows a
+# transformer's query (docs/security.md): anything else in a query's
+# analyzed plan, or in a subquery of one of its expressions (a script
+# transformation, a table function, a file read), fails the batch.
+SUBSET_NODES = frozenset((
+    "Aggregate", "CTERelationDef", "CTERelationRef", "Deduplicate", "Distinct",
+    "Except", "Filter", "GlobalLimit", "Intersect", "Join", "LocalLimit",
+    "LogicalRelation", "Offset", "OneRowRelation", "Project", "Sort",
+    "SubqueryAlias", "Union", "View", "Window", "WithCTE",
+))
+
+
+def plan_nodes(plan):
+    """Every node of a logical plan: its children's and, through each
+    node's expressions, its subqueries' too."""
+    found = []
+    todo = [plan]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        for nested in (node.children(), node.subqueries()):
+            todo.extend(nested.apply(i) for i in range(nested.length()))
+    return found
+
 
 class Transform:
     def __init__(self, spark, spec, out):
@@ -677,8 +701,10 @@ class Transform:
         self.out.flush()
 
     def lock_down(self):
-        """Leaves a query nothing to read but its inputs' views."""
+        """Leaves a query nothing to read but its inputs' views, and its
+        text nothing substituted into it."""
         spark = self.spark
+        spark.conf.set("spark.sql.variable.substitute", "false")
         spark.conf.set("spark.sql.runSQLOnFiles", "false")
         jvm = spark._jvm
         registry = spark._jsparkSession.sessionState().functionRegistry()
@@ -717,16 +743,17 @@ class Transform:
                 % (name, first_line(e))
             )
         rows = spark.sql(query)
-        leaves = rows._jdf.queryExecution().analyzed().collectLeaves()
-        for i in range(leaves.length()):
-            leaf = leaves.apply(i)
-            kind = leaf.getClass().getSimpleName()
-            if kind in ("OneRowRelation", "LocalRelation", "Range"):
+        for node in plan_nodes(rows._jdf.queryExecution().analyzed()):
+            kind = node.getClass().getSimpleName()
+            if kind not in SUBSET_NODES:
+                raise BatchFailed(
+                    "dataset `%s`: the query's plan holds %s, which is outside what a transformer's query may do"
+                    % (name, kind)
+                )
+            if kind != "LogicalRelation":
                 continue
-            read = []
-            if kind == "LogicalRelation":
-                paths = leaf.relation().location().rootPaths()
-                read = [paths.apply(j).toString() for j in range(paths.length())]
+            paths = node.relation().location().rootPaths()
+            read = [paths.apply(j).toString() for j in range(paths.length())]
             if not read or not all(p in allowed for p in read):
                 raise BatchFailed(
                     "dataset `%s`: the query reads something other than the transformer's inputs (%s)"
@@ -852,6 +879,8 @@ def main(argv):
 
         what = spec["stream"] if argv[1] == "ingest" else spec["workspace"]
         spark = SparkSession.builder.appName("datasurface %s %s" % (argv[1], what)).getOrCreate()
+        # No text is ever substituted into: `${…}` in a query stays text.
+        spark.conf.set("spark.sql.variable.substitute", "false")
         # snappy-java picks the wrong native library on a glibc host that
         # also has musl's loader (xerial/snappy-java#692); zstd loads.
         spark.conf.set("spark.sql.parquet.compression.codec", "zstd")

@@ -7,8 +7,8 @@ use datasurface_core::names::{
     ColumnName, DatasetGroupName, DatasetName, DatastoreName, WorkspaceName,
 };
 use datasurface_core::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, ContainerKind, DatabaseEngine, Dataset,
-    Datastore, Milestoning, Workspace,
+    CaptureMetadata, CaptureMethod, ContainerKind, DatabaseEngine, Dataset, Datastore, Milestoning,
+    Workspace,
 };
 use datasurface_platform::escape::jdbc;
 use datasurface_platform::escape::sql::Dialect::{Postgres, SparkSql};
@@ -211,21 +211,28 @@ impl Renderer<'_> {
             }),
             None => None,
         };
-        let outputs = match &transformer.code {
-            CodeArtifact::Sql(sql) => sql
-                .sorted_queries()
-                .into_iter()
-                .filter_map(|(d, query)| {
-                    let dataset = out_store.datasets.get(d)?;
-                    Some(OutputSpec {
-                        dataset: d.to_string(),
-                        query: query.to_owned(),
-                        columns: columns(dataset),
-                    })
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        // Each query as the gate judged it, written again for Spark SQL:
+        // the driver never sees the text as written.
+        let outputs = datasurface_runtime::transformer_query::rendered_queries(
+            workspace.as_str(),
+            ws,
+            &crate::transformer_sql(),
+            |store| index.datastore(store).map(|p| p.item),
+        )
+        .map_err(|e| PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: Box::new(e),
+        })?
+        .into_iter()
+        .filter_map(|(d, query)| {
+            let dataset = out_store.datasets.get(&d)?;
+            Some(OutputSpec {
+                dataset: d.to_string(),
+                query,
+                columns: columns(dataset),
+            })
+        })
+        .collect();
         let staged = staged_dir(&output_root);
         let lineage = transform_lineage(
             lineage,

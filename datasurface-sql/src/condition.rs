@@ -279,6 +279,13 @@ fn check(
             else_result.as_deref().map_or(Ok(()), each)
         }
         Expr::Function(f) => check_function(f, expr, &mut each),
+        // `trim(x)` has syntax of its own; only the plain form.
+        Expr::Trim {
+            trim_where: None,
+            trim_what: None,
+            expr: inner,
+            trim_characters: None,
+        } => each(inner),
         Expr::Subquery(_) | Expr::Exists { .. } => Err(unsupported("a subquery", expr)),
         _ => Err(unsupported("this expression", expr)),
     }
@@ -322,6 +329,20 @@ fn check_function(
             &format!("`{name}` with clauses beyond its arguments"),
             expr,
         ));
+    }
+    // As many arguments as the function takes: `upper(name, 'x')` is
+    // refused here, not by the engine at every batch.
+    if let Some(known) = crate::functions::function(&name) {
+        if !known.takes(list.args.len()) {
+            return Err(unsupported(
+                &format!(
+                    "`{name}` with {} arguments (it takes {})",
+                    list.args.len(),
+                    known.arity()
+                ),
+                expr,
+            ));
+        }
     }
     for arg in &list.args {
         match arg {
@@ -453,6 +474,11 @@ fn write(expr: &Expr, names: &mut std::slice::Iter<'_, String>, q: &dyn Quoting,
             out,
         ),
         Expr::Function(f) => write_function(f, &mut w, out),
+        Expr::Trim { expr: inner, .. } => {
+            out.push_str("trim(");
+            w(inner, out);
+            out.push(')');
+        }
         // `check` refused everything else.
         _ => out.push_str("NULL"),
     }
@@ -592,6 +618,8 @@ mod tests {
                 "amount > 0; DROP TABLE x",
                 "amount IN (SELECT amount FROM t)",
                 "count(*) OVER () > 1",
+                "trim(status) <> ''",
+                "upper(status, 'x') = 'A'",
                 "amount > $1",
                 "amount >",
             ]

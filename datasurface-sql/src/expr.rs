@@ -7,7 +7,7 @@ use sqlparser::ast::{
     WindowType,
 };
 
-use crate::walk::{Col, Walk, at, nearest};
+use crate::walk::{Col, Walk, at, dedup, nearest};
 use crate::{ColumnRef, How, ProblemKind, Source};
 
 /// The functions that make one value of many rows.
@@ -278,11 +278,24 @@ impl Walk<'_> {
             if rel.unknown {
                 return Vec::new();
             }
-            if let Some(c) = rel
+            let found: Vec<&Col> = rel
                 .columns
                 .iter()
-                .find(|c| self.same(&column.value, quoted, &c.name))
-            {
+                .filter(|c| self.same(&column.value, quoted, &c.name))
+                .collect();
+            if let [first, second, ..] = found.as_slice() {
+                self.problem(
+                    ProblemKind::AmbiguousColumn,
+                    format!(
+                        "`{}.{}` names two columns of `{}`, `{}` and `{}`; give them distinct names",
+                        table.value, column.value, table.value, first.name, second.name
+                    ),
+                    at(column.span),
+                    None,
+                );
+                return found.into_iter().flat_map(|c| c.sources.clone()).collect();
+            }
+            if let Some(c) = found.first() {
                 return c.sources.clone();
             }
             let known: Vec<&str> = rel.columns.iter().map(|c| c.name.as_str()).collect();
@@ -297,29 +310,50 @@ impl Walk<'_> {
         }
         let mut any_unknown = false;
         for depth in (0..self.scopes.len()).rev() {
+            // Every column of every relation in scope the name answers
+            // to: two (in one relation or in two) are refused, never
+            // picked, as engines pick differently.
             let found: Vec<(String, Col)> = self.scopes[depth]
                 .relations
                 .iter()
                 .inspect(|r| any_unknown |= r.unknown)
-                .filter_map(|r| {
+                .flat_map(|r| {
                     r.columns
                         .iter()
-                        .find(|c| self.same(&column.value, quoted, &c.name))
+                        .filter(|c| self.same(&column.value, quoted, &c.name))
                         .map(|c| (r.name.clone(), c.clone()))
                 })
                 .collect();
+            // An output's name, as `GROUP BY`, `HAVING` and `ORDER BY` may
+            // use.
+            let output = self.scopes[depth]
+                .outputs
+                .iter()
+                .find(|c| self.same(&column.value, quoted, &c.name))
+                .cloned();
             match found.as_slice() {
                 [] => {
-                    // An output's name, as `GROUP BY` and `HAVING` may use.
-                    let output = self.scopes[depth]
-                        .outputs
-                        .iter()
-                        .find(|c| self.same(&column.value, quoted, &c.name));
                     if let Some(output) = output {
-                        return output.sources.clone();
+                        return output.sources;
                     }
                 }
-                [(_, col)] => return col.sources.clone(),
+                [(table, col)] => {
+                    let differs = |o: &Col| dedup(o.sources.clone()) != dedup(col.sources.clone());
+                    if let Some(output) = output.filter(|o| self.grouping && differs(o)) {
+                        // Engines differ on which one a name means where
+                        // both are in scope.
+                        self.problem(
+                            ProblemKind::AmbiguousColumn,
+                            format!(
+                                "`{}` is both a column of `{table}` and a column this query writes from something else (`{}`); say which, as `{table}.{}`, or give the written column another name",
+                                column.value, output.name, column.value
+                            ),
+                            at(column.span),
+                            None,
+                        );
+                    }
+                    return col.sources.clone();
+                }
                 [(first, _), (second, _), ..] => {
                     let message = format!(
                         "column `{}` is in both `{first}` and `{second}`; say which, as `{first}.{}`",

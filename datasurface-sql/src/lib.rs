@@ -27,7 +27,11 @@
 
 pub mod condition;
 mod expr;
+pub mod functions;
+pub mod query;
+mod reading;
 mod walk;
+mod write;
 
 use serde::Serialize;
 
@@ -48,10 +52,36 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The name a query's `written` name (in quotes when `quoted`) has in
+    /// the engine: PostgreSQL folds `A`–`Z` of a name not in quotes to
+    /// `a`–`z`, and nothing else (a `K` written as the Kelvin sign stays
+    /// as it is); the others keep a name as written, and compare names as
+    /// [`matches`](Self::matches) says.
+    ///
+    /// ```
+    /// use datasurface_sql::Dialect;
+    ///
+    /// assert_eq!(Dialect::Postgres.fold("Amount", false), "amount");
+    /// assert_eq!(Dialect::Postgres.fold("Amount", true), "Amount");
+    /// assert_eq!(Dialect::Postgres.fold("\u{212a}ey", false), "\u{212a}ey");
+    /// assert_eq!(Dialect::Sqlite.fold("Amount", false), "Amount");
+    /// ```
+    pub fn fold(self, written: &str, quoted: bool) -> std::borrow::Cow<'_, str> {
+        match self {
+            Dialect::Postgres if !quoted && written.bytes().any(|b| b.is_ascii_uppercase()) => {
+                std::borrow::Cow::Owned(written.to_ascii_lowercase())
+            }
+            _ => std::borrow::Cow::Borrowed(written),
+        }
+    }
+
     /// Whether `written`, a table or column name as a query writes it (in
-    /// double quotes when `quoted`), names `name`, as the dialect matches
-    /// names: PostgreSQL folds a name not in quotes to lower case and
-    /// matches a quoted one exactly; the others match whatever the case.
+    /// double quotes when `quoted`), names `name`, as the engine matches
+    /// names: PostgreSQL folds a name not in quotes ([`fold`](Self::fold))
+    /// and then compares exactly; SQLite compares ignoring the case of
+    /// `A`–`Z` only, quoted or not; Spark SQL ignores case as Java's
+    /// `String.equalsIgnoreCase` does (each character's simple upper and
+    /// lower case, so the Kelvin sign matches `k`).
     ///
     /// ```
     /// use datasurface_sql::Dialect;
@@ -59,19 +89,22 @@ impl Dialect {
     /// assert!(Dialect::Postgres.matches("Amount", false, "amount"));
     /// assert!(!Dialect::Postgres.matches("Amount", true, "amount"));
     /// assert!(Dialect::Sqlite.matches("AMOUNT", true, "amount"));
+    /// assert!(!Dialect::Postgres.matches("\u{212a}ey", false, "key"));
+    /// assert!(!Dialect::Sqlite.matches("\u{212a}ey", false, "key"));
+    /// assert!(Dialect::Spark.matches("\u{212a}ey", false, "key"));
     /// ```
     pub fn matches(self, written: &str, quoted: bool, name: &str) -> bool {
         match self {
-            Dialect::Postgres if quoted => written == name,
-            Dialect::Postgres => written.to_lowercase() == name,
-            _ => written.eq_ignore_ascii_case(name),
+            Dialect::Postgres => self.fold(written, quoted) == name,
+            Dialect::Spark => java_equals_ignore_case(written, name),
+            Dialect::Sqlite | Dialect::Generic => written.eq_ignore_ascii_case(name),
         }
     }
 
     /// Whether the column a query writes as `written` ([`OutputColumn::name`],
-    /// whose quotes are not kept) may be the column `name`.
+    /// the name the engine gives it) is the column `name`.
     pub fn writes(self, written: &str, name: &str) -> bool {
-        self.matches(written, true, name) || self.matches(written, false, name)
+        self.matches(written, true, name)
     }
 
     fn parser(self) -> Box<dyn sqlparser::dialect::Dialect> {
@@ -219,6 +252,10 @@ pub enum ProblemKind {
     UnnamedColumn,
     /// Something the lineage does not follow (its columns may be missing).
     Unsupported,
+    /// Something a query may not hold: outside the relational subset every
+    /// engine runs alike, or text its engines read differently
+    /// ([`query`]).
+    Refused,
 }
 
 /// Something wrong with a query, at its place in the text.
@@ -255,56 +292,11 @@ pub const MAX_SQL_BYTES: usize = 1 << 20;
 /// The lineage of one query (`SELECT`, with `WITH`, joins, subqueries,
 /// set operations) over `inputs`, parsed in `dialect`.
 pub fn analyze(sql: &str, dialect: Dialect, inputs: &[Input]) -> Lineage {
-    if sql.len() > MAX_SQL_BYTES {
-        return unparseable(
-            format!(
-                "the query is {} bytes, more than the {} KiB a transformer's query may be",
-                sql.len(),
-                MAX_SQL_BYTES >> 10
-            ),
-            Location { line: 1, column: 1 },
-        );
-    }
-    let parser = dialect.parser();
-    let statements = match sqlparser::parser::Parser::parse_sql(parser.as_ref(), sql) {
-        Ok(statements) => statements,
-        Err(e) => {
-            let (message, at) = parser_error(&e);
-            let at = at.unwrap_or_else(|| end_of(sql));
-            return unparseable(format!("the query does not parse: {message}"), at);
-        }
-    };
-    let [sqlparser::ast::Statement::Query(query)] = statements.as_slice() else {
-        return unparseable(
-            format!(
-                "a transformer's query is one `SELECT` (with `WITH` if it needs it); this is {} statement{}",
-                statements.len(),
-                if statements.len() == 1 {
-                    " of another kind"
-                } else {
-                    "s"
-                }
-            ),
-            Location { line: 1, column: 1 },
-        );
-    };
-    walk::Walk::new(dialect, inputs).lineage(query)
-}
-
-fn unparseable(message: String, at: Location) -> Lineage {
-    Lineage {
-        problems: vec![Problem {
-            kind: ProblemKind::Unparseable,
-            message,
-            at,
-            suggestion: None,
-        }],
-        ..Lineage::default()
-    }
+    query::read(sql, dialect, inputs).lineage().clone()
 }
 
 /// Where the text ends (where a parser that ran out of it stopped).
-fn end_of(sql: &str) -> Location {
+pub(crate) fn end_of(sql: &str) -> Location {
     let line = sql.lines().count().max(1);
     let column = sql.lines().last().map_or(0, |l| l.chars().count()) + 1;
     Location {
@@ -343,4 +335,22 @@ fn location_in(message: &str) -> Option<Location> {
         line: number("Line: "),
         column: number("Column: "),
     })
+}
+
+/// Java's `String.equalsIgnoreCase`, which Spark SQL resolves names with:
+/// equal lengths in UTF-16, and each pair of characters equal, or equal
+/// in simple upper case, or equal in the simple lower case of that.
+fn java_equals_ignore_case(a: &str, b: &str) -> bool {
+    fn simple(mut mapped: impl Iterator<Item = char>, c: char) -> char {
+        match (mapped.next(), mapped.next()) {
+            (Some(one), None) => one,
+            _ => c,
+        }
+    }
+    let upper = |c: char| simple(c.to_uppercase(), c);
+    let lower = |c: char| simple(c.to_lowercase(), c);
+    a.encode_utf16().count() == b.encode_utf16().count()
+        && a.chars()
+            .zip(b.chars())
+            .all(|(x, y)| x == y || upper(x) == upper(y) || lower(upper(x)) == lower(upper(y)))
 }

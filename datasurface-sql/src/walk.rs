@@ -26,8 +26,6 @@ pub(crate) struct Col {
 pub(crate) struct Rel {
     /// How the query names it (its alias, else its name).
     pub(crate) name: String,
-    /// Whether its name was quoted (for a dialect that folds case).
-    pub(crate) quoted: bool,
     pub(crate) columns: Vec<Col>,
     /// A table the query names that is not there: its columns are not
     /// known, so naming them is not a second problem.
@@ -58,6 +56,9 @@ pub(crate) struct Walk<'a> {
     /// right side of a set operation): only the query's own output is
     /// written to a dataset, by name.
     pub(crate) unnamed_ok: usize,
+    /// Whether the clause being walked (`GROUP BY`, `HAVING`, `ORDER BY`)
+    /// may name a written column as well as an input's.
+    pub(crate) grouping: bool,
 }
 
 /// A column a query part writes, with where it is made.
@@ -89,6 +90,7 @@ impl<'a> Walk<'a> {
             ctes: Vec::new(),
             scopes: Vec::new(),
             unnamed_ok: 0,
+            grouping: false,
         }
     }
 
@@ -131,6 +133,14 @@ impl<'a> Walk<'a> {
         self.dialect.matches(written, quoted, name)
     }
 
+    /// The name `ident` gives what it names (an alias, an output column),
+    /// as the engine keeps it.
+    pub(crate) fn named(&self, ident: &Ident) -> String {
+        self.dialect
+            .fold(&ident.value, ident.quote_style.is_some())
+            .into_owned()
+    }
+
     pub(crate) fn query(&mut self, query: &Query) -> Vec<Out> {
         let before = self.ctes.len();
         if let Some(with) = &query.with {
@@ -138,14 +148,13 @@ impl<'a> Walk<'a> {
                 // A recursive query names itself: in scope as it is walked,
                 // with the columns its alias names (unknown without).
                 let recursive = with.recursive.then(|| Rel {
-                    name: cte.alias.name.value.clone(),
-                    quoted: cte.alias.name.quote_style.is_some(),
+                    name: self.named(&cte.alias.name),
                     columns: cte
                         .alias
                         .columns
                         .iter()
                         .map(|c| Col {
-                            name: c.name.value.clone(),
+                            name: self.named(&c.name),
                             sources: Vec::new(),
                         })
                         .collect(),
@@ -163,7 +172,10 @@ impl<'a> Walk<'a> {
                 self.ctes.push(rel);
             }
         }
-        let outs = self.set_expr(&query.body);
+        let outs = match query.body.as_ref() {
+            SetExpr::Select(select) => self.select(select, query.order_by.as_ref()),
+            body => self.set_expr(body),
+        };
         self.ctes.truncate(before);
         outs
     }
@@ -193,12 +205,11 @@ impl<'a> Walk<'a> {
                 );
             }
             for (column, def) in columns.iter_mut().zip(&alias.columns) {
-                column.name.clone_from(&def.name.value);
+                column.name = self.named(&def.name);
             }
         }
         Rel {
-            name: alias.name.value.clone(),
-            quoted: alias.name.quote_style.is_some(),
+            name: self.named(&alias.name),
             columns,
             unknown: false,
         }
@@ -206,7 +217,7 @@ impl<'a> Walk<'a> {
 
     fn set_expr(&mut self, body: &SetExpr) -> Vec<Out> {
         match body {
-            SetExpr::Select(select) => self.select(select),
+            SetExpr::Select(select) => self.select(select, None),
             SetExpr::Query(query) => self.query(query),
             SetExpr::SetOperation { left, right, .. } => {
                 let mut left = self.set_expr(left);
@@ -261,7 +272,9 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn select(&mut self, select: &Select) -> Vec<Out> {
+    /// One `SELECT`, with its query's `ORDER BY` when it is the whole body.
+    fn select(&mut self, select: &Select, order_by: Option<&sqlparser::ast::OrderBy>) -> Vec<Out> {
+        let outer = std::mem::replace(&mut self.grouping, false);
         let mut scope = Scope::default();
         let mut conditions = Vec::new();
         for from in &select.from {
@@ -291,22 +304,32 @@ impl<'a> Walk<'a> {
                 })
                 .collect();
         }
-        for expr in [
-            &select.selection,
-            &select.having,
-            &select.qualify,
-            &select.prewhere,
-        ]
-        .into_iter()
-        .flatten()
+        for expr in [&select.selection, &select.qualify, &select.prewhere]
+            .into_iter()
+            .flatten()
         {
             self.filter(expr);
         }
+        // Where a name may mean an input column or a written one.
+        self.grouping = true;
         if let sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &select.group_by {
             for expr in exprs {
                 self.filter(expr);
             }
         }
+        if let Some(having) = &select.having {
+            self.filter(having);
+        }
+        if let Some(sqlparser::ast::OrderBy {
+            kind: sqlparser::ast::OrderByKind::Expressions(exprs),
+            ..
+        }) = order_by
+        {
+            for e in exprs {
+                self.filter(&e.expr);
+            }
+        }
+        self.grouping = outer;
         self.scopes.pop();
         outs
     }
@@ -355,8 +378,7 @@ impl<'a> Walk<'a> {
                     // Another schema's table: never one of the inputs.
                     self.not_an_input(&name.to_string(), at(name.span()), &ident.value);
                     Rel {
-                        name: ident.value.clone(),
-                        quoted: ident.quote_style.is_some(),
+                        name: self.named(ident),
                         columns: Vec::new(),
                         unknown: true,
                     }
@@ -389,7 +411,6 @@ impl<'a> Walk<'a> {
                     Some(alias) => self.relation(alias, outs),
                     None => Rel {
                         name: String::new(),
-                        quoted: false,
                         columns: outs
                             .into_iter()
                             .map(|o| Col {
@@ -426,14 +447,21 @@ impl<'a> Walk<'a> {
         {
             return cte.clone();
         }
-        if let Some(input) = self
+        let inputs: Vec<&Input> = self
             .inputs
             .iter()
-            .find(|i| self.same(&ident.value, quoted, &i.name))
-        {
+            .filter(|i| self.same(&ident.value, quoted, &i.name))
+            .collect();
+        if let [first, second, ..] = inputs.as_slice() {
+            let message = format!(
+                "`{}` names two inputs, `{}` and `{}`; write it in quotes as one of them is named",
+                ident.value, first.name, second.name
+            );
+            self.problem(ProblemKind::AmbiguousColumn, message, at(ident.span), None);
+        }
+        if let Some(input) = inputs.first() {
             return Rel {
-                name: ident.value.clone(),
-                quoted,
+                name: self.named(ident),
                 columns: input
                     .columns
                     .iter()
@@ -452,8 +480,7 @@ impl<'a> Walk<'a> {
         }
         self.not_an_input(&ident.value, at(ident.span), &ident.value);
         Rel {
-            name: ident.value.clone(),
-            quoted,
+            name: self.named(ident),
             columns: Vec::new(),
             unknown: true,
         }
@@ -493,9 +520,9 @@ impl<'a> Walk<'a> {
         match item {
             SelectItem::UnnamedExpr(expr) => {
                 let name = match expr {
-                    sqlparser::ast::Expr::Identifier(ident) => Some(ident.value.clone()),
+                    sqlparser::ast::Expr::Identifier(ident) => Some(self.named(ident)),
                     sqlparser::ast::Expr::CompoundIdentifier(idents) => {
-                        idents.last().map(|i| i.value.clone())
+                        idents.last().map(|i| self.named(i))
                     }
                     _ => None,
                 };
@@ -523,7 +550,7 @@ impl<'a> Walk<'a> {
             SelectItem::ExprWithAlias { expr, alias } => {
                 let sources = self.expr(expr);
                 outs.push(Out {
-                    name: alias.value.clone(),
+                    name: self.named(alias),
                     at: at(alias.span),
                     sources,
                 });
@@ -584,7 +611,7 @@ impl<'a> Walk<'a> {
             scope
                 .relations
                 .iter()
-                .find(|r| self.same(&ident.value, quoted || r.quoted, &r.name))
+                .find(|r| self.same(&ident.value, quoted, &r.name))
                 .cloned()
         })
     }

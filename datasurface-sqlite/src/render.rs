@@ -7,8 +7,8 @@ use datasurface_core::names::{
     DatasetGroupName, DatasetName, DatastoreName, PlatformName, WorkspaceName,
 };
 use datasurface_core::{
-    CaptureMetadata, CaptureMethod, CodeArtifact, DataTransformer, Dataset, Datastore, Ecosystem,
-    Milestoning, StepTrigger, Workspace,
+    CaptureMetadata, CaptureMethod, DataTransformer, Dataset, Datastore, Ecosystem, Milestoning,
+    StepTrigger, Workspace,
 };
 use datasurface_platform::graph::{Node, NodeKey, NodeKind, PlatformGraph};
 use datasurface_platform::{
@@ -834,14 +834,20 @@ impl Renderer<'_> {
             ],
             &spec,
         )?;
-        let queries = match &transformer.code {
-            CodeArtifact::Sql(sql) => sql
-                .sorted_queries()
-                .into_iter()
-                .map(|(d, q)| (d.to_string(), q.to_owned()))
-                .collect(),
-            _ => Vec::new(),
-        };
+        // Each query as the gate judged it, written again for SQLite.
+        let queries = datasurface_runtime::transformer_query::rendered_queries(
+            workspace.as_str(),
+            ws,
+            &crate::transformer_sql(),
+            |name| lookup.datastore(name).map(|p| p.item),
+        )
+        .map_err(|e| PlatformError::Other {
+            platform: self.platform().to_owned(),
+            source: Box::new(e),
+        })?
+        .into_iter()
+        .map(|(d, q)| (d.to_string(), q))
+        .collect();
         let job = TransformSpec {
             timeout_seconds: transformer.limits.timeout_seconds,
             memory_mib: transformer.limits.memory_mib,

@@ -116,7 +116,22 @@ impl Scratch {
         }
         let applied = scratch.job(&apply, &[]);
         assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+        match source_kind {
+            Source::Transformer(query) if *query != BENIGN_QUERY => scratch.past_the_gate(query),
+            _ => {}
+        }
         Some(scratch)
+    }
+
+    /// Puts `query` in the stored transformer spec as the text its engine
+    /// runs, as if it had got past the gate (which refuses a hostile one,
+    /// and whose rendering would write it again): the run-time defences
+    /// are tested on their own.
+    fn past_the_gate(&self, query: &str) {
+        let literal = format!("'{}'", query.replace('\'', "''"));
+        self.merge_sql(&format!(
+            "UPDATE shop.job_spec SET spec = jsonb_set(spec, '{{outputs,0,query}}', to_jsonb({literal}::text)) WHERE kind = 'transform'"
+        ));
     }
 
     fn source_sql(&self, sql: &str) -> String {
@@ -246,15 +261,19 @@ enum Source {
     SqliteCdc,
 }
 
+/// The query the model's transformer holds; a test's own query replaces
+/// its rendering in the stored spec (`Scratch::past_the_gate`).
+const BENIGN_QUERY: &str = "SELECT id, qty FROM shop_items";
+
 /// The transformer variant's parts of the model: the consumer's sink on its
 /// output, the workspace, and the output store.
 fn transformer_parts(kind: &Source) -> (&'static str, String, &'static str) {
     let (summary_sink, transformer) = match kind {
-        Source::Transformer(query) => (
+        Source::Transformer(_) => (
             ", {datastore: Summary_Out, dataset: totals}",
             format!(
                 "  Summary:\n    container: Analytics\n    datasetGroups:\n      Input:\n        sinks: [{{datastore: Shop, dataset: items}}]\n    \
-                 transformer:\n      outputDatastore: Summary_Out\n      code: {{sql: {{queries: {{totals: \"{query}\"}}}}}}\n      limits: {{timeoutSeconds: 5}}\n"
+                 transformer:\n      outputDatastore: Summary_Out\n      code: {{sql: {{queries: {{totals: \"{BENIGN_QUERY}\"}}}}}}\n      limits: {{timeoutSeconds: 5}}\n"
             ),
         ),
         _ => ("", String::new()),

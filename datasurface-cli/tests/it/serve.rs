@@ -329,10 +329,13 @@ fn serve_and_run_every_outlive_a_model_of_hostile_hooks_and_transformers() {
         hostile_module("(loop $l br $l) i64.const 0"),
         hostile_module("unreachable"),
     ];
+    // Within the relational subset the gate allows (recursion is refused
+    // at `check`), queries that run for ever and grow without end: cross
+    // joins of the input with itself.
     let queries = [
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'C' || i AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n",
-        "WITH RECURSIVE n(i, s) AS (SELECT 1, 'x' UNION ALL SELECT i + 1, s || s FROM n) SELECT 'C' AS customer_id, max(s) AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n",
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n, (SELECT 1 UNION ALL SELECT 2)) SELECT 'C' || i AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM n ORDER BY random()",
+        "SELECT a.customer_id || b.customer_id || c.customer_id || d.customer_id AS customer_id, 'x' AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM NW_Data_customers a CROSS JOIN NW_Data_customers b CROSS JOIN NW_Data_customers c CROSS JOIN NW_Data_customers d",
+        "SELECT 'C' AS customer_id, max(a.company_name || b.company_name || c.company_name || d.company_name) AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM NW_Data_customers a CROSS JOIN NW_Data_customers b CROSS JOIN NW_Data_customers c CROSS JOIN NW_Data_customers d",
+        "SELECT a.customer_id || b.customer_id || c.customer_id AS customer_id, a.company_name || b.company_name || c.company_name AS company_name, NULL AS contact_name, NULL AS city, NULL AS country FROM NW_Data_customers a CROSS JOIN NW_Data_customers b CROSS JOIN NW_Data_customers c ORDER BY a.city, b.city, c.city",
     ];
     // Each file replaced whole, as an editor or a checkout does.
     let replace = |path: &Path, bytes: &[u8]| {

@@ -3,3 +3,4 @@
 
 mod lineage;
 mod properties;
+mod read_once;

@@ -888,12 +888,25 @@ fn sandbox(
     // (HeapCap), rather than filling the disk every team shares.
     conn.execute_batch("PRAGMA temp_store = MEMORY")
         .map_err(|e| format!("cannot configure {}: {e}", path.display()))?;
+    // A double-quoted name that names no column is never read as text:
+    // every name in a rendered query is double-quoted.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)
+        .map_err(|e| format!("cannot configure {}: {e}", path.display()))?;
     let allowed: std::collections::BTreeSet<String> =
         inputs.iter().map(|v| v.to_ascii_lowercase()).collect();
     conn.authorizer(Some(move |cx: AuthContext<'_>| {
         let input = |name: &str| allowed.contains(&name.to_ascii_lowercase());
         match cx.action {
-            AuthAction::Select | AuthAction::Function { .. } | AuthAction::Recursive => {
+            AuthAction::Select => Authorization::Allow,
+            // The functions the gate lets a query call on SQLite
+            // (`datasurface_sql::functions`), and those of the platform's
+            // own input views (`typeof`, for decimals).
+            AuthAction::Function { function_name }
+                if cx.accessor.is_some_and(input)
+                    || function_name.eq_ignore_ascii_case("typeof")
+                    || datasurface_sql::functions::function(function_name)
+                        .is_some_and(|f| f.runs_on(datasurface_sql::Dialect::Sqlite)) =>
+            {
                 Authorization::Allow
             }
             AuthAction::Read { table_name, .. }

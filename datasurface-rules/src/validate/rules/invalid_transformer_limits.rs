@@ -22,8 +22,8 @@ pub(crate) static RULE: Rule = Rule {
     )
     .with_example(
         &[(
-        "                    totals: SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id\n",
-        "                    totals: SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id\n              limits: {timeoutSeconds: 0}\n",
+        "                    totals: SELECT customer_id, SUM(amount) AS total FROM Orders_orders GROUP BY customer_id\n",
+        "                    totals: SELECT customer_id, SUM(amount) AS total FROM Orders_orders GROUP BY customer_id\n              limits: {timeoutSeconds: 0}\n",
     )],
         "model.yaml:91:24: error[invalid-transformer-limits]: the transformer of workspace `Totals` has `timeoutSeconds: 0`, outside 1 to 21600
   at: /zones/USA/teams/Reporting/workspaces/Totals/transformer/limits/timeoutSeconds
