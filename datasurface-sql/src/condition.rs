@@ -28,12 +28,13 @@
 //! ```
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget,
-    Spanned as _, UnaryOperator, Value,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget, Spanned as _,
+    UnaryOperator, Value,
 };
 use sqlparser::tokenizer::Token;
 
 use crate::walk::at;
+use crate::write::operator;
 use crate::{Dialect, Location, Problem, ProblemKind};
 
 /// The functions a condition may call: the same in SQLite and PostgreSQL.
@@ -232,7 +233,16 @@ fn check(
             UnaryOperator::Not | UnaryOperator::Minus | UnaryOperator::Plus => each(inner),
             _ => Err(unsupported(&format!("the operator `{op}`"), expr)),
         },
-        Expr::Nested(inner) | Expr::IsNull(inner) | Expr::IsNotNull(inner) => each(inner),
+        // `trim(x)` has syntax of its own; only the plain form.
+        Expr::Nested(inner)
+        | Expr::IsNull(inner)
+        | Expr::IsNotNull(inner)
+        | Expr::Trim {
+            trim_where: None,
+            trim_what: None,
+            expr: inner,
+            trim_characters: None,
+        } => each(inner),
         Expr::In {
             expr: inner,
             target: InTarget::List(list),
@@ -279,13 +289,6 @@ fn check(
             else_result.as_deref().map_or(Ok(()), each)
         }
         Expr::Function(f) => check_function(f, expr, &mut each),
-        // `trim(x)` has syntax of its own; only the plain form.
-        Expr::Trim {
-            trim_where: None,
-            trim_what: None,
-            expr: inner,
-            trim_characters: None,
-        } => each(inner),
         Expr::Subquery(_) | Expr::Exists { .. } => Err(unsupported("a subquery", expr)),
         _ => Err(unsupported("this expression", expr)),
     }
@@ -332,17 +335,17 @@ fn check_function(
     }
     // As many arguments as the function takes: `upper(name, 'x')` is
     // refused here, not by the engine at every batch.
-    if let Some(known) = crate::functions::function(&name) {
-        if !known.takes(list.args.len()) {
-            return Err(unsupported(
-                &format!(
-                    "`{name}` with {} arguments (it takes {})",
-                    list.args.len(),
-                    known.arity()
-                ),
-                expr,
-            ));
-        }
+    if let Some(known) =
+        crate::functions::function(&name).filter(|known| !known.takes(list.args.len()))
+    {
+        return Err(unsupported(
+            &format!(
+                "`{name}` with {} arguments (it takes {})",
+                list.args.len(),
+                known.arity()
+            ),
+            expr,
+        ));
     }
     for arg in &list.args {
         match arg {
@@ -356,27 +359,6 @@ fn check_function(
         }
     }
     Ok(())
-}
-
-/// How an allowed binary operator is written.
-fn operator(op: &BinaryOperator) -> Option<&'static str> {
-    Some(match op {
-        BinaryOperator::Plus => "+",
-        BinaryOperator::Minus => "-",
-        BinaryOperator::Multiply => "*",
-        BinaryOperator::Divide => "/",
-        BinaryOperator::Modulo => "%",
-        BinaryOperator::StringConcat => "||",
-        BinaryOperator::Gt => ">",
-        BinaryOperator::Lt => "<",
-        BinaryOperator::GtEq => ">=",
-        BinaryOperator::LtEq => "<=",
-        BinaryOperator::Eq => "=",
-        BinaryOperator::NotEq => "<>",
-        BinaryOperator::And => "AND",
-        BinaryOperator::Or => "OR",
-        _ => return None,
-    })
 }
 
 /// Writes a checked expression; `names` are the columns its names mean, in

@@ -271,42 +271,7 @@ impl Walk<'_> {
     fn column(&mut self, table: Option<&Ident>, column: &Ident) -> Vec<Source> {
         let quoted = column.quote_style.is_some();
         if let Some(table) = table {
-            let Some(rel) = self.in_scope(table) else {
-                self.no_relation(table);
-                return Vec::new();
-            };
-            if rel.unknown {
-                return Vec::new();
-            }
-            let found: Vec<&Col> = rel
-                .columns
-                .iter()
-                .filter(|c| self.same(&column.value, quoted, &c.name))
-                .collect();
-            if let [first, second, ..] = found.as_slice() {
-                self.problem(
-                    ProblemKind::AmbiguousColumn,
-                    format!(
-                        "`{}.{}` names two columns of `{}`, `{}` and `{}`; give them distinct names",
-                        table.value, column.value, table.value, first.name, second.name
-                    ),
-                    at(column.span),
-                    None,
-                );
-                return found.into_iter().flat_map(|c| c.sources.clone()).collect();
-            }
-            if let Some(c) = found.first() {
-                return c.sources.clone();
-            }
-            let known: Vec<&str> = rel.columns.iter().map(|c| c.name.as_str()).collect();
-            let suggestion = nearest(&column.value, &known);
-            self.problem(
-                ProblemKind::UnknownColumn,
-                format!("`{}` has no column `{}`", table.value, column.value),
-                at(column.span),
-                suggestion,
-            );
-            return Vec::new();
+            return self.qualified(table, column);
         }
         let mut any_unknown = false;
         for depth in (0..self.scopes.len()).rev() {
@@ -399,6 +364,47 @@ impl Walk<'_> {
                     tables.join(", ")
                 }
             ),
+            at(column.span),
+            suggestion,
+        );
+        Vec::new()
+    }
+
+    /// The column `column` of the relation `table` names.
+    fn qualified(&mut self, table: &Ident, column: &Ident) -> Vec<Source> {
+        let quoted = column.quote_style.is_some();
+        let Some(rel) = self.in_scope(table) else {
+            self.no_relation(table);
+            return Vec::new();
+        };
+        if rel.unknown {
+            return Vec::new();
+        }
+        let found: Vec<&Col> = rel
+            .columns
+            .iter()
+            .filter(|c| self.same(&column.value, quoted, &c.name))
+            .collect();
+        if let [first, second, ..] = found.as_slice() {
+            self.problem(
+                ProblemKind::AmbiguousColumn,
+                format!(
+                    "`{}.{}` names two columns of `{}`, `{}` and `{}`; give them distinct names",
+                    table.value, column.value, table.value, first.name, second.name
+                ),
+                at(column.span),
+                None,
+            );
+            return found.into_iter().flat_map(|c| c.sources.clone()).collect();
+        }
+        if let Some(c) = found.first() {
+            return c.sources.clone();
+        }
+        let known: Vec<&str> = rel.columns.iter().map(|c| c.name.as_str()).collect();
+        let suggestion = nearest(&column.value, &known);
+        self.problem(
+            ProblemKind::UnknownColumn,
+            format!("`{}` has no column `{}`", table.value, column.value),
             at(column.span),
             suggestion,
         );

@@ -27,10 +27,10 @@
 //! );
 //! assert!(reading.problems().is_empty());
 //! assert_eq!(
-//!     reading.render(&Postgres, &["id", "name", "city"]).unwrap(),
-//!     "WITH \"ds_surf_query\" (\"ds_surf_1\", \"ds_surf_2\", \"ds_surf_3\") AS \
+//!     reading.render(&Postgres, &["id", "name", "city"]),
+//!     Ok("WITH \"ds_surf_query\" (\"ds_surf_1\", \"ds_surf_2\", \"ds_surf_3\") AS \
 //!      (SELECT \"id\", '***' AS \"name\", upper(\"city\") AS \"city\" FROM \"nw_customers\") \
-//!      SELECT \"ds_surf_1\" AS \"id\", \"ds_surf_2\" AS \"name\", \"ds_surf_3\" AS \"city\" FROM \"ds_surf_query\""
+//!      SELECT \"ds_surf_1\" AS \"id\", \"ds_surf_2\" AS \"name\", \"ds_surf_3\" AS \"city\" FROM \"ds_surf_query\"".to_owned())
 //! );
 //!
 //! let script = query::read(

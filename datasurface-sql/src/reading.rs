@@ -32,11 +32,9 @@ pub(crate) fn problems(sql: &str, dialects: &[Dialect]) -> Vec<Problem> {
         let Ok(tokens) = Tokenizer::new(parser.as_ref(), sql).tokenize_with_location() else {
             continue;
         };
-        for token in &tokens {
-            if let Some(problem) = token_problem(sql, token) {
-                if !found.iter().any(|p: &Problem| p.at == problem.at) {
-                    found.push(problem);
-                }
+        for problem in tokens.iter().filter_map(|t| token_problem(sql, t)) {
+            if !found.iter().any(|p: &Problem| p.at == problem.at) {
+                found.push(problem);
             }
         }
     }
@@ -214,7 +212,6 @@ mod tests {
         problems(sql, dialects)
             .into_iter()
             .chain(differences(sql, dialects))
-            .into_iter()
             .map(|p| format!("{}:{} {}", p.at.line, p.at.column, p.message))
             .collect()
     }

@@ -120,16 +120,15 @@ impl<'a> Writer<'a> {
 
     /// A name of one part: a table, a function.
     fn one_part<'n>(&mut self, name: &'n ObjectName, what: &str) -> Option<&'n Ident> {
-        match name.0.as_slice() {
-            [part] => part.as_ident().or_else(|| {
+        if let [part] = name.0.as_slice() {
+            let ident = part.as_ident();
+            if ident.is_none() {
                 self.refuse(what, name.span());
-                None
-            }),
-            _ => {
-                self.refuse(&format!("{what} named in parts (`{name}`)"), name.span());
-                None
             }
+            return ident;
         }
+        self.refuse(&format!("{what} named in parts (`{name}`)"), name.span());
+        None
     }
 
     /// A whole query.
@@ -289,7 +288,7 @@ impl<'a> Writer<'a> {
     fn body(&mut self, body: &SetExpr) {
         match body {
             SetExpr::Select(select) => self.select(select),
-            SetExpr::Query(query) => self.derived_select(query),
+            SetExpr::Query(_) => self.wrapped(body),
             SetExpr::SetOperation {
                 op,
                 set_quantifier,
@@ -346,27 +345,23 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// `SELECT * FROM (<body>) AS "ds_surf_n"`: a side of a set operation
-    /// as one select.
+    /// `SELECT * FROM (<body>) AS "ds_surf_n"`: a side of a set operation,
+    /// or a parenthesised query, as one select.
     fn wrapped(&mut self, body: &SetExpr) {
         self.push("SELECT * FROM (");
         match body {
             SetExpr::Query(query) => self.query(query),
             other => self.body(other),
         }
-        self.made += 1;
-        let alias = self.q.ident(&format!("{RESERVED}{}", self.made));
         self.push(") AS ");
-        self.push(&alias);
+        self.made_alias();
     }
 
-    /// A parenthesised query as a whole body: `SELECT * FROM (…)`.
-    fn derived_select(&mut self, query: &Query) {
-        self.push("SELECT * FROM (");
-        self.query(query);
+    /// A name of the writer's own for a derived table it makes or leaves
+    /// unnamed (PostgreSQL names every one).
+    fn made_alias(&mut self) {
         self.made += 1;
         let alias = self.q.ident(&format!("{RESERVED}{}", self.made));
-        self.push(") AS ");
         self.push(&alias);
     }
 
@@ -626,11 +621,7 @@ impl<'a> Writer<'a> {
                         }
                         self.name(&alias.name);
                     }
-                    None => {
-                        self.made += 1;
-                        let made = self.q.ident(&format!("{RESERVED}{}", self.made));
-                        self.push(&made);
-                    }
+                    None => self.made_alias(),
                 }
             }
             TableFactor::NestedJoin {
@@ -681,35 +672,11 @@ impl<'a> Writer<'a> {
                 self.expr(inner);
                 self.push(")");
             }
-            Expr::BinaryOp { left, op, right } => {
-                let Some(op) = operator(op) else {
-                    self.refuse(&format!("the operator `{op}`"), e.span());
-                    return;
-                };
-                self.push("(");
-                self.expr(left);
-                self.push(" ");
-                self.push(op);
-                self.push(" ");
-                self.expr(right);
-                self.push(")");
-            }
-            Expr::UnaryOp { op, expr } => {
-                let word = match op {
-                    UnaryOperator::Not => "NOT ",
-                    UnaryOperator::Minus => "-",
-                    UnaryOperator::Plus => "+",
-                    other => {
-                        self.refuse(&format!("the operator `{other}`"), e.span());
-                        return;
-                    }
-                };
-                self.push("(");
-                self.push(word);
-                self.push("(");
-                self.expr(expr);
-                self.push("))");
-            }
+            Expr::BinaryOp { left, op, right } => match operator(op) {
+                Some(op) => self.infix(left, &format!(" {op} "), right),
+                None => self.refuse(&format!("the operator `{op}`"), e.span()),
+            },
+            Expr::UnaryOp { op, expr } => self.unary(*op, expr, e),
             Expr::IsNull(inner) => self.postfix(inner, " IS NULL"),
             Expr::IsNotNull(inner) => self.postfix(inner, " IS NOT NULL"),
             Expr::IsDistinctFrom(a, b) => self.infix(a, " IS DISTINCT FROM ", b),
@@ -719,38 +686,13 @@ impl<'a> Writer<'a> {
                 target,
                 negated,
                 global,
-            } => {
-                if *global {
-                    self.refuse("`GLOBAL IN`", e.span());
-                }
-                self.push("(");
-                self.expr(expr);
-                self.push(if *negated { " NOT IN (" } else { " IN (" });
-                match target {
-                    InTarget::List(list) => self.list(list),
-                    InTarget::Subquery(query) => self.query(query),
-                    _ => self.refuse("`IN` over anything but values or a query", e.span()),
-                }
-                self.push("))");
-            }
+            } => self.within(expr, target, (*negated, *global), e),
             Expr::Between {
                 expr,
                 negated,
                 low,
                 high,
-            } => {
-                self.push("(");
-                self.expr(expr);
-                self.push(if *negated {
-                    " NOT BETWEEN "
-                } else {
-                    " BETWEEN "
-                });
-                self.expr(low);
-                self.push(" AND ");
-                self.expr(high);
-                self.push(")");
-            }
+            } => self.between(expr, (low, high), *negated),
             Expr::Like {
                 negated,
                 any,
@@ -769,46 +711,14 @@ impl<'a> Writer<'a> {
                 if *any || escape_char.is_some() {
                     self.refuse("`LIKE ANY` or `LIKE … ESCAPE`", e.span());
                 }
-                if ilike && matches!(self.dialect, Dialect::Sqlite | Dialect::Generic) {
-                    self.refuse(
-                        &format!(
-                            "`ILIKE`, which {} does not run (compare `lower(…)`)",
-                            self.engine()
-                        ),
-                        e.span(),
-                    );
-                }
-                let word = match (ilike, negated) {
-                    (false, false) => " LIKE ",
-                    (false, true) => " NOT LIKE ",
-                    (true, false) => " ILIKE ",
-                    (true, true) => " NOT ILIKE ",
-                };
-                self.infix(expr, word, pattern);
+                self.like((expr, pattern), ilike, *negated, e);
             }
             Expr::Case {
                 operand,
                 conditions,
                 else_result,
                 ..
-            } => {
-                self.push("(CASE");
-                if let Some(operand) = operand {
-                    self.push(" ");
-                    self.expr(operand);
-                }
-                for when in conditions {
-                    self.push(" WHEN ");
-                    self.expr(&when.condition);
-                    self.push(" THEN ");
-                    self.expr(&when.result);
-                }
-                if let Some(e) = else_result {
-                    self.push(" ELSE ");
-                    self.expr(e);
-                }
-                self.push(" END)");
-            }
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
             Expr::Cast {
                 kind,
                 expr,
@@ -818,11 +728,7 @@ impl<'a> Writer<'a> {
                 if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) || format.is_some() {
                     self.refuse("`TRY_CAST`, `SAFE_CAST` or a cast's format", e.span());
                 }
-                self.push("CAST(");
-                self.expr(expr);
-                self.push(" AS ");
-                self.data_type(data_type, e);
-                self.push(")");
+                self.cast(expr, data_type, e);
             }
             Expr::Function(f) => self.function(f, e),
             Expr::Subquery(query) => {
@@ -839,6 +745,14 @@ impl<'a> Writer<'a> {
                 self.query(subquery);
                 self.push("))");
             }
+            other => self.special(other),
+        }
+    }
+
+    /// `trim(x)` and `substring(x FROM a FOR b)`, which have syntax of
+    /// their own, as calls; a problem for anything else.
+    fn special(&mut self, e: &Expr) {
+        match e {
             Expr::Trim {
                 trim_where: None,
                 trim_what: None,
@@ -872,6 +786,109 @@ impl<'a> Writer<'a> {
                 self.refuse(&format!("`{shown}{more}`"), other.span());
             }
         }
+    }
+
+    /// `(NOT (x))`, `(-(x))`, `(+(x))`.
+    fn unary(&mut self, op: UnaryOperator, expr: &Expr, e: &Expr) {
+        let word = match op {
+            UnaryOperator::Not => "NOT ",
+            UnaryOperator::Minus => "-",
+            UnaryOperator::Plus => "+",
+            other => {
+                self.refuse(&format!("the operator `{other}`"), e.span());
+                return;
+            }
+        };
+        self.push("(");
+        self.push(word);
+        self.push("(");
+        self.expr(expr);
+        self.push("))");
+    }
+
+    /// `(x [NOT] BETWEEN low AND high)`.
+    fn between(&mut self, x: &Expr, (low, high): (&Expr, &Expr), negated: bool) {
+        self.push("(");
+        self.expr(x);
+        self.push(if negated {
+            " NOT BETWEEN "
+        } else {
+            " BETWEEN "
+        });
+        self.expr(low);
+        self.push(" AND ");
+        self.expr(high);
+        self.push(")");
+    }
+
+    /// `CAST(x AS type)`.
+    fn cast(&mut self, x: &Expr, data_type: &DataType, e: &Expr) {
+        self.push("CAST(");
+        self.expr(x);
+        self.push(" AS ");
+        self.data_type(data_type, e);
+        self.push(")");
+    }
+
+    /// `x [NOT] IN (…)`, over values or a query.
+    fn within(&mut self, x: &Expr, target: &InTarget, (negated, global): (bool, bool), e: &Expr) {
+        if global {
+            self.refuse("`GLOBAL IN`", e.span());
+        }
+        self.push("(");
+        self.expr(x);
+        self.push(if negated { " NOT IN (" } else { " IN (" });
+        match target {
+            InTarget::List(list) => self.list(list),
+            InTarget::Subquery(query) => self.query(query),
+            _ => self.refuse("`IN` over anything but values or a query", e.span()),
+        }
+        self.push("))");
+    }
+
+    /// `a [NOT] [I]LIKE b`.
+    fn like(&mut self, (a, b): (&Expr, &Expr), ilike: bool, negated: bool, e: &Expr) {
+        if ilike && matches!(self.dialect, Dialect::Sqlite | Dialect::Generic) {
+            self.refuse(
+                &format!(
+                    "`ILIKE`, which {} does not run (compare `lower(…)`)",
+                    self.engine()
+                ),
+                e.span(),
+            );
+        }
+        let word = match (ilike, negated) {
+            (false, false) => " LIKE ",
+            (false, true) => " NOT LIKE ",
+            (true, false) => " ILIKE ",
+            (true, true) => " NOT ILIKE ",
+        };
+        self.infix(a, word, b);
+    }
+
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
+    fn case(
+        &mut self,
+        operand: Option<&Expr>,
+        conditions: &[sqlparser::ast::CaseWhen],
+        else_result: Option<&Expr>,
+    ) {
+        self.push("(CASE");
+        if let Some(operand) = operand {
+            self.push(" ");
+            self.expr(operand);
+        }
+        for when in conditions {
+            self.push(" WHEN ");
+            self.expr(&when.condition);
+            self.push(" THEN ");
+            self.expr(&when.result);
+        }
+        if let Some(e) = else_result {
+            self.push(" ELSE ");
+            self.expr(e);
+        }
+        self.push(" END)");
     }
 
     fn postfix(&mut self, inner: &Expr, word: &str) {
@@ -910,21 +927,21 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn data_type(&mut self, t: &DataType, e: &Expr) {
+    fn data_type(&mut self, data_type: &DataType, cast: &Expr) {
         use Dialect::{Generic, Postgres, Spark, Sqlite};
-        let d = self.dialect;
-        let written: String = match t {
-            DataType::Int(None) | DataType::Integer(None) | DataType::Int4(None) => match d {
+        let dialect = self.dialect;
+        let written: String = match data_type {
+            DataType::Int(None) | DataType::Integer(None) | DataType::Int4(None) => match dialect {
                 Spark => "INT",
                 _ => "INTEGER",
             }
             .to_owned(),
-            DataType::BigInt(None) | DataType::Int8(None) | DataType::Int64 => match d {
+            DataType::BigInt(None) | DataType::Int8(None) | DataType::Int64 => match dialect {
                 Sqlite => "INTEGER",
                 _ => "BIGINT",
             }
             .to_owned(),
-            DataType::SmallInt(None) => match d {
+            DataType::SmallInt(None) => match dialect {
                 Sqlite => "INTEGER",
                 _ => "SMALLINT",
             }
@@ -932,14 +949,18 @@ impl<'a> Writer<'a> {
             DataType::Double(ExactNumberInfo::None)
             | DataType::DoublePrecision
             | DataType::Float8
-            | DataType::Real => match d {
+            | DataType::Real => match dialect {
                 Sqlite => "REAL",
                 Spark => "DOUBLE",
                 Postgres | Generic => "DOUBLE PRECISION",
             }
             .to_owned(),
             DataType::Decimal(info) | DataType::Numeric(info) => {
-                let word = if d == Spark { "DECIMAL" } else { "NUMERIC" };
+                let word = if dialect == Spark {
+                    "DECIMAL"
+                } else {
+                    "NUMERIC"
+                };
                 match info {
                     ExactNumberInfo::None => word.to_owned(),
                     ExactNumberInfo::Precision(p) => format!("{word}({p})"),
@@ -947,12 +968,12 @@ impl<'a> Writer<'a> {
                         format!("{word}({p}, {s})")
                     }
                     ExactNumberInfo::PrecisionAndScale(..) => {
-                        self.refuse("a negative scale", e.span());
+                        self.refuse("a negative scale", cast.span());
                         String::new()
                     }
                 }
             }
-            DataType::Text | DataType::String(None) | DataType::Varchar(None) => match d {
+            DataType::Text | DataType::String(None) | DataType::Varchar(None) => match dialect {
                 Spark => "STRING",
                 _ => "TEXT",
             }
@@ -960,7 +981,7 @@ impl<'a> Writer<'a> {
             DataType::Boolean | DataType::Bool => "BOOLEAN".to_owned(),
             DataType::Date => "DATE".to_owned(),
             DataType::Timestamp(None, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
-                match d {
+                match dialect {
                     Spark => "TIMESTAMP_NTZ",
                     _ => "TIMESTAMP",
                 }
@@ -971,7 +992,7 @@ impl<'a> Writer<'a> {
                     &format!(
                         "a cast to `{other}` (cast to INTEGER, BIGINT, SMALLINT, DOUBLE PRECISION, NUMERIC(p, s), TEXT, BOOLEAN, DATE or TIMESTAMP)"
                     ),
-                    e.span(),
+                    cast.span(),
                 );
                 String::new()
             }
@@ -1061,6 +1082,20 @@ impl<'a> Writer<'a> {
             _ => {}
         }
         self.push(known.name);
+        self.arguments(&list.args, (distinct, star), &name, e);
+        if let Some(over) = &f.over {
+            self.over(over, e);
+        }
+    }
+
+    /// A call's arguments in parentheses: `*`, or each an expression.
+    fn arguments(
+        &mut self,
+        args: &[FunctionArg],
+        (distinct, star): (bool, bool),
+        name: &str,
+        e: &Expr,
+    ) {
         self.push("(");
         if distinct {
             self.push("DISTINCT ");
@@ -1068,7 +1103,7 @@ impl<'a> Writer<'a> {
         if star {
             self.push("*");
         } else {
-            for (i, arg) in list.args.iter().enumerate() {
+            for (i, arg) in args.iter().enumerate() {
                 if i > 0 {
                     self.push(", ");
                 }
@@ -1079,9 +1114,6 @@ impl<'a> Writer<'a> {
             }
         }
         self.push(")");
-        if let Some(over) = &f.over {
-            self.over(over, e);
-        }
     }
 
     fn over(&mut self, over: &WindowType, e: &Expr) {

@@ -232,10 +232,8 @@ proptest! {
         dialect in dialect(),
     ) {
         let inputs = [Input::new("t", ["a", "b", "c"])];
-        let mut sql = format!("SELECT{}{}{}FROM{}{table}", gaps[0], items.join(", "), gaps[1], gaps[2]);
-        if let Some(column) = filter {
-            sql.push_str(&format!(" WHERE{}{column} <> 'x'", gaps[3]));
-        }
+        let filter = filter.map(|column| format!(" WHERE{}{column} <> 'x'", gaps[3])).unwrap_or_default();
+        let sql = format!("SELECT{}{}{}FROM{}{table}{filter}", gaps[0], items.join(", "), gaps[1], gaps[2]);
         let reading = query::read(&sql, dialect, &inputs);
         if reading.problems().is_empty() {
             let written = reading.written(&Engine(dialect));
