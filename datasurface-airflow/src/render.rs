@@ -786,18 +786,23 @@ impl Renderer<'_> {
         &self,
         name: &WorkspaceName,
         schema: String,
-        (transformer, queries): (
-            &datasurface_core::DataTransformer,
-            &[(datasurface_core::names::DatasetName, String)],
-        ),
-        output: &Datastore,
-    ) -> TransformSpec {
+        (ws, transformer): (&Workspace, &datasurface_core::DataTransformer),
+        (lookup, output): (&Lookup<'_>, &Datastore),
+    ) -> Result<TransformSpec, PlatformError> {
+        // Each query as the gate judged it, written again for PostgreSQL.
+        let queries = datasurface_runtime::transformer_query::rendered_queries(
+            self.platform(),
+            name.as_str(),
+            ws,
+            &crate::transformer_sql(),
+            |store| lookup.0.datastore(store).map(|p| p.item),
+        )?;
         let out_store = transformer.output_datastore.as_str();
         // A store's datasets are a set: sorted, so the model's order does
         // not reach the job.
         let mut datasets: Vec<_> = output.datasets.iter().collect();
         datasets.sort_by(|a, b| a.0.cmp(b.0));
-        TransformSpec {
+        Ok(TransformSpec {
             workspace: name.to_string(),
             limits: transformer.limits,
             role: self.transformer_role(name),
@@ -821,7 +826,7 @@ impl Renderer<'_> {
                 .collect(),
             hook: None,
             lineage: None,
-        }
+        })
     }
 
     /// The lineage of an ingestion job: what it reads (with the checks a
@@ -1060,18 +1065,7 @@ impl Renderer<'_> {
             ],
             decide: None,
         };
-        // Each query as the gate judged it, written again for PostgreSQL.
-        let queries = datasurface_runtime::transformer_query::rendered_queries(
-            name.as_str(),
-            ws,
-            &crate::transformer_sql(),
-            |store| lookup.0.datastore(store).map(|p| p.item),
-        )
-        .map_err(|e| PlatformError::Other {
-            platform: self.platform().to_owned(),
-            source: Box::new(e),
-        })?;
-        let mut spec = self.transform_spec(name, schema, (transformer, &queries), output);
+        let mut spec = self.transform_spec(name, schema, (ws, transformer), (lookup, output))?;
         spec.hook = self.transformer_hook(lookup, name, ws, &inputs)?;
         spec.lineage =
             Some(self.transform_lineage(lineage.0, name, (transformer, output), &inputs, &spec));

@@ -227,28 +227,14 @@ fn one(
                 .all(|p| p.kind != ProblemKind::Unparseable);
             if let (Some(columns), true, false) = (columns, parsed, output_checked) {
                 output_checked = true;
-                let mismatched = mismatch(&what, *dialect, columns, &lineage, &path, transformer);
-                let names: Vec<&str> = columns.keys().map(|c| c.as_str()).collect();
-                let assigned = query::assign(&lineage, *dialect, &names);
-                match (mismatched, assigned) {
-                    (Some(finding), _) => found.push(finding),
-                    (None, Err(problem)) => found.push(
-                        Diagnostic::new(
-                            SQL_OUTPUT_MISMATCH,
-                            Severity::Error,
-                            path.clone(),
-                            format!("{what}: {}", problem.message),
-                        )
-                        .with_help(
-                            "write each column of the dataset once, by a name only it answers to",
-                        )
-                        .in_text(
-                            usize::try_from(problem.at.line).unwrap_or(1),
-                            usize::try_from(problem.at.column).unwrap_or(1),
-                        ),
-                    ),
-                    (None, Ok(_)) => {}
-                }
+                found.extend(written(
+                    &what,
+                    *dialect,
+                    columns,
+                    &lineage,
+                    &path,
+                    transformer,
+                ));
             }
             let is_whole = lineage
                 .problems
@@ -322,6 +308,43 @@ fn finding(
     Diagnostic::new(code, severity, path.clone(), message)
         .with_help(help)
         .in_text(at(problem.at.line), at(problem.at.column))
+}
+
+/// The finding of what a query writes, if it is not each column of its
+/// dataset once: a column missing or extra, or one the engine could take
+/// for two.
+fn written(
+    what: &str,
+    dialect: Dialect,
+    columns: &datasurface_core::OrderedMap<
+        datasurface_core::names::ColumnName,
+        datasurface_core::Column,
+    >,
+    lineage: &datasurface_sql::Lineage,
+    path: &ModelPath,
+    transformer: &datasurface_core::DataTransformer,
+) -> Option<Diagnostic> {
+    if let Some(finding) = mismatch(what, dialect, columns, lineage, path, transformer) {
+        return Some(finding);
+    }
+    let names: Vec<&str> = columns
+        .keys()
+        .map(datasurface_core::names::ColumnName::as_str)
+        .collect();
+    let problem = query::assign(lineage, dialect, &names).err()?;
+    Some(
+        Diagnostic::new(
+            SQL_OUTPUT_MISMATCH,
+            Severity::Error,
+            path.clone(),
+            format!("{what}: {}", problem.message),
+        )
+        .with_help("write each column of the dataset once, by a name only it answers to")
+        .in_text(
+            usize::try_from(problem.at.line).unwrap_or(1),
+            usize::try_from(problem.at.column).unwrap_or(1),
+        ),
+    )
 }
 
 /// The finding of a query that writes other columns than its dataset

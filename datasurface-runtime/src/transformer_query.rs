@@ -4,10 +4,10 @@
 //! platform renders its transformers' queries here, so none sends an
 //! engine the text as written, and none does it its own way.
 
-use datasurface_core::names::{DatasetName, DatastoreName};
+use datasurface_core::names::{ColumnName, DatasetName, DatastoreName};
 use datasurface_core::{CodeArtifact, Datastore, Workspace};
-use datasurface_platform::TransformerSql;
 use datasurface_platform::escape::sql::Dialect as Quoting;
+use datasurface_platform::{PlatformError, TransformerSql};
 
 use crate::lineage::dialect_of;
 
@@ -48,18 +48,21 @@ impl datasurface_sql::query::Quoting for Quoted {
 }
 
 /// The queries of the SQL transformer of `workspace` (named `name`), by
-/// output dataset in name order, as `sql`'s engine is to run them; `store`
-/// finds a datastore by name. Empty for a transformer of other code.
+/// output dataset in name order, as `sql`'s engine on `platform` is to run
+/// them; `store` finds a datastore by name. Empty for a transformer of
+/// other code.
 ///
 /// # Errors
 ///
-/// [`QueryRefused`] for the first query that cannot run as judged.
+/// [`PlatformError::Other`] from [`QueryRefused`], for the first query
+/// that cannot run as judged: the render fails.
 pub fn rendered_queries<'m>(
+    platform: &str,
     name: &str,
     workspace: &Workspace,
     sql: &TransformerSql,
     store: impl Fn(&DatastoreName) -> Option<&'m Datastore>,
-) -> Result<Vec<(DatasetName, String)>, QueryRefused> {
+) -> Result<Vec<(DatasetName, String)>, PlatformError> {
     let Some(transformer) = &workspace.transformer else {
         return Ok(Vec::new());
     };
@@ -82,12 +85,12 @@ pub fn rendered_queries<'m>(
     for (dataset, query) in code.sorted_queries() {
         let columns: Vec<&str> = output
             .and_then(|o| o.datasets.get(dataset))
-            .map(|d| d.schema.columns.keys().map(|c| c.as_str()).collect())
+            .map(|d| d.schema.columns.keys().map(ColumnName::as_str).collect())
             .unwrap_or_default();
         let reading = datasurface_sql::query::read(query, dialect_of(sql), &inputs);
         let written = reading.render(&quoting, &columns).map_err(|problems| {
             let first = problems.first();
-            QueryRefused {
+            let refused = QueryRefused {
                 workspace: name.to_owned(),
                 datastore: transformer.output_datastore.to_string(),
                 dataset: dataset.to_string(),
@@ -95,6 +98,10 @@ pub fn rendered_queries<'m>(
                     .map_or_else(|| "it writes no column".to_owned(), |p| p.message.clone()),
                 line: first.map_or(1, |p| p.at.line),
                 column: first.map_or(1, |p| p.at.column),
+            };
+            PlatformError::Other {
+                platform: platform.to_owned(),
+                source: Box::new(refused),
             }
         })?;
         rendered.push((dataset.clone(), written));

@@ -214,15 +214,12 @@ impl Renderer<'_> {
         // Each query as the gate judged it, written again for Spark SQL:
         // the driver never sees the text as written.
         let outputs = datasurface_runtime::transformer_query::rendered_queries(
+            self.platform(),
             workspace.as_str(),
             ws,
             &crate::transformer_sql(),
             |store| index.datastore(store).map(|p| p.item),
-        )
-        .map_err(|e| PlatformError::Other {
-            platform: self.platform().to_owned(),
-            source: Box::new(e),
-        })?
+        )?
         .into_iter()
         .filter_map(|(d, query)| {
             let dataset = out_store.datasets.get(&d)?;

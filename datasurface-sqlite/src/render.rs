@@ -836,15 +836,12 @@ impl Renderer<'_> {
         )?;
         // Each query as the gate judged it, written again for SQLite.
         let queries = datasurface_runtime::transformer_query::rendered_queries(
+            self.platform(),
             workspace.as_str(),
             ws,
             &crate::transformer_sql(),
             |name| lookup.datastore(name).map(|p| p.item),
-        )
-        .map_err(|e| PlatformError::Other {
-            platform: self.platform().to_owned(),
-            source: Box::new(e),
-        })?
+        )?
         .into_iter()
         .map(|(d, q)| (d.to_string(), q))
         .collect();
