@@ -873,8 +873,9 @@ fn bound(conn: &rusqlite::Connection, limit: std::time::Duration) {
 
 /// A transformer's connection to its container's database: opened read
 /// only, with an authorizer that lets its queries read its own input views
-/// (and, through them, what they read) and call functions, and refuses
-/// everything else: another workspace's tables and views, the schema,
+/// (and, through them, what they read) and call the functions the gate
+/// allows on SQLite (`datasurface_sql::functions`), and refuses everything
+/// else: another workspace's tables and views, the schema, recursion,
 /// `PRAGMA`, `ATTACH` and any write. A refused query fails with
 /// "not authorized".
 fn sandbox(
