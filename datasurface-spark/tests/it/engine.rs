@@ -74,7 +74,9 @@ const CONF: &str = "{spark.sql.shuffle.partitions: '2', spark.ui.enabled: 'false
 /// The model: one store read by snapshot from `source`, one consumer group
 /// keeping history, on a `spark` platform whose warehouse is `warehouse`.
 /// `Sneak`'s query reads a file of the warehouse instead of its input,
-/// which the gate refuses (`check`) and the driver must refuse too.
+/// which the gate refuses (`check`) and the driver must refuse too: it is
+/// put past the gate by [`crate::render`]. `Slow`'s query, within what the
+/// gate allows, runs for hours (the input joined with itself five times).
 pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
     let warehouse = warehouse.display();
     let ecosystem = format!(
@@ -126,7 +128,7 @@ pub(crate) fn model(source: &str, warehouse: &Path) -> Vec<SourceFile> {
          Slow:\n    container: Analytics\n    datasetGroups:\n      Input:\n        \
          sinks: [{{datastore: Shop, dataset: items}}]\n    \
          transformer:\n      outputDatastore: Slowed\n      limits: {{timeoutSeconds: 1}}\n      code:\n        sql:\n          queries:\n            \
-         items: \"SELECT a.id FROM Shop_items a CROSS JOIN range(1000000000) r\"\n  \
+         items: \"SELECT a.id FROM Shop_items a CROSS JOIN Shop_items b CROSS JOIN Shop_items c CROSS JOIN Shop_items d CROSS JOIN Shop_items e\"\n  \
          Audit:\n    container: Analytics\n    datasetGroups:\n      Everything:\n        \
          sinks: [{{datastore: Shop, dataset: items}}]\n        \
          requirements: {{milestoning: LIVE_WITH_FORENSIC_HISTORY, latency: HOURS, retention: P30D}}\n      \

@@ -36,14 +36,16 @@ fn mirrored(primary: &str, declaration: &str, lake: Option<&str>) -> Vec<SourceF
 fn rendered(
     files: &[SourceFile],
 ) -> Result<datasurface_platform::Rendering, Vec<(&'static str, String, String)>> {
-    let valid =
-        datasurface_rules::validate::validate(datasurface_files::load(files).unwrap().ecosystem)
-            .unwrap();
+    let (valid, own) = crate::gated(files);
     let graphs = datasurface_platform::graph::build(&valid);
     let name = valid.platforms.get_key_value("Lake").unwrap().0;
     match datasurface_platform::render_with(&datasurface_spark::Spark::new(), &valid, &graphs, name)
     {
-        Ok(r) => Ok(r.rendering),
+        Ok(r) => {
+            let mut rendering = r.rendering;
+            crate::past_the_gate(&mut rendering, own);
+            Ok(rendering)
+        }
         Err(RenderFailure::Refused { report, .. }) => Err(report
             .diagnostics()
             .iter()
