@@ -46,6 +46,50 @@ pub mod env {
     pub const CREDENTIALS: &str = "DATASURFACE_CREDENTIALS";
 }
 
+/// The worker's variables a local task passes to its job whatever it runs:
+/// what finds and runs programs (the job runner, `spark-submit`, Java and
+/// Python), the locale and time zone, and the job runner's own settings
+/// that hold no secret. Every other variable of the worker stays out of the
+/// job's environment, above all other jobs' credentials: a task adds only
+/// the variables of the credentials its spec names ([`worker_env`]).
+pub const WORKER_VARIABLES: &[&str] = &[
+    "DATASURFACE_CACHE_DIR",
+    "DATASURFACE_LINEAGE",
+    "DATASURFACE_MODEL",
+    "DATASURFACE_SPARK_SUBMIT",
+    "HADOOP_CONF_DIR",
+    "HOME",
+    "HOSTNAME",
+    "JAVA_HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LOGNAME",
+    "PATH",
+    "PYSPARK_DRIVER_PYTHON",
+    "PYSPARK_PYTHON",
+    "PYTHONPATH",
+    "SPARK_CONF_DIR",
+    "SPARK_HOME",
+    "SSL_CERT_DIR",
+    "SSL_CERT_FILE",
+    "TMPDIR",
+    "TZ",
+    "USER",
+    "VIRTUAL_ENV",
+];
+
+/// The worker's variables a local task may read: [`WORKER_VARIABLES`] and
+/// the `variables` of the credentials its job uses (each credential's user
+/// and password variables, [`credential_variable`]), sorted, each once.
+pub fn worker_env(variables: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut names: Vec<String> = WORKER_VARIABLES.iter().map(|v| (*v).to_owned()).collect();
+    names.extend(variables);
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// When a DAG runs: in a spec, `{"cron": "…"}`, `{"anyOf": ["<asset>", …]}`
 /// or `"external"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,8 +181,11 @@ pub enum Operator {
         /// The command line, its words quoted for the shell and the whole
         /// made inert for Jinja.
         bash_command: String,
-        /// The job runner's environment (added to the worker's), values inert.
+        /// The job runner's environment, values inert.
         env: BTreeMap<String, String>,
+        /// The worker's variables the job also sees, read where the task
+        /// runs ([`worker_env`]); no other variable of the worker reaches it.
+        worker_env: Vec<String>,
     },
     /// `KubernetesPodOperator`: a pod of the job runner's image.
     Pod {
@@ -312,6 +359,9 @@ impl Dag {
                 Operator::Bash {
                     bash_command: command,
                     env,
+                    worker_env: worker_env(credentials.iter().flat_map(|credential| {
+                        ["user", "password"].map(|part| credential_variable(credential, part))
+                    })),
                 }
             }
         };

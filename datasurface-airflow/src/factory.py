@@ -11,6 +11,7 @@ and none is evaluated; this program only copies strings into operators.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path, PurePosixPath
 
 import pendulum
@@ -59,7 +60,22 @@ def _operator(kind):
         if kind == "bash":
             from airflow.providers.standard.operators.bash import BashOperator
 
-            _operators[kind] = BashOperator
+            class JobOperator(BashOperator):
+                """A `BashOperator` whose command sees only its spec's
+                variables and the worker's variables the spec names, read
+                where and when the task runs: never another job's
+                credential, and no value of the worker's in the DAG."""
+
+                def __init__(self, *, worker_env, **kwargs):
+                    super().__init__(append_env=False, **kwargs)
+                    self.worker_env = tuple(worker_env)
+
+                def get_env(self, context):
+                    env = {n: os.environ[n] for n in self.worker_env if n in os.environ}
+                    env.update(super().get_env(context))
+                    return env
+
+            _operators[kind] = JobOperator
         elif kind == "pod":
             from airflow.providers.cncf.kubernetes.operators.pod import (
                 KubernetesPodOperator,
@@ -98,7 +114,7 @@ def _task(task):
         return operator(
             bash_command=task["bashCommand"],
             env=task["env"],
-            append_env=True,
+            worker_env=task["workerEnv"],
             **common,
         )
     return operator(

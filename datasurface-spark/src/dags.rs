@@ -18,7 +18,9 @@
 
 use std::collections::BTreeMap;
 
-use datasurface_airflow::dags::{DagSpec, Operator, RUN_TYPE, SKIP_EXIT_CODE, Schedule, TaskSpec};
+use datasurface_airflow::dags::{
+    DagSpec, Operator, RUN_TYPE, SKIP_EXIT_CODE, Schedule, TaskSpec, worker_env,
+};
 use datasurface_airflow::escape::jinja::inert;
 use datasurface_airflow::factory;
 use datasurface_core::StepTrigger;
@@ -80,6 +82,8 @@ pub(crate) struct SparkDag<'a> {
     pub(crate) outlets: Vec<String>,
     /// A hooked transformer's workspace: its DAG asks the hook first.
     pub(crate) decide: Option<&'a str>,
+    /// The variables of the credentials the job reads its source with.
+    pub(crate) credential_variables: Vec<String>,
 }
 
 impl SparkDag<'_> {
@@ -119,6 +123,7 @@ impl SparkDag<'_> {
             operator: Operator::Bash {
                 bash_command: inert(&command.join(" ")).into_owned(),
                 env,
+                worker_env: worker_env(self.credential_variables.iter().cloned()),
             },
         });
         DagSpec {
@@ -179,6 +184,7 @@ fn decide_task(workspace: &str, spec: &str, env: BTreeMap<String, String>) -> Ta
         operator: Operator::Bash {
             bash_command: command,
             env,
+            worker_env: worker_env([]),
         },
     }
 }

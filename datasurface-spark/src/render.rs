@@ -385,6 +385,7 @@ impl Renderer<'_> {
             spec: key,
             memory_mib: None,
             decide: None,
+            credential_variables: spec.source.credential_variables(),
             outlets: spec
                 .datasets
                 .iter()
@@ -424,6 +425,7 @@ impl Renderer<'_> {
             memory_mib: Some(spec.memory_mib),
             outlets: vec![dags::transformer_asset(platform, &spec.workspace)],
             decide: spec.hook.as_ref().map(|_| spec.workspace.as_str()),
+            credential_variables: Vec::new(),
         })
     }
 

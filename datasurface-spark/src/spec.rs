@@ -130,6 +130,33 @@ pub enum SourceSpec {
     },
 }
 
+impl SourceSpec {
+    /// The environment variables holding the credential the driver reads
+    /// this source with: the only credential variables its task sees.
+    pub fn credential_variables(&self) -> Vec<String> {
+        match self {
+            SourceSpec::Jdbc {
+                user_variable,
+                password_variable,
+                ..
+            } => user_variable
+                .iter()
+                .chain(password_variable)
+                .cloned()
+                .collect(),
+            SourceSpec::AirflowPrimary {
+                user_variable,
+                password_variable,
+                ..
+            } => vec![user_variable.clone(), password_variable.clone()],
+            SourceSpec::Files { .. }
+            | SourceSpec::Staged { .. }
+            | SourceSpec::Mirror { .. }
+            | SourceSpec::Unsupported { .. } => Vec::new(),
+        }
+    }
+}
+
 /// One dataset of a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

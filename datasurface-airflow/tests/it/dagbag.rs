@@ -48,6 +48,8 @@ for dag_id, dag in sorted(bag.dags.items()):
                 "outlets": [o.uri for o in t.outlets],
                 "upstream": sorted(t.upstream_task_ids),
                 **({"bashCommand": t.bash_command} if hasattr(t, "bash_command") else {}),
+                **({"env": sorted(k for k in t.get_env({}) if not k.startswith("AIRFLOW_CTX_"))}
+                   if hasattr(t, "get_env") else {}),
             }
             for t in dag.tasks
         ],
@@ -56,20 +58,40 @@ errors = {str(k): str(v) for k, v in bag.import_errors.items()}
 print(json.dumps({"dags": dags, "errors": errors}))
 "#;
 
+/// A variable of the worker that no task names: another job's credential.
+const FOREIGN_SECRET: &str = "DATASURFACE_CREDENTIAL_SOMEONE_ELSES_PASSWORD";
+
 /// Loads `dags` with Airflow's `DagBag` and checks that it built exactly the
 /// DAGs `specs` describe: every DAG id once, with its schedule, assets,
 /// tags, retries and tasks in order (a bash task with its command as
-/// written), and no import error. Returns the DAGs as Airflow built them.
+/// written and the environment its command gets on a worker that holds
+/// every credential: its spec's variables and the worker's variables it
+/// names, never another's), and no import error. Returns the DAGs as
+/// Airflow built them.
 pub(crate) fn assert_airflow_builds(
     python: &Path,
     dags: &Path,
     specs: &[DagSpec],
 ) -> serde_json::Map<String, serde_json::Value> {
     let home = dags.with_file_name("airflow-home");
+    // The worker holds every credential any task names, and one none does.
+    let mut worker: std::collections::BTreeSet<String> =
+        std::iter::once(FOREIGN_SECRET.to_owned()).collect();
+    for task in specs.iter().flat_map(|s| &s.tasks) {
+        if let Operator::Bash { worker_env, .. } = &task.operator {
+            worker.extend(
+                worker_env
+                    .iter()
+                    .filter(|v| v.starts_with("DATASURFACE_CREDENTIAL_"))
+                    .cloned(),
+            );
+        }
+    }
     let out = Command::new(python)
         .arg("-c")
         .arg(DAGBAG)
         .arg(dags)
+        .envs(worker.iter().map(|v| (v, "worker's value")))
         .env("AIRFLOW_HOME", &home)
         .env("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
         .output()
@@ -94,10 +116,28 @@ pub(crate) fn assert_airflow_builds(
                 let upstream: Vec<&str> = previous.into_iter().collect();
                 previous = Some(&t.task_id);
                 match &t.operator {
-                    Operator::Bash { bash_command, .. } => json!({
-                        "taskId": t.task_id, "operator": "BashOperator", "outlets": t.outlets,
-                        "upstream": upstream, "bashCommand": bash_command
-                    }),
+                    Operator::Bash {
+                        bash_command,
+                        env,
+                        worker_env,
+                    } => {
+                        let mut seen: Vec<&str> = env.keys().map(String::as_str).collect();
+                        seen.extend(
+                            worker_env
+                                .iter()
+                                .filter(|v| {
+                                    worker.contains(*v) || std::env::var_os(v.as_str()).is_some()
+                                })
+                                .map(String::as_str),
+                        );
+                        seen.sort_unstable();
+                        seen.dedup();
+                        assert!(!seen.contains(&FOREIGN_SECRET));
+                        json!({
+                            "taskId": t.task_id, "operator": "JobOperator", "outlets": t.outlets,
+                            "upstream": upstream, "bashCommand": bash_command, "env": seen
+                        })
+                    }
                     Operator::Pod { .. } => json!({
                         "taskId": t.task_id, "operator": "KubernetesPodOperator",
                         "outlets": t.outlets, "upstream": upstream
