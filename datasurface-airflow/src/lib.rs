@@ -132,6 +132,7 @@ impl DataPlatform for Airflow {
             .with_file_formats([FileFormat::Csv])
             // A hooked transformer runs only when its hook says so.
             .with_hooks()
+            .with_quality_rules()
             // Batches on a schedule or a `run`: minutes behind at best.
             .with_fastest_latency(Latency::Minutes)
     }

@@ -333,8 +333,9 @@ pub struct FileDrop {
     /// The format of the files.
     #[serde(default, skip_serializing_if = "crate::serde_util::is_default")]
     pub format: FileFormat,
-    /// The file name (or glob) of each dataset, relative to the container;
-    /// by default `<dataset>.<extension>`.
+    /// The file name of each dataset in the container's folder (one file of
+    /// the folder itself, see [`crate::resources::drop_file_name`]); by
+    /// default `<dataset>.<extension>`.
     #[serde(
         default,
         deserialize_with = "crate::serde_util::unique_keys",

@@ -745,8 +745,64 @@ pub fn confined(path: &str) -> bool {
         && path.split('/').all(|p| p != "..")
 }
 
-/// A file drop's file name: a name (or glob) relative to its container's
-/// folder.
+/// Why a text is not one file's name in a drop folder
+/// ([`drop_file_name`]): each says what the name does and what a platform
+/// would do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotAFileName {
+    /// The name is empty.
+    #[error("it is empty")]
+    Empty,
+    /// It climbs out of the folder or starts at a root, a home directory
+    /// or a drive.
+    #[error("it is not inside its drop folder")]
+    Outside,
+    /// It names a file in a folder below the drop folder.
+    #[error("`/` and `\\` make it a path, and a platform reads only the drop folder's own files")]
+    Path,
+    /// It starts with `.`: a hidden file (or `.`, `..`).
+    #[error("it starts with `.`, a hidden file's name")]
+    Hidden,
+    /// It holds a wildcard, which no platform expands.
+    #[error("`{0}` is a wildcard, and a platform reads one file by its name, never a pattern")]
+    Wildcard(char),
+    /// It holds a control character.
+    #[error("it holds a control character")]
+    Control,
+}
+
+/// Whether `name` is one file's name in a file drop's folder: not empty,
+/// no path (`/`, `\`, a drive's `:`, a leading `~`), not hidden (a
+/// leading `.`, which also refuses `..`), no wildcard (`*?[]{}`) and no
+/// control character. The one definition: `check`
+/// (`unconfined-path`) and every platform that reads a drop folder ask it.
+pub fn drop_file_name(name: &str) -> Result<(), NotAFileName> {
+    if name.is_empty() {
+        return Err(NotAFileName::Empty);
+    }
+    if name.starts_with(['/', '~'])
+        || name.contains(':')
+        || name.split(['/', '\\']).any(|p| p == "..")
+    {
+        return Err(NotAFileName::Outside);
+    }
+    if name.contains(['/', '\\']) {
+        return Err(NotAFileName::Path);
+    }
+    if name.starts_with('.') {
+        return Err(NotAFileName::Hidden);
+    }
+    if let Some(c) = name.chars().find(|c| "*?[]{}".contains(*c)) {
+        return Err(NotAFileName::Wildcard(c));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NotAFileName::Control);
+    }
+    Ok(())
+}
+
+/// A file drop's file name, relative to its container's folder.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DropFile<'a> {
@@ -909,6 +965,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_drop_file_name_is_one_visible_file_of_the_folder() {
+        for good in [
+            "orders.csv",
+            "orders",
+            "orders 2024.csv",
+            "o..csv",
+            "naïve.csv",
+        ] {
+            assert_eq!(drop_file_name(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("", NotAFileName::Empty),
+            ("../x.csv", NotAFileName::Outside),
+            ("/etc/passwd", NotAFileName::Outside),
+            ("~/x", NotAFileName::Outside),
+            ("C:x", NotAFileName::Outside),
+            ("a\\..\\x", NotAFileName::Outside),
+            ("sub/x.csv", NotAFileName::Path),
+            ("sub\\x.csv", NotAFileName::Path),
+            (".hidden.csv", NotAFileName::Hidden),
+            ("..", NotAFileName::Outside),
+            ("*.csv", NotAFileName::Wildcard('*')),
+            ("x?.csv", NotAFileName::Wildcard('?')),
+            ("x[12].csv", NotAFileName::Wildcard('[')),
+            ("x{a,b}.csv", NotAFileName::Wildcard('{')),
+            ("x\ny.csv", NotAFileName::Control),
+        ] {
+            assert_eq!(drop_file_name(bad), Err(why), "{bad:?}");
+        }
+    }
+
     proptest::proptest! {
         /// A file name that `confined` accepts never climbs out of its
         /// folder, however it is resolved: its depth never goes below zero.
@@ -925,6 +1013,17 @@ mod tests {
                     proptest::prop_assert!(depth >= 0, "{}", path);
                 }
                 proptest::prop_assert!(!path.starts_with('/'));
+            }
+        }
+
+        /// A drop file name names one file of the folder: joined to any
+        /// folder it has one more component, itself, and is confined.
+        #[test]
+        fn drop_file_names_are_single_files(name in "[a-z./~\\\\:*?\\[\\]{}\n ]{0,10}") {
+            if drop_file_name(&name).is_ok() {
+                let path = std::path::Path::new("/drop").join(&name);
+                proptest::prop_assert_eq!(path.parent(), Some(std::path::Path::new("/drop")), "{:?}", name);
+                proptest::prop_assert!(confined(&name), "{:?}", name);
             }
         }
 

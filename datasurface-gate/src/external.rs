@@ -105,6 +105,7 @@ impl DataPlatform for External {
             .with_code_kinds(CodeKind::ALL.to_vec())
             .with_file_formats(FileFormat::ALL.to_vec())
             .with_hooks()
+            .with_quality_rules()
     }
 
     /// Its parameters, and entries whose files would be one where case is

@@ -125,6 +125,7 @@ fn shown(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => "SQLite",
         Dialect::Postgres => "PostgreSQL",
+        Dialect::Spark => "Spark SQL",
         _ => "ANSI SQL",
     }
 }

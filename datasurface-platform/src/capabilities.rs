@@ -70,6 +70,12 @@ pub struct Capabilities {
     /// (docs/hooks.md). A platform that does not would run a hooked
     /// transformer unasked, so a model with one is refused on it.
     pub hooks: bool,
+    /// Whether it judges every batch of a dataset it ingests by the
+    /// dataset's quality rules (`datasurface_runtime::quality`): a `fail`
+    /// rule broken leaves nothing of the batch visible, a `warn` rule is
+    /// kept in the batch's record. A platform that does not would commit
+    /// what the rules refuse, so a dataset with rules is refused on it.
+    pub quality_rules: bool,
 }
 
 impl Capabilities {
@@ -145,6 +151,14 @@ impl Capabilities {
         self
     }
 
+    /// It judges each batch by its datasets' quality rules, as
+    /// [`Capabilities::quality_rules`] says.
+    #[must_use]
+    pub fn with_quality_rules(mut self) -> Self {
+        self.quality_rules = true;
+        self
+    }
+
     /// The longest history, in days, it keeps for a forensic group.
     #[must_use]
     pub fn with_longest_retention_days(mut self, days: u64) -> Self {
@@ -187,6 +201,8 @@ pub enum Capability {
     RetentionDays(u64),
     /// A hook deciding when a workspace's transformer runs.
     Hooks,
+    /// A dataset's quality rules, judged on every batch.
+    QualityRules,
 }
 
 impl fmt::Display for Capability {
@@ -202,6 +218,12 @@ impl fmt::Display for Capability {
             Capability::Latency(l) => write!(f, "{l:?} latency"),
             Capability::RetentionDays(d) => write!(f, "keeping history {d} days"),
             Capability::Hooks => write!(f, "hooks deciding when a transformer runs"),
+            Capability::QualityRules => {
+                write!(
+                    f,
+                    "quality rules judging each batch (it would commit what they refuse)"
+                )
+            }
         }
     }
 }
@@ -222,12 +244,14 @@ impl Capabilities {
                 self.longest_retention_days.is_none_or(|most| *d <= most)
             }
             Capability::Hooks => self.hooks,
+            Capability::QualityRules => self.quality_rules,
         }
     }
 
     /// Every capability declared, one by one (the lists; the bounds
-    /// `fastest_latency` and `longest_retention_days`, and `hooks`, are not
-    /// listed: a generated model exercises the lists).
+    /// `fastest_latency` and `longest_retention_days`, `hooks` and
+    /// `quality_rules` are not listed: a generated model exercises the
+    /// lists).
     pub fn all(&self) -> Vec<Capability> {
         let mut all = Vec::new();
         all.extend(
@@ -443,6 +467,12 @@ impl Check<'_> {
             }
         }
         for (name, dataset) in &store.datasets {
+            if !dataset.quality.is_empty() {
+                self.uses(
+                    || path().keys(["datasets", name.as_str(), "quality"]),
+                    Capability::QualityRules,
+                );
+            }
             for (column, c) in &dataset.schema.columns {
                 each_type(&c.data_type, &mut |t| {
                     if self.keeps_type(t) {

@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfinedError {
-    /// The name climbs out of the folder, starts at a root or a home
-    /// directory, or uses `\` or a drive.
+    /// The name is not one file's name in the folder
+    /// ([`datasurface_core::resources::drop_file_name`]): it climbs out,
+    /// starts at a root, is a path, a hidden file or a pattern.
     #[error(
-        "the file `{name}` is not inside the drop folder {}; name it by a relative path without `..`",
+        "`{name}` is not a file name in the drop folder {} ({why}); name one file of the folder itself",
         folder.display()
     )]
     NotInside {
@@ -22,6 +23,8 @@ pub enum ConfinedError {
         name: String,
         /// The folder.
         folder: PathBuf,
+        /// Why not.
+        why: datasurface_core::resources::NotAFileName,
     },
     /// The folder or the file cannot be resolved.
     #[error("cannot read {}: {source}", path.display())]
@@ -155,12 +158,15 @@ pub fn no_link_below(root: &Path, path: &Path) -> Result<(), ConfinedError> {
 
 /// The file `name` names in `folder` (with `extension` added when it has
 /// none), if it is a regular file that resolves inside the folder: a name
-/// with `..` or a root, or a link that leads out of the folder, is refused.
+/// that is not one file's name of the folder
+/// ([`datasurface_core::resources::drop_file_name`], the rule `check`
+/// applies), or a link that leads out of the folder, is refused.
 pub fn file_in(folder: &Path, name: &str, extension: &str) -> Result<PathBuf, ConfinedError> {
-    if !datasurface_core::resources::confined(name) {
+    if let Err(why) = datasurface_core::resources::drop_file_name(name) {
         return Err(ConfinedError::NotInside {
             name: name.to_owned(),
             folder: folder.to_path_buf(),
+            why,
         });
     }
     let mut path = folder.join(name);
@@ -223,11 +229,13 @@ mod tests {
         std::fs::write(dir.join("secret.csv"), "id\n1\n").unwrap();
         let folder = dir.join("drops");
         assert!(file_in(&folder, "orders", "csv").is_ok());
-        assert!(file_in(&folder, "sub.d/x.csv", "csv").is_ok());
         for (name, why) in [
-            ("../secret.csv", "not inside the drop folder"),
-            ("/etc/passwd", "not inside the drop folder"),
-            ("sub.d/../../secret.csv", "not inside the drop folder"),
+            ("../secret.csv", "not inside its drop folder"),
+            ("/etc/passwd", "not inside its drop folder"),
+            ("sub.d/../../secret.csv", "not inside its drop folder"),
+            ("sub.d/x.csv", "make it a path"),
+            ("*.csv", "is a wildcard"),
+            (".orders.csv", "hidden"),
             ("sub.d", "not a regular file"),
             ("none.csv", "cannot read"),
         ] {

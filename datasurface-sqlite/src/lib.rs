@@ -150,6 +150,7 @@ impl DataPlatform for SqlitePlatform {
             .with_file_formats([FileFormat::Csv])
             // A hooked transformer runs only when its hook says so.
             .with_hooks()
+            .with_quality_rules()
             // Batches on a schedule or a `run`: minutes behind at best.
             .with_fastest_latency(Latency::Minutes)
     }

@@ -165,3 +165,42 @@ fn claims_the_folders_its_parameters_map() {
         ]
     );
 }
+
+/// The platform does not judge batches by quality rules, and says so: a
+/// dataset it ingests with rules (three `fail` rules its batches would
+/// break) is refused at `check`, where before it passed and every batch
+/// committed its rows.
+#[test]
+fn quality_rules_it_would_ignore_are_refused_at_check() {
+    let files = engine::model("shop", std::path::Path::new("/data/warehouse"));
+    let files: Vec<SourceFile> = files
+        .into_iter()
+        .map(|f| {
+            let text = f.text.replacen(
+                "qty: {type: Integer}\n          primaryKey: [id]\n",
+                "qty: {type: Integer}\n          primaryKey: [id]\n        quality:\n          \
+                 - rowCount: {min: 1000000}\n          - range: {column: qty, max: -1}\n          \
+                 - check: {sql: \"qty < 0\"}\n",
+                1,
+            );
+            SourceFile::new(f.path, text)
+        })
+        .collect();
+    let ecosystem = datasurface_files::load(&files).unwrap().ecosystem;
+    let mut registry = datasurface_platform::PlatformRegistry::new();
+    registry.register(std::sync::Arc::new(Spark::new()));
+    let report = datasurface_platform::gate(ecosystem, &registry, &[]).unwrap_err();
+    let refused: Vec<String> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "unsupported-by-platform")
+        .map(|d| format!("{}: {}", d.path, d.message))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "/zones/Main/teams/Shop/datastores/Shop/datasets/items/quality: platform `Lake` (kind `spark`) does not support quality rules judging each batch (it would commit what they refuse)"
+        ],
+        "{report:?}"
+    );
+}

@@ -4,19 +4,23 @@
 //! file name that climbs out of the folder (`..`), starts at the root or a
 //! home directory, or uses `\` or a drive would make the platform read a
 //! file the container's owner never offered: another team's drop, or
-//! anything on the machine.
+//! anything on the machine. A path into a sub-folder, a hidden file or a
+//! wildcard is refused too, by the same function every platform asks before
+//! it reads ([`drop_file_name`]): what a platform would refuse when the
+//! batch runs, `check` refuses first.
 
 use super::prelude::*;
-use datasurface_core::resources::{confined, drop_files_in};
+use datasurface_core::resources::{NotAFileName, drop_file_name, drop_files_in};
 
 pub(crate) static RULE: Rule = Rule {
     info: CodeInfo::new(
         "unconfined-path",
         Severity::Error,
         "A file drop names a file outside its folder.",
-        "A file drop's `files` are names (or globs) relative to its container's folder: no `..`, no \
-                  leading `/` or `~`, no `\\` and no drive. Put the file in the folder, or ask the folder's owner \
-                  to map another folder for the container.",
+        "A file drop's `files` name one file each in its container's folder: no `..`, no leading `/`, \
+                  `~` or `.`, no `/`, `\\` or drive, no wildcard (`*?[]{}`) and no control character. Every \
+                  platform reads a drop file by that name and refuses any other, so `check` refuses it first. \
+                  Put the file in the folder, or ask the folder's owner to map another folder for the container.",
     )
     .with_example(
         &[
@@ -38,16 +42,23 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Context<'_>, out: &mut Findings) {
     for drop in drop_files_in(cx.eco, cx.inventory()) {
-        if !confined(&drop.file) {
-            out.report(
-                drop.path.clone(),
-                format!(
-                    "{} reads `{}`, which is not inside its drop folder",
-                    drop.describe(),
-                    drop.file
-                ),
+        let Err(why) = drop_file_name(&drop.file) else {
+            continue;
+        };
+        let (said, help) = match why {
+            NotAFileName::Outside => (
+                "which is not inside its drop folder".to_owned(),
                 "name the file by a relative path inside the folder, without `..`",
-            );
-        }
+            ),
+            other => (
+                format!("which is not one file's name in its drop folder: {other}"),
+                "name one file of the folder itself, by its whole name",
+            ),
+        };
+        out.report(
+            drop.path.clone(),
+            format!("{} reads `{}`, {said}", drop.describe(), drop.file),
+            help,
+        );
     }
 }
