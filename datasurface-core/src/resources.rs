@@ -734,8 +734,10 @@ pub fn overlapping(claims: &[FileClaim<'_>]) -> Vec<(usize, usize)> {
     found
 }
 
-/// Whether a file drop's file name stays inside its folder: relative, with
-/// no `..`, no root, no `~` and no `\`.
+/// Whether a relative path stays inside the folder it is read from: not
+/// empty, with no `..`, no root, no `~`, no `\` and no drive. A team's
+/// database file under the model's directory is one; a file drop's file
+/// name must also be one file of its folder ([`drop_file_name`]).
 pub fn confined(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
@@ -781,10 +783,8 @@ pub fn drop_file_name(name: &str) -> Result<(), NotAFileName> {
     if name.is_empty() {
         return Err(NotAFileName::Empty);
     }
-    if name.starts_with(['/', '~'])
-        || name.contains(':')
-        || name.split(['/', '\\']).any(|p| p == "..")
-    {
+    // Read with `\` as a separator too, as a Windows worker would.
+    if !confined(&name.replace('\\', "/")) {
         return Err(NotAFileName::Outside);
     }
     if name.contains(['/', '\\']) {

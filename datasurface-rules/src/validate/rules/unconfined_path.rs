@@ -35,7 +35,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
         "model.yaml:43:45: error[unconfined-path]: datastore `Orders` reads `../../other-team/orders.csv`, which is not inside its drop folder
   at: /zones/USA/teams/Sales/datastores/Orders/capture/ingestion/method/fileDrop/files/orders
-  help: name the file by a relative path inside the folder, without `..` (in github:acme/sales@main)",
+  help: name one file of the folder itself, by its whole name (in github:acme/sales@main)",
     ),
     check,
 };
@@ -45,20 +45,14 @@ fn check(cx: &Context<'_>, out: &mut Findings) {
         let Err(why) = drop_file_name(&drop.file) else {
             continue;
         };
-        let (said, help) = match why {
-            NotAFileName::Outside => (
-                "which is not inside its drop folder".to_owned(),
-                "name the file by a relative path inside the folder, without `..`",
-            ),
-            other => (
-                format!("which is not one file's name in its drop folder: {other}"),
-                "name one file of the folder itself, by its whole name",
-            ),
+        let said = match why {
+            NotAFileName::Outside => "which is not inside its drop folder".to_owned(),
+            other => format!("which is not one file's name in its drop folder: {other}"),
         };
         out.report(
             drop.path.clone(),
             format!("{} reads `{}`, {said}", drop.describe(), drop.file),
-            help,
+            "name one file of the folder itself, by its whole name",
         );
     }
 }
